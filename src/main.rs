@@ -1,0 +1,2 @@
+//! basis binary entry point.
+fn main() {}

@@ -1,0 +1,20 @@
+//! Pure domain types shared by every layer: venues, instruments, quotes, opportunities.
+
+mod opportunity;
+mod quote;
+mod venue;
+
+pub use opportunity::{Kind, Leg, Opportunity};
+pub use quote::{FundingSample, Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote};
+pub use venue::{UnknownVenue, Venue};
+
+/// Coins treated as stable: `σ = 0` and haircut 1 unless configured (DESIGN.md, edge rules).
+pub const STABLECOINS: [&str; 10] = [
+    "USDT", "USDC", "USD", "FDUSD", "BUSD", "TUSD", "DAI", "USDE", "USDP", "PYUSD",
+];
+
+/// Whether `coin` is one of [`STABLECOINS`] (case-insensitive).
+#[must_use]
+pub fn is_stablecoin(coin: &str) -> bool {
+    STABLECOINS.iter().any(|s| s.eq_ignore_ascii_case(coin))
+}

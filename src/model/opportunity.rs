@@ -1,0 +1,93 @@
+//! A ranked trade: two legs, its funding, costs and risk, as reported in every output format.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Market, Venue};
+
+/// The kind of trade (DESIGN.md).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Long spot, short perp on one venue.
+    Carry,
+    /// Long spot on one venue, short perp on another.
+    CrossCarry,
+    /// Long the lower-paying perp, short the higher-paying one.
+    PerpSpread,
+}
+
+impl Kind {
+    /// `carry`, `cross_carry` or `perp_spread`.
+    #[must_use]
+    pub const fn id(self) -> &'static str {
+        match self {
+            Kind::Carry => "carry",
+            Kind::CrossCarry => "cross_carry",
+            Kind::PerpSpread => "perp_spread",
+        }
+    }
+}
+
+/// One side of a trade.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leg {
+    /// Venue.
+    pub venue: Venue,
+    /// Spot or perp.
+    pub market: Market,
+    /// Venue symbol.
+    pub symbol: String,
+    /// What the trade crosses (long at the ask, short at the bid), per one unit of the asset.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub price: Decimal,
+}
+
+/// A ranked opportunity; field names are the JSON contract of DESIGN.md.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Opportunity {
+    /// 1-based rank after sorting.
+    pub rank: usize,
+    /// Trade kind.
+    pub kind: Kind,
+    /// Spot coin.
+    pub asset: String,
+    /// Quote currency.
+    pub quote: String,
+    /// The leg we buy.
+    pub long: Leg,
+    /// The leg we sell.
+    pub short: Leg,
+    /// Funding rate per interval (fraction) of the perp that pays us.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub funding_rate: Decimal,
+    /// That perp's funding interval in hours.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub funding_interval_hours: Decimal,
+    /// When the current rate settles.
+    pub next_funding_time: Option<DateTime<Utc>>,
+    /// Annualised funding, percent.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub funding_apr_pct: Decimal,
+    /// (perp mid − spot mid) / spot mid, percent.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub basis_pct: Decimal,
+    /// Round-trip cost, percent of notional.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub cost_pct: Decimal,
+    /// Annualised expected funding net of costs over the horizon, percent.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub net_apr_pct: Decimal,
+    /// Probability that a leveraged leg is liquidated within the horizon, 0..1.
+    pub liq_prob: f64,
+    /// `net_apr` less the expected liquidation loss, percent.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub risk_adj_apr_pct: Decimal,
+    /// Largest leverage on the 0.01 grid keeping `liq_prob` within the limit.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub safe_leverage: Decimal,
+    /// The smaller of the two legs' 24 h quote volumes.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision_option")]
+    pub volume_24h_usd: Option<Decimal>,
+}

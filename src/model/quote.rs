@@ -1,0 +1,212 @@
+//! Market data as basis sees it, venue-independent: instruments, quotes, snapshots, funding samples.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::Venue;
+
+/// Spot market or perpetual future.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Market {
+    /// A spot pair.
+    Spot,
+    /// A linear perpetual future.
+    Perp,
+}
+
+impl Market {
+    /// `spot` or `perp`.
+    #[must_use]
+    pub const fn id(self) -> &'static str {
+        match self {
+            Market::Spot => "spot",
+            Market::Perp => "perp",
+        }
+    }
+
+    /// One byte ordering markets in store keys.
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        match self {
+            Market::Spot => 1,
+            Market::Perp => 2,
+        }
+    }
+}
+
+/// A tradable market as listed by its venue. Adapters only emit instruments that are trading and,
+/// for perps, linear perpetuals: everything else is filtered out while parsing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instrument {
+    /// Venue listing it.
+    pub venue: Venue,
+    /// Spot or perp.
+    pub market: Market,
+    /// The venue's own symbol (`1000PEPEUSDT`, `BTC-USDT-SWAP`).
+    pub symbol: String,
+    /// The spot coin (`PEPE`, `BTC`), multiplier removed.
+    pub asset: String,
+    /// Quote currency (`USDT`, `USDC`, `USD`); USDT and USDC are different quotes.
+    pub quote: String,
+    /// Units of `asset` one quoted price refers to (1000 for `1000PEPEUSDT`, else 1).
+    pub multiplier: Decimal,
+    /// Units of the venue's base per contract, for venues quoting sizes in contracts (OKX `ctVal`);
+    /// 1 where sizes are already in base units.
+    pub contract_size: Decimal,
+    /// Funding interval in hours where the instrument list states it (Bybit `fundingInterval`,
+    /// Binance `fundingInfo`); `None` when the snapshot carries it instead.
+    pub funding_interval_hours: Option<Decimal>,
+}
+
+/// Cached reference data of one venue (instrument lists and slow-moving settings).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    /// Trading spot markets and linear perpetuals.
+    pub instruments: Vec<Instrument>,
+}
+
+impl Reference {
+    /// Instruments of one market, by symbol, for fast lookup while parsing a snapshot.
+    #[must_use]
+    pub fn index(&self, market: Market) -> std::collections::HashMap<&str, &Instrument> {
+        self.instruments
+            .iter()
+            .filter(|i| i.market == market)
+            .map(|i| (i.symbol.as_str(), i))
+            .collect()
+    }
+}
+
+/// One perpetual's state at one poll. Prices are as the venue quotes them (per `multiplier` units
+/// of the asset); use [`PerpQuote::unit_price`] to compare with spot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerpQuote {
+    /// Venue.
+    pub venue: Venue,
+    /// Venue symbol.
+    pub symbol: String,
+    /// Spot coin.
+    pub asset: String,
+    /// Quote currency.
+    pub quote: String,
+    /// Units of `asset` per quoted price.
+    pub multiplier: Decimal,
+    /// Funding rate per interval, fraction; positive = longs pay shorts.
+    pub funding_rate: Decimal,
+    /// This symbol's own funding interval, hours.
+    pub funding_interval_hours: Decimal,
+    /// When the current rate settles.
+    pub next_funding_time: Option<DateTime<Utc>>,
+    /// Mark price.
+    pub mark_price: Option<Decimal>,
+    /// Index price.
+    pub index_price: Option<Decimal>,
+    /// Best bid.
+    pub bid: Option<Decimal>,
+    /// Best ask.
+    pub ask: Option<Decimal>,
+    /// 24 h high.
+    pub high_24h: Option<Decimal>,
+    /// 24 h low.
+    pub low_24h: Option<Decimal>,
+    /// 24 h volume in the quote currency.
+    pub volume_24h_quote: Option<Decimal>,
+    /// Open interest in units of `asset`.
+    pub open_interest: Option<Decimal>,
+    /// Exchange timestamp of the data, when the venue gives one.
+    pub exchange_time: Option<DateTime<Utc>>,
+    /// When basis received the payload.
+    pub received_at: DateTime<Utc>,
+}
+
+/// One spot market's state at one poll.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpotQuote {
+    /// Venue.
+    pub venue: Venue,
+    /// Venue symbol.
+    pub symbol: String,
+    /// Base coin.
+    pub asset: String,
+    /// Quote currency.
+    pub quote: String,
+    /// Best bid.
+    pub bid: Option<Decimal>,
+    /// Best ask.
+    pub ask: Option<Decimal>,
+    /// 24 h high.
+    pub high_24h: Option<Decimal>,
+    /// 24 h low.
+    pub low_24h: Option<Decimal>,
+    /// 24 h volume in the quote currency.
+    pub volume_24h_quote: Option<Decimal>,
+    /// Exchange timestamp, when given.
+    pub exchange_time: Option<DateTime<Utc>>,
+    /// When basis received the payload.
+    pub received_at: DateTime<Utc>,
+}
+
+/// Everything one poll of one venue produced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Venue.
+    pub venue: Venue,
+    /// When the payloads were received.
+    pub received_at: DateTime<Utc>,
+    /// Linear perpetuals that are trading.
+    pub perps: Vec<PerpQuote>,
+    /// Spot markets that are trading.
+    pub spots: Vec<SpotQuote>,
+}
+
+/// One funding settlement (or prediction): rate, the interval it covers, and its time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingSample {
+    /// Venue.
+    pub venue: Venue,
+    /// Venue symbol.
+    pub symbol: String,
+    /// Rate per interval, fraction.
+    pub rate: Decimal,
+    /// Interval this rate covers, hours.
+    pub interval_hours: Decimal,
+    /// Settlement time.
+    pub time: DateTime<Utc>,
+}
+
+fn mid(bid: Option<Decimal>, ask: Option<Decimal>) -> Option<Decimal> {
+    match (bid, ask) {
+        (Some(b), Some(a)) if b > Decimal::ZERO && a > Decimal::ZERO => {
+            Some((b + a) / Decimal::TWO)
+        }
+        _ => None,
+    }
+}
+
+impl PerpQuote {
+    /// Price per one unit of the asset (multiplier divided out).
+    #[must_use]
+    pub fn unit_price(&self, price: Decimal) -> Decimal {
+        if self.multiplier.is_zero() {
+            price
+        } else {
+            price / self.multiplier
+        }
+    }
+
+    /// Mid of bid and ask as quoted, when both are positive.
+    #[must_use]
+    pub fn mid(&self) -> Option<Decimal> {
+        mid(self.bid, self.ask)
+    }
+}
+
+impl SpotQuote {
+    /// Mid of bid and ask, when both are positive.
+    #[must_use]
+    pub fn mid(&self) -> Option<Decimal> {
+        mid(self.bid, self.ask)
+    }
+}

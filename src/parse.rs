@@ -1,0 +1,240 @@
+//! Pure parsing helpers shared by every venue: decimals from raw JSON tokens, times, symbols.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+/// A decimal field as a venue sends it: a string (`"0.0001"`, `""`, `"1e-5"`), a JSON number
+/// (exponent form included, read from the raw token, never through `f64`) or `null`.
+/// `""`, `null` and unparsable text are all "absent" ([`WireDec::get`] returns `None`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WireDec(pub Option<Decimal>);
+
+impl WireDec {
+    /// The value, when present and parsable.
+    #[must_use]
+    pub fn get(self) -> Option<Decimal> {
+        self.0
+    }
+}
+
+/// Parse a decimal from text: plain (`"12.5"`) or exponent form (`"-3.9e-09"`). Empty → `None`.
+#[must_use]
+pub fn decimal(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    Decimal::from_str(t)
+        .ok()
+        .or_else(|| Decimal::from_scientific(t).ok())
+}
+
+struct WireDecVisitor;
+
+impl<'de> Visitor<'de> for WireDecVisitor {
+    type Value = WireDec;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a decimal as a string or number, or null")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<WireDec, E> {
+        Ok(WireDec(decimal(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<WireDec, E> {
+        Ok(WireDec(Some(Decimal::from(v))))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<WireDec, E> {
+        Ok(WireDec(Some(Decimal::from(v))))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<WireDec, E> {
+        // Only reachable when serde_json lacks `arbitrary_precision`; go through the shortest
+        // round-trip text so no binary noise enters the decimal.
+        Ok(WireDec(decimal(&v.to_string())))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<WireDec, E> {
+        Ok(WireDec(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<WireDec, E> {
+        Ok(WireDec(None))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<WireDec, E> {
+        Ok(WireDec(None))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<WireDec, D::Error> {
+        d.deserialize_any(WireDecVisitor)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<WireDec, A::Error> {
+        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
+        // raw token; `serde_json::Number` knows how to read it back.
+        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(WireDec(decimal(n.as_str())))
+    }
+}
+
+impl<'de> Deserialize<'de> for WireDec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(WireDecVisitor)
+    }
+}
+
+/// An integer field sent as a number or a string (`1597392000000` or `"1597392000000"`);
+/// `""`/`null`/garbage are absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WireInt(pub Option<i64>);
+
+impl WireInt {
+    /// The value, when present.
+    #[must_use]
+    pub fn get(self) -> Option<i64> {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for WireInt {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = WireDec::deserialize(d)?;
+        Ok(WireInt(v.0.and_then(|d| {
+            if d.fract().is_zero() {
+                i64::try_from(d).ok()
+            } else {
+                None
+            }
+        })))
+    }
+}
+
+/// A string that may arrive borrowed or (when escaped) owned.
+pub type WireStr<'a> = Cow<'a, str>;
+
+/// Milliseconds since the Unix epoch → UTC time; `None` for 0, negatives and out-of-range values.
+#[must_use]
+pub fn ms_time(ms: i64) -> Option<DateTime<Utc>> {
+    if ms <= 0 {
+        return None;
+    }
+    Utc.timestamp_millis_opt(ms).single()
+}
+
+/// Known multiplier prefixes of multiplied contracts (`1000PEPE`, `1MBABYDOGE`).
+const MULTIPLIER_PREFIXES: [(&str, u64); 7] = [
+    ("1000000", 1_000_000),
+    ("100000", 100_000),
+    ("10000", 10_000),
+    ("1000", 1_000),
+    ("100", 100),
+    ("1M", 1_000_000),
+    ("1K", 1_000),
+];
+
+/// Split a venue base like `1000PEPE` into the spot coin and its multiplier (`PEPE`, 1000).
+/// Bases that merely start with a digit (`1INCH`) are left alone: the prefix must be one of the
+/// known multipliers *and* be followed by an upper-case letter.
+#[must_use]
+pub fn split_multiplier(base: &str) -> (String, Decimal) {
+    for (prefix, mult) in MULTIPLIER_PREFIXES {
+        if let Some(rest) = base.strip_prefix(prefix) {
+            let starts_with_letter = rest.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+            if starts_with_letter && rest.len() >= 2 {
+                return (rest.to_owned(), Decimal::from(mult));
+            }
+        }
+    }
+    (base.to_owned(), Decimal::ONE)
+}
+
+/// Quote currencies recognised when a venue concatenates base and quote (`BTCUSDT`), longest first.
+pub const CONCAT_QUOTES: [&str; 10] = [
+    "FDUSD", "USDT", "USDC", "TUSD", "BUSD", "USDE", "EUR", "TRY", "BTC", "ETH",
+];
+
+/// Split a concatenated symbol (`BTCUSDT`) into (base, quote) using [`CONCAT_QUOTES`].
+#[must_use]
+pub fn split_concat(symbol: &str) -> Option<(&str, &str)> {
+    CONCAT_QUOTES.iter().find_map(|q| {
+        symbol
+            .strip_suffix(q)
+            .filter(|b| !b.is_empty())
+            .map(|b| (b, *q))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros_free::dec;
+
+    mod rust_decimal_macros_free {
+        pub fn dec(s: &str) -> rust_decimal::Decimal {
+            super::super::decimal(s).expect("test decimal")
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Row {
+        a: WireDec,
+        #[serde(default)]
+        b: WireDec,
+        t: WireInt,
+    }
+
+    fn row(json: &str) -> Row {
+        serde_json::from_str(json).expect("row parses")
+    }
+
+    #[test]
+    fn decimals_from_strings_numbers_and_exponents() {
+        assert_eq!(row(r#"{"a":"0.00038246","t":1}"#).a.get(), Some(dec("0.00038246")));
+        assert_eq!(row(r#"{"a":0.1,"t":1}"#).a.get(), Some(dec("0.1")));
+        assert_eq!(
+            row(r#"{"a":-3.995839963e-09,"t":1}"#).a.get(),
+            Some(dec("-0.000000003995839963"))
+        );
+        assert_eq!(row(r#"{"a":"1e-5","t":1}"#).a.get(), Some(dec("0.00001")));
+        assert_eq!(row(r#"{"a":"","t":1}"#).a.get(), None);
+        assert_eq!(row(r#"{"a":null,"t":1}"#).a.get(), None);
+        assert_eq!(row(r#"{"a":"abc","t":1}"#).a.get(), None);
+        assert_eq!(row(r#"{"a":"1","t":1}"#).b.get(), None);
+        // 0.1 as f64 is 0.1000000000000000055…; the raw token keeps it exact.
+        assert_eq!(
+            row(r#"{"a":0.30000000000000004,"t":1}"#).a.get(),
+            Some(dec("0.30000000000000004"))
+        );
+    }
+
+    #[test]
+    fn integers_from_strings_and_numbers() {
+        assert_eq!(row(r#"{"a":1,"t":"1760371200000"}"#).t.get(), Some(1_760_371_200_000));
+        assert_eq!(row(r#"{"a":1,"t":1597392000000}"#).t.get(), Some(1_597_392_000_000));
+        assert_eq!(row(r#"{"a":1,"t":""}"#).t.get(), None);
+        assert_eq!(row(r#"{"a":1,"t":1.5}"#).t.get(), None);
+    }
+
+    #[test]
+    fn multipliers_and_concat_symbols() {
+        assert_eq!(split_multiplier("1000PEPE"), ("PEPE".into(), Decimal::from(1000)));
+        assert_eq!(split_multiplier("1000000MOG"), ("MOG".into(), Decimal::from(1_000_000)));
+        assert_eq!(split_multiplier("1MBABYDOGE"), ("BABYDOGE".into(), Decimal::from(1_000_000)));
+        assert_eq!(split_multiplier("1INCH"), ("1INCH".into(), Decimal::ONE));
+        assert_eq!(split_multiplier("BTC"), ("BTC".into(), Decimal::ONE));
+        assert_eq!(split_concat("BTCUSDT"), Some(("BTC", "USDT")));
+        assert_eq!(split_concat("ETHUSDC"), Some(("ETH", "USDC")));
+        assert_eq!(split_concat("BTCFDUSD"), Some(("BTC", "FDUSD")));
+        assert_eq!(split_concat("USDT"), None);
+        assert_eq!(ms_time(0), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Binance payload parsing (stub).

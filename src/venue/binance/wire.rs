@@ -1,0 +1,1 @@
+//! Binance wire structs (stub).

@@ -1,0 +1,1 @@
+//! Bybit payload parsing (stub).

@@ -1,0 +1,1 @@
+//! Bybit wire structs (stub).

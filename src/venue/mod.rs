@@ -1,0 +1,341 @@
+//! Venue adapters: the `VenueAdapter` contract, the request plan type and the shared error classes.
+//!
+//! An adapter is pure: it says which HTTP requests make up a snapshot ([`Request`]), recognises a
+//! venue's error envelope in a response body ([`VenueAdapter::check_body`]), and turns response
+//! bodies into domain types. All I/O (HTTP, limits, retries, bans) lives in [`http`].
+
+pub mod binance;
+pub mod bybit;
+pub mod http;
+pub mod okx;
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Reference, Snapshot, Venue};
+
+/// A host of a venue: its config key, env var and live origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HostSpec {
+    /// Key in the venue's `urls` config table (`spot`, `futures`, `main`).
+    pub key: &'static str,
+    /// Environment variable overriding the origin.
+    pub env: &'static str,
+    /// Live origin (scheme + host).
+    pub default_url: &'static str,
+    /// Request weight the venue documents as allowed per `limit_period` from one IP on this host.
+    pub limit_weight: u32,
+    /// The period of `limit_weight`.
+    pub limit_period: Duration,
+    /// Share of that budget basis uses, in percent (stays below the documented limit).
+    pub budget_pct: u32,
+}
+
+/// HTTP method of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// GET with query parameters.
+    Get,
+    /// POST with a JSON body (Hyperliquid).
+    Post(String),
+}
+
+/// One HTTP request of a venue's plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Stable endpoint name used in messages and to route bodies to parsers (`premiumIndex`).
+    pub endpoint: &'static str,
+    /// [`HostSpec::key`] of the host to call.
+    pub host: &'static str,
+    /// Path after the origin, starting with `/`.
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(&'static str, String)>,
+    /// Method.
+    pub method: Method,
+    /// Rate-limit weight of the call (the venue's documented weight).
+    pub weight: u32,
+}
+
+impl Request {
+    /// A GET request with weight `weight`.
+    #[must_use]
+    pub fn get(endpoint: &'static str, host: &'static str, path: &str, weight: u32) -> Self {
+        Request {
+            endpoint,
+            host,
+            path: path.to_owned(),
+            query: Vec::new(),
+            method: Method::Get,
+            weight,
+        }
+    }
+
+    /// Adds a query parameter.
+    #[must_use]
+    pub fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((key, value.into()));
+        self
+    }
+}
+
+/// A response body paired with the request that produced it.
+#[derive(Clone, Copy, Debug)]
+pub struct Body<'a> {
+    /// The request.
+    pub request: &'a Request,
+    /// Raw response bytes.
+    pub bytes: &'a [u8],
+}
+
+impl<'a> Body<'a> {
+    /// Bodies of one endpoint, in request order (several for paged endpoints).
+    pub fn of(bodies: &'a [Body<'a>], endpoint: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        bodies
+            .iter()
+            .filter(move |b| b.request.endpoint == endpoint)
+            .map(|b| b.bytes)
+    }
+
+    /// The first body of one endpoint, or a [`ParseError`] naming it when it is missing.
+    ///
+    /// # Errors
+    /// When no body of that endpoint was fetched.
+    pub fn one(bodies: &'a [Body<'a>], endpoint: &'static str) -> Result<&'a [u8], ParseError> {
+        Body::of(bodies, endpoint)
+            .next()
+            .ok_or_else(|| ParseError::new(endpoint, "response missing"))
+    }
+}
+
+/// A payload that could not be understood.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{endpoint}: {detail}")]
+pub struct ParseError {
+    /// Endpoint name.
+    pub endpoint: &'static str,
+    /// What was wrong.
+    pub detail: String,
+}
+
+impl ParseError {
+    /// A parse error for `endpoint`.
+    #[must_use]
+    pub fn new(endpoint: &'static str, detail: impl Into<String>) -> Self {
+        ParseError {
+            endpoint,
+            detail: detail.into(),
+        }
+    }
+
+    /// Wraps a serde_json error (with its line/column) for `endpoint`.
+    #[must_use]
+    pub fn json(endpoint: &'static str, err: &serde_json::Error) -> Self {
+        ParseError::new(endpoint, format!("malformed JSON: {err}"))
+    }
+}
+
+/// What a venue's envelope says about a response whose HTTP status alone looked fine (or not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BodySignal {
+    /// Nothing wrong in the envelope.
+    Ok,
+    /// The body reports a rate limit (Bybit `retCode` 10006, OKX `code` 50011): treat as HTTP 429.
+    RateLimited,
+    /// The body reports an API error.
+    Api {
+        /// Venue error code as text.
+        code: String,
+        /// Venue message.
+        msg: String,
+    },
+}
+
+/// Everything an adapter must provide. Implementations are stateless and pure.
+pub trait VenueAdapter: Send + Sync + fmt::Debug {
+    /// Which venue.
+    fn venue(&self) -> Venue;
+
+    /// The venue's hosts, with env vars, live origins and documented limits.
+    fn hosts(&self) -> &'static [HostSpec];
+
+    /// Requests that fetch the cached reference data (instrument lists, funding intervals).
+    fn reference_requests(&self) -> Vec<Request>;
+
+    /// The follow-up request of a paged endpoint, or `None` when `body` was the last page.
+    ///
+    /// # Errors
+    /// When the paging cursor cannot be read.
+    fn next_page(&self, _request: &Request, _body: &[u8]) -> Result<Option<Request>, ParseError> {
+        Ok(None)
+    }
+
+    /// Parse the reference bodies into trading spot markets and linear perpetuals.
+    ///
+    /// # Errors
+    /// When a payload is malformed.
+    fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError>;
+
+    /// Requests of one snapshot. `full` adds fields a scan does not need (kept to the requests
+    /// budget): the poller sets it.
+    fn snapshot_requests(&self, full: bool) -> Vec<Request>;
+
+    /// Parse the snapshot bodies. Markets absent from `reference` are dropped silently.
+    ///
+    /// # Errors
+    /// When a payload is malformed.
+    fn parse_snapshot(
+        &self,
+        bodies: &[Body<'_>],
+        reference: &Reference,
+        received_at: DateTime<Utc>,
+    ) -> Result<Snapshot, ParseError>;
+
+    /// Inspect a body for the venue's error envelope and rate-limit codes.
+    fn check_body(&self, status: u16, body: &[u8]) -> BodySignal;
+
+    /// Default ban length when a 418/403 carries no `Retry-After`.
+    fn default_ban(&self) -> Duration {
+        Duration::from_secs(600)
+    }
+}
+
+/// The adapter of a venue.
+#[must_use]
+pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
+    match venue {
+        Venue::Binance => &binance::Binance,
+        Venue::Bybit => &bybit::Bybit,
+        Venue::Okx => &okx::Okx,
+    }
+}
+
+/// Why a venue could not be polled. Messages name the venue and endpoint and say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum VenueError {
+    /// No answer within the timeout.
+    #[error("{venue} {endpoint}: no response within {timeout:?} (the venue is slow or unreachable; retry later or raise --timeout)")]
+    Timeout {
+        /// Venue.
+        venue: Venue,
+        /// Endpoint.
+        endpoint: &'static str,
+        /// Timeout that elapsed.
+        timeout: Duration,
+    },
+    /// Could not connect or the transfer broke.
+    #[error("{venue} {endpoint}: cannot connect to {url}: {reason} (check the network or the venue's base URL setting)")]
+    Connect {
+        /// Venue.
+        venue: Venue,
+        /// Endpoint.
+        endpoint: &'static str,
+        /// URL called.
+        url: String,
+        /// Transport error.
+        reason: String,
+    },
+    /// An HTTP status that is not success.
+    #[error("{venue} {endpoint}: HTTP {status}{detail}")]
+    Http {
+        /// Venue.
+        venue: Venue,
+        /// Endpoint.
+        endpoint: &'static str,
+        /// Status code.
+        status: u16,
+        /// A short excerpt of the body, prefixed with ": ", or empty.
+        detail: String,
+    },
+    /// Still rate limited after the allowed retries.
+    #[error("{venue} {endpoint}: rate limited by the venue (HTTP 429 or its rate-limit code); basis backs off, run less often")]
+    RateLimited {
+        /// Venue.
+        venue: Venue,
+        /// Endpoint.
+        endpoint: &'static str,
+    },
+    /// The venue banned this IP (HTTP 418/403).
+    #[error("{venue} {endpoint}: HTTP {status}, IP banned until {until}; basis will not call {venue} before then")]
+    Banned {
+        /// Venue.
+        venue: Venue,
+        /// Endpoint.
+        endpoint: &'static str,
+        /// Status code.
+        status: u16,
+        /// Ban end.
+        until: DateTime<Utc>,
+    },
+    /// The venue's envelope reported an error.
+    #[error("{venue} {endpoint}: API error {code}: {msg}")]
+    Api {
+        /// Venue.
+        venue: Venue,
+        /// Endpoint.
+        endpoint: &'static str,
+        /// Venue code.
+        code: String,
+        /// Venue message.
+        msg: String,
+    },
+    /// The payload could not be parsed.
+    #[error("{venue} {source} (the venue changed its format or sent a partial response)")]
+    Parse {
+        /// Venue.
+        venue: Venue,
+        /// What failed.
+        source: ParseError,
+    },
+    /// A bad base URL.
+    #[error("{venue}: invalid base URL `{url}` for host `{host}`: {reason} (fix {env} or urls.{host} in [venues.{venue}])")]
+    BadUrl {
+        /// Venue.
+        venue: Venue,
+        /// Host key.
+        host: &'static str,
+        /// Env var.
+        env: &'static str,
+        /// Value.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The scan deadline passed before the venue answered.
+    #[error("{venue}: timed out after {after:?} (scan deadline)")]
+    Deadline {
+        /// Venue.
+        venue: Venue,
+        /// Elapsed deadline.
+        after: Duration,
+    },
+}
+
+impl VenueError {
+    /// Worth retrying within this poll (timeouts, transport errors, 5xx).
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            VenueError::Timeout { .. } | VenueError::Connect { .. } => true,
+            VenueError::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// A rate-limit signal (429 or a body code meaning the same).
+    #[must_use]
+    pub fn is_rate_limit(&self) -> bool {
+        matches!(self, VenueError::RateLimited { .. })
+    }
+
+    /// The ban end, if this is a ban.
+    #[must_use]
+    pub fn banned_until(&self) -> Option<DateTime<Utc>> {
+        match self {
+            VenueError::Banned { until, .. } => Some(*until),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Okx payload parsing (stub).
