@@ -5,9 +5,21 @@
 //! - [`parse`]: pure parsing helpers (decimals from raw JSON tokens, times, symbols).
 //! - [`venue`]: one folder per venue (`mod.rs` endpoints, `wire.rs` serde structs, `parse.rs`),
 //!   plus [`venue::http`], the only HTTP client (limits, retries, bans).
+//! - [`report`]: table, JSON and CSV renderings (pure, return bytes).
+//! - [`cli`], [`settings`]: flags, and settings layered defaults < config file < env < flags.
+//! - [`poll`]: one task per venue, reference cache, bans, snapshot batches into the store.
+//! - [`store`]: the sled store (the only sled user) and its pure key codec.
+//! - [`analyze`]: pure maths: carry economics, liquidation risk and safe leverage, ranking.
 //! - [`demo`]: synthetic exchange-format markets and the loopback server behind `--demo`.
 
+pub mod app;
+pub mod cli;
+pub mod analyze;
 pub mod demo;
 pub mod model;
 pub mod parse;
+pub mod poll;
+pub mod report;
+pub mod settings;
+pub mod store;
 pub mod venue;

@@ -1,9 +1,382 @@
-//! Bybit-format payloads for a synthetic universe (stub).
+//! Bybit v5-format payloads (instruments-info, tickers; linear and spot) for a synthetic universe.
+//!
+//! Same envelope, field names and string encoding as the live API (every decimal and the ms
+//! `nextFundingTime` are strings, `fundingInterval` an integer of minutes, the envelope `time` a
+//! number). The linear list also carries entries the adapter must drop: a USDT and a USDC dated
+//! future, a pre-market contract and a delivering one; both ticker lists carry an unlisted symbol.
+//! The instruments come as one page (`nextPageCursor` `""`), since a [`Route`] cannot tell a first
+//! page from a cursor page.
 
-use super::{Route, Universe};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
 
-/// Routes serving `universe` in Bybit's formats.
+use super::{Route, SynthMarket, Universe};
+
+/// Host key of every Bybit route.
+const HOST: &str = "main";
+/// `/v5/market/instruments-info`.
+const INSTRUMENTS: &str = "/v5/market/instruments-info";
+/// `/v5/market/tickers`.
+const TICKERS: &str = "/v5/market/tickers";
+/// Delivery time of the synthetic dated futures (2026-06-26 08:00 UTC).
+const DELIVERY_MS: i64 = 1_782_460_800_000;
+
+/// Routes serving `universe` in Bybit's formats: instruments and tickers, linear and spot.
 #[must_use]
-pub fn routes(_universe: &Universe) -> Vec<Route> {
-    Vec::new()
+pub fn routes(universe: &Universe) -> Vec<Route> {
+    let now = universe.now_ms;
+    vec![
+        Route::new(HOST, INSTRUMENTS, instruments_linear(universe)).with_query("category", "linear"),
+        Route::new(HOST, INSTRUMENTS, instruments_spot(universe)).with_query("category", "spot"),
+        Route::new(HOST, TICKERS, tickers_linear(universe)).with_query("category", "linear"),
+        Route::new(HOST, TICKERS, envelope("spot", tickers_spot(universe), None, now))
+            .with_query("category", "spot"),
+    ]
+}
+
+/// The perp's Bybit symbol: `1000PEPEUSDT`, or `BTCPERP` for a USDC perpetual.
+#[must_use]
+pub fn perp_symbol(m: &SynthMarket) -> String {
+    if m.quote == "USDC" {
+        format!("{}PERP", m.perp_base())
+    } else {
+        format!("{}{}", m.perp_base(), m.quote)
+    }
+}
+
+/// The spot pair's Bybit symbol: `BTCUSDT`, `ETHUSDC`.
+#[must_use]
+pub fn spot_symbol(m: &SynthMarket) -> String {
+    format!("{}{}", m.asset, m.quote)
+}
+
+fn s(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+fn envelope(category: &str, list: Vec<Value>, cursor: Option<&str>, now: i64) -> String {
+    let mut result = json!({ "category": category, "list": list });
+    if let (Some(c), Some(obj)) = (cursor, result.as_object_mut()) {
+        obj.insert("nextPageCursor".to_owned(), Value::String(c.to_owned()));
+    }
+    json!({
+        "retCode": 0,
+        "retMsg": "OK",
+        "result": result,
+        "retExtInfo": {},
+        "time": now,
+    })
+    .to_string()
+}
+
+/// Tick size of a price: one unit of its last decimal.
+fn tick(price: Decimal) -> Decimal {
+    Decimal::new(1, price.normalize().scale())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn linear_instrument(
+    id: usize,
+    symbol: &str,
+    contract_type: &str,
+    status: &str,
+    base: &str,
+    quote: &str,
+    price: Decimal,
+    funding_minutes: u32,
+    delivery_ms: i64,
+    pre_listing: bool,
+) -> Value {
+    let tick = tick(price);
+    let pre_listing_info = if pre_listing {
+        json!({
+            "curAuctionPhase": "ContinuousTrading",
+            "phases": [
+                {"phase": "CallAuction", "startTime": "1760342400000", "endTime": "1760346000000"},
+                {"phase": "ContinuousTrading", "startTime": "1760346000000", "endTime": ""}
+            ],
+            "auctionFeeInfo": {"auctionFeeRate": "0", "takerFeeRate": "0.001", "makerFeeRate": "0.0004"}
+        })
+    } else {
+        Value::Null
+    };
+    json!({
+        "symbol": symbol,
+        "symbolId": id,
+        "contractType": contract_type,
+        "status": status,
+        "baseCoin": base,
+        "quoteCoin": quote,
+        "launchTime": "1585526400000",
+        "deliveryTime": delivery_ms.to_string(),
+        "deliveryFeeRate": if delivery_ms > 0 { "0.0005" } else { "" },
+        "priceScale": tick.scale().to_string(),
+        "leverageFilter": {"minLeverage": "1", "maxLeverage": "50.00", "leverageStep": "0.01"},
+        "priceFilter": {
+            "minPrice": s(tick),
+            "maxPrice": s(price * Decimal::from(20)),
+            "tickSize": s(tick)
+        },
+        "lotSizeFilter": {
+            "maxOrderQty": "1190000",
+            "minOrderQty": "1",
+            "qtyStep": "1",
+            "postOnlyMaxOrderQty": "1190000",
+            "maxMktOrderQty": "500000",
+            "minNotionalValue": "5"
+        },
+        "unifiedMarginTrade": true,
+        "fundingInterval": funding_minutes,
+        "settleCoin": quote,
+        "copyTrading": if contract_type == "LinearPerpetual" { "both" } else { "none" },
+        "upperFundingRate": if funding_minutes > 0 { "0.02" } else { "" },
+        "lowerFundingRate": if funding_minutes > 0 { "-0.02" } else { "" },
+        "isPreListing": pre_listing,
+        "preListingInfo": pre_listing_info,
+        "riskParameters": {"priceLimitRatioX": "0.05", "priceLimitRatioY": "0.1"},
+        "symbolType": ""
+    })
+}
+
+fn instruments_linear(u: &Universe) -> String {
+    let mut list: Vec<Value> = u
+        .perps()
+        .enumerate()
+        .map(|(i, m)| {
+            linear_instrument(
+                1000 + i,
+                &perp_symbol(m),
+                "LinearPerpetual",
+                "Trading",
+                &m.perp_base(),
+                &m.quote,
+                m.contract_price(m.perp_bid),
+                m.interval_hours * 60,
+                0,
+                false,
+            )
+        })
+        .collect();
+    let btc = Decimal::from(97_000);
+    list.extend([
+        linear_instrument(
+            901, "BTCUSDT-26JUN26", "LinearFutures", "Trading", "BTC", "USDT", btc, 0, DELIVERY_MS, false,
+        ),
+        linear_instrument(
+            902, "BTC-26JUN26", "LinearFutures", "Trading", "BTC", "USDC", btc, 0, DELIVERY_MS, false,
+        ),
+        linear_instrument(
+            903, "DEMONEWUSDT", "LinearPerpetual", "PreLaunch", "DEMONEW", "USDT", Decimal::ONE, 240, 0, true,
+        ),
+        linear_instrument(
+            904,
+            "DEMOOLDUSDT",
+            "LinearPerpetual",
+            "Delivering",
+            "DEMOOLD",
+            "USDT",
+            Decimal::ONE,
+            480,
+            u.now_ms + 3_600_000,
+            false,
+        ),
+    ]);
+    envelope("linear", list, Some(""), u.now_ms)
+}
+
+fn instruments_spot(u: &Universe) -> String {
+    let list = u
+        .spots()
+        .enumerate()
+        .map(|(i, m)| {
+            json!({
+                "symbolId": 5000 + i,
+                "symbol": spot_symbol(m),
+                "baseCoin": m.asset,
+                "quoteCoin": m.quote,
+                "innovation": "0",
+                "status": "Trading",
+                "marginTrading": if i % 3 == 0 { "utaOnly" } else { "none" },
+                "stTag": "0",
+                "lotSizeFilter": {
+                    "basePrecision": "0.000001",
+                    "quotePrecision": "0.0000001",
+                    "minOrderQty": "0.000011",
+                    "maxOrderQty": "83",
+                    "minOrderAmt": "5",
+                    "maxOrderAmt": "8000000",
+                    "maxLimitOrderQty": "83",
+                    "maxMarketOrderQty": "41.5",
+                    "postOnlyMaxLimitOrderSize": "60000"
+                },
+                "priceFilter": {"tickSize": s(tick(m.spot_bid))},
+                "riskParameters": {"priceLimitRatioX": "0.005", "priceLimitRatioY": "0.01"},
+                "symbolType": ""
+            })
+        })
+        .collect();
+    // Spot lists carry no nextPageCursor ("Spot does not support pagination").
+    envelope("spot", list, None, u.now_ms)
+}
+
+/// 24 h change as a fraction, six decimals.
+fn pcnt(last: Decimal, prev: Decimal) -> String {
+    s((last - prev)
+        .checked_div(prev)
+        .unwrap_or_default()
+        .round_dp(6))
+}
+
+fn linear_ticker(m: &SynthMarket) -> Value {
+    let mult = Decimal::from(m.multiplier);
+    let last = m.contract_price(m.mark);
+    let prev = m.contract_price(m.price);
+    json!({
+        "symbol": perp_symbol(m),
+        "lastPrice": s(last),
+        "indexPrice": s(m.contract_price(m.index)),
+        "markPrice": s(m.contract_price(m.mark)),
+        "prevPrice24h": s(prev),
+        "price24hPcnt": pcnt(last, prev),
+        "highPrice24h": s(m.contract_price(m.high)),
+        "lowPrice24h": s(m.contract_price(m.low)),
+        "prevPrice1h": s(last),
+        "openInterest": s(m.open_interest / mult),
+        "openInterestValue": s((m.open_interest * m.mark).round_dp(2)),
+        "turnover24h": s(m.volume_quote()),
+        "volume24h": s(m.volume_base / mult),
+        "fundingRate": s(m.funding_rate),
+        "nextFundingTime": m.next_funding_ms.to_string(),
+        "predictedDeliveryPrice": "",
+        "basisRate": "",
+        "deliveryFeeRate": "",
+        "deliveryTime": "0",
+        "ask1Size": "12.5",
+        "bid1Price": s(m.contract_price(m.perp_bid)),
+        "ask1Price": s(m.contract_price(m.perp_ask)),
+        "bid1Size": "8.1",
+        "basis": "",
+        "preOpenPrice": "",
+        "preQty": "",
+        "curPreListingPhase": "",
+        "fundingIntervalHour": m.interval_hours.to_string(),
+        "basisRateYear": "",
+        "fundingCap": "0.02"
+    })
+}
+
+/// A ticker row of a contract the adapter must drop (dated, pre-market, delivering, unlisted).
+fn extra_ticker(symbol: &str, price: &str, funding: &str, interval: &str, delivery_ms: i64) -> Value {
+    json!({
+        "symbol": symbol,
+        "lastPrice": price,
+        "indexPrice": price,
+        "markPrice": price,
+        "prevPrice24h": price,
+        "price24hPcnt": "0",
+        "highPrice24h": price,
+        "lowPrice24h": price,
+        "prevPrice1h": price,
+        "openInterest": "1000",
+        "openInterestValue": "1000",
+        "turnover24h": "100000",
+        "volume24h": "1000",
+        "fundingRate": funding,
+        "nextFundingTime": if funding.is_empty() { "0".to_owned() } else { (delivery_ms.max(0) + 3_600_000).to_string() },
+        "predictedDeliveryPrice": "",
+        "basisRate": if delivery_ms > 0 { "0.0291" } else { "" },
+        "deliveryFeeRate": if delivery_ms > 0 { "0.0005" } else { "" },
+        "deliveryTime": delivery_ms.to_string(),
+        "ask1Size": "1",
+        "bid1Price": price,
+        "ask1Price": price,
+        "bid1Size": "1",
+        "basis": "",
+        "preOpenPrice": "",
+        "preQty": "",
+        "curPreListingPhase": "",
+        "fundingIntervalHour": interval,
+        "basisRateYear": "",
+        "fundingCap": ""
+    })
+}
+
+fn tickers_linear(u: &Universe) -> String {
+    let mut list: Vec<Value> = u.perps().map(linear_ticker).collect();
+    list.extend([
+        extra_ticker("BTCUSDT-26JUN26", "99850.5", "", "", DELIVERY_MS),
+        extra_ticker("BTC-26JUN26", "99790", "", "", DELIVERY_MS),
+        extra_ticker("DEMONEWUSDT", "0.9", "0.0025", "4", 0),
+        extra_ticker("DEMOOLDUSDT", "1.01", "0.003", "8", 0),
+        extra_ticker("DEMOXYZUSDT", "3.3", "0.004", "1", 0),
+    ]);
+    envelope("linear", list, None, u.now_ms)
+}
+
+fn tickers_spot(u: &Universe) -> Vec<Value> {
+    let mut list: Vec<Value> = u
+        .spots()
+        .map(|m| {
+            let prev = m.low + (m.high - m.low) / Decimal::TWO;
+            json!({
+                "symbol": spot_symbol(m),
+                "bid1Price": s(m.spot_bid),
+                "bid1Size": "2",
+                "ask1Price": s(m.spot_ask),
+                "ask1Size": "1.862172",
+                "lastPrice": s(m.price),
+                "prevPrice24h": s(prev.round_dp(m.price.scale())),
+                "price24hPcnt": pcnt(m.price, prev),
+                "highPrice24h": s(m.high),
+                "lowPrice24h": s(m.low),
+                "turnover24h": s(m.volume_quote()),
+                "volume24h": s(m.volume_base),
+                "usdIndexPrice": if m.quote == "USDT" { s(m.price) } else { String::new() }
+            })
+        })
+        .collect();
+    list.push(json!({
+        "symbol": "DEMOXYZUSDT",
+        "bid1Price": "3.29",
+        "bid1Size": "10",
+        "ask1Price": "3.31",
+        "ask1Size": "10",
+        "lastPrice": "3.3",
+        "prevPrice24h": "3.2",
+        "price24hPcnt": "0.03125",
+        "highPrice24h": "3.4",
+        "lowPrice24h": "3.1",
+        "turnover24h": "33000",
+        "volume24h": "10000",
+        "usdIndexPrice": ""
+    }));
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Venue;
+
+    #[test]
+    fn every_route_is_a_bybit_envelope_with_its_category() {
+        let u = Universe::generate(Venue::Bybit, 40, 30, 1_760_000_000_000);
+        let routes = routes(&u);
+        assert_eq!(routes.len(), 4);
+        for r in &routes {
+            let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
+            assert_eq!(v["retCode"], json!(0));
+            assert_eq!(v["time"], json!(1_760_000_000_000_i64));
+            let category = &r.query[0].1;
+            assert_eq!(v["result"]["category"].as_str(), Some(category.as_str()));
+            assert!(v["result"]["list"].as_array().is_some_and(|l| !l.is_empty()));
+        }
+        // Strings where Bybit sends strings, integers where it sends integers.
+        let linear: Value = serde_json::from_str(&routes[2].body).expect("json");
+        let row = &linear["result"]["list"][0];
+        assert!(row["fundingRate"].is_string() && row["nextFundingTime"].is_string());
+        let inst: Value = serde_json::from_str(&routes[0].body).expect("json");
+        assert!(inst["result"]["list"][0]["fundingInterval"].is_u64());
+        assert_eq!(inst["result"]["nextPageCursor"], json!(""));
+    }
 }

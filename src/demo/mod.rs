@@ -253,21 +253,23 @@ impl Universe {
             let daily_vol = rng.range(0.015, 0.12);
             let hi = price_f * (1.0 + daily_vol * rng.range(0.3, 0.7));
             let lo = price_f * (1.0 - daily_vol * rng.range(0.3, 0.7));
-            // Funding: mostly the 0.01 %/8 h baseline, a fat right tail, some negatives.
-            let u = rng.unit();
-            let rate = if u < 0.55 {
-                0.0001
-            } else if u < 0.8 {
-                rng.range(-0.0003, 0.0001)
-            } else {
-                rng.range(0.0001, 0.0025)
-            };
             let interval_hours = match rng.below(10) {
                 0 => 1,
                 1 => 2,
                 2 | 3 => 4,
                 _ => 8,
             };
+            // Funding per 8 h: mostly the 0.01 % baseline, a fat right tail, some negatives;
+            // scaled to the symbol's own interval.
+            let u = rng.unit();
+            let rate_8h = if u < 0.55 {
+                0.0001
+            } else if u < 0.8 {
+                rng.range(-0.0003, 0.0001)
+            } else {
+                rng.range(0.0001, 0.0025)
+            };
+            let rate = rate_8h * f64::from(interval_hours) / 8.0;
             let step = i64::from(interval_hours) * 3_600_000;
             let next_funding_ms = (now_ms / step + 1) * step;
             let volume_base = 10f64.powf(rng.range(4.5, 9.0)) / price_f;

@@ -1,9 +1,513 @@
-//! Okx-format payloads for a synthetic universe (stub).
+//! OKX v5 payloads (instruments, funding, tickers, open interest, mark, index) for a synthetic universe.
+//!
+//! Same envelope, field names and all-strings encoding as the live API. OKX quotes every SWAP
+//! per coin and sizes it in contracts of `ctVal` coins, so the universe's multiplied markets
+//! (`1000PEPE` elsewhere) are rendered as `PEPE-USDT-SWAP` with per-coin prices and a large
+//! `ctVal`. The instrument lists also hold rows the adapter must filter out (an inverse swap,
+//! preopen, suspended, pre-market and `xperp` swaps, a dated future, suspended and preopen spot
+//! pairs); the tickers, funding and open-interest payloads carry rows for them too.
 
-use super::{Route, Universe};
+use std::fmt::Write as _;
 
-/// Routes serving `universe` in Okx's formats.
+use rust_decimal::Decimal;
+
+use super::{Route, SynthMarket, Universe};
+use crate::venue::okx::{
+    FUNDING_RATE_PATH, HOST, INDEX_QUOTES, INDEX_TICKERS_PATH, INSTRUMENTS_PATH, MARK_PRICE_PATH,
+    OPEN_INTEREST_PATH, TICKERS_PATH,
+};
+
+/// Symbols the demo lists but the adapter must drop, with why (SWAP list).
+pub const FILTERED_SWAPS: [(&str, &str); 6] = [
+    ("BTC-USD-SWAP", "inverse"),
+    ("DEMOPRE-USDT-SWAP", "preopen"),
+    ("DEMOHALT-USDT-SWAP", "suspend"),
+    ("DEMOPM-USDT-SWAP", "pre_market"),
+    ("DEMOXP-USDT-SWAP", "xperp"),
+    ("BTC-USDT-270326", "futures"),
+];
+
+/// Spot pairs the demo lists but the adapter must drop (not live).
+pub const FILTERED_SPOTS: [(&str, &str); 2] =
+    [("DEMOHALT-USDT", "suspend"), ("DEMOPRE-USDT", "preopen")];
+
+const MS_PER_HOUR: i64 = 3_600_000;
+
+/// Routes serving `universe` in OKX's formats: every request of the reference plan and of the
+/// full snapshot plan.
 #[must_use]
-pub fn routes(_universe: &Universe) -> Vec<Route> {
-    Vec::new()
+pub fn routes(universe: &Universe) -> Vec<Route> {
+    let mut routes = vec![
+        Route::new(HOST, INSTRUMENTS_PATH, swap_instruments(universe)).with_query("instType", "SWAP"),
+        Route::new(HOST, INSTRUMENTS_PATH, spot_instruments(universe)).with_query("instType", "SPOT"),
+        Route::new(HOST, FUNDING_RATE_PATH, funding_rates(universe)).with_query("instId", "ANY"),
+        Route::new(HOST, TICKERS_PATH, swap_tickers(universe)).with_query("instType", "SWAP"),
+        Route::new(HOST, TICKERS_PATH, spot_tickers(universe)).with_query("instType", "SPOT"),
+        Route::new(HOST, OPEN_INTEREST_PATH, open_interest(universe)).with_query("instType", "SWAP"),
+        Route::new(HOST, MARK_PRICE_PATH, mark_prices(universe)).with_query("instType", "SWAP"),
+    ];
+    for quote in INDEX_QUOTES {
+        routes.push(
+            Route::new(HOST, INDEX_TICKERS_PATH, index_tickers(universe, quote))
+                .with_query("quoteCcy", quote),
+        );
+    }
+    routes
+}
+
+/// The contract value OKX would pick: a power of ten worth 1–100 quote units per contract
+/// (0.01 BTC, 0.1 ETH, 10 000 000 PEPE).
+#[must_use]
+pub fn contract_value(price: Decimal) -> Decimal {
+    let mut ct_val = Decimal::ONE;
+    if price <= Decimal::ZERO {
+        return ct_val;
+    }
+    let (lo, hi, ten) = (Decimal::ONE, Decimal::ONE_HUNDRED, Decimal::TEN);
+    for _ in 0..20 {
+        let Some(notional) = price.checked_mul(ct_val) else {
+            break;
+        };
+        if notional > hi {
+            ct_val /= ten;
+        } else if notional < lo {
+            ct_val *= ten;
+        } else {
+            break;
+        }
+    }
+    ct_val.normalize()
+}
+
+/// The SWAP symbol of a universe market (`BTC-USDT-SWAP`).
+#[must_use]
+pub fn swap_id(m: &SynthMarket) -> String {
+    format!("{}-{}-SWAP", m.asset, m.quote)
+}
+
+/// The SPOT symbol of a universe market (`BTC-USDT`).
+#[must_use]
+pub fn spot_id(m: &SynthMarket) -> String {
+    format!("{}-{}", m.asset, m.quote)
+}
+
+/// A tiny JSON writer for flat rows of string fields (OKX sends nearly everything as strings).
+struct Rows {
+    out: String,
+    first_row: bool,
+    first_field: bool,
+}
+
+impl Rows {
+    fn new(capacity: usize) -> Self {
+        let mut out = String::with_capacity(capacity);
+        out.push_str(r#"{"code":"0","msg":"","data":["#);
+        Rows {
+            out,
+            first_row: true,
+            first_field: true,
+        }
+    }
+
+    fn row(&mut self) -> &mut Self {
+        if !self.first_row {
+            self.out.push(',');
+        }
+        self.first_row = false;
+        self.first_field = true;
+        self.out.push('{');
+        self
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.first_field {
+            self.out.push(',');
+        }
+        self.first_field = false;
+        push_json_str(&mut self.out, key);
+        self.out.push(':');
+    }
+
+    /// A string field.
+    fn s(&mut self, key: &str, value: impl std::fmt::Display) -> &mut Self {
+        self.key(key);
+        self.out.push('"');
+        let start = self.out.len();
+        let _ = write!(self.out, "{value}");
+        if self.out[start..].contains(['"', '\\']) {
+            let text = self.out.split_off(start);
+            self.out.pop();
+            push_json_str(&mut self.out, &text);
+        } else {
+            self.out.push('"');
+        }
+        self
+    }
+
+    /// A raw JSON token (number, boolean, array).
+    fn raw(&mut self, key: &str, token: &str) -> &mut Self {
+        self.key(key);
+        self.out.push_str(token);
+        self
+    }
+
+    fn end_row(&mut self) {
+        self.out.push('}');
+    }
+
+    fn finish(mut self) -> String {
+        self.out.push_str("]}");
+        self.out
+    }
+}
+
+fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A whole SWAP instrument row, as OKX lists it.
+struct SwapRow<'a> {
+    inst_type: &'a str,
+    inst_id: &'a str,
+    family: &'a str,
+    settle: &'a str,
+    ct_val: Decimal,
+    ct_val_ccy: &'a str,
+    ct_type: &'a str,
+    state: &'a str,
+    rule: &'a str,
+    tick: Decimal,
+    code: usize,
+    exp_time: &'a str,
+}
+
+fn swap_row(rows: &mut Rows, r: &SwapRow<'_>, now_ms: i64) {
+    rows.row()
+        .s("alias", if r.inst_type == "FUTURES" { "quarter" } else { "" })
+        .s("auctionEndTime", "")
+        .s("baseCcy", "")
+        .s("category", "1")
+        .s("contTdSwTime", "")
+        .s("ctMult", "1")
+        .s("ctType", r.ct_type)
+        .s("ctVal", r.ct_val)
+        .s("ctValCcy", r.ct_val_ccy)
+        .s("expTime", r.exp_time)
+        .raw("futureSettlement", "false")
+        .s("instFamily", r.family)
+        .s("instId", r.inst_id)
+        .raw("instIdCode", &(10_000 + r.code).to_string())
+        .s("instType", r.inst_type)
+        .s("lever", "50")
+        .s("listTime", now_ms - 400 * 24 * MS_PER_HOUR)
+        .s("lotSz", "0.01")
+        .s("maxIcebergSz", "100000000.0000000000000000")
+        .s("maxLmtAmt", "20000000")
+        .s("maxLmtSz", "100000000")
+        .s("maxMktAmt", "")
+        .s("maxMktSz", "20000")
+        .s("maxStopSz", "20000")
+        .s("minSz", "0.01")
+        .s("openType", "")
+        .s("optType", "")
+        .s("quoteCcy", "")
+        .s("ruleType", r.rule)
+        .s("settleCcy", r.settle)
+        .s("state", r.state)
+        .s("stk", "")
+        .s("tickSz", r.tick)
+        .raw("tradeQuoteCcyList", "[]")
+        .s("uly", r.family)
+        .end_row();
+}
+
+fn tick_size(price: Decimal) -> Decimal {
+    Decimal::new(1, price.scale())
+}
+
+fn swap_instruments(u: &Universe) -> String {
+    let mut rows = Rows::new(900 * (u.markets.len() + FILTERED_SWAPS.len()));
+    for (i, m) in u.perps().enumerate() {
+        let id = swap_id(m);
+        let family = spot_id(m);
+        swap_row(
+            &mut rows,
+            &SwapRow {
+                inst_type: "SWAP",
+                inst_id: &id,
+                family: &family,
+                settle: &m.quote,
+                ct_val: contract_value(m.price),
+                ct_val_ccy: &m.asset,
+                ct_type: "linear",
+                state: "live",
+                rule: "normal",
+                tick: tick_size(m.perp_bid),
+                code: i,
+                exp_time: "",
+            },
+            u.now_ms,
+        );
+    }
+    let dated_exp = ((u.now_ms / (24 * MS_PER_HOUR)) + 180) * 24 * MS_PER_HOUR;
+    let dated_exp = dated_exp.to_string();
+    for (i, (id, why)) in FILTERED_SWAPS.iter().enumerate() {
+        let (pair, _) = id.rsplit_once('-').unwrap_or((id, ""));
+        let (base, quote) = pair.split_once('-').unwrap_or((pair, "USDT"));
+        let mut row = SwapRow {
+            inst_type: "SWAP",
+            inst_id: id,
+            family: pair,
+            settle: quote,
+            ct_val: Decimal::ONE,
+            ct_val_ccy: base,
+            ct_type: "linear",
+            state: "live",
+            rule: "normal",
+            tick: Decimal::new(1, 4),
+            code: 90_000 + i,
+            exp_time: "",
+        };
+        match *why {
+            "inverse" => {
+                row.ct_type = "inverse";
+                row.ct_val = Decimal::ONE_HUNDRED;
+                row.ct_val_ccy = "USD";
+                row.settle = base;
+            }
+            "preopen" | "suspend" => row.state = why,
+            "pre_market" | "xperp" => row.rule = why,
+            _ => {
+                row.inst_type = "FUTURES";
+                row.exp_time = &dated_exp;
+            }
+        }
+        swap_row(&mut rows, &row, u.now_ms);
+    }
+    rows.finish()
+}
+
+fn spot_row(rows: &mut Rows, id: &str, base: &str, quote: &str, state: &str, tick: Decimal, now_ms: i64) {
+    rows.row()
+        .s("alias", "")
+        .s("auctionEndTime", "")
+        .s("baseCcy", base)
+        .s("category", "1")
+        .s("ctMult", "")
+        .s("ctType", "")
+        .s("ctVal", "")
+        .s("ctValCcy", "")
+        .s("expTime", "")
+        .raw("futureSettlement", "false")
+        .s("instFamily", "")
+        .s("instId", id)
+        .s("instType", "SPOT")
+        .s("lever", "10")
+        .s("listTime", now_ms - 700 * 24 * MS_PER_HOUR)
+        .s("lotSz", "0.00000001")
+        .s("maxLmtAmt", "1000000")
+        .s("maxLmtSz", "9999999999")
+        .s("maxMktAmt", "1000000")
+        .s("maxMktSz", "")
+        .s("minSz", "0.00001")
+        .s("optType", "")
+        .s("quoteCcy", quote)
+        .s("settleCcy", "")
+        .s("state", state)
+        .s("ruleType", "normal")
+        .s("stk", "")
+        .s("tickSz", tick)
+        .s("uly", "")
+        .end_row();
+}
+
+fn spot_instruments(u: &Universe) -> String {
+    let mut rows = Rows::new(650 * (u.markets.len() + FILTERED_SPOTS.len()));
+    for m in u.spots() {
+        spot_row(&mut rows, &spot_id(m), &m.asset, &m.quote, "live", tick_size(m.spot_bid), u.now_ms);
+    }
+    for (id, state) in FILTERED_SPOTS {
+        let (base, quote) = id.split_once('-').unwrap_or((id, "USDT"));
+        spot_row(&mut rows, id, base, quote, state, Decimal::new(1, 4), u.now_ms);
+    }
+    rows.finish()
+}
+
+/// The SWAP symbols the funding, ticker and open-interest payloads carry for filtered rows
+/// (OKX's SWAP endpoints return every swap, inverse and pre-market ones included).
+fn filtered_swap_ids() -> impl Iterator<Item = &'static str> {
+    FILTERED_SWAPS
+        .iter()
+        .filter(|(_, why)| *why != "futures")
+        .map(|(id, _)| *id)
+}
+
+fn funding_row(rows: &mut Rows, id: &str, rate: Decimal, funding_ms: i64, hours: i64, now_ms: i64) {
+    rows.row()
+        .s("formulaType", "noRate")
+        .s("fundingRate", rate)
+        .s("fundingTime", funding_ms)
+        .s("impactValue", "")
+        .s("instId", id)
+        .s("instType", "SWAP")
+        .s("interestRate", "")
+        .s("maxFundingRate", "0.02")
+        .s("method", "current_period")
+        .s("minFundingRate", "-0.02")
+        .s("nextFundingRate", "")
+        .s("nextFundingTime", funding_ms + hours * MS_PER_HOUR)
+        .s("premium", (rate / Decimal::TEN).round_dp(16).normalize())
+        .s("settFundingRate", Decimal::new(1, 4))
+        .s("settState", "settled")
+        .s("ts", now_ms)
+        .end_row();
+}
+
+fn funding_rates(u: &Universe) -> String {
+    let mut rows = Rows::new(420 * (u.markets.len() + FILTERED_SWAPS.len()));
+    for m in u.perps() {
+        let hours = i64::from(m.interval_hours);
+        funding_row(&mut rows, &swap_id(m), m.funding_rate, m.next_funding_ms, hours, u.now_ms);
+    }
+    let next8 = (u.now_ms / (8 * MS_PER_HOUR) + 1) * 8 * MS_PER_HOUR;
+    for id in filtered_swap_ids() {
+        funding_row(&mut rows, id, Decimal::new(5, 3), next8, 8, u.now_ms);
+    }
+    rows.finish()
+}
+
+/// One ticker row; `vol` is `vol24h`, `vol_ccy` is `volCcy24h` in the instType's own unit.
+#[allow(clippy::too_many_arguments)]
+fn ticker_row(
+    rows: &mut Rows,
+    inst_type: &str,
+    id: &str,
+    last: Decimal,
+    bid: Decimal,
+    ask: Decimal,
+    high: Decimal,
+    low: Decimal,
+    vol: Decimal,
+    vol_ccy: Decimal,
+    now_ms: i64,
+) {
+    rows.row()
+        .s("instType", inst_type)
+        .s("instId", id)
+        .s("last", last)
+        .s("lastSz", "1")
+        .s("askPx", ask)
+        .s("askSz", "12")
+        .s("bidPx", bid)
+        .s("bidSz", "7")
+        .s("open24h", low)
+        .s("high24h", high)
+        .s("low24h", low)
+        .s("volCcy24h", vol_ccy)
+        .s("vol24h", vol)
+        .s("sodUtc0", last)
+        .s("sodUtc8", last)
+        .s("ts", now_ms)
+        .end_row();
+}
+
+fn swap_tickers(u: &Universe) -> String {
+    let mut rows = Rows::new(330 * (u.markets.len() + FILTERED_SWAPS.len()));
+    for m in u.perps() {
+        let ct_val = contract_value(m.price);
+        let contracts = (m.volume_base / ct_val).round_dp(2).normalize();
+        ticker_row(
+            &mut rows, "SWAP", &swap_id(m), m.mark, m.perp_bid, m.perp_ask, m.high, m.low,
+            contracts, m.volume_base, u.now_ms,
+        );
+    }
+    let one = Decimal::ONE;
+    for id in filtered_swap_ids() {
+        ticker_row(&mut rows, "SWAP", id, one, one, one, one, one, one, one, u.now_ms);
+    }
+    rows.finish()
+}
+
+fn spot_tickers(u: &Universe) -> String {
+    let mut rows = Rows::new(330 * (u.markets.len() + FILTERED_SPOTS.len()));
+    for m in u.spots() {
+        ticker_row(
+            &mut rows, "SPOT", &spot_id(m), m.price, m.spot_bid, m.spot_ask, m.high, m.low,
+            m.volume_base, m.volume_quote(), u.now_ms,
+        );
+    }
+    let one = Decimal::ONE;
+    for (id, _) in FILTERED_SPOTS {
+        ticker_row(&mut rows, "SPOT", id, one, one, one, one, one, one, one, u.now_ms);
+    }
+    rows.finish()
+}
+
+fn open_interest(u: &Universe) -> String {
+    let mut rows = Rows::new(150 * (u.markets.len() + FILTERED_SWAPS.len()));
+    let mut push = |id: &str, oi: Decimal, oi_ccy: Decimal, oi_usd: Decimal| {
+        rows.row()
+            .s("instType", "SWAP")
+            .s("instId", id)
+            .s("oi", oi)
+            .s("oiCcy", oi_ccy)
+            .s("oiUsd", oi_usd)
+            .s("ts", u.now_ms)
+            .end_row();
+    };
+    for m in u.perps() {
+        let ct_val = contract_value(m.price);
+        let contracts = (m.open_interest / ct_val).round_dp(2).normalize();
+        let usd = (m.open_interest * m.mark).round_dp(2).normalize();
+        push(&swap_id(m), contracts, m.open_interest, usd);
+    }
+    for id in filtered_swap_ids() {
+        push(id, Decimal::TEN, Decimal::TEN, Decimal::TEN);
+    }
+    rows.finish()
+}
+
+fn mark_prices(u: &Universe) -> String {
+    let mut rows = Rows::new(100 * (u.markets.len() + FILTERED_SWAPS.len()));
+    let ids = u
+        .perps()
+        .map(|m| (swap_id(m), m.mark))
+        .chain(filtered_swap_ids().map(|id| (id.to_owned(), Decimal::ONE)));
+    for (id, mark) in ids {
+        rows.row()
+            .s("instType", "SWAP")
+            .s("instId", id)
+            .s("markPx", mark)
+            .s("ts", u.now_ms)
+            .end_row();
+    }
+    rows.finish()
+}
+
+fn index_tickers(u: &Universe, quote: &str) -> String {
+    let mut rows = Rows::new(200 * u.markets.len());
+    for m in u.markets.iter().filter(|m| m.quote == quote) {
+        rows.row()
+            .s("instId", spot_id(m))
+            .s("idxPx", m.index)
+            .s("high24h", m.high)
+            .s("sodUtc0", m.index)
+            .s("open24h", m.low)
+            .s("low24h", m.low)
+            .s("sodUtc8", m.index)
+            .s("ts", u.now_ms)
+            .end_row();
+    }
+    rows.finish()
 }

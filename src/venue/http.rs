@@ -1,1 +1,321 @@
-//! HTTP client (stub).
+//! The one HTTP client: per-host governor limiters with endpoint weights, timeouts, bounded retries
+//! with backoff, `Retry-After`, rate-limit bodies treated as 429, and 418/403 bans.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use chrono::{DateTime, Utc};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+use super::{BodySignal, HostSpec, Method, Request, VenueAdapter, VenueError};
+use crate::model::Venue;
+
+/// Timeouts and retry policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Total time for one request, body included.
+    pub request_timeout: Duration,
+    /// Retries after the first attempt (timeouts, transport errors, 5xx, 429).
+    pub retries: u32,
+    /// Longest `Retry-After` basis waits within a run; longer ones fail the venue for this run.
+    pub max_retry_after: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            retries: 2,
+            max_retry_after: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A venue's hosts resolved to base URLs (live default, config or env).
+pub type BaseUrls = HashMap<&'static str, String>;
+
+/// HTTP access to one venue: its base URLs, limiters and request counter.
+#[derive(Debug)]
+pub struct VenueClient {
+    client: reqwest::Client,
+    adapter: &'static dyn VenueAdapter,
+    config: HttpConfig,
+    bases: BaseUrls,
+    limiters: HashMap<&'static str, Arc<DefaultDirectRateLimiter>>,
+    requests: AtomicU32,
+}
+
+/// Builds the shared reqwest client.
+///
+/// # Errors
+/// When the TLS backend cannot be initialised.
+pub fn build_client(config: &HttpConfig) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        .user_agent(concat!("basis/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// The quota of a host: `budget_pct` of its documented limit, spread evenly over the period, with
+/// bursts up to that budget.
+#[must_use]
+pub fn host_quota(host: &HostSpec) -> Quota {
+    let budget = (u64::from(host.limit_weight) * u64::from(host.budget_pct) / 100).max(1);
+    let burst = NonZeroU32::new(u32::try_from(budget).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+    let period = host.limit_period / u32::try_from(budget).unwrap_or(u32::MAX);
+    Quota::with_period(period.max(Duration::from_nanos(1)))
+        .unwrap_or_else(|| Quota::per_second(burst))
+        .allow_burst(burst)
+}
+
+/// Parses a `Retry-After` value: delay-seconds or an HTTP date.
+#[must_use]
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+    (when - now).to_std().ok().or(Some(Duration::ZERO))
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let t: String = text.trim().chars().take(160).collect();
+    if t.is_empty() { String::new() } else { format!(": {t}") }
+}
+
+enum Attempt {
+    Done(Vec<u8>),
+    Retry(VenueError, Option<Duration>),
+    Fail(VenueError),
+}
+
+impl VenueClient {
+    /// A client for `adapter`'s venue calling `bases`.
+    #[must_use]
+    pub fn new(
+        client: reqwest::Client,
+        adapter: &'static dyn VenueAdapter,
+        config: HttpConfig,
+        bases: BaseUrls,
+    ) -> Self {
+        let limiters = adapter
+            .hosts()
+            .iter()
+            .map(|h| (h.key, Arc::new(RateLimiter::direct(host_quota(h)))))
+            .collect();
+        VenueClient {
+            client,
+            adapter,
+            config,
+            bases,
+            limiters,
+            requests: AtomicU32::new(0),
+        }
+    }
+
+    /// Venue.
+    #[must_use]
+    pub fn venue(&self) -> Venue {
+        self.adapter.venue()
+    }
+
+    /// Requests sent so far (retries included).
+    #[must_use]
+    pub fn requests(&self) -> u32 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// The full URL of a request.
+    #[must_use]
+    pub fn url(&self, req: &Request) -> String {
+        let base = self.bases.get(req.host).map_or("", String::as_str);
+        format!("{}{}", base.trim_end_matches('/'), req.path)
+    }
+
+    /// Sends `req` under the host's limiter, retrying timeouts, transport errors, 5xx and rate
+    /// limits (honouring `Retry-After`) a bounded number of times.
+    ///
+    /// # Errors
+    /// The last error when retries are exhausted; at once for bans (418/403), API errors and
+    /// other 4xx.
+    pub async fn fetch(&self, req: &Request) -> Result<Vec<u8>, VenueError> {
+        let mut backoff = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(200))
+            .with_max_delay(Duration::from_secs(2))
+            .with_jitter()
+            .with_max_times(self.config.retries as usize)
+            .build();
+        loop {
+            match self.attempt(req).await {
+                Attempt::Done(body) => return Ok(body),
+                Attempt::Fail(e) => return Err(e),
+                Attempt::Retry(e, retry_after) => {
+                    let Some(delay) = backoff.next() else {
+                        return Err(e);
+                    };
+                    let delay = match retry_after {
+                        Some(after) if after > self.config.max_retry_after => return Err(e),
+                        Some(after) => after,
+                        None => delay,
+                    };
+                    tracing::warn!(venue = %self.venue(), endpoint = req.endpoint, ?delay, error = %e, "retrying");
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, req: &Request) -> Attempt {
+        let venue = self.venue();
+        let endpoint = req.endpoint;
+        if let Some(limiter) = self.limiters.get(req.host) {
+            let n = NonZeroU32::new(req.weight.max(1)).unwrap_or(NonZeroU32::MIN);
+            if limiter.until_n_ready(n).await.is_err() {
+                // Heavier than the whole burst: wait for a full bucket instead.
+                limiter.until_ready().await;
+            }
+        }
+        let url = self.url(req);
+        let builder = match &req.method {
+            Method::Get => self.client.get(&url).query(&req.query),
+            Method::Post(body) => self
+                .client
+                .post(&url)
+                .query(&req.query)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone()),
+        };
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(venue = %venue, endpoint, url = %url, "request");
+        let transport = |e: reqwest::Error| {
+            if e.is_timeout() {
+                VenueError::Timeout {
+                    venue,
+                    endpoint,
+                    timeout: self.config.request_timeout,
+                }
+            } else {
+                VenueError::Connect {
+                    venue,
+                    endpoint,
+                    url: url.clone(),
+                    reason: root_cause(&e),
+                }
+            }
+        };
+        let resp = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => return Attempt::Retry(transport(e), None),
+        };
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, Utc::now()));
+        let body = match resp.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => return Attempt::Retry(transport(e), None),
+        };
+        let signal = self.adapter.check_body(status, &body);
+        match status {
+            418 | 403 => {
+                let ban = retry_after.unwrap_or_else(|| self.adapter.default_ban());
+                let until = Utc::now() + chrono::Duration::from_std(ban).unwrap_or_default();
+                Attempt::Fail(VenueError::Banned {
+                    venue,
+                    endpoint,
+                    status,
+                    until,
+                })
+            }
+            429 => Attempt::Retry(VenueError::RateLimited { venue, endpoint }, retry_after),
+            _ if signal == BodySignal::RateLimited => {
+                Attempt::Retry(VenueError::RateLimited { venue, endpoint }, retry_after)
+            }
+            s if s >= 500 => Attempt::Retry(
+                VenueError::Http {
+                    venue,
+                    endpoint,
+                    status,
+                    detail: excerpt(&body),
+                },
+                retry_after,
+            ),
+            s if (200..300).contains(&s) => match signal {
+                BodySignal::Api { code, msg } => Attempt::Fail(VenueError::Api {
+                    venue,
+                    endpoint,
+                    code,
+                    msg,
+                }),
+                _ => Attempt::Done(body),
+            },
+            _ => Attempt::Fail(match signal {
+                BodySignal::Api { code, msg } => VenueError::Api {
+                    venue,
+                    endpoint,
+                    code,
+                    msg,
+                },
+                _ => VenueError::Http {
+                    venue,
+                    endpoint,
+                    status,
+                    detail: excerpt(&body),
+                },
+            }),
+        }
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .expect("t")
+            .with_timezone(&Utc);
+        assert_eq!(parse_retry_after("1", now), Some(Duration::from_secs(1)));
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 2026 00:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn quotas_stay_below_the_documented_limit() {
+        let host = HostSpec {
+            key: "main",
+            env: "X",
+            default_url: "https://example.invalid",
+            limit_weight: 600,
+            limit_period: Duration::from_secs(5),
+            budget_pct: 50,
+        };
+        let q = host_quota(&host);
+        assert_eq!(q.burst_size().get(), 300);
+        assert_eq!(q.replenish_interval(), Duration::from_secs(5) / 300);
+    }
+}

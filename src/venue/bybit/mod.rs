@@ -1,42 +1,202 @@
-//! Bybit adapter (stub, to be written).
+//! Bybit v5 adapter: endpoints, limits and docs links; the request plan; envelope checks.
+//!
+//! Reference (cached, refreshed hourly by the caller): the linear and spot instrument lists,
+//! linear paged with `nextPageCursor`. Snapshot: two bulk calls, `tickers?category=linear` (rate,
+//! interval, next funding, mark, index, bid/ask, 24 h high/low, turnover, open interest) and
+//! `tickers?category=spot`.
 
 mod parse;
 mod wire;
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Reference, Snapshot, Venue};
 
+/// The one Bybit host: 600 requests per 5 s per IP for all of `api.bybit.com`; exceeding it gives
+/// HTTP 403 "access too frequent" and an IP ban of at least 10 minutes.
+/// Docs: <https://bybit-exchange.github.io/docs/v5/rate-limit>
+pub const MAIN: HostSpec = HostSpec {
+    key: "main",
+    env: "BASIS_BYBIT_URL",
+    default_url: "https://api.bybit.com",
+    limit_weight: 600,
+    limit_period: Duration::from_secs(5),
+    budget_pct: 50,
+};
+
+static HOSTS: [HostSpec; 1] = [MAIN];
+
+/// Instrument lists, `category` `linear`/`spot`, `limit` ≤ 1000, `cursor` (linear only: "Spot does
+/// not support pagination").
+/// Docs: <https://bybit-exchange.github.io/docs/v5/market/instrument>
+pub const INSTRUMENTS_PATH: &str = "/v5/market/instruments-info";
+
+/// Bulk tickers of one category (`linear` = USDT and USDC perps + dated futures; `spot`).
+/// Docs: <https://bybit-exchange.github.io/docs/v5/market/tickers>
+pub const TICKERS_PATH: &str = "/v5/market/tickers";
+
+/// Endpoint name of the linear instruments list.
+pub const INSTRUMENTS_LINEAR: &str = "instruments-info-linear";
+/// Endpoint name of the spot instruments list.
+pub const INSTRUMENTS_SPOT: &str = "instruments-info-spot";
+/// Endpoint name of the linear tickers.
+pub const TICKERS_LINEAR: &str = "tickers-linear";
+/// Endpoint name of the spot tickers.
+pub const TICKERS_SPOT: &str = "tickers-spot";
+
+/// Weight of every public market endpoint: Bybit documents no per-endpoint weights for them, each
+/// call counts once against the per-IP limit of [`MAIN`].
+pub const WEIGHT: u32 = 1;
+
+/// Page size of the instrument lists (the documented maximum; the default 500 is below the
+/// number of linear symbols).
+pub const PAGE_LIMIT: &str = "1000";
+
+/// How long an IP ban lasts when the 403 carries no `Retry-After`: "wait for at least 10 minutes".
+/// Docs: <https://bybit-exchange.github.io/docs/v5/rate-limit>
+pub const DEFAULT_BAN: Duration = Duration::from_secs(600);
+
 /// The Bybit adapter.
 #[derive(Debug, Clone, Copy)]
 pub struct Bybit;
+
+fn instruments(endpoint: &'static str, category: &str) -> Request {
+    Request::get(endpoint, MAIN.key, INSTRUMENTS_PATH, WEIGHT)
+        .query("category", category)
+        .query("limit", PAGE_LIMIT)
+}
+
+fn tickers(endpoint: &'static str, category: &str) -> Request {
+    Request::get(endpoint, MAIN.key, TICKERS_PATH, WEIGHT).query("category", category)
+}
 
 impl VenueAdapter for Bybit {
     fn venue(&self) -> Venue {
         Venue::Bybit
     }
+
     fn hosts(&self) -> &'static [HostSpec] {
-        &[]
+        &HOSTS
     }
+
+    /// `instruments-info?category=linear&limit=1000` (paged) and `category=spot&limit=1000`.
     fn reference_requests(&self) -> Vec<Request> {
-        Vec::new()
+        vec![
+            instruments(INSTRUMENTS_LINEAR, "linear"),
+            instruments(INSTRUMENTS_SPOT, "spot"),
+        ]
     }
-    fn parse_reference(&self, _bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-        Ok(Reference::default())
+
+    /// Follows `result.nextPageCursor` of the instrument lists with `cursor=`. Stops when the
+    /// cursor is absent/`""`, or repeats the one just requested (a server ignoring `cursor`).
+    fn next_page(&self, request: &Request, body: &[u8]) -> Result<Option<Request>, ParseError> {
+        if request.endpoint != INSTRUMENTS_LINEAR && request.endpoint != INSTRUMENTS_SPOT {
+            return Ok(None);
+        }
+        let Some(cursor) = parse::next_cursor(request.endpoint, body)? else {
+            return Ok(None);
+        };
+        let current = request
+            .query
+            .iter()
+            .find(|(k, _)| *k == "cursor")
+            .map(|(_, v)| v.as_str());
+        if current == Some(cursor.as_str()) {
+            return Ok(None);
+        }
+        let mut next = request.clone();
+        next.query.retain(|(k, _)| *k != "cursor");
+        next.query.push(("cursor", cursor));
+        Ok(Some(next))
     }
+
+    fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
+        parse::parse_reference(
+            Body::of(bodies, INSTRUMENTS_LINEAR),
+            Body::of(bodies, INSTRUMENTS_SPOT),
+        )
+    }
+
+    /// Two requests whether `full` or not: the linear tickers already carry mark, index and open
+    /// interest, so the poller needs nothing more than a scan.
     fn snapshot_requests(&self, _full: bool) -> Vec<Request> {
-        Vec::new()
+        vec![
+            tickers(TICKERS_LINEAR, "linear"),
+            tickers(TICKERS_SPOT, "spot"),
+        ]
     }
+
     fn parse_snapshot(
         &self,
-        _bodies: &[Body<'_>],
-        _reference: &Reference,
+        bodies: &[Body<'_>],
+        reference: &Reference,
         received_at: DateTime<Utc>,
     ) -> Result<Snapshot, ParseError> {
-        Ok(Snapshot { venue: Venue::Bybit, received_at, perps: vec![], spots: vec![] })
+        parse::parse_snapshot(
+            Body::one(bodies, TICKERS_LINEAR)?,
+            Body::one(bodies, TICKERS_SPOT)?,
+            reference,
+            received_at,
+        )
     }
-    fn check_body(&self, _status: u16, _body: &[u8]) -> BodySignal {
-        BodySignal::Ok
+
+    /// `retCode` 10006/10018 → rate limited; any other non-zero `retCode` → API error (Bybit
+    /// reports errors with HTTP 200). Non-JSON bodies (the 403 ban page) say nothing.
+    /// Docs: <https://bybit-exchange.github.io/docs/v5/error>
+    fn check_body(&self, _status: u16, body: &[u8]) -> BodySignal {
+        parse::envelope_signal(body)
+    }
+
+    fn default_ban(&self) -> Duration {
+        DEFAULT_BAN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_fits_the_budget_and_paths_follow_the_origin() {
+        let b = Bybit;
+        assert_eq!(b.snapshot_requests(false).len(), 2);
+        assert!(b.snapshot_requests(true).len() <= 4);
+        for r in b.reference_requests().iter().chain(&b.snapshot_requests(true)) {
+            assert!(r.path.starts_with("/v5/market/"), "{r:?}");
+            assert_eq!(r.host, "main");
+            assert!(r.query.iter().any(|(k, _)| *k == "category"));
+        }
+        let refs = b.reference_requests();
+        assert_eq!(refs[0].query, vec![("category", "linear".to_owned()), ("limit", "1000".to_owned())]);
+        assert_eq!(refs[1].query, vec![("category", "spot".to_owned()), ("limit", "1000".to_owned())]);
+        assert_eq!(b.hosts(), &[MAIN]);
+        assert_eq!(MAIN.env, "BASIS_BYBIT_URL");
+        assert_eq!(MAIN.default_url, "https://api.bybit.com");
+        assert_eq!(b.default_ban(), Duration::from_secs(600));
+    }
+
+    #[test]
+    fn next_page_adds_then_replaces_the_cursor_and_stops() {
+        let b = Bybit;
+        let first = b.reference_requests().remove(0);
+        let body = br#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[],"nextPageCursor":"c1"},"time":1}"#;
+        let second = b.next_page(&first, body).expect("ok").expect("a next page");
+        assert_eq!(second.query.last(), Some(&("cursor", "c1".to_owned())));
+        let body2 = br#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[],"nextPageCursor":"c2"},"time":1}"#;
+        let third = b.next_page(&second, body2).expect("ok").expect("a next page");
+        assert_eq!(third.query.iter().filter(|(k, _)| *k == "cursor").count(), 1);
+        assert_eq!(third.query.last(), Some(&("cursor", "c2".to_owned())));
+        // The same cursor again: stop instead of looping.
+        assert_eq!(b.next_page(&third, body2).expect("ok"), None);
+        let last = br#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[],"nextPageCursor":""},"time":1}"#;
+        assert_eq!(b.next_page(&first, last).expect("ok"), None);
+        // Tickers are never paged, and a broken body is an error naming the endpoint.
+        let t = b.snapshot_requests(false).remove(0);
+        assert_eq!(b.next_page(&t, body).expect("ok"), None);
+        let err = b.next_page(&first, b"{\"retCode\":0,").expect_err("malformed");
+        assert_eq!(err.endpoint, INSTRUMENTS_LINEAR);
     }
 }

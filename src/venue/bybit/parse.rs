@@ -1,1 +1,340 @@
-//! Bybit payload parsing (stub).
+//! Bybit v5 payloads to domain types: instruments to a [`Reference`], tickers to a [`Snapshot`].
+//!
+//! Pure: no I/O, no clock (the received time is a parameter).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::wire::{BybitEnvelope, BybitHead, BybitInstrument, BybitList, BybitPage, BybitSpotTicker, BybitTicker};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::parse::{ms_time, split_multiplier};
+use crate::venue::{BodySignal, ParseError};
+
+/// `retCode`s that mean "rate limited": 10006 (API rate limit, "Too many visits!") and 10018
+/// (IP rate limit).
+pub const RATE_LIMIT_CODES: [i64; 2] = [10006, 10018];
+
+/// What a body's envelope says. Bodies that are not a JSON envelope (an HTML 403 page, an empty
+/// body) say nothing: the HTTP status decides, and the parser reports malformed payloads.
+#[must_use]
+pub fn envelope_signal(body: &[u8]) -> BodySignal {
+    let Ok(head) = serde_json::from_slice::<BybitHead<'_>>(body) else {
+        return BodySignal::Ok;
+    };
+    match head.ret_code.get() {
+        None | Some(0) => BodySignal::Ok,
+        Some(code) if RATE_LIMIT_CODES.contains(&code) => BodySignal::RateLimited,
+        Some(code) => BodySignal::Api {
+            code: code.to_string(),
+            msg: head.ret_msg.map(|m| m.into_owned()).unwrap_or_default(),
+        },
+    }
+}
+
+/// A decoded list response: its rows and server time.
+struct Page<T> {
+    rows: Vec<T>,
+    time: Option<DateTime<Utc>>,
+}
+
+/// Decodes one list response of `category`, checking the envelope (`retCode` 0, a `result` with a
+/// `list`, the category asked for).
+fn decode<'a, T: Deserialize<'a>>(
+    endpoint: &'static str,
+    category: &str,
+    body: &'a [u8],
+) -> Result<Page<T>, ParseError> {
+    let env: BybitEnvelope<'a, BybitList<'a, T>> = match serde_json::from_slice(body) {
+        Ok(env) => env,
+        Err(err) => {
+            // An error envelope whose `result` has an unexpected shape: report the API error.
+            if let BodySignal::Api { code, msg } = envelope_signal(body) {
+                return Err(ParseError::new(endpoint, format!("API error {code}: {msg}")));
+            }
+            return Err(ParseError::json(endpoint, &err));
+        }
+    };
+    match env.ret_code.get() {
+        Some(0) => {}
+        Some(code) => {
+            let msg = env.ret_msg.as_deref().unwrap_or("");
+            return Err(ParseError::new(endpoint, format!("API error {code}: {msg}")));
+        }
+        None => {
+            return Err(ParseError::new(
+                endpoint,
+                "not a Bybit v5 envelope (no retCode)",
+            ));
+        }
+    }
+    let result = env
+        .result
+        .ok_or_else(|| ParseError::new(endpoint, "envelope has no `result`"))?;
+    if let Some(got) = result.category.as_deref() {
+        if got != category {
+            return Err(ParseError::new(
+                endpoint,
+                format!("expected category `{category}`, got `{got}`"),
+            ));
+        }
+    }
+    let rows = result
+        .list
+        .ok_or_else(|| ParseError::new(endpoint, "`result.list` missing"))?;
+    Ok(Page {
+        rows,
+        time: env.time.get().and_then(ms_time),
+    })
+}
+
+/// The `nextPageCursor` of a list response, `None` on the last page (absent or `""`).
+///
+/// # Errors
+/// When the body is not a JSON envelope.
+pub fn next_cursor(endpoint: &'static str, body: &[u8]) -> Result<Option<String>, ParseError> {
+    let env: BybitEnvelope<'_, BybitPage<'_>> =
+        serde_json::from_slice(body).map_err(|e| ParseError::json(endpoint, &e))?;
+    Ok(env
+        .result
+        .and_then(|r| r.next_page_cursor)
+        .map(std::borrow::Cow::into_owned))
+}
+
+/// Powers of ten Bybit writes as a suffix of the base coin (`SHIB1000`), largest first.
+const SUFFIX_MULTIPLIERS: [(&str, u64); 3] = [("1000000", 1_000_000), ("10000", 10_000), ("1000", 1_000)];
+
+/// Splits a Bybit contract base coin into the spot coin and its multiplier: `1000PEPE` → (PEPE,
+/// 1000) via [`split_multiplier`], plus Bybit's suffix form `SHIB1000` → (SHIB, 1000) and
+/// power-of-ten prefixes longer than the shared table knows (`10000000AIDOGE`).
+#[must_use]
+pub fn split_base(base: &str) -> (String, Decimal) {
+    let (asset, mult) = split_multiplier(base);
+    if mult != Decimal::ONE {
+        return (asset, mult);
+    }
+    let digits = base.bytes().take_while(u8::is_ascii_digit).count();
+    let (prefix, rest) = base.split_at(digits);
+    if digits >= 4
+        && prefix.starts_with('1')
+        && prefix[1..].bytes().all(|b| b == b'0')
+        && rest.len() >= 2
+        && rest.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+    {
+        if let Ok(m) = prefix.parse::<u64>() {
+            return (rest.to_owned(), Decimal::from(m));
+        }
+    }
+    for (suffix, m) in SUFFIX_MULTIPLIERS {
+        if let Some(coin) = base.strip_suffix(suffix) {
+            if coin.len() >= 2
+                && coin.bytes().all(|b| b.is_ascii_uppercase())
+            {
+                return (coin.to_owned(), Decimal::from(m));
+            }
+        }
+    }
+    (base.to_owned(), Decimal::ONE)
+}
+
+/// Hours from Bybit's `fundingInterval` minutes; `None` unless positive.
+fn minutes_to_hours(minutes: Option<i64>) -> Option<Decimal> {
+    minutes
+        .filter(|m| *m > 0)
+        .map(|m| (Decimal::from(m) / Decimal::from(60)).normalize())
+}
+
+/// Turns one linear instruments row into a perp, or `None` when it must be left out: not a
+/// `LinearPerpetual`, not `Trading`, a pre-market contract, or missing symbol/coins.
+fn linear_instrument(row: &BybitInstrument<'_>) -> Option<Instrument> {
+    if row.contract_type.as_deref() != Some("LinearPerpetual")
+        || row.status.as_deref() != Some("Trading")
+        || row.is_pre_listing.0 == Some(true)
+    {
+        return None;
+    }
+    let symbol = row.symbol.as_deref()?;
+    let (asset, multiplier) = split_base(row.base_coin.as_deref()?);
+    Some(Instrument {
+        venue: Venue::Bybit,
+        market: Market::Perp,
+        symbol: symbol.to_owned(),
+        asset,
+        quote: row.quote_coin.as_deref()?.to_owned(),
+        multiplier,
+        contract_size: Decimal::ONE,
+        funding_interval_hours: minutes_to_hours(row.funding_interval.get()),
+    })
+}
+
+/// Turns one spot instruments row into a spot market, or `None` unless `Trading` with coins.
+fn spot_instrument(row: &BybitInstrument<'_>) -> Option<Instrument> {
+    if row.status.as_deref() != Some("Trading") {
+        return None;
+    }
+    Some(Instrument {
+        venue: Venue::Bybit,
+        market: Market::Spot,
+        symbol: row.symbol.as_deref()?.to_owned(),
+        asset: row.base_coin.as_deref()?.to_owned(),
+        quote: row.quote_coin.as_deref()?.to_owned(),
+        multiplier: Decimal::ONE,
+        contract_size: Decimal::ONE,
+        funding_interval_hours: None,
+    })
+}
+
+/// Parses the instruments pages of both categories into a [`Reference`]: trading linear
+/// perpetuals then trading spot pairs, in payload order. A symbol listed twice (pages that
+/// overlap while the list changes) keeps its first entry.
+///
+/// # Errors
+/// When a category has no page at all, or a page is malformed or an error envelope.
+pub fn parse_reference<'a>(
+    linear: impl IntoIterator<Item = &'a [u8]>,
+    spot: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Reference, ParseError> {
+    let mut instruments = Vec::new();
+    let mut seen = HashSet::new();
+    let linear: Vec<&[u8]> = linear.into_iter().collect();
+    let spot: Vec<&[u8]> = spot.into_iter().collect();
+    collect(
+        super::INSTRUMENTS_LINEAR,
+        "linear",
+        &linear,
+        linear_instrument,
+        &mut instruments,
+        &mut seen,
+    )?;
+    collect(
+        super::INSTRUMENTS_SPOT,
+        "spot",
+        &spot,
+        spot_instrument,
+        &mut instruments,
+        &mut seen,
+    )?;
+    Ok(Reference { instruments })
+}
+
+/// Appends the instruments `convert` keeps from every page of one category, first entry winning.
+fn collect(
+    endpoint: &'static str,
+    category: &str,
+    pages: &[&[u8]],
+    convert: fn(&BybitInstrument<'_>) -> Option<Instrument>,
+    out: &mut Vec<Instrument>,
+    seen: &mut HashSet<(Market, String)>,
+) -> Result<(), ParseError> {
+    if pages.is_empty() {
+        return Err(ParseError::new(endpoint, "response missing"));
+    }
+    for body in pages {
+        let page: Page<BybitInstrument<'_>> = decode(endpoint, category, body)?;
+        for inst in page.rows.iter().filter_map(convert) {
+            if seen.insert((inst.market, inst.symbol.clone())) {
+                out.push(inst);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `a × b`, `None` on overflow or when either is absent.
+fn mul(a: Option<Decimal>, b: Decimal) -> Option<Decimal> {
+    a.and_then(|a| a.checked_mul(b))
+}
+
+/// Parses the linear and spot tickers into a [`Snapshot`]. Only symbols of `reference` are kept
+/// (dated futures, pre-market and inverse contracts are not in it); a symbol listed twice keeps
+/// its first row. A perp without a funding rate, or without an interval in both the ticker
+/// (`fundingIntervalHour`) and the instrument list (`fundingInterval`), is skipped: it cannot be
+/// annualised.
+///
+/// # Errors
+/// When a body is malformed, an error envelope, or of another category.
+pub fn parse_snapshot(
+    linear: &[u8],
+    spot: &[u8],
+    reference: &Reference,
+    received_at: DateTime<Utc>,
+) -> Result<Snapshot, ParseError> {
+    let perp_ref = reference.index(Market::Perp);
+    let spot_ref = reference.index(Market::Spot);
+
+    let page: Page<BybitTicker<'_>> = decode(super::TICKERS_LINEAR, "linear", linear)?;
+    let mut seen = HashSet::new();
+    let mut perps = Vec::with_capacity(page.rows.len().min(perp_ref.len()));
+    for row in &page.rows {
+        let Some(symbol) = row.symbol.as_deref() else { continue };
+        let Some(inst) = perp_ref.get(symbol) else { continue };
+        if !seen.insert(symbol) {
+            continue;
+        }
+        let Some(funding_rate) = row.funding_rate.get() else { continue };
+        let interval = row
+            .funding_interval_hour
+            .get()
+            .filter(|h| *h > Decimal::ZERO)
+            .map(|h| h.normalize())
+            .or(inst.funding_interval_hours);
+        let Some(funding_interval_hours) = interval else { continue };
+        let open_interest = inst
+            .multiplier
+            .checked_mul(inst.contract_size)
+            .and_then(|units| mul(row.open_interest.get(), units));
+        perps.push(PerpQuote {
+            venue: Venue::Bybit,
+            symbol: inst.symbol.clone(),
+            asset: inst.asset.clone(),
+            quote: inst.quote.clone(),
+            multiplier: inst.multiplier,
+            funding_rate,
+            funding_interval_hours,
+            next_funding_time: row.next_funding_time.get().and_then(ms_time),
+            mark_price: row.mark_price.get(),
+            index_price: row.index_price.get(),
+            bid: row.bid1_price.get(),
+            ask: row.ask1_price.get(),
+            high_24h: row.high_price_24h.get(),
+            low_24h: row.low_price_24h.get(),
+            volume_24h_quote: row.turnover_24h.get(),
+            open_interest,
+            exchange_time: page.time,
+            received_at,
+        });
+    }
+
+    let page: Page<BybitSpotTicker<'_>> = decode(super::TICKERS_SPOT, "spot", spot)?;
+    let mut seen = HashSet::new();
+    let mut spots = Vec::with_capacity(page.rows.len().min(spot_ref.len()));
+    for row in &page.rows {
+        let Some(symbol) = row.symbol.as_deref() else { continue };
+        let Some(inst) = spot_ref.get(symbol) else { continue };
+        if !seen.insert(symbol) {
+            continue;
+        }
+        spots.push(SpotQuote {
+            venue: Venue::Bybit,
+            symbol: inst.symbol.clone(),
+            asset: inst.asset.clone(),
+            quote: inst.quote.clone(),
+            bid: row.bid1_price.get(),
+            ask: row.ask1_price.get(),
+            high_24h: row.high_price_24h.get(),
+            low_24h: row.low_price_24h.get(),
+            volume_24h_quote: row.turnover_24h.get(),
+            exchange_time: page.time,
+            received_at,
+        });
+    }
+
+    Ok(Snapshot {
+        venue: Venue::Bybit,
+        received_at,
+        perps,
+        spots,
+    })
+}

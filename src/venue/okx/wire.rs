@@ -1,1 +1,297 @@
-//! Okx wire structs (stub).
+//! OKX v5 wire structs: the venue's own field names, decoded borrowed from the response bytes.
+//!
+//! Everything in OKX's `data` arrays is a string, `""` meaning absent. Text fields use
+//! [`OkxText`] (borrowed; `""`, `null`, missing and non-text values are all "absent"), decimals
+//! [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::parse::{WireDec, WireInt};
+
+/// A text field as OKX sends it, borrowed from the payload when it holds no escapes.
+/// `""`, `null`, a missing field, booleans, arrays and objects all read as absent (empty); a JSON
+/// number is kept as its raw text (OKX's `code` is documented as a string, but be lenient).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OkxText<'a>(pub Cow<'a, str>);
+
+impl OkxText<'_> {
+    /// The text (`""` when absent).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, or `None` when absent.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        let t = self.0.as_ref();
+        (!t.is_empty()).then_some(t)
+    }
+}
+
+struct OkxTextVisitor;
+
+impl<'de> Visitor<'de> for OkxTextVisitor {
+    type Value = OkxText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(OkxText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(OkxText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(OkxText(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(OkxText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(OkxText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(OkxText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(OkxText::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(OkxText::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(OkxText::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(OkxTextVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(OkxText::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
+        // raw token; a real object here is a malformed document.
+        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(OkxText(Cow::Owned(n.as_str().to_owned())))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for OkxText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(OkxTextVisitor)
+    }
+}
+
+/// The v5 envelope around every response. `code` is a string, `"0"` on success.
+///
+/// ```json
+/// {"code": "0", "msg": "", "data": [{"instId": "BTC-USDT-SWAP", "fundingRate": "0.0000182"}]}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct OkxEnvelope<'a, T> {
+    /// `"0"` on success; `"50011"` when rate limited; other codes are API errors.
+    #[serde(default, borrow)]
+    pub code: OkxText<'a>,
+    /// Error message (`""` on success).
+    #[serde(default, borrow)]
+    pub msg: OkxText<'a>,
+    /// The payload rows; absent on most errors.
+    #[serde(default = "Option::default")]
+    pub data: Option<Vec<T>>,
+}
+
+/// The envelope's status only (`data` skipped unread), for `check_body`.
+///
+/// ```json
+/// {"msg": "Too Many Requests", "code": "50011"}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct OkxStatus<'a> {
+    /// `"0"` on success.
+    #[serde(default, borrow)]
+    pub code: OkxText<'a>,
+    /// Error message.
+    #[serde(default, borrow)]
+    pub msg: OkxText<'a>,
+}
+
+/// One row of `GET /api/v5/public/instruments?instType=SWAP|SPOT` (only the fields basis reads).
+/// SWAP rows have empty `baseCcy`/`quoteCcy`; SPOT rows have empty `uly`/`ctVal`.
+///
+/// ```json
+/// {"instId": "BTC-USDT-SWAP", "instType": "SWAP", "uly": "BTC-USDT", "instFamily": "BTC-USDT",
+///  "baseCcy": "", "quoteCcy": "", "settleCcy": "USDT", "ctVal": "0.01", "ctValCcy": "BTC",
+///  "ctMult": "1", "ctType": "linear", "state": "live", "ruleType": "normal", "expTime": ""}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OkxInstrument<'a> {
+    /// `SWAP`, `SPOT`, `FUTURES`, …
+    #[serde(borrow)]
+    pub inst_type: OkxText<'a>,
+    /// `BTC-USDT-SWAP`, `BTC-USDT`.
+    #[serde(borrow)]
+    pub inst_id: OkxText<'a>,
+    /// Underlying (`BTC-USDT`), derivatives only.
+    #[serde(borrow)]
+    pub uly: OkxText<'a>,
+    /// Instrument family (`BTC-USDT`), derivatives only.
+    #[serde(borrow)]
+    pub inst_family: OkxText<'a>,
+    /// Base coin, SPOT only.
+    #[serde(borrow)]
+    pub base_ccy: OkxText<'a>,
+    /// Quote coin, SPOT only.
+    #[serde(borrow)]
+    pub quote_ccy: OkxText<'a>,
+    /// Settlement coin (`USDT`; the coin itself for inverse swaps).
+    #[serde(borrow)]
+    pub settle_ccy: OkxText<'a>,
+    /// Contract value, in `ctValCcy` units per contract.
+    pub ct_val: WireDec,
+    /// Unit of `ctVal` (the base coin for linear swaps, `USD` for inverse ones).
+    #[serde(borrow)]
+    pub ct_val_ccy: OkxText<'a>,
+    /// Contract multiplier (`"1"` for swaps).
+    pub ct_mult: WireDec,
+    /// `linear` or `inverse`.
+    #[serde(borrow)]
+    pub ct_type: OkxText<'a>,
+    /// `live`, `suspend`, `preopen`, `test`.
+    #[serde(borrow)]
+    pub state: OkxText<'a>,
+    /// `normal`, `pre_market`, `xperp`.
+    #[serde(borrow)]
+    pub rule_type: OkxText<'a>,
+}
+
+/// One row of `GET /api/v5/public/funding-rate?instId=ANY`. `fundingRate` settles at
+/// `fundingTime`; the interval is `nextFundingTime - fundingTime`.
+///
+/// ```json
+/// {"instId": "BTC-USDT-SWAP", "instType": "SWAP", "fundingRate": "0.0000182221218054",
+///  "fundingTime": "1743609600000", "nextFundingTime": "1743638400000", "nextFundingRate": "",
+///  "method": "current_period", "ts": "1743588686291"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OkxFundingRate<'a> {
+    /// `BTC-USDT-SWAP`.
+    #[serde(borrow)]
+    pub inst_id: OkxText<'a>,
+    /// Current period's rate, fraction.
+    pub funding_rate: WireDec,
+    /// When the current rate settles, ms.
+    pub funding_time: WireInt,
+    /// The settlement after that, ms.
+    pub next_funding_time: WireInt,
+    /// Data time, ms.
+    pub ts: WireInt,
+}
+
+/// One row of `GET /api/v5/market/tickers?instType=SWAP|SPOT`. SWAP: `vol24h` in contracts,
+/// `volCcy24h` in base coins; SPOT: `vol24h` in base, `volCcy24h` in quote.
+///
+/// ```json
+/// {"instType": "SWAP", "instId": "BTC-USDT-SWAP", "last": "84000.5", "lastSz": "1",
+///  "askPx": "84000.5", "askSz": "11", "bidPx": "84000.4", "bidSz": "5", "open24h": "83000",
+///  "high24h": "85000", "low24h": "82000", "volCcy24h": "12345.67", "vol24h": "1234567",
+///  "sodUtc0": "83500", "sodUtc8": "83400", "ts": "1743588686291"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OkxTicker<'a> {
+    /// `BTC-USDT-SWAP`, `BTC-USDT`.
+    #[serde(borrow)]
+    pub inst_id: OkxText<'a>,
+    /// Last trade price.
+    pub last: WireDec,
+    /// Best bid.
+    pub bid_px: WireDec,
+    /// Best ask.
+    pub ask_px: WireDec,
+    /// 24 h high.
+    #[serde(rename = "high24h")]
+    pub high_24h: WireDec,
+    /// 24 h low.
+    #[serde(rename = "low24h")]
+    pub low_24h: WireDec,
+    /// 24 h volume: contracts (SWAP) or base (SPOT).
+    #[serde(rename = "vol24h")]
+    pub vol_24h: WireDec,
+    /// 24 h volume: base coins (SWAP) or quote (SPOT).
+    #[serde(rename = "volCcy24h")]
+    pub vol_ccy_24h: WireDec,
+    /// Data time, ms.
+    pub ts: WireInt,
+}
+
+/// One row of `GET /api/v5/public/mark-price?instType=SWAP`.
+///
+/// ```json
+/// {"instType": "SWAP", "instId": "BTC-USDT-SWAP", "markPx": "200", "ts": "1597026383085"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OkxMarkPrice<'a> {
+    /// `BTC-USDT-SWAP`.
+    #[serde(borrow)]
+    pub inst_id: OkxText<'a>,
+    /// Mark price.
+    pub mark_px: WireDec,
+}
+
+/// One row of `GET /api/v5/market/index-tickers?quoteCcy=USDT|USDC`; `instId` is the index
+/// (`BTC-USDT`), i.e. the swap's `uly`.
+///
+/// ```json
+/// {"instId": "BTC-USDT", "idxPx": "43350", "high24h": "43649.7", "low24h": "43261.9",
+///  "open24h": "43640.8", "sodUtc0": "43444.1", "sodUtc8": "43328.7", "ts": "1649419644492"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OkxIndexTicker<'a> {
+    /// `BTC-USDT`.
+    #[serde(borrow)]
+    pub inst_id: OkxText<'a>,
+    /// Index price.
+    pub idx_px: WireDec,
+}
+
+/// One row of `GET /api/v5/public/open-interest?instType=SWAP`: `oi` in contracts, `oiCcy` in
+/// base coins.
+///
+/// ```json
+/// {"instType": "SWAP", "instId": "BTC-USDT-SWAP", "oi": "5000", "oiCcy": "555.55",
+///  "oiUsd": "50000", "ts": "1597026383085"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OkxOpenInterest<'a> {
+    /// `BTC-USDT-SWAP`.
+    #[serde(borrow)]
+    pub inst_id: OkxText<'a>,
+    /// Open interest in contracts.
+    pub oi: WireDec,
+    /// Open interest in base coins.
+    pub oi_ccy: WireDec,
+}

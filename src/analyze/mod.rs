@@ -1,0 +1,212 @@
+//! The analyzer: pure maths that turns venue snapshots into ranked opportunities (no I/O, no clock).
+//!
+//! - [`carry`]: the `Decimal` economics (funding APR, costs, net APR, basis).
+//! - [`risk`]: volatility, liquidation probability of leveraged legs, safe leverage (`f64`).
+//! - [`rank`]: candidate generation, filters and the deterministic order.
+//!
+//! Implements DESIGN.md "The analyzer's maths" for the `carry` kind (long spot, short perp on one
+//! venue, same asset and quote, `r > 0`). The risk machinery already covers the long perp leg and
+//! two-leg positions, so `cross_carry` and `perp_spread` only need candidate generation.
+
+pub mod carry;
+pub mod rank;
+pub mod risk;
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::model::{Opportunity, PerpQuote, Snapshot, Venue, is_stablecoin};
+use risk::{Collateral, Volatility};
+
+/// Fees and liquidation parameters of one venue (fractions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VenueCosts {
+    /// Spot taker fee.
+    pub spot_taker_fee: Decimal,
+    /// Perp taker fee.
+    pub perp_taker_fee: Decimal,
+    /// Maintenance margin rate `m`.
+    pub maintenance_margin: Decimal,
+    /// Fee charged on liquidation.
+    pub liquidation_fee: Decimal,
+}
+
+impl VenueCosts {
+    /// Published retail (VIP 0, regular-user) taker fees: Binance spot 0.1 % / USDⓈ-M 0.05 %,
+    /// Bybit spot 0.1 % / linear 0.055 %, OKX spot 0.1 % / swap 0.05 %. Maintenance margin 0.4 %
+    /// on every venue (the lowest-tier rate of BTC/ETH-class contracts; smaller coins' first
+    /// tiers run 0.5–1 %, so configure `maintenance_margin` when trading those) and liquidation
+    /// fee 1 % (DESIGN.md's config default).
+    #[must_use]
+    pub fn default_for(venue: Venue) -> VenueCosts {
+        let (spot, perp) = match venue {
+            Venue::Binance => (Decimal::new(1, 3), Decimal::new(5, 4)),
+            Venue::Bybit => (Decimal::new(1, 3), Decimal::new(55, 5)),
+            Venue::Okx => (Decimal::new(1, 3), Decimal::new(5, 4)),
+        };
+        VenueCosts {
+            spot_taker_fee: spot,
+            perp_taker_fee: perp,
+            maintenance_margin: Decimal::new(4, 3),
+            liquidation_fee: Decimal::new(1, 2),
+        }
+    }
+}
+
+/// Built-in collateral haircut `k` when the config gives none: 1 for stablecoins, 0.95 for BTC
+/// and ETH, 0.9 for any other coin (conservative round figures below the venues' published
+/// collateral value ratios for majors).
+#[must_use]
+pub fn default_haircut(coin: &str) -> Decimal {
+    if is_stablecoin(coin) {
+        Decimal::ONE
+    } else if coin.eq_ignore_ascii_case("BTC") || coin.eq_ignore_ascii_case("ETH") {
+        Decimal::new(95, 2)
+    } else {
+        Decimal::new(9, 1)
+    }
+}
+
+/// Everything the analyzer needs besides the market data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    /// Holding horizon `H` in days (`--hold`, default 7).
+    pub hold_days: Decimal,
+    /// Leverage `L` of the perp leg (`--leverage`, default 2).
+    pub leverage: Decimal,
+    /// Coin margining the short perp, `C` (`--collateral`, default `USDT`).
+    pub collateral: String,
+    /// Largest acceptable liquidation probability over the horizon (`--max-liq-prob`, 0.01).
+    pub max_liq_prob: f64,
+    /// `ρ` between two non-stable coins (default 0.8).
+    pub correlation: f64,
+    /// `--min-apr`: keep `risk_adj_apr_pct >= min` (percent).
+    pub min_apr_pct: Option<Decimal>,
+    /// `--min-volume` in USD on `volume_24h_usd`; 0 disables, and an unknown volume is then
+    /// filtered out whenever the minimum is positive.
+    pub min_volume_usd: Decimal,
+    /// `--assets`: only these coins (case-insensitive); empty = all.
+    pub assets: Vec<String>,
+    /// Per-venue costs; a missing venue uses [`VenueCosts::default_for`].
+    pub costs: BTreeMap<Venue, VenueCosts>,
+    /// Collateral coin → haircut `k` from the config; a missing coin uses [`default_haircut`]
+    /// (stablecoins 1; BTC, ETH 0.95; any other coin 0.9).
+    pub haircuts: BTreeMap<String, Decimal>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            hold_days: Decimal::from(7),
+            leverage: Decimal::TWO,
+            collateral: "USDT".to_owned(),
+            max_liq_prob: 0.01,
+            correlation: 0.8,
+            min_apr_pct: None,
+            min_volume_usd: Decimal::ZERO,
+            assets: Vec::new(),
+            costs: BTreeMap::new(),
+            haircuts: BTreeMap::new(),
+        }
+    }
+}
+
+impl Params {
+    /// The costs of `venue`: configured, else the built-in defaults.
+    #[must_use]
+    pub fn costs_for(&self, venue: Venue) -> VenueCosts {
+        self.costs
+            .get(&venue)
+            .copied()
+            .unwrap_or_else(|| VenueCosts::default_for(venue))
+    }
+
+    /// The haircut `k` of a collateral coin: configured (key matched case-insensitively), else
+    /// [`default_haircut`].
+    #[must_use]
+    pub fn haircut_for(&self, coin: &str) -> Decimal {
+        self.haircuts
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(coin))
+            .map_or_else(|| default_haircut(coin), |(_, k)| *k)
+    }
+}
+
+/// Validated, pre-converted parameters plus the scan's volatility index.
+#[derive(Debug)]
+pub(crate) struct Context<'a> {
+    pub(crate) params: &'a Params,
+    /// `T = H / 365`, years.
+    pub(crate) years: f64,
+    /// `L` as `f64`.
+    pub(crate) leverage: f64,
+    /// `C`, upper-case.
+    pub(crate) collateral: String,
+    /// `k` of `C` as `f64`.
+    pub(crate) haircut: f64,
+    pub(crate) volatility: Volatility<'a>,
+}
+
+impl<'a> Context<'a> {
+    /// `None` when the parameters cannot be analysed (`H <= 0`, `L <= 0`, `k` not a number).
+    fn new(snapshots: &'a [Snapshot], params: &'a Params) -> Option<Context<'a>> {
+        if params.hold_days <= Decimal::ZERO || params.leverage <= Decimal::ZERO {
+            return None;
+        }
+        let collateral = params.collateral.trim().to_ascii_uppercase();
+        let haircut = params.haircut_for(&collateral).to_f64()?;
+        Some(Context {
+            params,
+            years: params.hold_days.to_f64()? / 365.0,
+            leverage: params.leverage.to_f64()?,
+            haircut,
+            collateral,
+            volatility: Volatility::new(snapshots),
+        })
+    }
+
+    /// `σ_A` of a perp leg: its own 24 h high/low, else the same asset's perp elsewhere.
+    pub(crate) fn sigma_a(&self, perp: &PerpQuote) -> Option<f64> {
+        match (perp.high_24h, perp.low_24h) {
+            (Some(h), Some(l)) => risk::parkinson(h, l),
+            _ => None,
+        }
+        .or_else(|| self.volatility.perp_sigma(&perp.asset, &perp.quote))
+    }
+
+    /// How `C` margins a perp of `asset` on `venue` quoted in `quote`; `None` when `C` is a
+    /// volatile coin without a spot market (with 24 h high/low) anywhere in the scan.
+    pub(crate) fn collateral_for(&self, asset: &str, venue: Venue, quote: &str) -> Option<Collateral> {
+        if self.collateral.eq_ignore_ascii_case(asset) {
+            Some(Collateral::SameCoin)
+        } else if is_stablecoin(&self.collateral) {
+            Some(Collateral::Stable)
+        } else {
+            let sigma = self.volatility.spot_sigma(&self.collateral, venue, quote)?;
+            // ρ is configured between two non-stable coins; a stablecoin asset is uncorrelated.
+            let rho = if is_stablecoin(asset) {
+                0.0
+            } else {
+                self.params.correlation
+            };
+            Some(Collateral::Volatile { sigma, rho })
+        }
+    }
+}
+
+/// Ranks every candidate found in the snapshots (fresh data of the venues polled OK). Returns
+/// opportunities already filtered (`--min-apr`, `--min-volume`, `--assets`) and sorted, with
+/// `rank` = 1-based position. `--top` is applied by the caller.
+///
+/// Returns nothing when the parameters cannot be analysed (`hold_days <= 0` or
+/// `leverage <= 0`); the settings layer rejects those before.
+#[must_use]
+pub fn analyze(snapshots: &[Snapshot], params: &Params) -> Vec<Opportunity> {
+    let Some(ctx) = Context::new(snapshots, params) else {
+        return Vec::new();
+    };
+    let candidates = rank::carry_candidates(snapshots, &ctx);
+    rank::finish(candidates, &ctx)
+}

@@ -1,0 +1,138 @@
+//! Command-line interface (clap derive): raw values only, validated later by `settings`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Funding-rate basis scanner: finds and ranks spot-vs-perpetual carry trades net of fees,
+/// spreads and collateral-volatility risk.
+#[derive(Debug, Parser)]
+#[command(name = "basis", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Store directory (default: the XDG data dir, e.g. ~/.local/share/basis) [env: BASIS_DATA_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Config file (TOML; default: the XDG config dir, e.g. ~/.config/basis/config.toml) [env: BASIS_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Poll the venues and rank carry trades (the main job).
+    Scan(ScanArgs),
+    /// Poll the venues and record snapshots in the store, without analysis.
+    Poll(PollArgs),
+    /// List venues with their hosts, last poll, last error, ban state and request count.
+    Venues(VenuesArgs),
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable table.
+    Table,
+    /// One JSON object (the contract of DESIGN.md).
+    Json,
+    /// CSV, one row per opportunity.
+    Csv,
+}
+
+/// Venue selection shared by commands that poll.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VenueArgs {
+    /// Venues to poll, comma-separated (default: all enabled) [env: BASIS_VENUES]
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub venues: Vec<String>,
+
+    /// Per-request timeout, e.g. 10s, 1500ms [env: BASIS_TIMEOUT]
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Overall deadline for polling; late venues are reported as timed out [env: BASIS_DEADLINE]
+    #[arg(long, value_name = "DURATION")]
+    pub deadline: Option<String>,
+
+    /// Run against a built-in loopback server serving bundled synthetic fixtures (temporary
+    /// store; no network).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// `basis scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Keep opportunities whose risk-adjusted APR is at least this many percent [default: 10]
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
+    pub min_apr: Option<String>,
+
+    /// Holding horizon, e.g. 7d, 36h [default: 7d]
+    #[arg(long, value_name = "DURATION")]
+    pub hold: Option<String>,
+
+    /// Only these assets, comma-separated (e.g. BTC,ETH)
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub assets: Vec<String>,
+
+    /// Minimum 24 h quote volume of both legs, in USD; 0 (the default) disables
+    #[arg(long, value_name = "USD")]
+    pub min_volume: Option<String>,
+
+    /// Rows to show (default: 30 in the table, all in JSON/CSV)
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Coin margining the short perp (USDT, USDC, BTC, ETH, …) [default: USDT]
+    #[arg(long, value_name = "COIN")]
+    pub collateral: Option<String>,
+
+    /// Leverage of the short perp leg [default: 2]
+    #[arg(long, value_name = "X")]
+    pub leverage: Option<String>,
+
+    /// Largest acceptable liquidation probability over the horizon, for safe leverage [default: 0.01]
+    #[arg(long, value_name = "P")]
+    pub max_liq_prob: Option<String>,
+
+    /// Analyze what the store holds; poll nothing.
+    #[arg(long, conflicts_with = "demo")]
+    pub offline: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Venue selection and polling options.
+    #[command(flatten)]
+    pub poll: VenueArgs,
+}
+
+/// `basis poll`.
+#[derive(Debug, Args)]
+pub struct PollArgs {
+    /// Venue selection and polling options.
+    #[command(flatten)]
+    pub poll: VenueArgs,
+}
+
+/// `basis venues`.
+#[derive(Debug, Args)]
+pub struct VenuesArgs {
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}

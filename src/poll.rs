@@ -1,0 +1,333 @@
+//! Polling: one task per venue (JoinSet), reference cache, bans, one snapshot batch per venue.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinSet;
+
+use crate::model::{Reference, Snapshot, Venue};
+use crate::store::{Store, StoreError};
+use crate::venue::http::{HttpConfig, VenueClient};
+use crate::venue::{Body, Request, VenueAdapter, VenueError, adapter};
+
+/// How one venue's poll ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VenueStatus {
+    /// Polled and stored.
+    Ok,
+    /// Failed; the message names the endpoint and what to do.
+    Error(String),
+    /// Banned until the time given: no request sent.
+    Banned(DateTime<Utc>),
+    /// Not polled (offline scan with nothing stored, disabled).
+    Skipped(String),
+}
+
+/// One venue's poll result.
+#[derive(Debug, Clone)]
+pub struct VenueOutcome {
+    /// Venue.
+    pub venue: Venue,
+    /// How it ended.
+    pub status: VenueStatus,
+    /// The snapshot, when polled successfully (or loaded offline).
+    pub snapshot: Option<Snapshot>,
+    /// HTTP requests sent (retries included).
+    pub requests: u32,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl VenueOutcome {
+    /// Whether the venue failed (error or ban).
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        matches!(self.status, VenueStatus::Error(_) | VenueStatus::Banned(_))
+    }
+}
+
+/// What a poll needs.
+#[derive(Debug, Clone)]
+pub struct PollContext {
+    /// The store.
+    pub store: Store,
+    /// Shared HTTP client.
+    pub client: reqwest::Client,
+    /// HTTP policy.
+    pub http: HttpConfig,
+    /// Base URLs per venue.
+    pub urls: BTreeMap<Venue, crate::venue::http::BaseUrls>,
+    /// Overall deadline.
+    pub deadline: Duration,
+    /// Reference cache age limit.
+    pub reference_ttl: Duration,
+    /// Time-series retention.
+    pub retention: Duration,
+    /// Fetch the full snapshot (poll) or the scan's minimum.
+    pub full: bool,
+}
+
+/// An error that stops the whole run (the store failed), unlike a venue failure.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    /// Store failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A blocking task panicked or was cancelled.
+    #[error("internal error: {0}")]
+    Join(String),
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, PollError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| PollError::Join(e.to_string()))?
+        .map_err(PollError::from)
+}
+
+/// Polls `venues` concurrently and writes each snapshot to the store, flushed before returning.
+/// A venue failing is reported in its outcome; only store failures are errors.
+///
+/// # Errors
+/// When the store fails.
+pub async fn poll_venues(ctx: Arc<PollContext>, venues: &[Venue]) -> Result<Vec<VenueOutcome>, PollError> {
+    let mut set = JoinSet::new();
+    for &venue in venues {
+        let ctx = Arc::clone(&ctx);
+        set.spawn(async move {
+            let started = Instant::now();
+            let client = Arc::new(VenueClient::new(
+                ctx.client.clone(),
+                adapter(venue),
+                ctx.http.clone(),
+                ctx.urls.get(&venue).cloned().unwrap_or_default(),
+            ));
+            let result = tokio::time::timeout(ctx.deadline, poll_one(&ctx, &client)).await;
+            let result = match result {
+                Ok(r) => r,
+                Err(_) => Ok(Err(VenueError::Deadline {
+                    venue,
+                    after: ctx.deadline,
+                })),
+            };
+            (venue, result, client.requests(), started.elapsed())
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let (venue, result, requests, elapsed) = joined.map_err(|e| PollError::Join(e.to_string()))?;
+        let now = Utc::now();
+        let mut record = {
+            let store = ctx.store.clone();
+            blocking(move || store.venue_record(venue)).await?
+        };
+        record.last_requests = requests;
+        let (status, snapshot) = match result? {
+            Ok(PollResult::Polled(snap)) => {
+                record.last_ok = Some(now);
+                (VenueStatus::Ok, Some(snap))
+            }
+            Ok(PollResult::Banned(until)) => (VenueStatus::Banned(until), None),
+            Err(e) => {
+                tracing::warn!(venue = %venue, error = %e, "venue failed");
+                record.last_error = Some((now, e.to_string()));
+                if let Some(until) = e.banned_until() {
+                    let store = ctx.store.clone();
+                    blocking(move || store.set_banned_until(venue, until)).await?;
+                    (VenueStatus::Banned(until), None)
+                } else {
+                    (VenueStatus::Error(e.to_string()), None)
+                }
+            }
+        };
+        {
+            let store = ctx.store.clone();
+            blocking(move || store.put_venue_record(venue, &record)).await?;
+        }
+        outcomes.push(VenueOutcome {
+            venue,
+            status,
+            snapshot,
+            requests,
+            elapsed,
+        });
+    }
+    outcomes.sort_by_key(|o| o.venue);
+    let store = ctx.store.clone();
+    let retention = ctx.retention;
+    blocking(move || {
+        let cutoff = Utc::now() - chrono::Duration::from_std(retention).unwrap_or_default();
+        store.prune(cutoff)?;
+        store.flush()
+    })
+    .await?;
+    Ok(outcomes)
+}
+
+enum PollResult {
+    Polled(Snapshot),
+    Banned(DateTime<Utc>),
+}
+
+/// Fetches every request concurrently, following pages, in request order.
+async fn fetch_all(
+    client: &Arc<VenueClient>,
+    adapter: &'static dyn VenueAdapter,
+    requests: Vec<Request>,
+) -> Result<Vec<(Request, Vec<u8>)>, VenueError> {
+    let mut set = JoinSet::new();
+    for (i, req) in requests.into_iter().enumerate() {
+        let client = Arc::clone(client);
+        set.spawn(async move {
+            let mut pages = Vec::new();
+            let mut next = Some(req);
+            while let Some(req) = next.take() {
+                let body = client.fetch(&req).await?;
+                next = adapter
+                    .next_page(&req, &body)
+                    .map_err(|source| VenueError::Parse {
+                        venue: adapter.venue(),
+                        source,
+                    })?;
+                pages.push((req, body));
+                if pages.len() > 50 {
+                    break;
+                }
+            }
+            Ok::<_, VenueError>((i, pages))
+        });
+    }
+    let mut results = Vec::new();
+    let mut first_error = None;
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(Ok(r)) => results.push(r),
+            Ok(Err(e)) => {
+                // A ban outranks other errors: it must be recorded.
+                let is_ban = e.banned_until().is_some();
+                if first_error.is_none() || is_ban {
+                    first_error = Some(e);
+                }
+                if is_ban {
+                    set.abort_all();
+                }
+            }
+            Err(e) if e.is_cancelled() => {}
+            Err(e) => {
+                first_error.get_or_insert(VenueError::Connect {
+                    venue: adapter.venue(),
+                    endpoint: "task",
+                    url: String::new(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    results.sort_by_key(|(i, _)| *i);
+    Ok(results.into_iter().flat_map(|(_, pages)| pages).collect())
+}
+
+fn bodies(fetched: &[(Request, Vec<u8>)]) -> Vec<Body<'_>> {
+    fetched
+        .iter()
+        .map(|(request, bytes)| Body { request, bytes })
+        .collect()
+}
+
+async fn poll_one(ctx: &PollContext, client: &Arc<VenueClient>) -> Result<Result<PollResult, VenueError>, PollError> {
+    let venue = client.venue();
+    let adapter = adapter(venue);
+    let now = Utc::now();
+    let ban = {
+        let store = ctx.store.clone();
+        blocking(move || store.banned_until(venue)).await?
+    };
+    if let Some(until) = ban.filter(|u| *u > now) {
+        tracing::info!(venue = %venue, %until, "banned: skipping without a request");
+        return Ok(Ok(PollResult::Banned(until)));
+    }
+    let cached = {
+        let store = ctx.store.clone();
+        blocking(move || store.reference(venue)).await?
+    };
+    let fresh = cached.as_ref().is_some_and(|(at, _)| {
+        (now - *at).to_std().is_ok_and(|age| age < ctx.reference_ttl)
+    });
+    let reference: Reference = if let (true, Some((_, r))) = (fresh, &cached) {
+        r.clone()
+    } else {
+        match fetch_reference(client, adapter).await {
+            Ok(r) => {
+                let store = ctx.store.clone();
+                let copy = r.clone();
+                blocking(move || store.put_reference(venue, Utc::now(), &copy)).await?;
+                r
+            }
+            Err(e) if e.banned_until().is_some() => return Ok(Err(e)),
+            Err(e) => match cached {
+                Some((at, r)) => {
+                    tracing::warn!(venue = %venue, error = %e, cached_at = %at, "instrument refresh failed; using the cached list");
+                    r
+                }
+                None => return Ok(Err(e)),
+            },
+        }
+    };
+    let fetched = match fetch_all(client, adapter, adapter.snapshot_requests(ctx.full)).await {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(e)),
+    };
+    let received_at = Utc::now();
+    let snapshot = match adapter.parse_snapshot(&bodies(&fetched), &reference, received_at) {
+        Ok(s) => s,
+        Err(source) => return Ok(Err(VenueError::Parse { venue, source })),
+    };
+    drop(fetched);
+    let store = ctx.store.clone();
+    let snap = Arc::new(snapshot);
+    let to_write = Arc::clone(&snap);
+    blocking(move || store.write_snapshot(&to_write)).await?;
+    let snapshot = Arc::try_unwrap(snap).unwrap_or_else(|a| (*a).clone());
+    Ok(Ok(PollResult::Polled(snapshot)))
+}
+
+async fn fetch_reference(client: &Arc<VenueClient>, adapter: &'static dyn VenueAdapter) -> Result<Reference, VenueError> {
+    let fetched = fetch_all(client, adapter, adapter.reference_requests()).await?;
+    adapter
+        .parse_reference(&bodies(&fetched))
+        .map_err(|source| VenueError::Parse {
+            venue: adapter.venue(),
+            source,
+        })
+}
+
+/// Loads the latest stored snapshot of each venue (offline scan).
+///
+/// # Errors
+/// When the store fails.
+pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOutcome>, PollError> {
+    let mut out = Vec::new();
+    for &venue in venues {
+        let s = store.clone();
+        let snap = blocking(move || s.latest_snapshot(venue)).await?;
+        let status = match &snap {
+            Some(_) => VenueStatus::Ok,
+            None => VenueStatus::Skipped("nothing stored yet; run `basis poll` or a scan without --offline".into()),
+        };
+        out.push(VenueOutcome {
+            venue,
+            status,
+            snapshot: snap,
+            requests: 0,
+            elapsed: Duration::ZERO,
+        });
+    }
+    Ok(out)
+}

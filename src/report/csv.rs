@@ -1,0 +1,99 @@
+//! CSV report: a header and one row per opportunity, legs flattened (`long_venue`, …).
+
+use std::fmt::Write as _;
+
+use super::Report;
+
+/// Column names, in order.
+pub const HEADER: [&str; 23] = [
+    "rank",
+    "kind",
+    "asset",
+    "quote",
+    "long_venue",
+    "long_market",
+    "long_symbol",
+    "long_price",
+    "short_venue",
+    "short_market",
+    "short_symbol",
+    "short_price",
+    "funding_rate",
+    "funding_interval_hours",
+    "next_funding_time",
+    "funding_apr_pct",
+    "basis_pct",
+    "cost_pct",
+    "net_apr_pct",
+    "liq_prob",
+    "risk_adj_apr_pct",
+    "safe_leverage",
+    "volume_24h_usd",
+];
+
+fn field(out: &mut String, value: &str) {
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+/// Renders `report` as CSV (RFC 4180 quoting). Venue status is not part of the rows; it goes to
+/// stderr from the caller.
+#[must_use]
+pub fn render(report: &Report) -> Vec<u8> {
+    let mut out = HEADER.join(",");
+    out.push('\n');
+    for o in &report.opportunities {
+        let cells: [String; 23] = [
+            o.rank.to_string(),
+            o.kind.id().to_owned(),
+            o.asset.clone(),
+            o.quote.clone(),
+            o.long.venue.id().to_owned(),
+            o.long.market.id().to_owned(),
+            o.long.symbol.clone(),
+            o.long.price.to_string(),
+            o.short.venue.id().to_owned(),
+            o.short.market.id().to_owned(),
+            o.short.symbol.clone(),
+            o.short.price.to_string(),
+            o.funding_rate.to_string(),
+            o.funding_interval_hours.to_string(),
+            o.next_funding_time
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            o.funding_apr_pct.to_string(),
+            o.basis_pct.to_string(),
+            o.cost_pct.to_string(),
+            o.net_apr_pct.to_string(),
+            format!("{}", o.liq_prob),
+            o.risk_adj_apr_pct.to_string(),
+            o.safe_leverage.to_string(),
+            o.volume_24h_usd.map(|v| v.to_string()).unwrap_or_default(),
+        ];
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            field(&mut out, c);
+        }
+        let _ = writeln!(out);
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        let mut s = String::new();
+        field(&mut s, "a,b\"c");
+        assert_eq!(s, "\"a,b\"\"c\"");
+    }
+}

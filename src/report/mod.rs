@@ -1,0 +1,75 @@
+//! Reporters: table, JSON and CSV renderings of one scan (pure: each returns bytes).
+
+pub mod csv;
+pub mod json;
+pub mod table;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{Opportunity, Venue};
+
+/// One venue's line in every report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VenueLine {
+    /// Venue id.
+    pub venue: Venue,
+    /// `ok`, `error`, `banned` or `skipped`.
+    pub status: &'static str,
+    /// Why it failed, was skipped or is banned (until when).
+    pub error: Option<String>,
+    /// Ban end when banned.
+    pub banned_until: Option<DateTime<Utc>>,
+    /// Perpetuals in its snapshot.
+    pub perps: usize,
+    /// Spot markets in its snapshot.
+    pub spots: usize,
+    /// HTTP requests sent (retries included).
+    pub requests: u32,
+    /// Wall time of its poll, ms.
+    pub elapsed_ms: u64,
+}
+
+/// The scan parameters echoed in the output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamsEcho {
+    /// `--min-apr`, percent.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision_option")]
+    pub min_apr_pct: Option<rust_decimal::Decimal>,
+    /// `--hold`, days.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub hold_days: rust_decimal::Decimal,
+    /// `--leverage`.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub leverage: rust_decimal::Decimal,
+    /// `--collateral`.
+    pub collateral: String,
+    /// `--max-liq-prob`.
+    pub max_liq_prob: f64,
+    /// `--min-volume`, USD.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub min_volume_usd: rust_decimal::Decimal,
+    /// `--assets` (empty = all).
+    pub assets: Vec<String>,
+    /// Venues selected.
+    pub venues: Vec<Venue>,
+    /// `--top`, when given.
+    pub top: Option<usize>,
+    /// Analyzed stored data instead of polling.
+    pub offline: bool,
+    /// Synthetic demo data.
+    pub demo: bool,
+}
+
+/// One scan's result, ready to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// When the scan ran.
+    pub generated_at: DateTime<Utc>,
+    /// Parameters.
+    pub params: ParamsEcho,
+    /// Venue status lines.
+    pub venues: Vec<VenueLine>,
+    /// Ranked opportunities (already limited by `--top`).
+    pub opportunities: Vec<Opportunity>,
+}

@@ -1,0 +1,173 @@
+//! Table report for terminals: ranked opportunities in at most 120 columns, then venue status.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use tabled::builder::Builder;
+use tabled::settings::object::Columns;
+use tabled::settings::{Alignment, Style};
+
+use super::{Report, VenueLine};
+use crate::model::{Kind, Opportunity};
+
+/// Compact money amount: 1.2B, 350M, 12K.
+#[must_use]
+pub fn compact(v: Decimal) -> String {
+    let units = [
+        (Decimal::from(1_000_000_000_u64), "B"),
+        (Decimal::from(1_000_000_u64), "M"),
+        (Decimal::from(1_000_u64), "K"),
+    ];
+    for (size, suffix) in units {
+        if v.abs() >= size {
+            return format!("{}{suffix}", (v / size).round_dp(1).normalize());
+        }
+    }
+    v.round_dp(0).to_string()
+}
+
+/// A duration until `t` as `3h12m`, `45m`, `2d4h`; `now` when due.
+#[must_use]
+pub fn until(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let mins = (t - now).num_minutes();
+    if mins <= 0 {
+        return "now".into();
+    }
+    let (d, h, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
+    match (d, h) {
+        (0, 0) => format!("{m}m"),
+        (0, _) => format!("{h}h{m:02}m"),
+        _ => format!("{d}d{h}h"),
+    }
+}
+
+fn pct(v: Decimal, dp: u32) -> String {
+    format!("{}%", v.round_dp(dp))
+}
+
+fn venues_of(o: &Opportunity) -> String {
+    if o.kind == Kind::Carry {
+        o.short.venue.id().to_owned()
+    } else {
+        format!("{}>{}", o.long.venue.id(), o.short.venue.id())
+    }
+}
+
+fn liq(p: f64) -> String {
+    if p >= 0.9995 {
+        "100%".into()
+    } else if p < 0.0001 {
+        "<0.01%".into()
+    } else {
+        format!("{:.2}%", p * 100.0)
+    }
+}
+
+/// The venue status block, one line per venue (also printed to stderr for JSON/CSV by callers
+/// that want it).
+#[must_use]
+pub fn venue_lines(venues: &[VenueLine]) -> String {
+    let mut out = String::new();
+    for v in venues {
+        let _ = match v.status {
+            "ok" => writeln!(
+                out,
+                "  {:<8} ok       {} perps, {} spot, {} requests, {} ms",
+                v.venue.id(),
+                v.perps,
+                v.spots,
+                v.requests,
+                v.elapsed_ms
+            ),
+            status => writeln!(
+                out,
+                "  {:<8} {:<8} {}",
+                v.venue.id(),
+                status,
+                v.error.as_deref().unwrap_or("")
+            ),
+        };
+    }
+    out
+}
+
+/// Renders the table (≤ 120 columns for typical values) followed by the venue status.
+#[must_use]
+pub fn render(report: &Report) -> Vec<u8> {
+    let now = report.generated_at;
+    let p = &report.params;
+    let mut out = String::new();
+    if p.demo {
+        out.push_str("DEMO DATA: synthetic markets served on 127.0.0.1 in each venue's real format; not live prices.\n");
+    }
+    let min = p
+        .min_apr_pct
+        .map_or_else(|| "none".to_owned(), |m| format!("{}%", m.normalize()));
+    let _ = writeln!(
+        out,
+        "basis scan {}  hold {}d  leverage {}x  collateral {}  min risk-adj APR {}{}",
+        now.format("%Y-%m-%d %H:%M UTC"),
+        p.hold_days.round_dp(2).normalize(),
+        p.leverage.normalize(),
+        p.collateral,
+        min,
+        if p.offline { "  (offline: stored data)" } else { "" },
+    );
+    if report.opportunities.is_empty() {
+        out.push_str("\nNo opportunity passes the filters.\n");
+    } else {
+        let mut b = Builder::default();
+        b.push_record([
+            "#", "ASSET", "VENUE", "FUNDING", "NEXT", "FUND APR", "NET APR", "RISK APR", "COST",
+            "LIQ", "SAFE", "VOL 24H",
+        ]);
+        for o in &report.opportunities {
+            b.push_record([
+                o.rank.to_string(),
+                format!("{}/{}", o.asset, o.quote),
+                venues_of(o),
+                format!(
+                    "{}/{}h",
+                    pct(o.funding_rate * Decimal::ONE_HUNDRED, 4),
+                    o.funding_interval_hours.normalize()
+                ),
+                o.next_funding_time.map_or_else(|| "-".into(), |t| until(t, now)),
+                pct(o.funding_apr_pct, 1),
+                pct(o.net_apr_pct, 1),
+                pct(o.risk_adj_apr_pct, 1),
+                pct(o.cost_pct, 2),
+                liq(o.liq_prob),
+                format!("{}x", o.safe_leverage.round_dp(2).normalize()),
+                o.volume_24h_usd.map_or_else(|| "-".into(), compact),
+            ]);
+        }
+        let mut table = b.build();
+        table
+            .with(Style::blank())
+            .modify(Columns::new(3..), Alignment::right())
+            .modify(Columns::new(0..1), Alignment::right());
+        out.push('\n');
+        out.push_str(&table.to_string());
+        out.push('\n');
+    }
+    out.push_str("\nvenues:\n");
+    out.push_str(&venue_lines(&report.venues));
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_and_until() {
+        assert_eq!(compact(Decimal::from(1_234_000_000_u64)), "1.2B");
+        assert_eq!(compact(Decimal::from(350_000_000_u64)), "350M");
+        assert_eq!(compact(Decimal::from(999)), "999");
+        let now = DateTime::from_timestamp(0, 0).expect("t");
+        assert_eq!(until(now + chrono::Duration::minutes(192), now), "3h12m");
+        assert_eq!(until(now + chrono::Duration::minutes(5), now), "5m");
+        assert_eq!(until(now - chrono::Duration::minutes(5), now), "now");
+    }
+}

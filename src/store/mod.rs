@@ -1,0 +1,444 @@
+//! The sled store: snapshots, cached reference data, bans and venue status (the only sled user).
+//!
+//! Layout: tree `quotes` holds the perp time series (keys from [`keys`], ordered venue / market /
+//! symbol / time, big-endian), tree `meta` the latest snapshot, the cached reference data, the ban
+//! state and the last poll status of each venue. A lock file taken before sled opens keeps a second
+//! process out. All calls block: async code runs them in `spawn_blocking`.
+
+pub mod keys;
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+
+use crate::model::{Market, Reference, Snapshot, Venue};
+
+/// Why the store cannot be used. Each message names the directory and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the lock.
+    #[error("data dir {} is in use by another basis process (lock {}); wait for it to finish, or use another --data-dir", dir.display(), dir.join(LOCK_FILE).display())]
+    Locked {
+        /// Data dir.
+        dir: PathBuf,
+    },
+    /// The store's files are damaged.
+    #[error("store in {} is corrupt ({reason}); its files were left untouched: move the directory aside (or delete it) and run again to rebuild it from the venues", dir.display())]
+    Corrupt {
+        /// Data dir.
+        dir: PathBuf,
+        /// What sled or the decoder said.
+        reason: String,
+    },
+    /// Reading or writing failed.
+    #[error("store I/O error in {}: {reason} (check permissions and free space)", dir.display())]
+    Io {
+        /// Data dir.
+        dir: PathBuf,
+        /// The error.
+        reason: String,
+    },
+}
+
+/// Name of the lock file inside the data dir.
+pub const LOCK_FILE: &str = "basis.lock";
+const DB_DIR: &str = "db";
+
+/// What the last poll of a venue did, shown by `basis venues`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueRecord {
+    /// Last successful poll.
+    pub last_ok: Option<DateTime<Utc>>,
+    /// Last failure and its message.
+    pub last_error: Option<(DateTime<Utc>, String)>,
+    /// Requests sent by the last poll.
+    pub last_requests: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedReference {
+    fetched_at: DateTime<Utc>,
+    reference: Reference,
+}
+
+/// A perp observation kept in the time series (compact: what history statistics need).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerpObservation {
+    /// Funding rate per interval.
+    pub r: rust_decimal::Decimal,
+    /// Interval hours.
+    pub h: rust_decimal::Decimal,
+    /// Next funding time, ms.
+    pub next: Option<i64>,
+    /// Best bid.
+    pub bid: Option<rust_decimal::Decimal>,
+    /// Best ask.
+    pub ask: Option<rust_decimal::Decimal>,
+    /// Mark price.
+    pub mark: Option<rust_decimal::Decimal>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    db: sled::Db,
+    quotes: sled::Tree,
+    meta: sled::Tree,
+    // Held for the life of the store; the OS releases the lock when the process exits.
+    _lock: File,
+}
+
+/// An open store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.inner.dir).finish()
+    }
+}
+
+fn corrupt(dir: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        dir: dir.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+fn io(dir: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io {
+        dir: dir.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, taking its lock first.
+    ///
+    /// # Errors
+    /// [`StoreError::Locked`] when another process holds it, [`StoreError::Corrupt`] when sled
+    /// cannot read its files (they are not modified), [`StoreError::Io`] otherwise.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(LOCK_FILE))
+            .map_err(|e| io(dir, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked {
+                    dir: dir.to_owned(),
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(io(dir, e)),
+        }
+        let db_dir = dir.join(DB_DIR);
+        if db_dir.exists() {
+            check_intact(&db_dir).map_err(|reason| corrupt(dir, reason))?;
+        }
+        let db = sled::Config::new()
+            .path(&db_dir)
+            .cache_capacity(16 * 1024 * 1024)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => corrupt(dir, e),
+                sled::Error::Io(ref err) if err.kind() == std::io::ErrorKind::InvalidData => {
+                    corrupt(dir, e)
+                }
+                other => io(dir, other),
+            })?;
+        let quotes = db.open_tree("quotes").map_err(|e| io(dir, e))?;
+        let meta = db.open_tree("meta").map_err(|e| io(dir, e))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                dir: dir.to_owned(),
+                db,
+                quotes,
+                meta,
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// The data dir.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        let dir = &self.inner.dir;
+        match self.inner.meta.get(key).map_err(|e| io(dir, e))? {
+            None => Ok(None),
+            Some(v) => serde_json::from_slice(&v).map(Some).map_err(|e| {
+                corrupt(
+                    dir,
+                    format!("record {}: {e}", String::from_utf8_lossy(key)),
+                )
+            }),
+        }
+    }
+
+    fn put_json<T: Serialize>(&self, key: &[u8], value: &T) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let bytes = serde_json::to_vec(value).map_err(|e| io(dir, e))?;
+        self.inner.meta.insert(key, bytes).map_err(|e| io(dir, e))?;
+        Ok(())
+    }
+
+    /// When a ban on `venue` ends, if one was recorded.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn banned_until(&self, venue: Venue) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.get_json(&keys::meta_key("ban", venue))
+    }
+
+    /// Records a ban on `venue` until `until`.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn set_banned_until(&self, venue: Venue, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.put_json(&keys::meta_key("ban", venue), &until)
+    }
+
+    /// The cached reference data of `venue` and when it was fetched.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn reference(&self, venue: Venue) -> Result<Option<(DateTime<Utc>, Reference)>, StoreError> {
+        Ok(self
+            .get_json::<CachedReference>(&keys::meta_key("reference", venue))?
+            .map(|c| (c.fetched_at, c.reference)))
+    }
+
+    /// Caches the reference data of `venue`.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn put_reference(
+        &self,
+        venue: Venue,
+        fetched_at: DateTime<Utc>,
+        reference: &Reference,
+    ) -> Result<(), StoreError> {
+        #[derive(Serialize)]
+        struct Borrowed<'a> {
+            fetched_at: DateTime<Utc>,
+            reference: &'a Reference,
+        }
+        self.put_json(
+            &keys::meta_key("reference", venue),
+            &Borrowed {
+                fetched_at,
+                reference,
+            },
+        )
+    }
+
+    /// Writes one snapshot: its perp observations as one batch in the time series (same snapshot,
+    /// same keys: re-writing is idempotent) and the snapshot itself as the venue's latest view.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn write_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let t = snapshot.received_at.timestamp_millis();
+        let mut batch = sled::Batch::default();
+        for p in &snapshot.perps {
+            let obs = PerpObservation {
+                r: p.funding_rate,
+                h: p.funding_interval_hours,
+                next: p.next_funding_time.map(|t| t.timestamp_millis()),
+                bid: p.bid,
+                ask: p.ask,
+                mark: p.mark_price,
+            };
+            let value = serde_json::to_vec(&obs).map_err(|e| io(dir, e))?;
+            batch.insert(keys::quote_key(snapshot.venue, Market::Perp, &p.symbol, t), value);
+        }
+        self.inner.quotes.apply_batch(batch).map_err(|e| io(dir, e))?;
+        self.put_json(&keys::meta_key("latest", snapshot.venue), snapshot)
+    }
+
+    /// The latest snapshot written for `venue`.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn latest_snapshot(&self, venue: Venue) -> Result<Option<Snapshot>, StoreError> {
+        self.get_json(&keys::meta_key("latest", venue))
+    }
+
+    /// The time series of one perp, oldest first.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn perp_history(
+        &self,
+        venue: Venue,
+        symbol: &str,
+    ) -> Result<Vec<(i64, PerpObservation)>, StoreError> {
+        let dir = &self.inner.dir;
+        let mut out = Vec::new();
+        for item in self
+            .inner
+            .quotes
+            .scan_prefix(keys::symbol_prefix(venue, Market::Perp, symbol))
+        {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
+            let obs = serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?;
+            out.push((key.time_ms, obs));
+        }
+        Ok(out)
+    }
+
+    /// Deletes time-series entries older than `before`. Returns how many were removed.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn prune(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let dir = &self.inner.dir;
+        let cutoff = before.timestamp_millis();
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        for item in self.inner.quotes.iter() {
+            let (k, _) = item.map_err(|e| io(dir, e))?;
+            if keys::decode_quote_key(&k).is_some_and(|q| q.time_ms < cutoff) {
+                batch.remove(k);
+                n += 1;
+            }
+        }
+        self.inner.quotes.apply_batch(batch).map_err(|e| io(dir, e))?;
+        Ok(n)
+    }
+
+    /// The last poll record of `venue`.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn venue_record(&self, venue: Venue) -> Result<VenueRecord, StoreError> {
+        Ok(self
+            .get_json(&keys::meta_key("status", venue))?
+            .unwrap_or_default())
+    }
+
+    /// Saves the last poll record of `venue`.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn put_venue_record(&self, venue: Venue, record: &VenueRecord) -> Result<(), StoreError> {
+        self.put_json(&keys::meta_key("status", venue), record)
+    }
+
+    /// Flushes everything written so far to disk.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner
+            .db
+            .flush()
+            .map(|_| ())
+            .map_err(|e| io(&self.inner.dir, e))
+    }
+}
+
+/// Refuses to hand sled a store whose files look damaged: sled may rewrite a damaged tail on
+/// open, and the promise is to leave a corrupt store untouched. Checks what can be checked
+/// without sled: the `conf` file is sled's small text header.
+fn check_intact(db_dir: &Path) -> Result<(), String> {
+    let conf = db_dir.join("conf");
+    if conf.exists() {
+        let bytes = std::fs::read(&conf).map_err(|e| format!("cannot read {}: {e}", conf.display()))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| format!("{} is not sled's text config", conf.display()))?;
+        if !text.contains("segment_size") {
+            return Err(format!("{} is not sled's config file", conf.display()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PerpQuote, Venue};
+    use rust_decimal::Decimal;
+
+    fn snapshot(t: i64) -> Snapshot {
+        let received_at = DateTime::from_timestamp_millis(t).expect("time");
+        Snapshot {
+            venue: Venue::Okx,
+            received_at,
+            perps: vec![PerpQuote {
+                venue: Venue::Okx,
+                symbol: "BTC-USDT-SWAP".into(),
+                asset: "BTC".into(),
+                quote: "USDT".into(),
+                multiplier: Decimal::ONE,
+                funding_rate: Decimal::new(1, 4),
+                funding_interval_hours: Decimal::from(8),
+                next_funding_time: None,
+                mark_price: None,
+                index_price: None,
+                bid: Some(Decimal::from(100)),
+                ask: Some(Decimal::from(101)),
+                high_24h: None,
+                low_24h: None,
+                volume_24h_quote: None,
+                open_interest: None,
+                exchange_time: None,
+                received_at,
+            }],
+            spots: vec![],
+        }
+    }
+
+    #[test]
+    fn snapshots_round_trip_and_rewrites_are_idempotent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store.write_snapshot(&snapshot(1_000)).expect("write");
+        store.write_snapshot(&snapshot(1_000)).expect("rewrite");
+        store.write_snapshot(&snapshot(2_000)).expect("write 2");
+        assert_eq!(store.latest_snapshot(Venue::Okx).expect("read"), Some(snapshot(2_000)));
+        let hist = store.perp_history(Venue::Okx, "BTC-USDT-SWAP").expect("history");
+        assert_eq!(hist.iter().map(|(t, _)| *t).collect::<Vec<_>>(), vec![1_000, 2_000]);
+        assert_eq!(store.prune(DateTime::from_timestamp_millis(1_500).expect("t")).expect("prune"), 1);
+        assert_eq!(store.perp_history(Venue::Okx, "BTC-USDT-SWAP").expect("h").len(), 1);
+        assert_eq!(store.latest_snapshot(Venue::Bybit).expect("read"), None);
+    }
+
+    #[test]
+    fn second_open_is_refused_while_locked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let _first = Store::open(dir.path()).expect("open");
+        let err = Store::open(dir.path()).expect_err("locked");
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        assert!(err.to_string().contains(&dir.path().display().to_string()));
+    }
+
+    #[test]
+    fn bans_and_references_persist_across_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let until = DateTime::from_timestamp_millis(5_000_000).expect("t");
+        {
+            let store = Store::open(dir.path()).expect("open");
+            store.set_banned_until(Venue::Binance, until).expect("ban");
+            store.put_reference(Venue::Bybit, until, &Reference::default()).expect("ref");
+            store.flush().expect("flush");
+        }
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.banned_until(Venue::Binance).expect("get"), Some(until));
+        assert_eq!(store.reference(Venue::Bybit).expect("get").map(|r| r.0), Some(until));
+    }
+}

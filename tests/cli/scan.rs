@@ -1,0 +1,187 @@
+//! Happy paths: each venue end to end, request budgets with cached instruments, formats, demo.
+
+use basis::model::Venue;
+
+use super::common::*;
+
+async fn happy_path(venue: Venue) {
+    let (server, universes) = server(&[venue], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(scan_json(&server, dir.path(), &["--venues", venue.id()])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let report = json(&out);
+    let v = venue_entry(&report, venue);
+    assert_eq!(v["status"], "ok");
+    let u = &universes[0];
+    assert_eq!(v["perps"].as_u64(), Some(u.perps().count() as u64), "{v}");
+    assert_eq!(v["spots"].as_u64(), Some(u.spots().count() as u64), "{v}");
+    let opps = report["opportunities"].as_array().expect("opportunities");
+    // Every asset with a spot pair and a positively funded perp of the same quote is a candidate.
+    let expected = u
+        .markets
+        .iter()
+        .filter(|m| m.has_perp && m.has_spot && m.funding_rate > rust_decimal::Decimal::ZERO)
+        .count();
+    assert_eq!(opps.len(), expected, "carry candidates");
+    for o in opps {
+        assert_eq!(o["kind"], "carry");
+        assert_eq!(o["short"]["venue"], venue.id());
+        assert_eq!(o["long"]["market"], "spot");
+    }
+    let first_requests = server.requests(venue);
+    assert_eq!(v["requests"].as_u64(), Some(u64::from(first_requests)));
+
+    // Second run: instruments come from the store, only the hot snapshot is fetched.
+    let out = run(scan_json(&server, dir.path(), &["--venues", venue.id()])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let second = server.requests(venue) - first_requests;
+    assert!(second <= 4, "{venue}: {second} requests with cached instruments");
+    assert!(second < first_requests, "{venue}: instruments were re-fetched");
+}
+
+fn venue_entry(report: &serde_json::Value, venue: Venue) -> &serde_json::Value {
+    super::common::venue(report, venue.id())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binance_end_to_end() {
+    happy_path(Venue::Binance).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bybit_end_to_end() {
+    happy_path(Venue::Bybit).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okx_end_to_end() {
+    happy_path(Venue::Okx).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_has_every_contract_field_and_is_ranked() {
+    let (server, _) = server(&Venue::ALL, vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(scan_json(&server, dir.path(), &[])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let report = json(&out);
+    assert!(chrono::DateTime::parse_from_rfc3339(report["generated_at"].as_str().expect("str")).is_ok());
+    assert!(report["params"].is_object());
+    for v in report["venues"].as_array().expect("venues") {
+        for key in ["venue", "status", "error", "perps", "spots", "requests", "elapsed_ms"] {
+            assert!(v.get(key).is_some(), "venue field {key} missing: {v}");
+        }
+    }
+    let opps = report["opportunities"].as_array().expect("array");
+    assert!(opps.len() > 50);
+    let fields = [
+        "rank", "kind", "asset", "quote", "long", "short", "funding_rate", "funding_interval_hours",
+        "next_funding_time", "funding_apr_pct", "basis_pct", "cost_pct", "net_apr_pct", "liq_prob",
+        "risk_adj_apr_pct", "safe_leverage", "volume_24h_usd",
+    ];
+    let mut last = f64::INFINITY;
+    for (i, o) in opps.iter().enumerate() {
+        for f in fields {
+            assert!(o.get(f).is_some(), "field {f} missing: {o}");
+        }
+        for leg in ["long", "short"] {
+            for f in ["venue", "market", "symbol", "price"] {
+                assert!(o[leg].get(f).is_some(), "{leg}.{f} missing: {o}");
+            }
+            assert!(o[leg]["price"].is_number());
+        }
+        assert!(o["funding_apr_pct"].is_number() && o["liq_prob"].is_number());
+        assert_eq!(o["rank"].as_u64(), Some(i as u64 + 1));
+        let r = o["risk_adj_apr_pct"].as_f64().expect("number");
+        assert!(r <= last, "not sorted at rank {}", i + 1);
+        last = r;
+    }
+    // The filter keeps only rows at or above --min-apr.
+    let out = run({
+        let mut c = basis(&server, dir.path());
+        c.args(["scan", "--format", "json", "--min-apr", "25"]);
+        c
+    })
+    .await;
+    let report = json(&out);
+    for o in report["opportunities"].as_array().expect("array") {
+        assert!(o["risk_adj_apr_pct"].as_f64().expect("n") >= 25.0, "{o}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn table_and_csv_formats() {
+    let (server, _) = server(&Venue::ALL, vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["scan", "--min-apr", "-1000", "--top", "12"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("RISK APR") && text.contains("venues:"), "{text}");
+    for v in Venue::ALL {
+        assert!(text.lines().any(|l| l.trim_start().starts_with(v.id()) && l.contains(" ok ")), "{v} status line missing:\n{text}");
+    }
+    for line in text.lines() {
+        assert!(line.chars().count() <= 120, "line wider than 120 columns: {line}");
+    }
+    let rows = text.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).count();
+    assert_eq!(rows, 12);
+
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["scan", "--min-apr", "-1000", "--format", "csv", "--offline"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let mut lines = csv.lines();
+    let header = lines.next().expect("header");
+    assert!(header.starts_with("rank,kind,asset,quote,long_venue"));
+    let n = header.split(',').count();
+    let body: Vec<_> = lines.collect();
+    assert!(body.len() > 50);
+    assert!(body.iter().all(|l| l.split(',').count() == n));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_scan_reads_the_store_without_requests() {
+    let (server, _) = server(&Venue::ALL, vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let live = json(&run(scan_json(&server, dir.path(), &[])).await);
+    let before: u32 = Venue::ALL.iter().map(|&v| server.requests(v)).sum();
+    let out = run(scan_json(&server, dir.path(), &["--offline"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let after: u32 = Venue::ALL.iter().map(|&v| server.requests(v)).sum();
+    assert_eq!(before, after, "offline scan sent requests");
+    let offline = json(&out);
+    assert_eq!(live["opportunities"], offline["opportunities"]);
+}
+
+#[test]
+fn demo_prints_a_ranked_table_with_venue_status() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_basis"))
+        .env("HOME", dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("BASIS_DATA_DIR")
+        .args(["scan", "--demo"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DEMO DATA"), "{text}");
+    assert!(text.contains(" 1 "), "no ranked row:\n{text}");
+    for v in Venue::ALL {
+        assert!(text.contains(&format!("{:<8} ok", v.id())), "{v}:\n{text}");
+    }
+    // The demo never touches the user's data dir.
+    assert!(!dir.path().join(".local/share/basis").exists());
+}
+
+#[test]
+fn usage_errors_exit_64() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_basis"))
+        .args(["scan", "--no-such-flag"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(64));
+}

@@ -1,0 +1,102 @@
+//! Store contracts: lock held by another process, corrupt store, bad config values.
+
+use std::time::Instant;
+
+use basis::model::Venue;
+
+use super::common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_process_on_a_locked_store_exits_75_naming_the_dir() {
+    let (server, _) = server(&Venue::ALL, vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    // This test process holds the lock, exactly as a running scan would.
+    let _held = basis::store::Store::open(&data).expect("open");
+    let started = Instant::now();
+    let out = run(scan_json(&server, dir.path(), &[])).await;
+    assert!(started.elapsed().as_secs_f64() < 2.0, "took {:?}", started.elapsed());
+    assert_eq!(code(&out), 75, "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains(&data.display().to_string()), "{}", stderr(&out));
+    assert_eq!(Venue::ALL.iter().map(|&v| server.requests(v)).sum::<u32>(), 0);
+}
+
+fn snapshot_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "basis.lock") {
+                out.push((p.clone(), std::fs::read(&p).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_store_exits_74_and_is_left_untouched() {
+    let (server, _) = server(&[Venue::Okx], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(scan_json(&server, dir.path(), &["--venues", "okx"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let db = dir.path().join("data/db");
+    std::fs::write(db.join("conf"), b"\x00\x13garbage\xff").expect("corrupt conf");
+    let before = snapshot_files(&db);
+    let out = run(scan_json(&server, dir.path(), &["--venues", "okx"])).await;
+    assert_eq!(code(&out), 74, "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("corrupt") && err.contains("data"), "{err}");
+    assert_eq!(before, snapshot_files(&db), "files were modified");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_config_value_exits_78_naming_key_and_file() {
+    let (server, _) = server(&[Venue::Okx], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("basis.toml");
+    std::fs::write(&config, "[scan]\nmin_apr = 10\n\n[venues.okx]\nperp_taker_fee = 5\n").expect("write");
+    let mut cmd = basis(&server, dir.path());
+    cmd.arg("--config").arg(&config).args(["scan", "--format", "json"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 78, "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("venues.okx.perp_taker_fee") && err.contains("basis.toml"), "{err}");
+    assert_eq!(server.requests(Venue::Okx), 0);
+
+    std::fs::write(&config, "[scan]\nleverage = \"high\"\n").expect("write");
+    let mut cmd = basis(&server, dir.path());
+    cmd.arg("--config").arg(&config).arg("scan");
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 78, "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("leverage") && stderr(&out).contains("basis.toml"), "{}", stderr(&out));
+
+    let mut cmd = basis(&server, dir.path());
+    cmd.env("BASIS_HOLD", "forever").arg("scan");
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 78, "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("BASIS_HOLD"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn venues_command_shows_hosts_last_poll_and_bans() {
+    let (server, _) = server(&[Venue::Okx, Venue::Bybit], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(scan_json(&server, dir.path(), &["--venues", "okx,bybit"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["venues", "--format", "json"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let okx = v.as_array().expect("array").iter().find(|e| e["venue"] == "okx").expect("okx");
+    assert!(okx["last_ok"].is_string());
+    assert!(okx["hosts"][0]["url"].as_str().expect("url").starts_with("http://127.0.0.1"));
+    assert!(okx["last_requests"].as_u64().expect("n") >= 1);
+    let binance = v.as_array().expect("array").iter().find(|e| e["venue"] == "binance").expect("binance");
+    assert!(binance["last_ok"].is_null());
+}

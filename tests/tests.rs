@@ -1,0 +1,3 @@
+//! Integration tests: the real `basis` binary against loopback servers serving exchange payloads.
+
+mod cli;
