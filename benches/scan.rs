@@ -32,7 +32,8 @@ fn child_mode(args: &[String]) -> ! {
         .expect("basis runs");
     let wall = started.elapsed();
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN).expect("getrusage");
-    let tv = |t: nix::sys::time::TimeVal| Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000);
+    let tv =
+        |t: nix::sys::time::TimeVal| Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000);
     let cpu = tv(usage.user_time()) + tv(usage.system_time());
     println!(
         "{} {} {} {}",
@@ -48,7 +49,14 @@ fn measure(server: &Server, data: &std::path::Path) -> Figures {
     let before: Vec<u32> = Venue::ALL.iter().map(|&v| server.requests(v)).collect();
     let mut cmd = Command::new(std::env::current_exe().expect("self"));
     cmd.arg("--child")
-        .args(["scan", "--format", "json", "--min-apr", "-1000", "--data-dir"])
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--min-apr",
+            "-1000",
+            "--data-dir",
+        ])
         .arg(data)
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "error");
@@ -57,8 +65,16 @@ fn measure(server: &Server, data: &std::path::Path) -> Figures {
     }
     let out = cmd.output().expect("child runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    let nums: Vec<i64> = text.split_whitespace().filter_map(|s| s.parse().ok()).collect();
-    assert_eq!(nums.len(), 4, "child output: {text} {}", String::from_utf8_lossy(&out.stderr));
+    let nums: Vec<i64> = text
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    assert_eq!(
+        nums.len(),
+        4,
+        "child output: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let requests = Venue::ALL
         .iter()
         .zip(before)
@@ -121,7 +137,9 @@ fn main() {
     let cold = rt.block_on(async { tokio::task::block_in_place(|| measure(&server, data.path())) });
     print("cold (no cache)", &cold);
     let mut cached: Vec<Figures> = (0..runs)
-        .map(|_| rt.block_on(async { tokio::task::block_in_place(|| measure(&server, data.path())) }))
+        .map(|_| {
+            rt.block_on(async { tokio::task::block_in_place(|| measure(&server, data.path())) })
+        })
         .collect();
     for (i, f) in cached.iter().enumerate() {
         print(&format!("cached run {}", i + 1), f);

@@ -75,6 +75,13 @@ impl From<PollError> for AppError {
     }
 }
 
+async fn close_store(store: Store) -> Result<(), AppError> {
+    tokio::task::spawn_blocking(move || store.close())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::from)
+}
+
 async fn open_store(dir: &Path) -> Result<Store, AppError> {
     let dir = dir.to_owned();
     tokio::task::spawn_blocking(move || Store::open(&dir))
@@ -102,7 +109,9 @@ async fn start_demo(settings: &mut Settings) -> Result<Demo, AppError> {
         .collect();
     let server = Server::start(mounted(&universes), Vec::new(), Duration::ZERO)
         .await
-        .map_err(|e| AppError::Internal(format!("cannot start the demo server on 127.0.0.1: {e}")))?;
+        .map_err(|e| {
+            AppError::Internal(format!("cannot start the demo server on 127.0.0.1: {e}"))
+        })?;
     for &venue in &settings.venues {
         if let Some(vs) = settings.venue_settings.get_mut(&venue) {
             for host in adapter(venue).hosts() {
@@ -113,9 +122,14 @@ async fn start_demo(settings: &mut Settings) -> Result<Demo, AppError> {
     let dir = tempfile::Builder::new()
         .prefix("basis-demo-")
         .tempdir()
-        .map_err(|e| AppError::Internal(format!("cannot create a temporary store for --demo: {e}")))?;
+        .map_err(|e| {
+            AppError::Internal(format!("cannot create a temporary store for --demo: {e}"))
+        })?;
     settings.data_dir = dir.path().to_owned();
-    Ok(Demo { _server: server, _dir: dir })
+    Ok(Demo {
+        _server: server,
+        _dir: dir,
+    })
 }
 
 fn poll_context(settings: &Settings, store: Store, full: bool) -> Result<PollContext, AppError> {
@@ -143,7 +157,10 @@ fn venue_line(o: &VenueOutcome) -> VenueLine {
         VenueStatus::Error(e) => ("error", Some(e.clone()), None),
         VenueStatus::Banned(until) => (
             "banned",
-            Some(format!("banned until {}", until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))),
+            Some(format!(
+                "banned until {}",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )),
             Some(*until),
         ),
         VenueStatus::Skipped(why) => ("skipped", Some(why.clone()), None),
@@ -165,10 +182,17 @@ fn outcome_code(outcomes: &[VenueOutcome], live: bool) -> (u8, Option<String>) {
     let failed = outcomes.iter().filter(|o| o.failed()).count();
     let counted = outcomes.iter().filter(|o| o.snapshot.is_some()).count();
     if outcomes.is_empty() {
-        return (exit::CONFIG, Some("no venue selected: check --venues, BASIS_VENUES or `enabled` in the config".into()));
+        return (
+            exit::CONFIG,
+            Some(
+                "no venue selected: check --venues, BASIS_VENUES or `enabled` in the config".into(),
+            ),
+        );
     }
     if counted == 0 {
-        let all_banned = outcomes.iter().all(|o| matches!(o.status, VenueStatus::Banned(_)));
+        let all_banned = outcomes
+            .iter()
+            .all(|o| matches!(o.status, VenueStatus::Banned(_)));
         if all_banned {
             return (exit::TEMPFAIL, Some("every selected venue has banned this IP for now; try again after the times shown".into()));
         }
@@ -182,7 +206,11 @@ fn outcome_code(outcomes: &[VenueOutcome], live: bool) -> (u8, Option<String>) {
         };
         return (exit::UNAVAILABLE, Some(hint.into()));
     }
-    if failed > 0 { (exit::PARTIAL, None) } else { (exit::OK, None) }
+    if failed > 0 {
+        (exit::PARTIAL, None)
+    } else {
+        (exit::OK, None)
+    }
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), AppError> {
@@ -199,14 +227,21 @@ fn report_venue_problems(outcomes: &[VenueOutcome]) {
     for o in outcomes {
         match &o.status {
             VenueStatus::Error(e) => tracing::error!(venue = %o.venue, "{e}"),
-            VenueStatus::Banned(until) => tracing::warn!(venue = %o.venue, %until, "banned: skipped without a request"),
+            VenueStatus::Banned(until) => {
+                tracing::warn!(venue = %o.venue, %until, "banned: skipped without a request")
+            }
             VenueStatus::Skipped(why) => tracing::warn!(venue = %o.venue, "skipped: {why}"),
             VenueStatus::Ok => {}
         }
     }
 }
 
-async fn poll_or_load(settings: &Settings, store: &Store, offline: bool, full: bool) -> Result<Vec<VenueOutcome>, AppError> {
+async fn poll_or_load(
+    settings: &Settings,
+    store: &Store,
+    offline: bool,
+    full: bool,
+) -> Result<Vec<VenueOutcome>, AppError> {
     if offline {
         Ok(load_latest(store, &settings.venues).await?)
     } else {
@@ -221,7 +256,11 @@ async fn poll_or_load(settings: &Settings, store: &Store, offline: bool, full: b
 /// Settings, store and internal failures (venue failures are reported and counted instead).
 pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
     let mut settings = settings::build(globals, &args.poll, Some(args), &ProcessEnv)?;
-    let demo = if args.poll.demo { Some(start_demo(&mut settings).await?) } else { None };
+    let demo = if args.poll.demo {
+        Some(start_demo(&mut settings).await?)
+    } else {
+        None
+    };
     let store = open_store(&settings.data_dir).await?;
     let outcomes = poll_or_load(&settings, &store, args.offline, false).await?;
     let snapshots: Vec<Snapshot> = outcomes.iter().filter_map(|o| o.snapshot.clone()).collect();
@@ -254,13 +293,16 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
     };
     let bytes = match args.format {
         Format::Table => crate::report::table::render(&report),
-        Format::Json => crate::report::json::render(&report).map_err(|e| AppError::Internal(e.to_string()))?,
+        Format::Json => {
+            crate::report::json::render(&report).map_err(|e| AppError::Internal(e.to_string()))?
+        }
         Format::Csv => crate::report::csv::render(&report),
     };
     if args.format != Format::Table {
         report_venue_problems(&outcomes);
     }
     write_stdout(&bytes)?;
+    close_store(store).await?;
     let (code, hint) = outcome_code(&outcomes, !args.offline && demo.is_none());
     if let Some(h) = hint {
         tracing::error!("{h}");
@@ -275,14 +317,21 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
 /// Settings, store and internal failures.
 pub async fn poll(globals: &Globals, args: &PollArgs) -> Result<u8, AppError> {
     let mut settings = settings::build(globals, &args.poll, None, &ProcessEnv)?;
-    let demo = if args.poll.demo { Some(start_demo(&mut settings).await?) } else { None };
+    let demo = if args.poll.demo {
+        Some(start_demo(&mut settings).await?)
+    } else {
+        None
+    };
     let store = open_store(&settings.data_dir).await?;
     let outcomes = poll_or_load(&settings, &store, false, true).await?;
     report_venue_problems(&outcomes);
     let mut text = String::new();
-    text.push_str(&crate::report::table::venue_lines(&outcomes.iter().map(venue_line).collect::<Vec<_>>()));
+    text.push_str(&crate::report::table::venue_lines(
+        &outcomes.iter().map(venue_line).collect::<Vec<_>>(),
+    ));
     // Quiet success for cron: the summary goes to stderr, stdout stays empty.
     tracing::info!("poll finished\n{text}");
+    close_store(store).await?;
     let (code, hint) = outcome_code(&outcomes, demo.is_none());
     if let Some(h) = hint {
         tracing::error!("{h}");
@@ -320,9 +369,11 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
     let mut infos = Vec::new();
     for venue in Venue::ALL {
         let s = store.clone();
-        let (record, ban) = tokio::task::spawn_blocking(move || Ok::<_, StoreError>((s.venue_record(venue)?, s.banned_until(venue)?)))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let (record, ban) = tokio::task::spawn_blocking(move || {
+            Ok::<_, StoreError>((s.venue_record(venue)?, s.banned_until(venue)?))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
         let vs = settings.venue_settings.get(&venue);
         infos.push(VenueInfo {
             venue,
@@ -333,7 +384,9 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
                 .map(|h| HostInfo {
                     key: h.key,
                     env: h.env,
-                    url: vs.and_then(|v| v.urls.get(h.key).cloned()).unwrap_or_default(),
+                    url: vs
+                        .and_then(|v| v.urls.get(h.key).cloned())
+                        .unwrap_or_default(),
                 })
                 .collect(),
             last_ok: record.last_ok,
@@ -344,15 +397,26 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
         });
     }
     let bytes = if args.format == Format::Json {
-        let mut b = serde_json::to_vec_pretty(&infos).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut b =
+            serde_json::to_vec_pretty(&infos).map_err(|e| AppError::Internal(e.to_string()))?;
         b.push(b'\n');
         b
     } else {
         let mut out = String::new();
         for i in &infos {
             use std::fmt::Write as _;
-            let when = |t: Option<DateTime<Utc>>| t.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-            let _ = writeln!(out, "{}{}", i.venue, if i.enabled { "" } else { " (disabled)" });
+            let when = |t: Option<DateTime<Utc>>| {
+                t.map_or_else(
+                    || "never".to_owned(),
+                    |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                )
+            };
+            let _ = writeln!(
+                out,
+                "{}{}",
+                i.venue,
+                if i.enabled { "" } else { " (disabled)" }
+            );
             for h in &i.hosts {
                 let _ = writeln!(out, "  host {:<8} {}  [{}]", h.key, h.url, h.env);
             }
@@ -361,12 +425,17 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
                 let _ = writeln!(out, "  last error {}: {e}", when(i.last_error_at));
             }
             if let Some(b) = i.banned_until {
-                let _ = writeln!(out, "  banned until {}", b.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                let _ = writeln!(
+                    out,
+                    "  banned until {}",
+                    b.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
             }
             let _ = writeln!(out, "  requests in last poll: {}", i.last_requests);
         }
         out.into_bytes()
     };
     write_stdout(&bytes)?;
+    close_store(store).await?;
     Ok(exit::OK)
 }

@@ -12,9 +12,9 @@
 //! - [`analyze`]: pure maths: carry economics, liquidation risk and safe leverage, ranking.
 //! - [`demo`]: synthetic exchange-format markets and the loopback server behind `--demo`.
 
+pub mod analyze;
 pub mod app;
 pub mod cli;
-pub mod analyze;
 pub mod demo;
 pub mod model;
 pub mod parse;

@@ -14,14 +14,20 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
         }
     };
     init_logging(&cli);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let code = e.downcast_ref::<app::AppError>().map_or(exit::SOFTWARE, app::AppError::exit_code);
+            let code = e
+                .downcast_ref::<app::AppError>()
+                .map_or(exit::SOFTWARE, app::AppError::exit_code);
             eprintln!("basis: {e:#}");
             ExitCode::from(code)
         }
@@ -30,8 +36,14 @@ fn main() -> ExitCode {
 
 /// The pipeline: settings -> store -> poll -> analyze -> report, per command.
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let globals = Globals { data_dir: cli.data_dir, config: cli.config };
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let globals = Globals {
+        data_dir: cli.data_dir,
+        config: cli.config,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     let code = runtime.block_on(async {
         match &cli.command {
             Command::Scan(args) => app::scan(&globals, args).await,
@@ -52,7 +64,13 @@ fn init_logging(cli: &Cli) {
         (false, 2) => "debug",
         (false, _) => "trace",
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("basis={level},warn")));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("basis={level},warn")));
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(color).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .init();
 }

@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 /// A decimal field as a venue sends it: a string (`"0.0001"`, `""`, `"1e-5"`), a JSON number
 /// (exponent form included, read from the raw token, never through `f64`) or `null`.
@@ -198,7 +198,10 @@ mod tests {
 
     #[test]
     fn decimals_from_strings_numbers_and_exponents() {
-        assert_eq!(row(r#"{"a":"0.00038246","t":1}"#).a.get(), Some(dec("0.00038246")));
+        assert_eq!(
+            row(r#"{"a":"0.00038246","t":1}"#).a.get(),
+            Some(dec("0.00038246"))
+        );
         assert_eq!(row(r#"{"a":0.1,"t":1}"#).a.get(), Some(dec("0.1")));
         assert_eq!(
             row(r#"{"a":-3.995839963e-09,"t":1}"#).a.get(),
@@ -218,17 +221,32 @@ mod tests {
 
     #[test]
     fn integers_from_strings_and_numbers() {
-        assert_eq!(row(r#"{"a":1,"t":"1760371200000"}"#).t.get(), Some(1_760_371_200_000));
-        assert_eq!(row(r#"{"a":1,"t":1597392000000}"#).t.get(), Some(1_597_392_000_000));
+        assert_eq!(
+            row(r#"{"a":1,"t":"1760371200000"}"#).t.get(),
+            Some(1_760_371_200_000)
+        );
+        assert_eq!(
+            row(r#"{"a":1,"t":1597392000000}"#).t.get(),
+            Some(1_597_392_000_000)
+        );
         assert_eq!(row(r#"{"a":1,"t":""}"#).t.get(), None);
         assert_eq!(row(r#"{"a":1,"t":1.5}"#).t.get(), None);
     }
 
     #[test]
     fn multipliers_and_concat_symbols() {
-        assert_eq!(split_multiplier("1000PEPE"), ("PEPE".into(), Decimal::from(1000)));
-        assert_eq!(split_multiplier("1000000MOG"), ("MOG".into(), Decimal::from(1_000_000)));
-        assert_eq!(split_multiplier("1MBABYDOGE"), ("BABYDOGE".into(), Decimal::from(1_000_000)));
+        assert_eq!(
+            split_multiplier("1000PEPE"),
+            ("PEPE".into(), Decimal::from(1000))
+        );
+        assert_eq!(
+            split_multiplier("1000000MOG"),
+            ("MOG".into(), Decimal::from(1_000_000))
+        );
+        assert_eq!(
+            split_multiplier("1MBABYDOGE"),
+            ("BABYDOGE".into(), Decimal::from(1_000_000))
+        );
         assert_eq!(split_multiplier("1INCH"), ("1INCH".into(), Decimal::ONE));
         assert_eq!(split_multiplier("BTC"), ("BTC".into(), Decimal::ONE));
         assert_eq!(split_concat("BTCUSDT"), Some(("BTC", "USDT")));

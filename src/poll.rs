@@ -94,7 +94,10 @@ async fn blocking<T: Send + 'static>(
 ///
 /// # Errors
 /// When the store fails.
-pub async fn poll_venues(ctx: Arc<PollContext>, venues: &[Venue]) -> Result<Vec<VenueOutcome>, PollError> {
+pub async fn poll_venues(
+    ctx: Arc<PollContext>,
+    venues: &[Venue],
+) -> Result<Vec<VenueOutcome>, PollError> {
     let mut set = JoinSet::new();
     for &venue in venues {
         let ctx = Arc::clone(&ctx);
@@ -119,7 +122,8 @@ pub async fn poll_venues(ctx: Arc<PollContext>, venues: &[Venue]) -> Result<Vec<
     }
     let mut outcomes = Vec::new();
     while let Some(joined) = set.join_next().await {
-        let (venue, result, requests, elapsed) = joined.map_err(|e| PollError::Join(e.to_string()))?;
+        let (venue, result, requests, elapsed) =
+            joined.map_err(|e| PollError::Join(e.to_string()))?;
         let now = Utc::now();
         let mut record = {
             let store = ctx.store.clone();
@@ -241,7 +245,10 @@ fn bodies(fetched: &[(Request, Vec<u8>)]) -> Vec<Body<'_>> {
         .collect()
 }
 
-async fn poll_one(ctx: &PollContext, client: &Arc<VenueClient>) -> Result<Result<PollResult, VenueError>, PollError> {
+async fn poll_one(
+    ctx: &PollContext,
+    client: &Arc<VenueClient>,
+) -> Result<Result<PollResult, VenueError>, PollError> {
     let venue = client.venue();
     let adapter = adapter(venue);
     let now = Utc::now();
@@ -258,7 +265,9 @@ async fn poll_one(ctx: &PollContext, client: &Arc<VenueClient>) -> Result<Result
         blocking(move || store.reference(venue)).await?
     };
     let fresh = cached.as_ref().is_some_and(|(at, _)| {
-        (now - *at).to_std().is_ok_and(|age| age < ctx.reference_ttl)
+        (now - *at)
+            .to_std()
+            .is_ok_and(|age| age < ctx.reference_ttl)
     });
     let reference: Reference = if let (true, Some((_, r))) = (fresh, &cached) {
         r.clone()
@@ -298,7 +307,10 @@ async fn poll_one(ctx: &PollContext, client: &Arc<VenueClient>) -> Result<Result
     Ok(Ok(PollResult::Polled(snapshot)))
 }
 
-async fn fetch_reference(client: &Arc<VenueClient>, adapter: &'static dyn VenueAdapter) -> Result<Reference, VenueError> {
+async fn fetch_reference(
+    client: &Arc<VenueClient>,
+    adapter: &'static dyn VenueAdapter,
+) -> Result<Reference, VenueError> {
     let fetched = fetch_all(client, adapter, adapter.reference_requests()).await?;
     adapter
         .parse_reference(&bodies(&fetched))
@@ -319,7 +331,9 @@ pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOut
         let snap = blocking(move || s.latest_snapshot(venue)).await?;
         let status = match &snap {
             Some(_) => VenueStatus::Ok,
-            None => VenueStatus::Skipped("nothing stored yet; run `basis poll` or a scan without --offline".into()),
+            None => VenueStatus::Skipped(
+                "nothing stored yet; run `basis poll` or a scan without --offline".into(),
+            ),
         };
         out.push(VenueOutcome {
             venue,

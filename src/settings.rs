@@ -239,9 +239,18 @@ fn dec(origin: &Origin<'_>, key: &str, text: &str) -> Result<Decimal, SettingsEr
     crate::parse::decimal(text).ok_or_else(|| invalid(origin, key, text, "not a number"))
 }
 
-fn venue_list(origin: &Origin<'_>, key: &str, items: &[String]) -> Result<Vec<Venue>, SettingsError> {
+fn venue_list(
+    origin: &Origin<'_>,
+    key: &str,
+    items: &[String],
+) -> Result<Vec<Venue>, SettingsError> {
     let mut out = Vec::new();
-    for item in items.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+    for item in items
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let v = Venue::from_str(item).map_err(|e| invalid(origin, key, item, &e.to_string()))?;
         if !out.contains(&v) {
             out.push(v);
@@ -252,7 +261,10 @@ fn venue_list(origin: &Origin<'_>, key: &str, items: &[String]) -> Result<Vec<Ve
 }
 
 fn env_var_of(key: &str) -> String {
-    format!("BASIS_{}", key.to_ascii_uppercase().replace(['.', '-'], "_"))
+    format!(
+        "BASIS_{}",
+        key.to_ascii_uppercase().replace(['.', '-'], "_")
+    )
 }
 
 /// The default data dir (XDG data dir), or `./basis-data` when no home is known.
@@ -329,7 +341,8 @@ pub fn build(
 
     // Venues: per-venue config tables.
     for name in file.venues.keys() {
-        Venue::from_str(name).map_err(|e| invalid(&fo, &format!("venues.{name}"), name, &e.to_string()))?;
+        Venue::from_str(name)
+            .map_err(|e| invalid(&fo, &format!("venues.{name}"), name, &e.to_string()))?;
     }
     let mut venue_settings = BTreeMap::new();
     let mut params = Params::default();
@@ -342,19 +355,43 @@ pub fn build(
             .unwrap_or_else(|| VenueCosts::default_for(venue));
         if let Some(vc) = vc {
             let prefix = format!("venues.{}", venue.id());
-            let fee = |key: &str, v: Option<ConfigDec>, target: &mut Decimal| -> Result<(), SettingsError> {
+            let fee = |key: &str,
+                       v: Option<ConfigDec>,
+                       target: &mut Decimal|
+             -> Result<(), SettingsError> {
                 if let Some(ConfigDec(d)) = v {
                     if d < Decimal::ZERO || d >= Decimal::ONE {
-                        return Err(invalid(&fo, &format!("{prefix}.{key}"), &d.to_string(), "a fraction in [0, 1), e.g. 0.0005 for 0.05 %"));
+                        return Err(invalid(
+                            &fo,
+                            &format!("{prefix}.{key}"),
+                            &d.to_string(),
+                            "a fraction in [0, 1), e.g. 0.0005 for 0.05 %",
+                        ));
                     }
                     *target = d;
                 }
                 Ok(())
             };
-            fee("spot_taker_fee", vc.spot_taker_fee, &mut costs.spot_taker_fee)?;
-            fee("perp_taker_fee", vc.perp_taker_fee, &mut costs.perp_taker_fee)?;
-            fee("maintenance_margin", vc.maintenance_margin, &mut costs.maintenance_margin)?;
-            fee("liquidation_fee", vc.liquidation_fee, &mut costs.liquidation_fee)?;
+            fee(
+                "spot_taker_fee",
+                vc.spot_taker_fee,
+                &mut costs.spot_taker_fee,
+            )?;
+            fee(
+                "perp_taker_fee",
+                vc.perp_taker_fee,
+                &mut costs.perp_taker_fee,
+            )?;
+            fee(
+                "maintenance_margin",
+                vc.maintenance_margin,
+                &mut costs.maintenance_margin,
+            )?;
+            fee(
+                "liquidation_fee",
+                vc.liquidation_fee,
+                &mut costs.liquidation_fee,
+            )?;
         }
         params.costs.insert(venue, costs);
         let mut urls = BaseUrls::new();
@@ -365,14 +402,23 @@ pub fn build(
                 (None, Some(v)) => (v.clone(), fo.clone()),
                 (None, None) => (host.default_url.to_owned(), Origin::Flag),
             };
-            let name = if matches!(origin, Origin::Env) { host.env.to_owned() } else { key };
+            let name = if matches!(origin, Origin::Env) {
+                host.env.to_owned()
+            } else {
+                key
+            };
             urls.insert(host.key, validate_url(&origin, &name, &value)?);
         }
         if let Some(vc) = vc {
             for k in vc.urls.keys() {
                 if !adapter(venue).hosts().iter().any(|h: &HostSpec| h.key == k) {
                     let known: Vec<_> = adapter(venue).hosts().iter().map(|h| h.key).collect();
-                    return Err(invalid(&fo, &format!("venues.{}.urls.{k}", venue.id()), k, &format!("unknown host; {} has: {}", venue.id(), known.join(", "))));
+                    return Err(invalid(
+                        &fo,
+                        &format!("venues.{}.urls.{k}", venue.id()),
+                        k,
+                        &format!("unknown host; {} has: {}", venue.id(), known.join(", ")),
+                    ));
                 }
             }
         }
@@ -401,13 +447,26 @@ pub fn build(
 
     // HTTP.
     let mut http = HttpConfig::default();
-    let pick = |flag: Option<&String>, var: &str, file_val: Option<&String>| -> Option<(String, Origin<'_>, String)> {
+    let pick = |flag: Option<&String>,
+                var: &str,
+                file_val: Option<&String>|
+     -> Option<(String, Origin<'_>, String)> {
         if let Some(f) = flag {
-            Some((f.clone(), Origin::Flag, format!("--{}", var.to_ascii_lowercase().replace('_', "-"))))
+            Some((
+                f.clone(),
+                Origin::Flag,
+                format!("--{}", var.to_ascii_lowercase().replace('_', "-")),
+            ))
         } else if let Some(e) = env.var(&env_var_of(var)) {
             Some((e, Origin::Env, env_var_of(var)))
         } else {
-            file_val.map(|v| (v.clone(), fo.clone(), format!("http.{}", var.to_ascii_lowercase())))
+            file_val.map(|v| {
+                (
+                    v.clone(),
+                    fo.clone(),
+                    format!("http.{}", var.to_ascii_lowercase()),
+                )
+            })
         }
     };
     if let Some((v, o, k)) = pick(poll.timeout.as_ref(), "timeout", file.http.timeout.as_ref()) {
@@ -420,7 +479,11 @@ pub fn build(
         http.retries = r.min(10);
     }
     let mut deadline = Duration::from_secs(20);
-    if let Some((v, o, k)) = pick(poll.deadline.as_ref(), "deadline", file.http.deadline.as_ref()) {
+    if let Some((v, o, k)) = pick(
+        poll.deadline.as_ref(),
+        "deadline",
+        file.http.deadline.as_ref(),
+    ) {
         deadline = duration(&o, &k, &v)?;
     }
     let mut reference_ttl = Duration::from_secs(3600);
@@ -436,7 +499,12 @@ pub fn build(
     for (coin, c) in &file.collateral {
         if let Some(ConfigDec(k)) = c.haircut {
             if k <= Decimal::ZERO || k > Decimal::ONE {
-                return Err(invalid(&fo, &format!("collateral.{coin}.haircut"), &k.to_string(), "a fraction in (0, 1], e.g. 0.95"));
+                return Err(invalid(
+                    &fo,
+                    &format!("collateral.{coin}.haircut"),
+                    &k.to_string(),
+                    "a fraction in (0, 1], e.g. 0.95",
+                ));
             }
             params.haircuts.insert(coin.to_ascii_uppercase(), k);
         }
@@ -445,7 +513,10 @@ pub fn build(
     // Scan parameters: flag > env > file > default.
     let sc = &file.scan;
     let scan_flag = |f: fn(&ScanArgs) -> Option<&String>| scan.and_then(f).cloned();
-    let layered = |flag: Option<String>, key: &str, file_val: Option<String>| -> Option<(String, Origin<'_>, String)> {
+    let layered = |flag: Option<String>,
+                   key: &str,
+                   file_val: Option<String>|
+     -> Option<(String, Origin<'_>, String)> {
         if let Some(v) = flag {
             Some((v, Origin::Flag, format!("--{}", key.replace('_', "-"))))
         } else if let Some(v) = env.var(&env_var_of(key)) {
@@ -454,48 +525,80 @@ pub fn build(
             file_val.map(|v| (v, fo.clone(), format!("scan.{key}")))
         }
     };
-    if let Some((v, o, k)) = layered(scan_flag(|s| s.min_apr.as_ref()), "min_apr", sc.min_apr.map(|d| d.0.to_string())) {
+    if let Some((v, o, k)) = layered(
+        scan_flag(|s| s.min_apr.as_ref()),
+        "min_apr",
+        sc.min_apr.map(|d| d.0.to_string()),
+    ) {
         params.min_apr_pct = Some(dec(&o, &k, &v)?);
     } else {
         params.min_apr_pct = Some(Decimal::TEN);
     }
     if let Some((v, o, k)) = layered(scan_flag(|s| s.hold.as_ref()), "hold", sc.hold.clone()) {
         let d = duration(&o, &k, &v)?;
-        let secs = Decimal::from(d.as_secs()) + Decimal::from(d.subsec_millis()) / Decimal::from(1000);
+        let secs =
+            Decimal::from(d.as_secs()) + Decimal::from(d.subsec_millis()) / Decimal::from(1000);
         params.hold_days = secs / Decimal::from(86_400);
         if params.hold_days < Decimal::new(1, 2) {
             return Err(invalid(&o, &k, &v, "at least 15m"));
         }
     }
-    if let Some((v, o, k)) = layered(scan_flag(|s| s.leverage.as_ref()), "leverage", sc.leverage.map(|d| d.0.to_string())) {
+    if let Some((v, o, k)) = layered(
+        scan_flag(|s| s.leverage.as_ref()),
+        "leverage",
+        sc.leverage.map(|d| d.0.to_string()),
+    ) {
         let l = dec(&o, &k, &v)?;
         if l < Decimal::ONE || l > Decimal::ONE_HUNDRED {
             return Err(invalid(&o, &k, &v, "between 1 and 100"));
         }
         params.leverage = l;
     }
-    if let Some((v, o, k)) = layered(scan_flag(|s| s.collateral.as_ref()), "collateral", sc.collateral.clone()) {
+    if let Some((v, o, k)) = layered(
+        scan_flag(|s| s.collateral.as_ref()),
+        "collateral",
+        sc.collateral.clone(),
+    ) {
         let c = v.trim().to_ascii_uppercase();
         if c.is_empty() || !c.chars().all(|ch| ch.is_ascii_alphanumeric()) {
             return Err(invalid(&o, &k, &v, "a coin symbol such as USDT, BTC, ETH"));
         }
         params.collateral = c;
     }
-    if let Some((v, o, k)) = layered(scan_flag(|s| s.max_liq_prob.as_ref()), "max_liq_prob", sc.max_liq_prob.map(|d| d.to_string())) {
-        let p: f64 = v.trim().parse().map_err(|_| invalid(&o, &k, &v, "a probability such as 0.01"))?;
+    if let Some((v, o, k)) = layered(
+        scan_flag(|s| s.max_liq_prob.as_ref()),
+        "max_liq_prob",
+        sc.max_liq_prob.map(|d| d.to_string()),
+    ) {
+        let p: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| invalid(&o, &k, &v, "a probability such as 0.01"))?;
         if !(p > 0.0 && p < 1.0) {
-            return Err(invalid(&o, &k, &v, "a probability strictly between 0 and 1, e.g. 0.01"));
+            return Err(invalid(
+                &o,
+                &k,
+                &v,
+                "a probability strictly between 0 and 1, e.g. 0.01",
+            ));
         }
         params.max_liq_prob = p;
     }
     if let Some((v, o, k)) = layered(None, "correlation", sc.correlation.map(|d| d.to_string())) {
-        let r: f64 = v.trim().parse().map_err(|_| invalid(&o, &k, &v, "a number in [-1, 1]"))?;
+        let r: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| invalid(&o, &k, &v, "a number in [-1, 1]"))?;
         if !(-1.0..=1.0).contains(&r) {
             return Err(invalid(&o, &k, &v, "a number in [-1, 1]"));
         }
         params.correlation = r;
     }
-    if let Some((v, o, k)) = layered(scan_flag(|s| s.min_volume.as_ref()), "min_volume", sc.min_volume.map(|d| d.0.to_string())) {
+    if let Some((v, o, k)) = layered(
+        scan_flag(|s| s.min_volume.as_ref()),
+        "min_volume",
+        sc.min_volume.map(|d| d.0.to_string()),
+    ) {
         let m = dec(&o, &k, &v)?;
         if m < Decimal::ZERO {
             return Err(invalid(&o, &k, &v, "zero or more (0 disables the filter)"));
@@ -521,7 +624,11 @@ pub fn build(
     let top = match scan.and_then(|s| s.top) {
         Some(t) => Some(t),
         None => match env.var("BASIS_TOP") {
-            Some(v) => Some(v.trim().parse().map_err(|_| invalid(&Origin::Env, "BASIS_TOP", &v, "a whole number"))?),
+            Some(v) => Some(
+                v.trim()
+                    .parse()
+                    .map_err(|_| invalid(&Origin::Env, "BASIS_TOP", &v, "a whole number"))?,
+            ),
             None => sc.top,
         },
     };
@@ -542,12 +649,24 @@ pub fn build(
 
 fn validate_url(origin: &Origin<'_>, key: &str, value: &str) -> Result<String, SettingsError> {
     let v = value.trim();
-    let url = reqwest::Url::parse(v).map_err(|e| invalid(origin, key, v, &format!("{e}; use e.g. https://api.example.com or http://127.0.0.1:8080/prefix")))?;
+    let url = reqwest::Url::parse(v).map_err(|e| {
+        invalid(
+            origin,
+            key,
+            v,
+            &format!("{e}; use e.g. https://api.example.com or http://127.0.0.1:8080/prefix"),
+        )
+    })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(invalid(origin, key, v, "an http(s) URL with a host"));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(origin, key, v, "no query string or fragment; a path prefix is fine"));
+        return Err(invalid(
+            origin,
+            key,
+            v,
+            "no query string or fragment; a path prefix is fine",
+        ));
     }
     Ok(v.trim_end_matches('/').to_owned())
 }
@@ -578,22 +697,39 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("config.toml");
         std::fs::write(&path, text).expect("write");
-        let g = Globals { data_dir: Some(dir.path().join("data")), config: Some(path) };
+        let g = Globals {
+            data_dir: Some(dir.path().join("data")),
+            config: Some(path),
+        };
         (dir, g)
     }
 
     #[test]
     fn layers_defaults_file_env_flags() {
-        let (_d, g) = with_config("[scan]\nmin_apr = 12\nleverage = 3\nhold = \"3d\"\n[venues.okx]\nperp_taker_fee = 0.0002\nurls = { main = \"http://127.0.0.1:9/okx/\" }\n");
+        let (_d, g) = with_config(
+            "[scan]\nmin_apr = 12\nleverage = 3\nhold = \"3d\"\n[venues.okx]\nperp_taker_fee = 0.0002\nurls = { main = \"http://127.0.0.1:9/okx/\" }\n",
+        );
         let mut s = scan_args();
-        let env = MapEnv(HashMap::from([("BASIS_LEVERAGE", "4"), ("BASIS_BYBIT_URL", "http://127.0.0.1:8/by")]));
+        let env = MapEnv(HashMap::from([
+            ("BASIS_LEVERAGE", "4"),
+            ("BASIS_BYBIT_URL", "http://127.0.0.1:8/by"),
+        ]));
         let st = build(&g, &s.poll, Some(&s), &env).expect("settings");
         assert_eq!(st.params.min_apr_pct, Some(Decimal::from(12)));
         assert_eq!(st.params.leverage, Decimal::from(4));
         assert_eq!(st.params.hold_days, Decimal::from(3));
-        assert_eq!(st.params.costs[&Venue::Okx].perp_taker_fee, Decimal::new(2, 4));
-        assert_eq!(st.venue_settings[&Venue::Okx].urls["main"], "http://127.0.0.1:9/okx");
-        assert_eq!(st.venue_settings[&Venue::Bybit].urls["main"], "http://127.0.0.1:8/by");
+        assert_eq!(
+            st.params.costs[&Venue::Okx].perp_taker_fee,
+            Decimal::new(2, 4)
+        );
+        assert_eq!(
+            st.venue_settings[&Venue::Okx].urls["main"],
+            "http://127.0.0.1:9/okx"
+        );
+        assert_eq!(
+            st.venue_settings[&Venue::Bybit].urls["main"],
+            "http://127.0.0.1:8/by"
+        );
         s.leverage = Some("5".into());
         let st = build(&g, &s.poll, Some(&s), &env).expect("settings");
         assert_eq!(st.params.leverage, Decimal::from(5));
@@ -605,19 +741,31 @@ mod tests {
         let s = scan_args();
         let err = build(&g, &s.poll, Some(&s), &MapEnv(HashMap::new())).expect_err("invalid");
         let msg = err.to_string();
-        assert!(msg.contains("scan.leverage") && msg.contains("config.toml"), "{msg}");
+        assert!(
+            msg.contains("scan.leverage") && msg.contains("config.toml"),
+            "{msg}"
+        );
 
         let (_d, g) = with_config("[scan]\nmin_apr = \"lots\"\n");
-        let msg = build(&g, &s.poll, Some(&s), &MapEnv(HashMap::new())).expect_err("invalid").to_string();
-        assert!(msg.contains("min_apr") && msg.contains("config.toml"), "{msg}");
+        let msg = build(&g, &s.poll, Some(&s), &MapEnv(HashMap::new()))
+            .expect_err("invalid")
+            .to_string();
+        assert!(
+            msg.contains("min_apr") && msg.contains("config.toml"),
+            "{msg}"
+        );
 
         let (_d, g) = with_config("[venues.kraken2]\nenabled = true\n");
-        let msg = build(&g, &s.poll, Some(&s), &MapEnv(HashMap::new())).expect_err("invalid").to_string();
+        let msg = build(&g, &s.poll, Some(&s), &MapEnv(HashMap::new()))
+            .expect_err("invalid")
+            .to_string();
         assert!(msg.contains("venues.kraken2"), "{msg}");
 
         let (_d, g) = with_config("");
         let env = MapEnv(HashMap::from([("BASIS_OKX_URL", "ftp://x")]));
-        let msg = build(&g, &s.poll, Some(&s), &env).expect_err("invalid").to_string();
+        let msg = build(&g, &s.poll, Some(&s), &env)
+            .expect_err("invalid")
+            .to_string();
         assert!(msg.contains("BASIS_OKX_URL"), "{msg}");
     }
 }

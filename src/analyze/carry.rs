@@ -28,7 +28,11 @@ pub fn funding_apr(rate: Decimal, interval_hours: Decimal) -> Option<Decimal> {
 /// Expected funding over the horizon, a fraction of notional: `E = (r / h) * 24 * H`.
 /// `None` when `h <= 0`.
 #[must_use]
-pub fn expected_funding(rate: Decimal, interval_hours: Decimal, hold_days: Decimal) -> Option<Decimal> {
+pub fn expected_funding(
+    rate: Decimal,
+    interval_hours: Decimal,
+    hold_days: Decimal,
+) -> Option<Decimal> {
     if interval_hours <= Decimal::ZERO {
         return None;
     }
@@ -144,7 +148,7 @@ impl Book {
         let (bid, ask) = (bid?, ask?);
         let half_spread = half_spread(bid, ask)?;
         let per_unit = |x: Decimal| {
-            if multiplier.is_zero() {
+            if multiplier.is_zero() || multiplier == Decimal::ONE {
                 Some(x)
             } else {
                 x.checked_div(multiplier)
@@ -208,6 +212,7 @@ impl Economics {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
 
@@ -229,9 +234,18 @@ mod tests {
     #[test]
     fn expected_funding_over_the_horizon() {
         // 7 days of 0.01 % per 8 h = 21 payments = 0.0021; hourly: 168 payments = 0.0168
-        assert_eq!(expected_funding(d("0.0001"), d("8"), d("7")), Some(d("0.0021")));
-        assert_eq!(expected_funding(d("0.0001"), d("1"), d("7")), Some(d("0.0168")));
-        assert_eq!(expected_funding(d("0.0003"), d("8"), d("1.5")), Some(d("0.00135")));
+        assert_eq!(
+            expected_funding(d("0.0001"), d("8"), d("7")),
+            Some(d("0.0021"))
+        );
+        assert_eq!(
+            expected_funding(d("0.0001"), d("1"), d("7")),
+            Some(d("0.0168"))
+        );
+        assert_eq!(
+            expected_funding(d("0.0003"), d("8"), d("1.5")),
+            Some(d("0.00135"))
+        );
         assert_eq!(expected_funding(d("0.0001"), d("0"), d("7")), None);
     }
 
@@ -261,7 +275,10 @@ mod tests {
         // − 0.02 * (0.01 + 0.0036) * 365 / 7 = − 0.014182857…
         let r = risk_adjusted_apr(n, d("0.02"), d("0.01"), d("0.0036"), d("7")).unwrap();
         assert_eq!(r.round_dp(9), d("0.674102857"));
-        assert_eq!(risk_adjusted_apr(n, Decimal::ZERO, d("0.01"), d("0.0036"), d("7")), Some(n));
+        assert_eq!(
+            risk_adjusted_apr(n, Decimal::ZERO, d("0.01"), d("0.0036"), d("7")),
+            Some(n)
+        );
         assert_eq!(net_apr(d("0.01"), d("0"), d("0")), None);
     }
 

@@ -178,7 +178,12 @@ impl<'a> Context<'a> {
 
     /// How `C` margins a perp of `asset` on `venue` quoted in `quote`; `None` when `C` is a
     /// volatile coin without a spot market (with 24 h high/low) anywhere in the scan.
-    pub(crate) fn collateral_for(&self, asset: &str, venue: Venue, quote: &str) -> Option<Collateral> {
+    pub(crate) fn collateral_for(
+        &self,
+        asset: &str,
+        venue: Venue,
+        quote: &str,
+    ) -> Option<Collateral> {
         if self.collateral.eq_ignore_ascii_case(asset) {
             Some(Collateral::SameCoin)
         } else if is_stablecoin(&self.collateral) {
@@ -209,4 +214,80 @@ pub fn analyze(snapshots: &[Snapshot], params: &Params) -> Vec<Opportunity> {
     };
     let candidates = rank::carry_candidates(snapshots, &ctx);
     rank::finish(candidates, &ctx)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn default_costs_are_the_published_retail_tiers() {
+        let b = VenueCosts::default_for(Venue::Binance);
+        assert_eq!(
+            (b.spot_taker_fee, b.perp_taker_fee),
+            (d("0.001"), d("0.0005"))
+        );
+        let y = VenueCosts::default_for(Venue::Bybit);
+        assert_eq!(
+            (y.spot_taker_fee, y.perp_taker_fee),
+            (d("0.001"), d("0.00055"))
+        );
+        let o = VenueCosts::default_for(Venue::Okx);
+        assert_eq!(
+            (o.spot_taker_fee, o.perp_taker_fee),
+            (d("0.001"), d("0.0005"))
+        );
+        for v in Venue::ALL {
+            let c = VenueCosts::default_for(v);
+            assert_eq!(
+                (c.maintenance_margin, c.liquidation_fee),
+                (d("0.004"), d("0.01"))
+            );
+        }
+    }
+
+    #[test]
+    fn params_defaults_and_lookups() {
+        let p = Params::default();
+        assert_eq!((p.hold_days, p.leverage), (d("7"), d("2")));
+        assert_eq!(p.collateral, "USDT");
+        assert_eq!((p.max_liq_prob, p.correlation), (0.01, 0.8));
+        assert_eq!((p.min_apr_pct, p.min_volume_usd), (None, Decimal::ZERO));
+        assert!(p.assets.is_empty());
+
+        assert_eq!(p.haircut_for("USDC"), Decimal::ONE);
+        assert_eq!(p.haircut_for("btc"), d("0.95"));
+        assert_eq!(p.haircut_for("ETH"), d("0.95"));
+        assert_eq!(p.haircut_for("DOGE"), d("0.9"));
+        let p = Params {
+            haircuts: BTreeMap::from([
+                ("eth".to_owned(), d("0.8")),
+                ("USDT".to_owned(), d("0.98")),
+            ]),
+            costs: BTreeMap::from([(
+                Venue::Okx,
+                VenueCosts {
+                    perp_taker_fee: d("0.0002"),
+                    ..VenueCosts::default_for(Venue::Okx)
+                },
+            )]),
+            ..Params::default()
+        };
+        assert_eq!(p.haircut_for("ETH"), d("0.8"));
+        assert_eq!(
+            p.haircut_for("USDT"),
+            d("0.98"),
+            "a configured stablecoin haircut wins"
+        );
+        assert_eq!(p.costs_for(Venue::Okx).perp_taker_fee, d("0.0002"));
+        assert_eq!(
+            p.costs_for(Venue::Bybit),
+            VenueCosts::default_for(Venue::Bybit)
+        );
+    }
 }

@@ -4,7 +4,6 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
 
 use super::Context;
 use super::carry::{self, Book, Economics};
@@ -29,13 +28,19 @@ fn asset_filter(assets: &[String]) -> HashSet<String> {
         .collect()
 }
 
-/// `liq_prob` as a `Decimal` for the `Decimal` APR maths (values below 1e-28 count as 0).
+/// `liq_prob` as a `Decimal` for the `Decimal` APR maths, to 15 decimal places (far below the
+/// 6 places reported; a fixed-point conversion is several times cheaper than `from_f64`).
 fn prob_decimal(p: f64) -> Decimal {
-    if p < 1e-28 {
-        Decimal::ZERO
-    } else {
-        Decimal::from_f64(p).unwrap_or(Decimal::ONE)
+    if p.is_nan() || p >= 1.0 {
+        return Decimal::ONE;
     }
+    if p <= 0.0 {
+        return Decimal::ZERO;
+    }
+    // 0 < p < 1, so the scaled value fits an i64 exactly.
+    #[allow(clippy::cast_possible_truncation)]
+    let scaled = (p * 1e15).round() as i64;
+    Decimal::new(scaled, 15)
 }
 
 /// The smaller of two legs' 24 h quote volumes; `None` if either is unknown.
@@ -48,6 +53,9 @@ fn volume_ok(volume: Option<Decimal>, min: Decimal) -> bool {
     min <= Decimal::ZERO || volume.is_some_and(|v| v >= min)
 }
 
+/// Spot markets by venue, asset and quote.
+type SpotKey<'a> = (Venue, &'a str, &'a str);
+
 /// Every `carry` candidate: a perp with `r > 0` and `h > 0` against each spot market of the same
 /// venue, asset and quote, both books positive and uncrossed, filtered by `--assets` and
 /// `--min-volume`. Candidates without a `σ_A`, or with a volatile collateral that has no spot
@@ -56,7 +64,7 @@ pub(crate) fn carry_candidates(snapshots: &[Snapshot], ctx: &Context<'_>) -> Vec
     let assets = asset_filter(&ctx.params.assets);
     let wanted = |asset: &str| assets.is_empty() || assets.contains(&asset.to_ascii_uppercase());
 
-    let mut spots: HashMap<(Venue, &str, &str), Vec<(&SpotQuote, Book)>> = HashMap::new();
+    let mut spots: HashMap<SpotKey<'_>, Vec<(&SpotQuote, Book)>> = HashMap::new();
     for spot in snapshots.iter().flat_map(|s| &s.spots) {
         if !wanted(&spot.asset) {
             continue;
@@ -222,4 +230,865 @@ pub(crate) fn finish(candidates: Vec<Candidate>, ctx: &Context<'_>) -> Vec<Oppor
         o.rank = i + 1;
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::{DateTime, TimeZone, Utc};
+    use proptest::prelude::*;
+    use rust_decimal::prelude::ToPrimitive;
+
+    use super::*;
+    use crate::analyze::{Params, analyze};
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn f(x: Decimal) -> f64 {
+        x.to_f64().unwrap()
+    }
+
+    fn t0() -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000, 0).unwrap()
+    }
+
+    /// Φ by Abramowitz–Stegun 26.2.17 (|error| < 7.5e-8), independent of libm's erfc.
+    fn phi(x: f64) -> f64 {
+        let (b1, b2, b3, b4, b5) = (
+            0.319_381_530,
+            -0.356_563_782,
+            1.781_477_937,
+            -1.821_255_978,
+            1.330_274_429,
+        );
+        let z = x.abs();
+        let k = 1.0 / (1.0 + 0.231_641_9 * z);
+        let pdf = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let tail = pdf * k * (b1 + k * (b2 + k * (b3 + k * (b4 + k * b5))));
+        if x >= 0.0 { 1.0 - tail } else { tail }
+    }
+
+    fn parkinson(high: f64, low: f64) -> f64 {
+        (high / low).ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn perp(
+        venue: Venue,
+        symbol: &str,
+        asset: &str,
+        quote: &str,
+        mult: &str,
+        bid: &str,
+        ask: &str,
+        rate: &str,
+        hours: &str,
+    ) -> PerpQuote {
+        PerpQuote {
+            venue,
+            symbol: symbol.into(),
+            asset: asset.into(),
+            quote: quote.into(),
+            multiplier: d(mult),
+            funding_rate: d(rate),
+            funding_interval_hours: d(hours),
+            next_funding_time: Some(t0()),
+            mark_price: None,
+            index_price: None,
+            bid: Some(d(bid)),
+            ask: Some(d(ask)),
+            high_24h: Some(d(ask) * d("1.1")),
+            low_24h: Some(d(bid) * d("0.9")),
+            volume_24h_quote: Some(d("5000000")),
+            open_interest: None,
+            exchange_time: None,
+            received_at: t0(),
+        }
+    }
+
+    fn spot(
+        venue: Venue,
+        symbol: &str,
+        asset: &str,
+        quote: &str,
+        bid: &str,
+        ask: &str,
+    ) -> SpotQuote {
+        SpotQuote {
+            venue,
+            symbol: symbol.into(),
+            asset: asset.into(),
+            quote: quote.into(),
+            bid: Some(d(bid)),
+            ask: Some(d(ask)),
+            high_24h: Some(d(ask) * d("1.05")),
+            low_24h: Some(d(bid) * d("0.95")),
+            volume_24h_quote: Some(d("1000000")),
+            exchange_time: None,
+            received_at: t0(),
+        }
+    }
+
+    fn snap(venue: Venue, perps: Vec<PerpQuote>, spots: Vec<SpotQuote>) -> Snapshot {
+        Snapshot {
+            venue,
+            received_at: t0(),
+            perps,
+            spots,
+        }
+    }
+
+    fn btc(venue: Venue, rate: &str, hours: &str) -> Snapshot {
+        let mut p = perp(
+            venue, "BTCUSDT", "BTC", "USDT", "1", "60030", "60040", rate, hours,
+        );
+        p.high_24h = Some(d("66000"));
+        p.low_24h = Some(d("54000"));
+        snap(
+            venue,
+            vec![p],
+            vec![spot(venue, "BTCUSDT", "BTC", "USDT", "60000", "60010")],
+        )
+    }
+
+    #[test]
+    fn carry_hand_computed_end_to_end() {
+        let out = analyze(&[btc(Venue::Binance, "0.0005", "8")], &Params::default());
+        assert_eq!(out.len(), 1);
+        let o = &out[0];
+        assert_eq!(
+            (o.rank, o.kind, o.asset.as_str(), o.quote.as_str()),
+            (1, Kind::Carry, "BTC", "USDT")
+        );
+        assert_eq!((o.long.market, o.long.price), (Market::Spot, d("60010")));
+        assert_eq!((o.short.market, o.short.price), (Market::Perp, d("60030")));
+        assert_eq!(o.long.venue, Venue::Binance);
+        assert_eq!(o.funding_rate, d("0.0005"));
+        assert_eq!(o.funding_interval_hours, d("8"));
+        assert_eq!(o.next_funding_time, Some(t0()));
+        assert_eq!(o.volume_24h_usd, Some(d("1000000")));
+        // funding APR: 0.0005 × 3 × 365 = 54.75 %
+        assert_eq!(o.funding_apr_pct, d("54.75"));
+        // basis: (60035 − 60005) / 60005 = 0.049996 %
+        assert_eq!(o.basis_pct, d("0.049996"));
+        // cost: 2 × (0.001 + 10/120010 + 0.0005 + 10/120070)
+        let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.0005 + 10.0 / 120_070.0);
+        assert!((f(o.cost_pct) - cost * 100.0).abs() < 1e-6);
+        let e = 0.0005 / 8.0 * 24.0 * 7.0;
+        let net = (e - cost) * 365.0 / 7.0;
+        assert!((f(o.net_apr_pct) - net * 100.0).abs() < 1e-6);
+        // Short leg, USDT collateral: q = 0.5, D = ln(1.5 / 1.004), σ_A Parkinson(66000, 54000)
+        let t = 7.0 / 365.0;
+        let sigma = parkinson(66_000.0, 54_000.0);
+        let dist = (1.5f64 / 1.004).ln();
+        let p = 2.0 * phi(-dist / (sigma * sigma * t).sqrt());
+        assert!((o.liq_prob - p).abs() < 1e-6, "{} vs {p}", o.liq_prob);
+        assert!(o.liq_prob > 0.1 && o.liq_prob < 0.3);
+        let risk_adj = net - o.liq_prob * (0.01 + cost) * 365.0 / 7.0;
+        assert!((f(o.risk_adj_apr_pct) - risk_adj * 100.0).abs() < 1e-6);
+        // Safe leverage: ln((1 + 1/L) / 1.004) >= z σ √T with z = Φ⁻¹(0.995) = 2.5758293
+        let l_star = 1.0 / (1.004 * (2.575_829_3 * sigma * t.sqrt()).exp() - 1.0);
+        assert_eq!(f(o.safe_leverage), (l_star * 100.0).floor() / 100.0);
+    }
+
+    #[test]
+    fn hourly_funding_pays_eight_times_the_eight_hourly() {
+        let one = analyze(&[btc(Venue::Bybit, "0.0001", "1")], &Params::default());
+        let eight = analyze(&[btc(Venue::Bybit, "0.0001", "8")], &Params::default());
+        assert_eq!(one[0].funding_apr_pct, d("87.6"));
+        assert_eq!(eight[0].funding_apr_pct, d("10.95"));
+        assert_eq!(one[0].funding_interval_hours, d("1"));
+        // Same cost: the net APRs differ by exactly the funding APRs' difference.
+        let diff = one[0].net_apr_pct - eight[0].net_apr_pct;
+        assert!((diff - d("76.65")).abs() <= d("0.000002"), "{diff}");
+        // Bybit's perp fee: cost uses 0.00055.
+        let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.00055 + 10.0 / 120_070.0);
+        assert!((f(one[0].cost_pct) - cost * 100.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn thousand_x_contract_is_priced_per_coin() {
+        let v = Venue::Binance;
+        let s = snap(
+            v,
+            vec![perp(
+                v,
+                "1000PEPEUSDT",
+                "PEPE",
+                "USDT",
+                "1000",
+                "0.0101",
+                "0.0102",
+                "0.0003",
+                "4",
+            )],
+            vec![spot(v, "PEPEUSDT", "PEPE", "USDT", "0.00001", "0.00001002")],
+        );
+        let out = analyze(&[s], &Params::default());
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].short.price, d("0.0000101"));
+        assert_eq!(out[0].long.price, d("0.00001002"));
+        // (0.00001015 − 0.00001001) / 0.00001001 × 100
+        assert_eq!(out[0].basis_pct, d("1.398601"));
+        // Spreads are ratios: 0.0001/0.0203 and 0.00000002/0.00002002.
+        let cost = 2.0 * (0.001 + 0.000_000_02 / 0.000_020_02 + 0.0005 + 0.0001 / 0.0203);
+        assert!((f(out[0].cost_pct) - cost * 100.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn quotes_and_venues_never_mix_in_carry() {
+        let (b, y) = (Venue::Binance, Venue::Bybit);
+        let snaps = [
+            snap(
+                b,
+                vec![perp(
+                    b, "ETHUSDC", "ETH", "USDC", "1", "3000", "3001", "0.0003", "8",
+                )],
+                vec![spot(b, "ETHUSDT", "ETH", "USDT", "2999", "3000")],
+            ),
+            snap(
+                y,
+                vec![],
+                vec![spot(y, "ETHUSDC", "ETH", "USDC", "2999", "3000")],
+            ),
+        ];
+        assert!(analyze(&snaps, &Params::default()).is_empty());
+    }
+
+    #[test]
+    fn edge_rules_skip_silently() {
+        let v = Venue::Okx;
+        let good = || {
+            perp(
+                v,
+                "SOL-USDT-SWAP",
+                "SOL",
+                "USDT",
+                "1",
+                "150",
+                "150.1",
+                "0.0002",
+                "8",
+            )
+        };
+        let sp = || spot(v, "SOL-USDT", "SOL", "USDT", "149.9", "150");
+        let run = |p: PerpQuote, s: SpotQuote| {
+            analyze(&[snap(v, vec![p], vec![s])], &Params::default()).len()
+        };
+        assert_eq!(run(good(), sp()), 1);
+        assert_eq!(
+            run(
+                PerpQuote {
+                    funding_rate: d("0"),
+                    ..good()
+                },
+                sp()
+            ),
+            0,
+            "r = 0"
+        );
+        assert_eq!(
+            run(
+                PerpQuote {
+                    funding_rate: d("-0.0002"),
+                    ..good()
+                },
+                sp()
+            ),
+            0,
+            "r < 0"
+        );
+        assert_eq!(
+            run(
+                PerpQuote {
+                    funding_interval_hours: d("0"),
+                    ..good()
+                },
+                sp()
+            ),
+            0,
+            "h = 0"
+        );
+        assert_eq!(
+            run(
+                PerpQuote {
+                    bid: Some(d("0")),
+                    ..good()
+                },
+                sp()
+            ),
+            0,
+            "bid 0"
+        );
+        assert_eq!(
+            run(
+                PerpQuote {
+                    ask: None,
+                    ..good()
+                },
+                sp()
+            ),
+            0,
+            "no ask"
+        );
+        assert_eq!(
+            run(
+                good(),
+                SpotQuote {
+                    ask: Some(d("0")),
+                    ..sp()
+                }
+            ),
+            0,
+            "spot ask 0"
+        );
+        assert_eq!(
+            run(good(), SpotQuote { bid: None, ..sp() }),
+            0,
+            "spot no bid"
+        );
+        // No σ_A anywhere: skipped.
+        assert_eq!(
+            run(
+                PerpQuote {
+                    high_24h: None,
+                    ..good()
+                },
+                sp()
+            ),
+            0,
+            "no high/low"
+        );
+    }
+
+    #[test]
+    fn sigma_a_falls_back_to_another_venues_perp() {
+        let (b, o) = (Venue::Binance, Venue::Okx);
+        let mut own = perp(
+            o,
+            "SOL-USDT-SWAP",
+            "SOL",
+            "USDT",
+            "1",
+            "150",
+            "150.1",
+            "0.0002",
+            "8",
+        );
+        own.high_24h = None;
+        own.low_24h = None;
+        let mut other = perp(
+            b, "SOLUSDT", "SOL", "USDT", "1", "150", "150.1", "-0.0001", "8",
+        );
+        other.high_24h = Some(d("160"));
+        other.low_24h = Some(d("140"));
+        let snaps = [
+            snap(
+                o,
+                vec![own],
+                vec![spot(o, "SOL-USDT", "SOL", "USDT", "149.9", "150")],
+            ),
+            snap(b, vec![other], vec![]),
+        ];
+        let out = analyze(&snaps, &Params::default());
+        assert_eq!(out.len(), 1);
+        let sigma = parkinson(160.0, 140.0);
+        let dist = (1.5f64 / 1.004).ln();
+        let p = 2.0 * phi(-dist / (sigma * sigma * 7.0 / 365.0).sqrt());
+        assert!((out[0].liq_prob - p).abs() < 1e-6);
+    }
+
+    fn eth_market(v: Venue) -> Snapshot {
+        let mut p = perp(
+            v, "ETHUSDT", "ETH", "USDT", "1", "3000", "3001", "0.0003", "8",
+        );
+        p.high_24h = Some(d("3300"));
+        p.low_24h = Some(d("2700"));
+        let mut btc_spot = spot(v, "BTCUSDT", "BTC", "USDT", "60000", "60010");
+        btc_spot.high_24h = Some(d("63000"));
+        btc_spot.low_24h = Some(d("58000"));
+        snap(
+            v,
+            vec![p],
+            vec![spot(v, "ETHUSDT", "ETH", "USDT", "2999", "3000"), btc_spot],
+        )
+    }
+
+    #[test]
+    fn stable_volatile_and_same_coin_collateral() {
+        let snaps = [eth_market(Venue::Bybit)];
+        let t = 7.0 / 365.0;
+        let sa = parkinson(3300.0, 2700.0);
+        let p_of = |dist: f64, v: f64| 2.0 * phi(-dist / (v * t).sqrt());
+
+        // USDC (stable, not the quote): q = 0.5, v = σ_A².
+        let usdc = Params {
+            collateral: "usdc".into(),
+            ..Params::default()
+        };
+        let stable = analyze(&snaps, &usdc);
+        assert!((stable[0].liq_prob - p_of((1.5f64 / 1.004).ln(), sa * sa)).abs() < 1e-6);
+
+        // BTC (volatile): k = 0.95, q = 0.475, w = q / (1 + q), σ_C from the BTC spot, ρ = 0.8.
+        let btc = Params {
+            collateral: "BTC".into(),
+            ..Params::default()
+        };
+        let vol = analyze(&snaps, &btc);
+        let sc = parkinson(63_000.0, 58_000.0);
+        let (q, rho) = (0.475f64, 0.8);
+        let w = q / (1.0 + q);
+        let v = sa * sa + w * w * sc * sc - 2.0 * w * rho * sa * sc;
+        assert!((vol[0].liq_prob - p_of(((1.0 + q) / 1.004).ln(), v)).abs() < 1e-6);
+
+        // ETH (same coin): k = 0.95, D = −ln(1 + m − q), v = σ_A².
+        let eth = Params {
+            collateral: "ETH".into(),
+            ..Params::default()
+        };
+        let same = analyze(&snaps, &eth);
+        assert!((same[0].liq_prob - p_of(-(1.004f64 - 0.475).ln(), sa * sa)).abs() < 1e-6);
+        // ... and never liquidated below L = k / (1 + m): safe leverage is then well above it.
+        assert!(same[0].safe_leverage > d("0.94"));
+
+        // Configured haircut is used as is.
+        let mut cfg = btc.clone();
+        cfg.haircuts = BTreeMap::from([("btc".to_owned(), d("0.5"))]);
+        let q = 0.25f64;
+        let w = q / (1.0 + q);
+        let v = sa * sa + w * w * sc * sc - 2.0 * w * rho * sa * sc;
+        let out = analyze(&snaps, &cfg);
+        assert!((out[0].liq_prob - p_of(((1.0 + q) / 1.004).ln(), v)).abs() < 1e-6);
+
+        // A volatile collateral with no spot anywhere: skipped.
+        let sol = Params {
+            collateral: "SOL".into(),
+            ..Params::default()
+        };
+        assert!(analyze(&snaps, &sol).is_empty());
+    }
+
+    #[test]
+    fn buffer_at_or_below_zero_means_certain_liquidation() {
+        // L = 300, k = 1, m = 0.004: q = 0.00333 < m, D < 0 → liq_prob = 1.
+        let params = Params {
+            leverage: d("300"),
+            ..Params::default()
+        };
+        let out = analyze(&[btc(Venue::Okx, "0.0005", "8")], &params);
+        let o = &out[0];
+        assert_eq!(o.liq_prob, 1.0);
+        let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.0005 + 10.0 / 120_070.0);
+        let net = (0.0005 / 8.0 * 24.0 * 7.0 - cost) * 365.0 / 7.0;
+        let expected = (net - (0.01 + cost) * 365.0 / 7.0) * 100.0;
+        assert!((f(o.risk_adj_apr_pct) - expected).abs() < 1e-6);
+        assert!(o.risk_adj_apr_pct < o.net_apr_pct);
+        assert_eq!(
+            o.safe_leverage,
+            d("0.77"),
+            "same market as the hand-computed case"
+        );
+    }
+
+    #[test]
+    fn zero_volatility_means_no_liquidation() {
+        let mut s = btc(Venue::Binance, "0.0005", "8");
+        s.perps[0].high_24h = Some(d("60000"));
+        s.perps[0].low_24h = Some(d("60000"));
+        let out = analyze(&[s], &Params::default());
+        assert_eq!(out[0].liq_prob, 0.0);
+        assert_eq!(out[0].risk_adj_apr_pct, out[0].net_apr_pct);
+        assert_eq!(out[0].safe_leverage, d("100"));
+    }
+
+    fn three_assets() -> Vec<Snapshot> {
+        let v = Venue::Binance;
+        let mut btc_perp = perp(
+            v, "BTCUSDT", "BTC", "USDT", "1", "60030", "60040", "0.0005", "8",
+        );
+        btc_perp.volume_24h_quote = None;
+        vec![snap(
+            v,
+            vec![
+                btc_perp,
+                perp(
+                    v, "ETHUSDT", "ETH", "USDT", "1", "3000", "3001", "0.0003", "8",
+                ),
+                perp(
+                    v, "SOLUSDT", "SOL", "USDT", "1", "150", "150.1", "0.0001", "8",
+                ),
+            ],
+            vec![
+                spot(v, "BTCUSDT", "BTC", "USDT", "60000", "60010"),
+                spot(v, "ETHUSDT", "ETH", "USDT", "2999", "3000"),
+                SpotQuote {
+                    volume_24h_quote: Some(d("50000")),
+                    ..spot(v, "SOLUSDT", "SOL", "USDT", "149.9", "150")
+                },
+            ],
+        )]
+    }
+
+    #[test]
+    fn filters_min_apr_min_volume_assets() {
+        let snaps = three_assets();
+        let all = analyze(&snaps, &Params::default());
+        let names: Vec<_> = all.iter().map(|o| o.asset.as_str()).collect();
+        assert_eq!(names, ["BTC", "ETH", "SOL"]);
+        assert_eq!(all.iter().map(|o| o.rank).collect::<Vec<_>>(), [1, 2, 3]);
+
+        // --min-apr keeps risk_adj_apr_pct >= min, boundary included.
+        let min = all[1].risk_adj_apr_pct;
+        let out = analyze(
+            &snaps,
+            &Params {
+                min_apr_pct: Some(min),
+                ..Params::default()
+            },
+        );
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|o| o.risk_adj_apr_pct >= min));
+        let out = analyze(
+            &snaps,
+            &Params {
+                min_apr_pct: Some(min + d("0.000001")),
+                ..Params::default()
+            },
+        );
+        assert_eq!(out.len(), 1);
+
+        // --min-volume: BTC's volume is unknown (filtered), SOL's 50 000 is below 100 000.
+        let out = analyze(
+            &snaps,
+            &Params {
+                min_volume_usd: d("100000"),
+                ..Params::default()
+            },
+        );
+        assert_eq!(
+            out.iter().map(|o| o.asset.as_str()).collect::<Vec<_>>(),
+            ["ETH"]
+        );
+        assert_eq!(out[0].rank, 1);
+        assert_eq!(out[0].volume_24h_usd, Some(d("1000000")));
+        let out = analyze(
+            &snaps,
+            &Params {
+                min_volume_usd: d("50000"),
+                ..Params::default()
+            },
+        );
+        assert_eq!(out.len(), 2, "boundary included");
+        assert_eq!(all[0].volume_24h_usd, None);
+
+        // --assets, case-insensitive.
+        let out = analyze(
+            &snaps,
+            &Params {
+                assets: vec!["sol".into(), "BTC".into()],
+                ..Params::default()
+            },
+        );
+        assert_eq!(
+            out.iter().map(|o| o.asset.as_str()).collect::<Vec<_>>(),
+            ["BTC", "SOL"]
+        );
+    }
+
+    #[test]
+    fn equal_returns_order_by_venue_then_symbol() {
+        // Identical markets on three venues and two symbols: ties broken by venue id, symbol.
+        let mk = |v: Venue| {
+            snap(
+                v,
+                vec![
+                    perp(
+                        v, "ZZZUSDT", "ZZZ", "USDT", "1", "10", "10.01", "0.0004", "8",
+                    ),
+                    perp(
+                        v, "AAAUSDT", "AAA", "USDT", "1", "10", "10.01", "0.0004", "8",
+                    ),
+                ],
+                vec![
+                    spot(v, "ZZZUSDT", "ZZZ", "USDT", "9.99", "10"),
+                    spot(v, "AAAUSDT", "AAA", "USDT", "9.99", "10"),
+                ],
+            )
+        };
+        let snaps = [mk(Venue::Okx), mk(Venue::Bybit), mk(Venue::Binance)];
+        let params = Params {
+            costs: Venue::ALL
+                .into_iter()
+                .map(|v| (v, crate::analyze::VenueCosts::default_for(Venue::Binance)))
+                .collect(),
+            ..Params::default()
+        };
+        let out = analyze(&snaps, &params);
+        let keys: Vec<_> = out
+            .iter()
+            .map(|o| (o.short.venue.id(), o.short.symbol.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("binance", "AAAUSDT"),
+                ("binance", "ZZZUSDT"),
+                ("bybit", "AAAUSDT"),
+                ("bybit", "ZZZUSDT"),
+                ("okx", "AAAUSDT"),
+                ("okx", "ZZZUSDT"),
+            ]
+        );
+        // Without the cost override Bybit's higher perp fee ranks it last.
+        let out = analyze(&snaps, &Params::default());
+        assert_eq!(out[5].short.venue, Venue::Bybit);
+    }
+
+    #[test]
+    fn invalid_params_give_nothing() {
+        let snaps = [btc(Venue::Binance, "0.0005", "8")];
+        assert!(
+            analyze(
+                &snaps,
+                &Params {
+                    hold_days: d("0"),
+                    ..Params::default()
+                }
+            )
+            .is_empty()
+        );
+        assert!(
+            analyze(
+                &snaps,
+                &Params {
+                    leverage: d("-1"),
+                    ..Params::default()
+                }
+            )
+            .is_empty()
+        );
+    }
+
+    // ---- properties ----------------------------------------------------------------------
+
+    const ASSETS: [&str; 4] = ["BTC", "ETH", "SOL", "PEPE"];
+    const QUOTES: [&str; 2] = ["USDT", "USDC"];
+
+    #[derive(Clone, Debug)]
+    struct Spec {
+        venue: usize,
+        asset: usize,
+        quote: usize,
+        /// 0: perp only, 1: spot only, else both.
+        which: u8,
+        price_cents: i64,
+        spread_bp: i64,
+        basis_bp: i64,
+        rate_e6: i64,
+        hours: u32,
+        range_pct: i64,
+        volume: Option<i64>,
+        mult: bool,
+    }
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        (
+            (0usize..3, 0usize..4, 0usize..2, 0u8..8),
+            (1i64..10_000_000, 0i64..50, -50i64..50),
+            (-200i64..3000, prop::sample::select(vec![1u32, 4, 8])),
+            (0i64..40, prop::option::of(0i64..10_000_000), any::<bool>()),
+        )
+            .prop_map(
+                |(
+                    (venue, asset, quote, which),
+                    (price_cents, spread_bp, basis_bp),
+                    (rate_e6, hours),
+                    (range_pct, volume, mult),
+                )| Spec {
+                    venue,
+                    asset,
+                    quote,
+                    which,
+                    price_cents,
+                    spread_bp,
+                    basis_bp,
+                    rate_e6,
+                    hours,
+                    range_pct,
+                    volume,
+                    mult,
+                },
+            )
+    }
+
+    fn build(specs: &[Spec]) -> Vec<Snapshot> {
+        let by_key: BTreeMap<_, _> = specs
+            .iter()
+            .map(|s| ((s.venue, s.asset, s.quote), s.clone()))
+            .collect();
+        Venue::ALL
+            .iter()
+            .enumerate()
+            .map(|(vi, &venue)| {
+                let mut out = snap(venue, vec![], vec![]);
+                for ((v, a, q), s) in &by_key {
+                    if *v != vi {
+                        continue;
+                    }
+                    let (asset, quote) = (ASSETS[*a], QUOTES[*q]);
+                    let symbol = format!("{asset}{quote}");
+                    let bid = Decimal::new(s.price_cents, 2);
+                    let ask = bid * (Decimal::ONE + Decimal::new(s.spread_bp, 4));
+                    let high = ask * (Decimal::ONE + Decimal::new(s.range_pct, 2));
+                    let vol = s.volume.map(Decimal::from);
+                    if s.which != 1 {
+                        let m = if s.mult {
+                            Decimal::from(1000)
+                        } else {
+                            Decimal::ONE
+                        };
+                        let shift = (Decimal::ONE + Decimal::new(s.basis_bp, 4)) * m;
+                        let mut p = perp(venue, &symbol, asset, quote, "1", "1", "1", "1", "8");
+                        p.multiplier = m;
+                        p.bid = Some(bid * shift);
+                        p.ask = Some(ask * shift);
+                        p.high_24h = Some(high * shift);
+                        p.low_24h = Some(bid * shift);
+                        p.funding_rate = Decimal::new(s.rate_e6, 6);
+                        p.funding_interval_hours = Decimal::from(s.hours);
+                        p.volume_24h_quote = vol;
+                        out.perps.push(p);
+                    }
+                    if s.which != 0 {
+                        let mut sp = spot(venue, &symbol, asset, quote, "1", "1");
+                        sp.bid = Some(bid);
+                        sp.ask = Some(ask);
+                        sp.high_24h = Some(high);
+                        sp.low_24h = Some(bid);
+                        sp.volume_24h_quote = vol.map(|v| v * Decimal::TWO);
+                        out.spots.push(sp);
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+
+    fn params() -> impl Strategy<Value = Params> {
+        (
+            prop::option::of(-100i64..60),
+            prop::sample::select(vec!["USDT", "USDC", "BTC", "ETH", "SOL"]),
+            1i64..1000,
+            prop::sample::select(vec![1i64, 7, 30]),
+            prop_oneof![Just(0i64), 0i64..2_000_000],
+        )
+            .prop_map(|(min_apr, collateral, lev_cents, hold, min_vol)| Params {
+                min_apr_pct: min_apr.map(Decimal::from),
+                collateral: collateral.to_owned(),
+                leverage: Decimal::new(lev_cents, 2),
+                hold_days: Decimal::from(hold),
+                min_volume_usd: Decimal::from(min_vol),
+                ..Params::default()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn output_is_sorted_filtered_and_order_independent(
+            specs in prop::collection::vec(spec(), 0..40),
+            params in params(),
+            seed in any::<u64>(),
+        ) {
+            let snaps = build(&specs);
+            let out = analyze(&snaps, &params);
+            for (i, o) in out.iter().enumerate() {
+                prop_assert_eq!(o.rank, i + 1);
+                if let Some(min) = params.min_apr_pct {
+                    prop_assert!(o.risk_adj_apr_pct >= min);
+                }
+                prop_assert!(o.funding_rate > Decimal::ZERO);
+                prop_assert!((0.0..=1.0).contains(&o.liq_prob));
+                prop_assert!(o.safe_leverage >= d("0.01") && o.safe_leverage <= d("100"));
+            }
+            for w in out.windows(2) {
+                let (a, b) = (&w[0], &w[1]);
+                prop_assert!(a.risk_adj_apr_pct >= b.risk_adj_apr_pct);
+                if a.risk_adj_apr_pct == b.risk_adj_apr_pct {
+                    prop_assert!(a.net_apr_pct >= b.net_apr_pct);
+                    if a.net_apr_pct == b.net_apr_pct {
+                        prop_assert!(
+                            (a.short.venue.id(), &a.short.symbol) <= (b.short.venue.id(), &b.short.symbol)
+                        );
+                    }
+                }
+            }
+            // Shuffle snapshots and the quotes within them (a cheap deterministic permutation).
+            let mut shuffled = snaps.clone();
+            let rot = |n: usize| if n == 0 { 0 } else { (seed as usize) % n };
+            let n = shuffled.len();
+            shuffled.rotate_left(rot(n));
+            shuffled.reverse();
+            for s in &mut shuffled {
+                s.perps.reverse();
+                let n = s.perps.len();
+                s.perps.rotate_left(rot(n));
+                let n = s.spots.len();
+                s.spots.rotate_left(rot(n));
+                s.spots.reverse();
+            }
+            prop_assert_eq!(analyze(&shuffled, &params), out);
+        }
+    }
+
+    #[test]
+    fn several_thousand_candidates_analyse_quickly() {
+        // Not a benchmark (see benches/): guards against an accidental quadratic blow-up.
+        let venues = Venue::ALL;
+        let snaps: Vec<Snapshot> = venues
+            .iter()
+            .map(|&v| {
+                let mut s = snap(v, vec![], vec![]);
+                for i in 0..1000 {
+                    let name = format!("C{i}");
+                    let px = format!("{}", 1 + i);
+                    let ask = format!("{}.01", 1 + i);
+                    s.perps.push(perp(
+                        v,
+                        &format!("{name}USDT"),
+                        &name,
+                        "USDT",
+                        "1",
+                        &px,
+                        &ask,
+                        "0.0002",
+                        "8",
+                    ));
+                    s.spots
+                        .push(spot(v, &format!("{name}USDT"), &name, "USDT", &px, &ask));
+                }
+                s
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let out = analyze(&snaps, &Params::default());
+        let stable = start.elapsed();
+        assert_eq!(out.len(), 3000);
+        let start = std::time::Instant::now();
+        let mut btc = Params {
+            collateral: "C5".into(),
+            ..Params::default()
+        };
+        btc.min_apr_pct = None;
+        let out = analyze(&snaps, &btc);
+        let volatile = start.elapsed();
+        assert_eq!(out.len(), 3000);
+        eprintln!("3000 carry candidates: stable {stable:?}, volatile collateral {volatile:?}");
+        assert!(stable.as_secs() < 2 && volatile.as_secs() < 5);
+    }
 }

@@ -216,14 +216,17 @@ impl PerpLeg {
                 let d_min = self.distance(q_lo);
                 let d_max = self.distance(q_hi);
                 let (u_lo, u_hi) = (self.weight(q_lo), self.weight(q_hi));
-                let mut v_min = self.variance_at(u_lo, sigma, rho).min(self.variance_at(u_hi, sigma, rho));
-                let mut v_max = self.variance_at(u_lo, sigma, rho).max(self.variance_at(u_hi, sigma, rho));
-                if let Some(u) = self.vertex(sigma, rho) {
-                    if u > u_lo && u < u_hi {
-                        let vv = self.variance_at(u, sigma, rho);
-                        v_min = v_min.min(vv);
-                        v_max = v_max.max(vv);
-                    }
+                let mut v_min = self
+                    .variance_at(u_lo, sigma, rho)
+                    .min(self.variance_at(u_hi, sigma, rho));
+                let mut v_max = self
+                    .variance_at(u_lo, sigma, rho)
+                    .max(self.variance_at(u_hi, sigma, rho));
+                let inside = |u: &f64| *u > u_lo && *u < u_hi;
+                if let Some(u) = self.vertex(sigma, rho).filter(inside) {
+                    let vv = self.variance_at(u, sigma, rho);
+                    v_min = v_min.min(vv);
+                    v_max = v_max.max(vv);
                 }
                 let best = first_passage(Buffer { d: d_max, v: v_min }, t);
                 let worst = first_passage(Buffer { d: d_min, v: v_max }, t);
@@ -397,13 +400,36 @@ fn quote_rank(quote: &str, own: &str) -> Option<u8> {
     }
 }
 
-/// One market's Parkinson volatility, as indexed by [`Volatility`].
+/// One market's 24 h range, as indexed by [`Volatility`] (σ is computed on look-up: most
+/// markets are never looked up).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct VolEntry<'a> {
     venue: Venue,
     quote: &'a str,
     symbol: &'a str,
-    sigma: f64,
+    high: Decimal,
+    low: Decimal,
+}
+
+impl<'a> VolEntry<'a> {
+    /// An entry when the range is usable by [`parkinson`] (`low > 0`, `high >= low`).
+    fn new(
+        venue: Venue,
+        quote: &'a str,
+        symbol: &'a str,
+        range: (Option<Decimal>, Option<Decimal>),
+    ) -> Option<VolEntry<'a>> {
+        match range {
+            (Some(high), Some(low)) if low > Decimal::ZERO && high >= low => Some(VolEntry {
+                venue,
+                quote,
+                symbol,
+                high,
+                low,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// Picks the preferred entry of one venue, deterministically whatever the input order.
@@ -415,13 +441,14 @@ fn best_on<'a>(entries: &[VolEntry<'a>], venue: Venue, own_quote: &str) -> Optio
         .min_by(|(ra, a), (rb, b)| {
             ra.cmp(rb)
                 .then_with(|| a.symbol.cmp(b.symbol))
-                .then_with(|| b.sigma.total_cmp(&a.sigma))
+                .then_with(|| b.high.cmp(&a.high))
+                .then_with(|| a.low.cmp(&b.low))
         })
         .map(|(_, e)| *e)
 }
 
-/// Parkinson volatilities of every perp and spot market in a scan, by coin, for the `σ_A`
-/// fallback and the collateral's `σ_C`.
+/// 24 h ranges of every perp and spot market in a scan, by coin, for the `σ_A` fallback and the
+/// collateral's `σ_C`.
 #[derive(Clone, Debug, Default)]
 pub struct Volatility<'a> {
     perps: HashMap<&'a str, Vec<VolEntry<'a>>>,
@@ -435,27 +462,15 @@ impl<'a> Volatility<'a> {
         let mut index = Volatility::default();
         for snap in snapshots {
             for p in &snap.perps {
-                if let (Some(h), Some(l)) = (p.high_24h, p.low_24h) {
-                    if let Some(sigma) = parkinson(h, l) {
-                        index.perps.entry(&p.asset).or_default().push(VolEntry {
-                            venue: p.venue,
-                            quote: &p.quote,
-                            symbol: &p.symbol,
-                            sigma,
-                        });
-                    }
+                let range = (p.high_24h, p.low_24h);
+                if let Some(e) = VolEntry::new(p.venue, &p.quote, &p.symbol, range) {
+                    index.perps.entry(&p.asset).or_default().push(e);
                 }
             }
             for s in &snap.spots {
-                if let (Some(h), Some(l)) = (s.high_24h, s.low_24h) {
-                    if let Some(sigma) = parkinson(h, l) {
-                        index.spots.entry(&s.asset).or_default().push(VolEntry {
-                            venue: s.venue,
-                            quote: &s.quote,
-                            symbol: &s.symbol,
-                            sigma,
-                        });
-                    }
+                let range = (s.high_24h, s.low_24h);
+                if let Some(e) = VolEntry::new(s.venue, &s.quote, &s.symbol, range) {
+                    index.spots.entry(&s.asset).or_default().push(e);
                 }
             }
         }
@@ -471,7 +486,7 @@ impl<'a> Volatility<'a> {
         Venue::ALL
             .into_iter()
             .find_map(|v| best_on(entries, v, quote))
-            .map(|e| e.sigma)
+            .and_then(|e| parkinson(e.high, e.low))
     }
 
     /// `σ_C` of a collateral coin for a perp on `venue` quoted in `quote`: the coin's spot market
@@ -483,11 +498,12 @@ impl<'a> Volatility<'a> {
         std::iter::once(venue)
             .chain(Venue::ALL.into_iter().filter(|v| *v != venue))
             .find_map(|v| best_on(entries, v, quote))
-            .map(|e| e.sigma)
+            .and_then(|e| parkinson(e.high, e.low))
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
@@ -501,7 +517,13 @@ mod tests {
 
     /// Φ by an independent route (Abramowitz–Stegun 26.2.17, |error| < 7.5e-8).
     fn phi_as(x: f64) -> f64 {
-        let (b1, b2, b3, b4, b5) = (0.319381530, -0.356563782, 1.781477937, -1.821255978, 1.330274429);
+        let (b1, b2, b3, b4, b5) = (
+            0.319381530,
+            -0.356563782,
+            1.781477937,
+            -1.821255978,
+            1.330274429,
+        );
         let z = x.abs();
         let k = 1.0 / (1.0 + 0.2316419 * z);
         let pdf = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
@@ -557,10 +579,28 @@ mod tests {
     fn first_passage_edges_and_value() {
         assert_eq!(first_passage(Buffer { d: 0.0, v: 0.5 }, T7), 1.0);
         assert_eq!(first_passage(Buffer { d: -0.1, v: 0.0 }, T7), 1.0);
-        assert_eq!(first_passage(Buffer { d: f64::NAN, v: 0.1 }, T7), 1.0);
+        assert_eq!(
+            first_passage(
+                Buffer {
+                    d: f64::NAN,
+                    v: 0.1
+                },
+                T7
+            ),
+            1.0
+        );
         assert_eq!(first_passage(Buffer { d: 0.1, v: 0.0 }, T7), 0.0);
         assert_eq!(first_passage(Buffer { d: 0.1, v: -1e-9 }, T7), 0.0);
-        assert_eq!(first_passage(Buffer { d: f64::INFINITY, v: 1.0 }, T7), 0.0);
+        assert_eq!(
+            first_passage(
+                Buffer {
+                    d: f64::INFINITY,
+                    v: 1.0
+                },
+                T7
+            ),
+            0.0
+        );
         // D = 0.2, v = 0.64, T = 1: x = 0.25, 2Φ(−0.25) = 0.802587
         let p = first_passage(Buffer { d: 0.2, v: 0.64 }, 1.0);
         assert!((p - 2.0 * phi_as(-0.25)).abs() < 1e-6, "{p}");
@@ -591,22 +631,39 @@ mod tests {
         let (k, l, m, sa) = (1.0, 3.0, 0.004, 0.8);
         let leg = short(Collateral::Stable, sa, k, m);
         let q = k / l;
-        let d = ((1.0 + q) / (1.0 + m)).ln(); // 0.283680
-        assert!((d - 0.283_680).abs() < 1e-6);
+        let d = ((1.0 + q) / (1.0 + m)).ln(); // 0.283690
+        assert!((d - 0.283_690).abs() < 1e-6);
         let b = leg.buffer(l);
         assert!((b.d - d).abs() < 1e-12 && (b.v - 0.64).abs() < 1e-12);
         let p = leg.liq_prob(l, T7);
         let expected = 2.0 * phi_as(-d / (sa * sa * T7).sqrt());
         assert!((p - expected).abs() < 1e-6);
         assert!((p - 0.0105).abs() < 0.001, "exact form ≈ 1 %: {p}");
-        let linear = first_passage(Buffer { d: q - m, v: sa * sa }, T7);
-        assert!((linear - 0.003).abs() < 0.0005, "linear buffer ≈ 0.3 %: {linear}");
+        let linear = first_passage(
+            Buffer {
+                d: q - m,
+                v: sa * sa,
+            },
+            T7,
+        );
+        assert!(
+            (linear - 0.003).abs() < 0.0005,
+            "linear buffer ≈ 0.3 %: {linear}"
+        );
         // And "overstates the safe leverage by about 15 %".
         let safe = f64::from(Position::short_only(leg).safe_leverage(T7, 0.01)) / 100.0;
         let linear_safe = (1..=SAFE_GRID_MAX)
             .rev()
             .map(|i| f64::from(i) / 100.0)
-            .find(|&l| first_passage(Buffer { d: k / l - m, v: sa * sa }, T7) <= 0.01)
+            .find(|&l| {
+                first_passage(
+                    Buffer {
+                        d: k / l - m,
+                        v: sa * sa,
+                    },
+                    T7,
+                ) <= 0.01
+            })
             .unwrap();
         let over = linear_safe / safe - 1.0;
         assert!((0.10..0.20).contains(&over), "{safe} vs {linear_safe}");
@@ -615,7 +672,15 @@ mod tests {
     #[test]
     fn short_volatile_collateral_hand_computed() {
         // σ_A = 0.6, σ_C = 0.9, ρ = 0.8, k = 0.95, L = 2, m = 0.005
-        let leg = short(Collateral::Volatile { sigma: 0.9, rho: 0.8 }, 0.6, 0.95, 0.005);
+        let leg = short(
+            Collateral::Volatile {
+                sigma: 0.9,
+                rho: 0.8,
+            },
+            0.6,
+            0.95,
+            0.005,
+        );
         let q: f64 = 0.475;
         let w = q / 1.475;
         let v = 0.36 + w * w * 0.81 - 2.0 * w * 0.8 * 0.6 * 0.9;
@@ -651,11 +716,19 @@ mod tests {
         let b = st.buffer(3.0);
         assert!((b.d - (0.996f64 / (2.0 / 3.0)).ln()).abs() < 1e-12);
         assert!((b.d - 0.401_457).abs() < 1e-6);
-        assert_eq!(b.v, 0.64);
+        assert!((b.v - 0.64).abs() < 1e-15);
         assert_eq!(st.liq_prob(1.0, 1.0), 0.0, "q >= 1: never");
         assert!(st.liq_prob(1.01, 1.0) > 0.0);
         // Volatile: k = 0.9, L = 2 → q = 0.45, s = 1.446, a = 0.688797, b = 0.311203
-        let vol = long(Collateral::Volatile { sigma: 0.9, rho: 0.8 }, 0.6, 0.9, m);
+        let vol = long(
+            Collateral::Volatile {
+                sigma: 0.9,
+                rho: 0.8,
+            },
+            0.6,
+            0.9,
+            m,
+        );
         let (s, a, bb) = (1.446f64, 0.996 / 1.446, 0.45 / 1.446);
         let v = a * a * 0.36 + bb * bb * 0.81 + 2.0 * a * bb * 0.8 * 0.6 * 0.9;
         let b = vol.buffer(2.0);
@@ -663,7 +736,15 @@ mod tests {
         assert!((b.v - v).abs() < 1e-12);
         // Same-coin: ln(1 − m + q), v = σ_A²; matches the volatile form with σ_C = σ_A, ρ = 1.
         let same = long(Collateral::SameCoin, 0.6, 0.9, m);
-        let as_volatile = long(Collateral::Volatile { sigma: 0.6, rho: 1.0 }, 0.6, 0.9, m);
+        let as_volatile = long(
+            Collateral::Volatile {
+                sigma: 0.6,
+                rho: 1.0,
+            },
+            0.6,
+            0.9,
+            m,
+        );
         let (b1, b2) = (same.buffer(2.0), as_volatile.buffer(2.0));
         assert!((b1.d - 1.446f64.ln()).abs() < 1e-12);
         assert!((b1.d - b2.d).abs() < 1e-12 && (b1.v - b2.v).abs() < 1e-12);
@@ -674,10 +755,21 @@ mod tests {
         // σ_A = 0 → v = 0 → never liquidated while D > 0.
         let leg = short(Collateral::Stable, 0.0, 1.0, 0.004);
         assert_eq!(leg.liq_prob(50.0, 1.0), 0.0);
-        assert_eq!(Position::short_only(leg).safe_leverage(1.0, 0.0), SAFE_GRID_MAX);
+        assert_eq!(
+            Position::short_only(leg).safe_leverage(1.0, 0.0),
+            SAFE_GRID_MAX
+        );
         // v <= 0 with D > 0 via the volatile form: σ_A = w σ_C, ρ = 1 → v = (σ_A − wσ_C)² = 0.
         // q = 1 (k = 1, L = 1): w = 0.5, σ_C = 2σ_A.
-        let leg = short(Collateral::Volatile { sigma: 1.0, rho: 1.0 }, 0.5, 1.0, 0.004);
+        let leg = short(
+            Collateral::Volatile {
+                sigma: 1.0,
+                rho: 1.0,
+            },
+            0.5,
+            1.0,
+            0.004,
+        );
         assert!(leg.buffer(1.0).v.abs() < 1e-15);
         assert!(leg.liq_prob(1.0, 1.0) < 1e-12);
     }
@@ -693,7 +785,11 @@ mod tests {
         ] {
             let pos = Position::short_only(short(c, sa, k, m));
             assert!(pos.is_monotone());
-            assert_eq!(pos.safe_leverage(t, p), brute_force(&pos, t, p), "{c:?} {sa} {t} {p}");
+            assert_eq!(
+                pos.safe_leverage(t, p),
+                brute_force(&pos, t, p),
+                "{c:?} {sa} {t} {p}"
+            );
         }
         // Long legs and two legs, monotone too.
         let two = Position {
@@ -712,7 +808,15 @@ mod tests {
         // σ_A = 0.5, σ_C = 2, ρ = 0.9, T = 1: x(q) rises to ~1.31 at q = 0.5 (L = 2), dips to
         // ~1.17 at q = 1 (L = 1), then rises again. With a limit of 2Φ(−1.25) ≈ 0.211 the
         // qualifying set is two islands; the answer lies in the upper one.
-        let leg = short(Collateral::Volatile { sigma: 2.0, rho: 0.9 }, 0.5, 1.0, 0.004);
+        let leg = short(
+            Collateral::Volatile {
+                sigma: 2.0,
+                rho: 0.9,
+            },
+            0.5,
+            1.0,
+            0.004,
+        );
         let pos = Position::short_only(leg);
         assert!(!pos.is_monotone());
         let max_p = 2.0 * normal_cdf(-1.25);
@@ -752,7 +856,13 @@ mod tests {
         }
     }
 
-    fn perp(venue: Venue, symbol: &str, asset: &str, quote: &str, hl: Option<(Decimal, Decimal)>) -> crate::model::PerpQuote {
+    fn perp(
+        venue: Venue,
+        symbol: &str,
+        asset: &str,
+        quote: &str,
+        hl: Option<(Decimal, Decimal)>,
+    ) -> crate::model::PerpQuote {
         crate::model::PerpQuote {
             venue,
             symbol: symbol.into(),
@@ -775,7 +885,12 @@ mod tests {
         }
     }
 
-    fn spot(venue: Venue, asset: &str, quote: &str, hl: (Decimal, Decimal)) -> crate::model::SpotQuote {
+    fn spot(
+        venue: Venue,
+        asset: &str,
+        quote: &str,
+        hl: (Decimal, Decimal),
+    ) -> crate::model::SpotQuote {
         crate::model::SpotQuote {
             venue,
             symbol: format!("{asset}{quote}"),
@@ -791,7 +906,11 @@ mod tests {
         }
     }
 
-    fn snap(venue: Venue, perps: Vec<crate::model::PerpQuote>, spots: Vec<crate::model::SpotQuote>) -> Snapshot {
+    fn snap(
+        venue: Venue,
+        perps: Vec<crate::model::PerpQuote>,
+        spots: Vec<crate::model::SpotQuote>,
+    ) -> Snapshot {
         Snapshot {
             venue,
             received_at: Utc.timestamp_opt(0, 0).unwrap(),
@@ -806,14 +925,26 @@ mod tests {
         let snaps = vec![
             snap(
                 Venue::Okx,
-                vec![perp(Venue::Okx, "X-USDT-SWAP", "X", "USDT", Some((d("101"), d("100"))))],
+                vec![perp(
+                    Venue::Okx,
+                    "X-USDT-SWAP",
+                    "X",
+                    "USDT",
+                    Some((d("101"), d("100"))),
+                )],
                 vec![spot(Venue::Okx, "ETH", "USDT", (d("105"), d("100")))],
             ),
             snap(
                 Venue::Bybit,
                 vec![
                     perp(Venue::Bybit, "XUSD", "X", "USD", Some((d("102"), d("100")))),
-                    perp(Venue::Bybit, "XUSDC", "X", "USDC", Some((d("103"), d("100")))),
+                    perp(
+                        Venue::Bybit,
+                        "XUSDC",
+                        "X",
+                        "USDC",
+                        Some((d("103"), d("100"))),
+                    ),
                     perp(Venue::Bybit, "XBTC", "X", "BTC", Some((d("109"), d("100")))),
                 ],
                 vec![
@@ -835,8 +966,14 @@ mod tests {
         assert_eq!(vol.perp_sigma("Y", "USDT"), None);
         // Collateral: the perp's venue first, then Venue::ALL order; EUR and BTC quotes unused.
         assert_eq!(vol.spot_sigma("ETH", Venue::Okx, "USDT"), Some(s(d("105"))));
-        assert_eq!(vol.spot_sigma("ETH", Venue::Binance, "USDT"), Some(s(d("106"))));
-        assert_eq!(vol.spot_sigma("ETH", Venue::Bybit, "USD"), Some(s(d("106"))));
+        assert_eq!(
+            vol.spot_sigma("ETH", Venue::Binance, "USDT"),
+            Some(s(d("106")))
+        );
+        assert_eq!(
+            vol.spot_sigma("ETH", Venue::Bybit, "USD"),
+            Some(s(d("106")))
+        );
         assert_eq!(vol.spot_sigma("SOL", Venue::Bybit, "USDT"), None);
     }
 }

@@ -1,9 +1,512 @@
-//! Binance-format payloads for a synthetic universe (stub).
+//! Binance-format payloads (spot + USDⓈ-M futures) for a synthetic universe: every endpoint the adapter calls.
+//!
+//! Same envelopes, field names and encodings as the live API: decimals as strings (spot padded to
+//! 8 places, futures to the symbol's price precision), times as ms numbers. The futures lists also
+//! carry contracts the adapter must filter out: a dated quarterly (`BTCUSDT_260626`, empty funding
+//! rate and `nextFundingTime: 0` in `premiumIndex`), a pre-launch perpetual (`NEWUSDT`,
+//! `PENDING_TRADING`) and a delisting one (`OLDUSDT`, `SETTLING`). The spot lists hold only
+//! trading pairs, as the live API does for the `symbolStatus=TRADING` the adapter sends.
 
-use super::{Route, Universe};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use super::{Route, SynthMarket, Universe};
+
+const DAY_MS: i64 = 86_400_000;
+/// `deliveryDate` of every perpetual (2100-12-25).
+const PERPETUAL_DELIVERY: i64 = 4_133_404_800_000;
 
 /// Routes serving `universe` in Binance's formats.
 #[must_use]
-pub fn routes(_universe: &Universe) -> Vec<Route> {
-    Vec::new()
+pub fn routes(universe: &Universe) -> Vec<Route> {
+    vec![
+        Route::new(
+            "futures",
+            "/fapi/v1/exchangeInfo",
+            futures_exchange_info(universe),
+        ),
+        Route::new("futures", "/fapi/v1/fundingInfo", funding_info(universe)),
+        Route::new("spot", "/api/v3/exchangeInfo", spot_exchange_info(universe))
+            .with_query("permissions", "SPOT")
+            .with_query("symbolStatus", "TRADING")
+            .with_query("showPermissionSets", "false"),
+        Route::new("futures", "/fapi/v1/premiumIndex", premium_index(universe)),
+        Route::new("futures", "/fapi/v1/ticker/24hr", futures_ticker(universe)),
+        Route::new(
+            "futures",
+            "/fapi/v1/ticker/bookTicker",
+            book_ticker(universe),
+        ),
+        Route::new("spot", "/api/v3/ticker/24hr", spot_ticker(universe))
+            .with_query("symbolStatus", "TRADING"),
+    ]
+}
+
+/// `d` with at least `dp` decimal places (Binance pads with zeros), never fewer than it has.
+fn pad(d: Decimal, dp: u32) -> String {
+    let mut x = d.normalize();
+    if x.scale() < dp {
+        x.rescale(dp);
+    }
+    x.to_string()
+}
+
+/// A contract that is listed on futures but must not reach the reference.
+struct Extra {
+    symbol: &'static str,
+    base: &'static str,
+    contract_type: &'static str,
+    status: &'static str,
+    delivery: i64,
+    price: Decimal,
+}
+
+fn extras() -> [Extra; 3] {
+    [
+        Extra {
+            symbol: "BTCUSDT_260626",
+            base: "BTC",
+            contract_type: "CURRENT_QUARTER",
+            status: "TRADING",
+            delivery: 1_782_460_800_000,
+            price: Decimal::new(987_501, 1),
+        },
+        Extra {
+            symbol: "NEWUSDT",
+            base: "NEW",
+            contract_type: "PERPETUAL",
+            status: "PENDING_TRADING",
+            delivery: PERPETUAL_DELIVERY,
+            price: Decimal::new(5, 1),
+        },
+        Extra {
+            symbol: "OLDUSDT",
+            base: "OLD",
+            contract_type: "PERPETUAL",
+            status: "SETTLING",
+            delivery: 1_760_000_000_000,
+            price: Decimal::new(1234, 4),
+        },
+    ]
+}
+
+/// Futures view of one perp: symbol and prices as quoted (× multiplier).
+struct Perp<'m> {
+    m: &'m SynthMarket,
+    symbol: String,
+    /// Price decimals of the contract (`pricePrecision`).
+    dp: u32,
+}
+
+impl<'m> Perp<'m> {
+    fn new(m: &'m SynthMarket) -> Self {
+        let dp = [m.perp_bid, m.perp_ask, m.high, m.low, m.mark]
+            .into_iter()
+            .map(|p| m.contract_price(p).scale())
+            .max()
+            .unwrap_or(2)
+            .max(1);
+        Perp {
+            m,
+            symbol: format!("{}{}", m.perp_base(), m.quote),
+            dp,
+        }
+    }
+
+    /// A per-coin price as quoted, padded to the contract's precision.
+    fn price(&self, per_coin: Decimal) -> String {
+        pad(self.m.contract_price(per_coin).round_dp(self.dp), self.dp)
+    }
+
+    /// Base volume in contract units (`1000PEPE`), three places.
+    fn volume(&self) -> Decimal {
+        (self.m.volume_base / Decimal::from(self.m.multiplier)).round_dp(3)
+    }
+}
+
+fn perps(u: &Universe) -> Vec<Perp<'_>> {
+    u.perps().map(Perp::new).collect()
+}
+
+/// The fields of one futures exchangeInfo symbol that vary between symbols.
+struct FuturesSymbol<'a> {
+    symbol: &'a str,
+    base: &'a str,
+    quote: &'a str,
+    contract_type: &'a str,
+    status: &'a str,
+    delivery: i64,
+    dp: u32,
+}
+
+fn futures_symbol(s: &FuturesSymbol<'_>, onboard: i64) -> Value {
+    let FuturesSymbol {
+        symbol,
+        base,
+        quote,
+        contract_type,
+        status,
+        delivery,
+        dp,
+    } = *s;
+    let tick = pad(Decimal::new(1, dp), dp);
+    json!({
+        "symbol": symbol,
+        "pair": symbol.split('_').next().unwrap_or(symbol),
+        "contractType": contract_type,
+        "deliveryDate": delivery,
+        "onboardDate": onboard,
+        "status": status,
+        "maintMarginPercent": "2.5000",
+        "requiredMarginPercent": "5.0000",
+        "baseAsset": base,
+        "quoteAsset": quote,
+        "marginAsset": quote,
+        "pricePrecision": dp,
+        "quantityPrecision": 0,
+        "baseAssetPrecision": 8,
+        "quotePrecision": 8,
+        "underlyingType": "COIN",
+        "underlyingSubType": [],
+        "settlePlan": 0,
+        "triggerProtect": "0.0500",
+        "filters": [
+            {"filterType": "PRICE_FILTER", "maxPrice": "1000000", "minPrice": tick, "tickSize": tick},
+            {"filterType": "LOT_SIZE", "maxQty": "10000000", "minQty": "1", "stepSize": "1"},
+            {"filterType": "MARKET_LOT_SIZE", "maxQty": "1000000", "minQty": "1", "stepSize": "1"},
+            {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+            {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
+            {"filterType": "MIN_NOTIONAL", "notional": "5"},
+            {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500", "multiplierDown": "0.9500", "multiplierDecimal": "4"}
+        ],
+        "OrderType": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"],
+        "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"],
+        "liquidationFee": "0.012500",
+        "marketTakeBound": "0.05"
+    })
+}
+
+fn futures_exchange_info(u: &Universe) -> String {
+    let onboard = u.now_ms - 400 * DAY_MS;
+    let mut symbols: Vec<Value> = perps(u)
+        .iter()
+        .map(|p| {
+            let base = p.m.perp_base();
+            let spec = FuturesSymbol {
+                symbol: &p.symbol,
+                base: &base,
+                quote: &p.m.quote,
+                contract_type: "PERPETUAL",
+                status: "TRADING",
+                delivery: PERPETUAL_DELIVERY,
+                dp: p.dp,
+            };
+            futures_symbol(&spec, onboard)
+        })
+        .collect();
+    for e in extras() {
+        let spec = FuturesSymbol {
+            symbol: e.symbol,
+            base: e.base,
+            quote: "USDT",
+            contract_type: e.contract_type,
+            status: e.status,
+            delivery: e.delivery,
+            dp: e.price.scale(),
+        };
+        symbols.push(futures_symbol(&spec, onboard));
+    }
+    json!({
+        "timezone": "UTC",
+        "serverTime": u.now_ms,
+        "futuresType": "U_MARGINED",
+        "rateLimits": [
+            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 2400},
+            {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
+            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300}
+        ],
+        "exchangeFilters": [],
+        "assets": [
+            {"asset": "USDT", "marginAvailable": true, "autoAssetExchange": "-10000"},
+            {"asset": "USDC", "marginAvailable": true, "autoAssetExchange": "-10000"},
+            {"asset": "BTC", "marginAvailable": true, "autoAssetExchange": "-0.10000000"}
+        ],
+        "symbols": symbols
+    })
+    .to_string()
+}
+
+fn funding_info(u: &Universe) -> String {
+    let mut rows: Vec<Value> = Vec::new();
+    for (i, p) in perps(u).iter().enumerate() {
+        // Listed: every symbol off the 8 h default, plus some 8 h ones whose cap was adjusted.
+        if p.m.interval_hours != 8 || i % 9 == 0 {
+            let cap = if p.m.interval_hours == 8 {
+                "0.03000000"
+            } else {
+                "0.02000000"
+            };
+            rows.push(json!({
+                "symbol": p.symbol,
+                "adjustedFundingRateCap": cap,
+                "adjustedFundingRateFloor": format!("-{cap}"),
+                "fundingIntervalHours": p.m.interval_hours,
+                "disclaimer": false
+            }));
+        }
+    }
+    rows.push(json!({
+        "symbol": "NEWUSDT",
+        "adjustedFundingRateCap": "0.02000000",
+        "adjustedFundingRateFloor": "-0.02000000",
+        "fundingIntervalHours": 4,
+        "disclaimer": true
+    }));
+    Value::Array(rows).to_string()
+}
+
+fn premium_index(u: &Universe) -> String {
+    let mut rows: Vec<Value> = perps(u)
+        .iter()
+        .map(|p| {
+            let index = pad(p.m.contract_price(p.m.index), 8);
+            json!({
+                "symbol": p.symbol,
+                "markPrice": pad(p.m.contract_price(p.m.mark), 8),
+                "indexPrice": index,
+                "estimatedSettlePrice": index,
+                "lastFundingRate": pad(p.m.funding_rate, 8),
+                "interestRate": "0.00010000",
+                "nextFundingTime": p.m.next_funding_ms,
+                "time": u.now_ms
+            })
+        })
+        .collect();
+    for e in extras() {
+        let price = pad(e.price, 8);
+        let dated = e.contract_type != "PERPETUAL";
+        let next = (u.now_ms / (8 * 3_600_000) + 1) * 8 * 3_600_000;
+        rows.push(json!({
+            "symbol": e.symbol,
+            "markPrice": price,
+            "indexPrice": price,
+            "estimatedSettlePrice": price,
+            "lastFundingRate": if dated { "" } else { "0.00050000" },
+            "interestRate": if dated { "" } else { "0.00010000" },
+            "nextFundingTime": if dated { 0 } else { next },
+            "time": u.now_ms
+        }));
+    }
+    Value::Array(rows).to_string()
+}
+
+/// A 24 h ticker's common fields; `ask`/`bid` only for spot.
+struct Day {
+    last: Decimal,
+    open: Decimal,
+    high: String,
+    low: String,
+    volume: String,
+    quote_volume: String,
+    dp: u32,
+    seq: i64,
+}
+
+impl Day {
+    fn fields(&self, now_ms: i64) -> serde_json::Map<String, Value> {
+        let change = self.last - self.open;
+        let pct = if self.open.is_zero() {
+            Decimal::ZERO
+        } else {
+            (change / self.open * Decimal::ONE_HUNDRED).round_dp(3)
+        };
+        let mut map = serde_json::Map::new();
+        map.insert("priceChange".into(), pad(change, self.dp).into());
+        map.insert("priceChangePercent".into(), pad(pct, 3).into());
+        map.insert("weightedAvgPrice".into(), pad(self.open, self.dp).into());
+        map.insert("lastPrice".into(), pad(self.last, self.dp).into());
+        map.insert("lastQty".into(), "1.000".into());
+        map.insert("openPrice".into(), pad(self.open, self.dp).into());
+        map.insert("highPrice".into(), self.high.clone().into());
+        map.insert("lowPrice".into(), self.low.clone().into());
+        map.insert("volume".into(), self.volume.clone().into());
+        map.insert("quoteVolume".into(), self.quote_volume.clone().into());
+        map.insert("openTime".into(), (now_ms - DAY_MS).into());
+        map.insert("closeTime".into(), now_ms.into());
+        map.insert("firstId".into(), (self.seq * 1_000_000).into());
+        map.insert("lastId".into(), (self.seq * 1_000_000 + 76_543).into());
+        map.insert("count".into(), 76_544.into());
+        map
+    }
+}
+
+fn futures_ticker(u: &Universe) -> String {
+    let mut rows: Vec<Value> = Vec::new();
+    for (i, p) in perps(u).iter().enumerate() {
+        let day = Day {
+            last: p.m.contract_price(p.m.mark).round_dp(p.dp),
+            open: p.m.contract_price(p.m.index).round_dp(p.dp),
+            high: p.price(p.m.high),
+            low: p.price(p.m.low),
+            volume: pad(p.volume(), 3),
+            quote_volume: pad(p.m.volume_quote(), 2),
+            dp: p.dp,
+            seq: i64::try_from(i).unwrap_or(0) + 1,
+        };
+        let mut map = serde_json::Map::new();
+        map.insert("symbol".into(), p.symbol.clone().into());
+        map.extend(day.fields(u.now_ms));
+        rows.push(Value::Object(map));
+    }
+    for e in extras() {
+        let price = pad(e.price, e.price.scale());
+        rows.push(json!({
+            "symbol": e.symbol, "priceChange": "0", "priceChangePercent": "0.000",
+            "weightedAvgPrice": price, "lastPrice": price, "lastQty": "1", "openPrice": price,
+            "highPrice": price, "lowPrice": price, "volume": "10", "quoteVolume": "5.00",
+            "openTime": u.now_ms - DAY_MS, "closeTime": u.now_ms,
+            "firstId": 1, "lastId": 10, "count": 10
+        }));
+    }
+    Value::Array(rows).to_string()
+}
+
+fn book_ticker(u: &Universe) -> String {
+    let mut rows: Vec<Value> = perps(u)
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let qty = (p.volume() / Decimal::from(20_000))
+                .round_dp(0)
+                .max(Decimal::ONE);
+            json!({
+                "symbol": p.symbol,
+                "bidPrice": p.price(p.m.perp_bid),
+                "bidQty": pad(qty, 3),
+                "askPrice": p.price(p.m.perp_ask),
+                "askQty": pad(qty + Decimal::from(i % 7), 3),
+                "time": u.now_ms,
+                "lastUpdateId": 7_000_000_000_000_i64 + i64::try_from(i).unwrap_or(0)
+            })
+        })
+        .collect();
+    for e in extras() {
+        let price = pad(e.price, e.price.scale());
+        rows.push(json!({
+            "symbol": e.symbol, "bidPrice": price, "bidQty": "1", "askPrice": price,
+            "askQty": "1", "time": u.now_ms, "lastUpdateId": 1
+        }));
+    }
+    Value::Array(rows).to_string()
+}
+
+fn spot_exchange_info(u: &Universe) -> String {
+    let symbols: Vec<Value> = u
+        .spots()
+        .map(|m| {
+            let tick = pad(Decimal::new(1, 8), 8);
+            json!({
+                "symbol": format!("{}{}", m.asset, m.quote),
+                "status": "TRADING",
+                "baseAsset": m.asset,
+                "baseAssetPrecision": 8,
+                "quoteAsset": m.quote,
+                "quotePrecision": 8,
+                "quoteAssetPrecision": 8,
+                "baseCommissionPrecision": 8,
+                "quoteCommissionPrecision": 8,
+                "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"],
+                "icebergAllowed": true,
+                "ocoAllowed": true,
+                "otoAllowed": true,
+                "quoteOrderQtyMarketAllowed": true,
+                "allowTrailingStop": true,
+                "cancelReplaceAllowed": true,
+                "amendAllowed": true,
+                "isSpotTradingAllowed": true,
+                "isMarginTradingAllowed": false,
+                "filters": [
+                    {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": "1000000.00000000", "tickSize": tick},
+                    {"filterType": "LOT_SIZE", "minQty": "0.00100000", "maxQty": "9000000.00000000", "stepSize": "0.00100000"},
+                    {"filterType": "NOTIONAL", "minNotional": "5.00000000", "applyMinToMarket": true, "maxNotional": "9000000.00000000", "applyMaxToMarket": false, "avgPriceMins": 5}
+                ],
+                "permissions": [],
+                "permissionSets": [],
+                "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
+                "allowedSelfTradePreventionModes": ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "DECREMENT"]
+            })
+        })
+        .collect();
+    json!({
+        "timezone": "UTC",
+        "serverTime": u.now_ms,
+        "rateLimits": [
+            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000},
+            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
+            {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200_000},
+            {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61_000}
+        ],
+        "exchangeFilters": [],
+        "symbols": symbols
+    })
+    .to_string()
+}
+
+fn spot_ticker(u: &Universe) -> String {
+    let rows: Vec<Value> = u
+        .spots()
+        .enumerate()
+        .map(|(i, m)| {
+            let day = Day {
+                last: m.price,
+                open: m.index,
+                high: pad(m.high, 8),
+                low: pad(m.low, 8),
+                volume: pad(m.volume_base, 8),
+                quote_volume: pad(m.volume_quote(), 8),
+                dp: 8,
+                seq: i64::try_from(i).unwrap_or(0) + 1,
+            };
+            let mut map = serde_json::Map::new();
+            map.insert("symbol".into(), format!("{}{}", m.asset, m.quote).into());
+            map.extend(day.fields(u.now_ms));
+            map.insert("prevClosePrice".into(), pad(m.index, 8).into());
+            map.insert("bidPrice".into(), pad(m.spot_bid, 8).into());
+            map.insert("bidQty".into(), "12.50000000".into());
+            map.insert("askPrice".into(), pad(m.spot_ask, 8).into());
+            map.insert("askQty".into(), "7.25000000".into());
+            Value::Object(map)
+        })
+        .collect();
+    Value::Array(rows).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Venue;
+
+    #[test]
+    fn renders_every_endpoint_as_json_with_strings_for_decimals() {
+        let u = Universe::generate(Venue::Binance, 60, 50, 1_760_000_000_000);
+        let routes = routes(&u);
+        assert_eq!(routes.len(), 7);
+        for r in &routes {
+            let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
+            assert!(v.is_array() || v.is_object(), "{}", r.path);
+        }
+        let premium: Value = serde_json::from_str(&routes[3].body).expect("json");
+        let first = &premium[0];
+        assert!(first["markPrice"].is_string());
+        assert!(first["nextFundingTime"].is_number());
+        assert_eq!(premium.as_array().map(Vec::len), Some(63));
+        let dated = premium
+            .as_array()
+            .and_then(|a| a.iter().find(|e| e["symbol"] == "BTCUSDT_260626"))
+            .expect("dated future listed");
+        assert_eq!(dated["lastFundingRate"], "");
+        assert_eq!(dated["nextFundingTime"], 0);
+        assert_eq!(pad(Decimal::new(15, 1), 8), "1.50000000");
+        assert_eq!(pad(Decimal::new(123_456_789_012, 11), 8), "1.23456789012");
+    }
 }

@@ -26,11 +26,16 @@ const DELIVERY_MS: i64 = 1_782_460_800_000;
 pub fn routes(universe: &Universe) -> Vec<Route> {
     let now = universe.now_ms;
     vec![
-        Route::new(HOST, INSTRUMENTS, instruments_linear(universe)).with_query("category", "linear"),
+        Route::new(HOST, INSTRUMENTS, instruments_linear(universe))
+            .with_query("category", "linear"),
         Route::new(HOST, INSTRUMENTS, instruments_spot(universe)).with_query("category", "spot"),
         Route::new(HOST, TICKERS, tickers_linear(universe)).with_query("category", "linear"),
-        Route::new(HOST, TICKERS, envelope("spot", tickers_spot(universe), None, now))
-            .with_query("category", "spot"),
+        Route::new(
+            HOST,
+            TICKERS,
+            envelope("spot", tickers_spot(universe), None, now),
+        )
+        .with_query("category", "spot"),
     ]
 }
 
@@ -160,13 +165,40 @@ fn instruments_linear(u: &Universe) -> String {
     let btc = Decimal::from(97_000);
     list.extend([
         linear_instrument(
-            901, "BTCUSDT-26JUN26", "LinearFutures", "Trading", "BTC", "USDT", btc, 0, DELIVERY_MS, false,
+            901,
+            "BTCUSDT-26JUN26",
+            "LinearFutures",
+            "Trading",
+            "BTC",
+            "USDT",
+            btc,
+            0,
+            DELIVERY_MS,
+            false,
         ),
         linear_instrument(
-            902, "BTC-26JUN26", "LinearFutures", "Trading", "BTC", "USDC", btc, 0, DELIVERY_MS, false,
+            902,
+            "BTC-26JUN26",
+            "LinearFutures",
+            "Trading",
+            "BTC",
+            "USDC",
+            btc,
+            0,
+            DELIVERY_MS,
+            false,
         ),
         linear_instrument(
-            903, "DEMONEWUSDT", "LinearPerpetual", "PreLaunch", "DEMONEW", "USDT", Decimal::ONE, 240, 0, true,
+            903,
+            "DEMONEWUSDT",
+            "LinearPerpetual",
+            "PreLaunch",
+            "DEMONEW",
+            "USDT",
+            Decimal::ONE,
+            240,
+            0,
+            true,
         ),
         linear_instrument(
             904,
@@ -266,7 +298,13 @@ fn linear_ticker(m: &SynthMarket) -> Value {
 }
 
 /// A ticker row of a contract the adapter must drop (dated, pre-market, delivering, unlisted).
-fn extra_ticker(symbol: &str, price: &str, funding: &str, interval: &str, delivery_ms: i64) -> Value {
+fn extra_ticker(
+    symbol: &str,
+    price: &str,
+    funding: &str,
+    interval: &str,
+    delivery_ms: i64,
+) -> Value {
     json!({
         "symbol": symbol,
         "lastPrice": price,
@@ -369,7 +407,11 @@ mod tests {
             assert_eq!(v["time"], json!(1_760_000_000_000_i64));
             let category = &r.query[0].1;
             assert_eq!(v["result"]["category"].as_str(), Some(category.as_str()));
-            assert!(v["result"]["list"].as_array().is_some_and(|l| !l.is_empty()));
+            assert!(
+                v["result"]["list"]
+                    .as_array()
+                    .is_some_and(|l| !l.is_empty())
+            );
         }
         // Strings where Bybit sends strings, integers where it sends integers.
         let linear: Value = serde_json::from_str(&routes[2].body).expect("json");

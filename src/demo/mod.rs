@@ -212,7 +212,10 @@ const COINS: [(&str, f64); 40] = [
 ];
 
 fn dec(x: f64, dp: u32) -> Decimal {
-    Decimal::from_f64(x).unwrap_or_default().round_dp(dp).normalize()
+    Decimal::from_f64(x)
+        .unwrap_or_default()
+        .round_dp(dp)
+        .normalize()
 }
 
 /// Price decimals that keep about six significant digits.
@@ -233,14 +236,18 @@ impl Universe {
         let n = perps.max(spots);
         let mut markets = Vec::with_capacity(n);
         for i in 0..n {
-            let (asset, base_price) = if i < COINS.len() {
-                (COINS[i].0.to_owned(), COINS[i].1)
+            let (asset, base_price) = if let Some((coin, price)) = COINS.get(i) {
+                ((*coin).to_owned(), *price)
             } else {
                 let p = 10f64.powf(rng.range(-4.0, 3.0));
                 (format!("SYN{i:04}"), p)
             };
             let price_f = base_price * rng.range(0.97, 1.03);
-            let quote = if i >= 5 && rng.below(12) == 0 { "USDC" } else { "USDT" };
+            let quote = if i >= 5 && rng.below(12) == 0 {
+                "USDC"
+            } else {
+                "USDT"
+            };
             let multiplier = if price_f < 0.001 { 1000 } else { 1 };
             let has_perp = i < perps;
             let has_spot = i < spots;
@@ -332,6 +339,9 @@ mod tests {
         }
         assert!(a.markets.iter().any(|m| m.multiplier == 1000));
         assert!(a.markets.iter().any(|m| m.quote == "USDC"));
-        assert_ne!(a.markets, Universe::generate(Venue::Bybit, 300, 250, 1_760_000_000_000).markets);
+        assert_ne!(
+            a.markets,
+            Universe::generate(Venue::Bybit, 300, 250, 1_760_000_000_000).markets
+        );
     }
 }

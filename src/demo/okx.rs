@@ -38,12 +38,15 @@ const MS_PER_HOUR: i64 = 3_600_000;
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
     let mut routes = vec![
-        Route::new(HOST, INSTRUMENTS_PATH, swap_instruments(universe)).with_query("instType", "SWAP"),
-        Route::new(HOST, INSTRUMENTS_PATH, spot_instruments(universe)).with_query("instType", "SPOT"),
+        Route::new(HOST, INSTRUMENTS_PATH, swap_instruments(universe))
+            .with_query("instType", "SWAP"),
+        Route::new(HOST, INSTRUMENTS_PATH, spot_instruments(universe))
+            .with_query("instType", "SPOT"),
         Route::new(HOST, FUNDING_RATE_PATH, funding_rates(universe)).with_query("instId", "ANY"),
         Route::new(HOST, TICKERS_PATH, swap_tickers(universe)).with_query("instType", "SWAP"),
         Route::new(HOST, TICKERS_PATH, spot_tickers(universe)).with_query("instType", "SPOT"),
-        Route::new(HOST, OPEN_INTEREST_PATH, open_interest(universe)).with_query("instType", "SWAP"),
+        Route::new(HOST, OPEN_INTEREST_PATH, open_interest(universe))
+            .with_query("instType", "SWAP"),
         Route::new(HOST, MARK_PRICE_PATH, mark_prices(universe)).with_query("instType", "SWAP"),
     ];
     for quote in INDEX_QUOTES {
@@ -55,15 +58,15 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     routes
 }
 
-/// The contract value OKX would pick: a power of ten worth 1–100 quote units per contract
-/// (0.01 BTC, 0.1 ETH, 10 000 000 PEPE).
+/// The contract value OKX would pick: a power of ten worth 1–1000 quote units per contract
+/// (0.01 BTC, 0.1 ETH, 100 000 PEPE).
 #[must_use]
 pub fn contract_value(price: Decimal) -> Decimal {
     let mut ct_val = Decimal::ONE;
     if price <= Decimal::ZERO {
         return ct_val;
     }
-    let (lo, hi, ten) = (Decimal::ONE, Decimal::ONE_HUNDRED, Decimal::TEN);
+    let (lo, hi, ten) = (Decimal::ONE, Decimal::ONE_THOUSAND, Decimal::TEN);
     for _ in 0..20 {
         let Some(notional) = price.checked_mul(ct_val) else {
             break;
@@ -194,7 +197,14 @@ struct SwapRow<'a> {
 
 fn swap_row(rows: &mut Rows, r: &SwapRow<'_>, now_ms: i64) {
     rows.row()
-        .s("alias", if r.inst_type == "FUTURES" { "quarter" } else { "" })
+        .s(
+            "alias",
+            if r.inst_type == "FUTURES" {
+                "quarter"
+            } else {
+                ""
+            },
+        )
         .s("auctionEndTime", "")
         .s("baseCcy", "")
         .s("category", "1")
@@ -298,7 +308,15 @@ fn swap_instruments(u: &Universe) -> String {
     rows.finish()
 }
 
-fn spot_row(rows: &mut Rows, id: &str, base: &str, quote: &str, state: &str, tick: Decimal, now_ms: i64) {
+fn spot_row(
+    rows: &mut Rows,
+    id: &str,
+    base: &str,
+    quote: &str,
+    state: &str,
+    tick: Decimal,
+    now_ms: i64,
+) {
     rows.row()
         .s("alias", "")
         .s("auctionEndTime", "")
@@ -335,11 +353,27 @@ fn spot_row(rows: &mut Rows, id: &str, base: &str, quote: &str, state: &str, tic
 fn spot_instruments(u: &Universe) -> String {
     let mut rows = Rows::new(650 * (u.markets.len() + FILTERED_SPOTS.len()));
     for m in u.spots() {
-        spot_row(&mut rows, &spot_id(m), &m.asset, &m.quote, "live", tick_size(m.spot_bid), u.now_ms);
+        spot_row(
+            &mut rows,
+            &spot_id(m),
+            &m.asset,
+            &m.quote,
+            "live",
+            tick_size(m.spot_bid),
+            u.now_ms,
+        );
     }
     for (id, state) in FILTERED_SPOTS {
         let (base, quote) = id.split_once('-').unwrap_or((id, "USDT"));
-        spot_row(&mut rows, id, base, quote, state, Decimal::new(1, 4), u.now_ms);
+        spot_row(
+            &mut rows,
+            id,
+            base,
+            quote,
+            state,
+            Decimal::new(1, 4),
+            u.now_ms,
+        );
     }
     rows.finish()
 }
@@ -378,7 +412,14 @@ fn funding_rates(u: &Universe) -> String {
     let mut rows = Rows::new(420 * (u.markets.len() + FILTERED_SWAPS.len()));
     for m in u.perps() {
         let hours = i64::from(m.interval_hours);
-        funding_row(&mut rows, &swap_id(m), m.funding_rate, m.next_funding_ms, hours, u.now_ms);
+        funding_row(
+            &mut rows,
+            &swap_id(m),
+            m.funding_rate,
+            m.next_funding_ms,
+            hours,
+            u.now_ms,
+        );
     }
     let next8 = (u.now_ms / (8 * MS_PER_HOUR) + 1) * 8 * MS_PER_HOUR;
     for id in filtered_swap_ids() {
@@ -428,13 +469,24 @@ fn swap_tickers(u: &Universe) -> String {
         let ct_val = contract_value(m.price);
         let contracts = (m.volume_base / ct_val).round_dp(2).normalize();
         ticker_row(
-            &mut rows, "SWAP", &swap_id(m), m.mark, m.perp_bid, m.perp_ask, m.high, m.low,
-            contracts, m.volume_base, u.now_ms,
+            &mut rows,
+            "SWAP",
+            &swap_id(m),
+            m.mark,
+            m.perp_bid,
+            m.perp_ask,
+            m.high,
+            m.low,
+            contracts,
+            m.volume_base,
+            u.now_ms,
         );
     }
     let one = Decimal::ONE;
     for id in filtered_swap_ids() {
-        ticker_row(&mut rows, "SWAP", id, one, one, one, one, one, one, one, u.now_ms);
+        ticker_row(
+            &mut rows, "SWAP", id, one, one, one, one, one, one, one, u.now_ms,
+        );
     }
     rows.finish()
 }
@@ -443,13 +495,24 @@ fn spot_tickers(u: &Universe) -> String {
     let mut rows = Rows::new(330 * (u.markets.len() + FILTERED_SPOTS.len()));
     for m in u.spots() {
         ticker_row(
-            &mut rows, "SPOT", &spot_id(m), m.price, m.spot_bid, m.spot_ask, m.high, m.low,
-            m.volume_base, m.volume_quote(), u.now_ms,
+            &mut rows,
+            "SPOT",
+            &spot_id(m),
+            m.price,
+            m.spot_bid,
+            m.spot_ask,
+            m.high,
+            m.low,
+            m.volume_base,
+            m.volume_quote(),
+            u.now_ms,
         );
     }
     let one = Decimal::ONE;
     for (id, _) in FILTERED_SPOTS {
-        ticker_row(&mut rows, "SPOT", id, one, one, one, one, one, one, one, u.now_ms);
+        ticker_row(
+            &mut rows, "SPOT", id, one, one, one, one, one, one, one, u.now_ms,
+        );
     }
     rows.finish()
 }
@@ -510,4 +573,54 @@ fn index_tickers(u: &Universe, quote: &str) -> String {
             .end_row();
     }
     rows.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Venue;
+
+    #[test]
+    fn contract_values_are_powers_of_ten_worth_one_to_a_thousand() {
+        let cases = [
+            ("97000", "0.01"),
+            ("3400", "0.1"),
+            ("2.3", "1"),
+            ("0.000019", "100000"),
+            ("0", "1"),
+        ];
+        for (price, ct_val) in cases {
+            let price: Decimal = price.parse().expect("price");
+            assert_eq!(
+                contract_value(price),
+                ct_val.parse::<Decimal>().expect("ct"),
+                "{price}"
+            );
+        }
+    }
+
+    #[test]
+    fn renders_two_thousand_markets_as_valid_json_quickly() {
+        let u = Universe::generate(Venue::Okx, 2000, 1500, 1_760_000_000_000);
+        let started = std::time::Instant::now();
+        let routes = routes(&u);
+        let elapsed = started.elapsed();
+        for r in &routes {
+            let v: serde_json::Value = serde_json::from_str(&r.body).expect("valid JSON");
+            assert_eq!(v["code"], "0");
+            assert!(
+                v["data"].as_array().is_some_and(|d| !d.is_empty()),
+                "{}",
+                r.path
+            );
+        }
+        let swaps: serde_json::Value = serde_json::from_str(&routes[0].body).expect("json");
+        assert_eq!(
+            swaps["data"].as_array().map(Vec::len),
+            Some(2000 + FILTERED_SWAPS.len())
+        );
+        assert_eq!(swaps["data"][0]["instIdCode"], 10_000);
+        assert_eq!(swaps["data"][0]["ctVal"], "0.01");
+        assert!(elapsed < std::time::Duration::from_secs(1), "{elapsed:?}");
+    }
 }

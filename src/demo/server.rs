@@ -98,7 +98,10 @@ fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
 async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response<Body> {
     let path = uri.path().to_owned();
     if let Some((venue, _)) = path.trim_start_matches('/').split_once('/') {
-        let mut counts = shared.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut counts = shared
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *counts.entry(venue.to_owned()).or_default() += 1;
     }
     shared
@@ -110,8 +113,13 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response<Body> {
         tokio::time::sleep(shared.latency).await;
     }
     let fault = {
-        let mut faults = shared.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let hit = faults.iter_mut().find(|f| path.starts_with(&f.prefix) && f.times != Some(0));
+        let mut faults = shared
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let hit = faults
+            .iter_mut()
+            .find(|f| path.starts_with(&f.prefix) && f.times != Some(0));
         hit.map(|f| {
             if let Some(n) = f.times.as_mut() {
                 *n -= 1;
@@ -125,8 +133,15 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response<Body> {
             return plain(StatusCode::GATEWAY_TIMEOUT, String::new());
         }
         Some(Fault::Malformed) => return json(StatusCode::OK, "{\"data\": [ {\"oops\": ".into()),
-        Some(Fault::Status { status, retry_after, body }) => {
-            let mut r = json(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body);
+        Some(Fault::Status {
+            status,
+            retry_after,
+            body,
+        }) => {
+            let mut r = json(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                body,
+            );
             if let Some(ra) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
                 r.headers_mut().insert("retry-after", ra);
             }
@@ -241,6 +256,10 @@ impl Server {
 
     /// Replaces the fault rules.
     pub fn set_faults(&self, faults: Vec<FaultRule>) {
-        *self.shared.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = faults;
+        *self
+            .shared
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = faults;
     }
 }

@@ -112,7 +112,11 @@ pub fn render(report: &Report) -> Vec<u8> {
         p.leverage.normalize(),
         p.collateral,
         min,
-        if p.offline { "  (offline: stored data)" } else { "" },
+        if p.offline {
+            "  (offline: stored data)"
+        } else {
+            ""
+        },
     );
     if report.opportunities.is_empty() {
         out.push_str("\nNo opportunity passes the filters.\n");
@@ -132,7 +136,8 @@ pub fn render(report: &Report) -> Vec<u8> {
                     pct(o.funding_rate * Decimal::ONE_HUNDRED, 4),
                     o.funding_interval_hours.normalize()
                 ),
-                o.next_funding_time.map_or_else(|| "-".into(), |t| until(t, now)),
+                o.next_funding_time
+                    .map_or_else(|| "-".into(), |t| until(t, now)),
                 pct(o.funding_apr_pct, 1),
                 pct(o.net_apr_pct, 1),
                 pct(o.risk_adj_apr_pct, 1),

@@ -96,7 +96,12 @@ mod tests {
 
     #[test]
     fn keys_round_trip() {
-        let k = quote_key(Venue::Bybit, Market::Perp, "1000PEPEUSDT", 1_760_000_000_000);
+        let k = quote_key(
+            Venue::Bybit,
+            Market::Perp,
+            "1000PEPEUSDT",
+            1_760_000_000_000,
+        );
         let d = decode_quote_key(&k).expect("decodes");
         assert_eq!(d.venue, Venue::Bybit);
         assert_eq!(d.market, Market::Perp);

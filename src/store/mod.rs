@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -99,7 +99,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dir", &self.inner.dir).finish()
+        f.debug_struct("Store")
+            .field("dir", &self.inner.dir)
+            .finish()
     }
 }
 
@@ -143,7 +145,11 @@ impl Store {
         let db_dir = dir.join(DB_DIR);
         if db_dir.exists() {
             check_intact(&db_dir).map_err(|reason| corrupt(dir, reason))?;
+            seal::verify(dir, &db_dir).map_err(|reason| corrupt(dir, reason))?;
         }
+        // From here until `close`, the files may legitimately change: a crash in between leaves
+        // the seal open and lets sled recover on the next open.
+        seal::open(dir).map_err(|e| io(dir, e))?;
         let db = sled::Config::new()
             .path(&db_dir)
             .cache_capacity(16 * 1024 * 1024)
@@ -168,6 +174,33 @@ impl Store {
         })
     }
 
+    /// Flushes, closes sled and seals the files (size + CRC32 of each) so that a later open can
+    /// tell corruption from a crash. Other clones of this store must be gone; if they are not,
+    /// the store is only flushed and stays unsealed, which is always safe.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn close(self) -> Result<(), StoreError> {
+        self.flush()?;
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => {
+                let Inner {
+                    dir,
+                    db,
+                    quotes,
+                    meta,
+                    _lock,
+                } = inner;
+                drop((quotes, meta));
+                drop(db);
+                seal::close(&dir, &dir.join(DB_DIR)).map_err(|e| io(&dir, e))?;
+                drop(_lock);
+                Ok(())
+            }
+            Err(_) => Ok(()),
+        }
+    }
+
     /// The data dir.
     #[must_use]
     pub fn dir(&self) -> &Path {
@@ -178,12 +211,9 @@ impl Store {
         let dir = &self.inner.dir;
         match self.inner.meta.get(key).map_err(|e| io(dir, e))? {
             None => Ok(None),
-            Some(v) => serde_json::from_slice(&v).map(Some).map_err(|e| {
-                corrupt(
-                    dir,
-                    format!("record {}: {e}", String::from_utf8_lossy(key)),
-                )
-            }),
+            Some(v) => serde_json::from_slice(&v)
+                .map(Some)
+                .map_err(|e| corrupt(dir, format!("record {}: {e}", String::from_utf8_lossy(key)))),
         }
     }
 
@@ -214,7 +244,10 @@ impl Store {
     ///
     /// # Errors
     /// On store I/O errors or an undecodable record.
-    pub fn reference(&self, venue: Venue) -> Result<Option<(DateTime<Utc>, Reference)>, StoreError> {
+    pub fn reference(
+        &self,
+        venue: Venue,
+    ) -> Result<Option<(DateTime<Utc>, Reference)>, StoreError> {
         Ok(self
             .get_json::<CachedReference>(&keys::meta_key("reference", venue))?
             .map(|c| (c.fetched_at, c.reference)))
@@ -263,9 +296,15 @@ impl Store {
                 mark: p.mark_price,
             };
             let value = serde_json::to_vec(&obs).map_err(|e| io(dir, e))?;
-            batch.insert(keys::quote_key(snapshot.venue, Market::Perp, &p.symbol, t), value);
+            batch.insert(
+                keys::quote_key(snapshot.venue, Market::Perp, &p.symbol, t),
+                value,
+            );
         }
-        self.inner.quotes.apply_batch(batch).map_err(|e| io(dir, e))?;
+        self.inner
+            .quotes
+            .apply_batch(batch)
+            .map_err(|e| io(dir, e))?;
         self.put_json(&keys::meta_key("latest", snapshot.venue), snapshot)
     }
 
@@ -317,7 +356,10 @@ impl Store {
                 n += 1;
             }
         }
-        self.inner.quotes.apply_batch(batch).map_err(|e| io(dir, e))?;
+        self.inner
+            .quotes
+            .apply_batch(batch)
+            .map_err(|e| io(dir, e))?;
         Ok(n)
     }
 
@@ -354,18 +396,118 @@ impl Store {
 
 /// Refuses to hand sled a store whose files look damaged: sled may rewrite a damaged tail on
 /// open, and the promise is to leave a corrupt store untouched. Checks what can be checked
-/// without sled: the `conf` file is sled's small text header.
+/// without sled: the `conf` file is sled's small header.
 fn check_intact(db_dir: &Path) -> Result<(), String> {
     let conf = db_dir.join("conf");
     if conf.exists() {
-        let bytes = std::fs::read(&conf).map_err(|e| format!("cannot read {}: {e}", conf.display()))?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| format!("{} is not sled's text config", conf.display()))?;
-        if !text.contains("segment_size") {
+        let bytes =
+            std::fs::read(&conf).map_err(|e| format!("cannot read {}: {e}", conf.display()))?;
+        // sled's `conf` is `key: value` lines followed by a CRC32.
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        if !has(b"segment_size: ") || !has(b"version: ") {
             return Err(format!("{} is not sled's config file", conf.display()));
         }
     }
     Ok(())
+}
+
+/// The seal: what the store's files looked like when basis last closed it cleanly.
+mod seal {
+    use std::path::Path;
+
+    use serde::{Deserialize, Serialize};
+
+    const SEAL_FILE: &str = "seal.json";
+
+    #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+    struct FileSum {
+        name: String,
+        len: u64,
+        crc32: u32,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Seal {
+        clean: bool,
+        files: Vec<FileSum>,
+    }
+
+    fn sums(db_dir: &Path) -> std::io::Result<Vec<FileSum>> {
+        let mut out = Vec::new();
+        let mut stack = vec![db_dir.to_owned()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let bytes = std::fs::read(&path)?;
+                let name = path
+                    .strip_prefix(db_dir)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .into_owned();
+                out.push(FileSum {
+                    name,
+                    len: bytes.len() as u64,
+                    crc32: crc32fast::hash(&bytes),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn write(dir: &Path, seal: &Seal) -> std::io::Result<()> {
+        let tmp = dir.join("seal.json.tmp");
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec(seal).map_err(std::io::Error::other)?,
+        )?;
+        std::fs::rename(tmp, dir.join(SEAL_FILE))
+    }
+
+    /// Fails when the store was closed cleanly and its files changed since.
+    pub(super) fn verify(dir: &Path, db_dir: &Path) -> Result<(), String> {
+        let Ok(bytes) = std::fs::read(dir.join(SEAL_FILE)) else {
+            return Ok(());
+        };
+        let seal: Seal = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{} is unreadable: {e}", dir.join(SEAL_FILE).display()))?;
+        if !seal.clean {
+            return Ok(());
+        }
+        let now = sums(db_dir).map_err(|e| format!("cannot read {}: {e}", db_dir.display()))?;
+        for want in &seal.files {
+            match now.iter().find(|f| f.name == want.name) {
+                None => return Err(format!("{} is missing", db_dir.join(&want.name).display())),
+                Some(got) if got != want => {
+                    return Err(format!(
+                        "{} changed since basis last closed the store (checksum mismatch)",
+                        db_dir.join(&want.name).display()
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn open(dir: &Path) -> std::io::Result<()> {
+        write(
+            dir,
+            &Seal {
+                clean: false,
+                files: Vec::new(),
+            },
+        )
+    }
+
+    pub(super) fn close(dir: &Path, db_dir: &Path) -> std::io::Result<()> {
+        let files = sums(db_dir)?;
+        write(dir, &Seal { clean: true, files })
+    }
 }
 
 #[cfg(test)]
@@ -410,11 +552,30 @@ mod tests {
         store.write_snapshot(&snapshot(1_000)).expect("write");
         store.write_snapshot(&snapshot(1_000)).expect("rewrite");
         store.write_snapshot(&snapshot(2_000)).expect("write 2");
-        assert_eq!(store.latest_snapshot(Venue::Okx).expect("read"), Some(snapshot(2_000)));
-        let hist = store.perp_history(Venue::Okx, "BTC-USDT-SWAP").expect("history");
-        assert_eq!(hist.iter().map(|(t, _)| *t).collect::<Vec<_>>(), vec![1_000, 2_000]);
-        assert_eq!(store.prune(DateTime::from_timestamp_millis(1_500).expect("t")).expect("prune"), 1);
-        assert_eq!(store.perp_history(Venue::Okx, "BTC-USDT-SWAP").expect("h").len(), 1);
+        assert_eq!(
+            store.latest_snapshot(Venue::Okx).expect("read"),
+            Some(snapshot(2_000))
+        );
+        let hist = store
+            .perp_history(Venue::Okx, "BTC-USDT-SWAP")
+            .expect("history");
+        assert_eq!(
+            hist.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+            vec![1_000, 2_000]
+        );
+        assert_eq!(
+            store
+                .prune(DateTime::from_timestamp_millis(1_500).expect("t"))
+                .expect("prune"),
+            1
+        );
+        assert_eq!(
+            store
+                .perp_history(Venue::Okx, "BTC-USDT-SWAP")
+                .expect("h")
+                .len(),
+            1
+        );
         assert_eq!(store.latest_snapshot(Venue::Bybit).expect("read"), None);
     }
 
@@ -434,11 +595,65 @@ mod tests {
         {
             let store = Store::open(dir.path()).expect("open");
             store.set_banned_until(Venue::Binance, until).expect("ban");
-            store.put_reference(Venue::Bybit, until, &Reference::default()).expect("ref");
+            store
+                .put_reference(Venue::Bybit, until, &Reference::default())
+                .expect("ref");
             store.flush().expect("flush");
         }
         let store = Store::open(dir.path()).expect("reopen");
-        assert_eq!(store.banned_until(Venue::Binance).expect("get"), Some(until));
-        assert_eq!(store.reference(Venue::Bybit).expect("get").map(|r| r.0), Some(until));
+        assert_eq!(
+            store.banned_until(Venue::Binance).expect("get"),
+            Some(until)
+        );
+        assert_eq!(
+            store.reference(Venue::Bybit).expect("get").map(|r| r.0),
+            Some(until)
+        );
+    }
+
+    #[test]
+    fn damaged_files_of_a_cleanly_closed_store_are_refused_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        for i in 0..50 {
+            let t = DateTime::from_timestamp_millis(1_000 + i).expect("t");
+            store.set_banned_until(Venue::Okx, t).expect("write");
+        }
+        store.close().expect("close");
+        // A clean reopen works and keeps the data.
+        let store = Store::open(dir.path()).expect("reopen");
+        assert!(store.banned_until(Venue::Okx).expect("read").is_some());
+        store.close().expect("close");
+
+        let db = dir.path().join("db/db");
+        let mut bytes = std::fs::read(&db).expect("read");
+        for b in bytes.iter_mut().skip(100).take(200) {
+            *b ^= 0x5a;
+        }
+        std::fs::write(&db, &bytes).expect("damage");
+        let err = Store::open(dir.path()).expect_err("corrupt");
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("checksum"), "{err}");
+        assert_eq!(
+            std::fs::read(&db).expect("read"),
+            bytes,
+            "files were modified"
+        );
+    }
+
+    #[test]
+    fn a_crash_before_close_lets_sled_recover() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let store = Store::open(dir.path()).expect("open");
+            store.write_snapshot(&snapshot(1_000)).expect("write");
+            store.flush().expect("flush");
+            // Dropped without close(): the seal stays open, as after a kill.
+        }
+        let store = Store::open(dir.path()).expect("reopen after crash");
+        assert_eq!(
+            store.latest_snapshot(Venue::Okx).expect("read"),
+            Some(snapshot(1_000))
+        );
     }
 }

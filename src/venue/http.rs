@@ -69,7 +69,8 @@ pub fn build_client(config: &HttpConfig) -> Result<reqwest::Client, reqwest::Err
 #[must_use]
 pub fn host_quota(host: &HostSpec) -> Quota {
     let budget = (u64::from(host.limit_weight) * u64::from(host.budget_pct) / 100).max(1);
-    let burst = NonZeroU32::new(u32::try_from(budget).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+    let burst =
+        NonZeroU32::new(u32::try_from(budget).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
     let period = host.limit_period / u32::try_from(budget).unwrap_or(u32::MAX);
     Quota::with_period(period.max(Duration::from_nanos(1)))
         .unwrap_or_else(|| Quota::per_second(burst))
@@ -90,7 +91,11 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let t: String = text.trim().chars().take(160).collect();
-    if t.is_empty() { String::new() } else { format!(": {t}") }
+    if t.is_empty() {
+        String::new()
+    } else {
+        format!(": {t}")
+    }
 }
 
 enum Attempt {

@@ -216,7 +216,9 @@ pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
 #[derive(Debug, thiserror::Error)]
 pub enum VenueError {
     /// No answer within the timeout.
-    #[error("{venue} {endpoint}: no response within {timeout:?} (the venue is slow or unreachable; retry later or raise --timeout)")]
+    #[error(
+        "{venue} {endpoint}: no response within {timeout:?} (the venue is slow or unreachable; retry later or raise --timeout)"
+    )]
     Timeout {
         /// Venue.
         venue: Venue,
@@ -226,7 +228,9 @@ pub enum VenueError {
         timeout: Duration,
     },
     /// Could not connect or the transfer broke.
-    #[error("{venue} {endpoint}: cannot connect to {url}: {reason} (check the network or the venue's base URL setting)")]
+    #[error(
+        "{venue} {endpoint}: cannot connect to {url}: {reason} (check the network or the venue's base URL setting)"
+    )]
     Connect {
         /// Venue.
         venue: Venue,
@@ -250,7 +254,9 @@ pub enum VenueError {
         detail: String,
     },
     /// Still rate limited after the allowed retries.
-    #[error("{venue} {endpoint}: rate limited by the venue (HTTP 429 or its rate-limit code); basis backs off, run less often")]
+    #[error(
+        "{venue} {endpoint}: rate limited by the venue (HTTP 429 or its rate-limit code); basis backs off, run less often"
+    )]
     RateLimited {
         /// Venue.
         venue: Venue,
@@ -258,7 +264,9 @@ pub enum VenueError {
         endpoint: &'static str,
     },
     /// The venue banned this IP (HTTP 418/403).
-    #[error("{venue} {endpoint}: HTTP {status}, IP banned until {until}; basis will not call {venue} before then")]
+    #[error(
+        "{venue} {endpoint}: HTTP {status}, IP banned until {until}; basis will not call {venue} before then"
+    )]
     Banned {
         /// Venue.
         venue: Venue,
@@ -290,7 +298,9 @@ pub enum VenueError {
         source: ParseError,
     },
     /// A bad base URL.
-    #[error("{venue}: invalid base URL `{url}` for host `{host}`: {reason} (fix {env} or urls.{host} in [venues.{venue}])")]
+    #[error(
+        "{venue}: invalid base URL `{url}` for host `{host}`: {reason} (fix {env} or urls.{host} in [venues.{venue}])"
+    )]
     BadUrl {
         /// Venue.
         venue: Venue,

@@ -18,12 +18,17 @@ pub const SPOTS: usize = 100;
 
 pub fn universes(venues: &[Venue]) -> Vec<Universe> {
     let now = now_ms();
-    venues.iter().map(|&v| Universe::generate(v, PERPS, SPOTS, now)).collect()
+    venues
+        .iter()
+        .map(|&v| Universe::generate(v, PERPS, SPOTS, now))
+        .collect()
 }
 
 pub async fn server(venues: &[Venue], faults: Vec<FaultRule>) -> (Server, Vec<Universe>) {
     let u = universes(venues);
-    let s = Server::start(mounted(&u), faults, Duration::ZERO).await.expect("server starts");
+    let s = Server::start(mounted(&u), faults, Duration::ZERO)
+        .await
+        .expect("server starts");
     (s, u)
 }
 
@@ -84,6 +89,7 @@ pub fn venue<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Val
 
 pub fn scan_json(server: &Server, dir: &Path, extra: &[&str]) -> std::process::Command {
     let mut cmd = basis(server, dir);
-    cmd.args(["scan", "--format", "json", "--min-apr", "-1000"]).args(extra);
+    cmd.args(["scan", "--format", "json", "--min-apr", "-1000"])
+        .args(extra);
     cmd
 }

@@ -8,11 +8,19 @@ use basis::model::Venue;
 use super::common::*;
 
 fn always(prefix: &str, fault: Fault) -> FaultRule {
-    FaultRule { prefix: prefix.to_owned(), fault, times: None }
+    FaultRule {
+        prefix: prefix.to_owned(),
+        fault,
+        times: None,
+    }
 }
 
 fn status(code: u16, body: &str) -> Fault {
-    Fault::Status { status: code, retry_after: None, body: body.to_owned() }
+    Fault::Status {
+        status: code,
+        retry_after: None,
+        body: body.to_owned(),
+    }
 }
 
 /// One venue failing in `fault`'s way: the others are still reported, exit 1, the error is named.
@@ -25,19 +33,34 @@ async fn one_venue_fails(fault: Fault, extra: &[&str], expect_in_error: &str) {
     let okx = venue(&report, "okx");
     assert_eq!(okx["status"], "error", "{okx}");
     let err = okx["error"].as_str().expect("error text");
-    assert!(err.contains("okx") && err.contains(expect_in_error), "{err}");
+    assert!(
+        err.contains("okx") && err.contains(expect_in_error),
+        "{err}"
+    );
     for id in ["binance", "bybit"] {
         assert_eq!(venue(&report, id)["status"], "ok");
     }
     let opps = report["opportunities"].as_array().expect("array");
     assert!(!opps.is_empty());
     assert!(opps.iter().all(|o| o["short"]["venue"] != "okx"));
-    assert!(stderr(&out).contains("okx"), "stderr names the venue: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("okx"),
+        "stderr names the venue: {}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn venue_returning_500_is_reported_and_others_count() {
-    one_venue_fails(status(500, "{\"code\":\"50001\",\"msg\":\"Service temporarily unavailable\"}"), &[], "HTTP 500").await;
+    one_venue_fails(
+        status(
+            500,
+            "{\"code\":\"50001\",\"msg\":\"Service temporarily unavailable\"}",
+        ),
+        &[],
+        "HTTP 500",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,7 +84,8 @@ async fn rate_limit_with_retry_after_is_honoured() {
         fault: Fault::Status {
             status: 429,
             retry_after: Some("1".into()),
-            body: "{\"retCode\":10006,\"retMsg\":\"Too many visits!\",\"result\":{},\"time\":1}".into(),
+            body: "{\"retCode\":10006,\"retMsg\":\"Too many visits!\",\"result\":{},\"time\":1}"
+                .into(),
         },
         times: Some(1),
     };
@@ -70,7 +94,10 @@ async fn rate_limit_with_retry_after_is_honoured() {
     let started = Instant::now();
     let out = run(scan_json(&server, dir.path(), &["--venues", "bybit"])).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
-    assert!(started.elapsed().as_millis() >= 1000, "Retry-After: 1 was not waited for");
+    assert!(
+        started.elapsed().as_millis() >= 1000,
+        "Retry-After: 1 was not waited for"
+    );
     let linear = server.requests_to("/bybit/main/v5/market/tickers?category=linear");
     let spot = server.requests_to("/bybit/main/v5/market/tickers?category=spot");
     // The one 429 hit whichever tickers call came first: three requests for two endpoints.
@@ -82,7 +109,11 @@ async fn rate_limit_with_retry_after_is_honoured() {
 async fn rate_limit_code_in_a_200_body_counts_as_429() {
     let fault = FaultRule {
         prefix: "/okx/main/api/v5/market/tickers".to_owned(),
-        fault: Fault::Status { status: 200, retry_after: None, body: "{\"msg\":\"Too Many Requests\",\"code\":\"50011\"}".into() },
+        fault: Fault::Status {
+            status: 200,
+            retry_after: None,
+            body: "{\"msg\":\"Too Many Requests\",\"code\":\"50011\"}".into(),
+        },
         times: Some(1),
     };
     let (server, _) = server(&[Venue::Okx], vec![fault]).await;
@@ -96,7 +127,11 @@ async fn rate_limit_code_in_a_200_body_counts_as_429() {
 async fn ban_418_is_saved_and_the_next_run_sends_nothing() {
     let fault = always(
         "/binance/",
-        Fault::Status { status: 418, retry_after: Some("600".into()), body: "{\"code\":-1003,\"msg\":\"Way too many requests; IP banned.\"}".into() },
+        Fault::Status {
+            status: 418,
+            retry_after: Some("600".into()),
+            body: "{\"code\":-1003,\"msg\":\"Way too many requests; IP banned.\"}".into(),
+        },
     );
     let (server, _) = server(&Venue::ALL, vec![fault]).await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -111,7 +146,11 @@ async fn ban_418_is_saved_and_the_next_run_sends_nothing() {
     server.set_faults(vec![]);
     let out = run(scan_json(&server, dir.path(), &[])).await;
     assert_eq!(code(&out), 1, "stderr: {}", stderr(&out));
-    assert_eq!(server.requests(Venue::Binance), first, "a banned venue was called again");
+    assert_eq!(
+        server.requests(Venue::Binance),
+        first,
+        "a banned venue was called again"
+    );
     let report = json(&out);
     assert_eq!(venue(&report, "binance")["status"], "banned");
     assert_eq!(venue(&report, "binance")["requests"], 0);

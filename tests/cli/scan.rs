@@ -35,8 +35,14 @@ async fn happy_path(venue: Venue) {
     let out = run(scan_json(&server, dir.path(), &["--venues", venue.id()])).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     let second = server.requests(venue) - first_requests;
-    assert!(second <= 4, "{venue}: {second} requests with cached instruments");
-    assert!(second < first_requests, "{venue}: instruments were re-fetched");
+    assert!(
+        second <= 4,
+        "{venue}: {second} requests with cached instruments"
+    );
+    assert!(
+        second < first_requests,
+        "{venue}: instruments were re-fetched"
+    );
 }
 
 fn venue_entry(report: &serde_json::Value, venue: Venue) -> &serde_json::Value {
@@ -65,19 +71,43 @@ async fn json_has_every_contract_field_and_is_ranked() {
     let out = run(scan_json(&server, dir.path(), &[])).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     let report = json(&out);
-    assert!(chrono::DateTime::parse_from_rfc3339(report["generated_at"].as_str().expect("str")).is_ok());
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(report["generated_at"].as_str().expect("str")).is_ok()
+    );
     assert!(report["params"].is_object());
     for v in report["venues"].as_array().expect("venues") {
-        for key in ["venue", "status", "error", "perps", "spots", "requests", "elapsed_ms"] {
+        for key in [
+            "venue",
+            "status",
+            "error",
+            "perps",
+            "spots",
+            "requests",
+            "elapsed_ms",
+        ] {
             assert!(v.get(key).is_some(), "venue field {key} missing: {v}");
         }
     }
     let opps = report["opportunities"].as_array().expect("array");
     assert!(opps.len() > 50);
     let fields = [
-        "rank", "kind", "asset", "quote", "long", "short", "funding_rate", "funding_interval_hours",
-        "next_funding_time", "funding_apr_pct", "basis_pct", "cost_pct", "net_apr_pct", "liq_prob",
-        "risk_adj_apr_pct", "safe_leverage", "volume_24h_usd",
+        "rank",
+        "kind",
+        "asset",
+        "quote",
+        "long",
+        "short",
+        "funding_rate",
+        "funding_interval_hours",
+        "next_funding_time",
+        "funding_apr_pct",
+        "basis_pct",
+        "cost_pct",
+        "net_apr_pct",
+        "liq_prob",
+        "risk_adj_apr_pct",
+        "safe_leverage",
+        "volume_24h_usd",
     ];
     let mut last = f64::INFINITY;
     for (i, o) in opps.iter().enumerate() {
@@ -118,14 +148,27 @@ async fn table_and_csv_formats() {
     let out = run(cmd).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("RISK APR") && text.contains("venues:"), "{text}");
+    assert!(
+        text.contains("RISK APR") && text.contains("venues:"),
+        "{text}"
+    );
     for v in Venue::ALL {
-        assert!(text.lines().any(|l| l.trim_start().starts_with(v.id()) && l.contains(" ok ")), "{v} status line missing:\n{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with(v.id()) && l.contains(" ok ")),
+            "{v} status line missing:\n{text}"
+        );
     }
     for line in text.lines() {
-        assert!(line.chars().count() <= 120, "line wider than 120 columns: {line}");
+        assert!(
+            line.chars().count() <= 120,
+            "line wider than 120 columns: {line}"
+        );
     }
-    let rows = text.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).count();
+    let rows = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .count();
     assert_eq!(rows, 12);
 
     let mut cmd = basis(&server, dir.path());
@@ -166,7 +209,12 @@ fn demo_prints_a_ranked_table_with_venue_status() {
         .args(["scan", "--demo"])
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("DEMO DATA"), "{text}");
     assert!(text.contains(" 1 "), "no ranked row:\n{text}");

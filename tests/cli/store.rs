@@ -15,10 +15,21 @@ async fn second_process_on_a_locked_store_exits_75_naming_the_dir() {
     let _held = basis::store::Store::open(&data).expect("open");
     let started = Instant::now();
     let out = run(scan_json(&server, dir.path(), &[])).await;
-    assert!(started.elapsed().as_secs_f64() < 2.0, "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs_f64() < 2.0,
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(code(&out), 75, "stderr: {}", stderr(&out));
-    assert!(stderr(&out).contains(&data.display().to_string()), "{}", stderr(&out));
-    assert_eq!(Venue::ALL.iter().map(|&v| server.requests(v)).sum::<u32>(), 0);
+    assert!(
+        stderr(&out).contains(&data.display().to_string()),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        Venue::ALL.iter().map(|&v| server.requests(v)).sum::<u32>(),
+        0
+    );
 }
 
 fn snapshot_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
@@ -45,7 +56,13 @@ async fn corrupt_store_exits_74_and_is_left_untouched() {
     let out = run(scan_json(&server, dir.path(), &["--venues", "okx"])).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     let db = dir.path().join("data/db");
-    std::fs::write(db.join("conf"), b"\x00\x13garbage\xff").expect("corrupt conf");
+    // Bit rot in the middle of sled's log, after a clean close.
+    let mut bytes = std::fs::read(db.join("db")).expect("read");
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 64] {
+        *b ^= 0xa5;
+    }
+    std::fs::write(db.join("db"), &bytes).expect("damage");
     let before = snapshot_files(&db);
     let out = run(scan_json(&server, dir.path(), &["--venues", "okx"])).await;
     assert_eq!(code(&out), 74, "stderr: {}", stderr(&out));
@@ -59,13 +76,22 @@ async fn bad_config_value_exits_78_naming_key_and_file() {
     let (server, _) = server(&[Venue::Okx], vec![]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("basis.toml");
-    std::fs::write(&config, "[scan]\nmin_apr = 10\n\n[venues.okx]\nperp_taker_fee = 5\n").expect("write");
+    std::fs::write(
+        &config,
+        "[scan]\nmin_apr = 10\n\n[venues.okx]\nperp_taker_fee = 5\n",
+    )
+    .expect("write");
     let mut cmd = basis(&server, dir.path());
-    cmd.arg("--config").arg(&config).args(["scan", "--format", "json"]);
+    cmd.arg("--config")
+        .arg(&config)
+        .args(["scan", "--format", "json"]);
     let out = run(cmd).await;
     assert_eq!(code(&out), 78, "stderr: {}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("venues.okx.perp_taker_fee") && err.contains("basis.toml"), "{err}");
+    assert!(
+        err.contains("venues.okx.perp_taker_fee") && err.contains("basis.toml"),
+        "{err}"
+    );
     assert_eq!(server.requests(Venue::Okx), 0);
 
     std::fs::write(&config, "[scan]\nleverage = \"high\"\n").expect("write");
@@ -73,7 +99,11 @@ async fn bad_config_value_exits_78_naming_key_and_file() {
     cmd.arg("--config").arg(&config).arg("scan");
     let out = run(cmd).await;
     assert_eq!(code(&out), 78, "stderr: {}", stderr(&out));
-    assert!(stderr(&out).contains("leverage") && stderr(&out).contains("basis.toml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("leverage") && stderr(&out).contains("basis.toml"),
+        "{}",
+        stderr(&out)
+    );
 
     let mut cmd = basis(&server, dir.path());
     cmd.env("BASIS_HOLD", "forever").arg("scan");
@@ -93,10 +123,25 @@ async fn venues_command_shows_hosts_last_poll_and_bans() {
     let out = run(cmd).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let okx = v.as_array().expect("array").iter().find(|e| e["venue"] == "okx").expect("okx");
+    let okx = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["venue"] == "okx")
+        .expect("okx");
     assert!(okx["last_ok"].is_string());
-    assert!(okx["hosts"][0]["url"].as_str().expect("url").starts_with("http://127.0.0.1"));
+    assert!(
+        okx["hosts"][0]["url"]
+            .as_str()
+            .expect("url")
+            .starts_with("http://127.0.0.1")
+    );
     assert!(okx["last_requests"].as_u64().expect("n") >= 1);
-    let binance = v.as_array().expect("array").iter().find(|e| e["venue"] == "binance").expect("binance");
+    let binance = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["venue"] == "binance")
+        .expect("binance");
     assert!(binance["last_ok"].is_null());
 }

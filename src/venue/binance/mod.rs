@@ -1,12 +1,146 @@
-//! Binance adapter (stub, to be written).
+//! Binance adapter (spot + USDⓈ-M futures): hosts, limits, endpoints with weights and docs links.
+//!
+//! Reference (cached, refreshed hourly by the caller): `fapi/v1/exchangeInfo` (perpetual +
+//! trading filter, base/quote/margin), `fapi/v1/fundingInfo` (the symbols whose funding interval
+//! differs from the 8 h default) and `api/v3/exchangeInfo` (trading spot pairs).
+//! Snapshot: four bulk calls, never a per-symbol loop — `premiumIndex` (rate, next funding, mark,
+//! index), futures `ticker/24hr` (high/low, quote volume), futures `ticker/bookTicker` (bid/ask)
+//! and spot `ticker/24hr` (bid/ask, high/low, quote volume). Binance has no bulk open interest, so
+//! it stays `None`.
+//!
+//! Limits: futures 2400 request weight per minute per IP, spot 6000; over it HTTP 429, then an
+//! automatic IP ban with HTTP 418 (2 minutes up to 3 days), both with `Retry-After`; 403 is the WAF.
+//! Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info>,
+//! <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
 
 mod parse;
 mod wire;
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Reference, Snapshot, Venue};
+
+/// The spot host: 6000 request weight per minute per IP (`REQUEST_WEIGHT` in exchangeInfo).
+/// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
+pub const SPOT: HostSpec = HostSpec {
+    key: "spot",
+    env: "BASIS_BINANCE_SPOT_URL",
+    default_url: "https://api.binance.com",
+    limit_weight: 6000,
+    limit_period: Duration::from_secs(60),
+    budget_pct: 50,
+};
+
+/// The USDⓈ-M futures host: 2400 request weight per minute per IP.
+/// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info>
+pub const FUTURES: HostSpec = HostSpec {
+    key: "futures",
+    env: "BASIS_BINANCE_FUTURES_URL",
+    default_url: "https://fapi.binance.com",
+    limit_weight: 2400,
+    limit_period: Duration::from_secs(60),
+    budget_pct: 50,
+};
+
+static HOSTS: [HostSpec; 2] = [SPOT, FUTURES];
+
+/// One endpoint of the plan: its stable name (used in messages and to route bodies), host, path
+/// after the live origin and documented request weight for the call basis makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Stable name (the path without its leading `/`).
+    pub name: &'static str,
+    /// [`HostSpec::key`].
+    pub host: &'static str,
+    /// Path after the origin.
+    pub path: &'static str,
+    /// Documented weight of the call as basis makes it (no symbol: every symbol).
+    pub weight: u32,
+}
+
+impl Endpoint {
+    /// A GET request of this endpoint.
+    #[must_use]
+    pub fn request(&self) -> Request {
+        Request::get(self.name, self.host, self.path, self.weight)
+    }
+}
+
+/// USDⓈ-M instruments (every contract type and status), weight 1.
+/// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information>
+pub const FAPI_EXCHANGE_INFO: Endpoint = Endpoint {
+    name: "fapi/v1/exchangeInfo",
+    host: FUTURES.key,
+    path: "/fapi/v1/exchangeInfo",
+    weight: 1,
+};
+
+/// Funding intervals and caps of the adjusted symbols only (every other symbol is 8 h).
+/// Documented weight 0, but it shares a 500 requests / 5 min / IP bucket with `fundingRate`: it is
+/// reference data, fetched once an hour. (The HTTP layer charges every call at least 1.)
+/// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-Info>
+pub const FAPI_FUNDING_INFO: Endpoint = Endpoint {
+    name: "fapi/v1/fundingInfo",
+    host: FUTURES.key,
+    path: "/fapi/v1/fundingInfo",
+    weight: 0,
+};
+
+/// Spot instruments, weight 20; basis asks for `permissions=SPOT`, `symbolStatus=TRADING` and
+/// `showPermissionSets=false`, which shrink the payload (all three are documented parameters).
+/// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/general-endpoints#exchange-information>
+pub const SPOT_EXCHANGE_INFO: Endpoint = Endpoint {
+    name: "api/v3/exchangeInfo",
+    host: SPOT.key,
+    path: "/api/v3/exchangeInfo",
+    weight: 20,
+};
+
+/// Mark price, index price, current (predicted) funding rate and next funding time of every
+/// symbol, weight 10 without `symbol`.
+/// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Mark-Price>
+pub const FAPI_PREMIUM_INDEX: Endpoint = Endpoint {
+    name: "fapi/v1/premiumIndex",
+    host: FUTURES.key,
+    path: "/fapi/v1/premiumIndex",
+    weight: 10,
+};
+
+/// 24 h statistics of every futures symbol (high/low, `quoteVolume`; no bid/ask), weight 40
+/// without `symbol`.
+/// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/24hr-Ticker-Price-Change-Statistics>
+pub const FAPI_TICKER_24HR: Endpoint = Endpoint {
+    name: "fapi/v1/ticker/24hr",
+    host: FUTURES.key,
+    path: "/fapi/v1/ticker/24hr",
+    weight: 40,
+};
+
+/// Best bid/ask of every futures symbol, weight 5 without `symbol`.
+/// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Symbol-Order-Book-Ticker>
+pub const FAPI_BOOK_TICKER: Endpoint = Endpoint {
+    name: "fapi/v1/ticker/bookTicker",
+    host: FUTURES.key,
+    path: "/fapi/v1/ticker/bookTicker",
+    weight: 5,
+};
+
+/// 24 h statistics of every spot symbol, `FULL` type (bid/ask, high/low, `quoteVolume`), weight 80
+/// without `symbol`; `symbolStatus=TRADING` leaves out halted and delisted pairs.
+/// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints#24hr-ticker-price-change-statistics>
+pub const SPOT_TICKER_24HR: Endpoint = Endpoint {
+    name: "api/v3/ticker/24hr",
+    host: SPOT.key,
+    path: "/api/v3/ticker/24hr",
+    weight: 80,
+};
+
+/// Ban length when a 418/403 carries no `Retry-After`: Binance's automatic bans start at 2 minutes.
+/// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
+pub const DEFAULT_BAN: Duration = Duration::from_secs(120);
 
 /// The Binance adapter.
 #[derive(Debug, Clone, Copy)]
@@ -16,27 +150,140 @@ impl VenueAdapter for Binance {
     fn venue(&self) -> Venue {
         Venue::Binance
     }
+
     fn hosts(&self) -> &'static [HostSpec] {
-        &[]
+        &HOSTS
     }
+
+    /// Futures exchangeInfo, fundingInfo and the filtered spot exchangeInfo (weight 21 + 0).
     fn reference_requests(&self) -> Vec<Request> {
-        Vec::new()
+        vec![
+            FAPI_EXCHANGE_INFO.request(),
+            FAPI_FUNDING_INFO.request(),
+            SPOT_EXCHANGE_INFO
+                .request()
+                .query("permissions", "SPOT")
+                .query("symbolStatus", "TRADING")
+                .query("showPermissionSets", "false"),
+        ]
     }
-    fn parse_reference(&self, _bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-        Ok(Reference::default())
+
+    fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
+        parse::parse_reference(
+            Body::one(bodies, FAPI_EXCHANGE_INFO.name)?,
+            Body::one(bodies, FAPI_FUNDING_INFO.name)?,
+            Body::one(bodies, SPOT_EXCHANGE_INFO.name)?,
+        )
     }
+
+    /// The same four requests whether `full` or not (futures weight 55, spot 80): every field the
+    /// poller stores (mark, index) is already in `premiumIndex`, and the only thing left, open
+    /// interest, has no bulk endpoint on Binance (one call per symbol would blow the budget).
     fn snapshot_requests(&self, _full: bool) -> Vec<Request> {
-        Vec::new()
+        vec![
+            FAPI_PREMIUM_INDEX.request(),
+            FAPI_TICKER_24HR.request(),
+            FAPI_BOOK_TICKER.request(),
+            SPOT_TICKER_24HR.request().query("symbolStatus", "TRADING"),
+        ]
     }
+
     fn parse_snapshot(
         &self,
-        _bodies: &[Body<'_>],
-        _reference: &Reference,
+        bodies: &[Body<'_>],
+        reference: &Reference,
         received_at: DateTime<Utc>,
     ) -> Result<Snapshot, ParseError> {
-        Ok(Snapshot { venue: Venue::Binance, received_at, perps: vec![], spots: vec![] })
+        parse::parse_snapshot(
+            parse::SnapshotBodies {
+                premium_index: Body::one(bodies, FAPI_PREMIUM_INDEX.name)?,
+                futures_ticker: Body::one(bodies, FAPI_TICKER_24HR.name)?,
+                book_ticker: Body::one(bodies, FAPI_BOOK_TICKER.name)?,
+                spot_ticker: Body::one(bodies, SPOT_TICKER_24HR.name)?,
+            },
+            reference,
+            received_at,
+        )
     }
-    fn check_body(&self, _status: u16, _body: &[u8]) -> BodySignal {
-        BodySignal::Ok
+
+    /// `{"code": <negative>, "msg": …}` is an API error; codes -1003 (too much request weight,
+    /// also sent with the 418 ban) and -1015 (too many orders) mean rate limited. Anything else
+    /// (arrays, objects without a negative code, the WAF's HTML) says nothing.
+    /// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/errors>
+    fn check_body(&self, _status: u16, body: &[u8]) -> BodySignal {
+        parse::envelope_signal(body)
+    }
+
+    fn default_ban(&self) -> Duration {
+        DEFAULT_BAN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_fits_the_budget_and_paths_follow_the_origin() {
+        let b = Binance;
+        assert_eq!(b.snapshot_requests(false).len(), 4);
+        assert_eq!(b.snapshot_requests(true), b.snapshot_requests(false));
+        let weight = |host: &str| -> u32 {
+            b.snapshot_requests(false)
+                .iter()
+                .filter(|r| r.host == host)
+                .map(|r| r.weight)
+                .sum()
+        };
+        assert_eq!(weight("futures"), 55);
+        assert_eq!(weight("spot"), 80);
+        for r in b
+            .reference_requests()
+            .iter()
+            .chain(&b.snapshot_requests(true))
+        {
+            assert!(
+                r.path.starts_with("/fapi/v1/") || r.path.starts_with("/api/v3/"),
+                "{r:?}"
+            );
+            assert_eq!(r.endpoint, &r.path[1..]);
+            let expected = if r.path.starts_with("/fapi") {
+                "futures"
+            } else {
+                "spot"
+            };
+            assert_eq!(r.host, expected, "{r:?}");
+        }
+        let spot_info = &b.reference_requests()[2];
+        assert_eq!(
+            spot_info.query,
+            vec![
+                ("permissions", "SPOT".to_owned()),
+                ("symbolStatus", "TRADING".to_owned()),
+                ("showPermissionSets", "false".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn hosts_match_the_design_table() {
+        let b = Binance;
+        assert_eq!(b.hosts(), &[SPOT, FUTURES]);
+        assert_eq!(
+            (SPOT.env, SPOT.default_url),
+            ("BASIS_BINANCE_SPOT_URL", "https://api.binance.com")
+        );
+        assert_eq!(
+            (FUTURES.env, FUTURES.default_url),
+            ("BASIS_BINANCE_FUTURES_URL", "https://fapi.binance.com")
+        );
+        assert_eq!((SPOT.limit_weight, FUTURES.limit_weight), (6000, 2400));
+        assert!(
+            b.hosts()
+                .iter()
+                .all(|h| h.budget_pct == 50 && h.limit_period == Duration::from_secs(60))
+        );
+        assert_eq!(b.default_ban(), Duration::from_secs(120));
+        assert_eq!(b.venue(), Venue::Binance);
     }
 }

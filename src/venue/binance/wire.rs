@@ -1,1 +1,341 @@
-//! Binance wire structs (stub).
+//! Binance wire structs in Binance's own field names: exchangeInfo, fundingInfo, premiumIndex, tickers, errors.
+//!
+//! Every struct borrows from the response body; unknown fields are ignored and missing, `""` or
+//! `null` fields are absent. Decimals go through [`WireDec`] and integers through [`WireInt`]
+//! (Binance sends decimals as strings and times as numbers; both forms are accepted).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::parse::{WireDec, WireInt};
+
+/// A text field (`"BTCUSDT"`, `"TRADING"`), borrowed from the body when it has no escapes.
+/// `""`, `null`, a missing field and any non-string JSON value are all absent: no decision hangs on
+/// the exact type of a mistyped field, so a broken entry is skipped rather than failing the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BinanceText<'a>(pub Option<Cow<'a, str>>);
+
+impl BinanceText<'_> {
+    /// The text, when present and not empty.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// Whether the text equals `wanted` exactly.
+    #[must_use]
+    pub fn is(&self, wanted: &str) -> bool {
+        self.get() == Some(wanted)
+    }
+}
+
+struct TextVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+    type Value = BinanceText<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(BinanceText(Some(Cow::Borrowed(v))))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(BinanceText(Some(Cow::Owned(v.to_owned()))))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(BinanceText(Some(Cow::Owned(v))))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(BinanceText(None))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(BinanceText(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(BinanceText(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(BinanceText(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(BinanceText(None))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(BinanceText(None))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(BinanceText(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // Also the shape serde_json's `arbitrary_precision` gives a number: drain and ignore.
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(BinanceText(None))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for BinanceText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TextVisitor(PhantomData))
+    }
+}
+
+/// `GET /fapi/v1/exchangeInfo`: every USDⓈ-M symbol (perpetual and dated, any status).
+///
+/// ```json
+/// {"timezone":"UTC","serverTime":1565613908500,"rateLimits":[…],"exchangeFilters":[],
+///  "assets":[{"asset":"USDT","marginAvailable":true,"autoAssetExchange":0}],
+///  "symbols":[{"symbol":"BLZUSDT", …}]}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceFuturesExchangeInfo<'a> {
+    /// The symbols (required: an exchangeInfo without them is not one).
+    #[serde(borrow)]
+    pub symbols: Vec<BinanceFuturesSymbol<'a>>,
+}
+
+/// One symbol of [`BinanceFuturesExchangeInfo`].
+///
+/// ```json
+/// {"symbol":"BLZUSDT","pair":"BLZUSDT","contractType":"PERPETUAL","deliveryDate":4133404800000,
+///  "onboardDate":1598252400000,"status":"TRADING","maintMarginPercent":"2.5000",
+///  "requiredMarginPercent":"5.0000","baseAsset":"BLZ","quoteAsset":"USDT","marginAsset":"USDT",
+///  "pricePrecision":5,"quantityPrecision":0,"baseAssetPrecision":8,"quotePrecision":8,
+///  "underlyingType":"COIN","underlyingSubType":["STORAGE"],"settlePlan":0,"triggerProtect":"0.15",
+///  "filters":[…],"OrderType":["LIMIT","MARKET"],"timeInForce":["GTC"],
+///  "liquidationFee":"0.010000","marketTakeBound":"0.30"}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceFuturesSymbol<'a> {
+    /// `BTCUSDT`, `1000PEPEUSDT`, `BTCUSDT_260327` (dated).
+    #[serde(borrow, default)]
+    pub symbol: BinanceText<'a>,
+    /// `PERPETUAL`, `CURRENT_QUARTER`, `NEXT_QUARTER`, …
+    #[serde(borrow, default)]
+    pub contract_type: BinanceText<'a>,
+    /// `TRADING`, `PENDING_TRADING`, `SETTLING`, `CLOSE`, …
+    #[serde(borrow, default)]
+    pub status: BinanceText<'a>,
+    /// Venue base, multiplier included (`1000PEPE`).
+    #[serde(borrow, default)]
+    pub base_asset: BinanceText<'a>,
+    /// Quote (`USDT`, `USDC`).
+    #[serde(borrow, default)]
+    pub quote_asset: BinanceText<'a>,
+    /// Margin and settlement coin; equal to the quote for a linear contract.
+    #[serde(borrow, default)]
+    pub margin_asset: BinanceText<'a>,
+}
+
+/// One entry of `GET /fapi/v1/fundingInfo` (only symbols whose cap, floor or interval was
+/// adjusted are listed; every other symbol is 8 h).
+///
+/// ```json
+/// {"symbol":"BLZUSDT","adjustedFundingRateCap":"0.03000000",
+///  "adjustedFundingRateFloor":"-0.03000000","fundingIntervalHours":4,"disclaimer":false}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceFundingInfo<'a> {
+    /// Symbol.
+    #[serde(borrow, default)]
+    pub symbol: BinanceText<'a>,
+    /// Funding interval, hours (a JSON integer).
+    #[serde(default)]
+    pub funding_interval_hours: WireInt,
+}
+
+/// One entry of `GET /fapi/v1/premiumIndex` (no symbol: every symbol, delivery ones included).
+///
+/// ```json
+/// {"symbol":"BTCUSDT","markPrice":"11793.63104562","indexPrice":"11781.80495970",
+///  "estimatedSettlePrice":"11781.16138815","lastFundingRate":"0.00038246",
+///  "interestRate":"0.00010000","nextFundingTime":1597392000000,"time":1597370495002}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinancePremiumIndex<'a> {
+    /// Symbol.
+    #[serde(borrow, default)]
+    pub symbol: BinanceText<'a>,
+    /// Mark price.
+    #[serde(default)]
+    pub mark_price: WireDec,
+    /// Index price.
+    #[serde(default)]
+    pub index_price: WireDec,
+    /// The current (still open, predicted) period's rate; `""` for delivery contracts.
+    #[serde(default)]
+    pub last_funding_rate: WireDec,
+    /// When the current period settles, ms; `0` for delivery contracts.
+    #[serde(default)]
+    pub next_funding_time: WireInt,
+    /// Data time, ms.
+    #[serde(default)]
+    pub time: WireInt,
+}
+
+/// One entry of `GET /fapi/v1/ticker/24hr` (no bid/ask on futures).
+///
+/// ```json
+/// {"symbol":"BTCUSDT","priceChange":"-94.99999800","priceChangePercent":"-95.960",
+///  "weightedAvgPrice":"0.29628482","lastPrice":"4.00000200","lastQty":"200.00000000",
+///  "openPrice":"99.00000000","highPrice":"100.00000000","lowPrice":"0.10000000",
+///  "volume":"8913.30000000","quoteVolume":"15.30000000","openTime":1499783499040,
+///  "closeTime":1499869899040,"firstId":28385,"lastId":28460,"count":76}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceFuturesTicker<'a> {
+    /// Symbol.
+    #[serde(borrow, default)]
+    pub symbol: BinanceText<'a>,
+    /// 24 h high.
+    #[serde(default)]
+    pub high_price: WireDec,
+    /// 24 h low.
+    #[serde(default)]
+    pub low_price: WireDec,
+    /// 24 h volume in the quote currency (`volume` is in base units).
+    #[serde(default)]
+    pub quote_volume: WireDec,
+    /// End of the 24 h window, ms.
+    #[serde(default)]
+    pub close_time: WireInt,
+}
+
+/// One entry of `GET /fapi/v1/ticker/bookTicker` (no symbol: every symbol).
+///
+/// ```json
+/// {"symbol":"BTCUSDT","bidPrice":"4.00000000","bidQty":"431.00000000",
+///  "askPrice":"4.00000200","askQty":"9.00000000","time":1589437530011}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceBookTicker<'a> {
+    /// Symbol.
+    #[serde(borrow, default)]
+    pub symbol: BinanceText<'a>,
+    /// Best bid.
+    #[serde(default)]
+    pub bid_price: WireDec,
+    /// Best ask.
+    #[serde(default)]
+    pub ask_price: WireDec,
+    /// Data time, ms.
+    #[serde(default)]
+    pub time: WireInt,
+}
+
+/// `GET /api/v3/exchangeInfo`: spot symbols.
+///
+/// ```json
+/// {"timezone":"UTC","serverTime":1565246363776,"rateLimits":[{}],"exchangeFilters":[],
+///  "symbols":[{"symbol":"ETHBTC", …}],"sors":[{"baseAsset":"BTC","symbols":["BTCUSDT","BTCUSDC"]}]}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceSpotExchangeInfo<'a> {
+    /// The symbols (required).
+    #[serde(borrow)]
+    pub symbols: Vec<BinanceSpotSymbol<'a>>,
+}
+
+/// One symbol of [`BinanceSpotExchangeInfo`].
+///
+/// ```json
+/// {"symbol":"ETHBTC","status":"TRADING","baseAsset":"ETH","baseAssetPrecision":8,
+///  "quoteAsset":"BTC","quotePrecision":8,"quoteAssetPrecision":8,"orderTypes":["LIMIT","MARKET"],
+///  "icebergAllowed":true,"ocoAllowed":true,"isSpotTradingAllowed":true,
+///  "isMarginTradingAllowed":true,"filters":[],"permissions":[],"permissionSets":[["SPOT","MARGIN"]]}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceSpotSymbol<'a> {
+    /// `BTCUSDT`.
+    #[serde(borrow, default)]
+    pub symbol: BinanceText<'a>,
+    /// `TRADING`, `HALT`, `BREAK`.
+    #[serde(borrow, default)]
+    pub status: BinanceText<'a>,
+    /// Base coin.
+    #[serde(borrow, default)]
+    pub base_asset: BinanceText<'a>,
+    /// Quote coin.
+    #[serde(borrow, default)]
+    pub quote_asset: BinanceText<'a>,
+}
+
+/// One entry of `GET /api/v3/ticker/24hr` (type `FULL`, the default: it has bid/ask).
+///
+/// ```json
+/// {"symbol":"BNBBTC","priceChange":"-94.99999800","priceChangePercent":"-95.960",
+///  "weightedAvgPrice":"0.29628482","prevClosePrice":"0.10002000","lastPrice":"4.00000200",
+///  "lastQty":"200.00000000","bidPrice":"4.00000000","bidQty":"100.00000000",
+///  "askPrice":"4.00000200","askQty":"100.00000000","openPrice":"99.00000000",
+///  "highPrice":"100.00000000","lowPrice":"0.10000000","volume":"8913.30000000",
+///  "quoteVolume":"15.30000000","openTime":1499783499040,"closeTime":1499869899040,
+///  "firstId":28385,"lastId":28460,"count":76}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceSpotTicker<'a> {
+    /// Symbol.
+    #[serde(borrow, default)]
+    pub symbol: BinanceText<'a>,
+    /// Best bid.
+    #[serde(default)]
+    pub bid_price: WireDec,
+    /// Best ask.
+    #[serde(default)]
+    pub ask_price: WireDec,
+    /// 24 h high.
+    #[serde(default)]
+    pub high_price: WireDec,
+    /// 24 h low.
+    #[serde(default)]
+    pub low_price: WireDec,
+    /// 24 h volume in the quote currency.
+    #[serde(default)]
+    pub quote_volume: WireDec,
+    /// End of the 24 h window, ms.
+    #[serde(default)]
+    pub close_time: WireInt,
+}
+
+/// The error envelope of every Binance endpoint (sent with HTTP 4xx; the code is negative).
+///
+/// ```json
+/// {"code": -1121, "msg": "Invalid symbol."}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct BinanceError<'a> {
+    /// Error code (negative for errors).
+    #[serde(default)]
+    pub code: WireInt,
+    /// Message.
+    #[serde(borrow, default)]
+    pub msg: BinanceText<'a>,
+}

@@ -164,14 +164,30 @@ mod tests {
         let b = Bybit;
         assert_eq!(b.snapshot_requests(false).len(), 2);
         assert!(b.snapshot_requests(true).len() <= 4);
-        for r in b.reference_requests().iter().chain(&b.snapshot_requests(true)) {
+        for r in b
+            .reference_requests()
+            .iter()
+            .chain(&b.snapshot_requests(true))
+        {
             assert!(r.path.starts_with("/v5/market/"), "{r:?}");
             assert_eq!(r.host, "main");
             assert!(r.query.iter().any(|(k, _)| *k == "category"));
         }
         let refs = b.reference_requests();
-        assert_eq!(refs[0].query, vec![("category", "linear".to_owned()), ("limit", "1000".to_owned())]);
-        assert_eq!(refs[1].query, vec![("category", "spot".to_owned()), ("limit", "1000".to_owned())]);
+        assert_eq!(
+            refs[0].query,
+            vec![
+                ("category", "linear".to_owned()),
+                ("limit", "1000".to_owned())
+            ]
+        );
+        assert_eq!(
+            refs[1].query,
+            vec![
+                ("category", "spot".to_owned()),
+                ("limit", "1000".to_owned())
+            ]
+        );
         assert_eq!(b.hosts(), &[MAIN]);
         assert_eq!(MAIN.env, "BASIS_BYBIT_URL");
         assert_eq!(MAIN.default_url, "https://api.bybit.com");
@@ -186,8 +202,14 @@ mod tests {
         let second = b.next_page(&first, body).expect("ok").expect("a next page");
         assert_eq!(second.query.last(), Some(&("cursor", "c1".to_owned())));
         let body2 = br#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[],"nextPageCursor":"c2"},"time":1}"#;
-        let third = b.next_page(&second, body2).expect("ok").expect("a next page");
-        assert_eq!(third.query.iter().filter(|(k, _)| *k == "cursor").count(), 1);
+        let third = b
+            .next_page(&second, body2)
+            .expect("ok")
+            .expect("a next page");
+        assert_eq!(
+            third.query.iter().filter(|(k, _)| *k == "cursor").count(),
+            1
+        );
         assert_eq!(third.query.last(), Some(&("cursor", "c2".to_owned())));
         // The same cursor again: stop instead of looping.
         assert_eq!(b.next_page(&third, body2).expect("ok"), None);
@@ -196,7 +218,9 @@ mod tests {
         // Tickers are never paged, and a broken body is an error naming the endpoint.
         let t = b.snapshot_requests(false).remove(0);
         assert_eq!(b.next_page(&t, body).expect("ok"), None);
-        let err = b.next_page(&first, b"{\"retCode\":0,").expect_err("malformed");
+        let err = b
+            .next_page(&first, b"{\"retCode\":0,")
+            .expect_err("malformed");
         assert_eq!(err.endpoint, INSTRUMENTS_LINEAR);
     }
 }

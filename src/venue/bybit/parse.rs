@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::wire::{BybitEnvelope, BybitHead, BybitInstrument, BybitList, BybitPage, BybitSpotTicker, BybitTicker};
+use super::wire::{
+    BybitEnvelope, BybitHead, BybitInstrument, BybitList, BybitPage, BybitSpotTicker, BybitTicker,
+};
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
 use crate::venue::{BodySignal, ParseError};
@@ -52,7 +54,10 @@ fn decode<'a, T: Deserialize<'a>>(
         Err(err) => {
             // An error envelope whose `result` has an unexpected shape: report the API error.
             if let BodySignal::Api { code, msg } = envelope_signal(body) {
-                return Err(ParseError::new(endpoint, format!("API error {code}: {msg}")));
+                return Err(ParseError::new(
+                    endpoint,
+                    format!("API error {code}: {msg}"),
+                ));
             }
             return Err(ParseError::json(endpoint, &err));
         }
@@ -61,7 +66,10 @@ fn decode<'a, T: Deserialize<'a>>(
         Some(0) => {}
         Some(code) => {
             let msg = env.ret_msg.as_deref().unwrap_or("");
-            return Err(ParseError::new(endpoint, format!("API error {code}: {msg}")));
+            return Err(ParseError::new(
+                endpoint,
+                format!("API error {code}: {msg}"),
+            ));
         }
         None => {
             return Err(ParseError::new(
@@ -73,13 +81,13 @@ fn decode<'a, T: Deserialize<'a>>(
     let result = env
         .result
         .ok_or_else(|| ParseError::new(endpoint, "envelope has no `result`"))?;
-    if let Some(got) = result.category.as_deref() {
-        if got != category {
-            return Err(ParseError::new(
-                endpoint,
-                format!("expected category `{category}`, got `{got}`"),
-            ));
-        }
+    if let Some(got) = result.category.as_deref()
+        && got != category
+    {
+        return Err(ParseError::new(
+            endpoint,
+            format!("expected category `{category}`, got `{got}`"),
+        ));
     }
     let rows = result
         .list
@@ -104,7 +112,8 @@ pub fn next_cursor(endpoint: &'static str, body: &[u8]) -> Result<Option<String>
 }
 
 /// Powers of ten Bybit writes as a suffix of the base coin (`SHIB1000`), largest first.
-const SUFFIX_MULTIPLIERS: [(&str, u64); 3] = [("1000000", 1_000_000), ("10000", 10_000), ("1000", 1_000)];
+const SUFFIX_MULTIPLIERS: [(&str, u64); 3] =
+    [("1000000", 1_000_000), ("10000", 10_000), ("1000", 1_000)];
 
 /// Splits a Bybit contract base coin into the spot coin and its multiplier: `1000PEPE` → (PEPE,
 /// 1000) via [`split_multiplier`], plus Bybit's suffix form `SHIB1000` → (SHIB, 1000) and
@@ -122,18 +131,16 @@ pub fn split_base(base: &str) -> (String, Decimal) {
         && prefix[1..].bytes().all(|b| b == b'0')
         && rest.len() >= 2
         && rest.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        && let Ok(m) = prefix.parse::<u64>()
     {
-        if let Ok(m) = prefix.parse::<u64>() {
-            return (rest.to_owned(), Decimal::from(m));
-        }
+        return (rest.to_owned(), Decimal::from(m));
     }
     for (suffix, m) in SUFFIX_MULTIPLIERS {
-        if let Some(coin) = base.strip_suffix(suffix) {
-            if coin.len() >= 2
-                && coin.bytes().all(|b| b.is_ascii_uppercase())
-            {
-                return (coin.to_owned(), Decimal::from(m));
-            }
+        if let Some(coin) = base.strip_suffix(suffix)
+            && coin.len() >= 2
+            && coin.bytes().all(|b| b.is_ascii_uppercase())
+        {
+            return (coin.to_owned(), Decimal::from(m));
         }
     }
     (base.to_owned(), Decimal::ONE)
@@ -268,19 +275,27 @@ pub fn parse_snapshot(
     let mut seen = HashSet::new();
     let mut perps = Vec::with_capacity(page.rows.len().min(perp_ref.len()));
     for row in &page.rows {
-        let Some(symbol) = row.symbol.as_deref() else { continue };
-        let Some(inst) = perp_ref.get(symbol) else { continue };
+        let Some(symbol) = row.symbol.as_deref() else {
+            continue;
+        };
+        let Some(inst) = perp_ref.get(symbol) else {
+            continue;
+        };
         if !seen.insert(symbol) {
             continue;
         }
-        let Some(funding_rate) = row.funding_rate.get() else { continue };
+        let Some(funding_rate) = row.funding_rate.get() else {
+            continue;
+        };
         let interval = row
             .funding_interval_hour
             .get()
             .filter(|h| *h > Decimal::ZERO)
             .map(|h| h.normalize())
             .or(inst.funding_interval_hours);
-        let Some(funding_interval_hours) = interval else { continue };
+        let Some(funding_interval_hours) = interval else {
+            continue;
+        };
         let open_interest = inst
             .multiplier
             .checked_mul(inst.contract_size)
@@ -311,8 +326,12 @@ pub fn parse_snapshot(
     let mut seen = HashSet::new();
     let mut spots = Vec::with_capacity(page.rows.len().min(spot_ref.len()));
     for row in &page.rows {
-        let Some(symbol) = row.symbol.as_deref() else { continue };
-        let Some(inst) = spot_ref.get(symbol) else { continue };
+        let Some(symbol) = row.symbol.as_deref() else {
+            continue;
+        };
+        let Some(inst) = spot_ref.get(symbol) else {
+            continue;
+        };
         if !seen.insert(symbol) {
             continue;
         }
@@ -337,4 +356,839 @@ pub fn parse_snapshot(
         perps,
         spots,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::demo::bybit::{perp_symbol, spot_symbol};
+    use crate::demo::{Route, Universe};
+    use crate::venue::bybit::Bybit;
+    use crate::venue::{Body, Request, VenueAdapter};
+
+    const INSTRUMENTS_LINEAR_JSON: &str =
+        include_str!("../../../fixtures/bybit/instruments-info-linear.json");
+    const INSTRUMENTS_SPOT_JSON: &str =
+        include_str!("../../../fixtures/bybit/instruments-info-spot.json");
+    const TICKERS_LINEAR_JSON: &str = include_str!("../../../fixtures/bybit/tickers-linear.json");
+    const TICKERS_INVERSE_JSON: &str = include_str!("../../../fixtures/bybit/tickers-inverse.json");
+    const TICKERS_SPOT_JSON: &str = include_str!("../../../fixtures/bybit/tickers-spot.json");
+    const PAGE1_JSON: &str =
+        include_str!("../../../fixtures/bybit/instruments-info-linear-page1.json");
+    const PAGE2_JSON: &str =
+        include_str!("../../../fixtures/bybit/instruments-info-linear-page2.json");
+    const SPOT_MIXED_JSON: &str =
+        include_str!("../../../fixtures/bybit/instruments-info-spot-mixed.json");
+    const TICKERS_LINEAR_MIXED_JSON: &str =
+        include_str!("../../../fixtures/bybit/tickers-linear-mixed.json");
+    const TICKERS_SPOT_MIXED_JSON: &str =
+        include_str!("../../../fixtures/bybit/tickers-spot-mixed.json");
+    const ERROR_PARAMS_JSON: &str = include_str!("../../../fixtures/bybit/error-params.json");
+    const ERROR_RATE_LIMIT_JSON: &str =
+        include_str!("../../../fixtures/bybit/error-rate-limit.json");
+
+    fn dec(s: &str) -> Decimal {
+        crate::parse::decimal(s).expect("test decimal")
+    }
+
+    fn ms(t: i64) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(t).single().expect("test time")
+    }
+
+    fn received() -> DateTime<Utc> {
+        ms(1_760_352_370_000)
+    }
+
+    fn mixed_reference() -> Reference {
+        parse_reference(
+            [PAGE1_JSON.as_bytes(), PAGE2_JSON.as_bytes()],
+            [SPOT_MIXED_JSON.as_bytes()],
+        )
+        .expect("mixed reference parses")
+    }
+
+    fn mixed_snapshot() -> Snapshot {
+        parse_snapshot(
+            TICKERS_LINEAR_MIXED_JSON.as_bytes(),
+            TICKERS_SPOT_MIXED_JSON.as_bytes(),
+            &mixed_reference(),
+            received(),
+        )
+        .expect("mixed snapshot parses")
+    }
+
+    fn instrument<'a>(r: &'a Reference, market: Market, symbol: &str) -> Option<&'a Instrument> {
+        r.instruments
+            .iter()
+            .find(|i| i.market == market && i.symbol == symbol)
+    }
+
+    #[test]
+    fn official_instruments_give_an_8h_usdt_perp_and_a_spot_pair() {
+        let r = parse_reference(
+            [INSTRUMENTS_LINEAR_JSON.as_bytes()],
+            [INSTRUMENTS_SPOT_JSON.as_bytes()],
+        )
+        .expect("parses");
+        assert_eq!(
+            r.instruments,
+            vec![
+                Instrument {
+                    venue: Venue::Bybit,
+                    market: Market::Perp,
+                    symbol: "BTCUSDT".into(),
+                    asset: "BTC".into(),
+                    quote: "USDT".into(),
+                    multiplier: Decimal::ONE,
+                    contract_size: Decimal::ONE,
+                    funding_interval_hours: Some(dec("8")),
+                },
+                Instrument {
+                    venue: Venue::Bybit,
+                    market: Market::Spot,
+                    symbol: "BTCUSDT".into(),
+                    asset: "BTC".into(),
+                    quote: "USDT".into(),
+                    multiplier: Decimal::ONE,
+                    contract_size: Decimal::ONE,
+                    funding_interval_hours: None,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn paged_instruments_keep_trading_linear_perpetuals_only() {
+        let r = mixed_reference();
+        // (symbol, asset, quote, multiplier, interval hours from fundingInterval minutes)
+        let perps: [(&str, &str, &str, &str, Option<&str>); 8] = [
+            ("BTCUSDT", "BTC", "USDT", "1", Some("8")),
+            ("1000PEPEUSDT", "PEPE", "USDT", "1000", Some("4")),
+            ("BTCPERP", "BTC", "USDC", "1", Some("8")),
+            ("ETHUSDT", "ETH", "USDT", "1", Some("1")),
+            ("SHIB1000USDT", "SHIB", "USDT", "1000", Some("8")),
+            ("SOLUSDT", "SOL", "USDT", "1", None),
+            ("ARBUSDT", "ARB", "USDT", "1", None),
+            (
+                "10000000AIDOGEUSDT",
+                "AIDOGE",
+                "USDT",
+                "10000000",
+                Some("4"),
+            ),
+        ];
+        let got: Vec<_> = r
+            .instruments
+            .iter()
+            .filter(|i| i.market == Market::Perp)
+            .map(|i| i.symbol.as_str())
+            .collect();
+        assert_eq!(
+            got,
+            perps.map(|p| p.0).to_vec(),
+            "order kept, filtered, deduplicated"
+        );
+        for (symbol, asset, quote, mult, hours) in perps {
+            let i = instrument(&r, Market::Perp, symbol).expect("listed");
+            assert_eq!(i.asset, asset, "{symbol}");
+            assert_eq!(i.quote, quote, "{symbol}");
+            assert_eq!(i.multiplier, dec(mult), "{symbol}");
+            assert_eq!(i.contract_size, Decimal::ONE, "{symbol}");
+            assert_eq!(i.funding_interval_hours, hours.map(dec), "{symbol}");
+        }
+        for dropped in ["BTCUSDT-26JUN26", "NEWUSDT", "OLDUSDT", "GONEUSDT"] {
+            assert!(instrument(&r, Market::Perp, dropped).is_none(), "{dropped}");
+        }
+        let spots: Vec<_> = r
+            .instruments
+            .iter()
+            .filter(|i| i.market == Market::Spot)
+            .map(|i| (i.symbol.as_str(), i.asset.as_str(), i.quote.as_str()))
+            .collect();
+        assert_eq!(
+            spots,
+            vec![
+                ("BTCUSDT", "BTC", "USDT"),
+                ("ETHUSDC", "ETH", "USDC"),
+                ("PEPEUSDT", "PEPE", "USDT")
+            ]
+        );
+    }
+
+    #[test]
+    fn official_linear_ticker_variant_parses_to_exact_values() {
+        let r = parse_reference(
+            [INSTRUMENTS_LINEAR_JSON.as_bytes()],
+            [INSTRUMENTS_SPOT_JSON.as_bytes()],
+        )
+        .expect("reference");
+        let snap = parse_snapshot(
+            TICKERS_LINEAR_JSON.as_bytes(),
+            TICKERS_SPOT_JSON.as_bytes(),
+            &r,
+            received(),
+        )
+        .expect("snapshot");
+        assert_eq!(snap.venue, Venue::Bybit);
+        assert_eq!(snap.received_at, received());
+        assert_eq!(
+            snap.perps,
+            vec![PerpQuote {
+                venue: Venue::Bybit,
+                symbol: "BTCUSDT".into(),
+                asset: "BTC".into(),
+                quote: "USDT".into(),
+                multiplier: Decimal::ONE,
+                funding_rate: dec("0.0001"),
+                funding_interval_hours: dec("8"),
+                next_funding_time: Some(ms(1_760_371_200_000)),
+                mark_price: Some(dec("114898.43")),
+                index_price: Some(dec("114890.92")),
+                bid: Some(dec("103401.00")),
+                ask: Some(dec("109152.80")),
+                high_24h: Some(dec("131309.30")),
+                low_24h: Some(dec("102007.60")),
+                volume_24h_quote: Some(dec("1585012458.2730")),
+                open_interest: Some(dec("52871.904")),
+                exchange_time: Some(ms(1_760_352_369_814)),
+                received_at: received(),
+            }]
+        );
+        assert_eq!(
+            snap.spots,
+            vec![SpotQuote {
+                venue: Venue::Bybit,
+                symbol: "BTCUSDT".into(),
+                asset: "BTC".into(),
+                quote: "USDT".into(),
+                bid: Some(dec("20517.96")),
+                ask: Some(dec("20527.77")),
+                high_24h: Some(dec("21128.12")),
+                low_24h: Some(dec("20318.89")),
+                volume_24h_quote: Some(dec("243765620.65899866")),
+                exchange_time: Some(ms(1_673_859_087_947)),
+                received_at: received(),
+            }]
+        );
+    }
+
+    #[test]
+    fn the_official_inverse_ticker_is_not_a_linear_payload() {
+        let r = mixed_reference();
+        let err = parse_snapshot(
+            TICKERS_INVERSE_JSON.as_bytes(),
+            TICKERS_SPOT_JSON.as_bytes(),
+            &r,
+            received(),
+        )
+        .expect_err("category inverse");
+        assert_eq!(err.endpoint, super::super::TICKERS_LINEAR);
+        assert!(err.detail.contains("inverse"), "{err}");
+    }
+
+    #[test]
+    fn mixed_tickers_apply_intervals_units_and_filters() {
+        let snap = mixed_snapshot();
+        let symbols: Vec<_> = snap.perps.iter().map(|p| p.symbol.as_str()).collect();
+        // ARBUSDT has no interval anywhere; dated, pre-market, delivering and unlisted rows are
+        // not in the reference; the second BTCUSDT row is a duplicate.
+        assert_eq!(
+            symbols,
+            vec![
+                "BTCUSDT",
+                "1000PEPEUSDT",
+                "BTCPERP",
+                "ETHUSDT",
+                "SOLUSDT",
+                "SHIB1000USDT",
+                "10000000AIDOGEUSDT"
+            ]
+        );
+        let by: HashMap<&str, &PerpQuote> =
+            snap.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
+
+        let btc = by["BTCUSDT"];
+        assert_eq!(
+            btc.funding_rate,
+            dec("0.0001"),
+            "first of the duplicate rows"
+        );
+        assert_eq!(btc.bid, Some(dec("103401.00")));
+
+        let pepe = by["1000PEPEUSDT"];
+        assert_eq!(
+            (pepe.asset.as_str(), pepe.multiplier),
+            ("PEPE", dec("1000"))
+        );
+        assert_eq!(pepe.funding_rate, dec("-0.00012345"));
+        assert_eq!(pepe.funding_interval_hours, dec("4"));
+        assert_eq!(pepe.next_funding_time, Some(ms(1_760_356_800_000)));
+        assert_eq!(pepe.bid, Some(dec("0.0104998")), "as quoted, per 1000 PEPE");
+        assert_eq!(pepe.ask, Some(dec("0.0105031")));
+        assert_eq!(pepe.unit_price(dec("0.0104998")), dec("0.0000104998"));
+        assert_eq!(pepe.mark_price, Some(dec("0.0105012")));
+        assert_eq!(pepe.index_price, Some(dec("0.0104991")));
+        assert_eq!(pepe.high_24h, Some(dec("0.0107750")));
+        assert_eq!(pepe.low_24h, Some(dec("0.0099870")));
+        assert_eq!(
+            pepe.volume_24h_quote,
+            Some(dec("98765432.1234")),
+            "turnover24h"
+        );
+        assert_eq!(
+            pepe.open_interest,
+            Some(dec("8123456789000")),
+            "lots of 1000PEPE → PEPE"
+        );
+
+        let usdc = by["BTCPERP"];
+        assert_eq!((usdc.asset.as_str(), usdc.quote.as_str()), ("BTC", "USDC"));
+        assert_eq!(usdc.funding_rate, dec("0.00005"));
+        assert_eq!(usdc.open_interest, Some(dec("1234.567")));
+
+        let eth = by["ETHUSDT"];
+        assert_eq!(eth.funding_rate, dec("0.000125"), "a JSON number");
+        assert_eq!(
+            eth.funding_interval_hours,
+            dec("1"),
+            "fundingIntervalHour \"\" → 60 min"
+        );
+
+        let sol = by["SOLUSDT"];
+        assert_eq!(sol.funding_interval_hours, dec("2"), "ticker only");
+        assert_eq!(sol.open_interest, Some(dec("4012345.7")));
+
+        let shib = by["SHIB1000USDT"];
+        assert_eq!(
+            (shib.asset.as_str(), shib.multiplier),
+            ("SHIB", dec("1000"))
+        );
+        assert_eq!((shib.bid, shib.ask), (None, None), "\"\" is absent");
+        assert_eq!(shib.open_interest, Some(dec("2500000000000")));
+
+        let aidoge = by["10000000AIDOGEUSDT"];
+        assert_eq!(aidoge.multiplier, dec("10000000"));
+        assert_eq!(aidoge.open_interest, Some(dec("15000000000000000")));
+
+        for p in &snap.perps {
+            assert_eq!(p.exchange_time, Some(ms(1_760_352_369_814)));
+            assert_eq!(p.received_at, received());
+        }
+
+        let spots: Vec<_> = snap
+            .spots
+            .iter()
+            .map(|s| (s.symbol.as_str(), s.quote.as_str(), s.bid, s.ask))
+            .collect();
+        assert_eq!(
+            spots,
+            vec![
+                (
+                    "BTCUSDT",
+                    "USDT",
+                    Some(dec("20517.96")),
+                    Some(dec("20527.77"))
+                ),
+                ("ETHUSDC", "USDC", None, Some(dec("1540.12"))),
+                (
+                    "PEPEUSDT",
+                    "USDT",
+                    Some(dec("0.00001049")),
+                    Some(dec("0.00001051"))
+                ),
+            ]
+        );
+        assert_eq!(snap.spots[1].volume_24h_quote, Some(dec("12345678.90123")));
+        assert_eq!(snap.spots[2].high_24h, Some(dec("0.00001078")));
+    }
+
+    #[test]
+    fn overflowing_open_interest_is_absent_not_a_panic() {
+        let body = TICKERS_LINEAR_MIXED_JSON
+            .replace("\"8123456789\"", "\"79228162514264337593543950335\"");
+        let snap = parse_snapshot(
+            body.as_bytes(),
+            TICKERS_SPOT_MIXED_JSON.as_bytes(),
+            &mixed_reference(),
+            received(),
+        )
+        .expect("parses");
+        let pepe = snap
+            .perps
+            .iter()
+            .find(|p| p.symbol == "1000PEPEUSDT")
+            .expect("listed");
+        assert_eq!(pepe.open_interest, None);
+    }
+
+    #[test]
+    fn check_body_reads_the_envelope() {
+        let b = Bybit;
+        assert_eq!(
+            b.check_body(200, ERROR_RATE_LIMIT_JSON.as_bytes()),
+            BodySignal::RateLimited
+        );
+        assert_eq!(
+            b.check_body(200, ERROR_PARAMS_JSON.as_bytes()),
+            BodySignal::Api {
+                code: "10001".into(),
+                msg: "params error: Illegal category".into()
+            }
+        );
+        let ip = br#"{"retCode":10018,"retMsg":"Exceeded the IP Rate Limit","result":{},"time":1}"#;
+        assert_eq!(b.check_body(200, ip), BodySignal::RateLimited);
+        assert_eq!(
+            b.check_body(200, TICKERS_LINEAR_JSON.as_bytes()),
+            BodySignal::Ok
+        );
+        assert_eq!(
+            b.check_body(403, b"403, access too frequent"),
+            BodySignal::Ok
+        );
+        assert_eq!(b.check_body(200, b""), BodySignal::Ok);
+    }
+
+    #[test]
+    fn errors_and_wrong_envelopes_name_the_endpoint() {
+        let r = mixed_reference();
+        let snap = |linear: &str, spot: &str| {
+            parse_snapshot(linear.as_bytes(), spot.as_bytes(), &r, received())
+        };
+        let cases: [(&str, &str, &str, &str); 7] = [
+            (
+                ERROR_PARAMS_JSON,
+                TICKERS_SPOT_JSON,
+                "tickers-linear",
+                "API error 10001",
+            ),
+            (
+                TICKERS_LINEAR_JSON,
+                ERROR_RATE_LIMIT_JSON,
+                "tickers-spot",
+                "API error 10006",
+            ),
+            (
+                &TICKERS_LINEAR_JSON[..200],
+                TICKERS_SPOT_JSON,
+                "tickers-linear",
+                "malformed JSON",
+            ),
+            (
+                r#"{"foo":1}"#,
+                TICKERS_SPOT_JSON,
+                "tickers-linear",
+                "no retCode",
+            ),
+            (
+                r#"{"retCode":0,"retMsg":"OK","time":1}"#,
+                TICKERS_SPOT_JSON,
+                "tickers-linear",
+                "no `result`",
+            ),
+            (
+                r#"{"retCode":0,"result":{"category":"linear"}}"#,
+                TICKERS_SPOT_JSON,
+                "tickers-linear",
+                "list",
+            ),
+            (
+                TICKERS_LINEAR_JSON,
+                TICKERS_LINEAR_JSON,
+                "tickers-spot",
+                "expected category `spot`",
+            ),
+        ];
+        for (linear, spot, endpoint, detail) in cases {
+            let err = snap(linear, spot).expect_err(detail);
+            assert_eq!(err.endpoint, endpoint, "{err}");
+            assert!(err.detail.contains(detail), "{err}");
+        }
+        // An error envelope whose `result` has an odd shape is still reported as the API error.
+        let odd = r#"{"retCode":10001,"retMsg":"bad","result":{"list":"x"}}"#;
+        let err = snap(odd, TICKERS_SPOT_JSON).expect_err("api error");
+        assert!(err.detail.contains("API error 10001: bad"), "{err}");
+        // A category without any page.
+        let err = parse_reference([PAGE1_JSON.as_bytes()], []).expect_err("spot missing");
+        assert_eq!(err.endpoint, "instruments-info-spot");
+        // An empty list is fine.
+        let empty =
+            r#"{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[]},"time":1}"#;
+        assert!(
+            snap(TICKERS_LINEAR_JSON, empty)
+                .expect("ok")
+                .spots
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn bybit_bases_map_to_spot_coins() {
+        let cases = [
+            ("BTC", "BTC", "1"),
+            ("1000PEPE", "PEPE", "1000"),
+            ("1000000MOG", "MOG", "1000000"),
+            ("10000000AIDOGE", "AIDOGE", "10000000"),
+            ("SHIB1000", "SHIB", "1000"),
+            ("1INCH", "1INCH", "1"),
+            ("A8", "A8", "1"),
+            ("X1000", "X1000", "1"),
+            ("1000", "1000", "1"),
+            (
+                "100000000000000000000000X",
+                "100000000000000000000000X",
+                "1",
+            ),
+        ];
+        for (base, coin, mult) in cases {
+            assert_eq!(split_base(base), (coin.to_owned(), dec(mult)), "{base}");
+        }
+    }
+
+    /// The route serving `req`: same host and path, every route query pair present, the most
+    /// specific route winning.
+    fn route_for<'r>(routes: &'r [Route], req: &Request) -> &'r Route {
+        routes
+            .iter()
+            .filter(|r| r.host == req.host && r.path == req.path)
+            .filter(|r| {
+                r.query
+                    .iter()
+                    .all(|(k, v)| req.query.iter().any(|(qk, qv)| qk == k && qv == v))
+            })
+            .max_by_key(|r| r.query.len())
+            .unwrap_or_else(|| panic!("no route for {req:?}"))
+    }
+
+    #[test]
+    fn demo_universe_round_trips_through_the_adapter() {
+        let now = 1_760_000_000_000;
+        let universe = Universe::generate(Venue::Bybit, 300, 250, now);
+        let routes = crate::demo::bybit::routes(&universe);
+        let b = Bybit;
+
+        let ref_reqs = b.reference_requests();
+        let ref_bodies: Vec<Body<'_>> = ref_reqs
+            .iter()
+            .map(|req| Body {
+                request: req,
+                bytes: route_for(&routes, req).body.as_bytes(),
+            })
+            .collect();
+        for body in &ref_bodies {
+            assert_eq!(b.next_page(body.request, body.bytes).expect("cursor"), None);
+            assert_eq!(b.check_body(200, body.bytes), BodySignal::Ok);
+        }
+        let reference = b.parse_reference(&ref_bodies).expect("reference");
+        let n_perps = reference
+            .instruments
+            .iter()
+            .filter(|i| i.market == Market::Perp)
+            .count();
+        assert_eq!(n_perps, 300);
+        assert_eq!(reference.instruments.len(), 300 + 250);
+
+        let snap_reqs = b.snapshot_requests(true);
+        let snap_bodies: Vec<Body<'_>> = snap_reqs
+            .iter()
+            .map(|req| Body {
+                request: req,
+                bytes: route_for(&routes, req).body.as_bytes(),
+            })
+            .collect();
+        let at = ms(now + 150);
+        let snap = b
+            .parse_snapshot(&snap_bodies, &reference, at)
+            .expect("snapshot");
+        assert_eq!(snap.perps.len(), 300);
+        assert_eq!(snap.spots.len(), 250);
+
+        let perps: HashMap<&str, &PerpQuote> =
+            snap.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
+        let mut multiplied = 0;
+        let mut usdc = 0;
+        for m in universe.perps() {
+            let symbol = perp_symbol(m);
+            let p = perps
+                .get(symbol.as_str())
+                .unwrap_or_else(|| panic!("{symbol} missing"));
+            let mult = Decimal::from(m.multiplier);
+            assert_eq!(p.asset, m.asset, "{symbol}");
+            assert_eq!(p.quote, m.quote, "{symbol}");
+            assert_eq!(p.multiplier, mult, "{symbol}");
+            assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
+            assert_eq!(
+                p.funding_interval_hours,
+                Decimal::from(m.interval_hours),
+                "{symbol}"
+            );
+            assert_eq!(p.next_funding_time, ms_time(m.next_funding_ms), "{symbol}");
+            assert_eq!(p.bid, Some(m.contract_price(m.perp_bid)), "{symbol}");
+            assert_eq!(p.ask, Some(m.contract_price(m.perp_ask)), "{symbol}");
+            assert_eq!(
+                p.unit_price(p.bid.unwrap_or_default()),
+                m.perp_bid,
+                "{symbol}"
+            );
+            assert_eq!(p.mark_price, Some(m.contract_price(m.mark)), "{symbol}");
+            assert_eq!(p.index_price, Some(m.contract_price(m.index)), "{symbol}");
+            assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+            assert_eq!(p.open_interest, Some(m.open_interest), "{symbol}");
+            assert_eq!(p.exchange_time, ms_time(now), "{symbol}");
+            assert_eq!(p.received_at, at);
+            multiplied += usize::from(m.multiplier != 1);
+            usdc += usize::from(m.quote == "USDC");
+        }
+        assert!(
+            multiplied > 0 && usdc > 0,
+            "the universe exercises 1000× and USDC perps"
+        );
+
+        let spots: HashMap<&str, &SpotQuote> =
+            snap.spots.iter().map(|s| (s.symbol.as_str(), s)).collect();
+        for m in universe.spots() {
+            let symbol = spot_symbol(m);
+            let s = spots
+                .get(symbol.as_str())
+                .unwrap_or_else(|| panic!("{symbol} missing"));
+            assert_eq!(
+                (s.asset.as_str(), s.quote.as_str()),
+                (m.asset.as_str(), m.quote.as_str())
+            );
+            assert_eq!(s.bid, Some(m.spot_bid), "{symbol}");
+            assert_eq!(s.ask, Some(m.spot_ask), "{symbol}");
+            assert_eq!(s.high_24h, Some(m.high), "{symbol}");
+            assert_eq!(s.low_24h, Some(m.low), "{symbol}");
+            assert_eq!(s.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+        }
+
+        // The payloads did carry the entries the adapter had to drop.
+        let extras = [
+            "BTCUSDT-26JUN26",
+            "BTC-26JUN26",
+            "DEMONEWUSDT",
+            "DEMOOLDUSDT",
+            "DEMOXYZUSDT",
+        ];
+        for extra in extras {
+            assert!(
+                routes.iter().any(|r| r.body.contains(extra)),
+                "{extra} rendered"
+            );
+            assert!(
+                !perps.contains_key(extra) && !spots.contains_key(extra),
+                "{extra} kept"
+            );
+            assert!(
+                reference.instruments.iter().all(|i| i.symbol != extra),
+                "{extra} listed"
+            );
+        }
+    }
+
+    // ---- never panic on mutated payloads ----
+
+    const ALL_FIXTURES: [&str; 12] = [
+        INSTRUMENTS_LINEAR_JSON,
+        INSTRUMENTS_SPOT_JSON,
+        TICKERS_LINEAR_JSON,
+        TICKERS_INVERSE_JSON,
+        TICKERS_SPOT_JSON,
+        PAGE1_JSON,
+        PAGE2_JSON,
+        SPOT_MIXED_JSON,
+        TICKERS_LINEAR_MIXED_JSON,
+        TICKERS_SPOT_MIXED_JSON,
+        ERROR_PARAMS_JSON,
+        ERROR_RATE_LIMIT_JSON,
+    ];
+
+    const REPLACEMENTS: [&str; 16] = [
+        "null",
+        "\"\"",
+        "0",
+        "-1",
+        "\"abc\"",
+        "\"79228162514264337593543950335\"",
+        "79228162514264337593543950335",
+        "1e400",
+        "\"1e-400\"",
+        "-0.0000000000000000000000000001",
+        "true",
+        "{}",
+        "[]",
+        "\"linear\"",
+        "\"Trading\"",
+        "99999999999999999999999",
+    ];
+
+    /// Fields whose every value a [`Mutation::ReplaceField`] swaps out.
+    const FIELDS: [&str; 25] = [
+        "retCode",
+        "retMsg",
+        "result",
+        "category",
+        "list",
+        "time",
+        "nextPageCursor",
+        "symbol",
+        "status",
+        "contractType",
+        "baseCoin",
+        "quoteCoin",
+        "fundingInterval",
+        "isPreListing",
+        "fundingRate",
+        "fundingIntervalHour",
+        "nextFundingTime",
+        "openInterest",
+        "bid1Price",
+        "ask1Price",
+        "markPrice",
+        "indexPrice",
+        "turnover24h",
+        "highPrice24h",
+        "lowPrice24h",
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        Truncate(usize),
+        Flip(Vec<(usize, u8)>),
+        /// The value after the k-th `": ` replaced.
+        Replace(usize, usize),
+        /// Every value of one field replaced.
+        ReplaceField(usize, usize),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            any::<usize>().prop_map(Mutation::Truncate),
+            prop::collection::vec((any::<usize>(), 1u8..=255), 1..8).prop_map(Mutation::Flip),
+            (any::<usize>(), 0..REPLACEMENTS.len()).prop_map(|(k, r)| Mutation::Replace(k, r)),
+            (0..FIELDS.len(), 0..REPLACEMENTS.len())
+                .prop_map(|(f, r)| Mutation::ReplaceField(f, r)),
+        ]
+    }
+
+    /// `bytes` with the value starting at each of `starts` (ascending) replaced by `with`.
+    fn replace_values(bytes: &[u8], starts: &[usize], with: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut from = 0;
+        for &start in starts {
+            if start < from {
+                continue;
+            }
+            out.extend_from_slice(&bytes[from..start]);
+            out.extend_from_slice(with.as_bytes());
+            from = value_end(bytes, start);
+        }
+        out.extend_from_slice(&bytes[from.min(bytes.len())..]);
+        out
+    }
+
+    /// End of the JSON value starting at `start` (naive: the fixtures have no escapes).
+    fn value_end(text: &[u8], start: usize) -> usize {
+        match text.get(start) {
+            Some(b'"') => text[start + 1..]
+                .iter()
+                .position(|&c| c == b'"')
+                .map_or(text.len(), |p| start + p + 2),
+            Some(b'{' | b'[') => {
+                let (mut depth, mut in_str) = (0i32, false);
+                for (i, &c) in text.iter().enumerate().skip(start) {
+                    match c {
+                        b'"' => in_str = !in_str,
+                        b'{' | b'[' if !in_str => depth += 1,
+                        b'}' | b']' if !in_str => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return i + 1;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                text.len()
+            }
+            _ => text[start..]
+                .iter()
+                .position(|&c| matches!(c, b',' | b'}' | b']' | b'\n'))
+                .map_or(text.len(), |p| start + p),
+        }
+    }
+
+    fn mutate(text: &str, m: &Mutation) -> Vec<u8> {
+        let bytes = text.as_bytes();
+        match m {
+            Mutation::Truncate(at) => bytes[..at % (bytes.len() + 1)].to_vec(),
+            Mutation::Flip(flips) => {
+                let mut out = bytes.to_vec();
+                for (at, x) in flips {
+                    let i = at % out.len();
+                    out[i] ^= x;
+                }
+                out
+            }
+            Mutation::Replace(k, r) => {
+                let seps: Vec<usize> = bytes
+                    .windows(3)
+                    .enumerate()
+                    .filter(|(_, w)| *w == b"\": ")
+                    .map(|(i, _)| i + 3)
+                    .collect();
+                if seps.is_empty() {
+                    return bytes.to_vec();
+                }
+                replace_values(bytes, &[seps[k % seps.len()]], REPLACEMENTS[*r])
+            }
+            Mutation::ReplaceField(f, r) => {
+                let key = format!("\"{}\": ", FIELDS[*f]);
+                let starts: Vec<usize> = text
+                    .match_indices(&key)
+                    .map(|(i, _)| i + key.len())
+                    .collect();
+                replace_values(bytes, &starts, REPLACEMENTS[*r])
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn mutated_payloads_never_panic(m in mutation()) {
+            let b = Bybit;
+            let reference = mixed_reference();
+            let listed: HashSet<&str> =
+                reference.instruments.iter().map(|i| i.symbol.as_str()).collect();
+            for fixture in ALL_FIXTURES {
+                let body = mutate(fixture, &m);
+                let _ = b.check_body(200, &body);
+                for req in b.reference_requests() {
+                    let _ = b.next_page(&req, &body);
+                }
+                let _ = parse_reference([body.as_slice()], [SPOT_MIXED_JSON.as_bytes()]);
+                let _ = parse_reference([PAGE1_JSON.as_bytes(), body.as_slice()], [body.as_slice()]);
+                for (linear, spot) in [
+                    (body.as_slice(), TICKERS_SPOT_MIXED_JSON.as_bytes()),
+                    (TICKERS_LINEAR_MIXED_JSON.as_bytes(), body.as_slice()),
+                ] {
+                    if let Ok(snap) = parse_snapshot(linear, spot, &reference, received()) {
+                        for p in &snap.perps {
+                            prop_assert!(listed.contains(p.symbol.as_str()), "{} not listed", p.symbol);
+                            prop_assert!(p.funding_interval_hours > Decimal::ZERO);
+                        }
+                        for s in &snap.spots {
+                            prop_assert!(listed.contains(s.symbol.as_str()), "{} not listed", s.symbol);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

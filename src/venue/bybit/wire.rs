@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
 
@@ -156,7 +156,12 @@ pub struct BybitList<'a, T> {
 #[derive(Debug, Deserialize)]
 pub struct BybitPage<'a> {
     /// Cursor of the next page; absent on the last page.
-    #[serde(rename = "nextPageCursor", default, deserialize_with = "opt_str", borrow)]
+    #[serde(
+        rename = "nextPageCursor",
+        default,
+        deserialize_with = "opt_str",
+        borrow
+    )]
     pub next_page_cursor: Option<Cow<'a, str>>,
 }
 

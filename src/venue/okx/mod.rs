@@ -67,7 +67,8 @@ pub const TICKERS_SPOT: &str = "tickers-spot";
 /// Path of the tickers (20 / 2 s per IP: weight 1).
 pub const TICKERS_PATH: &str = "/api/v5/market/tickers";
 /// Docs of [`TICKERS_PATH`].
-pub const TICKERS_DOCS: &str = "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-tickers";
+pub const TICKERS_DOCS: &str =
+    "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-tickers";
 
 /// Endpoint name of the SWAP open interest.
 pub const OPEN_INTEREST: &str = "open-interest";
@@ -166,10 +167,16 @@ mod tests {
     fn scan_plan_fits_the_budget_and_poll_adds_mark_and_index() {
         let scan = Okx.snapshot_requests(false);
         assert_eq!(scan.len(), 4);
-        assert!(scan.iter().all(|r| r.host == HOST && r.path.starts_with("/api/v5/")));
+        assert!(
+            scan.iter()
+                .all(|r| r.host == HOST && r.path.starts_with("/api/v5/"))
+        );
         let full = Okx.snapshot_requests(true);
         assert_eq!(full.len(), 7);
-        let mark = full.iter().find(|r| r.endpoint == MARK_PRICE).map(|r| r.weight);
+        let mark = full
+            .iter()
+            .find(|r| r.endpoint == MARK_PRICE)
+            .map(|r| r.weight);
         assert_eq!(mark, Some(2));
         let quotes: Vec<&str> = full
             .iter()

@@ -54,7 +54,10 @@ pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
 }
 
 /// The `data` rows of one response, after checking the envelope.
-fn rows<'a, T: Deserialize<'a>>(endpoint: &'static str, bytes: &'a [u8]) -> Result<Vec<T>, ParseError> {
+fn rows<'a, T: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+) -> Result<Vec<T>, ParseError> {
     let env: OkxEnvelope<'a, T> =
         serde_json::from_slice(bytes).map_err(|e| ParseError::json(endpoint, &e))?;
     match env.code.as_str() {
@@ -150,8 +153,9 @@ fn perp_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
 /// A trading spot pair, or `None`.
 fn spot_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
     let symbol = row.inst_id.get()?;
-    let tradable =
-        row.inst_type.as_str() == "SPOT" && row.state.as_str() == "live" && is_normal_rule(&row.rule_type);
+    let tradable = row.inst_type.as_str() == "SPOT"
+        && row.state.as_str() == "live"
+        && is_normal_rule(&row.rule_type);
     if !tradable {
         return None;
     }
@@ -251,7 +255,9 @@ pub(super) fn snapshot(
                     funding_rate: rate,
                     funding_interval_hours: hours,
                     next_funding_time: f.funding_time.get().and_then(ms_time),
-                    mark_price: marks.get(inst.symbol.as_str()).and_then(|m| m.mark_px.get()),
+                    mark_price: marks
+                        .get(inst.symbol.as_str())
+                        .and_then(|m| m.mark_px.get()),
                     index_price: indexes.get(index_id).and_then(|i| i.idx_px.get()),
                     bid: ticker.and_then(|t| t.bid_px.get()),
                     ask: ticker.and_then(|t| t.ask_px.get()),
@@ -308,4 +314,620 @@ fn open_interest_coins(o: &OkxOpenInterest<'_>, inst: &Instrument) -> Option<Dec
         None => o.oi.get()?.checked_mul(inst.contract_size)?,
     };
     base.checked_mul(inst.multiplier).map(|v| v.normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::demo::okx::{FILTERED_SPOTS, FILTERED_SWAPS, contract_value};
+    use crate::demo::{Route, Universe};
+    use crate::venue::okx::Okx;
+    use crate::venue::{Request, VenueAdapter};
+
+    const SWAPS: &str = include_str!("../../../fixtures/okx/instruments-swap.json");
+    const SPOTS: &str = include_str!("../../../fixtures/okx/instruments-spot.json");
+    const SWAPS_Q: &str = include_str!("../../../fixtures/okx/instruments-swap-quirks.json");
+    const SPOTS_Q: &str = include_str!("../../../fixtures/okx/instruments-spot-quirks.json");
+    const FUNDING: &str = include_str!("../../../fixtures/okx/funding-rate.json");
+    const FUNDING_Q: &str = include_str!("../../../fixtures/okx/funding-rate-quirks.json");
+    const TICKERS: &str = include_str!("../../../fixtures/okx/tickers-swap.json");
+    const TICKERS_Q: &str = include_str!("../../../fixtures/okx/tickers-swap-quirks.json");
+    const TICKERS_SPOT_J: &str = include_str!("../../../fixtures/okx/tickers-spot.json");
+    const OI: &str = include_str!("../../../fixtures/okx/open-interest.json");
+    const OI_Q: &str = include_str!("../../../fixtures/okx/open-interest-quirks.json");
+    const MARK: &str = include_str!("../../../fixtures/okx/mark-price.json");
+    const INDEX: &str = include_str!("../../../fixtures/okx/index-tickers.json");
+    const INDEX_USDC: &str = include_str!("../../../fixtures/okx/index-tickers-usdc.json");
+    const RATE_LIMIT: &str = include_str!("../../../fixtures/okx/error-rate-limit.json");
+    const NOT_FOUND: &str = include_str!("../../../fixtures/okx/error-instrument-not-found.json");
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).expect("test decimal")
+    }
+
+    fn t(ms: i64) -> Option<DateTime<Utc>> {
+        ms_time(ms)
+    }
+
+    fn request(endpoint: &'static str) -> Request {
+        Okx.reference_requests()
+            .into_iter()
+            .chain(Okx.snapshot_requests(true))
+            .find(|r| r.endpoint == endpoint)
+            .expect("known endpoint")
+    }
+
+    /// Runs `f` on bodies built from (endpoint, payload) pairs.
+    fn with_bodies<R>(parts: &[(&'static str, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
+        let requests: Vec<Request> = parts.iter().map(|(e, _)| request(e)).collect();
+        let bodies: Vec<Body<'_>> = requests
+            .iter()
+            .zip(parts)
+            .map(|(request, (_, bytes))| Body { request, bytes })
+            .collect();
+        f(&bodies)
+    }
+
+    fn reference_of(parts: &[(&'static str, &str)]) -> Result<Reference, ParseError> {
+        let parts: Vec<(&'static str, &[u8])> =
+            parts.iter().map(|(e, b)| (*e, b.as_bytes())).collect();
+        with_bodies(&parts, reference)
+    }
+
+    fn snapshot_of(
+        parts: &[(&'static str, &str)],
+        reference: &Reference,
+    ) -> Result<Snapshot, ParseError> {
+        let parts: Vec<(&'static str, &[u8])> =
+            parts.iter().map(|(e, b)| (*e, b.as_bytes())).collect();
+        with_bodies(&parts, |b| snapshot(b, reference, received()))
+    }
+
+    fn received() -> DateTime<Utc> {
+        t(1_743_588_687_000).expect("time")
+    }
+
+    fn perp(symbol: &str, asset: &str, quote: &str, contract_size: &str) -> Instrument {
+        Instrument {
+            venue: Venue::Okx,
+            market: Market::Perp,
+            symbol: symbol.into(),
+            asset: asset.into(),
+            quote: quote.into(),
+            multiplier: Decimal::ONE,
+            contract_size: d(contract_size),
+            funding_interval_hours: None,
+        }
+    }
+
+    fn spot(symbol: &str, asset: &str, quote: &str) -> Instrument {
+        Instrument {
+            market: Market::Spot,
+            contract_size: Decimal::ONE,
+            ..perp(symbol, asset, quote, "1")
+        }
+    }
+
+    fn all_references() -> Reference {
+        reference_of(&[
+            (INSTRUMENTS_SWAP, SWAPS),
+            (INSTRUMENTS_SWAP, SWAPS_Q),
+            (INSTRUMENTS_SPOT, SPOTS),
+            (INSTRUMENTS_SPOT, SPOTS_Q),
+        ])
+        .expect("reference fixtures parse")
+    }
+
+    #[test]
+    fn documented_instrument_lists_keep_linear_swaps_and_live_spots() {
+        let r =
+            reference_of(&[(INSTRUMENTS_SWAP, SWAPS), (INSTRUMENTS_SPOT, SPOTS)]).expect("parses");
+        assert_eq!(
+            r.instruments,
+            vec![
+                perp("ETH-USDT-SWAP", "ETH", "USDT", "0.1"),
+                perp("BTC-USDT-SWAP", "BTC", "USDT", "0.01"),
+                spot("BTC-USDT", "BTC", "USDT"),
+            ],
+            "the inverse BTC-USD-SWAP must be dropped"
+        );
+    }
+
+    #[test]
+    fn quirky_instrument_lists_filter_statuses_and_map_symbols() {
+        let r = reference_of(&[(INSTRUMENTS_SWAP, SWAPS_Q), (INSTRUMENTS_SPOT, SPOTS_Q)])
+            .expect("parses");
+        assert_eq!(
+            r.instruments,
+            vec![
+                // ctVal 10 000 000 PEPE; OKX prices per coin, so no multiplier. The duplicate
+                // PEPE row (ctVal 1) is ignored: the first row wins.
+                perp("PEPE-USDT-SWAP", "PEPE", "USDT", "10000000"),
+                perp("BTC-USDC-SWAP", "BTC", "USDC", "0.0001"),
+                // uly and instFamily empty: split from instId.
+                perp("SOL-USDT-SWAP", "SOL", "USDT", "1"),
+                // ruleType absent counts as normal.
+                perp("DOGE-USDT-SWAP", "DOGE", "USDT", "1000"),
+                // ctVal "": contract size falls back to 1.
+                perp("XRP-USDT-SWAP", "XRP", "USDT", "1"),
+                // preopen, suspend, pre_market, xperp and the FUTURES row are gone.
+                spot("BTC-USDC", "BTC", "USDC"),
+                spot("PEPE-USDT", "PEPE", "USDT"),
+                spot("ETH-BTC", "ETH", "BTC"),
+                // baseCcy/quoteCcy empty: split from instId.
+                spot("XYZ-USDT", "XYZ", "USDT"),
+            ]
+        );
+    }
+
+    #[test]
+    fn documented_snapshot_examples_parse_to_exact_values() {
+        let r = all_references();
+        let s = snapshot_of(
+            &[
+                (FUNDING_RATE, FUNDING),
+                (TICKERS_SWAP, TICKERS),
+                (TICKERS_SPOT, TICKERS_SPOT_J),
+                (OPEN_INTEREST, OI),
+                (MARK_PRICE, MARK),
+                (INDEX_TICKERS, INDEX),
+            ],
+            &r,
+        )
+        .expect("parses");
+        assert_eq!(s.venue, Venue::Okx);
+        assert_eq!(s.received_at, received());
+        // Only BTC-USDT-SWAP has a funding row; the ticker rows are inverse swaps (dropped).
+        assert_eq!(
+            s.perps,
+            vec![PerpQuote {
+                venue: Venue::Okx,
+                symbol: "BTC-USDT-SWAP".into(),
+                asset: "BTC".into(),
+                quote: "USDT".into(),
+                multiplier: Decimal::ONE,
+                funding_rate: d("0.0000182221218054"),
+                funding_interval_hours: d("8"),
+                next_funding_time: t(1_743_609_600_000),
+                mark_price: Some(d("200")),
+                index_price: Some(d("43350")),
+                bid: None,
+                ask: None,
+                high_24h: None,
+                low_24h: None,
+                volume_24h_quote: None,
+                open_interest: Some(d("555.55")),
+                exchange_time: t(1_743_588_686_291),
+                received_at: received(),
+            }]
+        );
+        let symbols: Vec<&str> = s.spots.iter().map(|q| q.symbol.as_str()).collect();
+        assert_eq!(symbols, ["BTC-USDT", "BTC-USDC", "PEPE-USDT", "XYZ-USDT"]);
+        let btc = &s.spots[0];
+        assert_eq!((btc.bid, btc.ask), (Some(d("115450")), Some(d("115450.1"))));
+        assert_eq!(
+            (btc.high_24h, btc.low_24h),
+            (Some(d("116400")), Some(d("112900")))
+        );
+        // SPOT volCcy24h is already in the quote currency.
+        assert_eq!(btc.volume_24h_quote, Some(d("887468830.390342")));
+        assert_eq!(btc.exchange_time, t(1_743_588_686_100));
+        assert_eq!(s.spots[2].volume_24h_quote, Some(d("35450000")));
+        let xyz = &s.spots[3];
+        assert_eq!(
+            (xyz.bid, xyz.high_24h, xyz.volume_24h_quote),
+            (Some(d("1.233")), None, None)
+        );
+    }
+
+    #[test]
+    fn quirky_snapshot_intervals_units_duplicates_and_empty_fields() {
+        let r = all_references();
+        let s = snapshot_of(
+            &[
+                (FUNDING_RATE, FUNDING_Q),
+                (TICKERS_SWAP, TICKERS_Q),
+                (TICKERS_SPOT, TICKERS_SPOT_J),
+                (OPEN_INTEREST, OI_Q),
+                (INDEX_TICKERS, INDEX),
+                (INDEX_TICKERS, INDEX_USDC),
+            ],
+            &r,
+        )
+        .expect("parses");
+        // Reference order. Dropped: BTC-USDT-SWAP (no funding row), ETH (fundingRate ""),
+        // SOL (nextFundingTime ""), BTC-USD-SWAP and NEWC (not in the reference).
+        let symbols: Vec<&str> = s.perps.iter().map(|p| p.symbol.as_str()).collect();
+        assert_eq!(
+            symbols,
+            [
+                "PEPE-USDT-SWAP",
+                "BTC-USDC-SWAP",
+                "DOGE-USDT-SWAP",
+                "XRP-USDT-SWAP"
+            ]
+        );
+        let rows: Vec<(Decimal, Decimal, Option<DateTime<Utc>>)> = s
+            .perps
+            .iter()
+            .map(|p| {
+                (
+                    p.funding_rate,
+                    p.funding_interval_hours,
+                    p.next_funding_time,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (d("-0.000125"), d("4"), t(1_743_609_600_000)),
+                // First row wins over the duplicate's 0.9 and 8 h.
+                (d("0.0000125"), d("1"), t(1_743_591_600_000)),
+                // Rate and times sent as JSON numbers.
+                (d("0.0003"), d("2"), t(1_743_602_400_000)),
+                // Exponent form in a string; OKX's 6 h interval.
+                (d("0.000015"), d("6"), t(1_743_609_600_000)),
+            ]
+        );
+
+        let pepe = &s.perps[0];
+        assert_eq!(
+            (pepe.bid, pepe.ask),
+            (Some(d("0.000007099")), Some(d("0.0000071")))
+        );
+        assert_eq!(
+            (pepe.high_24h, pepe.low_24h),
+            (Some(d("0.0000075")), Some(d("0.0000068")))
+        );
+        // SWAP volCcy24h is in coins: 5e12 PEPE × 0.0000071 = 35.5 M USDT.
+        assert_eq!(pepe.volume_24h_quote, Some(d("35500000")));
+        // oiCcy "": 300 000 contracts × 10 000 000 PEPE.
+        assert_eq!(pepe.open_interest, Some(d("3000000000000")));
+        assert_eq!((pepe.mark_price, pepe.index_price), (None, None));
+        assert_eq!(pepe.exchange_time, t(1_743_588_686_000));
+
+        let usdc = &s.perps[1];
+        assert_eq!((usdc.bid, usdc.ask), (None, Some(d("84010.1"))));
+        assert_eq!((usdc.high_24h, usdc.low_24h), (Some(d("85000")), None));
+        assert_eq!(
+            (usdc.volume_24h_quote, usdc.open_interest),
+            (None, None),
+            "last and oi are empty"
+        );
+        assert_eq!(
+            usdc.index_price,
+            Some(d("84005.2")),
+            "USDC index from its own request"
+        );
+        assert_eq!(usdc.quote, "USDC");
+
+        let doge = &s.perps[2];
+        assert_eq!(doge.volume_24h_quote, Some(d("20987654.215")));
+        assert_eq!(doge.open_interest, Some(d("5000000")));
+
+        let xrp = &s.perps[3];
+        assert_eq!(
+            (xrp.bid, xrp.volume_24h_quote, xrp.open_interest),
+            (None, None, None)
+        );
+        assert_eq!(
+            xrp.exchange_time,
+            t(1_743_588_686_291),
+            "no ticker: the funding row's ts"
+        );
+
+        let spots: Vec<&str> = s.spots.iter().map(|q| q.symbol.as_str()).collect();
+        assert!(!spots.contains(&"OLD-USDT") && !spots.contains(&"UNLISTED-USDT"));
+        assert!(!spots.contains(&"ETH-BTC"), "no ticker, no quote");
+    }
+
+    #[test]
+    fn envelope_errors_and_missing_bodies_name_the_endpoint() {
+        let r = all_references();
+        let ok = [
+            (FUNDING_RATE, FUNDING),
+            (TICKERS_SWAP, TICKERS),
+            (TICKERS_SPOT, TICKERS_SPOT_J),
+            (OPEN_INTEREST, OI),
+        ];
+        let cases: [(&'static str, &str, &str); 5] = [
+            (
+                TICKERS_SWAP,
+                r#"{"code":"0","msg":"","data":[{"instId":"#,
+                "malformed JSON",
+            ),
+            (
+                FUNDING_RATE,
+                NOT_FOUND,
+                "API error 51001: Instrument ID does not exist",
+            ),
+            (OPEN_INTEREST, r#"{"msg":"","data":[]}"#, "no `code`"),
+            (
+                TICKERS_SPOT,
+                r#"{"code":"0","msg":""}"#,
+                "without a `data` array",
+            ),
+            (
+                FUNDING_RATE,
+                r#"[{"instId":"BTC-USDT-SWAP"}]"#,
+                "malformed JSON",
+            ),
+        ];
+        for (endpoint, body, detail) in cases {
+            let parts: Vec<(&'static str, &str)> = ok
+                .iter()
+                .map(|(e, b)| (*e, if *e == endpoint { body } else { *b }))
+                .collect();
+            let err = snapshot_of(&parts, &r).expect_err(body);
+            assert_eq!(err.endpoint, endpoint);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+        let err = snapshot_of(&ok[1..], &r).expect_err("funding missing");
+        assert_eq!(err, ParseError::new(FUNDING_RATE, "response missing"));
+        let err = reference_of(&[(INSTRUMENTS_SWAP, SWAPS)]).expect_err("spot list missing");
+        assert_eq!(err.endpoint, INSTRUMENTS_SPOT);
+        let err = reference_of(&[(INSTRUMENTS_SWAP, RATE_LIMIT), (INSTRUMENTS_SPOT, SPOTS)])
+            .expect_err("rate-limit body");
+        assert!(err.detail.contains("50011"), "{err}");
+    }
+
+    #[test]
+    fn check_body_maps_rate_limits_and_api_errors() {
+        let rl = RATE_LIMIT.as_bytes();
+        assert_eq!(Okx.check_body(429, rl), BodySignal::RateLimited);
+        assert_eq!(
+            Okx.check_body(200, rl),
+            BodySignal::RateLimited,
+            "50011 with HTTP 200"
+        );
+        assert_eq!(
+            Okx.check_body(429, b"<html>busy</html>"),
+            BodySignal::RateLimited
+        );
+        assert_eq!(
+            Okx.check_body(200, br#"{"code":50011,"msg":"Too Many Requests"}"#),
+            BodySignal::RateLimited,
+            "a numeric code is read too"
+        );
+        assert_eq!(
+            Okx.check_body(200, NOT_FOUND.as_bytes()),
+            BodySignal::Api {
+                code: "51001".into(),
+                msg: "Instrument ID does not exist".into()
+            }
+        );
+        assert_eq!(Okx.check_body(200, FUNDING.as_bytes()), BodySignal::Ok);
+        assert_eq!(
+            Okx.check_body(502, b"<html>bad gateway</html>"),
+            BodySignal::Ok
+        );
+        assert_eq!(Okx.check_body(200, b"{}"), BodySignal::Ok);
+    }
+
+    /// The body a route table serves for `request` (query pairs of the route ⊆ the request's).
+    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
+        let hits: Vec<&Route> = routes
+            .iter()
+            .filter(|rt| {
+                rt.host == request.host
+                    && rt.path == request.path
+                    && rt
+                        .query
+                        .iter()
+                        .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
+            })
+            .collect();
+        assert_eq!(hits.len(), 1, "{request:?}");
+        &hits[0].body
+    }
+
+    #[test]
+    fn demo_universe_round_trips_through_the_adapter() {
+        let now_ms = 1_760_000_000_000;
+        let u = Universe::generate(Venue::Okx, 300, 250, now_ms);
+        let routes = crate::demo::okx::routes(&u);
+        let ref_requests = Okx.reference_requests();
+        let snap_requests = Okx.snapshot_requests(true);
+        assert_eq!(
+            routes.len(),
+            ref_requests.len() + snap_requests.len(),
+            "one route per request"
+        );
+
+        let bodies: Vec<Body<'_>> = ref_requests
+            .iter()
+            .map(|request| Body {
+                request,
+                bytes: served(&routes, request).as_bytes(),
+            })
+            .collect();
+        let reference = Okx.parse_reference(&bodies).expect("demo reference parses");
+        let bodies: Vec<Body<'_>> = snap_requests
+            .iter()
+            .map(|request| Body {
+                request,
+                bytes: served(&routes, request).as_bytes(),
+            })
+            .collect();
+        let received_at = t(now_ms + 250).expect("time");
+        let s = Okx
+            .parse_snapshot(&bodies, &reference, received_at)
+            .expect("demo snapshot parses");
+
+        assert_eq!(reference.instruments.len(), 300 + 250);
+        assert_eq!(s.perps.len(), 300);
+        assert_eq!(s.spots.len(), 250);
+        let perps: HashMap<&str, &PerpQuote> =
+            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
+        let insts = reference.index(Market::Perp);
+        for m in u.perps() {
+            let symbol = format!("{}-{}-SWAP", m.asset, m.quote);
+            let p = perps
+                .get(symbol.as_str())
+                .unwrap_or_else(|| panic!("{symbol} missing"));
+            assert_eq!(
+                (p.asset.as_str(), p.quote.as_str()),
+                (m.asset.as_str(), m.quote.as_str())
+            );
+            // OKX quotes per coin: multiplied markets keep multiplier 1 and a large ctVal.
+            assert_eq!(p.multiplier, Decimal::ONE);
+            assert_eq!(
+                insts[symbol.as_str()].contract_size,
+                contract_value(m.price)
+            );
+            assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
+            assert_eq!(
+                p.funding_interval_hours,
+                Decimal::from(m.interval_hours),
+                "{symbol}"
+            );
+            assert_eq!(p.next_funding_time, t(m.next_funding_ms));
+            assert_eq!(
+                (p.bid, p.ask),
+                (Some(m.perp_bid), Some(m.perp_ask)),
+                "{symbol}"
+            );
+            assert_eq!((p.high_24h, p.low_24h), (Some(m.high), Some(m.low)));
+            assert_eq!(
+                p.volume_24h_quote,
+                Some((m.volume_base * m.mark).normalize()),
+                "{symbol}"
+            );
+            assert_eq!(p.open_interest, Some(m.open_interest));
+            assert_eq!((p.mark_price, p.index_price), (Some(m.mark), Some(m.index)));
+            assert_eq!(p.exchange_time, t(now_ms));
+            assert_eq!(p.received_at, received_at);
+        }
+        assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
+        let spots: HashMap<&str, &SpotQuote> =
+            s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
+        for m in u.spots() {
+            let symbol = format!("{}-{}", m.asset, m.quote);
+            let q = spots
+                .get(symbol.as_str())
+                .unwrap_or_else(|| panic!("{symbol} missing"));
+            assert_eq!(
+                (q.bid, q.ask),
+                (Some(m.spot_bid), Some(m.spot_ask)),
+                "{symbol}"
+            );
+            assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
+            assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+        }
+        for (symbol, why) in FILTERED_SWAPS.iter().chain(FILTERED_SPOTS.iter()) {
+            assert!(
+                served(&routes, &ref_requests[0]).contains(symbol)
+                    || served(&routes, &ref_requests[1]).contains(symbol)
+            );
+            assert!(
+                reference.instruments.iter().all(|i| i.symbol != *symbol),
+                "{symbol} ({why}) must be filtered out"
+            );
+        }
+    }
+
+    const REPLACEMENTS: [&str; 12] = [
+        "null",
+        r#""""#,
+        "0",
+        "-1",
+        "1e400",
+        r#""abc""#,
+        "123456789012345678901234567890",
+        "true",
+        "[]",
+        "{}",
+        r#""-0.5""#,
+        r#""99999999999999999999""#,
+    ];
+
+    const MUTABLE: [(&str, &str); 8] = [
+        (INSTRUMENTS_SWAP, SWAPS_Q),
+        (INSTRUMENTS_SPOT, SPOTS_Q),
+        (FUNDING_RATE, FUNDING_Q),
+        (TICKERS_SWAP, TICKERS_Q),
+        (TICKERS_SPOT, TICKERS_SPOT_J),
+        (OPEN_INTEREST, OI_Q),
+        (MARK_PRICE, MARK),
+        (INDEX_TICKERS, INDEX_USDC),
+    ];
+
+    /// Replaces the `nth` (mod count) value following a `":` with `token`.
+    fn replace_value(text: &str, nth: usize, token: &str) -> String {
+        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
+        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
+            return text.to_owned();
+        };
+        let bytes = text.as_bytes();
+        let mut start = colon;
+        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
+            start += 1;
+        }
+        let mut end = start;
+        if bytes.get(start) == Some(&b'"') {
+            end += 1;
+            while end < bytes.len() && bytes[end] != b'"' {
+                end += 1;
+            }
+            end = (end + 1).min(bytes.len());
+        } else {
+            while end < bytes.len() && !matches!(bytes[end], b',' | b'}' | b']') {
+                end += 1;
+            }
+        }
+        format!("{}{token}{}", &text[..start], &text[end..])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn mutated_payloads_never_panic(
+            which in 0..MUTABLE.len(),
+            kind in 0u8..3,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let (endpoint, text) = MUTABLE[which];
+            let mut mutated = text.as_bytes().to_vec();
+            let trimmed = text.trim_end().len();
+            let cut = pos % trimmed;
+            match kind {
+                0 => mutated.truncate(cut),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let _ = Okx.check_body(200, &mutated);
+            let good_ref = all_references();
+            let parts: Vec<(&'static str, &[u8])> = MUTABLE
+                .iter()
+                .map(|(e, b)| (*e, if *e == endpoint { &mutated[..] } else { b.as_bytes() }))
+                .collect();
+            let (ref_result, snap_result) = with_bodies(&parts, |bodies| {
+                (reference(bodies), snapshot(bodies, &good_ref, received()))
+            });
+            let result_for_endpoint = if endpoint == INSTRUMENTS_SWAP || endpoint == INSTRUMENTS_SPOT {
+                ref_result.map(|_| ())
+            } else {
+                snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
+            };
+            if kind == 0 {
+                // A strict prefix of a JSON document is never a document.
+                let err = result_for_endpoint.expect_err("truncated payload must fail");
+                prop_assert_eq!(err.endpoint, endpoint);
+            }
+            if let Ok(s) = snap_result {
+                let known: HashSet<&str> = good_ref.instruments.iter().map(|i| i.symbol.as_str()).collect();
+                prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
+                prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
+                prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
+            }
+        }
+    }
 }
