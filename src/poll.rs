@@ -188,9 +188,17 @@ async fn fetch_all(
         let client = Arc::clone(client);
         set.spawn(async move {
             let mut pages = Vec::new();
+            let optional = req.optional;
             let mut next = Some(req);
             while let Some(req) = next.take() {
-                let body = client.fetch(&req).await?;
+                let body = match client.fetch(&req).await {
+                    Ok(b) => b,
+                    Err(e) if optional && e.banned_until().is_none() => {
+                        tracing::warn!(venue = %adapter.venue(), error = %e, "optional endpoint failed; going on without it");
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                };
                 next = adapter
                     .next_page(&req, &body)
                     .map_err(|source| VenueError::Parse {

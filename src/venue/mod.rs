@@ -57,6 +57,9 @@ pub struct Request {
     pub method: Method,
     /// Rate-limit weight of the call (the venue's documented weight).
     pub weight: u32,
+    /// Feeds only fields the analysis can do without (open interest, mark/index): if it fails
+    /// (other than by a ban) the snapshot goes on without it and a warning is logged.
+    pub optional: bool,
 }
 
 impl Request {
@@ -70,7 +73,15 @@ impl Request {
             query: Vec::new(),
             method: Method::Get,
             weight,
+            optional: false,
         }
+    }
+
+    /// Marks the request optional (see [`Request::optional`]).
+    #[must_use]
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
     }
 
     /// Adds a query parameter.

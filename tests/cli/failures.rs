@@ -173,3 +173,18 @@ async fn all_venues_down_exits_69_and_points_at_demo() {
     }
     assert!(stderr(&out).contains("--demo"), "{}", stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn optional_endpoint_failing_does_not_fail_the_venue() {
+    let fault = always("/okx/main/api/v5/public/open-interest", status(500, "{}"));
+    let (server, _) = server(&[Venue::Okx], vec![fault]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(scan_json(&server, dir.path(), &["--venues", "okx"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert_eq!(venue(&json(&out), "okx")["status"], "ok");
+    assert!(
+        stderr(&out).contains("open-interest"),
+        "the failure is logged: {}",
+        stderr(&out)
+    );
+}

@@ -131,14 +131,21 @@ impl VenueAdapter for Okx {
             Request::get(FUNDING_RATE, HOST, FUNDING_RATE_PATH, 1).query("instId", "ANY"),
             Request::get(TICKERS_SWAP, HOST, TICKERS_PATH, 1).query("instType", "SWAP"),
             Request::get(TICKERS_SPOT, HOST, TICKERS_PATH, 1).query("instType", "SPOT"),
-            Request::get(OPEN_INTEREST, HOST, OPEN_INTEREST_PATH, 1).query("instType", "SWAP"),
+            Request::get(OPEN_INTEREST, HOST, OPEN_INTEREST_PATH, 1)
+                .query("instType", "SWAP")
+                .optional(),
         ];
         if full {
-            plan.push(Request::get(MARK_PRICE, HOST, MARK_PRICE_PATH, 2).query("instType", "SWAP"));
+            plan.push(
+                Request::get(MARK_PRICE, HOST, MARK_PRICE_PATH, 2)
+                    .query("instType", "SWAP")
+                    .optional(),
+            );
             for quote in INDEX_QUOTES {
                 plan.push(
                     Request::get(INDEX_TICKERS, HOST, INDEX_TICKERS_PATH, 1)
-                        .query("quoteCcy", quote),
+                        .query("quoteCcy", quote)
+                        .optional(),
                 );
             }
         }

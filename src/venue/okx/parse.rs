@@ -217,7 +217,7 @@ pub(super) fn snapshot(
     let funding: Vec<OkxFundingRate<'_>> = all_rows(bodies, FUNDING_RATE, true)?;
     let swap_tickers: Vec<OkxTicker<'_>> = all_rows(bodies, TICKERS_SWAP, true)?;
     let spot_tickers: Vec<OkxTicker<'_>> = all_rows(bodies, TICKERS_SPOT, true)?;
-    let open_interest: Vec<OkxOpenInterest<'_>> = all_rows(bodies, OPEN_INTEREST, true)?;
+    let open_interest: Vec<OkxOpenInterest<'_>> = all_rows(bodies, OPEN_INTEREST, false)?;
     let marks: Vec<OkxMarkPrice<'_>> = all_rows(bodies, MARK_PRICE, false)?;
     let indexes: Vec<OkxIndexTicker<'_>> = all_rows(bodies, INDEX_TICKERS, false)?;
 
