@@ -164,8 +164,7 @@ pub async fn poll_venues(
     let store = ctx.store.clone();
     let retention = ctx.retention;
     blocking(move || {
-        let cutoff = Utc::now() - chrono::Duration::from_std(retention).unwrap_or_default();
-        store.prune(cutoff)?;
+        store.prune_if_due(Utc::now(), retention, Duration::from_secs(3600))?;
         store.flush()
     })
     .await?;

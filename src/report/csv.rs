@@ -97,3 +97,12 @@ mod tests {
         assert_eq!(s, "\"a,b\"\"c\"");
     }
 }
+
+#[cfg(test)]
+mod snapshot_tests {
+    #[test]
+    fn csv_report_snapshot() {
+        let text = String::from_utf8(super::render(&super::super::sample::report())).expect("utf8");
+        insta::assert_snapshot!(text);
+    }
+}

@@ -30,3 +30,13 @@ pub fn render(report: &Report) -> Result<Vec<u8>, serde_json::Error> {
     bytes.push(b'\n');
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_report_snapshot() {
+        let bytes = super::render(&super::super::sample::report()).expect("renders");
+        let text = String::from_utf8(bytes).expect("utf8");
+        insta::assert_snapshot!(text);
+    }
+}

@@ -4,6 +4,9 @@ pub mod csv;
 pub mod json;
 pub mod table;
 
+#[cfg(test)]
+mod sample;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 

@@ -176,3 +176,13 @@ mod tests {
         assert_eq!(until(now - chrono::Duration::minutes(5), now), "now");
     }
 }
+
+#[cfg(test)]
+mod snapshot_tests {
+    #[test]
+    fn table_report_snapshot() {
+        let text = String::from_utf8(super::render(&super::super::sample::report())).expect("utf8");
+        assert!(text.lines().all(|l| l.chars().count() <= 120));
+        insta::assert_snapshot!(text);
+    }
+}

@@ -44,6 +44,15 @@ pub enum StoreError {
     },
 }
 
+/// Granularity of the perp time series, ms.
+pub const HISTORY_BUCKET_MS: i64 = 3_600_000;
+
+/// The time-series key time of an observation made at `ms`: the start of its hour.
+#[must_use]
+pub fn history_bucket(ms: i64) -> i64 {
+    ms.div_euclid(HISTORY_BUCKET_MS) * HISTORY_BUCKET_MS
+}
+
 /// Name of the lock file inside the data dir.
 pub const LOCK_FILE: &str = "basis.lock";
 const DB_DIR: &str = "db";
@@ -152,7 +161,7 @@ impl Store {
         seal::open(dir).map_err(|e| io(dir, e))?;
         let db = sled::Config::new()
             .path(&db_dir)
-            .cache_capacity(16 * 1024 * 1024)
+            .cache_capacity(8 * 1024 * 1024)
             .open()
             .map_err(|e| match e {
                 sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => corrupt(dir, e),
@@ -277,14 +286,16 @@ impl Store {
         )
     }
 
-    /// Writes one snapshot: its perp observations as one batch in the time series (same snapshot,
-    /// same keys: re-writing is idempotent) and the snapshot itself as the venue's latest view.
+    /// Writes one snapshot: its perp observations as one batch in the time series and the snapshot
+    /// itself as the venue's latest view. The time series keeps one observation per perp per
+    /// hour (keyed by the start of the hour, the latest poll of the hour wins), so re-writing is
+    /// idempotent and the store grows with hours, not with how often cron runs.
     ///
     /// # Errors
     /// On store I/O errors.
     pub fn write_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
         let dir = &self.inner.dir;
-        let t = snapshot.received_at.timestamp_millis();
+        let t = history_bucket(snapshot.received_at.timestamp_millis());
         let mut batch = sled::Batch::default();
         for p in &snapshot.perps {
             let obs = PerpObservation {
@@ -360,6 +371,29 @@ impl Store {
             .quotes
             .apply_batch(batch)
             .map_err(|e| io(dir, e))?;
+        Ok(n)
+    }
+
+    /// Prunes the time series when the last prune is older than `every` (it scans the whole
+    /// series, so a cron job running every few minutes should not pay for it each time).
+    /// Returns how many entries were removed.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn prune_if_due(
+        &self,
+        now: DateTime<Utc>,
+        retention: std::time::Duration,
+        every: std::time::Duration,
+    ) -> Result<usize, StoreError> {
+        let key = b"prune/last";
+        let last: Option<DateTime<Utc>> = self.get_json(key)?;
+        if last.is_some_and(|t| (now - t).to_std().is_ok_and(|age| age < every)) {
+            return Ok(0);
+        }
+        let cutoff = now - chrono::Duration::from_std(retention).unwrap_or_default();
+        let n = self.prune(cutoff)?;
+        self.put_json(key, &now)?;
         Ok(n)
     }
 
@@ -442,21 +476,35 @@ mod seal {
                     stack.push(path);
                     continue;
                 }
-                let bytes = std::fs::read(&path)?;
+                let (len, crc32) = crc_of(&path)?;
                 let name = path
                     .strip_prefix(db_dir)
                     .unwrap_or(&path)
                     .to_string_lossy()
                     .into_owned();
-                out.push(FileSum {
-                    name,
-                    len: bytes.len() as u64,
-                    crc32: crc32fast::hash(&bytes),
-                });
+                out.push(FileSum { name, len, crc32 });
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
+    }
+
+    /// Length and CRC32 of a file, streamed (the store can be large; never read it whole).
+    fn crc_of(path: &Path) -> std::io::Result<(u64, u32)> {
+        use std::io::Read as _;
+        let mut file = std::fs::File::open(path)?;
+        let mut hasher = crc32fast::Hasher::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut len = 0u64;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            len += n as u64;
+        }
+        Ok((len, hasher.finalize()))
     }
 
     fn write(dir: &Path, seal: &Seal) -> std::io::Result<()> {
@@ -551,21 +599,27 @@ mod tests {
         let store = Store::open(dir.path()).expect("open");
         store.write_snapshot(&snapshot(1_000)).expect("write");
         store.write_snapshot(&snapshot(1_000)).expect("rewrite");
-        store.write_snapshot(&snapshot(2_000)).expect("write 2");
+        store
+            .write_snapshot(&snapshot(1_800_000))
+            .expect("same hour");
+        store
+            .write_snapshot(&snapshot(3_601_000))
+            .expect("next hour");
         assert_eq!(
             store.latest_snapshot(Venue::Okx).expect("read"),
-            Some(snapshot(2_000))
+            Some(snapshot(3_601_000))
         );
         let hist = store
             .perp_history(Venue::Okx, "BTC-USDT-SWAP")
             .expect("history");
+        // One observation per hour, keyed by the hour's start.
         assert_eq!(
             hist.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
-            vec![1_000, 2_000]
+            vec![0, 3_600_000]
         );
         assert_eq!(
             store
-                .prune(DateTime::from_timestamp_millis(1_500).expect("t"))
+                .prune(DateTime::from_timestamp_millis(1_000_000).expect("t"))
                 .expect("prune"),
             1
         );

@@ -1,0 +1,98 @@
+//! A fixed report used by the reporters' snapshot tests.
+
+use chrono::DateTime;
+use rust_decimal::Decimal;
+
+use super::{ParamsEcho, Report, VenueLine};
+use crate::model::{Kind, Leg, Market, Opportunity, Venue};
+
+fn d(s: &str) -> Decimal {
+    crate::parse::decimal(s).unwrap_or_default()
+}
+
+/// Two opportunities and three venue lines (ok, error, banned) at a fixed time.
+pub(crate) fn report() -> Report {
+    let now = DateTime::from_timestamp(1_764_072_000, 0).unwrap_or_default();
+    let opp =
+        |rank: usize, asset: &str, venue: Venue, sym: &str, rate: &str, h: &str| Opportunity {
+            rank,
+            kind: Kind::Carry,
+            asset: asset.into(),
+            quote: "USDT".into(),
+            long: Leg {
+                venue,
+                market: Market::Spot,
+                symbol: sym.into(),
+                price: d("101.25"),
+            },
+            short: Leg {
+                venue,
+                market: Market::Perp,
+                symbol: sym.into(),
+                price: d("101.3"),
+            },
+            funding_rate: d(rate),
+            funding_interval_hours: d(h),
+            next_funding_time: Some(now + chrono::Duration::minutes(192)),
+            funding_apr_pct: d("43.8"),
+            basis_pct: d("0.049383"),
+            cost_pct: d("0.312"),
+            net_apr_pct: d("27.531429"),
+            liq_prob: 0.000_123,
+            risk_adj_apr_pct: d("27.52"),
+            safe_leverage: d("3.47"),
+            volume_24h_usd: Some(d("1234567890.5")),
+        };
+    Report {
+        generated_at: now,
+        params: ParamsEcho {
+            min_apr_pct: Some(Decimal::TEN),
+            hold_days: Decimal::from(7),
+            leverage: Decimal::TWO,
+            collateral: "USDT".into(),
+            max_liq_prob: 0.01,
+            min_volume_usd: Decimal::ZERO,
+            assets: vec![],
+            venues: Venue::ALL.to_vec(),
+            top: None,
+            offline: false,
+            demo: false,
+        },
+        venues: vec![
+            VenueLine {
+                venue: Venue::Binance,
+                status: "ok",
+                error: None,
+                banned_until: None,
+                perps: 512,
+                spots: 1400,
+                requests: 4,
+                elapsed_ms: 230,
+            },
+            VenueLine {
+                venue: Venue::Bybit,
+                status: "banned",
+                error: Some("banned until 2025-11-25T12:10:00Z".into()),
+                banned_until: Some(now + chrono::Duration::minutes(10)),
+                perps: 0,
+                spots: 0,
+                requests: 0,
+                elapsed_ms: 0,
+            },
+            VenueLine {
+                venue: Venue::Okx,
+                status: "error",
+                error: Some("okx tickers-swap: HTTP 500: oops".into()),
+                banned_until: None,
+                perps: 0,
+                spots: 0,
+                requests: 3,
+                elapsed_ms: 1510,
+            },
+        ],
+        opportunities: vec![
+            opp(1, "SOL", Venue::Binance, "SOLUSDT", "0.0003", "8"),
+            opp(2, "PEPE", Venue::Binance, "1000PEPEUSDT", "0.00005", "1"),
+        ],
+    }
+}
