@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use basis::demo::Universe;
 use basis::demo::server::{Server, mounted};
 use basis::model::Venue;
+use basis::venue::implemented;
 use nix::sys::resource::{UsageWho, getrusage};
 
 struct Figures {
@@ -46,7 +47,7 @@ fn child_mode(args: &[String]) -> ! {
 }
 
 fn measure(server: &Server, data: &std::path::Path) -> Figures {
-    let before: Vec<u32> = Venue::ALL.iter().map(|&v| server.requests(v)).collect();
+    let before: Vec<u32> = implemented().iter().map(|&v| server.requests(v)).collect();
     let mut cmd = Command::new(std::env::current_exe().expect("self"));
     cmd.arg("--child")
         .args([
@@ -60,7 +61,7 @@ fn measure(server: &Server, data: &std::path::Path) -> Figures {
         .arg(data)
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "error");
-    for (k, v) in server.env_vars(&Venue::ALL) {
+    for (k, v) in server.env_vars(&implemented()) {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("child runs");

@@ -259,6 +259,9 @@ async fn poll_one(
     let venue = client.venue();
     let adapter = adapter(venue);
     let now = Utc::now();
+    if adapter.hosts().is_empty() {
+        return Ok(Err(VenueError::NotImplemented { venue }));
+    }
     let ban = {
         let store = ctx.store.clone();
         blocking(move || store.banned_until(venue)).await?
@@ -279,7 +282,7 @@ async fn poll_one(
     let reference: Reference = if let (true, Some((_, r))) = (fresh, &cached) {
         r.clone()
     } else {
-        match fetch_reference(client, adapter).await {
+        match fetch_reference(client, adapter, cached.as_ref().map(|(_, r)| r)).await {
             Ok(r) => {
                 let store = ctx.store.clone();
                 let copy = r.clone();
@@ -317,14 +320,27 @@ async fn poll_one(
 async fn fetch_reference(
     client: &Arc<VenueClient>,
     adapter: &'static dyn VenueAdapter,
+    previous: Option<&Reference>,
 ) -> Result<Reference, VenueError> {
+    let venue = adapter.venue();
+    let parse_error = |source| VenueError::Parse { venue, source };
     let fetched = fetch_all(client, adapter, adapter.reference_requests()).await?;
-    adapter
+    let mut reference = adapter
         .parse_reference(&bodies(&fetched))
-        .map_err(|source| VenueError::Parse {
-            venue: adapter.venue(),
-            source,
-        })
+        .map_err(parse_error)?;
+    let details: Vec<Request> = adapter
+        .detail_requests(&reference, previous)
+        .into_iter()
+        .map(Request::optional)
+        .collect();
+    if !details.is_empty() {
+        tracing::info!(venue = %venue, requests = details.len(), "fetching per-market reference details");
+        let fetched = fetch_all(client, adapter, details).await?;
+        adapter
+            .apply_details(&mut reference, previous, &bodies(&fetched))
+            .map_err(parse_error)?;
+    }
+    Ok(reference)
 }
 
 /// Loads the latest stored snapshot of each venue (offline scan).

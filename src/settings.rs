@@ -439,7 +439,7 @@ pub fn build(
     } else if let Some(v) = &file.scan.venues {
         venue_list(&fo, "scan.venues", v)?
     } else {
-        Venue::ALL
+        crate::venue::implemented()
             .into_iter()
             .filter(|v| venue_settings.get(v).is_some_and(|s| s.enabled))
             .collect()

@@ -45,6 +45,16 @@ impl VenueCosts {
             Venue::Binance => (Decimal::new(1, 3), Decimal::new(5, 4)),
             Venue::Bybit => (Decimal::new(1, 3), Decimal::new(55, 5)),
             Venue::Okx => (Decimal::new(1, 3), Decimal::new(5, 4)),
+            Venue::Bitget => (Decimal::new(1, 3), Decimal::new(6, 4)),
+            Venue::Gate => (Decimal::new(1, 3), Decimal::new(5, 4)),
+            Venue::Hyperliquid => (Decimal::new(7, 4), Decimal::new(45, 5)),
+            Venue::Bingx => (Decimal::new(1, 3), Decimal::new(5, 4)),
+            Venue::Mexc => (Decimal::new(5, 4), Decimal::new(2, 4)),
+            // No spot fee is published for these; Deribit spot is charged like its perps, and
+            // dYdX and Kraken Futures have no spot markets.
+            Venue::Deribit | Venue::Dydx | Venue::Kraken => {
+                (Decimal::new(5, 4), Decimal::new(5, 4))
+            }
         };
         VenueCosts {
             spot_taker_fee: spot,

@@ -5,7 +5,15 @@
 //! 127.0.0.1 through real HTTP, with optional faults and latency.
 
 pub mod binance;
+pub mod bingx;
+pub mod bitget;
 pub mod bybit;
+pub mod deribit;
+pub mod dydx;
+pub mod gate;
+pub mod hyperliquid;
+pub mod kraken;
+pub mod mexc;
 pub mod okx;
 pub mod server;
 
@@ -101,6 +109,8 @@ pub struct Route {
     pub path: String,
     /// Query pairs that must all be present (others are ignored).
     pub query: Vec<(String, String)>,
+    /// Text the request body must contain (POST APIs such as Hyperliquid's `{"type": …}`).
+    pub request_contains: Option<String>,
     /// Response body.
     pub body: String,
 }
@@ -113,8 +123,16 @@ impl Route {
             host,
             path: path.to_owned(),
             query: Vec::new(),
+            request_contains: None,
             body,
         }
+    }
+
+    /// Requires the request body to contain `text` (e.g. `"type":"metaAndAssetCtxs"`).
+    #[must_use]
+    pub fn with_request_body(mut self, text: &str) -> Self {
+        self.request_contains = Some(text.to_owned());
+        self
     }
 
     /// Requires a query pair.
@@ -132,6 +150,14 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
         Venue::Binance => binance::routes(universe),
         Venue::Bybit => bybit::routes(universe),
         Venue::Okx => okx::routes(universe),
+        Venue::Bitget => bitget::routes(universe),
+        Venue::Gate => gate::routes(universe),
+        Venue::Hyperliquid => hyperliquid::routes(universe),
+        Venue::Bingx => bingx::routes(universe),
+        Venue::Mexc => mexc::routes(universe),
+        Venue::Deribit => deribit::routes(universe),
+        Venue::Dydx => dydx::routes(universe),
+        Venue::Kraken => kraken::routes(universe),
     }
 }
 

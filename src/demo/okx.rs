@@ -600,11 +600,9 @@ mod tests {
     }
 
     #[test]
-    fn renders_two_thousand_markets_as_valid_json_quickly() {
+    fn renders_two_thousand_markets_as_valid_json() {
         let u = Universe::generate(Venue::Okx, 2000, 1500, 1_760_000_000_000);
-        let started = std::time::Instant::now();
         let routes = routes(&u);
-        let elapsed = started.elapsed();
         for r in &routes {
             let v: serde_json::Value = serde_json::from_str(&r.body).expect("valid JSON");
             assert_eq!(v["code"], "0");
@@ -621,6 +619,5 @@ mod tests {
         );
         assert_eq!(swaps["data"][0]["instIdCode"], 10_000);
         assert_eq!(swaps["data"][0]["ctVal"], "0.01");
-        assert!(elapsed < std::time::Duration::from_secs(1), "{elapsed:?}");
     }
 }

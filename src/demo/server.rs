@@ -95,7 +95,11 @@ fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response<Body> {
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    request: axum::body::Bytes,
+) -> Response<Body> {
     let path = uri.path().to_owned();
     if let Some((venue, _)) = path.trim_start_matches('/').split_once('/') {
         let mut counts = shared
@@ -153,6 +157,11 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri) -> Response<Body> {
     let found = shared.routes.iter().find(|(pre, r)| {
         path.strip_prefix(pre.as_str()) == Some(r.path.as_str())
             && r.query.iter().all(|q| query.contains(q))
+            && r.request_contains.as_ref().is_none_or(|text| {
+                // Compare without whitespace so `{"type": "x"}` matches `"type":"x"`.
+                let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+                squeeze(&String::from_utf8_lossy(&request)).contains(&squeeze(text))
+            })
     });
     match found {
         Some((_, r)) => json(StatusCode::OK, r.body.clone()),

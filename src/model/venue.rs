@@ -16,11 +16,39 @@ pub enum Venue {
     Bybit,
     /// OKX v5 SPOT + SWAP.
     Okx,
+    /// Bitget v2 mix + spot.
+    Bitget,
+    /// Gate v4 USDT futures + spot.
+    Gate,
+    /// Hyperliquid perps + spot (`POST /info`).
+    Hyperliquid,
+    /// BingX swap + spot.
+    Bingx,
+    /// MEXC contract + spot.
+    Mexc,
+    /// Deribit USDC linear perpetuals + spot.
+    Deribit,
+    /// dYdX v4 indexer.
+    Dydx,
+    /// Kraken Futures `PF_` linear perpetuals.
+    Kraken,
 }
 
 impl Venue {
     /// Every venue, in venue-table order.
-    pub const ALL: [Venue; 3] = [Venue::Binance, Venue::Bybit, Venue::Okx];
+    pub const ALL: [Venue; 11] = [
+        Venue::Binance,
+        Venue::Bybit,
+        Venue::Okx,
+        Venue::Bitget,
+        Venue::Gate,
+        Venue::Hyperliquid,
+        Venue::Bingx,
+        Venue::Mexc,
+        Venue::Deribit,
+        Venue::Dydx,
+        Venue::Kraken,
+    ];
 
     /// The venue id used on the command line, in config tables, JSON and env vars.
     #[must_use]
@@ -29,6 +57,14 @@ impl Venue {
             Venue::Binance => "binance",
             Venue::Bybit => "bybit",
             Venue::Okx => "okx",
+            Venue::Bitget => "bitget",
+            Venue::Gate => "gate",
+            Venue::Hyperliquid => "hyperliquid",
+            Venue::Bingx => "bingx",
+            Venue::Mexc => "mexc",
+            Venue::Deribit => "deribit",
+            Venue::Dydx => "dydx",
+            Venue::Kraken => "kraken",
         }
     }
 
@@ -39,6 +75,14 @@ impl Venue {
             Venue::Binance => 1,
             Venue::Bybit => 2,
             Venue::Okx => 3,
+            Venue::Bitget => 4,
+            Venue::Gate => 5,
+            Venue::Hyperliquid => 6,
+            Venue::Bingx => 7,
+            Venue::Mexc => 8,
+            Venue::Deribit => 9,
+            Venue::Dydx => 10,
+            Venue::Kraken => 11,
         }
     }
 
@@ -57,7 +101,9 @@ impl fmt::Display for Venue {
 
 /// A venue id that basis does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown venue `{0}` (known: binance, bybit, okx)")]
+#[error(
+    "unknown venue `{0}` (known: binance, bybit, okx, bitget, gate, hyperliquid, bingx, mexc, deribit, dydx, kraken)"
+)]
 pub struct UnknownVenue(pub String);
 
 impl FromStr for Venue {

@@ -53,7 +53,7 @@ pub(crate) fn report() -> Report {
             max_liq_prob: 0.01,
             min_volume_usd: Decimal::ZERO,
             assets: vec![],
-            venues: Venue::ALL.to_vec(),
+            venues: vec![Venue::Binance, Venue::Bybit, Venue::Okx],
             top: None,
             offline: false,
             demo: false,

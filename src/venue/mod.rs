@@ -5,8 +5,16 @@
 //! bodies into domain types. All I/O (HTTP, limits, retries, bans) lives in [`http`].
 
 pub mod binance;
+pub mod bingx;
+pub mod bitget;
 pub mod bybit;
+pub mod deribit;
+pub mod dydx;
+pub mod gate;
 pub mod http;
+pub mod hyperliquid;
+pub mod kraken;
+pub mod mexc;
 pub mod okx;
 
 use std::fmt;
@@ -183,6 +191,29 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
         Ok(None)
     }
 
+    /// Follow-up requests for per-market reference data that has no bulk endpoint (e.g. a
+    /// funding interval only available per symbol), given the freshly parsed reference and the
+    /// previously cached one. Keep it to a bounded batch per refresh (markets not covered keep
+    /// their previous value, see [`VenueAdapter::apply_details`]). Their failures are logged and
+    /// do not fail the venue. Default: none.
+    fn detail_requests(&self, _fresh: &Reference, _previous: Option<&Reference>) -> Vec<Request> {
+        Vec::new()
+    }
+
+    /// Merges the bodies of [`VenueAdapter::detail_requests`] (possibly fewer than requested) and
+    /// the previous reference's values into `fresh`.
+    ///
+    /// # Errors
+    /// When a detail payload is malformed.
+    fn apply_details(
+        &self,
+        _fresh: &mut Reference,
+        _previous: Option<&Reference>,
+        _bodies: &[Body<'_>],
+    ) -> Result<(), ParseError> {
+        Ok(())
+    }
+
     /// Parse the reference bodies into trading spot markets and linear perpetuals.
     ///
     /// # Errors
@@ -213,6 +244,15 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
     }
 }
 
+/// Venues whose adapter is written (it has hosts); the others are skipped with a message.
+#[must_use]
+pub fn implemented() -> Vec<Venue> {
+    Venue::ALL
+        .into_iter()
+        .filter(|v| !adapter(*v).hosts().is_empty())
+        .collect()
+}
+
 /// The adapter of a venue.
 #[must_use]
 pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
@@ -220,6 +260,14 @@ pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
         Venue::Binance => &binance::Binance,
         Venue::Bybit => &bybit::Bybit,
         Venue::Okx => &okx::Okx,
+        Venue::Bitget => &bitget::Bitget,
+        Venue::Gate => &gate::Gate,
+        Venue::Hyperliquid => &hyperliquid::Hyperliquid,
+        Venue::Bingx => &bingx::Bingx,
+        Venue::Mexc => &mexc::Mexc,
+        Venue::Deribit => &deribit::Deribit,
+        Venue::Dydx => &dydx::Dydx,
+        Venue::Kraken => &kraken::Kraken,
     }
 }
 
@@ -323,6 +371,12 @@ pub enum VenueError {
         url: String,
         /// Why.
         reason: String,
+    },
+    /// The venue's adapter is not written yet.
+    #[error("{venue}: not supported yet by this version of basis")]
+    NotImplemented {
+        /// Venue.
+        venue: Venue,
     },
     /// The scan deadline passed before the venue answered.
     #[error("{venue}: timed out after {after:?} (scan deadline)")]

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use basis::demo::server::{Fault, FaultRule};
 use basis::model::Venue;
+use basis::venue::implemented;
 
 use super::common::*;
 
@@ -25,7 +26,7 @@ fn status(code: u16, body: &str) -> Fault {
 
 /// One venue failing in `fault`'s way: the others are still reported, exit 1, the error is named.
 async fn one_venue_fails(fault: Fault, extra: &[&str], expect_in_error: &str) {
-    let (server, _) = server(&Venue::ALL, vec![always("/okx/", fault)]).await;
+    let (server, _) = server(&implemented(), vec![always("/okx/", fault)]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(scan_json(&server, dir.path(), extra)).await;
     assert_eq!(code(&out), 1, "stderr: {}", stderr(&out));
@@ -133,7 +134,7 @@ async fn ban_418_is_saved_and_the_next_run_sends_nothing() {
             body: "{\"code\":-1003,\"msg\":\"Way too many requests; IP banned.\"}".into(),
         },
     );
-    let (server, _) = server(&Venue::ALL, vec![fault]).await;
+    let (server, _) = server(&implemented(), vec![fault]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(scan_json(&server, dir.path(), &[])).await;
     assert_eq!(code(&out), 1, "stderr: {}", stderr(&out));
@@ -163,12 +164,16 @@ async fn ban_418_is_saved_and_the_next_run_sends_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_venues_down_exits_69_and_points_at_demo() {
-    let (server, _) = server(&Venue::ALL, vec![always("/", status(503, "maintenance"))]).await;
+    let (server, _) = server(
+        &implemented(),
+        vec![always("/", status(503, "maintenance"))],
+    )
+    .await;
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(scan_json(&server, dir.path(), &[])).await;
     assert_eq!(code(&out), 69, "stderr: {}", stderr(&out));
     let report = json(&out);
-    for v in Venue::ALL {
+    for v in implemented() {
         assert_eq!(venue(&report, v.id())["status"], "error");
     }
     assert!(stderr(&out).contains("--demo"), "{}", stderr(&out));

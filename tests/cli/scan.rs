@@ -1,6 +1,7 @@
 //! Happy paths: each venue end to end, request budgets with cached instruments, formats, demo.
 
 use basis::model::Venue;
+use basis::venue::implemented;
 
 use super::common::*;
 
@@ -66,7 +67,7 @@ async fn okx_end_to_end() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_has_every_contract_field_and_is_ranked() {
-    let (server, _) = server(&Venue::ALL, vec![]).await;
+    let (server, _) = server(&implemented(), vec![]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(scan_json(&server, dir.path(), &[])).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
@@ -141,7 +142,7 @@ async fn json_has_every_contract_field_and_is_ranked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn table_and_csv_formats() {
-    let (server, _) = server(&Venue::ALL, vec![]).await;
+    let (server, _) = server(&implemented(), vec![]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cmd = basis(&server, dir.path());
     cmd.args(["scan", "--min-apr", "-1000", "--top", "12"]);
@@ -152,7 +153,7 @@ async fn table_and_csv_formats() {
         text.contains("RISK APR") && text.contains("venues:"),
         "{text}"
     );
-    for v in Venue::ALL {
+    for v in implemented() {
         assert!(
             text.lines()
                 .any(|l| l.trim_start().starts_with(v.id()) && l.contains(" ok ")),
@@ -187,13 +188,13 @@ async fn table_and_csv_formats() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_scan_reads_the_store_without_requests() {
-    let (server, _) = server(&Venue::ALL, vec![]).await;
+    let (server, _) = server(&implemented(), vec![]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let live = json(&run(scan_json(&server, dir.path(), &[])).await);
-    let before: u32 = Venue::ALL.iter().map(|&v| server.requests(v)).sum();
+    let before: u32 = implemented().iter().map(|&v| server.requests(v)).sum();
     let out = run(scan_json(&server, dir.path(), &["--offline"])).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
-    let after: u32 = Venue::ALL.iter().map(|&v| server.requests(v)).sum();
+    let after: u32 = implemented().iter().map(|&v| server.requests(v)).sum();
     assert_eq!(before, after, "offline scan sent requests");
     let offline = json(&out);
     assert_eq!(live["opportunities"], offline["opportunities"]);
@@ -218,7 +219,7 @@ fn demo_prints_a_ranked_table_with_venue_status() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("DEMO DATA"), "{text}");
     assert!(text.contains(" 1 "), "no ranked row:\n{text}");
-    for v in Venue::ALL {
+    for v in implemented() {
         assert!(text.contains(&format!("{:<8} ok", v.id())), "{v}:\n{text}");
     }
     // The demo never touches the user's data dir.

@@ -1,0 +1,9 @@
+//! Bitget-format payloads for a synthetic universe (stub).
+
+use super::{Route, Universe};
+
+/// Routes serving `universe` in Bitget's formats.
+#[must_use]
+pub fn routes(_universe: &Universe) -> Vec<Route> {
+    Vec::new()
+}

@@ -1,0 +1,9 @@
+//! Mexc-format payloads for a synthetic universe (stub).
+
+use super::{Route, Universe};
+
+/// Routes serving `universe` in Mexc's formats.
+#[must_use]
+pub fn routes(_universe: &Universe) -> Vec<Route> {
+    Vec::new()
+}

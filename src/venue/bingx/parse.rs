@@ -1,0 +1,1 @@
+//! Bingx payload parsing (stub).

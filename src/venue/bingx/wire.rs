@@ -1,0 +1,1 @@
+//! Bingx wire structs (stub).

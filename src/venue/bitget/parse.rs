@@ -1,0 +1,1 @@
+//! Bitget payload parsing (stub).

@@ -1,0 +1,1 @@
+//! Bitget wire structs (stub).

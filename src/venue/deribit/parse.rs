@@ -1,0 +1,1 @@
+//! Deribit payload parsing (stub).

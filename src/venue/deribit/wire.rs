@@ -1,0 +1,1 @@
+//! Deribit wire structs (stub).

@@ -1,0 +1,1 @@
+//! Dydx payload parsing (stub).

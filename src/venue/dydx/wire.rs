@@ -1,0 +1,1 @@
+//! Dydx wire structs (stub).

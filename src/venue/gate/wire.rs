@@ -1,0 +1,1 @@
+//! Gate wire structs (stub).

@@ -1,0 +1,47 @@
+//! Hyperliquid perps + spot (`POST /info`) adapter (stub: answers with no hosts until written).
+
+mod parse;
+mod wire;
+
+use chrono::{DateTime, Utc};
+
+use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
+use crate::model::{Reference, Snapshot, Venue};
+
+/// The Hyperliquid adapter.
+#[derive(Debug, Clone, Copy)]
+pub struct Hyperliquid;
+
+impl VenueAdapter for Hyperliquid {
+    fn venue(&self) -> Venue {
+        Venue::Hyperliquid
+    }
+    fn hosts(&self) -> &'static [HostSpec] {
+        &[]
+    }
+    fn reference_requests(&self) -> Vec<Request> {
+        Vec::new()
+    }
+    fn parse_reference(&self, _bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
+        Ok(Reference::default())
+    }
+    fn snapshot_requests(&self, _full: bool) -> Vec<Request> {
+        Vec::new()
+    }
+    fn parse_snapshot(
+        &self,
+        _bodies: &[Body<'_>],
+        _reference: &Reference,
+        received_at: DateTime<Utc>,
+    ) -> Result<Snapshot, ParseError> {
+        Ok(Snapshot {
+            venue: Venue::Hyperliquid,
+            received_at,
+            perps: vec![],
+            spots: vec![],
+        })
+    }
+    fn check_body(&self, _status: u16, _body: &[u8]) -> BodySignal {
+        BodySignal::Ok
+    }
+}

@@ -1,0 +1,1 @@
+//! Hyperliquid payload parsing (stub).

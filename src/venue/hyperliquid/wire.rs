@@ -1,0 +1,1 @@
+//! Hyperliquid wire structs (stub).

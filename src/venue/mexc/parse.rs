@@ -1,0 +1,1 @@
+//! Mexc payload parsing (stub).

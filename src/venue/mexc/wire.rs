@@ -1,0 +1,1 @@
+//! Mexc wire structs (stub).
