@@ -283,6 +283,8 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
             max_liq_prob: p.max_liq_prob,
             min_volume_usd: p.min_volume_usd.normalize(),
             assets: p.assets.clone(),
+            kinds: p.kinds.clone(),
+            quote_equivalence: p.quote_equivalence.clone(),
             venues: settings.venues.clone(),
             top: settings.top,
             offline: args.offline,

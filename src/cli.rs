@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Poll the venues and rank carry trades (the main job).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Poll the venues and record snapshots in the store, without analysis.
     Poll(PollArgs),
     /// List venues with their hosts, last poll, last error, ban state and request count.
@@ -107,6 +107,14 @@ pub struct ScanArgs {
     /// Largest acceptable liquidation probability over the horizon, for safe leverage [default: 0.01]
     #[arg(long, value_name = "P")]
     pub max_liq_prob: Option<String>,
+
+    /// Kinds of trade to rank, comma-separated: carry, cross_carry, perp_spread [default: all]
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub kinds: Vec<String>,
+
+    /// Treat two quotes as one across venues, e.g. USDT=USDC (repeat or comma-separate)
+    #[arg(long, value_delimiter = ',', value_name = "A=B")]
+    pub quote_equivalence: Vec<String>,
 
     /// Analyze what the store holds; poll nothing.
     #[arg(long, conflicts_with = "demo")]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::analyze::{Params, VenueCosts};
 use crate::cli::{ScanArgs, VenueArgs};
-use crate::model::Venue;
+use crate::model::{Kind, Venue};
 use crate::venue::http::{BaseUrls, HttpConfig};
 use crate::venue::{HostSpec, adapter};
 
@@ -139,6 +139,8 @@ struct ScanConfig {
     top: Option<usize>,
     venues: Option<Vec<String>>,
     assets: Option<Vec<String>>,
+    kinds: Option<Vec<String>>,
+    quote_equivalence: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -621,6 +623,82 @@ pub fn build(
         .map(|s| s.trim().to_ascii_uppercase())
         .filter(|s| !s.is_empty())
         .collect();
+    // Kinds and quote equivalence: flag > env > file > default (all kinds, no equivalence).
+    let list_source = |flag: Option<&Vec<String>>,
+                       var: &'static str,
+                       file_val: Option<&Vec<String>>,
+                       key: &'static str| {
+        match flag.filter(|f| !f.is_empty()) {
+            Some(v) => Some((
+                v.clone(),
+                Origin::Flag,
+                format!("--{}", key.replace('_', "-")),
+            )),
+            None => match env.var(var) {
+                Some(v) => Some((vec![v], Origin::Env, var.to_owned())),
+                None => file_val.map(|v| (v.clone(), fo.clone(), format!("scan.{key}"))),
+            },
+        }
+    };
+    if let Some((items, o, k)) = list_source(
+        scan.map(|s| &s.kinds),
+        "BASIS_KINDS",
+        sc.kinds.as_ref(),
+        "kinds",
+    ) {
+        let mut kinds = Vec::new();
+        for item in items
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let kind = match item.to_ascii_lowercase().as_str() {
+                "carry" => Kind::Carry,
+                "cross_carry" | "cross-carry" => Kind::CrossCarry,
+                "perp_spread" | "perp-spread" => Kind::PerpSpread,
+                _ => {
+                    return Err(invalid(
+                        &o,
+                        &k,
+                        item,
+                        "one of carry, cross_carry, perp_spread",
+                    ));
+                }
+            };
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        if !kinds.is_empty() {
+            params.kinds = kinds;
+        }
+    }
+    if let Some((items, o, k)) = list_source(
+        scan.map(|s| &s.quote_equivalence),
+        "BASIS_QUOTE_EQUIVALENCE",
+        sc.quote_equivalence.as_ref(),
+        "quote_equivalence",
+    ) {
+        let mut pairs = Vec::new();
+        for item in items
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let Some((a, b)) = item.split_once('=') else {
+                return Err(invalid(&o, &k, item, "pairs of quotes such as USDT=USDC"));
+            };
+            let (a, b) = (a.trim().to_ascii_uppercase(), b.trim().to_ascii_uppercase());
+            let coin = |c: &str| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric());
+            if !coin(&a) || !coin(&b) {
+                return Err(invalid(&o, &k, item, "pairs of quotes such as USDT=USDC"));
+            }
+            pairs.push((a, b));
+        }
+        params.quote_equivalence = pairs;
+    }
     let top = match scan.and_then(|s| s.top) {
         Some(t) => Some(t),
         None => match env.var("BASIS_TOP") {
@@ -733,6 +811,37 @@ mod tests {
         s.leverage = Some("5".into());
         let st = build(&g, &s.poll, Some(&s), &env).expect("settings");
         assert_eq!(st.params.leverage, Decimal::from(5));
+    }
+
+    #[test]
+    fn kinds_and_quote_equivalence() {
+        let (_d, g) = with_config("[scan]\nkinds = [\"carry\", \"perp_spread\"]\n");
+        let mut s = scan_args();
+        let none = MapEnv(HashMap::new());
+        let st = build(&g, &s.poll, Some(&s), &none).expect("settings");
+        assert_eq!(st.params.kinds, vec![Kind::Carry, Kind::PerpSpread]);
+        s.kinds = vec!["cross_carry".into()];
+        s.quote_equivalence = vec!["usdt=USDC".into()];
+        let st = build(&g, &s.poll, Some(&s), &none).expect("settings");
+        assert_eq!(st.params.kinds, vec![Kind::CrossCarry]);
+        assert_eq!(
+            st.params.quote_equivalence,
+            vec![("USDT".to_owned(), "USDC".to_owned())]
+        );
+        s.kinds = vec!["arbitrage".into()];
+        let msg = build(&g, &s.poll, Some(&s), &none)
+            .expect_err("bad kind")
+            .to_string();
+        assert!(
+            msg.contains("--kinds") && msg.contains("arbitrage"),
+            "{msg}"
+        );
+        s.kinds = vec![];
+        s.quote_equivalence = vec!["USDT".into()];
+        let msg = build(&g, &s.poll, Some(&s), &none)
+            .expect_err("bad pair")
+            .to_string();
+        assert!(msg.contains("--quote-equivalence"), "{msg}");
     }
 
     #[test]

@@ -2,13 +2,17 @@
 //!
 //! - [`carry`]: the `Decimal` economics (funding APR, costs, net APR, basis).
 //! - [`risk`]: volatility, liquidation probability of leveraged legs, safe leverage (`f64`).
-//! - [`rank`]: candidate generation, filters and the deterministic order.
+//! - [`rank`]: `carry` candidates, filters and the deterministic order.
+//! - [`cross`]: the cross-venue kinds and `--quote-equivalence`.
 //!
-//! Implements DESIGN.md "The analyzer's maths" for the `carry` kind (long spot, short perp on one
-//! venue, same asset and quote, `r > 0`). The risk machinery already covers the long perp leg and
-//! two-leg positions, so `cross_carry` and `perp_spread` only need candidate generation.
+//! Implements DESIGN.md "The analyzer's maths" for the three kinds: `carry` (long spot, short
+//! perp on one venue, same asset and quote, `r > 0`), `cross_carry` (long spot on venue A, short
+//! perp on venue B ≠ A, `r_B > 0`) and `perp_spread` (long the perp with the lower per-hour rate,
+//! short the one with the higher, two different perps of one asset). All kinds are ranked
+//! together.
 
 pub mod carry;
+pub mod cross;
 pub mod rank;
 pub mod risk;
 
@@ -17,7 +21,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::model::{Opportunity, PerpQuote, Snapshot, Venue, is_stablecoin};
+use crate::model::{Kind, Opportunity, PerpQuote, Snapshot, Venue, is_stablecoin};
+use cross::QuoteClasses;
 use risk::{Collateral, Volatility};
 
 /// Fees and liquidation parameters of one venue (fractions).
@@ -104,7 +109,16 @@ pub struct Params {
     /// Collateral coin → haircut `k` from the config; a missing coin uses [`default_haircut`]
     /// (stablecoins 1; BTC, ETH 0.95; any other coin 0.9).
     pub haircuts: BTreeMap<String, Decimal>,
+    /// `--kinds`: the kinds to look for (default all three; an empty list also means all).
+    pub kinds: Vec<Kind>,
+    /// `--quote-equivalence USDT=USDC`: pairs of quotes the cross-venue kinds treat as one
+    /// (case-insensitive, symmetric and transitive); default none, so USDT, USDC and USD stay
+    /// apart. `carry` always needs one quote.
+    pub quote_equivalence: Vec<(String, String)>,
 }
+
+/// Every kind, the default of [`Params::kinds`].
+pub const ALL_KINDS: [Kind; 3] = [Kind::Carry, Kind::CrossCarry, Kind::PerpSpread];
 
 impl Default for Params {
     fn default() -> Self {
@@ -119,6 +133,8 @@ impl Default for Params {
             assets: Vec::new(),
             costs: BTreeMap::new(),
             haircuts: BTreeMap::new(),
+            kinds: ALL_KINDS.to_vec(),
+            quote_equivalence: Vec::new(),
         }
     }
 }
@@ -142,6 +158,12 @@ impl Params {
             .find(|(c, _)| c.eq_ignore_ascii_case(coin))
             .map_or_else(|| default_haircut(coin), |(_, k)| *k)
     }
+
+    /// Whether `kind` is selected by [`Params::kinds`] (an empty list selects every kind).
+    #[must_use]
+    pub fn wants(&self, kind: Kind) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
 }
 
 /// Validated, pre-converted parameters plus the scan's volatility index.
@@ -157,6 +179,8 @@ pub(crate) struct Context<'a> {
     /// `k` of `C` as `f64`.
     pub(crate) haircut: f64,
     pub(crate) volatility: Volatility<'a>,
+    /// `--quote-equivalence` classes.
+    pub(crate) quotes: QuoteClasses,
 }
 
 impl<'a> Context<'a> {
@@ -174,6 +198,7 @@ impl<'a> Context<'a> {
             haircut,
             collateral,
             volatility: Volatility::new(snapshots),
+            quotes: QuoteClasses::new(&params.quote_equivalence),
         })
     }
 
@@ -222,7 +247,23 @@ pub fn analyze(snapshots: &[Snapshot], params: &Params) -> Vec<Opportunity> {
     let Some(ctx) = Context::new(snapshots, params) else {
         return Vec::new();
     };
-    let candidates = rank::carry_candidates(snapshots, &ctx);
+    let mut candidates = Vec::new();
+    if params.wants(Kind::Carry) {
+        candidates = rank::carry_candidates(snapshots, &ctx);
+    }
+    let (cross_carry, perp_spread) = (
+        params.wants(Kind::CrossCarry),
+        params.wants(Kind::PerpSpread),
+    );
+    if cross_carry || perp_spread {
+        let groups = cross::Groups::new(snapshots, &ctx);
+        if cross_carry {
+            groups.cross_carry(&ctx, &mut candidates);
+        }
+        if perp_spread {
+            groups.perp_spread(&ctx, &mut candidates);
+        }
+    }
     rank::finish(candidates, &ctx)
 }
 
@@ -269,6 +310,23 @@ mod tests {
         assert_eq!((p.max_liq_prob, p.correlation), (0.01, 0.8));
         assert_eq!((p.min_apr_pct, p.min_volume_usd), (None, Decimal::ZERO));
         assert!(p.assets.is_empty());
+        assert_eq!(
+            p.kinds,
+            [Kind::Carry, Kind::CrossCarry, Kind::PerpSpread],
+            "every kind by default"
+        );
+        assert!(p.quote_equivalence.is_empty());
+        assert!(p.wants(Kind::PerpSpread));
+        let only = Params {
+            kinds: vec![Kind::CrossCarry],
+            ..Params::default()
+        };
+        assert!(only.wants(Kind::CrossCarry) && !only.wants(Kind::Carry));
+        let empty = Params {
+            kinds: Vec::new(),
+            ..Params::default()
+        };
+        assert!(ALL_KINDS.iter().all(|k| empty.wants(*k)));
 
         assert_eq!(p.haircut_for("USDC"), Decimal::ONE);
         assert_eq!(p.haircut_for("btc"), d("0.95"));

@@ -3,7 +3,9 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use super::Context;
 use super::carry::{self, Book, Economics};
@@ -20,7 +22,7 @@ pub struct Candidate {
 }
 
 /// The `--assets` filter: upper-case coins, empty = everything.
-fn asset_filter(assets: &[String]) -> HashSet<String> {
+pub(super) fn asset_filter(assets: &[String]) -> HashSet<String> {
     assets
         .iter()
         .map(|a| a.trim().to_ascii_uppercase())
@@ -44,13 +46,30 @@ fn prob_decimal(p: f64) -> Decimal {
 }
 
 /// The smaller of two legs' 24 h quote volumes; `None` if either is unknown.
-fn min_volume(a: Option<Decimal>, b: Option<Decimal>) -> Option<Decimal> {
+pub(super) fn min_volume(a: Option<Decimal>, b: Option<Decimal>) -> Option<Decimal> {
     Some(a?.min(b?))
 }
 
 /// Whether a row passes `--min-volume` (0 disables; unknown volume fails a positive minimum).
-fn volume_ok(volume: Option<Decimal>, min: Decimal) -> bool {
+pub(super) fn volume_ok(volume: Option<Decimal>, min: Decimal) -> bool {
     min <= Decimal::ZERO || volume.is_some_and(|v| v >= min)
+}
+
+/// The short perp leg of `perp` as margined by the scan's collateral, with its venue's `m`:
+/// `None` without a `σ_A` (own 24 h high/low or another venue's perp) or when a volatile
+/// collateral has no spot market anywhere.
+pub(super) fn short_leg(perp: &PerpQuote, ctx: &Context<'_>) -> Option<PerpLeg> {
+    Some(PerpLeg {
+        side: Side::Short,
+        sigma_a: ctx.sigma_a(perp)?,
+        collateral: ctx.collateral_for(&perp.asset, perp.venue, &perp.quote)?,
+        haircut: ctx.haircut,
+        maintenance_margin: ctx
+            .params
+            .costs_for(perp.venue)
+            .maintenance_margin
+            .to_f64()?,
+    })
 }
 
 /// Spot markets by venue, asset and quote.
@@ -92,12 +111,16 @@ pub(crate) fn carry_candidates(snapshots: &[Snapshot], ctx: &Context<'_>) -> Vec
         let Some(perp_book) = Book::of_perp(perp) else {
             continue;
         };
+        let Some(leg) = short_leg(perp, ctx) else {
+            continue;
+        };
         for (spot, spot_book) in matches {
             let volume = min_volume(spot.volume_24h_quote, perp.volume_24h_quote);
             if !volume_ok(volume, ctx.params.min_volume_usd) {
                 continue;
             }
-            if let Some(c) = carry(perp, perp_book, spot, *spot_book, volume, ctx) {
+            let trade = spot_perp(Kind::Carry, (spot, *spot_book), (perp, perp_book), leg, ctx);
+            if let Some(c) = candidate(&trade, volume, ctx) {
                 out.push(c);
             }
         }
@@ -105,72 +128,157 @@ pub(crate) fn carry_candidates(snapshots: &[Snapshot], ctx: &Context<'_>) -> Vec
     out
 }
 
-/// One `carry` row: long `spot` at its ask, short `perp` at its bid (per unit), on one venue.
-fn carry(
-    perp: &PerpQuote,
-    perp_book: Book,
-    spot: &SpotQuote,
-    spot_book: Book,
+/// One leg of a [`Trade`]: what the row reports and what its cost needs.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct TradeLeg<'a> {
+    /// Venue.
+    pub(super) venue: Venue,
+    /// Spot or perp.
+    pub(super) market: Market,
+    /// Venue symbol.
+    pub(super) symbol: &'a str,
+    /// Book per one unit of the asset.
+    pub(super) book: Book,
+    /// Taker fee of this market on this venue.
+    pub(super) fee: Decimal,
+}
+
+impl<'a> TradeLeg<'a> {
+    /// A spot leg, charged its venue's spot taker fee.
+    pub(super) fn spot(spot: &'a SpotQuote, book: Book, ctx: &Context<'_>) -> TradeLeg<'a> {
+        TradeLeg {
+            venue: spot.venue,
+            market: Market::Spot,
+            symbol: &spot.symbol,
+            book,
+            fee: ctx.params.costs_for(spot.venue).spot_taker_fee,
+        }
+    }
+
+    /// A perp leg, charged its venue's perp taker fee.
+    pub(super) fn perp(perp: &'a PerpQuote, book: Book, ctx: &Context<'_>) -> TradeLeg<'a> {
+        TradeLeg {
+            venue: perp.venue,
+            market: Market::Perp,
+            symbol: &perp.symbol,
+            book,
+            fee: ctx.params.costs_for(perp.venue).perp_taker_fee,
+        }
+    }
+}
+
+/// Everything one row is computed from, whatever its kind.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Trade<'a> {
+    /// Kind.
+    pub(super) kind: Kind,
+    /// Spot coin.
+    pub(super) asset: &'a str,
+    /// Reported quote.
+    pub(super) quote: &'a str,
+    /// The leg bought (crossed at its ask).
+    pub(super) long: TradeLeg<'a>,
+    /// The leg sold (crossed at its bid).
+    pub(super) short: TradeLeg<'a>,
+    /// Funding paid to us per `interval_hours` (for `perp_spread`, `d * h_s`).
+    pub(super) rate: Decimal,
+    /// The interval `rate` covers.
+    pub(super) interval_hours: Decimal,
+    /// When the reported rate settles.
+    pub(super) next_funding_time: Option<DateTime<Utc>>,
+    /// The leveraged legs.
+    pub(super) position: Position,
+    /// Liquidation fee charged in `risk_adj_apr`.
+    pub(super) liquidation_fee: Decimal,
+}
+
+/// A `carry` or `cross_carry` trade: long `spot` (its venue's spot fee), short `perp` (its
+/// venue's perp fee, liquidation fee and the given short `leg`), paid the perp's own rate.
+pub(super) fn spot_perp<'a>(
+    kind: Kind,
+    (spot, spot_book): (&'a SpotQuote, Book),
+    (perp, perp_book): (&'a PerpQuote, Book),
+    leg: PerpLeg,
+    ctx: &Context<'_>,
+) -> Trade<'a> {
+    Trade {
+        kind,
+        asset: &perp.asset,
+        quote: &perp.quote,
+        long: TradeLeg::spot(spot, spot_book, ctx),
+        short: TradeLeg::perp(perp, perp_book, ctx),
+        rate: perp.funding_rate,
+        interval_hours: perp.funding_interval_hours,
+        next_funding_time: perp.next_funding_time,
+        position: Position::short_only(leg),
+        liquidation_fee: ctx.params.costs_for(perp.venue).liquidation_fee,
+    }
+}
+
+/// The row of a trade with the given 24 h volume: economics, liquidation probability at `L`
+/// and the risk-adjusted APR. `None` on bad data (see [`Economics::new`]) and, with
+/// `--min-apr`, when the row would be filtered out anyway: `risk_adj_apr <= net_apr` whenever
+/// `liquidation_fee + cost >= 0`, so a row whose rounded `net_apr_pct` is below the minimum is
+/// dropped before its liquidation probability is computed or its strings are copied.
+pub(super) fn candidate(
+    trade: &Trade<'_>,
     volume: Option<Decimal>,
     ctx: &Context<'_>,
 ) -> Option<Candidate> {
-    let costs = ctx.params.costs_for(perp.venue);
     let hold = ctx.params.hold_days;
+    let min_apr = ctx.params.min_apr_pct;
     let econ = Economics::new(
-        perp.funding_rate,
-        perp.funding_interval_hours,
+        trade.rate,
+        trade.interval_hours,
         hold,
-        (spot_book, costs.spot_taker_fee),
-        (perp_book, costs.perp_taker_fee),
+        (trade.long.book, trade.long.fee),
+        (trade.short.book, trade.short.fee),
     )?;
-    let leg = PerpLeg {
-        side: Side::Short,
-        sigma_a: ctx.sigma_a(perp)?,
-        collateral: ctx.collateral_for(&perp.asset, perp.venue, &perp.quote)?,
-        haircut: ctx.haircut,
-        maintenance_margin: rust_decimal::prelude::ToPrimitive::to_f64(&costs.maintenance_margin)?,
-    };
-    let position = Position::short_only(leg);
-    let liq_prob = position.liq_prob(ctx.leverage, ctx.years);
+    let net_apr_pct = carry::to_pct(econ.net_apr)?;
+    let loss_non_negative = trade.liquidation_fee.checked_add(econ.cost)? >= Decimal::ZERO;
+    if loss_non_negative && min_apr.is_some_and(|m| net_apr_pct < m) {
+        return None;
+    }
+    let liq_prob = trade.position.liq_prob(ctx.leverage, ctx.years);
     let risk_adj = carry::risk_adjusted_apr(
         econ.net_apr,
         prob_decimal(liq_prob),
-        costs.liquidation_fee,
+        trade.liquidation_fee,
         econ.cost,
         hold,
     )?;
+    let risk_adj_apr_pct = carry::to_pct(risk_adj)?;
+    if min_apr.is_some_and(|m| risk_adj_apr_pct < m) {
+        return None;
+    }
+    let leg = |l: &TradeLeg<'_>, price: Decimal| Leg {
+        venue: l.venue,
+        market: l.market,
+        symbol: l.symbol.to_owned(),
+        price: price.normalize(),
+    };
     let opportunity = Opportunity {
         rank: 0,
-        kind: Kind::Carry,
-        asset: perp.asset.clone(),
-        quote: perp.quote.clone(),
-        long: Leg {
-            venue: spot.venue,
-            market: Market::Spot,
-            symbol: spot.symbol.clone(),
-            price: spot_book.ask.normalize(),
-        },
-        short: Leg {
-            venue: perp.venue,
-            market: Market::Perp,
-            symbol: perp.symbol.clone(),
-            price: perp_book.bid.normalize(),
-        },
-        funding_rate: perp.funding_rate,
-        funding_interval_hours: perp.funding_interval_hours,
-        next_funding_time: perp.next_funding_time,
+        kind: trade.kind,
+        asset: trade.asset.to_owned(),
+        quote: trade.quote.to_owned(),
+        long: leg(&trade.long, trade.long.book.ask),
+        short: leg(&trade.short, trade.short.book.bid),
+        funding_rate: trade.rate,
+        funding_interval_hours: trade.interval_hours,
+        next_funding_time: trade.next_funding_time,
         funding_apr_pct: carry::to_pct(econ.funding_apr)?,
         basis_pct: carry::round6(econ.basis_pct),
         cost_pct: carry::to_pct(econ.cost)?,
-        net_apr_pct: carry::to_pct(econ.net_apr)?,
+        net_apr_pct,
         liq_prob,
-        risk_adj_apr_pct: carry::to_pct(risk_adj)?,
+        risk_adj_apr_pct,
         safe_leverage: Decimal::ZERO,
         volume_24h_usd: volume,
     };
     Some(Candidate {
         opportunity,
-        position,
+        position: trade.position,
     })
 }
 
@@ -212,10 +320,11 @@ fn tie_break(a: &Opportunity, b: &Opportunity) -> Ordering {
 }
 
 /// Applies `--min-apr`, computes `safe_leverage` for the rows that survive, sorts with
-/// [`compare`] and numbers the rows from 1.
+/// [`compare`] and numbers the rows from 1. Sorts indices, not the rows: a row is a few hundred
+/// bytes, and moving tens of thousands of them through a sort costs more than comparing them.
 pub(crate) fn finish(candidates: Vec<Candidate>, ctx: &Context<'_>) -> Vec<Opportunity> {
     let min_apr = ctx.params.min_apr_pct;
-    let mut out: Vec<Opportunity> = candidates
+    let mut rows: Vec<Opportunity> = candidates
         .into_iter()
         .filter(|c| min_apr.is_none_or(|m| c.opportunity.risk_adj_apr_pct >= m))
         .map(|c| {
@@ -225,11 +334,24 @@ pub(crate) fn finish(candidates: Vec<Candidate>, ctx: &Context<'_>) -> Vec<Oppor
             o
         })
         .collect();
-    out.sort_unstable_by(compare);
-    for (i, o) in out.iter_mut().enumerate() {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_unstable_by(|&a, &b| compare(&rows[a], &rows[b]));
+    // Row `order[k]` goes to position `k`: apply the permutation in place, one swap per row.
+    let mut target = vec![0; rows.len()];
+    for (k, &i) in order.iter().enumerate() {
+        target[i] = k;
+    }
+    for i in 0..rows.len() {
+        while target[i] != i {
+            let j = target[i];
+            rows.swap(i, j);
+            target.swap(i, j);
+        }
+    }
+    for (i, o) in rows.iter_mut().enumerate() {
         o.rank = i + 1;
     }
-    out
+    rows
 }
 
 #[cfg(test)]
@@ -254,6 +376,14 @@ mod tests {
 
     fn t0() -> DateTime<Utc> {
         Utc.timestamp_opt(1_700_000_000, 0).unwrap()
+    }
+
+    /// Only the `carry` kind (the cross-venue kinds are tested in `cross.rs`).
+    fn carry_only() -> Params {
+        Params {
+            kinds: vec![Kind::Carry],
+            ..Params::default()
+        }
     }
 
     /// Φ by Abramowitz–Stegun 26.2.17 (|error| < 7.5e-8), independent of libm's erfc.
@@ -456,7 +586,14 @@ mod tests {
                 vec![spot(y, "ETHUSDC", "ETH", "USDC", "2999", "3000")],
             ),
         ];
-        assert!(analyze(&snaps, &Params::default()).is_empty());
+        assert!(analyze(&snaps, &carry_only()).is_empty());
+        // Across venues the USDC perp meets the USDC spot: a cross_carry, never a carry.
+        let out = analyze(&snaps, &Params::default());
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            (out[0].kind, out[0].long.venue, out[0].short.venue),
+            (Kind::CrossCarry, y, b)
+        );
     }
 
     #[test]
@@ -594,7 +731,7 @@ mod tests {
             ),
             snap(b, vec![other], vec![]),
         ];
-        let out = analyze(&snaps, &Params::default());
+        let out = analyze(&snaps, &carry_only());
         assert_eq!(out.len(), 1);
         let sigma = parkinson(160.0, 140.0);
         let dist = (1.5f64 / 1.004).ln();
@@ -825,7 +962,7 @@ mod tests {
                 .into_iter()
                 .map(|v| (v, crate::analyze::VenueCosts::default_for(Venue::Binance)))
                 .collect(),
-            ..Params::default()
+            ..carry_only()
         };
         let out = analyze(&snaps, &params);
         let keys: Vec<_> = out
@@ -844,8 +981,43 @@ mod tests {
             ]
         );
         // Without the cost override Bybit's higher perp fee ranks it last.
-        let out = analyze(&snaps, &Params::default());
+        let out = analyze(&snaps, &carry_only());
         assert_eq!(out[5].short.venue, Venue::Bybit);
+
+        // Every kind: each perp is also shorted against the two other venues' spots, at equal
+        // returns; then the kind id, then the long leg's venue id decide.
+        let out = analyze(
+            &snaps,
+            &Params {
+                kinds: crate::analyze::ALL_KINDS.to_vec(),
+                ..params
+            },
+        );
+        let keys: Vec<_> = out
+            .iter()
+            .take(3)
+            .map(|o| {
+                (
+                    o.short.venue.id(),
+                    o.short.symbol.as_str(),
+                    o.kind.id(),
+                    o.long.venue.id(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("binance", "AAAUSDT", "carry", "binance"),
+                ("binance", "AAAUSDT", "cross_carry", "bybit"),
+                ("binance", "AAAUSDT", "cross_carry", "okx"),
+            ]
+        );
+        assert_eq!(
+            out.len(),
+            18,
+            "6 carry + 12 cross_carry, no spread at equal rates"
+        );
     }
 
     #[test]
@@ -980,20 +1152,78 @@ mod tests {
 
     fn params() -> impl Strategy<Value = Params> {
         (
-            prop::option::of(-100i64..60),
-            prop::sample::select(vec!["USDT", "USDC", "BTC", "ETH", "SOL"]),
-            1i64..1000,
-            prop::sample::select(vec![1i64, 7, 30]),
-            prop_oneof![Just(0i64), 0i64..2_000_000],
+            (
+                prop::option::of(-100i64..60),
+                prop::sample::select(vec!["USDT", "USDC", "BTC", "ETH", "SOL"]),
+                1i64..1000,
+                prop::sample::select(vec![1i64, 7, 30]),
+                prop_oneof![Just(0i64), 0i64..2_000_000],
+            ),
+            (
+                prop::sample::subsequence(crate::analyze::ALL_KINDS.to_vec(), 0..=3),
+                any::<bool>(),
+            ),
         )
-            .prop_map(|(min_apr, collateral, lev_cents, hold, min_vol)| Params {
-                min_apr_pct: min_apr.map(Decimal::from),
-                collateral: collateral.to_owned(),
-                leverage: Decimal::new(lev_cents, 2),
-                hold_days: Decimal::from(hold),
-                min_volume_usd: Decimal::from(min_vol),
-                ..Params::default()
-            })
+            .prop_map(
+                |((min_apr, collateral, lev_cents, hold, min_vol), (kinds, equivalent))| Params {
+                    min_apr_pct: min_apr.map(Decimal::from),
+                    collateral: collateral.to_owned(),
+                    leverage: Decimal::new(lev_cents, 2),
+                    hold_days: Decimal::from(hold),
+                    min_volume_usd: Decimal::from(min_vol),
+                    kinds,
+                    quote_equivalence: if equivalent {
+                        vec![("USDT".to_owned(), "USDC".to_owned())]
+                    } else {
+                        Vec::new()
+                    },
+                    ..Params::default()
+                },
+            )
+    }
+
+    /// The row's legs as (venue, symbol); symbols in [`build`] are `{asset}{quote}`.
+    fn legs(o: &Opportunity) -> ((Venue, &str), (Venue, &str)) {
+        (
+            (o.long.venue, o.long.symbol.as_str()),
+            (o.short.venue, o.short.symbol.as_str()),
+        )
+    }
+
+    /// What each kind's legs must satisfy, and no `perp_spread` pair twice.
+    fn check_kinds(out: &[Opportunity], params: &Params) -> Result<(), TestCaseError> {
+        let equivalent = !params.quote_equivalence.is_empty();
+        let mut pairs = HashSet::new();
+        for o in out {
+            prop_assert!(params.wants(o.kind));
+            let ((lv, ls), (sv, ss)) = legs(o);
+            prop_assert!(ls.starts_with(o.asset.as_str()) && ss.starts_with(o.asset.as_str()));
+            prop_assert!(ss.ends_with(o.quote.as_str()), "quote is the short leg's");
+            let short_market = (o.short.market == Market::Perp, o.long.market);
+            match o.kind {
+                Kind::Carry => {
+                    prop_assert_eq!(short_market, (true, Market::Spot));
+                    prop_assert!(lv == sv && ls == ss, "one venue, one quote");
+                }
+                Kind::CrossCarry => {
+                    prop_assert_eq!(short_market, (true, Market::Spot));
+                    prop_assert!(lv != sv);
+                    prop_assert!(equivalent || ls == ss, "USDT and USDC apart");
+                }
+                Kind::PerpSpread => {
+                    prop_assert_eq!(short_market, (true, Market::Perp));
+                    prop_assert!((lv, ls) != (sv, ss));
+                    prop_assert!(equivalent || (ls == ss && lv != sv));
+                    let pair = if (lv, ls) < (sv, ss) {
+                        ((lv, ls), (sv, ss))
+                    } else {
+                        ((sv, ss), (lv, ls))
+                    };
+                    prop_assert!(pairs.insert(pair), "a spread pair appears once");
+                }
+            }
+        }
+        Ok(())
     }
 
     proptest! {
@@ -1016,17 +1246,34 @@ mod tests {
                 prop_assert!((0.0..=1.0).contains(&o.liq_prob));
                 prop_assert!(o.safe_leverage >= d("0.01") && o.safe_leverage <= d("100"));
             }
+            check_kinds(&out, &params)?;
             for w in out.windows(2) {
                 let (a, b) = (&w[0], &w[1]);
                 prop_assert!(a.risk_adj_apr_pct >= b.risk_adj_apr_pct);
                 if a.risk_adj_apr_pct == b.risk_adj_apr_pct {
                     prop_assert!(a.net_apr_pct >= b.net_apr_pct);
                     if a.net_apr_pct == b.net_apr_pct {
-                        prop_assert!(
-                            (a.short.venue.id(), &a.short.symbol) <= (b.short.venue.id(), &b.short.symbol)
-                        );
+                        let key = |o: &Opportunity| {
+                            (
+                                o.short.venue.id(),
+                                o.short.symbol.clone(),
+                                o.kind.id(),
+                                o.long.venue.id(),
+                                o.long.symbol.clone(),
+                            )
+                        };
+                        prop_assert!(key(a) <= key(b));
                     }
                 }
+            }
+            // --min-apr keeps exactly the rows of the unfiltered run at or above it.
+            if let Some(min) = params.min_apr_pct {
+                let mut all = analyze(&snaps, &Params { min_apr_pct: None, ..params.clone() });
+                all.retain(|o| o.risk_adj_apr_pct >= min);
+                for (i, o) in all.iter_mut().enumerate() {
+                    o.rank = i + 1;
+                }
+                prop_assert_eq!(&all, &out);
             }
             // Shuffle snapshots and the quotes within them (a cheap deterministic permutation).
             let mut shuffled = snaps.clone();
@@ -1075,12 +1322,15 @@ mod tests {
                 s
             })
             .collect();
-        assert_eq!(analyze(&snaps, &Params::default()).len(), 3000);
+        assert_eq!(analyze(&snaps, &carry_only()).len(), 3000);
         let mut volatile = Params {
             collateral: "C5".into(),
-            ..Params::default()
+            ..carry_only()
         };
         volatile.min_apr_pct = None;
         assert_eq!(analyze(&snaps, &volatile).len(), 3000);
+        // Every kind: each perp also against the two other venues' spots; equal rates, no
+        // spreads.
+        assert_eq!(analyze(&snaps, &Params::default()).len(), 9000);
     }
 }

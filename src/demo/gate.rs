@@ -1,9 +1,482 @@
-//! Gate-format payloads for a synthetic universe (stub).
+//! Gate v4 payloads (USDT futures contracts and tickers, spot pairs and tickers) for a synthetic universe.
+//!
+//! Same bare-array bodies, field names and encodings as the live API: decimals as strings,
+//! sizes and counters as ints, times in seconds. Gate quotes every USDT-settled contract per
+//! coin and sizes it in contracts of `quanto_multiplier` coins, so the universe's multiplied
+//! markets (`1000PEPE` elsewhere) are rendered as `PEPE_USDT` with per-coin prices and a large
+//! `quanto_multiplier`. Gate lists no USDC-settled perpetuals: the universe's USDC perps are
+//! left out (their spot pairs are kept). The contract list is served in pages of
+//! [`PAGE_LIMIT`] (`limit=1000&offset=N`) and also holds contracts the adapter must filter out
+//! ([`FILTERED_CONTRACTS`]); the pair list holds [`FILTERED_PAIRS`]; the tickers carry rows for
+//! them too.
 
-use super::{Route, Universe};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
 
-/// Routes serving `universe` in Gate's formats.
+use super::{Route, SynthMarket, Universe};
+use crate::venue::gate::{
+    CONTRACTS_PATH, CURRENCY_PAIRS_PATH, HOST, PAGE_LIMIT, SPOT_TICKERS_PATH, TICKERS_PATH,
+};
+
+/// Contracts the demo lists but the adapter must drop, with their `status`.
+pub const FILTERED_CONTRACTS: [(&str, &str); 3] = [
+    ("DEMOPRE_USDT", "prelaunch"),
+    ("DEMODEL_USDT", "delisting"),
+    ("DEMOOLD_USDT", "delisted"),
+];
+
+/// Spot pairs the demo lists but the adapter must drop, with why (`trade_status` or `type`).
+pub const FILTERED_PAIRS: [(&str, &str); 3] = [
+    ("DEMOHALT_USDT", "untradable"),
+    ("DEMOBUY_USDT", "buyable"),
+    ("DEMOPM_USDT", "premarket"),
+];
+
+const SECONDS_PER_HOUR: i64 = 3600;
+
+/// Routes serving `universe` in Gate's formats: every request of the reference plan and of the
+/// snapshot plan, each contract-list page under its own `offset`.
 #[must_use]
-pub fn routes(_universe: &Universe) -> Vec<Route> {
-    Vec::new()
+pub fn routes(universe: &Universe) -> Vec<Route> {
+    let mut routes: Vec<Route> = contract_pages(universe)
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            Route::new(HOST, CONTRACTS_PATH, body)
+                .with_query("limit", &PAGE_LIMIT.to_string())
+                .with_query("offset", &(i * PAGE_LIMIT).to_string())
+        })
+        .collect();
+    routes.push(Route::new(HOST, TICKERS_PATH, tickers(universe)));
+    routes.push(Route::new(
+        HOST,
+        CURRENCY_PAIRS_PATH,
+        currency_pairs(universe),
+    ));
+    routes.push(Route::new(HOST, SPOT_TICKERS_PATH, spot_tickers(universe)));
+    routes
+}
+
+/// The `quanto_multiplier` Gate would pick: a power of ten worth 1–1000 USDT per contract
+/// (0.01 BTC, 1 XRP, 1 000 000 PEPE).
+#[must_use]
+pub fn quanto_multiplier(price: Decimal) -> Decimal {
+    let mut q = Decimal::ONE;
+    if price <= Decimal::ZERO {
+        return q;
+    }
+    for _ in 0..24 {
+        let Some(notional) = price.checked_mul(q) else {
+            break;
+        };
+        if notional > Decimal::ONE_THOUSAND {
+            q /= Decimal::TEN;
+        } else if notional < Decimal::ONE {
+            q *= Decimal::TEN;
+        } else {
+            break;
+        }
+    }
+    q.normalize()
+}
+
+/// A quantity of coins as whole contracts of `quanto` coins (Gate sizes are integers).
+#[must_use]
+pub fn contracts_for(coins: Decimal, quanto: Decimal) -> Decimal {
+    if quanto <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    coins.checked_div(quanto).unwrap_or_default().round()
+}
+
+/// The contract (and spot pair) name of a universe market: `BTC_USDT`.
+#[must_use]
+pub fn pair_name(m: &SynthMarket) -> String {
+    format!("{}_{}", m.asset, m.quote)
+}
+
+/// Perps Gate lists: the universe's USDT-quoted ones.
+fn listed_perps(u: &Universe) -> impl Iterator<Item = &SynthMarket> {
+    u.perps().filter(|m| m.quote == "USDT")
+}
+
+fn s(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+fn int(d: Decimal) -> i64 {
+    i64::try_from(d.trunc()).unwrap_or_default()
+}
+
+/// The funding fields of a contract row.
+struct Funding {
+    rate: Decimal,
+    interval_hours: u32,
+    next_ms: i64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn contract_row(
+    name: &str,
+    quanto: Decimal,
+    last: Decimal,
+    mark: Decimal,
+    index: Decimal,
+    funding: &Funding,
+    position: Decimal,
+    status: &str,
+    now_ms: i64,
+) -> Value {
+    let round = Decimal::new(1, mark.scale());
+    let now_s = now_ms / 1000;
+    let mut row = json!({
+        "funding_rate_indicative": s(funding.rate),
+        "mark_price_round": s(round),
+        "funding_offset": 0,
+        "in_delisting": matches!(status, "delisting" | "delisted"),
+        "risk_limit_base": "1000000",
+        "interest_rate": "0.0003",
+        "index_price": s(index),
+        "order_price_round": s(round),
+        "order_size_min": 1,
+        "ref_rebate_rate": "0.2",
+        "name": name,
+        "ref_discount_rate": "0",
+        "order_price_deviate": "0.02",
+        "maintenance_rate": "0.005",
+        "mark_type": "index",
+    });
+    // Two halves: one `json!` of 43 keys exceeds the macro's recursion limit.
+    let rest = json!({
+        "funding_interval": i64::from(funding.interval_hours) * SECONDS_PER_HOUR,
+        "type": "direct",
+        "risk_limit_step": "1000000",
+        "enable_bonus": true,
+        "enable_credit": true,
+        "leverage_min": "1",
+        "funding_rate": s(funding.rate),
+        "last_price": s(last),
+        "mark_price": s(mark),
+        "order_size_max": 1_000_000,
+        "funding_next_apply": funding.next_ms / 1000,
+        "short_users": 184,
+        "config_change_time": now_s - 86_400,
+        "create_time": now_s - 400 * 86_400,
+        "trade_size": 4_497_341_032_i64,
+        "position_size": int(position),
+        "long_users": 377,
+        "quanto_multiplier": s(quanto),
+        "funding_impact_value": "30000",
+        "leverage_max": "100",
+        "cross_leverage_default": "10",
+        "risk_limit_max": "8000000",
+        "maker_fee_rate": "-0.0001",
+        "taker_fee_rate": "0.00075",
+        "orders_limit": 100,
+        "trade_id": 516_324_899,
+        "orderbook_id": 7_465_561,
+        "funding_cap_ratio": "0.75",
+        "status": status,
+    });
+    if let (Value::Object(head), Value::Object(tail)) = (&mut row, rest) {
+        head.extend(tail);
+    }
+    row
+}
+
+/// The contract list, split into pages of [`PAGE_LIMIT`] rows. A list whose length is a
+/// multiple of the page size gets a trailing empty page, as Gate would answer that offset.
+fn contract_pages(u: &Universe) -> Vec<String> {
+    let mut rows: Vec<Value> = listed_perps(u)
+        .map(|m| {
+            let quanto = quanto_multiplier(m.price);
+            contract_row(
+                &pair_name(m),
+                quanto,
+                m.mark,
+                m.mark,
+                m.index,
+                &Funding {
+                    rate: m.funding_rate,
+                    interval_hours: m.interval_hours,
+                    next_ms: m.next_funding_ms,
+                },
+                contracts_for(m.open_interest, quanto),
+                "trading",
+                u.now_ms,
+            )
+        })
+        .collect();
+    let next8 = (u.now_ms / (8 * 3_600_000) + 1) * 8 * 3_600_000;
+    for (name, status) in FILTERED_CONTRACTS {
+        let one = Decimal::ONE;
+        let funding = Funding {
+            rate: Decimal::new(5, 3),
+            interval_hours: 8,
+            next_ms: next8,
+        };
+        let position = if status == "delisted" {
+            Decimal::ZERO
+        } else {
+            Decimal::TEN
+        };
+        rows.push(contract_row(
+            name, one, one, one, one, &funding, position, status, u.now_ms,
+        ));
+    }
+    let mut pages: Vec<String> = rows
+        .chunks(PAGE_LIMIT)
+        .map(|chunk| Value::Array(chunk.to_vec()).to_string())
+        .collect();
+    if rows.len().is_multiple_of(PAGE_LIMIT) {
+        pages.push("[]".to_owned());
+    }
+    pages
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ticker_row(
+    name: &str,
+    last: Decimal,
+    bid: Decimal,
+    ask: Decimal,
+    high: Decimal,
+    low: Decimal,
+    quanto: Decimal,
+    volume_base: Decimal,
+    volume_quote: Decimal,
+    open_interest: Decimal,
+    mark: Decimal,
+    index: Decimal,
+    rate: Decimal,
+) -> Value {
+    json!({
+        "contract": name,
+        "last": s(last),
+        "low_24h": s(low),
+        "high_24h": s(high),
+        "change_percentage": "0.42",
+        "total_size": s(contracts_for(open_interest, quanto)),
+        "volume_24h": s(contracts_for(volume_base, quanto)),
+        "volume_24h_base": s(volume_base),
+        "volume_24h_quote": s(volume_quote),
+        "volume_24h_settle": s(volume_quote),
+        "mark_price": s(mark),
+        "funding_rate": s(rate),
+        "funding_rate_indicative": s(rate),
+        "index_price": s(index),
+        "quanto_base_rate": "",
+        "basis_rate": "0.0001",
+        "basis_value": "0.01",
+        "highest_bid": s(bid),
+        "highest_size": "1200",
+        "lowest_ask": s(ask),
+        "lowest_size": "800",
+    })
+}
+
+fn tickers(u: &Universe) -> String {
+    let mut rows: Vec<Value> = listed_perps(u)
+        .map(|m| {
+            ticker_row(
+                &pair_name(m),
+                m.mark,
+                m.perp_bid,
+                m.perp_ask,
+                m.high,
+                m.low,
+                quanto_multiplier(m.price),
+                m.volume_base,
+                m.volume_quote(),
+                m.open_interest,
+                m.mark,
+                m.index,
+                m.funding_rate,
+            )
+        })
+        .collect();
+    let one = Decimal::ONE;
+    for (name, _) in FILTERED_CONTRACTS {
+        rows.push(ticker_row(
+            name,
+            one,
+            one,
+            one,
+            one,
+            one,
+            one,
+            one,
+            one,
+            one,
+            one,
+            one,
+            Decimal::new(5, 3),
+        ));
+    }
+    Value::Array(rows).to_string()
+}
+
+fn pair_row(id: &str, base: &str, quote: &str, status: &str, kind: &str, precision: u32) -> Value {
+    json!({
+        "id": id,
+        "base": base,
+        "base_name": base,
+        "quote": quote,
+        "quote_name": if quote == "USDC" { "USD Coin" } else { "Tether" },
+        "fee": "0.2",
+        "min_base_amount": "0.0001",
+        "min_quote_amount": "1",
+        "max_base_amount": null,
+        "max_quote_amount": "5000000",
+        "amount_precision": 4,
+        "precision": precision,
+        "trade_status": status,
+        "sell_start": 1_607_313_600,
+        "buy_start": 1_607_313_600,
+        "delisting_time": 0,
+        "type": kind,
+        "trade_url": format!("https://www.gate.io/trade/{id}"),
+        "st_tag": false,
+        "up_rate": "0.05",
+        "down_rate": "0.02",
+        "slippage": "0.05",
+        "max_market_order_stock": "100000",
+        "max_market_order_money": "1000000",
+    })
+}
+
+fn currency_pairs(u: &Universe) -> String {
+    let mut rows: Vec<Value> = u
+        .spots()
+        .map(|m| {
+            pair_row(
+                &pair_name(m),
+                &m.asset,
+                &m.quote,
+                "tradable",
+                "normal",
+                m.spot_bid.scale(),
+            )
+        })
+        .collect();
+    for (id, why) in FILTERED_PAIRS {
+        let base = id.strip_suffix("_USDT").unwrap_or(id);
+        let (status, kind) = match why {
+            "premarket" => ("tradable", "premarket"),
+            status => (status, "normal"),
+        };
+        rows.push(pair_row(id, base, "USDT", status, kind, 4));
+    }
+    Value::Array(rows).to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn spot_ticker_row(
+    id: &str,
+    last: Decimal,
+    bid: Decimal,
+    ask: Decimal,
+    high: Decimal,
+    low: Decimal,
+    base_volume: Decimal,
+    quote_volume: Decimal,
+) -> Value {
+    json!({
+        "currency_pair": id,
+        "last": s(last),
+        "lowest_ask": s(ask),
+        "lowest_size": "",
+        "highest_bid": s(bid),
+        "highest_size": "",
+        "change_percentage": "0.35",
+        "change_utc0": "0.21",
+        "change_utc8": "0.18",
+        "base_volume": s(base_volume),
+        "quote_volume": s(quote_volume),
+        "high_24h": s(high),
+        "low_24h": s(low),
+    })
+}
+
+fn spot_tickers(u: &Universe) -> String {
+    let mut rows: Vec<Value> = u
+        .spots()
+        .map(|m| {
+            spot_ticker_row(
+                &pair_name(m),
+                m.price,
+                m.spot_bid,
+                m.spot_ask,
+                m.high,
+                m.low,
+                m.volume_base,
+                m.volume_quote(),
+            )
+        })
+        .collect();
+    let one = Decimal::ONE;
+    for (id, _) in FILTERED_PAIRS {
+        rows.push(spot_ticker_row(id, one, one, one, one, one, one, one));
+    }
+    Value::Array(rows).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Venue;
+
+    #[test]
+    fn quanto_multipliers_are_powers_of_ten_worth_one_to_a_thousand() {
+        let cases = [
+            ("97000", "0.01"),
+            ("3400", "0.1"),
+            ("2.3", "1"),
+            ("0.000019", "100000"),
+            ("0", "1"),
+        ];
+        for (price, q) in cases {
+            let price: Decimal = price.parse().expect("price");
+            assert_eq!(
+                quanto_multiplier(price),
+                q.parse::<Decimal>().expect("q"),
+                "{price}"
+            );
+        }
+        assert_eq!(
+            contracts_for(Decimal::new(12_346, 2), Decimal::new(1, 1)),
+            Decimal::from(1235)
+        );
+        assert_eq!(contracts_for(Decimal::ONE, Decimal::ZERO), Decimal::ZERO);
+    }
+
+    #[test]
+    fn renders_two_thousand_markets_as_paged_bare_arrays() {
+        let started = std::time::Instant::now();
+        let u = Universe::generate(Venue::Gate, 2000, 1500, 1_760_000_000_000);
+        let routes = routes(&u);
+        let elapsed = started.elapsed();
+        let mut contracts = 0;
+        for r in &routes {
+            let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
+            let rows = v.as_array().expect("a bare array");
+            if r.path == CONTRACTS_PATH {
+                assert!(rows.len() <= PAGE_LIMIT);
+                contracts += rows.len();
+            } else {
+                assert!(!rows.is_empty(), "{}", r.path);
+            }
+        }
+        let usdt = u.perps().filter(|m| m.quote == "USDT").count();
+        assert_eq!(contracts, usdt + FILTERED_CONTRACTS.len());
+        let first: Value = serde_json::from_str(&routes[0].body).expect("json");
+        assert_eq!(first[0]["name"], "BTC_USDT");
+        assert!(first[0]["funding_interval"].is_u64(), "seconds as an int");
+        assert!(first[0]["funding_next_apply"].is_u64());
+        assert!(first[0]["quanto_multiplier"].is_string());
+        assert!(
+            elapsed < std::time::Duration::from_secs(2),
+            "rendering took {elapsed:?}"
+        );
+    }
 }

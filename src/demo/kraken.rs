@@ -1,9 +1,424 @@
-//! Kraken-format payloads for a synthetic universe (stub).
+//! Kraken Futures v3 payloads (instruments, tickers) for a synthetic universe.
+//!
+//! Same envelope (`result`, `serverTime` as ISO-8601), field names and JSON-number encoding as
+//! the live API (exponent form below 1e-4, e.g. `2.5e-07`). Kraken Futures lists USD-quoted
+//! multi-collateral perpetuals and no spot markets, so every synthetic perp is rendered as
+//! `PF_<base>USD` whatever its quote in the universe (`PF_XBTUSD` for BTC, `PF_1000PEPEUSD`
+//! priced per 1000 coins for multiplied ones), with contract size 1 and the hourly rate as an
+//! absolute `fundingRate` (relative rate × mark price); the universe's spot pairs are not served.
+//! The instrument list also holds rows the adapter must drop ([`FILTERED`]), the tickers carry
+//! index entries, rows for the filtered contracts and a suspended market ([`SUSPENDED`]).
 
-use super::{Route, Universe};
+use std::fmt::Write as _;
 
-/// Routes serving `universe` in Kraken's formats.
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::{Route, SynthMarket, Universe};
+use crate::venue::kraken::{HOST, INSTRUMENTS_PATH, TICKERS_PATH};
+
+/// Quote of every rendered perp.
+pub const QUOTE: &str = "USD";
+
+/// Instruments the demo lists but the adapter must drop, with why.
+pub const FILTERED: [(&str, &str); 4] = [
+    ("PI_XBTUSD", "inverse"),
+    ("FF_XBTUSD_260327", "dated"),
+    ("PF_DEMOHALTUSD", "not tradeable"),
+    ("PF_DEMOPOUSD", "post-only"),
+];
+
+/// A listed, tradeable perp whose ticker is `suspended`: in the reference, not in snapshots.
+pub const SUSPENDED: &str = "PF_DEMOSUSPUSD";
+
+const MS_PER_HOUR: i64 = 3_600_000;
+
+/// Routes serving `universe` in Kraken Futures' formats: the instruments (reference plan) and
+/// the tickers (snapshot plan).
 #[must_use]
-pub fn routes(_universe: &Universe) -> Vec<Route> {
-    Vec::new()
+pub fn routes(universe: &Universe) -> Vec<Route> {
+    vec![
+        Route::new(HOST, INSTRUMENTS_PATH, instruments(universe)),
+        Route::new(HOST, TICKERS_PATH, tickers(universe)),
+    ]
+}
+
+/// Kraken's code for a universe base (`XBT` for BTC, else the base itself, `1000PEPE`).
+fn code(m: &SynthMarket) -> String {
+    let base = m.perp_base();
+    if base == "BTC" {
+        "XBT".to_owned()
+    } else {
+        base
+    }
+}
+
+/// The perpetual's symbol for a universe market (`PF_XBTUSD`, `PF_1000PEPEUSD`).
+#[must_use]
+pub fn symbol(m: &SynthMarket) -> String {
+    format!("PF_{}{QUOTE}", code(m))
+}
+
+/// The relative hourly funding rate of a market (its rate over its own interval, per hour).
+#[must_use]
+pub fn hourly_rate(m: &SynthMarket) -> Decimal {
+    (m.funding_rate / Decimal::from(m.interval_hours.max(1))).normalize()
+}
+
+/// A decimal as Kraken prints it: plain, or exponent form (`2.5e-07`) when `0 < |x| < 1e-4`.
+fn number(x: Decimal) -> String {
+    let n = x.normalize();
+    if n.is_zero() || n.abs() >= Decimal::new(1, 4) {
+        return n.to_string();
+    }
+    let digits = n.mantissa().unsigned_abs().to_string();
+    let scale = i64::from(n.scale());
+    let exponent = i64::try_from(digits.len()).unwrap_or(0) - 1 - scale;
+    let (lead, rest) = digits.split_at(1);
+    let sign = if n.is_sign_negative() { "-" } else { "" };
+    let dot = if rest.is_empty() { "" } else { "." };
+    format!("{sign}{lead}{dot}{rest}e-{:02}", exponent.unsigned_abs())
+}
+
+/// `2025-11-17T00:34:37.524Z`.
+fn iso(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// A tiny JSON writer for the flat objects Kraken returns.
+struct Doc {
+    out: String,
+    first_row: bool,
+    first_field: bool,
+}
+
+impl Doc {
+    fn new(capacity: usize, head: &str) -> Self {
+        let mut out = String::with_capacity(capacity);
+        out.push_str(head);
+        Doc {
+            out,
+            first_row: true,
+            first_field: true,
+        }
+    }
+
+    fn row(&mut self) -> &mut Self {
+        if !self.first_row {
+            self.out.push(',');
+        }
+        self.first_row = false;
+        self.first_field = true;
+        self.out.push('{');
+        self
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.first_field {
+            self.out.push(',');
+        }
+        self.first_field = false;
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
+    }
+
+    /// A string field (symbols, codes and times never need escaping).
+    fn s(&mut self, key: &str, value: &str) -> &mut Self {
+        self.key(key);
+        self.out.push('"');
+        self.out.push_str(value);
+        self.out.push('"');
+        self
+    }
+
+    /// A decimal as a JSON number.
+    fn n(&mut self, key: &str, value: Decimal) -> &mut Self {
+        self.key(key);
+        self.out.push_str(&number(value));
+        self
+    }
+
+    /// A raw JSON token (integer, boolean, array).
+    fn raw(&mut self, key: &str, token: impl std::fmt::Display) -> &mut Self {
+        self.key(key);
+        let _ = write!(self.out, "{token}");
+        self
+    }
+
+    fn end_row(&mut self) {
+        self.out.push('}');
+    }
+
+    fn finish(mut self, tail: &str) -> String {
+        self.out.push_str(tail);
+        self.out
+    }
+}
+
+/// One instrument row, as Kraken lists it.
+struct InstrumentRow<'a> {
+    symbol: &'a str,
+    kind: &'a str,
+    base: &'a str,
+    tick: Decimal,
+    tradeable: bool,
+    post_only: bool,
+    last_trading: Option<&'a str>,
+    id: usize,
+}
+
+const MARGIN_LEVELS: &str = r#"[{"numNonContractUnits":0.0,"initialMargin":0.02,"maintenanceMargin":0.01},{"numNonContractUnits":500000.0,"initialMargin":0.04,"maintenanceMargin":0.02}]"#;
+
+fn instrument_row(doc: &mut Doc, r: &InstrumentRow<'_>) {
+    let pair = format!("{}:{QUOTE}", r.base);
+    let row = doc
+        .row()
+        .s("symbol", r.symbol)
+        .s("type", r.kind)
+        .n("tickSize", r.tick)
+        .raw("contractSize", 1)
+        .raw("tradeable", r.tradeable)
+        .n("impactMidSize", Decimal::ONE)
+        .n("maxPositionSize", Decimal::new(1_000_000, 0))
+        .s("openingDate", "2022-03-22T13:18:45Z")
+        .raw("marginLevels", MARGIN_LEVELS)
+        .raw("fundingRateCoefficient", 24)
+        .n("maxRelativeFundingRate", Decimal::new(25, 4))
+        .s("isin", &format!("GB00DEMO{:04}", r.id % 10_000))
+        .raw("contractValueTradePrecision", 3)
+        .raw("postOnly", r.post_only)
+        .s("feeScheduleUid", "723888f7-0a8e-4183-8648-f920a22339e3")
+        .raw("mtf", true)
+        .s("base", r.base)
+        .s("quote", QUOTE)
+        .s("pair", &pair);
+    if let Some(last) = r.last_trading {
+        row.s("lastTradingTime", last);
+    }
+    if r.kind == "futures_inverse" {
+        row.s("underlying", "rr_xbtusd");
+    }
+    row.end_row();
+}
+
+fn tick_size(price: Decimal) -> Decimal {
+    Decimal::new(1, price.normalize().scale())
+}
+
+fn instruments(u: &Universe) -> String {
+    let mut doc = Doc::new(
+        900 * (u.markets.len() + FILTERED.len() + 1),
+        r#"{"result":"success","instruments":["#,
+    );
+    for (i, m) in u.perps().enumerate() {
+        instrument_row(
+            &mut doc,
+            &InstrumentRow {
+                symbol: &symbol(m),
+                kind: "flexible_futures",
+                base: &m.perp_base(),
+                tick: tick_size(m.contract_price(m.perp_bid)),
+                tradeable: true,
+                post_only: false,
+                last_trading: None,
+                id: i,
+            },
+        );
+    }
+    let expiry = iso((u.now_ms / MS_PER_HOUR / 24 + 120) * 24 * MS_PER_HOUR + 16 * MS_PER_HOUR);
+    let extras = FILTERED.iter().chain([&(SUSPENDED, "suspended")]);
+    for (i, (sym, why)) in extras.enumerate() {
+        let base = if sym.contains("XBT") {
+            "BTC"
+        } else {
+            sym.trim_start_matches("PF_").trim_end_matches(QUOTE)
+        };
+        instrument_row(
+            &mut doc,
+            &InstrumentRow {
+                symbol: sym,
+                kind: if *why == "inverse" {
+                    "futures_inverse"
+                } else {
+                    "flexible_futures"
+                },
+                base,
+                tick: Decimal::new(5, 1),
+                tradeable: *why != "not tradeable",
+                post_only: *why == "post-only",
+                last_trading: (*why == "dated").then_some(expiry.as_str()),
+                id: 9_000 + i,
+            },
+        );
+    }
+    let tail = format!(r#"],"serverTime":"{}"}}"#, iso(u.now_ms));
+    doc.finish(&tail)
+}
+
+/// Ticker values of one row, as quoted (per contract).
+struct TickerRow<'a> {
+    symbol: &'a str,
+    tag: &'a str,
+    pair: &'a str,
+    last: Decimal,
+    mark: Decimal,
+    index: Decimal,
+    bid: Decimal,
+    ask: Decimal,
+    high: Decimal,
+    low: Decimal,
+    contracts_24h: Decimal,
+    volume_quote: Decimal,
+    open_interest: Decimal,
+    funding: Option<Decimal>,
+    suspended: bool,
+}
+
+fn ticker_row(doc: &mut Doc, r: &TickerRow<'_>, now_ms: i64) {
+    let change = if r.low.is_zero() {
+        Decimal::ZERO
+    } else {
+        ((r.last - r.low) / r.low * Decimal::ONE_HUNDRED).round_dp(2)
+    };
+    let row = doc
+        .row()
+        .s("symbol", r.symbol)
+        .n("last", r.last)
+        .s("lastTime", &iso(now_ms - 2_345))
+        .s("tag", r.tag)
+        .s("pair", r.pair)
+        .n("markPrice", r.mark)
+        .n("bid", r.bid)
+        .n("bidSize", Decimal::new(4609, 0))
+        .n("ask", r.ask)
+        .n("askSize", Decimal::new(3120, 0))
+        .n("vol24h", r.contracts_24h)
+        .n("volumeQuote", r.volume_quote)
+        .n("openInterest", r.open_interest)
+        .n("open24h", r.low)
+        .n("high24h", r.high)
+        .n("low24h", r.low)
+        .n("lastSize", Decimal::new(12, 1));
+    if let Some(funding) = r.funding {
+        row.n("fundingRate", funding).n(
+            "fundingRatePrediction",
+            (funding * Decimal::new(9, 1)).normalize(),
+        );
+    }
+    row.raw("suspended", r.suspended)
+        .n("indexPrice", r.index)
+        .raw("postOnly", false)
+        .n("change24h", change)
+        .end_row();
+}
+
+fn tickers(u: &Universe) -> String {
+    let head = format!(
+        r#"{{"result":"success","serverTime":"{}","tickers":["#,
+        iso(u.now_ms)
+    );
+    let mut doc = Doc::new(520 * (u.markets.len() + FILTERED.len() + 3), &head);
+    for m in u.perps() {
+        let mult = Decimal::from(m.multiplier.max(1));
+        let mark = m.contract_price(m.mark);
+        let pair = format!("{}:{QUOTE}", m.perp_base());
+        ticker_row(
+            &mut doc,
+            &TickerRow {
+                symbol: &symbol(m),
+                tag: "perpetual",
+                pair: &pair,
+                last: mark,
+                mark,
+                index: m.contract_price(m.index),
+                bid: m.contract_price(m.perp_bid),
+                ask: m.contract_price(m.perp_ask),
+                high: m.contract_price(m.high),
+                low: m.contract_price(m.low),
+                contracts_24h: m.volume_base / mult,
+                volume_quote: m.volume_quote(),
+                open_interest: m.open_interest / mult,
+                funding: Some((hourly_rate(m) * mark).normalize()),
+                suspended: false,
+            },
+            u.now_ms,
+        );
+    }
+    let price = Decimal::new(97_000, 0);
+    let extras = FILTERED.iter().chain([&(SUSPENDED, "suspended")]);
+    for (sym, why) in extras {
+        ticker_row(
+            &mut doc,
+            &TickerRow {
+                symbol: sym,
+                tag: if *why == "dated" {
+                    "quarter"
+                } else {
+                    "perpetual"
+                },
+                pair: "BTC:USD",
+                last: price,
+                mark: price,
+                index: price,
+                bid: price - Decimal::ONE,
+                ask: price + Decimal::ONE,
+                high: price + Decimal::ONE_THOUSAND,
+                low: price - Decimal::ONE_THOUSAND,
+                contracts_24h: Decimal::ONE_HUNDRED,
+                volume_quote: price * Decimal::ONE_HUNDRED,
+                open_interest: Decimal::TEN,
+                funding: (*why != "dated").then_some(Decimal::new(97, 2)),
+                suspended: *why == "suspended",
+            },
+            u.now_ms,
+        );
+    }
+    for index in ["in_xbtusd", "rr_xbtusd"] {
+        doc.row()
+            .s("symbol", index)
+            .n("last", price)
+            .s("lastTime", &iso(u.now_ms - 1_000))
+            .end_row();
+    }
+    doc.finish("]}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Venue;
+
+    #[test]
+    fn numbers_and_times_look_like_kraken() {
+        let d = |s: &str| s.parse::<Decimal>().expect("decimal");
+        assert_eq!(number(d("-0.000000003995839963")), "-3.995839963e-09");
+        assert_eq!(number(d("0.00001")), "1e-05");
+        assert_eq!(number(d("0.0001")), "0.0001");
+        assert_eq!(number(d("91415.50")), "91415.5");
+        assert_eq!(iso(1_763_339_677_524), "2025-11-17T00:34:37.524Z");
+    }
+
+    #[test]
+    fn payloads_are_valid_json_with_every_market_and_the_extra_rows() {
+        let u = Universe::generate(Venue::Kraken, 2000, 1500, 1_760_000_000_000);
+        let routes = routes(&u);
+        assert_eq!(routes.len(), 2);
+        let counts: Vec<usize> = routes
+            .iter()
+            .map(|r| {
+                let v: serde_json::Value = serde_json::from_str(&r.body).expect("valid JSON");
+                assert_eq!(v["result"], "success");
+                v.as_object()
+                    .and_then(|o| o.values().find_map(serde_json::Value::as_array))
+                    .map_or(0, Vec::len)
+            })
+            .collect();
+        assert_eq!(counts, [2000 + 5, 2000 + 5 + 2]);
+        assert!(routes[0].body.contains("\"PF_XBTUSD\""));
+        assert!(routes[1].body.contains("\"in_xbtusd\""));
+    }
 }

@@ -258,32 +258,47 @@ impl Universe {
     /// perps is USDC-quoted, cheap coins are 1000× contracts, intervals mix 8 h, 4 h, 2 h and 1 h.
     #[must_use]
     pub fn generate(venue: Venue, perps: usize, spots: usize, now_ms: i64) -> Universe {
-        let mut rng = Rng(0xBA51_5000 ^ u64::from(venue.code()).wrapping_mul(0x1234_5678_9ABC));
         let n = perps.max(spots);
         let mut markets = Vec::with_capacity(n);
         for i in 0..n {
+            // What the whole market agrees on (price level, quote, volatility, funding regime)
+            // comes from a per-asset generator shared by every venue; what differs between
+            // venues (spreads, basis, funding noise, interval, volume) from a per-venue one.
+            let mut common = Rng(0xC0FF_EE00 ^ (i as u64).wrapping_mul(0x9E37_79B9));
+            let mut rng = Rng((0xBA51_5000
+                ^ u64::from(venue.code()).wrapping_mul(0x1234_5678_9ABC))
+            .wrapping_add((i as u64).wrapping_mul(0x2545_F491)));
+            let synthetic_price = 10f64.powf(common.range(-4.0, 3.0));
             let (asset, base_price) = if let Some((coin, price)) = COINS.get(i) {
                 ((*coin).to_owned(), *price)
             } else {
-                let p = 10f64.powf(rng.range(-4.0, 3.0));
-                (format!("SYN{i:04}"), p)
+                (format!("SYN{i:04}"), synthetic_price)
             };
-            let price_f = base_price * rng.range(0.97, 1.03);
-            let quote = if i >= 5 && rng.below(12) == 0 {
+            let quote = if i >= 5 && common.below(12) == 0 {
                 "USDC"
             } else {
                 "USDT"
             };
+            let daily_vol = common.range(0.015, 0.12);
+            // Funding per 8 h: mostly the 0.01 % baseline, a fat right tail, some negatives.
+            let u = common.unit();
+            let market_rate_8h = if u < 0.55 {
+                0.0001
+            } else if u < 0.8 {
+                common.range(-0.0003, 0.0001)
+            } else {
+                common.range(0.0001, 0.0025)
+            };
+            let price_f = base_price * (1.0 + common.range(-0.02, 0.02)) * rng.range(0.999, 1.001);
             let multiplier = if price_f < 0.001 { 1000 } else { 1 };
             let has_perp = i < perps;
             let has_spot = i < spots;
             let dp = price_dp(price_f);
             let spread_bps = rng.range(0.5, 12.0);
             let half = price_f * spread_bps / 20_000.0;
-            let basis = rng.range(-0.002, 0.004);
+            let basis = rng.range(-0.001, 0.002);
             let perp_mid = price_f * (1.0 + basis);
             let perp_half = perp_mid * rng.range(0.3, 8.0) / 20_000.0;
-            let daily_vol = rng.range(0.015, 0.12);
             let hi = price_f * (1.0 + daily_vol * rng.range(0.3, 0.7));
             let lo = price_f * (1.0 - daily_vol * rng.range(0.3, 0.7));
             let interval_hours = match rng.below(10) {
@@ -292,15 +307,12 @@ impl Universe {
                 2 | 3 => 4,
                 _ => 8,
             };
-            // Funding per 8 h: mostly the 0.01 % baseline, a fat right tail, some negatives;
+            // Each venue's rate: the market's, often exactly the baseline, otherwise with noise;
             // scaled to the symbol's own interval.
-            let u = rng.unit();
-            let rate_8h = if u < 0.55 {
+            let rate_8h = if (market_rate_8h - 0.0001).abs() < 1e-12 && rng.unit() < 0.8 {
                 0.0001
-            } else if u < 0.8 {
-                rng.range(-0.0003, 0.0001)
             } else {
-                rng.range(0.0001, 0.0025)
+                market_rate_8h * rng.range(0.6, 1.4) + rng.range(-0.00005, 0.00005)
             };
             let rate = rate_8h * f64::from(interval_hours) / 8.0;
             let step = i64::from(interval_hours) * 3_600_000;

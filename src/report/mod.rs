@@ -54,6 +54,10 @@ pub struct ParamsEcho {
     pub min_volume_usd: rust_decimal::Decimal,
     /// `--assets` (empty = all).
     pub assets: Vec<String>,
+    /// `--kinds`.
+    pub kinds: Vec<crate::model::Kind>,
+    /// `--quote-equivalence` pairs.
+    pub quote_equivalence: Vec<(String, String)>,
     /// Venues selected.
     pub venues: Vec<Venue>,
     /// `--top`, when given.

@@ -53,6 +53,8 @@ pub(crate) fn report() -> Report {
             max_liq_prob: 0.01,
             min_volume_usd: Decimal::ZERO,
             assets: vec![],
+            kinds: vec![Kind::Carry],
+            quote_equivalence: vec![],
             venues: vec![Venue::Binance, Venue::Bybit, Venue::Okx],
             top: None,
             offline: false,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use tabled::builder::Builder;
 use tabled::settings::object::Columns;
-use tabled::settings::{Alignment, Style};
+use tabled::settings::{Alignment, Padding, Style};
 
 use super::{Report, VenueLine};
 use crate::model::{Kind, Opportunity};
@@ -46,11 +46,75 @@ fn pct(v: Decimal, dp: u32) -> String {
     format!("{}%", v.round_dp(dp))
 }
 
-fn venues_of(o: &Opportunity) -> String {
-    if o.kind == Kind::Carry {
-        o.short.venue.id().to_owned()
+fn heading(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Carry => "carry: long spot, short perp on the same venue",
+        Kind::CrossCarry => "cross_carry: long spot on one venue, short the perp on another",
+        Kind::PerpSpread => {
+            "perp_spread: long the lower-funded perp, short the higher-funded one (rate per short leg's interval)"
+        }
+    }
+}
+
+/// One kind's rows as a table; cross-venue kinds show both venues.
+fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
+    let mut b = Builder::default();
+    let mut header = vec!["#", "ASSET"];
+    if kind == Kind::Carry {
+        header.push("VENUE");
     } else {
-        format!("{}>{}", o.long.venue.id(), o.short.venue.id())
+        header.extend(["LONG", "SHORT"]);
+    }
+    header.extend([
+        "FUNDING", "NEXT", "FUND APR", "NET APR", "RISK APR", "COST", "LIQ", "SAFE", "VOL 24H",
+    ]);
+    let first_numeric = header.len() - 9;
+    b.push_record(header);
+    for o in rows {
+        let mut row = vec![o.rank.to_string(), format!("{}/{}", o.asset, o.quote)];
+        if kind == Kind::Carry {
+            row.push(o.short.venue.id().to_owned());
+        } else {
+            row.push(o.long.venue.id().to_owned());
+            row.push(o.short.venue.id().to_owned());
+        }
+        row.extend([
+            format!(
+                "{}/{}h",
+                pct(o.funding_rate * Decimal::ONE_HUNDRED, 4),
+                o.funding_interval_hours.normalize()
+            ),
+            o.next_funding_time
+                .map_or_else(|| "-".into(), |t| until(t, now)),
+            pct(o.funding_apr_pct, 1),
+            pct(o.net_apr_pct, 1),
+            pct(o.risk_adj_apr_pct, 1),
+            pct(o.cost_pct, 2),
+            liq(o.liq_prob),
+            format!("{}x", o.safe_leverage.round_dp(2).normalize()),
+            o.volume_24h_usd.map_or_else(|| "-".into(), compact),
+        ]);
+        b.push_record(row);
+    }
+    let table = b.build();
+    // Two spaces between columns; one when that would not fit in 120 columns.
+    let render = |gap: usize| {
+        let mut t = table.clone();
+        t.with(Style::empty())
+            .with(Padding::new(gap, 0, 0, 0))
+            .modify(Columns::new(first_numeric..), Alignment::right())
+            .modify(Columns::new(0..1), Alignment::right());
+        t.to_string()
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let wide = render(2);
+    if wide.lines().all(|l| l.chars().count() <= 120) {
+        wide
+    } else {
+        render(1)
     }
 }
 
@@ -73,7 +137,7 @@ pub fn venue_lines(venues: &[VenueLine]) -> String {
         let _ = match v.status {
             "ok" => writeln!(
                 out,
-                "  {:<8} ok       {} perps, {} spot, {} requests, {} ms",
+                "  {:<11} ok       {} perps, {} spot, {} requests, {} ms",
                 v.venue.id(),
                 v.perps,
                 v.spots,
@@ -82,7 +146,7 @@ pub fn venue_lines(venues: &[VenueLine]) -> String {
             ),
             status => writeln!(
                 out,
-                "  {:<8} {:<8} {}",
+                "  {:<11} {:<8} {}",
                 v.venue.id(),
                 status,
                 v.error.as_deref().unwrap_or("")
@@ -121,40 +185,23 @@ pub fn render(report: &Report) -> Vec<u8> {
     if report.opportunities.is_empty() {
         out.push_str("\nNo opportunity passes the filters.\n");
     } else {
-        let mut b = Builder::default();
-        b.push_record([
-            "#", "ASSET", "VENUE", "FUNDING", "NEXT", "FUND APR", "NET APR", "RISK APR", "COST",
-            "LIQ", "SAFE", "VOL 24H",
-        ]);
-        for o in &report.opportunities {
-            b.push_record([
-                o.rank.to_string(),
-                format!("{}/{}", o.asset, o.quote),
-                venues_of(o),
-                format!(
-                    "{}/{}h",
-                    pct(o.funding_rate * Decimal::ONE_HUNDRED, 4),
-                    o.funding_interval_hours.normalize()
-                ),
-                o.next_funding_time
-                    .map_or_else(|| "-".into(), |t| until(t, now)),
-                pct(o.funding_apr_pct, 1),
-                pct(o.net_apr_pct, 1),
-                pct(o.risk_adj_apr_pct, 1),
-                pct(o.cost_pct, 2),
-                liq(o.liq_prob),
-                format!("{}x", o.safe_leverage.round_dp(2).normalize()),
-                o.volume_24h_usd.map_or_else(|| "-".into(), compact),
-            ]);
+        let kinds: Vec<Kind> = [Kind::Carry, Kind::CrossCarry, Kind::PerpSpread]
+            .into_iter()
+            .filter(|k| report.opportunities.iter().any(|o| o.kind == *k))
+            .collect();
+        for kind in kinds {
+            let rows: Vec<&Opportunity> = report
+                .opportunities
+                .iter()
+                .filter(|o| o.kind == kind)
+                .collect();
+            out.push('\n');
+            if kind != Kind::Carry || report.opportunities.iter().any(|o| o.kind != Kind::Carry) {
+                let _ = writeln!(out, "{}", heading(kind));
+            }
+            out.push_str(&kind_table(kind, &rows, now));
+            out.push('\n');
         }
-        let mut table = b.build();
-        table
-            .with(Style::blank())
-            .modify(Columns::new(3..), Alignment::right())
-            .modify(Columns::new(0..1), Alignment::right());
-        out.push('\n');
-        out.push_str(&table.to_string());
-        out.push('\n');
     }
     out.push_str("\nvenues:\n");
     out.push_str(&venue_lines(&report.venues));

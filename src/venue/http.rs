@@ -48,7 +48,9 @@ pub struct VenueClient {
     adapter: &'static dyn VenueAdapter,
     config: HttpConfig,
     bases: BaseUrls,
-    limiters: HashMap<&'static str, Arc<DefaultDirectRateLimiter>>,
+    hosts: &'static [HostSpec],
+    limiters:
+        std::sync::Mutex<HashMap<(&'static str, &'static str), Arc<DefaultDirectRateLimiter>>>,
     requests: AtomicU32,
 }
 
@@ -113,17 +115,13 @@ impl VenueClient {
         config: HttpConfig,
         bases: BaseUrls,
     ) -> Self {
-        let limiters = adapter
-            .hosts()
-            .iter()
-            .map(|h| (h.key, Arc::new(RateLimiter::direct(host_quota(h)))))
-            .collect();
         VenueClient {
             client,
             adapter,
             config,
             bases,
-            limiters,
+            hosts: adapter.hosts(),
+            limiters: std::sync::Mutex::new(HashMap::new()),
             requests: AtomicU32::new(0),
         }
     }
@@ -180,10 +178,23 @@ impl VenueClient {
         }
     }
 
+    /// The limiter a request waits on: its host's, or its endpoint's on per-endpoint hosts.
+    fn limiter(&self, req: &Request) -> Option<Arc<DefaultDirectRateLimiter>> {
+        let host = self.hosts.iter().find(|h| h.key == req.host)?;
+        let key = (host.key, if host.per_endpoint { req.endpoint } else { "" });
+        let mut map = self
+            .limiters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(Arc::clone(map.entry(key).or_insert_with(|| {
+            Arc::new(RateLimiter::direct(host_quota(host)))
+        })))
+    }
+
     async fn attempt(&self, req: &Request) -> Attempt {
         let venue = self.venue();
         let endpoint = req.endpoint;
-        if let Some(limiter) = self.limiters.get(req.host) {
+        if let Some(limiter) = self.limiter(req) {
             let n = NonZeroU32::new(req.weight.max(1)).unwrap_or(NonZeroU32::MIN);
             if limiter.until_n_ready(n).await.is_err() {
                 // Heavier than the whole burst: wait for a full bucket instead.
@@ -191,12 +202,16 @@ impl VenueClient {
             }
         }
         let url = self.url(req);
+        let mut query: Vec<(&str, String)> = req.query.clone();
+        if let Some(name) = req.timestamp_param {
+            query.push((name, Utc::now().timestamp_millis().to_string()));
+        }
         let builder = match &req.method {
-            Method::Get => self.client.get(&url).query(&req.query),
+            Method::Get => self.client.get(&url).query(&query),
             Method::Post(body) => self
                 .client
                 .post(&url)
-                .query(&req.query)
+                .query(&query)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone()),
         };
@@ -227,7 +242,13 @@ impl VenueClient {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, Utc::now()));
+            .and_then(|v| {
+                if self.adapter.retry_after_in_millis() {
+                    v.trim().parse::<u64>().ok().map(Duration::from_millis)
+                } else {
+                    parse_retry_after(v, Utc::now())
+                }
+            });
         let body = match resp.bytes().await {
             Ok(b) => b.to_vec(),
             Err(e) => return Attempt::Retry(transport(e), None),
@@ -318,6 +339,7 @@ mod tests {
             limit_weight: 600,
             limit_period: Duration::from_secs(5),
             budget_pct: 50,
+            per_endpoint: false,
         };
         let q = host_quota(&host);
         assert_eq!(q.burst_size().get(), 300);

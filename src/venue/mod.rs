@@ -39,6 +39,9 @@ pub struct HostSpec {
     pub limit_period: Duration,
     /// Share of that budget basis uses, in percent (stays below the documented limit).
     pub budget_pct: u32,
+    /// The limit applies to each endpoint separately (BingX: 1 request/s per endpoint and IP)
+    /// rather than to the host as a whole.
+    pub per_endpoint: bool,
 }
 
 /// HTTP method of a request.
@@ -65,6 +68,9 @@ pub struct Request {
     pub method: Method,
     /// Rate-limit weight of the call (the venue's documented weight).
     pub weight: u32,
+    /// Query parameter that carries the send time in ms, added at each attempt (BingX's
+    /// `timestamp`), so that a request waiting for the limiter is never stale.
+    pub timestamp_param: Option<&'static str>,
     /// Feeds only fields the analysis can do without (open interest, mark/index): if it fails
     /// (other than by a ban) the snapshot goes on without it and a warning is logged.
     pub optional: bool,
@@ -81,8 +87,16 @@ impl Request {
             query: Vec::new(),
             method: Method::Get,
             weight,
+            timestamp_param: None,
             optional: false,
         }
+    }
+
+    /// Adds the send time in ms as query parameter `name` at every attempt.
+    #[must_use]
+    pub fn with_timestamp(mut self, name: &'static str) -> Self {
+        self.timestamp_param = Some(name);
+        self
     }
 
     /// Marks the request optional (see [`Request::optional`]).
@@ -237,6 +251,12 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
 
     /// Inspect a body for the venue's error envelope and rate-limit codes.
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal;
+
+    /// Whether this venue's `Retry-After` counts milliseconds instead of HTTP's seconds (dYdX's
+    /// indexer does).
+    fn retry_after_in_millis(&self) -> bool {
+        false
+    }
 
     /// Default ban length when a 418/403 carries no `Retry-After`.
     fn default_ban(&self) -> Duration {

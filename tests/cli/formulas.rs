@@ -25,14 +25,26 @@ fn phi(x: f64) -> f64 {
     0.5 * erfc(z)
 }
 
-/// Published retail taker fees (spot, perp) and the documented defaults for margin and fees.
+/// Published retail taker fees (spot, perp), as in the exchanges' fee schedules (README).
 fn fees(v: Venue) -> (f64, f64) {
     match v {
         Venue::Binance => (0.001, 0.0005),
         Venue::Bybit => (0.001, 0.00055),
         Venue::Okx => (0.001, 0.0005),
-        other => panic!("no published fee for {other} in this test"),
+        Venue::Bitget => (0.001, 0.0006),
+        Venue::Gate => (0.001, 0.0005),
+        Venue::Hyperliquid => (0.0007, 0.00045),
+        Venue::Bingx => (0.001, 0.0005),
+        Venue::Mexc => (0.0005, 0.0002),
+        Venue::Deribit | Venue::Dydx | Venue::Kraken => (0.0005, 0.0005),
     }
+}
+
+/// Venues whose payloads carry the book and 24 h high/low that the universe holds, so costs and
+/// liquidation risk can be recomputed from the universe alone. Hyperliquid and dYdX publish no
+/// bulk high/low (σ comes from another venue) and dYdX no book at all.
+fn exact_book(v: Venue) -> bool {
+    !matches!(v, Venue::Hyperliquid | Venue::Dydx)
 }
 
 const MAINTENANCE: f64 = 0.004;
@@ -40,37 +52,103 @@ const LIQ_FEE: f64 = 0.01;
 
 struct Expected {
     funding_apr_pct: f64,
-    cost_pct: f64,
-    net_apr_pct: f64,
-    liq_prob: f64,
-    risk_adj_apr_pct: f64,
+    cost_pct: Option<f64>,
+    net_apr_pct: Option<f64>,
+    liq_prob: Option<f64>,
+    risk_adj_apr_pct: Option<f64>,
 }
 
 fn f(d: rust_decimal::Decimal) -> f64 {
     d.to_f64().expect("finite")
 }
 
-fn expected(v: Venue, m: &SynthMarket, hold_days: f64, leverage: f64) -> Expected {
-    let r = f(m.funding_rate);
-    let h = f64::from(m.interval_hours);
-    let (fs, fp) = fees(v);
-    let half = |bid: f64, ask: f64| (ask - bid) / (ask + bid);
-    let cost =
-        2.0 * (fs + half(f(m.spot_bid), f(m.spot_ask)) + fp + half(f(m.perp_bid), f(m.perp_ask)));
-    let e = r / h * 24.0 * hold_days;
-    let net = (e - cost) * 365.0 / hold_days;
-    let sigma = (f(m.high) / f(m.low)).ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt();
-    let q = 1.0 / leverage;
-    let d = ((1.0 + q) / (1.0 + MAINTENANCE)).ln();
-    let t = hold_days / 365.0;
-    let liq = (2.0 * phi(-d / (sigma * sigma * t).sqrt())).min(1.0);
-    Expected {
-        funding_apr_pct: r * 24.0 / h * 365.0 * 100.0,
-        cost_pct: cost * 100.0,
-        net_apr_pct: net * 100.0,
-        liq_prob: liq,
-        risk_adj_apr_pct: (net - liq * (LIQ_FEE + cost) * 365.0 / hold_days) * 100.0,
+fn half(bid: rust_decimal::Decimal, ask: rust_decimal::Decimal) -> f64 {
+    (f(ask) - f(bid)) / (f(ask) + f(bid))
+}
+
+/// Per-hour funding rate of a universe perp (every venue's wire form encodes this one number).
+fn hourly(m: &SynthMarket) -> f64 {
+    f(m.funding_rate) / f64::from(m.interval_hours)
+}
+
+fn sigma(m: &SynthMarket) -> f64 {
+    (f(m.high) / f(m.low)).ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt()
+}
+
+/// First-passage probability of DESIGN.md for buffer `d` and annual volatility `s` over `t` years.
+fn first_passage(d: f64, s: f64, t: f64) -> f64 {
+    if d <= 0.0 {
+        return 1.0;
     }
+    (2.0 * phi(-d / (s * s * t).sqrt())).min(1.0)
+}
+
+/// Short perp leg with stablecoin collateral: D = ln((1+q)/(1+m)), v = σ².
+fn short_leg(s: f64, leverage: f64, t: f64) -> f64 {
+    let q = 1.0 / leverage;
+    first_passage(((1.0 + q) / (1.0 + MAINTENANCE)).ln(), s, t)
+}
+
+/// Long perp leg with stablecoin collateral: D = ln((1−m)/(1−q)), v = σ²; 0 when q >= 1.
+fn long_leg(s: f64, leverage: f64, t: f64) -> f64 {
+    let q = 1.0 / leverage;
+    if q >= 1.0 {
+        return 0.0;
+    }
+    first_passage(((1.0 - MAINTENANCE) / (1.0 - q)).ln(), s, t)
+}
+
+fn finish(per_hour: f64, cost: Option<f64>, liq: Option<f64>, hold_days: f64) -> Expected {
+    let e = per_hour * 24.0 * hold_days;
+    let net = cost.map(|c| (e - c) * 365.0 / hold_days);
+    let risk = match (net, liq, cost) {
+        (Some(n), Some(p), Some(c)) => Some(n - p * (LIQ_FEE + c) * 365.0 / hold_days),
+        _ => None,
+    };
+    Expected {
+        funding_apr_pct: per_hour * 24.0 * 365.0 * 100.0,
+        cost_pct: cost.map(|c| c * 100.0),
+        net_apr_pct: net.map(|n| n * 100.0),
+        liq_prob: liq,
+        risk_adj_apr_pct: risk.map(|r| r * 100.0),
+    }
+}
+
+type Leg<'a> = (Venue, &'a SynthMarket);
+
+/// carry (same venue) and cross_carry (spot on `long`, perp on `short`).
+fn expected_carry(long: Leg<'_>, short: Leg<'_>, hold_days: f64, leverage: f64) -> Expected {
+    let (fs, _) = fees(long.0);
+    let (_, fp) = fees(short.0);
+    let exact = exact_book(long.0) && exact_book(short.0);
+    let cost = exact.then(|| {
+        2.0 * (fs
+            + half(long.1.spot_bid, long.1.spot_ask)
+            + fp
+            + half(short.1.perp_bid, short.1.perp_ask))
+    });
+    let liq = exact.then(|| short_leg(sigma(short.1), leverage, hold_days / 365.0));
+    finish(hourly(short.1), cost, liq, hold_days)
+}
+
+/// perp_spread: long the lower per-hour rate, short the higher.
+fn expected_spread(long: Leg<'_>, short: Leg<'_>, hold_days: f64, leverage: f64) -> Expected {
+    let (_, fl) = fees(long.0);
+    let (_, fsh) = fees(short.0);
+    let exact = exact_book(long.0) && exact_book(short.0);
+    let cost = exact.then(|| {
+        2.0 * (fl
+            + half(long.1.perp_bid, long.1.perp_ask)
+            + fsh
+            + half(short.1.perp_bid, short.1.perp_ask))
+    });
+    let t = hold_days / 365.0;
+    let liq = exact.then(|| {
+        let ps = short_leg(sigma(short.1), leverage, t);
+        let pl = long_leg(sigma(long.1), leverage, t);
+        1.0 - (1.0 - ps) * (1.0 - pl)
+    });
+    finish(hourly(short.1) - hourly(long.1), cost, liq, hold_days)
 }
 
 fn check(
@@ -78,67 +156,98 @@ fn check(
     universes: &[Universe],
     hold_days: f64,
     leverage: f64,
-) -> usize {
-    let by_key: HashMap<(String, String), (&Universe, &SynthMarket)> = universes
+) -> HashMap<String, usize> {
+    let by_key: HashMap<(String, String), (Venue, &SynthMarket)> = universes
         .iter()
         .flat_map(|u| {
             u.markets
                 .iter()
-                .map(move |m| ((u.venue.id().to_owned(), m.asset.clone()), (u, m)))
+                .map(move |m| ((u.venue.id().to_owned(), m.asset.clone()), (u.venue, m)))
         })
         .collect();
-    let mut checked = 0;
-    for o in report["opportunities"].as_array().expect("array") {
+    let leg = |o: &serde_json::Value, side: &str| -> (Venue, &SynthMarket) {
         let key = (
-            o["short"]["venue"].as_str().expect("venue").to_owned(),
+            o[side]["venue"].as_str().expect("venue").to_owned(),
             o["asset"].as_str().expect("asset").to_owned(),
         );
-        let (u, m) = by_key[&key];
-        assert_eq!(o["quote"], m.quote.as_str());
-        let want = expected(u.venue, m, hold_days, leverage);
+        by_key[&key]
+    };
+    let mut checked: HashMap<String, usize> = HashMap::new();
+    for o in report["opportunities"].as_array().expect("array") {
+        let kind = o["kind"].as_str().expect("kind");
+        let (long, short) = (leg(o, "long"), leg(o, "short"));
+        let want = match kind {
+            "carry" => {
+                assert_eq!(long.0, short.0, "{o}");
+                expected_carry(long, short, hold_days, leverage)
+            }
+            "cross_carry" => {
+                assert_ne!(long.0, short.0, "{o}");
+                expected_carry(long, short, hold_days, leverage)
+            }
+            "perp_spread" => expected_spread(long, short, hold_days, leverage),
+            other => panic!("unknown kind {other}"),
+        };
         let got = |k: &str| {
             o[k].as_f64()
                 .unwrap_or_else(|| panic!("{k} not a number in {o}"))
         };
+        let close = |k: &str, w: f64| {
+            assert!(
+                (got(k) - w).abs() < 0.01,
+                "{kind} {k}: got {} want {w} in {o}",
+                got(k)
+            )
+        };
+        close("funding_apr_pct", want.funding_apr_pct);
+        let mut exact = false;
         for (k, w) in [
-            ("funding_apr_pct", want.funding_apr_pct),
             ("cost_pct", want.cost_pct),
             ("net_apr_pct", want.net_apr_pct),
             ("risk_adj_apr_pct", want.risk_adj_apr_pct),
         ] {
+            if let Some(w) = w {
+                close(k, w);
+                exact = true;
+            }
+        }
+        if let Some(p) = want.liq_prob {
             assert!(
-                (got(k) - w).abs() < 0.01,
-                "{key:?} {k}: got {} want {w}",
-                got(k)
+                (got("liq_prob") - p).abs() < 1e-4,
+                "{kind} liq_prob: got {} want {p} in {o}",
+                got("liq_prob")
             );
         }
-        assert!(
-            (got("liq_prob") - want.liq_prob).abs() < 1e-4,
-            "{key:?} liq_prob: got {} want {}",
-            got("liq_prob"),
-            want.liq_prob
-        );
-        // The short leg's price is the perp bid per one coin (multiplier divided out).
-        assert!(
-            (o["short"]["price"].as_f64().expect("n") - f(m.perp_bid)).abs()
-                <= f(m.perp_bid) * 1e-9
-        );
-        assert!(
-            (o["long"]["price"].as_f64().expect("n") - f(m.spot_ask)).abs() <= f(m.spot_ask) * 1e-9
-        );
-        checked += 1;
+        if exact && kind != "perp_spread" {
+            // The short leg's price is the perp bid per one coin (multiplier divided out), the
+            // long leg's the spot ask.
+            let bid = f(short.1.perp_bid);
+            assert!(
+                (o["short"]["price"].as_f64().expect("n") - bid).abs() <= bid * 1e-9,
+                "{o}"
+            );
+            let ask = f(long.1.spot_ask);
+            assert!(
+                (o["long"]["price"].as_f64().expect("n") - ask).abs() <= ask * 1e-9,
+                "{o}"
+            );
+        }
+        if exact {
+            *checked.entry(kind.to_owned()).or_default() += 1;
+        }
     }
     checked
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn carry_maths_matches_an_independent_implementation() {
-    let (server, universes) = server(&implemented(), vec![]).await;
+    let venues = implemented();
+    let (server, universes) = server(&venues, vec![]).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = run(scan_json(&server, dir.path(), &[])).await;
-    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let out = run(scan_json(&server, dir.path(), &["--kinds", "carry"])).await;
+    assert!(code(&out) <= 1, "stderr: {}", stderr(&out));
     let n = check(&json(&out), &universes, 7.0, 2.0);
-    assert!(n > 100, "only {n} rows checked");
+    assert!(n.get("carry").copied().unwrap_or(0) > 100, "{n:?}");
     // Multiplied contracts are among them.
     assert!(universes.iter().any(|u| {
         u.markets
@@ -150,9 +259,40 @@ async fn carry_maths_matches_an_independent_implementation() {
     let out = run(scan_json(
         &server,
         dir.path(),
-        &["--offline", "--hold", "3d", "--leverage", "5"],
+        &[
+            "--offline",
+            "--kinds",
+            "carry",
+            "--hold",
+            "3d",
+            "--leverage",
+            "5",
+        ],
     ))
     .await;
-    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
-    assert!(check(&json(&out), &universes, 3.0, 5.0) > 100);
+    assert!(code(&out) <= 1, "stderr: {}", stderr(&out));
+    assert!(
+        check(&json(&out), &universes, 3.0, 5.0)
+            .get("carry")
+            .copied()
+            .unwrap_or(0)
+            > 100
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_venue_maths_matches_an_independent_implementation() {
+    let venues = implemented();
+    let (server, universes) = server(&venues, vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &["--kinds", "cross_carry,perp_spread"],
+    ))
+    .await;
+    assert!(code(&out) <= 1, "stderr: {}", stderr(&out));
+    let n = check(&json(&out), &universes, 7.0, 2.0);
+    assert!(n.get("cross_carry").copied().unwrap_or(0) > 100, "{n:?}");
+    assert!(n.get("perp_spread").copied().unwrap_or(0) > 100, "{n:?}");
 }

@@ -220,7 +220,7 @@ fn demo_prints_a_ranked_table_with_venue_status() {
     assert!(text.contains("DEMO DATA"), "{text}");
     assert!(text.contains(" 1 "), "no ranked row:\n{text}");
     for v in implemented() {
-        assert!(text.contains(&format!("{:<8} ok", v.id())), "{v}:\n{text}");
+        assert!(text.contains(&format!("{:<11} ok", v.id())), "{v}:\n{text}");
     }
     // The demo never touches the user's data dir.
     assert!(!dir.path().join(".local/share/basis").exists());
@@ -233,4 +233,105 @@ fn usage_errors_exit_64() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(64));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_venue_scans_concurrently_with_all_three_kinds() {
+    let venues = implemented();
+    let (server, _) = server(&venues, vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &["--kinds", "carry,cross_carry,perp_spread"],
+    ))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let report = json(&out);
+    for v in &venues {
+        let entry = venue(&report, v.id());
+        assert_eq!(entry["status"], "ok", "{entry}");
+        assert!(entry["perps"].as_u64().expect("n") > 100, "{entry}");
+        assert!(server.requests(*v) >= 1);
+    }
+    let opps = report["opportunities"].as_array().expect("array");
+    for kind in ["carry", "cross_carry", "perp_spread"] {
+        assert!(opps.iter().any(|o| o["kind"] == kind), "no {kind}");
+    }
+    // Every venue takes part in some trade.
+    for v in &venues {
+        assert!(
+            opps.iter()
+                .any(|o| o["short"]["venue"] == v.id() || o["long"]["venue"] == v.id()),
+            "{v} in no opportunity"
+        );
+    }
+    // The table groups the kinds under headings and stays within 120 columns; one table per
+    // kind when each is asked for alone.
+    for (kind, heading) in [
+        ("cross_carry", "cross_carry:"),
+        ("perp_spread", "perp_spread:"),
+    ] {
+        let mut cmd = basis(&server, dir.path());
+        cmd.args([
+            "scan",
+            "--offline",
+            "--min-apr",
+            "-1000",
+            "--top",
+            "20",
+            "--kinds",
+            kind,
+        ]);
+        let out = run(cmd).await;
+        assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.lines().any(|l| l.starts_with(heading)),
+            "{heading} missing:\n{text}"
+        );
+        assert!(text.lines().all(|l| l.chars().count() <= 120), "{text}");
+    }
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["scan", "--offline", "--min-apr", "-1000", "--top", "200"]);
+    let out = run(cmd).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let shown: Vec<&str> = ["carry:", "cross_carry:", "perp_spread:"]
+        .into_iter()
+        .filter(|h| text.lines().any(|l| l.starts_with(h)))
+        .collect();
+    assert!(
+        shown.len() >= 2,
+        "mixed kinds are grouped under headings:\n{text}"
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 120), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_venue_is_reported_at_the_deadline_and_does_not_hold_the_others() {
+    use basis::demo::server::{Fault, FaultRule};
+    let hang = FaultRule {
+        prefix: "/okx/".into(),
+        fault: Fault::Hang,
+        times: None,
+    };
+    let (server, _) = server(&implemented(), vec![hang]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = std::time::Instant::now();
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &["--deadline", "2s", "--timeout", "30s"],
+    ))
+    .await;
+    assert!(started.elapsed().as_secs() < 15, "{:?}", started.elapsed());
+    assert_eq!(code(&out), 1, "stderr: {}", stderr(&out));
+    let report = json(&out);
+    let okx = venue(&report, "okx");
+    assert_eq!(okx["status"], "error");
+    assert!(
+        okx["error"].as_str().expect("text").contains("timed out"),
+        "{okx}"
+    );
+    assert_eq!(venue(&report, "binance")["status"], "ok");
 }

@@ -32,6 +32,7 @@ pub const SPOT: HostSpec = HostSpec {
     limit_weight: 6000,
     limit_period: Duration::from_secs(60),
     budget_pct: 50,
+    per_endpoint: false,
 };
 
 /// The USDⓈ-M futures host: 2400 request weight per minute per IP.
@@ -43,6 +44,7 @@ pub const FUTURES: HostSpec = HostSpec {
     limit_weight: 2400,
     limit_period: Duration::from_secs(60),
     budget_pct: 50,
+    per_endpoint: false,
 };
 
 static HOSTS: [HostSpec; 2] = [SPOT, FUTURES];

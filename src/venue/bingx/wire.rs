@@ -1,1 +1,284 @@
-//! Bingx wire structs (stub).
+//! BingX wire structs: the venue's own field names, decoded borrowed from the response bytes.
+//!
+//! BingX wraps every answer in `{"code": 0, "msg": "", "data": ...}` (`code` a JSON number).
+//! Prices are mostly strings, but ticker `bidPrice`/`askPrice` arrive as JSON numbers and the
+//! spot ticker has been seen with numbers everywhere: every decimal is a [`WireDec`], every
+//! millisecond time a [`WireInt`] (both accept strings and numbers). Text fields use
+//! [`BingxText`] (borrowed; `""`, `null`, missing and non-text values are "absent"). Unknown
+//! fields are ignored.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::parse::{WireDec, WireInt};
+
+/// A text field, borrowed from the payload when it holds no escapes. `""`, `null`, a missing
+/// field, booleans, arrays and objects all read as absent (empty); a JSON number is kept as its
+/// raw text (BingX's `code` is a number).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BingxText<'a>(pub Cow<'a, str>);
+
+impl BingxText<'_> {
+    /// The text (`""` when absent).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, or `None` when absent.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        let t = self.0.as_ref();
+        (!t.is_empty()).then_some(t)
+    }
+}
+
+struct BingxTextVisitor;
+
+impl<'de> Visitor<'de> for BingxTextVisitor {
+    type Value = BingxText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(BingxText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(BingxText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(BingxText(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(BingxText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(BingxText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(BingxText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(BingxText::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(BingxText::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(BingxText::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(BingxTextVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(BingxText::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
+        // raw token; a real object here is a malformed document.
+        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(BingxText(Cow::Owned(n.as_str().to_owned())))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for BingxText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(BingxTextVisitor)
+    }
+}
+
+/// The envelope around every response; `D` is the shape of `data` (a list of rows, or the spot
+/// symbols object). Spot answers also carry a server `timestamp`.
+///
+/// ```json
+/// {"code": 0, "msg": "", "timestamp": 1693231678753, "data": [{"symbol": "BTC-USDT"}]}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct BingxEnvelope<'a, D> {
+    /// `0` on success; `100410` when rate limited; other codes are API errors.
+    #[serde(default, borrow)]
+    pub code: BingxText<'a>,
+    /// Error message (`""` on success).
+    #[serde(default, borrow)]
+    pub msg: BingxText<'a>,
+    /// Server time, ms (spot answers).
+    #[serde(default)]
+    pub timestamp: WireInt,
+    /// The payload; `null` or absent on errors.
+    #[serde(default = "Option::default")]
+    pub data: Option<D>,
+}
+
+/// The envelope's status only (`data` skipped unread), for `check_body`.
+///
+/// ```json
+/// {"code": 100410, "msg": "Request rate limit exceeded...", "data": null}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct BingxStatus<'a> {
+    /// `0` on success.
+    #[serde(default, borrow)]
+    pub code: BingxText<'a>,
+    /// Error message.
+    #[serde(default, borrow)]
+    pub msg: BingxText<'a>,
+}
+
+/// One row of `GET /openApi/swap/v2/quote/contracts` (only the fields basis reads). BingX sizes
+/// orders in coins, so `size` is only the order step; `status` 1 is listed and trading.
+///
+/// ```json
+/// {"contractId": "100", "symbol": "BTC-USDT", "size": "0.0001", "quantityPrecision": 4,
+///  "pricePrecision": 1, "feeRate": 0.0005, "tradeMinLimit": 1, "maxLongLeverage": 150,
+///  "maxShortLeverage": 150, "currency": "USDT", "asset": "BTC", "status": 1,
+///  "apiStateOpen": "true", "apiStateClose": "true", "launchTime": 1672041600000, "offTime": 0}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BingxContract<'a> {
+    /// `BTC-USDT`, `1000PEPE-USDT`.
+    #[serde(borrow)]
+    pub symbol: BingxText<'a>,
+    /// Base code (`BTC`, `1000PEPE`).
+    #[serde(borrow)]
+    pub asset: BingxText<'a>,
+    /// Settlement coin (`USDT`, `USDC`).
+    #[serde(borrow)]
+    pub currency: BingxText<'a>,
+    /// `1` active; `0` offline, `25` suspended, …
+    pub status: WireInt,
+    /// Listing time, ms.
+    pub launch_time: WireInt,
+    /// Delisting time, ms (`0` = none).
+    pub off_time: WireInt,
+}
+
+/// `data` of `GET /openApi/spot/v1/common/symbols`.
+///
+/// ```json
+/// {"symbols": [{"symbol": "GEAR-USDT", "status": 1}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BingxSpotSymbols<'a> {
+    /// The spot pairs.
+    #[serde(borrow)]
+    pub symbols: Vec<BingxSpotSymbol<'a>>,
+}
+
+/// One spot pair of `GET /openApi/spot/v1/common/symbols` (only the fields basis reads).
+///
+/// ```json
+/// {"symbol": "GEAR-USDT", "minQty": 735, "maxQty": 2941177, "minNotional": 5,
+///  "maxNotional": 20000, "status": 1, "tickSize": 0.000001, "stepSize": 1,
+///  "apiStateSell": true, "apiStateBuy": true, "timeOnline": 1600000000000, "offTime": 0}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BingxSpotSymbol<'a> {
+    /// `BTC-USDT`.
+    #[serde(borrow)]
+    pub symbol: BingxText<'a>,
+    /// `1` online; `0` offline, `5` pre-open, `25` suspended, …
+    pub status: WireInt,
+    /// Listing time, ms.
+    pub time_online: WireInt,
+    /// Delisting time, ms (`0` = none).
+    pub off_time: WireInt,
+}
+
+/// One row of `GET /openApi/swap/v2/quote/premiumIndex` (every contract when `symbol` is
+/// omitted). `lastFundingRate` is the rate that settles at `nextFundingTime`.
+///
+/// ```json
+/// {"symbol": "BTC-USDT", "markPrice": "16884.5", "indexPrice": "16886.9",
+///  "lastFundingRate": "0.0001", "nextFundingTime": 1672041600000, "fundingIntervalHours": 8,
+///  "time": 1672026648425}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BingxPremiumIndex<'a> {
+    /// `BTC-USDT`.
+    #[serde(borrow)]
+    pub symbol: BingxText<'a>,
+    /// Mark price.
+    pub mark_price: WireDec,
+    /// Index price.
+    pub index_price: WireDec,
+    /// Current period's rate, fraction.
+    pub last_funding_rate: WireDec,
+    /// When it settles, ms.
+    pub next_funding_time: WireInt,
+    /// This symbol's funding interval, hours (live answers carry it; not in the field table).
+    pub funding_interval_hours: WireDec,
+    /// Data time, ms.
+    pub time: WireInt,
+}
+
+/// One row of `GET /openApi/swap/v2/quote/ticker` or `GET /openApi/spot/v1/ticker/24hr`:
+/// `volume` in base units, `quoteVolume` in the quote currency, best bid/ask as JSON numbers.
+///
+/// ```json
+/// {"symbol": "BTC-USDT", "priceChange": "52.5", "priceChangePercent": "0.31%",
+///  "lastPrice": "16880.5", "lastQty": "2.2238", "highPrice": "16897.5", "lowPrice": "16726.0",
+///  "volume": "245870.1692", "quoteVolume": "4151395117.73", "openPrice": "16832.0",
+///  "openTime": 1672026667803, "closeTime": 1672026648425, "bidPrice": 16726.0,
+///  "bidQty": 0.05, "askPrice": 16726.0, "askQty": 0.05}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BingxTicker<'a> {
+    /// `BTC-USDT`.
+    #[serde(borrow)]
+    pub symbol: BingxText<'a>,
+    /// Last trade price.
+    pub last_price: WireDec,
+    /// 24 h high.
+    pub high_price: WireDec,
+    /// 24 h low.
+    pub low_price: WireDec,
+    /// 24 h volume, base units.
+    pub volume: WireDec,
+    /// 24 h volume, quote currency.
+    pub quote_volume: WireDec,
+    /// Best bid.
+    pub bid_price: WireDec,
+    /// Best ask.
+    pub ask_price: WireDec,
+    /// End of the 24 h window, ms (a string on spot).
+    pub close_time: WireInt,
+}
+
+/// One row of `GET /openApi/swap/v2/quote/fundingRate?symbol=…&limit=…` (settled rates).
+///
+/// ```json
+/// {"symbol": "BTC-USDT", "fundingRate": "0.0001", "fundingTime": 1585684800000}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BingxFundingRate<'a> {
+    /// `BTC-USDT`.
+    #[serde(borrow)]
+    pub symbol: BingxText<'a>,
+    /// Settled rate, fraction.
+    pub funding_rate: WireDec,
+    /// Settlement time, ms.
+    pub funding_time: WireInt,
+}

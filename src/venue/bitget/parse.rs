@@ -1,1 +1,1072 @@
-//! Bitget payload parsing (stub).
+//! Bitget payloads to domain types (pure): envelope check, instrument filters, snapshot assembly.
+//!
+//! Rules (see `exchange-apis/README.md`, Bitget section):
+//! - Perps: `symbolType` perpetual, `symbolStatus` normal (not `listed` = pre-launch, `maintain`,
+//!   `limit_open`, `restrictedAPI`, `off`), `quoteCoin` equal to the product type's coin (USDT or
+//!   USDC; anything else, e.g. a coin-margined `USD` row, is dropped). Asset and multiplier come
+//!   from `baseCoin` (`1000PEPE` → PEPE × 1000); sizes are in base coins, so `contract_size` is 1.
+//!   `fundInterval` becomes the instrument's funding interval.
+//! - Spot: `status` online (not `gray`, `halt`, `offline`); `baseCoin`/`quoteCoin`, else the
+//!   symbol split at a known quote.
+//! - Funding: the `current-fund-rate` row's rate, interval and `nextUpdate`; without a row (USDC
+//!   perps in a scan) or with empty fields, the ticker's `fundingRate` and the contract list's
+//!   `fundInterval`. Bitget documents no default interval: a perp with neither is left out.
+//! - Volume: `quoteVolume` (quote coin), else `baseVolume × lastPr`. Open interest:
+//!   `holdingAmount` (base coins) × multiplier.
+//! - Duplicates: the first row of a symbol wins, in instrument lists and snapshot payloads.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::wire::{
+    BitgetContract, BitgetEnvelope, BitgetFundRate, BitgetMixTicker, BitgetSpotSymbol,
+    BitgetSpotTicker, BitgetStatus, BitgetText,
+};
+use super::{PRODUCTS, Product, RATE_LIMIT_CODES, SPOT_SYMBOLS, SPOT_TICKERS};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::parse::{ms_time, split_concat, split_multiplier};
+use crate::venue::{Body, BodySignal, ParseError};
+
+/// The success code of the envelope.
+const OK_CODE: &str = "00000";
+
+/// What the envelope of a response says. HTTP 429, or a code of [`RATE_LIMIT_CODES`] with any
+/// status, is a rate limit; another code than `"00000"` is an API error; a body that is not a
+/// Bitget envelope (or has no `code`) says nothing, leaving the HTTP status and the parser to
+/// decide.
+pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
+    if status == 429 {
+        return BodySignal::RateLimited;
+    }
+    let Ok(env) = serde_json::from_slice::<BitgetStatus<'_>>(body) else {
+        return BodySignal::Ok;
+    };
+    match env.code.as_str() {
+        "" | OK_CODE => BodySignal::Ok,
+        code if RATE_LIMIT_CODES.contains(&code) => BodySignal::RateLimited,
+        code => BodySignal::Api {
+            code: code.to_owned(),
+            msg: env.msg.as_str().to_owned(),
+        },
+    }
+}
+
+/// The rows of one response and its `requestTime`, after checking the envelope.
+struct Page<T> {
+    rows: Vec<T>,
+    time: Option<i64>,
+}
+
+fn page<'a, T: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+) -> Result<Page<T>, ParseError> {
+    let env: BitgetEnvelope<'a, T> = match serde_json::from_slice(bytes) {
+        Ok(env) => env,
+        Err(err) => {
+            // An error envelope whose `data` has an unexpected shape: report the API error.
+            if let BodySignal::Api { code, msg } = body_signal(200, bytes) {
+                return Err(ParseError::new(
+                    endpoint,
+                    format!("API error {code}: {msg}"),
+                ));
+            }
+            return Err(ParseError::json(endpoint, &err));
+        }
+    };
+    match env.code.as_str() {
+        OK_CODE => {}
+        "" => {
+            return Err(ParseError::new(
+                endpoint,
+                "not a Bitget envelope: no `code`",
+            ));
+        }
+        code => {
+            return Err(ParseError::new(
+                endpoint,
+                format!("API error {code}: {}", env.msg.as_str()),
+            ));
+        }
+    }
+    let rows = env
+        .data
+        .ok_or_else(|| ParseError::new(endpoint, "Bitget envelope without a `data` array"))?;
+    Ok(Page {
+        rows,
+        time: env.request_time.get(),
+    })
+}
+
+/// The rows of every body of `endpoint`, in request order, and the first `requestTime`.
+/// `required`: at least one body must have been fetched.
+fn all_rows<'a, T: Deserialize<'a>>(
+    bodies: &'a [Body<'a>],
+    endpoint: &'static str,
+    required: bool,
+) -> Result<Page<T>, ParseError> {
+    let mut out = Page {
+        rows: Vec::new(),
+        time: None,
+    };
+    let mut seen = false;
+    for bytes in Body::of(bodies, endpoint) {
+        seen = true;
+        let p = page::<T>(endpoint, bytes)?;
+        out.rows.extend(p.rows);
+        out.time = out.time.or(p.time);
+    }
+    if required && !seen {
+        return Err(ParseError::new(endpoint, "response missing"));
+    }
+    Ok(out)
+}
+
+/// Rows by symbol, first occurrence wins; rows without a symbol are skipped.
+fn by_symbol<'r, T>(
+    map: &mut HashMap<&'r str, &'r T>,
+    rows: &'r [T],
+    symbol: impl Fn(&'r T) -> &'r BitgetText<'r>,
+) {
+    for row in rows {
+        if let Some(key) = symbol(row).get() {
+            map.entry(key).or_insert(row);
+        }
+    }
+}
+
+fn positive(d: Option<Decimal>) -> Option<Decimal> {
+    d.filter(|v| *v > Decimal::ZERO).map(|v| v.normalize())
+}
+
+/// A trading linear perpetual of `product`, or `None` for anything else.
+fn perp_instrument(row: &BitgetContract<'_>, product: &Product) -> Option<Instrument> {
+    let tradable = row.symbol_type.as_str() == "perpetual"
+        && row.symbol_status.as_str() == "normal"
+        && row.quote_coin.as_str() == product.quote;
+    if !tradable {
+        return None;
+    }
+    let symbol = row.symbol.get()?;
+    let (asset, multiplier) = split_multiplier(row.base_coin.get()?);
+    Some(Instrument {
+        venue: Venue::Bitget,
+        market: Market::Perp,
+        symbol: symbol.to_owned(),
+        asset,
+        quote: product.quote.to_owned(),
+        multiplier,
+        contract_size: Decimal::ONE,
+        funding_interval_hours: positive(row.fund_interval.get()),
+    })
+}
+
+/// A trading spot pair, or `None`.
+fn spot_instrument(row: &BitgetSpotSymbol<'_>) -> Option<Instrument> {
+    if row.status.as_str() != "online" {
+        return None;
+    }
+    let symbol = row.symbol.get()?;
+    let (asset, quote) = match (row.base_coin.get(), row.quote_coin.get()) {
+        (Some(b), Some(q)) => (b, q),
+        _ => split_concat(symbol)?,
+    };
+    Some(Instrument {
+        venue: Venue::Bitget,
+        market: Market::Spot,
+        symbol: symbol.to_owned(),
+        asset: asset.to_owned(),
+        quote: quote.to_owned(),
+        multiplier: Decimal::ONE,
+        contract_size: Decimal::ONE,
+        funding_interval_hours: None,
+    })
+}
+
+/// Parses both product types' contract lists and the spot symbol list into trading linear
+/// perpetuals (USDT then USDC) and spot pairs.
+pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
+    let mut instruments = Vec::new();
+    let mut seen: HashSet<(Market, String)> = HashSet::new();
+    let mut keep = |inst: Instrument| {
+        if seen.insert((inst.market, inst.symbol.clone())) {
+            instruments.push(inst);
+        } else {
+            tracing::debug!(venue = "bitget", symbol = %inst.symbol, "duplicate instrument row ignored");
+        }
+    };
+    for product in &PRODUCTS {
+        let contracts: Page<BitgetContract<'_>> = all_rows(bodies, product.contracts, true)?;
+        contracts
+            .rows
+            .iter()
+            .filter_map(|row| perp_instrument(row, product))
+            .for_each(&mut keep);
+    }
+    let spots: Page<BitgetSpotSymbol<'_>> = all_rows(bodies, SPOT_SYMBOLS, true)?;
+    spots.rows.iter().filter_map(spot_instrument).for_each(keep);
+    Ok(Reference { instruments })
+}
+
+/// Parses one poll's bodies. Perps need a rate and an interval (see the module rules); spots
+/// need a ticker. Instruments absent from `reference` are dropped.
+pub(super) fn snapshot(
+    bodies: &[Body<'_>],
+    reference: &Reference,
+    received_at: DateTime<Utc>,
+) -> Result<Snapshot, ParseError> {
+    let mut ticker_pages = Vec::with_capacity(PRODUCTS.len());
+    let mut rate_pages = Vec::with_capacity(PRODUCTS.len());
+    for product in &PRODUCTS {
+        let tickers: Page<BitgetMixTicker<'_>> = all_rows(bodies, product.tickers, true)?;
+        // Funding rows are required where every plan fetches them (USDT); USDC's are optional.
+        let rates: Page<BitgetFundRate<'_>> =
+            all_rows(bodies, product.fund_rate, product.scan_funding)?;
+        ticker_pages.push(tickers);
+        rate_pages.push(rates);
+    }
+    let spot_tickers: Page<BitgetSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS, true)?;
+
+    let mut tickers = HashMap::new();
+    for p in &ticker_pages {
+        by_symbol(&mut tickers, &p.rows, |r| &r.symbol);
+    }
+    let mut rates = HashMap::new();
+    let mut rate_time = HashMap::new();
+    for p in &rate_pages {
+        by_symbol(&mut rates, &p.rows, |r| &r.symbol);
+        for row in &p.rows {
+            if let (Some(symbol), Some(t)) = (row.symbol.get(), p.time) {
+                rate_time.entry(symbol).or_insert(t);
+            }
+        }
+    }
+    let mut spot_rows = HashMap::new();
+    by_symbol(&mut spot_rows, &spot_tickers.rows, |r| &r.symbol);
+
+    let mut perps = Vec::new();
+    let mut spots = Vec::new();
+    for inst in &reference.instruments {
+        let symbol = inst.symbol.as_str();
+        match inst.market {
+            Market::Perp => {
+                let ticker = tickers.get(symbol).copied();
+                let rate = rates.get(symbol).copied();
+                let funding_rate = rate
+                    .and_then(|r| r.funding_rate.get())
+                    .or_else(|| ticker.and_then(|t| t.funding_rate.get()));
+                let interval = rate
+                    .and_then(|r| positive(r.funding_rate_interval.get()))
+                    .or(inst.funding_interval_hours);
+                let (Some(funding_rate), Some(funding_interval_hours)) = (funding_rate, interval)
+                else {
+                    continue;
+                };
+                let exchange_ms = ticker
+                    .and_then(|t| t.ts.get())
+                    .or_else(|| rate_time.get(symbol).copied());
+                perps.push(PerpQuote {
+                    venue: Venue::Bitget,
+                    symbol: inst.symbol.clone(),
+                    asset: inst.asset.clone(),
+                    quote: inst.quote.clone(),
+                    multiplier: inst.multiplier,
+                    funding_rate,
+                    funding_interval_hours,
+                    next_funding_time: rate.and_then(|r| r.next_update.get()).and_then(ms_time),
+                    mark_price: ticker.and_then(|t| t.mark_price.get()),
+                    index_price: ticker.and_then(|t| t.index_price.get()),
+                    bid: ticker.and_then(|t| t.bid_pr.get()),
+                    ask: ticker.and_then(|t| t.ask_pr.get()),
+                    high_24h: ticker.and_then(|t| t.high_24h.get()),
+                    low_24h: ticker.and_then(|t| t.low_24h.get()),
+                    volume_24h_quote: ticker.and_then(|t| {
+                        quote_volume(t.quote_volume.get(), t.base_volume.get(), t.last_pr.get())
+                    }),
+                    open_interest: ticker.and_then(|t| open_interest_coins(t, inst)),
+                    exchange_time: exchange_ms.and_then(ms_time),
+                    received_at,
+                });
+            }
+            Market::Spot => {
+                let Some(t) = spot_rows.get(symbol) else {
+                    continue;
+                };
+                spots.push(SpotQuote {
+                    venue: Venue::Bitget,
+                    symbol: inst.symbol.clone(),
+                    asset: inst.asset.clone(),
+                    quote: inst.quote.clone(),
+                    bid: t.bid_pr.get(),
+                    ask: t.ask_pr.get(),
+                    high_24h: t.high_24h.get(),
+                    low_24h: t.low_24h.get(),
+                    volume_24h_quote: quote_volume(
+                        t.quote_volume.get(),
+                        t.base_volume.get(),
+                        t.last_pr.get(),
+                    ),
+                    exchange_time: t.ts.get().or(spot_tickers.time).and_then(ms_time),
+                    received_at,
+                });
+            }
+        }
+    }
+    Ok(Snapshot {
+        venue: Venue::Bitget,
+        received_at,
+        perps,
+        spots,
+    })
+}
+
+/// 24 h quote volume: `quoteVolume`, else base volume × last price (both per base unit, so the
+/// product is in the quote coin whatever the multiplier).
+fn quote_volume(
+    quote: Option<Decimal>,
+    base: Option<Decimal>,
+    last: Option<Decimal>,
+) -> Option<Decimal> {
+    quote.or_else(|| base?.checked_mul(last?).map(|v| v.normalize()))
+}
+
+/// Open interest in coins of the asset: `holdingAmount` (base coins) × contract size ×
+/// multiplier.
+fn open_interest_coins(t: &BitgetMixTicker<'_>, inst: &Instrument) -> Option<Decimal> {
+    t.holding_amount
+        .get()?
+        .checked_mul(inst.contract_size)?
+        .checked_mul(inst.multiplier)
+        .map(|v| v.normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::demo::bitget::{FILTERED_CONTRACTS, FILTERED_SPOTS};
+    use crate::demo::{Route, Universe};
+    use crate::venue::bitget::{
+        Bitget, CONTRACTS_USDC, CONTRACTS_USDT, FUND_RATE_USDC, FUND_RATE_USDT, TICKERS_USDC,
+        TICKERS_USDT,
+    };
+    use crate::venue::{Request, VenueAdapter};
+
+    const CONTRACTS: &str = include_str!("../../../fixtures/bitget/mix-contracts.json");
+    const CONTRACTS_Q: &str = include_str!("../../../fixtures/bitget/mix-contracts-quirks.json");
+    const CONTRACTS_C: &str = include_str!("../../../fixtures/bitget/mix-contracts-usdc.json");
+    const RATES: &str = include_str!("../../../fixtures/bitget/mix-current-fund-rate.json");
+    const RATES_Q: &str =
+        include_str!("../../../fixtures/bitget/mix-current-fund-rate-quirks.json");
+    const RATES_C: &str = include_str!("../../../fixtures/bitget/mix-current-fund-rate-usdc.json");
+    const TICKERS: &str = include_str!("../../../fixtures/bitget/mix-tickers.json");
+    const TICKERS_Q: &str = include_str!("../../../fixtures/bitget/mix-tickers-quirks.json");
+    const TICKERS_C: &str = include_str!("../../../fixtures/bitget/mix-tickers-usdc.json");
+    const SYMBOLS: &str = include_str!("../../../fixtures/bitget/spot-symbols.json");
+    const SYMBOLS_Q: &str = include_str!("../../../fixtures/bitget/spot-symbols-quirks.json");
+    const SPOT: &str = include_str!("../../../fixtures/bitget/spot-tickers.json");
+    const SPOT_Q: &str = include_str!("../../../fixtures/bitget/spot-tickers-quirks.json");
+    const RATE_LIMIT: &str = include_str!("../../../fixtures/bitget/error-rate-limit.json");
+    const PARAMS: &str = include_str!("../../../fixtures/bitget/error-params.json");
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).expect("test decimal")
+    }
+
+    fn t(ms: i64) -> Option<DateTime<Utc>> {
+        ms_time(ms)
+    }
+
+    fn request(endpoint: &'static str) -> Request {
+        Bitget
+            .reference_requests()
+            .into_iter()
+            .chain(Bitget.snapshot_requests(true))
+            .find(|r| r.endpoint == endpoint)
+            .expect("known endpoint")
+    }
+
+    /// Runs `f` on bodies built from (endpoint, payload) pairs.
+    fn with_bodies<R>(parts: &[(&'static str, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
+        let requests: Vec<Request> = parts.iter().map(|(e, _)| request(e)).collect();
+        let bodies: Vec<Body<'_>> = requests
+            .iter()
+            .zip(parts)
+            .map(|(request, (_, bytes))| Body { request, bytes })
+            .collect();
+        f(&bodies)
+    }
+
+    fn reference_of(parts: &[(&'static str, &str)]) -> Result<Reference, ParseError> {
+        let parts: Vec<(&'static str, &[u8])> =
+            parts.iter().map(|(e, b)| (*e, b.as_bytes())).collect();
+        with_bodies(&parts, reference)
+    }
+
+    fn snapshot_of(
+        parts: &[(&'static str, &str)],
+        reference: &Reference,
+    ) -> Result<Snapshot, ParseError> {
+        let parts: Vec<(&'static str, &[u8])> =
+            parts.iter().map(|(e, b)| (*e, b.as_bytes())).collect();
+        with_bodies(&parts, |b| snapshot(b, reference, received()))
+    }
+
+    fn received() -> DateTime<Utc> {
+        t(1_743_054_549_000).expect("time")
+    }
+
+    fn perp(symbol: &str, asset: &str, quote: &str, mult: &str, hours: Option<&str>) -> Instrument {
+        Instrument {
+            venue: Venue::Bitget,
+            market: Market::Perp,
+            symbol: symbol.into(),
+            asset: asset.into(),
+            quote: quote.into(),
+            multiplier: d(mult),
+            contract_size: Decimal::ONE,
+            funding_interval_hours: hours.map(d),
+        }
+    }
+
+    fn spot(symbol: &str, asset: &str, quote: &str) -> Instrument {
+        Instrument {
+            market: Market::Spot,
+            funding_interval_hours: None,
+            ..perp(symbol, asset, quote, "1", None)
+        }
+    }
+
+    fn quirky_reference() -> Reference {
+        reference_of(&[
+            (CONTRACTS_USDT, CONTRACTS_Q),
+            (CONTRACTS_USDC, CONTRACTS_C),
+            (SPOT_SYMBOLS, SYMBOLS_Q),
+        ])
+        .expect("reference fixtures parse")
+    }
+
+    #[test]
+    fn documented_lists_keep_the_normal_perpetual_and_the_online_pair() {
+        let r = reference_of(&[
+            (CONTRACTS_USDT, CONTRACTS),
+            (
+                CONTRACTS_USDC,
+                r#"{"code":"00000","msg":"success","data":[]}"#,
+            ),
+            (SPOT_SYMBOLS, SYMBOLS),
+        ])
+        .expect("parses");
+        assert_eq!(
+            r.instruments,
+            vec![
+                perp("BTCUSDT", "BTC", "USDT", "1", Some("8")),
+                spot("BTCUSDT", "BTC", "USDT"),
+            ]
+        );
+    }
+
+    #[test]
+    fn quirky_lists_filter_statuses_types_and_quotes() {
+        let r = quirky_reference();
+        assert_eq!(
+            r.instruments,
+            vec![
+                perp("BTCUSDT", "BTC", "USDT", "1", Some("8")),
+                // 1000PEPE base: the asset is PEPE, prices are per 1000 coins.
+                perp("1000PEPEUSDT", "PEPE", "USDT", "1000", Some("4")),
+                // fundInterval "": no interval from the list (the funding rows must give it).
+                perp("ETHUSDT", "ETH", "USDT", "1", None),
+                // fundInterval as a JSON number.
+                perp("XRPUSDT", "XRP", "USDT", "1", Some("2")),
+                perp("DOGEUSDT", "DOGE", "USDT", "1", Some("8")),
+                // Dropped: maintain, listed (pre-launch), limit_open, off, delivery, a USD-quoted
+                // row, and the duplicate BTCUSDT (1 h): the first row wins.
+                perp("BTCPERP", "BTC", "USDC", "1", Some("8")),
+                // ETHPERP is restrictedAPI: dropped.
+                spot("BTCUSDT", "BTC", "USDT"),
+                spot("BTCUSDC", "BTC", "USDC"),
+                spot("PEPEUSDT", "PEPE", "USDT"),
+                spot("ETHBTC", "ETH", "BTC"),
+                // baseCoin/quoteCoin empty: split from the symbol.
+                spot("XYZUSDT", "XYZ", "USDT"),
+                // offline, gray and halt pairs are gone; the duplicate BTCUSDC keeps USDC.
+            ]
+        );
+    }
+
+    #[test]
+    fn documented_examples_parse_to_exact_values() {
+        let r = reference_of(&[
+            (CONTRACTS_USDT, CONTRACTS),
+            (CONTRACTS_USDC, CONTRACTS_C),
+            (SPOT_SYMBOLS, SYMBOLS),
+        ])
+        .expect("parses");
+        let s = snapshot_of(
+            &[
+                (TICKERS_USDT, TICKERS),
+                (
+                    TICKERS_USDC,
+                    r#"{"code":"00000","msg":"success","data":[]}"#,
+                ),
+                (FUND_RATE_USDT, RATES),
+                (SPOT_TICKERS, SPOT),
+            ],
+            &r,
+        )
+        .expect("parses");
+        assert_eq!((s.venue, s.received_at), (Venue::Bitget, received()));
+        // The ticker example is a coin-margined delivery contract (not in the reference); the
+        // funding row alone still makes a quote. BTCPERP has neither ticker nor rate: left out.
+        assert_eq!(
+            s.perps,
+            vec![PerpQuote {
+                venue: Venue::Bitget,
+                symbol: "BTCUSDT".into(),
+                asset: "BTC".into(),
+                quote: "USDT".into(),
+                multiplier: Decimal::ONE,
+                funding_rate: d("0.000068"),
+                funding_interval_hours: d("8"),
+                next_funding_time: t(1_743_062_400_000),
+                mark_price: None,
+                index_price: None,
+                bid: None,
+                ask: None,
+                high_24h: None,
+                low_24h: None,
+                volume_24h_quote: None,
+                open_interest: None,
+                exchange_time: t(1_743_054_548_546),
+                received_at: received(),
+            }]
+        );
+        assert_eq!(
+            s.spots,
+            vec![SpotQuote {
+                venue: Venue::Bitget,
+                symbol: "BTCUSDT".into(),
+                asset: "BTC".into(),
+                quote: "USDT".into(),
+                // The documented example quotes "0": kept as data, the analyzer skips it.
+                bid: Some(Decimal::ZERO),
+                ask: Some(Decimal::ZERO),
+                high_24h: Some(d("37775.65")),
+                low_24h: Some(d("34413.1")),
+                volume_24h_quote: Some(Decimal::ZERO),
+                exchange_time: t(1_625_125_755_277),
+                received_at: received(),
+            }]
+        );
+    }
+
+    fn quirky_snapshot(with_usdc_rates: bool) -> Snapshot {
+        let mut parts = vec![
+            (TICKERS_USDT, TICKERS_Q),
+            (TICKERS_USDC, TICKERS_C),
+            (FUND_RATE_USDT, RATES_Q),
+            (SPOT_TICKERS, SPOT_Q),
+        ];
+        if with_usdc_rates {
+            parts.push((FUND_RATE_USDC, RATES_C));
+        }
+        snapshot_of(&parts, &quirky_reference()).expect("parses")
+    }
+
+    #[test]
+    fn quirky_snapshot_intervals_units_duplicates_and_empty_fields() {
+        let s = quirky_snapshot(true);
+        let rows: Vec<(&str, Decimal, Decimal, Option<DateTime<Utc>>)> = s
+            .perps
+            .iter()
+            .map(|p| {
+                (
+                    p.symbol.as_str(),
+                    p.funding_rate,
+                    p.funding_interval_hours,
+                    p.next_funding_time,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                // First funding row wins over the duplicate's 0.9 / 4 h.
+                ("BTCUSDT", d("0.000068"), d("8"), t(1_743_062_400_000)),
+                // The live row's 1 h beats the contract list's cached 4 h.
+                ("1000PEPEUSDT", d("-0.000125"), d("1"), t(1_743_058_800_000)),
+                // Exponent form in a string, nextUpdate as a JSON number, interval only here.
+                ("ETHUSDT", d("0.000015"), d("2"), t(1_743_062_400_000)),
+                // fundingRateInterval "": the contract list's 2 h.
+                ("XRPUSDT", d("0.0003"), d("2"), t(1_743_062_400_000)),
+                // fundingRate "": the ticker's rate.
+                ("DOGEUSDT", d("0.0002"), d("8"), t(1_743_062_400_000)),
+                ("BTCPERP", d("0.0000125"), d("8"), t(1_743_062_400_000)),
+            ]
+        );
+
+        let btc = &s.perps[0];
+        assert_eq!(
+            (btc.bid, btc.ask),
+            (Some(d("84000.5")), Some(d("84000.6"))),
+            "first row"
+        );
+        assert_eq!(
+            (btc.mark_price, btc.index_price),
+            (Some(d("84005.1")), Some(d("84010.2")))
+        );
+        assert_eq!(
+            (btc.high_24h, btc.low_24h),
+            (Some(d("85000")), Some(d("82000")))
+        );
+        assert_eq!(btc.volume_24h_quote, Some(d("1037000000.5")));
+        assert_eq!(btc.open_interest, Some(d("45678.9")));
+        assert_eq!(btc.exchange_time, t(1_743_054_548_000));
+
+        let pepe = &s.perps[1];
+        assert_eq!((pepe.asset.as_str(), pepe.multiplier), ("PEPE", d("1000")));
+        // Quoted per 1000 PEPE, not divided here.
+        assert_eq!(
+            (pepe.bid, pepe.ask),
+            (Some(d("0.007099")), Some(d("0.0071")))
+        );
+        assert_eq!(pepe.volume_24h_quote, Some(d("35500000")));
+        // holdingAmount 3e9 contracts of 1000 PEPE.
+        assert_eq!(pepe.open_interest, Some(d("3000000000000")));
+
+        let eth = &s.perps[2];
+        assert_eq!((eth.bid, eth.ask), (None, Some(d("1900.1"))));
+        assert_eq!((eth.high_24h, eth.low_24h), (Some(d("1950")), None));
+        assert_eq!(eth.index_price, None);
+        // quoteVolume "": 1000 ETH × 1900.
+        assert_eq!(eth.volume_24h_quote, Some(d("1900000")));
+        assert_eq!(eth.open_interest, None);
+
+        let xrp = &s.perps[3];
+        assert_eq!(
+            (xrp.bid, xrp.volume_24h_quote, xrp.open_interest),
+            (None, None, None)
+        );
+        assert_eq!(
+            xrp.exchange_time,
+            t(1_743_054_548_546),
+            "no ticker: the funding response time"
+        );
+
+        let usdc = &s.perps[5];
+        assert_eq!((usdc.asset.as_str(), usdc.quote.as_str()), ("BTC", "USDC"));
+        assert_eq!(
+            (usdc.bid, usdc.ask),
+            (Some(d("84009.9")), Some(d("84010.1")))
+        );
+        assert_eq!(usdc.open_interest, Some(d("250.25")));
+
+        let spots: Vec<(&str, Option<Decimal>)> = s
+            .spots
+            .iter()
+            .map(|q| (q.symbol.as_str(), q.volume_24h_quote))
+            .collect();
+        assert_eq!(
+            spots,
+            [
+                ("BTCUSDT", Some(d("512345678.9"))),
+                // quoteVolume "": 100 BTC × 84010.
+                ("BTCUSDC", Some(d("8401000"))),
+                ("PEPEUSDT", Some(d("35450000"))),
+                ("XYZUSDT", None),
+            ],
+            "ETHBTC has no ticker; OLD and UNLISTED are not in the reference"
+        );
+        let pepe_spot = &s.spots[2];
+        assert_eq!(
+            (pepe_spot.bid, pepe_spot.ask),
+            (Some(d("0.00000709")), Some(d("0.0000071"))),
+            "first row wins"
+        );
+        let xyz = &s.spots[3];
+        assert_eq!((xyz.high_24h, xyz.low_24h), (None, None));
+        assert_eq!(
+            xyz.exchange_time,
+            t(1_743_054_548_400),
+            "ts \"\": the response time"
+        );
+    }
+
+    #[test]
+    fn scan_plan_without_usdc_funding_rows_falls_back_to_ticker_and_contract_list() {
+        let s = quirky_snapshot(false);
+        let usdc = s
+            .perps
+            .iter()
+            .find(|p| p.symbol == "BTCPERP")
+            .expect("USDC perp still quoted");
+        assert_eq!(
+            (
+                usdc.funding_rate,
+                usdc.funding_interval_hours,
+                usdc.next_funding_time
+            ),
+            (d("0.0000125"), d("8"), None)
+        );
+        assert_eq!(s.perps.len(), 6);
+    }
+
+    #[test]
+    fn envelope_errors_and_missing_bodies_name_the_endpoint() {
+        let r = quirky_reference();
+        let ok = [
+            (TICKERS_USDT, TICKERS_Q),
+            (TICKERS_USDC, TICKERS_C),
+            (FUND_RATE_USDT, RATES_Q),
+            (SPOT_TICKERS, SPOT_Q),
+        ];
+        let cases: [(&'static str, &str, &str); 6] = [
+            (
+                TICKERS_USDT,
+                r#"{"code":"00000","data":[{"symbol":"#,
+                "malformed JSON",
+            ),
+            (
+                FUND_RATE_USDT,
+                PARAMS,
+                "API error 40034: Parameter productType does not exist",
+            ),
+            (TICKERS_USDC, r#"{"msg":"success","data":[]}"#, "no `code`"),
+            (
+                SPOT_TICKERS,
+                r#"{"code":"00000","data":null}"#,
+                "without a `data` array",
+            ),
+            (TICKERS_USDT, r#"[{"symbol":"BTCUSDT"}]"#, "malformed JSON"),
+            (
+                SPOT_TICKERS,
+                r#"{"code":"40034","msg":"bad","data":{"x":1}}"#,
+                "API error 40034: bad",
+            ),
+        ];
+        for (endpoint, body, detail) in cases {
+            let parts: Vec<(&'static str, &str)> = ok
+                .iter()
+                .map(|(e, b)| (*e, if *e == endpoint { body } else { *b }))
+                .collect();
+            let err = snapshot_of(&parts, &r).expect_err(body);
+            assert_eq!(err.endpoint, endpoint);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+        let err = snapshot_of(&ok[1..], &r).expect_err("USDT tickers missing");
+        assert_eq!(err, ParseError::new(TICKERS_USDT, "response missing"));
+        let without_rates: Vec<(&'static str, &str)> = ok
+            .iter()
+            .copied()
+            .filter(|(e, _)| *e != FUND_RATE_USDT)
+            .collect();
+        let err = snapshot_of(&without_rates, &r).expect_err("USDT funding missing");
+        assert_eq!(err, ParseError::new(FUND_RATE_USDT, "response missing"));
+        let err = reference_of(&[(CONTRACTS_USDT, CONTRACTS), (SPOT_SYMBOLS, SYMBOLS)])
+            .expect_err("USDC list missing");
+        assert_eq!(err.endpoint, CONTRACTS_USDC);
+        let err = reference_of(&[
+            (CONTRACTS_USDT, RATE_LIMIT),
+            (CONTRACTS_USDC, CONTRACTS_C),
+            (SPOT_SYMBOLS, SYMBOLS),
+        ])
+        .expect_err("rate-limit body");
+        assert_eq!(err.endpoint, CONTRACTS_USDT);
+        assert!(err.detail.contains("429"), "{err}");
+    }
+
+    #[test]
+    fn check_body_maps_rate_limits_and_api_errors() {
+        let rl = RATE_LIMIT.as_bytes();
+        assert_eq!(Bitget.check_body(429, rl), BodySignal::RateLimited);
+        assert_eq!(
+            Bitget.check_body(200, rl),
+            BodySignal::RateLimited,
+            "code 429 in the body"
+        );
+        assert_eq!(
+            Bitget.check_body(429, b"Too Many Requests"),
+            BodySignal::RateLimited
+        );
+        assert_eq!(
+            Bitget.check_body(200, br#"{"code":1001,"msg":"too frequent"}"#),
+            BodySignal::RateLimited,
+            "a numeric code is read too"
+        );
+        assert_eq!(
+            Bitget.check_body(400, PARAMS.as_bytes()),
+            BodySignal::Api {
+                code: "40034".into(),
+                msg: "Parameter productType does not exist".into()
+            }
+        );
+        assert_eq!(Bitget.check_body(200, TICKERS.as_bytes()), BodySignal::Ok);
+        assert_eq!(
+            Bitget.check_body(502, b"<html>bad gateway</html>"),
+            BodySignal::Ok
+        );
+        assert_eq!(Bitget.check_body(200, b"{}"), BodySignal::Ok);
+    }
+
+    /// The body a route table serves for `request` (query pairs of the route ⊆ the request's).
+    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
+        let hits: Vec<&Route> = routes
+            .iter()
+            .filter(|rt| {
+                rt.host == request.host
+                    && rt.path == request.path
+                    && rt
+                        .query
+                        .iter()
+                        .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
+            })
+            .collect();
+        assert_eq!(hits.len(), 1, "{request:?}");
+        &hits[0].body
+    }
+
+    #[test]
+    fn demo_universe_round_trips_through_the_adapter() {
+        let now_ms = 1_760_000_000_000;
+        let u = Universe::generate(Venue::Bitget, 300, 250, now_ms);
+        let routes = crate::demo::bitget::routes(&u);
+        let ref_requests = Bitget.reference_requests();
+        let snap_requests = Bitget.snapshot_requests(true);
+        assert_eq!(
+            routes.len(),
+            ref_requests.len() + snap_requests.len(),
+            "one route per request"
+        );
+        let bodies: Vec<Body<'_>> = ref_requests
+            .iter()
+            .map(|request| Body {
+                request,
+                bytes: served(&routes, request).as_bytes(),
+            })
+            .collect();
+        let reference = Bitget
+            .parse_reference(&bodies)
+            .expect("demo reference parses");
+        let bodies: Vec<Body<'_>> = snap_requests
+            .iter()
+            .map(|request| Body {
+                request,
+                bytes: served(&routes, request).as_bytes(),
+            })
+            .collect();
+        let received_at = t(now_ms + 250).expect("time");
+        let s = Bitget
+            .parse_snapshot(&bodies, &reference, received_at)
+            .expect("demo snapshot parses");
+
+        assert_eq!(reference.instruments.len(), 300 + 250);
+        assert_eq!((s.perps.len(), s.spots.len()), (300, 250));
+        let perps: HashMap<&str, &PerpQuote> =
+            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
+        for m in u.perps() {
+            let suffix = if m.quote == "USDC" { "PERP" } else { "USDT" };
+            let symbol = format!("{}{suffix}", m.perp_base());
+            let p = perps
+                .get(symbol.as_str())
+                .unwrap_or_else(|| panic!("{symbol} missing"));
+            let mult = Decimal::from(m.multiplier);
+            assert_eq!(
+                (p.asset.as_str(), p.quote.as_str(), p.multiplier),
+                (m.asset.as_str(), m.quote.as_str(), mult)
+            );
+            assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
+            assert_eq!(
+                p.funding_interval_hours,
+                Decimal::from(m.interval_hours),
+                "{symbol}"
+            );
+            assert_eq!(p.next_funding_time, t(m.next_funding_ms), "{symbol}");
+            assert_eq!(
+                (p.bid, p.ask),
+                (
+                    Some(m.contract_price(m.perp_bid)),
+                    Some(m.contract_price(m.perp_ask))
+                ),
+                "{symbol}"
+            );
+            assert_eq!(
+                (p.high_24h, p.low_24h),
+                (
+                    Some(m.contract_price(m.high)),
+                    Some(m.contract_price(m.low))
+                )
+            );
+            assert_eq!(
+                (p.mark_price, p.index_price),
+                (
+                    Some(m.contract_price(m.mark)),
+                    Some(m.contract_price(m.index))
+                )
+            );
+            assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+            assert_eq!(p.open_interest, Some(m.open_interest), "{symbol}");
+            assert_eq!(p.exchange_time, t(now_ms));
+            assert_eq!(p.received_at, received_at);
+        }
+        assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
+        let spots: HashMap<&str, &SpotQuote> =
+            s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
+        for m in u.spots() {
+            let symbol = format!("{}{}", m.asset, m.quote);
+            let q = spots
+                .get(symbol.as_str())
+                .unwrap_or_else(|| panic!("{symbol} missing"));
+            assert_eq!(
+                (q.bid, q.ask),
+                (Some(m.spot_bid), Some(m.spot_ask)),
+                "{symbol}"
+            );
+            assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
+            assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+        }
+        let listed: String = ref_requests.iter().map(|r| served(&routes, r)).collect();
+        for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_SPOTS.iter()) {
+            assert!(
+                listed.contains(&format!("\"{symbol}\"")),
+                "{symbol} not rendered"
+            );
+            assert!(
+                reference.instruments.iter().all(|i| i.symbol != *symbol),
+                "{symbol} ({why}) must be filtered out"
+            );
+        }
+        // The scan plan (no USDC funding rows) still quotes every perp.
+        let scan_requests = Bitget.snapshot_requests(false);
+        let bodies: Vec<Body<'_>> = scan_requests
+            .iter()
+            .map(|request| Body {
+                request,
+                bytes: served(&routes, request).as_bytes(),
+            })
+            .collect();
+        let scan = Bitget
+            .parse_snapshot(&bodies, &reference, received_at)
+            .expect("scan parses");
+        assert_eq!(scan.perps.len(), 300);
+        assert!(
+            scan.perps
+                .iter()
+                .all(|p| (p.quote == "USDC") == p.next_funding_time.is_none())
+        );
+    }
+
+    const REPLACEMENTS: [&str; 12] = [
+        "null",
+        r#""""#,
+        "0",
+        "-1",
+        "1e400",
+        r#""abc""#,
+        "123456789012345678901234567890",
+        "true",
+        "[]",
+        "{}",
+        r#""-0.5""#,
+        r#""99999999999999999999""#,
+    ];
+
+    const MUTABLE: [(&str, &str); 8] = [
+        (CONTRACTS_USDT, CONTRACTS_Q),
+        (CONTRACTS_USDC, CONTRACTS_C),
+        (SPOT_SYMBOLS, SYMBOLS_Q),
+        (TICKERS_USDT, TICKERS_Q),
+        (TICKERS_USDC, TICKERS_C),
+        (FUND_RATE_USDT, RATES_Q),
+        (FUND_RATE_USDC, RATES_C),
+        (SPOT_TICKERS, SPOT_Q),
+    ];
+
+    /// Replaces the `nth` (mod count) value following a `":` with `token`.
+    fn replace_value(text: &str, nth: usize, token: &str) -> String {
+        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
+        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
+            return text.to_owned();
+        };
+        let bytes = text.as_bytes();
+        let mut start = colon;
+        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
+            start += 1;
+        }
+        let mut end = start;
+        if bytes.get(start) == Some(&b'"') {
+            end += 1;
+            while end < bytes.len() && bytes[end] != b'"' {
+                end += 1;
+            }
+            end = (end + 1).min(bytes.len());
+        } else {
+            let mut depth = 0usize;
+            while end < bytes.len() {
+                match bytes[end] {
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' if depth > 0 => depth -= 1,
+                    b',' | b'}' | b']' => break,
+                    _ => {}
+                }
+                end += 1;
+            }
+        }
+        format!("{}{token}{}", &text[..start], &text[end..])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn mutated_payloads_never_panic(
+            which in 0..MUTABLE.len(),
+            kind in 0u8..3,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let (endpoint, text) = MUTABLE[which];
+            let mut mutated = text.as_bytes().to_vec();
+            let trimmed = text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(pos % trimmed),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let _ = Bitget.check_body(200, &mutated);
+            let good_ref = quirky_reference();
+            let parts: Vec<(&'static str, &[u8])> = MUTABLE
+                .iter()
+                .map(|(e, b)| (*e, if *e == endpoint { &mutated[..] } else { b.as_bytes() }))
+                .collect();
+            let (ref_result, snap_result) = with_bodies(&parts, |bodies| {
+                (reference(bodies), snapshot(bodies, &good_ref, received()))
+            });
+            let is_reference = [CONTRACTS_USDT, CONTRACTS_USDC, SPOT_SYMBOLS].contains(&endpoint);
+            let result_for_endpoint = if is_reference {
+                ref_result.map(|_| ())
+            } else {
+                snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
+            };
+            if kind == 0 {
+                // A strict prefix of a JSON document is never a document.
+                let err = result_for_endpoint.expect_err("truncated payload must fail");
+                prop_assert_eq!(err.endpoint, endpoint);
+            }
+            if let Ok(s) = snap_result {
+                let known: HashSet<&str> =
+                    good_ref.instruments.iter().map(|i| i.symbol.as_str()).collect();
+                prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
+                prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
+                prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
+            }
+        }
+    }
+}

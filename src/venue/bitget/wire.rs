@@ -1,1 +1,302 @@
-//! Bitget wire structs (stub).
+//! Bitget v2 wire structs: the envelope, mix contracts/tickers/funding rows and spot symbols/tickers.
+//!
+//! Bitget sends nearly every value as a string (`""` or `null` meaning absent) inside
+//! `{"code": "00000", "msg": "success", "requestTime": <ms number>, "data": [...]}`. Text fields
+//! use [`BitgetText`] (borrowed; `""`, `null`, missing and non-text values are all absent),
+//! decimals [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::parse::{WireDec, WireInt};
+
+/// A text field as Bitget sends it, borrowed from the payload when it holds no escapes.
+/// `""`, `null`, a missing field, booleans, arrays and objects read as absent (empty); a JSON
+/// number keeps its raw text (Bitget's `code` is a string, but a number is read the same way).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BitgetText<'a>(pub Cow<'a, str>);
+
+impl BitgetText<'_> {
+    /// The text (`""` when absent).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, or `None` when absent.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        let t = self.0.as_ref();
+        (!t.is_empty()).then_some(t)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = BitgetText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(BitgetText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(BitgetText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(BitgetText(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(BitgetText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(BitgetText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(BitgetText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(BitgetText::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(BitgetText::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(BitgetText::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(TextVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(BitgetText::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
+        // raw token; a real object here is a malformed document.
+        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(BitgetText(Cow::Owned(n.as_str().to_owned())))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for BitgetText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TextVisitor)
+    }
+}
+
+/// The v2 envelope around every response. `code` is `"00000"` on success; `data` is `null` on
+/// most errors.
+///
+/// ```json
+/// {"code": "00000", "msg": "success", "requestTime": 1743054548546,
+///  "data": [{"symbol": "BTCUSDT", "fundingRate": "0.000068"}]}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BitgetEnvelope<'a, T> {
+    /// `"00000"` on success, `"429"` when rate limited, other codes for API errors.
+    #[serde(default, borrow)]
+    pub code: BitgetText<'a>,
+    /// `"success"`, or the error message.
+    #[serde(default, borrow)]
+    pub msg: BitgetText<'a>,
+    /// Server time of the response, ms (a JSON number).
+    #[serde(default)]
+    pub request_time: WireInt,
+    /// The rows; `null` or absent on errors.
+    #[serde(default = "Option::default")]
+    pub data: Option<Vec<T>>,
+}
+
+/// The envelope's status only (`data` skipped unread), for `check_body`.
+///
+/// ```json
+/// {"code": "429", "msg": "Too Many Requests", "requestTime": 1743054548600, "data": null}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct BitgetStatus<'a> {
+    /// `"00000"` on success.
+    #[serde(default, borrow)]
+    pub code: BitgetText<'a>,
+    /// Message.
+    #[serde(default, borrow)]
+    pub msg: BitgetText<'a>,
+}
+
+/// One row of `GET /api/v2/mix/market/contracts?productType=USDT-FUTURES|USDC-FUTURES` (only the
+/// fields basis reads). Sizes are in base coins (`sizeMultiplier` is the order size step, not a
+/// contract size).
+///
+/// ```json
+/// {"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT", "makerFeeRate": "0.0004",
+///  "takerFeeRate": "0.0006", "supportMarginCoins": ["USDT"], "sizeMultiplier": "0.01",
+///  "symbolType": "perpetual", "symbolStatus": "normal", "offTime": "-1", "deliveryTime": "",
+///  "launchTime": "", "fundInterval": "8", "maxLever": "125"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BitgetContract<'a> {
+    /// `BTCUSDT`, `BTCPERP` (USDC), `BTCUSDT_250627` (delivery).
+    #[serde(borrow)]
+    pub symbol: BitgetText<'a>,
+    /// Base coin (`BTC`, `1000PEPE`).
+    #[serde(borrow)]
+    pub base_coin: BitgetText<'a>,
+    /// Quote coin (`USDT`, `USDC`; `USD` for coin-margined contracts).
+    #[serde(borrow)]
+    pub quote_coin: BitgetText<'a>,
+    /// `perpetual` or `delivery`.
+    #[serde(borrow)]
+    pub symbol_type: BitgetText<'a>,
+    /// `listed` (pre-launch), `normal`, `maintain`, `limit_open`, `restrictedAPI`, `off`.
+    #[serde(borrow)]
+    pub symbol_status: BitgetText<'a>,
+    /// Funding interval, hours (a string).
+    pub fund_interval: WireDec,
+}
+
+/// One row of `GET /api/v2/mix/market/current-fund-rate?productType=…` (no `symbol`: every
+/// contract of the product type).
+///
+/// ```json
+/// {"symbol": "BTCUSDT", "fundingRate": "0.000068", "fundingRateInterval": "8",
+///  "nextUpdate": "1743062400000", "minFundingRate": "-0.003", "maxFundingRate": "0.003"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BitgetFundRate<'a> {
+    /// `BTCUSDT`.
+    #[serde(borrow)]
+    pub symbol: BitgetText<'a>,
+    /// Current period's rate, fraction.
+    pub funding_rate: WireDec,
+    /// This symbol's interval, hours (a string: `1`, `2`, `4`, `8`).
+    pub funding_rate_interval: WireDec,
+    /// When the current rate settles, ms (a string).
+    pub next_update: WireInt,
+}
+
+/// One row of `GET /api/v2/mix/market/tickers?productType=…`. `baseVolume` is in base coins,
+/// `quoteVolume` in the quote coin, `holdingAmount` (open interest) in base coins; prices are per
+/// one base coin (per 1000 PEPE for a `1000PEPE` base).
+///
+/// ```json
+/// {"symbol": "BTCUSDT", "lastPr": "84000.5", "askPr": "84000.6", "bidPr": "84000.5",
+///  "bidSz": "3.2", "askSz": "1.1", "high24h": "85000", "low24h": "82000",
+///  "ts": "1743054548000", "change24h": "0.012", "baseVolume": "12345.67",
+///  "quoteVolume": "1037000000.5", "usdtVolume": "1037000000.5", "openUtc": "83500",
+///  "changeUtc24h": "0.005", "indexPrice": "84010.2", "fundingRate": "0.000068",
+///  "holdingAmount": "45678.9", "deliveryStartTime": null, "deliveryTime": null,
+///  "deliveryStatus": "", "open24h": "83000", "markPrice": "84005.1"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BitgetMixTicker<'a> {
+    /// `BTCUSDT`.
+    #[serde(borrow)]
+    pub symbol: BitgetText<'a>,
+    /// Last trade price.
+    pub last_pr: WireDec,
+    /// Best ask.
+    pub ask_pr: WireDec,
+    /// Best bid.
+    pub bid_pr: WireDec,
+    /// 24 h high.
+    #[serde(rename = "high24h")]
+    pub high_24h: WireDec,
+    /// 24 h low.
+    #[serde(rename = "low24h")]
+    pub low_24h: WireDec,
+    /// Data time, ms (a string).
+    pub ts: WireInt,
+    /// 24 h volume in base coins.
+    pub base_volume: WireDec,
+    /// 24 h volume in the quote coin.
+    pub quote_volume: WireDec,
+    /// Index price.
+    pub index_price: WireDec,
+    /// Current funding rate (`"0"` for delivery contracts).
+    pub funding_rate: WireDec,
+    /// Open interest, base coins.
+    pub holding_amount: WireDec,
+    /// Mark price.
+    pub mark_price: WireDec,
+}
+
+/// One row of `GET /api/v2/spot/public/symbols`.
+///
+/// ```json
+/// {"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT", "minTradeAmount": "0",
+///  "takerFeeRate": "0.002", "makerFeeRate": "0.002", "pricePrecision": "2",
+///  "quantityPrecision": "6", "quotePrecision": "8", "status": "online", "minTradeUSDT": "1",
+///  "areaSymbol": "no", "orderQuantity": "200", "openTime": "1532454360000", "offTime": ""}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BitgetSpotSymbol<'a> {
+    /// `BTCUSDT`.
+    #[serde(borrow)]
+    pub symbol: BitgetText<'a>,
+    /// Base coin.
+    #[serde(borrow)]
+    pub base_coin: BitgetText<'a>,
+    /// Quote coin.
+    #[serde(borrow)]
+    pub quote_coin: BitgetText<'a>,
+    /// `online`, `gray` (not yet open), `halt`, `offline`.
+    #[serde(borrow)]
+    pub status: BitgetText<'a>,
+}
+
+/// One row of `GET /api/v2/spot/market/tickers` (no `symbol`: every pair). `baseVolume` is in
+/// base coins, `quoteVolume` in the quote coin.
+///
+/// ```json
+/// {"symbol": "BTCUSDT", "high24h": "37775.65", "open": "35134.2", "low24h": "34413.1",
+///  "lastPr": "34413.1", "quoteVolume": "0", "baseVolume": "0", "usdtVolume": "0",
+///  "bidPr": "0", "askPr": "0", "bidSz": "0.0663", "askSz": "0.0119", "openUtc": "23856.72",
+///  "ts": "1625125755277", "changeUtc24h": "0.00301", "change24h": "0.00069"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BitgetSpotTicker<'a> {
+    /// `BTCUSDT`.
+    #[serde(borrow)]
+    pub symbol: BitgetText<'a>,
+    /// 24 h high.
+    #[serde(rename = "high24h")]
+    pub high_24h: WireDec,
+    /// 24 h low.
+    #[serde(rename = "low24h")]
+    pub low_24h: WireDec,
+    /// Last trade price.
+    pub last_pr: WireDec,
+    /// 24 h volume in the quote coin.
+    pub quote_volume: WireDec,
+    /// 24 h volume in base coins.
+    pub base_volume: WireDec,
+    /// Best bid.
+    pub bid_pr: WireDec,
+    /// Best ask.
+    pub ask_pr: WireDec,
+    /// Data time, ms (a string).
+    pub ts: WireInt,
+}

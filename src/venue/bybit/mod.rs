@@ -25,6 +25,7 @@ pub const MAIN: HostSpec = HostSpec {
     limit_weight: 600,
     limit_period: Duration::from_secs(5),
     budget_pct: 50,
+    per_endpoint: false,
 };
 
 static HOSTS: [HostSpec; 1] = [MAIN];

@@ -1,1 +1,316 @@
-//! Deribit wire structs (stub).
+//! Deribit API v2 wire structs: the venue's own field names, decoded borrowed from the response bytes.
+//!
+//! Deribit wraps every answer in a JSON-RPC envelope (`result` or `error`) and sends decimals as
+//! JSON numbers (exponent form included, e.g. `4.5e-7`); they are read from the raw token with
+//! [`WireDec`], which also accepts strings, `""` and `null`. Text fields use [`DeribitText`]
+//! (borrowed; `""`, `null`, missing and non-text values read as absent), booleans
+//! [`DeribitFlag`]. Unknown fields are ignored.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::parse::{WireDec, WireInt};
+
+/// A text field as Deribit sends it, borrowed from the payload when it holds no escapes.
+/// `""`, `null`, a missing field, numbers, booleans, arrays and objects all read as absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeribitText<'a>(pub Cow<'a, str>);
+
+impl DeribitText<'_> {
+    /// The text (`""` when absent).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, or `None` when absent.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        let t = self.0.as_ref();
+        (!t.is_empty()).then_some(t)
+    }
+}
+
+struct DeribitTextVisitor;
+
+impl<'de> Visitor<'de> for DeribitTextVisitor {
+    type Value = DeribitText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(DeribitText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(DeribitText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(DeribitText(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(DeribitText::default())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(DeribitText::default())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(DeribitText::default())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(DeribitText::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(DeribitText::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(DeribitText::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(DeribitTextVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(DeribitText::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // Objects, and numbers (which serde_json's `arbitrary_precision` hands over as a map).
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(DeribitText::default())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for DeribitText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DeribitTextVisitor)
+    }
+}
+
+/// A boolean field (`is_active`): `true`/`false`, or the strings `"true"`/`"false"`; anything
+/// else (`null`, missing, numbers, objects) is absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeribitFlag(pub Option<bool>);
+
+impl DeribitFlag {
+    /// Whether the flag is present and `true`.
+    #[must_use]
+    pub fn is_true(self) -> bool {
+        self.0 == Some(true)
+    }
+}
+
+struct DeribitFlagVisitor;
+
+impl<'de> Visitor<'de> for DeribitFlagVisitor {
+    type Value = DeribitFlag;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean or null")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(DeribitFlag(Some(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(DeribitFlag(match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(DeribitFlag(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(DeribitFlag(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(DeribitFlag(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(DeribitFlag(None))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(DeribitFlag(None))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(DeribitFlagVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(DeribitFlag(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(DeribitFlag(None))
+    }
+}
+
+impl<'de> Deserialize<'de> for DeribitFlag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DeribitFlagVisitor)
+    }
+}
+
+/// The JSON-RPC envelope around every response: `result` on success, `error` otherwise.
+/// `usIn`/`usOut` are the server's receive and send times in microseconds.
+///
+/// ```json
+/// {"jsonrpc": "2.0", "id": 1, "result": [{"instrument_name": "SOL_USDC-PERPETUAL"}],
+///  "usIn": 1763340877524401, "usOut": 1763340877525309, "usDiff": 908, "testnet": false}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct DeribitEnvelope<'a, T> {
+    /// The rows (absent or `null` on errors).
+    #[serde(default = "Option::default")]
+    pub result: Option<Vec<T>>,
+    /// The error object, on failures.
+    #[serde(default, borrow)]
+    pub error: Option<DeribitError<'a>>,
+    /// When the server sent the answer, microseconds since the epoch.
+    #[serde(default, rename = "usOut")]
+    pub us_out: WireInt,
+}
+
+/// The envelope's error part only (`result` skipped unread), for `check_body`.
+///
+/// ```json
+/// {"jsonrpc": "2.0", "id": 1, "error": {"code": 10028, "message": "too_many_requests", "data": null}}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct DeribitStatus<'a> {
+    /// The error object, on failures.
+    #[serde(default, borrow)]
+    pub error: Option<DeribitError<'a>>,
+}
+
+/// A JSON-RPC error object: `code` is a number (`10028` = too many requests; JSON-RPC codes such
+/// as `-32602` for bad parameters), `message` a short text.
+///
+/// ```json
+/// {"code": 10028, "message": "too_many_requests", "data": null}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeribitError<'a> {
+    /// Error code.
+    pub code: WireInt,
+    /// Error message.
+    #[serde(borrow)]
+    pub message: DeribitText<'a>,
+}
+
+/// One row of `GET /api/v2/public/get_instruments?currency=…&kind=future|spot&expired=false`
+/// (only the fields basis reads). Spot rows carry no `settlement_period` or `instrument_type`.
+/// `contract_size` is not read: linear sizes (`amount`, `open_interest`) are already in base
+/// coins, and the contract size is only their order-size step.
+///
+/// ```json
+/// {"tick_size": 0.01, "settlement_period": "perpetual", "settlement_currency": "USDC",
+///  "quote_currency": "USDC", "price_index": "sol_usdc", "min_trade_amount": 0.1,
+///  "kind": "future", "is_active": true, "instrument_type": "linear",
+///  "instrument_name": "SOL_USDC-PERPETUAL", "instrument_id": 239473, "future_type": "linear",
+///  "expiration_timestamp": 32503708800000, "creation_timestamp": 1664446541000,
+///  "counter_currency": "USDC", "contract_size": 1.0, "base_currency": "SOL"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeribitInstrument<'a> {
+    /// `SOL_USDC-PERPETUAL`, `BTC-PERPETUAL`, `BTC_USDC-27MAR26`, `BTC_USDC`.
+    #[serde(borrow)]
+    pub instrument_name: DeribitText<'a>,
+    /// `future`, `spot`, `option`, `future_combo`, `option_combo`.
+    #[serde(borrow)]
+    pub kind: DeribitText<'a>,
+    /// Whether the instrument can currently be traded.
+    pub is_active: DeribitFlag,
+    /// Book state in newer API versions (`open`; anything else is not trading).
+    #[serde(borrow)]
+    pub state: DeribitText<'a>,
+    /// `perpetual`, `day`, `week`, `month` (futures only).
+    #[serde(borrow)]
+    pub settlement_period: DeribitText<'a>,
+    /// `linear` or `reversed` (inverse).
+    #[serde(borrow)]
+    pub instrument_type: DeribitText<'a>,
+    /// Older name of `instrument_type` for futures.
+    #[serde(borrow)]
+    pub future_type: DeribitText<'a>,
+    /// The underlying coin (`SOL`).
+    #[serde(borrow)]
+    pub base_currency: DeribitText<'a>,
+    /// The currency prices are quoted in (`USDC`; `USD` for inverse contracts).
+    #[serde(borrow)]
+    pub quote_currency: DeribitText<'a>,
+}
+
+/// One row of `GET /api/v2/public/get_book_summary_by_currency?currency=…&kind=future|spot`.
+/// `volume` is in base units, `volume_usd` in USD; `open_interest` is in base units for linear
+/// contracts (USD for inverse ones); `funding_8h` and `current_funding` appear on perpetuals only.
+///
+/// ```json
+/// {"volume_usd": 1859236.52, "volume_notional": 1859236.52, "volume": 12403.8,
+///  "quote_currency": "USDC", "price_change": -1.2345, "open_interest": 48291.3,
+///  "mid_price": 149.885, "mark_price": 149.8812, "low": 146.2, "last": 149.87,
+///  "interest_rate": 0.0, "instrument_name": "SOL_USDC-PERPETUAL", "high": 153.4,
+///  "funding_8h": 2.11e-05, "estimated_delivery_price": 149.8443, "current_funding": 0.0,
+///  "creation_timestamp": 1763340877520, "bid_price": 149.87, "base_currency": "SOL",
+///  "ask_price": 149.9}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeribitBookSummary<'a> {
+    /// `SOL_USDC-PERPETUAL`, `BTC_USDC`.
+    #[serde(borrow)]
+    pub instrument_name: DeribitText<'a>,
+    /// Best bid (`null` when the side is empty).
+    pub bid_price: WireDec,
+    /// Best ask (`null` when the side is empty).
+    pub ask_price: WireDec,
+    /// Mark price.
+    pub mark_price: WireDec,
+    /// Last trade price.
+    pub last: WireDec,
+    /// 24 h high.
+    pub high: WireDec,
+    /// 24 h low.
+    pub low: WireDec,
+    /// 24 h volume in base units.
+    pub volume: WireDec,
+    /// 24 h volume in USD.
+    pub volume_usd: WireDec,
+    /// Open interest: base units (linear), USD (inverse).
+    pub open_interest: WireDec,
+    /// For perpetuals, the index price.
+    pub estimated_delivery_price: WireDec,
+    /// Funding over 8 h at the current rate (perpetuals).
+    pub funding_8h: WireDec,
+    /// Current funding (perpetuals).
+    pub current_funding: WireDec,
+    /// When the summary was computed, ms.
+    pub creation_timestamp: WireInt,
+}

@@ -1,1 +1,280 @@
-//! Dydx wire structs (stub).
+//! dYdX v4 indexer wire structs: the venue's own field names, decoded borrowed from the bytes.
+//!
+//! The indexer answers with bare JSON; decimals are strings (accepted as numbers too,
+//! [`WireDec`]), small integers are numbers ([`WireInt`]), text is borrowed ([`DydxText`]).
+//! Errors come as `{"errors": [{"msg": …, "code"?: …}]}`. Unknown fields are ignored.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::parse::{WireDec, WireInt};
+
+/// serde_json's (`arbitrary_precision`) key for a number handed over as a one-entry map.
+const RAW_NUMBER_KEY: &str = "$serde_json::private::Number";
+
+/// A text field, borrowed from the payload when it holds no escapes. `""`, `null`, a missing
+/// field, booleans, arrays and objects all read as absent; a JSON number keeps its raw text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DydxText<'a>(pub Cow<'a, str>);
+
+impl DydxText<'_> {
+    /// The text, or `None` when absent.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        let t = self.0.as_ref();
+        (!t.is_empty()).then_some(t)
+    }
+}
+
+struct DydxTextVisitor;
+
+impl<'de> Visitor<'de> for DydxTextVisitor {
+    type Value = DydxText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(DydxText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(DydxText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(DydxText(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(DydxText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(DydxText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(DydxText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(DydxText::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(DydxText::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(DydxText::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(DydxTextVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(DydxText::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // A number under `arbitrary_precision` keeps its raw token; a real object is absent.
+        let mut raw = DydxText::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == RAW_NUMBER_KEY {
+                raw = map.next_value::<DydxText<'de>>()?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(raw)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for DydxText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DydxTextVisitor)
+    }
+}
+
+/// `GET /v4/perpetualMarkets`: every market by ticker (or an error list).
+///
+/// ```json
+/// {"markets": {"BTC-USD": {"ticker": "BTC-USD", "status": "ACTIVE", "oraclePrice": "118976.5376",
+///                          "nextFundingRate": "0", "volume24H": "1292729.3605",
+///                          "openInterest": "52.0691", "tickSize": "1", "marketType": "CROSS"}}}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DydxPerpetualMarkets<'a> {
+    /// Markets in document order (absent on errors).
+    #[serde(borrow)]
+    pub markets: Option<DydxMarkets<'a>>,
+    /// The indexer's error list, when the answer is an error.
+    #[serde(borrow)]
+    pub errors: Option<Vec<DydxError<'a>>>,
+}
+
+/// The `markets` object as (key, market) pairs in document order, duplicates kept (the parser
+/// lets the first win).
+#[derive(Debug, Default)]
+pub struct DydxMarkets<'a>(pub Vec<(DydxText<'a>, DydxPerpetualMarket<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for DydxMarkets<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MarketsVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for MarketsVisitor<'a> {
+            type Value = DydxMarkets<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of markets by ticker")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(256));
+                while let Some(entry) = map.next_entry::<DydxText<'a>, DydxPerpetualMarket<'a>>()? {
+                    out.push(entry);
+                }
+                Ok(DydxMarkets(out))
+            }
+        }
+        d.deserialize_map(MarketsVisitor(PhantomData))
+    }
+}
+
+/// One market of `perpetualMarkets` (the fields basis reads, plus the ones documented beside).
+/// `oraclePrice` is both mark and index; `nextFundingRate` is the predicted **1 h** rate.
+///
+/// ```json
+/// {"clobPairId": "0", "ticker": "BTC-USD", "status": "ACTIVE", "oraclePrice": "118976.5376",
+///  "priceChange24H": "659.9736", "volume24H": "1292729.3605", "trades24H": 9387,
+///  "nextFundingRate": "0", "initialMarginFraction": "0.02", "maintenanceMarginFraction": "0.012",
+///  "openInterest": "52.0691", "atomicResolution": -10, "quantumConversionExponent": -9,
+///  "tickSize": "1", "stepSize": "0.0001", "stepBaseQuantums": 1000000, "subticksPerTick": 100000,
+///  "marketType": "CROSS", "openInterestLowerCap": "0", "openInterestUpperCap": "0",
+///  "baseOpenInterest": "50.3776", "defaultFundingRate1H": "0"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DydxPerpetualMarket<'a> {
+    /// `BTC-USD`.
+    #[serde(borrow)]
+    pub ticker: DydxText<'a>,
+    /// `ACTIVE`, `PAUSED`, `CANCEL_ONLY`, `POST_ONLY`, `INITIALIZING`, `FINAL_SETTLEMENT`.
+    #[serde(borrow)]
+    pub status: DydxText<'a>,
+    /// Oracle price (mark = index).
+    #[serde(rename = "oraclePrice")]
+    pub oracle_price: WireDec,
+    /// Absolute 24 h price change.
+    #[serde(rename = "priceChange24H")]
+    pub price_change_24h: WireDec,
+    /// 24 h volume, USD notional.
+    #[serde(rename = "volume24H")]
+    pub volume_24h: WireDec,
+    /// 24 h trade count.
+    #[serde(rename = "trades24H")]
+    pub trades_24h: WireInt,
+    /// Predicted funding rate of the current hour, fraction per 1 h.
+    #[serde(rename = "nextFundingRate")]
+    pub next_funding_rate: WireDec,
+    /// Default (baseline) funding rate per hour.
+    #[serde(rename = "defaultFundingRate1H")]
+    pub default_funding_rate_1h: WireDec,
+    /// Initial margin fraction.
+    #[serde(rename = "initialMarginFraction")]
+    pub initial_margin_fraction: WireDec,
+    /// Maintenance margin fraction.
+    #[serde(rename = "maintenanceMarginFraction")]
+    pub maintenance_margin_fraction: WireDec,
+    /// Open interest in base units.
+    #[serde(rename = "openInterest")]
+    pub open_interest: WireDec,
+    /// Price increment.
+    #[serde(rename = "tickSize")]
+    pub tick_size: WireDec,
+    /// Size increment.
+    #[serde(rename = "stepSize")]
+    pub step_size: WireDec,
+    /// `CROSS` or `ISOLATED`.
+    #[serde(borrow, rename = "marketType")]
+    pub market_type: DydxText<'a>,
+}
+
+/// One entry of the indexer's error list (HTTP 4xx/5xx).
+///
+/// ```json
+/// {"errors": [{"msg": "Too many requests"}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DydxError<'a> {
+    /// Message.
+    #[serde(borrow)]
+    pub msg: DydxText<'a>,
+    /// Code, on some errors (`GEOBLOCKED`).
+    #[serde(borrow)]
+    pub code: DydxText<'a>,
+}
+
+/// The error list only, for `check_body` (anything else in the body is skipped unread).
+///
+/// ```json
+/// {"errors": [{"msg": "BTC-USDX not found in markets of type PERPETUAL"}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DydxErrors<'a> {
+    /// Errors; empty when the body is not an error.
+    #[serde(borrow)]
+    pub errors: Option<Vec<DydxError<'a>>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Row<'a> {
+        #[serde(borrow)]
+        t: DydxText<'a>,
+    }
+
+    fn text(json: &str) -> Option<String> {
+        let row: Row<'_> = serde_json::from_str(json).expect("row parses");
+        row.t.get().map(str::to_owned)
+    }
+
+    #[test]
+    fn text_is_borrowed_lenient_and_keeps_raw_numbers() {
+        let json = r#"{"t": "BTC-USD"}"#;
+        let row: Row<'_> = serde_json::from_str(json).expect("row parses");
+        assert!(matches!(row.t.0, Cow::Borrowed("BTC-USD")));
+        assert_eq!(text(r#"{"t": "a\"b"}"#).as_deref(), Some("a\"b"));
+        assert_eq!(text(r#"{"t": 1.50e-5}"#).as_deref(), Some("1.50e-5"));
+        assert_eq!(text(r#"{"t": -9}"#).as_deref(), Some("-9"));
+        for absent in ["\"\"", "null", "true", "[1, 2]", r#"{"a": {"b": 1}}"#] {
+            assert_eq!(text(&format!(r#"{{"t": {absent}}}"#)), None, "{absent}");
+        }
+    }
+
+    #[test]
+    fn markets_keep_document_order_and_duplicates() {
+        let doc: DydxPerpetualMarkets<'_> = serde_json::from_str(
+            r#"{"markets": {"B-USD": {"status": "ACTIVE"}, "A-USD": {}, "B-USD": {}}}"#,
+        )
+        .expect("parses");
+        let markets = doc.markets.expect("markets");
+        let keys: Vec<&str> = markets
+            .0
+            .iter()
+            .map(|(k, _)| k.get().unwrap_or_default())
+            .collect();
+        assert_eq!(keys, ["B-USD", "A-USD", "B-USD"]);
+    }
+}

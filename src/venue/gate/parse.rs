@@ -1,1 +1,965 @@
-//! Gate payload parsing (stub).
+//! Gate payloads to domain types (pure): error-body check, paging count, instrument filters, snapshot assembly.
+//!
+//! Rules (see `exchange-apis/README.md`, Gate section):
+//! - Perps: `type` direct (not inverse), `in_delisting` not true, `status` trading or absent
+//!   (not prelaunch, delisting, delisted), a `BASE_QUOTE` name. Asset and multiplier come from
+//!   the base (`1000PEPE` → PEPE × 1000, via the shared prefix table); `contract_size` is
+//!   `quanto_multiplier` (base units per contract; 1 when absent). `funding_interval` seconds
+//!   become hours. The live contract list is checked again on every poll: a contract that left
+//!   trading since the reference was cached is dropped.
+//! - Spot: `trade_status` tradable (not buyable/sellable-only, not untradable), `type` not
+//!   premarket; `base`/`quote`, else the id split at `_`.
+//! - Funding: the live contract row's `funding_rate` (else the ticker's), `funding_interval`
+//!   (else the cached one) and `funding_next_apply` (seconds, int, float or string). Gate
+//!   documents no default interval: a perp without one is left out.
+//! - Volume: `volume_24h_quote`, else `volume_24h_settle` (USDT for USDT-settled contracts), else
+//!   `volume_24h_base × last`. Open interest: `total_size` (else the contract's
+//!   `position_size`) contracts × `quanto_multiplier` × multiplier.
+//! - Gate's payloads carry no server time: `exchange_time` is `None`.
+//! - Duplicates: the first row of a symbol wins, in instrument lists and snapshot payloads.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use super::wire::{
+    GateContract, GateCurrencyPair, GateError, GateSpotTicker, GateText, GateTicker,
+};
+use super::{CONTRACTS, CONTRACTS_LIVE, CURRENCY_PAIRS, RATE_LIMIT_LABEL, SPOT_TICKERS, TICKERS};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::parse::{ms_time, split_multiplier};
+use crate::venue::{Body, BodySignal, ParseError};
+
+const SECONDS_PER_HOUR: i64 = 3600;
+
+/// The error object of a body, when it is one (`{"label": …}`).
+fn error_of(body: &[u8]) -> Option<GateError<'_>> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' {
+        return None;
+    }
+    serde_json::from_slice::<GateError<'_>>(body)
+        .ok()
+        .filter(|e| e.label.get().is_some())
+}
+
+/// What a response body says. HTTP 429, or the label `TOO_MANY_REQUESTS` with any status, is a
+/// rate limit; another `label` is an API error; anything else (bare arrays, HTML) says nothing.
+pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
+    if status == 429 {
+        return BodySignal::RateLimited;
+    }
+    match error_of(body) {
+        None => BodySignal::Ok,
+        Some(e) if e.label.as_str() == RATE_LIMIT_LABEL => BodySignal::RateLimited,
+        Some(e) => BodySignal::Api {
+            code: e.label.as_str().to_owned(),
+            msg: e.message.as_str().to_owned(),
+        },
+    }
+}
+
+fn api_error(endpoint: &'static str, e: &GateError<'_>) -> ParseError {
+    ParseError::new(
+        endpoint,
+        format!("API error {}: {}", e.label.as_str(), e.message.as_str()),
+    )
+}
+
+/// The rows of one bare-array response; an error object is reported as the API error.
+fn rows<'a, T: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+) -> Result<Vec<T>, ParseError> {
+    serde_json::from_slice(bytes).map_err(|err| match error_of(bytes) {
+        Some(e) => api_error(endpoint, &e),
+        None => ParseError::json(endpoint, &err),
+    })
+}
+
+/// The number of rows of one page (for paging), without decoding them.
+///
+/// # Errors
+/// When the body is not a JSON array.
+pub(super) fn row_count(endpoint: &'static str, body: &[u8]) -> Result<usize, ParseError> {
+    rows::<IgnoredAny>(endpoint, body).map(|r| r.len())
+}
+
+/// The rows of every body of `endpoint` (all pages), in request order; at least one body must
+/// have been fetched.
+fn all_rows<'a, T: Deserialize<'a>>(
+    bodies: &'a [Body<'a>],
+    endpoint: &'static str,
+) -> Result<Vec<T>, ParseError> {
+    let mut out = Vec::new();
+    let mut seen = false;
+    for bytes in Body::of(bodies, endpoint) {
+        seen = true;
+        out.extend(rows::<T>(endpoint, bytes)?);
+    }
+    if !seen {
+        return Err(ParseError::new(endpoint, "response missing"));
+    }
+    Ok(out)
+}
+
+/// Rows by key, first occurrence wins; rows without a key are skipped.
+fn by_key<'r, T>(
+    rows: &'r [T],
+    key: impl Fn(&'r T) -> &'r GateText<'r>,
+) -> HashMap<&'r str, &'r T> {
+    let mut map = HashMap::with_capacity(rows.len());
+    for row in rows {
+        if let Some(k) = key(row).get() {
+            map.entry(k).or_insert(row);
+        }
+    }
+    map
+}
+
+/// `BTC_USDT` → (`BTC`, `USDT`); anything but two non-empty parts is `None`.
+fn split_pair(pair: &str) -> Option<(&str, &str)> {
+    let (base, quote) = pair.split_once('_')?;
+    (!base.is_empty() && !quote.is_empty() && !quote.contains('_')).then_some((base, quote))
+}
+
+fn positive(d: Option<Decimal>) -> Option<Decimal> {
+    d.filter(|v| *v > Decimal::ZERO).map(|v| v.normalize())
+}
+
+/// Hours from Gate's `funding_interval` seconds; `None` unless positive.
+fn interval_hours(seconds: Option<Decimal>) -> Option<Decimal> {
+    positive(seconds)?
+        .checked_div(Decimal::from(SECONDS_PER_HOUR))
+        .map(|h| h.normalize())
+}
+
+/// A time in seconds (int, float or string) → UTC, to the millisecond.
+fn seconds_time(seconds: Option<Decimal>) -> Option<DateTime<Utc>> {
+    let ms = seconds?.checked_mul(Decimal::ONE_THOUSAND)?.trunc();
+    i64::try_from(ms).ok().and_then(ms_time)
+}
+
+/// Whether a contract row is a trading linear perpetual.
+fn is_trading(row: &GateContract<'_>) -> bool {
+    row.kind.as_str() == "direct"
+        && row.in_delisting.0 != Some(true)
+        && matches!(row.status.as_str(), "" | "trading")
+}
+
+/// A trading linear perpetual, or `None` for anything else.
+fn perp_instrument(row: &GateContract<'_>) -> Option<Instrument> {
+    if !is_trading(row) {
+        return None;
+    }
+    let symbol = row.name.get()?;
+    let (base, quote) = split_pair(symbol)?;
+    let (asset, multiplier) = split_multiplier(base);
+    Some(Instrument {
+        venue: Venue::Gate,
+        market: Market::Perp,
+        symbol: symbol.to_owned(),
+        asset,
+        quote: quote.to_owned(),
+        multiplier,
+        contract_size: positive(row.quanto_multiplier.get()).unwrap_or(Decimal::ONE),
+        funding_interval_hours: interval_hours(row.funding_interval.get()),
+    })
+}
+
+/// A tradable spot pair, or `None`.
+fn spot_instrument(row: &GateCurrencyPair<'_>) -> Option<Instrument> {
+    if row.trade_status.as_str() != "tradable" || row.kind.as_str() == "premarket" {
+        return None;
+    }
+    let symbol = row.id.get()?;
+    let (asset, quote) = match (row.base.get(), row.quote.get()) {
+        (Some(b), Some(q)) => (b, q),
+        _ => split_pair(symbol)?,
+    };
+    Some(Instrument {
+        venue: Venue::Gate,
+        market: Market::Spot,
+        symbol: symbol.to_owned(),
+        asset: asset.to_owned(),
+        quote: quote.to_owned(),
+        multiplier: Decimal::ONE,
+        contract_size: Decimal::ONE,
+        funding_interval_hours: None,
+    })
+}
+
+/// Parses the contract list (all pages) and the spot pair list into trading linear perpetuals
+/// and tradable spot pairs.
+pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
+    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS)?;
+    let pairs: Vec<GateCurrencyPair<'_>> = all_rows(bodies, CURRENCY_PAIRS)?;
+    let mut instruments = Vec::with_capacity(contracts.len() + pairs.len());
+    let mut seen: HashSet<(Market, String)> = HashSet::new();
+    let candidates = contracts
+        .iter()
+        .filter_map(perp_instrument)
+        .chain(pairs.iter().filter_map(spot_instrument));
+    for inst in candidates {
+        if seen.insert((inst.market, inst.symbol.clone())) {
+            instruments.push(inst);
+        } else {
+            tracing::debug!(venue = "gate", symbol = %inst.symbol, "duplicate instrument row ignored");
+        }
+    }
+    Ok(Reference { instruments })
+}
+
+/// Parses one poll's bodies (see the module rules). Instruments absent from `reference` are
+/// dropped.
+pub(super) fn snapshot(
+    bodies: &[Body<'_>],
+    reference: &Reference,
+    received_at: DateTime<Utc>,
+) -> Result<Snapshot, ParseError> {
+    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS_LIVE)?;
+    let tickers: Vec<GateTicker<'_>> = all_rows(bodies, TICKERS)?;
+    let spot_tickers: Vec<GateSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS)?;
+    let contracts = by_key(&contracts, |r| &r.name);
+    let tickers = by_key(&tickers, |r| &r.contract);
+    let spot_tickers = by_key(&spot_tickers, |r| &r.currency_pair);
+
+    let mut perps = Vec::new();
+    let mut spots = Vec::new();
+    for inst in &reference.instruments {
+        let symbol = inst.symbol.as_str();
+        match inst.market {
+            Market::Perp => {
+                let contract = contracts.get(symbol).copied();
+                if contract.is_some_and(|c| !is_trading(c)) {
+                    continue;
+                }
+                let ticker = tickers.get(symbol).copied();
+                let funding_rate = contract
+                    .and_then(|c| c.funding_rate.get())
+                    .or_else(|| ticker.and_then(|t| t.funding_rate.get()));
+                let interval = contract
+                    .and_then(|c| interval_hours(c.funding_interval.get()))
+                    .or(inst.funding_interval_hours);
+                let (Some(funding_rate), Some(funding_interval_hours)) = (funding_rate, interval)
+                else {
+                    continue;
+                };
+                let open_interest = ticker
+                    .and_then(|t| t.total_size.get())
+                    .or_else(|| contract.and_then(|c| c.position_size.get()))
+                    .and_then(|contracts| coins(contracts, inst));
+                perps.push(PerpQuote {
+                    venue: Venue::Gate,
+                    symbol: inst.symbol.clone(),
+                    asset: inst.asset.clone(),
+                    quote: inst.quote.clone(),
+                    multiplier: inst.multiplier,
+                    funding_rate,
+                    funding_interval_hours,
+                    next_funding_time: contract
+                        .and_then(|c| seconds_time(c.funding_next_apply.get())),
+                    mark_price: contract
+                        .and_then(|c| c.mark_price.get())
+                        .or_else(|| ticker.and_then(|t| t.mark_price.get())),
+                    index_price: contract
+                        .and_then(|c| c.index_price.get())
+                        .or_else(|| ticker.and_then(|t| t.index_price.get())),
+                    bid: ticker.and_then(|t| t.highest_bid.get()),
+                    ask: ticker.and_then(|t| t.lowest_ask.get()),
+                    high_24h: ticker.and_then(|t| t.high_24h.get()),
+                    low_24h: ticker.and_then(|t| t.low_24h.get()),
+                    volume_24h_quote: ticker.and_then(perp_quote_volume),
+                    open_interest,
+                    exchange_time: None,
+                    received_at,
+                });
+            }
+            Market::Spot => {
+                let Some(t) = spot_tickers.get(symbol) else {
+                    continue;
+                };
+                spots.push(SpotQuote {
+                    venue: Venue::Gate,
+                    symbol: inst.symbol.clone(),
+                    asset: inst.asset.clone(),
+                    quote: inst.quote.clone(),
+                    bid: t.highest_bid.get(),
+                    ask: t.lowest_ask.get(),
+                    high_24h: t.high_24h.get(),
+                    low_24h: t.low_24h.get(),
+                    volume_24h_quote: t.quote_volume.get().or_else(|| {
+                        t.base_volume
+                            .get()?
+                            .checked_mul(t.last.get()?)
+                            .map(|v| v.normalize())
+                    }),
+                    exchange_time: None,
+                    received_at,
+                });
+            }
+        }
+    }
+    Ok(Snapshot {
+        venue: Venue::Gate,
+        received_at,
+        perps,
+        spots,
+    })
+}
+
+/// 24 h quote volume of a USDT-settled contract (see the module rules).
+fn perp_quote_volume(t: &GateTicker<'_>) -> Option<Decimal> {
+    t.volume_24h_quote
+        .get()
+        .or_else(|| t.volume_24h_settle.get())
+        .or_else(|| {
+            t.volume_24h_base
+                .get()?
+                .checked_mul(t.last.get()?)
+                .map(|v| v.normalize())
+        })
+}
+
+/// Contracts → coins of the asset: × `quanto_multiplier` × multiplier.
+fn coins(contracts: Decimal, inst: &Instrument) -> Option<Decimal> {
+    contracts
+        .checked_mul(inst.contract_size)?
+        .checked_mul(inst.multiplier)
+        .map(|v| v.normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use proptest::prelude::*;
+
+    use super::super::PAGE_LIMIT;
+    use super::*;
+    use crate::demo::gate::{FILTERED_CONTRACTS, FILTERED_PAIRS, contracts_for, quanto_multiplier};
+    use crate::demo::{Route, Universe};
+    use crate::venue::gate::Gate;
+    use crate::venue::{Request, VenueAdapter};
+
+    const CONTRACTS_J: &str = include_str!("../../../fixtures/gate/futures-usdt-contracts.json");
+    const CONTRACTS_Q: &str =
+        include_str!("../../../fixtures/gate/futures-usdt-contracts-quirks.json");
+    const TICKERS_J: &str = include_str!("../../../fixtures/gate/futures-usdt-tickers.json");
+    const TICKERS_Q: &str = include_str!("../../../fixtures/gate/futures-usdt-tickers-quirks.json");
+    const PAIRS: &str = include_str!("../../../fixtures/gate/spot-currency_pairs.json");
+    const PAIRS_Q: &str = include_str!("../../../fixtures/gate/spot-currency_pairs-quirks.json");
+    const SPOT: &str = include_str!("../../../fixtures/gate/spot-tickers.json");
+    const SPOT_Q: &str = include_str!("../../../fixtures/gate/spot-tickers-quirks.json");
+    const RATE_LIMIT: &str = include_str!("../../../fixtures/gate/error-rate-limit.json");
+    const INVALID: &str = include_str!("../../../fixtures/gate/error-invalid-param.json");
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).expect("test decimal")
+    }
+
+    fn t(ms: i64) -> Option<DateTime<Utc>> {
+        ms_time(ms)
+    }
+
+    fn request(endpoint: &'static str) -> Request {
+        Gate.reference_requests()
+            .into_iter()
+            .chain(Gate.snapshot_requests(true))
+            .find(|r| r.endpoint == endpoint)
+            .expect("known endpoint")
+    }
+
+    /// Runs `f` on bodies built from (endpoint, payload) pairs.
+    fn with_bodies<R>(parts: &[(&'static str, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
+        let requests: Vec<Request> = parts.iter().map(|(e, _)| request(e)).collect();
+        let bodies: Vec<Body<'_>> = requests
+            .iter()
+            .zip(parts)
+            .map(|(request, (_, bytes))| Body { request, bytes })
+            .collect();
+        f(&bodies)
+    }
+
+    fn reference_of(parts: &[(&'static str, &str)]) -> Result<Reference, ParseError> {
+        let parts: Vec<(&'static str, &[u8])> =
+            parts.iter().map(|(e, b)| (*e, b.as_bytes())).collect();
+        with_bodies(&parts, reference)
+    }
+
+    fn snapshot_of(
+        parts: &[(&'static str, &str)],
+        reference: &Reference,
+    ) -> Result<Snapshot, ParseError> {
+        let parts: Vec<(&'static str, &[u8])> =
+            parts.iter().map(|(e, b)| (*e, b.as_bytes())).collect();
+        with_bodies(&parts, |b| snapshot(b, reference, received()))
+    }
+
+    fn received() -> DateTime<Utc> {
+        t(1_755_090_000_500).expect("time")
+    }
+
+    fn perp(symbol: &str, asset: &str, mult: &str, size: &str, hours: Option<&str>) -> Instrument {
+        Instrument {
+            venue: Venue::Gate,
+            market: Market::Perp,
+            symbol: symbol.into(),
+            asset: asset.into(),
+            quote: "USDT".into(),
+            multiplier: d(mult),
+            contract_size: d(size),
+            funding_interval_hours: hours.map(d),
+        }
+    }
+
+    fn spot(symbol: &str, asset: &str, quote: &str) -> Instrument {
+        Instrument {
+            market: Market::Spot,
+            quote: quote.into(),
+            ..perp(symbol, asset, "1", "1", None)
+        }
+    }
+
+    fn quirky_reference() -> Reference {
+        reference_of(&[(CONTRACTS, CONTRACTS_Q), (CURRENCY_PAIRS, PAIRS_Q)])
+            .expect("reference fixtures parse")
+    }
+
+    #[test]
+    fn documented_lists_keep_the_direct_contract_and_the_tradable_pair() {
+        let r = reference_of(&[(CONTRACTS, CONTRACTS_J), (CURRENCY_PAIRS, PAIRS)]).expect("parses");
+        assert_eq!(
+            r.instruments,
+            vec![
+                // quanto_multiplier 0.0001 BTC per contract; 28800 s = 8 h.
+                perp("BTC_USDT", "BTC", "1", "0.0001", Some("8")),
+                spot("ETH_USDT", "ETH", "USDT"),
+            ]
+        );
+    }
+
+    #[test]
+    fn quirky_lists_filter_statuses_and_map_symbols() {
+        let r = quirky_reference();
+        assert_eq!(
+            r.instruments,
+            vec![
+                perp("BTC_USDT", "BTC", "1", "0.0001", Some("8")),
+                // 10 000 000 PEPE per contract, prices per coin; 14400 s = 4 h.
+                perp("PEPE_USDT", "PEPE", "1", "10000000", Some("4")),
+                perp("ETH_USDT", "ETH", "1", "0.01", Some("1")),
+                // No `status` field (older responses): in_delisting false is enough.
+                perp("DOGE_USDT", "DOGE", "1", "10", Some("2")),
+                // A coin starting with a digit keeps its name.
+                perp("1INCH_USDT", "1INCH", "1", "1", Some("8")),
+                perp("1000PEPE_USDT", "PEPE", "1000", "10000", Some("8")),
+                // funding_interval 0: no interval from the list.
+                perp("XRP_USDT", "XRP", "1", "1", None),
+                // Dropped: delisting, prelaunch, delisted, inverse and the duplicate BTC_USDT.
+                spot("BTC_USDT", "BTC", "USDT"),
+                spot("BTC_USDC", "BTC", "USDC"),
+                spot("PEPE_USDT", "PEPE", "USDT"),
+                spot("ETH_BTC", "ETH", "BTC"),
+                // base/quote empty: split from the id.
+                spot("XYZ_USDT", "XYZ", "USDT"),
+                // untradable, buyable-only and premarket pairs are gone.
+            ]
+        );
+    }
+
+    #[test]
+    fn documented_examples_parse_to_exact_values() {
+        let r = reference_of(&[(CONTRACTS, CONTRACTS_J), (CURRENCY_PAIRS, PAIRS)]).expect("parses");
+        let s = snapshot_of(
+            &[
+                (CONTRACTS_LIVE, CONTRACTS_J),
+                (TICKERS, TICKERS_J),
+                (SPOT_TICKERS, SPOT),
+            ],
+            &r,
+        )
+        .expect("parses");
+        assert_eq!((s.venue, s.received_at), (Venue::Gate, received()));
+        assert_eq!(
+            s.perps,
+            vec![PerpQuote {
+                venue: Venue::Gate,
+                symbol: "BTC_USDT".into(),
+                asset: "BTC".into(),
+                quote: "USDT".into(),
+                multiplier: Decimal::ONE,
+                // The contract's funding_rate (not the ticker's 0.0001, nor the deprecated
+                // funding_rate_indicative 0.000219).
+                funding_rate: d("0.002053"),
+                funding_interval_hours: d("8"),
+                // funding_next_apply is in seconds.
+                next_funding_time: t(1_610_035_200_000),
+                mark_price: Some(d("37985.6")),
+                index_price: Some(d("37954.92")),
+                // The documented ticker predates highest_bid/lowest_ask.
+                bid: None,
+                ask: None,
+                high_24h: Some(d("6790")),
+                low_24h: Some(d("6278")),
+                volume_24h_quote: Some(d("184040233284")),
+                // total_size 32323904 contracts × 0.0001 BTC.
+                open_interest: Some(d("3232.3904")),
+                exchange_time: None,
+                received_at: received(),
+            }]
+        );
+        // The documented spot ticker (KFC_USDT) is not in the reference.
+        assert!(s.spots.is_empty());
+    }
+
+    #[test]
+    fn quirky_snapshot_intervals_units_duplicates_and_empty_fields() {
+        let r = quirky_reference();
+        let s = snapshot_of(
+            &[
+                (CONTRACTS_LIVE, CONTRACTS_Q),
+                (TICKERS, TICKERS_Q),
+                (SPOT_TICKERS, SPOT_Q),
+            ],
+            &r,
+        )
+        .expect("parses");
+        let rows: Vec<(&str, Decimal, Decimal, Option<DateTime<Utc>>)> = s
+            .perps
+            .iter()
+            .map(|p| {
+                (
+                    p.symbol.as_str(),
+                    p.funding_rate,
+                    p.funding_interval_hours,
+                    p.next_funding_time,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                // The first row wins over the duplicate's 0.9 / 1 h.
+                ("BTC_USDT", d("0.0001"), d("8"), t(1_755_100_800_000)),
+                // funding_next_apply as a float.
+                ("PEPE_USDT", d("-0.000125"), d("4"), t(1_755_086_400_000)),
+                // Exponent form; 3600 s; funding_next_apply as a string.
+                ("ETH_USDT", d("0.000015"), d("1"), t(1_755_090_000_000)),
+                // funding_rate "": the ticker's rate; 7200 s.
+                ("DOGE_USDT", d("0.0002"), d("2"), t(1_755_093_600_000)),
+                ("1INCH_USDT", d("0.0001"), d("8"), t(1_755_100_800_000)),
+                ("1000PEPE_USDT", d("0.0002"), d("8"), t(1_755_100_800_000)),
+                // XRP: funding_interval 0 in both lists, no documented default: left out.
+            ]
+        );
+
+        let btc = &s.perps[0];
+        assert_eq!(
+            (btc.bid, btc.ask),
+            (Some(d("120359.7")), Some(d("120359.8"))),
+            "first row"
+        );
+        assert_eq!(
+            (btc.high_24h, btc.low_24h),
+            (Some(d("121000.5")), Some(d("118000")))
+        );
+        assert_eq!(btc.volume_24h_quote, Some(d("5413000000")));
+        // 256491312 contracts × 0.0001 BTC.
+        assert_eq!(btc.open_interest, Some(d("25649.1312")));
+        assert_eq!(
+            (btc.mark_price, btc.index_price),
+            (Some(d("120359.8")), Some(d("120384.2")))
+        );
+
+        let pepe = &s.perps[1];
+        assert_eq!(
+            (pepe.multiplier, pepe.bid),
+            (Decimal::ONE, Some(d("0.000007099")))
+        );
+        // volume_24h_quote "": the settle (USDT) volume.
+        assert_eq!(pepe.volume_24h_quote, Some(d("35500000")));
+        // 300 000 contracts × 10 000 000 PEPE.
+        assert_eq!(pepe.open_interest, Some(d("3000000000000")));
+
+        let eth = &s.perps[2];
+        assert_eq!((eth.bid, eth.ask), (None, Some(d("1900.1"))));
+        assert_eq!((eth.high_24h, eth.low_24h), (Some(d("1950")), None));
+        // Quote and settle volume "": 1000 ETH × 1900.
+        assert_eq!(eth.volume_24h_quote, Some(d("1900000")));
+        // total_size "": the contract's position_size 123456 × 0.01 ETH.
+        assert_eq!(eth.open_interest, Some(d("1234.56")));
+        // The contract's mark and index when the ticker's are empty.
+        assert_eq!(
+            (eth.mark_price, eth.index_price),
+            (Some(d("1900.2")), Some(d("1900.1")))
+        );
+
+        let doge = &s.perps[3];
+        assert_eq!(doge.open_interest, Some(d("5000000")));
+
+        let onek = &s.perps[5];
+        assert_eq!((onek.asset.as_str(), onek.multiplier), ("PEPE", d("1000")));
+        // No ticker: position_size 2000 contracts × 10 000 units of 1000 PEPE.
+        assert_eq!(onek.open_interest, Some(d("20000000000")));
+        assert_eq!((onek.bid, onek.volume_24h_quote), (None, None));
+
+        let spots: Vec<(&str, Option<Decimal>)> = s
+            .spots
+            .iter()
+            .map(|q| (q.symbol.as_str(), q.volume_24h_quote))
+            .collect();
+        assert_eq!(
+            spots,
+            [
+                ("BTC_USDT", Some(d("504060000"))),
+                // quote_volume "": 10 BTC × 120010.
+                ("BTC_USDC", Some(d("1200100"))),
+                ("PEPE_USDT", Some(d("35450000"))),
+                ("XYZ_USDT", None),
+            ],
+            "ETH_BTC has no ticker; OLD and UNLISTED are not in the reference"
+        );
+        assert_eq!(
+            (s.spots[2].bid, s.spots[2].ask),
+            (Some(d("0.00000709")), Some(d("0.0000071"))),
+            "first row wins"
+        );
+        assert_eq!((s.spots[3].high_24h, s.spots[3].low_24h), (None, None));
+    }
+
+    #[test]
+    fn a_contract_that_left_trading_since_the_reference_is_dropped() {
+        let r = quirky_reference();
+        let live = CONTRACTS_Q.replacen("\"status\": \"trading\"", "\"status\": \"delisting\"", 1);
+        let s = snapshot_of(
+            &[
+                (CONTRACTS_LIVE, &live),
+                (TICKERS, TICKERS_Q),
+                (SPOT_TICKERS, SPOT_Q),
+            ],
+            &r,
+        )
+        .expect("parses");
+        assert!(s.perps.iter().all(|p| p.symbol != "BTC_USDT"));
+        assert_eq!(s.perps.len(), 5);
+    }
+
+    #[test]
+    fn error_bodies_and_missing_responses_name_the_endpoint() {
+        let r = quirky_reference();
+        let ok = [
+            (CONTRACTS_LIVE, CONTRACTS_Q),
+            (TICKERS, TICKERS_Q),
+            (SPOT_TICKERS, SPOT_Q),
+        ];
+        let cases: [(&'static str, &str, &str); 5] = [
+            (TICKERS, r#"[{"contract":"#, "malformed JSON"),
+            (
+                CONTRACTS_LIVE,
+                INVALID,
+                "API error INVALID_PARAM_VALUE: Invalid parameter value: limit",
+            ),
+            (SPOT_TICKERS, RATE_LIMIT, "API error TOO_MANY_REQUESTS"),
+            (TICKERS, "{}", "malformed JSON"),
+            (SPOT_TICKERS, r#"{"data":[]}"#, "malformed JSON"),
+        ];
+        for (endpoint, body, detail) in cases {
+            let parts: Vec<(&'static str, &str)> = ok
+                .iter()
+                .map(|(e, b)| (*e, if *e == endpoint { body } else { *b }))
+                .collect();
+            let err = snapshot_of(&parts, &r).expect_err(body);
+            assert_eq!(err.endpoint, endpoint);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+        let err = snapshot_of(&ok[1..], &r).expect_err("contracts missing");
+        assert_eq!(err, ParseError::new(CONTRACTS_LIVE, "response missing"));
+        let err = reference_of(&[(CONTRACTS, CONTRACTS_J)]).expect_err("pairs missing");
+        assert_eq!(err, ParseError::new(CURRENCY_PAIRS, "response missing"));
+    }
+
+    #[test]
+    fn check_body_maps_rate_limits_and_api_errors() {
+        let rl = RATE_LIMIT.as_bytes();
+        assert_eq!(Gate.check_body(429, rl), BodySignal::RateLimited);
+        assert_eq!(
+            Gate.check_body(200, rl),
+            BodySignal::RateLimited,
+            "label alone"
+        );
+        assert_eq!(Gate.check_body(429, b""), BodySignal::RateLimited);
+        assert_eq!(
+            Gate.check_body(400, INVALID.as_bytes()),
+            BodySignal::Api {
+                code: "INVALID_PARAM_VALUE".into(),
+                msg: "Invalid parameter value: limit".into()
+            }
+        );
+        assert_eq!(Gate.check_body(200, TICKERS_J.as_bytes()), BodySignal::Ok);
+        assert_eq!(Gate.check_body(200, CONTRACTS_Q.as_bytes()), BodySignal::Ok);
+        assert_eq!(
+            Gate.check_body(502, b"<html>bad gateway</html>"),
+            BodySignal::Ok
+        );
+        assert_eq!(Gate.check_body(200, b"{}"), BodySignal::Ok, "no label");
+    }
+
+    /// The body a route table serves for `request` (query pairs of the route ⊆ the request's).
+    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
+        let hits: Vec<&Route> = routes
+            .iter()
+            .filter(|rt| {
+                rt.host == request.host
+                    && rt.path == request.path
+                    && rt
+                        .query
+                        .iter()
+                        .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
+            })
+            .collect();
+        assert_eq!(hits.len(), 1, "{request:?}");
+        &hits[0].body
+    }
+
+    /// Fetches a plan from the routes the way the poller does, following pages.
+    fn fetch(routes: &[Route], plan: Vec<Request>) -> Vec<(Request, &str)> {
+        let mut out = Vec::new();
+        for request in plan {
+            let mut next = Some(request);
+            while let Some(req) = next.take() {
+                let body = served(routes, &req);
+                next = Gate.next_page(&req, body.as_bytes()).expect("pages parse");
+                out.push((req, body));
+            }
+        }
+        out
+    }
+
+    fn bodies<'a>(fetched: &'a [(Request, &'a str)]) -> Vec<Body<'a>> {
+        fetched
+            .iter()
+            .map(|(request, body)| Body {
+                request,
+                bytes: body.as_bytes(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn demo_universe_round_trips_through_the_adapter() {
+        let now_ms = 1_760_000_000_000;
+        let u = Universe::generate(Venue::Gate, 300, 250, now_ms);
+        let routes = crate::demo::gate::routes(&u);
+        let fetched = fetch(&routes, Gate.reference_requests());
+        let reference = Gate
+            .parse_reference(&bodies(&fetched))
+            .expect("reference parses");
+        let fetched = fetch(&routes, Gate.snapshot_requests(true));
+        assert_eq!(fetched.len(), 3, "one contracts page");
+        let received_at = t(now_ms + 250).expect("time");
+        let s = Gate
+            .parse_snapshot(&bodies(&fetched), &reference, received_at)
+            .expect("snapshot parses");
+
+        // Gate lists no USDC-settled perpetuals: the universe's USDC perps are not rendered.
+        let listed: Vec<_> = u.perps().filter(|m| m.quote == "USDT").collect();
+        assert!(listed.len() < 300 && listed.iter().any(|m| m.multiplier == 1000));
+        assert_eq!(s.perps.len(), listed.len());
+        assert_eq!(s.spots.len(), 250);
+        let perps: HashMap<&str, &PerpQuote> =
+            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
+        let insts = reference.index(Market::Perp);
+        for m in listed {
+            let symbol = format!("{}_USDT", m.asset);
+            let p = perps
+                .get(symbol.as_str())
+                .unwrap_or_else(|| panic!("{symbol} missing"));
+            assert_eq!(
+                (p.asset.as_str(), p.quote.as_str()),
+                (m.asset.as_str(), "USDT")
+            );
+            // Gate quotes per coin: multiplied markets keep multiplier 1 and a large quanto.
+            let quanto = quanto_multiplier(m.price);
+            assert_eq!(
+                (p.multiplier, insts[symbol.as_str()].contract_size),
+                (Decimal::ONE, quanto)
+            );
+            assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
+            assert_eq!(
+                p.funding_interval_hours,
+                Decimal::from(m.interval_hours),
+                "{symbol}"
+            );
+            assert_eq!(p.next_funding_time, t(m.next_funding_ms), "{symbol}");
+            assert_eq!(
+                (p.bid, p.ask),
+                (Some(m.perp_bid), Some(m.perp_ask)),
+                "{symbol}"
+            );
+            assert_eq!((p.high_24h, p.low_24h), (Some(m.high), Some(m.low)));
+            assert_eq!((p.mark_price, p.index_price), (Some(m.mark), Some(m.index)));
+            assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+            let oi = contracts_for(m.open_interest, quanto) * quanto;
+            assert_eq!(p.open_interest, Some(oi), "{symbol}");
+            assert!(
+                (oi - m.open_interest).abs() <= quanto,
+                "{symbol}: whole contracts"
+            );
+            assert_eq!(p.received_at, received_at);
+        }
+        let spots: HashMap<&str, &SpotQuote> =
+            s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
+        for m in u.spots() {
+            let symbol = format!("{}_{}", m.asset, m.quote);
+            let q = spots
+                .get(symbol.as_str())
+                .unwrap_or_else(|| panic!("{symbol} missing"));
+            assert_eq!(
+                (q.bid, q.ask),
+                (Some(m.spot_bid), Some(m.spot_ask)),
+                "{symbol}"
+            );
+            assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
+            assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+        }
+        let ref_bodies: String = fetch(&routes, Gate.reference_requests())
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect();
+        for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_PAIRS.iter()) {
+            assert!(
+                ref_bodies.contains(&format!("\"{symbol}\"")),
+                "{symbol} not rendered"
+            );
+            assert!(
+                reference.instruments.iter().all(|i| i.symbol != *symbol),
+                "{symbol} ({why}) must be filtered out"
+            );
+        }
+    }
+
+    #[test]
+    fn a_large_demo_universe_is_paged() {
+        let u = Universe::generate(Venue::Gate, 2400, 10, 1_760_000_000_000);
+        let usdt = u.perps().filter(|m| m.quote == "USDT").count();
+        let rows = usdt + FILTERED_CONTRACTS.len();
+        assert!(rows > 2 * PAGE_LIMIT, "{rows} rows: three pages");
+        let routes = crate::demo::gate::routes(&u);
+        let fetched = fetch(&routes, Gate.reference_requests());
+        let pages: Vec<&str> = fetched
+            .iter()
+            .filter(|(r, _)| r.endpoint == CONTRACTS)
+            .map(|(r, _)| {
+                r.query
+                    .iter()
+                    .find(|(k, _)| *k == "offset")
+                    .map_or("", |(_, v)| v.as_str())
+            })
+            .collect();
+        assert_eq!(pages, ["0", "1000", "2000"]);
+        let reference = Gate.parse_reference(&bodies(&fetched)).expect("parses");
+        assert_eq!(reference.index(Market::Perp).len(), usdt);
+    }
+
+    const REPLACEMENTS: [&str; 12] = [
+        "null",
+        r#""""#,
+        "0",
+        "-1",
+        "1e400",
+        r#""abc""#,
+        "123456789012345678901234567890",
+        "true",
+        "[]",
+        "{}",
+        r#""-0.5""#,
+        r#""99999999999999999999""#,
+    ];
+
+    const MUTABLE: [(&str, &str); 5] = [
+        (CONTRACTS, CONTRACTS_Q),
+        (CURRENCY_PAIRS, PAIRS_Q),
+        (CONTRACTS_LIVE, CONTRACTS_Q),
+        (TICKERS, TICKERS_Q),
+        (SPOT_TICKERS, SPOT_Q),
+    ];
+
+    /// Replaces the `nth` (mod count) value following a `":` with `token`.
+    fn replace_value(text: &str, nth: usize, token: &str) -> String {
+        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
+        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
+            return text.to_owned();
+        };
+        let bytes = text.as_bytes();
+        let mut start = colon;
+        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
+            start += 1;
+        }
+        let mut end = start;
+        if bytes.get(start) == Some(&b'"') {
+            end += 1;
+            while end < bytes.len() && bytes[end] != b'"' {
+                end += 1;
+            }
+            end = (end + 1).min(bytes.len());
+        } else {
+            while end < bytes.len() && !matches!(bytes[end], b',' | b'}' | b']') {
+                end += 1;
+            }
+        }
+        format!("{}{token}{}", &text[..start], &text[end..])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn mutated_payloads_never_panic(
+            which in 0..MUTABLE.len(),
+            kind in 0u8..3,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let (endpoint, text) = MUTABLE[which];
+            let mut mutated = text.as_bytes().to_vec();
+            let trimmed = text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(pos % trimmed),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let _ = Gate.check_body(200, &mutated);
+            let _ = Gate.next_page(&request(endpoint), &mutated);
+            let good_ref = quirky_reference();
+            let parts: Vec<(&'static str, &[u8])> = MUTABLE
+                .iter()
+                .map(|(e, b)| (*e, if *e == endpoint { &mutated[..] } else { b.as_bytes() }))
+                .collect();
+            let (ref_result, snap_result) = with_bodies(&parts, |bodies| {
+                (reference(bodies), snapshot(bodies, &good_ref, received()))
+            });
+            let result_for_endpoint = if endpoint == CONTRACTS || endpoint == CURRENCY_PAIRS {
+                ref_result.map(|_| ())
+            } else {
+                snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
+            };
+            if kind == 0 {
+                // A strict prefix of a JSON document is never a document.
+                let err = result_for_endpoint.expect_err("truncated payload must fail");
+                prop_assert_eq!(err.endpoint, endpoint);
+            }
+            if let Ok(s) = snap_result {
+                let known: HashSet<&str> =
+                    good_ref.instruments.iter().map(|i| i.symbol.as_str()).collect();
+                prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
+                prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
+                prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
+            }
+        }
+    }
+}

@@ -1,1 +1,514 @@
-//! Hyperliquid wire structs (stub).
+//! Hyperliquid `POST /info` wire structs: the venue's own field names, decoded borrowed from the bytes.
+//!
+//! Hyperliquid answers with bare JSON (no envelope). Decimals are strings (accepted as numbers
+//! too, [`WireDec`]), times are ms numbers ([`WireInt`]), names are borrowed text ([`HlText`]).
+//! The `…AndAssetCtxs` answers are two-element arrays `[meta, contexts]` whose contexts are
+//! **index-aligned** with `meta.universe`. Unknown fields are ignored.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::parse::{WireDec, WireInt};
+
+/// A text field, borrowed from the payload when it holds no escapes. `""`, `null`, a missing
+/// field, booleans, arrays and objects all read as absent; a JSON number keeps its raw text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HlText<'a>(pub Cow<'a, str>);
+
+impl HlText<'_> {
+    /// The text, or `None` when absent.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        let t = self.0.as_ref();
+        (!t.is_empty()).then_some(t)
+    }
+}
+
+struct HlTextVisitor;
+
+impl<'de> Visitor<'de> for HlTextVisitor {
+    type Value = HlText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(HlText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(HlText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(HlText(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(HlText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(HlText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(HlText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(HlText::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(HlText::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(HlText::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(HlTextVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(HlText::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
+        // raw token; anything else (a real object) reads as absent.
+        let mut raw = None;
+        while let Some((key, value)) = map.next_entry::<Cow<'de, str>, IgnoredOrText<'de>>()? {
+            if key == "$serde_json::private::Number" {
+                raw = value.0;
+            }
+        }
+        Ok(raw.map(HlText).unwrap_or_default())
+    }
+}
+
+/// Any JSON value, keeping it only when it is a string (helper of [`HlText`]'s map case).
+struct IgnoredOrText<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for IgnoredOrText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = HlText::deserialize(d)?;
+        Ok(IgnoredOrText(text.get().is_some().then_some(text.0)))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for HlText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(HlTextVisitor)
+    }
+}
+
+/// A boolean flag (`isDelisted`, `isCanonical`). `true`/`false` and the strings `"true"`/`"false"`
+/// are read; `null`, `""`, a missing field and anything else are absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HlFlag(pub Option<bool>);
+
+impl HlFlag {
+    /// Whether the flag is present and true.
+    #[must_use]
+    pub fn is_true(self) -> bool {
+        self.0 == Some(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for HlFlag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FlagVisitor;
+        impl<'de> Visitor<'de> for FlagVisitor {
+            type Value = HlFlag;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<HlFlag, E> {
+                Ok(HlFlag(Some(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<HlFlag, E> {
+                Ok(HlFlag(match v {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    _ => None,
+                }))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<HlFlag, E> {
+                Ok(HlFlag(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<HlFlag, E> {
+                Ok(HlFlag(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<HlFlag, E> {
+                Ok(HlFlag(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<HlFlag, E> {
+                Ok(HlFlag(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<HlFlag, E> {
+                Ok(HlFlag(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<HlFlag, D::Error> {
+                d.deserialize_any(FlagVisitor)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HlFlag, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(HlFlag(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HlFlag, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(HlFlag(None))
+            }
+        }
+        d.deserialize_any(FlagVisitor)
+    }
+}
+
+/// `impactPxs`: `[bidImpact, askImpact]`, the average prices of selling and buying the venue's
+/// impact notional. `null`, a missing field and anything that is not an array read as empty.
+///
+/// ```json
+/// ["14.3047", "14.3444"]
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HlImpactPxs(pub Vec<WireDec>);
+
+impl HlImpactPxs {
+    /// `(bid, ask)` when the array has exactly two parsable entries.
+    #[must_use]
+    pub fn pair(&self) -> Option<(rust_decimal::Decimal, rust_decimal::Decimal)> {
+        match self.0.as_slice() {
+            [bid, ask] => Some((bid.get()?, ask.get()?)),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for HlImpactPxs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PxsVisitor;
+        impl<'de> Visitor<'de> for PxsVisitor {
+            type Value = HlImpactPxs;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of two prices, or null")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HlImpactPxs, A::Error> {
+                let mut out = Vec::with_capacity(2);
+                while let Some(px) = seq.next_element::<IgnoredOrDec>()? {
+                    out.push(px.0);
+                }
+                Ok(HlImpactPxs(out))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<HlImpactPxs, E> {
+                Ok(HlImpactPxs::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<HlImpactPxs, E> {
+                Ok(HlImpactPxs::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<HlImpactPxs, E> {
+                Ok(HlImpactPxs::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<HlImpactPxs, E> {
+                Ok(HlImpactPxs::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<HlImpactPxs, E> {
+                Ok(HlImpactPxs::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<HlImpactPxs, E> {
+                Ok(HlImpactPxs::default())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<HlImpactPxs, E> {
+                Ok(HlImpactPxs::default())
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<HlImpactPxs, D::Error> {
+                d.deserialize_any(PxsVisitor)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HlImpactPxs, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(HlImpactPxs::default())
+            }
+        }
+        d.deserialize_any(PxsVisitor)
+    }
+}
+
+/// One entry of `impactPxs`: a decimal, or absent for anything else (arrays, objects).
+struct IgnoredOrDec(WireDec);
+
+impl<'de> Deserialize<'de> for IgnoredOrDec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = HlText::deserialize(d)?;
+        Ok(IgnoredOrDec(WireDec(
+            text.get().and_then(crate::parse::decimal),
+        )))
+    }
+}
+
+/// `{"type": "meta"}`: the perpetuals universe (also the first element of `metaAndAssetCtxs`).
+///
+/// ```json
+/// {"universe": [{"name": "BTC", "szDecimals": 5, "maxLeverage": 50},
+///               {"name": "HPOS", "szDecimals": 0, "maxLeverage": 3, "onlyIsolated": true}],
+///  "marginTables": [[56, {"description": "", "marginTiers": [{"lowerBound": "0.0", "maxLeverage": 40}]}]]}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct HlMeta<'a> {
+    /// Perpetuals, in asset-index order.
+    #[serde(borrow)]
+    pub universe: Vec<HlPerpAsset<'a>>,
+}
+
+/// One perpetual of `meta.universe`.
+///
+/// ```json
+/// {"name": "kPEPE", "szDecimals": 0, "maxLeverage": 10, "marginTableId": 10, "isDelisted": true}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HlPerpAsset<'a> {
+    /// Coin name (`BTC`, `kPEPE` = 1000 PEPE).
+    #[serde(borrow)]
+    pub name: HlText<'a>,
+    /// Size decimals.
+    pub sz_decimals: WireInt,
+    /// Maximum leverage.
+    pub max_leverage: WireInt,
+    /// Isolated margin only.
+    pub only_isolated: HlFlag,
+    /// Delisted coins stay in the universe with `isDelisted: true`.
+    pub is_delisted: HlFlag,
+}
+
+/// One element of `metaAndAssetCtxs[1]` (belongs to `universe[i]` of the same answer). All
+/// decimals are strings; `midPx` and `impactPxs` may be `null` for illiquid coins.
+///
+/// ```json
+/// {"dayNtlVlm": "1169046.29406", "funding": "0.0000125", "impactPxs": ["14.3047", "14.3444"],
+///  "markPx": "14.3161", "midPx": "14.314", "openInterest": "688.11", "oraclePx": "14.32",
+///  "premium": "0.00031774", "prevDayPx": "15.322"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HlAssetCtx {
+    /// Funding rate per **1 hour**, fraction.
+    pub funding: WireDec,
+    /// Open interest in coins of the perp (`kPEPE` units for `kPEPE`).
+    pub open_interest: WireDec,
+    /// Price 24 h ago.
+    pub prev_day_px: WireDec,
+    /// 24 h volume, USD(C) notional.
+    pub day_ntl_vlm: WireDec,
+    /// Premium of the mark over the oracle.
+    pub premium: WireDec,
+    /// Oracle (index) price.
+    pub oracle_px: WireDec,
+    /// Mark price.
+    pub mark_px: WireDec,
+    /// Mid of the book (`null` when one side is empty).
+    pub mid_px: WireDec,
+    /// `[bidImpact, askImpact]`.
+    pub impact_pxs: HlImpactPxs,
+    /// 24 h volume in coins.
+    pub day_base_vlm: WireDec,
+}
+
+/// `{"type": "metaAndAssetCtxs"}`: `[meta, assetCtxs]`, index-aligned.
+#[derive(Debug, Deserialize)]
+pub struct HlMetaAndAssetCtxs<'a>(#[serde(borrow)] pub HlMeta<'a>, pub Vec<HlAssetCtx>);
+
+/// `{"type": "spotMeta"}`: spot tokens and pairs (also the first element of
+/// `spotMetaAndAssetCtxs`).
+///
+/// ```json
+/// {"tokens": [{"name": "USDC", "szDecimals": 8, "weiDecimals": 8, "index": 0,
+///              "tokenId": "0x6d1e7cde53ba9467b783cb7c530ce054", "isCanonical": true,
+///              "evmContract": null, "fullName": null}],
+///  "universe": [{"name": "PURR/USDC", "tokens": [1, 0], "index": 0, "isCanonical": true}]}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct HlSpotMeta<'a> {
+    /// Tokens; `index` is what pairs refer to.
+    #[serde(borrow)]
+    pub tokens: Vec<HlToken<'a>>,
+    /// Spot pairs.
+    #[serde(borrow)]
+    pub universe: Vec<HlSpotPair<'a>>,
+}
+
+/// One spot token.
+///
+/// ```json
+/// {"name": "UBTC", "szDecimals": 5, "weiDecimals": 10, "index": 197,
+///  "tokenId": "0x8f254b963e8468305d409b33aa137c67", "isCanonical": false,
+///  "evmContract": null, "fullName": "Unit Bitcoin"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HlToken<'a> {
+    /// Token name (`USDC`, `PURR`, wrapped `UBTC`).
+    #[serde(borrow)]
+    pub name: HlText<'a>,
+    /// Token index, referred to by pairs.
+    pub index: WireInt,
+    /// Size decimals.
+    pub sz_decimals: WireInt,
+}
+
+/// One spot pair: `name` is `PURR/USDC` for canonical pairs and `@<index>` for the others.
+///
+/// ```json
+/// {"name": "@107", "tokens": [150, 0], "index": 107, "isCanonical": false}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HlSpotPair<'a> {
+    /// Pair name, the `coin` of market-data requests.
+    #[serde(borrow)]
+    pub name: HlText<'a>,
+    /// `[baseTokenIndex, quoteTokenIndex]`.
+    pub tokens: Option<Vec<WireInt>>,
+    /// Pair index.
+    pub index: WireInt,
+    /// Canonical pair.
+    pub is_canonical: HlFlag,
+}
+
+/// One element of `spotMetaAndAssetCtxs[1]`. Live answers carry `coin` (the pair name); the
+/// documented example does not, so contexts without it are aligned with `universe` by index.
+///
+/// ```json
+/// {"dayNtlVlm": "8906.0", "markPx": "0.14", "midPx": "0.209265", "prevDayPx": "0.20432",
+///  "coin": "PURR/USDC", "circulatingSupply": "596498.42", "dayBaseVlm": "43000.0"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HlSpotCtx<'a> {
+    /// Pair name (`PURR/USDC`, `@107`), when present.
+    #[serde(borrow)]
+    pub coin: HlText<'a>,
+    /// 24 h volume in the quote token (USDC).
+    pub day_ntl_vlm: WireDec,
+    /// Mark price.
+    pub mark_px: WireDec,
+    /// Mid of the book (`null` when one side is empty).
+    pub mid_px: WireDec,
+    /// Price 24 h ago.
+    pub prev_day_px: WireDec,
+}
+
+/// `{"type": "spotMetaAndAssetCtxs"}`: `[spotMeta, spotAssetCtxs]`.
+#[derive(Debug, Deserialize)]
+pub struct HlSpotMetaAndAssetCtxs<'a>(
+    #[serde(borrow)] pub HlSpotMeta<'a>,
+    #[serde(borrow)] pub Vec<HlSpotCtx<'a>>,
+);
+
+/// One coin of `{"type": "predictedFundings"}`: `[coin, [[venue, funding | null], …]]`.
+///
+/// ```json
+/// ["BTC", [["BinPerp", {"fundingRate": "0.00008786", "nextFundingTime": 1754496000000,
+///                       "fundingIntervalHours": 8}],
+///          ["HlPerp", {"fundingRate": "0.0000125", "nextFundingTime": 1754470800000,
+///                      "fundingIntervalHours": 1}]]]
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct HlPredictedCoin<'a>(
+    #[serde(borrow)] pub HlText<'a>,
+    #[serde(borrow)] pub Vec<HlPredictedVenue<'a>>,
+);
+
+/// `[venue, funding | null]`, venue `HlPerp`, `BinPerp` or `BybitPerp`.
+#[derive(Debug, Deserialize)]
+pub struct HlPredictedVenue<'a>(
+    #[serde(borrow)] pub HlText<'a>,
+    pub Option<HlPredictedFunding>,
+);
+
+/// A venue's predicted funding.
+///
+/// ```json
+/// {"fundingRate": "0.0000125", "nextFundingTime": 1754470800000, "fundingIntervalHours": 1}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HlPredictedFunding {
+    /// Predicted rate per interval, fraction.
+    pub funding_rate: WireDec,
+    /// Next settlement, ms.
+    pub next_funding_time: WireInt,
+    /// Interval, hours.
+    pub funding_interval_hours: WireInt,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Row<'a> {
+        #[serde(borrow)]
+        t: HlText<'a>,
+        #[serde(default)]
+        f: HlFlag,
+        #[serde(default)]
+        p: HlImpactPxs,
+    }
+
+    fn row(json: &str) -> Row<'_> {
+        serde_json::from_str(json).expect("row parses")
+    }
+
+    #[test]
+    fn text_is_borrowed_lenient_and_keeps_raw_numbers() {
+        assert!(matches!(
+            row(r#"{"t": "kPEPE"}"#).t.0,
+            Cow::Borrowed("kPEPE")
+        ));
+        assert_eq!(row(r#"{"t": "a\\b"}"#).t.get(), Some("a\\b"));
+        assert_eq!(row(r#"{"t": 1.50e-5}"#).t.get(), Some("1.50e-5"));
+        for absent in ["\"\"", "null", "false", "[1]", r#"{"a": 1}"#] {
+            assert_eq!(
+                row(&format!(r#"{{"t": {absent}}}"#)).t.get(),
+                None,
+                "{absent}"
+            );
+        }
+    }
+
+    #[test]
+    fn flags_and_impact_prices_are_lenient() {
+        let cases = [
+            ("true", Some(true)),
+            ("false", Some(false)),
+            (r#""true""#, Some(true)),
+            ("null", None),
+            ("1", None),
+            (r#""""#, None),
+        ];
+        for (token, want) in cases {
+            assert_eq!(
+                row(&format!(r#"{{"t": "", "f": {token}}}"#)).f.0,
+                want,
+                "{token}"
+            );
+        }
+        let pair = |token: &str| row(&format!(r#"{{"t": "", "p": {token}}}"#)).p.pair();
+        let dec = |s: &str| crate::parse::decimal(s).expect("decimal");
+        assert_eq!(pair(r#"["1.5", "1.6"]"#), Some((dec("1.5"), dec("1.6"))));
+        assert_eq!(pair("[1.5, 2e-1]"), Some((dec("1.5"), dec("0.2"))));
+        assert_eq!(pair(r#"["1.5"]"#), None);
+        assert_eq!(pair(r#"["1.5", null]"#), None);
+        assert_eq!(pair(r#"["1.5", [2], "3"]"#), None);
+        assert_eq!(pair("null"), None);
+        assert_eq!(pair(r#""1.5""#), None);
+        assert_eq!(pair(r#"{"bid": "1"}"#), None);
+    }
+}

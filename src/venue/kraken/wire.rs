@@ -1,1 +1,330 @@
-//! Kraken wire structs (stub).
+//! Kraken Futures v3 wire structs: the venue's own field names, decoded borrowed from the response bytes.
+//!
+//! Kraken Futures wraps answers in `{"result": "success" | "error", …, "serverTime": ISO-8601}` and
+//! sends decimals as JSON numbers (exponent form included, e.g. `-3.995839963e-09`); they are
+//! read from the raw token with [`WireDec`], which also accepts strings, `""` and `null`. Text
+//! fields use [`KrakenText`] (borrowed; `""`, `null`, missing and non-text values read as
+//! absent), booleans [`KrakenFlag`]. Unknown fields are ignored.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::parse::WireDec;
+
+/// A text field as Kraken sends it, borrowed from the payload when it holds no escapes.
+/// `""`, `null`, a missing field, numbers, booleans, arrays and objects all read as absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KrakenText<'a>(pub Cow<'a, str>);
+
+impl KrakenText<'_> {
+    /// The text (`""` when absent).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, or `None` when absent.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        let t = self.0.as_ref();
+        (!t.is_empty()).then_some(t)
+    }
+}
+
+struct KrakenTextVisitor;
+
+impl<'de> Visitor<'de> for KrakenTextVisitor {
+    type Value = KrakenText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(KrakenText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(KrakenText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(KrakenText(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(KrakenText::default())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(KrakenText::default())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(KrakenText::default())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(KrakenText::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(KrakenText::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(KrakenText::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(KrakenTextVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(KrakenText::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // Objects, and numbers (which serde_json's `arbitrary_precision` hands over as a map).
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(KrakenText::default())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for KrakenText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(KrakenTextVisitor)
+    }
+}
+
+/// A boolean field (`tradeable`, `suspended`, `postOnly`): `true`/`false`, or the strings
+/// `"true"`/`"false"`; anything else (`null`, missing, numbers, objects) is absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KrakenFlag(pub Option<bool>);
+
+impl KrakenFlag {
+    /// Whether the flag is present and `true`.
+    #[must_use]
+    pub fn is_true(self) -> bool {
+        self.0 == Some(true)
+    }
+}
+
+struct KrakenFlagVisitor;
+
+impl<'de> Visitor<'de> for KrakenFlagVisitor {
+    type Value = KrakenFlag;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean or null")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(KrakenFlag(Some(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(KrakenFlag(match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(KrakenFlag(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(KrakenFlag(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(KrakenFlag(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(KrakenFlag(None))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(KrakenFlag(None))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(KrakenFlagVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(KrakenFlag(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(KrakenFlag(None))
+    }
+}
+
+impl<'de> Deserialize<'de> for KrakenFlag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(KrakenFlagVisitor)
+    }
+}
+
+/// The envelope's status only (the payload arrays skipped unread), for `check_body`.
+///
+/// ```json
+/// {"result": "error", "serverTime": "2025-11-17T00:34:37.524Z", "error": "apiLimitExceeded"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KrakenStatus<'a> {
+    /// `success` or `error`.
+    #[serde(borrow)]
+    pub result: KrakenText<'a>,
+    /// The error string (`apiLimitExceeded`, `marketUnavailable`, …) when `result` is `error`.
+    #[serde(borrow)]
+    pub error: KrakenText<'a>,
+}
+
+/// `GET /derivatives/api/v3/instruments`: the envelope and its `instruments` array.
+///
+/// ```json
+/// {"result": "success", "instruments": [{"symbol": "PF_ETHUSD", "type": "flexible_futures"}],
+///  "serverTime": "2025-11-17T00:34:37.524Z"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KrakenInstruments<'a> {
+    /// `success` or `error`.
+    #[serde(borrow)]
+    pub result: KrakenText<'a>,
+    /// The error string on failures.
+    #[serde(borrow)]
+    pub error: KrakenText<'a>,
+    /// The instruments (absent on errors).
+    #[serde(borrow)]
+    pub instruments: Option<Vec<KrakenInstrument<'a>>>,
+}
+
+/// One instrument (only the fields basis reads). `flexible_futures` are the multi-collateral
+/// linear contracts: `PF_` perpetuals and `FF_` fixed-maturity ones (with `lastTradingTime`);
+/// `futures_inverse` are the coin-margined `PI_`/`FI_` contracts.
+///
+/// ```json
+/// {"symbol": "PF_ETHUSD", "type": "flexible_futures", "tickSize": 0.1, "contractSize": 1,
+///  "tradeable": true, "impactMidSize": 1.5, "maxPositionSize": 16000.0,
+///  "openingDate": "2022-03-22T13:18:45Z", "fundingRateCoefficient": 24,
+///  "maxRelativeFundingRate": 0.0025, "isin": "GB00BQ84K502", "contractValueTradePrecision": 3,
+///  "postOnly": false, "mtf": true, "base": "ETH", "quote": "USD", "pair": "ETH:USD"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KrakenInstrument<'a> {
+    /// `PF_ETHUSD`, `PI_XBTUSD`, `FF_XBTUSD_260327`.
+    #[serde(borrow)]
+    pub symbol: KrakenText<'a>,
+    /// `flexible_futures`, `futures_inverse`, `futures_vanilla`, …
+    #[serde(borrow, rename = "type")]
+    pub kind: KrakenText<'a>,
+    /// Whether the contract can be traded.
+    pub tradeable: KrakenFlag,
+    /// Whether only post-only (maker) orders are accepted.
+    pub post_only: KrakenFlag,
+    /// Last trading time of a dated contract (absent on perpetuals).
+    #[serde(borrow)]
+    pub last_trading_time: KrakenText<'a>,
+    /// Base currency (`ETH`, `BTC`).
+    #[serde(borrow)]
+    pub base: KrakenText<'a>,
+    /// Quote currency (`USD`).
+    #[serde(borrow)]
+    pub quote: KrakenText<'a>,
+    /// `ETH:USD`.
+    #[serde(borrow)]
+    pub pair: KrakenText<'a>,
+    /// Units of the base per contract.
+    pub contract_size: WireDec,
+}
+
+/// `GET /derivatives/api/v3/tickers`: the envelope, its `tickers` array and the server time.
+///
+/// ```json
+/// {"result": "success", "serverTime": "2025-11-17T00:34:37.524Z",
+///  "tickers": [{"symbol": "PF_ENJUSD", "markPrice": 0.0434}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KrakenTickers<'a> {
+    /// `success` or `error`.
+    #[serde(borrow)]
+    pub result: KrakenText<'a>,
+    /// The error string on failures.
+    #[serde(borrow)]
+    pub error: KrakenText<'a>,
+    /// When the data was served (ISO-8601).
+    #[serde(borrow)]
+    pub server_time: KrakenText<'a>,
+    /// The tickers (absent on errors).
+    #[serde(borrow)]
+    pub tickers: Option<Vec<KrakenTicker<'a>>>,
+}
+
+/// One ticker. `fundingRate` is absolute (quote currency per contract per hour): the relative
+/// rate is `fundingRate / markPrice`. `vol24h` and `openInterest` count contracts,
+/// `volumeQuote` is in the quote currency. Index entries (`in_xbtusd`, `rr_xbtusd`) carry only
+/// `symbol`, `last` and `lastTime`.
+///
+/// ```json
+/// {"symbol": "PF_ENJUSD", "last": 0.0433, "lastTime": "2025-10-22T11:02:25.599Z",
+///  "tag": "perpetual", "pair": "ENJ:USD", "markPrice": 0.0434, "bid": 0.0433, "bidSize": 4609,
+///  "ask": 0.0435, "askSize": 4609, "vol24h": 1696, "volumeQuote": 73.5216,
+///  "openInterest": 72513.00000000000, "open24h": 0.0435, "high24h": 0.0435, "low24h": 0.0433,
+///  "lastSize": 1272, "fundingRate": -0.000000756414717067,
+///  "fundingRatePrediction": 0.000000195218676, "suspended": false, "indexPrice": 0.043391,
+///  "postOnly": false, "change24h": -0.46}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KrakenTicker<'a> {
+    /// `PF_ENJUSD`, `in_xbtusd`.
+    #[serde(borrow)]
+    pub symbol: KrakenText<'a>,
+    /// `perpetual`, `month`, `quarter`, `semiannual`.
+    #[serde(borrow)]
+    pub tag: KrakenText<'a>,
+    /// Last trade price.
+    pub last: WireDec,
+    /// Mark price.
+    pub mark_price: WireDec,
+    /// Index price.
+    pub index_price: WireDec,
+    /// Best bid.
+    pub bid: WireDec,
+    /// Best ask.
+    pub ask: WireDec,
+    /// 24 h high.
+    #[serde(rename = "high24h")]
+    pub high_24h: WireDec,
+    /// 24 h low.
+    #[serde(rename = "low24h")]
+    pub low_24h: WireDec,
+    /// 24 h volume in contracts.
+    #[serde(rename = "vol24h")]
+    pub vol_24h: WireDec,
+    /// 24 h volume in the quote currency.
+    pub volume_quote: WireDec,
+    /// Open interest in contracts.
+    pub open_interest: WireDec,
+    /// Absolute funding rate of the current hour.
+    pub funding_rate: WireDec,
+    /// Whether the market is suspended.
+    pub suspended: KrakenFlag,
+    /// Whether only post-only orders are accepted.
+    pub post_only: KrakenFlag,
+}

@@ -1,1 +1,445 @@
-//! Mexc wire structs (stub).
+//! MEXC wire structs: contract (futures) and spot v3 field names, decoded borrowed from the bytes.
+//!
+//! Contract answers are wrapped in `{"success": true, "code": 0, "data": ...}` and carry every
+//! decimal as a JSON number; spot v3 answers are Binance-like (bare arrays/objects, decimals as
+//! strings, `""`/`null` for absent values). Decimals are [`WireDec`], ms times [`WireInt`], text
+//! [`MexcText`] (borrowed; `""`, `null`, missing and non-text values are "absent") and booleans
+//! [`MexcFlag`]. Unknown fields are ignored.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::parse::{WireDec, WireInt};
+
+/// A text field, borrowed from the payload when it holds no escapes. `""`, `null`, a missing
+/// field, booleans, arrays and objects all read as absent (empty); a JSON number is kept as its
+/// raw text (the contract `code`, a spot `status` sent as a number).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MexcText<'a>(pub Cow<'a, str>);
+
+impl MexcText<'_> {
+    /// The text (`""` when absent).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, or `None` when absent.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        let t = self.0.as_ref();
+        (!t.is_empty()).then_some(t)
+    }
+}
+
+struct MexcTextVisitor;
+
+impl<'de> Visitor<'de> for MexcTextVisitor {
+    type Value = MexcText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(MexcText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(MexcText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(MexcText(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(MexcText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(MexcText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(MexcText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(MexcText::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(MexcText::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(MexcText::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(MexcTextVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(MexcText::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
+        // raw token; a real object here is a malformed document.
+        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(MexcText(Cow::Owned(n.as_str().to_owned())))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for MexcText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MexcTextVisitor)
+    }
+}
+
+/// A boolean field: `true`/`false`, or the strings `"true"`/`"false"`; anything else (`null`,
+/// missing, numbers) is unknown (`None`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MexcFlag(pub Option<bool>);
+
+impl MexcFlag {
+    /// The value, when known.
+    #[must_use]
+    pub fn get(self) -> Option<bool> {
+        self.0
+    }
+}
+
+struct MexcFlagVisitor;
+
+impl<'de> Visitor<'de> for MexcFlagVisitor {
+    type Value = MexcFlag;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<MexcFlag, E> {
+        Ok(MexcFlag(Some(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<MexcFlag, E> {
+        Ok(MexcFlag(match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<MexcFlag, E> {
+        Ok(MexcFlag(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<MexcFlag, E> {
+        Ok(MexcFlag(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<MexcFlag, E> {
+        Ok(MexcFlag(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<MexcFlag, E> {
+        Ok(MexcFlag(None))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<MexcFlag, E> {
+        Ok(MexcFlag(None))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<MexcFlag, D::Error> {
+        d.deserialize_any(MexcFlagVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MexcFlag, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(MexcFlag(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MexcFlag, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(MexcFlag(None))
+    }
+}
+
+impl<'de> Deserialize<'de> for MexcFlag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MexcFlagVisitor)
+    }
+}
+
+/// Contract `data` that is a list of rows, or one row (the docs show the single-symbol form of
+/// the ticker; without `symbol` it is an array of the same objects).
+#[derive(Debug)]
+pub struct MexcRows<T>(pub Vec<T>);
+
+struct MexcRowsVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for MexcRowsVisitor<T> {
+    type Value = MexcRows<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of objects or one object")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(row) = seq.next_element()? {
+            rows.push(row);
+        }
+        Ok(MexcRows(rows))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|row| MexcRows(vec![row]))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for MexcRows<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MexcRowsVisitor(PhantomData))
+    }
+}
+
+/// The contract envelope; `D` is the shape of `data`. Errors have `success` false, a non-zero
+/// `code` and a `message` (no `data`).
+///
+/// ```json
+/// {"success": true, "code": 0, "data": [{"symbol": "BTC_USDT"}]}
+/// {"success": false, "code": 510, "message": "Excessive frequency of requests"}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct MexcEnvelope<'a, D> {
+    /// `true` on success.
+    #[serde(default)]
+    pub success: MexcFlag,
+    /// `0` on success; `510` when rate limited.
+    #[serde(default, borrow)]
+    pub code: MexcText<'a>,
+    /// Error message.
+    #[serde(default, borrow)]
+    pub message: MexcText<'a>,
+    /// The payload.
+    #[serde(default = "Option::default")]
+    pub data: Option<D>,
+}
+
+/// The status of any MEXC body (contract envelope or spot error), `data` skipped unread, for
+/// `check_body`.
+///
+/// ```json
+/// {"success": false, "code": 510, "message": "Excessive frequency of requests"}
+/// {"code": 10007, "msg": "bad symbol"}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct MexcStatus<'a> {
+    /// Contract envelopes: `true` on success.
+    #[serde(default)]
+    pub success: MexcFlag,
+    /// Error code (`0` on contract success; absent on spot success).
+    #[serde(default, borrow)]
+    pub code: MexcText<'a>,
+    /// Contract error message.
+    #[serde(default, borrow)]
+    pub message: MexcText<'a>,
+    /// Spot error message.
+    #[serde(default, borrow)]
+    pub msg: MexcText<'a>,
+}
+
+/// One row of `GET /api/v1/contract/detail` (only the fields basis reads). `contractSize` is the
+/// base units one contract (`vol`) stands for; `state` 0 is enabled.
+///
+/// ```json
+/// {"symbol": "BTC_USDT", "displayName": "BTC_USDT永续", "displayNameEn": "BTC_USDT SWAP",
+///  "positionOpenType": 3, "baseCoin": "BTC", "quoteCoin": "USDT", "settleCoin": "USDT",
+///  "contractSize": 0.0001, "minLeverage": 1, "maxLeverage": 125, "priceScale": 2,
+///  "takerFeeRate": 0.0006, "makerFeeRate": 0.0002, "state": 0, "isNew": false, "isHot": true,
+///  "isHidden": false, "apiAllowed": false}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcContractDetail<'a> {
+    /// `BTC_USDT`, `1000PEPE_USDT`.
+    #[serde(borrow)]
+    pub symbol: MexcText<'a>,
+    /// Base coin (`BTC`).
+    #[serde(borrow)]
+    pub base_coin: MexcText<'a>,
+    /// Quote coin (`USDT`, `USDC`, `USD`).
+    #[serde(borrow)]
+    pub quote_coin: MexcText<'a>,
+    /// Settlement coin (the quote for linear contracts, the base for inverse ones).
+    #[serde(borrow)]
+    pub settle_coin: MexcText<'a>,
+    /// Base units per contract.
+    pub contract_size: WireDec,
+    /// 0 enabled, 1 delivery, 2 completed, 3 offline, 4 pause.
+    pub state: WireInt,
+    /// Hidden from the trading interface.
+    pub is_hidden: MexcFlag,
+}
+
+/// One row of `GET /api/v1/contract/ticker` (every contract when `symbol` is omitted).
+/// `volume24` and `holdVol` are in contracts, `amount24` in the quote currency, `fairPrice` is
+/// the mark price.
+///
+/// ```json
+/// {"symbol": "BTC_USDT", "lastPrice": 31199, "bid1": 31198.5, "ask1": 31199,
+///  "volume24": 40146908, "amount24": 124905007.4428, "holdVol": 55102960,
+///  "lower24Price": 27795, "high24Price": 33152.5, "riseFallRate": -0.0176,
+///  "riseFallValue": -562, "indexPrice": 31016.3, "fairPrice": 31199.5, "fundingRate": 0.001,
+///  "maxBidPrice": 31946.5, "minAskPrice": 30085.5, "timestamp": 1609831334016}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcTicker<'a> {
+    /// `BTC_USDT`.
+    #[serde(borrow)]
+    pub symbol: MexcText<'a>,
+    /// Last trade price.
+    pub last_price: WireDec,
+    /// Best bid.
+    pub bid1: WireDec,
+    /// Best ask.
+    pub ask1: WireDec,
+    /// 24 h volume, contracts.
+    pub volume24: WireDec,
+    /// 24 h volume, quote currency.
+    pub amount24: WireDec,
+    /// Open interest, contracts.
+    pub hold_vol: WireDec,
+    /// 24 h low.
+    pub lower24_price: WireDec,
+    /// 24 h high.
+    pub high24_price: WireDec,
+    /// Index price.
+    pub index_price: WireDec,
+    /// Fair (mark) price.
+    pub fair_price: WireDec,
+    /// Current funding rate, fraction per `collectCycle` hours.
+    pub funding_rate: WireDec,
+    /// Data time, ms.
+    pub timestamp: WireInt,
+}
+
+/// `data` of `GET /api/v1/contract/funding_rate/{symbol}` (one object), or one row of the same
+/// path without a symbol (an array of these, undocumented).
+///
+/// ```json
+/// {"symbol": "BTC_USDT", "fundingRate": -0.000489, "maxFundingRate": 0.001,
+///  "minFundingRate": -0.001, "collectCycle": 8, "nextSettleTime": 1609833600000,
+///  "timestamp": 1609829807577}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcFundingRate<'a> {
+    /// `BTC_USDT`.
+    #[serde(borrow)]
+    pub symbol: MexcText<'a>,
+    /// Current rate, fraction.
+    pub funding_rate: WireDec,
+    /// Funding interval, hours.
+    pub collect_cycle: WireDec,
+    /// Next settlement, ms.
+    pub next_settle_time: WireInt,
+    /// Data time, ms.
+    pub timestamp: WireInt,
+}
+
+/// `GET /api/v3/exchangeInfo` (only the fields basis reads); an error body has `code`/`msg`
+/// instead of `symbols`.
+///
+/// ```json
+/// {"timezone": "CST", "serverTime": 1641349582808, "rateLimits": [], "exchangeFilters": [],
+///  "symbols": [{"symbol": "TOMO3LUSDT", "status": "ENABLED", "baseAsset": "TOMO3L"}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcExchangeInfo<'a> {
+    /// Server time, ms.
+    pub server_time: WireInt,
+    /// The spot pairs.
+    #[serde(borrow)]
+    pub symbols: Option<Vec<MexcSpotSymbol<'a>>>,
+    /// Error code, on errors.
+    #[serde(borrow)]
+    pub code: MexcText<'a>,
+    /// Error message, on errors.
+    #[serde(borrow)]
+    pub msg: MexcText<'a>,
+}
+
+/// One spot pair of `GET /api/v3/exchangeInfo` (only the fields basis reads). `status` is
+/// `"1"` online, `"2"` pause, `"3"` offline (older answers: `"ENABLED"`); `tradeSideType` 4 is
+/// close-only.
+///
+/// ```json
+/// {"symbol": "TOMO3LUSDT", "status": "ENABLED", "baseAsset": "TOMO3L", "baseAssetPrecision": 2,
+///  "quoteAsset": "USDT", "quotePrecision": 3, "isSpotTradingAllowed": false,
+///  "permissions": ["SPOT", "LIMIT"], "filters": [], "tradeSideType": "1"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcSpotSymbol<'a> {
+    /// `BTCUSDT`.
+    #[serde(borrow)]
+    pub symbol: MexcText<'a>,
+    /// Listing status.
+    #[serde(borrow)]
+    pub status: MexcText<'a>,
+    /// Base coin.
+    #[serde(borrow)]
+    pub base_asset: MexcText<'a>,
+    /// Quote coin.
+    #[serde(borrow)]
+    pub quote_asset: MexcText<'a>,
+    /// 1 all, 2 buy only, 3 sell only, 4 close.
+    #[serde(borrow)]
+    pub trade_side_type: MexcText<'a>,
+}
+
+/// One row of `GET /api/v3/ticker/24hr` (every pair when `symbol` is omitted): `volume` in base,
+/// `quoteVolume` in quote (documented as possibly `null`).
+///
+/// ```json
+/// {"symbol": "BTCUSDT", "priceChange": "184.34", "priceChangePercent": "0.00400048",
+///  "prevClosePrice": "46079.37", "lastPrice": "46263.71", "bidPrice": "46260.38", "bidQty": "",
+///  "askPrice": "46260.41", "askQty": "", "openPrice": "46079.37", "highPrice": "47550.01",
+///  "lowPrice": "45555.5", "volume": "1732.461487", "quoteVolume": null,
+///  "openTime": 1641349500000, "closeTime": 1641349582808, "count": null}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcSpotTicker<'a> {
+    /// `BTCUSDT`.
+    #[serde(borrow)]
+    pub symbol: MexcText<'a>,
+    /// Last trade price.
+    pub last_price: WireDec,
+    /// Best bid.
+    pub bid_price: WireDec,
+    /// Best ask.
+    pub ask_price: WireDec,
+    /// 24 h high.
+    pub high_price: WireDec,
+    /// 24 h low.
+    pub low_price: WireDec,
+    /// 24 h volume, base.
+    pub volume: WireDec,
+    /// 24 h volume, quote.
+    pub quote_volume: WireDec,
+    /// End of the 24 h window, ms.
+    pub close_time: WireInt,
+}

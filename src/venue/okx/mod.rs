@@ -40,6 +40,7 @@ pub const HOSTS: [HostSpec; 1] = [HostSpec {
     limit_weight: 20,
     limit_period: Duration::from_secs(2),
     budget_pct: 50,
+    per_endpoint: false,
 }];
 
 /// Endpoint name of the SWAP instrument list.
