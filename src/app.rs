@@ -262,9 +262,19 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
         None
     };
     let store = open_store(&settings.data_dir).await?;
-    let outcomes = poll_or_load(&settings, &store, args.offline, false).await?;
-    let snapshots: Vec<Snapshot> = outcomes.iter().filter_map(|o| o.snapshot.clone()).collect();
+    let mut outcomes = poll_or_load(&settings, &store, args.offline, false).await?;
+    // Venue lines and the exit code first: then the snapshots move out (no second copy).
+    let venue_lines: Vec<VenueLine> = outcomes.iter().map(venue_line).collect();
+    let (code, hint) = outcome_code(&outcomes, !args.offline && demo.is_none());
+    if args.format != Format::Table {
+        report_venue_problems(&outcomes);
+    }
+    let snapshots: Vec<Snapshot> = outcomes
+        .iter_mut()
+        .filter_map(|o| o.snapshot.take())
+        .collect();
     let mut opportunities = crate::analyze::analyze(&snapshots, &settings.params);
+    drop(snapshots);
     let top = settings.top.or(match args.format {
         Format::Table => Some(30),
         Format::Json | Format::Csv => None,
@@ -290,22 +300,27 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
             offline: args.offline,
             demo: demo.is_some(),
         },
-        venues: outcomes.iter().map(venue_line).collect(),
+        venues: venue_lines,
         opportunities,
     };
-    let bytes = match args.format {
-        Format::Table => crate::report::table::render(&report),
+    match args.format {
+        Format::Table => write_stdout(&crate::report::table::render(&report))?,
+        Format::Csv => write_stdout(&crate::report::csv::render(&report))?,
         Format::Json => {
-            crate::report::json::render(&report).map_err(|e| AppError::Internal(e.to_string()))?
+            // Streamed: with every candidate the document can be tens of MB.
+            let stdout = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+            let written = crate::report::json::write(&report, &mut out)
+                .and_then(|()| std::io::Write::flush(&mut out));
+            match written {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(AppError::Internal(format!("cannot write to stdout: {e}"))),
+            }
         }
-        Format::Csv => crate::report::csv::render(&report),
-    };
-    if args.format != Format::Table {
-        report_venue_problems(&outcomes);
     }
-    write_stdout(&bytes)?;
+    drop(report);
     close_store(store).await?;
-    let (code, hint) = outcome_code(&outcomes, !args.offline && demo.is_none());
     if let Some(h) = hint {
         tracing::error!("{h}");
     }

@@ -13,12 +13,13 @@ struct Out<'a> {
     opportunities: &'a [Opportunity],
 }
 
-/// Renders `report` as pretty JSON followed by a newline.
+/// Writes `report` as pretty JSON followed by a newline into `out` (a `Vec`, or a buffered
+/// stdout: a scan of every venue with `--min-apr -1000` is tens of MB, better not held twice).
 ///
 /// # Errors
-/// Only if serialization fails (it does not for these types).
-pub fn render(report: &Report) -> Result<Vec<u8>, serde_json::Error> {
-    let out = Out {
+/// When `out` fails.
+pub fn write(report: &Report, mut out: impl std::io::Write) -> std::io::Result<()> {
+    let doc = Out {
         generated_at: report
             .generated_at
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -26,8 +27,17 @@ pub fn render(report: &Report) -> Result<Vec<u8>, serde_json::Error> {
         venues: &report.venues,
         opportunities: &report.opportunities,
     };
-    let mut bytes = serde_json::to_vec_pretty(&out)?;
-    bytes.push(b'\n');
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")
+}
+
+/// Renders `report` as pretty JSON followed by a newline.
+///
+/// # Errors
+/// Only if serialization fails (it does not for these types).
+pub fn render(report: &Report) -> Result<Vec<u8>, serde_json::Error> {
+    let mut bytes = Vec::new();
+    write(report, &mut bytes).map_err(serde_json::Error::io)?;
     Ok(bytes)
 }
 
