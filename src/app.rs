@@ -1,5 +1,6 @@
 //! Commands: `scan`, `poll`, `venues`, wired from settings to store, pollers, analyzer, reporters.
 
+use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -8,10 +9,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cli::{Format, PollArgs, ScanArgs, VenueArgs, VenuesArgs};
+use crate::cli::{
+    ConfigArgs, ConfigCommand, Format, NotifyArgs, NotifyCommand, PollArgs, ScanArgs, VenueArgs,
+    VenuesArgs, WatchArgs,
+};
 use crate::demo::Universe;
 use crate::demo::server::{Server, mounted};
-use crate::model::{Snapshot, Venue};
+use crate::model::{Opportunity, Snapshot, Venue};
+use crate::notify::deliver::Sender;
+use crate::notify::message::{self, Digest};
+use crate::notify::{Sink, dedup};
 use crate::poll::{PollContext, PollError, VenueOutcome, VenueStatus, load_latest, poll_venues};
 use crate::report::{ParamsEcho, Report, VenueLine};
 use crate::settings::{self, Globals, ProcessEnv, Settings, SettingsError};
@@ -250,7 +257,7 @@ async fn poll_or_load(
     }
 }
 
-/// `basis scan`: poll, analyze, render. Returns the exit code.
+/// `basis scan`: poll, analyze, render (and notify). Returns the exit code.
 ///
 /// # Errors
 /// Settings, store and internal failures (venue failures are reported and counted instead).
@@ -262,10 +269,48 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
         None
     };
     let store = open_store(&settings.data_dir).await?;
-    let mut outcomes = poll_or_load(&settings, &store, args.offline, false).await?;
+    let mut disabled = HashSet::new();
+    let code = scan_once(
+        globals,
+        &settings,
+        &store,
+        args,
+        ScanMode {
+            demo: demo.is_some(),
+            notify: args.notify,
+        },
+        &mut disabled,
+    )
+    .await?;
+    close_store(store).await?;
+    drop(demo);
+    Ok(code)
+}
+
+/// How a scan runs.
+#[derive(Debug, Clone, Copy)]
+struct ScanMode {
+    /// Synthetic demo data.
+    demo: bool,
+    /// Send notifications.
+    notify: bool,
+}
+
+/// One scan on an open store: poll (or load), analyze, print, notify. `disabled` holds the sinks
+/// that answered 404/410 in this process (a `watch` stops calling them).
+async fn scan_once(
+    globals: &Globals,
+    settings: &Settings,
+    store: &Store,
+    args: &ScanArgs,
+    mode: ScanMode,
+    disabled: &mut HashSet<String>,
+) -> Result<u8, AppError> {
+    let ScanMode { demo, notify } = mode;
+    let mut outcomes = poll_or_load(settings, store, args.offline, false).await?;
     // Venue lines and the exit code first: then the snapshots move out (no second copy).
     let venue_lines: Vec<VenueLine> = outcomes.iter().map(venue_line).collect();
-    let (code, hint) = outcome_code(&outcomes, !args.offline && demo.is_none());
+    let (mut code, hint) = outcome_code(&outcomes, !args.offline && !demo);
     if args.format != Format::Table {
         report_venue_problems(&outcomes);
     }
@@ -275,6 +320,11 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
         .collect();
     let mut opportunities = crate::analyze::analyze(&snapshots, &settings.params);
     drop(snapshots);
+    let notified = if notify {
+        Some(notify_run(settings, store, &opportunities, demo, disabled).await?)
+    } else {
+        None
+    };
     let top = settings.top.or(match args.format {
         Format::Table => Some(30),
         Format::Json | Format::Csv => None,
@@ -298,15 +348,22 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
             venues: settings.venues.clone(),
             top: settings.top,
             offline: args.offline,
-            demo: demo.is_some(),
+            demo,
         },
         venues: venue_lines,
         opportunities,
     };
-    match args.format {
-        Format::Table => write_stdout(&crate::report::table::render(&report))?,
-        Format::Csv => write_stdout(&crate::report::csv::render(&report))?,
-        Format::Json => {
+    // Quiet cron runs with --notify print only what was new (nothing when nothing was).
+    let quiet_notify = globals.quiet && notify;
+    match (args.format, quiet_notify) {
+        (_, true) => {
+            if let Some(summary) = notified.as_ref().and_then(|n| n.summary.as_deref()) {
+                write_stdout(summary.as_bytes())?;
+            }
+        }
+        (Format::Table, false) => write_stdout(&crate::report::table::render(&report))?,
+        (Format::Csv, false) => write_stdout(&crate::report::csv::render(&report))?,
+        (Format::Json, false) => {
             // Streamed: with every candidate the document can be tens of MB.
             let stdout = std::io::stdout().lock();
             let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
@@ -315,16 +372,19 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
             match written {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => return Err(AppError::Internal(format!("cannot write to stdout: {e}"))),
+                Err(e) => {
+                    return Err(AppError::Internal(format!("cannot write to stdout: {e}")));
+                }
             }
         }
     }
     drop(report);
-    close_store(store).await?;
+    if notified.as_ref().is_some_and(|n| n.failed) && code == exit::OK {
+        code = exit::PARTIAL;
+    }
     if let Some(h) = hint {
         tracing::error!("{h}");
     }
-    drop(demo);
     Ok(code)
 }
 
@@ -454,5 +514,298 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
     };
     write_stdout(&bytes)?;
     close_store(store).await?;
+    Ok(exit::OK)
+}
+
+/// What notifying did in one run.
+#[derive(Debug, Default)]
+struct NotifyOutcome {
+    /// Some sink failed (the exit code becomes partial).
+    failed: bool,
+    /// Plain-text lines of what was sent, for quiet cron runs; `None` when nothing was.
+    summary: Option<String>,
+}
+
+fn digest_lines(digest: &Digest) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for o in &digest.new {
+        let _ = writeln!(
+            out,
+            "new  {:<11} {}/{}  {} -> {}  risk-adj APR {}%  net {}%  liq {:.2}%",
+            o.kind.id(),
+            o.asset,
+            o.quote,
+            o.long.venue,
+            o.short.venue,
+            o.risk_adj_apr_pct.round_dp(1),
+            o.net_apr_pct.round_dp(1),
+            o.liq_prob * 100.0
+        );
+    }
+    for r in &digest.resolved {
+        let _ = writeln!(out, "gone {}", r.label);
+    }
+    out
+}
+
+/// Sends each sink its digest of what is new since the last run, and records what was sent.
+async fn notify_run(
+    settings: &Settings,
+    store: &Store,
+    opportunities: &[Opportunity],
+    demo: bool,
+    disabled: &mut HashSet<String>,
+) -> Result<NotifyOutcome, AppError> {
+    if settings.sinks.is_empty() {
+        tracing::warn!(
+            "--notify: no [[notify]] sinks in the config ({}); nothing sent",
+            settings
+                .config_path
+                .as_ref()
+                .map_or_else(|| "no config file".to_owned(), |p| p.display().to_string())
+        );
+        return Ok(NotifyOutcome::default());
+    }
+    let sender = Sender::new(&settings.notify).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = Utc::now();
+    let mut outcome = NotifyOutcome::default();
+    let mut summary = String::new();
+    for sink in &settings.sinks {
+        if disabled.contains(&sink.name) {
+            outcome.failed = true;
+            continue;
+        }
+        let qualifying: Vec<Opportunity> = opportunities
+            .iter()
+            .filter(|o| sink.wants(o))
+            .cloned()
+            .collect();
+        let state = {
+            let s = store.clone();
+            let name = sink.name.clone();
+            blocking_store(move || s.notify_state(&name)).await?
+        };
+        let plan = dedup::plan(&state, &qualifying, now, &settings.notify);
+        if plan.new.is_empty() && plan.resolved.is_empty() {
+            tracing::info!(sink = %sink.name, unchanged = plan.unchanged, "nothing new to notify");
+            save_seen(store, &sink.name, state, &qualifying, now).await?;
+            continue;
+        }
+        let digest = Digest {
+            new: plan.new.clone(),
+            resolved: plan.resolved.iter().map(|(_, r)| r.clone()).collect(),
+            generated_at: now,
+            test: false,
+            demo,
+        };
+        let messages = message::render(sink.kind, &digest);
+        match sender.send(sink, &messages, now).await {
+            Ok(()) => {
+                let mut state = state;
+                dedup::apply_sent(&mut state, &plan, &qualifying, now);
+                let s = store.clone();
+                let name = sink.name.clone();
+                blocking_store(move || {
+                    s.put_notify_state(&name, &state)?;
+                    s.flush()
+                })
+                .await?;
+                tracing::info!(sink = %sink.name, new = digest.new.len(), resolved = digest.resolved.len(), "notified");
+                summary.push_str(&digest_lines(&digest));
+            }
+            Err(e) => {
+                outcome.failed = true;
+                tracing::error!(sink = %sink.name, "{e}");
+                if e.disables_sink() {
+                    disabled.insert(sink.name.clone());
+                }
+                // Nothing was accepted: the same lines are due again next run.
+                save_seen(store, &sink.name, state, &qualifying, now).await?;
+            }
+        }
+    }
+    outcome.summary = (!summary.is_empty()).then_some(summary);
+    Ok(outcome)
+}
+
+/// Records a run in which a sink accepted nothing (see [`dedup::apply_seen`]).
+async fn save_seen(
+    store: &Store,
+    sink: &str,
+    mut state: std::collections::BTreeMap<String, dedup::Record>,
+    qualifying: &[Opportunity],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    dedup::apply_seen(&mut state, qualifying, now);
+    let s = store.clone();
+    let name = sink.to_owned();
+    blocking_store(move || s.put_notify_state(&name, &state)).await
+}
+
+async fn blocking_store<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::from)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// How long an in-flight scan may go on after SIGINT/SIGTERM before it is abandoned.
+const GRACE: Duration = Duration::from_secs(4);
+
+/// `basis watch`: scan (and notify, when sinks are configured) every `--every` until SIGINT or
+/// SIGTERM; then finish or abandon the in-flight scan within a few seconds, flush, exit 0.
+///
+/// # Errors
+/// Settings, store and internal failures.
+pub async fn watch(globals: &Globals, args: &WatchArgs) -> Result<u8, AppError> {
+    let every = humantime::parse_duration(args.every.trim())
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            AppError::Settings(SettingsError::Invalid {
+                origin: "command line".into(),
+                key: "--every".into(),
+                value: args.every.clone(),
+                reason: "a duration such as 30s or 5m".into(),
+            })
+        })?;
+    let mut settings = settings::build(globals, &args.scan.poll, Some(&args.scan), &ProcessEnv)?;
+    let demo = if args.scan.poll.demo {
+        Some(start_demo(&mut settings).await?)
+    } else {
+        None
+    };
+    let store = open_store(&settings.data_dir).await?;
+    let mode = ScanMode {
+        demo: demo.is_some(),
+        notify: args.scan.notify || !settings.sinks.is_empty(),
+    };
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let mut disabled = HashSet::new();
+    let mut stop = false;
+    while !stop {
+        let started = tokio::time::Instant::now();
+        {
+            let scan = scan_once(globals, &settings, &store, &args.scan, mode, &mut disabled);
+            tokio::pin!(scan);
+            tokio::select! {
+                result = &mut scan => {
+                    let code = result?;
+                    tracing::info!(code, "scan finished");
+                }
+                () = &mut shutdown => {
+                    tracing::info!("stopping: letting the current scan finish for up to {GRACE:?}");
+                    if tokio::time::timeout(GRACE, &mut scan).await.is_err() {
+                        tracing::warn!("scan abandoned at shutdown");
+                    }
+                    stop = true;
+                }
+            }
+        }
+        if !stop {
+            tokio::select! {
+                () = tokio::time::sleep_until(started + every) => {}
+                () = &mut shutdown => stop = true,
+            }
+        }
+    }
+    close_store(store).await?;
+    drop(demo);
+    Ok(exit::OK)
+}
+
+/// `basis notify test`: a clearly labelled test message to every sink (or one).
+///
+/// # Errors
+/// Settings and internal failures; a sink that fails makes the exit code 1.
+pub async fn notify(globals: &Globals, args: &NotifyArgs) -> Result<u8, AppError> {
+    let settings = settings::build(globals, &VenueArgs::default(), None, &ProcessEnv)?;
+    let NotifyCommand::Test { sink: only } = &args.command;
+    let sinks: Vec<&Sink> = settings
+        .sinks
+        .iter()
+        .filter(|s| only.as_ref().is_none_or(|n| &s.name == n))
+        .collect();
+    if sinks.is_empty() {
+        let known: Vec<&str> = settings.sinks.iter().map(|s| s.name.as_str()).collect();
+        return Err(AppError::Settings(SettingsError::Invalid {
+            origin: settings.config_path.as_ref().map_or_else(
+                || "configuration".to_owned(),
+                |p| format!("config file {}", p.display()),
+            ),
+            key: "[[notify]]".into(),
+            value: only.clone().unwrap_or_default(),
+            reason: if known.is_empty() {
+                "no sink is configured; add a [[notify]] table (see the README)".into()
+            } else {
+                format!("no such sink; configured: {}", known.join(", "))
+            },
+        }));
+    }
+    let sender = Sender::new(&settings.notify).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = Utc::now();
+    let digest = Digest {
+        new: Vec::new(),
+        resolved: Vec::new(),
+        generated_at: now,
+        test: true,
+        demo: false,
+    };
+    let mut code = exit::OK;
+    for sink in sinks {
+        match sender
+            .send(sink, &message::render(sink.kind, &digest), now)
+            .await
+        {
+            Ok(()) => {
+                if !globals.quiet {
+                    write_stdout(format!("{}: test message sent\n", sink.name).as_bytes())?;
+                }
+            }
+            Err(e) => {
+                tracing::error!(sink = %sink.name, "{e}");
+                code = exit::PARTIAL;
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// `basis config show`: the settings in effect, secrets masked.
+///
+/// # Errors
+/// Settings failures.
+pub async fn config(globals: &Globals, args: &ConfigArgs) -> Result<u8, AppError> {
+    let ConfigCommand::Show = args.command;
+    let settings = settings::build(globals, &VenueArgs::default(), None, &ProcessEnv)?;
+    let text = settings::show(&settings);
+    write_stdout(text.as_bytes())?;
     Ok(exit::OK)
 }

@@ -39,6 +39,58 @@ pub enum Command {
     Poll(PollArgs),
     /// List venues with their hosts, last poll, last error, ban state and request count.
     Venues(VenuesArgs),
+    /// Scan (and notify) again and again until SIGINT/SIGTERM.
+    Watch(Box<WatchArgs>),
+    /// Chat notifications.
+    Notify(NotifyArgs),
+    /// Show the effective configuration (secrets masked).
+    Config(ConfigArgs),
+}
+
+/// `basis watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Time between the starts of two scans, e.g. 5m, 30s [default: 5m]
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub every: String,
+
+    /// Scan options (as for `basis scan`; `--notify` is implied when sinks are configured).
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// `basis notify`.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: NotifyCommand,
+}
+
+/// `basis notify` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a clearly labelled test message to every sink (or one).
+    Test {
+        /// Only this sink (its `name` in the config).
+        #[arg(long, value_name = "NAME")]
+        sink: Option<String>,
+    },
+}
+
+/// `basis config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+/// `basis config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the settings in effect (defaults, config file, environment), secrets masked.
+    Show,
 }
 
 /// Output format.
@@ -115,6 +167,14 @@ pub struct ScanArgs {
     /// Treat two quotes as one across venues, e.g. USDT=USDC (repeat or comma-separate)
     #[arg(long, value_delimiter = ',', value_name = "A=B")]
     pub quote_equivalence: Vec<String>,
+
+    /// Send new opportunities to the chat sinks of the config ([[notify]] tables).
+    #[arg(long)]
+    pub notify: bool,
+
+    /// Re-notify a still-qualifying opportunity after this long [default: 6h] [env: BASIS_COOLDOWN]
+    #[arg(long, value_name = "DURATION")]
+    pub cooldown: Option<String>,
 
     /// Analyze what the store holds; poll nothing.
     #[arg(long, conflicts_with = "demo")]

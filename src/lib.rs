@@ -10,6 +10,7 @@
 //! - [`poll`]: one task per venue, reference cache, bans, snapshot batches into the store.
 //! - [`store`]: the sled store (the only sled user) and its pure key codec.
 //! - [`analyze`]: pure maths: carry economics, liquidation risk and safe leverage, ranking.
+//! - [`notify`]: webhook sinks (Slack, Discord, Telegram, signed generic), dedup state, pacing.
 //! - [`demo`]: synthetic exchange-format markets and the loopback server behind `--demo`.
 
 pub mod analyze;
@@ -17,6 +18,7 @@ pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod model;
+pub mod notify;
 pub mod parse;
 pub mod poll;
 pub mod report;

@@ -39,6 +39,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     let globals = Globals {
         data_dir: cli.data_dir,
         config: cli.config,
+        quiet: cli.quiet,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -49,6 +50,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Command::Scan(args) => app::scan(&globals, args).await,
             Command::Poll(args) => app::poll(&globals, args).await,
             Command::Venues(args) => app::venues(&globals, args).await,
+            Command::Watch(args) => app::watch(&globals, args).await,
+            Command::Notify(args) => app::notify(&globals, args).await,
+            Command::Config(args) => app::config(&globals, args).await,
         }
     })?;
     // Venue tasks abandoned at the deadline must not hold the exit.

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::analyze::{Params, VenueCosts};
 use crate::cli::{ScanArgs, VenueArgs};
 use crate::model::{Kind, Venue};
+use crate::notify::{NotifyOptions, Secret, Sink, SinkKind};
 use crate::venue::http::{BaseUrls, HttpConfig};
 use crate::venue::{HostSpec, adapter};
 
@@ -121,7 +122,7 @@ struct ConfigFile {
     http: HttpFileConfig,
     #[serde(default)]
     store: StoreConfig,
-    /// Webhook sinks (used by a later release; accepted so a shared config does not fail).
+    /// Webhook sinks, one table each.
     #[serde(default)]
     notify: Vec<toml::Table>,
 }
@@ -153,6 +154,25 @@ struct VenueConfig {
     liquidation_fee: Option<ConfigDec>,
     #[serde(default)]
     urls: BTreeMap<String, String>,
+}
+
+/// One `[[notify]]` table as written (secrets still plain here; wrapped in `Secret` at once).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyFileConfig {
+    name: Option<String>,
+    kind: Option<String>,
+    url: Option<String>,
+    url_file: Option<PathBuf>,
+    token: Option<String>,
+    token_file: Option<PathBuf>,
+    chat: Option<toml::Value>,
+    secret: Option<String>,
+    secret_file: Option<PathBuf>,
+    min_apr: Option<ConfigDec>,
+    kinds: Option<Vec<String>>,
+    venues: Option<Vec<String>>,
+    assets: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -209,6 +229,10 @@ pub struct Settings {
     pub params: Params,
     /// `--top`.
     pub top: Option<usize>,
+    /// Chat sinks (`[[notify]]`).
+    pub sinks: Vec<Sink>,
+    /// Notification policy.
+    pub notify: NotifyOptions,
 }
 
 /// Environment lookup, injectable for tests.
@@ -300,6 +324,8 @@ pub struct Globals {
     pub data_dir: Option<PathBuf>,
     /// `--config`.
     pub config: Option<PathBuf>,
+    /// `-q`: print nothing on success when there is nothing new.
+    pub quiet: bool,
 }
 
 /// Builds settings for a command. `scan` is `None` for commands without scan flags.
@@ -711,7 +737,27 @@ pub fn build(
         },
     };
 
+    let sinks = parse_sinks(&file.notify, &fo)?;
+    let mut notify = NotifyOptions {
+        deadline,
+        ..NotifyOptions::default()
+    };
+    let cooldown = match scan.and_then(|s| s.cooldown.clone()) {
+        Some(v) => Some((v, Origin::Flag, "--cooldown".to_owned())),
+        None => env
+            .var("BASIS_COOLDOWN")
+            .map(|v| (v, Origin::Env, "BASIS_COOLDOWN".to_owned())),
+    };
+    if let Some((v, o, k)) = cooldown {
+        notify.cooldown = duration(&o, &k, &v)?;
+    }
+    if let Some(v) = env.var("BASIS_TELEGRAM_URL") {
+        notify.telegram_url = validate_url(&Origin::Env, "BASIS_TELEGRAM_URL", &v)?;
+    }
+
     Ok(Settings {
+        sinks,
+        notify,
         data_dir,
         config_path,
         venues,
@@ -723,6 +769,276 @@ pub fn build(
         params,
         top,
     })
+}
+
+/// Reads a secret given inline or as a `*_file` path (trimmed); never echoes its value.
+fn secret_value(
+    fo: &Origin<'_>,
+    key: &str,
+    inline: Option<&String>,
+    file: Option<&PathBuf>,
+) -> Result<Option<Secret>, SettingsError> {
+    match (inline, file) {
+        (Some(_), Some(_)) => Err(invalid(
+            fo,
+            key,
+            "(hidden)",
+            "give the value or the _file, not both",
+        )),
+        (Some(v), None) => Ok(Some(Secret::new(v.trim().to_owned()))),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                invalid(
+                    fo,
+                    &format!("{key}_file"),
+                    &path.display().to_string(),
+                    &format!("cannot read it: {e}"),
+                )
+            })?;
+            Ok(Some(Secret::new(text.trim().to_owned())))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn parse_sinks(tables: &[toml::Table], fo: &Origin<'_>) -> Result<Vec<Sink>, SettingsError> {
+    let mut sinks: Vec<Sink> = Vec::new();
+    for (i, table) in tables.iter().enumerate() {
+        let at = format!("notify[{i}]");
+        let raw = NotifyFileConfig::deserialize(toml::Value::Table(table.clone()))
+            // toml's message names the key and type; the value itself is not echoed.
+            .map_err(|e| invalid(fo, &at, "(table)", e.message()))?;
+        let name = raw
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("sink{}", i + 1));
+        let at = format!("notify `{name}`");
+        if sinks.iter().any(|s| s.name == name) {
+            return Err(invalid(
+                fo,
+                &format!("{at}.name"),
+                &name,
+                "sink names must be unique",
+            ));
+        }
+        let kind_text = raw.kind.clone().unwrap_or_default();
+        let kind: SinkKind = kind_text.parse().map_err(|_| {
+            invalid(
+                fo,
+                &format!("{at}.kind"),
+                &kind_text,
+                "slack, discord, telegram or generic",
+            )
+        })?;
+        let url = secret_value(
+            fo,
+            &format!("{at}.url"),
+            raw.url.as_ref(),
+            raw.url_file.as_ref(),
+        )?;
+        let token = secret_value(
+            fo,
+            &format!("{at}.token"),
+            raw.token.as_ref(),
+            raw.token_file.as_ref(),
+        )?;
+        let secret = secret_value(
+            fo,
+            &format!("{at}.secret"),
+            raw.secret.as_ref(),
+            raw.secret_file.as_ref(),
+        )?;
+        let chat = raw.chat.as_ref().map(|c| match c {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        match kind {
+            SinkKind::Telegram => {
+                if token.is_none() || chat.is_none() {
+                    return Err(invalid(
+                        fo,
+                        &at,
+                        "telegram",
+                        "needs `token` (or `token_file`) and `chat`",
+                    ));
+                }
+            }
+            _ => match &url {
+                None => {
+                    return Err(invalid(
+                        fo,
+                        &format!("{at}.url"),
+                        "",
+                        "needs `url` (or `url_file`): the webhook URL",
+                    ));
+                }
+                Some(u) => {
+                    let parsed = reqwest::Url::parse(u.expose()).ok();
+                    if !parsed.is_some_and(|p| {
+                        matches!(p.scheme(), "http" | "https") && p.host_str().is_some()
+                    }) {
+                        return Err(invalid(
+                            fo,
+                            &format!("{at}.url"),
+                            "(hidden)",
+                            "an http(s) webhook URL",
+                        ));
+                    }
+                }
+            },
+        }
+        if kind == SinkKind::Generic && secret.is_none() {
+            return Err(invalid(
+                fo,
+                &format!("{at}.secret"),
+                "",
+                "a generic sink signs every message: set `secret` (or `secret_file`) to a Standard Webhooks secret `whsec_<base64>`",
+            ));
+        }
+        if let Some(sec) = &secret
+            && !sec.expose().starts_with("whsec_")
+        {
+            return Err(invalid(
+                fo,
+                &format!("{at}.secret"),
+                "(hidden)",
+                "a Standard Webhooks secret `whsec_<base64>`",
+            ));
+        }
+        let mut kinds = Vec::new();
+        for k in raw.kinds.iter().flatten() {
+            kinds.push(match k.trim().to_ascii_lowercase().as_str() {
+                "carry" => Kind::Carry,
+                "cross_carry" => Kind::CrossCarry,
+                "perp_spread" => Kind::PerpSpread,
+                _ => {
+                    return Err(invalid(
+                        fo,
+                        &format!("{at}.kinds"),
+                        k,
+                        "carry, cross_carry or perp_spread",
+                    ));
+                }
+            });
+        }
+        let venues = venue_list(
+            fo,
+            &format!("{at}.venues"),
+            raw.venues.as_deref().unwrap_or(&[]),
+        )?;
+        sinks.push(Sink {
+            name,
+            kind,
+            url,
+            token,
+            chat,
+            secret,
+            min_apr_pct: raw.min_apr.map(|d| d.0),
+            kinds,
+            venues,
+            assets: raw
+                .assets
+                .iter()
+                .flatten()
+                .map(|a| a.trim().to_ascii_uppercase())
+                .filter(|a| !a.is_empty())
+                .collect(),
+        });
+    }
+    Ok(sinks)
+}
+
+/// The settings in effect as TOML, secrets masked (`basis config show`).
+#[must_use]
+pub fn show(s: &Settings) -> String {
+    use std::fmt::Write as _;
+    let p = &s.params;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# basis settings in effect (defaults < config file < environment)"
+    );
+    let _ = writeln!(
+        out,
+        "# config file: {}",
+        s.config_path
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |c| c.display().to_string())
+    );
+    let _ = writeln!(out, "# data dir: {}\n", s.data_dir.display());
+    let _ = writeln!(out, "[scan]");
+    let _ = writeln!(
+        out,
+        "min_apr = {}",
+        p.min_apr_pct
+            .map_or_else(|| "none".into(), |m| m.to_string())
+    );
+    let _ = writeln!(out, "hold = \"{}d\"", p.hold_days.normalize());
+    let _ = writeln!(out, "leverage = {}", p.leverage.normalize());
+    let _ = writeln!(out, "collateral = \"{}\"", p.collateral);
+    let _ = writeln!(out, "max_liq_prob = {}", p.max_liq_prob);
+    let _ = writeln!(out, "correlation = {}", p.correlation);
+    let _ = writeln!(out, "min_volume = {}", p.min_volume_usd.normalize());
+    let _ = writeln!(
+        out,
+        "kinds = {:?}",
+        p.kinds.iter().map(|k| k.id()).collect::<Vec<_>>()
+    );
+    let _ = writeln!(
+        out,
+        "venues = {:?}",
+        s.venues.iter().map(|v| v.id()).collect::<Vec<_>>()
+    );
+    let _ = writeln!(
+        out,
+        "\n[http]\ntimeout = \"{}\"\nconnect_timeout = \"{}\"\nretries = {}\ndeadline = \"{}\"",
+        humantime::format_duration(s.http.request_timeout),
+        humantime::format_duration(s.http.connect_timeout),
+        s.http.retries,
+        humantime::format_duration(s.deadline)
+    );
+    for (venue, vs) in &s.venue_settings {
+        let c = p.costs_for(*venue);
+        let _ = writeln!(out, "\n[venues.{}]", venue.id());
+        let _ = writeln!(out, "enabled = {}", vs.enabled);
+        let _ = writeln!(
+            out,
+            "spot_taker_fee = {}\nperp_taker_fee = {}\nmaintenance_margin = {}\nliquidation_fee = {}",
+            c.spot_taker_fee, c.perp_taker_fee, c.maintenance_margin, c.liquidation_fee
+        );
+        let urls: Vec<String> = vs
+            .urls
+            .iter()
+            .map(|(k, u)| format!("{k} = \"{u}\""))
+            .collect();
+        let _ = writeln!(out, "urls = {{ {} }}", urls.join(", "));
+    }
+    for sink in &s.sinks {
+        let mask = |v: &Option<Secret>| v.as_ref().map(|_| "\"***\"");
+        let _ = writeln!(
+            out,
+            "\n[[notify]]\nname = \"{}\"\nkind = \"{}\"",
+            sink.name,
+            sink.kind.id()
+        );
+        for (key, value) in [
+            ("url", mask(&sink.url)),
+            ("token", mask(&sink.token)),
+            ("secret", mask(&sink.secret)),
+        ] {
+            if let Some(v) = value {
+                let _ = writeln!(out, "{key} = {v}");
+            }
+        }
+        if let Some(chat) = &sink.chat {
+            let _ = writeln!(out, "chat = \"{chat}\"");
+        }
+        if let Some(m) = sink.min_apr_pct {
+            let _ = writeln!(out, "min_apr = {m}");
+        }
+    }
+    out
 }
 
 fn validate_url(origin: &Origin<'_>, key: &str, value: &str) -> Result<String, SettingsError> {
@@ -778,6 +1094,7 @@ mod tests {
         let g = Globals {
             data_dir: Some(dir.path().join("data")),
             config: Some(path),
+            quiet: false,
         };
         (dir, g)
     }

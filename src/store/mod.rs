@@ -397,6 +397,31 @@ impl Store {
         Ok(n)
     }
 
+    /// The notification state of one sink: fingerprint → record (first seen, last sent, last value).
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn notify_state(
+        &self,
+        sink: &str,
+    ) -> Result<std::collections::BTreeMap<String, crate::notify::dedup::Record>, StoreError> {
+        Ok(self
+            .get_json(format!("notify/{sink}").as_bytes())?
+            .unwrap_or_default())
+    }
+
+    /// Saves the notification state of one sink (call after the sink accepted, then flush).
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn put_notify_state(
+        &self,
+        sink: &str,
+        state: &std::collections::BTreeMap<String, crate::notify::dedup::Record>,
+    ) -> Result<(), StoreError> {
+        self.put_json(format!("notify/{sink}").as_bytes(), state)
+    }
+
     /// The last poll record of `venue`.
     ///
     /// # Errors

@@ -3,5 +3,6 @@
 mod common;
 mod failures;
 mod formulas;
+mod notify;
 mod scan;
 mod store;

@@ -1,0 +1,329 @@
+//! Notifications end to end: digests across runs, secrets never leaked, `watch` under SIGTERM.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Uri};
+use basis::demo::Universe;
+use basis::demo::server::{Server, mounted};
+use basis::model::Venue;
+use rust_decimal::Decimal;
+
+use super::common::*;
+
+/// One request a receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// A loopback chat service: records every request and answers 200.
+struct Receiver {
+    addr: std::net::SocketAddr,
+    log: Arc<Mutex<Vec<Received>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        let log: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let l = Arc::clone(&log);
+        let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
+            let l = Arc::clone(&l);
+            async move {
+                l.lock().expect("lock").push(Received {
+                    path: uri.to_string(),
+                    headers: headers
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+                        .collect(),
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
+                // Telegram's success shape; Slack and Discord only look at the status.
+                r#"{"ok":true,"result":{"message_id":1}}"#
+            }
+        });
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { addr, log, task }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.log.lock().expect("lock").clone()
+    }
+}
+
+/// OKX universe whose BTC perp pays `rate` every 8 h.
+fn okx_with_btc_rate(rate: &str) -> Vec<Universe> {
+    let mut u = universes(&[Venue::Okx]);
+    let btc = u[0]
+        .markets
+        .iter_mut()
+        .find(|m| m.asset == "BTC")
+        .expect("BTC");
+    btc.funding_rate = rate.parse::<Decimal>().expect("rate");
+    btc.interval_hours = 8;
+    u
+}
+
+fn write_config(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    let path = dir.join("basis.toml");
+    std::fs::write(&path, body).expect("config");
+    path
+}
+
+fn notify_scan(
+    server: &Server,
+    dir: &std::path::Path,
+    config: &std::path::Path,
+) -> std::process::Command {
+    let mut cmd = basis(server, dir);
+    cmd.arg("--config")
+        .arg(config)
+        .args(["scan", "--notify", "--venues", "okx", "--format", "json"]);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_digest_for_unchanged_data_then_one_resolution() {
+    let receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "[[notify]]\nname = \"desk\"\nkind = \"slack\"\nurl = \"{}\"\nmin_apr = -1000\nkinds = [\"carry\"]\nassets = [\"BTC\"]\nvenues = [\"okx\"]\n",
+            receiver.url("/services/T000/B000/desk")
+        ),
+    );
+    let server = Server::start(
+        mounted(&okx_with_btc_rate("0.0003")),
+        vec![],
+        Duration::ZERO,
+    )
+    .await
+    .expect("server");
+    for run_no in 1..=3 {
+        let out = run(notify_scan(&server, dir.path(), &config)).await;
+        assert_eq!(code(&out), 0, "run {run_no}: {}", stderr(&out));
+        assert_eq!(receiver.received().len(), 1, "after run {run_no}");
+    }
+    let first = &receiver.received()[0];
+    assert!(first.path.starts_with("/services/T000/B000/desk"));
+    assert!(first.body.contains("BTC"), "{}", first.body);
+
+    // The opportunity disappears (BTC now pays the other way): one "no longer qualifies".
+    let server = Server::start(
+        mounted(&okx_with_btc_rate("-0.0002")),
+        vec![],
+        Duration::ZERO,
+    )
+    .await
+    .expect("server");
+    for run_no in 4..=5 {
+        let out = run(notify_scan(&server, dir.path(), &config)).await;
+        assert_eq!(code(&out), 0, "run {run_no}: {}", stderr(&out));
+    }
+    let got = receiver.received();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(
+        got[1].body.to_lowercase().contains("no longer qualifies"),
+        "{}",
+        got[1].body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_cron_run_with_nothing_new_prints_nothing() {
+    let receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "[[notify]]\nname = \"ops\"\nkind = \"discord\"\nurl = \"{}\"\nmin_apr = -1000\nassets = [\"BTC\"]\nkinds = [\"carry\"]\n",
+            receiver.url("/api/webhooks/1/abc")
+        ),
+    );
+    let server = Server::start(
+        mounted(&okx_with_btc_rate("0.0003")),
+        vec![],
+        Duration::ZERO,
+    )
+    .await
+    .expect("server");
+    let mut cmd = notify_scan(&server, dir.path(), &config);
+    cmd.arg("-q");
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("BTC"),
+        "the new one is listed"
+    );
+    let mut cmd = notify_scan(&server, dir.path(), &config);
+    cmd.arg("-q");
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    assert_eq!(receiver.received().len(), 1);
+}
+
+fn dump(dir: &std::path::Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.extend(std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canary_secrets_never_leak() {
+    const URL_CANARY: &str = "CANARYURL7f3a9";
+    const TOKEN_CANARY: &str = "CANARYTOKEN5b2c1";
+    // base64 of "CANARYHMACKEY-0123456789abcdef": the key itself is the canary.
+    const HMAC_KEY: &str = "CANARYHMACKEY-0123456789abcdef";
+    let receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret_file = dir.path().join("hook-secret");
+    use base64::Engine as _;
+    let whsec = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(HMAC_KEY)
+    );
+    std::fs::write(&secret_file, format!("{whsec}\n")).expect("secret file");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "[[notify]]\nname = \"s\"\nkind = \"slack\"\nurl = \"{}\"\nmin_apr = -1000\n\n\
+             [[notify]]\nname = \"t\"\nkind = \"telegram\"\ntoken = \"123456:{TOKEN_CANARY}\"\nchat = \"-100123\"\nmin_apr = -1000\n\n\
+             [[notify]]\nname = \"g\"\nkind = \"generic\"\nurl = \"{}\"\nsecret_file = \"{}\"\nmin_apr = -1000\n\n\
+             [[notify]]\nname = \"gone\"\nkind = \"discord\"\nurl = \"http://127.0.0.1:9/{URL_CANARY}\"\nmin_apr = -1000\n",
+            receiver.url(&format!("/slack/{URL_CANARY}")),
+            receiver.url(&format!("/generic/{URL_CANARY}")),
+            secret_file.display()
+        ),
+    );
+    let server = Server::start(
+        mounted(&okx_with_btc_rate("0.0003")),
+        vec![],
+        Duration::ZERO,
+    )
+    .await
+    .expect("server");
+    let mut cmd = notify_scan(&server, dir.path(), &config);
+    cmd.env("BASIS_TELEGRAM_URL", receiver.url("/tg"))
+        .arg("-vv");
+    let out = run(cmd).await;
+    // The discord sink points at a closed port: that sink fails, the others deliver.
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let got = receiver.received();
+    assert!(
+        got.iter().any(|r| r.path.starts_with("/tg/bot123456:")),
+        "{got:#?}"
+    );
+    let generic = got
+        .iter()
+        .find(|r| r.path.starts_with("/generic/"))
+        .expect("generic delivered");
+    assert!(
+        generic
+            .headers
+            .iter()
+            .any(|(k, v)| k == "webhook-signature" && v.starts_with("v1,"))
+    );
+
+    let mut cmd = basis(&server, dir.path());
+    cmd.arg("--config").arg(&config).args(["config", "show"]);
+    let shown = run(cmd).await;
+    assert_eq!(code(&shown), 0, "{}", stderr(&shown));
+
+    for secret in [URL_CANARY, TOKEN_CANARY, HMAC_KEY, whsec.as_str()] {
+        for (what, text) in [
+            ("stdout", String::from_utf8_lossy(&out.stdout).into_owned()),
+            ("stderr -vv", stderr(&out)),
+            (
+                "config show",
+                String::from_utf8_lossy(&shown.stdout).into_owned(),
+            ),
+            (
+                "store",
+                String::from_utf8_lossy(&dump(&dir.path().join("data"))).into_owned(),
+            ),
+        ] {
+            assert!(!text.contains(secret), "{secret} leaked in {what}:\n{text}");
+        }
+    }
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("***"));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_stops_on_sigterm_and_the_store_reopens() {
+    let (server, _) = server(&[Venue::Okx], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = basis(&server, dir.path());
+    cmd.args([
+        "watch",
+        "--every",
+        "1s",
+        "--venues",
+        "okx",
+        "--min-apr",
+        "-1000",
+        "-q",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("watch starts");
+    // Let it run a few scans.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(server.requests(Venue::Okx) >= 2, "watch did not scan");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    let started = Instant::now();
+    let status = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
+        .await
+        .expect("join");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(status.code(), Some(0));
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &["--venues", "okx", "--offline"],
+    ))
+    .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
