@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::{
-    ConfigArgs, ConfigCommand, Format, NotifyArgs, NotifyCommand, PollArgs, ScanArgs, VenueArgs,
-    VenuesArgs, WatchArgs,
+    ConfigArgs, ConfigCommand, DbArgs, DbCommand, Format, NotifyArgs, NotifyCommand, PollArgs,
+    ScanArgs, VenueArgs, VenuesArgs, WatchArgs,
 };
 use crate::demo::Universe;
 use crate::demo::server::{Server, mounted};
@@ -807,5 +807,71 @@ pub async fn config(globals: &Globals, args: &ConfigArgs) -> Result<u8, AppError
     let settings = settings::build(globals, &VenueArgs::default(), None, &ProcessEnv)?;
     let text = settings::show(&settings);
     write_stdout(text.as_bytes())?;
+    Ok(exit::OK)
+}
+
+/// `basis db stats` and `basis db prune --older-than D`.
+///
+/// # Errors
+/// Settings and store failures.
+pub async fn db(globals: &Globals, args: &DbArgs) -> Result<u8, AppError> {
+    let settings = settings::build(globals, &VenueArgs::default(), None, &ProcessEnv)?;
+    let store = open_store(&settings.data_dir).await?;
+    let text = match &args.command {
+        DbCommand::Stats => {
+            let s = store.clone();
+            let stats = blocking_store(move || s.stats()).await?;
+            let when = |ms: i64| {
+                DateTime::<Utc>::from_timestamp_millis(ms).map_or_else(
+                    || "-".to_owned(),
+                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                )
+            };
+            let mut out = format!("store {}\n", store.dir().display());
+            for (tree, venues) in &stats.trees {
+                let total: u64 = venues.values().map(|t| t.records).sum();
+                out.push_str(&format!("{tree}: {total} records\n"));
+                for (venue, t) in venues {
+                    out.push_str(&format!(
+                        "  {:<11} {:>9}  {} .. {}\n",
+                        venue.id(),
+                        t.records,
+                        when(t.oldest_ms),
+                        when(t.newest_ms)
+                    ));
+                }
+            }
+            out.push_str(&format!(
+                "meta: {} records (latest snapshots, instrument caches, bans, notification state)\nsize on disk: {:.1} MB\n",
+                stats.meta_records,
+                stats.size_on_disk as f64 / 1_048_576.0
+            ));
+            out
+        }
+        DbCommand::Prune { older_than } => {
+            let age = humantime::parse_duration(older_than.trim())
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    AppError::Settings(SettingsError::Invalid {
+                        origin: "command line".into(),
+                        key: "--older-than".into(),
+                        value: older_than.clone(),
+                        reason: "a duration such as 180d".into(),
+                    })
+                })?;
+            let cutoff = Utc::now() - chrono::Duration::from_std(age).unwrap_or_default();
+            let s = store.clone();
+            let removed = blocking_store(move || s.prune_all(cutoff)).await?;
+            format!(
+                "removed {removed} records older than {}\n",
+                cutoff.format("%Y-%m-%d %H:%M UTC")
+            )
+        }
+    };
+    if !globals.quiet {
+        write_stdout(text.as_bytes())?;
+    }
+    close_store(store).await?;
     Ok(exit::OK)
 }

@@ -45,6 +45,29 @@ pub enum Command {
     Notify(NotifyArgs),
     /// Show the effective configuration (secrets masked).
     Config(ConfigArgs),
+    /// Store upkeep: statistics and pruning.
+    Db(DbArgs),
+}
+
+/// `basis db`.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+/// `basis db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Records per tree and venue, oldest and newest, size on disk.
+    Stats,
+    /// Delete history older than a duration (latest snapshots, caches and bans are kept).
+    Prune {
+        /// Age limit, e.g. 180d.
+        #[arg(long, value_name = "DURATION")]
+        older_than: String,
+    },
 }
 
 /// `basis watch`.

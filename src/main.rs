@@ -53,6 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Command::Watch(args) => app::watch(&globals, args).await,
             Command::Notify(args) => app::notify(&globals, args).await,
             Command::Config(args) => app::config(&globals, args).await,
+            Command::Db(args) => app::db(&globals, args).await,
         }
     })?;
     // Venue tasks abandoned at the deadline must not hold the exit.

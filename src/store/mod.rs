@@ -91,10 +91,44 @@ pub struct PerpObservation {
     pub mark: Option<rust_decimal::Decimal>,
 }
 
+/// A funding period's rate as last seen before it settled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingEvent {
+    /// Rate per interval.
+    pub r: rust_decimal::Decimal,
+    /// Interval hours.
+    pub h: rust_decimal::Decimal,
+    /// When it was last seen, ms.
+    pub seen: i64,
+}
+
+/// Counts of one tree for one venue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TreeStats {
+    /// Entries.
+    pub records: u64,
+    /// Oldest key time, ms.
+    pub oldest_ms: i64,
+    /// Newest key time, ms.
+    pub newest_ms: i64,
+}
+
+/// What `basis db stats` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Per tree, per venue.
+    pub trees: Vec<(&'static str, std::collections::BTreeMap<Venue, TreeStats>)>,
+    /// Records in the metadata tree (latest snapshots, caches, bans, notification state).
+    pub meta_records: usize,
+    /// Bytes on disk.
+    pub size_on_disk: u64,
+}
+
 struct Inner {
     dir: PathBuf,
     db: sled::Db,
     quotes: sled::Tree,
+    funding: sled::Tree,
     meta: sled::Tree,
     // Held for the life of the store; the OS releases the lock when the process exits.
     _lock: File,
@@ -171,12 +205,14 @@ impl Store {
                 other => io(dir, other),
             })?;
         let quotes = db.open_tree("quotes").map_err(|e| io(dir, e))?;
+        let funding = db.open_tree("funding").map_err(|e| io(dir, e))?;
         let meta = db.open_tree("meta").map_err(|e| io(dir, e))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_owned(),
                 db,
                 quotes,
+                funding,
                 meta,
                 _lock: lock,
             }),
@@ -197,10 +233,11 @@ impl Store {
                     dir,
                     db,
                     quotes,
+                    funding,
                     meta,
                     _lock,
                 } = inner;
-                drop((quotes, meta));
+                drop((quotes, funding, meta));
                 drop(db);
                 seal::close(&dir, &dir.join(DB_DIR)).map_err(|e| io(&dir, e))?;
                 drop(_lock);
@@ -316,7 +353,119 @@ impl Store {
             .quotes
             .apply_batch(batch)
             .map_err(|e| io(dir, e))?;
+        // Funding events: the current period's rate keyed by its settlement time. Each poll
+        // overwrites it until the period settles, so the record left is the last rate seen
+        // before settlement (the settled rate on venues whose prediction converges to it).
+        let mut events = sled::Batch::default();
+        for p in &snapshot.perps {
+            if let Some(settles) = p.next_funding_time {
+                let event = FundingEvent {
+                    r: p.funding_rate,
+                    h: p.funding_interval_hours,
+                    seen: snapshot.received_at.timestamp_millis(),
+                };
+                let value = serde_json::to_vec(&event).map_err(|e| io(dir, e))?;
+                events.insert(
+                    keys::quote_key(
+                        snapshot.venue,
+                        Market::Perp,
+                        &p.symbol,
+                        settles.timestamp_millis(),
+                    ),
+                    value,
+                );
+            }
+        }
+        self.inner
+            .funding
+            .apply_batch(events)
+            .map_err(|e| io(dir, e))?;
         self.put_json(&keys::meta_key("latest", snapshot.venue), snapshot)
+    }
+
+    /// Funding events of one perp (settlement time ms, event), oldest first.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn funding_events(
+        &self,
+        venue: Venue,
+        symbol: &str,
+    ) -> Result<Vec<(i64, FundingEvent)>, StoreError> {
+        let dir = &self.inner.dir;
+        let mut out = Vec::new();
+        for item in self
+            .inner
+            .funding
+            .scan_prefix(keys::symbol_prefix(venue, Market::Perp, symbol))
+        {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
+            let event = serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?;
+            out.push((key.time_ms, event));
+        }
+        Ok(out)
+    }
+
+    /// Records, oldest and newest entry of each time-series tree per venue, and the size on disk.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let dir = &self.inner.dir;
+        let mut trees = Vec::new();
+        for (name, tree) in [
+            ("quotes", &self.inner.quotes),
+            ("funding", &self.inner.funding),
+        ] {
+            let mut per_venue: std::collections::BTreeMap<Venue, TreeStats> =
+                std::collections::BTreeMap::new();
+            for item in tree.iter() {
+                let (k, _) = item.map_err(|e| io(dir, e))?;
+                if let Some(key) = keys::decode_quote_key(&k) {
+                    let e = per_venue.entry(key.venue).or_insert(TreeStats {
+                        records: 0,
+                        oldest_ms: key.time_ms,
+                        newest_ms: key.time_ms,
+                    });
+                    e.records += 1;
+                    e.oldest_ms = e.oldest_ms.min(key.time_ms);
+                    e.newest_ms = e.newest_ms.max(key.time_ms);
+                }
+            }
+            trees.push((name, per_venue));
+        }
+        let size_on_disk = self.inner.db.size_on_disk().map_err(|e| io(dir, e))?;
+        Ok(StoreStats {
+            trees,
+            meta_records: self.inner.meta.len(),
+            size_on_disk,
+        })
+    }
+
+    /// Deletes time-series and funding entries older than `before` in one consistent pass
+    /// (each tree in one atomic batch; the latest snapshots, bans and caches are kept).
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn prune_all(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let dir = &self.inner.dir;
+        let cutoff = before.timestamp_millis();
+        let mut removed = self.prune(before)?;
+        let mut batch = sled::Batch::default();
+        for item in self.inner.funding.iter() {
+            let (k, _) = item.map_err(|e| io(dir, e))?;
+            if keys::decode_quote_key(&k).is_some_and(|q| q.time_ms < cutoff) {
+                batch.remove(k);
+                removed += 1;
+            }
+        }
+        self.inner
+            .funding
+            .apply_batch(batch)
+            .map_err(|e| io(dir, e))?;
+        self.flush()?;
+        Ok(removed)
     }
 
     /// The latest snapshot written for `venue`.
@@ -734,5 +883,54 @@ mod tests {
             store.latest_snapshot(Venue::Okx).expect("read"),
             Some(snapshot(1_000))
         );
+    }
+
+    #[test]
+    fn funding_events_keep_the_last_rate_per_settlement_and_prune_consistently() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let settle = |ms: i64| DateTime::from_timestamp_millis(ms).expect("t");
+        let mut a = snapshot(1_000);
+        a.perps[0].next_funding_time = Some(settle(28_800_000));
+        store.write_snapshot(&a).expect("write");
+        // A later poll of the same period overwrites its rate.
+        let mut b = snapshot(2_000);
+        b.perps[0].next_funding_time = Some(settle(28_800_000));
+        b.perps[0].funding_rate = Decimal::new(3, 4);
+        store.write_snapshot(&b).expect("write");
+        // The next period.
+        let mut c = snapshot(28_801_000);
+        c.perps[0].next_funding_time = Some(settle(57_600_000));
+        store.write_snapshot(&c).expect("write");
+        let events = store
+            .funding_events(Venue::Okx, "BTC-USDT-SWAP")
+            .expect("events");
+        assert_eq!(
+            events.iter().map(|(t, e)| (*t, e.r)).collect::<Vec<_>>(),
+            vec![
+                (28_800_000, Decimal::new(3, 4)),
+                (57_600_000, Decimal::new(1, 4))
+            ]
+        );
+        let stats = store.stats().expect("stats");
+        let funding = &stats
+            .trees
+            .iter()
+            .find(|(n, _)| *n == "funding")
+            .expect("tree")
+            .1;
+        assert_eq!(funding[&Venue::Okx].records, 2);
+        assert_eq!(funding[&Venue::Okx].oldest_ms, 28_800_000);
+        // Pruning before the second settlement removes one event and the older quotes.
+        let removed = store.prune_all(settle(30_000_000)).expect("prune");
+        assert!(removed >= 2, "{removed}");
+        assert_eq!(
+            store
+                .funding_events(Venue::Okx, "BTC-USDT-SWAP")
+                .expect("events")
+                .len(),
+            1
+        );
+        assert!(store.latest_snapshot(Venue::Okx).expect("latest").is_some());
     }
 }

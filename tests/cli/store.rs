@@ -149,3 +149,39 @@ async fn venues_command_shows_hosts_last_poll_and_bans() {
         .expect("binance");
     assert!(binance["last_ok"].is_null());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn db_stats_and_prune() {
+    let (server, _) = server(&[Venue::Okx], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(scan_json(&server, dir.path(), &["--venues", "okx"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["db", "stats"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("quotes:") && text.contains("funding:") && text.contains("okx"),
+        "{text}"
+    );
+    assert!(text.contains("size on disk"), "{text}");
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["db", "prune", "--older-than", "1s"]);
+    // Everything written is at most seconds old; wait so it is older than 1 s.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("removed "));
+    // The store is consistent: an offline scan still finds the latest snapshot.
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &["--venues", "okx", "--offline"],
+    ))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["db", "prune", "--older-than", "soon"]);
+    assert_eq!(code(&run(cmd).await), 78);
+}
