@@ -15,6 +15,7 @@ pub mod carry;
 pub mod cross;
 pub mod rank;
 pub mod risk;
+pub mod stats;
 
 use std::collections::BTreeMap;
 
