@@ -320,6 +320,14 @@ async fn scan_once(
         .collect();
     let mut opportunities = crate::analyze::analyze(&snapshots, &settings.params);
     drop(snapshots);
+    let histories = load_histories(store, &opportunities).await?;
+    crate::analyze::history::enrich(
+        &mut opportunities,
+        &histories,
+        Utc::now(),
+        settings.history_filters,
+    );
+    drop(histories);
     let notified = if notify {
         Some(notify_run(settings, store, &opportunities, demo, disabled).await?)
     } else {
@@ -627,6 +635,43 @@ async fn notify_run(
     }
     outcome.summary = (!summary.is_empty()).then_some(summary);
     Ok(outcome)
+}
+
+/// Settled funding of every perp the opportunities involve (settlement times up to now).
+async fn load_histories(
+    store: &Store,
+    opportunities: &[Opportunity],
+) -> Result<crate::analyze::history::Histories, AppError> {
+    let mut perps: Vec<(Venue, String)> = opportunities
+        .iter()
+        .flat_map(crate::analyze::history::perps_of)
+        .collect();
+    perps.sort();
+    perps.dedup();
+    let s = store.clone();
+    blocking_store(move || {
+        let now = Utc::now().timestamp_millis();
+        let mut out = crate::analyze::history::Histories::new();
+        for (venue, symbol) in perps {
+            let settled: Vec<crate::analyze::stats::Settlement> = s
+                .funding_events(venue, &symbol)?
+                .into_iter()
+                .filter(|(t, _)| *t <= now)
+                .filter_map(|(t, e)| {
+                    Some(crate::analyze::stats::Settlement {
+                        time: DateTime::<Utc>::from_timestamp_millis(t)?,
+                        rate: e.r,
+                        interval_hours: e.h,
+                    })
+                })
+                .collect();
+            if !settled.is_empty() {
+                out.insert((venue, symbol), settled);
+            }
+        }
+        Ok(out)
+    })
+    .await
 }
 
 /// Records a run in which a sink accepted nothing (see [`dedup::apply_seen`]).

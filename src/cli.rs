@@ -191,6 +191,16 @@ pub struct ScanArgs {
     #[arg(long, value_delimiter = ',', value_name = "A=B")]
     pub quote_equivalence: Vec<String>,
 
+    /// Keep rows whose paying perp had a positive rate in at least this share of the last 30
+    /// days' settlements (0..1; rows without history are dropped) [env: BASIS_MIN_POS_SHARE]
+    #[arg(long, value_name = "SHARE")]
+    pub min_pos_share: Option<String>,
+
+    /// Keep rows whose funding actually paid over 7 days is at least this APR, percent (rows
+    /// without history are dropped) [env: BASIS_MIN_APR_7D]
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
+    pub min_apr_7d: Option<String>,
+
     /// Send new opportunities to the chat sinks of the config ([[notify]] tables).
     #[arg(long)]
     pub notify: bool,

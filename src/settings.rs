@@ -142,6 +142,8 @@ struct ScanConfig {
     assets: Option<Vec<String>>,
     kinds: Option<Vec<String>>,
     quote_equivalence: Option<Vec<String>>,
+    min_pos_share: Option<f64>,
+    min_apr_7d: Option<ConfigDec>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -229,6 +231,8 @@ pub struct Settings {
     pub params: Params,
     /// `--top`.
     pub top: Option<usize>,
+    /// `--min-pos-share` and `--min-apr-7d`.
+    pub history_filters: crate::analyze::history::HistoryFilters,
     /// Chat sinks (`[[notify]]`).
     pub sinks: Vec<Sink>,
     /// Notification policy.
@@ -725,6 +729,28 @@ pub fn build(
         }
         params.quote_equivalence = pairs;
     }
+    let mut history_filters = crate::analyze::history::HistoryFilters::default();
+    if let Some((v, o, k)) = layered(
+        scan_flag(|s| s.min_pos_share.as_ref()),
+        "min_pos_share",
+        sc.min_pos_share.map(|d| d.to_string()),
+    ) {
+        let share: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| invalid(&o, &k, &v, "a share between 0 and 1, e.g. 0.8"))?;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(invalid(&o, &k, &v, "a share between 0 and 1, e.g. 0.8"));
+        }
+        history_filters.min_pos_share = Some(share);
+    }
+    if let Some((v, o, k)) = layered(
+        scan_flag(|s| s.min_apr_7d.as_ref()),
+        "min_apr_7d",
+        sc.min_apr_7d.map(|d| d.0.to_string()),
+    ) {
+        history_filters.min_apr_7d_pct = Some(dec(&o, &k, &v)?);
+    }
     let top = match scan.and_then(|s| s.top) {
         Some(t) => Some(t),
         None => match env.var("BASIS_TOP") {
@@ -756,6 +782,7 @@ pub fn build(
     }
 
     Ok(Settings {
+        history_filters,
         sinks,
         notify,
         data_dir,

@@ -13,6 +13,7 @@
 
 pub mod carry;
 pub mod cross;
+pub mod history;
 pub mod rank;
 pub mod risk;
 pub mod stats;

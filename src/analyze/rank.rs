@@ -275,6 +275,10 @@ pub(super) fn candidate(
         risk_adj_apr_pct,
         safe_leverage: Decimal::ZERO,
         volume_24h_usd: volume,
+        apr_1d: None,
+        apr_7d: None,
+        apr_30d: None,
+        pos_30d: None,
     };
     Some(Candidate {
         opportunity,

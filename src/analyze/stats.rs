@@ -74,7 +74,7 @@ pub struct FundingStats {
 
 /// The three windows DESIGN.md reports (`apr_1d`, `apr_7d`, `apr_30d`, `pos_30d`) and the rest of
 /// the 30-day statistics.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Window {
     /// `apr_W` over 1 day, percent.
     pub apr_1d: Option<Decimal>,

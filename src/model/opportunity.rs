@@ -90,4 +90,18 @@ pub struct Opportunity {
     /// The smaller of the two legs' 24 h quote volumes.
     #[serde(with = "rust_decimal::serde::arbitrary_precision_option")]
     pub volume_24h_usd: Option<Decimal>,
+    /// Funding actually paid over the last day, annualised, percent (null: too little history).
+    /// For `perp_spread`, the short leg's minus the long leg's.
+    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    pub apr_1d: Option<Decimal>,
+    /// The same over 7 days.
+    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    pub apr_7d: Option<Decimal>,
+    /// The same over 30 days.
+    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    pub apr_30d: Option<Decimal>,
+    /// Share of the last 30 days' settlements of the paying perp with a positive rate, 0..1
+    /// (null for `perp_spread` and with too little history).
+    #[serde(default)]
+    pub pos_30d: Option<f64>,
 }

@@ -426,6 +426,10 @@ pub(crate) mod sample {
             risk_adj_apr_pct: d(risk),
             safe_leverage: d("3.47"),
             volume_24h_usd: Some(d("1234567890.5")),
+            apr_1d: None,
+            apr_7d: None,
+            apr_30d: None,
+            pos_30d: None,
         }
     }
 
@@ -458,6 +462,10 @@ pub(crate) mod sample {
             risk_adj_apr_pct: d("61.2"),
             safe_leverage: d("1.85"),
             volume_24h_usd: Some(d("48200000")),
+            apr_1d: None,
+            apr_7d: None,
+            apr_30d: None,
+            pos_30d: None,
         }
     }
 

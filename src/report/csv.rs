@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::Report;
 
 /// Column names, in order.
-pub const HEADER: [&str; 23] = [
+pub const HEADER: [&str; 27] = [
     "rank",
     "kind",
     "asset",
@@ -29,6 +29,10 @@ pub const HEADER: [&str; 23] = [
     "risk_adj_apr_pct",
     "safe_leverage",
     "volume_24h_usd",
+    "apr_1d",
+    "apr_7d",
+    "apr_30d",
+    "pos_30d",
 ];
 
 fn field(out: &mut String, value: &str) {
@@ -48,7 +52,7 @@ pub fn render(report: &Report) -> Vec<u8> {
     let mut out = HEADER.join(",");
     out.push('\n');
     for o in &report.opportunities {
-        let cells: [String; 23] = [
+        let cells: [String; 27] = [
             o.rank.to_string(),
             o.kind.id().to_owned(),
             o.asset.clone(),
@@ -74,6 +78,10 @@ pub fn render(report: &Report) -> Vec<u8> {
             o.risk_adj_apr_pct.to_string(),
             o.safe_leverage.to_string(),
             o.volume_24h_usd.map(|v| v.to_string()).unwrap_or_default(),
+            o.apr_1d.map(|v| v.to_string()).unwrap_or_default(),
+            o.apr_7d.map(|v| v.to_string()).unwrap_or_default(),
+            o.apr_30d.map(|v| v.to_string()).unwrap_or_default(),
+            o.pos_30d.map(|v| v.to_string()).unwrap_or_default(),
         ];
         for (i, c) in cells.iter().enumerate() {
             if i > 0 {

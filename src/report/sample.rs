@@ -42,6 +42,10 @@ pub(crate) fn report() -> Report {
             risk_adj_apr_pct: d("27.52"),
             safe_leverage: d("3.47"),
             volume_24h_usd: Some(d("1234567890.5")),
+            apr_1d: None,
+            apr_7d: None,
+            apr_30d: None,
+            pos_30d: None,
         };
     Report {
         generated_at: now,

@@ -56,10 +56,15 @@ fn heading(kind: Kind) -> &'static str {
     }
 }
 
-/// One kind's rows as a table; cross-venue kinds show both venues.
+/// One kind's rows as a table; cross-venue kinds show both venues. The funding-record columns
+/// (`7D/30D` APR actually paid, `POS` share of positive settlements) appear when some row has
+/// history. The table is kept within 120 columns: two spaces between columns, else one, else
+/// the least important columns (`NEXT`, then `VOL 24H`) are left out.
 fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
-    let mut b = Builder::default();
-    let mut header = vec!["#", "ASSET"];
+    let history = rows
+        .iter()
+        .any(|o| o.apr_7d.is_some() || o.apr_30d.is_some());
+    let mut header: Vec<&str> = vec!["#", "ASSET"];
     if kind == Kind::Carry {
         header.push("VENUE");
     } else {
@@ -68,8 +73,12 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
     header.extend([
         "FUNDING", "NEXT", "FUND APR", "NET APR", "RISK APR", "COST", "LIQ", "SAFE", "VOL 24H",
     ]);
-    let first_numeric = header.len() - 9;
-    b.push_record(header);
+    if history {
+        header.extend(["7D/30D", "POS"]);
+    }
+    let opt_pct =
+        |v: Option<Decimal>| v.map_or_else(|| "-".to_owned(), |d| d.round_dp(1).to_string());
+    let mut body: Vec<Vec<String>> = Vec::with_capacity(rows.len());
     for o in rows {
         let mut row = vec![o.rank.to_string(), format!("{}/{}", o.asset, o.quote)];
         if kind == Kind::Carry {
@@ -94,12 +103,26 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
             format!("{}x", o.safe_leverage.round_dp(2).normalize()),
             o.volume_24h_usd.map_or_else(|| "-".into(), compact),
         ]);
-        b.push_record(row);
+        if history {
+            row.push(format!("{}/{}%", opt_pct(o.apr_7d), opt_pct(o.apr_30d)));
+            row.push(
+                o.pos_30d
+                    .map_or_else(|| "-".into(), |p| format!("{:.0}%", p * 100.0)),
+            );
+        }
+        body.push(row);
     }
-    let table = b.build();
-    // Two spaces between columns; one when that would not fit in 120 columns.
-    let render = |gap: usize| {
-        let mut t = table.clone();
+    let render = |dropped: &[&str], gap: usize| -> String {
+        let keep: Vec<usize> = (0..header.len())
+            .filter(|i| !dropped.contains(&header[*i]))
+            .collect();
+        let mut b = Builder::default();
+        b.push_record(keep.iter().map(|&i| header[i].to_owned()));
+        for row in &body {
+            b.push_record(keep.iter().map(|&i| row[i].clone()));
+        }
+        let first_numeric = if kind == Kind::Carry { 3 } else { 4 };
+        let mut t = b.build();
         t.with(Style::empty())
             .with(Padding::new(gap, 0, 0, 0))
             .modify(Columns::new(first_numeric..), Alignment::right())
@@ -110,12 +133,17 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let wide = render(2);
-    if wide.lines().all(|l| l.chars().count() <= 120) {
-        wide
-    } else {
-        render(1)
+    let fits = |t: &String| t.lines().all(|l| l.chars().count() <= 120);
+    let mut last = String::new();
+    for dropped in [&[][..], &["NEXT"][..], &["NEXT", "VOL 24H"][..]] {
+        for gap in [2, 1] {
+            last = render(dropped, gap);
+            if fits(&last) {
+                return last;
+            }
+        }
     }
+    last
 }
 
 fn liq(p: f64) -> String {

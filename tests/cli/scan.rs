@@ -335,3 +335,126 @@ async fn a_slow_venue_is_reported_at_the_deadline_and_does_not_hold_the_others()
     );
     assert_eq!(venue(&report, "binance")["status"], "ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_funding_history_fills_the_record_columns_and_filters() {
+    use basis::model::{PerpQuote, Snapshot};
+    use rust_decimal::Decimal;
+    let (server, _) = server(&[Venue::Okx], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Thirty days of settlements of OKX's BTC perp at 0.02 % per 8 h, as earlier polls would
+    // have recorded them.
+    {
+        let store = basis::store::Store::open(&dir.path().join("data")).expect("open");
+        let now = chrono::Utc::now();
+        for i in (1..=90).rev() {
+            let settles = now - chrono::Duration::hours(8 * i) + chrono::Duration::minutes(1);
+            let perp = PerpQuote {
+                venue: Venue::Okx,
+                symbol: "BTC-USDT-SWAP".into(),
+                asset: "BTC".into(),
+                quote: "USDT".into(),
+                multiplier: Decimal::ONE,
+                funding_rate: Decimal::new(2, 4),
+                funding_interval_hours: Decimal::from(8),
+                next_funding_time: Some(settles),
+                mark_price: None,
+                index_price: None,
+                bid: None,
+                ask: None,
+                high_24h: None,
+                low_24h: None,
+                volume_24h_quote: None,
+                open_interest: None,
+                exchange_time: None,
+                received_at: settles,
+            };
+            store
+                .write_snapshot(&Snapshot {
+                    venue: Venue::Okx,
+                    received_at: settles,
+                    perps: vec![perp],
+                    spots: vec![],
+                })
+                .expect("write");
+        }
+        store.close().expect("close");
+    }
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &["--venues", "okx", "--kinds", "carry"],
+    ))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let report = json(&out);
+    let opps = report["opportunities"].as_array().expect("array");
+    let btc = opps
+        .iter()
+        .find(|o| o["asset"] == "BTC")
+        .expect("BTC carry");
+    // 0.0002 three times a day for a year: 21.9 %.
+    assert!(
+        (btc["apr_7d"].as_f64().expect("apr_7d") - 21.9).abs() < 1e-9,
+        "{btc}"
+    );
+    assert!(
+        (btc["apr_30d"].as_f64().expect("apr_30d") - 21.9).abs() < 1e-9,
+        "{btc}"
+    );
+    assert_eq!(btc["pos_30d"].as_f64(), Some(1.0));
+    let other = opps
+        .iter()
+        .find(|o| o["asset"] != "BTC")
+        .expect("another row");
+    assert!(
+        other["apr_7d"].is_null() && other["pos_30d"].is_null(),
+        "{other}"
+    );
+
+    // The filters keep only rows with enough record.
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &[
+            "--venues",
+            "okx",
+            "--kinds",
+            "carry",
+            "--offline",
+            "--min-apr-7d",
+            "20",
+            "--min-pos-share",
+            "0.9",
+        ],
+    ))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let report = json(&out);
+    let opps = report["opportunities"].as_array().expect("array");
+    assert_eq!(opps.len(), 1, "{opps:?}");
+    assert_eq!(opps[0]["asset"], "BTC");
+    assert_eq!(opps[0]["rank"], 1);
+
+    // The table shows the record columns.
+    let mut cmd = basis(&server, dir.path());
+    cmd.args([
+        "scan",
+        "--offline",
+        "--venues",
+        "okx",
+        "--kinds",
+        "carry",
+        "--min-apr",
+        "-1000",
+        "--assets",
+        "BTC",
+    ]);
+    let out = run(cmd).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("7D/30D") && text.contains("21.9/21.9%"),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 120), "{text}");
+}
