@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::{
-    ConfigArgs, ConfigCommand, DbArgs, DbCommand, Format, NotifyArgs, NotifyCommand, PollArgs,
-    ScanArgs, VenueArgs, VenuesArgs, WatchArgs,
+    ConfigArgs, ConfigCommand, DbArgs, DbCommand, Format, HistoryArgs, NotifyArgs, NotifyCommand,
+    PollArgs, ScanArgs, VenueArgs, VenuesArgs, WatchArgs,
 };
 use crate::demo::Universe;
 use crate::demo::server::{Server, mounted};
@@ -917,6 +917,56 @@ pub async fn db(globals: &Globals, args: &DbArgs) -> Result<u8, AppError> {
     if !globals.quiet {
         write_stdout(text.as_bytes())?;
     }
+    close_store(store).await?;
+    Ok(exit::OK)
+}
+
+/// `basis history ASSET`: the funding basis has recorded for one coin, per venue.
+///
+/// # Errors
+/// Settings and store failures.
+pub async fn history(globals: &Globals, args: &HistoryArgs) -> Result<u8, AppError> {
+    let poll = VenueArgs {
+        venues: args.venues.clone(),
+        ..VenueArgs::default()
+    };
+    let settings = settings::build(globals, &poll, None, &ProcessEnv)?;
+    let store = open_store(&settings.data_dir).await?;
+    let asset = args.asset.trim().to_ascii_uppercase();
+    let now = Utc::now();
+    let since = now - chrono::Duration::days(i64::from(args.days.max(1)));
+    let venues = settings.venues.clone();
+    let s = store.clone();
+    let wanted = asset.clone();
+    let series = blocking_store(move || {
+        let mut out = Vec::new();
+        for venue in venues {
+            let Some(snapshot) = s.latest_snapshot(venue)? else {
+                continue;
+            };
+            for perp in snapshot.perps.iter().filter(|p| p.asset == wanted) {
+                let points = s
+                    .funding_events(venue, &perp.symbol)?
+                    .into_iter()
+                    .filter_map(|(t, e)| {
+                        let t = DateTime::<Utc>::from_timestamp_millis(t)?;
+                        (t > since && t <= now).then_some((t, e.r, e.h))
+                    })
+                    .collect();
+                out.push(crate::report::history::Series {
+                    venue,
+                    symbol: perp.symbol.clone(),
+                    quote: perp.quote.clone(),
+                    points,
+                });
+            }
+        }
+        Ok(out)
+    })
+    .await?;
+    write_stdout(&crate::report::history::render(
+        &asset, args.days, &series, now,
+    ))?;
     close_store(store).await?;
     Ok(exit::OK)
 }

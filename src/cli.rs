@@ -47,6 +47,23 @@ pub enum Command {
     Config(ConfigArgs),
     /// Store upkeep: statistics and pruning.
     Db(DbArgs),
+    /// Recorded funding of one asset per venue, with sparklines.
+    History(HistoryArgs),
+}
+
+/// `basis history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The coin, e.g. BTC.
+    pub asset: String,
+
+    /// Venues, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub venues: Vec<String>,
+
+    /// How far back, in days.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
 }
 
 /// `basis db`.

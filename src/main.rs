@@ -54,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Command::Notify(args) => app::notify(&globals, args).await,
             Command::Config(args) => app::config(&globals, args).await,
             Command::Db(args) => app::db(&globals, args).await,
+            Command::History(args) => app::history(&globals, args).await,
         }
     })?;
     // Venue tasks abandoned at the deadline must not hold the exit.

@@ -10,6 +10,28 @@
 //! perp on venue B ≠ A, `r_B > 0`) and `perp_spread` (long the perp with the lower per-hour rate,
 //! short the one with the higher, two different perps of one asset). All kinds are ranked
 //! together.
+//!
+//! With history ([`analyze_with`] and a [`HistoryInputs`]; [`analyze`] is the same with none):
+//! - Expected funding `E`: each perp leg's per-hour rate is
+//!   [`stats::expected_rate_per_hour`] of its current `r / h` and its settlements (the current
+//!   rate blended toward the trailing 30-day mean by an AR(1) weight; the current rate itself
+//!   with too little history). `carry` and `cross_carry`: `E = x_short · 24 · H`;
+//!   `perp_spread`: `E = (x_short − x_long) · 24 · H`. Only `E`, hence `net_apr` and
+//!   `risk_adj_apr`, move: `funding_rate`, `funding_interval_hours` and `funding_apr_pct` keep
+//!   describing the current print, and which perps pair (`r > 0`, the lower `r / h` is long)
+//!   is still decided on the current rates. A perp whose estimator falls back to the current
+//!   rate is computed exactly as without history.
+//! - `σ_A`: [`stats::realised_vol`] of the asset's daily closes on the perp's venue when there
+//!   are at least 14 daily returns, else the 24 h high/low path.
+//! - `σ_C` of a volatile collateral: its realised volatility on the perp's venue, else on the
+//!   first venue in [`Venue::ALL`] order that has enough closes, else the spot high/low path.
+//! - `ρ`: [`stats::correlation`] of the asset's and the collateral's closes on the perp's venue
+//!   (both series on that one venue, at least 14 common returns), else `--correlation`; a
+//!   stablecoin asset keeps `ρ = 0`.
+//!
+//! Each perp's expected rate and each (venue, coin)'s realised figures are computed once per
+//! run ([`Context`]), never per pair. Keys are matched exactly: (venue, perp symbol) for
+//! settlements, (venue, upper-case coin) for closes.
 
 pub mod carry;
 pub mod cross;
@@ -18,14 +40,16 @@ pub mod rank;
 pub mod risk;
 pub mod stats;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::model::{Kind, Opportunity, PerpQuote, Snapshot, Venue, is_stablecoin};
 use cross::QuoteClasses;
 use risk::{Collateral, Volatility};
+use stats::{DailyClose, Estimator};
 
 /// Fees and liquidation parameters of one venue (fractions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,7 +192,133 @@ impl Params {
     }
 }
 
-/// Validated, pre-converted parameters plus the scan's volatility index.
+/// Stored history the analyzer may use (see the module docs); empty maps change nothing.
+#[derive(Debug, Default, Clone)]
+pub struct HistoryInputs {
+    /// Settled funding per perp, keyed by (venue, perp symbol).
+    pub settlements: history::Histories,
+    /// Daily closes of a coin on a venue (from its perp's stored observations), keyed by
+    /// (venue, upper-case coin, e.g. `BTC`).
+    pub closes: HashMap<(Venue, String), Vec<DailyClose>>,
+    /// The time the history is read at (irrelevant when both maps are empty).
+    pub now: DateTime<Utc>,
+}
+
+/// What the history says about the markets of one scan, computed once per run.
+#[derive(Debug, Default)]
+pub(crate) struct HistoryIndex<'a> {
+    /// Blended per-hour rate by (venue, symbol, current per-hour rate); `None` when the
+    /// estimator keeps the current rate.
+    expected: HashMap<(Venue, &'a str, Decimal), Option<Decimal>>,
+    /// Realised volatility of a perp asset on a venue (`None`: too little history).
+    sigma: HashMap<(Venue, &'a str), Option<f64>>,
+    /// Realised correlation of a perp asset with the collateral on a venue.
+    rho: HashMap<(Venue, &'a str), Option<f64>>,
+    /// Realised `σ_C` of a volatile collateral for a perp on each venue, after the fallback
+    /// to the other venues.
+    collateral_sigma: HashMap<Venue, f64>,
+}
+
+impl<'a> HistoryIndex<'a> {
+    /// Indexes what the scan's perps and the collateral `collateral` (upper-case) need.
+    fn new(
+        snapshots: &'a [Snapshot],
+        history: &HistoryInputs,
+        collateral: &str,
+        hold_days: Decimal,
+    ) -> HistoryIndex<'a> {
+        let mut index = HistoryIndex::default();
+        let now = history.now;
+        let closes = |venue: Venue, coin: &str| history.closes.get(&(venue, coin.to_owned()));
+        let volatile_collateral = !is_stablecoin(collateral);
+        if !history.settlements.is_empty() {
+            for perp in snapshots.iter().flat_map(|s| &s.perps) {
+                let Some(current) = perp
+                    .funding_rate
+                    .checked_div(perp.funding_interval_hours)
+                    .filter(|_| perp.funding_interval_hours > Decimal::ZERO)
+                else {
+                    continue;
+                };
+                let key = (perp.venue, perp.symbol.as_str(), current);
+                if index.expected.contains_key(&key) {
+                    continue;
+                }
+                let Some(settled) = history
+                    .settlements
+                    .get(&(perp.venue, perp.symbol.clone()))
+                else {
+                    continue;
+                };
+                let blended = match stats::expected_rate_per_hour(current, settled, now, hold_days)
+                {
+                    (x, Estimator::MeanReverting { .. }) => Some(x),
+                    (_, Estimator::Current) => None,
+                };
+                index.expected.insert(key, blended);
+            }
+        }
+        if history.closes.is_empty() {
+            return index;
+        }
+        for perp in snapshots.iter().flat_map(|s| &s.perps) {
+            let key = (perp.venue, perp.asset.as_str());
+            if index.sigma.contains_key(&key) {
+                continue;
+            }
+            let own = closes(perp.venue, &perp.asset);
+            index
+                .sigma
+                .insert(key, own.and_then(|c| stats::realised_vol(c, now)));
+            if volatile_collateral
+                && !perp.asset.eq_ignore_ascii_case(collateral)
+                && !is_stablecoin(&perp.asset)
+            {
+                let rho = own
+                    .zip(closes(perp.venue, collateral))
+                    .and_then(|(a, c)| stats::correlation(a, c, now));
+                index.rho.insert(key, rho);
+            }
+        }
+        if volatile_collateral {
+            let by_venue: Vec<(Venue, f64)> = Venue::ALL
+                .into_iter()
+                .filter_map(|v| Some((v, stats::realised_vol(closes(v, collateral)?, now)?)))
+                .collect();
+            if let Some(&(_, first)) = by_venue.first() {
+                index.collateral_sigma = Venue::ALL.into_iter().map(|v| (v, first)).collect();
+                index.collateral_sigma.extend(by_venue);
+            }
+        }
+        index
+    }
+
+    /// The blended per-hour rate of `perp`, `None` when `E` uses its current rate.
+    fn expected_per_hour(&self, perp: &PerpQuote) -> Option<Decimal> {
+        if self.expected.is_empty() || perp.funding_interval_hours <= Decimal::ZERO {
+            return None;
+        }
+        let current = perp
+            .funding_rate
+            .checked_div(perp.funding_interval_hours)?;
+        self.expected
+            .get(&(perp.venue, perp.symbol.as_str(), current))
+            .copied()
+            .flatten()
+    }
+
+    /// Realised `σ` of `asset` on `venue`.
+    fn sigma(&self, venue: Venue, asset: &str) -> Option<f64> {
+        self.sigma.get(&(venue, asset)).copied().flatten()
+    }
+
+    /// Realised `ρ` of `asset` with the collateral on `venue`.
+    fn rho(&self, venue: Venue, asset: &str) -> Option<f64> {
+        self.rho.get(&(venue, asset)).copied().flatten()
+    }
+}
+
+/// Validated, pre-converted parameters plus the scan's volatility and history indexes.
 #[derive(Debug)]
 pub(crate) struct Context<'a> {
     pub(crate) params: &'a Params,
@@ -183,11 +333,17 @@ pub(crate) struct Context<'a> {
     pub(crate) volatility: Volatility<'a>,
     /// `--quote-equivalence` classes.
     pub(crate) quotes: QuoteClasses,
+    /// Expected rates and realised volatilities from the history.
+    history: HistoryIndex<'a>,
 }
 
 impl<'a> Context<'a> {
     /// `None` when the parameters cannot be analysed (`H <= 0`, `L <= 0`, `k` not a number).
-    fn new(snapshots: &'a [Snapshot], params: &'a Params) -> Option<Context<'a>> {
+    fn new(
+        snapshots: &'a [Snapshot],
+        params: &'a Params,
+        history: &HistoryInputs,
+    ) -> Option<Context<'a>> {
         if params.hold_days <= Decimal::ZERO || params.leverage <= Decimal::ZERO {
             return None;
         }
@@ -198,19 +354,29 @@ impl<'a> Context<'a> {
             years: params.hold_days.to_f64()? / 365.0,
             leverage: params.leverage.to_f64()?,
             haircut,
-            collateral,
             volatility: Volatility::new(snapshots),
             quotes: QuoteClasses::new(&params.quote_equivalence),
+            history: HistoryIndex::new(snapshots, history, &collateral, params.hold_days),
+            collateral,
         })
     }
 
-    /// `σ_A` of a perp leg: its own 24 h high/low, else the same asset's perp elsewhere.
+    /// `σ_A` of a perp leg: realised on its venue, else its own 24 h high/low, else the same
+    /// asset's perp elsewhere.
     pub(crate) fn sigma_a(&self, perp: &PerpQuote) -> Option<f64> {
-        match (perp.high_24h, perp.low_24h) {
-            (Some(h), Some(l)) => risk::parkinson(h, l),
-            _ => None,
-        }
-        .or_else(|| self.volatility.perp_sigma(&perp.asset, &perp.quote))
+        self.history
+            .sigma(perp.venue, &perp.asset)
+            .or_else(|| match (perp.high_24h, perp.low_24h) {
+                (Some(h), Some(l)) => risk::parkinson(h, l),
+                _ => None,
+            })
+            .or_else(|| self.volatility.perp_sigma(&perp.asset, &perp.quote))
+    }
+
+    /// The per-hour rate `E` uses for `perp` when the history blends it; `None` means its
+    /// current `r / h` (computed as `r · 24 · H / h`, exactly as without history).
+    pub(crate) fn expected_per_hour(&self, perp: &PerpQuote) -> Option<Decimal> {
+        self.history.expected_per_hour(perp)
     }
 
     /// How `C` margins a perp of `asset` on `venue` quoted in `quote`; `None` when `C` is a
@@ -226,12 +392,18 @@ impl<'a> Context<'a> {
         } else if is_stablecoin(&self.collateral) {
             Some(Collateral::Stable)
         } else {
-            let sigma = self.volatility.spot_sigma(&self.collateral, venue, quote)?;
-            // ρ is configured between two non-stable coins; a stablecoin asset is uncorrelated.
+            let sigma = match self.history.collateral_sigma.get(&venue) {
+                Some(sigma) => *sigma,
+                None => self.volatility.spot_sigma(&self.collateral, venue, quote)?,
+            };
+            // ρ between two non-stable coins: realised on the perp's venue, else configured; a
+            // stablecoin asset is uncorrelated.
             let rho = if is_stablecoin(asset) {
                 0.0
             } else {
-                self.params.correlation
+                self.history
+                    .rho(venue, asset)
+                    .unwrap_or(self.params.correlation)
             };
             Some(Collateral::Volatile { sigma, rho })
         }
@@ -243,10 +415,22 @@ impl<'a> Context<'a> {
 /// `rank` = 1-based position. `--top` is applied by the caller.
 ///
 /// Returns nothing when the parameters cannot be analysed (`hold_days <= 0` or
-/// `leverage <= 0`); the settings layer rejects those before.
+/// `leverage <= 0`); the settings layer rejects those before. Uses no history: the same as
+/// [`analyze_with`] and an empty [`HistoryInputs`].
 #[must_use]
 pub fn analyze(snapshots: &[Snapshot], params: &Params) -> Vec<Opportunity> {
-    let Some(ctx) = Context::new(snapshots, params) else {
+    analyze_with(snapshots, params, &HistoryInputs::default())
+}
+
+/// [`analyze`] with stored history: expected funding blended toward each perp's trailing mean,
+/// realised `σ_A`, `σ_C` and `ρ` where there are enough daily closes (see the module docs).
+#[must_use]
+pub fn analyze_with(
+    snapshots: &[Snapshot],
+    params: &Params,
+    history: &HistoryInputs,
+) -> Vec<Opportunity> {
+    let Some(ctx) = Context::new(snapshots, params, history) else {
         return Vec::new();
     };
     let mut candidates = Vec::new();

@@ -1,6 +1,7 @@
 //! Reporters: table, JSON and CSV renderings of one scan (pure: each returns bytes).
 
 pub mod csv;
+pub mod history;
 pub mod json;
 pub mod table;
 

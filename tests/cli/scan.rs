@@ -458,3 +458,39 @@ async fn recorded_funding_history_fills_the_record_columns_and_filters() {
     );
     assert!(text.lines().all(|l| l.chars().count() <= 120), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_command_shows_the_recorded_funding_per_venue() {
+    let (server, _) = server(&[Venue::Okx, Venue::Bybit], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["history", "BTC"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No recorded settlements"));
+    // Record settlements as scans would have: one poll whose periods all settled in the past.
+    let past = chrono::Utc::now().timestamp_millis() - 3 * 86_400_000;
+    let u: Vec<basis::demo::Universe> = [Venue::Okx, Venue::Bybit]
+        .iter()
+        .map(|&v| basis::demo::Universe::generate(v, PERPS, SPOTS, past))
+        .collect();
+    let old = basis::demo::server::Server::start(
+        basis::demo::server::mounted(&u),
+        vec![],
+        std::time::Duration::ZERO,
+    )
+    .await
+    .expect("server");
+    let out = run(scan_json(&old, dir.path(), &["--venues", "okx,bybit"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["history", "btc", "--days", "7"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("okx") && text.contains("BTC-USDT-SWAP"),
+        "{text}"
+    );
+    assert!(text.contains("bybit") && text.contains("BTCUSDT"), "{text}");
+}
