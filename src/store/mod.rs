@@ -102,6 +102,15 @@ pub struct FundingEvent {
     pub seen: i64,
 }
 
+/// A perp's last mid (per coin) of one UTC day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyCloseRecord {
+    /// Price per one coin.
+    pub close: rust_decimal::Decimal,
+    /// When it was seen, ms.
+    pub seen: i64,
+}
+
 /// Counts of one tree for one venue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TreeStats {
@@ -129,6 +138,7 @@ struct Inner {
     db: sled::Db,
     quotes: sled::Tree,
     funding: sled::Tree,
+    closes: sled::Tree,
     meta: sled::Tree,
     // Held for the life of the store; the OS releases the lock when the process exits.
     _lock: File,
@@ -206,6 +216,7 @@ impl Store {
             })?;
         let quotes = db.open_tree("quotes").map_err(|e| io(dir, e))?;
         let funding = db.open_tree("funding").map_err(|e| io(dir, e))?;
+        let closes = db.open_tree("closes").map_err(|e| io(dir, e))?;
         let meta = db.open_tree("meta").map_err(|e| io(dir, e))?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -213,6 +224,7 @@ impl Store {
                 db,
                 quotes,
                 funding,
+                closes,
                 meta,
                 _lock: lock,
             }),
@@ -234,10 +246,11 @@ impl Store {
                     db,
                     quotes,
                     funding,
+                    closes,
                     meta,
                     _lock,
                 } = inner;
-                drop((quotes, funding, meta));
+                drop((quotes, funding, closes, meta));
                 drop(db);
                 seal::close(&dir, &dir.join(DB_DIR)).map_err(|e| io(&dir, e))?;
                 drop(_lock);
@@ -380,6 +393,32 @@ impl Store {
             .funding
             .apply_batch(events)
             .map_err(|e| io(dir, e))?;
+        // Daily closes: each perp's mid per coin under the start of its UTC day, overwritten
+        // through the day, so the value left is the last one seen before 00:00 UTC.
+        let day = snapshot
+            .received_at
+            .timestamp_millis()
+            .div_euclid(86_400_000)
+            * 86_400_000;
+        let mut closes = sled::Batch::default();
+        for p in &snapshot.perps {
+            let Some(mid) = p.mid().or(p.mark_price) else {
+                continue;
+            };
+            let close = DailyCloseRecord {
+                close: p.unit_price(mid),
+                seen: snapshot.received_at.timestamp_millis(),
+            };
+            let value = serde_json::to_vec(&close).map_err(|e| io(dir, e))?;
+            closes.insert(
+                keys::quote_key(snapshot.venue, Market::Perp, &p.symbol, day),
+                value,
+            );
+        }
+        self.inner
+            .closes
+            .apply_batch(closes)
+            .map_err(|e| io(dir, e))?;
         self.put_json(&keys::meta_key("latest", snapshot.venue), snapshot)
     }
 
@@ -403,6 +442,32 @@ impl Store {
             let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
             let event = serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?;
             out.push((key.time_ms, event));
+        }
+        Ok(out)
+    }
+
+    /// Daily closes of one perp (day start ms, close per coin), oldest first.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn daily_closes(
+        &self,
+        venue: Venue,
+        symbol: &str,
+    ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
+        let dir = &self.inner.dir;
+        let mut out = Vec::new();
+        for item in self
+            .inner
+            .closes
+            .scan_prefix(keys::symbol_prefix(venue, Market::Perp, symbol))
+        {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
+            out.push((
+                key.time_ms,
+                serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?,
+            ));
         }
         Ok(out)
     }
@@ -452,18 +517,17 @@ impl Store {
         let dir = &self.inner.dir;
         let cutoff = before.timestamp_millis();
         let mut removed = self.prune(before)?;
-        let mut batch = sled::Batch::default();
-        for item in self.inner.funding.iter() {
-            let (k, _) = item.map_err(|e| io(dir, e))?;
-            if keys::decode_quote_key(&k).is_some_and(|q| q.time_ms < cutoff) {
-                batch.remove(k);
-                removed += 1;
+        for tree in [&self.inner.funding, &self.inner.closes] {
+            let mut batch = sled::Batch::default();
+            for item in tree.iter() {
+                let (k, _) = item.map_err(|e| io(dir, e))?;
+                if keys::decode_quote_key(&k).is_some_and(|q| q.time_ms < cutoff) {
+                    batch.remove(k);
+                    removed += 1;
+                }
             }
+            tree.apply_batch(batch).map_err(|e| io(dir, e))?;
         }
-        self.inner
-            .funding
-            .apply_batch(batch)
-            .map_err(|e| io(dir, e))?;
         self.flush()?;
         Ok(removed)
     }
@@ -932,5 +996,28 @@ mod tests {
             1
         );
         assert!(store.latest_snapshot(Venue::Okx).expect("latest").is_some());
+    }
+
+    #[test]
+    fn daily_closes_keep_the_last_mid_of_each_utc_day() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let day = 86_400_000;
+        for (t, bid) in [(1_000, 100), (day - 1_000, 110), (day + 5_000, 120)] {
+            let mut s = snapshot(t);
+            s.perps[0].bid = Some(Decimal::from(bid));
+            s.perps[0].ask = Some(Decimal::from(bid + 2));
+            store.write_snapshot(&s).expect("write");
+        }
+        let closes = store
+            .daily_closes(Venue::Okx, "BTC-USDT-SWAP")
+            .expect("closes");
+        assert_eq!(
+            closes
+                .iter()
+                .map(|(t, c)| (*t, c.close))
+                .collect::<Vec<_>>(),
+            vec![(0, Decimal::from(111)), (day, Decimal::from(121))]
+        );
     }
 }
