@@ -318,16 +318,17 @@ async fn scan_once(
         .iter_mut()
         .filter_map(|o| o.snapshot.take())
         .collect();
-    let mut opportunities = crate::analyze::analyze(&snapshots, &settings.params);
+    // The record: settled funding of every scanned perp and daily closes per venue and coin.
+    let history = load_history(store, &snapshots).await?;
+    let mut opportunities = crate::analyze::analyze_with(&snapshots, &settings.params, &history);
     drop(snapshots);
-    let histories = load_histories(store, &opportunities).await?;
     crate::analyze::history::enrich(
         &mut opportunities,
-        &histories,
-        Utc::now(),
+        &history.settlements,
+        history.now,
         settings.history_filters,
     );
-    drop(histories);
+    drop(history);
     let notified = if notify {
         Some(notify_run(settings, store, &opportunities, demo, disabled).await?)
     } else {
@@ -637,26 +638,51 @@ async fn notify_run(
     Ok(outcome)
 }
 
-/// Settled funding of every perp the opportunities involve (settlement times up to now).
-async fn load_histories(
+/// Quote preference for a venue's daily closes of a coin (one perp per venue and coin).
+fn quote_rank(quote: &str) -> u8 {
+    match quote {
+        "USDT" => 0,
+        "USDC" => 1,
+        "USD" => 2,
+        _ => 3,
+    }
+}
+
+/// The stored record the analyzer uses: settled funding of every scanned perp (settlement
+/// times up to now) and, per venue and coin, the daily closes of its perp (USDT, then USDC,
+/// then USD).
+async fn load_history(
     store: &Store,
-    opportunities: &[Opportunity],
-) -> Result<crate::analyze::history::Histories, AppError> {
-    let mut perps: Vec<(Venue, String)> = opportunities
-        .iter()
-        .flat_map(crate::analyze::history::perps_of)
-        .collect();
-    perps.sort();
-    perps.dedup();
+    snapshots: &[Snapshot],
+) -> Result<crate::analyze::HistoryInputs, AppError> {
+    let mut perps: Vec<(Venue, String)> = Vec::new();
+    let mut price_source: std::collections::HashMap<(Venue, String), (u8, String)> =
+        std::collections::HashMap::new();
+    for snap in snapshots {
+        for p in &snap.perps {
+            perps.push((snap.venue, p.symbol.clone()));
+            let rank = quote_rank(&p.quote);
+            let slot = price_source
+                .entry((snap.venue, p.asset.to_ascii_uppercase()))
+                .or_insert((u8::MAX, String::new()));
+            if (rank, p.symbol.as_str()) < (slot.0, slot.1.as_str()) {
+                *slot = (rank, p.symbol.clone());
+            }
+        }
+    }
     let s = store.clone();
     blocking_store(move || {
-        let now = Utc::now().timestamp_millis();
-        let mut out = crate::analyze::history::Histories::new();
+        let now = Utc::now();
+        let now_ms = now.timestamp_millis();
+        let mut inputs = crate::analyze::HistoryInputs {
+            now,
+            ..crate::analyze::HistoryInputs::default()
+        };
         for (venue, symbol) in perps {
             let settled: Vec<crate::analyze::stats::Settlement> = s
                 .funding_events(venue, &symbol)?
                 .into_iter()
-                .filter(|(t, _)| *t <= now)
+                .filter(|(t, _)| *t <= now_ms)
                 .filter_map(|(t, e)| {
                     Some(crate::analyze::stats::Settlement {
                         time: DateTime::<Utc>::from_timestamp_millis(t)?,
@@ -666,10 +692,25 @@ async fn load_histories(
                 })
                 .collect();
             if !settled.is_empty() {
-                out.insert((venue, symbol), settled);
+                inputs.settlements.insert((venue, symbol), settled);
             }
         }
-        Ok(out)
+        for ((venue, asset), (_, symbol)) in price_source {
+            let closes: Vec<crate::analyze::stats::DailyClose> = s
+                .daily_closes(venue, &symbol)?
+                .into_iter()
+                .filter_map(|(day, c)| {
+                    Some(crate::analyze::stats::DailyClose {
+                        day: DateTime::<Utc>::from_timestamp_millis(day)?.date_naive(),
+                        close: c.close,
+                    })
+                })
+                .collect();
+            if closes.len() > 1 {
+                inputs.closes.insert((venue, asset), closes);
+            }
+        }
+        Ok(inputs)
     })
     .await
 }

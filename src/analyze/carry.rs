@@ -41,6 +41,13 @@ pub fn expected_funding(
         .checked_div(interval_hours)
 }
 
+/// Expected funding over the horizon from a per-hour rate `x` (e.g. one blended toward the
+/// trailing mean), a fraction of notional: `E = x * 24 * H`. `None` on overflow.
+#[must_use]
+pub fn expected_funding_per_hour(per_hour: Decimal, hold_days: Decimal) -> Option<Decimal> {
+    per_hour.checked_mul(HOURS_PER_DAY)?.checked_mul(hold_days)
+}
+
 /// Half-spread of a book, `s = (ask − bid) / (ask + bid)`. `None` unless `bid > 0`, `ask > 0`
 /// and `ask >= bid` (a crossed book is treated as bad data, like a missing side).
 #[must_use]
@@ -209,6 +216,23 @@ impl Economics {
             basis_pct,
         })
     }
+
+    /// The same trade with `E` from an expected per-hour rate instead of the current print
+    /// ([`expected_funding_per_hour`]), `net_apr` recomputed; `funding_apr` stays the current
+    /// rate's. `None` when `H <= 0` or on overflow.
+    #[must_use]
+    pub fn with_expected_per_hour(
+        self,
+        per_hour: Decimal,
+        hold_days: Decimal,
+    ) -> Option<Economics> {
+        let expected = expected_funding_per_hour(per_hour, hold_days)?;
+        Some(Economics {
+            expected,
+            net_apr: net_apr(expected, self.cost, hold_days)?,
+            ..self
+        })
+    }
 }
 
 #[cfg(test)]
@@ -320,6 +344,37 @@ mod tests {
         assert!((e.net_apr.to_string().parse::<f64>().unwrap() - net).abs() < 1e-12);
         // (100.2 − 100) / 100 * 100 = 0.2
         assert_eq!(e.basis_pct, d("0.2"));
+    }
+
+    #[test]
+    fn economics_with_an_expected_rate() {
+        let spot = Book::new(Some(d("99.9")), Some(d("100.1")), Decimal::ONE).unwrap();
+        let perp = Book::new(Some(d("100.15")), Some(d("100.25")), Decimal::ONE).unwrap();
+        let e = Economics::new(
+            d("0.0005"),
+            d("8"),
+            d("7"),
+            (spot, d("0.001")),
+            (perp, d("0.0005")),
+        )
+        .unwrap();
+        // 0.00002 per hour over 7 days: 0.00002 × 24 × 7 = 0.00336.
+        assert_eq!(
+            expected_funding_per_hour(d("0.00002"), d("7")),
+            Some(d("0.00336"))
+        );
+        let b = e.with_expected_per_hour(d("0.00002"), d("7")).unwrap();
+        assert_eq!(b.expected, d("0.00336"));
+        assert_eq!(b.net_apr, (d("0.00336") - e.cost) * d("365") / d("7"));
+        assert_eq!(
+            (b.funding_apr, b.cost, b.basis_pct),
+            (e.funding_apr, e.cost, e.basis_pct),
+            "only E and net_apr move"
+        );
+        // The current rate per hour gives back the current economics.
+        let same = e.with_expected_per_hour(d("0.0000625"), d("7")).unwrap();
+        assert_eq!((same.expected, same.net_apr), (e.expected, e.net_apr));
+        assert_eq!(e.with_expected_per_hour(d("0.00002"), Decimal::ZERO), None);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!   equivalent-quote perps of one venue); long the lower per-hour rate `r / h`, short the
 //!   higher, when `d = r_s / h_s − r_l / h_l > 0`. Reported as `funding_rate = d * h_s` per
 //!   `h_s` hours, so the shared economics give `funding_apr = d * 24 * 365` and
-//!   `E = d * 24 * H`; each leg has its own venue's `σ_A`, `m` and `σ_C`, the position's
+//!   `E = d * 24 * H` (with history, `E = (x_s − x_l) * 24 * H` from the legs' expected
+//!   per-hour rates); each leg has its own venue's `σ_A`, `m` and `σ_C`, the position's
 //!   `liq_prob` is `1 − (1 − p_short)(1 − p_long)` and the larger liquidation fee is charged.
 //!
 //! Markets are grouped once by (asset, quote class), so pairs are only formed inside a group:
@@ -98,7 +99,9 @@ struct PerpEntry<'a> {
     /// As a short leg (flipped to [`Side::Long`] for the long leg of a spread).
     leg: PerpLeg,
     costs: VenueCosts,
-    /// `r / h`, for the quick bound.
+    /// The per-hour rate `E` uses when the history blends it (`None`: the current `r / h`).
+    expected: Option<Decimal>,
+    /// The per-hour rate `E` uses (`expected`, else `r / h`), for the quick bound.
     per_hour: f64,
     /// Perp taker fee + half-spread, for the quick bound.
     leg_cost: f64,
@@ -158,6 +161,9 @@ impl<'a> Groups<'a> {
                 continue;
             };
             let costs = ctx.params.costs_for(perp.venue);
+            let expected = ctx.expected_per_hour(perp);
+            let per_hour =
+                expected.map_or_else(|| f(perp.funding_rate) / f(perp.funding_interval_hours), f);
             groups
                 .entry(key(&perp.asset, &perp.quote))
                 .or_default()
@@ -167,7 +173,8 @@ impl<'a> Groups<'a> {
                     book,
                     leg,
                     costs,
-                    per_hour: f(perp.funding_rate) / f(perp.funding_interval_hours),
+                    expected,
+                    per_hour,
                     leg_cost: f(costs.perp_taker_fee) + f(book.half_spread),
                 });
         }
@@ -305,7 +312,9 @@ fn order_by_rate<'e, 'a>(
 }
 
 /// The `perp_spread` trade of an ordered pair: paid `d * h_s = r_s − r_l * h_s / h_l` per
-/// `h_s`; `None` when that is not positive (rounding) or overflows.
+/// `h_s`; `None` when that is not positive (rounding) or overflows. When the history blends
+/// either leg's rate, `E` uses `x_s − x_l` per hour, each leg's expected rate or its current
+/// `r / h`.
 fn spread<'a>(long: &PerpEntry<'a>, short: &PerpEntry<'a>, ctx: &Context<'_>) -> Option<Trade<'a>> {
     let (l, s) = (long.perp, short.perp);
     let rate = s.funding_rate.checked_sub(
@@ -316,6 +325,18 @@ fn spread<'a>(long: &PerpEntry<'a>, short: &PerpEntry<'a>, ctx: &Context<'_>) ->
     if rate <= Decimal::ZERO {
         return None;
     }
+    let expected_per_hour = if long.expected.is_some() || short.expected.is_some() {
+        let per_hour = |e: &PerpEntry<'_>| {
+            e.expected.or_else(|| {
+                e.perp
+                    .funding_rate
+                    .checked_div(e.perp.funding_interval_hours)
+            })
+        };
+        Some(per_hour(short)?.checked_sub(per_hour(long)?)?)
+    } else {
+        None
+    };
     Some(Trade {
         kind: Kind::PerpSpread,
         asset: &s.asset,
@@ -324,6 +345,7 @@ fn spread<'a>(long: &PerpEntry<'a>, short: &PerpEntry<'a>, ctx: &Context<'_>) ->
         short: TradeLeg::perp(s, short.book, ctx),
         rate,
         interval_hours: s.funding_interval_hours,
+        expected_per_hour,
         next_funding_time: s.next_funding_time,
         position: Position {
             short: Some(short.leg),

@@ -244,9 +244,7 @@ impl<'a> HistoryIndex<'a> {
                 if index.expected.contains_key(&key) {
                     continue;
                 }
-                let Some(settled) = history
-                    .settlements
-                    .get(&(perp.venue, perp.symbol.clone()))
+                let Some(settled) = history.settlements.get(&(perp.venue, perp.symbol.clone()))
                 else {
                     continue;
                 };
@@ -298,9 +296,7 @@ impl<'a> HistoryIndex<'a> {
         if self.expected.is_empty() || perp.funding_interval_hours <= Decimal::ZERO {
             return None;
         }
-        let current = perp
-            .funding_rate
-            .checked_div(perp.funding_interval_hours)?;
+        let current = perp.funding_rate.checked_div(perp.funding_interval_hours)?;
         self.expected
             .get(&(perp.venue, perp.symbol.as_str(), current))
             .copied()
@@ -543,5 +539,468 @@ mod tests {
             p.costs_for(Venue::Bybit),
             VenueCosts::default_for(Venue::Bybit)
         );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod history_tests {
+    use chrono::{NaiveDate, TimeDelta, TimeZone};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::SpotQuote;
+    use stats::Settlement;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn f(x: Decimal) -> f64 {
+        x.to_f64().unwrap()
+    }
+
+    fn t0() -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000, 0).unwrap()
+    }
+
+    const T7: f64 = 7.0 / 365.0;
+
+    /// Φ by Abramowitz–Stegun 26.2.17 (|error| < 7.5e-8), independent of libm's erfc.
+    fn phi(x: f64) -> f64 {
+        let (b1, b2, b3, b4, b5) = (
+            0.319_381_530,
+            -0.356_563_782,
+            1.781_477_937,
+            -1.821_255_978,
+            1.330_274_429,
+        );
+        let z = x.abs();
+        let k = 1.0 / (1.0 + 0.231_641_9 * z);
+        let pdf = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let tail = pdf * k * (b1 + k * (b2 + k * (b3 + k * (b4 + k * b5))));
+        if x >= 0.0 { 1.0 - tail } else { tail }
+    }
+
+    /// DESIGN's short leg: `2Φ(−D / sqrt(v T))` with `D = ln((1 + q) / (1 + m))`,
+    /// `w = q / (1 + q)`, `v = σ_A² + w² σ_C² − 2 w ρ σ_A σ_C`.
+    fn short_liq(q: f64, m: f64, sa: f64, sc: f64, rho: f64) -> f64 {
+        let dist = ((1.0 + q) / (1.0 + m)).ln();
+        let w = q / (1.0 + q);
+        let v = sa * sa + w * w * sc * sc - 2.0 * w * rho * sa * sc;
+        2.0 * phi(-dist / (v * T7).sqrt())
+    }
+
+    fn perp(venue: Venue, asset: &str, rate: &str, hours: &str) -> PerpQuote {
+        PerpQuote {
+            venue,
+            symbol: format!("{asset}USDT"),
+            asset: asset.into(),
+            quote: "USDT".into(),
+            multiplier: Decimal::ONE,
+            funding_rate: d(rate),
+            funding_interval_hours: d(hours),
+            next_funding_time: Some(t0()),
+            mark_price: None,
+            index_price: None,
+            bid: Some(d("60030")),
+            ask: Some(d("60040")),
+            high_24h: Some(d("66000")),
+            low_24h: Some(d("54000")),
+            volume_24h_quote: Some(d("5000000")),
+            open_interest: None,
+            exchange_time: None,
+            received_at: t0(),
+        }
+    }
+
+    fn spot(venue: Venue, asset: &str) -> SpotQuote {
+        SpotQuote {
+            venue,
+            symbol: format!("{asset}USDT"),
+            asset: asset.into(),
+            quote: "USDT".into(),
+            bid: Some(d("60000")),
+            ask: Some(d("60010")),
+            high_24h: Some(d("63000")),
+            low_24h: Some(d("57000")),
+            volume_24h_quote: Some(d("1000000")),
+            exchange_time: None,
+            received_at: t0(),
+        }
+    }
+
+    fn snap(venue: Venue, perps: Vec<PerpQuote>, spots: Vec<SpotQuote>) -> Snapshot {
+        Snapshot {
+            venue,
+            received_at: t0(),
+            perps,
+            spots,
+        }
+    }
+
+    /// A Binance BTC carry paying `rate` per 8 h.
+    fn binance_btc(rate: &str) -> Vec<Snapshot> {
+        let b = Venue::Binance;
+        vec![snap(
+            b,
+            vec![perp(b, "BTC", rate, "8")],
+            vec![spot(b, "BTC")],
+        )]
+    }
+
+    /// 90 settlements of 8 h ending at `now`, alternating 0.0003 / −0.0001 (newest first):
+    /// trailing mean 0.0000125 per hour, no persistence (φ = 0).
+    fn alternating_funding(now: DateTime<Utc>) -> Vec<Settlement> {
+        alternating_between(now, "0.0003", "-0.0001")
+    }
+
+    /// 90 settlements of 8 h ending at `now`, alternating `even` / `odd` (newest first).
+    fn alternating_between(now: DateTime<Utc>, even: &str, odd: &str) -> Vec<Settlement> {
+        (0..90)
+            .map(|i| Settlement {
+                time: now - TimeDelta::hours(8 * i),
+                rate: d(if i % 2 == 0 { even } else { odd }),
+                interval_hours: d("8"),
+            })
+            .collect()
+    }
+
+    /// Daily closes ending with yesterday's bar (closed at today's 00:00 UTC, before `t0`),
+    /// from a start price and the returns' signs: `+` multiplies by `step`, `−` divides.
+    fn closes(start: &str, step: &str, signs: &[i8]) -> Vec<DailyClose> {
+        let last: NaiveDate = t0().date_naive().pred_opt().unwrap();
+        let first = last - TimeDelta::days(signs.len() as i64);
+        let mut price = d(start);
+        let mut out = vec![DailyClose {
+            day: first,
+            close: price,
+        }];
+        for (i, s) in signs.iter().enumerate() {
+            price = if *s > 0 {
+                price * d(step)
+            } else {
+                price / d(step)
+            };
+            out.push(DailyClose {
+                day: first + TimeDelta::days(i as i64 + 1),
+                close: price,
+            });
+        }
+        out
+    }
+
+    /// `n` returns alternating `+`, `−`.
+    fn alternating_signs(n: usize) -> Vec<i8> {
+        (0..n).map(|i| if i % 2 == 0 { 1 } else { -1 }).collect()
+    }
+
+    /// Sample std (n − 1) of `n` (even) alternating ±`ln step` returns, annualised.
+    fn alternating_sigma(step: f64, n: usize) -> f64 {
+        let nf = n as f64;
+        step.ln() * (nf / (nf - 1.0)).sqrt() * 365f64.sqrt()
+    }
+
+    fn with_settlements(key: (Venue, &str), history: Vec<Settlement>) -> HistoryInputs {
+        HistoryInputs {
+            settlements: HashMap::from([((key.0, key.1.to_owned()), history)]),
+            closes: HashMap::new(),
+            now: t0(),
+        }
+    }
+
+    fn with_closes(series: Vec<((Venue, &str), Vec<DailyClose>)>) -> HistoryInputs {
+        HistoryInputs {
+            settlements: history::Histories::new(),
+            closes: series
+                .into_iter()
+                .map(|((v, coin), c)| ((v, coin.to_owned()), c))
+                .collect(),
+            now: t0(),
+        }
+    }
+
+    #[test]
+    fn history_moves_carry_net_apr_toward_the_trailing_mean() {
+        let snaps = binance_btc("0.0005");
+        let params = Params::default();
+        let settled = alternating_funding(t0());
+        let history = with_settlements((Venue::Binance, "BTCUSDT"), settled.clone());
+        let base = analyze(&snaps, &params);
+        let out = analyze_with(&snaps, &params, &history);
+        assert_eq!((base.len(), out.len()), (1, 1));
+        let (b, o) = (&base[0], &out[0]);
+
+        // x₀ = 0.0005 / 8 = 0.0000625 per hour, μ = 0.0000125, φ = 0 → w = 1 / n, n = 21.
+        let (x, how) =
+            stats::expected_rate_per_hour(d("0.0000625"), &settled, t0(), params.hold_days);
+        assert!(matches!(how, Estimator::MeanReverting { .. }), "{how:?}");
+        let by_hand = 0.000_012_5 + 0.000_05 / 21.0;
+        assert!((f(x) - by_hand).abs() < 1e-15, "{x}");
+        // net_apr = (x · 24 · H − cost) · 365 / H.
+        let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.0005 + 10.0 / 120_070.0);
+        let net = (by_hand * 24.0 * 7.0 - cost) * 365.0 / 7.0;
+        assert!(
+            (f(o.net_apr_pct) - net * 100.0).abs() < 1e-6,
+            "{} vs {}",
+            o.net_apr_pct,
+            net * 100.0
+        );
+        // Toward the mean (below the current rate), far from the current rate's figure.
+        let current_net = (0.0000625 * 24.0 * 7.0 - cost) * 365.0 / 7.0;
+        assert!((f(b.net_apr_pct) - current_net * 100.0).abs() < 1e-6);
+        assert!(o.net_apr_pct < b.net_apr_pct - d("10"));
+        // The current print is still reported; risk moves with net_apr only.
+        assert_eq!(
+            (o.funding_rate, o.funding_interval_hours, o.funding_apr_pct),
+            (d("0.0005"), d("8"), d("54.75"))
+        );
+        assert_eq!((o.cost_pct, o.basis_pct), (b.cost_pct, b.basis_pct));
+        assert_eq!(o.liq_prob, b.liq_prob);
+        let moved = (b.net_apr_pct - o.net_apr_pct) - (b.risk_adj_apr_pct - o.risk_adj_apr_pct);
+        assert!(moved.abs() <= d("0.000002"), "{moved}");
+    }
+
+    #[test]
+    fn history_sets_perp_spread_expected_funding_per_leg() {
+        let (b, y) = (Venue::Binance, Venue::Bybit);
+        // Short Binance 0.0005 / 8 h (with history), long Bybit 0.0001 / 8 h (without).
+        let snaps = vec![
+            snap(b, vec![perp(b, "BTC", "0.0005", "8")], vec![]),
+            snap(y, vec![perp(y, "BTC", "0.0001", "8")], vec![]),
+        ];
+        let params = Params {
+            kinds: vec![Kind::PerpSpread],
+            ..Params::default()
+        };
+        let history = with_settlements((b, "BTCUSDT"), alternating_funding(t0()));
+        let base = analyze(&snaps, &params);
+        let out = analyze_with(&snaps, &params, &history);
+        assert_eq!((base.len(), out.len()), (1, 1));
+        let o = &out[0];
+        assert_eq!((o.short.venue, o.long.venue), (b, y));
+        // Reported on the current rates: d · h_s = 0.0004 per 8 h.
+        assert_eq!(
+            (o.funding_rate, o.funding_apr_pct),
+            (d("0.0004"), d("43.8"))
+        );
+        // E = (x_s − x_l) · 24 · H with x_s blended, x_l = 0.0001 / 8 (no history).
+        let x_s = 0.000_012_5 + 0.000_05 / 21.0;
+        let e = (x_s - 0.000_012_5) * 24.0 * 7.0;
+        let cost = 2.0 * (0.0005 + 10.0 / 120_070.0 + 0.00055 + 10.0 / 120_070.0);
+        let net = (e - cost) * 365.0 / 7.0;
+        assert!(
+            (f(o.net_apr_pct) - net * 100.0).abs() < 1e-6,
+            "{} vs {}",
+            o.net_apr_pct,
+            net * 100.0
+        );
+        assert!(o.net_apr_pct < base[0].net_apr_pct);
+    }
+
+    #[test]
+    fn history_above_the_current_rate_survives_min_apr() {
+        // cross_carry: long Bybit spot, short Binance perp paying 0.00001 per 8 h now, whose
+        // history averages 0.000125 per hour (φ = 0, w = 1 / 21). The quick f64 bound must
+        // use the expected rate, or it would drop the row before the exact maths.
+        let (b, y) = (Venue::Binance, Venue::Bybit);
+        let snaps = vec![
+            snap(b, vec![perp(b, "BTC", "0.00001", "8")], vec![]),
+            snap(y, vec![], vec![spot(y, "BTC")]),
+        ];
+        let params = Params {
+            kinds: vec![Kind::CrossCarry],
+            min_apr_pct: Some(d("50")),
+            ..Params::default()
+        };
+        let history =
+            with_settlements((b, "BTCUSDT"), alternating_between(t0(), "0.003", "-0.001"));
+        assert!(analyze(&snaps, &params).is_empty());
+        let out = analyze_with(&snaps, &params, &history);
+        assert_eq!(out.len(), 1);
+        let x = 0.000_125 + (0.000_001_25 - 0.000_125) / 21.0;
+        let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.0005 + 10.0 / 120_070.0);
+        let net = (x * 24.0 * 7.0 - cost) * 365.0 / 7.0;
+        assert!((f(out[0].net_apr_pct) - net * 100.0).abs() < 1e-6);
+        assert!(out[0].risk_adj_apr_pct >= d("50"));
+        assert_eq!(out[0].funding_apr_pct, d("1.095"), "the current print");
+    }
+
+    #[test]
+    fn realised_sigma_a_sets_liq_prob_with_14_daily_returns() {
+        let snaps = binance_btc("0.0005");
+        let params = Params {
+            leverage: d("10"),
+            ..Params::default()
+        };
+        let base = analyze(&snaps, &params);
+        // 15 closes alternating 100 / 102: 14 returns ±ln 1.02.
+        let history = with_closes(vec![(
+            (Venue::Binance, "BTC"),
+            closes("100", "1.02", &alternating_signs(14)),
+        )]);
+        let out = analyze_with(&snaps, &params, &history);
+        assert_eq!(out.len(), 1);
+        let sigma = alternating_sigma(1.02, 14);
+        // USDT collateral: q = 1 / 10, m = 0.004, σ_C = 0.
+        let p = short_liq(0.1, 0.004, sigma, 0.0, 0.0);
+        assert!(p > 0.01 && p < 0.5, "{p}");
+        assert!(
+            (out[0].liq_prob - p).abs() < 1e-6,
+            "{} vs {p}",
+            out[0].liq_prob
+        );
+        // The 24 h range (66000 / 54000) would say far more.
+        assert!(base[0].liq_prob > 0.5, "{}", base[0].liq_prob);
+        assert_eq!(out[0].net_apr_pct, base[0].net_apr_pct);
+
+        // 13 returns are too few: the Parkinson path, the output of `analyze`.
+        let history = with_closes(vec![(
+            (Venue::Binance, "BTC"),
+            closes("100", "1.02", &alternating_signs(13)),
+        )]);
+        assert_eq!(analyze_with(&snaps, &params, &history), base);
+        // Closes of another venue do not give this perp a realised σ_A.
+        let history = with_closes(vec![(
+            (Venue::Bybit, "BTC"),
+            closes("100", "1.02", &alternating_signs(14)),
+        )]);
+        assert_eq!(analyze_with(&snaps, &params, &history), base);
+    }
+
+    #[test]
+    fn realised_sigma_c_and_rho_with_a_volatile_collateral() {
+        let (b, y) = (Venue::Binance, Venue::Bybit);
+        let snaps = binance_btc("0.0005");
+        let params = Params {
+            leverage: d("10"),
+            collateral: "ETH".into(),
+            ..Params::default()
+        };
+        // No ETH market in the scan: without history the collateral has no σ_C.
+        assert!(analyze(&snaps, &params).is_empty());
+
+        // A alternates ±ln 1.02; C = +ln 1.03 with A's signs for 8 returns, the opposite
+        // for the last 6: Σ a c ∝ 8 − 6, both means 0 → ρ = 2 / 14.
+        let a_signs = alternating_signs(14);
+        let c_signs: Vec<i8> = a_signs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| if i < 8 { *s } else { -*s })
+            .collect();
+        let btc = closes("100", "1.02", &a_signs);
+        let eth = closes("2000", "1.03", &c_signs);
+        let (sa, sc) = (alternating_sigma(1.02, 14), alternating_sigma(1.03, 14));
+        // ETH k = 0.95: q = 0.095.
+        let q = 0.95 / 10.0;
+
+        let same_venue = with_closes(vec![((b, "BTC"), btc.clone()), ((b, "ETH"), eth.clone())]);
+        let out = analyze_with(&snaps, &params, &same_venue);
+        assert_eq!(out.len(), 1);
+        let p = short_liq(q, 0.004, sa, sc, 1.0 / 7.0);
+        let p_config = short_liq(q, 0.004, sa, sc, 0.8);
+        assert!((p - p_config).abs() > 0.01, "{p} vs {p_config}");
+        assert!(
+            (out[0].liq_prob - p).abs() < 1e-6,
+            "{} vs {p}",
+            out[0].liq_prob
+        );
+
+        // ETH closes only on Bybit: σ_C falls back to them, ρ to the configured 0.8 (the two
+        // series are not on one venue).
+        let other_venue = with_closes(vec![((b, "BTC"), btc), ((y, "ETH"), eth)]);
+        let out = analyze_with(&snaps, &params, &other_venue);
+        assert_eq!(out.len(), 1);
+        assert!(
+            (out[0].liq_prob - p_config).abs() < 1e-6,
+            "{} vs {p_config}",
+            out[0].liq_prob
+        );
+    }
+
+    // ---- empty or unusable history changes nothing -------------------------------------
+
+    const ASSETS: [&str; 3] = ["BTC", "ETH", "SOL"];
+    const VENUES: [Venue; 3] = [Venue::Binance, Venue::Bybit, Venue::Okx];
+
+    /// One market per (venue, asset): perp rate in 1e-6 per `hours`, a spot when `spot`.
+    fn market() -> impl Strategy<Value = (i64, u32, bool, i64)> {
+        (
+            -300i64..1500,
+            prop::sample::select(vec![1u32, 4, 8]),
+            any::<bool>(),
+            0i64..30,
+        )
+    }
+
+    fn build(markets: &[(i64, u32, bool, i64)]) -> Vec<Snapshot> {
+        VENUES
+            .iter()
+            .enumerate()
+            .map(|(vi, &v)| {
+                let mut s = snap(v, vec![], vec![]);
+                for (ai, asset) in ASSETS.iter().enumerate() {
+                    let (rate, hours, has_spot, range) = markets[vi * ASSETS.len() + ai];
+                    let mut p = perp(v, asset, "0", "8");
+                    p.funding_rate = Decimal::new(rate, 6);
+                    p.funding_interval_hours = Decimal::from(hours);
+                    p.high_24h = Some(d("60040") * (Decimal::ONE + Decimal::new(range, 2)));
+                    s.perps.push(p);
+                    if has_spot {
+                        s.spots.push(spot(v, asset));
+                    }
+                }
+                s
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn empty_or_unusable_history_gives_analyzes_output(
+            markets in prop::collection::vec(market(), 9),
+            collateral in prop::sample::select(vec!["USDT", "ETH", "BTC"]),
+            hours_ago in 0i64..100_000,
+            leverage in 1i64..20,
+        ) {
+            let snaps = build(&markets);
+            let params = Params {
+                collateral: collateral.to_owned(),
+                leverage: Decimal::from(leverage),
+                ..Params::default()
+            };
+            let base = analyze(&snaps, &params);
+            let empty = HistoryInputs {
+                now: t0() - TimeDelta::hours(hours_ago),
+                ..HistoryInputs::default()
+            };
+            prop_assert_eq!(&analyze_with(&snaps, &params, &empty), &base);
+
+            // Too little to use: 2 days of funding (< 3), 13 daily returns, and history of
+            // markets that are not in the scan.
+            let mut unusable = HistoryInputs { now: t0(), ..HistoryInputs::default() };
+            for v in VENUES {
+                for asset in ASSETS {
+                    let short: Vec<Settlement> = alternating_funding(t0())
+                        .into_iter()
+                        .take(6)
+                        .collect();
+                    unusable.settlements.insert((v, format!("{asset}USDT")), short);
+                    unusable.closes.insert(
+                        (v, asset.to_owned()),
+                        closes("100", "1.02", &alternating_signs(13)),
+                    );
+                }
+                unusable
+                    .settlements
+                    .insert((v, "DOGEUSDT".to_owned()), alternating_funding(t0()));
+                unusable
+                    .closes
+                    .insert((v, "DOGE".to_owned()), closes("1", "1.1", &alternating_signs(20)));
+            }
+            prop_assert_eq!(&analyze_with(&snaps, &params, &unusable), &base);
+        }
     }
 }

@@ -180,10 +180,13 @@ pub(super) struct Trade<'a> {
     pub(super) long: TradeLeg<'a>,
     /// The leg sold (crossed at its bid).
     pub(super) short: TradeLeg<'a>,
-    /// Funding paid to us per `interval_hours` (for `perp_spread`, `d * h_s`).
+    /// Funding paid to us per `interval_hours` (for `perp_spread`, `d * h_s`): the current print.
     pub(super) rate: Decimal,
     /// The interval `rate` covers.
     pub(super) interval_hours: Decimal,
+    /// The per-hour rate `E` uses when the history blends it (for `perp_spread`, the short
+    /// leg's minus the long leg's); `None`: `E` from `rate / interval_hours`.
+    pub(super) expected_per_hour: Option<Decimal>,
     /// When the reported rate settles.
     pub(super) next_funding_time: Option<DateTime<Utc>>,
     /// The leveraged legs.
@@ -193,7 +196,8 @@ pub(super) struct Trade<'a> {
 }
 
 /// A `carry` or `cross_carry` trade: long `spot` (its venue's spot fee), short `perp` (its
-/// venue's perp fee, liquidation fee and the given short `leg`), paid the perp's own rate.
+/// venue's perp fee, liquidation fee and the given short `leg`), paid the perp's own rate
+/// (its expected rate from the history, when there is one, for `E`).
 pub(super) fn spot_perp<'a>(
     kind: Kind,
     (spot, spot_book): (&'a SpotQuote, Book),
@@ -209,6 +213,7 @@ pub(super) fn spot_perp<'a>(
         short: TradeLeg::perp(perp, perp_book, ctx),
         rate: perp.funding_rate,
         interval_hours: perp.funding_interval_hours,
+        expected_per_hour: ctx.expected_per_hour(perp),
         next_funding_time: perp.next_funding_time,
         position: Position::short_only(leg),
         liquidation_fee: ctx.params.costs_for(perp.venue).liquidation_fee,
@@ -234,6 +239,10 @@ pub(super) fn candidate(
         (trade.long.book, trade.long.fee),
         (trade.short.book, trade.short.fee),
     )?;
+    let econ = match trade.expected_per_hour {
+        Some(per_hour) => econ.with_expected_per_hour(per_hour, hold)?,
+        None => econ,
+    };
     let net_apr_pct = carry::to_pct(econ.net_apr)?;
     let loss_non_negative = trade.liquidation_fee.checked_add(econ.cost)? >= Decimal::ZERO;
     if loss_non_negative && min_apr.is_some_and(|m| net_apr_pct < m) {

@@ -494,3 +494,103 @@ async fn history_command_shows_the_recorded_funding_per_venue() {
     );
     assert!(text.contains("bybit") && text.contains("BTCUSDT"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_enough_daily_closes_liq_prob_uses_realised_volatility() {
+    use basis::model::{PerpQuote, Snapshot};
+    use rust_decimal::Decimal;
+    let (server, _) = server(&[Venue::Okx], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Without a record: Parkinson from the 24 h high/low.
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &["--venues", "okx", "--kinds", "carry", "--assets", "BTC"],
+    ))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let parkinson = json(&out)["opportunities"][0]["liq_prob"]
+        .as_f64()
+        .expect("liq_prob");
+    // Twenty days of BTC closes alternating 100 and 110, as daily polls would have stored them.
+    let closes: Vec<f64> = (0..20)
+        .map(|i| if i % 2 == 0 { 100.0 } else { 110.0 })
+        .collect();
+    {
+        let store = basis::store::Store::open(&dir.path().join("data")).expect("open");
+        let today = chrono::Utc::now().date_naive();
+        for (i, close) in closes.iter().enumerate() {
+            let day = today - chrono::Days::new(20 - i as u64);
+            let at = day.and_hms_opt(12, 0, 0).expect("noon").and_utc();
+            let px = Decimal::try_from(*close).expect("price");
+            let perp = PerpQuote {
+                venue: Venue::Okx,
+                symbol: "BTC-USDT-SWAP".into(),
+                asset: "BTC".into(),
+                quote: "USDT".into(),
+                multiplier: Decimal::ONE,
+                funding_rate: Decimal::new(1, 4),
+                funding_interval_hours: Decimal::from(8),
+                next_funding_time: None,
+                mark_price: None,
+                index_price: None,
+                bid: Some(px),
+                ask: Some(px),
+                high_24h: None,
+                low_24h: None,
+                volume_24h_quote: None,
+                open_interest: None,
+                exchange_time: None,
+                received_at: at,
+            };
+            store
+                .write_snapshot(&Snapshot {
+                    venue: Venue::Okx,
+                    received_at: at,
+                    perps: vec![perp],
+                    spots: vec![],
+                })
+                .expect("write");
+        }
+        store.close().expect("close");
+    }
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &["--venues", "okx", "--kinds", "carry", "--assets", "BTC"],
+    ))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let got = json(&out)["opportunities"][0]["liq_prob"]
+        .as_f64()
+        .expect("liq_prob");
+    // Independent: sample std (n − 1) of the 19 daily log returns × √365, then DESIGN's short leg
+    // with stablecoin collateral at 2x over 7 days.
+    let r: Vec<f64> = closes.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+    let mean = r.iter().sum::<f64>() / r.len() as f64;
+    let var = r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r.len() as f64 - 1.0);
+    let sigma = var.sqrt() * 365f64.sqrt();
+    let d = ((1.0_f64 + 0.5) / (1.0 + 0.004)).ln();
+    let t = 7.0 / 365.0;
+    let z = -d / (sigma * sigma * t).sqrt();
+    let phi = |x: f64| {
+        // Abramowitz & Stegun 7.1.26.
+        let y = -x / std::f64::consts::SQRT_2;
+        let tt = 1.0 / (1.0 + 0.327_591_1 * y.abs());
+        let e = tt
+            * (0.254_829_592
+                + tt * (-0.284_496_736
+                    + tt * (1.421_413_741 + tt * (-1.453_152_027 + tt * 1.061_405_429))))
+            * (-y * y).exp();
+        0.5 * if y >= 0.0 { e } else { 2.0 - e }
+    };
+    let want = (2.0 * phi(z)).min(1.0);
+    assert!(
+        (got - want).abs() < 1e-4,
+        "liq_prob {got}, realised-vol expectation {want}"
+    );
+    assert!(
+        (got - parkinson).abs() > 1e-3,
+        "still the Parkinson value {parkinson}"
+    );
+}
