@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::{
-    ConfigArgs, ConfigCommand, DbArgs, DbCommand, Format, HistoryArgs, NotifyArgs, NotifyCommand,
-    PollArgs, ScanArgs, VenueArgs, VenuesArgs, WatchArgs,
+    BackfillArgs, ConfigArgs, ConfigCommand, DbArgs, DbCommand, Format, HistoryArgs, NotifyArgs,
+    NotifyCommand, PollArgs, ScanArgs, VenueArgs, VenuesArgs, WatchArgs,
 };
 use crate::demo::Universe;
 use crate::demo::server::{Server, mounted};
@@ -1010,4 +1010,303 @@ pub async fn history(globals: &Globals, args: &HistoryArgs) -> Result<u8, AppErr
     ))?;
     close_store(store).await?;
     Ok(exit::OK)
+}
+
+/// Interval hours of each settlement from the gap to its neighbour (whole hours 1..=24), else
+/// `fallback`. `points` must be sorted by time.
+fn intervals(
+    points: &[crate::venue::HistoryPoint],
+    fallback: rust_decimal::Decimal,
+) -> Vec<rust_decimal::Decimal> {
+    let gap = |a: i64, b: i64| {
+        let ms = b - a;
+        (ms > 0 && ms % 3_600_000 == 0 && ms / 3_600_000 <= 24)
+            .then(|| rust_decimal::Decimal::from(ms / 3_600_000))
+    };
+    (0..points.len())
+        .map(|i| {
+            let before = i
+                .checked_sub(1)
+                .and_then(|j| gap(points[j].time_ms, points[i].time_ms));
+            let after = points
+                .get(i + 1)
+                .and_then(|n| gap(points[i].time_ms, n.time_ms));
+            before.or(after).unwrap_or(fallback)
+        })
+        .collect()
+}
+
+/// Most history pages fetched for one perp in one run (Binance: 1,000 settlements a page).
+const MAX_HISTORY_PAGES: usize = 500;
+
+/// What backfilling one venue did.
+#[derive(Debug, Default)]
+struct BackfillTally {
+    perps: usize,
+    settlements: usize,
+    requests: u32,
+    errors: Vec<String>,
+}
+
+/// Fetches the missing funding history of `perps` (symbol, current interval) of one venue.
+async fn backfill_venue(
+    client: Arc<crate::venue::http::VenueClient>,
+    store: Store,
+    perps: Vec<(String, rust_decimal::Decimal)>,
+    start_ms: i64,
+    end_ms: i64,
+    progress: indicatif::ProgressBar,
+) -> Result<BackfillTally, AppError> {
+    let venue = client.venue();
+    let adapter = crate::venue::adapter(venue);
+    let mut tally = BackfillTally::default();
+    for (symbol, interval) in perps {
+        progress.set_message(format!("{venue} {symbol}"));
+        let marker = {
+            let s = store.clone();
+            let sym = symbol.clone();
+            blocking_store(move || s.backfill_marker(venue, &sym)).await?
+        };
+        // Covered already from the start: only what settled since the last run.
+        let from = match marker {
+            Some((covered_from, covered_to)) if covered_from <= start_ms => covered_to + 1,
+            _ => start_ms,
+        };
+        let mut previous: Option<Vec<crate::venue::HistoryPoint>> = None;
+        let mut stored = 0;
+        let mut failed = false;
+        let mut pages = 0;
+        while let Some(req) =
+            adapter.funding_history_request(&symbol, from, end_ms, previous.as_deref())
+        {
+            // A server that ignores the paging parameters must not keep us here forever.
+            pages += 1;
+            if pages > MAX_HISTORY_PAGES {
+                tally.errors.push(format!(
+                    "{venue} {symbol}: more than {MAX_HISTORY_PAGES} history pages; stopped (does the venue ignore the paging parameters?)"
+                ));
+                failed = true;
+                break;
+            }
+            let body = match client.fetch(&req).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tally.errors.push(e.to_string());
+                    failed = true;
+                    break;
+                }
+            };
+            let mut page = match adapter.parse_funding_history(&body) {
+                Ok(p) => p,
+                Err(source) => {
+                    tally
+                        .errors
+                        .push(VenueErrorDisplay(venue, source.to_string()).to_string());
+                    failed = true;
+                    break;
+                }
+            };
+            page.sort_by_key(|p| p.time_ms);
+            let hours = intervals(&page, interval);
+            let events: Vec<(i64, crate::store::FundingEvent)> = page
+                .iter()
+                .zip(hours)
+                .filter(|(p, _)| p.time_ms >= from && p.time_ms <= end_ms)
+                .map(|(p, h)| {
+                    (
+                        p.time_ms,
+                        crate::store::FundingEvent {
+                            r: p.rate,
+                            h,
+                            seen: p.time_ms,
+                        },
+                    )
+                })
+                .collect();
+            stored += events.len();
+            let s = store.clone();
+            let sym = symbol.clone();
+            blocking_store(move || s.put_funding_events(venue, &sym, &events)).await?;
+            if page.is_empty() || previous.as_ref() == Some(&page) {
+                break;
+            }
+            previous = Some(page);
+        }
+        if !failed {
+            let covered_from = marker.map_or(start_ms, |(f, _)| f.min(start_ms));
+            let s = store.clone();
+            let sym = symbol.clone();
+            blocking_store(move || s.set_backfill_marker(venue, &sym, (covered_from, end_ms)))
+                .await?;
+        }
+        tally.perps += 1;
+        tally.settlements += stored;
+        progress.inc(1);
+    }
+    tally.requests = client.requests();
+    Ok(tally)
+}
+
+/// A parse failure of a history page, named like venue errors.
+struct VenueErrorDisplay(Venue, String);
+
+impl std::fmt::Display for VenueErrorDisplay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} (the venue changed its format or sent a partial response)",
+            self.0, self.1
+        )
+    }
+}
+
+/// `basis backfill`: settled funding history per perp, incremental (a second run fetches only
+/// what settled since) and resumable (each perp is marked complete only when all its pages are
+/// stored; pages are stored as they arrive, idempotently).
+///
+/// # Errors
+/// Settings, store and internal failures.
+pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppError> {
+    use std::io::IsTerminal as _;
+    let mut settings = settings::build(globals, &args.poll, None, &ProcessEnv)?;
+    let demo = if args.poll.demo {
+        Some(start_demo(&mut settings).await?)
+    } else {
+        None
+    };
+    let store = open_store(&settings.data_dir).await?;
+    let venues: Vec<Venue> = settings
+        .venues
+        .iter()
+        .copied()
+        .filter(|v| {
+            crate::venue::adapter(*v)
+                .funding_history_request("X", 0, 1, None)
+                .is_some()
+        })
+        .collect();
+    // The perps to fill come from the latest snapshot; poll first where there is none.
+    let mut missing = Vec::new();
+    for &v in &venues {
+        let s = store.clone();
+        if blocking_store(move || s.latest_snapshot(v))
+            .await?
+            .is_none()
+        {
+            missing.push(v);
+        }
+    }
+    if !missing.is_empty() {
+        let ctx = Arc::new(poll_context(&settings, store.clone(), false)?);
+        let outcomes = poll_venues(ctx, &missing).await?;
+        report_venue_problems(&outcomes);
+    }
+    let assets: Vec<String> = args
+        .assets
+        .iter()
+        .map(|a| a.trim().to_ascii_uppercase())
+        .filter(|a| !a.is_empty())
+        .collect();
+    let now_ms = Utc::now().timestamp_millis();
+    let client = build_client(&settings.http).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut plans = Vec::new();
+    for &venue in &venues {
+        let s = store.clone();
+        let Some(snapshot) = blocking_store(move || s.latest_snapshot(venue)).await? else {
+            continue;
+        };
+        let perps: Vec<(String, rust_decimal::Decimal)> = snapshot
+            .perps
+            .iter()
+            .filter(|p| assets.is_empty() || assets.contains(&p.asset.to_ascii_uppercase()))
+            .map(|p| (p.symbol.clone(), p.funding_interval_hours))
+            .collect();
+        let days = crate::venue::adapter(venue)
+            .history_days_limit()
+            .map_or(args.days, |limit| args.days.min(limit));
+        let start_ms = now_ms - i64::from(days.max(1)) * 86_400_000;
+        plans.push((venue, perps, start_ms));
+    }
+    let total: usize = plans.iter().map(|(_, p, _)| p.len()).sum();
+    let progress = if std::io::stderr().is_terminal() && !globals.quiet {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} perps  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for (venue, perps, start_ms) in plans {
+        let vc = Arc::new(crate::venue::http::VenueClient::new(
+            client.clone(),
+            crate::venue::adapter(venue),
+            settings.http.clone(),
+            settings
+                .venue_settings
+                .get(&venue)
+                .map(|s| s.urls.clone())
+                .unwrap_or_default(),
+        ));
+        set.spawn(backfill_venue(
+            vc,
+            store.clone(),
+            perps,
+            start_ms,
+            now_ms,
+            progress.clone(),
+        ));
+    }
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let mut tally = BackfillTally::default();
+    let mut interrupted = false;
+    loop {
+        tokio::select! {
+            joined = set.join_next() => {
+                let Some(joined) = joined else { break };
+                let t = joined.map_err(|e| AppError::Internal(e.to_string()))??;
+                tally.perps += t.perps;
+                tally.settlements += t.settlements;
+                tally.requests += t.requests;
+                tally.errors.extend(t.errors);
+            }
+            () = &mut shutdown => {
+                set.abort_all();
+                interrupted = true;
+                break;
+            }
+        }
+    }
+    progress.finish_and_clear();
+    for e in tally.errors.iter().take(20) {
+        tracing::error!("{e}");
+    }
+    let line = format!(
+        "backfill: {} perps on {} venues, {} settlements stored, {} requests, {} errors{}\n",
+        tally.perps,
+        settings.venues.len(),
+        tally.settlements,
+        tally.requests,
+        tally.errors.len(),
+        if interrupted {
+            "; interrupted: run it again to resume"
+        } else {
+            ""
+        }
+    );
+    if !globals.quiet || !tally.errors.is_empty() {
+        eprint!("{line}");
+    }
+    close_store(store).await?;
+    drop(demo);
+    Ok(if interrupted {
+        exit::TEMPFAIL
+    } else if tally.errors.is_empty() {
+        exit::OK
+    } else {
+        exit::PARTIAL
+    })
 }

@@ -49,6 +49,24 @@ pub enum Command {
     Db(DbArgs),
     /// Recorded funding of one asset per venue, with sparklines.
     History(HistoryArgs),
+    /// Fetch settled funding history per perp (incremental, resumable).
+    Backfill(BackfillArgs),
+}
+
+/// `basis backfill`.
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    /// How far back, in days (a venue keeping less is fetched as far as it keeps).
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+
+    /// Only these assets, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub assets: Vec<String>,
+
+    /// Venue selection and polling options.
+    #[command(flatten)]
+    pub poll: VenueArgs,
 }
 
 /// `basis history`.

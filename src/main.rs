@@ -55,6 +55,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Command::Config(args) => app::config(&globals, args).await,
             Command::Db(args) => app::db(&globals, args).await,
             Command::History(args) => app::history(&globals, args).await,
+            Command::Backfill(args) => app::backfill(&globals, args).await,
         }
     })?;
     // Venue tasks abandoned at the deadline must not hold the exit.

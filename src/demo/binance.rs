@@ -510,3 +510,183 @@ mod tests {
         assert_eq!(pad(Decimal::new(123_456_789_012, 11), 8), "1.23456789012");
     }
 }
+
+/// Days of funding history the demo keeps.
+const HISTORY_DAYS: i64 = 120;
+
+/// The settled funding of a perp: every `interval_hours` on the UTC grid, from 120 days before
+/// `now_ms` up to `now_ms`, within `[from, to]`, ascending.
+fn settlements(m: &SynthMarket, now_ms: i64, from: i64, to: i64) -> Vec<i64> {
+    let step = i64::from(m.interval_hours.max(1)) * 3_600_000;
+    let lo = from.max(now_ms - HISTORY_DAYS * DAY_MS);
+    let hi = to.min(now_ms);
+    let first = lo.div_euclid(step) * step + if lo.rem_euclid(step) == 0 { 0 } else { step };
+    (0..)
+        .map(|k| first + k * step)
+        .take_while(|t| *t <= hi)
+        .collect()
+}
+
+/// The rate settled at `time_ms`: the market's current rate plus a deterministic wobble of up to
+/// ±0.002 % (a hash of the time).
+fn historic_rate(m: &SynthMarket, time_ms: i64) -> Decimal {
+    let mut z = (time_ms as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let wobble = i64::try_from(z % 41).unwrap_or(0) - 20;
+    m.funding_rate + Decimal::new(wobble, 6)
+}
+
+fn error(code: i64, msg: &str) -> String {
+    json!({"code": code, "msg": msg}).to_string()
+}
+
+/// One page of `GET /fapi/v1/fundingRate` for `path` (below the host prefix) and `query`, as the
+/// live API answers it: ascending; `startTime` and `endTime` inclusive; with `startTime` the first
+/// `limit` records from it, otherwise the last `limit` up to `endTime` (or now); `limit` default
+/// 100, at most 1000. An unknown symbol gets `-1121 Invalid symbol.`; unlike the live API, which
+/// then lists every symbol, a missing `symbol` gets `-1102`. `None` when `path` is not that
+/// endpoint.
+#[must_use]
+pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
+    if path != "/fapi/v1/fundingRate" {
+        return None;
+    }
+    let param = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let int = |key: &str| -> Result<Option<i64>, String> {
+        param(key).map_or(Ok(None), |v| {
+            v.parse::<i64>().map(Some).map_err(|_| {
+                error(
+                    -1100,
+                    &format!(
+                        "Illegal characters found in parameter '{key}'; legal range is '^[0-9]{{1,20}}$'."
+                    ),
+                )
+            })
+        })
+    };
+    let Some(symbol) = param("symbol") else {
+        return Some(error(
+            -1102,
+            "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+        ));
+    };
+    let all = perps(universe);
+    let Some(perp) = all.iter().find(|p| p.symbol == symbol) else {
+        return Some(error(-1121, "Invalid symbol."));
+    };
+    let (start, end, limit) = match (int("startTime"), int("endTime"), int("limit")) {
+        (Ok(s), Ok(e), Ok(l)) => (s, e, l),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Some(e),
+    };
+    let limit = usize::try_from(limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
+    let times = settlements(
+        perp.m,
+        universe.now_ms,
+        start.unwrap_or(i64::MIN),
+        end.unwrap_or(i64::MAX),
+    );
+    let page = if start.is_some() {
+        &times[..times.len().min(limit)]
+    } else {
+        &times[times.len().saturating_sub(limit)..]
+    };
+    let mark = pad(perp.m.contract_price(perp.m.mark), 8);
+    let rows: Vec<Value> = page
+        .iter()
+        .map(|t| {
+            json!({
+                "symbol": perp.symbol,
+                "fundingRate": pad(historic_rate(perp.m, *t), 8),
+                "fundingTime": t,
+                "markPrice": mark
+            })
+        })
+        .collect();
+    Some(Value::Array(rows).to_string())
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+    use crate::model::Venue;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn history_answers_like_the_live_endpoint() {
+        let now = 1_760_000_000_000;
+        let u = Universe::generate(Venue::Binance, 20, 0, now);
+        let m = u.perps().next().expect("a perp");
+        let symbol = format!("{}{}", m.perp_base(), m.quote);
+        let step = i64::from(m.interval_hours) * 3_600_000;
+        assert_eq!(history(&u, "/fapi/v1/premiumIndex", &[]), None);
+        let rows = |query: &[(&str, &str)]| -> Vec<Value> {
+            let body = history(&u, "/fapi/v1/fundingRate", &q(query)).expect("history");
+            let v: Value = serde_json::from_str(&body).expect("json");
+            v.as_array().cloned().unwrap_or_default()
+        };
+        // Default: the latest 100, ascending, strings for decimals, numbers for times.
+        let latest = rows(&[("symbol", &symbol)]);
+        assert_eq!(latest.len(), 100);
+        let last = now / step * step;
+        assert_eq!(latest[99]["fundingTime"], json!(last));
+        assert_eq!(latest[0]["fundingTime"], json!(last - 99 * step));
+        assert!(
+            latest[0]["fundingRate"]
+                .as_str()
+                .is_some_and(|r| r.len() >= 10)
+        );
+        assert!(latest[0]["markPrice"].is_string());
+        // startTime/endTime inclusive; startTime takes the first `limit` from it.
+        let (s, e) = (last - 10 * step, last - 5 * step);
+        let window = rows(&[
+            ("symbol", &symbol),
+            ("startTime", &s.to_string()),
+            ("endTime", &e.to_string()),
+        ]);
+        assert_eq!(window.len(), 6);
+        assert_eq!(window[0]["fundingTime"], json!(s));
+        let two = rows(&[
+            ("symbol", &symbol),
+            ("startTime", &s.to_string()),
+            ("limit", "2"),
+        ]);
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[1]["fundingTime"], json!(s + step));
+        // Capped at 1000 and at 120 days back.
+        let capped = rows(&[("symbol", &symbol), ("startTime", "0"), ("limit", "5000")]);
+        let kept = usize::try_from(120 * 24 / i64::from(m.interval_hours)).expect("small");
+        assert_eq!(capped.len(), kept.min(1000));
+        assert!(capped[0]["fundingTime"].as_i64() >= Some(now - 120 * DAY_MS));
+        // Deterministic, varied rates around the market's.
+        assert_eq!(latest, rows(&[("symbol", &symbol)]));
+        let distinct: std::collections::HashSet<&str> = latest
+            .iter()
+            .filter_map(|r| r["fundingRate"].as_str())
+            .collect();
+        assert!(distinct.len() > 5);
+        // Errors as Binance sends them.
+        let err =
+            history(&u, "/fapi/v1/fundingRate", &q(&[("symbol", "NOPEUSDT")])).expect("answered");
+        assert_eq!(err, r#"{"code":-1121,"msg":"Invalid symbol."}"#);
+        let err = history(
+            &u,
+            "/fapi/v1/fundingRate",
+            &q(&[("symbol", &symbol), ("startTime", "x")]),
+        )
+        .expect("answered");
+        assert!(err.contains("-1100"), "{err}");
+    }
+}

@@ -422,3 +422,189 @@ mod tests {
         assert_eq!(inst["result"]["nextPageCursor"], json!(""));
     }
 }
+
+/// `/v5/market/funding/history`.
+const FUNDING_HISTORY: &str = "/v5/market/funding/history";
+/// Days of funding history the demo keeps.
+const HISTORY_DAYS: i64 = 120;
+const DAY_MS: i64 = 86_400_000;
+
+/// The settled funding of a perp: every `interval_hours` on the UTC grid, from 120 days before
+/// `now_ms` up to `now_ms`, within `[from, to]`, ascending.
+fn settlements(m: &SynthMarket, now_ms: i64, from: i64, to: i64) -> Vec<i64> {
+    let step = i64::from(m.interval_hours.max(1)) * 3_600_000;
+    let lo = from.max(now_ms - HISTORY_DAYS * DAY_MS);
+    let hi = to.min(now_ms);
+    let first = lo.div_euclid(step) * step + if lo.rem_euclid(step) == 0 { 0 } else { step };
+    (0..)
+        .map(|k| first + k * step)
+        .take_while(|t| *t <= hi)
+        .collect()
+}
+
+/// The rate settled at `time_ms`: the market's current rate plus a deterministic wobble of up to
+/// ±0.002 % (a hash of the time).
+fn historic_rate(m: &SynthMarket, time_ms: i64) -> Decimal {
+    let mut z = (time_ms as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let wobble = i64::try_from(z % 41).unwrap_or(0) - 20;
+    m.funding_rate + Decimal::new(wobble, 6)
+}
+
+/// A Bybit error envelope (HTTP 200, non-zero `retCode`, empty `result`).
+fn error(code: i64, msg: &str, now: i64) -> String {
+    json!({"retCode": code, "retMsg": msg, "result": {}, "retExtInfo": {}, "time": now}).to_string()
+}
+
+/// One page of `GET /v5/market/funding/history` for `path` (below the host prefix) and `query`,
+/// as the live API answers it: newest first; the latest `limit` records (default 200, at most 200)
+/// with time in `[startTime, endTime]` (inclusive; `endTime` alone means up to it, neither means
+/// up to now); `startTime` alone, a missing or unknown `symbol` or a category other than `linear`
+/// get a `retCode` 10001 envelope. `None` when `path` is not that endpoint.
+#[must_use]
+pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
+    if path != FUNDING_HISTORY {
+        return None;
+    }
+    let now = universe.now_ms;
+    let param = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    if param("category") != Some("linear") {
+        return Some(error(10001, "params error: Illegal category", now));
+    }
+    let Some(symbol) = param("symbol") else {
+        return Some(error(10001, "params error: symbol is required", now));
+    };
+    let Some(m) = perp_by_symbol(universe, symbol) else {
+        return Some(error(10001, "params error: Symbol Invalid", now));
+    };
+    let int = |key: &str| param(key).map(str::parse::<i64>);
+    let (start, end, limit) = match (int("startTime"), int("endTime"), int("limit")) {
+        (Some(Err(_)), _, _) | (_, Some(Err(_)), _) | (_, _, Some(Err(_))) => {
+            return Some(error(10001, "params error: invalid number", now));
+        }
+        (Some(Ok(_)), None, _) => {
+            return Some(error(
+                10001,
+                "params error: startTime and endTime must be passed together",
+                now,
+            ));
+        }
+        (s, e, l) => (
+            s.and_then(Result::ok),
+            e.and_then(Result::ok),
+            l.and_then(Result::ok),
+        ),
+    };
+    let limit = usize::try_from(limit.unwrap_or(200).clamp(1, 200)).unwrap_or(200);
+    let times = settlements(m, now, start.unwrap_or(i64::MIN), end.unwrap_or(i64::MAX));
+    let symbol = perp_symbol(m);
+    let list: Vec<Value> = times
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|t| {
+            json!({
+                "symbol": symbol,
+                "fundingRate": s(historic_rate(m, *t)),
+                "fundingRateTimestamp": t.to_string()
+            })
+        })
+        .collect();
+    Some(envelope("linear", list, None, now))
+}
+
+/// The universe's perp whose Bybit symbol is `symbol`.
+fn perp_by_symbol<'u>(u: &'u Universe, symbol: &str) -> Option<&'u SynthMarket> {
+    u.perps().find(|m| perp_symbol(m) == symbol)
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+    use crate::model::Venue;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn history_answers_like_the_live_endpoint() {
+        let now = 1_760_000_000_000;
+        let u = Universe::generate(Venue::Bybit, 20, 0, now);
+        let m = u.perps().next().expect("a perp");
+        let symbol = perp_symbol(m);
+        let step = i64::from(m.interval_hours) * 3_600_000;
+        let last = now / step * step;
+        assert_eq!(history(&u, TICKERS, &[]), None);
+        let answer = |query: &[(&str, &str)]| -> Value {
+            let body = history(&u, FUNDING_HISTORY, &q(query)).expect("history");
+            serde_json::from_str(&body).expect("json")
+        };
+        let rows = |query: &[(&str, &str)]| -> Vec<Value> {
+            let v = answer(query);
+            assert_eq!(v["retCode"], json!(0), "{v}");
+            assert_eq!(v["result"]["category"], json!("linear"));
+            v["result"]["list"].as_array().cloned().unwrap_or_default()
+        };
+        // Neither bound: the newest 200, newest first, everything as strings.
+        let latest = rows(&[("category", "linear"), ("symbol", &symbol)]);
+        assert_eq!(latest.len(), 200);
+        assert_eq!(latest[0]["fundingRateTimestamp"], json!(last.to_string()));
+        assert_eq!(
+            latest[199]["fundingRateTimestamp"],
+            json!((last - 199 * step).to_string())
+        );
+        assert!(latest[0]["fundingRate"].is_string());
+        // Both bounds inclusive, the newest `limit` of the window.
+        let (s, e) = (last - 10 * step, last - 5 * step);
+        let (s, e) = (s.to_string(), e.to_string());
+        let window = rows(&[
+            ("category", "linear"),
+            ("symbol", &symbol),
+            ("startTime", &s),
+            ("endTime", &e),
+        ]);
+        assert_eq!(window.len(), 6);
+        assert_eq!(window[0]["fundingRateTimestamp"], json!(e));
+        assert_eq!(window[5]["fundingRateTimestamp"], json!(s));
+        let two = rows(&[
+            ("category", "linear"),
+            ("symbol", &symbol),
+            ("startTime", &s),
+            ("endTime", &e),
+            ("limit", "2"),
+        ]);
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[0]["fundingRateTimestamp"], json!(e));
+        // Nothing older than 120 days.
+        let old = rows(&[
+            ("category", "linear"),
+            ("symbol", &symbol),
+            ("endTime", &(now - 121 * DAY_MS).to_string()),
+        ]);
+        assert!(old.is_empty());
+        // Errors: startTime alone, unknown symbol, wrong category.
+        for query in [
+            vec![
+                ("category", "linear"),
+                ("symbol", symbol.as_str()),
+                ("startTime", "1"),
+            ],
+            vec![("category", "linear"), ("symbol", "NOPEUSDT")],
+            vec![("category", "spot"), ("symbol", symbol.as_str())],
+            vec![("category", "linear")],
+        ] {
+            assert_eq!(answer(&query)["retCode"], json!(10001), "{query:?}");
+        }
+    }
+}

@@ -13,8 +13,8 @@ use rust_decimal::Decimal;
 
 use super::{Route, SynthMarket, Universe};
 use crate::venue::okx::{
-    FUNDING_RATE_PATH, HOST, INDEX_QUOTES, INDEX_TICKERS_PATH, INSTRUMENTS_PATH, MARK_PRICE_PATH,
-    OPEN_INTEREST_PATH, TICKERS_PATH,
+    FUNDING_RATE_HISTORY_PATH, FUNDING_RATE_PATH, HOST, INDEX_QUOTES, INDEX_TICKERS_PATH,
+    INSTRUMENTS_PATH, MARK_PRICE_PATH, OPEN_INTEREST_PATH, TICKERS_PATH,
 };
 
 /// Symbols the demo lists but the adapter must drop, with why (SWAP list).
@@ -619,5 +619,179 @@ mod tests {
         );
         assert_eq!(swaps["data"][0]["instIdCode"], 10_000);
         assert_eq!(swaps["data"][0]["ctVal"], "0.01");
+    }
+}
+
+/// Days of funding history OKX keeps (and the demo serves).
+const HISTORY_DAYS: i64 = 90;
+const DAY_MS: i64 = 86_400_000;
+
+/// The settled funding of a perp: every `interval_hours` on the UTC grid, from 90 days before
+/// `now_ms` up to `now_ms`, within `[from, to]`, ascending.
+fn settlements(m: &SynthMarket, now_ms: i64, from: i64, to: i64) -> Vec<i64> {
+    let step = i64::from(m.interval_hours.max(1)) * MS_PER_HOUR;
+    let lo = from.max(now_ms - HISTORY_DAYS * DAY_MS);
+    let hi = to.min(now_ms);
+    let first = lo.div_euclid(step) * step + if lo.rem_euclid(step) == 0 { 0 } else { step };
+    (0..)
+        .map(|k| first + k * step)
+        .take_while(|t| *t <= hi)
+        .collect()
+}
+
+/// The rate settled at `time_ms`: the market's current rate plus a deterministic wobble of up to
+/// ±0.002 % (a hash of the time).
+fn historic_rate(m: &SynthMarket, time_ms: i64) -> Decimal {
+    let mut z = (time_ms as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let wobble = i64::try_from(z % 41).unwrap_or(0) - 20;
+    m.funding_rate + Decimal::new(wobble, 6)
+}
+
+/// An OKX business error (HTTP 200, `code` not `"0"`, empty `data`).
+fn error(code: &str, msg: &str) -> String {
+    let mut out = String::from(r#"{"code":"#);
+    push_json_str(&mut out, code);
+    out.push_str(r#","data":[],"msg":"#);
+    push_json_str(&mut out, msg);
+    out.push('}');
+    out
+}
+
+/// One page of `GET /api/v5/public/funding-rate-history` for `path` (below the host prefix) and
+/// `query`, as the live API answers it: newest first; records with `fundingTime` older than
+/// `after` and newer than `before` (both exclusive), the newest `limit` of them (default 100, at
+/// most 100); 90 days back at most. A missing `instId` gets `50014`, an unknown one `51001`,
+/// a non-numeric cursor or limit `51000`. `None` when `path` is not that endpoint.
+#[must_use]
+pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
+    if path != FUNDING_RATE_HISTORY_PATH {
+        return None;
+    }
+    let param = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let Some(inst_id) = param("instId") else {
+        return Some(error("50014", "Parameter instId can not be empty."));
+    };
+    let Some(m) = universe.perps().find(|m| swap_id(m) == inst_id) else {
+        return Some(error("51001", "Instrument ID does not exist"));
+    };
+    let mut numbers = [None; 3];
+    for (slot, key) in numbers.iter_mut().zip(["after", "before", "limit"]) {
+        if let Some(v) = param(key) {
+            let Ok(n) = v.parse::<i64>() else {
+                return Some(error("51000", &format!("Parameter {key} error")));
+            };
+            *slot = Some(n);
+        }
+    }
+    let [after, before, limit] = numbers;
+    let limit = usize::try_from(limit.unwrap_or(100).clamp(1, 100)).unwrap_or(100);
+    let times = settlements(
+        m,
+        universe.now_ms,
+        before.map_or(i64::MIN, |b| b.saturating_add(1)),
+        after.map_or(i64::MAX, |a| a.saturating_sub(1)),
+    );
+    let mut rows = Rows::new(200 * limit);
+    for t in times.iter().rev().take(limit) {
+        let rate = historic_rate(m, *t);
+        rows.row()
+            .s("formulaType", "noRate")
+            .s("fundingRate", rate)
+            .s("fundingTime", t)
+            .s("instId", inst_id)
+            .s("instType", "SWAP")
+            .s("method", "current_period")
+            .s("realizedRate", rate)
+            .end_row();
+    }
+    Some(rows.finish())
+}
+
+#[cfg(test)]
+mod history_tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::model::Venue;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn history_answers_like_the_live_endpoint() {
+        let now = 1_760_000_000_000;
+        let u = Universe::generate(Venue::Okx, 20, 0, now);
+        let m = u.perps().next().expect("a perp");
+        let id = swap_id(m);
+        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let last = now / step * step;
+        assert_eq!(history(&u, FUNDING_RATE_PATH, &[]), None);
+        let answer = |query: &[(&str, &str)]| -> Value {
+            let body = history(&u, FUNDING_RATE_HISTORY_PATH, &q(query)).expect("history");
+            serde_json::from_str(&body).expect("json")
+        };
+        let rows = |query: &[(&str, &str)]| -> Vec<Value> {
+            let v = answer(query);
+            assert_eq!(v["code"], json!("0"), "{v}");
+            v["data"].as_array().cloned().unwrap_or_default()
+        };
+        // Default: the newest 100, newest first, every field a string.
+        let latest = rows(&[("instId", &id)]);
+        assert_eq!(latest.len(), 100);
+        assert_eq!(latest[0]["fundingTime"], json!(last.to_string()));
+        assert_eq!(
+            latest[99]["fundingTime"],
+            json!((last - 99 * step).to_string())
+        );
+        assert_eq!(latest[0]["instId"], json!(id));
+        assert!(latest[0]["realizedRate"].is_string() && latest[0]["fundingRate"].is_string());
+        // `after` and `before` are exclusive.
+        let (a, b) = (
+            (last - 5 * step).to_string(),
+            (last - 10 * step).to_string(),
+        );
+        let between = rows(&[("instId", &id), ("after", &a), ("before", &b)]);
+        assert_eq!(between.len(), 4);
+        assert_eq!(
+            between[0]["fundingTime"],
+            json!((last - 6 * step).to_string())
+        );
+        assert_eq!(
+            between[3]["fundingTime"],
+            json!((last - 9 * step).to_string())
+        );
+        let two = rows(&[("instId", &id), ("after", &a), ("limit", "2")]);
+        assert_eq!(two.len(), 2);
+        // At most 100 a page and 90 days back.
+        let all = rows(&[
+            ("instId", &id),
+            ("limit", "500"),
+            ("after", "99999999999999"),
+        ]);
+        assert_eq!(all.len(), 100);
+        let old = rows(&[("instId", &id), ("after", &(now - 90 * DAY_MS).to_string())]);
+        assert!(old.is_empty());
+        // Errors as OKX sends them.
+        assert_eq!(
+            answer(&[("instId", "NOPE-USDT-SWAP")])["code"],
+            json!("51001")
+        );
+        assert_eq!(answer(&[])["code"], json!("50014"));
+        assert_eq!(
+            answer(&[("instId", &id), ("after", "x")])["code"],
+            json!("51000")
+        );
     }
 }

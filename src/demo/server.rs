@@ -42,8 +42,13 @@ pub struct FaultRule {
     pub times: Option<u32>,
 }
 
-#[derive(Debug, Default)]
+/// A dynamic responder: given the path (prefix included) and query pairs, an answer or `None`
+/// (then the static routes are tried). Used for history endpoints that page by their query.
+pub type Dynamic = Arc<dyn Fn(&str, &[(String, String)]) -> Option<String> + Send + Sync>;
+
+#[derive(Default)]
 struct Shared {
+    dynamic: Vec<Dynamic>,
     routes: Vec<(String, Route)>,
     faults: Mutex<Vec<FaultRule>>,
     counts: Mutex<HashMap<String, u32>>,
@@ -52,11 +57,16 @@ struct Shared {
 }
 
 /// A running server; it stops when dropped.
-#[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
     shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("addr", &self.addr).finish()
+    }
 }
 
 impl Drop for Server {
@@ -69,6 +79,30 @@ impl Drop for Server {
 #[must_use]
 pub fn prefix(venue: Venue, host: &str) -> String {
     format!("/{}/{}", venue.id(), host)
+}
+
+/// Dynamic responders serving each universe's funding history (venues that have one).
+#[must_use]
+pub fn history_responders(universes: &[Universe]) -> Vec<Dynamic> {
+    universes
+        .iter()
+        .map(|u| {
+            let u = Arc::new(u.clone());
+            let responder: Dynamic = Arc::new(move |path: &str, query: &[(String, String)]| {
+                let venue = u.venue;
+                adapter(venue).hosts().iter().find_map(|h| {
+                    let rest = path.strip_prefix(&prefix(venue, h.key))?;
+                    match venue {
+                        Venue::Binance => super::binance::history(&u, rest, query),
+                        Venue::Bybit => super::bybit::history(&u, rest, query),
+                        Venue::Okx => super::okx::history(&u, rest, query),
+                        _ => None,
+                    }
+                })
+            });
+            responder
+        })
+        .collect()
 }
 
 /// Routes of several universes, each under its venue-host prefix.
@@ -154,6 +188,9 @@ async fn handle(
         None => {}
     }
     let query = query_pairs(uri.query());
+    if let Some(body) = shared.dynamic.iter().find_map(|d| d(&path, &query)) {
+        return json(StatusCode::OK, body);
+    }
     let found = shared.routes.iter().find(|(pre, r)| {
         path.strip_prefix(pre.as_str()) == Some(r.path.as_str())
             && r.query.iter().all(|q| query.contains(q))
@@ -193,9 +230,23 @@ impl Server {
         faults: Vec<FaultRule>,
         latency: Duration,
     ) -> std::io::Result<Server> {
+        Server::start_dynamic(routes, Vec::new(), faults, latency).await
+    }
+
+    /// Like [`Server::start`], with dynamic responders tried before the static routes.
+    ///
+    /// # Errors
+    /// When the socket cannot be bound.
+    pub async fn start_dynamic(
+        routes: Vec<(String, Route)>,
+        dynamic: Vec<Dynamic>,
+        faults: Vec<FaultRule>,
+        latency: Duration,
+    ) -> std::io::Result<Server> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
+            dynamic,
             routes,
             faults: Mutex::new(faults),
             counts: Mutex::new(HashMap::new()),

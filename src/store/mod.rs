@@ -446,6 +446,57 @@ impl Store {
         Ok(out)
     }
 
+    /// Stores settled funding from a venue's history endpoint (idempotent: keyed by settlement
+    /// time, a later write of the same settlement replaces it).
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn put_funding_events(
+        &self,
+        venue: Venue,
+        symbol: &str,
+        events: &[(i64, FundingEvent)],
+    ) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let mut batch = sled::Batch::default();
+        for (t, e) in events {
+            let value = serde_json::to_vec(e).map_err(|e| io(dir, e))?;
+            batch.insert(keys::quote_key(venue, Market::Perp, symbol, *t), value);
+        }
+        self.inner
+            .funding
+            .apply_batch(batch)
+            .map_err(|e| io(dir, e))
+    }
+
+    /// The span of funding history a completed backfill covered for one perp, `(from, to)` ms.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn backfill_marker(
+        &self,
+        venue: Venue,
+        symbol: &str,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        self.get_json(format!("backfill/{}/{symbol}", venue.id()).as_bytes())
+    }
+
+    /// Records that funding history of one perp is complete over `(from, to)` ms.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn set_backfill_marker(
+        &self,
+        venue: Venue,
+        symbol: &str,
+        span: (i64, i64),
+    ) -> Result<(), StoreError> {
+        self.put_json(
+            format!("backfill/{}/{symbol}", venue.id()).as_bytes(),
+            &span,
+        )
+    }
+
     /// Daily closes of one perp (day start ms, close per coin), oldest first.
     ///
     /// # Errors

@@ -186,6 +186,15 @@ pub enum BodySignal {
     },
 }
 
+/// One settled funding event from a venue's history endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HistoryPoint {
+    /// Settlement time, ms.
+    pub time_ms: i64,
+    /// Rate paid for the period, fraction.
+    pub rate: rust_decimal::Decimal,
+}
+
 /// Everything an adapter must provide. Implementations are stateless and pure.
 pub trait VenueAdapter: Send + Sync + fmt::Debug {
     /// Which venue.
@@ -251,6 +260,33 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
 
     /// Inspect a body for the venue's error envelope and rate-limit codes.
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal;
+
+    /// The request for one page of settled funding of perp `symbol` within `[start_ms, end_ms]`.
+    /// `previous` is the page before (as parsed), `None` for the first; return `None` when the
+    /// window is covered (an empty or short page, or a page reaching `start_ms`). Adapters page
+    /// in whichever direction their API allows. Default: no history endpoint.
+    fn funding_history_request(
+        &self,
+        _symbol: &str,
+        _start_ms: i64,
+        _end_ms: i64,
+        _previous: Option<&[HistoryPoint]>,
+    ) -> Option<Request> {
+        None
+    }
+
+    /// Parses one page of settled funding (any order).
+    ///
+    /// # Errors
+    /// When the payload is malformed or an error envelope.
+    fn parse_funding_history(&self, _body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        Ok(Vec::new())
+    }
+
+    /// Days of funding history the venue keeps (OKX: about 90), if limited.
+    fn history_days_limit(&self) -> Option<u32> {
+        None
+    }
 
     /// Whether this venue's `Retry-After` counts milliseconds instead of HTTP's seconds (dYdX's
     /// indexer does).

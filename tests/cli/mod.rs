@@ -1,5 +1,6 @@
 //! Themed integration test files and their shared harness.
 
+mod backfill;
 mod common;
 mod failures;
 mod formulas;

@@ -8,6 +8,8 @@
 //! and spot `ticker/24hr` (bid/ask, high/low, quote volume). Binance has no bulk open interest, so
 //! it stays `None`.
 //!
+//! Funding history: `fapi/v1/fundingRate`, paged forward from the window's start, 1000 per page.
+//!
 //! Limits: futures 2400 request weight per minute per IP, spot 6000; over it HTTP 429, then an
 //! automatic IP ban with HTTP 418 (2 minutes up to 3 days), both with `Retry-After`; 403 is the WAF.
 //! Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info>,
@@ -20,7 +22,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
+use super::{Body, BodySignal, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Reference, Snapshot, Venue};
 
 /// The spot host: 6000 request weight per minute per IP (`REQUEST_WEIGHT` in exchangeInfo).
@@ -140,6 +142,23 @@ pub const SPOT_TICKER_24HR: Endpoint = Endpoint {
     weight: 80,
 };
 
+/// Settled funding of one symbol: `symbol`, `startTime`, `endTime` (ms, both inclusive), `limit`
+/// (default 100, max 1000); ascending by time, the first `limit` records from `startTime`.
+/// Binance documents no request weight for it, but it shares a 500 requests / 5 min / IP bucket
+/// with `fundingInfo`, which the futures limiter does not model. Weight 24 makes the futures
+/// limiter (50 % of 2400 per minute = 1200 per minute) pass at most 50 of them a minute, 250 per
+/// 5 minutes: half of that bucket, the same 50 % margin as every other host budget.
+/// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-History>
+pub const FAPI_FUNDING_RATE: Endpoint = Endpoint {
+    name: "fapi/v1/fundingRate",
+    host: FUTURES.key,
+    path: "/fapi/v1/fundingRate",
+    weight: 24,
+};
+
+/// Page size basis asks `fundingRate` for (the documented maximum).
+pub const FUNDING_HISTORY_LIMIT: usize = 1000;
+
 /// Ban length when a 418/403 carries no `Retry-After`: Binance's automatic bans start at 2 minutes.
 /// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
 pub const DEFAULT_BAN: Duration = Duration::from_secs(120);
@@ -216,6 +235,46 @@ impl VenueAdapter for Binance {
         parse::envelope_signal(body)
     }
 
+    /// Pages forward: the first request asks from `start_ms`; each next one from the newest
+    /// returned time + 1. Stops after an empty or short page (fewer than
+    /// [`FUNDING_HISTORY_LIMIT`]) or one reaching `end_ms`.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+    ) -> Option<Request> {
+        let from = match previous {
+            None => start_ms,
+            Some(page) => {
+                if page.len() < FUNDING_HISTORY_LIMIT {
+                    return None;
+                }
+                let newest = page.iter().map(|p| p.time_ms).max()?;
+                if newest >= end_ms {
+                    return None;
+                }
+                newest.saturating_add(1).max(start_ms)
+            }
+        };
+        if from > end_ms {
+            return None;
+        }
+        Some(
+            FAPI_FUNDING_RATE
+                .request()
+                .query("symbol", symbol)
+                .query("startTime", from.to_string())
+                .query("endTime", end_ms.to_string())
+                .query("limit", FUNDING_HISTORY_LIMIT.to_string()),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::parse_funding_history(body)
+    }
+
     fn default_ban(&self) -> Duration {
         DEFAULT_BAN
     }
@@ -287,5 +346,166 @@ mod tests {
         );
         assert_eq!(b.default_ban(), Duration::from_secs(120));
         assert_eq!(b.venue(), Venue::Binance);
+    }
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: rust_decimal::Decimal::new(1, 4),
+            })
+            .collect()
+    }
+
+    fn query(r: &Request) -> Vec<(&str, &str)> {
+        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    #[test]
+    fn history_requests_page_forward_and_stop() {
+        let b = Binance;
+        let (start, end) = (1_000_000, 9_000_000_000);
+        let first = b
+            .funding_history_request("BTCUSDT", start, end, None)
+            .expect("first page");
+        assert_eq!(
+            (
+                first.endpoint,
+                first.host,
+                first.path.as_str(),
+                first.weight
+            ),
+            ("fapi/v1/fundingRate", "futures", "/fapi/v1/fundingRate", 24)
+        );
+        assert_eq!(
+            query(&first),
+            [
+                ("symbol", "BTCUSDT"),
+                ("startTime", "1000000"),
+                ("endTime", "9000000000"),
+                ("limit", "1000"),
+            ]
+        );
+        // A full page, in any order: the next one starts after its newest point.
+        let mut full = points((0..1000).map(|i| start + i * 3_600_000));
+        full.reverse();
+        let next = b
+            .funding_history_request("BTCUSDT", start, end, Some(&full))
+            .expect("next page");
+        let newest = start + 999 * 3_600_000;
+        assert_eq!(
+            query(&next),
+            [
+                ("symbol", "BTCUSDT"),
+                ("startTime", (newest + 1).to_string().as_str()),
+                ("endTime", "9000000000"),
+                ("limit", "1000"),
+            ]
+        );
+        // Short page, empty page, a full page reaching the end: done.
+        let short = points((0..999).map(|i| start + i * 3_600_000));
+        assert_eq!(
+            b.funding_history_request("BTCUSDT", start, end, Some(&short)),
+            None
+        );
+        assert_eq!(
+            b.funding_history_request("BTCUSDT", start, end, Some(&[])),
+            None
+        );
+        let reaching = points((0..1000).map(|i| end - 999 * 3_600_000 + i * 3_600_000));
+        assert_eq!(
+            b.funding_history_request("BTCUSDT", start, end, Some(&reaching)),
+            None
+        );
+        // An empty window asks nothing.
+        assert_eq!(b.funding_history_request("BTCUSDT", end, start, None), None);
+        assert_eq!(b.history_days_limit(), None);
+    }
+
+    /// Drives the caller's paging loop against the demo endpoint; returns the stored times.
+    fn backfill(
+        u: &crate::demo::Universe,
+        symbol: &str,
+        start: i64,
+        end: i64,
+    ) -> (Vec<i64>, usize) {
+        let b = Binance;
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<HistoryPoint>> = None;
+        let mut requests = 0;
+        while let Some(req) = b.funding_history_request(symbol, start, end, previous.as_deref()) {
+            requests += 1;
+            assert!(requests < 50, "paging does not terminate");
+            let pairs: Vec<(String, String)> = req
+                .query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            let body = crate::demo::binance::history(u, &req.path, &pairs).expect("history path");
+            let page = b.parse_funding_history(body.as_bytes()).expect("parses");
+            stored.extend(
+                page.iter()
+                    .filter(|p| (start..=end).contains(&p.time_ms))
+                    .map(|p| p.time_ms),
+            );
+            previous = Some(page);
+        }
+        (stored, requests)
+    }
+
+    #[test]
+    fn history_round_trip_through_the_demo_returns_every_settlement_once() {
+        const DAY: i64 = 86_400_000;
+        let now = 1_760_000_000_000;
+        let u = crate::demo::Universe::generate(Venue::Binance, 40, 0, now);
+        for hours in [1_i64, 8] {
+            let m = u
+                .perps()
+                .find(|m| i64::from(m.interval_hours) == hours)
+                .expect("a perp with that interval");
+            let symbol = format!("{}{}", m.perp_base(), m.quote);
+            let step = hours * 3_600_000;
+            let aligned = (now - 31 * DAY) / step * step + step;
+            // (now - 30 d, now] off the grid, and [settlement, settlement + 30 d) on it.
+            for (start, end) in [(now - 30 * DAY + 1, now), (aligned, aligned + 30 * DAY - 1)] {
+                let (mut got, _) = backfill(&u, &symbol, start, end);
+                let n = got.len();
+                got.sort_unstable();
+                got.dedup();
+                assert_eq!(got.len(), n, "duplicates for {symbol}");
+                assert_eq!(
+                    n,
+                    usize::try_from(30 * 24 / hours).expect("small"),
+                    "{symbol}"
+                );
+                assert!(
+                    got.iter()
+                        .all(|t| t % step == 0 && (start..=end).contains(t))
+                );
+                assert_eq!(got.first().copied(), Some((start + step - 1) / step * step));
+            }
+        }
+        // 120 days of a 1 h symbol take three pages of 1000; older than 120 days there is nothing.
+        let m = u.perps().find(|m| m.interval_hours == 1).expect("1 h perp");
+        let symbol = format!("{}{}", m.perp_base(), m.quote);
+        let (got, requests) = backfill(&u, &symbol, now - 200 * DAY, now);
+        assert_eq!((got.len(), requests), (120 * 24, 3));
+        let rates: Vec<_> = crate::demo::binance::history(
+            &u,
+            "/fapi/v1/fundingRate",
+            &[
+                ("symbol".to_owned(), symbol),
+                ("limit".to_owned(), "50".to_owned()),
+            ],
+        )
+        .map(|b| Binance.parse_funding_history(b.as_bytes()).expect("parses"))
+        .expect("history path");
+        assert_eq!(rates.len(), 50);
+        assert!(rates.windows(2).all(|w| w[0].time_ms < w[1].time_ms));
+        assert_eq!(
+            rates.last().map(|p| p.time_ms),
+            Some(now / 3_600_000 * 3_600_000)
+        );
     }
 }

@@ -7,6 +7,7 @@
 //!   snapshot (it cannot be priced); missing bid/ask/high/low/volume are `None`.
 //! - Spot bases are kept as listed: `1000SATS` on Binance spot is its own token quoted per 1000
 //!   SATS, and a spot quote carries no multiplier, so it is not split like a perp base.
+//! - A `fundingRate` (history) row without a time or a rate is skipped, not an error.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,16 +16,17 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BinanceBookTicker, BinanceError, BinanceFundingInfo, BinanceFuturesExchangeInfo,
-    BinanceFuturesTicker, BinancePremiumIndex, BinanceSpotExchangeInfo, BinanceSpotTicker,
+    BinanceBookTicker, BinanceError, BinanceFundingInfo, BinanceFundingRate,
+    BinanceFuturesExchangeInfo, BinanceFuturesTicker, BinancePremiumIndex, BinanceSpotExchangeInfo,
+    BinanceSpotTicker,
 };
 use super::{
-    FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_PREMIUM_INDEX, FAPI_TICKER_24HR,
-    SPOT_EXCHANGE_INFO, SPOT_TICKER_24HR,
+    FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE, FAPI_PREMIUM_INDEX,
+    FAPI_TICKER_24HR, SPOT_EXCHANGE_INFO, SPOT_TICKER_24HR,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::{BodySignal, ParseError};
+use crate::venue::{BodySignal, HistoryPoint, ParseError};
 
 /// The funding interval of every perpetual absent from `fundingInfo` (documented default).
 pub const DEFAULT_INTERVAL_HOURS: u32 = 8;
@@ -282,6 +284,26 @@ pub fn parse_snapshot(
         perps,
         spots,
     })
+}
+
+/// The settled funding points of one `fundingRate` page, in the order sent (Binance sends them
+/// ascending; callers must not rely on it). Rows without a `fundingTime` or a `fundingRate` are
+/// skipped.
+///
+/// # Errors
+/// A [`ParseError`] naming `fapi/v1/fundingRate` when the body is not a JSON array of entries (an
+/// error envelope such as `-1121 Invalid symbol.` is reported as such).
+pub fn parse_funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let rows: Vec<BinanceFundingRate> = decode(FAPI_FUNDING_RATE.name, body)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: r.funding_time.get()?,
+                rate: r.funding_rate.get()?,
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -950,5 +972,71 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+
+    const HISTORY: &str = include_str!("../../../fixtures/binance/fapi-v1-fundingRate.json");
+    const ERROR: &str = include_str!("../../../fixtures/binance/error.json");
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    #[test]
+    fn parses_the_documented_funding_history() {
+        let points = parse_funding_history(HISTORY.as_bytes()).expect("parses");
+        assert_eq!(
+            points,
+            vec![
+                HistoryPoint {
+                    time_ms: 1_570_608_000_000,
+                    rate: dec("-0.03750000"),
+                },
+                HistoryPoint {
+                    time_ms: 1_570_636_800_000,
+                    rate: dec("0.00010000"),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn history_accepts_any_order_numbers_and_skips_broken_rows() {
+        let body = br#"[
+            {"symbol":"X","fundingRate":1e-4,"fundingTime":"1700000000000"},
+            {"symbol":"X","fundingRate":"","fundingTime":1699971200000},
+            {"symbol":"X","fundingRate":"-0.0002","fundingTime":1699942400000,"markPrice":"1"},
+            {"symbol":"X","fundingRate":"0.0003"}
+        ]"#;
+        let points = parse_funding_history(body).expect("parses");
+        assert_eq!(
+            points,
+            vec![
+                HistoryPoint {
+                    time_ms: 1_700_000_000_000,
+                    rate: dec("0.0001"),
+                },
+                HistoryPoint {
+                    time_ms: 1_699_942_400_000,
+                    rate: dec("-0.0002"),
+                },
+            ]
+        );
+        assert_eq!(parse_funding_history(b"[]"), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn history_errors_name_the_endpoint() {
+        let err = parse_funding_history(ERROR.as_bytes()).expect_err("error envelope");
+        assert_eq!(err.endpoint, "fapi/v1/fundingRate");
+        assert!(err.detail.contains("-1121"), "{err}");
+        let err = parse_funding_history(b"[{").expect_err("truncated");
+        assert_eq!(err.endpoint, "fapi/v1/fundingRate");
     }
 }

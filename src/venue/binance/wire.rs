@@ -339,3 +339,21 @@ pub struct BinanceError<'a> {
     #[serde(borrow, default)]
     pub msg: BinanceText<'a>,
 }
+
+/// One entry of `GET /fapi/v1/fundingRate?symbol=…`: one settled funding of one symbol (the list
+/// is ascending by `fundingTime`).
+///
+/// ```json
+/// {"symbol":"BTCUSDT","fundingRate":"-0.03750000","fundingTime":1570608000000,
+///  "markPrice":"34287.54619963"}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceFundingRate {
+    /// Rate settled at `fundingTime`, fraction.
+    #[serde(default)]
+    pub funding_rate: WireDec,
+    /// Settlement time, ms (a number).
+    #[serde(default)]
+    pub funding_time: WireInt,
+}

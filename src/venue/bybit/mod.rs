@@ -3,7 +3,8 @@
 //! Reference (cached, refreshed hourly by the caller): the linear and spot instrument lists,
 //! linear paged with `nextPageCursor`. Snapshot: two bulk calls, `tickers?category=linear` (rate,
 //! interval, next funding, mark, index, bid/ask, 24 h high/low, turnover, open interest) and
-//! `tickers?category=spot`.
+//! `tickers?category=spot`. Funding history: `funding/history`, paged backwards from the
+//! window's end (Bybit returns the newest 200 of a window first).
 
 mod parse;
 mod wire;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
+use super::{Body, BodySignal, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Reference, Snapshot, Venue};
 
 /// The one Bybit host: 600 requests per 5 s per IP for all of `api.bybit.com`; exceeding it gives
@@ -38,6 +39,18 @@ pub const INSTRUMENTS_PATH: &str = "/v5/market/instruments-info";
 /// Bulk tickers of one category (`linear` = USDT and USDC perps + dated futures; `spot`).
 /// Docs: <https://bybit-exchange.github.io/docs/v5/market/tickers>
 pub const TICKERS_PATH: &str = "/v5/market/tickers";
+
+/// Settled funding of one symbol: `category=linear`, `symbol` (required), `startTime`, `endTime`
+/// (ms, inclusive), `limit` 1–200. Newest first: the latest `limit` records of the window.
+/// `startTime` alone is rejected (both, or `endTime` only). IP limit only: weight [`WEIGHT`].
+/// Docs: <https://bybit-exchange.github.io/docs/v5/market/history-fund-rate>
+pub const FUNDING_HISTORY_PATH: &str = "/v5/market/funding/history";
+
+/// Endpoint name of the funding history.
+pub const FUNDING_HISTORY: &str = "funding-history";
+
+/// Page size basis asks the funding history for (the documented maximum).
+pub const FUNDING_HISTORY_LIMIT: usize = 200;
 
 /// Endpoint name of the linear instruments list.
 pub const INSTRUMENTS_LINEAR: &str = "instruments-info-linear";
@@ -151,6 +164,46 @@ impl VenueAdapter for Bybit {
         parse::envelope_signal(body)
     }
 
+    /// Pages backwards: every request carries the window's `startTime` and an `endTime` that
+    /// starts at `end_ms` and moves to the oldest returned time − 1. Stops after an empty or
+    /// short page (fewer than [`FUNDING_HISTORY_LIMIT`]) or one reaching `start_ms`.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+    ) -> Option<Request> {
+        let to = match previous {
+            None => end_ms,
+            Some(page) => {
+                if page.len() < FUNDING_HISTORY_LIMIT {
+                    return None;
+                }
+                let oldest = page.iter().map(|p| p.time_ms).min()?;
+                if oldest <= start_ms {
+                    return None;
+                }
+                (oldest - 1).min(end_ms)
+            }
+        };
+        if to < start_ms {
+            return None;
+        }
+        Some(
+            Request::get(FUNDING_HISTORY, MAIN.key, FUNDING_HISTORY_PATH, WEIGHT)
+                .query("category", "linear")
+                .query("symbol", symbol)
+                .query("startTime", start_ms.to_string())
+                .query("endTime", to.to_string())
+                .query("limit", FUNDING_HISTORY_LIMIT.to_string()),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::parse_funding_history(FUNDING_HISTORY, body)
+    }
+
     fn default_ban(&self) -> Duration {
         DEFAULT_BAN
     }
@@ -223,5 +276,149 @@ mod tests {
             .next_page(&first, b"{\"retCode\":0,")
             .expect_err("malformed");
         assert_eq!(err.endpoint, INSTRUMENTS_LINEAR);
+    }
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: rust_decimal::Decimal::new(1, 4),
+            })
+            .collect()
+    }
+
+    fn query(r: &Request) -> Vec<(&str, &str)> {
+        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    #[test]
+    fn history_requests_page_backwards_and_stop() {
+        let b = Bybit;
+        let (start, end) = (1_000_000, 9_000_000_000);
+        let first = b
+            .funding_history_request("BTCUSDT", start, end, None)
+            .expect("first page");
+        assert_eq!(
+            (
+                first.endpoint,
+                first.host,
+                first.path.as_str(),
+                first.weight
+            ),
+            ("funding-history", "main", "/v5/market/funding/history", 1)
+        );
+        assert_eq!(
+            query(&first),
+            [
+                ("category", "linear"),
+                ("symbol", "BTCUSDT"),
+                ("startTime", "1000000"),
+                ("endTime", "9000000000"),
+                ("limit", "200"),
+            ]
+        );
+        // A full page, in any order: the next one ends just before its oldest point.
+        let oldest = end - 199 * 3_600_000;
+        let mut full = points((0..200).map(|i| oldest + i * 3_600_000));
+        full.swap(0, 150);
+        let next = b
+            .funding_history_request("BTCUSDT", start, end, Some(&full))
+            .expect("next page");
+        assert_eq!(
+            query(&next),
+            [
+                ("category", "linear"),
+                ("symbol", "BTCUSDT"),
+                ("startTime", "1000000"),
+                ("endTime", (oldest - 1).to_string().as_str()),
+                ("limit", "200"),
+            ]
+        );
+        // Short page, empty page, a full page reaching the start: done.
+        let short = points((0..199).map(|i| oldest + i * 3_600_000));
+        assert_eq!(
+            b.funding_history_request("BTCUSDT", start, end, Some(&short)),
+            None
+        );
+        assert_eq!(
+            b.funding_history_request("BTCUSDT", start, end, Some(&[])),
+            None
+        );
+        let reaching = points((0..200).map(|i| start + i * 3_600_000));
+        assert_eq!(
+            b.funding_history_request("BTCUSDT", start, end, Some(&reaching)),
+            None
+        );
+        assert_eq!(b.funding_history_request("BTCUSDT", end, start, None), None);
+        assert_eq!(b.history_days_limit(), None);
+    }
+
+    /// Drives the caller's paging loop against the demo endpoint; returns the stored times and
+    /// the number of requests.
+    fn backfill(
+        u: &crate::demo::Universe,
+        symbol: &str,
+        start: i64,
+        end: i64,
+    ) -> (Vec<i64>, usize) {
+        let b = Bybit;
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<HistoryPoint>> = None;
+        let mut requests = 0;
+        while let Some(req) = b.funding_history_request(symbol, start, end, previous.as_deref()) {
+            requests += 1;
+            assert!(requests < 50, "paging does not terminate");
+            let pairs: Vec<(String, String)> = req
+                .query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            let body = crate::demo::bybit::history(u, &req.path, &pairs).expect("history path");
+            let page = b.parse_funding_history(body.as_bytes()).expect("parses");
+            stored.extend(
+                page.iter()
+                    .filter(|p| (start..=end).contains(&p.time_ms))
+                    .map(|p| p.time_ms),
+            );
+            previous = Some(page);
+        }
+        (stored, requests)
+    }
+
+    #[test]
+    fn history_round_trip_through_the_demo_returns_every_settlement_once() {
+        const DAY: i64 = 86_400_000;
+        let now = 1_760_000_000_000;
+        let u = crate::demo::Universe::generate(Venue::Bybit, 40, 0, now);
+        for hours in [1_i64, 8] {
+            let m = u
+                .perps()
+                .find(|m| i64::from(m.interval_hours) == hours)
+                .expect("a perp with that interval");
+            let symbol = crate::demo::bybit::perp_symbol(m);
+            let step = hours * 3_600_000;
+            let aligned = (now - 31 * DAY) / step * step + step;
+            for (start, end) in [(now - 30 * DAY + 1, now), (aligned, aligned + 30 * DAY - 1)] {
+                let (mut got, requests) = backfill(&u, &symbol, start, end);
+                let n = got.len();
+                got.sort_unstable();
+                got.dedup();
+                assert_eq!(got.len(), n, "duplicates for {symbol}");
+                assert_eq!(
+                    n,
+                    usize::try_from(30 * 24 / hours).expect("small"),
+                    "{symbol}"
+                );
+                assert!(
+                    got.iter()
+                        .all(|t| t % step == 0 && (start..=end).contains(t))
+                );
+                assert_eq!(got.first().copied(), Some((start + step - 1) / step * step));
+                assert_eq!(got.last().copied(), Some(end / step * step));
+                // 720 hourly points: 200 + 200 + 200 + 120; 90 eight-hourly: one short page.
+                assert_eq!(requests, if hours == 1 { 4 } else { 1 });
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Bybit v5 payloads to domain types: instruments to a [`Reference`], tickers to a [`Snapshot`].
 //!
-//! Pure: no I/O, no clock (the received time is a parameter).
+//! Pure: no I/O, no clock (the received time is a parameter). Funding history rows without a
+//! time or a rate are skipped, not an error.
 
 use std::collections::HashSet;
 
@@ -9,11 +10,12 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BybitEnvelope, BybitHead, BybitInstrument, BybitList, BybitPage, BybitSpotTicker, BybitTicker,
+    BybitEnvelope, BybitFundingHistory, BybitHead, BybitInstrument, BybitList, BybitPage,
+    BybitSpotTicker, BybitTicker,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::{BodySignal, ParseError};
+use crate::venue::{BodySignal, HistoryPoint, ParseError};
 
 /// `retCode`s that mean "rate limited": 10006 (API rate limit, "Too many visits!") and 10018
 /// (IP rate limit).
@@ -356,6 +358,29 @@ pub fn parse_snapshot(
         perps,
         spots,
     })
+}
+
+/// The settled funding points of one `funding/history` page (Bybit sends them newest first;
+/// callers must not rely on it). Rows without a time or a rate are skipped.
+///
+/// # Errors
+/// A [`ParseError`] naming `endpoint` when the body is not a `linear` list envelope or carries a
+/// non-zero `retCode`.
+pub fn parse_funding_history(
+    endpoint: &'static str,
+    body: &[u8],
+) -> Result<Vec<HistoryPoint>, ParseError> {
+    let page: Page<BybitFundingHistory> = decode(endpoint, "linear", body)?;
+    Ok(page
+        .rows
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: r.funding_rate_timestamp.get()?,
+                rate: r.funding_rate.get()?,
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -1190,5 +1215,67 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+
+    const HISTORY: &str = include_str!("../../../fixtures/bybit/funding-history.json");
+    const ERROR: &str = include_str!("../../../fixtures/bybit/error-params.json");
+    const RATE_LIMIT: &str = include_str!("../../../fixtures/bybit/error-rate-limit.json");
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    #[test]
+    fn parses_the_documented_funding_history() {
+        let points = parse_funding_history("funding-history", HISTORY.as_bytes()).expect("parses");
+        assert_eq!(
+            points,
+            vec![HistoryPoint {
+                time_ms: 1_672_041_600_000,
+                rate: dec("0.0001"),
+            }]
+        );
+    }
+
+    #[test]
+    fn history_accepts_any_order_numbers_and_skips_broken_rows() {
+        let body = br#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[
+            {"symbol":"BTCUSDT","fundingRate":"-0.00005","fundingRateTimestamp":"1700000000000"},
+            {"symbol":"BTCUSDT","fundingRate":1.5e-4,"fundingRateTimestamp":1699971200000},
+            {"symbol":"BTCUSDT","fundingRate":"","fundingRateTimestamp":"1699942400000"},
+            {"symbol":"BTCUSDT","fundingRate":"0.0001","fundingRateTimestamp":""},
+            {"symbol":"BTCUSDT","fundingRate":"0.0002","fundingRateTimestamp":"1699913600000"}
+        ]},"retExtInfo":{},"time":1700000000001}"#;
+        let points = parse_funding_history("funding-history", body).expect("parses");
+        let got: Vec<(i64, Decimal)> = points.iter().map(|p| (p.time_ms, p.rate)).collect();
+        assert_eq!(
+            got,
+            [
+                (1_700_000_000_000, dec("-0.00005")),
+                (1_699_971_200_000, dec("0.00015")),
+                (1_699_913_600_000, dec("0.0002")),
+            ]
+        );
+    }
+
+    #[test]
+    fn history_errors_name_the_endpoint() {
+        for body in [ERROR, RATE_LIMIT, "{\"retCode\":0,", "[]"] {
+            let err =
+                parse_funding_history("funding-history", body.as_bytes()).expect_err("not a page");
+            assert_eq!(err.endpoint, "funding-history", "{body}");
+        }
+        let err = parse_funding_history("funding-history", ERROR.as_bytes()).expect_err("error");
+        assert!(err.detail.contains("10001"), "{err}");
+        let spot =
+            br#"{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[]},"time":1}"#;
+        assert!(parse_funding_history("funding-history", spot).is_err());
     }
 }

@@ -280,3 +280,18 @@ pub struct BybitSpotTicker<'a> {
     #[serde(rename = "turnover24h", default)]
     pub turnover_24h: WireDec,
 }
+
+/// One row of `GET /v5/market/funding/history` (`result.list`, newest first).
+///
+/// ```json
+/// {"symbol": "ETHPERP", "fundingRate": "0.0001", "fundingRateTimestamp": "1672041600000"}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct BybitFundingHistory {
+    /// Rate settled at `fundingRateTimestamp`, fraction.
+    #[serde(rename = "fundingRate", default)]
+    pub funding_rate: WireDec,
+    /// Settlement time, ms (a string).
+    #[serde(rename = "fundingRateTimestamp", default)]
+    pub funding_rate_timestamp: WireInt,
+}

@@ -10,13 +10,15 @@
 //! | | `open-interest?instType=SWAP` | [`OPEN_INTEREST_DOCS`] |
 //! | poll (`full = true`, +3) | `mark-price?instType=SWAP` | [`MARK_PRICE_DOCS`] |
 //! | | `index-tickers?quoteCcy=USDT`, `index-tickers?quoteCcy=USDC` | [`INDEX_TICKERS_DOCS`] |
+//! | funding history (per swap) | `funding-rate-history?instId=…&limit=100&after=…` | [`FUNDING_RATE_HISTORY_DOCS`] |
 //!
 //! The analyzer needs funding, bid/ask, high/low, quote volume and open interest, which the four
 //! scan requests carry; mark and index prices are only stored by `basis poll`.
 //!
 //! OKX limits each public endpoint separately (20 requests / 2 s per IP on most of them, 10 / 2 s
 //! on `mark-price`). The host limiter is one bucket of 20 per 2 s, and an endpoint's weight is
-//! 20 divided by its own limit, so `mark-price` weighs 2 and the others 1.
+//! 20 divided by its own limit, so `mark-price` and `funding-rate-history` (10 / 2 s per IP and
+//! instId) weigh 2 and the others 1.
 
 mod parse;
 mod wire;
@@ -25,7 +27,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
+use super::{Body, BodySignal, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Reference, Snapshot, Venue};
 
 /// Host key of OKX's only host.
@@ -94,6 +96,20 @@ pub const INDEX_TICKERS_PATH: &str = "/api/v5/market/index-tickers";
 /// Docs of [`INDEX_TICKERS_PATH`].
 pub const INDEX_TICKERS_DOCS: &str =
     "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-index-tickers";
+
+/// Endpoint name of one swap's settled funding history.
+pub const FUNDING_RATE_HISTORY: &str = "funding-rate-history";
+/// Path of the funding history: `instId`, `after` (records older than that `fundingTime`),
+/// `before` (newer), `limit` ≤ 100; newest first; the last 3 months only (10 / 2 s per IP and
+/// instId: weight 2).
+pub const FUNDING_RATE_HISTORY_PATH: &str = "/api/v5/public/funding-rate-history";
+/// Docs of [`FUNDING_RATE_HISTORY_PATH`].
+pub const FUNDING_RATE_HISTORY_DOCS: &str =
+    "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate-history";
+/// Page size basis asks the funding history for (the documented maximum).
+pub const FUNDING_HISTORY_LIMIT: usize = 100;
+/// Days of funding history OKX keeps ("last 3 months").
+pub const FUNDING_HISTORY_DAYS: u32 = 90;
 
 /// Quote currencies whose index tickers `basis poll` fetches (the quotes of OKX linear swaps).
 pub const INDEX_QUOTES: [&str; 2] = ["USDT", "USDC"];
@@ -165,6 +181,47 @@ impl VenueAdapter for Okx {
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
         parse::body_signal(status, body)
     }
+    /// Pages backwards with `after`: the first request asks for records older than `end_ms + 1`,
+    /// each next one for records older than the oldest returned. Stops after an empty or short
+    /// page (fewer than [`FUNDING_HISTORY_LIMIT`]) or one reaching `start_ms`.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+    ) -> Option<Request> {
+        if end_ms < start_ms {
+            return None;
+        }
+        let after = match previous {
+            None => end_ms.saturating_add(1),
+            Some(page) => {
+                if page.len() < FUNDING_HISTORY_LIMIT {
+                    return None;
+                }
+                let oldest = page.iter().map(|p| p.time_ms).min()?;
+                if oldest <= start_ms {
+                    return None;
+                }
+                oldest.min(end_ms.saturating_add(1))
+            }
+        };
+        Some(
+            Request::get(FUNDING_RATE_HISTORY, HOST, FUNDING_RATE_HISTORY_PATH, 2)
+                .query("instId", symbol)
+                .query("limit", FUNDING_HISTORY_LIMIT.to_string())
+                .query("after", after.to_string()),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::funding_history(body)
+    }
+
+    fn history_days_limit(&self) -> Option<u32> {
+        Some(FUNDING_HISTORY_DAYS)
+    }
 }
 
 #[cfg(test)]
@@ -194,5 +251,155 @@ mod tests {
         assert_eq!(quotes, ["USDT", "USDC"]);
         assert_eq!(Okx.hosts()[0].env, "BASIS_OKX_URL");
         assert_eq!(Okx.hosts()[0].default_url, "https://www.okx.com");
+    }
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: rust_decimal::Decimal::new(1, 4),
+            })
+            .collect()
+    }
+
+    fn query(r: &Request) -> Vec<(&str, &str)> {
+        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    #[test]
+    fn history_requests_page_backwards_with_after_and_stop() {
+        let (start, end) = (1_000_000, 9_000_000_000);
+        let first = Okx
+            .funding_history_request("BTC-USDT-SWAP", start, end, None)
+            .expect("first page");
+        assert_eq!(
+            (
+                first.endpoint,
+                first.host,
+                first.path.as_str(),
+                first.weight
+            ),
+            (
+                "funding-rate-history",
+                "main",
+                "/api/v5/public/funding-rate-history",
+                2
+            )
+        );
+        assert_eq!(
+            query(&first),
+            [
+                ("instId", "BTC-USDT-SWAP"),
+                ("limit", "100"),
+                ("after", "9000000001"),
+            ]
+        );
+        // A full page, in any order: the next one asks for records older than its oldest.
+        let oldest = end - 99 * 3_600_000;
+        let mut full = points((0..100).map(|i| oldest + i * 3_600_000));
+        full.rotate_left(37);
+        let next = Okx
+            .funding_history_request("BTC-USDT-SWAP", start, end, Some(&full))
+            .expect("next page");
+        assert_eq!(
+            query(&next),
+            [
+                ("instId", "BTC-USDT-SWAP"),
+                ("limit", "100"),
+                ("after", oldest.to_string().as_str()),
+            ]
+        );
+        // Short page, empty page, a full page reaching the start: done.
+        let short = points((0..99).map(|i| oldest + i * 3_600_000));
+        assert_eq!(
+            Okx.funding_history_request("BTC-USDT-SWAP", start, end, Some(&short)),
+            None
+        );
+        assert_eq!(
+            Okx.funding_history_request("BTC-USDT-SWAP", start, end, Some(&[])),
+            None
+        );
+        let reaching = points((0..100).map(|i| start + i * 3_600_000));
+        assert_eq!(
+            Okx.funding_history_request("BTC-USDT-SWAP", start, end, Some(&reaching)),
+            None
+        );
+        assert_eq!(
+            Okx.funding_history_request("BTC-USDT-SWAP", end, start, None),
+            None
+        );
+        assert_eq!(Okx.history_days_limit(), Some(90));
+    }
+
+    /// Drives the caller's paging loop against the demo endpoint; returns the stored times and
+    /// the number of requests.
+    fn backfill(
+        u: &crate::demo::Universe,
+        symbol: &str,
+        start: i64,
+        end: i64,
+    ) -> (Vec<i64>, usize) {
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<HistoryPoint>> = None;
+        let mut requests = 0;
+        while let Some(req) = Okx.funding_history_request(symbol, start, end, previous.as_deref()) {
+            requests += 1;
+            assert!(requests < 100, "paging does not terminate");
+            let pairs: Vec<(String, String)> = req
+                .query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            let body = crate::demo::okx::history(u, &req.path, &pairs).expect("history path");
+            let page = Okx.parse_funding_history(body.as_bytes()).expect("parses");
+            stored.extend(
+                page.iter()
+                    .filter(|p| (start..=end).contains(&p.time_ms))
+                    .map(|p| p.time_ms),
+            );
+            previous = Some(page);
+        }
+        (stored, requests)
+    }
+
+    #[test]
+    fn history_round_trip_through_the_demo_returns_every_settlement_once() {
+        const DAY: i64 = 86_400_000;
+        let now = 1_760_000_000_000;
+        let u = crate::demo::Universe::generate(Venue::Okx, 40, 0, now);
+        for hours in [1_i64, 8] {
+            let m = u
+                .perps()
+                .find(|m| i64::from(m.interval_hours) == hours)
+                .expect("a perp with that interval");
+            let symbol = crate::demo::okx::swap_id(m);
+            let step = hours * 3_600_000;
+            let aligned = (now - 31 * DAY) / step * step + step;
+            for (start, end) in [(now - 30 * DAY + 1, now), (aligned, aligned + 30 * DAY - 1)] {
+                let (mut got, requests) = backfill(&u, &symbol, start, end);
+                let n = got.len();
+                got.sort_unstable();
+                got.dedup();
+                assert_eq!(got.len(), n, "duplicates for {symbol}");
+                assert_eq!(
+                    n,
+                    usize::try_from(30 * 24 / hours).expect("small"),
+                    "{symbol}"
+                );
+                assert!(
+                    got.iter()
+                        .all(|t| t % step == 0 && (start..=end).contains(t))
+                );
+                assert_eq!(got.first().copied(), Some((start + step - 1) / step * step));
+                assert_eq!(got.last().copied(), Some(end / step * step));
+                // 720 hourly points: 7 full pages and a short one; 90 eight-hourly: one short page.
+                assert_eq!(requests, if hours == 1 { 8 } else { 1 });
+            }
+        }
+        // OKX keeps 90 days: a 120-day window yields 90 days.
+        let m = u.perps().find(|m| m.interval_hours == 8).expect("8 h perp");
+        let (got, _) = backfill(&u, &crate::demo::okx::swap_id(m), now - 120 * DAY, now);
+        assert_eq!(got.len(), 90 * 3);
     }
 }

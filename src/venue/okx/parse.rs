@@ -12,6 +12,8 @@
 //! - Volume: SWAP `volCcy24h` is in coins (× `last` for the quote volume); SPOT `volCcy24h` is
 //!   already quote. Open interest: `oiCcy` (coins), else `oi` contracts × `contract_size`.
 //! - Duplicates: the first row of a symbol wins, in instrument lists and snapshot payloads.
+//! - Funding history: the rate is `realizedRate` (what was charged), else `fundingRate`; rows
+//!   without a time or either rate are skipped.
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,16 +22,16 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    OkxEnvelope, OkxFundingRate, OkxIndexTicker, OkxInstrument, OkxMarkPrice, OkxOpenInterest,
-    OkxStatus, OkxText, OkxTicker,
+    OkxEnvelope, OkxFundingHistory, OkxFundingRate, OkxIndexTicker, OkxInstrument, OkxMarkPrice,
+    OkxOpenInterest, OkxStatus, OkxText, OkxTicker,
 };
 use super::{
-    FUNDING_RATE, INDEX_TICKERS, INSTRUMENTS_SPOT, INSTRUMENTS_SWAP, MARK_PRICE, OPEN_INTEREST,
-    RATE_LIMIT_CODE, TICKERS_SPOT, TICKERS_SWAP,
+    FUNDING_RATE, FUNDING_RATE_HISTORY, INDEX_TICKERS, INSTRUMENTS_SPOT, INSTRUMENTS_SWAP,
+    MARK_PRICE, OPEN_INTEREST, RATE_LIMIT_CODE, TICKERS_SPOT, TICKERS_SWAP,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::ms_time;
-use crate::venue::{Body, BodySignal, ParseError};
+use crate::venue::{Body, BodySignal, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -314,6 +316,25 @@ fn open_interest_coins(o: &OkxOpenInterest<'_>, inst: &Instrument) -> Option<Dec
         None => o.oi.get()?.checked_mul(inst.contract_size)?,
     };
     base.checked_mul(inst.multiplier).map(|v| v.normalize())
+}
+
+/// The settled funding points of one `funding-rate-history` page (OKX sends them newest first;
+/// callers must not rely on it).
+///
+/// # Errors
+/// A [`ParseError`] naming `funding-rate-history` when the body is not an OKX envelope with a
+/// `data` array, or its `code` is not `"0"` (`51001`: unknown instrument).
+pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let rows: Vec<OkxFundingHistory> = rows(FUNDING_RATE_HISTORY, body)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: r.funding_time.get()?,
+                rate: r.realized_rate.get().or(r.funding_rate.get())?,
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -929,5 +950,74 @@ mod tests {
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+
+    const HISTORY: &str = include_str!("../../../fixtures/okx/funding-rate-history.json");
+    const NOT_FOUND: &str = include_str!("../../../fixtures/okx/error-instrument-not-found.json");
+    const RATE_LIMIT: &str = include_str!("../../../fixtures/okx/error-rate-limit.json");
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    #[test]
+    fn parses_the_documented_funding_history_with_the_realized_rate() {
+        let points = funding_history(HISTORY.as_bytes()).expect("parses");
+        assert_eq!(
+            points,
+            vec![
+                HistoryPoint {
+                    time_ms: 1_703_059_200_000,
+                    rate: dec("0.0000746572360545"),
+                },
+                HistoryPoint {
+                    time_ms: 1_703_030_400_000,
+                    rate: dec("0.0002279755647389"),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn history_falls_back_to_the_funding_rate_and_skips_broken_rows() {
+        let body = br#"{"code":"0","msg":"","data":[
+            {"fundingRate":"0.0001","realizedRate":"","fundingTime":"1700000000000"},
+            {"fundingRate":"0.0002","realizedRate":"0.00021","fundingTime":1699971200000},
+            {"fundingRate":"","realizedRate":"","fundingTime":"1699942400000"},
+            {"fundingRate":"0.0003","realizedRate":"0.0003","fundingTime":""},
+            {"fundingRate":"1e-5","fundingTime":"1699913600000"}
+        ]}"#;
+        let got: Vec<(i64, Decimal)> = funding_history(body)
+            .expect("parses")
+            .iter()
+            .map(|p| (p.time_ms, p.rate))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1_700_000_000_000, dec("0.0001")),
+                (1_699_971_200_000, dec("0.00021")),
+                (1_699_913_600_000, dec("0.00001")),
+            ]
+        );
+        assert_eq!(
+            funding_history(br#"{"code":"0","msg":"","data":[]}"#),
+            Ok(Vec::new())
+        );
+    }
+
+    #[test]
+    fn history_errors_name_the_endpoint() {
+        for body in [NOT_FOUND, RATE_LIMIT, "{\"code\":\"0\",", "[]", "{}"] {
+            let err = funding_history(body.as_bytes()).expect_err("not a page");
+            assert_eq!(err.endpoint, "funding-rate-history", "{body}");
+        }
+        let err = funding_history(NOT_FOUND.as_bytes()).expect_err("51001");
+        assert!(err.detail.contains("51001"), "{err}");
     }
 }

@@ -295,3 +295,22 @@ pub struct OkxOpenInterest<'a> {
     /// Open interest in base coins.
     pub oi_ccy: WireDec,
 }
+
+/// One row of `GET /api/v5/public/funding-rate-history?instId=…` (newest first). `fundingRate`
+/// is the period's rate, `realizedRate` what was actually charged.
+///
+/// ```json
+/// {"formulaType": "noRate", "fundingRate": "0.0000746604960499", "fundingTime": "1703059200000",
+///  "instId": "BTC-USD-SWAP", "instType": "SWAP", "method": "next_period",
+///  "realizedRate": "0.0000746572360545"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OkxFundingHistory {
+    /// The period's rate, fraction.
+    pub funding_rate: WireDec,
+    /// The rate actually charged at settlement, fraction.
+    pub realized_rate: WireDec,
+    /// Settlement time, ms.
+    pub funding_time: WireInt,
+}
