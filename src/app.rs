@@ -1008,8 +1008,76 @@ pub async fn history(globals: &Globals, args: &HistoryArgs) -> Result<u8, AppErr
     write_stdout(&crate::report::history::render(
         &asset, args.days, &series, now,
     ))?;
+    if let Some(path) = &args.plot {
+        // The price line: daily closes of the coin's perp on the first venue that has them.
+        let s = store.clone();
+        let perps: Vec<(Venue, String)> =
+            series.iter().map(|x| (x.venue, x.symbol.clone())).collect();
+        let price = blocking_store(move || {
+            for (venue, symbol) in perps {
+                let closes = s.daily_closes(venue, &symbol)?;
+                let points: Vec<(DateTime<Utc>, f64)> = closes
+                    .into_iter()
+                    .filter_map(|(day, c)| {
+                        let t = DateTime::<Utc>::from_timestamp_millis(day)?;
+                        let v = rust_decimal::prelude::ToPrimitive::to_f64(&c.close)?;
+                        (t > since).then_some((t, v))
+                    })
+                    .collect();
+                if !points.is_empty() {
+                    return Ok(points);
+                }
+            }
+            Ok(Vec::new())
+        })
+        .await?;
+        let drawn = plot(path, &asset, args.days, &series, &price)?;
+        if !globals.quiet {
+            write_stdout(
+                format!(
+                    "chart with {drawn} funding series written to {}\n",
+                    path.display()
+                )
+                .as_bytes(),
+            )?;
+        }
+    }
     close_store(store).await?;
     Ok(exit::OK)
+}
+
+/// Draws the history chart to `path` (SVG or PNG by extension).
+fn plot(
+    path: &std::path::Path,
+    asset: &str,
+    days: u32,
+    series: &[crate::report::history::Series],
+    price: &[(DateTime<Utc>, f64)],
+) -> Result<usize, AppError> {
+    use plotters::prelude::*;
+    let fail = |e: String| AppError::Internal(format!("cannot draw {}: {e}", path.display()));
+    crate::report::chart::register_font().map_err(fail)?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "svg" => {
+            let root = SVGBackend::new(path, crate::report::chart::SIZE).into_drawing_area();
+            crate::report::chart::draw(&root, asset, days, series, price).map_err(fail)
+        }
+        "png" => {
+            let root = BitMapBackend::new(path, crate::report::chart::SIZE).into_drawing_area();
+            crate::report::chart::draw(&root, asset, days, series, price).map_err(fail)
+        }
+        _ => Err(AppError::Settings(SettingsError::Invalid {
+            origin: "command line".into(),
+            key: "--plot".into(),
+            value: path.display().to_string(),
+            reason: "a file name ending in .svg or .png".into(),
+        })),
+    }
 }
 
 /// Interval hours of each settlement from the gap to its neighbour (whole hours 1..=24), else

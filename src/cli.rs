@@ -82,6 +82,11 @@ pub struct HistoryArgs {
     /// How far back, in days.
     #[arg(long, default_value_t = 30)]
     pub days: u32,
+
+    /// Also draw the chart to this file (.svg or .png): funding APR per venue over time, the
+    /// coin's price on a second axis.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<std::path::PathBuf>,
 }
 
 /// `basis db`.

@@ -1,5 +1,6 @@
 //! Reporters: table, JSON and CSV renderings of one scan (pure: each returns bytes).
 
+pub mod chart;
 pub mod csv;
 pub mod history;
 pub mod json;

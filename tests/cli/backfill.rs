@@ -127,3 +127,66 @@ async fn a_killed_backfill_resumes_without_gaps_or_duplicates() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(check_complete(dir.path(), &venues) >= 8);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_plot_draws_one_line_per_venue_and_the_price() {
+    let venues = [Venue::Binance, Venue::Bybit, Venue::Okx];
+    let server = history_server(&venues, Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = basis(&server, dir.path());
+    cmd.args([
+        "backfill",
+        "--days",
+        "30",
+        "--assets",
+        "BTC",
+        "--venues",
+        "binance,bybit,okx",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for (file, magic) in [("btc.svg", &b"<svg"[..]), ("btc.png", &b"\x89PNG"[..])] {
+        let path = dir.path().join(file);
+        let mut cmd = basis(&server, dir.path());
+        cmd.args(["history", "BTC", "--venues", "binance,bybit,okx", "--plot"])
+            .arg(&path);
+        let out = run(cmd).await;
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("chart with 3 funding series"), "{text}");
+        let bytes = std::fs::read(&path).expect("chart written");
+        if file.ends_with(".png") {
+            std::fs::copy(&path, std::env::temp_dir().join("basis-test-btc.png")).ok();
+        }
+        assert!(
+            bytes.len() > 10_000 && bytes.windows(magic.len()).any(|w| w == magic),
+            "{file}"
+        );
+        if file.ends_with(".svg") {
+            let svg = String::from_utf8_lossy(&bytes);
+            // Three funding lines and the price line; title, axis names and legend as text.
+            // Data lines are drawn 2 px wide (mesh 1 px, legend marks 3 px): 3 venues + price.
+            let data_lines = svg
+                .split("<polyline")
+                .skip(1)
+                .filter(|p| {
+                    p.split("/>")
+                        .next()
+                        .is_some_and(|attrs| attrs.contains("stroke-width=\"2\""))
+                })
+                .count();
+            assert_eq!(data_lines, 4, "one line per venue and the price");
+            std::fs::copy(&path, std::env::temp_dir().join("basis-test-btc.svg")).ok();
+            for label in [
+                "funding APR by venue",
+                "funding APR (%)",
+                "time (UTC)",
+                "binance BTCUSDT",
+                "okx BTC-USDT-SWAP",
+                "price",
+            ] {
+                assert!(svg.contains(label), "{label} missing");
+            }
+        }
+    }
+}
