@@ -111,6 +111,36 @@ pub struct DailyCloseRecord {
     pub seen: i64,
 }
 
+impl FundingEvent {
+    /// Fixed-size binary form (rate and interval as `Decimal`'s 16-byte form, time as big-endian
+    /// i64): millions of these are read by the statistics pass, so no text parsing.
+    #[must_use]
+    pub fn encode(&self) -> [u8; 40] {
+        let mut out = [0u8; 40];
+        out[..16].copy_from_slice(&self.r.serialize());
+        out[16..32].copy_from_slice(&self.h.serialize());
+        out[32..].copy_from_slice(&self.seen.to_be_bytes());
+        out
+    }
+
+    /// Inverse of [`FundingEvent::encode`]; `None` for a value of another size.
+    #[must_use]
+    pub fn decode(bytes: &[u8]) -> Option<FundingEvent> {
+        let bytes: &[u8; 40] = bytes.try_into().ok()?;
+        let mut r = [0u8; 16];
+        let mut h = [0u8; 16];
+        let mut seen = [0u8; 8];
+        r.copy_from_slice(&bytes[..16]);
+        h.copy_from_slice(&bytes[16..32]);
+        seen.copy_from_slice(&bytes[32..]);
+        Some(FundingEvent {
+            r: rust_decimal::Decimal::deserialize(r),
+            h: rust_decimal::Decimal::deserialize(h),
+            seen: i64::from_be_bytes(seen),
+        })
+    }
+}
+
 /// Counts of one tree for one venue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TreeStats {
@@ -377,7 +407,7 @@ impl Store {
                     h: p.funding_interval_hours,
                     seen: snapshot.received_at.timestamp_millis(),
                 };
-                let value = serde_json::to_vec(&event).map_err(|e| io(dir, e))?;
+                let value = event.encode().to_vec();
                 events.insert(
                     keys::quote_key(
                         snapshot.venue,
@@ -440,7 +470,8 @@ impl Store {
         {
             let (k, v) = item.map_err(|e| io(dir, e))?;
             let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
-            let event = serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?;
+            let event = FundingEvent::decode(&v)
+                .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
             out.push((key.time_ms, event));
         }
         Ok(out)
@@ -460,8 +491,10 @@ impl Store {
         let dir = &self.inner.dir;
         let mut batch = sled::Batch::default();
         for (t, e) in events {
-            let value = serde_json::to_vec(e).map_err(|e| io(dir, e))?;
-            batch.insert(keys::quote_key(venue, Market::Perp, symbol, *t), value);
+            batch.insert(
+                keys::quote_key(venue, Market::Perp, symbol, *t),
+                e.encode().to_vec(),
+            );
         }
         self.inner
             .funding
@@ -1070,5 +1103,16 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![(0, Decimal::from(111)), (day, Decimal::from(121))]
         );
+    }
+
+    #[test]
+    fn funding_events_encode_round_trip() {
+        let e = FundingEvent {
+            r: Decimal::new(-123_456, 9),
+            h: Decimal::new(15, 1),
+            seen: -5,
+        };
+        assert_eq!(FundingEvent::decode(&e.encode()), Some(e));
+        assert_eq!(FundingEvent::decode(&[0u8; 39]), None);
     }
 }
