@@ -638,6 +638,9 @@ async fn notify_run(
     Ok(outcome)
 }
 
+/// How much stored history a scan reads: the 30-day statistics window plus a day.
+const HISTORY_WINDOW_MS: i64 = 31 * 86_400_000;
+
 /// Quote preference for a venue's daily closes of a coin (one perp per venue and coin).
 fn quote_rank(quote: &str) -> u8 {
     match quote {
@@ -680,7 +683,7 @@ async fn load_history(
         };
         for (venue, symbol) in perps {
             let settled: Vec<crate::analyze::stats::Settlement> = s
-                .funding_events(venue, &symbol)?
+                .funding_events_since(venue, &symbol, now_ms - HISTORY_WINDOW_MS)?
                 .into_iter()
                 .filter(|(t, _)| *t <= now_ms)
                 .filter_map(|(t, e)| {

@@ -47,6 +47,11 @@ pub enum StoreError {
 /// Granularity of the perp time series, ms.
 pub const HISTORY_BUCKET_MS: i64 = 3_600_000;
 
+/// Daily closes are refreshed at most this often per venue (and always on a new UTC day), so a
+/// cron job running every minute does not rewrite thousands of keys each time; a close is at most
+/// this old when the day ends.
+pub const OBSERVATION_REFRESH_MS: i64 = 15 * 60 * 1000;
+
 /// The time-series key time of an observation made at `ms`: the start of its hour.
 #[must_use]
 pub fn history_bucket(ms: i64) -> i64 {
@@ -430,8 +435,14 @@ impl Store {
             .timestamp_millis()
             .div_euclid(86_400_000)
             * 86_400_000;
+        let now_ms = snapshot.received_at.timestamp_millis();
+        let refresh_key = keys::meta_key("closes-at", snapshot.venue);
+        let last: Option<i64> = self.get_json(&refresh_key)?;
+        let due = last.is_none_or(|l| {
+            now_ms - l >= OBSERVATION_REFRESH_MS || l.div_euclid(86_400_000) != day / 86_400_000
+        });
         let mut closes = sled::Batch::default();
-        for p in &snapshot.perps {
+        for p in snapshot.perps.iter().filter(|_| due) {
             let Some(mid) = p.mid().or(p.mark_price) else {
                 continue;
             };
@@ -449,6 +460,9 @@ impl Store {
             .closes
             .apply_batch(closes)
             .map_err(|e| io(dir, e))?;
+        if due {
+            self.put_json(&refresh_key, &now_ms)?;
+        }
         self.put_json(&keys::meta_key("latest", snapshot.venue), snapshot)
     }
 
@@ -461,13 +475,25 @@ impl Store {
         venue: Venue,
         symbol: &str,
     ) -> Result<Vec<(i64, FundingEvent)>, StoreError> {
+        self.funding_events_since(venue, symbol, i64::MIN)
+    }
+
+    /// Funding events of one perp with settlement time `>= since_ms`, oldest first (a range
+    /// read: older history is not touched).
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn funding_events_since(
+        &self,
+        venue: Venue,
+        symbol: &str,
+        since_ms: i64,
+    ) -> Result<Vec<(i64, FundingEvent)>, StoreError> {
         let dir = &self.inner.dir;
         let mut out = Vec::new();
-        for item in self
-            .inner
-            .funding
-            .scan_prefix(keys::symbol_prefix(venue, Market::Perp, symbol))
-        {
+        let start = keys::quote_key(venue, Market::Perp, symbol, since_ms);
+        let end = keys::quote_key(venue, Market::Perp, symbol, i64::MAX);
+        for item in self.inner.funding.range(start..=end) {
             let (k, v) = item.map_err(|e| io(dir, e))?;
             let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
             let event = FundingEvent::decode(&v)
