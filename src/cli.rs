@@ -33,7 +33,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Poll the venues and rank carry trades (the main job).
+    /// Poll the venues and rank carry, cross-venue carry and perp-spread trades (the main job).
     Scan(Box<ScanArgs>),
     /// Poll the venues and record snapshots in the store, without analysis.
     Poll(PollArgs),
