@@ -107,6 +107,34 @@ pub struct FundingEvent {
     pub seen: i64,
 }
 
+/// Width of one funding-archive chunk: a backfilled perp's settlements are kept 30 days to a
+/// value (a few keys per perp instead of one per settlement).
+pub const ARCHIVE_CHUNK_MS: i64 = 30 * 86_400_000;
+
+const CHUNK_RECORD: usize = 48;
+
+fn encode_chunk(records: &std::collections::BTreeMap<i64, FundingEvent>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(records.len() * CHUNK_RECORD);
+    for (t, e) in records {
+        out.extend_from_slice(&t.to_be_bytes());
+        out.extend_from_slice(&e.encode());
+    }
+    out
+}
+
+fn decode_chunk(bytes: &[u8]) -> Option<Vec<(i64, FundingEvent)>> {
+    if !bytes.len().is_multiple_of(CHUNK_RECORD) {
+        return None;
+    }
+    bytes
+        .chunks_exact(CHUNK_RECORD)
+        .map(|r| {
+            let t = i64::from_be_bytes(r[..8].try_into().ok()?);
+            Some((t, FundingEvent::decode(&r[8..])?))
+        })
+        .collect()
+}
+
 /// A perp's last mid (per coin) of one UTC day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyCloseRecord {
@@ -173,6 +201,7 @@ struct Inner {
     db: sled::Db,
     quotes: sled::Tree,
     funding: sled::Tree,
+    archive: sled::Tree,
     closes: sled::Tree,
     meta: sled::Tree,
     // Held for the life of the store; the OS releases the lock when the process exits.
@@ -252,6 +281,7 @@ impl Store {
         let quotes = db.open_tree("quotes").map_err(|e| io(dir, e))?;
         let funding = db.open_tree("funding").map_err(|e| io(dir, e))?;
         let closes = db.open_tree("closes").map_err(|e| io(dir, e))?;
+        let archive = db.open_tree("funding_archive").map_err(|e| io(dir, e))?;
         let meta = db.open_tree("meta").map_err(|e| io(dir, e))?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -259,6 +289,7 @@ impl Store {
                 db,
                 quotes,
                 funding,
+                archive,
                 closes,
                 meta,
                 _lock: lock,
@@ -281,11 +312,12 @@ impl Store {
                     db,
                     quotes,
                     funding,
+                    archive,
                     closes,
                     meta,
                     _lock,
                 } = inner;
-                drop((quotes, funding, closes, meta));
+                drop((quotes, funding, archive, closes, meta));
                 drop(db);
                 seal::close(&dir, &dir.join(DB_DIR)).map_err(|e| io(&dir, e))?;
                 drop(_lock);
@@ -490,17 +522,34 @@ impl Store {
         since_ms: i64,
     ) -> Result<Vec<(i64, FundingEvent)>, StoreError> {
         let dir = &self.inner.dir;
-        let mut out = Vec::new();
+        // Rates seen by polls, then settled history from backfills, which wins for the same
+        // settlement time.
+        let mut merged: std::collections::BTreeMap<i64, FundingEvent> =
+            std::collections::BTreeMap::new();
         let start = keys::quote_key(venue, Market::Perp, symbol, since_ms);
         let end = keys::quote_key(venue, Market::Perp, symbol, i64::MAX);
-        for item in self.inner.funding.range(start..=end) {
+        for item in self.inner.funding.range(start.clone()..=end.clone()) {
             let (k, v) = item.map_err(|e| io(dir, e))?;
             let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
             let event = FundingEvent::decode(&v)
                 .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
-            out.push((key.time_ms, event));
+            merged.insert(key.time_ms, event);
         }
-        Ok(out)
+        let chunk_from = keys::quote_key(
+            venue,
+            Market::Perp,
+            symbol,
+            since_ms
+                .div_euclid(ARCHIVE_CHUNK_MS)
+                .saturating_mul(ARCHIVE_CHUNK_MS),
+        );
+        for item in self.inner.archive.range(chunk_from..=end) {
+            let (_, v) = item.map_err(|e| io(dir, e))?;
+            let records = decode_chunk(&v)
+                .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?;
+            merged.extend(records.into_iter().filter(|(t, _)| *t >= since_ms));
+        }
+        Ok(merged.into_iter().collect())
     }
 
     /// Stores settled funding from a venue's history endpoint (idempotent: keyed by settlement
@@ -515,15 +564,30 @@ impl Store {
         events: &[(i64, FundingEvent)],
     ) -> Result<(), StoreError> {
         let dir = &self.inner.dir;
-        let mut batch = sled::Batch::default();
+        let mut chunks: std::collections::BTreeMap<i64, Vec<(i64, FundingEvent)>> =
+            std::collections::BTreeMap::new();
         for (t, e) in events {
-            batch.insert(
-                keys::quote_key(venue, Market::Perp, symbol, *t),
-                e.encode().to_vec(),
-            );
+            chunks
+                .entry(t.div_euclid(ARCHIVE_CHUNK_MS) * ARCHIVE_CHUNK_MS)
+                .or_default()
+                .push((*t, e.clone()));
+        }
+        let mut batch = sled::Batch::default();
+        for (start, new) in chunks {
+            let key = keys::quote_key(venue, Market::Perp, symbol, start);
+            let mut merged: std::collections::BTreeMap<i64, FundingEvent> =
+                match self.inner.archive.get(&key).map_err(|e| io(dir, e))? {
+                    Some(v) => decode_chunk(&v)
+                        .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?
+                        .into_iter()
+                        .collect(),
+                    None => std::collections::BTreeMap::new(),
+                };
+            merged.extend(new);
+            batch.insert(key, encode_chunk(&merged));
         }
         self.inner
-            .funding
+            .archive
             .apply_batch(batch)
             .map_err(|e| io(dir, e))
     }
@@ -610,6 +674,27 @@ impl Store {
             }
             trees.push((name, per_venue));
         }
+        // The archive holds many settlements per value: count what is inside.
+        let mut per_venue: std::collections::BTreeMap<Venue, TreeStats> =
+            std::collections::BTreeMap::new();
+        for item in self.inner.archive.iter() {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            let (Some(key), Some(records)) = (keys::decode_quote_key(&k), decode_chunk(&v)) else {
+                continue;
+            };
+            let (Some(first), Some(last)) = (records.first(), records.last()) else {
+                continue;
+            };
+            let e = per_venue.entry(key.venue).or_insert(TreeStats {
+                records: 0,
+                oldest_ms: first.0,
+                newest_ms: last.0,
+            });
+            e.records += records.len() as u64;
+            e.oldest_ms = e.oldest_ms.min(first.0);
+            e.newest_ms = e.newest_ms.max(last.0);
+        }
+        trees.push(("funding_archive", per_venue));
         let size_on_disk = self.inner.db.size_on_disk().map_err(|e| io(dir, e))?;
         Ok(StoreStats {
             trees,
@@ -627,6 +712,33 @@ impl Store {
         let dir = &self.inner.dir;
         let cutoff = before.timestamp_millis();
         let mut removed = self.prune(before)?;
+        let mut rewrite = sled::Batch::default();
+        for item in self.inner.archive.iter() {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            let Some(key) = keys::decode_quote_key(&k) else {
+                continue;
+            };
+            if key.time_ms >= cutoff {
+                continue;
+            }
+            let records = decode_chunk(&v)
+                .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?;
+            let kept: std::collections::BTreeMap<i64, FundingEvent> = records
+                .iter()
+                .filter(|(t, _)| *t >= cutoff)
+                .cloned()
+                .collect();
+            removed += records.len() - kept.len();
+            if kept.is_empty() {
+                rewrite.remove(k);
+            } else if kept.len() < records.len() {
+                rewrite.insert(k, encode_chunk(&kept));
+            }
+        }
+        self.inner
+            .archive
+            .apply_batch(rewrite)
+            .map_err(|e| io(dir, e))?;
         for tree in [&self.inner.funding, &self.inner.closes] {
             let mut batch = sled::Batch::default();
             for item in tree.iter() {
@@ -1140,5 +1252,59 @@ mod tests {
         };
         assert_eq!(FundingEvent::decode(&e.encode()), Some(e));
         assert_eq!(FundingEvent::decode(&[0u8; 39]), None);
+    }
+
+    #[test]
+    fn backfilled_history_is_chunked_idempotent_and_wins_over_predictions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let h8 = 8 * 3_600_000;
+        let ev = |r: i64| FundingEvent {
+            r: Decimal::new(r, 6),
+            h: Decimal::from(8),
+            seen: 0,
+        };
+        // 200 settlements (about 67 days: three chunks), written twice.
+        let events: Vec<(i64, FundingEvent)> = (0..200).map(|i| (i * h8, ev(100 + i))).collect();
+        store
+            .put_funding_events(Venue::Bybit, "BTCUSDT", &events)
+            .expect("write");
+        store
+            .put_funding_events(Venue::Bybit, "BTCUSDT", &events[50..120])
+            .expect("rewrite");
+        // A poll's prediction for a time the backfill also has, and one beyond it.
+        let mut s = snapshot(1);
+        s.venue = Venue::Bybit;
+        s.perps[0].venue = Venue::Bybit;
+        s.perps[0].symbol = "BTCUSDT".into();
+        s.perps[0].next_funding_time = DateTime::from_timestamp_millis(10 * h8);
+        store.write_snapshot(&s).expect("poll");
+        let all = store.funding_events(Venue::Bybit, "BTCUSDT").expect("read");
+        assert_eq!(all.len(), 200, "no duplicates");
+        assert!(
+            all.windows(2).all(|w| w[1].0 - w[0].0 == h8),
+            "no gaps, sorted"
+        );
+        assert_eq!(all[10].1.r, Decimal::new(110, 6), "settled history wins");
+        let since = store
+            .funding_events_since(Venue::Bybit, "BTCUSDT", 150 * h8)
+            .expect("range");
+        assert_eq!(since.len(), 50);
+        assert_eq!(since[0].0, 150 * h8);
+        let stats = store.stats().expect("stats");
+        let archive = &stats
+            .trees
+            .iter()
+            .find(|(n, _)| *n == "funding_archive")
+            .expect("tree")
+            .1;
+        assert_eq!(archive[&Venue::Bybit].records, 200);
+        // Pruning cuts inside a chunk and keeps the rest.
+        store
+            .prune_all(DateTime::from_timestamp_millis(100 * h8).expect("t"))
+            .expect("prune");
+        let left = store.funding_events(Venue::Bybit, "BTCUSDT").expect("read");
+        assert_eq!(left.len(), 100);
+        assert_eq!(left[0].0, 100 * h8);
     }
 }
