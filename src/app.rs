@@ -287,6 +287,9 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
     Ok(code)
 }
 
+/// Rows per kind in the table when `--top` is not given.
+const TABLE_ROWS_PER_KIND: usize = 30;
+
 /// How a scan runs.
 #[derive(Debug, Clone, Copy)]
 struct ScanMode {
@@ -334,12 +337,20 @@ async fn scan_once(
     } else {
         None
     };
-    let top = settings.top.or(match args.format {
-        Format::Table => Some(30),
-        Format::Json | Format::Csv => None,
-    });
-    if let Some(n) = top {
-        opportunities.truncate(n);
+    match (settings.top, args.format) {
+        (Some(n), _) => opportunities.truncate(n),
+        // The table's default: the best 30 of each kind (it groups rows by kind), so a kind
+        // whose rows rank lower is still shown; ranks stay global.
+        (None, Format::Table) => {
+            let mut shown: std::collections::HashMap<crate::model::Kind, usize> =
+                std::collections::HashMap::new();
+            opportunities.retain(|o| {
+                let n = shown.entry(o.kind).or_default();
+                *n += 1;
+                *n <= TABLE_ROWS_PER_KIND
+            });
+        }
+        (None, Format::Json | Format::Csv) => {}
     }
     let p = &settings.params;
     let report = Report {
