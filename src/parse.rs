@@ -121,6 +121,97 @@ impl<'de> Deserialize<'de> for WireInt {
 /// A string that may arrive borrowed or (when escaped) owned.
 pub type WireStr<'a> = Cow<'a, str>;
 
+/// A text field as most venues send it, borrowed from the payload when it holds no escapes.
+/// `""`, `null`, a missing field (with `#[serde(default)]`), booleans, arrays and objects all
+/// read as absent (empty); a JSON number is kept as its raw token text (codes documented as
+/// strings sometimes arrive as numbers).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WireText<'a>(pub Cow<'a, str>);
+
+impl WireText<'_> {
+    /// The text (`""` when absent).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, or `None` when absent.
+    #[must_use]
+    pub fn get(&self) -> Option<&str> {
+        let t = self.0.as_ref();
+        (!t.is_empty()).then_some(t)
+    }
+}
+
+struct WireTextVisitor;
+
+impl<'de> Visitor<'de> for WireTextVisitor {
+    type Value = WireText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(WireText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(WireText(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(WireText(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(WireText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(WireText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // Only reachable without `arbitrary_precision`; text, never money.
+        Ok(WireText(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(WireText::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(WireText::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(WireText::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(WireTextVisitor)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(WireText::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
+        // raw token; a real object here is a malformed document.
+        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(WireText(Cow::Owned(n.as_str().to_owned())))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for WireText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(WireTextVisitor)
+    }
+}
+
 /// Milliseconds since the Unix epoch → UTC time; `None` for 0, negatives and out-of-range values.
 #[must_use]
 pub fn ms_time(ms: i64) -> Option<DateTime<Utc>> {
@@ -231,6 +322,29 @@ mod tests {
         );
         assert_eq!(row(r#"{"a":1,"t":""}"#).t.get(), None);
         assert_eq!(row(r#"{"a":1,"t":1.5}"#).t.get(), None);
+    }
+
+    #[test]
+    fn text_fields_are_lenient() {
+        #[derive(Deserialize)]
+        struct T<'a> {
+            #[serde(borrow, default)]
+            a: WireText<'a>,
+        }
+        let t = |json: &'static str| serde_json::from_str::<T<'static>>(json).expect("parses").a;
+        assert_eq!(t(r#"{"a":"BTC-USDT"}"#).get(), Some("BTC-USDT"));
+        assert!(matches!(t(r#"{"a":"BTC"}"#).0, Cow::Borrowed(_)));
+        assert_eq!(t(r#"{"a":50011}"#).get(), Some("50011"));
+        assert_eq!(t(r#"{"a":1e-5}"#).get(), Some("1e-5"));
+        for absent in [
+            r#"{"a":""}"#,
+            r#"{"a":null}"#,
+            r#"{"a":true}"#,
+            r#"{"a":[1]}"#,
+            "{}",
+        ] {
+            assert_eq!(t(absent).get(), None, "{absent}");
+        }
     }
 
     #[test]

@@ -6,7 +6,6 @@
 //! `null`, missing and non-text values are all absent), decimals and seconds [`WireDec`].
 //! Unknown fields are ignored.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
@@ -14,94 +13,9 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::WireDec;
 
-/// A text field as Gate sends it, borrowed from the payload when it holds no escapes.
-/// `""`, `null`, a missing field, booleans, arrays and objects read as absent (empty); a JSON
-/// number keeps its raw text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GateText<'a>(pub Cow<'a, str>);
-
-impl GateText<'_> {
-    /// The text (`""` when absent).
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The text, or `None` when absent.
-    #[must_use]
-    pub fn get(&self) -> Option<&str> {
-        let t = self.0.as_ref();
-        (!t.is_empty()).then_some(t)
-    }
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = GateText<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string, a number or null")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(GateText(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(GateText(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(GateText(Cow::Owned(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(GateText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(GateText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(GateText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(GateText::default())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(GateText::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(GateText::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(TextVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(GateText::default())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
-        // raw token; a real object here is a malformed document.
-        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(GateText(Cow::Owned(n.as_str().to_owned())))
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for GateText<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TextVisitor)
-    }
-}
+/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
+/// numbers kept as their raw text).
+pub type GateText<'a> = crate::parse::WireText<'a>;
 
 /// A boolean sent as `true`/`false` or `"true"`/`"false"`; anything else is absent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -4,102 +4,13 @@
 //! [`OkxText`] (borrowed; `""`, `null`, missing and non-text values are all "absent"), decimals
 //! [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
 
-use std::borrow::Cow;
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
 
-/// A text field as OKX sends it, borrowed from the payload when it holds no escapes.
-/// `""`, `null`, a missing field, booleans, arrays and objects all read as absent (empty); a JSON
-/// number is kept as its raw text (OKX's `code` is documented as a string, but be lenient).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct OkxText<'a>(pub Cow<'a, str>);
-
-impl OkxText<'_> {
-    /// The text (`""` when absent).
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The text, or `None` when absent.
-    #[must_use]
-    pub fn get(&self) -> Option<&str> {
-        let t = self.0.as_ref();
-        (!t.is_empty()).then_some(t)
-    }
-}
-
-struct OkxTextVisitor;
-
-impl<'de> Visitor<'de> for OkxTextVisitor {
-    type Value = OkxText<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string, a number or null")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(OkxText(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(OkxText(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(OkxText(Cow::Owned(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(OkxText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(OkxText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(OkxText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(OkxText::default())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(OkxText::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(OkxText::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(OkxTextVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(OkxText::default())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
-        // raw token; a real object here is a malformed document.
-        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(OkxText(Cow::Owned(n.as_str().to_owned())))
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for OkxText<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(OkxTextVisitor)
-    }
-}
+/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
+/// numbers kept as their raw text).
+pub type OkxText<'a> = crate::parse::WireText<'a>;
 
 /// The v5 envelope around every response. `code` is a string, `"0"` on success.
 ///
