@@ -1119,7 +1119,7 @@ fn intervals(
 }
 
 /// Most history pages fetched for one perp in one run (Binance: 1,000 settlements a page).
-const MAX_HISTORY_PAGES: usize = 500;
+const MAX_HISTORY_PAGES: u32 = 500;
 
 /// What backfilling one venue did.
 #[derive(Debug, Default)]
@@ -1159,7 +1159,7 @@ async fn backfill_venue(
         let mut failed = false;
         let mut pages = 0;
         while let Some(req) =
-            adapter.funding_history_request(&symbol, from, end_ms, previous.as_deref())
+            adapter.funding_history_request(&symbol, from, end_ms, previous.as_deref(), pages)
         {
             // A server that ignores the paging parameters must not keep us here forever.
             pages += 1;
@@ -1263,7 +1263,7 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
         .copied()
         .filter(|v| {
             crate::venue::adapter(*v)
-                .funding_history_request("X", 0, 1, None)
+                .funding_history_request("X", 0, 1, None, 0)
                 .is_some()
         })
         .collect();

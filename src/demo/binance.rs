@@ -10,9 +10,8 @@
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{Route, SynthMarket, Universe};
+use super::{DAY_MS, HISTORY_DAYS, Route, SynthMarket, Universe};
 
-const DAY_MS: i64 = 86_400_000;
 /// `deliveryDate` of every perpetual (2100-12-25).
 const PERPETUAL_DELIVERY: i64 = 4_133_404_800_000;
 
@@ -481,6 +480,18 @@ fn spot_ticker(u: &Universe) -> String {
     Value::Array(rows).to_string()
 }
 
+/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
+/// settled funding (and candles); `None` for any other path.
+#[must_use]
+pub fn respond(
+    universe: &Universe,
+    path: &str,
+    query: &[(String, String)],
+    _body: &str,
+) -> Option<String> {
+    history(universe, path, query)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,33 +520,6 @@ mod tests {
         assert_eq!(pad(Decimal::new(15, 1), 8), "1.50000000");
         assert_eq!(pad(Decimal::new(123_456_789_012, 11), 8), "1.23456789012");
     }
-}
-
-/// Days of funding history the demo keeps.
-const HISTORY_DAYS: i64 = 120;
-
-/// The settled funding of a perp: every `interval_hours` on the UTC grid, from 120 days before
-/// `now_ms` up to `now_ms`, within `[from, to]`, ascending.
-fn settlements(m: &SynthMarket, now_ms: i64, from: i64, to: i64) -> Vec<i64> {
-    let step = i64::from(m.interval_hours.max(1)) * 3_600_000;
-    let lo = from.max(now_ms - HISTORY_DAYS * DAY_MS);
-    let hi = to.min(now_ms);
-    let first = lo.div_euclid(step) * step + if lo.rem_euclid(step) == 0 { 0 } else { step };
-    (0..)
-        .map(|k| first + k * step)
-        .take_while(|t| *t <= hi)
-        .collect()
-}
-
-/// The rate settled at `time_ms`: the market's current rate plus a deterministic wobble of up to
-/// ±0.002 % (a hash of the time).
-fn historic_rate(m: &SynthMarket, time_ms: i64) -> Decimal {
-    let mut z = (time_ms as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    let wobble = i64::try_from(z % 41).unwrap_or(0) - 20;
-    m.funding_rate + Decimal::new(wobble, 6)
 }
 
 fn error(code: i64, msg: &str) -> String {
@@ -586,9 +570,9 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Some(e),
     };
     let limit = usize::try_from(limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
-    let times = settlements(
-        perp.m,
+    let times = perp.m.settlements(
         universe.now_ms,
+        HISTORY_DAYS,
         start.unwrap_or(i64::MIN),
         end.unwrap_or(i64::MAX),
     );
@@ -603,7 +587,7 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
         .map(|t| {
             json!({
                 "symbol": perp.symbol,
-                "fundingRate": pad(historic_rate(perp.m, *t), 8),
+                "fundingRate": pad(perp.m.historic_rate(*t), 8),
                 "fundingTime": t,
                 "markPrice": mark
             })

@@ -437,6 +437,18 @@ fn funding_history(m: &SynthMarket, symbol: &str) -> String {
     envelope(&array(rows), None)
 }
 
+/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
+/// none yet.
+#[must_use]
+pub fn respond(
+    _universe: &Universe,
+    _path: &str,
+    _query: &[(String, String)],
+    _body: &str,
+) -> Option<String> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{Route, SynthMarket, Universe};
+use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
 
 /// Host key of every Bybit route.
 const HOST: &str = "main";
@@ -391,6 +391,18 @@ fn tickers_spot(u: &Universe) -> Vec<Value> {
     list
 }
 
+/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
+/// settled funding (and candles); `None` for any other path.
+#[must_use]
+pub fn respond(
+    universe: &Universe,
+    path: &str,
+    query: &[(String, String)],
+    _body: &str,
+) -> Option<String> {
+    history(universe, path, query)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,34 +437,6 @@ mod tests {
 
 /// `/v5/market/funding/history`.
 const FUNDING_HISTORY: &str = "/v5/market/funding/history";
-/// Days of funding history the demo keeps.
-const HISTORY_DAYS: i64 = 120;
-const DAY_MS: i64 = 86_400_000;
-
-/// The settled funding of a perp: every `interval_hours` on the UTC grid, from 120 days before
-/// `now_ms` up to `now_ms`, within `[from, to]`, ascending.
-fn settlements(m: &SynthMarket, now_ms: i64, from: i64, to: i64) -> Vec<i64> {
-    let step = i64::from(m.interval_hours.max(1)) * 3_600_000;
-    let lo = from.max(now_ms - HISTORY_DAYS * DAY_MS);
-    let hi = to.min(now_ms);
-    let first = lo.div_euclid(step) * step + if lo.rem_euclid(step) == 0 { 0 } else { step };
-    (0..)
-        .map(|k| first + k * step)
-        .take_while(|t| *t <= hi)
-        .collect()
-}
-
-/// The rate settled at `time_ms`: the market's current rate plus a deterministic wobble of up to
-/// ±0.002 % (a hash of the time).
-fn historic_rate(m: &SynthMarket, time_ms: i64) -> Decimal {
-    let mut z = (time_ms as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    let wobble = i64::try_from(z % 41).unwrap_or(0) - 20;
-    m.funding_rate + Decimal::new(wobble, 6)
-}
-
 /// A Bybit error envelope (HTTP 200, non-zero `retCode`, empty `result`).
 fn error(code: i64, msg: &str, now: i64) -> String {
     json!({"retCode": code, "retMsg": msg, "result": {}, "retExtInfo": {}, "time": now}).to_string()
@@ -503,7 +487,12 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
         ),
     };
     let limit = usize::try_from(limit.unwrap_or(200).clamp(1, 200)).unwrap_or(200);
-    let times = settlements(m, now, start.unwrap_or(i64::MIN), end.unwrap_or(i64::MAX));
+    let times = m.settlements(
+        now,
+        HISTORY_DAYS,
+        start.unwrap_or(i64::MIN),
+        end.unwrap_or(i64::MAX),
+    );
     let symbol = perp_symbol(m);
     let list: Vec<Value> = times
         .iter()
@@ -512,7 +501,7 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
         .map(|t| {
             json!({
                 "symbol": symbol,
-                "fundingRate": s(historic_rate(m, *t)),
+                "fundingRate": s(m.historic_rate(*t)),
                 "fundingRateTimestamp": t.to_string()
             })
         })
@@ -528,6 +517,7 @@ fn perp_by_symbol<'u>(u: &'u Universe, symbol: &str) -> Option<&'u SynthMarket> 
 #[cfg(test)]
 mod history_tests {
     use super::*;
+    use crate::demo::DAY_MS;
     use crate::model::Venue;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -435,6 +435,18 @@ fn spot_summaries(u: &Universe) -> String {
     doc.finish(u.now_ms)
 }
 
+/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
+/// none yet.
+#[must_use]
+pub fn respond(
+    _universe: &Universe,
+    _path: &str,
+    _query: &[(String, String)],
+    _body: &str,
+) -> Option<String> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

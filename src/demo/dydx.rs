@@ -114,6 +114,18 @@ fn perpetual_markets(u: &Universe) -> String {
     json!({ "markets": markets }).to_string()
 }
 
+/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
+/// none yet.
+#[must_use]
+pub fn respond(
+    _universe: &Universe,
+    _path: &str,
+    _query: &[(String, String)],
+    _body: &str,
+) -> Option<String> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -508,6 +508,18 @@ fn spot_tickers(u: &Universe) -> String {
     array(&rows)
 }
 
+/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
+/// none yet.
+#[must_use]
+pub fn respond(
+    _universe: &Universe,
+    _path: &str,
+    _query: &[(String, String)],
+    _body: &str,
+) -> Option<String> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

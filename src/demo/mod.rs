@@ -21,6 +21,15 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
 use crate::model::Venue;
+use crate::venue::Bar;
+
+/// Milliseconds per hour.
+pub const HOUR_MS: i64 = 3_600_000;
+/// Milliseconds per day.
+pub const DAY_MS: i64 = 86_400_000;
+/// Days of history (settled funding and candles) the demo venues keep unless their API keeps
+/// less (OKX: 90 days of funding).
+pub const HISTORY_DAYS: i64 = 120;
 
 /// One synthetic asset on one venue: a perp, a spot pair, or both.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +96,138 @@ impl SynthMarket {
     pub fn volume_quote(&self) -> Decimal {
         (self.volume_base * self.price).round_dp(2)
     }
+
+    /// Settlement times of the perp's funding: every `interval_hours` on the UTC grid, from
+    /// `keep_days` before `now_ms` up to `now_ms`, within `[from, to]`, ascending.
+    #[must_use]
+    pub fn settlements(&self, now_ms: i64, keep_days: i64, from: i64, to: i64) -> Vec<i64> {
+        let step = i64::from(self.interval_hours.max(1)) * HOUR_MS;
+        let lo = from.max(now_ms - keep_days * DAY_MS);
+        let hi = to.min(now_ms);
+        let first = lo.div_euclid(step) * step + if lo.rem_euclid(step) == 0 { 0 } else { step };
+        (0..)
+            .map(|k| first + k * step)
+            .take_while(|t| *t <= hi)
+            .collect()
+    }
+
+    /// The rate settled at `time_ms`: the current rate plus a deterministic wobble of up to
+    /// ±0.002 % (a hash of the time).
+    #[must_use]
+    pub fn historic_rate(&self, time_ms: i64) -> Decimal {
+        let z = mix(time_ms as u64);
+        let wobble = i64::try_from(z % 41).unwrap_or(0) - 20;
+        self.funding_rate + Decimal::new(wobble, 6)
+    }
+
+    /// Candles per one coin with open times in `[from, to]`, at most [`HISTORY_DAYS`] back,
+    /// ascending; the bar containing `now_ms` is included, unfinished (its close is the
+    /// current price). The price path is hourly, deterministic per asset and hour (a component
+    /// common to all assets plus one per asset: about 30 % annual volatility, correlation 0.5
+    /// between assets, the same path on every venue up to the venue's price level), and ends
+    /// at [`SynthMarket::price`] now. A daily bar aggregates its 24 hourly bars.
+    #[must_use]
+    pub fn candles(&self, bar: Bar, from: i64, to: i64, now_ms: i64) -> Vec<SynthCandle> {
+        let step = bar.millis();
+        let lo = from.max(now_ms - HISTORY_DAYS * DAY_MS).div_euclid(step) * step;
+        let lo = if lo < from { lo + step } else { lo };
+        let hi = to.min(now_ms);
+        if lo > hi {
+            return Vec::new();
+        }
+        // Closes of hours [first_hour, now_hour]: walk back from the current price.
+        let now_hour = now_ms.div_euclid(HOUR_MS);
+        let first_hour = lo.div_euclid(HOUR_MS);
+        let seed = self
+            .asset
+            .bytes()
+            .fold(0xA5A5_5A5A_u64, |h, b| mix(h ^ u64::from(b)));
+        let len = usize::try_from(now_hour - first_hour + 1).unwrap_or(0);
+        let mut close = vec![Decimal::ZERO; len];
+        let mut open = vec![Decimal::ZERO; len];
+        let mut price = self.price;
+        for k in (0..len).rev() {
+            let hour = first_hour + k as i64;
+            close[k] = price;
+            let common = i64::try_from(mix(hour as u64 ^ 0xC0_11EC7) % 1201).unwrap_or(600) - 600;
+            let own = i64::try_from(mix(hour as u64 ^ seed) % 1201).unwrap_or(600) - 600;
+            let r = Decimal::new(common + own, 5) * Decimal::new(7, 1);
+            price = (price / (Decimal::ONE + r)).round_sf(18).unwrap_or(price);
+            open[k] = price;
+        }
+        let dp = self.price.scale() + 2;
+        let wick = |hour: i64, salt: u64| {
+            Decimal::new(
+                i64::try_from(mix(hour as u64 ^ seed ^ salt) % 21).unwrap_or(0),
+                4,
+            )
+        };
+        let hours_per_bar = step / HOUR_MS;
+        let mut out = Vec::new();
+        let mut t = lo;
+        while t <= hi {
+            let h0 = usize::try_from(t / HOUR_MS - first_hour).unwrap_or(0);
+            let h1 = (h0 + usize::try_from(hours_per_bar).unwrap_or(1)).min(len);
+            let mut high = Decimal::MIN;
+            let mut low = Decimal::MAX;
+            for k in h0..h1 {
+                let hour = first_hour + k as i64;
+                let top = open[k].max(close[k]) * (Decimal::ONE + wick(hour, 1));
+                let bottom = open[k].min(close[k]) * (Decimal::ONE - wick(hour, 2));
+                high = high.max(top);
+                low = low.min(bottom);
+            }
+            if h0 < h1 {
+                out.push(SynthCandle {
+                    open_ms: t,
+                    open: open[h0].round_dp(dp),
+                    high: high.round_dp(dp),
+                    low: low.round_dp(dp),
+                    close: close[h1 - 1].round_dp(dp),
+                    volume: (self.volume_base * Decimal::from(h1 - h0) / Decimal::from(24))
+                        .round_dp(2),
+                });
+            }
+            t += step;
+        }
+        out
+    }
+}
+
+/// One synthetic candle, prices per one coin (renderers scale perps by the multiplier with
+/// [`SynthMarket::contract_price`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SynthCandle {
+    /// Open time, ms.
+    pub open_ms: i64,
+    /// First price.
+    pub open: Decimal,
+    /// Highest price.
+    pub high: Decimal,
+    /// Lowest price.
+    pub low: Decimal,
+    /// Last price (of the running bar: the current price).
+    pub close: Decimal,
+    /// Base volume.
+    pub volume: Decimal,
+}
+
+/// A 64-bit mixing function (splitmix64's finaliser): a deterministic hash of `x`.
+#[must_use]
+pub fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The value of query parameter `key`, if present.
+#[must_use]
+pub fn param<'q>(query: &'q [(String, String)], key: &str) -> Option<&'q str> {
+    query
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// A deterministic synthetic market for one venue.
@@ -381,5 +522,49 @@ mod tests {
             a.markets,
             Universe::generate(Venue::Bybit, 300, 250, 1_760_000_000_000).markets
         );
+    }
+
+    #[test]
+    fn candles_walk_back_from_the_current_price_and_daily_bars_aggregate_hourly_ones() {
+        let now = 1_760_000_000_000 / DAY_MS * DAY_MS + 5 * HOUR_MS + 17;
+        let u = Universe::generate(Venue::Binance, 5, 5, now);
+        let m = &u.markets[0];
+        let day0 = now / DAY_MS * DAY_MS;
+        let hourly = m.candles(Bar::Hour, day0 - 3 * DAY_MS, now, now);
+        let daily = m.candles(Bar::Day, day0 - 3 * DAY_MS, now, now);
+        assert_eq!(
+            daily.len(),
+            4,
+            "three finished days and today's running bar"
+        );
+        assert_eq!(hourly.len(), 3 * 24 + 6);
+        assert_eq!(hourly.last().map(|c| c.close), Some(m.price));
+        assert_eq!(daily.last().map(|c| c.close), Some(m.price));
+        for (d, day) in daily.iter().take(3).enumerate() {
+            let hours = &hourly[d * 24..(d + 1) * 24];
+            assert_eq!(day.open_ms, hours[0].open_ms);
+            assert_eq!(day.close, hours[23].close, "close of the 23:00 hourly bar");
+            assert_eq!(day.open, hours[0].open);
+            assert_eq!(Some(day.high), hours.iter().map(|h| h.high).max());
+            assert_eq!(Some(day.low), hours.iter().map(|h| h.low).min());
+            assert!(day.low <= day.open.min(day.close) && day.high >= day.open.max(day.close));
+        }
+        // Consecutive hours join: each open is the previous close.
+        for w in hourly.windows(2) {
+            assert_eq!(w[1].open, w[0].close);
+            assert_eq!(w[1].open_ms - w[0].open_ms, HOUR_MS);
+        }
+        // Same asset on another venue: the same returns (the level differs slightly).
+        let other = Universe::generate(Venue::Okx, 5, 5, now);
+        let o = other.markets[0].candles(Bar::Day, day0 - 3 * DAY_MS, now, now);
+        let ratio = |c: &[SynthCandle], i: usize| c[i + 1].close / c[i].close;
+        assert_eq!(ratio(&daily, 0).round_dp(5), ratio(&o, 0).round_dp(5));
+        // Window bounds: inclusive, aligned, never before the history kept.
+        assert!(m.candles(Bar::Day, now + 1, now + DAY_MS, now).is_empty());
+        let one = m.candles(Bar::Hour, day0, day0, now);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].open_ms, day0);
+        let all = m.candles(Bar::Day, 0, now, now);
+        assert_eq!(all.len(), usize::try_from(HISTORY_DAYS).expect("small") + 1);
     }
 }

@@ -575,6 +575,18 @@ fn index_tickers(u: &Universe, quote: &str) -> String {
     rows.finish()
 }
 
+/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
+/// settled funding (and candles); `None` for any other path.
+#[must_use]
+pub fn respond(
+    universe: &Universe,
+    path: &str,
+    query: &[(String, String)],
+    _body: &str,
+) -> Option<String> {
+    history(universe, path, query)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,31 +636,6 @@ mod tests {
 
 /// Days of funding history OKX keeps (and the demo serves).
 const HISTORY_DAYS: i64 = 90;
-const DAY_MS: i64 = 86_400_000;
-
-/// The settled funding of a perp: every `interval_hours` on the UTC grid, from 90 days before
-/// `now_ms` up to `now_ms`, within `[from, to]`, ascending.
-fn settlements(m: &SynthMarket, now_ms: i64, from: i64, to: i64) -> Vec<i64> {
-    let step = i64::from(m.interval_hours.max(1)) * MS_PER_HOUR;
-    let lo = from.max(now_ms - HISTORY_DAYS * DAY_MS);
-    let hi = to.min(now_ms);
-    let first = lo.div_euclid(step) * step + if lo.rem_euclid(step) == 0 { 0 } else { step };
-    (0..)
-        .map(|k| first + k * step)
-        .take_while(|t| *t <= hi)
-        .collect()
-}
-
-/// The rate settled at `time_ms`: the market's current rate plus a deterministic wobble of up to
-/// ±0.002 % (a hash of the time).
-fn historic_rate(m: &SynthMarket, time_ms: i64) -> Decimal {
-    let mut z = (time_ms as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    let wobble = i64::try_from(z % 41).unwrap_or(0) - 20;
-    m.funding_rate + Decimal::new(wobble, 6)
-}
 
 /// An OKX business error (HTTP 200, `code` not `"0"`, empty `data`).
 fn error(code: &str, msg: &str) -> String {
@@ -693,15 +680,15 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
     }
     let [after, before, limit] = numbers;
     let limit = usize::try_from(limit.unwrap_or(100).clamp(1, 100)).unwrap_or(100);
-    let times = settlements(
-        m,
+    let times = m.settlements(
         universe.now_ms,
+        HISTORY_DAYS,
         before.map_or(i64::MIN, |b| b.saturating_add(1)),
         after.map_or(i64::MAX, |a| a.saturating_sub(1)),
     );
     let mut rows = Rows::new(200 * limit);
     for t in times.iter().rev().take(limit) {
-        let rate = historic_rate(m, *t);
+        let rate = m.historic_rate(*t);
         rows.row()
             .s("formulaType", "noRate")
             .s("fundingRate", rate)
@@ -720,6 +707,7 @@ mod history_tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::demo::DAY_MS;
     use crate::model::Venue;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

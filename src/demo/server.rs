@@ -42,9 +42,10 @@ pub struct FaultRule {
     pub times: Option<u32>,
 }
 
-/// A dynamic responder: given the path (prefix included) and query pairs, an answer or `None`
-/// (then the static routes are tried). Used for history endpoints that page by their query.
-pub type Dynamic = Arc<dyn Fn(&str, &[(String, String)]) -> Option<String> + Send + Sync>;
+/// A dynamic responder: given the path (prefix included), the decoded query pairs and the
+/// request body, an answer or `None` (then the static routes are tried). Used for history
+/// endpoints (funding, candles) that page by their query or body.
+pub type Dynamic = Arc<dyn Fn(&str, &[(String, String)], &str) -> Option<String> + Send + Sync>;
 
 #[derive(Default)]
 struct Shared {
@@ -81,25 +82,35 @@ pub fn prefix(venue: Venue, host: &str) -> String {
     format!("/{}/{}", venue.id(), host)
 }
 
-/// Dynamic responders serving each universe's funding history (venues that have one).
+/// Dynamic responders serving each universe's history endpoints (settled funding, candles):
+/// each venue module's `respond` answers its own paths.
 #[must_use]
 pub fn history_responders(universes: &[Universe]) -> Vec<Dynamic> {
     universes
         .iter()
         .map(|u| {
             let u = Arc::new(u.clone());
-            let responder: Dynamic = Arc::new(move |path: &str, query: &[(String, String)]| {
-                let venue = u.venue;
-                adapter(venue).hosts().iter().find_map(|h| {
-                    let rest = path.strip_prefix(&prefix(venue, h.key))?;
-                    match venue {
-                        Venue::Binance => super::binance::history(&u, rest, query),
-                        Venue::Bybit => super::bybit::history(&u, rest, query),
-                        Venue::Okx => super::okx::history(&u, rest, query),
-                        _ => None,
-                    }
-                })
-            });
+            let responder: Dynamic =
+                Arc::new(move |path: &str, query: &[(String, String)], body: &str| {
+                    let venue = u.venue;
+                    adapter(venue).hosts().iter().find_map(|h| {
+                        let rest = path.strip_prefix(&prefix(venue, h.key))?;
+                        let respond = match venue {
+                            Venue::Binance => super::binance::respond,
+                            Venue::Bybit => super::bybit::respond,
+                            Venue::Okx => super::okx::respond,
+                            Venue::Bitget => super::bitget::respond,
+                            Venue::Gate => super::gate::respond,
+                            Venue::Hyperliquid => super::hyperliquid::respond,
+                            Venue::Bingx => super::bingx::respond,
+                            Venue::Mexc => super::mexc::respond,
+                            Venue::Deribit => super::deribit::respond,
+                            Venue::Dydx => super::dydx::respond,
+                            Venue::Kraken => super::kraken::respond,
+                        };
+                        respond(&u, rest, query, body)
+                    })
+                });
             responder
         })
         .collect()
@@ -124,9 +135,36 @@ fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_owned(), v.replace("%2C", ",").replace("%2c", ","))
+            (percent_decode(k), percent_decode(v))
         })
         .collect()
+}
+
+/// Decodes `%XX` escapes and `+` (form encoding) of a query component; a malformed escape
+/// stays as it is.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(b) = hex {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                out.push(b'%');
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn handle(
@@ -188,7 +226,8 @@ async fn handle(
         None => {}
     }
     let query = query_pairs(uri.query());
-    if let Some(body) = shared.dynamic.iter().find_map(|d| d(&path, &query)) {
+    let text = String::from_utf8_lossy(&request);
+    if let Some(body) = shared.dynamic.iter().find_map(|d| d(&path, &query, &text)) {
         return json(StatusCode::OK, body);
     }
     let found = shared.routes.iter().find(|(pre, r)| {
@@ -321,5 +360,27 @@ impl Server {
             .faults
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = faults;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_components_are_percent_decoded() {
+        let q = query_pairs(Some(
+            "fromISO=2026-11-01T00%3A00%3A00.000Z&symbols=A%2CB&x=%zz&y=a+b&z=%4",
+        ));
+        assert_eq!(
+            q,
+            [
+                ("fromISO".into(), "2026-11-01T00:00:00.000Z".into()),
+                ("symbols".into(), "A,B".into()),
+                ("x".into(), "%zz".into()),
+                ("y".into(), "a b".into()),
+                ("z".into(), "%4".into()),
+            ]
+        );
     }
 }

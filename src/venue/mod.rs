@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Reference, Snapshot, Venue};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// A host of a venue: its config key, env var and live origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,6 +195,67 @@ pub struct HistoryPoint {
     pub rate: rust_decimal::Decimal,
 }
 
+/// Length of a candle (bar) for price history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bar {
+    /// One hour.
+    Hour,
+    /// One UTC day (00:00 to 24:00 UTC; venues whose daily bar follows UTC+8 are asked for
+    /// their UTC variant).
+    Day,
+}
+
+impl Bar {
+    /// Length in milliseconds.
+    #[must_use]
+    pub const fn millis(self) -> i64 {
+        match self {
+            Bar::Hour => 3_600_000,
+            Bar::Day => 86_400_000,
+        }
+    }
+
+    /// Short name for messages and store keys (`1h`, `1d`).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Bar::Hour => "1h",
+            Bar::Day => "1d",
+        }
+    }
+}
+
+/// One candle of a market as the venue quotes it: prices per contract unit for multiplied perps
+/// (`1000PEPEUSDT`, `kPEPE`); the caller divides by the multiplier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candle {
+    /// Open time, ms (UTC).
+    pub open_ms: i64,
+    /// Highest price.
+    pub high: rust_decimal::Decimal,
+    /// Lowest price.
+    pub low: rust_decimal::Decimal,
+    /// Last price of the bar (of a running bar: the latest price).
+    pub close: rust_decimal::Decimal,
+}
+
+/// Which candles to fetch: `bar` candles of `market` `symbol` (the symbol as in the snapshot)
+/// with open times in `[start_ms, end_ms]`; `start_ms` is a multiple of the bar length and
+/// `end_ms` is the request time (so the last bar may be the unfinished one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CandleWindow<'a> {
+    /// Spot pair or perp.
+    pub market: Market,
+    /// Venue symbol (`BTCUSDT`, `BTC-USDT-SWAP`, `@107`).
+    pub symbol: &'a str,
+    /// Bar length.
+    pub bar: Bar,
+    /// Earliest open time, ms.
+    pub start_ms: i64,
+    /// Latest open time, ms.
+    pub end_ms: i64,
+}
+
 /// Everything an adapter must provide. Implementations are stateless and pure.
 pub trait VenueAdapter: Send + Sync + fmt::Debug {
     /// Which venue.
@@ -262,17 +323,48 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal;
 
     /// The request for one page of settled funding of perp `symbol` within `[start_ms, end_ms]`.
-    /// `previous` is the page before (as parsed), `None` for the first; return `None` when the
-    /// window is covered (an empty or short page, or a page reaching `start_ms`). Adapters page
-    /// in whichever direction their API allows. Default: no history endpoint.
+    /// `previous` is the page before (as parsed), `None` for the first; `page` counts the pages
+    /// already fetched (0 for the first; for APIs paged by number). Return `None` when the
+    /// window is covered (an empty or short page, or a page reaching the far end of the
+    /// window). Adapters page in whichever direction their API allows. Default: no history
+    /// endpoint.
     fn funding_history_request(
         &self,
         _symbol: &str,
         _start_ms: i64,
         _end_ms: i64,
         _previous: Option<&[HistoryPoint]>,
+        _page: u32,
     ) -> Option<Request> {
         None
+    }
+
+    /// The request for one page of the candles `window` asks for. Paging as in
+    /// [`VenueAdapter::funding_history_request`]. Daily bars must be UTC-aligned (ask for the
+    /// UTC variant where the venue's default is UTC+8). Default: no candle endpoint for the
+    /// market (Kraken and dYdX have no spot).
+    fn candle_request(
+        &self,
+        _window: &CandleWindow<'_>,
+        _previous: Option<&[Candle]>,
+        _page: u32,
+    ) -> Option<Request> {
+        None
+    }
+
+    /// Parses one page of candles (any order). Rows the venue flags unfinished (OKX `confirm`
+    /// "0", Gate spot's `false`) are dropped; the caller also drops every bar whose end is
+    /// after the request time.
+    ///
+    /// # Errors
+    /// When the payload is malformed or an error envelope.
+    fn parse_candles(
+        &self,
+        _market: Market,
+        _bar: Bar,
+        _body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        Ok(Vec::new())
     }
 
     /// Parses one page of settled funding (any order).

@@ -244,6 +244,7 @@ impl VenueAdapter for Binance {
         start_ms: i64,
         end_ms: i64,
         previous: Option<&[HistoryPoint]>,
+        _page: u32,
     ) -> Option<Request> {
         let from = match previous {
             None => start_ms,
@@ -367,7 +368,7 @@ mod tests {
         let b = Binance;
         let (start, end) = (1_000_000, 9_000_000_000);
         let first = b
-            .funding_history_request("BTCUSDT", start, end, None)
+            .funding_history_request("BTCUSDT", start, end, None, 0)
             .expect("first page");
         assert_eq!(
             (
@@ -391,7 +392,7 @@ mod tests {
         let mut full = points((0..1000).map(|i| start + i * 3_600_000));
         full.reverse();
         let next = b
-            .funding_history_request("BTCUSDT", start, end, Some(&full))
+            .funding_history_request("BTCUSDT", start, end, Some(&full), 0)
             .expect("next page");
         let newest = start + 999 * 3_600_000;
         assert_eq!(
@@ -406,20 +407,23 @@ mod tests {
         // Short page, empty page, a full page reaching the end: done.
         let short = points((0..999).map(|i| start + i * 3_600_000));
         assert_eq!(
-            b.funding_history_request("BTCUSDT", start, end, Some(&short)),
+            b.funding_history_request("BTCUSDT", start, end, Some(&short), 0),
             None
         );
         assert_eq!(
-            b.funding_history_request("BTCUSDT", start, end, Some(&[])),
+            b.funding_history_request("BTCUSDT", start, end, Some(&[]), 0),
             None
         );
         let reaching = points((0..1000).map(|i| end - 999 * 3_600_000 + i * 3_600_000));
         assert_eq!(
-            b.funding_history_request("BTCUSDT", start, end, Some(&reaching)),
+            b.funding_history_request("BTCUSDT", start, end, Some(&reaching), 0),
             None
         );
         // An empty window asks nothing.
-        assert_eq!(b.funding_history_request("BTCUSDT", end, start, None), None);
+        assert_eq!(
+            b.funding_history_request("BTCUSDT", end, start, None, 0),
+            None
+        );
         assert_eq!(b.history_days_limit(), None);
     }
 
@@ -434,7 +438,8 @@ mod tests {
         let mut stored = Vec::new();
         let mut previous: Option<Vec<HistoryPoint>> = None;
         let mut requests = 0;
-        while let Some(req) = b.funding_history_request(symbol, start, end, previous.as_deref()) {
+        while let Some(req) = b.funding_history_request(symbol, start, end, previous.as_deref(), 0)
+        {
             requests += 1;
             assert!(requests < 50, "paging does not terminate");
             let pairs: Vec<(String, String)> = req

@@ -173,6 +173,7 @@ impl VenueAdapter for Bybit {
         start_ms: i64,
         end_ms: i64,
         previous: Option<&[HistoryPoint]>,
+        _page: u32,
     ) -> Option<Request> {
         let to = match previous {
             None => end_ms,
@@ -297,7 +298,7 @@ mod tests {
         let b = Bybit;
         let (start, end) = (1_000_000, 9_000_000_000);
         let first = b
-            .funding_history_request("BTCUSDT", start, end, None)
+            .funding_history_request("BTCUSDT", start, end, None, 0)
             .expect("first page");
         assert_eq!(
             (
@@ -323,7 +324,7 @@ mod tests {
         let mut full = points((0..200).map(|i| oldest + i * 3_600_000));
         full.swap(0, 150);
         let next = b
-            .funding_history_request("BTCUSDT", start, end, Some(&full))
+            .funding_history_request("BTCUSDT", start, end, Some(&full), 0)
             .expect("next page");
         assert_eq!(
             query(&next),
@@ -338,19 +339,22 @@ mod tests {
         // Short page, empty page, a full page reaching the start: done.
         let short = points((0..199).map(|i| oldest + i * 3_600_000));
         assert_eq!(
-            b.funding_history_request("BTCUSDT", start, end, Some(&short)),
+            b.funding_history_request("BTCUSDT", start, end, Some(&short), 0),
             None
         );
         assert_eq!(
-            b.funding_history_request("BTCUSDT", start, end, Some(&[])),
+            b.funding_history_request("BTCUSDT", start, end, Some(&[]), 0),
             None
         );
         let reaching = points((0..200).map(|i| start + i * 3_600_000));
         assert_eq!(
-            b.funding_history_request("BTCUSDT", start, end, Some(&reaching)),
+            b.funding_history_request("BTCUSDT", start, end, Some(&reaching), 0),
             None
         );
-        assert_eq!(b.funding_history_request("BTCUSDT", end, start, None), None);
+        assert_eq!(
+            b.funding_history_request("BTCUSDT", end, start, None, 0),
+            None
+        );
         assert_eq!(b.history_days_limit(), None);
     }
 
@@ -366,7 +370,8 @@ mod tests {
         let mut stored = Vec::new();
         let mut previous: Option<Vec<HistoryPoint>> = None;
         let mut requests = 0;
-        while let Some(req) = b.funding_history_request(symbol, start, end, previous.as_deref()) {
+        while let Some(req) = b.funding_history_request(symbol, start, end, previous.as_deref(), 0)
+        {
             requests += 1;
             assert!(requests < 50, "paging does not terminate");
             let pairs: Vec<(String, String)> = req

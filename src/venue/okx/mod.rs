@@ -190,6 +190,7 @@ impl VenueAdapter for Okx {
         start_ms: i64,
         end_ms: i64,
         previous: Option<&[HistoryPoint]>,
+        _page: u32,
     ) -> Option<Request> {
         if end_ms < start_ms {
             return None;
@@ -271,7 +272,7 @@ mod tests {
     fn history_requests_page_backwards_with_after_and_stop() {
         let (start, end) = (1_000_000, 9_000_000_000);
         let first = Okx
-            .funding_history_request("BTC-USDT-SWAP", start, end, None)
+            .funding_history_request("BTC-USDT-SWAP", start, end, None, 0)
             .expect("first page");
         assert_eq!(
             (
@@ -300,7 +301,7 @@ mod tests {
         let mut full = points((0..100).map(|i| oldest + i * 3_600_000));
         full.rotate_left(37);
         let next = Okx
-            .funding_history_request("BTC-USDT-SWAP", start, end, Some(&full))
+            .funding_history_request("BTC-USDT-SWAP", start, end, Some(&full), 0)
             .expect("next page");
         assert_eq!(
             query(&next),
@@ -313,20 +314,20 @@ mod tests {
         // Short page, empty page, a full page reaching the start: done.
         let short = points((0..99).map(|i| oldest + i * 3_600_000));
         assert_eq!(
-            Okx.funding_history_request("BTC-USDT-SWAP", start, end, Some(&short)),
+            Okx.funding_history_request("BTC-USDT-SWAP", start, end, Some(&short), 0),
             None
         );
         assert_eq!(
-            Okx.funding_history_request("BTC-USDT-SWAP", start, end, Some(&[])),
+            Okx.funding_history_request("BTC-USDT-SWAP", start, end, Some(&[]), 0),
             None
         );
         let reaching = points((0..100).map(|i| start + i * 3_600_000));
         assert_eq!(
-            Okx.funding_history_request("BTC-USDT-SWAP", start, end, Some(&reaching)),
+            Okx.funding_history_request("BTC-USDT-SWAP", start, end, Some(&reaching), 0),
             None
         );
         assert_eq!(
-            Okx.funding_history_request("BTC-USDT-SWAP", end, start, None),
+            Okx.funding_history_request("BTC-USDT-SWAP", end, start, None, 0),
             None
         );
         assert_eq!(Okx.history_days_limit(), Some(90));
@@ -343,7 +344,9 @@ mod tests {
         let mut stored = Vec::new();
         let mut previous: Option<Vec<HistoryPoint>> = None;
         let mut requests = 0;
-        while let Some(req) = Okx.funding_history_request(symbol, start, end, previous.as_deref()) {
+        while let Some(req) =
+            Okx.funding_history_request(symbol, start, end, previous.as_deref(), 0)
+        {
             requests += 1;
             assert!(requests < 100, "paging does not terminate");
             let pairs: Vec<(String, String)> = req
