@@ -664,24 +664,31 @@ fn quote_rank(quote: &str) -> u8 {
 
 /// The stored record the analyzer uses: settled funding of every scanned perp (settlement
 /// times up to now) and, per venue and coin, the daily closes of its perp (USDT, then USDC,
-/// then USD).
+/// then USD) and of its spot pair (same preference).
 async fn load_history(
     store: &Store,
     snapshots: &[Snapshot],
 ) -> Result<crate::analyze::HistoryInputs, AppError> {
+    use crate::model::Market;
     let mut perps: Vec<(Venue, String)> = Vec::new();
-    let mut price_source: std::collections::HashMap<(Venue, String), (u8, String)> =
+    let mut price_source: std::collections::HashMap<(Market, Venue, String), (u8, String)> =
         std::collections::HashMap::new();
+    let mut offer = |market: Market, venue: Venue, asset: &str, quote: &str, symbol: &str| {
+        let rank = quote_rank(quote);
+        let slot = price_source
+            .entry((market, venue, asset.to_ascii_uppercase()))
+            .or_insert((u8::MAX, String::new()));
+        if (rank, symbol) < (slot.0, slot.1.as_str()) {
+            *slot = (rank, symbol.to_owned());
+        }
+    };
     for snap in snapshots {
         for p in &snap.perps {
             perps.push((snap.venue, p.symbol.clone()));
-            let rank = quote_rank(&p.quote);
-            let slot = price_source
-                .entry((snap.venue, p.asset.to_ascii_uppercase()))
-                .or_insert((u8::MAX, String::new()));
-            if (rank, p.symbol.as_str()) < (slot.0, slot.1.as_str()) {
-                *slot = (rank, p.symbol.clone());
-            }
+            offer(Market::Perp, snap.venue, &p.asset, &p.quote, &p.symbol);
+        }
+        for sp in snap.spots.iter().filter(|sp| quote_rank(&sp.quote) < 3) {
+            offer(Market::Spot, snap.venue, &sp.asset, &sp.quote, &sp.symbol);
         }
     }
     let s = store.clone();
@@ -709,10 +716,11 @@ async fn load_history(
                 inputs.settlements.insert((venue, symbol), settled);
             }
         }
-        for ((venue, asset), (_, symbol)) in price_source {
+        for ((market, venue, asset), (_, symbol)) in price_source {
             let closes: Vec<crate::analyze::stats::DailyClose> = s
-                .daily_closes(venue, &symbol)?
+                .daily_closes(venue, market, &symbol)?
                 .into_iter()
+                .filter(|(day, _)| *day >= now_ms - HISTORY_WINDOW_MS - 86_400_000)
                 .filter_map(|(day, c)| {
                     Some(crate::analyze::stats::DailyClose {
                         day: DateTime::<Utc>::from_timestamp_millis(day)?.date_naive(),
@@ -721,7 +729,10 @@ async fn load_history(
                 })
                 .collect();
             if closes.len() > 1 {
-                inputs.closes.insert((venue, asset), closes);
+                match market {
+                    Market::Perp => inputs.closes.insert((venue, asset), closes),
+                    Market::Spot => inputs.spot_closes.insert((venue, asset), closes),
+                };
             }
         }
         Ok(inputs)
@@ -1023,28 +1034,7 @@ pub async fn history(globals: &Globals, args: &HistoryArgs) -> Result<u8, AppErr
         &asset, args.days, &series, now,
     ))?;
     if let Some(path) = &args.plot {
-        // The price line: daily closes of the coin's perp on the first venue that has them.
-        let s = store.clone();
-        let perps: Vec<(Venue, String)> =
-            series.iter().map(|x| (x.venue, x.symbol.clone())).collect();
-        let price = blocking_store(move || {
-            for (venue, symbol) in perps {
-                let closes = s.daily_closes(venue, &symbol)?;
-                let points: Vec<(DateTime<Utc>, f64)> = closes
-                    .into_iter()
-                    .filter_map(|(day, c)| {
-                        let t = DateTime::<Utc>::from_timestamp_millis(day)?;
-                        let v = rust_decimal::prelude::ToPrimitive::to_f64(&c.close)?;
-                        (t > since).then_some((t, v))
-                    })
-                    .collect();
-                if !points.is_empty() {
-                    return Ok(points);
-                }
-            }
-            Ok(Vec::new())
-        })
-        .await?;
+        let price = price_line(&store, &settings.venues, &asset, since, now).await?;
         let drawn = plot(path, &asset, args.days, &series, &price)?;
         if !globals.quiet {
             write_stdout(
@@ -1060,13 +1050,88 @@ pub async fn history(globals: &Globals, args: &HistoryArgs) -> Result<u8, AppErr
     Ok(exit::OK)
 }
 
+/// The price line of a history chart: the coin's spot pair (USDT, then USDC, then USD) on the
+/// first venue, in `venues` order, with stored closes in `(since, now]` (daily closes, hourly
+/// ones where backfilled), else its perp's daily closes the same way; each point at its close
+/// time.
+async fn price_line(
+    store: &Store,
+    venues: &[Venue],
+    asset: &str,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<crate::report::chart::PriceLine, AppError> {
+    use crate::model::Market;
+    let s = store.clone();
+    let venues = venues.to_vec();
+    let asset = asset.to_owned();
+    blocking_store(move || {
+        let (since_ms, now_ms) = (since.timestamp_millis(), now.timestamp_millis());
+        for market in [Market::Spot, Market::Perp] {
+            for &venue in &venues {
+                let Some(snapshot) = s.latest_snapshot(venue)? else {
+                    continue;
+                };
+                let mut symbols: Vec<(u8, &str)> = match market {
+                    Market::Spot => snapshot
+                        .spots
+                        .iter()
+                        .filter(|x| x.asset == asset)
+                        .map(|x| (quote_rank(&x.quote), x.symbol.as_str()))
+                        .collect(),
+                    Market::Perp => snapshot
+                        .perps
+                        .iter()
+                        .filter(|x| x.asset == asset)
+                        .map(|x| (quote_rank(&x.quote), x.symbol.as_str()))
+                        .collect(),
+                };
+                symbols.sort_unstable();
+                let Some(&(rank, symbol)) = symbols.first() else {
+                    continue;
+                };
+                if rank > 2 {
+                    continue;
+                }
+                let hourly = s.hourly_bars(venue, market, symbol, since_ms)?;
+                let first_hour = hourly.first().map_or(i64::MAX, |(t, _)| *t);
+                let mut points: Vec<(i64, rust_decimal::Decimal)> = s
+                    .daily_closes(venue, market, symbol)?
+                    .into_iter()
+                    .map(|(day, c)| (day + 86_400_000, c.close))
+                    .filter(|(t, _)| *t <= first_hour)
+                    .collect();
+                points.extend(hourly.into_iter().map(|(t, b)| (t + 3_600_000, b.close)));
+                let points: Vec<(DateTime<Utc>, f64)> = points
+                    .into_iter()
+                    .filter(|(t, _)| *t > since_ms && *t <= now_ms)
+                    .filter_map(|(t, close)| {
+                        Some((
+                            DateTime::<Utc>::from_timestamp_millis(t)?,
+                            rust_decimal::prelude::ToPrimitive::to_f64(&close)?,
+                        ))
+                    })
+                    .collect();
+                if points.len() > 1 {
+                    return Ok(crate::report::chart::PriceLine {
+                        source: format!("{} {symbol} {}", venue.id(), market.id()),
+                        points,
+                    });
+                }
+            }
+        }
+        Ok(crate::report::chart::PriceLine::default())
+    })
+    .await
+}
+
 /// Draws the history chart to `path` (SVG or PNG by extension).
 fn plot(
     path: &std::path::Path,
     asset: &str,
     days: u32,
     series: &[crate::report::history::Series],
-    price: &[(DateTime<Utc>, f64)],
+    price: &crate::report::chart::PriceLine,
 ) -> Result<usize, AppError> {
     use plotters::prelude::*;
     let fail = |e: String| AppError::Internal(format!("cannot draw {}: {e}", path.display()));
@@ -1094,157 +1159,8 @@ fn plot(
     }
 }
 
-/// Interval hours of each settlement from the gap to its neighbour (whole hours 1..=24), else
-/// `fallback`. `points` must be sorted by time.
-fn intervals(
-    points: &[crate::venue::HistoryPoint],
-    fallback: rust_decimal::Decimal,
-) -> Vec<rust_decimal::Decimal> {
-    let gap = |a: i64, b: i64| {
-        let ms = b - a;
-        (ms > 0 && ms % 3_600_000 == 0 && ms / 3_600_000 <= 24)
-            .then(|| rust_decimal::Decimal::from(ms / 3_600_000))
-    };
-    (0..points.len())
-        .map(|i| {
-            let before = i
-                .checked_sub(1)
-                .and_then(|j| gap(points[j].time_ms, points[i].time_ms));
-            let after = points
-                .get(i + 1)
-                .and_then(|n| gap(points[i].time_ms, n.time_ms));
-            before.or(after).unwrap_or(fallback)
-        })
-        .collect()
-}
-
-/// Most history pages fetched for one perp in one run (Binance: 1,000 settlements a page).
-const MAX_HISTORY_PAGES: u32 = 500;
-
-/// What backfilling one venue did.
-#[derive(Debug, Default)]
-struct BackfillTally {
-    perps: usize,
-    settlements: usize,
-    requests: u32,
-    errors: Vec<String>,
-}
-
-/// Fetches the missing funding history of `perps` (symbol, current interval) of one venue.
-async fn backfill_venue(
-    client: Arc<crate::venue::http::VenueClient>,
-    store: Store,
-    perps: Vec<(String, rust_decimal::Decimal)>,
-    start_ms: i64,
-    end_ms: i64,
-    progress: indicatif::ProgressBar,
-) -> Result<BackfillTally, AppError> {
-    let venue = client.venue();
-    let adapter = crate::venue::adapter(venue);
-    let mut tally = BackfillTally::default();
-    for (symbol, interval) in perps {
-        progress.set_message(format!("{venue} {symbol}"));
-        let marker = {
-            let s = store.clone();
-            let sym = symbol.clone();
-            blocking_store(move || s.backfill_marker(venue, &sym)).await?
-        };
-        // Covered already from the start: only what settled since the last run.
-        let from = match marker {
-            Some((covered_from, covered_to)) if covered_from <= start_ms => covered_to + 1,
-            _ => start_ms,
-        };
-        let mut previous: Option<Vec<crate::venue::HistoryPoint>> = None;
-        let mut stored = 0;
-        let mut failed = false;
-        let mut pages = 0;
-        while let Some(req) =
-            adapter.funding_history_request(&symbol, from, end_ms, previous.as_deref(), pages)
-        {
-            // A server that ignores the paging parameters must not keep us here forever.
-            pages += 1;
-            if pages > MAX_HISTORY_PAGES {
-                tally.errors.push(format!(
-                    "{venue} {symbol}: more than {MAX_HISTORY_PAGES} history pages; stopped (does the venue ignore the paging parameters?)"
-                ));
-                failed = true;
-                break;
-            }
-            let body = match client.fetch(&req).await {
-                Ok(b) => b,
-                Err(e) => {
-                    tally.errors.push(e.to_string());
-                    failed = true;
-                    break;
-                }
-            };
-            let mut page = match adapter.parse_funding_history(&body) {
-                Ok(p) => p,
-                Err(source) => {
-                    tally
-                        .errors
-                        .push(VenueErrorDisplay(venue, source.to_string()).to_string());
-                    failed = true;
-                    break;
-                }
-            };
-            page.sort_by_key(|p| p.time_ms);
-            let hours = intervals(&page, interval);
-            let events: Vec<(i64, crate::store::FundingEvent)> = page
-                .iter()
-                .zip(hours)
-                .filter(|(p, _)| p.time_ms >= from && p.time_ms <= end_ms)
-                .map(|(p, h)| {
-                    (
-                        p.time_ms,
-                        crate::store::FundingEvent {
-                            r: p.rate,
-                            h,
-                            seen: p.time_ms,
-                        },
-                    )
-                })
-                .collect();
-            stored += events.len();
-            let s = store.clone();
-            let sym = symbol.clone();
-            blocking_store(move || s.put_funding_events(venue, &sym, &events)).await?;
-            if page.is_empty() || previous.as_ref() == Some(&page) {
-                break;
-            }
-            previous = Some(page);
-        }
-        if !failed {
-            let covered_from = marker.map_or(start_ms, |(f, _)| f.min(start_ms));
-            let s = store.clone();
-            let sym = symbol.clone();
-            blocking_store(move || s.set_backfill_marker(venue, &sym, (covered_from, end_ms)))
-                .await?;
-        }
-        tally.perps += 1;
-        tally.settlements += stored;
-        progress.inc(1);
-    }
-    tally.requests = client.requests();
-    Ok(tally)
-}
-
-/// A parse failure of a history page, named like venue errors.
-struct VenueErrorDisplay(Venue, String);
-
-impl std::fmt::Display for VenueErrorDisplay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {} (the venue changed its format or sent a partial response)",
-            self.0, self.1
-        )
-    }
-}
-
-/// `basis backfill`: settled funding history per perp, incremental (a second run fetches only
-/// what settled since) and resumable (each perp is marked complete only when all its pages are
-/// stored; pages are stored as they arrive, idempotently).
+/// `basis backfill`: settled funding history per perp and daily + hourly candles per market,
+/// incremental and resumable (see [`crate::backfill`]).
 ///
 /// # Errors
 /// Settings, store and internal failures.
@@ -1257,19 +1173,9 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
         None
     };
     let store = open_store(&settings.data_dir).await?;
-    let venues: Vec<Venue> = settings
-        .venues
-        .iter()
-        .copied()
-        .filter(|v| {
-            crate::venue::adapter(*v)
-                .funding_history_request("X", 0, 1, None, 0)
-                .is_some()
-        })
-        .collect();
-    // The perps to fill come from the latest snapshot; poll first where there is none.
+    // The markets to fill come from the latest snapshot; poll first where there is none.
     let mut missing = Vec::new();
-    for &v in &venues {
+    for &v in &settings.venues {
         let s = store.clone();
         if blocking_store(move || s.latest_snapshot(v))
             .await?
@@ -1283,37 +1189,32 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
         let outcomes = poll_venues(ctx, &missing).await?;
         report_venue_problems(&outcomes);
     }
-    let assets: Vec<String> = args
-        .assets
-        .iter()
-        .map(|a| a.trim().to_ascii_uppercase())
-        .filter(|a| !a.is_empty())
-        .collect();
+    let scope = crate::backfill::Scope {
+        assets: args
+            .assets
+            .iter()
+            .map(|a| a.trim().to_ascii_uppercase())
+            .filter(|a| !a.is_empty())
+            .collect(),
+        collateral: settings.params.collateral.to_ascii_uppercase(),
+        days: args.days,
+        funding: !args.no_funding,
+        prices: !args.no_prices,
+    };
     let now_ms = Utc::now().timestamp_millis();
     let client = build_client(&settings.http).map_err(|e| AppError::Internal(e.to_string()))?;
     let mut plans = Vec::new();
-    for &venue in &venues {
+    for &venue in &settings.venues {
         let s = store.clone();
-        let Some(snapshot) = blocking_store(move || s.latest_snapshot(venue)).await? else {
-            continue;
-        };
-        let perps: Vec<(String, rust_decimal::Decimal)> = snapshot
-            .perps
-            .iter()
-            .filter(|p| assets.is_empty() || assets.contains(&p.asset.to_ascii_uppercase()))
-            .map(|p| (p.symbol.clone(), p.funding_interval_hours))
-            .collect();
-        let days = crate::venue::adapter(venue)
-            .history_days_limit()
-            .map_or(args.days, |limit| args.days.min(limit));
-        let start_ms = now_ms - i64::from(days.max(1)) * 86_400_000;
-        plans.push((venue, perps, start_ms));
+        if let Some(snapshot) = blocking_store(move || s.latest_snapshot(venue)).await? {
+            plans.push(crate::backfill::plan(&snapshot, &scope, now_ms));
+        }
     }
-    let total: usize = plans.iter().map(|(_, p, _)| p.len()).sum();
+    let total: usize = plans.iter().map(crate::backfill::Plan::units).sum();
     let progress = if std::io::stderr().is_terminal() && !globals.quiet {
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} perps  {msg}")
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} series  {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
@@ -1321,7 +1222,8 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
         indicatif::ProgressBar::hidden()
     };
     let mut set = tokio::task::JoinSet::new();
-    for (venue, perps, start_ms) in plans {
+    for plan in plans {
+        let venue = plan.venue;
         let vc = Arc::new(crate::venue::http::VenueClient::new(
             client.clone(),
             crate::venue::adapter(venue),
@@ -1332,28 +1234,24 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
                 .map(|s| s.urls.clone())
                 .unwrap_or_default(),
         ));
-        set.spawn(backfill_venue(
+        set.spawn(crate::backfill::run_venue(
             vc,
             store.clone(),
-            perps,
-            start_ms,
+            plan,
             now_ms,
             progress.clone(),
         ));
     }
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
-    let mut tally = BackfillTally::default();
+    let mut tally = crate::backfill::Tally::default();
     let mut interrupted = false;
     loop {
         tokio::select! {
             joined = set.join_next() => {
                 let Some(joined) = joined else { break };
                 let t = joined.map_err(|e| AppError::Internal(e.to_string()))??;
-                tally.perps += t.perps;
-                tally.settlements += t.settlements;
-                tally.requests += t.requests;
-                tally.errors.extend(t.errors);
+                tally.absorb(t);
             }
             () = &mut shutdown => {
                 set.abort_all();
@@ -1366,11 +1264,16 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
     for e in tally.errors.iter().take(20) {
         tracing::error!("{e}");
     }
+    if tally.errors.len() > 20 {
+        tracing::error!("… and {} more errors", tally.errors.len() - 20);
+    }
     let line = format!(
-        "backfill: {} perps on {} venues, {} settlements stored, {} requests, {} errors{}\n",
+        "backfill: {} perps, {} settlements, {} price series, {} candles stored on {} venues; {} requests, {} errors{}\n",
         tally.perps,
-        settings.venues.len(),
         tally.settlements,
+        tally.series,
+        tally.candles,
+        settings.venues.len(),
         tally.requests,
         tally.errors.len(),
         if interrupted {

@@ -60,9 +60,17 @@ pub struct BackfillArgs {
     #[arg(long, default_value_t = 30)]
     pub days: u32,
 
-    /// Only these assets, comma-separated.
+    /// Only these assets, comma-separated (the collateral coin's prices are always included).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub assets: Vec<String>,
+
+    /// Skip price candles: settled funding only.
+    #[arg(long, conflicts_with = "no_funding")]
+    pub no_prices: bool,
+
+    /// Skip settled funding: price candles only.
+    #[arg(long)]
+    pub no_funding: bool,
 
     /// Venue selection and polling options.
     #[command(flatten)]

@@ -8,6 +8,7 @@
 //! - [`report`]: table, JSON and CSV renderings (pure, return bytes).
 //! - [`cli`], [`settings`]: flags, and settings layered defaults < config file < env < flags.
 //! - [`poll`]: one task per venue, reference cache, bans, snapshot batches into the store.
+//! - [`backfill`]: settled funding and price candles per market into the store, incremental.
 //! - [`store`]: the sled store (the only sled user) and its pure key codec.
 //! - [`analyze`]: pure maths: carry economics, liquidation risk and safe leverage, ranking.
 //! - [`notify`]: webhook sinks (Slack, Discord, Telegram, signed generic), dedup state, pacing.
@@ -15,6 +16,7 @@
 
 pub mod analyze;
 pub mod app;
+pub mod backfill;
 pub mod cli;
 pub mod demo;
 pub mod model;

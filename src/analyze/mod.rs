@@ -23,10 +23,12 @@
 //!   rate is computed exactly as without history.
 //! - `σ_A`: [`stats::realised_vol`] of the asset's daily closes on the perp's venue when there
 //!   are at least 14 daily returns, else the 24 h high/low path.
-//! - `σ_C` of a volatile collateral: its realised volatility on the perp's venue, else on the
-//!   first venue in [`Venue::ALL`] order that has enough closes, else the spot high/low path.
-//! - `ρ`: [`stats::correlation`] of the asset's and the collateral's closes on the perp's venue
-//!   (both series on that one venue, at least 14 common returns), else `--correlation`; a
+//! - `σ_C` of a volatile collateral: the realised volatility of its spot pair's daily closes on
+//!   the perp's venue (its perp's closes where the venue has no spot series), else the same on
+//!   the first venue in [`Venue::ALL`] order that has enough closes, else the spot high/low
+//!   path.
+//! - `ρ`: [`stats::correlation`] of the asset's perp closes and the collateral's series (as for
+//!   `σ_C`) on the perp's venue (at least 14 common returns), else `--correlation`; a
 //!   stablecoin asset keeps `ρ = 0`.
 //!
 //! Each perp's expected rate and each (venue, coin)'s realised figures are computed once per
@@ -197,9 +199,11 @@ impl Params {
 pub struct HistoryInputs {
     /// Settled funding per perp, keyed by (venue, perp symbol).
     pub settlements: history::Histories,
-    /// Daily closes of a coin on a venue (from its perp's stored observations), keyed by
-    /// (venue, upper-case coin, e.g. `BTC`).
+    /// Daily closes of a coin's perp on a venue (candles and polls), keyed by (venue,
+    /// upper-case coin, e.g. `BTC`).
     pub closes: HashMap<(Venue, String), Vec<DailyClose>>,
+    /// Daily closes of a coin's spot pair on a venue (USDT, else USDC, else USD), same keys.
+    pub spot_closes: HashMap<(Venue, String), Vec<DailyClose>>,
     /// The time the history is read at (irrelevant when both maps are empty).
     pub now: DateTime<Utc>,
 }
@@ -230,6 +234,15 @@ impl<'a> HistoryIndex<'a> {
         let mut index = HistoryIndex::default();
         let now = history.now;
         let closes = |venue: Venue, coin: &str| history.closes.get(&(venue, coin.to_owned()));
+        // The collateral's own market is its spot pair; its perp where the venue has no spot.
+        let collateral_closes = |venue: Venue| {
+            let key = (venue, collateral.to_owned());
+            history
+                .spot_closes
+                .get(&key)
+                .filter(|c| c.len() > 1)
+                .or_else(|| history.closes.get(&key))
+        };
         let volatile_collateral = !is_stablecoin(collateral);
         if !history.settlements.is_empty() {
             for perp in snapshots.iter().flat_map(|s| &s.perps) {
@@ -256,7 +269,7 @@ impl<'a> HistoryIndex<'a> {
                 index.expected.insert(key, blended);
             }
         }
-        if history.closes.is_empty() {
+        if history.closes.is_empty() && history.spot_closes.is_empty() {
             return index;
         }
         for perp in snapshots.iter().flat_map(|s| &s.perps) {
@@ -273,7 +286,7 @@ impl<'a> HistoryIndex<'a> {
                 && !is_stablecoin(&perp.asset)
             {
                 let rho = own
-                    .zip(closes(perp.venue, collateral))
+                    .zip(collateral_closes(perp.venue))
                     .and_then(|(a, c)| stats::correlation(a, c, now));
                 index.rho.insert(key, rho);
             }
@@ -281,7 +294,7 @@ impl<'a> HistoryIndex<'a> {
         if volatile_collateral {
             let by_venue: Vec<(Venue, f64)> = Venue::ALL
                 .into_iter()
-                .filter_map(|v| Some((v, stats::realised_vol(closes(v, collateral)?, now)?)))
+                .filter_map(|v| Some((v, stats::realised_vol(collateral_closes(v)?, now)?)))
                 .collect();
             if let Some(&(_, first)) = by_venue.first() {
                 index.collateral_sigma = Venue::ALL.into_iter().map(|v| (v, first)).collect();
@@ -705,6 +718,7 @@ mod history_tests {
         HistoryInputs {
             settlements: HashMap::from([((key.0, key.1.to_owned()), history)]),
             closes: HashMap::new(),
+            spot_closes: HashMap::new(),
             now: t0(),
         }
     }
@@ -716,6 +730,7 @@ mod history_tests {
                 .into_iter()
                 .map(|((v, coin), c)| ((v, coin.to_owned()), c))
                 .collect(),
+            spot_closes: HashMap::new(),
             now: t0(),
         }
     }
@@ -900,6 +915,23 @@ mod history_tests {
         let p = short_liq(q, 0.004, sa, sc, 1.0 / 7.0);
         let p_config = short_liq(q, 0.004, sa, sc, 0.8);
         assert!((p - p_config).abs() > 0.01, "{p} vs {p_config}");
+        assert!(
+            (out[0].liq_prob - p).abs() < 1e-6,
+            "{} vs {p}",
+            out[0].liq_prob
+        );
+
+        // The collateral's spot pair is its own market: its closes win over its perp's (here a
+        // flat perp series that would give σ_C = 0 and no ρ).
+        let mut spot_wins = with_closes(vec![
+            ((b, "BTC"), btc.clone()),
+            ((b, "ETH"), closes("2000", "1", &alternating_signs(14))),
+        ]);
+        spot_wins
+            .spot_closes
+            .insert((b, "ETH".to_owned()), eth.clone());
+        let out = analyze_with(&snaps, &params, &spot_wins);
+        assert_eq!(out.len(), 1);
         assert!(
             (out[0].liq_prob - p).abs() < 1e-6,
             "{} vs {p}",

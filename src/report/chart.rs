@@ -35,8 +35,17 @@ pub fn register_font() -> Result<(), String> {
         .map_err(|_| "the bundled chart font could not be loaded".to_owned())
 }
 
+/// The coin's price line: where it comes from (`binance BTCUSDT spot`) and its points.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PriceLine {
+    /// Venue, symbol and market of the series, for the legend.
+    pub source: String,
+    /// Close times and prices per coin.
+    pub points: Vec<(DateTime<Utc>, f64)>,
+}
+
 /// Draws funding APR per venue (one line per perp, normalised per hour) and the coin's price
-/// (daily closes) on a right-hand axis. Returns how many funding series were drawn.
+/// on a right-hand axis. Returns how many funding series were drawn.
 ///
 /// # Errors
 /// A drawing-backend error, as text.
@@ -45,8 +54,9 @@ pub fn draw<DB: DrawingBackend>(
     asset: &str,
     days: u32,
     series: &[Series],
-    price: &[(DateTime<Utc>, f64)],
+    price_line: &PriceLine,
 ) -> Result<usize, String> {
+    let price = price_line.points.as_slice();
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
     let lines: Vec<(&Series, Vec<Point>)> = series
@@ -128,7 +138,7 @@ pub fn draw<DB: DrawingBackend>(
     if !price.is_empty() {
         chart
             .configure_secondary_axes()
-            .y_desc(format!("{asset} price (daily close)"))
+            .y_desc(format!("{asset} price"))
             .y_labels(8)
             .y_label_formatter(&|v: &f64| {
                 if v.abs() >= 100.0 {
@@ -168,7 +178,7 @@ pub fn draw<DB: DrawingBackend>(
                 BLACK.mix(0.45).stroke_width(2),
             ))
             .map_err(err)?
-            .label(format!("{asset} price (right axis)"))
+            .label(format!("{asset} price, {} (right axis)", price_line.source))
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.45).stroke_width(3))
             });

@@ -1,8 +1,11 @@
 //! The sled store: snapshots, cached reference data, bans and venue status (the only sled user).
 //!
 //! Layout: tree `quotes` holds the perp time series (keys from [`keys`], ordered venue / market /
-//! symbol / time, big-endian), tree `meta` the latest snapshot, the cached reference data, the ban
-//! state and the last poll status of each venue. A lock file taken before sled opens keeps a second
+//! symbol / time, big-endian), `funding` the settlements polls saw, `funding_archive` backfilled
+//! settlements in 30-day chunks, `closes` one close per market and UTC day (polls and daily
+//! candles), `prices_1h` hourly candles (high, low, close), and tree `meta` the latest snapshot,
+//! the cached reference data, the ban state, backfill markers and the last poll status of each
+//! venue. A lock file taken before sled opens keeps a second
 //! process out. All calls block: async code runs them in `spawn_blocking`.
 
 pub mod keys;
@@ -135,13 +138,53 @@ fn decode_chunk(bytes: &[u8]) -> Option<Vec<(i64, FundingEvent)>> {
         .collect()
 }
 
-/// A perp's last mid (per coin) of one UTC day.
+/// A market's close (per coin) of one UTC day: the last mid a poll saw that day, or the close of
+/// the venue's daily candle (which replaces it once the day has ended and is backfilled).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyCloseRecord {
     /// Price per one coin.
     pub close: rust_decimal::Decimal,
-    /// When it was seen, ms.
+    /// When it was seen, ms (a candle's: its close time, the next 00:00 UTC).
     pub seen: i64,
+}
+
+/// One finished candle of a market, prices per one coin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceBar {
+    /// Highest price.
+    pub high: rust_decimal::Decimal,
+    /// Lowest price.
+    pub low: rust_decimal::Decimal,
+    /// Close.
+    pub close: rust_decimal::Decimal,
+}
+
+impl PriceBar {
+    /// Fixed-size binary form: the three prices in `Decimal`'s 16-byte form.
+    #[must_use]
+    pub fn encode(&self) -> [u8; 48] {
+        let mut out = [0u8; 48];
+        out[..16].copy_from_slice(&self.high.serialize());
+        out[16..32].copy_from_slice(&self.low.serialize());
+        out[32..].copy_from_slice(&self.close.serialize());
+        out
+    }
+
+    /// Inverse of [`PriceBar::encode`]; `None` for a value of another size.
+    #[must_use]
+    pub fn decode(bytes: &[u8]) -> Option<PriceBar> {
+        let bytes: &[u8; 48] = bytes.try_into().ok()?;
+        let part = |i: usize| {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&bytes[i * 16..(i + 1) * 16]);
+            rust_decimal::Decimal::deserialize(b)
+        };
+        Some(PriceBar {
+            high: part(0),
+            low: part(1),
+            close: part(2),
+        })
+    }
 }
 
 impl FundingEvent {
@@ -174,6 +217,16 @@ impl FundingEvent {
     }
 }
 
+/// Meta key of a price backfill marker.
+fn price_marker_key(venue: Venue, market: Market, symbol: &str, bar: crate::venue::Bar) -> String {
+    format!(
+        "prices/{}/{}/{}/{symbol}",
+        venue.id(),
+        market.id(),
+        bar.name()
+    )
+}
+
 /// Counts of one tree for one venue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TreeStats {
@@ -203,6 +256,7 @@ struct Inner {
     funding: sled::Tree,
     archive: sled::Tree,
     closes: sled::Tree,
+    hourly: sled::Tree,
     meta: sled::Tree,
     // Held for the life of the store; the OS releases the lock when the process exits.
     _lock: File,
@@ -282,6 +336,7 @@ impl Store {
         let funding = db.open_tree("funding").map_err(|e| io(dir, e))?;
         let closes = db.open_tree("closes").map_err(|e| io(dir, e))?;
         let archive = db.open_tree("funding_archive").map_err(|e| io(dir, e))?;
+        let hourly = db.open_tree("prices_1h").map_err(|e| io(dir, e))?;
         let meta = db.open_tree("meta").map_err(|e| io(dir, e))?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -291,6 +346,7 @@ impl Store {
                 funding,
                 archive,
                 closes,
+                hourly,
                 meta,
                 _lock: lock,
             }),
@@ -314,10 +370,11 @@ impl Store {
                     funding,
                     archive,
                     closes,
+                    hourly,
                     meta,
                     _lock,
                 } = inner;
-                drop((quotes, funding, archive, closes, meta));
+                drop((quotes, funding, archive, closes, hourly, meta));
                 drop(db);
                 seal::close(&dir, &dir.join(DB_DIR)).map_err(|e| io(&dir, e))?;
                 drop(_lock);
@@ -620,13 +677,109 @@ impl Store {
         )
     }
 
-    /// Daily closes of one perp (day start ms, close per coin), oldest first.
+    /// Stores finished candles of one market (open time ms, prices per coin): daily ones as the
+    /// day's close (replacing what polls saw that day), hourly ones whole. Idempotent.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn put_price_bars(
+        &self,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+        bar: crate::venue::Bar,
+        bars: &[(i64, PriceBar)],
+    ) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let mut batch = sled::Batch::default();
+        for (open_ms, b) in bars {
+            let key = keys::quote_key(venue, market, symbol, *open_ms);
+            match bar {
+                crate::venue::Bar::Day => {
+                    let record = DailyCloseRecord {
+                        close: b.close,
+                        seen: open_ms + bar.millis(),
+                    };
+                    batch.insert(key, serde_json::to_vec(&record).map_err(|e| io(dir, e))?);
+                }
+                crate::venue::Bar::Hour => batch.insert(key, b.encode().to_vec()),
+            }
+        }
+        let tree = match bar {
+            crate::venue::Bar::Day => &self.inner.closes,
+            crate::venue::Bar::Hour => &self.inner.hourly,
+        };
+        tree.apply_batch(batch).map_err(|e| io(dir, e))
+    }
+
+    /// Hourly candles of one market with open time `>= since_ms`, oldest first.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn hourly_bars(
+        &self,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+        since_ms: i64,
+    ) -> Result<Vec<(i64, PriceBar)>, StoreError> {
+        let dir = &self.inner.dir;
+        let mut out = Vec::new();
+        let start = keys::quote_key(venue, market, symbol, since_ms);
+        let prefix = keys::symbol_prefix(venue, market, symbol);
+        for item in self.inner.hourly.range(start..) {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
+            let bar =
+                PriceBar::decode(&v).ok_or_else(|| corrupt(dir, "price bar of the wrong size"))?;
+            out.push((key.time_ms, bar));
+        }
+        Ok(out)
+    }
+
+    /// The span of `bar` candles a backfill stored for one market, `(from, to)` open times ms.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn price_marker(
+        &self,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+        bar: crate::venue::Bar,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        self.get_json(price_marker_key(venue, market, symbol, bar).as_bytes())
+    }
+
+    /// Records the span of `bar` candles stored for one market.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn set_price_marker(
+        &self,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+        bar: crate::venue::Bar,
+        span: (i64, i64),
+    ) -> Result<(), StoreError> {
+        self.put_json(
+            price_marker_key(venue, market, symbol, bar).as_bytes(),
+            &span,
+        )
+    }
+
+    /// Daily closes of one market (day start ms, close per coin), oldest first.
     ///
     /// # Errors
     /// On store I/O errors or an undecodable record.
     pub fn daily_closes(
         &self,
         venue: Venue,
+        market: Market,
         symbol: &str,
     ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
         let dir = &self.inner.dir;
@@ -634,7 +787,7 @@ impl Store {
         for item in self
             .inner
             .closes
-            .scan_prefix(keys::symbol_prefix(venue, Market::Perp, symbol))
+            .scan_prefix(keys::symbol_prefix(venue, market, symbol))
         {
             let (k, v) = item.map_err(|e| io(dir, e))?;
             let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
@@ -656,6 +809,8 @@ impl Store {
         for (name, tree) in [
             ("quotes", &self.inner.quotes),
             ("funding", &self.inner.funding),
+            ("closes", &self.inner.closes),
+            ("prices_1h", &self.inner.hourly),
         ] {
             let mut per_venue: std::collections::BTreeMap<Venue, TreeStats> =
                 std::collections::BTreeMap::new();
@@ -739,7 +894,7 @@ impl Store {
             .archive
             .apply_batch(rewrite)
             .map_err(|e| io(dir, e))?;
-        for tree in [&self.inner.funding, &self.inner.closes] {
+        for tree in [&self.inner.funding, &self.inner.closes, &self.inner.hourly] {
             let mut batch = sled::Batch::default();
             for item in tree.iter() {
                 let (k, _) = item.map_err(|e| io(dir, e))?;
@@ -1232,7 +1387,7 @@ mod tests {
             store.write_snapshot(&s).expect("write");
         }
         let closes = store
-            .daily_closes(Venue::Okx, "BTC-USDT-SWAP")
+            .daily_closes(Venue::Okx, Market::Perp, "BTC-USDT-SWAP")
             .expect("closes");
         assert_eq!(
             closes
@@ -1241,6 +1396,128 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![(0, Decimal::from(111)), (day, Decimal::from(121))]
         );
+    }
+
+    #[test]
+    fn candles_store_daily_closes_over_poll_values_and_hourly_bars_whole() {
+        use crate::venue::Bar;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let day = 86_400_000;
+        let hour = 3_600_000;
+        // A poll saw 111 during day 0; the daily candle of day 0 closed at 115.
+        let mut s = snapshot(day - 1_000);
+        s.perps[0].bid = Some(Decimal::from(110));
+        s.perps[0].ask = Some(Decimal::from(112));
+        store.write_snapshot(&s).expect("write");
+        let bar = |c: i64| PriceBar {
+            high: Decimal::from(c + 1),
+            low: Decimal::from(c - 1),
+            close: Decimal::from(c),
+        };
+        let sym = "BTC-USDT-SWAP";
+        store
+            .put_price_bars(Venue::Okx, Market::Perp, sym, Bar::Day, &[(0, bar(115))])
+            .expect("daily");
+        store
+            .put_price_bars(
+                Venue::Okx,
+                Market::Spot,
+                "BTC-USDT",
+                Bar::Day,
+                &[(0, bar(114))],
+            )
+            .expect("daily spot");
+        let hours: Vec<(i64, PriceBar)> = (0..5).map(|k| (k * hour, bar(100 + k))).collect();
+        store
+            .put_price_bars(Venue::Okx, Market::Spot, "BTC-USDT", Bar::Hour, &hours)
+            .expect("hourly");
+        // Idempotent: the same page again changes nothing.
+        store
+            .put_price_bars(Venue::Okx, Market::Spot, "BTC-USDT", Bar::Hour, &hours)
+            .expect("hourly again");
+        let perp = store
+            .daily_closes(Venue::Okx, Market::Perp, sym)
+            .expect("closes");
+        assert_eq!(perp.len(), 1);
+        assert_eq!(
+            (perp[0].0, perp[0].1.close, perp[0].1.seen),
+            (0, Decimal::from(115), day)
+        );
+        let spot = store
+            .daily_closes(Venue::Okx, Market::Spot, "BTC-USDT")
+            .expect("spot closes");
+        assert_eq!(spot[0].1.close, Decimal::from(114));
+        assert_eq!(
+            store
+                .hourly_bars(Venue::Okx, Market::Spot, "BTC-USDT", 2 * hour)
+                .expect("bars"),
+            hours[2..].to_vec()
+        );
+        assert!(
+            store
+                .hourly_bars(Venue::Okx, Market::Perp, "BTC-USDT", 0)
+                .expect("bars")
+                .is_empty()
+        );
+        // Markers per market and bar.
+        assert_eq!(
+            store
+                .price_marker(Venue::Okx, Market::Spot, "BTC-USDT", Bar::Hour)
+                .expect("marker"),
+            None
+        );
+        store
+            .set_price_marker(
+                Venue::Okx,
+                Market::Spot,
+                "BTC-USDT",
+                Bar::Hour,
+                (0, 4 * hour),
+            )
+            .expect("set");
+        assert_eq!(
+            store
+                .price_marker(Venue::Okx, Market::Spot, "BTC-USDT", Bar::Hour)
+                .expect("marker"),
+            Some((0, 4 * hour))
+        );
+        assert_eq!(
+            store
+                .price_marker(Venue::Okx, Market::Spot, "BTC-USDT", Bar::Day)
+                .expect("marker"),
+            None
+        );
+        // Stats count both price trees; pruning removes old bars consistently.
+        let stats = store.stats().expect("stats");
+        let count = |tree: &str| {
+            stats
+                .trees
+                .iter()
+                .find(|(n, _)| *n == tree)
+                .and_then(|(_, v)| v.get(&Venue::Okx))
+                .map_or(0, |t| t.records)
+        };
+        assert_eq!((count("closes"), count("prices_1h")), (2, 5));
+        let cutoff = DateTime::<Utc>::from_timestamp_millis(3 * hour).expect("time");
+        store.prune_all(cutoff).expect("prune");
+        assert_eq!(
+            store
+                .hourly_bars(Venue::Okx, Market::Spot, "BTC-USDT", 0)
+                .expect("bars"),
+            hours[3..].to_vec()
+        );
+    }
+
+    #[test]
+    fn price_bars_encode_round_trip() {
+        let b = PriceBar {
+            high: Decimal::new(123_456_789, 4),
+            low: Decimal::new(-1, 28),
+            close: Decimal::MAX,
+        };
+        assert_eq!(PriceBar::decode(&b.encode()), Some(b));
+        assert_eq!(PriceBar::decode(&[0u8; 47]), None);
     }
 
     #[test]

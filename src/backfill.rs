@@ -1,0 +1,671 @@
+//! Backfill: settled funding and price candles per market into the store, incremental and resumable.
+//!
+//! [`plan`] (pure) decides, from a venue's latest snapshot, which perps get funding history and
+//! which markets get candles: every perp (daily and hourly bars) and, per asset involved, the
+//! spot pair against the first of USDT, USDC, USD (so the collateral coin and the spot legs of
+//! carries have their own price series). [`run_venue`] fetches what the store lacks through the
+//! venue's rate-limited client, one market after another, storing each page as it arrives
+//! (idempotent keys), and records a marker per market only when its pages are all in: a run
+//! killed midway resumes where it stopped, without gaps or duplicates.
+//!
+//! Incremental rules: funding of a perp is asked for only when a settlement may have happened
+//! since the newest one stored (from its current interval), candles only when a bar may have
+//! finished since the newest one stored. So a second run right after the first sends no request
+//! for a perp whose record is complete, and at most one per series later on.
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::model::{Market, Snapshot, Venue};
+use crate::store::{FundingEvent, PriceBar, Store, StoreError};
+use crate::venue::http::VenueClient;
+use crate::venue::{Bar, Candle, CandleWindow, HistoryPoint, adapter};
+
+/// Most pages fetched for one series in one run: a server that ignores the paging parameters
+/// must not keep a run busy forever (Binance: 1,000 settlements a page).
+pub const MAX_PAGES: u32 = 500;
+
+/// Daily candles cover at least this many days (the 30-day statistics window with margin).
+pub const MIN_DAILY_DAYS: u32 = 45;
+
+/// Hourly candles cover the last this many days.
+pub const HOURLY_DAYS: u32 = 7;
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// A perp whose settled funding is fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FundingJob {
+    /// Venue symbol.
+    pub symbol: String,
+    /// Its current funding interval, hours (fallback interval of isolated settlements).
+    pub interval_hours: Decimal,
+}
+
+/// A market whose candles are fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriceJob {
+    /// Spot pair or perp.
+    pub market: Market,
+    /// Venue symbol.
+    pub symbol: String,
+    /// Coins per quoted unit (`1000PEPEUSDT`: 1000); prices are stored per coin.
+    pub multiplier: Decimal,
+}
+
+/// What to fetch on one venue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Venue.
+    pub venue: Venue,
+    /// Perps whose funding history is fetched.
+    pub funding: Vec<FundingJob>,
+    /// Markets whose candles are fetched.
+    pub prices: Vec<PriceJob>,
+    /// Start of the funding window, ms (the venue's history limit applied).
+    pub funding_start_ms: i64,
+    /// First daily bar wanted (00:00 UTC), ms.
+    pub daily_start_ms: i64,
+    /// First hourly bar wanted, ms.
+    pub hourly_start_ms: i64,
+}
+
+impl Plan {
+    /// Progress units: one per funding job and one per candle series.
+    #[must_use]
+    pub fn units(&self) -> usize {
+        self.funding.len() + 2 * self.prices.len()
+    }
+}
+
+/// What to include in a plan.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Upper-case assets to keep (empty: all).
+    pub assets: Vec<String>,
+    /// Upper-case collateral coin, always included in the prices.
+    pub collateral: String,
+    /// Days of funding history.
+    pub days: u32,
+    /// Fetch funding history.
+    pub funding: bool,
+    /// Fetch candles.
+    pub prices: bool,
+}
+
+/// Quote preference of a coin's price series: USDT, then USDC, then USD.
+fn quote_rank(quote: &str) -> u8 {
+    match quote {
+        "USDT" => 0,
+        "USDC" => 1,
+        "USD" => 2,
+        _ => 3,
+    }
+}
+
+/// The fetch plan of one venue from its latest snapshot (pure).
+#[must_use]
+pub fn plan(snapshot: &Snapshot, scope: &Scope, now_ms: i64) -> Plan {
+    let venue = snapshot.venue;
+    let handler = adapter(venue);
+    let wanted = |asset: &str| {
+        scope.assets.is_empty() || scope.assets.iter().any(|a| a.eq_ignore_ascii_case(asset))
+    };
+    let perps: Vec<_> = snapshot.perps.iter().filter(|p| wanted(&p.asset)).collect();
+    let funding = if scope.funding
+        && handler
+            .funding_history_request("X", 0, 1, None, 0)
+            .is_some()
+    {
+        perps
+            .iter()
+            .map(|p| FundingJob {
+                symbol: p.symbol.clone(),
+                interval_hours: p.funding_interval_hours,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut prices = Vec::new();
+    if scope.prices {
+        prices.extend(perps.iter().map(|p| PriceJob {
+            market: Market::Perp,
+            symbol: p.symbol.clone(),
+            multiplier: if p.multiplier > Decimal::ZERO {
+                p.multiplier
+            } else {
+                Decimal::ONE
+            },
+        }));
+        // One spot pair per asset involved (the perps' assets and the collateral coin).
+        let mut coins: Vec<String> = perps.iter().map(|p| p.asset.to_ascii_uppercase()).collect();
+        if !scope.collateral.is_empty() && !crate::model::is_stablecoin(&scope.collateral) {
+            coins.push(scope.collateral.to_ascii_uppercase());
+        }
+        coins.sort();
+        coins.dedup();
+        for coin in coins {
+            let best = snapshot
+                .spots
+                .iter()
+                .filter(|s| s.asset.eq_ignore_ascii_case(&coin) && quote_rank(&s.quote) < 3)
+                .min_by(|a, b| {
+                    (quote_rank(&a.quote), &a.symbol).cmp(&(quote_rank(&b.quote), &b.symbol))
+                });
+            if let Some(s) = best {
+                prices.push(PriceJob {
+                    market: Market::Spot,
+                    symbol: s.symbol.clone(),
+                    multiplier: Decimal::ONE,
+                });
+            }
+        }
+    }
+    let days = handler
+        .history_days_limit()
+        .map_or(scope.days, |limit| scope.days.min(limit))
+        .max(1);
+    let daily_days = scope.days.max(MIN_DAILY_DAYS);
+    Plan {
+        venue,
+        funding,
+        prices,
+        funding_start_ms: now_ms - i64::from(days) * DAY_MS,
+        daily_start_ms: (now_ms - i64::from(daily_days) * DAY_MS).div_euclid(DAY_MS) * DAY_MS,
+        hourly_start_ms: (now_ms - i64::from(HOURLY_DAYS) * DAY_MS).div_euclid(HOUR_MS) * HOUR_MS,
+    }
+}
+
+/// What a venue's backfill did.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Perps whose funding was brought up to date.
+    pub perps: usize,
+    /// Settlements stored (including ones stored before, re-sent by the venue).
+    pub settlements: usize,
+    /// Candle series brought up to date.
+    pub series: usize,
+    /// Finished candles stored.
+    pub candles: usize,
+    /// HTTP requests sent.
+    pub requests: u32,
+    /// One line per failed series, naming venue, symbol and endpoint.
+    pub errors: Vec<String>,
+}
+
+impl Tally {
+    /// Adds another venue's tally.
+    pub fn absorb(&mut self, other: Tally) {
+        self.perps += other.perps;
+        self.settlements += other.settlements;
+        self.series += other.series;
+        self.candles += other.candles;
+        self.requests += other.requests;
+        self.errors.extend(other.errors);
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+/// Interval hours of each settlement from the gap to its neighbour (whole hours 1..=24), else
+/// `fallback`. `points` must be sorted by time.
+fn intervals(points: &[HistoryPoint], fallback: Decimal) -> Vec<Decimal> {
+    let gap = |a: i64, b: i64| {
+        let ms = b - a;
+        (ms > 0 && ms % HOUR_MS == 0 && ms / HOUR_MS <= 24).then(|| Decimal::from(ms / HOUR_MS))
+    };
+    (0..points.len())
+        .map(|i| {
+            let before = i
+                .checked_sub(1)
+                .and_then(|j| gap(points[j].time_ms, points[i].time_ms));
+            let after = points
+                .get(i + 1)
+                .and_then(|n| gap(points[i].time_ms, n.time_ms));
+            before.or(after).unwrap_or(fallback)
+        })
+        .collect()
+}
+
+/// Where a series' fetch starts: after the newest stored item when the stored span already
+/// reaches back to `window_start`, else at `window_start`.
+fn resume_from(marker: Option<(i64, i64)>, window_start: i64, step: i64) -> i64 {
+    match marker {
+        Some((from, to)) if from <= window_start => (to + step).max(window_start),
+        _ => window_start,
+    }
+}
+
+/// Fetches one venue's missing history; `progress` advances one unit per funding job and per
+/// candle series.
+///
+/// # Errors
+/// Store failures only; venue failures are counted in [`Tally::errors`] and the run goes on
+/// with the next series.
+pub async fn run_venue(
+    client: Arc<VenueClient>,
+    store: Store,
+    plan: Plan,
+    now_ms: i64,
+    progress: indicatif::ProgressBar,
+) -> Result<Tally, StoreError> {
+    let mut tally = Tally::default();
+    for job in &plan.funding {
+        progress.set_message(format!("{} {} funding", plan.venue, job.symbol));
+        funding(
+            &client,
+            &store,
+            job,
+            plan.funding_start_ms,
+            now_ms,
+            &mut tally,
+        )
+        .await?;
+        progress.inc(1);
+    }
+    for job in &plan.prices {
+        for (bar, start) in [
+            (Bar::Day, plan.daily_start_ms),
+            (Bar::Hour, plan.hourly_start_ms),
+        ] {
+            progress.set_message(format!(
+                "{} {} {} {}",
+                plan.venue,
+                job.market.id(),
+                job.symbol,
+                bar.name()
+            ));
+            candles(&client, &store, job, bar, start, now_ms, &mut tally).await?;
+            progress.inc(1);
+        }
+    }
+    tally.requests = client.requests();
+    Ok(tally)
+}
+
+/// Settled funding of one perp.
+async fn funding(
+    client: &VenueClient,
+    store: &Store,
+    job: &FundingJob,
+    start_ms: i64,
+    end_ms: i64,
+    tally: &mut Tally,
+) -> Result<(), StoreError> {
+    let venue = client.venue();
+    let handler = adapter(venue);
+    let marker = {
+        let (s, sym) = (store.clone(), job.symbol.clone());
+        blocking(move || s.backfill_marker(venue, &sym)).await?
+    };
+    let from = resume_from(marker, start_ms, 1);
+    // Nothing can have settled since the newest stored settlement.
+    let step = (job.interval_hours * Decimal::from(HOUR_MS))
+        .trunc()
+        .try_into()
+        .unwrap_or(HOUR_MS)
+        .max(HOUR_MS);
+    if from > start_ms && from - 1 + step > end_ms {
+        tally.perps += 1;
+        return Ok(());
+    }
+    let mut previous: Option<Vec<HistoryPoint>> = None;
+    let mut newest: Option<i64> = None;
+    let mut pages = 0;
+    while let Some(req) =
+        handler.funding_history_request(&job.symbol, from, end_ms, previous.as_deref(), pages)
+    {
+        pages += 1;
+        if pages > MAX_PAGES {
+            tally.errors.push(format!(
+                "{venue} {}: more than {MAX_PAGES} funding history pages; stopped (does the venue ignore the paging parameters?)",
+                job.symbol
+            ));
+            return Ok(());
+        }
+        let body = match client.fetch(&req).await {
+            Ok(b) => b,
+            Err(e) => {
+                tally.errors.push(format!("{e} ({})", job.symbol));
+                return Ok(());
+            }
+        };
+        let mut page = match handler.parse_funding_history(&body) {
+            Ok(p) => p,
+            Err(e) => {
+                tally.errors.push(format!(
+                    "{venue} {} {e} (the venue changed its format or sent a partial response)",
+                    job.symbol
+                ));
+                return Ok(());
+            }
+        };
+        page.sort_by_key(|p| p.time_ms);
+        let hours = intervals(&page, job.interval_hours);
+        let events: Vec<(i64, FundingEvent)> = page
+            .iter()
+            .zip(hours)
+            .filter(|(p, _)| p.time_ms >= from && p.time_ms <= end_ms)
+            .map(|(p, h)| {
+                (
+                    p.time_ms,
+                    FundingEvent {
+                        r: p.rate,
+                        h,
+                        seen: p.time_ms,
+                    },
+                )
+            })
+            .collect();
+        newest = newest.max(events.last().map(|(t, _)| *t));
+        tally.settlements += events.len();
+        let (s, sym) = (store.clone(), job.symbol.clone());
+        blocking(move || s.put_funding_events(venue, &sym, &events)).await?;
+        if page.is_empty() || previous.as_ref() == Some(&page) {
+            break;
+        }
+        previous = Some(page);
+    }
+    // Complete: the span reaches back to the window start and forward to the newest settlement
+    // stored (a settlement published late is asked for again next run).
+    let covered_from = marker.map_or(start_ms, |(f, _)| f.min(start_ms));
+    let covered_to = newest
+        .unwrap_or(from - 1)
+        .max(marker.map_or(i64::MIN, |(_, t)| t));
+    let (s, sym) = (store.clone(), job.symbol.clone());
+    blocking(move || s.set_backfill_marker(venue, &sym, (covered_from, covered_to))).await?;
+    tally.perps += 1;
+    Ok(())
+}
+
+/// Finished `bar` candles of one market.
+async fn candles(
+    client: &VenueClient,
+    store: &Store,
+    job: &PriceJob,
+    bar: Bar,
+    start_ms: i64,
+    now_ms: i64,
+    tally: &mut Tally,
+) -> Result<(), StoreError> {
+    let venue = client.venue();
+    let handler = adapter(venue);
+    let step = bar.millis();
+    let marker = {
+        let (s, sym, market) = (store.clone(), job.symbol.clone(), job.market);
+        blocking(move || s.price_marker(venue, market, &sym, bar)).await?
+    };
+    let from = resume_from(marker, start_ms, step);
+    if from + step > now_ms {
+        // No bar can have finished since the newest one stored.
+        tally.series += 1;
+        return Ok(());
+    }
+    let window = CandleWindow {
+        market: job.market,
+        symbol: &job.symbol,
+        bar,
+        start_ms: from,
+        end_ms: now_ms,
+    };
+    let what = format!(
+        "{venue} {} {} {} candles",
+        job.market.id(),
+        job.symbol,
+        bar.name()
+    );
+    let mut previous: Option<Vec<Candle>> = None;
+    let mut newest: Option<i64> = None;
+    let mut pages = 0;
+    let mut asked = false;
+    while let Some(req) = handler.candle_request(&window, previous.as_deref(), pages) {
+        asked = true;
+        pages += 1;
+        if pages > MAX_PAGES {
+            tally.errors.push(format!(
+                "{what}: more than {MAX_PAGES} pages; stopped (does the venue ignore the paging parameters?)"
+            ));
+            return Ok(());
+        }
+        let body = match client.fetch(&req).await {
+            Ok(b) => b,
+            Err(e) => {
+                tally.errors.push(format!("{e} ({what})"));
+                return Ok(());
+            }
+        };
+        let page = match handler.parse_candles(job.market, bar, &body) {
+            Ok(p) => p,
+            Err(e) => {
+                tally.errors.push(format!(
+                    "{what}: {e} (the venue changed its format or sent a partial response)"
+                ));
+                return Ok(());
+            }
+        };
+        if bar == Bar::Day
+            && let Some(c) = page.iter().find(|c| c.open_ms.rem_euclid(DAY_MS) != 0)
+        {
+            tally.errors.push(format!(
+                "{what}: a daily bar opens at {} ms, not at 00:00 UTC; not stored (the venue's daily bars follow another time zone)",
+                c.open_ms
+            ));
+            return Ok(());
+        }
+        let bars: Vec<(i64, PriceBar)> = page
+            .iter()
+            .filter(|c| c.open_ms >= from && c.open_ms + step <= now_ms)
+            .filter(|c| c.close > Decimal::ZERO)
+            .map(|c| {
+                (
+                    c.open_ms,
+                    PriceBar {
+                        high: c.high / job.multiplier,
+                        low: c.low / job.multiplier,
+                        close: c.close / job.multiplier,
+                    },
+                )
+            })
+            .collect();
+        newest = newest.max(bars.iter().map(|(t, _)| *t).max());
+        tally.candles += bars.len();
+        let (s, sym, market) = (store.clone(), job.symbol.clone(), job.market);
+        blocking(move || s.put_price_bars(venue, market, &sym, bar, &bars)).await?;
+        if page.is_empty() || previous.as_ref() == Some(&page) {
+            break;
+        }
+        previous = Some(page);
+    }
+    if asked {
+        let covered_from = marker.map_or(start_ms, |(f, _)| f.min(start_ms));
+        let covered_to = newest
+            .unwrap_or(from - step)
+            .max(marker.map_or(i64::MIN, |(_, t)| t));
+        let (s, sym, market) = (store.clone(), job.symbol.clone(), job.market);
+        blocking(move || s.set_price_marker(venue, market, &sym, bar, (covered_from, covered_to)))
+            .await?;
+    }
+    tally.series += 1;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PerpQuote, SpotQuote};
+    use chrono::{DateTime, Utc};
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    fn epoch() -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(0).expect("epoch")
+    }
+
+    fn perp(symbol: &str, asset: &str, quote: &str, multiplier: Decimal) -> PerpQuote {
+        PerpQuote {
+            venue: Venue::Binance,
+            symbol: symbol.into(),
+            asset: asset.into(),
+            quote: quote.into(),
+            multiplier,
+            funding_rate: dec("0.0001"),
+            funding_interval_hours: dec("8"),
+            next_funding_time: None,
+            mark_price: None,
+            index_price: None,
+            bid: None,
+            ask: None,
+            high_24h: None,
+            low_24h: None,
+            volume_24h_quote: None,
+            open_interest: None,
+            exchange_time: None,
+            received_at: epoch(),
+        }
+    }
+
+    fn spot(symbol: &str, asset: &str, quote: &str) -> SpotQuote {
+        SpotQuote {
+            venue: Venue::Binance,
+            symbol: symbol.into(),
+            asset: asset.into(),
+            quote: quote.into(),
+            bid: None,
+            ask: None,
+            high_24h: None,
+            low_24h: None,
+            volume_24h_quote: None,
+            exchange_time: None,
+            received_at: epoch(),
+        }
+    }
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            venue: Venue::Binance,
+            received_at: epoch(),
+            perps: vec![
+                perp("BTCUSDT", "BTC", "USDT", Decimal::ONE),
+                perp("1000PEPEUSDT", "PEPE", "USDT", dec("1000")),
+            ],
+            spots: vec![
+                spot("BTCUSDC", "BTC", "USDC"),
+                spot("BTCUSDT", "BTC", "USDT"),
+                spot("BTCEUR", "BTC", "EUR"),
+                spot("ETHUSDC", "ETH", "USDC"),
+                spot("PEPEUSDT", "PEPE", "USDT"),
+                spot("SOLUSDT", "SOL", "USDT"),
+            ],
+        }
+    }
+
+    #[test]
+    fn plan_takes_every_perp_and_one_spot_per_coin_involved() {
+        let now = 100 * DAY_MS + 5 * HOUR_MS + 7;
+        let scope = Scope {
+            collateral: "ETH".into(),
+            days: 30,
+            funding: true,
+            prices: true,
+            ..Scope::default()
+        };
+        let p = plan(&snapshot(), &scope, now);
+        assert_eq!(p.funding.len(), 2);
+        let series: Vec<(Market, &str, Decimal)> = p
+            .prices
+            .iter()
+            .map(|j| (j.market, j.symbol.as_str(), j.multiplier))
+            .collect();
+        assert_eq!(
+            series,
+            [
+                (Market::Perp, "BTCUSDT", Decimal::ONE),
+                (Market::Perp, "1000PEPEUSDT", dec("1000")),
+                (Market::Spot, "BTCUSDT", Decimal::ONE),
+                (Market::Spot, "ETHUSDC", Decimal::ONE),
+                (Market::Spot, "PEPEUSDT", Decimal::ONE),
+            ]
+        );
+        assert_eq!(p.units(), 2 + 10);
+        assert_eq!(p.funding_start_ms, now - 30 * DAY_MS);
+        assert_eq!(p.daily_start_ms, (100 - 45) * DAY_MS);
+        assert_eq!(p.hourly_start_ms, 93 * DAY_MS + 5 * HOUR_MS);
+    }
+
+    #[test]
+    fn plan_honours_assets_switches_and_stable_collateral() {
+        let now = 100 * DAY_MS;
+        let scope = Scope {
+            assets: vec!["PEPE".into()],
+            collateral: "USDT".into(),
+            days: 60,
+            funding: false,
+            prices: true,
+        };
+        let p = plan(&snapshot(), &scope, now);
+        assert!(p.funding.is_empty());
+        let symbols: Vec<&str> = p.prices.iter().map(|j| j.symbol.as_str()).collect();
+        assert_eq!(symbols, ["1000PEPEUSDT", "PEPEUSDT"]);
+        assert_eq!(p.daily_start_ms, 40 * DAY_MS, "60 days asked: more than 45");
+        let none = plan(
+            &snapshot(),
+            &Scope {
+                prices: false,
+                ..scope
+            },
+            now,
+        );
+        assert_eq!(none.units(), 0);
+    }
+
+    #[test]
+    fn resuming_starts_after_the_newest_item_only_when_the_window_is_covered() {
+        assert_eq!(resume_from(None, 1_000, 10), 1_000);
+        assert_eq!(resume_from(Some((900, 5_000)), 1_000, 10), 5_010);
+        assert_eq!(
+            resume_from(Some((1_100, 5_000)), 1_000, 10),
+            1_000,
+            "gap before"
+        );
+        assert_eq!(
+            resume_from(Some((900, 500)), 1_000, 10),
+            1_000,
+            "stale span"
+        );
+    }
+
+    #[test]
+    fn settlement_intervals_come_from_the_gaps() {
+        let pts = |times: &[i64]| -> Vec<HistoryPoint> {
+            times
+                .iter()
+                .map(|&time_ms| HistoryPoint {
+                    time_ms,
+                    rate: dec("0.0001"),
+                })
+                .collect()
+        };
+        let h = HOUR_MS;
+        assert_eq!(
+            intervals(&pts(&[0, 8 * h, 12 * h, 13 * h]), dec("8")),
+            [dec("8"), dec("8"), dec("4"), dec("1")]
+        );
+        assert_eq!(intervals(&pts(&[5]), dec("4")), [dec("4")]);
+        assert_eq!(
+            intervals(&pts(&[0, 30 * h]), dec("2")),
+            [dec("2"), dec("2")],
+            "gaps over a day are outages"
+        );
+    }
+}
