@@ -114,11 +114,14 @@ async fn start_demo(settings: &mut Settings) -> Result<Demo, AppError> {
         .iter()
         .map(|&v| Universe::generate(v, DEMO_PERPS, DEMO_SPOTS, now_ms))
         .collect();
-    let server = Server::start(mounted(&universes), Vec::new(), Duration::ZERO)
-        .await
-        .map_err(|e| {
-            AppError::Internal(format!("cannot start the demo server on 127.0.0.1: {e}"))
-        })?;
+    let server = Server::start_dynamic(
+        mounted(&universes),
+        crate::demo::server::history_responders(&universes),
+        Vec::new(),
+        Duration::ZERO,
+    )
+    .await
+    .map_err(|e| AppError::Internal(format!("cannot start the demo server on 127.0.0.1: {e}")))?;
     for &venue in &settings.venues {
         if let Some(vs) = settings.venue_settings.get_mut(&venue) {
             for host in adapter(venue).hosts() {

@@ -10,7 +10,8 @@
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{DAY_MS, HISTORY_DAYS, Route, SynthMarket, Universe};
+use super::{DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe};
+use crate::venue::Bar;
 
 /// `deliveryDate` of every perpetual (2100-12-25).
 const PERPETUAL_DELIVERY: i64 = 4_133_404_800_000;
@@ -481,7 +482,8 @@ fn spot_ticker(u: &Universe) -> String {
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// settled funding (and candles); `None` for any other path.
+/// settled funding ([`history`]) and spot and futures klines ([`klines`]); `None` for any other
+/// path.
 #[must_use]
 pub fn respond(
     universe: &Universe,
@@ -489,7 +491,7 @@ pub fn respond(
     query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    history(universe, path, query)
+    history(universe, path, query).or_else(|| klines(universe, path, query))
 }
 
 #[cfg(test)]
@@ -672,5 +674,302 @@ mod history_tests {
         )
         .expect("answered");
         assert!(err.contains("-1100"), "{err}");
+    }
+}
+
+/// Which klines endpoint a path is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Klines {
+    /// `/api/v3/klines`: spot pairs, `limit` ≤ 1000.
+    Spot,
+    /// `/fapi/v1/klines`: USDⓈ-M perpetuals, `limit` ≤ 1500.
+    Futures,
+}
+
+/// One spot klines row: prices padded to 8 places like every spot decimal.
+fn spot_kline(c: &SynthCandle, step: i64) -> Value {
+    let quote = (c.volume * c.close).round_dp(8);
+    json!([
+        c.open_ms,
+        pad(c.open, 8),
+        pad(c.high, 8),
+        pad(c.low, 8),
+        pad(c.close, 8),
+        pad(c.volume, 8),
+        c.open_ms + step - 1,
+        pad(quote, 8),
+        trades(c),
+        pad((c.volume / Decimal::TWO).round_dp(8), 8),
+        pad((quote / Decimal::TWO).round_dp(8), 8),
+        "0"
+    ])
+}
+
+/// One futures klines row: prices per contract unit (× multiplier) padded to the contract's
+/// precision, volume in contracts (`1000PEPE`) with three places.
+fn futures_kline(p: &Perp<'_>, c: &SynthCandle, step: i64) -> Value {
+    let price = |x: Decimal| pad(p.m.contract_price(x), p.dp);
+    let volume = (c.volume / Decimal::from(p.m.multiplier)).round_dp(3);
+    let quote = (c.volume * c.close).round_dp(4);
+    json!([
+        c.open_ms,
+        price(c.open),
+        price(c.high),
+        price(c.low),
+        price(c.close),
+        pad(volume, 3),
+        c.open_ms + step - 1,
+        pad(quote, 4),
+        trades(c),
+        pad((volume / Decimal::TWO).round_dp(3), 3),
+        pad((quote / Decimal::TWO).round_dp(4), 4),
+        "0"
+    ])
+}
+
+/// A deterministic trade count for a bar.
+fn trades(c: &SynthCandle) -> u64 {
+    super::mix(c.open_ms.unsigned_abs()) % 50_000 + 100
+}
+
+/// One page of `GET /api/v3/klines` (spot) or `GET /fapi/v1/klines` (perps) for `path` (below the
+/// host prefix) and `query`, as the live API answers it: a bare array of 12-position rows, oldest
+/// first, times as ms numbers, decimals as strings; bars whose open time is in `[startTime,
+/// endTime]` (inclusive); with `startTime` the first `limit` of them, otherwise the last `limit`
+/// up to `endTime` (or now); `limit` default 500, capped at 1000 (spot) / 1500 (futures); the
+/// running bar is the last row (its close time is in the future); 120 days of bars at most.
+/// Intervals `1h` and `1d` (UTC); the other intervals the live API knows get `-1120 Invalid
+/// interval.` here, since the synthetic price path is hourly. A missing `symbol` or `interval`
+/// gets `-1102`, an unknown symbol `-1121`, a non-numeric number `-1100`, `startTime` after
+/// `endTime` `-1023`. `None` when `path` is neither endpoint.
+#[must_use]
+pub fn klines(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
+    let (kind, max) = match path {
+        "/api/v3/klines" => (Klines::Spot, 1000),
+        "/fapi/v1/klines" => (Klines::Futures, 1500),
+        _ => return None,
+    };
+    let param = |key: &str| super::param(query, key);
+    let mandatory = |key: &str| {
+        error(
+            -1102,
+            &format!("Mandatory parameter '{key}' was not sent, was empty/null, or malformed."),
+        )
+    };
+    let int = |key: &str| -> Result<Option<i64>, String> {
+        param(key).map_or(Ok(None), |v| {
+            v.parse::<i64>().map(Some).map_err(|_| {
+                error(
+                    -1100,
+                    &format!(
+                        "Illegal characters found in parameter '{key}'; legal range is '^[0-9]{{1,20}}$'."
+                    ),
+                )
+            })
+        })
+    };
+    let Some(symbol) = param("symbol").filter(|s| !s.is_empty()) else {
+        return Some(mandatory("symbol"));
+    };
+    let Some(interval) = param("interval").filter(|s| !s.is_empty()) else {
+        return Some(mandatory("interval"));
+    };
+    let (start, end, limit) = match (int("startTime"), int("endTime"), int("limit")) {
+        (Ok(s), Ok(e), Ok(l)) => (s, e, l),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Some(e),
+    };
+    let all = perps(universe);
+    let (market, perp) = match kind {
+        Klines::Spot => (
+            universe
+                .spots()
+                .find(|m| format!("{}{}", m.asset, m.quote) == symbol),
+            None,
+        ),
+        Klines::Futures => {
+            let p = all.iter().find(|p| p.symbol == symbol);
+            (p.map(|p| p.m), p)
+        }
+    };
+    let Some(m) = market else {
+        return Some(error(-1121, "Invalid symbol."));
+    };
+    let bar = match interval {
+        "1h" => Bar::Hour,
+        "1d" => Bar::Day,
+        _ => return Some(error(-1120, "Invalid interval.")),
+    };
+    if let (Some(s), Some(e)) = (start, end)
+        && s > e
+    {
+        return Some(error(-1023, "Start time is greater than end time."));
+    }
+    let limit = usize::try_from(limit.unwrap_or(500).clamp(1, max)).unwrap_or(500);
+    let now = universe.now_ms;
+    let bars = m.candles(
+        bar,
+        start.unwrap_or(i64::MIN / 2),
+        end.unwrap_or(i64::MAX / 2),
+        now,
+    );
+    let page = if start.is_some() {
+        &bars[..bars.len().min(limit)]
+    } else {
+        &bars[bars.len().saturating_sub(limit)..]
+    };
+    let step = bar.millis();
+    let rows: Vec<Value> = page
+        .iter()
+        .map(|c| match perp {
+            Some(p) => futures_kline(p, c, step),
+            None => spot_kline(c, step),
+        })
+        .collect();
+    Some(Value::Array(rows).to_string())
+}
+
+#[cfg(test)]
+mod klines_tests {
+    use super::*;
+    use crate::demo::HOUR_MS;
+    use crate::model::Venue;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn rows(u: &Universe, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
+        let body = respond(u, path, &q(query), "").expect("klines path");
+        let v: Value = serde_json::from_str(&body).expect("json");
+        v.as_array()
+            .unwrap_or_else(|| panic!("not an array: {v}"))
+            .clone()
+    }
+
+    #[test]
+    fn klines_answer_like_the_live_endpoints() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let u = Universe::generate(Venue::Binance, 40, 40, now);
+        let m = u.markets.iter().find(|m| m.has_spot).expect("spot");
+        let spot = format!("{}{}", m.asset, m.quote);
+        let hour = now / HOUR_MS * HOUR_MS;
+        assert_eq!(klines(&u, "/fapi/v1/fundingRate", &[]), None);
+        // Default: the latest 500 bars, oldest first, the running bar last.
+        let latest = rows(
+            &u,
+            "/api/v3/klines",
+            &[("symbol", &spot), ("interval", "1h")],
+        );
+        assert_eq!(latest.len(), 500);
+        assert_eq!(latest[499][0], json!(hour));
+        assert_eq!(latest[499][6], json!(hour + HOUR_MS - 1));
+        assert!(latest[499][6].as_i64() > Some(now), "running bar");
+        assert_eq!(latest[0][0], json!(hour - 499 * HOUR_MS));
+        assert_eq!(latest[499][4], json!(pad(m.price, 8)));
+        assert!(latest[0][1].is_string() && latest[0][8].is_u64() && latest[0][11] == "0");
+        assert_eq!(latest[0].as_array().map(Vec::len), Some(12));
+        // Inclusive bounds; startTime takes the first `limit` from it.
+        let (s, e) = (hour - 10 * HOUR_MS, hour - 5 * HOUR_MS);
+        let (s_txt, e_txt) = (s.to_string(), e.to_string());
+        let window = rows(
+            &u,
+            "/api/v3/klines",
+            &[
+                ("symbol", &spot),
+                ("interval", "1h"),
+                ("startTime", &s_txt),
+                ("endTime", &e_txt),
+            ],
+        );
+        assert_eq!(window.len(), 6);
+        assert_eq!(
+            (window[0][0].as_i64(), window[5][0].as_i64()),
+            (Some(s), Some(e))
+        );
+        let two = rows(
+            &u,
+            "/api/v3/klines",
+            &[
+                ("symbol", &spot),
+                ("interval", "1h"),
+                ("startTime", &s_txt),
+                ("limit", "2"),
+            ],
+        );
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[1][0], json!(s + HOUR_MS));
+        // Caps: spot 1000, futures 1500; 120 days of history.
+        let capped = |path: &str, symbol: &str| {
+            rows(
+                &u,
+                path,
+                &[
+                    ("symbol", symbol),
+                    ("interval", "1h"),
+                    ("startTime", "0"),
+                    ("limit", "5000"),
+                ],
+            )
+        };
+        let spot_all = capped("/api/v3/klines", &spot);
+        assert_eq!(spot_all.len(), 1000);
+        assert_eq!(
+            spot_all[0][0],
+            json!((now - 120 * DAY_MS) / HOUR_MS * HOUR_MS)
+        );
+        let p = u
+            .perps()
+            .find(|p| p.multiplier == 1000)
+            .expect("a 1000x perp");
+        let perp = format!("{}{}", p.perp_base(), p.quote);
+        assert_eq!(capped("/fapi/v1/klines", &perp).len(), 1500);
+        // Daily bars open at 00:00 UTC; futures prices are per contract (× 1000).
+        let days = rows(
+            &u,
+            "/fapi/v1/klines",
+            &[("symbol", &perp), ("interval", "1d"), ("limit", "3")],
+        );
+        assert_eq!(days.len(), 3);
+        assert!(
+            days.iter()
+                .all(|d| d[0].as_i64().is_some_and(|t| t % DAY_MS == 0))
+        );
+        let close: Decimal = days[2][4]
+            .as_str()
+            .and_then(|c| c.parse().ok())
+            .expect("close");
+        assert_eq!(close, p.contract_price(p.price));
+        // Errors as Binance sends them.
+        for (query, code) in [
+            (vec![("symbol", "NOPEUSDT"), ("interval", "1h")], -1121),
+            (vec![("symbol", perp.as_str()), ("interval", "1h")], -1121),
+            (vec![("interval", "1h")], -1102),
+            (vec![("symbol", spot.as_str())], -1102),
+            (vec![("symbol", spot.as_str()), ("interval", "1H")], -1120),
+            (
+                vec![
+                    ("symbol", spot.as_str()),
+                    ("interval", "1h"),
+                    ("limit", "x"),
+                ],
+                -1100,
+            ),
+            (
+                vec![
+                    ("symbol", spot.as_str()),
+                    ("interval", "1h"),
+                    ("startTime", "5"),
+                    ("endTime", "4"),
+                ],
+                -1023,
+            ),
+        ] {
+            let body = klines(&u, "/api/v3/klines", &q(&query)).expect("answered");
+            let v: Value = serde_json::from_str(&body).expect("json");
+            assert_eq!(v["code"], json!(code), "{query:?}: {body}");
+        }
     }
 }

@@ -7,16 +7,19 @@
 //! markets are listed as `1000PEPE-USDT` with prices per 1000 coins. The lists also hold entries
 //! the adapter must drop (suspended, offline, pre-launch and delisted contracts; suspended,
 //! pre-open and not-yet-online spot pairs), and the premium index and tickers carry rows for
-//! them. Every perp's funding history is served too (`symbol=…`), for the interval fallback.
+//! them. Every perp's newest settlements are served as a static route (`symbol=…`), for the
+//! interval fallback; [`respond`] answers the history endpoints (settled funding, swap and spot
+//! candles) for any window, paging like the live API.
 
 use std::fmt::{Display, Write as _};
 
 use rust_decimal::Decimal;
 
-use super::{Route, SynthMarket, Universe};
+use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use crate::venue::Bar;
 use crate::venue::bingx::{
-    CONTRACTS_PATH, FUNDING_HISTORY_PATH, HISTORY_LIMIT, HOST, PREMIUM_INDEX_PATH,
-    SPOT_SYMBOLS_PATH, SPOT_TICKER_PATH, TICKER_PATH,
+    CONTRACTS_PATH, FUNDING_HISTORY_PATH, HISTORY_LIMIT, HOST, KLINE_LIMIT, KLINES_PATH,
+    PREMIUM_INDEX_PATH, SPOT_KLINE_PATH, SPOT_SYMBOLS_PATH, SPOT_TICKER_PATH, TICKER_PATH,
 };
 
 /// Contracts the demo lists but the adapter must drop, with why.
@@ -57,8 +60,12 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     for m in universe.perps() {
         let symbol = perp_symbol(m);
         routes.push(
-            Route::new(HOST, FUNDING_HISTORY_PATH, funding_history(m, &symbol))
-                .with_query("symbol", &symbol),
+            Route::new(
+                HOST,
+                FUNDING_HISTORY_PATH,
+                funding_history(universe, m, &symbol),
+            )
+            .with_query("symbol", &symbol),
         );
     }
     routes
@@ -422,31 +429,261 @@ fn spot_tickers(u: &Universe) -> String {
     envelope(&array(rows), Some(now))
 }
 
-/// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart.
-fn funding_history(m: &SynthMarket, symbol: &str) -> String {
+/// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart (what
+/// [`respond`] answers to `symbol=…&limit=3`, for servers without the dynamic responders).
+fn funding_history(u: &Universe, m: &SynthMarket, symbol: &str) -> String {
     let step = i64::from(m.interval_hours) * MS_PER_HOUR;
-    let rows = (1..=i64::from(HISTORY_LIMIT))
-        .map(|k| {
+    let times = m.settlements(
+        u.now_ms,
+        HISTORY_DAYS,
+        u.now_ms - i64::from(HISTORY_LIMIT) * step,
+        u.now_ms,
+    );
+    funding_rows(
+        m,
+        symbol,
+        &times,
+        usize::try_from(HISTORY_LIMIT).unwrap_or(3),
+    )
+}
+
+/// The newest `limit` of `times` (ascending) as a `fundingRate` answer, newest first.
+fn funding_rows(m: &SynthMarket, symbol: &str, times: &[i64], limit: usize) -> String {
+    let rows = times
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|t| {
             Obj::new()
                 .s("symbol", symbol)
-                .s("fundingRate", n(m.funding_rate))
-                .n("fundingTime", m.next_funding_ms - k * step)
+                .s("fundingRate", n(m.historic_rate(*t)))
+                .n("fundingTime", t)
                 .end()
         })
         .collect();
     envelope(&array(rows), None)
 }
 
+/// A BingX error envelope (HTTP 200, non-zero `code`); spot answers add `debugMsg` and
+/// `timestamp`. `msg` holds no quotes.
+fn error(code: i64, msg: &str, spot_now: Option<i64>) -> String {
+    let body = Obj::new().n("code", code).s("msg", msg);
+    let body = match spot_now {
+        Some(now) => body.s("debugMsg", "").n("timestamp", now),
+        None => body,
+    };
+    body.n("data", "{}").end()
+}
+
+/// Code of the demo's "invalid parameter" answers on the swap API (the code ccxt records for
+/// BingX's parameter validation errors).
+pub const SWAP_BAD_PARAM: i64 = 80014;
+/// Code of the demo's "invalid parameter" answers on the spot API (BingX documents none for an
+/// unknown symbol; the demo's choice).
+pub const SPOT_BAD_PARAM: i64 = 100_400;
+
+/// Query parameter `key` as an integer: `Ok(None)` when absent, `Err` when not a number.
+fn int(query: &[(String, String)], key: &str) -> Result<Option<i64>, String> {
+    param(query, key).map_or(Ok(None), |v| {
+        v.parse::<i64>()
+            .map(Some)
+            .map_err(|_| format!("Invalid parameters, err: {key} must be an integer"))
+    })
+}
+
+/// One page of `GET /openApi/swap/v2/quote/fundingRate`: settlements with time in
+/// `[startTime, endTime]` (inclusive; open-ended without them, at most [`HISTORY_DAYS`] back),
+/// the newest `limit` (default 100, at most 1000), newest first. BingX documents neither the
+/// order nor which rows a window holding more than `limit` returns; the demo answers the newest,
+/// newest first.
+fn funding_page(u: &Universe, query: &[(String, String)]) -> String {
+    let Some(symbol) = param(query, "symbol") else {
+        return error(
+            SWAP_BAD_PARAM,
+            "Invalid parameters, err: symbol is required",
+            None,
+        );
+    };
+    let Some(m) = u.perps().find(|m| perp_symbol(m) == symbol) else {
+        return error(
+            SWAP_BAD_PARAM,
+            &format!("Invalid parameters, err: symbol {symbol} does not exist"),
+            None,
+        );
+    };
+    let (start, end, limit) = match (
+        int(query, "startTime"),
+        int(query, "endTime"),
+        int(query, "limit"),
+    ) {
+        (Ok(s), Ok(e), Ok(l)) => (s, e, l),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return error(SWAP_BAD_PARAM, &e, None);
+        }
+    };
+    let limit = usize::try_from(limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
+    let times = m.settlements(
+        u.now_ms,
+        HISTORY_DAYS,
+        start.unwrap_or(i64::MIN),
+        end.unwrap_or(i64::MAX),
+    );
+    funding_rows(m, symbol, &times, limit)
+}
+
+/// Bars of `m` (per coin) with open times in `[from, to]`, daily bars starting at 00:00 of
+/// UTC+`tz_hours`, ascending; the running bar included.
+fn bars(
+    m: &SynthMarket,
+    bar: Bar,
+    from: i64,
+    to: i64,
+    now: i64,
+    tz_hours: i64,
+) -> Vec<SynthCandle> {
+    let offset = tz_hours * MS_PER_HOUR;
+    if bar == Bar::Hour || offset.rem_euclid(MS_PER_DAY) == 0 {
+        return m.candles(bar, from, to, now);
+    }
+    // A UTC+8 day opens at 16:00 UTC: aggregate the hourly bars of each such day.
+    let from = from.max(now - (HISTORY_DAYS + 1) * MS_PER_DAY);
+    let first = (from + offset + MS_PER_DAY - 1).div_euclid(MS_PER_DAY) * MS_PER_DAY - offset;
+    let last = to.min(now);
+    if first > last {
+        return Vec::new();
+    }
+    let hours = m.candles(Bar::Hour, first, last + MS_PER_DAY - 1, now);
+    let mut out: Vec<SynthCandle> = Vec::new();
+    for h in hours {
+        let open_ms = (h.open_ms + offset).div_euclid(MS_PER_DAY) * MS_PER_DAY - offset;
+        match out.last_mut() {
+            Some(day) if day.open_ms == open_ms => {
+                day.high = day.high.max(h.high);
+                day.low = day.low.min(h.low);
+                day.close = h.close;
+                day.volume += h.volume;
+            }
+            _ => out.push(SynthCandle { open_ms, ..h }),
+        }
+    }
+    out
+}
+
+/// One page of swap `GET /openApi/swap/v3/quote/klines` (`spot` false) or spot
+/// `GET /openApi/spot/v2/market/kline` (`spot` true): bars with open time in
+/// `[startTime, endTime]`, `interval` `1h` or `1d` (others are refused), `limit` default 500, at
+/// most 1440; the running bar included and not flagged. Swap: rows as objects with string
+/// decimals (`open`, `close`, `high`, `low`, `volume`, `time`), prices per contract unit
+/// (`1000PEPE-USDT`: per 1000 coins), daily bars UTC, the newest `limit` of the window, newest
+/// first. Spot: rows as arrays of numbers (`[openTime, open, high, low, close, volume,
+/// closeTime, quoteVolume]`), daily bars at 00:00 UTC+8 unless `timeZone=0`, ascending, the
+/// first `limit` from `startTime` (the newest without it). Which rows BingX returns when the
+/// window holds more than `limit`, and its order, are undocumented: the demo's two endpoints
+/// answer differently on purpose.
+fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
+    let now = u.now_ms;
+    let (code, envelope_now) = if spot {
+        (SPOT_BAD_PARAM, Some(now))
+    } else {
+        (SWAP_BAD_PARAM, None)
+    };
+    let fail = |msg: &str| error(code, msg, envelope_now);
+    let Some(symbol) = param(query, "symbol") else {
+        return fail("Invalid parameters, err: symbol is required");
+    };
+    let market = if spot {
+        u.spots().find(|m| spot_symbol(m) == symbol)
+    } else {
+        u.perps().find(|m| perp_symbol(m) == symbol)
+    };
+    let Some(m) = market else {
+        return fail(&format!(
+            "Invalid parameters, err: symbol {symbol} does not exist"
+        ));
+    };
+    let bar = match param(query, "interval") {
+        Some("1h") => Bar::Hour,
+        Some("1d") => Bar::Day,
+        _ => return fail("Invalid parameters, err: interval is not supported"),
+    };
+    let (start, end, limit, tz) = match (
+        int(query, "startTime"),
+        int(query, "endTime"),
+        int(query, "limit"),
+        int(query, "timeZone"),
+    ) {
+        (Ok(s), Ok(e), Ok(l), Ok(z)) => (s, e, l, z),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return fail(&e),
+    };
+    let limit = usize::try_from(limit.unwrap_or(500).clamp(1, KLINE_LIMIT)).unwrap_or(500);
+    let tz = if spot { tz.unwrap_or(8) } else { 0 };
+    let all = bars(
+        m,
+        bar,
+        start.unwrap_or(i64::MIN),
+        end.unwrap_or(i64::MAX),
+        now,
+        tz,
+    );
+    let page: Vec<&SynthCandle> = if spot && start.is_some() {
+        all.iter().take(limit).collect()
+    } else {
+        all.iter().skip(all.len().saturating_sub(limit)).collect()
+    };
+    let step = bar.millis();
+    let rows: Vec<String> = if spot {
+        page.iter()
+            .map(|c| {
+                let quote_volume = (c.volume * c.close).round_dp(2);
+                format!(
+                    "[{},{},{},{},{},{},{},{}]",
+                    c.open_ms,
+                    n(c.open),
+                    n(c.high),
+                    n(c.low),
+                    n(c.close),
+                    n(c.volume),
+                    c.open_ms + step - 1,
+                    n(quote_volume)
+                )
+            })
+            .collect()
+    } else {
+        let per = |x: Decimal| m.contract_price(x);
+        let mult = Decimal::from(m.multiplier);
+        page.iter()
+            .rev()
+            .map(|c| {
+                Obj::new()
+                    .s("open", per(c.open))
+                    .s("close", per(c.close))
+                    .s("high", per(c.high))
+                    .s("low", per(c.low))
+                    .s("volume", n((c.volume / mult).round_dp(2)))
+                    .n("time", c.open_ms)
+                    .end()
+            })
+            .collect()
+    };
+    envelope(&array(rows), envelope_now)
+}
+
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// none yet.
+/// settled funding (`quote/fundingRate`, which also serves the interval fallback's
+/// `limit=3` calls) and swap and spot candles; `None` for any other path.
 #[must_use]
 pub fn respond(
-    _universe: &Universe,
-    _path: &str,
-    _query: &[(String, String)],
+    universe: &Universe,
+    path: &str,
+    query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    None
+    match path {
+        FUNDING_HISTORY_PATH => Some(funding_page(universe, query)),
+        KLINES_PATH => Some(kline_page(universe, query, false)),
+        SPOT_KLINE_PATH => Some(kline_page(universe, query, true)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -486,5 +723,230 @@ mod tests {
             .map(perp_symbol)
             .expect("a multiplied perp");
         assert!(pepe.starts_with("1000") && routes[0].body.contains(&pepe));
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
+        let body = respond(u, path, &q(query), "").expect("a history path");
+        serde_json::from_str(&body).expect("json")
+    }
+
+    fn data(v: &serde_json::Value) -> Vec<serde_json::Value> {
+        assert_eq!(v["code"], 0, "{v}");
+        v["data"].as_array().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn funding_history_answers_like_the_live_endpoint() {
+        let now = 1_760_000_000_000;
+        let u = Universe::generate(Venue::Bingx, 20, 0, now);
+        let m = u.perps().next().expect("a perp");
+        let symbol = perp_symbol(m);
+        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let last = now / step * step;
+        assert_eq!(respond(&u, TICKER_PATH, &[], ""), None);
+        assert_eq!(respond(&u, "/openApi/swap/v2/quote/other", &[], ""), None);
+        // Neither bound: the newest 100, newest first, rates as strings, times as numbers.
+        let latest = data(&answer(&u, FUNDING_HISTORY_PATH, &[("symbol", &symbol)]));
+        assert_eq!(latest.len(), 100);
+        assert_eq!(latest[0]["fundingTime"], serde_json::json!(last));
+        assert_eq!(
+            latest[99]["fundingTime"],
+            serde_json::json!(last - 99 * step)
+        );
+        assert!(latest[0]["fundingRate"].is_string());
+        assert_eq!(latest[0]["symbol"], serde_json::json!(symbol));
+        let rate: Decimal = latest[5]["fundingRate"]
+            .as_str()
+            .and_then(|r| r.parse().ok())
+            .expect("decimal");
+        assert_eq!(rate, m.historic_rate(last - 5 * step));
+        // Both bounds inclusive; a window holding more than `limit`: its newest `limit`.
+        let (s, e) = (
+            (last - 10 * step).to_string(),
+            (last - 5 * step).to_string(),
+        );
+        let window = data(&answer(
+            &u,
+            FUNDING_HISTORY_PATH,
+            &[("symbol", &symbol), ("startTime", &s), ("endTime", &e)],
+        ));
+        assert_eq!(window.len(), 6);
+        assert_eq!(window[0]["fundingTime"], serde_json::json!(last - 5 * step));
+        let two = data(&answer(
+            &u,
+            FUNDING_HISTORY_PATH,
+            &[
+                ("symbol", &symbol),
+                ("startTime", &s),
+                ("endTime", &e),
+                ("limit", "2"),
+            ],
+        ));
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[1]["fundingTime"], serde_json::json!(last - 6 * step));
+        // At most 1000 rows, at most 120 days back.
+        let all = data(&answer(
+            &u,
+            FUNDING_HISTORY_PATH,
+            &[("symbol", &symbol), ("startTime", "0"), ("limit", "5000")],
+        ));
+        let kept = usize::try_from(120 * 24 / i64::from(m.interval_hours)).expect("small");
+        assert_eq!(all.len(), kept.min(1000));
+        assert!(
+            all.iter()
+                .all(|r| r["fundingTime"].as_i64() >= Some(now - 120 * MS_PER_DAY))
+        );
+        // The interval fallback's `limit=3` call matches the static route.
+        let three = respond(
+            &u,
+            FUNDING_HISTORY_PATH,
+            &q(&[("symbol", &symbol), ("limit", "3")]),
+            "",
+        );
+        assert_eq!(three, Some(funding_history(&u, m, &symbol)));
+        // Errors as BingX envelopes.
+        for query in [
+            vec![("symbol", "NOPE-USDT")],
+            vec![],
+            vec![("symbol", symbol.as_str()), ("startTime", "x")],
+        ] {
+            let v = answer(&u, FUNDING_HISTORY_PATH, &query);
+            assert_eq!(v["code"], SWAP_BAD_PARAM, "{query:?}");
+        }
+    }
+
+    #[test]
+    fn klines_answer_like_the_live_endpoints() {
+        let now = 1_760_000_000_000 / MS_PER_DAY * MS_PER_DAY + 5 * MS_PER_HOUR + 17;
+        let u = Universe::generate(Venue::Bingx, 40, 40, now);
+        let day0 = now / MS_PER_DAY * MS_PER_DAY;
+        let pepe = u.perps().find(|m| m.multiplier == 1000).expect("1000x");
+        let perp = perp_symbol(pepe);
+        // Swap: objects with string decimals, newest first, per 1000 coins, running bar included.
+        let rows = data(&answer(
+            &u,
+            KLINES_PATH,
+            &[
+                ("symbol", &perp),
+                ("interval", "1d"),
+                ("startTime", &(day0 - 2 * MS_PER_DAY).to_string()),
+                ("endTime", &now.to_string()),
+            ],
+        ));
+        let want = pepe.candles(Bar::Day, day0 - 2 * MS_PER_DAY, now, now);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0]["time"], serde_json::json!(day0), "newest first");
+        assert_eq!(
+            rows[0]["close"],
+            serde_json::json!(pepe.contract_price(want[2].close).to_string())
+        );
+        assert!(rows[0]["high"].is_string() && rows[0]["volume"].is_string());
+        // Default 500, capped at 1440: the newest of the window.
+        let hourly = |extra: &[(&str, &str)]| {
+            let mut query = vec![("symbol", perp.as_str()), ("interval", "1h")];
+            query.extend_from_slice(extra);
+            data(&answer(&u, KLINES_PATH, &query))
+        };
+        assert_eq!(hourly(&[]).len(), 500);
+        let capped = hourly(&[("limit", "5000"), ("startTime", "0")]);
+        assert_eq!(capped.len(), 1440);
+        assert_eq!(
+            capped[0]["time"],
+            serde_json::json!(now / MS_PER_HOUR * MS_PER_HOUR)
+        );
+
+        // Spot: arrays of numbers, ascending, first `limit` from startTime; daily bars at
+        // 00:00 UTC+8 (16:00 UTC) unless timeZone=0.
+        let m = u.spots().find(|m| m.asset == "BTC").expect("BTC");
+        let spot = spot_symbol(m);
+        let from = (day0 - 3 * MS_PER_DAY).to_string();
+        let spot_rows = |extra: &[(&str, &str)]| {
+            let mut query = vec![
+                ("symbol", spot.as_str()),
+                ("interval", "1d"),
+                ("startTime", from.as_str()),
+            ];
+            query.extend_from_slice(extra);
+            let v = answer(&u, SPOT_KLINE_PATH, &query);
+            assert!(v["timestamp"].is_number(), "spot envelope");
+            data(&v)
+        };
+        let utc = spot_rows(&[("timeZone", "0")]);
+        let want = m.candles(Bar::Day, day0 - 3 * MS_PER_DAY, now, now);
+        assert_eq!(utc.len(), 4);
+        for (row, c) in utc.iter().zip(&want) {
+            assert_eq!(row[0], serde_json::json!(c.open_ms));
+            assert_eq!(row[4].to_string(), c.close.normalize().to_string());
+            assert_eq!(row[6], serde_json::json!(c.open_ms + MS_PER_DAY - 1));
+            assert!(row[2].is_number() && row.as_array().map(Vec::len) == Some(8));
+        }
+        let hk = spot_rows(&[]);
+        assert_eq!(
+            hk[0][0],
+            serde_json::json!(day0 - 3 * MS_PER_DAY + 16 * MS_PER_HOUR)
+        );
+        assert!(hk.iter().all(|r| {
+            r[0].as_i64()
+                .is_some_and(|t| t % MS_PER_DAY == 16 * MS_PER_HOUR)
+        }));
+        // A UTC+8 day aggregates its 24 hours: 16:00 UTC to 15:59 UTC the next day.
+        let h = m.candles(
+            Bar::Hour,
+            day0 - 3 * MS_PER_DAY + 16 * MS_PER_HOUR,
+            day0 - 2 * MS_PER_DAY + 15 * MS_PER_HOUR,
+            now,
+        );
+        assert_eq!(h.len(), 24);
+        assert_eq!(hk[0][4].to_string(), h[23].close.normalize().to_string());
+        assert_eq!(hk[0][1].to_string(), h[0].open.normalize().to_string());
+        let two = spot_rows(&[("timeZone", "0"), ("limit", "2")]);
+        assert_eq!(two.len(), 2);
+        assert_eq!(
+            two[0][0],
+            serde_json::json!(day0 - 3 * MS_PER_DAY),
+            "first from startTime"
+        );
+
+        // Errors: unknown symbols, unsupported intervals, bad numbers.
+        for (path, query, code) in [
+            (
+                KLINES_PATH,
+                vec![("symbol", "NOPE-USDT"), ("interval", "1h")],
+                SWAP_BAD_PARAM,
+            ),
+            (
+                KLINES_PATH,
+                vec![("symbol", perp.as_str()), ("interval", "60m")],
+                SWAP_BAD_PARAM,
+            ),
+            (
+                SPOT_KLINE_PATH,
+                vec![("symbol", "NOPE-USDT"), ("interval", "1d")],
+                SPOT_BAD_PARAM,
+            ),
+            (
+                SPOT_KLINE_PATH,
+                vec![
+                    ("symbol", spot.as_str()),
+                    ("interval", "1d"),
+                    ("endTime", "soon"),
+                ],
+                SPOT_BAD_PARAM,
+            ),
+            (SPOT_KLINE_PATH, vec![("interval", "1d")], SPOT_BAD_PARAM),
+        ] {
+            let v = answer(&u, path, &query);
+            assert_eq!(v["code"], code, "{query:?}");
+        }
+        // A spot pair is not a swap symbol and vice versa.
+        let v = answer(&u, KLINES_PATH, &[("symbol", "NOPE"), ("interval", "1d")]);
+        assert_ne!(v["code"], 0);
     }
 }

@@ -6,14 +6,16 @@
 //! multiplied markets use a `1000PEPE` base with prices per 1000 coins and sizes in those units.
 //! The lists also hold rows the adapter must filter out ([`FILTERED_CONTRACTS`],
 //! [`FILTERED_SPOTS`]), and the tickers and funding payloads carry rows for them too.
+//! [`respond`] answers the history endpoints (settled funding, mix and spot candles).
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{Route, SynthMarket, Universe};
+use super::{DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use crate::venue::Bar;
 use crate::venue::bitget::{
-    CONTRACTS_PATH, FUND_RATE_PATH, HOST, PRODUCTS, Product, SPOT_SYMBOLS_PATH, SPOT_TICKERS_PATH,
-    TICKERS_PATH,
+    CANDLES_PATH, CONTRACTS_PATH, FUND_RATE_PATH, HISTORY_FUND_RATE_PATH, HOST, PRODUCTS, Product,
+    SPOT_CANDLES_PATH, SPOT_SYMBOLS_PATH, SPOT_TICKERS_PATH, TICKERS_PATH,
 };
 
 /// Futures symbols the demo lists but the adapter must drop, with why (`symbolType` or
@@ -407,16 +409,240 @@ fn spot_tickers(u: &Universe) -> String {
     envelope(u.now_ms, data)
 }
 
-/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// none yet.
+/// Answers Bitget's history endpoints for `universe` like the live API (see
+/// [`super::server::Dynamic`]): settled funding ([`HISTORY_FUND_RATE_PATH`]), mix candles
+/// ([`CANDLES_PATH`]) and spot candles ([`SPOT_CANDLES_PATH`]); `None` for any other path.
 #[must_use]
 pub fn respond(
-    _universe: &Universe,
-    _path: &str,
-    _query: &[(String, String)],
+    universe: &Universe,
+    path: &str,
+    query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    None
+    match path {
+        HISTORY_FUND_RATE_PATH => Some(funding_history(universe, query)),
+        CANDLES_PATH => Some(mix_candles(universe, query)),
+        SPOT_CANDLES_PATH => Some(spot_candles(universe, query)),
+        _ => None,
+    }
+}
+
+/// A Bitget business error (HTTP 400 live; the envelope with `data` null).
+fn error(now_ms: i64, code: &str, msg: &str) -> String {
+    json!({"code": code, "msg": msg, "requestTime": now_ms, "data": null}).to_string()
+}
+
+/// Parameter `key` as a number: absent is `Ok(None)`; not a number is Bitget's `40020`.
+fn number(u: &Universe, query: &[(String, String)], key: &str) -> Result<Option<i64>, String> {
+    match param(query, key) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| error(u.now_ms, "40020", &format!("Parameter {key} error"))),
+    }
+}
+
+/// The perp of `product` named `symbol` (`productType` is case-insensitive, like the live API).
+fn perp_of<'u>(
+    u: &'u Universe,
+    query: &[(String, String)],
+) -> Result<(&'u SynthMarket, Product), String> {
+    let Some(symbol) = param(query, "symbol") else {
+        return Err(error(u.now_ms, "40019", "Parameter symbol cannot be empty"));
+    };
+    let Some(pt) = param(query, "productType") else {
+        return Err(error(
+            u.now_ms,
+            "40019",
+            "Parameter productType cannot be empty",
+        ));
+    };
+    let Some(product) = PRODUCTS
+        .iter()
+        .find(|p| p.product_type.eq_ignore_ascii_case(pt))
+    else {
+        return Err(error(u.now_ms, "40020", "Parameter productType error"));
+    };
+    perps_of(u, product)
+        .find(|m| perp_symbol(m) == symbol)
+        .map(|m| (m, *product))
+        .ok_or_else(|| {
+            error(
+                u.now_ms,
+                "40034",
+                &format!("Parameter {symbol} does not exist"),
+            )
+        })
+}
+
+/// `GET /api/v2/mix/market/history-fund-rate`: the settlements of the last
+/// [`HISTORY_DAYS`] days, newest first, page `pageNo` (from 1) of `pageSize` rows (default 20,
+/// at most 100); every field a string.
+fn funding_history(u: &Universe, query: &[(String, String)]) -> String {
+    let (m, _) = match perp_of(u, query) {
+        Ok(found) => found,
+        Err(body) => return body,
+    };
+    let (size, page) = match (number(u, query, "pageSize"), number(u, query, "pageNo")) {
+        (Ok(size), Ok(page)) => (size.unwrap_or(20).clamp(1, 100), page.unwrap_or(1).max(1)),
+        (Err(body), _) | (_, Err(body)) => return body,
+    };
+    let times = m.settlements(u.now_ms, HISTORY_DAYS, i64::MIN, i64::MAX);
+    let skip = usize::try_from((page - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+    let symbol = perp_symbol(m);
+    let data: Vec<Value> = times
+        .iter()
+        .rev()
+        .skip(skip)
+        .take(usize::try_from(size).unwrap_or(100))
+        .map(|t| {
+            json!({
+                "symbol": symbol,
+                "fundingRate": s(m.historic_rate(*t)),
+                "fundingTime": t.to_string(),
+            })
+        })
+        .collect();
+    envelope(u.now_ms, data)
+}
+
+/// Hours of UTC+8 midnight past UTC midnight: plain `1D`/`1day` bars open at 16:00 UTC.
+const UTC8_DAY_OFFSET: i64 = 16 * MS_PER_HOUR;
+
+/// Daily bars of the UTC+8 day (what `1D`/`1day` return), aggregated from hourly bars, with
+/// open times in `[from, to]`.
+fn utc8_days(m: &SynthMarket, from: i64, to: i64, now_ms: i64) -> Vec<SynthCandle> {
+    let first = (from - UTC8_DAY_OFFSET).div_euclid(DAY_MS) * DAY_MS + UTC8_DAY_OFFSET;
+    let first = if first < from { first + DAY_MS } else { first };
+    let mut out: Vec<SynthCandle> = Vec::new();
+    for h in m.candles(Bar::Hour, first, to.saturating_add(DAY_MS - 1), now_ms) {
+        let day = (h.open_ms - UTC8_DAY_OFFSET).div_euclid(DAY_MS) * DAY_MS + UTC8_DAY_OFFSET;
+        if day > to {
+            break;
+        }
+        match out.last_mut() {
+            Some(c) if c.open_ms == day => {
+                c.high = c.high.max(h.high);
+                c.low = c.low.min(h.low);
+                c.close = h.close;
+                c.volume += h.volume;
+            }
+            _ => out.push(SynthCandle { open_ms: day, ..h }),
+        }
+    }
+    out
+}
+
+/// The bars of a candle request: the `limit` (default 100, at most 1000) latest bars with open
+/// time up to `endTime` (default now), oldest first, the running bar included. Like the live
+/// API, `startTime` does not select rows; it only has to be within 90 days of `endTime`.
+fn select_candles(
+    u: &Universe,
+    m: &SynthMarket,
+    query: &[(String, String)],
+    hour: &str,
+    utc8_day: &str,
+) -> Result<Vec<SynthCandle>, String> {
+    let granularity = param(query, "granularity")
+        .ok_or_else(|| error(u.now_ms, "40019", "Parameter granularity cannot be empty"))?;
+    let bar = match granularity {
+        g if g == hour => Some(Bar::Hour),
+        "1Dutc" => Some(Bar::Day),
+        g if g == utc8_day => None,
+        _ => return Err(error(u.now_ms, "40020", "Parameter granularity error")),
+    };
+    let start = number(u, query, "startTime")?;
+    let end = number(u, query, "endTime")?;
+    let limit = number(u, query, "limit")?.unwrap_or(100).clamp(1, 1000);
+    let end = end.unwrap_or(u.now_ms);
+    if start.is_some_and(|s| end - s > 90 * DAY_MS || s > end) {
+        return Err(error(
+            u.now_ms,
+            "40808",
+            "Parameter verification exception: the query range must not exceed 90 days",
+        ));
+    }
+    let span = bar.map_or(DAY_MS, Bar::millis);
+    let from = end.saturating_sub(limit.saturating_mul(span));
+    let mut rows = match bar {
+        Some(bar) => m.candles(bar, from, end, u.now_ms),
+        None => utc8_days(m, from, end, u.now_ms),
+    };
+    let excess = rows
+        .len()
+        .saturating_sub(usize::try_from(limit).unwrap_or(1000));
+    rows.drain(..excess);
+    Ok(rows)
+}
+
+/// `GET /api/v2/mix/market/candles` (`kLineType` `MARKET`; the demo has no mark or index
+/// bars): string rows `[ts, open, high, low, close, baseVolume, quoteVolume]`, prices per
+/// contract unit (per 1000 PEPE), base volume in those units.
+fn mix_candles(u: &Universe, query: &[(String, String)]) -> String {
+    let (m, _) = match perp_of(u, query) {
+        Ok(found) => found,
+        Err(body) => return body,
+    };
+    if param(query, "kLineType").is_some_and(|k| !k.eq_ignore_ascii_case("MARKET")) {
+        return error(u.now_ms, "40020", "Parameter kLineType error");
+    }
+    let rows = match select_candles(u, m, query, "1H", "1D") {
+        Ok(rows) => rows,
+        Err(body) => return body,
+    };
+    let mult = Decimal::from(m.multiplier);
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|c| {
+            json!([
+                c.open_ms.to_string(),
+                s(m.contract_price(c.open)),
+                s(m.contract_price(c.high)),
+                s(m.contract_price(c.low)),
+                s(m.contract_price(c.close)),
+                s(c.volume / mult),
+                s((c.volume * c.close).round_dp(2)),
+            ])
+        })
+        .collect();
+    envelope(u.now_ms, data)
+}
+
+/// `GET /api/v2/spot/market/candles`: string rows `[ts, open, high, low, close, baseVolume,
+/// usdtVolume, quoteVolume]`; an unknown symbol is `40034`.
+fn spot_candles(u: &Universe, query: &[(String, String)]) -> String {
+    let Some(symbol) = param(query, "symbol") else {
+        return error(u.now_ms, "40019", "Parameter symbol cannot be empty");
+    };
+    let Some(m) = u.spots().find(|m| spot_symbol(m) == symbol) else {
+        return error(
+            u.now_ms,
+            "40034",
+            &format!("Parameter {symbol} does not exist"),
+        );
+    };
+    let rows = match select_candles(u, m, query, "1h", "1day") {
+        Ok(rows) => rows,
+        Err(body) => return body,
+    };
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|c| {
+            let quote = s((c.volume * c.close).round_dp(2));
+            json!([
+                c.open_ms.to_string(),
+                s(c.open),
+                s(c.high),
+                s(c.low),
+                s(c.close),
+                s(c.volume),
+                quote,
+                quote,
+            ])
+        })
+        .collect();
+    envelope(u.now_ms, data)
 }
 
 #[cfg(test)]
@@ -465,5 +691,219 @@ mod tests {
         assert_eq!(perp_symbol(pepe), format!("1000{}USDT", pepe.asset));
         let usdc = u.perps().find(|m| m.quote == "USDC").expect("a USDC perp");
         assert_eq!(perp_symbol(usdc), format!("{}PERP", usdc.perp_base()));
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::model::Venue;
+
+    const NOW: i64 = 1_760_000_000_000;
+
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> Value {
+        let query: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let body = respond(u, path, &query, "").expect("a history path");
+        serde_json::from_str(&body).expect("json")
+    }
+
+    fn rows(v: &Value) -> Vec<Value> {
+        assert_eq!(v["code"], json!("00000"), "{v}");
+        v["data"].as_array().cloned().expect("data array")
+    }
+
+    fn time(row: &Value, key: &str) -> i64 {
+        row[key].as_str().expect("string").parse().expect("ms")
+    }
+
+    #[test]
+    fn funding_history_pages_by_number_newest_first() {
+        let u = Universe::generate(Venue::Bitget, 40, 0, NOW);
+        let m = u.perps().find(|m| m.quote == "USDT").expect("a USDT perp");
+        let symbol = perp_symbol(m);
+        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let last = NOW / step * step;
+        let page = |extra: &[(&str, &str)]| {
+            let mut q = vec![("symbol", symbol.as_str()), ("productType", "USDT-FUTURES")];
+            q.extend_from_slice(extra);
+            rows(&answer(&u, HISTORY_FUND_RATE_PATH, &q))
+        };
+        let first = page(&[]);
+        assert_eq!(first.len(), 20, "default page size");
+        assert_eq!(time(&first[0], "fundingTime"), last);
+        assert_eq!(time(&first[19], "fundingTime"), last - 19 * step);
+        assert_eq!(first[0]["symbol"], json!(symbol));
+        assert!(first[0]["fundingRate"].is_string());
+        let second = page(&[("pageSize", "10"), ("pageNo", "2")]);
+        assert_eq!(time(&second[0], "fundingTime"), last - 10 * step);
+        assert_eq!(page(&[("pageSize", "500")]).len(), 100, "at most 100");
+        let kept = usize::try_from(HISTORY_DAYS * 24 / (step / MS_PER_HOUR)).expect("small");
+        let pages = kept.div_ceil(100);
+        assert_eq!(
+            page(&[("pageSize", "100"), ("pageNo", &pages.to_string())]).len(),
+            kept - (pages - 1) * 100
+        );
+        assert!(page(&[("pageSize", "100"), ("pageNo", &(pages + 1).to_string())]).is_empty());
+        // Product type is case-insensitive; a USDC perp lives under USDC-FUTURES only.
+        let lower = answer(
+            &u,
+            HISTORY_FUND_RATE_PATH,
+            &[("symbol", &symbol), ("productType", "usdt-futures")],
+        );
+        assert_eq!(rows(&lower).len(), 20);
+        let usdc = u.perps().find(|m| m.quote == "USDC").expect("a USDC perp");
+        let perp = perp_symbol(usdc);
+        assert!(perp.ends_with("PERP"));
+        let q = [("symbol", perp.as_str()), ("productType", "USDC-FUTURES")];
+        assert_eq!(rows(&answer(&u, HISTORY_FUND_RATE_PATH, &q)).len(), 20);
+        let wrong = [("symbol", perp.as_str()), ("productType", "USDT-FUTURES")];
+        assert_eq!(
+            answer(&u, HISTORY_FUND_RATE_PATH, &wrong)["code"],
+            json!("40034")
+        );
+        assert_eq!(
+            answer(&u, HISTORY_FUND_RATE_PATH, &[("symbol", &symbol)])["code"],
+            json!("40019")
+        );
+        let bad = [
+            ("symbol", symbol.as_str()),
+            ("productType", "USDT-FUTURES"),
+            ("pageNo", "x"),
+        ];
+        assert_eq!(
+            answer(&u, HISTORY_FUND_RATE_PATH, &bad)["code"],
+            json!("40020")
+        );
+        assert_eq!(respond(&u, TICKERS_PATH, &[], ""), None);
+    }
+
+    #[test]
+    fn candles_are_anchored_at_end_time_oldest_first_with_the_running_bar() {
+        let u = Universe::generate(Venue::Bitget, 40, 40, NOW);
+        let pepe = u
+            .perps()
+            .find(|m| m.multiplier == 1000 && m.quote == "USDT")
+            .expect("a 1000x perp");
+        let symbol = perp_symbol(pepe);
+        let mix = |extra: &[(&str, &str)]| {
+            let mut q = vec![("symbol", symbol.as_str()), ("productType", "USDT-FUTURES")];
+            q.extend_from_slice(extra);
+            answer(&u, CANDLES_PATH, &q)
+        };
+        let hour = NOW / MS_PER_HOUR * MS_PER_HOUR;
+        let latest = rows(&mix(&[("granularity", "1H"), ("limit", "5")]));
+        assert_eq!(latest.len(), 5);
+        let opens: Vec<i64> = latest
+            .iter()
+            .map(|r| r[0].as_str().expect("ts").parse().expect("ms"))
+            .collect();
+        assert_eq!(
+            opens,
+            (0..5)
+                .rev()
+                .map(|k| hour - k * MS_PER_HOUR)
+                .collect::<Vec<_>>(),
+            "oldest first, the running hour last"
+        );
+        let running = &pepe.candles(Bar::Hour, hour, hour, NOW)[0];
+        assert_eq!(
+            latest[4],
+            json!([
+                hour.to_string(),
+                s(pepe.contract_price(running.open)),
+                s(pepe.contract_price(running.high)),
+                s(pepe.contract_price(running.low)),
+                s(pepe.contract_price(pepe.price)),
+                s(running.volume / Decimal::from(1000)),
+                s((running.volume * running.close).round_dp(2)),
+            ]),
+            "per 1000 coins, close = the current price"
+        );
+        // startTime does not select rows; endTime and limit do.
+        let end = (hour - 10 * MS_PER_HOUR).to_string();
+        let start = (hour - 60 * MS_PER_HOUR).to_string();
+        let page = rows(&mix(&[
+            ("granularity", "1H"),
+            ("startTime", &start),
+            ("endTime", &end),
+            ("limit", "3"),
+        ]));
+        assert_eq!(page.len(), 3);
+        assert_eq!(page[2][0], json!(end));
+        assert_eq!(rows(&mix(&[("granularity", "1H")])).len(), 100, "default");
+        assert_eq!(
+            rows(&mix(&[("granularity", "1H"), ("limit", "5000")])).len(),
+            1000,
+            "at most 1000"
+        );
+        // 1Dutc opens at 00:00 UTC, plain 1D at 16:00 UTC (00:00 UTC+8).
+        let utc = rows(&mix(&[("granularity", "1Dutc"), ("limit", "3")]));
+        let hk = rows(&mix(&[("granularity", "1D"), ("limit", "3")]));
+        for (rows, offset) in [(&utc, 0), (&hk, 16 * MS_PER_HOUR)] {
+            assert_eq!(rows.len(), 3);
+            for r in rows {
+                let t: i64 = r[0].as_str().expect("ts").parse().expect("ms");
+                assert_eq!(t.rem_euclid(DAY_MS), offset, "{r}");
+            }
+        }
+        let too_long = (NOW - 91 * DAY_MS).to_string();
+        let code = |v: Value| v["code"].clone();
+        assert_eq!(
+            code(mix(&[("granularity", "1Dutc"), ("startTime", &too_long)])),
+            json!("40808")
+        );
+        assert_eq!(code(mix(&[("granularity", "1h")])), json!("40020"));
+        assert_eq!(code(mix(&[])), json!("40019"));
+        assert_eq!(
+            code(mix(&[("granularity", "1H"), ("kLineType", "MARK")])),
+            json!("40020")
+        );
+        assert_eq!(
+            code(answer(
+                &u,
+                CANDLES_PATH,
+                &[
+                    ("symbol", "NOPEUSDT"),
+                    ("productType", "USDT-FUTURES"),
+                    ("granularity", "1H")
+                ]
+            )),
+            json!("40034")
+        );
+        // Spot: 8 fields, `1h` (not `1H`), unknown pair 40034.
+        let m = u.spots().next().expect("a spot pair");
+        let pair = spot_symbol(m);
+        let spot = |g: &str| {
+            answer(
+                &u,
+                SPOT_CANDLES_PATH,
+                &[("symbol", &pair), ("granularity", g)],
+            )
+        };
+        let hourly = rows(&spot("1h"));
+        assert_eq!(hourly.len(), 100);
+        assert_eq!(hourly[99].as_array().map(Vec::len), Some(8));
+        assert_eq!(hourly[99][4], json!(s(m.price)));
+        assert_eq!(code(spot("1H")), json!("40020"));
+        let day = rows(&spot("1day"));
+        assert!(
+            day.iter().all(
+                |r| r[0].as_str().expect("ts").parse::<i64>().expect("ms") % DAY_MS
+                    == 16 * MS_PER_HOUR
+            )
+        );
+        assert_eq!(
+            code(answer(
+                &u,
+                SPOT_CANDLES_PATH,
+                &[("symbol", "NOPEUSDT"), ("granularity", "1h")]
+            )),
+            json!("40034")
+        );
     }
 }

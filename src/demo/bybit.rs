@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
+use crate::venue::Bar;
 
 /// Host key of every Bybit route.
 const HOST: &str = "main";
@@ -392,7 +393,8 @@ fn tickers_spot(u: &Universe) -> Vec<Value> {
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// settled funding (and candles); `None` for any other path.
+/// settled funding ([`history`]) and linear and spot candles ([`kline`]); `None` for any other
+/// path.
 #[must_use]
 pub fn respond(
     universe: &Universe,
@@ -400,7 +402,7 @@ pub fn respond(
     query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    history(universe, path, query)
+    history(universe, path, query).or_else(|| kline(universe, path, query))
 }
 
 #[cfg(test)]
@@ -595,6 +597,246 @@ mod history_tests {
             vec![("category", "linear")],
         ] {
             assert_eq!(answer(&query)["retCode"], json!(10001), "{query:?}");
+        }
+    }
+}
+
+/// `/v5/market/kline`.
+const KLINE: &str = "/v5/market/kline";
+
+/// One page of `GET /v5/market/kline` for `path` (below the host prefix) and `query`, as the live
+/// API answers it: `result.list` of string arrays `[startTime, open, high, low, close, volume,
+/// turnover]`, newest first, the running bar first (its close is the current price); the bars
+/// from the one containing `start` up to `end` (default now), the newest `limit` of them
+/// (default 200, at most 1000; which end Bybit keeps when the range holds more is not
+/// documented); 120 days of bars at most. `category` `linear` (default; prices per contract
+/// unit, volume in contracts) or `spot`. Intervals `60` and `D`; the other intervals the live
+/// API knows get `retCode` 10001 here, since the synthetic price path is hourly, as do a missing
+/// `symbol` or `interval`, an unknown symbol or category and a non-numeric number. `None` when
+/// `path` is not that endpoint.
+#[must_use]
+pub fn kline(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
+    if path != KLINE {
+        return None;
+    }
+    let now = universe.now_ms;
+    let param = |key: &str| super::param(query, key).filter(|v| !v.is_empty());
+    let category = param("category").unwrap_or("linear");
+    if !["linear", "inverse", "spot", "option"].contains(&category) {
+        return Some(error(10001, "params error: Illegal category", now));
+    }
+    let Some(symbol) = param("symbol") else {
+        return Some(error(10001, "params error: symbol is required", now));
+    };
+    let Some(interval) = param("interval") else {
+        return Some(error(10001, "params error: interval is required", now));
+    };
+    let mut numbers = [None; 3];
+    for (slot, key) in numbers.iter_mut().zip(["start", "end", "limit"]) {
+        if let Some(v) = param(key) {
+            let Ok(n) = v.parse::<i64>() else {
+                return Some(error(10001, "params error: invalid number", now));
+            };
+            *slot = Some(n);
+        }
+    }
+    let [start, end, limit] = numbers;
+    let (m, multiplier) = match category {
+        "linear" => match perp_by_symbol(universe, symbol) {
+            Some(m) => (m, Decimal::from(m.multiplier)),
+            None => return Some(error(10001, "Not supported symbols", now)),
+        },
+        "spot" => match universe.spots().find(|m| spot_symbol(m) == symbol) {
+            Some(m) => (m, Decimal::ONE),
+            None => return Some(error(10001, "Not supported symbols", now)),
+        },
+        _ => return Some(error(10001, "Not supported symbols", now)),
+    };
+    let bar = match interval {
+        "60" => Bar::Hour,
+        "D" => Bar::Day,
+        _ => return Some(error(10001, "Invalid period", now)),
+    };
+    let step = bar.millis();
+    let limit = usize::try_from(limit.unwrap_or(200).clamp(1, 1000)).unwrap_or(200);
+    let from = start.map_or(i64::MIN / 2, |s| s.div_euclid(step) * step);
+    let bars = m.candles(bar, from, end.unwrap_or(i64::MAX / 2), now);
+    let list: Vec<Value> = bars
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|c| {
+            let price = |x: Decimal| s(x * multiplier);
+            json!([
+                c.open_ms.to_string(),
+                price(c.open),
+                price(c.high),
+                price(c.low),
+                price(c.close),
+                s(c.volume / multiplier),
+                s((c.volume * c.close).round_dp(4)),
+            ])
+        })
+        .collect();
+    Some(
+        json!({
+            "retCode": 0,
+            "retMsg": "OK",
+            "result": {"symbol": symbol, "category": category, "list": list},
+            "retExtInfo": {},
+            "time": now,
+        })
+        .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod kline_tests {
+    use super::*;
+    use crate::demo::{DAY_MS, HOUR_MS};
+    use crate::model::Venue;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn answer(u: &Universe, query: &[(&str, &str)]) -> Value {
+        let body = respond(u, KLINE, &q(query), "").expect("kline path");
+        serde_json::from_str(&body).expect("json")
+    }
+
+    fn rows(u: &Universe, query: &[(&str, &str)]) -> Vec<Value> {
+        let v = answer(u, query);
+        assert_eq!(v["retCode"], json!(0), "{v}");
+        v["result"]["list"].as_array().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn kline_answers_like_the_live_endpoint() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let u = Universe::generate(Venue::Bybit, 40, 40, now);
+        let hour = now / HOUR_MS * HOUR_MS;
+        assert_eq!(kline(&u, FUNDING_HISTORY, &[]), None);
+        let btc = &u.markets[0];
+        let spot = spot_symbol(btc);
+        // Default: linear, the newest 200, newest first, the running bar first, all strings.
+        let perp = perp_symbol(btc);
+        let v = answer(&u, &[("symbol", &perp), ("interval", "60")]);
+        assert_eq!(v["result"]["category"], json!("linear"));
+        assert_eq!(v["result"]["symbol"], json!(perp));
+        assert_eq!(v["time"], json!(now));
+        let latest = v["result"]["list"].as_array().cloned().unwrap_or_default();
+        assert_eq!(latest.len(), 200);
+        assert_eq!(latest[0][0], json!(hour.to_string()));
+        assert_eq!(latest[0][4], json!(s(btc.price)));
+        assert_eq!(latest[199][0], json!((hour - 199 * HOUR_MS).to_string()));
+        assert!(
+            latest[0]
+                .as_array()
+                .is_some_and(|r| r.len() == 7 && r.iter().all(Value::is_string))
+        );
+        // `start` inside a bar includes that bar; `end` inclusive; the newest `limit` kept.
+        let (s_mid, e) = (
+            (hour - 10 * HOUR_MS + 60_000).to_string(),
+            (hour - 5 * HOUR_MS).to_string(),
+        );
+        let window = rows(
+            &u,
+            &[
+                ("category", "spot"),
+                ("symbol", &spot),
+                ("interval", "60"),
+                ("start", &s_mid),
+                ("end", &e),
+            ],
+        );
+        assert_eq!(window.len(), 6);
+        assert_eq!(window[0][0], json!(e));
+        assert_eq!(window[5][0], json!((hour - 10 * HOUR_MS).to_string()));
+        let two = rows(
+            &u,
+            &[
+                ("category", "spot"),
+                ("symbol", &spot),
+                ("interval", "60"),
+                ("start", &s_mid),
+                ("end", &e),
+                ("limit", "2"),
+            ],
+        );
+        assert_eq!((two.len(), &two[0][0]), (2, &json!(e)));
+        // At most 1000 a call; daily bars open at 00:00 UTC; 120 days kept.
+        let many = rows(
+            &u,
+            &[
+                ("category", "spot"),
+                ("symbol", &spot),
+                ("interval", "60"),
+                ("limit", "5000"),
+            ],
+        );
+        assert_eq!(many.len(), 1000);
+        let days = rows(
+            &u,
+            &[
+                ("category", "spot"),
+                ("symbol", &spot),
+                ("interval", "D"),
+                ("limit", "1000"),
+            ],
+        );
+        assert_eq!(days.len(), 121);
+        assert!(days.iter().all(|d| {
+            d[0].as_str()
+                .and_then(|t| t.parse::<i64>().ok())
+                .is_some_and(|t| t % DAY_MS == 0)
+        }));
+        // A 1000x contract is quoted per contract unit.
+        let pepe = u
+            .perps()
+            .find(|m| m.multiplier == 1000)
+            .expect("1000x perp");
+        let last = rows(
+            &u,
+            &[
+                ("symbol", &perp_symbol(pepe)),
+                ("interval", "D"),
+                ("limit", "1"),
+            ],
+        );
+        assert_eq!(last[0][4], json!(s(pepe.contract_price(pepe.price))));
+        // Errors as Bybit sends them (HTTP 200, retCode 10001); a 1000x symbol is no spot pair.
+        let pepe_perp = perp_symbol(pepe);
+        for query in [
+            vec![("symbol", "NOPEUSDT"), ("interval", "60")],
+            vec![
+                ("category", "spot"),
+                ("symbol", pepe_perp.as_str()),
+                ("interval", "60"),
+            ],
+            vec![
+                ("category", "inverse"),
+                ("symbol", "BTCUSD"),
+                ("interval", "60"),
+            ],
+            vec![
+                ("category", "futures"),
+                ("symbol", perp.as_str()),
+                ("interval", "60"),
+            ],
+            vec![("interval", "60")],
+            vec![("symbol", perp.as_str())],
+            vec![("symbol", perp.as_str()), ("interval", "1h")],
+            vec![
+                ("symbol", perp.as_str()),
+                ("interval", "60"),
+                ("start", "x"),
+            ],
+        ] {
+            assert_eq!(answer(&u, &query)["retCode"], json!(10001), "{query:?}");
         }
     }
 }

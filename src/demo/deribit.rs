@@ -7,16 +7,18 @@
 //! for multiplied ones, priced per 1000 coins), spot as `SOL_USDC`. Funding is rendered as
 //! `funding_8h`, the synthetic rate scaled to 8 h. The instrument lists also hold rows the
 //! adapter must filter out ([`FILTERED_FUTURES`], [`FILTERED_SPOTS`]), and the book summaries
-//! carry rows for them too.
+//! carry rows for them too. [`respond`] serves the history endpoints (hourly funding,
+//! candles) from the universe's synthetic paths.
 
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::{Route, SynthMarket, Universe};
+use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use crate::venue::Bar;
 use crate::venue::deribit::{
-    BOOK_SUMMARY_PATH, FUNDING_INTERVAL_HOURS, FUTURE_CURRENCY, HOST, INSTRUMENTS_PATH,
-    SPOT_CURRENCY,
+    BOOK_SUMMARY_PATH, CANDLE_LIMIT, CANDLES_PATH, FUNDING_HISTORY_LIMIT, FUNDING_HISTORY_PATH,
+    FUNDING_INTERVAL_HOURS, FUTURE_CURRENCY, HOST, INSTRUMENTS_PATH, SPOT_CURRENCY,
 };
 
 /// Quote of every rendered market (see the module docs).
@@ -436,15 +438,140 @@ fn spot_summaries(u: &Universe) -> String {
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// none yet.
+/// `get_funding_rate_history` and `get_tradingview_chart_data`; `None` for any other path.
 #[must_use]
 pub fn respond(
-    _universe: &Universe,
-    _path: &str,
-    _query: &[(String, String)],
+    universe: &Universe,
+    path: &str,
+    query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    None
+    match path {
+        FUNDING_HISTORY_PATH => Some(funding_history(universe, query)),
+        CANDLES_PATH => Some(chart_data(universe, query)),
+        _ => None,
+    }
+}
+
+/// A JSON-RPC error envelope as Deribit sends it; `data` is `(reason, param)` of an
+/// `Invalid params` error.
+fn rpc_error(now_ms: i64, code: i64, message: &str, data: Option<(&str, &str)>) -> String {
+    let us_in = now_ms.saturating_mul(1000);
+    let data = data.map_or_else(String::new, |(reason, param)| {
+        format!(r#","data":{{"reason":"{reason}","param":"{param}"}}"#)
+    });
+    format!(
+        r#"{{"jsonrpc":"2.0","error":{{"message":"{message}"{data},"code":{code}}},"usIn":{us_in},"usOut":{},"usDiff":104,"testnet":false}}"#,
+        us_in + 104
+    )
+}
+
+/// Error `-32602 Invalid params` for `param`.
+fn invalid(now_ms: i64, reason: &str, param: &str) -> String {
+    rpc_error(now_ms, -32602, "Invalid params", Some((reason, param)))
+}
+
+/// The required parameters every history call shares: `instrument_name`, `start_timestamp`,
+/// `end_timestamp` (integers), or the error Deribit answers.
+fn window(now_ms: i64, query: &[(String, String)]) -> Result<(&str, i64, i64), String> {
+    let name = param(query, "instrument_name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| invalid(now_ms, "missing", "instrument_name"))?;
+    let int = |key: &str| -> Result<i64, String> {
+        let value = param(query, key).ok_or_else(|| invalid(now_ms, "missing", key))?;
+        value
+            .parse::<i64>()
+            .map_err(|_| invalid(now_ms, "must be integer", key))
+    };
+    Ok((name, int("start_timestamp")?, int("end_timestamp")?))
+}
+
+/// Error `13020 not_found` (an unknown instrument name).
+fn not_found(now_ms: i64) -> String {
+    rpc_error(now_ms, 13_020, "not_found", None)
+}
+
+/// `GET /api/v2/public/get_funding_rate_history`: one row per hour with `timestamp` in
+/// `[start_timestamp, end_timestamp]` (both required), at most [`HISTORY_DAYS`] back, oldest
+/// first; at most [`FUNDING_HISTORY_LIMIT`] rows, the newest ones when the window holds more.
+/// `interest_1h` is the market's rate per hour (its rate per interval / interval, with the
+/// synthetic wobble), `interest_8h` eight times that (what `funding_8h` reports).
+fn funding_history(u: &Universe, query: &[(String, String)]) -> String {
+    let (name, start, end) = match window(u.now_ms, query) {
+        Ok(w) => w,
+        Err(e) => return e,
+    };
+    let Some(m) = u.perps().find(|m| perp_name(m) == name) else {
+        return not_found(u.now_ms);
+    };
+    let hourly = SynthMarket {
+        interval_hours: 1,
+        ..m.clone()
+    };
+    let times = hourly.settlements(u.now_ms, HISTORY_DAYS, start, end);
+    let page = &times[times.len().saturating_sub(FUNDING_HISTORY_LIMIT)..];
+    let hours = Decimal::from(m.interval_hours.max(1));
+    let index = m.contract_price(m.index);
+    let mut doc = Doc::new(160 * page.len() + 120);
+    for t in page {
+        let per_hour = (m.historic_rate(*t) / hours).normalize();
+        doc.row()
+            .raw("timestamp", t)
+            .n("index_price", index)
+            .n("prev_index_price", index)
+            .n(
+                "interest_8h",
+                per_hour * Decimal::from(FUNDING_INTERVAL_HOURS),
+            )
+            .n("interest_1h", per_hour)
+            .end_row();
+    }
+    doc.finish(u.now_ms)
+}
+
+/// `GET /api/v2/public/get_tradingview_chart_data`: the bars opening in `[start_timestamp,
+/// end_timestamp]` (both required), at most [`HISTORY_DAYS`] back, oldest first, the running bar
+/// included; at most [`CANDLE_LIMIT`] bars, the newest ones when the window holds more. Columns
+/// of JSON numbers; perps priced per contract unit (`1000PEPE`), volume in the instrument's base
+/// units and `cost` in USDC; `status` `no_data` with empty columns when no bar is in the window.
+/// The demo serves `resolution` `60` and `1D` only (Deribit also has minute bars).
+fn chart_data(u: &Universe, query: &[(String, String)]) -> String {
+    let (name, start, end) = match window(u.now_ms, query) {
+        Ok(w) => w,
+        Err(e) => return e,
+    };
+    let bar = match param(query, "resolution") {
+        Some("60") => Bar::Hour,
+        Some("1D") => Bar::Day,
+        Some(_) => return invalid(u.now_ms, "must be one of 60, 1D", "resolution"),
+        None => return invalid(u.now_ms, "missing", "resolution"),
+    };
+    let perp = u.perps().find(|m| perp_name(m) == name);
+    let spot = u.spots().find(|m| spot_name(m) == name);
+    let (m, scale) = match (perp, spot) {
+        (Some(m), _) => (m, Decimal::from(m.multiplier.max(1))),
+        (None, Some(m)) => (m, Decimal::ONE),
+        (None, None) => return not_found(u.now_ms),
+    };
+    let all = m.candles(bar, start, end, u.now_ms);
+    let bars = &all[all.len().saturating_sub(CANDLE_LIMIT)..];
+    let column = |f: &dyn Fn(&SynthCandle) -> String| -> String {
+        bars.iter().map(f).collect::<Vec<_>>().join(",")
+    };
+    let price = |x: Decimal| number((x * scale).normalize());
+    let status = if bars.is_empty() { "no_data" } else { "ok" };
+    let us_in = u.now_ms.saturating_mul(1000);
+    format!(
+        r#"{{"jsonrpc":"2.0","result":{{"volume":[{}],"ticks":[{}],"status":"{status}","open":[{}],"low":[{}],"high":[{}],"cost":[{}],"close":[{}]}},"usIn":{us_in},"usOut":{},"usDiff":375,"testnet":false}}"#,
+        column(&|c| number((c.volume / scale).round_dp(8))),
+        column(&|c| c.open_ms.to_string()),
+        column(&|c| price(c.open)),
+        column(&|c| price(c.low)),
+        column(&|c| price(c.high)),
+        column(&|c| number((c.volume * c.close).round_dp(2))),
+        column(&|c| price(c.close)),
+        us_in + 375
+    )
 }
 
 #[cfg(test)]
@@ -477,5 +604,133 @@ mod tests {
         }
         assert!(routes[1].body.contains(FILTERED_SPOTS[0].0));
         assert!(routes[0].body.contains("\"1000PEPE_USDC-PERPETUAL\""));
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn history_endpoints_answer_like_the_live_api() {
+        let now = 1_760_000_000_000 + 1_234;
+        let u = Universe::generate(Venue::Deribit, 20, 20, now);
+        let m = u.perps().next().expect("a perp");
+        let name = perp_name(m);
+        let h = 3_600_000_i64;
+        assert_eq!(respond(&u, BOOK_SUMMARY_PATH, &[], ""), None);
+        let call = |path: &str, pairs: &[(&str, &str)]| -> serde_json::Value {
+            let body = respond(&u, path, &q(pairs), "").expect("served");
+            serde_json::from_str(&body).expect("json")
+        };
+        // Funding: hourly rows in the window, oldest first, JSON numbers, capped at the newest 744.
+        let (s, e) = ((now - 10 * h).to_string(), now.to_string());
+        let v = call(
+            FUNDING_HISTORY_PATH,
+            &[
+                ("instrument_name", &name),
+                ("start_timestamp", &s),
+                ("end_timestamp", &e),
+            ],
+        );
+        let rows = v["result"].as_array().expect("rows");
+        assert_eq!(rows.len(), 10);
+        assert_eq!(rows[9]["timestamp"], serde_json::json!(now / h * h));
+        assert!(rows[0]["interest_1h"].is_number() && rows[0]["interest_8h"].is_number());
+        assert!(
+            rows.windows(2)
+                .all(|w| w[0]["timestamp"].as_i64() < w[1]["timestamp"].as_i64())
+        );
+        let v = call(
+            FUNDING_HISTORY_PATH,
+            &[
+                ("instrument_name", &name),
+                ("start_timestamp", "0"),
+                ("end_timestamp", &e),
+            ],
+        );
+        let rows = v["result"].as_array().expect("rows");
+        assert_eq!(rows.len(), 744);
+        assert_eq!(rows[743]["timestamp"], serde_json::json!(now / h * h));
+        // Candles: columns of equal length, the running bar last, no_data outside the history.
+        let day = 86_400_000_i64;
+        let start = (now / day * day - 3 * day).to_string();
+        for symbol in [name.clone(), spot_name(m)] {
+            let v = call(
+                CANDLES_PATH,
+                &[
+                    ("instrument_name", &symbol),
+                    ("start_timestamp", &start),
+                    ("end_timestamp", &e),
+                    ("resolution", "1D"),
+                ],
+            );
+            let r = &v["result"];
+            assert_eq!(r["status"], "ok");
+            for column in ["ticks", "open", "high", "low", "close", "volume", "cost"] {
+                assert_eq!(r[column].as_array().map(Vec::len), Some(4), "{column}");
+            }
+            assert_eq!(r["ticks"][3], serde_json::json!(now / day * day));
+        }
+        let v = call(
+            CANDLES_PATH,
+            &[
+                ("instrument_name", &name),
+                ("start_timestamp", "0"),
+                ("end_timestamp", "1000"),
+                ("resolution", "60"),
+            ],
+        );
+        assert_eq!(v["result"]["status"], "no_data");
+        assert_eq!(v["result"]["ticks"], serde_json::json!([]));
+        // Errors as Deribit sends them.
+        let v = call(
+            CANDLES_PATH,
+            &[
+                ("instrument_name", "NOPE_USDC"),
+                ("start_timestamp", "0"),
+                ("end_timestamp", "1"),
+                ("resolution", "60"),
+            ],
+        );
+        assert_eq!(v["error"]["code"], 13_020);
+        assert_eq!(v["error"]["message"], "not_found");
+        let v = call(
+            FUNDING_HISTORY_PATH,
+            &[
+                ("instrument_name", &spot_name(m)),
+                ("start_timestamp", "0"),
+                ("end_timestamp", "1"),
+            ],
+        );
+        assert_eq!(v["error"]["code"], 13_020, "no funding for a spot pair");
+        let v = call(
+            FUNDING_HISTORY_PATH,
+            &[("instrument_name", &name), ("end_timestamp", "1")],
+        );
+        assert_eq!(v["error"]["code"], -32_602);
+        assert_eq!(v["error"]["data"]["param"], "start_timestamp");
+        let v = call(
+            CANDLES_PATH,
+            &[
+                ("instrument_name", &name),
+                ("start_timestamp", "0"),
+                ("end_timestamp", "x"),
+                ("resolution", "60"),
+            ],
+        );
+        assert_eq!(v["error"]["data"]["param"], "end_timestamp");
+        let v = call(
+            CANDLES_PATH,
+            &[
+                ("instrument_name", &name),
+                ("start_timestamp", "0"),
+                ("end_timestamp", "1"),
+                ("resolution", "1H"),
+            ],
+        );
+        assert_eq!(v["error"]["data"]["param"], "resolution");
     }
 }

@@ -8,14 +8,17 @@
 //! left out (their spot pairs are kept). The contract list is served in pages of
 //! [`PAGE_LIMIT`] (`limit=1000&offset=N`) and also holds contracts the adapter must filter out
 //! ([`FILTERED_CONTRACTS`]); the pair list holds [`FILTERED_PAIRS`]; the tickers carry rows for
-//! them too.
+//! them too. [`respond`] answers the history endpoints (settled funding, futures and spot
+//! candlesticks).
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{Route, SynthMarket, Universe};
+use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use crate::venue::Bar;
 use crate::venue::gate::{
-    CONTRACTS_PATH, CURRENCY_PAIRS_PATH, HOST, PAGE_LIMIT, SPOT_TICKERS_PATH, TICKERS_PATH,
+    CANDLESTICKS_PATH, CONTRACTS_PATH, CURRENCY_PAIRS_PATH, FUNDING_RATE_PATH, HOST, PAGE_LIMIT,
+    SPOT_CANDLESTICKS_PATH, SPOT_TICKERS_PATH, TICKERS_PATH,
 };
 
 /// Contracts the demo lists but the adapter must drop, with their `status`.
@@ -421,16 +424,192 @@ fn spot_tickers(u: &Universe) -> String {
     Value::Array(rows).to_string()
 }
 
-/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// none yet.
+/// Answers Gate's history endpoints for `universe` like the live API (see
+/// [`super::server::Dynamic`]): settled funding ([`FUNDING_RATE_PATH`]), futures candlesticks
+/// ([`CANDLESTICKS_PATH`]) and spot candlesticks ([`SPOT_CANDLESTICKS_PATH`]); `None` for any
+/// other path. Errors are Gate's `{"label", "message"}` bodies (sent with HTTP 400 live).
 #[must_use]
 pub fn respond(
-    _universe: &Universe,
-    _path: &str,
-    _query: &[(String, String)],
+    universe: &Universe,
+    path: &str,
+    query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    None
+    let answer = match path {
+        FUNDING_RATE_PATH => funding_history(universe, query),
+        CANDLESTICKS_PATH => futures_candles(universe, query),
+        SPOT_CANDLESTICKS_PATH => spot_candles(universe, query),
+        _ => return None,
+    };
+    Some(answer.unwrap_or_else(|e| e))
+}
+
+fn error(label: &str, message: &str) -> String {
+    json!({"label": label, "message": message}).to_string()
+}
+
+/// Query parameter `key` as an integer (`None` when absent); garbage is `INVALID_PARAM_VALUE`.
+fn number(query: &[(String, String)], key: &str) -> Result<Option<i64>, String> {
+    param(query, key)
+        .map(|v| {
+            v.parse::<i64>().map_err(|_| {
+                error(
+                    "INVALID_PARAM_VALUE",
+                    &format!("Invalid parameter value: {key}"),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The listed perp named by `contract`.
+fn contract_of<'u>(u: &'u Universe, query: &[(String, String)]) -> Result<&'u SynthMarket, String> {
+    let name = param(query, "contract").ok_or_else(|| {
+        error(
+            "MISSING_REQUIRED_PARAM",
+            "Missing required parameter: contract",
+        )
+    })?;
+    listed_perps(u)
+        .find(|m| pair_name(m) == name)
+        .ok_or_else(|| error("CONTRACT_NOT_FOUND", "Contract not found"))
+}
+
+/// `GET /api/v4/futures/usdt/funding_rate`: settlements with `t` in `[from, to]` (seconds;
+/// `to` defaults to now), the `limit` newest of them (default 100, 1..=1000), newest first,
+/// `{"t": <int seconds>, "r": "<rate>"}`; [`HISTORY_DAYS`] days kept.
+fn funding_history(u: &Universe, query: &[(String, String)]) -> Result<String, String> {
+    let m = contract_of(u, query)?;
+    let limit = number(query, "limit")?.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(error(
+            "INVALID_PARAM_VALUE",
+            "Invalid parameter value: limit",
+        ));
+    }
+    let from = number(query, "from")?.map_or(i64::MIN, |s| s.saturating_mul(1000));
+    let to = number(query, "to")?.map_or(u.now_ms, |s| s.saturating_mul(1000));
+    let rows: Vec<Value> = m
+        .settlements(u.now_ms, HISTORY_DAYS, from, to)
+        .iter()
+        .rev()
+        .take(usize::try_from(limit).unwrap_or(100))
+        .map(|t| json!({"t": t / 1000, "r": s(m.historic_rate(*t))}))
+        .collect();
+    Ok(Value::Array(rows).to_string())
+}
+
+/// The candles a candlestick request selects (seconds in, per-coin candles out): `from`/`to`
+/// (`to` defaults to now, `from` to 100 bars before `to`), or the latest `limit` (default 100)
+/// bars when neither is given; `limit` together with `from` or `to` is rejected, as are
+/// ranges of more than `max_points` bars and starts more than 10 000 bars ago. The demo
+/// serves `1h` and `1d` only.
+fn select_candles(
+    u: &Universe,
+    m: &SynthMarket,
+    query: &[(String, String)],
+    max_points: i64,
+) -> Result<Vec<SynthCandle>, String> {
+    let bar = match param(query, "interval") {
+        Some("1h") => Bar::Hour,
+        Some("1d") => Bar::Day,
+        _ => {
+            return Err(error(
+                "INVALID_PARAM_VALUE",
+                "Invalid parameter value: interval",
+            ));
+        }
+    };
+    let step_s = bar.millis() / 1000;
+    let (from, to, limit) = (
+        number(query, "from")?,
+        number(query, "to")?,
+        number(query, "limit")?,
+    );
+    if limit.is_some() && (from.is_some() || to.is_some()) {
+        return Err(error(
+            "INVALID_PARAM_VALUE",
+            "limit is conflicted with from and to",
+        ));
+    }
+    let now_s = u.now_ms / 1000;
+    let to = to.unwrap_or(now_s);
+    let latest = to.div_euclid(step_s) * step_s;
+    let from = match (from, limit) {
+        (Some(from), _) => from,
+        (None, Some(limit)) => latest - (limit.clamp(1, max_points) - 1) * step_s,
+        (None, None) => latest - 99 * step_s,
+    };
+    if to < from || (to - from) / step_s + 1 > max_points {
+        return Err(error(
+            "INVALID_PARAM_VALUE",
+            &format!("Too many points requested: at most {max_points} in one query"),
+        ));
+    }
+    if from < now_s - 10_000 * step_s {
+        return Err(error("INVALID_PARAM_VALUE", "Maximum 10000 points ago"));
+    }
+    Ok(m.candles(bar, from * 1000, to * 1000, u.now_ms))
+}
+
+/// `GET /api/v4/futures/usdt/candlesticks`: object rows, oldest first, prices per coin (Gate
+/// quotes per coin), `v` in contracts of the `quanto_multiplier`, `sum` the quote volume; at
+/// most 2000 points.
+fn futures_candles(u: &Universe, query: &[(String, String)]) -> Result<String, String> {
+    let m = contract_of(u, query)?;
+    let quanto = quanto_multiplier(m.price);
+    let rows: Vec<Value> = select_candles(u, m, query, 2000)?
+        .iter()
+        .map(|c| {
+            json!({
+                "t": c.open_ms / 1000,
+                "v": int(contracts_for(c.volume, quanto)),
+                "c": s(c.close),
+                "h": s(c.high),
+                "l": s(c.low),
+                "o": s(c.open),
+                "sum": s((c.volume * c.close).round_dp(2)),
+            })
+        })
+        .collect();
+    Ok(Value::Array(rows).to_string())
+}
+
+/// `GET /api/v4/spot/candlesticks`: string rows `[t, quoteVolume, close, high, low, open,
+/// baseVolume, windowClosed]`, oldest first, the running bar `"false"`; at most 1000 points.
+fn spot_candles(u: &Universe, query: &[(String, String)]) -> Result<String, String> {
+    let name = param(query, "currency_pair").ok_or_else(|| {
+        error(
+            "MISSING_REQUIRED_PARAM",
+            "Missing required parameter: currency_pair",
+        )
+    })?;
+    let m = u.spots().find(|m| pair_name(m) == name).ok_or_else(|| {
+        error(
+            "INVALID_CURRENCY_PAIR",
+            &format!("Invalid currency pair {name}"),
+        )
+    })?;
+    let step = match param(query, "interval") {
+        Some("1d") => Bar::Day.millis(),
+        _ => Bar::Hour.millis(),
+    };
+    let rows: Vec<Value> = select_candles(u, m, query, 1000)?
+        .iter()
+        .map(|c| {
+            json!([
+                (c.open_ms / 1000).to_string(),
+                s((c.volume * c.close).round_dp(2)),
+                s(c.close),
+                s(c.high),
+                s(c.low),
+                s(c.open),
+                s(c.volume),
+                (c.open_ms + step <= u.now_ms).to_string(),
+            ])
+        })
+        .collect();
+    Ok(Value::Array(rows).to_string())
 }
 
 #[cfg(test)]
@@ -489,6 +668,191 @@ mod tests {
         assert!(
             elapsed < std::time::Duration::from_secs(2),
             "rendering took {elapsed:?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::demo::DAY_MS;
+    use crate::model::Venue;
+
+    const NOW: i64 = 1_760_000_000_000;
+    const HOUR_MS: i64 = 3_600_000;
+
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> Value {
+        let query: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let body = respond(u, path, &query, "").expect("a history path");
+        serde_json::from_str(&body).expect("json")
+    }
+
+    fn rows(v: Value) -> Vec<Value> {
+        v.as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("not rows: {v}"))
+    }
+
+    #[test]
+    fn funding_history_answers_the_newest_up_to_to() {
+        let u = Universe::generate(Venue::Gate, 40, 0, NOW);
+        let m = listed_perps(&u).next().expect("a USDT perp");
+        let name = pair_name(m);
+        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let last = NOW / step * step;
+        let q = |extra: &[(&str, &str)]| {
+            let mut q = vec![("contract", name.as_str())];
+            q.extend_from_slice(extra);
+            answer(&u, FUNDING_RATE_PATH, &q)
+        };
+        let latest = rows(q(&[]));
+        assert_eq!(latest.len(), 100, "default limit");
+        assert_eq!(
+            latest[0]["t"],
+            json!(last / 1000),
+            "newest first, int seconds"
+        );
+        assert_eq!(latest[1]["t"], json!((last - step) / 1000));
+        assert_eq!(latest[0]["r"], json!(s(m.historic_rate(last))));
+        let to = ((last - 10 * step) / 1000).to_string();
+        let older = rows(q(&[("to", &to), ("limit", "3")]));
+        assert_eq!(older.len(), 3);
+        assert_eq!(
+            older[0]["t"],
+            json!((last - 10 * step) / 1000),
+            "to is inclusive"
+        );
+        let from = ((last - 12 * step) / 1000).to_string();
+        assert_eq!(rows(q(&[("to", &to), ("from", &from)])).len(), 3);
+        let kept = usize::try_from(HISTORY_DAYS * DAY_MS / step).expect("small");
+        assert_eq!(rows(q(&[("limit", "1000")])).len(), kept.min(1000));
+        assert_eq!(
+            q(&[("limit", "1001")])["label"],
+            json!("INVALID_PARAM_VALUE")
+        );
+        assert_eq!(q(&[("to", "x")])["label"], json!("INVALID_PARAM_VALUE"));
+        assert_eq!(
+            answer(&u, FUNDING_RATE_PATH, &[("contract", "NOPE_USDT")])["label"],
+            json!("CONTRACT_NOT_FOUND")
+        );
+        assert_eq!(
+            answer(&u, FUNDING_RATE_PATH, &[])["label"],
+            json!("MISSING_REQUIRED_PARAM")
+        );
+        let usdc = u.perps().find(|m| m.quote == "USDC").expect("a USDC perp");
+        assert_eq!(
+            answer(&u, FUNDING_RATE_PATH, &[("contract", &pair_name(usdc))])["label"],
+            json!("CONTRACT_NOT_FOUND"),
+            "Gate lists no USDC perpetuals"
+        );
+        assert_eq!(respond(&u, TICKERS_PATH, &[], ""), None);
+    }
+
+    #[test]
+    fn candlesticks_answer_ranges_like_the_live_api() {
+        let u = Universe::generate(Venue::Gate, 40, 40, NOW);
+        let pepe = listed_perps(&u)
+            .find(|m| m.multiplier == 1000)
+            .expect("a cheap coin");
+        let name = pair_name(pepe);
+        let fut = |extra: &[(&str, &str)]| {
+            let mut q = vec![("contract", name.as_str())];
+            q.extend_from_slice(extra);
+            answer(&u, CANDLESTICKS_PATH, &q)
+        };
+        let hour = NOW / HOUR_MS * HOUR_MS;
+        let from = ((hour - 4 * HOUR_MS) / 1000).to_string();
+        let five = rows(fut(&[("interval", "1h"), ("from", &from)]));
+        assert_eq!(five.len(), 5, "from..now, the running hour included");
+        assert_eq!(five[0]["t"], json!((hour - 4 * HOUR_MS) / 1000));
+        assert_eq!(five[4]["t"], json!(hour / 1000));
+        assert_eq!(five[4]["c"], json!(s(pepe.price)), "per coin, close = now");
+        assert!(five[4]["v"].is_i64() && five[4]["o"].is_string() && five[4]["sum"].is_string());
+        assert_eq!(
+            rows(fut(&[("interval", "1h")])).len(),
+            100,
+            "default: 100 up to now"
+        );
+        assert_eq!(rows(fut(&[("interval", "1d"), ("limit", "7")])).len(), 7);
+        let day = NOW / DAY_MS * DAY_MS;
+        let days = rows(fut(&[("interval", "1d"), ("limit", "3")]));
+        assert_eq!(days[2]["t"], json!(day / 1000), "UTC days");
+        let label = |v: Value| v["label"].clone();
+        assert_eq!(
+            label(fut(&[("interval", "1h"), ("from", &from), ("limit", "5")])),
+            json!("INVALID_PARAM_VALUE"),
+            "limit conflicts with from/to"
+        );
+        let far = ((hour - 2000 * HOUR_MS) / 1000).to_string();
+        assert_eq!(
+            label(fut(&[("interval", "1h"), ("from", &far)])),
+            json!("INVALID_PARAM_VALUE"),
+            "2001 points"
+        );
+        let near = ((hour - 1999 * HOUR_MS) / 1000).to_string();
+        assert_eq!(
+            rows(fut(&[("interval", "1h"), ("from", &near)])).len(),
+            2000
+        );
+        assert_eq!(
+            label(fut(&[("interval", "1H")])),
+            json!("INVALID_PARAM_VALUE")
+        );
+        assert_eq!(
+            label(answer(
+                &u,
+                CANDLESTICKS_PATH,
+                &[("contract", "NOPE_USDT"), ("interval", "1h")]
+            )),
+            json!("CONTRACT_NOT_FOUND")
+        );
+        // Spot: string arrays in Gate's order, the running bar flagged "false", 1000 points.
+        let m = u.spots().next().expect("a spot pair");
+        let pair = pair_name(m);
+        let spot = |extra: &[(&str, &str)]| {
+            let mut q = vec![("currency_pair", pair.as_str())];
+            q.extend_from_slice(extra);
+            answer(&u, SPOT_CANDLESTICKS_PATH, &q)
+        };
+        let bars = rows(spot(&[("interval", "1h"), ("from", &from)]));
+        assert_eq!(bars.len(), 5);
+        let synth = m.candles(Bar::Hour, hour, hour, NOW)[0];
+        assert_eq!(
+            bars[4],
+            json!([
+                (hour / 1000).to_string(),
+                s((synth.volume * synth.close).round_dp(2)),
+                s(m.price),
+                s(synth.high),
+                s(synth.low),
+                s(synth.open),
+                s(synth.volume),
+                "false"
+            ])
+        );
+        assert_eq!(bars[3][7], json!("true"));
+        let near = ((hour - 999 * HOUR_MS) / 1000).to_string();
+        assert_eq!(
+            rows(spot(&[("interval", "1h"), ("from", &near)])).len(),
+            1000
+        );
+        let far = ((hour - 1000 * HOUR_MS) / 1000).to_string();
+        assert_eq!(
+            label(spot(&[("interval", "1h"), ("from", &far)])),
+            json!("INVALID_PARAM_VALUE")
+        );
+        assert_eq!(
+            label(answer(
+                &u,
+                SPOT_CANDLESTICKS_PATH,
+                &[("currency_pair", "NOPE_USDT")]
+            )),
+            json!("INVALID_CURRENCY_PAIR")
         );
     }
 }

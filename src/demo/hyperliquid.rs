@@ -7,14 +7,16 @@
 //! first (`<TOKEN>/USDC`, canonical), BTC/ETH/SOL spot is listed as Unit's `UBTC`/`UETH`/`USOL`,
 //! and one extra illiquid pair has `midPx: null`. The perp universe also holds delisted coins
 //! ([`FILTERED_PERPS`], with contexts, as Hyperliquid keeps them) that the adapter must drop.
+//! [`respond`] answers the history requests (`fundingHistory`, `candleSnapshot`).
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{Route, SynthMarket, Universe};
+use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
+use crate::venue::Bar;
 use crate::venue::hyperliquid::{
-    HOST, INFO_PATH, META, META_AND_ASSET_CTXS, PREDICTED_FUNDINGS, SPOT_META,
-    SPOT_META_AND_ASSET_CTXS, WRAPPED_TOKENS,
+    CANDLE_HISTORY, CANDLE_SNAPSHOT, FUNDING_HISTORY, FUNDING_HISTORY_PAGE, HOST, INFO_PATH, META,
+    META_AND_ASSET_CTXS, PREDICTED_FUNDINGS, SPOT_META, SPOT_META_AND_ASSET_CTXS, WRAPPED_TOKENS,
 };
 
 /// Perp coins the demo lists but the adapter must drop, with why.
@@ -256,16 +258,164 @@ fn predicted_fundings(u: &Universe) -> Value {
     Value::Array(rows)
 }
 
-/// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// none yet.
+/// Answers Hyperliquid's history requests for `universe` like the live API (see
+/// [`super::server::Dynamic`]): `POST /info` with `{"type":"fundingHistory",…}` or
+/// `{"type":"candleSnapshot",…}`; `None` for any other path or type (the static routes serve
+/// those). A request missing a field or with a wrong type gets the HTTP 422 text Hyperliquid
+/// sends ("Failed to deserialize the JSON body…"); an unknown coin gets `null`.
 #[must_use]
 pub fn respond(
-    _universe: &Universe,
-    _path: &str,
+    universe: &Universe,
+    path: &str,
     _query: &[(String, String)],
-    _body: &str,
+    body: &str,
 ) -> Option<String> {
-    None
+    if path != INFO_PATH {
+        return None;
+    }
+    let request: Value = serde_json::from_str(body).ok()?;
+    match request.get("type").and_then(Value::as_str)? {
+        FUNDING_HISTORY => Some(funding_history(universe, &request)),
+        CANDLE_SNAPSHOT => Some(candle_snapshot(universe, request.get("req"))),
+        _ => None,
+    }
+}
+
+/// Hyperliquid's HTTP 422 text for a body its deserializer rejects.
+fn unprocessable(detail: &str) -> String {
+    format!("Failed to deserialize the JSON body into the target type: {detail}")
+}
+
+/// Integer field `key` of `obj`: required (`Err` = the 422 text) or optional.
+fn int_field(obj: &Value, key: &str, required: bool) -> Result<Option<i64>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) if required => {
+            Err(unprocessable(&format!("missing field `{key}`")))
+        }
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| unprocessable(&format!("{key}: invalid type, expected u64"))),
+    }
+}
+
+fn str_field<'v>(obj: &'v Value, key: &str) -> Result<&'v str, String> {
+    obj.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| unprocessable(&format!("missing field `{key}`")))
+}
+
+/// `fundingHistory`: the hourly settlements with `time` in `[startTime, endTime]` (`endTime`
+/// defaults to now), oldest first, at most 500; [`HISTORY_DAYS`] days kept. Rates are the
+/// universe's hourly rate with the synthetic wobble.
+fn funding_history(u: &Universe, request: &Value) -> String {
+    let fields = || -> Result<(&str, i64, Option<i64>), String> {
+        Ok((
+            str_field(request, "coin")?,
+            int_field(request, "startTime", true)?.unwrap_or_default(),
+            int_field(request, "endTime", false)?,
+        ))
+    };
+    let (coin, start, end) = match fields() {
+        Ok(f) => f,
+        Err(text) => return text,
+    };
+    let Some(m) = u.perps().find(|m| perp_name(m).0 == coin) else {
+        return "null".to_owned();
+    };
+    let hourly = SynthMarket {
+        interval_hours: 1,
+        funding_rate: hourly_rate(m),
+        ..m.clone()
+    };
+    let premium = if m.index.is_zero() {
+        Decimal::ZERO
+    } else {
+        ((m.mark - m.index) / m.index).round_dp(8)
+    };
+    let rows: Vec<Value> = hourly
+        .settlements(u.now_ms, HISTORY_DAYS, start, end.unwrap_or(i64::MAX))
+        .iter()
+        .take(FUNDING_HISTORY_PAGE)
+        .map(|t| {
+            json!({
+                "coin": coin,
+                "fundingRate": text(hourly.historic_rate(*t)),
+                "premium": text(premium),
+                "time": t,
+            })
+        })
+        .collect();
+    Value::Array(rows).to_string()
+}
+
+/// `candleSnapshot`: the candles with `t` in `[startTime, endTime]` among the latest 5000 of
+/// the coin and interval (`1h`, `1d`; other names are rejected as unknown variants here),
+/// oldest first, the running one last (`T` in the future). Perps by coin (`kPEPE`: prices per
+/// 1000 coins, volume in `kPEPE`), spot by pair name (`UBTC/USDC`) or `@index`.
+fn candle_snapshot(u: &Universe, req: Option<&Value>) -> String {
+    let Some(req) = req else {
+        return unprocessable("missing field `req`");
+    };
+    let fields = || -> Result<(&str, &str, i64, i64), String> {
+        Ok((
+            str_field(req, "coin")?,
+            str_field(req, "interval")?,
+            int_field(req, "startTime", true)?.unwrap_or_default(),
+            int_field(req, "endTime", true)?.unwrap_or_default(),
+        ))
+    };
+    let (coin, interval, start, end) = match fields() {
+        Ok(f) => f,
+        Err(text) => return text,
+    };
+    let bar = match interval {
+        "1h" => Bar::Hour,
+        "1d" => Bar::Day,
+        other => return unprocessable(&format!("req.interval: unknown variant `{other}`")),
+    };
+    let (m, mult) = if let Some(m) = u.perps().find(|m| perp_name(m).0 == coin) {
+        (m, perp_name(m).1)
+    } else if let Some(m) = spot_names(u).find_map(|(name, m)| (name == coin).then_some(m)) {
+        (m, Decimal::ONE)
+    } else {
+        return "null".to_owned();
+    };
+    let step = bar.millis();
+    let oldest_kept = (u.now_ms.div_euclid(step) - (CANDLE_HISTORY - 1)) * step;
+    let rows: Vec<Value> = m
+        .candles(bar, start.max(oldest_kept), end, u.now_ms)
+        .iter()
+        .map(|c| {
+            json!({
+                "T": c.open_ms + step - 1,
+                "c": text(c.close * mult),
+                "h": text(c.high * mult),
+                "i": interval,
+                "l": text(c.low * mult),
+                "n": 100,
+                "o": text(c.open * mult),
+                "s": coin,
+                "t": c.open_ms,
+                "v": text(c.volume / mult),
+            })
+        })
+        .collect();
+    Value::Array(rows).to_string()
+}
+
+/// Spot pair names as `spotMeta` lists them (`<TOKEN>/USDC` for the first, `@<index>` after),
+/// with their markets.
+pub fn spot_names(u: &Universe) -> impl Iterator<Item = (String, &SynthMarket)> {
+    u.spots().enumerate().map(|(index, m)| {
+        let name = if index == 0 {
+            format!("{}/USDC", spot_token(&m.asset))
+        } else {
+            format!("@{index}")
+        };
+        (name, m)
+    })
 }
 
 #[cfg(test)]
@@ -321,5 +471,164 @@ mod tests {
                 Some(format!("\"type\":\"{kind}\"").as_str())
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+    use crate::demo::DAY_MS;
+    use crate::model::Venue;
+
+    const NOW: i64 = 1_760_000_000_000;
+
+    fn post(u: &Universe, body: &Value) -> String {
+        respond(u, INFO_PATH, &[], &body.to_string()).expect("a history request")
+    }
+
+    fn rows(text: &str) -> Vec<Value> {
+        let v: Value = serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+        v.as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("not rows: {v}"))
+    }
+
+    #[test]
+    fn funding_history_pages_forward_hourly_at_most_500() {
+        let u = Universe::generate(Venue::Hyperliquid, 40, 0, NOW);
+        let m = u
+            .perps()
+            .find(|m| m.interval_hours == 8)
+            .expect("an 8 h market elsewhere");
+        let (coin, _) = perp_name(m);
+        let first_hour = NOW / MS_PER_HOUR * MS_PER_HOUR - 10 * MS_PER_HOUR;
+        let recent = rows(&post(
+            &u,
+            &json!({"type": "fundingHistory", "coin": coin, "startTime": first_hour - 1}),
+        ));
+        assert_eq!(
+            recent.len(),
+            11,
+            "hourly up to now, whatever the other venues' interval"
+        );
+        assert_eq!(
+            recent[0]["time"],
+            json!(first_hour),
+            "oldest first, ms number"
+        );
+        assert_eq!(recent[10]["time"], json!(first_hour + 10 * MS_PER_HOUR));
+        assert_eq!(recent[0]["coin"], json!(coin));
+        assert!(recent[0]["fundingRate"].is_string() && recent[0]["premium"].is_string());
+        let rate: Decimal = recent[0]["fundingRate"]
+            .as_str()
+            .and_then(|r| r.parse().ok())
+            .expect("rate");
+        assert!(
+            (rate - hourly_rate(m)).abs() <= Decimal::new(2, 5),
+            "an hourly rate"
+        );
+        let month = rows(&post(
+            &u,
+            &json!({"type": "fundingHistory", "coin": coin, "startTime": NOW - 30 * DAY_MS}),
+        ));
+        assert_eq!(month.len(), 500, "capped page");
+        assert_eq!(
+            month[0]["time"],
+            json!((NOW - 30 * DAY_MS) / MS_PER_HOUR * MS_PER_HOUR + MS_PER_HOUR)
+        );
+        let bounded = rows(&post(
+            &u,
+            &json!({"type": "fundingHistory", "coin": coin, "startTime": first_hour,
+                    "endTime": first_hour + 2 * MS_PER_HOUR}),
+        ));
+        assert_eq!(bounded.len(), 3, "both ends inclusive");
+        let kept = rows(&post(
+            &u,
+            &json!({"type": "fundingHistory", "coin": coin, "startTime": 0}),
+        ));
+        assert_eq!(
+            kept[0]["time"],
+            json!(NOW - HISTORY_DAYS * DAY_MS + (MS_PER_HOUR - (NOW % MS_PER_HOUR)))
+        );
+        assert_eq!(
+            post(
+                &u,
+                &json!({"type": "fundingHistory", "coin": "NOPE", "startTime": 0})
+            ),
+            "null"
+        );
+        assert!(
+            post(&u, &json!({"type": "fundingHistory", "coin": coin}))
+                .starts_with("Failed to deserialize the JSON body")
+        );
+        assert_eq!(respond(&u, INFO_PATH, &[], r#"{"type":"meta"}"#), None);
+        assert_eq!(
+            respond(&u, "/exchange", &[], r#"{"type":"fundingHistory"}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn candle_snapshot_serves_perps_per_contract_unit_and_spot_pairs() {
+        let u = Universe::generate(Venue::Hyperliquid, 40, 40, NOW);
+        let pepe = u
+            .perps()
+            .find(|m| m.multiplier == 1000)
+            .expect("a kPEPE market");
+        let (coin, mult) = perp_name(pepe);
+        assert!(coin.starts_with('k'));
+        let hour = NOW / MS_PER_HOUR * MS_PER_HOUR;
+        let req = |coin: &str, interval: &str, start: i64, end: i64| {
+            json!({"type": "candleSnapshot",
+                   "req": {"coin": coin, "interval": interval, "startTime": start, "endTime": end}})
+        };
+        let bars = rows(&post(&u, &req(&coin, "1h", hour - 4 * MS_PER_HOUR, NOW)));
+        assert_eq!(bars.len(), 5);
+        assert_eq!(bars[0]["t"], json!(hour - 4 * MS_PER_HOUR));
+        let last = &bars[4];
+        assert_eq!(last["t"], json!(hour));
+        assert_eq!(
+            last["T"],
+            json!(hour + MS_PER_HOUR - 1),
+            "running candle, T in the future"
+        );
+        assert_eq!(last["c"], text(pepe.price * mult), "per 1000 coins");
+        assert_eq!(
+            (last["s"].clone(), last["i"].clone()),
+            (json!(coin), json!("1h"))
+        );
+        assert!(last["n"].is_u64() && last["v"].is_string() && last["o"].is_string());
+        let days = rows(&post(&u, &req(&coin, "1d", NOW - 45 * DAY_MS, NOW)));
+        assert_eq!(days.len(), 45);
+        assert!(
+            days.iter()
+                .all(|d| d["t"].as_i64().is_some_and(|t| t % DAY_MS == 0))
+        );
+        // Only the latest 5000 candles exist.
+        let all = rows(&post(&u, &req("BTC", "1h", 0, NOW)));
+        assert_eq!(all.len(), 2881, "the demo keeps 120 days");
+        let minutes = rows(&post(
+            &u,
+            &req("BTC", "1h", NOW - 300 * DAY_MS, NOW - 200 * DAY_MS),
+        ));
+        assert!(minutes.is_empty());
+        // Spot: by pair name or @index, as spotMeta names them.
+        let names: Vec<(String, &SynthMarket)> = spot_names(&u).collect();
+        assert!(names[0].0.ends_with("/USDC") && names[1].0 == "@1");
+        for (name, m) in &names[..2] {
+            let spot = rows(&post(&u, &req(name, "1h", hour, NOW)));
+            assert_eq!(spot.len(), 1);
+            assert_eq!(spot[0]["c"], text(m.price));
+        }
+        assert_eq!(post(&u, &req("NOPE", "1h", hour, NOW)), "null");
+        assert!(post(&u, &req("BTC", "1H", hour, NOW)).contains("unknown variant `1H`"));
+        assert!(
+            post(
+                &u,
+                &json!({"type": "candleSnapshot", "req": {"coin": "BTC", "interval": "1h"}})
+            )
+            .contains("missing field `startTime`")
+        );
+        assert!(post(&u, &json!({"type": "candleSnapshot"})).contains("missing field `req`"));
     }
 }

@@ -8,14 +8,18 @@
 //! absolute `fundingRate` (relative rate × mark price); the universe's spot pairs are not served.
 //! The instrument list also holds rows the adapter must drop ([`FILTERED`]), the tickers carry
 //! index entries, rows for the filtered contracts and a suspended market ([`SUSPENDED`]).
+//! [`respond`] serves the history endpoints (hourly funding, charts candles per contract).
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::{Route, SynthMarket, Universe};
-use crate::venue::kraken::{HOST, INSTRUMENTS_PATH, TICKERS_PATH};
+use super::{HISTORY_DAYS, Route, SynthMarket, Universe, param};
+use crate::venue::Bar;
+use crate::venue::kraken::{
+    CANDLE_LIMIT, CANDLES_PATH, HISTORICAL_FUNDING_RATES_PATH, HOST, INSTRUMENTS_PATH, TICKERS_PATH,
+};
 
 /// Quote of every rendered perp.
 pub const QUOTE: &str = "USD";
@@ -388,15 +392,122 @@ fn tickers(u: &Universe) -> String {
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// none yet.
+/// `historicalfundingrates` and the `trade` candles of the charts API; `None` for any other
+/// path (other tick types, unknown resolutions: the server's 404).
 #[must_use]
 pub fn respond(
-    _universe: &Universe,
-    _path: &str,
-    _query: &[(String, String)],
+    universe: &Universe,
+    path: &str,
+    query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    None
+    if path == HISTORICAL_FUNDING_RATES_PATH {
+        return Some(funding_rates(universe, query));
+    }
+    let (symbol, resolution) = path.strip_prefix(CANDLES_PATH)?.split_once('/')?;
+    let bar = match resolution {
+        "1h" => Some(Bar::Hour),
+        "1d" => Some(Bar::Day),
+        "1m" | "5m" | "15m" | "30m" | "4h" | "12h" | "1w" => None,
+        _ => return None,
+    };
+    Some(chart(universe, symbol, bar, query))
+}
+
+/// The derivatives error envelope.
+fn error(now_ms: i64, error: &str) -> String {
+    format!(
+        r#"{{"result":"error","serverTime":"{}","error":"{error}"}}"#,
+        iso(now_ms)
+    )
+}
+
+/// `GET /derivatives/api/v4/historicalfundingrates?symbol=…`: every hourly settlement kept
+/// ([`HISTORY_DAYS`]), oldest first (the live order is not documented), `relativeFundingRate` =
+/// the market's rate per hour with the synthetic wobble and `fundingRate` = that × the mark price
+/// (absolute, per contract). An unknown symbol answers an empty `rates` list (as the live API
+/// does); a missing one the error envelope.
+fn funding_rates(u: &Universe, query: &[(String, String)]) -> String {
+    let Some(wanted) = param(query, "symbol").filter(|s| !s.is_empty()) else {
+        return error(u.now_ms, "symbol is required");
+    };
+    let market = u.perps().find(|m| symbol(m) == wanted);
+    let mut doc = Doc::new(110 * 24 * 120, r#"{"result":"success","rates":["#);
+    if let Some(m) = market {
+        let hourly = SynthMarket {
+            interval_hours: 1,
+            ..m.clone()
+        };
+        let hours = Decimal::from(m.interval_hours.max(1));
+        let mark = m.contract_price(m.mark);
+        for t in hourly.settlements(u.now_ms, HISTORY_DAYS, i64::MIN, u.now_ms) {
+            let relative = (m.historic_rate(t) / hours).normalize();
+            doc.row()
+                .s("timestamp", &iso(t))
+                .n("fundingRate", relative * mark)
+                .n("relativeFundingRate", relative)
+                .end_row();
+        }
+    }
+    doc.finish(&format!(r#"],"serverTime":"{}"}}"#, iso(u.now_ms)))
+}
+
+/// A charts price: Kraken pads to 11 decimals (`309.15000000000`).
+fn chart_price(x: Decimal) -> String {
+    let n = x.normalize();
+    if n.scale() <= 11 {
+        format!("{n:.11}")
+    } else {
+        n.to_string()
+    }
+}
+
+/// `GET /api/charts/v1/trade/{symbol}/{resolution}?from=…&to=…` (seconds, inclusive; default the
+/// last [`CANDLE_LIMIT`] bars up to now): last-trade candles per contract unit (`PF_1000PEPEUSD`
+/// per 1000 coins) opening in the window, oldest first, the running one included, at most
+/// [`CANDLE_LIMIT`] with `more_candles` when the window holds more; volume in contracts. The demo
+/// has `1h` and `1d` bars: other resolutions answer no candles, like an unknown symbol.
+fn chart(u: &Universe, wanted: &str, bar: Option<Bar>, query: &[(String, String)]) -> String {
+    let seconds = |key: &str| -> Result<Option<i64>, String> {
+        param(query, key).map_or(Ok(None), |v| {
+            v.parse::<i64>()
+                .map(Some)
+                .map_err(|_| error(u.now_ms, &format!("invalid {key}")))
+        })
+    };
+    let (from, to) = match (seconds("from"), seconds("to")) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let market = u.perps().find(|m| symbol(m) == wanted);
+    let (bars, scale) = match (market, bar) {
+        (Some(m), Some(bar)) => {
+            let to_ms = to.map_or(u.now_ms, |t| t.saturating_mul(1000));
+            let span = i64::try_from(CANDLE_LIMIT).unwrap_or(0) * bar.millis();
+            let from_ms = from.map_or(to_ms - span, |f| f.saturating_mul(1000));
+            (
+                m.candles(bar, from_ms, to_ms, u.now_ms),
+                Decimal::from(m.multiplier.max(1)),
+            )
+        }
+        _ => (Vec::new(), Decimal::ONE),
+    };
+    let page = &bars[..bars.len().min(CANDLE_LIMIT)];
+    let mut doc = Doc::new(150 * page.len() + 40, r#"{"candles":["#);
+    for c in page {
+        doc.row()
+            .raw("time", c.open_ms)
+            .s("open", &chart_price(c.open * scale))
+            .s("high", &chart_price(c.high * scale))
+            .s("low", &chart_price(c.low * scale))
+            .s("close", &chart_price(c.close * scale))
+            .n("volume", (c.volume / scale).round_dp(3))
+            .end_row();
+    }
+    doc.finish(&format!(
+        r#"],"more_candles":{}}}"#,
+        bars.len() > CANDLE_LIMIT
+    ))
 }
 
 #[cfg(test)]
@@ -432,5 +543,73 @@ mod tests {
         assert_eq!(counts, [2000 + 5, 2000 + 5 + 2]);
         assert!(routes[0].body.contains("\"PF_XBTUSD\""));
         assert!(routes[1].body.contains("\"in_xbtusd\""));
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn history_endpoints_answer_like_the_live_api() {
+        let h = 3_600_000_i64;
+        let now = 1_763_340_877_524;
+        let u = Universe::generate(Venue::Kraken, 40, 0, now);
+        let m = u.perps().next().expect("a perp");
+        let sym = symbol(m);
+        let call = |path: &str, pairs: &[(&str, &str)]| -> serde_json::Value {
+            let body = respond(&u, path, &q(pairs), "").expect("served");
+            serde_json::from_str(&body).expect("json")
+        };
+        assert_eq!(respond(&u, TICKERS_PATH, &[], ""), None);
+        assert_eq!(
+            respond(&u, "/api/charts/v1/mark/PF_XBTUSD/1h", &[], ""),
+            None
+        );
+        assert_eq!(
+            respond(&u, "/api/charts/v1/trade/PF_XBTUSD/2h", &[], ""),
+            None
+        );
+        // Funding: the whole history kept, oldest first, JSON numbers, absolute = relative × mark.
+        let v = call(HISTORICAL_FUNDING_RATES_PATH, &[("symbol", &sym)]);
+        assert_eq!(v["result"], "success");
+        let rates = v["rates"].as_array().expect("rates");
+        assert_eq!(rates.len(), 120 * 24);
+        assert_eq!(rates[rates.len() - 1]["timestamp"], iso(now / h * h));
+        assert!(rates[0]["relativeFundingRate"].is_number() && rates[0]["fundingRate"].is_number());
+        let unknown = call(HISTORICAL_FUNDING_RATES_PATH, &[("symbol", "PF_NOPEUSD")]);
+        assert_eq!(unknown["rates"], serde_json::json!([]));
+        assert_eq!(call(HISTORICAL_FUNDING_RATES_PATH, &[])["result"], "error");
+        // Candles: from/to in seconds, inclusive, oldest first, more_candles past 2000.
+        let hour = now / h * h;
+        let from = ((hour - 2 * h) / 1000).to_string();
+        let to = (hour / 1000).to_string();
+        let path = format!("/api/charts/v1/trade/{sym}/1h");
+        let v = call(&path, &[("from", &from), ("to", &to)]);
+        let candles = v["candles"].as_array().expect("candles");
+        assert_eq!(candles.len(), 3);
+        assert_eq!(candles[0]["time"], serde_json::json!(hour - 2 * h));
+        assert!(
+            candles[0]["close"]
+                .as_str()
+                .is_some_and(|c| c.split('.').nth(1).map(str::len) == Some(11))
+        );
+        assert!(candles[0]["volume"].is_number());
+        assert_eq!(v["more_candles"], false);
+        let v = call(&path, &[("from", "0"), ("to", &to)]);
+        assert_eq!(v["candles"].as_array().map(Vec::len), Some(2000));
+        assert_eq!(v["more_candles"], true);
+        let v = call(&path, &[]);
+        let candles = v["candles"].as_array().expect("default window");
+        assert_eq!(
+            candles.last().map(|c| c["time"].clone()),
+            Some(serde_json::json!(hour))
+        );
+        let v = call("/api/charts/v1/trade/PF_NOPEUSD/1d", &[]);
+        assert_eq!(v["candles"], serde_json::json!([]));
+        assert_eq!(call(&path, &[("from", "yesterday")])["result"], "error");
+        assert_eq!(chart_price(Decimal::new(30915, 2)), "309.15000000000");
     }
 }

@@ -7,16 +7,18 @@
 //! also holds entries the adapter must drop (an inverse contract, delivery, paused, offline and
 //! hidden ones) and the spot list paused, offline and close-only pairs; the funding rates and
 //! tickers carry rows for them. Every perp's `funding_rate/{symbol}` is served as well, for the
-//! per-symbol interval fallback.
+//! per-symbol interval fallback; [`respond`] answers the history endpoints (settled funding,
+//! contract and spot candles) for any window, paging like the live APIs.
 
 use std::fmt::{Display, Write as _};
 
 use rust_decimal::Decimal;
 
-use super::{Route, SynthMarket, Universe};
+use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use crate::venue::Bar;
 use crate::venue::mexc::{
-    CONTRACT_DETAIL_PATH, EXCHANGE_INFO_PATH, FUNDING_RATE_PATH, FUTURES, SPOT, SPOT_TICKER_PATH,
-    TICKER_PATH,
+    CONTRACT_DETAIL_PATH, CONTRACT_KLINE_PATH, EXCHANGE_INFO_PATH, FUNDING_HISTORY_PATH,
+    FUNDING_RATE_PATH, FUTURES, SPOT, SPOT_KLINES_PATH, SPOT_TICKER_PATH, TICKER_PATH,
 };
 
 /// Contracts the demo lists but the adapter must drop, with why.
@@ -508,16 +510,226 @@ fn spot_tickers(u: &Universe) -> String {
     array(&rows)
 }
 
+/// A contract error envelope (`success` false). `message` holds no quotes.
+fn contract_error(code: i64, message: &str) -> String {
+    Obj::new()
+        .n("success", false)
+        .n("code", code)
+        .s("message", message)
+        .end()
+}
+
+/// A spot error object. `msg` holds no quotes.
+fn spot_error(code: i64, msg: &str) -> String {
+    Obj::new().n("code", code).s("msg", msg).end()
+}
+
+/// Contract code for an unknown contract (documented error table).
+pub const CONTRACT_NOT_EXIST: i64 = 1001;
+/// Contract code of the demo's parameter errors (the demo's choice).
+pub const CONTRACT_BAD_PARAM: i64 = 600;
+/// Spot code for an unknown symbol (documented error table: "bad symbol").
+pub const SPOT_BAD_SYMBOL: i64 = 10007;
+/// Spot code of the demo's parameter errors (Binance's "illegal parameter"; the demo's choice).
+pub const SPOT_BAD_PARAM: i64 = -1100;
+
+/// Query parameter `key` as an integer: `Ok(None)` when absent, `Err(key)` when not a number.
+fn int<'k>(query: &[(String, String)], key: &'k str) -> Result<Option<i64>, &'k str> {
+    param(query, key).map_or(Ok(None), |v| v.parse::<i64>().map(Some).map_err(|_| key))
+}
+
+/// The universe's perp whose contract name is `symbol`.
+fn perp_by_symbol<'u>(u: &'u Universe, symbol: &str) -> Option<&'u SynthMarket> {
+    u.perps().find(|m| perp_symbol(m) == symbol)
+}
+
+/// One page of `GET /api/v1/contract/funding_rate/history`: settlements of the last
+/// [`HISTORY_DAYS`] newest first, `page_num` (1-based, default 1) of `page_size` (default 20,
+/// at most 1000), rates as JSON numbers, with the page counters.
+fn funding_page(u: &Universe, query: &[(String, String)]) -> String {
+    let Some(m) = param(query, "symbol").map(|s| perp_by_symbol(u, s)) else {
+        return contract_error(CONTRACT_BAD_PARAM, "Parameter error: symbol is required");
+    };
+    let Some(m) = m else {
+        return contract_error(CONTRACT_NOT_EXIST, "Contract does not exist");
+    };
+    let (num, size) = match (int(query, "page_num"), int(query, "page_size")) {
+        (Ok(n), Ok(s)) => (n.unwrap_or(1).max(1), s.unwrap_or(20).clamp(1, 1000)),
+        (Err(k), _) | (_, Err(k)) => {
+            return contract_error(CONTRACT_BAD_PARAM, &format!("Parameter error: {k}"));
+        }
+    };
+    let times = m.settlements(u.now_ms, HISTORY_DAYS, i64::MIN, i64::MAX);
+    let total = i64::try_from(times.len()).unwrap_or(0);
+    let symbol = perp_symbol(m);
+    let skip = usize::try_from((num - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+    let rows: Vec<String> = times
+        .iter()
+        .rev()
+        .skip(skip)
+        .take(usize::try_from(size).unwrap_or(20))
+        .map(|t| {
+            Obj::new()
+                .s("symbol", &symbol)
+                .n("fundingRate", n(m.historic_rate(*t)))
+                .n("settleTime", t)
+                .end()
+        })
+        .collect();
+    let data = Obj::new()
+        .n("pageSize", size)
+        .n("totalCount", total)
+        .n("totalPage", (total + size - 1) / size)
+        .n("currentPage", num)
+        .n("resultList", array(&rows))
+        .end();
+    contract_envelope(&data)
+}
+
+/// JSON array of numbers.
+fn numbers(values: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = values.collect();
+    array(&v)
+}
+
+/// One answer of `GET /api/v1/contract/kline/{symbol}`: `interval` `Min60` or `Day1` (others
+/// are refused), `start`/`end` in seconds (open times, inclusive): only `start` → the first
+/// 2000 bars from it; only `end` → the last 2000 up to it; neither → the latest 2000; both →
+/// the bars in between, the first 2000 when there are more (undocumented; the demo's choice).
+/// Columnar JSON numbers, oldest first, times in seconds, prices per contract unit, `vol` in
+/// contracts; the running bar included and not flagged. Daily bars are UTC.
+fn contract_kline(u: &Universe, symbol: &str, query: &[(String, String)]) -> String {
+    let Some(m) = perp_by_symbol(u, symbol) else {
+        return contract_error(CONTRACT_NOT_EXIST, "Contract does not exist");
+    };
+    let bar = match param(query, "interval") {
+        Some("Min60") => Bar::Hour,
+        Some("Day1") => Bar::Day,
+        _ => return contract_error(CONTRACT_BAD_PARAM, "Parameter error: interval"),
+    };
+    let (start, end) = match (int(query, "start"), int(query, "end")) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(k), _) | (_, Err(k)) => {
+            return contract_error(CONTRACT_BAD_PARAM, &format!("Parameter error: {k}"));
+        }
+    };
+    let from = start.map_or(i64::MIN, |s| s.saturating_mul(1000));
+    let to = end.map_or(i64::MAX, |e| e.saturating_mul(1000));
+    let all = m.candles(bar, from, to, u.now_ms);
+    let page = if start.is_some() {
+        &all[..all.len().min(2000)]
+    } else {
+        &all[all.len().saturating_sub(2000)..]
+    };
+    let per = |x: Decimal| m.contract_price(x);
+    let per_contract = Decimal::from(m.multiplier) * contract_size(m);
+    let col = |f: &dyn Fn(&SynthCandle) -> Decimal| {
+        numbers(page.iter().map(|c| f(c).normalize().to_string()))
+    };
+    let open = col(&|c| per(c.open));
+    let close = col(&|c| per(c.close));
+    let high = col(&|c| per(c.high));
+    let low = col(&|c| per(c.low));
+    let data = Obj::new()
+        .n(
+            "time",
+            numbers(page.iter().map(|c| (c.open_ms / 1000).to_string())),
+        )
+        .n("open", &open)
+        .n("close", &close)
+        .n("high", &high)
+        .n("low", &low)
+        .n("vol", col(&|c| (c.volume / per_contract).round_dp(0)))
+        .n("amount", col(&|c| (c.volume * c.close).round_dp(4)))
+        .n("realOpen", &open)
+        .n("realClose", &close)
+        .n("realHigh", &high)
+        .n("realLow", &low)
+        .end();
+    contract_envelope(&data)
+}
+
+/// One answer of spot `GET /api/v3/klines`: `interval` `60m` or `1d` (`1h` and others are
+/// refused), bars with open time in `[startTime, endTime)`, `limit` default 500, at most 1000:
+/// the first `limit` from `startTime`, else the last before `endTime` (or now). A bare array,
+/// oldest first, of `[openTime, open, high, low, close, volume, closeTime, quoteVolume]` with
+/// string decimals and `closeTime` = open + interval (as the docs' example); daily bars open at
+/// 00:00 UTC (MEXC documents no time zone); the running bar included.
+fn spot_klines(u: &Universe, query: &[(String, String)]) -> String {
+    let Some(symbol) = param(query, "symbol") else {
+        return spot_error(SPOT_BAD_PARAM, "Mandatory parameter symbol was not sent");
+    };
+    let Some(m) = u.spots().find(|m| spot_symbol(m) == symbol) else {
+        return spot_error(SPOT_BAD_SYMBOL, "bad symbol");
+    };
+    let bar = match param(query, "interval") {
+        Some("60m") => Bar::Hour,
+        Some("1d") => Bar::Day,
+        _ => return spot_error(SPOT_BAD_PARAM, "Invalid interval."),
+    };
+    let (start, end, limit) = match (
+        int(query, "startTime"),
+        int(query, "endTime"),
+        int(query, "limit"),
+    ) {
+        (Ok(s), Ok(e), Ok(l)) => (s, e, l),
+        (Err(k), ..) | (_, Err(k), _) | (.., Err(k)) => {
+            return spot_error(SPOT_BAD_PARAM, &format!("Illegal characters found in {k}"));
+        }
+    };
+    let limit = usize::try_from(limit.unwrap_or(500).clamp(1, 1000)).unwrap_or(500);
+    let all = m.candles(
+        bar,
+        start.unwrap_or(i64::MIN),
+        end.map_or(i64::MAX, |e| e.saturating_sub(1)),
+        u.now_ms,
+    );
+    let page = if start.is_some() {
+        &all[..all.len().min(limit)]
+    } else {
+        &all[all.len().saturating_sub(limit)..]
+    };
+    let step = bar.millis();
+    let rows: Vec<String> = page
+        .iter()
+        .map(|c| {
+            format!(
+                r#"[{},"{}","{}","{}","{}","{}",{},"{}"]"#,
+                c.open_ms,
+                n(c.open),
+                n(c.high),
+                n(c.low),
+                n(c.close),
+                n(c.volume),
+                c.open_ms + step,
+                n((c.volume * c.close).round_dp(2))
+            )
+        })
+        .collect();
+    array(&rows)
+}
+
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// none yet.
+/// settled funding (`contract/funding_rate/history`), contract candles
+/// (`contract/kline/{symbol}`) and spot candles (`api/v3/klines`); `None` for any other path.
 #[must_use]
 pub fn respond(
-    _universe: &Universe,
-    _path: &str,
-    _query: &[(String, String)],
+    universe: &Universe,
+    path: &str,
+    query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    None
+    if path == FUNDING_HISTORY_PATH {
+        return Some(funding_page(universe, query));
+    }
+    if path == SPOT_KLINES_PATH {
+        return Some(spot_klines(universe, query));
+    }
+    let symbol = path
+        .strip_prefix(CONTRACT_KLINE_PATH)?
+        .strip_prefix('/')
+        .filter(|s| !s.is_empty() && !s.contains('/'))?;
+    Some(contract_kline(universe, symbol, query))
 }
 
 #[cfg(test)]
@@ -571,5 +783,204 @@ mod tests {
         let spot: serde_json::Value = serde_json::from_str(&routes[4].body).expect("json");
         assert!(spot[0]["bidPrice"].is_string() && spot[0]["closeTime"].is_number());
         assert_eq!(routes[5].path, "/api/v1/contract/funding_rate/BTC_USDT");
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
+        let body = respond(u, path, &q(query), "").expect("a history path");
+        serde_json::from_str(&body).expect("json")
+    }
+
+    const DAY: i64 = 24 * MS_PER_HOUR;
+
+    #[test]
+    fn funding_history_answers_like_the_live_endpoint() {
+        let now = 1_760_000_000_000;
+        let u = Universe::generate(Venue::Mexc, 20, 0, now);
+        let m = u.perps().next().expect("a perp");
+        let symbol = perp_symbol(m);
+        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let last = now / step * step;
+        assert_eq!(respond(&u, TICKER_PATH, &[], ""), None);
+        assert_eq!(respond(&u, "/api/v1/contract/kline", &[], ""), None);
+        assert_eq!(respond(&u, "/api/v1/contract/kline/", &[], ""), None);
+        // Defaults: page 1 of 20, newest first, rates as numbers, with the page counters.
+        let v = answer(&u, FUNDING_HISTORY_PATH, &[("symbol", &symbol)]);
+        assert_eq!(
+            (v["success"].clone(), v["code"].clone()),
+            (true.into(), 0.into())
+        );
+        let total = i64::try_from(m.settlements(now, HISTORY_DAYS, i64::MIN, i64::MAX).len())
+            .expect("small");
+        assert_eq!(total, 120 * 24 / i64::from(m.interval_hours));
+        assert_eq!(v["data"]["pageSize"], 20);
+        assert_eq!(v["data"]["currentPage"], 1);
+        assert_eq!(v["data"]["totalCount"], total);
+        assert_eq!(v["data"]["totalPage"], (total + 19) / 20);
+        let rows = v["data"]["resultList"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(rows.len(), 20);
+        assert_eq!(rows[0]["settleTime"], last);
+        assert_eq!(rows[19]["settleTime"], last - 19 * step);
+        assert!(rows[0]["fundingRate"].is_number());
+        assert_eq!(
+            rows[3]["fundingRate"].to_string(),
+            m.historic_rate(last - 3 * step).normalize().to_string()
+        );
+        // page_num / page_size (capped at 1000); past the end, an empty list.
+        let page = |num: &str, size: &str| {
+            let v = answer(
+                &u,
+                FUNDING_HISTORY_PATH,
+                &[("symbol", &symbol), ("page_num", num), ("page_size", size)],
+            );
+            v["data"]["resultList"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        };
+        let third = page("3", "7");
+        assert_eq!(third.len(), 7);
+        assert_eq!(third[0]["settleTime"], last - 14 * step);
+        assert_eq!(
+            page("1", "5000").len(),
+            usize::try_from(total.min(1000)).expect("small")
+        );
+        assert!(page("999", "1000").is_empty());
+        // Errors as contract envelopes.
+        let v = answer(&u, FUNDING_HISTORY_PATH, &[("symbol", "NOPE_USDT")]);
+        assert_eq!(
+            (v["success"].clone(), v["code"].clone()),
+            (false.into(), CONTRACT_NOT_EXIST.into())
+        );
+        let v = answer(&u, FUNDING_HISTORY_PATH, &[]);
+        assert_eq!(v["code"], CONTRACT_BAD_PARAM);
+        let v = answer(
+            &u,
+            FUNDING_HISTORY_PATH,
+            &[("symbol", &symbol), ("page_num", "x")],
+        );
+        assert_eq!(v["code"], CONTRACT_BAD_PARAM);
+        assert!(v["data"].is_null());
+    }
+
+    #[test]
+    fn klines_answer_like_the_live_endpoints() {
+        let now = 1_760_000_000_000 / DAY * DAY + 5 * MS_PER_HOUR + 17;
+        let u = Universe::generate(Venue::Mexc, 40, 40, now);
+        let day0 = now / DAY * DAY;
+        let hour0 = now / MS_PER_HOUR * MS_PER_HOUR;
+        let pepe = u.perps().find(|m| m.multiplier == 1000).expect("1000x");
+        let path = format!("{CONTRACT_KLINE_PATH}/{}", perp_symbol(pepe));
+        // Contract: columnar numbers, seconds, oldest first, per 1000 coins, running bar included.
+        let start = ((day0 - 2 * DAY) / 1000).to_string();
+        let v = answer(&u, &path, &[("interval", "Day1"), ("start", &start)]);
+        assert_eq!(v["success"], true);
+        let data = &v["data"];
+        let want = pepe.candles(Bar::Day, day0 - 2 * DAY, now, now);
+        assert_eq!(data["time"].as_array().map(Vec::len), Some(3));
+        assert_eq!(data["time"][0], (day0 - 2 * DAY) / 1000);
+        assert_eq!(data["time"][2], day0 / 1000);
+        assert_eq!(
+            data["close"][2].to_string(),
+            pepe.contract_price(want[2].close).to_string()
+        );
+        for col in ["open", "high", "low", "vol", "amount", "realClose"] {
+            assert_eq!(data[col].as_array().map(Vec::len), Some(3), "{col}");
+            assert!(data[col][0].is_number(), "{col}");
+        }
+        // No bounds: the latest 2000; only `end`: the 2000 up to it; both: the first 2000.
+        let latest = answer(&u, &path, &[("interval", "Min60")]);
+        let times = latest["data"]["time"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(times.len(), 2000);
+        assert_eq!(times[1999], hour0 / 1000);
+        let end = ((hour0 - 10 * MS_PER_HOUR) / 1000).to_string();
+        let before = answer(&u, &path, &[("interval", "Min60"), ("end", &end)]);
+        assert_eq!(
+            before["data"]["time"][1999],
+            (hour0 - 10 * MS_PER_HOUR) / 1000
+        );
+        let from = ((hour0 - 2500 * MS_PER_HOUR) / 1000).to_string();
+        let both = answer(
+            &u,
+            &path,
+            &[
+                ("interval", "Min60"),
+                ("start", &from),
+                ("end", &(now / 1000).to_string()),
+            ],
+        );
+        assert_eq!(both["data"]["time"].as_array().map(Vec::len), Some(2000));
+        assert_eq!(both["data"]["time"][0], (hour0 - 2500 * MS_PER_HOUR) / 1000);
+
+        // Spot: arrays with string decimals, 60m not 1h, endTime exclusive, limit ≤ 1000.
+        let m = u.spots().find(|m| m.asset == "BTC").expect("BTC");
+        let sym = spot_symbol(m);
+        let spot = |extra: &[(&str, &str)]| {
+            let mut query = vec![("symbol", sym.as_str())];
+            query.extend_from_slice(extra);
+            answer(&u, SPOT_KLINES_PATH, &query)
+        };
+        let from = (day0 - 3 * DAY).to_string();
+        let rows = spot(&[("interval", "1d"), ("startTime", &from)]);
+        let rows = rows.as_array().cloned().unwrap_or_default();
+        let want = m.candles(Bar::Day, day0 - 3 * DAY, now, now);
+        assert_eq!(rows.len(), 4);
+        for (row, c) in rows.iter().zip(&want) {
+            assert_eq!(row[0], c.open_ms);
+            assert_eq!(row[4], c.close.normalize().to_string());
+            assert_eq!(row[6], c.open_ms + DAY, "closeTime = open + interval");
+            assert!(row[2].is_string() && row.as_array().map(Vec::len) == Some(8));
+        }
+        let exclusive = spot(&[
+            ("interval", "1d"),
+            ("startTime", &from),
+            ("endTime", &day0.to_string()),
+        ]);
+        assert_eq!(
+            exclusive.as_array().map(Vec::len),
+            Some(3),
+            "endTime exclusive"
+        );
+        let capped = spot(&[("interval", "60m"), ("startTime", "0"), ("limit", "5000")]);
+        assert_eq!(capped.as_array().map(Vec::len), Some(1000));
+        let latest = spot(&[("interval", "60m")]);
+        let latest = latest.as_array().cloned().unwrap_or_default();
+        assert_eq!(latest.len(), 500);
+        assert_eq!(latest[499][0], hour0);
+        // Errors: 1h is no MEXC interval, unknown symbols, bad numbers.
+        assert_eq!(spot(&[("interval", "1h")])["code"], SPOT_BAD_PARAM);
+        assert_eq!(
+            spot(&[("interval", "1d"), ("limit", "x")])["code"],
+            SPOT_BAD_PARAM
+        );
+        let v = answer(
+            &u,
+            SPOT_KLINES_PATH,
+            &[("symbol", "NOPEUSDT"), ("interval", "1d")],
+        );
+        assert_eq!(v["code"], SPOT_BAD_SYMBOL);
+        let v = answer(&u, &path, &[("interval", "Min1")]);
+        assert_eq!(v["code"], CONTRACT_BAD_PARAM);
+        let v = answer(
+            &u,
+            "/api/v1/contract/kline/NOPE_USDT",
+            &[("interval", "Day1")],
+        );
+        assert_eq!(
+            (v["success"].clone(), v["code"].clone()),
+            (false.into(), CONTRACT_NOT_EXIST.into())
+        );
     }
 }

@@ -11,10 +11,12 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::{Route, SynthMarket, Universe};
+use super::{DAY_MS, Route, SynthCandle, SynthMarket, Universe};
+use crate::venue::Bar;
 use crate::venue::okx::{
-    FUNDING_RATE_HISTORY_PATH, FUNDING_RATE_PATH, HOST, INDEX_QUOTES, INDEX_TICKERS_PATH,
-    INSTRUMENTS_PATH, MARK_PRICE_PATH, OPEN_INTEREST_PATH, TICKERS_PATH,
+    CANDLES_PATH, FUNDING_RATE_HISTORY_PATH, FUNDING_RATE_PATH, HISTORY_CANDLES_PATH, HOST,
+    INDEX_QUOTES, INDEX_TICKERS_PATH, INSTRUMENTS_PATH, MARK_PRICE_PATH, OPEN_INTEREST_PATH,
+    TICKERS_PATH,
 };
 
 /// Symbols the demo lists but the adapter must drop, with why (SWAP list).
@@ -576,7 +578,8 @@ fn index_tickers(u: &Universe, quote: &str) -> String {
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
-/// settled funding (and candles); `None` for any other path.
+/// settled funding ([`history`]) and recent and older candles ([`candles`]); `None` for any
+/// other path.
 #[must_use]
 pub fn respond(
     universe: &Universe,
@@ -584,7 +587,7 @@ pub fn respond(
     query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    history(universe, path, query)
+    history(universe, path, query).or_else(|| candles(universe, path, query))
 }
 
 #[cfg(test)]
@@ -781,5 +784,300 @@ mod history_tests {
             answer(&[("instId", &id), ("after", "x")])["code"],
             json!("51000")
         );
+    }
+}
+
+/// The bar lengths the demo serves: OKX's `bar` name, the length, and the offset of its day
+/// boundary from 00:00 UTC (`1D` bars open at 00:00 Hong Kong time = 16:00 UTC).
+fn demo_bar(name: &str) -> Option<(Bar, i64)> {
+    match name {
+        "1H" => Some((Bar::Hour, 0)),
+        "1Dutc" => Some((Bar::Day, 0)),
+        "1D" => Some((Bar::Day, 8 * MS_PER_HOUR)),
+        _ => None,
+    }
+}
+
+/// Bars of `m` opening in `[from, to]`: the synthetic UTC bars, or for UTC+8 days the hourly
+/// bars aggregated into days opening at 16:00 UTC.
+fn bars_of(
+    m: &SynthMarket,
+    bar: Bar,
+    shift: i64,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Vec<SynthCandle> {
+    if shift == 0 {
+        return m.candles(bar, from, to, now);
+    }
+    let day = |t: i64| (t + shift).div_euclid(DAY_MS) * DAY_MS - shift;
+    let mut out: Vec<SynthCandle> = Vec::new();
+    for h in m.candles(Bar::Hour, i64::MIN / 2, now, now) {
+        let open_ms = day(h.open_ms);
+        if !(from..=to).contains(&open_ms) {
+            continue;
+        }
+        match out.last_mut() {
+            Some(d) if d.open_ms == open_ms => {
+                d.high = d.high.max(h.high);
+                d.low = d.low.min(h.low);
+                d.close = h.close;
+                d.volume += h.volume;
+            }
+            _ => out.push(SynthCandle { open_ms, ..h }),
+        }
+    }
+    out
+}
+
+/// One page of `GET /api/v5/market/candles` or `GET /api/v5/market/history-candles` for `path`
+/// (below the host prefix) and `query`, as the live API answers it: `data` of string arrays
+/// `[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]`, newest first; bars with `ts` older
+/// than `after` and newer than `before` (both exclusive), the newest `limit` of them (default
+/// 100; at most 300 on `candles`, 100 on `history-candles`, larger values silently capped);
+/// `candles` reaches only the latest 1,440 bars, `history-candles` the 120 days the demo keeps;
+/// the running bar (`confirm` "0") comes first on both. SWAP prices per coin, `vol` in
+/// contracts of `ctVal` coins, `volCcy` in coins; SPOT `vol` in coins, `volCcy` in the quote.
+/// Bars `1H`, `1Dutc` (00:00 UTC) and `1D` (00:00 UTC+8); the other bars the live API knows get
+/// `51000` here, since the synthetic price path is hourly, as does a non-numeric cursor or limit;
+/// a missing `instId` gets `50014`, an unknown one `51001`. `None` when `path` is neither
+/// endpoint.
+#[must_use]
+pub fn candles(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
+    let (recent_only, max) = match path {
+        CANDLES_PATH => (true, 300),
+        HISTORY_CANDLES_PATH => (false, 100),
+        _ => return None,
+    };
+    let param = |key: &str| super::param(query, key).filter(|v| !v.is_empty());
+    let Some(inst_id) = param("instId") else {
+        return Some(error("50014", "Parameter instId can not be empty."));
+    };
+    let swap = universe.perps().find(|m| swap_id(m) == inst_id);
+    let Some(m) = swap.or_else(|| universe.spots().find(|m| spot_id(m) == inst_id)) else {
+        return Some(error("51001", "Instrument ID does not exist"));
+    };
+    let Some((bar, shift)) = demo_bar(param("bar").unwrap_or("1m")) else {
+        return Some(error("51000", "Parameter bar error"));
+    };
+    let mut numbers = [None; 3];
+    for (slot, key) in numbers.iter_mut().zip(["after", "before", "limit"]) {
+        if let Some(v) = param(key) {
+            let Ok(n) = v.parse::<i64>() else {
+                return Some(error("51000", &format!("Parameter {key} error")));
+            };
+            *slot = Some(n);
+        }
+    }
+    let [after, before, limit] = numbers;
+    let limit = usize::try_from(limit.unwrap_or(100).clamp(1, max)).unwrap_or(100);
+    let now = universe.now_ms;
+    let step = bar.millis();
+    let running = (now + shift).div_euclid(step) * step - shift;
+    let oldest = if recent_only {
+        running - 1439 * step
+    } else {
+        i64::MIN / 2
+    };
+    let from = before.map_or(oldest, |b| b.saturating_add(1).max(oldest));
+    let to = after.map_or(i64::MAX / 2, |a| a.saturating_sub(1));
+    let bars = bars_of(m, bar, shift, from, to, now);
+    let ct_val = contract_value(m.price);
+    let data: Vec<serde_json::Value> = bars
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|c| {
+            let quote = (c.volume * c.close).round_dp(4).normalize();
+            let (vol, vol_ccy) = if swap.is_some() {
+                (
+                    (c.volume / ct_val).round_dp(2).normalize(),
+                    c.volume.normalize(),
+                )
+            } else {
+                (c.volume.normalize(), quote)
+            };
+            let confirm = if c.open_ms + step > now { "0" } else { "1" };
+            serde_json::json!([
+                c.open_ms.to_string(),
+                c.open.normalize().to_string(),
+                c.high.normalize().to_string(),
+                c.low.normalize().to_string(),
+                c.close.normalize().to_string(),
+                vol.to_string(),
+                vol_ccy.to_string(),
+                quote.to_string(),
+                confirm,
+            ])
+        })
+        .collect();
+    Some(serde_json::json!({"code": "0", "msg": "", "data": data}).to_string())
+}
+
+#[cfg(test)]
+mod candle_tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::model::Venue;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> Value {
+        let body = respond(u, path, &q(query), "").expect("candle path");
+        serde_json::from_str(&body).expect("json")
+    }
+
+    fn rows(u: &Universe, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
+        let v = answer(u, path, query);
+        assert_eq!(v["code"], json!("0"), "{v}");
+        v["data"].as_array().cloned().unwrap_or_default()
+    }
+
+    fn ts(row: &Value) -> i64 {
+        row[0].as_str().and_then(|t| t.parse().ok()).expect("ts")
+    }
+
+    #[test]
+    fn candles_answer_like_the_live_endpoints() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let u = Universe::generate(Venue::Okx, 40, 40, now);
+        let hour = now / MS_PER_HOUR * MS_PER_HOUR;
+        assert_eq!(candles(&u, FUNDING_RATE_HISTORY_PATH, &[]), None);
+        let btc = &u.markets[0];
+        let (swap, spot) = (swap_id(btc), spot_id(btc));
+        // Default limit 100, newest first, the running bar first with confirm "0", all strings.
+        let latest = rows(&u, CANDLES_PATH, &[("instId", &swap), ("bar", "1H")]);
+        assert_eq!(latest.len(), 100);
+        assert_eq!((ts(&latest[0]), &latest[0][8]), (hour, &json!("0")));
+        assert_eq!(latest[0][4], json!(btc.price.normalize().to_string()));
+        assert_eq!(
+            (ts(&latest[1]), &latest[1][8]),
+            (hour - MS_PER_HOUR, &json!("1"))
+        );
+        assert_eq!(ts(&latest[99]), hour - 99 * MS_PER_HOUR);
+        assert!(
+            latest[0]
+                .as_array()
+                .is_some_and(|r| r.len() == 9 && r.iter().all(Value::is_string))
+        );
+        // `after` and `before` exclusive; limits 300 and 100, silently capped.
+        let (a, b) = (
+            (hour - 5 * MS_PER_HOUR).to_string(),
+            (hour - 10 * MS_PER_HOUR).to_string(),
+        );
+        let between = rows(
+            &u,
+            HISTORY_CANDLES_PATH,
+            &[
+                ("instId", &spot),
+                ("bar", "1H"),
+                ("after", &a),
+                ("before", &b),
+            ],
+        );
+        assert_eq!(between.len(), 4);
+        assert_eq!(
+            (ts(&between[0]), ts(&between[3])),
+            (hour - 6 * MS_PER_HOUR, hour - 9 * MS_PER_HOUR)
+        );
+        assert_eq!(
+            rows(
+                &u,
+                CANDLES_PATH,
+                &[("instId", &spot), ("bar", "1H"), ("limit", "1000")]
+            )
+            .len(),
+            300
+        );
+        assert_eq!(
+            rows(
+                &u,
+                HISTORY_CANDLES_PATH,
+                &[("instId", &spot), ("bar", "1H"), ("limit", "300")]
+            )
+            .len(),
+            100
+        );
+        // `candles` reaches the latest 1,440 bars only; `history-candles` goes back 120 days.
+        let edge = (hour - 1439 * MS_PER_HOUR).to_string();
+        let older = (edge.parse::<i64>().expect("ts") + 1).to_string();
+        let recent = rows(
+            &u,
+            CANDLES_PATH,
+            &[("instId", &spot), ("bar", "1H"), ("after", &older)],
+        );
+        assert_eq!(
+            recent.iter().map(ts).collect::<Vec<_>>(),
+            [hour - 1439 * MS_PER_HOUR]
+        );
+        assert!(
+            rows(
+                &u,
+                CANDLES_PATH,
+                &[("instId", &spot), ("bar", "1H"), ("after", &edge)]
+            )
+            .is_empty()
+        );
+        let history = rows(
+            &u,
+            HISTORY_CANDLES_PATH,
+            &[("instId", &spot), ("bar", "1H"), ("after", &edge)],
+        );
+        assert_eq!(history.len(), 100);
+        assert!(history.iter().all(|r| r[8] == "1"));
+        // `1Dutc` days open at 00:00 UTC, `1D` days at 16:00 UTC (00:00 UTC+8).
+        let utc = rows(
+            &u,
+            CANDLES_PATH,
+            &[("instId", &swap), ("bar", "1Dutc"), ("limit", "3")],
+        );
+        assert!(utc.iter().all(|r| ts(r) % DAY_MS == 0));
+        let hk = rows(
+            &u,
+            CANDLES_PATH,
+            &[("instId", &swap), ("bar", "1D"), ("limit", "3")],
+        );
+        assert!(hk.iter().all(|r| (ts(r) + 8 * MS_PER_HOUR) % DAY_MS == 0));
+        assert_eq!(hk[0][4], json!(btc.price.normalize().to_string()));
+        assert_eq!((&hk[0][8], &hk[1][8]), (&json!("0"), &json!("1")));
+        // SWAP volume in contracts and coins, SPOT in coins and quote.
+        let vol = |r: &Value, i: usize| {
+            r[i].as_str()
+                .and_then(|v| v.parse::<Decimal>().ok())
+                .expect("vol")
+        };
+        let swap_row = &rows(
+            &u,
+            CANDLES_PATH,
+            &[("instId", &swap), ("bar", "1H"), ("limit", "2")],
+        )[1];
+        assert_eq!(
+            vol(swap_row, 5),
+            (vol(swap_row, 6) / contract_value(btc.price)).round_dp(2)
+        );
+        // Errors as OKX sends them.
+        for (query, code) in [
+            (vec![("instId", "NOPE-USDT-SWAP"), ("bar", "1H")], "51001"),
+            (vec![("bar", "1H")], "50014"),
+            (vec![("instId", swap.as_str())], "51000"),
+            (vec![("instId", swap.as_str()), ("bar", "1h")], "51000"),
+            (
+                vec![("instId", swap.as_str()), ("bar", "1H"), ("after", "x")],
+                "51000",
+            ),
+        ] {
+            assert_eq!(
+                answer(&u, CANDLES_PATH, &query)["code"],
+                json!(code),
+                "{query:?}"
+            );
+        }
     }
 }

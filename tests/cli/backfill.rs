@@ -183,10 +183,248 @@ async fn history_plot_draws_one_line_per_venue_and_the_price() {
                 "time (UTC)",
                 "binance BTCUSDT",
                 "okx BTC-USDT-SWAP",
-                "price",
+                "BTC price, binance BTCUSDT spot",
             ] {
                 assert!(svg.contains(label), "{label} missing");
             }
         }
     }
+}
+
+/// Finished bars of a synthetic market with open times in `[from, now − bar]`, per coin.
+fn finished(
+    m: &basis::demo::SynthMarket,
+    bar: basis::venue::Bar,
+    from: i64,
+    now: i64,
+) -> Vec<(i64, rust_decimal::Decimal)> {
+    m.candles(bar, from, now, now)
+        .into_iter()
+        .filter(|c| c.open_ms + bar.millis() <= now)
+        .map(|c| (c.open_ms, c.close))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfilled_candles_are_the_venues_finished_bars_and_feed_realised_risk() {
+    use basis::model::Market;
+    use basis::venue::Bar;
+    use rust_decimal::prelude::ToPrimitive;
+    const DAY: i64 = 86_400_000;
+    const HOUR: i64 = 3_600_000;
+    let venues = [Venue::Binance, Venue::Bybit, Venue::Okx];
+    let u = universes(&venues);
+    let now = u[0].now_ms;
+    let server = Server::start_dynamic(mounted(&u), history_responders(&u), vec![], Duration::ZERO)
+        .await
+        .expect("server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = basis(&server, dir.path());
+    cmd.env("BASIS_COLLATERAL", "ETH").args([
+        "backfill",
+        "--no-funding",
+        "--venues",
+        "binance,bybit,okx",
+        "--assets",
+        "BTC,PEPE",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // Every finished bar of the window, exactly the venue's (per coin), nothing unfinished.
+    let store = basis::store::Store::open(&dir.path().join("data")).expect("open");
+    let day0 = (now - 45 * DAY).div_euclid(DAY) * DAY;
+    let hour0 = (now - 7 * DAY).div_euclid(HOUR) * HOUR;
+    let mut series = 0;
+    for (v, universe) in venues.iter().zip(&u) {
+        let snap = store.latest_snapshot(*v).expect("read").expect("snapshot");
+        let mut check = |market: Market, symbol: &str, m: &basis::demo::SynthMarket| {
+            let daily: Vec<(i64, rust_decimal::Decimal)> = store
+                .daily_closes(*v, market, symbol)
+                .expect("closes")
+                .into_iter()
+                .filter(|(t, _)| *t >= day0)
+                .map(|(t, c)| (t, c.close))
+                .filter(|(t, _)| *t + DAY <= now)
+                .collect();
+            assert_eq!(
+                daily,
+                finished(m, Bar::Day, day0, now),
+                "{v} {symbol} daily"
+            );
+            assert!(daily.len() >= 45, "{v} {symbol}: {} days", daily.len());
+            let hourly: Vec<(i64, rust_decimal::Decimal)> = store
+                .hourly_bars(*v, market, symbol, 0)
+                .expect("bars")
+                .into_iter()
+                .map(|(t, b)| (t, b.close))
+                .collect();
+            assert_eq!(
+                hourly,
+                finished(m, Bar::Hour, hour0, now),
+                "{v} {symbol} hourly"
+            );
+            assert!(hourly.len() >= 167, "{v} {symbol}: {} hours", hourly.len());
+            series += 1;
+        };
+        for coin in ["BTC", "PEPE"] {
+            let m = universe
+                .markets
+                .iter()
+                .find(|m| m.asset == coin)
+                .expect("synthetic coin");
+            let perp = snap.perps.iter().find(|p| p.asset == coin).expect("perp");
+            check(Market::Perp, &perp.symbol, m);
+            let spot = snap.spots.iter().find(|p| p.asset == coin).expect("spot");
+            check(Market::Spot, &spot.symbol, m);
+        }
+        // The collateral coin's spot pair too, though ETH was not among --assets.
+        let eth = universe
+            .markets
+            .iter()
+            .find(|m| m.asset == "ETH")
+            .expect("ETH");
+        let spot = snap
+            .spots
+            .iter()
+            .find(|p| p.asset == "ETH")
+            .expect("ETH spot");
+        check(Market::Spot, &spot.symbol, eth);
+        // ETH's perp was not asked for: only the close today's poll saw, no finished day.
+        assert!(
+            snap.perps.iter().filter(|p| p.asset == "ETH").all(|p| store
+                .daily_closes(*v, Market::Perp, &p.symbol)
+                .expect("closes")
+                .iter()
+                .all(|(t, _)| *t + DAY > now)),
+            "{v}: ETH perp not asked for"
+        );
+    }
+    assert_eq!(series, 15);
+    store.close().expect("close");
+
+    // A second run asks for nothing: no bar has finished since (unless an hour just turned).
+    let before: u32 = venues.iter().map(|&v| server.requests(v)).sum();
+    let mut cmd = basis(&server, dir.path());
+    cmd.env("BASIS_COLLATERAL", "ETH").args([
+        "backfill",
+        "--no-funding",
+        "--venues",
+        "binance,bybit,okx",
+        "--assets",
+        "BTC,PEPE",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let second: u32 = venues.iter().map(|&v| server.requests(v)).sum::<u32>() - before;
+    let turned = chrono::Utc::now().timestamp_millis().div_euclid(HOUR) != now.div_euclid(HOUR);
+    assert!(
+        second == 0 || (turned && second <= 15),
+        "second run sent {second} requests"
+    );
+
+    // The scan now takes σ_A, σ_C and ρ from the backfilled daily closes: BTC's perp and ETH's
+    // spot pair on Binance over the last 30 days, computed here independently.
+    let mut cmd = basis(&server, dir.path());
+    cmd.args([
+        "scan",
+        "--format",
+        "json",
+        "--venues",
+        "binance",
+        "--kinds",
+        "carry",
+        "--assets",
+        "BTC",
+        "--collateral",
+        "ETH",
+        "--leverage",
+        "10",
+        "--min-apr",
+        "-1000",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    let row = report["opportunities"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["asset"] == "BTC")
+        .unwrap_or_else(|| panic!("no BTC carry: {report}"))
+        .clone();
+    let got = row["liq_prob"].as_f64().expect("liq_prob");
+    let returns = |m: &basis::demo::SynthMarket| -> std::collections::BTreeMap<i64, f64> {
+        let closes = finished(m, Bar::Day, day0, now);
+        closes
+            .windows(2)
+            .filter(|w| w[1].0 - w[0].0 == DAY)
+            .filter(|w| w[1].0 + DAY > now - 30 * DAY)
+            .map(|w| (w[1].0, (w[1].1 / w[0].1).to_f64().expect("ratio").ln()))
+            .collect()
+    };
+    let binance = &u[0];
+    let btc = returns(
+        binance
+            .markets
+            .iter()
+            .find(|m| m.asset == "BTC")
+            .expect("BTC"),
+    );
+    let eth = returns(
+        binance
+            .markets
+            .iter()
+            .find(|m| m.asset == "ETH")
+            .expect("ETH"),
+    );
+    let std = |r: &[f64]| {
+        let mean = r.iter().sum::<f64>() / r.len() as f64;
+        (r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r.len() as f64 - 1.0)).sqrt()
+    };
+    let a: Vec<f64> = btc.values().copied().collect();
+    let c: Vec<f64> = eth.values().copied().collect();
+    assert!(a.len() >= 29, "{} returns", a.len());
+    let (sa, sc) = (std(&a) * 365f64.sqrt(), std(&c) * 365f64.sqrt());
+    let (ma, mc) = (
+        a.iter().sum::<f64>() / a.len() as f64,
+        c.iter().sum::<f64>() / c.len() as f64,
+    );
+    let cov = a
+        .iter()
+        .zip(&c)
+        .map(|(x, y)| (x - ma) * (y - mc))
+        .sum::<f64>()
+        / (a.len() as f64 - 1.0);
+    let rho = cov / (std(&a) * std(&c));
+    // DESIGN's short leg: ETH haircut 0.95 at 10x (q = 0.095), m = 0.004, 7 days.
+    let q = 0.95 / 10.0;
+    let d = ((1.0 + q) / (1.0 + 0.004_f64)).ln();
+    let w = q / (1.0 + q);
+    let var = sa * sa + w * w * sc * sc - 2.0 * w * rho * sa * sc;
+    let z = -d / (var * 7.0 / 365.0).sqrt();
+    let phi = |x: f64| {
+        // Abramowitz & Stegun 7.1.26.
+        let y = -x / std::f64::consts::SQRT_2;
+        let t = 1.0 / (1.0 + 0.327_591_1 * y.abs());
+        let e = t
+            * (0.254_829_592
+                + t * (-0.284_496_736
+                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
+            * (-y * y).exp();
+        0.5 * if y >= 0.0 { e } else { 2.0 - e }
+    };
+    let want = (2.0 * phi(z)).min(1.0);
+    assert!(
+        (got - want).abs() < 1e-5 + want * 1e-3,
+        "liq_prob {got}, realised σ_A {sa:.4} σ_C {sc:.4} ρ {rho:.4} → {want}"
+    );
+    // Not what the configured ρ = 0.8 would give.
+    let var08 = sa * sa + w * w * sc * sc - 2.0 * w * 0.8 * sa * sc;
+    let p08 = (2.0 * phi(-d / (var08 * 7.0 / 365.0).sqrt())).min(1.0);
+    assert!(want > 1e-3, "liq_prob {want} too small to tell anything");
+    assert!(
+        (p08 - want).abs() > 1e-3,
+        "ρ {rho} too close to 0.8 to tell"
+    );
 }

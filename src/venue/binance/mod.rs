@@ -9,6 +9,8 @@
 //! it stays `None`.
 //!
 //! Funding history: `fapi/v1/fundingRate`, paged forward from the window's start, 1000 per page.
+//! Candles: `api/v3/klines` (spot, 1000 per page) and `fapi/v1/klines` (perps, last-trade bars,
+//! 1500 per page), `1h`/`1d` (UTC), paged forward from the window's start.
 //!
 //! Limits: futures 2400 request weight per minute per IP, spot 6000; over it HTTP 429, then an
 //! automatic IP ban with HTTP 418 (2 minutes up to 3 days), both with `Retry-After`; 403 is the WAF.
@@ -22,8 +24,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// The spot host: 6000 request weight per minute per IP (`REQUEST_WEIGHT` in exchangeInfo).
 /// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
@@ -159,6 +164,56 @@ pub const FAPI_FUNDING_RATE: Endpoint = Endpoint {
 /// Page size basis asks `fundingRate` for (the documented maximum).
 pub const FUNDING_HISTORY_LIMIT: usize = 1000;
 
+/// Spot klines (candles) of one symbol: `symbol`, `interval` (`1h`, `1d`; case-sensitive),
+/// `startTime`, `endTime` (ms, inclusive), `limit` (default 500, max 1000), `timeZone` (default
+/// 0 = UTC, which basis keeps by not sending it). Oldest first; with `startTime` the first `limit`
+/// bars from it. Weight 2.
+/// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints#klinecandlestick-data>
+pub const SPOT_KLINES: Endpoint = Endpoint {
+    name: "api/v3/klines",
+    host: SPOT.key,
+    path: "/api/v3/klines",
+    weight: 2,
+};
+
+/// Page size basis asks spot klines for at most (the documented maximum).
+pub const SPOT_KLINES_LIMIT: usize = 1000;
+
+/// USDⓈ-M last-trade klines of one symbol: same parameters as [`SPOT_KLINES`] (no `timeZone`),
+/// `limit` default 500, max 1500. The weight depends on `limit` ([`fapi_klines_weight`]); the
+/// constant holds the largest, each request carries the weight of its own `limit`.
+/// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Kline-Candlestick-Data>
+pub const FAPI_KLINES: Endpoint = Endpoint {
+    name: "fapi/v1/klines",
+    host: FUTURES.key,
+    path: "/fapi/v1/klines",
+    weight: 10,
+};
+
+/// Page size basis asks futures klines for at most (the documented maximum).
+pub const FAPI_KLINES_LIMIT: usize = 1500;
+
+/// The documented weight of a `fapi/v1/klines` call with `limit`: [1, 100) → 1, [100, 500) → 2,
+/// [500, 1000] → 5, above 1000 → 10.
+#[must_use]
+pub const fn fapi_klines_weight(limit: usize) -> u32 {
+    match limit {
+        0..100 => 1,
+        100..500 => 2,
+        500..=1000 => 5,
+        _ => 10,
+    }
+}
+
+/// Binance's name of a bar length (`interval`): `1h`, `1d` (UTC days).
+#[must_use]
+pub const fn interval(bar: Bar) -> &'static str {
+    match bar {
+        Bar::Hour => "1h",
+        Bar::Day => "1d",
+    }
+}
+
 /// Ban length when a 418/403 carries no `Retry-After`: Binance's automatic bans start at 2 minutes.
 /// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
 pub const DEFAULT_BAN: Duration = Duration::from_secs(120);
@@ -274,6 +329,66 @@ impl VenueAdapter for Binance {
 
     fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
         parse::parse_funding_history(body)
+    }
+
+    /// Pages forward: the first request asks from `start_ms`, each next one from the newest
+    /// returned open + one bar, always up to `end_ms`, for as many bars as the rest of the window
+    /// holds (at most [`SPOT_KLINES_LIMIT`] / [`FAPI_KLINES_LIMIT`]; the perp weight follows the
+    /// `limit`). Stops after an empty page, a page shorter than the maximum (it held the rest of
+    /// the window, or the history ran out) or one reaching the bar open at `end_ms`.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        _page: u32,
+    ) -> Option<Request> {
+        let step = window.bar.millis();
+        let (endpoint, max) = match window.market {
+            Market::Spot => (SPOT_KLINES, SPOT_KLINES_LIMIT),
+            Market::Perp => (FAPI_KLINES, FAPI_KLINES_LIMIT),
+        };
+        let last_open = window.end_ms.div_euclid(step) * step;
+        let from = match previous {
+            None => window.start_ms,
+            Some(page) => {
+                if page.len() < max {
+                    return None;
+                }
+                let newest = page.iter().map(|c| c.open_ms).max()?;
+                if newest >= last_open {
+                    return None;
+                }
+                newest.saturating_add(step).max(window.start_ms)
+            }
+        };
+        let first_open =
+            from.div_euclid(step) * step + if from.rem_euclid(step) == 0 { 0 } else { step };
+        if first_open > last_open {
+            return None;
+        }
+        let bars = usize::try_from((last_open - first_open) / step + 1).unwrap_or(max);
+        let limit = bars.min(max);
+        let weight = match window.market {
+            Market::Spot => SPOT_KLINES.weight,
+            Market::Perp => fapi_klines_weight(limit),
+        };
+        Some(
+            Request::get(endpoint.name, endpoint.host, endpoint.path, weight)
+                .query("symbol", window.symbol)
+                .query("interval", interval(window.bar))
+                .query("startTime", from.to_string())
+                .query("endTime", window.end_ms.to_string())
+                .query("limit", limit.to_string()),
+        )
+    }
+
+    fn parse_candles(
+        &self,
+        market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        parse::parse_candles(market, body)
     }
 
     fn default_ban(&self) -> Duration {
@@ -447,7 +562,8 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), v.clone()))
                 .collect();
-            let body = crate::demo::binance::history(u, &req.path, &pairs).expect("history path");
+            let body =
+                crate::demo::binance::respond(u, &req.path, &pairs, "").expect("history path");
             let page = b.parse_funding_history(body.as_bytes()).expect("parses");
             stored.extend(
                 page.iter()
@@ -512,5 +628,362 @@ mod tests {
             rates.last().map(|p| p.time_ms),
             Some(now / 3_600_000 * 3_600_000)
         );
+    }
+}
+
+#[cfg(test)]
+mod candle_tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::demo::{DAY_MS, HOUR_MS, SynthMarket, Universe};
+
+    fn query(r: &Request) -> Vec<(&str, &str)> {
+        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    fn bars(opens: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        opens
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: Decimal::TWO,
+                low: Decimal::ONE,
+                close: Decimal::ONE,
+            })
+            .collect()
+    }
+
+    fn window(
+        market: Market,
+        symbol: &str,
+        bar: Bar,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> CandleWindow<'_> {
+        CandleWindow {
+            market,
+            symbol,
+            bar,
+            start_ms,
+            end_ms,
+        }
+    }
+
+    #[test]
+    fn candle_requests_name_the_interval_and_ask_for_the_whole_window_at_once() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let hour = now / HOUR_MS * HOUR_MS;
+        let day = now / DAY_MS * DAY_MS;
+        // 7 days of hourly perp bars: 169 rows in one call, weight 2 (limit in [100, 500)).
+        let w = window(
+            Market::Perp,
+            "1000PEPEUSDT",
+            Bar::Hour,
+            hour - 168 * HOUR_MS,
+            now,
+        );
+        let r = Binance.candle_request(&w, None, 0).expect("first page");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            ("fapi/v1/klines", "futures", "/fapi/v1/klines", 2)
+        );
+        let start = (hour - 168 * HOUR_MS).to_string();
+        let end = now.to_string();
+        assert_eq!(
+            query(&r),
+            [
+                ("symbol", "1000PEPEUSDT"),
+                ("interval", "1h"),
+                ("startTime", start.as_str()),
+                ("endTime", end.as_str()),
+                ("limit", "169"),
+            ]
+        );
+        // 45 days of daily spot bars: 46 rows, `1d` (UTC), spot weight 2.
+        let w = window(Market::Spot, "BTCUSDT", Bar::Day, day - 45 * DAY_MS, now);
+        let r = Binance.candle_request(&w, None, 0).expect("first page");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            ("api/v3/klines", "spot", "/api/v3/klines", 2)
+        );
+        assert_eq!(query(&r)[1], ("interval", "1d"));
+        assert_eq!(query(&r)[4], ("limit", "46"));
+        // The perp weight follows the limit.
+        for (rows, weight) in [
+            (1, 1),
+            (99, 1),
+            (100, 2),
+            (499, 2),
+            (500, 5),
+            (1000, 5),
+            (1001, 10),
+            (1500, 10),
+        ] {
+            assert_eq!(fapi_klines_weight(rows), weight, "{rows}");
+            let w = window(
+                Market::Perp,
+                "BTCUSDT",
+                Bar::Hour,
+                hour - (rows as i64 - 1) * HOUR_MS,
+                now,
+            );
+            let r = Binance.candle_request(&w, None, 0).expect("first page");
+            assert_eq!(
+                (query(&r)[4].1, r.weight),
+                (rows.to_string().as_str(), weight)
+            );
+        }
+        // An empty or inverted window asks nothing.
+        assert_eq!(
+            Binance.candle_request(
+                &window(Market::Spot, "BTCUSDT", Bar::Hour, now, now - 1),
+                None,
+                0
+            ),
+            None
+        );
+        assert_eq!(
+            Binance.candle_request(
+                &window(Market::Spot, "BTCUSDT", Bar::Hour, hour + 1, now),
+                None,
+                0
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn candle_requests_page_forward_and_stop() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let hour = now / HOUR_MS * HOUR_MS;
+        let start = hour - 2000 * HOUR_MS;
+        let w = window(Market::Perp, "BTCUSDT", Bar::Hour, start, now);
+        let first = Binance.candle_request(&w, None, 0).expect("first page");
+        assert_eq!((query(&first)[4], first.weight), (("limit", "1500"), 10));
+        // A full page, in any order: the next starts one bar after its newest, for the rest.
+        let mut full = bars((0..1500).map(|i| start + i * HOUR_MS));
+        full.reverse();
+        let next = Binance
+            .candle_request(&w, Some(&full), 1)
+            .expect("next page");
+        let from = (start + 1500 * HOUR_MS).to_string();
+        let end = now.to_string();
+        assert_eq!(
+            query(&next),
+            [
+                ("symbol", "BTCUSDT"),
+                ("interval", "1h"),
+                ("startTime", from.as_str()),
+                ("endTime", end.as_str()),
+                ("limit", "501"),
+            ]
+        );
+        assert_eq!(next.weight, 5);
+        // Short page, empty page, a full page reaching the last bar: done.
+        let short = bars((0..1499).map(|i| start + i * HOUR_MS));
+        assert_eq!(Binance.candle_request(&w, Some(&short), 1), None);
+        assert_eq!(Binance.candle_request(&w, Some(&[]), 1), None);
+        let reaching = bars((0..1500).map(|i| hour - i * HOUR_MS));
+        assert_eq!(Binance.candle_request(&w, Some(&reaching), 1), None);
+        // Spot pages hold 1000: a full spot page goes on where a perp one of 1000 is short.
+        let spot = window(Market::Spot, "BTCUSDT", Bar::Hour, start, now);
+        let thousand = bars((0..1000).map(|i| start + i * HOUR_MS));
+        let next = Binance
+            .candle_request(&spot, Some(&thousand), 1)
+            .expect("spot next page");
+        assert_eq!(
+            (query(&next)[2].1, query(&next)[4].1),
+            ((start + 1000 * HOUR_MS).to_string().as_str(), "1000")
+        );
+        assert_eq!(next.weight, 2);
+        assert_eq!(Binance.candle_request(&w, Some(&thousand), 1), None);
+    }
+
+    /// Drives the caller's paging loop against the demo responder: the bars in the window as
+    /// returned (no de-duplication) and the number of requests.
+    fn backfill(u: &Universe, w: &CandleWindow<'_>) -> (Vec<Candle>, usize) {
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut requests = 0;
+        while let Some(req) = Binance.candle_request(w, previous.as_deref(), requests) {
+            requests += 1;
+            assert!(requests < 50, "paging does not terminate");
+            let pairs: Vec<(String, String)> = req
+                .query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            let body =
+                crate::demo::binance::respond(u, &req.path, &pairs, "").expect("klines path");
+            let page = Binance
+                .parse_candles(w.market, w.bar, body.as_bytes())
+                .expect("parses");
+            stored.extend(
+                page.iter()
+                    .filter(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
+                    .copied(),
+            );
+            previous = Some(page);
+        }
+        (stored, usize::try_from(requests).expect("small"))
+    }
+
+    /// Asserts that `got` holds every bar of the synthetic market in the window exactly once, at
+    /// the venue's quoting (× `scale`).
+    fn assert_every_bar_once(
+        m: &SynthMarket,
+        w: &CandleWindow<'_>,
+        now: i64,
+        got: &[Candle],
+        scale: Decimal,
+    ) {
+        let mut got = got.to_vec();
+        got.sort_by_key(|c| c.open_ms);
+        let expected: Vec<Candle> = m
+            .candles(w.bar, w.start_ms, w.end_ms, now)
+            .iter()
+            .map(|c| Candle {
+                open_ms: c.open_ms,
+                high: (c.high * scale).normalize(),
+                low: (c.low * scale).normalize(),
+                close: (c.close * scale).normalize(),
+            })
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(got.len(), expected.len(), "{}", w.symbol);
+        for (g, e) in got.iter().zip(&expected) {
+            assert_eq!(g.open_ms, e.open_ms, "{}", w.symbol);
+            assert_eq!(
+                (g.high, g.low, g.close),
+                (e.high, e.low, e.close),
+                "{} at {}",
+                w.symbol,
+                g.open_ms
+            );
+        }
+    }
+
+    #[test]
+    fn candle_round_trip_through_the_demo_returns_every_bar_once() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let u = Universe::generate(Venue::Binance, 40, 40, now);
+        let hour = now / HOUR_MS * HOUR_MS;
+        let day = now / DAY_MS * DAY_MS;
+        let btc = &u.markets[0];
+        assert!(btc.has_perp && btc.has_spot && btc.multiplier == 1);
+        let pepe = u
+            .perps()
+            .find(|m| m.multiplier == 1000)
+            .expect("a 1000x perp");
+        let perp = |m: &SynthMarket| format!("{}{}", m.perp_base(), m.quote);
+        let (btc_perp, btc_spot, pepe_perp) =
+            (perp(btc), format!("{}{}", btc.asset, btc.quote), perp(pepe));
+        let thousand = Decimal::ONE_THOUSAND;
+        let cases = [
+            // (market, symbol, synthetic market, scale, bar, start, bars, requests)
+            (
+                Market::Perp,
+                &btc_perp,
+                btc,
+                Decimal::ONE,
+                Bar::Day,
+                day - 45 * DAY_MS,
+                46,
+                1,
+            ),
+            (
+                Market::Spot,
+                &btc_spot,
+                btc,
+                Decimal::ONE,
+                Bar::Day,
+                day - 45 * DAY_MS,
+                46,
+                1,
+            ),
+            (
+                Market::Perp,
+                &btc_perp,
+                btc,
+                Decimal::ONE,
+                Bar::Hour,
+                hour - 168 * HOUR_MS,
+                169,
+                1,
+            ),
+            (
+                Market::Spot,
+                &btc_spot,
+                btc,
+                Decimal::ONE,
+                Bar::Hour,
+                hour - 168 * HOUR_MS,
+                169,
+                1,
+            ),
+            (
+                Market::Perp,
+                &pepe_perp,
+                pepe,
+                thousand,
+                Bar::Hour,
+                hour - 168 * HOUR_MS,
+                169,
+                1,
+            ),
+            (
+                Market::Perp,
+                &pepe_perp,
+                pepe,
+                thousand,
+                Bar::Day,
+                day - 45 * DAY_MS,
+                46,
+                1,
+            ),
+            // All 120 days of hourly bars kept: 2881 rows = 1500 + 1381 (perp), 3 × 1000 (spot).
+            (
+                Market::Perp,
+                &btc_perp,
+                btc,
+                Decimal::ONE,
+                Bar::Hour,
+                hour - 2880 * HOUR_MS,
+                2881,
+                2,
+            ),
+            (
+                Market::Spot,
+                &btc_spot,
+                btc,
+                Decimal::ONE,
+                Bar::Hour,
+                hour - 2880 * HOUR_MS,
+                2881,
+                3,
+            ),
+        ];
+        for (market, symbol, m, scale, bar, start, n, pages) in cases {
+            let w = window(market, symbol, bar, start, now);
+            let (got, requests) = backfill(&u, &w);
+            assert_eq!((got.len(), requests), (n, pages), "{symbol} {bar:?}");
+            assert_every_bar_once(m, &w, now, &got, scale);
+        }
+        // 1000PEPEUSDT: per contract unit; divided by the multiplier, the coin's price.
+        let w = window(Market::Perp, &pepe_perp, Bar::Hour, hour - 2 * HOUR_MS, now);
+        let (got, _) = backfill(&u, &w);
+        let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
+        assert_eq!(last.close, pepe.contract_price(pepe.price));
+        assert_eq!(last.close / thousand, pepe.price);
+        // Older than the 120 days kept: nothing, in one request.
+        let w = window(
+            Market::Spot,
+            &btc_spot,
+            Bar::Day,
+            day - 400 * DAY_MS,
+            day - 200 * DAY_MS,
+        );
+        assert_eq!(backfill(&u, &w), (Vec::new(), 1));
     }
 }

@@ -8,6 +8,9 @@
 //! - Spot bases are kept as listed: `1000SATS` on Binance spot is its own token quoted per 1000
 //!   SATS, and a spot quote carries no multiplier, so it is not split like a perp base.
 //! - A `fundingRate` (history) row without a time or a rate is skipped, not an error.
+//! - A klines row without an open time, high, low or close (too short, `null`, `""`) is skipped,
+//!   not an error; a row that is not an array fails the page. The running bar is kept (Binance
+//!   does not flag it; the caller drops bars that end after the request time).
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,16 +20,16 @@ use serde::Deserialize;
 
 use super::wire::{
     BinanceBookTicker, BinanceError, BinanceFundingInfo, BinanceFundingRate,
-    BinanceFuturesExchangeInfo, BinanceFuturesTicker, BinancePremiumIndex, BinanceSpotExchangeInfo,
-    BinanceSpotTicker,
+    BinanceFuturesExchangeInfo, BinanceFuturesTicker, BinanceKline, BinancePremiumIndex,
+    BinanceSpotExchangeInfo, BinanceSpotTicker,
 };
 use super::{
-    FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE, FAPI_PREMIUM_INDEX,
-    FAPI_TICKER_24HR, SPOT_EXCHANGE_INFO, SPOT_TICKER_24HR,
+    FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE, FAPI_KLINES,
+    FAPI_PREMIUM_INDEX, FAPI_TICKER_24HR, SPOT_EXCHANGE_INFO, SPOT_KLINES, SPOT_TICKER_24HR,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::{BodySignal, HistoryPoint, ParseError};
+use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
 
 /// The funding interval of every perpetual absent from `fundingInfo` (documented default).
 pub const DEFAULT_INTERVAL_HOURS: u32 = 8;
@@ -301,6 +304,32 @@ pub fn parse_funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErro
             Some(HistoryPoint {
                 time_ms: r.funding_time.get()?,
                 rate: r.funding_rate.get()?,
+            })
+        })
+        .collect())
+}
+
+/// The candles of one klines page (`api/v3/klines` for spot, `fapi/v1/klines` for perps), in
+/// the order sent (Binance sends them oldest first), prices as quoted (per contract unit of a
+/// `1000PEPEUSDT`). Rows without an open time, high, low or close are skipped.
+///
+/// # Errors
+/// A [`ParseError`] naming the endpoint when the body is not a JSON array of arrays (an error
+/// envelope such as `-1121 Invalid symbol.` is reported as such).
+pub fn parse_candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let endpoint = match market {
+        Market::Spot => SPOT_KLINES.name,
+        Market::Perp => FAPI_KLINES.name,
+    };
+    let rows: Vec<BinanceKline> = decode(endpoint, body)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Candle {
+                open_ms: r.open_time.get()?,
+                high: r.high.get()?,
+                low: r.low.get()?,
+                close: r.close.get()?,
             })
         })
         .collect())
@@ -866,7 +895,7 @@ mod tests {
 
     /// How a payload is damaged.
     #[derive(Debug, Clone)]
-    enum Mutation {
+    pub(super) enum Mutation {
         Truncate(usize),
         Flip(usize, u8),
         Replace(usize, &'static str),
@@ -885,7 +914,7 @@ mod tests {
         "{}",
     ];
 
-    fn mutation() -> impl Strategy<Value = Mutation> {
+    pub(super) fn mutation() -> impl Strategy<Value = Mutation> {
         prop_oneof![
             any::<usize>().prop_map(Mutation::Truncate),
             (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
@@ -898,7 +927,7 @@ mod tests {
     }
 
     /// Applies `m` to `text`; `Replace` swaps the value after the n-th `:` for `with`.
-    fn apply(text: &str, m: &Mutation) -> Vec<u8> {
+    pub(super) fn apply(text: &str, m: &Mutation) -> Vec<u8> {
         let mut bytes = text.as_bytes().to_vec();
         match *m {
             Mutation::Truncate(i) => bytes.truncate(i % (bytes.len() + 1)),
@@ -1038,5 +1067,108 @@ mod history_tests {
         assert!(err.detail.contains("-1121"), "{err}");
         let err = parse_funding_history(b"[{").expect_err("truncated");
         assert_eq!(err.endpoint, "fapi/v1/fundingRate");
+    }
+}
+
+#[cfg(test)]
+mod candle_tests {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::tests::{apply, mutation};
+    use super::*;
+    use crate::venue::binance::Binance;
+    use crate::venue::{Bar, VenueAdapter};
+
+    const SPOT: &str = include_str!("../../../fixtures/binance/api-v3-klines.json");
+    const FAPI: &str = include_str!("../../../fixtures/binance/fapi-v1-klines.json");
+    const Q_FAPI: &str = include_str!("../../../fixtures/binance/fapi-v1-klines.quirks.json");
+    const HISTORY: &str = include_str!("../../../fixtures/binance/fapi-v1-fundingRate.json");
+    const ERROR: &str = include_str!("../../../fixtures/binance/error.json");
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        Candle {
+            open_ms,
+            high: dec(high),
+            low: dec(low),
+            close: dec(close),
+        }
+    }
+
+    #[test]
+    fn documented_klines_parse_for_both_markets() {
+        let expected = vec![candle(
+            1_499_040_000_000,
+            "0.80000000",
+            "0.01575800",
+            "0.01577100",
+        )];
+        assert_eq!(
+            parse_candles(Market::Spot, SPOT.as_bytes()),
+            Ok(expected.clone())
+        );
+        assert_eq!(
+            parse_candles(Market::Perp, FAPI.as_bytes()),
+            Ok(expected.clone())
+        );
+        assert_eq!(
+            Binance.parse_candles(Market::Perp, Bar::Day, FAPI.as_bytes()),
+            Ok(expected)
+        );
+    }
+
+    #[test]
+    fn klines_accept_numbers_exponents_string_times_and_skip_broken_rows() {
+        let got = parse_candles(Market::Perp, Q_FAPI.as_bytes()).expect("parses");
+        assert_eq!(
+            got,
+            vec![
+                candle(1_759_993_200_000, "0.0190100", "0.0189000", "0.019"),
+                candle(1_759_996_800_000, "0.0191230", "0.0189100", "0.0190870"),
+                candle(1_759_986_000_000, "0.0188800", "0.0187200", "0.0188100"),
+                candle(1_759_989_600_000, "0.019", "0.0188", "0.01895"),
+            ]
+        );
+        assert_eq!(parse_candles(Market::Spot, b"[]"), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn kline_errors_name_the_endpoint_of_the_market() {
+        for (market, endpoint) in [
+            (Market::Spot, "api/v3/klines"),
+            (Market::Perp, "fapi/v1/klines"),
+        ] {
+            let err = parse_candles(market, ERROR.as_bytes()).expect_err("error envelope");
+            assert_eq!(err.endpoint, endpoint);
+            assert_eq!(err.detail, "API error -1121: Invalid symbol.");
+            for broken in [
+                &b"[[1499040000000,\"1\""[..],
+                b"[{\"t\":1}]",
+                b"{}",
+                b"[[[1]]]",
+            ] {
+                let err = parse_candles(market, broken).expect_err("malformed");
+                assert_eq!(err.endpoint, endpoint);
+                assert!(err.detail.starts_with("malformed JSON"), "{}", err.detail);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_history_payloads_never_panic(slot in 0usize..4, m in mutation()) {
+            let text = [SPOT, FAPI, Q_FAPI, HISTORY][slot];
+            let bytes = apply(text, &m);
+            for market in [Market::Spot, Market::Perp] {
+                if let Ok(candles) = parse_candles(market, &bytes) {
+                    prop_assert!(candles.len() <= bytes.len());
+                }
+            }
+            let _ = parse_funding_history(&bytes);
+        }
     }
 }

@@ -9,6 +9,8 @@
 //! | details (≤ [`DETAIL_BATCH`] per refresh) | `quote/fundingRate?symbol=…&limit=3` | [`FUNDING_HISTORY_DOCS`] |
 //! | scan (`full = false`, 3 requests) | `quote/premiumIndex`, `quote/ticker`, spot `ticker/24hr` | [`TICKER_DOCS`], [`SPOT_TICKER_DOCS`] |
 //! | poll (`full = true`) | the same three | |
+//! | backfill: settled funding | `quote/fundingRate?symbol=…&startTime=…&endTime=…&limit=1000` | [`FUNDING_HISTORY_DOCS`] |
+//! | backfill: candles | swap `v3/quote/klines`, spot `v2/market/kline` (`timeZone=0`) | [`KLINES_DOCS`], [`SPOT_KLINE_DOCS`] |
 //!
 //! The three scan requests carry everything BingX has in bulk (funding, interval, mark, index,
 //! bid/ask, high/low, quote volume), so `full` adds nothing: open interest exists only per symbol
@@ -22,10 +24,26 @@
 //!
 //! Limits: BingX documents 1 request/s per IP for every market endpoint (no weights), answers code
 //! 100410 without `Retry-After` when it is exceeded and escalates repeated excess to a temporary
-//! ban. The host bucket is that limit written over 2 s (2 per 2 s), so the 50 % budget is one
-//! request every 2 s, for any mix of endpoints. Public calls are sent without the `timestamp`
-//! parameter the docs list: the market endpoints answer without it, and a plan's requests are
-//! built before they wait for the limiter, so a stamped time would go stale.
+//! ban. The bucket is that limit written over 2 s (2 per 2 s), kept per endpoint
+//! ([`HostSpec::per_endpoint`]), so the 50 % budget is one request every 2 s on each endpoint.
+//! Every call carries the `timestamp` parameter the docs list, stamped when it is sent
+//! ([`Request::with_timestamp`]), so a request waiting for the limiter is never stale.
+//!
+//! History (`backfill`). BingX documents neither the order of history rows nor which `limit`
+//! rows come back when a window holds more, so the plans never depend on either:
+//! - Settled funding: one request for the whole window (`limit` 1000); a page with fewer than
+//!   1000 rows is the whole window. A full page means more: the window is then fetched again in
+//!   chunks of [`FUNDING_CHUNK_HOURS`] (999) hours, newest first, each of which can hold at most
+//!   999 settlements (BingX settles at most hourly), until a chunk is empty or reaches the
+//!   start. 999, not 1000: a chunk's page can then never repeat the full page before it, which
+//!   the caller would take for a venue ignoring the paging parameters.
+//! - Candles: chunks of [`KLINE_LIMIT`] bars on the bar grid, newest first, each asked with
+//!   `limit` = its bar count; a 45-day daily or a 7-day hourly window is one request. Paging
+//!   stops at the window's start, on an empty page, or on a page whose oldest bar is younger
+//!   than its chunk's first (the market's history starts inside it). Spot is asked with
+//!   `timeZone=0`: BingX's spot bars follow UTC+8 by default (per ccxt; not in the official
+//!   reference). Swap daily bars are UTC (no time-zone parameter exists). BingX flags no
+//!   unfinished bar.
 
 mod parse;
 mod wire;
@@ -34,8 +52,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// Host key of BingX's only host.
 pub const HOST: &str = "main";
@@ -92,9 +113,10 @@ pub const SPOT_TICKER_PATH: &str = "/openApi/spot/v1/ticker/24hr";
 pub const SPOT_TICKER_DOCS: &str =
     "https://bingx-api.github.io/docs/#/spot/market-api.html#24-hour%20price%20changes";
 
-/// Endpoint name of the per-symbol funding history (the interval fallback).
+/// Endpoint name of the per-symbol funding history (the interval fallback and `backfill`).
 pub const FUNDING_HISTORY: &str = "fundingRate";
-/// Path of the funding history (`symbol`, `limit`; 1/s per IP: weight 1).
+/// Path of the funding history (`symbol`, `startTime`, `endTime` in ms, `limit` default 100,
+/// max 1000; 1/s per IP: weight 1).
 pub const FUNDING_HISTORY_PATH: &str = "/openApi/swap/v2/quote/fundingRate";
 /// Docs of [`FUNDING_HISTORY_PATH`].
 pub const FUNDING_HISTORY_DOCS: &str = "https://bingx-api.github.io/docs/#/en-us/swapV2/market-api.html#Get%20Funding%20Rate%20History";
@@ -102,6 +124,34 @@ pub const FUNDING_HISTORY_DOCS: &str = "https://bingx-api.github.io/docs/#/en-us
 /// Settlements asked per history request: the two newest give the interval, a third survives a
 /// duplicated row.
 pub const HISTORY_LIMIT: u32 = 3;
+
+/// Page size of `backfill`'s funding-history requests (the documented maximum).
+pub const FUNDING_PAGE: usize = 1000;
+
+/// Length of the chunks a window with more than [`FUNDING_PAGE`] settlements is fetched in:
+/// 999 hours hold at most 999 settlements of an hourly (or slower) contract, fewer than a full
+/// page, so no chunk's page equals the full page before it.
+pub const FUNDING_CHUNK_HOURS: i64 = 999;
+
+/// Endpoint name of the swap candles.
+pub const KLINES: &str = "klines";
+/// Path of the swap candles (`symbol`, `interval` `1h`/`1d`, `startTime`, `endTime` in ms,
+/// `limit` default 500, max [`KLINE_LIMIT`]; last-trade prices; 1/s per IP: weight 1).
+pub const KLINES_PATH: &str = "/openApi/swap/v3/quote/klines";
+/// Docs of [`KLINES_PATH`].
+pub const KLINES_DOCS: &str =
+    "https://github.com/BingX-API/api-ai-skills/blob/main/skills/swap-market/api-reference.md";
+
+/// Endpoint name of the spot candles.
+pub const SPOT_KLINE: &str = "spot-kline";
+/// Path of the spot candles (the swap parameters plus `timeZone`; 1/s per IP: weight 1).
+pub const SPOT_KLINE_PATH: &str = "/openApi/spot/v2/market/kline";
+/// Docs of [`SPOT_KLINE_PATH`].
+pub const SPOT_KLINE_DOCS: &str =
+    "https://github.com/BingX-API/api-ai-skills/blob/main/skills/spot-market/api-reference.md";
+
+/// Most candles per request (swap and spot): 1440.
+pub const KLINE_LIMIT: i64 = 1440;
 
 /// Most funding-history requests per reference refresh. At one request per 2 s a cold start
 /// (3 reference + 3 snapshot requests) plus this batch stays inside the 20 s scan deadline.
@@ -183,8 +233,150 @@ impl VenueAdapter for Bingx {
         parse::body_signal(status, body)
     }
 
+    /// The whole window first (`limit` 1000); after a full page, chunks of
+    /// [`FUNDING_CHUNK_HOURS`] hours from the window's end backwards (`page` 1 is the newest
+    /// chunk), until a chunk comes back empty or reaches `start_ms`.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+        page: u32,
+    ) -> Option<Request> {
+        if start_ms > end_ms {
+            return None;
+        }
+        let (from, to) = match previous {
+            None => (start_ms, end_ms),
+            Some(prev) => {
+                let page = page.max(1);
+                if (page == 1 && prev.len() < FUNDING_PAGE) || prev.is_empty() {
+                    return None;
+                }
+                let chunk = FUNDING_CHUNK_HOURS * 3_600_000;
+                let to = end_ms.checked_sub(i64::from(page - 1).checked_mul(chunk)?)?;
+                if to < start_ms {
+                    return None;
+                }
+                (start_ms.max(to.saturating_sub(chunk - 1)), to)
+            }
+        };
+        Some(
+            Request::get(FUNDING_HISTORY, HOST, FUNDING_HISTORY_PATH, 1)
+                .with_timestamp("timestamp")
+                .query("symbol", symbol)
+                .query("startTime", from.to_string())
+                .query("endTime", to.to_string())
+                .query("limit", FUNDING_PAGE.to_string()),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::funding_history(body)
+    }
+
+    /// Chunks of [`KLINE_LIMIT`] bars from the window's last bar backwards (`page` 0 is the
+    /// newest); see the module docs for when paging stops.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        page: u32,
+    ) -> Option<Request> {
+        let plan = KlinePlan::new(window)?;
+        let page = match previous {
+            None => 0,
+            Some(prev) => {
+                let page = page.max(1);
+                let (lo, _) = plan.chunk(page - 1)?;
+                let oldest = prev.iter().map(|c| c.open_ms).min()?;
+                if lo <= plan.first || oldest > lo {
+                    return None;
+                }
+                page
+            }
+        };
+        let (lo, hi) = plan.chunk(page)?;
+        let bar = window.bar.millis();
+        // The newest chunk runs to the request time (the running bar); older ones end just
+        // before the next chunk's first bar, whether BingX reads `endTime` as an open or a
+        // close time.
+        let end = if page == 0 {
+            window.end_ms
+        } else {
+            hi + bar - 1
+        };
+        let (endpoint, path) = match window.market {
+            Market::Perp => (KLINES, KLINES_PATH),
+            Market::Spot => (SPOT_KLINE, SPOT_KLINE_PATH),
+        };
+        let request = Request::get(endpoint, HOST, path, 1)
+            .with_timestamp("timestamp")
+            .query("symbol", window.symbol)
+            .query("interval", interval(window.bar))
+            .query("startTime", lo.to_string())
+            .query("endTime", end.to_string())
+            .query("limit", ((hi - lo) / bar + 1).to_string());
+        Some(match window.market {
+            Market::Perp => request,
+            Market::Spot => request.query("timeZone", "0"),
+        })
+    }
+
+    fn parse_candles(
+        &self,
+        market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        parse::candles(
+            match market {
+                Market::Perp => KLINES,
+                Market::Spot => SPOT_KLINE,
+            },
+            body,
+        )
+    }
+
     fn default_ban(&self) -> Duration {
         DEFAULT_BAN
+    }
+}
+
+/// BingX's name of a bar length (`1h`, `1d`; the same on swap and spot).
+fn interval(bar: Bar) -> &'static str {
+    match bar {
+        Bar::Hour => "1h",
+        Bar::Day => "1d",
+    }
+}
+
+/// The bar grid of a candle window: its first and last open times.
+#[derive(Debug, Clone, Copy)]
+struct KlinePlan {
+    /// Bar length, ms.
+    bar: i64,
+    /// First open time in the window.
+    first: i64,
+    /// Last open time in the window (the running bar's).
+    last: i64,
+}
+
+impl KlinePlan {
+    /// `None` for an empty or inverted window.
+    fn new(window: &CandleWindow<'_>) -> Option<Self> {
+        let bar = window.bar.millis();
+        let first = window.start_ms.checked_add(bar - 1)?.div_euclid(bar) * bar;
+        let last = window.end_ms.div_euclid(bar) * bar;
+        (first <= last).then_some(KlinePlan { bar, first, last })
+    }
+
+    /// First and last open time of chunk `k` (0 = newest), or `None` before the window.
+    fn chunk(self, k: u32) -> Option<(i64, i64)> {
+        let span = KLINE_LIMIT * self.bar;
+        let hi = self.last.checked_sub(i64::from(k).checked_mul(span)?)?;
+        (hi >= self.first).then(|| (self.first.max(hi - span + self.bar), hi))
     }
 }
 
@@ -236,5 +428,469 @@ mod tests {
         // One request every 2 s at the 50 % budget.
         let q = crate::venue::http::host_quota(&HOSTS[0]);
         assert_eq!(q.replenish_interval(), Duration::from_secs(2));
+    }
+
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 86_400_000;
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: rust_decimal::Decimal::new(1, 4),
+            })
+            .collect()
+    }
+
+    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        let one = rust_decimal::Decimal::ONE;
+        times
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: one,
+                low: one,
+                close: one,
+            })
+            .collect()
+    }
+
+    fn query(r: &Request) -> Vec<(&str, String)> {
+        r.query.iter().map(|(k, v)| (*k, v.clone())).collect()
+    }
+
+    fn window(
+        market: Market,
+        symbol: &str,
+        bar: Bar,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> CandleWindow<'_> {
+        CandleWindow {
+            market,
+            symbol,
+            bar,
+            start_ms,
+            end_ms,
+        }
+    }
+
+    #[test]
+    fn funding_history_asks_the_whole_window_then_chunks_after_a_full_page() {
+        let b = Bingx;
+        let (start, end) = (1_700_000_000_000, 1_700_000_000_000 + 200 * DAY);
+        let first = b
+            .funding_history_request("BTC-USDT", start, end, None, 0)
+            .expect("first page");
+        assert_eq!(
+            (
+                first.endpoint,
+                first.host,
+                first.path.as_str(),
+                first.weight
+            ),
+            ("fundingRate", HOST, "/openApi/swap/v2/quote/fundingRate", 1)
+        );
+        assert_eq!(first.timestamp_param, Some("timestamp"));
+        assert!(!first.optional);
+        let q = |from: i64, to: i64| {
+            vec![
+                ("symbol", "BTC-USDT".to_owned()),
+                ("startTime", from.to_string()),
+                ("endTime", to.to_string()),
+                ("limit", "1000".to_owned()),
+            ]
+        };
+        assert_eq!(query(&first), q(start, end));
+        // A short or empty first page is the whole window, whatever BingX's order.
+        let short = points((0..999).map(|i| end - i * HOUR));
+        assert_eq!(
+            b.funding_history_request("BTC-USDT", start, end, Some(&short), 1),
+            None
+        );
+        assert_eq!(
+            b.funding_history_request("BTC-USDT", start, end, Some(&[]), 1),
+            None
+        );
+        // A full page (oldest or newest 1000, unknown): 999-hour chunks from the end.
+        let full = points((0..1000).map(|i| start + i * HOUR));
+        let chunk = 999 * HOUR;
+        let c0 = b
+            .funding_history_request("BTC-USDT", start, end, Some(&full), 1)
+            .expect("chunk 0");
+        assert_eq!(query(&c0), q(end - chunk + 1, end));
+        let some = points([end - 5 * HOUR]);
+        let c1 = b
+            .funding_history_request("BTC-USDT", start, end, Some(&some), 2)
+            .expect("chunk 1");
+        assert_eq!(query(&c1), q(end - 2 * chunk + 1, end - chunk));
+        // A short chunk is normal (8 h settlements): paging goes on until the start.
+        let c4 = b
+            .funding_history_request("BTC-USDT", start, end, Some(&some), 5)
+            .expect("chunk 4 reaches the start");
+        assert_eq!(query(&c4), q(start, end - 4 * chunk));
+        assert_eq!(
+            b.funding_history_request("BTC-USDT", start, end, Some(&some), 6),
+            None,
+            "chunk 4 reached the start"
+        );
+        // An empty chunk: nothing older (the contract was listed later).
+        assert_eq!(
+            b.funding_history_request("BTC-USDT", start, end, Some(&[]), 3),
+            None
+        );
+        // A caller that does not count pages still terminates (as page 1).
+        assert_eq!(
+            b.funding_history_request("BTC-USDT", start, end, Some(&short), 0),
+            None
+        );
+        // Empty and inverted windows ask nothing; a one-ms window asks.
+        assert_eq!(
+            b.funding_history_request("BTC-USDT", end, start, None, 0),
+            None
+        );
+        assert!(b.funding_history_request("X", 0, 1, None, 0).is_some());
+        assert_eq!(b.history_days_limit(), None);
+    }
+
+    #[test]
+    fn candle_requests_name_intervals_limits_and_the_spot_time_zone() {
+        let b = Bingx;
+        let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR + 17;
+        let day0 = now / DAY * DAY;
+        let daily = window(Market::Perp, "BTC-USDT", Bar::Day, day0 - 45 * DAY, now);
+        let r = b.candle_request(&daily, None, 0).expect("perp daily");
+        assert_eq!(
+            (
+                r.endpoint,
+                r.host,
+                r.path.as_str(),
+                r.weight,
+                r.timestamp_param
+            ),
+            (
+                "klines",
+                HOST,
+                "/openApi/swap/v3/quote/klines",
+                1,
+                Some("timestamp")
+            )
+        );
+        assert_eq!(
+            query(&r),
+            [
+                ("symbol", "BTC-USDT".to_owned()),
+                ("interval", "1d".to_owned()),
+                ("startTime", (day0 - 45 * DAY).to_string()),
+                ("endTime", now.to_string()),
+                ("limit", "46".to_owned()),
+            ]
+        );
+        let hour0 = now / HOUR * HOUR;
+        let hourly = window(Market::Spot, "BTC-USDT", Bar::Hour, hour0 - 168 * HOUR, now);
+        let r = b.candle_request(&hourly, None, 0).expect("spot hourly");
+        assert_eq!(
+            (r.endpoint, r.path.as_str(), r.weight),
+            ("spot-kline", "/openApi/spot/v2/market/kline", 1)
+        );
+        assert_eq!(
+            query(&r),
+            [
+                ("symbol", "BTC-USDT".to_owned()),
+                ("interval", "1h".to_owned()),
+                ("startTime", (hour0 - 168 * HOUR).to_string()),
+                ("endTime", now.to_string()),
+                ("limit", "169".to_owned()),
+                ("timeZone", "0".to_owned()),
+            ]
+        );
+        let spot_daily = window(Market::Spot, "BTC-USDT", Bar::Day, day0 - 45 * DAY, now);
+        let r = b.candle_request(&spot_daily, None, 0).expect("spot daily");
+        assert!(r.query.contains(&("interval", "1d".to_owned())));
+        assert!(
+            r.query.contains(&("timeZone", "0".to_owned())),
+            "UTC daily bars"
+        );
+        // Empty and inverted windows ask nothing.
+        let inverted = window(Market::Perp, "BTC-USDT", Bar::Day, day0 + DAY, now);
+        assert_eq!(b.candle_request(&inverted, None, 0), None);
+        let backwards = window(Market::Perp, "BTC-USDT", Bar::Hour, now, now - 2 * HOUR);
+        assert_eq!(b.candle_request(&backwards, None, 0), None);
+        let one = window(Market::Perp, "BTC-USDT", Bar::Hour, hour0, now);
+        let r = b.candle_request(&one, None, 0).expect("the running bar");
+        assert!(r.query.contains(&("limit", "1".to_owned())));
+    }
+
+    #[test]
+    fn candle_requests_page_in_chunks_of_1440_bars_newest_first() {
+        let b = Bingx;
+        let now = 1_760_000_000_000 / HOUR * HOUR + 42;
+        let last = now / HOUR * HOUR;
+        let start = last - 3000 * HOUR;
+        let w = window(Market::Perp, "1000PEPE-USDT", Bar::Hour, start, now);
+        let range = |r: &Request| {
+            let get = |k: &str| {
+                r.query
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.parse::<i64>().expect("number"))
+                    .expect("present")
+            };
+            (get("startTime"), get("endTime"), get("limit"))
+        };
+        let c0 = b.candle_request(&w, None, 0).expect("chunk 0");
+        let lo0 = last - 1439 * HOUR;
+        assert_eq!(range(&c0), (lo0, now, 1440));
+        // A page reaching its chunk's first bar, in any order: the next chunk ends before it.
+        let mut full = bars((0..1440).map(|i| lo0 + i * HOUR));
+        full.reverse();
+        let c1 = b.candle_request(&w, Some(&full), 1).expect("chunk 1");
+        let lo1 = lo0 - 1440 * HOUR;
+        assert_eq!(range(&c1), (lo1, lo0 - 1, 1440));
+        let c2 = b
+            .candle_request(&w, Some(&bars([lo1, lo1 + HOUR])), 2)
+            .expect("chunk 2");
+        assert_eq!(range(&c2), (start, lo1 - 1, 121), "clipped to the window");
+        assert_eq!(
+            b.candle_request(&w, Some(&bars([start])), 3),
+            None,
+            "chunk 2 reached the start"
+        );
+        // The market's history starts inside a chunk, or nothing came back: done.
+        assert_eq!(b.candle_request(&w, Some(&bars([lo0 + HOUR])), 1), None);
+        assert_eq!(b.candle_request(&w, Some(&[]), 1), None);
+        // A running bar missing from chunk 0 changes nothing.
+        let without_running = bars((0..1439).map(|i| lo0 + i * HOUR));
+        assert!(b.candle_request(&w, Some(&without_running), 1).is_some());
+        // A window of one chunk is done after it.
+        let small = window(
+            Market::Spot,
+            "BTC-USDT",
+            Bar::Day,
+            last / DAY * DAY - 45 * DAY,
+            now,
+        );
+        let page = bars((0..46).map(|i| last / DAY * DAY - i * DAY));
+        assert_eq!(b.candle_request(&small, Some(&page), 1), None);
+    }
+
+    /// A `Request`'s query as the demo server hands it to `respond`.
+    fn pairs(r: &Request) -> Vec<(String, String)> {
+        r.query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    /// Runs the caller's funding loop against the demo: every point within the window (as sent,
+    /// duplicates kept) per page, and the request count.
+    fn funding_loop(
+        u: &crate::demo::Universe,
+        symbol: &str,
+        start: i64,
+        end: i64,
+    ) -> (Vec<Vec<HistoryPoint>>, usize) {
+        let mut pages = Vec::new();
+        let mut previous: Option<Vec<HistoryPoint>> = None;
+        let mut count = 0;
+        while let Some(req) =
+            Bingx.funding_history_request(symbol, start, end, previous.as_deref(), count)
+        {
+            count += 1;
+            assert!(count < 50, "paging does not terminate");
+            let body = crate::demo::bingx::respond(u, &req.path, &pairs(&req), "")
+                .expect("a history path");
+            let mut page = Bingx
+                .parse_funding_history(body.as_bytes())
+                .expect("parses");
+            page.sort_by_key(|p| p.time_ms);
+            pages.push(
+                page.iter()
+                    .copied()
+                    .filter(|p| (start..=end).contains(&p.time_ms))
+                    .collect(),
+            );
+            // As the caller: an empty page, or the same page again, ends the loop.
+            if page.is_empty() || previous.as_ref() == Some(&page) {
+                break;
+            }
+            previous = Some(page);
+        }
+        (pages, usize::try_from(count).expect("small"))
+    }
+
+    /// Runs the caller's candle loop against the demo: the bars within the window per page, and
+    /// the request count.
+    fn candle_loop(u: &crate::demo::Universe, w: &CandleWindow<'_>) -> (Vec<Vec<Candle>>, usize) {
+        let mut pages = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut count = 0;
+        while let Some(req) = Bingx.candle_request(w, previous.as_deref(), count) {
+            count += 1;
+            assert!(count < 50, "paging does not terminate");
+            let body =
+                crate::demo::bingx::respond(u, &req.path, &pairs(&req), "").expect("a candle path");
+            let mut page = Bingx
+                .parse_candles(w.market, w.bar, body.as_bytes())
+                .expect("parses");
+            page.sort_by_key(|c| c.open_ms);
+            pages.push(
+                page.iter()
+                    .copied()
+                    .filter(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
+                    .collect(),
+            );
+            // As the caller: an empty page, or the same page again, ends the loop.
+            if page.is_empty() || previous.as_ref() == Some(&page) {
+                break;
+            }
+            previous = Some(page);
+        }
+        (pages, usize::try_from(count).expect("small"))
+    }
+
+    /// The synthetic bars the demo serves for a window, as the venue quotes them.
+    fn expected(
+        m: &crate::demo::SynthMarket,
+        w: &CandleWindow<'_>,
+        now: i64,
+    ) -> Vec<(
+        i64,
+        rust_decimal::Decimal,
+        rust_decimal::Decimal,
+        rust_decimal::Decimal,
+    )> {
+        let scale = |x| match w.market {
+            Market::Perp => m.contract_price(x),
+            Market::Spot => x,
+        };
+        m.candles(w.bar, w.start_ms, w.end_ms, now)
+            .iter()
+            .map(|c| (c.open_ms, scale(c.high), scale(c.low), scale(c.close)))
+            .collect()
+    }
+
+    #[test]
+    fn demo_round_trip_returns_every_bar_and_settlement_once() {
+        use crate::demo::bingx::{perp_symbol, spot_symbol};
+        let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR + 17;
+        let u = crate::demo::Universe::generate(Venue::Bingx, 40, 40, now);
+        let day0 = now / DAY * DAY;
+        let hour0 = now / HOUR * HOUR;
+        let m = u.markets.iter().find(|m| m.asset == "ETH").expect("ETH");
+        let pepe = u
+            .markets
+            .iter()
+            .find(|m| m.multiplier == 1000 && m.has_perp)
+            .expect("a 1000x perp");
+        let (perp, spot, kperp) = (perp_symbol(m), spot_symbol(m), perp_symbol(pepe));
+        assert!(kperp.starts_with("1000"), "{kperp}");
+        let cases = [
+            // (a) 45 daily bars + today's running one; (b) 7 days of hourly bars + the running one.
+            (
+                window(Market::Perp, &perp, Bar::Day, day0 - 45 * DAY, now),
+                m,
+                46,
+                1,
+            ),
+            (
+                window(Market::Spot, &spot, Bar::Day, day0 - 45 * DAY, now),
+                m,
+                46,
+                1,
+            ),
+            (
+                window(Market::Perp, &perp, Bar::Hour, hour0 - 168 * HOUR, now),
+                m,
+                169,
+                1,
+            ),
+            (
+                window(Market::Spot, &spot, Bar::Hour, hour0 - 168 * HOUR, now),
+                m,
+                169,
+                1,
+            ),
+            // Per contract unit (1000 coins): the caller divides.
+            (
+                window(Market::Perp, &kperp, Bar::Hour, hour0 - 168 * HOUR, now),
+                pepe,
+                169,
+                1,
+            ),
+            // 100 days of hourly bars: two chunks of at most 1440.
+            (
+                window(Market::Spot, &spot, Bar::Hour, hour0 - 2400 * HOUR, now),
+                m,
+                2401,
+                2,
+            ),
+        ];
+        for (w, market, bars, requests) in cases {
+            let (pages, count) = candle_loop(&u, &w);
+            let got: Vec<Candle> = pages.concat();
+            let mut times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
+            times.sort_unstable();
+            times.dedup();
+            assert_eq!(times.len(), got.len(), "a bar twice: {w:?}");
+            assert_eq!((got.len(), count), (bars, requests), "{w:?}");
+            let mut got: Vec<_> = got
+                .iter()
+                .map(|c| (c.open_ms, c.high, c.low, c.close))
+                .collect();
+            got.sort_by_key(|c| c.0);
+            assert_eq!(got, expected(market, &w, now), "{w:?}");
+            assert!(
+                got.iter()
+                    .all(|c| c.0 % w.bar.millis() == 0 && (w.start_ms..=now).contains(&c.0))
+            );
+        }
+        let per_coin = pepe.candles(Bar::Hour, hour0, now, now)[0].close;
+        let one = window(Market::Perp, &kperp, Bar::Hour, hour0, now);
+        let (pages, _) = candle_loop(&u, &one);
+        assert_eq!(
+            pages[0][0].close,
+            per_coin * rust_decimal::Decimal::from(1000)
+        );
+
+        // (c) 30 days of funding: one request, every settlement once.
+        for hours in [1_u32, 8] {
+            let m = u
+                .perps()
+                .find(|m| m.interval_hours == hours)
+                .expect("a perp with that interval");
+            let symbol = perp_symbol(m);
+            let (start, end) = (now - 30 * DAY + 1, now);
+            let (pages, count) = funding_loop(&u, &symbol, start, end);
+            assert_eq!(count, 1, "{symbol}");
+            let got = pages.concat();
+            let want = m.settlements(now, crate::demo::HISTORY_DAYS, start, end);
+            assert_eq!(want.len(), usize::try_from(30 * 24 / hours).expect("small"));
+            assert_eq!(got.iter().map(|p| p.time_ms).collect::<Vec<_>>(), want);
+            assert!(got.iter().all(|p| p.rate == m.historic_rate(p.time_ms)));
+        }
+        // 200 days of an hourly contract (the demo keeps 120): the whole-window page is full,
+        // then 999-hour chunks until one comes back empty; the chunks hold each settlement once.
+        let m = u.perps().find(|m| m.interval_hours == 1).expect("1 h perp");
+        let symbol = perp_symbol(m);
+        let (start, end) = (now - 200 * DAY, now);
+        let (pages, count) = funding_loop(&u, &symbol, start, end);
+        assert_eq!(count, 1 + 4);
+        assert_eq!(pages[0].len(), 1000);
+        assert!(pages[4].is_empty());
+        let chunks: Vec<i64> = pages[1..].concat().iter().map(|p| p.time_ms).collect();
+        let mut sorted = chunks.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), chunks.len(), "a settlement in two chunks");
+        assert_eq!(
+            sorted,
+            m.settlements(now, crate::demo::HISTORY_DAYS, start, end)
+        );
+        // An 8-hourly contract over the same window fits one page.
+        let m8 = u.perps().find(|m| m.interval_hours == 8).expect("8 h perp");
+        let (_, count) = funding_loop(&u, &perp_symbol(m8), start, end);
+        assert_eq!(count, 1);
     }
 }

@@ -14,7 +14,10 @@
 //!   else the cached reference's (from the reference premium index or the funding history);
 //!   a perp with neither is left out of the snapshot.
 //! - Funding history: the interval is the gap between the two newest distinct settlement times,
-//!   kept when it is a whole number of hours from 1 to 24.
+//!   kept when it is a whole number of hours from 1 to 24. For `backfill`, every row with a time
+//!   and a rate is a settlement ([`funding_history`]).
+//! - Candles ([`candles`]): swap rows as objects or arrays, spot rows as arrays, in any order;
+//!   code 0 with `data` `null` is an empty page.
 //! - Volume: `quoteVolume` (quote currency), else `volume` × `lastPrice`. Open interest: `None`
 //!   (BingX has no bulk source). Exchange time: premium-index `time`, else the ticker's
 //!   `closeTime`.
@@ -31,7 +34,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BingxContract, BingxEnvelope, BingxFundingRate, BingxPremiumIndex, BingxSpotSymbol,
+    BingxContract, BingxEnvelope, BingxFundingRate, BingxKline, BingxPremiumIndex, BingxSpotSymbol,
     BingxSpotSymbols, BingxStatus, BingxTicker,
 };
 use super::{
@@ -39,7 +42,7 @@ use super::{
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::{Body, BodySignal, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -72,6 +75,17 @@ fn payload<'a, D: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<(D, Option<i64>), ParseError> {
+    let (data, timestamp) = checked(endpoint, bytes)?;
+    let data = data.ok_or_else(|| ParseError::new(endpoint, "BingX envelope without `data`"))?;
+    Ok((data, timestamp))
+}
+
+/// The `data` (if any) of one response and its envelope `timestamp`, after checking that the
+/// envelope is a BingX one with code 0.
+fn checked<'a, D: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+) -> Result<(Option<D>, Option<i64>), ParseError> {
     let env: BingxEnvelope<'a, D> = match serde_json::from_slice(bytes) {
         Ok(env) => env,
         Err(err) => {
@@ -101,10 +115,7 @@ fn payload<'a, D: Deserialize<'a>>(
             ));
         }
     }
-    let data = env
-        .data
-        .ok_or_else(|| ParseError::new(endpoint, "BingX envelope without `data`"))?;
-    Ok((data, env.timestamp.get()))
+    Ok((env.data, env.timestamp.get()))
 }
 
 /// The rows of every body of `endpoint`, in request order, and the latest envelope timestamp.
@@ -333,6 +344,51 @@ pub(super) fn history_interval(symbol: &str, bytes: &[u8]) -> Result<Option<Deci
     Ok(Some(Decimal::from(gap / MS_PER_HOUR)))
 }
 
+/// The settled funding of one `quote/fundingRate` page, in the order sent (BingX's order is not
+/// documented; callers sort). Rows without a time or a rate are skipped; `data` `null` with
+/// code 0 is an empty page.
+///
+/// # Errors
+/// A [`ParseError`] naming `fundingRate` when the body is not a BingX envelope holding a list of
+/// rows, or carries a non-zero `code`.
+pub(super) fn funding_history(bytes: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let (rows, _) = checked::<Vec<BingxFundingRate<'_>>>(FUNDING_HISTORY, bytes)?;
+    Ok(rows
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: r.funding_time.get().filter(|t| *t > 0)?,
+                rate: r.funding_rate.get()?,
+            })
+        })
+        .collect())
+}
+
+/// The candles of one page of `endpoint` (swap `klines` or `spot-kline`), in the order sent.
+/// Rows of either shape ([`BingxKline`]) are read; rows without an open time, high, low or
+/// close are skipped (BingX flags no unfinished bar: the caller drops the running one); `data`
+/// `null` with code 0 is an empty page.
+///
+/// # Errors
+/// A [`ParseError`] naming `endpoint` when the body is not a BingX envelope holding a list of
+/// rows, or carries a non-zero `code`.
+pub(super) fn candles(endpoint: &'static str, bytes: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let (rows, _) = checked::<Vec<BingxKline>>(endpoint, bytes)?;
+    Ok(rows
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| {
+            Some(Candle {
+                open_ms: r.time.get().filter(|t| *t > 0)?,
+                high: r.high.get()?,
+                low: r.low.get()?,
+                close: r.close.get()?,
+            })
+        })
+        .collect())
+}
+
 /// Merges funding-history bodies and the previous reference into `fresh`: an interval fresh
 /// from the listing wins, then one just fetched, then the previous reference's. Perps keep an
 /// age order for [`detail_symbols`]: carried-over ones first (oldest first), then the others.
@@ -502,7 +558,7 @@ mod tests {
     use super::*;
     use crate::demo::bingx::{FILTERED_CONTRACTS, FILTERED_SPOTS, perp_symbol, spot_symbol};
     use crate::demo::{Route, Universe};
-    use crate::venue::bingx::{Bingx, funding_history_request};
+    use crate::venue::bingx::{Bingx, KLINES, SPOT_KLINE, funding_history_request};
     use crate::venue::{Request, VenueAdapter};
 
     const CONTRACTS_J: &str = include_str!("../../../fixtures/bingx/contracts.json");
@@ -521,6 +577,10 @@ mod tests {
     const HISTORY_1INCH: &str = include_str!("../../../fixtures/bingx/fundingRate-1INCH-USDT.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/bingx/error-rate-limit.json");
     const BAD_PARAMS: &str = include_str!("../../../fixtures/bingx/error-invalid-params.json");
+    const KLINES_J: &str = include_str!("../../../fixtures/bingx/klines.json");
+    const KLINES_ARRAYS: &str = include_str!("../../../fixtures/bingx/klines-arrays.json");
+    const SPOT_KLINE_J: &str = include_str!("../../../fixtures/bingx/spot-kline.json");
+    const SPOT_KLINE_Q: &str = include_str!("../../../fixtures/bingx/spot-kline-quirks.json");
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
@@ -1306,6 +1366,215 @@ mod tests {
                 prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
                 prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
+            }
+        }
+    }
+
+    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        Candle {
+            open_ms,
+            high: d(high),
+            low: d(low),
+            close: d(close),
+        }
+    }
+
+    #[test]
+    fn documented_klines_parse_to_exact_values() {
+        assert_eq!(
+            candles(KLINES, KLINES_J.as_bytes()),
+            Ok(vec![
+                candle(1_666_583_700_000, "19397.5", "19385.7", "19394.4"),
+                candle(1_666_584_000_000, "19394.4", "19368.3", "19379.0"),
+            ]),
+            "swap rows as objects with string decimals"
+        );
+        assert_eq!(
+            candles(SPOT_KLINE, SPOT_KLINE_J.as_bytes()),
+            Ok(vec![candle(
+                1_691_402_580_000,
+                "29093.93",
+                "29087.73",
+                "29093.24"
+            )]),
+            "spot rows as arrays of numbers"
+        );
+    }
+
+    #[test]
+    fn kline_arrays_parse_in_any_order_and_skip_broken_rows() {
+        // Binance-style swap arrays, newest first, strings and numbers (exponent form too); a
+        // two-element row and one with an empty close are skipped. Prices per 1000 PEPE.
+        assert_eq!(
+            candles(KLINES, KLINES_ARRAYS.as_bytes()),
+            Ok(vec![
+                candle(1_743_588_000_000, "0.00715", "0.0071", "0.00714"),
+                candle(1_743_584_400_000, "0.00713", "0.00705", "0.00712"),
+                candle(1_743_580_800_000, "0.0071", "0.00705", "0.00709"),
+            ])
+        );
+        assert_eq!(
+            candles(SPOT_KLINE, SPOT_KLINE_Q.as_bytes()),
+            Ok(vec![
+                candle(1_743_552_000_000, "85200", "83900.1", "84950.25"),
+                candle(1_743_465_600_000, "84300.7", "82100", "84100.5"),
+                candle(1_743_379_200_000, "83000", "81800.4", "82500"),
+            ])
+        );
+        // `openTime` stands for `time` in the object form (mark-price rows); unknown fields and
+        // a row without a time are ignored; `data` null with code 0 is an empty page.
+        let body = br#"{"code":0,"msg":"","data":[
+            {"open":"1","close":"2","high":"3","low":"0.5","volume":"9","openTime":1706508840000,
+             "closeTime":1706508899999,"extra":{"a":[1]}},
+            {"open":"1","close":"2","high":"3","low":"0.5"}
+        ]}"#;
+        assert_eq!(
+            candles(KLINES, body),
+            Ok(vec![candle(1_706_508_840_000, "3", "0.5", "2")])
+        );
+        assert_eq!(
+            candles(KLINES, br#"{"code":0,"msg":"","data":null}"#),
+            Ok(Vec::new())
+        );
+        assert_eq!(
+            candles(SPOT_KLINE, br#"{"code":0,"msg":"","data":[]}"#),
+            Ok(Vec::new())
+        );
+    }
+
+    #[test]
+    fn funding_history_pages_keep_every_settlement_in_any_order() {
+        assert_eq!(
+            funding_history(HISTORY.as_bytes()),
+            Ok(vec![HistoryPoint {
+                time_ms: 1_585_684_800_000,
+                rate: d("0.0001")
+            }])
+        );
+        // Newest first, the newest time as a string.
+        let points = funding_history(HISTORY_1INCH.as_bytes()).expect("parses");
+        assert_eq!(
+            points
+                .iter()
+                .map(|p| (p.time_ms, p.rate))
+                .collect::<Vec<_>>(),
+            [
+                (1_743_588_000_000, d("-0.0002")),
+                (1_743_584_400_000, d("-0.00018")),
+                (1_743_573_600_000, d("-0.0003")),
+            ]
+        );
+        // Oldest first with a duplicated row: kept as sent (the caller de-duplicates).
+        assert_eq!(
+            funding_history(HISTORY_ETH.as_bytes()).map(|p| p.len()),
+            Ok(3)
+        );
+        let body = br#"{"code":0,"msg":"","data":[
+            {"symbol":"BTC-USDT","fundingRate":"","fundingTime":1585684800000},
+            {"symbol":"BTC-USDT","fundingRate":"0.0001","fundingTime":0},
+            {"symbol":"BTC-USDT","fundingRate":-1.5e-5,"fundingTime":1585713600000}
+        ]}"#;
+        assert_eq!(
+            funding_history(body),
+            Ok(vec![HistoryPoint {
+                time_ms: 1_585_713_600_000,
+                rate: d("-0.000015")
+            }])
+        );
+        assert_eq!(
+            funding_history(br#"{"code":0,"msg":"","data":null}"#),
+            Ok(Vec::new())
+        );
+    }
+
+    #[test]
+    fn history_errors_name_the_endpoint() {
+        let cases: [(&'static str, &str, &str); 5] = [
+            (FUNDING_HISTORY, RATE_LIMIT, "API error 100410"),
+            (KLINES, BAD_PARAMS, "API error 80014"),
+            (
+                SPOT_KLINE,
+                r#"{"code":0,"msg":"","data":[[1,"#,
+                "malformed JSON",
+            ),
+            (
+                KLINES,
+                r#"{"code":0,"msg":"","data":{"open":"1"}}"#,
+                "malformed JSON",
+            ),
+            (SPOT_KLINE, r#"[[1691402580000,1,2,0.5,1.5]]"#, "no `code`"),
+        ];
+        for (endpoint, body, detail) in cases {
+            let err = if endpoint == FUNDING_HISTORY {
+                funding_history(body.as_bytes()).expect_err(body)
+            } else {
+                candles(endpoint, body.as_bytes()).expect_err(body)
+            };
+            assert_eq!(err.endpoint, endpoint, "{body}");
+            assert!(err.detail.contains(detail), "{err}");
+        }
+        let err = funding_history(br#"{"msg":"","data":[]}"#).expect_err("no code");
+        assert!(err.detail.contains("no `code`"), "{err}");
+        // Through the adapter: the market picks the endpoint named in the error.
+        let err = Bingx
+            .parse_candles(Market::Spot, crate::venue::Bar::Day, BAD_PARAMS.as_bytes())
+            .expect_err("error envelope");
+        assert_eq!(err.endpoint, SPOT_KLINE);
+        let err = Bingx
+            .parse_candles(Market::Perp, crate::venue::Bar::Hour, RATE_LIMIT.as_bytes())
+            .expect_err("rate limit");
+        assert_eq!(err.endpoint, KLINES);
+        assert!(Bingx.parse_funding_history(RATE_LIMIT.as_bytes()).is_err());
+    }
+
+    const HISTORY_MUTABLE: [(&str, &str); 6] = [
+        (KLINES, KLINES_J),
+        (KLINES, KLINES_ARRAYS),
+        (SPOT_KLINE, SPOT_KLINE_J),
+        (SPOT_KLINE, SPOT_KLINE_Q),
+        (FUNDING_HISTORY, HISTORY_1INCH),
+        (FUNDING_HISTORY, HISTORY_ETH),
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn mutated_history_payloads_never_panic(
+            which in 0..HISTORY_MUTABLE.len(),
+            kind in 0u8..3,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let (endpoint, text) = HISTORY_MUTABLE[which];
+            let mut mutated = text.as_bytes().to_vec();
+            let cut = pos % text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(cut),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let result = if endpoint == FUNDING_HISTORY {
+                funding_history(&mutated).map(|p| {
+                    p.iter().all(|p| p.time_ms > 0)
+                })
+            } else {
+                candles(endpoint, &mutated).map(|c| c.iter().all(|c| c.open_ms > 0))
+            };
+            match result {
+                Ok(times_positive) => prop_assert!(times_positive),
+                Err(err) => prop_assert_eq!(err.endpoint, endpoint),
+            }
+            if kind == 0 {
+                prop_assert!(
+                    if endpoint == FUNDING_HISTORY {
+                        funding_history(&mutated).is_err()
+                    } else {
+                        candles(endpoint, &mutated).is_err()
+                    },
+                    "a truncated payload must fail"
+                );
             }
         }
     }

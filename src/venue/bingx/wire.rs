@@ -5,9 +5,13 @@
 //! spot ticker has been seen with numbers everywhere: every decimal is a [`WireDec`], every
 //! millisecond time a [`WireInt`] (both accept strings and numbers). Text fields use
 //! [`BingxText`] (borrowed; `""`, `null`, missing and non-text values are "absent"). Unknown
-//! fields are ignored.
+//! fields are ignored. Candle rows ([`BingxKline`]) come as objects or arrays and are read by a
+//! small visitor.
+
+use std::fmt;
 
 use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
 
@@ -177,7 +181,8 @@ pub struct BingxTicker<'a> {
     pub close_time: WireInt,
 }
 
-/// One row of `GET /openApi/swap/v2/quote/fundingRate?symbol=…&limit=…` (settled rates).
+/// One row of `GET /openApi/swap/v2/quote/fundingRate?symbol=…&limit=…` (settled rates; the
+/// same rows for the interval fallback and for `backfill`'s windows).
 ///
 /// ```json
 /// {"symbol": "BTC-USDT", "fundingRate": "0.0001", "fundingTime": 1585684800000}
@@ -192,4 +197,101 @@ pub struct BingxFundingRate<'a> {
     pub funding_rate: WireDec,
     /// Settlement time, ms.
     pub funding_time: WireInt,
+}
+
+/// One candle of `GET /openApi/swap/v3/quote/klines` or `GET /openApi/spot/v2/market/kline`.
+/// The sources disagree on the swap row's shape, so both are read: an object (the older
+/// official page and ccxt's recorded answer)
+///
+/// ```json
+/// {"open": "19396.8", "close": "19394.4", "high": "19397.5", "low": "19385.7",
+///  "volume": "110.05", "time": 1666583700000}
+/// ```
+///
+/// or a Binance-style array (the current official reference; spot rows always are arrays)
+///
+/// ```json
+/// [1691402580000, 29093.61, 29093.93, 29087.73, 29093.24, 0.59, 1691402639999, 17221.07]
+/// ```
+///
+/// (`[openTime, open, high, low, close, volume, closeTime, quoteVolume, …]`; the swap array
+/// adds trades and taker volumes). Decimals as strings or numbers; an array element or a field
+/// that is missing reads as absent. The object form's `openTime` is accepted for `time`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BingxKline {
+    /// Open time, ms.
+    pub time: WireInt,
+    /// First price.
+    pub open: WireDec,
+    /// Highest price.
+    pub high: WireDec,
+    /// Lowest price.
+    pub low: WireDec,
+    /// Last price (of the running bar: the latest price).
+    pub close: WireDec,
+}
+
+/// Field names of the object form of [`BingxKline`].
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum BingxKlineField {
+    Open,
+    High,
+    Low,
+    Close,
+    Time,
+    OpenTime,
+    #[serde(other)]
+    Other,
+}
+
+struct BingxKlineVisitor;
+
+impl<'de> Visitor<'de> for BingxKlineVisitor {
+    type Value = BingxKline;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a kline as an object or an array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BingxKline, A::Error> {
+        let mut row = BingxKline {
+            time: seq.next_element()?.unwrap_or_default(),
+            ..BingxKline::default()
+        };
+        for slot in [&mut row.open, &mut row.high, &mut row.low, &mut row.close] {
+            *slot = seq.next_element()?.unwrap_or_default();
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(row)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BingxKline, A::Error> {
+        let mut row = BingxKline::default();
+        while let Some(key) = map.next_key::<BingxKlineField>()? {
+            match key {
+                BingxKlineField::Open => row.open = map.next_value()?,
+                BingxKlineField::High => row.high = map.next_value()?,
+                BingxKlineField::Low => row.low = map.next_value()?,
+                BingxKlineField::Close => row.close = map.next_value()?,
+                BingxKlineField::Time => row.time = map.next_value()?,
+                BingxKlineField::OpenTime => {
+                    let t: WireInt = map.next_value()?;
+                    if row.time.get().is_none() {
+                        row.time = t;
+                    }
+                }
+                BingxKlineField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(row)
+    }
+}
+
+impl<'de> Deserialize<'de> for BingxKline {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(BingxKlineVisitor)
+    }
 }

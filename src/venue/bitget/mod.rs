@@ -11,6 +11,8 @@
 //! | | `mix/market/current-fund-rate?productType=USDT-FUTURES` | [`FUND_RATE_DOCS`] |
 //! | | `spot/market/tickers` | [`SPOT_TICKERS_DOCS`] |
 //! | poll (`full = true`, +1) | `mix/market/current-fund-rate?productType=USDC-FUTURES` | [`FUND_RATE_DOCS`] |
+//! | funding history (per perp) | `mix/market/history-fund-rate?pageSize=100&pageNo=…` | [`HISTORY_FUND_RATE_DOCS`] |
+//! | candles (per market) | `mix/market/candles`, `spot/market/candles` (`1Dutc` / `1H`, `1h`) | [`CANDLES_DOCS`], [`SPOT_CANDLES_DOCS`] |
 //!
 //! The mix tickers carry bid/ask, mark, index, the funding rate, 24 h high/low and volumes and
 //! open interest; `current-fund-rate` adds each symbol's *current* interval and next settlement.
@@ -28,8 +30,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// Host key of Bitget's only host.
 pub const HOST: &str = "main";
@@ -93,6 +98,60 @@ pub const FUND_RATE_USDC: &str = "current-fund-rate-usdc";
 pub const SPOT_SYMBOLS: &str = "spot-symbols";
 /// Endpoint name of the spot tickers.
 pub const SPOT_TICKERS: &str = "spot-tickers";
+
+/// Endpoint name of one perp's settled funding history.
+pub const HISTORY_FUND_RATE: &str = "history-fund-rate";
+/// Path of the settled funding history: `symbol`, `productType`, `pageSize` (default 20, at most
+/// 100), `pageNo` (from 1); newest first.
+pub const HISTORY_FUND_RATE_PATH: &str = "/api/v2/mix/market/history-fund-rate";
+/// Docs of [`HISTORY_FUND_RATE_PATH`].
+pub const HISTORY_FUND_RATE_DOCS: &str =
+    "https://www.bitget.com/api-doc/contract/market/Get-History-Funding-Rate";
+/// Page size basis asks the funding history for (the documented maximum).
+pub const FUNDING_HISTORY_PAGE_SIZE: usize = 100;
+
+/// Endpoint name of one perp's (last-trade) candles.
+pub const CANDLES: &str = "candles";
+/// Path of the mix candles: `symbol`, `productType`, `granularity`, `startTime`/`endTime` (ms,
+/// at most 90 days apart), `kLineType` (`MARKET` by default), `limit` (default 100, at most
+/// 1000); the page is the `limit` bars up to `endTime`, oldest first, the running bar last.
+pub const CANDLES_PATH: &str = "/api/v2/mix/market/candles";
+/// Docs of [`CANDLES_PATH`].
+pub const CANDLES_DOCS: &str = "https://www.bitget.com/api-doc/contract/market/Get-Candle-Data";
+/// Endpoint name of one spot pair's candles.
+pub const SPOT_CANDLES: &str = "spot-candles";
+/// Path of the spot candles: `symbol`, `granularity`, `startTime`, `endTime` (ms), `limit`
+/// (default 100, at most 1000); rows as the mix ones plus a USDT volume.
+pub const SPOT_CANDLES_PATH: &str = "/api/v2/spot/market/candles";
+/// Docs of [`SPOT_CANDLES_PATH`].
+pub const SPOT_CANDLES_DOCS: &str = "https://www.bitget.com/api-doc/spot/market/Get-Candle-Data";
+/// Most candles per request (both markets).
+pub const CANDLE_LIMIT: i64 = 1000;
+/// Longest `startTime`..`endTime` span the mix candles accept (90 days); basis keeps spot
+/// requests within it too.
+pub const CANDLE_RANGE_MS: i64 = 90 * 86_400_000;
+
+/// The `granularity` of `bar` on `market`: the UTC daily bar `1Dutc` (plain `1D`/`1day` follow
+/// UTC+8), hourly `1H` on mix and `1h` on spot.
+#[must_use]
+pub const fn granularity(market: Market, bar: Bar) -> &'static str {
+    match (market, bar) {
+        (_, Bar::Day) => "1Dutc",
+        (Market::Perp, Bar::Hour) => "1H",
+        (Market::Spot, Bar::Hour) => "1h",
+    }
+}
+
+/// The product type of a perp symbol as the snapshot names it: `BTCPERP` is USDC-FUTURES,
+/// everything else USDT-FUTURES.
+#[must_use]
+pub fn product_of(symbol: &str) -> Product {
+    if symbol.ends_with("PERP") {
+        USDC_FUTURES
+    } else {
+        USDT_FUTURES
+    }
+}
 
 /// Body codes meaning "rate limited": `429` ("Too Many Requests") and `1001` ("The request is too
 /// frequent and has been throttled"), as listed in Bitget's error codes.
@@ -204,6 +263,104 @@ impl VenueAdapter for Bitget {
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
         parse::body_signal(status, body)
     }
+
+    /// Pages by number (`pageNo` = `page` + 1, newest first, [`FUNDING_HISTORY_PAGE_SIZE`] a
+    /// page) until a page is empty or short or reaches `start_ms`.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+        page: u32,
+    ) -> Option<Request> {
+        if end_ms < start_ms {
+            return None;
+        }
+        if let Some(rows) = previous {
+            if rows.len() < FUNDING_HISTORY_PAGE_SIZE {
+                return None;
+            }
+            let oldest = rows.iter().map(|p| p.time_ms).min()?;
+            if oldest <= start_ms {
+                return None;
+            }
+        }
+        Some(
+            Request::get(HISTORY_FUND_RATE, HOST, HISTORY_FUND_RATE_PATH, WEIGHT)
+                .query("symbol", symbol)
+                .query("productType", product_of(symbol).product_type)
+                .query("pageSize", FUNDING_HISTORY_PAGE_SIZE.to_string())
+                .query("pageNo", (u64::from(page) + 1).to_string()),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::funding_history(body)
+    }
+
+    /// Pages backwards: each page is anchored at its `endTime` (the live API returns the
+    /// `limit` bars up to it whatever `startTime` says) and asks for exactly the bars it needs,
+    /// at most [`CANDLE_LIMIT`] and 90 days of them; the next page ends just before the oldest
+    /// bar received. Stops after an empty page, a page with fewer bars than a full one, or one
+    /// reaching `start_ms`.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        _page: u32,
+    ) -> Option<Request> {
+        let bar = window.bar.millis();
+        let per_page = CANDLE_LIMIT.min(CANDLE_RANGE_MS / bar);
+        let first_open = window.start_ms.div_euclid(bar) * bar
+            + if window.start_ms.rem_euclid(bar) == 0 {
+                0
+            } else {
+                bar
+            };
+        let (last_open, end_time) = match previous {
+            None => (window.end_ms.div_euclid(bar) * bar, window.end_ms),
+            Some(rows) => {
+                let oldest = rows.iter().map(|c| c.open_ms).min()?;
+                let full = i64::try_from(rows.len()).ok()? >= per_page;
+                if !full || oldest <= first_open {
+                    return None;
+                }
+                (oldest - bar, oldest - 1)
+            }
+        };
+        if window.end_ms < window.start_ms || last_open < first_open {
+            return None;
+        }
+        let start_time = first_open.max(last_open - (per_page - 1) * bar);
+        let limit = (last_open - start_time) / bar + 1;
+        let gran = granularity(window.market, window.bar);
+        let request = match window.market {
+            Market::Perp => Request::get(CANDLES, HOST, CANDLES_PATH, WEIGHT)
+                .query("symbol", window.symbol)
+                .query("productType", product_of(window.symbol).product_type)
+                .query("granularity", gran)
+                .query("kLineType", "MARKET"),
+            Market::Spot => Request::get(SPOT_CANDLES, HOST, SPOT_CANDLES_PATH, WEIGHT)
+                .query("symbol", window.symbol)
+                .query("granularity", gran),
+        };
+        Some(
+            request
+                .query("startTime", start_time.to_string())
+                .query("endTime", end_time.to_string())
+                .query("limit", limit.to_string()),
+        )
+    }
+
+    fn parse_candles(
+        &self,
+        market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        parse::candles(market, body)
+    }
 }
 
 #[cfg(test)]
@@ -243,5 +400,318 @@ mod tests {
         assert_eq!(Bitget.hosts()[0].env, "BASIS_BITGET_URL");
         assert_eq!(Bitget.hosts()[0].default_url, "https://api.bitget.com");
         assert_eq!(Bitget.hosts()[0].budget_pct, 50);
+    }
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: rust_decimal::Decimal::new(1, 4),
+            })
+            .collect()
+    }
+
+    fn bars(opens: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        opens
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: rust_decimal::Decimal::ONE,
+                low: rust_decimal::Decimal::ONE,
+                close: rust_decimal::Decimal::ONE,
+            })
+            .collect()
+    }
+
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 86_400_000;
+    const NOW: i64 = 1_760_000_000_000;
+
+    #[test]
+    fn history_requests_page_by_number_and_stop() {
+        let (start, end) = (NOW - 30 * DAY, NOW);
+        let first = Bitget
+            .funding_history_request("BTCUSDT", start, end, None, 0)
+            .expect("first page");
+        assert_eq!(
+            (
+                first.endpoint,
+                first.host,
+                first.path.as_str(),
+                first.weight
+            ),
+            (
+                "history-fund-rate",
+                "main",
+                "/api/v2/mix/market/history-fund-rate",
+                1
+            )
+        );
+        assert_eq!(
+            query(&first),
+            [
+                ("symbol", "BTCUSDT"),
+                ("productType", "USDT-FUTURES"),
+                ("pageSize", "100"),
+                ("pageNo", "1"),
+            ]
+        );
+        let mut full = points((0..100).map(|i| end - i * HOUR));
+        full.rotate_left(41);
+        let next = Bitget
+            .funding_history_request("BTCPERP", start, end, Some(&full), 1)
+            .expect("next page");
+        assert_eq!(
+            query(&next),
+            [
+                ("symbol", "BTCPERP"),
+                ("productType", "USDC-FUTURES"),
+                ("pageSize", "100"),
+                ("pageNo", "2"),
+            ]
+        );
+        let short = points((0..99).map(|i| end - i * HOUR));
+        let reaching = points((0..100).map(|i| start + i * HOUR));
+        for previous in [&short[..], &[], &reaching[..]] {
+            assert_eq!(
+                Bitget.funding_history_request("BTCUSDT", start, end, Some(previous), 1),
+                None
+            );
+        }
+        assert_eq!(
+            Bitget.funding_history_request("BTCUSDT", end, start, None, 0),
+            None
+        );
+        assert_eq!(Bitget.history_days_limit(), None);
+    }
+
+    fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
+        let step = bar.millis();
+        CandleWindow {
+            market,
+            symbol,
+            bar,
+            start_ms: (NOW - days * DAY) / step * step,
+            end_ms: NOW,
+        }
+    }
+
+    #[test]
+    fn candle_requests_ask_for_the_utc_bar_and_exactly_the_bars_needed() {
+        let daily = window(Market::Perp, "1000PEPEUSDT", Bar::Day, 45);
+        let first = Bitget.candle_request(&daily, None, 0).expect("first page");
+        assert_eq!(
+            (first.endpoint, first.path.as_str(), first.weight),
+            ("candles", "/api/v2/mix/market/candles", 1)
+        );
+        assert_eq!(
+            query(&first),
+            [
+                ("symbol", "1000PEPEUSDT"),
+                ("productType", "USDT-FUTURES"),
+                ("granularity", "1Dutc"),
+                ("kLineType", "MARKET"),
+                ("startTime", daily.start_ms.to_string().as_str()),
+                ("endTime", NOW.to_string().as_str()),
+                ("limit", "46"),
+            ]
+        );
+        let hourly = window(Market::Spot, "BTCUSDC", Bar::Hour, 7);
+        let spot = Bitget.candle_request(&hourly, None, 0).expect("spot page");
+        assert_eq!(
+            (spot.endpoint, spot.path.as_str()),
+            ("spot-candles", "/api/v2/spot/market/candles")
+        );
+        assert_eq!(
+            query(&spot),
+            [
+                ("symbol", "BTCUSDC"),
+                ("granularity", "1h"),
+                ("startTime", hourly.start_ms.to_string().as_str()),
+                ("endTime", NOW.to_string().as_str()),
+                ("limit", "169"),
+            ]
+        );
+        let usdc = window(Market::Perp, "ETHPERP", Bar::Hour, 7);
+        let perp = Bitget.candle_request(&usdc, None, 0).expect("perp page");
+        assert_eq!(
+            query(&perp)[1..3],
+            [("productType", "USDC-FUTURES"), ("granularity", "1H")]
+        );
+        // Long windows: 1000 hourly bars a page; 90 daily bars (the 90-day range) a page.
+        let long = window(Market::Perp, "BTCUSDT", Bar::Hour, 60);
+        let last = NOW / HOUR * HOUR;
+        let p1 = Bitget.candle_request(&long, None, 0).expect("page 1");
+        let oldest = last - 999 * HOUR;
+        assert_eq!(
+            query(&p1)[4..],
+            [
+                ("startTime", oldest.to_string().as_str()),
+                ("endTime", NOW.to_string().as_str()),
+                ("limit", "1000"),
+            ]
+        );
+        let mut got = bars((0..1000).map(|k| oldest + k * HOUR));
+        got.reverse();
+        let p2 = Bitget.candle_request(&long, Some(&got), 1).expect("page 2");
+        let rest = (oldest - long.start_ms) / HOUR;
+        assert_eq!(
+            query(&p2)[4..],
+            [
+                ("startTime", long.start_ms.to_string().as_str()),
+                ("endTime", (oldest - 1).to_string().as_str()),
+                ("limit", rest.to_string().as_str()),
+            ]
+        );
+        let days = window(Market::Spot, "BTCUSDT", Bar::Day, 119);
+        let d1 = Bitget.candle_request(&days, None, 0).expect("daily page");
+        let span: Vec<i64> = ["startTime", "endTime"]
+            .iter()
+            .map(|k| {
+                d1.query
+                    .iter()
+                    .find(|(q, _)| q == k)
+                    .and_then(|(_, v)| v.parse().ok())
+                    .expect("time")
+            })
+            .collect();
+        assert!(span[1] - span[0] < 90 * DAY, "{span:?}");
+        assert_eq!(query(&d1)[4], ("limit", "90"));
+        // Stops: short page, empty page, a page reaching the start, inverted window.
+        let short = bars((1..1000).map(|k| oldest + k * HOUR));
+        let reaching = bars((0..1000).map(|k| long.start_ms + k * HOUR));
+        for previous in [&short[..], &[], &reaching[..]] {
+            assert_eq!(Bitget.candle_request(&long, Some(previous), 1), None);
+        }
+        let inverted = CandleWindow {
+            start_ms: NOW + DAY,
+            ..long
+        };
+        assert_eq!(Bitget.candle_request(&inverted, None, 0), None);
+    }
+
+    fn pairs(r: &Request) -> Vec<(String, String)> {
+        r.query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    /// The caller's candle loop against the demo: every bar received, and the request count.
+    fn candle_backfill(u: &crate::demo::Universe, w: &CandleWindow<'_>) -> (Vec<Candle>, usize) {
+        let mut all = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut page = 0;
+        while let Some(req) = Bitget.candle_request(w, previous.as_deref(), page) {
+            page += 1;
+            assert!(page < 50, "paging does not terminate");
+            let body = crate::demo::bitget::respond(u, &req.path, &pairs(&req), "")
+                .expect("a candle path");
+            let rows = Bitget
+                .parse_candles(w.market, w.bar, body.as_bytes())
+                .expect("parses");
+            all.extend(rows.iter().copied());
+            previous = Some(rows);
+        }
+        (all, usize::try_from(page).expect("small"))
+    }
+
+    #[test]
+    fn candle_round_trip_through_the_demo_returns_every_bar_once() {
+        let u = crate::demo::Universe::generate(Venue::Bitget, 60, 60, NOW);
+        let perp = u
+            .perps()
+            .find(|m| m.multiplier == 1000 && m.quote == "USDT")
+            .expect("a 1000x perp");
+        let usdc = u.perps().find(|m| m.quote == "USDC").expect("a USDC perp");
+        let spot = u.spots().next().expect("a spot pair");
+        let cases = [
+            (perp, Market::Perp, Bar::Day, 45, 1),
+            (perp, Market::Perp, Bar::Hour, 7, 1),
+            (usdc, Market::Perp, Bar::Hour, 7, 1),
+            (spot, Market::Spot, Bar::Day, 45, 1),
+            (spot, Market::Spot, Bar::Hour, 7, 1),
+            (spot, Market::Spot, Bar::Hour, 60, 2),
+            (perp, Market::Perp, Bar::Day, 110, 2),
+        ];
+        for (m, market, bar, days, requests) in cases {
+            let symbol = match market {
+                Market::Perp => crate::demo::bitget::perp_symbol(m),
+                Market::Spot => crate::demo::bitget::spot_symbol(m),
+            };
+            let w = window(market, &symbol, bar, days);
+            let (mut got, n) = candle_backfill(&u, &w);
+            assert_eq!(n, requests, "{symbol} {bar:?} {days}");
+            got.sort_by_key(|c| c.open_ms);
+            let step = bar.millis();
+            let expected = usize::try_from((NOW / step * step - w.start_ms) / step + 1).expect("n");
+            assert_eq!(got.len(), expected, "{symbol} {bar:?} {days}");
+            assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
+            assert!(
+                got.iter()
+                    .all(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
+            );
+            assert!(got.iter().all(|c| c.open_ms % step == 0), "UTC-aligned");
+            let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
+            let scale = |x| match market {
+                Market::Perp => m.contract_price(x),
+                Market::Spot => x,
+            };
+            for (c, s) in got.iter().zip(&synth) {
+                assert_eq!(
+                    (c.open_ms, c.high, c.low, c.close),
+                    (s.open_ms, scale(s.high), scale(s.low), scale(s.close)),
+                    "{symbol}: prices per contract unit"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn funding_round_trip_through_the_demo_returns_every_settlement_once() {
+        let u = crate::demo::Universe::generate(Venue::Bitget, 60, 0, NOW);
+        for hours in [1_i64, 8] {
+            let m = u
+                .perps()
+                .find(|m| i64::from(m.interval_hours) == hours)
+                .expect("a perp with that interval");
+            let symbol = crate::demo::bitget::perp_symbol(m);
+            let (start, end) = (NOW - 30 * DAY + 1, NOW);
+            let mut stored = Vec::new();
+            let mut previous: Option<Vec<HistoryPoint>> = None;
+            let mut page = 0;
+            while let Some(req) =
+                Bitget.funding_history_request(&symbol, start, end, previous.as_deref(), page)
+            {
+                page += 1;
+                assert!(page < 50, "paging does not terminate");
+                let body = crate::demo::bitget::respond(&u, &req.path, &pairs(&req), "")
+                    .expect("history path");
+                let rows = Bitget
+                    .parse_funding_history(body.as_bytes())
+                    .expect("parses");
+                stored.extend(
+                    rows.iter()
+                        .filter(|p| (start..=end).contains(&p.time_ms))
+                        .map(|p| p.time_ms),
+                );
+                previous = Some(rows);
+            }
+            let n = stored.len();
+            stored.sort_unstable();
+            stored.dedup();
+            assert_eq!(stored.len(), n, "duplicates for {symbol}");
+            assert_eq!(
+                n,
+                usize::try_from(30 * 24 / hours).expect("small"),
+                "{symbol}"
+            );
+            let step = hours * HOUR;
+            assert_eq!(stored.last().copied(), Some(end / step * step));
+            // 720 hourly settlements: 7 full pages and one reaching the start; 90 8-hourly: one
+            // page reaching the start.
+            assert_eq!(page, if hours == 1 { 8 } else { 1 });
+        }
     }
 }

@@ -14,6 +14,10 @@
 //! - Volume: `quoteVolume` (quote coin), else `baseVolume × lastPr`. Open interest:
 //!   `holdingAmount` (base coins) × multiplier.
 //! - Duplicates: the first row of a symbol wins, in instrument lists and snapshot payloads.
+//! - History: settled funding rows are `fundingTime` (ms string) and `fundingRate`; candle rows
+//!   are string arrays `[ts, open, high, low, close, …]` with prices as the contract quotes them
+//!   (per 1000 PEPE for `1000PEPEUSDT`). Rows missing a time or a price are skipped; Bitget does
+//!   not flag the running bar.
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,13 +26,16 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BitgetContract, BitgetEnvelope, BitgetFundRate, BitgetMixTicker, BitgetSpotSymbol,
-    BitgetSpotTicker, BitgetStatus, BitgetText,
+    BitgetCandle, BitgetContract, BitgetEnvelope, BitgetFundRate, BitgetFundingHistory,
+    BitgetMixTicker, BitgetSpotSymbol, BitgetSpotTicker, BitgetStatus, BitgetText,
 };
-use super::{PRODUCTS, Product, RATE_LIMIT_CODES, SPOT_SYMBOLS, SPOT_TICKERS};
+use super::{
+    CANDLES, HISTORY_FUND_RATE, PRODUCTS, Product, RATE_LIMIT_CODES, SPOT_CANDLES, SPOT_SYMBOLS,
+    SPOT_TICKERS,
+};
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
-use crate::parse::{ms_time, split_concat, split_multiplier};
-use crate::venue::{Body, BodySignal, ParseError};
+use crate::parse::{WireDec, ms_time, split_concat, split_multiplier};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// The success code of the envelope.
 const OK_CODE: &str = "00000";
@@ -343,6 +350,46 @@ fn open_interest_coins(t: &BitgetMixTicker<'_>, inst: &Instrument) -> Option<Dec
         .map(|v| v.normalize())
 }
 
+/// Parses one page of `history-fund-rate` (any order); rows without a time or a rate are
+/// skipped.
+pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let p: Page<BitgetFundingHistory<'_>> = page(HISTORY_FUND_RATE, body)?;
+    Ok(p.rows
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: r.funding_time.get()?,
+                rate: r.funding_rate.get()?,
+            })
+        })
+        .collect())
+}
+
+/// Parses one page of mix (`market` perp) or spot candles; rows without an integral open time
+/// or a high, low or close are skipped.
+pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let endpoint = match market {
+        Market::Perp => CANDLES,
+        Market::Spot => SPOT_CANDLES,
+    };
+    let p: Page<BitgetCandle> = page(endpoint, body)?;
+    Ok(p.rows.iter().filter_map(|row| candle(row)).collect())
+}
+
+fn candle(row: &[WireDec]) -> Option<Candle> {
+    let field = |i: usize| row.get(i).and_then(|d| d.get());
+    let ts = field(0)?;
+    if !ts.fract().is_zero() {
+        return None;
+    }
+    Some(Candle {
+        open_ms: i64::try_from(ts).ok()?,
+        high: field(2)?,
+        low: field(3)?,
+        close: field(4)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -374,6 +421,9 @@ mod tests {
     const SPOT_Q: &str = include_str!("../../../fixtures/bitget/spot-tickers-quirks.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/bitget/error-rate-limit.json");
     const PARAMS: &str = include_str!("../../../fixtures/bitget/error-params.json");
+    const HISTORY: &str = include_str!("../../../fixtures/bitget/mix-history-fund-rate.json");
+    const MIX_CANDLES: &str = include_str!("../../../fixtures/bitget/mix-candles.json");
+    const SPOT_CANDLES_BODY: &str = include_str!("../../../fixtures/bitget/spot-candles.json");
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
@@ -1066,6 +1116,140 @@ mod tests {
                 prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
                 prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
+            }
+        }
+    }
+
+    #[test]
+    fn documented_funding_history_parses_to_exact_points() {
+        assert_eq!(
+            funding_history(HISTORY.as_bytes()).expect("parses"),
+            vec![
+                HistoryPoint {
+                    time_ms: 1_695_776_400_000,
+                    rate: d("0.0005"),
+                },
+                HistoryPoint {
+                    time_ms: 1_695_715_200_000,
+                    rate: d("0.000013"),
+                },
+            ]
+        );
+        let quirks = br#"{"code":"00000","msg":"success","requestTime":1,"data":[
+            {"symbol":"BTCUSDT","fundingRate":-2.5e-5,"fundingTime":1695744000000},
+            {"symbol":"BTCUSDT","fundingRate":"","fundingTime":"1695715200000"},
+            {"symbol":"BTCUSDT","fundingRate":"0.0001"}]}"#;
+        assert_eq!(
+            funding_history(quirks).expect("parses"),
+            vec![HistoryPoint {
+                time_ms: 1_695_744_000_000,
+                rate: d("-0.000025"),
+            }],
+            "numbers read, rows without a rate or time skipped"
+        );
+        let err = funding_history(PARAMS.as_bytes()).expect_err("error envelope");
+        assert_eq!(err.endpoint, "history-fund-rate");
+        assert!(err.detail.contains("40034"), "{err}");
+        let err = funding_history(b"{\"code\":\"00000\",\"data\":[{").expect_err("truncated");
+        assert_eq!(err.endpoint, "history-fund-rate");
+    }
+
+    fn bar(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        Candle {
+            open_ms,
+            high: d(high),
+            low: d(low),
+            close: d(close),
+        }
+    }
+
+    #[test]
+    fn documented_candles_parse_to_exact_bars() {
+        assert_eq!(
+            candles(Market::Perp, MIX_CANDLES.as_bytes()).expect("mix parses"),
+            vec![
+                bar(1_695_835_800_000, "26210.5", "26194.5", "26194.5"),
+                bar(1_695_836_100_000, "26194.5", "26171", "26171"),
+            ]
+        );
+        let spot = bar(1_656_604_800_000, "37849.5", "37773.5", "37773.5");
+        assert_eq!(
+            candles(Market::Spot, SPOT_CANDLES_BODY.as_bytes()).expect("spot parses"),
+            vec![spot, spot],
+            "the docs repeat one row; the caller de-duplicates"
+        );
+        let quirks = br#"{"code":"00000","msg":"success","requestTime":1,"data":[
+            [1695835800000, 0.0123, "1.2e-2", "0.0119", "0.012", "5", "6"],
+            ["1695836100000", "1", "", "1", "1", "5", "6"],
+            ["1695836400000.5", "1", "1", "1", "1", "5", "6"],
+            ["1695836700000", "1", "1"],
+            []]}"#;
+        assert_eq!(
+            candles(Market::Perp, quirks).expect("parses"),
+            vec![bar(1_695_835_800_000, "0.012", "0.0119", "0.012")],
+            "numbers and exponents read; rows missing a field or with a fractional time skipped"
+        );
+        for market in [Market::Perp, Market::Spot] {
+            let err = candles(market, PARAMS.as_bytes()).expect_err("error envelope");
+            assert_eq!(
+                err.endpoint,
+                if market == Market::Perp {
+                    "candles"
+                } else {
+                    "spot-candles"
+                }
+            );
+            assert!(err.detail.contains("API error 40034"), "{err}");
+            assert!(candles(market, b"[[\"1\"]]").is_err(), "not an envelope");
+            assert_eq!(
+                candles(market, br#"{"code":"00000","msg":"success","data":[]}"#),
+                Ok(Vec::new())
+            );
+        }
+    }
+
+    /// Replaces the `nth` (mod count) string token (array elements included) with `token`.
+    fn replace_string(text: &str, nth: usize, token: &str) -> String {
+        let quotes: Vec<usize> = text.match_indices('"').map(|(i, _)| i).collect();
+        let pairs = quotes.len() / 2;
+        if pairs == 0 {
+            return text.to_owned();
+        }
+        let k = nth % pairs;
+        let (start, end) = (quotes[2 * k], quotes[2 * k + 1] + 1);
+        format!("{}{token}{}", &text[..start], &text[end..])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn mutated_history_payloads_never_panic(
+            which in 0..3usize,
+            kind in 0u8..4,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let text = [HISTORY, MIX_CANDLES, SPOT_CANDLES_BODY][which];
+            let mut mutated = text.as_bytes().to_vec();
+            let trimmed = text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(pos % trimmed),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                2 => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+                _ => mutated = replace_string(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let result = match which {
+                0 => funding_history(&mutated).map(|p| p.len()),
+                1 => candles(Market::Perp, &mutated).map(|c| c.len()),
+                _ => candles(Market::Spot, &mutated).map(|c| c.len()),
+            };
+            if kind == 0 {
+                prop_assert!(result.is_err(), "a truncated payload must fail");
+            }
+            if let Ok(n) = result {
+                prop_assert!(n <= 2);
             }
         }
     }

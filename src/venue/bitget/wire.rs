@@ -1,4 +1,4 @@
-//! Bitget v2 wire structs: the envelope, mix contracts/tickers/funding rows and spot symbols/tickers.
+//! Bitget v2 wire structs: the envelope, mix contracts/tickers/funding rows, spot symbols/tickers, settled funding and candles.
 //!
 //! Bitget sends nearly every value as a string (`""` or `null` meaning absent) inside
 //! `{"code": "00000", "msg": "success", "requestTime": <ms number>, "data": [...]}`. Text fields
@@ -211,3 +211,29 @@ pub struct BitgetSpotTicker<'a> {
     /// Data time, ms (a string).
     pub ts: WireInt,
 }
+
+/// One row of `GET /api/v2/mix/market/history-fund-rate` (settled funding, newest first).
+///
+/// ```json
+/// {"symbol": "BTCUSDT", "fundingRate": "0.0005", "fundingTime": "1695776400000"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BitgetFundingHistory<'a> {
+    /// `BTCUSDT`.
+    #[serde(borrow)]
+    pub symbol: BitgetText<'a>,
+    /// Rate settled, fraction.
+    pub funding_rate: WireDec,
+    /// Settlement time, ms (a string).
+    pub funding_time: WireInt,
+}
+
+/// One candle row of `GET /api/v2/mix/market/candles` (7 strings: open time ms, open, high, low,
+/// close, base volume, quote volume) or `GET /api/v2/spot/market/candles` (8: … base volume,
+/// USDT volume, quote volume), oldest first; only the first five positions are read.
+///
+/// ```json
+/// ["1695835800000", "26210.5", "26210.5", "26194.5", "26194.5", "26.26", "687897.63"]
+/// ```
+pub type BitgetCandle = Vec<WireDec>;

@@ -4,7 +4,8 @@
 //! linear paged with `nextPageCursor`. Snapshot: two bulk calls, `tickers?category=linear` (rate,
 //! interval, next funding, mark, index, bid/ask, 24 h high/low, turnover, open interest) and
 //! `tickers?category=spot`. Funding history: `funding/history`, paged backwards from the
-//! window's end (Bybit returns the newest 200 of a window first).
+//! window's end (Bybit returns the newest 200 of a window first). Candles: `kline` of category
+//! `linear` or `spot` (last-trade bars, `60`/`D`, up to 1000 a call), also paged backwards.
 
 mod parse;
 mod wire;
@@ -13,8 +14,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// The one Bybit host: 600 requests per 5 s per IP for all of `api.bybit.com`; exceeding it gives
 /// HTTP 403 "access too frequent" and an IP ban of at least 10 minutes.
@@ -51,6 +55,38 @@ pub const FUNDING_HISTORY: &str = "funding-history";
 
 /// Page size basis asks the funding history for (the documented maximum).
 pub const FUNDING_HISTORY_LIMIT: usize = 200;
+
+/// Candles of one symbol: `category` (`linear`, `spot`), `symbol`, `interval` (`60`, `D`, …),
+/// `start`, `end` (ms), `limit` 1–1000 (default 200). `result.list` holds string arrays, newest
+/// first; the first row is the running bar (its close is the last traded price). Weight
+/// [`WEIGHT`].
+/// Docs: <https://bybit-exchange.github.io/docs/v5/market/kline>
+pub const KLINE_PATH: &str = "/v5/market/kline";
+
+/// Endpoint name of the linear (perp) candles.
+pub const KLINE_LINEAR: &str = "kline-linear";
+/// Endpoint name of the spot candles.
+pub const KLINE_SPOT: &str = "kline-spot";
+
+/// Page size basis asks `kline` for at most (the documented maximum).
+pub const KLINE_LIMIT: usize = 1000;
+
+/// Bybit's `interval` of a bar length: `60` (minutes) or `D` (UTC days).
+#[must_use]
+pub const fn interval(bar: Bar) -> &'static str {
+    match bar {
+        Bar::Hour => "60",
+        Bar::Day => "D",
+    }
+}
+
+/// The kline endpoint name and `category` of a market.
+const fn kline_of(market: Market) -> (&'static str, &'static str) {
+    match market {
+        Market::Perp => (KLINE_LINEAR, "linear"),
+        Market::Spot => (KLINE_SPOT, "spot"),
+    }
+}
 
 /// Endpoint name of the linear instruments list.
 pub const INSTRUMENTS_LINEAR: &str = "instruments-info-linear";
@@ -203,6 +239,64 @@ impl VenueAdapter for Bybit {
 
     fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
         parse::parse_funding_history(FUNDING_HISTORY, body)
+    }
+
+    /// Pages backwards: every request carries the window's `start` and an `end` that starts at
+    /// `end_ms` and moves to the oldest returned open − 1, with a `limit` of the bars left
+    /// between them (at most [`KLINE_LIMIT`]). Stops after an empty page, a page shorter than
+    /// [`KLINE_LIMIT`] (it held the rest of the window, or the history ran out) or one reaching
+    /// the bar open at `start_ms`.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        _page: u32,
+    ) -> Option<Request> {
+        let step = window.bar.millis();
+        let first_open = window.start_ms.div_euclid(step) * step
+            + if window.start_ms.rem_euclid(step) == 0 {
+                0
+            } else {
+                step
+            };
+        let to = match previous {
+            None => window.end_ms,
+            Some(page) => {
+                if page.len() < KLINE_LIMIT {
+                    return None;
+                }
+                let oldest = page.iter().map(|c| c.open_ms).min()?;
+                if oldest <= first_open {
+                    return None;
+                }
+                (oldest - 1).min(window.end_ms)
+            }
+        };
+        let last_open = to.div_euclid(step) * step;
+        if last_open < first_open {
+            return None;
+        }
+        let bars = usize::try_from((last_open - first_open) / step + 1).unwrap_or(KLINE_LIMIT);
+        let (endpoint, category) = kline_of(window.market);
+        Some(
+            Request::get(endpoint, MAIN.key, KLINE_PATH, WEIGHT)
+                .query("category", category)
+                .query("symbol", window.symbol)
+                .query("interval", interval(window.bar))
+                .query("start", first_open.to_string())
+                .query("end", to.to_string())
+                .query("limit", bars.min(KLINE_LIMIT).to_string()),
+        )
+    }
+
+    fn parse_candles(
+        &self,
+        market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        let (endpoint, category) = kline_of(market);
+        parse::parse_candles(endpoint, category, body)
     }
 
     fn default_ban(&self) -> Duration {
@@ -379,7 +473,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), v.clone()))
                 .collect();
-            let body = crate::demo::bybit::history(u, &req.path, &pairs).expect("history path");
+            let body = crate::demo::bybit::respond(u, &req.path, &pairs, "").expect("history path");
             let page = b.parse_funding_history(body.as_bytes()).expect("parses");
             stored.extend(
                 page.iter()
@@ -425,5 +519,280 @@ mod tests {
                 assert_eq!(requests, if hours == 1 { 4 } else { 1 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod candle_tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::demo::bybit::{perp_symbol, spot_symbol};
+    use crate::demo::{DAY_MS, HOUR_MS, SynthMarket, Universe};
+
+    fn query(r: &Request) -> Vec<(&str, &str)> {
+        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    fn bars(opens: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        opens
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: Decimal::TWO,
+                low: Decimal::ONE,
+                close: Decimal::ONE,
+            })
+            .collect()
+    }
+
+    fn window(
+        market: Market,
+        symbol: &str,
+        bar: Bar,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> CandleWindow<'_> {
+        CandleWindow {
+            market,
+            symbol,
+            bar,
+            start_ms,
+            end_ms,
+        }
+    }
+
+    #[test]
+    fn candle_requests_name_category_and_interval_and_ask_for_the_window_at_once() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let hour = now / HOUR_MS * HOUR_MS;
+        let day = now / DAY_MS * DAY_MS;
+        let w = window(
+            Market::Perp,
+            "1000PEPEUSDT",
+            Bar::Hour,
+            hour - 168 * HOUR_MS,
+            now,
+        );
+        let r = Bybit.candle_request(&w, None, 0).expect("first page");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            ("kline-linear", "main", "/v5/market/kline", 1)
+        );
+        let (start, end) = ((hour - 168 * HOUR_MS).to_string(), now.to_string());
+        assert_eq!(
+            query(&r),
+            [
+                ("category", "linear"),
+                ("symbol", "1000PEPEUSDT"),
+                ("interval", "60"),
+                ("start", start.as_str()),
+                ("end", end.as_str()),
+                ("limit", "169"),
+            ]
+        );
+        let w = window(Market::Spot, "BTCUSDT", Bar::Day, day - 45 * DAY_MS, now);
+        let r = Bybit.candle_request(&w, None, 0).expect("first page");
+        assert_eq!(r.endpoint, "kline-spot");
+        let start = (day - 45 * DAY_MS).to_string();
+        assert_eq!(
+            query(&r),
+            [
+                ("category", "spot"),
+                ("symbol", "BTCUSDT"),
+                ("interval", "D"),
+                ("start", start.as_str()),
+                ("end", end.as_str()),
+                ("limit", "46"),
+            ]
+        );
+        // An empty or inverted window asks nothing.
+        for (s, e) in [(now, now - 1), (hour + 1, now)] {
+            let w = window(Market::Spot, "BTCUSDT", Bar::Hour, s, e);
+            assert_eq!(Bybit.candle_request(&w, None, 0), None);
+        }
+    }
+
+    #[test]
+    fn candle_requests_page_backwards_and_stop() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let hour = now / HOUR_MS * HOUR_MS;
+        let start = hour - 2500 * HOUR_MS;
+        let w = window(Market::Perp, "BTCUSDT", Bar::Hour, start, now);
+        let first = Bybit.candle_request(&w, None, 0).expect("first page");
+        assert_eq!(query(&first)[5], ("limit", "1000"));
+        // A full page, in any order: the next ends just before its oldest bar.
+        let oldest = hour - 999 * HOUR_MS;
+        let mut full = bars((0..1000).map(|i| oldest + i * HOUR_MS));
+        full.rotate_left(333);
+        let next = Bybit.candle_request(&w, Some(&full), 1).expect("next page");
+        let (s, e) = (start.to_string(), (oldest - 1).to_string());
+        assert_eq!(
+            query(&next),
+            [
+                ("category", "linear"),
+                ("symbol", "BTCUSDT"),
+                ("interval", "60"),
+                ("start", s.as_str()),
+                ("end", e.as_str()),
+                ("limit", "1000"),
+            ]
+        );
+        // The last page asks for what is left: 2501 − 2000 bars.
+        let older = bars((0..1000).map(|i| oldest - 1000 * HOUR_MS + i * HOUR_MS));
+        let last = Bybit
+            .candle_request(&w, Some(&older), 2)
+            .expect("last page");
+        assert_eq!(query(&last)[5], ("limit", "501"));
+        // Short page, empty page, a full page reaching the start: done.
+        let short = bars((0..999).map(|i| oldest + i * HOUR_MS));
+        assert_eq!(Bybit.candle_request(&w, Some(&short), 1), None);
+        assert_eq!(Bybit.candle_request(&w, Some(&[]), 1), None);
+        let reaching = bars((0..1000).map(|i| start + i * HOUR_MS));
+        assert_eq!(Bybit.candle_request(&w, Some(&reaching), 1), None);
+    }
+
+    /// Drives the caller's paging loop against the demo responder: the bars in the window as
+    /// returned (no de-duplication) and the number of requests.
+    fn backfill(u: &Universe, w: &CandleWindow<'_>) -> (Vec<Candle>, usize) {
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut requests = 0;
+        while let Some(req) = Bybit.candle_request(w, previous.as_deref(), requests) {
+            requests += 1;
+            assert!(requests < 50, "paging does not terminate");
+            let pairs: Vec<(String, String)> = req
+                .query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            let body = crate::demo::bybit::respond(u, &req.path, &pairs, "").expect("kline path");
+            let page = Bybit
+                .parse_candles(w.market, w.bar, body.as_bytes())
+                .expect("parses");
+            stored.extend(
+                page.iter()
+                    .filter(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
+                    .copied(),
+            );
+            previous = Some(page);
+        }
+        (stored, usize::try_from(requests).expect("small"))
+    }
+
+    /// Asserts that `got` holds every bar of the synthetic market in the window exactly once, at
+    /// the venue's quoting (× `scale`).
+    fn assert_every_bar_once(
+        m: &SynthMarket,
+        w: &CandleWindow<'_>,
+        now: i64,
+        got: &[Candle],
+        scale: Decimal,
+    ) {
+        let mut got = got.to_vec();
+        got.sort_by_key(|c| c.open_ms);
+        let expected: Vec<Candle> = m
+            .candles(w.bar, w.start_ms, w.end_ms, now)
+            .iter()
+            .map(|c| Candle {
+                open_ms: c.open_ms,
+                high: c.high * scale,
+                low: c.low * scale,
+                close: c.close * scale,
+            })
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(got, expected, "{}", w.symbol);
+    }
+
+    #[test]
+    fn candle_round_trip_through_the_demo_returns_every_bar_once() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let u = Universe::generate(Venue::Bybit, 40, 40, now);
+        let hour = now / HOUR_MS * HOUR_MS;
+        let day = now / DAY_MS * DAY_MS;
+        let btc = &u.markets[0];
+        assert!(btc.has_perp && btc.has_spot && btc.multiplier == 1);
+        let pepe = u
+            .perps()
+            .find(|m| m.multiplier == 1000)
+            .expect("a 1000x perp");
+        let (btc_perp, btc_spot, pepe_perp) =
+            (perp_symbol(btc), spot_symbol(btc), perp_symbol(pepe));
+        let (one, thousand) = (Decimal::ONE, Decimal::ONE_THOUSAND);
+        let (days45, hours7, hours120) = (
+            day - 45 * DAY_MS,
+            hour - 168 * HOUR_MS,
+            hour - 2880 * HOUR_MS,
+        );
+        let cases = [
+            // (market, symbol, synthetic market, scale, bar, start, bars, requests)
+            (Market::Perp, &btc_perp, btc, one, Bar::Day, days45, 46, 1),
+            (Market::Spot, &btc_spot, btc, one, Bar::Day, days45, 46, 1),
+            (Market::Perp, &btc_perp, btc, one, Bar::Hour, hours7, 169, 1),
+            (Market::Spot, &btc_spot, btc, one, Bar::Hour, hours7, 169, 1),
+            (
+                Market::Perp,
+                &pepe_perp,
+                pepe,
+                thousand,
+                Bar::Hour,
+                hours7,
+                169,
+                1,
+            ),
+            (
+                Market::Perp,
+                &pepe_perp,
+                pepe,
+                thousand,
+                Bar::Day,
+                days45,
+                46,
+                1,
+            ),
+            // All 120 days of hourly bars kept: 2881 rows = 1000 + 1000 + 881.
+            (
+                Market::Perp,
+                &btc_perp,
+                btc,
+                one,
+                Bar::Hour,
+                hours120,
+                2881,
+                3,
+            ),
+            (
+                Market::Spot,
+                &btc_spot,
+                btc,
+                one,
+                Bar::Hour,
+                hours120,
+                2881,
+                3,
+            ),
+        ];
+        for (market, symbol, m, scale, bar, start, n, pages) in cases {
+            let w = window(market, symbol, bar, start, now);
+            let (got, requests) = backfill(&u, &w);
+            assert_eq!((got.len(), requests), (n, pages), "{symbol} {bar:?}");
+            assert_every_bar_once(m, &w, now, &got, scale);
+        }
+        // 1000PEPEUSDT: per contract unit; divided by the multiplier, the coin's price.
+        let w = window(Market::Perp, &pepe_perp, Bar::Hour, hour - 2 * HOUR_MS, now);
+        let (got, _) = backfill(&u, &w);
+        let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
+        assert_eq!(last.close, pepe.contract_price(pepe.price));
+        assert_eq!(last.close / thousand, pepe.price);
+        // Older than the 120 days kept: nothing, in one request.
+        let w = window(
+            Market::Spot,
+            &btc_spot,
+            Bar::Day,
+            day - 400 * DAY_MS,
+            day - 200 * DAY_MS,
+        );
+        assert_eq!(backfill(&u, &w), (Vec::new(), 1));
     }
 }

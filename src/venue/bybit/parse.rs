@@ -1,7 +1,9 @@
 //! Bybit v5 payloads to domain types: instruments to a [`Reference`], tickers to a [`Snapshot`].
 //!
 //! Pure: no I/O, no clock (the received time is a parameter). Funding history rows without a
-//! time or a rate are skipped, not an error.
+//! time or a rate are skipped, not an error; so are kline rows without a start time, high, low
+//! or close (a row that is not an array fails the page). The running bar (the first row) is
+//! kept: Bybit does not flag it, the caller drops bars that end after the request time.
 
 use std::collections::HashSet;
 
@@ -10,12 +12,12 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BybitEnvelope, BybitFundingHistory, BybitHead, BybitInstrument, BybitList, BybitPage,
-    BybitSpotTicker, BybitTicker,
+    BybitEnvelope, BybitFundingHistory, BybitHead, BybitInstrument, BybitKline, BybitList,
+    BybitPage, BybitSpotTicker, BybitTicker,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::{BodySignal, HistoryPoint, ParseError};
+use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
 
 /// `retCode`s that mean "rate limited": 10006 (API rate limit, "Too many visits!") and 10018
 /// (IP rate limit).
@@ -378,6 +380,33 @@ pub fn parse_funding_history(
             Some(HistoryPoint {
                 time_ms: r.funding_rate_timestamp.get()?,
                 rate: r.funding_rate.get()?,
+            })
+        })
+        .collect())
+}
+
+/// The candles of one `kline` page of `category` (`linear` or `spot`), in the order sent (Bybit
+/// sends them newest first), prices as quoted (per contract unit of a `1000PEPEUSDT`). Rows
+/// without a start time, high, low or close are skipped.
+///
+/// # Errors
+/// A [`ParseError`] naming `endpoint` when the body is not a list envelope of `category` with
+/// array rows, or carries a non-zero `retCode`.
+pub fn parse_candles(
+    endpoint: &'static str,
+    category: &str,
+    body: &[u8],
+) -> Result<Vec<Candle>, ParseError> {
+    let page: Page<BybitKline> = decode(endpoint, category, body)?;
+    Ok(page
+        .rows
+        .iter()
+        .filter_map(|r| {
+            Some(Candle {
+                open_ms: r.start_time.get()?,
+                high: r.high.get()?,
+                low: r.low.get()?,
+                close: r.close.get()?,
             })
         })
         .collect())
@@ -1017,7 +1046,7 @@ mod tests {
 
     // ---- never panic on mutated payloads ----
 
-    const ALL_FIXTURES: [&str; 12] = [
+    const ALL_FIXTURES: [&str; 16] = [
         INSTRUMENTS_LINEAR_JSON,
         INSTRUMENTS_SPOT_JSON,
         TICKERS_LINEAR_JSON,
@@ -1030,6 +1059,10 @@ mod tests {
         TICKERS_SPOT_MIXED_JSON,
         ERROR_PARAMS_JSON,
         ERROR_RATE_LIMIT_JSON,
+        include_str!("../../../fixtures/bybit/kline-linear.json"),
+        include_str!("../../../fixtures/bybit/kline-inverse.json"),
+        include_str!("../../../fixtures/bybit/kline-spot-quirks.json"),
+        include_str!("../../../fixtures/bybit/funding-history.json"),
     ];
 
     const REPLACEMENTS: [&str; 16] = [
@@ -1198,6 +1231,12 @@ mod tests {
                     let _ = b.next_page(&req, &body);
                 }
                 let _ = parse_reference([body.as_slice()], [SPOT_MIXED_JSON.as_bytes()]);
+                for (endpoint, category) in [("kline-linear", "linear"), ("kline-spot", "spot")] {
+                    if let Ok(candles) = parse_candles(endpoint, category, &body) {
+                        prop_assert!(candles.len() <= body.len());
+                    }
+                }
+                let _ = parse_funding_history("funding-history", &body);
                 let _ = parse_reference([PAGE1_JSON.as_bytes(), body.as_slice()], [body.as_slice()]);
                 for (linear, spot) in [
                     (body.as_slice(), TICKERS_SPOT_MIXED_JSON.as_bytes()),
@@ -1277,5 +1316,95 @@ mod history_tests {
         let spot =
             br#"{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[]},"time":1}"#;
         assert!(parse_funding_history("funding-history", spot).is_err());
+    }
+}
+
+#[cfg(test)]
+mod candle_tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::venue::bybit::Bybit;
+    use crate::venue::{Bar, VenueAdapter};
+
+    const LINEAR: &str = include_str!("../../../fixtures/bybit/kline-linear.json");
+    const INVERSE: &str = include_str!("../../../fixtures/bybit/kline-inverse.json");
+    const SPOT_QUIRKS: &str = include_str!("../../../fixtures/bybit/kline-spot-quirks.json");
+    const ERROR: &str = include_str!("../../../fixtures/bybit/error-params.json");
+    const RATE_LIMIT: &str = include_str!("../../../fixtures/bybit/error-rate-limit.json");
+
+    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        let dec = |s: &str| s.parse::<Decimal>().expect("decimal");
+        Candle {
+            open_ms,
+            high: dec(high),
+            low: dec(low),
+            close: dec(close),
+        }
+    }
+
+    #[test]
+    fn linear_klines_parse_to_exact_values_newest_first() {
+        let expected = vec![
+            candle(1_670_608_800_000, "17073", "17027", "17055.5"),
+            candle(1_670_605_200_000, "17071.5", "17061", "17071"),
+            candle(1_670_601_600_000, "17088", "16978", "17071.5"),
+        ];
+        assert_eq!(
+            parse_candles("kline-linear", "linear", LINEAR.as_bytes()),
+            Ok(expected.clone())
+        );
+        assert_eq!(
+            Bybit.parse_candles(Market::Perp, Bar::Hour, LINEAR.as_bytes()),
+            Ok(expected)
+        );
+    }
+
+    #[test]
+    fn spot_klines_accept_numbers_and_exponents_and_skip_broken_rows() {
+        assert_eq!(
+            Bybit.parse_candles(Market::Spot, Bar::Day, SPOT_QUIRKS.as_bytes()),
+            Ok(vec![
+                candle(1_760_054_400_000, "0.00001921", "0.00001890", "0.00001911"),
+                candle(1_759_968_000_000, "0.00001912", "0.00001871", "0.00001903"),
+                candle(1_759_881_600_000, "0.000019", "0.0000186", "0.0000188"),
+            ])
+        );
+    }
+
+    #[test]
+    fn wrong_category_errors_and_malformed_pages_name_the_endpoint() {
+        // The official example is an inverse payload: neither a linear nor a spot page.
+        let err = Bybit
+            .parse_candles(Market::Perp, Bar::Hour, INVERSE.as_bytes())
+            .expect_err("inverse");
+        assert_eq!(err.endpoint, "kline-linear");
+        assert_eq!(err.detail, "expected category `linear`, got `inverse`");
+        let err = Bybit
+            .parse_candles(Market::Spot, Bar::Hour, LINEAR.as_bytes())
+            .expect_err("linear is not spot");
+        assert_eq!(err.endpoint, "kline-spot");
+        for (market, endpoint) in [(Market::Perp, "kline-linear"), (Market::Spot, "kline-spot")] {
+            let err = Bybit
+                .parse_candles(market, Bar::Day, ERROR.as_bytes())
+                .expect_err("error envelope");
+            assert_eq!(err.endpoint, endpoint);
+            assert!(err.detail.starts_with("API error 10001"), "{}", err.detail);
+            let err = Bybit
+                .parse_candles(market, Bar::Day, RATE_LIMIT.as_bytes())
+                .expect_err("rate limited");
+            assert!(err.detail.starts_with("API error 10006"), "{}", err.detail);
+            for broken in [
+                &LINEAR.as_bytes()[..LINEAR.len() / 2],
+                br#"{"retCode":0,"retMsg":"OK","result":{"list":[{"t":1}]},"time":1}"#,
+                br#"{"retCode":0,"retMsg":"OK","result":{},"time":1}"#,
+                b"[]",
+            ] {
+                let err = Bybit
+                    .parse_candles(market, Bar::Day, broken)
+                    .expect_err("malformed");
+                assert_eq!(err.endpoint, endpoint);
+            }
+        }
     }
 }

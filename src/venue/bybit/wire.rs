@@ -1,4 +1,4 @@
-//! Bybit v5 wire structs in Bybit's own field names: the envelope, instruments-info and tickers rows.
+//! Bybit v5 wire structs in Bybit's own field names: the envelope, instruments-info, tickers, funding history and kline rows.
 //!
 //! Every struct borrows from the response body; unknown fields are ignored and missing, `""` or
 //! `null` fields are absent. Numbers go through [`WireDec`]/[`WireInt`] (string or number).
@@ -294,4 +294,58 @@ pub struct BybitFundingHistory {
     /// Settlement time, ms (a string).
     #[serde(rename = "fundingRateTimestamp", default)]
     pub funding_rate_timestamp: WireInt,
+}
+
+/// One row of `GET /v5/market/kline` (`result.list`, newest first): a positional array of
+/// strings, `[startTime (ms), open, high, low, close, volume, turnover]`. Only the first five
+/// positions are read; missing positions are absent; numbers are accepted as well as strings.
+///
+/// ```json
+/// ["1670608800000", "17071", "17073", "17027", "17055.5", "268611", "15.74462667"]
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BybitKline {
+    /// Open time, ms (position 0).
+    pub start_time: WireInt,
+    /// Open price (position 1).
+    pub open: WireDec,
+    /// High (position 2).
+    pub high: WireDec,
+    /// Low (position 3).
+    pub low: WireDec,
+    /// Close; of the running bar, the last traded price (position 4).
+    pub close: WireDec,
+}
+
+impl<'de> Deserialize<'de> for BybitKline {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BybitKline;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a kline array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BybitKline, A::Error> {
+                let mut row = BybitKline::default();
+                match seq.next_element::<WireInt>()? {
+                    Some(t) => row.start_time = t,
+                    None => return Ok(row),
+                }
+                let mut prices = [WireDec::default(); 4];
+                for slot in &mut prices {
+                    match seq.next_element::<WireDec>()? {
+                        Some(v) => *slot = v,
+                        None => {
+                            [row.open, row.high, row.low, row.close] = prices;
+                            return Ok(row);
+                        }
+                    }
+                }
+                [row.open, row.high, row.low, row.close] = prices;
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(row)
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }

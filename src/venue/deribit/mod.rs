@@ -14,6 +14,19 @@
 //! bid/ask, mark, index as `estimated_delivery_price`, 24 h high/low, volume, open interest), so
 //! `basis poll` adds nothing: the only richer source, `public/ticker`, is per instrument.
 //!
+//! History (`basis backfill`), one instrument per request, paged backwards from the window's
+//! end so a market younger than the window ends the paging with a short page:
+//!
+//! | data | endpoint | page | docs |
+//! |---|---|---|---|
+//! | settled funding | `get_funding_rate_history?instrument_name=…&start_timestamp=…&end_timestamp=…` | 744 hourly rows | [`FUNDING_HISTORY_DOCS`] |
+//! | candles (perps and spot) | `get_tradingview_chart_data?instrument_name=…&start_timestamp=…&end_timestamp=…&resolution=1D\|60` | 5000 bars | [`CANDLES_DOCS`] |
+//!
+//! Each page asks for a window that holds at most one page of rows (744 hours, 5000 bars), so
+//! whichever end the venue would keep when a window holds more, nothing is skipped. Funding
+//! history is hourly (`interest_1h`, the rate paid over the hour), while the snapshot reports
+//! `funding_8h` over 8 h: both are the same rate per hour (see `parse::funding_history`).
+//!
 //! Linear perpetuals are settled in USDC, so `currency=USDC` lists them (and leaves out the
 //! inverse BTC/ETH-settled `BTC-PERPETUAL`). Spot pairs have no settlement currency, so the spot
 //! requests ask for `currency=any` and keep every trading pair, whatever its quote.
@@ -29,8 +42,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// Host key of Deribit's only host.
 pub const HOST: &str = "main";
@@ -76,6 +92,39 @@ pub const BOOK_SUMMARY_DOCS: &str =
 pub const FUTURE_CURRENCY: &str = "USDC";
 /// `currency` of the spot requests (spot pairs have no settlement currency).
 pub const SPOT_CURRENCY: &str = "any";
+
+/// Endpoint name of the settled funding history of one perpetual.
+pub const FUNDING_HISTORY: &str = "get_funding_rate_history";
+/// Path of [`FUNDING_HISTORY`] (500 credits): `instrument_name`, `start_timestamp` and
+/// `end_timestamp` (ms, both required, inclusive); hourly rows, oldest first, at most
+/// [`FUNDING_HISTORY_LIMIT`] per call (the newest ones when the window holds more).
+pub const FUNDING_HISTORY_PATH: &str = "/api/v2/public/get_funding_rate_history";
+/// Docs of [`FUNDING_HISTORY_PATH`].
+pub const FUNDING_HISTORY_DOCS: &str =
+    "https://docs.deribit.com/api-reference/market-data/public-get_funding_rate_history";
+/// Rows per `get_funding_rate_history` call (31 days of hours).
+pub const FUNDING_HISTORY_LIMIT: usize = 744;
+
+/// Endpoint name of the candles of one instrument.
+pub const CANDLES: &str = "get_tradingview_chart_data";
+/// Path of [`CANDLES`] (500 credits): `instrument_name` (`BTC_USDC-PERPETUAL`, spot
+/// `BTC_USDC`), `start_timestamp`, `end_timestamp` (ms, both required), `resolution` (`60` =
+/// 1 h, `1D` = one UTC day); columnar JSON numbers, oldest first, the running bar last.
+pub const CANDLES_PATH: &str = "/api/v2/public/get_tradingview_chart_data";
+/// Docs of [`CANDLES_PATH`].
+pub const CANDLES_DOCS: &str =
+    "https://docs.deribit.com/api-reference/market-data/public-get_tradingview_chart_data";
+/// Bars per `get_tradingview_chart_data` call (ccxt's page; not documented by Deribit).
+pub const CANDLE_LIMIT: usize = 5000;
+
+/// Deribit's `resolution` for a bar length: `60` (minutes) or `1D` (00:00 UTC days).
+#[must_use]
+pub const fn resolution(bar: Bar) -> &'static str {
+    match bar {
+        Bar::Hour => "60",
+        Bar::Day => "1D",
+    }
+}
 
 /// Error code Deribit uses for an exhausted credit pool (`too_many_requests`).
 pub const RATE_LIMIT_CODE: i64 = 10_028;
@@ -141,6 +190,94 @@ impl VenueAdapter for Deribit {
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
         parse::body_signal(status, body)
     }
+
+    /// Pages backwards: each request covers the [`FUNDING_HISTORY_LIMIT`] hours up to its end
+    /// (`end_ms` first, then the oldest returned time − 1), clipped to `start_ms`. Stops after a
+    /// short page (the market's history or the window began within it) or one reaching
+    /// `start_ms`.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+        _page: u32,
+    ) -> Option<Request> {
+        let oldest = previous.map(|page| {
+            (page.len() >= FUNDING_HISTORY_LIMIT)
+                .then(|| page.iter().map(|p| p.time_ms).min())
+                .flatten()
+        });
+        let to = backward_end(start_ms, end_ms, oldest)?;
+        let span = i64::try_from(FUNDING_HISTORY_LIMIT).ok()? * HOUR_MS;
+        let from = start_ms.max(to.saturating_sub(span) + 1);
+        Some(
+            Request::get(
+                FUNDING_HISTORY,
+                HOST,
+                FUNDING_HISTORY_PATH,
+                CREDITS_PER_REQUEST,
+            )
+            .query("instrument_name", symbol)
+            .query("start_timestamp", from.to_string())
+            .query("end_timestamp", to.to_string()),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::funding_history(body)
+    }
+
+    /// Perps and spot pairs alike. Pages backwards like the funding history: each request
+    /// covers the [`CANDLE_LIMIT`] bars opening up to its end, clipped to the window's start.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        _page: u32,
+    ) -> Option<Request> {
+        let step = window.bar.millis();
+        let oldest = previous.map(|page| {
+            (page.len() >= CANDLE_LIMIT)
+                .then(|| page.iter().map(|c| c.open_ms).min())
+                .flatten()
+        });
+        let to = backward_end(window.start_ms, window.end_ms, oldest)?;
+        let last_open = to.div_euclid(step) * step;
+        let bars_before = (i64::try_from(CANDLE_LIMIT).ok()? - 1) * step;
+        let from = window.start_ms.max(last_open.saturating_sub(bars_before));
+        Some(
+            Request::get(CANDLES, HOST, CANDLES_PATH, CREDITS_PER_REQUEST)
+                .query("instrument_name", window.symbol)
+                .query("start_timestamp", from.to_string())
+                .query("end_timestamp", to.to_string())
+                .query("resolution", resolution(window.bar)),
+        )
+    }
+
+    fn parse_candles(
+        &self,
+        _market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        parse::candles(body)
+    }
+}
+
+/// Milliseconds per hour.
+const HOUR_MS: i64 = 3_600_000;
+
+/// The end of the next page when paging backwards through `[start_ms, end_ms]`: `end_ms` for
+/// the first page (`previous` `None`), else one ms before the previous page's oldest time.
+/// `Some(None)` is a previous page that was empty or short: done, like a page reaching
+/// `start_ms` or an inverted window.
+fn backward_end(start_ms: i64, end_ms: i64, previous: Option<Option<i64>>) -> Option<i64> {
+    let to = match previous {
+        None => end_ms,
+        Some(oldest) => oldest?.saturating_sub(1).min(end_ms),
+    };
+    (to >= start_ms).then_some(to)
 }
 
 #[cfg(test)]
@@ -184,6 +321,373 @@ mod tests {
         assert_eq!(
             host.limit_weight * host.budget_pct / 100 / CREDITS_PER_REQUEST,
             10
+        );
+    }
+
+    fn query(r: &Request) -> Vec<(&str, &str)> {
+        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: rust_decimal::Decimal::new(1, 6),
+            })
+            .collect()
+    }
+
+    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        times
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: rust_decimal::Decimal::TWO,
+                low: rust_decimal::Decimal::ONE,
+                close: rust_decimal::Decimal::ONE,
+            })
+            .collect()
+    }
+
+    const H: i64 = 3_600_000;
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn funding_history_pages_backwards_in_744_hour_windows() {
+        let d = Deribit;
+        let symbol = "BTC_USDC-PERPETUAL";
+        let (start, end) = (1_700_000_000_000, 1_700_000_000_000 + 90 * DAY + 1234);
+        let first = d
+            .funding_history_request(symbol, start, end, None, 0)
+            .expect("first page");
+        assert_eq!(
+            (
+                first.endpoint,
+                first.host,
+                first.path.as_str(),
+                first.weight
+            ),
+            (
+                "get_funding_rate_history",
+                "main",
+                "/api/v2/public/get_funding_rate_history",
+                500
+            )
+        );
+        // The 744 hours up to the end: exactly 744 hourly stamps fit [from, to].
+        let from = end - 744 * H + 1;
+        assert_eq!(
+            query(&first),
+            [
+                ("instrument_name", symbol),
+                ("start_timestamp", from.to_string().as_str()),
+                ("end_timestamp", end.to_string().as_str()),
+            ]
+        );
+        // A full page, in any order: the next window ends just before its oldest row.
+        let oldest = (end / H) * H - 743 * H;
+        let mut full = points((0..744).map(|i| oldest + i * H));
+        full.reverse();
+        let next = d
+            .funding_history_request(symbol, start, end, Some(&full), 1)
+            .expect("next page");
+        assert_eq!(
+            query(&next)[1..],
+            [
+                ("start_timestamp", (oldest - 744 * H).to_string().as_str()),
+                ("end_timestamp", (oldest - 1).to_string().as_str()),
+            ]
+        );
+        // A short window asks from its start.
+        let month = d
+            .funding_history_request(symbol, end - 30 * DAY, end, None, 0)
+            .expect("one page");
+        assert_eq!(query(&month)[1].1, (end - 30 * DAY).to_string());
+        // Short page, empty page, a full page reaching the start, an inverted window: done.
+        let short = points((0..743).map(|i| oldest + i * H));
+        assert_eq!(
+            d.funding_history_request(symbol, start, end, Some(&short), 1),
+            None
+        );
+        assert_eq!(
+            d.funding_history_request(symbol, start, end, Some(&[]), 1),
+            None
+        );
+        let reaching = points((0..744).map(|i| start + i * H));
+        assert_eq!(
+            d.funding_history_request(symbol, start, end, Some(&reaching), 1),
+            None
+        );
+        assert_eq!(d.funding_history_request(symbol, end, start, None, 0), None);
+        assert_eq!(d.history_days_limit(), None);
+    }
+
+    #[test]
+    fn candle_requests_name_utc_days_and_hours_and_page_backwards() {
+        let d = Deribit;
+        let now = 1_760_000_000_000;
+        let daily = CandleWindow {
+            market: Market::Perp,
+            symbol: "BTC_USDC-PERPETUAL",
+            bar: Bar::Day,
+            start_ms: now / DAY * DAY - 45 * DAY,
+            end_ms: now,
+        };
+        let r = d.candle_request(&daily, None, 0).expect("daily");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            (
+                "get_tradingview_chart_data",
+                "main",
+                "/api/v2/public/get_tradingview_chart_data",
+                500
+            )
+        );
+        assert_eq!(
+            query(&r),
+            [
+                ("instrument_name", "BTC_USDC-PERPETUAL"),
+                ("start_timestamp", daily.start_ms.to_string().as_str()),
+                ("end_timestamp", now.to_string().as_str()),
+                ("resolution", "1D"),
+            ]
+        );
+        // 46 bars is a short page: done.
+        let page = bars((0..46).map(|i| daily.start_ms + i * DAY));
+        assert_eq!(d.candle_request(&daily, Some(&page), 1), None);
+        // Spot pairs too, hourly = resolution 60.
+        let hourly = CandleWindow {
+            market: Market::Spot,
+            symbol: "BTC_USDC",
+            bar: Bar::Hour,
+            start_ms: now / H * H - 168 * H,
+            end_ms: now,
+        };
+        let r = d.candle_request(&hourly, None, 0).expect("hourly");
+        assert_eq!(
+            query(&r),
+            [
+                ("instrument_name", "BTC_USDC"),
+                ("start_timestamp", hourly.start_ms.to_string().as_str()),
+                ("end_timestamp", now.to_string().as_str()),
+                ("resolution", "60"),
+            ]
+        );
+        // A window longer than a page: the 5000 bars opening up to the end, then further back.
+        let long = CandleWindow {
+            start_ms: now / H * H - 7000 * H,
+            ..hourly
+        };
+        let first = d.candle_request(&long, None, 0).expect("first");
+        let from = now / H * H - 4999 * H;
+        assert_eq!(query(&first)[1].1, from.to_string());
+        let full = bars((0..5000).rev().map(|i| from + i * H));
+        let second = d.candle_request(&long, Some(&full), 1).expect("second");
+        assert_eq!(
+            query(&second)[1..3],
+            [
+                ("start_timestamp", long.start_ms.to_string().as_str()),
+                ("end_timestamp", (from - 1).to_string().as_str()),
+            ]
+        );
+        let reaching = bars((0..5000).map(|i| long.start_ms + i * H));
+        assert_eq!(d.candle_request(&long, Some(&reaching), 2), None);
+        assert_eq!(d.candle_request(&long, Some(&[]), 2), None);
+        let inverted = CandleWindow {
+            start_ms: now + H,
+            ..hourly
+        };
+        assert_eq!(d.candle_request(&inverted, None, 0), None);
+    }
+
+    /// The body the demo serves for `request`.
+    fn serve(u: &crate::demo::Universe, request: &Request) -> String {
+        let pairs: Vec<(String, String)> = request
+            .query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        crate::demo::deribit::respond(u, &request.path, &pairs, "").expect("a history path")
+    }
+
+    /// The caller's candle loop against the demo: every page's candles and the request count.
+    fn backfill_candles(
+        u: &crate::demo::Universe,
+        window: &CandleWindow<'_>,
+    ) -> (Vec<Candle>, usize) {
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut requests = 0;
+        while let Some(req) = Deribit.candle_request(window, previous.as_deref(), requests) {
+            requests += 1;
+            assert!(requests < 50, "paging does not terminate");
+            let page = Deribit
+                .parse_candles(window.market, window.bar, serve(u, &req).as_bytes())
+                .expect("parses");
+            stored.extend(page.iter().copied());
+            previous = Some(page);
+        }
+        (stored, usize::try_from(requests).expect("small"))
+    }
+
+    /// The caller's funding loop against the demo: every point and the request count.
+    fn backfill_funding(
+        u: &crate::demo::Universe,
+        symbol: &str,
+        start: i64,
+        end: i64,
+    ) -> (Vec<i64>, usize) {
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<HistoryPoint>> = None;
+        let mut requests = 0;
+        while let Some(req) =
+            Deribit.funding_history_request(symbol, start, end, previous.as_deref(), requests)
+        {
+            requests += 1;
+            assert!(requests < 50, "paging does not terminate");
+            let page = Deribit
+                .parse_funding_history(serve(u, &req).as_bytes())
+                .expect("parses");
+            stored.extend(page.iter().map(|p| p.time_ms));
+            previous = Some(page);
+        }
+        (stored, usize::try_from(requests).expect("small"))
+    }
+
+    fn assert_exactly(got: &[i64], expected: &[i64], what: &str) {
+        let mut sorted = got.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, expected, "{what}");
+    }
+
+    #[test]
+    fn candles_round_trip_through_the_demo_once_each() {
+        use crate::demo::deribit::{perp_name, spot_name};
+        let now = 1_760_000_000_000 + 17 * 60_000 + 5;
+        let u = crate::demo::Universe::generate(Venue::Deribit, 40, 40, now);
+        let m = &u.markets[0];
+        let (perp, spot) = (perp_name(m), spot_name(m));
+        for (bar, n) in [(Bar::Day, 45), (Bar::Hour, 168)] {
+            let step = bar.millis();
+            let start = now / step * step - n * step;
+            let expected: Vec<i64> = (0..=n).map(|i| start + i * step).collect();
+            for (market, symbol) in [(Market::Perp, perp.as_str()), (Market::Spot, spot.as_str())] {
+                let window = CandleWindow {
+                    market,
+                    symbol,
+                    bar,
+                    start_ms: start,
+                    end_ms: now,
+                };
+                let (got, requests) = backfill_candles(&u, &window);
+                let times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
+                assert_exactly(&times, &expected, symbol);
+                assert_eq!(requests, 1, "{symbol} {bar:?}: one page of 5000");
+                // The running bar closes at the current price.
+                let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
+                let price = if market == Market::Perp {
+                    m.contract_price(m.price)
+                } else {
+                    m.price
+                };
+                assert_eq!(last.close, price);
+            }
+        }
+        // Older than the 120 days kept there is nothing; a 200-day hourly window is one page.
+        let window = CandleWindow {
+            market: Market::Perp,
+            symbol: &perp,
+            bar: Bar::Hour,
+            start_ms: now / H * H - 200 * 24 * H,
+            end_ms: now,
+        };
+        let (got, requests) = backfill_candles(&u, &window);
+        assert_eq!((got.len(), requests), (120 * 24 + 1, 1));
+    }
+
+    #[test]
+    fn multiplied_perp_candles_stay_per_contract_unit() {
+        use crate::demo::deribit::{perp_name, spot_name};
+        let now = 1_760_000_000_000;
+        let u = crate::demo::Universe::generate(Venue::Deribit, 40, 40, now);
+        let m = u
+            .markets
+            .iter()
+            .find(|m| m.multiplier == 1000)
+            .expect("a 1000x perp");
+        let perp = perp_name(m);
+        assert!(perp.starts_with("1000"), "{perp}");
+        let window = |market, symbol| CandleWindow {
+            market,
+            symbol,
+            bar: Bar::Hour,
+            start_ms: now / H * H - 168 * H,
+            end_ms: now,
+        };
+        let (p, _) = backfill_candles(&u, &window(Market::Perp, &perp));
+        let spot = spot_name(m);
+        let (s, _) = backfill_candles(&u, &window(Market::Spot, &spot));
+        assert_eq!(p.len(), 169);
+        assert_eq!(p.len(), s.len());
+        let k = rust_decimal::Decimal::ONE_THOUSAND;
+        for (perp_bar, spot_bar) in p.iter().zip(&s) {
+            assert_eq!(perp_bar.open_ms, spot_bar.open_ms);
+            assert_eq!(
+                (perp_bar.high, perp_bar.low, perp_bar.close),
+                (spot_bar.high * k, spot_bar.low * k, spot_bar.close * k)
+            );
+        }
+        assert_eq!(p.last().map(|c| c.close), Some(m.contract_price(m.price)));
+    }
+
+    #[test]
+    fn funding_round_trips_through_the_demo_hourly_once_each() {
+        use crate::demo::deribit::{funding_8h, perp_name};
+        let now = 1_760_000_000_000 + 1234;
+        let u = crate::demo::Universe::generate(Venue::Deribit, 40, 0, now);
+        let m = u
+            .perps()
+            .find(|m| m.interval_hours == 8 && m.funding_rate >= rust_decimal::Decimal::new(1, 4))
+            .expect("an 8 h market paying 0.01 % or more");
+        let symbol = perp_name(m);
+        // (now - 30 d, now]: 720 hours, one request.
+        let (start, end) = (now - 30 * DAY + 1, now);
+        let (got, requests) = backfill_funding(&u, &symbol, start, end);
+        let first = (start + H - 1) / H * H;
+        let expected: Vec<i64> = (0..720).map(|i| first + i * H).collect();
+        assert_exactly(&got, &expected, &symbol);
+        assert_eq!(requests, 1);
+        // The whole 120 days kept: 2880 hours in pages of 744 (744 × 3 + 648, short).
+        let (got, requests) = backfill_funding(&u, &symbol, now - 200 * DAY, now);
+        let first = now / H * H - (120 * 24 - 1) * H;
+        let expected: Vec<i64> = (0..120 * 24).map(|i| first + i * H).collect();
+        assert_exactly(&got, &expected, &symbol);
+        assert_eq!(requests, 4);
+        // Hourly interest_1h × 8 is the snapshot's funding_8h: the same rate per hour (the
+        // demo's wobble aside, which averages out).
+        let path = FUNDING_HISTORY_PATH;
+        let body = crate::demo::deribit::respond(
+            &u,
+            path,
+            &[
+                ("instrument_name".to_owned(), symbol.clone()),
+                ("start_timestamp".to_owned(), (now - 24 * H).to_string()),
+                ("end_timestamp".to_owned(), now.to_string()),
+            ],
+            "",
+        )
+        .expect("served");
+        let day = Deribit
+            .parse_funding_history(body.as_bytes())
+            .expect("parses");
+        assert_eq!(day.len(), 24);
+        let mean = day.iter().map(|p| p.rate).sum::<rust_decimal::Decimal>()
+            / rust_decimal::Decimal::from(24);
+        let per_hour = funding_8h(m) / rust_decimal::Decimal::from(8);
+        assert!(
+            (mean - per_hour).abs() <= rust_decimal::Decimal::new(25, 7),
+            "{mean} vs {per_hour}"
         );
     }
 }

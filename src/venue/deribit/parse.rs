@@ -25,16 +25,19 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::wire::{DeribitBookSummary, DeribitEnvelope, DeribitInstrument, DeribitStatus};
+use super::wire::{
+    DeribitBookSummary, DeribitChart, DeribitEnvelope, DeribitError, DeribitFundingRow,
+    DeribitInstrument, DeribitObjectEnvelope, DeribitStatus,
+};
 use super::{
-    FUNDING_INTERVAL_HOURS, INSTRUMENTS_FUTURE, INSTRUMENTS_SPOT, RATE_LIMIT_CODE, SUMMARY_FUTURE,
-    SUMMARY_SPOT,
+    CANDLES, FUNDING_HISTORY, FUNDING_INTERVAL_HOURS, INSTRUMENTS_FUTURE, INSTRUMENTS_SPOT,
+    RATE_LIMIT_CODE, SUMMARY_FUTURE, SUMMARY_SPOT,
 };
 use crate::model::{
     Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue, is_stablecoin,
 };
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::{Body, BodySignal, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Message Deribit sends with [`RATE_LIMIT_CODE`].
 const RATE_LIMIT_MESSAGE: &str = "too_many_requests";
@@ -63,6 +66,18 @@ pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
     }
 }
 
+/// The envelope's error object as a [`ParseError`] of `endpoint`.
+fn api_error(endpoint: &'static str, err: &DeribitError<'_>) -> ParseError {
+    let code = err
+        .code
+        .get()
+        .map_or_else(|| "?".to_owned(), |c| c.to_string());
+    ParseError::new(
+        endpoint,
+        format!("API error {code}: {}", err.message.as_str()),
+    )
+}
+
 /// The rows of one response after checking the envelope, with the server's send time (ms).
 fn rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
@@ -71,14 +86,7 @@ fn rows<'a, T: Deserialize<'a>>(
     let env: DeribitEnvelope<'a, T> =
         serde_json::from_slice(bytes).map_err(|e| ParseError::json(endpoint, &e))?;
     if let Some(err) = env.error {
-        let code = err
-            .code
-            .get()
-            .map_or_else(|| "?".to_owned(), |c| c.to_string());
-        return Err(ParseError::new(
-            endpoint,
-            format!("API error {code}: {}", err.message.as_str()),
-        ));
+        return Err(api_error(endpoint, &err));
     }
     let rows = env.result.ok_or_else(|| {
         ParseError::new(
@@ -295,6 +303,80 @@ pub(super) fn snapshot(
     })
 }
 
+/// Settled funding from `get_funding_rate_history`: one point per hour, at the row's
+/// `timestamp`, with `interest_1h`, the rate paid over that hour. The caller derives a 1 h
+/// interval from the hourly gaps, so the rate per hour is the same quantity as the snapshot's
+/// `funding_8h` / 8 and the sum over a window is what was paid (`interest_8h` is an 8 h figure
+/// at each hour: summing it would count every hour eight times). Rows without a time or an
+/// `interest_1h` are skipped.
+///
+/// # Errors
+/// A malformed body or an error envelope.
+pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let (rows, _) = rows::<DeribitFundingRow>(FUNDING_HISTORY, body)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: r.timestamp.get()?,
+                rate: r.interest_1h.get()?,
+            })
+        })
+        .collect())
+}
+
+/// Candles from `get_tradingview_chart_data`'s columns (`ticks`, `high`, `low`, `close`), in
+/// the instrument's quoted units (per `1000SHIB` for a multiplied perp). `status` `no_data` is an
+/// empty page; a bar with a missing price is skipped; columns of different lengths are an error.
+/// Deribit does not flag the running bar.
+///
+/// # Errors
+/// A malformed body, an error envelope, or columns that do not line up.
+pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let env: DeribitObjectEnvelope<'_, DeribitChart<'_>> =
+        serde_json::from_slice(body).map_err(|e| ParseError::json(CANDLES, &e))?;
+    if let Some(err) = env.error {
+        return Err(api_error(CANDLES, &err));
+    }
+    let chart = env.result.ok_or_else(|| {
+        ParseError::new(
+            CANDLES,
+            "not a Deribit JSON-RPC envelope: no `result` object",
+        )
+    })?;
+    if chart.status.as_str() == "no_data" {
+        return Ok(Vec::new());
+    }
+    let ticks = chart.ticks.unwrap_or_default();
+    let high = chart.high.unwrap_or_default();
+    let low = chart.low.unwrap_or_default();
+    let close = chart.close.unwrap_or_default();
+    if [high.len(), low.len(), close.len()] != [ticks.len(); 3] {
+        return Err(ParseError::new(
+            CANDLES,
+            format!(
+                "columns of different lengths: ticks {}, high {}, low {}, close {}",
+                ticks.len(),
+                high.len(),
+                low.len(),
+                close.len()
+            ),
+        ));
+    }
+    Ok(ticks
+        .iter()
+        .zip(high.iter().zip(low.iter().zip(close.iter())))
+        .filter_map(|(t, (h, (l, c)))| {
+            Some(Candle {
+                open_ms: t.get()?,
+                high: h.get()?,
+                low: l.get()?,
+                close: c.get()?,
+            })
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -305,7 +387,7 @@ mod tests {
     use crate::demo::deribit::{FILTERED_FUTURES, FILTERED_SPOTS, QUOTE, funding_8h};
     use crate::demo::{Route, Universe};
     use crate::venue::deribit::Deribit;
-    use crate::venue::{Request, VenueAdapter};
+    use crate::venue::{Bar, Request, VenueAdapter};
 
     const FUTURES: &str = include_str!("../../../fixtures/deribit/get_instruments-future.json");
     const FUTURES_Q: &str =
@@ -319,6 +401,15 @@ mod tests {
         include_str!("../../../fixtures/deribit/get_book_summary_by_currency-spot.json");
     const TOO_MANY: &str = include_str!("../../../fixtures/deribit/error-too-many-requests.json");
     const BAD_PARAMS: &str = include_str!("../../../fixtures/deribit/error-invalid-params.json");
+    const NOT_FOUND: &str = include_str!("../../../fixtures/deribit/error-not-found.json");
+    const FUNDING: &str = include_str!("../../../fixtures/deribit/get_funding_rate_history.json");
+    const FUNDING_Q: &str =
+        include_str!("../../../fixtures/deribit/get_funding_rate_history-quirks.json");
+    const CHART: &str = include_str!("../../../fixtures/deribit/get_tradingview_chart_data.json");
+    const CHART_Q: &str =
+        include_str!("../../../fixtures/deribit/get_tradingview_chart_data-quirks.json");
+    const CHART_EMPTY: &str =
+        include_str!("../../../fixtures/deribit/get_tradingview_chart_data-no-data.json");
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
@@ -844,6 +935,118 @@ mod tests {
         }
     }
 
+    fn point(time_ms: i64, rate: &str) -> HistoryPoint {
+        HistoryPoint {
+            time_ms,
+            rate: d(rate),
+        }
+    }
+
+    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        Candle {
+            open_ms,
+            high: d(high),
+            low: d(low),
+            close: d(close),
+        }
+    }
+
+    #[test]
+    fn funding_history_reads_interest_1h_at_each_hour() {
+        // The official row: interest_1h in exponent form; interest_8h (-0.0000923) is ignored.
+        assert_eq!(
+            funding_history(FUNDING.as_bytes()),
+            Ok(vec![point(1_569_891_600_000, "-0.0000004739622041017375")])
+        );
+        assert_eq!(
+            funding_history(FUNDING_Q.as_bytes()),
+            Ok(vec![
+                point(1_763_337_600_000, "0.0000116375"),
+                // Strings and exponent form in strings.
+                point(1_763_341_200_000, "-0.000003"),
+                // interest_1h null and timestamp null: skipped; a string timestamp is read.
+                point(1_763_348_400_000, "0"),
+            ])
+        );
+        assert_eq!(
+            Deribit.parse_funding_history(br#"{"jsonrpc":"2.0","result":[]}"#),
+            Ok(vec![])
+        );
+        for (body, detail) in [
+            (NOT_FOUND, "API error 13020: not_found"),
+            (TOO_MANY, "API error 10028: too_many_requests"),
+            (BAD_PARAMS, "API error -32602: Invalid params"),
+            (
+                r#"{"jsonrpc":"2.0","result":[{"timestamp":1"#,
+                "malformed JSON",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","result":{"ticks":[]}}"#,
+                "malformed JSON",
+            ),
+            (r#"{"jsonrpc":"2.0","usOut":1}"#, "no `result` array"),
+        ] {
+            let err = Deribit
+                .parse_funding_history(body.as_bytes())
+                .expect_err(body);
+            assert_eq!(err.endpoint, FUNDING_HISTORY);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+    }
+
+    #[test]
+    fn chart_data_columns_become_candles() {
+        let parse = |body: &str| Deribit.parse_candles(Market::Perp, Bar::Hour, body.as_bytes());
+        // The official (minute) example: JSON numbers, oldest first.
+        assert_eq!(
+            parse(CHART),
+            Ok(vec![
+                candle(1_583_916_960_000, "7839.5", "7834", "7839.5"),
+                candle(1_583_917_020_000, "7839", "7833.5", "7833.5"),
+                candle(1_583_917_080_000, "7833.5", "7832.5", "7833"),
+                candle(1_583_917_140_000, "7833", "7833", "7833"),
+            ])
+        );
+        // Daily bars of a 1000SHIB perp, per 1000 SHIB (not divided), in any order; a string
+        // price and an exponent-form close are read; the bar with a null high is skipped.
+        assert_eq!(
+            Deribit.parse_candles(Market::Perp, Bar::Day, CHART_Q.as_bytes()),
+            Ok(vec![
+                candle(1_763_251_200_000, "0.01231", "0.01195", "0.01225"),
+                candle(1_763_164_800_000, "0.01215", "0.0119", "0.0121"),
+                candle(1_763_337_600_000, "0.01229", "0.0122", "0.012255"),
+            ])
+        );
+        assert_eq!(
+            Deribit.parse_candles(Market::Spot, Bar::Day, CHART_EMPTY.as_bytes()),
+            Ok(vec![])
+        );
+        assert_eq!(
+            parse(r#"{"result":{"status":"no_data","ticks":null,"close":null}}"#),
+            Ok(vec![]),
+            "no_data wins whatever the columns hold"
+        );
+        for (body, detail) in [
+            (NOT_FOUND, "API error 13020: not_found"),
+            (TOO_MANY, "API error 10028: too_many_requests"),
+            (
+                r#"{"result":{"status":"ok","ticks":[1,2],"high":[1,2],"low":[1,2],"close":[1]}}"#,
+                "columns of different lengths: ticks 2, high 2, low 2, close 1",
+            ),
+            (
+                r#"{"result":{"status":"ok","ticks":[1],"high":[1],"low":[1]}}"#,
+                "columns of different lengths",
+            ),
+            (r#"{"result":[1,2]}"#, "malformed JSON"),
+            (r#"{"result":{"ticks":"#, "malformed JSON"),
+            (r#"{"jsonrpc":"2.0"}"#, "no `result` object"),
+        ] {
+            let err = parse(body).expect_err(body);
+            assert_eq!(err.endpoint, CANDLES);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+    }
+
     const REPLACEMENTS: [&str; 12] = [
         "null",
         r#""""#,
@@ -942,6 +1145,37 @@ mod tests {
                 prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
                 prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours == Decimal::from(8)));
+            }
+        }
+
+        #[test]
+        fn mutated_history_payloads_never_panic(
+            which in 0..4usize,
+            kind in 0u8..3,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let text = [FUNDING, FUNDING_Q, CHART, CHART_Q][which];
+            let mut mutated = text.as_bytes().to_vec();
+            let cut = pos % text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(cut),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let funding = Deribit.parse_funding_history(&mutated);
+            let chart = Deribit.parse_candles(Market::Perp, Bar::Day, &mutated);
+            let (endpoint, result) = if which < 2 {
+                (FUNDING_HISTORY, funding.map(|p| p.len()))
+            } else {
+                (CANDLES, chart.map(|c| c.len()))
+            };
+            if kind == 0 {
+                let err = result.expect_err("truncated payload must fail");
+                prop_assert_eq!(err.endpoint, endpoint);
+            } else if let Ok(n) = result {
+                prop_assert!(n <= 5);
             }
         }
     }

@@ -314,3 +314,69 @@ pub struct DeribitBookSummary<'a> {
     /// When the summary was computed, ms.
     pub creation_timestamp: WireInt,
 }
+
+/// The JSON-RPC envelope around a single-object `result` (the chart data): `result` on success,
+/// `error` otherwise.
+///
+/// ```json
+/// {"jsonrpc": "2.0", "result": {"status": "ok", "ticks": [1583916960000], "open": [7834]},
+///  "usIn": 1583917166709801, "usOut": 1583917166710175, "usDiff": 374, "testnet": false}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct DeribitObjectEnvelope<'a, T> {
+    /// The result object (absent or `null` on errors).
+    #[serde(default = "Option::default")]
+    pub result: Option<T>,
+    /// The error object, on failures.
+    #[serde(default, borrow)]
+    pub error: Option<DeribitError<'a>>,
+}
+
+/// One row of `GET /api/v2/public/get_funding_rate_history?instrument_name=…&start_timestamp=…&end_timestamp=…`:
+/// one hour of a perpetual's funding. `interest_1h` is the rate paid over the hour that ends at
+/// `timestamp`; `interest_8h` is the 8 h figure at that time (what `funding_8h` reports live),
+/// not the sum of the last eight hours.
+///
+/// ```json
+/// {"timestamp": 1569891600000, "index_price": 8222.87, "prev_index_price": 8305.72,
+///  "interest_8h": -0.00009234260068476106, "interest_1h": -4.739622041017375e-7}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeribitFundingRow {
+    /// End of the hour, ms.
+    pub timestamp: WireInt,
+    /// Rate paid over the hour, fraction.
+    pub interest_1h: WireDec,
+    /// The 8 h figure at `timestamp`, fraction.
+    pub interest_8h: WireDec,
+    /// Index price at `timestamp`.
+    pub index_price: WireDec,
+    /// Index price an hour before.
+    pub prev_index_price: WireDec,
+}
+
+/// The `result` of `GET /api/v2/public/get_tradingview_chart_data?instrument_name=…&start_timestamp=…&end_timestamp=…&resolution=…`:
+/// columns of JSON numbers, one entry per bar, oldest first; `ticks` are open times in ms,
+/// `volume` is in base units and `cost` in the quote currency. `status` is `ok`, or `no_data`
+/// when the window holds no bar.
+///
+/// ```json
+/// {"volume": [3.6680847969999992], "ticks": [1583916960000], "status": "ok", "open": [7834],
+///  "low": [7834], "high": [7839.5], "cost": [28740], "close": [7839.5]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeribitChart<'a> {
+    /// `ok` or `no_data`.
+    #[serde(borrow)]
+    pub status: DeribitText<'a>,
+    /// Open times, ms (`null` reads as no column).
+    pub ticks: Option<Vec<WireInt>>,
+    /// Highest prices.
+    pub high: Option<Vec<WireDec>>,
+    /// Lowest prices.
+    pub low: Option<Vec<WireDec>>,
+    /// Closing prices (of the running bar: the latest price).
+    pub close: Option<Vec<WireDec>>,
+}

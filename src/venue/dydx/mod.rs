@@ -20,6 +20,17 @@
 //! and since the perp mid is the oracle, `basis_pct` against spot on other venues measures the
 //! oracle's distance from that spot, not the perp's own premium.
 //!
+//! History (`basis backfill`, perps only; dYdX has no spot), paged backwards from the window's
+//! end, [`HISTORY_LIMIT`] rows a page, newest first:
+//!
+//! | data | request | docs |
+//! |---|---|---|
+//! | settled funding (hourly) | `GET /v4/historicalFunding/{market}?effectiveBeforeOrAt=…&limit=1000` | [`HISTORICAL_FUNDING_DOCS`] |
+//! | candles | `GET /v4/candles/perpetualMarkets/{market}?resolution=1DAY\|1HOUR&fromISO=…&toISO=…&limit=1000` | [`CANDLES_DOCS`] |
+//!
+//! Times go out as ISO-8601 with milliseconds and `Z`. `effectiveBeforeOrAt` is inclusive; the
+//! indexer's candle query keeps `fromISO <= startedAt < toISO` (v4-chain `candle-table.ts`).
+//!
 //! Rate limit: 100 requests per 10 s per IP on the indexer (each call weighs 1;
 //! [`RATE_LIMITS_DOCS`]). Over the limit: HTTP 429 `{"errors":[{"msg":"Too many requests"}]}`
 //! with a `Retry-After` in **milliseconds**.
@@ -29,11 +40,14 @@ mod wire;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// Host key of the indexer.
 pub const HOST: &str = "main";
@@ -60,6 +74,43 @@ pub const PERPETUAL_MARKETS_PATH: &str = "/v4/perpetualMarkets";
 /// Docs of [`PERPETUAL_MARKETS_PATH`].
 pub const PERPETUAL_MARKETS_DOCS: &str =
     "https://docs.dydx.xyz/indexer-client/http#get-perpetual-markets";
+
+/// Endpoint name of the settled funding of one market.
+pub const HISTORICAL_FUNDING: &str = "historicalFunding";
+/// Path of [`HISTORICAL_FUNDING`] before the market (weight 1): `effectiveBeforeOrAt` (ISO,
+/// inclusive), `limit` (at most [`HISTORY_LIMIT`]); newest first.
+pub const HISTORICAL_FUNDING_PATH: &str = "/v4/historicalFunding/";
+/// Docs of [`HISTORICAL_FUNDING_PATH`].
+pub const HISTORICAL_FUNDING_DOCS: &str =
+    "https://docs.dydx.xyz/indexer-client/http#get-historical-funding";
+
+/// Endpoint name of the candles of one market.
+pub const CANDLES: &str = "candles";
+/// Path of [`CANDLES`] before the market (weight 1): `resolution` (required), `fromISO`
+/// (inclusive), `toISO` (exclusive), `limit` (at most [`HISTORY_LIMIT`]); newest first.
+pub const CANDLES_PATH: &str = "/v4/candles/perpetualMarkets/";
+/// Docs of [`CANDLES_PATH`].
+pub const CANDLES_DOCS: &str = "https://docs.dydx.xyz/indexer-client/http#get-candles";
+
+/// Rows per history page: the indexer's `API_LIMIT_V4` (a larger `limit` is a 400 error).
+pub const HISTORY_LIMIT: usize = 1000;
+
+/// dYdX's candle `resolution` for a bar length (`1DAY` bars open at 00:00 UTC).
+#[must_use]
+pub const fn resolution(bar: Bar) -> &'static str {
+    match bar {
+        Bar::Hour => "1HOUR",
+        Bar::Day => "1DAY",
+    }
+}
+
+/// A time in ms as the indexer takes it: ISO-8601, milliseconds, `Z`
+/// (`2025-07-25T11:00:00.000Z`); `None` outside chrono's range.
+#[must_use]
+pub fn iso(ms: i64) -> Option<String> {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
 
 /// Quote currency of every dYdX market.
 pub const QUOTE: &str = "USD";
@@ -124,6 +175,92 @@ impl VenueAdapter for Dydx {
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
         parse::body_signal(status, body)
     }
+
+    /// Pages backwards: `effectiveBeforeOrAt` = `end_ms` first, then the oldest returned hour
+    /// − 1 ms, [`HISTORY_LIMIT`] rows a page. Stops after a short page or one reaching
+    /// `start_ms`.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+        _page: u32,
+    ) -> Option<Request> {
+        if end_ms < start_ms {
+            return None;
+        }
+        let before_or_at = match previous {
+            None => end_ms,
+            Some(page) => {
+                let oldest = full_page_oldest(page.iter().map(|p| p.time_ms))?;
+                if oldest <= start_ms {
+                    return None;
+                }
+                (oldest - 1).min(end_ms)
+            }
+        };
+        let path = format!("{HISTORICAL_FUNDING_PATH}{symbol}");
+        Some(
+            Request::get(HISTORICAL_FUNDING, HOST, &path, 1)
+                .query("effectiveBeforeOrAt", iso(before_or_at)?)
+                .query("limit", HISTORY_LIMIT.to_string()),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::funding_history(body)
+    }
+
+    /// Perps only. Pages backwards: `fromISO` = the window's start; `toISO` (exclusive) =
+    /// `end_ms` + 1 ms first, then the oldest returned open − 1 ms; [`HISTORY_LIMIT`] bars a
+    /// page. Stops after a short page or one reaching the start.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        _page: u32,
+    ) -> Option<Request> {
+        if window.market != Market::Perp || window.end_ms < window.start_ms {
+            return None;
+        }
+        let to = match previous {
+            None => window.end_ms.saturating_add(1),
+            Some(page) => {
+                let oldest = full_page_oldest(page.iter().map(|c| c.open_ms))?;
+                if oldest <= window.start_ms {
+                    return None;
+                }
+                oldest - 1
+            }
+        };
+        let path = format!("{CANDLES_PATH}{}", window.symbol);
+        Some(
+            Request::get(CANDLES, HOST, &path, 1)
+                .query("resolution", resolution(window.bar))
+                .query("fromISO", iso(window.start_ms)?)
+                .query("toISO", iso(to)?)
+                .query("limit", HISTORY_LIMIT.to_string()),
+        )
+    }
+
+    fn parse_candles(
+        &self,
+        _market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        parse::candles(body)
+    }
+}
+
+/// The oldest time of a full page ([`HISTORY_LIMIT`] rows), or `None` for a short or empty
+/// page (the last one).
+fn full_page_oldest(times: impl ExactSizeIterator<Item = i64>) -> Option<i64> {
+    if times.len() < HISTORY_LIMIT {
+        return None;
+    }
+    times.min()
 }
 
 #[cfg(test)]
@@ -155,5 +292,327 @@ mod tests {
             (100, Duration::from_secs(10))
         );
         assert_eq!(ASSUMED_HALF_SPREAD.to_string(), "0.0005");
+    }
+
+    fn query(r: &Request) -> Vec<(&str, &str)> {
+        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: Decimal::new(1, 6),
+            })
+            .collect()
+    }
+
+    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        times
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: Decimal::TWO,
+                low: Decimal::ONE,
+                close: Decimal::ONE,
+            })
+            .collect()
+    }
+
+    const H: i64 = 3_600_000;
+    const DAY: i64 = 86_400_000;
+    /// 2025-07-25T11:20:00.000Z.
+    const T: i64 = 1_753_442_400_000;
+
+    #[test]
+    fn times_go_out_as_iso_with_milliseconds() {
+        assert_eq!(iso(T).as_deref(), Some("2025-07-25T11:20:00.000Z"));
+        assert_eq!(iso(T - 1).as_deref(), Some("2025-07-25T11:19:59.999Z"));
+        assert_eq!(iso(0).as_deref(), Some("1970-01-01T00:00:00.000Z"));
+        assert_eq!(iso(i64::MAX), None);
+    }
+
+    #[test]
+    fn funding_history_pages_back_from_the_window_end() {
+        let d = Dydx;
+        let (start, end) = (T - 90 * DAY, T);
+        let first = d
+            .funding_history_request("BTC-USD", start, end, None, 0)
+            .expect("first page");
+        assert_eq!(
+            (
+                first.endpoint,
+                first.host,
+                first.path.as_str(),
+                first.weight
+            ),
+            (
+                "historicalFunding",
+                "main",
+                "/v4/historicalFunding/BTC-USD",
+                1
+            )
+        );
+        assert_eq!(
+            query(&first),
+            [
+                ("effectiveBeforeOrAt", "2025-07-25T11:20:00.000Z"),
+                ("limit", "1000"),
+            ]
+        );
+        // A full page in any order: the next one ends 1 ms before its oldest hour.
+        let oldest = T / H * H - 999 * H;
+        let mut full = points((0..1000).map(|i| oldest + i * H));
+        full.swap(0, 500);
+        let next = d
+            .funding_history_request("BTC-USD", start, end, Some(&full), 1)
+            .expect("next page");
+        assert_eq!(
+            query(&next)[0],
+            (
+                "effectiveBeforeOrAt",
+                iso(oldest - 1).expect("iso").as_str()
+            )
+        );
+        assert_eq!(next.path, first.path);
+        // Short, empty, reaching the start, inverted: done.
+        let short = points((0..999).map(|i| oldest + i * H));
+        assert_eq!(
+            d.funding_history_request("BTC-USD", start, end, Some(&short), 1),
+            None
+        );
+        assert_eq!(
+            d.funding_history_request("BTC-USD", start, end, Some(&[]), 1),
+            None
+        );
+        let reaching = points((0..1000).map(|i| start + i * H));
+        assert_eq!(
+            d.funding_history_request("BTC-USD", start, end, Some(&reaching), 1),
+            None
+        );
+        assert_eq!(
+            d.funding_history_request("BTC-USD", end, start, None, 0),
+            None
+        );
+        assert_eq!(d.history_days_limit(), None);
+    }
+
+    #[test]
+    fn candle_requests_are_perp_only_utc_and_page_back() {
+        let d = Dydx;
+        let daily = CandleWindow {
+            market: Market::Perp,
+            symbol: "ETH-USD",
+            bar: Bar::Day,
+            start_ms: T / DAY * DAY - 45 * DAY,
+            end_ms: T,
+        };
+        let r = d.candle_request(&daily, None, 0).expect("daily");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            ("candles", "main", "/v4/candles/perpetualMarkets/ETH-USD", 1)
+        );
+        assert_eq!(
+            query(&r),
+            [
+                ("resolution", "1DAY"),
+                ("fromISO", "2025-06-10T00:00:00.000Z"),
+                ("toISO", "2025-07-25T11:20:00.001Z"),
+                ("limit", "1000"),
+            ]
+        );
+        let hourly = CandleWindow {
+            bar: Bar::Hour,
+            start_ms: T / H * H - 168 * H,
+            ..daily
+        };
+        let r = d.candle_request(&hourly, None, 0).expect("hourly");
+        assert_eq!(
+            query(&r)[..2],
+            [
+                ("resolution", "1HOUR"),
+                ("fromISO", "2025-07-18T11:00:00.000Z")
+            ]
+        );
+        // 169 bars: a short page.
+        let page = bars((0..169).map(|i| hourly.start_ms + i * H));
+        assert_eq!(d.candle_request(&hourly, Some(&page), 1), None);
+        // A full page (newest first): toISO = its oldest open − 1 ms.
+        let long = CandleWindow {
+            start_ms: T / H * H - 2000 * H,
+            ..hourly
+        };
+        let oldest = T / H * H - 999 * H;
+        let full = bars((0..1000).rev().map(|i| oldest + i * H));
+        let next = d.candle_request(&long, Some(&full), 1).expect("next");
+        assert_eq!(
+            query(&next)[2],
+            ("toISO", iso(oldest - 1).expect("iso").as_str())
+        );
+        assert_eq!(d.candle_request(&long, Some(&[]), 1), None);
+        let reaching = bars((0..1000).map(|i| long.start_ms + i * H));
+        assert_eq!(d.candle_request(&long, Some(&reaching), 1), None);
+        // No spot on dYdX; an inverted window asks nothing.
+        let spot = CandleWindow {
+            market: Market::Spot,
+            ..daily
+        };
+        assert_eq!(d.candle_request(&spot, None, 0), None);
+        let inverted = CandleWindow {
+            start_ms: T + DAY,
+            ..daily
+        };
+        assert_eq!(d.candle_request(&inverted, None, 0), None);
+    }
+
+    /// The body the demo serves for `request`.
+    fn serve(u: &crate::demo::Universe, request: &Request) -> String {
+        let pairs: Vec<(String, String)> = request
+            .query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        crate::demo::dydx::respond(u, &request.path, &pairs, "").expect("a history path")
+    }
+
+    /// The caller's candle loop against the demo: every page's candles and the request count.
+    fn backfill_candles(
+        u: &crate::demo::Universe,
+        window: &CandleWindow<'_>,
+    ) -> (Vec<Candle>, u32) {
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut requests = 0;
+        while let Some(req) = Dydx.candle_request(window, previous.as_deref(), requests) {
+            requests += 1;
+            assert!(requests < 50, "paging does not terminate");
+            let page = Dydx
+                .parse_candles(window.market, window.bar, serve(u, &req).as_bytes())
+                .expect("parses");
+            stored.extend(page.iter().copied());
+            previous = Some(page);
+        }
+        (stored, requests)
+    }
+
+    /// The caller's funding loop against the demo: the points within the window and the
+    /// request count.
+    fn backfill_funding(
+        u: &crate::demo::Universe,
+        symbol: &str,
+        start: i64,
+        end: i64,
+    ) -> (Vec<i64>, u32) {
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<HistoryPoint>> = None;
+        let mut requests = 0;
+        while let Some(req) =
+            Dydx.funding_history_request(symbol, start, end, previous.as_deref(), requests)
+        {
+            requests += 1;
+            assert!(requests < 50, "paging does not terminate");
+            let page = Dydx
+                .parse_funding_history(serve(u, &req).as_bytes())
+                .expect("parses");
+            stored.extend(
+                page.iter()
+                    .map(|p| p.time_ms)
+                    .filter(|t| (start..=end).contains(t)),
+            );
+            previous = Some(page);
+        }
+        (stored, requests)
+    }
+
+    fn sorted(mut times: Vec<i64>) -> Vec<i64> {
+        times.sort_unstable();
+        times
+    }
+
+    #[test]
+    fn candles_round_trip_through_the_demo_once_each() {
+        use crate::demo::dydx::ticker;
+        let now = T + 17 * 60_000 + 5;
+        let u = crate::demo::Universe::generate(Venue::Dydx, 40, 0, now);
+        let m = &u.markets[0];
+        let symbol = ticker(m);
+        for (bar, n, pages) in [(Bar::Day, 45, 1), (Bar::Hour, 168, 1), (Bar::Hour, 2880, 3)] {
+            let step = bar.millis();
+            let start = now / step * step - n * step;
+            let window = CandleWindow {
+                market: Market::Perp,
+                symbol: &symbol,
+                bar,
+                start_ms: start,
+                end_ms: now,
+            };
+            let (got, requests) = backfill_candles(&u, &window);
+            let expected: Vec<i64> = (0..=n).map(|i| start + i * step).collect();
+            assert_eq!(
+                sorted(got.iter().map(|c| c.open_ms).collect()),
+                expected,
+                "{bar:?} × {n}: every bar once, nothing outside the window"
+            );
+            assert_eq!(requests, pages, "{bar:?} × {n}: pages of 1000");
+            let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
+            assert_eq!(last.close, m.price, "the running bar closes at the price");
+        }
+    }
+
+    #[test]
+    fn multiplied_universe_coins_are_quoted_per_coin() {
+        use crate::demo::dydx::ticker;
+        let u = crate::demo::Universe::generate(Venue::Dydx, 40, 0, T);
+        let m = u
+            .perps()
+            .find(|m| m.multiplier == 1000)
+            .expect("a coin other venues list as 1000x");
+        let symbol = ticker(m);
+        assert!(!symbol.starts_with("1000"), "{symbol}");
+        let window = CandleWindow {
+            market: Market::Perp,
+            symbol: &symbol,
+            bar: Bar::Hour,
+            start_ms: T / H * H - 168 * H,
+            end_ms: T,
+        };
+        let (got, _) = backfill_candles(&u, &window);
+        let synth = m.candles(Bar::Hour, window.start_ms, T, T);
+        assert_eq!(got.len(), 169);
+        let mut got = got;
+        got.sort_by_key(|c| c.open_ms);
+        for (c, s) in got.iter().zip(&synth) {
+            assert_eq!(
+                (c.open_ms, c.high, c.low, c.close),
+                (s.open_ms, s.high, s.low, s.close),
+                "per coin, as the snapshot's oracle price"
+            );
+        }
+    }
+
+    #[test]
+    fn funding_round_trips_through_the_demo_hourly_once_each() {
+        use crate::demo::dydx::ticker;
+        // Five minutes past the hour: the hour's settlement is applied already.
+        let now = T + 5 * 60_000;
+        let u = crate::demo::Universe::generate(Venue::Dydx, 40, 0, now);
+        let m = u
+            .perps()
+            .find(|m| m.interval_hours == 8)
+            .expect("8 h market");
+        let symbol = ticker(m);
+        let (start, end) = (now - 30 * DAY + 1, now);
+        let (got, requests) = backfill_funding(&u, &symbol, start, end);
+        let first = (start + H - 1) / H * H;
+        let expected: Vec<i64> = (0..720).map(|i| first + i * H).collect();
+        assert_eq!(sorted(got), expected);
+        assert_eq!(requests, 1);
+        // 120 days kept: 2880 hours, three pages of 1000.
+        let (got, requests) = backfill_funding(&u, &symbol, now - 200 * DAY, now);
+        let first = now / H * H - (120 * 24 - 1) * H;
+        let expected: Vec<i64> = (0..120 * 24).map(|i| first + i * H).collect();
+        assert_eq!(sorted(got), expected);
+        assert_eq!(requests, 3);
     }
 }

@@ -12,17 +12,25 @@
 //!   [`ASSUMED_HALF_SPREAD`]`, tickSize / 2)`. Volume: `volume24H` (USD notional). Open interest:
 //!   `openInterest` (base) × multiplier. No 24 h high/low, no exchange time: `None`.
 //! - Duplicates: the first market of a symbol wins.
+//! - History: `historicalFunding` rows are hourly 1 h rates at the hour of `effectiveAt`;
+//!   candles are last-trade prices per coin at `startedAt`. Both come newest first.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::wire::{DydxErrors, DydxMarkets, DydxPerpetualMarket, DydxPerpetualMarkets};
-use super::{ACTIVE, ASSUMED_HALF_SPREAD, FUNDING_INTERVAL_HOURS, PERPETUAL_MARKETS};
+use super::wire::{
+    DydxCandles, DydxError, DydxErrors, DydxHistoricalFunding, DydxMarkets, DydxPerpetualMarket,
+    DydxPerpetualMarkets,
+};
+use super::{
+    ACTIVE, ASSUMED_HALF_SPREAD, CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING,
+    PERPETUAL_MARKETS,
+};
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::{Body, BodySignal, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -240,6 +248,83 @@ pub(super) fn snapshot(
     })
 }
 
+/// The first message of an indexer error list as a [`ParseError`] of `endpoint`.
+fn api_error(endpoint: &'static str, errors: &[DydxError<'_>]) -> ParseError {
+    let msg = errors
+        .first()
+        .and_then(|e| e.msg.get())
+        .unwrap_or("no message");
+    ParseError::new(endpoint, format!("API error: {msg}"))
+}
+
+/// Milliseconds of an ISO-8601 time with an offset (`2025-07-25T11:00:00.013Z`).
+fn iso_ms(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+/// Settled funding from `historicalFunding`: one point per hour with `rate`, the 1 h rate (the
+/// snapshot's interval too). `effectiveAt` is the time of the block that applied the funding, a
+/// few ms to a second after the hour; the point's time is that hour (floored), so the gaps the
+/// caller derives the interval from are exactly 1 h. Rows without a parsable time or rate are
+/// skipped.
+///
+/// # Errors
+/// A malformed body or an error list.
+pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let doc: DydxHistoricalFunding<'_> =
+        serde_json::from_slice(body).map_err(|e| ParseError::json(HISTORICAL_FUNDING, &e))?;
+    let rows = match (doc.historical_funding, doc.errors) {
+        (Some(rows), _) => rows,
+        (None, Some(errors)) => return Err(api_error(HISTORICAL_FUNDING, &errors)),
+        (None, None) => {
+            return Err(ParseError::new(
+                HISTORICAL_FUNDING,
+                "no `historicalFunding` array in the answer",
+            ));
+        }
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let at = iso_ms(r.effective_at.get()?)?;
+            Some(HistoryPoint {
+                time_ms: at.div_euclid(MS_PER_HOUR) * MS_PER_HOUR,
+                rate: r.rate.get()?,
+            })
+        })
+        .collect())
+}
+
+/// Candles from `candles/perpetualMarkets`, in USD per one coin, open times from `startedAt`.
+/// Rows without a parsable time or price are skipped; the running candle is kept (not flagged).
+///
+/// # Errors
+/// A malformed body or an error list.
+pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let doc: DydxCandles<'_> =
+        serde_json::from_slice(body).map_err(|e| ParseError::json(CANDLES, &e))?;
+    let rows = match (doc.candles, doc.errors) {
+        (Some(rows), _) => rows,
+        (None, Some(errors)) => return Err(api_error(CANDLES, &errors)),
+        (None, None) => {
+            return Err(ParseError::new(CANDLES, "no `candles` array in the answer"));
+        }
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Candle {
+                open_ms: iso_ms(r.started_at.get()?)?,
+                high: r.high.get()?,
+                low: r.low.get()?,
+                close: r.close.get()?,
+            })
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -250,13 +335,18 @@ mod tests {
     use crate::demo::dydx::{FILTERED_MARKETS, hourly_rate, tick_size, ticker};
     use crate::demo::{Route, Universe};
     use crate::venue::dydx::{Dydx, perpetual_markets};
-    use crate::venue::{Request, VenueAdapter};
+    use crate::venue::{Bar, Request, VenueAdapter};
 
     const MARKETS: &str = include_str!("../../../fixtures/dydx/perpetualMarkets.json");
     const MARKETS_Q: &str = include_str!("../../../fixtures/dydx/perpetualMarkets-quirks.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/dydx/error-rate-limit.json");
     const NOT_FOUND: &str = include_str!("../../../fixtures/dydx/error-not-found.json");
     const GEOBLOCKED: &str = include_str!("../../../fixtures/dydx/error-geoblocked.json");
+    const BAD_TICKER: &str = include_str!("../../../fixtures/dydx/error-invalid-ticker.json");
+    const FUNDING: &str = include_str!("../../../fixtures/dydx/historicalFunding.json");
+    const FUNDING_Q: &str = include_str!("../../../fixtures/dydx/historicalFunding-quirks.json");
+    const CANDLES_J: &str = include_str!("../../../fixtures/dydx/candles.json");
+    const CANDLES_Q: &str = include_str!("../../../fixtures/dydx/candles-quirks.json");
 
     /// An optional price, volume or open interest.
     type Px = Option<Decimal>;
@@ -668,6 +758,98 @@ mod tests {
         format!("{}{token}{}", &text[..start], &text[end..])
     }
 
+    fn point(time_ms: i64, rate: &str) -> HistoryPoint {
+        HistoryPoint {
+            time_ms,
+            rate: d(rate),
+        }
+    }
+
+    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        Candle {
+            open_ms,
+            high: d(high),
+            low: d(low),
+            close: d(close),
+        }
+    }
+
+    #[test]
+    fn historical_funding_is_hourly_at_the_settled_hour() {
+        // effectiveAt 11:00:00.013 (block time) is the 11:00 settlement.
+        assert_eq!(
+            Dydx.parse_funding_history(FUNDING.as_bytes()),
+            Ok(vec![point(1_753_441_200_000, "0")])
+        );
+        assert_eq!(
+            Dydx.parse_funding_history(FUNDING_Q.as_bytes()),
+            Ok(vec![
+                point(1_753_444_800_000, "0.0000125"),
+                point(1_753_441_200_000, "-0.000003"),
+                // Numbers (1.5e-5) and a time without milliseconds.
+                point(1_753_437_600_000, "0.000015"),
+                // rate "" and effectiveAt "yesterday": skipped; +02:00 is 07:00 UTC.
+                point(1_753_426_800_000, "0.00001"),
+            ])
+        );
+        assert_eq!(
+            Dydx.parse_funding_history(br#"{"historicalFunding":[]}"#),
+            Ok(vec![])
+        );
+        for (body, detail) in [
+            (
+                NOT_FOUND,
+                "API error: BTC-USDX not found in markets of type PERPETUAL",
+            ),
+            (RATE_LIMIT, "API error: Too many requests"),
+            (r#"{"historicalFunding":[{"rate":"#, "malformed JSON"),
+            (r#"{"historicalFunding":{"rate":"1"}}"#, "malformed JSON"),
+            (r#"{"candles":[]}"#, "no `historicalFunding` array"),
+        ] {
+            let err = Dydx.parse_funding_history(body.as_bytes()).expect_err(body);
+            assert_eq!(err.endpoint, HISTORICAL_FUNDING);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+    }
+
+    #[test]
+    fn candles_parse_iso_open_times_and_string_prices() {
+        let parse = |body: &str| Dydx.parse_candles(Market::Perp, Bar::Day, body.as_bytes());
+        assert_eq!(
+            parse(CANDLES_J),
+            Ok(vec![candle(
+                1_753_436_820_000,
+                "116099",
+                "116099",
+                "116099"
+            )])
+        );
+        // Newest first; per coin (PEPE-USD is not multiplied); a number (1.28e-5) is read; the
+        // row with high null and the date-only startedAt are skipped.
+        assert_eq!(
+            parse(CANDLES_Q),
+            Ok(vec![
+                candle(1_753_401_600_000, "0.00001388", "0.00001301", "0.00001377"),
+                candle(1_753_315_200_000, "0.0000136", "0.0000128", "0.00001342"),
+            ])
+        );
+        assert_eq!(parse(r#"{"candles":[]}"#), Ok(vec![]));
+        for (body, detail) in [
+            (
+                BAD_TICKER,
+                "API error: ticker must be a valid ticker (BTC-USD, etc)",
+            ),
+            (GEOBLOCKED, "API error"),
+            (r#"{"candles":[{"high":"1""#, "malformed JSON"),
+            (r#"{"candles":"none"}"#, "malformed JSON"),
+            (r#"{}"#, "no `candles` array"),
+        ] {
+            let err = parse(body).expect_err(body);
+            assert_eq!(err.endpoint, CANDLES);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+    }
+
     /// Both sides or neither, positive and not crossed.
     fn sane(bid: Option<Decimal>, ask: Option<Decimal>) -> bool {
         match (bid, ask) {
@@ -715,6 +897,37 @@ mod tests {
                     good_ref.instruments.iter().map(|i| i.symbol.as_str()).collect();
                 prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
                 prop_assert!(s.perps.iter().all(|p| sane(p.bid, p.ask)));
+            }
+        }
+
+        #[test]
+        fn mutated_history_payloads_never_panic(
+            which in 0..4usize,
+            kind in 0u8..3,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let text = [FUNDING, FUNDING_Q, CANDLES_J, CANDLES_Q][which];
+            let mut mutated = text.as_bytes().to_vec();
+            let trimmed = text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(pos % trimmed),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let funding = Dydx.parse_funding_history(&mutated);
+            let candles = Dydx.parse_candles(Market::Perp, Bar::Hour, &mutated);
+            let (endpoint, result) = if which < 2 {
+                (HISTORICAL_FUNDING, funding.map(|p| p.len()))
+            } else {
+                (CANDLES, candles.map(|c| c.len()))
+            };
+            if kind == 0 {
+                let err = result.expect_err("truncated payload must fail");
+                prop_assert_eq!(err.endpoint, endpoint);
+            } else if let Ok(n) = result {
+                prop_assert!(n <= 6);
             }
         }
     }

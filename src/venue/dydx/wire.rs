@@ -235,6 +235,92 @@ pub struct DydxErrors<'a> {
     pub errors: Option<Vec<DydxError<'a>>>,
 }
 
+/// `GET /v4/historicalFunding/{market}?effectiveBeforeOrAt=…&limit=…`: settled funding, newest
+/// first (or an error list).
+///
+/// ```json
+/// {"historicalFunding": [{"ticker": "BTC-USD", "rate": "0", "price": "116302.62419",
+///                         "effectiveAtHeight": "44865196",
+///                         "effectiveAt": "2025-07-25T11:00:00.013Z"}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DydxHistoricalFunding<'a> {
+    /// The settlements (absent on errors).
+    #[serde(borrow, rename = "historicalFunding")]
+    pub historical_funding: Option<Vec<DydxFundingRow<'a>>>,
+    /// The indexer's error list, when the answer is an error.
+    #[serde(borrow)]
+    pub errors: Option<Vec<DydxError<'a>>>,
+}
+
+/// One settlement of `historicalFunding`: `rate` is the **1 h** rate paid at `effectiveAt`, the
+/// time of the block that applied it (a few ms after the hour); `price` is the oracle price.
+///
+/// ```json
+/// {"ticker": "BTC-USD", "rate": "0", "price": "116302.62419", "effectiveAtHeight": "44865196",
+///  "effectiveAt": "2025-07-25T11:00:00.013Z"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DydxFundingRow<'a> {
+    /// `BTC-USD`.
+    #[serde(borrow)]
+    pub ticker: DydxText<'a>,
+    /// Funding rate per 1 h, fraction.
+    pub rate: WireDec,
+    /// Oracle price at the settlement.
+    pub price: WireDec,
+    /// Block height of the settlement (a string).
+    #[serde(borrow, rename = "effectiveAtHeight")]
+    pub effective_at_height: DydxText<'a>,
+    /// Block time of the settlement, ISO-8601.
+    #[serde(borrow, rename = "effectiveAt")]
+    pub effective_at: DydxText<'a>,
+}
+
+/// `GET /v4/candles/perpetualMarkets/{market}?resolution=…&fromISO=…&toISO=…&limit=…`: candles,
+/// newest first (or an error list).
+///
+/// ```json
+/// {"candles": [{"startedAt": "2025-07-25T09:47:00.000Z", "ticker": "BTC-USD",
+///               "resolution": "1MIN", "low": "116099", "high": "116099", "open": "116099",
+///               "close": "116099", "baseTokenVolume": "0", "usdVolume": "0", "trades": 0,
+///               "startingOpenInterest": "54.0594", "orderbookMidPriceOpen": "115845.5",
+///               "orderbookMidPriceClose": "115845.5"}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DydxCandles<'a> {
+    /// The candles (absent on errors).
+    #[serde(borrow)]
+    pub candles: Option<Vec<DydxCandle<'a>>>,
+    /// The indexer's error list, when the answer is an error.
+    #[serde(borrow)]
+    pub errors: Option<Vec<DydxError<'a>>>,
+}
+
+/// One candle (the fields basis reads): last-trade prices in USD per one coin; the running
+/// candle is not flagged.
+///
+/// ```json
+/// {"startedAt": "2025-07-25T09:47:00.000Z", "ticker": "BTC-USD", "resolution": "1MIN",
+///  "low": "116099", "high": "116099", "open": "116099", "close": "116099"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DydxCandle<'a> {
+    /// Open time, ISO-8601.
+    #[serde(borrow, rename = "startedAt")]
+    pub started_at: DydxText<'a>,
+    /// Highest trade price.
+    pub high: WireDec,
+    /// Lowest trade price.
+    pub low: WireDec,
+    /// Last trade price.
+    pub close: WireDec,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

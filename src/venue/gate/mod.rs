@@ -9,6 +9,8 @@
 //! | scan and poll (3 requests, +1 per extra contracts page) | `futures/usdt/contracts` again (paged) | [`CONTRACTS_DOCS`] |
 //! | | `futures/usdt/tickers` | [`TICKERS_DOCS`] |
 //! | | `spot/tickers` | [`SPOT_TICKERS_DOCS`] |
+//! | funding history (per perp) | `futures/usdt/funding_rate?contract=…&limit=…&to=…` | [`FUNDING_RATE_DOCS`] |
+//! | candles (per market) | `futures/usdt/candlesticks`, `spot/candlesticks` (`1d` / `1h`, `from`/`to` seconds) | [`CANDLESTICKS_DOCS`], [`SPOT_CANDLESTICKS_DOCS`] |
 //!
 //! Gate's funding interval (`funding_interval`, seconds) and next settlement
 //! (`funding_next_apply`, seconds) are only in the contract list, and both change (the
@@ -29,8 +31,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// Host key of Gate's only host.
 pub const HOST: &str = "main";
@@ -84,6 +89,54 @@ pub const TICKERS: &str = "tickers";
 pub const CURRENCY_PAIRS: &str = "currency-pairs";
 /// Endpoint name of the spot tickers.
 pub const SPOT_TICKERS: &str = "spot-tickers";
+
+/// Endpoint name of one contract's settled funding history.
+pub const FUNDING_RATE: &str = "funding-rate";
+/// Path of the settled funding history: `contract`, `limit` (default 100, at most 1000),
+/// `from`/`to` (seconds); with `to` and no `from`, the `limit` settlements up to `to`. Gate
+/// documents no order (the demo answers newest first).
+pub const FUNDING_RATE_PATH: &str = "/api/v4/futures/usdt/funding_rate";
+/// Docs of [`FUNDING_RATE_PATH`].
+pub const FUNDING_RATE_DOCS: &str =
+    "https://www.gate.io/docs/developers/apiv4/en/#funding-rate-history";
+/// Most settlements per funding-history request.
+pub const FUNDING_HISTORY_LIMIT: usize = 1000;
+/// Gate's shortest funding interval (`funding_interval` 3600 s): a window of `h` whole hours
+/// holds at most `h + 1` settlements.
+const MIN_FUNDING_INTERVAL_MS: i64 = 3_600_000;
+
+/// Endpoint name of one contract's (last-trade) candlesticks.
+pub const CANDLESTICKS: &str = "candlesticks";
+/// Path of the futures candlesticks: `contract` (`mark_…`/`index_…` for mark and index),
+/// `interval`, `from`/`to` (seconds; `limit` conflicts with them), at most
+/// [`FUTURES_CANDLE_POINTS`] points; object rows, oldest first, the running bar last.
+pub const CANDLESTICKS_PATH: &str = "/api/v4/futures/usdt/candlesticks";
+/// Docs of [`CANDLESTICKS_PATH`].
+pub const CANDLESTICKS_DOCS: &str =
+    "https://www.gate.io/docs/developers/apiv4/en/#get-futures-candlesticks";
+/// Endpoint name of one spot pair's candlesticks.
+pub const SPOT_CANDLESTICKS: &str = "spot-candlesticks";
+/// Path of the spot candlesticks: `currency_pair`, `interval`, `from`/`to` (seconds), at most
+/// [`SPOT_CANDLE_POINTS`] points; string-array rows, oldest first, the running one flagged
+/// `"false"`.
+pub const SPOT_CANDLESTICKS_PATH: &str = "/api/v4/spot/candlesticks";
+/// Docs of [`SPOT_CANDLESTICKS_PATH`].
+pub const SPOT_CANDLESTICKS_DOCS: &str =
+    "https://www.gate.io/docs/developers/apiv4/en/#market-candlesticks";
+/// Most points per futures candlestick request.
+pub const FUTURES_CANDLE_POINTS: i64 = 2000;
+/// Most points per spot candlestick request.
+pub const SPOT_CANDLE_POINTS: i64 = 1000;
+
+/// The `interval` of `bar` (both markets; daily bars are UTC, futures' `timezone` defaults to
+/// `utc0`).
+#[must_use]
+pub const fn interval(bar: Bar) -> &'static str {
+    match bar {
+        Bar::Hour => "1h",
+        Bar::Day => "1d",
+    }
+}
 
 /// Page size of the contract list: the documented maximum.
 pub const PAGE_LIMIT: usize = 1000;
@@ -171,6 +224,116 @@ impl VenueAdapter for Gate {
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
         parse::body_signal(status, body)
     }
+
+    /// Pages backwards with `to` (seconds) and no `from`, the documented "`limit` records up to
+    /// `to`": the first page ends at `end_ms`, each next one a second before the oldest
+    /// settlement received. `limit` is one more than the window can hold at Gate's shortest
+    /// interval (1 h), at most [`FUNDING_HISTORY_LIMIT`], so a page covering the window is short
+    /// or reaches past its start. Stops after an empty or short page or one reaching `start_ms`.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+        _page: u32,
+    ) -> Option<Request> {
+        if end_ms < start_ms {
+            return None;
+        }
+        let limit = usize::try_from((end_ms - start_ms) / MIN_FUNDING_INTERVAL_MS + 2)
+            .unwrap_or(FUNDING_HISTORY_LIMIT)
+            .min(FUNDING_HISTORY_LIMIT);
+        let end_s = end_ms.div_euclid(1000);
+        let to = match previous {
+            None => end_s,
+            Some(rows) => {
+                if rows.len() < limit {
+                    return None;
+                }
+                let oldest = rows.iter().map(|p| p.time_ms).min()?;
+                if oldest <= start_ms {
+                    return None;
+                }
+                (oldest - 1).div_euclid(1000).min(end_s)
+            }
+        };
+        Some(
+            Request::get(FUNDING_RATE, HOST, FUNDING_RATE_PATH, WEIGHT)
+                .query("contract", symbol)
+                .query("limit", limit.to_string())
+                .query("to", to.to_string()),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::funding_history(body)
+    }
+
+    /// Slices the window into ranges of at most [`FUTURES_CANDLE_POINTS`] (futures) or
+    /// [`SPOT_CANDLE_POINTS`] (spot) bars, newest first: page `page` covers the bars from
+    /// `page × points` to `(page + 1) × points − 1` bars before the latest one (a range, since
+    /// `limit` conflicts with `from`/`to`). Stops after an empty page, one whose oldest bar is
+    /// later than its range's start (the market's history begins there), or when the window's
+    /// start is reached.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        page: u32,
+    ) -> Option<Request> {
+        if window.end_ms < window.start_ms {
+            return None;
+        }
+        let bar = window.bar.millis();
+        let points = match window.market {
+            Market::Perp => FUTURES_CANDLE_POINTS,
+            Market::Spot => SPOT_CANDLE_POINTS,
+        };
+        let first = window.start_ms.div_euclid(bar) * bar
+            + if window.start_ms.rem_euclid(bar) == 0 {
+                0
+            } else {
+                bar
+            };
+        let last = window.end_ms.div_euclid(bar) * bar;
+        let k = i64::from(page);
+        let k = if previous.is_some() { k.max(1) } else { k };
+        if let Some(rows) = previous {
+            let previous_start = first.max(last - (k * points - 1) * bar);
+            let oldest = rows.iter().map(|c| c.open_ms).min()?;
+            if oldest > previous_start {
+                return None;
+            }
+        }
+        let hi = last - k * points * bar;
+        if hi < first {
+            return None;
+        }
+        let lo = first.max(hi - (points - 1) * bar);
+        let to = if k == 0 { window.end_ms } else { hi };
+        let request = match window.market {
+            Market::Perp => Request::get(CANDLESTICKS, HOST, CANDLESTICKS_PATH, WEIGHT)
+                .query("contract", window.symbol),
+            Market::Spot => Request::get(SPOT_CANDLESTICKS, HOST, SPOT_CANDLESTICKS_PATH, WEIGHT)
+                .query("currency_pair", window.symbol),
+        };
+        Some(
+            request
+                .query("interval", interval(window.bar))
+                .query("from", lo.div_euclid(1000).to_string())
+                .query("to", to.div_euclid(1000).to_string()),
+        )
+    }
+
+    fn parse_candles(
+        &self,
+        market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        parse::candles(market, body)
+    }
 }
 
 #[cfg(test)]
@@ -244,5 +407,301 @@ mod tests {
             .next_page(&first, b"[{\"name\":")
             .expect_err("truncated");
         assert!(err.detail.contains("malformed JSON"), "{err}");
+    }
+
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 86_400_000;
+    const NOW: i64 = 1_760_000_000_123;
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: rust_decimal::Decimal::new(1, 4),
+            })
+            .collect()
+    }
+
+    fn bars(opens: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        opens
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: rust_decimal::Decimal::ONE,
+                low: rust_decimal::Decimal::ONE,
+                close: rust_decimal::Decimal::ONE,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn history_requests_page_backwards_with_to_and_stop() {
+        let (start, end) = (NOW - 30 * DAY, NOW);
+        let first = Gate
+            .funding_history_request("BTC_USDT", start, end, None, 0)
+            .expect("first page");
+        assert_eq!(
+            (
+                first.endpoint,
+                first.host,
+                first.path.as_str(),
+                first.weight
+            ),
+            (
+                "funding-rate",
+                "main",
+                "/api/v4/futures/usdt/funding_rate",
+                1
+            )
+        );
+        let to_s = (NOW / 1000).to_string();
+        assert_eq!(
+            query(&first),
+            [
+                ("contract", "BTC_USDT"),
+                ("limit", "722"),
+                ("to", to_s.as_str())
+            ],
+            "30 days hold at most 721 hourly settlements: one more"
+        );
+        let long_start = NOW - 120 * DAY;
+        let p1 = Gate
+            .funding_history_request("BTC_USDT", long_start, end, None, 0)
+            .expect("page 1");
+        assert_eq!(query(&p1)[1], ("limit", "1000"));
+        let oldest = NOW / HOUR * HOUR - 999 * HOUR;
+        let mut full = points((0..1000).map(|k| oldest + k * HOUR));
+        full.rotate_left(333);
+        let p2 = Gate
+            .funding_history_request("BTC_USDT", long_start, end, Some(&full), 1)
+            .expect("page 2");
+        let before = (oldest / 1000 - 1).to_string();
+        assert_eq!(
+            query(&p2),
+            [
+                ("contract", "BTC_USDT"),
+                ("limit", "1000"),
+                ("to", before.as_str())
+            ]
+        );
+        let short = points((1..1000).map(|k| oldest + k * HOUR));
+        let reaching = points((0..1000).map(|k| long_start + k * HOUR));
+        for previous in [&short[..], &[], &reaching[..]] {
+            assert_eq!(
+                Gate.funding_history_request("BTC_USDT", long_start, end, Some(previous), 1),
+                None
+            );
+        }
+        assert_eq!(
+            Gate.funding_history_request("BTC_USDT", end, start, None, 0),
+            None
+        );
+    }
+
+    fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
+        let step = bar.millis();
+        CandleWindow {
+            market,
+            symbol,
+            bar,
+            start_ms: (NOW - days * DAY) / step * step,
+            end_ms: NOW,
+        }
+    }
+
+    #[test]
+    fn candle_requests_send_second_ranges_sliced_by_page() {
+        let daily = window(Market::Perp, "BTC_USDT", Bar::Day, 45);
+        let first = Gate.candle_request(&daily, None, 0).expect("first page");
+        assert_eq!(
+            (first.endpoint, first.path.as_str(), first.weight),
+            ("candlesticks", "/api/v4/futures/usdt/candlesticks", 1)
+        );
+        let (from, to) = (
+            (daily.start_ms / 1000).to_string(),
+            (NOW / 1000).to_string(),
+        );
+        assert_eq!(
+            query(&first),
+            [
+                ("contract", "BTC_USDT"),
+                ("interval", "1d"),
+                ("from", from.as_str()),
+                ("to", to.as_str()),
+            ]
+        );
+        // A window that ends in the past (and thus fits) asks no more.
+        assert_eq!(
+            Gate.candle_request(&daily, Some(&bars([daily.start_ms])), 1),
+            None
+        );
+        let hourly = window(Market::Spot, "ETH_USDT", Bar::Hour, 7);
+        let spot = Gate.candle_request(&hourly, None, 0).expect("spot page");
+        assert_eq!(
+            (spot.endpoint, spot.path.as_str()),
+            ("spot-candlesticks", "/api/v4/spot/candlesticks")
+        );
+        let from = (hourly.start_ms / 1000).to_string();
+        assert_eq!(
+            query(&spot),
+            [
+                ("currency_pair", "ETH_USDT"),
+                ("interval", "1h"),
+                ("from", from.as_str()),
+                ("to", to.as_str()),
+            ]
+        );
+        // 60 days of hourly spot bars: 1000-bar slices, newest first.
+        let long = window(Market::Spot, "ETH_USDT", Bar::Hour, 60);
+        let last = NOW / HOUR * HOUR;
+        let p1 = Gate.candle_request(&long, None, 0).expect("page 1");
+        let lo = last - 999 * HOUR;
+        assert_eq!(query(&p1)[2], ("from", (lo / 1000).to_string().as_str()));
+        let got = bars((0..999).map(|k| lo + k * HOUR)); // the running bar was dropped
+        let p2 = Gate.candle_request(&long, Some(&got), 1).expect("page 2");
+        assert_eq!(
+            query(&p2)[2..],
+            [
+                ("from", (long.start_ms / 1000).to_string().as_str()),
+                ("to", ((lo - HOUR) / 1000).to_string().as_str()),
+            ]
+        );
+        // The market's history starting inside the slice, an empty page, the start reached.
+        let late = bars((1..999).map(|k| lo + k * HOUR));
+        assert_eq!(Gate.candle_request(&long, Some(&late), 1), None);
+        assert_eq!(Gate.candle_request(&long, Some(&[]), 1), None);
+        let reached = bars((0..441).map(|k| long.start_ms + k * HOUR));
+        assert_eq!(Gate.candle_request(&long, Some(&reached), 2), None);
+        // Futures slices hold 2000 bars: the same window is one request.
+        let perp = window(Market::Perp, "ETH_USDT", Bar::Hour, 60);
+        let one = Gate.candle_request(&perp, None, 0).expect("one page");
+        assert_eq!(
+            query(&one)[2],
+            ("from", (perp.start_ms / 1000).to_string().as_str())
+        );
+        let inverted = CandleWindow {
+            start_ms: NOW + DAY,
+            ..perp
+        };
+        assert_eq!(Gate.candle_request(&inverted, None, 0), None);
+    }
+
+    fn pairs(r: &Request) -> Vec<(String, String)> {
+        r.query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    /// The caller's candle loop against the demo: every bar received, and the request count.
+    fn candle_backfill(u: &crate::demo::Universe, w: &CandleWindow<'_>) -> (Vec<Candle>, u32) {
+        let mut all = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut page = 0;
+        while let Some(req) = Gate.candle_request(w, previous.as_deref(), page) {
+            page += 1;
+            assert!(page < 50, "paging does not terminate");
+            let body =
+                crate::demo::gate::respond(u, &req.path, &pairs(&req), "").expect("a candle path");
+            let rows = Gate
+                .parse_candles(w.market, w.bar, body.as_bytes())
+                .unwrap_or_else(|e| panic!("{e}: {body}"));
+            all.extend(rows.iter().copied());
+            previous = Some(rows);
+        }
+        (all, page)
+    }
+
+    #[test]
+    fn candle_round_trip_through_the_demo_returns_every_bar_once() {
+        let u = crate::demo::Universe::generate(Venue::Gate, 60, 60, NOW);
+        let pepe = u
+            .perps()
+            .find(|m| m.multiplier == 1000 && m.quote == "USDT")
+            .expect("a cheap coin's perp");
+        let spot = u.spots().next().expect("a spot pair");
+        // (market, symbol, bar, days, requests, running bar served)
+        let cases = [
+            (pepe, Market::Perp, Bar::Day, 45, 1, true),
+            (pepe, Market::Perp, Bar::Hour, 7, 1, true),
+            (pepe, Market::Perp, Bar::Hour, 100, 2, true),
+            (spot, Market::Spot, Bar::Day, 45, 1, false),
+            (spot, Market::Spot, Bar::Hour, 7, 1, false),
+            (spot, Market::Spot, Bar::Hour, 60, 2, false),
+        ];
+        for (m, market, bar, days, requests, running) in cases {
+            let symbol = crate::demo::gate::pair_name(m);
+            let w = window(market, &symbol, bar, days);
+            let (mut got, n) = candle_backfill(&u, &w);
+            assert_eq!(n, requests, "{symbol} {bar:?} {days}");
+            got.sort_by_key(|c| c.open_ms);
+            let step = bar.millis();
+            let last = NOW / step * step;
+            let expected = (last - w.start_ms) / step + i64::from(running);
+            assert_eq!(
+                i64::try_from(got.len()).ok(),
+                Some(expected),
+                "{symbol} {bar:?} {days}"
+            );
+            assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
+            assert_eq!(got.first().map(|c| c.open_ms), Some(w.start_ms));
+            assert!(
+                got.iter()
+                    .all(|c| c.open_ms % step == 0 && c.open_ms <= NOW)
+            );
+            // Gate quotes per coin: the same numbers as the synthetic per-coin candles.
+            let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
+            for (c, s) in got.iter().zip(&synth) {
+                assert_eq!(
+                    (c.open_ms, c.high, c.low, c.close),
+                    (s.open_ms, s.high, s.low, s.close)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn funding_round_trip_through_the_demo_returns_every_settlement_once() {
+        let u = crate::demo::Universe::generate(Venue::Gate, 60, 0, NOW);
+        for (hours, days, requests) in [(1_i64, 30, 1), (8, 30, 1), (1, 100, 3)] {
+            let m = u
+                .perps()
+                .find(|m| i64::from(m.interval_hours) == hours && m.quote == "USDT")
+                .expect("a perp with that interval");
+            let symbol = crate::demo::gate::pair_name(m);
+            let (start, end) = (NOW - days * DAY + 1, NOW);
+            let mut stored = Vec::new();
+            let mut previous: Option<Vec<HistoryPoint>> = None;
+            let mut page = 0;
+            while let Some(req) =
+                Gate.funding_history_request(&symbol, start, end, previous.as_deref(), page)
+            {
+                page += 1;
+                assert!(page < 50, "paging does not terminate");
+                let body = crate::demo::gate::respond(&u, &req.path, &pairs(&req), "")
+                    .expect("history path");
+                let rows = Gate.parse_funding_history(body.as_bytes()).expect("parses");
+                stored.extend(
+                    rows.iter()
+                        .filter(|p| (start..=end).contains(&p.time_ms))
+                        .map(|p| p.time_ms),
+                );
+                previous = Some(rows);
+            }
+            let n = stored.len();
+            stored.sort_unstable();
+            stored.dedup();
+            assert_eq!(stored.len(), n, "duplicates for {symbol}");
+            assert_eq!(
+                n,
+                usize::try_from(days * 24 / hours).expect("small"),
+                "{symbol}"
+            );
+            let step = hours * HOUR;
+            assert_eq!(stored.last().copied(), Some(end / step * step));
+            // 30 days fit one page; 2400 hourly settlements take 1000 + 1000 + 400.
+            assert_eq!(page, requests, "{symbol} {days}");
+        }
     }
 }

@@ -17,6 +17,10 @@
 //!   `position_size`) contracts × `quanto_multiplier` × multiplier.
 //! - Gate's payloads carry no server time: `exchange_time` is `None`.
 //! - Duplicates: the first row of a symbol wins, in instrument lists and snapshot payloads.
+//! - History: settled funding rows are `{t (seconds), r}`; futures candles are objects
+//!   `{t (seconds), o, h, l, c}`, spot candles string arrays `[t, quote volume, close, high,
+//!   low, open, base volume, window closed]` whose unfinished bar (`"false"`) is dropped. Times
+//!   become ms; rows missing a time or a price are skipped.
 
 use std::collections::{HashMap, HashSet};
 
@@ -26,12 +30,16 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::wire::{
-    GateContract, GateCurrencyPair, GateError, GateSpotTicker, GateText, GateTicker,
+    GateContract, GateCurrencyPair, GateError, GateFundingRecord, GateFuturesCandle,
+    GateSpotCandle, GateSpotTicker, GateText, GateTicker,
 };
-use super::{CONTRACTS, CONTRACTS_LIVE, CURRENCY_PAIRS, RATE_LIMIT_LABEL, SPOT_TICKERS, TICKERS};
+use super::{
+    CANDLESTICKS, CONTRACTS, CONTRACTS_LIVE, CURRENCY_PAIRS, FUNDING_RATE, RATE_LIMIT_LABEL,
+    SPOT_CANDLESTICKS, SPOT_TICKERS, TICKERS,
+};
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::{Body, BodySignal, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const SECONDS_PER_HOUR: i64 = 3600;
 
@@ -332,6 +340,50 @@ fn coins(contracts: Decimal, inst: &Instrument) -> Option<Decimal> {
         .map(|v| v.normalize())
 }
 
+/// Seconds (int, float or string) → ms, truncated.
+fn seconds_ms(seconds: Option<Decimal>) -> Option<i64> {
+    i64::try_from(seconds?.checked_mul(Decimal::ONE_THOUSAND)?.trunc()).ok()
+}
+
+/// Parses one page of `futures/usdt/funding_rate` (any order); rows without a time or a rate
+/// are skipped.
+pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let records: Vec<GateFundingRecord> = rows(FUNDING_RATE, body)?;
+    Ok(records
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: seconds_ms(r.t.get())?,
+                rate: r.r.get()?,
+            })
+        })
+        .collect())
+}
+
+/// Parses one page of futures (`market` perp) or spot candlesticks; spot bars flagged
+/// unfinished are dropped, and rows missing a time or a price skipped.
+pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let bar = |t: Option<Decimal>, high: Option<Decimal>, low: Option<Decimal>, close| {
+        Some(Candle {
+            open_ms: seconds_ms(t)?,
+            high: high?,
+            low: low?,
+            close: close?,
+        })
+    };
+    Ok(match market {
+        Market::Perp => rows::<GateFuturesCandle>(CANDLESTICKS, body)?
+            .iter()
+            .filter_map(|r| bar(r.t.get(), r.h.get(), r.l.get(), r.c.get()))
+            .collect(),
+        Market::Spot => rows::<GateSpotCandle>(SPOT_CANDLESTICKS, body)?
+            .iter()
+            .filter(|r| r.closed.0 != Some(false))
+            .filter_map(|r| bar(r.t.get(), r.high.get(), r.low.get(), r.close.get()))
+            .collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -356,6 +408,9 @@ mod tests {
     const SPOT_Q: &str = include_str!("../../../fixtures/gate/spot-tickers-quirks.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/gate/error-rate-limit.json");
     const INVALID: &str = include_str!("../../../fixtures/gate/error-invalid-param.json");
+    const FUNDING_J: &str = include_str!("../../../fixtures/gate/futures-usdt-funding_rate.json");
+    const FUT_CANDLES: &str = include_str!("../../../fixtures/gate/futures-usdt-candlesticks.json");
+    const SPOT_CANDLES: &str = include_str!("../../../fixtures/gate/spot-candlesticks.json");
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
@@ -959,6 +1014,149 @@ mod tests {
                 prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
                 prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
+            }
+        }
+    }
+
+    #[test]
+    fn funding_history_parses_seconds_to_ms_in_any_order() {
+        let point = |time_ms, rate| HistoryPoint {
+            time_ms,
+            rate: d(rate),
+        };
+        assert_eq!(
+            funding_history(FUNDING_J.as_bytes()).expect("parses"),
+            vec![
+                point(1_755_100_800_000, "0.0001"),
+                point(1_755_072_000_000, "-0.000042"),
+                point(1_755_043_200_000, "0.00003125"),
+            ]
+        );
+        let quirks = br#"[{"t":"1755014400","r":2.5e-5},{"t":1755000000.5,"r":"0.0001"},
+            {"t":1754985600,"r":""},{"r":"0.0001"},{"t":1754971200}]"#;
+        assert_eq!(
+            funding_history(quirks).expect("parses"),
+            vec![
+                point(1_755_014_400_000, "0.000025"),
+                point(1_755_000_000_500, "0.0001"),
+            ],
+            "string and float seconds read; rows without a time or rate skipped"
+        );
+        assert_eq!(funding_history(b"[]"), Ok(Vec::new()));
+        let err = funding_history(INVALID.as_bytes()).expect_err("error body");
+        assert_eq!(err.endpoint, "funding-rate");
+        assert!(err.detail.contains("INVALID_PARAM_VALUE"), "{err}");
+        let err = funding_history(b"[{\"t\":").expect_err("truncated");
+        assert!(err.detail.contains("malformed JSON"), "{err}");
+    }
+
+    fn bar(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        Candle {
+            open_ms,
+            high: d(high),
+            low: d(low),
+            close: d(close),
+        }
+    }
+
+    #[test]
+    fn candles_parse_both_layouts_and_drop_the_unfinished_spot_bar() {
+        assert_eq!(
+            candles(Market::Perp, FUT_CANDLES.as_bytes()).expect("futures"),
+            vec![bar(1_539_852_480_000, "1.032", "1.032", "1.032")]
+        );
+        // Spot: close 3rd, high 4th, low 5th; the 8-field row flagged "false" is dropped and
+        // the 7-field row (no flag) kept.
+        assert_eq!(
+            candles(Market::Spot, SPOT_CANDLES.as_bytes()).expect("spot"),
+            vec![bar(
+                1_539_852_480_000,
+                "0.0021922",
+                "0.0021724",
+                "0.0021724"
+            )]
+        );
+        let spot = br#"[["1539852600","1","0.5","0.7","0.4","0.6","2","true"],
+            [1539852660,"1",0.5,"7e-1","0.4","0.6","2",true,"extra"],
+            ["1539852720","1","","0.7","0.4","0.6","2","true"],
+            ["1539852780"],[]]"#;
+        assert_eq!(
+            candles(Market::Spot, spot).expect("spot quirks"),
+            vec![
+                bar(1_539_852_600_000, "0.7", "0.4", "0.5"),
+                bar(1_539_852_660_000, "0.7", "0.4", "0.5"),
+            ]
+        );
+        let fut = br#"[{"t":"1539852480","c":0.25,"h":"0.3","l":"2e-1","o":"0.22"},
+            {"t":1539852540,"c":"","h":"1","l":"1","o":"1"},{"c":"1","h":"1","l":"1"},
+            {"t":1539852600,"o":"1","h":"1","l":"1","c":"1","sum":"3"}]"#;
+        assert_eq!(
+            candles(Market::Perp, fut).expect("futures quirks"),
+            vec![
+                bar(1_539_852_480_000, "0.3", "0.2", "0.25"),
+                bar(1_539_852_600_000, "1", "1", "1"),
+            ]
+        );
+        for (market, endpoint) in [
+            (Market::Perp, "candlesticks"),
+            (Market::Spot, "spot-candlesticks"),
+        ] {
+            let err = candles(market, INVALID.as_bytes()).expect_err("error body");
+            assert_eq!(err.endpoint, endpoint);
+            assert!(
+                err.detail.contains("API error INVALID_PARAM_VALUE"),
+                "{err}"
+            );
+            assert_eq!(candles(market, b"[]"), Ok(Vec::new()));
+        }
+        assert!(
+            candles(Market::Spot, FUT_CANDLES.as_bytes()).is_err(),
+            "objects are not rows"
+        );
+    }
+
+    /// Replaces the `nth` (mod count) string token (array elements included) with `token`.
+    fn replace_string(text: &str, nth: usize, token: &str) -> String {
+        let quotes: Vec<usize> = text.match_indices('"').map(|(i, _)| i).collect();
+        let pairs = quotes.len() / 2;
+        if pairs == 0 {
+            return text.to_owned();
+        }
+        let k = nth % pairs;
+        let (start, end) = (quotes[2 * k], quotes[2 * k + 1] + 1);
+        format!("{}{token}{}", &text[..start], &text[end..])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn mutated_history_payloads_never_panic(
+            which in 0..3usize,
+            kind in 0u8..4,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let text = [FUNDING_J, FUT_CANDLES, SPOT_CANDLES][which];
+            let mut mutated = text.as_bytes().to_vec();
+            let trimmed = text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(pos % trimmed),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                2 => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+                _ => mutated = replace_string(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let result = match which {
+                0 => funding_history(&mutated).map(|p| p.len()),
+                1 => candles(Market::Perp, &mutated).map(|c| c.len()),
+                _ => candles(Market::Spot, &mutated).map(|c| c.len()),
+            };
+            if kind == 0 {
+                prop_assert!(result.is_err(), "a truncated payload must fail");
+            }
+            if let Ok(n) = result {
+                prop_assert!(n <= 3);
             }
         }
     }

@@ -1,4 +1,4 @@
-//! Gate v4 wire structs: USDT-settled futures contracts and tickers, spot currency pairs and tickers, the error body.
+//! Gate v4 wire structs: USDT-settled futures contracts, tickers, funding history and candles, spot pairs, tickers and candles, the error body.
 //!
 //! Gate has no success envelope: bodies are bare JSON arrays. Errors are
 //! `{"label": "...", "message": "..."}` objects. Decimals are strings, sizes and counters ints,
@@ -243,4 +243,100 @@ pub struct GateSpotTicker<'a> {
     pub high_24h: WireDec,
     /// 24 h low.
     pub low_24h: WireDec,
+}
+
+/// One row of `GET /api/v4/futures/usdt/funding_rate?contract=…` (settled funding).
+///
+/// ```json
+/// {"t": 1755100800, "r": "0.0001"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GateFundingRecord {
+    /// Settlement time, **seconds** (int; float or string accepted).
+    pub t: WireDec,
+    /// Rate settled, fraction (a string).
+    pub r: WireDec,
+}
+
+/// One row of `GET /api/v4/futures/usdt/candlesticks` (an object; oldest first). `v` (contracts)
+/// is absent on `mark_`/`index_` contracts; `sum` is the quote volume.
+///
+/// ```json
+/// {"t": 1539852480, "v": 97151, "c": "1.032", "h": "1.032", "l": "1.032", "o": "1.032",
+///  "sum": "3580"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GateFuturesCandle {
+    /// Open time, **seconds** (a number).
+    pub t: WireDec,
+    /// Open price.
+    pub o: WireDec,
+    /// Highest price.
+    pub h: WireDec,
+    /// Lowest price.
+    pub l: WireDec,
+    /// Close (the latest price of the running bar).
+    pub c: WireDec,
+}
+
+/// One row of `GET /api/v4/spot/candlesticks`: an array of strings `[t (seconds), quote volume,
+/// close, high, low, open, base volume, window closed]` — close before high and low, open
+/// sixth. Older responses have only the first seven; the eighth is `"true"`/`"false"`.
+///
+/// ```json
+/// ["1539852540", "971519.677", "0.0021724", "0.0021922", "0.0021724", "0.0021737",
+///  "447000000.5", "false"]
+/// ```
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct GateSpotCandle {
+    /// Open time, **seconds**.
+    pub t: WireDec,
+    /// Close (position 2).
+    pub close: WireDec,
+    /// Highest price (position 3).
+    pub high: WireDec,
+    /// Lowest price (position 4).
+    pub low: WireDec,
+    /// Open price (position 5).
+    pub open: WireDec,
+    /// Whether the bar is finished (position 7; absent in 7-field rows).
+    pub closed: GateFlag,
+}
+
+struct SpotCandleVisitor;
+
+impl<'de> Visitor<'de> for SpotCandleVisitor {
+    type Value = GateSpotCandle;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a spot candlestick array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<GateSpotCandle, A::Error> {
+        let mut row = GateSpotCandle::default();
+        let mut i = 0usize;
+        loop {
+            let more = match i {
+                0 => seq.next_element::<WireDec>()?.map(|v| row.t = v),
+                2 => seq.next_element::<WireDec>()?.map(|v| row.close = v),
+                3 => seq.next_element::<WireDec>()?.map(|v| row.high = v),
+                4 => seq.next_element::<WireDec>()?.map(|v| row.low = v),
+                5 => seq.next_element::<WireDec>()?.map(|v| row.open = v),
+                7 => seq.next_element::<GateFlag>()?.map(|v| row.closed = v),
+                _ => seq.next_element::<IgnoredAny>()?.map(|_| ()),
+            };
+            if more.is_none() {
+                return Ok(row);
+            }
+            i += 1;
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GateSpotCandle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(SpotCandleVisitor)
+    }
 }

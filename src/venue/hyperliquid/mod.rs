@@ -9,6 +9,8 @@
 //! | scan (`full = false`, 2 requests) | `metaAndAssetCtxs` | [`META_AND_ASSET_CTXS_DOCS`] |
 //! | | `spotMetaAndAssetCtxs` | [`SPOT_META_AND_ASSET_CTXS_DOCS`] |
 //! | poll (`full = true`, +1) | `predictedFundings` (optional) | [`PREDICTED_FUNDINGS_DOCS`] |
+//! | funding history (per perp) | `fundingHistory` (`coin`, `startTime`, `endTime`) | [`FUNDING_HISTORY_DOCS`] |
+//! | candles (per market) | `candleSnapshot` (`req`: `coin`, `interval` `1d`/`1h`, `startTime`, `endTime`) | [`CANDLE_SNAPSHOT_DOCS`] |
 //!
 //! The reference comes from `meta`/`spotMeta` (the instrument lists without market data); the
 //! snapshot realigns each context with the universe of its own answer, so a coin listed after
@@ -27,7 +29,9 @@
 //! cost for such a leg is `2 × (fee + 0.0005)`. No mid, no bid/ask (the leg is skipped).
 //!
 //! Rate limit: 1200 weight per minute per IP on all REST requests; `meta`, `spotMeta`,
-//! `metaAndAssetCtxs`, `spotMetaAndAssetCtxs` and `predictedFundings` weigh 20 each
+//! `metaAndAssetCtxs`, `spotMetaAndAssetCtxs` and `predictedFundings` weigh 20 each; the
+//! history calls 20 plus 1 per 20 settlements (`fundingHistory`) or per 60 candles
+//! (`candleSnapshot`) returned, charged here for the most the request can return
 //! ([`RATE_LIMITS_DOCS`]). Over the limit: HTTP 429; a malformed body: HTTP 422 with a text body.
 
 mod parse;
@@ -38,8 +42,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::{Body, BodySignal, HostSpec, Method, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, Method, ParseError,
+    Request, VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// Host key of Hyperliquid's only host.
 pub const HOST: &str = "main";
@@ -89,6 +96,59 @@ pub const SPOT_META_AND_ASSET_CTXS_DOCS: &str = "https://hyperliquid.gitbook.io/
 pub const PREDICTED_FUNDINGS: &str = "predictedFundings";
 /// Docs of [`PREDICTED_FUNDINGS`].
 pub const PREDICTED_FUNDINGS_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-predicted-funding-rates-for-different-venues";
+
+/// `{"type":"fundingHistory","coin":…,"startTime":…,"endTime":…}`: settled hourly funding of one
+/// perp, oldest first, at most [`FUNDING_HISTORY_PAGE`] a page.
+pub const FUNDING_HISTORY: &str = "fundingHistory";
+/// Docs of [`FUNDING_HISTORY`].
+pub const FUNDING_HISTORY_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-historical-funding-rates";
+/// Most settlements a `fundingHistory` answer holds.
+pub const FUNDING_HISTORY_PAGE: usize = 500;
+
+/// `{"type":"candleSnapshot","req":{"coin":…,"interval":…,"startTime":…,"endTime":…}}`: candles
+/// of a perp (`BTC`, `kPEPE`) or spot pair (`PURR/USDC`, `@107`), oldest first, the running one
+/// last; only the latest [`CANDLE_HISTORY`] of a coin and interval exist.
+pub const CANDLE_SNAPSHOT: &str = "candleSnapshot";
+/// Docs of [`CANDLE_SNAPSHOT`].
+pub const CANDLE_SNAPSHOT_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint#candle-snapshot";
+/// Candles Hyperliquid keeps per coin and interval (and so the most one answer holds).
+pub const CANDLE_HISTORY: i64 = 5000;
+
+/// Weight of a history call that may return `items` rows: 20, plus 1 per `per` rows (rounded
+/// up, to stay on the safe side of the limiter).
+#[must_use]
+pub fn history_weight(items: i64, per: i64) -> u32 {
+    let extra = (items.max(0) + per - 1) / per.max(1);
+    INFO_WEIGHT.saturating_add(u32::try_from(extra).unwrap_or(u32::MAX))
+}
+
+/// The candle `interval` of `bar` (UTC-aligned on Hyperliquid).
+#[must_use]
+pub const fn interval(bar: Bar) -> &'static str {
+    match bar {
+        Bar::Hour => "1h",
+        Bar::Day => "1d",
+    }
+}
+
+/// A `POST /info` request with a JSON `body` built by the caller.
+fn post(endpoint: &'static str, body: String, weight: u32) -> Request {
+    Request {
+        endpoint,
+        host: HOST,
+        path: INFO_PATH.to_owned(),
+        query: Vec::new(),
+        method: Method::Post(body),
+        weight,
+        timestamp_param: None,
+        optional: false,
+    }
+}
+
+/// `text` as a JSON string literal.
+fn json_str(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}
 
 /// Quote (and margin) currency of every Hyperliquid perp.
 pub const PERP_QUOTE: &str = "USDC";
@@ -165,6 +225,91 @@ impl VenueAdapter for Hyperliquid {
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
         parse::body_signal(status, body)
     }
+
+    /// Pages forwards: the first page starts at `start_ms`, each next one a millisecond after
+    /// the newest settlement received, all ending at `end_ms`. Stops after an empty or short
+    /// page (fewer than [`FUNDING_HISTORY_PAGE`]) or one reaching `end_ms`. Weight: 20 plus 1
+    /// per 20 of the settlements the rest of the window can hold (hourly), at most a page.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+        _page: u32,
+    ) -> Option<Request> {
+        if end_ms < start_ms {
+            return None;
+        }
+        let from = match previous {
+            None => start_ms,
+            Some(rows) => {
+                if rows.len() < FUNDING_HISTORY_PAGE {
+                    return None;
+                }
+                let newest = rows.iter().map(|p| p.time_ms).max()?;
+                if newest >= end_ms {
+                    return None;
+                }
+                newest.saturating_add(1).max(start_ms)
+            }
+        };
+        let hour = FUNDING_INTERVAL_HOURS * 3_600_000;
+        let items = ((end_ms - from) / hour + 1).min(i64::try_from(FUNDING_HISTORY_PAGE).ok()?);
+        let body = format!(
+            r#"{{"type":"{FUNDING_HISTORY}","coin":{},"startTime":{from},"endTime":{end_ms}}}"#,
+            json_str(symbol)
+        );
+        Some(post(FUNDING_HISTORY, body, history_weight(items, 20)))
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::funding_history(body)
+    }
+
+    /// One `candleSnapshot` for the whole window (perps by coin, spot by the pair name or
+    /// `@index` of the snapshot); should an answer ever hold [`CANDLE_HISTORY`] rows without
+    /// reaching the window's end, the next starts a bar after its newest candle. Weight: 20
+    /// plus 1 per 60 candles the request can return.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        _page: u32,
+    ) -> Option<Request> {
+        if window.end_ms < window.start_ms {
+            return None;
+        }
+        let bar = window.bar.millis();
+        let last = window.end_ms.div_euclid(bar) * bar;
+        let from = match previous {
+            None => window.start_ms,
+            Some(rows) => {
+                let newest = rows.iter().map(|c| c.open_ms).max()?;
+                if i64::try_from(rows.len()).ok()? < CANDLE_HISTORY || newest >= last {
+                    return None;
+                }
+                newest + bar
+            }
+        };
+        let items = ((last - from).div_euclid(bar) + 1).clamp(0, CANDLE_HISTORY);
+        let body = format!(
+            r#"{{"type":"{CANDLE_SNAPSHOT}","req":{{"coin":{},"interval":"{}","startTime":{from},"endTime":{}}}}}"#,
+            json_str(window.symbol),
+            interval(window.bar),
+            window.end_ms
+        );
+        Some(post(CANDLE_SNAPSHOT, body, history_weight(items, 60)))
+    }
+
+    fn parse_candles(
+        &self,
+        _market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        parse::candles(body)
+    }
 }
 
 #[cfg(test)]
@@ -191,5 +336,255 @@ mod tests {
         assert_eq!(HOSTS[0].env, "BASIS_HYPERLIQUID_URL");
         assert_eq!(HOSTS[0].default_url, "https://api.hyperliquid.xyz");
         assert_eq!(ASSUMED_HALF_SPREAD.to_string(), "0.0005");
+    }
+
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 86_400_000;
+    const NOW: i64 = 1_760_000_000_000;
+
+    fn body(r: &Request) -> serde_json::Value {
+        let Method::Post(body) = &r.method else {
+            panic!("{r:?} is not a POST");
+        };
+        serde_json::from_str(body).expect("JSON body")
+    }
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: Decimal::new(1, 5),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn history_requests_page_forward_from_the_newest_settlement() {
+        let (start, end) = (NOW - 30 * DAY, NOW);
+        let first = Hyperliquid
+            .funding_history_request("kPEPE", start, end, None, 0)
+            .expect("first page");
+        assert_eq!(
+            (first.endpoint, first.host, first.path.as_str()),
+            ("fundingHistory", "main", "/info")
+        );
+        assert_eq!(
+            body(&first),
+            serde_json::json!({"type": "fundingHistory", "coin": "kPEPE",
+                               "startTime": start, "endTime": end})
+        );
+        assert_eq!(
+            first.weight,
+            20 + 25,
+            "a full page of 500: 1 per 20 settlements"
+        );
+        let mut full = points((0..500).map(|k| start + HOUR + k * HOUR));
+        full.rotate_left(77);
+        let next = Hyperliquid
+            .funding_history_request("kPEPE", start, end, Some(&full), 1)
+            .expect("next page");
+        let newest = start + 500 * HOUR;
+        assert_eq!(body(&next)["startTime"], serde_json::json!(newest + 1));
+        assert_eq!(next.weight, 20 + 11, "220 hours left");
+        let short = points((0..499).map(|k| start + k * HOUR));
+        let reaching = points((0..500).map(|k| end - k * HOUR));
+        for previous in [&short[..], &[], &reaching[..]] {
+            assert_eq!(
+                Hyperliquid.funding_history_request("BTC", start, end, Some(previous), 1),
+                None
+            );
+        }
+        assert_eq!(
+            Hyperliquid.funding_history_request("BTC", end, start, None, 0),
+            None
+        );
+        assert_eq!(Hyperliquid.history_days_limit(), None);
+    }
+
+    fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
+        let step = bar.millis();
+        CandleWindow {
+            market,
+            symbol,
+            bar,
+            start_ms: (NOW - days * DAY) / step * step,
+            end_ms: NOW,
+        }
+    }
+
+    #[test]
+    fn candle_requests_name_the_coin_or_pair_and_the_interval() {
+        let daily = window(Market::Perp, "kPEPE", Bar::Day, 45);
+        let r = Hyperliquid.candle_request(&daily, None, 0).expect("daily");
+        assert_eq!((r.endpoint, r.path.as_str()), ("candleSnapshot", "/info"));
+        assert_eq!(
+            body(&r),
+            serde_json::json!({"type": "candleSnapshot", "req": {"coin": "kPEPE",
+                "interval": "1d", "startTime": daily.start_ms, "endTime": NOW}})
+        );
+        assert_eq!(r.weight, 21, "46 candles");
+        let hourly = window(Market::Spot, "@107", Bar::Hour, 7);
+        let r = Hyperliquid
+            .candle_request(&hourly, None, 0)
+            .expect("hourly");
+        assert_eq!(body(&r)["req"]["coin"], "@107");
+        assert_eq!(body(&r)["req"]["interval"], "1h");
+        assert_eq!(r.weight, 23, "169 candles");
+        let pair = window(Market::Spot, "PURR/USDC", Bar::Hour, 7);
+        let r = Hyperliquid.candle_request(&pair, None, 0).expect("pair");
+        assert_eq!(body(&r)["req"]["coin"], "PURR/USDC");
+        // Done after any answer short of 5000 candles, or reaching the window's end.
+        let got: Vec<Candle> = (0..169)
+            .map(|k| Candle {
+                open_ms: hourly.start_ms + k * HOUR,
+                high: Decimal::ONE,
+                low: Decimal::ONE,
+                close: Decimal::ONE,
+            })
+            .collect();
+        assert_eq!(Hyperliquid.candle_request(&hourly, Some(&got), 1), None);
+        assert_eq!(Hyperliquid.candle_request(&hourly, Some(&[]), 1), None);
+        let long = window(Market::Perp, "BTC", Bar::Hour, 400);
+        let capped: Vec<Candle> = (0..5000)
+            .map(|k| Candle {
+                open_ms: long.start_ms + k * HOUR,
+                high: Decimal::ONE,
+                low: Decimal::ONE,
+                close: Decimal::ONE,
+            })
+            .collect();
+        let r = Hyperliquid
+            .candle_request(&long, Some(&capped), 1)
+            .expect("more");
+        assert_eq!(
+            body(&r)["req"]["startTime"],
+            serde_json::json!(long.start_ms + 5000 * HOUR)
+        );
+        let inverted = CandleWindow {
+            start_ms: NOW + DAY,
+            ..long
+        };
+        assert_eq!(Hyperliquid.candle_request(&inverted, None, 0), None);
+    }
+
+    /// Runs the caller's loop through the demo: every row received and the request count.
+    fn through_demo<T: Copy>(
+        u: &crate::demo::Universe,
+        mut next: impl FnMut(Option<&[T]>, u32) -> Option<Request>,
+        parse: impl Fn(&[u8]) -> Vec<T>,
+    ) -> (Vec<T>, u32) {
+        let mut all = Vec::new();
+        let mut previous: Option<Vec<T>> = None;
+        let mut page = 0;
+        while let Some(req) = next(previous.as_deref(), page) {
+            page += 1;
+            assert!(page < 50, "paging does not terminate");
+            let Method::Post(body) = &req.method else {
+                panic!("not a POST");
+            };
+            let answer = crate::demo::hyperliquid::respond(u, &req.path, &[], body)
+                .expect("a history request");
+            let rows = parse(answer.as_bytes());
+            all.extend(rows.iter().copied());
+            previous = Some(rows);
+        }
+        (all, page)
+    }
+
+    #[test]
+    fn candle_round_trip_through_the_demo_returns_every_bar_once() {
+        let u = crate::demo::Universe::generate(Venue::Hyperliquid, 60, 60, NOW);
+        let kpepe = u
+            .perps()
+            .find(|m| m.multiplier == 1000)
+            .expect("a kPEPE market");
+        let spots: Vec<(String, &crate::demo::SynthMarket)> =
+            crate::demo::hyperliquid::spot_names(&u).take(2).collect();
+        let mut cases = vec![
+            (
+                kpepe,
+                Market::Perp,
+                "k".to_owned() + &kpepe.asset,
+                Bar::Day,
+                45,
+            ),
+            (
+                kpepe,
+                Market::Perp,
+                "k".to_owned() + &kpepe.asset,
+                Bar::Hour,
+                7,
+            ),
+        ];
+        for (name, m) in &spots {
+            cases.push((m, Market::Spot, name.clone(), Bar::Day, 45));
+            cases.push((m, Market::Spot, name.clone(), Bar::Hour, 7));
+        }
+        for (m, market, symbol, bar, days) in cases {
+            let w = window(market, &symbol, bar, days);
+            let (mut got, n) = through_demo(
+                &u,
+                |prev, page| Hyperliquid.candle_request(&w, prev, page),
+                |b| Hyperliquid.parse_candles(market, bar, b).expect("parses"),
+            );
+            assert_eq!(n, 1, "{symbol} {bar:?}");
+            got.sort_by_key(|c| c.open_ms);
+            let step = bar.millis();
+            let expected = (NOW / step * step - w.start_ms) / step + 1;
+            assert_eq!(
+                i64::try_from(got.len()).ok(),
+                Some(expected),
+                "{symbol} {bar:?}"
+            );
+            assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
+            assert!(
+                got.iter()
+                    .all(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
+            );
+            let scale = match market {
+                Market::Perp => Decimal::from(m.multiplier),
+                Market::Spot => Decimal::ONE,
+            };
+            let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
+            assert_eq!(synth.len(), got.len());
+            for (c, s) in got.iter().zip(&synth) {
+                assert_eq!(
+                    (c.open_ms, c.high, c.low, c.close),
+                    (s.open_ms, s.high * scale, s.low * scale, s.close * scale),
+                    "{symbol}: prices per contract unit"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn funding_round_trip_through_the_demo_returns_every_hour_once() {
+        let u = crate::demo::Universe::generate(Venue::Hyperliquid, 60, 0, NOW);
+        for m in [
+            u.perps().find(|m| m.interval_hours == 8).expect("a perp"),
+            u.perps().find(|m| m.multiplier == 1000).expect("kPEPE"),
+        ] {
+            let (coin, _) = crate::demo::hyperliquid::perp_name(m);
+            let (start, end) = (NOW - 30 * DAY + 1, NOW);
+            let (got, n) = through_demo(
+                &u,
+                |prev, page| Hyperliquid.funding_history_request(&coin, start, end, prev, page),
+                |b| Hyperliquid.parse_funding_history(b).expect("parses"),
+            );
+            let mut stored: Vec<i64> = got
+                .iter()
+                .map(|p| p.time_ms)
+                .filter(|t| (start..=end).contains(t))
+                .collect();
+            let count = stored.len();
+            stored.sort_unstable();
+            stored.dedup();
+            assert_eq!(stored.len(), count, "duplicates for {coin}");
+            assert_eq!(count, 720, "hourly settlements of 30 days");
+            assert!(stored.windows(2).all(|p| p[1] - p[0] == HOUR));
+            assert_eq!(stored.last().copied(), Some(end / HOUR * HOUR));
+            assert_eq!(n, 2, "a page of 500 and a short one of 220");
+        }
     }
 }

@@ -18,6 +18,10 @@
 //!   `dayNtlVlm` (USDC). Open interest: `openInterest × multiplier` (coins of the asset). No 24 h
 //!   high/low and no exchange time in these payloads: `None`.
 //! - Duplicates: the first entry of a name wins, in lists and contexts.
+//! - History: `fundingHistory` rows are `{coin, fundingRate, premium, time}` (ms), candles
+//!   `{t, T, s, i, o, h, l, c, v, n}` (ms, prices per `kPEPE` unit); rows missing a time or a
+//!   value are skipped. A `null` answer (an unknown coin) and a text answer (HTTP 422) are
+//!   errors naming the endpoint.
 
 use std::collections::{HashMap, HashSet};
 
@@ -26,16 +30,17 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    HlAssetCtx, HlMeta, HlMetaAndAssetCtxs, HlPredictedCoin, HlSpotCtx, HlSpotMeta,
-    HlSpotMetaAndAssetCtxs, HlSpotPair,
+    HlAssetCtx, HlCandle, HlFundingHistory, HlMeta, HlMetaAndAssetCtxs, HlPredictedCoin, HlSpotCtx,
+    HlSpotMeta, HlSpotMetaAndAssetCtxs, HlSpotPair,
 };
 use super::{
-    ASSUMED_HALF_SPREAD, FUNDING_INTERVAL_HOURS, META, META_AND_ASSET_CTXS, PERP_QUOTE,
-    PREDICTED_FUNDINGS, SPOT_META, SPOT_META_AND_ASSET_CTXS, WRAPPED_TOKENS,
+    ASSUMED_HALF_SPREAD, CANDLE_SNAPSHOT, FUNDING_HISTORY, FUNDING_INTERVAL_HOURS, META,
+    META_AND_ASSET_CTXS, PERP_QUOTE, PREDICTED_FUNDINGS, SPOT_META, SPOT_META_AND_ASSET_CTXS,
+    WRAPPED_TOKENS,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::{Body, BodySignal, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -361,6 +366,59 @@ pub(super) fn snapshot(
     })
 }
 
+/// The rows of one history answer (a bare array). `null` (what an unknown coin gets) and a
+/// text body (HTTP 422 "Failed to deserialize…") are errors naming `endpoint`.
+fn history_rows<'a, T: Deserialize<'a>>(
+    endpoint: &'static str,
+    body: &'a [u8],
+) -> Result<Vec<T>, ParseError> {
+    match serde_json::from_slice::<Option<Vec<T>>>(body) {
+        Ok(Some(rows)) => Ok(rows),
+        Ok(None) => Err(ParseError::new(endpoint, "answer is null (unknown coin?)")),
+        Err(err) => {
+            let text = String::from_utf8_lossy(body);
+            let text = text.trim();
+            if text.starts_with(['[', '{']) || text.is_empty() {
+                Err(ParseError::json(endpoint, &err))
+            } else {
+                let msg: String = text.chars().take(MAX_MSG_CHARS).collect();
+                Err(ParseError::new(endpoint, format!("API error: {msg}")))
+            }
+        }
+    }
+}
+
+/// Parses one page of `fundingHistory` (any order); rows without a time or a rate are skipped.
+pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let rows: Vec<HlFundingHistory<'_>> = history_rows(FUNDING_HISTORY, body)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: r.time.get()?,
+                rate: r.funding_rate.get()?,
+            })
+        })
+        .collect())
+}
+
+/// Parses one `candleSnapshot` answer (perp or spot: the same shape); rows without an open
+/// time, high, low or close are skipped.
+pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let rows: Vec<HlCandle<'_>> = history_rows(CANDLE_SNAPSHOT, body)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Candle {
+                open_ms: r.t.get()?,
+                high: r.h.get()?,
+                low: r.l.get()?,
+                close: r.c.get()?,
+            })
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -374,7 +432,7 @@ mod tests {
     };
     use crate::demo::{Route, Universe};
     use crate::venue::hyperliquid::Hyperliquid;
-    use crate::venue::{Method, Request, VenueAdapter};
+    use crate::venue::{Candle, HistoryPoint, Method, Request, VenueAdapter};
 
     const META_J: &str = include_str!("../../../fixtures/hyperliquid/meta.json");
     const META_Q: &str = include_str!("../../../fixtures/hyperliquid/meta-quirks.json");
@@ -386,6 +444,8 @@ mod tests {
     const SPOT_CTXS_Q: &str =
         include_str!("../../../fixtures/hyperliquid/spotMetaAndAssetCtxs-quirks.json");
     const PREDICTED: &str = include_str!("../../../fixtures/hyperliquid/predictedFundings.json");
+    const HISTORY: &str = include_str!("../../../fixtures/hyperliquid/fundingHistory.json");
+    const CANDLES: &str = include_str!("../../../fixtures/hyperliquid/candleSnapshot.json");
     const PREDICTED_Q: &str =
         include_str!("../../../fixtures/hyperliquid/predictedFundings-quirks.json");
     const UNPROCESSABLE: &str =
@@ -1069,6 +1129,120 @@ mod tests {
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours == Decimal::ONE));
                 prop_assert!(s.perps.iter().all(|p| sane(p.bid, p.ask)));
                 prop_assert!(s.spots.iter().all(|q| sane(q.bid, q.ask)));
+            }
+        }
+    }
+
+    #[test]
+    fn funding_history_parses_to_exact_points() {
+        let point = |time_ms, rate| HistoryPoint {
+            time_ms,
+            rate: d(rate),
+        };
+        assert_eq!(
+            funding_history(HISTORY.as_bytes()).expect("parses"),
+            vec![
+                point(1_769_908_800_000, "0.0000125"),
+                point(1_769_912_400_000, "-0.0000081"),
+                point(1_769_916_000_000, "0.0000033"),
+            ],
+            "the third row has no premium"
+        );
+        let quirks = br#"[{"coin":"kPEPE","fundingRate":-1.25e-5,"time":"1769920000000"},
+            {"coin":"kPEPE","fundingRate":"","time":1769923600000},{"coin":"kPEPE","fundingRate":"0.1"}]"#;
+        assert_eq!(
+            funding_history(quirks).expect("parses"),
+            vec![point(1_769_920_000_000, "-0.0000125")]
+        );
+        assert_eq!(funding_history(b"[]"), Ok(Vec::new()));
+        let err = funding_history(b"null").expect_err("unknown coin");
+        assert_eq!(err.endpoint, "fundingHistory");
+        assert!(err.detail.contains("unknown coin"), "{err}");
+        let err = funding_history(UNPROCESSABLE.as_bytes()).expect_err("422 text");
+        assert_eq!(err.endpoint, "fundingHistory");
+        assert!(
+            err.detail.starts_with("API error: Failed to deserialize"),
+            "{err}"
+        );
+        let err = funding_history(b"[{\"time\":").expect_err("truncated");
+        assert!(err.detail.contains("malformed JSON"), "{err}");
+        assert!(
+            funding_history(br#"{"coin":"BTC"}"#).is_err(),
+            "an object is not a page"
+        );
+    }
+
+    #[test]
+    fn candle_snapshot_parses_to_exact_bars() {
+        let bar = |open_ms, high, low, close| Candle {
+            open_ms,
+            high: d(high),
+            low: d(low),
+            close: d(close),
+        };
+        assert_eq!(
+            candles(CANDLES.as_bytes()).expect("parses"),
+            vec![
+                bar(1_681_923_600_000, "29309.0", "29250.0", "29258.0"),
+                bar(1_704_286_800_000, "2247.9", "2224.6", "2226.4"),
+            ]
+        );
+        let quirks = br#"[{"t":1700000000000,"T":1700003599999,"s":"kPEPE","i":"1h","o":"0.0123",
+              "h":0.0125,"l":"1.2e-2","c":"0.0124","v":"100","n":3},
+            {"t":1700003600000,"h":"1","l":"1","c":""},{"h":"1","l":"1","c":"1"}]"#;
+        assert_eq!(
+            candles(quirks).expect("parses"),
+            vec![bar(1_700_000_000_000, "0.0125", "0.012", "0.0124")],
+            "numbers and exponents read, per kPEPE unit; incomplete rows skipped"
+        );
+        let err = candles(b"null").expect_err("unknown coin");
+        assert_eq!(err.endpoint, "candleSnapshot");
+        let err = candles(UNPROCESSABLE.as_bytes()).expect_err("422 text");
+        assert!(err.detail.contains("missing field"), "{err}");
+        assert_eq!(candles(b" [] "), Ok(Vec::new()));
+    }
+
+    /// Replaces the `nth` (mod count) string token (keys included) with `token`.
+    fn replace_string(text: &str, nth: usize, token: &str) -> String {
+        let quotes: Vec<usize> = text.match_indices('"').map(|(i, _)| i).collect();
+        let pairs = quotes.len() / 2;
+        if pairs == 0 {
+            return text.to_owned();
+        }
+        let k = nth % pairs;
+        let (start, end) = (quotes[2 * k], quotes[2 * k + 1] + 1);
+        format!("{}{token}{}", &text[..start], &text[end..])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn mutated_history_payloads_never_panic(
+            which in 0..2usize,
+            kind in 0u8..4,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let text = [HISTORY, CANDLES][which];
+            let mut mutated = text.as_bytes().to_vec();
+            let trimmed = text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(pos % trimmed),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                2 => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+                _ => mutated = replace_string(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let result = match which {
+                0 => funding_history(&mutated).map(|p| p.len()),
+                _ => candles(&mutated).map(|c| c.len()),
+            };
+            if kind == 0 {
+                prop_assert!(result.is_err(), "a truncated payload must fail");
+            }
+            if let Ok(n) = result {
+                prop_assert!(n <= 3);
             }
         }
     }

@@ -1,4 +1,4 @@
-//! Hyperliquid `POST /info` wire structs: the venue's own field names, decoded borrowed from the bytes.
+//! Hyperliquid `POST /info` wire structs (snapshot, funding history, candles): the venue's own field names, decoded borrowed from the bytes.
 //!
 //! Hyperliquid answers with bare JSON (no envelope). Decimals are strings (accepted as numbers
 //! too, [`WireDec`]), times are ms numbers ([`WireInt`]), names are borrowed text ([`HlText`]).
@@ -511,4 +511,57 @@ mod tests {
         assert_eq!(pair(r#""1.5""#), None);
         assert_eq!(pair(r#"{"bid": "1"}"#), None);
     }
+}
+
+/// One settlement of `{"type": "fundingHistory", "coin": …, "startTime": …}` (oldest first, at
+/// most 500 a page). `fundingRate` is the rate paid for that hour; `premium` may be absent.
+///
+/// ```json
+/// {"coin": "BTC", "fundingRate": "0.0000125", "premium": "0.00029005", "time": 1769908800000}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HlFundingHistory<'a> {
+    /// Coin name (`BTC`, `kPEPE`).
+    #[serde(borrow)]
+    pub coin: HlText<'a>,
+    /// Rate settled for the hour, fraction.
+    pub funding_rate: WireDec,
+    /// Premium of the hour.
+    pub premium: WireDec,
+    /// Settlement time, ms (a number).
+    pub time: WireInt,
+}
+
+/// One candle of `{"type": "candleSnapshot", "req": {…}}` (oldest first; the last row is the
+/// running candle, its `T` in the future). Prices are strings, per `kPEPE` unit for `kPEPE`.
+///
+/// ```json
+/// {"T": 1681924499999, "c": "29258.0", "h": "29309.0", "i": "15m", "l": "29250.0", "n": 189,
+///  "o": "29295.0", "s": "BTC", "t": 1681923600000, "v": "0.98639"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HlCandle<'a> {
+    /// Open time, ms.
+    pub t: WireInt,
+    /// Close time, ms (`t` + interval − 1).
+    #[serde(rename = "T")]
+    pub close_time: WireInt,
+    /// Coin (`BTC`, `@107`).
+    #[serde(borrow)]
+    pub s: HlText<'a>,
+    /// Interval (`1h`, `1d`).
+    #[serde(borrow)]
+    pub i: HlText<'a>,
+    /// Open price.
+    pub o: WireDec,
+    /// Highest price.
+    pub h: WireDec,
+    /// Lowest price.
+    pub l: WireDec,
+    /// Close (of the running candle: the latest price).
+    pub c: WireDec,
+    /// Volume, base units.
+    pub v: WireDec,
 }

@@ -12,6 +12,18 @@
 //! 24 h high/low, volume, open interest), so `basis poll` adds nothing. Kraken Futures has no spot
 //! markets: snapshots hold perps only.
 //!
+//! History (`basis backfill`, perps only; Kraken Futures has no spot):
+//!
+//! | data | request | docs |
+//! |---|---|---|
+//! | settled funding (hourly, the whole history in one answer) | `GET /derivatives/api/v4/historicalfundingrates?symbol=PF_XBTUSD` | [`HISTORICAL_FUNDING_RATES_DOCS`] |
+//! | candles (last trades) | `GET /api/charts/v1/trade/{symbol}/{1h\|1d}?from=…&to=…` (seconds) | [`CANDLES_DOCS`] |
+//!
+//! The charts API lives on the same host as the derivatives API
+//! (`https://futures.kraken.com/api/charts/v1/…`), so both use [`HOST`] and its URL override
+//! with their full path. Candles come oldest first, [`CANDLE_LIMIT`] a page; `more_candles`
+//! says more follow, and the next page starts one second after the newest returned.
+//!
 //! Limits: Kraken documents that public endpoints "do not have a cost and therefore do not count
 //! against any rate limiting budget"; the `/derivatives` budget is 500 cost units per 10 s. basis
 //! counts each public call as 1 unit of that budget anyway, so a misbehaving loop stays polite;
@@ -24,8 +36,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// Host key of Kraken Futures' only host.
 pub const HOST: &str = "main";
@@ -60,6 +75,34 @@ pub const TICKERS: &str = "tickers";
 pub const TICKERS_PATH: &str = "/derivatives/api/v3/tickers";
 /// Docs of [`TICKERS_PATH`].
 pub const TICKERS_DOCS: &str = "https://docs.kraken.com/api/docs/futures-api/trading/get-tickers";
+
+/// Endpoint name of the settled funding of one contract.
+pub const HISTORICAL_FUNDING_RATES: &str = "historicalfundingrates";
+/// Path of [`HISTORICAL_FUNDING_RATES`] (public): `symbol`; every hourly settlement since the
+/// contract's listing, in one answer.
+pub const HISTORICAL_FUNDING_RATES_PATH: &str = "/derivatives/api/v4/historicalfundingrates";
+/// Docs of [`HISTORICAL_FUNDING_RATES_PATH`].
+pub const HISTORICAL_FUNDING_RATES_DOCS: &str =
+    "https://docs.kraken.com/api/docs/futures-api/trading/historical-funding-rates";
+
+/// Endpoint name of the candles of one contract.
+pub const CANDLES: &str = "candles";
+/// Path of the last-trade candles before `{symbol}/{resolution}` (public): `from`, `to` in
+/// seconds; oldest first.
+pub const CANDLES_PATH: &str = "/api/charts/v1/trade/";
+/// Docs of [`CANDLES_PATH`].
+pub const CANDLES_DOCS: &str = "https://docs.kraken.com/api/docs/futures-api/charts/candles";
+/// Candles per charts page (ccxt's page size; not documented by Kraken).
+pub const CANDLE_LIMIT: usize = 2000;
+
+/// The charts API's resolution for a bar length (`1d` bars open at 00:00 UTC).
+#[must_use]
+pub const fn resolution(bar: Bar) -> &'static str {
+    match bar {
+        Bar::Hour => "1h",
+        Bar::Day => "1d",
+    }
+}
 
 /// Error string of an exceeded rate limit.
 pub const RATE_LIMIT_ERROR: &str = "apiLimitExceeded";
@@ -110,6 +153,81 @@ impl VenueAdapter for Kraken {
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
         parse::body_signal(status, body)
     }
+
+    /// One request: the endpoint answers the whole history (the caller keeps the window).
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+        _page: u32,
+    ) -> Option<Request> {
+        if previous.is_some() || end_ms < start_ms {
+            return None;
+        }
+        Some(
+            Request::get(
+                HISTORICAL_FUNDING_RATES,
+                HOST,
+                HISTORICAL_FUNDING_RATES_PATH,
+                PUBLIC_WEIGHT,
+            )
+            .query("symbol", symbol),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::funding_history(body)
+    }
+
+    /// Perps only. Pages forward in seconds: `from` = the window's start, then one second
+    /// after the newest returned open; `to` = the window's end. Stops after a short page
+    /// (fewer than [`CANDLE_LIMIT`]) or one whose newest bar is the last that opens in the
+    /// window.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        _page: u32,
+    ) -> Option<Request> {
+        if window.market != Market::Perp || window.end_ms < window.start_ms {
+            return None;
+        }
+        let from_ms = match previous {
+            None => window.start_ms,
+            Some(page) => {
+                if page.len() < CANDLE_LIMIT {
+                    return None;
+                }
+                let newest = page.iter().map(|c| c.open_ms).max()?;
+                if newest.saturating_add(window.bar.millis()) > window.end_ms {
+                    return None;
+                }
+                newest.saturating_add(1000).max(window.start_ms)
+            }
+        };
+        let from = from_ms.div_euclid(1000) + i64::from(from_ms.rem_euclid(1000) != 0);
+        let to = window.end_ms.div_euclid(1000);
+        if from > to {
+            return None;
+        }
+        let path = format!("{CANDLES_PATH}{}/{}", window.symbol, resolution(window.bar));
+        Some(
+            Request::get(CANDLES, HOST, &path, PUBLIC_WEIGHT)
+                .query("from", from.to_string())
+                .query("to", to.to_string()),
+        )
+    }
+
+    fn parse_candles(
+        &self,
+        _market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        parse::candles(body)
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +261,267 @@ mod tests {
         assert_eq!(
             (host.env, host.default_url, host.budget_pct),
             ("BASIS_KRAKEN_URL", "https://futures.kraken.com", 50)
+        );
+    }
+
+    fn query(r: &Request) -> Vec<(&str, &str)> {
+        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        times
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: rust_decimal::Decimal::TWO,
+                low: rust_decimal::Decimal::ONE,
+                close: rust_decimal::Decimal::ONE,
+            })
+            .collect()
+    }
+
+    const H: i64 = 3_600_000;
+    const DAY: i64 = 86_400_000;
+    const NOW: i64 = 1_763_340_877_524;
+
+    #[test]
+    fn funding_history_is_one_request_for_the_whole_history() {
+        let k = Kraken;
+        let r = k
+            .funding_history_request("PF_XBTUSD", NOW - 30 * DAY, NOW, None, 0)
+            .expect("one request");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            (
+                "historicalfundingrates",
+                "main",
+                "/derivatives/api/v4/historicalfundingrates",
+                1
+            )
+        );
+        assert_eq!(query(&r), [("symbol", "PF_XBTUSD")]);
+        let page = [HistoryPoint {
+            time_ms: NOW / H * H,
+            rate: rust_decimal::Decimal::ONE,
+        }];
+        assert_eq!(
+            k.funding_history_request("PF_XBTUSD", NOW - 30 * DAY, NOW, Some(&page), 1),
+            None,
+            "one answer holds everything"
+        );
+        assert_eq!(
+            k.funding_history_request("PF_XBTUSD", NOW - 30 * DAY, NOW, Some(&[]), 1),
+            None
+        );
+        assert_eq!(
+            k.funding_history_request("PF_XBTUSD", NOW, NOW - 1, None, 0),
+            None
+        );
+        assert_eq!(k.history_days_limit(), None);
+    }
+
+    #[test]
+    fn candle_requests_use_seconds_on_the_derivatives_host_and_page_forward() {
+        let k = Kraken;
+        let daily = CandleWindow {
+            market: Market::Perp,
+            symbol: "PF_XBTUSD",
+            bar: Bar::Day,
+            start_ms: NOW / DAY * DAY - 45 * DAY,
+            end_ms: NOW,
+        };
+        let r = k.candle_request(&daily, None, 0).expect("daily");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            ("candles", "main", "/api/charts/v1/trade/PF_XBTUSD/1d", 1)
+        );
+        // The live URL: the host's origin + this path.
+        assert_eq!(
+            format!("{}{}", HOSTS[0].default_url, r.path),
+            "https://futures.kraken.com/api/charts/v1/trade/PF_XBTUSD/1d"
+        );
+        let start_s = (daily.start_ms / 1000).to_string();
+        assert_eq!(
+            query(&r),
+            [("from", start_s.as_str()), ("to", "1763340877")]
+        );
+        let hourly = CandleWindow {
+            bar: Bar::Hour,
+            start_ms: NOW / H * H - 168 * H,
+            ..daily
+        };
+        let r = k.candle_request(&hourly, None, 0).expect("hourly");
+        assert_eq!(r.path, "/api/charts/v1/trade/PF_XBTUSD/1h");
+        // 169 bars: short page, done.
+        let page = bars((0..169).map(|i| hourly.start_ms + i * H));
+        assert_eq!(k.candle_request(&hourly, Some(&page), 1), None);
+        // A full page of 2000 (any order): the next starts one second after its newest bar.
+        let long = CandleWindow {
+            start_ms: NOW / H * H - 3000 * H,
+            ..hourly
+        };
+        let full = bars((0..2000).rev().map(|i| long.start_ms + i * H));
+        let next = k.candle_request(&long, Some(&full), 1).expect("next page");
+        let newest_s = (long.start_ms + 1999 * H) / 1000;
+        assert_eq!(
+            query(&next),
+            [
+                ("from", (newest_s + 1).to_string().as_str()),
+                ("to", "1763340877")
+            ]
+        );
+        // A full page ending with the bar that contains the window's end: done.
+        let reaching = bars((0..2000).map(|i| NOW / H * H - i * H));
+        assert_eq!(k.candle_request(&long, Some(&reaching), 1), None);
+        assert_eq!(k.candle_request(&long, Some(&[]), 1), None);
+        // No spot on Kraken Futures; an inverted window asks nothing.
+        let spot = CandleWindow {
+            market: Market::Spot,
+            ..daily
+        };
+        assert_eq!(k.candle_request(&spot, None, 0), None);
+        let inverted = CandleWindow {
+            start_ms: NOW + DAY,
+            ..daily
+        };
+        assert_eq!(k.candle_request(&inverted, None, 0), None);
+    }
+
+    /// The body the demo serves for `request`.
+    fn serve(u: &crate::demo::Universe, request: &Request) -> String {
+        let pairs: Vec<(String, String)> = request
+            .query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        crate::demo::kraken::respond(u, &request.path, &pairs, "").expect("a history path")
+    }
+
+    /// The caller's candle loop against the demo: every page's candles and the request count.
+    fn backfill_candles(
+        u: &crate::demo::Universe,
+        window: &CandleWindow<'_>,
+    ) -> (Vec<Candle>, u32) {
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut requests = 0;
+        while let Some(req) = Kraken.candle_request(window, previous.as_deref(), requests) {
+            requests += 1;
+            assert!(requests < 50, "paging does not terminate");
+            let page = Kraken
+                .parse_candles(window.market, window.bar, serve(u, &req).as_bytes())
+                .expect("parses");
+            stored.extend(page.iter().copied());
+            previous = Some(page);
+        }
+        (stored, requests)
+    }
+
+    fn sorted(mut times: Vec<i64>) -> Vec<i64> {
+        times.sort_unstable();
+        times
+    }
+
+    #[test]
+    fn candles_round_trip_through_the_demo_once_each() {
+        use crate::demo::kraken::symbol;
+        let now = NOW;
+        let u = crate::demo::Universe::generate(Venue::Kraken, 40, 0, now);
+        let m = &u.markets[0];
+        let sym = symbol(m);
+        assert_eq!(sym, "PF_XBTUSD");
+        for (bar, n, pages) in [(Bar::Day, 45, 1), (Bar::Hour, 168, 1), (Bar::Hour, 2880, 2)] {
+            let step = bar.millis();
+            let start = now / step * step - n * step;
+            let window = CandleWindow {
+                market: Market::Perp,
+                symbol: &sym,
+                bar,
+                start_ms: start,
+                end_ms: now,
+            };
+            let (got, requests) = backfill_candles(&u, &window);
+            let expected: Vec<i64> = (0..=n).map(|i| start + i * step).collect();
+            assert_eq!(
+                sorted(got.iter().map(|c| c.open_ms).collect()),
+                expected,
+                "{bar:?} × {n}: every bar once, nothing outside the window"
+            );
+            assert_eq!(requests, pages, "{bar:?} × {n}: pages of 2000");
+            let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
+            assert_eq!(last.close, m.price);
+        }
+    }
+
+    #[test]
+    fn multiplied_perp_candles_stay_per_contract_unit() {
+        use crate::demo::kraken::symbol;
+        let u = crate::demo::Universe::generate(Venue::Kraken, 40, 0, NOW);
+        let m = u
+            .perps()
+            .find(|m| m.multiplier == 1000)
+            .expect("a 1000x perp");
+        let sym = symbol(m);
+        assert!(sym.starts_with("PF_1000"), "{sym}");
+        let window = CandleWindow {
+            market: Market::Perp,
+            symbol: &sym,
+            bar: Bar::Hour,
+            start_ms: NOW / H * H - 168 * H,
+            end_ms: NOW,
+        };
+        let (mut got, _) = backfill_candles(&u, &window);
+        got.sort_by_key(|c| c.open_ms);
+        let synth = m.candles(Bar::Hour, window.start_ms, NOW, NOW);
+        assert_eq!(got.len(), 169);
+        let k = rust_decimal::Decimal::ONE_THOUSAND;
+        for (c, s) in got.iter().zip(&synth) {
+            assert_eq!(
+                (c.open_ms, c.high, c.low, c.close),
+                (s.open_ms, s.high * k, s.low * k, s.close * k)
+            );
+        }
+        assert_eq!(got.last().map(|c| c.close), Some(m.contract_price(m.price)));
+    }
+
+    #[test]
+    fn funding_round_trips_through_the_demo_in_one_request() {
+        use crate::demo::kraken::{hourly_rate, symbol};
+        let u = crate::demo::Universe::generate(Venue::Kraken, 40, 0, NOW);
+        let m = u
+            .perps()
+            .find(|m| m.interval_hours == 8 && m.funding_rate >= rust_decimal::Decimal::new(1, 4))
+            .expect("an 8 h market paying 0.01 % or more");
+        let sym = symbol(m);
+        let (start, end) = (NOW - 30 * DAY + 1, NOW);
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<HistoryPoint>> = None;
+        let mut requests = 0;
+        while let Some(req) =
+            Kraken.funding_history_request(&sym, start, end, previous.as_deref(), requests)
+        {
+            requests += 1;
+            let page = Kraken
+                .parse_funding_history(serve(&u, &req).as_bytes())
+                .expect("parses");
+            stored.extend(
+                page.iter()
+                    .filter(|p| (start..=end).contains(&p.time_ms))
+                    .copied(),
+            );
+            previous = Some(page);
+        }
+        assert_eq!(requests, 1);
+        let first = (start + H - 1) / H * H;
+        let expected: Vec<i64> = (0..720).map(|i| first + i * H).collect();
+        assert_eq!(sorted(stored.iter().map(|p| p.time_ms).collect()), expected);
+        // The relative rate per hour: the snapshot's fundingRate / markPrice (wobble aside).
+        let mean = stored.iter().map(|p| p.rate).sum::<rust_decimal::Decimal>()
+            / rust_decimal::Decimal::from(720);
+        assert!(
+            (mean - hourly_rate(m)).abs() <= rust_decimal::Decimal::new(25, 7),
+            "{mean} vs {}",
+            hourly_rate(m)
         );
     }
 }

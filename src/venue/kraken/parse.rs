@@ -17,6 +17,8 @@
 //! - Exchange time: the envelope's `serverTime` (`lastTime` is the last trade, not the data).
 //! - Duplicates: the first row of a symbol wins, in the instrument list and the tickers.
 //! - Kraken Futures lists no spot markets: snapshots hold perps only.
+//! - History: `historicalfundingrates` gives `relativeFundingRate` per hour (the snapshot's
+//!   fraction per hour); charts candles are last-trade prices per contract, times in ms.
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,12 +26,16 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 
 use super::wire::{
-    KrakenInstrument, KrakenInstruments, KrakenStatus, KrakenText, KrakenTicker, KrakenTickers,
+    KrakenCandles, KrakenFundingRates, KrakenInstrument, KrakenInstruments, KrakenStatus,
+    KrakenText, KrakenTicker, KrakenTickers,
 };
-use super::{FUNDING_INTERVAL_HOURS, INSTRUMENTS, RATE_LIMIT_ERROR, TICKERS};
+use super::{
+    CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING_RATES, INSTRUMENTS, RATE_LIMIT_ERROR,
+    TICKERS,
+};
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::split_multiplier;
-use crate::venue::{Body, BodySignal, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Prefix of multi-collateral linear perpetuals.
 const PERPETUAL_PREFIX: &str = "PF_";
@@ -318,6 +324,65 @@ pub(super) fn snapshot(
     })
 }
 
+/// Settled funding from `historicalfundingrates` (the whole history, any order): one point per
+/// hourly `timestamp` with `relativeFundingRate`, the fraction of the price paid for the hour.
+/// The snapshot's rate is the ticker's absolute `fundingRate / markPrice` over 1 h, the same
+/// fraction per hour; the history's absolute `fundingRate` is not used (it would need the price
+/// at each settlement). Rows without a time or a relative rate are skipped.
+///
+/// # Errors
+/// A malformed body or an error envelope.
+pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let env: KrakenFundingRates<'_> =
+        serde_json::from_slice(body).map_err(|e| ParseError::json(HISTORICAL_FUNDING_RATES, &e))?;
+    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES, &env.result, &env.error) {
+        return Err(err);
+    }
+    let rates = env.rates.ok_or_else(|| {
+        ParseError::new(
+            HISTORICAL_FUNDING_RATES,
+            "not a Kraken Futures envelope: no `rates` array",
+        )
+    })?;
+    Ok(rates
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: iso_time(r.timestamp.get()?)?.timestamp_millis(),
+                rate: r.relative_funding_rate.get()?,
+            })
+        })
+        .collect())
+}
+
+/// Candles from the charts API (`trade` ticks: last-trade prices), in the contract's quoting
+/// (per `1000PEPE` for a multiplied perp). Rows without a time or a price are skipped; the
+/// running candle is not flagged.
+///
+/// # Errors
+/// A malformed body or an error envelope.
+pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let doc: KrakenCandles<'_> =
+        serde_json::from_slice(body).map_err(|e| ParseError::json(CANDLES, &e))?;
+    if let Some(err) = envelope_error(CANDLES, &doc.result, &doc.error) {
+        return Err(err);
+    }
+    let rows = doc
+        .candles
+        .ok_or_else(|| ParseError::new(CANDLES, "no `candles` array in the answer"))?;
+    Ok(rows
+        .iter()
+        .filter_map(|c| {
+            Some(Candle {
+                open_ms: c.time.get()?,
+                high: c.high.get()?,
+                low: c.low.get()?,
+                close: c.close.get()?,
+            })
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -328,7 +393,7 @@ mod tests {
     use crate::demo::kraken::{FILTERED, QUOTE, SUSPENDED, hourly_rate};
     use crate::demo::{Route, Universe};
     use crate::venue::kraken::Kraken;
-    use crate::venue::{Request, VenueAdapter};
+    use crate::venue::{Bar, Request, VenueAdapter};
 
     const INSTRUMENTS_J: &str = include_str!("../../../fixtures/kraken/instruments.json");
     const INSTRUMENTS_Q: &str = include_str!("../../../fixtures/kraken/instruments-quirks.json");
@@ -337,6 +402,11 @@ mod tests {
     const API_LIMIT: &str = include_str!("../../../fixtures/kraken/error-api-limit.json");
     const UNAVAILABLE: &str =
         include_str!("../../../fixtures/kraken/error-market-unavailable.json");
+    const FUNDING: &str = include_str!("../../../fixtures/kraken/historicalfundingrates.json");
+    const FUNDING_Q: &str =
+        include_str!("../../../fixtures/kraken/historicalfundingrates-quirks.json");
+    const CHART: &str = include_str!("../../../fixtures/kraken/charts-candles.json");
+    const CHART_Q: &str = include_str!("../../../fixtures/kraken/charts-candles-quirks.json");
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
@@ -718,6 +788,93 @@ mod tests {
         }
     }
 
+    fn point(time_ms: i64, rate: &str) -> HistoryPoint {
+        HistoryPoint {
+            time_ms,
+            rate: d(rate),
+        }
+    }
+
+    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        Candle {
+            open_ms,
+            high: d(high),
+            low: d(low),
+            close: d(close),
+        }
+    }
+
+    #[test]
+    fn funding_history_reads_the_relative_rate_per_hour() {
+        // relativeFundingRate, not the absolute fundingRate (half of it in this fixture).
+        assert_eq!(
+            Kraken.parse_funding_history(FUNDING.as_bytes()),
+            Ok(vec![
+                point(1_752_220_800_000, "0.0001"),
+                point(1_752_192_000_000, "-0.00005"),
+                point(1_752_163_200_000, "0.00015"),
+            ])
+        );
+        assert_eq!(
+            Kraken.parse_funding_history(FUNDING_Q.as_bytes()),
+            Ok(vec![
+                point(1_763_330_400_000, "0.000005"),
+                point(1_763_334_000_000, "-0.000002"),
+                // Strings, and a time without milliseconds.
+                point(1_763_337_600_000, "0.00001"),
+                // No relativeFundingRate, null timestamp: skipped.
+                point(1_763_344_800_000, "0"),
+            ])
+        );
+        for (body, detail) in [
+            (API_LIMIT, "API error: apiLimitExceeded"),
+            (UNAVAILABLE, "API error: marketUnavailable"),
+            (
+                r#"{"result":"success","rates":[{"timestamp":"#,
+                "malformed JSON",
+            ),
+            (r#"{"result":"success","rates":{}}"#, "malformed JSON"),
+            (r#"{"result":"success"}"#, "no `rates` array"),
+        ] {
+            let err = Kraken
+                .parse_funding_history(body.as_bytes())
+                .expect_err(body);
+            assert_eq!(err.endpoint, HISTORICAL_FUNDING_RATES);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+    }
+
+    #[test]
+    fn chart_candles_parse_ms_times_and_padded_string_prices() {
+        let parse = |body: &str| Kraken.parse_candles(Market::Perp, Bar::Hour, body.as_bytes());
+        assert_eq!(
+            parse(CHART),
+            Ok(vec![candle(1_645_198_500_000, "309.15", "308.7", "308.85")])
+        );
+        // Per 1000 PEPE (not divided), any order; a number and an exponent-form string are read;
+        // the bar with high "" is skipped; a string time is read.
+        assert_eq!(
+            parse(CHART_Q),
+            Ok(vec![
+                candle(1_763_251_200_000, "0.01231", "0.01195", "0.01225"),
+                candle(1_763_337_600_000, "0.01229", "0.0122", "0.012255"),
+                candle(1_763_164_800_000, "0.01215", "0.0119", "0.0121"),
+            ])
+        );
+        assert_eq!(parse(r#"{"candles":[],"more_candles":false}"#), Ok(vec![]));
+        for (body, detail) in [
+            (API_LIMIT, "API error: apiLimitExceeded"),
+            (r#"{"error":"invalid from"}"#, "API error: invalid from"),
+            (r#"{"candles":[{"time":1,"#, "malformed JSON"),
+            (r#"{"candles":{"time":1}}"#, "malformed JSON"),
+            (r#"{"more_candles":false}"#, "no `candles` array"),
+        ] {
+            let err = parse(body).expect_err(body);
+            assert_eq!(err.endpoint, CANDLES);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+    }
+
     const REPLACEMENTS: [&str; 12] = [
         "null",
         r#""""#,
@@ -810,6 +967,37 @@ mod tests {
                 prop_assert!(s.spots.is_empty());
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours == Decimal::ONE));
                 prop_assert!(s.perps.iter().all(|p| p.mark_price.is_some_and(|m| m > Decimal::ZERO)));
+            }
+        }
+
+        #[test]
+        fn mutated_history_payloads_never_panic(
+            which in 0..4usize,
+            kind in 0u8..3,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let text = [FUNDING, FUNDING_Q, CHART, CHART_Q][which];
+            let mut mutated = text.as_bytes().to_vec();
+            let trimmed = text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(pos % trimmed),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let funding = Kraken.parse_funding_history(&mutated);
+            let candles = Kraken.parse_candles(Market::Perp, Bar::Day, &mutated);
+            let (endpoint, result) = if which < 2 {
+                (HISTORICAL_FUNDING_RATES, funding.map(|p| p.len()))
+            } else {
+                (CANDLES, candles.map(|c| c.len()))
+            };
+            if kind == 0 {
+                let err = result.expect_err("truncated payload must fail");
+                prop_assert_eq!(err.endpoint, endpoint);
+            } else if let Ok(n) = result {
+                prop_assert!(n <= 6);
             }
         }
     }

@@ -4,7 +4,8 @@
 //! sends decimals as JSON numbers (exponent form included, e.g. `-3.995839963e-09`); they are
 //! read from the raw token with [`WireDec`], which also accepts strings, `""` and `null`. Text
 //! fields use [`KrakenText`] (borrowed; `""`, `null`, missing and non-text values read as
-//! absent), booleans [`KrakenFlag`]. Unknown fields are ignored.
+//! absent), booleans [`KrakenFlag`]. Unknown fields are ignored. The charts API (candles) has
+//! no envelope: `{"candles": […], "more_candles": bool}` with prices as strings.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -12,7 +13,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::WireDec;
+use crate::parse::{WireDec, WireInt};
 
 /// A text field as Kraken sends it, borrowed from the payload when it holds no escapes.
 /// `""`, `null`, a missing field, numbers, booleans, arrays and objects all read as absent.
@@ -327,4 +328,85 @@ pub struct KrakenTicker<'a> {
     pub suspended: KrakenFlag,
     /// Whether only post-only orders are accepted.
     pub post_only: KrakenFlag,
+}
+
+/// `GET /derivatives/api/v4/historicalfundingrates?symbol=…`: the envelope and the whole funding
+/// history of one contract.
+///
+/// ```json
+/// {"result": "success", "rates": [{"timestamp": "2025-07-11T08:00:00.000Z",
+///  "relativeFundingRate": 0.0001, "fundingRate": 0.00005}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KrakenFundingRates<'a> {
+    /// `success` or `error`.
+    #[serde(borrow)]
+    pub result: KrakenText<'a>,
+    /// The error string on failures.
+    #[serde(borrow)]
+    pub error: KrakenText<'a>,
+    /// The settlements (absent on errors).
+    #[serde(borrow)]
+    pub rates: Option<Vec<KrakenFundingRate<'a>>>,
+}
+
+/// One hourly settlement: `fundingRate` is absolute (quote currency per contract, like the
+/// ticker's), `relativeFundingRate` the fraction of the price paid for the hour.
+///
+/// ```json
+/// {"timestamp": "2025-07-11T08:00:00.000Z", "relativeFundingRate": 0.0001, "fundingRate": 0.00005}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KrakenFundingRate<'a> {
+    /// Settlement time, ISO-8601.
+    #[serde(borrow)]
+    pub timestamp: KrakenText<'a>,
+    /// Absolute rate, quote currency per contract.
+    pub funding_rate: WireDec,
+    /// Relative rate, fraction per hour.
+    pub relative_funding_rate: WireDec,
+}
+
+/// `GET /api/charts/v1/trade/{symbol}/{resolution}?from=…&to=…`: candles oldest first, and
+/// whether the window holds more than this page.
+///
+/// ```json
+/// {"candles": [{"time": 1645198500000, "open": "309.15000000000", "high": "309.15000000000",
+///  "low": "308.70000000000", "close": "308.85000000000", "volume": 0}], "more_candles": true}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KrakenCandles<'a> {
+    /// The candles (absent on errors).
+    pub candles: Option<Vec<KrakenCandle>>,
+    /// More candles follow in the requested window.
+    pub more_candles: KrakenFlag,
+    /// `error` on failures (the derivatives envelope), else absent.
+    #[serde(borrow)]
+    pub result: KrakenText<'a>,
+    /// The error string on failures.
+    #[serde(borrow)]
+    pub error: KrakenText<'a>,
+}
+
+/// One candle: open time in ms (a number), prices as strings in the contract's quoting (per
+/// `1000PEPE` for a multiplied perp), volume in contracts (a number).
+///
+/// ```json
+/// {"time": 1645198500000, "open": "309.15000000000", "high": "309.15000000000",
+///  "low": "308.70000000000", "close": "308.85000000000", "volume": 0}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KrakenCandle {
+    /// Open time, ms.
+    pub time: WireInt,
+    /// Highest trade price.
+    pub high: WireDec,
+    /// Lowest trade price.
+    pub low: WireDec,
+    /// Last trade price.
+    pub close: WireDec,
 }

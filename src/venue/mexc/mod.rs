@@ -11,6 +11,9 @@
 //! | scan (`full = false`, 2 requests) | futures | `contract/ticker` (every contract) | [`TICKER_DOCS`] |
 //! | | spot | `ticker/24hr` (every pair) | [`SPOT_TICKER_DOCS`] |
 //! | poll (`full = true`) | | the same two | |
+//! | backfill: settled funding | futures | `funding_rate/history` (`page_num`, `page_size=1000`) | [`FUNDING_HISTORY_DOCS`] |
+//! | backfill: candles | futures | `kline/{symbol}` (`Day1`/`Min60`, seconds) | [`CONTRACT_KLINE_DOCS`] |
+//! | | spot | `klines` (`1d`/`60m`) | [`SPOT_KLINES_DOCS`] |
 //!
 //! The contract ticker carries funding, mark (`fairPrice`), index, bid/ask, high/low, quote
 //! volume and open interest, so `full` adds nothing.
@@ -33,6 +36,22 @@
 //! `contract/detail`, 1 call / 5 s, which weighs the futures host's whole 50 % burst (10), so
 //! nothing else is sent on that host for the next 2 s (and it runs once an hour). HTTP 429 and
 //! 418 carry `Retry-After`; the contract body code 510 means the same as 429.
+//!
+//! History (`backfill`):
+//! - Settled funding: `funding_rate/history` has no time parameters; it pages by number from
+//!   the newest settlement (`page_num` 1-based, `page_size` ≤ 1000). Paging stops on an empty
+//!   or short page, or one whose oldest settlement reaches the window's start. A settlement
+//!   landing between two requests shifts the pages by one row: a duplicate, never a gap.
+//! - Contract candles: `start`/`end` in seconds, at most [`CONTRACT_KLINE_LIMIT`] rows and no
+//!   `limit` parameter; which rows a longer window returns is not documented, so the window
+//!   is asked in chunks of 2000 bars, newest first (one request for 45 daily or 7 days of
+//!   hourly bars), stopping at the start, on an empty page or on a page whose oldest bar is
+//!   younger than its chunk's first. Daily bars (`Day1`) are taken as UTC (undocumented).
+//! - Spot candles: Binance-like, paged forward from the window's start (`startTime`,
+//!   `endTime` exclusive, `limit` ≤ 1000), stopping on an empty or short page or at the end.
+//!   The interval is `60m` (MEXC has no `1h`) or `1d`; the `1d` bar's time zone is not
+//!   documented: the caller rejects daily bars that do not open at 00:00 UTC.
+//! - Neither flags the unfinished bar (the caller drops it).
 
 mod parse;
 mod wire;
@@ -41,8 +60,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// Host key of the spot v3 API.
 pub const SPOT: &str = "spot";
@@ -117,6 +139,39 @@ pub const SPOT_TICKER_PATH: &str = "/api/v3/ticker/24hr";
 /// Docs of [`SPOT_TICKER_PATH`].
 pub const SPOT_TICKER_DOCS: &str =
     "https://mexcdevelop.github.io/apidocs/spot_v3_en/#24hr-ticker-price-change-statistics";
+
+/// Endpoint name of the settled funding history.
+pub const FUNDING_HISTORY: &str = "funding-history";
+/// Path of the settled funding history (`symbol`, `page_num`, `page_size` ≤ 1000; newest first;
+/// 20 / 2 s: weight 1).
+pub const FUNDING_HISTORY_PATH: &str = "/api/v1/contract/funding_rate/history";
+/// Docs of [`FUNDING_HISTORY_PATH`].
+pub const FUNDING_HISTORY_DOCS: &str =
+    "https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-contract-funding-rate-history";
+/// Page size of the funding-history requests (the documented maximum).
+pub const FUNDING_HISTORY_PAGE: usize = 1000;
+
+/// Endpoint name of the contract candles.
+pub const CONTRACT_KLINE: &str = "contract-kline";
+/// Path of the contract candles; append `/{symbol}` (`interval` `Min60`/`Day1`, `start`/`end`
+/// in seconds; last-trade prices per contract unit; 20 / 2 s: weight 1).
+pub const CONTRACT_KLINE_PATH: &str = "/api/v1/contract/kline";
+/// Docs of [`CONTRACT_KLINE_PATH`].
+pub const CONTRACT_KLINE_DOCS: &str =
+    "https://mexcdevelop.github.io/apidocs/contract_v1_en/#k-line-data";
+/// Most rows a contract candle request returns.
+pub const CONTRACT_KLINE_LIMIT: i64 = 2000;
+
+/// Endpoint name of the spot candles.
+pub const SPOT_KLINES: &str = "spot-klines";
+/// Path of the spot candles (`symbol`, `interval` `60m`/`1d`, `startTime`, `endTime` exclusive,
+/// ms; `limit` default 500, max [`SPOT_KLINES_LIMIT`]; weight 1).
+pub const SPOT_KLINES_PATH: &str = "/api/v3/klines";
+/// Docs of [`SPOT_KLINES_PATH`].
+pub const SPOT_KLINES_DOCS: &str =
+    "https://mexcdevelop.github.io/apidocs/spot_v3_en/#kline-candlestick-data";
+/// Most rows a spot candle request returns.
+pub const SPOT_KLINES_LIMIT: i64 = 1000;
 
 /// Most per-symbol funding-rate requests per reference refresh: 40 calls at the futures host's
 /// 5 calls/s budget take 8 s, inside the 20 s scan deadline with the rest of a cold start.
@@ -193,6 +248,163 @@ impl VenueAdapter for Mexc {
     fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
         parse::body_signal(status, body)
     }
+
+    /// Page `page + 1` of 1000 settlements, newest first; stops after an empty or short page
+    /// or one reaching `start_ms`.
+    fn funding_history_request(
+        &self,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+        page: u32,
+    ) -> Option<Request> {
+        if start_ms > end_ms {
+            return None;
+        }
+        let page = match previous {
+            None => 0,
+            Some(prev) => {
+                let oldest = prev.iter().map(|p| p.time_ms).min()?;
+                if prev.len() < FUNDING_HISTORY_PAGE || oldest <= start_ms {
+                    return None;
+                }
+                page.max(1)
+            }
+        };
+        Some(
+            Request::get(FUNDING_HISTORY, FUTURES, FUNDING_HISTORY_PATH, 1)
+                .query("symbol", symbol)
+                .query("page_num", (page + 1).to_string())
+                .query("page_size", FUNDING_HISTORY_PAGE.to_string()),
+        )
+    }
+
+    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+        parse::funding_history(body)
+    }
+
+    /// Contract: chunks of 2000 bars from the window's last bar backwards (`page` 0 is the
+    /// newest). Spot: forward from the window's start, 1000 bars a page.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        page: u32,
+    ) -> Option<Request> {
+        let bar = window.bar.millis();
+        let first = window.start_ms.checked_add(bar - 1)?.div_euclid(bar) * bar;
+        let last = window.end_ms.div_euclid(bar) * bar;
+        if first > last {
+            return None;
+        }
+        match window.market {
+            Market::Perp => contract_candle_request(window, first, last, previous, page),
+            Market::Spot => spot_candle_request(window, first, last, previous),
+        }
+    }
+
+    fn parse_candles(
+        &self,
+        market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        match market {
+            Market::Perp => parse::contract_candles(body),
+            Market::Spot => parse::spot_candles(body),
+        }
+    }
+}
+
+/// Chunk `k` (0 = newest) of a contract candle window with open times `first..=last`: its first
+/// and last open time, or `None` before the window.
+fn contract_chunk(bar: i64, first: i64, last: i64, k: u32) -> Option<(i64, i64)> {
+    let span = CONTRACT_KLINE_LIMIT * bar;
+    let hi = last.checked_sub(i64::from(k).checked_mul(span)?)?;
+    (hi >= first).then(|| (first.max(hi - span + bar), hi))
+}
+
+/// The contract candle request of page `page` (see [`Mexc::candle_request`]).
+fn contract_candle_request(
+    window: &CandleWindow<'_>,
+    first: i64,
+    last: i64,
+    previous: Option<&[Candle]>,
+    page: u32,
+) -> Option<Request> {
+    let bar = window.bar.millis();
+    let page = match previous {
+        None => 0,
+        Some(prev) => {
+            let page = page.max(1);
+            let (lo, _) = contract_chunk(bar, first, last, page - 1)?;
+            let oldest = prev.iter().map(|c| c.open_ms).min()?;
+            if lo <= first || oldest > lo {
+                return None;
+            }
+            page
+        }
+    };
+    let (lo, hi) = contract_chunk(bar, first, last, page)?;
+    // Seconds; older chunks end just before the next chunk's first bar, whether MEXC reads
+    // `end` as an open or a close time.
+    let end_ms = if page == 0 {
+        window.end_ms
+    } else {
+        hi + bar - 1
+    };
+    let interval = match window.bar {
+        Bar::Hour => "Min60",
+        Bar::Day => "Day1",
+    };
+    Some(
+        Request::get(
+            CONTRACT_KLINE,
+            FUTURES,
+            &format!("{CONTRACT_KLINE_PATH}/{}", window.symbol),
+            1,
+        )
+        .query("interval", interval)
+        .query("start", lo.div_euclid(1000).to_string())
+        .query("end", end_ms.div_euclid(1000).to_string()),
+    )
+}
+
+/// The spot candle request after `previous` (see [`Mexc::candle_request`]).
+fn spot_candle_request(
+    window: &CandleWindow<'_>,
+    first: i64,
+    last: i64,
+    previous: Option<&[Candle]>,
+) -> Option<Request> {
+    let bar = window.bar.millis();
+    let from = match previous {
+        None => first,
+        Some(prev) => {
+            let newest = prev.iter().map(|c| c.open_ms).max()?;
+            if prev.len() < usize::try_from(SPOT_KLINES_LIMIT).ok()? || newest >= last {
+                return None;
+            }
+            newest.checked_add(bar)?.max(first)
+        }
+    };
+    if from > last {
+        return None;
+    }
+    let limit = ((last - from) / bar + 1).min(SPOT_KLINES_LIMIT);
+    let interval = match window.bar {
+        Bar::Hour => "60m",
+        Bar::Day => "1d",
+    };
+    Some(
+        Request::get(SPOT_KLINES, SPOT, SPOT_KLINES_PATH, 1)
+            .query("symbol", window.symbol)
+            .query("interval", interval)
+            .query("startTime", from.to_string())
+            .query("endTime", window.end_ms.checked_add(1)?.to_string())
+            .query("limit", limit.to_string()),
+    )
 }
 
 /// The funding-rate request of one contract (`/api/v1/contract/funding_rate/BTC_USDT`).
@@ -247,6 +459,480 @@ mod tests {
                 ("BASIS_MEXC_SPOT_URL", "https://api.mexc.com"),
                 ("BASIS_MEXC_FUTURES_URL", "https://contract.mexc.com")
             ]
+        );
+    }
+
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 86_400_000;
+
+    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
+        times
+            .into_iter()
+            .map(|time_ms| HistoryPoint {
+                time_ms,
+                rate: rust_decimal::Decimal::new(1, 4),
+            })
+            .collect()
+    }
+
+    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        let one = rust_decimal::Decimal::ONE;
+        times
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: one,
+                low: one,
+                close: one,
+            })
+            .collect()
+    }
+
+    fn query(r: &Request) -> Vec<(&str, String)> {
+        r.query.iter().map(|(k, v)| (*k, v.clone())).collect()
+    }
+
+    fn window(
+        market: Market,
+        symbol: &str,
+        bar: Bar,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> CandleWindow<'_> {
+        CandleWindow {
+            market,
+            symbol,
+            bar,
+            start_ms,
+            end_ms,
+        }
+    }
+
+    #[test]
+    fn funding_history_pages_by_number_until_short_or_past_the_start() {
+        let m = Mexc;
+        let (start, end) = (1_700_000_000_000, 1_700_000_000_000 + 200 * DAY);
+        let first = m
+            .funding_history_request("BTC_USDT", start, end, None, 0)
+            .expect("first page");
+        assert_eq!(
+            (
+                first.endpoint,
+                first.host,
+                first.path.as_str(),
+                first.weight
+            ),
+            (
+                "funding-history",
+                FUTURES,
+                "/api/v1/contract/funding_rate/history",
+                1
+            )
+        );
+        let q = |page: &str| {
+            vec![
+                ("symbol", "BTC_USDT".to_owned()),
+                ("page_num", page.to_owned()),
+                ("page_size", "1000".to_owned()),
+            ]
+        };
+        assert_eq!(query(&first), q("1"));
+        // A full page, newest first, still newer than the start: the next number.
+        let full = points((0..1000).map(|i| end - i * HOUR));
+        let second = m
+            .funding_history_request("BTC_USDT", start, end, Some(&full), 1)
+            .expect("page 2");
+        assert_eq!(query(&second), q("2"));
+        let third = m
+            .funding_history_request("BTC_USDT", start, end, Some(&full), 2)
+            .expect("page 3");
+        assert_eq!(query(&third), q("3"));
+        // Short, empty, or reaching the start: done.
+        let short = points((0..999).map(|i| end - i * HOUR));
+        assert_eq!(
+            m.funding_history_request("BTC_USDT", start, end, Some(&short), 1),
+            None
+        );
+        assert_eq!(
+            m.funding_history_request("BTC_USDT", start, end, Some(&[]), 1),
+            None
+        );
+        let reaching = points((0..1000).map(|i| start + 10 * HOUR - i * HOUR));
+        assert_eq!(
+            m.funding_history_request("BTC_USDT", start, end, Some(&reaching), 1),
+            None
+        );
+        // A caller that does not count pages still moves on (page 2).
+        let again = m
+            .funding_history_request("BTC_USDT", start, end, Some(&full), 0)
+            .expect("page 2");
+        assert_eq!(query(&again), q("2"));
+        assert_eq!(
+            m.funding_history_request("BTC_USDT", end, start, None, 0),
+            None
+        );
+        assert!(m.funding_history_request("X", 0, 1, None, 0).is_some());
+        assert_eq!(m.history_days_limit(), None);
+    }
+
+    #[test]
+    fn candle_requests_name_intervals_and_time_units() {
+        let m = Mexc;
+        let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR + 17;
+        let day0 = now / DAY * DAY;
+        let hour0 = now / HOUR * HOUR;
+        let r = m
+            .candle_request(
+                &window(Market::Perp, "BTC_USDT", Bar::Day, day0 - 45 * DAY, now),
+                None,
+                0,
+            )
+            .expect("contract daily");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            (
+                "contract-kline",
+                FUTURES,
+                "/api/v1/contract/kline/BTC_USDT",
+                1
+            )
+        );
+        assert_eq!(
+            query(&r),
+            [
+                ("interval", "Day1".to_owned()),
+                ("start", ((day0 - 45 * DAY) / 1000).to_string()),
+                ("end", (now / 1000).to_string()),
+            ],
+            "seconds"
+        );
+        let r = m
+            .candle_request(
+                &window(
+                    Market::Perp,
+                    "1000PEPE_USDT",
+                    Bar::Hour,
+                    hour0 - 168 * HOUR,
+                    now,
+                ),
+                None,
+                0,
+            )
+            .expect("contract hourly");
+        assert_eq!(r.path, "/api/v1/contract/kline/1000PEPE_USDT");
+        assert_eq!(r.query[0], ("interval", "Min60".to_owned()));
+        let r = m
+            .candle_request(
+                &window(Market::Spot, "BTCUSDT", Bar::Hour, hour0 - 168 * HOUR, now),
+                None,
+                0,
+            )
+            .expect("spot hourly");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            ("spot-klines", SPOT, "/api/v3/klines", 1)
+        );
+        assert_eq!(
+            query(&r),
+            [
+                ("symbol", "BTCUSDT".to_owned()),
+                ("interval", "60m".to_owned()),
+                ("startTime", (hour0 - 168 * HOUR).to_string()),
+                ("endTime", (now + 1).to_string()),
+                ("limit", "169".to_owned()),
+            ],
+            "60m, not 1h; endTime exclusive"
+        );
+        let r = m
+            .candle_request(
+                &window(Market::Spot, "BTCUSDT", Bar::Day, day0 - 45 * DAY, now),
+                None,
+                0,
+            )
+            .expect("spot daily");
+        assert!(r.query.contains(&("interval", "1d".to_owned())));
+        assert!(r.query.contains(&("limit", "46".to_owned())));
+        for market in [Market::Perp, Market::Spot] {
+            let inverted = window(market, "BTCUSDT", Bar::Day, day0 + DAY, now);
+            assert_eq!(m.candle_request(&inverted, None, 0), None);
+            let backwards = window(market, "BTCUSDT", Bar::Hour, now, now - 3 * HOUR);
+            assert_eq!(m.candle_request(&backwards, None, 0), None);
+        }
+    }
+
+    #[test]
+    fn contract_candles_page_in_chunks_of_2000_bars_newest_first() {
+        let m = Mexc;
+        let now = 1_760_000_000_000 / HOUR * HOUR + 42;
+        let last = now / HOUR * HOUR;
+        let start = last - 4500 * HOUR;
+        let w = window(Market::Perp, "BTC_USDT", Bar::Hour, start, now);
+        let range = |r: &Request| {
+            let get = |k: &str| {
+                r.query
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.parse::<i64>().expect("number") * 1000)
+                    .expect("present")
+            };
+            (get("start"), get("end"))
+        };
+        let c0 = m.candle_request(&w, None, 0).expect("chunk 0");
+        let lo0 = last - 1999 * HOUR;
+        assert_eq!(range(&c0), (lo0, now / 1000 * 1000));
+        let mut full = bars((0..2000).map(|i| lo0 + i * HOUR));
+        full.reverse();
+        let c1 = m.candle_request(&w, Some(&full), 1).expect("chunk 1");
+        let lo1 = lo0 - 2000 * HOUR;
+        assert_eq!(
+            range(&c1),
+            (lo1, lo0 - 1000),
+            "ends before chunk 0's first bar"
+        );
+        let c2 = m
+            .candle_request(&w, Some(&bars([lo1])), 2)
+            .expect("chunk 2");
+        assert_eq!(range(&c2), (start, lo1 - 1000), "clipped to the window");
+        assert_eq!(m.candle_request(&w, Some(&bars([start])), 3), None);
+        assert_eq!(m.candle_request(&w, Some(&bars([lo0 + HOUR])), 1), None);
+        assert_eq!(m.candle_request(&w, Some(&[]), 1), None);
+    }
+
+    #[test]
+    fn spot_candles_page_forward_until_short_or_the_end() {
+        let m = Mexc;
+        let now = 1_760_000_000_000 / HOUR * HOUR + 42;
+        let last = now / HOUR * HOUR;
+        let start = last - 2500 * HOUR;
+        let w = window(Market::Spot, "BTCUSDT", Bar::Hour, start, now);
+        let first = m.candle_request(&w, None, 0).expect("page 1");
+        assert!(first.query.contains(&("startTime", start.to_string())));
+        assert!(first.query.contains(&("limit", "1000".to_owned())));
+        let mut full = bars((0..1000).map(|i| start + i * HOUR));
+        full.reverse();
+        let next = m.candle_request(&w, Some(&full), 1).expect("page 2");
+        assert!(
+            next.query
+                .contains(&("startTime", (start + 1000 * HOUR).to_string()))
+        );
+        let tail = bars((0..1000).map(|i| start + 1000 * HOUR + i * HOUR));
+        let third = m.candle_request(&w, Some(&tail), 2).expect("page 3");
+        assert!(third.query.contains(&("limit", "501".to_owned())));
+        let short = bars((0..999).map(|i| start + i * HOUR));
+        assert_eq!(m.candle_request(&w, Some(&short), 1), None);
+        assert_eq!(m.candle_request(&w, Some(&[]), 1), None);
+        let reaching = bars((0..1000).map(|i| last - i * HOUR));
+        assert_eq!(m.candle_request(&w, Some(&reaching), 1), None);
+    }
+
+    /// A `Request`'s query as the demo server hands it to `respond`.
+    fn pairs(r: &Request) -> Vec<(String, String)> {
+        r.query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    /// Runs the caller's funding loop against the demo: the points within the window per page
+    /// (as sent) and the request count.
+    fn funding_loop(
+        u: &crate::demo::Universe,
+        symbol: &str,
+        start: i64,
+        end: i64,
+    ) -> (Vec<Vec<HistoryPoint>>, u32) {
+        let mut pages = Vec::new();
+        let mut previous: Option<Vec<HistoryPoint>> = None;
+        let mut count = 0;
+        while let Some(req) =
+            Mexc.funding_history_request(symbol, start, end, previous.as_deref(), count)
+        {
+            count += 1;
+            assert!(count < 50, "paging does not terminate");
+            let body =
+                crate::demo::mexc::respond(u, &req.path, &pairs(&req), "").expect("a history path");
+            let mut page = Mexc.parse_funding_history(body.as_bytes()).expect("parses");
+            page.sort_by_key(|p| p.time_ms);
+            pages.push(
+                page.iter()
+                    .copied()
+                    .filter(|p| (start..=end).contains(&p.time_ms))
+                    .collect(),
+            );
+            // As the caller: an empty page, or the same page again, ends the loop.
+            if page.is_empty() || previous.as_ref() == Some(&page) {
+                break;
+            }
+            previous = Some(page);
+        }
+        (pages, count)
+    }
+
+    /// Runs the caller's candle loop against the demo: the bars within the window per page and
+    /// the request count.
+    fn candle_loop(u: &crate::demo::Universe, w: &CandleWindow<'_>) -> (Vec<Vec<Candle>>, u32) {
+        let mut pages = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut count = 0;
+        while let Some(req) = Mexc.candle_request(w, previous.as_deref(), count) {
+            count += 1;
+            assert!(count < 50, "paging does not terminate");
+            let body =
+                crate::demo::mexc::respond(u, &req.path, &pairs(&req), "").expect("a candle path");
+            let mut page = Mexc
+                .parse_candles(w.market, w.bar, body.as_bytes())
+                .expect("parses");
+            page.sort_by_key(|c| c.open_ms);
+            pages.push(
+                page.iter()
+                    .copied()
+                    .filter(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
+                    .collect(),
+            );
+            // As the caller: an empty page, or the same page again, ends the loop.
+            if page.is_empty() || previous.as_ref() == Some(&page) {
+                break;
+            }
+            previous = Some(page);
+        }
+        (pages, count)
+    }
+
+    /// The synthetic bars the demo serves for a window, as the venue quotes them.
+    fn expected(
+        m: &crate::demo::SynthMarket,
+        w: &CandleWindow<'_>,
+        now: i64,
+    ) -> Vec<(
+        i64,
+        rust_decimal::Decimal,
+        rust_decimal::Decimal,
+        rust_decimal::Decimal,
+    )> {
+        let scale = |x| match w.market {
+            Market::Perp => m.contract_price(x),
+            Market::Spot => x,
+        };
+        m.candles(w.bar, w.start_ms, w.end_ms, now)
+            .iter()
+            .map(|c| (c.open_ms, scale(c.high), scale(c.low), scale(c.close)))
+            .collect()
+    }
+
+    #[test]
+    fn demo_round_trip_returns_every_bar_and_settlement_once() {
+        use crate::demo::mexc::{perp_symbol, spot_symbol};
+        let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR + 17;
+        let u = crate::demo::Universe::generate(Venue::Mexc, 40, 40, now);
+        let day0 = now / DAY * DAY;
+        let hour0 = now / HOUR * HOUR;
+        let m = u.markets.iter().find(|m| m.asset == "ETH").expect("ETH");
+        let pepe = u
+            .markets
+            .iter()
+            .find(|m| m.multiplier == 1000 && m.has_perp)
+            .expect("a 1000x perp");
+        let (perp, spot, kperp) = (perp_symbol(m), spot_symbol(m), perp_symbol(pepe));
+        assert!(kperp.starts_with("1000"), "{kperp}");
+        let cases = [
+            // (a) 45 daily bars + today's running one; (b) 7 days of hourly bars + the running one.
+            (
+                window(Market::Perp, &perp, Bar::Day, day0 - 45 * DAY, now),
+                m,
+                46,
+                1,
+            ),
+            (
+                window(Market::Spot, &spot, Bar::Day, day0 - 45 * DAY, now),
+                m,
+                46,
+                1,
+            ),
+            (
+                window(Market::Perp, &perp, Bar::Hour, hour0 - 168 * HOUR, now),
+                m,
+                169,
+                1,
+            ),
+            (
+                window(Market::Spot, &spot, Bar::Hour, hour0 - 168 * HOUR, now),
+                m,
+                169,
+                1,
+            ),
+            // Per contract unit (1000 coins): the caller divides.
+            (
+                window(Market::Perp, &kperp, Bar::Hour, hour0 - 168 * HOUR, now),
+                pepe,
+                169,
+                1,
+            ),
+            // 100 days of hourly bars: contract chunks of 2000, spot pages of 1000.
+            (
+                window(Market::Perp, &perp, Bar::Hour, hour0 - 2400 * HOUR, now),
+                m,
+                2401,
+                2,
+            ),
+            (
+                window(Market::Spot, &spot, Bar::Hour, hour0 - 2400 * HOUR, now),
+                m,
+                2401,
+                3,
+            ),
+        ];
+        for (w, market, bars, requests) in cases {
+            let (pages, count) = candle_loop(&u, &w);
+            let got: Vec<Candle> = pages.concat();
+            let mut times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
+            times.sort_unstable();
+            times.dedup();
+            assert_eq!(times.len(), got.len(), "a bar twice: {w:?}");
+            assert_eq!((got.len(), count), (bars, requests), "{w:?}");
+            let mut got: Vec<_> = got
+                .iter()
+                .map(|c| (c.open_ms, c.high, c.low, c.close))
+                .collect();
+            got.sort_by_key(|c| c.0);
+            assert_eq!(got, expected(market, &w, now), "{w:?}");
+        }
+        let per_coin = pepe.candles(Bar::Hour, hour0, now, now)[0].close;
+        let (pages, _) = candle_loop(&u, &window(Market::Perp, &kperp, Bar::Hour, hour0, now));
+        assert_eq!(
+            pages[0][0].close,
+            per_coin * rust_decimal::Decimal::from(1000)
+        );
+
+        // (c) 30 days of funding: one page of 1000 holds even hourly settlements.
+        for hours in [1_u32, 8] {
+            let p = u
+                .perps()
+                .find(|p| p.interval_hours == hours)
+                .expect("a perp with that interval");
+            let symbol = perp_symbol(p);
+            let (start, end) = (now - 30 * DAY + 1, now);
+            let (pages, count) = funding_loop(&u, &symbol, start, end);
+            assert_eq!(count, 1, "{symbol}");
+            let got = pages.concat();
+            let want = p.settlements(now, crate::demo::HISTORY_DAYS, start, end);
+            assert_eq!(want.len(), usize::try_from(30 * 24 / hours).expect("small"));
+            assert_eq!(got.iter().map(|q| q.time_ms).collect::<Vec<_>>(), want);
+            assert!(got.iter().all(|q| q.rate == p.historic_rate(q.time_ms)));
+        }
+        // 200 days of an hourly contract (the demo keeps 120 = 2880 settlements): pages 1-3,
+        // the third short.
+        let p = u.perps().find(|p| p.interval_hours == 1).expect("1 h perp");
+        let (start, end) = (now - 200 * DAY, now);
+        let (pages, count) = funding_loop(&u, &perp_symbol(p), start, end);
+        assert_eq!(count, 3);
+        let got: Vec<i64> = pages.concat().iter().map(|q| q.time_ms).collect();
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), got.len(), "a settlement twice");
+        assert_eq!(
+            sorted,
+            p.settlements(now, crate::demo::HISTORY_DAYS, start, end)
         );
     }
 }

@@ -21,6 +21,10 @@
 //! - Interval refresh: [`detail_symbols`] asks first for perps with no interval at all, then for
 //!   about 1/[`ROTATION`] of the carried-over ones, oldest first; [`apply_details`] keeps that
 //!   age order in the cached reference (carried perps first, oldest first).
+//! - History (`backfill`): settled funding from `funding_rate/history` pages
+//!   ([`funding_history`]); contract candles from the columnar `kline/{symbol}` (times in
+//!   seconds; [`contract_candles`]) and spot candles from `klines` arrays ([`spot_candles`]),
+//!   in any order. A successful contract envelope without `data` is an empty page.
 
 use std::collections::{HashMap, HashSet};
 
@@ -30,16 +34,17 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 
 use super::wire::{
-    MexcContractDetail, MexcEnvelope, MexcExchangeInfo, MexcFundingRate, MexcRows, MexcSpotSymbol,
-    MexcSpotTicker, MexcStatus, MexcTicker,
+    MexcContractDetail, MexcEnvelope, MexcExchangeInfo, MexcFundingHistoryPage, MexcFundingRate,
+    MexcKlineColumns, MexcRows, MexcSpotKline, MexcSpotSymbol, MexcSpotTicker, MexcStatus,
+    MexcTicker,
 };
 use super::{
-    CONTRACT_DETAIL, EXCHANGE_INFO, FUNDING_RATE, FUNDING_RATE_PATH, FUNDING_RATES,
-    RATE_LIMIT_CODE, SPOT_TICKER, TICKER,
+    CONTRACT_DETAIL, CONTRACT_KLINE, EXCHANGE_INFO, FUNDING_HISTORY, FUNDING_RATE,
+    FUNDING_RATE_PATH, FUNDING_RATES, RATE_LIMIT_CODE, SPOT_KLINES, SPOT_TICKER, TICKER,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_concat, split_multiplier};
-use crate::venue::{Body, BodySignal, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -99,7 +104,17 @@ fn contract_rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<Vec<T>, ParseError> {
-    let env: MexcEnvelope<'a, MexcRows<T>> = decode(endpoint, bytes)?;
+    contract_data::<MexcRows<T>>(endpoint, bytes)?
+        .map(|rows| rows.0)
+        .ok_or_else(|| ParseError::new(endpoint, "MEXC envelope without `data`"))
+}
+
+/// The `data` (if any) of one contract response, after checking the envelope.
+fn contract_data<'a, D: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+) -> Result<Option<D>, ParseError> {
+    let env: MexcEnvelope<'a, D> = decode(endpoint, bytes)?;
     let code = env.code.as_str();
     if env.success.get() == Some(false) || !matches!(code, "" | "0") {
         return Err(ParseError::new(
@@ -113,9 +128,91 @@ fn contract_rows<'a, T: Deserialize<'a>>(
             "not a MEXC contract envelope: no `success` nor `code`",
         ));
     }
-    env.data
-        .map(|rows| rows.0)
-        .ok_or_else(|| ParseError::new(endpoint, "MEXC envelope without `data`"))
+    Ok(env.data)
+}
+
+/// The settled funding of one `funding_rate/history` page, in the order sent (newest first on
+/// MEXC; callers sort). Rows without a time or a rate are skipped; a successful envelope
+/// without `data` is an empty page.
+///
+/// # Errors
+/// A [`ParseError`] naming `funding-history` when the body is not a contract envelope holding a
+/// page, or reports an error.
+pub(super) fn funding_history(bytes: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+    let page = contract_data::<MexcFundingHistoryPage<'_>>(FUNDING_HISTORY, bytes)?;
+    Ok(page
+        .map(|p| p.result_list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| {
+            Some(HistoryPoint {
+                time_ms: r.settle_time.get().filter(|t| *t > 0)?,
+                rate: r.funding_rate.get()?,
+            })
+        })
+        .collect())
+}
+
+/// The candles of one contract `kline/{symbol}` page: the columns zipped, open times from
+/// seconds to ms; bars without a time, high, low or close are skipped; a successful envelope
+/// without `data` is an empty page. MEXC flags no unfinished bar.
+///
+/// # Errors
+/// A [`ParseError`] naming `contract-kline` when the body is not a contract envelope holding
+/// the columns, reports an error, or has columns of different lengths.
+pub(super) fn contract_candles(bytes: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let Some(cols) = contract_data::<MexcKlineColumns>(CONTRACT_KLINE, bytes)? else {
+        return Ok(Vec::new());
+    };
+    let n = cols.time.len();
+    if [cols.high.len(), cols.low.len(), cols.close.len()]
+        .iter()
+        .any(|len| *len != n)
+    {
+        return Err(ParseError::new(
+            CONTRACT_KLINE,
+            format!(
+                "columns of different lengths (time {n}, high {}, low {}, close {})",
+                cols.high.len(),
+                cols.low.len(),
+                cols.close.len()
+            ),
+        ));
+    }
+    Ok((0..n)
+        .filter_map(|i| {
+            Some(Candle {
+                open_ms: cols.time[i].get().filter(|t| *t > 0)?.checked_mul(1000)?,
+                high: cols.high[i].get()?,
+                low: cols.low[i].get()?,
+                close: cols.close[i].get()?,
+            })
+        })
+        .collect())
+}
+
+/// The candles of one spot `klines` page (a bare array of rows, oldest first), in the order
+/// sent; rows without an open time, high, low or close are skipped.
+///
+/// # Errors
+/// A [`ParseError`] naming `spot-klines` when the body is an error object (`{"code", "msg"}`)
+/// or not an array of rows.
+pub(super) fn spot_candles(bytes: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    if let Some(err) = api_error(SPOT_KLINES, bytes) {
+        return Err(err);
+    }
+    let rows: Vec<MexcSpotKline> = decode(SPOT_KLINES, bytes)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Candle {
+                open_ms: r.open_time.get().filter(|t| *t > 0)?,
+                high: r.high.get()?,
+                low: r.low.get()?,
+                close: r.close.get()?,
+            })
+        })
+        .collect())
 }
 
 /// The rows of every contract body of `endpoint`; `required`: one must have been fetched.
@@ -569,6 +666,12 @@ mod tests {
     const RATE_LIMIT: &str = include_str!("../../../fixtures/mexc/error-rate-limit.json");
     const NO_CONTRACT: &str = include_str!("../../../fixtures/mexc/error-contract-not-exist.json");
     const BAD_SYMBOL: &str = include_str!("../../../fixtures/mexc/error-spot-bad-symbol.json");
+    const HISTORY_J: &str = include_str!("../../../fixtures/mexc/funding-rate-history.json");
+    const HISTORY_Q: &str = include_str!("../../../fixtures/mexc/funding-rate-history-quirks.json");
+    const KLINE_J: &str = include_str!("../../../fixtures/mexc/contract-kline.json");
+    const KLINE_Q: &str = include_str!("../../../fixtures/mexc/contract-kline-quirks.json");
+    const SPOT_KLINES_J: &str = include_str!("../../../fixtures/mexc/spot-klines.json");
+    const SPOT_KLINES_Q: &str = include_str!("../../../fixtures/mexc/spot-klines-quirks.json");
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
@@ -1379,6 +1482,229 @@ mod tests {
                 prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
                 prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
+            }
+        }
+    }
+
+    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        Candle {
+            open_ms,
+            high: d(high),
+            low: d(low),
+            close: d(close),
+        }
+    }
+
+    fn point(time_ms: i64, rate: &str) -> HistoryPoint {
+        HistoryPoint {
+            time_ms,
+            rate: d(rate),
+        }
+    }
+
+    #[test]
+    fn documented_funding_history_parses_to_exact_values() {
+        assert_eq!(
+            funding_history(HISTORY_J.as_bytes()),
+            Ok(vec![
+                point(1_609_804_800_000, "0.000266"),
+                point(1_609_776_000_000, "0.00029"),
+            ])
+        );
+        // Any order, a string rate and time, exponent form; rows without a rate or a time
+        // are skipped.
+        assert_eq!(
+            funding_history(HISTORY_Q.as_bytes()),
+            Ok(vec![
+                point(1_743_580_800_000, "-0.000125"),
+                point(1_743_566_400_000, "0.0001"),
+                point(1_743_595_200_000, "0.00005"),
+            ])
+        );
+        assert_eq!(
+            funding_history(br#"{"success":true,"code":0}"#),
+            Ok(Vec::new()),
+            "a successful envelope without data is an empty page"
+        );
+        assert_eq!(
+            funding_history(
+                br#"{"success":true,"code":0,"data":{"pageSize":1000,"totalCount":0,
+                    "totalPage":0,"currentPage":3,"resultList":[]}}"#
+            ),
+            Ok(Vec::new())
+        );
+    }
+
+    #[test]
+    fn documented_klines_parse_to_exact_values() {
+        // Contract: columnar numbers, times in seconds.
+        assert_eq!(
+            contract_candles(KLINE_J.as_bytes()),
+            Ok(vec![candle(
+                1_609_740_600_000,
+                "33094.0",
+                "32995.0",
+                "33040.5"
+            )])
+        );
+        // Hourly 1000PEPE bars per contract unit, exponent form, extra `real*` columns.
+        assert_eq!(
+            contract_candles(KLINE_Q.as_bytes()),
+            Ok(vec![
+                candle(1_743_580_800_000, "0.0071", "0.00705", "0.00709"),
+                candle(1_743_584_400_000, "0.00713", "0.00705", "0.00712"),
+                candle(1_743_588_000_000, "0.00715", "0.0071", "0.00714"),
+            ])
+        );
+        // Spot: arrays with string decimals, times in ms.
+        assert_eq!(
+            spot_candles(SPOT_KLINES_J.as_bytes()),
+            Ok(vec![candle(
+                1_640_804_880_000,
+                "47482.36",
+                "47416.57",
+                "47436.1"
+            )])
+        );
+        // Any order, numbers and strings, exponent form; a two-element row is skipped.
+        assert_eq!(
+            spot_candles(SPOT_KLINES_Q.as_bytes()),
+            Ok(vec![
+                candle(1_743_465_600_000, "84300.7", "82100", "84100.5"),
+                candle(1_743_552_000_000, "85200", "83900.1", "84950.25"),
+                candle(1_743_379_200_000, "83000", "81800.4", "82500"),
+            ])
+        );
+        assert_eq!(spot_candles(b"[]"), Ok(Vec::new()));
+        assert_eq!(
+            contract_candles(br#"{"success":true,"code":0,"data":{}}"#),
+            Ok(Vec::new())
+        );
+        // A bar without a close is skipped, the others kept.
+        assert_eq!(
+            contract_candles(
+                br#"{"success":true,"code":0,"data":{"time":[60,120],"high":[2,3],
+                    "low":[1,1],"close":[null,2]}}"#
+            ),
+            Ok(vec![candle(120_000, "3", "1", "2")])
+        );
+    }
+
+    #[test]
+    fn history_errors_name_the_endpoint() {
+        let contract: [(&str, &str); 4] = [
+            (RATE_LIMIT, "API error 510"),
+            (NO_CONTRACT, "API error 1001: Contract does not exist"),
+            (
+                r#"{"success":true,"code":0,"data":{"time":[1"#,
+                "malformed JSON",
+            ),
+            (r#"{"data":{}}"#, "no `success` nor `code`"),
+        ];
+        for (body, detail) in contract {
+            let err = funding_history(body.as_bytes()).expect_err(body);
+            assert_eq!(err.endpoint, FUNDING_HISTORY);
+            assert!(err.detail.contains(detail), "{err}");
+            let err = contract_candles(body.as_bytes()).expect_err(body);
+            assert_eq!(err.endpoint, CONTRACT_KLINE);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+        let ragged = br#"{"success":true,"code":0,"data":{"time":[60,120],"high":[2],
+            "low":[1,1],"close":[1,2]}}"#;
+        let err = contract_candles(ragged).expect_err("ragged columns");
+        assert!(err.detail.contains("different lengths"), "{err}");
+        for (body, detail) in [
+            (BAD_SYMBOL, "API error 10007: bad symbol"),
+            (r#"[[1640804880000,"1","#, "malformed JSON"),
+            (r#"{"symbol":"BTCUSDT"}"#, "malformed JSON"),
+            (r#"[{"t":1}]"#, "malformed JSON"),
+        ] {
+            let err = spot_candles(body.as_bytes()).expect_err(body);
+            assert_eq!(err.endpoint, SPOT_KLINES);
+            assert!(err.detail.contains(detail), "{err}");
+        }
+        // Through the adapter: the market picks the parser.
+        let bar = crate::venue::Bar::Day;
+        assert_eq!(
+            Mexc.parse_candles(Market::Perp, bar, KLINE_J.as_bytes())
+                .map(|c| c.len()),
+            Ok(1)
+        );
+        assert!(
+            Mexc.parse_candles(Market::Spot, bar, KLINE_J.as_bytes())
+                .is_err()
+        );
+        assert_eq!(
+            Mexc.parse_candles(Market::Spot, bar, SPOT_KLINES_J.as_bytes())
+                .map(|c| c.len()),
+            Ok(1)
+        );
+        assert_eq!(
+            Mexc.parse_funding_history(HISTORY_J.as_bytes())
+                .map(|p| p.len()),
+            Ok(2)
+        );
+    }
+
+    /// Replaces the value after the `nth` (mod count) `,` or `[` with `token`: array payloads
+    /// have no keys for [`replace_value`].
+    fn replace_element(text: &str, nth: usize, token: &str) -> String {
+        let marks: Vec<usize> = text.match_indices([',', '[']).map(|(i, _)| i + 1).collect();
+        let Some(&mark) = marks.get(nth % marks.len().max(1)) else {
+            return text.to_owned();
+        };
+        let bytes = text.as_bytes();
+        let mut end = mark;
+        while end < bytes.len() && !matches!(bytes[end], b',' | b']') {
+            end += 1;
+        }
+        format!("{}{token}{}", &text[..mark], &text[end..])
+    }
+
+    const HISTORY_MUTABLE: [(&str, &str); 6] = [
+        (FUNDING_HISTORY, HISTORY_J),
+        (FUNDING_HISTORY, HISTORY_Q),
+        (CONTRACT_KLINE, KLINE_J),
+        (CONTRACT_KLINE, KLINE_Q),
+        (SPOT_KLINES, SPOT_KLINES_J),
+        (SPOT_KLINES, SPOT_KLINES_Q),
+    ];
+
+    /// Parses `body` as a page of `endpoint`: whether every time is positive.
+    fn parse_history(endpoint: &str, body: &[u8]) -> Result<bool, ParseError> {
+        match endpoint {
+            FUNDING_HISTORY => funding_history(body).map(|p| p.iter().all(|p| p.time_ms > 0)),
+            CONTRACT_KLINE => contract_candles(body).map(|c| c.iter().all(|c| c.open_ms > 0)),
+            _ => spot_candles(body).map(|c| c.iter().all(|c| c.open_ms > 0)),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn mutated_history_payloads_never_panic(
+            which in 0..HISTORY_MUTABLE.len(),
+            kind in 0u8..4,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let (endpoint, text) = HISTORY_MUTABLE[which];
+            let mut mutated = text.as_bytes().to_vec();
+            let cut = pos % text.trim_end().len();
+            match kind {
+                0 => mutated.truncate(cut),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                2 => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+                _ => mutated = replace_element(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            match parse_history(endpoint, &mutated) {
+                Ok(positive) => prop_assert!(positive),
+                Err(err) => prop_assert_eq!(err.endpoint, endpoint),
+            }
+            if kind == 0 {
+                prop_assert!(parse_history(endpoint, &mutated).is_err(), "truncated must fail");
             }
         }
     }

@@ -4,7 +4,9 @@
 //! decimal as a JSON number; spot v3 answers are Binance-like (bare arrays/objects, decimals as
 //! strings, `""`/`null` for absent values). Decimals are [`WireDec`], ms times [`WireInt`], text
 //! [`MexcText`] (borrowed; `""`, `null`, missing and non-text values are "absent") and booleans
-//! [`MexcFlag`]. Unknown fields are ignored.
+//! [`MexcFlag`]. Unknown fields are ignored. Contract candles are columnar
+//! ([`MexcKlineColumns`]); spot candle rows are arrays read by a small visitor
+//! ([`MexcSpotKline`]).
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -356,4 +358,117 @@ pub struct MexcSpotTicker<'a> {
     pub quote_volume: WireDec,
     /// End of the 24 h window, ms.
     pub close_time: WireInt,
+}
+
+/// `data` of `GET /api/v1/contract/funding_rate/history?symbol=…&page_num=…&page_size=…`:
+/// one page of settled rates, newest first (doc example).
+///
+/// ```json
+/// {"pageSize": 2, "totalCount": 21, "totalPage": 11, "currentPage": 1,
+///  "resultList": [{"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcFundingHistoryPage<'a> {
+    /// Rows per page.
+    pub page_size: WireInt,
+    /// Settlements in the whole history.
+    pub total_count: WireInt,
+    /// Pages in the whole history.
+    pub total_page: WireInt,
+    /// This page's number (1-based).
+    pub current_page: WireInt,
+    /// The settlements.
+    #[serde(borrow)]
+    pub result_list: Vec<MexcFundingHistoryRow<'a>>,
+}
+
+/// One settlement of [`MexcFundingHistoryPage`].
+///
+/// ```json
+/// {"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcFundingHistoryRow<'a> {
+    /// `BTC_USDT`.
+    #[serde(borrow)]
+    pub symbol: MexcText<'a>,
+    /// Settled rate, fraction.
+    pub funding_rate: WireDec,
+    /// Settlement time, ms.
+    pub settle_time: WireInt,
+}
+
+/// `data` of `GET /api/v1/contract/kline/{symbol}`: columns of equal length, oldest first, open
+/// times in **seconds**, last-trade prices as JSON numbers per contract unit (`vol` in
+/// contracts, `amount` in quote; ccxt also sees `realOpen`/`realClose`/… columns, ignored).
+///
+/// ```json
+/// {"time": [1609740600], "open": [33016.5], "close": [33040.5], "high": [33094.0],
+///  "low": [32995.0], "vol": [67332.0], "amount": [222515.85925]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MexcKlineColumns {
+    /// Open times, seconds.
+    pub time: Vec<WireInt>,
+    /// First prices.
+    pub open: Vec<WireDec>,
+    /// Last prices.
+    pub close: Vec<WireDec>,
+    /// Highest prices.
+    pub high: Vec<WireDec>,
+    /// Lowest prices.
+    pub low: Vec<WireDec>,
+}
+
+/// One row of `GET /api/v3/klines` (a bare array of these): `[openTime (ms), open, high, low,
+/// close, volume, closeTime (ms), quoteVolume]`, decimals as strings (numbers accepted). Read
+/// by position; elements past the close are skipped, missing ones read as absent.
+///
+/// ```json
+/// [1640804880000, "47482.36", "47482.36", "47416.57", "47436.1", "3.550717", 1640804940000,
+///  "168387.3"]
+/// ```
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MexcSpotKline {
+    /// Open time, ms.
+    pub open_time: WireInt,
+    /// First price.
+    pub open: WireDec,
+    /// Highest price.
+    pub high: WireDec,
+    /// Lowest price.
+    pub low: WireDec,
+    /// Last price.
+    pub close: WireDec,
+}
+
+struct MexcSpotKlineVisitor;
+
+impl<'de> Visitor<'de> for MexcSpotKlineVisitor {
+    type Value = MexcSpotKline;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a kline array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MexcSpotKline, A::Error> {
+        let mut row = MexcSpotKline {
+            open_time: seq.next_element()?.unwrap_or_default(),
+            ..MexcSpotKline::default()
+        };
+        for slot in [&mut row.open, &mut row.high, &mut row.low, &mut row.close] {
+            *slot = seq.next_element()?.unwrap_or_default();
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(row)
+    }
+}
+
+impl<'de> Deserialize<'de> for MexcSpotKline {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(MexcSpotKlineVisitor)
+    }
 }

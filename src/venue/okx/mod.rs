@@ -11,6 +11,7 @@
 //! | poll (`full = true`, +3) | `mark-price?instType=SWAP` | [`MARK_PRICE_DOCS`] |
 //! | | `index-tickers?quoteCcy=USDT`, `index-tickers?quoteCcy=USDC` | [`INDEX_TICKERS_DOCS`] |
 //! | funding history (per swap) | `funding-rate-history?instId=…&limit=100&after=…` | [`FUNDING_RATE_HISTORY_DOCS`] |
+//! | candles (per market) | `candles?instId=…&bar=1H\|1Dutc&after=…&limit=…` (latest 1,440 bars), `history-candles` (older) | [`CANDLES_DOCS`], [`HISTORY_CANDLES_DOCS`] |
 //!
 //! The analyzer needs funding, bid/ask, high/low, quote volume and open interest, which the four
 //! scan requests carry; mark and index prices are only stored by `basis poll`.
@@ -18,7 +19,9 @@
 //! OKX limits each public endpoint separately (20 requests / 2 s per IP on most of them, 10 / 2 s
 //! on `mark-price`). The host limiter is one bucket of 20 per 2 s, and an endpoint's weight is
 //! 20 divided by its own limit, so `mark-price` and `funding-rate-history` (10 / 2 s per IP and
-//! instId) weigh 2 and the others 1.
+//! instId) weigh 2 and the others 1. `candles` (40 / 2 s) would weigh ½; weights are whole, so it
+//! weighs 1 like `history-candles` (20 / 2 s): the host bucket, stricter than either, keeps both
+//! within their own limits.
 
 mod parse;
 mod wire;
@@ -27,8 +30,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Body, BodySignal, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Reference, Snapshot, Venue};
+use super::{
+    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
+};
+use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// Host key of OKX's only host.
 pub const HOST: &str = "main";
@@ -110,6 +116,69 @@ pub const FUNDING_RATE_HISTORY_DOCS: &str =
 pub const FUNDING_HISTORY_LIMIT: usize = 100;
 /// Days of funding history OKX keeps ("last 3 months").
 pub const FUNDING_HISTORY_DAYS: u32 = 90;
+
+/// Endpoint name of the recent candles (and the name candle parse errors carry).
+pub const CANDLES: &str = "candles";
+/// Path of the recent candles: `instId` (`BTC-USDT-SWAP` last-trade bars, `BTC-USDT`), `bar`
+/// (`1H`; `1D` is Hong Kong time, `1Dutc` UTC), `after` (bars older than that `ts`), `before`
+/// (newer), `limit` ≤ 300 (default 100); newest first, the running bar first with `confirm` "0";
+/// only the latest 1,440 bars (40 / 2 s per IP: weight 1, see the module docs).
+pub const CANDLES_PATH: &str = "/api/v5/market/candles";
+/// Docs of [`CANDLES_PATH`].
+pub const CANDLES_DOCS: &str =
+    "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks";
+/// Page size basis asks `candles` for at most (the documented maximum).
+pub const CANDLES_LIMIT: usize = 300;
+/// How many of the latest bars `candles` serves.
+pub const CANDLES_REACH: i64 = 1440;
+
+/// Endpoint name of the older candles.
+pub const HISTORY_CANDLES: &str = "history-candles";
+/// Path of the candle history: the parameters of [`CANDLES_PATH`], `limit` ≤ 100, years back
+/// (20 / 2 s per IP: weight 1).
+pub const HISTORY_CANDLES_PATH: &str = "/api/v5/market/history-candles";
+/// Docs of [`HISTORY_CANDLES_PATH`].
+pub const HISTORY_CANDLES_DOCS: &str =
+    "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks-history";
+/// Page size basis asks `history-candles` for at most (the documented maximum).
+pub const HISTORY_CANDLES_LIMIT: usize = 100;
+
+/// OKX's `bar` of a bar length: `1H`, or `1Dutc` (00:00 UTC days; plain `1D` is UTC+8).
+#[must_use]
+pub const fn bar_name(bar: Bar) -> &'static str {
+    match bar {
+        Bar::Hour => "1H",
+        Bar::Day => "1Dutc",
+    }
+}
+
+/// The endpoint (name, path) and `limit` of the candle page whose newest wanted bar opens at
+/// `newest`, in a window of bars `[first_open, …]` whose latest bar opens at `last_open`.
+/// `candles` while the page's bars lie within its reach (the latest [`CANDLES_REACH`] bars, less
+/// one for a bar that may open between basis's clock and OKX's), then `history-candles`.
+fn candle_page(
+    step: i64,
+    first_open: i64,
+    last_open: i64,
+    newest: i64,
+) -> Option<(&'static str, &'static str, usize)> {
+    if newest < first_open {
+        return None;
+    }
+    let count = |from: i64, to: i64| usize::try_from((to - from) / step + 1).unwrap_or(usize::MAX);
+    let left = count(first_open, newest);
+    let edge = last_open - (CANDLES_REACH - 2) * step;
+    Some(if newest >= edge {
+        let reach = count(edge, newest);
+        (CANDLES, CANDLES_PATH, left.min(reach).min(CANDLES_LIMIT))
+    } else {
+        (
+            HISTORY_CANDLES,
+            HISTORY_CANDLES_PATH,
+            left.min(HISTORY_CANDLES_LIMIT),
+        )
+    })
+}
 
 /// Quote currencies whose index tickers `basis poll` fetches (the quotes of OKX linear swaps).
 pub const INDEX_QUOTES: [&str; 2] = ["USDT", "USDC"];
@@ -222,6 +291,61 @@ impl VenueAdapter for Okx {
 
     fn history_days_limit(&self) -> Option<u32> {
         Some(FUNDING_HISTORY_DAYS)
+    }
+
+    /// Pages backwards with `after`: the first request asks for bars older than `end_ms + 1`,
+    /// each next one for bars older than the oldest returned, with a `limit` of the bars left in
+    /// the window (at most [`CANDLES_LIMIT`] on `candles`, [`HISTORY_CANDLES_LIMIT`] on
+    /// `history-candles`, see `candle_page`). Stops after an empty page, a short one or one
+    /// reaching the bar open at `start_ms`. A page one row short of its `limit` still counts as
+    /// full: the parser drops the running bar (`confirm` "0") the first page carries.
+    fn candle_request(
+        &self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        _page: u32,
+    ) -> Option<Request> {
+        let step = window.bar.millis();
+        let first_open = window.start_ms.div_euclid(step) * step
+            + if window.start_ms.rem_euclid(step) == 0 {
+                0
+            } else {
+                step
+            };
+        let last_open = window.end_ms.div_euclid(step) * step;
+        let after = match previous {
+            None => window.end_ms.saturating_add(1),
+            Some(page) => {
+                let oldest = page.iter().map(|c| c.open_ms).min()?;
+                let newest = page.iter().map(|c| c.open_ms).max()?;
+                if oldest <= first_open {
+                    return None;
+                }
+                let (_, _, asked) = candle_page(step, first_open, last_open, newest)?;
+                if page.len() + 1 < asked {
+                    return None;
+                }
+                oldest.min(window.end_ms.saturating_add(1))
+            }
+        };
+        let newest = (after - 1).div_euclid(step) * step;
+        let (endpoint, path, limit) = candle_page(step, first_open, last_open, newest)?;
+        Some(
+            Request::get(endpoint, HOST, path, 1)
+                .query("instId", window.symbol)
+                .query("bar", bar_name(window.bar))
+                .query("after", after.to_string())
+                .query("limit", limit.to_string()),
+        )
+    }
+
+    fn parse_candles(
+        &self,
+        _market: Market,
+        _bar: Bar,
+        body: &[u8],
+    ) -> Result<Vec<Candle>, ParseError> {
+        parse::candles(body)
     }
 }
 
@@ -354,7 +478,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), v.clone()))
                 .collect();
-            let body = crate::demo::okx::history(u, &req.path, &pairs).expect("history path");
+            let body = crate::demo::okx::respond(u, &req.path, &pairs, "").expect("history path");
             let page = Okx.parse_funding_history(body.as_bytes()).expect("parses");
             stored.extend(
                 page.iter()
@@ -404,5 +528,341 @@ mod tests {
         let m = u.perps().find(|m| m.interval_hours == 8).expect("8 h perp");
         let (got, _) = backfill(&u, &crate::demo::okx::swap_id(m), now - 120 * DAY, now);
         assert_eq!(got.len(), 90 * 3);
+    }
+}
+
+#[cfg(test)]
+mod candle_tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::demo::okx::{spot_id, swap_id};
+    use crate::demo::{DAY_MS, HOUR_MS, SynthMarket, Universe};
+
+    fn query(r: &Request) -> Vec<(&str, &str)> {
+        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    fn bars(opens: impl IntoIterator<Item = i64>) -> Vec<Candle> {
+        opens
+            .into_iter()
+            .map(|open_ms| Candle {
+                open_ms,
+                high: Decimal::TWO,
+                low: Decimal::ONE,
+                close: Decimal::ONE,
+            })
+            .collect()
+    }
+
+    fn window(
+        market: Market,
+        symbol: &str,
+        bar: Bar,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> CandleWindow<'_> {
+        CandleWindow {
+            market,
+            symbol,
+            bar,
+            start_ms,
+            end_ms,
+        }
+    }
+
+    #[test]
+    fn candle_requests_use_the_utc_day_and_ask_for_the_window_at_once() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let hour = now / HOUR_MS * HOUR_MS;
+        let day = now / DAY_MS * DAY_MS;
+        let after = (now + 1).to_string();
+        let w = window(
+            Market::Perp,
+            "BTC-USDT-SWAP",
+            Bar::Hour,
+            hour - 168 * HOUR_MS,
+            now,
+        );
+        let r = Okx.candle_request(&w, None, 0).expect("first page");
+        assert_eq!(
+            (r.endpoint, r.host, r.path.as_str(), r.weight),
+            ("candles", "main", "/api/v5/market/candles", 1)
+        );
+        assert_eq!(
+            query(&r),
+            [
+                ("instId", "BTC-USDT-SWAP"),
+                ("bar", "1H"),
+                ("after", after.as_str()),
+                ("limit", "169"),
+            ]
+        );
+        let w = window(Market::Spot, "BTC-USDT", Bar::Day, day - 45 * DAY_MS, now);
+        let r = Okx.candle_request(&w, None, 0).expect("first page");
+        assert_eq!(
+            query(&r),
+            [
+                ("instId", "BTC-USDT"),
+                ("bar", "1Dutc"),
+                ("after", after.as_str()),
+                ("limit", "46"),
+            ]
+        );
+        // An empty or inverted window asks nothing.
+        for (s, e) in [(now, now - 1), (hour + 1, now)] {
+            let w = window(Market::Spot, "BTC-USDT", Bar::Hour, s, e);
+            assert_eq!(Okx.candle_request(&w, None, 0), None);
+        }
+    }
+
+    #[test]
+    fn candle_requests_page_back_through_candles_then_history_candles_and_stop() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let hour = now / HOUR_MS * HOUR_MS;
+        let start = hour - 2000 * HOUR_MS;
+        let w = window(Market::Perp, "BTC-USDT-SWAP", Bar::Hour, start, now);
+        let first = Okx.candle_request(&w, None, 0).expect("first page");
+        assert_eq!(
+            (first.endpoint, query(&first)[3]),
+            ("candles", ("limit", "300"))
+        );
+        // The first page as parsed: 299 finished bars (the running one dropped), in any order.
+        let mut page = bars((1..300).map(|i| hour - i * HOUR_MS));
+        page.rotate_left(100);
+        let next = Okx.candle_request(&w, Some(&page), 1).expect("second page");
+        let oldest = (hour - 299 * HOUR_MS).to_string();
+        assert_eq!(
+            query(&next),
+            [
+                ("instId", "BTC-USDT-SWAP"),
+                ("bar", "1H"),
+                ("after", oldest.as_str()),
+                ("limit", "300"),
+            ]
+        );
+        // Bars 1200..=1438 back are the last `candles` reaches (one bar of margin), then
+        // history-candles takes over.
+        let fourth = bars((900..1200).map(|i| hour - i * HOUR_MS));
+        let fifth = Okx
+            .candle_request(&w, Some(&fourth), 4)
+            .expect("fifth page");
+        assert_eq!(
+            (fifth.endpoint, query(&fifth)[3]),
+            ("candles", ("limit", "239"))
+        );
+        let reach = bars((1200..1439).map(|i| hour - i * HOUR_MS));
+        let sixth = Okx.candle_request(&w, Some(&reach), 5).expect("sixth page");
+        assert_eq!(
+            (sixth.endpoint, query(&sixth)[3]),
+            ("history-candles", ("limit", "100"))
+        );
+        let before_last = bars((1801..1901).map(|i| hour - i * HOUR_MS));
+        let last = Okx
+            .candle_request(&w, Some(&before_last), 10)
+            .expect("last page");
+        assert_eq!(query(&last)[3], ("limit", "100"));
+        let end = bars((1901..2001).map(|i| hour - i * HOUR_MS));
+        assert_eq!(
+            Okx.candle_request(&w, Some(&end), 11),
+            None,
+            "reached the start"
+        );
+        // Short pages stop (one row short still counts as full), so does an empty page.
+        let two_short = bars((301..599).map(|i| hour - i * HOUR_MS));
+        assert_eq!(Okx.candle_request(&w, Some(&two_short), 2), None);
+        let one_short = bars((301..600).map(|i| hour - i * HOUR_MS));
+        assert!(Okx.candle_request(&w, Some(&one_short), 2).is_some());
+        assert_eq!(Okx.candle_request(&w, Some(&[]), 1), None);
+    }
+
+    /// Drives the caller's paging loop against the demo responder: the bars in the window as
+    /// returned (no de-duplication) and the requests, by endpoint.
+    fn backfill(u: &Universe, w: &CandleWindow<'_>) -> (Vec<Candle>, Vec<&'static str>) {
+        let mut stored = Vec::new();
+        let mut previous: Option<Vec<Candle>> = None;
+        let mut endpoints = Vec::new();
+        while let Some(req) = Okx.candle_request(
+            w,
+            previous.as_deref(),
+            u32::try_from(endpoints.len()).unwrap_or(0),
+        ) {
+            endpoints.push(req.endpoint);
+            assert!(endpoints.len() < 100, "paging does not terminate");
+            let pairs: Vec<(String, String)> = req
+                .query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            let body = crate::demo::okx::respond(u, &req.path, &pairs, "").expect("candle path");
+            let page = Okx
+                .parse_candles(w.market, w.bar, body.as_bytes())
+                .expect("parses");
+            stored.extend(
+                page.iter()
+                    .filter(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
+                    .copied(),
+            );
+            previous = Some(page);
+        }
+        (stored, endpoints)
+    }
+
+    /// Asserts that `got` holds every finished bar of the synthetic market in the window exactly
+    /// once, per coin as OKX quotes it.
+    fn assert_every_finished_bar_once(
+        m: &SynthMarket,
+        w: &CandleWindow<'_>,
+        now: i64,
+        got: &[Candle],
+    ) {
+        let mut got = got.to_vec();
+        got.sort_by_key(|c| c.open_ms);
+        let step = w.bar.millis();
+        let expected: Vec<Candle> = m
+            .candles(w.bar, w.start_ms, w.end_ms, now)
+            .iter()
+            .filter(|c| c.open_ms + step <= now)
+            .map(|c| Candle {
+                open_ms: c.open_ms,
+                high: c.high,
+                low: c.low,
+                close: c.close,
+            })
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(got, expected, "{}", w.symbol);
+    }
+
+    #[test]
+    fn candle_round_trip_through_the_demo_returns_every_finished_bar_once() {
+        let now = 1_760_000_000_000 + 17 * 60_000;
+        let u = Universe::generate(Venue::Okx, 40, 40, now);
+        let hour = now / HOUR_MS * HOUR_MS;
+        let day = now / DAY_MS * DAY_MS;
+        let btc = &u.markets[0];
+        assert!(btc.has_perp && btc.has_spot);
+        let pepe = u
+            .perps()
+            .find(|m| m.multiplier == 1000)
+            .expect("a cheap coin");
+        let (btc_swap, btc_spot, pepe_swap) = (swap_id(btc), spot_id(btc), swap_id(pepe));
+        let (days45, hours7, hours120) = (
+            day - 45 * DAY_MS,
+            hour - 168 * HOUR_MS,
+            hour - 2880 * HOUR_MS,
+        );
+        let candles_only = |n: usize| vec!["candles"; n];
+        // 2880 finished hourly bars: 299 + 3 × 300 + 239 from `candles` (the running bar
+        // dropped from the first page), then 1442 from `history-candles` (14 × 100 + 42).
+        let mut long = candles_only(5);
+        long.extend(vec!["history-candles"; 15]);
+        let cases = [
+            // (market, symbol, synthetic market, bar, start, finished bars, endpoints)
+            (
+                Market::Perp,
+                &btc_swap,
+                btc,
+                Bar::Day,
+                days45,
+                45,
+                candles_only(1),
+            ),
+            (
+                Market::Spot,
+                &btc_spot,
+                btc,
+                Bar::Day,
+                days45,
+                45,
+                candles_only(1),
+            ),
+            (
+                Market::Perp,
+                &btc_swap,
+                btc,
+                Bar::Hour,
+                hours7,
+                168,
+                candles_only(1),
+            ),
+            (
+                Market::Spot,
+                &btc_spot,
+                btc,
+                Bar::Hour,
+                hours7,
+                168,
+                candles_only(1),
+            ),
+            (
+                Market::Perp,
+                &pepe_swap,
+                pepe,
+                Bar::Hour,
+                hours7,
+                168,
+                candles_only(1),
+            ),
+            (
+                Market::Perp,
+                &pepe_swap,
+                pepe,
+                Bar::Day,
+                days45,
+                45,
+                candles_only(1),
+            ),
+            (
+                Market::Perp,
+                &btc_swap,
+                btc,
+                Bar::Hour,
+                hours120,
+                2880,
+                long.clone(),
+            ),
+            (
+                Market::Spot,
+                &btc_spot,
+                btc,
+                Bar::Hour,
+                hours120,
+                2880,
+                long,
+            ),
+        ];
+        for (market, symbol, m, bar, start, n, endpoints) in cases {
+            let w = window(market, symbol, bar, start, now);
+            let (got, asked) = backfill(&u, &w);
+            assert_eq!((got.len(), &asked), (n, &endpoints), "{symbol} {bar:?}");
+            assert_every_finished_bar_once(m, &w, now, &got);
+        }
+        // A cheap coin: OKX quotes per coin (no multiplier), the daily closes are the path's.
+        let w = window(Market::Perp, &pepe_swap, Bar::Day, day - 2 * DAY_MS, now);
+        let (got, _) = backfill(&u, &w);
+        let closes: Vec<Decimal> = got.iter().map(|c| c.close).collect();
+        let path: Vec<Decimal> = pepe
+            .candles(Bar::Day, day - 2 * DAY_MS, day - DAY_MS, now)
+            .iter()
+            .rev()
+            .map(|c| c.close)
+            .collect();
+        assert_eq!(closes, path);
+        assert!(
+            closes.iter().all(|c| *c < Decimal::new(1, 3)),
+            "per coin, not per 1000"
+        );
+        // A window reaching past the 120 days kept: the short last page ends it.
+        let w = window(
+            Market::Spot,
+            &btc_spot,
+            Bar::Hour,
+            hour - 200 * 24 * HOUR_MS,
+            now,
+        );
+        let (got, asked) = backfill(&u, &w);
+        assert_eq!((got.len(), asked.len()), (2880, 20));
+        assert_every_finished_bar_once(btc, &w, now, &got);
     }
 }

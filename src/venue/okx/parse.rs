@@ -14,6 +14,11 @@
 //! - Duplicates: the first row of a symbol wins, in instrument lists and snapshot payloads.
 //! - Funding history: the rate is `realizedRate` (what was charged), else `fundingRate`; rows
 //!   without a time or either rate are skipped.
+//! - Candles: rows with `confirm` `"0"` (the running bar) are dropped; a row without `confirm`
+//!   (an older six-field format) is kept (the caller drops bars that end after the request
+//!   time); rows without a time, high, low or close are skipped; a row that is not an array
+//!   fails the page. Errors name `candles` for both candle endpoints (the parser is not told
+//!   which one answered).
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,16 +27,16 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    OkxEnvelope, OkxFundingHistory, OkxFundingRate, OkxIndexTicker, OkxInstrument, OkxMarkPrice,
-    OkxOpenInterest, OkxStatus, OkxText, OkxTicker,
+    OkxCandle, OkxEnvelope, OkxFundingHistory, OkxFundingRate, OkxIndexTicker, OkxInstrument,
+    OkxMarkPrice, OkxOpenInterest, OkxStatus, OkxText, OkxTicker,
 };
 use super::{
-    FUNDING_RATE, FUNDING_RATE_HISTORY, INDEX_TICKERS, INSTRUMENTS_SPOT, INSTRUMENTS_SWAP,
+    CANDLES, FUNDING_RATE, FUNDING_RATE_HISTORY, INDEX_TICKERS, INSTRUMENTS_SPOT, INSTRUMENTS_SWAP,
     MARK_PRICE, OPEN_INTEREST, RATE_LIMIT_CODE, TICKERS_SPOT, TICKERS_SWAP,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::ms_time;
-use crate::venue::{Body, BodySignal, HistoryPoint, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -332,6 +337,29 @@ pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
             Some(HistoryPoint {
                 time_ms: r.funding_time.get()?,
                 rate: r.realized_rate.get().or(r.funding_rate.get())?,
+            })
+        })
+        .collect())
+}
+
+/// The finished candles of one `candles` or `history-candles` page, in the order sent (OKX sends
+/// them newest first), prices per coin as OKX quotes them; the running bar (`confirm` `"0"`)
+/// and rows without a time, high, low or close are dropped.
+///
+/// # Errors
+/// A [`ParseError`] naming `candles` when the body is not an OKX envelope with a `data` array of
+/// arrays, or its `code` is not `"0"` (`51001`: unknown instrument).
+pub fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let rows: Vec<OkxCandle<'_>> = rows(CANDLES, body)?;
+    Ok(rows
+        .iter()
+        .filter(|r| r.confirm.as_str() != "0")
+        .filter_map(|r| {
+            Some(Candle {
+                open_ms: r.ts.get()?,
+                high: r.high.get()?,
+                low: r.low.get()?,
+                close: r.close.get()?,
             })
         })
         .collect())
@@ -852,7 +880,7 @@ mod tests {
         }
     }
 
-    const REPLACEMENTS: [&str; 12] = [
+    pub(super) const REPLACEMENTS: [&str; 12] = [
         "null",
         r#""""#,
         "0",
@@ -879,7 +907,7 @@ mod tests {
     ];
 
     /// Replaces the `nth` (mod count) value following a `":` with `token`.
-    fn replace_value(text: &str, nth: usize, token: &str) -> String {
+    pub(super) fn replace_value(text: &str, nth: usize, token: &str) -> String {
         let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
         let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
             return text.to_owned();
@@ -1019,5 +1047,109 @@ mod history_tests {
         }
         let err = funding_history(NOT_FOUND.as_bytes()).expect_err("51001");
         assert!(err.detail.contains("51001"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod candle_tests {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::tests::{REPLACEMENTS, replace_value};
+    use super::*;
+    use crate::venue::okx::Okx;
+    use crate::venue::{Bar, VenueAdapter};
+
+    const RECENT: &str = include_str!("../../../fixtures/okx/candles.json");
+    const HISTORY: &str = include_str!("../../../fixtures/okx/history-candles.json");
+    const QUIRKS: &str = include_str!("../../../fixtures/okx/candles-quirks.json");
+    const FUNDING_HISTORY: &str = include_str!("../../../fixtures/okx/funding-rate-history.json");
+    const NOT_FOUND: &str = include_str!("../../../fixtures/okx/error-instrument-not-found.json");
+    const RATE_LIMIT: &str = include_str!("../../../fixtures/okx/error-rate-limit.json");
+
+    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
+        let dec = |s: &str| s.parse::<Decimal>().expect("decimal");
+        Candle {
+            open_ms,
+            high: dec(high),
+            low: dec(low),
+            close: dec(close),
+        }
+    }
+
+    #[test]
+    fn documented_pages_keep_confirmed_rows_only() {
+        assert_eq!(
+            candles(RECENT.as_bytes()),
+            Ok(vec![candle(1_597_026_383_085, "3.799", "3.494", "3.72")])
+        );
+        assert_eq!(
+            Okx.parse_candles(Market::Spot, Bar::Hour, HISTORY.as_bytes()),
+            Ok(vec![
+                candle(1_597_026_383_085, "3.743", "3.677", "3.708"),
+                candle(1_597_026_383_085, "3.799", "3.494", "3.72"),
+            ])
+        );
+    }
+
+    #[test]
+    fn quirky_page_drops_the_running_bar_and_broken_rows() {
+        assert_eq!(
+            Okx.parse_candles(Market::Perp, Bar::Hour, QUIRKS.as_bytes()),
+            Ok(vec![
+                candle(1_759_996_800_000, "0.00001912", "0.00001890", "0.00001911"),
+                candle(1_759_993_200_000, "0.00001908", "0.00001871", "0.00001903"),
+                candle(1_759_989_600_000, "0.000019", "0.0000186", "0.0000188"),
+                candle(1_759_978_800_000, "0.00001845", "0.00001825", "0.00001840"),
+            ])
+        );
+        // `confirm` as a number counts the same.
+        let body = br#"{"code":"0","msg":"","data":[["1","2","3","1","2","0","0","0",0]]}"#;
+        assert_eq!(candles(body), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn candle_errors_name_the_endpoint() {
+        let err = candles(NOT_FOUND.as_bytes()).expect_err("unknown instrument");
+        assert_eq!(err.endpoint, "candles");
+        assert!(err.detail.starts_with("API error 51001"), "{}", err.detail);
+        let err = candles(RATE_LIMIT.as_bytes()).expect_err("rate limited");
+        assert!(err.detail.starts_with("API error 50011"), "{}", err.detail);
+        for broken in [
+            &RECENT.as_bytes()[..RECENT.len() / 2],
+            br#"{"code":"0","msg":"","data":[{"ts":"1"}]}"#,
+            br#"{"code":"0","msg":""}"#,
+            b"[]",
+        ] {
+            let err = candles(broken).expect_err("malformed");
+            assert_eq!(err.endpoint, "candles");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_history_payloads_never_panic(
+            which in 0usize..4,
+            kind in 0u8..3,
+            pos in any::<usize>(),
+            byte in any::<u8>(),
+            token in 0..REPLACEMENTS.len(),
+        ) {
+            let text = [RECENT, HISTORY, QUIRKS, FUNDING_HISTORY][which];
+            let mut mutated = text.as_bytes().to_vec();
+            match kind {
+                0 => mutated.truncate(pos % text.trim_end().len()),
+                1 => mutated[pos % text.len()] ^= byte | 1,
+                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
+            }
+            let parsed = candles(&mutated);
+            if kind == 0 {
+                prop_assert!(parsed.is_err(), "a strict prefix is never a document");
+            }
+            if let Ok(rows) = parsed {
+                prop_assert!(rows.len() <= mutated.len());
+            }
+            let _ = funding_history(&mutated);
+        }
     }
 }

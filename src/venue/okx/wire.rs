@@ -4,7 +4,10 @@
 //! [`OkxText`] (borrowed; `""`, `null`, missing and non-text values are all "absent"), decimals
 //! [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
 
+use std::fmt;
+
 use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
 
@@ -224,4 +227,70 @@ pub struct OkxFundingHistory {
     pub realized_rate: WireDec,
     /// Settlement time, ms.
     pub funding_time: WireInt,
+}
+
+/// One row of `GET /api/v5/market/candles` or `history-candles` (`data`, newest first): a
+/// positional array of strings, `[ts (open, ms), o, h, l, c, vol, volCcy, volCcyQuote, confirm]`.
+/// Positions 0–4 and 8 are read, the volumes skipped; missing positions are absent (a row of
+/// an older six-field format has no `confirm`); numbers are accepted as well as strings.
+///
+/// ```json
+/// ["1597026383085", "3.721", "3.743", "3.677", "3.708", "8422410", "22698348.04828491",
+///  "12698348.04828491", "0"]
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OkxCandle<'a> {
+    /// Open time, ms (position 0).
+    pub ts: WireInt,
+    /// Open price (position 1).
+    pub open: WireDec,
+    /// High (position 2).
+    pub high: WireDec,
+    /// Low (position 3).
+    pub low: WireDec,
+    /// Close; of the running bar, the latest price (position 4).
+    pub close: WireDec,
+    /// `"1"` for a finished bar, `"0"` for the running one (position 8).
+    pub confirm: OkxText<'a>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for OkxCandle<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OkxCandle<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a candle array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OkxCandle<'de>, A::Error> {
+                let mut row = OkxCandle::default();
+                match seq.next_element::<WireInt>()? {
+                    Some(t) => row.ts = t,
+                    None => return Ok(row),
+                }
+                let mut prices = [WireDec::default(); 4];
+                for slot in &mut prices {
+                    match seq.next_element::<WireDec>()? {
+                        Some(v) => *slot = v,
+                        None => {
+                            [row.open, row.high, row.low, row.close] = prices;
+                            return Ok(row);
+                        }
+                    }
+                }
+                [row.open, row.high, row.low, row.close] = prices;
+                for _volume in 0..3 {
+                    if seq.next_element::<IgnoredAny>()?.is_none() {
+                        return Ok(row);
+                    }
+                }
+                if let Some(confirm) = seq.next_element::<OkxText<'de>>()? {
+                    row.confirm = confirm;
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                }
+                Ok(row)
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
