@@ -16,6 +16,8 @@ pub mod hyperliquid;
 pub mod kraken;
 pub mod mexc;
 pub mod okx;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 use std::fmt;
 use std::time::Duration;

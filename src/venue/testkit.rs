@@ -1,0 +1,1 @@
+//! Test helpers shared by the venue adapters' tests (payload mutation, paging through the demo).
