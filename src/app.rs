@@ -325,7 +325,17 @@ async fn scan_once(
         .filter_map(|o| o.snapshot.take())
         .collect();
     // The record: settled funding of every scanned perp and daily closes per venue and coin.
-    let history = load_history(store, &snapshots).await?;
+    let mut history = load_history(store, &snapshots).await?;
+    let live: Vec<Venue> = if args.offline {
+        Vec::new()
+    } else {
+        outcomes
+            .iter()
+            .filter(|o| o.status == crate::poll::VenueStatus::Ok)
+            .map(|o| o.venue)
+            .collect()
+    };
+    history.daily_ranges = daily_ranges(settings, store, &snapshots, &history, &live).await?;
     let mut opportunities = crate::analyze::analyze_with(&snapshots, &settings.params, &history);
     drop(snapshots);
     crate::analyze::history::enrich(
@@ -742,6 +752,58 @@ async fn load_history(
     })
     .await
 }
+
+/// DESIGN's `σ_A` of last resort: the last daily candle of each perp whose asset no venue of
+/// the scan gives a 24 h high/low for, and that has no realised volatility either (see
+/// [`crate::poll::daily_ranges`]; cached an hour, fetched only from venues polled this run).
+async fn daily_ranges(
+    settings: &Settings,
+    store: &Store,
+    snapshots: &[Snapshot],
+    history: &crate::analyze::HistoryInputs,
+    live: &[Venue],
+) -> Result<
+    std::collections::HashMap<(Venue, String), (rust_decimal::Decimal, rust_decimal::Decimal)>,
+    AppError,
+> {
+    let volatility = crate::analyze::risk::Volatility::new(snapshots);
+    let assets: Vec<String> = settings
+        .params
+        .assets
+        .iter()
+        .map(|a| a.trim().to_ascii_uppercase())
+        .filter(|a| !a.is_empty())
+        .collect();
+    let wanted: Vec<(Venue, String)> = snapshots
+        .iter()
+        .flat_map(|s| &s.perps)
+        .filter(|p| assets.is_empty() || assets.contains(&p.asset.to_ascii_uppercase()))
+        .filter(|p| p.high_24h.is_none() || p.low_24h.is_none())
+        .filter(|p| volatility.perp_sigma(&p.asset, &p.quote).is_none())
+        .filter(|p| {
+            history
+                .closes
+                .get(&(p.venue, p.asset.to_ascii_uppercase()))
+                .and_then(|c| crate::analyze::stats::realised_vol(c, history.now))
+                .is_none()
+        })
+        .map(|p| (p.venue, p.symbol.clone()))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let ctx = poll_context(settings, store.clone(), false)?;
+    let ranges = crate::poll::daily_ranges(&ctx, &wanted, live, RANGE_DEADLINE)
+        .await
+        .map_err(|e| match e {
+            crate::poll::PollError::Store(e) => AppError::from(e),
+            crate::poll::PollError::Join(e) => AppError::Internal(e),
+        })?;
+    Ok(ranges.into_iter().collect())
+}
+
+/// How long a scan waits for daily candles of last resort.
+const RANGE_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Records a run in which a sink accepted nothing (see [`dedup::apply_seen`]).
 async fn save_seen(

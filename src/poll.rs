@@ -368,3 +368,147 @@ pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOut
     }
     Ok(out)
 }
+
+/// A cached daily candle range is used for this long before it is fetched again.
+pub const RANGE_TTL_MS: i64 = 3_600_000;
+
+/// At most this many daily candles are fetched per venue in one run (the rest on later runs,
+/// each cached for an hour), so a cold cache cannot stretch a scan.
+pub const RANGE_FETCHES_PER_VENUE: usize = 10;
+
+/// The high and low of each listed perp's last finished daily candle (DESIGN's `σ_A` of last
+/// resort, for perps of an asset no venue gives a 24 h range for): from the store's cache when
+/// fetched within the last hour, else one candle request per perp on `live` venues (at most
+/// [`RANGE_FETCHES_PER_VENUE`] each; a failed fetch keeps the stale cache and is logged).
+/// `deadline` bounds the fetching.
+///
+/// # Errors
+/// Store failures only.
+pub async fn daily_ranges(
+    ctx: &PollContext,
+    perps: &[(Venue, String)],
+    live: &[Venue],
+    deadline: Duration,
+) -> Result<BTreeMap<(Venue, String), (rust_decimal::Decimal, rust_decimal::Decimal)>, PollError> {
+    use crate::model::Market;
+    use crate::store::RangeRecord;
+    use crate::venue::{Bar, CandleWindow};
+    let now_ms = Utc::now().timestamp_millis();
+    let mut out = BTreeMap::new();
+    let mut due: BTreeMap<Venue, Vec<(String, Option<RangeRecord>)>> = BTreeMap::new();
+    for (venue, symbol) in perps {
+        let cached = {
+            let (s, v, sym) = (ctx.store.clone(), *venue, symbol.clone());
+            tokio::task::spawn_blocking(move || s.daily_range(v, &sym))
+                .await
+                .map_err(|e| PollError::Join(e.to_string()))??
+        };
+        match cached {
+            Some(r) if now_ms - r.fetched_ms < RANGE_TTL_MS => {
+                out.insert((*venue, symbol.clone()), (r.high, r.low));
+            }
+            stale if live.contains(venue) => {
+                let list = due.entry(*venue).or_default();
+                if list.len() < RANGE_FETCHES_PER_VENUE {
+                    list.push((symbol.clone(), stale));
+                } else if let Some(r) = stale {
+                    out.insert((*venue, symbol.clone()), (r.high, r.low));
+                }
+            }
+            Some(r) => {
+                out.insert((*venue, symbol.clone()), (r.high, r.low));
+            }
+            None => {}
+        }
+    }
+    let day_start = now_ms.div_euclid(Bar::Day.millis()) * Bar::Day.millis();
+    let mut set = JoinSet::new();
+    for (venue, list) in due {
+        let client = VenueClient::new(
+            ctx.client.clone(),
+            adapter(venue),
+            ctx.http.clone(),
+            ctx.urls.get(&venue).cloned().unwrap_or_default(),
+        );
+        let store = ctx.store.clone();
+        set.spawn(async move {
+            let handler = adapter(venue);
+            let mut got = Vec::new();
+            for (symbol, stale) in list {
+                let window = CandleWindow {
+                    market: Market::Perp,
+                    symbol: &symbol,
+                    bar: Bar::Day,
+                    start_ms: day_start - Bar::Day.millis(),
+                    end_ms: now_ms,
+                };
+                let fresh = match handler.candle_request(&window, None, 0) {
+                    Some(req) => client
+                        .fetch(&req)
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|body| {
+                            handler
+                                .parse_candles(Market::Perp, Bar::Day, &body)
+                                .map_err(|e| format!("{venue} {e}"))
+                        })
+                        .map(|candles| {
+                            // The last finished day; today's running bar only when alone.
+                            let finished = candles
+                                .iter()
+                                .filter(|c| c.open_ms + Bar::Day.millis() <= now_ms)
+                                .max_by_key(|c| c.open_ms);
+                            finished
+                                .or_else(|| candles.iter().max_by_key(|c| c.open_ms))
+                                .filter(|c| c.low > rust_decimal::Decimal::ZERO && c.high >= c.low)
+                                .map(|c| RangeRecord {
+                                    high: c.high,
+                                    low: c.low,
+                                    open_ms: c.open_ms,
+                                    fetched_ms: now_ms,
+                                })
+                        }),
+                    None => Ok(None),
+                };
+                let record = match fresh {
+                    Ok(Some(r)) => {
+                        let (s, sym, rec) = (store.clone(), symbol.clone(), r.clone());
+                        if let Ok(Err(e)) =
+                            tokio::task::spawn_blocking(move || s.put_daily_range(venue, &sym, &rec))
+                                .await
+                        {
+                            tracing::warn!("cannot cache the daily range of {venue} {symbol}: {e}");
+                        }
+                        Some(r)
+                    }
+                    Ok(None) => stale,
+                    Err(e) => {
+                        tracing::warn!(
+                            "{venue} {symbol}: no daily candle for its volatility ({e}); the last one cached is used if any"
+                        );
+                        stale
+                    }
+                };
+                if let Some(r) = record {
+                    got.push((symbol, r));
+                }
+            }
+            (venue, got)
+        });
+    }
+    let collect = async {
+        while let Some(joined) = set.join_next().await {
+            if let Ok((venue, got)) = joined {
+                for (symbol, r) in got {
+                    out.insert((venue, symbol), (r.high, r.low));
+                }
+            }
+        }
+    };
+    if tokio::time::timeout(deadline, collect).await.is_err() {
+        tracing::warn!(
+            "daily candles for volatility took longer than {deadline:?}; the rest next run"
+        );
+    }
+    Ok(out)
+}

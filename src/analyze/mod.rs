@@ -22,7 +22,9 @@
 //!   is still decided on the current rates. A perp whose estimator falls back to the current
 //!   rate is computed exactly as without history.
 //! - `σ_A`: [`stats::realised_vol`] of the asset's daily closes on the perp's venue when there
-//!   are at least 14 daily returns, else the 24 h high/low path.
+//!   are at least 14 daily returns, else the 24 h high/low path (its own, else the same asset's
+//!   perp on another venue), else Parkinson of the perp's own last daily candle
+//!   ([`HistoryInputs::daily_ranges`], DESIGN's last resort when no venue lists a 24 h range).
 //! - `σ_C` of a volatile collateral: the realised volatility of its spot pair's daily closes on
 //!   the perp's venue (its perp's closes where the venue has no spot series), else the same on
 //!   the first venue in [`Venue::ALL`] order that has enough closes, else the spot high/low
@@ -204,6 +206,9 @@ pub struct HistoryInputs {
     pub closes: HashMap<(Venue, String), Vec<DailyClose>>,
     /// Daily closes of a coin's spot pair on a venue (USDT, else USDC, else USD), same keys.
     pub spot_closes: HashMap<(Venue, String), Vec<DailyClose>>,
+    /// High and low of a perp's last finished daily candle, keyed by (venue, perp symbol): the
+    /// `σ_A` source of last resort for perps of an asset no venue gives a 24 h range for.
+    pub daily_ranges: HashMap<(Venue, String), (Decimal, Decimal)>,
     /// The time the history is read at (irrelevant when both maps are empty).
     pub now: DateTime<Utc>,
 }
@@ -221,6 +226,8 @@ pub(crate) struct HistoryIndex<'a> {
     /// Realised `σ_C` of a volatile collateral for a perp on each venue, after the fallback
     /// to the other venues.
     collateral_sigma: HashMap<Venue, f64>,
+    /// Parkinson `σ` of a perp's last daily candle, by (venue, symbol).
+    candle_sigma: HashMap<(Venue, String), f64>,
 }
 
 impl<'a> HistoryIndex<'a> {
@@ -231,7 +238,14 @@ impl<'a> HistoryIndex<'a> {
         collateral: &str,
         hold_days: Decimal,
     ) -> HistoryIndex<'a> {
-        let mut index = HistoryIndex::default();
+        let mut index = HistoryIndex {
+            candle_sigma: history
+                .daily_ranges
+                .iter()
+                .filter_map(|(k, (h, l))| Some((k.clone(), risk::parkinson(*h, *l)?)))
+                .collect(),
+            ..HistoryIndex::default()
+        };
         let now = history.now;
         let closes = |venue: Venue, coin: &str| history.closes.get(&(venue, coin.to_owned()));
         // The collateral's own market is its spot pair; its perp where the venue has no spot.
@@ -380,6 +394,12 @@ impl<'a> Context<'a> {
                 _ => None,
             })
             .or_else(|| self.volatility.perp_sigma(&perp.asset, &perp.quote))
+            .or_else(|| {
+                self.history
+                    .candle_sigma
+                    .get(&(perp.venue, perp.symbol.clone()))
+                    .copied()
+            })
     }
 
     /// The per-hour rate `E` uses for `perp` when the history blends it; `None` means its
@@ -719,6 +739,7 @@ mod history_tests {
             settlements: HashMap::from([((key.0, key.1.to_owned()), history)]),
             closes: HashMap::new(),
             spot_closes: HashMap::new(),
+            daily_ranges: HashMap::new(),
             now: t0(),
         }
     }
@@ -731,6 +752,7 @@ mod history_tests {
                 .map(|((v, coin), c)| ((v, coin.to_owned()), c))
                 .collect(),
             spot_closes: HashMap::new(),
+            daily_ranges: HashMap::new(),
             now: t0(),
         }
     }
@@ -948,6 +970,57 @@ mod history_tests {
             "{} vs {p_config}",
             out[0].liq_prob
         );
+    }
+
+    #[test]
+    fn a_daily_candle_range_is_sigma_a_of_last_resort() {
+        let h = Venue::Hyperliquid;
+        let mut own = perp(h, "BTC", "0.0005", "8");
+        own.high_24h = None;
+        own.low_24h = None;
+        let snaps = vec![snap(h, vec![own.clone()], vec![spot(h, "BTC")])];
+        let params = Params {
+            leverage: d("10"),
+            ..Params::default()
+        };
+        // No 24 h range anywhere: the candidate is left out.
+        assert!(analyze(&snaps, &params).is_empty());
+        let mut inputs = HistoryInputs {
+            now: t0(),
+            ..HistoryInputs::default()
+        };
+        inputs
+            .daily_ranges
+            .insert((h, "BTCUSDT".to_owned()), (d("62000"), d("58000")));
+        let out = analyze_with(&snaps, &params, &inputs);
+        assert_eq!(out.len(), 1);
+        let sigma = (62_000f64 / 58_000.0).ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt();
+        let p = short_liq(0.1, 0.004, sigma, 0.0, 0.0);
+        assert!(p > 1e-3, "{p}");
+        assert!(
+            (out[0].liq_prob - p).abs() < 1e-6,
+            "{} vs {p}",
+            out[0].liq_prob
+        );
+        // Another venue's 24 h range of the asset comes first.
+        let b = Venue::Binance;
+        let mut with_other = snaps.clone();
+        with_other.push(snap(b, vec![perp(b, "BTC", "0.0001", "8")], vec![]));
+        let other = analyze_with(&with_other, &params, &inputs);
+        let hl = other
+            .iter()
+            .find(|o| o.kind == Kind::Carry && o.long.venue == h)
+            .expect("the Hyperliquid carry");
+        let sigma = (66_000f64 / 54_000.0).ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt();
+        let p = short_liq(0.1, 0.004, sigma, 0.0, 0.0);
+        assert!((hl.liq_prob - p).abs() < 1e-6, "{} vs {p}", hl.liq_prob);
+        // A range of another symbol is not this perp's.
+        let mut wrong = inputs.clone();
+        wrong.daily_ranges.clear();
+        wrong
+            .daily_ranges
+            .insert((h, "BTC".to_owned()), (d("62000"), d("58000")));
+        assert!(analyze_with(&snaps, &params, &wrong).is_empty());
     }
 
     // ---- empty or unusable history changes nothing -------------------------------------

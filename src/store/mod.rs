@@ -148,6 +148,19 @@ pub struct DailyCloseRecord {
     pub seen: i64,
 }
 
+/// The range of a perp's last finished daily candle, cached for `σ_A` of last resort.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeRecord {
+    /// High, as quoted.
+    pub high: rust_decimal::Decimal,
+    /// Low, as quoted.
+    pub low: rust_decimal::Decimal,
+    /// Open time of the candle, ms.
+    pub open_ms: i64,
+    /// When it was fetched, ms.
+    pub fetched_ms: i64,
+}
+
 /// One finished candle of a market, prices per one coin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PriceBar {
@@ -770,6 +783,31 @@ impl Store {
             price_marker_key(venue, market, symbol, bar).as_bytes(),
             &span,
         )
+    }
+
+    /// The cached daily candle range of a perp.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn daily_range(
+        &self,
+        venue: Venue,
+        symbol: &str,
+    ) -> Result<Option<RangeRecord>, StoreError> {
+        self.get_json(format!("range/{}/{symbol}", venue.id()).as_bytes())
+    }
+
+    /// Caches the daily candle range of a perp.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn put_daily_range(
+        &self,
+        venue: Venue,
+        symbol: &str,
+        record: &RangeRecord,
+    ) -> Result<(), StoreError> {
+        self.put_json(format!("range/{}/{symbol}", venue.id()).as_bytes(), record)
     }
 
     /// Daily closes of one market (day start ms, close per coin), oldest first.

@@ -594,3 +594,97 @@ async fn with_enough_daily_closes_liq_prob_uses_realised_volatility() {
         "still the Parkinson value {parkinson}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_any_24h_range_sigma_a_comes_from_the_perps_own_daily_candle() {
+    use basis::demo::server::{Server, history_responders, mounted};
+    use basis::venue::Bar;
+    use rust_decimal::prelude::ToPrimitive;
+    const DAY: i64 = 86_400_000;
+    // Hyperliquid alone: no bulk 24 h high/low for its perps, and no other venue to borrow from.
+    let u = universes(&[Venue::Hyperliquid]);
+    let now = u[0].now_ms;
+    let server = Server::start_dynamic(
+        mounted(&u),
+        history_responders(&u),
+        vec![],
+        std::time::Duration::ZERO,
+    )
+    .await
+    .expect("server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "--venues",
+        "hyperliquid",
+        "--kinds",
+        "carry",
+        "--assets",
+        "BTC,ETH",
+        "--leverage",
+        "10",
+    ];
+    let out = run(scan_json(&server, dir.path(), &args)).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rows = json(&out)["opportunities"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    assert!(!rows.is_empty(), "no carry: {}", stderr(&out));
+    let phi = |x: f64| {
+        // Abramowitz & Stegun 7.1.26.
+        let y = -x / std::f64::consts::SQRT_2;
+        let t = 1.0 / (1.0 + 0.327_591_1 * y.abs());
+        let e = t
+            * (0.254_829_592
+                + t * (-0.284_496_736
+                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
+            * (-y * y).exp();
+        0.5 * if y >= 0.0 { e } else { 2.0 - e }
+    };
+    let mut expected = std::collections::BTreeMap::new();
+    for row in &rows {
+        let asset = row["asset"].as_str().expect("asset");
+        let m = u[0]
+            .markets
+            .iter()
+            .find(|m| m.asset == asset)
+            .expect("synthetic market");
+        // Its last finished daily candle, as the venue serves it: Parkinson σ_A.
+        let day0 = now.div_euclid(DAY) * DAY;
+        let last = m
+            .candles(Bar::Day, day0 - DAY, now, now)
+            .into_iter()
+            .find(|c| c.open_ms == day0 - DAY)
+            .expect("yesterday's bar");
+        let ratio = (last.high / last.low).to_f64().expect("ratio");
+        let sigma = ratio.ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt();
+        // USDT collateral at 10x: q = 0.1, m = 0.004, 7 days.
+        let d = (1.1f64 / 1.004).ln();
+        let want = (2.0 * phi(-d / (sigma * sigma * 7.0 / 365.0).sqrt())).min(1.0);
+        let got = row["liq_prob"].as_f64().expect("liq_prob");
+        assert!(
+            (got - want).abs() < 1e-6 + want * 1e-4,
+            "{asset}: liq_prob {got}, daily-candle expectation {want}"
+        );
+        expected.insert(asset.to_owned(), got);
+    }
+    // Cached for an hour: an offline scan sends nothing and finds the same ranges.
+    let before = server.requests(Venue::Hyperliquid);
+    let mut offline = args.to_vec();
+    offline.push("--offline");
+    let out = run(scan_json(&server, dir.path(), &offline)).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(server.requests(Venue::Hyperliquid), before);
+    let again: std::collections::BTreeMap<String, f64> = json(&out)["opportunities"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["asset"].as_str().expect("asset").to_owned(),
+                r["liq_prob"].as_f64().expect("liq_prob"),
+            )
+        })
+        .collect();
+    assert_eq!(again, expected);
+}
