@@ -530,8 +530,8 @@ impl Store {
             .funding
             .apply_batch(events)
             .map_err(|e| io(dir, e))?;
-        // Daily closes: each perp's mid per coin under the start of its UTC day, overwritten
-        // through the day, so the value left is the last one seen before 00:00 UTC.
+        // Daily closes: each perp's and spot pair's mid per coin under the start of its UTC day,
+        // overwritten through the day, so the value left is the last one seen before 00:00 UTC.
         let day = snapshot
             .received_at
             .timestamp_millis()
@@ -555,6 +555,20 @@ impl Store {
             let value = serde_json::to_vec(&close).map_err(|e| io(dir, e))?;
             closes.insert(
                 keys::quote_key(snapshot.venue, Market::Perp, &p.symbol, day),
+                value,
+            );
+        }
+        for sp in snapshot.spots.iter().filter(|_| due) {
+            let Some(mid) = sp.mid() else {
+                continue;
+            };
+            let close = DailyCloseRecord {
+                close: mid,
+                seen: snapshot.received_at.timestamp_millis(),
+            };
+            let value = serde_json::to_vec(&close).map_err(|e| io(dir, e))?;
+            closes.insert(
+                keys::quote_key(snapshot.venue, Market::Spot, &sp.symbol, day),
                 value,
             );
         }
@@ -1433,6 +1447,37 @@ mod tests {
                 .map(|(t, c)| (*t, c.close))
                 .collect::<Vec<_>>(),
             vec![(0, Decimal::from(111)), (day, Decimal::from(121))]
+        );
+    }
+
+    #[test]
+    fn polls_record_the_daily_close_of_spot_pairs_too() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let mut s = snapshot(5_000);
+        s.spots.push(crate::model::SpotQuote {
+            venue: Venue::Okx,
+            symbol: "ETH-USDT".into(),
+            asset: "ETH".into(),
+            quote: "USDT".into(),
+            bid: Some(Decimal::from(3000)),
+            ask: Some(Decimal::from(3002)),
+            high_24h: None,
+            low_24h: None,
+            volume_24h_quote: None,
+            exchange_time: None,
+            received_at: s.received_at,
+        });
+        store.write_snapshot(&s).expect("write");
+        let closes = store
+            .daily_closes(Venue::Okx, Market::Spot, "ETH-USDT")
+            .expect("closes");
+        assert_eq!(
+            closes
+                .iter()
+                .map(|(t, c)| (*t, c.close))
+                .collect::<Vec<_>>(),
+            vec![(0, Decimal::from(3001))]
         );
     }
 
