@@ -602,13 +602,7 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
 mod history_tests {
     use super::*;
     use crate::model::Venue;
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn history_answers_like_the_live_endpoint() {
@@ -833,13 +827,7 @@ mod klines_tests {
     use super::*;
     use crate::demo::HOUR_MS;
     use crate::model::Venue;
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::venue::testkit::demo_query as q;
 
     fn rows(u: &Universe, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
         let body = respond(u, path, &q(query), "").expect("klines path");

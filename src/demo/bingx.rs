@@ -690,6 +690,7 @@ pub fn respond(
 mod tests {
     use super::*;
     use crate::model::Venue;
+    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn renders_two_thousand_markets_as_valid_json_in_the_real_encoding() {
@@ -723,13 +724,6 @@ mod tests {
             .map(perp_symbol)
             .expect("a multiplied perp");
         assert!(pepe.starts_with("1000") && routes[0].body.contains(&pepe));
-    }
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
     }
 
     fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {

@@ -700,15 +700,12 @@ mod history_tests {
 
     use super::*;
     use crate::model::Venue;
+    use crate::venue::testkit::demo_query;
 
     const NOW: i64 = 1_760_000_000_000;
 
     fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> Value {
-        let query: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let body = respond(u, path, &query, "").expect("a history path");
+        let body = respond(u, path, &demo_query(pairs), "").expect("a history path");
         serde_json::from_str(&body).expect("json")
     }
 

@@ -578,6 +578,7 @@ fn chart_data(u: &Universe, query: &[(String, String)]) -> String {
 mod tests {
     use super::*;
     use crate::model::Venue;
+    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn tiny_numbers_use_exponent_form_like_deribit() {
@@ -604,13 +605,6 @@ mod tests {
         }
         assert!(routes[1].body.contains(FILTERED_SPOTS[0].0));
         assert!(routes[0].body.contains("\"1000PEPE_USDC-PERPETUAL\""));
-    }
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
     }
 
     #[test]

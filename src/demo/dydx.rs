@@ -300,6 +300,7 @@ fn candles(u: &Universe, market: &str, query: &[(String, String)]) -> String {
 mod tests {
     use super::*;
     use crate::model::Venue;
+    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn renders_two_thousand_markets_as_one_indexer_object() {
@@ -324,13 +325,6 @@ mod tests {
         assert_eq!(btc["clobPairId"], "0");
         assert_eq!(markets["LUNA-USD"]["status"], "FINAL_SETTLEMENT");
         assert!(markets.values().any(|m| m["marketType"] == "ISOLATED"));
-    }
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
     }
 
     #[test]

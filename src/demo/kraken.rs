@@ -514,6 +514,7 @@ fn chart(u: &Universe, wanted: &str, bar: Option<Bar>, query: &[(String, String)
 mod tests {
     use super::*;
     use crate::model::Venue;
+    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn numbers_and_times_look_like_kraken() {
@@ -543,13 +544,6 @@ mod tests {
         assert_eq!(counts, [2000 + 5, 2000 + 5 + 2]);
         assert!(routes[0].body.contains("\"PF_XBTUSD\""));
         assert!(routes[1].body.contains("\"in_xbtusd\""));
-    }
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
     }
 
     #[test]

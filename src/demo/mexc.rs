@@ -736,6 +736,7 @@ pub fn respond(
 mod tests {
     use super::*;
     use crate::model::Venue;
+    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn contract_sizes_are_powers_of_ten_worth_one_to_a_thousand() {
@@ -783,13 +784,6 @@ mod tests {
         let spot: serde_json::Value = serde_json::from_str(&routes[4].body).expect("json");
         assert!(spot[0]["bidPrice"].is_string() && spot[0]["closeTime"].is_number());
         assert_eq!(routes[5].path, "/api/v1/contract/funding_rate/BTC_USDT");
-    }
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
     }
 
     fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {

@@ -712,13 +712,7 @@ mod history_tests {
     use super::*;
     use crate::demo::DAY_MS;
     use crate::model::Venue;
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn history_answers_like_the_live_endpoint() {
@@ -921,13 +915,7 @@ mod candle_tests {
 
     use super::*;
     use crate::model::Venue;
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::venue::testkit::demo_query as q;
 
     fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> Value {
         let body = respond(u, path, &q(query), "").expect("candle path");

@@ -399,6 +399,8 @@ impl VenueAdapter for Binance {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::binance::respond;
+    use crate::venue::testkit::{funding_pages, points, query};
 
     #[test]
     fn plan_fits_the_budget_and_paths_follow_the_origin() {
@@ -462,20 +464,6 @@ mod tests {
         );
         assert_eq!(b.default_ban(), Duration::from_secs(120));
         assert_eq!(b.venue(), Venue::Binance);
-    }
-
-    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
-        times
-            .into_iter()
-            .map(|time_ms| HistoryPoint {
-                time_ms,
-                rate: rust_decimal::Decimal::new(1, 4),
-            })
-            .collect()
-    }
-
-    fn query(r: &Request) -> Vec<(&str, &str)> {
-        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
     }
 
     #[test]
@@ -542,39 +530,6 @@ mod tests {
         assert_eq!(b.history_days_limit(), None);
     }
 
-    /// Drives the caller's paging loop against the demo endpoint; returns the stored times.
-    fn backfill(
-        u: &crate::demo::Universe,
-        symbol: &str,
-        start: i64,
-        end: i64,
-    ) -> (Vec<i64>, usize) {
-        let b = Binance;
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<HistoryPoint>> = None;
-        let mut requests = 0;
-        while let Some(req) = b.funding_history_request(symbol, start, end, previous.as_deref(), 0)
-        {
-            requests += 1;
-            assert!(requests < 50, "paging does not terminate");
-            let pairs: Vec<(String, String)> = req
-                .query
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect();
-            let body =
-                crate::demo::binance::respond(u, &req.path, &pairs, "").expect("history path");
-            let page = b.parse_funding_history(body.as_bytes()).expect("parses");
-            stored.extend(
-                page.iter()
-                    .filter(|p| (start..=end).contains(&p.time_ms))
-                    .map(|p| p.time_ms),
-            );
-            previous = Some(page);
-        }
-        (stored, requests)
-    }
-
     #[test]
     fn history_round_trip_through_the_demo_returns_every_settlement_once() {
         const DAY: i64 = 86_400_000;
@@ -590,7 +545,8 @@ mod tests {
             let aligned = (now - 31 * DAY) / step * step + step;
             // (now - 30 d, now] off the grid, and [settlement, settlement + 30 d) on it.
             for (start, end) in [(now - 30 * DAY + 1, now), (aligned, aligned + 30 * DAY - 1)] {
-                let (mut got, _) = backfill(&u, &symbol, start, end);
+                let mut got = funding_pages(&Binance, respond, &u, &symbol, start, end)
+                    .times_within(start, end);
                 let n = got.len();
                 got.sort_unstable();
                 got.dedup();
@@ -610,8 +566,14 @@ mod tests {
         // 120 days of a 1 h symbol take three pages of 1000; older than 120 days there is nothing.
         let m = u.perps().find(|m| m.interval_hours == 1).expect("1 h perp");
         let symbol = format!("{}{}", m.perp_base(), m.quote);
-        let (got, requests) = backfill(&u, &symbol, now - 200 * DAY, now);
-        assert_eq!((got.len(), requests), (120 * 24, 3));
+        let paged = funding_pages(&Binance, respond, &u, &symbol, now - 200 * DAY, now);
+        assert_eq!(
+            (
+                paged.times_within(now - 200 * DAY, now).len(),
+                paged.count()
+            ),
+            (120 * 24, 3)
+        );
         let rates: Vec<_> = crate::demo::binance::history(
             &u,
             "/fapi/v1/fundingRate",
@@ -636,39 +598,9 @@ mod candle_tests {
     use rust_decimal::Decimal;
 
     use super::*;
+    use crate::demo::binance::respond;
     use crate::demo::{DAY_MS, HOUR_MS, SynthMarket, Universe};
-
-    fn query(r: &Request) -> Vec<(&str, &str)> {
-        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
-    }
-
-    fn bars(opens: impl IntoIterator<Item = i64>) -> Vec<Candle> {
-        opens
-            .into_iter()
-            .map(|open_ms| Candle {
-                open_ms,
-                high: Decimal::TWO,
-                low: Decimal::ONE,
-                close: Decimal::ONE,
-            })
-            .collect()
-    }
-
-    fn window(
-        market: Market,
-        symbol: &str,
-        bar: Bar,
-        start_ms: i64,
-        end_ms: i64,
-    ) -> CandleWindow<'_> {
-        CandleWindow {
-            market,
-            symbol,
-            bar,
-            start_ms,
-            end_ms,
-        }
-    }
+    use crate::venue::testkit::{bars, by_time, candle_pages, expected_candles, query, window};
 
     #[test]
     fn candle_requests_name_the_interval_and_ask_for_the_whole_window_at_once() {
@@ -800,70 +732,6 @@ mod candle_tests {
         assert_eq!(Binance.candle_request(&w, Some(&thousand), 1), None);
     }
 
-    /// Drives the caller's paging loop against the demo responder: the bars in the window as
-    /// returned (no de-duplication) and the number of requests.
-    fn backfill(u: &Universe, w: &CandleWindow<'_>) -> (Vec<Candle>, usize) {
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<Candle>> = None;
-        let mut requests = 0;
-        while let Some(req) = Binance.candle_request(w, previous.as_deref(), requests) {
-            requests += 1;
-            assert!(requests < 50, "paging does not terminate");
-            let pairs: Vec<(String, String)> = req
-                .query
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect();
-            let body =
-                crate::demo::binance::respond(u, &req.path, &pairs, "").expect("klines path");
-            let page = Binance
-                .parse_candles(w.market, w.bar, body.as_bytes())
-                .expect("parses");
-            stored.extend(
-                page.iter()
-                    .filter(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
-                    .copied(),
-            );
-            previous = Some(page);
-        }
-        (stored, usize::try_from(requests).expect("small"))
-    }
-
-    /// Asserts that `got` holds every bar of the synthetic market in the window exactly once, at
-    /// the venue's quoting (× `scale`).
-    fn assert_every_bar_once(
-        m: &SynthMarket,
-        w: &CandleWindow<'_>,
-        now: i64,
-        got: &[Candle],
-        scale: Decimal,
-    ) {
-        let mut got = got.to_vec();
-        got.sort_by_key(|c| c.open_ms);
-        let expected: Vec<Candle> = m
-            .candles(w.bar, w.start_ms, w.end_ms, now)
-            .iter()
-            .map(|c| Candle {
-                open_ms: c.open_ms,
-                high: (c.high * scale).normalize(),
-                low: (c.low * scale).normalize(),
-                close: (c.close * scale).normalize(),
-            })
-            .collect();
-        assert!(!expected.is_empty());
-        assert_eq!(got.len(), expected.len(), "{}", w.symbol);
-        for (g, e) in got.iter().zip(&expected) {
-            assert_eq!(g.open_ms, e.open_ms, "{}", w.symbol);
-            assert_eq!(
-                (g.high, g.low, g.close),
-                (e.high, e.low, e.close),
-                "{} at {}",
-                w.symbol,
-                g.open_ms
-            );
-        }
-    }
-
     #[test]
     fn candle_round_trip_through_the_demo_returns_every_bar_once() {
         let now = 1_760_000_000_000 + 17 * 60_000;
@@ -879,103 +747,41 @@ mod candle_tests {
         let perp = |m: &SynthMarket| format!("{}{}", m.perp_base(), m.quote);
         let (btc_perp, btc_spot, pepe_perp) =
             (perp(btc), format!("{}{}", btc.asset, btc.quote), perp(pepe));
-        let thousand = Decimal::ONE_THOUSAND;
+        let (days45, hours7, hours120) = (
+            day - 45 * DAY_MS,
+            hour - 168 * HOUR_MS,
+            hour - 2880 * HOUR_MS,
+        );
         let cases = [
-            // (market, symbol, synthetic market, scale, bar, start, bars, requests)
-            (
-                Market::Perp,
-                &btc_perp,
-                btc,
-                Decimal::ONE,
-                Bar::Day,
-                day - 45 * DAY_MS,
-                46,
-                1,
-            ),
-            (
-                Market::Spot,
-                &btc_spot,
-                btc,
-                Decimal::ONE,
-                Bar::Day,
-                day - 45 * DAY_MS,
-                46,
-                1,
-            ),
-            (
-                Market::Perp,
-                &btc_perp,
-                btc,
-                Decimal::ONE,
-                Bar::Hour,
-                hour - 168 * HOUR_MS,
-                169,
-                1,
-            ),
-            (
-                Market::Spot,
-                &btc_spot,
-                btc,
-                Decimal::ONE,
-                Bar::Hour,
-                hour - 168 * HOUR_MS,
-                169,
-                1,
-            ),
-            (
-                Market::Perp,
-                &pepe_perp,
-                pepe,
-                thousand,
-                Bar::Hour,
-                hour - 168 * HOUR_MS,
-                169,
-                1,
-            ),
-            (
-                Market::Perp,
-                &pepe_perp,
-                pepe,
-                thousand,
-                Bar::Day,
-                day - 45 * DAY_MS,
-                46,
-                1,
-            ),
+            // (market, symbol, synthetic market, bar, start, bars, requests)
+            (Market::Perp, &btc_perp, btc, Bar::Day, days45, 46, 1),
+            (Market::Spot, &btc_spot, btc, Bar::Day, days45, 46, 1),
+            (Market::Perp, &btc_perp, btc, Bar::Hour, hours7, 169, 1),
+            (Market::Spot, &btc_spot, btc, Bar::Hour, hours7, 169, 1),
+            (Market::Perp, &pepe_perp, pepe, Bar::Hour, hours7, 169, 1),
+            (Market::Perp, &pepe_perp, pepe, Bar::Day, days45, 46, 1),
             // All 120 days of hourly bars kept: 2881 rows = 1500 + 1381 (perp), 3 × 1000 (spot).
-            (
-                Market::Perp,
-                &btc_perp,
-                btc,
-                Decimal::ONE,
-                Bar::Hour,
-                hour - 2880 * HOUR_MS,
-                2881,
-                2,
-            ),
-            (
-                Market::Spot,
-                &btc_spot,
-                btc,
-                Decimal::ONE,
-                Bar::Hour,
-                hour - 2880 * HOUR_MS,
-                2881,
-                3,
-            ),
+            (Market::Perp, &btc_perp, btc, Bar::Hour, hours120, 2881, 2),
+            (Market::Spot, &btc_spot, btc, Bar::Hour, hours120, 2881, 3),
         ];
-        for (market, symbol, m, scale, bar, start, n, pages) in cases {
+        for (market, symbol, m, bar, start, n, pages) in cases {
             let w = window(market, symbol, bar, start, now);
-            let (got, requests) = backfill(&u, &w);
-            assert_eq!((got.len(), requests), (n, pages), "{symbol} {bar:?}");
-            assert_every_bar_once(m, &w, now, &got, scale);
+            let paged = candle_pages(&Binance, respond, &u, &w);
+            let got = paged.within(w.start_ms, w.end_ms);
+            assert_eq!((got.len(), paged.count()), (n, pages), "{symbol} {bar:?}");
+            // Every bar once, at the venue's quoting (× 1000 for 1000PEPEUSDT).
+            assert_eq!(
+                by_time(got),
+                expected_candles(m, &w, now),
+                "{symbol} {bar:?}"
+            );
         }
         // 1000PEPEUSDT: per contract unit; divided by the multiplier, the coin's price.
         let w = window(Market::Perp, &pepe_perp, Bar::Hour, hour - 2 * HOUR_MS, now);
-        let (got, _) = backfill(&u, &w);
+        let got = candle_pages(&Binance, respond, &u, &w).within(w.start_ms, w.end_ms);
         let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
         assert_eq!(last.close, pepe.contract_price(pepe.price));
-        assert_eq!(last.close / thousand, pepe.price);
+        assert_eq!(last.close / Decimal::ONE_THOUSAND, pepe.price);
         // Older than the 120 days kept: nothing, in one request.
         let w = window(
             Market::Spot,
@@ -984,6 +790,10 @@ mod candle_tests {
             day - 400 * DAY_MS,
             day - 200 * DAY_MS,
         );
-        assert_eq!(backfill(&u, &w), (Vec::new(), 1));
+        let paged = candle_pages(&Binance, respond, &u, &w);
+        assert_eq!(
+            (paged.within(w.start_ms, w.end_ms), paged.count()),
+            (Vec::new(), 1)
+        );
     }
 }

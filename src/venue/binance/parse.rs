@@ -346,6 +346,7 @@ mod tests {
     use super::*;
     use crate::demo::Universe;
     use crate::venue::binance::Binance;
+    use crate::venue::testkit::{mutate, mutation};
     use crate::venue::{Body, Request, VenueAdapter};
 
     const FUT_INFO: &str = include_str!("../../../fixtures/binance/fapi-v1-exchangeInfo.json");
@@ -893,64 +894,6 @@ mod tests {
         }
     }
 
-    /// How a payload is damaged.
-    #[derive(Debug, Clone)]
-    pub(super) enum Mutation {
-        Truncate(usize),
-        Flip(usize, u8),
-        Replace(usize, &'static str),
-    }
-
-    const REPLACEMENTS: [&str; 10] = [
-        "null",
-        "\"\"",
-        "0",
-        "-1",
-        "1e400",
-        "\"x\"",
-        "123456789012345678901234567890",
-        "true",
-        "[]",
-        "{}",
-    ];
-
-    pub(super) fn mutation() -> impl Strategy<Value = Mutation> {
-        prop_oneof![
-            any::<usize>().prop_map(Mutation::Truncate),
-            (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
-            (
-                any::<usize>(),
-                proptest::sample::select(REPLACEMENTS.to_vec())
-            )
-                .prop_map(|(i, r)| Mutation::Replace(i, r)),
-        ]
-    }
-
-    /// Applies `m` to `text`; `Replace` swaps the value after the n-th `:` for `with`.
-    pub(super) fn apply(text: &str, m: &Mutation) -> Vec<u8> {
-        let mut bytes = text.as_bytes().to_vec();
-        match *m {
-            Mutation::Truncate(i) => bytes.truncate(i % (bytes.len() + 1)),
-            Mutation::Flip(i, b) => {
-                let n = bytes.len();
-                if n > 0 {
-                    bytes[i % n] = b;
-                }
-            }
-            Mutation::Replace(i, with) => {
-                let colons: Vec<usize> = text.match_indices(':').map(|(p, _)| p).collect();
-                if !colons.is_empty() {
-                    let start = colons[i % colons.len()] + 1;
-                    let end = text[start..]
-                        .find([',', '\n', '}'])
-                        .map_or(text.len(), |e| start + e);
-                    bytes.splice(start..end, with.bytes());
-                }
-            }
-        }
-        bytes
-    }
-
     proptest! {
         #[test]
         fn mutated_payloads_never_panic(slot in 0usize..7, quirks in any::<bool>(), m in mutation()) {
@@ -968,7 +911,7 @@ mod tests {
             .map(|t| t.as_bytes().to_vec())
             .collect();
             let original = String::from_utf8(texts[slot].clone()).expect("fixtures are UTF-8");
-            texts[slot] = apply(&original, &m);
+            texts[slot] = mutate(&original, &m);
             let _ = envelope_signal(&texts[slot]);
 
             if let Ok(r) = parse_reference(&texts[0], &texts[1], &texts[2]) {
@@ -1006,16 +949,11 @@ mod tests {
 
 #[cfg(test)]
 mod history_tests {
-    use rust_decimal::Decimal;
-
     use super::*;
+    use crate::venue::testkit::dec;
 
     const HISTORY: &str = include_str!("../../../fixtures/binance/fapi-v1-fundingRate.json");
     const ERROR: &str = include_str!("../../../fixtures/binance/error.json");
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
 
     #[test]
     fn parses_the_documented_funding_history() {
@@ -1073,11 +1011,10 @@ mod history_tests {
 #[cfg(test)]
 mod candle_tests {
     use proptest::prelude::*;
-    use rust_decimal::Decimal;
 
-    use super::tests::{apply, mutation};
     use super::*;
     use crate::venue::binance::Binance;
+    use crate::venue::testkit::{candle, mutate, mutation};
     use crate::venue::{Bar, VenueAdapter};
 
     const SPOT: &str = include_str!("../../../fixtures/binance/api-v3-klines.json");
@@ -1085,19 +1022,6 @@ mod candle_tests {
     const Q_FAPI: &str = include_str!("../../../fixtures/binance/fapi-v1-klines.quirks.json");
     const HISTORY: &str = include_str!("../../../fixtures/binance/fapi-v1-fundingRate.json");
     const ERROR: &str = include_str!("../../../fixtures/binance/error.json");
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
-
-    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-        Candle {
-            open_ms,
-            high: dec(high),
-            low: dec(low),
-            close: dec(close),
-        }
-    }
 
     #[test]
     fn documented_klines_parse_for_both_markets() {
@@ -1162,7 +1086,7 @@ mod candle_tests {
         #[test]
         fn mutated_history_payloads_never_panic(slot in 0usize..4, m in mutation()) {
             let text = [SPOT, FAPI, Q_FAPI, HISTORY][slot];
-            let bytes = apply(text, &m);
+            let bytes = mutate(text, &m);
             for market in [Market::Spot, Market::Perp] {
                 if let Ok(candles) = parse_candles(market, &bytes) {
                     prop_assert!(candles.len() <= bytes.len());

@@ -392,6 +392,9 @@ pub fn funding_history_request(symbol: &str) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::venue::testkit::{
+        bars, by_time, candle_pages, expected_candles, funding_pages, points, window,
+    };
 
     #[test]
     fn plans_are_bulk_and_within_the_budget() {
@@ -433,47 +436,8 @@ mod tests {
     const HOUR: i64 = 3_600_000;
     const DAY: i64 = 86_400_000;
 
-    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
-        times
-            .into_iter()
-            .map(|time_ms| HistoryPoint {
-                time_ms,
-                rate: rust_decimal::Decimal::new(1, 4),
-            })
-            .collect()
-    }
-
-    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
-        let one = rust_decimal::Decimal::ONE;
-        times
-            .into_iter()
-            .map(|open_ms| Candle {
-                open_ms,
-                high: one,
-                low: one,
-                close: one,
-            })
-            .collect()
-    }
-
     fn query(r: &Request) -> Vec<(&str, String)> {
         r.query.iter().map(|(k, v)| (*k, v.clone())).collect()
-    }
-
-    fn window(
-        market: Market,
-        symbol: &str,
-        bar: Bar,
-        start_ms: i64,
-        end_ms: i64,
-    ) -> CandleWindow<'_> {
-        CandleWindow {
-            market,
-            symbol,
-            bar,
-            start_ms,
-            end_ms,
-        }
     }
 
     #[test]
@@ -675,105 +639,9 @@ mod tests {
         assert_eq!(b.candle_request(&small, Some(&page), 1), None);
     }
 
-    /// A `Request`'s query as the demo server hands it to `respond`.
-    fn pairs(r: &Request) -> Vec<(String, String)> {
-        r.query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect()
-    }
-
-    /// Runs the caller's funding loop against the demo: every point within the window (as sent,
-    /// duplicates kept) per page, and the request count.
-    fn funding_loop(
-        u: &crate::demo::Universe,
-        symbol: &str,
-        start: i64,
-        end: i64,
-    ) -> (Vec<Vec<HistoryPoint>>, usize) {
-        let mut pages = Vec::new();
-        let mut previous: Option<Vec<HistoryPoint>> = None;
-        let mut count = 0;
-        while let Some(req) =
-            Bingx.funding_history_request(symbol, start, end, previous.as_deref(), count)
-        {
-            count += 1;
-            assert!(count < 50, "paging does not terminate");
-            let body = crate::demo::bingx::respond(u, &req.path, &pairs(&req), "")
-                .expect("a history path");
-            let mut page = Bingx
-                .parse_funding_history(body.as_bytes())
-                .expect("parses");
-            page.sort_by_key(|p| p.time_ms);
-            pages.push(
-                page.iter()
-                    .copied()
-                    .filter(|p| (start..=end).contains(&p.time_ms))
-                    .collect(),
-            );
-            // As the caller: an empty page, or the same page again, ends the loop.
-            if page.is_empty() || previous.as_ref() == Some(&page) {
-                break;
-            }
-            previous = Some(page);
-        }
-        (pages, usize::try_from(count).expect("small"))
-    }
-
-    /// Runs the caller's candle loop against the demo: the bars within the window per page, and
-    /// the request count.
-    fn candle_loop(u: &crate::demo::Universe, w: &CandleWindow<'_>) -> (Vec<Vec<Candle>>, usize) {
-        let mut pages = Vec::new();
-        let mut previous: Option<Vec<Candle>> = None;
-        let mut count = 0;
-        while let Some(req) = Bingx.candle_request(w, previous.as_deref(), count) {
-            count += 1;
-            assert!(count < 50, "paging does not terminate");
-            let body =
-                crate::demo::bingx::respond(u, &req.path, &pairs(&req), "").expect("a candle path");
-            let mut page = Bingx
-                .parse_candles(w.market, w.bar, body.as_bytes())
-                .expect("parses");
-            page.sort_by_key(|c| c.open_ms);
-            pages.push(
-                page.iter()
-                    .copied()
-                    .filter(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
-                    .collect(),
-            );
-            // As the caller: an empty page, or the same page again, ends the loop.
-            if page.is_empty() || previous.as_ref() == Some(&page) {
-                break;
-            }
-            previous = Some(page);
-        }
-        (pages, usize::try_from(count).expect("small"))
-    }
-
-    /// The synthetic bars the demo serves for a window, as the venue quotes them.
-    fn expected(
-        m: &crate::demo::SynthMarket,
-        w: &CandleWindow<'_>,
-        now: i64,
-    ) -> Vec<(
-        i64,
-        rust_decimal::Decimal,
-        rust_decimal::Decimal,
-        rust_decimal::Decimal,
-    )> {
-        let scale = |x| match w.market {
-            Market::Perp => m.contract_price(x),
-            Market::Spot => x,
-        };
-        m.candles(w.bar, w.start_ms, w.end_ms, now)
-            .iter()
-            .map(|c| (c.open_ms, scale(c.high), scale(c.low), scale(c.close)))
-            .collect()
-    }
-
     #[test]
     fn demo_round_trip_returns_every_bar_and_settlement_once() {
-        use crate::demo::bingx::{perp_symbol, spot_symbol};
+        use crate::demo::bingx::{perp_symbol, respond, spot_symbol};
         let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR + 17;
         let u = crate::demo::Universe::generate(Venue::Bingx, 40, 40, now);
         let day0 = now / DAY * DAY;
@@ -828,27 +696,22 @@ mod tests {
             ),
         ];
         for (w, market, bars, requests) in cases {
-            let (pages, count) = candle_loop(&u, &w);
-            let got: Vec<Candle> = pages.concat();
+            let paged = candle_pages(&Bingx, respond, &u, &w);
+            let (got, count) = (paged.within(w.start_ms, w.end_ms), paged.count());
             let mut times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
             times.sort_unstable();
             times.dedup();
             assert_eq!(times.len(), got.len(), "a bar twice: {w:?}");
             assert_eq!((got.len(), count), (bars, requests), "{w:?}");
-            let mut got: Vec<_> = got
-                .iter()
-                .map(|c| (c.open_ms, c.high, c.low, c.close))
-                .collect();
-            got.sort_by_key(|c| c.0);
-            assert_eq!(got, expected(market, &w, now), "{w:?}");
-            assert!(
-                got.iter()
-                    .all(|c| c.0 % w.bar.millis() == 0 && (w.start_ms..=now).contains(&c.0))
-            );
+            let got = by_time(got);
+            assert_eq!(got, expected_candles(market, &w, now), "{w:?}");
+            assert!(got.iter().all(
+                |c| c.open_ms % w.bar.millis() == 0 && (w.start_ms..=now).contains(&c.open_ms)
+            ));
         }
         let per_coin = pepe.candles(Bar::Hour, hour0, now, now)[0].close;
         let one = window(Market::Perp, &kperp, Bar::Hour, hour0, now);
-        let (pages, _) = candle_loop(&u, &one);
+        let pages = candle_pages(&Bingx, respond, &u, &one).clipped(one.start_ms, one.end_ms);
         assert_eq!(
             pages[0][0].close,
             per_coin * rust_decimal::Decimal::from(1000)
@@ -862,7 +725,8 @@ mod tests {
                 .expect("a perp with that interval");
             let symbol = perp_symbol(m);
             let (start, end) = (now - 30 * DAY + 1, now);
-            let (pages, count) = funding_loop(&u, &symbol, start, end);
+            let paged = funding_pages(&Bingx, respond, &u, &symbol, start, end);
+            let (pages, count) = (paged.clipped(start, end), paged.count());
             assert_eq!(count, 1, "{symbol}");
             let got = pages.concat();
             let want = m.settlements(now, crate::demo::HISTORY_DAYS, start, end);
@@ -875,7 +739,8 @@ mod tests {
         let m = u.perps().find(|m| m.interval_hours == 1).expect("1 h perp");
         let symbol = perp_symbol(m);
         let (start, end) = (now - 200 * DAY, now);
-        let (pages, count) = funding_loop(&u, &symbol, start, end);
+        let paged = funding_pages(&Bingx, respond, &u, &symbol, start, end);
+        let (pages, count) = (paged.clipped(start, end), paged.count());
         assert_eq!(count, 1 + 4);
         assert_eq!(pages[0].len(), 1000);
         assert!(pages[4].is_empty());
@@ -890,7 +755,7 @@ mod tests {
         );
         // An 8-hourly contract over the same window fits one page.
         let m8 = u.perps().find(|m| m.interval_hours == 8).expect("8 h perp");
-        let (_, count) = funding_loop(&u, &perp_symbol(m8), start, end);
+        let count = funding_pages(&Bingx, respond, &u, &perp_symbol(m8), start, end).count();
         assert_eq!(count, 1);
     }
 }

@@ -559,6 +559,7 @@ mod tests {
     use crate::demo::bingx::{FILTERED_CONTRACTS, FILTERED_SPOTS, perp_symbol, spot_symbol};
     use crate::demo::{Route, Universe};
     use crate::venue::bingx::{Bingx, KLINES, SPOT_KLINE, funding_history_request};
+    use crate::venue::testkit::{candle, mutate, mutation};
     use crate::venue::{Request, VenueAdapter};
 
     const CONTRACTS_J: &str = include_str!("../../../fixtures/bingx/contracts.json");
@@ -1265,21 +1266,6 @@ mod tests {
     /// (symbol, bid, ask, 24 h quote volume) of a spot quote.
     type SpotRow<'a> = (&'a str, Option<Decimal>, Option<Decimal>, Option<Decimal>);
 
-    const REPLACEMENTS: [&str; 12] = [
-        "null",
-        r#""""#,
-        "0",
-        "-1",
-        "1e400",
-        r#""abc""#,
-        "123456789012345678901234567890",
-        "true",
-        "[]",
-        "{}",
-        r#""-0.5""#,
-        r#""99999999999999999999""#,
-    ];
-
     const MUTABLE: [(&str, &str); 6] = [
         (CONTRACTS, CONTRACTS_Q),
         (SPOT_SYMBOLS, SPOTS_Q),
@@ -1289,51 +1275,16 @@ mod tests {
         (FUNDING_HISTORY, HISTORY_ETH),
     ];
 
-    /// Replaces the `nth` (mod count) value following a `":` with `token`.
-    fn replace_value(text: &str, nth: usize, token: &str) -> String {
-        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
-        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
-            return text.to_owned();
-        };
-        let bytes = text.as_bytes();
-        let mut start = colon;
-        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
-            start += 1;
-        }
-        let mut end = start;
-        if bytes.get(start) == Some(&b'"') {
-            end += 1;
-            while end < bytes.len() && bytes[end] != b'"' {
-                end += 1;
-            }
-            end = (end + 1).min(bytes.len());
-        } else {
-            while end < bytes.len() && !matches!(bytes[end], b',' | b'}' | b']') {
-                end += 1;
-            }
-        }
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
         #[test]
         fn mutated_payloads_never_panic(
             which in 0..MUTABLE.len(),
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let (endpoint, text) = MUTABLE[which];
-            let mut mutated = text.as_bytes().to_vec();
-            let cut = pos % text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(cut),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let _ = Bingx.check_body(200, &mutated);
             let good_ref = quirky_reference();
             let parts: Vec<(&'static str, &[u8])> = MUTABLE
@@ -1355,7 +1306,7 @@ mod tests {
                 FUNDING_HISTORY => history.map(|_| ()),
                 _ => snap_result.as_ref().map(|_| ()).map_err(Clone::clone),
             };
-            if kind == 0 {
+            if m.truncates() {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
@@ -1367,15 +1318,6 @@ mod tests {
                 prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
             }
-        }
-    }
-
-    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-        Candle {
-            open_ms,
-            high: d(high),
-            low: d(low),
-            close: d(close),
         }
     }
 
@@ -1542,19 +1484,10 @@ mod tests {
         #[test]
         fn mutated_history_payloads_never_panic(
             which in 0..HISTORY_MUTABLE.len(),
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let (endpoint, text) = HISTORY_MUTABLE[which];
-            let mut mutated = text.as_bytes().to_vec();
-            let cut = pos % text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(cut),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let result = if endpoint == FUNDING_HISTORY {
                 funding_history(&mutated).map(|p| {
                     p.iter().all(|p| p.time_ms > 0)
@@ -1566,7 +1499,7 @@ mod tests {
                 Ok(times_positive) => prop_assert!(times_positive),
                 Err(err) => prop_assert_eq!(err.endpoint, endpoint),
             }
-            if kind == 0 {
+            if m.truncates() {
                 prop_assert!(
                     if endpoint == FUNDING_HISTORY {
                         funding_history(&mutated).is_err()

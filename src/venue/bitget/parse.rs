@@ -403,6 +403,7 @@ mod tests {
         Bitget, CONTRACTS_USDC, CONTRACTS_USDT, FUND_RATE_USDC, FUND_RATE_USDT, TICKERS_USDC,
         TICKERS_USDT,
     };
+    use crate::venue::testkit::{candle as bar, mutate, mutation};
     use crate::venue::{Request, VenueAdapter};
 
     const CONTRACTS: &str = include_str!("../../../fixtures/bitget/mix-contracts.json");
@@ -1012,21 +1013,6 @@ mod tests {
         );
     }
 
-    const REPLACEMENTS: [&str; 12] = [
-        "null",
-        r#""""#,
-        "0",
-        "-1",
-        "1e400",
-        r#""abc""#,
-        "123456789012345678901234567890",
-        "true",
-        "[]",
-        "{}",
-        r#""-0.5""#,
-        r#""99999999999999999999""#,
-    ];
-
     const MUTABLE: [(&str, &str); 8] = [
         (CONTRACTS_USDT, CONTRACTS_Q),
         (CONTRACTS_USDC, CONTRACTS_C),
@@ -1038,58 +1024,16 @@ mod tests {
         (SPOT_TICKERS, SPOT_Q),
     ];
 
-    /// Replaces the `nth` (mod count) value following a `":` with `token`.
-    fn replace_value(text: &str, nth: usize, token: &str) -> String {
-        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
-        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
-            return text.to_owned();
-        };
-        let bytes = text.as_bytes();
-        let mut start = colon;
-        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
-            start += 1;
-        }
-        let mut end = start;
-        if bytes.get(start) == Some(&b'"') {
-            end += 1;
-            while end < bytes.len() && bytes[end] != b'"' {
-                end += 1;
-            }
-            end = (end + 1).min(bytes.len());
-        } else {
-            let mut depth = 0usize;
-            while end < bytes.len() {
-                match bytes[end] {
-                    b'[' | b'{' => depth += 1,
-                    b']' | b'}' if depth > 0 => depth -= 1,
-                    b',' | b'}' | b']' => break,
-                    _ => {}
-                }
-                end += 1;
-            }
-        }
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
         #[test]
         fn mutated_payloads_never_panic(
             which in 0..MUTABLE.len(),
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let (endpoint, text) = MUTABLE[which];
-            let mut mutated = text.as_bytes().to_vec();
-            let trimmed = text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(pos % trimmed),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let _ = Bitget.check_body(200, &mutated);
             let good_ref = quirky_reference();
             let parts: Vec<(&'static str, &[u8])> = MUTABLE
@@ -1105,7 +1049,7 @@ mod tests {
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
             };
-            if kind == 0 {
+            if m.truncates() {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
@@ -1154,15 +1098,6 @@ mod tests {
         assert_eq!(err.endpoint, "history-fund-rate");
     }
 
-    fn bar(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-        Candle {
-            open_ms,
-            high: d(high),
-            low: d(low),
-            close: d(close),
-        }
-    }
-
     #[test]
     fn documented_candles_parse_to_exact_bars() {
         assert_eq!(
@@ -1208,44 +1143,22 @@ mod tests {
         }
     }
 
-    /// Replaces the `nth` (mod count) string token (array elements included) with `token`.
-    fn replace_string(text: &str, nth: usize, token: &str) -> String {
-        let quotes: Vec<usize> = text.match_indices('"').map(|(i, _)| i).collect();
-        let pairs = quotes.len() / 2;
-        if pairs == 0 {
-            return text.to_owned();
-        }
-        let k = nth % pairs;
-        let (start, end) = (quotes[2 * k], quotes[2 * k + 1] + 1);
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
         #[test]
         fn mutated_history_payloads_never_panic(
             which in 0..3usize,
-            kind in 0u8..4,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let text = [HISTORY, MIX_CANDLES, SPOT_CANDLES_BODY][which];
-            let mut mutated = text.as_bytes().to_vec();
-            let trimmed = text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(pos % trimmed),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                2 => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-                _ => mutated = replace_string(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let result = match which {
                 0 => funding_history(&mutated).map(|p| p.len()),
                 1 => candles(Market::Perp, &mutated).map(|c| c.len()),
                 _ => candles(Market::Spot, &mutated).map(|c| c.len()),
             };
-            if kind == 0 {
+            if m.truncates() {
                 prop_assert!(result.is_err(), "a truncated payload must fail");
             }
             if let Ok(n) = result {

@@ -423,6 +423,7 @@ mod tests {
     use crate::demo::bybit::{perp_symbol, spot_symbol};
     use crate::demo::{Route, Universe};
     use crate::venue::bybit::Bybit;
+    use crate::venue::testkit::{mutate, mutation};
     use crate::venue::{Body, Request, VenueAdapter};
 
     const INSTRUMENTS_LINEAR_JSON: &str =
@@ -1065,156 +1066,6 @@ mod tests {
         include_str!("../../../fixtures/bybit/funding-history.json"),
     ];
 
-    const REPLACEMENTS: [&str; 16] = [
-        "null",
-        "\"\"",
-        "0",
-        "-1",
-        "\"abc\"",
-        "\"79228162514264337593543950335\"",
-        "79228162514264337593543950335",
-        "1e400",
-        "\"1e-400\"",
-        "-0.0000000000000000000000000001",
-        "true",
-        "{}",
-        "[]",
-        "\"linear\"",
-        "\"Trading\"",
-        "99999999999999999999999",
-    ];
-
-    /// Fields whose every value a [`Mutation::ReplaceField`] swaps out.
-    const FIELDS: [&str; 25] = [
-        "retCode",
-        "retMsg",
-        "result",
-        "category",
-        "list",
-        "time",
-        "nextPageCursor",
-        "symbol",
-        "status",
-        "contractType",
-        "baseCoin",
-        "quoteCoin",
-        "fundingInterval",
-        "isPreListing",
-        "fundingRate",
-        "fundingIntervalHour",
-        "nextFundingTime",
-        "openInterest",
-        "bid1Price",
-        "ask1Price",
-        "markPrice",
-        "indexPrice",
-        "turnover24h",
-        "highPrice24h",
-        "lowPrice24h",
-    ];
-
-    #[derive(Debug, Clone)]
-    enum Mutation {
-        Truncate(usize),
-        Flip(Vec<(usize, u8)>),
-        /// The value after the k-th `": ` replaced.
-        Replace(usize, usize),
-        /// Every value of one field replaced.
-        ReplaceField(usize, usize),
-    }
-
-    fn mutation() -> impl Strategy<Value = Mutation> {
-        prop_oneof![
-            any::<usize>().prop_map(Mutation::Truncate),
-            prop::collection::vec((any::<usize>(), 1u8..=255), 1..8).prop_map(Mutation::Flip),
-            (any::<usize>(), 0..REPLACEMENTS.len()).prop_map(|(k, r)| Mutation::Replace(k, r)),
-            (0..FIELDS.len(), 0..REPLACEMENTS.len())
-                .prop_map(|(f, r)| Mutation::ReplaceField(f, r)),
-        ]
-    }
-
-    /// `bytes` with the value starting at each of `starts` (ascending) replaced by `with`.
-    fn replace_values(bytes: &[u8], starts: &[usize], with: &str) -> Vec<u8> {
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut from = 0;
-        for &start in starts {
-            if start < from {
-                continue;
-            }
-            out.extend_from_slice(&bytes[from..start]);
-            out.extend_from_slice(with.as_bytes());
-            from = value_end(bytes, start);
-        }
-        out.extend_from_slice(&bytes[from.min(bytes.len())..]);
-        out
-    }
-
-    /// End of the JSON value starting at `start` (naive: the fixtures have no escapes).
-    fn value_end(text: &[u8], start: usize) -> usize {
-        match text.get(start) {
-            Some(b'"') => text[start + 1..]
-                .iter()
-                .position(|&c| c == b'"')
-                .map_or(text.len(), |p| start + p + 2),
-            Some(b'{' | b'[') => {
-                let (mut depth, mut in_str) = (0i32, false);
-                for (i, &c) in text.iter().enumerate().skip(start) {
-                    match c {
-                        b'"' => in_str = !in_str,
-                        b'{' | b'[' if !in_str => depth += 1,
-                        b'}' | b']' if !in_str => {
-                            depth -= 1;
-                            if depth == 0 {
-                                return i + 1;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                text.len()
-            }
-            _ => text[start..]
-                .iter()
-                .position(|&c| matches!(c, b',' | b'}' | b']' | b'\n'))
-                .map_or(text.len(), |p| start + p),
-        }
-    }
-
-    fn mutate(text: &str, m: &Mutation) -> Vec<u8> {
-        let bytes = text.as_bytes();
-        match m {
-            Mutation::Truncate(at) => bytes[..at % (bytes.len() + 1)].to_vec(),
-            Mutation::Flip(flips) => {
-                let mut out = bytes.to_vec();
-                for (at, x) in flips {
-                    let i = at % out.len();
-                    out[i] ^= x;
-                }
-                out
-            }
-            Mutation::Replace(k, r) => {
-                let seps: Vec<usize> = bytes
-                    .windows(3)
-                    .enumerate()
-                    .filter(|(_, w)| *w == b"\": ")
-                    .map(|(i, _)| i + 3)
-                    .collect();
-                if seps.is_empty() {
-                    return bytes.to_vec();
-                }
-                replace_values(bytes, &[seps[k % seps.len()]], REPLACEMENTS[*r])
-            }
-            Mutation::ReplaceField(f, r) => {
-                let key = format!("\"{}\": ", FIELDS[*f]);
-                let starts: Vec<usize> = text
-                    .match_indices(&key)
-                    .map(|(i, _)| i + key.len())
-                    .collect();
-                replace_values(bytes, &starts, REPLACEMENTS[*r])
-            }
-        }
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -1262,14 +1113,11 @@ mod history_tests {
     use rust_decimal::Decimal;
 
     use super::*;
+    use crate::venue::testkit::dec;
 
     const HISTORY: &str = include_str!("../../../fixtures/bybit/funding-history.json");
     const ERROR: &str = include_str!("../../../fixtures/bybit/error-params.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/bybit/error-rate-limit.json");
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
 
     #[test]
     fn parses_the_documented_funding_history() {
@@ -1321,10 +1169,9 @@ mod history_tests {
 
 #[cfg(test)]
 mod candle_tests {
-    use rust_decimal::Decimal;
-
     use super::*;
     use crate::venue::bybit::Bybit;
+    use crate::venue::testkit::candle;
     use crate::venue::{Bar, VenueAdapter};
 
     const LINEAR: &str = include_str!("../../../fixtures/bybit/kline-linear.json");
@@ -1332,16 +1179,6 @@ mod candle_tests {
     const SPOT_QUIRKS: &str = include_str!("../../../fixtures/bybit/kline-spot-quirks.json");
     const ERROR: &str = include_str!("../../../fixtures/bybit/error-params.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/bybit/error-rate-limit.json");
-
-    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-        let dec = |s: &str| s.parse::<Decimal>().expect("decimal");
-        Candle {
-            open_ms,
-            high: dec(high),
-            low: dec(low),
-            close: dec(close),
-        }
-    }
 
     #[test]
     fn linear_klines_parse_to_exact_values_newest_first() {

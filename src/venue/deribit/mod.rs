@@ -283,6 +283,8 @@ fn backward_end(start_ms: i64, end_ms: i64, previous: Option<Option<i64>>) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::deribit::respond;
+    use crate::venue::testkit::{bars, candle_pages, funding_pages, points, query, window};
 
     #[test]
     fn plans_are_bulk_and_weighted_in_credits() {
@@ -322,32 +324,6 @@ mod tests {
             host.limit_weight * host.budget_pct / 100 / CREDITS_PER_REQUEST,
             10
         );
-    }
-
-    fn query(r: &Request) -> Vec<(&str, &str)> {
-        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
-    }
-
-    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
-        times
-            .into_iter()
-            .map(|time_ms| HistoryPoint {
-                time_ms,
-                rate: rust_decimal::Decimal::new(1, 6),
-            })
-            .collect()
-    }
-
-    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
-        times
-            .into_iter()
-            .map(|open_ms| Candle {
-                open_ms,
-                high: rust_decimal::Decimal::TWO,
-                low: rust_decimal::Decimal::ONE,
-                close: rust_decimal::Decimal::ONE,
-            })
-            .collect()
     }
 
     const H: i64 = 3_600_000;
@@ -427,13 +403,13 @@ mod tests {
     fn candle_requests_name_utc_days_and_hours_and_page_backwards() {
         let d = Deribit;
         let now = 1_760_000_000_000;
-        let daily = CandleWindow {
-            market: Market::Perp,
-            symbol: "BTC_USDC-PERPETUAL",
-            bar: Bar::Day,
-            start_ms: now / DAY * DAY - 45 * DAY,
-            end_ms: now,
-        };
+        let daily = window(
+            Market::Perp,
+            "BTC_USDC-PERPETUAL",
+            Bar::Day,
+            now / DAY * DAY - 45 * DAY,
+            now,
+        );
         let r = d.candle_request(&daily, None, 0).expect("daily");
         assert_eq!(
             (r.endpoint, r.host, r.path.as_str(), r.weight),
@@ -457,13 +433,13 @@ mod tests {
         let page = bars((0..46).map(|i| daily.start_ms + i * DAY));
         assert_eq!(d.candle_request(&daily, Some(&page), 1), None);
         // Spot pairs too, hourly = resolution 60.
-        let hourly = CandleWindow {
-            market: Market::Spot,
-            symbol: "BTC_USDC",
-            bar: Bar::Hour,
-            start_ms: now / H * H - 168 * H,
-            end_ms: now,
-        };
+        let hourly = window(
+            Market::Spot,
+            "BTC_USDC",
+            Bar::Hour,
+            now / H * H - 168 * H,
+            now,
+        );
         let r = d.candle_request(&hourly, None, 0).expect("hourly");
         assert_eq!(
             query(&r),
@@ -501,60 +477,6 @@ mod tests {
         assert_eq!(d.candle_request(&inverted, None, 0), None);
     }
 
-    /// The body the demo serves for `request`.
-    fn serve(u: &crate::demo::Universe, request: &Request) -> String {
-        let pairs: Vec<(String, String)> = request
-            .query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        crate::demo::deribit::respond(u, &request.path, &pairs, "").expect("a history path")
-    }
-
-    /// The caller's candle loop against the demo: every page's candles and the request count.
-    fn backfill_candles(
-        u: &crate::demo::Universe,
-        window: &CandleWindow<'_>,
-    ) -> (Vec<Candle>, usize) {
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<Candle>> = None;
-        let mut requests = 0;
-        while let Some(req) = Deribit.candle_request(window, previous.as_deref(), requests) {
-            requests += 1;
-            assert!(requests < 50, "paging does not terminate");
-            let page = Deribit
-                .parse_candles(window.market, window.bar, serve(u, &req).as_bytes())
-                .expect("parses");
-            stored.extend(page.iter().copied());
-            previous = Some(page);
-        }
-        (stored, usize::try_from(requests).expect("small"))
-    }
-
-    /// The caller's funding loop against the demo: every point and the request count.
-    fn backfill_funding(
-        u: &crate::demo::Universe,
-        symbol: &str,
-        start: i64,
-        end: i64,
-    ) -> (Vec<i64>, usize) {
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<HistoryPoint>> = None;
-        let mut requests = 0;
-        while let Some(req) =
-            Deribit.funding_history_request(symbol, start, end, previous.as_deref(), requests)
-        {
-            requests += 1;
-            assert!(requests < 50, "paging does not terminate");
-            let page = Deribit
-                .parse_funding_history(serve(u, &req).as_bytes())
-                .expect("parses");
-            stored.extend(page.iter().map(|p| p.time_ms));
-            previous = Some(page);
-        }
-        (stored, usize::try_from(requests).expect("small"))
-    }
-
     fn assert_exactly(got: &[i64], expected: &[i64], what: &str) {
         let mut sorted = got.to_vec();
         sorted.sort_unstable();
@@ -573,14 +495,9 @@ mod tests {
             let start = now / step * step - n * step;
             let expected: Vec<i64> = (0..=n).map(|i| start + i * step).collect();
             for (market, symbol) in [(Market::Perp, perp.as_str()), (Market::Spot, spot.as_str())] {
-                let window = CandleWindow {
-                    market,
-                    symbol,
-                    bar,
-                    start_ms: start,
-                    end_ms: now,
-                };
-                let (got, requests) = backfill_candles(&u, &window);
+                let w = window(market, symbol, bar, start, now);
+                let paged = candle_pages(&Deribit, respond, &u, &w);
+                let (got, requests) = (paged.all(), paged.count());
                 let times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
                 assert_exactly(&times, &expected, symbol);
                 assert_eq!(requests, 1, "{symbol} {bar:?}: one page of 5000");
@@ -595,14 +512,15 @@ mod tests {
             }
         }
         // Older than the 120 days kept there is nothing; a 200-day hourly window is one page.
-        let window = CandleWindow {
-            market: Market::Perp,
-            symbol: &perp,
-            bar: Bar::Hour,
-            start_ms: now / H * H - 200 * 24 * H,
-            end_ms: now,
-        };
-        let (got, requests) = backfill_candles(&u, &window);
+        let w = window(
+            Market::Perp,
+            &perp,
+            Bar::Hour,
+            now / H * H - 200 * 24 * H,
+            now,
+        );
+        let paged = candle_pages(&Deribit, respond, &u, &w);
+        let (got, requests) = (paged.all(), paged.count());
         assert_eq!((got.len(), requests), (120 * 24 + 1, 1));
     }
 
@@ -618,16 +536,10 @@ mod tests {
             .expect("a 1000x perp");
         let perp = perp_name(m);
         assert!(perp.starts_with("1000"), "{perp}");
-        let window = |market, symbol| CandleWindow {
-            market,
-            symbol,
-            bar: Bar::Hour,
-            start_ms: now / H * H - 168 * H,
-            end_ms: now,
-        };
-        let (p, _) = backfill_candles(&u, &window(Market::Perp, &perp));
+        let w = |market, symbol| window(market, symbol, Bar::Hour, now / H * H - 168 * H, now);
+        let p = candle_pages(&Deribit, respond, &u, &w(Market::Perp, &perp)).all();
         let spot = spot_name(m);
-        let (s, _) = backfill_candles(&u, &window(Market::Spot, &spot));
+        let s = candle_pages(&Deribit, respond, &u, &w(Market::Spot, &spot)).all();
         assert_eq!(p.len(), 169);
         assert_eq!(p.len(), s.len());
         let k = rust_decimal::Decimal::ONE_THOUSAND;
@@ -653,13 +565,15 @@ mod tests {
         let symbol = perp_name(m);
         // (now - 30 d, now]: 720 hours, one request.
         let (start, end) = (now - 30 * DAY + 1, now);
-        let (got, requests) = backfill_funding(&u, &symbol, start, end);
+        let paged = funding_pages(&Deribit, respond, &u, &symbol, start, end);
+        let (got, requests) = (paged.times(), paged.count());
         let first = (start + H - 1) / H * H;
         let expected: Vec<i64> = (0..720).map(|i| first + i * H).collect();
         assert_exactly(&got, &expected, &symbol);
         assert_eq!(requests, 1);
         // The whole 120 days kept: 2880 hours in pages of 744 (744 × 3 + 648, short).
-        let (got, requests) = backfill_funding(&u, &symbol, now - 200 * DAY, now);
+        let paged = funding_pages(&Deribit, respond, &u, &symbol, now - 200 * DAY, now);
+        let (got, requests) = (paged.times(), paged.count());
         let first = now / H * H - (120 * 24 - 1) * H;
         let expected: Vec<i64> = (0..120 * 24).map(|i| first + i * H).collect();
         assert_exactly(&got, &expected, &symbol);

@@ -387,6 +387,7 @@ mod tests {
     use crate::demo::deribit::{FILTERED_FUTURES, FILTERED_SPOTS, QUOTE, funding_8h};
     use crate::demo::{Route, Universe};
     use crate::venue::deribit::Deribit;
+    use crate::venue::testkit::{candle, mutate, mutation, point};
     use crate::venue::{Bar, Request, VenueAdapter};
 
     const FUTURES: &str = include_str!("../../../fixtures/deribit/get_instruments-future.json");
@@ -935,22 +936,6 @@ mod tests {
         }
     }
 
-    fn point(time_ms: i64, rate: &str) -> HistoryPoint {
-        HistoryPoint {
-            time_ms,
-            rate: d(rate),
-        }
-    }
-
-    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-        Candle {
-            open_ms,
-            high: d(high),
-            low: d(low),
-            close: d(close),
-        }
-    }
-
     #[test]
     fn funding_history_reads_interest_1h_at_each_hour() {
         // The official row: interest_1h in exponent form; interest_8h (-0.0000923) is ignored.
@@ -1047,21 +1032,6 @@ mod tests {
         }
     }
 
-    const REPLACEMENTS: [&str; 12] = [
-        "null",
-        r#""""#,
-        "0",
-        "-1",
-        "1e400",
-        r#""abc""#,
-        "123456789012345678901234567890",
-        "true",
-        "[]",
-        "{}",
-        r#""-0.5""#,
-        "-4.5e-7",
-    ];
-
     const MUTABLE: [(&str, &str); 6] = [
         (INSTRUMENTS_FUTURE, FUTURES),
         (INSTRUMENTS_FUTURE, FUTURES_Q),
@@ -1071,51 +1041,16 @@ mod tests {
         (SUMMARY_SPOT, SUMMARY_S),
     ];
 
-    /// Replaces the `nth` (mod count) value following a `":` with `token`.
-    fn replace_value(text: &str, nth: usize, token: &str) -> String {
-        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
-        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
-            return text.to_owned();
-        };
-        let bytes = text.as_bytes();
-        let mut start = colon;
-        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
-            start += 1;
-        }
-        let mut end = start;
-        if bytes.get(start) == Some(&b'"') {
-            end += 1;
-            while end < bytes.len() && bytes[end] != b'"' {
-                end += 1;
-            }
-            end = (end + 1).min(bytes.len());
-        } else {
-            while end < bytes.len() && !matches!(bytes[end], b',' | b'}' | b']') {
-                end += 1;
-            }
-        }
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
         #[test]
         fn mutated_payloads_never_panic(
             which in 0..MUTABLE.len(),
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let (endpoint, text) = MUTABLE[which];
-            let mut mutated = text.as_bytes().to_vec();
-            let cut = pos % text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(cut),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let _ = Deribit.check_body(200, &mutated);
             let good_ref = all_references();
             let parts: Vec<(&'static str, &[u8])> = [
@@ -1135,7 +1070,7 @@ mod tests {
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
             };
-            if kind == 0 {
+            if m.truncates() {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
@@ -1151,19 +1086,10 @@ mod tests {
         #[test]
         fn mutated_history_payloads_never_panic(
             which in 0..4usize,
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let text = [FUNDING, FUNDING_Q, CHART, CHART_Q][which];
-            let mut mutated = text.as_bytes().to_vec();
-            let cut = pos % text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(cut),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let funding = Deribit.parse_funding_history(&mutated);
             let chart = Deribit.parse_candles(Market::Perp, Bar::Day, &mutated);
             let (endpoint, result) = if which < 2 {
@@ -1171,7 +1097,7 @@ mod tests {
             } else {
                 (CANDLES, chart.map(|c| c.len()))
             };
-            if kind == 0 {
+            if m.truncates() {
                 let err = result.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
             } else if let Ok(n) = result {

@@ -266,7 +266,11 @@ fn full_page_oldest(times: impl ExactSizeIterator<Item = i64>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::dydx::respond;
     use crate::venue::Method;
+    use crate::venue::testkit::{
+        bars, by_time, candle_pages, funding_pages, points, query, window,
+    };
 
     #[test]
     fn every_plan_is_one_unlimited_perpetual_markets_get() {
@@ -292,32 +296,6 @@ mod tests {
             (100, Duration::from_secs(10))
         );
         assert_eq!(ASSUMED_HALF_SPREAD.to_string(), "0.0005");
-    }
-
-    fn query(r: &Request) -> Vec<(&str, &str)> {
-        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
-    }
-
-    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
-        times
-            .into_iter()
-            .map(|time_ms| HistoryPoint {
-                time_ms,
-                rate: Decimal::new(1, 6),
-            })
-            .collect()
-    }
-
-    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
-        times
-            .into_iter()
-            .map(|open_ms| Candle {
-                open_ms,
-                high: Decimal::TWO,
-                low: Decimal::ONE,
-                close: Decimal::ONE,
-            })
-            .collect()
     }
 
     const H: i64 = 3_600_000;
@@ -401,13 +379,13 @@ mod tests {
     #[test]
     fn candle_requests_are_perp_only_utc_and_page_back() {
         let d = Dydx;
-        let daily = CandleWindow {
-            market: Market::Perp,
-            symbol: "ETH-USD",
-            bar: Bar::Day,
-            start_ms: T / DAY * DAY - 45 * DAY,
-            end_ms: T,
-        };
+        let daily = window(
+            Market::Perp,
+            "ETH-USD",
+            Bar::Day,
+            T / DAY * DAY - 45 * DAY,
+            T,
+        );
         let r = d.candle_request(&daily, None, 0).expect("daily");
         assert_eq!(
             (r.endpoint, r.host, r.path.as_str(), r.weight),
@@ -466,70 +444,6 @@ mod tests {
         assert_eq!(d.candle_request(&inverted, None, 0), None);
     }
 
-    /// The body the demo serves for `request`.
-    fn serve(u: &crate::demo::Universe, request: &Request) -> String {
-        let pairs: Vec<(String, String)> = request
-            .query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        crate::demo::dydx::respond(u, &request.path, &pairs, "").expect("a history path")
-    }
-
-    /// The caller's candle loop against the demo: every page's candles and the request count.
-    fn backfill_candles(
-        u: &crate::demo::Universe,
-        window: &CandleWindow<'_>,
-    ) -> (Vec<Candle>, u32) {
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<Candle>> = None;
-        let mut requests = 0;
-        while let Some(req) = Dydx.candle_request(window, previous.as_deref(), requests) {
-            requests += 1;
-            assert!(requests < 50, "paging does not terminate");
-            let page = Dydx
-                .parse_candles(window.market, window.bar, serve(u, &req).as_bytes())
-                .expect("parses");
-            stored.extend(page.iter().copied());
-            previous = Some(page);
-        }
-        (stored, requests)
-    }
-
-    /// The caller's funding loop against the demo: the points within the window and the
-    /// request count.
-    fn backfill_funding(
-        u: &crate::demo::Universe,
-        symbol: &str,
-        start: i64,
-        end: i64,
-    ) -> (Vec<i64>, u32) {
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<HistoryPoint>> = None;
-        let mut requests = 0;
-        while let Some(req) =
-            Dydx.funding_history_request(symbol, start, end, previous.as_deref(), requests)
-        {
-            requests += 1;
-            assert!(requests < 50, "paging does not terminate");
-            let page = Dydx
-                .parse_funding_history(serve(u, &req).as_bytes())
-                .expect("parses");
-            stored.extend(
-                page.iter()
-                    .map(|p| p.time_ms)
-                    .filter(|t| (start..=end).contains(t)),
-            );
-            previous = Some(page);
-        }
-        (stored, requests)
-    }
-
-    fn sorted(mut times: Vec<i64>) -> Vec<i64> {
-        times.sort_unstable();
-        times
-    }
-
     #[test]
     fn candles_round_trip_through_the_demo_once_each() {
         use crate::demo::dydx::ticker;
@@ -540,17 +454,12 @@ mod tests {
         for (bar, n, pages) in [(Bar::Day, 45, 1), (Bar::Hour, 168, 1), (Bar::Hour, 2880, 3)] {
             let step = bar.millis();
             let start = now / step * step - n * step;
-            let window = CandleWindow {
-                market: Market::Perp,
-                symbol: &symbol,
-                bar,
-                start_ms: start,
-                end_ms: now,
-            };
-            let (got, requests) = backfill_candles(&u, &window);
+            let w = window(Market::Perp, &symbol, bar, start, now);
+            let paged = candle_pages(&Dydx, respond, &u, &w);
+            let (got, requests) = (paged.all(), paged.count());
             let expected: Vec<i64> = (0..=n).map(|i| start + i * step).collect();
             assert_eq!(
-                sorted(got.iter().map(|c| c.open_ms).collect()),
+                by_time(got.iter().map(|c| c.open_ms).collect()),
                 expected,
                 "{bar:?} × {n}: every bar once, nothing outside the window"
             );
@@ -570,15 +479,9 @@ mod tests {
             .expect("a coin other venues list as 1000x");
         let symbol = ticker(m);
         assert!(!symbol.starts_with("1000"), "{symbol}");
-        let window = CandleWindow {
-            market: Market::Perp,
-            symbol: &symbol,
-            bar: Bar::Hour,
-            start_ms: T / H * H - 168 * H,
-            end_ms: T,
-        };
-        let (got, _) = backfill_candles(&u, &window);
-        let synth = m.candles(Bar::Hour, window.start_ms, T, T);
+        let w = window(Market::Perp, &symbol, Bar::Hour, T / H * H - 168 * H, T);
+        let got = candle_pages(&Dydx, respond, &u, &w).all();
+        let synth = m.candles(Bar::Hour, w.start_ms, T, T);
         assert_eq!(got.len(), 169);
         let mut got = got;
         got.sort_by_key(|c| c.open_ms);
@@ -603,16 +506,18 @@ mod tests {
             .expect("8 h market");
         let symbol = ticker(m);
         let (start, end) = (now - 30 * DAY + 1, now);
-        let (got, requests) = backfill_funding(&u, &symbol, start, end);
+        let paged = funding_pages(&Dydx, respond, &u, &symbol, start, end);
+        let (got, requests) = (paged.times_within(start, end), paged.count());
         let first = (start + H - 1) / H * H;
         let expected: Vec<i64> = (0..720).map(|i| first + i * H).collect();
-        assert_eq!(sorted(got), expected);
+        assert_eq!(by_time(got), expected);
         assert_eq!(requests, 1);
         // 120 days kept: 2880 hours, three pages of 1000.
-        let (got, requests) = backfill_funding(&u, &symbol, now - 200 * DAY, now);
+        let paged = funding_pages(&Dydx, respond, &u, &symbol, now - 200 * DAY, now);
+        let (got, requests) = (paged.times_within(now - 200 * DAY, now), paged.count());
         let first = now / H * H - (120 * 24 - 1) * H;
         let expected: Vec<i64> = (0..120 * 24).map(|i| first + i * H).collect();
-        assert_eq!(sorted(got), expected);
+        assert_eq!(by_time(got), expected);
         assert_eq!(requests, 3);
     }
 }

@@ -335,6 +335,7 @@ mod tests {
     use crate::demo::dydx::{FILTERED_MARKETS, hourly_rate, tick_size, ticker};
     use crate::demo::{Route, Universe};
     use crate::venue::dydx::{Dydx, perpetual_markets};
+    use crate::venue::testkit::{candle, mutate, mutation, point};
     use crate::venue::{Bar, Request, VenueAdapter};
 
     const MARKETS: &str = include_str!("../../../fixtures/dydx/perpetualMarkets.json");
@@ -710,70 +711,6 @@ mod tests {
         }
     }
 
-    const REPLACEMENTS: [&str; 12] = [
-        "null",
-        r#""""#,
-        "0",
-        "-1",
-        "1e400",
-        r#""abc""#,
-        "123456789012345678901234567890",
-        "true",
-        "[]",
-        "{}",
-        r#""-0.5""#,
-        r#""99999999999999999999999999999""#,
-    ];
-
-    /// Replaces the `nth` (mod count) value following a `":` with `token`.
-    fn replace_value(text: &str, nth: usize, token: &str) -> String {
-        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
-        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
-            return text.to_owned();
-        };
-        let bytes = text.as_bytes();
-        let mut start = colon;
-        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
-            start += 1;
-        }
-        let mut end = start;
-        if bytes.get(start) == Some(&b'"') {
-            end += 1;
-            while end < bytes.len() && bytes[end] != b'"' {
-                end += 1;
-            }
-            end = (end + 1).min(bytes.len());
-        } else {
-            let mut depth = 0usize;
-            while end < bytes.len() {
-                match bytes[end] {
-                    b'[' | b'{' => depth += 1,
-                    b']' | b'}' if depth > 0 => depth -= 1,
-                    b',' | b'}' | b']' if depth == 0 => break,
-                    _ => {}
-                }
-                end += 1;
-            }
-        }
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
-    fn point(time_ms: i64, rate: &str) -> HistoryPoint {
-        HistoryPoint {
-            time_ms,
-            rate: d(rate),
-        }
-    }
-
-    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-        Candle {
-            open_ms,
-            high: d(high),
-            low: d(low),
-            close: d(close),
-        }
-    }
-
     #[test]
     fn historical_funding_is_hourly_at_the_settled_hour() {
         // effectiveAt 11:00:00.013 (block time) is the 11:00 settlement.
@@ -865,26 +802,17 @@ mod tests {
         #[test]
         fn mutated_payloads_never_panic(
             quirky in any::<bool>(),
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let text = if quirky { MARKETS_Q } else { MARKETS };
-            let mut mutated = text.as_bytes().to_vec();
-            let trimmed = text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(pos % trimmed),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let _ = Dydx.check_body(200, &mutated);
             let _ = Dydx.check_body(400, &mutated);
             let good_ref = reference_of(&[MARKETS_Q, MARKETS]).expect("fixtures parse");
             let (ref_result, snap_result) = with_bodies(&[&mutated[..]], |bodies| {
                 (reference(bodies), snapshot(bodies, &good_ref, received()))
             });
-            if kind == 0 {
+            if m.truncates() {
                 // A strict prefix of a JSON document is never a document.
                 let err = ref_result.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, PERPETUAL_MARKETS);
@@ -903,19 +831,10 @@ mod tests {
         #[test]
         fn mutated_history_payloads_never_panic(
             which in 0..4usize,
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let text = [FUNDING, FUNDING_Q, CANDLES_J, CANDLES_Q][which];
-            let mut mutated = text.as_bytes().to_vec();
-            let trimmed = text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(pos % trimmed),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let funding = Dydx.parse_funding_history(&mutated);
             let candles = Dydx.parse_candles(Market::Perp, Bar::Hour, &mutated);
             let (endpoint, result) = if which < 2 {
@@ -923,7 +842,7 @@ mod tests {
             } else {
                 (CANDLES, candles.map(|c| c.len()))
             };
-            if kind == 0 {
+            if m.truncates() {
                 let err = result.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
             } else if let Ok(n) = result {

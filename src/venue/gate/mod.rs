@@ -339,10 +339,8 @@ impl VenueAdapter for Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn query(r: &Request) -> Vec<(&str, &str)> {
-        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
-    }
+    use crate::demo::gate::respond;
+    use crate::venue::testkit::{bars, candle_pages, days_back, funding_pages, points, query};
 
     #[test]
     fn plans_fit_the_budget_and_paths_follow_the_origin() {
@@ -413,28 +411,6 @@ mod tests {
     const DAY: i64 = 86_400_000;
     const NOW: i64 = 1_760_000_000_123;
 
-    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
-        times
-            .into_iter()
-            .map(|time_ms| HistoryPoint {
-                time_ms,
-                rate: rust_decimal::Decimal::new(1, 4),
-            })
-            .collect()
-    }
-
-    fn bars(opens: impl IntoIterator<Item = i64>) -> Vec<Candle> {
-        opens
-            .into_iter()
-            .map(|open_ms| Candle {
-                open_ms,
-                high: rust_decimal::Decimal::ONE,
-                low: rust_decimal::Decimal::ONE,
-                close: rust_decimal::Decimal::ONE,
-            })
-            .collect()
-    }
-
     #[test]
     fn history_requests_page_backwards_with_to_and_stop() {
         let (start, end) = (NOW - 30 * DAY, NOW);
@@ -500,14 +476,7 @@ mod tests {
     }
 
     fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
-        let step = bar.millis();
-        CandleWindow {
-            market,
-            symbol,
-            bar,
-            start_ms: (NOW - days * DAY) / step * step,
-            end_ms: NOW,
-        }
+        days_back(market, symbol, bar, days, NOW)
     }
 
     #[test]
@@ -587,32 +556,6 @@ mod tests {
         assert_eq!(Gate.candle_request(&inverted, None, 0), None);
     }
 
-    fn pairs(r: &Request) -> Vec<(String, String)> {
-        r.query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect()
-    }
-
-    /// The caller's candle loop against the demo: every bar received, and the request count.
-    fn candle_backfill(u: &crate::demo::Universe, w: &CandleWindow<'_>) -> (Vec<Candle>, u32) {
-        let mut all = Vec::new();
-        let mut previous: Option<Vec<Candle>> = None;
-        let mut page = 0;
-        while let Some(req) = Gate.candle_request(w, previous.as_deref(), page) {
-            page += 1;
-            assert!(page < 50, "paging does not terminate");
-            let body =
-                crate::demo::gate::respond(u, &req.path, &pairs(&req), "").expect("a candle path");
-            let rows = Gate
-                .parse_candles(w.market, w.bar, body.as_bytes())
-                .unwrap_or_else(|e| panic!("{e}: {body}"));
-            all.extend(rows.iter().copied());
-            previous = Some(rows);
-        }
-        (all, page)
-    }
-
     #[test]
     fn candle_round_trip_through_the_demo_returns_every_bar_once() {
         let u = crate::demo::Universe::generate(Venue::Gate, 60, 60, NOW);
@@ -633,7 +576,8 @@ mod tests {
         for (m, market, bar, days, requests, running) in cases {
             let symbol = crate::demo::gate::pair_name(m);
             let w = window(market, &symbol, bar, days);
-            let (mut got, n) = candle_backfill(&u, &w);
+            let paged = candle_pages(&Gate, respond, &u, &w);
+            let (mut got, n) = (paged.all(), paged.count());
             assert_eq!(n, requests, "{symbol} {bar:?} {days}");
             got.sort_by_key(|c| c.open_ms);
             let step = bar.millis();
@@ -671,24 +615,8 @@ mod tests {
                 .expect("a perp with that interval");
             let symbol = crate::demo::gate::pair_name(m);
             let (start, end) = (NOW - days * DAY + 1, NOW);
-            let mut stored = Vec::new();
-            let mut previous: Option<Vec<HistoryPoint>> = None;
-            let mut page = 0;
-            while let Some(req) =
-                Gate.funding_history_request(&symbol, start, end, previous.as_deref(), page)
-            {
-                page += 1;
-                assert!(page < 50, "paging does not terminate");
-                let body = crate::demo::gate::respond(&u, &req.path, &pairs(&req), "")
-                    .expect("history path");
-                let rows = Gate.parse_funding_history(body.as_bytes()).expect("parses");
-                stored.extend(
-                    rows.iter()
-                        .filter(|p| (start..=end).contains(&p.time_ms))
-                        .map(|p| p.time_ms),
-                );
-                previous = Some(rows);
-            }
+            let paged = funding_pages(&Gate, respond, &u, &symbol, start, end);
+            let (mut stored, page) = (paged.times_within(start, end), paged.count());
             let n = stored.len();
             stored.sort_unstable();
             stored.dedup();

@@ -395,6 +395,7 @@ mod tests {
     use crate::demo::gate::{FILTERED_CONTRACTS, FILTERED_PAIRS, contracts_for, quanto_multiplier};
     use crate::demo::{Route, Universe};
     use crate::venue::gate::Gate;
+    use crate::venue::testkit::{candle as bar, mutate, mutation, point};
     use crate::venue::{Request, VenueAdapter};
 
     const CONTRACTS_J: &str = include_str!("../../../fixtures/gate/futures-usdt-contracts.json");
@@ -920,21 +921,6 @@ mod tests {
         assert_eq!(reference.index(Market::Perp).len(), usdt);
     }
 
-    const REPLACEMENTS: [&str; 12] = [
-        "null",
-        r#""""#,
-        "0",
-        "-1",
-        "1e400",
-        r#""abc""#,
-        "123456789012345678901234567890",
-        "true",
-        "[]",
-        "{}",
-        r#""-0.5""#,
-        r#""99999999999999999999""#,
-    ];
-
     const MUTABLE: [(&str, &str); 5] = [
         (CONTRACTS, CONTRACTS_Q),
         (CURRENCY_PAIRS, PAIRS_Q),
@@ -943,51 +929,16 @@ mod tests {
         (SPOT_TICKERS, SPOT_Q),
     ];
 
-    /// Replaces the `nth` (mod count) value following a `":` with `token`.
-    fn replace_value(text: &str, nth: usize, token: &str) -> String {
-        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
-        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
-            return text.to_owned();
-        };
-        let bytes = text.as_bytes();
-        let mut start = colon;
-        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
-            start += 1;
-        }
-        let mut end = start;
-        if bytes.get(start) == Some(&b'"') {
-            end += 1;
-            while end < bytes.len() && bytes[end] != b'"' {
-                end += 1;
-            }
-            end = (end + 1).min(bytes.len());
-        } else {
-            while end < bytes.len() && !matches!(bytes[end], b',' | b'}' | b']') {
-                end += 1;
-            }
-        }
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
         #[test]
         fn mutated_payloads_never_panic(
             which in 0..MUTABLE.len(),
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let (endpoint, text) = MUTABLE[which];
-            let mut mutated = text.as_bytes().to_vec();
-            let trimmed = text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(pos % trimmed),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let _ = Gate.check_body(200, &mutated);
             let _ = Gate.next_page(&request(endpoint), &mutated);
             let good_ref = quirky_reference();
@@ -1003,7 +954,7 @@ mod tests {
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
             };
-            if kind == 0 {
+            if m.truncates() {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
@@ -1020,10 +971,6 @@ mod tests {
 
     #[test]
     fn funding_history_parses_seconds_to_ms_in_any_order() {
-        let point = |time_ms, rate| HistoryPoint {
-            time_ms,
-            rate: d(rate),
-        };
         assert_eq!(
             funding_history(FUNDING_J.as_bytes()).expect("parses"),
             vec![
@@ -1048,15 +995,6 @@ mod tests {
         assert!(err.detail.contains("INVALID_PARAM_VALUE"), "{err}");
         let err = funding_history(b"[{\"t\":").expect_err("truncated");
         assert!(err.detail.contains("malformed JSON"), "{err}");
-    }
-
-    fn bar(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-        Candle {
-            open_ms,
-            high: d(high),
-            low: d(low),
-            close: d(close),
-        }
     }
 
     #[test]
@@ -1115,44 +1053,22 @@ mod tests {
         );
     }
 
-    /// Replaces the `nth` (mod count) string token (array elements included) with `token`.
-    fn replace_string(text: &str, nth: usize, token: &str) -> String {
-        let quotes: Vec<usize> = text.match_indices('"').map(|(i, _)| i).collect();
-        let pairs = quotes.len() / 2;
-        if pairs == 0 {
-            return text.to_owned();
-        }
-        let k = nth % pairs;
-        let (start, end) = (quotes[2 * k], quotes[2 * k + 1] + 1);
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
         #[test]
         fn mutated_history_payloads_never_panic(
             which in 0..3usize,
-            kind in 0u8..4,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let text = [FUNDING_J, FUT_CANDLES, SPOT_CANDLES][which];
-            let mut mutated = text.as_bytes().to_vec();
-            let trimmed = text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(pos % trimmed),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                2 => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-                _ => mutated = replace_string(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let result = match which {
                 0 => funding_history(&mutated).map(|p| p.len()),
                 1 => candles(Market::Perp, &mutated).map(|c| c.len()),
                 _ => candles(Market::Spot, &mutated).map(|c| c.len()),
             };
-            if kind == 0 {
+            if m.truncates() {
                 prop_assert!(result.is_err(), "a truncated payload must fail");
             }
             if let Ok(n) = result {

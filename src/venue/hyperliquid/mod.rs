@@ -315,6 +315,8 @@ impl VenueAdapter for Hyperliquid {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::hyperliquid::respond;
+    use crate::venue::testkit::{candle_pages, days_back, funding_pages, points};
 
     #[test]
     fn plans_are_post_info_with_their_type_and_weight() {
@@ -347,16 +349,6 @@ mod tests {
             panic!("{r:?} is not a POST");
         };
         serde_json::from_str(body).expect("JSON body")
-    }
-
-    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
-        times
-            .into_iter()
-            .map(|time_ms| HistoryPoint {
-                time_ms,
-                rate: Decimal::new(1, 5),
-            })
-            .collect()
     }
 
     #[test]
@@ -403,14 +395,7 @@ mod tests {
     }
 
     fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
-        let step = bar.millis();
-        CandleWindow {
-            market,
-            symbol,
-            bar,
-            start_ms: (NOW - days * DAY) / step * step,
-            end_ms: NOW,
-        }
+        days_back(market, symbol, bar, days, NOW)
     }
 
     #[test]
@@ -468,30 +453,6 @@ mod tests {
         assert_eq!(Hyperliquid.candle_request(&inverted, None, 0), None);
     }
 
-    /// Runs the caller's loop through the demo: every row received and the request count.
-    fn through_demo<T: Copy>(
-        u: &crate::demo::Universe,
-        mut next: impl FnMut(Option<&[T]>, u32) -> Option<Request>,
-        parse: impl Fn(&[u8]) -> Vec<T>,
-    ) -> (Vec<T>, u32) {
-        let mut all = Vec::new();
-        let mut previous: Option<Vec<T>> = None;
-        let mut page = 0;
-        while let Some(req) = next(previous.as_deref(), page) {
-            page += 1;
-            assert!(page < 50, "paging does not terminate");
-            let Method::Post(body) = &req.method else {
-                panic!("not a POST");
-            };
-            let answer = crate::demo::hyperliquid::respond(u, &req.path, &[], body)
-                .expect("a history request");
-            let rows = parse(answer.as_bytes());
-            all.extend(rows.iter().copied());
-            previous = Some(rows);
-        }
-        (all, page)
-    }
-
     #[test]
     fn candle_round_trip_through_the_demo_returns_every_bar_once() {
         let u = crate::demo::Universe::generate(Venue::Hyperliquid, 60, 60, NOW);
@@ -523,11 +484,14 @@ mod tests {
         }
         for (m, market, symbol, bar, days) in cases {
             let w = window(market, &symbol, bar, days);
-            let (mut got, n) = through_demo(
-                &u,
-                |prev, page| Hyperliquid.candle_request(&w, prev, page),
-                |b| Hyperliquid.parse_candles(market, bar, b).expect("parses"),
+            let paged = candle_pages(&Hyperliquid, respond, &u, &w);
+            assert!(
+                paged
+                    .requests
+                    .iter()
+                    .all(|r| body(r)["type"] == "candleSnapshot")
             );
+            let (mut got, n) = (paged.all(), paged.count());
             assert_eq!(n, 1, "{symbol} {bar:?}");
             got.sort_by_key(|c| c.open_ms);
             let step = bar.millis();
@@ -567,16 +531,14 @@ mod tests {
         ] {
             let (coin, _) = crate::demo::hyperliquid::perp_name(m);
             let (start, end) = (NOW - 30 * DAY + 1, NOW);
-            let (got, n) = through_demo(
-                &u,
-                |prev, page| Hyperliquid.funding_history_request(&coin, start, end, prev, page),
-                |b| Hyperliquid.parse_funding_history(b).expect("parses"),
+            let paged = funding_pages(&Hyperliquid, respond, &u, &coin, start, end);
+            assert!(
+                paged
+                    .requests
+                    .iter()
+                    .all(|r| body(r)["type"] == "fundingHistory")
             );
-            let mut stored: Vec<i64> = got
-                .iter()
-                .map(|p| p.time_ms)
-                .filter(|t| (start..=end).contains(t))
-                .collect();
+            let (mut stored, n) = (paged.times_within(start, end), paged.count());
             let count = stored.len();
             stored.sort_unstable();
             stored.dedup();

@@ -432,7 +432,8 @@ mod tests {
     };
     use crate::demo::{Route, Universe};
     use crate::venue::hyperliquid::Hyperliquid;
-    use crate::venue::{Candle, HistoryPoint, Method, Request, VenueAdapter};
+    use crate::venue::testkit::{candle as bar, mutate, mutation, point};
+    use crate::venue::{Method, Request, VenueAdapter};
 
     const META_J: &str = include_str!("../../../fixtures/hyperliquid/meta.json");
     const META_Q: &str = include_str!("../../../fixtures/hyperliquid/meta-quirks.json");
@@ -1017,21 +1018,6 @@ mod tests {
         assert_eq!((illiquid.bid, illiquid.ask), (None, None));
     }
 
-    const REPLACEMENTS: [&str; 12] = [
-        "null",
-        r#""""#,
-        "0",
-        "-1",
-        "1e400",
-        r#""abc""#,
-        "123456789012345678901234567890",
-        "true",
-        "[]",
-        "{}",
-        r#""-0.5""#,
-        r#""99999999999999999999999999999""#,
-    ];
-
     const MUTABLE: [(&str, &str); 5] = [
         (META, META_Q),
         (SPOT_META, SPOT_META_Q),
@@ -1039,39 +1025,6 @@ mod tests {
         (SPOT_META_AND_ASSET_CTXS, SPOT_CTXS_Q),
         (PREDICTED_FUNDINGS, PREDICTED_Q),
     ];
-
-    /// Replaces the `nth` (mod count) value following a `":` with `token`.
-    fn replace_value(text: &str, nth: usize, token: &str) -> String {
-        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
-        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
-            return text.to_owned();
-        };
-        let bytes = text.as_bytes();
-        let mut start = colon;
-        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
-            start += 1;
-        }
-        let mut end = start;
-        if bytes.get(start) == Some(&b'"') {
-            end += 1;
-            while end < bytes.len() && bytes[end] != b'"' {
-                end += 1;
-            }
-            end = (end + 1).min(bytes.len());
-        } else {
-            let mut depth = 0usize;
-            while end < bytes.len() {
-                match bytes[end] {
-                    b'[' | b'{' => depth += 1,
-                    b']' | b'}' if depth > 0 => depth -= 1,
-                    b',' | b'}' | b']' if depth == 0 => break,
-                    _ => {}
-                }
-                end += 1;
-            }
-        }
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
 
     /// Both sides or neither, positive and not crossed.
     fn sane(bid: Option<Decimal>, ask: Option<Decimal>) -> bool {
@@ -1088,19 +1041,10 @@ mod tests {
         #[test]
         fn mutated_payloads_never_panic(
             which in 0..MUTABLE.len(),
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let (endpoint, text) = MUTABLE[which];
-            let mut mutated = text.as_bytes().to_vec();
-            let trimmed = text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(pos % trimmed),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let _ = Hyperliquid.check_body(200, &mutated);
             let _ = Hyperliquid.check_body(422, &mutated);
             let good_ref = quirky_reference();
@@ -1116,7 +1060,7 @@ mod tests {
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
             };
-            if kind == 0 {
+            if m.truncates() {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
@@ -1135,10 +1079,6 @@ mod tests {
 
     #[test]
     fn funding_history_parses_to_exact_points() {
-        let point = |time_ms, rate| HistoryPoint {
-            time_ms,
-            rate: d(rate),
-        };
         assert_eq!(
             funding_history(HISTORY.as_bytes()).expect("parses"),
             vec![
@@ -1174,12 +1114,6 @@ mod tests {
 
     #[test]
     fn candle_snapshot_parses_to_exact_bars() {
-        let bar = |open_ms, high, low, close| Candle {
-            open_ms,
-            high: d(high),
-            low: d(low),
-            close: d(close),
-        };
         assert_eq!(
             candles(CANDLES.as_bytes()).expect("parses"),
             vec![
@@ -1202,43 +1136,21 @@ mod tests {
         assert_eq!(candles(b" [] "), Ok(Vec::new()));
     }
 
-    /// Replaces the `nth` (mod count) string token (keys included) with `token`.
-    fn replace_string(text: &str, nth: usize, token: &str) -> String {
-        let quotes: Vec<usize> = text.match_indices('"').map(|(i, _)| i).collect();
-        let pairs = quotes.len() / 2;
-        if pairs == 0 {
-            return text.to_owned();
-        }
-        let k = nth % pairs;
-        let (start, end) = (quotes[2 * k], quotes[2 * k + 1] + 1);
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
         #[test]
         fn mutated_history_payloads_never_panic(
             which in 0..2usize,
-            kind in 0u8..4,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let text = [HISTORY, CANDLES][which];
-            let mut mutated = text.as_bytes().to_vec();
-            let trimmed = text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(pos % trimmed),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                2 => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-                _ => mutated = replace_string(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let result = match which {
                 0 => funding_history(&mutated).map(|p| p.len()),
                 _ => candles(&mutated).map(|c| c.len()),
             };
-            if kind == 0 {
+            if m.truncates() {
                 prop_assert!(result.is_err(), "a truncated payload must fail");
             }
             if let Ok(n) = result {

@@ -233,6 +233,8 @@ impl VenueAdapter for Kraken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::kraken::respond;
+    use crate::venue::testkit::{bars, by_time, candle_pages, funding_pages, query, window};
 
     #[test]
     fn plans_are_one_bulk_request_each() {
@@ -262,22 +264,6 @@ mod tests {
             (host.env, host.default_url, host.budget_pct),
             ("BASIS_KRAKEN_URL", "https://futures.kraken.com", 50)
         );
-    }
-
-    fn query(r: &Request) -> Vec<(&str, &str)> {
-        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
-    }
-
-    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
-        times
-            .into_iter()
-            .map(|open_ms| Candle {
-                open_ms,
-                high: rust_decimal::Decimal::TWO,
-                low: rust_decimal::Decimal::ONE,
-                close: rust_decimal::Decimal::ONE,
-            })
-            .collect()
     }
 
     const H: i64 = 3_600_000;
@@ -323,13 +309,13 @@ mod tests {
     #[test]
     fn candle_requests_use_seconds_on_the_derivatives_host_and_page_forward() {
         let k = Kraken;
-        let daily = CandleWindow {
-            market: Market::Perp,
-            symbol: "PF_XBTUSD",
-            bar: Bar::Day,
-            start_ms: NOW / DAY * DAY - 45 * DAY,
-            end_ms: NOW,
-        };
+        let daily = window(
+            Market::Perp,
+            "PF_XBTUSD",
+            Bar::Day,
+            NOW / DAY * DAY - 45 * DAY,
+            NOW,
+        );
         let r = k.candle_request(&daily, None, 0).expect("daily");
         assert_eq!(
             (r.endpoint, r.host, r.path.as_str(), r.weight),
@@ -387,41 +373,6 @@ mod tests {
         assert_eq!(k.candle_request(&inverted, None, 0), None);
     }
 
-    /// The body the demo serves for `request`.
-    fn serve(u: &crate::demo::Universe, request: &Request) -> String {
-        let pairs: Vec<(String, String)> = request
-            .query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        crate::demo::kraken::respond(u, &request.path, &pairs, "").expect("a history path")
-    }
-
-    /// The caller's candle loop against the demo: every page's candles and the request count.
-    fn backfill_candles(
-        u: &crate::demo::Universe,
-        window: &CandleWindow<'_>,
-    ) -> (Vec<Candle>, u32) {
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<Candle>> = None;
-        let mut requests = 0;
-        while let Some(req) = Kraken.candle_request(window, previous.as_deref(), requests) {
-            requests += 1;
-            assert!(requests < 50, "paging does not terminate");
-            let page = Kraken
-                .parse_candles(window.market, window.bar, serve(u, &req).as_bytes())
-                .expect("parses");
-            stored.extend(page.iter().copied());
-            previous = Some(page);
-        }
-        (stored, requests)
-    }
-
-    fn sorted(mut times: Vec<i64>) -> Vec<i64> {
-        times.sort_unstable();
-        times
-    }
-
     #[test]
     fn candles_round_trip_through_the_demo_once_each() {
         use crate::demo::kraken::symbol;
@@ -433,17 +384,12 @@ mod tests {
         for (bar, n, pages) in [(Bar::Day, 45, 1), (Bar::Hour, 168, 1), (Bar::Hour, 2880, 2)] {
             let step = bar.millis();
             let start = now / step * step - n * step;
-            let window = CandleWindow {
-                market: Market::Perp,
-                symbol: &sym,
-                bar,
-                start_ms: start,
-                end_ms: now,
-            };
-            let (got, requests) = backfill_candles(&u, &window);
+            let w = window(Market::Perp, &sym, bar, start, now);
+            let paged = candle_pages(&Kraken, respond, &u, &w);
+            let (got, requests) = (paged.all(), paged.count());
             let expected: Vec<i64> = (0..=n).map(|i| start + i * step).collect();
             assert_eq!(
-                sorted(got.iter().map(|c| c.open_ms).collect()),
+                by_time(got.iter().map(|c| c.open_ms).collect()),
                 expected,
                 "{bar:?} × {n}: every bar once, nothing outside the window"
             );
@@ -463,16 +409,10 @@ mod tests {
             .expect("a 1000x perp");
         let sym = symbol(m);
         assert!(sym.starts_with("PF_1000"), "{sym}");
-        let window = CandleWindow {
-            market: Market::Perp,
-            symbol: &sym,
-            bar: Bar::Hour,
-            start_ms: NOW / H * H - 168 * H,
-            end_ms: NOW,
-        };
-        let (mut got, _) = backfill_candles(&u, &window);
+        let w = window(Market::Perp, &sym, Bar::Hour, NOW / H * H - 168 * H, NOW);
+        let mut got = candle_pages(&Kraken, respond, &u, &w).all();
         got.sort_by_key(|c| c.open_ms);
-        let synth = m.candles(Bar::Hour, window.start_ms, NOW, NOW);
+        let synth = m.candles(Bar::Hour, w.start_ms, NOW, NOW);
         assert_eq!(got.len(), 169);
         let k = rust_decimal::Decimal::ONE_THOUSAND;
         for (c, s) in got.iter().zip(&synth) {
@@ -494,27 +434,15 @@ mod tests {
             .expect("an 8 h market paying 0.01 % or more");
         let sym = symbol(m);
         let (start, end) = (NOW - 30 * DAY + 1, NOW);
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<HistoryPoint>> = None;
-        let mut requests = 0;
-        while let Some(req) =
-            Kraken.funding_history_request(&sym, start, end, previous.as_deref(), requests)
-        {
-            requests += 1;
-            let page = Kraken
-                .parse_funding_history(serve(&u, &req).as_bytes())
-                .expect("parses");
-            stored.extend(
-                page.iter()
-                    .filter(|p| (start..=end).contains(&p.time_ms))
-                    .copied(),
-            );
-            previous = Some(page);
-        }
+        let paged = funding_pages(&Kraken, respond, &u, &sym, start, end);
+        let (stored, requests) = (paged.within(start, end), paged.count());
         assert_eq!(requests, 1);
         let first = (start + H - 1) / H * H;
         let expected: Vec<i64> = (0..720).map(|i| first + i * H).collect();
-        assert_eq!(sorted(stored.iter().map(|p| p.time_ms).collect()), expected);
+        assert_eq!(
+            by_time(stored.iter().map(|p| p.time_ms).collect()),
+            expected
+        );
         // The relative rate per hour: the snapshot's fundingRate / markPrice (wobble aside).
         let mean = stored.iter().map(|p| p.rate).sum::<rust_decimal::Decimal>()
             / rust_decimal::Decimal::from(720);

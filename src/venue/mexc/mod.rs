@@ -421,6 +421,9 @@ pub fn funding_rate_request(symbol: &str) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::venue::testkit::{
+        bars, by_time, candle_pages, expected_candles, funding_pages, points, window,
+    };
 
     #[test]
     fn plans_are_bulk_and_within_the_budget() {
@@ -465,47 +468,8 @@ mod tests {
     const HOUR: i64 = 3_600_000;
     const DAY: i64 = 86_400_000;
 
-    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
-        times
-            .into_iter()
-            .map(|time_ms| HistoryPoint {
-                time_ms,
-                rate: rust_decimal::Decimal::new(1, 4),
-            })
-            .collect()
-    }
-
-    fn bars(times: impl IntoIterator<Item = i64>) -> Vec<Candle> {
-        let one = rust_decimal::Decimal::ONE;
-        times
-            .into_iter()
-            .map(|open_ms| Candle {
-                open_ms,
-                high: one,
-                low: one,
-                close: one,
-            })
-            .collect()
-    }
-
     fn query(r: &Request) -> Vec<(&str, String)> {
         r.query.iter().map(|(k, v)| (*k, v.clone())).collect()
-    }
-
-    fn window(
-        market: Market,
-        symbol: &str,
-        bar: Bar,
-        start_ms: i64,
-        end_ms: i64,
-    ) -> CandleWindow<'_> {
-        CandleWindow {
-            market,
-            symbol,
-            bar,
-            start_ms,
-            end_ms,
-        }
     }
 
     #[test]
@@ -725,103 +689,9 @@ mod tests {
         assert_eq!(m.candle_request(&w, Some(&reaching), 1), None);
     }
 
-    /// A `Request`'s query as the demo server hands it to `respond`.
-    fn pairs(r: &Request) -> Vec<(String, String)> {
-        r.query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect()
-    }
-
-    /// Runs the caller's funding loop against the demo: the points within the window per page
-    /// (as sent) and the request count.
-    fn funding_loop(
-        u: &crate::demo::Universe,
-        symbol: &str,
-        start: i64,
-        end: i64,
-    ) -> (Vec<Vec<HistoryPoint>>, u32) {
-        let mut pages = Vec::new();
-        let mut previous: Option<Vec<HistoryPoint>> = None;
-        let mut count = 0;
-        while let Some(req) =
-            Mexc.funding_history_request(symbol, start, end, previous.as_deref(), count)
-        {
-            count += 1;
-            assert!(count < 50, "paging does not terminate");
-            let body =
-                crate::demo::mexc::respond(u, &req.path, &pairs(&req), "").expect("a history path");
-            let mut page = Mexc.parse_funding_history(body.as_bytes()).expect("parses");
-            page.sort_by_key(|p| p.time_ms);
-            pages.push(
-                page.iter()
-                    .copied()
-                    .filter(|p| (start..=end).contains(&p.time_ms))
-                    .collect(),
-            );
-            // As the caller: an empty page, or the same page again, ends the loop.
-            if page.is_empty() || previous.as_ref() == Some(&page) {
-                break;
-            }
-            previous = Some(page);
-        }
-        (pages, count)
-    }
-
-    /// Runs the caller's candle loop against the demo: the bars within the window per page and
-    /// the request count.
-    fn candle_loop(u: &crate::demo::Universe, w: &CandleWindow<'_>) -> (Vec<Vec<Candle>>, u32) {
-        let mut pages = Vec::new();
-        let mut previous: Option<Vec<Candle>> = None;
-        let mut count = 0;
-        while let Some(req) = Mexc.candle_request(w, previous.as_deref(), count) {
-            count += 1;
-            assert!(count < 50, "paging does not terminate");
-            let body =
-                crate::demo::mexc::respond(u, &req.path, &pairs(&req), "").expect("a candle path");
-            let mut page = Mexc
-                .parse_candles(w.market, w.bar, body.as_bytes())
-                .expect("parses");
-            page.sort_by_key(|c| c.open_ms);
-            pages.push(
-                page.iter()
-                    .copied()
-                    .filter(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
-                    .collect(),
-            );
-            // As the caller: an empty page, or the same page again, ends the loop.
-            if page.is_empty() || previous.as_ref() == Some(&page) {
-                break;
-            }
-            previous = Some(page);
-        }
-        (pages, count)
-    }
-
-    /// The synthetic bars the demo serves for a window, as the venue quotes them.
-    fn expected(
-        m: &crate::demo::SynthMarket,
-        w: &CandleWindow<'_>,
-        now: i64,
-    ) -> Vec<(
-        i64,
-        rust_decimal::Decimal,
-        rust_decimal::Decimal,
-        rust_decimal::Decimal,
-    )> {
-        let scale = |x| match w.market {
-            Market::Perp => m.contract_price(x),
-            Market::Spot => x,
-        };
-        m.candles(w.bar, w.start_ms, w.end_ms, now)
-            .iter()
-            .map(|c| (c.open_ms, scale(c.high), scale(c.low), scale(c.close)))
-            .collect()
-    }
-
     #[test]
     fn demo_round_trip_returns_every_bar_and_settlement_once() {
-        use crate::demo::mexc::{perp_symbol, spot_symbol};
+        use crate::demo::mexc::{perp_symbol, respond, spot_symbol};
         let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR + 17;
         let u = crate::demo::Universe::generate(Venue::Mexc, 40, 40, now);
         let day0 = now / DAY * DAY;
@@ -882,22 +752,18 @@ mod tests {
             ),
         ];
         for (w, market, bars, requests) in cases {
-            let (pages, count) = candle_loop(&u, &w);
-            let got: Vec<Candle> = pages.concat();
+            let paged = candle_pages(&Mexc, respond, &u, &w);
+            let (got, count) = (paged.within(w.start_ms, w.end_ms), paged.count());
             let mut times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
             times.sort_unstable();
             times.dedup();
             assert_eq!(times.len(), got.len(), "a bar twice: {w:?}");
             assert_eq!((got.len(), count), (bars, requests), "{w:?}");
-            let mut got: Vec<_> = got
-                .iter()
-                .map(|c| (c.open_ms, c.high, c.low, c.close))
-                .collect();
-            got.sort_by_key(|c| c.0);
-            assert_eq!(got, expected(market, &w, now), "{w:?}");
+            assert_eq!(by_time(got), expected_candles(market, &w, now), "{w:?}");
         }
         let per_coin = pepe.candles(Bar::Hour, hour0, now, now)[0].close;
-        let (pages, _) = candle_loop(&u, &window(Market::Perp, &kperp, Bar::Hour, hour0, now));
+        let one = window(Market::Perp, &kperp, Bar::Hour, hour0, now);
+        let pages = candle_pages(&Mexc, respond, &u, &one).clipped(one.start_ms, one.end_ms);
         assert_eq!(
             pages[0][0].close,
             per_coin * rust_decimal::Decimal::from(1000)
@@ -911,7 +777,8 @@ mod tests {
                 .expect("a perp with that interval");
             let symbol = perp_symbol(p);
             let (start, end) = (now - 30 * DAY + 1, now);
-            let (pages, count) = funding_loop(&u, &symbol, start, end);
+            let paged = funding_pages(&Mexc, respond, &u, &symbol, start, end);
+            let (pages, count) = (paged.clipped(start, end), paged.count());
             assert_eq!(count, 1, "{symbol}");
             let got = pages.concat();
             let want = p.settlements(now, crate::demo::HISTORY_DAYS, start, end);
@@ -923,7 +790,8 @@ mod tests {
         // the third short.
         let p = u.perps().find(|p| p.interval_hours == 1).expect("1 h perp");
         let (start, end) = (now - 200 * DAY, now);
-        let (pages, count) = funding_loop(&u, &perp_symbol(p), start, end);
+        let paged = funding_pages(&Mexc, respond, &u, &perp_symbol(p), start, end);
+        let (pages, count) = (paged.clipped(start, end), paged.count());
         assert_eq!(count, 3);
         let got: Vec<i64> = pages.concat().iter().map(|q| q.time_ms).collect();
         let mut sorted = got.clone();

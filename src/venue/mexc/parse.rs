@@ -649,6 +649,7 @@ mod tests {
     };
     use crate::demo::{Route, Universe};
     use crate::venue::mexc::{DETAIL_BATCH, Mexc, funding_rate_request};
+    use crate::venue::testkit::{candle, mutate, mutation, point};
     use crate::venue::{Request, VenueAdapter};
 
     const DETAIL: &str = include_str!("../../../fixtures/mexc/contract-detail.json");
@@ -1381,21 +1382,6 @@ mod tests {
     /// (symbol, bid, ask, 24 h quote volume) of a spot quote.
     type SpotRow<'a> = (&'a str, Option<Decimal>, Option<Decimal>, Option<Decimal>);
 
-    const REPLACEMENTS: [&str; 12] = [
-        "null",
-        r#""""#,
-        "0",
-        "-1",
-        "1e400",
-        r#""abc""#,
-        "123456789012345678901234567890",
-        "true",
-        "[]",
-        "{}",
-        r#""-0.5""#,
-        r#""99999999999999999999""#,
-    ];
-
     const MUTABLE: [(&str, &str); 6] = [
         (CONTRACT_DETAIL, DETAIL_Q),
         (EXCHANGE_INFO, INFO_Q),
@@ -1405,51 +1391,16 @@ mod tests {
         (FUNDING_RATE, RATE_DOGE),
     ];
 
-    /// Replaces the `nth` (mod count) value following a `":` with `token`.
-    fn replace_value(text: &str, nth: usize, token: &str) -> String {
-        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
-        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
-            return text.to_owned();
-        };
-        let bytes = text.as_bytes();
-        let mut start = colon;
-        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
-            start += 1;
-        }
-        let mut end = start;
-        if bytes.get(start) == Some(&b'"') {
-            end += 1;
-            while end < bytes.len() && bytes[end] != b'"' {
-                end += 1;
-            }
-            end = (end + 1).min(bytes.len());
-        } else {
-            while end < bytes.len() && !matches!(bytes[end], b',' | b'}' | b']') {
-                end += 1;
-            }
-        }
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
         #[test]
         fn mutated_payloads_never_panic(
             which in 0..MUTABLE.len(),
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let (endpoint, text) = MUTABLE[which];
-            let mut mutated = text.as_bytes().to_vec();
-            let cut = pos % text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(cut),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let _ = Mexc.check_body(200, &mutated);
             let good_ref = quirky_reference();
             let parts: Vec<(&'static str, &[u8])> = MUTABLE
@@ -1471,7 +1422,7 @@ mod tests {
                 FUNDING_RATE => detail.map(|_| ()),
                 _ => snap_result.as_ref().map(|_| ()).map_err(Clone::clone),
             };
-            if kind == 0 {
+            if m.truncates() {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
@@ -1483,22 +1434,6 @@ mod tests {
                 prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
                 prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
             }
-        }
-    }
-
-    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-        Candle {
-            open_ms,
-            high: d(high),
-            low: d(low),
-            close: d(close),
-        }
-    }
-
-    fn point(time_ms: i64, rate: &str) -> HistoryPoint {
-        HistoryPoint {
-            time_ms,
-            rate: d(rate),
         }
     }
 
@@ -1646,21 +1581,6 @@ mod tests {
         );
     }
 
-    /// Replaces the value after the `nth` (mod count) `,` or `[` with `token`: array payloads
-    /// have no keys for [`replace_value`].
-    fn replace_element(text: &str, nth: usize, token: &str) -> String {
-        let marks: Vec<usize> = text.match_indices([',', '[']).map(|(i, _)| i + 1).collect();
-        let Some(&mark) = marks.get(nth % marks.len().max(1)) else {
-            return text.to_owned();
-        };
-        let bytes = text.as_bytes();
-        let mut end = mark;
-        while end < bytes.len() && !matches!(bytes[end], b',' | b']') {
-            end += 1;
-        }
-        format!("{}{token}{}", &text[..mark], &text[end..])
-    }
-
     const HISTORY_MUTABLE: [(&str, &str); 6] = [
         (FUNDING_HISTORY, HISTORY_J),
         (FUNDING_HISTORY, HISTORY_Q),
@@ -1685,25 +1605,15 @@ mod tests {
         #[test]
         fn mutated_history_payloads_never_panic(
             which in 0..HISTORY_MUTABLE.len(),
-            kind in 0u8..4,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let (endpoint, text) = HISTORY_MUTABLE[which];
-            let mut mutated = text.as_bytes().to_vec();
-            let cut = pos % text.trim_end().len();
-            match kind {
-                0 => mutated.truncate(cut),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                2 => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-                _ => mutated = replace_element(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             match parse_history(endpoint, &mutated) {
                 Ok(positive) => prop_assert!(positive),
                 Err(err) => prop_assert_eq!(err.endpoint, endpoint),
             }
-            if kind == 0 {
+            if m.truncates() {
                 prop_assert!(parse_history(endpoint, &mutated).is_err(), "truncated must fail");
             }
         }

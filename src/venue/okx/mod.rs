@@ -352,6 +352,8 @@ impl VenueAdapter for Okx {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::okx::respond;
+    use crate::venue::testkit::{funding_pages, points, query};
 
     #[test]
     fn scan_plan_fits_the_budget_and_poll_adds_mark_and_index() {
@@ -376,20 +378,6 @@ mod tests {
         assert_eq!(quotes, ["USDT", "USDC"]);
         assert_eq!(Okx.hosts()[0].env, "BASIS_OKX_URL");
         assert_eq!(Okx.hosts()[0].default_url, "https://www.okx.com");
-    }
-
-    fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> {
-        times
-            .into_iter()
-            .map(|time_ms| HistoryPoint {
-                time_ms,
-                rate: rust_decimal::Decimal::new(1, 4),
-            })
-            .collect()
-    }
-
-    fn query(r: &Request) -> Vec<(&str, &str)> {
-        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
     }
 
     #[test]
@@ -457,39 +445,6 @@ mod tests {
         assert_eq!(Okx.history_days_limit(), Some(90));
     }
 
-    /// Drives the caller's paging loop against the demo endpoint; returns the stored times and
-    /// the number of requests.
-    fn backfill(
-        u: &crate::demo::Universe,
-        symbol: &str,
-        start: i64,
-        end: i64,
-    ) -> (Vec<i64>, usize) {
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<HistoryPoint>> = None;
-        let mut requests = 0;
-        while let Some(req) =
-            Okx.funding_history_request(symbol, start, end, previous.as_deref(), 0)
-        {
-            requests += 1;
-            assert!(requests < 100, "paging does not terminate");
-            let pairs: Vec<(String, String)> = req
-                .query
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect();
-            let body = crate::demo::okx::respond(u, &req.path, &pairs, "").expect("history path");
-            let page = Okx.parse_funding_history(body.as_bytes()).expect("parses");
-            stored.extend(
-                page.iter()
-                    .filter(|p| (start..=end).contains(&p.time_ms))
-                    .map(|p| p.time_ms),
-            );
-            previous = Some(page);
-        }
-        (stored, requests)
-    }
-
     #[test]
     fn history_round_trip_through_the_demo_returns_every_settlement_once() {
         const DAY: i64 = 86_400_000;
@@ -504,7 +459,8 @@ mod tests {
             let step = hours * 3_600_000;
             let aligned = (now - 31 * DAY) / step * step + step;
             for (start, end) in [(now - 30 * DAY + 1, now), (aligned, aligned + 30 * DAY - 1)] {
-                let (mut got, requests) = backfill(&u, &symbol, start, end);
+                let paged = funding_pages(&Okx, respond, &u, &symbol, start, end);
+                let (mut got, requests) = (paged.times_within(start, end), paged.count());
                 let n = got.len();
                 got.sort_unstable();
                 got.dedup();
@@ -526,8 +482,9 @@ mod tests {
         }
         // OKX keeps 90 days: a 120-day window yields 90 days.
         let m = u.perps().find(|m| m.interval_hours == 8).expect("8 h perp");
-        let (got, _) = backfill(&u, &crate::demo::okx::swap_id(m), now - 120 * DAY, now);
-        assert_eq!(got.len(), 90 * 3);
+        let (start, end) = (now - 120 * DAY, now);
+        let paged = funding_pages(&Okx, respond, &u, &crate::demo::okx::swap_id(m), start, end);
+        assert_eq!(paged.times_within(start, end).len(), 90 * 3);
     }
 }
 
@@ -536,40 +493,9 @@ mod candle_tests {
     use rust_decimal::Decimal;
 
     use super::*;
-    use crate::demo::okx::{spot_id, swap_id};
+    use crate::demo::okx::{respond, spot_id, swap_id};
     use crate::demo::{DAY_MS, HOUR_MS, SynthMarket, Universe};
-
-    fn query(r: &Request) -> Vec<(&str, &str)> {
-        r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
-    }
-
-    fn bars(opens: impl IntoIterator<Item = i64>) -> Vec<Candle> {
-        opens
-            .into_iter()
-            .map(|open_ms| Candle {
-                open_ms,
-                high: Decimal::TWO,
-                low: Decimal::ONE,
-                close: Decimal::ONE,
-            })
-            .collect()
-    }
-
-    fn window(
-        market: Market,
-        symbol: &str,
-        bar: Bar,
-        start_ms: i64,
-        end_ms: i64,
-    ) -> CandleWindow<'_> {
-        CandleWindow {
-            market,
-            symbol,
-            bar,
-            start_ms,
-            end_ms,
-        }
-    }
+    use crate::venue::testkit::{bars, by_time, candle_pages, query, synth_candles, window};
 
     #[test]
     fn candle_requests_use_the_utc_day_and_ask_for_the_window_at_once() {
@@ -676,36 +602,11 @@ mod candle_tests {
         assert_eq!(Okx.candle_request(&w, Some(&[]), 1), None);
     }
 
-    /// Drives the caller's paging loop against the demo responder: the bars in the window as
-    /// returned (no de-duplication) and the requests, by endpoint.
+    /// The caller's loop through the demo: the bars in the window as returned (no
+    /// de-duplication) and the requests, by endpoint.
     fn backfill(u: &Universe, w: &CandleWindow<'_>) -> (Vec<Candle>, Vec<&'static str>) {
-        let mut stored = Vec::new();
-        let mut previous: Option<Vec<Candle>> = None;
-        let mut endpoints = Vec::new();
-        while let Some(req) = Okx.candle_request(
-            w,
-            previous.as_deref(),
-            u32::try_from(endpoints.len()).unwrap_or(0),
-        ) {
-            endpoints.push(req.endpoint);
-            assert!(endpoints.len() < 100, "paging does not terminate");
-            let pairs: Vec<(String, String)> = req
-                .query
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect();
-            let body = crate::demo::okx::respond(u, &req.path, &pairs, "").expect("candle path");
-            let page = Okx
-                .parse_candles(w.market, w.bar, body.as_bytes())
-                .expect("parses");
-            stored.extend(
-                page.iter()
-                    .filter(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
-                    .copied(),
-            );
-            previous = Some(page);
-        }
-        (stored, endpoints)
+        let paged = candle_pages(&Okx, respond, u, w);
+        (paged.within(w.start_ms, w.end_ms), paged.endpoints())
     }
 
     /// Asserts that `got` holds every finished bar of the synthetic market in the window exactly
@@ -716,22 +617,11 @@ mod candle_tests {
         now: i64,
         got: &[Candle],
     ) {
-        let mut got = got.to_vec();
-        got.sort_by_key(|c| c.open_ms);
         let step = w.bar.millis();
-        let expected: Vec<Candle> = m
-            .candles(w.bar, w.start_ms, w.end_ms, now)
-            .iter()
-            .filter(|c| c.open_ms + step <= now)
-            .map(|c| Candle {
-                open_ms: c.open_ms,
-                high: c.high,
-                low: c.low,
-                close: c.close,
-            })
-            .collect();
+        let mut expected = synth_candles(m, w, now);
+        expected.retain(|c| c.open_ms + step <= now);
         assert!(!expected.is_empty());
-        assert_eq!(got, expected, "{}", w.symbol);
+        assert_eq!(by_time(got.to_vec()), expected, "{}", w.symbol);
     }
 
     #[test]

@@ -375,6 +375,7 @@ mod tests {
     use crate::demo::okx::{FILTERED_SPOTS, FILTERED_SWAPS, contract_value};
     use crate::demo::{Route, Universe};
     use crate::venue::okx::Okx;
+    use crate::venue::testkit::{mutate, mutation};
     use crate::venue::{Request, VenueAdapter};
 
     const SWAPS: &str = include_str!("../../../fixtures/okx/instruments-swap.json");
@@ -880,21 +881,6 @@ mod tests {
         }
     }
 
-    pub(super) const REPLACEMENTS: [&str; 12] = [
-        "null",
-        r#""""#,
-        "0",
-        "-1",
-        "1e400",
-        r#""abc""#,
-        "123456789012345678901234567890",
-        "true",
-        "[]",
-        "{}",
-        r#""-0.5""#,
-        r#""99999999999999999999""#,
-    ];
-
     const MUTABLE: [(&str, &str); 8] = [
         (INSTRUMENTS_SWAP, SWAPS_Q),
         (INSTRUMENTS_SPOT, SPOTS_Q),
@@ -906,52 +892,16 @@ mod tests {
         (INDEX_TICKERS, INDEX_USDC),
     ];
 
-    /// Replaces the `nth` (mod count) value following a `":` with `token`.
-    pub(super) fn replace_value(text: &str, nth: usize, token: &str) -> String {
-        let colons: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
-        let Some(&colon) = colons.get(nth % colons.len().max(1)) else {
-            return text.to_owned();
-        };
-        let bytes = text.as_bytes();
-        let mut start = colon;
-        while start < bytes.len() && bytes[start].is_ascii_whitespace() {
-            start += 1;
-        }
-        let mut end = start;
-        if bytes.get(start) == Some(&b'"') {
-            end += 1;
-            while end < bytes.len() && bytes[end] != b'"' {
-                end += 1;
-            }
-            end = (end + 1).min(bytes.len());
-        } else {
-            while end < bytes.len() && !matches!(bytes[end], b',' | b'}' | b']') {
-                end += 1;
-            }
-        }
-        format!("{}{token}{}", &text[..start], &text[end..])
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
         #[test]
         fn mutated_payloads_never_panic(
             which in 0..MUTABLE.len(),
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let (endpoint, text) = MUTABLE[which];
-            let mut mutated = text.as_bytes().to_vec();
-            let trimmed = text.trim_end().len();
-            let cut = pos % trimmed;
-            match kind {
-                0 => mutated.truncate(cut),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let _ = Okx.check_body(200, &mutated);
             let good_ref = all_references();
             let parts: Vec<(&'static str, &[u8])> = MUTABLE
@@ -966,7 +916,7 @@ mod tests {
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
             };
-            if kind == 0 {
+            if m.truncates() {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
@@ -984,14 +934,11 @@ mod tests {
 #[cfg(test)]
 mod history_tests {
     use super::*;
+    use crate::venue::testkit::dec;
 
     const HISTORY: &str = include_str!("../../../fixtures/okx/funding-rate-history.json");
     const NOT_FOUND: &str = include_str!("../../../fixtures/okx/error-instrument-not-found.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/okx/error-rate-limit.json");
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
 
     #[test]
     fn parses_the_documented_funding_history_with_the_realized_rate() {
@@ -1053,11 +1000,10 @@ mod history_tests {
 #[cfg(test)]
 mod candle_tests {
     use proptest::prelude::*;
-    use rust_decimal::Decimal;
 
-    use super::tests::{REPLACEMENTS, replace_value};
     use super::*;
     use crate::venue::okx::Okx;
+    use crate::venue::testkit::{candle, mutate, mutation};
     use crate::venue::{Bar, VenueAdapter};
 
     const RECENT: &str = include_str!("../../../fixtures/okx/candles.json");
@@ -1066,16 +1012,6 @@ mod candle_tests {
     const FUNDING_HISTORY: &str = include_str!("../../../fixtures/okx/funding-rate-history.json");
     const NOT_FOUND: &str = include_str!("../../../fixtures/okx/error-instrument-not-found.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/okx/error-rate-limit.json");
-
-    fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-        let dec = |s: &str| s.parse::<Decimal>().expect("decimal");
-        Candle {
-            open_ms,
-            high: dec(high),
-            low: dec(low),
-            close: dec(close),
-        }
-    }
 
     #[test]
     fn documented_pages_keep_confirmed_rows_only() {
@@ -1130,20 +1066,12 @@ mod candle_tests {
         #[test]
         fn mutated_history_payloads_never_panic(
             which in 0usize..4,
-            kind in 0u8..3,
-            pos in any::<usize>(),
-            byte in any::<u8>(),
-            token in 0..REPLACEMENTS.len(),
+            m in mutation(),
         ) {
             let text = [RECENT, HISTORY, QUIRKS, FUNDING_HISTORY][which];
-            let mut mutated = text.as_bytes().to_vec();
-            match kind {
-                0 => mutated.truncate(pos % text.trim_end().len()),
-                1 => mutated[pos % text.len()] ^= byte | 1,
-                _ => mutated = replace_value(text, pos, REPLACEMENTS[token]).into_bytes(),
-            }
+            let mutated = mutate(text, &m);
             let parsed = candles(&mutated);
-            if kind == 0 {
+            if m.truncates() {
                 prop_assert!(parsed.is_err(), "a strict prefix is never a document");
             }
             if let Ok(rows) = parsed {
