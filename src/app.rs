@@ -325,7 +325,7 @@ async fn scan_once(
         .filter_map(|o| o.snapshot.take())
         .collect();
     // The record: settled funding of every scanned perp and daily closes per venue and coin.
-    let mut history = load_history(store, &snapshots).await?;
+    let mut history = load_history(store, &snapshots, &settings.params.collateral).await?;
     let live: Vec<Venue> = if args.offline {
         Vec::new()
     } else {
@@ -677,10 +677,12 @@ fn quote_rank(quote: &str) -> u8 {
 
 /// The stored record the analyzer uses: settled funding of every scanned perp (settlement
 /// times up to now) and, per venue and coin, the daily closes of its perp (USDT, then USDC,
-/// then USD) and of its spot pair (same preference).
+/// then USD), and per venue those of the collateral coin's spot pair (same preference; the
+/// analyzer reads spot closes for the collateral only).
 async fn load_history(
     store: &Store,
     snapshots: &[Snapshot],
+    collateral: &str,
 ) -> Result<crate::analyze::HistoryInputs, AppError> {
     use crate::model::Market;
     let mut perps: Vec<(Venue, String)> = Vec::new();
@@ -700,7 +702,11 @@ async fn load_history(
             perps.push((snap.venue, p.symbol.clone()));
             offer(Market::Perp, snap.venue, &p.asset, &p.quote, &p.symbol);
         }
-        for sp in snap.spots.iter().filter(|sp| quote_rank(&sp.quote) < 3) {
+        for sp in snap
+            .spots
+            .iter()
+            .filter(|sp| quote_rank(&sp.quote) < 3 && sp.asset.eq_ignore_ascii_case(collateral))
+        {
             offer(Market::Spot, snap.venue, &sp.asset, &sp.quote, &sp.symbol);
         }
     }
