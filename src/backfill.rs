@@ -245,8 +245,41 @@ fn resume_from(marker: Option<(i64, i64)>, window_start: i64, step: i64) -> i64 
     }
 }
 
+/// Whether a venue's backfill goes on after a series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    /// Next series.
+    Go,
+    /// The venue banned this IP or keeps rate-limiting: stop asking it.
+    Stop,
+}
+
+/// Records a failed request and decides whether the venue's backfill stops: a ban is saved in
+/// the store (later runs of any command skip the venue until it ends) and stops it, and so does
+/// a rate limit that outlasted the retries.
+async fn failed(
+    store: &Store,
+    venue: Venue,
+    e: &crate::venue::VenueError,
+    what: &str,
+    tally: &mut Tally,
+) -> Result<Flow, StoreError> {
+    tally.errors.push(format!("{e} ({what})"));
+    if let Some(until) = e.banned_until() {
+        let s = store.clone();
+        blocking(move || s.set_banned_until(venue, until)).await?;
+        return Ok(Flow::Stop);
+    }
+    Ok(if e.is_rate_limit() {
+        Flow::Stop
+    } else {
+        Flow::Go
+    })
+}
+
 /// Fetches one venue's missing history; `progress` advances one unit per funding job and per
-/// candle series.
+/// candle series. A banned venue is skipped; a ban or a persistent rate limit met on the way
+/// stops the venue (the series done so far are kept, the rest come next run).
 ///
 /// # Errors
 /// Store failures only; venue failures are counted in [`Tally::errors`] and the run goes on
@@ -259,17 +292,26 @@ pub async fn run_venue(
     progress: indicatif::ProgressBar,
 ) -> Result<Tally, StoreError> {
     let mut tally = Tally::default();
+    let venue = plan.venue;
+    let banned = {
+        let s = store.clone();
+        blocking(move || s.banned_until(venue)).await?
+    };
+    if let Some(until) = banned.filter(|u| u.timestamp_millis() > now_ms) {
+        tally.errors.push(format!(
+            "{venue}: IP banned until {until}; no history requested (run backfill again after that)"
+        ));
+        progress.inc(plan.units() as u64);
+        return Ok(tally);
+    }
+    let mut flow = Flow::Go;
     for job in &plan.funding {
-        progress.set_message(format!("{} {} funding", plan.venue, job.symbol));
-        funding(
-            &client,
-            &store,
-            job,
-            plan.funding_start_ms,
-            now_ms,
-            &mut tally,
-        )
-        .await?;
+        if flow == Flow::Stop {
+            break;
+        }
+        progress.set_message(format!("{venue} {} funding", job.symbol));
+        let start = plan.funding_start_ms;
+        flow = funding(&client, &store, job, start, now_ms, &mut tally).await?;
         progress.inc(1);
     }
     for job in &plan.prices {
@@ -277,16 +319,19 @@ pub async fn run_venue(
             (Bar::Day, plan.daily_start_ms),
             (Bar::Hour, plan.hourly_start_ms),
         ] {
-            progress.set_message(format!(
-                "{} {} {} {}",
-                plan.venue,
-                job.market.id(),
-                job.symbol,
-                bar.name()
-            ));
-            candles(&client, &store, job, bar, start, now_ms, &mut tally).await?;
+            if flow == Flow::Stop {
+                break;
+            }
+            let market = job.market.id();
+            progress.set_message(format!("{venue} {market} {} {}", job.symbol, bar.name()));
+            flow = candles(&client, &store, job, bar, start, now_ms, &mut tally).await?;
             progress.inc(1);
         }
+    }
+    if flow == Flow::Stop {
+        tally.errors.push(format!(
+            "{venue}: stopped after a ban or a persistent rate limit; run backfill again later to continue"
+        ));
     }
     tally.requests = client.requests();
     Ok(tally)
@@ -300,7 +345,7 @@ async fn funding(
     start_ms: i64,
     end_ms: i64,
     tally: &mut Tally,
-) -> Result<(), StoreError> {
+) -> Result<Flow, StoreError> {
     let venue = client.venue();
     let handler = adapter(venue);
     let marker = {
@@ -316,7 +361,7 @@ async fn funding(
         .max(HOUR_MS);
     if from > start_ms && from - 1 + step > end_ms {
         tally.perps += 1;
-        return Ok(());
+        return Ok(Flow::Go);
     }
     let mut previous: Option<Vec<HistoryPoint>> = None;
     let mut newest: Option<i64> = None;
@@ -330,14 +375,11 @@ async fn funding(
                 "{venue} {}: more than {MAX_PAGES} funding history pages; stopped (does the venue ignore the paging parameters?)",
                 job.symbol
             ));
-            return Ok(());
+            return Ok(Flow::Go);
         }
         let body = match client.fetch(&req).await {
             Ok(b) => b,
-            Err(e) => {
-                tally.errors.push(format!("{e} ({})", job.symbol));
-                return Ok(());
-            }
+            Err(e) => return failed(store, venue, &e, &job.symbol, tally).await,
         };
         let mut page = match handler.parse_funding_history(&body) {
             Ok(p) => p,
@@ -346,7 +388,7 @@ async fn funding(
                     "{venue} {} {e} (the venue changed its format or sent a partial response)",
                     job.symbol
                 ));
-                return Ok(());
+                return Ok(Flow::Go);
             }
         };
         page.sort_by_key(|p| p.time_ms);
@@ -384,7 +426,7 @@ async fn funding(
     let (s, sym) = (store.clone(), job.symbol.clone());
     blocking(move || s.set_backfill_marker(venue, &sym, (covered_from, covered_to))).await?;
     tally.perps += 1;
-    Ok(())
+    Ok(Flow::Go)
 }
 
 /// Finished `bar` candles of one market.
@@ -396,7 +438,7 @@ async fn candles(
     start_ms: i64,
     now_ms: i64,
     tally: &mut Tally,
-) -> Result<(), StoreError> {
+) -> Result<Flow, StoreError> {
     let venue = client.venue();
     let handler = adapter(venue);
     let step = bar.millis();
@@ -408,7 +450,7 @@ async fn candles(
     if from + step > now_ms {
         // No bar can have finished since the newest one stored.
         tally.series += 1;
-        return Ok(());
+        return Ok(Flow::Go);
     }
     let window = CandleWindow {
         market: job.market,
@@ -434,14 +476,11 @@ async fn candles(
             tally.errors.push(format!(
                 "{what}: more than {MAX_PAGES} pages; stopped (does the venue ignore the paging parameters?)"
             ));
-            return Ok(());
+            return Ok(Flow::Go);
         }
         let body = match client.fetch(&req).await {
             Ok(b) => b,
-            Err(e) => {
-                tally.errors.push(format!("{e} ({what})"));
-                return Ok(());
-            }
+            Err(e) => return failed(store, venue, &e, &what, tally).await,
         };
         let page = match handler.parse_candles(job.market, bar, &body) {
             Ok(p) => p,
@@ -449,7 +488,7 @@ async fn candles(
                 tally.errors.push(format!(
                     "{what}: {e} (the venue changed its format or sent a partial response)"
                 ));
-                return Ok(());
+                return Ok(Flow::Go);
             }
         };
         if bar == Bar::Day
@@ -459,7 +498,7 @@ async fn candles(
                 "{what}: a daily bar opens at {} ms, not at 00:00 UTC; not stored (the venue's daily bars follow another time zone)",
                 c.open_ms
             ));
-            return Ok(());
+            return Ok(Flow::Go);
         }
         let bars: Vec<(i64, PriceBar)> = page
             .iter()
@@ -495,7 +534,7 @@ async fn candles(
             .await?;
     }
     tally.series += 1;
-    Ok(())
+    Ok(Flow::Go)
 }
 
 #[cfg(test)]

@@ -428,3 +428,47 @@ async fn backfilled_candles_are_the_venues_finished_bars_and_feed_realised_risk(
         "ρ {rho} too close to 0.8 to tell"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ban_during_backfill_stops_that_venue_only_and_is_remembered() {
+    use basis::demo::server::{Fault, FaultRule};
+    let venues = [Venue::Binance, Venue::Okx];
+    let u = universes(&venues);
+    let server = Server::start_dynamic(mounted(&u), history_responders(&u), vec![], Duration::ZERO)
+        .await
+        .expect("server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Snapshots first (the backfill would poll them), then Binance bans the history endpoint.
+    let out = run(scan_json(&server, dir.path(), &["--venues", "binance,okx"])).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    server.set_faults(vec![FaultRule {
+        prefix: "/binance/futures/fapi/v1/fundingRate".into(),
+        fault: Fault::Status {
+            status: 418,
+            retry_after: Some("600".into()),
+            body: "{\"code\":-1003,\"msg\":\"Way too many requests; IP banned.\"}".into(),
+        },
+        times: None,
+    }]);
+    let out = run(backfill(&server, dir.path(), "binance,okx")).await;
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("banned"), "{err}");
+    // One request met the ban; nothing more went to Binance (no other perp, no candles).
+    assert_eq!(
+        server.requests_to("/binance/futures/fapi/v1/fundingRate"),
+        1,
+        "{err}"
+    );
+    assert_eq!(server.requests_to("/binance/futures/fapi/v1/klines"), 0);
+    assert_eq!(server.requests_to("/binance/spot/api/v3/klines"), 0);
+    // OKX was filled all the same.
+    assert!(check_complete(dir.path(), &[Venue::Okx]) >= 4);
+    // The ban is remembered: the next backfill sends Binance nothing.
+    server.set_faults(vec![]);
+    let before = server.requests(Venue::Binance);
+    let out = run(backfill(&server, dir.path(), "binance,okx")).await;
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("banned until"), "{}", stderr(&out));
+    assert_eq!(server.requests(Venue::Binance), before);
+}
