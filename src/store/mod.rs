@@ -957,6 +957,26 @@ impl Store {
             }
             tree.apply_batch(batch).map_err(|e| io(dir, e))?;
         }
+        // Backfill markers must not claim what was just removed: a span reaching before the
+        // cutoff now starts at it, so a later backfill of a longer window fetches it again.
+        let mut markers = sled::Batch::default();
+        for prefix in [&b"backfill/"[..], &b"prices/"[..]] {
+            for item in self.inner.meta.scan_prefix(prefix) {
+                let (k, v) = item.map_err(|e| io(dir, e))?;
+                let (from, to): (i64, i64) = serde_json::from_slice(&v).map_err(|e| {
+                    corrupt(dir, format!("record {}: {e}", String::from_utf8_lossy(&k)))
+                })?;
+                if from < cutoff {
+                    let span =
+                        serde_json::to_vec(&(cutoff, to.max(cutoff))).map_err(|e| io(dir, e))?;
+                    markers.insert(k, span);
+                }
+            }
+        }
+        self.inner
+            .meta
+            .apply_batch(markers)
+            .map_err(|e| io(dir, e))?;
         self.flush()?;
         Ok(removed)
     }
@@ -1582,8 +1602,22 @@ mod tests {
                 .map_or(0, |t| t.records)
         };
         assert_eq!((count("closes"), count("prices_1h")), (2, 5));
+        store
+            .set_backfill_marker(Venue::Okx, sym, (0, 10 * hour))
+            .expect("set");
         let cutoff = DateTime::<Utc>::from_timestamp_millis(3 * hour).expect("time");
         store.prune_all(cutoff).expect("prune");
+        // The markers no longer claim the pruned part.
+        assert_eq!(
+            store
+                .price_marker(Venue::Okx, Market::Spot, "BTC-USDT", Bar::Hour)
+                .expect("marker"),
+            Some((3 * hour, 4 * hour))
+        );
+        assert_eq!(
+            store.backfill_marker(Venue::Okx, sym).expect("marker"),
+            Some((3 * hour, 10 * hour))
+        );
         assert_eq!(
             store
                 .hourly_bars(Venue::Okx, Market::Spot, "BTC-USDT", 0)
