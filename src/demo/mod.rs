@@ -112,10 +112,12 @@ impl SynthMarket {
     }
 
     /// The rate settled at `time_ms`: the current rate plus a deterministic wobble of up to
-    /// ±0.002 % (a hash of the time).
+    /// ±0.002 % (a hash of the time and of the market, so two venues' records of one coin
+    /// differ).
     #[must_use]
     pub fn historic_rate(&self, time_ms: i64) -> Decimal {
-        let z = mix(time_ms as u64);
+        let market = mix(self.volume_base.mantissa() as u64 ^ u64::from(self.interval_hours));
+        let z = mix(time_ms as u64 ^ market);
         let wobble = i64::try_from(z % 41).unwrap_or(0) - 20;
         self.funding_rate + Decimal::new(wobble, 6)
     }
