@@ -320,6 +320,13 @@ async fn scan_once(
     if args.format != Format::Table {
         report_venue_problems(&outcomes);
     }
+    // The venues' collateral tables, used for `k` where the config says nothing.
+    let mut params = settings.params.clone();
+    params.venue_haircuts = outcomes
+        .iter()
+        .filter(|o| !o.haircuts.is_empty())
+        .map(|o| (o.venue, o.haircuts.clone()))
+        .collect();
     let snapshots: Vec<Snapshot> = outcomes
         .iter_mut()
         .filter_map(|o| o.snapshot.take())
@@ -336,7 +343,7 @@ async fn scan_once(
             .collect()
     };
     history.daily_ranges = daily_ranges(settings, store, &snapshots, &history, &live).await?;
-    let mut opportunities = crate::analyze::analyze_with(&snapshots, &settings.params, &history);
+    let mut opportunities = crate::analyze::analyze_with(&snapshots, &params, &history);
     drop(snapshots);
     crate::analyze::history::enrich(
         &mut opportunities,

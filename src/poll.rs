@@ -36,6 +36,8 @@ pub struct VenueOutcome {
     pub snapshot: Option<Snapshot>,
     /// HTTP requests sent (retries included).
     pub requests: u32,
+    /// The venue's collateral table (coin → haircut `k`) from its cached reference data.
+    pub haircuts: BTreeMap<String, rust_decimal::Decimal>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -130,9 +132,11 @@ pub async fn poll_venues(
             blocking(move || store.venue_record(venue)).await?
         };
         record.last_requests = requests;
+        let mut haircuts = BTreeMap::new();
         let (status, snapshot) = match result? {
-            Ok(PollResult::Polled(snap)) => {
+            Ok(PollResult::Polled(snap, table)) => {
                 record.last_ok = Some(now);
+                haircuts = table;
                 (VenueStatus::Ok, Some(snap))
             }
             Ok(PollResult::Banned(until)) => (VenueStatus::Banned(until), None),
@@ -157,6 +161,7 @@ pub async fn poll_venues(
             status,
             snapshot,
             requests,
+            haircuts,
             elapsed,
         });
     }
@@ -172,7 +177,8 @@ pub async fn poll_venues(
 }
 
 enum PollResult {
-    Polled(Snapshot),
+    /// The snapshot and the venue's collateral table.
+    Polled(Snapshot, BTreeMap<String, rust_decimal::Decimal>),
     Banned(DateTime<Utc>),
 }
 
@@ -304,6 +310,7 @@ async fn poll_one(
         Err(e) => return Ok(Err(e)),
     };
     let received_at = Utc::now();
+    let haircuts = reference.haircuts.clone();
     let snapshot = match adapter.parse_snapshot(&bodies(&fetched), &reference, received_at) {
         Ok(s) => s,
         Err(source) => return Ok(Err(VenueError::Parse { venue, source })),
@@ -314,7 +321,7 @@ async fn poll_one(
     let to_write = Arc::clone(&snap);
     blocking(move || store.write_snapshot(&to_write)).await?;
     let snapshot = Arc::try_unwrap(snap).unwrap_or_else(|a| (*a).clone());
-    Ok(Ok(PollResult::Polled(snapshot)))
+    Ok(Ok(PollResult::Polled(snapshot, haircuts)))
 }
 
 async fn fetch_reference(
@@ -352,6 +359,16 @@ pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOut
     for &venue in venues {
         let s = store.clone();
         let snap = blocking(move || s.latest_snapshot(venue)).await?;
+        let haircuts = match snap {
+            Some(_) => {
+                let s = store.clone();
+                blocking(move || s.reference(venue))
+                    .await?
+                    .map(|(_, r)| r.haircuts)
+                    .unwrap_or_default()
+            }
+            None => BTreeMap::new(),
+        };
         let status = match &snap {
             Some(_) => VenueStatus::Ok,
             None => VenueStatus::Skipped(
@@ -363,6 +380,7 @@ pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOut
             status,
             snapshot: snap,
             requests: 0,
+            haircuts,
             elapsed: Duration::ZERO,
         });
     }

@@ -136,9 +136,12 @@ pub struct Params {
     pub assets: Vec<String>,
     /// Per-venue costs; a missing venue uses [`VenueCosts::default_for`].
     pub costs: BTreeMap<Venue, VenueCosts>,
-    /// Collateral coin → haircut `k` from the config; a missing coin uses [`default_haircut`]
-    /// (stablecoins 1; BTC, ETH 0.95; any other coin 0.9).
+    /// Collateral coin → haircut `k` from the config; it wins over the venues' tables. A coin
+    /// in neither uses [`default_haircut`] (stablecoins 1; BTC, ETH 0.95; any other 0.9).
     pub haircuts: BTreeMap<String, Decimal>,
+    /// Per venue, coin (upper-case) → `k` from the venue's public collateral tier table (first
+    /// tier), as cached with its reference data ([`crate::model::Reference::haircuts`]).
+    pub venue_haircuts: BTreeMap<Venue, BTreeMap<String, Decimal>>,
     /// `--kinds`: the kinds to look for (default all three; an empty list also means all).
     pub kinds: Vec<Kind>,
     /// `--quote-equivalence USDT=USDC`: pairs of quotes the cross-venue kinds treat as one
@@ -163,6 +166,7 @@ impl Default for Params {
             assets: Vec::new(),
             costs: BTreeMap::new(),
             haircuts: BTreeMap::new(),
+            venue_haircuts: BTreeMap::new(),
             kinds: ALL_KINDS.to_vec(),
             quote_equivalence: Vec::new(),
         }
@@ -183,10 +187,35 @@ impl Params {
     /// [`default_haircut`].
     #[must_use]
     pub fn haircut_for(&self, coin: &str) -> Decimal {
+        self.configured_haircut(coin)
+            .unwrap_or_else(|| default_haircut(coin))
+    }
+
+    /// The haircut `k` of a collateral coin on `venue`: configured, else the venue's table,
+    /// else [`default_haircut`]. Stablecoins keep `k = 1` unless configured (DESIGN: `k` is 1
+    /// for stablecoins).
+    #[must_use]
+    pub fn haircut_on(&self, coin: &str, venue: Venue) -> Decimal {
+        self.configured_haircut(coin)
+            .or_else(|| {
+                (!is_stablecoin(coin))
+                    .then(|| {
+                        self.venue_haircuts
+                            .get(&venue)?
+                            .get(&coin.to_ascii_uppercase())
+                            .copied()
+                    })
+                    .flatten()
+                    .filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE)
+            })
+            .unwrap_or_else(|| default_haircut(coin))
+    }
+
+    fn configured_haircut(&self, coin: &str) -> Option<Decimal> {
         self.haircuts
             .iter()
             .find(|(c, _)| c.eq_ignore_ascii_case(coin))
-            .map_or_else(|| default_haircut(coin), |(_, k)| *k)
+            .map(|(_, k)| *k)
     }
 
     /// Whether `kind` is selected by [`Params::kinds`] (an empty list selects every kind).
@@ -351,8 +380,10 @@ pub(crate) struct Context<'a> {
     pub(crate) leverage: f64,
     /// `C`, upper-case.
     pub(crate) collateral: String,
-    /// `k` of `C` as `f64`.
-    pub(crate) haircut: f64,
+    /// `k` of `C` as `f64` on each venue with its own table entry or a configured value.
+    haircuts: HashMap<Venue, f64>,
+    /// `k` of `C` elsewhere.
+    haircut: f64,
     pub(crate) volatility: Volatility<'a>,
     /// `--quote-equivalence` classes.
     pub(crate) quotes: QuoteClasses,
@@ -372,8 +403,13 @@ impl<'a> Context<'a> {
         }
         let collateral = params.collateral.trim().to_ascii_uppercase();
         let haircut = params.haircut_for(&collateral).to_f64()?;
+        let haircuts = Venue::ALL
+            .into_iter()
+            .filter_map(|v| Some((v, params.haircut_on(&collateral, v).to_f64()?)))
+            .collect();
         Some(Context {
             params,
+            haircuts,
             years: params.hold_days.to_f64()? / 365.0,
             leverage: params.leverage.to_f64()?,
             haircut,
@@ -400,6 +436,11 @@ impl<'a> Context<'a> {
                     .get(&(perp.venue, perp.symbol.clone()))
                     .copied()
             })
+    }
+
+    /// `k` of the scan's collateral on `venue` (see [`Params::haircut_on`]).
+    pub(crate) fn haircut_on(&self, venue: Venue) -> f64 {
+        self.haircuts.get(&venue).copied().unwrap_or(self.haircut)
     }
 
     /// The per-hour rate `E` uses for `perp` when the history blends it; `None` means its
@@ -566,6 +607,45 @@ mod tests {
             p.haircut_for("USDT"),
             d("0.98"),
             "a configured stablecoin haircut wins"
+        );
+        // Venue tables: used where the config says nothing, per venue; never for stablecoins;
+        // out-of-range values ignored.
+        let tables = Params {
+            haircuts: BTreeMap::from([("eth".to_owned(), d("0.8"))]),
+            venue_haircuts: BTreeMap::from([
+                (
+                    Venue::Okx,
+                    BTreeMap::from([
+                        ("BTC".to_owned(), d("0.97")),
+                        ("ETH".to_owned(), d("0.5")),
+                        ("USDT".to_owned(), d("0.9")),
+                        ("SOL".to_owned(), d("1.5")),
+                    ]),
+                ),
+                (
+                    Venue::Bybit,
+                    BTreeMap::from([("BTC".to_owned(), d("0.85"))]),
+                ),
+            ]),
+            ..Params::default()
+        };
+        assert_eq!(tables.haircut_on("btc", Venue::Okx), d("0.97"));
+        assert_eq!(tables.haircut_on("BTC", Venue::Bybit), d("0.85"));
+        assert_eq!(
+            tables.haircut_on("BTC", Venue::Binance),
+            d("0.95"),
+            "no table"
+        );
+        assert_eq!(
+            tables.haircut_on("ETH", Venue::Okx),
+            d("0.8"),
+            "config wins"
+        );
+        assert_eq!(tables.haircut_on("USDT", Venue::Okx), Decimal::ONE);
+        assert_eq!(
+            tables.haircut_on("SOL", Venue::Okx),
+            d("0.9"),
+            "not a ratio"
         );
         assert_eq!(p.costs_for(Venue::Okx).perp_taker_fee, d("0.0002"));
         assert_eq!(

@@ -63,7 +63,7 @@ pub(super) fn short_leg(perp: &PerpQuote, ctx: &Context<'_>) -> Option<PerpLeg> 
         side: Side::Short,
         sigma_a: ctx.sigma_a(perp)?,
         collateral: ctx.collateral_for(&perp.asset, perp.venue, &perp.quote)?,
-        haircut: ctx.haircut,
+        haircut: ctx.haircut_on(perp.venue),
         maintenance_margin: ctx
             .params
             .costs_for(perp.venue)
@@ -813,6 +813,20 @@ mod tests {
         let v = sa * sa + w * w * sc * sc - 2.0 * w * rho * sa * sc;
         let out = analyze(&snaps, &cfg);
         assert!((out[0].liq_prob - p_of(((1.0 + q) / 1.004).ln(), v)).abs() < 1e-6);
+
+        // The venue's own table, where the config says nothing: k = 0.6 on Bybit.
+        let mut table = btc.clone();
+        table.venue_haircuts =
+            BTreeMap::from([(Venue::Bybit, BTreeMap::from([("BTC".to_owned(), d("0.6"))]))]);
+        let q = 0.3f64;
+        let w = q / (1.0 + q);
+        let v = sa * sa + w * w * sc * sc - 2.0 * w * rho * sa * sc;
+        let out = analyze(&snaps, &table);
+        assert!((out[0].liq_prob - p_of(((1.0 + q) / 1.004).ln(), v)).abs() < 1e-6);
+        // Another venue's table does not apply here.
+        table.venue_haircuts =
+            BTreeMap::from([(Venue::Okx, BTreeMap::from([("BTC".to_owned(), d("0.6"))]))]);
+        assert_eq!(analyze(&snaps, &table), analyze(&snaps, &btc));
 
         // A volatile collateral with no spot anywhere: skipped.
         let sol = Params {

@@ -65,6 +65,11 @@ pub struct Instrument {
 pub struct Reference {
     /// Trading spot markets and linear perpetuals.
     pub instruments: Vec<Instrument>,
+    /// Collateral value ratio (haircut `k`, a fraction 0..1) of each coin the venue accepts as
+    /// margin for linear perps, from its public tier table: the first tier (the smallest
+    /// positions). Keyed by upper-case coin. Empty where the venue publishes none.
+    #[serde(default)]
+    pub haircuts: std::collections::BTreeMap<String, Decimal>,
 }
 
 impl Reference {

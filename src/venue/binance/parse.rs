@@ -155,7 +155,10 @@ pub fn parse_reference(
             funding_interval_hours: None,
         });
     }
-    Ok(Reference { instruments })
+    Ok(Reference {
+        instruments,
+        ..Reference::default()
+    })
 }
 
 /// The four snapshot bodies, by endpoint.
@@ -481,6 +484,7 @@ mod tests {
                     funding_interval_hours: None,
                 },
             ],
+            ..Reference::default()
         };
         let s = snapshot(&reference, PREMIUM, FUT_TICKER, BOOK, SPOT_TICKER);
         assert_eq!(s.venue, Venue::Binance);

@@ -269,7 +269,10 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             );
         }
     }
-    Ok(Reference { instruments })
+    Ok(Reference {
+        instruments,
+        ..Reference::default()
+    })
 }
 
 /// Perp symbol → (age rank, interval) of the previous reference's perps that had an interval;
@@ -742,6 +745,7 @@ mod tests {
                 perp("BTC-USDT", "BTC", "USDT", 1, Some("8")),
                 spot("BTC-USDT", "BTC", "USDT"),
             ],
+            ..Reference::default()
         };
         let parts = [
             (PREMIUM_INDEX, PREMIUM),

@@ -215,7 +215,10 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     }
     let spots: Page<BitgetSpotSymbol<'_>> = all_rows(bodies, SPOT_SYMBOLS, true)?;
     spots.rows.iter().filter_map(spot_instrument).for_each(keep);
-    Ok(Reference { instruments })
+    Ok(Reference {
+        instruments,
+        ..Reference::default()
+    })
 }
 
 /// Parses one poll's bodies. Perps need a rate and an interval (see the module rules); spots

@@ -227,7 +227,10 @@ pub fn parse_reference<'a>(
         &mut instruments,
         &mut seen,
     )?;
-    Ok(Reference { instruments })
+    Ok(Reference {
+        instruments,
+        ..Reference::default()
+    })
 }
 
 /// Appends the instruments `convert` keeps from every page of one category, first entry winning.

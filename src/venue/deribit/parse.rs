@@ -194,7 +194,10 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             tracing::debug!(venue = "deribit", symbol = %inst.symbol, "duplicate instrument row ignored");
         }
     }
-    Ok(Reference { instruments })
+    Ok(Reference {
+        instruments,
+        ..Reference::default()
+    })
 }
 
 /// Book summaries by instrument name, first occurrence wins; rows without a name are skipped.

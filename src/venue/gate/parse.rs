@@ -218,7 +218,10 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             tracing::debug!(venue = "gate", symbol = %inst.symbol, "duplicate instrument row ignored");
         }
     }
-    Ok(Reference { instruments })
+    Ok(Reference {
+        instruments,
+        ..Reference::default()
+    })
 }
 
 /// Parses one poll's bodies (see the module rules). Instruments absent from `reference` are

@@ -231,7 +231,10 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             tracing::debug!(venue = "kraken", symbol = %inst.symbol, "duplicate instrument row ignored");
         }
     }
-    Ok(Reference { instruments })
+    Ok(Reference {
+        instruments,
+        ..Reference::default()
+    })
 }
 
 /// 24 h quote volume: `volumeQuote`, else contracts × contract size × last (else mark).

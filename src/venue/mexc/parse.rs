@@ -385,7 +385,10 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             tracing::debug!(venue = "mexc", symbol = %inst.symbol, "duplicate listing row ignored");
         }
     }
-    Ok(Reference { instruments })
+    Ok(Reference {
+        instruments,
+        ..Reference::default()
+    })
 }
 
 /// Perp symbol → (age rank, interval) of the previous reference's perps that had an interval;
@@ -953,6 +956,7 @@ mod tests {
                 spot("BTCUSDT", "BTC", "USDT"),
                 spot("ETHUSDT", "ETH", "USDT"),
             ],
+            ..Reference::default()
         };
         // The documented ticker is the single-symbol form (`data` an object).
         let s = snapshot_of(&[(TICKER, TICKER_J), (SPOT_TICKER, SPOT_J)], &r).expect("parses");

@@ -199,7 +199,10 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             tracing::debug!(venue = "okx", symbol = %inst.symbol, "duplicate instrument row ignored");
         }
     }
-    Ok(Reference { instruments })
+    Ok(Reference {
+        instruments,
+        ..Reference::default()
+    })
 }
 
 /// Funding interval in hours from two settlement times, when positive.
