@@ -6,6 +6,9 @@
 //! rate and `nextFundingTime: 0` in `premiumIndex`), a pre-launch perpetual (`NEWUSDT`,
 //! `PENDING_TRADING`) and a delisting one (`OLDUSDT`, `SETTLING`). The spot lists hold only
 //! trading pairs, as the live API does for the `symbolStatus=TRADING` the adapter sends.
+//! `assetIndex` lists every coin of the universe as `<COIN>USD` with its collateral haircut
+//! ([`haircut`]), plus USDT, USDC and one coin the universe does not list
+//! ([`UNLISTED_COLLATERAL`]).
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -39,7 +42,73 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
         ),
         Route::new("spot", "/api/v3/ticker/24hr", spot_ticker(universe))
             .with_query("symbolStatus", "TRADING"),
+        Route::new("futures", "/fapi/v1/assetIndex", asset_index(universe)),
     ]
+}
+
+/// A collateral coin the universe does not list; the demo's collateral tables carry it all the
+/// same (this one and [`haircut`] are shared by the Bybit and OKX demos).
+pub const UNLISTED_COLLATERAL: &str = "WBETH";
+
+/// The (first-tier) collateral value ratio `k` the demos publish for `coin`: 1 for stablecoins,
+/// 0.95 for BTC and ETH, and for every other coin one of 0.5 to 0.9, fixed by its name.
+#[must_use]
+pub fn haircut(coin: &str) -> Decimal {
+    const OTHERS: [i64; 6] = [90, 85, 80, 75, 70, 50];
+    if crate::model::is_stablecoin(coin) {
+        return Decimal::ONE;
+    }
+    if matches!(coin, "BTC" | "ETH") {
+        return Decimal::new(95, 2);
+    }
+    let h = coin.bytes().fold(7usize, |h, b| {
+        h.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
+    Decimal::new(OTHERS[h % OTHERS.len()], 2)
+}
+
+/// Every coin of the universe once (perps' and spot pairs' assets, in order) with its price,
+/// then USDT, USDC and [`UNLISTED_COLLATERAL`]: the coins of the demos' collateral tables.
+pub(crate) fn collateral_coins(u: &Universe) -> Vec<(String, Decimal)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut coins: Vec<(String, Decimal)> = Vec::with_capacity(u.markets.len() + 3);
+    for m in &u.markets {
+        if seen.insert(m.asset.as_str()) {
+            coins.push((m.asset.clone(), m.price));
+        }
+    }
+    coins.push(("USDT".to_owned(), Decimal::ONE));
+    coins.push(("USDC".to_owned(), Decimal::new(9999, 4)));
+    coins.push((UNLISTED_COLLATERAL.to_owned(), Decimal::new(36_125, 1)));
+    coins
+}
+
+/// `GET /fapi/v1/assetIndex` without `symbol`: one `<COIN>USD` entry per collateral coin, the
+/// buffers `1 − k` and the rates derived from them as Binance does (`bidRate = index × (1 −
+/// bidBuffer)`, `askRate = index × (1 + askBuffer)`, the auto-exchange buffers half as wide).
+fn asset_index(u: &Universe) -> String {
+    let rows: Vec<Value> = collateral_coins(u)
+        .into_iter()
+        .map(|(coin, price)| {
+            let buffer = Decimal::ONE - haircut(&coin);
+            let auto = buffer / Decimal::TWO;
+            let rate = |b: Decimal| pad((price * b).round_dp(8), 8);
+            json!({
+                "symbol": format!("{coin}USD"),
+                "time": u.now_ms,
+                "index": pad(price, 8),
+                "bidBuffer": pad(buffer, 8),
+                "askBuffer": pad(buffer, 8),
+                "bidRate": rate(Decimal::ONE - buffer),
+                "askRate": rate(Decimal::ONE + buffer),
+                "autoExchangeBidBuffer": pad(auto, 8),
+                "autoExchangeAskBuffer": pad(auto, 8),
+                "autoExchangeBidRate": rate(Decimal::ONE - auto),
+                "autoExchangeAskRate": rate(Decimal::ONE + auto)
+            })
+        })
+        .collect();
+    Value::Array(rows).to_string()
 }
 
 /// `d` with at least `dp` decimal places (Binance pads with zeros), never fewer than it has.
@@ -503,7 +572,7 @@ mod tests {
     fn renders_every_endpoint_as_json_with_strings_for_decimals() {
         let u = Universe::generate(Venue::Binance, 60, 50, 1_760_000_000_000);
         let routes = routes(&u);
-        assert_eq!(routes.len(), 7);
+        assert_eq!(routes.len(), 8);
         for r in &routes {
             let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
             assert!(v.is_array() || v.is_object(), "{}", r.path);
@@ -521,6 +590,42 @@ mod tests {
         assert_eq!(dated["nextFundingTime"], 0);
         assert_eq!(pad(Decimal::new(15, 1), 8), "1.50000000");
         assert_eq!(pad(Decimal::new(123_456_789_012, 11), 8), "1.23456789012");
+    }
+
+    #[test]
+    fn asset_index_lists_every_coin_with_its_haircut_as_a_buffer() {
+        let u = Universe::generate(Venue::Binance, 60, 50, 1_760_000_000_000);
+        let body = asset_index(&u);
+        let rows: Vec<Value> = serde_json::from_str(&body).expect("an array");
+        // 60 coins, USDT, USDC and the unlisted one.
+        assert_eq!(rows.len(), 63);
+        let row = |symbol: &str| {
+            rows.iter()
+                .find(|r| r["symbol"] == symbol)
+                .unwrap_or_else(|| panic!("{symbol}"))
+        };
+        let btc = row("BTCUSD");
+        assert_eq!(btc["bidBuffer"], "0.05000000");
+        assert!(btc["time"].is_number() && btc["index"].is_string());
+        assert_eq!(row("USDTUSD")["bidBuffer"], "0.00000000");
+        assert_eq!(row("USDCUSD")["bidRate"], "0.99990000");
+        assert_eq!(row("WBETHUSD")["index"], "3612.50000000");
+        assert_eq!(
+            row("WBETHUSD")["bidBuffer"],
+            pad(Decimal::ONE - haircut("WBETH"), 8)
+        );
+        assert!(u.markets.iter().all(|m| m.asset != UNLISTED_COLLATERAL));
+        // Every coin's k is a fraction in (0, 1]; BTC and ETH at 0.95, stablecoins at 1, the
+        // rest lower.
+        for m in &u.markets {
+            let k = haircut(&m.asset);
+            assert!(k > Decimal::ZERO && k <= Decimal::ONE, "{}", m.asset);
+            if !matches!(m.asset.as_str(), "BTC" | "ETH") {
+                assert!(k < Decimal::new(95, 2), "{}", m.asset);
+            }
+        }
+        assert_eq!(haircut("ETH"), Decimal::new(95, 2));
+        assert_eq!(haircut("USDC"), Decimal::ONE);
     }
 }
 

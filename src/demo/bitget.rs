@@ -7,15 +7,19 @@
 //! The lists also hold rows the adapter must filter out ([`FILTERED_CONTRACTS`],
 //! [`FILTERED_SPOTS`]), and the tickers and funding payloads carry rows for them too.
 //! [`respond`] answers the history endpoints (settled funding, mix and spot candles).
+//! The v3 collateral discount tiers list every coin of the universe (assets and quotes) and
+//! [`EXTRA_COLLATERAL`], three tiers each, the first at [`first_tier_ratio`].
+
+use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use super::{DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, mix, param};
 use crate::venue::Bar;
 use crate::venue::bitget::{
-    CANDLES_PATH, CONTRACTS_PATH, FUND_RATE_PATH, HISTORY_FUND_RATE_PATH, HOST, PRODUCTS, Product,
-    SPOT_CANDLES_PATH, SPOT_SYMBOLS_PATH, SPOT_TICKERS_PATH, TICKERS_PATH,
+    CANDLES_PATH, CONTRACTS_PATH, DISCOUNT_RATE_PATH, FUND_RATE_PATH, HISTORY_FUND_RATE_PATH, HOST,
+    PRODUCTS, Product, SPOT_CANDLES_PATH, SPOT_SYMBOLS_PATH, SPOT_TICKERS_PATH, TICKERS_PATH,
 };
 
 /// Futures symbols the demo lists but the adapter must drop, with why (`symbolType` or
@@ -35,6 +39,9 @@ pub const FILTERED_SPOTS: [(&str, &str); 3] = [
     ("DEMOPREUSDT", "gray"),
     ("DEMOOFFUSDT", "offline"),
 ];
+
+/// A coin the demo's discount tiers list although no market of the universe trades it.
+pub const EXTRA_COLLATERAL: &str = "DEMOCOLL";
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -60,7 +67,57 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     }
     routes.push(Route::new(HOST, SPOT_SYMBOLS_PATH, spot_symbols(universe)));
     routes.push(Route::new(HOST, SPOT_TICKERS_PATH, spot_tickers(universe)));
+    routes.push(Route::new(
+        HOST,
+        DISCOUNT_RATE_PATH,
+        discount_rates(universe),
+    ));
     routes
+}
+
+/// The first-tier collateral value ratio the demo publishes for `coin`: 1 for the stablecoins
+/// USDT and USDC, 0.95 for BTC and ETH, a fixed 0.50–0.89 per other coin.
+#[must_use]
+pub fn first_tier_ratio(coin: &str) -> Decimal {
+    match coin {
+        "USDT" | "USDC" => Decimal::ONE,
+        "BTC" | "ETH" => Decimal::new(95, 2),
+        _ => {
+            let h = coin.bytes().fold(0, |acc, b| mix(acc ^ u64::from(b)));
+            Decimal::new(50 + i64::try_from(h % 40).unwrap_or(0), 2)
+        }
+    }
+}
+
+/// The coins the discount tiers list: every asset and quote of the universe, and
+/// [`EXTRA_COLLATERAL`].
+#[must_use]
+pub fn collateral_coins(u: &Universe) -> BTreeSet<String> {
+    u.markets
+        .iter()
+        .filter(|m| m.has_perp || m.has_spot)
+        .flat_map(|m| [m.asset.clone(), m.quote.clone()])
+        .chain([EXTRA_COLLATERAL.to_owned()])
+        .collect()
+}
+
+/// `GET /api/v3/market/discount-rate`: per coin, tiers by USD value from 0, 200 000 and
+/// 1 000 000, the ratio falling 0.05 and then 0.2 below the first tier's.
+fn discount_rates(u: &Universe) -> String {
+    let data: Vec<Value> = collateral_coins(u)
+        .iter()
+        .map(|coin| {
+            let k = first_tier_ratio(coin);
+            let tiers: Vec<Value> = [(0, Decimal::ZERO), (200_000, Decimal::new(5, 2)), (1_000_000, Decimal::new(2, 1))]
+                .iter()
+                .map(|(start, cut)| {
+                    json!({"tierStartValue": start.to_string(), "discountRate": s(k - cut)})
+                })
+                .collect();
+            json!({"coin": coin, "list": tiers})
+        })
+        .collect();
+    envelope(u.now_ms, data)
 }
 
 /// The futures symbol of a universe market: `1000PEPEUSDT`, or `BTCPERP` for a USDC perp.
@@ -656,7 +713,7 @@ mod tests {
         let u = Universe::generate(Venue::Bitget, 2000, 1500, 1_760_000_000_000);
         let routes = routes(&u);
         let elapsed = started.elapsed();
-        assert_eq!(routes.len(), 8);
+        assert_eq!(routes.len(), 9);
         let mut perp_rows = 0;
         for r in &routes {
             let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
@@ -678,6 +735,39 @@ mod tests {
         assert!(
             elapsed < std::time::Duration::from_secs(2),
             "rendering took {elapsed:?}"
+        );
+    }
+
+    #[test]
+    fn discount_tiers_list_every_coin_from_zero_with_falling_ratios() {
+        let u = Universe::generate(Venue::Bitget, 60, 50, 1_760_000_000_000);
+        let route = routes(&u)
+            .into_iter()
+            .find(|r| r.path == DISCOUNT_RATE_PATH)
+            .expect("a discount-rate route");
+        assert!(route.query.is_empty());
+        let v: Value = serde_json::from_str(&route.body).expect("json");
+        assert_eq!(v["code"], "00000");
+        let rows = v["data"].as_array().expect("data");
+        let coins: Vec<&str> = rows.iter().filter_map(|r| r["coin"].as_str()).collect();
+        assert_eq!(coins.len(), rows.len());
+        for coin in ["BTC", "ETH", "USDT", "USDC", "PEPE", EXTRA_COLLATERAL] {
+            assert!(coins.contains(&coin), "{coin}");
+        }
+        assert!(u.markets.iter().all(|m| m.asset != EXTRA_COLLATERAL));
+        for row in rows {
+            let coin = row["coin"].as_str().expect("coin");
+            let tiers = row["list"].as_array().expect("tiers");
+            assert_eq!(tiers.len(), 3);
+            assert_eq!(tiers[0]["tierStartValue"], "0");
+            assert_eq!(tiers[0]["discountRate"], json!(s(first_tier_ratio(coin))));
+        }
+        assert_eq!(first_tier_ratio("BTC"), Decimal::new(95, 2));
+        assert_eq!(first_tier_ratio("USDT"), Decimal::ONE);
+        let sol = first_tier_ratio("SOL");
+        assert!(
+            sol >= Decimal::new(5, 1) && sol < Decimal::new(9, 1),
+            "{sol}"
         );
     }
 

@@ -5,12 +5,16 @@
 //! number). The linear list also carries entries the adapter must drop: a USDT and a USDC dated
 //! future, a pre-market contract and a delivering one; both ticker lists carry an unlisted symbol.
 //! The instruments come as one page (`nextPageCursor` `""`), since a [`Route`] cannot tell a first
-//! page from a cursor page.
+//! page from a cursor page. The collateral tiers list every coin of the universe, USDT, USDC and
+//! one coin the universe does not list, the first tier at the demos' shared
+//! [`haircut`](super::binance::haircut).
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use super::binance::{collateral_coins, haircut};
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
+use crate::model::is_stablecoin;
 use crate::venue::Bar;
 
 /// Host key of every Bybit route.
@@ -19,6 +23,8 @@ const HOST: &str = "main";
 const INSTRUMENTS: &str = "/v5/market/instruments-info";
 /// `/v5/market/tickers`.
 const TICKERS: &str = "/v5/market/tickers";
+/// `/v5/spot-margin-trade/collateral`.
+const COLLATERAL: &str = "/v5/spot-margin-trade/collateral";
 /// Delivery time of the synthetic dated futures (2026-06-26 08:00 UTC).
 const DELIVERY_MS: i64 = 1_782_460_800_000;
 
@@ -37,7 +43,46 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
             envelope("spot", tickers_spot(universe), None, now),
         )
         .with_query("category", "spot"),
+        Route::new(HOST, COLLATERAL, collateral(universe)),
     ]
+}
+
+/// `GET /v5/spot-margin-trade/collateral` without `currency` (no `category`): three tiers per
+/// coin by coin quantity, the first from 0 to about 5 M USD at [`haircut`], the next to about
+/// 25 M USD lower, the rest (`maxQty` `""`) at 0; stablecoins 1, 0.95 and 0.9.
+fn collateral(u: &Universe) -> String {
+    let list: Vec<Value> = collateral_coins(u)
+        .into_iter()
+        .map(|(coin, price)| {
+            let k = haircut(&coin);
+            let qty = |usd: i64| {
+                let usd = Decimal::from(usd);
+                usd.checked_div(price).map_or(usd, |q| q.round())
+            };
+            let (q1, q2) = (qty(5_000_000), qty(25_000_000));
+            let (k2, k3) = if is_stablecoin(&coin) {
+                (Decimal::new(95, 2), Decimal::new(9, 1))
+            } else {
+                ((k * Decimal::new(8, 1)).round_dp(2), Decimal::ZERO)
+            };
+            json!({
+                "currency": coin,
+                "collateralRatioList": [
+                    {"minQty": "0", "maxQty": s(q1), "collateralRatio": s(k)},
+                    {"minQty": s(q1), "maxQty": s(q2), "collateralRatio": s(k2)},
+                    {"minQty": s(q2), "maxQty": "", "collateralRatio": s(k3)}
+                ]
+            })
+        })
+        .collect();
+    json!({
+        "retCode": 0,
+        "retMsg": "OK",
+        "result": { "list": list },
+        "retExtInfo": {},
+        "time": u.now_ms,
+    })
+    .to_string()
 }
 
 /// The perp's Bybit symbol: `1000PEPEUSDT`, or `BTCPERP` for a USDC perpetual.
@@ -414,8 +459,8 @@ mod tests {
     fn every_route_is_a_bybit_envelope_with_its_category() {
         let u = Universe::generate(Venue::Bybit, 40, 30, 1_760_000_000_000);
         let routes = routes(&u);
-        assert_eq!(routes.len(), 4);
-        for r in &routes {
+        assert_eq!(routes.len(), 5);
+        for r in routes.iter().filter(|r| r.path != COLLATERAL) {
             let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
             assert_eq!(v["retCode"], json!(0));
             assert_eq!(v["time"], json!(1_760_000_000_000_i64));
@@ -434,6 +479,38 @@ mod tests {
         let inst: Value = serde_json::from_str(&routes[0].body).expect("json");
         assert!(inst["result"]["list"][0]["fundingInterval"].is_u64());
         assert_eq!(inst["result"]["nextPageCursor"], json!(""));
+    }
+
+    #[test]
+    fn collateral_tiers_list_every_coin_from_zero_with_the_haircut_first() {
+        let u = Universe::generate(Venue::Bybit, 40, 30, 1_760_000_000_000);
+        let v: Value = serde_json::from_str(&collateral(&u)).expect("valid JSON");
+        assert_eq!(v["retCode"], json!(0));
+        assert!(v["result"].get("category").is_none());
+        let list = v["result"]["list"].as_array().expect("a list");
+        // 40 coins, USDT, USDC and the unlisted one.
+        assert_eq!(list.len(), 43);
+        let row = |coin: &str| {
+            list.iter()
+                .find(|r| r["currency"] == coin)
+                .unwrap_or_else(|| panic!("{coin}"))
+        };
+        let btc = &row("BTC")["collateralRatioList"];
+        assert_eq!(btc[0]["minQty"], "0");
+        assert_eq!(btc[0]["collateralRatio"], "0.95");
+        assert_eq!(btc[1]["minQty"], btc[0]["maxQty"]);
+        assert_eq!(btc[1]["collateralRatio"], "0.76");
+        assert_eq!(btc[2]["maxQty"], "");
+        assert_eq!(btc[2]["collateralRatio"], "0");
+        assert_eq!(
+            row("USDT")["collateralRatioList"][0]["collateralRatio"],
+            "1"
+        );
+        assert_eq!(
+            row("USDC")["collateralRatioList"][2]["collateralRatio"],
+            "0.9"
+        );
+        row(super::super::binance::UNLISTED_COLLATERAL);
     }
 }
 

@@ -9,16 +9,19 @@
 //! [`PAGE_LIMIT`] (`limit=1000&offset=N`) and also holds contracts the adapter must filter out
 //! ([`FILTERED_CONTRACTS`]); the pair list holds [`FILTERED_PAIRS`]; the tickers carry rows for
 //! them too. [`respond`] answers the history endpoints (settled funding, futures and spot
-//! candlesticks).
+//! candlesticks). The unified-account discount tiers list every coin of the universe (assets
+//! and quotes) and [`EXTRA_COLLATERAL`], three tiers each, the first at [`first_tier_ratio`].
+
+use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, mix, param};
 use crate::venue::Bar;
 use crate::venue::gate::{
-    CANDLESTICKS_PATH, CONTRACTS_PATH, CURRENCY_PAIRS_PATH, FUNDING_RATE_PATH, HOST, PAGE_LIMIT,
-    SPOT_CANDLESTICKS_PATH, SPOT_TICKERS_PATH, TICKERS_PATH,
+    CANDLESTICKS_PATH, CONTRACTS_PATH, CURRENCY_PAIRS_PATH, DISCOUNT_TIERS_PATH, FUNDING_RATE_PATH,
+    HOST, PAGE_LIMIT, SPOT_CANDLESTICKS_PATH, SPOT_TICKERS_PATH, TICKERS_PATH,
 };
 
 /// Contracts the demo lists but the adapter must drop, with their `status`.
@@ -34,6 +37,9 @@ pub const FILTERED_PAIRS: [(&str, &str); 3] = [
     ("DEMOBUY_USDT", "buyable"),
     ("DEMOPM_USDT", "premarket"),
 ];
+
+/// A coin the demo's discount tiers list although no market of the universe trades it.
+pub const EXTRA_COLLATERAL: &str = "DEMOCOLL";
 
 const SECONDS_PER_HOUR: i64 = 3600;
 
@@ -57,7 +63,70 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
         currency_pairs(universe),
     ));
     routes.push(Route::new(HOST, SPOT_TICKERS_PATH, spot_tickers(universe)));
+    routes.push(Route::new(
+        HOST,
+        DISCOUNT_TIERS_PATH,
+        discount_tiers(universe),
+    ));
     routes
+}
+
+/// The first-tier collateral value ratio the demo publishes for `coin`: 1 for the stablecoins
+/// USDT and USDC, 0.95 for BTC and ETH, a fixed 0.50–0.89 per other coin.
+#[must_use]
+pub fn first_tier_ratio(coin: &str) -> Decimal {
+    match coin {
+        "USDT" | "USDC" => Decimal::ONE,
+        "BTC" | "ETH" => Decimal::new(95, 2),
+        _ => {
+            let h = coin.bytes().fold(0, |acc, b| mix(acc ^ u64::from(b)));
+            Decimal::new(50 + i64::try_from(h % 40).unwrap_or(0), 2)
+        }
+    }
+}
+
+/// The coins the discount tiers list: every asset and quote of the universe, and
+/// [`EXTRA_COLLATERAL`].
+#[must_use]
+pub fn collateral_coins(u: &Universe) -> BTreeSet<String> {
+    u.markets
+        .iter()
+        .filter(|m| m.has_perp || m.has_spot)
+        .flat_map(|m| [m.asset.clone(), m.quote.clone()])
+        .chain([EXTRA_COLLATERAL.to_owned()])
+        .collect()
+}
+
+/// `GET /api/v4/unified/currency_discount_tiers`: per coin, tiers 1–3 from 0, 100 000 and
+/// 1 000 000 (the last unbounded, `"+"`), the discount falling 0.05 and then 0.2 below the
+/// first tier's.
+fn discount_tiers(u: &Universe) -> String {
+    let bounds = [
+        ("0", "100000", Decimal::ZERO, "10"),
+        ("100000", "1000000", Decimal::new(5, 2), "5"),
+        ("1000000", "+", Decimal::new(2, 1), "3"),
+    ];
+    let rows: Vec<Value> = collateral_coins(u)
+        .iter()
+        .map(|coin| {
+            let k = first_tier_ratio(coin);
+            let tiers: Vec<Value> = bounds
+                .iter()
+                .enumerate()
+                .map(|(i, (lower, upper, cut, leverage))| {
+                    json!({
+                        "tier": (i + 1).to_string(),
+                        "discount": s(k - cut),
+                        "lower_limit": lower,
+                        "upper_limit": upper,
+                        "leverage": leverage,
+                    })
+                })
+                .collect();
+            json!({"currency": coin, "discount_tiers": tiers})
+        })
+        .collect();
+    Value::Array(rows).to_string()
 }
 
 /// The `quanto_multiplier` Gate would pick: a power of ten worth 1–1000 USDT per contract
@@ -642,6 +711,43 @@ mod tests {
     }
 
     #[test]
+    fn discount_tiers_list_every_coin_from_tier_one_with_falling_discounts() {
+        let u = Universe::generate(Venue::Gate, 60, 50, 1_760_000_000_000);
+        let route = routes(&u)
+            .into_iter()
+            .find(|r| r.path == DISCOUNT_TIERS_PATH)
+            .expect("a discount-tiers route");
+        assert!(route.query.is_empty());
+        let v: Value = serde_json::from_str(&route.body).expect("json");
+        let rows = v.as_array().expect("a bare array");
+        let coins: Vec<&str> = rows.iter().filter_map(|r| r["currency"].as_str()).collect();
+        assert_eq!(coins.len(), rows.len());
+        for coin in ["BTC", "ETH", "USDT", "USDC", "PEPE", EXTRA_COLLATERAL] {
+            assert!(coins.contains(&coin), "{coin}");
+        }
+        assert!(u.markets.iter().all(|m| m.asset != EXTRA_COLLATERAL));
+        for row in rows {
+            let coin = row["currency"].as_str().expect("currency");
+            let tiers = row["discount_tiers"].as_array().expect("tiers");
+            assert_eq!(tiers.len(), 3);
+            assert_eq!(
+                (&tiers[0]["tier"], &tiers[0]["lower_limit"]),
+                (&json!("1"), &json!("0"))
+            );
+            assert_eq!(tiers[0]["discount"], json!(s(first_tier_ratio(coin))));
+            assert_eq!(tiers[2]["upper_limit"], "+");
+            assert!(tiers.iter().all(|t| t["discount"].is_string()));
+        }
+        assert_eq!(first_tier_ratio("ETH"), Decimal::new(95, 2));
+        assert_eq!(first_tier_ratio("USDC"), Decimal::ONE);
+        let sol = first_tier_ratio("SOL");
+        assert!(
+            sol >= Decimal::new(5, 1) && sol < Decimal::new(9, 1),
+            "{sol}"
+        );
+    }
+
+    #[test]
     fn renders_two_thousand_markets_as_paged_bare_arrays() {
         let started = std::time::Instant::now();
         let u = Universe::generate(Venue::Gate, 2000, 1500, 1_760_000_000_000);
@@ -660,6 +766,7 @@ mod tests {
         }
         let usdt = u.perps().filter(|m| m.quote == "USDT").count();
         assert_eq!(contracts, usdt + FILTERED_CONTRACTS.len());
+        assert!(routes.iter().any(|r| r.path == DISCOUNT_TIERS_PATH));
         let first: Value = serde_json::from_str(&routes[0].body).expect("json");
         assert_eq!(first[0]["name"], "BTC_USDT");
         assert!(first[0]["funding_interval"].is_u64(), "seconds as an int");

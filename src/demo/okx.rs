@@ -5,18 +5,24 @@
 //! (`1000PEPE` elsewhere) are rendered as `PEPE-USDT-SWAP` with per-coin prices and a large
 //! `ctVal`. The instrument lists also hold rows the adapter must filter out (an inverse swap,
 //! preopen, suspended, pre-market and `xperp` swaps, a dated future, suspended and preopen spot
-//! pairs); the tickers, funding and open-interest payloads carry rows for them too.
+//! pairs); the tickers, funding and open-interest payloads carry rows for them too. The
+//! discount-rate tiers list every coin of the universe, USDT, USDC and one coin the universe does
+//! not list, the first tier at the demos' shared [`haircut`](super::binance::haircut).
 
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
+use serde_json::{Value, json};
+
+use super::binance::{collateral_coins, haircut};
 use super::{DAY_MS, Route, SynthCandle, SynthMarket, Universe};
+use crate::model::is_stablecoin;
 use crate::venue::Bar;
 use crate::venue::okx::{
-    CANDLES_PATH, FUNDING_RATE_HISTORY_PATH, FUNDING_RATE_PATH, HISTORY_CANDLES_PATH, HOST,
-    INDEX_QUOTES, INDEX_TICKERS_PATH, INSTRUMENTS_PATH, MARK_PRICE_PATH, OPEN_INTEREST_PATH,
-    TICKERS_PATH,
+    CANDLES_PATH, DISCOUNT_RATE_PATH, FUNDING_RATE_HISTORY_PATH, FUNDING_RATE_PATH,
+    HISTORY_CANDLES_PATH, HOST, INDEX_QUOTES, INDEX_TICKERS_PATH, INSTRUMENTS_PATH,
+    MARK_PRICE_PATH, OPEN_INTEREST_PATH, TICKERS_PATH,
 };
 
 /// Symbols the demo lists but the adapter must drop, with why (SWAP list).
@@ -44,6 +50,7 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
             .with_query("instType", "SWAP"),
         Route::new(HOST, INSTRUMENTS_PATH, spot_instruments(universe))
             .with_query("instType", "SPOT"),
+        Route::new(HOST, DISCOUNT_RATE_PATH, discount_rates(universe)),
         Route::new(HOST, FUNDING_RATE_PATH, funding_rates(universe)).with_query("instId", "ANY"),
         Route::new(HOST, TICKERS_PATH, swap_tickers(universe)).with_query("instType", "SWAP"),
         Route::new(HOST, TICKERS_PATH, spot_tickers(universe)).with_query("instType", "SPOT"),
@@ -58,6 +65,69 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
         );
     }
     routes
+}
+
+/// `GET /api/v5/public/discount-rate-interest-free-quota` without `ccy`: three tiers per coin by
+/// coin amount, the first from 0 to about 5 M USD at [`haircut`], the next to about 25 M USD
+/// lower, the rest (`maxAmt` `""`) at 0; stablecoins 1, 0.95 and 0.9.
+fn discount_rates(u: &Universe) -> String {
+    let s = |d: Decimal| d.normalize().to_string();
+    let data: Vec<Value> = collateral_coins(u)
+        .into_iter()
+        .map(|(coin, price)| {
+            let k = haircut(&coin);
+            let stable = is_stablecoin(&coin);
+            let qty = |usd: i64| {
+                let usd = Decimal::from(usd);
+                usd.checked_div(price).map_or(usd, |q| q.round())
+            };
+            let (q1, q2) = (qty(5_000_000), qty(25_000_000));
+            let rates = if stable {
+                [Decimal::ONE, Decimal::new(95, 2), Decimal::new(9, 1)]
+            } else {
+                [k, (k * Decimal::new(8, 1)).round_dp(2), Decimal::ZERO]
+            };
+            let bounds = [(Decimal::ZERO, Some(q1)), (q1, Some(q2)), (q2, None)];
+            let details: Vec<Value> = rates
+                .iter()
+                .zip(bounds)
+                .zip(1_u32..)
+                .map(|((rate, (min, max)), tier)| {
+                    let equity = max.map_or(Decimal::ZERO, |max| {
+                        ((max - min) * price * *rate).round_dp(0)
+                    });
+                    let penalty = if stable {
+                        Decimal::ZERO
+                    } else {
+                        Decimal::new(i64::from(tier) + 1, 2)
+                    };
+                    json!({
+                        "discountRate": s(*rate),
+                        "liqPenaltyRate": s(penalty),
+                        "maxAmt": max.map_or_else(String::new, s),
+                        "minAmt": s(min),
+                        "tier": tier.to_string(),
+                        "disCcyEq": s(equity)
+                    })
+                })
+                .collect();
+            let level = if k >= Decimal::new(95, 2) {
+                "1"
+            } else if k >= Decimal::new(8, 1) {
+                "2"
+            } else {
+                "3"
+            };
+            json!({
+                "amt": "0",
+                "ccy": coin,
+                "details": details,
+                "discountLv": level,
+                "minDiscountRate": "0"
+            })
+        })
+        .collect();
+    json!({"code": "0", "data": data, "msg": ""}).to_string()
 }
 
 /// The contract value OKX would pick: a power of ten worth 1–1000 quote units per contract
@@ -612,6 +682,41 @@ mod tests {
                 "{price}"
             );
         }
+    }
+
+    #[test]
+    fn discount_rates_list_every_coin_from_zero_with_the_haircut_first() {
+        let u = Universe::generate(Venue::Okx, 40, 30, 1_760_000_000_000);
+        let v: Value = serde_json::from_str(&discount_rates(&u)).expect("valid JSON");
+        assert_eq!(v["code"], "0");
+        let data = v["data"].as_array().expect("data");
+        // 40 coins, USDT, USDC and the unlisted one.
+        assert_eq!(data.len(), 43);
+        let row = |coin: &str| {
+            data.iter()
+                .find(|r| r["ccy"] == coin)
+                .unwrap_or_else(|| panic!("{coin}"))
+        };
+        let btc = row("BTC");
+        assert_eq!(btc["discountLv"], "1");
+        let tiers = &btc["details"];
+        assert_eq!(
+            (
+                &tiers[0]["tier"],
+                &tiers[0]["minAmt"],
+                &tiers[0]["discountRate"]
+            ),
+            (&json!("1"), &json!("0"), &json!("0.95"))
+        );
+        assert_eq!(tiers[1]["minAmt"], tiers[0]["maxAmt"]);
+        assert_eq!(tiers[1]["discountRate"], "0.76");
+        assert_eq!(
+            (&tiers[2]["maxAmt"], &tiers[2]["discountRate"]),
+            (&json!(""), &json!("0"))
+        );
+        assert_eq!(row("USDT")["details"][0]["discountRate"], "1");
+        assert_eq!(row("USDC")["details"][2]["discountRate"], "0.9");
+        row(super::super::binance::UNLISTED_COLLATERAL);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Reference (cached, refreshed hourly by the caller): `fapi/v1/exchangeInfo` (perpetual +
 //! trading filter, base/quote/margin), `fapi/v1/fundingInfo` (the symbols whose funding interval
-//! differs from the 8 h default) and `api/v3/exchangeInfo` (trading spot pairs).
+//! differs from the 8 h default), `api/v3/exchangeInfo` (trading spot pairs) and, optional,
+//! `fapi/v1/assetIndex` (the Multi-Assets mode collateral haircuts: `k = 1 − bidBuffer`).
 //! Snapshot: four bulk calls, never a per-symbol loop — `premiumIndex` (rate, next funding, mark,
 //! index), futures `ticker/24hr` (high/low, quote volume), futures `ticker/bookTicker` (bid/ask)
 //! and spot `ticker/24hr` (bid/ask, high/low, quote volume). Binance has no bulk open interest, so
@@ -106,6 +107,18 @@ pub const SPOT_EXCHANGE_INFO: Endpoint = Endpoint {
     host: SPOT.key,
     path: "/api/v3/exchangeInfo",
     weight: 20,
+};
+
+/// Multi-Assets mode asset index of every collateral coin, weight 10 without `symbol`: one entry
+/// per `<COIN>USD` with the coin's USD index and its `bidBuffer`, the haircut Binance applies to
+/// the coin as margin (`bidRate = index × (1 − bidBuffer)`), so its collateral value ratio is
+/// `k = 1 − bidBuffer`. Binance publishes one ratio per coin (no tiers). Optional reference data.
+/// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Multi-Assets-Mode-Asset-Index>
+pub const FAPI_ASSET_INDEX: Endpoint = Endpoint {
+    name: "fapi/v1/assetIndex",
+    host: FUTURES.key,
+    path: "/fapi/v1/assetIndex",
+    weight: 10,
 };
 
 /// Mark price, index price, current (predicted) funding rate and next funding time of every
@@ -231,7 +244,8 @@ impl VenueAdapter for Binance {
         &HOSTS
     }
 
-    /// Futures exchangeInfo, fundingInfo and the filtered spot exchangeInfo (weight 21 + 0).
+    /// Futures exchangeInfo, fundingInfo, the filtered spot exchangeInfo and the optional
+    /// assetIndex (futures weight 1 + 0 + 10, spot 20).
     fn reference_requests(&self) -> Vec<Request> {
         vec![
             FAPI_EXCHANGE_INFO.request(),
@@ -241,6 +255,7 @@ impl VenueAdapter for Binance {
                 .query("permissions", "SPOT")
                 .query("symbolStatus", "TRADING")
                 .query("showPermissionSets", "false"),
+            FAPI_ASSET_INDEX.request().optional(),
         ]
     }
 
@@ -249,6 +264,7 @@ impl VenueAdapter for Binance {
             Body::one(bodies, FAPI_EXCHANGE_INFO.name)?,
             Body::one(bodies, FAPI_FUNDING_INFO.name)?,
             Body::one(bodies, SPOT_EXCHANGE_INFO.name)?,
+            Body::of(bodies, FAPI_ASSET_INDEX.name).next(),
         )
     }
 
@@ -442,6 +458,35 @@ mod tests {
                 ("showPermissionSets", "false".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn reference_plan_asks_for_the_asset_index_optionally() {
+        let refs = Binance.reference_requests();
+        assert_eq!(refs.len(), 4);
+        // The instrument lists are required; only the collateral table may fail.
+        assert_eq!(
+            refs.iter().map(|r| r.optional).collect::<Vec<_>>(),
+            [false, false, false, true]
+        );
+        let index = &refs[3];
+        assert_eq!(
+            (
+                index.endpoint,
+                index.host,
+                index.path.as_str(),
+                index.weight
+            ),
+            ("fapi/v1/assetIndex", "futures", "/fapi/v1/assetIndex", 10)
+        );
+        assert!(index.query.is_empty(), "no symbol: every coin");
+        assert_eq!(index.method, crate::venue::Method::Get);
+        let futures_weight: u32 = refs
+            .iter()
+            .filter(|r| r.host == "futures")
+            .map(|r| r.weight)
+            .sum();
+        assert_eq!(futures_weight, 11);
     }
 
     #[test]

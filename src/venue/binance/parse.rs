@@ -11,15 +11,21 @@
 //! - A klines row without an open time, high, low or close (too short, `null`, `""`) is skipped,
 //!   not an error; a row that is not an array fails the page. The running bar is kept (Binance
 //!   does not flag it; the caller drops bars that end after the request time).
+//! - Collateral haircuts (`assetIndex`): `k = 1 − bidBuffer` of each `<COIN>USD` entry, keyed by
+//!   the upper-case coin (`USDCUSD` → `USDC`). Entries of any other form (`BTCUSDT`, a bare `USD`,
+//!   no symbol) are skipped: only a coin's USD index is its collateral value. So is an entry
+//!   without a `bidBuffer` or whose `k` is outside (0, 1]; a coin listed twice keeps its first
+//!   usable entry. A body that is not an array of entries (malformed, an error envelope) gives an
+//!   empty table and never fails the reference: the table is optional.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BinanceBookTicker, BinanceError, BinanceFundingInfo, BinanceFundingRate,
+    BinanceAssetIndex, BinanceBookTicker, BinanceError, BinanceFundingInfo, BinanceFundingRate,
     BinanceFuturesExchangeInfo, BinanceFuturesTicker, BinanceKline, BinancePremiumIndex,
     BinanceSpotExchangeInfo, BinanceSpotTicker,
 };
@@ -81,15 +87,51 @@ fn interval_hours(entry: &BinanceFundingInfo<'_>) -> Option<Decimal> {
         .map(Decimal::from)
 }
 
-/// Trading linear perpetuals (with their funding interval) and trading spot pairs.
+/// Quote of the `assetIndex` symbols that price a collateral coin (`BTCUSD`).
+const ASSET_INDEX_QUOTE: &str = "USD";
+
+/// The collateral value ratio (haircut `k`) of every coin of an `assetIndex` body: `1 −
+/// bidBuffer` of its `<COIN>USD` entry, keyed by upper-case coin, only when in (0, 1]. A body
+/// that is not a JSON array of entries gives an empty map (see the module docs).
+#[must_use]
+pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
+    let Ok(rows) = serde_json::from_slice::<Vec<BinanceAssetIndex<'_>>>(body) else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::new();
+    for row in &rows {
+        let Some(symbol) = row.symbol.get().map(str::to_ascii_uppercase) else {
+            continue;
+        };
+        let Some(coin) = symbol
+            .strip_suffix(ASSET_INDEX_QUOTE)
+            .filter(|c| !c.is_empty())
+        else {
+            continue;
+        };
+        let k = row
+            .bid_buffer
+            .get()
+            .and_then(|buffer| Decimal::ONE.checked_sub(buffer))
+            .filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE);
+        if let Some(k) = k {
+            out.entry(coin.to_owned()).or_insert_with(|| k.normalize());
+        }
+    }
+    out
+}
+
+/// Trading linear perpetuals (with their funding interval), trading spot pairs and, when the
+/// `assetIndex` body was fetched, the collateral haircuts ([`parse_haircuts`]; absent: empty).
 ///
 /// # Errors
-/// A [`ParseError`] naming the endpoint when a body is not the expected JSON (or is an error
-/// envelope).
+/// A [`ParseError`] naming the endpoint when an instrument body is not the expected JSON (or is
+/// an error envelope). The `assetIndex` body never fails the reference.
 pub fn parse_reference(
     futures_info: &[u8],
     funding_info: &[u8],
     spot_info: &[u8],
+    asset_index: Option<&[u8]>,
 ) -> Result<Reference, ParseError> {
     let futures: BinanceFuturesExchangeInfo<'_> = decode(FAPI_EXCHANGE_INFO.name, futures_info)?;
     let funding: Vec<BinanceFundingInfo<'_>> = decode(FAPI_FUNDING_INFO.name, funding_info)?;
@@ -157,7 +199,7 @@ pub fn parse_reference(
     }
     Ok(Reference {
         instruments,
-        ..Reference::default()
+        haircuts: asset_index.map(parse_haircuts).unwrap_or_default(),
     })
 }
 
@@ -373,6 +415,9 @@ mod tests {
         include_str!("../../../fixtures/binance/fapi-v1-ticker-bookTicker.quirks.json");
     const Q_SPOT_TICKER: &str =
         include_str!("../../../fixtures/binance/api-v3-ticker-24hr.quirks.json");
+    const ASSET_INDEX: &str = include_str!("../../../fixtures/binance/fapi-v1-assetIndex.json");
+    const Q_ASSET_INDEX: &str =
+        include_str!("../../../fixtures/binance/fapi-v1-assetIndex.quirks.json");
     const ERROR: &str = include_str!("../../../fixtures/binance/error.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/binance/error-rate-limit.json");
     const BANNED: &str = include_str!("../../../fixtures/binance/error-ip-banned.json");
@@ -394,6 +439,7 @@ mod tests {
             Q_FUT_INFO.as_bytes(),
             Q_FUNDING.as_bytes(),
             Q_SPOT_INFO.as_bytes(),
+            None,
         )
         .expect("quirks reference parses")
     }
@@ -430,6 +476,7 @@ mod tests {
             FUT_INFO.as_bytes(),
             FUNDING.as_bytes(),
             SPOT_INFO.as_bytes(),
+            None,
         )
         .expect("parses");
         assert_eq!(
@@ -457,6 +504,99 @@ mod tests {
                 },
             ]
         );
+    }
+
+    fn haircuts(pairs: &[(&str, &str)]) -> BTreeMap<String, Decimal> {
+        pairs
+            .iter()
+            .map(|(coin, k)| ((*coin).to_owned(), dec(k)))
+            .collect()
+    }
+
+    #[test]
+    fn documented_asset_index_gives_one_minus_the_bid_buffer() {
+        assert_eq!(
+            parse_haircuts(ASSET_INDEX.as_bytes()),
+            haircuts(&[("ADA", "0.9")])
+        );
+        let without = parse_reference(
+            FUT_INFO.as_bytes(),
+            FUNDING.as_bytes(),
+            SPOT_INFO.as_bytes(),
+            None,
+        )
+        .expect("parses");
+        let with = parse_reference(
+            FUT_INFO.as_bytes(),
+            FUNDING.as_bytes(),
+            SPOT_INFO.as_bytes(),
+            Some(ASSET_INDEX.as_bytes()),
+        )
+        .expect("parses");
+        assert_eq!(with.instruments, without.instruments);
+        assert_eq!(with.haircuts, haircuts(&[("ADA", "0.9")]));
+        assert!(without.haircuts.is_empty());
+    }
+
+    #[test]
+    fn quirky_asset_index_keeps_coin_usd_entries_in_range_upper_cased() {
+        // BTC: the first entry (the later 0.5 is a duplicate); ETH from `ethusd`; USDC at 1 as
+        // published; BNB from JSON numbers; LINK from exponent form. Dropped: SOL (k = 0), DOGE
+        // (k = 1.05), XRP (no buffer), BTCUSDT and USD (not `<COIN>USD`), the entry without a
+        // symbol.
+        assert_eq!(
+            parse_haircuts(Q_ASSET_INDEX.as_bytes()),
+            haircuts(&[
+                ("BTC", "0.95"),
+                ("ETH", "0.95"),
+                ("USDC", "1"),
+                ("BNB", "0.9"),
+                ("LINK", "0.85"),
+            ])
+        );
+    }
+
+    #[test]
+    fn absent_or_malformed_asset_index_leaves_the_instruments_and_an_empty_table() {
+        let baseline = quirks_reference();
+        assert!(baseline.haircuts.is_empty(), "no body: no table");
+        for body in [
+            ERROR,
+            RATE_LIMIT,
+            "[{\"symbol\":\"BTCUSD\",\"bidBuffer\":\"0.05",
+            "{}",
+            "",
+            "null",
+            "[1, 2]",
+            "[{\"symbol\":\"BTCUSD\",\"bidBuffer\":[]}]",
+            "<html>502 Bad Gateway</html>",
+        ] {
+            let r = parse_reference(
+                Q_FUT_INFO.as_bytes(),
+                Q_FUNDING.as_bytes(),
+                Q_SPOT_INFO.as_bytes(),
+                Some(body.as_bytes()),
+            )
+            .unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(r.instruments, baseline.instruments, "{body}");
+            assert!(r.haircuts.is_empty(), "{body}");
+        }
+        // An empty list is a valid, empty table.
+        assert!(parse_haircuts(b"[]").is_empty());
+
+        // Through the adapter: the reference bodies without the optional assetIndex.
+        let reqs = Binance.reference_requests();
+        let texts = [Q_FUT_INFO, Q_FUNDING, Q_SPOT_INFO];
+        let bodies: Vec<Body<'_>> = reqs
+            .iter()
+            .zip(texts)
+            .map(|(request, text)| Body {
+                request,
+                bytes: text.as_bytes(),
+            })
+            .collect();
+        assert_eq!(bodies.len(), 3);
+        assert_eq!(Binance.parse_reference(&bodies), Ok(baseline));
     }
 
     #[test]
@@ -764,16 +904,18 @@ mod tests {
             b"{\"timezone\":\"UTC\"}",
             FUNDING.as_bytes(),
             SPOT_INFO.as_bytes(),
+            Some(ASSET_INDEX.as_bytes()),
         )
         .expect_err("no symbols");
         assert_eq!(err.endpoint, "fapi/v1/exchangeInfo");
-        let err = parse_reference(FUT_INFO.as_bytes(), b"{}", SPOT_INFO.as_bytes())
+        let err = parse_reference(FUT_INFO.as_bytes(), b"{}", SPOT_INFO.as_bytes(), None)
             .expect_err("fundingInfo is an array");
         assert_eq!(err.endpoint, "fapi/v1/fundingInfo");
         let err = parse_reference(
             FUT_INFO.as_bytes(),
             FUNDING.as_bytes(),
             RATE_LIMIT.as_bytes(),
+            None,
         )
         .expect_err("rate limited");
         assert_eq!(err.endpoint, "api/v3/exchangeInfo");
@@ -824,6 +966,24 @@ mod tests {
         let reference = b.parse_reference(&bodies).expect("reference");
         let perps = symbols(&reference, Market::Perp);
         assert_eq!(perps.len(), 300);
+        // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin.
+        let demo = crate::demo::binance::haircut;
+        let unlisted = crate::demo::binance::UNLISTED_COLLATERAL;
+        assert_eq!(reference.haircuts.len(), 300 + 3);
+        for m in &u.markets {
+            assert_eq!(
+                reference.haircuts.get(&m.asset),
+                Some(&demo(&m.asset)),
+                "{}",
+                m.asset
+            );
+        }
+        assert_eq!(reference.haircuts["BTC"], dec("0.95"));
+        assert_eq!(reference.haircuts["ETH"], dec("0.95"));
+        assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
+        assert_eq!(reference.haircuts["USDC"], Decimal::ONE);
+        assert_eq!(reference.haircuts.get(unlisted), Some(&demo(unlisted)));
+        assert!(reference.instruments.iter().all(|i| i.asset != unlisted));
         assert_eq!(symbols(&reference, Market::Spot).len(), 250);
         for gone in ["BTCUSDT_260626", "NEWUSDT", "OLDUSDT"] {
             assert!(!perps.contains(&gone), "{gone} must be filtered out");
@@ -900,7 +1060,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn mutated_payloads_never_panic(slot in 0usize..7, quirks in any::<bool>(), m in mutation()) {
+        fn mutated_payloads_never_panic(slot in 0usize..8, quirks in any::<bool>(), m in mutation()) {
             let pick = |real: &'static str, quirk: &'static str| if quirks { quirk } else { real };
             let mut texts: Vec<Vec<u8>> = [
                 pick(FUT_INFO, Q_FUT_INFO),
@@ -910,6 +1070,7 @@ mod tests {
                 pick(FUT_TICKER, Q_FUT_TICKER),
                 pick(BOOK, Q_BOOK),
                 pick(SPOT_TICKER, Q_SPOT_TICKER),
+                pick(ASSET_INDEX, Q_ASSET_INDEX),
             ]
             .iter()
             .map(|t| t.as_bytes().to_vec())
@@ -918,7 +1079,22 @@ mod tests {
             texts[slot] = mutate(&original, &m);
             let _ = envelope_signal(&texts[slot]);
 
-            if let Ok(r) = parse_reference(&texts[0], &texts[1], &texts[2]) {
+            let result = parse_reference(&texts[0], &texts[1], &texts[2], Some(&texts[7]));
+            if slot == 7 {
+                // A damaged collateral table never fails the reference nor changes its
+                // instruments.
+                let r = result.as_ref().expect("the asset index is optional");
+                let clean = parse_reference(&texts[0], &texts[1], &texts[2], None)
+                    .expect("untouched instrument fixtures");
+                prop_assert_eq!(&r.instruments, &clean.instruments);
+            }
+            if let Ok(r) = &result {
+                for (coin, k) in &r.haircuts {
+                    prop_assert!(!coin.is_empty() && *coin == coin.to_ascii_uppercase(), "{}", coin);
+                    prop_assert!(*k > Decimal::ZERO && *k <= Decimal::ONE, "{} {}", coin, k);
+                }
+            }
+            if let Ok(r) = result {
                 let mut seen = HashSet::new();
                 for i in &r.instruments {
                     prop_assert!(seen.insert((i.market, i.symbol.clone())), "duplicate {}", i.symbol);

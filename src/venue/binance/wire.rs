@@ -1,4 +1,4 @@
-//! Binance wire structs in Binance's own field names: exchangeInfo, fundingInfo, premiumIndex, tickers, klines, errors.
+//! Binance wire structs in Binance's own field names: exchangeInfo, fundingInfo, premiumIndex, tickers, assetIndex, klines, errors.
 //!
 //! Every struct borrows from the response body; unknown fields are ignored and missing, `""` or
 //! `null` fields are absent. Decimals go through [`WireDec`] and integers through [`WireInt`]
@@ -323,6 +323,27 @@ pub struct BinanceSpotTicker<'a> {
     /// End of the 24 h window, ms.
     #[serde(default)]
     pub close_time: WireInt,
+}
+
+/// One entry of `GET /fapi/v1/assetIndex` (no symbol: every Multi-Assets mode collateral coin,
+/// priced against USD). `bidBuffer` is the haircut of the coin as margin:
+/// `bidRate = index × (1 − bidBuffer)`.
+///
+/// ```json
+/// {"symbol":"ADAUSD","time":1635740268004,"index":"1.92957370","bidBuffer":"0.10000000",
+///  "askBuffer":"0.10000000","bidRate":"1.73661633","askRate":"2.12253107",
+///  "autoExchangeBidBuffer":"0.05000000","autoExchangeAskBuffer":"0.05000000",
+///  "autoExchangeBidRate":"1.83309501","autoExchangeAskRate":"2.02605238"}
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceAssetIndex<'a> {
+    /// `<COIN>USD` (`ADAUSD`, `BTCUSD`).
+    #[serde(borrow, default)]
+    pub symbol: BinanceText<'a>,
+    /// Haircut of the coin's USD value as collateral, fraction.
+    #[serde(default)]
+    pub bid_buffer: WireDec,
 }
 
 /// The error envelope of every Binance endpoint (sent with HTTP 4xx; the code is negative).

@@ -7,6 +7,7 @@
 //! | plan | endpoint | docs |
 //! |---|---|---|
 //! | reference (hourly) | `mix/market/contracts` × 2 product types, `spot/public/symbols` | [`CONTRACTS_DOCS`], [`SPOT_SYMBOLS_DOCS`] |
+//! | | v3 `market/discount-rate` (optional: collateral haircuts) | [`DISCOUNT_RATE_DOCS`] |
 //! | scan (`full = false`, 4 requests) | `mix/market/tickers` × 2 product types | [`TICKERS_DOCS`] |
 //! | | `mix/market/current-fund-rate?productType=USDT-FUTURES` | [`FUND_RATE_DOCS`] |
 //! | | `spot/market/tickers` | [`SPOT_TICKERS_DOCS`] |
@@ -19,6 +20,10 @@
 //! A scan fetches the latter for USDT perps only (to stay at four requests): USDC perps take
 //! their rate from the ticker and their interval from the cached contract list (`fundInterval`),
 //! without a next funding time. `basis poll` fetches both product types' funding rows.
+//!
+//! The reference also carries the unified trading account's collateral discount tiers (a v3
+//! endpoint on the same host): each coin's first-tier `discountRate` is its haircut `k`. The
+//! request is optional: if it fails, the reference goes on with an empty table.
 //!
 //! Every Bitget market endpoint allows 20 requests / s per IP; the host limiter is one bucket of
 //! 20 per second (half of it used), each call weighing 1.
@@ -82,6 +87,12 @@ pub const SPOT_TICKERS_PATH: &str = "/api/v2/spot/market/tickers";
 /// Docs of [`SPOT_TICKERS_PATH`].
 pub const SPOT_TICKERS_DOCS: &str = "https://www.bitget.com/api-doc/spot/market/Get-Tickers";
 
+/// Path of the unified trading account's collateral discount tiers (public, no parameters:
+/// every coin; `list[]` of `tierStartValue` USD → `discountRate`). A v3 path on the v2 host.
+pub const DISCOUNT_RATE_PATH: &str = "/api/v3/market/discount-rate";
+/// Docs of [`DISCOUNT_RATE_PATH`] ("Frequency limit: 20 times/1s (IP)", weight [`WEIGHT`]).
+pub const DISCOUNT_RATE_DOCS: &str = "https://www.bitget.com/api-doc/uta/public/Get-Discount-Rate";
+
 /// Endpoint name of the USDT-FUTURES contract list.
 pub const CONTRACTS_USDT: &str = "contracts-usdt";
 /// Endpoint name of the USDC-FUTURES contract list.
@@ -98,6 +109,8 @@ pub const FUND_RATE_USDC: &str = "current-fund-rate-usdc";
 pub const SPOT_SYMBOLS: &str = "spot-symbols";
 /// Endpoint name of the spot tickers.
 pub const SPOT_TICKERS: &str = "spot-tickers";
+/// Endpoint name of the collateral discount tiers.
+pub const DISCOUNT_RATE: &str = "discount-rate";
 
 /// Endpoint name of one perp's settled funding history.
 pub const HISTORY_FUND_RATE: &str = "history-fund-rate";
@@ -215,13 +228,15 @@ impl VenueAdapter for Bitget {
         &HOSTS
     }
 
-    /// The USDT- and USDC-FUTURES contract lists and the spot symbol list.
+    /// The USDT- and USDC-FUTURES contract lists, the spot symbol list and (optional) the
+    /// collateral discount tiers.
     fn reference_requests(&self) -> Vec<Request> {
         let mut plan: Vec<Request> = PRODUCTS
             .iter()
             .map(|p| mix(p.contracts, CONTRACTS_PATH, *p))
             .collect();
         plan.push(Request::get(SPOT_SYMBOLS, HOST, SPOT_SYMBOLS_PATH, WEIGHT));
+        plan.push(Request::get(DISCOUNT_RATE, HOST, DISCOUNT_RATE_PATH, WEIGHT).optional());
         plan
     }
 
@@ -383,10 +398,26 @@ mod tests {
         assert!(usdc_rates.optional);
         let refs = Bitget.reference_requests();
         let names: Vec<&str> = refs.iter().map(|r| r.endpoint).collect();
-        assert_eq!(names, [CONTRACTS_USDT, CONTRACTS_USDC, SPOT_SYMBOLS]);
+        assert_eq!(
+            names,
+            [CONTRACTS_USDT, CONTRACTS_USDC, SPOT_SYMBOLS, DISCOUNT_RATE]
+        );
         assert_eq!(query(&refs[0]), [("productType", "USDT-FUTURES")]);
         assert!(query(&refs[2]).is_empty());
-        for r in refs.iter().chain(&full) {
+        assert!(refs[..3].iter().all(|r| !r.optional && r.weight == 1));
+        // The haircut table: v3 on the same host, every coin, optional.
+        let tiers = &refs[3];
+        assert_eq!(
+            (
+                tiers.host,
+                tiers.path.as_str(),
+                tiers.weight,
+                tiers.optional
+            ),
+            (HOST, "/api/v3/market/discount-rate", 1, true)
+        );
+        assert!(query(tiers).is_empty(), "no coin: every coin");
+        for r in refs[..3].iter().chain(&full) {
             assert_eq!(r.host, HOST);
             assert!(r.path.starts_with("/api/v2/"), "{r:?}");
         }

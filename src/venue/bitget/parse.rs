@@ -18,20 +18,26 @@
 //!   are string arrays `[ts, open, high, low, close, …]` with prices as the contract quotes them
 //!   (per 1000 PEPE for `1000PEPEUSDT`). Rows missing a time or a price are skipped; Bitget does
 //!   not flag the running bar.
+//! - Haircuts (optional `discount-rate` body): each coin's first tier, the one with the smallest
+//!   `tierStartValue` (a tier without one ranks last; ties go to the earlier tier), gives `k` =
+//!   its `discountRate`, kept only in (0, 1]; coins are upper-cased, the first row of a coin
+//!   decides, stablecoins are kept as published. A missing body, or one that is not a
+//!   successful envelope with a `data` array, leaves the table empty and the instruments intact.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BitgetCandle, BitgetContract, BitgetEnvelope, BitgetFundRate, BitgetFundingHistory,
-    BitgetMixTicker, BitgetSpotSymbol, BitgetSpotTicker, BitgetStatus, BitgetText,
+    BitgetCandle, BitgetContract, BitgetDiscountRate, BitgetEnvelope, BitgetFundRate,
+    BitgetFundingHistory, BitgetMixTicker, BitgetSpotSymbol, BitgetSpotTicker, BitgetStatus,
+    BitgetText,
 };
 use super::{
-    CANDLES, HISTORY_FUND_RATE, PRODUCTS, Product, RATE_LIMIT_CODES, SPOT_CANDLES, SPOT_SYMBOLS,
-    SPOT_TICKERS,
+    CANDLES, DISCOUNT_RATE, HISTORY_FUND_RATE, PRODUCTS, Product, RATE_LIMIT_CODES, SPOT_CANDLES,
+    SPOT_SYMBOLS, SPOT_TICKERS,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{WireDec, ms_time, split_concat, split_multiplier};
@@ -193,8 +199,40 @@ fn spot_instrument(row: &BitgetSpotSymbol<'_>) -> Option<Instrument> {
     })
 }
 
+/// The haircut table of the optional `discount-rate` body (see the module rules): empty when
+/// the body is missing or malformed, since the reference does without it.
+fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
+    let mut table = BTreeMap::new();
+    let Some(bytes) = Body::of(bodies, DISCOUNT_RATE).next() else {
+        return table;
+    };
+    let Ok(coins) = page::<BitgetDiscountRate<'_>>(DISCOUNT_RATE, bytes) else {
+        return table;
+    };
+    let mut seen = HashSet::new();
+    for row in &coins.rows {
+        let Some(coin) = row.coin.get().map(str::trim).filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let coin = coin.to_ascii_uppercase();
+        if !seen.insert(coin.clone()) {
+            continue;
+        }
+        let first = row.list.iter().flatten().min_by_key(|tier| {
+            let start = tier.tier_start_value.get();
+            (start.is_none(), start)
+        });
+        let k = first.and_then(|tier| tier.discount_rate.get());
+        if let Some(k) = k.filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE) {
+            table.insert(coin, k.normalize());
+        }
+    }
+    table
+}
+
 /// Parses both product types' contract lists and the spot symbol list into trading linear
-/// perpetuals (USDT then USDC) and spot pairs.
+/// perpetuals (USDT then USDC) and spot pairs, and the optional discount tiers into the haircut
+/// table.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let mut instruments = Vec::new();
     let mut seen: HashSet<(Market, String)> = HashSet::new();
@@ -217,7 +255,7 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     spots.rows.iter().filter_map(spot_instrument).for_each(keep);
     Ok(Reference {
         instruments,
-        ..Reference::default()
+        haircuts: haircuts(bodies),
     })
 }
 
@@ -400,6 +438,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::demo::bitget::{EXTRA_COLLATERAL, collateral_coins, first_tier_ratio};
     use crate::demo::bitget::{FILTERED_CONTRACTS, FILTERED_SPOTS};
     use crate::demo::{Route, Universe};
     use crate::venue::bitget::{
@@ -428,6 +467,8 @@ mod tests {
     const HISTORY: &str = include_str!("../../../fixtures/bitget/mix-history-fund-rate.json");
     const MIX_CANDLES: &str = include_str!("../../../fixtures/bitget/mix-candles.json");
     const SPOT_CANDLES_BODY: &str = include_str!("../../../fixtures/bitget/spot-candles.json");
+    const DISCOUNT: &str = include_str!("../../../fixtures/bitget/uta-discount-rate.json");
+    const DISCOUNT_Q: &str = include_str!("../../../fixtures/bitget/uta-discount-rate-quirks.json");
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
@@ -553,6 +594,79 @@ mod tests {
                 // offline, gray and halt pairs are gone; the duplicate BTCUSDC keeps USDC.
             ]
         );
+    }
+
+    /// The documented lists with `tiers` as the discount-rate body (none when `None`).
+    fn reference_with_tiers(tiers: Option<&str>) -> Result<Reference, ParseError> {
+        let mut parts = vec![
+            (CONTRACTS_USDT, CONTRACTS),
+            (CONTRACTS_USDC, CONTRACTS_C),
+            (SPOT_SYMBOLS, SYMBOLS),
+        ];
+        if let Some(body) = tiers {
+            parts.push((DISCOUNT_RATE, body));
+        }
+        reference_of(&parts)
+    }
+
+    fn table(rows: &[(&str, &str)]) -> BTreeMap<String, Decimal> {
+        rows.iter().map(|(c, k)| ((*c).to_owned(), d(k))).collect()
+    }
+
+    #[test]
+    fn discount_tiers_give_each_coin_its_first_tier_ratio() {
+        let plain = reference_with_tiers(None).expect("parses");
+        let r = reference_with_tiers(Some(DISCOUNT)).expect("parses");
+        assert_eq!(r.instruments, plain.instruments);
+        // The documented ETH row: tiers from 0 USD (0.99) and from 40 000 USD (0.98).
+        assert_eq!(r.haircuts, table(&[("ETH", "0.99")]));
+        let q = reference_with_tiers(Some(DISCOUNT_Q)).expect("parses");
+        assert_eq!(q.instruments, plain.instruments);
+        assert_eq!(
+            q.haircuts,
+            table(&[
+                // First tier = smallest tierStartValue, whatever the order; a tier without a
+                // start ranks last.
+                ("ADA", "0.6"),
+                ("BTC", "0.95"),
+                // The first ETH row wins over the duplicate's 0.5.
+                ("ETH", "0.99"),
+                // Exponent form.
+                ("PEPE", "0.5"),
+                // Lower-case coin upper-cased; JSON numbers read.
+                ("SOL", "0.85"),
+                // Stablecoins kept as published.
+                ("USDT", "1"),
+                // Dropped: DOGE 0, XRP 1.05, TRX -0.5 (outside (0, 1]); LINK's first tier has
+                // no ratio (the second tier's is not used); AVAX and DOT have no tiers; a row
+                // without a coin.
+            ])
+        );
+    }
+
+    #[test]
+    fn absent_or_malformed_discount_tiers_leave_the_instruments_and_an_empty_table() {
+        let plain = reference_with_tiers(None).expect("parses");
+        assert!(plain.haircuts.is_empty(), "no body: no table");
+        let cases = [
+            PARAMS,
+            RATE_LIMIT,
+            r#"{"code":"00000","msg":"success","requestTime":1,"data":[{"coin":"BTC","list":[{"#,
+            r#"{"code":"00000","msg":"success","requestTime":1,"data":null}"#,
+            r#"{"code":"00000","msg":"success","requestTime":1,"data":{"coin":"BTC"}}"#,
+            r#"{"code":"00000","msg":"success","data":[{"coin":"BTC","list":"0.95"}]}"#,
+            r#"{"msg":"success","data":[{"coin":"BTC","list":[{"tierStartValue":"0","discountRate":"0.95"}]}]}"#,
+            r#"[{"coin":"BTC"}]"#,
+            "<html>bad gateway</html>",
+            "",
+        ];
+        for body in cases {
+            let r = reference_with_tiers(Some(body)).expect(body);
+            assert_eq!(r.instruments, plain.instruments, "{body}");
+            assert!(r.haircuts.is_empty(), "{body}");
+        }
+        let empty = r#"{"code":"00000","msg":"success","requestTime":1,"data":[]}"#;
+        assert_eq!(reference_with_tiers(Some(empty)), Ok(plain));
     }
 
     #[test]
@@ -908,6 +1022,17 @@ mod tests {
         let reference = Bitget
             .parse_reference(&bodies)
             .expect("demo reference parses");
+        // Every coin of the universe (assets and quotes) and one it does not trade, at its
+        // first tier's ratio.
+        let coins = collateral_coins(&u);
+        assert!(coins.contains(EXTRA_COLLATERAL) && coins.contains("USDC"));
+        let expected: BTreeMap<String, Decimal> = coins
+            .iter()
+            .map(|c| (c.clone(), first_tier_ratio(c)))
+            .collect();
+        assert_eq!(reference.haircuts, expected);
+        assert_eq!(reference.haircuts["BTC"], d("0.95"));
+        assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
         let bodies: Vec<Body<'_>> = snap_requests
             .iter()
             .map(|request| Body {
@@ -1016,7 +1141,7 @@ mod tests {
         );
     }
 
-    const MUTABLE: [(&str, &str); 8] = [
+    const MUTABLE: [(&str, &str); 9] = [
         (CONTRACTS_USDT, CONTRACTS_Q),
         (CONTRACTS_USDC, CONTRACTS_C),
         (SPOT_SYMBOLS, SYMBOLS_Q),
@@ -1025,6 +1150,7 @@ mod tests {
         (FUND_RATE_USDT, RATES_Q),
         (FUND_RATE_USDC, RATES_C),
         (SPOT_TICKERS, SPOT_Q),
+        (DISCOUNT_RATE, DISCOUNT_Q),
     ];
 
     proptest! {
@@ -1046,13 +1172,33 @@ mod tests {
             let (ref_result, snap_result) = with_bodies(&parts, |bodies| {
                 (reference(bodies), snapshot(bodies, &good_ref, received()))
             });
+            if let Ok(r) = &ref_result {
+                let valid = r.haircuts.iter().all(|(coin, k)| {
+                    !coin.is_empty()
+                        && *coin == coin.to_ascii_uppercase()
+                        && *k > Decimal::ZERO
+                        && *k <= Decimal::ONE
+                });
+                prop_assert!(valid, "haircuts upper-case and in (0, 1]: {:?}", r.haircuts);
+            }
+            if endpoint == DISCOUNT_RATE {
+                // The haircut table is optional: a damaged one never fails the reference.
+                let r = ref_result.as_ref().map_err(|e| e.to_string());
+                prop_assert!(r.is_ok(), "{:?}", r);
+                if let Ok(r) = r {
+                    prop_assert_eq!(&r.instruments, &good_ref.instruments);
+                    if m.truncates() {
+                        prop_assert!(r.haircuts.is_empty());
+                    }
+                }
+            }
             let is_reference = [CONTRACTS_USDT, CONTRACTS_USDC, SPOT_SYMBOLS].contains(&endpoint);
             let result_for_endpoint = if is_reference {
                 ref_result.map(|_| ())
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
             };
-            if m.truncates() {
+            if m.truncates() && endpoint != DISCOUNT_RATE {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);

@@ -1,4 +1,4 @@
-//! Bitget v2 wire structs: the envelope, mix contracts/tickers/funding rows, spot symbols/tickers, settled funding and candles.
+//! Bitget v2 wire structs: the envelope, mix contracts/tickers/funding rows, spot symbols/tickers, settled funding, candles and (v3) collateral discount tiers.
 //!
 //! Bitget sends nearly every value as a string (`""` or `null` meaning absent) inside
 //! `{"code": "00000", "msg": "success", "requestTime": <ms number>, "data": [...]}`. Text fields
@@ -237,3 +237,35 @@ pub struct BitgetFundingHistory<'a> {
 /// ["1695835800000", "26210.5", "26210.5", "26194.5", "26194.5", "26.26", "687897.63"]
 /// ```
 pub type BitgetCandle = Vec<WireDec>;
+
+/// One coin of `GET /api/v3/market/discount-rate` (unified trading account collateral): its
+/// discount tiers by position value in USD, each from `tierStartValue` up to the next tier's.
+/// Same envelope as v2.
+///
+/// ```json
+/// {"coin": "ETH", "list": [{"tierStartValue": "0", "discountRate": "0.99"},
+///                          {"tierStartValue": "40000", "discountRate": "0.98"}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BitgetDiscountRate<'a> {
+    /// Coin (`ETH`).
+    #[serde(borrow)]
+    pub coin: BitgetText<'a>,
+    /// Tiers (`null` read as none).
+    pub list: Option<Vec<BitgetDiscountTier>>,
+}
+
+/// One tier of a [`BitgetDiscountRate`].
+///
+/// ```json
+/// {"tierStartValue": "0", "discountRate": "0.99"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BitgetDiscountTier {
+    /// Lower bound of the tier, USD value of the coin held.
+    pub tier_start_value: WireDec,
+    /// Collateral value ratio within the tier, a fraction (`"0.99"`).
+    pub discount_rate: WireDec,
+}

@@ -1,7 +1,8 @@
 //! Bybit v5 adapter: endpoints, limits and docs links; the request plan; envelope checks.
 //!
 //! Reference (cached, refreshed hourly by the caller): the linear and spot instrument lists,
-//! linear paged with `nextPageCursor`. Snapshot: two bulk calls, `tickers?category=linear` (rate,
+//! linear paged with `nextPageCursor`, and, optional, the public tiered collateral ratios (the
+//! haircut `k` of each margin coin: its first tier). Snapshot: two bulk calls, `tickers?category=linear` (rate,
 //! interval, next funding, mark, index, bid/ask, 24 h high/low, turnover, open interest) and
 //! `tickers?category=spot`. Funding history: `funding/history`, paged backwards from the
 //! window's end (Bybit returns the newest 200 of a window first). Candles: `kline` of category
@@ -88,6 +89,15 @@ const fn kline_of(market: Market) -> (&'static str, &'static str) {
     }
 }
 
+/// Tiered collateral ratios of every coin (public; no `currency`: all of them): `result.list[]`
+/// of `currency` and `collateralRatioList[] {minQty, maxQty ("" = ∞), collateralRatio}`, tiers
+/// by coin quantity. Not paged. IP limit only: weight [`WEIGHT`]. Optional reference data.
+/// Docs: <https://bybit-exchange.github.io/docs/v5/spot-margin-uta/tier-collateral-ratio>
+pub const COLLATERAL_PATH: &str = "/v5/spot-margin-trade/collateral";
+
+/// Endpoint name of the tiered collateral ratios.
+pub const COLLATERAL: &str = "collateral";
+
 /// Endpoint name of the linear instruments list.
 pub const INSTRUMENTS_LINEAR: &str = "instruments-info-linear";
 /// Endpoint name of the spot instruments list.
@@ -132,11 +142,13 @@ impl VenueAdapter for Bybit {
         &HOSTS
     }
 
-    /// `instruments-info?category=linear&limit=1000` (paged) and `category=spot&limit=1000`.
+    /// `instruments-info?category=linear&limit=1000` (paged), `category=spot&limit=1000` and the
+    /// optional collateral tiers.
     fn reference_requests(&self) -> Vec<Request> {
         vec![
             instruments(INSTRUMENTS_LINEAR, "linear"),
             instruments(INSTRUMENTS_SPOT, "spot"),
+            Request::get(COLLATERAL, MAIN.key, COLLATERAL_PATH, WEIGHT).optional(),
         ]
     }
 
@@ -167,6 +179,7 @@ impl VenueAdapter for Bybit {
         parse::parse_reference(
             Body::of(bodies, INSTRUMENTS_LINEAR),
             Body::of(bodies, INSTRUMENTS_SPOT),
+            Body::of(bodies, COLLATERAL).next(),
         )
     }
 
@@ -319,12 +332,30 @@ mod tests {
             .reference_requests()
             .iter()
             .chain(&b.snapshot_requests(true))
+            .filter(|r| r.endpoint != COLLATERAL)
         {
             assert!(r.path.starts_with("/v5/market/"), "{r:?}");
             assert_eq!(r.host, "main");
             assert!(r.query.iter().any(|(k, _)| *k == "category"));
+            assert!(!r.optional, "{r:?}");
         }
         let refs = b.reference_requests();
+        assert_eq!(refs.len(), 3);
+        // The collateral tiers: every coin (no `currency`), optional, one IP request.
+        let tiers = &refs[2];
+        assert_eq!(
+            (
+                tiers.endpoint,
+                tiers.host,
+                tiers.path.as_str(),
+                tiers.weight
+            ),
+            ("collateral", "main", "/v5/spot-margin-trade/collateral", 1)
+        );
+        assert!(tiers.query.is_empty());
+        assert!(tiers.optional);
+        assert_eq!(tiers.method, crate::venue::Method::Get);
+        assert_eq!(b.next_page(tiers, b"{}").expect("not paged"), None);
         assert_eq!(
             refs[0].query,
             vec![

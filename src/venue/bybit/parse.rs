@@ -4,16 +4,23 @@
 //! time or a rate are skipped, not an error; so are kline rows without a start time, high, low
 //! or close (a row that is not an array fails the page). The running bar (the first row) is
 //! kept: Bybit does not flag it, the caller drops bars that end after the request time.
+//!
+//! Collateral haircuts (`spot-margin-trade/collateral`): per `currency` (upper-cased), the
+//! `collateralRatio` of the tier with the smallest `minQty` (the first of equals; tiers without a
+//! `minQty` are not candidates), kept only in (0, 1] — a coin whose first tier is `0` is not
+//! margin. A coin listed twice keeps its first usable row. A body that is not a `retCode` 0
+//! envelope with a `result.list` of rows (malformed, an error, a wrong type anywhere in it)
+//! gives an empty table and never fails the reference: the table is optional.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BybitEnvelope, BybitFundingHistory, BybitHead, BybitInstrument, BybitKline, BybitList,
-    BybitPage, BybitSpotTicker, BybitTicker,
+    BybitCollateral, BybitEnvelope, BybitFundingHistory, BybitHead, BybitInstrument, BybitKline,
+    BybitList, BybitPage, BybitSpotTicker, BybitTicker,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
@@ -197,15 +204,54 @@ fn spot_instrument(row: &BybitInstrument<'_>) -> Option<Instrument> {
     })
 }
 
+/// The collateral value ratio (haircut `k`) of every coin of a `spot-margin-trade/collateral`
+/// body: its first tier's `collateralRatio`, keyed by upper-case coin, only when in (0, 1]. A
+/// body that is not a `retCode` 0 list envelope gives an empty map (see the module docs).
+#[must_use]
+pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
+    let mut out = BTreeMap::new();
+    let Ok(env) =
+        serde_json::from_slice::<BybitEnvelope<'_, BybitList<'_, BybitCollateral<'_>>>>(body)
+    else {
+        return out;
+    };
+    if env.ret_code.get() != Some(0) {
+        return out;
+    }
+    let rows = env.result.and_then(|r| r.list).unwrap_or_default();
+    for row in &rows {
+        let Some(coin) = row.currency.as_deref() else {
+            continue;
+        };
+        let first = row
+            .collateral_ratio_list
+            .iter()
+            .flatten()
+            .filter_map(|tier| Some((tier.min_qty.get()?, tier)))
+            .min_by_key(|(min_qty, _)| *min_qty);
+        let k = first
+            .and_then(|(_, tier)| tier.collateral_ratio.get())
+            .filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE);
+        if let Some(k) = k {
+            out.entry(coin.to_ascii_uppercase())
+                .or_insert_with(|| k.normalize());
+        }
+    }
+    out
+}
+
 /// Parses the instruments pages of both categories into a [`Reference`]: trading linear
 /// perpetuals then trading spot pairs, in payload order. A symbol listed twice (pages that
-/// overlap while the list changes) keeps its first entry.
+/// overlap while the list changes) keeps its first entry. With the collateral tiers body, the
+/// haircuts too ([`parse_haircuts`]; absent: empty).
 ///
 /// # Errors
-/// When a category has no page at all, or a page is malformed or an error envelope.
+/// When a category has no page at all, or a page is malformed or an error envelope. The
+/// collateral body never fails the reference.
 pub fn parse_reference<'a>(
     linear: impl IntoIterator<Item = &'a [u8]>,
     spot: impl IntoIterator<Item = &'a [u8]>,
+    collateral: Option<&[u8]>,
 ) -> Result<Reference, ParseError> {
     let mut instruments = Vec::new();
     let mut seen = HashSet::new();
@@ -229,7 +275,7 @@ pub fn parse_reference<'a>(
     )?;
     Ok(Reference {
         instruments,
-        ..Reference::default()
+        haircuts: collateral.map(parse_haircuts).unwrap_or_default(),
     })
 }
 
@@ -449,6 +495,9 @@ mod tests {
     const ERROR_PARAMS_JSON: &str = include_str!("../../../fixtures/bybit/error-params.json");
     const ERROR_RATE_LIMIT_JSON: &str =
         include_str!("../../../fixtures/bybit/error-rate-limit.json");
+    const COLLATERAL_JSON: &str = include_str!("../../../fixtures/bybit/collateral.json");
+    const COLLATERAL_QUIRKS_JSON: &str =
+        include_str!("../../../fixtures/bybit/collateral-quirks.json");
 
     fn dec(s: &str) -> Decimal {
         crate::parse::decimal(s).expect("test decimal")
@@ -466,6 +515,7 @@ mod tests {
         parse_reference(
             [PAGE1_JSON.as_bytes(), PAGE2_JSON.as_bytes()],
             [SPOT_MIXED_JSON.as_bytes()],
+            None,
         )
         .expect("mixed reference parses")
     }
@@ -491,6 +541,7 @@ mod tests {
         let r = parse_reference(
             [INSTRUMENTS_LINEAR_JSON.as_bytes()],
             [INSTRUMENTS_SPOT_JSON.as_bytes()],
+            None,
         )
         .expect("parses");
         assert_eq!(
@@ -518,6 +569,93 @@ mod tests {
                 },
             ]
         );
+    }
+
+    fn haircuts(pairs: &[(&str, &str)]) -> BTreeMap<String, Decimal> {
+        pairs
+            .iter()
+            .map(|(coin, k)| ((*coin).to_owned(), dec(k)))
+            .collect()
+    }
+
+    #[test]
+    fn official_collateral_tiers_give_the_first_tier_ratio() {
+        assert_eq!(
+            parse_haircuts(COLLATERAL_JSON.as_bytes()),
+            haircuts(&[("BTC", "0.85")])
+        );
+        let r = parse_reference(
+            [INSTRUMENTS_LINEAR_JSON.as_bytes()],
+            [INSTRUMENTS_SPOT_JSON.as_bytes()],
+            Some(COLLATERAL_JSON.as_bytes()),
+        )
+        .expect("parses");
+        assert_eq!(r.haircuts, haircuts(&[("BTC", "0.85")]));
+        assert_eq!(r.instruments.len(), 2);
+    }
+
+    #[test]
+    fn quirky_collateral_tiers_take_the_smallest_min_qty_in_range_upper_cased() {
+        // BTC: the tier from 0, though listed second (the later 0.5 row is a duplicate); ETH
+        // from `eth`; USDT at 1 as published; SOL from JSON numbers; AVAX: its first tier has no
+        // `minQty`, so the next one counts. Dropped: LUNC (first tier 0), XAUT (1.05), DOGE and
+        // PEPE (no tiers), the row without a currency.
+        assert_eq!(
+            parse_haircuts(COLLATERAL_QUIRKS_JSON.as_bytes()),
+            haircuts(&[
+                ("BTC", "0.95"),
+                ("ETH", "0.95"),
+                ("USDT", "1"),
+                ("SOL", "0.8"),
+                ("AVAX", "0.7"),
+            ])
+        );
+    }
+
+    #[test]
+    fn absent_or_malformed_collateral_tiers_leave_the_instruments_and_an_empty_table() {
+        let baseline = mixed_reference();
+        assert!(baseline.haircuts.is_empty(), "no body: no table");
+        let truncated = &COLLATERAL_JSON[..COLLATERAL_JSON.len() / 2];
+        for body in [
+            ERROR_PARAMS_JSON,
+            ERROR_RATE_LIMIT_JSON,
+            truncated,
+            "",
+            "[]",
+            "null",
+            "<html>403 Forbidden</html>",
+            r#"{"retMsg":"OK","result":{"list":[]},"time":1}"#,
+            r#"{"retCode":0,"retMsg":"OK","result":{},"time":1}"#,
+            r#"{"retCode":0,"retMsg":"OK","result":{"list":{}},"time":1}"#,
+            r#"{"retCode":0,"retMsg":"OK","result":{"list":[{"currency":7}]},"time":1}"#,
+        ] {
+            let r = parse_reference(
+                [PAGE1_JSON.as_bytes(), PAGE2_JSON.as_bytes()],
+                [SPOT_MIXED_JSON.as_bytes()],
+                Some(body.as_bytes()),
+            )
+            .unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(r.instruments, baseline.instruments, "{body}");
+            assert!(r.haircuts.is_empty(), "{body}");
+        }
+        // Through the adapter: the instrument pages without the optional collateral body.
+        let reqs = Bybit.reference_requests();
+        let bodies = [
+            Body {
+                request: &reqs[0],
+                bytes: PAGE1_JSON.as_bytes(),
+            },
+            Body {
+                request: &reqs[0],
+                bytes: PAGE2_JSON.as_bytes(),
+            },
+            Body {
+                request: &reqs[1],
+                bytes: SPOT_MIXED_JSON.as_bytes(),
+            },
+        ];
+        assert_eq!(Bybit.parse_reference(&bodies), Ok(baseline));
     }
 
     #[test]
@@ -583,6 +721,7 @@ mod tests {
         let r = parse_reference(
             [INSTRUMENTS_LINEAR_JSON.as_bytes()],
             [INSTRUMENTS_SPOT_JSON.as_bytes()],
+            None,
         )
         .expect("reference");
         let snap = parse_snapshot(
@@ -871,7 +1010,12 @@ mod tests {
         let err = snap(odd, TICKERS_SPOT_JSON).expect_err("api error");
         assert!(err.detail.contains("API error 10001: bad"), "{err}");
         // A category without any page.
-        let err = parse_reference([PAGE1_JSON.as_bytes()], []).expect_err("spot missing");
+        let err = parse_reference(
+            [PAGE1_JSON.as_bytes()],
+            [],
+            Some(COLLATERAL_JSON.as_bytes()),
+        )
+        .expect_err("spot missing");
         assert_eq!(err.endpoint, "instruments-info-spot");
         // An empty list is fine.
         let empty =
@@ -942,6 +1086,25 @@ mod tests {
             assert_eq!(b.check_body(200, body.bytes), BodySignal::Ok);
         }
         let reference = b.parse_reference(&ref_bodies).expect("reference");
+        // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin,
+        // each at its first tier.
+        let demo = crate::demo::binance::haircut;
+        let unlisted = crate::demo::binance::UNLISTED_COLLATERAL;
+        assert_eq!(reference.haircuts.len(), universe.markets.len() + 3);
+        for m in &universe.markets {
+            assert_eq!(
+                reference.haircuts.get(&m.asset),
+                Some(&demo(&m.asset)),
+                "{}",
+                m.asset
+            );
+        }
+        assert_eq!(reference.haircuts["BTC"], dec("0.95"));
+        assert_eq!(reference.haircuts["ETH"], dec("0.95"));
+        assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
+        assert_eq!(reference.haircuts["USDC"], Decimal::ONE);
+        assert_eq!(reference.haircuts.get(unlisted), Some(&demo(unlisted)));
+        assert!(reference.instruments.iter().all(|i| i.asset != unlisted));
         let n_perps = reference
             .instruments
             .iter()
@@ -1050,7 +1213,7 @@ mod tests {
 
     // ---- never panic on mutated payloads ----
 
-    const ALL_FIXTURES: [&str; 16] = [
+    const ALL_FIXTURES: [&str; 18] = [
         INSTRUMENTS_LINEAR_JSON,
         INSTRUMENTS_SPOT_JSON,
         TICKERS_LINEAR_JSON,
@@ -1067,6 +1230,8 @@ mod tests {
         include_str!("../../../fixtures/bybit/kline-inverse.json"),
         include_str!("../../../fixtures/bybit/kline-spot-quirks.json"),
         include_str!("../../../fixtures/bybit/funding-history.json"),
+        COLLATERAL_JSON,
+        COLLATERAL_QUIRKS_JSON,
     ];
 
     proptest! {
@@ -1084,14 +1249,31 @@ mod tests {
                 for req in b.reference_requests() {
                     let _ = b.next_page(&req, &body);
                 }
-                let _ = parse_reference([body.as_slice()], [SPOT_MIXED_JSON.as_bytes()]);
+                let _ = parse_reference([body.as_slice()], [SPOT_MIXED_JSON.as_bytes()], None);
+                // A damaged collateral body never fails the reference nor changes its
+                // instruments; what it yields is upper-case coins with k in (0, 1].
+                let r = parse_reference(
+                    [PAGE1_JSON.as_bytes(), PAGE2_JSON.as_bytes()],
+                    [SPOT_MIXED_JSON.as_bytes()],
+                    Some(&body),
+                )
+                .expect("the collateral tiers are optional");
+                prop_assert_eq!(&r.instruments, &reference.instruments);
+                for (coin, k) in &r.haircuts {
+                    prop_assert!(!coin.is_empty() && *coin == coin.to_ascii_uppercase(), "{}", coin);
+                    prop_assert!(*k > Decimal::ZERO && *k <= Decimal::ONE, "{} {}", coin, k);
+                }
                 for (endpoint, category) in [("kline-linear", "linear"), ("kline-spot", "spot")] {
                     if let Ok(candles) = parse_candles(endpoint, category, &body) {
                         prop_assert!(candles.len() <= body.len());
                     }
                 }
                 let _ = parse_funding_history("funding-history", &body);
-                let _ = parse_reference([PAGE1_JSON.as_bytes(), body.as_slice()], [body.as_slice()]);
+                let _ = parse_reference(
+                    [PAGE1_JSON.as_bytes(), body.as_slice()],
+                    [body.as_slice()],
+                    Some(&body),
+                );
                 for (linear, spot) in [
                     (body.as_slice(), TICKERS_SPOT_MIXED_JSON.as_bytes()),
                     (TICKERS_LINEAR_MIXED_JSON.as_bytes(), body.as_slice()),

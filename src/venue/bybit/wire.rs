@@ -1,4 +1,4 @@
-//! Bybit v5 wire structs in Bybit's own field names: the envelope, instruments-info, tickers, funding history and kline rows.
+//! Bybit v5 wire structs in Bybit's own field names: the envelope, instruments-info, tickers, collateral tiers, funding history and kline rows.
 //!
 //! Every struct borrows from the response body; unknown fields are ignored and missing, `""` or
 //! `null` fields are absent. Numbers go through [`WireDec`]/[`WireInt`] (string or number).
@@ -279,6 +279,40 @@ pub struct BybitSpotTicker<'a> {
     /// 24 h turnover in the quote coin.
     #[serde(rename = "turnover24h", default)]
     pub turnover_24h: WireDec,
+}
+
+/// One row of `GET /v5/spot-margin-trade/collateral` (`result.list`, no `category`): a coin and
+/// its collateral ratio tiers by coin quantity (`maxQty` `""` = no upper bound).
+///
+/// ```json
+/// {"currency": "BTC", "collateralRatioList": [
+///   {"minQty": "0", "maxQty": "1000000", "collateralRatio": "0.85"},
+///   {"minQty": "1000000", "maxQty": "", "collateralRatio": "0"}]}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct BybitCollateral<'a> {
+    /// Coin (`BTC`).
+    #[serde(default, deserialize_with = "opt_str", borrow)]
+    pub currency: Option<Cow<'a, str>>,
+    /// The tiers (`null` or missing: none).
+    #[serde(rename = "collateralRatioList", default)]
+    pub collateral_ratio_list: Option<Vec<BybitCollateralTier>>,
+}
+
+/// One tier of [`BybitCollateral`] (`maxQty` is not read: the first tier is the one with the
+/// smallest `minQty`).
+///
+/// ```json
+/// {"minQty": "0", "maxQty": "1000000", "collateralRatio": "0.85"}
+/// ```
+#[derive(Debug, Deserialize)]
+pub struct BybitCollateralTier {
+    /// Lower bound of the tier, coin quantity.
+    #[serde(rename = "minQty", default)]
+    pub min_qty: WireDec,
+    /// Collateral value ratio within the tier, fraction (`0`: not counted as margin).
+    #[serde(rename = "collateralRatio", default)]
+    pub collateral_ratio: WireDec,
 }
 
 /// One row of `GET /v5/market/funding/history` (`result.list`, newest first).

@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | reference (hourly) | `futures/usdt/contracts?limit=1000&offset=N` (paged) | [`CONTRACTS_DOCS`] |
 //! | | `spot/currency_pairs` | [`CURRENCY_PAIRS_DOCS`] |
+//! | | `unified/currency_discount_tiers` (optional: collateral haircuts) | [`DISCOUNT_TIERS_DOCS`] |
 //! | scan and poll (3 requests, +1 per extra contracts page) | `futures/usdt/contracts` again (paged) | [`CONTRACTS_DOCS`] |
 //! | | `futures/usdt/tickers` | [`TICKERS_DOCS`] |
 //! | | `spot/tickers` | [`SPOT_TICKERS_DOCS`] |
@@ -20,6 +21,10 @@
 //! funding source (rate, interval, next time, mark, index). The tickers add bid/ask, 24 h
 //! high/low, volumes and open interest. A full poll needs nothing more, so `full` changes
 //! nothing. With `limit=1000` today's ~600 USDT contracts fit one page: three requests a scan.
+//!
+//! The reference also carries the unified account's collateral discount tiers: each currency's
+//! first-tier `discount` is its haircut `k`. The request is optional: if it fails, the
+//! reference goes on with an empty table.
 //!
 //! Gate limits public endpoints to 200 requests / 10 s per endpoint and IP; the host limiter is
 //! one bucket of 200 per 10 s (half of it used), each call weighing 1.
@@ -79,6 +84,13 @@ pub const SPOT_TICKERS_PATH: &str = "/api/v4/spot/tickers";
 pub const SPOT_TICKERS_DOCS: &str =
     "https://www.gate.io/docs/developers/apiv4/en/#retrieve-ticker-information";
 
+/// Path of the unified account's collateral discount tiers (public, no parameters: every
+/// currency; tiers of `discount` between `lower_limit` and `upper_limit`).
+pub const DISCOUNT_TIERS_PATH: &str = "/api/v4/unified/currency_discount_tiers";
+/// Docs of [`DISCOUNT_TIERS_PATH`] (a public endpoint: 200 requests / 10 s, weight [`WEIGHT`]).
+pub const DISCOUNT_TIERS_DOCS: &str =
+    "https://www.gate.io/docs/developers/apiv4/en/#list-currency-discount-tiers";
+
 /// Endpoint name of the contract list fetched as reference data.
 pub const CONTRACTS: &str = "contracts";
 /// Endpoint name of the contract list fetched on every poll (funding source).
@@ -89,6 +101,8 @@ pub const TICKERS: &str = "tickers";
 pub const CURRENCY_PAIRS: &str = "currency-pairs";
 /// Endpoint name of the spot tickers.
 pub const SPOT_TICKERS: &str = "spot-tickers";
+/// Endpoint name of the collateral discount tiers.
+pub const DISCOUNT_TIERS: &str = "currency-discount-tiers";
 
 /// Endpoint name of one contract's settled funding history.
 pub const FUNDING_RATE: &str = "funding-rate";
@@ -163,11 +177,13 @@ impl VenueAdapter for Gate {
         &HOSTS
     }
 
-    /// The contract list (paged) and the spot pair list.
+    /// The contract list (paged), the spot pair list and (optional) the collateral discount
+    /// tiers.
     fn reference_requests(&self) -> Vec<Request> {
         vec![
             contracts(CONTRACTS),
             Request::get(CURRENCY_PAIRS, HOST, CURRENCY_PAIRS_PATH, WEIGHT),
+            Request::get(DISCOUNT_TIERS, HOST, DISCOUNT_TIERS_PATH, WEIGHT).optional(),
         ]
     }
 
@@ -352,11 +368,24 @@ mod tests {
         assert!(scan[1].query.is_empty() && scan[2].query.is_empty());
         let refs = Gate.reference_requests();
         let names: Vec<&str> = refs.iter().map(|r| r.endpoint).collect();
-        assert_eq!(names, [CONTRACTS, CURRENCY_PAIRS]);
-        for r in refs.iter().chain(&scan) {
+        assert_eq!(names, [CONTRACTS, CURRENCY_PAIRS, DISCOUNT_TIERS]);
+        for r in refs[..2].iter().chain(&scan) {
             assert!(r.path.starts_with("/api/v4/"), "{r:?}");
             assert_eq!((r.host, r.weight, r.optional), (HOST, 1, false));
         }
+        // The haircut table: every currency, optional, never paged.
+        let tiers = &refs[2];
+        assert_eq!(
+            (
+                tiers.host,
+                tiers.path.as_str(),
+                tiers.weight,
+                tiers.optional
+            ),
+            (HOST, "/api/v4/unified/currency_discount_tiers", 1, true)
+        );
+        assert!(query(tiers).is_empty(), "no currency: every currency");
+        assert_eq!(Gate.next_page(tiers, &page(PAGE_LIMIT)), Ok(None));
         assert_eq!(Gate.hosts()[0].env, "BASIS_GATE_URL");
         assert_eq!(Gate.hosts()[0].default_url, "https://api.gateio.ws");
     }

@@ -21,8 +21,14 @@
 //!   `{t (seconds), o, h, l, c}`, spot candles string arrays `[t, quote volume, close, high,
 //!   low, open, base volume, window closed]` whose unfinished bar (`"false"`) is dropped. Times
 //!   become ms; rows missing a time or a price are skipped.
+//! - Haircuts (optional `currency_discount_tiers` body): each currency's first tier, the one
+//!   with the lowest `lower_limit` (then the lowest `tier`; a tier without one ranks after those
+//!   with one; ties go to the earlier tier), gives `k` = its `discount`, kept only in (0, 1];
+//!   currencies are upper-cased, the first row of a currency decides, stablecoins are kept as
+//!   published. A missing body, or one that is not an array of currency objects (an error
+//!   object, malformed JSON), leaves the table empty and the instruments intact.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -30,12 +36,12 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::wire::{
-    GateContract, GateCurrencyPair, GateError, GateFundingRecord, GateFuturesCandle,
+    GateContract, GateCurrencyPair, GateDiscount, GateError, GateFundingRecord, GateFuturesCandle,
     GateSpotCandle, GateSpotTicker, GateText, GateTicker,
 };
 use super::{
-    CANDLESTICKS, CONTRACTS, CONTRACTS_LIVE, CURRENCY_PAIRS, FUNDING_RATE, RATE_LIMIT_LABEL,
-    SPOT_CANDLESTICKS, SPOT_TICKERS, TICKERS,
+    CANDLESTICKS, CONTRACTS, CONTRACTS_LIVE, CURRENCY_PAIRS, DISCOUNT_TIERS, FUNDING_RATE,
+    RATE_LIMIT_LABEL, SPOT_CANDLESTICKS, SPOT_TICKERS, TICKERS,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
@@ -200,8 +206,39 @@ fn spot_instrument(row: &GateCurrencyPair<'_>) -> Option<Instrument> {
     })
 }
 
+/// The haircut table of the optional `currency_discount_tiers` body (see the module rules):
+/// empty when the body is missing or malformed, since the reference does without it.
+fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
+    let mut table = BTreeMap::new();
+    let Some(bytes) = Body::of(bodies, DISCOUNT_TIERS).next() else {
+        return table;
+    };
+    let Ok(currencies) = rows::<GateDiscount<'_>>(DISCOUNT_TIERS, bytes) else {
+        return table;
+    };
+    let mut seen = HashSet::new();
+    for row in &currencies {
+        let Some(coin) = row.currency.get().map(str::trim).filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let coin = coin.to_ascii_uppercase();
+        if !seen.insert(coin.clone()) {
+            continue;
+        }
+        let first = row.discount_tiers.iter().flatten().min_by_key(|tier| {
+            let (lower, number) = (tier.lower_limit.get(), tier.tier.get());
+            (lower.is_none(), lower, number.is_none(), number)
+        });
+        let k = first.and_then(|tier| tier.discount.get());
+        if let Some(k) = k.filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE) {
+            table.insert(coin, k.normalize());
+        }
+    }
+    table
+}
+
 /// Parses the contract list (all pages) and the spot pair list into trading linear perpetuals
-/// and tradable spot pairs.
+/// and tradable spot pairs, and the optional discount tiers into the haircut table.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS)?;
     let pairs: Vec<GateCurrencyPair<'_>> = all_rows(bodies, CURRENCY_PAIRS)?;
@@ -220,7 +257,7 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     }
     Ok(Reference {
         instruments,
-        ..Reference::default()
+        haircuts: haircuts(bodies),
     })
 }
 
@@ -395,7 +432,10 @@ mod tests {
 
     use super::super::PAGE_LIMIT;
     use super::*;
-    use crate::demo::gate::{FILTERED_CONTRACTS, FILTERED_PAIRS, contracts_for, quanto_multiplier};
+    use crate::demo::gate::{
+        EXTRA_COLLATERAL, FILTERED_CONTRACTS, FILTERED_PAIRS, collateral_coins, contracts_for,
+        first_tier_ratio, quanto_multiplier,
+    };
     use crate::demo::{Route, Universe};
     use crate::venue::gate::Gate;
     use crate::venue::testkit::{candle as bar, mutate, mutation, point};
@@ -415,6 +455,9 @@ mod tests {
     const FUNDING_J: &str = include_str!("../../../fixtures/gate/futures-usdt-funding_rate.json");
     const FUT_CANDLES: &str = include_str!("../../../fixtures/gate/futures-usdt-candlesticks.json");
     const SPOT_CANDLES: &str = include_str!("../../../fixtures/gate/spot-candlesticks.json");
+    const TIERS: &str = include_str!("../../../fixtures/gate/unified-currency_discount_tiers.json");
+    const TIERS_Q: &str =
+        include_str!("../../../fixtures/gate/unified-currency_discount_tiers-quirks.json");
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
@@ -486,6 +529,75 @@ mod tests {
     fn quirky_reference() -> Reference {
         reference_of(&[(CONTRACTS, CONTRACTS_Q), (CURRENCY_PAIRS, PAIRS_Q)])
             .expect("reference fixtures parse")
+    }
+
+    /// The documented lists with `tiers` as the discount-tiers body (none when `None`).
+    fn reference_with_tiers(tiers: Option<&str>) -> Result<Reference, ParseError> {
+        let mut parts = vec![(CONTRACTS, CONTRACTS_J), (CURRENCY_PAIRS, PAIRS)];
+        if let Some(body) = tiers {
+            parts.push((DISCOUNT_TIERS, body));
+        }
+        reference_of(&parts)
+    }
+
+    fn table(rows: &[(&str, &str)]) -> BTreeMap<String, Decimal> {
+        rows.iter().map(|(c, k)| ((*c).to_owned(), d(k))).collect()
+    }
+
+    #[test]
+    fn discount_tiers_give_each_currency_its_first_tier_discount() {
+        let plain = reference_with_tiers(None).expect("parses");
+        let r = reference_with_tiers(Some(TIERS)).expect("parses");
+        assert_eq!(r.instruments, plain.instruments);
+        assert_eq!(
+            r.haircuts,
+            table(&[("BTC", "0.95"), ("ETH", "0.93"), ("USDT", "1")])
+        );
+        let q = reference_with_tiers(Some(TIERS_Q)).expect("parses");
+        assert_eq!(q.instruments, plain.instruments);
+        assert_eq!(
+            q.haircuts,
+            table(&[
+                // The first BTC row wins over the duplicate's 0.5.
+                ("BTC", "0.95"),
+                // Without lower limits, tier 1 (listed second).
+                ("DOGE", "0.7"),
+                // Lowest lower_limit, whatever the order.
+                ("ETH", "0.93"),
+                // Lower-case currency upper-cased; JSON numbers read.
+                ("SOL", "0.8"),
+                // Exponent form.
+                ("TON", "0.95"),
+                // Stablecoins kept as published (a full-width "＋" upper limit is not read).
+                ("USDT", "1"),
+                // Dropped: PEPE 0 and XRP 1.2 (outside (0, 1]); LINK's first tier has no
+                // discount (the second tier's is not used); ADA, AVAX and TRX have no tiers; a
+                // row without a currency.
+            ])
+        );
+    }
+
+    #[test]
+    fn absent_or_malformed_discount_tiers_leave_the_instruments_and_an_empty_table() {
+        let plain = reference_with_tiers(None).expect("parses");
+        assert!(plain.haircuts.is_empty(), "no body: no table");
+        let cases = [
+            INVALID,
+            RATE_LIMIT,
+            r#"[{"currency":"BTC","discount_tiers":[{"tier":"1","#,
+            r#"{"currency":"BTC","discount_tiers":[]}"#,
+            r#"[{"currency":"BTC","discount_tiers":"0.95"}]"#,
+            r#"[["BTC","0.95"]]"#,
+            "null",
+            "<html>bad gateway</html>",
+            "",
+        ];
+        for body in cases {
+            let r = reference_with_tiers(Some(body)).expect(body);
+            assert_eq!(r.instruments, plain.instruments, "{body}");
+            assert!(r.haircuts.is_empty(), "{body}");
+        }
+        assert_eq!(reference_with_tiers(Some("[]")), Ok(plain));
     }
 
     #[test]
@@ -817,6 +929,17 @@ mod tests {
         let reference = Gate
             .parse_reference(&bodies(&fetched))
             .expect("reference parses");
+        // Every coin of the universe (assets and quotes) and one it does not trade, at its
+        // first tier's discount.
+        let coins = collateral_coins(&u);
+        assert!(coins.contains(EXTRA_COLLATERAL) && coins.contains("USDC"));
+        let expected: BTreeMap<String, Decimal> = coins
+            .iter()
+            .map(|c| (c.clone(), first_tier_ratio(c)))
+            .collect();
+        assert_eq!(reference.haircuts, expected);
+        assert_eq!(reference.haircuts["BTC"], d("0.95"));
+        assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
         let fetched = fetch(&routes, Gate.snapshot_requests(true));
         assert_eq!(fetched.len(), 3, "one contracts page");
         let received_at = t(now_ms + 250).expect("time");
@@ -924,12 +1047,13 @@ mod tests {
         assert_eq!(reference.index(Market::Perp).len(), usdt);
     }
 
-    const MUTABLE: [(&str, &str); 5] = [
+    const MUTABLE: [(&str, &str); 6] = [
         (CONTRACTS, CONTRACTS_Q),
         (CURRENCY_PAIRS, PAIRS_Q),
         (CONTRACTS_LIVE, CONTRACTS_Q),
         (TICKERS, TICKERS_Q),
         (SPOT_TICKERS, SPOT_Q),
+        (DISCOUNT_TIERS, TIERS_Q),
     ];
 
     proptest! {
@@ -952,12 +1076,32 @@ mod tests {
             let (ref_result, snap_result) = with_bodies(&parts, |bodies| {
                 (reference(bodies), snapshot(bodies, &good_ref, received()))
             });
+            if let Ok(r) = &ref_result {
+                let valid = r.haircuts.iter().all(|(coin, k)| {
+                    !coin.is_empty()
+                        && *coin == coin.to_ascii_uppercase()
+                        && *k > Decimal::ZERO
+                        && *k <= Decimal::ONE
+                });
+                prop_assert!(valid, "haircuts upper-case and in (0, 1]: {:?}", r.haircuts);
+            }
+            if endpoint == DISCOUNT_TIERS {
+                // The haircut table is optional: a damaged one never fails the reference.
+                let r = ref_result.as_ref().map_err(|e| e.to_string());
+                prop_assert!(r.is_ok(), "{:?}", r);
+                if let Ok(r) = r {
+                    prop_assert_eq!(&r.instruments, &good_ref.instruments);
+                    if m.truncates() {
+                        prop_assert!(r.haircuts.is_empty());
+                    }
+                }
+            }
             let result_for_endpoint = if endpoint == CONTRACTS || endpoint == CURRENCY_PAIRS {
                 ref_result.map(|_| ())
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
             };
-            if m.truncates() {
+            if m.truncates() && endpoint != DISCOUNT_TIERS {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);

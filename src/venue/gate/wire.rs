@@ -1,4 +1,4 @@
-//! Gate v4 wire structs: USDT-settled futures contracts, tickers, funding history and candles, spot pairs, tickers and candles, the error body.
+//! Gate v4 wire structs: USDT-settled futures contracts, tickers, funding history and candles, spot pairs, tickers and candles, unified-account discount tiers, the error body.
 //!
 //! Gate has no success envelope: bodies are bare JSON arrays. Errors are
 //! `{"label": "...", "message": "..."}` objects. Decimals are strings, sizes and counters ints,
@@ -257,6 +257,44 @@ pub struct GateFundingRecord {
     pub t: WireDec,
     /// Rate settled, fraction (a string).
     pub r: WireDec,
+}
+
+/// One currency of `GET /api/v4/unified/currency_discount_tiers` (unified-account collateral):
+/// its discount tiers by amount held (Gate does not document the unit), each from
+/// `lower_limit` to `upper_limit` (`"+"`, or `"＋"` in older docs: unbounded). Every value is a
+/// string.
+///
+/// ```json
+/// {"currency": "BTC", "discount_tiers": [
+///   {"tier": "1", "discount": "0.95", "lower_limit": "0", "upper_limit": "50",
+///    "leverage": "10"},
+///   {"tier": "2", "discount": "0.9", "lower_limit": "50", "upper_limit": "+",
+///    "leverage": "5"}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GateDiscount<'a> {
+    /// Currency (`BTC`).
+    #[serde(borrow)]
+    pub currency: GateText<'a>,
+    /// Tiers (`null` read as none).
+    pub discount_tiers: Option<Vec<GateDiscountTier>>,
+}
+
+/// One tier of a [`GateDiscount`] (`upper_limit` and `leverage` are not read).
+///
+/// ```json
+/// {"tier": "1", "discount": "0.95", "lower_limit": "0", "upper_limit": "50", "leverage": "10"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GateDiscountTier {
+    /// Tier number, from 1 (a string).
+    pub tier: WireDec,
+    /// Collateral value ratio within the tier, a fraction (`"0.95"`).
+    pub discount: WireDec,
+    /// Lower bound of the tier (`"0"` for the first).
+    pub lower_limit: WireDec,
 }
 
 /// One row of `GET /api/v4/futures/usdt/candlesticks` (an object; oldest first). `v` (contracts)

@@ -5,6 +5,7 @@
 //! | plan | endpoint | docs |
 //! |---|---|---|
 //! | reference (hourly) | `instruments?instType=SWAP`, `instruments?instType=SPOT` | [`INSTRUMENTS_DOCS`] |
+//! | | `discount-rate-interest-free-quota` (every currency; optional: collateral haircuts) | [`DISCOUNT_RATE_DOCS`] |
 //! | scan (`full = false`, 4 requests) | `funding-rate?instId=ANY` | [`FUNDING_RATE_DOCS`] |
 //! | | `tickers?instType=SWAP`, `tickers?instType=SPOT` | [`TICKERS_DOCS`] |
 //! | | `open-interest?instType=SWAP` | [`OPEN_INTEREST_DOCS`] |
@@ -21,7 +22,8 @@
 //! 20 divided by its own limit, so `mark-price` and `funding-rate-history` (10 / 2 s per IP and
 //! instId) weigh 2 and the others 1. `candles` (40 / 2 s) would weigh ½; weights are whole, so it
 //! weighs 1 like `history-candles` (20 / 2 s): the host bucket, stricter than either, keeps both
-//! within their own limits.
+//! within their own limits. `discount-rate-interest-free-quota` (2 / 2 s) weighs 10: it takes the
+//! whole of basis's half of the bucket, so the hourly reference waits about 2 s for it.
 
 mod parse;
 mod wire;
@@ -60,6 +62,17 @@ pub const INSTRUMENTS_PATH: &str = "/api/v5/public/instruments";
 /// Docs of [`INSTRUMENTS_PATH`].
 pub const INSTRUMENTS_DOCS: &str =
     "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments";
+
+/// Endpoint name of the collateral discount-rate tiers.
+pub const DISCOUNT_RATE: &str = "discount-rate";
+/// Path of the collateral discount-rate tiers; without `ccy`, every currency: `data[] {ccy,
+/// details[] {minAmt, maxAmt ("" = ∞), discountRate, …}}`, tiers by coin amount. 2 / 2 s per IP:
+/// weight [`DISCOUNT_RATE_WEIGHT`].
+pub const DISCOUNT_RATE_PATH: &str = "/api/v5/public/discount-rate-interest-free-quota";
+/// Docs of [`DISCOUNT_RATE_PATH`].
+pub const DISCOUNT_RATE_DOCS: &str = "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-discount-rate-and-interest-free-quota";
+/// Weight of [`DISCOUNT_RATE_PATH`]: the host bucket (20 / 2 s) over its own limit (2 / 2 s).
+pub const DISCOUNT_RATE_WEIGHT: u32 = 10;
 
 /// Endpoint name of the bulk funding rates.
 pub const FUNDING_RATE: &str = "funding-rate";
@@ -199,10 +212,19 @@ impl VenueAdapter for Okx {
         &HOSTS
     }
 
+    /// The SWAP and SPOT instrument lists and the optional discount-rate tiers (collateral
+    /// haircuts; weight [`DISCOUNT_RATE_WEIGHT`]).
     fn reference_requests(&self) -> Vec<Request> {
         vec![
             Request::get(INSTRUMENTS_SWAP, HOST, INSTRUMENTS_PATH, 1).query("instType", "SWAP"),
             Request::get(INSTRUMENTS_SPOT, HOST, INSTRUMENTS_PATH, 1).query("instType", "SPOT"),
+            Request::get(
+                DISCOUNT_RATE,
+                HOST,
+                DISCOUNT_RATE_PATH,
+                DISCOUNT_RATE_WEIGHT,
+            )
+            .optional(),
         ]
     }
 
@@ -378,6 +400,41 @@ mod tests {
         assert_eq!(quotes, ["USDT", "USDC"]);
         assert_eq!(Okx.hosts()[0].env, "BASIS_OKX_URL");
         assert_eq!(Okx.hosts()[0].default_url, "https://www.okx.com");
+    }
+
+    #[test]
+    fn reference_plan_adds_the_optional_discount_rate_tiers() {
+        let refs = Okx.reference_requests();
+        assert_eq!(refs.len(), 3);
+        assert_eq!(
+            refs.iter().map(|r| r.optional).collect::<Vec<_>>(),
+            [false, false, true]
+        );
+        let tiers = &refs[2];
+        assert_eq!(
+            (
+                tiers.endpoint,
+                tiers.host,
+                tiers.path.as_str(),
+                tiers.weight
+            ),
+            (
+                "discount-rate",
+                "main",
+                "/api/v5/public/discount-rate-interest-free-quota",
+                10
+            )
+        );
+        assert!(tiers.query.is_empty(), "no ccy: every currency");
+        assert_eq!(tiers.method, crate::venue::Method::Get);
+        // Weight 10 is the whole of basis's share of the host bucket (50 % of 20 per 2 s): at
+        // most one call per 2 s, half the endpoint's own 2 / 2 s.
+        let host = &Okx.hosts()[0];
+        assert_eq!(
+            host.limit_weight * host.budget_pct / 100,
+            DISCOUNT_RATE_WEIGHT
+        );
+        assert_eq!(host.limit_period, Duration::from_secs(2));
     }
 
     #[test]

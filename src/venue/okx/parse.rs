@@ -19,20 +19,26 @@
 //!   time); rows without a time, high, low or close are skipped; a row that is not an array
 //!   fails the page. Errors name `candles` for both candle endpoints (the parser is not told
 //!   which one answered).
+//! - Collateral haircuts (`discount-rate-interest-free-quota`): per `ccy` (upper-cased), the
+//!   `discountRate` of the tier with the smallest `minAmt` (the one from 0; the first of equals;
+//!   tiers without a `minAmt` are not candidates), kept only in (0, 1]. A coin listed twice keeps
+//!   its first usable row. A body that is not a `code` "0" envelope with a `data` array of rows
+//!   (malformed, an error, a wrong type in it) gives an empty table and never fails the
+//!   reference: the table is optional.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    OkxCandle, OkxEnvelope, OkxFundingHistory, OkxFundingRate, OkxIndexTicker, OkxInstrument,
-    OkxMarkPrice, OkxOpenInterest, OkxStatus, OkxText, OkxTicker,
+    OkxCandle, OkxDiscountRate, OkxEnvelope, OkxFundingHistory, OkxFundingRate, OkxIndexTicker,
+    OkxInstrument, OkxMarkPrice, OkxOpenInterest, OkxStatus, OkxText, OkxTicker,
 };
 use super::{
-    CANDLES, FUNDING_RATE, FUNDING_RATE_HISTORY, INDEX_TICKERS, INSTRUMENTS_SPOT, INSTRUMENTS_SWAP,
-    MARK_PRICE, OPEN_INTEREST, RATE_LIMIT_CODE, TICKERS_SPOT, TICKERS_SWAP,
+    CANDLES, DISCOUNT_RATE, FUNDING_RATE, FUNDING_RATE_HISTORY, INDEX_TICKERS, INSTRUMENTS_SPOT,
+    INSTRUMENTS_SWAP, MARK_PRICE, OPEN_INTEREST, RATE_LIMIT_CODE, TICKERS_SPOT, TICKERS_SWAP,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::ms_time;
@@ -182,7 +188,38 @@ fn spot_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
     })
 }
 
-/// Parses the SWAP and SPOT instrument lists into trading linear perpetuals and spot pairs.
+/// The collateral value ratio (haircut `k`) of every coin of a discount-rate body: its first
+/// tier's `discountRate`, keyed by upper-case coin, only when in (0, 1]. A body that is not a
+/// `code` "0" envelope with a `data` array gives an empty map (see the module docs).
+pub(super) fn discount_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
+    let mut out = BTreeMap::new();
+    let Ok(rows) = rows::<OkxDiscountRate<'_>>(DISCOUNT_RATE, body) else {
+        return out;
+    };
+    for row in &rows {
+        let Some(coin) = row.ccy.get() else {
+            continue;
+        };
+        let first = row
+            .details
+            .iter()
+            .flatten()
+            .filter_map(|tier| Some((tier.min_amt.get()?, tier)))
+            .min_by_key(|(min_amt, _)| *min_amt);
+        let k = first
+            .and_then(|(_, tier)| tier.discount_rate.get())
+            .filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE);
+        if let Some(k) = k {
+            out.entry(coin.to_ascii_uppercase())
+                .or_insert_with(|| k.normalize());
+        }
+    }
+    out
+}
+
+/// Parses the SWAP and SPOT instrument lists into trading linear perpetuals and spot pairs, and
+/// the discount-rate tiers, when fetched, into the haircuts ([`discount_haircuts`]; absent:
+/// empty). The discount-rate body never fails the reference.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let swaps: Vec<OkxInstrument<'_>> = all_rows(bodies, INSTRUMENTS_SWAP, true)?;
     let spots: Vec<OkxInstrument<'_>> = all_rows(bodies, INSTRUMENTS_SPOT, true)?;
@@ -201,7 +238,10 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     }
     Ok(Reference {
         instruments,
-        ..Reference::default()
+        haircuts: Body::of(bodies, DISCOUNT_RATE)
+            .next()
+            .map(discount_haircuts)
+            .unwrap_or_default(),
     })
 }
 
@@ -397,6 +437,9 @@ mod tests {
     const INDEX_USDC: &str = include_str!("../../../fixtures/okx/index-tickers-usdc.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/okx/error-rate-limit.json");
     const NOT_FOUND: &str = include_str!("../../../fixtures/okx/error-instrument-not-found.json");
+    const DISCOUNT: &str =
+        include_str!("../../../fixtures/okx/discount-rate-interest-free-quota.json");
+    const DISCOUNT_Q: &str = include_str!("../../../fixtures/okx/discount-rate-quirks.json");
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).expect("test decimal")
@@ -473,6 +516,85 @@ mod tests {
             (INSTRUMENTS_SPOT, SPOTS_Q),
         ])
         .expect("reference fixtures parse")
+    }
+
+    fn haircuts(pairs: &[(&str, &str)]) -> BTreeMap<String, Decimal> {
+        pairs
+            .iter()
+            .map(|(coin, k)| ((*coin).to_owned(), d(k)))
+            .collect()
+    }
+
+    fn quirky_instruments() -> Reference {
+        reference_of(&[(INSTRUMENTS_SWAP, SWAPS_Q), (INSTRUMENTS_SPOT, SPOTS_Q)])
+            .expect("quirky lists parse")
+    }
+
+    #[test]
+    fn documented_discount_rate_tiers_give_the_tier_from_zero() {
+        assert_eq!(
+            discount_haircuts(DISCOUNT.as_bytes()),
+            haircuts(&[("BTC", "0.98")])
+        );
+        let r = reference_of(&[
+            (INSTRUMENTS_SWAP, SWAPS),
+            (INSTRUMENTS_SPOT, SPOTS),
+            (DISCOUNT_RATE, DISCOUNT),
+        ])
+        .expect("parses");
+        let without =
+            reference_of(&[(INSTRUMENTS_SWAP, SWAPS), (INSTRUMENTS_SPOT, SPOTS)]).expect("parses");
+        assert_eq!(r.instruments, without.instruments);
+        assert_eq!(r.haircuts, haircuts(&[("BTC", "0.98")]));
+        assert!(without.haircuts.is_empty());
+    }
+
+    #[test]
+    fn quirky_discount_rate_tiers_take_the_smallest_min_amt_in_range_upper_cased() {
+        // BTC: the tier from 0, though listed second (the later 0.5 row is a duplicate); ETH
+        // from `eth`; USDT at 1 as published; SOL from JSON numbers; AVAX: its first tier has no
+        // `minAmt`, so the next one counts. Dropped: LUNC (first tier 0), XAUT (1.05), DOGE and
+        // PEPE (no tiers), the row without a currency.
+        assert_eq!(
+            discount_haircuts(DISCOUNT_Q.as_bytes()),
+            haircuts(&[
+                ("BTC", "0.98"),
+                ("ETH", "0.95"),
+                ("USDT", "1"),
+                ("SOL", "0.9"),
+                ("AVAX", "0.7"),
+            ])
+        );
+    }
+
+    #[test]
+    fn absent_or_malformed_discount_rate_tiers_leave_the_instruments_and_an_empty_table() {
+        let baseline = quirky_instruments();
+        assert!(baseline.haircuts.is_empty(), "no body: no table");
+        let truncated = &DISCOUNT[..DISCOUNT.len() / 2];
+        for body in [
+            RATE_LIMIT,
+            NOT_FOUND,
+            truncated,
+            "",
+            "[]",
+            "null",
+            "<html>502 Bad Gateway</html>",
+            r#"{"msg":"","data":[]}"#,
+            r#"{"code":"0","msg":""}"#,
+            r#"{"code":"0","msg":"","data":{}}"#,
+            r#"{"code":"0","msg":"","data":[{"ccy":"BTC","details":"x"}]}"#,
+        ] {
+            let r = reference_of(&[
+                (INSTRUMENTS_SWAP, SWAPS_Q),
+                (INSTRUMENTS_SPOT, SPOTS_Q),
+                (DISCOUNT_RATE, body),
+            ])
+            .unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(r.instruments, baseline.instruments, "{body}");
+            assert!(r.haircuts.is_empty(), "{body}");
+        }
+        assert!(discount_haircuts(br#"{"code":"0","msg":"","data":[]}"#).is_empty());
     }
 
     #[test]
@@ -800,6 +922,25 @@ mod tests {
             })
             .collect();
         let reference = Okx.parse_reference(&bodies).expect("demo reference parses");
+        // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin,
+        // each at its first tier.
+        let demo = crate::demo::binance::haircut;
+        let unlisted = crate::demo::binance::UNLISTED_COLLATERAL;
+        assert_eq!(reference.haircuts.len(), u.markets.len() + 3);
+        for m in &u.markets {
+            assert_eq!(
+                reference.haircuts.get(&m.asset),
+                Some(&demo(&m.asset)),
+                "{}",
+                m.asset
+            );
+        }
+        assert_eq!(reference.haircuts["BTC"], d("0.95"));
+        assert_eq!(reference.haircuts["ETH"], d("0.95"));
+        assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
+        assert_eq!(reference.haircuts["USDC"], Decimal::ONE);
+        assert_eq!(reference.haircuts.get(unlisted), Some(&demo(unlisted)));
+        assert!(reference.instruments.iter().all(|i| i.asset != unlisted));
         let bodies: Vec<Body<'_>> = snap_requests
             .iter()
             .map(|request| Body {
@@ -884,7 +1025,7 @@ mod tests {
         }
     }
 
-    const MUTABLE: [(&str, &str); 8] = [
+    const MUTABLE: [(&str, &str); 9] = [
         (INSTRUMENTS_SWAP, SWAPS_Q),
         (INSTRUMENTS_SPOT, SPOTS_Q),
         (FUNDING_RATE, FUNDING_Q),
@@ -893,6 +1034,7 @@ mod tests {
         (OPEN_INTEREST, OI_Q),
         (MARK_PRICE, MARK),
         (INDEX_TICKERS, INDEX_USDC),
+        (DISCOUNT_RATE, DISCOUNT_Q),
     ];
 
     proptest! {
@@ -914,12 +1056,24 @@ mod tests {
             let (ref_result, snap_result) = with_bodies(&parts, |bodies| {
                 (reference(bodies), snapshot(bodies, &good_ref, received()))
             });
-            let result_for_endpoint = if endpoint == INSTRUMENTS_SWAP || endpoint == INSTRUMENTS_SPOT {
+            if let Ok(r) = &ref_result {
+                for (coin, k) in &r.haircuts {
+                    prop_assert!(!coin.is_empty() && *coin == coin.to_ascii_uppercase(), "{}", coin);
+                    prop_assert!(*k > Decimal::ZERO && *k <= Decimal::ONE, "{} {}", coin, k);
+                }
+            }
+            let result_for_endpoint = if endpoint == DISCOUNT_RATE {
+                // A damaged collateral table never fails the reference nor changes its
+                // instruments.
+                let r = ref_result.expect("the discount-rate tiers are optional");
+                prop_assert_eq!(r.instruments, quirky_instruments().instruments);
+                Ok(())
+            } else if endpoint == INSTRUMENTS_SWAP || endpoint == INSTRUMENTS_SPOT {
                 ref_result.map(|_| ())
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
             };
-            if m.truncates() {
+            if m.truncates() && endpoint != DISCOUNT_RATE {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);

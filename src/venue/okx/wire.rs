@@ -210,6 +210,44 @@ pub struct OkxOpenInterest<'a> {
     pub oi_ccy: WireDec,
 }
 
+/// One row of `GET /api/v5/public/discount-rate-interest-free-quota` (no `ccy`: every
+/// currency): the collateral discount-rate tiers of one coin, by coin amount (`maxAmt` `""` = no
+/// upper bound).
+///
+/// ```json
+/// {"amt": "0", "ccy": "BTC", "details": [
+///   {"discountRate": "0.98", "liqPenaltyRate": "0.02", "maxAmt": "20", "minAmt": "0",
+///    "tier": "1", "disCcyEq": "1000"},
+///   {"discountRate": "0.9775", "liqPenaltyRate": "0.0225", "maxAmt": "25", "minAmt": "20",
+///    "tier": "2", "disCcyEq": "2000"}],
+///  "discountLv": "1", "minDiscountRate": "0"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OkxDiscountRate<'a> {
+    /// Coin (`BTC`).
+    #[serde(borrow)]
+    pub ccy: OkxText<'a>,
+    /// The tiers (`null` or missing: none).
+    pub details: Option<Vec<OkxDiscountTier>>,
+}
+
+/// One tier of [`OkxDiscountRate`] (`maxAmt`, `tier`, `liqPenaltyRate` and `disCcyEq` are not
+/// read: the first tier is the one with the smallest `minAmt`).
+///
+/// ```json
+/// {"discountRate": "0.98", "liqPenaltyRate": "0.02", "maxAmt": "20", "minAmt": "0", "tier": "1",
+///  "disCcyEq": "1000"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OkxDiscountTier {
+    /// Share of the coin's value counted as margin within the tier, fraction.
+    pub discount_rate: WireDec,
+    /// Lower bound of the tier, coin amount.
+    pub min_amt: WireDec,
+}
+
 /// One row of `GET /api/v5/public/funding-rate-history?instId=…` (newest first). `fundingRate`
 /// is the period's rate, `realizedRate` what was actually charged.
 ///
