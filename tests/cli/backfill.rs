@@ -109,17 +109,20 @@ async fn a_killed_backfill_resumes_without_gaps_or_duplicates() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    // Killed midway: still running after it started fetching history.
+    // Killed midway: once it has started fetching history, while it is still running.
+    let history = || {
+        slow.requests_to("/bybit/main/v5/market/funding/history")
+            + slow.requests_to("/okx/main/api/v5/public/funding-rate-history")
+    };
+    let waited = std::time::Instant::now();
+    while history() == 0 && waited.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(history() >= 1, "no history fetched before the kill");
     assert!(
         child.try_wait().expect("poll").is_none(),
         "backfill finished before the kill"
-    );
-    assert!(
-        slow.requests_to("/bybit/main/v5/market/funding/history")
-            + slow.requests_to("/okx/main/api/v5/public/funding-rate-history")
-            >= 1,
-        "no history fetched before the kill"
     );
     child.kill().expect("kill");
     let _ = tokio::task::spawn_blocking(move || child.wait()).await;
