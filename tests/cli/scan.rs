@@ -688,3 +688,107 @@ async fn without_any_24h_range_sigma_a_comes_from_the_perps_own_daily_candle() {
         .collect();
     assert_eq!(again, expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_venues_collateral_table_sets_k_unless_the_config_does() {
+    let (server, u) = server(&[Venue::Bybit], vec![]).await;
+    let bybit = &u[0];
+    // A volatile collateral with a spot pair whose published ratio is not the default 0.9.
+    let coin = bybit
+        .markets
+        .iter()
+        .find(|m| {
+            m.has_spot
+                && m.quote == "USDT"
+                && !["BTC", "ETH"].contains(&m.asset.as_str())
+                && basis::demo::binance::haircut(&m.asset) < rust_decimal::Decimal::new(85, 2)
+        })
+        .expect("a coin with a low published ratio");
+    let k = basis::demo::binance::haircut(&coin.asset);
+    let btc = bybit
+        .markets
+        .iter()
+        .find(|m| m.asset == "BTC")
+        .expect("BTC");
+    let liq = |dir: &std::path::Path, config: Option<&str>| {
+        let mut cmd = scan_json(
+            &server,
+            dir,
+            &[
+                "--venues",
+                "bybit",
+                "--kinds",
+                "carry",
+                "--assets",
+                "BTC",
+                "--collateral",
+                &coin.asset,
+                "--leverage",
+                "10",
+            ],
+        );
+        if let Some(body) = config {
+            let path = dir.join("basis.toml");
+            std::fs::write(&path, body).expect("config");
+            cmd.arg("--config").arg(path);
+        }
+        cmd
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let value = |out: &std::process::Output| {
+        assert_eq!(code(out), 0, "{}", stderr(out));
+        json(out)["opportunities"][0]["liq_prob"]
+            .as_f64()
+            .expect("liq_prob")
+    };
+    let from_table = value(&run(liq(dir.path(), None)).await);
+    // Independent: Parkinson σ_A (BTC perp) and σ_C (the coin's spot) from their 24 h ranges,
+    // ρ = 0.8, q = k / 10, m = 0.004, 7 days.
+    use rust_decimal::prelude::ToPrimitive;
+    let parkinson = |m: &basis::demo::SynthMarket| {
+        (m.high / m.low).to_f64().expect("ratio").ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt()
+    };
+    let (sa, sc) = (parkinson(btc), parkinson(coin));
+    let phi = |x: f64| {
+        // Abramowitz & Stegun 7.1.26.
+        let y = -x / std::f64::consts::SQRT_2;
+        let t = 1.0 / (1.0 + 0.327_591_1 * y.abs());
+        let e = t
+            * (0.254_829_592
+                + t * (-0.284_496_736
+                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
+            * (-y * y).exp();
+        0.5 * if y >= 0.0 { e } else { 2.0 - e }
+    };
+    let expect = |k: f64| {
+        let q = k / 10.0;
+        let d = ((1.0 + q) / 1.004_f64).ln();
+        let w = q / (1.0 + q);
+        let v = sa * sa + w * w * sc * sc - 2.0 * w * 0.8 * sa * sc;
+        (2.0 * phi(-d / (v * 7.0 / 365.0).sqrt())).min(1.0)
+    };
+    let want = expect(k.to_f64().expect("k"));
+    assert!(
+        (from_table - want).abs() < 1e-5 + want * 1e-3,
+        "{}: k {k} from Bybit's table: liq_prob {from_table}, expected {want}",
+        coin.asset
+    );
+    assert!(
+        (expect(0.9) - want).abs() > 1e-4,
+        "k too close to the default to tell"
+    );
+    // The config wins over the table.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let configured = value(
+        &run(liq(
+            dir.path(),
+            Some(&format!("[collateral.{}]\nhaircut = 0.9\n", coin.asset)),
+        ))
+        .await,
+    );
+    assert!(
+        (configured - expect(0.9)).abs() < 1e-5 + configured * 1e-3,
+        "configured k 0.9: liq_prob {configured}, expected {}",
+        expect(0.9)
+    );
+}
