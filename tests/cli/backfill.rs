@@ -406,17 +406,6 @@ async fn backfilled_candles_are_the_venues_finished_bars_and_feed_realised_risk(
     let w = q / (1.0 + q);
     let var = sa * sa + w * w * sc * sc - 2.0 * w * rho * sa * sc;
     let z = -d / (var * 7.0 / 365.0).sqrt();
-    let phi = |x: f64| {
-        // Abramowitz & Stegun 7.1.26.
-        let y = -x / std::f64::consts::SQRT_2;
-        let t = 1.0 / (1.0 + 0.327_591_1 * y.abs());
-        let e = t
-            * (0.254_829_592
-                + t * (-0.284_496_736
-                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
-            * (-y * y).exp();
-        0.5 * if y >= 0.0 { e } else { 2.0 - e }
-    };
     let want = (2.0 * phi(z)).min(1.0);
     assert!(
         (got - want).abs() < 1e-5 + want * 1e-3,

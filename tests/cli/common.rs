@@ -93,3 +93,16 @@ pub fn scan_json(server: &Server, dir: &Path, extra: &[&str]) -> std::process::C
         .args(extra);
     cmd
 }
+
+/// Standard normal CDF by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), independent of the
+/// crate's own implementation: the integration tests' reference for `liq_prob`.
+pub fn phi(x: f64) -> f64 {
+    let y = -x / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * y.abs());
+    let e = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
+        * (-y * y).exp();
+    0.5 * if y >= 0.0 { e } else { 2.0 - e }
+}

@@ -9,22 +9,6 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::common::*;
 
-/// Φ via the complementary error function (W. J. Cody's rational approximations are overkill for
-/// a 0.01 pp tolerance: Abramowitz & Stegun 7.1.26 is accurate to 1.5e-7).
-fn phi(x: f64) -> f64 {
-    let z = -x / std::f64::consts::SQRT_2;
-    let erfc = |z: f64| -> f64 {
-        let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
-        let y = t
-            * (0.254_829_592
-                + t * (-0.284_496_736
-                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
-            * (-z * z).exp();
-        if z >= 0.0 { y } else { 2.0 - y }
-    };
-    0.5 * erfc(z)
-}
-
 /// Published retail taker fees (spot, perp), as in the exchanges' fee schedules (README).
 fn fees(v: Venue) -> (f64, f64) {
     match v {

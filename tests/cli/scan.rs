@@ -573,17 +573,6 @@ async fn with_enough_daily_closes_liq_prob_uses_realised_volatility() {
     let d = ((1.0_f64 + 0.5) / (1.0 + 0.004)).ln();
     let t = 7.0 / 365.0;
     let z = -d / (sigma * sigma * t).sqrt();
-    let phi = |x: f64| {
-        // Abramowitz & Stegun 7.1.26.
-        let y = -x / std::f64::consts::SQRT_2;
-        let tt = 1.0 / (1.0 + 0.327_591_1 * y.abs());
-        let e = tt
-            * (0.254_829_592
-                + tt * (-0.284_496_736
-                    + tt * (1.421_413_741 + tt * (-1.453_152_027 + tt * 1.061_405_429))))
-            * (-y * y).exp();
-        0.5 * if y >= 0.0 { e } else { 2.0 - e }
-    };
     let want = (2.0 * phi(z)).min(1.0);
     assert!(
         (got - want).abs() < 1e-4,
@@ -630,17 +619,6 @@ async fn without_any_24h_range_sigma_a_comes_from_the_perps_own_daily_candle() {
         .expect("rows")
         .clone();
     assert!(!rows.is_empty(), "no carry: {}", stderr(&out));
-    let phi = |x: f64| {
-        // Abramowitz & Stegun 7.1.26.
-        let y = -x / std::f64::consts::SQRT_2;
-        let t = 1.0 / (1.0 + 0.327_591_1 * y.abs());
-        let e = t
-            * (0.254_829_592
-                + t * (-0.284_496_736
-                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
-            * (-y * y).exp();
-        0.5 * if y >= 0.0 { e } else { 2.0 - e }
-    };
     let mut expected = std::collections::BTreeMap::new();
     for row in &rows {
         let asset = row["asset"].as_str().expect("asset");
@@ -749,17 +727,6 @@ async fn the_venues_collateral_table_sets_k_unless_the_config_does() {
         (m.high / m.low).to_f64().expect("ratio").ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt()
     };
     let (sa, sc) = (parkinson(btc), parkinson(coin));
-    let phi = |x: f64| {
-        // Abramowitz & Stegun 7.1.26.
-        let y = -x / std::f64::consts::SQRT_2;
-        let t = 1.0 / (1.0 + 0.327_591_1 * y.abs());
-        let e = t
-            * (0.254_829_592
-                + t * (-0.284_496_736
-                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
-            * (-y * y).exp();
-        0.5 * if y >= 0.0 { e } else { 2.0 - e }
-    };
     let expect = |k: f64| {
         let q = k / 10.0;
         let d = ((1.0 + q) / 1.004_f64).ln();
