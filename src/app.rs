@@ -616,6 +616,30 @@ async fn notify_run(
             outcome.failed = true;
             continue;
         }
+        // Disabled by an earlier run for answering 404/410: skipped until its destination
+        // changes in the config, a day has passed (then tried once more), or `notify test`
+        // gets through.
+        let fingerprint = sink.destination_fingerprint();
+        let record = {
+            let s = store.clone();
+            let name = sink.name.clone();
+            blocking_store(move || s.disabled_sink(&name)).await?
+        };
+        if let Some(r) = record.as_ref().filter(|r| {
+            r.fingerprint == fingerprint && now.timestamp_millis() - r.since_ms < SINK_RETRY_MS
+        }) {
+            let since = DateTime::<Utc>::from_timestamp_millis(r.since_ms)
+                .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+            tracing::error!(
+                sink = %sink.name,
+                "sink disabled since {since} ({}); fix its URL in the config, or run `basis notify test --sink {}` once it works again (it is also retried a day later)",
+                r.reason,
+                sink.name
+            );
+            disabled.insert(sink.name.clone());
+            outcome.failed = true;
+            continue;
+        }
         let qualifying: Vec<Opportunity> = opportunities
             .iter()
             .filter(|o| sink.wants(o))
@@ -646,8 +670,12 @@ async fn notify_run(
                 dedup::apply_sent(&mut state, &plan, &qualifying, now);
                 let s = store.clone();
                 let name = sink.name.clone();
+                let was_disabled = record.is_some();
                 blocking_store(move || {
                     s.put_notify_state(&name, &state)?;
+                    if was_disabled {
+                        s.set_disabled_sink(&name, None)?;
+                    }
                     s.flush()
                 })
                 .await?;
@@ -659,6 +687,14 @@ async fn notify_run(
                 tracing::error!(sink = %sink.name, "{e}");
                 if e.disables_sink() {
                     disabled.insert(sink.name.clone());
+                    let record = crate::store::DisabledSink {
+                        fingerprint: fingerprint.clone(),
+                        since_ms: now.timestamp_millis(),
+                        reason: e.to_string(),
+                    };
+                    let s = store.clone();
+                    let name = sink.name.clone();
+                    blocking_store(move || s.set_disabled_sink(&name, Some(&record))).await?;
                 }
                 // Nothing was accepted: the same lines are due again next run.
                 save_seen(store, &sink.name, state, &qualifying, now).await?;
@@ -668,6 +704,9 @@ async fn notify_run(
     outcome.summary = (!summary.is_empty()).then_some(summary);
     Ok(outcome)
 }
+
+/// A sink disabled for answering 404/410 is tried again after this long.
+const SINK_RETRY_MS: i64 = 86_400_000;
 
 /// How much stored history a scan reads: the 30-day statistics window plus a day.
 const HISTORY_WINDOW_MS: i64 = 31 * 86_400_000;
@@ -967,6 +1006,9 @@ pub async fn notify(globals: &Globals, args: &NotifyArgs) -> Result<u8, AppError
         test: true,
         demo: false,
     };
+    // A sink a scan disabled (404/410) is enabled again by a test that gets through; the store
+    // is optional here (a running cron job may hold it).
+    let store = Store::open(&settings.data_dir).ok();
     let mut code = exit::OK;
     for sink in sinks {
         match sender
@@ -977,12 +1019,28 @@ pub async fn notify(globals: &Globals, args: &NotifyArgs) -> Result<u8, AppError
                 if !globals.quiet {
                     write_stdout(format!("{}: test message sent\n", sink.name).as_bytes())?;
                 }
+                if let Some(s) = &store {
+                    let (s, name) = (s.clone(), sink.name.clone());
+                    blocking_store(move || s.set_disabled_sink(&name, None)).await?;
+                }
             }
             Err(e) => {
                 tracing::error!(sink = %sink.name, "{e}");
                 code = exit::PARTIAL;
+                if let (true, Some(s)) = (e.disables_sink(), &store) {
+                    let record = crate::store::DisabledSink {
+                        fingerprint: sink.destination_fingerprint(),
+                        since_ms: now.timestamp_millis(),
+                        reason: e.to_string(),
+                    };
+                    let (s, name) = (s.clone(), sink.name.clone());
+                    blocking_store(move || s.set_disabled_sink(&name, Some(&record))).await?;
+                }
             }
         }
+    }
+    if let Some(s) = store {
+        close_store(s).await?;
     }
     Ok(code)
 }

@@ -145,6 +145,25 @@ pub struct Sink {
 }
 
 impl Sink {
+    /// A fingerprint of where this sink delivers (service, URL, token, chat): SHA-256, hex, so
+    /// that a sink disabled for answering 404/410 is enabled again as soon as its destination
+    /// changes in the config, without the store ever holding the secret itself.
+    #[must_use]
+    pub fn destination_fingerprint(&self) -> String {
+        use sha2::{Digest as _, Sha256};
+        let mut h = Sha256::new();
+        h.update(format!("{:?}", self.kind).as_bytes());
+        for part in [
+            self.url.as_ref().map(Secret::expose),
+            self.token.as_ref().map(Secret::expose),
+            self.chat.as_deref(),
+        ] {
+            h.update([0]);
+            h.update(part.unwrap_or("").as_bytes());
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Whether this sink's filters keep `o`: risk-adjusted APR at least `min_apr_pct`, its kind
     /// listed, both legs' venues listed (a trader needs an account on each), its asset listed.
     #[must_use]
@@ -509,6 +528,34 @@ mod tests {
             venues: vec![],
             assets: vec![],
         }
+    }
+
+    #[test]
+    fn destination_fingerprints_follow_the_destination_and_hide_it() {
+        let a = sink();
+        let same = sink();
+        assert_eq!(a.destination_fingerprint(), same.destination_fingerprint());
+        assert_eq!(a.destination_fingerprint().len(), 64);
+        assert!(!a.destination_fingerprint().contains("CANARY"));
+        let mut moved = sink();
+        moved.url = Some(Secret::new(
+            "https://hooks.slack.com/services/T0/B0/OTHER".into(),
+        ));
+        assert_ne!(a.destination_fingerprint(), moved.destination_fingerprint());
+        let mut renamed = sink();
+        renamed.name = "ops".into();
+        renamed.min_apr_pct = Some(Decimal::TEN);
+        assert_eq!(
+            a.destination_fingerprint(),
+            renamed.destination_fingerprint(),
+            "filters and names are not the destination"
+        );
+        let mut discord = sink();
+        discord.kind = SinkKind::Discord;
+        assert_ne!(
+            a.destination_fingerprint(),
+            discord.destination_fingerprint()
+        );
     }
 
     #[test]

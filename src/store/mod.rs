@@ -161,6 +161,17 @@ pub struct RangeRecord {
     pub fetched_ms: i64,
 }
 
+/// A notification sink that answered 404/410 (its webhook is gone), remembered across runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisabledSink {
+    /// [`crate::notify::Sink::destination_fingerprint`] when it was disabled.
+    pub fingerprint: String,
+    /// When, ms.
+    pub since_ms: i64,
+    /// The error, secrets redacted.
+    pub reason: String,
+}
+
 /// One finished candle of a market, prices per one coin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PriceBar {
@@ -1070,6 +1081,36 @@ impl Store {
         Ok(self
             .get_json(format!("notify/{sink}").as_bytes())?
             .unwrap_or_default())
+    }
+
+    /// The record of a sink disabled for answering 404/410, if any.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn disabled_sink(&self, sink: &str) -> Result<Option<DisabledSink>, StoreError> {
+        self.get_json(format!("notify-disabled/{sink}").as_bytes())
+    }
+
+    /// Records that a sink is disabled (`Some`) or enabled again (`None`).
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn set_disabled_sink(
+        &self,
+        sink: &str,
+        record: Option<&DisabledSink>,
+    ) -> Result<(), StoreError> {
+        let key = format!("notify-disabled/{sink}");
+        match record {
+            Some(r) => self.put_json(key.as_bytes(), r),
+            None => {
+                self.inner
+                    .meta
+                    .remove(key.as_bytes())
+                    .map_err(|e| io(&self.inner.dir, e))?;
+                Ok(())
+            }
+        }
     }
 
     /// Saves the notification state of one sink (call after the sink accepted, then flush).

@@ -20,10 +20,12 @@ struct Received {
     body: String,
 }
 
-/// A loopback chat service: records every request and answers 200.
+/// A loopback chat service: records every request and answers 200, or 404 to paths under
+/// `/gone/` while `gone` is set (a deleted webhook).
 struct Receiver {
     addr: std::net::SocketAddr,
     log: Arc<Mutex<Vec<Received>>>,
+    gone: Arc<std::sync::atomic::AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -36,10 +38,15 @@ impl Drop for Receiver {
 impl Receiver {
     async fn start() -> Receiver {
         let log: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let gone = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let l = Arc::clone(&log);
+        let g = Arc::clone(&gone);
         let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
             let l = Arc::clone(&l);
+            let g = Arc::clone(&g);
             async move {
+                let deleted =
+                    uri.path().starts_with("/gone/") && g.load(std::sync::atomic::Ordering::SeqCst);
                 l.lock().expect("lock").push(Received {
                     path: uri.to_string(),
                     headers: headers
@@ -48,8 +55,14 @@ impl Receiver {
                         .collect(),
                     body: String::from_utf8_lossy(&body).into_owned(),
                 });
+                if deleted {
+                    return (axum::http::StatusCode::NOT_FOUND, "no_service");
+                }
                 // Telegram's success shape; Slack and Discord only look at the status.
-                r#"{"ok":true,"result":{"message_id":1}}"#
+                (
+                    axum::http::StatusCode::OK,
+                    r#"{"ok":true,"result":{"message_id":1}}"#,
+                )
             }
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
@@ -59,7 +72,12 @@ impl Receiver {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Receiver { addr, log, task }
+        Receiver {
+            addr,
+            log,
+            gone,
+            task,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -326,4 +344,73 @@ async fn watch_stops_on_sigterm_and_the_store_reopens() {
     ))
     .await;
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_webhook_stays_disabled_across_runs_until_fixed() {
+    let receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sink = |path: &str| {
+        write_config(
+            dir.path(),
+            &format!(
+                "[[notify]]\nname = \"desk\"\nkind = \"slack\"\nurl = \"{}\"\nmin_apr = -1000\nkinds = [\"carry\"]\nassets = [\"BTC\"]\nvenues = [\"okx\"]\n",
+                receiver.url(path)
+            ),
+        )
+    };
+    let server = Server::start(
+        mounted(&okx_with_btc_rate("0.0003")),
+        vec![],
+        Duration::ZERO,
+    )
+    .await
+    .expect("server");
+    // The webhook answers 404: the sink is disabled and the run says so.
+    let config = sink("/gone/desk");
+    let out = run(notify_scan(&server, dir.path(), &config)).await;
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(receiver.received().len(), 1);
+    // Next cron run: not called again, and the error says what to do.
+    let out = run(notify_scan(&server, dir.path(), &config)).await;
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(receiver.received().len(), 1, "a disabled sink was called");
+    let err = stderr(&out);
+    assert!(
+        err.contains("disabled since") && err.contains("notify test --sink desk"),
+        "{err}"
+    );
+    // The webhook works again: a test that gets through enables it, and the digest follows.
+    receiver
+        .gone
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut test = basis(&server, dir.path());
+    test.arg("--config")
+        .arg(&config)
+        .args(["notify", "test", "--sink", "desk"]);
+    let out = run(test).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(receiver.received().len(), 2);
+    let out = run(notify_scan(&server, dir.path(), &config)).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(receiver.received().len(), 3, "the digest was not sent");
+    assert!(receiver.received()[2].body.contains("BTC"));
+    // Disabled again, then fixed by a new URL in the config: tried at once.
+    receiver
+        .gone
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let config = sink("/gone/other");
+    let out = run(notify_scan(&server, dir.path(), &config)).await;
+    assert_eq!(code(&out), 0, "nothing new to send: {}", stderr(&out));
+    let mut test = basis(&server, dir.path());
+    test.arg("--config")
+        .arg(&config)
+        .args(["notify", "test", "--sink", "desk"]);
+    assert_eq!(code(&run(test).await), 1);
+    let out = run(notify_scan(&server, dir.path(), &config)).await;
+    assert!(stderr(&out).contains("disabled since"), "{}", stderr(&out));
+    let config = sink("/services/T000/B000/desk");
+    let out = run(notify_scan(&server, dir.path(), &config)).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("disabled"), "{}", stderr(&out));
 }
