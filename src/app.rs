@@ -1089,7 +1089,7 @@ pub async fn db(globals: &Globals, args: &DbArgs) -> Result<u8, AppError> {
                 }
             }
             out.push_str(&format!(
-                "meta: {} records (latest snapshots, instrument caches, bans, notification state)\nsize on disk: {:.1} MB\n",
+                "meta: {} records (latest snapshots, instrument and collateral caches, bans, backfill markers, daily ranges, notification state)\nsize on disk: {:.1} MB\n",
                 stats.meta_records,
                 stats.size_on_disk as f64 / 1_048_576.0
             ));
