@@ -304,31 +304,61 @@ pub async fn run_venue(
         progress.inc(plan.units() as u64);
         return Ok(tally);
     }
-    let mut flow = Flow::Go;
-    for job in &plan.funding {
+    // Three lanes run side by side: funding, perp candles, spot candles. They hit different
+    // endpoints (and on Binance and MEXC different hosts), each under its own limiter where the
+    // venue has one (BingX: one request/s per endpoint), so the slowest lane sets the pace
+    // instead of the sum. A ban or persistent rate limit in one lane stops all three.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+    let halt = |flow: Flow| {
         if flow == Flow::Stop {
-            break;
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        progress.set_message(format!("{venue} {} funding", job.symbol));
-        let start = plan.funding_start_ms;
-        flow = funding(&client, &store, job, start, now_ms, &mut tally).await?;
-        progress.inc(1);
-    }
-    for job in &plan.prices {
-        for (bar, start) in [
-            (Bar::Day, plan.daily_start_ms),
-            (Bar::Hour, plan.hourly_start_ms),
-        ] {
-            if flow == Flow::Stop {
+    };
+    let funding_lane = async {
+        let mut t = Tally::default();
+        for job in &plan.funding {
+            if stopped() {
                 break;
             }
-            let market = job.market.id();
-            progress.set_message(format!("{venue} {market} {} {}", job.symbol, bar.name()));
-            flow = candles(&client, &store, job, bar, start, now_ms, &mut tally).await?;
+            progress.set_message(format!("{venue} {} funding", job.symbol));
+            let start = plan.funding_start_ms;
+            halt(funding(&client, &store, job, start, now_ms, &mut t).await?);
             progress.inc(1);
         }
+        Ok::<_, StoreError>(t)
+    };
+    let candle_lane = |market: Market| {
+        let (client, store, progress) = (&client, &store, &progress);
+        let (plan, stopped, halt) = (&plan, &stopped, &halt);
+        async move {
+            let mut t = Tally::default();
+            for job in plan.prices.iter().filter(|j| j.market == market) {
+                for (bar, start) in [
+                    (Bar::Day, plan.daily_start_ms),
+                    (Bar::Hour, plan.hourly_start_ms),
+                ] {
+                    if stopped() {
+                        break;
+                    }
+                    let m = market.id();
+                    progress.set_message(format!("{venue} {m} {} {}", job.symbol, bar.name()));
+                    halt(candles(client, store, job, bar, start, now_ms, &mut t).await?);
+                    progress.inc(1);
+                }
+            }
+            Ok::<_, StoreError>(t)
+        }
+    };
+    let (f, perp, spot) = tokio::join!(
+        funding_lane,
+        candle_lane(Market::Perp),
+        candle_lane(Market::Spot)
+    );
+    for lane in [f?, perp?, spot?] {
+        tally.absorb(lane);
     }
-    if flow == Flow::Stop {
+    if stopped() {
         tally.errors.push(format!(
             "{venue}: stopped after a ban or a persistent rate limit; run backfill again later to continue"
         ));

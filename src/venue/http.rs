@@ -52,6 +52,9 @@ pub struct VenueClient {
     limiters:
         std::sync::Mutex<HashMap<(&'static str, &'static str), Arc<DefaultDirectRateLimiter>>>,
     requests: AtomicU32,
+    /// The ban this client met (418/403): every later request fails with it unsent, since a
+    /// banned IP that keeps calling gets a longer ban.
+    banned: std::sync::Mutex<Option<(&'static str, u16, chrono::DateTime<Utc>)>>,
 }
 
 /// Builds the shared reqwest client.
@@ -123,6 +126,7 @@ impl VenueClient {
             hosts: adapter.hosts(),
             limiters: std::sync::Mutex::new(HashMap::new()),
             requests: AtomicU32::new(0),
+            banned: std::sync::Mutex::new(None),
         }
     }
 
@@ -161,7 +165,21 @@ impl VenueClient {
         loop {
             match self.attempt(req).await {
                 Attempt::Done(body) => return Ok(body),
-                Attempt::Fail(e) => return Err(e),
+                Attempt::Fail(e) => {
+                    if let VenueError::Banned {
+                        endpoint,
+                        status,
+                        until,
+                        ..
+                    } = &e
+                    {
+                        self.banned
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .get_or_insert((endpoint, *status, *until));
+                    }
+                    return Err(e);
+                }
                 Attempt::Retry(e, retry_after) => {
                     let Some(delay) = backoff.next() else {
                         return Err(e);
@@ -200,6 +218,18 @@ impl VenueClient {
                 // Heavier than the whole burst: wait for a full bucket instead.
                 limiter.until_ready().await;
             }
+        }
+        let ban = *self
+            .banned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((endpoint, status, until)) = ban {
+            return Attempt::Fail(VenueError::Banned {
+                venue,
+                endpoint,
+                status,
+                until,
+            });
         }
         let url = self.url(req);
         let mut query: Vec<(&str, String)> = req.query.clone();
@@ -316,6 +346,8 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::Universe;
+    use crate::demo::server::{Fault, FaultRule, Server, history_responders, mounted};
 
     #[test]
     fn retry_after_seconds_and_dates() {
@@ -344,5 +376,59 @@ mod tests {
         let q = host_quota(&host);
         assert_eq!(q.burst_size().get(), 300);
         assert_eq!(q.replenish_interval(), Duration::from_secs(5) / 300);
+    }
+
+    #[tokio::test]
+    async fn after_a_ban_nothing_more_is_sent() {
+        let venue = Venue::Binance;
+        let u = vec![Universe::generate(
+            venue,
+            5,
+            5,
+            Utc::now().timestamp_millis(),
+        )];
+        let server = Server::start_dynamic(
+            mounted(&u),
+            history_responders(&u),
+            vec![FaultRule {
+                prefix: "/binance/futures/fapi/v1/fundingRate".into(),
+                fault: Fault::Status {
+                    status: 418,
+                    retry_after: Some("120".into()),
+                    body: r#"{"code":-1003,"msg":"IP banned"}"#.into(),
+                },
+                times: None,
+            }],
+            Duration::ZERO,
+        )
+        .await
+        .expect("server");
+        let adapter = crate::venue::adapter(venue);
+        let bases: BaseUrls = adapter
+            .hosts()
+            .iter()
+            .map(|h| (h.key, server.base_url(venue, h.key)))
+            .collect();
+        let client = VenueClient::new(
+            build_client(&HttpConfig::default()).expect("client"),
+            adapter,
+            HttpConfig::default(),
+            bases,
+        );
+        let funding = adapter
+            .funding_history_request("BTCUSDT", 0, 1, None, 0)
+            .expect("a funding request");
+        let err = client.fetch(&funding).await.expect_err("banned");
+        let until = err.banned_until().expect("a ban");
+        assert!(until > Utc::now() + chrono::Duration::seconds(100));
+        assert_eq!(server.requests(venue), 1);
+        // Another endpoint of the venue: refused at once, with the same ban, unsent.
+        let spot = crate::venue::Request::get("api/v3/klines", "spot", "/api/v3/klines", 2)
+            .query("symbol", "BTCUSDT")
+            .query("interval", "1d");
+        let again = client.fetch(&spot).await.expect_err("still banned");
+        assert_eq!(again.banned_until(), Some(until));
+        assert_eq!(server.requests(venue), 1, "a banned venue was called again");
+        assert_eq!(client.requests(), 1);
     }
 }
