@@ -56,12 +56,6 @@ impl<'de> Visitor<'de> for WireDecVisitor {
         Ok(WireDec(Some(Decimal::from(v))))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<WireDec, E> {
-        // Only reachable when serde_json lacks `arbitrary_precision`; go through the shortest
-        // round-trip text so no binary noise enters the decimal.
-        Ok(WireDec(decimal(&v.to_string())))
-    }
-
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<WireDec, E> {
         Ok(WireDec(None))
     }
@@ -121,6 +115,88 @@ impl<'de> Deserialize<'de> for WireInt {
 /// A string that may arrive borrowed or (when escaped) owned.
 pub type WireStr<'a> = Cow<'a, str>;
 
+/// A boolean flag sent as `true`/`false` or `"true"`/`"false"`; anything else (`null`, `""`,
+/// numbers, arrays, objects, a missing field with `#[serde(default)]`) is absent rather than an
+/// error, since no decision hangs on its exact type. Numbers arrive as maps under serde_json's
+/// `arbitrary_precision` (never as floats) and are skipped like objects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WireFlag(pub Option<bool>);
+
+impl WireFlag {
+    /// The value, when known.
+    #[must_use]
+    pub fn get(self) -> Option<bool> {
+        self.0
+    }
+
+    /// Whether the flag is present and `true`.
+    #[must_use]
+    pub fn is_true(self) -> bool {
+        self.0 == Some(true)
+    }
+}
+
+struct WireFlagVisitor;
+
+impl<'de> Visitor<'de> for WireFlagVisitor {
+    type Value = WireFlag;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<WireFlag, E> {
+        Ok(WireFlag(Some(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<WireFlag, E> {
+        Ok(WireFlag(match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<WireFlag, E> {
+        Ok(WireFlag(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<WireFlag, E> {
+        Ok(WireFlag(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<WireFlag, E> {
+        Ok(WireFlag(None))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<WireFlag, E> {
+        Ok(WireFlag(None))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<WireFlag, D::Error> {
+        d.deserialize_any(WireFlagVisitor)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<WireFlag, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(WireFlag(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WireFlag, A::Error> {
+        while map
+            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(WireFlag(None))
+    }
+}
+
+impl<'de> Deserialize<'de> for WireFlag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(WireFlagVisitor)
+    }
+}
+
 /// A text field as most venues send it, borrowed from the payload when it holds no escapes.
 /// `""`, `null`, a missing field (with `#[serde(default)]`), booleans, arrays and objects all
 /// read as absent (empty); a JSON number is kept as its raw token text (codes documented as
@@ -169,11 +245,6 @@ impl<'de> Visitor<'de> for WireTextVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(WireText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        // Only reachable without `arbitrary_precision`; text, never money.
         Ok(WireText(Cow::Owned(v.to_string())))
     }
 
@@ -285,6 +356,28 @@ mod tests {
 
     fn row(json: &str) -> Row {
         serde_json::from_str(json).expect("row parses")
+    }
+
+    #[test]
+    fn flags_read_booleans_and_treat_everything_else_as_absent() {
+        let flag = |json: &str| -> Option<bool> {
+            serde_json::from_str::<WireFlag>(json)
+                .expect("never an error")
+                .get()
+        };
+        assert_eq!(flag("true"), Some(true));
+        assert_eq!(flag("\"false\""), Some(false));
+        for absent in [
+            "null", "\"\"", "\"yes\"", "1", "1.5", "-2e-3", "{}", "[true]",
+        ] {
+            assert_eq!(flag(absent), None, "{absent}");
+        }
+        assert!(
+            serde_json::from_str::<WireFlag>("true")
+                .expect("flag")
+                .is_true()
+        );
+        assert!(!WireFlag::default().is_true());
     }
 
     #[test]

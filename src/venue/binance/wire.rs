@@ -66,10 +66,6 @@ impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
         Ok(BinanceText(None))
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(BinanceText(None))
-    }
-
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(BinanceText(None))
     }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
 
@@ -39,60 +39,9 @@ fn opt_str<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, str
     d.deserialize_any(V)
 }
 
-/// A boolean flag sent as `true`/`false`, `"true"`/`"false"`; anything else (`null`, numbers,
-/// objects) is absent rather than an error, since no decision hangs on its exact type.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BybitFlag(pub Option<bool>);
-
-impl<'de> Deserialize<'de> for BybitFlag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = BybitFlag;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a boolean")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<BybitFlag, E> {
-                Ok(BybitFlag(Some(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<BybitFlag, E> {
-                Ok(BybitFlag(match v {
-                    "true" => Some(true),
-                    "false" => Some(false),
-                    _ => None,
-                }))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<BybitFlag, E> {
-                Ok(BybitFlag(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<BybitFlag, E> {
-                Ok(BybitFlag(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<BybitFlag, E> {
-                Ok(BybitFlag(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<BybitFlag, E> {
-                Ok(BybitFlag(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<BybitFlag, E> {
-                Ok(BybitFlag(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<BybitFlag, D::Error> {
-                d.deserialize_any(V)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BybitFlag, A::Error> {
-                // Objects, and numbers under serde_json's `arbitrary_precision`.
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(BybitFlag(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BybitFlag, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(BybitFlag(None))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
+/// else absent).
+pub type BybitFlag = crate::parse::WireFlag;
 
 /// The v5 envelope around every response. Errors come with HTTP 200 and a non-zero `retCode`.
 ///

@@ -63,10 +63,6 @@ impl<'de> Visitor<'de> for DeribitTextVisitor {
         Ok(DeribitText::default())
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(DeribitText::default())
-    }
-
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
         Ok(DeribitText::default())
     }
@@ -101,80 +97,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for DeribitText<'a> {
     }
 }
 
-/// A boolean field (`is_active`): `true`/`false`, or the strings `"true"`/`"false"`; anything
-/// else (`null`, missing, numbers, objects) is absent.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DeribitFlag(pub Option<bool>);
-
-impl DeribitFlag {
-    /// Whether the flag is present and `true`.
-    #[must_use]
-    pub fn is_true(self) -> bool {
-        self.0 == Some(true)
-    }
-}
-
-struct DeribitFlagVisitor;
-
-impl<'de> Visitor<'de> for DeribitFlagVisitor {
-    type Value = DeribitFlag;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a boolean or null")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(DeribitFlag(Some(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(DeribitFlag(match v {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        }))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(DeribitFlag(None))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(DeribitFlag(None))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(DeribitFlag(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(DeribitFlag(None))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(DeribitFlag(None))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(DeribitFlagVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(DeribitFlag(None))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(DeribitFlag(None))
-    }
-}
-
-impl<'de> Deserialize<'de> for DeribitFlag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DeribitFlagVisitor)
-    }
-}
+/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
+/// else absent).
+pub type DeribitFlag = crate::parse::WireFlag;
 
 /// The JSON-RPC envelope around every response: `result` on success, `error` otherwise.
 /// `usIn`/`usOut` are the server's receive and send times in microseconds.

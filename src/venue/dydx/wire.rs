@@ -59,10 +59,6 @@ impl<'de> Visitor<'de> for DydxTextVisitor {
         Ok(DydxText(Cow::Owned(v.to_string())))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(DydxText(Cow::Owned(v.to_string())))
-    }
-
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
         Ok(DydxText::default())
     }

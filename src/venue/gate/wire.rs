@@ -9,7 +9,7 @@
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use crate::parse::WireDec;
 
@@ -17,72 +17,9 @@ use crate::parse::WireDec;
 /// numbers kept as their raw text).
 pub type GateText<'a> = crate::parse::WireText<'a>;
 
-/// A boolean sent as `true`/`false` or `"true"`/`"false"`; anything else is absent.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GateFlag(pub Option<bool>);
-
-struct FlagVisitor;
-
-impl<'de> Visitor<'de> for FlagVisitor {
-    type Value = GateFlag;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a boolean")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<GateFlag, E> {
-        Ok(GateFlag(Some(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<GateFlag, E> {
-        Ok(GateFlag(match v {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        }))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<GateFlag, E> {
-        Ok(GateFlag(None))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<GateFlag, E> {
-        Ok(GateFlag(None))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<GateFlag, E> {
-        Ok(GateFlag(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<GateFlag, E> {
-        Ok(GateFlag(None))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<GateFlag, E> {
-        Ok(GateFlag(None))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<GateFlag, D::Error> {
-        d.deserialize_any(FlagVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<GateFlag, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(GateFlag(None))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<GateFlag, A::Error> {
-        // Also reached for numbers under serde_json's `arbitrary_precision`.
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(GateFlag(None))
-    }
-}
-
-impl<'de> Deserialize<'de> for GateFlag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(FlagVisitor)
-    }
-}
+/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
+/// else absent).
+pub type GateFlag = crate::parse::WireFlag;
 
 /// The error body Gate sends with 4xx statuses (`label` is the error class).
 ///

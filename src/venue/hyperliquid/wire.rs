@@ -56,10 +56,6 @@ impl<'de> Visitor<'de> for HlTextVisitor {
         Ok(HlText(Cow::Owned(v.to_string())))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(HlText(Cow::Owned(v.to_string())))
-    }
-
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
         Ok(HlText::default())
     }
@@ -110,67 +106,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for HlText<'a> {
     }
 }
 
-/// A boolean flag (`isDelisted`, `isCanonical`). `true`/`false` and the strings `"true"`/`"false"`
-/// are read; `null`, `""`, a missing field and anything else are absent.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct HlFlag(pub Option<bool>);
-
-impl HlFlag {
-    /// Whether the flag is present and true.
-    #[must_use]
-    pub fn is_true(self) -> bool {
-        self.0 == Some(true)
-    }
-}
-
-impl<'de> Deserialize<'de> for HlFlag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct FlagVisitor;
-        impl<'de> Visitor<'de> for FlagVisitor {
-            type Value = HlFlag;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a boolean")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<HlFlag, E> {
-                Ok(HlFlag(Some(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<HlFlag, E> {
-                Ok(HlFlag(match v {
-                    "true" => Some(true),
-                    "false" => Some(false),
-                    _ => None,
-                }))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<HlFlag, E> {
-                Ok(HlFlag(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<HlFlag, E> {
-                Ok(HlFlag(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<HlFlag, E> {
-                Ok(HlFlag(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<HlFlag, E> {
-                Ok(HlFlag(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<HlFlag, E> {
-                Ok(HlFlag(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<HlFlag, D::Error> {
-                d.deserialize_any(FlagVisitor)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HlFlag, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(HlFlag(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HlFlag, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(HlFlag(None))
-            }
-        }
-        d.deserialize_any(FlagVisitor)
-    }
-}
+/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
+/// else absent).
+pub type HlFlag = crate::parse::WireFlag;
 
 /// `impactPxs`: `[bidImpact, askImpact]`, the average prices of selling and buying the venue's
 /// impact notional. `null`, a missing field and anything that is not an array read as empty.
@@ -214,9 +152,6 @@ impl<'de> Deserialize<'de> for HlImpactPxs {
                 Ok(HlImpactPxs::default())
             }
             fn visit_u64<E: de::Error>(self, _: u64) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<HlImpactPxs, E> {
                 Ok(HlImpactPxs::default())
             }
             fn visit_bool<E: de::Error>(self, _: bool) -> Result<HlImpactPxs, E> {

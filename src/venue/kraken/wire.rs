@@ -64,10 +64,6 @@ impl<'de> Visitor<'de> for KrakenTextVisitor {
         Ok(KrakenText::default())
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(KrakenText::default())
-    }
-
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
         Ok(KrakenText::default())
     }
@@ -102,80 +98,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for KrakenText<'a> {
     }
 }
 
-/// A boolean field (`tradeable`, `suspended`, `postOnly`): `true`/`false`, or the strings
-/// `"true"`/`"false"`; anything else (`null`, missing, numbers, objects) is absent.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct KrakenFlag(pub Option<bool>);
-
-impl KrakenFlag {
-    /// Whether the flag is present and `true`.
-    #[must_use]
-    pub fn is_true(self) -> bool {
-        self.0 == Some(true)
-    }
-}
-
-struct KrakenFlagVisitor;
-
-impl<'de> Visitor<'de> for KrakenFlagVisitor {
-    type Value = KrakenFlag;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a boolean or null")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(KrakenFlag(Some(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(KrakenFlag(match v {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        }))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(KrakenFlag(None))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(KrakenFlag(None))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(KrakenFlag(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(KrakenFlag(None))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(KrakenFlag(None))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(KrakenFlagVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(KrakenFlag(None))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(KrakenFlag(None))
-    }
-}
-
-impl<'de> Deserialize<'de> for KrakenFlag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(KrakenFlagVisitor)
-    }
-}
+/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
+/// else absent).
+pub type KrakenFlag = crate::parse::WireFlag;
 
 /// The envelope's status only (the payload arrays skipped unread), for `check_body`.
 ///

@@ -20,80 +20,9 @@ use crate::parse::{WireDec, WireInt};
 /// numbers kept as their raw text).
 pub type MexcText<'a> = crate::parse::WireText<'a>;
 
-/// A boolean field: `true`/`false`, or the strings `"true"`/`"false"`; anything else (`null`,
-/// missing, numbers) is unknown (`None`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MexcFlag(pub Option<bool>);
-
-impl MexcFlag {
-    /// The value, when known.
-    #[must_use]
-    pub fn get(self) -> Option<bool> {
-        self.0
-    }
-}
-
-struct MexcFlagVisitor;
-
-impl<'de> Visitor<'de> for MexcFlagVisitor {
-    type Value = MexcFlag;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a boolean")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<MexcFlag, E> {
-        Ok(MexcFlag(Some(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<MexcFlag, E> {
-        Ok(MexcFlag(match v {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        }))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<MexcFlag, E> {
-        Ok(MexcFlag(None))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<MexcFlag, E> {
-        Ok(MexcFlag(None))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<MexcFlag, E> {
-        Ok(MexcFlag(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<MexcFlag, E> {
-        Ok(MexcFlag(None))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<MexcFlag, E> {
-        Ok(MexcFlag(None))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<MexcFlag, D::Error> {
-        d.deserialize_any(MexcFlagVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MexcFlag, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(MexcFlag(None))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MexcFlag, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(MexcFlag(None))
-    }
-}
-
-impl<'de> Deserialize<'de> for MexcFlag {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(MexcFlagVisitor)
-    }
-}
+/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
+/// else absent).
+pub type MexcFlag = crate::parse::WireFlag;
 
 /// Contract `data` that is a list of rows, or one row (the docs show the single-symbol form of
 /// the ticker; without `symbol` it is an array of the same objects).
