@@ -13,6 +13,7 @@ pub mod dydx;
 pub mod gate;
 pub mod http;
 pub mod hyperliquid;
+pub mod intervals;
 pub mod kraken;
 pub mod mexc;
 pub mod okx;

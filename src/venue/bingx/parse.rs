@@ -22,9 +22,9 @@
 //!   (BingX has no bulk source). Exchange time: premium-index `time`, else the ticker's
 //!   `closeTime`.
 //! - Duplicates: the first row of a symbol wins, in listings and snapshot payloads.
-//! - Interval refresh: [`detail_symbols`] asks first for perps with no interval at all, then for
-//!   about 1/[`ROTATION`] of the carried-over (history-derived) ones, oldest first. The age order
-//!   is kept in the cached reference itself: [`apply_details`] puts carried perps first, oldest
+//! - Interval refresh (the plan of [`crate::venue::intervals`]): first the perps with no
+//!   interval at all, then about 1/24 of the carried-over (history-derived) ones, oldest first.
+//!   The age order is kept in the cached reference itself: [`apply_details`] puts carried perps first, oldest
 //!   first, and everything refreshed this time after them.
 
 use std::collections::{HashMap, HashSet};
@@ -42,13 +42,11 @@ use super::{
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_multiplier};
+pub(super) use crate::venue::intervals::detail_symbols;
+use crate::venue::intervals::{carried_intervals, positive};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
-
-/// Reference refreshes over which every carried-over interval is fetched again once (a day at
-/// the hourly refresh).
-pub const ROTATION: usize = 24;
 
 /// What the envelope of a response says. HTTP 429, or code `100410` with any status, is a rate
 /// limit; another non-zero code is an API error; a body that is not a BingX envelope (or has no
@@ -156,10 +154,6 @@ fn by_symbol<'r, T>(rows: &'r [T], symbol: impl Fn(&'r T) -> &'r str) -> HashMap
 fn split_pair(pair: &str) -> Option<(&str, &str)> {
     let (base, quote) = pair.split_once('-')?;
     (!base.is_empty() && !quote.is_empty() && !quote.contains('-')).then_some((base, quote))
-}
-
-fn positive(d: Option<Decimal>) -> Option<Decimal> {
-    d.filter(|v| *v > Decimal::ZERO).map(|v| v.normalize())
 }
 
 /// Listed by `clock`: launched (no launch time, or one not after it) and not delisted (no
@@ -275,52 +269,6 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     })
 }
 
-/// Perp symbol → (age rank, interval) of the previous reference's perps that had an interval;
-/// rank 0 is the one refreshed longest ago (see [`apply_details`]).
-fn carried_intervals(previous: Option<&Reference>) -> HashMap<&str, (usize, Decimal)> {
-    previous
-        .map(|r| {
-            r.instruments
-                .iter()
-                .filter(|i| i.market == Market::Perp)
-                .enumerate()
-                .filter_map(|(rank, i)| {
-                    let hours = positive(i.funding_interval_hours)?;
-                    Some((i.symbol.as_str(), (rank, hours)))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Perps whose interval the funding history should supply this refresh, at most `max`: those
-/// with no interval anywhere (in reference order), then about 1/[`ROTATION`] of those whose
-/// interval only the previous reference has, oldest first.
-pub(super) fn detail_symbols(
-    fresh: &Reference,
-    previous: Option<&Reference>,
-    max: usize,
-) -> Vec<String> {
-    let carried = carried_intervals(previous);
-    let mut unknown = Vec::new();
-    let mut stale: Vec<(usize, &str)> = Vec::new();
-    for inst in &fresh.instruments {
-        if inst.market != Market::Perp || positive(inst.funding_interval_hours).is_some() {
-            continue;
-        }
-        match carried.get(inst.symbol.as_str()) {
-            Some((rank, _)) => stale.push((*rank, inst.symbol.as_str())),
-            None => unknown.push(inst.symbol.as_str()),
-        }
-    }
-    stale.sort_unstable();
-    let rotation = stale.len().div_ceil(ROTATION);
-    let mut out: Vec<String> = unknown.into_iter().take(max).map(str::to_owned).collect();
-    let room = max.saturating_sub(out.len()).min(rotation);
-    out.extend(stale.into_iter().take(room).map(|(_, s)| s.to_owned()));
-    out
-}
-
 /// The funding interval of `symbol` from one funding-history body: the gap between the two
 /// newest distinct settlement times, when it is a whole number of hours from 1 to 24. Rows of
 /// another symbol are ignored. `Ok(None)` when the history is too short or irregular.
@@ -394,7 +342,7 @@ pub(super) fn candles(endpoint: &'static str, bytes: &[u8]) -> Result<Vec<Candle
 
 /// Merges funding-history bodies and the previous reference into `fresh`: an interval fresh
 /// from the listing wins, then one just fetched, then the previous reference's. Perps keep an
-/// age order for [`detail_symbols`]: carried-over ones first (oldest first), then the others.
+/// age order for [`crate::venue::intervals::detail_symbols`]: carried-over ones first (oldest first), then the others.
 /// A body that cannot be read is logged and skipped (its perp keeps its previous value).
 pub(super) fn apply_details(
     fresh: &mut Reference,

@@ -18,9 +18,9 @@
 //!   `lastPrice`; spot `quoteVolume`, else `volume` × `lastPrice`. Open interest: `holdVol`
 //!   contracts × `contractSize` × multiplier, in coins.
 //! - Duplicates: the first row of a symbol wins, in listings and snapshot payloads.
-//! - Interval refresh: [`detail_symbols`] asks first for perps with no interval at all, then for
-//!   about 1/[`ROTATION`] of the carried-over ones, oldest first; [`apply_details`] keeps that
-//!   age order in the cached reference (carried perps first, oldest first).
+//! - Interval refresh (the plan of [`crate::venue::intervals`]): first the perps with no
+//!   interval at all, then about 1/24 of the carried-over ones, oldest first; [`apply_details`]
+//!   keeps that age order in the cached reference (carried perps first, oldest first).
 //! - History (`backfill`): settled funding from `funding_rate/history` pages
 //!   ([`funding_history`]); contract candles from the columnar `kline/{symbol}` (times in
 //!   seconds; [`contract_candles`]) and spot candles from `klines` arrays ([`spot_candles`]),
@@ -44,13 +44,11 @@ use super::{
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{ms_time, split_concat, split_multiplier};
+pub(super) use crate::venue::intervals::detail_symbols;
+use crate::venue::intervals::{carried_intervals, positive};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
-
-/// Reference refreshes over which every carried-over interval is fetched again once (a day at
-/// the hourly refresh).
-pub const ROTATION: usize = 24;
 
 /// The error a status says the body carries: `success` false, or a `code` other than 0/200.
 fn status_error(status: &MexcStatus<'_>) -> Option<(String, String)> {
@@ -245,10 +243,6 @@ fn by_symbol<'r, T>(rows: &'r [T], symbol: impl Fn(&'r T) -> &'r str) -> HashMap
     map
 }
 
-fn positive(d: Option<Decimal>) -> Option<Decimal> {
-    d.filter(|v| *v > Decimal::ZERO).map(|v| v.normalize())
-}
-
 /// The interval in ms of `hours`, when it is a positive whole number of ms.
 fn step_ms(hours: Decimal) -> Option<i64> {
     let ms = hours.checked_mul(Decimal::from(MS_PER_HOUR))?;
@@ -391,52 +385,6 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     })
 }
 
-/// Perp symbol → (age rank, interval) of the previous reference's perps that had an interval;
-/// rank 0 is the one refreshed longest ago (see [`apply_details`]).
-fn carried_intervals(previous: Option<&Reference>) -> HashMap<&str, (usize, Decimal)> {
-    previous
-        .map(|r| {
-            r.instruments
-                .iter()
-                .filter(|i| i.market == Market::Perp)
-                .enumerate()
-                .filter_map(|(rank, i)| {
-                    let hours = positive(i.funding_interval_hours)?;
-                    Some((i.symbol.as_str(), (rank, hours)))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Perps whose interval the per-symbol funding rate should supply this refresh, at most `max`:
-/// those with no interval anywhere (in reference order), then about 1/[`ROTATION`] of those
-/// whose interval only the previous reference has, oldest first.
-pub(super) fn detail_symbols(
-    fresh: &Reference,
-    previous: Option<&Reference>,
-    max: usize,
-) -> Vec<String> {
-    let carried = carried_intervals(previous);
-    let mut unknown = Vec::new();
-    let mut stale: Vec<(usize, &str)> = Vec::new();
-    for inst in &fresh.instruments {
-        if inst.market != Market::Perp || positive(inst.funding_interval_hours).is_some() {
-            continue;
-        }
-        match carried.get(inst.symbol.as_str()) {
-            Some((rank, _)) => stale.push((*rank, inst.symbol.as_str())),
-            None => unknown.push(inst.symbol.as_str()),
-        }
-    }
-    stale.sort_unstable();
-    let rotation = stale.len().div_ceil(ROTATION);
-    let mut out: Vec<String> = unknown.into_iter().take(max).map(str::to_owned).collect();
-    let room = max.saturating_sub(out.len()).min(rotation);
-    out.extend(stale.into_iter().take(room).map(|(_, s)| s.to_owned()));
-    out
-}
-
 /// The funding interval of `symbol` from one `funding_rate/{symbol}` body (`collectCycle`).
 /// `Ok(None)` when the body has no row of that symbol or no positive cycle.
 ///
@@ -452,7 +400,7 @@ pub(super) fn funding_interval(symbol: &str, bytes: &[u8]) -> Result<Option<Deci
 
 /// Merges per-symbol funding-rate bodies and the previous reference into `fresh`: an interval
 /// from the reference's bulk call wins, then one just fetched, then the previous reference's.
-/// Perps keep an age order for [`detail_symbols`]: carried-over ones first (oldest first), then
+/// Perps keep an age order for [`crate::venue::intervals::detail_symbols`]: carried-over ones first (oldest first), then
 /// the others. A body that cannot be read is logged and skipped.
 pub(super) fn apply_details(
     fresh: &mut Reference,
