@@ -818,6 +818,11 @@ async fn daily_ranges(
     std::collections::HashMap<(Venue, String), (rust_decimal::Decimal, rust_decimal::Decimal)>,
     AppError,
 > {
+    let lacks_range = |p: &crate::model::PerpQuote| p.high_24h.is_none() || p.low_24h.is_none();
+    if !snapshots.iter().flat_map(|s| &s.perps).any(lacks_range) {
+        // The common case (every perp has its 24 h range): no index to build.
+        return Ok(std::collections::HashMap::new());
+    }
     let volatility = crate::analyze::risk::Volatility::new(snapshots);
     let assets: Vec<String> = settings
         .params
@@ -830,7 +835,7 @@ async fn daily_ranges(
         .iter()
         .flat_map(|s| &s.perps)
         .filter(|p| assets.is_empty() || assets.contains(&p.asset.to_ascii_uppercase()))
-        .filter(|p| p.high_24h.is_none() || p.low_24h.is_none())
+        .filter(|p| lacks_range(p))
         .filter(|p| volatility.perp_sigma(&p.asset, &p.quote).is_none())
         .filter(|p| {
             history

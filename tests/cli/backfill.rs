@@ -446,15 +446,16 @@ async fn a_ban_during_backfill_stops_that_venue_only_and_is_remembered() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("banned"), "{err}");
-    // One request met the ban and nothing more went to Binance: no other perp's funding, and
-    // at most the one candle request each lane had in flight at that moment.
+    // One request met the ban and the venue stopped: no other perp's funding; on the banned
+    // host at most the one candle request in flight at that moment; the spot lane (another
+    // host, running meanwhile) stopped before its ten series were done.
     assert_eq!(
         server.requests_to("/binance/futures/fapi/v1/fundingRate"),
         1,
         "{err}"
     );
     assert!(server.requests_to("/binance/futures/fapi/v1/klines") <= 1);
-    assert!(server.requests_to("/binance/spot/api/v3/klines") <= 1);
+    assert!(server.requests_to("/binance/spot/api/v3/klines") < 10);
     // OKX was filled all the same.
     assert!(check_complete(dir.path(), &[Venue::Okx]) >= 4);
     // The ban is remembered: the next backfill sends Binance nothing.
