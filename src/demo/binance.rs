@@ -7,13 +7,16 @@
 //! `PENDING_TRADING`) and a delisting one (`OLDUSDT`, `SETTLING`). The spot lists hold only
 //! trading pairs, as the live API does for the `symbolStatus=TRADING` the adapter sends.
 //! `assetIndex` lists every coin of the universe as `<COIN>USD` with its collateral haircut
-//! ([`haircut`]), plus USDT, USDC and one coin the universe does not list
-//! ([`UNLISTED_COLLATERAL`]).
+//! ([`collateral_haircut`]), plus USDT, USDC and one coin the universe does not list
+//! ([`super::UNLISTED_COLLATERAL`]).
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe};
+use super::{
+    DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
+    collateral_haircut,
+};
 use crate::venue::Bar;
 
 /// `deliveryDate` of every perpetual (2100-12-25).
@@ -46,43 +49,6 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     ]
 }
 
-/// A collateral coin the universe does not list; the demo's collateral tables carry it all the
-/// same (this one and [`haircut`] are shared by the Bybit and OKX demos).
-pub const UNLISTED_COLLATERAL: &str = "WBETH";
-
-/// The (first-tier) collateral value ratio `k` the demos publish for `coin`: 1 for stablecoins,
-/// 0.95 for BTC and ETH, and for every other coin one of 0.5 to 0.9, fixed by its name.
-#[must_use]
-pub fn haircut(coin: &str) -> Decimal {
-    const OTHERS: [i64; 6] = [90, 85, 80, 75, 70, 50];
-    if crate::model::is_stablecoin(coin) {
-        return Decimal::ONE;
-    }
-    if matches!(coin, "BTC" | "ETH") {
-        return Decimal::new(95, 2);
-    }
-    let h = coin.bytes().fold(7usize, |h, b| {
-        h.wrapping_mul(31).wrapping_add(usize::from(b))
-    });
-    Decimal::new(OTHERS[h % OTHERS.len()], 2)
-}
-
-/// Every coin of the universe once (perps' and spot pairs' assets, in order) with its price,
-/// then USDT, USDC and [`UNLISTED_COLLATERAL`]: the coins of the demos' collateral tables.
-pub(crate) fn collateral_coins(u: &Universe) -> Vec<(String, Decimal)> {
-    let mut seen = std::collections::HashSet::new();
-    let mut coins: Vec<(String, Decimal)> = Vec::with_capacity(u.markets.len() + 3);
-    for m in &u.markets {
-        if seen.insert(m.asset.as_str()) {
-            coins.push((m.asset.clone(), m.price));
-        }
-    }
-    coins.push(("USDT".to_owned(), Decimal::ONE));
-    coins.push(("USDC".to_owned(), Decimal::new(9999, 4)));
-    coins.push((UNLISTED_COLLATERAL.to_owned(), Decimal::new(36_125, 1)));
-    coins
-}
-
 /// `GET /fapi/v1/assetIndex` without `symbol`: one `<COIN>USD` entry per collateral coin, the
 /// buffers `1 − k` and the rates derived from them as Binance does (`bidRate = index × (1 −
 /// bidBuffer)`, `askRate = index × (1 + askBuffer)`, the auto-exchange buffers half as wide).
@@ -90,7 +56,7 @@ fn asset_index(u: &Universe) -> String {
     let rows: Vec<Value> = collateral_coins(u)
         .into_iter()
         .map(|(coin, price)| {
-            let buffer = Decimal::ONE - haircut(&coin);
+            let buffer = Decimal::ONE - collateral_haircut(&coin);
             let auto = buffer / Decimal::TWO;
             let rate = |b: Decimal| pad((price * b).round_dp(8), 8);
             json!({
@@ -612,20 +578,24 @@ mod tests {
         assert_eq!(row("WBETHUSD")["index"], "3612.50000000");
         assert_eq!(
             row("WBETHUSD")["bidBuffer"],
-            pad(Decimal::ONE - haircut("WBETH"), 8)
+            pad(Decimal::ONE - collateral_haircut("WBETH"), 8)
         );
-        assert!(u.markets.iter().all(|m| m.asset != UNLISTED_COLLATERAL));
+        assert!(
+            u.markets
+                .iter()
+                .all(|m| m.asset != super::super::UNLISTED_COLLATERAL)
+        );
         // Every coin's k is a fraction in (0, 1]; BTC and ETH at 0.95, stablecoins at 1, the
         // rest lower.
         for m in &u.markets {
-            let k = haircut(&m.asset);
+            let k = collateral_haircut(&m.asset);
             assert!(k > Decimal::ZERO && k <= Decimal::ONE, "{}", m.asset);
             if !matches!(m.asset.as_str(), "BTC" | "ETH") {
                 assert!(k < Decimal::new(95, 2), "{}", m.asset);
             }
         }
-        assert_eq!(haircut("ETH"), Decimal::new(95, 2));
-        assert_eq!(haircut("USDC"), Decimal::ONE);
+        assert_eq!(collateral_haircut("ETH"), Decimal::new(95, 2));
+        assert_eq!(collateral_haircut("USDC"), Decimal::ONE);
     }
 }
 

@@ -8,14 +8,15 @@
 //! [`FILTERED_SPOTS`]), and the tickers and funding payloads carry rows for them too.
 //! [`respond`] answers the history endpoints (settled funding, mix and spot candles).
 //! The v3 collateral discount tiers list every coin of the universe (assets and quotes) and
-//! [`EXTRA_COLLATERAL`], three tiers each, the first at [`first_tier_ratio`].
-
-use std::collections::BTreeSet;
+//! [`super::UNLISTED_COLLATERAL`], three tiers each, the first at [`collateral_haircut`].
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, mix, param};
+use super::{
+    DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
+    collateral_haircut, param,
+};
 use crate::venue::Bar;
 use crate::venue::bitget::{
     CANDLES_PATH, CONTRACTS_PATH, DISCOUNT_RATE_PATH, FUND_RATE_PATH, HISTORY_FUND_RATE_PATH, HOST,
@@ -39,9 +40,6 @@ pub const FILTERED_SPOTS: [(&str, &str); 3] = [
     ("DEMOPREUSDT", "gray"),
     ("DEMOOFFUSDT", "offline"),
 ];
-
-/// A coin the demo's discount tiers list although no market of the universe trades it.
-pub const EXTRA_COLLATERAL: &str = "DEMOCOLL";
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -75,39 +73,13 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     routes
 }
 
-/// The first-tier collateral value ratio the demo publishes for `coin`: 1 for the stablecoins
-/// USDT and USDC, 0.95 for BTC and ETH, a fixed 0.50–0.89 per other coin.
-#[must_use]
-pub fn first_tier_ratio(coin: &str) -> Decimal {
-    match coin {
-        "USDT" | "USDC" => Decimal::ONE,
-        "BTC" | "ETH" => Decimal::new(95, 2),
-        _ => {
-            let h = coin.bytes().fold(0, |acc, b| mix(acc ^ u64::from(b)));
-            Decimal::new(50 + i64::try_from(h % 40).unwrap_or(0), 2)
-        }
-    }
-}
-
-/// The coins the discount tiers list: every asset and quote of the universe, and
-/// [`EXTRA_COLLATERAL`].
-#[must_use]
-pub fn collateral_coins(u: &Universe) -> BTreeSet<String> {
-    u.markets
-        .iter()
-        .filter(|m| m.has_perp || m.has_spot)
-        .flat_map(|m| [m.asset.clone(), m.quote.clone()])
-        .chain([EXTRA_COLLATERAL.to_owned()])
-        .collect()
-}
-
 /// `GET /api/v3/market/discount-rate`: per coin, tiers by USD value from 0, 200 000 and
 /// 1 000 000, the ratio falling 0.05 and then 0.2 below the first tier's.
 fn discount_rates(u: &Universe) -> String {
     let data: Vec<Value> = collateral_coins(u)
         .iter()
-        .map(|coin| {
-            let k = first_tier_ratio(coin);
+        .map(|(coin, _)| {
+            let k = collateral_haircut(coin);
             let tiers: Vec<Value> = [(0, Decimal::ZERO), (200_000, Decimal::new(5, 2)), (1_000_000, Decimal::new(2, 1))]
                 .iter()
                 .map(|(start, cut)| {
@@ -751,22 +723,33 @@ mod tests {
         let rows = v["data"].as_array().expect("data");
         let coins: Vec<&str> = rows.iter().filter_map(|r| r["coin"].as_str()).collect();
         assert_eq!(coins.len(), rows.len());
-        for coin in ["BTC", "ETH", "USDT", "USDC", "PEPE", EXTRA_COLLATERAL] {
+        for coin in [
+            "BTC",
+            "ETH",
+            "USDT",
+            "USDC",
+            "PEPE",
+            super::super::UNLISTED_COLLATERAL,
+        ] {
             assert!(coins.contains(&coin), "{coin}");
         }
-        assert!(u.markets.iter().all(|m| m.asset != EXTRA_COLLATERAL));
+        assert!(
+            u.markets
+                .iter()
+                .all(|m| m.asset != super::super::UNLISTED_COLLATERAL)
+        );
         for row in rows {
             let coin = row["coin"].as_str().expect("coin");
             let tiers = row["list"].as_array().expect("tiers");
             assert_eq!(tiers.len(), 3);
             assert_eq!(tiers[0]["tierStartValue"], "0");
-            assert_eq!(tiers[0]["discountRate"], json!(s(first_tier_ratio(coin))));
+            assert_eq!(tiers[0]["discountRate"], json!(s(collateral_haircut(coin))));
         }
-        assert_eq!(first_tier_ratio("BTC"), Decimal::new(95, 2));
-        assert_eq!(first_tier_ratio("USDT"), Decimal::ONE);
-        let sol = first_tier_ratio("SOL");
+        assert_eq!(collateral_haircut("BTC"), Decimal::new(95, 2));
+        assert_eq!(collateral_haircut("USDT"), Decimal::ONE);
+        let sol = collateral_haircut("SOL");
         assert!(
-            sol >= Decimal::new(5, 1) && sol < Decimal::new(9, 1),
+            sol >= Decimal::new(5, 1) && sol <= Decimal::new(9, 1),
             "{sol}"
         );
     }

@@ -7,13 +7,13 @@
 //! The instruments come as one page (`nextPageCursor` `""`), since a [`Route`] cannot tell a first
 //! page from a cursor page. The collateral tiers list every coin of the universe, USDT, USDC and
 //! one coin the universe does not list, the first tier at the demos' shared
-//! [`haircut`](super::binance::haircut).
+//! [`collateral_haircut`](super::collateral_haircut).
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::binance::{collateral_coins, haircut};
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
+use super::{collateral_coins, collateral_haircut};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
 
@@ -48,13 +48,13 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
 }
 
 /// `GET /v5/spot-margin-trade/collateral` without `currency` (no `category`): three tiers per
-/// coin by coin quantity, the first from 0 to about 5 M USD at [`haircut`], the next to about
+/// coin by coin quantity, the first from 0 to about 5 M USD at [`collateral_haircut`], the next to about
 /// 25 M USD lower, the rest (`maxQty` `""`) at 0; stablecoins 1, 0.95 and 0.9.
 fn collateral(u: &Universe) -> String {
     let list: Vec<Value> = collateral_coins(u)
         .into_iter()
         .map(|(coin, price)| {
-            let k = haircut(&coin);
+            let k = collateral_haircut(&coin);
             let qty = |usd: i64| {
                 let usd = Decimal::from(usd);
                 usd.checked_div(price).map_or(usd, |q| q.round())
@@ -510,7 +510,7 @@ mod tests {
             row("USDC")["collateralRatioList"][2]["collateralRatio"],
             "0.9"
         );
-        row(super::super::binance::UNLISTED_COLLATERAL);
+        row(super::super::UNLISTED_COLLATERAL);
     }
 }
 

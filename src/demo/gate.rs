@@ -10,14 +10,15 @@
 //! ([`FILTERED_CONTRACTS`]); the pair list holds [`FILTERED_PAIRS`]; the tickers carry rows for
 //! them too. [`respond`] answers the history endpoints (settled funding, futures and spot
 //! candlesticks). The unified-account discount tiers list every coin of the universe (assets
-//! and quotes) and [`EXTRA_COLLATERAL`], three tiers each, the first at [`first_tier_ratio`].
-
-use std::collections::BTreeSet;
+//! and quotes) and [`super::UNLISTED_COLLATERAL`], three tiers each, the first at [`collateral_haircut`].
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, mix, param};
+use super::{
+    HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins, collateral_haircut,
+    param,
+};
 use crate::venue::Bar;
 use crate::venue::gate::{
     CANDLESTICKS_PATH, CONTRACTS_PATH, CURRENCY_PAIRS_PATH, DISCOUNT_TIERS_PATH, FUNDING_RATE_PATH,
@@ -37,9 +38,6 @@ pub const FILTERED_PAIRS: [(&str, &str); 3] = [
     ("DEMOBUY_USDT", "buyable"),
     ("DEMOPM_USDT", "premarket"),
 ];
-
-/// A coin the demo's discount tiers list although no market of the universe trades it.
-pub const EXTRA_COLLATERAL: &str = "DEMOCOLL";
 
 const SECONDS_PER_HOUR: i64 = 3600;
 
@@ -71,32 +69,6 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     routes
 }
 
-/// The first-tier collateral value ratio the demo publishes for `coin`: 1 for the stablecoins
-/// USDT and USDC, 0.95 for BTC and ETH, a fixed 0.50–0.89 per other coin.
-#[must_use]
-pub fn first_tier_ratio(coin: &str) -> Decimal {
-    match coin {
-        "USDT" | "USDC" => Decimal::ONE,
-        "BTC" | "ETH" => Decimal::new(95, 2),
-        _ => {
-            let h = coin.bytes().fold(0, |acc, b| mix(acc ^ u64::from(b)));
-            Decimal::new(50 + i64::try_from(h % 40).unwrap_or(0), 2)
-        }
-    }
-}
-
-/// The coins the discount tiers list: every asset and quote of the universe, and
-/// [`EXTRA_COLLATERAL`].
-#[must_use]
-pub fn collateral_coins(u: &Universe) -> BTreeSet<String> {
-    u.markets
-        .iter()
-        .filter(|m| m.has_perp || m.has_spot)
-        .flat_map(|m| [m.asset.clone(), m.quote.clone()])
-        .chain([EXTRA_COLLATERAL.to_owned()])
-        .collect()
-}
-
 /// `GET /api/v4/unified/currency_discount_tiers`: per coin, tiers 1–3 from 0, 100 000 and
 /// 1 000 000 (the last unbounded, `"+"`), the discount falling 0.05 and then 0.2 below the
 /// first tier's.
@@ -108,8 +80,8 @@ fn discount_tiers(u: &Universe) -> String {
     ];
     let rows: Vec<Value> = collateral_coins(u)
         .iter()
-        .map(|coin| {
-            let k = first_tier_ratio(coin);
+        .map(|(coin, _)| {
+            let k = collateral_haircut(coin);
             let tiers: Vec<Value> = bounds
                 .iter()
                 .enumerate()
@@ -722,10 +694,21 @@ mod tests {
         let rows = v.as_array().expect("a bare array");
         let coins: Vec<&str> = rows.iter().filter_map(|r| r["currency"].as_str()).collect();
         assert_eq!(coins.len(), rows.len());
-        for coin in ["BTC", "ETH", "USDT", "USDC", "PEPE", EXTRA_COLLATERAL] {
+        for coin in [
+            "BTC",
+            "ETH",
+            "USDT",
+            "USDC",
+            "PEPE",
+            super::super::UNLISTED_COLLATERAL,
+        ] {
             assert!(coins.contains(&coin), "{coin}");
         }
-        assert!(u.markets.iter().all(|m| m.asset != EXTRA_COLLATERAL));
+        assert!(
+            u.markets
+                .iter()
+                .all(|m| m.asset != super::super::UNLISTED_COLLATERAL)
+        );
         for row in rows {
             let coin = row["currency"].as_str().expect("currency");
             let tiers = row["discount_tiers"].as_array().expect("tiers");
@@ -734,15 +717,15 @@ mod tests {
                 (&tiers[0]["tier"], &tiers[0]["lower_limit"]),
                 (&json!("1"), &json!("0"))
             );
-            assert_eq!(tiers[0]["discount"], json!(s(first_tier_ratio(coin))));
+            assert_eq!(tiers[0]["discount"], json!(s(collateral_haircut(coin))));
             assert_eq!(tiers[2]["upper_limit"], "+");
             assert!(tiers.iter().all(|t| t["discount"].is_string()));
         }
-        assert_eq!(first_tier_ratio("ETH"), Decimal::new(95, 2));
-        assert_eq!(first_tier_ratio("USDC"), Decimal::ONE);
-        let sol = first_tier_ratio("SOL");
+        assert_eq!(collateral_haircut("ETH"), Decimal::new(95, 2));
+        assert_eq!(collateral_haircut("USDC"), Decimal::ONE);
+        let sol = collateral_haircut("SOL");
         assert!(
-            sol >= Decimal::new(5, 1) && sol < Decimal::new(9, 1),
+            sol >= Decimal::new(5, 1) && sol <= Decimal::new(9, 1),
             "{sol}"
         );
     }

@@ -214,6 +214,45 @@ pub struct SynthCandle {
     pub volume: Decimal,
 }
 
+/// A collateral coin the universe does not list; every demo collateral table carries it all the
+/// same (the adapters must keep coins they do not trade).
+pub const UNLISTED_COLLATERAL: &str = "WBETH";
+
+/// The (first-tier) collateral value ratio `k` the demo venues publish for `coin`: 1 for
+/// stablecoins, 0.95 for BTC and ETH, and for every other coin one of 0.5 to 0.9, fixed by its
+/// name.
+#[must_use]
+pub fn collateral_haircut(coin: &str) -> Decimal {
+    const OTHERS: [i64; 6] = [90, 85, 80, 75, 70, 50];
+    if crate::model::is_stablecoin(coin) {
+        return Decimal::ONE;
+    }
+    if matches!(coin, "BTC" | "ETH") {
+        return Decimal::new(95, 2);
+    }
+    let h = coin.bytes().fold(7usize, |h, b| {
+        h.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
+    Decimal::new(OTHERS[h % OTHERS.len()], 2)
+}
+
+/// The coins of the demo collateral tables with a price each: every coin of the universe once
+/// (in order), then USDT, USDC and [`UNLISTED_COLLATERAL`].
+#[must_use]
+pub fn collateral_coins(u: &Universe) -> Vec<(String, Decimal)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut coins: Vec<(String, Decimal)> = Vec::with_capacity(u.markets.len() + 3);
+    for m in &u.markets {
+        if seen.insert(m.asset.as_str()) {
+            coins.push((m.asset.clone(), m.price));
+        }
+    }
+    coins.push(("USDT".to_owned(), Decimal::ONE));
+    coins.push(("USDC".to_owned(), Decimal::new(9999, 4)));
+    coins.push((UNLISTED_COLLATERAL.to_owned(), Decimal::new(36_125, 1)));
+    coins
+}
+
 /// A 64-bit mixing function (splitmix64's finaliser): a deterministic hash of `x`.
 #[must_use]
 pub fn mix(x: u64) -> u64 {

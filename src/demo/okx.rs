@@ -7,7 +7,7 @@
 //! preopen, suspended, pre-market and `xperp` swaps, a dated future, suspended and preopen spot
 //! pairs); the tickers, funding and open-interest payloads carry rows for them too. The
 //! discount-rate tiers list every coin of the universe, USDT, USDC and one coin the universe does
-//! not list, the first tier at the demos' shared [`haircut`](super::binance::haircut).
+//! not list, the first tier at the demos' shared [`collateral_haircut`](super::collateral_haircut).
 
 use std::fmt::Write as _;
 
@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 
 use serde_json::{Value, json};
 
-use super::binance::{collateral_coins, haircut};
 use super::{DAY_MS, Route, SynthCandle, SynthMarket, Universe};
+use super::{collateral_coins, collateral_haircut};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
 use crate::venue::okx::{
@@ -68,14 +68,14 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
 }
 
 /// `GET /api/v5/public/discount-rate-interest-free-quota` without `ccy`: three tiers per coin by
-/// coin amount, the first from 0 to about 5 M USD at [`haircut`], the next to about 25 M USD
+/// coin amount, the first from 0 to about 5 M USD at [`collateral_haircut`], the next to about 25 M USD
 /// lower, the rest (`maxAmt` `""`) at 0; stablecoins 1, 0.95 and 0.9.
 fn discount_rates(u: &Universe) -> String {
     let s = |d: Decimal| d.normalize().to_string();
     let data: Vec<Value> = collateral_coins(u)
         .into_iter()
         .map(|(coin, price)| {
-            let k = haircut(&coin);
+            let k = collateral_haircut(&coin);
             let stable = is_stablecoin(&coin);
             let qty = |usd: i64| {
                 let usd = Decimal::from(usd);
@@ -716,7 +716,7 @@ mod tests {
         );
         assert_eq!(row("USDT")["details"][0]["discountRate"], "1");
         assert_eq!(row("USDC")["details"][2]["discountRate"], "0.9");
-        row(super::super::binance::UNLISTED_COLLATERAL);
+        row(super::super::UNLISTED_COLLATERAL);
     }
 
     #[test]

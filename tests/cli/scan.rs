@@ -679,10 +679,10 @@ async fn the_venues_collateral_table_sets_k_unless_the_config_does() {
             m.has_spot
                 && m.quote == "USDT"
                 && !["BTC", "ETH"].contains(&m.asset.as_str())
-                && basis::demo::binance::haircut(&m.asset) < rust_decimal::Decimal::new(85, 2)
+                && basis::demo::collateral_haircut(&m.asset) < rust_decimal::Decimal::new(85, 2)
         })
         .expect("a coin with a low published ratio");
-    let k = basis::demo::binance::haircut(&coin.asset);
+    let k = basis::demo::collateral_haircut(&coin.asset);
     let btc = bybit
         .markets
         .iter()

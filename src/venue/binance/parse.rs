@@ -967,8 +967,8 @@ mod tests {
         let perps = symbols(&reference, Market::Perp);
         assert_eq!(perps.len(), 300);
         // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin.
-        let demo = crate::demo::binance::haircut;
-        let unlisted = crate::demo::binance::UNLISTED_COLLATERAL;
+        let demo = crate::demo::collateral_haircut;
+        let unlisted = crate::demo::UNLISTED_COLLATERAL;
         assert_eq!(reference.haircuts.len(), 300 + 3);
         for m in &u.markets {
             assert_eq!(

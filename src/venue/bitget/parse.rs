@@ -438,7 +438,6 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::demo::bitget::{EXTRA_COLLATERAL, collateral_coins, first_tier_ratio};
     use crate::demo::bitget::{FILTERED_CONTRACTS, FILTERED_SPOTS};
     use crate::demo::{Route, Universe};
     use crate::venue::bitget::{
@@ -1024,11 +1023,15 @@ mod tests {
             .expect("demo reference parses");
         // Every coin of the universe (assets and quotes) and one it does not trade, at its
         // first tier's ratio.
-        let coins = collateral_coins(&u);
-        assert!(coins.contains(EXTRA_COLLATERAL) && coins.contains("USDC"));
+        let coins = crate::demo::collateral_coins(&u);
+        assert!(
+            coins
+                .iter()
+                .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
+        );
         let expected: BTreeMap<String, Decimal> = coins
             .iter()
-            .map(|c| (c.clone(), first_tier_ratio(c)))
+            .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
             .collect();
         assert_eq!(reference.haircuts, expected);
         assert_eq!(reference.haircuts["BTC"], d("0.95"));

@@ -1088,8 +1088,8 @@ mod tests {
         let reference = b.parse_reference(&ref_bodies).expect("reference");
         // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin,
         // each at its first tier.
-        let demo = crate::demo::binance::haircut;
-        let unlisted = crate::demo::binance::UNLISTED_COLLATERAL;
+        let demo = crate::demo::collateral_haircut;
+        let unlisted = crate::demo::UNLISTED_COLLATERAL;
         assert_eq!(reference.haircuts.len(), universe.markets.len() + 3);
         for m in &universe.markets {
             assert_eq!(

@@ -432,10 +432,7 @@ mod tests {
 
     use super::super::PAGE_LIMIT;
     use super::*;
-    use crate::demo::gate::{
-        EXTRA_COLLATERAL, FILTERED_CONTRACTS, FILTERED_PAIRS, collateral_coins, contracts_for,
-        first_tier_ratio, quanto_multiplier,
-    };
+    use crate::demo::gate::{FILTERED_CONTRACTS, FILTERED_PAIRS, contracts_for, quanto_multiplier};
     use crate::demo::{Route, Universe};
     use crate::venue::gate::Gate;
     use crate::venue::testkit::{candle as bar, mutate, mutation, point};
@@ -931,11 +928,15 @@ mod tests {
             .expect("reference parses");
         // Every coin of the universe (assets and quotes) and one it does not trade, at its
         // first tier's discount.
-        let coins = collateral_coins(&u);
-        assert!(coins.contains(EXTRA_COLLATERAL) && coins.contains("USDC"));
+        let coins = crate::demo::collateral_coins(&u);
+        assert!(
+            coins
+                .iter()
+                .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
+        );
         let expected: BTreeMap<String, Decimal> = coins
             .iter()
-            .map(|c| (c.clone(), first_tier_ratio(c)))
+            .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
             .collect();
         assert_eq!(reference.haircuts, expected);
         assert_eq!(reference.haircuts["BTC"], d("0.95"));

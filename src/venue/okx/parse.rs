@@ -924,8 +924,8 @@ mod tests {
         let reference = Okx.parse_reference(&bodies).expect("demo reference parses");
         // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin,
         // each at its first tier.
-        let demo = crate::demo::binance::haircut;
-        let unlisted = crate::demo::binance::UNLISTED_COLLATERAL;
+        let demo = crate::demo::collateral_haircut;
+        let unlisted = crate::demo::UNLISTED_COLLATERAL;
         assert_eq!(reference.haircuts.len(), u.markets.len() + 3);
         for m in &u.markets {
             assert_eq!(
