@@ -402,7 +402,7 @@ async fn funding(
         pages += 1;
         if pages > MAX_PAGES {
             tally.errors.push(format!(
-                "{venue} {}: more than {MAX_PAGES} funding history pages; stopped (does the venue ignore the paging parameters?)",
+                "{venue} {}: more than {MAX_PAGES} funding history pages; stopped, not marked complete (the venue seems to ignore the paging parameters; a smaller --days fetches what it can)",
                 job.symbol
             ));
             return Ok(Flow::Go);
@@ -415,7 +415,7 @@ async fn funding(
             Ok(p) => p,
             Err(e) => {
                 tally.errors.push(format!(
-                    "{venue} {} {e} (the venue changed its format or sent a partial response)",
+                    "{venue} {} {e} (the venue changed its format or sent a partial response); the series is not marked complete: run backfill again later, and report it if it persists",
                     job.symbol
                 ));
                 return Ok(Flow::Go);
@@ -504,7 +504,7 @@ async fn candles(
         pages += 1;
         if pages > MAX_PAGES {
             tally.errors.push(format!(
-                "{what}: more than {MAX_PAGES} pages; stopped (does the venue ignore the paging parameters?)"
+                "{what}: more than {MAX_PAGES} pages; stopped, not marked complete (the venue seems to ignore the paging parameters; a smaller --days fetches what it can)"
             ));
             return Ok(Flow::Go);
         }
@@ -516,7 +516,7 @@ async fn candles(
             Ok(p) => p,
             Err(e) => {
                 tally.errors.push(format!(
-                    "{what}: {e} (the venue changed its format or sent a partial response)"
+                    "{what}: {e} (the venue changed its format or sent a partial response); the series is not marked complete: run backfill again later, and report it if it persists"
                 ));
                 return Ok(Flow::Go);
             }
@@ -525,7 +525,7 @@ async fn candles(
             && let Some(c) = page.iter().find(|c| c.open_ms.rem_euclid(DAY_MS) != 0)
         {
             tally.errors.push(format!(
-                "{what}: a daily bar opens at {} ms, not at 00:00 UTC; not stored (the venue's daily bars follow another time zone)",
+                "{what}: a daily bar opens at {} ms, not at 00:00 UTC; not stored (the venue's daily bars follow another time zone; realised volatility falls back to the daily closes polls record, so nothing needs doing, but report it)",
                 c.open_ms
             ));
             return Ok(Flow::Go);
