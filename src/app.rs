@@ -83,7 +83,7 @@ impl From<PollError> for AppError {
 }
 
 async fn close_store(store: Store) -> Result<(), AppError> {
-    tokio::task::spawn_blocking(move || store.close())
+    tokio::task::spawn_blocking(move || crate::store::guarded(move || store.close()))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(AppError::from)
@@ -91,7 +91,7 @@ async fn close_store(store: Store) -> Result<(), AppError> {
 
 async fn open_store(dir: &Path) -> Result<Store, AppError> {
     let dir = dir.to_owned();
-    tokio::task::spawn_blocking(move || Store::open(&dir))
+    tokio::task::spawn_blocking(move || crate::store::guarded(move || Store::open(&dir)))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(AppError::from)
@@ -879,7 +879,7 @@ async fn save_seen(
 async fn blocking_store<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f)
+    tokio::task::spawn_blocking(move || crate::store::guarded(f))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(AppError::from)

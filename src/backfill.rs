@@ -211,7 +211,7 @@ impl Tally {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f)
+    tokio::task::spawn_blocking(move || crate::store::guarded(f))
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }

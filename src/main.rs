@@ -93,7 +93,7 @@ fn init_logging(cli: &Cli) {
         (false, _) => "trace",
     };
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("basis={level},warn")));
+        .unwrap_or_else(|_| EnvFilter::new(format!("basis={level},sled=error,warn")));
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -85,7 +85,7 @@ pub enum PollError {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, PollError> {
-    tokio::task::spawn_blocking(f)
+    tokio::task::spawn_blocking(move || crate::store::guarded(f))
         .await
         .map_err(|e| PollError::Join(e.to_string()))?
         .map_err(PollError::from)

@@ -83,6 +83,30 @@ pub fn decode_quote_key(key: &[u8]) -> Option<QuoteKey> {
     })
 }
 
+/// Key of the header of a venue's latest snapshot in tree `latest`: the venue byte alone, so it
+/// sorts before the venue's market records and outside their prefixes.
+#[must_use]
+pub fn latest_header_key(venue: Venue) -> Vec<u8> {
+    vec![venue.code()]
+}
+
+/// Key of piece `n` of a large value stored in pieces under `base` (`base`, `#`, `n` big-endian).
+#[must_use]
+pub fn piece_key(base: &[u8], n: u32) -> Vec<u8> {
+    let mut k = piece_prefix(base);
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+/// Prefix of every piece of the value stored under `base`.
+#[must_use]
+pub fn piece_prefix(base: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(base.len() + 5);
+    k.extend_from_slice(base);
+    k.push(b'#');
+    k
+}
+
 /// Key of a per-venue metadata record (`ban`, `reference`, `status`, `latest`).
 #[must_use]
 pub fn meta_key(kind: &str, venue: Venue) -> Vec<u8> {

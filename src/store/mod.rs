@@ -9,6 +9,7 @@
 //! process out. All calls block: async code runs them in `spawn_blocking`.
 
 pub mod keys;
+pub mod seal;
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -29,13 +30,31 @@ pub enum StoreError {
         /// Data dir.
         dir: PathBuf,
     },
-    /// The store's files are damaged.
+    /// The store's files changed while basis was not running; refused before sled read them.
     #[error("store in {} is corrupt ({reason}); its files were left untouched: move the directory aside (or delete it) and run again to rebuild it from the venues", dir.display())]
+    Damaged {
+        /// Data dir.
+        dir: PathBuf,
+        /// The file and what changed.
+        reason: String,
+    },
+    /// Reading the store failed its checks (sled's checksums, a record that does not decode).
+    #[error("store in {} is corrupt ({reason}): run `basis db check` for the extent, or move the directory aside (or delete it) and run again to rebuild it from the venues", dir.display())]
     Corrupt {
         /// Data dir.
         dir: PathBuf,
         /// What sled or the decoder said.
         reason: String,
+    },
+    /// sled could not open or read the store: it failed, panicked or did not answer in time.
+    #[error("store in {} cannot be opened ({reason}); {}move the directory aside (or delete it) and run again to rebuild it from the venues (`basis backfill` fetches history again)", dir.display(), copy.as_ref().map(|c| format!("the files as they were before this recovery was tried are in {}; ", c.display())).unwrap_or_default())]
+    Unrecoverable {
+        /// Data dir.
+        dir: PathBuf,
+        /// What happened.
+        reason: String,
+        /// The copy made before sled recovered a crashed store.
+        copy: Option<PathBuf>,
     },
     /// Reading or writing failed.
     #[error("store I/O error in {}: {reason} (check permissions and free space)", dir.display())]
@@ -115,6 +134,16 @@ pub struct FundingEvent {
 pub const ARCHIVE_CHUNK_MS: i64 = 30 * 86_400_000;
 
 const CHUNK_RECORD: usize = 48;
+
+/// Largest piece of a value stored in pieces (see [`Store::put_pieces_json`]): sled splits a
+/// leaf past 16 entries, so 17 such values stay far below its blob threshold.
+pub const PIECE_BYTES: usize = 4096;
+
+/// Header of a venue's latest snapshot in tree `latest` (its markets are records of their own).
+#[derive(Debug, Serialize, Deserialize)]
+struct LatestHeader {
+    received_at: DateTime<Utc>,
+}
 
 fn encode_chunk(records: &std::collections::BTreeMap<i64, FundingEvent>) -> Vec<u8> {
     let mut out = Vec::with_capacity(records.len() * CHUNK_RECORD);
@@ -281,6 +310,7 @@ struct Inner {
     archive: sled::Tree,
     closes: sled::Tree,
     hourly: sled::Tree,
+    latest: sled::Tree,
     meta: sled::Tree,
     // Held for the life of the store; the OS releases the lock when the process exits.
     _lock: File,
@@ -305,6 +335,146 @@ fn corrupt(dir: &Path, e: impl std::fmt::Display) -> StoreError {
         dir: dir.to_owned(),
         reason: e.to_string(),
     }
+}
+
+fn damaged(dir: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Damaged {
+        dir: dir.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+/// The trees of an open database.
+struct Trees {
+    db: sled::Db,
+    quotes: sled::Tree,
+    funding: sled::Tree,
+    closes: sled::Tree,
+    archive: sled::Tree,
+    hourly: sled::Tree,
+    latest: sled::Tree,
+    meta: sled::Tree,
+}
+
+/// Names of every tree, in the order of [`Trees`].
+const TREE_NAMES: [&str; 7] = [
+    "quotes",
+    "funding",
+    "closes",
+    "funding_archive",
+    "prices_1h",
+    "latest",
+    "meta",
+];
+
+/// Opens sled and its trees and reads from each: the first record, or after a crash every
+/// record (sled checks each message's CRC32 as it reads), so that damage shows here, under the
+/// watchdog, rather than in the middle of a command.
+fn open_trees(db_dir: &Path, read_all: bool) -> Result<Trees, String> {
+    let db = sled::Config::new()
+        .path(db_dir)
+        .cache_capacity(8 * 1024 * 1024)
+        .open()
+        .map_err(|e| format!("sled: {e}"))?;
+    let mut trees = Vec::with_capacity(TREE_NAMES.len());
+    for name in TREE_NAMES {
+        let tree = db
+            .open_tree(name)
+            .map_err(|e| format!("sled, tree {name}: {e}"))?;
+        if read_all {
+            for item in tree.iter() {
+                item.map_err(|e| format!("sled, tree {name}: {e}"))?;
+            }
+        } else {
+            tree.first()
+                .map_err(|e| format!("sled, tree {name}: {e}"))?;
+        }
+        trees.push(tree);
+    }
+    let mut t = trees.into_iter();
+    let mut next = || t.next().ok_or_else(|| "tree missing".to_owned());
+    Ok(Trees {
+        quotes: next()?,
+        funding: next()?,
+        closes: next()?,
+        archive: next()?,
+        hourly: next()?,
+        latest: next()?,
+        meta: next()?,
+        db,
+    })
+}
+
+/// How long opening may take: a few seconds, plus time to read the files once.
+fn watchdog_budget(db_dir: &Path) -> std::time::Duration {
+    let bytes: u64 = std::fs::read_dir(db_dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0);
+    std::time::Duration::from_secs(5) + std::time::Duration::from_millis(bytes / 25_000)
+}
+
+/// Runs `f` on a thread of its own and waits at most `budget`; a panic inside becomes an error
+/// like any other. A thread that does not answer is left behind (the process exits soon after
+/// with the error: sled has been seen to spin forever on a damaged blob).
+fn watchdog<T: Send + 'static>(
+    budget: std::time::Duration,
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name("store-open".into())
+        .spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                .unwrap_or_else(|panic| Err(format!("sled panicked: {}", panic_message(&*panic))));
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        return Err(format!("cannot start a thread: {e}"));
+    }
+    match rx.recv_timeout(budget) {
+        Ok(result) => result,
+        Err(_) => Err(format!("sled did not answer within {} s", budget.as_secs())),
+    }
+}
+
+/// The data dir of the store this process opened last (for messages about panics, which carry
+/// no store).
+static OPENED: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// The text of a panic payload.
+#[must_use]
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
+}
+
+/// Runs a store operation, turning a panic inside sled into [`StoreError::Unrecoverable`]
+/// (exit 74, never 70): the blocking wrappers of the command layer call store code through it.
+///
+/// # Errors
+/// `f`'s error, or the panic.
+pub fn guarded<T>(f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let dir = OPENED
+            .lock()
+            .ok()
+            .and_then(|d| d.clone())
+            .unwrap_or_else(|| PathBuf::from("the data dir"));
+        Err(StoreError::Unrecoverable {
+            dir,
+            reason: format!("sled panicked while reading it: {}", panic_message(&*panic)),
+            copy: None,
+        })
+    })
 }
 
 fn io(dir: &Path, e: impl std::fmt::Display) -> StoreError {
@@ -338,30 +508,92 @@ impl Store {
             Err(TryLockError::Error(e)) => return Err(io(dir, e)),
         }
         let db_dir = dir.join(DB_DIR);
+        let mut crashed = None;
+        let mut baseline = seal::Baseline::default();
         if db_dir.exists() {
-            check_intact(&db_dir).map_err(|reason| corrupt(dir, reason))?;
-            seal::verify(dir, &db_dir).map_err(|reason| corrupt(dir, reason))?;
+            check_intact(&db_dir).map_err(|reason| damaged(dir, reason))?;
+            match seal::check(dir, &db_dir).map_err(|reason| damaged(dir, reason))? {
+                seal::State::Failed(reason) => {
+                    return Err(StoreError::Unrecoverable {
+                        dir: dir.to_owned(),
+                        reason: format!("an earlier run could not open it: {reason}"),
+                        copy: Some(dir.join(seal::RECOVERY_DIR).join(DB_DIR))
+                            .filter(|c| c.exists()),
+                    });
+                }
+                seal::State::Crashed(base) => crashed = Some(base),
+                seal::State::Clean(base) => baseline = base,
+                seal::State::Unknown => {
+                    baseline = seal::baseline(&db_dir).map_err(|e| io(dir, e))?;
+                }
+            }
         }
+        // After a crash sled recovers by rewriting the log's tail: keep the files as they are
+        // first, so that a failed recovery loses nothing.
+        let copy = if let Some(base) = &crashed {
+            let copy = seal::preserve(dir, &db_dir).map_err(|e| {
+                io(
+                    dir,
+                    format!(
+                        "the last run did not close the store, and copying it to {} before recovery failed: {e}",
+                        dir.join(seal::RECOVERY_DIR).display()
+                    ),
+                )
+            })?;
+            tracing::warn!(
+                copy = %copy.display(),
+                "the last run did not close the store (crash or kill); recovering it, with a copy of the files as they were"
+            );
+            if let Err(reason) = seal::check_crashed(&db_dir, base) {
+                let _ = seal::fail(dir, &reason);
+                return Err(StoreError::Unrecoverable {
+                    dir: dir.to_owned(),
+                    reason,
+                    copy: Some(copy),
+                });
+            }
+            Some(copy)
+        } else {
+            None
+        };
         // From here until `close`, the files may legitimately change: a crash in between leaves
         // the seal open and lets sled recover on the next open.
-        seal::open(dir).map_err(|e| io(dir, e))?;
-        let db = sled::Config::new()
-            .path(&db_dir)
-            .cache_capacity(8 * 1024 * 1024)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Corruption { .. } | sled::Error::Unsupported(_) => corrupt(dir, e),
-                sled::Error::Io(ref err) if err.kind() == std::io::ErrorKind::InvalidData => {
-                    corrupt(dir, e)
-                }
-                other => io(dir, other),
-            })?;
-        let quotes = db.open_tree("quotes").map_err(|e| io(dir, e))?;
-        let funding = db.open_tree("funding").map_err(|e| io(dir, e))?;
-        let closes = db.open_tree("closes").map_err(|e| io(dir, e))?;
-        let archive = db.open_tree("funding_archive").map_err(|e| io(dir, e))?;
-        let hourly = db.open_tree("prices_1h").map_err(|e| io(dir, e))?;
-        let meta = db.open_tree("meta").map_err(|e| io(dir, e))?;
+        seal::open(dir, baseline).map_err(|e| io(dir, e))?;
+        let budget = watchdog_budget(&db_dir);
+        let read_all = crashed.is_some();
+        let trees = match watchdog(budget, {
+            let db_dir = db_dir.clone();
+            move || open_trees(&db_dir, read_all)
+        }) {
+            Ok(trees) => trees,
+            Err(reason) => {
+                // Whatever sled did to the files, later runs must not retry on them blindly.
+                let _ = seal::fail(dir, &reason);
+                return Err(StoreError::Unrecoverable {
+                    dir: dir.to_owned(),
+                    reason,
+                    copy,
+                });
+            }
+        };
+        if read_all {
+            // Recovered: the next crash is checked against the files as they are now.
+            let base = seal::baseline(&db_dir).map_err(|e| io(dir, e))?;
+            seal::open(dir, base).map_err(|e| io(dir, e))?;
+        }
+        if let Ok(mut opened) = OPENED.lock() {
+            *opened = Some(dir.to_owned());
+        }
+        let Trees {
+            db,
+            quotes,
+            funding,
+            closes,
+            archive,
+            hourly,
+            latest,
+            meta,
+        } = trees;
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_owned(),
@@ -371,6 +603,7 @@ impl Store {
                 archive,
                 closes,
                 hourly,
+                latest,
                 meta,
                 _lock: lock,
             }),
@@ -395,10 +628,11 @@ impl Store {
                     archive,
                     closes,
                     hourly,
+                    latest,
                     meta,
                     _lock,
                 } = inner;
-                drop((quotes, funding, archive, closes, hourly, meta));
+                drop((quotes, funding, archive, closes, hourly, latest, meta));
                 drop(db);
                 seal::close(&dir, &dir.join(DB_DIR)).map_err(|e| io(&dir, e))?;
                 drop(_lock);
@@ -456,7 +690,7 @@ impl Store {
         venue: Venue,
     ) -> Result<Option<(DateTime<Utc>, Reference)>, StoreError> {
         Ok(self
-            .get_json::<CachedReference>(&keys::meta_key("reference", venue))?
+            .get_pieces_json::<CachedReference>(&keys::meta_key("reference", venue))?
             .map(|c| (c.fetched_at, c.reference)))
     }
 
@@ -475,13 +709,71 @@ impl Store {
             fetched_at: DateTime<Utc>,
             reference: &'a Reference,
         }
-        self.put_json(
+        self.put_pieces_json(
             &keys::meta_key("reference", venue),
             &Borrowed {
                 fetched_at,
                 reference,
             },
         )
+    }
+
+    /// Reads a value stored by [`Store::put_pieces_json`] (or, from stores written before pieces
+    /// existed, whole under `base`).
+    fn get_pieces_json<T: DeserializeOwned>(&self, base: &[u8]) -> Result<Option<T>, StoreError> {
+        let dir = &self.inner.dir;
+        let mut bytes = Vec::new();
+        let mut pieces = 0u32;
+        for item in self.inner.meta.scan_prefix(keys::piece_prefix(base)) {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            if k.as_ref() != keys::piece_key(base, pieces).as_slice() {
+                return Err(corrupt(
+                    dir,
+                    format!(
+                        "record {}: a piece is missing",
+                        String::from_utf8_lossy(base)
+                    ),
+                ));
+            }
+            bytes.extend_from_slice(&v);
+            pieces += 1;
+        }
+        if pieces == 0 {
+            return self.get_json(base);
+        }
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            corrupt(
+                dir,
+                format!("record {}: {e}", String::from_utf8_lossy(base)),
+            )
+        })
+    }
+
+    /// Stores a value that can be large (a venue's instrument list) as pieces of at most
+    /// [`PIECE_BYTES`] in one atomic batch. sled 0.34 writes any page over about 128 KiB to a blob
+    /// file of its own and does not reclaim replaced blobs, so a large value rewritten on a
+    /// schedule would grow the store forever; small pieces stay in its log, which it compacts.
+    fn put_pieces_json<T: Serialize>(&self, base: &[u8], value: &T) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let bytes = serde_json::to_vec(value).map_err(|e| io(dir, e))?;
+        let mut batch = sled::Batch::default();
+        // A whole value from before pieces existed, and pieces beyond the new count.
+        batch.remove(base);
+        let mut count = 0u32;
+        for (n, piece) in bytes.chunks(PIECE_BYTES).enumerate() {
+            let n = u32::try_from(n).map_err(|e| io(dir, e))?;
+            batch.insert(keys::piece_key(base, n), piece);
+            count = n + 1;
+        }
+        for item in self
+            .inner
+            .meta
+            .range(keys::piece_key(base, count)..=keys::piece_key(base, u32::MAX))
+        {
+            let (k, _) = item.map_err(|e| io(dir, e))?;
+            batch.remove(k);
+        }
+        self.inner.meta.apply_batch(batch).map_err(|e| io(dir, e))
     }
 
     /// Writes one snapshot: its perp observations as one batch in the time series and the snapshot
@@ -590,7 +882,62 @@ impl Store {
         if due {
             self.put_json(&refresh_key, &now_ms)?;
         }
-        self.put_json(&keys::meta_key("latest", snapshot.venue), snapshot)
+        self.put_latest(snapshot)
+    }
+
+    /// Replaces the latest view of a venue: one small record per market in tree `latest`
+    /// (written only when it changed, removed when the market left the listing) and a header
+    /// with the time, in one atomic batch. Never one large value: see [`Store::put_pieces_json`].
+    fn put_latest(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let venue = snapshot.venue;
+        let mut fresh: std::collections::HashMap<Vec<u8>, Vec<u8>> =
+            std::collections::HashMap::with_capacity(snapshot.perps.len() + snapshot.spots.len());
+        for p in &snapshot.perps {
+            fresh.insert(
+                keys::symbol_prefix(venue, Market::Perp, &p.symbol),
+                serde_json::to_vec(p).map_err(|e| io(dir, e))?,
+            );
+        }
+        for sp in &snapshot.spots {
+            fresh.insert(
+                keys::symbol_prefix(venue, Market::Spot, &sp.symbol),
+                serde_json::to_vec(sp).map_err(|e| io(dir, e))?,
+            );
+        }
+        let header = keys::latest_header_key(venue);
+        let mut batch = sled::Batch::default();
+        for item in self.inner.latest.scan_prefix(&header) {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            if k.as_ref() == header.as_slice() {
+                continue;
+            }
+            match fresh.remove(k.as_ref()) {
+                Some(new) if new.as_slice() == v.as_ref() => {}
+                Some(new) => batch.insert(k, new),
+                None => batch.remove(k),
+            }
+        }
+        for (k, v) in fresh {
+            batch.insert(k, v);
+        }
+        batch.insert(
+            header,
+            serde_json::to_vec(&LatestHeader {
+                received_at: snapshot.received_at,
+            })
+            .map_err(|e| io(dir, e))?,
+        );
+        self.inner
+            .latest
+            .apply_batch(batch)
+            .map_err(|e| io(dir, e))?;
+        // The whole-snapshot value of stores written before tree `latest` existed.
+        self.inner
+            .meta
+            .remove(keys::meta_key("latest", venue))
+            .map_err(|e| io(dir, e))?;
+        Ok(())
     }
 
     /// Funding events of one perp (settlement time ms, event), oldest first.
@@ -997,7 +1344,42 @@ impl Store {
     /// # Errors
     /// On store I/O errors or an undecodable record.
     pub fn latest_snapshot(&self, venue: Venue) -> Result<Option<Snapshot>, StoreError> {
-        self.get_json(&keys::meta_key("latest", venue))
+        let dir = &self.inner.dir;
+        let header = keys::latest_header_key(venue);
+        let Some(h) = self.inner.latest.get(&header).map_err(|e| io(dir, e))? else {
+            // A store written before tree `latest` existed keeps it whole in `meta`.
+            return self.get_json(&keys::meta_key("latest", venue));
+        };
+        let h: LatestHeader = serde_json::from_slice(&h)
+            .map_err(|e| corrupt(dir, format!("latest snapshot header of {venue}: {e}")))?;
+        let mut snapshot = Snapshot {
+            venue,
+            received_at: h.received_at,
+            perps: Vec::new(),
+            spots: Vec::new(),
+        };
+        let bad = |e: serde_json::Error| corrupt(dir, format!("latest snapshot of {venue}: {e}"));
+        for item in self
+            .inner
+            .latest
+            .scan_prefix(keys::market_prefix(venue, Market::Perp))
+        {
+            let (_, v) = item.map_err(|e| io(dir, e))?;
+            snapshot
+                .perps
+                .push(serde_json::from_slice(&v).map_err(bad)?);
+        }
+        for item in self
+            .inner
+            .latest
+            .scan_prefix(keys::market_prefix(venue, Market::Spot))
+        {
+            let (_, v) = item.map_err(|e| io(dir, e))?;
+            snapshot
+                .spots
+                .push(serde_json::from_slice(&v).map_err(bad)?);
+        }
+        Ok(Some(snapshot))
     }
 
     /// The time series of one perp, oldest first.
@@ -1173,119 +1555,6 @@ fn check_intact(db_dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The seal: what the store's files looked like when basis last closed it cleanly.
-mod seal {
-    use std::path::Path;
-
-    use serde::{Deserialize, Serialize};
-
-    const SEAL_FILE: &str = "seal.json";
-
-    #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
-    struct FileSum {
-        name: String,
-        len: u64,
-        crc32: u32,
-    }
-
-    #[derive(Debug, Serialize, Deserialize)]
-    struct Seal {
-        clean: bool,
-        files: Vec<FileSum>,
-    }
-
-    fn sums(db_dir: &Path) -> std::io::Result<Vec<FileSum>> {
-        let mut out = Vec::new();
-        let mut stack = vec![db_dir.to_owned()];
-        while let Some(d) = stack.pop() {
-            for entry in std::fs::read_dir(&d)? {
-                let path = entry?.path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let (len, crc32) = crc_of(&path)?;
-                let name = path
-                    .strip_prefix(db_dir)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .into_owned();
-                out.push(FileSum { name, len, crc32 });
-            }
-        }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
-    }
-
-    /// Length and CRC32 of a file, streamed (the store can be large; never read it whole).
-    fn crc_of(path: &Path) -> std::io::Result<(u64, u32)> {
-        use std::io::Read as _;
-        let mut file = std::fs::File::open(path)?;
-        let mut hasher = crc32fast::Hasher::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut len = 0u64;
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            len += n as u64;
-        }
-        Ok((len, hasher.finalize()))
-    }
-
-    fn write(dir: &Path, seal: &Seal) -> std::io::Result<()> {
-        let tmp = dir.join("seal.json.tmp");
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec(seal).map_err(std::io::Error::other)?,
-        )?;
-        std::fs::rename(tmp, dir.join(SEAL_FILE))
-    }
-
-    /// Fails when the store was closed cleanly and its files changed since.
-    pub(super) fn verify(dir: &Path, db_dir: &Path) -> Result<(), String> {
-        let Ok(bytes) = std::fs::read(dir.join(SEAL_FILE)) else {
-            return Ok(());
-        };
-        let seal: Seal = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("{} is unreadable: {e}", dir.join(SEAL_FILE).display()))?;
-        if !seal.clean {
-            return Ok(());
-        }
-        let now = sums(db_dir).map_err(|e| format!("cannot read {}: {e}", db_dir.display()))?;
-        for want in &seal.files {
-            match now.iter().find(|f| f.name == want.name) {
-                None => return Err(format!("{} is missing", db_dir.join(&want.name).display())),
-                Some(got) if got != want => {
-                    return Err(format!(
-                        "{} changed since basis last closed the store (checksum mismatch)",
-                        db_dir.join(&want.name).display()
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        Ok(())
-    }
-
-    pub(super) fn open(dir: &Path) -> std::io::Result<()> {
-        write(
-            dir,
-            &Seal {
-                clean: false,
-                files: Vec::new(),
-            },
-        )
-    }
-
-    pub(super) fn close(dir: &Path, db_dir: &Path) -> std::io::Result<()> {
-        let files = sums(db_dir)?;
-        write(dir, &Seal { clean: true, files })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1414,7 +1683,7 @@ mod tests {
         }
         std::fs::write(&db, &bytes).expect("damage");
         let err = Store::open(dir.path()).expect_err("corrupt");
-        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
         assert!(err.to_string().contains("checksum"), "{err}");
         assert_eq!(
             std::fs::read(&db).expect("read"),
@@ -1432,10 +1701,154 @@ mod tests {
             store.flush().expect("flush");
             // Dropped without close(): the seal stays open, as after a kill.
         }
+        let before = std::fs::read(dir.path().join("db/db")).expect("read");
         let store = Store::open(dir.path()).expect("reopen after crash");
         assert_eq!(
             store.latest_snapshot(Venue::Okx).expect("read"),
             Some(snapshot(1_000))
+        );
+        // The files as the crash left them were copied aside before sled recovered them.
+        assert_eq!(
+            std::fs::read(dir.path().join("recovery/db/db")).expect("copy"),
+            before
+        );
+    }
+
+    #[test]
+    fn a_crashed_store_that_sled_cannot_open_is_refused_from_then_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store.write_snapshot(&snapshot(1_000)).expect("write");
+        store.close().expect("close");
+        let clean_len = std::fs::metadata(dir.path().join("db/db"))
+            .expect("len")
+            .len() as usize;
+        {
+            let store = Store::open(dir.path()).expect("open");
+            store.write_snapshot(&snapshot(2_000)).expect("write");
+            store.flush().expect("flush");
+            // Dropped without close(): a crash.
+        }
+        // Truncated below what the crashed run found (sled alone would quietly drop the tail).
+        let db = dir.path().join("db/db");
+        let bytes = std::fs::read(&db).expect("read");
+        std::fs::write(&db, &bytes[..clean_len / 2]).expect("truncate");
+        let truncated = std::fs::read(&db).expect("read");
+        let err = Store::open(dir.path()).expect_err("unrecoverable");
+        assert!(
+            matches!(&err, StoreError::Unrecoverable { copy: Some(_), .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("recovery"), "{err}");
+        assert_eq!(
+            std::fs::read(dir.path().join("recovery/db/db")).expect("copy"),
+            truncated
+        );
+        // The next open refuses at once and leaves the copy alone.
+        let err = Store::open(dir.path()).expect_err("still refused");
+        assert!(err.to_string().contains("earlier run"), "{err}");
+        assert_eq!(
+            std::fs::read(dir.path().join("recovery/db/db")).expect("copy"),
+            truncated
+        );
+    }
+
+    #[test]
+    fn the_latest_view_is_small_records_and_follows_the_listing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let mut a = snapshot(1_000);
+        let mut eth = a.perps[0].clone();
+        eth.symbol = "ETH-USDT-SWAP".into();
+        eth.asset = "ETH".into();
+        a.perps.push(eth);
+        store.write_snapshot(&a).expect("write");
+        assert_eq!(store.latest_snapshot(Venue::Okx).expect("read"), Some(a));
+        // ETH delisted: the next snapshot has BTC only, and so does the latest view.
+        let b = snapshot(2_000);
+        store.write_snapshot(&b).expect("write");
+        assert_eq!(
+            store.latest_snapshot(Venue::Okx).expect("read"),
+            Some(b.clone())
+        );
+        for item in store.inner.latest.iter() {
+            let (_, v) = item.expect("record");
+            assert!(v.len() < PIECE_BYTES, "{} bytes", v.len());
+        }
+        assert_eq!(store.latest_snapshot(Venue::Bybit).expect("read"), None);
+        // A store written before tree `latest` existed: the whole value in `meta` is read, and
+        // removed by the next write.
+        let mut legacy = snapshot(3_000);
+        legacy.venue = Venue::Bybit;
+        legacy.perps.clear();
+        store
+            .put_json(&keys::meta_key("latest", Venue::Bybit), &legacy)
+            .expect("legacy");
+        assert_eq!(
+            store.latest_snapshot(Venue::Bybit).expect("read"),
+            Some(legacy.clone())
+        );
+        store.write_snapshot(&legacy).expect("write");
+        assert!(
+            store
+                .inner
+                .meta
+                .get(keys::meta_key("latest", Venue::Bybit))
+                .expect("get")
+                .is_none()
+        );
+        assert_eq!(
+            store.latest_snapshot(Venue::Bybit).expect("read"),
+            Some(legacy)
+        );
+    }
+
+    #[test]
+    fn large_values_are_stored_in_small_pieces() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let big: Vec<String> = (0..5_000).map(|i| format!("instrument-{i}")).collect();
+        store.put_pieces_json(b"reference/okx", &big).expect("put");
+        assert_eq!(
+            store
+                .get_pieces_json::<Vec<String>>(b"reference/okx")
+                .expect("get"),
+            Some(big)
+        );
+        let pieces = |store: &Store| store.inner.meta.scan_prefix(b"reference/okx#").count();
+        assert!(pieces(&store) > 10);
+        // A smaller value leaves no stale piece behind.
+        let small = vec!["one".to_owned()];
+        store
+            .put_pieces_json(b"reference/okx", &small)
+            .expect("put");
+        assert_eq!(pieces(&store), 1);
+        assert_eq!(
+            store
+                .get_pieces_json::<Vec<String>>(b"reference/okx")
+                .expect("get"),
+            Some(small)
+        );
+        // A whole value from an older store is still read, and replaced by pieces.
+        store
+            .put_json(b"reference/bybit", &vec![1, 2, 3])
+            .expect("put");
+        assert_eq!(
+            store
+                .get_pieces_json::<Vec<i32>>(b"reference/bybit")
+                .expect("get"),
+            Some(vec![1, 2, 3])
+        );
+        store
+            .put_pieces_json(b"reference/bybit", &vec![4])
+            .expect("put");
+        assert!(
+            store
+                .inner
+                .meta
+                .get(b"reference/bybit")
+                .expect("get")
+                .is_none()
         );
     }
 

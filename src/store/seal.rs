@@ -1,0 +1,427 @@
+//! The seal: what the store's files looked like when basis last closed it, and the crash copy.
+//!
+//! On a clean close basis writes `seal.json` beside the sled directory: the length of every file
+//! and a CRC32 of a fixed sample of it (the whole file up to [`WHOLE_FILE_BYTES`], else its first
+//! and last [`SAMPLE_BYTES`]), so the check at the next open costs the same whatever the store
+//! holds. A changed length or sample means the files were damaged while basis was not running:
+//! the store is refused before sled (whose recovery rewrites a damaged log tail) touches them.
+//! What the sample does not cover, sled's own CRC32 of every message catches when it is read,
+//! and `basis db check` reads everything. While basis runs the seal says `open`; finding it open
+//! means the last run crashed, and the files are copied to `recovery/` before sled recovers them.
+//! When that recovery fails the seal says so and every later run refuses the store unread.
+
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+const SEAL_FILE: &str = "seal.json";
+/// Where the files of a crashed store are copied before sled recovers them (the last copy).
+pub const RECOVERY_DIR: &str = "recovery";
+/// Files up to this size are checksummed whole.
+pub const WHOLE_FILE_BYTES: u64 = 1024 * 1024;
+/// Bytes checksummed at each end of a larger file.
+pub const SAMPLE_BYTES: u64 = 256 * 1024;
+
+/// The files as a run found them when it opened the store (lengths and sample sums).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Baseline(Vec<FileSum>);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct FileSum {
+    name: String,
+    len: u64,
+    crc32: u32,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Seal {
+    clean: bool,
+    files: Vec<FileSum>,
+    /// Sums of samples (this version); seals written before hold whole-file sums.
+    #[serde(default)]
+    sampled: bool,
+    /// Set when recovering after a crash failed: the reason, and the store is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    failed: Option<String>,
+}
+
+/// What the seal says about the files, read before sled opens them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// No store yet, or no seal (a store from before seals existed).
+    Unknown,
+    /// Closed cleanly, and the files still match (their sums, for the open seal).
+    Clean(Baseline),
+    /// The last run did not close the store: it crashed or was killed. The sums of the files
+    /// when that run opened it.
+    Crashed(Baseline),
+    /// An earlier recovery failed (the reason); the store must not be opened.
+    Failed(String),
+}
+
+fn sums(db_dir: &Path, sampled: bool) -> std::io::Result<Vec<FileSum>> {
+    let mut out = Vec::new();
+    for path in files(db_dir)? {
+        let (len, crc32) = if sampled {
+            sample_crc(&path)?
+        } else {
+            whole_crc(&path)?
+        };
+        let name = path
+            .strip_prefix(db_dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        out.push(FileSum { name, len, crc32 });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn crc_range(
+    file: &mut std::fs::File,
+    hasher: &mut crc32fast::Hasher,
+    mut left: u64,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    while left > 0 {
+        let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+        let n = file.read(&mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+/// Length and CRC32 of a whole file, streamed (the format of seals from before samples).
+fn whole_crc(path: &Path) -> std::io::Result<(u64, u32)> {
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut hasher = crc32fast::Hasher::new();
+    crc_range(&mut file, &mut hasher, u64::MAX)?;
+    Ok((len, hasher.finalize()))
+}
+
+/// Length and CRC32 of a file's sample: whole when small, else both ends.
+fn sample_crc(path: &Path) -> std::io::Result<(u64, u32)> {
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut hasher = crc32fast::Hasher::new();
+    if len <= WHOLE_FILE_BYTES {
+        crc_range(&mut file, &mut hasher, len)?;
+    } else {
+        crc_range(&mut file, &mut hasher, SAMPLE_BYTES)?;
+        file.seek(SeekFrom::Start(len - SAMPLE_BYTES))?;
+        crc_range(&mut file, &mut hasher, SAMPLE_BYTES)?;
+    }
+    Ok((len, hasher.finalize()))
+}
+
+fn write(dir: &Path, seal: &Seal) -> std::io::Result<()> {
+    let tmp = dir.join("seal.json.tmp");
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec(seal).map_err(std::io::Error::other)?,
+    )?;
+    std::fs::rename(tmp, dir.join(SEAL_FILE))
+}
+
+/// Reads the seal and, for a clean one, compares the files with it.
+///
+/// # Errors
+/// A message naming the file that is missing or changed, or the unreadable seal.
+pub fn check(dir: &Path, db_dir: &Path) -> Result<State, String> {
+    let Ok(bytes) = std::fs::read(dir.join(SEAL_FILE)) else {
+        return Ok(State::Unknown);
+    };
+    let seal: Seal = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{} is unreadable: {e}", dir.join(SEAL_FILE).display()))?;
+    if let Some(reason) = seal.failed {
+        return Ok(State::Failed(reason));
+    }
+    if !seal.clean {
+        return Ok(State::Crashed(Baseline(seal.files)));
+    }
+    let now =
+        sums(db_dir, seal.sampled).map_err(|e| format!("cannot read {}: {e}", db_dir.display()))?;
+    let baseline = if seal.sampled {
+        now.clone()
+    } else {
+        sums(db_dir, true).map_err(|e| format!("cannot read {}: {e}", db_dir.display()))?
+    };
+    for want in &seal.files {
+        match now.iter().find(|f| f.name == want.name) {
+            None => return Err(format!("{} is missing", db_dir.join(&want.name).display())),
+            Some(got) if got.len != want.len => {
+                return Err(format!(
+                    "{} changed size since basis last closed the store ({} bytes, {} expected)",
+                    db_dir.join(&want.name).display(),
+                    got.len,
+                    want.len
+                ));
+            }
+            Some(got) if got != want => {
+                return Err(format!(
+                    "{} changed since basis last closed the store (checksum mismatch)",
+                    db_dir.join(&want.name).display()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(State::Clean(Baseline(baseline)))
+}
+
+/// What can be told about a crashed store's files without sled, from the sums taken when the
+/// crashed run opened it: sled only appends to and rewrites its log in place, so a log shorter
+/// than it was is a truncated file, and it never rewrites a blob file, so a blob that changed is
+/// damaged (a blob that is gone was released by sled).
+///
+/// # Errors
+/// A message naming the damaged file.
+pub fn check_crashed(db_dir: &Path, baseline: &Baseline) -> Result<(), String> {
+    for want in &baseline.0 {
+        let path = db_dir.join(&want.name);
+        let blob = want.name.starts_with("blobs");
+        match std::fs::metadata(&path) {
+            Err(_) if blob => {}
+            Err(_) => return Err(format!("{} is missing", path.display())),
+            Ok(m) if m.len() < want.len => {
+                return Err(format!(
+                    "{} is truncated ({} bytes, at least {} expected)",
+                    path.display(),
+                    m.len(),
+                    want.len
+                ));
+            }
+            Ok(_) if blob => {
+                let (len, crc32) = sample_crc(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                if len != want.len || crc32 != want.crc32 {
+                    return Err(format!(
+                        "{} changed (checksum mismatch; sled never rewrites a blob)",
+                        path.display()
+                    ));
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The sums of the files now (after a recovery, to check the next crash against).
+///
+/// # Errors
+/// When a file cannot be read.
+pub fn baseline(db_dir: &Path) -> std::io::Result<Baseline> {
+    if db_dir.exists() {
+        sums(db_dir, true).map(Baseline)
+    } else {
+        Ok(Baseline::default())
+    }
+}
+
+/// Marks the store open, keeping the sums of the files as this run found them: a crash from
+/// here on leaves it so.
+///
+/// # Errors
+/// When the seal cannot be written.
+pub fn open(dir: &Path, baseline: Baseline) -> std::io::Result<()> {
+    write(
+        dir,
+        &Seal {
+            files: baseline.0,
+            sampled: true,
+            ..Seal::default()
+        },
+    )
+}
+
+/// Seals the files after a clean close.
+///
+/// # Errors
+/// When a file cannot be read or the seal written.
+pub fn close(dir: &Path, db_dir: &Path) -> std::io::Result<()> {
+    let files = sums(db_dir, true)?;
+    write(
+        dir,
+        &Seal {
+            clean: true,
+            files,
+            sampled: true,
+            failed: None,
+        },
+    )
+}
+
+/// Records that recovering after a crash failed: later runs refuse the store without opening it,
+/// so the copy in `recovery/` stays the last state sled did not touch.
+///
+/// # Errors
+/// When the seal cannot be written.
+pub fn fail(dir: &Path, reason: &str) -> std::io::Result<()> {
+    write(
+        dir,
+        &Seal {
+            failed: Some(reason.to_owned()),
+            ..Seal::default()
+        },
+    )
+}
+
+/// Copies the store's files (`db/` and the seal) to `recovery/`, replacing the previous copy
+/// only once the new one is complete. Returns the copy's directory.
+///
+/// # Errors
+/// When a file cannot be copied (nothing of the previous copy is lost then).
+pub fn preserve(dir: &Path, db_dir: &Path) -> std::io::Result<PathBuf> {
+    let target = dir.join(RECOVERY_DIR);
+    let tmp = dir.join(format!("{RECOVERY_DIR}.tmp"));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    let name = db_dir.file_name().unwrap_or(db_dir.as_os_str());
+    for path in files(db_dir)? {
+        let rel = path.strip_prefix(db_dir).unwrap_or(&path);
+        let to = tmp.join(name).join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(&path, &to)?;
+    }
+    std::fs::create_dir_all(&tmp)?;
+    if dir.join(SEAL_FILE).exists() {
+        std::fs::copy(dir.join(SEAL_FILE), tmp.join(SEAL_FILE))?;
+    }
+    if target.exists() {
+        std::fs::remove_dir_all(&target)?;
+    }
+    std::fs::rename(&tmp, &target)?;
+    Ok(target.join(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_cover_both_ends_of_large_files_and_all_of_small_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("db");
+        std::fs::create_dir_all(&db).expect("mkdir");
+        let big = vec![7u8; 3 * 1024 * 1024];
+        std::fs::write(db.join("db"), &big).expect("write");
+        std::fs::write(db.join("conf"), b"segment_size: 524288\nversion: 0.34\n").expect("write");
+        close(dir.path(), &db).expect("seal");
+        assert!(matches!(check(dir.path(), &db), Ok(State::Clean(_))));
+        // A flipped byte near the end of the big file is caught.
+        let mut damaged = big.clone();
+        let last = damaged.len() - 10;
+        damaged[last] ^= 1;
+        std::fs::write(db.join("db"), &damaged).expect("write");
+        assert!(check(dir.path(), &db).is_err_and(|e| e.contains("checksum")));
+        // A truncated file is caught by its length.
+        std::fs::write(db.join("db"), &big[..big.len() - 1]).expect("write");
+        assert!(check(dir.path(), &db).is_err_and(|e| e.contains("size")));
+        std::fs::write(db.join("db"), &big).expect("write");
+        // Any byte of a small file is covered.
+        std::fs::write(db.join("conf"), b"segment_size: 524288\nversion: 0.35\n").expect("write");
+        assert!(check(dir.path(), &db).is_err());
+    }
+
+    #[test]
+    fn open_crash_and_failed_recovery_states() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("db");
+        std::fs::create_dir_all(&db).expect("mkdir");
+        std::fs::create_dir_all(db.join("blobs")).expect("mkdir");
+        std::fs::write(db.join("db"), vec![1u8; 4096]).expect("write");
+        std::fs::write(db.join("blobs/9"), vec![2u8; 4096]).expect("write");
+        assert_eq!(check(dir.path(), &db), Ok(State::Unknown));
+        open(dir.path(), baseline(&db).expect("sums")).expect("open");
+        let Ok(State::Crashed(base)) = check(dir.path(), &db) else {
+            panic!("not crashed");
+        };
+        // The crashed run grew the log and released the blob: fine.
+        std::fs::write(db.join("db"), vec![1u8; 8192]).expect("write");
+        std::fs::remove_file(db.join("blobs/9")).expect("rm");
+        assert_eq!(check_crashed(&db, &base), Ok(()));
+        // A shorter log, or a blob that changed, is damage.
+        std::fs::write(db.join("db"), vec![1u8; 100]).expect("write");
+        assert!(check_crashed(&db, &base).is_err_and(|e| e.contains("truncated")));
+        std::fs::write(db.join("db"), vec![1u8; 8192]).expect("write");
+        std::fs::write(db.join("blobs/9"), vec![3u8; 4096]).expect("write");
+        assert!(check_crashed(&db, &base).is_err_and(|e| e.contains("blob")));
+        fail(dir.path(), "sled panicked").expect("fail");
+        assert_eq!(
+            check(dir.path(), &db),
+            Ok(State::Failed("sled panicked".into()))
+        );
+    }
+
+    #[test]
+    fn seals_from_before_samples_are_still_checked_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("db");
+        std::fs::create_dir_all(&db).expect("mkdir");
+        let big = vec![3u8; 2 * 1024 * 1024];
+        std::fs::write(db.join("db"), &big).expect("write");
+        let files = sums(&db, false).expect("sums");
+        write(
+            dir.path(),
+            &Seal {
+                clean: true,
+                files,
+                sampled: false,
+                failed: None,
+            },
+        )
+        .expect("seal");
+        assert!(matches!(check(dir.path(), &db), Ok(State::Clean(_))));
+        let mut damaged = big;
+        damaged[1024 * 1024] ^= 1; // the middle: outside any sample
+        std::fs::write(db.join("db"), &damaged).expect("write");
+        assert!(check(dir.path(), &db).is_err());
+    }
+
+    #[test]
+    fn the_copy_is_byte_identical_and_replaces_the_previous_one_only_when_complete() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("db");
+        std::fs::create_dir_all(db.join("blobs")).expect("mkdir");
+        std::fs::write(db.join("db"), b"first").expect("write");
+        std::fs::write(db.join("blobs").join("7"), b"blob").expect("write");
+        open(dir.path(), Baseline::default()).expect("open");
+        let copy = preserve(dir.path(), &db).expect("copy");
+        assert_eq!(std::fs::read(copy.join("db")).expect("read"), b"first");
+        assert_eq!(std::fs::read(copy.join("blobs/7")).expect("read"), b"blob");
+        std::fs::write(db.join("db"), b"second").expect("write");
+        std::fs::remove_file(db.join("blobs").join("7")).expect("rm");
+        let copy = preserve(dir.path(), &db).expect("copy");
+        assert_eq!(std::fs::read(copy.join("db")).expect("read"), b"second");
+        assert!(!copy.join("blobs/7").exists());
+        assert!(!dir.path().join("recovery.tmp").exists());
+    }
+}
