@@ -268,3 +268,106 @@ fn summary_lines(digest: &Digest, plan: &Plan, accepted: &BTreeSet<Item>) -> Str
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::dedup::{Changes, Record};
+    use crate::notify::sample::{d, now};
+
+    fn rec(last_sent: DateTime<Utc>) -> Record {
+        Record {
+            first_seen: last_sent,
+            last_sent,
+            last_value_pct: d("20"),
+            label: "l".into(),
+        }
+    }
+
+    #[test]
+    fn legacy_maps_are_converted_once_and_expired_records_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let t = now();
+        let at = |h: i64| (t - chrono::Duration::hours(h)).to_rfc3339();
+        store
+            .put_legacy_notify_state(
+                "desk",
+                &serde_json::json!({
+                    "sent": {"first_seen": at(30), "last_sent": at(2), "last_value_pct": "20", "label": "a", "active": true},
+                    "never": {"first_seen": at(1), "last_sent": null, "last_value_pct": "20", "label": "b", "active": true},
+                    "resolved": {"first_seen": at(30), "last_sent": at(20), "last_value_pct": "20", "label": "c", "active": false},
+                    "old": {"first_seen": at(900), "last_sent": at(800), "last_value_pct": "20", "label": "d", "active": true},
+                }),
+            )
+            .unwrap();
+        let opts = NotifyOptions::default();
+        let removed = store
+            .expire_notify_state(|r| !dedup::expired(r, t, &opts))
+            .unwrap();
+        assert_eq!(removed, 3, "never sent, resolved and expired ones go");
+        let state = store.notify_state("desk").unwrap();
+        assert_eq!(state.keys().collect::<Vec<_>>(), ["sent"]);
+        assert_eq!(state["sent"].label, "a");
+        // Converted once: the map is gone, a second pass changes nothing.
+        assert_eq!(
+            store
+                .expire_notify_state(|r| !dedup::expired(r, t, &opts))
+                .unwrap(),
+            0
+        );
+        assert_eq!(store.notify_state("desk").unwrap().len(), 1);
+        // Eight days later the record has expired.
+        let later = t + chrono::Duration::days(8);
+        assert_eq!(
+            store
+                .expire_notify_state(|r| !dedup::expired(r, later, &opts))
+                .unwrap(),
+            1
+        );
+        assert!(store.notify_state("desk").unwrap().is_empty());
+        store.close().unwrap();
+    }
+
+    #[test]
+    fn sinks_keep_separate_records_whatever_their_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let t = now();
+        for (sink, fp) in [("a", "x"), ("a/b", "y"), ("a%2Fb", "z")] {
+            store
+                .put_notify_state(
+                    sink,
+                    &Changes {
+                        put: vec![(fp.into(), rec(t))],
+                        remove: vec![],
+                    },
+                )
+                .unwrap();
+        }
+        let keys = |sink| {
+            store
+                .notify_state(sink)
+                .unwrap()
+                .into_keys()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys("a"), ["x"]);
+        assert_eq!(keys("a/b"), ["y"]);
+        assert_eq!(keys("a%2Fb"), ["z"]);
+        store
+            .put_notify_state(
+                "a",
+                &Changes {
+                    put: vec![],
+                    remove: vec!["x".into()],
+                },
+            )
+            .unwrap();
+        assert!(keys("a").is_empty());
+        let (n, bytes) = store.notify_state_size().unwrap();
+        assert_eq!(n, 2);
+        assert!(bytes < 2 * 300, "{bytes}");
+        store.close().unwrap();
+    }
+}

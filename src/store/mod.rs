@@ -1219,6 +1219,20 @@ impl Store {
         self.inner.meta.apply_batch(batch).map_err(|e| io(dir, e))
     }
 
+    /// Writes a sink's notification state the way versions before one key per record did (one
+    /// JSON map under `notify/<sink>`), for the tests of the upgrade.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    #[cfg(test)]
+    pub(crate) fn put_legacy_notify_state(
+        &self,
+        sink: &str,
+        map: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.put_json(format!("notify/{sink}").as_bytes(), map)
+    }
+
     /// How many notification records the store holds and their total size in bytes (keys and
     /// values), over every sink.
     ///
