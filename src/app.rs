@@ -16,9 +16,9 @@ use crate::cli::{
 use crate::demo::Universe;
 use crate::demo::server::{Server, mounted};
 use crate::model::{Opportunity, Snapshot, Venue};
+use crate::notify::Sink;
 use crate::notify::deliver::Sender;
 use crate::notify::message::{self, Digest};
-use crate::notify::{Sink, dedup};
 use crate::poll::{PollContext, PollError, VenueOutcome, VenueStatus, load_latest, poll_venues};
 use crate::report::{ParamsEcho, Report, VenueLine};
 use crate::settings::{self, Globals, ProcessEnv, Settings, SettingsError};
@@ -557,46 +557,16 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
     Ok(exit::OK)
 }
 
-/// What notifying did in one run.
-#[derive(Debug, Default)]
-struct NotifyOutcome {
-    /// Some sink failed (the exit code becomes partial).
-    failed: bool,
-    /// Plain-text lines of what was sent, for quiet cron runs; `None` when nothing was.
-    summary: Option<String>,
-}
-
-fn digest_lines(digest: &Digest) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    for o in &digest.new {
-        let _ = writeln!(
-            out,
-            "new  {:<11} {}/{}  {} -> {}  risk-adj APR {}%  net {}%  liq {:.2}%",
-            o.kind.id(),
-            o.asset,
-            o.quote,
-            o.long.venue,
-            o.short.venue,
-            o.risk_adj_apr_pct.round_dp(1),
-            o.net_apr_pct.round_dp(1),
-            o.liq_prob * 100.0
-        );
-    }
-    for r in &digest.resolved {
-        let _ = writeln!(out, "gone {}", r.label);
-    }
-    out
-}
-
-/// Sends each sink its digest of what is new since the last run, and records what was sent.
+/// Sends each sink its capped digest of what is new since the last run (see
+/// [`crate::notify::flow`]).
 async fn notify_run(
     settings: &Settings,
     store: &Store,
     opportunities: &[Opportunity],
     demo: bool,
     disabled: &mut HashSet<String>,
-) -> Result<NotifyOutcome, AppError> {
+) -> Result<crate::notify::flow::Outcome, AppError> {
+    use crate::notify::flow::{self, FlowError};
     if settings.sinks.is_empty() {
         tracing::warn!(
             "--notify: no [[notify]] sinks in the config ({}); nothing sent",
@@ -605,108 +575,22 @@ async fn notify_run(
                 .as_ref()
                 .map_or_else(|| "no config file".to_owned(), |p| p.display().to_string())
         );
-        return Ok(NotifyOutcome::default());
+        return Ok(flow::Outcome::default());
     }
-    let sender = Sender::new(&settings.notify).map_err(|e| AppError::Internal(e.to_string()))?;
-    let now = Utc::now();
-    let mut outcome = NotifyOutcome::default();
-    let mut summary = String::new();
-    for sink in &settings.sinks {
-        if disabled.contains(&sink.name) {
-            outcome.failed = true;
-            continue;
-        }
-        // Disabled by an earlier run for answering 404/410: skipped until its destination
-        // changes in the config, a day has passed (then tried once more), or `notify test`
-        // gets through.
-        let fingerprint = sink.destination_fingerprint();
-        let record = {
-            let s = store.clone();
-            let name = sink.name.clone();
-            blocking_store(move || s.disabled_sink(&name)).await?
-        };
-        if let Some(r) = record.as_ref().filter(|r| {
-            r.fingerprint == fingerprint && now.timestamp_millis() - r.since_ms < SINK_RETRY_MS
-        }) {
-            let since = DateTime::<Utc>::from_timestamp_millis(r.since_ms)
-                .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
-            tracing::error!(
-                sink = %sink.name,
-                "sink disabled since {since} ({}); fix its URL in the config, or run `basis notify test --sink {}` once it works again (it is also retried a day later)",
-                r.reason,
-                sink.name
-            );
-            disabled.insert(sink.name.clone());
-            outcome.failed = true;
-            continue;
-        }
-        let qualifying: Vec<Opportunity> = opportunities
-            .iter()
-            .filter(|o| sink.wants(o))
-            .cloned()
-            .collect();
-        let state = {
-            let s = store.clone();
-            let name = sink.name.clone();
-            blocking_store(move || s.notify_state(&name)).await?
-        };
-        let plan = dedup::plan(&state, &qualifying, now, &settings.notify);
-        if plan.new.is_empty() && plan.resolved.is_empty() {
-            tracing::info!(sink = %sink.name, unchanged = plan.unchanged, "nothing new to notify");
-            save_seen(store, &sink.name, state, &qualifying, now).await?;
-            continue;
-        }
-        let digest = Digest {
-            new: plan.new.clone(),
-            resolved: plan.resolved.iter().map(|(_, r)| r.clone()).collect(),
-            generated_at: now,
-            test: false,
-            demo,
-        };
-        let messages = message::render(sink.kind, &digest);
-        match sender.send(sink, &messages, now).await {
-            Ok(()) => {
-                let mut state = state;
-                dedup::apply_sent(&mut state, &plan, &qualifying, now);
-                let s = store.clone();
-                let name = sink.name.clone();
-                let was_disabled = record.is_some();
-                blocking_store(move || {
-                    s.put_notify_state(&name, &state)?;
-                    if was_disabled {
-                        s.set_disabled_sink(&name, None)?;
-                    }
-                    s.flush()
-                })
-                .await?;
-                tracing::info!(sink = %sink.name, new = digest.new.len(), resolved = digest.resolved.len(), "notified");
-                summary.push_str(&digest_lines(&digest));
-            }
-            Err(e) => {
-                outcome.failed = true;
-                tracing::error!(sink = %sink.name, "{e}");
-                if e.disables_sink() {
-                    disabled.insert(sink.name.clone());
-                    let record = crate::store::DisabledSink {
-                        fingerprint: fingerprint.clone(),
-                        since_ms: now.timestamp_millis(),
-                        reason: e.to_string(),
-                    };
-                    let s = store.clone();
-                    let name = sink.name.clone();
-                    blocking_store(move || s.set_disabled_sink(&name, Some(&record))).await?;
-                }
-                // Nothing was accepted: the same lines are due again next run.
-                save_seen(store, &sink.name, state, &qualifying, now).await?;
-            }
-        }
-    }
-    outcome.summary = (!summary.is_empty()).then_some(summary);
-    Ok(outcome)
+    let ctx = flow::Context {
+        sinks: &settings.sinks,
+        opts: &settings.notify,
+        scan_top: settings.top,
+        scan_min_apr: settings.params.min_apr_pct,
+        demo,
+    };
+    flow::run(store, &ctx, opportunities, disabled)
+        .await
+        .map_err(|e| match e {
+            FlowError::Store(e) => AppError::from(e),
+            other => AppError::Internal(other.to_string()),
+        })
 }
-
-/// A sink disabled for answering 404/410 is tried again after this long.
-const SINK_RETRY_MS: i64 = 86_400_000;
 
 /// How much stored history a scan reads: the 30-day statistics window plus a day.
 const HISTORY_WINDOW_MS: i64 = 31 * 86_400_000;
@@ -862,20 +746,6 @@ async fn daily_ranges(
 /// How long a scan waits for daily candles of last resort.
 const RANGE_DEADLINE: Duration = Duration::from_secs(5);
 
-/// Records a run in which a sink accepted nothing (see [`dedup::apply_seen`]).
-async fn save_seen(
-    store: &Store,
-    sink: &str,
-    mut state: std::collections::BTreeMap<String, dedup::Record>,
-    qualifying: &[Opportunity],
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    dedup::apply_seen(&mut state, qualifying, now);
-    let s = store.clone();
-    let name = sink.to_owned();
-    blocking_store(move || s.put_notify_state(&name, &state)).await
-}
-
 async fn blocking_store<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, AppError> {
@@ -1004,13 +874,7 @@ pub async fn notify(globals: &Globals, args: &NotifyArgs) -> Result<u8, AppError
     }
     let sender = Sender::new(&settings.notify).map_err(|e| AppError::Internal(e.to_string()))?;
     let now = Utc::now();
-    let digest = Digest {
-        new: Vec::new(),
-        resolved: Vec::new(),
-        generated_at: now,
-        test: true,
-        demo: false,
-    };
+    let digest = Digest::empty(now, true, false);
     // A sink a scan disabled (404/410) is enabled again by a test that gets through; the store
     // is optional here (a running cron job may hold it).
     let store = Store::open(&settings.data_dir).ok();

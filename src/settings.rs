@@ -175,6 +175,7 @@ struct NotifyFileConfig {
     kinds: Option<Vec<String>>,
     venues: Option<Vec<String>>,
     assets: Option<Vec<String>>,
+    top: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -954,6 +955,17 @@ fn parse_sinks(tables: &[toml::Table], fo: &Origin<'_>) -> Result<Vec<Sink>, Set
             &format!("{at}.venues"),
             raw.venues.as_deref().unwrap_or(&[]),
         )?;
+        let top = match raw.top {
+            None => crate::notify::DEFAULT_TOP,
+            Some(n) => usize::try_from(n).ok().filter(|n| *n >= 1).ok_or_else(|| {
+                invalid(
+                    fo,
+                    &format!("{at}.top"),
+                    &n.to_string(),
+                    "a whole number of at least 1 (opportunities per digest)",
+                )
+            })?,
+        };
         sinks.push(Sink {
             name,
             kind,
@@ -971,6 +983,7 @@ fn parse_sinks(tables: &[toml::Table], fo: &Origin<'_>) -> Result<Vec<Sink>, Set
                 .map(|a| a.trim().to_ascii_uppercase())
                 .filter(|a| !a.is_empty())
                 .collect(),
+            top,
         });
     }
     Ok(sinks)
@@ -1064,6 +1077,7 @@ pub fn show(s: &Settings) -> String {
         if let Some(m) = sink.min_apr_pct {
             let _ = writeln!(out, "min_apr = {m}");
         }
+        let _ = writeln!(out, "top = {}", sink.top);
     }
     out
 }
@@ -1220,5 +1234,33 @@ mod tests {
             .expect_err("invalid")
             .to_string();
         assert!(msg.contains("BASIS_OKX_URL"), "{msg}");
+    }
+
+    #[test]
+    fn sink_top_defaults_to_ten_and_must_be_positive() {
+        let sink = |extra: &str| {
+            format!(
+                "[[notify]]\nname = \"desk\"\nkind = \"slack\"\nurl = \"https://hooks.example/x\"\n{extra}"
+            )
+        };
+        let s = scan_args();
+        let none = MapEnv(HashMap::new());
+        let (_d, g) = with_config(&sink(""));
+        let st = build(&g, &s.poll, Some(&s), &none).expect("settings");
+        assert_eq!(st.sinks[0].top, 10);
+        assert!(show(&st).contains("top = 10"));
+        let (_d, g) = with_config(&sink("top = 3\n"));
+        let st = build(&g, &s.poll, Some(&s), &none).expect("settings");
+        assert_eq!(st.sinks[0].top, 3);
+        for bad in ["top = 0\n", "top = -2\n"] {
+            let (_d, g) = with_config(&sink(bad));
+            let msg = build(&g, &s.poll, Some(&s), &none)
+                .expect_err("invalid top")
+                .to_string();
+            assert!(
+                msg.contains("notify `desk`.top") && msg.contains("at least 1"),
+                "{msg}"
+            );
+        }
     }
 }

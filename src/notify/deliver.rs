@@ -5,8 +5,9 @@
 //! body `retry_after` in seconds, Telegram's `parameters.retry_after`) when that fits the deadline,
 //! else fails; 5xx, timeouts and transport errors retry with exponential backoff; 404/410 fail at
 //! once with an error that disables the sink; 3xx fails (redirects are not followed); any other
-//! status fails at once. The first failing message stops the sink's delivery for the run (the
-//! earlier ones were accepted, so a retry next run may repeat them: delivery is at least once).
+//! status fails at once. The first failing message stops the sink's delivery for the run;
+//! [`Sender::send_parts`] says how many messages were accepted before it, so the caller records
+//! only those parts as told and the next run sends the rest, never an accepted part again.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -238,15 +239,33 @@ impl Sender {
         messages: &[Rendered],
         now: DateTime<Utc>,
     ) -> Result<(), NotifyError> {
-        let target = self.target(sink)?;
+        self.send_parts(sink, messages, now).await.1
+    }
+
+    /// As [`Sender::send`], and how many messages (a prefix of `messages`) the sink accepted:
+    /// all of them with `Ok`, those before the failing one with `Err`.
+    pub async fn send_parts(
+        &self,
+        sink: &Sink,
+        messages: &[Rendered],
+        now: DateTime<Utc>,
+    ) -> (usize, Result<(), NotifyError>) {
+        let target = match self.target(sink) {
+            Ok(t) => t,
+            Err(e) => return (0, Err(e)),
+        };
         let start = Instant::now();
         let deadline = start + self.opts.deadline;
         for (i, msg) in messages.iter().enumerate() {
-            self.send_one(sink, &target, msg, now, start, deadline)
-                .await?;
+            if let Err(e) = self
+                .send_one(sink, &target, msg, now, start, deadline)
+                .await
+            {
+                return (i, Err(e));
+            }
             tracing::debug!(sink = %sink.name, kind = %sink.kind, part = i + 1, of = messages.len(), "notify: accepted");
         }
-        Ok(())
+        (messages.len(), Ok(()))
     }
 
     /// Waits for the destination's next free slot; fails when it lies beyond the deadline.
@@ -541,6 +560,7 @@ mod tests {
             kinds: vec![],
             venues: vec![],
             assets: vec![],
+            top: crate::notify::DEFAULT_TOP,
         }
     }
 
@@ -841,6 +861,20 @@ mod tests {
             }
         ));
         assert!(script.seen.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn send_parts_counts_the_parts_accepted_before_a_failure() {
+        let (base, script) = receiver(vec![(200, vec![], "ok"), (400, vec![], "bad")]).await;
+        let s = sink(SinkKind::Slack, Some(format!("{base}/services/x")));
+        let msgs = vec![one(SinkKind::Slack)[0].clone(); 3];
+        let (accepted, result) = sender(&base).send_parts(&s, &msgs, now()).await;
+        assert_eq!(accepted, 1);
+        assert!(matches!(result, Err(NotifyError::Http { status: 400, .. })));
+        assert_eq!(script.seen.lock().unwrap().len(), 2, "part 3 is not tried");
+        let (accepted, result) = sender(&base).send_parts(&s, &msgs, now()).await;
+        assert_eq!(accepted, 3);
+        assert!(result.is_ok());
     }
 
     #[tokio::test]

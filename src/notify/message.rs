@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::SinkKind;
-use super::dedup::Record;
+use super::dedup::{Item, Record};
 use crate::model::{Leg, Opportunity};
 use crate::report::table::compact;
 
@@ -34,13 +34,19 @@ pub const FIELD_CAP: usize = 32;
 /// Longest "no longer qualifies" label shown.
 pub const LABEL_CAP: usize = 200;
 
-/// One digest: everything one sink is told in one run.
+/// One digest: everything one sink is told in one run (at most its `top` rows of each list).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Digest {
-    /// New, cooled-down or moved opportunities, ranked.
+    /// New, cooled-down or moved opportunities, best first.
     pub new: Vec<Opportunity>,
-    /// Records that no longer qualify.
+    /// Qualifying opportunities not shown: the "+N more qualify: COMMAND" line when not zero.
+    pub more_qualify: usize,
+    /// The `basis scan` command that lists everything the sink's filters keep.
+    pub command: String,
+    /// Records that no longer qualify, one line each.
     pub resolved: Vec<Record>,
+    /// Records that no longer qualify beyond the cap: the "+N more no longer qualify" line.
+    pub more_resolved: usize,
     /// When the scan ran.
     pub generated_at: DateTime<Utc>,
     /// A `basis notify test` message, clearly labelled as such.
@@ -54,6 +60,45 @@ pub struct Digest {
 pub struct Rendered {
     /// The JSON body. For Telegram it lacks `chat_id`, which [`telegram_with_chat`] adds.
     pub body: String,
+    /// The digest lines it carries: what is recorded as told when the sink accepts it.
+    pub items: Vec<Item>,
+}
+
+impl Digest {
+    /// An empty digest at `generated_at` (a test message when `test`).
+    #[must_use]
+    pub fn empty(generated_at: DateTime<Utc>, test: bool, demo: bool) -> Self {
+        Digest {
+            new: Vec::new(),
+            more_qualify: 0,
+            command: String::new(),
+            resolved: Vec::new(),
+            more_resolved: 0,
+            generated_at,
+            test,
+            demo,
+        }
+    }
+
+    /// Nothing to say (and not a test).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        !self.test && self.new.is_empty() && self.resolved.is_empty() && self.more_resolved == 0
+    }
+}
+
+/// `2029` as `2,029`.
+#[must_use]
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Escapes `&`, `<` and `>` as `&amp;`, `&lt;`, `&gt;` (Telegram HTML, Slack mrkdwn).
@@ -235,12 +280,13 @@ fn title(d: &Digest) -> String {
         d.new.len(),
         plural(d.new.len(), "opportunity", "opportunities")
     );
-    if !d.resolved.is_empty() {
+    let gone = d.resolved.len() + d.more_resolved;
+    if gone > 0 {
         let _ = write!(
             t,
             ", {} no longer {}",
-            d.resolved.len(),
-            plural(d.resolved.len(), "qualifies", "qualify")
+            thousands(gone),
+            plural(gone, "qualifies", "qualify")
         );
     }
     t
@@ -261,43 +307,76 @@ fn subtitle(d: &Digest, part: usize, parts: usize) -> String {
     s
 }
 
-/// The body lines of a digest.
-fn lines(m: &Markup, d: &Digest, bullet: &str) -> Vec<String> {
-    let mut out: Vec<String> = d
+/// The "+N more qualify: COMMAND" line (plain text).
+fn more_qualify_text(d: &Digest) -> String {
+    format!(
+        "+{} more qualify: {}",
+        thousands(d.more_qualify),
+        cap(&d.command, LABEL_CAP)
+    )
+}
+
+/// The "+N more no longer qualify" line (plain text).
+fn more_resolved_text(d: &Digest) -> String {
+    format!(
+        "+{} more no longer {}",
+        thousands(d.more_resolved),
+        plural(d.more_resolved, "qualifies", "qualify")
+    )
+}
+
+/// The body lines of a digest, each with the item it carries (none for the test's text).
+fn lines(m: &Markup, d: &Digest, bullet: &str) -> Vec<(Option<Item>, String)> {
+    let mut out: Vec<(Option<Item>, String)> = d
         .new
         .iter()
-        .map(|o| format!("{bullet}{}", line(m, o)))
-        .chain(
-            d.resolved
-                .iter()
-                .map(|r| format!("{bullet}{}", resolved_line(m, r))),
-        )
+        .enumerate()
+        .map(|(i, o)| (Some(Item::New(i)), format!("{bullet}{}", line(m, o))))
         .collect();
+    if d.more_qualify > 0 {
+        out.push((Some(Item::MoreQualify), m.i(&more_qualify_text(d))));
+    }
+    out.extend(d.resolved.iter().enumerate().map(|(i, r)| {
+        (
+            Some(Item::Resolved(i)),
+            format!("{bullet}{}", resolved_line(m, r)),
+        )
+    }));
+    if d.more_resolved > 0 {
+        out.push((Some(Item::MoreResolved), m.i(&more_resolved_text(d))));
+    }
     if d.test && out.is_empty() {
-        out.push(m.e(
-            "Real digests list each new opportunity: kind, pair, long → short legs, risk-adj APR, \
-             net APR, funding rate/interval, liquidation probability, safe leverage, 24h volume.",
+        out.push((
+            None,
+            m.e(
+                "Real digests list each new opportunity: kind, pair, long → short legs, risk-adj APR, \
+                 net APR, funding rate/interval, liquidation probability, safe leverage, 24h volume.",
+            ),
         ));
     }
     out
 }
 
+/// One message's lines and the items they carry.
+type Chunk = (Vec<Item>, Vec<String>);
+
 /// Packs lines into chunks whose joined length (one `\n` per line) stays within `budget`; never
 /// drops a line, keeps the order, and returns at least one (possibly empty) chunk.
-fn pack(lines: Vec<String>, budget: usize, max_lines: usize) -> Vec<Vec<String>> {
-    let mut chunks: Vec<Vec<String>> = vec![Vec::new()];
+fn pack(lines: Vec<(Option<Item>, String)>, budget: usize, max_lines: usize) -> Vec<Chunk> {
+    let mut chunks: Vec<Chunk> = vec![(Vec::new(), Vec::new())];
     let mut used = 0;
-    for l in lines {
+    for (item, l) in lines {
         let need = units(&l) + 1;
         let full = chunks
             .last()
-            .is_some_and(|c| !c.is_empty() && (used + need > budget || c.len() >= max_lines));
+            .is_some_and(|(_, c)| !c.is_empty() && (used + need > budget || c.len() >= max_lines));
         if full {
-            chunks.push(Vec::new());
+            chunks.push((Vec::new(), Vec::new()));
             used = 0;
         }
         used += need;
-        if let Some(c) = chunks.last_mut() {
+        if let Some((items, c)) = chunks.last_mut() {
+            items.extend(item);
             c.push(l);
         }
     }
@@ -308,33 +387,40 @@ fn pack(lines: Vec<String>, budget: usize, max_lines: usize) -> Vec<Vec<String>>
 /// none when there is nothing to say (no news and not a test).
 #[must_use]
 pub fn render(kind: SinkKind, digest: &Digest) -> Vec<Rendered> {
-    if !digest.test && digest.new.is_empty() && digest.resolved.is_empty() {
+    if digest.is_empty() {
         return Vec::new();
     }
     match kind {
         SinkKind::Slack => slack(digest),
-        SinkKind::Discord => text_service(digest, &DISCORD, DISCORD_LIMIT, |text| {
-            json(&DiscordBody {
-                content: text,
-                allowed_mentions: AllowedMentions { parse: [] },
-            })
+        SinkKind::Discord => text_service(digest, &DISCORD, DISCORD_LIMIT, |text, items| {
+            json(
+                &DiscordBody {
+                    content: text,
+                    allowed_mentions: AllowedMentions { parse: [] },
+                },
+                items,
+            )
         }),
-        SinkKind::Telegram => text_service(digest, &TELEGRAM, TELEGRAM_LIMIT, |text| {
-            json(&TelegramMessage {
-                chat_id: None,
-                text: Cow::Borrowed(text),
-                parse_mode: Cow::Borrowed("HTML"),
-                disable_web_page_preview: true,
-            })
+        SinkKind::Telegram => text_service(digest, &TELEGRAM, TELEGRAM_LIMIT, |text, items| {
+            json(
+                &TelegramMessage {
+                    chat_id: None,
+                    text: Cow::Borrowed(text),
+                    parse_mode: Cow::Borrowed("HTML"),
+                    disable_web_page_preview: true,
+                },
+                items,
+            )
         }),
         SinkKind::Generic => vec![generic(digest)],
     }
 }
 
-fn json<T: Serialize>(v: &T) -> Rendered {
+fn json<T: Serialize>(v: &T, items: Vec<Item>) -> Rendered {
     // Serialising these plain structs of strings, numbers and dates cannot fail.
     Rendered {
         body: serde_json::to_string(v).unwrap_or_default(),
+        items,
     }
 }
 
@@ -343,7 +429,7 @@ fn text_service(
     d: &Digest,
     m: &Markup,
     limit: usize,
-    body: impl Fn(&str) -> Rendered,
+    body: impl Fn(&str, Vec<Item>) -> Rendered,
 ) -> Vec<Rendered> {
     let head = |part, parts| format!("{}\n{}\n", m.b(&title(d)), m.i(&subtitle(d, part, parts)));
     let reserve = units(&head(999, 999));
@@ -352,10 +438,10 @@ fn text_service(
     chunks
         .into_iter()
         .enumerate()
-        .map(|(i, c)| {
+        .map(|(i, (items, c))| {
             let mut text = head(i + 1, parts);
             text.push_str(&c.join("\n"));
-            body(text.trim_end())
+            body(text.trim_end(), items)
         })
         .collect()
 }
@@ -403,7 +489,7 @@ fn slack(d: &Digest) -> Vec<Rendered> {
     chunks
         .into_iter()
         .enumerate()
-        .map(|(i, c)| {
+        .map(|(i, (items, c))| {
             let mut blocks = vec![
                 SlackBlock::Header {
                     text: SlackText::Plain {
@@ -427,7 +513,7 @@ fn slack(d: &Digest) -> Vec<Rendered> {
             } else {
                 header.clone()
             };
-            json(&SlackBody { text, blocks })
+            json(&SlackBody { text, blocks }, items)
         })
         .collect()
 }
@@ -470,40 +556,61 @@ struct GenericData<'a> {
     test: bool,
     demo: bool,
     new: &'a [Opportunity],
+    /// Qualifying opportunities not listed in `new`.
+    more_qualify: usize,
+    /// The `basis scan` command listing all of them.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    command: &'a str,
     resolved: Vec<GenericResolved<'a>>,
+    /// Opportunities that no longer qualify beyond those listed in `resolved`.
+    more_resolved: usize,
 }
 
 #[derive(Serialize)]
 struct GenericResolved<'a> {
     label: &'a str,
     first_seen: DateTime<Utc>,
-    last_sent: Option<DateTime<Utc>>,
+    last_sent: DateTime<Utc>,
     #[serde(with = "rust_decimal::serde::arbitrary_precision")]
     last_value_pct: Decimal,
 }
 
 /// Generic: one JSON document per digest, opportunities in the `--format json` field names.
 fn generic(d: &Digest) -> Rendered {
-    json(&GenericBody {
-        r#type: if d.test { "basis.test" } else { "basis.digest" },
-        timestamp: d.generated_at,
-        data: GenericData {
-            generated_at: d.generated_at,
-            test: d.test,
-            demo: d.demo,
-            new: &d.new,
-            resolved: d
-                .resolved
-                .iter()
-                .map(|r| GenericResolved {
-                    label: &r.label,
-                    first_seen: r.first_seen,
-                    last_sent: r.last_sent,
-                    last_value_pct: r.last_value_pct,
-                })
-                .collect(),
+    let mut items: Vec<Item> = (0..d.new.len()).map(Item::New).collect();
+    items.extend((0..d.resolved.len()).map(Item::Resolved));
+    if d.more_qualify > 0 {
+        items.push(Item::MoreQualify);
+    }
+    if d.more_resolved > 0 {
+        items.push(Item::MoreResolved);
+    }
+    json(
+        &GenericBody {
+            r#type: if d.test { "basis.test" } else { "basis.digest" },
+            timestamp: d.generated_at,
+            data: GenericData {
+                generated_at: d.generated_at,
+                test: d.test,
+                demo: d.demo,
+                new: &d.new,
+                more_qualify: d.more_qualify,
+                command: &d.command,
+                resolved: d
+                    .resolved
+                    .iter()
+                    .map(|r| GenericResolved {
+                        label: &r.label,
+                        first_seen: r.first_seen,
+                        last_sent: r.last_sent,
+                        last_value_pct: r.last_value_pct,
+                    })
+                    .collect(),
+                more_resolved: d.more_resolved,
+            },
         },
-    })
+        items,
+    )
 }
 
 #[cfg(test)]
@@ -534,13 +641,7 @@ mod tests {
 
     #[test]
     fn snapshots_of_the_test_message() {
-        let test = Digest {
-            new: vec![],
-            resolved: vec![],
-            generated_at: now(),
-            test: true,
-            demo: false,
-        };
+        let test = Digest::empty(now(), true, false);
         for kind in SinkKind::ALL {
             let out = render(kind, &test);
             assert_eq!(out.len(), 1, "{kind}");
@@ -580,9 +681,7 @@ mod tests {
         Digest {
             new: (0..n).map(|i| carry(&asset(i), "20")).collect(),
             resolved: vec![crate::notify::sample::resolved()],
-            generated_at: now(),
-            test: false,
-            demo: true,
+            ..Digest::empty(now(), false, true)
         }
     }
 
@@ -625,6 +724,44 @@ mod tests {
         }
         assert_eq!(sections, 201, "every line in one section");
         assert_eq!(slack.len(), 5);
+    }
+
+    #[test]
+    fn every_part_reports_the_lines_it_carries_once() {
+        let mut d = big_digest(40, |i| format!("C{i:03}X"));
+        d.more_qualify = 1_999;
+        d.command = "basis scan --min-apr 10".into();
+        d.more_resolved = 3;
+        let mut want: Vec<Item> = (0..40).map(Item::New).collect();
+        want.extend([Item::MoreQualify, Item::Resolved(0), Item::MoreResolved]);
+        for kind in SinkKind::ALL {
+            let out = render(kind, &d);
+            let got: Vec<Item> = out.iter().flat_map(|r| r.items.clone()).collect();
+            let mut sorted = got.clone();
+            sorted.sort();
+            assert_eq!(sorted, want, "{kind}");
+            if kind == SinkKind::Discord {
+                assert!(out.len() > 1);
+                // Part 1 starts with the first rows, the count lines ride in the last parts.
+                assert_eq!(out[0].items[0], Item::New(0));
+                let last = &out[out.len() - 1];
+                assert!(last.items.contains(&Item::MoreResolved));
+                assert!(text_of(kind, last).contains("+3 more no longer qualify"));
+            }
+        }
+        let t: String = render(SinkKind::Telegram, &d)
+            .iter()
+            .map(|r| text_of(SinkKind::Telegram, r))
+            .collect();
+        assert!(
+            t.contains("<i>+1,999 more qualify: basis scan --min-apr 10</i>"),
+            "{t}"
+        );
+        assert!(t.contains("4 no longer qualify"), "{t}");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(2_029), "2,029");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

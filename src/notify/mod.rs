@@ -1,25 +1,27 @@
 //! Notification core: sinks (Slack, Discord, Telegram, signed generic webhooks), secrets, errors.
 //!
-//! The flow of one run, per sink: keep the opportunities the sink [`Sink::wants`], ask
-//! [`dedup::plan`] which are new (or cooled down, or moved beyond the band) and which no longer
-//! qualify, [`message::render`] one digest into the service's messages, [`deliver::Sender::send`]
-//! them, then record the outcome with [`dedup::apply_sent`] (the sink accepted everything) or
-//! [`dedup::apply_seen`] (nothing to send, or the delivery failed: the same items come back next
-//! run, so delivery is at least once).
+//! The flow of one run ([`flow::run`]), per sink: keep the opportunities the sink
+//! [`Sink::wants`], ask [`dedup::plan`] which of its best [`Sink::top`] are new (or cooled down, or
+//! moved beyond the band) and which no longer qualify, [`message::render`] one capped digest into
+//! the service's messages, [`deliver::Sender::send_parts`] them, then record with
+//! [`dedup::record`] only the lines of the parts the sink accepted (a failed part comes back next
+//! run, an accepted one never does).
 //!
-//! Keep one dedup state map per sink (keyed by [`Sink::name`]): each sink has its own filters and
-//! its own delivery outcome.
+//! Each sink has its own dedup state (keyed by [`Sink::name`]): its own filters, cap and delivery
+//! outcome.
 //!
 //! Secrets (webhook URLs, bot tokens, HMAC keys) live in [`Secret`], whose `Debug` and `Display`
 //! print `***` and which cannot be serialised; errors and logs name a sink by its `name` and kind.
 //!
 //! - [`message`]: pure rendering of a [`message::Digest`] to each service's JSON, split to its limits.
 //! - [`sign`]: pure Standard Webhooks signing for the generic sink.
-//! - [`dedup`]: pure fingerprints and the cross-run notify/resolve plan.
+//! - [`dedup`]: pure fingerprints, the cross-run notify/resolve plan and its retention.
+//! - [`flow`]: one run's notifications: plan, send, record, per sink.
 //! - [`deliver`]: the HTTP side: pacing, 429/`Retry-After`, bounded retries, no redirects.
 
 pub mod dedup;
 pub mod deliver;
+pub mod flow;
 pub mod message;
 pub mod sign;
 
@@ -142,7 +144,12 @@ pub struct Sink {
     pub venues: Vec<Venue>,
     /// Assets (empty = all), case-insensitive.
     pub assets: Vec<String>,
+    /// Most opportunities (and "no longer qualifies" lines) in one digest; `scan --top` lowers it.
+    pub top: usize,
 }
+
+/// A sink's `top` when its table sets none.
+pub const DEFAULT_TOP: usize = 10;
 
 impl Sink {
     /// A fingerprint of where this sink delivers (service, URL, token, chat): SHA-256, hex, so
@@ -174,6 +181,36 @@ impl Sink {
                 || (self.venues.contains(&o.long.venue) && self.venues.contains(&o.short.venue)))
             && (self.assets.is_empty()
                 || self.assets.iter().any(|a| a.eq_ignore_ascii_case(&o.asset)))
+    }
+
+    /// The digest's cap: `top`, lowered by `scan --top` when given; at least 1.
+    #[must_use]
+    pub fn cap(&self, scan_top: Option<usize>) -> usize {
+        scan_top.map_or(self.top, |t| t.min(self.top)).max(1)
+    }
+
+    /// The `basis scan` command that lists everything this sink's filters keep (the digest's
+    /// "+N more qualify" line): the higher of its `min_apr` and the scan's, then its kinds,
+    /// venues and assets.
+    #[must_use]
+    pub fn scan_command(&self, scan_min_apr: Option<Decimal>) -> String {
+        let mut out = String::from("basis scan");
+        let min = match (self.min_apr_pct, scan_min_apr) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(m) = min {
+            out.push_str(&format!(" --min-apr {}", m.normalize()));
+        }
+        let mut list = |flag: &str, items: Vec<&str>| {
+            if !items.is_empty() {
+                out.push_str(&format!(" --{flag} {}", items.join(",")));
+            }
+        };
+        list("kinds", self.kinds.iter().map(|k| k.id()).collect());
+        list("venues", self.venues.iter().map(|v| v.id()).collect());
+        list("assets", self.assets.iter().map(String::as_str).collect());
+        out
     }
 }
 
@@ -491,20 +528,19 @@ pub(crate) mod sample {
     pub fn resolved() -> Record {
         Record {
             first_seen: now() - chrono::Duration::hours(30),
-            last_sent: Some(now() - chrono::Duration::hours(7)),
+            last_sent: now() - chrono::Duration::hours(7),
             last_value_pct: d("18.4"),
             label: "cross_carry ETH/USDT long okx spot ETH-USDT → short gate perp ETH_USDT".into(),
-            active: true,
         }
     }
 
     pub fn digest() -> Digest {
         Digest {
             new: vec![carry("SOL", "27.52"), spread()],
+            more_qualify: 2_029,
+            command: "basis scan --min-apr 10".into(),
             resolved: vec![resolved()],
-            generated_at: now(),
-            test: false,
-            demo: false,
+            ..Digest::empty(now(), false, false)
         }
     }
 }
@@ -527,7 +563,30 @@ mod tests {
             kinds: vec![],
             venues: vec![],
             assets: vec![],
+            top: DEFAULT_TOP,
         }
+    }
+
+    #[test]
+    fn caps_and_the_scan_command() {
+        let mut s = sink();
+        assert_eq!(s.cap(None), 10);
+        assert_eq!(s.cap(Some(5)), 5);
+        assert_eq!(s.cap(Some(50)), 10, "--top lowers, never raises");
+        assert_eq!(s.cap(Some(0)), 1);
+        assert_eq!(s.scan_command(None), "basis scan");
+        assert_eq!(
+            s.scan_command(Some(Decimal::TEN)),
+            "basis scan --min-apr 10"
+        );
+        s.min_apr_pct = Some(Decimal::from(15));
+        s.kinds = vec![Kind::Carry, Kind::CrossCarry];
+        s.venues = vec![Venue::Binance, Venue::Okx];
+        s.assets = vec!["BTC".into()];
+        assert_eq!(
+            s.scan_command(Some(Decimal::TEN)),
+            "basis scan --min-apr 15 --kinds carry,cross_carry --venues binance,okx --assets BTC"
+        );
     }
 
     #[test]

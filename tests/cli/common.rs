@@ -106,3 +106,19 @@ pub fn phi(x: f64) -> f64 {
         * (-y * y).exp();
     0.5 * if y >= 0.0 { e } else { 2.0 - e }
 }
+
+/// The binary with an isolated env as [`basis`] does, and no venue URLs: for `--demo` runs.
+pub fn basis_demo(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_basis"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("BASIS_") || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_DATA_HOME", dir.join("xdg-data"))
+        .env("NO_COLOR", "1")
+        .env("BASIS_DATA_DIR", dir.join("data"));
+    cmd
+}

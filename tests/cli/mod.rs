@@ -2,6 +2,7 @@
 
 mod backfill;
 mod common;
+mod digest;
 mod failures;
 mod formulas;
 mod notify;
