@@ -106,3 +106,20 @@ pub fn phi(x: f64) -> f64 {
         * (-y * y).exp();
     0.5 * if y >= 0.0 { e } else { 2.0 - e }
 }
+
+/// A loopback URL nothing listens on (a port bound then released): connections are refused.
+pub fn closed_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Points every host of `venues` at `url` in `cmd` (after [`basis`], which set the server's).
+pub fn point_at(cmd: &mut std::process::Command, venues: &[Venue], url: &str) {
+    for &v in venues {
+        for h in basis::venue::adapter(v).hosts() {
+            cmd.env(h.env, url);
+        }
+    }
+}

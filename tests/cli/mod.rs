@@ -5,5 +5,6 @@ mod common;
 mod failures;
 mod formulas;
 mod notify;
+mod sanity;
 mod scan;
 mod store;
