@@ -12,12 +12,17 @@
 //! since the newest one stored (from its current interval), candles only when a bar may have
 //! finished since the newest one stored. So a second run right after the first sends no request
 //! for a perp whose record is complete, and at most one per series later on.
+//!
+//! A settlement whose rate is beyond what a venue can mean (±10 % per interval,
+//! [`crate::model::sanity`]) is not stored; each venue with such rows logs one warning per run.
+//! [`Report`] turns the venues' tallies into the summary line and the verdict behind the exit
+//! code (0 complete, 1 partial, 69 no venue reached, 75 every venue banned).
 
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::model::{Market, Snapshot, Venue};
+use crate::model::{Market, Snapshot, Venue, sanity};
 use crate::store::{FundingEvent, PriceBar, Store, StoreError};
 use crate::venue::http::VenueClient;
 use crate::venue::{Bar, Candle, CandleWindow, HistoryPoint, adapter};
@@ -200,6 +205,9 @@ pub struct Tally {
     pub requests: u32,
     /// One line per failed series, naming venue, symbol and endpoint.
     pub errors: Vec<String>,
+    /// Settlements not stored because their rate is beyond what a venue can mean
+    /// ([`sanity::rate_ok`]), with the first one seen (symbol, rate).
+    pub refused: (usize, Option<(String, Decimal)>),
 }
 
 impl Tally {
@@ -214,6 +222,10 @@ impl Tally {
         self.candles += other.candles;
         self.requests += other.requests;
         self.errors.extend(other.errors);
+        self.refused.0 += other.refused.0;
+        if self.refused.1.is_none() {
+            self.refused.1 = other.refused.1;
+        }
     }
 
     /// Units brought up to date (fetched, or already complete).
@@ -500,6 +512,18 @@ pub async fn run_venue(
             "{venue}: stopped after a ban or a persistent rate limit; run backfill again later to continue"
         ));
     }
+    if let (n, Some((symbol, rate))) = &tally.refused {
+        let more = if *n > 1 {
+            format!(" and {} more", n - 1)
+        } else {
+            String::new()
+        };
+        tracing::warn!(
+            "{venue}: {n} settlement{} skipped: {} ({symbol}){more}",
+            if *n == 1 { "" } else { "s" },
+            sanity::Flaw::Rate(*rate)
+        );
+    }
     tally.requests = client.requests();
     Ok(tally)
 }
@@ -561,10 +585,21 @@ async fn funding(
         };
         page.sort_by_key(|p| p.time_ms);
         let hours = intervals(&page, job.interval_hours);
+        let in_window = |p: &HistoryPoint| p.time_ms >= from && p.time_ms <= end_ms;
+        for p in page
+            .iter()
+            .filter(|p| in_window(p) && !sanity::rate_ok(p.rate))
+        {
+            tally.refused.0 += 1;
+            tally
+                .refused
+                .1
+                .get_or_insert_with(|| (job.symbol.clone(), p.rate));
+        }
         let events: Vec<(i64, FundingEvent)> = page
             .iter()
             .zip(hours)
-            .filter(|(p, _)| p.time_ms >= from && p.time_ms <= end_ms)
+            .filter(|(p, _)| in_window(p) && sanity::rate_ok(p.rate))
             .map(|(p, h)| {
                 (
                     p.time_ms,

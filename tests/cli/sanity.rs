@@ -211,3 +211,78 @@ async fn a_venue_answering_no_markets_is_an_error_for_scan_and_backfill() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfilled_settlements_with_absurd_rates_are_not_stored() {
+    let venues = [Venue::Bybit];
+    let u = universes(&venues);
+    // Bybit's funding history, with the newest row of every page at 50 % per interval.
+    let history = history_responders(&u);
+    let absurd: basis::demo::server::Dynamic = std::sync::Arc::new(move |path, query, body| {
+        let text = history.iter().find_map(|d| d(path, query, body))?;
+        if !path.ends_with("/v5/market/funding/history") {
+            return Some(text);
+        }
+        let mut page: Value = serde_json::from_str(&text).ok()?;
+        if let Some(row) = list(&mut page).first_mut() {
+            row["fundingRate"] = Value::String("0.5".into());
+        }
+        Some(page.to_string())
+    });
+    let server = Server::start_dynamic(mounted(&u), vec![absurd], vec![], Duration::ZERO)
+        .await
+        .expect("server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = basis(&server, dir.path());
+    cmd.args([
+        "backfill",
+        "--no-prices",
+        "--days",
+        "10",
+        "--venues",
+        "bybit",
+        "--assets",
+        "BTC,ETH",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    let warnings = lines_with(&err, "skipped");
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("WARN bybit: ")
+            && warnings[0].contains(" skipped: funding rate 50 % per interval ("),
+        "{err}"
+    );
+    let store = basis::store::Store::open(&dir.path().join("data")).expect("open");
+    let snap = store
+        .latest_snapshot(Venue::Bybit)
+        .expect("read")
+        .expect("snapshot");
+    let mut stored = 0;
+    for p in snap
+        .perps
+        .iter()
+        .filter(|p| ["BTC", "ETH"].contains(&p.asset.as_str()))
+    {
+        let events = store
+            .funding_events(Venue::Bybit, &p.symbol)
+            .expect("events");
+        assert!(
+            events.len() >= 20,
+            "{}: {} settlements",
+            p.symbol,
+            events.len()
+        );
+        assert!(
+            events
+                .iter()
+                .all(|(_, e)| e.r.abs() <= rust_decimal::Decimal::new(1, 1)),
+            "{}: an absurd rate was stored",
+            p.symbol
+        );
+        stored += 1;
+    }
+    store.close().expect("close");
+    assert!(stored >= 2);
+}
