@@ -1189,10 +1189,17 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
             missing.push(v);
         }
     }
+    let mut report = crate::backfill::Report::default();
     if !missing.is_empty() {
         let ctx = Arc::new(poll_context(&settings, store.clone(), false)?);
         let outcomes = poll_venues(ctx, &missing).await?;
         report_venue_problems(&outcomes);
+        report.poll_requests = outcomes.iter().map(|o| o.requests).sum();
+        report.unlisted = outcomes
+            .iter()
+            .filter(|o| o.snapshot.is_none())
+            .map(|o| (o.venue, matches!(o.status, VenueStatus::Banned(_))))
+            .collect();
     }
     let scope = crate::backfill::Scope {
         assets: args
@@ -1239,24 +1246,18 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
                 .map(|s| s.urls.clone())
                 .unwrap_or_default(),
         ));
-        set.spawn(crate::backfill::run_venue(
-            vc,
-            store.clone(),
-            plan,
-            now_ms,
-            progress.clone(),
-        ));
+        let run = crate::backfill::run_venue(vc, store.clone(), plan, now_ms, progress.clone());
+        set.spawn(async move { (venue, run.await) });
     }
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
-    let mut tally = crate::backfill::Tally::default();
     let mut interrupted = false;
     loop {
         tokio::select! {
             joined = set.join_next() => {
                 let Some(joined) = joined else { break };
-                let t = joined.map_err(|e| AppError::Internal(e.to_string()))??;
-                tally.absorb(t);
+                let (venue, t) = joined.map_err(|e| AppError::Internal(e.to_string()))?;
+                report.ran.push((venue, t?));
             }
             () = &mut shutdown => {
                 set.abort_all();
@@ -1266,37 +1267,38 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
         }
     }
     progress.finish_and_clear();
-    for e in tally.errors.iter().take(20) {
+    report.ran.sort_by_key(|(v, _)| *v);
+    let errors: Vec<&String> = report.ran.iter().flat_map(|(_, t)| &t.errors).collect();
+    for e in errors.iter().take(20) {
         tracing::error!("{e}");
     }
-    if tally.errors.len() > 20 {
-        tracing::error!("… and {} more errors", tally.errors.len() - 20);
+    if errors.len() > 20 {
+        tracing::error!("… and {} more errors", errors.len() - 20);
     }
-    let line = format!(
-        "backfill: {} perps, {} settlements, {} price series, {} candles stored on {} venues; {} requests, {} errors{}\n",
-        tally.perps,
-        tally.settlements,
-        tally.series,
-        tally.candles,
-        settings.venues.len(),
-        tally.requests,
-        tally.errors.len(),
-        if interrupted {
-            "; interrupted: run it again to resume"
-        } else {
-            ""
-        }
-    );
-    if !globals.quiet || !tally.errors.is_empty() {
-        eprint!("{line}");
+    let verdict = report.verdict();
+    let hint = match verdict {
+        crate::backfill::Verdict::Unreachable => Some(
+            "no venue could be backfilled: check the network and the BASIS_*_URL settings, then run backfill again (what was stored is kept)",
+        ),
+        crate::backfill::Verdict::Banned => Some(
+            "every selected venue has banned this IP for now; run backfill again after the times shown",
+        ),
+        _ => None,
+    };
+    if let (Some(hint), false) = (hint, interrupted) {
+        tracing::error!("{hint}");
+    }
+    let failed = verdict != crate::backfill::Verdict::Complete;
+    if !globals.quiet || failed {
+        eprintln!("{}", report.line(interrupted));
     }
     close_store(store).await?;
     drop(demo);
-    Ok(if interrupted {
-        exit::TEMPFAIL
-    } else if tally.errors.is_empty() {
-        exit::OK
-    } else {
-        exit::PARTIAL
+    Ok(match verdict {
+        _ if interrupted => exit::TEMPFAIL,
+        crate::backfill::Verdict::Complete => exit::OK,
+        crate::backfill::Verdict::Partial => exit::PARTIAL,
+        crate::backfill::Verdict::Unreachable => exit::UNAVAILABLE,
+        crate::backfill::Verdict::Banned => exit::TEMPFAIL,
     })
 }

@@ -12,12 +12,17 @@
 //! since the newest one stored (from its current interval), candles only when a bar may have
 //! finished since the newest one stored. So a second run right after the first sends no request
 //! for a perp whose record is complete, and at most one per series later on.
+//!
+//! A settlement whose rate is beyond what a venue can mean (±10 % per interval,
+//! [`crate::model::sanity`]) is not stored; each venue with such rows logs one warning per run.
+//! [`Report`] turns the venues' tallies into the summary line and the verdict behind the exit
+//! code (0 complete, 1 partial, 69 no venue reached, 75 every venue banned).
 
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::model::{Market, Snapshot, Venue};
+use crate::model::{Market, Snapshot, Venue, sanity};
 use crate::store::{FundingEvent, PriceBar, Store, StoreError};
 use crate::venue::http::VenueClient;
 use crate::venue::{Bar, Candle, CandleWindow, HistoryPoint, adapter};
@@ -182,6 +187,12 @@ pub fn plan(snapshot: &Snapshot, scope: &Scope, now_ms: i64) -> Plan {
 /// What a venue's backfill did.
 #[derive(Debug, Default)]
 pub struct Tally {
+    /// Progress units planned ([`Plan::units`]): funding jobs and candle series.
+    pub planned: usize,
+    /// The venue banned this IP (before the run or during it).
+    pub banned: bool,
+    /// Units found complete already: no request was needed (counted in `perps`/`series` too).
+    pub current: usize,
     /// Perps whose funding was brought up to date.
     pub perps: usize,
     /// Settlements stored (including ones stored before, re-sent by the venue).
@@ -194,17 +205,150 @@ pub struct Tally {
     pub requests: u32,
     /// One line per failed series, naming venue, symbol and endpoint.
     pub errors: Vec<String>,
+    /// Settlements not stored because their rate is beyond what a venue can mean
+    /// ([`sanity::rate_ok`]), with the first one seen (symbol, rate).
+    pub refused: (usize, Option<(String, Decimal)>),
 }
 
 impl Tally {
     /// Adds another venue's tally.
     pub fn absorb(&mut self, other: Tally) {
+        self.planned += other.planned;
+        self.banned |= other.banned;
+        self.current += other.current;
         self.perps += other.perps;
         self.settlements += other.settlements;
         self.series += other.series;
         self.candles += other.candles;
         self.requests += other.requests;
         self.errors.extend(other.errors);
+        self.refused.0 += other.refused.0;
+        if self.refused.1.is_none() {
+            self.refused.1 = other.refused.1;
+        }
+    }
+
+    /// Units brought up to date (fetched, or already complete).
+    #[must_use]
+    pub fn done(&self) -> usize {
+        self.perps + self.series
+    }
+
+    /// Units planned but not brought up to date (failed, or not reached after a stop).
+    #[must_use]
+    pub fn failed(&self) -> usize {
+        self.planned.saturating_sub(self.done())
+    }
+}
+
+/// How a whole backfill run ended, for the summary line and the exit code.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Venues whose markets are unknown (the poll listing them failed; `true`: it was a ban):
+    /// nothing could be planned for them.
+    pub unlisted: Vec<(Venue, bool)>,
+    /// Venues backfilled, each with its tally.
+    pub ran: Vec<(Venue, Tally)>,
+    /// Requests sent by the polls that listed markets.
+    pub poll_requests: u32,
+}
+
+/// The run's verdict, as the exit code carries it (0, 1, 69, 75).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every requested series was fetched or already complete, on every venue.
+    Complete,
+    /// Some series or some venue failed; the rest were stored.
+    Partial,
+    /// No venue could be backfilled at all.
+    Unreachable,
+    /// No venue could be backfilled, every one because it banned this IP.
+    Banned,
+}
+
+impl Report {
+    /// Venues that failed as a whole, with whether by a ban: markets unknown, or series to
+    /// fetch and not one fetched (those complete already needed no answer).
+    #[must_use]
+    pub fn failed_venues(&self) -> Vec<(Venue, bool)> {
+        let mut out = self.unlisted.clone();
+        out.extend(
+            self.ran
+                .iter()
+                .filter(|(_, t)| t.failed() > 0 && t.done() == t.current)
+                .map(|(v, t)| (*v, t.banned)),
+        );
+        out.sort();
+        out
+    }
+
+    /// Series planned on the venues that ran but not brought up to date.
+    #[must_use]
+    pub fn failed_series(&self) -> usize {
+        self.ran.iter().map(|(_, t)| t.failed()).sum()
+    }
+
+    /// The verdict: [`Verdict::Complete`] only when no venue and no series failed.
+    #[must_use]
+    pub fn verdict(&self) -> Verdict {
+        let failed = self.failed_venues();
+        let venues = self.unlisted.len() + self.ran.len();
+        if venues > 0 && failed.len() == venues {
+            if failed.iter().all(|(_, banned)| *banned) {
+                Verdict::Banned
+            } else {
+                Verdict::Unreachable
+            }
+        } else if !failed.is_empty() || self.failed_series() > 0 {
+            Verdict::Partial
+        } else {
+            Verdict::Complete
+        }
+    }
+
+    /// Every venue's tally added up.
+    #[must_use]
+    pub fn total(&self) -> Tally {
+        let mut total = Tally::default();
+        for (_, t) in &self.ran {
+            total.planned += t.planned;
+            total.perps += t.perps;
+            total.settlements += t.settlements;
+            total.series += t.series;
+            total.candles += t.candles;
+            total.requests += t.requests;
+        }
+        total
+    }
+
+    /// The summary line: what was stored, on how many venues, and what failed (venues named).
+    #[must_use]
+    pub fn line(&self, interrupted: bool) -> String {
+        let t = self.total();
+        let failed = self.failed_venues();
+        let venues = self.unlisted.len() + self.ran.len();
+        let names: Vec<&str> = failed.iter().map(|(v, _)| v.id()).collect();
+        let failed_venues = match failed.len() {
+            0 => "0 venues failed".to_owned(),
+            1 => format!("1 venue failed ({})", names.join(", ")),
+            n => format!("{n} venues failed ({})", names.join(", ")),
+        };
+        format!(
+            "backfill: {} perps, {} settlements, {} price series, {} candles stored on {} of {venues} venues; {} requests; {failed_venues}, {} of {} series failed{}",
+            t.perps,
+            t.settlements,
+            t.series,
+            t.candles,
+            venues - failed.len(),
+            t.requests + self.poll_requests,
+            self.failed_series(),
+            t.planned,
+            if interrupted {
+                "; interrupted: run it again to resume"
+            } else {
+                ""
+            }
+        )
     }
 }
 
@@ -266,6 +410,7 @@ async fn failed(
 ) -> Result<Flow, StoreError> {
     tally.errors.push(format!("{e} ({what})"));
     if let Some(until) = e.banned_until() {
+        tally.banned = true;
         let s = store.clone();
         blocking(move || s.set_banned_until(venue, until)).await?;
         return Ok(Flow::Stop);
@@ -291,13 +436,17 @@ pub async fn run_venue(
     now_ms: i64,
     progress: indicatif::ProgressBar,
 ) -> Result<Tally, StoreError> {
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        planned: plan.units(),
+        ..Tally::default()
+    };
     let venue = plan.venue;
     let banned = {
         let s = store.clone();
         blocking(move || s.banned_until(venue)).await?
     };
     if let Some(until) = banned.filter(|u| u.timestamp_millis() > now_ms) {
+        tally.banned = true;
         tally.errors.push(format!(
             "{venue}: IP banned until {until}; no history requested (run backfill again after that)"
         ));
@@ -363,6 +512,18 @@ pub async fn run_venue(
             "{venue}: stopped after a ban or a persistent rate limit; run backfill again later to continue"
         ));
     }
+    if let (n, Some((symbol, rate))) = &tally.refused {
+        let more = if *n > 1 {
+            format!(" and {} more", n - 1)
+        } else {
+            String::new()
+        };
+        tracing::warn!(
+            "{venue}: {n} settlement{} skipped: {} ({symbol}){more}",
+            if *n == 1 { "" } else { "s" },
+            sanity::Flaw::Rate(*rate)
+        );
+    }
     tally.requests = client.requests();
     Ok(tally)
 }
@@ -391,6 +552,7 @@ async fn funding(
         .max(HOUR_MS);
     if from > start_ms && from - 1 + step > end_ms {
         tally.perps += 1;
+        tally.current += 1;
         return Ok(Flow::Go);
     }
     let mut previous: Option<Vec<HistoryPoint>> = None;
@@ -423,10 +585,21 @@ async fn funding(
         };
         page.sort_by_key(|p| p.time_ms);
         let hours = intervals(&page, job.interval_hours);
+        let in_window = |p: &HistoryPoint| p.time_ms >= from && p.time_ms <= end_ms;
+        for p in page
+            .iter()
+            .filter(|p| in_window(p) && !sanity::rate_ok(p.rate))
+        {
+            tally.refused.0 += 1;
+            tally
+                .refused
+                .1
+                .get_or_insert_with(|| (job.symbol.clone(), p.rate));
+        }
         let events: Vec<(i64, FundingEvent)> = page
             .iter()
             .zip(hours)
-            .filter(|(p, _)| p.time_ms >= from && p.time_ms <= end_ms)
+            .filter(|(p, _)| in_window(p) && sanity::rate_ok(p.rate))
             .map(|(p, h)| {
                 (
                     p.time_ms,
@@ -480,6 +653,7 @@ async fn candles(
     if from + step > now_ms {
         // No bar can have finished since the newest one stored.
         tally.series += 1;
+        tally.current += 1;
         return Ok(Flow::Go);
     }
     let window = CandleWindow {
@@ -562,6 +736,9 @@ async fn candles(
         let (s, sym, market) = (store.clone(), job.symbol.clone(), job.market);
         blocking(move || s.set_price_marker(venue, market, &sym, bar, (covered_from, covered_to)))
             .await?;
+    } else {
+        // The venue serves no such candles: nothing to ask.
+        tally.current += 1;
     }
     tally.series += 1;
     Ok(Flow::Go)
@@ -711,6 +888,134 @@ mod tests {
             resume_from(Some((900, 500)), 1_000, 10),
             1_000,
             "stale span"
+        );
+    }
+
+    fn tally(planned: usize, done: usize, current: usize, banned: bool) -> Tally {
+        Tally {
+            planned,
+            banned,
+            current,
+            series: done,
+            ..Tally::default()
+        }
+    }
+
+    #[test]
+    fn the_verdict_is_complete_only_when_every_series_and_venue_is() {
+        use Verdict::*;
+        let ran = |list: Vec<(Venue, Tally)>| Report {
+            ran: list,
+            ..Report::default()
+        };
+        type Case = (&'static str, Report, Verdict, Vec<(Venue, bool)>, usize);
+        let cases: Vec<Case> = vec![
+            (
+                "all fetched or current",
+                ran(vec![
+                    (Venue::Binance, tally(4, 4, 1, false)),
+                    (Venue::Okx, tally(2, 2, 2, false)),
+                ]),
+                Complete,
+                vec![],
+                0,
+            ),
+            (
+                "nothing planned",
+                ran(vec![(Venue::Okx, tally(0, 0, 0, false))]),
+                Complete,
+                vec![],
+                0,
+            ),
+            (
+                "one series failed",
+                ran(vec![(Venue::Binance, tally(4, 3, 0, false))]),
+                Partial,
+                vec![],
+                1,
+            ),
+            (
+                "one venue unlisted",
+                Report {
+                    unlisted: vec![(Venue::Okx, false)],
+                    ran: vec![(Venue::Binance, tally(4, 4, 0, false))],
+                    poll_requests: 3,
+                },
+                Partial,
+                vec![(Venue::Okx, false)],
+                0,
+            ),
+            (
+                "every venue unlisted",
+                Report {
+                    unlisted: vec![(Venue::Okx, false), (Venue::Bybit, true)],
+                    ..Report::default()
+                },
+                Unreachable,
+                vec![(Venue::Bybit, true), (Venue::Okx, false)],
+                0,
+            ),
+            (
+                "every venue banned",
+                Report {
+                    unlisted: vec![(Venue::Okx, true)],
+                    ran: vec![(Venue::Binance, tally(4, 0, 0, true))],
+                    poll_requests: 1,
+                },
+                Banned,
+                vec![(Venue::Binance, true), (Venue::Okx, true)],
+                4,
+            ),
+            (
+                "complete series only, every one to fetch failed",
+                ran(vec![
+                    (Venue::Binance, tally(4, 2, 2, false)),
+                    (Venue::Okx, tally(3, 0, 0, false)),
+                ]),
+                Unreachable,
+                vec![(Venue::Binance, false), (Venue::Okx, false)],
+                5,
+            ),
+            (
+                "a venue fetched something",
+                ran(vec![
+                    (Venue::Binance, tally(4, 3, 2, false)),
+                    (Venue::Okx, tally(3, 0, 0, false)),
+                ]),
+                Partial,
+                vec![(Venue::Okx, false)],
+                4,
+            ),
+        ];
+        for (name, report, verdict, failed, series) in cases {
+            assert_eq!(report.verdict(), verdict, "{name}");
+            assert_eq!(report.failed_venues(), failed, "{name}");
+            assert_eq!(report.failed_series(), series, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_summary_line_names_failed_venues_and_counts_failed_series() {
+        let mut ok = tally(6, 6, 0, false);
+        ok.perps = 2;
+        ok.series = 4;
+        ok.settlements = 90;
+        ok.candles = 500;
+        ok.requests = 12;
+        let report = Report {
+            unlisted: vec![(Venue::Okx, false)],
+            ran: vec![(Venue::Binance, ok), (Venue::Bybit, tally(5, 4, 0, false))],
+            poll_requests: 9,
+        };
+        assert_eq!(
+            report.line(false),
+            "backfill: 2 perps, 90 settlements, 8 price series, 500 candles stored on 2 of 3 \
+             venues; 21 requests; 1 venue failed (okx), 1 of 11 series failed"
+        );
+        assert!(
+            report
+                .line(true)
+                .ends_with("; interrupted: run it again to resume")
         );
     }
 

@@ -1,7 +1,8 @@
 //! basis: a funding-rate basis-arbitrage scanner for crypto perpetual futures.
 //!
 //! # Layout
-//! - [`model`]: pure domain types (venues, instruments, quotes, opportunities).
+//! - [`model`]: pure domain types (venues, instruments, quotes, opportunities) and the
+//!   plausibility rules that refuse values no venue can mean ([`model::sanity`]).
 //! - [`parse`]: pure parsing helpers (decimals from raw JSON tokens, times, symbols).
 //! - [`venue`]: one folder per venue (`mod.rs` endpoints, `wire.rs` serde structs, `parse.rs`),
 //!   plus [`venue::http`], the only HTTP client (limits, retries, bans).

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
-use crate::model::{Reference, Snapshot, Venue};
+use crate::model::{Reference, Snapshot, Venue, sanity};
 use crate::store::{Store, StoreError};
 use crate::venue::http::{HttpConfig, VenueClient};
-use crate::venue::{Body, Request, VenueAdapter, VenueError, adapter};
+use crate::venue::{Body, ParseError, Request, VenueAdapter, VenueError, adapter};
 
 /// How one venue's poll ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,7 +288,10 @@ async fn poll_one(
     let reference: Reference = if let (true, Some((_, r))) = (fresh, &cached) {
         r.clone()
     } else {
-        match fetch_reference(client, adapter, cached.as_ref().map(|(_, r)| r)).await {
+        let fetched = fetch_reference(client, adapter, cached.as_ref().map(|(_, r)| r))
+            .await
+            .and_then(|r| lists_perps(adapter, r));
+        match fetched {
             Ok(r) => {
                 let store = ctx.store.clone();
                 let copy = r.clone();
@@ -311,17 +314,71 @@ async fn poll_one(
     };
     let received_at = Utc::now();
     let haircuts = reference.haircuts.clone();
+    // Values no venue can mean are refused per symbol, one warning line per venue and run.
+    let (reference, mut refused) = sanity::screen_reference(reference);
     let snapshot = match adapter.parse_snapshot(&bodies(&fetched), &reference, received_at) {
         Ok(s) => s,
         Err(source) => return Ok(Err(VenueError::Parse { venue, source })),
     };
     drop(fetched);
+    let (snapshot, quotes) = sanity::screen_snapshot(snapshot, &reference);
+    refused.extend(quotes);
+    if let Some(line) = refused.summary(venue) {
+        tracing::warn!("{line}");
+    }
+    if snapshot.perps.is_empty() {
+        let listed = reference
+            .instruments
+            .iter()
+            .filter(|i| i.market == crate::model::Market::Perp)
+            .count();
+        let what = format!("none of the {listed} perps of its instrument list has a usable quote");
+        let first = adapter.snapshot_requests(ctx.full).into_iter().next();
+        return Ok(Err(no_markets(adapter, first.as_ref(), &what)));
+    }
     let store = ctx.store.clone();
     let snap = Arc::new(snapshot);
     let to_write = Arc::clone(&snap);
     blocking(move || store.write_snapshot(&to_write)).await?;
     let snapshot = Arc::try_unwrap(snap).unwrap_or_else(|a| (*a).clone());
     Ok(Ok(PollResult::Polled(snapshot, haircuts)))
+}
+
+/// The error of a venue that answered but lists no perpetual market: `what` says where none
+/// was found, `request` names the endpoint and the base URL setting to check.
+fn no_markets(adapter: &dyn VenueAdapter, request: Option<&Request>, what: &str) -> VenueError {
+    let venue = adapter.venue();
+    let endpoint = request.map_or("markets", |r| r.endpoint);
+    let env = request
+        .and_then(|r| adapter.hosts().iter().find(|h| h.key == r.host))
+        .map_or("its base URL setting", |h| h.env);
+    VenueError::Parse {
+        venue,
+        source: ParseError::new(
+            endpoint,
+            format!(
+                "answered with no markets ({what}); check that {env} points at {venue}'s public API, or leave {venue} out of --venues"
+            ),
+        ),
+    }
+}
+
+/// `reference` when it lists at least one perp, else the venue's "answered with no markets"
+/// error naming its first reference endpoint (an empty list is never cached).
+fn lists_perps(adapter: &dyn VenueAdapter, reference: Reference) -> Result<Reference, VenueError> {
+    if reference
+        .instruments
+        .iter()
+        .any(|i| i.market == crate::model::Market::Perp)
+    {
+        return Ok(reference);
+    }
+    let first = adapter.reference_requests().into_iter().next();
+    Err(no_markets(
+        adapter,
+        first.as_ref(),
+        "its instrument list holds no trading linear perpetual",
+    ))
 }
 
 async fn fetch_reference(

@@ -1,7 +1,8 @@
-//! Pure domain types shared by every layer: venues, instruments, quotes, opportunities.
+//! Pure domain types shared by every layer: venues, instruments, quotes, opportunities, plausibility rules.
 
 mod opportunity;
 mod quote;
+pub mod sanity;
 mod venue;
 
 pub use opportunity::{Kind, Leg, Opportunity};

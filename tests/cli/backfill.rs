@@ -466,3 +466,119 @@ async fn a_ban_during_backfill_stops_that_venue_only_and_is_remembered() {
     assert!(stderr(&out).contains("banned until"), "{}", stderr(&out));
     assert_eq!(server.requests(Venue::Binance), before);
 }
+
+/// The summary line of a backfill run (the last stderr line starting with `backfill:`).
+fn summary(out: &std::process::Output) -> String {
+    stderr(out)
+        .lines()
+        .rfind(|l| l.starts_with("backfill:"))
+        .unwrap_or_else(|| panic!("no summary line: {}", stderr(out)))
+        .to_owned()
+}
+
+/// `(failed, planned)` of a summary line's "F of P series failed".
+fn series_failed(line: &str) -> (usize, usize) {
+    let head = line
+        .split(" series failed")
+        .next()
+        .unwrap_or_else(|| panic!("{line}"));
+    let words: Vec<&str> = head.rsplit(' ').take(3).collect();
+    let number = |w: &str| w.parse::<usize>().unwrap_or_else(|_| panic!("{line}"));
+    assert_eq!(words[1], "of", "{line}");
+    (number(words[2]), number(words[0]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_with_every_venue_down_exits_69() {
+    let venues = [Venue::Binance, Venue::Bybit, Venue::Okx];
+    let server = history_server(&venues, Duration::ZERO).await;
+    let down = closed_url();
+    // Nothing stored yet: the polls that would list the markets all fail.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = basis(&server, dir.path());
+    point_at(&mut cmd, &basis::venue::implemented(), &down);
+    cmd.args(["backfill", "--assets", "BTC", "--days", "3"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 69, "{}", stderr(&out));
+    let line = summary(&out);
+    let n = basis::venue::implemented().len();
+    assert!(
+        line.contains(&format!("stored on 0 of {n} venues"))
+            && line.contains(&format!("{n} venues failed (binance, bybit, okx")),
+        "{line}"
+    );
+    assert!(
+        stderr(&out).contains("no venue could be backfilled"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Markets listed by an earlier run, then every venue down when there is history to fetch:
+    // every series fails, which is no venue reached either.
+    let mut cmd = basis(&server, dir.path());
+    cmd.args([
+        "backfill",
+        "--no-prices",
+        "--days",
+        "3",
+        "--venues",
+        "binance,bybit,okx",
+        "--assets",
+        "BTC",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut cmd = basis(&server, dir.path());
+    point_at(&mut cmd, &venues, &down);
+    cmd.args([
+        "backfill",
+        "--no-prices",
+        "--days",
+        "30",
+        "--venues",
+        "binance,bybit,okx",
+        "--assets",
+        "BTC",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 69, "{}", stderr(&out));
+    let line = summary(&out);
+    assert!(
+        line.contains("stored on 0 of 3 venues")
+            && line.contains("3 venues failed (binance, bybit, okx)"),
+        "{line}"
+    );
+    let (failed, planned) = series_failed(&line);
+    assert!(planned >= 3 && failed == planned, "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_with_one_venue_down_exits_1_and_a_complete_rerun_exits_0() {
+    let venues = [Venue::Binance, Venue::Bybit, Venue::Okx];
+    let server = history_server(&venues, Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = backfill(&server, dir.path(), "binance,bybit,okx");
+    point_at(&mut cmd, &[Venue::Okx], &closed_url());
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let line = summary(&out);
+    assert!(
+        line.contains("stored on 2 of 3 venues") && line.contains("1 venue failed (okx)"),
+        "{line}"
+    );
+    let (failed, planned) = series_failed(&line);
+    assert!(failed == 0 && planned >= 8, "{line}");
+    assert!(check_complete(dir.path(), &[Venue::Binance, Venue::Bybit]) >= 8);
+
+    // OKX back: the run fills it, and the one after finds everything complete.
+    let out = run(backfill(&server, dir.path(), "binance,bybit,okx")).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(check_complete(dir.path(), &venues) >= 12);
+    let out = run(backfill(&server, dir.path(), "binance,bybit,okx")).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let line = summary(&out);
+    assert!(
+        line.contains("stored on 3 of 3 venues") && line.contains("0 venues failed"),
+        "{line}"
+    );
+}

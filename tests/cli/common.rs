@@ -122,3 +122,20 @@ pub fn basis_demo(dir: &Path) -> std::process::Command {
         .env("BASIS_DATA_DIR", dir.join("data"));
     cmd
 }
+
+/// A loopback URL nothing listens on (a port bound then released): connections are refused.
+pub fn closed_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Points every host of `venues` at `url` in `cmd` (after [`basis`], which set the server's).
+pub fn point_at(cmd: &mut std::process::Command, venues: &[Venue], url: &str) {
+    for &v in venues {
+        for h in basis::venue::adapter(v).hosts() {
+            cmd.env(h.env, url);
+        }
+    }
+}

@@ -6,5 +6,6 @@ mod digest;
 mod failures;
 mod formulas;
 mod notify;
+mod sanity;
 mod scan;
 mod store;
