@@ -265,9 +265,9 @@ async fn failed(
     tally: &mut Tally,
 ) -> Result<Flow, StoreError> {
     tally.errors.push(format!("{e} ({what})"));
-    if let Some(until) = e.banned_until() {
+    if let Some(ban) = e.ban().cloned() {
         let s = store.clone();
-        blocking(move || s.set_banned_until(venue, until)).await?;
+        blocking(move || s.set_ban(venue, &ban)).await?;
         return Ok(Flow::Stop);
     }
     Ok(if e.is_rate_limit() {

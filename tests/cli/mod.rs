@@ -4,6 +4,7 @@ mod backfill;
 mod common;
 mod failures;
 mod formulas;
+mod limits;
 mod notify;
 mod scan;
 mod store;
