@@ -466,6 +466,7 @@ mod tests {
     use super::*;
     use crate::demo::Universe;
     use crate::demo::server::{Fault, FaultRule, Server, history_responders, mounted};
+    use crate::venue::BanKind;
 
     #[test]
     fn retry_after_seconds_and_dates() {
@@ -494,6 +495,121 @@ mod tests {
         let q = host_quota(&host);
         assert_eq!(q.burst_size().get(), 300);
         assert_eq!(q.replenish_interval(), Duration::from_secs(5) / 300);
+    }
+
+    /// A client for `venue` against a demo server whose every answer on `prefix` is `fault`.
+    async fn faulty(venue: Venue, prefix: &str, fault: Fault) -> (Server, VenueClient) {
+        let u = vec![Universe::generate(
+            venue,
+            5,
+            5,
+            Utc::now().timestamp_millis(),
+        )];
+        let server = Server::start(
+            mounted(&u),
+            vec![FaultRule {
+                prefix: prefix.into(),
+                fault,
+                times: None,
+            }],
+            Duration::ZERO,
+        )
+        .await
+        .expect("server");
+        let adapter = crate::venue::adapter(venue);
+        let bases: BaseUrls = adapter
+            .hosts()
+            .iter()
+            .map(|h| (h.key, server.base_url(venue, h.key)))
+            .collect();
+        let client = VenueClient::new(
+            build_client(&HttpConfig::default()).expect("client"),
+            adapter,
+            HttpConfig::default(),
+            bases,
+        );
+        (server, client)
+    }
+
+    fn status(status: u16, retry_after: Option<&str>, body: &str) -> Fault {
+        Fault::Status {
+            status,
+            retry_after: retry_after.map(str::to_owned),
+            body: body.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_418_bans_for_at_most_the_longest_ban_whatever_retry_after_says() {
+        let (_server, client) = faulty(
+            Venue::Binance,
+            "/binance/",
+            status(
+                418,
+                Some("999999999"),
+                r#"{"code":-1003,"msg":"IP banned"}"#,
+            ),
+        )
+        .await;
+        let req = crate::venue::adapter(Venue::Binance).reference_requests()[0].clone();
+        let err = client.fetch(&req).await.expect_err("banned");
+        let ban = err.ban().expect("a ban").clone();
+        assert_eq!((ban.kind, ban.status), (BanKind::Ban, Some(418)));
+        assert!(ban.until <= Utc::now() + chrono::Duration::days(3));
+        assert!(ban.until > Utc::now() + chrono::Duration::days(3) - chrono::Duration::hours(1));
+        assert!(ban.reason.contains("IP banned"), "{}", ban.reason);
+        assert!(err.to_string().contains("--clear-ban binance"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_403_is_a_ban_only_with_the_venues_own_message() {
+        let req = crate::venue::adapter(Venue::Bybit).snapshot_requests(false)[0].clone();
+        let (server, client) = faulty(
+            Venue::Bybit,
+            "/bybit/",
+            status(403, None, "<html><body>Request blocked</body></html>"),
+        )
+        .await;
+        let err = client.fetch(&req).await.expect_err("refused");
+        assert!(err.ban().is_none(), "{err}");
+        assert!(matches!(err, VenueError::Http { status: 403, .. }), "{err}");
+        assert_eq!(server.requests(Venue::Bybit), 1, "not retried");
+
+        let (_server, client) = faulty(
+            Venue::Bybit,
+            "/bybit/",
+            status(403, None, "403, access too frequent"),
+        )
+        .await;
+        let err = client.fetch(&req).await.expect_err("banned");
+        let ban = err.ban().expect("a ban");
+        assert_eq!(ban.status, Some(403));
+        // Bybit's documented "at least 10 minutes" when no Retry-After says otherwise.
+        assert!(ban.until > Utc::now() + chrono::Duration::minutes(9));
+    }
+
+    #[tokio::test]
+    async fn a_rate_limit_longer_than_a_run_waits_becomes_a_remembered_back_off() {
+        let (server, client) = faulty(
+            Venue::Okx,
+            "/okx/",
+            status(
+                429,
+                Some("3600"),
+                r#"{"msg":"Too Many Requests","code":"50011"}"#,
+            ),
+        )
+        .await;
+        let reqs = crate::venue::adapter(Venue::Okx).snapshot_requests(false);
+        let err = client.fetch(&reqs[0]).await.expect_err("limited");
+        let ban = err.ban().expect("remembered").clone();
+        assert_eq!((ban.kind, ban.status), (BanKind::RateLimit, Some(429)));
+        assert!(ban.until > Utc::now() + chrono::Duration::minutes(59));
+        assert!(err.to_string().contains("rate limited until"), "{err}");
+        // Not waited for, not retried, and the venue's next request is not sent.
+        let again = client.fetch(&reqs[1]).await.expect_err("still limited");
+        assert_eq!(again.ban(), Some(&ban));
+        assert_eq!(server.requests(Venue::Okx), 1);
     }
 
     #[tokio::test]

@@ -755,3 +755,107 @@ impl VenueError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_ban_lasts_what_the_venue_asks_up_to_the_longest() {
+        let now = at("2026-01-01T00:00:00Z");
+        let huge = Ban::new(
+            BanKind::Ban,
+            418,
+            "x".into(),
+            now,
+            Duration::from_secs(999_999_999),
+            LONGEST_BAN,
+        );
+        assert_eq!(huge.until, at("2026-01-04T00:00:00Z"));
+        assert_eq!(huge.since, Some(now));
+        let short = Ban::new(
+            BanKind::RateLimit,
+            429,
+            "x".into(),
+            now,
+            Duration::from_secs(120),
+            LONGEST_BAN,
+        );
+        assert_eq!(short.until, at("2026-01-01T00:02:00Z"));
+    }
+
+    #[test]
+    fn stored_bans_read_in_both_formats_and_old_ones_are_bounded() {
+        let old: StoredBan = serde_json::from_str("\"2058-01-01T00:00:00Z\"").expect("legacy");
+        assert_eq!(old, StoredBan::Legacy(at("2058-01-01T00:00:00Z")));
+        let now = at("2026-01-01T00:00:00Z");
+        let cut = old.into_ban().bounded(now, LONGEST_BAN);
+        assert_eq!(cut.until, at("2026-01-04T00:00:00Z"));
+        assert_eq!((cut.since, cut.status), (None, None));
+        let within = Ban::legacy(at("2026-01-01T00:10:00Z"));
+        assert_eq!(within.clone().bounded(now, LONGEST_BAN), within);
+
+        let ban = Ban::new(
+            BanKind::RateLimit,
+            429,
+            "tickers: slow down".into(),
+            now,
+            Duration::from_secs(3600),
+            LONGEST_BAN,
+        );
+        let json = serde_json::to_string(&ban).expect("json");
+        assert!(json.contains("\"kind\":\"rate_limit\""), "{json}");
+        let back: StoredBan = serde_json::from_str(&json).expect("record");
+        assert_eq!(back.into_ban(), ban);
+    }
+
+    #[test]
+    fn a_ban_says_why_since_and_until() {
+        let now = at("2026-01-01T00:00:00Z");
+        let ban = Ban::new(
+            BanKind::Ban,
+            418,
+            "fapi/v1/premiumIndex: IP banned".into(),
+            now,
+            Duration::from_secs(120),
+            LONGEST_BAN,
+        );
+        assert_eq!(
+            ban.to_string(),
+            "banned until 2026-01-01T00:02:00Z (HTTP 418 since 2026-01-01T00:00:00Z: fapi/v1/premiumIndex: IP banned)"
+        );
+        assert_eq!(
+            Ban::legacy(now).to_string(),
+            "banned until 2026-01-01T00:00:00Z (recorded by an earlier version of basis)"
+        );
+    }
+
+    #[test]
+    fn only_a_venues_own_words_make_a_403_a_ban() {
+        for (body, ban) in [
+            (&b"403, access too frequent"[..], true),
+            (
+                b"{\"code\":-1003,\"msg\":\"Way too many requests; IP banned until 1.\"}",
+                true,
+            ),
+            (b"Too Many Requests", true),
+            (b"<html><body>403 Forbidden</body></html>", false),
+            (b"  <!DOCTYPE html><title>Too many requests</title>", false),
+            (b"Forbidden", false),
+            (b"", false),
+        ] {
+            assert_eq!(
+                reads_like_a_ban(body),
+                ban,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+}
