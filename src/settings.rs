@@ -274,7 +274,7 @@ fn max_body(origin: &Origin<'_>, key: &str, text: &str) -> Result<u64, SettingsE
             origin,
             key,
             text,
-            "a whole number of MiB from 1 to 4096, e.g. 32",
+            "a whole number of MiB from 1 to 4096, e.g. 16",
         )),
     }
 }

@@ -34,7 +34,7 @@ pub struct HttpConfig {
 }
 
 /// Default of [`HttpConfig::max_body`], MiB.
-pub const DEFAULT_MAX_BODY_MIB: u64 = 32;
+pub const DEFAULT_MAX_BODY_MIB: u64 = 16;
 
 /// Bytes per MiB.
 pub const MIB: u64 = 1 << 20;
@@ -418,8 +418,10 @@ impl VenueClient {
         if let Some(len) = declared.filter(|l| *l > cap) {
             return Err(too_large(format!(" (Content-Length: {len} bytes)")));
         }
-        let mut body =
-            Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(cap)).unwrap_or_default());
+        // Chunks are kept as they come and joined once at the end: a growing buffer would hold
+        // its old and new copies at each doubling, half as much again as the body.
+        let mut chunks = Vec::new();
+        let mut len = 0u64;
         let mut reading = Reading {
             total: &self.reading,
             held: 0,
@@ -431,10 +433,10 @@ impl VenueClient {
                 Err(e) => return Err(BodyFailure::Transport(e)),
             };
             let n = chunk.len() as u64;
-            if body.len() as u64 + n > cap {
+            len += n;
+            if len > cap {
                 return Err(too_large(format!(
-                    " (more than {} bytes{})",
-                    body.len() as u64 + n,
+                    " (more than {len} bytes{})",
                     if declared.is_none() {
                         ", no Content-Length"
                     } else {
@@ -447,7 +449,14 @@ impl VenueClient {
                     " (together with the other {venue} bodies being read at the same time)"
                 )));
             }
-            body.extend_from_slice(&chunk);
+            chunks.push(chunk);
+        }
+        if chunks.len() == 1 {
+            return Ok(chunks.swap_remove(0).into());
+        }
+        let mut body = Vec::with_capacity(usize::try_from(len).unwrap_or_default());
+        for c in chunks {
+            body.extend_from_slice(&c);
         }
         Ok(body)
     }

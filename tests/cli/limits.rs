@@ -112,7 +112,7 @@ async fn one_venue_sends_too_much(kind: Hostile, expect: &str) {
     let okx = venue(&report, "okx");
     assert_eq!(okx["status"], "error", "{okx}");
     let err = okx["error"].as_str().expect("error text");
-    for needle in ["okx", "32 MiB cap", "max_body_mb", expect] {
+    for needle in ["okx", "16 MiB cap", "max_body_mb", expect] {
         assert!(err.contains(needle), "`{needle}` missing in: {err}");
     }
     for v in implemented().into_iter().filter(|v| *v != Venue::Okx) {
