@@ -85,13 +85,86 @@ async fn hostile(kind: Hostile) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
     (addr, seen)
 }
 
-/// The largest resident set of any child this test process waited for, bytes (Linux reports
-/// KiB). Each test runs the binary once, so under nextest (one process per test) this is that
-/// run's peak; under `cargo test` it is the largest of the runs so far, an upper bound.
-fn children_peak_rss() -> u64 {
+/// Environment variable carrying the command [`rss_helper`] runs (JSON), and where it puts the
+/// command's stdout, stderr and peak RSS.
+const RSS_SPEC: &str = "LIMITS_RSS_SPEC";
+
+/// Runs `cmd` from a fresh process of this test binary that runs nothing else, so that its
+/// `RUSAGE_CHILDREN` peak is `cmd`'s own (in this process it would be the largest of every
+/// test's children so far under `cargo test`). Returns the output and the peak RSS in bytes.
+async fn run_measured(cmd: std::process::Command) -> (std::process::Output, u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = serde_json::json!({
+        "program": cmd.get_program().to_string_lossy(),
+        "args": cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>(),
+        "envs": cmd
+            .get_envs()
+            .map(|(k, v)| (k.to_string_lossy().into_owned(), v.map(|v| v.to_string_lossy().into_owned())))
+            .collect::<Vec<_>>(),
+        "out": dir.path(),
+    });
+    let mut helper = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    helper
+        .args([
+            "--exact",
+            "cli::limits::rss_helper",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(RSS_SPEC, spec.to_string());
+    let ran = run(helper).await;
+    assert!(ran.status.success(), "helper: {}", stderr(&ran));
+    let read = |name: &str| std::fs::read(dir.path().join(name)).expect("helper output");
+    let rss: u64 = String::from_utf8(read("rss"))
+        .expect("utf8")
+        .parse()
+        .expect("number");
+    let code: i32 = String::from_utf8(read("code"))
+        .expect("utf8")
+        .parse()
+        .expect("number");
+    let out = std::process::Output {
+        status: std::os::unix::process::ExitStatusExt::from_raw(code << 8),
+        stdout: read("stdout"),
+        stderr: read("stderr"),
+    };
+    (out, rss)
+}
+
+/// Not a test: the process [`run_measured`] starts. Without its variable it does nothing.
+#[test]
+#[ignore = "helper process of run_measured, does nothing when run by hand"]
+fn rss_helper() {
+    let Ok(spec) = std::env::var(RSS_SPEC) else {
+        return;
+    };
+    let spec: serde_json::Value = serde_json::from_str(&spec).expect("spec");
+    let text = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
+    let mut cmd = std::process::Command::new(text(&spec["program"]));
+    cmd.env_remove(RSS_SPEC);
+    for a in spec["args"].as_array().expect("args") {
+        cmd.arg(text(a));
+    }
+    for kv in spec["envs"].as_array().expect("envs") {
+        match kv[1].as_str() {
+            Some(v) => cmd.env(text(&kv[0]), v),
+            None => cmd.env_remove(text(&kv[0])),
+        };
+    }
+    let out = cmd.output().expect("binary runs");
+    // Linux reports KiB.
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
         .expect("getrusage");
-    u64::try_from(usage.max_rss()).expect("non-negative") * 1024
+    let rss = u64::try_from(usage.max_rss()).expect("non-negative") * 1024;
+    let dir = std::path::PathBuf::from(text(&spec["out"]));
+    std::fs::write(dir.join("stdout"), &out.stdout).expect("write");
+    std::fs::write(dir.join("stderr"), &out.stderr).expect("write");
+    std::fs::write(
+        dir.join("code"),
+        out.status.code().unwrap_or(-1).to_string(),
+    )
+    .expect("write");
+    std::fs::write(dir.join("rss"), rss.to_string()).expect("write");
 }
 
 /// The scan the issue describes: every implemented venue answers normally, except OKX, which is
@@ -103,8 +176,7 @@ async fn one_venue_sends_too_much(kind: Hostile, expect: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cmd = scan_json(&server, dir.path(), &[]);
     cmd.env("BASIS_OKX_URL", format!("http://{addr}/okx"));
-    let out = run(cmd).await;
-    let peak = children_peak_rss();
+    let (out, peak) = run_measured(cmd).await;
     println!("{kind:?}: peak RSS of the scan {:.1} MB", peak as f64 / 1e6);
 
     assert_eq!(code(&out), 1, "stderr: {}", stderr(&out));
