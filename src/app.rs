@@ -165,14 +165,7 @@ fn venue_line(o: &VenueOutcome) -> VenueLine {
     let (status, error, banned_until) = match &o.status {
         VenueStatus::Ok => ("ok", None, None),
         VenueStatus::Error(e) => ("error", Some(e.clone()), None),
-        VenueStatus::Banned(until) => (
-            "banned",
-            Some(format!(
-                "banned until {}",
-                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            )),
-            Some(*until),
-        ),
+        VenueStatus::Banned(ban) => ("banned", Some(ban.to_string()), Some(ban.until)),
         VenueStatus::Skipped(why) => ("skipped", Some(why.clone()), None),
     };
     VenueLine {
@@ -237,8 +230,8 @@ fn report_venue_problems(outcomes: &[VenueOutcome]) {
     for o in outcomes {
         match &o.status {
             VenueStatus::Error(e) => tracing::error!(venue = %o.venue, "{e}"),
-            VenueStatus::Banned(until) => {
-                tracing::warn!(venue = %o.venue, %until, "banned: skipped without a request")
+            VenueStatus::Banned(ban) => {
+                tracing::warn!(venue = %o.venue, "{ban}; no request to it until then")
             }
             VenueStatus::Skipped(why) => tracing::warn!(venue = %o.venue, "skipped: {why}"),
             VenueStatus::Ok => {}
@@ -465,6 +458,8 @@ struct VenueInfo {
     last_error: Option<String>,
     last_error_at: Option<DateTime<Utc>>,
     banned_until: Option<DateTime<Utc>>,
+    /// The ban or remembered rate-limit back-off in force: kind, since, until, status, reason.
+    ban: Option<crate::venue::Ban>,
     last_requests: u32,
 }
 
@@ -481,16 +476,43 @@ struct HostInfo {
 /// Settings and store failures.
 pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError> {
     let settings = settings::build(globals, &VenueArgs::default(), None, &ProcessEnv)?;
+    let clear: Option<Venue> = match &args.clear_ban {
+        Some(v) => {
+            Some(
+                v.parse()
+                    .map_err(|e: crate::model::UnknownVenue| SettingsError::Invalid {
+                        origin: "command line".into(),
+                        key: "--clear-ban".into(),
+                        value: v.clone(),
+                        reason: e.to_string(),
+                    })?,
+            )
+        }
+        None => None,
+    };
     let store = open_store(&settings.data_dir).await?;
     let now = Utc::now();
+    if let Some(venue) = clear {
+        let s = store.clone();
+        let lifted = tokio::task::spawn_blocking(move || s.clear_ban(venue))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        match lifted.filter(|b| b.until > now) {
+            Some(ban) => {
+                tracing::warn!(venue = %venue, "lifted: {ban}; the next run calls {venue} again")
+            }
+            None => tracing::warn!(venue = %venue, "{venue} was not banned; nothing to lift"),
+        }
+    }
     let mut infos = Vec::new();
     for venue in Venue::ALL {
         let s = store.clone();
         let (record, ban) = tokio::task::spawn_blocking(move || {
-            Ok::<_, StoreError>((s.venue_record(venue)?, s.banned_until(venue)?))
+            Ok::<_, StoreError>((s.venue_record(venue)?, s.ban(venue)?))
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
+        let ban = ban.filter(|b| b.until > now);
         let vs = settings.venue_settings.get(&venue);
         infos.push(VenueInfo {
             venue,
@@ -509,7 +531,8 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
             last_ok: record.last_ok,
             last_error_at: record.last_error.as_ref().map(|e| e.0),
             last_error: record.last_error.map(|e| e.1),
-            banned_until: ban.filter(|u| *u > now),
+            banned_until: ban.as_ref().map(|b| b.until),
+            ban,
             last_requests: record.last_requests,
         });
     }
@@ -541,11 +564,11 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
             if let Some(e) = &i.last_error {
                 let _ = writeln!(out, "  last error {}: {e}", when(i.last_error_at));
             }
-            if let Some(b) = i.banned_until {
+            if let Some(b) = &i.ban {
                 let _ = writeln!(
                     out,
-                    "  banned until {}",
-                    b.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    "  {b}\n    lift it early: basis venues --clear-ban {}",
+                    i.venue
                 );
             }
             let _ = writeln!(out, "  requests in last poll: {}", i.last_requests);

@@ -409,10 +409,10 @@ async fn failed(
     tally: &mut Tally,
 ) -> Result<Flow, StoreError> {
     tally.errors.push(format!("{e} ({what})"));
-    if let Some(until) = e.banned_until() {
+    if let Some(ban) = e.ban().cloned() {
         tally.banned = true;
         let s = store.clone();
-        blocking(move || s.set_banned_until(venue, until)).await?;
+        blocking(move || s.set_ban(venue, &ban)).await?;
         return Ok(Flow::Stop);
     }
     Ok(if e.is_rate_limit() {
@@ -443,12 +443,13 @@ pub async fn run_venue(
     let venue = plan.venue;
     let banned = {
         let s = store.clone();
-        blocking(move || s.banned_until(venue)).await?
+        blocking(move || s.ban(venue)).await?
     };
-    if let Some(until) = banned.filter(|u| u.timestamp_millis() > now_ms) {
+    if let Some(ban) = banned.filter(|b| b.until.timestamp_millis() > now_ms) {
         tally.banned = true;
         tally.errors.push(format!(
-            "{venue}: IP banned until {until}; no history requested (run backfill again after that)"
+            "{venue}: {ban}; no history requested (run backfill again after that, or lift it with `basis venues --clear-ban {}`)",
+            venue.id()
         ));
         progress.inc(plan.units() as u64);
         return Ok(tally);

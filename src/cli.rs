@@ -37,7 +37,8 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Poll the venues and record snapshots in the store, without analysis.
     Poll(PollArgs),
-    /// List venues with their hosts, last poll, last error, ban state and request count.
+    /// List venues with their hosts, last poll, last error, bans (why, since, until) and request
+    /// count; `--clear-ban VENUE` lifts a ban.
     Venues(VenuesArgs),
     /// Scan (and notify) again and again until SIGINT/SIGTERM.
     Watch(Box<WatchArgs>),
@@ -284,4 +285,9 @@ pub struct VenuesArgs {
     /// Output format (table or json).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Lift the ban (or remembered rate-limit back-off) on this venue, then list; the next run
+    /// calls it again.
+    #[arg(long, value_name = "VENUE")]
+    pub clear_ban: Option<String>,
 }

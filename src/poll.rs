@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::task::JoinSet;
 
 use crate::model::{Reference, Snapshot, Venue, sanity};
@@ -19,8 +19,8 @@ pub enum VenueStatus {
     Ok,
     /// Failed; the message names the endpoint and what to do.
     Error(String),
-    /// Banned until the time given: no request sent.
-    Banned(DateTime<Utc>),
+    /// Banned (or rate limited) until the time given: no request sent, or a ban met now.
+    Banned(crate::venue::Ban),
     /// Not polled (offline scan with nothing stored, disabled).
     Skipped(String),
 }
@@ -139,14 +139,14 @@ pub async fn poll_venues(
                 haircuts = table;
                 (VenueStatus::Ok, Some(snap))
             }
-            Ok(PollResult::Banned(until)) => (VenueStatus::Banned(until), None),
+            Ok(PollResult::Banned(ban)) => (VenueStatus::Banned(ban), None),
             Err(e) => {
                 tracing::warn!(venue = %venue, error = %e, "venue failed");
                 record.last_error = Some((now, e.to_string()));
-                if let Some(until) = e.banned_until() {
-                    let store = ctx.store.clone();
-                    blocking(move || store.set_banned_until(venue, until)).await?;
-                    (VenueStatus::Banned(until), None)
+                if let Some(ban) = e.ban().cloned() {
+                    let (store, record) = (ctx.store.clone(), ban.clone());
+                    blocking(move || store.set_ban(venue, &record)).await?;
+                    (VenueStatus::Banned(ban), None)
                 } else {
                     (VenueStatus::Error(e.to_string()), None)
                 }
@@ -179,7 +179,7 @@ pub async fn poll_venues(
 enum PollResult {
     /// The snapshot and the venue's collateral table.
     Polled(Snapshot, BTreeMap<String, rust_decimal::Decimal>),
-    Banned(DateTime<Utc>),
+    Banned(crate::venue::Ban),
 }
 
 /// Fetches every request concurrently, following pages, in request order.
@@ -270,11 +270,11 @@ async fn poll_one(
     }
     let ban = {
         let store = ctx.store.clone();
-        blocking(move || store.banned_until(venue)).await?
+        blocking(move || store.ban(venue)).await?
     };
-    if let Some(until) = ban.filter(|u| *u > now) {
-        tracing::info!(venue = %venue, %until, "banned: skipping without a request");
-        return Ok(Ok(PollResult::Banned(until)));
+    if let Some(ban) = ban.filter(|b| b.until > now) {
+        tracing::info!(venue = %venue, until = %ban.until, "banned: skipping without a request");
+        return Ok(Ok(PollResult::Banned(ban)));
     }
     let cached = {
         let store = ctx.store.clone();

@@ -191,6 +191,7 @@ struct HttpFileConfig {
     connect_timeout: Option<String>,
     retries: Option<u32>,
     deadline: Option<String>,
+    max_body_mb: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -264,6 +265,19 @@ fn duration(origin: &Origin<'_>, key: &str, text: &str) -> Result<Duration, Sett
         return Err(invalid(origin, key, text, "must be longer than zero"));
     }
     Ok(d)
+}
+
+/// `[http] max_body_mb`: whole MiB, 1 to 4096.
+fn max_body(origin: &Origin<'_>, key: &str, text: &str) -> Result<u64, SettingsError> {
+    match text.trim().parse::<u64>() {
+        Ok(mb @ 1..=4096) => Ok(mb * crate::venue::http::MIB),
+        _ => Err(invalid(
+            origin,
+            key,
+            text,
+            "a whole number of MiB from 1 to 4096, e.g. 16",
+        )),
+    }
 }
 
 fn dec(origin: &Origin<'_>, key: &str, text: &str) -> Result<Decimal, SettingsError> {
@@ -510,6 +524,13 @@ pub fn build(
     }
     if let Some(r) = file.http.retries {
         http.retries = r.min(10);
+    }
+    let body_file = file.http.max_body_mb.as_ref().map(|v| match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    if let Some((v, o, k)) = pick(None, "max_body_mb", body_file.as_ref()) {
+        http.max_body = max_body(&o, &k, &v)?;
     }
     let mut deadline = Duration::from_secs(20);
     if let Some((v, o, k)) = pick(
@@ -1032,11 +1053,12 @@ pub fn show(s: &Settings) -> String {
     );
     let _ = writeln!(
         out,
-        "\n[http]\ntimeout = \"{}\"\nconnect_timeout = \"{}\"\nretries = {}\ndeadline = \"{}\"",
+        "\n[http]\ntimeout = \"{}\"\nconnect_timeout = \"{}\"\nretries = {}\ndeadline = \"{}\"\nmax_body_mb = {}",
         humantime::format_duration(s.http.request_timeout),
         humantime::format_duration(s.http.connect_timeout),
         s.http.retries,
-        humantime::format_duration(s.deadline)
+        humantime::format_duration(s.deadline),
+        s.http.max_body / crate::venue::http::MIB
     );
     for (venue, vs) in &s.venue_settings {
         let c = p.costs_for(*venue);

@@ -665,15 +665,61 @@ impl Store {
         Ok(())
     }
 
-    /// When a ban on `venue` ends, if one was recorded.
+    /// When a ban (or remembered rate-limit back-off) on `venue` ends, if one was recorded.
     ///
     /// # Errors
     /// On store I/O errors.
     pub fn banned_until(&self, venue: Venue) -> Result<Option<DateTime<Utc>>, StoreError> {
-        self.get_json(&keys::meta_key("ban", venue))
+        Ok(self.ban(venue)?.map(|b| b.until))
     }
 
-    /// Records a ban on `venue` until `until`.
+    /// The ban (or remembered rate-limit back-off) recorded on `venue`, ended or not. Records of
+    /// earlier versions (only an end, never bounded) read as bans of unknown cause; one ending
+    /// more than [`crate::venue::LONGEST_BAN`] from now is cut to that and rewritten, so that it
+    /// ends.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn ban(&self, venue: Venue) -> Result<Option<crate::venue::Ban>, StoreError> {
+        use crate::venue::StoredBan;
+        let Some(stored) = self.get_json::<StoredBan>(&keys::meta_key("ban", venue))? else {
+            return Ok(None);
+        };
+        let legacy = matches!(stored, StoredBan::Legacy(_));
+        let ban = stored.into_ban();
+        if !legacy {
+            return Ok(Some(ban));
+        }
+        let bounded = ban.clone().bounded(Utc::now(), crate::venue::LONGEST_BAN);
+        if bounded != ban {
+            self.set_ban(venue, &bounded)?;
+        }
+        Ok(Some(bounded))
+    }
+
+    /// Records a ban (or rate-limit back-off) on `venue`.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn set_ban(&self, venue: Venue, ban: &crate::venue::Ban) -> Result<(), StoreError> {
+        self.put_json(&keys::meta_key("ban", venue), ban)
+    }
+
+    /// Lifts the ban (or rate-limit back-off) on `venue`; returns what was recorded.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn clear_ban(&self, venue: Venue) -> Result<Option<crate::venue::Ban>, StoreError> {
+        let ban = self.ban(venue)?;
+        self.inner
+            .meta
+            .remove(keys::meta_key("ban", venue))
+            .map_err(|e| io(&self.inner.dir, e))?;
+        Ok(ban)
+    }
+
+    /// Records a bare ban end, as earlier versions did (read back by [`Store::ban`] as a ban of
+    /// unknown cause).
     ///
     /// # Errors
     /// On store I/O errors.

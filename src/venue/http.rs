@@ -1,17 +1,18 @@
 //! The one HTTP client: per-host governor limiters with endpoint weights, timeouts, bounded retries
-//! with backoff, `Retry-After`, rate-limit bodies treated as 429, and 418/403 bans.
+//! with backoff, `Retry-After`, rate-limit bodies treated as 429, bounded 418/403 bans and
+//! remembered rate limits, and response bodies read streaming under a size cap.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use chrono::{DateTime, Utc};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
-use super::{BodySignal, HostSpec, Method, Request, VenueAdapter, VenueError};
+use super::{Ban, BanKind, BodySignal, HostSpec, Method, Request, VenueAdapter, VenueError};
 use crate::model::Venue;
 
 /// Timeouts and retry policy.
@@ -23,9 +24,20 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// Retries after the first attempt (timeouts, transport errors, 5xx, 429).
     pub retries: u32,
-    /// Longest `Retry-After` basis waits within a run; longer ones fail the venue for this run.
+    /// Longest `Retry-After` basis waits within a run; a longer one on a rate limit fails the
+    /// venue for this run and is remembered in the store (later runs skip the venue until then).
     pub max_retry_after: Duration,
+    /// Cap on one response body, bytes, and on the bodies of one venue being read at the same
+    /// time together (`[http] max_body_mb`): a few times the largest real answer (Binance's spot
+    /// `exchangeInfo`, a few MB), so that whatever a server sends, a scan's memory stays bounded.
+    pub max_body: u64,
 }
+
+/// Default of [`HttpConfig::max_body`], MiB.
+pub const DEFAULT_MAX_BODY_MIB: u64 = 16;
+
+/// Bytes per MiB.
+pub const MIB: u64 = 1 << 20;
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -34,6 +46,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(10),
             retries: 2,
             max_retry_after: Duration::from_secs(10),
+            max_body: DEFAULT_MAX_BODY_MIB * MIB,
         }
     }
 }
@@ -52,9 +65,11 @@ pub struct VenueClient {
     limiters:
         std::sync::Mutex<HashMap<(&'static str, &'static str), Arc<DefaultDirectRateLimiter>>>,
     requests: AtomicU32,
-    /// The ban this client met (418/403): every later request fails with it unsent, since a
-    /// banned IP that keeps calling gets a longer ban.
-    banned: std::sync::Mutex<Option<(&'static str, u16, chrono::DateTime<Utc>)>>,
+    /// Bytes of the bodies being read right now, all requests of this venue together.
+    reading: AtomicU64,
+    /// The ban (or long rate limit) this client met and the endpoint it came from: every later
+    /// request fails with it unsent, since a banned IP that keeps calling gets a longer ban.
+    banned: std::sync::Mutex<Option<(&'static str, Ban)>>,
 }
 
 /// Builds the shared reqwest client.
@@ -94,7 +109,7 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
 }
 
 fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = String::from_utf8_lossy(&body[..body.len().min(1024)]);
     let t: String = text.trim().chars().take(160).collect();
     if t.is_empty() {
         String::new()
@@ -107,6 +122,35 @@ enum Attempt {
     Done(Vec<u8>),
     Retry(VenueError, Option<Duration>),
     Fail(VenueError),
+}
+
+/// Why a body could not be read.
+enum BodyFailure {
+    /// Over the cap: fail the request.
+    Fail(VenueError),
+    /// The transfer broke or timed out: retry.
+    Transport(reqwest::Error),
+}
+
+/// This client's share of [`VenueClient::reading`], given back when the body is read (or
+/// abandoned).
+struct Reading<'a> {
+    total: &'a AtomicU64,
+    held: u64,
+}
+
+impl Reading<'_> {
+    /// Counts `n` more bytes; returns the venue's total being read now.
+    fn add(&mut self, n: u64) -> u64 {
+        self.held += n;
+        self.total.fetch_add(n, Ordering::Relaxed) + n
+    }
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.total.fetch_sub(self.held, Ordering::Relaxed);
+    }
 }
 
 impl VenueClient {
@@ -126,6 +170,7 @@ impl VenueClient {
             hosts: adapter.hosts(),
             limiters: std::sync::Mutex::new(HashMap::new()),
             requests: AtomicU32::new(0),
+            reading: AtomicU64::new(0),
             banned: std::sync::Mutex::new(None),
         }
     }
@@ -153,7 +198,9 @@ impl VenueClient {
     /// limits (honouring `Retry-After`) a bounded number of times.
     ///
     /// # Errors
-    /// The last error when retries are exhausted; at once for bans (418/403), API errors and
+    /// The last error when retries are exhausted; at once for bans (418, or 403 with the venue's
+    /// own ban message), rate limits with a `Retry-After` beyond [`HttpConfig::max_retry_after`]
+    /// (as a [`BanKind::RateLimit`] ban), bodies over [`HttpConfig::max_body`], API errors and
     /// other 4xx.
     pub async fn fetch(&self, req: &Request) -> Result<Vec<u8>, VenueError> {
         let mut backoff = ExponentialBuilder::default()
@@ -166,17 +213,11 @@ impl VenueClient {
             match self.attempt(req).await {
                 Attempt::Done(body) => return Ok(body),
                 Attempt::Fail(e) => {
-                    if let VenueError::Banned {
-                        endpoint,
-                        status,
-                        until,
-                        ..
-                    } = &e
-                    {
+                    if let VenueError::Banned { endpoint, ban, .. } = &e {
                         self.banned
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .get_or_insert((endpoint, *status, *until));
+                            .get_or_insert_with(|| (endpoint, ban.clone()));
                     }
                     return Err(e);
                 }
@@ -219,16 +260,16 @@ impl VenueClient {
                 limiter.until_ready().await;
             }
         }
-        let ban = *self
+        let ban = self
             .banned
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((endpoint, status, until)) = ban {
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((endpoint, ban)) = ban {
             return Attempt::Fail(VenueError::Banned {
                 venue,
                 endpoint,
-                status,
-                until,
+                ban,
             });
         }
         let url = self.url(req);
@@ -279,26 +320,42 @@ impl VenueClient {
                     parse_retry_after(v, Utc::now())
                 }
             });
-        let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => return Attempt::Retry(transport(e), None),
+        let body = match self.read_body(endpoint, resp).await {
+            Ok(b) => b,
+            Err(BodyFailure::Transport(e)) => return Attempt::Retry(transport(e), None),
+            Err(BodyFailure::Fail(e)) => return Attempt::Fail(e),
         };
         let signal = self.adapter.check_body(status, &body);
+        let ban = |kind, wanted: Duration| VenueError::Banned {
+            venue,
+            endpoint,
+            ban: Ban::new(
+                kind,
+                status,
+                format!("{endpoint}{}", excerpt(&body)),
+                Utc::now(),
+                wanted,
+                self.adapter.longest_ban(),
+            ),
+        };
+        let rate_limited = status == 429 || signal == BodySignal::RateLimited;
         match status {
-            418 | 403 => {
-                let ban = retry_after.unwrap_or_else(|| self.adapter.default_ban());
-                let until = Utc::now() + chrono::Duration::from_std(ban).unwrap_or_default();
-                Attempt::Fail(VenueError::Banned {
-                    venue,
-                    endpoint,
-                    status,
-                    until,
-                })
-            }
-            429 => Attempt::Retry(VenueError::RateLimited { venue, endpoint }, retry_after),
-            _ if signal == BodySignal::RateLimited => {
-                Attempt::Retry(VenueError::RateLimited { venue, endpoint }, retry_after)
-            }
+            418 => Attempt::Fail(ban(
+                BanKind::Ban,
+                retry_after.unwrap_or_else(|| self.adapter.default_ban()),
+            )),
+            403 if self.adapter.is_ban_403(&body) => Attempt::Fail(ban(
+                BanKind::Ban,
+                retry_after.unwrap_or_else(|| self.adapter.default_ban()),
+            )),
+            _ if rate_limited => match retry_after {
+                // Longer than a run waits: fail the venue now and remember it, so that the
+                // next runs do not call it again before the venue said to.
+                Some(after) if after > self.config.max_retry_after => {
+                    Attempt::Fail(ban(BanKind::RateLimit, after))
+                }
+                _ => Attempt::Retry(VenueError::RateLimited { venue, endpoint }, retry_after),
+            },
             s if s >= 500 => Attempt::Retry(
                 VenueError::Http {
                     venue,
@@ -335,6 +392,76 @@ impl VenueClient {
     }
 }
 
+impl VenueClient {
+    /// Reads a body chunk by chunk under [`HttpConfig::max_body`]: a `Content-Length` over the
+    /// cap fails before anything is read, and so does a body that grows past it, alone or with
+    /// the other bodies of this venue being read at the same time.
+    ///
+    /// Errors: [`VenueError::BodyTooLarge`] (not retried: the same server would send the same),
+    /// or the transport error (retried by the caller).
+    async fn read_body(
+        &self,
+        endpoint: &'static str,
+        mut resp: reqwest::Response,
+    ) -> Result<Vec<u8>, BodyFailure> {
+        let venue = self.venue();
+        let cap = self.config.max_body;
+        let too_large = |detail: String| {
+            BodyFailure::Fail(VenueError::BodyTooLarge {
+                venue,
+                endpoint,
+                cap_mib: cap.div_ceil(MIB),
+                detail,
+            })
+        };
+        let declared = resp.content_length();
+        if let Some(len) = declared.filter(|l| *l > cap) {
+            return Err(too_large(format!(" (Content-Length: {len} bytes)")));
+        }
+        // Chunks are kept as they come and joined once at the end: a growing buffer would hold
+        // its old and new copies at each doubling, half as much again as the body.
+        let mut chunks = Vec::new();
+        let mut len = 0u64;
+        let mut reading = Reading {
+            total: &self.reading,
+            held: 0,
+        };
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) => return Err(BodyFailure::Transport(e)),
+            };
+            let n = chunk.len() as u64;
+            len += n;
+            if len > cap {
+                return Err(too_large(format!(
+                    " (more than {len} bytes{})",
+                    if declared.is_none() {
+                        ", no Content-Length"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+            if reading.add(n) > cap {
+                return Err(too_large(format!(
+                    " (together with the other {venue} bodies being read at the same time)"
+                )));
+            }
+            chunks.push(chunk);
+        }
+        if chunks.len() == 1 {
+            return Ok(chunks.swap_remove(0).into());
+        }
+        let mut body = Vec::with_capacity(usize::try_from(len).unwrap_or_default());
+        for c in chunks {
+            body.extend_from_slice(&c);
+        }
+        Ok(body)
+    }
+}
+
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
@@ -348,6 +475,7 @@ mod tests {
     use super::*;
     use crate::demo::Universe;
     use crate::demo::server::{Fault, FaultRule, Server, history_responders, mounted};
+    use crate::venue::BanKind;
 
     #[test]
     fn retry_after_seconds_and_dates() {
@@ -376,6 +504,121 @@ mod tests {
         let q = host_quota(&host);
         assert_eq!(q.burst_size().get(), 300);
         assert_eq!(q.replenish_interval(), Duration::from_secs(5) / 300);
+    }
+
+    /// A client for `venue` against a demo server whose every answer on `prefix` is `fault`.
+    async fn faulty(venue: Venue, prefix: &str, fault: Fault) -> (Server, VenueClient) {
+        let u = vec![Universe::generate(
+            venue,
+            5,
+            5,
+            Utc::now().timestamp_millis(),
+        )];
+        let server = Server::start(
+            mounted(&u),
+            vec![FaultRule {
+                prefix: prefix.into(),
+                fault,
+                times: None,
+            }],
+            Duration::ZERO,
+        )
+        .await
+        .expect("server");
+        let adapter = crate::venue::adapter(venue);
+        let bases: BaseUrls = adapter
+            .hosts()
+            .iter()
+            .map(|h| (h.key, server.base_url(venue, h.key)))
+            .collect();
+        let client = VenueClient::new(
+            build_client(&HttpConfig::default()).expect("client"),
+            adapter,
+            HttpConfig::default(),
+            bases,
+        );
+        (server, client)
+    }
+
+    fn status(status: u16, retry_after: Option<&str>, body: &str) -> Fault {
+        Fault::Status {
+            status,
+            retry_after: retry_after.map(str::to_owned),
+            body: body.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_418_bans_for_at_most_the_longest_ban_whatever_retry_after_says() {
+        let (_server, client) = faulty(
+            Venue::Binance,
+            "/binance/",
+            status(
+                418,
+                Some("999999999"),
+                r#"{"code":-1003,"msg":"IP banned"}"#,
+            ),
+        )
+        .await;
+        let req = crate::venue::adapter(Venue::Binance).reference_requests()[0].clone();
+        let err = client.fetch(&req).await.expect_err("banned");
+        let ban = err.ban().expect("a ban").clone();
+        assert_eq!((ban.kind, ban.status), (BanKind::Ban, Some(418)));
+        assert!(ban.until <= Utc::now() + chrono::Duration::days(3));
+        assert!(ban.until > Utc::now() + chrono::Duration::days(3) - chrono::Duration::hours(1));
+        assert!(ban.reason.contains("IP banned"), "{}", ban.reason);
+        assert!(err.to_string().contains("--clear-ban binance"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_403_is_a_ban_only_with_the_venues_own_message() {
+        let req = crate::venue::adapter(Venue::Bybit).snapshot_requests(false)[0].clone();
+        let (server, client) = faulty(
+            Venue::Bybit,
+            "/bybit/",
+            status(403, None, "<html><body>Request blocked</body></html>"),
+        )
+        .await;
+        let err = client.fetch(&req).await.expect_err("refused");
+        assert!(err.ban().is_none(), "{err}");
+        assert!(matches!(err, VenueError::Http { status: 403, .. }), "{err}");
+        assert_eq!(server.requests(Venue::Bybit), 1, "not retried");
+
+        let (_server, client) = faulty(
+            Venue::Bybit,
+            "/bybit/",
+            status(403, None, "403, access too frequent"),
+        )
+        .await;
+        let err = client.fetch(&req).await.expect_err("banned");
+        let ban = err.ban().expect("a ban");
+        assert_eq!(ban.status, Some(403));
+        // Bybit's documented "at least 10 minutes" when no Retry-After says otherwise.
+        assert!(ban.until > Utc::now() + chrono::Duration::minutes(9));
+    }
+
+    #[tokio::test]
+    async fn a_rate_limit_longer_than_a_run_waits_becomes_a_remembered_back_off() {
+        let (server, client) = faulty(
+            Venue::Okx,
+            "/okx/",
+            status(
+                429,
+                Some("3600"),
+                r#"{"msg":"Too Many Requests","code":"50011"}"#,
+            ),
+        )
+        .await;
+        let reqs = crate::venue::adapter(Venue::Okx).snapshot_requests(false);
+        let err = client.fetch(&reqs[0]).await.expect_err("limited");
+        let ban = err.ban().expect("remembered").clone();
+        assert_eq!((ban.kind, ban.status), (BanKind::RateLimit, Some(429)));
+        assert!(ban.until > Utc::now() + chrono::Duration::minutes(59));
+        assert!(err.to_string().contains("rate limited until"), "{err}");
+        // Not waited for, not retried, and the venue's next request is not sent.
+        let again = client.fetch(&reqs[1]).await.expect_err("still limited");
+        assert_eq!(again.ban(), Some(&ban));
+        assert_eq!(server.requests(Venue::Okx), 1);
     }
 
     #[tokio::test]

@@ -24,8 +24,165 @@ use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Market, Reference, Snapshot, Venue};
+
+/// The longest a ban or remembered rate-limit back-off lasts when the venue documents no maximum,
+/// whatever `Retry-After` says. Binance and MEXC document their automatic 418 bans as "2 minutes
+/// up to 3 days"; no venue documents a longer one.
+pub const LONGEST_BAN: Duration = Duration::from_secs(3 * 86_400);
+
+/// Why a venue is not called for a while.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BanKind {
+    /// An IP ban: HTTP 418, or a 403 carrying the venue's own ban or rate-limit message.
+    Ban,
+    /// A rate limit whose `Retry-After` was longer than a run waits: remembered so that the next
+    /// runs (a cron job) do not call the venue again before it ends.
+    RateLimit,
+}
+
+/// A ban or remembered rate-limit back-off of one venue: what the venue answered, when, and
+/// until when basis leaves it alone (bounded by the venue's documented maximum).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ban {
+    /// Ban or rate limit.
+    pub kind: BanKind,
+    /// When the venue answered so (`None` for records of earlier versions, which kept only the
+    /// end).
+    pub since: Option<DateTime<Utc>>,
+    /// When basis calls the venue again.
+    pub until: DateTime<Utc>,
+    /// The HTTP status of that answer (`None` for old records).
+    pub status: Option<u16>,
+    /// The endpoint and an excerpt of the venue's message.
+    pub reason: String,
+}
+
+impl Ban {
+    /// A ban or back-off that started at `now` and lasts `wanted` (the venue's `Retry-After` or
+    /// the default), at most `longest`.
+    #[must_use]
+    pub fn new(
+        kind: BanKind,
+        status: u16,
+        reason: String,
+        now: DateTime<Utc>,
+        wanted: Duration,
+        longest: Duration,
+    ) -> Self {
+        let length = chrono::Duration::from_std(wanted.min(longest)).unwrap_or_default();
+        Ban {
+            kind,
+            since: Some(now),
+            until: now + length,
+            status: Some(status),
+            reason,
+        }
+    }
+
+    /// The record as stored by earlier versions: only the end.
+    #[must_use]
+    pub fn legacy(until: DateTime<Utc>) -> Self {
+        Ban {
+            kind: BanKind::Ban,
+            since: None,
+            until,
+            status: None,
+            reason: "recorded by an earlier version of basis".to_owned(),
+        }
+    }
+
+    /// A ban that ends later than `longest` after `now` (only old records can: they were not
+    /// bounded), cut to end then.
+    #[must_use]
+    pub fn bounded(mut self, now: DateTime<Utc>, longest: Duration) -> Self {
+        let last = now + chrono::Duration::from_std(longest).unwrap_or_default();
+        if self.until > last {
+            self.until = last;
+            self.reason.push_str(&format!(
+                "; cut to end {} after it was read",
+                humantime::format_duration(longest)
+            ));
+        }
+        self
+    }
+}
+
+impl fmt::Display for Ban {
+    /// `banned until 2026-01-02T00:00:00Z (HTTP 418 since 2026-01-01T23:58:00Z: fapi/v1/premiumIndex: {"code":-1003,…})`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let what = match self.kind {
+            BanKind::Ban => "banned",
+            BanKind::RateLimit => "rate limited",
+        };
+        let mut why = Vec::new();
+        if let Some(status) = self.status {
+            why.push(format!("HTTP {status}"));
+        }
+        if let Some(since) = self.since {
+            why.push(format!("since {}", time(since)));
+        }
+        let mut why = why.join(" ");
+        if !self.reason.is_empty() {
+            if !why.is_empty() {
+                why.push_str(": ");
+            }
+            why.push_str(&self.reason);
+        }
+        write!(f, "{what} until {}", time(self.until))?;
+        if !why.is_empty() {
+            write!(f, " ({why})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A ban record as stored: the current record, or the bare end time earlier versions wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum StoredBan {
+    /// The current record.
+    Record(Ban),
+    /// Only the end (earlier versions).
+    Legacy(DateTime<Utc>),
+}
+
+impl StoredBan {
+    /// The ban it describes.
+    #[must_use]
+    pub fn into_ban(self) -> Ban {
+        match self {
+            StoredBan::Record(b) => b,
+            StoredBan::Legacy(until) => Ban::legacy(until),
+        }
+    }
+}
+
+/// Whether a 403 body reads like a venue's own ban or rate-limit message rather than a CDN/WAF
+/// page or a plain refusal: not HTML, and saying so (Bybit "access too frequent", Binance
+/// "Way too many requests; IP banned", "Too Many Requests", "rate limit").
+#[must_use]
+pub fn reads_like_a_ban(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]).to_ascii_lowercase();
+    let text = text.trim_start();
+    if text.starts_with('<') {
+        return false;
+    }
+    [
+        "access too frequent",
+        "too many requests",
+        "too many visits",
+        "too frequent",
+        "rate limit",
+        "ip banned",
+    ]
+    .iter()
+    .any(|p| text.contains(p))
+}
 
 /// A host of a venue: its config key, env var and live origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -393,6 +550,20 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
     fn default_ban(&self) -> Duration {
         Duration::from_secs(600)
     }
+
+    /// The longest ban the venue documents; `Retry-After` values beyond it are cut to it.
+    /// Default [`LONGEST_BAN`] (3 days: Binance's and MEXC's documented maximum, and the bound
+    /// for venues that document none).
+    fn longest_ban(&self) -> Duration {
+        LONGEST_BAN
+    }
+
+    /// Whether a 403 with this body is the venue's own ban or rate-limit answer (a ban), rather
+    /// than a CDN/WAF page or a plain refusal (an error for this run only). Default: the
+    /// venue's envelope says rate limited, or the text [reads like a ban](reads_like_a_ban).
+    fn is_ban_403(&self, body: &[u8]) -> bool {
+        self.check_body(403, body) == BodySignal::RateLimited || reads_like_a_ban(body)
+    }
 }
 
 /// Venues whose adapter is written (it has hosts); the others are skipped with a message.
@@ -473,19 +644,32 @@ pub enum VenueError {
         /// Endpoint.
         endpoint: &'static str,
     },
-    /// The venue banned this IP (HTTP 418/403).
+    /// The venue banned this IP (HTTP 418, or 403 with its own ban message), or rate limited it
+    /// for longer than a run waits.
     #[error(
-        "{venue} {endpoint}: HTTP {status}, IP banned until {until}; basis will not call {venue} before then"
+        "{venue}: {ban}; basis will not call {venue} before then (`basis venues --clear-ban {venue}` lifts it)"
     )]
     Banned {
         /// Venue.
         venue: Venue,
         /// Endpoint.
         endpoint: &'static str,
-        /// Status code.
-        status: u16,
-        /// Ban end.
-        until: DateTime<Utc>,
+        /// What the venue said and until when.
+        ban: Ban,
+    },
+    /// A response body larger than the cap (or endless): the request fails, unretried.
+    #[error(
+        "{venue} {endpoint}: response body over the {cap_mib} MiB cap{detail}; no real answer of this endpoint is that large, so the venue (or something in between) sent garbage; if it really grew, raise [http] max_body_mb in the config"
+    )]
+    BodyTooLarge {
+        /// Venue.
+        venue: Venue,
+        /// Endpoint.
+        endpoint: &'static str,
+        /// The cap, MiB.
+        cap_mib: u64,
+        /// What exceeded it, prefixed with " (" and closed, or empty.
+        detail: String,
     },
     /// The venue's envelope reported an error.
     #[error("{venue} {endpoint}: API error {code}: {msg}")]
@@ -556,12 +740,122 @@ impl VenueError {
         matches!(self, VenueError::RateLimited { .. })
     }
 
-    /// The ban end, if this is a ban.
+    /// The ban end, if this is a ban (or a remembered rate-limit back-off).
     #[must_use]
     pub fn banned_until(&self) -> Option<DateTime<Utc>> {
+        self.ban().map(|b| b.until)
+    }
+
+    /// The ban, if this is a ban (or a remembered rate-limit back-off).
+    #[must_use]
+    pub fn ban(&self) -> Option<&Ban> {
         match self {
-            VenueError::Banned { until, .. } => Some(*until),
+            VenueError::Banned { ban, .. } => Some(ban),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_ban_lasts_what_the_venue_asks_up_to_the_longest() {
+        let now = at("2026-01-01T00:00:00Z");
+        let huge = Ban::new(
+            BanKind::Ban,
+            418,
+            "x".into(),
+            now,
+            Duration::from_secs(999_999_999),
+            LONGEST_BAN,
+        );
+        assert_eq!(huge.until, at("2026-01-04T00:00:00Z"));
+        assert_eq!(huge.since, Some(now));
+        let short = Ban::new(
+            BanKind::RateLimit,
+            429,
+            "x".into(),
+            now,
+            Duration::from_secs(120),
+            LONGEST_BAN,
+        );
+        assert_eq!(short.until, at("2026-01-01T00:02:00Z"));
+    }
+
+    #[test]
+    fn stored_bans_read_in_both_formats_and_old_ones_are_bounded() {
+        let old: StoredBan = serde_json::from_str("\"2058-01-01T00:00:00Z\"").expect("legacy");
+        assert_eq!(old, StoredBan::Legacy(at("2058-01-01T00:00:00Z")));
+        let now = at("2026-01-01T00:00:00Z");
+        let cut = old.into_ban().bounded(now, LONGEST_BAN);
+        assert_eq!(cut.until, at("2026-01-04T00:00:00Z"));
+        assert_eq!((cut.since, cut.status), (None, None));
+        let within = Ban::legacy(at("2026-01-01T00:10:00Z"));
+        assert_eq!(within.clone().bounded(now, LONGEST_BAN), within);
+
+        let ban = Ban::new(
+            BanKind::RateLimit,
+            429,
+            "tickers: slow down".into(),
+            now,
+            Duration::from_secs(3600),
+            LONGEST_BAN,
+        );
+        let json = serde_json::to_string(&ban).expect("json");
+        assert!(json.contains("\"kind\":\"rate_limit\""), "{json}");
+        let back: StoredBan = serde_json::from_str(&json).expect("record");
+        assert_eq!(back.into_ban(), ban);
+    }
+
+    #[test]
+    fn a_ban_says_why_since_and_until() {
+        let now = at("2026-01-01T00:00:00Z");
+        let ban = Ban::new(
+            BanKind::Ban,
+            418,
+            "fapi/v1/premiumIndex: IP banned".into(),
+            now,
+            Duration::from_secs(120),
+            LONGEST_BAN,
+        );
+        assert_eq!(
+            ban.to_string(),
+            "banned until 2026-01-01T00:02:00Z (HTTP 418 since 2026-01-01T00:00:00Z: fapi/v1/premiumIndex: IP banned)"
+        );
+        assert_eq!(
+            Ban::legacy(now).to_string(),
+            "banned until 2026-01-01T00:00:00Z (recorded by an earlier version of basis)"
+        );
+    }
+
+    #[test]
+    fn only_a_venues_own_words_make_a_403_a_ban() {
+        for (body, ban) in [
+            (&b"403, access too frequent"[..], true),
+            (
+                b"{\"code\":-1003,\"msg\":\"Way too many requests; IP banned until 1.\"}",
+                true,
+            ),
+            (b"Too Many Requests", true),
+            (b"<html><body>403 Forbidden</body></html>", false),
+            (b"  <!DOCTYPE html><title>Too many requests</title>", false),
+            (b"Forbidden", false),
+            (b"", false),
+        ] {
+            assert_eq!(
+                reads_like_a_ban(body),
+                ban,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 }

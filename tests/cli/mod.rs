@@ -5,6 +5,7 @@ mod common;
 mod digest;
 mod failures;
 mod formulas;
+mod limits;
 mod notify;
 mod sanity;
 mod scan;
