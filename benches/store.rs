@@ -93,6 +93,7 @@ fn main() {
     );
     rt.block_on(async {
         tokio::task::block_in_place(|| {
+            let mut sizes = Vec::with_capacity(polls);
             for i in 1..=polls {
                 let (took, out) = basis(&server, &data, &["poll"]);
                 if !out.status.success() {
@@ -102,8 +103,9 @@ fn main() {
                         String::from_utf8_lossy(&out.stderr)
                     );
                 }
+                let (bytes, files) = disk_usage(&data);
+                sizes.push(bytes);
                 if i == 1 || i % every == 0 || i == polls {
-                    let (bytes, files) = disk_usage(&data);
                     println!(
                         "{i:>6} {:>12.1} {files:>7} {:>10}",
                         bytes as f64 / 1e6,
@@ -111,6 +113,19 @@ fn main() {
                     );
                 }
             }
+            // Automatic compaction makes the size a saw-tooth: compare the peaks of the first
+            // and last windows of `every` polls, the bound a user provisions disk for.
+            let peak = |w: &[u64]| w.iter().copied().max().unwrap_or(0) as f64 / 1e6;
+            let first = &sizes[..every.min(sizes.len())];
+            let last = &sizes[sizes.len().saturating_sub(every)..];
+            println!(
+                "peak size: {:.1} MB over polls 1-{}, {:.1} MB over polls {}-{polls} ({:+.0} %)",
+                peak(first),
+                first.len(),
+                peak(last),
+                polls - last.len() + 1,
+                (peak(last) / peak(first) - 1.0) * 100.0
+            );
             let (_, stats) = basis(&server, &data, &["db", "stats"]);
             println!("db stats:\n{}", String::from_utf8_lossy(&stats.stdout));
             let (took, compact) = basis(&server, &data, &["db", "compact"]);

@@ -109,8 +109,12 @@ pub struct DbArgs {
 /// `basis db` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Records per tree and venue, oldest and newest, size on disk.
+    /// Records per tree and venue, oldest and newest, live data and size on disk.
     Stats,
+    /// Rewrite the store into a fresh directory and swap it in, giving back dead space.
+    Compact,
+    /// Read and decode every record (sled checks its checksums); exit 74 on damage.
+    Check,
     /// Delete history older than a duration (latest snapshots, caches and bans are kept).
     Prune {
         /// Age limit, e.g. 180d.

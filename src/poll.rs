@@ -65,8 +65,8 @@ pub struct PollContext {
     pub deadline: Duration,
     /// Reference cache age limit.
     pub reference_ttl: Duration,
-    /// Time-series retention.
-    pub retention: Duration,
+    /// How long each kind of record is kept.
+    pub retention: crate::store::Retention,
     /// Fetch the full snapshot (poll) or the scan's minimum.
     pub full: bool,
 }
@@ -167,9 +167,9 @@ pub async fn poll_venues(
     }
     outcomes.sort_by_key(|o| o.venue);
     let store = ctx.store.clone();
-    let retention = ctx.retention;
+    let retention = ctx.retention.clone();
     blocking(move || {
-        store.prune_if_due(Utc::now(), retention, Duration::from_secs(3600))?;
+        store.prune_if_due(Utc::now(), &retention, Duration::from_secs(3600))?;
         store.flush()
     })
     .await?;

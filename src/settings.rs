@@ -198,6 +198,8 @@ struct HttpFileConfig {
 #[serde(deny_unknown_fields)]
 struct StoreConfig {
     retention: Option<String>,
+    history_retention: Option<String>,
+    bars_retention: Option<String>,
     reference_ttl: Option<String>,
 }
 
@@ -227,8 +229,8 @@ pub struct Settings {
     pub deadline: Duration,
     /// Age after which cached instrument lists are refreshed.
     pub reference_ttl: Duration,
-    /// How long the perp time series is kept.
-    pub retention: Duration,
+    /// How long each kind of record is kept.
+    pub retention: crate::store::Retention,
     /// Analyzer parameters.
     pub params: Params,
     /// `--top`.
@@ -544,9 +546,15 @@ pub fn build(
     if let Some(v) = &file.store.reference_ttl {
         reference_ttl = duration(&fo, "store.reference_ttl", v)?;
     }
-    let mut retention = Duration::from_secs(2 * 86_400);
+    let mut retention = crate::store::Retention::default();
     if let Some(v) = &file.store.retention {
-        retention = duration(&fo, "store.retention", v)?;
+        retention.quotes = duration(&fo, "store.retention", v)?;
+    }
+    if let Some(v) = &file.store.history_retention {
+        retention.history = duration(&fo, "store.history_retention", v)?;
+    }
+    if let Some(v) = &file.store.bars_retention {
+        retention.bars = duration(&fo, "store.bars_retention", v)?;
     }
 
     // Collateral haircuts.

@@ -291,6 +291,49 @@ pub struct TreeStats {
     pub newest_ms: i64,
 }
 
+/// How long each kind of record is kept (`[store]` in the config); polls prune what is older.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// The hourly perp time series (`store.retention`).
+    pub quotes: std::time::Duration,
+    /// Settled funding and daily closes (`store.history_retention`).
+    pub history: std::time::Duration,
+    /// Hourly candles (`store.bars_retention`).
+    pub bars: std::time::Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            quotes: std::time::Duration::from_secs(2 * 86_400),
+            history: std::time::Duration::from_secs(730 * 86_400),
+            bars: std::time::Duration::from_secs(90 * 86_400),
+        }
+    }
+}
+
+/// What `basis db compact` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Compaction {
+    /// Records per tree before and after (equal, or the compaction is undone).
+    pub records: Vec<(&'static str, usize, usize)>,
+    /// Bytes on disk before and after.
+    pub size_before: u64,
+    /// Bytes on disk after.
+    pub size_after: u64,
+}
+
+/// What `basis db check` found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Check {
+    /// Records read per tree.
+    pub records: Vec<(&'static str, usize)>,
+    /// Records that did not decode: tree, key, what is wrong (at most 20 listed).
+    pub problems: Vec<String>,
+    /// How many records did not decode.
+    pub bad: usize,
+}
+
 /// What `basis db stats` shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreStats {
@@ -300,6 +343,8 @@ pub struct StoreStats {
     pub meta_records: usize,
     /// Bytes on disk.
     pub size_on_disk: u64,
+    /// Bytes of live keys and values (what a compaction would keep, before sled's overhead).
+    pub live_bytes: u64,
 }
 
 struct Inner {
@@ -405,6 +450,65 @@ fn open_trees(db_dir: &Path, read_all: bool) -> Result<Trees, String> {
     })
 }
 
+/// Bytes of every file under `dir` (sled's log, snapshots and blob files).
+fn dir_size(dir: &Path) -> u64 {
+    let mut bytes = 0;
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => stack.push(entry.path()),
+                Ok(m) => bytes += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    bytes
+}
+
+/// Meta key of the size on disk the last compaction left (bytes).
+const COMPACT_BASE_KEY: &[u8] = b"compact/base";
+
+/// Least growth over the compacted size before the store is rewritten automatically.
+const COMPACT_SLACK: u64 = 16 * 1024 * 1024;
+
+/// Name of the directory a compaction writes before it is swapped in.
+const COMPACT_DIR: &str = "db.compact";
+/// Name the old database takes during the swap.
+const OLD_DIR: &str = "db.old";
+/// Written once the compacted copy is complete and verified: the swap may finish.
+const COMPACT_DONE: &str = "compact.done";
+
+/// Finishes or undoes a compaction that a crash interrupted, before anything else opens the
+/// store: a complete, verified copy is swapped in; an incomplete one is deleted.
+fn finish_compaction(dir: &Path) -> std::io::Result<()> {
+    let db = dir.join(DB_DIR);
+    let fresh = dir.join(COMPACT_DIR);
+    let old = dir.join(OLD_DIR);
+    let done = dir.join(COMPACT_DONE);
+    if done.exists() && fresh.exists() {
+        if db.exists() && !old.exists() {
+            std::fs::rename(&db, &old)?;
+        }
+        std::fs::rename(&fresh, &db)?;
+    }
+    if fresh.exists() {
+        std::fs::remove_dir_all(&fresh)?;
+    }
+    if old.exists() && db.exists() {
+        std::fs::remove_dir_all(&old)?;
+    } else if old.exists() {
+        std::fs::rename(&old, &db)?;
+    }
+    if done.exists() {
+        std::fs::remove_file(&done)?;
+    }
+    Ok(())
+}
+
 /// How long opening may take: a few seconds, plus time to read the files once.
 fn watchdog_budget(db_dir: &Path) -> std::time::Duration {
     let bytes: u64 = std::fs::read_dir(db_dir)
@@ -507,6 +611,12 @@ impl Store {
             }
             Err(TryLockError::Error(e)) => return Err(io(dir, e)),
         }
+        finish_compaction(dir).map_err(|e| {
+            io(
+                dir,
+                format!("finishing an interrupted `basis db compact` failed: {e}"),
+            )
+        })?;
         let db_dir = dir.join(DB_DIR);
         let mut crashed = None;
         let mut baseline = seal::Baseline::default();
@@ -646,6 +756,234 @@ impl Store {
     #[must_use]
     pub fn dir(&self) -> &Path {
         &self.inner.dir
+    }
+
+    /// Every tree, in the order of [`TREE_NAMES`].
+    fn trees(&self) -> [&sled::Tree; 7] {
+        let i = &self.inner;
+        [
+            &i.quotes, &i.funding, &i.closes, &i.archive, &i.hourly, &i.latest, &i.meta,
+        ]
+    }
+
+    /// Reads every record of every tree (sled checks each message's CRC32 as it reads) and
+    /// decodes each value with the decoder its tree uses.
+    ///
+    /// # Errors
+    /// When sled cannot read a record (damage it detected).
+    pub fn check(&self) -> Result<Check, StoreError> {
+        let dir = &self.inner.dir;
+        let mut check = Check::default();
+        for (name, tree) in TREE_NAMES.iter().zip(self.trees()) {
+            let mut n = 0;
+            for item in tree.iter() {
+                let (k, v) = item.map_err(|e| corrupt(dir, format!("tree {name}: {e}")))?;
+                n += 1;
+                let time_series = || {
+                    keys::decode_quote_key(&k)
+                        .map(|_| ())
+                        .ok_or("undecodable key")
+                };
+                let ok: Result<(), &str> = match *name {
+                    "quotes" => time_series().and_then(|()| {
+                        serde_json::from_slice::<PerpObservation>(&v)
+                            .map(|_| ())
+                            .map_err(|_| "undecodable observation")
+                    }),
+                    "funding" => time_series().and_then(|()| {
+                        FundingEvent::decode(&v)
+                            .map(|_| ())
+                            .ok_or("funding record of the wrong size")
+                    }),
+                    "closes" => time_series().and_then(|()| {
+                        serde_json::from_slice::<DailyCloseRecord>(&v)
+                            .map(|_| ())
+                            .map_err(|_| "undecodable daily close")
+                    }),
+                    "funding_archive" => time_series().and_then(|()| {
+                        decode_chunk(&v)
+                            .map(|_| ())
+                            .ok_or("archive chunk of the wrong size")
+                    }),
+                    "prices_1h" => time_series().and_then(|()| {
+                        PriceBar::decode(&v)
+                            .map(|_| ())
+                            .ok_or("price bar of the wrong size")
+                    }),
+                    "latest" if k.len() == 1 => serde_json::from_slice::<LatestHeader>(&v)
+                        .map(|_| ())
+                        .map_err(|_| "undecodable snapshot header"),
+                    "latest" => match k.get(1) {
+                        Some(1) => serde_json::from_slice::<crate::model::SpotQuote>(&v)
+                            .map(|_| ())
+                            .map_err(|_| "undecodable spot quote"),
+                        _ => serde_json::from_slice::<crate::model::PerpQuote>(&v)
+                            .map(|_| ())
+                            .map_err(|_| "undecodable perp quote"),
+                    },
+                    _ => Ok(()),
+                };
+                if let Err(what) = ok {
+                    check.bad += 1;
+                    if check.problems.len() < 20 {
+                        check.problems.push(format!(
+                            "{name} {}: {what}",
+                            String::from_utf8_lossy(&k).escape_debug()
+                        ));
+                    }
+                }
+            }
+            check.records.push((name, n));
+        }
+        Ok(check)
+    }
+
+    /// Bytes of every key and value (a full read).
+    fn live_bytes(&self) -> Result<u64, StoreError> {
+        let dir = &self.inner.dir;
+        let mut live = 0u64;
+        for tree in self.trees() {
+            for item in tree.iter() {
+                let (k, v) = item.map_err(|e| io(dir, e))?;
+                live += (k.len() + v.len()) as u64;
+            }
+        }
+        Ok(live)
+    }
+
+    /// Whether the store should be rewritten: its size on disk is over twice what the last
+    /// compaction left (and at least [`COMPACT_SLACK`] over it). sled 0.34 reclaims the space of rewritten
+    /// values only in part, so a store whose every poll rewrites the latest prices keeps
+    /// growing slowly; rewriting it past this bound keeps its size set by what it holds. A
+    /// store never compacted takes three times its live data as the base (one full read, once).
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn compaction_due(&self) -> Result<bool, StoreError> {
+        let on_disk = dir_size(&self.inner.dir.join(DB_DIR));
+        if on_disk <= COMPACT_SLACK {
+            return Ok(false);
+        }
+        let base = match self.get_json::<u64>(COMPACT_BASE_KEY)? {
+            Some(base) => base,
+            None => {
+                let base = self.live_bytes()? * 3;
+                self.put_json(COMPACT_BASE_KEY, &base)?;
+                base
+            }
+        };
+        Ok(on_disk > base + base.max(COMPACT_SLACK))
+    }
+
+    /// Closes the store, rewriting it first when [`Store::compaction_due`] says so.
+    ///
+    /// # Errors
+    /// As [`Store::close`] and [`Store::compact`].
+    pub fn close_compacting(self) -> Result<Option<Compaction>, StoreError> {
+        if Arc::strong_count(&self.inner) == 1 && self.compaction_due()? {
+            return self.compact().map(Some);
+        }
+        self.close().map(|()| None)
+    }
+
+    /// Rewrites the store into a fresh directory and swaps it in: sled keeps the space of
+    /// replaced and deleted values until its segments are reused, so a store that has been
+    /// pruned, or written by a version that kept large values, holds dead space that only a
+    /// rewrite gives back. Every record is copied and counted in both copies before the swap;
+    /// a crash at any point leaves either the old store or the new one whole (finished at the
+    /// next open). Consumes the store and closes it (sealed).
+    ///
+    /// # Errors
+    /// When other clones of the store are alive, on I/O errors, or when the counts differ
+    /// (the old store is kept then).
+    pub fn compact(self) -> Result<Compaction, StoreError> {
+        let dir = self.inner.dir.clone();
+        self.flush()?;
+        let fresh_dir = dir.join(COMPACT_DIR);
+        if fresh_dir.exists() {
+            std::fs::remove_dir_all(&fresh_dir).map_err(|e| io(&dir, e))?;
+        }
+        let size_before = dir_size(&dir.join(DB_DIR));
+        let fresh = sled::Config::new()
+            .path(&fresh_dir)
+            .cache_capacity(8 * 1024 * 1024)
+            .open()
+            .map_err(|e| io(&dir, format!("cannot create {}: {e}", fresh_dir.display())))?;
+        let mut records = Vec::new();
+        for (name, tree) in TREE_NAMES.iter().zip(self.trees()) {
+            let target = fresh.open_tree(name).map_err(|e| io(&dir, e))?;
+            let mut batch = sled::Batch::default();
+            let mut pending = 0;
+            let mut copied = 0;
+            for item in tree.iter() {
+                let (k, v) = item.map_err(|e| corrupt(&dir, format!("tree {name}: {e}")))?;
+                batch.insert(k, v);
+                pending += 1;
+                copied += 1;
+                if pending == 10_000 {
+                    target
+                        .apply_batch(std::mem::take(&mut batch))
+                        .map_err(|e| io(&dir, e))?;
+                    pending = 0;
+                }
+            }
+            target.apply_batch(batch).map_err(|e| io(&dir, e))?;
+            let written = target.len();
+            if written != copied {
+                drop(fresh);
+                let _ = std::fs::remove_dir_all(&fresh_dir);
+                return Err(io(
+                    &dir,
+                    format!(
+                        "compaction copied {copied} records of tree {name} but the copy holds {written}; the store was left as it was"
+                    ),
+                ));
+            }
+            records.push((*name, copied, written));
+        }
+        fresh.flush().map_err(|e| io(&dir, e))?;
+        // The size a compaction leaves is the base of the automatic rewrite's threshold.
+        let base = dir_size(&fresh_dir);
+        fresh
+            .open_tree("meta")
+            .and_then(|m| {
+                m.insert(
+                    COMPACT_BASE_KEY,
+                    serde_json::to_vec(&base).unwrap_or_default(),
+                )
+            })
+            .map_err(|e| io(&dir, e))?;
+        fresh.flush().map_err(|e| io(&dir, e))?;
+        drop(fresh);
+        // The copy is complete: from here a crash finishes the swap at the next open.
+        std::fs::write(dir.join(COMPACT_DONE), b"").map_err(|e| io(&dir, e))?;
+        let Ok(inner) = Arc::try_unwrap(self.inner) else {
+            let _ = std::fs::remove_file(dir.join(COMPACT_DONE));
+            let _ = std::fs::remove_dir_all(&fresh_dir);
+            return Err(io(&dir, "the store is still in use; compaction abandoned"));
+        };
+        let Inner {
+            db,
+            quotes,
+            funding,
+            archive,
+            closes,
+            hourly,
+            latest,
+            meta,
+            _lock,
+            ..
+        } = inner;
+        drop((quotes, funding, archive, closes, hourly, latest, meta));
+        drop(db);
+        finish_compaction(&dir).map_err(|e| io(&dir, e))?;
+        seal::close(&dir, &dir.join(DB_DIR)).map_err(|e| io(&dir, e))?;
+        drop(_lock);
+        Ok(Compaction {
+            records,
+            size_before,
+            size_after: dir_size(&dir.join(DB_DIR)),
+        })
     }
 
     fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
@@ -1306,11 +1644,19 @@ impl Store {
             e.newest_ms = e.newest_ms.max(last.0);
         }
         trees.push(("funding_archive", per_venue));
-        let size_on_disk = self.inner.db.size_on_disk().map_err(|e| io(dir, e))?;
+        let size_on_disk = dir_size(&self.inner.dir.join(DB_DIR));
+        let mut live_bytes = 0u64;
+        for tree in self.trees() {
+            for item in tree.iter() {
+                let (k, v) = item.map_err(|e| io(dir, e))?;
+                live_bytes += (k.len() + v.len()) as u64;
+            }
+        }
         Ok(StoreStats {
             trees,
             meta_records: self.inner.meta.len(),
             size_on_disk,
+            live_bytes,
         })
     }
 
@@ -1320,9 +1666,21 @@ impl Store {
     /// # Errors
     /// On store I/O errors.
     pub fn prune_all(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.prune_with(before, before, before)
+    }
+
+    /// [`Store::prune_all`] with a cutoff per kind of record: the perp time series, the funding
+    /// record and daily closes, and hourly bars.
+    fn prune_with(
+        &self,
+        quotes: DateTime<Utc>,
+        history: DateTime<Utc>,
+        bars: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
         let dir = &self.inner.dir;
-        let cutoff = before.timestamp_millis();
-        let mut removed = self.prune(before)?;
+        let cutoff = history.timestamp_millis();
+        let bars_cutoff = bars.timestamp_millis();
+        let mut removed = self.prune(quotes)?;
         let mut rewrite = sled::Batch::default();
         for item in self.inner.archive.iter() {
             let (k, v) = item.map_err(|e| io(dir, e))?;
@@ -1350,7 +1708,11 @@ impl Store {
             .archive
             .apply_batch(rewrite)
             .map_err(|e| io(dir, e))?;
-        for tree in [&self.inner.funding, &self.inner.closes, &self.inner.hourly] {
+        for (tree, cutoff) in [
+            (&self.inner.funding, cutoff),
+            (&self.inner.closes, cutoff),
+            (&self.inner.hourly, bars_cutoff),
+        ] {
             let mut batch = sled::Batch::default();
             for item in tree.iter() {
                 let (k, _) = item.map_err(|e| io(dir, e))?;
@@ -1370,6 +1732,14 @@ impl Store {
                 let (from, to): (i64, i64) = serde_json::from_slice(&v).map_err(|e| {
                     corrupt(dir, format!("record {}: {e}", String::from_utf8_lossy(&k)))
                 })?;
+                // Hourly-bar markers (`prices/<venue>/<market>/1h/<symbol>`) follow the bars'.
+                let cutoff = if k.starts_with(b"prices/")
+                    && k.split(|b| *b == b'/').nth(3) == Some(&b"1h"[..])
+                {
+                    bars_cutoff.max(cutoff)
+                } else {
+                    cutoff
+                };
                 if from < cutoff {
                     let span =
                         serde_json::to_vec(&(cutoff, to.max(cutoff))).map_err(|e| io(dir, e))?;
@@ -1484,17 +1854,34 @@ impl Store {
     pub fn prune_if_due(
         &self,
         now: DateTime<Utc>,
-        retention: std::time::Duration,
+        retention: &Retention,
         every: std::time::Duration,
     ) -> Result<usize, StoreError> {
-        let key = b"prune/last";
-        let last: Option<DateTime<Utc>> = self.get_json(key)?;
-        if last.is_some_and(|t| (now - t).to_std().is_ok_and(|age| age < every)) {
+        let due = |key: &[u8], every: std::time::Duration| -> Result<bool, StoreError> {
+            let last: Option<DateTime<Utc>> = self.get_json(key)?;
+            Ok(!last.is_some_and(|t| (now - t).to_std().is_ok_and(|age| age < every)))
+        };
+        let ago = |d: std::time::Duration| now - chrono::Duration::from_std(d).unwrap_or_default();
+        // The funding record, closes and bars are pruned once a day (it reads those trees
+        // whole); the perp time series every `every`.
+        if due(
+            b"prune/history-last",
+            std::time::Duration::from_secs(86_400),
+        )? {
+            let n = self.prune_with(
+                ago(retention.quotes),
+                ago(retention.history),
+                ago(retention.bars),
+            )?;
+            self.put_json(b"prune/history-last", &now)?;
+            self.put_json(b"prune/last", &now)?;
+            return Ok(n);
+        }
+        if !due(b"prune/last", every)? {
             return Ok(0);
         }
-        let cutoff = now - chrono::Duration::from_std(retention).unwrap_or_default();
-        let n = self.prune(cutoff)?;
-        self.put_json(key, &now)?;
+        let n = self.prune(ago(retention.quotes))?;
+        self.put_json(b"prune/last", &now)?;
         Ok(n)
     }
 
@@ -1969,6 +2356,172 @@ mod tests {
         assert_eq!(
             store.latest_snapshot(Venue::Bybit).expect("read"),
             Some(legacy)
+        );
+    }
+
+    #[test]
+    fn compaction_keeps_every_record_and_gives_back_dead_space() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        // Many rewrites of the same records: dead space in sled's log.
+        for i in 0..300 {
+            let mut snap = snapshot(1_000 + i);
+            for n in 0..40 {
+                let mut p = snap.perps[0].clone();
+                p.symbol = format!("SYN{n}-USDT-SWAP");
+                p.funding_rate = Decimal::new(i, 6);
+                snap.perps.push(p);
+            }
+            store.write_snapshot(&snap).expect("write");
+        }
+        store
+            .put_funding_events(
+                Venue::Okx,
+                "BTC-USDT-SWAP",
+                &[(
+                    28_800_000,
+                    FundingEvent {
+                        r: Decimal::new(1, 4),
+                        h: Decimal::from(8),
+                        seen: 1,
+                    },
+                )],
+            )
+            .expect("archive");
+        store.flush().expect("flush");
+        let before = store.stats().expect("stats");
+        let latest = store.latest_snapshot(Venue::Okx).expect("read");
+        let check = store.check().expect("check");
+        assert_eq!(check.bad, 0, "{:?}", check.problems);
+        let compaction = store.compact().expect("compact");
+        for (tree, b, a) in &compaction.records {
+            assert_eq!(b, a, "{tree}");
+        }
+        assert!(
+            compaction.size_after < compaction.size_before,
+            "{compaction:?}"
+        );
+        assert!(!dir.path().join(COMPACT_DIR).exists());
+        assert!(!dir.path().join(OLD_DIR).exists());
+        // Sealed: it opens cleanly, and holds the same records.
+        let store = Store::open(dir.path()).expect("reopen");
+        let after = store.stats().expect("stats");
+        assert_eq!(before.trees, after.trees);
+        // The same records, plus the key recording the compacted size.
+        assert!(
+            after.live_bytes - before.live_bytes < 40,
+            "{before:?} {after:?}"
+        );
+        assert_eq!(store.latest_snapshot(Venue::Okx).expect("read"), latest);
+        assert!(!store.compaction_due().expect("due"));
+        store.close().expect("close");
+    }
+
+    #[test]
+    fn an_interrupted_compaction_is_finished_or_undone_at_the_next_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store.write_snapshot(&snapshot(1_000)).expect("write");
+        store.close().expect("close");
+        // A copy that never completed is deleted; the store is untouched.
+        std::fs::create_dir_all(dir.path().join(COMPACT_DIR)).expect("mkdir");
+        std::fs::write(dir.path().join(COMPACT_DIR).join("db"), b"partial").expect("write");
+        let store = Store::open(dir.path()).expect("open");
+        assert!(!dir.path().join(COMPACT_DIR).exists());
+        assert_eq!(
+            store.latest_snapshot(Venue::Okx).expect("read"),
+            Some(snapshot(1_000))
+        );
+        store.close().expect("close");
+        // Killed mid-swap: the old store renamed away, the complete copy not yet in place.
+        let copy = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store.write_snapshot(&snapshot(2_000)).expect("write");
+        store.close().expect("close");
+        let files = |from: &Path, to: &Path| {
+            std::fs::create_dir_all(to).expect("mkdir");
+            for e in std::fs::read_dir(from).expect("read") {
+                let e = e.expect("entry");
+                if e.path().is_file() {
+                    std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+                }
+            }
+        };
+        files(&dir.path().join(DB_DIR), &copy.path().join("db"));
+        std::fs::rename(dir.path().join(DB_DIR), dir.path().join(OLD_DIR)).expect("rename");
+        files(&copy.path().join("db"), &dir.path().join(COMPACT_DIR));
+        std::fs::write(dir.path().join(COMPACT_DONE), b"").expect("done");
+        let store = Store::open(dir.path()).expect("open");
+        assert_eq!(
+            store.latest_snapshot(Venue::Okx).expect("read"),
+            Some(snapshot(2_000))
+        );
+        assert!(!dir.path().join(OLD_DIR).exists());
+        assert!(!dir.path().join(COMPACT_DONE).exists());
+    }
+
+    #[test]
+    fn retention_prunes_each_kind_of_record_at_its_own_age_once_a_day() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let day = 86_400_000;
+        let now = DateTime::from_timestamp_millis(400 * day).expect("now");
+        let bar = PriceBar {
+            high: Decimal::ONE,
+            low: Decimal::ONE,
+            close: Decimal::ONE,
+        };
+        let event = FundingEvent {
+            r: Decimal::new(1, 4),
+            h: Decimal::from(8),
+            seen: 1,
+        };
+        for age in [1, 5, 100, 300] {
+            let t = 400 * day - age * day;
+            store
+                .put_price_bars(
+                    Venue::Okx,
+                    Market::Perp,
+                    "BTC-USDT-SWAP",
+                    crate::venue::Bar::Hour,
+                    &[(t, bar)],
+                )
+                .expect("bars");
+            store
+                .put_funding_events(Venue::Okx, "BTC-USDT-SWAP", &[(t, event.clone())])
+                .expect("funding");
+        }
+        let retention = Retention {
+            quotes: std::time::Duration::from_secs(2 * 86_400),
+            history: std::time::Duration::from_secs(200 * 86_400),
+            bars: std::time::Duration::from_secs(30 * 86_400),
+        };
+        let hour = std::time::Duration::from_secs(3600);
+        let removed = store.prune_if_due(now, &retention, hour).expect("prune");
+        assert_eq!(removed, 3, "two bars and one settlement");
+        let bars = store
+            .hourly_bars(Venue::Okx, Market::Perp, "BTC-USDT-SWAP", 0)
+            .expect("bars");
+        assert_eq!(bars.len(), 2);
+        let events = store
+            .funding_events(Venue::Okx, "BTC-USDT-SWAP")
+            .expect("events");
+        assert_eq!(events.len(), 3);
+        // Not due again the same day.
+        store
+            .put_funding_events(Venue::Okx, "BTC-USDT-SWAP", &[(day, event.clone())])
+            .expect("funding");
+        let later = now + chrono::Duration::hours(2);
+        assert_eq!(
+            store.prune_if_due(later, &retention, hour).expect("prune"),
+            0
+        );
+        let next_day = now + chrono::Duration::days(1);
+        assert_eq!(
+            store
+                .prune_if_due(next_day, &retention, hour)
+                .expect("prune"),
+            1
         );
     }
 
