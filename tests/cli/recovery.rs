@@ -88,6 +88,18 @@ async fn okx_last_ok(server: &Server, dir: &Path) -> chrono::DateTime<chrono::Ut
         .unwrap_or_else(|| panic!("no last_ok in {okx}"))
 }
 
+/// `last_ok` of okx in the store in `dir`, read from a copy so that the store itself is not
+/// opened (each open has sled take a snapshot, which would change what a crash leaves).
+async fn okx_last_ok_of_copy(server: &Server, dir: &Path) -> chrono::DateTime<chrono::Utc> {
+    let copy = tempfile::tempdir().expect("tempdir");
+    for (p, bytes) in files(&dir.join("data")) {
+        let to = copy.path().join("data").join(p);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::write(to, bytes).expect("copy");
+    }
+    okx_last_ok(server, copy.path()).await
+}
+
 /// Starts `basis watch --every 1s` on okx with info logs, waits until its first scan finished
 /// (the poll has flushed its snapshot to the store by then) and kills it with SIGKILL: the run
 /// wrote to the store and the seal stays open, as after a crash.
@@ -301,7 +313,7 @@ async fn a_crash_without_damage_recovers_with_the_last_completed_poll() {
             .any(|p| p.to_string_lossy().starts_with("snap.")),
         "no sled snapshot file"
     );
-    let clean_ok = okx_last_ok(&server, dir.path()).await;
+    let clean_ok = okx_last_ok_of_copy(&server, dir.path()).await;
     crash_a_watch(&server, dir.path()).await;
     let before = files(&data.join("db"));
     let seal_before = std::fs::read(data.join("seal.json")).expect("seal");
@@ -452,7 +464,7 @@ async fn a_flipped_bit_in_what_the_crashed_run_wrote_ends_the_log_there_and_the_
     let data = dir.path().join("data");
     clean_scan(&server, dir.path(), "okx").await;
     clean_scan(&server, dir.path(), "okx").await;
-    let clean_ok = okx_last_ok(&server, dir.path()).await;
+    let clean_ok = okx_last_ok_of_copy(&server, dir.path()).await;
     let log = data.join("db/db");
     let clean = std::fs::read(&log).expect("log");
     crash_a_watch(&server, dir.path()).await;
