@@ -369,7 +369,8 @@ async fn a_crashed_store_with_a_truncated_log_is_refused_untouched_by_every_comm
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let clean = crashed_store(&server, dir.path()).await;
-    // Shorter than when the killed run opened it: sled alone would quietly drop the rest.
+    // Shorter than when the killed run opened it (sled alone panics on such a log, or quietly
+    // drops what is missing).
     let log = data.join("db/db");
     let bytes = std::fs::read(&log).expect("read");
     std::fs::write(&log, &bytes[..clean.len() / 2]).expect("truncate");
