@@ -5,6 +5,8 @@
 //! with 50 ms added to every response. For each run it reports HTTP requests per venue, wall
 //! time, CPU time (user + sys) and peak RSS of the `basis` process, first with an empty store
 //! (instrument lists fetched) and then with instruments cached, the steady state of a cron job.
+//! `--history N` stores N settled funding records per perp (as a backfill would) before the
+//! cached runs: `--history 833` puts 3 million into the core venues' store.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -122,6 +124,71 @@ fn print(label: &str, venues: &[Venue], f: &Figures) {
     );
 }
 
+/// Stores `per_perp` settled funding records for every perp the cold run saw, as backfills
+/// write them (one batch per perp), so that the cached runs scan a store with a deep record.
+fn ingest_history(data: &std::path::Path, venues: &[Venue], per_perp: usize) {
+    use basis::store::{FundingEvent, Store};
+    use rust_decimal::Decimal;
+    let started = Instant::now();
+    let store = Store::open(data).expect("open the store");
+    let now_ms = chrono::Utc::now().timestamp_millis() / 3_600_000 * 3_600_000;
+    let mut records = 0usize;
+    for &venue in venues {
+        let Some(snapshot) = store.latest_snapshot(venue).expect("read") else {
+            continue;
+        };
+        for (p, perp) in snapshot.perps.iter().enumerate() {
+            let h = perp.funding_interval_hours;
+            let step = rust_decimal::prelude::ToPrimitive::to_i64(&h)
+                .unwrap_or(8)
+                .max(1)
+                * 3_600_000;
+            let events: Vec<(i64, FundingEvent)> = (0..per_perp)
+                .map(|i| {
+                    let wiggle = ((i * 7919 + p * 104_729) % 200) as i64 - 60;
+                    (
+                        now_ms - (per_perp - i) as i64 * step,
+                        FundingEvent {
+                            r: Decimal::new(100 + wiggle, 6),
+                            h,
+                            seen: now_ms,
+                        },
+                    )
+                })
+                .collect();
+            records += events.len();
+            store
+                .put_funding_events(venue, &perp.symbol, &events)
+                .expect("ingest");
+        }
+    }
+    store.close().expect("close");
+    let size: u64 = walk(&data.join("db"));
+    println!(
+        "history: {records} settled funding records stored in {:.1} s; store {:.1} MB on disk",
+        started.elapsed().as_secs_f64(),
+        size as f64 / 1e6
+    );
+}
+
+fn walk(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        walk(&p)
+                    } else {
+                        e.metadata().map_or(0, |m| m.len())
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--child") {
@@ -168,6 +235,10 @@ fn main() {
         tokio::task::block_in_place(|| measure(&server, &venues, &extra, data.path()))
     });
     print("cold (no cache)", &venues, &cold);
+    let history = arg(&args, "--history", 0);
+    if history > 0 {
+        ingest_history(data.path(), &venues, history);
+    }
     let mut cached: Vec<Figures> = (0..runs)
         .map(|_| {
             rt.block_on(async {

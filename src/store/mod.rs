@@ -129,9 +129,16 @@ pub struct FundingEvent {
     pub seen: i64,
 }
 
-/// Width of one funding-archive chunk: a backfilled perp's settlements are kept 30 days to a
-/// value (a few keys per perp instead of one per settlement).
-pub const ARCHIVE_CHUNK_MS: i64 = 30 * 86_400_000;
+/// Width of one funding-archive chunk: a backfilled perp's settlements are kept 5 days to a
+/// value (a few keys per perp and month instead of one per settlement). An hourly perp's chunk
+/// is at most 120 records (5.8 KB), so the 17 values of a sled leaf stay under its blob
+/// threshold (about 128 KiB) and a chunk rewritten by each night's backfill leaves no blob.
+pub const ARCHIVE_CHUNK_MS: i64 = 5 * 86_400_000;
+
+/// Width of the chunks of stores written before 5-day chunks: 30 days. Every 30-day boundary
+/// is a 5-day boundary, so an old chunk sits at the key a 5-day chunk would have; reads look
+/// there too, and `basis db compact` rewrites old chunks at the new width.
+const LEGACY_CHUNK_MS: i64 = 30 * 86_400_000;
 
 const CHUNK_RECORD: usize = 48;
 
@@ -450,6 +457,70 @@ fn open_trees(db_dir: &Path, read_all: bool) -> Result<Trees, String> {
     })
 }
 
+/// Copies the funding archive into `target` in chunks of [`ARCHIVE_CHUNK_MS`] (older stores
+/// have 30-day chunks), one perp at a time. Returns the distinct settlements read and the
+/// settlements the copy holds, counted from what was written.
+fn rechunk_archive(
+    dir: &Path,
+    source: &sled::Tree,
+    target: &sled::Tree,
+) -> Result<(usize, usize), StoreError> {
+    type Series = (
+        keys::QuoteKey,
+        std::collections::BTreeMap<i64, FundingEvent>,
+    );
+    let mut before = 0;
+    let mut flush = |series: Option<Series>| -> Result<(), StoreError> {
+        let Some((key, records)) = series else {
+            return Ok(());
+        };
+        before += records.len();
+        let mut chunks: std::collections::BTreeMap<
+            i64,
+            std::collections::BTreeMap<i64, FundingEvent>,
+        > = std::collections::BTreeMap::new();
+        for (t, e) in records {
+            chunks
+                .entry(t.div_euclid(ARCHIVE_CHUNK_MS) * ARCHIVE_CHUNK_MS)
+                .or_default()
+                .insert(t, e);
+        }
+        let mut batch = sled::Batch::default();
+        for (start, chunk) in chunks {
+            batch.insert(
+                keys::quote_key(key.venue, key.market, &key.symbol, start),
+                encode_chunk(&chunk),
+            );
+        }
+        target.apply_batch(batch).map_err(|e| io(dir, e))
+    };
+    let mut current: Option<Series> = None;
+    for item in source.iter() {
+        let (k, v) = item.map_err(|e| corrupt(dir, format!("tree funding_archive: {e}")))?;
+        let key = keys::decode_quote_key(&k)
+            .ok_or_else(|| corrupt(dir, "funding archive: undecodable key"))?;
+        let records = decode_chunk(&v)
+            .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?;
+        let same = current.as_ref().is_some_and(|(c, _)| {
+            c.venue == key.venue && c.market == key.market && c.symbol == key.symbol
+        });
+        if !same {
+            flush(current.take())?;
+            current = Some((key, std::collections::BTreeMap::new()));
+        }
+        if let Some((_, series)) = current.as_mut() {
+            series.extend(records);
+        }
+    }
+    flush(current)?;
+    let mut after = 0;
+    for item in target.iter() {
+        let (_, v) = item.map_err(|e| io(dir, e))?;
+        after += decode_chunk(&v).map_or(0, |r| r.len());
+    }
+    Ok((before, after))
+}
+
 /// Bytes of every file under `dir` (sled's log, snapshots and blob files).
 fn dir_size(dir: &Path) -> u64 {
     let mut bytes = 0;
@@ -631,7 +702,10 @@ impl Store {
                             .filter(|c| c.exists()),
                     });
                 }
-                seal::State::Crashed(base) => crashed = Some(base),
+                seal::State::Crashed {
+                    baseline,
+                    recovering,
+                } => crashed = Some((baseline, recovering)),
                 seal::State::Clean(base) => baseline = base,
                 seal::State::Unknown => {
                     baseline = seal::baseline(&db_dir).map_err(|e| io(dir, e))?;
@@ -640,16 +714,22 @@ impl Store {
         }
         // After a crash sled recovers by rewriting the log's tail: keep the files as they are
         // first, so that a failed recovery loses nothing.
-        let copy = if let Some(base) = &crashed {
-            let copy = seal::preserve(dir, &db_dir).map_err(|e| {
-                io(
-                    dir,
-                    format!(
-                        "the last run did not close the store, and copying it to {} before recovery failed: {e}",
-                        dir.join(seal::RECOVERY_DIR).display()
-                    ),
-                )
-            })?;
+        let copy = if let Some((base, recovering)) = &crashed {
+            let kept = dir.join(seal::RECOVERY_DIR).join(DB_DIR);
+            let copy = if *recovering && kept.exists() {
+                // Killed while recovering: the copy holds the files from before any recovery.
+                kept
+            } else {
+                seal::preserve(dir, &db_dir).map_err(|e| {
+                    io(
+                        dir,
+                        format!(
+                            "the last run did not close the store, and copying it to {} before recovery failed: {e}",
+                            dir.join(seal::RECOVERY_DIR).display()
+                        ),
+                    )
+                })?
+            };
             tracing::warn!(
                 copy = %copy.display(),
                 "the last run did not close the store (crash or kill); recovering it, with a copy of the files as they were"
@@ -668,7 +748,11 @@ impl Store {
         };
         // From here until `close`, the files may legitimately change: a crash in between leaves
         // the seal open and lets sled recover on the next open.
-        seal::open(dir, baseline).map_err(|e| io(dir, e))?;
+        match &crashed {
+            Some((base, _)) => seal::open_recovering(dir, base.clone()),
+            None => seal::open(dir, baseline),
+        }
+        .map_err(|e| io(dir, e))?;
         let budget = watchdog_budget(&db_dir);
         let read_all = crashed.is_some();
         let trees = match watchdog(budget, {
@@ -912,6 +996,21 @@ impl Store {
         let mut records = Vec::new();
         for (name, tree) in TREE_NAMES.iter().zip(self.trees()) {
             let target = fresh.open_tree(name).map_err(|e| io(&dir, e))?;
+            if *name == "funding_archive" {
+                let (before, after) = rechunk_archive(&dir, tree, &target)?;
+                if before != after {
+                    drop(fresh);
+                    let _ = std::fs::remove_dir_all(&fresh_dir);
+                    return Err(io(
+                        &dir,
+                        format!(
+                            "compaction copied {before} settlements of tree {name} but the copy holds {after}; the store was left as it was"
+                        ),
+                    ));
+                }
+                records.push((*name, before, after));
+                continue;
+            }
             let mut batch = sled::Batch::default();
             let mut pending = 0;
             let mut copied = 0;
@@ -1361,16 +1460,23 @@ impl Store {
                 .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
             merged.insert(key.time_ms, event);
         }
-        let chunk_from = keys::quote_key(
-            venue,
-            Market::Perp,
-            symbol,
-            since_ms
-                .div_euclid(ARCHIVE_CHUNK_MS)
-                .saturating_mul(ARCHIVE_CHUNK_MS),
+        let floor = |width: i64| since_ms.div_euclid(width).saturating_mul(width);
+        let chunk_from = keys::quote_key(venue, Market::Perp, symbol, floor(ARCHIVE_CHUNK_MS));
+        // A 30-day chunk of an older store that starts before `since` and covers it.
+        let legacy = keys::quote_key(venue, Market::Perp, symbol, floor(LEGACY_CHUNK_MS));
+        let legacy = if legacy < chunk_from {
+            self.inner.archive.get(&legacy).map_err(|e| io(dir, e))?
+        } else {
+            None
+        };
+        let chunks = legacy.into_iter().map(Ok).chain(
+            self.inner
+                .archive
+                .range(chunk_from..=end)
+                .map(|item| item.map(|(_, v)| v)),
         );
-        for item in self.inner.archive.range(chunk_from..=end) {
-            let (_, v) = item.map_err(|e| io(dir, e))?;
+        for item in chunks {
+            let v = item.map_err(|e| io(dir, e))?;
             let records = decode_chunk(&v)
                 .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?;
             merged.extend(records.into_iter().filter(|(t, _)| *t >= since_ms));
@@ -2271,6 +2377,37 @@ mod tests {
     }
 
     #[test]
+    fn a_run_killed_while_recovering_keeps_the_first_copy() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store.write_snapshot(&snapshot(1_000)).expect("write");
+        store.close().expect("close");
+        {
+            let store = Store::open(dir.path()).expect("open");
+            store.write_snapshot(&snapshot(2_000)).expect("write");
+            store.flush().expect("flush");
+        }
+        let crashed = std::fs::read(dir.path().join("db/db")).expect("read");
+        let seal::State::Crashed { baseline, .. } =
+            seal::check(dir.path(), &dir.path().join(DB_DIR)).expect("seal")
+        else {
+            panic!("not crashed");
+        };
+        // A recovering run copied the files, then was killed while sled rewrote them.
+        seal::preserve(dir.path(), &dir.path().join(DB_DIR)).expect("copy");
+        seal::open_recovering(dir.path(), baseline).expect("seal");
+        let mut half = crashed.clone();
+        half.extend_from_slice(&[0u8; 64]);
+        std::fs::write(dir.path().join("db/db"), &half).expect("write");
+        // The next run recovers, and the copy is still the files from before any recovery.
+        let _ = Store::open(dir.path());
+        assert_eq!(
+            std::fs::read(dir.path().join("recovery/db/db")).expect("copy"),
+            crashed
+        );
+    }
+
+    #[test]
     fn a_crashed_store_that_sled_cannot_open_is_refused_from_then_on() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path()).expect("open");
@@ -2415,6 +2552,63 @@ mod tests {
         assert_eq!(store.latest_snapshot(Venue::Okx).expect("read"), latest);
         assert!(!store.compaction_due().expect("due"));
         store.close().expect("close");
+    }
+
+    #[test]
+    fn thirty_day_chunks_of_older_stores_are_read_and_rechunked_by_compaction() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let day = 86_400_000;
+        let event = |i: i64| FundingEvent {
+            r: Decimal::new(i, 6),
+            h: Decimal::ONE,
+            seen: 1,
+        };
+        // One 30-day chunk of hourly settlements, as older versions wrote it.
+        let start = 30 * day * 700;
+        let old: std::collections::BTreeMap<i64, FundingEvent> = (0..720)
+            .map(|i| (start + i * 3_600_000, event(i)))
+            .collect();
+        store
+            .inner
+            .archive
+            .insert(
+                keys::quote_key(Venue::Okx, Market::Perp, "BTC-USDT-SWAP", start),
+                encode_chunk(&old),
+            )
+            .expect("legacy chunk");
+        // A newer backfill of the same days (5-day chunks) repeats some settlements.
+        let newer: Vec<(i64, FundingEvent)> = (700..760)
+            .map(|i| (start + i * 3_600_000, event(i)))
+            .collect();
+        store
+            .put_funding_events(Venue::Okx, "BTC-USDT-SWAP", &newer)
+            .expect("put");
+        // A read from the middle of the old chunk sees it.
+        let since = start + 20 * day;
+        let read = store
+            .funding_events_since(Venue::Okx, "BTC-USDT-SWAP", since)
+            .expect("read");
+        assert_eq!(read.len(), 760 - 480);
+        assert_eq!(read.first().map(|(t, _)| *t), Some(since));
+        let compaction = store.compact().expect("compact");
+        let archive = compaction
+            .records
+            .iter()
+            .find(|(t, _, _)| *t == "funding_archive")
+            .expect("archive");
+        assert_eq!((archive.1, archive.2), (760, 760));
+        let store = Store::open(dir.path()).expect("reopen");
+        for item in store.inner.archive.iter() {
+            let (_, v) = item.expect("chunk");
+            assert!(v.len() <= 120 * CHUNK_RECORD, "{} bytes", v.len());
+        }
+        assert_eq!(
+            store
+                .funding_events_since(Venue::Okx, "BTC-USDT-SWAP", since)
+                .expect("read"),
+            read
+        );
     }
 
     #[test]

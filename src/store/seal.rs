@@ -41,6 +41,9 @@ struct Seal {
     /// Sums of samples (this version); seals written before hold whole-file sums.
     #[serde(default)]
     sampled: bool,
+    /// Set while sled recovers a crashed store: a run killed then must keep the copy.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    recovering: bool,
     /// Set when recovering after a crash failed: the reason, and the store is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     failed: Option<String>,
@@ -55,7 +58,13 @@ pub enum State {
     Clean(Baseline),
     /// The last run did not close the store: it crashed or was killed. The sums of the files
     /// when that run opened it.
-    Crashed(Baseline),
+    Crashed {
+        /// The files as the crashed run found them.
+        baseline: Baseline,
+        /// The crashed run was itself recovering an earlier crash: `recovery/` already holds
+        /// the files as they were before any recovery, and must be kept.
+        recovering: bool,
+    },
     /// An earlier recovery failed (the reason); the store must not be opened.
     Failed(String),
 }
@@ -161,7 +170,10 @@ pub fn check(dir: &Path, db_dir: &Path) -> Result<State, String> {
         return Ok(State::Failed(reason));
     }
     if !seal.clean {
-        return Ok(State::Crashed(Baseline(seal.files)));
+        return Ok(State::Crashed {
+            baseline: Baseline(seal.files),
+            recovering: seal.recovering,
+        });
     }
     let now =
         sums(db_dir, seal.sampled).map_err(|e| format!("cannot read {}: {e}", db_dir.display()))?;
@@ -263,6 +275,24 @@ pub fn open(dir: &Path, baseline: Baseline) -> std::io::Result<()> {
     )
 }
 
+/// Marks the store open while sled recovers it after a crash, keeping the crashed run's sums:
+/// a run killed during the recovery leaves this, and the next one checks the same sums and
+/// keeps the copy already made.
+///
+/// # Errors
+/// When the seal cannot be written.
+pub fn open_recovering(dir: &Path, baseline: Baseline) -> std::io::Result<()> {
+    write(
+        dir,
+        &Seal {
+            files: baseline.0,
+            sampled: true,
+            recovering: true,
+            ..Seal::default()
+        },
+    )
+}
+
 /// Seals the files after a clean close.
 ///
 /// # Errors
@@ -275,6 +305,7 @@ pub fn close(dir: &Path, db_dir: &Path) -> std::io::Result<()> {
             clean: true,
             files,
             sampled: true,
+            recovering: false,
             failed: None,
         },
     )
@@ -366,7 +397,11 @@ mod tests {
         std::fs::write(db.join("snap.00000000000000A0"), vec![4u8; 300]).expect("write");
         assert_eq!(check(dir.path(), &db), Ok(State::Unknown));
         open(dir.path(), baseline(&db).expect("sums")).expect("open");
-        let Ok(State::Crashed(base)) = check(dir.path(), &db) else {
+        let Ok(State::Crashed {
+            baseline: base,
+            recovering: false,
+        }) = check(dir.path(), &db)
+        else {
             panic!("not crashed");
         };
         // The crashed run grew the log, released the blob and replaced sled's snapshot by a
@@ -403,6 +438,7 @@ mod tests {
                 clean: true,
                 files,
                 sampled: false,
+                recovering: false,
                 failed: None,
             },
         )
