@@ -29,7 +29,10 @@ struct Figures {
 /// `RUSAGE_CHILDREN` describes exactly that one run.
 fn child_mode(args: &[String]) -> ! {
     let started = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_basis"))
+    // `BASIS_BENCH_BIN` runs another build (or a profiler wrapping one) in its place.
+    let bin = std::env::var_os("BASIS_BENCH_BIN")
+        .unwrap_or_else(|| std::ffi::OsString::from(env!("CARGO_BIN_EXE_basis")));
+    let status = Command::new(bin)
         .args(args)
         .stdout(std::process::Stdio::null())
         .status()

@@ -83,8 +83,7 @@ pub fn decode_quote_key(key: &[u8]) -> Option<QuoteKey> {
     })
 }
 
-/// Key of the header of a venue's latest snapshot in tree `latest`: the venue byte alone, so it
-/// sorts before the venue's market records and outside their prefixes.
+/// Base key of a venue's latest snapshot in tree `latest` (stored in pieces): the venue byte.
 #[must_use]
 pub fn latest_header_key(venue: Venue) -> Vec<u8> {
     vec![venue.code()]
