@@ -362,6 +362,28 @@ struct Inner {
     _lock: File,
 }
 
+impl Inner {
+    /// Closes sled (its trees first, then the database, which flushes and releases its files)
+    /// and hands back the data dir and the lock, still held.
+    fn shut(self) -> (PathBuf, File) {
+        let Inner {
+            dir,
+            db,
+            quotes,
+            funding,
+            archive,
+            closes,
+            hourly,
+            latest,
+            meta,
+            _lock,
+        } = self;
+        drop((quotes, funding, archive, closes, hourly, latest, meta));
+        drop(db);
+        (dir, _lock)
+    }
+}
+
 /// An open store. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -808,22 +830,9 @@ impl Store {
         self.flush()?;
         match Arc::try_unwrap(self.inner) {
             Ok(inner) => {
-                let Inner {
-                    dir,
-                    db,
-                    quotes,
-                    funding,
-                    archive,
-                    closes,
-                    hourly,
-                    latest,
-                    meta,
-                    _lock,
-                } = inner;
-                drop((quotes, funding, archive, closes, hourly, latest, meta));
-                drop(db);
+                let (dir, lock) = inner.shut();
                 seal::close(&dir, &dir.join(DB_DIR)).map_err(|e| io(&dir, e))?;
-                drop(_lock);
+                drop(lock);
                 Ok(())
             }
             Err(_) => Ok(()),
@@ -1060,23 +1069,10 @@ impl Store {
             let _ = std::fs::remove_dir_all(&fresh_dir);
             return Err(io(&dir, "the store is still in use; compaction abandoned"));
         };
-        let Inner {
-            db,
-            quotes,
-            funding,
-            archive,
-            closes,
-            hourly,
-            latest,
-            meta,
-            _lock,
-            ..
-        } = inner;
-        drop((quotes, funding, archive, closes, hourly, latest, meta));
-        drop(db);
+        let (_, lock) = inner.shut();
         finish_compaction(&dir).map_err(|e| io(&dir, e))?;
         seal::close(&dir, &dir.join(DB_DIR)).map_err(|e| io(&dir, e))?;
-        drop(_lock);
+        drop(lock);
         Ok(Compaction {
             records,
             size_before,
