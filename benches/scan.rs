@@ -6,7 +6,8 @@
 //! time, CPU time (user + sys) and peak RSS of the `basis` process, first with an empty store
 //! (instrument lists fetched) and then with instruments cached, the steady state of a cron job.
 //! `--history N` stores N settled funding records per perp (as a backfill would) before the
-//! cached runs: `--history 833` puts 3 million into the core venues' store.
+//! cached runs: `--history 833` puts 3 million into the core venues' store; with `--delisted`
+//! they go under symbols the scan does not list, so only the store's size differs.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -129,7 +130,7 @@ fn print(label: &str, venues: &[Venue], f: &Figures) {
 
 /// Stores `per_perp` settled funding records for every perp the cold run saw, as backfills
 /// write them (one batch per perp), so that the cached runs scan a store with a deep record.
-fn ingest_history(data: &std::path::Path, venues: &[Venue], per_perp: usize) {
+fn ingest_history(data: &std::path::Path, venues: &[Venue], per_perp: usize, delisted: bool) {
     use basis::store::{FundingEvent, Store};
     use rust_decimal::Decimal;
     let started = Instant::now();
@@ -160,8 +161,15 @@ fn ingest_history(data: &std::path::Path, venues: &[Venue], per_perp: usize) {
                 })
                 .collect();
             records += events.len();
+            // `--delisted`: the same record under symbols the scan does not list (markets that
+            // were delisted), so the run reads none of it: what the store's size alone costs.
+            let symbol = if delisted {
+                format!("{}-DELISTED", perp.symbol)
+            } else {
+                perp.symbol.clone()
+            };
             store
-                .put_funding_events(venue, &perp.symbol, &events)
+                .put_funding_events(venue, &symbol, &events)
                 .expect("ingest");
         }
     }
@@ -240,7 +248,8 @@ fn main() {
     print("cold (no cache)", &venues, &cold);
     let history = arg(&args, "--history", 0);
     if history > 0 {
-        ingest_history(data.path(), &venues, history);
+        let delisted = args.iter().any(|a| a == "--delisted");
+        ingest_history(data.path(), &venues, history, delisted);
     }
     let mut cached: Vec<Figures> = (0..runs)
         .map(|_| {
