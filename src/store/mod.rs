@@ -358,6 +358,9 @@ struct Inner {
     hourly: sled::Tree,
     latest: sled::Tree,
     meta: sled::Tree,
+    /// The funding archive may hold 30-day chunks (a store from before 5-day chunks that was
+    /// not compacted since): reads look up one more key per perp.
+    legacy_chunks: bool,
     // Held for the life of the store; the OS releases the lock when the process exits.
     _lock: File,
 }
@@ -377,6 +380,7 @@ impl Inner {
             latest,
             meta,
             _lock,
+            ..
         } = self;
         drop((quotes, funding, archive, closes, hourly, latest, meta));
         drop(db);
@@ -556,6 +560,10 @@ fn dir_size(dir: &Path) -> u64 {
     bytes
 }
 
+/// Meta key saying the funding archive holds 5-day chunks only (`5`); absent in stores from
+/// before them until a compaction rewrites their 30-day chunks.
+const CHUNK_WIDTH_KEY: &[u8] = b"archive/chunk-days";
+
 /// Meta key of the size on disk the last compaction left (bytes).
 const COMPACT_BASE_KEY: &[u8] = b"compact/base";
 
@@ -705,6 +713,7 @@ impl Store {
             )
         })?;
         let db_dir = dir.join(DB_DIR);
+        let created = !db_dir.exists();
         let mut crashed = None;
         let mut baseline = seal::Baseline::default();
         if db_dir.exists() {
@@ -804,6 +813,14 @@ impl Store {
             latest,
             meta,
         } = trees;
+        // A store created now, or compacted by this version, holds 5-day chunks only.
+        if created {
+            meta.insert(CHUNK_WIDTH_KEY, b"5").map_err(|e| io(dir, e))?;
+        }
+        let legacy_chunks = meta
+            .get(CHUNK_WIDTH_KEY)
+            .map_err(|e| io(dir, e))?
+            .is_none_or(|w| w.as_ref() != b"5");
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_owned(),
@@ -815,6 +832,7 @@ impl Store {
                 hourly,
                 latest,
                 meta,
+                legacy_chunks,
                 _lock: lock,
             }),
         })
@@ -1054,6 +1072,8 @@ impl Store {
         fresh
             .open_tree("meta")
             .and_then(|m| {
+                // The archive is in 5-day chunks only now.
+                m.insert(CHUNK_WIDTH_KEY, b"5")?;
                 m.insert(
                     COMPACT_BASE_KEY,
                     serde_json::to_vec(&base).unwrap_or_default(),
@@ -1441,7 +1461,7 @@ impl Store {
         let chunk_from = keys::quote_key(venue, Market::Perp, symbol, floor(ARCHIVE_CHUNK_MS));
         // A 30-day chunk of an older store that starts before `since` and covers it.
         let legacy = keys::quote_key(venue, Market::Perp, symbol, floor(LEGACY_CHUNK_MS));
-        let legacy = if legacy < chunk_from {
+        let legacy = if self.inner.legacy_chunks && legacy < chunk_from {
             self.inner.archive.get(&legacy).map_err(|e| io(dir, e))?
         } else {
             None
@@ -2503,7 +2523,12 @@ mod tests {
     #[test]
     fn thirty_day_chunks_of_older_stores_are_read_and_rechunked_by_compaction() {
         let dir = tempfile::tempdir().expect("tempdir");
+        // A store from before 5-day chunks: no width key.
         let store = Store::open(dir.path()).expect("open");
+        store.inner.meta.remove(CHUNK_WIDTH_KEY).expect("remove");
+        store.close().expect("close");
+        let store = Store::open(dir.path()).expect("open");
+        assert!(store.inner.legacy_chunks);
         let day = 86_400_000;
         let event = |i: i64| FundingEvent {
             r: Decimal::new(i, 6),
@@ -2545,6 +2570,10 @@ mod tests {
             .expect("archive");
         assert_eq!((archive.1, archive.2), (760, 760));
         let store = Store::open(dir.path()).expect("reopen");
+        assert!(
+            !store.inner.legacy_chunks,
+            "compaction rewrote every old chunk"
+        );
         for item in store.inner.archive.iter() {
             let (_, v) = item.expect("chunk");
             assert!(v.len() <= 120 * CHUNK_RECORD, "{} bytes", v.len());
