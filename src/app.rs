@@ -918,8 +918,13 @@ pub async fn notify(globals: &Globals, args: &NotifyArgs) -> Result<u8, AppError
     let now = Utc::now();
     let digest = Digest::empty(now, true, false);
     // A sink a scan disabled (404/410) is enabled again by a test that gets through; the store
-    // is optional here (a running cron job may hold it).
-    let store = Store::open(&settings.data_dir).ok();
+    // is optional here (a running cron job may hold it), but a damaged one is refused as every
+    // command refuses it (exit 74).
+    let store = match open_store(&settings.data_dir).await {
+        Ok(store) => Some(store),
+        Err(AppError::Store(StoreError::Locked { .. })) => None,
+        Err(e) => return Err(e),
+    };
     let mut code = exit::OK;
     for sink in sinks {
         match sender
