@@ -35,17 +35,7 @@ pub async fn server(venues: &[Venue], faults: Vec<FaultRule>) -> (Server, Vec<Un
 /// The binary with every venue URL pointed at `server` (venues it does not serve answer 404),
 /// HOME/XDG dirs inside `dir`, and no BASIS_* variables from the outer environment.
 pub fn basis(server: &Server, dir: &Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_basis"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("BASIS_") || k == "RUST_LOG" {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("xdg-data"))
-        .env("NO_COLOR", "1")
-        .env("BASIS_DATA_DIR", dir.join("data"));
+    let mut cmd = basis_demo(dir);
     for (var, url) in server.env_vars(&Venue::ALL) {
         cmd.env(var, url);
     }
@@ -138,4 +128,22 @@ pub fn point_at(cmd: &mut std::process::Command, venues: &[Venue], url: &str) {
             cmd.env(h.env, url);
         }
     }
+}
+
+/// Every file under `dir` (the lock file aside), by path relative to `dir`, byte for byte.
+pub fn files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "basis.lock") {
+                let rel = p.strip_prefix(dir).expect("inside").to_owned();
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
 }

@@ -17,24 +17,6 @@ use super::common::*;
 /// tens of milliseconds).
 const BOUND: Duration = Duration::from_secs(10);
 
-/// Every file under `dir` (the lock file aside), by path relative to `dir`, byte for byte.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n != "basis.lock") {
-                let rel = p.strip_prefix(dir).expect("inside").to_owned();
-                out.insert(rel, std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
-}
-
 /// Asserts two file sets are byte-identical, naming the files that differ (not their bytes).
 fn assert_same(got: &BTreeMap<PathBuf, Vec<u8>>, want: &BTreeMap<PathBuf, Vec<u8>>, what: &str) {
     let mut diff = Vec::new();

@@ -36,23 +36,6 @@ async fn second_process_on_a_locked_store_exits_75_naming_the_dir() {
     );
 }
 
-fn snapshot_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n != "basis.lock") {
-                out.push((p.clone(), std::fs::read(&p).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrupt_store_exits_74_and_is_left_untouched() {
     let (server, _) = server(&[Venue::Okx], vec![]).await;
@@ -67,12 +50,12 @@ async fn corrupt_store_exits_74_and_is_left_untouched() {
         *b ^= 0xa5;
     }
     std::fs::write(db.join("db"), &bytes).expect("damage");
-    let before = snapshot_files(&db);
+    let before = files(&db);
     let out = run(scan_json(&server, dir.path(), &["--venues", "okx"])).await;
     assert_eq!(code(&out), 74, "stderr: {}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("corrupt") && err.contains("data"), "{err}");
-    assert_eq!(before, snapshot_files(&db), "files were modified");
+    assert_eq!(before, files(&db), "files were modified");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
