@@ -2342,17 +2342,27 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_run_killed_while_recovering_keeps_the_first_copy() {
+    /// A store closed cleanly once (returns the log's length then), then written by a run
+    /// that crashed: dropped without close(), so the seal stays open.
+    fn crashed_store() -> (tempfile::TempDir, usize) {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path()).expect("open");
         store.write_snapshot(&snapshot(1_000)).expect("write");
         store.close().expect("close");
+        let clean_len = std::fs::metadata(dir.path().join("db/db"))
+            .expect("len")
+            .len() as usize;
         {
             let store = Store::open(dir.path()).expect("open");
             store.write_snapshot(&snapshot(2_000)).expect("write");
             store.flush().expect("flush");
         }
+        (dir, clean_len)
+    }
+
+    #[test]
+    fn a_run_killed_while_recovering_keeps_the_first_copy() {
+        let (dir, _) = crashed_store();
         let crashed = std::fs::read(dir.path().join("db/db")).expect("read");
         let seal::State::Crashed { baseline, .. } =
             seal::check(dir.path(), &dir.path().join(DB_DIR)).expect("seal")
@@ -2375,19 +2385,7 @@ mod tests {
 
     #[test]
     fn a_crashed_store_that_sled_cannot_open_is_refused_from_then_on() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path()).expect("open");
-        store.write_snapshot(&snapshot(1_000)).expect("write");
-        store.close().expect("close");
-        let clean_len = std::fs::metadata(dir.path().join("db/db"))
-            .expect("len")
-            .len() as usize;
-        {
-            let store = Store::open(dir.path()).expect("open");
-            store.write_snapshot(&snapshot(2_000)).expect("write");
-            store.flush().expect("flush");
-            // Dropped without close(): a crash.
-        }
+        let (dir, clean_len) = crashed_store();
         // Truncated below what the crashed run found (sled alone would quietly drop the tail).
         let db = dir.path().join("db/db");
         let bytes = std::fs::read(&db).expect("read");
