@@ -514,8 +514,9 @@ mod tests {
             5,
             Utc::now().timestamp_millis(),
         )];
-        let server = Server::start(
+        let server = Server::start_dynamic(
             mounted(&u),
+            history_responders(&u),
             vec![FaultRule {
                 prefix: prefix.into(),
                 fault,
@@ -624,40 +625,17 @@ mod tests {
     #[tokio::test]
     async fn after_a_ban_nothing_more_is_sent() {
         let venue = Venue::Binance;
-        let u = vec![Universe::generate(
+        let (server, client) = faulty(
             venue,
-            5,
-            5,
-            Utc::now().timestamp_millis(),
-        )];
-        let server = Server::start_dynamic(
-            mounted(&u),
-            history_responders(&u),
-            vec![FaultRule {
-                prefix: "/binance/futures/fapi/v1/fundingRate".into(),
-                fault: Fault::Status {
-                    status: 418,
-                    retry_after: Some("120".into()),
-                    body: r#"{"code":-1003,"msg":"IP banned"}"#.into(),
-                },
-                times: None,
-            }],
-            Duration::ZERO,
+            "/binance/futures/fapi/v1/fundingRate",
+            Fault::Status {
+                status: 418,
+                retry_after: Some("120".into()),
+                body: r#"{"code":-1003,"msg":"IP banned"}"#.into(),
+            },
         )
-        .await
-        .expect("server");
+        .await;
         let adapter = crate::venue::adapter(venue);
-        let bases: BaseUrls = adapter
-            .hosts()
-            .iter()
-            .map(|h| (h.key, server.base_url(venue, h.key)))
-            .collect();
-        let client = VenueClient::new(
-            build_client(&HttpConfig::default()).expect("client"),
-            adapter,
-            HttpConfig::default(),
-            bases,
-        );
         let funding = adapter
             .funding_history_request("BTCUSDT", 0, 1, None, 0)
             .expect("a funding request");
