@@ -353,7 +353,6 @@ async fn scan_once(
     crate::analyze::history::enrich(
         &mut opportunities,
         &history.settlements,
-        history.now,
         settings.history_filters,
     );
     drop(history);
@@ -683,23 +682,7 @@ async fn load_history(
             now,
             ..crate::analyze::HistoryInputs::default()
         };
-        for (venue, symbol) in perps {
-            let settled: Vec<crate::analyze::stats::Settlement> = s
-                .funding_events_since(venue, &symbol, now_ms - HISTORY_WINDOW_MS)?
-                .into_iter()
-                .filter(|(t, _)| *t <= now_ms)
-                .filter_map(|(t, e)| {
-                    Some(crate::analyze::stats::Settlement {
-                        time: DateTime::<Utc>::from_timestamp_millis(t)?,
-                        rate: e.r,
-                        interval_hours: e.h,
-                    })
-                })
-                .collect();
-            if !settled.is_empty() {
-                inputs.settlements.insert((venue, symbol), settled);
-            }
-        }
+        inputs.settlements = s.funding_summaries(&perps, now)?;
         for ((market, venue, asset), (_, symbol)) in price_source {
             let closes: Vec<crate::analyze::stats::DailyClose> = s
                 .daily_closes(venue, market, &symbol)?

@@ -1,16 +1,16 @@
 //! Funding-history columns of opportunities (`apr_1d`, `apr_7d`, `apr_30d`, `pos_30d`) and the
-//! filters on them (pure: histories and `now` come from the caller).
+//! filters on them (pure: the perps' funding summaries come from the caller).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::stats::{Settlement, Window, windows};
+use super::stats::{FundingSummary, Window};
 use crate::model::{Kind, Market, Opportunity, Venue};
 
-/// Settled funding per perp, oldest first.
-pub type Histories = HashMap<(Venue, String), Vec<Settlement>>;
+/// What each perp's settled funding says at the scan's `now` ([`super::stats::summarise`]),
+/// keyed by (venue, perp symbol).
+pub type Histories = HashMap<(Venue, String), FundingSummary>;
 
 /// Filters on the history columns; a row without history fails a filter that is set.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -57,18 +57,9 @@ fn round6(d: Decimal) -> Decimal {
 pub fn enrich(
     opportunities: &mut Vec<Opportunity>,
     histories: &Histories,
-    now: DateTime<Utc>,
     filters: HistoryFilters,
 ) {
-    let mut cache: HashMap<(Venue, String), Window> = HashMap::new();
-    let mut window = |key: &(Venue, String)| -> Option<Window> {
-        if let Some(w) = cache.get(key) {
-            return Some(*w);
-        }
-        let w = windows(histories.get(key)?, now);
-        cache.insert(key.clone(), w);
-        Some(w)
-    };
+    let window = |key: &(Venue, String)| -> Option<Window> { Some(histories.get(key)?.window) };
     for o in opportunities.iter_mut() {
         let short = window(&(o.short.venue, o.short.symbol.clone()));
         if o.kind == Kind::PerpSpread {
@@ -97,7 +88,9 @@ pub fn enrich(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::stats::{Settlement, summarise};
     use crate::model::Leg;
+    use chrono::{DateTime, Utc};
 
     fn dec(s: &str) -> Decimal {
         s.parse().expect("decimal")
@@ -162,9 +155,12 @@ mod tests {
         let mut h = Histories::new();
         h.insert(
             (Venue::Okx, "BTC-USDT-SWAP".into()),
-            history(now, 30, "0.0001"),
+            summarise(&history(now, 30, "0.0001"), now),
         );
-        h.insert((Venue::Bybit, "BTCUSDT".into()), history(now, 30, "0.0003"));
+        h.insert(
+            (Venue::Bybit, "BTCUSDT".into()),
+            summarise(&history(now, 30, "0.0003"), now),
+        );
         let mut rows = vec![
             opp(
                 Kind::Carry,
@@ -185,7 +181,7 @@ mod tests {
                 (Venue::Binance, Market::Spot, "BTCUSDT"),
             ),
         ];
-        enrich(&mut rows, &h, now, HistoryFilters::default());
+        enrich(&mut rows, &h, HistoryFilters::default());
         // 0.0001 three times a day: 0.0003 * 365 = 10.95 % a year, whatever the window.
         assert_eq!(rows[0].apr_7d, Some(dec("10.95")));
         assert_eq!(rows[0].apr_30d, Some(dec("10.95")));
@@ -200,7 +196,7 @@ mod tests {
             min_pos_share: None,
             min_apr_7d_pct: Some(dec("15")),
         };
-        enrich(&mut rows, &h, now, filters);
+        enrich(&mut rows, &h, filters);
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].kind, rows[0].rank), (Kind::PerpSpread, 1));
     }

@@ -53,7 +53,7 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::model::{Kind, Opportunity, PerpQuote, Snapshot, Venue, is_stablecoin};
 use cross::QuoteClasses;
 use risk::{Collateral, Volatility};
-use stats::{DailyClose, Estimator};
+use stats::DailyClose;
 
 /// Fees and liquidation parameters of one venue (fractions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,7 +228,8 @@ impl Params {
 /// Stored history the analyzer may use (see the module docs); empty maps change nothing.
 #[derive(Debug, Default, Clone)]
 pub struct HistoryInputs {
-    /// Settled funding per perp, keyed by (venue, perp symbol).
+    /// What each perp's settled funding says at `now` ([`stats::summarise`]), keyed by (venue,
+    /// perp symbol).
     pub settlements: history::Histories,
     /// Daily closes of a coin's perp on a venue (candles and polls), keyed by (venue,
     /// upper-case coin, e.g. `BTC`).
@@ -300,15 +301,14 @@ impl<'a> HistoryIndex<'a> {
                 if index.expected.contains_key(&key) {
                     continue;
                 }
-                let Some(settled) = history.settlements.get(&(perp.venue, perp.symbol.clone()))
+                let Some(summary) = history.settlements.get(&(perp.venue, perp.symbol.clone()))
                 else {
                     continue;
                 };
-                let blended = match stats::expected_rate_per_hour(current, settled, now, hold_days)
-                {
-                    (x, Estimator::MeanReverting { .. }) => Some(x),
-                    (_, Estimator::Current) => None,
-                };
+                let blended = summary
+                    .trend
+                    .and_then(|trend| stats::expected_from_trend(current, &trend, hold_days))
+                    .map(|(x, _)| x);
                 index.expected.insert(key, blended);
             }
         }
@@ -663,7 +663,7 @@ mod history_tests {
 
     use super::*;
     use crate::model::SpotQuote;
-    use stats::Settlement;
+    use stats::{Estimator, Settlement};
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
@@ -816,7 +816,10 @@ mod history_tests {
 
     fn with_settlements(key: (Venue, &str), history: Vec<Settlement>) -> HistoryInputs {
         HistoryInputs {
-            settlements: HashMap::from([((key.0, key.1.to_owned()), history)]),
+            settlements: HashMap::from([(
+                (key.0, key.1.to_owned()),
+                stats::summarise(&history, t0()),
+            )]),
             closes: HashMap::new(),
             spot_closes: HashMap::new(),
             daily_ranges: HashMap::new(),
@@ -1172,7 +1175,9 @@ mod history_tests {
                         .into_iter()
                         .take(6)
                         .collect();
-                    unusable.settlements.insert((v, format!("{asset}USDT")), short);
+                    unusable
+                        .settlements
+                        .insert((v, format!("{asset}USDT")), stats::summarise(&short, t0()));
                     unusable.closes.insert(
                         (v, asset.to_owned()),
                         closes("100", "1.02", &alternating_signs(13)),
@@ -1180,7 +1185,10 @@ mod history_tests {
                 }
                 unusable
                     .settlements
-                    .insert((v, "DOGEUSDT".to_owned()), alternating_funding(t0()));
+                    .insert(
+                        (v, "DOGEUSDT".to_owned()),
+                        stats::summarise(&alternating_funding(t0()), t0()),
+                    );
                 unusable
                     .closes
                     .insert((v, "DOGE".to_owned()), closes("1", "1.1", &alternating_signs(20)));

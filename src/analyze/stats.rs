@@ -391,21 +391,50 @@ fn blend(
     now: DateTime<Utc>,
     hold_days: Decimal,
 ) -> Option<(Decimal, Estimator)> {
-    if hold_days <= Decimal::ZERO {
-        return None;
-    }
+    expected_from_trend(current, trend(history, now).as_ref()?, hold_days)
+}
+
+/// The estimator's inputs over the trailing 30 days at `now`: the mean, the step and the
+/// persistence (see [`expected_rate_per_hour`]); `None` when it keeps the current rate whatever
+/// the horizon (less than 3 days of settlements, fewer than 8 consecutive pairs, history without
+/// variation, overflow).
+#[must_use]
+pub fn trend(history: &[Settlement], now: DateTime<Utc>) -> Option<Trend> {
     let window = settled_within(history, now, TRAILING_WINDOW_DAYS);
     let covered = covered_hours(&window);
     if covered < Decimal::from(MIN_ESTIMATOR_HOURS) {
         return None;
     }
-    let mean = window
+    let mean_per_hour = window
         .iter()
         .try_fold(Decimal::ZERO, |acc, s| acc.checked_add(s.rate))?
         .checked_div(covered)?;
     let step_hours = window.last()?.interval_hours;
+    let phi = persistence(&window, step_hours.to_f64()?)?;
+    Some(Trend {
+        mean_per_hour,
+        step_hours,
+        phi,
+    })
+}
+
+/// [`expected_rate_per_hour`] from the estimator's inputs computed beforehand (a
+/// [`FundingSummary`]'s `trend`): the same blend, `None` meaning "keep the current rate".
+#[must_use]
+pub fn expected_from_trend(
+    current: Decimal,
+    trend: &Trend,
+    hold_days: Decimal,
+) -> Option<(Decimal, Estimator)> {
+    if hold_days <= Decimal::ZERO {
+        return None;
+    }
+    let Trend {
+        mean_per_hour: mean,
+        step_hours,
+        phi,
+    } = *trend;
     let step = step_hours.to_f64()?;
-    let phi = persistence(&window, step)?;
     let n = (hold_days.to_f64()? * 24.0 / step).max(1.0);
     let weight = if phi >= 1.0 {
         1.0
@@ -431,6 +460,62 @@ fn blend(
             weight,
         },
     ))
+}
+
+/// The estimator's inputs that do not depend on the current rate or the horizon.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Trend {
+    /// Trailing 30-day mean rate per hour, `μ = Σ r_i / Σ h_i`.
+    pub mean_per_hour: Decimal,
+    /// Step (the latest settlement's interval), hours.
+    pub step_hours: Decimal,
+    /// Persistence per step, `φ ∈ [0, 0.999]`.
+    pub phi: f64,
+}
+
+/// Everything the analyzer reads from one perp's settled funding at one `now`: the reported
+/// windows and the estimator's inputs. Both depend on `now` only through the settlements each
+/// window holds, so a summary stays exact until [`unchanged_until`]: a store keeps it and a scan
+/// reads one small record per perp instead of its 30 days of settlements.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FundingSummary {
+    /// `apr_1d`, `apr_7d`, `apr_30d`, `pos_30d` and the rest of the 30-day statistics.
+    pub window: Window,
+    /// The estimator's inputs; `None` keeps the current rate.
+    pub trend: Option<Trend>,
+}
+
+/// [`windows`] and [`trend`] of `history` at `now`.
+#[must_use]
+pub fn summarise(history: &[Settlement], now: DateTime<Utc>) -> FundingSummary {
+    FundingSummary {
+        window: windows(history, now),
+        trend: trend(history, now),
+    }
+}
+
+/// Windows (days) whose settlement sets a summary depends on: 1, 7 and 30 (the estimator's
+/// trailing window is the 30-day one).
+const SUMMARY_WINDOWS_DAYS: [u32; 3] = [1, 7, TRAILING_WINDOW_DAYS];
+
+/// The first instant after `now` at which some window of [`summarise`] holds other settlements
+/// than at `now` (a settlement of `history` reaches `now'`, or one leaves a window's start):
+/// [`summarise`]`(history, now')` equals [`summarise`]`(history, now)` for every `now'` in
+/// `[now, unchanged_until)`. `None` when no settlement will ever enter or leave.
+#[must_use]
+pub fn unchanged_until(history: &[Settlement], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let enters = history.iter().map(|s| s.time).filter(|t| *t > now).min();
+    let leaves = SUMMARY_WINDOWS_DAYS.iter().filter_map(|&days| {
+        let width = TimeDelta::days(i64::from(days));
+        let start = now.checked_sub_signed(width)?;
+        history
+            .iter()
+            .map(|s| s.time)
+            .filter(|t| *t > start && *t <= now)
+            .min()?
+            .checked_add_signed(width)
+    });
+    enters.into_iter().chain(leaves).min()
 }
 
 #[cfg(test)]
@@ -924,6 +1009,68 @@ mod tests {
                     prop_assert!((0.0..=1.0).contains(&weight));
                 }
             }
+        }
+
+        /// A summary holds, bit for bit, at every time before `unchanged_until`, and a
+        /// settlement in `history` is what ends it (something changes at `until` or the
+        /// window was reached exactly then).
+        #[test]
+        fn summaries_hold_until_a_settlement_enters_or_leaves(
+            offsets in prop::collection::vec((-800i64..200, -50i64..50, prop::sample::select(vec![1i64, 4, 8])), 0..60),
+            later in prop::collection::vec(0i64..50_000, 1..6),
+        ) {
+            let now = at(2026, 3, 1, 0) + TimeDelta::minutes(17);
+            let history: Vec<Settlement> = offsets
+                .iter()
+                .map(|(hours, rate, interval)| Settlement {
+                    time: now + TimeDelta::hours(*hours),
+                    rate: Decimal::new(*rate, 5),
+                    interval_hours: Decimal::from(*interval),
+                })
+                .collect();
+            let here = summarise(&history, now);
+            let until = unchanged_until(&history, now);
+            if let Some(until) = until {
+                prop_assert!(until > now);
+                prop_assert!(
+                    history.iter().any(|s| s.time == until
+                        || [1, 7, 30].iter().any(|d| s.time + TimeDelta::days(*d) == until)),
+                    "until {until} is no settlement's entry or exit"
+                );
+            }
+            for minutes in later {
+                let then = now + TimeDelta::minutes(minutes);
+                if until.is_none_or(|u| then < u) {
+                    prop_assert_eq!(summarise(&history, then), here);
+                }
+            }
+        }
+
+        /// The estimator from a kept trend is the estimator from the history.
+        #[test]
+        fn the_trend_gives_the_estimator(
+            rates in prop::collection::vec(-300i64..600, 0..120),
+            current in -5_000i64..10_000,
+            hold in -1i64..60,
+        ) {
+            let now = at(2026, 3, 1, 0);
+            let history: Vec<Settlement> = rates
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Settlement {
+                    time: now - TimeDelta::hours(8 * i as i64),
+                    rate: Decimal::new(*r, 6),
+                    interval_hours: Decimal::from(8),
+                })
+                .collect();
+            let current = Decimal::new(current, 8);
+            let hold = Decimal::new(hold, 0);
+            let kept = summarise(&history, now).trend;
+            prop_assert_eq!(
+                expected_rate_per_hour(current, &history, now, hold),
+                kept.and_then(|t| expected_from_trend(current, &t, hold))
+                    .unwrap_or((current, Estimator::Current))
+            );
         }
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod keys;
 pub mod seal;
+mod summary;
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -358,6 +359,8 @@ struct Inner {
     hourly: sled::Tree,
     latest: sled::Tree,
     meta: sled::Tree,
+    /// Funding summaries per perp (a cache, see [`summary`]).
+    summaries: sled::Tree,
     /// The funding archive may hold 30-day chunks (a store from before 5-day chunks that was
     /// not compacted since): reads look up one more key per perp.
     legacy_chunks: bool,
@@ -379,10 +382,13 @@ impl Inner {
             hourly,
             latest,
             meta,
+            summaries,
             _lock,
             ..
         } = self;
-        drop((quotes, funding, archive, closes, hourly, latest, meta));
+        drop((
+            quotes, funding, archive, closes, hourly, latest, meta, summaries,
+        ));
         drop(db);
         (dir, _lock)
     }
@@ -426,10 +432,11 @@ struct Trees {
     hourly: sled::Tree,
     latest: sled::Tree,
     meta: sled::Tree,
+    summaries: sled::Tree,
 }
 
 /// Names of every tree, in the order of [`Trees`].
-const TREE_NAMES: [&str; 7] = [
+const TREE_NAMES: [&str; 8] = [
     "quotes",
     "funding",
     "closes",
@@ -437,6 +444,7 @@ const TREE_NAMES: [&str; 7] = [
     "prices_1h",
     "latest",
     "meta",
+    summary::TREE,
 ];
 
 /// Opens sled and its trees and reads from each: the first record, or after a crash every
@@ -473,6 +481,7 @@ fn open_trees(db_dir: &Path, read_all: bool) -> Result<Trees, String> {
         hourly: next()?,
         latest: next()?,
         meta: next()?,
+        summaries: next()?,
         db,
     })
 }
@@ -812,6 +821,7 @@ impl Store {
             hourly,
             latest,
             meta,
+            summaries,
         } = trees;
         // A store created now, or compacted by this version, holds 5-day chunks only.
         if created {
@@ -832,6 +842,7 @@ impl Store {
                 hourly,
                 latest,
                 meta,
+                summaries,
                 legacy_chunks,
                 _lock: lock,
             }),
@@ -864,10 +875,17 @@ impl Store {
     }
 
     /// Every tree, in the order of [`TREE_NAMES`].
-    fn trees(&self) -> [&sled::Tree; 7] {
+    fn trees(&self) -> [&sled::Tree; 8] {
         let i = &self.inner;
         [
-            &i.quotes, &i.funding, &i.closes, &i.archive, &i.hourly, &i.latest, &i.meta,
+            &i.quotes,
+            &i.funding,
+            &i.closes,
+            &i.archive,
+            &i.hourly,
+            &i.latest,
+            &i.meta,
+            &i.summaries,
         ]
     }
 
@@ -915,6 +933,9 @@ impl Store {
                             .map(|_| ())
                             .ok_or("price bar of the wrong size")
                     }),
+                    summary::TREE => summary::Kept::decode(&v)
+                        .map(|_| ())
+                        .ok_or("undecodable funding summary"),
                     // Pieces of a snapshot, decoded whole below.
                     _ => Ok(()),
                 };
@@ -1326,8 +1347,10 @@ impl Store {
         // overwrites it until the period settles, so the record left is the last rate seen
         // before settlement (the settled rate on venues whose prediction converges to it).
         let mut events = sled::Batch::default();
+        let mut written: Vec<(&str, i64)> = Vec::with_capacity(snapshot.perps.len());
         for p in &snapshot.perps {
             if let Some(settles) = p.next_funding_time {
+                written.push((&p.symbol, settles.timestamp_millis()));
                 let event = FundingEvent {
                     r: p.funding_rate,
                     h: p.funding_interval_hours,
@@ -1349,6 +1372,7 @@ impl Store {
             .funding
             .apply_batch(events)
             .map_err(|e| io(dir, e))?;
+        self.drop_stale_summaries(snapshot.venue, &written)?;
         // Daily closes: each perp's and spot pair's mid per coin under the start of its UTC day,
         // overwritten through the day, so the value left is the last one seen before 00:00 UTC.
         let day = snapshot
@@ -1518,7 +1542,8 @@ impl Store {
         self.inner
             .archive
             .apply_batch(batch)
-            .map_err(|e| io(dir, e))
+            .map_err(|e| io(dir, e))?;
+        self.drop_summaries(venue, &[symbol])
     }
 
     /// The span of funding history a completed backfill covered for one perp, `(from, to)` ms.
@@ -1854,6 +1879,7 @@ impl Store {
             .meta
             .apply_batch(markers)
             .map_err(|e| io(dir, e))?;
+        self.clear_summaries()?;
         self.flush()?;
         Ok(removed)
     }
@@ -2189,7 +2215,7 @@ mod tests {
     use crate::model::{PerpQuote, Venue};
     use rust_decimal::Decimal;
 
-    fn snapshot(t: i64) -> Snapshot {
+    pub(super) fn snapshot(t: i64) -> Snapshot {
         let received_at = DateTime::from_timestamp_millis(t).expect("time");
         Snapshot {
             venue: Venue::Okx,
