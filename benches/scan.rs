@@ -7,7 +7,8 @@
 //! (instrument lists fetched) and then with instruments cached, the steady state of a cron job.
 //! `--history N` stores N settled funding records per perp (as a backfill would) before the
 //! cached runs: `--history 833` puts 3 million into the core venues' store; with `--delisted`
-//! they go under symbols the scan does not list, so only the store's size differs.
+//! they go under symbols the scan does not list, so only the store's size differs. `--closes D`
+//! adds D daily closes of every perp and spot pair (a nightly `backfill`'s other half).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -130,13 +131,20 @@ fn print(label: &str, venues: &[Venue], f: &Figures) {
 
 /// Stores `per_perp` settled funding records for every perp the cold run saw, as backfills
 /// write them (one batch per perp), so that the cached runs scan a store with a deep record.
-fn ingest_history(data: &std::path::Path, venues: &[Venue], per_perp: usize, delisted: bool) {
+fn ingest_history(
+    data: &std::path::Path,
+    venues: &[Venue],
+    per_perp: usize,
+    closes_days: usize,
+    delisted: bool,
+) {
     use basis::store::{FundingEvent, Store};
     use rust_decimal::Decimal;
     let started = Instant::now();
     let store = Store::open(data).expect("open the store");
     let now_ms = chrono::Utc::now().timestamp_millis() / 3_600_000 * 3_600_000;
     let mut records = 0usize;
+    let mut closes = 0usize;
     for &venue in venues {
         let Some(snapshot) = store.latest_snapshot(venue).expect("read") else {
             continue;
@@ -171,15 +179,60 @@ fn ingest_history(data: &std::path::Path, venues: &[Venue], per_perp: usize, del
             store
                 .put_funding_events(venue, &symbol, &events)
                 .expect("ingest");
+            if closes_days > 0 {
+                store
+                    .put_price_bars(
+                        venue,
+                        basis::model::Market::Perp,
+                        &symbol,
+                        basis::venue::Bar::Day,
+                        &daily_bars(closes_days, p, now_ms),
+                    )
+                    .expect("ingest closes");
+            }
         }
+        // `--closes D`: D daily closes of every spot pair too (as `backfill` stores them).
+        for (p, spot) in snapshot.spots.iter().enumerate().filter(|_| closes_days > 0) {
+            store
+                .put_price_bars(
+                    venue,
+                    basis::model::Market::Spot,
+                    &spot.symbol,
+                    basis::venue::Bar::Day,
+                    &daily_bars(closes_days, p, now_ms),
+                )
+                .expect("ingest closes");
+            closes += closes_days;
+        }
+        closes += closes_days * snapshot.perps.len();
     }
     store.close().expect("close");
     let size: u64 = walk(&data.join("db"));
     println!(
-        "history: {records} settled funding records stored in {:.1} s; store {:.1} MB on disk",
+        "history: {records} settled funding records and {closes} daily closes stored in {:.1} s; store {:.1} MB on disk",
         started.elapsed().as_secs_f64(),
         size as f64 / 1e6
     );
+}
+
+/// `days` daily bars ending yesterday, a wiggling price per market.
+fn daily_bars(days: usize, market: usize, now_ms: i64) -> Vec<(i64, basis::store::PriceBar)> {
+    use rust_decimal::Decimal;
+    let today = now_ms.div_euclid(86_400_000) * 86_400_000;
+    (1..=days)
+        .rev()
+        .map(|ago| {
+            let close = Decimal::new(10_000 + ((ago * 37 + market * 11) % 97) as i64, 2);
+            (
+                today - ago as i64 * 86_400_000,
+                basis::store::PriceBar {
+                    high: close,
+                    low: close,
+                    close,
+                },
+            )
+        })
+        .collect()
 }
 
 fn walk(dir: &std::path::Path) -> u64 {
@@ -249,7 +302,13 @@ fn main() {
     let history = arg(&args, "--history", 0);
     if history > 0 {
         let delisted = args.iter().any(|a| a == "--delisted");
-        ingest_history(data.path(), &venues, history, delisted);
+        ingest_history(
+            data.path(),
+            &venues,
+            history,
+            arg(&args, "--closes", 0),
+            delisted,
+        );
     }
     let mut cached: Vec<Figures> = (0..runs)
         .map(|_| {

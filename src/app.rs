@@ -685,9 +685,13 @@ async fn load_history(
         inputs.settlements = s.funding_summaries(&perps, now)?;
         for ((market, venue, asset), (_, symbol)) in price_source {
             let closes: Vec<crate::analyze::stats::DailyClose> = s
-                .daily_closes(venue, market, &symbol)?
+                .daily_closes_since(
+                    venue,
+                    market,
+                    &symbol,
+                    now_ms - HISTORY_WINDOW_MS - 86_400_000,
+                )?
                 .into_iter()
-                .filter(|(day, _)| *day >= now_ms - HISTORY_WINDOW_MS - 86_400_000)
                 .filter_map(|(day, c)| {
                     Some(crate::analyze::stats::DailyClose {
                         day: DateTime::<Utc>::from_timestamp_millis(day)?.date_naive(),

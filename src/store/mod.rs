@@ -1704,13 +1704,26 @@ impl Store {
         market: Market,
         symbol: &str,
     ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
+        self.daily_closes_since(venue, market, symbol, i64::MIN)
+    }
+
+    /// Daily closes of one market whose day starts at or after `since_ms`, oldest first (a range
+    /// read: a scan that needs a month does not read two years of closes).
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn daily_closes_since(
+        &self,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+        since_ms: i64,
+    ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
         let dir = &self.inner.dir;
         let mut out = Vec::new();
-        for item in self
-            .inner
-            .closes
-            .scan_prefix(keys::symbol_prefix(venue, market, symbol))
-        {
+        let start = keys::quote_key(venue, market, symbol, since_ms);
+        let end = keys::quote_key(venue, market, symbol, i64::MAX);
+        for item in self.inner.closes.range(start..=end) {
             let (k, v) = item.map_err(|e| io(dir, e))?;
             let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
             out.push((
