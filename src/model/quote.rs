@@ -70,6 +70,12 @@ pub struct Reference {
     /// positions). Keyed by upper-case coin. Empty where the venue publishes none.
     #[serde(default)]
     pub haircuts: std::collections::BTreeMap<String, Decimal>,
+    /// Maintenance margin rate `m` (a fraction) of each perp, by venue symbol, where the venue
+    /// publishes one with its bulk instrument data (Gate `maintenance_rate`, MEXC
+    /// `maintenanceMarginRate`, dYdX `maintenanceMarginFraction`: the first tier's rate). Empty
+    /// where the venue publishes none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub maintenance_rates: std::collections::BTreeMap<String, Decimal>,
 }
 
 impl Reference {
