@@ -221,3 +221,25 @@ impl SpotQuote {
         mid(self.bid, self.ask)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_cached_before_maintenance_rates_still_decodes_and_the_rates_round_trip() {
+        let old: Reference =
+            serde_json::from_str(r#"{"instruments":[],"haircuts":{"BTC":"0.95"}}"#).unwrap();
+        assert!(old.maintenance_rates.is_empty());
+        assert_eq!(old.haircuts["BTC"], Decimal::new(95, 2));
+        // Venues that publish none write what they wrote before.
+        assert!(!serde_json::to_string(&old).unwrap().contains("maintenance"));
+        let gate = Reference {
+            maintenance_rates: [("BTC_USDT".to_owned(), Decimal::new(5, 3))].into(),
+            ..old
+        };
+        let back: Reference = serde_json::from_str(&serde_json::to_string(&gate).unwrap()).unwrap();
+        assert_eq!(back, gate);
+    }
+}
