@@ -407,7 +407,8 @@ impl<'a> Model<'a> {
         (sc, pearson(a, c).unwrap_or(0.8), *source)
     }
 
-    /// The risk of the perp leg `(venue, symbol)` with `m` from `maintenance`.
+    /// The risk of the perp leg `(venue, symbol)` at maintenance rate `m`, and the venue whose
+    /// ETH spot series gave its `σ_C`.
     fn leg(&self, venue: Venue, symbol: &str, m: f64) -> (LegRisk, Venue) {
         let a = self.perp_returns(venue, symbol);
         let sigma_a = vol(&a).unwrap_or_else(|| panic!("{venue} {symbol}: under 14 returns"));
