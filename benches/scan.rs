@@ -192,7 +192,12 @@ fn ingest_history(
             }
         }
         // `--closes D`: D daily closes of every spot pair too (as `backfill` stores them).
-        for (p, spot) in snapshot.spots.iter().enumerate().filter(|_| closes_days > 0) {
+        for (p, spot) in snapshot
+            .spots
+            .iter()
+            .enumerate()
+            .filter(|_| closes_days > 0)
+        {
             store
                 .put_price_bars(
                     venue,

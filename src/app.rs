@@ -332,11 +332,17 @@ async fn scan_once(
         .filter(|o| !o.haircuts.is_empty())
         .map(|o| (o.venue, o.haircuts.clone()))
         .collect();
+    // And the maintenance rates they publish with their contracts, where the config sets none.
+    params.venue_maintenance = outcomes
+        .iter_mut()
+        .filter(|o| !o.maintenance_rates.is_empty())
+        .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
+        .collect();
     let snapshots: Vec<Snapshot> = outcomes
         .iter_mut()
         .filter_map(|o| o.snapshot.take())
         .collect();
-    // The record: settled funding of every scanned perp and daily closes per venue and coin.
+    // The record: settled funding and daily closes of every scanned perp, and the collateral's.
     let mut history = load_history(store, &snapshots, &settings.params.collateral).await?;
     let live: Vec<Venue> = if args.offline {
         Vec::new()
@@ -629,7 +635,7 @@ async fn notify_run(
 /// How much stored history a scan reads: the 30-day statistics window plus a day.
 const HISTORY_WINDOW_MS: i64 = 31 * 86_400_000;
 
-/// Quote preference for a venue's daily closes of a coin (one perp per venue and coin).
+/// Quote preference for a venue's spot closes of the collateral coin (one pair per venue).
 fn quote_rank(quote: &str) -> u8 {
     match quote {
         "USDT" => 0,
@@ -639,41 +645,34 @@ fn quote_rank(quote: &str) -> u8 {
     }
 }
 
-/// The stored record the analyzer uses: settled funding of every scanned perp (settlement
-/// times up to now) and, per venue and coin, the daily closes of its perp (USDT, then USDC,
-/// then USD), and per venue those of the collateral coin's spot pair (same preference; the
-/// analyzer reads spot closes for the collateral only).
+/// The stored record the analyzer uses: the funding summary and daily closes of every scanned
+/// perp (each keyed by its own (venue, symbol); see [`Store::funding_summaries`]), and per venue the daily
+/// closes of the collateral coin's spot pair (USDT, then USDC, then USD).
 async fn load_history(
     store: &Store,
     snapshots: &[Snapshot],
     collateral: &str,
 ) -> Result<crate::analyze::HistoryInputs, AppError> {
     use crate::model::Market;
-    let mut perps: Vec<(Venue, String)> = Vec::new();
-    let mut price_source: std::collections::HashMap<(Market, Venue, String), (u8, String)> =
+    let perps: Vec<(Venue, String)> = snapshots
+        .iter()
+        .flat_map(|snap| snap.perps.iter().map(|p| (snap.venue, p.symbol.clone())))
+        .collect();
+    // The collateral's spot pair per venue: (quote rank, symbol), the smallest wins.
+    let mut spot_pairs: std::collections::HashMap<Venue, (u8, String)> =
         std::collections::HashMap::new();
-    let mut offer = |market: Market, venue: Venue, asset: &str, quote: &str, symbol: &str| {
-        let rank = quote_rank(quote);
-        let slot = price_source
-            .entry((market, venue, asset.to_ascii_uppercase()))
-            .or_insert((u8::MAX, String::new()));
-        if (rank, symbol) < (slot.0, slot.1.as_str()) {
-            *slot = (rank, symbol.to_owned());
-        }
-    };
-    for snap in snapshots {
-        for p in &snap.perps {
-            perps.push((snap.venue, p.symbol.clone()));
-            offer(Market::Perp, snap.venue, &p.asset, &p.quote, &p.symbol);
-        }
-        for sp in snap
-            .spots
-            .iter()
-            .filter(|sp| quote_rank(&sp.quote) < 3 && sp.asset.eq_ignore_ascii_case(collateral))
-        {
-            offer(Market::Spot, snap.venue, &sp.asset, &sp.quote, &sp.symbol);
+    for sp in snapshots
+        .iter()
+        .flat_map(|snap| &snap.spots)
+        .filter(|sp| quote_rank(&sp.quote) < 3 && sp.asset.eq_ignore_ascii_case(collateral))
+    {
+        let offer = (quote_rank(&sp.quote), sp.symbol.clone());
+        let slot = spot_pairs.entry(sp.venue).or_insert_with(|| offer.clone());
+        if offer < *slot {
+            *slot = offer;
         }
     }
+    let collateral = collateral.to_ascii_uppercase();
     let s = store.clone();
     blocking_store(move || {
         let now = Utc::now();
@@ -683,12 +682,12 @@ async fn load_history(
             ..crate::analyze::HistoryInputs::default()
         };
         inputs.settlements = s.funding_summaries(&perps, now)?;
-        for ((market, venue, asset), (_, symbol)) in price_source {
+        let closes_of = |venue: Venue, market: Market, symbol: &str| {
             let closes: Vec<crate::analyze::stats::DailyClose> = s
                 .daily_closes_since(
                     venue,
                     market,
-                    &symbol,
+                    symbol,
                     now_ms - HISTORY_WINDOW_MS - 86_400_000,
                 )?
                 .into_iter()
@@ -699,11 +698,18 @@ async fn load_history(
                     })
                 })
                 .collect();
-            if closes.len() > 1 {
-                match market {
-                    Market::Perp => inputs.closes.insert((venue, asset), closes),
-                    Market::Spot => inputs.spot_closes.insert((venue, asset), closes),
-                };
+            Ok::<_, StoreError>((closes.len() > 1).then_some(closes))
+        };
+        for (venue, symbol) in perps {
+            if let Some(closes) = closes_of(venue, Market::Perp, &symbol)? {
+                inputs.perp_closes.insert((venue, symbol), closes);
+            }
+        }
+        for (venue, (_, symbol)) in spot_pairs {
+            if let Some(closes) = closes_of(venue, Market::Spot, &symbol)? {
+                inputs
+                    .spot_closes
+                    .insert((venue, collateral.clone()), closes);
             }
         }
         Ok(inputs)
@@ -745,8 +751,8 @@ async fn daily_ranges(
         .filter(|p| volatility.perp_sigma(&p.asset, &p.quote).is_none())
         .filter(|p| {
             history
-                .closes
-                .get(&(p.venue, p.asset.to_ascii_uppercase()))
+                .perp_closes
+                .get(&(p.venue, p.symbol.clone()))
                 .and_then(|c| crate::analyze::stats::realised_vol(c, history.now))
                 .is_none()
         })

@@ -38,6 +38,8 @@ pub struct VenueOutcome {
     pub requests: u32,
     /// The venue's collateral table (coin → haircut `k`) from its cached reference data.
     pub haircuts: BTreeMap<String, rust_decimal::Decimal>,
+    /// The maintenance rates the venue publishes with its perps (symbol → `m`), from the same.
+    pub maintenance_rates: BTreeMap<String, rust_decimal::Decimal>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -132,11 +134,11 @@ pub async fn poll_venues(
             blocking(move || store.venue_record(venue)).await?
         };
         record.last_requests = requests;
-        let mut haircuts = BTreeMap::new();
+        let (mut haircuts, mut maintenance_rates) = (BTreeMap::new(), BTreeMap::new());
         let (status, snapshot) = match result? {
-            Ok(PollResult::Polled(snap, table)) => {
+            Ok(PollResult::Polled(snap, table, rates)) => {
                 record.last_ok = Some(now);
-                haircuts = table;
+                (haircuts, maintenance_rates) = (table, rates);
                 (VenueStatus::Ok, Some(snap))
             }
             Ok(PollResult::Banned(ban)) => (VenueStatus::Banned(ban), None),
@@ -162,6 +164,7 @@ pub async fn poll_venues(
             snapshot,
             requests,
             haircuts,
+            maintenance_rates,
             elapsed,
         });
     }
@@ -177,8 +180,12 @@ pub async fn poll_venues(
 }
 
 enum PollResult {
-    /// The snapshot and the venue's collateral table.
-    Polled(Snapshot, BTreeMap<String, rust_decimal::Decimal>),
+    /// The snapshot, the venue's collateral table and its perps' published maintenance rates.
+    Polled(
+        Snapshot,
+        BTreeMap<String, rust_decimal::Decimal>,
+        BTreeMap<String, rust_decimal::Decimal>,
+    ),
     Banned(crate::venue::Ban),
 }
 
@@ -314,6 +321,7 @@ async fn poll_one(
     };
     let received_at = Utc::now();
     let haircuts = reference.haircuts.clone();
+    let maintenance_rates = reference.maintenance_rates.clone();
     // Values no venue can mean are refused per symbol, one warning line per venue and run.
     let (reference, mut refused) = sanity::screen_reference(reference);
     let snapshot = match adapter.parse_snapshot(&bodies(&fetched), &reference, received_at) {
@@ -341,7 +349,11 @@ async fn poll_one(
     let to_write = Arc::clone(&snap);
     blocking(move || store.write_snapshot(&to_write)).await?;
     let snapshot = Arc::try_unwrap(snap).unwrap_or_else(|a| (*a).clone());
-    Ok(Ok(PollResult::Polled(snapshot, haircuts)))
+    Ok(Ok(PollResult::Polled(
+        snapshot,
+        haircuts,
+        maintenance_rates,
+    )))
 }
 
 /// The error of a venue that answered but lists no perpetual market: `what` says where none
@@ -416,15 +428,15 @@ pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOut
     for &venue in venues {
         let s = store.clone();
         let snap = blocking(move || s.latest_snapshot(venue)).await?;
-        let haircuts = match snap {
+        let (haircuts, maintenance_rates) = match snap {
             Some(_) => {
                 let s = store.clone();
                 blocking(move || s.reference(venue))
                     .await?
-                    .map(|(_, r)| r.haircuts)
+                    .map(|(_, r)| (r.haircuts, r.maintenance_rates))
                     .unwrap_or_default()
             }
-            None => BTreeMap::new(),
+            None => (BTreeMap::new(), BTreeMap::new()),
         };
         let status = match &snap {
             Some(_) => VenueStatus::Ok,
@@ -438,6 +450,7 @@ pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOut
             snapshot: snap,
             requests: 0,
             haircuts,
+            maintenance_rates,
             elapsed: Duration::ZERO,
         });
     }

@@ -436,6 +436,10 @@ pub fn build(
                 vc.maintenance_margin,
                 &mut costs.maintenance_margin,
             )?;
+            if vc.maintenance_margin.is_some() {
+                // Configured: it wins over the rates the venue publishes.
+                params.maintenance_configured.insert(venue);
+            }
             fee(
                 "liquidation_fee",
                 vc.liquidation_fee,

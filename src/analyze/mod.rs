@@ -21,21 +21,22 @@
 //!   describing the current print, and which perps pair (`r > 0`, the lower `r / h` is long)
 //!   is still decided on the current rates. A perp whose estimator falls back to the current
 //!   rate is computed exactly as without history.
-//! - `σ_A`: [`stats::realised_vol`] of the asset's daily closes on the perp's venue when there
-//!   are at least 14 daily returns, else the 24 h high/low path (its own, else the same asset's
-//!   perp on another venue), else Parkinson of the perp's own last daily candle
-//!   ([`HistoryInputs::daily_ranges`], DESIGN's last resort when no venue lists a 24 h range).
-//! - `σ_C` of a volatile collateral: the realised volatility of its spot pair's daily closes on
-//!   the perp's venue (its perp's closes where the venue has no spot series), else the same on
-//!   the first venue in [`Venue::ALL`] order that has enough closes, else the spot high/low
-//!   path.
-//! - `ρ`: [`stats::correlation`] of the asset's perp closes and the collateral's series (as for
-//!   `σ_C`) on the perp's venue (at least 14 common returns), else `--correlation`; a
-//!   stablecoin asset keeps `ρ = 0`.
+//! - `σ_A`: [`stats::realised_vol`] of the perp's own daily closes (its market, so a USDC perp
+//!   never borrows the USDT perp's path) when there are at least 14 daily returns, else the
+//!   24 h high/low path (its own, else the same asset's perp on another venue), else Parkinson
+//!   of the perp's own last daily candle ([`HistoryInputs::daily_ranges`], DESIGN's last resort
+//!   when no venue lists a 24 h range).
+//! - `σ_C` of a volatile collateral: the realised volatility of its **spot** pair's daily closes
+//!   on the perp's venue, else on the first venue in [`Venue::ALL`] order that has at least 14
+//!   returns ([`collateral_series`]; never a perp's closes), else the spot high/low path.
+//! - `ρ`: [`stats::correlation`] of the perp's own closes and that same spot series (at least
+//!   14 common returns), else `--correlation`; a stablecoin asset keeps `ρ = 0`.
+//! - `m`: [`Params::maintenance_on`]: the configured `maintenance_margin`, else the rate the
+//!   venue publishes for the contract, else the built-in default.
 //!
-//! Each perp's expected rate and each (venue, coin)'s realised figures are computed once per
-//! run ([`Context`]), never per pair. Keys are matched exactly: (venue, perp symbol) for
-//! settlements, (venue, upper-case coin) for closes.
+//! Each perp's expected rate and realised figures are computed once per run ([`Context`]),
+//! never per pair. Keys are matched exactly: (venue, perp symbol) for settlements and perp
+//! closes, (venue, upper-case coin) for the collateral's spot closes.
 
 pub mod carry;
 pub mod cross;
@@ -44,7 +45,7 @@ pub mod rank;
 pub mod risk;
 pub mod stats;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -142,6 +143,12 @@ pub struct Params {
     /// Per venue, coin (upper-case) → `k` from the venue's public collateral tier table (first
     /// tier), as cached with its reference data ([`crate::model::Reference::haircuts`]).
     pub venue_haircuts: BTreeMap<Venue, BTreeMap<String, Decimal>>,
+    /// Venues whose `maintenance_margin` the config sets ([`Params::costs`]): it wins over the
+    /// rates the venue publishes.
+    pub maintenance_configured: BTreeSet<Venue>,
+    /// Per venue, perp symbol → the maintenance rate `m` the venue publishes with its contracts
+    /// ([`crate::model::Reference::maintenance_rates`]), used where the config sets none.
+    pub venue_maintenance: BTreeMap<Venue, BTreeMap<String, Decimal>>,
     /// `--kinds`: the kinds to look for (default all three; an empty list also means all).
     pub kinds: Vec<Kind>,
     /// `--quote-equivalence USDT=USDC`: pairs of quotes the cross-venue kinds treat as one
@@ -167,6 +174,8 @@ impl Default for Params {
             costs: BTreeMap::new(),
             haircuts: BTreeMap::new(),
             venue_haircuts: BTreeMap::new(),
+            maintenance_configured: BTreeSet::new(),
+            venue_maintenance: BTreeMap::new(),
             kinds: ALL_KINDS.to_vec(),
             quote_equivalence: Vec::new(),
         }
@@ -211,6 +220,23 @@ impl Params {
             .unwrap_or_else(|| default_haircut(coin))
     }
 
+    /// The maintenance rate `m` of the perp `symbol` on `venue` (DESIGN's precedence): the
+    /// configured `maintenance_margin`, else the rate the venue publishes for that contract
+    /// (when a fraction in (0, 1)), else the built-in default of [`VenueCosts::default_for`].
+    #[must_use]
+    pub fn maintenance_on(&self, venue: Venue, symbol: &str) -> Decimal {
+        let costs = self.costs_for(venue);
+        if self.maintenance_configured.contains(&venue) {
+            return costs.maintenance_margin;
+        }
+        self.venue_maintenance
+            .get(&venue)
+            .and_then(|rates| rates.get(symbol))
+            .copied()
+            .filter(|m| *m > Decimal::ZERO && *m < Decimal::ONE)
+            .unwrap_or(costs.maintenance_margin)
+    }
+
     fn configured_haircut(&self, coin: &str) -> Option<Decimal> {
         self.haircuts
             .iter()
@@ -231,10 +257,11 @@ pub struct HistoryInputs {
     /// What each perp's settled funding says at `now` ([`stats::summarise`]), keyed by (venue,
     /// perp symbol).
     pub settlements: history::Histories,
-    /// Daily closes of a coin's perp on a venue (candles and polls), keyed by (venue,
-    /// upper-case coin, e.g. `BTC`).
-    pub closes: HashMap<(Venue, String), Vec<DailyClose>>,
-    /// Daily closes of a coin's spot pair on a venue (USDT, else USDC, else USD), same keys.
+    /// Daily closes of each perp (candles and polls), keyed by (venue, perp symbol) like
+    /// [`HistoryInputs::settlements`]: `σ_A` and `ρ` of a perp come from its own market.
+    pub perp_closes: HashMap<(Venue, String), Vec<DailyClose>>,
+    /// Daily closes of the collateral coin's spot pair on a venue (USDT, else USDC, else USD),
+    /// keyed by (venue, upper-case coin, e.g. `ETH`).
     pub spot_closes: HashMap<(Venue, String), Vec<DailyClose>>,
     /// High and low of a perp's last finished daily candle, keyed by (venue, perp symbol): the
     /// `σ_A` source of last resort for perps of an asset no venue gives a 24 h range for.
@@ -243,15 +270,47 @@ pub struct HistoryInputs {
     pub now: DateTime<Utc>,
 }
 
+/// The spot series that stands for the collateral `coin` (upper-case) on each venue: that
+/// venue's own spot pair when it has at least 14 daily returns, else the first such series in
+/// [`Venue::ALL`] order, with its realised `σ_C`. Never a perp's closes (the collateral's own
+/// market is its spot pair). Venues are absent when no venue has such a series.
+pub(crate) fn collateral_series<'h>(
+    history: &'h HistoryInputs,
+    coin: &str,
+) -> HashMap<Venue, (&'h [DailyClose], f64)> {
+    let usable: Vec<(Venue, &[DailyClose], f64)> = Venue::ALL
+        .into_iter()
+        .filter_map(|v| {
+            let closes = history.spot_closes.get(&(v, coin.to_owned()))?;
+            Some((
+                v,
+                closes.as_slice(),
+                stats::realised_vol(closes, history.now)?,
+            ))
+        })
+        .collect();
+    let Some(&(_, first, first_sigma)) = usable.first() else {
+        return HashMap::new();
+    };
+    let mut out: HashMap<Venue, (&[DailyClose], f64)> = Venue::ALL
+        .into_iter()
+        .map(|v| (v, (first, first_sigma)))
+        .collect();
+    out.extend(usable.into_iter().map(|(v, c, s)| (v, (c, s))));
+    out
+}
+
 /// What the history says about the markets of one scan, computed once per run.
 #[derive(Debug, Default)]
 pub(crate) struct HistoryIndex<'a> {
     /// Blended per-hour rate by (venue, symbol, current per-hour rate); `None` when the
     /// estimator keeps the current rate.
     expected: HashMap<(Venue, &'a str, Decimal), Option<Decimal>>,
-    /// Realised volatility of a perp asset on a venue (`None`: too little history).
+    /// Realised volatility of a perp's own closes, by (venue, perp symbol) (`None`: too little
+    /// history).
     sigma: HashMap<(Venue, &'a str), Option<f64>>,
-    /// Realised correlation of a perp asset with the collateral on a venue.
+    /// Realised correlation of a perp's own closes with the collateral's spot series for its
+    /// venue ([`collateral_series`]), by (venue, perp symbol).
     rho: HashMap<(Venue, &'a str), Option<f64>>,
     /// Realised `σ_C` of a volatile collateral for a perp on each venue, after the fallback
     /// to the other venues.
@@ -277,16 +336,6 @@ impl<'a> HistoryIndex<'a> {
             ..HistoryIndex::default()
         };
         let now = history.now;
-        let closes = |venue: Venue, coin: &str| history.closes.get(&(venue, coin.to_owned()));
-        // The collateral's own market is its spot pair; its perp where the venue has no spot.
-        let collateral_closes = |venue: Venue| {
-            let key = (venue, collateral.to_owned());
-            history
-                .spot_closes
-                .get(&key)
-                .filter(|c| c.len() > 1)
-                .or_else(|| history.closes.get(&key))
-        };
         let volatile_collateral = !is_stablecoin(collateral);
         if !history.settlements.is_empty() {
             for perp in snapshots.iter().flat_map(|s| &s.perps) {
@@ -312,15 +361,20 @@ impl<'a> HistoryIndex<'a> {
                 index.expected.insert(key, blended);
             }
         }
-        if history.closes.is_empty() && history.spot_closes.is_empty() {
+        if history.perp_closes.is_empty() && history.spot_closes.is_empty() {
             return index;
         }
+        let series = if volatile_collateral {
+            collateral_series(history, collateral)
+        } else {
+            HashMap::new()
+        };
         for perp in snapshots.iter().flat_map(|s| &s.perps) {
-            let key = (perp.venue, perp.asset.as_str());
+            let key = (perp.venue, perp.symbol.as_str());
             if index.sigma.contains_key(&key) {
                 continue;
             }
-            let own = closes(perp.venue, &perp.asset);
+            let own = history.perp_closes.get(&(perp.venue, perp.symbol.clone()));
             index
                 .sigma
                 .insert(key, own.and_then(|c| stats::realised_vol(c, now)));
@@ -329,21 +383,12 @@ impl<'a> HistoryIndex<'a> {
                 && !is_stablecoin(&perp.asset)
             {
                 let rho = own
-                    .zip(collateral_closes(perp.venue))
-                    .and_then(|(a, c)| stats::correlation(a, c, now));
+                    .zip(series.get(&perp.venue))
+                    .and_then(|(a, (c, _))| stats::correlation(a, c, now));
                 index.rho.insert(key, rho);
             }
         }
-        if volatile_collateral {
-            let by_venue: Vec<(Venue, f64)> = Venue::ALL
-                .into_iter()
-                .filter_map(|v| Some((v, stats::realised_vol(collateral_closes(v)?, now)?)))
-                .collect();
-            if let Some(&(_, first)) = by_venue.first() {
-                index.collateral_sigma = Venue::ALL.into_iter().map(|v| (v, first)).collect();
-                index.collateral_sigma.extend(by_venue);
-            }
-        }
+        index.collateral_sigma = series.into_iter().map(|(v, (_, s))| (v, s)).collect();
         index
     }
 
@@ -359,14 +404,20 @@ impl<'a> HistoryIndex<'a> {
             .flatten()
     }
 
-    /// Realised `σ` of `asset` on `venue`.
-    fn sigma(&self, venue: Venue, asset: &str) -> Option<f64> {
-        self.sigma.get(&(venue, asset)).copied().flatten()
+    /// Realised `σ` of `perp`'s own closes.
+    fn sigma(&self, perp: &PerpQuote) -> Option<f64> {
+        self.sigma
+            .get(&(perp.venue, perp.symbol.as_str()))
+            .copied()
+            .flatten()
     }
 
-    /// Realised `ρ` of `asset` with the collateral on `venue`.
-    fn rho(&self, venue: Venue, asset: &str) -> Option<f64> {
-        self.rho.get(&(venue, asset)).copied().flatten()
+    /// Realised `ρ` of `perp`'s own closes with the collateral's spot series.
+    fn rho(&self, perp: &PerpQuote) -> Option<f64> {
+        self.rho
+            .get(&(perp.venue, perp.symbol.as_str()))
+            .copied()
+            .flatten()
     }
 }
 
@@ -420,11 +471,11 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// `σ_A` of a perp leg: realised on its venue, else its own 24 h high/low, else the same
-    /// asset's perp elsewhere.
+    /// `σ_A` of a perp leg: realised from its own market's closes, else its own 24 h
+    /// high/low, else the same asset's perp elsewhere, else its last daily candle.
     pub(crate) fn sigma_a(&self, perp: &PerpQuote) -> Option<f64> {
         self.history
-            .sigma(perp.venue, &perp.asset)
+            .sigma(perp)
             .or_else(|| match (perp.high_24h, perp.low_24h) {
                 (Some(h), Some(l)) => risk::parkinson(h, l),
                 _ => None,
@@ -449,14 +500,10 @@ impl<'a> Context<'a> {
         self.history.expected_per_hour(perp)
     }
 
-    /// How `C` margins a perp of `asset` on `venue` quoted in `quote`; `None` when `C` is a
-    /// volatile coin without a spot market (with 24 h high/low) anywhere in the scan.
-    pub(crate) fn collateral_for(
-        &self,
-        asset: &str,
-        venue: Venue,
-        quote: &str,
-    ) -> Option<Collateral> {
+    /// How `C` margins `perp`; `None` when `C` is a volatile coin with neither enough stored
+    /// spot closes nor a spot market (with 24 h high/low) anywhere in the scan.
+    pub(crate) fn collateral_for(&self, perp: &PerpQuote) -> Option<Collateral> {
+        let (asset, venue) = (perp.asset.as_str(), perp.venue);
         if self.collateral.eq_ignore_ascii_case(asset) {
             Some(Collateral::SameCoin)
         } else if is_stablecoin(&self.collateral) {
@@ -464,16 +511,16 @@ impl<'a> Context<'a> {
         } else {
             let sigma = match self.history.collateral_sigma.get(&venue) {
                 Some(sigma) => *sigma,
-                None => self.volatility.spot_sigma(&self.collateral, venue, quote)?,
+                None => self
+                    .volatility
+                    .spot_sigma(&self.collateral, venue, &perp.quote)?,
             };
-            // ρ between two non-stable coins: realised on the perp's venue, else configured; a
-            // stablecoin asset is uncorrelated.
+            // ρ between two non-stable coins: realised from the perp's closes and the spot
+            // series σ_C came from, else configured; a stablecoin asset is uncorrelated.
             let rho = if is_stablecoin(asset) {
                 0.0
             } else {
-                self.history
-                    .rho(venue, asset)
-                    .unwrap_or(self.params.correlation)
+                self.history.rho(perp).unwrap_or(self.params.correlation)
             };
             Some(Collateral::Volatile { sigma, rho })
         }
@@ -820,19 +867,20 @@ mod history_tests {
                 (key.0, key.1.to_owned()),
                 stats::summarise(&history, t0()),
             )]),
-            closes: HashMap::new(),
+            perp_closes: HashMap::new(),
             spot_closes: HashMap::new(),
             daily_ranges: HashMap::new(),
             now: t0(),
         }
     }
 
+    /// Perp closes keyed by (venue, perp symbol).
     fn with_closes(series: Vec<((Venue, &str), Vec<DailyClose>)>) -> HistoryInputs {
         HistoryInputs {
             settlements: history::Histories::new(),
-            closes: series
+            perp_closes: series
                 .into_iter()
-                .map(|((v, coin), c)| ((v, coin.to_owned()), c))
+                .map(|((v, symbol), c)| ((v, symbol.to_owned()), c))
                 .collect(),
             spot_closes: HashMap::new(),
             daily_ranges: HashMap::new(),
@@ -956,7 +1004,7 @@ mod history_tests {
         let base = analyze(&snaps, &params);
         // 15 closes alternating 100 / 102: 14 returns ±ln 1.02.
         let history = with_closes(vec![(
-            (Venue::Binance, "BTC"),
+            (Venue::Binance, "BTCUSDT"),
             closes("100", "1.02", &alternating_signs(14)),
         )]);
         let out = analyze_with(&snaps, &params, &history);
@@ -974,23 +1022,85 @@ mod history_tests {
         assert!(base[0].liq_prob > 0.5, "{}", base[0].liq_prob);
         assert_eq!(out[0].net_apr_pct, base[0].net_apr_pct);
 
-        // 13 returns are too few: the Parkinson path, the output of `analyze`.
-        let history = with_closes(vec![(
-            (Venue::Binance, "BTC"),
-            closes("100", "1.02", &alternating_signs(13)),
-        )]);
-        assert_eq!(analyze_with(&snaps, &params, &history), base);
-        // Closes of another venue do not give this perp a realised σ_A.
-        let history = with_closes(vec![(
-            (Venue::Bybit, "BTC"),
-            closes("100", "1.02", &alternating_signs(14)),
-        )]);
-        assert_eq!(analyze_with(&snaps, &params, &history), base);
+        // Not this perp's closes: 13 returns (too few), another venue's, another symbol's of
+        // the same asset on the same venue, and closes keyed by the coin instead of the
+        // symbol. Each leaves the Parkinson path, the output of `analyze`.
+        for (key, returns) in [
+            ((Venue::Binance, "BTCUSDT"), 13),
+            ((Venue::Bybit, "BTCUSDT"), 14),
+            ((Venue::Binance, "BTCUSDC"), 14),
+            ((Venue::Binance, "BTC"), 14),
+        ] {
+            let history = with_closes(vec![(
+                key,
+                closes("100", "1.02", &alternating_signs(returns)),
+            )]);
+            assert_eq!(analyze_with(&snaps, &params, &history), base, "{key:?}");
+        }
+    }
+
+    /// `perp(venue, asset, …)` quoted in USDC (`{asset}USDC`), and its USDC spot pair.
+    fn usdc(mut p: PerpQuote, mut s: SpotQuote) -> (PerpQuote, SpotQuote) {
+        p.symbol = format!("{}USDC", p.asset);
+        p.quote = "USDC".into();
+        s.symbol = p.symbol.clone();
+        s.quote = "USDC".into();
+        (p, s)
+    }
+
+    #[test]
+    fn each_perp_of_one_asset_on_one_venue_uses_its_own_closes() {
+        // Binance lists BTCUSDT and BTCUSDC, both with a carry; their daily closes differ
+        // (±ln 1.02 against ±ln 1.05). With ETH collateral, each row's σ_A and ρ are its own.
+        let b = Venue::Binance;
+        let (usdc_perp, usdc_spot) = usdc(perp(b, "BTC", "0.0005", "8"), spot(b, "BTC"));
+        let snaps = vec![snap(
+            b,
+            vec![perp(b, "BTC", "0.0005", "8"), usdc_perp],
+            vec![spot(b, "BTC"), usdc_spot, spot(b, "ETH")],
+        )];
+        let params = Params {
+            leverage: d("10"),
+            collateral: "ETH".into(),
+            kinds: vec![Kind::Carry],
+            ..Params::default()
+        };
+        let signs = alternating_signs(14);
+        // ETH: the same signs as the USDT perp for 8 returns, then the opposite (ρ = 2 / 14);
+        // the USDC perp's are flipped throughout (ρ = −2 / 14).
+        let eth_signs: Vec<i8> = signs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| if i < 8 { *s } else { -*s })
+            .collect();
+        let flipped: Vec<i8> = signs.iter().map(|s| -s).collect();
+        let mut history = with_closes(vec![
+            ((b, "BTCUSDT"), closes("100", "1.02", &signs)),
+            ((b, "BTCUSDC"), closes("100", "1.05", &flipped)),
+        ]);
+        history
+            .spot_closes
+            .insert((b, "ETH".to_owned()), closes("2000", "1.03", &eth_signs));
+        let out = analyze_with(&snaps, &params, &history);
+        assert_eq!(out.len(), 2, "{out:?}");
+        let sc = alternating_sigma(1.03, 14);
+        let q = 0.95 / 10.0;
+        for (quote, step, rho) in [("USDT", 1.02, 1.0 / 7.0), ("USDC", 1.05, -1.0 / 7.0)] {
+            let row = out.iter().find(|o| o.quote == quote).expect("row");
+            let want = short_liq(q, 0.004, alternating_sigma(step, 14), sc, rho);
+            assert!(
+                (row.liq_prob - want).abs() < 1e-6,
+                "{quote}: {} vs {want}",
+                row.liq_prob
+            );
+        }
+        let (p_usdt, p_usdc) = (out[0].liq_prob, out[1].liq_prob);
+        assert!((p_usdt - p_usdc).abs() > 0.01, "{p_usdt} vs {p_usdc}");
     }
 
     #[test]
     fn realised_sigma_c_and_rho_with_a_volatile_collateral() {
-        let (b, y) = (Venue::Binance, Venue::Bybit);
+        let (b, y, o) = (Venue::Binance, Venue::Bybit, Venue::Okx);
         let snaps = binance_btc("0.0005");
         let params = Params {
             leverage: d("10"),
@@ -1010,49 +1120,209 @@ mod history_tests {
             .collect();
         let btc = closes("100", "1.02", &a_signs);
         let eth = closes("2000", "1.03", &c_signs);
+        // Another ETH series: flipped (ρ = −2 / 14) and wider.
+        let flipped: Vec<i8> = c_signs.iter().map(|s| -s).collect();
+        let eth_other = closes("2000", "1.04", &flipped);
         let (sa, sc) = (alternating_sigma(1.02, 14), alternating_sigma(1.03, 14));
+        let sc_other = alternating_sigma(1.04, 14);
         // ETH k = 0.95: q = 0.095.
         let q = 0.95 / 10.0;
-
-        let same_venue = with_closes(vec![((b, "BTC"), btc.clone()), ((b, "ETH"), eth.clone())]);
-        let out = analyze_with(&snaps, &params, &same_venue);
-        assert_eq!(out.len(), 1);
         let p = short_liq(q, 0.004, sa, sc, 1.0 / 7.0);
         let p_config = short_liq(q, 0.004, sa, sc, 0.8);
+        let p_other = short_liq(q, 0.004, sa, sc_other, -1.0 / 7.0);
         assert!((p - p_config).abs() > 0.01, "{p} vs {p_config}");
-        assert!(
-            (out[0].liq_prob - p).abs() < 1e-6,
-            "{} vs {p}",
-            out[0].liq_prob
-        );
+        assert!((p - p_other).abs() > 0.01, "{p} vs {p_other}");
 
-        // The collateral's spot pair is its own market: its closes win over its perp's (here a
-        // flat perp series that would give σ_C = 0 and no ρ).
-        let mut spot_wins = with_closes(vec![
-            ((b, "BTC"), btc.clone()),
-            ((b, "ETH"), closes("2000", "1", &alternating_signs(14))),
-        ]);
-        spot_wins
-            .spot_closes
-            .insert((b, "ETH".to_owned()), eth.clone());
-        let out = analyze_with(&snaps, &params, &spot_wins);
-        assert_eq!(out.len(), 1);
-        assert!(
-            (out[0].liq_prob - p).abs() < 1e-6,
-            "{} vs {p}",
-            out[0].liq_prob
-        );
+        let spot = |series: Vec<(Venue, Vec<DailyClose>)>| {
+            let mut h = with_closes(vec![((b, "BTCUSDT"), btc.clone())]);
+            h.spot_closes = series
+                .into_iter()
+                .map(|(v, c)| ((v, "ETH".to_owned()), c))
+                .collect();
+            h
+        };
+        let cases: [(&str, HistoryInputs, f64); 5] = [
+            ("spot on the perp's venue", spot(vec![(b, eth.clone())]), p),
+            (
+                "the perp's venue first, though another comes first in the table",
+                spot(vec![(b, eth.clone()), (y, eth_other.clone())]),
+                p,
+            ),
+            // ρ pairs the perp's returns with that other venue's series (not the configured
+            // 0.8, as before the series were of the same market).
+            (
+                "no spot on the perp's venue: the first venue in the table's order",
+                spot(vec![(o, eth_other.clone()), (y, eth.clone())]),
+                p,
+            ),
+            (
+                "13 returns on the perp's venue are too few: the next venue",
+                spot(vec![
+                    (b, closes("2000", "1.04", &flipped[..13])),
+                    (o, eth_other.clone()),
+                ]),
+                p_other,
+            ),
+            (
+                "14 returns for σ_C, but one day earlier: 13 in common, ρ configured",
+                spot(vec![(
+                    b,
+                    eth.iter()
+                        .map(|c| DailyClose {
+                            day: c.day - TimeDelta::days(1),
+                            close: c.close,
+                        })
+                        .collect(),
+                )]),
+                p_config,
+            ),
+        ];
+        for (what, history, want) in cases {
+            let out = analyze_with(&snaps, &params, &history);
+            assert_eq!(out.len(), 1, "{what}");
+            assert!(
+                (out[0].liq_prob - want).abs() < 1e-6,
+                "{what}: {} vs {want}",
+                out[0].liq_prob
+            );
+        }
 
-        // ETH closes only on Bybit: σ_C falls back to them, ρ to the configured 0.8 (the two
-        // series are not on one venue).
-        let other_venue = with_closes(vec![((b, "BTC"), btc), ((y, "ETH"), eth)]);
-        let out = analyze_with(&snaps, &params, &other_venue);
-        assert_eq!(out.len(), 1);
-        assert!(
-            (out[0].liq_prob - p_config).abs() < 1e-6,
-            "{} vs {p_config}",
+        // A perp's closes never stand for the collateral: ETH closes of perps only (keyed as
+        // its perp on every venue) leave it without σ_C, as without history.
+        let mut perps_only = with_closes(vec![((b, "BTCUSDT"), btc.clone())]);
+        for v in [b, y, o] {
+            perps_only
+                .perp_closes
+                .insert((v, "ETHUSDT".to_owned()), eth.clone());
+        }
+        assert!(analyze_with(&snaps, &params, &perps_only).is_empty());
+    }
+
+    #[test]
+    fn the_collateral_series_is_a_spot_pair_own_venue_first_then_the_table_order() {
+        let (b, y, o, h) = (Venue::Binance, Venue::Bybit, Venue::Okx, Venue::Hyperliquid);
+        let long = closes("2000", "1.03", &alternating_signs(14));
+        let other = closes("2000", "1.05", &alternating_signs(14));
+        let short = closes("2000", "1.03", &alternating_signs(13));
+        let mut history = with_closes(vec![((h, "ETH"), long.clone()), ((b, "ETHUSDT"), long)]);
+        // Okx: too few returns; Bybit and Gate: usable.
+        for (v, c) in [(o, short), (y, other.clone()), (Venue::Gate, other)] {
+            history.spot_closes.insert((v, "ETH".to_owned()), c);
+        }
+        let series = collateral_series(&history, "ETH");
+        let source = |v: Venue| {
+            let (closes, _) = series[&v];
+            [y, Venue::Gate].into_iter().find(|s| {
+                std::ptr::eq(
+                    closes,
+                    history.spot_closes[&(*s, "ETH".to_owned())].as_slice(),
+                )
+            })
+        };
+        // Own venue first; Binance, Okx and Hyperliquid (no usable spot; perps never count)
+        // take the first usable venue in Venue::ALL order, Bybit.
+        assert_eq!(source(Venue::Gate), Some(Venue::Gate));
+        for v in [b, y, o, h, Venue::Dydx] {
+            assert_eq!(source(v), Some(y), "{v}");
+        }
+        assert_eq!(series.len(), Venue::ALL.len());
+        let sigma = alternating_sigma(1.05, 14);
+        assert!(series.values().all(|(_, s)| (s - sigma).abs() < 1e-12));
+        // No usable spot anywhere: nothing, whatever the perps have.
+        history.spot_closes.clear();
+        assert!(collateral_series(&history, "ETH").is_empty());
+    }
+
+    #[test]
+    fn a_published_maintenance_rate_sets_m_unless_configured() {
+        // A Gate carry at 10×, σ_A from its own 24 h range, USDT collateral (q = 0.1).
+        let g = Venue::Gate;
+        let snaps = vec![snap(
+            g,
+            vec![perp(g, "BTC", "0.0005", "8")],
+            vec![spot(g, "BTC")],
+        )];
+        let sigma = (66_000f64 / 54_000.0).ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt();
+        let published =
+            |rate: &str| BTreeMap::from([(g, BTreeMap::from([("BTCUSDT".to_owned(), d(rate))]))]);
+        let liq = |params: &Params| {
+            let out = analyze(&snaps, params);
+            assert_eq!(out.len(), 1);
             out[0].liq_prob
+        };
+        let base = Params {
+            leverage: d("10"),
+            ..Params::default()
+        };
+        let cases = [
+            ("built-in default", base.clone(), 0.004),
+            (
+                "the venue's rate for this contract",
+                Params {
+                    venue_maintenance: published("0.05"),
+                    ..base.clone()
+                },
+                0.05,
+            ),
+            (
+                "another contract's rate is not this one's",
+                Params {
+                    venue_maintenance: BTreeMap::from([(
+                        g,
+                        BTreeMap::from([("ETHUSDT".to_owned(), d("0.05"))]),
+                    )]),
+                    ..base.clone()
+                },
+                0.004,
+            ),
+            (
+                "a published rate that is not a fraction in (0, 1) is ignored",
+                Params {
+                    venue_maintenance: published("1.5"),
+                    ..base.clone()
+                },
+                0.004,
+            ),
+            (
+                "configured wins, even when it equals the default",
+                Params {
+                    venue_maintenance: published("0.05"),
+                    maintenance_configured: BTreeSet::from([g]),
+                    ..base.clone()
+                },
+                0.004,
+            ),
+            (
+                "configured on another venue: this one's published rate",
+                Params {
+                    venue_maintenance: published("0.05"),
+                    maintenance_configured: BTreeSet::from([Venue::Binance]),
+                    ..base.clone()
+                },
+                0.05,
+            ),
+        ];
+        for (what, params, m) in cases {
+            let want = short_liq(0.1, m, sigma, 0.0, 0.0);
+            let got = liq(&params);
+            assert!((got - want).abs() < 1e-6, "{what}: {got} vs {want}");
+        }
+        assert!(
+            short_liq(0.1, 0.05, sigma, 0.0, 0.0) > short_liq(0.1, 0.004, sigma, 0.0, 0.0) + 0.01
         );
+        let configured = Params {
+            costs: BTreeMap::from([(
+                g,
+                VenueCosts {
+                    maintenance_margin: d("0.02"),
+                    ..VenueCosts::default_for(g)
+                },
+            )]),
+            venue_maintenance: published("0.05"),
+            maintenance_configured: BTreeSet::from([g]),
+            ..base
+        };
+        assert_eq!(configured.maintenance_on(g, "BTCUSDT"), d("0.02"));
     }
 
     #[test]
@@ -1178,8 +1448,8 @@ mod history_tests {
                     unusable
                         .settlements
                         .insert((v, format!("{asset}USDT")), stats::summarise(&short, t0()));
-                    unusable.closes.insert(
-                        (v, asset.to_owned()),
+                    unusable.perp_closes.insert(
+                        (v, format!("{asset}USDT")),
                         closes("100", "1.02", &alternating_signs(13)),
                     );
                 }
@@ -1190,8 +1460,8 @@ mod history_tests {
                         stats::summarise(&alternating_funding(t0()), t0()),
                     );
                 unusable
-                    .closes
-                    .insert((v, "DOGE".to_owned()), closes("1", "1.1", &alternating_signs(20)));
+                    .perp_closes
+                    .insert((v, "DOGEUSDT".to_owned()), closes("1", "1.1", &alternating_signs(20)));
             }
             prop_assert_eq!(&analyze_with(&snaps, &params, &unusable), &base);
         }

@@ -55,19 +55,19 @@ pub(super) fn volume_ok(volume: Option<Decimal>, min: Decimal) -> bool {
     min <= Decimal::ZERO || volume.is_some_and(|v| v >= min)
 }
 
-/// The short perp leg of `perp` as margined by the scan's collateral, with its venue's `m`:
+/// The short perp leg of `perp` as margined by the scan's collateral, with its `m`
+/// ([`super::Params::maintenance_on`]):
 /// `None` without a `σ_A` (own 24 h high/low or another venue's perp) or when a volatile
 /// collateral has no spot market anywhere.
 pub(super) fn short_leg(perp: &PerpQuote, ctx: &Context<'_>) -> Option<PerpLeg> {
     Some(PerpLeg {
         side: Side::Short,
         sigma_a: ctx.sigma_a(perp)?,
-        collateral: ctx.collateral_for(&perp.asset, perp.venue, &perp.quote)?,
+        collateral: ctx.collateral_for(perp)?,
         haircut: ctx.haircut_on(perp.venue),
         maintenance_margin: ctx
             .params
-            .costs_for(perp.venue)
-            .maintenance_margin
+            .maintenance_on(perp.venue, &perp.symbol)
             .to_f64()?,
     })
 }

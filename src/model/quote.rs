@@ -70,6 +70,12 @@ pub struct Reference {
     /// positions). Keyed by upper-case coin. Empty where the venue publishes none.
     #[serde(default)]
     pub haircuts: std::collections::BTreeMap<String, Decimal>,
+    /// Maintenance margin rate `m` (a fraction) of each perp, by venue symbol, where the venue
+    /// publishes one with its bulk instrument data (Gate `maintenance_rate`, MEXC
+    /// `maintenanceMarginRate`, dYdX `maintenanceMarginFraction`: the first tier's rate). Empty
+    /// where the venue publishes none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub maintenance_rates: std::collections::BTreeMap<String, Decimal>,
 }
 
 impl Reference {
@@ -213,5 +219,27 @@ impl SpotQuote {
     #[must_use]
     pub fn mid(&self) -> Option<Decimal> {
         mid(self.bid, self.ask)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_cached_before_maintenance_rates_still_decodes_and_the_rates_round_trip() {
+        let old: Reference =
+            serde_json::from_str(r#"{"instruments":[],"haircuts":{"BTC":"0.95"}}"#).unwrap();
+        assert!(old.maintenance_rates.is_empty());
+        assert_eq!(old.haircuts["BTC"], Decimal::new(95, 2));
+        // Venues that publish none write what they wrote before.
+        assert!(!serde_json::to_string(&old).unwrap().contains("maintenance"));
+        let gate = Reference {
+            maintenance_rates: [("BTC_USDT".to_owned(), Decimal::new(5, 3))].into(),
+            ..old
+        };
+        let back: Reference = serde_json::from_str(&serde_json::to_string(&gate).unwrap()).unwrap();
+        assert_eq!(back, gate);
     }
 }

@@ -503,11 +503,13 @@ mod tests {
                 instrument("BTCUSDT", Market::Spot, None),
             ],
             haircuts: [("BTC".to_owned(), d("0.95"))].into(),
+            maintenance_rates: [("BTCUSDT".to_owned(), d("0.005"))].into(),
         };
         let (kept, refused) = screen_reference(reference.clone());
         let symbols: Vec<&str> = kept.instruments.iter().map(|i| i.symbol.as_str()).collect();
         assert_eq!(symbols, ["BTCUSDT", "SOLUSDT", "BTCUSDT"]);
         assert_eq!(kept.haircuts, reference.haircuts);
+        assert_eq!(kept.maintenance_rates, reference.maintenance_rates);
         assert_eq!(
             refused.0,
             [Refusal {
@@ -537,7 +539,7 @@ mod tests {
                 .iter()
                 .map(|s| instrument(s, Market::Perp, None))
                 .collect(),
-            haircuts: Default::default(),
+            ..Reference::default()
         };
         let (kept, refused) = screen_snapshot(snapshot, &reference);
         let perps: Vec<&str> = kept.perps.iter().map(|p| p.symbol.as_str()).collect();

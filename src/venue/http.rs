@@ -434,19 +434,18 @@ impl VenueClient {
             };
             let n = chunk.len() as u64;
             len += n;
+            // Whichever cap trips first, say whether the venue declared the body's length.
+            let undeclared = if declared.is_none() {
+                ", no Content-Length"
+            } else {
+                ""
+            };
             if len > cap {
-                return Err(too_large(format!(
-                    " (more than {len} bytes{})",
-                    if declared.is_none() {
-                        ", no Content-Length"
-                    } else {
-                        ""
-                    }
-                )));
+                return Err(too_large(format!(" (more than {len} bytes{undeclared})")));
             }
             if reading.add(n) > cap {
                 return Err(too_large(format!(
-                    " (together with the other {venue} bodies being read at the same time)"
+                    " ({len} bytes{undeclared}, together with the other {venue} bodies being read at the same time)"
                 )));
             }
             chunks.push(chunk);

@@ -31,7 +31,12 @@ fn exact_book(v: Venue) -> bool {
     !matches!(v, Venue::Hyperliquid | Venue::Dydx)
 }
 
-const MAINTENANCE: f64 = 0.004;
+/// Maintenance rate `m`: the one the venue publishes with its contracts where it does (the
+/// demo's Gate contracts say `maintenance_rate` 0.005, MEXC's `maintenanceMarginRate` 0.004),
+/// else the built-in 0.004.
+fn maintenance(v: Venue) -> f64 {
+    if v == Venue::Gate { 0.005 } else { 0.004 }
+}
 const LIQ_FEE: f64 = 0.01;
 
 struct Expected {
@@ -68,18 +73,18 @@ fn first_passage(d: f64, s: f64, t: f64) -> f64 {
 }
 
 /// Short perp leg with stablecoin collateral: D = ln((1+q)/(1+m)), v = σ².
-fn short_leg(s: f64, leverage: f64, t: f64) -> f64 {
+fn short_leg(s: f64, m: f64, leverage: f64, t: f64) -> f64 {
     let q = 1.0 / leverage;
-    first_passage(((1.0 + q) / (1.0 + MAINTENANCE)).ln(), s, t)
+    first_passage(((1.0 + q) / (1.0 + m)).ln(), s, t)
 }
 
 /// Long perp leg with stablecoin collateral: D = ln((1−m)/(1−q)), v = σ²; 0 when q >= 1.
-fn long_leg(s: f64, leverage: f64, t: f64) -> f64 {
+fn long_leg(s: f64, m: f64, leverage: f64, t: f64) -> f64 {
     let q = 1.0 / leverage;
     if q >= 1.0 {
         return 0.0;
     }
-    first_passage(((1.0 - MAINTENANCE) / (1.0 - q)).ln(), s, t)
+    first_passage(((1.0 - m) / (1.0 - q)).ln(), s, t)
 }
 
 fn finish(per_hour: f64, cost: Option<f64>, liq: Option<f64>, hold_days: f64) -> Expected {
@@ -111,7 +116,14 @@ fn expected_carry(long: Leg<'_>, short: Leg<'_>, hold_days: f64, leverage: f64) 
             + fp
             + half(short.1.perp_bid, short.1.perp_ask))
     });
-    let liq = exact.then(|| short_leg(sigma(short.1), leverage, hold_days / 365.0));
+    let liq = exact.then(|| {
+        short_leg(
+            sigma(short.1),
+            maintenance(short.0),
+            leverage,
+            hold_days / 365.0,
+        )
+    });
     finish(hourly(short.1), cost, liq, hold_days)
 }
 
@@ -128,8 +140,8 @@ fn expected_spread(long: Leg<'_>, short: Leg<'_>, hold_days: f64, leverage: f64)
     });
     let t = hold_days / 365.0;
     let liq = exact.then(|| {
-        let ps = short_leg(sigma(short.1), leverage, t);
-        let pl = long_leg(sigma(long.1), leverage, t);
+        let ps = short_leg(sigma(short.1), maintenance(short.0), leverage, t);
+        let pl = long_leg(sigma(long.1), maintenance(long.0), leverage, t);
         1.0 - (1.0 - ps) * (1.0 - pl)
     });
     finish(hourly(short.1) - hourly(long.1), cost, liq, hold_days)

@@ -200,6 +200,7 @@ pub fn parse_reference(
     Ok(Reference {
         instruments,
         haircuts: asset_index.map(parse_haircuts).unwrap_or_default(),
+        ..Reference::default()
     })
 }
 

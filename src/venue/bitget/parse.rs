@@ -256,6 +256,7 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     Ok(Reference {
         instruments,
         haircuts: haircuts(bodies),
+        ..Reference::default()
     })
 }
 

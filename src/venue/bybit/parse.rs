@@ -276,6 +276,7 @@ pub fn parse_reference<'a>(
     Ok(Reference {
         instruments,
         haircuts: collateral.map(parse_haircuts).unwrap_or_default(),
+        ..Reference::default()
     })
 }
 

@@ -131,10 +131,12 @@ fn instrument(symbol: &str, market: &DydxPerpetualMarket<'_>) -> Option<Instrume
     })
 }
 
-/// Parses `perpetualMarkets` into the `ACTIVE` markets.
+/// Parses `perpetualMarkets` into the `ACTIVE` markets, with each one's
+/// `maintenanceMarginFraction`.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let docs = all_markets(bodies)?;
     let mut instruments = Vec::new();
+    let mut maintenance_rates = std::collections::BTreeMap::new();
     let mut seen: HashSet<&str> = HashSet::new();
     for (key, market) in docs.iter().flat_map(|d| d.0.iter()) {
         let Some(symbol) = symbol(key.get().unwrap_or_default(), market) else {
@@ -145,11 +147,15 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             continue;
         }
         if let Some(inst) = instrument(symbol, market) {
+            if let Some(m) = market.maintenance_margin_fraction.get() {
+                maintenance_rates.insert(inst.symbol.clone(), m.normalize());
+            }
             instruments.push(inst);
         }
     }
     Ok(Reference {
         instruments,
+        maintenance_rates,
         ..Reference::default()
     })
 }

@@ -238,7 +238,8 @@ fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
 }
 
 /// Parses the contract list (all pages) and the spot pair list into trading linear perpetuals
-/// and tradable spot pairs, and the optional discount tiers into the haircut table.
+/// and tradable spot pairs (with each perp's `maintenance_rate`), and the optional discount
+/// tiers into the haircut table.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS)?;
     let pairs: Vec<GateCurrencyPair<'_>> = all_rows(bodies, CURRENCY_PAIRS)?;
@@ -255,9 +256,18 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             tracing::debug!(venue = "gate", symbol = %inst.symbol, "duplicate instrument row ignored");
         }
     }
+    let mut maintenance_rates = BTreeMap::new();
+    for row in contracts.iter().filter(|row| is_trading(row)) {
+        if let (Some(symbol), Some(m)) = (row.name.get(), row.maintenance_rate.get()) {
+            maintenance_rates
+                .entry(symbol.to_owned())
+                .or_insert(m.normalize());
+        }
+    }
     Ok(Reference {
         instruments,
         haircuts: haircuts(bodies),
+        maintenance_rates,
     })
 }
 

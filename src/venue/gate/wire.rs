@@ -46,7 +46,7 @@ pub struct GateError<'a> {
 ///  "funding_rate": "0.0001", "funding_rate_indicative": "0.0001", "funding_interval": 28800,
 ///  "funding_next_apply": 1755100800, "funding_offset": 0, "in_delisting": false,
 ///  "position_size": 256491312, "order_size_min": 1, "create_time": 1737602786,
-///  "status": "trading"}
+///  "status": "trading", "maintenance_rate": "0.005"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -78,6 +78,8 @@ pub struct GateContract<'a> {
     /// `prelaunch`, `trading`, `delisting`, `delisted` (newer responses only).
     #[serde(borrow)]
     pub status: GateText<'a>,
+    /// Maintenance margin rate of the first risk-limit tier, fraction.
+    pub maintenance_rate: WireDec,
 }
 
 /// One row of `GET /api/v4/futures/usdt/tickers`. `total_size` (open interest) and `volume_24h`

@@ -355,7 +355,8 @@ fn exchange_info<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<MexcSpotSymbol<'a>>, 
 }
 
 /// Parses the contract list, the spot pairs and (when fetched) every contract's funding
-/// interval into trading linear perpetuals and spot pairs.
+/// interval into trading linear perpetuals and spot pairs, with each contract's
+/// `maintenanceMarginRate`.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let contracts: Vec<MexcContractDetail<'_>> = all_contract_rows(bodies, CONTRACT_DETAIL, true)?;
     let spots = exchange_info(bodies)?;
@@ -379,8 +380,17 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             tracing::debug!(venue = "mexc", symbol = %inst.symbol, "duplicate listing row ignored");
         }
     }
+    let mut maintenance_rates = std::collections::BTreeMap::new();
+    for row in &contracts {
+        if let (Some(symbol), Some(m)) = (row.symbol.get(), row.maintenance_margin_rate.get()) {
+            maintenance_rates
+                .entry(symbol.to_owned())
+                .or_insert(m.normalize());
+        }
+    }
     Ok(Reference {
         instruments,
+        maintenance_rates,
         ..Reference::default()
     })
 }

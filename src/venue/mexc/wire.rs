@@ -111,7 +111,7 @@ pub struct MexcStatus<'a> {
 ///  "positionOpenType": 3, "baseCoin": "BTC", "quoteCoin": "USDT", "settleCoin": "USDT",
 ///  "contractSize": 0.0001, "minLeverage": 1, "maxLeverage": 125, "priceScale": 2,
 ///  "takerFeeRate": 0.0006, "makerFeeRate": 0.0002, "state": 0, "isNew": false, "isHot": true,
-///  "isHidden": false, "apiAllowed": false}
+///  "isHidden": false, "apiAllowed": false, "maintenanceMarginRate": 0.004}
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -134,6 +134,8 @@ pub struct MexcContractDetail<'a> {
     pub state: WireInt,
     /// Hidden from the trading interface.
     pub is_hidden: MexcFlag,
+    /// Maintenance margin rate of the first risk tier, fraction.
+    pub maintenance_margin_rate: WireDec,
 }
 
 /// One row of `GET /api/v1/contract/ticker` (every contract when `symbol` is omitted).

@@ -242,6 +242,7 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
             .next()
             .map(discount_haircuts)
             .unwrap_or_default(),
+        ..Reference::default()
     })
 }
 
