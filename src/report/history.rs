@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::safe::{NAME_CAP, display};
+use super::safe::{SYMBOL_CAP, display};
 use crate::model::Venue;
 
 /// One perp's recorded settlements.
@@ -90,7 +90,7 @@ pub fn render(asset: &str, days: u32, series: &[Series], now: DateTime<Utc>) -> 
     ];
     let symbols: Vec<_> = series
         .iter()
-        .map(|s| display(&s.symbol, NAME_CAP))
+        .map(|s| display(&s.symbol, SYMBOL_CAP))
         .collect();
     let sw = symbols
         .iter()

@@ -11,8 +11,12 @@
 
 use std::borrow::Cow;
 
-/// Longest asset, quote or symbol shown in a terminal table (longer ones end with `…`).
-pub const NAME_CAP: usize = 16;
+/// Longest asset or quote shown in a table (longer ones end with `…`): real ones have at most
+/// 15 characters (`1000000BABYDOGE`).
+pub const ASSET_CAP: usize = 16;
+
+/// Longest symbol shown in a table or chart: real ones have at most 18 (`BTC_USDC-PERPETUAL`).
+pub const SYMBOL_CAP: usize = 24;
 
 /// Longest venue status message shown (basis's own longest, the body-cap advice, is about 280).
 pub const MESSAGE_CAP: usize = 400;
@@ -122,7 +126,7 @@ mod tests {
             "ÉTÉ",
             "币安币",
         ] {
-            assert!(matches!(display(s, NAME_CAP), Cow::Borrowed(x) if x == s));
+            assert!(matches!(display(s, SYMBOL_CAP), Cow::Borrowed(x) if x == s));
             assert!(matches!(csv_text(s), Cow::Borrowed(x) if x == s));
         }
     }
@@ -149,8 +153,8 @@ mod tests {
     #[test]
     fn long_names_are_capped_with_an_ellipsis_and_escapes_are_never_cut() {
         let long = "X".repeat(5_000);
-        let shown = display(&long, NAME_CAP);
-        assert_eq!(shown.chars().count(), NAME_CAP);
+        let shown = display(&long, ASSET_CAP);
+        assert_eq!(shown.chars().count(), ASSET_CAP);
         assert!(shown.ends_with('…') && shown.starts_with("XXXXXXXXXXXXXXX"));
         assert_eq!(display("ABCDEFGH", 8), "ABCDEFGH");
         assert_eq!(display("ABCDEFGHI", 8), "ABCDEFG…");

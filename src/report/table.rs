@@ -8,7 +8,7 @@ use tabled::builder::Builder;
 use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Padding, Style};
 
-use super::safe::{MESSAGE_CAP, NAME_CAP, display};
+use super::safe::{ASSET_CAP, MESSAGE_CAP, display};
 use super::{Report, VenueLine};
 use crate::model::{Kind, Opportunity};
 
@@ -95,8 +95,8 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
             o.rank.to_string(),
             format!(
                 "{}/{}",
-                display(&o.asset, NAME_CAP),
-                display(&o.quote, NAME_CAP)
+                display(&o.asset, ASSET_CAP),
+                display(&o.quote, ASSET_CAP)
             ),
         ];
         if kind == Kind::Carry {
