@@ -1240,11 +1240,14 @@ impl PendingChart {
             path: file.path.clone(),
             source,
         };
+        // The directory first, for the OS's own words; tempfile's errors name the temporary
+        // file, which means nothing to the user, so only their kind is kept.
+        std::fs::metadata(file.dir()).map_err(io)?;
         let tmp = tempfile::Builder::new()
             .prefix(".basis-chart-")
             .suffix(&format!(".{}", file.format.extension()))
             .tempfile_in(file.dir())
-            .map_err(io)?;
+            .map_err(|e| io(std::io::Error::from(e.kind())))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
