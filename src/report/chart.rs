@@ -175,34 +175,37 @@ pub fn per_settlement(points: &[(DateTime<Utc>, Decimal, Decimal)]) -> Vec<Point
 /// the [`SMOOTH_HOURS`]-hour periods of the UTC day (00–08, 08–16, 16–24, each `(start, end]`),
 /// and each period gives `Σ r / Σ h` per hour, × 24 × 365 × 100, at its last settlement. A 1 h
 /// venue's line then has the cadence and the averaging of an 8 h venue's; an 8 h (or longer)
-/// venue's line is its settlements as they were; a gap in the record only shortens a period's
-/// average.
+/// venue's line is its settlements as they were. A gap in the record only shortens a period's
+/// average, but the first and last periods are left out while they cover less than 8 hours (the
+/// window's cut and the period still running), unless nothing else is left.
 #[must_use]
 pub fn smoothed(points: &[(DateTime<Utc>, Decimal, Decimal)]) -> Vec<Point> {
     let period_ms = SMOOTH_HOURS * 3_600_000;
     // The period a settlement at `t` belongs to: `(k × 8 h, (k + 1) × 8 h]`.
     let period = |t: &DateTime<Utc>| (t.timestamp_millis() - 1).div_euclid(period_ms);
-    let mut out: Vec<Point> = Vec::new();
-    let mut open: Option<(i64, DateTime<Utc>, Decimal, Decimal)> = None;
-    let close = |p: Option<(i64, DateTime<Utc>, Decimal, Decimal)>, out: &mut Vec<Point>| {
-        if let Some((_, t, r, h)) = p
-            && let Some(apr) = apr_pct(r, h)
-        {
-            out.push((t, apr));
-        }
-    };
+    // (period, last settlement, Σ r, Σ h) per period, in order.
+    let mut periods: Vec<(i64, DateTime<Utc>, Decimal, Decimal)> = Vec::new();
     for &(t, r, h) in points.iter().filter(|p| p.2 > Decimal::ZERO) {
-        let k = period(&t);
-        open = match open {
-            Some((ok, _, or, oh)) if ok == k => Some((k, t, or + r, oh + h)),
-            other => {
-                close(other, &mut out);
-                Some((k, t, r, h))
+        match periods.last_mut() {
+            Some(last) if last.0 == period(&t) => {
+                last.1 = t;
+                last.2 += r;
+                last.3 += h;
             }
-        };
+            _ => periods.push((period(&t), t, r, h)),
+        }
     }
-    close(open, &mut out);
-    out
+    let full = Decimal::from(SMOOTH_HOURS);
+    if periods.len() > 1 && periods.last().is_some_and(|p| p.3 < full) {
+        periods.pop();
+    }
+    if periods.len() > 1 && periods.first().is_some_and(|p| p.3 < full) {
+        periods.remove(0);
+    }
+    periods
+        .into_iter()
+        .filter_map(|(_, t, r, h)| Some((t, apr_pct(r, h)?)))
+        .collect()
 }
 
 /// The funding lines of `series` (smoothed unless `raw`), those without a point left out.
@@ -489,18 +492,27 @@ mod tests {
     #[test]
     fn one_hour_venues_are_averaged_per_eight_hours_and_eight_hour_ones_kept() {
         // A 1 h venue alternating 0 and 0.0016 % per hour pays 0.0064 % per 8 h: 7.008 % APR,
-        // one point per 8 h period at its last settlement. `t(0)` is 16:00 UTC, so the first
-        // period holds that one settlement (0 %), the next ones eight each.
-        let hourly = series(Venue::Hyperliquid, "BTC", 1, 49, |i| (i % 2) * 16);
+        // one point per 8 h period at its last settlement. `t(0)` is 16:00 UTC: the first
+        // period holds that settlement alone and is left out, the next six hold eight each, and
+        // the last one (t(49), t(50)) is still running and left out.
+        let hourly = series(Venue::Hyperliquid, "BTC", 1, 51, |i| (i % 2) * 16);
         let smooth = smoothed(&hourly.points);
-        assert_eq!(smooth.len(), 7, "{smooth:?}");
-        assert_eq!(smooth[0], (t(0), 0.0));
-        for (i, (at, apr)) in smooth.iter().enumerate().skip(1) {
-            assert_eq!(*at, t(8 * i64::try_from(i).expect("small")));
+        assert_eq!(smooth.len(), 6, "{smooth:?}");
+        for (i, (at, apr)) in smooth.iter().enumerate() {
+            assert_eq!(*at, t(8 * i64::try_from(i + 1).expect("small")));
             assert!((apr - 7.008).abs() < 1e-9, "{apr}");
         }
+        // A gap inside the record only shortens that period's average.
+        let mut gappy = hourly.points.clone();
+        gappy.retain(|p| p.0 <= t(10) || p.0 > t(14));
+        let smooth = smoothed(&gappy);
+        assert_eq!(smooth.len(), 6);
+        // Periods (8, 16]: t(9), t(10), t(15), t(16) of which t(9) and t(15) pay: 0.0008 %/h.
+        assert!((smooth[1].1 - 7.008).abs() < 1e-9, "{smooth:?}");
+        // Only a partial period: kept rather than nothing.
+        assert_eq!(smoothed(&hourly.points[1..3]).len(), 1);
         let raw = per_settlement(&hourly.points);
-        assert_eq!(raw.len(), 49);
+        assert_eq!(raw.len(), 51);
         assert!((raw[1].1 - 14.016).abs() < 1e-9 && raw[2].1 == 0.0);
         let eight = series(Venue::Binance, "BTCUSDT", 8, 9, |i| 100 + i);
         assert_eq!(smoothed(&eight.points), per_settlement(&eight.points));
