@@ -12,7 +12,8 @@ use super::safe::{ASSET_CAP, MESSAGE_CAP, display};
 use super::{Report, VenueLine};
 use crate::model::{Kind, Opportunity};
 
-/// Compact money amount: 1.2B, 350M, 12K.
+/// Compact money amount with one decimal in its unit: 1.2B, 350.0M, 12.0K (999 below a
+/// thousand), so that a column of them reads alike.
 #[must_use]
 pub fn compact(v: Decimal) -> String {
     let units = [
@@ -22,10 +23,10 @@ pub fn compact(v: Decimal) -> String {
     ];
     for (size, suffix) in units {
         if v.abs() >= size {
-            return format!("{}{suffix}", (v / size).round_dp(1).normalize());
+            return format!("{}{suffix}", fixed(v / size, 1));
         }
     }
-    v.round_dp(0).to_string()
+    fixed(v, 0)
 }
 
 /// A duration until `t` as `3h12m`, `45m`, `2d4h`; `now` when due.
@@ -274,7 +275,8 @@ mod tests {
     #[test]
     fn compact_and_until() {
         assert_eq!(compact(Decimal::from(1_234_000_000_u64)), "1.2B");
-        assert_eq!(compact(Decimal::from(350_000_000_u64)), "350M");
+        assert_eq!(compact(Decimal::from(350_000_000_u64)), "350.0M");
+        assert_eq!(compact(Decimal::from(10_040_000_u64)), "10.0M");
         assert_eq!(compact(Decimal::from(999)), "999");
         let now = DateTime::from_timestamp(0, 0).expect("t");
         assert_eq!(until(now + chrono::Duration::minutes(192), now), "3h12m");
