@@ -1080,16 +1080,23 @@ pub async fn db(globals: &Globals, args: &DbArgs) -> Result<u8, AppError> {
     Ok(exit::OK)
 }
 
-/// `basis history ASSET`: the funding basis has recorded for one coin, per venue.
+/// `basis history ASSET`: the funding basis has recorded for one coin, per venue, and with
+/// `--plot` its chart. The chart's file is opened (as a temporary file beside it) before any
+/// work, and renamed into place only once drawn: a failure leaves no file.
 ///
 /// # Errors
-/// Settings and store failures.
+/// Settings and store failures. A chart that cannot be written (74) or has nothing to show (1)
+/// is reported on stderr and reflected in the exit code, after the table.
 pub async fn history(globals: &Globals, args: &HistoryArgs) -> Result<u8, AppError> {
     let poll = VenueArgs {
         venues: args.venues.clone(),
         ..VenueArgs::default()
     };
     let settings = settings::build(globals, &poll, None, &ProcessEnv)?;
+    let chart_file = match args.plot.as_ref().map(PendingChart::create).transpose() {
+        Ok(c) => c,
+        Err(e) => return Ok(e.report()),
+    };
     let store = open_store(&settings.data_dir).await?;
     let asset = args.asset.trim().to_ascii_uppercase();
     let now = Utc::now();
@@ -1126,21 +1133,159 @@ pub async fn history(globals: &Globals, args: &HistoryArgs) -> Result<u8, AppErr
     write_stdout(&crate::report::history::render(
         &asset, args.days, &series, now,
     ))?;
-    if let Some(path) = &args.plot {
-        let price = price_line(&store, &settings.venues, &asset, since, now).await?;
-        let drawn = plot(path, &asset, args.days, &series, &price)?;
-        if !globals.quiet {
-            write_stdout(
-                format!(
-                    "chart with {drawn} funding series written to {}\n",
-                    path.display()
-                )
-                .as_bytes(),
-            )?;
-        }
+    let mut code = exit::OK;
+    if let Some(file) = chart_file {
+        let lines = crate::report::chart::lines(&series, args.raw);
+        let drawn = if lines.is_empty() {
+            Err(PlotError::Nothing {
+                asset: asset.clone(),
+                days: args.days,
+            })
+        } else {
+            let price = price_line(&store, &settings.venues, &asset, since, now).await?;
+            file.finish(&crate::report::chart::Chart {
+                asset: &asset,
+                days: args.days,
+                lines: &lines,
+                price: &price,
+                raw: args.raw,
+            })
+        };
+        code = match drawn {
+            Ok((n, path)) => {
+                if !globals.quiet {
+                    let text = format!(
+                        "chart with {n} funding series written to {}\n",
+                        path.display()
+                    );
+                    write_stdout(text.as_bytes())?;
+                }
+                exit::OK
+            }
+            Err(e) => e.report(),
+        };
     }
     close_store(store).await?;
-    Ok(exit::OK)
+    Ok(code)
+}
+
+/// Why `history --plot` wrote no chart.
+#[derive(Debug, thiserror::Error)]
+enum PlotError {
+    /// The chart file cannot be created or renamed into place.
+    #[error(
+        "cannot write the chart {}: {source} (check that the directory exists and is writable; no file was written)",
+        path.display()
+    )]
+    Io {
+        /// The `--plot` file.
+        path: std::path::PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// No funding recorded for the asset on the venues and days asked.
+    #[error(
+        "nothing to plot: no funding of {asset} recorded over the last {days} days on the venues asked; run `basis backfill --assets {asset}` to fetch the venues' funding history, or `basis poll` regularly to record it (no chart written)"
+    )]
+    Nothing {
+        /// The coin.
+        asset: String,
+        /// `--days`.
+        days: u32,
+    },
+    /// Drawing failed.
+    #[error("cannot draw the chart {}: {reason} (no file was written)", path.display())]
+    Draw {
+        /// The `--plot` file.
+        path: std::path::PathBuf,
+        /// The drawing backend's error.
+        reason: String,
+        /// Writing the image failed (74), or the drawing itself (70: a bug).
+        io: bool,
+    },
+}
+
+impl PlotError {
+    /// Prints the error as `main` prints the others and returns its exit code: 74 for the
+    /// file, 1 for nothing to plot, 70 for a drawing bug.
+    fn report(&self) -> u8 {
+        eprintln!("basis: {self}");
+        match self {
+            PlotError::Io { .. } | PlotError::Draw { io: true, .. } => exit::IOERR,
+            PlotError::Nothing { .. } => exit::PARTIAL,
+            PlotError::Draw { io: false, .. } => exit::SOFTWARE,
+        }
+    }
+}
+
+/// A chart being written: a temporary file beside the `--plot` file (removed when dropped),
+/// renamed over it once drawn.
+struct PendingChart {
+    file: crate::report::chart::ChartFile,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl PendingChart {
+    /// Creates the temporary file in the chart's directory, so that a directory that is missing
+    /// or not writable is reported before any work.
+    fn create(file: &crate::report::chart::ChartFile) -> Result<Self, PlotError> {
+        let io = |source| PlotError::Io {
+            path: file.path.clone(),
+            source,
+        };
+        // The directory first, for the OS's own words; tempfile's errors name the temporary
+        // file, which means nothing to the user, so only their kind is kept.
+        std::fs::metadata(file.dir()).map_err(io)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".basis-chart-")
+            .suffix(&format!(".{}", file.format.extension()))
+            .tempfile_in(file.dir())
+            .map_err(|e| io(std::io::Error::from(e.kind())))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(io)?;
+        }
+        Ok(PendingChart {
+            file: file.clone(),
+            tmp,
+        })
+    }
+
+    /// Draws `chart` (SVG or PNG by the file's extension) into the temporary file and renames
+    /// it into place. Returns how many funding lines were drawn and the chart's path.
+    fn finish(
+        self,
+        chart: &crate::report::chart::Chart<'_>,
+    ) -> Result<(usize, std::path::PathBuf), PlotError> {
+        use crate::report::chart::{Format, SIZE, draw, register_font};
+        use plotters::prelude::{BitMapBackend, IntoDrawingArea as _, SVGBackend};
+        let path = self.file.path.clone();
+        let fail = |reason: String, io: bool| PlotError::Draw {
+            path: path.clone(),
+            reason,
+            io,
+        };
+        register_font().map_err(|e| fail(e, false))?;
+        let drawn = match self.file.format {
+            Format::Svg => draw(
+                &SVGBackend::new(self.tmp.path(), SIZE).into_drawing_area(),
+                chart,
+            ),
+            Format::Png => draw(
+                &BitMapBackend::new(self.tmp.path(), SIZE).into_drawing_area(),
+                chart,
+            ),
+        }
+        .map_err(|e| fail(e, true))?;
+        self.tmp.persist(&path).map_err(|e| PlotError::Io {
+            path: path.clone(),
+            source: e.error,
+        })?;
+        Ok((drawn, path))
+    }
 }
 
 /// The price line of a history chart: the coin's spot pair (USDT, then USDC, then USD) on the
@@ -1165,22 +1310,22 @@ async fn price_line(
                 let Some(snapshot) = s.latest_snapshot(venue)? else {
                     continue;
                 };
-                let mut symbols: Vec<(u8, &str)> = match market {
+                let mut symbols: Vec<(u8, &str, &str)> = match market {
                     Market::Spot => snapshot
                         .spots
                         .iter()
                         .filter(|x| x.asset == asset)
-                        .map(|x| (quote_rank(&x.quote), x.symbol.as_str()))
+                        .map(|x| (quote_rank(&x.quote), x.symbol.as_str(), x.quote.as_str()))
                         .collect(),
                     Market::Perp => snapshot
                         .perps
                         .iter()
                         .filter(|x| x.asset == asset)
-                        .map(|x| (quote_rank(&x.quote), x.symbol.as_str()))
+                        .map(|x| (quote_rank(&x.quote), x.symbol.as_str(), x.quote.as_str()))
                         .collect(),
                 };
                 symbols.sort_unstable();
-                let Some(&(rank, symbol)) = symbols.first() else {
+                let Some(&(rank, symbol, quote)) = symbols.first() else {
                     continue;
                 };
                 if rank > 2 {
@@ -1208,6 +1353,7 @@ async fn price_line(
                 if points.len() > 1 {
                     return Ok(crate::report::chart::PriceLine {
                         source: format!("{} {symbol} {}", venue.id(), market.id()),
+                        currency: quote.to_owned(),
                         points,
                     });
                 }
@@ -1216,40 +1362,6 @@ async fn price_line(
         Ok(crate::report::chart::PriceLine::default())
     })
     .await
-}
-
-/// Draws the history chart to `path` (SVG or PNG by extension).
-fn plot(
-    path: &std::path::Path,
-    asset: &str,
-    days: u32,
-    series: &[crate::report::history::Series],
-    price: &crate::report::chart::PriceLine,
-) -> Result<usize, AppError> {
-    use plotters::prelude::*;
-    let fail = |e: String| AppError::Internal(format!("cannot draw {}: {e}", path.display()));
-    crate::report::chart::register_font().map_err(fail)?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match ext.as_str() {
-        "svg" => {
-            let root = SVGBackend::new(path, crate::report::chart::SIZE).into_drawing_area();
-            crate::report::chart::draw(&root, asset, days, series, price).map_err(fail)
-        }
-        "png" => {
-            let root = BitMapBackend::new(path, crate::report::chart::SIZE).into_drawing_area();
-            crate::report::chart::draw(&root, asset, days, series, price).map_err(fail)
-        }
-        _ => Err(AppError::Settings(SettingsError::Invalid {
-            origin: "command line".into(),
-            key: "--plot".into(),
-            value: path.display().to_string(),
-            reason: "a file name ending in .svg or .png".into(),
-        })),
-    }
 }
 
 /// `basis backfill`: settled funding history per perp and daily + hourly candles per market,

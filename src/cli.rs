@@ -92,10 +92,15 @@ pub struct HistoryArgs {
     #[arg(long, default_value_t = 30)]
     pub days: u32,
 
-    /// Also draw the chart to this file (.svg or .png): funding APR per venue over time, the
-    /// coin's price on a second axis.
-    #[arg(long, value_name = "FILE")]
-    pub plot: Option<std::path::PathBuf>,
+    /// Also draw the chart to this file (.svg or .png): funding APR per venue over time on one
+    /// scale, the coin's price on a second axis. Written whole or not at all.
+    #[arg(long, value_name = "FILE", value_parser = crate::report::chart::ChartFile::parse)]
+    pub plot: Option<crate::report::chart::ChartFile>,
+
+    /// Plot each settlement's rate as paid (by default venues paying every 1 to 4 hours are
+    /// averaged over 8 hours, comparable with 8-hourly venues).
+    #[arg(long, requires = "plot")]
+    pub raw: bool,
 }
 
 /// `basis db`.

@@ -19,6 +19,7 @@ use super::deliver::Sender;
 use super::message::{self, Digest, Rendered};
 use super::{NotifyError, NotifyOptions, Sink};
 use crate::model::Opportunity;
+use crate::report::safe::display;
 use crate::store::{DisabledSink, Store, StoreError};
 
 /// A sink disabled for answering 404/410 is tried again after this long.
@@ -232,15 +233,15 @@ fn summary_lines(digest: &Digest, plan: &Plan, accepted: &BTreeSet<Item>) -> Str
                 if let Some(o) = digest.new.get(i) {
                     let _ = writeln!(
                         out,
-                        "new  {:<11} {}/{}  {} -> {}  risk-adj APR {}%  net {}%  liq {:.2}%",
+                        "new  {:<11} {}/{}  {} -> {}  risk-adj APR {}%  net {}%  liq {}",
                         o.kind.id(),
-                        o.asset,
-                        o.quote,
+                        display(&o.asset, message::FIELD_CAP),
+                        display(&o.quote, message::FIELD_CAP),
                         o.long.venue,
                         o.short.venue,
                         o.risk_adj_apr_pct.round_dp(1),
                         o.net_apr_pct.round_dp(1),
-                        o.liq_prob * 100.0
+                        crate::report::table::liq(o.liq_prob)
                     );
                 }
             }
@@ -254,7 +255,7 @@ fn summary_lines(digest: &Digest, plan: &Plan, accepted: &BTreeSet<Item>) -> Str
             }
             Item::Resolved(i) => {
                 if let Some((_, r)) = plan.resolved.get(i) {
-                    let _ = writeln!(out, "gone {}", r.label);
+                    let _ = writeln!(out, "gone {}", display(&r.label, message::LABEL_CAP));
                 }
             }
             Item::MoreResolved => {
@@ -282,6 +283,31 @@ mod tests {
             last_value_pct: d("20"),
             label: "l".into(),
         }
+    }
+
+    #[test]
+    fn quiet_summary_lines_show_names_safely_and_liq_like_the_sinks() {
+        let mut digest = crate::notify::sample::digest();
+        digest.new[0].asset = "\u{1b}[2JEVIL\r\nFAKE\u{202e}".into();
+        digest.new[0].liq_prob = 0.000_01;
+        let mut resolved = rec(now());
+        resolved.label = "gone\nFAKE".into();
+        let plan = Plan {
+            new: vec![],
+            qualifying: 0,
+            resolved: vec![("k".into(), resolved)],
+            resolved_more: vec![],
+            unchanged: 0,
+        };
+        let accepted: BTreeSet<Item> = [Item::New(0), Item::Resolved(0)].into();
+        let text = summary_lines(&digest, &plan, &accepted);
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(
+            text.contains("\\u{1b}[2JEVIL\\r\\n") && text.contains("liq <0.01%"),
+            "{text}"
+        );
+        let safe = |l: &str| !l.chars().any(crate::report::safe::is_unsafe);
+        assert!(text.lines().all(safe), "{text}");
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! Limits: Discord `content` ≤ 2,000 characters; Telegram `text` ≤ 4,096; Slack ≤ 50 blocks per
 //! message and ≤ 3,000 characters per section text (header text ≤ 150). Lengths are counted in
 //! UTF-16 code units, which is never less than what the services count. Free-text fields (asset,
-//! quote, symbols) are cut to [`FIELD_CAP`] characters and labels to [`LABEL_CAP`], so that one
-//! line always fits in one message.
+//! quote, symbols) are shown through [`display`] (control and bidi characters escaped) and cut to
+//! [`FIELD_CAP`] characters, labels to [`LABEL_CAP`], so that one line always fits in one message.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::SinkKind;
 use super::dedup::{Item, Record};
 use crate::model::{Leg, Opportunity};
+use crate::report::safe::display;
 use crate::report::table::compact;
 
 /// Discord's `content` limit, characters.
@@ -228,13 +229,17 @@ fn leg(m: &Markup, l: &Leg) -> String {
         "{} {} {}",
         m.e(l.venue.id()),
         m.e(l.market.id()),
-        m.e(&cap(&l.symbol, FIELD_CAP))
+        m.e(&display(&l.symbol, FIELD_CAP))
     )
 }
 
 /// One opportunity as one line: the numbers a trader acts on.
 fn line(m: &Markup, o: &Opportunity) -> String {
-    let pair = format!("{}/{}", cap(&o.asset, FIELD_CAP), cap(&o.quote, FIELD_CAP));
+    let pair = format!(
+        "{}/{}",
+        display(&o.asset, FIELD_CAP),
+        display(&o.quote, FIELD_CAP)
+    );
     let funding = format!(
         "{}/{}h",
         pct(o.funding_rate * Decimal::ONE_HUNDRED, 4),
@@ -261,7 +266,7 @@ fn line(m: &Markup, o: &Opportunity) -> String {
 fn resolved_line(m: &Markup, r: &Record) -> String {
     format!(
         "no longer qualifies: {} {}",
-        m.e(&cap(&r.label, LABEL_CAP)),
+        m.e(&display(&r.label, LABEL_CAP)),
         m.i(&format!("(was {} risk-adj APR)", pct(r.last_value_pct, 1)))
     )
 }

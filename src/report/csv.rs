@@ -1,8 +1,13 @@
 //! CSV report: a header and one row per opportunity, legs flattened (`long_venue`, …).
+//!
+//! Text cells from the venue (asset, quote, symbols) go through [`csv_text`]: a spreadsheet never
+//! evaluates them as formulas. Numbers are written as numbers (`-0.0003` stays negative), with
+//! `liq_prob` rounded like the JSON report ([`super::json::liq_prob`]).
 
 use std::fmt::Write as _;
 
 use super::Report;
+use super::safe::csv_text;
 
 /// Column names, in order.
 pub const HEADER: [&str; 27] = [
@@ -55,15 +60,15 @@ pub fn render(report: &Report) -> Vec<u8> {
         let cells: [String; 27] = [
             o.rank.to_string(),
             o.kind.id().to_owned(),
-            o.asset.clone(),
-            o.quote.clone(),
+            csv_text(&o.asset).into_owned(),
+            csv_text(&o.quote).into_owned(),
             o.long.venue.id().to_owned(),
             o.long.market.id().to_owned(),
-            o.long.symbol.clone(),
+            csv_text(&o.long.symbol).into_owned(),
             o.long.price.to_string(),
             o.short.venue.id().to_owned(),
             o.short.market.id().to_owned(),
-            o.short.symbol.clone(),
+            csv_text(&o.short.symbol).into_owned(),
             o.short.price.to_string(),
             o.funding_rate.to_string(),
             o.funding_interval_hours.to_string(),
@@ -74,7 +79,7 @@ pub fn render(report: &Report) -> Vec<u8> {
             o.basis_pct.to_string(),
             o.cost_pct.to_string(),
             o.net_apr_pct.to_string(),
-            format!("{}", o.liq_prob),
+            super::json::liq_prob(o.liq_prob).to_string(),
             o.risk_adj_apr_pct.to_string(),
             o.safe_leverage.to_string(),
             o.volume_24h_usd.map(|v| v.to_string()).unwrap_or_default(),

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::safe::{SYMBOL_CAP, display};
 use crate::model::Venue;
 
 /// One perp's recorded settlements.
@@ -70,7 +71,8 @@ pub fn sparkline(values: &[f64], width: usize) -> String {
         .collect()
 }
 
-/// Renders the funding record of `asset` over `days` days ending at `now`.
+/// Renders the funding record of `asset` over `days` days ending at `now`: one aligned line per
+/// perp, its symbol shown through [`display`].
 #[must_use]
 pub fn render(asset: &str, days: u32, series: &[Series], now: DateTime<Utc>) -> Vec<u8> {
     let mut out = String::new();
@@ -86,12 +88,26 @@ pub fn render(asset: &str, days: u32, series: &[Series], now: DateTime<Utc>) -> 
     let h = [
         "VENUE", "SYMBOL", "INT", "N", "MEAN", "LAST", "MIN", "MAX", "TREND",
     ];
+    let symbols: Vec<_> = series
+        .iter()
+        .map(|s| display(&s.symbol, SYMBOL_CAP))
+        .collect();
+    let sw = symbols
+        .iter()
+        .zip(series)
+        .filter(|(_, s)| !s.points.is_empty())
+        .map(|(x, _)| x.chars().count())
+        .fold(h[1].len(), usize::max);
     let _ = writeln!(
         out,
-        "\n  {:<11} {:<16} {:>4} {:>6} {:>8} {:>8} {:>8} {:>8}  {}",
+        "\n  {:<11} {:<sw$} {:>4} {:>6} {:>8} {:>8} {:>8} {:>8}  {}",
         h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]
     );
-    for s in series.iter().filter(|s| !s.points.is_empty()) {
+    for (s, symbol) in series
+        .iter()
+        .zip(&symbols)
+        .filter(|(s, _)| !s.points.is_empty())
+    {
         let aprs: Vec<f64> = s
             .points
             .iter()
@@ -107,9 +123,9 @@ pub fn render(asset: &str, days: u32, series: &[Series], now: DateTime<Utc>) -> 
         let interval = s.points.last().map_or(Decimal::ZERO, |p| p.2);
         let _ = writeln!(
             out,
-            "  {:<11} {:<16} {:>3}h {:>6} {:>7.1}% {:>7.1}% {:>7.1}% {:>7.1}%  {}",
+            "  {:<11} {:<sw$} {:>3}h {:>6} {:>7.1}% {:>7.1}% {:>7.1}% {:>7.1}%  {}",
             s.venue.id(),
-            s.symbol,
+            symbol,
             interval.normalize(),
             aprs.len(),
             mean,

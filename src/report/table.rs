@@ -8,10 +8,12 @@ use tabled::builder::Builder;
 use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Padding, Style};
 
+use super::safe::{ASSET_CAP, MESSAGE_CAP, display};
 use super::{Report, VenueLine};
 use crate::model::{Kind, Opportunity};
 
-/// Compact money amount: 1.2B, 350M, 12K.
+/// Compact money amount with one decimal in its unit: 1.2B, 350.0M, 12.0K (999 below a
+/// thousand), so that a column of them reads alike.
 #[must_use]
 pub fn compact(v: Decimal) -> String {
     let units = [
@@ -21,10 +23,10 @@ pub fn compact(v: Decimal) -> String {
     ];
     for (size, suffix) in units {
         if v.abs() >= size {
-            return format!("{}{suffix}", (v / size).round_dp(1).normalize());
+            return format!("{}{suffix}", fixed(v / size, 1));
         }
     }
-    v.round_dp(0).to_string()
+    fixed(v, 0)
 }
 
 /// A duration until `t` as `3h12m`, `45m`, `2d4h`; `now` when due.
@@ -42,9 +44,18 @@ pub fn until(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-fn pct(v: Decimal, dp: u32) -> String {
-    format!("{}%", v.round_dp(dp))
+/// `v` rounded to `dp` places and always shown with them (`1.40`, not `1.4`): one format per
+/// column.
+fn fixed(v: Decimal, dp: u32) -> String {
+    format!("{:.*}", dp as usize, v.round_dp(dp))
 }
+
+fn pct(v: Decimal, dp: u32) -> String {
+    format!("{}%", fixed(v, dp))
+}
+
+/// Widest table line, in characters.
+const WIDTH: usize = 120;
 
 fn heading(kind: Kind) -> &'static str {
     match kind {
@@ -58,8 +69,10 @@ fn heading(kind: Kind) -> &'static str {
 
 /// One kind's rows as a table; cross-venue kinds show both venues. The funding-record columns
 /// (`7D/30D` APR actually paid, `POS` share of positive settlements) appear when some row has
-/// history. The table is kept within 120 columns: two spaces between columns, else one, else
-/// the least important columns (`NEXT`, then `VOL 24H`) are left out.
+/// history. Names from the venue are shown through [`display`]; each numeric column has one
+/// format (fixed decimal places). The table is kept within [`WIDTH`] columns with two spaces
+/// between columns, leaving out the least important columns (`NEXT`, then `VOL 24H`) and saying
+/// so; one space between columns only when that is not enough.
 fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
     let history = rows
         .iter()
@@ -76,11 +89,17 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
     if history {
         header.extend(["7D/30D", "POS"]);
     }
-    let opt_pct =
-        |v: Option<Decimal>| v.map_or_else(|| "-".to_owned(), |d| d.round_dp(1).to_string());
+    let opt_pct = |v: Option<Decimal>| v.map_or_else(|| "-".to_owned(), |d| fixed(d, 1));
     let mut body: Vec<Vec<String>> = Vec::with_capacity(rows.len());
     for o in rows {
-        let mut row = vec![o.rank.to_string(), format!("{}/{}", o.asset, o.quote)];
+        let mut row = vec![
+            o.rank.to_string(),
+            format!(
+                "{}/{}",
+                display(&o.asset, ASSET_CAP),
+                display(&o.quote, ASSET_CAP)
+            ),
+        ];
         if kind == Kind::Carry {
             row.push(o.short.venue.id().to_owned());
         } else {
@@ -100,7 +119,7 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
             pct(o.risk_adj_apr_pct, 1),
             pct(o.cost_pct, 2),
             liq(o.liq_prob),
-            format!("{}x", o.safe_leverage.round_dp(2).normalize()),
+            format!("{}x", fixed(o.safe_leverage, 2)),
             o.volume_24h_usd.map_or_else(|| "-".into(), compact),
         ]);
         if history {
@@ -133,26 +152,39 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let fits = |t: &String| t.lines().all(|l| l.chars().count() <= 120);
+    let fits = |t: &String| t.lines().all(|l| l.chars().count() <= WIDTH);
+    // Two spaces between columns keep them readable: leave out the least important columns
+    // first, and close up to one space only when that is not enough.
+    let tries: [(&[&str], usize); 4] = [
+        (&[], 2),
+        (&["NEXT"], 2),
+        (&["NEXT", "VOL 24H"], 2),
+        (&["NEXT", "VOL 24H"], 1),
+    ];
     let mut last = String::new();
-    for dropped in [&[][..], &["NEXT"][..], &["NEXT", "VOL 24H"][..]] {
-        for gap in [2, 1] {
-            last = render(dropped, gap);
-            if fits(&last) {
-                return last;
+    for (dropped, gap) in tries {
+        last = render(dropped, gap);
+        if fits(&last) || gap == 1 {
+            if !dropped.is_empty() {
+                let _ = write!(
+                    last,
+                    "\n  ({} left out to fit {WIDTH} columns; --format json or csv has every field)",
+                    dropped.join(" and ")
+                );
             }
+            break;
         }
     }
     last
 }
 
-fn liq(p: f64) -> String {
-    if p >= 0.9995 {
-        "100%".into()
-    } else if p < 0.0001 {
+/// A liquidation probability in percent with two places, `<0.01%` below that.
+#[must_use]
+pub fn liq(p: f64) -> String {
+    if p < 0.0001 {
         "<0.01%".into()
     } else {
-        format!("{:.2}%", p * 100.0)
+        format!("{:.2}%", p.min(1.0) * 100.0)
     }
 }
 
@@ -177,7 +209,7 @@ pub fn venue_lines(venues: &[VenueLine]) -> String {
                 "  {:<11} {:<8} {}",
                 v.venue.id(),
                 status,
-                v.error.as_deref().unwrap_or("")
+                display(v.error.as_deref().unwrap_or(""), MESSAGE_CAP)
             ),
         };
     }
@@ -243,12 +275,108 @@ mod tests {
     #[test]
     fn compact_and_until() {
         assert_eq!(compact(Decimal::from(1_234_000_000_u64)), "1.2B");
-        assert_eq!(compact(Decimal::from(350_000_000_u64)), "350M");
+        assert_eq!(compact(Decimal::from(350_000_000_u64)), "350.0M");
+        assert_eq!(compact(Decimal::from(10_040_000_u64)), "10.0M");
         assert_eq!(compact(Decimal::from(999)), "999");
         let now = DateTime::from_timestamp(0, 0).expect("t");
         assert_eq!(until(now + chrono::Duration::minutes(192), now), "3h12m");
         assert_eq!(until(now + chrono::Duration::minutes(5), now), "5m");
         assert_eq!(until(now - chrono::Duration::minutes(5), now), "now");
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use crate::model::Venue;
+
+    fn lines(report: &Report) -> Vec<String> {
+        String::from_utf8(render(report))
+            .expect("utf8")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn each_numeric_column_has_one_format() {
+        let mut r = super::super::sample::report();
+        r.opportunities[0].safe_leverage = Decimal::new(14, 1);
+        r.opportunities[1].safe_leverage = Decimal::new(256, 2);
+        r.opportunities[0].net_apr_pct = Decimal::from(27);
+        r.opportunities[0].funding_rate = Decimal::new(3, 4);
+        r.opportunities[0].liq_prob = 1.0;
+        let text = lines(&r).join("\n");
+        for cell in ["1.40x", "2.56x", "27.0%", "0.0300%/8h", "100.00%"] {
+            assert!(text.contains(cell), "{cell} missing in\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_hostile_name_changes_no_other_line() {
+        let with = |asset: &str, error: &str| {
+            let mut r = super::super::sample::report();
+            r.opportunities[1].asset = asset.into();
+            r.venues[2].error = Some(error.into());
+            lines(&r)
+        };
+        let hostile = format!(
+            "=HYPERLINK(\"http://x\")\u{1b}[2J\r\nFAKE ROW\u{202e}{}",
+            "A".repeat(5_000)
+        );
+        let benign = "B".repeat(5_000);
+        let (bad, good) = (
+            with(&hostile, &format!("HTTP 500: {hostile}")),
+            with(&benign, &format!("HTTP 500: {benign}")),
+        );
+        assert_eq!(bad.len(), good.len(), "{bad:#?}");
+        let differ: Vec<usize> = (0..bad.len()).filter(|&i| bad[i] != good[i]).collect();
+        assert_eq!(
+            differ.len(),
+            2,
+            "only the hostile row and status line: {differ:?}"
+        );
+        for &i in &differ {
+            assert_eq!(
+                bad[i].chars().count(),
+                good[i].chars().count(),
+                "{}",
+                bad[i]
+            );
+            assert!(
+                !bad[i].chars().any(super::super::safe::is_unsafe),
+                "{}",
+                bad[i]
+            );
+        }
+        let table = bad.iter().take_while(|l| !l.starts_with("venues:"));
+        assert!(table.clone().count() > 4);
+        assert!(table.into_iter().all(|l| l.chars().count() <= WIDTH));
+    }
+
+    #[test]
+    fn wide_sections_keep_two_spaces_and_say_what_they_left_out() {
+        let mut r = super::super::sample::report();
+        for o in &mut r.opportunities {
+            o.kind = Kind::PerpSpread;
+            o.long.venue = Venue::Hyperliquid;
+            o.short.venue = Venue::Hyperliquid;
+            o.apr_7d = Some(Decimal::new(-1234, 1));
+            o.apr_30d = Some(Decimal::new(5678, 1));
+            o.pos_30d = Some(0.5);
+        }
+        let text = lines(&r).join("\n");
+        let header = text
+            .lines()
+            .find(|l| l.contains("FUNDING"))
+            .expect("header");
+        assert!(
+            header.contains("ASSET  ") && header.contains("  LIQ  "),
+            "{text}"
+        );
+        assert!(text.contains("left out to fit 120 columns"), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= WIDTH), "{text}");
+        assert!(text.contains("-123.4/567.8%"), "{text}");
     }
 }
 

@@ -168,17 +168,24 @@ async fn history_plot_draws_one_line_per_venue_and_the_price() {
         if file.ends_with(".svg") {
             let svg = String::from_utf8_lossy(&bytes);
             // Three funding lines and the price line; title, axis names and legend as text.
-            // Data lines are drawn 2 px wide (mesh 1 px, legend marks 3 px): 3 venues + price.
-            let data_lines = svg
-                .split("<polyline")
-                .skip(1)
-                .filter(|p| {
-                    p.split("/>")
-                        .next()
-                        .is_some_and(|attrs| attrs.contains("stroke-width=\"2\""))
-                })
-                .count();
-            assert_eq!(data_lines, 4, "one line per venue and the price");
+            // Data lines are drawn 2 px wide (mesh and zero line 1 px, legend marks 3 px): one
+            // solid line in its colour per venue, the price dashed in black.
+            let data = |colour: &str| {
+                svg.split("<polyline")
+                    .skip(1)
+                    .filter(|p| {
+                        p.split("/>").next().is_some_and(|attrs| {
+                            attrs.contains("stroke-width=\"2\"") && attrs.contains(colour)
+                        })
+                    })
+                    .count()
+            };
+            for v in venues {
+                let c = basis::report::chart::venue_colour(v);
+                let hex = format!("stroke=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+                assert_eq!(data(&hex), 1, "one line for {v}");
+            }
+            assert!(data("stroke=\"#000000\"") > 10, "the price line is dashed");
             std::fs::copy(&path, std::env::temp_dir().join("basis-test-btc.svg")).ok();
             for label in [
                 "funding APR by venue",
@@ -186,7 +193,9 @@ async fn history_plot_draws_one_line_per_venue_and_the_price() {
                 "time (UTC)",
                 "binance BTCUSDT",
                 "okx BTC-USDT-SWAP",
-                "BTC price, binance BTCUSDT spot",
+                "BTC price in USDT",
+                "binance BTCUSDT spot",
+                "BTC price (USDT)",
             ] {
                 assert!(svg.contains(label), "{label} missing");
             }

@@ -7,6 +7,7 @@ mod failures;
 mod formulas;
 mod limits;
 mod notify;
+mod output;
 mod realised;
 mod recovery;
 mod sanity;
