@@ -26,8 +26,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
+    Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -57,28 +57,6 @@ pub const FUTURES: HostSpec = HostSpec {
 
 static HOSTS: [HostSpec; 2] = [SPOT, FUTURES];
 
-/// One endpoint of the plan: its stable name (used in messages and to route bodies), host, path
-/// after the live origin and documented request weight for the call basis makes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Endpoint {
-    /// Stable name (the path without its leading `/`).
-    pub name: &'static str,
-    /// [`HostSpec::key`].
-    pub host: &'static str,
-    /// Path after the origin.
-    pub path: &'static str,
-    /// Documented weight of the call as basis makes it (no symbol: every symbol).
-    pub weight: u32,
-}
-
-impl Endpoint {
-    /// A GET request of this endpoint.
-    #[must_use]
-    pub fn request(&self) -> Request {
-        Request::get(self.name, self.host, self.path, self.weight)
-    }
-}
-
 /// USDⓈ-M instruments (every contract type and status), weight 1.
 /// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information>
 pub const FAPI_EXCHANGE_INFO: Endpoint = Endpoint {
@@ -86,6 +64,7 @@ pub const FAPI_EXCHANGE_INFO: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/exchangeInfo",
     weight: 1,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information",
 };
 
 /// Funding intervals and caps of the adjusted symbols only (every other symbol is 8 h).
@@ -97,6 +76,7 @@ pub const FAPI_FUNDING_INFO: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/fundingInfo",
     weight: 0,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-Info",
 };
 
 /// Spot instruments, weight 20; basis asks for `permissions=SPOT`, `symbolStatus=TRADING` and
@@ -107,6 +87,7 @@ pub const SPOT_EXCHANGE_INFO: Endpoint = Endpoint {
     host: SPOT.key,
     path: "/api/v3/exchangeInfo",
     weight: 20,
+    docs: "https://developers.binance.com/docs/binance-spot-api-docs/rest-api/general-endpoints#exchange-information",
 };
 
 /// Multi-Assets mode asset index of every collateral coin, weight 10 without `symbol`: one entry
@@ -119,6 +100,7 @@ pub const FAPI_ASSET_INDEX: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/assetIndex",
     weight: 10,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Multi-Assets-Mode-Asset-Index",
 };
 
 /// Mark price, index price, current (predicted) funding rate and next funding time of every
@@ -129,6 +111,7 @@ pub const FAPI_PREMIUM_INDEX: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/premiumIndex",
     weight: 10,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Mark-Price",
 };
 
 /// 24 h statistics of every futures symbol (high/low, `quoteVolume`; no bid/ask), weight 40
@@ -139,6 +122,7 @@ pub const FAPI_TICKER_24HR: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/ticker/24hr",
     weight: 40,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/24hr-Ticker-Price-Change-Statistics",
 };
 
 /// Best bid/ask of every futures symbol, weight 5 without `symbol`.
@@ -148,6 +132,7 @@ pub const FAPI_BOOK_TICKER: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/ticker/bookTicker",
     weight: 5,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Symbol-Order-Book-Ticker",
 };
 
 /// 24 h statistics of every spot symbol, `FULL` type (bid/ask, high/low, `quoteVolume`), weight 80
@@ -158,6 +143,7 @@ pub const SPOT_TICKER_24HR: Endpoint = Endpoint {
     host: SPOT.key,
     path: "/api/v3/ticker/24hr",
     weight: 80,
+    docs: "https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints#24hr-ticker-price-change-statistics",
 };
 
 /// Settled funding of one symbol: `symbol`, `startTime`, `endTime` (ms, both inclusive), `limit`
@@ -172,6 +158,7 @@ pub const FAPI_FUNDING_RATE: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/fundingRate",
     weight: 24,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-History",
 };
 
 /// Page size basis asks `fundingRate` for (the documented maximum).
@@ -187,6 +174,7 @@ pub const SPOT_KLINES: Endpoint = Endpoint {
     host: SPOT.key,
     path: "/api/v3/klines",
     weight: 2,
+    docs: "https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints#klinecandlestick-data",
 };
 
 /// Page size basis asks spot klines for at most (the documented maximum).
@@ -201,6 +189,7 @@ pub const FAPI_KLINES: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/klines",
     weight: 10,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Kline-Candlestick-Data",
 };
 
 /// Page size basis asks futures klines for at most (the documented maximum).

@@ -28,7 +28,7 @@
 //!   published. A missing body, or one that is not an array of currency objects (an error
 //!   object, malformed JSON), leaves the table empty and the instruments intact.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -37,14 +37,15 @@ use serde::de::IgnoredAny;
 
 use super::wire::{
     GateContract, GateCurrencyPair, GateDiscount, GateError, GateFundingRecord, GateFuturesCandle,
-    GateSpotCandle, GateSpotTicker, GateText, GateTicker,
+    GateSpotCandle, GateSpotTicker, GateTicker,
 };
 use super::{
     CANDLESTICKS, CONTRACTS, CONTRACTS_LIVE, CURRENCY_PAIRS, DISCOUNT_TIERS, FUNDING_RATE,
     RATE_LIMIT_LABEL, SPOT_CANDLESTICKS, SPOT_TICKERS, TICKERS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const SECONDS_PER_HOUR: i64 = 3600;
@@ -108,40 +109,11 @@ fn all_rows<'a, T: Deserialize<'a>>(
     bodies: &'a [Body<'a>],
     endpoint: &'static str,
 ) -> Result<Vec<T>, ParseError> {
-    let mut out = Vec::new();
-    let mut seen = false;
-    for bytes in Body::of(bodies, endpoint) {
-        seen = true;
-        out.extend(rows::<T>(endpoint, bytes)?);
-    }
-    if !seen {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
-}
-
-/// Rows by key, first occurrence wins; rows without a key are skipped.
-fn by_key<'r, T>(
-    rows: &'r [T],
-    key: impl Fn(&'r T) -> &'r GateText<'r>,
-) -> HashMap<&'r str, &'r T> {
-    let mut map = HashMap::with_capacity(rows.len());
-    for row in rows {
-        if let Some(k) = key(row).get() {
-            map.entry(k).or_insert(row);
-        }
-    }
-    map
-}
-
-/// `BTC_USDT` → (`BTC`, `USDT`); anything but two non-empty parts is `None`.
-fn split_pair(pair: &str) -> Option<(&str, &str)> {
-    let (base, quote) = pair.split_once('_')?;
-    (!base.is_empty() && !quote.is_empty() && !quote.contains('_')).then_some((base, quote))
+    kit::rows_of(bodies, endpoint, true, |b| rows(endpoint, b))
 }
 
 fn positive(d: Option<Decimal>) -> Option<Decimal> {
-    d.filter(|v| *v > Decimal::ZERO).map(|v| v.normalize())
+    kit::positive(d).map(|v| v.normalize())
 }
 
 /// Hours from Gate's `funding_interval` seconds; `None` unless positive.
@@ -170,7 +142,7 @@ fn perp_instrument(row: &GateContract<'_>) -> Option<Instrument> {
         return None;
     }
     let symbol = row.name.get()?;
-    let (base, quote) = split_pair(symbol)?;
+    let (base, quote) = kit::split_pair(symbol, '_')?;
     let (asset, multiplier) = split_multiplier(base);
     Some(Instrument {
         venue: Venue::Gate,
@@ -192,7 +164,7 @@ fn spot_instrument(row: &GateCurrencyPair<'_>) -> Option<Instrument> {
     let symbol = row.id.get()?;
     let (asset, quote) = match (row.base.get(), row.quote.get()) {
         (Some(b), Some(q)) => (b, q),
-        _ => split_pair(symbol)?,
+        _ => kit::split_pair(symbol, '_')?,
     };
     Some(Instrument {
         venue: Venue::Gate,
@@ -271,9 +243,9 @@ pub(super) fn snapshot(
     let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS_LIVE)?;
     let tickers: Vec<GateTicker<'_>> = all_rows(bodies, TICKERS)?;
     let spot_tickers: Vec<GateSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS)?;
-    let contracts = by_key(&contracts, |r| &r.name);
-    let tickers = by_key(&tickers, |r| &r.contract);
-    let spot_tickers = by_key(&spot_tickers, |r| &r.currency_pair);
+    let contracts = kit::by_symbol(&contracts, |r| r.name.get());
+    let tickers = kit::by_symbol(&tickers, |r| r.contract.get());
+    let spot_tickers = kit::by_symbol(&spot_tickers, |r| r.currency_pair.get());
 
     let mut perps = Vec::new();
     let mut spots = Vec::new();
@@ -300,41 +272,35 @@ pub(super) fn snapshot(
                     .and_then(|t| t.total_size.get())
                     .or_else(|| contract.and_then(|c| c.position_size.get()))
                     .and_then(|contracts| coins(contracts, inst));
+                let funding = Funding {
+                    rate: funding_rate,
+                    interval_hours: funding_interval_hours,
+                    next: contract.and_then(|c| seconds_time(c.funding_next_apply.get())),
+                };
+                let book = Book {
+                    bid: ticker.and_then(|t| t.highest_bid.get()),
+                    ask: ticker.and_then(|t| t.lowest_ask.get()),
+                    high_24h: ticker.and_then(|t| t.high_24h.get()),
+                    low_24h: ticker.and_then(|t| t.low_24h.get()),
+                    volume_24h_quote: ticker.and_then(perp_quote_volume),
+                    exchange_time: None,
+                };
                 perps.push(PerpQuote {
-                    venue: Venue::Gate,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    multiplier: inst.multiplier,
-                    funding_rate,
-                    funding_interval_hours,
-                    next_funding_time: contract
-                        .and_then(|c| seconds_time(c.funding_next_apply.get())),
                     mark_price: contract
                         .and_then(|c| c.mark_price.get())
                         .or_else(|| ticker.and_then(|t| t.mark_price.get())),
                     index_price: contract
                         .and_then(|c| c.index_price.get())
                         .or_else(|| ticker.and_then(|t| t.index_price.get())),
-                    bid: ticker.and_then(|t| t.highest_bid.get()),
-                    ask: ticker.and_then(|t| t.lowest_ask.get()),
-                    high_24h: ticker.and_then(|t| t.high_24h.get()),
-                    low_24h: ticker.and_then(|t| t.low_24h.get()),
-                    volume_24h_quote: ticker.and_then(perp_quote_volume),
                     open_interest,
-                    exchange_time: None,
-                    received_at,
+                    ..kit::perp_quote(inst, funding, book, received_at)
                 });
             }
             Market::Spot => {
                 let Some(t) = spot_tickers.get(symbol) else {
                     continue;
                 };
-                spots.push(SpotQuote {
-                    venue: Venue::Gate,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
+                let book = Book {
                     bid: t.highest_bid.get(),
                     ask: t.lowest_ask.get(),
                     high_24h: t.high_24h.get(),
@@ -346,8 +312,8 @@ pub(super) fn snapshot(
                             .map(|v| v.normalize())
                     }),
                     exchange_time: None,
-                    received_at,
-                });
+                };
+                spots.push(kit::spot_quote(inst, book, received_at));
             }
         }
     }
@@ -391,26 +357,14 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
     let records: Vec<GateFundingRecord> = rows(FUNDING_RATE, body)?;
     Ok(records
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: seconds_ms(r.t.get())?,
-                rate: r.r.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(seconds_ms(r.t.get()), r.r.get()))
         .collect())
 }
 
 /// Parses one page of futures (`market` perp) or spot candlesticks; spot bars flagged
 /// unfinished are dropped, and rows missing a time or a price skipped.
 pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let bar = |t: Option<Decimal>, high: Option<Decimal>, low: Option<Decimal>, close| {
-        Some(Candle {
-            open_ms: seconds_ms(t)?,
-            high: high?,
-            low: low?,
-            close: close?,
-        })
-    };
+    let bar = |t: Option<Decimal>, high, low, close| kit::candle(seconds_ms(t), high, low, close);
     Ok(match market {
         Market::Perp => rows::<GateFuturesCandle>(CANDLESTICKS, body)?
             .iter()
@@ -426,6 +380,7 @@ pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseE
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
     use std::str::FromStr;
 
     use proptest::prelude::*;
@@ -434,6 +389,7 @@ mod tests {
     use super::*;
     use crate::demo::gate::{FILTERED_CONTRACTS, FILTERED_PAIRS, contracts_for, quanto_multiplier};
     use crate::demo::{Route, Universe};
+    use crate::model::SpotQuote;
     use crate::venue::gate::Gate;
     use crate::venue::testkit::{candle as bar, mutate, mutation, point};
     use crate::venue::{Request, VenueAdapter};
