@@ -380,16 +380,13 @@ pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseE
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+
     use std::str::FromStr;
 
     use proptest::prelude::*;
 
-    use super::super::PAGE_LIMIT;
     use super::*;
-    use crate::demo::gate::{FILTERED_CONTRACTS, FILTERED_PAIRS, contracts_for, quanto_multiplier};
-    use crate::demo::{Route, Universe};
-    use crate::model::SpotQuote;
+
     use crate::venue::gate::Gate;
     use crate::venue::testkit::{candle as bar, mutate, mutation, point};
     use crate::venue::{Request, VenueAdapter};
@@ -830,178 +827,6 @@ mod tests {
             BodySignal::Ok
         );
         assert_eq!(Gate.check_body(200, b"{}"), BodySignal::Ok, "no label");
-    }
-
-    /// The body a route table serves for `request` (query pairs of the route ⊆ the request's).
-    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
-        let hits: Vec<&Route> = routes
-            .iter()
-            .filter(|rt| {
-                rt.host == request.host
-                    && rt.path == request.path
-                    && rt
-                        .query
-                        .iter()
-                        .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
-            })
-            .collect();
-        assert_eq!(hits.len(), 1, "{request:?}");
-        &hits[0].body
-    }
-
-    /// Fetches a plan from the routes the way the poller does, following pages.
-    fn fetch(routes: &[Route], plan: Vec<Request>) -> Vec<(Request, &str)> {
-        let mut out = Vec::new();
-        for request in plan {
-            let mut next = Some(request);
-            while let Some(req) = next.take() {
-                let body = served(routes, &req);
-                next = Gate.next_page(&req, body.as_bytes()).expect("pages parse");
-                out.push((req, body));
-            }
-        }
-        out
-    }
-
-    fn bodies<'a>(fetched: &'a [(Request, &'a str)]) -> Vec<Body<'a>> {
-        fetched
-            .iter()
-            .map(|(request, body)| Body {
-                request,
-                bytes: body.as_bytes(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn demo_universe_round_trips_through_the_adapter() {
-        let now_ms = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Gate, 300, 250, now_ms);
-        let routes = crate::demo::gate::routes(&u);
-        let fetched = fetch(&routes, Gate.reference_requests());
-        let reference = Gate
-            .parse_reference(&bodies(&fetched))
-            .expect("reference parses");
-        // Every coin of the universe (assets and quotes) and one it does not trade, at its
-        // first tier's discount.
-        let coins = crate::demo::collateral_coins(&u);
-        assert!(
-            coins
-                .iter()
-                .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
-        );
-        let expected: BTreeMap<String, Decimal> = coins
-            .iter()
-            .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
-            .collect();
-        assert_eq!(reference.haircuts, expected);
-        assert_eq!(reference.haircuts["BTC"], d("0.95"));
-        assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-        let fetched = fetch(&routes, Gate.snapshot_requests(true));
-        assert_eq!(fetched.len(), 3, "one contracts page");
-        let received_at = t(now_ms + 250).expect("time");
-        let s = Gate
-            .parse_snapshot(&bodies(&fetched), &reference, received_at)
-            .expect("snapshot parses");
-
-        // Gate lists no USDC-settled perpetuals: the universe's USDC perps are not rendered.
-        let listed: Vec<_> = u.perps().filter(|m| m.quote == "USDT").collect();
-        assert!(listed.len() < 300 && listed.iter().any(|m| m.multiplier == 1000));
-        assert_eq!(s.perps.len(), listed.len());
-        assert_eq!(s.spots.len(), 250);
-        let perps: HashMap<&str, &PerpQuote> =
-            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
-        let insts = reference.index(Market::Perp);
-        for m in listed {
-            let symbol = format!("{}_USDT", m.asset);
-            let p = perps
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (p.asset.as_str(), p.quote.as_str()),
-                (m.asset.as_str(), "USDT")
-            );
-            // Gate quotes per coin: multiplied markets keep multiplier 1 and a large quanto.
-            let quanto = quanto_multiplier(m.price);
-            assert_eq!(
-                (p.multiplier, insts[symbol.as_str()].contract_size),
-                (Decimal::ONE, quanto)
-            );
-            assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
-            assert_eq!(
-                p.funding_interval_hours,
-                Decimal::from(m.interval_hours),
-                "{symbol}"
-            );
-            assert_eq!(p.next_funding_time, t(m.next_funding_ms), "{symbol}");
-            assert_eq!(
-                (p.bid, p.ask),
-                (Some(m.perp_bid), Some(m.perp_ask)),
-                "{symbol}"
-            );
-            assert_eq!((p.high_24h, p.low_24h), (Some(m.high), Some(m.low)));
-            assert_eq!((p.mark_price, p.index_price), (Some(m.mark), Some(m.index)));
-            assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-            let oi = contracts_for(m.open_interest, quanto) * quanto;
-            assert_eq!(p.open_interest, Some(oi), "{symbol}");
-            assert!(
-                (oi - m.open_interest).abs() <= quanto,
-                "{symbol}: whole contracts"
-            );
-            assert_eq!(p.received_at, received_at);
-        }
-        let spots: HashMap<&str, &SpotQuote> =
-            s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-        for m in u.spots() {
-            let symbol = format!("{}_{}", m.asset, m.quote);
-            let q = spots
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (q.bid, q.ask),
-                (Some(m.spot_bid), Some(m.spot_ask)),
-                "{symbol}"
-            );
-            assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-            assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-        }
-        let ref_bodies: String = fetch(&routes, Gate.reference_requests())
-            .into_iter()
-            .map(|(_, b)| b)
-            .collect();
-        for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_PAIRS.iter()) {
-            assert!(
-                ref_bodies.contains(&format!("\"{symbol}\"")),
-                "{symbol} not rendered"
-            );
-            assert!(
-                reference.instruments.iter().all(|i| i.symbol != *symbol),
-                "{symbol} ({why}) must be filtered out"
-            );
-        }
-    }
-
-    #[test]
-    fn a_large_demo_universe_is_paged() {
-        let u = Universe::generate(Venue::Gate, 2400, 10, 1_760_000_000_000);
-        let usdt = u.perps().filter(|m| m.quote == "USDT").count();
-        let rows = usdt + FILTERED_CONTRACTS.len();
-        assert!(rows > 2 * PAGE_LIMIT, "{rows} rows: three pages");
-        let routes = crate::demo::gate::routes(&u);
-        let fetched = fetch(&routes, Gate.reference_requests());
-        let pages: Vec<&str> = fetched
-            .iter()
-            .filter(|(r, _)| r.endpoint == CONTRACTS)
-            .map(|(r, _)| {
-                r.query
-                    .iter()
-                    .find(|(k, _)| *k == "offset")
-                    .map_or("", |(_, v)| v.as_str())
-            })
-            .collect();
-        assert_eq!(pages, ["0", "1000", "2000"]);
-        let reference = Gate.parse_reference(&bodies(&fetched)).expect("parses");
-        assert_eq!(reference.index(Market::Perp).len(), usdt);
     }
 
     const MUTABLE: [(&str, &str); 6] = [

@@ -367,15 +367,13 @@ pub fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+
     use std::str::FromStr;
 
     use proptest::prelude::*;
 
     use super::*;
-    use crate::demo::okx::{FILTERED_SPOTS, FILTERED_SWAPS, contract_value};
-    use crate::demo::{Route, Universe};
-    use crate::model::SpotQuote;
+
     use crate::venue::okx::Okx;
     use crate::venue::testkit::{mutate, mutation};
     use crate::venue::{Request, VenueAdapter};
@@ -841,147 +839,6 @@ mod tests {
             BodySignal::Ok
         );
         assert_eq!(Okx.check_body(200, b"{}"), BodySignal::Ok);
-    }
-
-    /// The body a route table serves for `request` (query pairs of the route ⊆ the request's).
-    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
-        let hits: Vec<&Route> = routes
-            .iter()
-            .filter(|rt| {
-                rt.host == request.host
-                    && rt.path == request.path
-                    && rt
-                        .query
-                        .iter()
-                        .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
-            })
-            .collect();
-        assert_eq!(hits.len(), 1, "{request:?}");
-        &hits[0].body
-    }
-
-    #[test]
-    fn demo_universe_round_trips_through_the_adapter() {
-        let now_ms = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Okx, 300, 250, now_ms);
-        let routes = crate::demo::okx::routes(&u);
-        let ref_requests = Okx.reference_requests();
-        let snap_requests = Okx.snapshot_requests(true);
-        assert_eq!(
-            routes.len(),
-            ref_requests.len() + snap_requests.len(),
-            "one route per request"
-        );
-
-        let bodies: Vec<Body<'_>> = ref_requests
-            .iter()
-            .map(|request| Body {
-                request,
-                bytes: served(&routes, request).as_bytes(),
-            })
-            .collect();
-        let reference = Okx.parse_reference(&bodies).expect("demo reference parses");
-        // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin,
-        // each at its first tier.
-        let demo = crate::demo::collateral_haircut;
-        let unlisted = crate::demo::UNLISTED_COLLATERAL;
-        assert_eq!(reference.haircuts.len(), u.markets.len() + 3);
-        for m in &u.markets {
-            assert_eq!(
-                reference.haircuts.get(&m.asset),
-                Some(&demo(&m.asset)),
-                "{}",
-                m.asset
-            );
-        }
-        assert_eq!(reference.haircuts["BTC"], d("0.95"));
-        assert_eq!(reference.haircuts["ETH"], d("0.95"));
-        assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-        assert_eq!(reference.haircuts["USDC"], Decimal::ONE);
-        assert_eq!(reference.haircuts.get(unlisted), Some(&demo(unlisted)));
-        assert!(reference.instruments.iter().all(|i| i.asset != unlisted));
-        let bodies: Vec<Body<'_>> = snap_requests
-            .iter()
-            .map(|request| Body {
-                request,
-                bytes: served(&routes, request).as_bytes(),
-            })
-            .collect();
-        let received_at = t(now_ms + 250).expect("time");
-        let s = Okx
-            .parse_snapshot(&bodies, &reference, received_at)
-            .expect("demo snapshot parses");
-
-        assert_eq!(reference.instruments.len(), 300 + 250);
-        assert_eq!(s.perps.len(), 300);
-        assert_eq!(s.spots.len(), 250);
-        let perps: HashMap<&str, &PerpQuote> =
-            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
-        let insts = reference.index(Market::Perp);
-        for m in u.perps() {
-            let symbol = format!("{}-{}-SWAP", m.asset, m.quote);
-            let p = perps
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (p.asset.as_str(), p.quote.as_str()),
-                (m.asset.as_str(), m.quote.as_str())
-            );
-            // OKX quotes per coin: multiplied markets keep multiplier 1 and a large ctVal.
-            assert_eq!(p.multiplier, Decimal::ONE);
-            assert_eq!(
-                insts[symbol.as_str()].contract_size,
-                contract_value(m.price)
-            );
-            assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
-            assert_eq!(
-                p.funding_interval_hours,
-                Decimal::from(m.interval_hours),
-                "{symbol}"
-            );
-            assert_eq!(p.next_funding_time, t(m.next_funding_ms));
-            assert_eq!(
-                (p.bid, p.ask),
-                (Some(m.perp_bid), Some(m.perp_ask)),
-                "{symbol}"
-            );
-            assert_eq!((p.high_24h, p.low_24h), (Some(m.high), Some(m.low)));
-            assert_eq!(
-                p.volume_24h_quote,
-                Some((m.volume_base * m.mark).normalize()),
-                "{symbol}"
-            );
-            assert_eq!(p.open_interest, Some(m.open_interest));
-            assert_eq!((p.mark_price, p.index_price), (Some(m.mark), Some(m.index)));
-            assert_eq!(p.exchange_time, t(now_ms));
-            assert_eq!(p.received_at, received_at);
-        }
-        assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
-        let spots: HashMap<&str, &SpotQuote> =
-            s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-        for m in u.spots() {
-            let symbol = format!("{}-{}", m.asset, m.quote);
-            let q = spots
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (q.bid, q.ask),
-                (Some(m.spot_bid), Some(m.spot_ask)),
-                "{symbol}"
-            );
-            assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-            assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-        }
-        for (symbol, why) in FILTERED_SWAPS.iter().chain(FILTERED_SPOTS.iter()) {
-            assert!(
-                served(&routes, &ref_requests[0]).contains(symbol)
-                    || served(&routes, &ref_requests[1]).contains(symbol)
-            );
-            assert!(
-                reference.instruments.iter().all(|i| i.symbol != *symbol),
-                "{symbol} ({why}) must be filtered out"
-            );
-        }
     }
 
     const MUTABLE: [(&str, &str); 9] = [
