@@ -13,7 +13,9 @@ use crate::cli::{
     BackfillArgs, ConfigArgs, ConfigCommand, DbArgs, DbCommand, Format, HistoryArgs, NotifyArgs,
     NotifyCommand, PollArgs, ScanArgs, VenueArgs, VenuesArgs, WatchArgs,
 };
+#[cfg(feature = "demo")]
 use crate::demo::Universe;
+#[cfg(feature = "demo")]
 use crate::demo::server::{Server, mounted};
 use crate::model::{Opportunity, Snapshot, Venue};
 use crate::notify::Sink;
@@ -110,15 +112,38 @@ async fn open_store(dir: &Path) -> Result<Store, AppError> {
 }
 
 /// The demo environment: a loopback server with synthetic markets and a temporary store.
+#[cfg(feature = "demo")]
 struct Demo {
     _server: Server,
     _dir: tempfile::TempDir,
 }
 
 /// Markets per venue in the demo.
+#[cfg(feature = "demo")]
 const DEMO_PERPS: usize = 320;
+#[cfg(feature = "demo")]
 const DEMO_SPOTS: usize = 260;
 
+/// A build without the simulator (no `demo` feature) has no demo environment: none can exist.
+#[cfg(not(feature = "demo"))]
+struct Demo(std::convert::Infallible);
+
+#[cfg(not(feature = "demo"))]
+impl Drop for Demo {
+    fn drop(&mut self) {
+        match self.0 {}
+    }
+}
+
+#[cfg(not(feature = "demo"))]
+#[allow(clippy::unused_async)]
+async fn start_demo(_settings: &mut Settings) -> Result<Demo, AppError> {
+    Err(AppError::Internal(
+        "--demo: this build of basis has no simulator (it was built without the `demo` cargo feature); rebuild with default features to use it".to_owned(),
+    ))
+}
+
+#[cfg(feature = "demo")]
 async fn start_demo(settings: &mut Settings) -> Result<Demo, AppError> {
     let now_ms = Utc::now().timestamp_millis();
     let universes: Vec<Universe> = settings

@@ -5,7 +5,8 @@
 //!   plausibility rules that refuse values no venue can mean ([`model::sanity`]).
 //! - [`parse`]: pure parsing helpers (decimals from raw JSON tokens, times, symbols).
 //! - [`venue`]: one folder per venue (`mod.rs` endpoints, `wire.rs` serde structs, `parse.rs`),
-//!   plus [`venue::http`], the only HTTP client (limits, retries, bans).
+//!   the kit they share ([`venue::kit`]: endpoints, rows by symbol, quote construction), and
+//!   [`venue::http`], the only HTTP client (limits, retries, bans). No adapter imports `demo`.
 //! - [`report`]: table, JSON and CSV renderings (pure, return bytes).
 //! - [`cli`], [`settings`]: flags, and settings layered defaults < config file < env < flags.
 //! - [`poll`]: one task per venue, reference cache, bans, snapshot batches into the store.
@@ -13,12 +14,15 @@
 //! - [`store`]: the sled store (the only sled user) and its pure key codec.
 //! - [`analyze`]: pure maths: carry economics, liquidation risk and safe leverage, ranking.
 //! - [`notify`]: webhook sinks (Slack, Discord, Telegram, signed generic), dedup state, pacing.
-//! - [`demo`]: synthetic exchange-format markets and the loopback server behind `--demo`.
+//! - `demo` (cargo feature `demo`, on by default): the simulator — synthetic exchange-format
+//!   markets, the loopback server behind `--demo`, and the round-trip tests that need both the
+//!   simulator and the adapters.
 
 pub mod analyze;
 pub mod app;
 pub mod backfill;
 pub mod cli;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod model;
 pub mod notify;

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 use std::str::FromStr;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -197,14 +198,55 @@ impl<'de> Deserialize<'de> for WireFlag {
     }
 }
 
-/// A text field as most venues send it, borrowed from the payload when it holds no escapes.
-/// `""`, `null`, a missing field (with `#[serde(default)]`), booleans, arrays and objects all
-/// read as absent (empty); a JSON number is kept as its raw token text (codes documented as
-/// strings sometimes arrive as numbers).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WireText<'a>(pub Cow<'a, str>);
+/// How a [`WireText`] reads a JSON value that is not a string. Strings are always text; `""`,
+/// `null`, a missing field (with `#[serde(default)]`), booleans and arrays are always absent.
+pub trait TextPolicy: Clone + Copy + fmt::Debug + Default + PartialEq + Eq {
+    /// A JSON number keeps its raw token as text (codes documented as strings sometimes arrive
+    /// as numbers); otherwise it is absent.
+    const NUMBERS: bool;
+    /// A JSON object is absent; otherwise it fails the document (it is malformed).
+    const OBJECTS_ABSENT: bool;
+}
 
-impl WireText<'_> {
+/// Numbers keep their raw text; an object fails the document (OKX, Bitget, Gate, MEXC, BingX).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NumbersAsText;
+
+impl TextPolicy for NumbersAsText {
+    const NUMBERS: bool = true;
+    const OBJECTS_ABSENT: bool = false;
+}
+
+/// Numbers keep their raw text; an object is absent (dYdX, Hyperliquid).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NumbersAsTextLenient;
+
+impl TextPolicy for NumbersAsTextLenient {
+    const NUMBERS: bool = true;
+    const OBJECTS_ABSENT: bool = true;
+}
+
+/// Only strings are text: numbers and objects are absent (Binance, Deribit, Kraken).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StringsOnly;
+
+impl TextPolicy for StringsOnly {
+    const NUMBERS: bool = false;
+    const OBJECTS_ABSENT: bool = true;
+}
+
+/// A text field as a venue sends it, borrowed from the payload when it holds no escapes. What
+/// is not a string reads by the venue's [`TextPolicy`] `P` (default [`NumbersAsText`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WireText<'a, P = NumbersAsText>(pub Cow<'a, str>, PhantomData<P>);
+
+impl<'a, P> WireText<'a, P> {
+    /// A text of `text`.
+    #[must_use]
+    pub fn new(text: impl Into<Cow<'a, str>>) -> Self {
+        WireText(text.into(), PhantomData)
+    }
+
     /// The text (`""` when absent).
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -217,35 +259,48 @@ impl WireText<'_> {
         let t = self.0.as_ref();
         (!t.is_empty()).then_some(t)
     }
+
+    /// Whether the text is present and equals `wanted` exactly.
+    #[must_use]
+    pub fn is(&self, wanted: &str) -> bool {
+        self.get() == Some(wanted)
+    }
 }
 
-struct WireTextVisitor;
+/// serde_json's (`arbitrary_precision`) key for a number handed over as a one-entry map.
+const RAW_NUMBER_KEY: &str = "$serde_json::private::Number";
 
-impl<'de> Visitor<'de> for WireTextVisitor {
-    type Value = WireText<'de>;
+struct WireTextVisitor<P>(PhantomData<P>);
+
+impl<'de, P: TextPolicy> Visitor<'de> for WireTextVisitor<P> {
+    type Value = WireText<'de, P>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string, a number or null")
+        f.write_str(if P::NUMBERS {
+            "a string, a number or null"
+        } else {
+            "a string or null"
+        })
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(WireText(Cow::Borrowed(v)))
+        Ok(WireText::new(v))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(WireText(Cow::Owned(v.to_owned())))
+        Ok(WireText::new(v.to_owned()))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(WireText(Cow::Owned(v)))
+        Ok(WireText::new(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(WireText(Cow::Owned(v.to_string())))
+        Ok(number_text(P::NUMBERS, v))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(WireText(Cow::Owned(v.to_string())))
+        Ok(number_text(P::NUMBERS, v))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
@@ -261,7 +316,7 @@ impl<'de> Visitor<'de> for WireTextVisitor {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(WireTextVisitor)
+        d.deserialize_any(self)
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -269,17 +324,38 @@ impl<'de> Visitor<'de> for WireTextVisitor {
         Ok(WireText::default())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
-        // raw token; a real object here is a malformed document.
-        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(WireText(Cow::Owned(n.as_str().to_owned())))
+        // raw token.
+        if !P::OBJECTS_ABSENT {
+            // A real object here is a malformed document.
+            let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            return Ok(number_text(P::NUMBERS, n.as_str()));
+        }
+        let mut raw = WireText::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if P::NUMBERS && key == RAW_NUMBER_KEY {
+                raw = map.next_value::<WireText<'de, P>>()?;
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(raw)
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for WireText<'a> {
+/// A number's text when the policy keeps numbers, else absent.
+fn number_text<'a, P>(keep: bool, n: impl fmt::Display) -> WireText<'a, P> {
+    if keep {
+        WireText::new(n.to_string())
+    } else {
+        WireText::new("")
+    }
+}
+
+impl<'de: 'a, 'a, P: TextPolicy> Deserialize<'de> for WireText<'a, P> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(WireTextVisitor)
+        d.deserialize_any(WireTextVisitor(PhantomData))
     }
 }
 
@@ -438,6 +514,42 @@ mod tests {
         ] {
             assert_eq!(t(absent).get(), None, "{absent}");
         }
+    }
+
+    #[test]
+    fn text_policies_decide_numbers_and_objects() {
+        fn t<P: TextPolicy>(json: &'static str) -> Result<Option<String>, serde_json::Error> {
+            #[derive(Deserialize)]
+            #[serde(bound(deserialize = "'de: 'a, P: TextPolicy"))]
+            struct T<'a, P> {
+                #[serde(borrow, default)]
+                a: WireText<'a, P>,
+            }
+            serde_json::from_str::<T<'static, P>>(json).map(|t| t.a.get().map(str::to_owned))
+        }
+        let (number, object) = (r#"{"a":50011}"#, r#"{"a":{"b":"c"}}"#);
+        assert_eq!(t::<NumbersAsText>(number).ok(), Some(Some("50011".into())));
+        assert!(
+            t::<NumbersAsText>(object).is_err(),
+            "an object is malformed"
+        );
+        assert_eq!(
+            t::<NumbersAsTextLenient>(number).ok(),
+            Some(Some("50011".into()))
+        );
+        assert_eq!(t::<NumbersAsTextLenient>(object).ok(), Some(None));
+        assert_eq!(t::<StringsOnly>(number).ok(), Some(None));
+        assert_eq!(t::<StringsOnly>(object).ok(), Some(None));
+        for absent in [r#"{"a":""}"#, r#"{"a":null}"#, r#"{"a":[1]}"#, "{}"] {
+            assert_eq!(t::<StringsOnly>(absent).ok(), Some(None), "{absent}");
+            assert_eq!(
+                t::<NumbersAsTextLenient>(absent).ok(),
+                Some(None),
+                "{absent}"
+            );
+        }
+        assert!(WireText::<StringsOnly>::new("BTCUSDT").is("BTCUSDT"));
+        assert!(!WireText::<StringsOnly>::new("").is(""));
     }
 
     #[test]

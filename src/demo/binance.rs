@@ -676,8 +676,8 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
 #[cfg(test)]
 mod history_tests {
     use super::*;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn history_answers_like_the_live_endpoint() {
@@ -901,8 +901,8 @@ pub fn klines(universe: &Universe, path: &str, query: &[(String, String)]) -> Op
 mod klines_tests {
     use super::*;
     use crate::demo::HOUR_MS;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     fn rows(u: &Universe, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
         let body = respond(u, path, &q(query), "").expect("klines path");

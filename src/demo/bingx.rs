@@ -689,8 +689,8 @@ pub fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn renders_two_thousand_markets_as_valid_json_in_the_real_encoding() {

@@ -772,8 +772,8 @@ mod history_tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::demo::roundtrip::demo_query;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query;
 
     const NOW: i64 = 1_760_000_000_000;
 

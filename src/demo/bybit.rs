@@ -597,8 +597,8 @@ fn perp_by_symbol<'u>(u: &'u Universe, symbol: &str) -> Option<&'u SynthMarket> 
 mod history_tests {
     use super::*;
     use crate::demo::DAY_MS;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn history_answers_like_the_live_endpoint() {
@@ -764,9 +764,9 @@ pub fn kline(universe: &Universe, path: &str, query: &[(String, String)]) -> Opt
 #[cfg(test)]
 mod kline_tests {
     use super::*;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::demo::{DAY_MS, HOUR_MS};
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     fn answer(u: &Universe, query: &[(&str, &str)]) -> Value {
         let body = respond(u, KLINE, &q(query), "").expect("kline path");

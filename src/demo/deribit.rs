@@ -577,8 +577,8 @@ fn chart_data(u: &Universe, query: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn tiny_numbers_use_exponent_form_like_deribit() {

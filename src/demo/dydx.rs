@@ -299,8 +299,8 @@ fn candles(u: &Universe, market: &str, query: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn renders_two_thousand_markets_as_one_indexer_object() {

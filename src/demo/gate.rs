@@ -768,8 +768,8 @@ mod history_tests {
 
     use super::*;
     use crate::demo::DAY_MS;
+    use crate::demo::roundtrip::demo_query;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query;
 
     const NOW: i64 = 1_760_000_000_000;
     const HOUR_MS: i64 = 3_600_000;

@@ -513,8 +513,8 @@ fn chart(u: &Universe, wanted: &str, bar: Option<Bar>, query: &[(String, String)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn numbers_and_times_look_like_kraken() {

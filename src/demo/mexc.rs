@@ -735,8 +735,8 @@ pub fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn contract_sizes_are_powers_of_ten_worth_one_to_a_thousand() {

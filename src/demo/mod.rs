@@ -15,6 +15,8 @@ pub mod hyperliquid;
 pub mod kraken;
 pub mod mexc;
 pub mod okx;
+#[cfg(test)]
+mod roundtrip;
 pub mod server;
 
 use rust_decimal::Decimal;

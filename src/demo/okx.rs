@@ -816,8 +816,8 @@ mod history_tests {
 
     use super::*;
     use crate::demo::DAY_MS;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     #[test]
     fn history_answers_like_the_live_endpoint() {
@@ -1019,8 +1019,8 @@ mod candle_tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
-    use crate::venue::testkit::demo_query as q;
 
     fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> Value {
         let body = respond(u, path, &q(query), "").expect("candle path");

@@ -14,6 +14,7 @@ pub mod gate;
 pub mod http;
 pub mod hyperliquid;
 pub mod intervals;
+pub mod kit;
 pub mod kraken;
 pub mod mexc;
 pub mod okx;
@@ -27,6 +28,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Market, Reference, Snapshot, Venue};
+
+pub use kit::Endpoint;
 
 /// The longest a ban or remembered rate-limit back-off lasts when the venue documents no maximum,
 /// whatever `Retry-After` says. Binance and MEXC document their automatic 418 bans as "2 minutes

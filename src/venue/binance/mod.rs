@@ -26,8 +26,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
+    Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -57,28 +57,6 @@ pub const FUTURES: HostSpec = HostSpec {
 
 static HOSTS: [HostSpec; 2] = [SPOT, FUTURES];
 
-/// One endpoint of the plan: its stable name (used in messages and to route bodies), host, path
-/// after the live origin and documented request weight for the call basis makes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Endpoint {
-    /// Stable name (the path without its leading `/`).
-    pub name: &'static str,
-    /// [`HostSpec::key`].
-    pub host: &'static str,
-    /// Path after the origin.
-    pub path: &'static str,
-    /// Documented weight of the call as basis makes it (no symbol: every symbol).
-    pub weight: u32,
-}
-
-impl Endpoint {
-    /// A GET request of this endpoint.
-    #[must_use]
-    pub fn request(&self) -> Request {
-        Request::get(self.name, self.host, self.path, self.weight)
-    }
-}
-
 /// USDⓈ-M instruments (every contract type and status), weight 1.
 /// Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information>
 pub const FAPI_EXCHANGE_INFO: Endpoint = Endpoint {
@@ -86,6 +64,7 @@ pub const FAPI_EXCHANGE_INFO: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/exchangeInfo",
     weight: 1,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information",
 };
 
 /// Funding intervals and caps of the adjusted symbols only (every other symbol is 8 h).
@@ -97,6 +76,7 @@ pub const FAPI_FUNDING_INFO: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/fundingInfo",
     weight: 0,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-Info",
 };
 
 /// Spot instruments, weight 20; basis asks for `permissions=SPOT`, `symbolStatus=TRADING` and
@@ -107,6 +87,7 @@ pub const SPOT_EXCHANGE_INFO: Endpoint = Endpoint {
     host: SPOT.key,
     path: "/api/v3/exchangeInfo",
     weight: 20,
+    docs: "https://developers.binance.com/docs/binance-spot-api-docs/rest-api/general-endpoints#exchange-information",
 };
 
 /// Multi-Assets mode asset index of every collateral coin, weight 10 without `symbol`: one entry
@@ -119,6 +100,7 @@ pub const FAPI_ASSET_INDEX: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/assetIndex",
     weight: 10,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Multi-Assets-Mode-Asset-Index",
 };
 
 /// Mark price, index price, current (predicted) funding rate and next funding time of every
@@ -129,6 +111,7 @@ pub const FAPI_PREMIUM_INDEX: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/premiumIndex",
     weight: 10,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Mark-Price",
 };
 
 /// 24 h statistics of every futures symbol (high/low, `quoteVolume`; no bid/ask), weight 40
@@ -139,6 +122,7 @@ pub const FAPI_TICKER_24HR: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/ticker/24hr",
     weight: 40,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/24hr-Ticker-Price-Change-Statistics",
 };
 
 /// Best bid/ask of every futures symbol, weight 5 without `symbol`.
@@ -148,6 +132,7 @@ pub const FAPI_BOOK_TICKER: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/ticker/bookTicker",
     weight: 5,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Symbol-Order-Book-Ticker",
 };
 
 /// 24 h statistics of every spot symbol, `FULL` type (bid/ask, high/low, `quoteVolume`), weight 80
@@ -158,6 +143,7 @@ pub const SPOT_TICKER_24HR: Endpoint = Endpoint {
     host: SPOT.key,
     path: "/api/v3/ticker/24hr",
     weight: 80,
+    docs: "https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints#24hr-ticker-price-change-statistics",
 };
 
 /// Settled funding of one symbol: `symbol`, `startTime`, `endTime` (ms, both inclusive), `limit`
@@ -172,6 +158,7 @@ pub const FAPI_FUNDING_RATE: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/fundingRate",
     weight: 24,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-History",
 };
 
 /// Page size basis asks `fundingRate` for (the documented maximum).
@@ -187,6 +174,7 @@ pub const SPOT_KLINES: Endpoint = Endpoint {
     host: SPOT.key,
     path: "/api/v3/klines",
     weight: 2,
+    docs: "https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints#klinecandlestick-data",
 };
 
 /// Page size basis asks spot klines for at most (the documented maximum).
@@ -201,6 +189,7 @@ pub const FAPI_KLINES: Endpoint = Endpoint {
     host: FUTURES.key,
     path: "/fapi/v1/klines",
     weight: 10,
+    docs: "https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Kline-Candlestick-Data",
 };
 
 /// Page size basis asks futures klines for at most (the documented maximum).
@@ -415,8 +404,7 @@ impl VenueAdapter for Binance {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::binance::respond;
-    use crate::venue::testkit::{funding_pages, points, query};
+    use crate::venue::testkit::{points, query};
 
     #[test]
     fn plan_fits_the_budget_and_paths_follow_the_origin() {
@@ -574,78 +562,13 @@ mod tests {
         );
         assert_eq!(b.history_days_limit(), None);
     }
-
-    #[test]
-    fn history_round_trip_through_the_demo_returns_every_settlement_once() {
-        const DAY: i64 = 86_400_000;
-        let now = 1_760_000_000_000;
-        let u = crate::demo::Universe::generate(Venue::Binance, 40, 0, now);
-        for hours in [1_i64, 8] {
-            let m = u
-                .perps()
-                .find(|m| i64::from(m.interval_hours) == hours)
-                .expect("a perp with that interval");
-            let symbol = format!("{}{}", m.perp_base(), m.quote);
-            let step = hours * 3_600_000;
-            let aligned = (now - 31 * DAY) / step * step + step;
-            // (now - 30 d, now] off the grid, and [settlement, settlement + 30 d) on it.
-            for (start, end) in [(now - 30 * DAY + 1, now), (aligned, aligned + 30 * DAY - 1)] {
-                let mut got = funding_pages(&Binance, respond, &u, &symbol, start, end)
-                    .times_within(start, end);
-                let n = got.len();
-                got.sort_unstable();
-                got.dedup();
-                assert_eq!(got.len(), n, "duplicates for {symbol}");
-                assert_eq!(
-                    n,
-                    usize::try_from(30 * 24 / hours).expect("small"),
-                    "{symbol}"
-                );
-                assert!(
-                    got.iter()
-                        .all(|t| t % step == 0 && (start..=end).contains(t))
-                );
-                assert_eq!(got.first().copied(), Some((start + step - 1) / step * step));
-            }
-        }
-        // 120 days of a 1 h symbol take three pages of 1000; older than 120 days there is nothing.
-        let m = u.perps().find(|m| m.interval_hours == 1).expect("1 h perp");
-        let symbol = format!("{}{}", m.perp_base(), m.quote);
-        let paged = funding_pages(&Binance, respond, &u, &symbol, now - 200 * DAY, now);
-        assert_eq!(
-            (
-                paged.times_within(now - 200 * DAY, now).len(),
-                paged.count()
-            ),
-            (120 * 24, 3)
-        );
-        let rates: Vec<_> = crate::demo::binance::history(
-            &u,
-            "/fapi/v1/fundingRate",
-            &[
-                ("symbol".to_owned(), symbol),
-                ("limit".to_owned(), "50".to_owned()),
-            ],
-        )
-        .map(|b| Binance.parse_funding_history(b.as_bytes()).expect("parses"))
-        .expect("history path");
-        assert_eq!(rates.len(), 50);
-        assert!(rates.windows(2).all(|w| w[0].time_ms < w[1].time_ms));
-        assert_eq!(
-            rates.last().map(|p| p.time_ms),
-            Some(now / 3_600_000 * 3_600_000)
-        );
-    }
 }
 
 #[cfg(test)]
 mod candle_tests {
-    use rust_decimal::Decimal;
 
     use super::*;
-    use crate::demo::binance::respond;
-    use crate::demo::{DAY_MS, HOUR_MS, SynthMarket, Universe};
-    use crate::venue::testkit::{bars, by_time, candle_pages, expected_candles, query, window};
+    use crate::venue::testkit::{DAY_MS, HOUR_MS, bars, query, window};
 
     #[test]
     fn candle_requests_name_the_interval_and_ask_for_the_whole_window_at_once() {
@@ -775,70 +698,5 @@ mod candle_tests {
         );
         assert_eq!(next.weight, 2);
         assert_eq!(Binance.candle_request(&w, Some(&thousand), 1), None);
-    }
-
-    #[test]
-    fn candle_round_trip_through_the_demo_returns_every_bar_once() {
-        let now = 1_760_000_000_000 + 17 * 60_000;
-        let u = Universe::generate(Venue::Binance, 40, 40, now);
-        let hour = now / HOUR_MS * HOUR_MS;
-        let day = now / DAY_MS * DAY_MS;
-        let btc = &u.markets[0];
-        assert!(btc.has_perp && btc.has_spot && btc.multiplier == 1);
-        let pepe = u
-            .perps()
-            .find(|m| m.multiplier == 1000)
-            .expect("a 1000x perp");
-        let perp = |m: &SynthMarket| format!("{}{}", m.perp_base(), m.quote);
-        let (btc_perp, btc_spot, pepe_perp) =
-            (perp(btc), format!("{}{}", btc.asset, btc.quote), perp(pepe));
-        let (days45, hours7, hours120) = (
-            day - 45 * DAY_MS,
-            hour - 168 * HOUR_MS,
-            hour - 2880 * HOUR_MS,
-        );
-        let cases = [
-            // (market, symbol, synthetic market, bar, start, bars, requests)
-            (Market::Perp, &btc_perp, btc, Bar::Day, days45, 46, 1),
-            (Market::Spot, &btc_spot, btc, Bar::Day, days45, 46, 1),
-            (Market::Perp, &btc_perp, btc, Bar::Hour, hours7, 169, 1),
-            (Market::Spot, &btc_spot, btc, Bar::Hour, hours7, 169, 1),
-            (Market::Perp, &pepe_perp, pepe, Bar::Hour, hours7, 169, 1),
-            (Market::Perp, &pepe_perp, pepe, Bar::Day, days45, 46, 1),
-            // All 120 days of hourly bars kept: 2881 rows = 1500 + 1381 (perp), 3 × 1000 (spot).
-            (Market::Perp, &btc_perp, btc, Bar::Hour, hours120, 2881, 2),
-            (Market::Spot, &btc_spot, btc, Bar::Hour, hours120, 2881, 3),
-        ];
-        for (market, symbol, m, bar, start, n, pages) in cases {
-            let w = window(market, symbol, bar, start, now);
-            let paged = candle_pages(&Binance, respond, &u, &w);
-            let got = paged.within(w.start_ms, w.end_ms);
-            assert_eq!((got.len(), paged.count()), (n, pages), "{symbol} {bar:?}");
-            // Every bar once, at the venue's quoting (× 1000 for 1000PEPEUSDT).
-            assert_eq!(
-                by_time(got),
-                expected_candles(m, &w, now),
-                "{symbol} {bar:?}"
-            );
-        }
-        // 1000PEPEUSDT: per contract unit; divided by the multiplier, the coin's price.
-        let w = window(Market::Perp, &pepe_perp, Bar::Hour, hour - 2 * HOUR_MS, now);
-        let got = candle_pages(&Binance, respond, &u, &w).within(w.start_ms, w.end_ms);
-        let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
-        assert_eq!(last.close, pepe.contract_price(pepe.price));
-        assert_eq!(last.close / Decimal::ONE_THOUSAND, pepe.price);
-        // Older than the 120 days kept: nothing, in one request.
-        let w = window(
-            Market::Spot,
-            &btc_spot,
-            Bar::Day,
-            day - 400 * DAY_MS,
-            day - 200 * DAY_MS,
-        );
-        let paged = candle_pages(&Binance, respond, &u, &w);
-        assert_eq!(
-            (paged.within(w.start_ms, w.end_ms), paged.count()),
-            (Vec::new(), 1)
-        );
     }
 }

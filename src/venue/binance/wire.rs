@@ -4,97 +4,15 @@
 //! `null` fields are absent. Decimals go through [`WireDec`] and integers through [`WireInt`]
 //! (Binance sends decimals as strings and times as numbers; both forms are accepted).
 
-use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
 
-/// A text field (`"BTCUSDT"`, `"TRADING"`), borrowed from the body when it has no escapes.
-/// `""`, `null`, a missing field and any non-string JSON value are all absent: no decision hangs on
-/// the exact type of a mistyped field, so a broken entry is skipped rather than failing the list.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BinanceText<'a>(pub Option<Cow<'a, str>>);
-
-impl BinanceText<'_> {
-    /// The text, when present and not empty.
-    #[must_use]
-    pub fn get(&self) -> Option<&str> {
-        self.0.as_deref().filter(|s| !s.is_empty())
-    }
-
-    /// Whether the text equals `wanted` exactly.
-    #[must_use]
-    pub fn is(&self, wanted: &str) -> bool {
-        self.get() == Some(wanted)
-    }
-}
-
-struct TextVisitor<'a>(PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-    type Value = BinanceText<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or null")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(BinanceText(Some(Cow::Borrowed(v))))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(BinanceText(Some(Cow::Owned(v.to_owned()))))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(BinanceText(Some(Cow::Owned(v))))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(BinanceText(None))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(BinanceText(None))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(BinanceText(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(BinanceText(None))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(BinanceText(None))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(BinanceText(None))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // Also the shape serde_json's `arbitrary_precision` gives a number: drain and ignore.
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(BinanceText(None))
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for BinanceText<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TextVisitor(PhantomData))
-    }
-}
+/// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`StringsOnly`]).
+pub type BinanceText<'a> = WireText<'a, StringsOnly>;
 
 /// `GET /fapi/v1/exchangeInfo`: every USDⓈ-M symbol (perpetual and dated, any status).
 ///

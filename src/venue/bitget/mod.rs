@@ -381,8 +381,7 @@ impl VenueAdapter for Bitget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::bitget::respond;
-    use crate::venue::testkit::{bars, candle_pages, days_back, funding_pages, points, query};
+    use crate::venue::testkit::{bars, days_back, points, query};
 
     #[test]
     fn plans_fit_the_budget_and_name_the_product_type() {
@@ -589,86 +588,5 @@ mod tests {
             ..long
         };
         assert_eq!(Bitget.candle_request(&inverted, None, 0), None);
-    }
-
-    #[test]
-    fn candle_round_trip_through_the_demo_returns_every_bar_once() {
-        let u = crate::demo::Universe::generate(Venue::Bitget, 60, 60, NOW);
-        let perp = u
-            .perps()
-            .find(|m| m.multiplier == 1000 && m.quote == "USDT")
-            .expect("a 1000x perp");
-        let usdc = u.perps().find(|m| m.quote == "USDC").expect("a USDC perp");
-        let spot = u.spots().next().expect("a spot pair");
-        let cases = [
-            (perp, Market::Perp, Bar::Day, 45, 1),
-            (perp, Market::Perp, Bar::Hour, 7, 1),
-            (usdc, Market::Perp, Bar::Hour, 7, 1),
-            (spot, Market::Spot, Bar::Day, 45, 1),
-            (spot, Market::Spot, Bar::Hour, 7, 1),
-            (spot, Market::Spot, Bar::Hour, 60, 2),
-            (perp, Market::Perp, Bar::Day, 110, 2),
-        ];
-        for (m, market, bar, days, requests) in cases {
-            let symbol = match market {
-                Market::Perp => crate::demo::bitget::perp_symbol(m),
-                Market::Spot => crate::demo::bitget::spot_symbol(m),
-            };
-            let w = window(market, &symbol, bar, days);
-            let paged = candle_pages(&Bitget, respond, &u, &w);
-            let (mut got, n) = (paged.all(), paged.count());
-            assert_eq!(n, requests, "{symbol} {bar:?} {days}");
-            got.sort_by_key(|c| c.open_ms);
-            let step = bar.millis();
-            let expected = usize::try_from((NOW / step * step - w.start_ms) / step + 1).expect("n");
-            assert_eq!(got.len(), expected, "{symbol} {bar:?} {days}");
-            assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
-            assert!(
-                got.iter()
-                    .all(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
-            );
-            assert!(got.iter().all(|c| c.open_ms % step == 0), "UTC-aligned");
-            let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
-            let scale = |x| match market {
-                Market::Perp => m.contract_price(x),
-                Market::Spot => x,
-            };
-            for (c, s) in got.iter().zip(&synth) {
-                assert_eq!(
-                    (c.open_ms, c.high, c.low, c.close),
-                    (s.open_ms, scale(s.high), scale(s.low), scale(s.close)),
-                    "{symbol}: prices per contract unit"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn funding_round_trip_through_the_demo_returns_every_settlement_once() {
-        let u = crate::demo::Universe::generate(Venue::Bitget, 60, 0, NOW);
-        for hours in [1_i64, 8] {
-            let m = u
-                .perps()
-                .find(|m| i64::from(m.interval_hours) == hours)
-                .expect("a perp with that interval");
-            let symbol = crate::demo::bitget::perp_symbol(m);
-            let (start, end) = (NOW - 30 * DAY + 1, NOW);
-            let paged = funding_pages(&Bitget, respond, &u, &symbol, start, end);
-            let (mut stored, page) = (paged.times_within(start, end), paged.count());
-            let n = stored.len();
-            stored.sort_unstable();
-            stored.dedup();
-            assert_eq!(stored.len(), n, "duplicates for {symbol}");
-            assert_eq!(
-                n,
-                usize::try_from(30 * 24 / hours).expect("small"),
-                "{symbol}"
-            );
-            let step = hours * HOUR;
-            assert_eq!(stored.last().copied(), Some(end / step * step));
-            // 720 hourly settlements: 7 full pages and one reaching the start; 90 8-hourly: one
-            // page reaching the start.
-            assert_eq!(page, if hours == 1 { 8 } else { 1 });
-        }
     }
 }

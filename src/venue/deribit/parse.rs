@@ -387,8 +387,6 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::demo::deribit::{FILTERED_FUTURES, FILTERED_SPOTS, QUOTE, funding_8h};
-    use crate::demo::{Route, Universe};
     use crate::venue::deribit::Deribit;
     use crate::venue::testkit::{candle, mutate, mutation, point};
     use crate::venue::{Bar, Request, VenueAdapter};
@@ -815,128 +813,6 @@ mod tests {
             Deribit.check_body(200, br#"{"result":[],"error":null}"#),
             BodySignal::Ok
         );
-    }
-
-    /// The body a route table serves for `request` (query pairs of the route ⊆ the request's).
-    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
-        let hits: Vec<&Route> = routes
-            .iter()
-            .filter(|rt| {
-                rt.host == request.host
-                    && rt.path == request.path
-                    && rt
-                        .query
-                        .iter()
-                        .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
-            })
-            .collect();
-        assert_eq!(hits.len(), 1, "{request:?}");
-        &hits[0].body
-    }
-
-    #[test]
-    fn demo_universe_round_trips_through_the_adapter() {
-        let now_ms = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Deribit, 300, 250, now_ms);
-        let routes = crate::demo::deribit::routes(&u);
-        let ref_requests = Deribit.reference_requests();
-        let snap_requests = Deribit.snapshot_requests(true);
-        assert_eq!(routes.len(), ref_requests.len() + snap_requests.len());
-
-        let bodies: Vec<Body<'_>> = ref_requests
-            .iter()
-            .map(|request| Body {
-                request,
-                bytes: served(&routes, request).as_bytes(),
-            })
-            .collect();
-        let reference = Deribit
-            .parse_reference(&bodies)
-            .expect("demo reference parses");
-        let bodies: Vec<Body<'_>> = snap_requests
-            .iter()
-            .map(|request| Body {
-                request,
-                bytes: served(&routes, request).as_bytes(),
-            })
-            .collect();
-        let received_at = t(now_ms + 250).expect("time");
-        let s = Deribit
-            .parse_snapshot(&bodies, &reference, received_at)
-            .expect("demo snapshot parses");
-
-        assert_eq!(reference.instruments.len(), 300 + 250);
-        assert_eq!((s.perps.len(), s.spots.len()), (300, 250));
-        let perps: HashMap<&str, &PerpQuote> =
-            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
-        for m in u.perps() {
-            let symbol = format!("{}_USDC-PERPETUAL", m.perp_base());
-            let p = perps
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            let mult = Decimal::from(m.multiplier);
-            assert_eq!(
-                (p.asset.as_str(), p.quote.as_str(), p.multiplier),
-                (m.asset.as_str(), QUOTE, mult)
-            );
-            // The 8 h figure of the synthetic rate, over 8 h: the same rate per hour.
-            assert_eq!(p.funding_rate, funding_8h(m), "{symbol}");
-            assert_eq!(p.funding_interval_hours, d("8"));
-            assert_eq!(
-                p.funding_rate / p.funding_interval_hours,
-                m.funding_rate / Decimal::from(m.interval_hours),
-                "{symbol}"
-            );
-            assert_eq!(p.next_funding_time, None);
-            assert_eq!(
-                (p.bid, p.ask),
-                (Some(m.perp_bid * mult), Some(m.perp_ask * mult)),
-                "{symbol}"
-            );
-            assert_eq!(
-                (p.high_24h, p.low_24h),
-                (Some(m.high * mult), Some(m.low * mult))
-            );
-            assert_eq!(
-                (p.mark_price, p.index_price),
-                (Some(m.mark * mult), Some(m.index * mult))
-            );
-            assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-            assert_eq!(
-                p.open_interest,
-                Some(m.open_interest.normalize()),
-                "{symbol}"
-            );
-            assert_eq!(p.exchange_time, t(now_ms));
-            assert_eq!(p.received_at, received_at);
-        }
-        assert!(u.perps().any(|m| m.multiplier == 1000));
-        assert!(u.perps().any(|m| m.interval_hours != 8));
-        let spots: HashMap<&str, &SpotQuote> =
-            s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-        for m in u.spots() {
-            let symbol = format!("{}_USDC", m.asset);
-            let q = spots
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (q.asset.as_str(), q.quote.as_str()),
-                (m.asset.as_str(), QUOTE)
-            );
-            assert_eq!((q.bid, q.ask), (Some(m.spot_bid), Some(m.spot_ask)));
-            assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-            assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-        }
-        for (symbol, why) in FILTERED_FUTURES.iter().chain(FILTERED_SPOTS.iter()) {
-            assert!(
-                served(&routes, &ref_requests[0]).contains(symbol)
-                    || served(&routes, &ref_requests[1]).contains(symbol)
-            );
-            assert!(
-                reference.instruments.iter().all(|i| i.symbol != *symbol),
-                "{symbol} ({why}) must be filtered out"
-            );
-        }
     }
 
     #[test]

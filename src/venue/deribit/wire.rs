@@ -6,96 +6,12 @@
 //! (borrowed; `""`, `null`, missing and non-text values read as absent), booleans
 //! [`DeribitFlag`]. Unknown fields are ignored.
 
-use std::borrow::Cow;
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
 
-/// A text field as Deribit sends it, borrowed from the payload when it holds no escapes.
-/// `""`, `null`, a missing field, numbers, booleans, arrays and objects all read as absent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DeribitText<'a>(pub Cow<'a, str>);
-
-impl DeribitText<'_> {
-    /// The text (`""` when absent).
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The text, or `None` when absent.
-    #[must_use]
-    pub fn get(&self) -> Option<&str> {
-        let t = self.0.as_ref();
-        (!t.is_empty()).then_some(t)
-    }
-}
-
-struct DeribitTextVisitor;
-
-impl<'de> Visitor<'de> for DeribitTextVisitor {
-    type Value = DeribitText<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or null")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(DeribitText(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(DeribitText(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(DeribitText(Cow::Owned(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(DeribitText::default())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(DeribitText::default())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(DeribitText::default())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(DeribitText::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(DeribitText::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(DeribitTextVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(DeribitText::default())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // Objects, and numbers (which serde_json's `arbitrary_precision` hands over as a map).
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(DeribitText::default())
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for DeribitText<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DeribitTextVisitor)
-    }
-}
+/// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`StringsOnly`]).
+pub type DeribitText<'a> = WireText<'a, StringsOnly>;
 
 /// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
 /// else absent).

@@ -341,11 +341,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::demo::dydx::{FILTERED_MARKETS, hourly_rate, tick_size, ticker};
-    use crate::demo::{Route, Universe};
     use crate::venue::dydx::{Dydx, perpetual_markets};
     use crate::venue::testkit::{candle, mutate, mutation, point};
-    use crate::venue::{Bar, Request, VenueAdapter};
+    use crate::venue::{Bar, VenueAdapter};
 
     const MARKETS: &str = include_str!("../../../fixtures/dydx/perpetualMarkets.json");
     const MARKETS_Q: &str = include_str!("../../../fixtures/dydx/perpetualMarkets-quirks.json");
@@ -615,109 +613,6 @@ mod tests {
             Dydx.check_body(502, b"<html>bad gateway</html>"),
             BodySignal::Ok
         );
-    }
-
-    /// The body a route table serves for `request` (query pairs of the route ⊆ the request's).
-    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
-        let hits: Vec<&Route> = routes
-            .iter()
-            .filter(|rt| {
-                rt.host == request.host
-                    && rt.path == request.path
-                    && rt
-                        .query
-                        .iter()
-                        .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
-            })
-            .collect();
-        assert_eq!(hits.len(), 1, "{request:?}");
-        &hits[0].body
-    }
-
-    #[test]
-    fn demo_universe_round_trips_through_the_adapter() {
-        let now_ms = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Dydx, 300, 250, now_ms);
-        let routes = crate::demo::dydx::routes(&u);
-        let ref_requests = Dydx.reference_requests();
-        let snap_requests = Dydx.snapshot_requests(true);
-        let body_of = |requests: &[Request]| -> Vec<String> {
-            requests
-                .iter()
-                .map(|r| served(&routes, r).to_owned())
-                .collect()
-        };
-        let (ref_bodies, snap_bodies) = (body_of(&ref_requests), body_of(&snap_requests));
-        let bodies: Vec<Body<'_>> = ref_requests
-            .iter()
-            .zip(&ref_bodies)
-            .map(|(request, b)| Body {
-                request,
-                bytes: b.as_bytes(),
-            })
-            .collect();
-        let reference = Dydx
-            .parse_reference(&bodies)
-            .expect("demo reference parses");
-        let bodies: Vec<Body<'_>> = snap_requests
-            .iter()
-            .zip(&snap_bodies)
-            .map(|(request, b)| Body {
-                request,
-                bytes: b.as_bytes(),
-            })
-            .collect();
-        let received_at = t(now_ms + 250).expect("time");
-        let s = Dydx
-            .parse_snapshot(&bodies, &reference, received_at)
-            .expect("demo snapshot parses");
-
-        assert_eq!(reference.instruments.len(), 300);
-        assert_eq!((s.perps.len(), s.spots.len()), (300, 0));
-        let perps: HashMap<&str, &PerpQuote> =
-            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
-        for m in u.perps() {
-            let symbol = ticker(m);
-            let p = perps
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (p.asset.as_str(), p.quote.as_str(), p.multiplier),
-                (m.asset.as_str(), "USD", Decimal::ONE)
-            );
-            assert_eq!(p.funding_rate, hourly_rate(m), "{symbol}");
-            assert_eq!(
-                p.funding_rate * Decimal::from(m.interval_hours),
-                m.funding_rate,
-                "{symbol}: the same APR as the universe's rate"
-            );
-            assert_eq!(p.funding_interval_hours, Decimal::ONE);
-            assert_eq!(p.next_funding_time, t(1_760_000_400_000));
-            // Per coin (no multiplier on dYdX): the oracle ∓ max(5 bp, half a tick).
-            let half = (m.index * d("0.0005")).max(tick_size(m) / Decimal::TWO);
-            assert_eq!(
-                (p.bid, p.ask),
-                (Some(m.index - half), Some(m.index + half)),
-                "{symbol}"
-            );
-            assert_eq!(
-                (p.mark_price, p.index_price),
-                (Some(m.index), Some(m.index))
-            );
-            assert_eq!((p.high_24h, p.low_24h), (None, None));
-            assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-            assert_eq!(p.open_interest, Some(m.open_interest), "{symbol}");
-            assert_eq!((p.exchange_time, p.received_at), (None, received_at));
-        }
-        assert!(u.perps().any(|m| m.multiplier == 1000), "cheap coins exist");
-        assert!(perps.contains_key("PEPE-USD"));
-        for (symbol, status) in FILTERED_MARKETS {
-            assert!(snap_bodies[0].contains(symbol));
-            assert!(
-                reference.instruments.iter().all(|i| i.symbol != symbol),
-                "{symbol} ({status}) must be filtered out"
-            );
-        }
     }
 
     #[test]

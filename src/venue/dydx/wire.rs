@@ -4,101 +4,16 @@
 //! [`WireDec`]), small integers are numbers ([`WireInt`]), text is borrowed ([`DydxText`]).
 //! Errors come as `{"errors": [{"msg": …, "code"?: …}]}`. Unknown fields are ignored.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, Visitor};
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{NumbersAsTextLenient, WireDec, WireInt, WireText};
 
-/// serde_json's (`arbitrary_precision`) key for a number handed over as a one-entry map.
-const RAW_NUMBER_KEY: &str = "$serde_json::private::Number";
-
-/// A text field, borrowed from the payload when it holds no escapes. `""`, `null`, a missing
-/// field, booleans, arrays and objects all read as absent; a JSON number keeps its raw text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DydxText<'a>(pub Cow<'a, str>);
-
-impl DydxText<'_> {
-    /// The text, or `None` when absent.
-    #[must_use]
-    pub fn get(&self) -> Option<&str> {
-        let t = self.0.as_ref();
-        (!t.is_empty()).then_some(t)
-    }
-}
-
-struct DydxTextVisitor;
-
-impl<'de> Visitor<'de> for DydxTextVisitor {
-    type Value = DydxText<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string, a number or null")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(DydxText(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(DydxText(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(DydxText(Cow::Owned(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(DydxText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(DydxText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(DydxText::default())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(DydxText::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(DydxText::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(DydxTextVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(DydxText::default())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // A number under `arbitrary_precision` keeps its raw token; a real object is absent.
-        let mut raw = DydxText::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if key == RAW_NUMBER_KEY {
-                raw = map.next_value::<DydxText<'de>>()?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(raw)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for DydxText<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DydxTextVisitor)
-    }
-}
+/// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`NumbersAsTextLenient`]).
+pub type DydxText<'a> = WireText<'a, NumbersAsTextLenient>;
 
 /// `GET /v4/perpetualMarkets`: every market by ticker (or an error list).
 ///
@@ -319,6 +234,8 @@ pub struct DydxCandle<'a> {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     #[derive(Deserialize)]

@@ -28,7 +28,7 @@
 //!   published. A missing body, or one that is not an array of currency objects (an error
 //!   object, malformed JSON), leaves the table empty and the instruments intact.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -37,14 +37,15 @@ use serde::de::IgnoredAny;
 
 use super::wire::{
     GateContract, GateCurrencyPair, GateDiscount, GateError, GateFundingRecord, GateFuturesCandle,
-    GateSpotCandle, GateSpotTicker, GateText, GateTicker,
+    GateSpotCandle, GateSpotTicker, GateTicker,
 };
 use super::{
     CANDLESTICKS, CONTRACTS, CONTRACTS_LIVE, CURRENCY_PAIRS, DISCOUNT_TIERS, FUNDING_RATE,
     RATE_LIMIT_LABEL, SPOT_CANDLESTICKS, SPOT_TICKERS, TICKERS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const SECONDS_PER_HOUR: i64 = 3600;
@@ -108,40 +109,11 @@ fn all_rows<'a, T: Deserialize<'a>>(
     bodies: &'a [Body<'a>],
     endpoint: &'static str,
 ) -> Result<Vec<T>, ParseError> {
-    let mut out = Vec::new();
-    let mut seen = false;
-    for bytes in Body::of(bodies, endpoint) {
-        seen = true;
-        out.extend(rows::<T>(endpoint, bytes)?);
-    }
-    if !seen {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
-}
-
-/// Rows by key, first occurrence wins; rows without a key are skipped.
-fn by_key<'r, T>(
-    rows: &'r [T],
-    key: impl Fn(&'r T) -> &'r GateText<'r>,
-) -> HashMap<&'r str, &'r T> {
-    let mut map = HashMap::with_capacity(rows.len());
-    for row in rows {
-        if let Some(k) = key(row).get() {
-            map.entry(k).or_insert(row);
-        }
-    }
-    map
-}
-
-/// `BTC_USDT` → (`BTC`, `USDT`); anything but two non-empty parts is `None`.
-fn split_pair(pair: &str) -> Option<(&str, &str)> {
-    let (base, quote) = pair.split_once('_')?;
-    (!base.is_empty() && !quote.is_empty() && !quote.contains('_')).then_some((base, quote))
+    kit::rows_of(bodies, endpoint, true, |b| rows(endpoint, b))
 }
 
 fn positive(d: Option<Decimal>) -> Option<Decimal> {
-    d.filter(|v| *v > Decimal::ZERO).map(|v| v.normalize())
+    kit::positive(d).map(|v| v.normalize())
 }
 
 /// Hours from Gate's `funding_interval` seconds; `None` unless positive.
@@ -170,7 +142,7 @@ fn perp_instrument(row: &GateContract<'_>) -> Option<Instrument> {
         return None;
     }
     let symbol = row.name.get()?;
-    let (base, quote) = split_pair(symbol)?;
+    let (base, quote) = kit::split_pair(symbol, '_')?;
     let (asset, multiplier) = split_multiplier(base);
     Some(Instrument {
         venue: Venue::Gate,
@@ -192,7 +164,7 @@ fn spot_instrument(row: &GateCurrencyPair<'_>) -> Option<Instrument> {
     let symbol = row.id.get()?;
     let (asset, quote) = match (row.base.get(), row.quote.get()) {
         (Some(b), Some(q)) => (b, q),
-        _ => split_pair(symbol)?,
+        _ => kit::split_pair(symbol, '_')?,
     };
     Some(Instrument {
         venue: Venue::Gate,
@@ -281,9 +253,9 @@ pub(super) fn snapshot(
     let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS_LIVE)?;
     let tickers: Vec<GateTicker<'_>> = all_rows(bodies, TICKERS)?;
     let spot_tickers: Vec<GateSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS)?;
-    let contracts = by_key(&contracts, |r| &r.name);
-    let tickers = by_key(&tickers, |r| &r.contract);
-    let spot_tickers = by_key(&spot_tickers, |r| &r.currency_pair);
+    let contracts = kit::by_symbol(&contracts, |r| r.name.get());
+    let tickers = kit::by_symbol(&tickers, |r| r.contract.get());
+    let spot_tickers = kit::by_symbol(&spot_tickers, |r| r.currency_pair.get());
 
     let mut perps = Vec::new();
     let mut spots = Vec::new();
@@ -310,41 +282,35 @@ pub(super) fn snapshot(
                     .and_then(|t| t.total_size.get())
                     .or_else(|| contract.and_then(|c| c.position_size.get()))
                     .and_then(|contracts| coins(contracts, inst));
+                let funding = Funding {
+                    rate: funding_rate,
+                    interval_hours: funding_interval_hours,
+                    next: contract.and_then(|c| seconds_time(c.funding_next_apply.get())),
+                };
+                let book = Book {
+                    bid: ticker.and_then(|t| t.highest_bid.get()),
+                    ask: ticker.and_then(|t| t.lowest_ask.get()),
+                    high_24h: ticker.and_then(|t| t.high_24h.get()),
+                    low_24h: ticker.and_then(|t| t.low_24h.get()),
+                    volume_24h_quote: ticker.and_then(perp_quote_volume),
+                    exchange_time: None,
+                };
                 perps.push(PerpQuote {
-                    venue: Venue::Gate,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    multiplier: inst.multiplier,
-                    funding_rate,
-                    funding_interval_hours,
-                    next_funding_time: contract
-                        .and_then(|c| seconds_time(c.funding_next_apply.get())),
                     mark_price: contract
                         .and_then(|c| c.mark_price.get())
                         .or_else(|| ticker.and_then(|t| t.mark_price.get())),
                     index_price: contract
                         .and_then(|c| c.index_price.get())
                         .or_else(|| ticker.and_then(|t| t.index_price.get())),
-                    bid: ticker.and_then(|t| t.highest_bid.get()),
-                    ask: ticker.and_then(|t| t.lowest_ask.get()),
-                    high_24h: ticker.and_then(|t| t.high_24h.get()),
-                    low_24h: ticker.and_then(|t| t.low_24h.get()),
-                    volume_24h_quote: ticker.and_then(perp_quote_volume),
                     open_interest,
-                    exchange_time: None,
-                    received_at,
+                    ..kit::perp_quote(inst, funding, book, received_at)
                 });
             }
             Market::Spot => {
                 let Some(t) = spot_tickers.get(symbol) else {
                     continue;
                 };
-                spots.push(SpotQuote {
-                    venue: Venue::Gate,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
+                let book = Book {
                     bid: t.highest_bid.get(),
                     ask: t.lowest_ask.get(),
                     high_24h: t.high_24h.get(),
@@ -356,8 +322,8 @@ pub(super) fn snapshot(
                             .map(|v| v.normalize())
                     }),
                     exchange_time: None,
-                    received_at,
-                });
+                };
+                spots.push(kit::spot_quote(inst, book, received_at));
             }
         }
     }
@@ -401,26 +367,14 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
     let records: Vec<GateFundingRecord> = rows(FUNDING_RATE, body)?;
     Ok(records
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: seconds_ms(r.t.get())?,
-                rate: r.r.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(seconds_ms(r.t.get()), r.r.get()))
         .collect())
 }
 
 /// Parses one page of futures (`market` perp) or spot candlesticks; spot bars flagged
 /// unfinished are dropped, and rows missing a time or a price skipped.
 pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let bar = |t: Option<Decimal>, high: Option<Decimal>, low: Option<Decimal>, close| {
-        Some(Candle {
-            open_ms: seconds_ms(t)?,
-            high: high?,
-            low: low?,
-            close: close?,
-        })
-    };
+    let bar = |t: Option<Decimal>, high, low, close| kit::candle(seconds_ms(t), high, low, close);
     Ok(match market {
         Market::Perp => rows::<GateFuturesCandle>(CANDLESTICKS, body)?
             .iter()
@@ -436,14 +390,13 @@ pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseE
 
 #[cfg(test)]
 mod tests {
+
     use std::str::FromStr;
 
     use proptest::prelude::*;
 
-    use super::super::PAGE_LIMIT;
     use super::*;
-    use crate::demo::gate::{FILTERED_CONTRACTS, FILTERED_PAIRS, contracts_for, quanto_multiplier};
-    use crate::demo::{Route, Universe};
+
     use crate::venue::gate::Gate;
     use crate::venue::testkit::{candle as bar, mutate, mutation, point};
     use crate::venue::{Request, VenueAdapter};
@@ -884,178 +837,6 @@ mod tests {
             BodySignal::Ok
         );
         assert_eq!(Gate.check_body(200, b"{}"), BodySignal::Ok, "no label");
-    }
-
-    /// The body a route table serves for `request` (query pairs of the route ⊆ the request's).
-    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
-        let hits: Vec<&Route> = routes
-            .iter()
-            .filter(|rt| {
-                rt.host == request.host
-                    && rt.path == request.path
-                    && rt
-                        .query
-                        .iter()
-                        .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
-            })
-            .collect();
-        assert_eq!(hits.len(), 1, "{request:?}");
-        &hits[0].body
-    }
-
-    /// Fetches a plan from the routes the way the poller does, following pages.
-    fn fetch(routes: &[Route], plan: Vec<Request>) -> Vec<(Request, &str)> {
-        let mut out = Vec::new();
-        for request in plan {
-            let mut next = Some(request);
-            while let Some(req) = next.take() {
-                let body = served(routes, &req);
-                next = Gate.next_page(&req, body.as_bytes()).expect("pages parse");
-                out.push((req, body));
-            }
-        }
-        out
-    }
-
-    fn bodies<'a>(fetched: &'a [(Request, &'a str)]) -> Vec<Body<'a>> {
-        fetched
-            .iter()
-            .map(|(request, body)| Body {
-                request,
-                bytes: body.as_bytes(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn demo_universe_round_trips_through_the_adapter() {
-        let now_ms = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Gate, 300, 250, now_ms);
-        let routes = crate::demo::gate::routes(&u);
-        let fetched = fetch(&routes, Gate.reference_requests());
-        let reference = Gate
-            .parse_reference(&bodies(&fetched))
-            .expect("reference parses");
-        // Every coin of the universe (assets and quotes) and one it does not trade, at its
-        // first tier's discount.
-        let coins = crate::demo::collateral_coins(&u);
-        assert!(
-            coins
-                .iter()
-                .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
-        );
-        let expected: BTreeMap<String, Decimal> = coins
-            .iter()
-            .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
-            .collect();
-        assert_eq!(reference.haircuts, expected);
-        assert_eq!(reference.haircuts["BTC"], d("0.95"));
-        assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-        let fetched = fetch(&routes, Gate.snapshot_requests(true));
-        assert_eq!(fetched.len(), 3, "one contracts page");
-        let received_at = t(now_ms + 250).expect("time");
-        let s = Gate
-            .parse_snapshot(&bodies(&fetched), &reference, received_at)
-            .expect("snapshot parses");
-
-        // Gate lists no USDC-settled perpetuals: the universe's USDC perps are not rendered.
-        let listed: Vec<_> = u.perps().filter(|m| m.quote == "USDT").collect();
-        assert!(listed.len() < 300 && listed.iter().any(|m| m.multiplier == 1000));
-        assert_eq!(s.perps.len(), listed.len());
-        assert_eq!(s.spots.len(), 250);
-        let perps: HashMap<&str, &PerpQuote> =
-            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
-        let insts = reference.index(Market::Perp);
-        for m in listed {
-            let symbol = format!("{}_USDT", m.asset);
-            let p = perps
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (p.asset.as_str(), p.quote.as_str()),
-                (m.asset.as_str(), "USDT")
-            );
-            // Gate quotes per coin: multiplied markets keep multiplier 1 and a large quanto.
-            let quanto = quanto_multiplier(m.price);
-            assert_eq!(
-                (p.multiplier, insts[symbol.as_str()].contract_size),
-                (Decimal::ONE, quanto)
-            );
-            assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
-            assert_eq!(
-                p.funding_interval_hours,
-                Decimal::from(m.interval_hours),
-                "{symbol}"
-            );
-            assert_eq!(p.next_funding_time, t(m.next_funding_ms), "{symbol}");
-            assert_eq!(
-                (p.bid, p.ask),
-                (Some(m.perp_bid), Some(m.perp_ask)),
-                "{symbol}"
-            );
-            assert_eq!((p.high_24h, p.low_24h), (Some(m.high), Some(m.low)));
-            assert_eq!((p.mark_price, p.index_price), (Some(m.mark), Some(m.index)));
-            assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-            let oi = contracts_for(m.open_interest, quanto) * quanto;
-            assert_eq!(p.open_interest, Some(oi), "{symbol}");
-            assert!(
-                (oi - m.open_interest).abs() <= quanto,
-                "{symbol}: whole contracts"
-            );
-            assert_eq!(p.received_at, received_at);
-        }
-        let spots: HashMap<&str, &SpotQuote> =
-            s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-        for m in u.spots() {
-            let symbol = format!("{}_{}", m.asset, m.quote);
-            let q = spots
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (q.bid, q.ask),
-                (Some(m.spot_bid), Some(m.spot_ask)),
-                "{symbol}"
-            );
-            assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-            assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-        }
-        let ref_bodies: String = fetch(&routes, Gate.reference_requests())
-            .into_iter()
-            .map(|(_, b)| b)
-            .collect();
-        for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_PAIRS.iter()) {
-            assert!(
-                ref_bodies.contains(&format!("\"{symbol}\"")),
-                "{symbol} not rendered"
-            );
-            assert!(
-                reference.instruments.iter().all(|i| i.symbol != *symbol),
-                "{symbol} ({why}) must be filtered out"
-            );
-        }
-    }
-
-    #[test]
-    fn a_large_demo_universe_is_paged() {
-        let u = Universe::generate(Venue::Gate, 2400, 10, 1_760_000_000_000);
-        let usdt = u.perps().filter(|m| m.quote == "USDT").count();
-        let rows = usdt + FILTERED_CONTRACTS.len();
-        assert!(rows > 2 * PAGE_LIMIT, "{rows} rows: three pages");
-        let routes = crate::demo::gate::routes(&u);
-        let fetched = fetch(&routes, Gate.reference_requests());
-        let pages: Vec<&str> = fetched
-            .iter()
-            .filter(|(r, _)| r.endpoint == CONTRACTS)
-            .map(|(r, _)| {
-                r.query
-                    .iter()
-                    .find(|(k, _)| *k == "offset")
-                    .map_or("", |(_, v)| v.as_str())
-            })
-            .collect();
-        assert_eq!(pages, ["0", "1000", "2000"]);
-        let reference = Gate.parse_reference(&bodies(&fetched)).expect("parses");
-        assert_eq!(reference.index(Market::Perp).len(), usdt);
     }
 
     const MUTABLE: [(&str, &str); 6] = [

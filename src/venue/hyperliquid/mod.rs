@@ -315,8 +315,7 @@ impl VenueAdapter for Hyperliquid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::hyperliquid::respond;
-    use crate::venue::testkit::{candle_pages, days_back, funding_pages, points};
+    use crate::venue::testkit::{days_back, points};
 
     #[test]
     fn plans_are_post_info_with_their_type_and_weight() {
@@ -451,102 +450,5 @@ mod tests {
             ..long
         };
         assert_eq!(Hyperliquid.candle_request(&inverted, None, 0), None);
-    }
-
-    #[test]
-    fn candle_round_trip_through_the_demo_returns_every_bar_once() {
-        let u = crate::demo::Universe::generate(Venue::Hyperliquid, 60, 60, NOW);
-        let kpepe = u
-            .perps()
-            .find(|m| m.multiplier == 1000)
-            .expect("a kPEPE market");
-        let spots: Vec<(String, &crate::demo::SynthMarket)> =
-            crate::demo::hyperliquid::spot_names(&u).take(2).collect();
-        let mut cases = vec![
-            (
-                kpepe,
-                Market::Perp,
-                "k".to_owned() + &kpepe.asset,
-                Bar::Day,
-                45,
-            ),
-            (
-                kpepe,
-                Market::Perp,
-                "k".to_owned() + &kpepe.asset,
-                Bar::Hour,
-                7,
-            ),
-        ];
-        for (name, m) in &spots {
-            cases.push((m, Market::Spot, name.clone(), Bar::Day, 45));
-            cases.push((m, Market::Spot, name.clone(), Bar::Hour, 7));
-        }
-        for (m, market, symbol, bar, days) in cases {
-            let w = window(market, &symbol, bar, days);
-            let paged = candle_pages(&Hyperliquid, respond, &u, &w);
-            assert!(
-                paged
-                    .requests
-                    .iter()
-                    .all(|r| body(r)["type"] == "candleSnapshot")
-            );
-            let (mut got, n) = (paged.all(), paged.count());
-            assert_eq!(n, 1, "{symbol} {bar:?}");
-            got.sort_by_key(|c| c.open_ms);
-            let step = bar.millis();
-            let expected = (NOW / step * step - w.start_ms) / step + 1;
-            assert_eq!(
-                i64::try_from(got.len()).ok(),
-                Some(expected),
-                "{symbol} {bar:?}"
-            );
-            assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
-            assert!(
-                got.iter()
-                    .all(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
-            );
-            let scale = match market {
-                Market::Perp => Decimal::from(m.multiplier),
-                Market::Spot => Decimal::ONE,
-            };
-            let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
-            assert_eq!(synth.len(), got.len());
-            for (c, s) in got.iter().zip(&synth) {
-                assert_eq!(
-                    (c.open_ms, c.high, c.low, c.close),
-                    (s.open_ms, s.high * scale, s.low * scale, s.close * scale),
-                    "{symbol}: prices per contract unit"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn funding_round_trip_through_the_demo_returns_every_hour_once() {
-        let u = crate::demo::Universe::generate(Venue::Hyperliquid, 60, 0, NOW);
-        for m in [
-            u.perps().find(|m| m.interval_hours == 8).expect("a perp"),
-            u.perps().find(|m| m.multiplier == 1000).expect("kPEPE"),
-        ] {
-            let (coin, _) = crate::demo::hyperliquid::perp_name(m);
-            let (start, end) = (NOW - 30 * DAY + 1, NOW);
-            let paged = funding_pages(&Hyperliquid, respond, &u, &coin, start, end);
-            assert!(
-                paged
-                    .requests
-                    .iter()
-                    .all(|r| body(r)["type"] == "fundingHistory")
-            );
-            let (mut stored, n) = (paged.times_within(start, end), paged.count());
-            let count = stored.len();
-            stored.sort_unstable();
-            stored.dedup();
-            assert_eq!(stored.len(), count, "duplicates for {coin}");
-            assert_eq!(count, 720, "hourly settlements of 30 days");
-            assert!(stored.windows(2).all(|p| p[1] - p[0] == HOUR));
-            assert_eq!(stored.last().copied(), Some(end / HOUR * HOUR));
-            assert_eq!(n, 2, "a page of 500 and a short one of 220");
-        }
     }
 }

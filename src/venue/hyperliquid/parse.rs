@@ -429,14 +429,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::demo::hyperliquid::{
-        FILTERED_PERPS, ILLIQUID_SPOT_TOKEN, hourly_rate, perp_name, perp_notional_volume,
-        spot_mid, spot_token,
-    };
-    use crate::demo::{Route, Universe};
     use crate::venue::hyperliquid::Hyperliquid;
     use crate::venue::testkit::{candle as bar, mutate, mutation, point};
-    use crate::venue::{Method, Request, VenueAdapter};
+    use crate::venue::{Request, VenueAdapter};
 
     const META_J: &str = include_str!("../../../fixtures/hyperliquid/meta.json");
     const META_Q: &str = include_str!("../../../fixtures/hyperliquid/meta-quirks.json");
@@ -896,129 +891,6 @@ mod tests {
             panic!("400 with a body is an API error");
         };
         assert_eq!(msg.len(), 200);
-    }
-
-    /// The body a route table serves for `request` (same host, path and `"type"`).
-    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
-        let Method::Post(body) = &request.method else {
-            panic!("Hyperliquid requests are POSTs");
-        };
-        let hits: Vec<&Route> = routes
-            .iter()
-            .filter(|rt| {
-                rt.host == request.host
-                    && rt.path == request.path
-                    && rt.query.is_empty()
-                    && rt
-                        .request_contains
-                        .as_ref()
-                        .is_some_and(|text| body.contains(text.as_str()))
-            })
-            .collect();
-        assert_eq!(hits.len(), 1, "{request:?}");
-        &hits[0].body
-    }
-
-    #[test]
-    fn demo_universe_round_trips_through_the_adapter() {
-        let now_ms = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Hyperliquid, 300, 250, now_ms);
-        let routes = crate::demo::hyperliquid::routes(&u);
-        let ref_requests = Hyperliquid.reference_requests();
-        let snap_requests = Hyperliquid.snapshot_requests(true);
-        assert_eq!(routes.len(), ref_requests.len() + snap_requests.len());
-        let bodies: Vec<Body<'_>> = ref_requests
-            .iter()
-            .map(|request| Body {
-                request,
-                bytes: served(&routes, request).as_bytes(),
-            })
-            .collect();
-        let reference = Hyperliquid
-            .parse_reference(&bodies)
-            .expect("demo reference parses");
-        let bodies: Vec<Body<'_>> = snap_requests
-            .iter()
-            .map(|request| Body {
-                request,
-                bytes: served(&routes, request).as_bytes(),
-            })
-            .collect();
-        let received_at = t(now_ms + 250).expect("time");
-        let s = Hyperliquid
-            .parse_snapshot(&bodies, &reference, received_at)
-            .expect("demo snapshot parses");
-
-        // 300 perps, 250 spot pairs + the illiquid pair; the delisted coins are gone.
-        assert_eq!(reference.instruments.len(), 300 + 250 + 1);
-        assert_eq!((s.perps.len(), s.spots.len()), (300, 251));
-        let perps: HashMap<&str, &PerpQuote> =
-            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
-        let next_hour = t(1_760_000_400_000);
-        for m in u.perps() {
-            let (name, mult) = perp_name(m);
-            let p = perps
-                .get(name.as_str())
-                .unwrap_or_else(|| panic!("{name} missing"));
-            assert_eq!(
-                (p.asset.as_str(), p.quote.as_str(), p.multiplier),
-                (m.asset.as_str(), "USDC", mult)
-            );
-            assert_eq!(p.funding_rate, hourly_rate(m), "{name}");
-            assert_eq!(
-                p.funding_rate * Decimal::from(m.interval_hours),
-                m.funding_rate,
-                "{name}: the same APR as the universe's rate"
-            );
-            assert_eq!(p.funding_interval_hours, Decimal::ONE);
-            assert_eq!(p.next_funding_time, next_hour);
-            assert_eq!(
-                (p.bid, p.ask),
-                (Some(m.perp_bid * mult), Some(m.perp_ask * mult)),
-                "{name}"
-            );
-            assert_eq!(
-                (p.mark_price, p.index_price),
-                (Some(m.mark * mult), Some(m.index * mult))
-            );
-            assert_eq!((p.high_24h, p.low_24h), (None, None));
-            assert_eq!(p.volume_24h_quote, Some(perp_notional_volume(m)), "{name}");
-            assert_eq!(p.open_interest, Some(m.open_interest), "{name}");
-            assert_eq!((p.exchange_time, p.received_at), (None, received_at));
-        }
-        assert!(u.perps().any(|m| m.multiplier == 1000));
-        assert!(perps.contains_key("kPEPE"));
-        for (name, why) in FILTERED_PERPS {
-            assert!(served(&routes, &ref_requests[0]).contains(name));
-            assert!(
-                reference.instruments.iter().all(|i| i.symbol != name),
-                "{name} ({why}) must be filtered out"
-            );
-        }
-
-        let spots: HashMap<&str, &SpotQuote> =
-            s.spots.iter().map(|q| (q.asset.as_str(), q)).collect();
-        for m in u.spots() {
-            let q = spots
-                .get(m.asset.as_str())
-                .unwrap_or_else(|| panic!("{} spot missing", m.asset));
-            assert_eq!(q.quote, "USDC");
-            let mid = spot_mid(m);
-            let half = mid * d("0.0005");
-            assert_eq!(
-                (q.bid, q.ask),
-                (Some(mid - half), Some(mid + half)),
-                "{}",
-                m.asset
-            );
-            assert!(q.bid < q.ask);
-            assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{}", m.asset);
-        }
-        assert_eq!(spot_token("BTC"), "UBTC");
-        assert!(served(&routes, &ref_requests[1]).contains("\"UBTC\""));
-        assert!(spots["BTC"].symbol.starts_with("UBTC/") || spots["BTC"].symbol.starts_with('@'));
-        let illiquid = spots[ILLIQUID_SPOT_TOKEN];
-        assert_eq!((illiquid.bid, illiquid.ask), (None, None));
     }
 
     const MUTABLE: [(&str, &str); 5] = [

@@ -5,106 +5,15 @@
 //! The `…AndAssetCtxs` answers are two-element arrays `[meta, contexts]` whose contexts are
 //! **index-aligned** with `meta.universe`. Unknown fields are ignored.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{NumbersAsTextLenient, WireDec, WireInt, WireText};
 
-/// A text field, borrowed from the payload when it holds no escapes. `""`, `null`, a missing
-/// field, booleans, arrays and objects all read as absent; a JSON number keeps its raw text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HlText<'a>(pub Cow<'a, str>);
-
-impl HlText<'_> {
-    /// The text, or `None` when absent.
-    #[must_use]
-    pub fn get(&self) -> Option<&str> {
-        let t = self.0.as_ref();
-        (!t.is_empty()).then_some(t)
-    }
-}
-
-struct HlTextVisitor;
-
-impl<'de> Visitor<'de> for HlTextVisitor {
-    type Value = HlText<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string, a number or null")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(HlText(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(HlText(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(HlText(Cow::Owned(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(HlText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(HlText(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(HlText::default())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(HlText::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(HlText::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(HlTextVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(HlText::default())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
-        // raw token; anything else (a real object) reads as absent.
-        let mut raw = None;
-        while let Some((key, value)) = map.next_entry::<Cow<'de, str>, IgnoredOrText<'de>>()? {
-            if key == "$serde_json::private::Number" {
-                raw = value.0;
-            }
-        }
-        Ok(raw.map(HlText).unwrap_or_default())
-    }
-}
-
-/// Any JSON value, keeping it only when it is a string (helper of [`HlText`]'s map case).
-struct IgnoredOrText<'a>(Option<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for IgnoredOrText<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = HlText::deserialize(d)?;
-        Ok(IgnoredOrText(text.get().is_some().then_some(text.0)))
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for HlText<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(HlTextVisitor)
-    }
-}
+/// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`NumbersAsTextLenient`]).
+pub type HlText<'a> = WireText<'a, NumbersAsTextLenient>;
 
 /// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
 /// else absent).
@@ -385,6 +294,8 @@ pub struct HlPredictedFunding {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     #[derive(Deserialize)]

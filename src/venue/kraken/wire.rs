@@ -7,96 +7,12 @@
 //! absent), booleans [`KrakenFlag`]. Unknown fields are ignored. The charts API (candles) has
 //! no envelope: `{"candles": […], "more_candles": bool}` with prices as strings.
 
-use std::borrow::Cow;
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
 
-/// A text field as Kraken sends it, borrowed from the payload when it holds no escapes.
-/// `""`, `null`, a missing field, numbers, booleans, arrays and objects all read as absent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KrakenText<'a>(pub Cow<'a, str>);
-
-impl KrakenText<'_> {
-    /// The text (`""` when absent).
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The text, or `None` when absent.
-    #[must_use]
-    pub fn get(&self) -> Option<&str> {
-        let t = self.0.as_ref();
-        (!t.is_empty()).then_some(t)
-    }
-}
-
-struct KrakenTextVisitor;
-
-impl<'de> Visitor<'de> for KrakenTextVisitor {
-    type Value = KrakenText<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or null")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(KrakenText(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(KrakenText(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(KrakenText(Cow::Owned(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(KrakenText::default())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(KrakenText::default())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(KrakenText::default())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(KrakenText::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(KrakenText::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(KrakenTextVisitor)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(KrakenText::default())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // Objects, and numbers (which serde_json's `arbitrary_precision` hands over as a map).
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(KrakenText::default())
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for KrakenText<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(KrakenTextVisitor)
-    }
-}
+/// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`StringsOnly`]).
+pub type KrakenText<'a> = WireText<'a, StringsOnly>;
 
 /// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
 /// else absent).

@@ -26,7 +26,7 @@
 //!   (malformed, an error, a wrong type in it) gives an empty table and never fails the
 //!   reference: the table is optional.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -40,8 +40,9 @@ use super::{
     CANDLES, DISCOUNT_RATE, FUNDING_RATE, FUNDING_RATE_HISTORY, INDEX_TICKERS, INSTRUMENTS_SPOT,
     INSTRUMENTS_SWAP, MARK_PRICE, OPEN_INTEREST, RATE_LIMIT_CODE, TICKERS_SPOT, TICKERS_SWAP,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::ms_time;
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
@@ -71,8 +72,7 @@ fn rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<Vec<T>, ParseError> {
-    let env: OkxEnvelope<'a, T> =
-        serde_json::from_slice(bytes).map_err(|e| ParseError::json(endpoint, &e))?;
+    let env: OkxEnvelope<'a, T> = kit::decode(endpoint, bytes)?;
     match env.code.as_str() {
         "0" => {}
         "" => return Err(ParseError::new(endpoint, "not an OKX envelope: no `code`")),
@@ -94,42 +94,11 @@ fn all_rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     required: bool,
 ) -> Result<Vec<T>, ParseError> {
-    let mut out = Vec::new();
-    let mut seen = false;
-    for bytes in Body::of(bodies, endpoint) {
-        seen = true;
-        out.extend(rows::<T>(endpoint, bytes)?);
-    }
-    if required && !seen {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
-}
-
-/// Rows by `instId`, first occurrence wins; rows without an id are skipped.
-fn by_id<'r, T>(rows: &'r [T], id: impl Fn(&'r T) -> &'r str) -> HashMap<&'r str, &'r T> {
-    let mut map = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let key = id(row);
-        if !key.is_empty() {
-            map.entry(key).or_insert(row);
-        }
-    }
-    map
-}
-
-/// `BTC-USDT` → (`BTC`, `USDT`); anything but two non-empty parts is `None`.
-fn split_pair(pair: &str) -> Option<(&str, &str)> {
-    let (base, quote) = pair.split_once('-')?;
-    (!base.is_empty() && !quote.is_empty() && !quote.contains('-')).then_some((base, quote))
+    kit::rows_of(bodies, endpoint, required, |b| rows(endpoint, b))
 }
 
 fn is_normal_rule(rule: &OkxText<'_>) -> bool {
     matches!(rule.as_str(), "" | "normal")
-}
-
-fn positive(d: Option<Decimal>) -> Option<Decimal> {
-    d.filter(|v| *v > Decimal::ZERO)
 }
 
 /// A trading linear perpetual, or `None` for anything else.
@@ -145,11 +114,11 @@ fn perp_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
     }
     let (asset, quote) = [row.uly.as_str(), row.inst_family.as_str(), pair]
         .into_iter()
-        .find_map(split_pair)
+        .find_map(|p| kit::split_pair(p, '-'))
         .or_else(|| Some((pair.split('-').next()?, row.settle_ccy.get()?)))
         .filter(|(asset, _)| !asset.is_empty())?;
-    let contract_size = positive(row.ct_val.get())
-        .and_then(|v| v.checked_mul(positive(row.ct_mult.get()).unwrap_or(Decimal::ONE)))
+    let contract_size = kit::positive(row.ct_val.get())
+        .and_then(|v| v.checked_mul(kit::positive(row.ct_mult.get()).unwrap_or(Decimal::ONE)))
         .map_or(Decimal::ONE, |v| v.normalize());
     Some(Instrument {
         venue: Venue::Okx,
@@ -174,7 +143,7 @@ fn spot_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
     }
     let (asset, quote) = match (row.base_ccy.get(), row.quote_ccy.get()) {
         (Some(b), Some(q)) => (b, q),
-        _ => split_pair(symbol)?,
+        _ => kit::split_pair(symbol, '-')?,
     };
     Some(Instrument {
         venue: Venue::Okx,
@@ -272,12 +241,12 @@ pub(super) fn snapshot(
     let marks: Vec<OkxMarkPrice<'_>> = all_rows(bodies, MARK_PRICE, false)?;
     let indexes: Vec<OkxIndexTicker<'_>> = all_rows(bodies, INDEX_TICKERS, false)?;
 
-    let funding = by_id(&funding, |r| r.inst_id.as_str());
-    let swap_tickers = by_id(&swap_tickers, |r| r.inst_id.as_str());
-    let spot_tickers = by_id(&spot_tickers, |r| r.inst_id.as_str());
-    let open_interest = by_id(&open_interest, |r| r.inst_id.as_str());
-    let marks = by_id(&marks, |r| r.inst_id.as_str());
-    let indexes = by_id(&indexes, |r| r.inst_id.as_str());
+    let funding = kit::by_symbol(&funding, |r| r.inst_id.get());
+    let swap_tickers = kit::by_symbol(&swap_tickers, |r| r.inst_id.get());
+    let spot_tickers = kit::by_symbol(&spot_tickers, |r| r.inst_id.get());
+    let open_interest = kit::by_symbol(&open_interest, |r| r.inst_id.get());
+    let marks = kit::by_symbol(&marks, |r| r.inst_id.get());
+    let indexes = kit::by_symbol(&indexes, |r| r.inst_id.get());
 
     let mut perps = Vec::new();
     let mut spots = Vec::new();
@@ -297,46 +266,41 @@ pub(super) fn snapshot(
                 let oi = open_interest.get(inst.symbol.as_str());
                 let index_id = inst.symbol.strip_suffix("-SWAP").unwrap_or(&inst.symbol);
                 let exchange_ms = ticker.and_then(|t| t.ts.get()).or(f.ts.get());
-                perps.push(PerpQuote {
-                    venue: Venue::Okx,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    multiplier: inst.multiplier,
-                    funding_rate: rate,
-                    funding_interval_hours: hours,
-                    next_funding_time: f.funding_time.get().and_then(ms_time),
-                    mark_price: marks
-                        .get(inst.symbol.as_str())
-                        .and_then(|m| m.mark_px.get()),
-                    index_price: indexes.get(index_id).and_then(|i| i.idx_px.get()),
+                let funding = Funding {
+                    rate,
+                    interval_hours: hours,
+                    next: f.funding_time.get().and_then(ms_time),
+                };
+                let book = Book {
                     bid: ticker.and_then(|t| t.bid_px.get()),
                     ask: ticker.and_then(|t| t.ask_px.get()),
                     high_24h: ticker.and_then(|t| t.high_24h.get()),
                     low_24h: ticker.and_then(|t| t.low_24h.get()),
                     volume_24h_quote: ticker.and_then(|t| swap_quote_volume(t, inst)),
-                    open_interest: oi.and_then(|o| open_interest_coins(o, inst)),
                     exchange_time: exchange_ms.and_then(ms_time),
-                    received_at,
+                };
+                perps.push(PerpQuote {
+                    mark_price: marks
+                        .get(inst.symbol.as_str())
+                        .and_then(|m| m.mark_px.get()),
+                    index_price: indexes.get(index_id).and_then(|i| i.idx_px.get()),
+                    open_interest: oi.and_then(|o| open_interest_coins(o, inst)),
+                    ..kit::perp_quote(inst, funding, book, received_at)
                 });
             }
             Market::Spot => {
                 let Some(t) = spot_tickers.get(inst.symbol.as_str()) else {
                     continue;
                 };
-                spots.push(SpotQuote {
-                    venue: Venue::Okx,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
+                let book = Book {
                     bid: t.bid_px.get(),
                     ask: t.ask_px.get(),
                     high_24h: t.high_24h.get(),
                     low_24h: t.low_24h.get(),
                     volume_24h_quote: t.vol_ccy_24h.get(),
                     exchange_time: t.ts.get().and_then(ms_time),
-                    received_at,
-                });
+                };
+                spots.push(kit::spot_quote(inst, book, received_at));
             }
         }
     }
@@ -378,10 +342,10 @@ pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
     Ok(rows
         .iter()
         .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.funding_time.get()?,
-                rate: r.realized_rate.get().or(r.funding_rate.get())?,
-            })
+            kit::point(
+                r.funding_time.get(),
+                r.realized_rate.get().or(r.funding_rate.get()),
+            )
         })
         .collect())
 }
@@ -398,26 +362,19 @@ pub fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     Ok(rows
         .iter()
         .filter(|r| r.confirm.as_str() != "0")
-        .filter_map(|r| {
-            Some(Candle {
-                open_ms: r.ts.get()?,
-                high: r.high.get()?,
-                low: r.low.get()?,
-                close: r.close.get()?,
-            })
-        })
+        .filter_map(|r| kit::candle(r.ts.get(), r.high.get(), r.low.get(), r.close.get()))
         .collect())
 }
 
 #[cfg(test)]
 mod tests {
+
     use std::str::FromStr;
 
     use proptest::prelude::*;
 
     use super::*;
-    use crate::demo::okx::{FILTERED_SPOTS, FILTERED_SWAPS, contract_value};
-    use crate::demo::{Route, Universe};
+
     use crate::venue::okx::Okx;
     use crate::venue::testkit::{mutate, mutation};
     use crate::venue::{Request, VenueAdapter};
@@ -883,147 +840,6 @@ mod tests {
             BodySignal::Ok
         );
         assert_eq!(Okx.check_body(200, b"{}"), BodySignal::Ok);
-    }
-
-    /// The body a route table serves for `request` (query pairs of the route ⊆ the request's).
-    fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
-        let hits: Vec<&Route> = routes
-            .iter()
-            .filter(|rt| {
-                rt.host == request.host
-                    && rt.path == request.path
-                    && rt
-                        .query
-                        .iter()
-                        .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
-            })
-            .collect();
-        assert_eq!(hits.len(), 1, "{request:?}");
-        &hits[0].body
-    }
-
-    #[test]
-    fn demo_universe_round_trips_through_the_adapter() {
-        let now_ms = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Okx, 300, 250, now_ms);
-        let routes = crate::demo::okx::routes(&u);
-        let ref_requests = Okx.reference_requests();
-        let snap_requests = Okx.snapshot_requests(true);
-        assert_eq!(
-            routes.len(),
-            ref_requests.len() + snap_requests.len(),
-            "one route per request"
-        );
-
-        let bodies: Vec<Body<'_>> = ref_requests
-            .iter()
-            .map(|request| Body {
-                request,
-                bytes: served(&routes, request).as_bytes(),
-            })
-            .collect();
-        let reference = Okx.parse_reference(&bodies).expect("demo reference parses");
-        // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin,
-        // each at its first tier.
-        let demo = crate::demo::collateral_haircut;
-        let unlisted = crate::demo::UNLISTED_COLLATERAL;
-        assert_eq!(reference.haircuts.len(), u.markets.len() + 3);
-        for m in &u.markets {
-            assert_eq!(
-                reference.haircuts.get(&m.asset),
-                Some(&demo(&m.asset)),
-                "{}",
-                m.asset
-            );
-        }
-        assert_eq!(reference.haircuts["BTC"], d("0.95"));
-        assert_eq!(reference.haircuts["ETH"], d("0.95"));
-        assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-        assert_eq!(reference.haircuts["USDC"], Decimal::ONE);
-        assert_eq!(reference.haircuts.get(unlisted), Some(&demo(unlisted)));
-        assert!(reference.instruments.iter().all(|i| i.asset != unlisted));
-        let bodies: Vec<Body<'_>> = snap_requests
-            .iter()
-            .map(|request| Body {
-                request,
-                bytes: served(&routes, request).as_bytes(),
-            })
-            .collect();
-        let received_at = t(now_ms + 250).expect("time");
-        let s = Okx
-            .parse_snapshot(&bodies, &reference, received_at)
-            .expect("demo snapshot parses");
-
-        assert_eq!(reference.instruments.len(), 300 + 250);
-        assert_eq!(s.perps.len(), 300);
-        assert_eq!(s.spots.len(), 250);
-        let perps: HashMap<&str, &PerpQuote> =
-            s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
-        let insts = reference.index(Market::Perp);
-        for m in u.perps() {
-            let symbol = format!("{}-{}-SWAP", m.asset, m.quote);
-            let p = perps
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (p.asset.as_str(), p.quote.as_str()),
-                (m.asset.as_str(), m.quote.as_str())
-            );
-            // OKX quotes per coin: multiplied markets keep multiplier 1 and a large ctVal.
-            assert_eq!(p.multiplier, Decimal::ONE);
-            assert_eq!(
-                insts[symbol.as_str()].contract_size,
-                contract_value(m.price)
-            );
-            assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
-            assert_eq!(
-                p.funding_interval_hours,
-                Decimal::from(m.interval_hours),
-                "{symbol}"
-            );
-            assert_eq!(p.next_funding_time, t(m.next_funding_ms));
-            assert_eq!(
-                (p.bid, p.ask),
-                (Some(m.perp_bid), Some(m.perp_ask)),
-                "{symbol}"
-            );
-            assert_eq!((p.high_24h, p.low_24h), (Some(m.high), Some(m.low)));
-            assert_eq!(
-                p.volume_24h_quote,
-                Some((m.volume_base * m.mark).normalize()),
-                "{symbol}"
-            );
-            assert_eq!(p.open_interest, Some(m.open_interest));
-            assert_eq!((p.mark_price, p.index_price), (Some(m.mark), Some(m.index)));
-            assert_eq!(p.exchange_time, t(now_ms));
-            assert_eq!(p.received_at, received_at);
-        }
-        assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
-        let spots: HashMap<&str, &SpotQuote> =
-            s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-        for m in u.spots() {
-            let symbol = format!("{}-{}", m.asset, m.quote);
-            let q = spots
-                .get(symbol.as_str())
-                .unwrap_or_else(|| panic!("{symbol} missing"));
-            assert_eq!(
-                (q.bid, q.ask),
-                (Some(m.spot_bid), Some(m.spot_ask)),
-                "{symbol}"
-            );
-            assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-            assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-        }
-        for (symbol, why) in FILTERED_SWAPS.iter().chain(FILTERED_SPOTS.iter()) {
-            assert!(
-                served(&routes, &ref_requests[0]).contains(symbol)
-                    || served(&routes, &ref_requests[1]).contains(symbol)
-            );
-            assert!(
-                reference.instruments.iter().all(|i| i.symbol != *symbol),
-                "{symbol} ({why}) must be filtered out"
-            );
-        }
     }
 
     const MUTABLE: [(&str, &str); 9] = [

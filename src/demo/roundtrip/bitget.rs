@@ -1,0 +1,228 @@
+//! Bitget round trips: the adapter reads what the simulator renders (reference and snapshot, paged history and candles).
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::demo::bitget::*;
+use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::venue::bitget::*;
+use crate::venue::testkit::*;
+use crate::venue::{Bar, CandleWindow, VenueAdapter};
+
+fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
+    days_back(market, symbol, bar, days, NOW)
+}
+
+const HOUR: i64 = 3_600_000;
+
+const DAY: i64 = 86_400_000;
+
+const NOW: i64 = 1_760_000_000_000;
+
+#[test]
+fn candle_round_trip_through_the_demo_returns_every_bar_once() {
+    let u = crate::demo::Universe::generate(Venue::Bitget, 60, 60, NOW);
+    let perp = u
+        .perps()
+        .find(|m| m.multiplier == 1000 && m.quote == "USDT")
+        .expect("a 1000x perp");
+    let usdc = u.perps().find(|m| m.quote == "USDC").expect("a USDC perp");
+    let spot = u.spots().next().expect("a spot pair");
+    let cases = [
+        (perp, Market::Perp, Bar::Day, 45, 1),
+        (perp, Market::Perp, Bar::Hour, 7, 1),
+        (usdc, Market::Perp, Bar::Hour, 7, 1),
+        (spot, Market::Spot, Bar::Day, 45, 1),
+        (spot, Market::Spot, Bar::Hour, 7, 1),
+        (spot, Market::Spot, Bar::Hour, 60, 2),
+        (perp, Market::Perp, Bar::Day, 110, 2),
+    ];
+    for (m, market, bar, days, requests) in cases {
+        let symbol = match market {
+            Market::Perp => crate::demo::bitget::perp_symbol(m),
+            Market::Spot => crate::demo::bitget::spot_symbol(m),
+        };
+        let w = window(market, &symbol, bar, days);
+        let paged = candle_pages(&Bitget, respond, &u, &w);
+        let (mut got, n) = (paged.all(), paged.count());
+        assert_eq!(n, requests, "{symbol} {bar:?} {days}");
+        got.sort_by_key(|c| c.open_ms);
+        let step = bar.millis();
+        let expected = usize::try_from((NOW / step * step - w.start_ms) / step + 1).expect("n");
+        assert_eq!(got.len(), expected, "{symbol} {bar:?} {days}");
+        assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
+        assert!(
+            got.iter()
+                .all(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
+        );
+        assert!(got.iter().all(|c| c.open_ms % step == 0), "UTC-aligned");
+        let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
+        let scale = |x| match market {
+            Market::Perp => m.contract_price(x),
+            Market::Spot => x,
+        };
+        for (c, s) in got.iter().zip(&synth) {
+            assert_eq!(
+                (c.open_ms, c.high, c.low, c.close),
+                (s.open_ms, scale(s.high), scale(s.low), scale(s.close)),
+                "{symbol}: prices per contract unit"
+            );
+        }
+    }
+}
+
+#[test]
+fn funding_round_trip_through_the_demo_returns_every_settlement_once() {
+    let u = crate::demo::Universe::generate(Venue::Bitget, 60, 0, NOW);
+    for hours in [1_i64, 8] {
+        let m = u
+            .perps()
+            .find(|m| i64::from(m.interval_hours) == hours)
+            .expect("a perp with that interval");
+        let symbol = crate::demo::bitget::perp_symbol(m);
+        let (start, end) = (NOW - 30 * DAY + 1, NOW);
+        let paged = funding_pages(&Bitget, respond, &u, &symbol, start, end);
+        let (mut stored, page) = (paged.times_within(start, end), paged.count());
+        let n = stored.len();
+        stored.sort_unstable();
+        stored.dedup();
+        assert_eq!(stored.len(), n, "duplicates for {symbol}");
+        assert_eq!(
+            n,
+            usize::try_from(30 * 24 / hours).expect("small"),
+            "{symbol}"
+        );
+        let step = hours * HOUR;
+        assert_eq!(stored.last().copied(), Some(end / step * step));
+        // 720 hourly settlements: 7 full pages and one reaching the start; 90 8-hourly: one
+        // page reaching the start.
+        assert_eq!(page, if hours == 1 { 8 } else { 1 });
+    }
+}
+
+#[test]
+fn demo_universe_round_trips_through_the_adapter() {
+    let now_ms = 1_760_000_000_000;
+    let u = Universe::generate(Venue::Bitget, 300, 250, now_ms);
+    let routes = crate::demo::bitget::routes(&u);
+    let ref_requests = Bitget.reference_requests();
+    let snap_requests = Bitget.snapshot_requests(true);
+    assert_eq!(
+        routes.len(),
+        ref_requests.len() + snap_requests.len(),
+        "one route per request"
+    );
+    let bodies = serve_plan(&routes, &ref_requests);
+    let reference = Bitget
+        .parse_reference(&bodies)
+        .expect("demo reference parses");
+    // Every coin of the universe (assets and quotes) and one it does not trade, at its
+    // first tier's ratio.
+    let coins = crate::demo::collateral_coins(&u);
+    assert!(
+        coins
+            .iter()
+            .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
+    );
+    let expected: BTreeMap<String, Decimal> = coins
+        .iter()
+        .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
+        .collect();
+    assert_eq!(reference.haircuts, expected);
+    assert_eq!(reference.haircuts["BTC"], d("0.95"));
+    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
+    let bodies = serve_plan(&routes, &snap_requests);
+    let received_at = t(now_ms + 250).expect("time");
+    let s = Bitget
+        .parse_snapshot(&bodies, &reference, received_at)
+        .expect("demo snapshot parses");
+
+    assert_eq!(reference.instruments.len(), 300 + 250);
+    assert_eq!((s.perps.len(), s.spots.len()), (300, 250));
+    let perps: HashMap<&str, &PerpQuote> = s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
+    for m in u.perps() {
+        let suffix = if m.quote == "USDC" { "PERP" } else { "USDT" };
+        let symbol = format!("{}{suffix}", m.perp_base());
+        let p = perps
+            .get(symbol.as_str())
+            .unwrap_or_else(|| panic!("{symbol} missing"));
+        let mult = Decimal::from(m.multiplier);
+        assert_eq!(
+            (p.asset.as_str(), p.quote.as_str(), p.multiplier),
+            (m.asset.as_str(), m.quote.as_str(), mult)
+        );
+        assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
+        assert_eq!(
+            p.funding_interval_hours,
+            Decimal::from(m.interval_hours),
+            "{symbol}"
+        );
+        assert_eq!(p.next_funding_time, t(m.next_funding_ms), "{symbol}");
+        assert_eq!(
+            (p.bid, p.ask),
+            (
+                Some(m.contract_price(m.perp_bid)),
+                Some(m.contract_price(m.perp_ask))
+            ),
+            "{symbol}"
+        );
+        assert_eq!(
+            (p.high_24h, p.low_24h),
+            (
+                Some(m.contract_price(m.high)),
+                Some(m.contract_price(m.low))
+            )
+        );
+        assert_eq!(
+            (p.mark_price, p.index_price),
+            (
+                Some(m.contract_price(m.mark)),
+                Some(m.contract_price(m.index))
+            )
+        );
+        assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+        assert_eq!(p.open_interest, Some(m.open_interest), "{symbol}");
+        assert_eq!(p.exchange_time, t(now_ms));
+        assert_eq!(p.received_at, received_at);
+    }
+    assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
+    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
+    for m in u.spots() {
+        let symbol = format!("{}{}", m.asset, m.quote);
+        let q = spots
+            .get(symbol.as_str())
+            .unwrap_or_else(|| panic!("{symbol} missing"));
+        assert_eq!(
+            (q.bid, q.ask),
+            (Some(m.spot_bid), Some(m.spot_ask)),
+            "{symbol}"
+        );
+        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
+        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+    }
+    let listed: String = ref_requests.iter().map(|r| served(&routes, r)).collect();
+    for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_SPOTS.iter()) {
+        assert!(
+            listed.contains(&format!("\"{symbol}\"")),
+            "{symbol} not rendered"
+        );
+        assert!(
+            reference.instruments.iter().all(|i| i.symbol != *symbol),
+            "{symbol} ({why}) must be filtered out"
+        );
+    }
+    // The scan plan (no USDC funding rows) still quotes every perp.
+    let scan_requests = Bitget.snapshot_requests(false);
+    let bodies = serve_plan(&routes, &scan_requests);
+    let scan = Bitget
+        .parse_snapshot(&bodies, &reference, received_at)
+        .expect("scan parses");
+    assert_eq!(scan.perps.len(), 300);
+    assert!(
+        scan.perps
+            .iter()
+            .all(|p| (p.quote == "USDC") == p.next_funding_time.is_none())
+    );
+}

@@ -1,0 +1,252 @@
+//! Gate round trips: the adapter reads what the simulator renders (reference and snapshot, paged history and candles).
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::demo::gate::*;
+use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::venue::gate::*;
+use crate::venue::testkit::*;
+use crate::venue::{Bar, CandleWindow, VenueAdapter};
+
+fn bodies<'a>(fetched: &'a [(Request, &'a str)]) -> Vec<Body<'a>> {
+    fetched
+        .iter()
+        .map(|(request, body)| Body {
+            request,
+            bytes: body.as_bytes(),
+        })
+        .collect()
+}
+
+fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
+    days_back(market, symbol, bar, days, NOW)
+}
+
+const DAY: i64 = 86_400_000;
+
+const HOUR: i64 = 3_600_000;
+
+const NOW: i64 = 1_760_000_000_123;
+
+#[test]
+fn candle_round_trip_through_the_demo_returns_every_bar_once() {
+    let u = crate::demo::Universe::generate(Venue::Gate, 60, 60, NOW);
+    let pepe = u
+        .perps()
+        .find(|m| m.multiplier == 1000 && m.quote == "USDT")
+        .expect("a cheap coin's perp");
+    let spot = u.spots().next().expect("a spot pair");
+    // (market, symbol, bar, days, requests, running bar served)
+    let cases = [
+        (pepe, Market::Perp, Bar::Day, 45, 1, true),
+        (pepe, Market::Perp, Bar::Hour, 7, 1, true),
+        (pepe, Market::Perp, Bar::Hour, 100, 2, true),
+        (spot, Market::Spot, Bar::Day, 45, 1, false),
+        (spot, Market::Spot, Bar::Hour, 7, 1, false),
+        (spot, Market::Spot, Bar::Hour, 60, 2, false),
+    ];
+    for (m, market, bar, days, requests, running) in cases {
+        let symbol = crate::demo::gate::pair_name(m);
+        let w = window(market, &symbol, bar, days);
+        let paged = candle_pages(&Gate, respond, &u, &w);
+        let (mut got, n) = (paged.all(), paged.count());
+        assert_eq!(n, requests, "{symbol} {bar:?} {days}");
+        got.sort_by_key(|c| c.open_ms);
+        let step = bar.millis();
+        let last = NOW / step * step;
+        let expected = (last - w.start_ms) / step + i64::from(running);
+        assert_eq!(
+            i64::try_from(got.len()).ok(),
+            Some(expected),
+            "{symbol} {bar:?} {days}"
+        );
+        assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
+        assert_eq!(got.first().map(|c| c.open_ms), Some(w.start_ms));
+        assert!(
+            got.iter()
+                .all(|c| c.open_ms % step == 0 && c.open_ms <= NOW)
+        );
+        // Gate quotes per coin: the same numbers as the synthetic per-coin candles.
+        let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
+        for (c, s) in got.iter().zip(&synth) {
+            assert_eq!(
+                (c.open_ms, c.high, c.low, c.close),
+                (s.open_ms, s.high, s.low, s.close)
+            );
+        }
+    }
+}
+
+#[test]
+fn funding_round_trip_through_the_demo_returns_every_settlement_once() {
+    let u = crate::demo::Universe::generate(Venue::Gate, 60, 0, NOW);
+    for (hours, days, requests) in [(1_i64, 30, 1), (8, 30, 1), (1, 100, 3)] {
+        let m = u
+            .perps()
+            .find(|m| i64::from(m.interval_hours) == hours && m.quote == "USDT")
+            .expect("a perp with that interval");
+        let symbol = crate::demo::gate::pair_name(m);
+        let (start, end) = (NOW - days * DAY + 1, NOW);
+        let paged = funding_pages(&Gate, respond, &u, &symbol, start, end);
+        let (mut stored, page) = (paged.times_within(start, end), paged.count());
+        let n = stored.len();
+        stored.sort_unstable();
+        stored.dedup();
+        assert_eq!(stored.len(), n, "duplicates for {symbol}");
+        assert_eq!(
+            n,
+            usize::try_from(days * 24 / hours).expect("small"),
+            "{symbol}"
+        );
+        let step = hours * HOUR;
+        assert_eq!(stored.last().copied(), Some(end / step * step));
+        // 30 days fit one page; 2400 hourly settlements take 1000 + 1000 + 400.
+        assert_eq!(page, requests, "{symbol} {days}");
+    }
+}
+
+/// Fetches a plan from the routes the way the poller does, following pages.
+fn fetch(routes: &[Route], plan: Vec<Request>) -> Vec<(Request, &str)> {
+    let mut out = Vec::new();
+    for request in plan {
+        let mut next = Some(request);
+        while let Some(req) = next.take() {
+            let body = served(routes, &req);
+            next = Gate.next_page(&req, body.as_bytes()).expect("pages parse");
+            out.push((req, body));
+        }
+    }
+    out
+}
+
+#[test]
+fn demo_universe_round_trips_through_the_adapter() {
+    let now_ms = 1_760_000_000_000;
+    let u = Universe::generate(Venue::Gate, 300, 250, now_ms);
+    let routes = crate::demo::gate::routes(&u);
+    let fetched = fetch(&routes, Gate.reference_requests());
+    let reference = Gate
+        .parse_reference(&bodies(&fetched))
+        .expect("reference parses");
+    // Every coin of the universe (assets and quotes) and one it does not trade, at its
+    // first tier's discount.
+    let coins = crate::demo::collateral_coins(&u);
+    assert!(
+        coins
+            .iter()
+            .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
+    );
+    let expected: BTreeMap<String, Decimal> = coins
+        .iter()
+        .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
+        .collect();
+    assert_eq!(reference.haircuts, expected);
+    assert_eq!(reference.haircuts["BTC"], d("0.95"));
+    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
+    let fetched = fetch(&routes, Gate.snapshot_requests(true));
+    assert_eq!(fetched.len(), 3, "one contracts page");
+    let received_at = t(now_ms + 250).expect("time");
+    let s = Gate
+        .parse_snapshot(&bodies(&fetched), &reference, received_at)
+        .expect("snapshot parses");
+
+    // Gate lists no USDC-settled perpetuals: the universe's USDC perps are not rendered.
+    let listed: Vec<_> = u.perps().filter(|m| m.quote == "USDT").collect();
+    assert!(listed.len() < 300 && listed.iter().any(|m| m.multiplier == 1000));
+    assert_eq!(s.perps.len(), listed.len());
+    assert_eq!(s.spots.len(), 250);
+    let perps: HashMap<&str, &PerpQuote> = s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
+    let insts = reference.index(Market::Perp);
+    for m in listed {
+        let symbol = format!("{}_USDT", m.asset);
+        let p = perps
+            .get(symbol.as_str())
+            .unwrap_or_else(|| panic!("{symbol} missing"));
+        assert_eq!(
+            (p.asset.as_str(), p.quote.as_str()),
+            (m.asset.as_str(), "USDT")
+        );
+        // Gate quotes per coin: multiplied markets keep multiplier 1 and a large quanto.
+        let quanto = quanto_multiplier(m.price);
+        assert_eq!(
+            (p.multiplier, insts[symbol.as_str()].contract_size),
+            (Decimal::ONE, quanto)
+        );
+        assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
+        assert_eq!(
+            p.funding_interval_hours,
+            Decimal::from(m.interval_hours),
+            "{symbol}"
+        );
+        assert_eq!(p.next_funding_time, t(m.next_funding_ms), "{symbol}");
+        assert_eq!(
+            (p.bid, p.ask),
+            (Some(m.perp_bid), Some(m.perp_ask)),
+            "{symbol}"
+        );
+        assert_eq!((p.high_24h, p.low_24h), (Some(m.high), Some(m.low)));
+        assert_eq!((p.mark_price, p.index_price), (Some(m.mark), Some(m.index)));
+        assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+        let oi = contracts_for(m.open_interest, quanto) * quanto;
+        assert_eq!(p.open_interest, Some(oi), "{symbol}");
+        assert!(
+            (oi - m.open_interest).abs() <= quanto,
+            "{symbol}: whole contracts"
+        );
+        assert_eq!(p.received_at, received_at);
+    }
+    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
+    for m in u.spots() {
+        let symbol = format!("{}_{}", m.asset, m.quote);
+        let q = spots
+            .get(symbol.as_str())
+            .unwrap_or_else(|| panic!("{symbol} missing"));
+        assert_eq!(
+            (q.bid, q.ask),
+            (Some(m.spot_bid), Some(m.spot_ask)),
+            "{symbol}"
+        );
+        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
+        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+    }
+    let ref_bodies: String = fetch(&routes, Gate.reference_requests())
+        .into_iter()
+        .map(|(_, b)| b)
+        .collect();
+    for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_PAIRS.iter()) {
+        assert!(
+            ref_bodies.contains(&format!("\"{symbol}\"")),
+            "{symbol} not rendered"
+        );
+        assert!(
+            reference.instruments.iter().all(|i| i.symbol != *symbol),
+            "{symbol} ({why}) must be filtered out"
+        );
+    }
+}
+
+#[test]
+fn a_large_demo_universe_is_paged() {
+    let u = Universe::generate(Venue::Gate, 2400, 10, 1_760_000_000_000);
+    let usdt = u.perps().filter(|m| m.quote == "USDT").count();
+    let rows = usdt + FILTERED_CONTRACTS.len();
+    assert!(rows > 2 * PAGE_LIMIT, "{rows} rows: three pages");
+    let routes = crate::demo::gate::routes(&u);
+    let fetched = fetch(&routes, Gate.reference_requests());
+    let pages: Vec<&str> = fetched
+        .iter()
+        .filter(|(r, _)| r.endpoint == CONTRACTS)
+        .map(|(r, _)| {
+            r.query
+                .iter()
+                .find(|(k, _)| *k == "offset")
+                .map_or("", |(_, v)| v.as_str())
+        })
+        .collect();
+    assert_eq!(pages, ["0", "1000", "2000"]);
+    let reference = Gate.parse_reference(&bodies(&fetched)).expect("parses");
+    assert_eq!(reference.index(Market::Perp).len(), usdt);
+}

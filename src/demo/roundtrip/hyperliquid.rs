@@ -1,0 +1,214 @@
+//! Hyperliquid round trips: the adapter reads what the simulator renders (reference and snapshot, paged history and candles).
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::demo::hyperliquid::*;
+use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::venue::hyperliquid::*;
+use crate::venue::testkit::*;
+use crate::venue::{Bar, CandleWindow, VenueAdapter};
+
+fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
+    days_back(market, symbol, bar, days, NOW)
+}
+
+const HOUR: i64 = 3_600_000;
+
+const DAY: i64 = 86_400_000;
+
+const NOW: i64 = 1_760_000_000_000;
+
+fn body(r: &Request) -> serde_json::Value {
+    let Method::Post(body) = &r.method else {
+        panic!("{r:?} is not a POST");
+    };
+    serde_json::from_str(body).expect("JSON body")
+}
+
+#[test]
+fn candle_round_trip_through_the_demo_returns_every_bar_once() {
+    let u = crate::demo::Universe::generate(Venue::Hyperliquid, 60, 60, NOW);
+    let kpepe = u
+        .perps()
+        .find(|m| m.multiplier == 1000)
+        .expect("a kPEPE market");
+    let spots: Vec<(String, &crate::demo::SynthMarket)> =
+        crate::demo::hyperliquid::spot_names(&u).take(2).collect();
+    let mut cases = vec![
+        (
+            kpepe,
+            Market::Perp,
+            "k".to_owned() + &kpepe.asset,
+            Bar::Day,
+            45,
+        ),
+        (
+            kpepe,
+            Market::Perp,
+            "k".to_owned() + &kpepe.asset,
+            Bar::Hour,
+            7,
+        ),
+    ];
+    for (name, m) in &spots {
+        cases.push((m, Market::Spot, name.clone(), Bar::Day, 45));
+        cases.push((m, Market::Spot, name.clone(), Bar::Hour, 7));
+    }
+    for (m, market, symbol, bar, days) in cases {
+        let w = window(market, &symbol, bar, days);
+        let paged = candle_pages(&Hyperliquid, respond, &u, &w);
+        assert!(
+            paged
+                .requests
+                .iter()
+                .all(|r| body(r)["type"] == "candleSnapshot")
+        );
+        let (mut got, n) = (paged.all(), paged.count());
+        assert_eq!(n, 1, "{symbol} {bar:?}");
+        got.sort_by_key(|c| c.open_ms);
+        let step = bar.millis();
+        let expected = (NOW / step * step - w.start_ms) / step + 1;
+        assert_eq!(
+            i64::try_from(got.len()).ok(),
+            Some(expected),
+            "{symbol} {bar:?}"
+        );
+        assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
+        assert!(
+            got.iter()
+                .all(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
+        );
+        let scale = match market {
+            Market::Perp => Decimal::from(m.multiplier),
+            Market::Spot => Decimal::ONE,
+        };
+        let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
+        assert_eq!(synth.len(), got.len());
+        for (c, s) in got.iter().zip(&synth) {
+            assert_eq!(
+                (c.open_ms, c.high, c.low, c.close),
+                (s.open_ms, s.high * scale, s.low * scale, s.close * scale),
+                "{symbol}: prices per contract unit"
+            );
+        }
+    }
+}
+
+#[test]
+fn funding_round_trip_through_the_demo_returns_every_hour_once() {
+    let u = crate::demo::Universe::generate(Venue::Hyperliquid, 60, 0, NOW);
+    for m in [
+        u.perps().find(|m| m.interval_hours == 8).expect("a perp"),
+        u.perps().find(|m| m.multiplier == 1000).expect("kPEPE"),
+    ] {
+        let (coin, _) = crate::demo::hyperliquid::perp_name(m);
+        let (start, end) = (NOW - 30 * DAY + 1, NOW);
+        let paged = funding_pages(&Hyperliquid, respond, &u, &coin, start, end);
+        assert!(
+            paged
+                .requests
+                .iter()
+                .all(|r| body(r)["type"] == "fundingHistory")
+        );
+        let (mut stored, n) = (paged.times_within(start, end), paged.count());
+        let count = stored.len();
+        stored.sort_unstable();
+        stored.dedup();
+        assert_eq!(stored.len(), count, "duplicates for {coin}");
+        assert_eq!(count, 720, "hourly settlements of 30 days");
+        assert!(stored.windows(2).all(|p| p[1] - p[0] == HOUR));
+        assert_eq!(stored.last().copied(), Some(end / HOUR * HOUR));
+        assert_eq!(n, 2, "a page of 500 and a short one of 220");
+    }
+}
+
+#[test]
+fn demo_universe_round_trips_through_the_adapter() {
+    let now_ms = 1_760_000_000_000;
+    let u = Universe::generate(Venue::Hyperliquid, 300, 250, now_ms);
+    let routes = crate::demo::hyperliquid::routes(&u);
+    let ref_requests = Hyperliquid.reference_requests();
+    let snap_requests = Hyperliquid.snapshot_requests(true);
+    assert_eq!(routes.len(), ref_requests.len() + snap_requests.len());
+    let bodies = serve_plan(&routes, &ref_requests);
+    let reference = Hyperliquid
+        .parse_reference(&bodies)
+        .expect("demo reference parses");
+    let bodies = serve_plan(&routes, &snap_requests);
+    let received_at = t(now_ms + 250).expect("time");
+    let s = Hyperliquid
+        .parse_snapshot(&bodies, &reference, received_at)
+        .expect("demo snapshot parses");
+
+    // 300 perps, 250 spot pairs + the illiquid pair; the delisted coins are gone.
+    assert_eq!(reference.instruments.len(), 300 + 250 + 1);
+    assert_eq!((s.perps.len(), s.spots.len()), (300, 251));
+    let perps: HashMap<&str, &PerpQuote> = s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
+    let next_hour = t(1_760_000_400_000);
+    for m in u.perps() {
+        let (name, mult) = perp_name(m);
+        let p = perps
+            .get(name.as_str())
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(
+            (p.asset.as_str(), p.quote.as_str(), p.multiplier),
+            (m.asset.as_str(), "USDC", mult)
+        );
+        assert_eq!(p.funding_rate, hourly_rate(m), "{name}");
+        assert_eq!(
+            p.funding_rate * Decimal::from(m.interval_hours),
+            m.funding_rate,
+            "{name}: the same APR as the universe's rate"
+        );
+        assert_eq!(p.funding_interval_hours, Decimal::ONE);
+        assert_eq!(p.next_funding_time, next_hour);
+        assert_eq!(
+            (p.bid, p.ask),
+            (Some(m.perp_bid * mult), Some(m.perp_ask * mult)),
+            "{name}"
+        );
+        assert_eq!(
+            (p.mark_price, p.index_price),
+            (Some(m.mark * mult), Some(m.index * mult))
+        );
+        assert_eq!((p.high_24h, p.low_24h), (None, None));
+        assert_eq!(p.volume_24h_quote, Some(perp_notional_volume(m)), "{name}");
+        assert_eq!(p.open_interest, Some(m.open_interest), "{name}");
+        assert_eq!((p.exchange_time, p.received_at), (None, received_at));
+    }
+    assert!(u.perps().any(|m| m.multiplier == 1000));
+    assert!(perps.contains_key("kPEPE"));
+    for (name, why) in FILTERED_PERPS {
+        assert!(served(&routes, &ref_requests[0]).contains(name));
+        assert!(
+            reference.instruments.iter().all(|i| i.symbol != name),
+            "{name} ({why}) must be filtered out"
+        );
+    }
+
+    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.asset.as_str(), q)).collect();
+    for m in u.spots() {
+        let q = spots
+            .get(m.asset.as_str())
+            .unwrap_or_else(|| panic!("{} spot missing", m.asset));
+        assert_eq!(q.quote, "USDC");
+        let mid = spot_mid(m);
+        let half = mid * d("0.0005");
+        assert_eq!(
+            (q.bid, q.ask),
+            (Some(mid - half), Some(mid + half)),
+            "{}",
+            m.asset
+        );
+        assert!(q.bid < q.ask);
+        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{}", m.asset);
+    }
+    assert_eq!(spot_token("BTC"), "UBTC");
+    assert!(served(&routes, &ref_requests[1]).contains("\"UBTC\""));
+    assert!(spots["BTC"].symbol.starts_with("UBTC/") || spots["BTC"].symbol.starts_with('@'));
+    let illiquid = spots[ILLIQUID_SPOT_TOKEN];
+    assert_eq!((illiquid.bid, illiquid.ask), (None, None));
+}

@@ -1,0 +1,288 @@
+//! MEXC round trips: the adapter reads what the simulator renders (reference and snapshot, paged history and candles).
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::demo::mexc::*;
+use crate::model::{Market, PerpQuote, Reference, SpotQuote, Venue};
+use crate::venue::mexc::*;
+use crate::venue::testkit::*;
+use crate::venue::{Bar, VenueAdapter};
+
+fn with_requests<R>(parts: &[(Request, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
+    let bodies: Vec<Body<'_>> = parts
+        .iter()
+        .map(|(request, bytes)| Body { request, bytes })
+        .collect();
+    f(&bodies)
+}
+
+fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
+    r.instruments
+        .iter()
+        .find(|i| i.symbol == symbol && i.market == Market::Perp)
+        .and_then(|i| i.funding_interval_hours)
+}
+
+const HOUR: i64 = 3_600_000;
+
+const DAY: i64 = 86_400_000;
+
+#[test]
+fn demo_round_trip_returns_every_bar_and_settlement_once() {
+    use crate::demo::mexc::{perp_symbol, respond, spot_symbol};
+    let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR + 17;
+    let u = crate::demo::Universe::generate(Venue::Mexc, 40, 40, now);
+    let day0 = now / DAY * DAY;
+    let hour0 = now / HOUR * HOUR;
+    let m = u.markets.iter().find(|m| m.asset == "ETH").expect("ETH");
+    let pepe = u
+        .markets
+        .iter()
+        .find(|m| m.multiplier == 1000 && m.has_perp)
+        .expect("a 1000x perp");
+    let (perp, spot, kperp) = (perp_symbol(m), spot_symbol(m), perp_symbol(pepe));
+    assert!(kperp.starts_with("1000"), "{kperp}");
+    let cases = [
+        // (a) 45 daily bars + today's running one; (b) 7 days of hourly bars + the running one.
+        (
+            window(Market::Perp, &perp, Bar::Day, day0 - 45 * DAY, now),
+            m,
+            46,
+            1,
+        ),
+        (
+            window(Market::Spot, &spot, Bar::Day, day0 - 45 * DAY, now),
+            m,
+            46,
+            1,
+        ),
+        (
+            window(Market::Perp, &perp, Bar::Hour, hour0 - 168 * HOUR, now),
+            m,
+            169,
+            1,
+        ),
+        (
+            window(Market::Spot, &spot, Bar::Hour, hour0 - 168 * HOUR, now),
+            m,
+            169,
+            1,
+        ),
+        // Per contract unit (1000 coins): the caller divides.
+        (
+            window(Market::Perp, &kperp, Bar::Hour, hour0 - 168 * HOUR, now),
+            pepe,
+            169,
+            1,
+        ),
+        // 100 days of hourly bars: contract chunks of 2000, spot pages of 1000.
+        (
+            window(Market::Perp, &perp, Bar::Hour, hour0 - 2400 * HOUR, now),
+            m,
+            2401,
+            2,
+        ),
+        (
+            window(Market::Spot, &spot, Bar::Hour, hour0 - 2400 * HOUR, now),
+            m,
+            2401,
+            3,
+        ),
+    ];
+    for (w, market, bars, requests) in cases {
+        let paged = candle_pages(&Mexc, respond, &u, &w);
+        let (got, count) = (paged.within(w.start_ms, w.end_ms), paged.count());
+        let mut times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
+        times.sort_unstable();
+        times.dedup();
+        assert_eq!(times.len(), got.len(), "a bar twice: {w:?}");
+        assert_eq!((got.len(), count), (bars, requests), "{w:?}");
+        assert_eq!(by_time(got), expected_candles(market, &w, now), "{w:?}");
+    }
+    let per_coin = pepe.candles(Bar::Hour, hour0, now, now)[0].close;
+    let one = window(Market::Perp, &kperp, Bar::Hour, hour0, now);
+    let pages = candle_pages(&Mexc, respond, &u, &one).clipped(one.start_ms, one.end_ms);
+    assert_eq!(
+        pages[0][0].close,
+        per_coin * rust_decimal::Decimal::from(1000)
+    );
+
+    // (c) 30 days of funding: one page of 1000 holds even hourly settlements.
+    for hours in [1_u32, 8] {
+        let p = u
+            .perps()
+            .find(|p| p.interval_hours == hours)
+            .expect("a perp with that interval");
+        let symbol = perp_symbol(p);
+        let (start, end) = (now - 30 * DAY + 1, now);
+        let paged = funding_pages(&Mexc, respond, &u, &symbol, start, end);
+        let (pages, count) = (paged.clipped(start, end), paged.count());
+        assert_eq!(count, 1, "{symbol}");
+        let got = pages.concat();
+        let want = p.settlements(now, crate::demo::HISTORY_DAYS, start, end);
+        assert_eq!(want.len(), usize::try_from(30 * 24 / hours).expect("small"));
+        assert_eq!(got.iter().map(|q| q.time_ms).collect::<Vec<_>>(), want);
+        assert!(got.iter().all(|q| q.rate == p.historic_rate(q.time_ms)));
+    }
+    // 200 days of an hourly contract (the demo keeps 120 = 2880 settlements): pages 1-3,
+    // the third short.
+    let p = u.perps().find(|p| p.interval_hours == 1).expect("1 h perp");
+    let (start, end) = (now - 200 * DAY, now);
+    let paged = funding_pages(&Mexc, respond, &u, &perp_symbol(p), start, end);
+    let (pages, count) = (paged.clipped(start, end), paged.count());
+    assert_eq!(count, 3);
+    let got: Vec<i64> = pages.concat().iter().map(|q| q.time_ms).collect();
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), got.len(), "a settlement twice");
+    assert_eq!(
+        sorted,
+        p.settlements(now, crate::demo::HISTORY_DAYS, start, end)
+    );
+}
+
+#[test]
+fn demo_universe_round_trips_through_the_adapter() {
+    let now_ms = 1_760_000_000_000;
+    let u = Universe::generate(Venue::Mexc, 300, 250, now_ms);
+    let routes = crate::demo::mexc::routes(&u);
+    let fetch = |requests: &[Request]| -> Vec<(Request, String)> {
+        requests
+            .iter()
+            .map(|r| (r.clone(), served(&routes, r).to_owned()))
+            .collect()
+    };
+    let bodies = |parts: &'_ [(Request, String)]| -> Vec<(Request, Vec<u8>)> {
+        parts
+            .iter()
+            .map(|(r, b)| (r.clone(), b.clone().into_bytes()))
+            .collect()
+    };
+    let run = |parts: &[(Request, Vec<u8>)], f: &dyn Fn(&[Body<'_>]) -> Reference| {
+        let parts: Vec<(Request, &[u8])> = parts
+            .iter()
+            .map(|(r, b)| (r.clone(), b.as_slice()))
+            .collect();
+        with_requests(&parts, f)
+    };
+    let ref_requests = Mexc.reference_requests();
+    let ref_bodies = bodies(&fetch(&ref_requests));
+    let reference = run(&ref_bodies, &|b| {
+        Mexc.parse_reference(b).expect("demo reference parses")
+    });
+    assert_eq!(reference.instruments.len(), 300 + 250);
+    assert!(
+        Mexc.detail_requests(&reference, None).is_empty(),
+        "the bulk funding rates carry every interval"
+    );
+    let received_at = t(now_ms + 250).expect("time");
+    let snap_bodies = bodies(&fetch(&Mexc.snapshot_requests(true)));
+    let snap_parts: Vec<(Request, &[u8])> = snap_bodies
+        .iter()
+        .map(|(r, b)| (r.clone(), b.as_slice()))
+        .collect();
+    let s = with_requests(&snap_parts, |b| {
+        Mexc.parse_snapshot(b, &reference, received_at)
+    })
+    .expect("demo snapshot parses");
+    assert_eq!(s.perps.len(), 300);
+    assert_eq!(s.spots.len(), 250);
+
+    let perps: HashMap<&str, &PerpQuote> = s.perps.iter().map(|p| (p.symbol.as_str(), p)).collect();
+    let insts = reference.index(Market::Perp);
+    for m in u.perps() {
+        let symbol = perp_symbol(m);
+        let p = perps
+            .get(symbol.as_str())
+            .unwrap_or_else(|| panic!("{symbol} missing"));
+        let mult = Decimal::from(m.multiplier);
+        assert_eq!(
+            (p.asset.as_str(), p.quote.as_str(), p.multiplier),
+            (m.asset.as_str(), m.quote.as_str(), mult)
+        );
+        assert_eq!(insts[symbol.as_str()].contract_size, contract_size(m));
+        assert_eq!(p.funding_rate, m.funding_rate, "{symbol}");
+        assert_eq!(p.funding_interval_hours, Decimal::from(m.interval_hours));
+        assert_eq!(p.next_funding_time, t(m.next_funding_ms), "{symbol}");
+        assert_eq!(
+            (p.bid, p.ask),
+            (
+                Some(m.contract_price(m.perp_bid)),
+                Some(m.contract_price(m.perp_ask))
+            ),
+            "{symbol}"
+        );
+        assert_eq!(
+            (p.high_24h, p.low_24h),
+            (
+                Some(m.contract_price(m.high)),
+                Some(m.contract_price(m.low))
+            )
+        );
+        assert_eq!(
+            (p.mark_price, p.index_price),
+            (
+                Some(m.contract_price(m.mark)),
+                Some(m.contract_price(m.index))
+            )
+        );
+        assert_eq!(p.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+        assert_eq!(
+            p.open_interest,
+            Some((hold_vol(m) * contract_size(m) * mult).normalize()),
+            "{symbol}: contracts × size × multiplier"
+        );
+        assert_eq!(p.exchange_time, t(now_ms));
+        assert_eq!(p.received_at, received_at);
+    }
+    assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
+    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
+    for m in u.spots() {
+        let symbol = spot_symbol(m);
+        let q = spots
+            .get(symbol.as_str())
+            .unwrap_or_else(|| panic!("{symbol} missing"));
+        assert_eq!(
+            (q.asset.as_str(), q.quote.as_str()),
+            (m.asset.as_str(), m.quote.as_str())
+        );
+        assert_eq!((q.bid, q.ask), (Some(m.spot_bid), Some(m.spot_ask)));
+        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
+        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+    }
+    for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_SPOTS.iter()) {
+        assert!(routes[0].body.contains(symbol) || routes[1].body.contains(symbol));
+        assert!(
+            reference.instruments.iter().all(|i| i.symbol != *symbol),
+            "{symbol} ({why}) must be filtered out"
+        );
+    }
+
+    // Without the optional bulk call the per-symbol funding rates fill the intervals, a
+    // bounded batch at a time, served by the demo.
+    let mut bare = run(&ref_bodies[..2], &|b| {
+        Mexc.parse_reference(b).expect("parses")
+    });
+    let details = Mexc.detail_requests(&bare, None);
+    assert_eq!(details.len(), DETAIL_BATCH);
+    let detail_bodies = bodies(&fetch(&details));
+    let detail_parts: Vec<(Request, &[u8])> = detail_bodies
+        .iter()
+        .map(|(r, b)| (r.clone(), b.as_slice()))
+        .collect();
+    with_requests(&detail_parts, |b| Mexc.apply_details(&mut bare, None, b))
+        .expect("details apply");
+    for (i, m) in u.perps().enumerate() {
+        let expected = (i < DETAIL_BATCH).then(|| Decimal::from(m.interval_hours));
+        assert_eq!(
+            interval(&bare, &perp_symbol(m)),
+            expected,
+            "{}",
+            perp_symbol(m)
+        );
+    }
+}

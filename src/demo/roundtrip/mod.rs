@@ -1,0 +1,296 @@
+//! Round trips through the simulator: every venue's adapter reads what the simulator renders (tests; the only place both sides meet).
+//!
+//! The adapters under `crate::venue` never import the simulator; the tests that need both sides
+//! live here, one file per venue, on the helpers of this module:
+//! - [`serve_plan`] serves a request plan from a venue's route table as the demo server would;
+//! - [`candle_pages`] and [`funding_pages`] run the caller's paging loop (as `crate::backfill`
+//!   does) against a venue's responder; [`expected_candles`] is what the simulator serves for a
+//!   window.
+
+mod binance;
+mod bingx;
+mod bitget;
+mod bybit;
+mod conformance;
+mod deribit;
+mod dydx;
+mod gate;
+mod http;
+mod hyperliquid;
+mod kraken;
+mod mexc;
+mod okx;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::{Route, SynthMarket, Universe};
+use crate::model::Market;
+use crate::parse::ms_time;
+use crate::venue::{
+    Body, Candle, CandleWindow, HistoryPoint, Method, ParseError, Request, VenueAdapter,
+};
+
+/// A decimal from its text.
+pub(super) fn d(s: &str) -> Decimal {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+/// A time from ms.
+pub(super) fn t(ms: i64) -> Option<DateTime<Utc>> {
+    ms_time(ms)
+}
+
+/// The body a route table serves for `request`: same host and path, the route's query pairs ⊆
+/// the request's, and the text a POST route asks for (Hyperliquid's `"type"`) in the body.
+pub(super) fn served<'r>(routes: &'r [Route], request: &Request) -> &'r str {
+    let hits: Vec<&Route> = routes
+        .iter()
+        .filter(|rt| {
+            rt.host == request.host
+                && rt.path == request.path
+                && rt
+                    .query
+                    .iter()
+                    .all(|(k, v)| request.query.iter().any(|(qk, qv)| qk == k && qv == v))
+                && rt.request_contains.as_ref().is_none_or(|text| {
+                    matches!(&request.method, Method::Post(body) if body.contains(text.as_str()))
+                })
+        })
+        .collect();
+    assert_eq!(hits.len(), 1, "{request:?}");
+    &hits[0].body
+}
+
+/// The bodies a route table serves for `requests`, paired with them.
+pub(super) fn serve_plan<'a>(routes: &'a [Route], requests: &'a [Request]) -> Vec<Body<'a>> {
+    requests
+        .iter()
+        .map(|request| Body {
+            request,
+            bytes: served(routes, request).as_bytes(),
+        })
+        .collect()
+}
+
+/// A demo venue's responder, `crate::demo::<venue>::respond`: path below the host prefix,
+/// percent-decoded query pairs, POST body.
+pub(super) type Respond = fn(&Universe, &str, &[(String, String)], &str) -> Option<String>;
+
+/// Most requests a test's paging loop makes before it calls the paging endless.
+const MAX_REQUESTS: usize = 100;
+
+/// What a paging loop fetched: each request and its page as parsed (funding pages sorted by
+/// time, as the caller sorts them; candle pages as received).
+#[derive(Debug)]
+pub(super) struct Paged<T> {
+    /// The requests, in order.
+    pub(super) requests: Vec<Request>,
+    /// One page per request.
+    pub(super) pages: Vec<Vec<T>>,
+}
+
+/// A row with a time: a candle's open, a settlement's time.
+pub(super) trait Timed: Copy {
+    /// The row's time, ms.
+    fn time_ms(&self) -> i64;
+}
+
+impl Timed for Candle {
+    fn time_ms(&self) -> i64 {
+        self.open_ms
+    }
+}
+
+impl Timed for HistoryPoint {
+    fn time_ms(&self) -> i64 {
+        self.time_ms
+    }
+}
+
+impl Timed for i64 {
+    fn time_ms(&self) -> i64 {
+        *self
+    }
+}
+
+/// `rows` sorted by time.
+pub(super) fn by_time<T: Timed>(mut rows: Vec<T>) -> Vec<T> {
+    rows.sort_by_key(Timed::time_ms);
+    rows
+}
+
+impl<T: Timed> Paged<T> {
+    /// How many requests were made.
+    pub(super) fn count(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// Every row received, page after page (duplicates and rows outside the window kept).
+    pub(super) fn all(&self) -> Vec<T> {
+        self.pages.concat()
+    }
+
+    /// The rows within `[start_ms, end_ms]`, as the caller stores them (no de-duplication).
+    pub(super) fn within(&self, start_ms: i64, end_ms: i64) -> Vec<T> {
+        self.clipped(start_ms, end_ms).concat()
+    }
+
+    /// The times of every row received.
+    pub(super) fn times(&self) -> Vec<i64> {
+        self.pages.iter().flatten().map(Timed::time_ms).collect()
+    }
+
+    /// The times of [`Paged::within`].
+    pub(super) fn times_within(&self, start_ms: i64, end_ms: i64) -> Vec<i64> {
+        self.within(start_ms, end_ms)
+            .iter()
+            .map(Timed::time_ms)
+            .collect()
+    }
+
+    /// Each page cut to the rows within `[start_ms, end_ms]`.
+    pub(super) fn clipped(&self, start_ms: i64, end_ms: i64) -> Vec<Vec<T>> {
+        self.pages
+            .iter()
+            .map(|page| {
+                page.iter()
+                    .copied()
+                    .filter(|r| (start_ms..=end_ms).contains(&r.time_ms()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The endpoint of each request.
+    pub(super) fn endpoints(&self) -> Vec<&'static str> {
+        self.requests.iter().map(|r| r.endpoint).collect()
+    }
+}
+
+/// The body `respond` serves for `request`, handed over as the demo server would: the path,
+/// the query pairs and the POST body (Hyperliquid) as sent.
+fn serve(respond: Respond, u: &Universe, request: &Request) -> String {
+    let body = match &request.method {
+        Method::Post(body) => body.as_str(),
+        Method::Get => "",
+    };
+    respond(u, &request.path, &pairs(request), body)
+        .unwrap_or_else(|| panic!("the demo serves no {} ({body})", request.path))
+}
+
+/// A request's query as the demo server hands it to `respond`.
+fn pairs(request: &Request) -> Vec<(String, String)> {
+    request
+        .query
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+/// The caller's loop: request the next page given the previous one and the page count, parse
+/// it, stop on an empty page or the same page again (as `crate::backfill` does), and on `None`.
+fn page_through<T: Timed + PartialEq>(
+    respond: Respond,
+    u: &Universe,
+    mut next: impl FnMut(Option<&[T]>, u32) -> Option<Request>,
+    parse: impl Fn(&[u8]) -> Result<Vec<T>, ParseError>,
+) -> Paged<T> {
+    let mut paged = Paged {
+        requests: Vec::new(),
+        pages: Vec::new(),
+    };
+    loop {
+        let previous = paged.pages.last().map(Vec::as_slice);
+        let page_no = u32::try_from(paged.requests.len()).expect("few pages");
+        let Some(request) = next(previous, page_no) else {
+            break;
+        };
+        assert!(
+            paged.requests.len() < MAX_REQUESTS,
+            "paging does not terminate: {request:?}"
+        );
+        let body = serve(respond, u, &request);
+        let page = parse(body.as_bytes()).unwrap_or_else(|e| panic!("{e}: {body}"));
+        let done = page.is_empty() || previous == Some(page.as_slice());
+        paged.requests.push(request);
+        paged.pages.push(page);
+        if done {
+            break;
+        }
+    }
+    paged
+}
+
+/// Pages the candles of `w` through the demo with `adapter`'s `candle_request` and
+/// `parse_candles`.
+pub(super) fn candle_pages(
+    adapter: &dyn VenueAdapter,
+    respond: Respond,
+    u: &Universe,
+    w: &CandleWindow<'_>,
+) -> Paged<Candle> {
+    page_through(
+        respond,
+        u,
+        |previous, page| adapter.candle_request(w, previous, page),
+        |body| adapter.parse_candles(w.market, w.bar, body),
+    )
+}
+
+/// Pages the settled funding of perp `symbol` within `[start_ms, end_ms]` through the demo
+/// with `adapter`'s `funding_history_request` and `parse_funding_history`.
+pub(super) fn funding_pages(
+    adapter: &dyn VenueAdapter,
+    respond: Respond,
+    u: &Universe,
+    symbol: &str,
+    start_ms: i64,
+    end_ms: i64,
+) -> Paged<HistoryPoint> {
+    page_through(
+        respond,
+        u,
+        |previous, page| adapter.funding_history_request(symbol, start_ms, end_ms, previous, page),
+        |body| {
+            let mut page = adapter.parse_funding_history(body)?;
+            page.sort_by_key(|p| p.time_ms);
+            Ok(page)
+        },
+    )
+}
+
+/// The synthetic candles of `m` in `w`, per coin, ascending (the running bar included).
+pub(super) fn synth_candles(m: &SynthMarket, w: &CandleWindow<'_>, now_ms: i64) -> Vec<Candle> {
+    m.candles(w.bar, w.start_ms, w.end_ms, now_ms)
+        .iter()
+        .map(|c| Candle {
+            open_ms: c.open_ms,
+            high: c.high,
+            low: c.low,
+            close: c.close,
+        })
+        .collect()
+}
+
+/// The candles the demo serves for `w` as a venue quoting perps per contract unit does: a
+/// multiplied perp's prices × its multiplier, spot per coin.
+pub(super) fn expected_candles(m: &SynthMarket, w: &CandleWindow<'_>, now_ms: i64) -> Vec<Candle> {
+    let mut candles = synth_candles(m, w, now_ms);
+    if w.market == Market::Perp {
+        for c in &mut candles {
+            c.high = m.contract_price(c.high);
+            c.low = m.contract_price(c.low);
+            c.close = m.contract_price(c.close);
+        }
+    }
+    candles
+}
+
+/// Query pairs as the demo server hands them to `respond`.
+pub(super) fn demo_query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}

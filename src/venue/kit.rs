@@ -1,0 +1,348 @@
+//! The venue kit (pure): what every adapter's `parse.rs` does the same way — bodies of an endpoint, rows indexed by symbol, pair splitting, history and candle rows, quote construction.
+//!
+//! An adapter keeps only what is particular to its venue (its envelope, its filters, its units)
+//! and hands the rest to these helpers, so that a rule shared by every venue (the first row of a
+//! symbol wins, a missing required body names its endpoint, a history row needs a time and a
+//! rate) is written once.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::{Body, Candle, HistoryPoint, ParseError, Request};
+use crate::model::{Instrument, PerpQuote, SpotQuote};
+
+/// One endpoint of a venue: its stable name (used in messages and to route bodies to parsers),
+/// host key, path after the origin, documented weight of the call as basis makes it, and the
+/// link to the venue's documentation of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Stable name (`fapi/v1/premiumIndex`, `tickers-swap`).
+    pub name: &'static str,
+    /// [`super::HostSpec::key`] of the host.
+    pub host: &'static str,
+    /// Path after the origin, starting with `/`.
+    pub path: &'static str,
+    /// Documented weight of the call as basis makes it.
+    pub weight: u32,
+    /// The venue's documentation of the endpoint.
+    pub docs: &'static str,
+}
+
+impl Endpoint {
+    /// A GET request of this endpoint, at its weight.
+    #[must_use]
+    pub fn request(&self) -> Request {
+        Request::get(self.name, self.host, self.path, self.weight)
+    }
+}
+
+/// A JSON body of `endpoint` decoded into `T` (borrowed from the bytes).
+///
+/// # Errors
+/// A [`ParseError`] naming `endpoint` when the body is not that JSON.
+pub fn decode<'a, T: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+) -> Result<T, ParseError> {
+    serde_json::from_slice(bytes).map_err(|e| ParseError::json(endpoint, &e))
+}
+
+/// `read` applied to every body of `endpoint`, in request order (several for paged or
+/// per-quote endpoints). `required`: at least one body must have been fetched.
+///
+/// # Errors
+/// The first error of `read`, or "response missing" naming `endpoint` when a required body is
+/// absent.
+pub fn each_body<'a, R>(
+    bodies: &'a [Body<'a>],
+    endpoint: &'static str,
+    required: bool,
+    mut read: impl FnMut(&'a [u8]) -> Result<R, ParseError>,
+) -> Result<Vec<R>, ParseError> {
+    let out = Body::of(bodies, endpoint)
+        .map(&mut read)
+        .collect::<Result<Vec<R>, ParseError>>()?;
+    if required && out.is_empty() {
+        return Err(ParseError::new(endpoint, "response missing"));
+    }
+    Ok(out)
+}
+
+/// The rows `read` finds in every body of `endpoint`, concatenated in request order (see
+/// [`each_body`]).
+///
+/// # Errors
+/// As [`each_body`].
+pub fn rows_of<'a, T>(
+    bodies: &'a [Body<'a>],
+    endpoint: &'static str,
+    required: bool,
+    read: impl FnMut(&'a [u8]) -> Result<Vec<T>, ParseError>,
+) -> Result<Vec<T>, ParseError> {
+    Ok(each_body(bodies, endpoint, required, read)?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Adds `rows` to `map` by the key `key` gives; the first row of a key wins (also against rows
+/// already in `map`), rows without a key (`None` or `""`) are skipped.
+pub fn index_into<'r, T>(
+    map: &mut HashMap<&'r str, &'r T>,
+    rows: &'r [T],
+    key: impl Fn(&'r T) -> Option<&'r str>,
+) {
+    map.reserve(rows.len());
+    for row in rows {
+        if let Some(k) = key(row).filter(|k| !k.is_empty()) {
+            map.entry(k).or_insert(row);
+        }
+    }
+}
+
+/// `rows` by the key `key` gives (a symbol, an instrument id); the first row of a key wins, rows
+/// without a key (`None` or `""`) are skipped.
+#[must_use]
+pub fn by_symbol<'r, T>(
+    rows: &'r [T],
+    key: impl Fn(&'r T) -> Option<&'r str>,
+) -> HashMap<&'r str, &'r T> {
+    let mut map = HashMap::new();
+    index_into(&mut map, rows, key);
+    map
+}
+
+/// `BTC-USDT` split at `sep` into (`BTC`, `USDT`); anything but two non-empty parts is `None`.
+#[must_use]
+pub fn split_pair(pair: &str, sep: char) -> Option<(&str, &str)> {
+    let (base, quote) = pair.split_once(sep)?;
+    (!base.is_empty() && !quote.is_empty() && !quote.contains(sep)).then_some((base, quote))
+}
+
+/// The value when positive.
+#[must_use]
+pub fn positive(d: Option<Decimal>) -> Option<Decimal> {
+    d.filter(|v| *v > Decimal::ZERO)
+}
+
+/// A settled funding row, when it has both a time and a rate.
+#[must_use]
+pub fn point(time_ms: Option<i64>, rate: Option<Decimal>) -> Option<HistoryPoint> {
+    Some(HistoryPoint {
+        time_ms: time_ms?,
+        rate: rate?,
+    })
+}
+
+/// A candle row, when it has an open time, a high, a low and a close.
+#[must_use]
+pub fn candle(
+    open_ms: Option<i64>,
+    high: Option<Decimal>,
+    low: Option<Decimal>,
+    close: Option<Decimal>,
+) -> Option<Candle> {
+    Some(Candle {
+        open_ms: open_ms?,
+        high: high?,
+        low: low?,
+        close: close?,
+    })
+}
+
+/// What a venue's ticker says of a market, perp or spot: book, 24 h range and quote volume, and
+/// the venue's time of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Book {
+    /// Best bid.
+    pub bid: Option<Decimal>,
+    /// Best ask.
+    pub ask: Option<Decimal>,
+    /// 24 h high.
+    pub high_24h: Option<Decimal>,
+    /// 24 h low.
+    pub low_24h: Option<Decimal>,
+    /// 24 h volume in the quote currency.
+    pub volume_24h_quote: Option<Decimal>,
+    /// The venue's time of the data.
+    pub exchange_time: Option<DateTime<Utc>>,
+}
+
+/// What a venue says of a perp's funding: the rate of the current interval, the interval's
+/// length and when it settles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Funding {
+    /// Rate per interval, fraction.
+    pub rate: Decimal,
+    /// Interval length, hours.
+    pub interval_hours: Decimal,
+    /// Next settlement.
+    pub next: Option<DateTime<Utc>>,
+}
+
+/// The quote of perp `inst` (venue, symbol, asset, quote and multiplier from the instrument);
+/// mark, index and open interest are absent until the caller sets them.
+#[must_use]
+pub fn perp_quote(
+    inst: &Instrument,
+    funding: Funding,
+    book: Book,
+    received_at: DateTime<Utc>,
+) -> PerpQuote {
+    PerpQuote {
+        venue: inst.venue,
+        symbol: inst.symbol.clone(),
+        asset: inst.asset.clone(),
+        quote: inst.quote.clone(),
+        multiplier: inst.multiplier,
+        funding_rate: funding.rate,
+        funding_interval_hours: funding.interval_hours,
+        next_funding_time: funding.next,
+        mark_price: None,
+        index_price: None,
+        bid: book.bid,
+        ask: book.ask,
+        high_24h: book.high_24h,
+        low_24h: book.low_24h,
+        volume_24h_quote: book.volume_24h_quote,
+        open_interest: None,
+        exchange_time: book.exchange_time,
+        received_at,
+    }
+}
+
+/// The quote of spot pair `inst` (venue, symbol, asset and quote from the instrument).
+#[must_use]
+pub fn spot_quote(inst: &Instrument, book: Book, received_at: DateTime<Utc>) -> SpotQuote {
+    SpotQuote {
+        venue: inst.venue,
+        symbol: inst.symbol.clone(),
+        asset: inst.asset.clone(),
+        quote: inst.quote.clone(),
+        bid: book.bid,
+        ask: book.ask,
+        high_24h: book.high_24h,
+        low_24h: book.low_24h,
+        volume_24h_quote: book.volume_24h_quote,
+        exchange_time: book.exchange_time,
+        received_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Market, Venue};
+    use crate::venue::Request;
+
+    #[test]
+    fn the_first_row_of_a_symbol_wins_and_keyless_rows_are_skipped() {
+        let rows = [("BTC", 1), ("", 2), ("BTC", 3), ("ETH", 4)];
+        let map = by_symbol(&rows, |r| Some(r.0));
+        assert_eq!(map.len(), 2);
+        assert_eq!(map["BTC"].1, 1);
+        let mut map = map;
+        index_into(&mut map, &[("ETH", 5), ("SOL", 6)], |r| Some(r.0));
+        assert_eq!((map["ETH"].1, map["SOL"].1), (4, 6));
+    }
+
+    #[test]
+    fn bodies_of_an_endpoint_are_read_in_order_and_a_required_one_must_be_there() {
+        let a = Request::get("a", "main", "/a", 1);
+        let b = Request::get("b", "main", "/b", 1);
+        let bodies = [
+            Body {
+                request: &a,
+                bytes: b"[1,2]",
+            },
+            Body {
+                request: &b,
+                bytes: b"[9]",
+            },
+            Body {
+                request: &a,
+                bytes: b"[3]",
+            },
+        ];
+        let rows: Vec<i64> = rows_of(&bodies, "a", true, |b| decode("a", b)).expect("rows");
+        assert_eq!(rows, [1, 2, 3]);
+        let err = rows_of::<i64>(&bodies, "c", true, |b| decode("c", b)).expect_err("missing");
+        assert_eq!(err, ParseError::new("c", "response missing"));
+        assert!(
+            rows_of::<i64>(&bodies, "c", false, |b| decode("c", b))
+                .expect("optional")
+                .is_empty()
+        );
+        let err = each_body(&bodies, "b", true, |b| decode::<Vec<String>>("b", b))
+            .expect_err("numbers are not strings");
+        assert!(err.detail.starts_with("malformed JSON"), "{err}");
+    }
+
+    #[test]
+    fn pairs_points_and_candles_need_every_part() {
+        assert_eq!(split_pair("BTC-USDT", '-'), Some(("BTC", "USDT")));
+        assert_eq!(split_pair("BTC_USDT", '_'), Some(("BTC", "USDT")));
+        for bad in ["BTC", "-USDT", "BTC-", "BTC-USDT-SWAP"] {
+            assert_eq!(split_pair(bad, '-'), None, "{bad}");
+        }
+        let one = Some(Decimal::ONE);
+        assert_eq!(positive(Some(Decimal::ZERO)), None);
+        assert_eq!(positive(one), one);
+        assert!(point(Some(1), None).is_none() && point(None, one).is_none());
+        assert_eq!(
+            point(Some(1), one),
+            Some(HistoryPoint {
+                time_ms: 1,
+                rate: Decimal::ONE
+            })
+        );
+        assert!(candle(Some(1), one, one, None).is_none());
+        assert!(candle(Some(1), one, one, one).is_some());
+    }
+
+    #[test]
+    fn quotes_take_their_names_from_the_instrument() {
+        let inst = Instrument {
+            venue: Venue::Okx,
+            market: Market::Perp,
+            symbol: "1000PEPE-USDT-SWAP".into(),
+            asset: "PEPE".into(),
+            quote: "USDT".into(),
+            multiplier: Decimal::ONE_THOUSAND,
+            contract_size: Decimal::ONE,
+            funding_interval_hours: None,
+        };
+        let now = Utc::now();
+        let book = Book {
+            bid: Some(Decimal::ONE),
+            ..Book::default()
+        };
+        let funding = Funding {
+            rate: Decimal::new(1, 4),
+            interval_hours: Decimal::from(8),
+            next: None,
+        };
+        let p = perp_quote(&inst, funding, book, now);
+        assert_eq!(
+            (p.venue, p.symbol.as_str(), p.asset.as_str(), p.multiplier),
+            (
+                Venue::Okx,
+                "1000PEPE-USDT-SWAP",
+                "PEPE",
+                Decimal::ONE_THOUSAND
+            )
+        );
+        assert_eq!(
+            (p.funding_rate, p.bid, p.ask),
+            (funding.rate, book.bid, None)
+        );
+        let s = spot_quote(&inst, book, now);
+        assert_eq!(
+            (s.quote.as_str(), s.bid, s.received_at),
+            ("USDT", book.bid, now)
+        );
+    }
+}
