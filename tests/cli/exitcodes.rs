@@ -117,6 +117,14 @@ fn every_bad_flag_exits_64_naming_the_flag_before_any_work() {
     assert!(!stderr(&out).contains("os error"), "{}", stderr(&out));
 }
 
+/// Environment, config file text, arguments, what the message must name.
+type ConfigCase<'a> = (
+    &'a [(&'a str, &'a str)],
+    &'a str,
+    &'a [&'a str],
+    &'a [&'a str],
+);
+
 #[test]
 fn bad_config_and_environment_exit_78_naming_the_key_and_where() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -124,8 +132,7 @@ fn bad_config_and_environment_exit_78_naming_the_key_and_where() {
     let afile = dir.path().join("afile");
     std::fs::write(&afile, "x").expect("write");
     let afile = afile.display().to_string();
-    // (environment, config file text, arguments, what the message must name)
-    let cases: &[(&[(&str, &str)], &str, &[&str], &[&str])] = &[
+    let cases: &[ConfigCase<'_>] = &[
         (
             &[("BASIS_LEVERAGE", "abc")],
             "",
