@@ -93,7 +93,7 @@ pub struct BackfillArgs {
     pub days: u32,
 
     /// Only these assets, comma-separated (the collateral coin's prices are always included).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = checked(value::coin))]
     pub assets: Vec<String>,
 
     /// Skip price candles: settled funding only.

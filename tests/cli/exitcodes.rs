@@ -85,6 +85,7 @@ fn every_bad_flag_exits_64_naming_the_flag_before_any_work() {
         (&["history", "BTC", "--days", "abc"], "--days"),
         (&["backfill", "--days", "0"], "--days"),
         (&["backfill", "--venues", "foo"], "--venues"),
+        (&["backfill", "--assets", "BTC,ETH-PERP"], "--assets"),
         (&["config", "show", "--leverage", "3"], "--leverage"),
         (&["notify", "test", "--sink"], "--sink"),
         (&["--data-dir", &afile, "db", "stats"], "--data-dir"),
@@ -423,4 +424,55 @@ fn help_has_global_options_apart_env_names_and_one_version() {
     let out = run(dir.path(), &[], &["--version"]);
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).starts_with("basis "), "{}", stdout(&out));
+}
+
+/// A listener whose accept queue is full: the kernel drops further SYNs, so a connection attempt
+/// hangs until the client's connect timeout (the connections filling the queue are returned to
+/// be kept open).
+fn unanswering_listener() -> (tokio::net::TcpListener, Vec<std::net::TcpStream>, String) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let listener = socket.listen(1).expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300)) {
+            Ok(stream) => held.push(stream),
+            Err(_) => break,
+        }
+    }
+    (listener, held, format!("http://{addr}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connect_timeout_is_reported_as_a_connect_failure_not_a_slow_response() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_listener, _held, url) = unanswering_listener();
+    let config = dir.path().join("basis.toml");
+    std::fs::write(
+        &config,
+        "[http]\nconnect_timeout = \"1s\"\ntimeout = \"30s\"\nretries = 0\n",
+    )
+    .expect("write");
+    let mut cmd = isolated(dir.path());
+    point_at(&mut cmd, &[Venue::Okx], &url);
+    cmd.arg("--config")
+        .arg(&config)
+        .args(["scan", "--venues", "okx", "--format", "json"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("join");
+    assert_eq!(code(&out), 69, "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let error = report["venues"][0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("cannot connect") && error.contains("connect_timeout"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("--timeout") && !error.contains("30s"),
+        "{error}"
+    );
 }
