@@ -55,6 +55,9 @@ pub enum AppError {
     /// Store failure.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An output (stdout, a file) that cannot be written.
+    #[error("{0} (check the disk, or where the output is redirected)")]
+    Output(String),
     /// Anything else.
     #[error("{0}")]
     Internal(String),
@@ -68,7 +71,7 @@ impl AppError {
             AppError::Settings(e) if e.is_usage() => exit::USAGE,
             AppError::Settings(_) => exit::CONFIG,
             AppError::Store(StoreError::Locked { .. }) => exit::TEMPFAIL,
-            AppError::Store(_) => exit::IOERR,
+            AppError::Store(_) | AppError::Output(_) => exit::IOERR,
             AppError::Internal(_) => exit::SOFTWARE,
         }
     }
@@ -235,7 +238,7 @@ fn write_stdout(bytes: &[u8]) -> Result<(), AppError> {
         Ok(()) => Ok(()),
         // A closed pipe (`basis scan | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(AppError::Internal(format!("cannot write to stdout: {e}"))),
+        Err(e) => Err(AppError::Output(format!("cannot write to stdout: {e}"))),
     }
 }
 
@@ -419,7 +422,7 @@ async fn scan_once(
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(e) => {
-                    return Err(AppError::Internal(format!("cannot write to stdout: {e}")));
+                    return Err(AppError::Output(format!("cannot write to stdout: {e}")));
                 }
             }
         }

@@ -476,3 +476,20 @@ async fn a_connect_timeout_is_reported_as_a_connect_failure_not_a_slow_response(
         "{error}"
     );
 }
+
+#[test]
+fn an_output_that_cannot_be_written_exits_74() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // no /dev/full on this system
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = isolated(dir.path());
+    cmd.args(["config", "show"]).stdout(full);
+    let out = cmd.output().expect("runs");
+    assert_eq!(code(&out), 74, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write to stdout"),
+        "{}",
+        stderr(&out)
+    );
+}
