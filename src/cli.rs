@@ -339,3 +339,13 @@ pub struct VenuesArgs {
     #[arg(long, value_name = "VENUE", value_parser = value::venue)]
     pub clear_ban: Option<Venue>,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -105,6 +105,21 @@ fn every_bad_flag_exits_64_naming_the_flag_before_any_work() {
             args.join(" ")
         );
     }
+    // Values that may be negative are taken as values, not as flags: the scan runs (and finds
+    // an empty store, 69).
+    let out = run(
+        dir.path(),
+        &[],
+        &[
+            "scan",
+            "--offline",
+            "--min-apr",
+            "-1000",
+            "--min-apr-7d",
+            "-5",
+        ],
+    );
+    assert_eq!(code(&out), 69, "{}", stderr(&out));
     let out = run(
         dir.path(),
         &[],
