@@ -57,6 +57,9 @@ pub enum AppError {
     /// Store failure.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An output (stdout, a file) that cannot be written.
+    #[error("{0} (check the disk, or where the output is redirected)")]
+    Output(String),
     /// Anything else.
     #[error("{0}")]
     Internal(String),
@@ -67,9 +70,10 @@ impl AppError {
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         match self {
+            AppError::Settings(e) if e.is_usage() => exit::USAGE,
             AppError::Settings(_) => exit::CONFIG,
             AppError::Store(StoreError::Locked { .. }) => exit::TEMPFAIL,
-            AppError::Store(_) => exit::IOERR,
+            AppError::Store(_) | AppError::Output(_) => exit::IOERR,
             AppError::Internal(_) => exit::SOFTWARE,
         }
     }
@@ -259,7 +263,7 @@ fn write_stdout(bytes: &[u8]) -> Result<(), AppError> {
         Ok(()) => Ok(()),
         // A closed pipe (`basis scan | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(AppError::Internal(format!("cannot write to stdout: {e}"))),
+        Err(e) => Err(AppError::Output(format!("cannot write to stdout: {e}"))),
     }
 }
 
@@ -448,7 +452,7 @@ async fn scan_once(
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(e) => {
-                    return Err(AppError::Internal(format!("cannot write to stdout: {e}")));
+                    return Err(AppError::Output(format!("cannot write to stdout: {e}")));
                 }
             }
         }
@@ -518,20 +522,7 @@ struct HostInfo {
 /// Settings and store failures.
 pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError> {
     let settings = settings::build(globals, &VenueArgs::default(), None, &ProcessEnv)?;
-    let clear: Option<Venue> = match &args.clear_ban {
-        Some(v) => {
-            Some(
-                v.parse()
-                    .map_err(|e: crate::model::UnknownVenue| SettingsError::Invalid {
-                        origin: "command line".into(),
-                        key: "--clear-ban".into(),
-                        value: v.clone(),
-                        reason: e.to_string(),
-                    })?,
-            )
-        }
-        None => None,
-    };
+    let clear = args.clear_ban;
     let store = open_store(&settings.data_dir).await?;
     let now = Utc::now();
     if let Some(venue) = clear {
@@ -578,7 +569,7 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
             last_requests: record.last_requests,
         });
     }
-    let bytes = if args.format == Format::Json {
+    let bytes = if args.format == crate::cli::ListFormat::Json {
         let mut b =
             serde_json::to_vec_pretty(&infos).map_err(|e| AppError::Internal(e.to_string()))?;
         b.push(b'\n');
@@ -840,17 +831,7 @@ const GRACE: Duration = Duration::from_secs(4);
 /// # Errors
 /// Settings, store and internal failures.
 pub async fn watch(globals: &Globals, args: &WatchArgs) -> Result<u8, AppError> {
-    let every = humantime::parse_duration(args.every.trim())
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            AppError::Settings(SettingsError::Invalid {
-                origin: "command line".into(),
-                key: "--every".into(),
-                value: args.every.clone(),
-                reason: "a duration such as 30s or 5m".into(),
-            })
-        })?;
+    let every = args.every;
     let mut settings = settings::build(globals, &args.scan.poll, Some(&args.scan), &ProcessEnv)?;
     let demo = if args.scan.poll.demo {
         Some(start_demo(&mut settings).await?)
@@ -918,18 +899,25 @@ pub async fn notify(globals: &Globals, args: &NotifyArgs) -> Result<u8, AppError
         .collect();
     if sinks.is_empty() {
         let known: Vec<&str> = settings.sinks.iter().map(|s| s.name.as_str()).collect();
-        return Err(AppError::Settings(SettingsError::Invalid {
-            origin: settings.config_path.as_ref().map_or_else(
-                || "configuration".to_owned(),
-                |p| format!("config file {}", p.display()),
-            ),
-            key: "[[notify]]".into(),
-            value: only.clone().unwrap_or_default(),
-            reason: if known.is_empty() {
-                "no sink is configured; add a [[notify]] table (see the README)".into()
-            } else {
-                format!("no such sink; configured: {}", known.join(", "))
-            },
+        // No sink at all is the config's fault (78); a name that is not configured, the
+        // command line's (64).
+        return Err(AppError::Settings(if known.is_empty() {
+            SettingsError::Invalid {
+                origin: settings.config_path.as_ref().map_or_else(
+                    || "configuration".to_owned(),
+                    |p| format!("config file {}", p.display()),
+                ),
+                key: "[[notify]]".into(),
+                value: String::new(),
+                reason: "no sink is configured; add a [[notify]] table (see the README)".into(),
+            }
+        } else {
+            SettingsError::Invalid {
+                origin: settings::COMMAND_LINE.into(),
+                key: "--sink".into(),
+                value: only.clone().unwrap_or_default(),
+                reason: format!("no such sink; configured: {}", known.join(", ")),
+            }
         }));
     }
     let sender = Sender::new(&settings.notify).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -1078,18 +1066,7 @@ pub async fn db(globals: &Globals, args: &DbArgs) -> Result<u8, AppError> {
             out
         }
         DbCommand::Prune { older_than } => {
-            let age = humantime::parse_duration(older_than.trim())
-                .ok()
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| {
-                    AppError::Settings(SettingsError::Invalid {
-                        origin: "command line".into(),
-                        key: "--older-than".into(),
-                        value: older_than.clone(),
-                        reason: "a duration such as 180d".into(),
-                    })
-                })?;
-            let cutoff = Utc::now() - chrono::Duration::from_std(age).unwrap_or_default();
+            let cutoff = Utc::now() - chrono::Duration::from_std(*older_than).unwrap_or_default();
             let s = store.clone();
             let removed = blocking_store(move || s.prune_all(cutoff)).await?;
             format!(

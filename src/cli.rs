@@ -1,28 +1,59 @@
-//! Command-line interface (clap derive): raw values only, validated later by `settings`.
+//! Command-line interface (clap derive): every value checked here by the rules of `settings::value`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::Venue;
+use crate::settings::value;
+
+/// A clap value parser that checks a value by a [`value`] rule (so a bad flag is a usage error,
+/// exit 64, before any work) and keeps its text: `settings` layers it over the environment and
+/// the config file, which the same rule checks there. An empty item of a list passes (it is
+/// dropped).
+fn checked<T: 'static>(
+    rule: fn(&str) -> Result<T, String>,
+) -> impl Fn(&str) -> Result<String, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        if text.trim().is_empty() {
+            return Ok(String::new());
+        }
+        rule(text).map(|_| text.trim().to_owned())
+    }
+}
+
+/// Heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+/// Heading of the venue selection and polling options.
+const POLLING: &str = "Venues and polling";
 
 /// Funding-rate basis scanner: finds and ranks spot-vs-perpetual carry trades net of fees,
 /// spreads and collateral-volatility risk.
 #[derive(Debug, Parser)]
-#[command(name = "basis", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "basis",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 ok, 1 partial, 64 bad command line, 69 no venue answered, \
+70 bug, 74 store or output I/O, 75 try later, 78 bad config or environment (docs/exit-codes.md)."
+)]
 pub struct Cli {
-    /// Store directory (default: the XDG data dir, e.g. ~/.local/share/basis) [env: BASIS_DATA_DIR]
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Store directory (default: the XDG data dir, ~/.local/share/basis) [env: BASIS_DATA_DIR]
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
     pub data_dir: Option<PathBuf>,
 
-    /// Config file (TOML; default: the XDG config dir, e.g. ~/.config/basis/config.toml) [env: BASIS_CONFIG]
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Config file, TOML (default: ~/.config/basis/config.toml) [env: BASIS_CONFIG]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
 
     /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet", help_heading = GLOBAL)]
     pub verbose: u8,
 
     /// Only errors on stderr.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub quiet: bool,
 
     /// What to do.
@@ -58,11 +89,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct BackfillArgs {
     /// How far back, in days (a venue keeping less is fetched as far as it keeps).
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub days: u32,
 
     /// Only these assets, comma-separated (the collateral coin's prices are always included).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = checked(value::coin))]
     pub assets: Vec<String>,
 
     /// Skip price candles: settled funding only.
@@ -74,7 +105,7 @@ pub struct BackfillArgs {
     pub no_funding: bool,
 
     /// Venue selection and polling options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = POLLING)]
     pub poll: VenueArgs,
 }
 
@@ -123,17 +154,17 @@ pub enum DbCommand {
     /// Delete history older than a duration (latest snapshots, caches and bans are kept).
     Prune {
         /// Age limit, e.g. 180d.
-        #[arg(long, value_name = "DURATION")]
-        older_than: String,
+        #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
+        older_than: Duration,
     },
 }
 
 /// `basis watch`.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// Time between the starts of two scans, e.g. 5m, 30s [default: 5m]
-    #[arg(long, value_name = "DURATION", default_value = "5m")]
-    pub every: String,
+    /// Time between the starts of two scans, e.g. 5m, 30s
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = value::duration, allow_hyphen_values = true)]
+    pub every: Duration,
 
     /// Scan options (as for `basis scan`; `--notify` is implied when sinks are configured).
     #[command(flatten)]
@@ -179,25 +210,34 @@ pub enum ConfigCommand {
 pub enum Format {
     /// Human-readable table.
     Table,
-    /// One JSON object (the contract of DESIGN.md).
+    /// One JSON object (fields: docs/json.md).
     Json,
     /// CSV, one row per opportunity.
     Csv,
+}
+
+/// Output format of `basis venues`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Human-readable list.
+    Table,
+    /// A JSON array, one object per venue.
+    Json,
 }
 
 /// Venue selection shared by commands that poll.
 #[derive(Debug, Args, Clone, Default)]
 pub struct VenueArgs {
     /// Venues to poll, comma-separated (default: all enabled) [env: BASIS_VENUES]
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = checked(value::venue))]
     pub venues: Vec<String>,
 
-    /// Per-request timeout, e.g. 10s, 1500ms [env: BASIS_TIMEOUT]
-    #[arg(long, value_name = "DURATION")]
+    /// Time for one response, e.g. 10s, 1500ms [default: 10s] [env: BASIS_TIMEOUT]
+    #[arg(long, value_name = "DURATION", value_parser = checked(value::duration), allow_hyphen_values = true)]
     pub timeout: Option<String>,
 
-    /// Overall deadline for polling; late venues are reported as timed out [env: BASIS_DEADLINE]
-    #[arg(long, value_name = "DURATION")]
+    /// Overall deadline for polling; late venues are reported as timed out [default: 20s] [env: BASIS_DEADLINE]
+    #[arg(long, value_name = "DURATION", value_parser = checked(value::duration), allow_hyphen_values = true)]
     pub deadline: Option<String>,
 
     /// Run against a built-in loopback server serving bundled synthetic fixtures (temporary
@@ -209,54 +249,58 @@ pub struct VenueArgs {
 /// `basis scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Keep opportunities whose risk-adjusted APR is at least this many percent [default: 10]
-    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
+    /// Keep opportunities whose risk-adjusted APR is at least this many percent (may be negative)
+    /// [default: 10] [env: BASIS_MIN_APR]
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = checked(value::number))]
     pub min_apr: Option<String>,
 
-    /// Holding horizon, e.g. 7d, 36h [default: 7d]
-    #[arg(long, value_name = "DURATION")]
+    /// Holding horizon, at least 15m, e.g. 7d, 36h [default: 7d] [env: BASIS_HOLD]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = checked(value::hold_days))]
     pub hold: Option<String>,
 
-    /// Only these assets, comma-separated (e.g. BTC,ETH)
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    /// Only these assets, comma-separated (e.g. BTC,ETH) [env: BASIS_ASSETS]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = checked(value::coin))]
     pub assets: Vec<String>,
 
-    /// Minimum 24 h quote volume of both legs, in USD; 0 (the default) disables
-    #[arg(long, value_name = "USD")]
+    /// Minimum 24 h quote volume of both legs, in USD; 0 (the default) disables [env: BASIS_MIN_VOLUME]
+    #[arg(long, value_name = "USD", allow_hyphen_values = true, value_parser = checked(value::min_volume))]
     pub min_volume: Option<String>,
 
-    /// Rows to show (default: 30 in the table, all in JSON/CSV)
-    #[arg(long, value_name = "N")]
+    /// Rows to show, at least 1 (default: 30 in the table, all in JSON/CSV) [env: BASIS_TOP]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = value::top)]
     pub top: Option<usize>,
 
-    /// Coin margining the short perp (USDT, USDC, BTC, ETH, …) [default: USDT]
-    #[arg(long, value_name = "COIN")]
+    /// Coin margining the short perp (USDT, USDC, BTC, ETH, …) [default: USDT] [env: BASIS_COLLATERAL]
+    #[arg(long, value_name = "COIN", value_parser = checked(value::coin))]
     pub collateral: Option<String>,
 
-    /// Leverage of the short perp leg [default: 2]
-    #[arg(long, value_name = "X")]
+    /// Leverage of the short perp leg, 1 to 100 [default: 2] [env: BASIS_LEVERAGE]
+    #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = checked(value::leverage))]
     pub leverage: Option<String>,
 
-    /// Largest acceptable liquidation probability over the horizon, for safe leverage [default: 0.01]
-    #[arg(long, value_name = "P")]
+    /// Largest acceptable liquidation probability over the horizon, for safe leverage (0..1)
+    /// [default: 0.01] [env: BASIS_MAX_LIQ_PROB]
+    #[arg(long, value_name = "P", allow_hyphen_values = true, value_parser = checked(value::probability))]
     pub max_liq_prob: Option<String>,
 
     /// Kinds of trade to rank, comma-separated: carry, cross_carry, perp_spread [default: all]
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    /// [env: BASIS_KINDS]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = checked(value::kind))]
     pub kinds: Vec<String>,
 
     /// Treat two quotes as one across venues, e.g. USDT=USDC (repeat or comma-separate)
-    #[arg(long, value_delimiter = ',', value_name = "A=B")]
+    /// [env: BASIS_QUOTE_EQUIVALENCE]
+    #[arg(long, value_delimiter = ',', value_name = "A=B", value_parser = checked(value::quote_pair))]
     pub quote_equivalence: Vec<String>,
 
     /// Keep rows whose paying perp had a positive rate in at least this share of the last 30
     /// days' settlements (0..1; rows without history are dropped) [env: BASIS_MIN_POS_SHARE]
-    #[arg(long, value_name = "SHARE")]
+    #[arg(long, value_name = "SHARE", allow_hyphen_values = true, value_parser = checked(value::share))]
     pub min_pos_share: Option<String>,
 
     /// Keep rows whose funding actually paid over 7 days is at least this APR, percent (rows
     /// without history are dropped) [env: BASIS_MIN_APR_7D]
-    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = checked(value::number))]
     pub min_apr_7d: Option<String>,
 
     /// Send new opportunities to the chat sinks of the config ([[notify]] tables).
@@ -264,7 +308,7 @@ pub struct ScanArgs {
     pub notify: bool,
 
     /// Re-notify a still-qualifying opportunity after this long [default: 6h] [env: BASIS_COOLDOWN]
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = checked(value::duration))]
     pub cooldown: Option<String>,
 
     /// Analyze what the store holds; poll nothing.
@@ -276,7 +320,7 @@ pub struct ScanArgs {
     pub format: Format,
 
     /// Venue selection and polling options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = POLLING)]
     pub poll: VenueArgs,
 }
 
@@ -284,19 +328,29 @@ pub struct ScanArgs {
 #[derive(Debug, Args)]
 pub struct PollArgs {
     /// Venue selection and polling options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = POLLING)]
     pub poll: VenueArgs,
 }
 
 /// `basis venues`.
 #[derive(Debug, Args)]
 pub struct VenuesArgs {
-    /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 
     /// Lift the ban (or remembered rate-limit back-off) on this venue, then list; the next run
     /// calls it again.
-    #[arg(long, value_name = "VENUE")]
-    pub clear_ban: Option<String>,
+    #[arg(long, value_name = "VENUE", value_parser = value::venue)]
+    pub clear_ban: Option<Venue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -288,8 +288,10 @@ impl VenueClient {
         };
         self.requests.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(venue = %venue, endpoint, url = %url, "request");
+        // A connect timeout is a connect failure (reqwest flags it as both): it names the
+        // connect timeout, not the response timeout `--timeout` would raise.
         let transport = |e: reqwest::Error| {
-            if e.is_timeout() {
+            if e.is_timeout() && !e.is_connect() {
                 VenueError::Timeout {
                     venue,
                     endpoint,
@@ -300,7 +302,14 @@ impl VenueClient {
                     venue,
                     endpoint,
                     url: url.clone(),
-                    reason: root_cause(&e),
+                    reason: if e.is_timeout() {
+                        format!(
+                            "no connection within {:?} ([http] connect_timeout)",
+                            self.config.connect_timeout
+                        )
+                    } else {
+                        root_cause(&e)
+                    },
                 }
             }
         };

@@ -337,7 +337,7 @@ async fn huge_retry_after_bans_for_at_most_three_days_and_clear_ban_lifts_it() {
     let mut cmd = basis(&server, dir.path());
     cmd.args(["venues", "--clear-ban", "nowhere"]);
     let out = run(cmd).await;
-    assert_eq!(code(&out), 78, "stderr: {}", stderr(&out));
+    assert_eq!(code(&out), 64, "stderr: {}", stderr(&out));
     assert!(stderr(&out).contains("--clear-ban"), "{}", stderr(&out));
 }
 

@@ -3,6 +3,7 @@
 mod backfill;
 mod common;
 mod digest;
+mod exitcodes;
 mod failures;
 mod formulas;
 mod limits;

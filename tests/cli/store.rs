@@ -166,5 +166,6 @@ async fn db_stats_and_prune() {
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     let mut cmd = basis(&server, dir.path());
     cmd.args(["db", "prune", "--older-than", "soon"]);
-    assert_eq!(code(&run(cmd).await), 78);
+    // A bad flag value is a usage error (64), refused before the store is opened.
+    assert_eq!(code(&run(cmd).await), 64);
 }
