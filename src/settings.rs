@@ -1482,6 +1482,15 @@ pub fn show(s: &Settings) -> String {
             ("maintenance_margin", c.maintenance_margin),
             ("liquidation_fee", c.liquidation_fee),
         ] {
+            // Unset, the maintenance rate a venue publishes with its contracts wins over the
+            // default: writing the default as a key would change that when read back.
+            if key == "maintenance_margin" && !p.maintenance_configured.contains(venue) {
+                l.raw(&format!(
+                    "# maintenance_margin = {}  # default; the venue's published rate where it has one",
+                    toml_dec(v)
+                ));
+                continue;
+            }
             l.set(key, &toml_dec(v), &format!("{prefix}.{key}"));
         }
         l.raw(&format!("[{prefix}.urls]"));
