@@ -3,6 +3,7 @@
 mod backfill;
 mod common;
 mod digest;
+mod export;
 mod failures;
 mod formulas;
 mod limits;
