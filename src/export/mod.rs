@@ -121,12 +121,23 @@ struct OpenFile {
     tmp: PathBuf,
     writer: Writer,
     rows: u64,
+    /// Leading columns left out (the partition's `venue`).
+    skip: usize,
 }
 
 impl OpenFile {
-    fn create(dest: PathBuf, table: Table, format: Format) -> Result<Self, ExportError> {
+    /// A file of `table`; in a partition, without the `venue` column (its directory says it:
+    /// Hive layout, which Spark and pyarrow refuse when a file repeats a partition column).
+    fn create(
+        dest: PathBuf,
+        table: Table,
+        format: Format,
+        partition: bool,
+    ) -> Result<Self, ExportError> {
         let (out, tmp) = files::create(&dest)?;
         let columns = table.columns();
+        let skip = usize::from(partition && columns.first().is_some_and(|c| c.name == "venue"));
+        let columns = &columns[skip..];
         let writer = match format {
             Format::Parquet => Writer::Parquet(Box::new(parquet::ParquetSink::new(
                 out,
@@ -141,12 +152,14 @@ impl OpenFile {
             tmp,
             writer,
             rows: 0,
+            skip,
         })
     }
 
     fn write(&mut self, row: &[Value<'_>]) -> Result<(), ExportError> {
         self.rows += 1;
-        self.writer.write_row(row)
+        self.writer
+            .write_row(row.get(self.skip..).unwrap_or_default())
     }
 
     fn finish(self) -> Result<files::Pending, ExportError> {
@@ -194,7 +207,12 @@ impl Outputs {
             } else {
                 self.out.clone()
             };
-            self.open = Some(OpenFile::create(dest, self.table, self.format)?);
+            self.open = Some(OpenFile::create(
+                dest,
+                self.table,
+                self.format,
+                self.partition,
+            )?);
         }
         self.open
             .as_mut()

@@ -333,8 +333,8 @@ pub fn funding_row<'a>(
     time: i64,
     e: &FundingEvent,
     source: Source,
-) -> Vec<Value<'a>> {
-    vec![
+) -> [Value<'a>; 9] {
+    [
         Value::Str(n.venue),
         Value::Str(n.symbol),
         n.asset(),
@@ -353,9 +353,9 @@ pub fn close_row<'a>(
     n: &'a SeriesNames<'a>,
     day_ms: i64,
     c: &DailyCloseRecord,
-) -> Option<Vec<Value<'a>>> {
+) -> Option<[Value<'a>; 8]> {
     let day = i32::try_from(day_ms.div_euclid(86_400_000)).ok()?;
-    Some(vec![
+    Some([
         Value::Str(n.venue),
         Value::Str(n.market),
         Value::Str(n.symbol),
@@ -369,8 +369,8 @@ pub fn close_row<'a>(
 
 /// A row of `bars`.
 #[must_use]
-pub fn bar_row<'a>(n: &'a SeriesNames<'a>, time: i64, b: &PriceBar) -> Vec<Value<'a>> {
-    vec![
+pub fn bar_row<'a>(n: &'a SeriesNames<'a>, time: i64, b: &PriceBar) -> [Value<'a>; 9] {
+    [
         Value::Str(n.venue),
         Value::Str(n.market),
         Value::Str(n.symbol),
@@ -385,8 +385,8 @@ pub fn bar_row<'a>(n: &'a SeriesNames<'a>, time: i64, b: &PriceBar) -> Vec<Value
 
 /// A row of `quotes`.
 #[must_use]
-pub fn quote_row<'a>(n: &'a SeriesNames<'a>, time: i64, o: &PerpObservation) -> Vec<Value<'a>> {
-    vec![
+pub fn quote_row<'a>(n: &'a SeriesNames<'a>, time: i64, o: &PerpObservation) -> [Value<'a>; 11] {
+    [
         Value::Str(n.venue),
         Value::Str(n.symbol),
         n.asset(),

@@ -112,7 +112,14 @@ fn read_parquet(path: &Path) -> Vec<Settlement> {
         let reader =
             SerializedFileReader::new(std::fs::File::open(&file).expect("open")).expect("parquet");
         let schema = reader.metadata().file_metadata().schema_descr_ptr();
-        for (i, name) in [(4, "time"), (8, "seen_at")] {
+        // A partition's files leave `venue` to their directory (Hive layout).
+        let partition = file
+            .to_string_lossy()
+            .split('/')
+            .find_map(|c| c.strip_prefix("venue=").map(str::to_owned));
+        let skip = usize::from(partition.is_some());
+        assert_eq!(schema.column(0).name() == "venue", skip == 0);
+        for (i, name) in [(4 - skip, "time"), (8 - skip, "seen_at")] {
             let c = schema.column(i);
             assert_eq!(c.name(), name);
             assert_eq!(
@@ -122,20 +129,28 @@ fn read_parquet(path: &Path) -> Vec<Settlement> {
             );
         }
         assert_eq!(
-            schema.column(5).logical_type_ref(),
+            schema.column(5 - skip).logical_type_ref(),
             Some(&LogicalType::decimal(28, 38))
         );
         for row in reader.get_row_iter(None).expect("rows") {
             let row = row.expect("row");
             let f: Vec<&Field> = row.get_column_iter().map(|(_, f)| f).collect();
-            let text = |i: usize| match f[i] {
+            let text = |i: usize| match f[i - skip] {
                 Field::Str(s) => s.clone(),
                 other => panic!("column {i}: {other:?}"),
             };
-            let Field::TimestampMillis(t) = f[4] else {
-                panic!("time: {:?}", f[4]);
+            let Field::TimestampMillis(t) = f[4 - skip] else {
+                panic!("time: {:?}", f[4 - skip]);
             };
-            out.push((text(0), text(1), *t, decimal(f[5]), decimal(f[6]), text(7)));
+            let venue = partition.clone().unwrap_or_else(|| text(0));
+            out.push((
+                venue,
+                text(1),
+                *t,
+                decimal(f[5 - skip]),
+                decimal(f[6 - skip]),
+                text(7),
+            ));
         }
     }
     out.sort();
