@@ -460,3 +460,158 @@ async fn a_killed_export_leaves_no_file_a_reader_would_pick_up() {
     assert_eq!(read_parquet(&file).len(), records);
     assert!(!writing(), "the killed run's temporary file was removed");
 }
+
+/// `db stats` records of `tree` summed over the venues.
+async fn db_total(server: &Server, dir: &Path, tree: &str) -> u64 {
+    db_stats(server, dir, tree).await.values().sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closes_bars_quotes_and_opportunities_export_what_the_store_holds() {
+    let server = history_server().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = basis(&server, dir.path());
+    cmd.args(["backfill", "--assets", ASSETS, "--days", "3"])
+        .args(["--venues", "binance,bybit,okx"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // One poll two days ago: an hour of the time series that has ended, and a finished day.
+    let now = chrono::Utc::now();
+    let (perps, closes_final) = {
+        let store = Store::open(&dir.path().join("data")).expect("open");
+        let mut snap = store
+            .latest_snapshot(Venue::Okx)
+            .expect("read")
+            .expect("snapshot");
+        snap.received_at = now - chrono::Duration::days(2);
+        store.write_snapshot(&snap).expect("write");
+        let mut finished = 0;
+        for v in VENUES {
+            let s = store.latest_snapshot(v).expect("read").expect("snapshot");
+            let markets = s
+                .perps
+                .iter()
+                .map(|p| (basis::model::Market::Perp, &p.symbol))
+                .chain(
+                    s.spots
+                        .iter()
+                        .map(|p| (basis::model::Market::Spot, &p.symbol)),
+                );
+            for (m, symbol) in markets {
+                finished += store
+                    .daily_closes(v, m, symbol)
+                    .expect("closes")
+                    .iter()
+                    .filter(|(day, _)| day + 86_400_000 <= now.timestamp_millis())
+                    .count();
+            }
+        }
+        store.close().expect("close");
+        (snap.perps, finished)
+    };
+    let csv_rows = |path: &Path| {
+        csv::Reader::from_path(path)
+            .expect("csv")
+            .records()
+            .map(|r| r.expect("record"))
+            .collect::<Vec<_>>()
+    };
+    // Closes: every finished day of every market, as CSV.
+    let closes = dir.path().join("closes.csv");
+    export(&server, dir.path(), &["closes", "--format", "csv"], &closes).await;
+    let rows = csv_rows(&closes);
+    assert!(closes_final > 0);
+    assert_eq!(rows.len(), closes_final);
+    assert!(rows.iter().all(|r| r[5].len() == 10 && r[7].ends_with('Z')));
+    // Bars: every stored hourly candle (all finished), as Parquet.
+    let bars = dir.path().join("bars.parquet");
+    export(&server, dir.path(), &["bars"], &bars).await;
+    let reader = SerializedFileReader::new(std::fs::File::open(&bars).expect("open")).expect("pq");
+    let stored_bars = db_total(&server, dir.path(), "prices_1h").await;
+    assert!(stored_bars > 0);
+    assert_eq!(
+        u64::try_from(reader.metadata().file_metadata().num_rows()).expect("rows"),
+        stored_bars
+    );
+    // Quotes: the hour that ended (the backfill's own poll is this hour: not final yet).
+    let quotes = dir.path().join("quotes.ndjson");
+    export(
+        &server,
+        dir.path(),
+        &["quotes", "--format", "ndjson", "--venues", "okx"],
+        &quotes,
+    )
+    .await;
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&quotes)
+        .expect("read")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), perps.len());
+    for p in &perps {
+        let line = lines
+            .iter()
+            .find(|l| l["symbol"] == p.symbol.as_str())
+            .expect("perp exported");
+        assert_eq!(line["rate"].to_string(), p.funding_rate.to_string());
+        assert_eq!(
+            line["bid"].to_string(),
+            p.bid.map_or("null".into(), |b| b.to_string())
+        );
+        assert_eq!(line["asset"], p.asset.as_str());
+    }
+    // Opportunities: the ranking an offline scan makes of the same snapshots, with its params.
+    let ranked = dir.path().join("ranked.csv");
+    export(
+        &server,
+        dir.path(),
+        &["opportunities", "--format", "csv"],
+        &ranked,
+    )
+    .await;
+    let rows = csv_rows(&ranked);
+    let mut scan = basis(&server, dir.path());
+    scan.args(["scan", "--format", "json", "--offline"]);
+    let out = run(scan).await;
+    let report = json(&out);
+    let expected = report["opportunities"].as_array().expect("rows");
+    assert!(!expected.is_empty());
+    assert_eq!(rows.len(), expected.len());
+    for (row, o) in rows.iter().zip(expected) {
+        assert_eq!(&row[1], o["rank"].to_string().as_str());
+        assert_eq!(&row[11], o["short"]["symbol"].as_str().expect("symbol"));
+    }
+    let params: serde_json::Value = serde_json::from_str(&rows[0][28]).expect("params JSON");
+    assert_eq!(params["offline"], true);
+    assert_eq!(params["hold_days"].to_string(), "7");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_flag_values_exit_64_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).expect("mkdir");
+    for (args, needle) in [
+        (vec!["--since", "yesterday"], "--since"),
+        (vec!["--until", "2025-13-45"], "--until"),
+        (
+            vec!["--since", "2025-02", "--until", "2025-01"],
+            "before --until",
+        ),
+    ] {
+        let mut cmd = basis_demo(dir.path());
+        cmd.args(["export", "funding", "--out"])
+            .arg(out_dir.join("f.parquet"))
+            .args(&args);
+        let out = run(cmd).await;
+        assert_eq!(code(&out), 64, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{}", stderr(&out));
+    }
+    // A directory without --partition.
+    let mut cmd = basis_demo(dir.path());
+    cmd.args(["export", "funding", "--out"]).arg(&out_dir);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 64, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--partition"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(&out_dir).expect("dir").count(), 0);
+}
