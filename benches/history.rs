@@ -6,6 +6,12 @@
 //! reads every perp back and computes its 1/7/30-day statistics. It prints records/s ingested,
 //! the seconds of the statistics pass, the peak RSS and the store size on disk. Options:
 //! `--perps N` (per venue), `--settlements N` (per perp).
+//!
+//! `--export FORMAT` (parquet, csv or ndjson) then runs the release binary's
+//! `basis export funding --format FORMAT --partition` on that store and prints its rows/s, the
+//! size of the files on disk and the child's peak RSS; `--export-out DIR` keeps the files there
+//! (for a DuckDB query; default: a temporary directory). `--store DIR` writes the store there
+//! instead of a temporary directory and keeps it.
 
 use std::time::Instant;
 
@@ -33,7 +39,9 @@ fn main() {
     let perps = arg(&args, "--perps", 273);
     let settlements = arg(&args, "--settlements", 1_000);
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    // `--store DIR` keeps the store there (a fresh directory), for runs of the binary on it.
+    let data = text_arg(&args, "--store").map_or_else(|| dir.path().to_owned(), Into::into);
+    let store = Store::open(&data).expect("open");
     let now_ms = Utc::now().timestamp_millis() / 3_600_000 * 3_600_000;
     let venues = Venue::ALL;
     println!(
@@ -114,4 +122,70 @@ fn main() {
         size as f64 / 1_048_576.0
     );
     store.close().expect("close");
+    if let Some(format) = text_arg(&args, "--export") {
+        let out = text_arg(&args, "--export-out")
+            .map_or_else(|| dir.path().join("lake"), std::path::PathBuf::from);
+        export(&data, &format, &out);
+    }
+}
+
+fn text_arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+/// Bytes of every file under `dir`.
+fn tree_bytes(dir: &std::path::Path) -> (u64, usize) {
+    let mut total = (0, 0);
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => stack.push(e.path()),
+                Ok(m) => total = (total.0 + m.len(), total.1 + 1),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+/// Runs `basis export funding --partition` on the store in `data` (the release binary, as a
+/// child, so that its peak RSS is its own).
+fn export(data: &std::path::Path, format: &str, out: &std::path::Path) {
+    let started = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_basis"))
+        .env("BASIS_DATA_DIR", data)
+        .args([
+            "export",
+            "funding",
+            "--partition",
+            "--format",
+            format,
+            "--out",
+        ])
+        .arg(out)
+        .output()
+        .expect("basis export runs");
+    let elapsed = started.elapsed();
+    let summary = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "export failed: {summary}");
+    let rows: f64 = summary
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.0);
+    let child_rss =
+        getrusage(UsageWho::RUSAGE_CHILDREN).map_or(0.0, |u| u.max_rss() as f64 / 1024.0);
+    let (bytes, files) = tree_bytes(out);
+    println!("{}", summary.trim());
+    println!(
+        "export ({format}, partitioned): {rows:.0} rows in {:.2} s = {:.0} rows/s; {files} files, {:.1} MB on disk ({:.1} bytes/row); peak RSS of the export {child_rss:.1} MB",
+        elapsed.as_secs_f64(),
+        rows / elapsed.as_secs_f64(),
+        bytes as f64 / 1_048_576.0,
+        bytes as f64 / rows.max(1.0)
+    );
 }

@@ -664,7 +664,7 @@ fn quote_rank(quote: &str) -> u8 {
 /// The stored record the analyzer uses: the funding summary and daily closes of every scanned
 /// perp (each keyed by its own (venue, symbol); see [`Store::funding_summaries`]), and per venue the daily
 /// closes of the collateral coin's spot pair (USDT, then USDC, then USD).
-async fn load_history(
+pub(crate) async fn load_history(
     store: &Store,
     snapshots: &[Snapshot],
     collateral: &str,
@@ -736,7 +736,7 @@ async fn load_history(
 /// DESIGN's `σ_A` of last resort: the last daily candle of each perp whose asset no venue of
 /// the scan gives a 24 h high/low for, and that has no realised volatility either (see
 /// [`crate::poll::daily_ranges`]; cached an hour, fetched only from venues polled this run).
-async fn daily_ranges(
+pub(crate) async fn daily_ranges(
     settings: &Settings,
     store: &Store,
     snapshots: &[Snapshot],
@@ -1503,4 +1503,12 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
         crate::backfill::Verdict::Unreachable => exit::UNAVAILABLE,
         crate::backfill::Verdict::Banned => exit::TEMPFAIL,
     })
+}
+
+/// `basis export TABLE`: see [`crate::export`].
+///
+/// # Errors
+/// Settings and store failures.
+pub async fn export(globals: &Globals, args: &crate::cli::ExportArgs) -> Result<u8, AppError> {
+    crate::export::run(globals, args).await
 }

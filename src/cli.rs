@@ -83,6 +83,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Fetch settled funding history per perp (incremental, resumable).
     Backfill(BackfillArgs),
+    /// Write a table as Parquet, CSV or NDJSON files for DuckDB, ClickHouse or pandas.
+    Export(ExportArgs),
 }
 
 /// `basis backfill`.
@@ -353,4 +355,67 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `basis export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export.
+    #[arg(value_enum)]
+    pub table: ExportTable,
+
+    /// File format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Parquet)]
+    pub format: ExportFormat,
+
+    /// Output file; with --partition, the directory of the venue=…/month=… tree.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+
+    /// Hive layout: <out>/venue=<venue>/month=<YYYY-MM>/part-<N>.<format>.
+    #[arg(long)]
+    pub partition: bool,
+
+    /// From this time (RFC 3339, 2025-01-01, 2025-01, or an age such as 30d), or `last`: only
+    /// what this --out has not been given yet.
+    #[arg(long, value_name = "TIME|last")]
+    pub since: Option<String>,
+
+    /// Before this time (RFC 3339, 2025-01-01, 2025-01, or an age such as 1d) [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Venues, comma-separated (default: all enabled).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub venues: Vec<String>,
+
+    /// Only these assets, comma-separated (e.g. BTC,ETH).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub assets: Vec<String>,
+}
+
+/// Tables of `basis export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTable {
+    /// Funding settlements (backfilled, or seen by polls).
+    Funding,
+    /// Daily closes per market.
+    Closes,
+    /// Hourly candles per market.
+    Bars,
+    /// The hourly perp time series (rate, book, mark).
+    Quotes,
+    /// A ranking of the stored latest snapshots, with its parameters and time.
+    Opportunities,
+}
+
+/// File formats of `basis export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Apache Parquet (Snappy).
+    Parquet,
+    /// CSV with a header line.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
 }

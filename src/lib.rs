@@ -11,6 +11,7 @@
 //! - [`cli`], [`settings`]: flags, and settings layered defaults < config file < env < flags.
 //! - [`poll`]: one task per venue, reference cache, bans, snapshot batches into the store.
 //! - [`backfill`]: settled funding and price candles per market into the store, incremental.
+//! - [`export`]: the stored record and rankings as Parquet, CSV or NDJSON files.
 //! - [`store`]: the sled store (the only sled user) and its pure key codec.
 //! - [`analyze`]: pure maths: carry economics, liquidation risk and safe leverage, ranking.
 //! - [`notify`]: webhook sinks (Slack, Discord, Telegram, signed generic), dedup state, pacing.
@@ -24,6 +25,7 @@ pub mod backfill;
 pub mod cli;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod export;
 pub mod model;
 pub mod notify;
 pub mod parse;

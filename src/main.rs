@@ -77,6 +77,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Command::Db(args) => app::db(&globals, args).await,
             Command::History(args) => app::history(&globals, args).await,
             Command::Backfill(args) => app::backfill(&globals, args).await,
+            Command::Export(args) => app::export(&globals, args).await,
         }
     })?;
     // Venue tasks abandoned at the deadline must not hold the exit.

@@ -4,6 +4,7 @@ mod backfill;
 mod common;
 mod digest;
 mod exitcodes;
+mod export;
 mod failures;
 mod formulas;
 mod limits;
