@@ -90,11 +90,11 @@ pub fn discard(pending: &[Pending], open: &[PathBuf]) {
     }
 }
 
-/// Removes temporary files under `dir` left by an export that was killed (their process is
-/// gone). Returns how many. Only Linux can tell whether a process is alive; elsewhere none is
-/// removed.
+/// Removes temporary files left by an export that was killed (their process is gone): those of
+/// the file `only` in `dir`, or with `None` every one in the tree under `dir`. Returns how many.
+/// Only Linux can tell whether a process is alive; elsewhere none is removed.
 #[must_use]
-pub fn remove_stale(dir: &Path) -> usize {
+pub fn remove_stale(dir: &Path, only: Option<String>) -> usize {
     let mut removed = 0;
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -104,13 +104,18 @@ pub fn remove_stale(dir: &Path) -> usize {
         for entry in entries.flatten() {
             let path = entry.path();
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                stack.push(path);
+                if only.is_none() {
+                    stack.push(path);
+                }
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(pid) = temp_owner(&name) else {
+            let Some((file, pid)) = temp_owner(&name) else {
                 continue;
             };
+            if only.as_ref().is_some_and(|o| *o != file) {
+                continue;
+            }
             let proc = Path::new("/proc");
             if proc.is_dir()
                 && pid != std::process::id()
@@ -124,11 +129,11 @@ pub fn remove_stale(dir: &Path) -> usize {
     removed
 }
 
-/// The process that writes a temporary file named by [`temp_path`].
-fn temp_owner(name: &str) -> Option<u32> {
+/// The destination's name and the process of a temporary file named by [`temp_path`].
+fn temp_owner(name: &str) -> Option<(&str, u32)> {
     let inner = name.strip_prefix('.')?.strip_suffix(TEMP_SUFFIX)?;
-    let (_, pid) = inner.rsplit_once('.')?;
-    pid.parse().ok()
+    let (file, pid) = inner.rsplit_once('.')?;
+    Some((file, pid.parse().ok()?))
 }
 
 /// The directory of one Hive partition: `<out>/venue=<venue>/month=<YYYY-MM>`.
@@ -184,7 +189,10 @@ mod tests {
             .into_owned();
         assert!(name.starts_with(".part-3.parquet."), "{name}");
         assert!(!name.ends_with(".parquet"));
-        assert_eq!(temp_owner(&name), Some(std::process::id()));
+        assert_eq!(
+            temp_owner(&name),
+            Some(("part-3.parquet", std::process::id()))
+        );
         assert_eq!(temp_owner("part-3.parquet"), None);
     }
 
@@ -217,7 +225,12 @@ mod tests {
         let mine = temp_path(&dest.with_file_name("part-2.csv"));
         std::fs::write(&mine, b"half").expect("write");
         if Path::new("/proc").is_dir() {
-            assert_eq!(remove_stale(dir.path()), 1);
+            // Looking for another file's, or only at the top: kept.
+            let month = dest.parent().expect("dir");
+            assert_eq!(remove_stale(month, Some("other.csv".into())), 0);
+            assert_eq!(remove_stale(dir.path(), Some("part-1.csv".into())), 0);
+            assert!(dead.exists());
+            assert_eq!(remove_stale(dir.path(), None), 1);
             assert!(!dead.exists());
         }
         assert!(mine.exists());

@@ -15,6 +15,8 @@ pub mod text;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, IsTerminal as _};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -61,6 +63,9 @@ pub enum ExportError {
         /// What is wrong.
         reason: String,
     },
+    /// SIGINT or SIGTERM arrived: the files begun were removed.
+    #[error("interrupted: nothing was written and nothing recorded; run it again")]
+    Interrupted,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -398,7 +403,9 @@ pub async fn run(globals: &Globals, args: &ExportArgs) -> Result<u8, AppError> {
     };
     let ranked = if opts.table == Table::Opportunities {
         let mut settings = settings.clone();
-        settings.params.assets.clone_from(&opts.assets);
+        if !opts.assets.is_empty() {
+            settings.params.assets.clone_from(&opts.assets);
+        }
         Some(opportunities::rank(&settings, &store, now).await?)
     } else {
         None
@@ -414,11 +421,23 @@ pub async fn run(globals: &Globals, args: &ExportArgs) -> Result<u8, AppError> {
         indicatif::ProgressBar::hidden()
     };
     let (s, o, bar) = (store.clone(), opts.clone(), progress.clone());
-    let result = blocking(move || match ranked {
+    // SIGINT or SIGTERM stops the export between two markets: its files are removed and the
+    // store is closed properly.
+    let signalled = stop_signals();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(&cancel);
+    let task = blocking(move || match ranked {
         Some(ranked) => opportunities::write(&o, &ranked),
-        None => export_store(&s, &o, &bar),
-    })
-    .await;
+        None => export_store(&s, &o, &bar, &stop),
+    });
+    tokio::pin!(task);
+    let result = tokio::select! {
+        r = &mut task => r,
+        () = signalled => {
+            cancel.store(true, Ordering::Relaxed);
+            task.await
+        }
+    };
     progress.finish_and_clear();
     let closed = blocking(move || store.close().map_err(ExportError::from)).await;
     let summary = match result.and_then(|s| closed.map(|()| s)) {
@@ -429,6 +448,36 @@ pub async fn run(globals: &Globals, args: &ExportArgs) -> Result<u8, AppError> {
         eprintln!("{}", summary_line(&opts, &summary, started.elapsed()));
     }
     Ok(exit::OK)
+}
+
+/// Resolves on SIGINT or SIGTERM; the handlers are in place when this returns (before the
+/// export starts), so a signal is never left to its default action.
+fn stop_signals() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let handlers =
+            signal(SignalKind::interrupt()).and_then(|i| Ok((i, signal(SignalKind::terminate())?)));
+        async move {
+            match handlers {
+                Ok((mut int, mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -449,6 +498,7 @@ fn report_error(e: &ExportError) -> u8 {
         ExportError::Output { .. } | ExportError::Write(_) => exit::IOERR,
         ExportError::Value { .. } => exit::SOFTWARE,
         ExportError::Store(_) => exit::IOERR,
+        ExportError::Interrupted => exit::TEMPFAIL,
     }
 }
 
@@ -554,6 +604,7 @@ pub fn export_store(
     store: &Store,
     opts: &Options,
     progress: &indicatif::ProgressBar,
+    cancel: &AtomicBool,
 ) -> Result<Summary, ExportError> {
     let tree = match opts.table {
         Table::Funding => ExportTree::Funding,
@@ -562,11 +613,18 @@ pub fn export_store(
         Table::Quotes => ExportTree::Quotes,
         Table::Opportunities => return Err(ExportError::Write("not a stored table".into())),
     };
-    if opts.partition {
-        let _ = files::remove_stale(&opts.out);
-    } else if let Some(dir) = opts.out.parent() {
-        let _ = files::remove_stale(dir);
-    }
+    // Temporary files of a killed export to the same place: the partition tree, or the
+    // destination's own (never the rest of the directory around a single file).
+    let _ = if opts.partition {
+        files::remove_stale(&opts.out, None)
+    } else {
+        files::remove_stale(
+            opts.out.parent().unwrap_or(&opts.out),
+            opts.out
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+        )
+    };
     let names = names(store, &opts.venues)?;
     let target = opts.target();
     let old = store.export_spans(&target)?;
@@ -619,6 +677,9 @@ pub fn export_store(
             for (month, from, to) in &buckets {
                 for (s, n) in series {
                     progress.inc(1);
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(ExportError::Interrupted);
+                    }
                     if s.first_ms >= *to || s.last_ms < *from {
                         continue;
                     }
