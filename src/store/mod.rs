@@ -806,11 +806,12 @@ impl Store {
                 });
             }
         };
-        if read_all {
-            // Recovered: the next crash is checked against the files as they are now.
-            let base = seal::baseline(&db_dir).map_err(|e| io(dir, e))?;
-            seal::open(dir, base).map_err(|e| io(dir, e))?;
-        }
+        // The next crash is checked against the files as sled left them once open: recovery
+        // rewrites the log's tail, and even a clean open may shrink the log by its unused last
+        // segment, which a crash check against the files at the last close would call a
+        // truncation and refuse the store for ever.
+        let base = seal::baseline(&db_dir).map_err(|e| io(dir, e))?;
+        seal::open(dir, base).map_err(|e| io(dir, e))?;
         if let Ok(mut opened) = OPENED.lock() {
             *opened = Some(dir.to_owned());
         }
