@@ -9,6 +9,8 @@
 //!   [`venue::http`], the only HTTP client (limits, retries, bans). No adapter imports `demo`.
 //! - [`report`]: table, JSON and CSV renderings (pure, return bytes).
 //! - [`cli`], [`settings`]: flags, and settings layered defaults < config file < env < flags.
+//! - [`app`]: the command layer, one file per command (`app/scan.rs`, `app/poll.rs`, ...), wiring
+//!   settings to store, pollers, analyzer, reporters and sinks; [`app::exit`] holds the exit codes.
 //! - [`poll`]: one task per venue, reference cache, bans, snapshot batches into the store.
 //! - [`backfill`]: settled funding and price candles per market into the store, incremental.
 //! - [`export`]: the stored record and rankings as Parquet, CSV or NDJSON files.

@@ -1,0 +1,192 @@
+//! `basis scan`: poll (or load), analyze, render, and notify with `--notify`.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+
+use super::demo::start_demo;
+use super::inputs::{daily_ranges, load_history};
+use super::notify::notify_run;
+use super::shared::{
+    close_store, open_store, outcome_code, poll_or_load, report_venue_problems, venue_line,
+    write_stdout,
+};
+use super::{AppError, exit};
+use crate::cli::{Format, ScanArgs};
+use crate::model::{Snapshot, Venue};
+use crate::report::{ParamsEcho, Report, VenueLine};
+use crate::settings::{self, Globals, ProcessEnv, Settings};
+use crate::store::Store;
+
+/// `basis scan`: poll, analyze, render (and notify). Returns the exit code.
+///
+/// # Errors
+/// Settings, store and internal failures (venue failures are reported and counted instead).
+pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
+    let mut settings = settings::build(globals, &args.poll, Some(args), &ProcessEnv)?;
+    let demo = if args.poll.demo {
+        Some(start_demo(&mut settings).await?)
+    } else {
+        None
+    };
+    let store = open_store(&settings.data_dir).await?;
+    let mut disabled = HashSet::new();
+    let code = scan_once(
+        globals,
+        &settings,
+        &store,
+        args,
+        ScanMode {
+            demo: demo.is_some(),
+            notify: args.notify,
+        },
+        &mut disabled,
+    )
+    .await?;
+    close_store(store).await?;
+    drop(demo);
+    Ok(code)
+}
+
+/// Rows per kind in the table when `--top` is not given.
+pub(super) const TABLE_ROWS_PER_KIND: usize = 30;
+
+/// How a scan runs.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ScanMode {
+    /// Synthetic demo data.
+    pub(super) demo: bool,
+    /// Send notifications.
+    pub(super) notify: bool,
+}
+
+/// One scan on an open store: poll (or load), analyze, print, notify. `disabled` holds the sinks
+/// that answered 404/410 in this process (a `watch` stops calling them).
+pub(super) async fn scan_once(
+    globals: &Globals,
+    settings: &Settings,
+    store: &Store,
+    args: &ScanArgs,
+    mode: ScanMode,
+    disabled: &mut HashSet<String>,
+) -> Result<u8, AppError> {
+    let ScanMode { demo, notify } = mode;
+    let mut outcomes = poll_or_load(settings, store, args.offline, false).await?;
+    // Venue lines and the exit code first: then the snapshots move out (no second copy).
+    let venue_lines: Vec<VenueLine> = outcomes.iter().map(venue_line).collect();
+    let (mut code, hint) = outcome_code(&outcomes, !args.offline && !demo);
+    if args.format != Format::Table {
+        report_venue_problems(&outcomes);
+    }
+    // The venues' collateral tables, used for `k` where the config says nothing.
+    let mut params = settings.params.clone();
+    params.venue_haircuts = outcomes
+        .iter()
+        .filter(|o| !o.haircuts.is_empty())
+        .map(|o| (o.venue, o.haircuts.clone()))
+        .collect();
+    // And the maintenance rates they publish with their contracts, where the config sets none.
+    params.venue_maintenance = outcomes
+        .iter_mut()
+        .filter(|o| !o.maintenance_rates.is_empty())
+        .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
+        .collect();
+    let snapshots: Vec<Snapshot> = outcomes
+        .iter_mut()
+        .filter_map(|o| o.snapshot.take())
+        .collect();
+    // The record: settled funding and daily closes of every scanned perp, and the collateral's.
+    let mut history = load_history(store, &snapshots, &settings.params.collateral).await?;
+    let live: Vec<Venue> = if args.offline {
+        Vec::new()
+    } else {
+        outcomes
+            .iter()
+            .filter(|o| o.status == crate::poll::VenueStatus::Ok)
+            .map(|o| o.venue)
+            .collect()
+    };
+    history.daily_ranges = daily_ranges(settings, store, &snapshots, &history, &live).await?;
+    let mut opportunities = crate::analyze::analyze_with(&snapshots, &params, &history);
+    drop(snapshots);
+    crate::analyze::history::enrich(
+        &mut opportunities,
+        &history.settlements,
+        settings.history_filters,
+    );
+    drop(history);
+    let notified = if notify {
+        Some(notify_run(settings, store, &opportunities, demo, disabled).await?)
+    } else {
+        None
+    };
+    match (settings.top, args.format) {
+        (Some(n), _) => opportunities.truncate(n),
+        // The table's default: the best 30 of each kind (it groups rows by kind), so a kind
+        // whose rows rank lower is still shown; ranks stay global.
+        (None, Format::Table) => {
+            let mut shown: std::collections::HashMap<crate::model::Kind, usize> =
+                std::collections::HashMap::new();
+            opportunities.retain(|o| {
+                let n = shown.entry(o.kind).or_default();
+                *n += 1;
+                *n <= TABLE_ROWS_PER_KIND
+            });
+        }
+        (None, Format::Json | Format::Csv) => {}
+    }
+    let p = &settings.params;
+    let report = Report {
+        generated_at: Utc::now(),
+        params: ParamsEcho {
+            min_apr_pct: p.min_apr_pct,
+            hold_days: p.hold_days.normalize(),
+            leverage: p.leverage.normalize(),
+            collateral: p.collateral.clone(),
+            max_liq_prob: p.max_liq_prob,
+            min_volume_usd: p.min_volume_usd.normalize(),
+            assets: p.assets.clone(),
+            kinds: p.kinds.clone(),
+            quote_equivalence: p.quote_equivalence.clone(),
+            venues: settings.venues.clone(),
+            top: settings.top,
+            offline: args.offline,
+            demo,
+        },
+        venues: venue_lines,
+        opportunities,
+    };
+    // Quiet cron runs with --notify print only what was new (nothing when nothing was).
+    let quiet_notify = globals.quiet && notify;
+    match (args.format, quiet_notify) {
+        (_, true) => {
+            if let Some(summary) = notified.as_ref().and_then(|n| n.summary.as_deref()) {
+                write_stdout(summary.as_bytes())?;
+            }
+        }
+        (Format::Table, false) => write_stdout(&crate::report::table::render(&report))?,
+        (Format::Csv, false) => write_stdout(&crate::report::csv::render(&report))?,
+        (Format::Json, false) => {
+            // Streamed: with every candidate the document can be tens of MB.
+            let stdout = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+            let written = crate::report::json::write(&report, &mut out)
+                .and_then(|()| std::io::Write::flush(&mut out));
+            match written {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => {
+                    return Err(AppError::Output(format!("cannot write to stdout: {e}")));
+                }
+            }
+        }
+    }
+    drop(report);
+    if notified.as_ref().is_some_and(|n| n.failed) && code == exit::OK {
+        code = exit::PARTIAL;
+    }
+    if let Some(h) = hint {
+        tracing::error!("{h}");
+    }
+    Ok(code)
+}
