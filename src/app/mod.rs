@@ -16,6 +16,7 @@ mod shared;
 mod venues;
 mod watch;
 
+use crate::notify::flow::FlowError;
 use crate::poll::PollError;
 use crate::settings::SettingsError;
 use crate::store::StoreError;
@@ -79,6 +80,15 @@ impl AppError {
             AppError::Store(StoreError::Locked { .. }) => exit::TEMPFAIL,
             AppError::Store(_) | AppError::Output(_) => exit::IOERR,
             AppError::Internal(_) => exit::SOFTWARE,
+        }
+    }
+}
+
+impl From<FlowError> for AppError {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::Store(e) => AppError::from(e),
+            other => AppError::Internal(other.to_string()),
         }
     }
 }

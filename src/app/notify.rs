@@ -1,53 +1,16 @@
-//! `basis notify test`, and the notify step of a scan.
-
-use std::collections::HashSet;
+//! `basis notify test`: a labelled test message to every sink (or one); a scan's notifications
+//! are [`crate::notify::flow`].
 
 use chrono::Utc;
 
 use super::shared::{blocking_store, close_store, open_store, write_stdout};
 use super::{AppError, exit};
 use crate::cli::{NotifyArgs, NotifyCommand, VenueArgs};
-use crate::model::Opportunity;
 use crate::notify::Sink;
 use crate::notify::deliver::Sender;
 use crate::notify::message::{self, Digest};
-use crate::settings::{self, Globals, ProcessEnv, Settings, SettingsError};
-use crate::store::{Store, StoreError};
-
-/// Sends each sink its capped digest of what is new since the last run (see
-/// [`crate::notify::flow`]).
-pub(super) async fn notify_run(
-    settings: &Settings,
-    store: &Store,
-    opportunities: &[Opportunity],
-    demo: bool,
-    disabled: &mut HashSet<String>,
-) -> Result<crate::notify::flow::Outcome, AppError> {
-    use crate::notify::flow::{self, FlowError};
-    if settings.sinks.is_empty() {
-        tracing::warn!(
-            "--notify: no [[notify]] sinks in the config ({}); nothing sent",
-            settings
-                .config_path
-                .as_ref()
-                .map_or_else(|| "no config file".to_owned(), |p| p.display().to_string())
-        );
-        return Ok(flow::Outcome::default());
-    }
-    let ctx = flow::Context {
-        sinks: &settings.sinks,
-        opts: &settings.notify,
-        scan_top: settings.top,
-        scan_min_apr: settings.params.min_apr_pct,
-        demo,
-    };
-    flow::run(store, &ctx, opportunities, disabled)
-        .await
-        .map_err(|e| match e {
-            FlowError::Store(e) => AppError::from(e),
-            other => AppError::Internal(other.to_string()),
-        })
-}
+use crate::settings::{self, Globals, ProcessEnv, SettingsError};
+use crate::store::StoreError;
 
 /// `basis notify test`: a clearly labelled test message to every sink (or one).
 ///

@@ -6,7 +6,6 @@ use chrono::Utc;
 
 use super::demo::start_demo;
 use super::inputs::{daily_ranges, load_history};
-use super::notify::notify_run;
 use super::shared::{
     close_store, open_store, outcome_code, poll_or_load, report_venue_problems, venue_line,
     write_stdout,
@@ -116,7 +115,15 @@ pub(super) async fn scan_once(
     );
     drop(history);
     let notified = if notify {
-        Some(notify_run(settings, store, &opportunities, demo, disabled).await?)
+        let ctx = crate::notify::flow::Context {
+            sinks: &settings.sinks,
+            opts: &settings.notify,
+            scan_top: settings.top,
+            scan_min_apr: settings.params.min_apr_pct,
+            demo,
+            config_path: settings.config_path.as_deref(),
+        };
+        Some(crate::notify::flow::run(store, &ctx, &opportunities, disabled).await?)
     } else {
         None
     };

@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -39,6 +40,8 @@ pub struct Context<'a> {
     pub scan_min_apr: Option<Decimal>,
     /// Built from `--demo` data (the digests say so).
     pub demo: bool,
+    /// The config file the sinks come from, named when it has none.
+    pub config_path: Option<&'a Path>,
 }
 
 /// What notifying did in one run.
@@ -77,7 +80,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Sends each sink its digest of what is new since the last run and records what was accepted.
 /// `disabled` holds the sinks that answered 404/410 in this process (a `watch` stops calling
-/// them).
+/// them). With no sink configured it warns, naming the config file, and touches nothing.
 ///
 /// # Errors
 /// Store failures and an HTTP client that cannot be built; a failing sink is reported in the
@@ -88,6 +91,14 @@ pub async fn run(
     opportunities: &[Opportunity],
     disabled: &mut HashSet<String>,
 ) -> Result<Outcome, FlowError> {
+    if ctx.sinks.is_empty() {
+        tracing::warn!(
+            "--notify: no [[notify]] sinks in the config ({}); nothing sent",
+            ctx.config_path
+                .map_or_else(|| "no config file".to_owned(), |p| p.display().to_string())
+        );
+        return Ok(Outcome::default());
+    }
     let sender = Sender::new(ctx.opts).map_err(FlowError::Client)?;
     let now = Utc::now();
     let opts = ctx.opts.clone();

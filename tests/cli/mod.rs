@@ -15,3 +15,4 @@ mod recovery;
 mod sanity;
 mod scan;
 mod store;
+mod wiring;
