@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+use crate::inputs::quote_rank;
 use crate::model::{Market, Snapshot, Venue, sanity};
 use crate::store::{FundingEvent, PriceBar, Store, StoreError};
 use crate::venue::http::VenueClient;
@@ -98,16 +99,6 @@ pub struct Scope {
     pub funding: bool,
     /// Fetch candles.
     pub prices: bool,
-}
-
-/// Quote preference of a coin's price series: USDT, then USDC, then USD.
-fn quote_rank(quote: &str) -> u8 {
-    match quote {
-        "USDT" => 0,
-        "USDC" => 1,
-        "USD" => 2,
-        _ => 3,
-    }
 }
 
 /// The fetch plan of one venue from its latest snapshot (pure).

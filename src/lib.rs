@@ -15,6 +15,8 @@
 //! - [`backfill`]: settled funding and price candles per market into the store, incremental.
 //! - [`export`]: the stored record and rankings as Parquet, CSV or NDJSON files.
 //! - [`store`]: the sled store (the only sled user) and its pure key codec.
+//! - [`inputs`]: store → analyzer: reads the one ready input a ranking needs (snapshots,
+//!   parameters, funding summaries, daily closes, the daily candle ranges of last resort).
 //! - [`analyze`]: pure maths: carry economics, liquidation risk and safe leverage, ranking.
 //! - [`notify`]: webhook sinks (Slack, Discord, Telegram, signed generic), dedup state, pacing.
 //! - `demo` (cargo feature `demo`, on by default): the simulator — synthetic exchange-format
@@ -28,6 +30,7 @@ pub mod cli;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod export;
+pub mod inputs;
 pub mod model;
 pub mod notify;
 pub mod parse;

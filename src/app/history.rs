@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::inputs::quote_rank;
 use super::plot::{PendingChart, PlotError};
 use super::shared::{blocking_store, close_store, open_store, write_stdout};
 use super::{AppError, exit};
 use crate::cli::{HistoryArgs, VenueArgs};
+use crate::inputs::quote_rank;
 use crate::model::Venue;
 use crate::settings::{self, Globals, ProcessEnv};
 use crate::store::Store;

@@ -7,7 +7,6 @@ mod db;
 mod demo;
 mod export;
 mod history;
-mod inputs;
 mod notify;
 mod plot;
 mod poll;
@@ -16,6 +15,7 @@ mod shared;
 mod venues;
 mod watch;
 
+use crate::inputs::InputsError;
 use crate::notify::flow::FlowError;
 use crate::poll::PollError;
 use crate::settings::SettingsError;
@@ -26,7 +26,6 @@ pub use config::config;
 pub use db::db;
 pub use export::export;
 pub use history::history;
-pub(crate) use inputs::{daily_ranges, load_history};
 pub use notify::notify;
 pub use poll::poll;
 pub use scan::scan;
@@ -88,6 +87,15 @@ impl From<FlowError> for AppError {
     fn from(e: FlowError) -> Self {
         match e {
             FlowError::Store(e) => AppError::from(e),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<InputsError> for AppError {
+    fn from(e: InputsError) -> Self {
+        match e {
+            InputsError::Store(e) => AppError::from(e),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -5,14 +5,12 @@ use std::collections::HashSet;
 use chrono::Utc;
 
 use super::demo::start_demo;
-use super::inputs::{daily_ranges, load_history};
 use super::shared::{
     close_store, open_store, outcome_code, poll_or_load, report_venue_problems, venue_line,
     write_stdout,
 };
 use super::{AppError, exit};
 use crate::cli::{Format, ScanArgs};
-use crate::model::{Snapshot, Venue};
 use crate::report::{ParamsEcho, Report, VenueLine};
 use crate::settings::{self, Globals, ProcessEnv, Settings};
 use crate::store::Store;
@@ -77,43 +75,8 @@ pub(super) async fn scan_once(
     if args.format != Format::Table {
         report_venue_problems(&outcomes);
     }
-    // The venues' collateral tables, used for `k` where the config says nothing.
-    let mut params = settings.params.clone();
-    params.venue_haircuts = outcomes
-        .iter()
-        .filter(|o| !o.haircuts.is_empty())
-        .map(|o| (o.venue, o.haircuts.clone()))
-        .collect();
-    // And the maintenance rates they publish with their contracts, where the config sets none.
-    params.venue_maintenance = outcomes
-        .iter_mut()
-        .filter(|o| !o.maintenance_rates.is_empty())
-        .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
-        .collect();
-    let snapshots: Vec<Snapshot> = outcomes
-        .iter_mut()
-        .filter_map(|o| o.snapshot.take())
-        .collect();
-    // The record: settled funding and daily closes of every scanned perp, and the collateral's.
-    let mut history = load_history(store, &snapshots, &settings.params.collateral).await?;
-    let live: Vec<Venue> = if args.offline {
-        Vec::new()
-    } else {
-        outcomes
-            .iter()
-            .filter(|o| o.status == crate::poll::VenueStatus::Ok)
-            .map(|o| o.venue)
-            .collect()
-    };
-    history.daily_ranges = daily_ranges(settings, store, &snapshots, &history, &live).await?;
-    let mut opportunities = crate::analyze::analyze_with(&snapshots, &params, &history);
-    drop(snapshots);
-    crate::analyze::history::enrich(
-        &mut opportunities,
-        &history.settlements,
-        settings.history_filters,
-    );
-    drop(history);
+    let input = crate::inputs::prepare(settings, store, &mut outcomes, !args.offline).await?;
+    let mut opportunities = input.rank(settings.history_filters);
     let notified = if notify {
         let ctx = crate::notify::flow::Context {
             sinks: &settings.sinks,

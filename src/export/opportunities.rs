@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::rows::{self, Value};
 use super::{ExportError, Options, Outputs, Summary};
 use crate::app::AppError;
-use crate::model::{Opportunity, Snapshot};
+use crate::model::Opportunity;
 use crate::report::ParamsEcho;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -32,30 +32,8 @@ pub async fn rank(
     now: DateTime<Utc>,
 ) -> Result<Ranked, AppError> {
     let mut outcomes = crate::poll::load_latest(store, &settings.venues).await?;
-    let mut params = settings.params.clone();
-    params.venue_haircuts = outcomes
-        .iter()
-        .filter(|o| !o.haircuts.is_empty())
-        .map(|o| (o.venue, o.haircuts.clone()))
-        .collect();
-    params.venue_maintenance = outcomes
-        .iter_mut()
-        .filter(|o| !o.maintenance_rates.is_empty())
-        .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
-        .collect();
-    let snapshots: Vec<Snapshot> = outcomes
-        .iter_mut()
-        .filter_map(|o| o.snapshot.take())
-        .collect();
-    let mut history = crate::app::load_history(store, &snapshots, &params.collateral).await?;
-    history.daily_ranges =
-        crate::app::daily_ranges(settings, store, &snapshots, &history, &[]).await?;
-    let mut opportunities = crate::analyze::analyze_with(&snapshots, &params, &history);
-    crate::analyze::history::enrich(
-        &mut opportunities,
-        &history.settlements,
-        settings.history_filters,
-    );
+    let input = crate::inputs::prepare(settings, store, &mut outcomes, false).await?;
+    let opportunities = input.rank(settings.history_filters);
     let p = &settings.params;
     let echo = ParamsEcho {
         min_apr_pct: p.min_apr_pct,
