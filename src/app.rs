@@ -28,6 +28,8 @@ use crate::store::{Store, StoreError};
 use crate::venue::adapter;
 use crate::venue::http::build_client;
 
+pub mod positions;
+
 /// Process exit codes (DESIGN.md).
 pub mod exit {
     /// Everything worked.

@@ -17,10 +17,11 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::risk::{Collateral, PerpLeg, Side, first_passage};
+use super::{HistoryInputs, Params};
 use crate::model::account::{
-    AccountAlert, AlertKind, AlertThresholds, MarginTable, MarginTier, PositionSide,
+    Account, AccountAlert, AlertKind, AlertThresholds, MarginTable, MarginTier, PositionSide,
 };
-use crate::model::is_stablecoin;
+use crate::model::{PerpQuote, Snapshot, Venue, is_stablecoin};
 
 /// One position with the prices it is valued at.
 #[derive(Clone, Debug, PartialEq)]
@@ -463,6 +464,198 @@ pub fn alerts(
         }
     }
     out
+}
+
+/// One declared account valued at the latest prices: what `basis positions` reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountView {
+    /// The account as declared.
+    pub account: Account,
+    /// The inputs its figures came from (prices, tiers), in declaration order; empty when a
+    /// price is missing.
+    pub positions: Vec<PositionInput>,
+    /// Collateral inputs.
+    pub collateral: Vec<CollateralInput>,
+    /// The figures; `None` when a price is missing (see `missing`).
+    pub figures: Option<AccountFigures>,
+    /// `liq_prob` over the horizon (one position and one coin only).
+    pub liq_prob: Option<f64>,
+    /// Conditions in force.
+    pub alerts: Vec<AccountAlert>,
+    /// What could not be priced: `symbol` or `coin` with the reason.
+    pub missing: Vec<String>,
+}
+
+/// Quote preference for a collateral coin's spot price: USDT, USDC, USD.
+fn usd_rank(quote: &str) -> Option<u8> {
+    match quote {
+        "USDT" => Some(0),
+        "USDC" => Some(1),
+        "USD" => Some(2),
+        _ => None,
+    }
+}
+
+/// `P_c`: 1 for stablecoins; else the coin's spot mid on `venue` against USDT, else USDC, else
+/// USD; else the same on the first venue of [`Venue::ALL`] that lists one.
+#[must_use]
+pub fn collateral_price(snapshots: &[Snapshot], venue: Venue, coin: &str) -> Option<Decimal> {
+    if is_stablecoin(coin) {
+        return Some(Decimal::ONE);
+    }
+    let on = |v: Venue| {
+        snapshots
+            .iter()
+            .filter(|s| s.venue == v)
+            .flat_map(|s| &s.spots)
+            .filter(|sp| sp.asset.eq_ignore_ascii_case(coin))
+            .filter_map(|sp| Some((usd_rank(&sp.quote)?, sp.mid()?)))
+            .min_by_key(|(rank, _)| *rank)
+            .map(|(_, mid)| mid)
+    };
+    on(venue).or_else(|| Venue::ALL.into_iter().filter(|v| *v != venue).find_map(on))
+}
+
+/// The perp `symbol` on `venue` (exact symbol, else case-insensitive).
+fn find_perp<'a>(snapshots: &'a [Snapshot], venue: Venue, symbol: &str) -> Option<&'a PerpQuote> {
+    let perps = || {
+        snapshots
+            .iter()
+            .filter(move |s| s.venue == venue)
+            .flat_map(|s| &s.perps)
+    };
+    perps()
+        .find(|p| p.symbol == symbol)
+        .or_else(|| perps().find(|p| p.symbol.eq_ignore_ascii_case(symbol)))
+}
+
+/// Values `account` at the prices of `snapshots` (DESIGN's precedence for every input: the
+/// position's declared `tiers` > the venue's configured `maintenance_margin` > the rate the
+/// venue publishes > the default, as one flat tier; haircut by [`Params::haircut_on`]; `im`
+/// = 1 / the position's (else the account's) leverage, else the tier's, else 1 / `--leverage`),
+/// computes its figures, `liq_prob` over `params.hold_days` with the scan's `σ` and `ρ` sources,
+/// and the alert conditions against the reference prices.
+#[must_use]
+pub fn evaluate(
+    account: &Account,
+    snapshots: &[Snapshot],
+    params: &Params,
+    history: &HistoryInputs,
+    references: &BTreeMap<String, Decimal>,
+) -> AccountView {
+    let venue = account.venue;
+    let mut missing = Vec::new();
+    let default_im = Decimal::ONE
+        .checked_div(params.leverage)
+        .unwrap_or(Decimal::ONE);
+    let mut positions = Vec::with_capacity(account.positions.len());
+    let mut perps = Vec::with_capacity(account.positions.len());
+    for p in &account.positions {
+        let Some(perp) = find_perp(snapshots, venue, &p.symbol) else {
+            missing.push(format!(
+                "{}: no such perp on {venue} in the latest data (use the venue's symbol, as `basis scan` shows it)",
+                p.symbol
+            ));
+            continue;
+        };
+        let Some(mark) = perp
+            .mark_price
+            .or_else(|| perp.mid())
+            .map(|m| perp.unit_price(m))
+        else {
+            missing.push(format!("{}: {venue} gave no mark price", p.symbol));
+            continue;
+        };
+        let table = p
+            .tiers
+            .clone()
+            .unwrap_or_else(|| MarginTable::flat(params.maintenance_on(venue, &perp.symbol), None));
+        let apr_7d_pct = history
+            .settlements
+            .get(&(venue, perp.symbol.clone()))
+            .and_then(|s| s.window.apr_7d);
+        positions.push(PositionInput {
+            symbol: perp.symbol.clone(),
+            asset: perp.asset.to_ascii_uppercase(),
+            size: p.size,
+            entry: p.entry,
+            mark,
+            table,
+            initial_rate: p
+                .leverage
+                .or(account.leverage)
+                .and_then(|l| Decimal::ONE.checked_div(l)),
+            default_initial_rate: default_im,
+            funding_rate: perp.funding_rate,
+            funding_interval_hours: perp.funding_interval_hours,
+            apr_7d_pct,
+        });
+        perps.push(perp);
+    }
+    let mut collateral = Vec::with_capacity(account.collateral.len());
+    for c in &account.collateral {
+        match collateral_price(snapshots, venue, &c.coin) {
+            Some(price) => collateral.push(CollateralInput {
+                coin: c.coin.clone(),
+                amount: c.amount,
+                price,
+                haircut: params.haircut_on(&c.coin, venue),
+            }),
+            None => missing.push(format!(
+                "{}: no spot price against USDT, USDC or USD on any venue polled",
+                c.coin
+            )),
+        }
+    }
+    if !missing.is_empty() {
+        return AccountView {
+            account: account.clone(),
+            positions,
+            collateral,
+            figures: None,
+            liq_prob: None,
+            alerts: Vec::new(),
+            missing,
+        };
+    }
+    let figures = figures(&positions, &collateral);
+    let liq_prob = match (
+        positions.as_slice(),
+        collateral.as_slice(),
+        perps.as_slice(),
+    ) {
+        ([position], [coin], [perp]) => {
+            let coin_params = Params {
+                collateral: coin.coin.clone(),
+                ..params.clone()
+            };
+            let years = params.hold_days.to_f64().map(|h| h / 365.0);
+            super::Context::new(snapshots, &coin_params, history).and_then(|ctx| {
+                let vol = Volatilities {
+                    sigma_a: ctx.sigma_a(perp)?,
+                    collateral: ctx.collateral_for(perp)?,
+                };
+                liq_prob(position, &figures, vol, years?)
+            })
+        }
+        _ => None,
+    };
+    let alerts = alerts(
+        &account.name,
+        &account.thresholds,
+        &positions,
+        &figures,
+        references,
+    );
+    AccountView {
+        account: account.clone(),
+        positions,
+        collateral,
+        figures: Some(figures),
+        liq_prob,
+        alerts,
+        missing,
+    }
 }
 
 #[cfg(test)]
