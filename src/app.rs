@@ -394,7 +394,11 @@ async fn scan_once(
     );
     drop(history);
     let notified = if notify {
-        Some(notify_run(settings, store, &opportunities, demo, disabled).await?)
+        // Account alerts first: never capped by the digest's `top`.
+        let accounts_failed = positions::notify_accounts(settings, store, demo, disabled).await?;
+        let mut n = notify_run(settings, store, &opportunities, demo, disabled).await?;
+        n.failed |= accounts_failed;
+        Some(n)
     } else {
         None
     };

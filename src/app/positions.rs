@@ -128,6 +128,39 @@ fn notify_error(e: crate::notify::flow::FlowError) -> AppError {
     }
 }
 
+/// `scan --notify` and `watch`: the declared accounts' alerts from the prices the scan just
+/// stored (no second poll), sent before the opportunity digest. Returns whether a sink failed.
+///
+/// # Errors
+/// Store failures and an HTTP client that cannot be built.
+pub(crate) async fn notify_accounts(
+    settings: &Settings,
+    store: &Store,
+    demo: bool,
+    disabled: &mut HashSet<String>,
+) -> Result<bool, AppError> {
+    if settings.accounts.is_empty() || settings.sinks.is_empty() {
+        return Ok(false);
+    }
+    let outcomes = load_latest(store, &account_venues(&settings.accounts)).await?;
+    let views = value_accounts(settings, store, &settings.accounts, outcomes).await?;
+    for v in &views {
+        for m in &v.missing {
+            tracing::warn!(account = %v.account.name, "not priced: {m}");
+        }
+    }
+    crate::notify::accounts::run(
+        store,
+        &settings.sinks,
+        &settings.notify,
+        &views,
+        demo,
+        disabled,
+    )
+    .await
+    .map_err(notify_error)
+}
+
 /// The accounts' venues, in venue-table order, once each.
 fn account_venues(accounts: &[Account]) -> Vec<Venue> {
     let mut venues: Vec<Venue> = accounts.iter().map(|a| a.venue).collect();

@@ -370,3 +370,46 @@ async fn a_bad_account_is_a_config_error_naming_the_file_and_key() {
     assert_eq!(code(&out), 78, "{}", stderr(&out));
     assert!(stderr(&out).contains("[[account]]"), "{}", stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_notify_sends_the_account_alert_before_the_digest_whatever_its_top() {
+    let chat = Chat::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = config(
+        dir.path(),
+        &format!(
+            "[[notify]]\nname = \"desk\"\nkind = \"discord\"\nurl = \"http://{}/d\"\nmin_apr = -1000\ntop = 1\n\n\
+             [[account]]\nname = \"hedge\"\nvenue = \"bybit\"\ncollateral = {{ ETH = 20 }}\n\
+             [[account.position]]\nsymbol = \"BTCUSDT\"\nsize = -0.2\nentry = 95000\n",
+            chat.addr
+        ),
+    );
+    for eth in ["1", "0.84"] {
+        let server = start(&bybit_world(eth)).await;
+        let mut cmd = basis(&server, dir.path());
+        cmd.arg("--config")
+            .arg(&cfg)
+            .args(["scan", "--notify", "--venues", "bybit", "--format", "json"]);
+        let out = run(cmd).await;
+        assert_eq!(code(&out), 0, "ETH × {eth}: {}", stderr(&out));
+    }
+    let got = chat.at("/d");
+    let alert = got
+        .iter()
+        .position(|b| b.contains("account alert"))
+        .unwrap_or_else(|| panic!("no account alert in {got:#?}"));
+    assert_eq!(
+        got.iter().filter(|b| b.contains("account alert")).count(),
+        1,
+        "{got:#?}"
+    );
+    assert!(got[alert].contains("ETH"), "{}", got[alert]);
+    // The first run's digest came before it; nothing of the second run came before it.
+    assert!(alert >= 1, "{got:#?}");
+    assert!(
+        got[alert + 1..]
+            .iter()
+            .all(|b| !b.contains("account alert")),
+        "{got:#?}"
+    );
+}
