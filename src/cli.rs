@@ -85,6 +85,9 @@ pub enum Command {
     Backfill(BackfillArgs),
     /// Write a table as Parquet, CSV or NDJSON files for DuckDB, ClickHouse or pandas.
     Export(ExportArgs),
+    /// Declared accounts at the latest prices: equity, margin ratio, liquidation prices,
+    /// collateral drops, alerts (`[[account]]` in the config, or --positions FILE).
+    Positions(PositionsArgs),
 }
 
 /// `basis backfill`.
@@ -418,4 +421,47 @@ pub enum ExportFormat {
     Csv,
     /// One JSON object per line.
     Ndjson,
+}
+
+/// `basis positions`.
+#[derive(Debug, Args)]
+pub struct PositionsArgs {
+    /// `ack ACCOUNT`: reset the collateral reference prices.
+    #[command(subcommand)]
+    pub command: Option<PositionsCommand>,
+
+    /// Read the accounts from this TOML file (`[[account]]` tables) instead of the config.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub positions: Option<PathBuf>,
+
+    /// Use the stored latest prices; poll nothing.
+    #[arg(long, conflicts_with = "demo")]
+    pub offline: bool,
+
+    /// Send the account alerts to the chat sinks of the config ([[notify]] tables).
+    #[arg(long)]
+    pub notify: bool,
+
+    /// Horizon of liq_prob, at least 15m, e.g. 7d [default: the config's scan.hold, else 7d]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = checked(value::hold_days))]
+    pub hold: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// Venue selection and polling options (the accounts' venues are polled).
+    #[command(flatten, next_help_heading = POLLING)]
+    pub poll: VenueArgs,
+}
+
+/// `basis positions` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PositionsCommand {
+    /// Reset an account's collateral reference prices to the latest stored prices (after you
+    /// reviewed a collateral drop); the drop alert resolves.
+    Ack {
+        /// The account's `name`.
+        account: String,
+    },
 }

@@ -137,7 +137,7 @@ pub(crate) fn quote_rank(quote: &str) -> u8 {
 /// The stored record the analyzer uses: the funding summary and daily closes of every scanned
 /// perp (each keyed by its own (venue, symbol); see [`Store::funding_summaries`]), and per venue the daily
 /// closes of the collateral coin's spot pair (USDT, then USDC, then USD).
-async fn load_history(
+pub(crate) async fn load_history(
     store: &Store,
     snapshots: &[Snapshot],
     collateral: &str,

@@ -14,6 +14,8 @@ use crate::notify::{NotifyOptions, Secret, Sink, SinkKind};
 use crate::venue::http::{BaseUrls, HttpConfig};
 use crate::venue::{HostSpec, adapter};
 
+pub mod accounts;
+
 /// What the origin of a [`SettingsError::Invalid`] says for a command-line flag: such an error is a
 /// usage error (exit 64), like clap's own.
 pub const COMMAND_LINE: &str = "command line";
@@ -367,6 +369,9 @@ struct ConfigFile {
     /// Webhook sinks, one table each.
     #[serde(default)]
     notify: Vec<toml::Table>,
+    /// Declared accounts ([`accounts`]).
+    #[serde(default)]
+    account: Vec<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -490,6 +495,8 @@ pub struct Settings {
     /// Per sink (in [`Settings::sinks`] order), the `*_file` each secret was read from, by the
     /// secret's key (`url`, `token`, `secret`).
     pub secret_files: Vec<BTreeMap<&'static str, PathBuf>>,
+    /// Declared accounts (`[[account]]`), checked by [`accounts`].
+    pub accounts: Vec<crate::model::account::Account>,
 }
 
 /// Environment lookup, injectable for tests.
@@ -1008,6 +1015,7 @@ pub fn build(
     };
 
     let (sinks, secret_files) = parse_sinks(&file.notify, &fo, &mut sources)?;
+    let accounts = accounts::parse(&file.account, &fo)?;
     let mut notify = NotifyOptions {
         deadline,
         ..NotifyOptions::default()
@@ -1041,6 +1049,7 @@ pub fn build(
         top,
         sources,
         secret_files,
+        accounts,
     })
 }
 

@@ -265,6 +265,53 @@ impl PerpLeg {
         Buffer { d, v }
     }
 
+    /// The [`Buffer`] of a leg already held (DESIGN.md, "Accounts and positions"): `e = E / M`
+    /// (entry over mark) replaces the 1 on the right of the exact condition — short
+    /// `(1 + m) e^{x_A} − q e^{x_C} >= e`, long `(1 − m) e^{x_A} + q e^{x_C} <= e` — linearised
+    /// as the analyzer does: short `D = ln((e + q) / (1 + m))`, `w = q / (e + q)`; same-coin
+    /// short `D = ln(e / (1 + m − q))`; stablecoin long `D = ln((1 − m) / (e − q))` (never
+    /// when `q >= e`); other long `D = ln(s / e)` with `s = 1 − m + q` and the analyzer's `a`,
+    /// `b`. Written as `ln e + ln_1p(…)` so that `e = 1` gives [`PerpLeg::buffer_at_q`] bit for
+    /// bit.
+    #[must_use]
+    pub fn buffer_held(&self, q: f64, e: f64) -> Buffer {
+        let m = self.maintenance_margin;
+        let ln_e = e.ln();
+        let d = match (self.side, self.collateral) {
+            (Side::Short, Collateral::Stable | Collateral::Volatile { .. }) => {
+                ln_e + (q / e).ln_1p() - m.ln_1p()
+            }
+            (Side::Short, Collateral::SameCoin) => {
+                if q >= 1.0 + m {
+                    f64::INFINITY
+                } else {
+                    ln_e - (m - q).ln_1p()
+                }
+            }
+            (Side::Long, Collateral::Stable) => {
+                if q >= e {
+                    f64::INFINITY
+                } else {
+                    (-m).ln_1p() - (ln_e + (-q / e).ln_1p())
+                }
+            }
+            (Side::Long, Collateral::SameCoin | Collateral::Volatile { .. }) => {
+                (q - m).ln_1p() - ln_e
+            }
+        };
+        let v = match self.collateral {
+            Collateral::Stable | Collateral::SameCoin => self.sigma_a * self.sigma_a,
+            Collateral::Volatile { sigma, rho } => {
+                let u = match self.side {
+                    Side::Short => q / (e + q),
+                    Side::Long => self.weight(q),
+                };
+                self.variance_at(u, sigma, rho)
+            }
+        };
+        Buffer { d, v }
+    }
+
     /// The leg's [`Buffer`] at leverage `L` (`q = k / L`).
     #[must_use]
     pub fn buffer(&self, leverage: f64) -> Buffer {
@@ -794,6 +841,35 @@ mod tests {
         assert!((p - 0.802_587).abs() < 1e-5);
         // Capped at 1 for a tiny buffer.
         assert!(first_passage(Buffer { d: 1e-12, v: 1.0 }, 1.0) <= 1.0);
+    }
+
+    #[test]
+    fn a_held_leg_at_entry_equal_to_mark_is_the_scan_leg_bit_for_bit() {
+        let vol = Collateral::Volatile {
+            sigma: 0.9,
+            rho: 0.8,
+        };
+        for collateral in [Collateral::Stable, Collateral::SameCoin, vol] {
+            for m in [0.004, 0.01, 0.05] {
+                for q in [0.01, 0.2, 0.475, 0.95, 1.0, 1.004, 1.2, 3.0] {
+                    for leg in [
+                        short(collateral, 0.7, 0.95, m),
+                        long(collateral, 0.7, 0.95, m),
+                    ] {
+                        assert_eq!(leg.buffer_held(q, 1.0), leg.buffer_at_q(q), "{leg:?} q {q}");
+                    }
+                }
+            }
+        }
+        // e != 1 moves the buffer the way the exact condition says: a short entered above the
+        // mark (in profit, e > 1) has more room.
+        let s = short(Collateral::Stable, 0.7, 1.0, 0.004);
+        assert!(s.buffer_held(0.5, 1.1).d > s.buffer_at_q(0.5).d);
+        let expect = ((1.1f64 + 0.5) / 1.004).ln();
+        assert!((s.buffer_held(0.5, 1.1).d - expect).abs() < 1e-15);
+        // A stable-margined long whose collateral covers the drop to zero is never liquidated.
+        let l = long(Collateral::Stable, 0.7, 1.0, 0.004);
+        assert_eq!(l.buffer_held(0.9, 0.8).d, f64::INFINITY);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod export;
 mod history;
 mod notify;
 mod plot;
+pub mod positions;
 mod poll;
 mod scan;
 mod shared;

@@ -86,7 +86,12 @@ pub(super) async fn scan_once(
             demo,
             config_path: settings.config_path.as_deref(),
         };
-        Some(crate::notify::flow::run(store, &ctx, &opportunities, disabled).await?)
+        // Account alerts first: never capped by the digest's `top`.
+        let accounts_failed =
+            super::positions::notify_accounts(settings, store, demo, disabled).await?;
+        let mut n = crate::notify::flow::run(store, &ctx, &opportunities, disabled).await?;
+        n.failed |= accounts_failed;
+        Some(n)
     } else {
         None
     };

@@ -1,5 +1,6 @@
 //! Pure domain types shared by every layer: venues, instruments, quotes, opportunities, plausibility rules.
 
+pub mod account;
 mod opportunity;
 mod quote;
 pub mod sanity;

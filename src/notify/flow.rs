@@ -169,7 +169,8 @@ async fn notify_sink(
         .cloned()
         .collect();
     let name = sink.name.clone();
-    let state = blocking(store, move |s| s.notify_state(&name)).await?;
+    let mut state = blocking(store, move |s| s.notify_state(&name)).await?;
+    state.retain(|fp, _| !super::accounts::is_account_key(fp));
     let cap = sink.cap(ctx.scan_top);
     let plan = dedup::plan(&state, &qualifying, now, ctx.opts, cap);
     if plan.is_empty() {

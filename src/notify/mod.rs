@@ -19,6 +19,7 @@
 //! - [`flow`]: one run's notifications: plan, send, record, per sink.
 //! - [`deliver`]: the HTTP side: pacing, 429/`Retry-After`, bounded retries, no redirects.
 
+pub mod accounts;
 pub mod dedup;
 pub mod deliver;
 pub mod flow;

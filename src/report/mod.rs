@@ -4,6 +4,7 @@ pub mod chart;
 pub mod csv;
 pub mod history;
 pub mod json;
+pub mod positions;
 pub mod safe;
 pub mod table;
 

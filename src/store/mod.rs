@@ -9,6 +9,7 @@
 //! status of each venue. A lock file taken before sled opens keeps a second process out. All
 //! calls block: async code runs them in `spawn_blocking`.
 
+mod accounts;
 pub mod export;
 pub mod keys;
 pub mod seal;

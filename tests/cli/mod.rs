@@ -10,6 +10,7 @@ mod formulas;
 mod limits;
 mod notify;
 mod output;
+mod positions;
 mod realised;
 mod recovery;
 mod sanity;

@@ -1,0 +1,330 @@
+//! `basis positions` and `positions ack`: declared accounts valued at the latest prices, their alerts, wired from settings to poll, store, analyzer, report and sinks.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+
+use super::{AppError, exit};
+use crate::analyze::positions::{AccountView, collateral_price, evaluate};
+use crate::cli::{ListFormat, PositionsArgs, PositionsCommand};
+use crate::model::account::Account;
+use crate::model::{Snapshot, Venue, is_stablecoin};
+use crate::poll::{VenueOutcome, load_latest, poll_venues};
+use crate::settings::{self, ProcessEnv, Settings, SettingsError};
+use crate::store::Store;
+
+/// The accounts to value: `--positions FILE`, else the config's `[[account]]` tables; none is
+/// a configuration error (78) saying where to declare them.
+fn declared(settings: &Settings, file: Option<&std::path::Path>) -> Result<Vec<Account>, AppError> {
+    let accounts = match file {
+        Some(path) => settings::accounts::load(path)?,
+        None => settings.accounts.clone(),
+    };
+    if accounts.is_empty() {
+        let origin = match (file, settings.config_path.as_ref()) {
+            (Some(p), _) => format!("positions file {}", p.display()),
+            (None, Some(p)) => format!("config file {}", p.display()),
+            (None, None) => "configuration (no config file)".to_owned(),
+        };
+        return Err(AppError::Settings(SettingsError::Invalid {
+            origin,
+            key: "[[account]]".into(),
+            value: String::new(),
+            reason: "no account is declared; add an [[account]] table (see the README, \"Positions\") or pass --positions FILE".into(),
+        }));
+    }
+    Ok(accounts)
+}
+
+/// `basis positions [ack ACCOUNT]`. Returns the exit code: 1 when a venue failed, an account
+/// could not be priced or a sink failed; 69 when no account could be priced.
+///
+/// # Errors
+/// Settings (78 for a bad account), store and internal failures.
+pub async fn run(globals: &settings::Globals, args: &PositionsArgs) -> Result<u8, AppError> {
+    let mut settings = settings::build(globals, &args.poll, None, &ProcessEnv)?;
+    let accounts = declared(&settings, args.positions.as_deref())?;
+    if let Some(PositionsCommand::Ack { account }) = &args.command {
+        return ack(&settings, &accounts, account).await;
+    }
+    if let Some(h) = &args.hold {
+        settings.params.hold_days =
+            settings::value::hold_days(h).map_err(|reason| SettingsError::Invalid {
+                origin: settings::COMMAND_LINE.into(),
+                key: "--hold".into(),
+                value: h.clone(),
+                reason,
+            })?;
+    }
+    let demo = if args.poll.demo {
+        Some(super::demo::start_demo(&mut settings).await?)
+    } else {
+        None
+    };
+    let store = super::shared::open_store(&settings.data_dir).await?;
+    let venues: Vec<Venue> = account_venues(&accounts);
+    let outcomes = if args.offline {
+        load_latest(&store, &venues).await?
+    } else {
+        let ctx = Arc::new(super::shared::poll_context(&settings, store.clone(), false)?);
+        poll_venues(ctx, &venues).await?
+    };
+    super::shared::report_venue_problems(&outcomes);
+    let mut code = if outcomes.iter().any(VenueOutcome::failed) {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    };
+    let views = value_accounts(&settings, &store, &accounts, outcomes).await?;
+    for v in &views {
+        for m in &v.missing {
+            tracing::error!(account = %v.account.name, "{m}");
+        }
+    }
+    let priced = views.iter().filter(|v| v.figures.is_some()).count();
+    if priced < views.len() {
+        code = code.max(exit::PARTIAL);
+    }
+    if args.notify {
+        let mut disabled = HashSet::new();
+        if crate::notify::accounts::run(
+            &store,
+            &settings.sinks,
+            &settings.notify,
+            &views,
+            demo.is_some(),
+            &mut disabled,
+        )
+        .await
+        .map_err(notify_error)?
+        {
+            code = code.max(exit::PARTIAL);
+        }
+    }
+    let hold = settings.params.hold_days;
+    let bytes = match args.format {
+        ListFormat::Table => crate::report::positions::table(&views, hold),
+        ListFormat::Json => crate::report::positions::json(&views, hold, Utc::now())
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+    };
+    super::shared::write_stdout(&bytes)?;
+    super::shared::close_store(store).await?;
+    drop(demo);
+    if priced == 0 {
+        tracing::error!(
+            "no account could be priced: check the venues' status above, the symbols and coins of the accounts, or run without --offline"
+        );
+        return Ok(exit::UNAVAILABLE);
+    }
+    Ok(code)
+}
+
+fn notify_error(e: crate::notify::flow::FlowError) -> AppError {
+    match e {
+        crate::notify::flow::FlowError::Store(e) => AppError::from(e),
+        other => AppError::Internal(other.to_string()),
+    }
+}
+
+/// `scan --notify` and `watch`: the declared accounts' alerts from the prices the scan just
+/// stored (no second poll), sent before the opportunity digest. Returns whether a sink failed.
+///
+/// # Errors
+/// Store failures and an HTTP client that cannot be built.
+pub(crate) async fn notify_accounts(
+    settings: &Settings,
+    store: &Store,
+    demo: bool,
+    disabled: &mut HashSet<String>,
+) -> Result<bool, AppError> {
+    if settings.accounts.is_empty() || settings.sinks.is_empty() {
+        return Ok(false);
+    }
+    let outcomes = load_latest(store, &account_venues(&settings.accounts)).await?;
+    let views = value_accounts(settings, store, &settings.accounts, outcomes).await?;
+    for v in &views {
+        for m in &v.missing {
+            tracing::warn!(account = %v.account.name, "not priced: {m}");
+        }
+    }
+    crate::notify::accounts::run(
+        store,
+        &settings.sinks,
+        &settings.notify,
+        &views,
+        demo,
+        disabled,
+    )
+    .await
+    .map_err(notify_error)
+}
+
+/// The accounts' venues, in venue-table order, once each.
+fn account_venues(accounts: &[Account]) -> Vec<Venue> {
+    let mut venues: Vec<Venue> = accounts.iter().map(|a| a.venue).collect();
+    venues.sort();
+    venues.dedup();
+    venues
+}
+
+/// Values `accounts` at the prices of `outcomes` (polled or loaded): the venues' haircut and
+/// maintenance tables as a scan uses them, stored snapshots of the other venues when a
+/// collateral coin has no price on its account's venue, each account's funding history, and its
+/// collateral reference prices (recorded the first time a coin is seen).
+///
+/// # Errors
+/// Store failures.
+pub(crate) async fn value_accounts(
+    settings: &Settings,
+    store: &Store,
+    accounts: &[Account],
+    mut outcomes: Vec<VenueOutcome>,
+) -> Result<Vec<AccountView>, AppError> {
+    let mut params = settings.params.clone();
+    params.venue_haircuts = outcomes
+        .iter()
+        .filter(|o| !o.haircuts.is_empty())
+        .map(|o| (o.venue, o.haircuts.clone()))
+        .collect();
+    params.venue_maintenance = outcomes
+        .iter_mut()
+        .filter(|o| !o.maintenance_rates.is_empty())
+        .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
+        .collect();
+    let mut snapshots: Vec<Snapshot> = outcomes.into_iter().filter_map(|o| o.snapshot).collect();
+    let unpriced = accounts.iter().any(|a| {
+        a.collateral
+            .iter()
+            .any(|c| collateral_price(&snapshots, a.venue, &c.coin).is_none())
+    });
+    if unpriced {
+        let have: Vec<Venue> = snapshots.iter().map(|s| s.venue).collect();
+        let others: Vec<Venue> = Venue::ALL
+            .into_iter()
+            .filter(|v| !have.contains(v))
+            .collect();
+        snapshots.extend(
+            load_latest(store, &others)
+                .await?
+                .into_iter()
+                .filter_map(|o| o.snapshot),
+        );
+    }
+    let mut views = Vec::with_capacity(accounts.len());
+    for account in accounts {
+        let references = references(store, account, &snapshots).await?;
+        let own: Vec<Snapshot> = snapshots
+            .iter()
+            .filter(|s| s.venue == account.venue)
+            .map(|s| Snapshot {
+                perps: s
+                    .perps
+                    .iter()
+                    .filter(|p| {
+                        account
+                            .positions
+                            .iter()
+                            .any(|q| q.symbol.eq_ignore_ascii_case(&p.symbol))
+                    })
+                    .cloned()
+                    .collect(),
+                spots: s.spots.clone(),
+                ..s.clone()
+            })
+            .collect();
+        let coin = match account.collateral.as_slice() {
+            [one] => one.coin.clone(),
+            _ => settings.params.collateral.clone(),
+        };
+        let history = crate::inputs::load_history(store, &own, &coin).await?;
+        views.push(evaluate(
+            account,
+            &snapshots,
+            &params,
+            &history,
+            &references,
+        ));
+    }
+    Ok(views)
+}
+
+/// The reference price of each volatile collateral coin of `account`; a coin seen for the first
+/// time (with a price) is recorded at its current price.
+async fn references(
+    store: &Store,
+    account: &Account,
+    snapshots: &[Snapshot],
+) -> Result<BTreeMap<String, Decimal>, AppError> {
+    let (s, name) = (store.clone(), account.name.clone());
+    let mut refs = super::shared::blocking_store(move || s.account_references(&name)).await?;
+    let mut changed = false;
+    for c in account
+        .collateral
+        .iter()
+        .filter(|c| !is_stablecoin(&c.coin))
+    {
+        if refs.contains_key(&c.coin) {
+            continue;
+        }
+        if let Some(p) = collateral_price(snapshots, account.venue, &c.coin) {
+            refs.insert(c.coin.clone(), p);
+            changed = true;
+        }
+    }
+    if changed {
+        let (s, name, r) = (store.clone(), account.name.clone(), refs.clone());
+        super::shared::blocking_store(move || s.put_account_references(&name, &r)).await?;
+    }
+    Ok(refs)
+}
+
+/// `basis positions ack ACCOUNT`: the account's collateral reference prices become the latest
+/// stored prices (no polling).
+async fn ack(settings: &Settings, accounts: &[Account], name: &str) -> Result<u8, AppError> {
+    let Some(account) = accounts.iter().find(|a| a.name == name) else {
+        let known: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+        return Err(AppError::Settings(SettingsError::Invalid {
+            origin: settings::COMMAND_LINE.into(),
+            key: "positions ack ACCOUNT".into(),
+            value: name.to_owned(),
+            reason: format!("no such account; declared: {}", known.join(", ")),
+        }));
+    };
+    let store = super::shared::open_store(&settings.data_dir).await?;
+    let snapshots: Vec<Snapshot> = load_latest(&store, &Venue::ALL)
+        .await?
+        .into_iter()
+        .filter_map(|o| o.snapshot)
+        .collect();
+    let mut refs = BTreeMap::new();
+    let mut lines = String::new();
+    for c in account
+        .collateral
+        .iter()
+        .filter(|c| !is_stablecoin(&c.coin))
+    {
+        match collateral_price(&snapshots, account.venue, &c.coin) {
+            Some(p) => {
+                lines.push_str(&format!(
+                    "{}: {} reference price is now {}\n",
+                    account.name,
+                    c.coin,
+                    p.normalize()
+                ));
+                refs.insert(c.coin.clone(), p);
+            }
+            None => tracing::warn!(
+                account = %account.name,
+                "{}: no stored price; its reference is set the next time `basis positions` prices it",
+                c.coin
+            ),
+        }
+    }
+    let (s, n) = (store.clone(), account.name.clone());
+    super::shared::blocking_store(move || s.put_account_references(&n, &refs)).await?;
+    super::shared::write_stdout(lines.as_bytes())?;
+    super::shared::close_store(store).await?;
+    Ok(exit::OK)
+}
