@@ -207,10 +207,22 @@ const BINANCE: Case = Case {
         ("fapi/v1/klines", "{}", "malformed JSON"),
         ("fapi/v1/klines", "[[[1]]]", "malformed JSON"),
     ],
-    history: &[(
-        fx!("binance/fapi-v1-fundingRate.json"),
-        &["1570608000000 -0.0375", "1570636800000 0.0001"],
-    )],
+    history: &[
+        (
+            r#"[
+        {"symbol":"X","fundingRate":1e-4,"fundingTime":"1700000000000"},
+        {"symbol":"X","fundingRate":"","fundingTime":1699971200000},
+        {"symbol":"X","fundingRate":"-0.0002","fundingTime":1699942400000,"markPrice":"1"},
+        {"symbol":"X","fundingRate":"0.0003"}
+    ]"#,
+            &["1700000000000 0.0001", "1699942400000 -0.0002"],
+        ),
+        ("[]", &[]),
+        (
+            fx!("binance/fapi-v1-fundingRate.json"),
+            &["1570608000000 -0.0375", "1570636800000 0.0001"],
+        ),
+    ],
     candles: &[
         (
             Market::Spot,
@@ -352,6 +364,11 @@ const BYBIT: Case = Case {
     broken: &[
         (
             "tickers-linear",
+            fx!("bybit/tickers-inverse.json"),
+            "inverse",
+        ),
+        (
+            "tickers-linear",
             fx!("bybit/error-params.json"),
             "API error 10001",
         ),
@@ -412,7 +429,23 @@ const BYBIT: Case = Case {
         ),
         ("kline-linear", "[]", ""),
     ],
-    history: &[(fx!("bybit/funding-history.json"), &["1672041600000 0.0001"])],
+    history: &[
+        (
+            r#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[
+        {"symbol":"BTCUSDT","fundingRate":"-0.00005","fundingRateTimestamp":"1700000000000"},
+        {"symbol":"BTCUSDT","fundingRate":1.5e-4,"fundingRateTimestamp":1699971200000},
+        {"symbol":"BTCUSDT","fundingRate":"","fundingRateTimestamp":"1699942400000"},
+        {"symbol":"BTCUSDT","fundingRate":"0.0001","fundingRateTimestamp":""},
+        {"symbol":"BTCUSDT","fundingRate":"0.0002","fundingRateTimestamp":"1699913600000"}
+    ]},"retExtInfo":{},"time":1700000000001}"#,
+            &[
+                "1700000000000 -0.00005",
+                "1699971200000 0.00015",
+                "1699913600000 0.0002",
+            ],
+        ),
+        (fx!("bybit/funding-history.json"), &["1672041600000 0.0001"]),
+    ],
     candles: &[
         (
             Market::Perp,
@@ -616,14 +649,37 @@ const OKX: Case = Case {
         ("candles", r#"{"code":"0","msg":""}"#, ""),
         ("candles", "[]", ""),
     ],
-    history: &[(
-        fx!("okx/funding-rate-history.json"),
-        &[
-            "1703059200000 0.0000746572360545",
-            "1703030400000 0.0002279755647389",
-        ],
-    )],
+    history: &[
+        (
+            r#"{"code":"0","msg":"","data":[
+        {"fundingRate":"0.0001","realizedRate":"","fundingTime":"1700000000000"},
+        {"fundingRate":"0.0002","realizedRate":"0.00021","fundingTime":1699971200000},
+        {"fundingRate":"","realizedRate":"","fundingTime":"1699942400000"},
+        {"fundingRate":"0.0003","realizedRate":"0.0003","fundingTime":""},
+        {"fundingRate":"1e-5","fundingTime":"1699913600000"}
+    ]}"#,
+            &[
+                "1700000000000 0.0001",
+                "1699971200000 0.00021",
+                "1699913600000 0.00001",
+            ],
+        ),
+        (r#"{"code":"0","msg":"","data":[]}"#, &[]),
+        (
+            fx!("okx/funding-rate-history.json"),
+            &[
+                "1703059200000 0.0000746572360545",
+                "1703030400000 0.0002279755647389",
+            ],
+        ),
+    ],
     candles: &[
+        (
+            Market::Perp,
+            Bar::Hour,
+            r#"{"code":"0","msg":"","data":[["1","2","3","1","2","0","0","0",0]]}"#,
+            &[],
+        ),
         (
             Market::Perp,
             Bar::Day,
@@ -771,6 +827,24 @@ const BITGET: Case = Case {
     ],
     broken: &[
         (
+            "history-fund-rate",
+            fx!("bitget/error-params.json"),
+            "40034",
+        ),
+        ("history-fund-rate", "{\"code\":\"00000\",\"data\":[{", ""),
+        (
+            "candles",
+            fx!("bitget/error-params.json"),
+            "API error 40034",
+        ),
+        (
+            "spot-candles",
+            fx!("bitget/error-params.json"),
+            "API error 40034",
+        ),
+        ("candles", "[[\"1\"]]", ""),
+        ("spot-candles", "[[\"1\"]]", ""),
+        (
             "tickers-usdt",
             r#"{"code":"00000","data":[{"symbol":"#,
             "malformed JSON",
@@ -802,11 +876,43 @@ const BITGET: Case = Case {
         ),
         ("contracts-usdt", fx!("bitget/error-rate-limit.json"), "429"),
     ],
-    history: &[(
-        fx!("bitget/mix-history-fund-rate.json"),
-        &["1695776400000 0.0005", "1695715200000 0.000013"],
-    )],
+    history: &[
+        (
+            r#"{"code":"00000","msg":"success","requestTime":1,"data":[
+        {"symbol":"BTCUSDT","fundingRate":-2.5e-5,"fundingTime":1695744000000},
+        {"symbol":"BTCUSDT","fundingRate":"","fundingTime":"1695715200000"},
+        {"symbol":"BTCUSDT","fundingRate":"0.0001"}]}"#,
+            &["1695744000000 -0.000025"],
+        ),
+        (
+            fx!("bitget/mix-history-fund-rate.json"),
+            &["1695776400000 0.0005", "1695715200000 0.000013"],
+        ),
+    ],
     candles: &[
+        (
+            Market::Perp,
+            Bar::Day,
+            r#"{"code":"00000","msg":"success","requestTime":1,"data":[
+        [1695835800000, 0.0123, "1.2e-2", "0.0119", "0.012", "5", "6"],
+        ["1695836100000", "1", "", "1", "1", "5", "6"],
+        ["1695836400000.5", "1", "1", "1", "1", "5", "6"],
+        ["1695836700000", "1", "1"],
+        []]}"#,
+            &["1695835800000 0.012 0.0119 0.012"],
+        ),
+        (
+            Market::Perp,
+            Bar::Day,
+            r#"{"code":"00000","msg":"success","data":[]}"#,
+            &[],
+        ),
+        (
+            Market::Spot,
+            Bar::Day,
+            r#"{"code":"00000","msg":"success","data":[]}"#,
+            &[],
+        ),
         (
             Market::Perp,
             Bar::Day,
@@ -951,6 +1057,27 @@ const GATE: Case = Case {
         (200, "{}", Signal::Ok),
     ],
     broken: &[
+        (
+            "funding-rate",
+            fx!("gate/error-invalid-param.json"),
+            "INVALID_PARAM_VALUE",
+        ),
+        ("funding-rate", "[{\"t\":", "malformed JSON"),
+        (
+            "candlesticks",
+            fx!("gate/error-invalid-param.json"),
+            "API error INVALID_PARAM_VALUE",
+        ),
+        (
+            "spot-candlesticks",
+            fx!("gate/error-invalid-param.json"),
+            "API error INVALID_PARAM_VALUE",
+        ),
+        (
+            "spot-candlesticks",
+            fx!("gate/futures-usdt-candlesticks.json"),
+            "",
+        ),
         ("tickers", r#"[{"contract":"#, "malformed JSON"),
         (
             "contracts-live",
@@ -965,15 +1092,42 @@ const GATE: Case = Case {
         ("tickers", "{}", "malformed JSON"),
         ("spot-tickers", r#"{"data":[]}"#, "malformed JSON"),
     ],
-    history: &[(
-        fx!("gate/futures-usdt-funding_rate.json"),
-        &[
-            "1755100800000 0.0001",
-            "1755072000000 -0.000042",
-            "1755043200000 0.00003125",
-        ],
-    )],
+    history: &[
+        (
+            r#"[{"t":"1755014400","r":2.5e-5},{"t":1755000000.5,"r":"0.0001"},
+        {"t":1754985600,"r":""},{"r":"0.0001"},{"t":1754971200}]"#,
+            &["1755014400000 0.000025", "1755000000500 0.0001"],
+        ),
+        ("[]", &[]),
+        (
+            fx!("gate/futures-usdt-funding_rate.json"),
+            &[
+                "1755100800000 0.0001",
+                "1755072000000 -0.000042",
+                "1755043200000 0.00003125",
+            ],
+        ),
+    ],
     candles: &[
+        (
+            Market::Spot,
+            Bar::Day,
+            r#"[["1539852600","1","0.5","0.7","0.4","0.6","2","true"],
+        [1539852660,"1",0.5,"7e-1","0.4","0.6","2",true,"extra"],
+        ["1539852720","1","","0.7","0.4","0.6","2","true"],
+        ["1539852780"],[]]"#,
+            &["1539852600000 0.7 0.4 0.5", "1539852660000 0.7 0.4 0.5"],
+        ),
+        (
+            Market::Perp,
+            Bar::Day,
+            r#"[{"t":"1539852480","c":0.25,"h":"0.3","l":"2e-1","o":"0.22"},
+        {"t":1539852540,"c":"","h":"1","l":"1","o":"1"},{"c":"1","h":"1","l":"1"},
+        {"t":1539852600,"o":"1","h":"1","l":"1","c":"1","sum":"3"}]"#,
+            &["1539852480000 0.3 0.2 0.25", "1539852600000 1 1 1"],
+        ),
+        (Market::Perp, Bar::Day, "[]", &[]),
+        (Market::Spot, Bar::Day, "[]", &[]),
         (
             Market::Perp,
             Bar::Day,
@@ -1100,6 +1254,20 @@ const HYPERLIQUID: Case = Case {
         (502, "<html>bad gateway</html>", Signal::Ok),
     ],
     broken: &[
+        ("fundingHistory", "null", "unknown coin"),
+        (
+            "fundingHistory",
+            fx!("hyperliquid/error-unprocessable.txt"),
+            "API error: Failed to deserialize",
+        ),
+        ("fundingHistory", "[{\"time\":", "malformed JSON"),
+        ("fundingHistory", r#"{"coin":"BTC"}"#, ""),
+        ("candleSnapshot", "null", ""),
+        (
+            "candleSnapshot",
+            fx!("hyperliquid/error-unprocessable.txt"),
+            "missing field",
+        ),
         (
             "metaAndAssetCtxs",
             r#"[{"universe":[{"name":"BTC"}]},[{"#,
@@ -1116,15 +1284,32 @@ const HYPERLIQUID: Case = Case {
         ),
         ("fundingHistory", "null", ""),
     ],
-    history: &[(
-        fx!("hyperliquid/fundingHistory.json"),
-        &[
-            "1769908800000 0.0000125",
-            "1769912400000 -0.0000081",
-            "1769916000000 0.0000033",
-        ],
-    )],
+    history: &[
+        (
+            r#"[{"coin":"kPEPE","fundingRate":-1.25e-5,"time":"1769920000000"},
+        {"coin":"kPEPE","fundingRate":"","time":1769923600000},{"coin":"kPEPE","fundingRate":"0.1"}]"#,
+            &["1769920000000 -0.0000125"],
+        ),
+        ("[]", &[]),
+        (
+            fx!("hyperliquid/fundingHistory.json"),
+            &[
+                "1769908800000 0.0000125",
+                "1769912400000 -0.0000081",
+                "1769916000000 0.0000033",
+            ],
+        ),
+    ],
     candles: &[
+        (
+            Market::Perp,
+            Bar::Hour,
+            r#"[{"t":1700000000000,"T":1700003599999,"s":"kPEPE","i":"1h","o":"0.0123",
+          "h":0.0125,"l":"1.2e-2","c":"0.0124","v":"100","n":3},
+        {"t":1700003600000,"h":"1","l":"1","c":""},{"h":"1","l":"1","c":"1"}]"#,
+            &["1700000000000 0.0125 0.012 0.0124"],
+        ),
+        (Market::Perp, Bar::Hour, " [] ", &[]),
         (
             Market::Perp,
             Bar::Hour,
@@ -1295,8 +1480,58 @@ const BINGX: Case = Case {
             "no `code`",
         ),
     ],
-    history: &[(fx!("bingx/fundingRate.json"), &["1585684800000 0.0001"])],
+    history: &[
+        (
+            fx!("bingx/fundingRate-1INCH-USDT.json"),
+            &[
+                "1743588000000 -0.0002",
+                "1743584400000 -0.00018",
+                "1743573600000 -0.0003",
+            ],
+        ),
+        (
+            fx!("bingx/fundingRate-ETH-USDT.json"),
+            // Oldest first with a duplicated row: kept as sent (the caller de-duplicates).
+            &[
+                "1743552000000 0.0001",
+                "1743580800000 0.00008",
+                "1743580800000 0.00008",
+            ],
+        ),
+        (
+            r#"{"code":0,"msg":"","data":[
+        {"symbol":"BTC-USDT","fundingRate":"","fundingTime":1585684800000},
+        {"symbol":"BTC-USDT","fundingRate":"0.0001","fundingTime":0},
+        {"symbol":"BTC-USDT","fundingRate":-1.5e-5,"fundingTime":1585713600000}
+    ]}"#,
+            &["1585713600000 -0.000015"],
+        ),
+        (r#"{"code":0,"msg":"","data":null}"#, &[]),
+        (fx!("bingx/fundingRate.json"), &["1585684800000 0.0001"]),
+    ],
     candles: &[
+        (
+            Market::Perp,
+            Bar::Day,
+            r#"{"code":0,"msg":"","data":[
+        {"open":"1","close":"2","high":"3","low":"0.5","volume":"9","openTime":1706508840000,
+         "closeTime":1706508899999,"extra":{"a":[1]}},
+        {"open":"1","close":"2","high":"3","low":"0.5"}
+    ]}"#,
+            &["1706508840000 3 0.5 2"],
+        ),
+        (
+            Market::Perp,
+            Bar::Day,
+            r#"{"code":0,"msg":"","data":null}"#,
+            &[],
+        ),
+        (
+            Market::Spot,
+            Bar::Day,
+            r#"{"code":0,"msg":"","data":[]}"#,
+            &[],
+        ),
         (
             Market::Perp,
             Bar::Day,
@@ -1453,6 +1688,35 @@ const MEXC: Case = Case {
     ],
     broken: &[
         (
+            "contract-kline",
+            fx!("mexc/error-rate-limit.json"),
+            "API error 510",
+        ),
+        (
+            "contract-kline",
+            fx!("mexc/error-contract-not-exist.json"),
+            "API error 1001: Contract does not exist",
+        ),
+        (
+            "contract-kline",
+            r#"{"data":{}}"#,
+            "no `success` nor `code`",
+        ),
+        (
+            "contract-kline",
+            r#"{"success":true,"code":0,"data":{"time":[60,120],"high":[2],"low":[1,1],"close":[1,2]}}"#,
+            "different lengths",
+        ),
+        (
+            "spot-klines",
+            fx!("mexc/error-spot-bad-symbol.json"),
+            "API error 10007: bad symbol",
+        ),
+        ("spot-klines", r#"[[1640804880000,"1","#, "malformed JSON"),
+        ("spot-klines", r#"{"symbol":"BTCUSDT"}"#, "malformed JSON"),
+        ("spot-klines", r#"[{"t":1}]"#, "malformed JSON"),
+        ("spot-klines", fx!("mexc/contract-kline.json"), ""),
+        (
             "contract-ticker",
             r#"{"success":true,"code":0,"data":[{"symbol":"#,
             "malformed JSON",
@@ -1516,6 +1780,12 @@ const MEXC: Case = Case {
         ),
     ],
     history: &[
+        (r#"{"success":true,"code":0}"#, &[]),
+        (
+            r#"{"success":true,"code":0,"data":{"pageSize":1000,"totalCount":0,
+        "totalPage":0,"currentPage":3,"resultList":[]}}"#,
+            &[],
+        ),
         (
             fx!("mexc/funding-rate-history.json"),
             &["1609804800000 0.000266", "1609776000000 0.00029"],
@@ -1530,6 +1800,20 @@ const MEXC: Case = Case {
         ),
     ],
     candles: &[
+        (Market::Spot, Bar::Day, "[]", &[]),
+        (
+            Market::Perp,
+            Bar::Day,
+            r#"{"success":true,"code":0,"data":{}}"#,
+            &[],
+        ),
+        (
+            Market::Perp,
+            Bar::Day,
+            r#"{"success":true,"code":0,"data":{"time":[60,120],"high":[2,3],
+        "low":[1,1],"close":[null,2]}}"#,
+            &["120000 3 1 2"],
+        ),
         (
             Market::Perp,
             Bar::Day,
@@ -1746,6 +2030,71 @@ const DERIBIT: Case = Case {
     ],
     broken: &[
         (
+            "get_funding_rate_history",
+            fx!("deribit/error-not-found.json"),
+            "API error 13020: not_found",
+        ),
+        (
+            "get_funding_rate_history",
+            fx!("deribit/error-too-many-requests.json"),
+            "API error 10028: too_many_requests",
+        ),
+        (
+            "get_funding_rate_history",
+            fx!("deribit/error-invalid-params.json"),
+            "API error -32602: Invalid params",
+        ),
+        (
+            "get_funding_rate_history",
+            r#"{"jsonrpc":"2.0","result":[{"timestamp":1"#,
+            "malformed JSON",
+        ),
+        (
+            "get_funding_rate_history",
+            r#"{"jsonrpc":"2.0","result":{"ticks":[]}}"#,
+            "malformed JSON",
+        ),
+        (
+            "get_funding_rate_history",
+            r#"{"jsonrpc":"2.0","usOut":1}"#,
+            "no `result` array",
+        ),
+        (
+            "get_tradingview_chart_data",
+            fx!("deribit/error-not-found.json"),
+            "API error 13020: not_found",
+        ),
+        (
+            "get_tradingview_chart_data",
+            fx!("deribit/error-too-many-requests.json"),
+            "API error 10028: too_many_requests",
+        ),
+        (
+            "get_tradingview_chart_data",
+            r#"{"result":{"status":"ok","ticks":[1,2],"high":[1,2],"low":[1,2],"close":[1]}}"#,
+            "columns of different lengths: ticks 2, high 2, low 2, close 1",
+        ),
+        (
+            "get_tradingview_chart_data",
+            r#"{"result":{"status":"ok","ticks":[1],"high":[1],"low":[1]}}"#,
+            "columns of different lengths",
+        ),
+        (
+            "get_tradingview_chart_data",
+            r#"{"result":[1,2]}"#,
+            "malformed JSON",
+        ),
+        (
+            "get_tradingview_chart_data",
+            r#"{"result":{"ticks":"#,
+            "malformed JSON",
+        ),
+        (
+            "get_tradingview_chart_data",
+            r#"{"jsonrpc":"2.0"}"#,
+            "no `result` object",
+        ),
+        (
             "get_book_summary_by_currency-future",
             r#"{"jsonrpc":"2.0","result":[{"instrument_name":"#,
             "malformed JSON",
@@ -1777,6 +2126,7 @@ const DERIBIT: Case = Case {
         ),
     ],
     history: &[
+        (r#"{"jsonrpc":"2.0","result":[]}"#, &[]),
         (
             fx!("deribit/get_funding_rate_history.json"),
             &["1569891600000 -0.0000004739622041017375"],
@@ -1791,6 +2141,12 @@ const DERIBIT: Case = Case {
         ),
     ],
     candles: &[
+        (
+            Market::Perp,
+            Bar::Hour,
+            r#"{"result":{"status":"no_data","ticks":null,"close":null}}"#,
+            &[],
+        ),
         (
             Market::Perp,
             Bar::Day,
@@ -1946,6 +2302,7 @@ const DYDX: Case = Case {
         ("candles", "{}", "no `candles` array"),
     ],
     history: &[
+        (r#"{"historicalFunding":[]}"#, &[]),
         (fx!("dydx/historicalFunding.json"), &["1753441200000 0"]),
         (
             fx!("dydx/historicalFunding-quirks.json"),
@@ -1958,6 +2315,7 @@ const DYDX: Case = Case {
         ),
     ],
     candles: &[
+        (Market::Perp, Bar::Day, r#"{"candles":[]}"#, &[]),
         (
             Market::Perp,
             Bar::Day,
@@ -2055,6 +2413,44 @@ const KRAKEN: Case = Case {
     ],
     broken: &[
         (
+            "historicalfundingrates",
+            fx!("kraken/error-api-limit.json"),
+            "API error: apiLimitExceeded",
+        ),
+        (
+            "historicalfundingrates",
+            fx!("kraken/error-market-unavailable.json"),
+            "API error: marketUnavailable",
+        ),
+        (
+            "historicalfundingrates",
+            r#"{"result":"success","rates":[{"timestamp":"#,
+            "malformed JSON",
+        ),
+        (
+            "historicalfundingrates",
+            r#"{"result":"success","rates":{}}"#,
+            "malformed JSON",
+        ),
+        (
+            "historicalfundingrates",
+            r#"{"result":"success"}"#,
+            "no `rates` array",
+        ),
+        (
+            "candles",
+            fx!("kraken/error-api-limit.json"),
+            "API error: apiLimitExceeded",
+        ),
+        (
+            "candles",
+            r#"{"error":"invalid from"}"#,
+            "API error: invalid from",
+        ),
+        ("candles", r#"{"candles":[{"time":1,"#, "malformed JSON"),
+        ("candles", r#"{"candles":{"time":1}}"#, "malformed JSON"),
+        ("candles", r#"{"more_candles":false}"#, "no `candles` array"),
+        (
             "tickers",
             r#"{"result":"success","tickers":[{"symbol":"#,
             "malformed JSON",
@@ -2105,6 +2501,12 @@ const KRAKEN: Case = Case {
         ),
     ],
     candles: &[
+        (
+            Market::Perp,
+            Bar::Hour,
+            r#"{"candles":[],"more_candles":false}"#,
+            &[],
+        ),
         (
             Market::Perp,
             Bar::Day,
