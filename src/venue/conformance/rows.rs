@@ -1406,6 +1406,22 @@ const BINGX: Case = Case {
                 "spot PEPE-USDT PEPE/USDT book 0.00000709/0.0000071 range 0.00000751/0.00000688 vol 43310000.12 at 1743588686753",
             ],
         },
+        Quotes {
+            reference: Setup::Lines(&[
+                "perp BTC-USDT BTC/USDT x1 cs1 -h",
+                "spot BTC-USDT BTC/USDT x1 cs1 -h",
+            ]),
+            parts: &[
+                ("premiumIndex", fx!("bingx/premiumIndex.json")),
+                ("ticker", fx!("bingx/ticker.json")),
+                ("spot-ticker-24hr", fx!("bingx/spot-ticker-24hr.json")),
+            ],
+            received_ms: 1_743_588_687_000,
+            // No interval in the row nor in the cache: the perp is left out, never assumed 8 h.
+            lines: &[
+                "spot BTC-USDT BTC/USDT book 16726/16726 range 26178.86/25968.18 vol 30288466.44 at 1693167420762",
+            ],
+        },
     ],
     error: fx!("bingx/error-invalid-params.json"),
     signals: &[
@@ -1657,6 +1673,23 @@ const MEXC: Case = Case {
                 "spot BTCUSDT BTC/USDT book 84001.96/84001.98 range 84890/82977.35 vol 136259711.43 at 1743588686753",
                 "spot PEPEUSDT PEPE/USDT book 0.00000709/0.0000071 range 0.00000751/0.00000688 vol 43310000.12 at 1743588686753",
                 "spot BTCUSDC BTC/USDC book -/84006.1 range -/- vol 1050062.5 at 1743588686753",
+            ],
+        },
+        Quotes {
+            reference: Setup::Lines(&[
+                "perp BTC_USDT BTC/USDT x1 cs0.0001 -h",
+                "spot BTCUSDT BTC/USDT x1 cs1 -h",
+                "spot ETHUSDT ETH/USDT x1 cs1 -h",
+            ]),
+            parts: &[
+                ("contract-ticker", fx!("mexc/contract-ticker.json")),
+                ("spot-ticker-24hr", fx!("mexc/spot-ticker-24hr.json")),
+            ],
+            received_ms: 1_743_588_687_000,
+            // No interval in the row nor in the cache: the perp is left out, never assumed 8 h.
+            lines: &[
+                "spot BTCUSDT BTC/USDT book 46260.38/46260.41 range 47550.01/45555.5 vol 80150095.82073677 at 1641349582808",
+                "spot ETHUSDT ETH/USDT book 46260.38/46260.41 range 47550.01/45555.5 vol 80150095.82073677 at 1641349582808",
             ],
         },
     ],
