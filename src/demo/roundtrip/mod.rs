@@ -20,6 +20,7 @@ mod hyperliquid;
 mod kraken;
 mod mexc;
 mod okx;
+mod paging;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
