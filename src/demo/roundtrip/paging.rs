@@ -40,6 +40,8 @@ struct Paging {
     candles: &'static [(Pick, Market, Bar, i64, usize)],
     /// Settlements every this many hours, whatever the market's interval (hourly venues).
     hourly: bool,
+    /// Settled rates are the simulator's, unchanged (hourly venues settle a share per hour).
+    rates: bool,
     /// `(interval hours of the perp, days back, requests, leading pages left out)`: the pages
     /// after the left-out ones hold every settlement kept exactly once.
     funding: &'static [(u32, i64, usize, usize)],
@@ -77,6 +79,7 @@ fn paging(venue: Venue) -> Paging {
                 (First, Spot, Bar::Hour, 2880, 3),
             ],
             hourly: false,
+            rates: true,
             // 120 days of a 1 h symbol: three pages of 1000.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 3, 0)],
         },
@@ -99,6 +102,7 @@ fn paging(venue: Venue) -> Paging {
                 (First, Spot, Bar::Hour, 2880, 3),
             ],
             hourly: false,
+            rates: true,
             funding: &[(1, 30, 4, 0), (8, 30, 1, 0)],
         },
         Venue::Okx => Paging {
@@ -120,6 +124,7 @@ fn paging(venue: Venue) -> Paging {
                 (First, Spot, Bar::Hour, 2880, 20),
             ],
             hourly: false,
+            rates: true,
             // 720 hourly points: 7 full pages and a short one; 90 eight-hourly: one short page;
             // OKX keeps 90 days.
             funding: &[(1, 30, 8, 0), (8, 30, 1, 0), (8, 120, 3, 0)],
@@ -141,6 +146,7 @@ fn paging(venue: Venue) -> Paging {
                 (Multiplied, Perp, Bar::Day, 110, 2),
             ],
             hourly: false,
+            rates: true,
             // 720 hourly settlements: 7 full pages and one reaching the start; 90 8-hourly:
             // one page reaching the start.
             funding: &[(1, 30, 8, 0), (8, 30, 1, 0)],
@@ -161,6 +167,7 @@ fn paging(venue: Venue) -> Paging {
                 (First, Spot, Bar::Hour, 1440, 2),
             ],
             hourly: false,
+            rates: true,
             // 30 days fit one page; 2400 hourly settlements take 1000 + 1000 + 400.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 100, 3, 0)],
         },
@@ -181,6 +188,7 @@ fn paging(venue: Venue) -> Paging {
                 (First, Spot, Bar::Hour, 168, 1),
             ],
             hourly: true,
+            rates: false,
             // A page of 500 and a short one of 220.
             funding: &[(8, 30, 2, 0)],
         },
@@ -201,6 +209,7 @@ fn paging(venue: Venue) -> Paging {
                 (First, Spot, Bar::Hour, 2400, 2),
             ],
             hourly: false,
+            rates: true,
             // 30 days of funding: one request. 200 days of an hourly contract (the simulator
             // keeps 120): the whole-window page is full, then 999-hour chunks until one comes
             // back empty, which hold each settlement once.
@@ -224,6 +233,7 @@ fn paging(venue: Venue) -> Paging {
                 (First, Spot, Bar::Hour, 2400, 3),
             ],
             hourly: false,
+            rates: true,
             // 30 days: one page of 1000 holds even hourly settlements.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 3, 0)],
         },
@@ -244,6 +254,7 @@ fn paging(venue: Venue) -> Paging {
                 (First, Perp, Bar::Hour, 4800, 1),
             ],
             hourly: true,
+            rates: false,
             // 720 hours in one request; the 120 days kept in pages of 744 (744 × 3 + 648).
             funding: &[(8, 30, 1, 0), (8, 200, 4, 0)],
         },
@@ -262,6 +273,7 @@ fn paging(venue: Venue) -> Paging {
                 (Multiplied, Perp, Bar::Hour, 168, 1),
             ],
             hourly: true,
+            rates: false,
             funding: &[(8, 30, 1, 0)],
         },
         Venue::Kraken => Paging {
@@ -279,6 +291,7 @@ fn paging(venue: Venue) -> Paging {
                 (Multiplied, Perp, Bar::Hour, 168, 1),
             ],
             hourly: true,
+            rates: false,
             // The whole history in one request.
             funding: &[(8, 30, 1, 0), (8, 200, 1, 0)],
         },
@@ -375,8 +388,16 @@ fn every_venue_pages_every_bar_of_a_window_exactly_once() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
-/// Funding windows: every settlement the simulator keeps (120 days, or the venue's limit)
-/// exactly once, on the grid of the market's interval (of an hour for hourly venues).
+/// The settlement times on the `step_ms` grid within `[from, to]`.
+fn grid(from: i64, to: i64, step_ms: i64) -> Vec<i64> {
+    let first = (from + step_ms - 1).div_euclid(step_ms) * step_ms;
+    let step = usize::try_from(step_ms).expect("a positive step");
+    (first..=to).step_by(step).collect()
+}
+
+/// Funding windows, ending now and starting on a settlement: every settlement the simulator
+/// keeps (120 days, or the venue's limit) exactly once, on the grid of the market's interval
+/// (of an hour for hourly venues), at the simulator's rates where the venue passes them on.
 #[test]
 fn every_venue_pages_every_settlement_of_a_window_exactly_once() {
     let mut wrong = Vec::new();
@@ -392,28 +413,26 @@ fn every_venue_pages_every_settlement_of_a_window_exactly_once() {
                 .find(|m| m.interval_hours == hours && m.quote != "USDC");
             let m = m.unwrap_or_else(|| panic!("{venue}: no {hours} h perp"));
             let symbol = (row.perp)(m);
-            let (start, end) = (NOW - days * DAY_MS + 1, NOW);
-            let paged = funding_pages(a, row.respond, &u, &symbol, start, end);
-            let pages = &paged.clipped(start, end)[skip..];
-            let got = by_time(pages.concat().iter().map(|p| p.time_ms).collect());
-            let step = if row.hourly { 1 } else { i64::from(hours) } * HOUR_MS;
-            let lo = start.max(NOW - keep * DAY_MS);
-            let first = (lo + step - 1).div_euclid(step) * step;
-            let step = usize::try_from(step).expect("a positive step");
-            let expected: Vec<i64> = (first..=end).step_by(step).collect();
-            let what = format!("{venue} {symbol} {hours} h × {days} d");
-            if got != expected {
-                wrong.push(format!(
-                    "{what}: {} settlements, not {}",
-                    got.len(),
-                    expected.len()
-                ));
-            }
-            if paged.count() != requests {
-                wrong.push(format!(
-                    "{what}: {} requests, not {requests}",
-                    paged.count()
-                ));
+            let step_ms = if row.hourly { 1 } else { i64::from(hours) } * HOUR_MS;
+            let settled = grid(NOW - (days + 1) * DAY_MS, NOW, step_ms)[0];
+            for (n, start) in [NOW - days * DAY_MS + 1, settled].into_iter().enumerate() {
+                let end = (start + days * DAY_MS - 1).min(NOW);
+                let paged = funding_pages(a, row.respond, &u, &symbol, start, end);
+                let points = paged.clipped(start, end)[skip..].concat();
+                let got = by_time(points.iter().map(|p| p.time_ms).collect());
+                let expected = grid(start.max(NOW - keep * DAY_MS), end, step_ms);
+                let what = format!("{venue} {symbol} {hours} h × {days} d window #{n}");
+                if got != expected {
+                    let (g, e) = (got.len(), expected.len());
+                    wrong.push(format!("{what}: {g} settlements, not {e}"));
+                }
+                if n == 0 && paged.count() != requests {
+                    let got = paged.count();
+                    wrong.push(format!("{what}: {got} requests, not {requests}"));
+                }
+                if row.rates && points.iter().any(|p| p.rate != m.historic_rate(p.time_ms)) {
+                    wrong.push(format!("{what}: not the simulator's rates"));
+                }
             }
         }
     }
