@@ -8,6 +8,8 @@ pub mod binance;
 pub mod bingx;
 pub mod bitget;
 pub mod bybit;
+#[cfg(test)]
+mod conformance;
 pub mod deribit;
 pub mod dydx;
 pub mod gate;

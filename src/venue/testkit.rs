@@ -1,9 +1,9 @@
 //! Test helpers shared by the venue adapters' tests (payload mutation, request and row builders).
 //!
 //! - Payload mutation for the parsers' no-panic proptests: [`mutation`] draws a [`Mutation`],
-//!   [`mutate`] applies it to a fixture. Each venue keeps its own assertions on the result.
+//!   [`mutate`] applies it to a fixture (the conformance suite runs it over every venue).
 //! - Small builders for request-plan tests: [`window`], [`bars`], [`points`], [`query`], and
-//!   exact values for parser tests: [`dec`], [`candle`], [`point`].
+//!   [`dec`] for exact values.
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -261,24 +261,6 @@ pub(crate) fn query(r: &Request) -> Vec<(&str, &str)> {
 /// A decimal from its text.
 pub(crate) fn dec(s: &str) -> Decimal {
     s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
-}
-
-/// A candle from its text values.
-pub(crate) fn candle(open_ms: i64, high: &str, low: &str, close: &str) -> Candle {
-    Candle {
-        open_ms,
-        high: dec(high),
-        low: dec(low),
-        close: dec(close),
-    }
-}
-
-/// A settlement from its text rate.
-pub(crate) fn point(time_ms: i64, rate: &str) -> HistoryPoint {
-    HistoryPoint {
-        time_ms,
-        rate: dec(rate),
-    }
 }
 
 #[cfg(test)]

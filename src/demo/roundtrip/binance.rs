@@ -3,12 +3,10 @@
 use rust_decimal::Decimal;
 
 use super::*;
-use crate::demo::binance::*;
-use crate::demo::{DAY_MS, HOUR_MS};
 use crate::model::{Market, Reference, Venue};
+use crate::venue::VenueAdapter;
 use crate::venue::binance::*;
 use crate::venue::testkit::*;
-use crate::venue::{Bar, VenueAdapter};
 
 fn at(ms: i64) -> DateTime<Utc> {
     ms_time(ms).expect("test time")
@@ -22,130 +20,26 @@ fn symbols(r: &Reference, market: Market) -> Vec<&str> {
         .collect()
 }
 
+/// Every settlement once is pinned by the paging suite; here, `limit` and the order.
 #[test]
-fn history_round_trip_through_the_demo_returns_every_settlement_once() {
-    const DAY: i64 = 86_400_000;
+fn the_simulators_funding_history_honours_limit_oldest_first() {
     let now = 1_760_000_000_000;
-    let u = crate::demo::Universe::generate(Venue::Binance, 40, 0, now);
-    for hours in [1_i64, 8] {
-        let m = u
-            .perps()
-            .find(|m| i64::from(m.interval_hours) == hours)
-            .expect("a perp with that interval");
-        let symbol = format!("{}{}", m.perp_base(), m.quote);
-        let step = hours * 3_600_000;
-        let aligned = (now - 31 * DAY) / step * step + step;
-        // (now - 30 d, now] off the grid, and [settlement, settlement + 30 d) on it.
-        for (start, end) in [(now - 30 * DAY + 1, now), (aligned, aligned + 30 * DAY - 1)] {
-            let mut got =
-                funding_pages(&Binance, respond, &u, &symbol, start, end).times_within(start, end);
-            let n = got.len();
-            got.sort_unstable();
-            got.dedup();
-            assert_eq!(got.len(), n, "duplicates for {symbol}");
-            assert_eq!(
-                n,
-                usize::try_from(30 * 24 / hours).expect("small"),
-                "{symbol}"
-            );
-            assert!(
-                got.iter()
-                    .all(|t| t % step == 0 && (start..=end).contains(t))
-            );
-            assert_eq!(got.first().copied(), Some((start + step - 1) / step * step));
-        }
-    }
-    // 120 days of a 1 h symbol take three pages of 1000; older than 120 days there is nothing.
+    let u = Universe::generate(Venue::Binance, 40, 0, now);
     let m = u.perps().find(|m| m.interval_hours == 1).expect("1 h perp");
     let symbol = format!("{}{}", m.perp_base(), m.quote);
-    let paged = funding_pages(&Binance, respond, &u, &symbol, now - 200 * DAY, now);
-    assert_eq!(
-        (
-            paged.times_within(now - 200 * DAY, now).len(),
-            paged.count()
-        ),
-        (120 * 24, 3)
-    );
-    let rates: Vec<_> = crate::demo::binance::history(
-        &u,
-        "/fapi/v1/fundingRate",
-        &[
-            ("symbol".to_owned(), symbol),
-            ("limit".to_owned(), "50".to_owned()),
-        ],
-    )
-    .map(|b| Binance.parse_funding_history(b.as_bytes()).expect("parses"))
-    .expect("history path");
+    let query = [
+        ("symbol".to_owned(), symbol),
+        ("limit".to_owned(), "50".to_owned()),
+    ];
+    let body = crate::demo::binance::history(&u, "/fapi/v1/fundingRate", &query);
+    let rates = Binance
+        .parse_funding_history(body.expect("history path").as_bytes())
+        .expect("parses");
     assert_eq!(rates.len(), 50);
     assert!(rates.windows(2).all(|w| w[0].time_ms < w[1].time_ms));
     assert_eq!(
         rates.last().map(|p| p.time_ms),
         Some(now / 3_600_000 * 3_600_000)
-    );
-}
-
-#[test]
-fn candle_round_trip_through_the_demo_returns_every_bar_once() {
-    let now = 1_760_000_000_000 + 17 * 60_000;
-    let u = Universe::generate(Venue::Binance, 40, 40, now);
-    let hour = now / HOUR_MS * HOUR_MS;
-    let day = now / DAY_MS * DAY_MS;
-    let btc = &u.markets[0];
-    assert!(btc.has_perp && btc.has_spot && btc.multiplier == 1);
-    let pepe = u
-        .perps()
-        .find(|m| m.multiplier == 1000)
-        .expect("a 1000x perp");
-    let perp = |m: &SynthMarket| format!("{}{}", m.perp_base(), m.quote);
-    let (btc_perp, btc_spot, pepe_perp) =
-        (perp(btc), format!("{}{}", btc.asset, btc.quote), perp(pepe));
-    let (days45, hours7, hours120) = (
-        day - 45 * DAY_MS,
-        hour - 168 * HOUR_MS,
-        hour - 2880 * HOUR_MS,
-    );
-    let cases = [
-        // (market, symbol, synthetic market, bar, start, bars, requests)
-        (Market::Perp, &btc_perp, btc, Bar::Day, days45, 46, 1),
-        (Market::Spot, &btc_spot, btc, Bar::Day, days45, 46, 1),
-        (Market::Perp, &btc_perp, btc, Bar::Hour, hours7, 169, 1),
-        (Market::Spot, &btc_spot, btc, Bar::Hour, hours7, 169, 1),
-        (Market::Perp, &pepe_perp, pepe, Bar::Hour, hours7, 169, 1),
-        (Market::Perp, &pepe_perp, pepe, Bar::Day, days45, 46, 1),
-        // All 120 days of hourly bars kept: 2881 rows = 1500 + 1381 (perp), 3 × 1000 (spot).
-        (Market::Perp, &btc_perp, btc, Bar::Hour, hours120, 2881, 2),
-        (Market::Spot, &btc_spot, btc, Bar::Hour, hours120, 2881, 3),
-    ];
-    for (market, symbol, m, bar, start, n, pages) in cases {
-        let w = window(market, symbol, bar, start, now);
-        let paged = candle_pages(&Binance, respond, &u, &w);
-        let got = paged.within(w.start_ms, w.end_ms);
-        assert_eq!((got.len(), paged.count()), (n, pages), "{symbol} {bar:?}");
-        // Every bar once, at the venue's quoting (× 1000 for 1000PEPEUSDT).
-        assert_eq!(
-            by_time(got),
-            expected_candles(m, &w, now),
-            "{symbol} {bar:?}"
-        );
-    }
-    // 1000PEPEUSDT: per contract unit; divided by the multiplier, the coin's price.
-    let w = window(Market::Perp, &pepe_perp, Bar::Hour, hour - 2 * HOUR_MS, now);
-    let got = candle_pages(&Binance, respond, &u, &w).within(w.start_ms, w.end_ms);
-    let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
-    assert_eq!(last.close, pepe.contract_price(pepe.price));
-    assert_eq!(last.close / Decimal::ONE_THOUSAND, pepe.price);
-    // Older than the 120 days kept: nothing, in one request.
-    let w = window(
-        Market::Spot,
-        &btc_spot,
-        Bar::Day,
-        day - 400 * DAY_MS,
-        day - 200 * DAY_MS,
-    );
-    let paged = candle_pages(&Binance, respond, &u, &w);
-    assert_eq!(
-        (paged.within(w.start_ms, w.end_ms), paged.count()),
-        (Vec::new(), 1)
     );
 }
 

@@ -7,9 +7,8 @@ use rust_decimal::Decimal;
 use super::*;
 use crate::demo::bingx::*;
 use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::venue::VenueAdapter;
 use crate::venue::bingx::*;
-use crate::venue::testkit::*;
-use crate::venue::{Bar, VenueAdapter};
 
 /// Runs `f` on bodies built from (request, payload) pairs.
 fn with_requests<R>(parts: &[(Request, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
@@ -18,130 +17,6 @@ fn with_requests<R>(parts: &[(Request, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R
         .map(|(request, bytes)| Body { request, bytes })
         .collect();
     f(&bodies)
-}
-
-const HOUR: i64 = 3_600_000;
-
-const DAY: i64 = 86_400_000;
-
-#[test]
-fn demo_round_trip_returns_every_bar_and_settlement_once() {
-    use crate::demo::bingx::{perp_symbol, respond, spot_symbol};
-    let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR + 17;
-    let u = crate::demo::Universe::generate(Venue::Bingx, 40, 40, now);
-    let day0 = now / DAY * DAY;
-    let hour0 = now / HOUR * HOUR;
-    let m = u.markets.iter().find(|m| m.asset == "ETH").expect("ETH");
-    let pepe = u
-        .markets
-        .iter()
-        .find(|m| m.multiplier == 1000 && m.has_perp)
-        .expect("a 1000x perp");
-    let (perp, spot, kperp) = (perp_symbol(m), spot_symbol(m), perp_symbol(pepe));
-    assert!(kperp.starts_with("1000"), "{kperp}");
-    let cases = [
-        // (a) 45 daily bars + today's running one; (b) 7 days of hourly bars + the running one.
-        (
-            window(Market::Perp, &perp, Bar::Day, day0 - 45 * DAY, now),
-            m,
-            46,
-            1,
-        ),
-        (
-            window(Market::Spot, &spot, Bar::Day, day0 - 45 * DAY, now),
-            m,
-            46,
-            1,
-        ),
-        (
-            window(Market::Perp, &perp, Bar::Hour, hour0 - 168 * HOUR, now),
-            m,
-            169,
-            1,
-        ),
-        (
-            window(Market::Spot, &spot, Bar::Hour, hour0 - 168 * HOUR, now),
-            m,
-            169,
-            1,
-        ),
-        // Per contract unit (1000 coins): the caller divides.
-        (
-            window(Market::Perp, &kperp, Bar::Hour, hour0 - 168 * HOUR, now),
-            pepe,
-            169,
-            1,
-        ),
-        // 100 days of hourly bars: two chunks of at most 1440.
-        (
-            window(Market::Spot, &spot, Bar::Hour, hour0 - 2400 * HOUR, now),
-            m,
-            2401,
-            2,
-        ),
-    ];
-    for (w, market, bars, requests) in cases {
-        let paged = candle_pages(&Bingx, respond, &u, &w);
-        let (got, count) = (paged.within(w.start_ms, w.end_ms), paged.count());
-        let mut times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
-        times.sort_unstable();
-        times.dedup();
-        assert_eq!(times.len(), got.len(), "a bar twice: {w:?}");
-        assert_eq!((got.len(), count), (bars, requests), "{w:?}");
-        let got = by_time(got);
-        assert_eq!(got, expected_candles(market, &w, now), "{w:?}");
-        assert!(got.iter().all(
-            |c| c.open_ms % w.bar.millis() == 0 && (w.start_ms..=now).contains(&c.open_ms)
-        ));
-    }
-    let per_coin = pepe.candles(Bar::Hour, hour0, now, now)[0].close;
-    let one = window(Market::Perp, &kperp, Bar::Hour, hour0, now);
-    let pages = candle_pages(&Bingx, respond, &u, &one).clipped(one.start_ms, one.end_ms);
-    assert_eq!(
-        pages[0][0].close,
-        per_coin * rust_decimal::Decimal::from(1000)
-    );
-
-    // (c) 30 days of funding: one request, every settlement once.
-    for hours in [1_u32, 8] {
-        let m = u
-            .perps()
-            .find(|m| m.interval_hours == hours)
-            .expect("a perp with that interval");
-        let symbol = perp_symbol(m);
-        let (start, end) = (now - 30 * DAY + 1, now);
-        let paged = funding_pages(&Bingx, respond, &u, &symbol, start, end);
-        let (pages, count) = (paged.clipped(start, end), paged.count());
-        assert_eq!(count, 1, "{symbol}");
-        let got = pages.concat();
-        let want = m.settlements(now, crate::demo::HISTORY_DAYS, start, end);
-        assert_eq!(want.len(), usize::try_from(30 * 24 / hours).expect("small"));
-        assert_eq!(got.iter().map(|p| p.time_ms).collect::<Vec<_>>(), want);
-        assert!(got.iter().all(|p| p.rate == m.historic_rate(p.time_ms)));
-    }
-    // 200 days of an hourly contract (the demo keeps 120): the whole-window page is full,
-    // then 999-hour chunks until one comes back empty; the chunks hold each settlement once.
-    let m = u.perps().find(|m| m.interval_hours == 1).expect("1 h perp");
-    let symbol = perp_symbol(m);
-    let (start, end) = (now - 200 * DAY, now);
-    let paged = funding_pages(&Bingx, respond, &u, &symbol, start, end);
-    let (pages, count) = (paged.clipped(start, end), paged.count());
-    assert_eq!(count, 1 + 4);
-    assert_eq!(pages[0].len(), 1000);
-    assert!(pages[4].is_empty());
-    let chunks: Vec<i64> = pages[1..].concat().iter().map(|p| p.time_ms).collect();
-    let mut sorted = chunks.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    assert_eq!(sorted.len(), chunks.len(), "a settlement in two chunks");
-    assert_eq!(
-        sorted,
-        m.settlements(now, crate::demo::HISTORY_DAYS, start, end)
-    );
-    // An 8-hourly contract over the same window fits one page.
-    let m8 = u.perps().find(|m| m.interval_hours == 8).expect("8 h perp");
-    let count = funding_pages(&Bingx, respond, &u, &perp_symbol(m8), start, end).count();
-    assert_eq!(count, 1);
 }
 
 #[test]

@@ -7,11 +7,10 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::bybit::*;
-use crate::demo::{DAY_MS, HOUR_MS};
 use crate::model::{Market, PerpQuote, SpotQuote, Venue};
 use crate::venue::bybit::*;
 use crate::venue::testkit::*;
-use crate::venue::{Bar, BodySignal, VenueAdapter};
+use crate::venue::{BodySignal, VenueAdapter};
 
 fn ms(t: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(t).single().expect("test time")
@@ -30,106 +29,6 @@ fn route_for<'r>(routes: &'r [Route], req: &Request) -> &'r Route {
         })
         .max_by_key(|r| r.query.len())
         .unwrap_or_else(|| panic!("no route for {req:?}"))
-}
-
-#[test]
-fn history_round_trip_through_the_demo_returns_every_settlement_once() {
-    const DAY: i64 = 86_400_000;
-    let now = 1_760_000_000_000;
-    let u = crate::demo::Universe::generate(Venue::Bybit, 40, 0, now);
-    for hours in [1_i64, 8] {
-        let m = u
-            .perps()
-            .find(|m| i64::from(m.interval_hours) == hours)
-            .expect("a perp with that interval");
-        let symbol = crate::demo::bybit::perp_symbol(m);
-        let step = hours * 3_600_000;
-        let aligned = (now - 31 * DAY) / step * step + step;
-        for (start, end) in [(now - 30 * DAY + 1, now), (aligned, aligned + 30 * DAY - 1)] {
-            let paged = funding_pages(&Bybit, respond, &u, &symbol, start, end);
-            let (mut got, requests) = (paged.times_within(start, end), paged.count());
-            let n = got.len();
-            got.sort_unstable();
-            got.dedup();
-            assert_eq!(got.len(), n, "duplicates for {symbol}");
-            assert_eq!(
-                n,
-                usize::try_from(30 * 24 / hours).expect("small"),
-                "{symbol}"
-            );
-            assert!(
-                got.iter()
-                    .all(|t| t % step == 0 && (start..=end).contains(t))
-            );
-            assert_eq!(got.first().copied(), Some((start + step - 1) / step * step));
-            assert_eq!(got.last().copied(), Some(end / step * step));
-            // 720 hourly points: 200 + 200 + 200 + 120; 90 eight-hourly: one short page.
-            assert_eq!(requests, if hours == 1 { 4 } else { 1 });
-        }
-    }
-}
-
-#[test]
-fn candle_round_trip_through_the_demo_returns_every_bar_once() {
-    let now = 1_760_000_000_000 + 17 * 60_000;
-    let u = Universe::generate(Venue::Bybit, 40, 40, now);
-    let hour = now / HOUR_MS * HOUR_MS;
-    let day = now / DAY_MS * DAY_MS;
-    let btc = &u.markets[0];
-    assert!(btc.has_perp && btc.has_spot && btc.multiplier == 1);
-    let pepe = u
-        .perps()
-        .find(|m| m.multiplier == 1000)
-        .expect("a 1000x perp");
-    let (btc_perp, btc_spot, pepe_perp) = (perp_symbol(btc), spot_symbol(btc), perp_symbol(pepe));
-    let (days45, hours7, hours120) = (
-        day - 45 * DAY_MS,
-        hour - 168 * HOUR_MS,
-        hour - 2880 * HOUR_MS,
-    );
-    let cases = [
-        // (market, symbol, synthetic market, bar, start, bars, requests)
-        (Market::Perp, &btc_perp, btc, Bar::Day, days45, 46, 1),
-        (Market::Spot, &btc_spot, btc, Bar::Day, days45, 46, 1),
-        (Market::Perp, &btc_perp, btc, Bar::Hour, hours7, 169, 1),
-        (Market::Spot, &btc_spot, btc, Bar::Hour, hours7, 169, 1),
-        (Market::Perp, &pepe_perp, pepe, Bar::Hour, hours7, 169, 1),
-        (Market::Perp, &pepe_perp, pepe, Bar::Day, days45, 46, 1),
-        // All 120 days of hourly bars kept: 2881 rows = 1000 + 1000 + 881.
-        (Market::Perp, &btc_perp, btc, Bar::Hour, hours120, 2881, 3),
-        (Market::Spot, &btc_spot, btc, Bar::Hour, hours120, 2881, 3),
-    ];
-    for (market, symbol, m, bar, start, n, pages) in cases {
-        let w = window(market, symbol, bar, start, now);
-        let paged = candle_pages(&Bybit, respond, &u, &w);
-        let got = paged.within(w.start_ms, w.end_ms);
-        assert_eq!((got.len(), paged.count()), (n, pages), "{symbol} {bar:?}");
-        // Every bar once, at the venue's quoting (× 1000 for 1000PEPEUSDT).
-        assert_eq!(
-            by_time(got),
-            expected_candles(m, &w, now),
-            "{symbol} {bar:?}"
-        );
-    }
-    // 1000PEPEUSDT: per contract unit; divided by the multiplier, the coin's price.
-    let w = window(Market::Perp, &pepe_perp, Bar::Hour, hour - 2 * HOUR_MS, now);
-    let got = candle_pages(&Bybit, respond, &u, &w).within(w.start_ms, w.end_ms);
-    let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
-    assert_eq!(last.close, pepe.contract_price(pepe.price));
-    assert_eq!(last.close / Decimal::ONE_THOUSAND, pepe.price);
-    // Older than the 120 days kept: nothing, in one request.
-    let w = window(
-        Market::Spot,
-        &btc_spot,
-        Bar::Day,
-        day - 400 * DAY_MS,
-        day - 200 * DAY_MS,
-    );
-    let paged = candle_pages(&Bybit, respond, &u, &w);
-    assert_eq!(
-        (paged.within(w.start_ms, w.end_ms), paged.count()),
-        (Vec::new(), 1)
-    );
 }
 
 #[test]

@@ -6,93 +6,14 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::deribit::*;
-use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::model::{PerpQuote, SpotQuote, Venue};
+use crate::venue::VenueAdapter;
 use crate::venue::deribit::*;
-use crate::venue::testkit::*;
-use crate::venue::{Bar, VenueAdapter};
 
 const H: i64 = 3_600_000;
 
-const DAY: i64 = 86_400_000;
-
-fn assert_exactly(got: &[i64], expected: &[i64], what: &str) {
-    let mut sorted = got.to_vec();
-    sorted.sort_unstable();
-    assert_eq!(sorted, expected, "{what}");
-}
-
 #[test]
-fn candles_round_trip_through_the_demo_once_each() {
-    use crate::demo::deribit::{perp_name, spot_name};
-    let now = 1_760_000_000_000 + 17 * 60_000 + 5;
-    let u = crate::demo::Universe::generate(Venue::Deribit, 40, 40, now);
-    let m = &u.markets[0];
-    let (perp, spot) = (perp_name(m), spot_name(m));
-    for (bar, n) in [(Bar::Day, 45), (Bar::Hour, 168)] {
-        let step = bar.millis();
-        let start = now / step * step - n * step;
-        let expected: Vec<i64> = (0..=n).map(|i| start + i * step).collect();
-        for (market, symbol) in [(Market::Perp, perp.as_str()), (Market::Spot, spot.as_str())] {
-            let w = window(market, symbol, bar, start, now);
-            let paged = candle_pages(&Deribit, respond, &u, &w);
-            let (got, requests) = (paged.all(), paged.count());
-            let times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
-            assert_exactly(&times, &expected, symbol);
-            assert_eq!(requests, 1, "{symbol} {bar:?}: one page of 5000");
-            // The running bar closes at the current price.
-            let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
-            let price = if market == Market::Perp {
-                m.contract_price(m.price)
-            } else {
-                m.price
-            };
-            assert_eq!(last.close, price);
-        }
-    }
-    // Older than the 120 days kept there is nothing; a 200-day hourly window is one page.
-    let w = window(
-        Market::Perp,
-        &perp,
-        Bar::Hour,
-        now / H * H - 200 * 24 * H,
-        now,
-    );
-    let paged = candle_pages(&Deribit, respond, &u, &w);
-    let (got, requests) = (paged.all(), paged.count());
-    assert_eq!((got.len(), requests), (120 * 24 + 1, 1));
-}
-
-#[test]
-fn multiplied_perp_candles_stay_per_contract_unit() {
-    use crate::demo::deribit::{perp_name, spot_name};
-    let now = 1_760_000_000_000;
-    let u = crate::demo::Universe::generate(Venue::Deribit, 40, 40, now);
-    let m = u
-        .markets
-        .iter()
-        .find(|m| m.multiplier == 1000)
-        .expect("a 1000x perp");
-    let perp = perp_name(m);
-    assert!(perp.starts_with("1000"), "{perp}");
-    let w = |market, symbol| window(market, symbol, Bar::Hour, now / H * H - 168 * H, now);
-    let p = candle_pages(&Deribit, respond, &u, &w(Market::Perp, &perp)).all();
-    let spot = spot_name(m);
-    let s = candle_pages(&Deribit, respond, &u, &w(Market::Spot, &spot)).all();
-    assert_eq!(p.len(), 169);
-    assert_eq!(p.len(), s.len());
-    let k = rust_decimal::Decimal::ONE_THOUSAND;
-    for (perp_bar, spot_bar) in p.iter().zip(&s) {
-        assert_eq!(perp_bar.open_ms, spot_bar.open_ms);
-        assert_eq!(
-            (perp_bar.high, perp_bar.low, perp_bar.close),
-            (spot_bar.high * k, spot_bar.low * k, spot_bar.close * k)
-        );
-    }
-    assert_eq!(p.last().map(|c| c.close), Some(m.contract_price(m.price)));
-}
-
-#[test]
-fn funding_round_trips_through_the_demo_hourly_once_each() {
+fn hourly_interest_averages_the_snapshots_8h_rate() {
     use crate::demo::deribit::{funding_8h, perp_name};
     let now = 1_760_000_000_000 + 1234;
     let u = crate::demo::Universe::generate(Venue::Deribit, 40, 0, now);
@@ -101,21 +22,6 @@ fn funding_round_trips_through_the_demo_hourly_once_each() {
         .find(|m| m.interval_hours == 8 && m.funding_rate >= rust_decimal::Decimal::new(1, 4))
         .expect("an 8 h market paying 0.01 % or more");
     let symbol = perp_name(m);
-    // (now - 30 d, now]: 720 hours, one request.
-    let (start, end) = (now - 30 * DAY + 1, now);
-    let paged = funding_pages(&Deribit, respond, &u, &symbol, start, end);
-    let (got, requests) = (paged.times(), paged.count());
-    let first = (start + H - 1) / H * H;
-    let expected: Vec<i64> = (0..720).map(|i| first + i * H).collect();
-    assert_exactly(&got, &expected, &symbol);
-    assert_eq!(requests, 1);
-    // The whole 120 days kept: 2880 hours in pages of 744 (744 × 3 + 648, short).
-    let paged = funding_pages(&Deribit, respond, &u, &symbol, now - 200 * DAY, now);
-    let (got, requests) = (paged.times(), paged.count());
-    let first = now / H * H - (120 * 24 - 1) * H;
-    let expected: Vec<i64> = (0..120 * 24).map(|i| first + i * H).collect();
-    assert_exactly(&got, &expected, &symbol);
-    assert_eq!(requests, 4);
     // Hourly interest_1h × 8 is the snapshot's funding_8h: the same rate per hour (the
     // demo's wobble aside, which averages out).
     let path = FUNDING_HISTORY_PATH;

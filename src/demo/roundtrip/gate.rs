@@ -7,9 +7,8 @@ use rust_decimal::Decimal;
 use super::*;
 use crate::demo::gate::*;
 use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::venue::VenueAdapter;
 use crate::venue::gate::*;
-use crate::venue::testkit::*;
-use crate::venue::{Bar, CandleWindow, VenueAdapter};
 
 fn bodies<'a>(fetched: &'a [(Request, &'a str)]) -> Vec<Body<'a>> {
     fetched
@@ -19,93 +18,6 @@ fn bodies<'a>(fetched: &'a [(Request, &'a str)]) -> Vec<Body<'a>> {
             bytes: body.as_bytes(),
         })
         .collect()
-}
-
-fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
-    days_back(market, symbol, bar, days, NOW)
-}
-
-const DAY: i64 = 86_400_000;
-
-const HOUR: i64 = 3_600_000;
-
-const NOW: i64 = 1_760_000_000_123;
-
-#[test]
-fn candle_round_trip_through_the_demo_returns_every_bar_once() {
-    let u = crate::demo::Universe::generate(Venue::Gate, 60, 60, NOW);
-    let pepe = u
-        .perps()
-        .find(|m| m.multiplier == 1000 && m.quote == "USDT")
-        .expect("a cheap coin's perp");
-    let spot = u.spots().next().expect("a spot pair");
-    // (market, symbol, bar, days, requests, running bar served)
-    let cases = [
-        (pepe, Market::Perp, Bar::Day, 45, 1, true),
-        (pepe, Market::Perp, Bar::Hour, 7, 1, true),
-        (pepe, Market::Perp, Bar::Hour, 100, 2, true),
-        (spot, Market::Spot, Bar::Day, 45, 1, false),
-        (spot, Market::Spot, Bar::Hour, 7, 1, false),
-        (spot, Market::Spot, Bar::Hour, 60, 2, false),
-    ];
-    for (m, market, bar, days, requests, running) in cases {
-        let symbol = crate::demo::gate::pair_name(m);
-        let w = window(market, &symbol, bar, days);
-        let paged = candle_pages(&Gate, respond, &u, &w);
-        let (mut got, n) = (paged.all(), paged.count());
-        assert_eq!(n, requests, "{symbol} {bar:?} {days}");
-        got.sort_by_key(|c| c.open_ms);
-        let step = bar.millis();
-        let last = NOW / step * step;
-        let expected = (last - w.start_ms) / step + i64::from(running);
-        assert_eq!(
-            i64::try_from(got.len()).ok(),
-            Some(expected),
-            "{symbol} {bar:?} {days}"
-        );
-        assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
-        assert_eq!(got.first().map(|c| c.open_ms), Some(w.start_ms));
-        assert!(
-            got.iter()
-                .all(|c| c.open_ms % step == 0 && c.open_ms <= NOW)
-        );
-        // Gate quotes per coin: the same numbers as the synthetic per-coin candles.
-        let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
-        for (c, s) in got.iter().zip(&synth) {
-            assert_eq!(
-                (c.open_ms, c.high, c.low, c.close),
-                (s.open_ms, s.high, s.low, s.close)
-            );
-        }
-    }
-}
-
-#[test]
-fn funding_round_trip_through_the_demo_returns_every_settlement_once() {
-    let u = crate::demo::Universe::generate(Venue::Gate, 60, 0, NOW);
-    for (hours, days, requests) in [(1_i64, 30, 1), (8, 30, 1), (1, 100, 3)] {
-        let m = u
-            .perps()
-            .find(|m| i64::from(m.interval_hours) == hours && m.quote == "USDT")
-            .expect("a perp with that interval");
-        let symbol = crate::demo::gate::pair_name(m);
-        let (start, end) = (NOW - days * DAY + 1, NOW);
-        let paged = funding_pages(&Gate, respond, &u, &symbol, start, end);
-        let (mut stored, page) = (paged.times_within(start, end), paged.count());
-        let n = stored.len();
-        stored.sort_unstable();
-        stored.dedup();
-        assert_eq!(stored.len(), n, "duplicates for {symbol}");
-        assert_eq!(
-            n,
-            usize::try_from(days * 24 / hours).expect("small"),
-            "{symbol}"
-        );
-        let step = hours * HOUR;
-        assert_eq!(stored.last().copied(), Some(end / step * step));
-        // 30 days fit one page; 2400 hourly settlements take 1000 + 1000 + 400.
-        assert_eq!(page, requests, "{symbol} {days}");
-    }
 }
 
 /// Fetches a plan from the routes the way the poller does, following pages.

@@ -8,12 +8,7 @@ use super::*;
 use crate::demo::hyperliquid::*;
 use crate::model::{Market, PerpQuote, SpotQuote, Venue};
 use crate::venue::hyperliquid::*;
-use crate::venue::testkit::*;
 use crate::venue::{Bar, CandleWindow, VenueAdapter};
-
-fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
-    days_back(market, symbol, bar, days, NOW)
-}
 
 const HOUR: i64 = 3_600_000;
 
@@ -28,101 +23,35 @@ fn body(r: &Request) -> serde_json::Value {
     serde_json::from_str(body).expect("JSON body")
 }
 
+/// Every page is pinned by the paging suite; here, the POST `/info` body of each request.
 #[test]
-fn candle_round_trip_through_the_demo_returns_every_bar_once() {
-    let u = crate::demo::Universe::generate(Venue::Hyperliquid, 60, 60, NOW);
-    let kpepe = u
-        .perps()
-        .find(|m| m.multiplier == 1000)
-        .expect("a kPEPE market");
-    let spots: Vec<(String, &crate::demo::SynthMarket)> =
-        crate::demo::hyperliquid::spot_names(&u).take(2).collect();
-    let mut cases = vec![
-        (
-            kpepe,
-            Market::Perp,
-            "k".to_owned() + &kpepe.asset,
-            Bar::Day,
-            45,
-        ),
-        (
-            kpepe,
-            Market::Perp,
-            "k".to_owned() + &kpepe.asset,
-            Bar::Hour,
-            7,
-        ),
-    ];
-    for (name, m) in &spots {
-        cases.push((m, Market::Spot, name.clone(), Bar::Day, 45));
-        cases.push((m, Market::Spot, name.clone(), Bar::Hour, 7));
-    }
-    for (m, market, symbol, bar, days) in cases {
-        let w = window(market, &symbol, bar, days);
-        let paged = candle_pages(&Hyperliquid, respond, &u, &w);
-        assert!(
-            paged
-                .requests
-                .iter()
-                .all(|r| body(r)["type"] == "candleSnapshot")
-        );
-        let (mut got, n) = (paged.all(), paged.count());
-        assert_eq!(n, 1, "{symbol} {bar:?}");
-        got.sort_by_key(|c| c.open_ms);
-        let step = bar.millis();
-        let expected = (NOW / step * step - w.start_ms) / step + 1;
-        assert_eq!(
-            i64::try_from(got.len()).ok(),
-            Some(expected),
-            "{symbol} {bar:?}"
-        );
-        assert!(got.windows(2).all(|p| p[1].open_ms - p[0].open_ms == step));
-        assert!(
-            got.iter()
-                .all(|c| (w.start_ms..=w.end_ms).contains(&c.open_ms))
-        );
-        let scale = match market {
-            Market::Perp => Decimal::from(m.multiplier),
-            Market::Spot => Decimal::ONE,
-        };
-        let synth = m.candles(bar, w.start_ms, w.end_ms, NOW);
-        assert_eq!(synth.len(), got.len());
-        for (c, s) in got.iter().zip(&synth) {
-            assert_eq!(
-                (c.open_ms, c.high, c.low, c.close),
-                (s.open_ms, s.high * scale, s.low * scale, s.close * scale),
-                "{symbol}: prices per contract unit"
-            );
-        }
-    }
-}
-
-#[test]
-fn funding_round_trip_through_the_demo_returns_every_hour_once() {
-    let u = crate::demo::Universe::generate(Venue::Hyperliquid, 60, 0, NOW);
-    for m in [
-        u.perps().find(|m| m.interval_hours == 8).expect("a perp"),
-        u.perps().find(|m| m.multiplier == 1000).expect("kPEPE"),
-    ] {
-        let (coin, _) = crate::demo::hyperliquid::perp_name(m);
-        let (start, end) = (NOW - 30 * DAY + 1, NOW);
-        let paged = funding_pages(&Hyperliquid, respond, &u, &coin, start, end);
-        assert!(
-            paged
-                .requests
-                .iter()
-                .all(|r| body(r)["type"] == "fundingHistory")
-        );
-        let (mut stored, n) = (paged.times_within(start, end), paged.count());
-        let count = stored.len();
-        stored.sort_unstable();
-        stored.dedup();
-        assert_eq!(stored.len(), count, "duplicates for {coin}");
-        assert_eq!(count, 720, "hourly settlements of 30 days");
-        assert!(stored.windows(2).all(|p| p[1] - p[0] == HOUR));
-        assert_eq!(stored.last().copied(), Some(end / HOUR * HOUR));
-        assert_eq!(n, 2, "a page of 500 and a short one of 220");
-    }
+fn history_requests_post_their_info_type() {
+    let u = Universe::generate(Venue::Hyperliquid, 60, 0, NOW);
+    let m = u.perps().find(|m| m.multiplier == 1000).expect("kPEPE");
+    let (coin, _) = perp_name(m);
+    let funding = funding_pages(&Hyperliquid, respond, &u, &coin, NOW - 30 * DAY, NOW);
+    assert!(
+        funding
+            .requests
+            .iter()
+            .all(|r| body(r)["type"] == "fundingHistory")
+    );
+    let start = NOW / HOUR * HOUR - 168 * HOUR;
+    let w = CandleWindow {
+        market: Market::Perp,
+        symbol: &coin,
+        bar: Bar::Hour,
+        start_ms: start,
+        end_ms: NOW,
+    };
+    let candles = candle_pages(&Hyperliquid, respond, &u, &w);
+    assert!(
+        candles
+            .requests
+            .iter()
+            .all(|r| body(r)["type"] == "candleSnapshot")
+    );
+    assert_eq!(body(&candles.requests[0])["req"]["coin"], "kPEPE");
 }
 
 #[test]

@@ -6,96 +6,9 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::kraken::*;
-use crate::model::{Market, PerpQuote, Venue};
+use crate::model::{PerpQuote, Venue};
+use crate::venue::VenueAdapter;
 use crate::venue::kraken::*;
-use crate::venue::testkit::*;
-use crate::venue::{Bar, VenueAdapter};
-
-const H: i64 = 3_600_000;
-
-const DAY: i64 = 86_400_000;
-
-const NOW: i64 = 1_763_340_877_524;
-
-#[test]
-fn candles_round_trip_through_the_demo_once_each() {
-    use crate::demo::kraken::symbol;
-    let now = NOW;
-    let u = crate::demo::Universe::generate(Venue::Kraken, 40, 0, now);
-    let m = &u.markets[0];
-    let sym = symbol(m);
-    assert_eq!(sym, "PF_XBTUSD");
-    for (bar, n, pages) in [(Bar::Day, 45, 1), (Bar::Hour, 168, 1), (Bar::Hour, 2880, 2)] {
-        let step = bar.millis();
-        let start = now / step * step - n * step;
-        let w = window(Market::Perp, &sym, bar, start, now);
-        let paged = candle_pages(&Kraken, respond, &u, &w);
-        let (got, requests) = (paged.all(), paged.count());
-        let expected: Vec<i64> = (0..=n).map(|i| start + i * step).collect();
-        assert_eq!(
-            by_time(got.iter().map(|c| c.open_ms).collect()),
-            expected,
-            "{bar:?} × {n}: every bar once, nothing outside the window"
-        );
-        assert_eq!(requests, pages, "{bar:?} × {n}: pages of 2000");
-        let last = got.iter().max_by_key(|c| c.open_ms).expect("bars");
-        assert_eq!(last.close, m.price);
-    }
-}
-
-#[test]
-fn multiplied_perp_candles_stay_per_contract_unit() {
-    use crate::demo::kraken::symbol;
-    let u = crate::demo::Universe::generate(Venue::Kraken, 40, 0, NOW);
-    let m = u
-        .perps()
-        .find(|m| m.multiplier == 1000)
-        .expect("a 1000x perp");
-    let sym = symbol(m);
-    assert!(sym.starts_with("PF_1000"), "{sym}");
-    let w = window(Market::Perp, &sym, Bar::Hour, NOW / H * H - 168 * H, NOW);
-    let mut got = candle_pages(&Kraken, respond, &u, &w).all();
-    got.sort_by_key(|c| c.open_ms);
-    let synth = m.candles(Bar::Hour, w.start_ms, NOW, NOW);
-    assert_eq!(got.len(), 169);
-    let k = rust_decimal::Decimal::ONE_THOUSAND;
-    for (c, s) in got.iter().zip(&synth) {
-        assert_eq!(
-            (c.open_ms, c.high, c.low, c.close),
-            (s.open_ms, s.high * k, s.low * k, s.close * k)
-        );
-    }
-    assert_eq!(got.last().map(|c| c.close), Some(m.contract_price(m.price)));
-}
-
-#[test]
-fn funding_round_trips_through_the_demo_in_one_request() {
-    use crate::demo::kraken::{hourly_rate, symbol};
-    let u = crate::demo::Universe::generate(Venue::Kraken, 40, 0, NOW);
-    let m = u
-        .perps()
-        .find(|m| m.interval_hours == 8 && m.funding_rate >= rust_decimal::Decimal::new(1, 4))
-        .expect("an 8 h market paying 0.01 % or more");
-    let sym = symbol(m);
-    let (start, end) = (NOW - 30 * DAY + 1, NOW);
-    let paged = funding_pages(&Kraken, respond, &u, &sym, start, end);
-    let (stored, requests) = (paged.within(start, end), paged.count());
-    assert_eq!(requests, 1);
-    let first = (start + H - 1) / H * H;
-    let expected: Vec<i64> = (0..720).map(|i| first + i * H).collect();
-    assert_eq!(
-        by_time(stored.iter().map(|p| p.time_ms).collect()),
-        expected
-    );
-    // The relative rate per hour: the snapshot's fundingRate / markPrice (wobble aside).
-    let mean = stored.iter().map(|p| p.rate).sum::<rust_decimal::Decimal>()
-        / rust_decimal::Decimal::from(720);
-    assert!(
-        (mean - hourly_rate(m)).abs() <= rust_decimal::Decimal::new(25, 7),
-        "{mean} vs {}",
-        hourly_rate(m)
-    );
-}
 
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {

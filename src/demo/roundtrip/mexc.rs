@@ -7,9 +7,8 @@ use rust_decimal::Decimal;
 use super::*;
 use crate::demo::mexc::*;
 use crate::model::{Market, PerpQuote, Reference, SpotQuote, Venue};
+use crate::venue::VenueAdapter;
 use crate::venue::mexc::*;
-use crate::venue::testkit::*;
-use crate::venue::{Bar, VenueAdapter};
 
 fn with_requests<R>(parts: &[(Request, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
     let bodies: Vec<Body<'_>> = parts
@@ -24,125 +23,6 @@ fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
         .iter()
         .find(|i| i.symbol == symbol && i.market == Market::Perp)
         .and_then(|i| i.funding_interval_hours)
-}
-
-const HOUR: i64 = 3_600_000;
-
-const DAY: i64 = 86_400_000;
-
-#[test]
-fn demo_round_trip_returns_every_bar_and_settlement_once() {
-    use crate::demo::mexc::{perp_symbol, respond, spot_symbol};
-    let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR + 17;
-    let u = crate::demo::Universe::generate(Venue::Mexc, 40, 40, now);
-    let day0 = now / DAY * DAY;
-    let hour0 = now / HOUR * HOUR;
-    let m = u.markets.iter().find(|m| m.asset == "ETH").expect("ETH");
-    let pepe = u
-        .markets
-        .iter()
-        .find(|m| m.multiplier == 1000 && m.has_perp)
-        .expect("a 1000x perp");
-    let (perp, spot, kperp) = (perp_symbol(m), spot_symbol(m), perp_symbol(pepe));
-    assert!(kperp.starts_with("1000"), "{kperp}");
-    let cases = [
-        // (a) 45 daily bars + today's running one; (b) 7 days of hourly bars + the running one.
-        (
-            window(Market::Perp, &perp, Bar::Day, day0 - 45 * DAY, now),
-            m,
-            46,
-            1,
-        ),
-        (
-            window(Market::Spot, &spot, Bar::Day, day0 - 45 * DAY, now),
-            m,
-            46,
-            1,
-        ),
-        (
-            window(Market::Perp, &perp, Bar::Hour, hour0 - 168 * HOUR, now),
-            m,
-            169,
-            1,
-        ),
-        (
-            window(Market::Spot, &spot, Bar::Hour, hour0 - 168 * HOUR, now),
-            m,
-            169,
-            1,
-        ),
-        // Per contract unit (1000 coins): the caller divides.
-        (
-            window(Market::Perp, &kperp, Bar::Hour, hour0 - 168 * HOUR, now),
-            pepe,
-            169,
-            1,
-        ),
-        // 100 days of hourly bars: contract chunks of 2000, spot pages of 1000.
-        (
-            window(Market::Perp, &perp, Bar::Hour, hour0 - 2400 * HOUR, now),
-            m,
-            2401,
-            2,
-        ),
-        (
-            window(Market::Spot, &spot, Bar::Hour, hour0 - 2400 * HOUR, now),
-            m,
-            2401,
-            3,
-        ),
-    ];
-    for (w, market, bars, requests) in cases {
-        let paged = candle_pages(&Mexc, respond, &u, &w);
-        let (got, count) = (paged.within(w.start_ms, w.end_ms), paged.count());
-        let mut times: Vec<i64> = got.iter().map(|c| c.open_ms).collect();
-        times.sort_unstable();
-        times.dedup();
-        assert_eq!(times.len(), got.len(), "a bar twice: {w:?}");
-        assert_eq!((got.len(), count), (bars, requests), "{w:?}");
-        assert_eq!(by_time(got), expected_candles(market, &w, now), "{w:?}");
-    }
-    let per_coin = pepe.candles(Bar::Hour, hour0, now, now)[0].close;
-    let one = window(Market::Perp, &kperp, Bar::Hour, hour0, now);
-    let pages = candle_pages(&Mexc, respond, &u, &one).clipped(one.start_ms, one.end_ms);
-    assert_eq!(
-        pages[0][0].close,
-        per_coin * rust_decimal::Decimal::from(1000)
-    );
-
-    // (c) 30 days of funding: one page of 1000 holds even hourly settlements.
-    for hours in [1_u32, 8] {
-        let p = u
-            .perps()
-            .find(|p| p.interval_hours == hours)
-            .expect("a perp with that interval");
-        let symbol = perp_symbol(p);
-        let (start, end) = (now - 30 * DAY + 1, now);
-        let paged = funding_pages(&Mexc, respond, &u, &symbol, start, end);
-        let (pages, count) = (paged.clipped(start, end), paged.count());
-        assert_eq!(count, 1, "{symbol}");
-        let got = pages.concat();
-        let want = p.settlements(now, crate::demo::HISTORY_DAYS, start, end);
-        assert_eq!(want.len(), usize::try_from(30 * 24 / hours).expect("small"));
-        assert_eq!(got.iter().map(|q| q.time_ms).collect::<Vec<_>>(), want);
-        assert!(got.iter().all(|q| q.rate == p.historic_rate(q.time_ms)));
-    }
-    // 200 days of an hourly contract (the demo keeps 120 = 2880 settlements): pages 1-3,
-    // the third short.
-    let p = u.perps().find(|p| p.interval_hours == 1).expect("1 h perp");
-    let (start, end) = (now - 200 * DAY, now);
-    let paged = funding_pages(&Mexc, respond, &u, &perp_symbol(p), start, end);
-    let (pages, count) = (paged.clipped(start, end), paged.count());
-    assert_eq!(count, 3);
-    let got: Vec<i64> = pages.concat().iter().map(|q| q.time_ms).collect();
-    let mut sorted = got.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    assert_eq!(sorted.len(), got.len(), "a settlement twice");
-    assert_eq!(
-        sorted,
-        p.settlements(now, crate::demo::HISTORY_DAYS, start, end)
-    );
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! Round trips through the simulator: every venue's adapter reads what the simulator renders (tests; the only place both sides meet).
 //!
 //! The adapters under `crate::venue` never import the simulator; the tests that need both sides
-//! live here, one file per venue, on the helpers of this module:
+//! live here, on the helpers of this module:
 //! - [`serve_plan`] serves a request plan from a venue's route table as the demo server would;
 //! - [`candle_pages`] and [`funding_pages`] run the caller's paging loop (as `crate::backfill`
-//!   does) against a venue's responder; [`expected_candles`] is what the simulator serves for a
-//!   window.
+//!   does) against a venue's responder; [`synth_candles`] is what the simulator serves for a
+//!   window;
+//! - `paging` pages windows of every venue (one table row each), `conformance` round-trips every
+//!   venue's plans; the per-venue files keep what only that venue does.
 
 mod binance;
 mod bingx;
@@ -20,12 +22,12 @@ mod hyperliquid;
 mod kraken;
 mod mexc;
 mod okx;
+mod paging;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::{Route, SynthMarket, Universe};
-use crate::model::Market;
 use crate::parse::ms_time;
 use crate::venue::{
     Body, Candle, CandleWindow, HistoryPoint, Method, ParseError, Request, VenueAdapter,
@@ -134,19 +136,6 @@ impl<T: Timed> Paged<T> {
     /// The rows within `[start_ms, end_ms]`, as the caller stores them (no de-duplication).
     pub(super) fn within(&self, start_ms: i64, end_ms: i64) -> Vec<T> {
         self.clipped(start_ms, end_ms).concat()
-    }
-
-    /// The times of every row received.
-    pub(super) fn times(&self) -> Vec<i64> {
-        self.pages.iter().flatten().map(Timed::time_ms).collect()
-    }
-
-    /// The times of [`Paged::within`].
-    pub(super) fn times_within(&self, start_ms: i64, end_ms: i64) -> Vec<i64> {
-        self.within(start_ms, end_ms)
-            .iter()
-            .map(Timed::time_ms)
-            .collect()
     }
 
     /// Each page cut to the rows within `[start_ms, end_ms]`.
@@ -271,20 +260,6 @@ pub(super) fn synth_candles(m: &SynthMarket, w: &CandleWindow<'_>, now_ms: i64) 
             close: c.close,
         })
         .collect()
-}
-
-/// The candles the demo serves for `w` as a venue quoting perps per contract unit does: a
-/// multiplied perp's prices × its multiplier, spot per coin.
-pub(super) fn expected_candles(m: &SynthMarket, w: &CandleWindow<'_>, now_ms: i64) -> Vec<Candle> {
-    let mut candles = synth_candles(m, w, now_ms);
-    if w.market == Market::Perp {
-        for c in &mut candles {
-            c.high = m.contract_price(c.high);
-            c.low = m.contract_price(c.low);
-            c.close = m.contract_price(c.close);
-        }
-    }
-    candles
 }
 
 /// Query pairs as the demo server hands them to `respond`.

@@ -600,132 +600,40 @@ pub(super) fn snapshot(
 
 #[cfg(test)]
 mod tests {
-    use std::str::FromStr;
-
-    use proptest::prelude::*;
+    //! MEXC's own quirks (funding intervals per symbol, fetched as details); what every venue
+    //! does is pinned by `crate::venue::conformance`.
 
     use super::*;
+    use crate::venue::VenueAdapter;
+    use crate::venue::conformance::{case, reference_from, snapshot_from};
     use crate::venue::mexc::{DETAIL_BATCH, Mexc, funding_rate_request};
-    use crate::venue::testkit::{candle, mutate, mutation, point};
-    use crate::venue::{Request, VenueAdapter};
 
-    const DETAIL: &str = include_str!("../../../fixtures/mexc/contract-detail.json");
-    const DETAIL_Q: &str = include_str!("../../../fixtures/mexc/contract-detail-quirks.json");
-    const INFO: &str = include_str!("../../../fixtures/mexc/spot-exchangeInfo.json");
-    const INFO_Q: &str = include_str!("../../../fixtures/mexc/spot-exchangeInfo-quirks.json");
-    const RATES_Q: &str = include_str!("../../../fixtures/mexc/contract-funding-rates.json");
     const RATE_BTC: &str = include_str!("../../../fixtures/mexc/contract-funding-rate.json");
     const RATE_DOGE: &str =
         include_str!("../../../fixtures/mexc/contract-funding-rate-DOGE_USDT.json");
-    const TICKER_J: &str = include_str!("../../../fixtures/mexc/contract-ticker.json");
-    const TICKER_Q: &str = include_str!("../../../fixtures/mexc/contract-ticker-quirks.json");
-    const SPOT_J: &str = include_str!("../../../fixtures/mexc/spot-ticker-24hr.json");
-    const SPOT_Q: &str = include_str!("../../../fixtures/mexc/spot-ticker-24hr-quirks.json");
-    const RATE_LIMIT: &str = include_str!("../../../fixtures/mexc/error-rate-limit.json");
     const NO_CONTRACT: &str = include_str!("../../../fixtures/mexc/error-contract-not-exist.json");
-    const BAD_SYMBOL: &str = include_str!("../../../fixtures/mexc/error-spot-bad-symbol.json");
-    const HISTORY_J: &str = include_str!("../../../fixtures/mexc/funding-rate-history.json");
-    const HISTORY_Q: &str = include_str!("../../../fixtures/mexc/funding-rate-history-quirks.json");
-    const KLINE_J: &str = include_str!("../../../fixtures/mexc/contract-kline.json");
-    const KLINE_Q: &str = include_str!("../../../fixtures/mexc/contract-kline-quirks.json");
-    const SPOT_KLINES_J: &str = include_str!("../../../fixtures/mexc/spot-klines.json");
-    const SPOT_KLINES_Q: &str = include_str!("../../../fixtures/mexc/spot-klines-quirks.json");
 
     fn d(s: &str) -> Decimal {
-        Decimal::from_str(s).expect("test decimal")
+        s.parse().expect("test decimal")
     }
 
-    fn t(ms: i64) -> Option<DateTime<Utc>> {
-        ms_time(ms)
-    }
-
-    fn received() -> DateTime<Utc> {
-        t(1_743_588_687_000).expect("time")
-    }
-
-    /// A request of `endpoint` from the adapter's plans (DOGE_USDT's for the per-symbol rate).
-    fn request(endpoint: &'static str) -> Request {
-        if endpoint == FUNDING_RATE {
-            return funding_rate_request("DOGE_USDT");
-        }
-        Mexc.reference_requests()
-            .into_iter()
-            .chain(Mexc.snapshot_requests(true))
-            .find(|r| r.endpoint == endpoint)
-            .expect("known endpoint")
-    }
-
-    fn with_requests<R>(parts: &[(Request, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
-        let bodies: Vec<Body<'_>> = parts
-            .iter()
-            .map(|(request, bytes)| Body { request, bytes })
-            .collect();
-        f(&bodies)
-    }
-
-    fn with_bodies<R>(parts: &[(&'static str, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
-        let parts: Vec<(Request, &[u8])> = parts.iter().map(|(e, b)| (request(e), *b)).collect();
-        with_requests(&parts, f)
-    }
-
-    fn reference_of(parts: &[(&'static str, &str)]) -> Result<Reference, ParseError> {
-        let parts: Vec<(&'static str, &[u8])> =
-            parts.iter().map(|(e, b)| (*e, b.as_bytes())).collect();
-        with_bodies(&parts, reference)
-    }
-
-    fn snapshot_of(
-        parts: &[(&'static str, &str)],
-        reference: &Reference,
-    ) -> Result<Snapshot, ParseError> {
-        let parts: Vec<(&'static str, &[u8])> =
-            parts.iter().map(|(e, b)| (*e, b.as_bytes())).collect();
-        with_bodies(&parts, |b| snapshot(b, reference, received()))
+    fn quirky_reference() -> Reference {
+        reference_from(Venue::Mexc, case(Venue::Mexc).lists[1].parts)
     }
 
     /// Applies per-symbol funding-rate bodies, one per (symbol, payload), to `fresh`.
     fn apply(fresh: &mut Reference, previous: Option<&Reference>, parts: &[(&str, &str)]) {
-        let parts: Vec<(Request, &[u8])> = parts
+        let requests: Vec<_> = parts.iter().map(|(s, _)| funding_rate_request(s)).collect();
+        let bodies: Vec<Body<'_>> = requests
             .iter()
-            .map(|(s, b)| (funding_rate_request(s), b.as_bytes()))
+            .zip(parts)
+            .map(|(request, (_, b))| Body {
+                request,
+                bytes: b.as_bytes(),
+            })
             .collect();
-        with_requests(&parts, |bodies| apply_details(fresh, previous, bodies));
-    }
-
-    fn perp(
-        symbol: &str,
-        asset: &str,
-        quote: &str,
-        mult: u32,
-        size: &str,
-        hours: Option<&str>,
-    ) -> Instrument {
-        Instrument {
-            venue: Venue::Mexc,
-            market: Market::Perp,
-            symbol: symbol.into(),
-            asset: asset.into(),
-            quote: quote.into(),
-            multiplier: Decimal::from(mult),
-            contract_size: d(size),
-            funding_interval_hours: hours.map(d),
-        }
-    }
-
-    fn spot(symbol: &str, asset: &str, quote: &str) -> Instrument {
-        Instrument {
-            market: Market::Spot,
-            ..perp(symbol, asset, quote, 1, "1", None)
-        }
-    }
-
-    fn quirky_reference() -> Reference {
-        reference_of(&[
-            (CONTRACT_DETAIL, DETAIL_Q),
-            (EXCHANGE_INFO, INFO_Q),
-            (FUNDING_RATES, RATES_Q),
-        ])
-        .expect("quirky lists parse")
+        Mexc.apply_details(fresh, previous, &bodies)
+            .expect("details apply");
     }
 
     fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
@@ -733,57 +641,6 @@ mod tests {
             .iter()
             .find(|i| i.symbol == symbol && i.market == Market::Perp)
             .and_then(|i| i.funding_interval_hours)
-    }
-
-    #[test]
-    fn documented_lists_keep_the_enabled_contract_and_the_enabled_pair() {
-        let r = reference_of(&[(CONTRACT_DETAIL, DETAIL), (EXCHANGE_INFO, INFO)]).expect("parses");
-        assert_eq!(
-            r.instruments,
-            vec![
-                // The interval is only per symbol: unknown until the details come.
-                perp("BTC_USDT", "BTC", "USDT", 1, "0.0001", None),
-                // isSpotTradingAllowed false is an API permission, not the market's status.
-                spot("TOMO3LUSDT", "TOMO3L", "USDT"),
-            ]
-        );
-    }
-
-    #[test]
-    fn quirky_lists_filter_states_and_map_symbols_and_sizes() {
-        let r = quirky_reference();
-        assert_eq!(
-            r.instruments,
-            vec![
-                perp("BTC_USDT", "BTC", "USDT", 1, "0.0001", None),
-                // Contracts of 10 × 1000PEPE; 4 h from the bulk funding rates.
-                perp("1000PEPE_USDT", "PEPE", "USDT", 1000, "10", Some("4")),
-                perp("BTC_USDC", "BTC", "USDC", 1, "0.0001", Some("1")),
-                // contractSize as a string; collectCycle "8" wins over the duplicate's 1.
-                perp("ETH_USDT", "ETH", "USDT", 1, "0.01", Some("8")),
-                // contractSize "": 1.
-                perp("SOL_USDT", "SOL", "USDT", 1, "1", Some("8")),
-                // state "0" as a string; collectCycle null.
-                perp("DOGE_USDT", "DOGE", "USDT", 1, "100", None),
-                perp("1INCH_USDT", "1INCH", "USDT", 1, "1", None),
-                spot("BTCUSDT", "BTC", "USDT"),
-                spot("ETHUSDT", "ETH", "USDT"),
-                spot("PEPEUSDT", "PEPE", "USDT"),
-                spot("BTCUSDC", "BTC", "USDC"),
-                spot("TOMO3LUSDT", "TOMO3L", "USDT"),
-                // baseAsset/quoteAsset "": split from the symbol; status as a number.
-                spot("XYZUSDT", "XYZ", "USDT"),
-            ],
-            "dropped: inverse BTC_USD, states 1-4, hidden, dated BTC_USDT_250328, the duplicate \
-             BTC_USDT (contractSize 1); spot status 2/3, close-only, duplicate, empty symbol"
-        );
-        // Without the optional bulk funding rates every interval is unknown.
-        let r = reference_of(&[(CONTRACT_DETAIL, DETAIL_Q), (EXCHANGE_INFO, INFO_Q)]).expect("ok");
-        assert!(
-            r.instruments
-                .iter()
-                .all(|i| i.funding_interval_hours.is_none())
-        );
     }
 
     #[test]
@@ -836,15 +693,12 @@ mod tests {
         assert_eq!(requests[1].path, "/api/v1/contract/funding_rate/DOGE_USDT");
 
         let mut first = fresh.clone();
-        apply(
-            &mut first,
-            None,
-            &[
-                ("BTC_USDT", RATE_BTC),
-                ("DOGE_USDT", RATE_DOGE),
-                ("1INCH_USDT", NO_CONTRACT),
-            ],
-        );
+        let three = [
+            ("BTC_USDT", RATE_BTC),
+            ("DOGE_USDT", RATE_DOGE),
+            ("1INCH_USDT", NO_CONTRACT),
+        ];
+        apply(&mut first, None, &three);
         assert_eq!(interval(&first, "BTC_USDT"), Some(d("8")));
         assert_eq!(interval(&first, "DOGE_USDT"), Some(d("2")));
         assert_eq!(
@@ -854,10 +708,23 @@ mod tests {
         );
         assert_eq!(first.instruments.len(), fresh.instruments.len());
 
+        // The snapshot quotes DOGE at its per-symbol 2 h.
+        let q = &case(Venue::Mexc).quotes[1];
+        let s = snapshot_from(Venue::Mexc, q.parts, &first, q.received_ms);
+        let doge = s
+            .perps
+            .iter()
+            .find(|p| p.symbol == "DOGE_USDT")
+            .expect("quoted");
+        assert_eq!(
+            (doge.funding_rate, doge.funding_interval_hours),
+            (d("0.0003"), d("2"))
+        );
+        assert_eq!(doge.next_funding_time, ms_time(1_743_595_200_000));
+
         // Next refresh without the bulk call: 1INCH is unknown and comes first; one of the
         // six cached intervals (1/24, rounded up) is refreshed, the oldest.
-        let bare =
-            reference_of(&[(CONTRACT_DETAIL, DETAIL_Q), (EXCHANGE_INFO, INFO_Q)]).expect("parses");
+        let bare = reference_from(Venue::Mexc, &case(Venue::Mexc).lists[1].parts[..2]);
         assert_eq!(
             detail_symbols(&bare, Some(&first), DETAIL_BATCH),
             ["1INCH_USDT", "BTC_USDT"]
@@ -900,519 +767,5 @@ mod tests {
                 .iter()
                 .all(|i| i.market == Market::Spot)
         );
-    }
-
-    #[test]
-    fn documented_snapshot_examples_parse_to_exact_values() {
-        let r = Reference {
-            instruments: vec![
-                perp("BTC_USDT", "BTC", "USDT", 1, "0.0001", Some("8")),
-                spot("BTCUSDT", "BTC", "USDT"),
-                spot("ETHUSDT", "ETH", "USDT"),
-            ],
-            ..Reference::default()
-        };
-        // The documented ticker is the single-symbol form (`data` an object).
-        let s = snapshot_of(&[(TICKER, TICKER_J), (SPOT_TICKER, SPOT_J)], &r).expect("parses");
-        assert_eq!(
-            s.perps,
-            vec![PerpQuote {
-                venue: Venue::Mexc,
-                symbol: "BTC_USDT".into(),
-                asset: "BTC".into(),
-                quote: "USDT".into(),
-                multiplier: Decimal::ONE,
-                funding_rate: d("0.001"),
-                funding_interval_hours: d("8"),
-                // The next 8 h mark after the ticker's timestamp (2021-01-05 08:00 UTC), as in
-                // the documented funding-rate example's nextSettleTime.
-                next_funding_time: t(1_609_833_600_000),
-                mark_price: Some(d("31199.5")),
-                index_price: Some(d("31016.3")),
-                bid: Some(d("31198.5")),
-                ask: Some(d("31199")),
-                high_24h: Some(d("33152.5")),
-                low_24h: Some(d("27795")),
-                volume_24h_quote: Some(d("124905007.4428")),
-                // 55 102 960 contracts × 0.0001 BTC.
-                open_interest: Some(d("5510.296")),
-                exchange_time: t(1_609_831_334_016),
-                received_at: received(),
-            }]
-        );
-        let btc = SpotQuote {
-            venue: Venue::Mexc,
-            symbol: "BTCUSDT".into(),
-            asset: "BTC".into(),
-            quote: "USDT".into(),
-            bid: Some(d("46260.38")),
-            ask: Some(d("46260.41")),
-            high_24h: Some(d("47550.01")),
-            low_24h: Some(d("45555.5")),
-            // quoteVolume null: volume 1732.461487 × last 46263.71.
-            volume_24h_quote: Some(d("80150095.82073677")),
-            exchange_time: t(1_641_349_582_808),
-            received_at: received(),
-        };
-        let eth = SpotQuote {
-            symbol: "ETHUSDT".into(),
-            asset: "ETH".into(),
-            ..btc.clone()
-        };
-        assert_eq!(s.spots, vec![btc, eth]);
-        // Without a cached interval the perp is left out.
-        let mut r = r;
-        r.instruments[0].funding_interval_hours = None;
-        let s = snapshot_of(&[(TICKER, TICKER_J), (SPOT_TICKER, SPOT_J)], &r).expect("parses");
-        assert!(s.perps.is_empty() && s.spots.len() == 2);
-    }
-
-    #[test]
-    fn quirky_snapshot_intervals_units_duplicates_and_empty_fields() {
-        let mut r = quirky_reference();
-        apply(
-            &mut r,
-            None,
-            &[("BTC_USDT", RATE_BTC), ("DOGE_USDT", RATE_DOGE)],
-        );
-        let s = snapshot_of(&[(TICKER, TICKER_Q), (SPOT_TICKER, SPOT_Q)], &r).expect("parses");
-        let rows: Vec<(&str, Decimal, Decimal, Option<DateTime<Utc>>)> = s
-            .perps
-            .iter()
-            .map(|p| {
-                (
-                    p.symbol.as_str(),
-                    p.funding_rate,
-                    p.funding_interval_hours,
-                    p.next_funding_time,
-                )
-            })
-            .collect();
-        assert_eq!(
-            rows,
-            vec![
-                // The first PEPE row wins over the duplicate's 0.9.
-                (
-                    "1000PEPE_USDT",
-                    d("-0.000125"),
-                    d("4"),
-                    t(1_743_595_200_000)
-                ),
-                // Exponent form.
-                ("BTC_USDC", d("0.0000125"), d("1"), t(1_743_591_600_000)),
-                // A rate sent as a string.
-                ("ETH_USDT", d("0.0001"), d("8"), t(1_743_609_600_000)),
-                // 2 h from the per-symbol funding rate.
-                ("DOGE_USDT", d("0.0003"), d("2"), t(1_743_595_200_000)),
-            ],
-            "BTC_USDT and 1INCH have no ticker, SOL's rate is null, BTC_USD is not listed"
-        );
-        let pepe = &s.perps[0];
-        assert_eq!((pepe.asset.as_str(), pepe.multiplier), ("PEPE", d("1000")));
-        assert_eq!(
-            (pepe.bid, pepe.ask),
-            (Some(d("0.007099")), Some(d("0.0071")))
-        );
-        assert_eq!(
-            (
-                pepe.high_24h,
-                pepe.low_24h,
-                pepe.mark_price,
-                pepe.index_price
-            ),
-            (
-                Some(d("0.0075")),
-                Some(d("0.0068")),
-                Some(d("0.0071005")),
-                Some(d("0.0071"))
-            )
-        );
-        assert_eq!(pepe.volume_24h_quote, Some(d("35500000")), "amount24");
-        // 30 000 000 contracts × 10 × 1000 PEPE.
-        assert_eq!(pepe.open_interest, Some(d("300000000000")));
-        assert_eq!(pepe.exchange_time, t(1_743_588_686_291));
-
-        let usdc = &s.perps[1];
-        assert_eq!(usdc.quote, "USDC");
-        assert_eq!((usdc.bid, usdc.ask), (None, Some(d("84010.1"))));
-        // No amount24: 2 105 000 contracts × 0.0001 BTC × 84010.
-        assert_eq!(usdc.volume_24h_quote, Some(d("17684105")));
-        assert_eq!(usdc.open_interest, Some(d("150")));
-        let doge = &s.perps[3];
-        assert_eq!(
-            doge.open_interest,
-            Some(d("250000000")),
-            "× contractSize 100"
-        );
-
-        let spots: Vec<SpotRow<'_>> = s
-            .spots
-            .iter()
-            .map(|q| (q.symbol.as_str(), q.bid, q.ask, q.volume_24h_quote))
-            .collect();
-        assert_eq!(
-            spots,
-            vec![
-                (
-                    "BTCUSDT",
-                    Some(d("84001.96")),
-                    Some(d("84001.98")),
-                    Some(d("136259711.43"))
-                ),
-                // Exponent form with a capital E.
-                (
-                    "PEPEUSDT",
-                    Some(d("0.00000709")),
-                    Some(d("0.0000071")),
-                    Some(d("43310000.12"))
-                ),
-                // bid "", quoteVolume null: 12.5 × 84005.
-                ("BTCUSDC", None, Some(d("84006.1")), Some(d("1050062.5"))),
-            ],
-            "ETHUSDT, TOMO3LUSDT and XYZUSDT have no ticker; HALTUSDT is not listed"
-        );
-        assert_eq!((s.spots[2].high_24h, s.spots[2].low_24h), (None, None));
-        assert_eq!(
-            s.spots[2].exchange_time,
-            t(1_743_588_686_753),
-            "a string time"
-        );
-    }
-
-    #[test]
-    fn envelope_errors_and_missing_bodies_name_the_endpoint() {
-        let r = quirky_reference();
-        let ok = [(TICKER, TICKER_Q), (SPOT_TICKER, SPOT_Q)];
-        let cases: [(&'static str, &str, &str); 7] = [
-            (
-                TICKER,
-                r#"{"success":true,"code":0,"data":[{"symbol":"#,
-                "malformed JSON",
-            ),
-            (
-                TICKER,
-                RATE_LIMIT,
-                "API error 510: Excessive frequency of requests",
-            ),
-            (TICKER, r#"{"data":[]}"#, "no `success` nor `code`"),
-            (TICKER, r#"{"success":true,"code":0}"#, "without `data`"),
-            (SPOT_TICKER, BAD_SYMBOL, "API error 10007: bad symbol"),
-            (SPOT_TICKER, r#"{"symbol":"BTCUSDT"}"#, "malformed JSON"),
-            (
-                SPOT_TICKER,
-                r#"[{"symbol":"BTCUSDT","bidPrice":{}}]"#,
-                "malformed JSON",
-            ),
-        ];
-        for (endpoint, body, detail) in cases {
-            let parts: Vec<(&'static str, &str)> = ok
-                .iter()
-                .map(|(e, b)| (*e, if *e == endpoint { body } else { *b }))
-                .collect();
-            let err = snapshot_of(&parts, &r).expect_err(body);
-            assert_eq!(err.endpoint, endpoint);
-            assert!(err.detail.contains(detail), "{err}");
-        }
-        let err = snapshot_of(&ok[1..], &r).expect_err("contract tickers missing");
-        assert_eq!(err, ParseError::new(TICKER, "response missing"));
-        let err = snapshot_of(&ok[..1], &r).expect_err("spot tickers missing");
-        assert_eq!(err, ParseError::new(SPOT_TICKER, "response missing"));
-        let err = reference_of(&[(CONTRACT_DETAIL, DETAIL)]).expect_err("spot list missing");
-        assert_eq!(err, ParseError::new(EXCHANGE_INFO, "response missing"));
-        let err = reference_of(&[(CONTRACT_DETAIL, DETAIL), (EXCHANGE_INFO, BAD_SYMBOL)])
-            .expect_err("error body");
-        assert_eq!(
-            err,
-            ParseError::new(EXCHANGE_INFO, "API error 10007: bad symbol")
-        );
-        let err = reference_of(&[
-            (CONTRACT_DETAIL, DETAIL),
-            (EXCHANGE_INFO, r#"{"timezone":"CST"}"#),
-        ])
-        .expect_err("no symbols");
-        assert!(err.detail.contains("without `symbols`"), "{err}");
-        let err = reference_of(&[
-            (CONTRACT_DETAIL, DETAIL),
-            (EXCHANGE_INFO, INFO),
-            (FUNDING_RATES, "[1,"),
-        ])
-        .expect_err("malformed optional body");
-        assert_eq!(err.endpoint, FUNDING_RATES);
-    }
-
-    #[test]
-    fn check_body_maps_rate_limits_and_api_errors() {
-        assert_eq!(
-            Mexc.check_body(200, RATE_LIMIT.as_bytes()),
-            BodySignal::RateLimited,
-            "code 510 with HTTP 200"
-        );
-        assert_eq!(Mexc.check_body(429, b""), BodySignal::RateLimited);
-        assert_eq!(
-            Mexc.check_body(200, NO_CONTRACT.as_bytes()),
-            BodySignal::Api {
-                code: "1001".into(),
-                msg: "Contract does not exist".into()
-            }
-        );
-        assert_eq!(
-            Mexc.check_body(400, BAD_SYMBOL.as_bytes()),
-            BodySignal::Api {
-                code: "10007".into(),
-                msg: "bad symbol".into()
-            },
-            "spot errors use `msg`"
-        );
-        assert_eq!(
-            Mexc.check_body(200, br#"{"success":false,"message":"oops"}"#),
-            BodySignal::Api {
-                code: String::new(),
-                msg: "oops".into()
-            }
-        );
-        for ok in [TICKER_J, DETAIL, RATE_BTC, SPOT_J, INFO] {
-            assert_eq!(Mexc.check_body(200, ok.as_bytes()), BodySignal::Ok, "{ok}");
-        }
-        assert_eq!(Mexc.check_body(403, b"<html>WAF</html>"), BodySignal::Ok);
-    }
-
-    /// (symbol, bid, ask, 24 h quote volume) of a spot quote.
-    type SpotRow<'a> = (&'a str, Option<Decimal>, Option<Decimal>, Option<Decimal>);
-
-    const MUTABLE: [(&str, &str); 6] = [
-        (CONTRACT_DETAIL, DETAIL_Q),
-        (EXCHANGE_INFO, INFO_Q),
-        (FUNDING_RATES, RATES_Q),
-        (TICKER, TICKER_Q),
-        (SPOT_TICKER, SPOT_Q),
-        (FUNDING_RATE, RATE_DOGE),
-    ];
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
-
-        #[test]
-        fn mutated_payloads_never_panic(
-            which in 0..MUTABLE.len(),
-            m in mutation(),
-        ) {
-            let (endpoint, text) = MUTABLE[which];
-            let mutated = mutate(text, &m);
-            let _ = Mexc.check_body(200, &mutated);
-            let good_ref = quirky_reference();
-            let parts: Vec<(&'static str, &[u8])> = MUTABLE
-                .iter()
-                .map(|(e, b)| (*e, if *e == endpoint { &mutated[..] } else { b.as_bytes() }))
-                .collect();
-            let (ref_result, snap_result, detail) = with_bodies(&parts, |bodies| {
-                let mut applied = good_ref.clone();
-                apply_details(&mut applied, Some(&good_ref), bodies);
-                prop_assert_eq!(applied.instruments.len(), good_ref.instruments.len());
-                Ok((
-                    reference(bodies),
-                    snapshot(bodies, &good_ref, received()),
-                    funding_interval("DOGE_USDT", Body::one(bodies, FUNDING_RATE)?),
-                ))
-            })?;
-            let result_for_endpoint = match endpoint {
-                CONTRACT_DETAIL | EXCHANGE_INFO | FUNDING_RATES => ref_result.map(|_| ()),
-                FUNDING_RATE => detail.map(|_| ()),
-                _ => snap_result.as_ref().map(|_| ()).map_err(Clone::clone),
-            };
-            if m.truncates() {
-                // A strict prefix of a JSON document is never a document.
-                let err = result_for_endpoint.expect_err("truncated payload must fail");
-                prop_assert_eq!(err.endpoint, endpoint);
-            }
-            if let Ok(s) = snap_result {
-                let known: HashSet<&str> =
-                    good_ref.instruments.iter().map(|i| i.symbol.as_str()).collect();
-                prop_assert!(s.perps.iter().all(|p| known.contains(p.symbol.as_str())));
-                prop_assert!(s.spots.iter().all(|q| known.contains(q.symbol.as_str())));
-                prop_assert!(s.perps.iter().all(|p| p.funding_interval_hours > Decimal::ZERO));
-            }
-        }
-    }
-
-    #[test]
-    fn documented_funding_history_parses_to_exact_values() {
-        assert_eq!(
-            funding_history(HISTORY_J.as_bytes()),
-            Ok(vec![
-                point(1_609_804_800_000, "0.000266"),
-                point(1_609_776_000_000, "0.00029"),
-            ])
-        );
-        // Any order, a string rate and time, exponent form; rows without a rate or a time
-        // are skipped.
-        assert_eq!(
-            funding_history(HISTORY_Q.as_bytes()),
-            Ok(vec![
-                point(1_743_580_800_000, "-0.000125"),
-                point(1_743_566_400_000, "0.0001"),
-                point(1_743_595_200_000, "0.00005"),
-            ])
-        );
-        assert_eq!(
-            funding_history(br#"{"success":true,"code":0}"#),
-            Ok(Vec::new()),
-            "a successful envelope without data is an empty page"
-        );
-        assert_eq!(
-            funding_history(
-                br#"{"success":true,"code":0,"data":{"pageSize":1000,"totalCount":0,
-                    "totalPage":0,"currentPage":3,"resultList":[]}}"#
-            ),
-            Ok(Vec::new())
-        );
-    }
-
-    #[test]
-    fn documented_klines_parse_to_exact_values() {
-        // Contract: columnar numbers, times in seconds.
-        assert_eq!(
-            contract_candles(KLINE_J.as_bytes()),
-            Ok(vec![candle(
-                1_609_740_600_000,
-                "33094.0",
-                "32995.0",
-                "33040.5"
-            )])
-        );
-        // Hourly 1000PEPE bars per contract unit, exponent form, extra `real*` columns.
-        assert_eq!(
-            contract_candles(KLINE_Q.as_bytes()),
-            Ok(vec![
-                candle(1_743_580_800_000, "0.0071", "0.00705", "0.00709"),
-                candle(1_743_584_400_000, "0.00713", "0.00705", "0.00712"),
-                candle(1_743_588_000_000, "0.00715", "0.0071", "0.00714"),
-            ])
-        );
-        // Spot: arrays with string decimals, times in ms.
-        assert_eq!(
-            spot_candles(SPOT_KLINES_J.as_bytes()),
-            Ok(vec![candle(
-                1_640_804_880_000,
-                "47482.36",
-                "47416.57",
-                "47436.1"
-            )])
-        );
-        // Any order, numbers and strings, exponent form; a two-element row is skipped.
-        assert_eq!(
-            spot_candles(SPOT_KLINES_Q.as_bytes()),
-            Ok(vec![
-                candle(1_743_465_600_000, "84300.7", "82100", "84100.5"),
-                candle(1_743_552_000_000, "85200", "83900.1", "84950.25"),
-                candle(1_743_379_200_000, "83000", "81800.4", "82500"),
-            ])
-        );
-        assert_eq!(spot_candles(b"[]"), Ok(Vec::new()));
-        assert_eq!(
-            contract_candles(br#"{"success":true,"code":0,"data":{}}"#),
-            Ok(Vec::new())
-        );
-        // A bar without a close is skipped, the others kept.
-        assert_eq!(
-            contract_candles(
-                br#"{"success":true,"code":0,"data":{"time":[60,120],"high":[2,3],
-                    "low":[1,1],"close":[null,2]}}"#
-            ),
-            Ok(vec![candle(120_000, "3", "1", "2")])
-        );
-    }
-
-    #[test]
-    fn history_errors_name_the_endpoint() {
-        let contract: [(&str, &str); 4] = [
-            (RATE_LIMIT, "API error 510"),
-            (NO_CONTRACT, "API error 1001: Contract does not exist"),
-            (
-                r#"{"success":true,"code":0,"data":{"time":[1"#,
-                "malformed JSON",
-            ),
-            (r#"{"data":{}}"#, "no `success` nor `code`"),
-        ];
-        for (body, detail) in contract {
-            let err = funding_history(body.as_bytes()).expect_err(body);
-            assert_eq!(err.endpoint, FUNDING_HISTORY);
-            assert!(err.detail.contains(detail), "{err}");
-            let err = contract_candles(body.as_bytes()).expect_err(body);
-            assert_eq!(err.endpoint, CONTRACT_KLINE);
-            assert!(err.detail.contains(detail), "{err}");
-        }
-        let ragged = br#"{"success":true,"code":0,"data":{"time":[60,120],"high":[2],
-            "low":[1,1],"close":[1,2]}}"#;
-        let err = contract_candles(ragged).expect_err("ragged columns");
-        assert!(err.detail.contains("different lengths"), "{err}");
-        for (body, detail) in [
-            (BAD_SYMBOL, "API error 10007: bad symbol"),
-            (r#"[[1640804880000,"1","#, "malformed JSON"),
-            (r#"{"symbol":"BTCUSDT"}"#, "malformed JSON"),
-            (r#"[{"t":1}]"#, "malformed JSON"),
-        ] {
-            let err = spot_candles(body.as_bytes()).expect_err(body);
-            assert_eq!(err.endpoint, SPOT_KLINES);
-            assert!(err.detail.contains(detail), "{err}");
-        }
-        // Through the adapter: the market picks the parser.
-        let bar = crate::venue::Bar::Day;
-        assert_eq!(
-            Mexc.parse_candles(Market::Perp, bar, KLINE_J.as_bytes())
-                .map(|c| c.len()),
-            Ok(1)
-        );
-        assert!(
-            Mexc.parse_candles(Market::Spot, bar, KLINE_J.as_bytes())
-                .is_err()
-        );
-        assert_eq!(
-            Mexc.parse_candles(Market::Spot, bar, SPOT_KLINES_J.as_bytes())
-                .map(|c| c.len()),
-            Ok(1)
-        );
-        assert_eq!(
-            Mexc.parse_funding_history(HISTORY_J.as_bytes())
-                .map(|p| p.len()),
-            Ok(2)
-        );
-    }
-
-    const HISTORY_MUTABLE: [(&str, &str); 6] = [
-        (FUNDING_HISTORY, HISTORY_J),
-        (FUNDING_HISTORY, HISTORY_Q),
-        (CONTRACT_KLINE, KLINE_J),
-        (CONTRACT_KLINE, KLINE_Q),
-        (SPOT_KLINES, SPOT_KLINES_J),
-        (SPOT_KLINES, SPOT_KLINES_Q),
-    ];
-
-    /// Parses `body` as a page of `endpoint`: whether every time is positive.
-    fn parse_history(endpoint: &str, body: &[u8]) -> Result<bool, ParseError> {
-        match endpoint {
-            FUNDING_HISTORY => funding_history(body).map(|p| p.iter().all(|p| p.time_ms > 0)),
-            CONTRACT_KLINE => contract_candles(body).map(|c| c.iter().all(|c| c.open_ms > 0)),
-            _ => spot_candles(body).map(|c| c.iter().all(|c| c.open_ms > 0)),
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
-
-        #[test]
-        fn mutated_history_payloads_never_panic(
-            which in 0..HISTORY_MUTABLE.len(),
-            m in mutation(),
-        ) {
-            let (endpoint, text) = HISTORY_MUTABLE[which];
-            let mutated = mutate(text, &m);
-            match parse_history(endpoint, &mutated) {
-                Ok(positive) => prop_assert!(positive),
-                Err(err) => prop_assert_eq!(err.endpoint, endpoint),
-            }
-            if m.truncates() {
-                prop_assert!(parse_history(endpoint, &mutated).is_err(), "truncated must fail");
-            }
-        }
     }
 }
