@@ -218,6 +218,7 @@ fn venue_line(o: &VenueOutcome) -> VenueLine {
         spots: o.snapshot.as_ref().map_or(0, |s| s.spots.len()),
         requests: o.requests,
         elapsed_ms: u64::try_from(o.elapsed.as_millis()).unwrap_or(u64::MAX),
+        interval_assumed: o.assumed_intervals.len(),
     }
 }
 
@@ -367,6 +368,7 @@ async fn scan_once(
         .filter(|o| !o.maintenance_rates.is_empty())
         .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
         .collect();
+    let assumed = crate::learn::assumed_of(&outcomes);
     let snapshots: Vec<Snapshot> = outcomes
         .iter_mut()
         .filter_map(|o| o.snapshot.take())
@@ -390,6 +392,7 @@ async fn scan_once(
         &history.settlements,
         settings.history_filters,
     );
+    crate::analyze::screen::screen(&mut opportunities, &assumed, args.safe_only);
     drop(history);
     let notified = if notify {
         Some(notify_run(settings, store, &opportunities, demo, disabled).await?)

@@ -305,6 +305,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = checked(value::number))]
     pub min_apr_7d: Option<String>,
 
+    /// Leave out rows whose --leverage is above their safe leverage (marked `!` in the table,
+    /// `leverage_ok` false in JSON/CSV).
+    #[arg(long)]
+    pub safe_only: bool,
+
     /// Send new opportunities to the chat sinks of the config ([[notify]] tables).
     #[arg(long)]
     pub notify: bool,

@@ -10,6 +10,7 @@
 //! - [`report`]: table, JSON and CSV renderings (pure, return bytes).
 //! - [`cli`], [`settings`]: flags, and settings layered defaults < config file < env < flags.
 //! - [`poll`]: one task per venue, reference cache, bans, snapshot batches into the store.
+//! - [`learn`]: funding intervals learned per perp within each run's budget (MEXC, BingX).
 //! - [`backfill`]: settled funding and price candles per market into the store, incremental.
 //! - [`export`]: the stored record and rankings as Parquet, CSV or NDJSON files.
 //! - [`store`]: the sled store (the only sled user) and its pure key codec.
@@ -26,6 +27,7 @@ pub mod cli;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod export;
+pub mod learn;
 pub mod model;
 pub mod notify;
 pub mod parse;

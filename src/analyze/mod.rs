@@ -43,6 +43,7 @@ pub mod cross;
 pub mod history;
 pub mod rank;
 pub mod risk;
+pub mod screen;
 pub mod stats;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

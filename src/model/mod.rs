@@ -2,6 +2,7 @@
 
 mod opportunity;
 mod quote;
+pub mod safe;
 pub mod sanity;
 mod venue;
 

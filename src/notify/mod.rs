@@ -486,6 +486,8 @@ pub(crate) mod sample {
             apr_7d: None,
             apr_30d: None,
             pos_30d: None,
+            leverage_ok: true,
+            funding_interval_assumed: false,
         }
     }
 
@@ -522,6 +524,8 @@ pub(crate) mod sample {
             apr_7d: None,
             apr_30d: None,
             pos_30d: None,
+            leverage_ok: true,
+            funding_interval_assumed: false,
         }
     }
 
