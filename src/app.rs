@@ -540,6 +540,17 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
             None => tracing::warn!(venue = %venue, "{venue} was not banned; nothing to lift"),
         }
     }
+    let mut code = exit::OK;
+    if let Some(venue) = args.refresh {
+        let ctx = poll_context(&settings, store.clone(), false)?;
+        match crate::poll::refresh_reference(&ctx, venue).await? {
+            Ok(done) => tracing::warn!(venue = %venue, "{done}"),
+            Err(e) => {
+                tracing::error!(venue = %venue, "refresh failed: {e}");
+                code = exit::UNAVAILABLE;
+            }
+        }
+    }
     let mut infos = Vec::new();
     for venue in Venue::ALL {
         let s = store.clone();
@@ -613,7 +624,7 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
     };
     write_stdout(&bytes)?;
     close_store(store).await?;
-    Ok(exit::OK)
+    Ok(code)
 }
 
 /// Sends each sink its capped digest of what is new since the last run (see

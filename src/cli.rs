@@ -350,6 +350,11 @@ pub struct VenuesArgs {
     /// calls it again.
     #[arg(long, value_name = "VENUE", value_parser = value::venue)]
     pub clear_ban: Option<Venue>,
+
+    /// Refetch this venue's reference data now (instrument lists, collateral tables) and learn
+    /// every funding interval it gives only per perp (MEXC, BingX), then list.
+    #[arg(long, value_name = "VENUE", value_parser = value::venue)]
+    pub refresh: Option<Venue>,
 }
 
 #[cfg(test)]

@@ -505,6 +505,96 @@ async fn fetch_reference(
     Ok(reference)
 }
 
+/// Longest `basis venues --refresh` spends learning intervals (BingX asks one perp every 2 s:
+/// about 900 perps in 30 minutes).
+pub const REFRESH_LEARN_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// What `basis venues --refresh VENUE` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    /// Perps the venue lists.
+    pub perps: usize,
+    /// Of them, perps whose funding interval is still unknown.
+    pub unknown: usize,
+    /// Intervals learned now, beyond those of the instrument lists and the cache.
+    pub learned: usize,
+}
+
+impl std::fmt::Display for Refreshed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "reference refreshed: {} perps; {} funding intervals learned now; {} still unknown",
+            self.perps, self.learned, self.unknown
+        )?;
+        if self.unknown > 0 {
+            write!(
+                f,
+                " (ranked with an assumed 8h interval meanwhile; each run learns more, or run this again)"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `basis venues --refresh VENUE`: fetches the venue's reference now (instrument lists,
+/// collateral tables, the intervals it carries), learns every funding interval still unknown
+/// (for at most [`REFRESH_LEARN_LIMIT`]) and caches it, so the next runs use it whole.
+///
+/// # Errors
+/// Store failures; the venue's own failure (ban included: no request is sent while banned) is
+/// the inner error.
+pub async fn refresh_reference(
+    ctx: &PollContext,
+    venue: Venue,
+) -> Result<Result<Refreshed, VenueError>, PollError> {
+    let adapter = adapter(venue);
+    if adapter.hosts().is_empty() {
+        return Ok(Err(VenueError::NotImplemented { venue }));
+    }
+    let client = Arc::new(VenueClient::new(
+        ctx.client.clone(),
+        adapter,
+        ctx.http.clone(),
+        ctx.urls.get(&venue).cloned().unwrap_or_default(),
+    ));
+    let (ban, cached) = {
+        let store = ctx.store.clone();
+        blocking(move || Ok((store.ban(venue)?, store.reference(venue)?))).await?
+    };
+    if let Some(ban) = ban.filter(|b| b.until > Utc::now()) {
+        return Ok(Err(VenueError::Banned {
+            venue,
+            endpoint: "reference",
+            ban,
+        }));
+    }
+    let fetched = fetch_reference(&client, adapter, cached.as_ref().map(|(_, r)| r))
+        .await
+        .and_then(|r| lists_perps(adapter, r));
+    let mut reference = match fetched {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let learned = crate::learn::learn(&client, adapter, &mut reference, REFRESH_LEARN_LIMIT).await;
+    let store = ctx.store.clone();
+    let copy = reference.clone();
+    blocking(move || {
+        store.put_reference(venue, Utc::now(), &copy)?;
+        store.flush()
+    })
+    .await?;
+    Ok(Ok(Refreshed {
+        perps: reference
+            .instruments
+            .iter()
+            .filter(|i| i.market == crate::model::Market::Perp)
+            .count(),
+        unknown: learned.unknown.saturating_sub(learned.learned),
+        learned: learned.learned,
+    }))
+}
+
 /// Loads the latest stored snapshot of each venue (offline scan).
 ///
 /// # Errors

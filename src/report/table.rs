@@ -218,12 +218,12 @@ impl Marks {
         let mut out = String::new();
         if self.leverage {
             out.push_str(
-                "\n  ! --leverage is above the row's SAFE leverage: its liquidation risk is over --max-liq-prob (--safe-only leaves such rows out)",
+                "\n  ! --leverage is above this row's SAFE leverage (liquidation risk over --max-liq-prob); --safe-only drops such rows",
             );
         }
         if self.interval {
             out.push_str(
-                "\n  ? funding interval not learned yet, 8h assumed: the APR is a lower bound (`basis venues --refresh VENUE` learns them all now)",
+                "\n  ? funding interval not learned yet: 8h assumed, so the APR is a lower bound; `basis venues --refresh VENUE` learns all",
             );
         }
         out
@@ -257,7 +257,7 @@ pub fn venue_lines(venues: &[VenueLine]) -> String {
                 v.elapsed_ms,
                 if v.interval_assumed > 0 {
                     format!(
-                        "; {} perps with an assumed 8h funding interval (learned a few per run; `basis venues --refresh {}` learns all now)",
+                        "\n                       {} perps ranked with an assumed 8h funding interval; `basis venues --refresh {}` learns all",
                         v.interval_assumed,
                         v.venue.id()
                     )
