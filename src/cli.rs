@@ -308,6 +308,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = checked(value::number))]
     pub min_apr_7d: Option<String>,
 
+    /// Leave out rows whose --leverage is above their safe leverage (marked `!` in the table,
+    /// `leverage_ok` false in JSON/CSV).
+    #[arg(long)]
+    pub safe_only: bool,
+
     /// Send new opportunities to the chat sinks of the config ([[notify]] tables).
     #[arg(long)]
     pub notify: bool,
@@ -348,6 +353,11 @@ pub struct VenuesArgs {
     /// calls it again.
     #[arg(long, value_name = "VENUE", value_parser = value::venue)]
     pub clear_ban: Option<Venue>,
+
+    /// Refetch this venue's reference data now (instrument lists, collateral tables) and learn
+    /// every funding interval it gives only per perp (MEXC, BingX), then list.
+    #[arg(long, value_name = "VENUE", value_parser = value::venue)]
+    pub refresh: Option<Venue>,
 }
 
 #[cfg(test)]

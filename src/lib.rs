@@ -12,6 +12,7 @@
 //! - [`app`]: the command layer, one file per command (`app/scan.rs`, `app/poll.rs`, ...), wiring
 //!   settings to store, pollers, analyzer, reporters and sinks; [`app::exit`] holds the exit codes.
 //! - [`poll`]: one task per venue, reference cache, bans, snapshot batches into the store.
+//! - [`learn`]: funding intervals learned per perp within each run's budget (MEXC, BingX).
 //! - [`backfill`]: settled funding and price candles per market into the store, incremental.
 //! - [`export`]: the stored record and rankings as Parquet, CSV or NDJSON files.
 //! - [`store`]: the sled store (the only sled user) and its pure key codec.
@@ -31,6 +32,7 @@ pub mod cli;
 pub mod demo;
 pub mod export;
 pub mod inputs;
+pub mod learn;
 pub mod model;
 pub mod notify;
 pub mod parse;

@@ -42,6 +42,9 @@ pub struct VenueOutcome {
     pub maintenance_rates: BTreeMap<String, rust_decimal::Decimal>,
     /// Wall time.
     pub elapsed: Duration,
+    /// Perps in `snapshot` ranked with an assumed funding interval (not learned yet; never
+    /// stored): see [`crate::learn`].
+    pub assumed_intervals: std::collections::BTreeSet<String>,
 }
 
 impl VenueOutcome {
@@ -135,15 +138,17 @@ pub async fn poll_venues(
         };
         record.last_requests = requests;
         let (mut haircuts, mut maintenance_rates) = (BTreeMap::new(), BTreeMap::new());
+        let mut assumed_intervals = std::collections::BTreeSet::new();
         let (status, snapshot) = match result? {
-            Ok(PollResult::Polled(snap, table, rates)) => {
+            Ok(PollResult::Polled(snap, table, rates, assumed)) => {
                 record.last_ok = Some(now);
                 (haircuts, maintenance_rates) = (table, rates);
+                assumed_intervals = assumed;
                 (VenueStatus::Ok, Some(snap))
             }
             Ok(PollResult::Banned(ban)) => (VenueStatus::Banned(ban), None),
             Err(e) => {
-                tracing::warn!(venue = %venue, error = %e, "venue failed");
+                tracing::warn!(venue = %venue, error = %shown(&e), "venue failed");
                 record.last_error = Some((now, e.to_string()));
                 if let Some(ban) = e.ban().cloned() {
                     let (store, record) = (ctx.store.clone(), ban.clone());
@@ -166,6 +171,7 @@ pub async fn poll_venues(
             haircuts,
             maintenance_rates,
             elapsed,
+            assumed_intervals,
         });
     }
     outcomes.sort_by_key(|o| o.venue);
@@ -180,11 +186,13 @@ pub async fn poll_venues(
 }
 
 enum PollResult {
-    /// The snapshot, the venue's collateral table and its perps' published maintenance rates.
+    /// The snapshot, the venue's collateral table, its perps' published maintenance rates and
+    /// the perps of the snapshot ranked with an assumed interval.
     Polled(
         Snapshot,
         BTreeMap<String, rust_decimal::Decimal>,
         BTreeMap<String, rust_decimal::Decimal>,
+        std::collections::BTreeSet<String>,
     ),
     Banned(crate::venue::Ban),
 }
@@ -206,7 +214,7 @@ async fn fetch_all(
                 let body = match client.fetch(&req).await {
                     Ok(b) => b,
                     Err(e) if optional && e.banned_until().is_none() => {
-                        tracing::warn!(venue = %adapter.venue(), error = %e, "optional endpoint failed; going on without it");
+                        tracing::warn!(venue = %adapter.venue(), error = %shown(&e), "optional endpoint failed; going on without it");
                         break;
                     }
                     Err(e) => return Err(e),
@@ -258,6 +266,13 @@ async fn fetch_all(
     Ok(results.into_iter().flat_map(|(_, pages)| pages).collect())
 }
 
+/// A venue error as a log line shows it: the venue's own text in it (an answer's excerpt, a
+/// symbol) cannot move the cursor, split the line or reverse it.
+fn shown(e: &VenueError) -> String {
+    let text = e.to_string();
+    crate::model::safe::display(&text, crate::model::safe::MESSAGE_CAP).into_owned()
+}
+
 fn bodies(fetched: &[(Request, Vec<u8>)]) -> Vec<Body<'_>> {
     fetched
         .iter()
@@ -272,6 +287,7 @@ async fn poll_one(
     let venue = client.venue();
     let adapter = adapter(venue);
     let now = Utc::now();
+    let started = Instant::now();
     if adapter.hosts().is_empty() {
         return Ok(Err(VenueError::NotImplemented { venue }));
     }
@@ -292,8 +308,10 @@ async fn poll_one(
             .to_std()
             .is_ok_and(|age| age < ctx.reference_ttl)
     });
-    let reference: Reference = if let (true, Some((_, r))) = (fresh, &cached) {
-        r.clone()
+    let (reference_at, mut reference): (_, Reference) = if let (true, Some((at, r))) =
+        (fresh, &cached)
+    {
+        (*at, r.clone())
     } else {
         let fetched = fetch_reference(client, adapter, cached.as_ref().map(|(_, r)| r))
             .await
@@ -302,20 +320,36 @@ async fn poll_one(
             Ok(r) => {
                 let store = ctx.store.clone();
                 let copy = r.clone();
-                blocking(move || store.put_reference(venue, Utc::now(), &copy)).await?;
-                r
+                let at = Utc::now();
+                blocking(move || store.put_reference(venue, at, &copy)).await?;
+                (at, r)
             }
             Err(e) if e.banned_until().is_some() => return Ok(Err(e)),
             Err(e) => match cached {
                 Some((at, r)) => {
-                    tracing::warn!(venue = %venue, error = %e, cached_at = %at, "instrument refresh failed; using the cached list");
-                    r
+                    tracing::warn!(venue = %venue, error = %shown(&e), cached_at = %at, "instrument refresh failed; using the cached list");
+                    (at, r)
                 }
                 None => return Ok(Err(e)),
             },
         }
     };
-    let fetched = match fetch_all(client, adapter, adapter.snapshot_requests(ctx.full)).await {
+    // Intervals the venue gives only per perp are learned alongside the snapshot requests, and
+    // kept in the cached reference (its refresh time unchanged) so no later run asks again.
+    let (learned, fetched) = tokio::join!(
+        crate::learn::learn(
+            client,
+            adapter,
+            &mut reference,
+            crate::learn::budget(ctx.deadline, started.elapsed())
+        ),
+        fetch_all(client, adapter, adapter.snapshot_requests(ctx.full))
+    );
+    if learned.learned > 0 {
+        let (store, copy) = (ctx.store.clone(), reference.clone());
+        blocking(move || store.put_reference(venue, reference_at, &copy)).await?;
+    }
+    let fetched = match fetched {
         Ok(f) => f,
         Err(e) => return Ok(Err(e)),
     };
@@ -324,7 +358,19 @@ async fn poll_one(
     let maintenance_rates = reference.maintenance_rates.clone();
     // Values no venue can mean are refused per symbol, one warning line per venue and run.
     let (reference, mut refused) = sanity::screen_reference(reference);
-    let snapshot = match adapter.parse_snapshot(&bodies(&fetched), &reference, received_at) {
+    let assumable = if learned.unknown > 0 {
+        crate::learn::unknown_symbols(&reference)
+    } else {
+        std::collections::BTreeSet::new()
+    };
+    let parsed = parse_with_assumed(
+        adapter,
+        &bodies(&fetched),
+        &reference,
+        &assumable,
+        received_at,
+    );
+    let (snapshot, assumed) = match parsed {
         Ok(s) => s,
         Err(source) => return Ok(Err(VenueError::Parse { venue, source })),
     };
@@ -347,13 +393,53 @@ async fn poll_one(
     let store = ctx.store.clone();
     let snap = Arc::new(snapshot);
     let to_write = Arc::clone(&snap);
-    blocking(move || store.write_snapshot(&to_write)).await?;
+    let kept = assumed.clone();
+    // The record holds known intervals only: perps with an assumed one are not written.
+    blocking(move || {
+        if kept.is_empty() {
+            store.write_snapshot(&to_write)
+        } else {
+            let mut known = (*to_write).clone();
+            known.perps.retain(|p| !kept.contains(&p.symbol));
+            store.write_snapshot(&known)
+        }
+    })
+    .await?;
     let snapshot = Arc::try_unwrap(snap).unwrap_or_else(|a| (*a).clone());
     Ok(Ok(PollResult::Polled(
         snapshot,
         haircuts,
         maintenance_rates,
+        assumed,
     )))
+}
+
+/// The snapshot of `bodies`, and the perps in it that are there only by an assumed interval:
+/// with none `assumable`, the plain parse; else the parse of the reference with
+/// [`crate::learn::ASSUMED_INTERVAL_HOURS`] for those perps, less the ones the plain parse
+/// also quotes (the snapshot's own rows gave them a real interval).
+fn parse_with_assumed(
+    adapter: &dyn VenueAdapter,
+    bodies: &[Body<'_>],
+    reference: &Reference,
+    assumable: &std::collections::BTreeSet<String>,
+    received_at: chrono::DateTime<Utc>,
+) -> Result<(Snapshot, std::collections::BTreeSet<String>), ParseError> {
+    let plain = adapter.parse_snapshot(bodies, reference, received_at)?;
+    if assumable.is_empty() {
+        return Ok((plain, std::collections::BTreeSet::new()));
+    }
+    let filled = crate::learn::with_assumed(reference, assumable);
+    let full = adapter.parse_snapshot(bodies, &filled, received_at)?;
+    let quoted: std::collections::HashSet<&str> =
+        plain.perps.iter().map(|p| p.symbol.as_str()).collect();
+    let assumed = full
+        .perps
+        .iter()
+        .filter(|p| assumable.contains(&p.symbol) && !quoted.contains(p.symbol.as_str()))
+        .map(|p| p.symbol.clone())
+        .collect();
+    Ok((full, assumed))
 }
 
 /// The error of a venue that answered but lists no perpetual market: `what` says where none
@@ -419,6 +505,96 @@ async fn fetch_reference(
     Ok(reference)
 }
 
+/// Longest `basis venues --refresh` spends learning intervals (BingX asks one perp every 2 s:
+/// about 900 perps in 30 minutes).
+pub const REFRESH_LEARN_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// What `basis venues --refresh VENUE` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    /// Perps the venue lists.
+    pub perps: usize,
+    /// Of them, perps whose funding interval is still unknown.
+    pub unknown: usize,
+    /// Intervals learned now, beyond those of the instrument lists and the cache.
+    pub learned: usize,
+}
+
+impl std::fmt::Display for Refreshed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "reference refreshed: {} perps; {} funding intervals learned now; {} still unknown",
+            self.perps, self.learned, self.unknown
+        )?;
+        if self.unknown > 0 {
+            write!(
+                f,
+                " (ranked with an assumed 8h interval meanwhile; each run learns more, or run this again)"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `basis venues --refresh VENUE`: fetches the venue's reference now (instrument lists,
+/// collateral tables, the intervals it carries), learns every funding interval still unknown
+/// (for at most [`REFRESH_LEARN_LIMIT`]) and caches it, so the next runs use it whole.
+///
+/// # Errors
+/// Store failures; the venue's own failure (ban included: no request is sent while banned) is
+/// the inner error.
+pub async fn refresh_reference(
+    ctx: &PollContext,
+    venue: Venue,
+) -> Result<Result<Refreshed, VenueError>, PollError> {
+    let adapter = adapter(venue);
+    if adapter.hosts().is_empty() {
+        return Ok(Err(VenueError::NotImplemented { venue }));
+    }
+    let client = Arc::new(VenueClient::new(
+        ctx.client.clone(),
+        adapter,
+        ctx.http.clone(),
+        ctx.urls.get(&venue).cloned().unwrap_or_default(),
+    ));
+    let (ban, cached) = {
+        let store = ctx.store.clone();
+        blocking(move || Ok((store.ban(venue)?, store.reference(venue)?))).await?
+    };
+    if let Some(ban) = ban.filter(|b| b.until > Utc::now()) {
+        return Ok(Err(VenueError::Banned {
+            venue,
+            endpoint: "reference",
+            ban,
+        }));
+    }
+    let fetched = fetch_reference(&client, adapter, cached.as_ref().map(|(_, r)| r))
+        .await
+        .and_then(|r| lists_perps(adapter, r));
+    let mut reference = match fetched {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let learned = crate::learn::learn(&client, adapter, &mut reference, REFRESH_LEARN_LIMIT).await;
+    let store = ctx.store.clone();
+    let copy = reference.clone();
+    blocking(move || {
+        store.put_reference(venue, Utc::now(), &copy)?;
+        store.flush()
+    })
+    .await?;
+    Ok(Ok(Refreshed {
+        perps: reference
+            .instruments
+            .iter()
+            .filter(|i| i.market == crate::model::Market::Perp)
+            .count(),
+        unknown: learned.unknown.saturating_sub(learned.learned),
+        learned: learned.learned,
+    }))
+}
+
 /// Loads the latest stored snapshot of each venue (offline scan).
 ///
 /// # Errors
@@ -452,6 +628,7 @@ pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOut
             haircuts,
             maintenance_rates,
             elapsed: Duration::ZERO,
+            assumed_intervals: std::collections::BTreeSet::new(),
         });
     }
     Ok(out)

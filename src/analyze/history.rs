@@ -134,6 +134,8 @@ mod tests {
             apr_7d: None,
             apr_30d: None,
             pos_30d: None,
+            leverage_ok: true,
+            funding_interval_assumed: false,
         }
     }
 

@@ -44,6 +44,7 @@ pub mod history;
 pub mod positions;
 pub mod rank;
 pub mod risk;
+pub mod screen;
 pub mod stats;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -288,6 +288,8 @@ pub(super) fn candidate(
         apr_7d: None,
         apr_30d: None,
         pos_30d: None,
+        leverage_ok: true,
+        funding_interval_assumed: false,
     };
     Some(Candidate {
         opportunity,
@@ -344,6 +346,7 @@ pub(crate) fn finish(candidates: Vec<Candidate>, ctx: &Context<'_>) -> Vec<Oppor
             let grid = c.position.safe_leverage(ctx.years, ctx.params.max_liq_prob);
             let mut o = c.opportunity;
             o.safe_leverage = Decimal::new(i64::from(grid), 2).normalize();
+            o.leverage_ok = ctx.params.leverage <= o.safe_leverage;
             o
         })
         .collect();

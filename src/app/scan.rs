@@ -75,8 +75,10 @@ pub(super) async fn scan_once(
     if args.format != Format::Table {
         report_venue_problems(&outcomes);
     }
+    let assumed = crate::learn::assumed_of(&outcomes);
     let input = crate::inputs::prepare(settings, store, &mut outcomes, !args.offline).await?;
     let mut opportunities = input.rank(settings.history_filters);
+    crate::analyze::screen::screen(&mut opportunities, &assumed, args.safe_only);
     let notified = if notify {
         let ctx = crate::notify::flow::Context {
             sinks: &settings.sinks,

@@ -78,6 +78,7 @@ pub(super) fn venue_line(o: &VenueOutcome) -> VenueLine {
         spots: o.snapshot.as_ref().map_or(0, |s| s.spots.len()),
         requests: o.requests,
         elapsed_ms: u64::try_from(o.elapsed.as_millis()).unwrap_or(u64::MAX),
+        interval_assumed: o.assumed_intervals.len(),
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::shared::{close_store, open_store, write_stdout};
+use super::shared::{close_store, open_store, poll_context, write_stdout};
 use super::{AppError, exit};
 use crate::cli::{VenueArgs, VenuesArgs};
 use crate::model::Venue;
@@ -51,6 +51,17 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
                 tracing::warn!(venue = %venue, "lifted: {ban}; the next run calls {venue} again")
             }
             None => tracing::warn!(venue = %venue, "{venue} was not banned; nothing to lift"),
+        }
+    }
+    let mut code = exit::OK;
+    if let Some(venue) = args.refresh {
+        let ctx = poll_context(&settings, store.clone(), false)?;
+        match crate::poll::refresh_reference(&ctx, venue).await? {
+            Ok(done) => tracing::warn!(venue = %venue, "{done}"),
+            Err(e) => {
+                tracing::error!(venue = %venue, "refresh failed: {e}");
+                code = exit::UNAVAILABLE;
+            }
         }
     }
     let mut infos = Vec::new();
@@ -126,5 +137,5 @@ pub async fn venues(globals: &Globals, args: &VenuesArgs) -> Result<u8, AppError
     };
     write_stdout(&bytes)?;
     close_store(store).await?;
-    Ok(exit::OK)
+    Ok(code)
 }

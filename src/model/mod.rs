@@ -3,6 +3,7 @@
 pub mod account;
 mod opportunity;
 mod quote;
+pub mod safe;
 pub mod sanity;
 mod venue;
 

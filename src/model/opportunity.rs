@@ -104,4 +104,17 @@ pub struct Opportunity {
     /// (null for `perp_spread` and with too little history).
     #[serde(default)]
     pub pos_30d: Option<f64>,
+    /// Whether `--leverage` is within this row's `safe_leverage` (false: the chosen leverage
+    /// risks more than `--max-liq-prob` of liquidation over the horizon; `--safe-only` drops it).
+    #[serde(default = "yes")]
+    pub leverage_ok: bool,
+    /// Whether a perp leg's funding interval is assumed (8 h) because the venue has not told
+    /// basis yet (MEXC, BingX before the interval is learned): the funding APR is then a lower
+    /// bound.
+    #[serde(default)]
+    pub funding_interval_assumed: bool,
+}
+
+fn yes() -> bool {
+    true
 }

@@ -487,6 +487,8 @@ pub(crate) mod sample {
             apr_7d: None,
             apr_30d: None,
             pos_30d: None,
+            leverage_ok: true,
+            funding_interval_assumed: false,
         }
     }
 
@@ -523,6 +525,8 @@ pub(crate) mod sample {
             apr_7d: None,
             apr_30d: None,
             pos_30d: None,
+            leverage_ok: true,
+            funding_interval_assumed: false,
         }
     }
 

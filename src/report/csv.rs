@@ -10,7 +10,7 @@ use super::Report;
 use super::safe::csv_text;
 
 /// Column names, in order.
-pub const HEADER: [&str; 27] = [
+pub const HEADER: [&str; 29] = [
     "rank",
     "kind",
     "asset",
@@ -38,6 +38,8 @@ pub const HEADER: [&str; 27] = [
     "apr_7d",
     "apr_30d",
     "pos_30d",
+    "leverage_ok",
+    "funding_interval_assumed",
 ];
 
 fn field(out: &mut String, value: &str) {
@@ -57,7 +59,7 @@ pub fn render(report: &Report) -> Vec<u8> {
     let mut out = HEADER.join(",");
     out.push('\n');
     for o in &report.opportunities {
-        let cells: [String; 27] = [
+        let cells: [String; 29] = [
             o.rank.to_string(),
             o.kind.id().to_owned(),
             csv_text(&o.asset).into_owned(),
@@ -87,6 +89,8 @@ pub fn render(report: &Report) -> Vec<u8> {
             o.apr_7d.map(|v| v.to_string()).unwrap_or_default(),
             o.apr_30d.map(|v| v.to_string()).unwrap_or_default(),
             o.pos_30d.map(|v| v.to_string()).unwrap_or_default(),
+            o.leverage_ok.to_string(),
+            o.funding_interval_assumed.to_string(),
         ];
         for (i, c) in cells.iter().enumerate() {
             if i > 0 {

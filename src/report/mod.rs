@@ -5,11 +5,12 @@ pub mod csv;
 pub mod history;
 pub mod json;
 pub mod positions;
-pub mod safe;
+/// The sanitiser lives in the pure model (venue log lines use it too); re-exported for reporters.
+pub use crate::model::safe;
 pub mod table;
 
 #[cfg(test)]
-mod sample;
+pub(crate) mod sample;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -35,6 +36,8 @@ pub struct VenueLine {
     pub requests: u32,
     /// Wall time of its poll, ms.
     pub elapsed_ms: u64,
+    /// Perps of its snapshot ranked with an assumed funding interval (not learned yet).
+    pub interval_assumed: usize,
 }
 
 /// The scan parameters echoed in the output.

@@ -46,6 +46,8 @@ pub(crate) fn report() -> Report {
             apr_7d: None,
             apr_30d: None,
             pos_30d: None,
+            leverage_ok: true,
+            funding_interval_assumed: false,
         };
     Report {
         generated_at: now,
@@ -74,6 +76,7 @@ pub(crate) fn report() -> Report {
                 spots: 1400,
                 requests: 4,
                 elapsed_ms: 230,
+                interval_assumed: 0,
             },
             VenueLine {
                 venue: Venue::Bybit,
@@ -84,6 +87,7 @@ pub(crate) fn report() -> Report {
                 spots: 0,
                 requests: 0,
                 elapsed_ms: 0,
+                interval_assumed: 0,
             },
             VenueLine {
                 venue: Venue::Okx,
@@ -94,6 +98,7 @@ pub(crate) fn report() -> Report {
                 spots: 0,
                 requests: 3,
                 elapsed_ms: 1510,
+                interval_assumed: 0,
             },
         ],
         opportunities: vec![

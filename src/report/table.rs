@@ -90,6 +90,8 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
         header.extend(["7D/30D", "POS"]);
     }
     let opt_pct = |v: Option<Decimal>| v.map_or_else(|| "-".to_owned(), |d| fixed(d, 1));
+    // Markers, padded only in a table that has some, so that the digits stay aligned.
+    let marks = Marks::of(rows);
     let mut body: Vec<Vec<String>> = Vec::with_capacity(rows.len());
     for o in rows {
         let mut row = vec![
@@ -108,9 +110,10 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
         }
         row.extend([
             format!(
-                "{}/{}h",
+                "{}/{}h{}",
                 pct(o.funding_rate * Decimal::ONE_HUNDRED, 4),
-                o.funding_interval_hours.normalize()
+                o.funding_interval_hours.normalize(),
+                marks.interval(o)
             ),
             o.next_funding_time
                 .map_or_else(|| "-".into(), |t| until(t, now)),
@@ -119,7 +122,7 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
             pct(o.risk_adj_apr_pct, 1),
             pct(o.cost_pct, 2),
             liq(o.liq_prob),
-            format!("{}x", fixed(o.safe_leverage, 2)),
+            format!("{}x{}", fixed(o.safe_leverage, 2), marks.leverage(o)),
             o.volume_24h_usd.map_or_else(|| "-".into(), compact),
         ]);
         if history {
@@ -162,6 +165,7 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
         (&["NEXT", "VOL 24H"], 1),
     ];
     let mut last = String::new();
+    let notes = marks.notes();
     for (dropped, gap) in tries {
         last = render(dropped, gap);
         if fits(&last) || gap == 1 {
@@ -175,7 +179,55 @@ fn kind_table(kind: Kind, rows: &[&Opportunity], now: DateTime<Utc>) -> String {
             break;
         }
     }
+    last.push_str(&notes);
     last
+}
+
+/// The row markers of one table: `!` after `SAFE` when `--leverage` is above the row's safe
+/// leverage, `?` after the interval when it is assumed; each explained under the table.
+struct Marks {
+    leverage: bool,
+    interval: bool,
+}
+
+impl Marks {
+    fn of(rows: &[&Opportunity]) -> Marks {
+        Marks {
+            leverage: rows.iter().any(|o| !o.leverage_ok),
+            interval: rows.iter().any(|o| o.funding_interval_assumed),
+        }
+    }
+
+    fn leverage(&self, o: &Opportunity) -> &'static str {
+        match (self.leverage, o.leverage_ok) {
+            (false, _) => "",
+            (true, true) => " ",
+            (true, false) => "!",
+        }
+    }
+
+    fn interval(&self, o: &Opportunity) -> &'static str {
+        match (self.interval, o.funding_interval_assumed) {
+            (false, _) => "",
+            (true, false) => " ",
+            (true, true) => "?",
+        }
+    }
+
+    fn notes(&self) -> String {
+        let mut out = String::new();
+        if self.leverage {
+            out.push_str(
+                "\n  ! --leverage is above this row's SAFE leverage (liquidation risk over --max-liq-prob); --safe-only drops such rows",
+            );
+        }
+        if self.interval {
+            out.push_str(
+                "\n  ? funding interval not learned yet: 8h assumed, so the APR is a lower bound; `basis venues --refresh VENUE` learns all",
+            );
+        }
+        out
+    }
 }
 
 /// A liquidation probability in percent with two places, `<0.01%` below that.
@@ -197,12 +249,21 @@ pub fn venue_lines(venues: &[VenueLine]) -> String {
         let _ = match v.status {
             "ok" => writeln!(
                 out,
-                "  {:<11} ok       {} perps, {} spot, {} requests, {} ms",
+                "  {:<11} ok       {} perps, {} spot, {} requests, {} ms{}",
                 v.venue.id(),
                 v.perps,
                 v.spots,
                 v.requests,
-                v.elapsed_ms
+                v.elapsed_ms,
+                if v.interval_assumed > 0 {
+                    format!(
+                        "\n                       {} perps ranked with an assumed 8h funding interval; `basis venues --refresh {}` learns all",
+                        v.interval_assumed,
+                        v.venue.id()
+                    )
+                } else {
+                    String::new()
+                }
             ),
             status => writeln!(
                 out,

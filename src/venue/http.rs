@@ -108,9 +108,11 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     (when - now).to_std().ok().or(Some(Duration::ZERO))
 }
 
+/// The start of a venue's answer for an error message, made safe for a terminal (control and
+/// bidi characters escaped, at most 160 characters shown).
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(1024)]);
-    let t: String = text.trim().chars().take(160).collect();
+    let t = crate::model::safe::display(text.trim(), 160);
     if t.is_empty() {
         String::new()
     } else {

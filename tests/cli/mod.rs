@@ -6,6 +6,7 @@ mod digest;
 mod exitcodes;
 mod export;
 mod failures;
+mod firsthour;
 mod formulas;
 mod limits;
 mod notify;
