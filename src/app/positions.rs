@@ -68,7 +68,11 @@ pub async fn run(globals: &settings::Globals, args: &PositionsArgs) -> Result<u8
     let outcomes = if args.offline {
         load_latest(&store, &venues).await?
     } else {
-        let ctx = Arc::new(super::shared::poll_context(&settings, store.clone(), false)?);
+        let ctx = Arc::new(super::shared::poll_context(
+            &settings,
+            store.clone(),
+            false,
+        )?);
         poll_venues(ctx, &venues).await?
     };
     super::shared::report_venue_problems(&outcomes);
