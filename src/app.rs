@@ -28,6 +28,7 @@ use crate::store::{Store, StoreError};
 use crate::venue::adapter;
 use crate::venue::http::build_client;
 
+pub mod plan;
 pub mod positions;
 
 /// Process exit codes (DESIGN.md).
