@@ -406,7 +406,11 @@ fn long(
         .ok_or_else(|| format!("no linear {asset} perp in the data"))?;
     let m = mark(perp).ok_or("no mark price")?;
     let size = notional / m;
-    let view = value(snapshots, params, v, perp, size, m, coin, amount, None);
+    // IM at the leverage the trade uses: notional over the collateral's market value.
+    let leverage = collateral_price(snapshots, v, coin)
+        .and_then(|p| notional.checked_div(amount * p))
+        .filter(|l| *l > Decimal::ZERO);
+    let view = value(snapshots, params, v, perp, size, m, coin, amount, leverage);
     let hold = params.hold_days;
     let mut out = String::new();
     let Some(f) = &view.figures else {
