@@ -88,6 +88,9 @@ pub enum Command {
     /// Declared accounts at the latest prices: equity, margin ratio, liquidation prices,
     /// collateral drops, alerts (`[[account]]` in the config, or --positions FILE).
     Positions(PositionsArgs),
+    /// One trade before it is opened: carry (spot + short perp), hedge (short against a
+    /// holding) or long (perp margined by another coin): margins, liquidation, funding.
+    Plan(PlanArgs),
 }
 
 /// `basis backfill`.
@@ -473,5 +476,85 @@ pub enum PositionsCommand {
     Ack {
         /// The account's `name`.
         account: String,
+    },
+}
+
+/// `basis plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Which trade.
+    #[command(subcommand)]
+    pub command: PlanCommand,
+
+    /// Use the stored latest prices; poll nothing.
+    #[arg(long, global = true)]
+    pub offline: bool,
+
+    /// Horizon of liq_prob and funding, e.g. 30d [default: the config's scan.hold, else 7d]
+    #[arg(long, global = true, value_name = "DURATION", allow_hyphen_values = true, value_parser = checked(value::hold_days))]
+    pub hold: Option<String>,
+
+    /// Venue selection and polling options.
+    #[command(flatten, next_help_heading = POLLING)]
+    pub poll: VenueArgs,
+}
+
+/// `basis plan` trades.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Long spot, short perp, the short margined by a collateral coin (the seed's allocation
+    /// table); without --venue, the best venue by the scan's ranking.
+    Carry {
+        /// The coin, e.g. BTC.
+        #[arg(value_parser = value::coin)]
+        asset: String,
+        /// Notional of each leg, USD.
+        #[arg(long, value_name = "USD", value_parser = value::number)]
+        notional: rust_decimal::Decimal,
+        /// Venue of the perp (and of the spot leg).
+        #[arg(long, value_parser = value::venue)]
+        venue: Option<Venue>,
+        /// Coin margining the short [default: USDT].
+        #[arg(long, value_name = "COIN", value_parser = value::coin)]
+        collateral: Option<String>,
+        /// Amount of the collateral coin (else notional / leverage worth of it).
+        #[arg(long, value_name = "N", value_parser = value::number, conflicts_with = "leverage")]
+        collateral_amount: Option<rust_decimal::Decimal>,
+        /// Leverage of the short [default: 2].
+        #[arg(long, value_name = "X", value_parser = value::leverage)]
+        leverage: Option<rust_decimal::Decimal>,
+    },
+    /// Short perp against a holding (strategy 1), per venue, cheapest first.
+    Hedge {
+        /// The coin held, e.g. BTC.
+        #[arg(value_parser = value::coin)]
+        asset: String,
+        /// Coins to hedge.
+        #[arg(long, value_name = "COINS", value_parser = value::number)]
+        amount: rust_decimal::Decimal,
+        /// Days to hold the hedge.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+        days: u32,
+        /// Leverage of the short, margined by USDT [default: 2].
+        #[arg(long, value_name = "X", value_parser = value::leverage)]
+        leverage: Option<rust_decimal::Decimal>,
+    },
+    /// Long perp margined by another coin (strategy 2).
+    Long {
+        /// The coin, e.g. SOL.
+        #[arg(value_parser = value::coin)]
+        asset: String,
+        /// Notional of the long, USD.
+        #[arg(long, value_name = "USD", value_parser = value::number)]
+        notional: rust_decimal::Decimal,
+        /// Coin margining it, e.g. ETH.
+        #[arg(long, value_name = "COIN", value_parser = value::coin)]
+        collateral: String,
+        /// Amount of it.
+        #[arg(long, value_name = "N", value_parser = value::number)]
+        collateral_amount: rust_decimal::Decimal,
+        /// Venue [default: the first polled venue listing the perp].
+        #[arg(long, value_parser = value::venue)]
+        venue: Option<Venue>,
     },
 }

@@ -75,19 +75,7 @@ pub async fn prepare(
     outcomes: &mut [VenueOutcome],
     live: bool,
 ) -> Result<AnalyzerInput, InputsError> {
-    // The venues' collateral tables, used for `k` where the config says nothing.
-    let mut params = settings.params.clone();
-    params.venue_haircuts = outcomes
-        .iter()
-        .filter(|o| !o.haircuts.is_empty())
-        .map(|o| (o.venue, o.haircuts.clone()))
-        .collect();
-    // And the maintenance rates they publish with their contracts, where the config sets none.
-    params.venue_maintenance = outcomes
-        .iter_mut()
-        .filter(|o| !o.maintenance_rates.is_empty())
-        .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
-        .collect();
+    let params = venue_params(settings, outcomes);
     let snapshots: Vec<Snapshot> = outcomes
         .iter_mut()
         .filter_map(|o| o.snapshot.take())
@@ -109,6 +97,24 @@ pub async fn prepare(
         params,
         history,
     })
+}
+
+/// The parameters of `settings` completed with what the venues in `outcomes` publish, where the
+/// config sets none: their collateral tables (for `k`) and the maintenance rates carried with
+/// their contracts (moved out of the outcomes).
+pub(crate) fn venue_params(settings: &Settings, outcomes: &mut [VenueOutcome]) -> Params {
+    let mut params = settings.params.clone();
+    params.venue_haircuts = outcomes
+        .iter()
+        .filter(|o| !o.haircuts.is_empty())
+        .map(|o| (o.venue, o.haircuts.clone()))
+        .collect();
+    params.venue_maintenance = outcomes
+        .iter_mut()
+        .filter(|o| !o.maintenance_rates.is_empty())
+        .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
+        .collect();
+    params
 }
 
 async fn blocking<T: Send + 'static>(

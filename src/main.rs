@@ -79,6 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Command::Backfill(args) => app::backfill(&globals, args).await,
             Command::Export(args) => app::export(&globals, args).await,
             Command::Positions(args) => app::positions::run(&globals, args).await,
+            Command::Plan(args) => app::plan::run(&globals, args).await,
         }
     })?;
     // Venue tasks abandoned at the deadline must not hold the exit.

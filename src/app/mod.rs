@@ -8,6 +8,7 @@ mod demo;
 mod export;
 mod history;
 mod notify;
+pub mod plan;
 mod plot;
 mod poll;
 pub mod positions;

@@ -184,38 +184,9 @@ pub(crate) async fn value_accounts(
     settings: &Settings,
     store: &Store,
     accounts: &[Account],
-    mut outcomes: Vec<VenueOutcome>,
+    outcomes: Vec<VenueOutcome>,
 ) -> Result<Vec<AccountView>, AppError> {
-    let mut params = settings.params.clone();
-    params.venue_haircuts = outcomes
-        .iter()
-        .filter(|o| !o.haircuts.is_empty())
-        .map(|o| (o.venue, o.haircuts.clone()))
-        .collect();
-    params.venue_maintenance = outcomes
-        .iter_mut()
-        .filter(|o| !o.maintenance_rates.is_empty())
-        .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
-        .collect();
-    let mut snapshots: Vec<Snapshot> = outcomes.into_iter().filter_map(|o| o.snapshot).collect();
-    let unpriced = accounts.iter().any(|a| {
-        a.collateral
-            .iter()
-            .any(|c| collateral_price(&snapshots, a.venue, &c.coin).is_none())
-    });
-    if unpriced {
-        let have: Vec<Venue> = snapshots.iter().map(|s| s.venue).collect();
-        let others: Vec<Venue> = Venue::ALL
-            .into_iter()
-            .filter(|v| !have.contains(v))
-            .collect();
-        snapshots.extend(
-            load_latest(store, &others)
-                .await?
-                .into_iter()
-                .filter_map(|o| o.snapshot),
-        );
-    }
+    let (params, snapshots) = market(settings, store, outcomes, accounts).await?;
     let mut views = Vec::with_capacity(accounts.len());
     for account in accounts {
         let references = references(store, account, &snapshots).await?;
@@ -252,6 +223,41 @@ pub(crate) async fn value_accounts(
         ));
     }
     Ok(views)
+}
+
+/// The market a valuation reads: the scan's parameters with the venues' haircut and maintenance
+/// tables, and the snapshots of `outcomes` plus, when a collateral coin of `accounts` has no
+/// price there, the stored snapshots of the other venues.
+///
+/// # Errors
+/// Store failures.
+pub(crate) async fn market(
+    settings: &Settings,
+    store: &Store,
+    mut outcomes: Vec<VenueOutcome>,
+    accounts: &[Account],
+) -> Result<(crate::analyze::Params, Vec<Snapshot>), AppError> {
+    let params = crate::inputs::venue_params(settings, &mut outcomes);
+    let mut snapshots: Vec<Snapshot> = outcomes.into_iter().filter_map(|o| o.snapshot).collect();
+    let unpriced = accounts.iter().any(|a| {
+        a.collateral
+            .iter()
+            .any(|c| collateral_price(&snapshots, a.venue, &c.coin).is_none())
+    });
+    if unpriced {
+        let have: Vec<Venue> = snapshots.iter().map(|s| s.venue).collect();
+        let others: Vec<Venue> = Venue::ALL
+            .into_iter()
+            .filter(|v| !have.contains(v))
+            .collect();
+        snapshots.extend(
+            load_latest(store, &others)
+                .await?
+                .into_iter()
+                .filter_map(|o| o.snapshot),
+        );
+    }
+    Ok((params, snapshots))
 }
 
 /// The reference price of each volatile collateral coin of `account`; a coin seen for the first

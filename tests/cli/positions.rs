@@ -413,3 +413,78 @@ async fn scan_notify_sends_the_account_alert_before_the_digest_whatever_its_top(
         "{got:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_prints_the_seeds_three_scenarios() {
+    let u = bybit_world("1");
+    let server = start(&u).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = |args: &[&str]| {
+        let mut cmd = basis(&server, dir.path());
+        cmd.args(["plan", "--venues", "bybit"]).args(args);
+        run(cmd)
+    };
+    // Strategy 1: 5 BTC hedged for 30 days.
+    let out = plan(&["hedge", "BTC", "--amount", "5", "--days", "30"]).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("bybit") && text.contains("BTCUSDT") && text.contains("liq"),
+        "{text}"
+    );
+    // Strategy 2: 20 % of 100 ETH margining a 3× SOL long; its liquidation price is DESIGN's.
+    let (eth, sol) = (market(&u, "ETH"), market(&u, "SOL"));
+    let p_eth = (f(eth.spot_bid) + f(eth.spot_ask)) / 2.0;
+    let notional = 3.0 * 20.0 * p_eth;
+    let arg = format!("{notional:.2}");
+    let out = plan(&[
+        "long",
+        "SOL",
+        "--notional",
+        &arg,
+        "--collateral",
+        "ETH",
+        "--collateral-amount",
+        "20",
+    ])
+    .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("3× the collateral") || text.contains("3.00× the collateral"),
+        "{text}"
+    );
+    let m = f(sol.mark);
+    let z: f64 = arg.parse::<f64>().expect("notional") / m;
+    let liq = (-(0.95 * 20.0 * p_eth) + z * m) / (z - 0.004 * z);
+    let shown: f64 = text
+        .split("liquidation price ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!((shown - liq).abs() / liq < 1e-5, "{shown} vs {liq}");
+    // Strategy 3: a BTC carry with ETH collateral (BTC pays 0.01 % per 8 h in this world).
+    let out = plan(&[
+        "carry",
+        "BTC",
+        "--notional",
+        "100000",
+        "--collateral",
+        "ETH",
+        "--leverage",
+        "2",
+    ])
+    .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for part in [
+        "spot leg",
+        "collateral",
+        "perp short",
+        "liquidation price",
+        "break-even",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+}
