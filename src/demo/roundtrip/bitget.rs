@@ -1,6 +1,6 @@
 //! Bitget round trips: the adapter reads what the simulator renders (reference and snapshot, paged history and candles).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -13,39 +13,15 @@ use crate::venue::bitget::*;
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Bitget, 300, 250, now_ms);
-    let routes = crate::demo::bitget::routes(&u);
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Bitget, 300, 250, now_ms);
     let ref_requests = Bitget.reference_requests();
-    let snap_requests = Bitget.snapshot_requests(true);
-    assert_eq!(
-        routes.len(),
-        ref_requests.len() + snap_requests.len(),
-        "one route per request"
-    );
-    let bodies = serve_plan(&routes, &ref_requests);
-    let reference = Bitget
-        .parse_reference(&bodies)
-        .expect("demo reference parses");
-    // Every coin of the universe (assets and quotes) and one it does not trade, at its
-    // first tier's ratio.
-    let coins = crate::demo::collateral_coins(&u);
-    assert!(
-        coins
-            .iter()
-            .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
-    );
-    let expected: BTreeMap<String, Decimal> = coins
-        .iter()
-        .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
-        .collect();
-    assert_eq!(reference.haircuts, expected);
-    assert_eq!(reference.haircuts["BTC"], d("0.95"));
-    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-    let bodies = serve_plan(&routes, &snap_requests);
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Bitget
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("demo snapshot parses");
+    assert_collateral(&reference, &u);
 
     assert_eq!(reference.instruments.len(), 300 + 250);
     assert_eq!((s.perps.len(), s.spots.len()), (300, 250));

@@ -52,21 +52,14 @@ fn hourly_interest_averages_the_snapshots_8h_rate() {
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Deribit, 300, 250, now_ms);
-    let routes = crate::demo::deribit::routes(&u);
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Deribit, 300, 250, now_ms);
     let ref_requests = Deribit.reference_requests();
-    let snap_requests = Deribit.snapshot_requests(true);
-    assert_eq!(routes.len(), ref_requests.len() + snap_requests.len());
-
-    let bodies = serve_plan(&routes, &ref_requests);
-    let reference = Deribit
-        .parse_reference(&bodies)
-        .expect("demo reference parses");
-    let bodies = serve_plan(&routes, &snap_requests);
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Deribit
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("demo snapshot parses");
 
     assert_eq!(reference.instruments.len(), 300 + 250);
     assert_eq!((s.perps.len(), s.spots.len()), (300, 250));

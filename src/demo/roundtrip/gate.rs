@@ -1,6 +1,6 @@
 //! Gate round trips: the adapter reads what the simulator renders (reference and snapshot, paged history and candles).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -37,33 +37,14 @@ fn fetch(routes: &[Route], plan: Vec<Request>) -> Vec<(Request, &str)> {
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Gate, 300, 250, now_ms);
-    let routes = crate::demo::gate::routes(&u);
-    let fetched = fetch(&routes, Gate.reference_requests());
-    let reference = Gate
-        .parse_reference(&bodies(&fetched))
-        .expect("reference parses");
-    // Every coin of the universe (assets and quotes) and one it does not trade, at its
-    // first tier's discount.
-    let coins = crate::demo::collateral_coins(&u);
-    assert!(
-        coins
-            .iter()
-            .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
-    );
-    let expected: BTreeMap<String, Decimal> = coins
-        .iter()
-        .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
-        .collect();
-    assert_eq!(reference.haircuts, expected);
-    assert_eq!(reference.haircuts["BTC"], d("0.95"));
-    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-    let fetched = fetch(&routes, Gate.snapshot_requests(true));
-    assert_eq!(fetched.len(), 3, "one contracts page");
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Gate
-        .parse_snapshot(&bodies(&fetched), &reference, received_at)
-        .expect("snapshot parses");
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Gate, 300, 250, now_ms);
+    assert_collateral(&reference, &u);
 
     // Gate lists no USDC-settled perpetuals: the universe's USDC perps are not rendered.
     let listed: Vec<_> = u.perps().filter(|m| m.quote == "USDT").collect();

@@ -10,14 +10,6 @@ use crate::model::{Market, PerpQuote, Reference, SpotQuote, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::mexc::*;
 
-fn with_requests<R>(parts: &[(Request, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
-    let bodies: Vec<Body<'_>> = parts
-        .iter()
-        .map(|(request, bytes)| Body { request, bytes })
-        .collect();
-    f(&bodies)
-}
-
 fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
     r.instruments
         .iter()
@@ -28,47 +20,18 @@ fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Mexc, 300, 250, now_ms);
-    let routes = crate::demo::mexc::routes(&u);
-    let fetch = |requests: &[Request]| -> Vec<(Request, String)> {
-        requests
-            .iter()
-            .map(|r| (r.clone(), served(&routes, r).to_owned()))
-            .collect()
-    };
-    let bodies = |parts: &'_ [(Request, String)]| -> Vec<(Request, Vec<u8>)> {
-        parts
-            .iter()
-            .map(|(r, b)| (r.clone(), b.clone().into_bytes()))
-            .collect()
-    };
-    let run = |parts: &[(Request, Vec<u8>)], f: &dyn Fn(&[Body<'_>]) -> Reference| {
-        let parts: Vec<(Request, &[u8])> = parts
-            .iter()
-            .map(|(r, b)| (r.clone(), b.as_slice()))
-            .collect();
-        with_requests(&parts, f)
-    };
-    let ref_requests = Mexc.reference_requests();
-    let ref_bodies = bodies(&fetch(&ref_requests));
-    let reference = run(&ref_bodies, &|b| {
-        Mexc.parse_reference(b).expect("demo reference parses")
-    });
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Mexc, 300, 250, now_ms);
     assert_eq!(reference.instruments.len(), 300 + 250);
     assert!(
         Mexc.detail_requests(&reference, None).is_empty(),
         "the bulk funding rates carry every interval"
     );
-    let received_at = t(now_ms + 250).expect("time");
-    let snap_bodies = bodies(&fetch(&Mexc.snapshot_requests(true)));
-    let snap_parts: Vec<(Request, &[u8])> = snap_bodies
-        .iter()
-        .map(|(r, b)| (r.clone(), b.as_slice()))
-        .collect();
-    let s = with_requests(&snap_parts, |b| {
-        Mexc.parse_snapshot(b, &reference, received_at)
-    })
-    .expect("demo snapshot parses");
     assert_eq!(s.perps.len(), 300);
     assert_eq!(s.spots.len(), 250);
 
@@ -144,17 +107,13 @@ fn demo_universe_round_trips_through_the_adapter() {
 
     // Without the optional bulk call the per-symbol funding rates fill the intervals, a
     // bounded batch at a time, served by the demo.
-    let mut bare = run(&ref_bodies[..2], &|b| {
-        Mexc.parse_reference(b).expect("parses")
-    });
+    let plan = Mexc.reference_requests();
+    let bare_bodies = serve_plan(&routes, &plan[..2]);
+    let mut bare = Mexc.parse_reference(&bare_bodies).expect("parses");
     let details = Mexc.detail_requests(&bare, None);
     assert_eq!(details.len(), DETAIL_BATCH);
-    let detail_bodies = bodies(&fetch(&details));
-    let detail_parts: Vec<(Request, &[u8])> = detail_bodies
-        .iter()
-        .map(|(r, b)| (r.clone(), b.as_slice()))
-        .collect();
-    with_requests(&detail_parts, |b| Mexc.apply_details(&mut bare, None, b))
+    let bodies = serve_plan(&routes, &details);
+    Mexc.apply_details(&mut bare, None, &bodies)
         .expect("details apply");
     for (i, m) in u.perps().enumerate() {
         let expected = (i < DETAIL_BATCH).then(|| Decimal::from(m.interval_hours));

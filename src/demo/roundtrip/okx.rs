@@ -59,42 +59,15 @@ fn recent_candles_come_from_candles_and_older_ones_from_history_candles() {
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Okx, 300, 250, now_ms);
-    let routes = crate::demo::okx::routes(&u);
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Okx, 300, 250, now_ms);
     let ref_requests = Okx.reference_requests();
-    let snap_requests = Okx.snapshot_requests(true);
-    assert_eq!(
-        routes.len(),
-        ref_requests.len() + snap_requests.len(),
-        "one route per request"
-    );
-
-    let bodies = serve_plan(&routes, &ref_requests);
-    let reference = Okx.parse_reference(&bodies).expect("demo reference parses");
-    // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin,
-    // each at its first tier.
-    let demo = crate::demo::collateral_haircut;
-    let unlisted = crate::demo::UNLISTED_COLLATERAL;
-    assert_eq!(reference.haircuts.len(), u.markets.len() + 3);
-    for m in &u.markets {
-        assert_eq!(
-            reference.haircuts.get(&m.asset),
-            Some(&demo(&m.asset)),
-            "{}",
-            m.asset
-        );
-    }
-    assert_eq!(reference.haircuts["BTC"], d("0.95"));
-    assert_eq!(reference.haircuts["ETH"], d("0.95"));
-    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-    assert_eq!(reference.haircuts["USDC"], Decimal::ONE);
-    assert_eq!(reference.haircuts.get(unlisted), Some(&demo(unlisted)));
-    assert!(reference.instruments.iter().all(|i| i.asset != unlisted));
-    let bodies = serve_plan(&routes, &snap_requests);
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Okx
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("demo snapshot parses");
+    assert_collateral(&reference, &u);
 
     assert_eq!(reference.instruments.len(), 300 + 250);
     assert_eq!(s.perps.len(), 300);
