@@ -560,6 +560,40 @@ fn every_endpoint_names_itself_when_it_fails() {
     }
 }
 
+/// Paging stops on an empty page and an empty window asks nothing, for history and candles.
+#[test]
+fn an_empty_page_or_window_asks_nothing_more() {
+    let (start, end) = (
+        1_760_000_000_000 - 30 * Bar::Day.millis(),
+        1_760_000_000_000,
+    );
+    for venue in Venue::ALL {
+        let a = adapter(venue);
+        if history_endpoint(a).is_some() {
+            let after_empty = a.funding_history_request("BTC", start, end, Some(&[]), 1);
+            assert_eq!(after_empty, None, "{venue}");
+            let reversed = a.funding_history_request("BTC", end, start, None, 0);
+            assert_eq!(reversed, None, "{venue}: an empty window");
+        }
+        for market in [Market::Perp, Market::Spot] {
+            for bar in [Bar::Hour, Bar::Day] {
+                let w = CandleWindow {
+                    market,
+                    symbol: "BTC",
+                    bar,
+                    start_ms: start,
+                    end_ms: end,
+                };
+                assert_eq!(
+                    a.candle_request(&w, Some(&[]), 1),
+                    None,
+                    "{venue} {market:?}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn broken_bodies_fail_with_their_detail() {
     for venue in Venue::ALL {
