@@ -399,6 +399,35 @@ pub(crate) fn snapshot_from(
     snapshot_of(adapter(venue), &parts, r, received_at).unwrap_or_else(|e| panic!("{venue}: {e}"))
 }
 
+/// Applies detail bodies, `(request, body)` pairs, to `fresh` through `venue`'s adapter (for
+/// the venues' own tests).
+pub(crate) fn apply_details(
+    venue: Venue,
+    fresh: &mut Reference,
+    previous: Option<&Reference>,
+    parts: &[(Request, &str)],
+) {
+    let bodies: Vec<Body<'_>> = parts
+        .iter()
+        .map(|(request, b)| Body {
+            request,
+            bytes: b.as_bytes(),
+        })
+        .collect();
+    adapter(venue)
+        .apply_details(fresh, previous, &bodies)
+        .unwrap_or_else(|e| panic!("{venue}: {e}"));
+}
+
+/// The funding interval of perp `symbol` in `r`.
+pub(crate) fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
+    let perp = r
+        .instruments
+        .iter()
+        .find(|i| i.symbol == symbol && i.market == Market::Perp);
+    perp.and_then(|i| i.funding_interval_hours)
+}
+
 // ---- the suite ----
 
 #[test]
