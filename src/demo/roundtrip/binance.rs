@@ -90,24 +90,5 @@ fn demo_universe_round_trips_through_the_adapter() {
         assert_eq!(q.exchange_time, ms_time(now_ms), "{symbol}");
         assert_eq!(q.received_at, received_at);
     }
-    for m in u.spots() {
-        let symbol = format!("{}{}", m.asset, m.quote);
-        let q = s
-            .spots
-            .iter()
-            .find(|q| q.symbol == symbol)
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(q.asset, m.asset);
-        assert_eq!(
-            (q.bid, q.ask),
-            (Some(m.spot_bid), Some(m.spot_ask)),
-            "{symbol}"
-        );
-        assert_eq!(
-            (q.high_24h, q.low_24h),
-            (Some(m.high), Some(m.low)),
-            "{symbol}"
-        );
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, |m| format!("{}{}", m.asset, m.quote), None);
 }

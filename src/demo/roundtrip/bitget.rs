@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::bitget::*;
-use crate::model::{PerpQuote, SpotQuote, Venue};
+use crate::model::{PerpQuote, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::bitget::*;
 
@@ -72,20 +72,7 @@ fn demo_universe_round_trips_through_the_adapter() {
         assert_eq!(p.received_at, received_at);
     }
     assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = format!("{}{}", m.asset, m.quote);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (q.bid, q.ask),
-            (Some(m.spot_bid), Some(m.spot_ask)),
-            "{symbol}"
-        );
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, |m| format!("{}{}", m.asset, m.quote), None);
     let listed: String = ref_requests.iter().map(|r| served(&routes, r)).collect();
     for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_SPOTS.iter()) {
         assert!(

@@ -82,21 +82,7 @@ fn demo_universe_round_trips_through_the_adapter() {
 
     let spots: HashMap<&str, &SpotQuote> =
         snap.spots.iter().map(|s| (s.symbol.as_str(), s)).collect();
-    for m in universe.spots() {
-        let symbol = spot_symbol(m);
-        let s = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (s.asset.as_str(), s.quote.as_str()),
-            (m.asset.as_str(), m.quote.as_str())
-        );
-        assert_eq!(s.bid, Some(m.spot_bid), "{symbol}");
-        assert_eq!(s.ask, Some(m.spot_ask), "{symbol}");
-        assert_eq!(s.high_24h, Some(m.high), "{symbol}");
-        assert_eq!(s.low_24h, Some(m.low), "{symbol}");
-        assert_eq!(s.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&snap, &universe, spot_symbol, None);
 
     // The payloads did carry the entries the adapter had to drop.
     let extras = [

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::deribit::*;
-use crate::model::{PerpQuote, SpotQuote, Venue};
+use crate::model::{PerpQuote, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::deribit::*;
 
@@ -107,20 +107,7 @@ fn demo_universe_round_trips_through_the_adapter() {
     }
     assert!(u.perps().any(|m| m.multiplier == 1000));
     assert!(u.perps().any(|m| m.interval_hours != 8));
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = format!("{}_USDC", m.asset);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (q.asset.as_str(), q.quote.as_str()),
-            (m.asset.as_str(), QUOTE)
-        );
-        assert_eq!((q.bid, q.ask), (Some(m.spot_bid), Some(m.spot_ask)));
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, |m| format!("{}_USDC", m.asset), Some(QUOTE));
     for (symbol, why) in FILTERED_FUTURES.iter().chain(FILTERED_SPOTS.iter()) {
         assert!(
             served(&routes, &ref_requests[0]).contains(symbol)

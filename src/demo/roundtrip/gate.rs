@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::gate::*;
-use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::model::{Market, PerpQuote, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::gate::*;
 
@@ -91,20 +91,7 @@ fn demo_universe_round_trips_through_the_adapter() {
         );
         assert_eq!(p.received_at, received_at);
     }
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = format!("{}_{}", m.asset, m.quote);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (q.bid, q.ask),
-            (Some(m.spot_bid), Some(m.spot_ask)),
-            "{symbol}"
-        );
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, |m| format!("{}_{}", m.asset, m.quote), None);
     let ref_bodies: String = fetch(&routes, Gate.reference_requests())
         .into_iter()
         .map(|(_, b)| b)

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::mexc::*;
-use crate::model::{Market, PerpQuote, Reference, SpotQuote, Venue};
+use crate::model::{Market, PerpQuote, Reference, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::mexc::*;
 
@@ -83,20 +83,7 @@ fn demo_universe_round_trips_through_the_adapter() {
         assert_eq!(p.received_at, received_at);
     }
     assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = spot_symbol(m);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (q.asset.as_str(), q.quote.as_str()),
-            (m.asset.as_str(), m.quote.as_str())
-        );
-        assert_eq!((q.bid, q.ask), (Some(m.spot_bid), Some(m.spot_ask)));
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, spot_symbol, None);
     for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_SPOTS.iter()) {
         assert!(routes[0].body.contains(symbol) || routes[1].body.contains(symbol));
         assert!(

@@ -343,3 +343,35 @@ pub(super) fn assert_collateral(r: &Reference, u: &Universe) {
     assert_eq!(r.haircuts["USDC"], Decimal::ONE);
     assert!(r.instruments.iter().all(|i| i.asset != unlisted));
 }
+
+/// Every synthetic spot pair is quoted as the simulator made it: its coin and quote (`quote`, or
+/// the pair's own), book, 24 h range and quote volume.
+pub(super) fn assert_spots(
+    s: &Snapshot,
+    u: &Universe,
+    symbol: impl Fn(&SynthMarket) -> String,
+    quote: Option<&str>,
+) {
+    for m in u.spots() {
+        let symbol = symbol(m);
+        let q = s.spots.iter().find(|q| q.symbol == symbol);
+        let q = q.unwrap_or_else(|| panic!("{symbol} missing"));
+        let pair = (q.asset.as_str(), q.quote.as_str());
+        assert_eq!(
+            pair,
+            (m.asset.as_str(), quote.unwrap_or(&m.quote)),
+            "{symbol}"
+        );
+        assert_eq!(
+            (q.bid, q.ask),
+            (Some(m.spot_bid), Some(m.spot_ask)),
+            "{symbol}"
+        );
+        assert_eq!(
+            (q.high_24h, q.low_24h),
+            (Some(m.high), Some(m.low)),
+            "{symbol}"
+        );
+        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+    }
+}
