@@ -399,6 +399,35 @@ pub(crate) fn snapshot_from(
     snapshot_of(adapter(venue), &parts, r, received_at).unwrap_or_else(|e| panic!("{venue}: {e}"))
 }
 
+/// Applies detail bodies, `(request, body)` pairs, to `fresh` through `venue`'s adapter (for
+/// the venues' own tests).
+pub(crate) fn apply_details(
+    venue: Venue,
+    fresh: &mut Reference,
+    previous: Option<&Reference>,
+    parts: &[(Request, &str)],
+) {
+    let bodies: Vec<Body<'_>> = parts
+        .iter()
+        .map(|(request, b)| Body {
+            request,
+            bytes: b.as_bytes(),
+        })
+        .collect();
+    adapter(venue)
+        .apply_details(fresh, previous, &bodies)
+        .unwrap_or_else(|e| panic!("{venue}: {e}"));
+}
+
+/// The funding interval of perp `symbol` in `r`.
+pub(crate) fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
+    let perp = r
+        .instruments
+        .iter()
+        .find(|i| i.symbol == symbol && i.market == Market::Perp);
+    perp.and_then(|i| i.funding_interval_hours)
+}
+
 // ---- the suite ----
 
 #[test]
@@ -556,6 +585,40 @@ fn every_endpoint_names_itself_when_it_fails() {
         {
             let err = parse_as(venue, endpoint, error).expect_err(endpoint);
             assert_eq!(err.endpoint, endpoint, "{venue}: {err}");
+        }
+    }
+}
+
+/// Paging stops on an empty page and an empty window asks nothing, for history and candles.
+#[test]
+fn an_empty_page_or_window_asks_nothing_more() {
+    let (start, end) = (
+        1_760_000_000_000 - 30 * Bar::Day.millis(),
+        1_760_000_000_000,
+    );
+    for venue in Venue::ALL {
+        let a = adapter(venue);
+        if history_endpoint(a).is_some() {
+            let after_empty = a.funding_history_request("BTC", start, end, Some(&[]), 1);
+            assert_eq!(after_empty, None, "{venue}");
+            let reversed = a.funding_history_request("BTC", end, start, None, 0);
+            assert_eq!(reversed, None, "{venue}: an empty window");
+        }
+        for market in [Market::Perp, Market::Spot] {
+            for bar in [Bar::Hour, Bar::Day] {
+                let w = CandleWindow {
+                    market,
+                    symbol: "BTC",
+                    bar,
+                    start_ms: start,
+                    end_ms: end,
+                };
+                assert_eq!(
+                    a.candle_request(&w, Some(&[]), 1),
+                    None,
+                    "{venue} {market:?}"
+                );
+            }
         }
     }
 }

@@ -2,8 +2,7 @@
 //!
 //! - Payload mutation for the parsers' no-panic proptests: [`mutation`] draws a [`Mutation`],
 //!   [`mutate`] applies it to a fixture (the conformance suite runs it over every venue).
-//! - Small builders for request-plan tests: [`window`], [`bars`], [`points`], [`query`], and
-//!   [`dec`] for exact values.
+//! - Small builders for request-plan tests: [`window`], [`bars`], [`points`], [`query`].
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -256,11 +255,6 @@ pub(crate) fn points(times: impl IntoIterator<Item = i64>) -> Vec<HistoryPoint> 
 /// A request's query as `(key, value)` slices.
 pub(crate) fn query(r: &Request) -> Vec<(&str, &str)> {
     r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-/// A decimal from its text.
-pub(crate) fn dec(s: &str) -> Decimal {
-    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
 #[cfg(test)]

@@ -6,11 +6,6 @@ use super::*;
 use crate::model::{Market, Reference, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::binance::*;
-use crate::venue::testkit::*;
-
-fn at(ms: i64) -> DateTime<Utc> {
-    ms_time(ms).expect("test time")
-}
 
 fn symbols(r: &Reference, market: Market) -> Vec<&str> {
     r.instruments
@@ -43,74 +38,23 @@ fn the_simulators_funding_history_honours_limit_oldest_first() {
     );
 }
 
-fn route_body<'r>(routes: &'r [crate::demo::Route], req: &Request) -> &'r [u8] {
-    routes
-        .iter()
-        .find(|r| {
-            r.host == req.host
-                && r.path == req.path
-                && r.query
-                    .iter()
-                    .all(|(k, v)| req.query.iter().any(|(rk, rv)| rk == k && rv == v))
-        })
-        .unwrap_or_else(|| panic!("no demo route for {req:?}"))
-        .body
-        .as_bytes()
-}
-
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Binance, 300, 250, now_ms);
-    let routes = crate::demo::binance::routes(&u);
-    let b = Binance;
-
-    let ref_reqs = b.reference_requests();
-    let bodies: Vec<Body<'_>> = ref_reqs
-        .iter()
-        .map(|r| Body {
-            request: r,
-            bytes: route_body(&routes, r),
-        })
-        .collect();
-    let reference = b.parse_reference(&bodies).expect("reference");
+    let Trip {
+        u,
+        reference,
+        snapshot: s,
+        received_at,
+        ..
+    } = trip(Venue::Binance, 300, 250, now_ms);
     let perps = symbols(&reference, Market::Perp);
     assert_eq!(perps.len(), 300);
-    // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin.
-    let demo = crate::demo::collateral_haircut;
-    let unlisted = crate::demo::UNLISTED_COLLATERAL;
-    assert_eq!(reference.haircuts.len(), 300 + 3);
-    for m in &u.markets {
-        assert_eq!(
-            reference.haircuts.get(&m.asset),
-            Some(&demo(&m.asset)),
-            "{}",
-            m.asset
-        );
-    }
-    assert_eq!(reference.haircuts["BTC"], dec("0.95"));
-    assert_eq!(reference.haircuts["ETH"], dec("0.95"));
-    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-    assert_eq!(reference.haircuts["USDC"], Decimal::ONE);
-    assert_eq!(reference.haircuts.get(unlisted), Some(&demo(unlisted)));
-    assert!(reference.instruments.iter().all(|i| i.asset != unlisted));
+    assert_collateral(&reference, &u);
     assert_eq!(symbols(&reference, Market::Spot).len(), 250);
     for gone in ["BTCUSDT_260626", "NEWUSDT", "OLDUSDT"] {
         assert!(!perps.contains(&gone), "{gone} must be filtered out");
     }
-
-    let snap_reqs = b.snapshot_requests(true);
-    let bodies: Vec<Body<'_>> = snap_reqs
-        .iter()
-        .map(|r| Body {
-            request: r,
-            bytes: route_body(&routes, r),
-        })
-        .collect();
-    let received_at = at(now_ms + 150);
-    let s = b
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("snapshot");
     assert_eq!(s.perps.len(), 300);
     assert_eq!(s.spots.len(), 250);
     assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
@@ -146,24 +90,5 @@ fn demo_universe_round_trips_through_the_adapter() {
         assert_eq!(q.exchange_time, ms_time(now_ms), "{symbol}");
         assert_eq!(q.received_at, received_at);
     }
-    for m in u.spots() {
-        let symbol = format!("{}{}", m.asset, m.quote);
-        let q = s
-            .spots
-            .iter()
-            .find(|q| q.symbol == symbol)
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(q.asset, m.asset);
-        assert_eq!(
-            (q.bid, q.ask),
-            (Some(m.spot_bid), Some(m.spot_ask)),
-            "{symbol}"
-        );
-        assert_eq!(
-            (q.high_24h, q.low_24h),
-            (Some(m.high), Some(m.low)),
-            "{symbol}"
-        );
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, |m| format!("{}{}", m.asset, m.quote), None);
 }

@@ -6,55 +6,27 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::bingx::*;
-use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::model::{Market, PerpQuote, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::bingx::*;
 
 /// Runs `f` on bodies built from (request, payload) pairs.
-fn with_requests<R>(parts: &[(Request, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
-    let bodies: Vec<Body<'_>> = parts
-        .iter()
-        .map(|(request, bytes)| Body { request, bytes })
-        .collect();
-    f(&bodies)
-}
 
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Bingx, 300, 250, now_ms);
-    let routes = crate::demo::bingx::routes(&u);
-    let ref_requests = Bingx.reference_requests();
-    let snap_requests = Bingx.snapshot_requests(true);
-    let bodies_of = |requests: &'_ [Request]| -> Vec<(Request, String)> {
-        requests
-            .iter()
-            .map(|r| (r.clone(), served(&routes, r).to_owned()))
-            .collect()
-    };
-    let parse_ref = |parts: &[(Request, String)]| {
-        let parts: Vec<(Request, &[u8])> = parts
-            .iter()
-            .map(|(r, b)| (r.clone(), b.as_bytes()))
-            .collect();
-        with_requests(&parts, |b| Bingx.parse_reference(b))
-    };
-    let reference = parse_ref(&bodies_of(&ref_requests)).expect("demo reference parses");
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Bingx, 300, 250, now_ms);
     assert_eq!(reference.instruments.len(), 300 + 250);
     assert!(
         Bingx.detail_requests(&reference, None).is_empty(),
         "the premium index carries every interval"
     );
-    let received_at = t(now_ms + 250).expect("time");
-    let snap_parts: Vec<(Request, String)> = bodies_of(&snap_requests);
-    let snap_parts: Vec<(Request, &[u8])> = snap_parts
-        .iter()
-        .map(|(r, b)| (r.clone(), b.as_bytes()))
-        .collect();
-    let s = with_requests(&snap_parts, |b| {
-        Bingx.parse_snapshot(b, &reference, received_at)
-    })
-    .expect("demo snapshot parses");
     assert_eq!(s.perps.len(), 300);
     assert_eq!(s.spots.len(), 250);
 
@@ -103,17 +75,8 @@ fn demo_universe_round_trips_through_the_adapter() {
         assert_eq!(p.received_at, received_at);
     }
     assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = spot_symbol(m);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!((q.bid, q.ask), (Some(m.spot_bid), Some(m.spot_ask)));
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-        assert_eq!(q.exchange_time, t(now_ms));
-    }
+    assert_spots(&s, &u, spot_symbol, None);
+    assert!(s.spots.iter().all(|q| q.exchange_time == t(now_ms)));
     for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_SPOTS.iter()) {
         assert!(routes[0].body.contains(symbol) || routes[1].body.contains(symbol));
         assert!(
@@ -124,7 +87,9 @@ fn demo_universe_round_trips_through_the_adapter() {
 
     // Without the optional premium index the intervals come from the funding history:
     // a bounded batch, served by the demo and merged into the reference.
-    let mut bare = parse_ref(&bodies_of(&ref_requests[..2])).expect("parses");
+    let plan = Bingx.reference_requests();
+    let bare_bodies = serve_plan(&routes, &plan[..2]);
+    let mut bare = Bingx.parse_reference(&bare_bodies).expect("parses");
     assert!(
         bare.instruments
             .iter()
@@ -132,12 +97,9 @@ fn demo_universe_round_trips_through_the_adapter() {
     );
     let details = Bingx.detail_requests(&bare, None);
     assert_eq!(details.len(), crate::venue::bingx::DETAIL_BATCH);
-    let detail_parts: Vec<(Request, String)> = bodies_of(&details);
-    let detail_parts: Vec<(Request, &[u8])> = detail_parts
-        .iter()
-        .map(|(r, b)| (r.clone(), b.as_bytes()))
-        .collect();
-    with_requests(&detail_parts, |b| Bingx.apply_details(&mut bare, None, b))
+    let bodies = serve_plan(&routes, &details);
+    Bingx
+        .apply_details(&mut bare, None, &bodies)
         .expect("details apply");
     for m in u.perps().take(details.len()) {
         let symbol = perp_symbol(m);

@@ -1,51 +1,27 @@
 //! Bitget round trips: the adapter reads what the simulator renders (reference and snapshot, paged history and candles).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::bitget::*;
-use crate::model::{PerpQuote, SpotQuote, Venue};
+use crate::model::{PerpQuote, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::bitget::*;
 
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Bitget, 300, 250, now_ms);
-    let routes = crate::demo::bitget::routes(&u);
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Bitget, 300, 250, now_ms);
     let ref_requests = Bitget.reference_requests();
-    let snap_requests = Bitget.snapshot_requests(true);
-    assert_eq!(
-        routes.len(),
-        ref_requests.len() + snap_requests.len(),
-        "one route per request"
-    );
-    let bodies = serve_plan(&routes, &ref_requests);
-    let reference = Bitget
-        .parse_reference(&bodies)
-        .expect("demo reference parses");
-    // Every coin of the universe (assets and quotes) and one it does not trade, at its
-    // first tier's ratio.
-    let coins = crate::demo::collateral_coins(&u);
-    assert!(
-        coins
-            .iter()
-            .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
-    );
-    let expected: BTreeMap<String, Decimal> = coins
-        .iter()
-        .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
-        .collect();
-    assert_eq!(reference.haircuts, expected);
-    assert_eq!(reference.haircuts["BTC"], d("0.95"));
-    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-    let bodies = serve_plan(&routes, &snap_requests);
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Bitget
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("demo snapshot parses");
+    assert_collateral(&reference, &u);
 
     assert_eq!(reference.instruments.len(), 300 + 250);
     assert_eq!((s.perps.len(), s.spots.len()), (300, 250));
@@ -96,20 +72,7 @@ fn demo_universe_round_trips_through_the_adapter() {
         assert_eq!(p.received_at, received_at);
     }
     assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = format!("{}{}", m.asset, m.quote);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (q.bid, q.ask),
-            (Some(m.spot_bid), Some(m.spot_ask)),
-            "{symbol}"
-        );
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, |m| format!("{}{}", m.asset, m.quote), None);
     let listed: String = ref_requests.iter().map(|r| served(&routes, r)).collect();
     for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_SPOTS.iter()) {
         assert!(

@@ -2,74 +2,33 @@
 
 use std::collections::HashMap;
 
-use chrono::TimeZone;
 use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::bybit::*;
 use crate::model::{Market, PerpQuote, SpotQuote, Venue};
 use crate::venue::bybit::*;
-use crate::venue::testkit::*;
 use crate::venue::{BodySignal, VenueAdapter};
-
-fn ms(t: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(t).single().expect("test time")
-}
 
 /// The route serving `req`: same host and path, every route query pair present, the most
 /// specific route winning.
-fn route_for<'r>(routes: &'r [Route], req: &Request) -> &'r Route {
-    routes
-        .iter()
-        .filter(|r| r.host == req.host && r.path == req.path)
-        .filter(|r| {
-            r.query
-                .iter()
-                .all(|(k, v)| req.query.iter().any(|(qk, qv)| qk == k && qv == v))
-        })
-        .max_by_key(|r| r.query.len())
-        .unwrap_or_else(|| panic!("no route for {req:?}"))
-}
 
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now = 1_760_000_000_000;
-    let universe = Universe::generate(Venue::Bybit, 300, 250, now);
-    let routes = crate::demo::bybit::routes(&universe);
-    let b = Bybit;
-
-    let ref_reqs = b.reference_requests();
-    let ref_bodies: Vec<Body<'_>> = ref_reqs
-        .iter()
-        .map(|req| Body {
-            request: req,
-            bytes: route_for(&routes, req).body.as_bytes(),
-        })
-        .collect();
-    for body in &ref_bodies {
-        assert_eq!(b.next_page(body.request, body.bytes).expect("cursor"), None);
-        assert_eq!(b.check_body(200, body.bytes), BodySignal::Ok);
+    let Trip {
+        u: universe,
+        routes,
+        reference,
+        snapshot: snap,
+        received_at: at,
+    } = trip(Venue::Bybit, 300, 250, now);
+    for request in Bybit.reference_requests() {
+        let body = served(&routes, &request).as_bytes();
+        assert_eq!(Bybit.next_page(&request, body).expect("cursor"), None);
+        assert_eq!(Bybit.check_body(200, body), BodySignal::Ok);
     }
-    let reference = b.parse_reference(&ref_bodies).expect("reference");
-    // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin,
-    // each at its first tier.
-    let demo = crate::demo::collateral_haircut;
-    let unlisted = crate::demo::UNLISTED_COLLATERAL;
-    assert_eq!(reference.haircuts.len(), universe.markets.len() + 3);
-    for m in &universe.markets {
-        assert_eq!(
-            reference.haircuts.get(&m.asset),
-            Some(&demo(&m.asset)),
-            "{}",
-            m.asset
-        );
-    }
-    assert_eq!(reference.haircuts["BTC"], dec("0.95"));
-    assert_eq!(reference.haircuts["ETH"], dec("0.95"));
-    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-    assert_eq!(reference.haircuts["USDC"], Decimal::ONE);
-    assert_eq!(reference.haircuts.get(unlisted), Some(&demo(unlisted)));
-    assert!(reference.instruments.iter().all(|i| i.asset != unlisted));
+    assert_collateral(&reference, &universe);
     let n_perps = reference
         .instruments
         .iter()
@@ -77,19 +36,6 @@ fn demo_universe_round_trips_through_the_adapter() {
         .count();
     assert_eq!(n_perps, 300);
     assert_eq!(reference.instruments.len(), 300 + 250);
-
-    let snap_reqs = b.snapshot_requests(true);
-    let snap_bodies: Vec<Body<'_>> = snap_reqs
-        .iter()
-        .map(|req| Body {
-            request: req,
-            bytes: route_for(&routes, req).body.as_bytes(),
-        })
-        .collect();
-    let at = ms(now + 150);
-    let snap = b
-        .parse_snapshot(&snap_bodies, &reference, at)
-        .expect("snapshot");
     assert_eq!(snap.perps.len(), 300);
     assert_eq!(snap.spots.len(), 250);
 
@@ -136,21 +82,7 @@ fn demo_universe_round_trips_through_the_adapter() {
 
     let spots: HashMap<&str, &SpotQuote> =
         snap.spots.iter().map(|s| (s.symbol.as_str(), s)).collect();
-    for m in universe.spots() {
-        let symbol = spot_symbol(m);
-        let s = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (s.asset.as_str(), s.quote.as_str()),
-            (m.asset.as_str(), m.quote.as_str())
-        );
-        assert_eq!(s.bid, Some(m.spot_bid), "{symbol}");
-        assert_eq!(s.ask, Some(m.spot_ask), "{symbol}");
-        assert_eq!(s.high_24h, Some(m.high), "{symbol}");
-        assert_eq!(s.low_24h, Some(m.low), "{symbol}");
-        assert_eq!(s.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&snap, &universe, spot_symbol, None);
 
     // The payloads did carry the entries the adapter had to drop.
     let extras = [

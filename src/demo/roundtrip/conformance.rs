@@ -6,26 +6,10 @@
 
 use std::collections::BTreeSet;
 
-use super::{d, serve_plan, served, t};
-use crate::demo::Route;
+use super::{d, paged, serve_plan, t};
 use crate::demo::{Universe, routes};
 use crate::model::{Market, Venue};
-use crate::venue::{Request, VenueAdapter, adapter};
-
-/// `plan` with the follow-up pages the adapter asks for after each served page.
-fn paged(a: &dyn VenueAdapter, routes: &[Route], plan: Vec<Request>) -> Vec<Request> {
-    let mut out = Vec::new();
-    for first in plan {
-        let mut next = Some(first);
-        while let Some(request) = next {
-            next = a
-                .next_page(&request, served(routes, &request).as_bytes())
-                .unwrap_or_else(|e| panic!("{}: {e}", a.venue()));
-            out.push(request);
-        }
-    }
-    out
-}
+use crate::venue::{VenueAdapter, adapter};
 
 #[test]
 fn every_venue_round_trips_its_plans_through_the_simulator() {

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::deribit::*;
-use crate::model::{PerpQuote, SpotQuote, Venue};
+use crate::model::{PerpQuote, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::deribit::*;
 
@@ -52,21 +52,14 @@ fn hourly_interest_averages_the_snapshots_8h_rate() {
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Deribit, 300, 250, now_ms);
-    let routes = crate::demo::deribit::routes(&u);
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Deribit, 300, 250, now_ms);
     let ref_requests = Deribit.reference_requests();
-    let snap_requests = Deribit.snapshot_requests(true);
-    assert_eq!(routes.len(), ref_requests.len() + snap_requests.len());
-
-    let bodies = serve_plan(&routes, &ref_requests);
-    let reference = Deribit
-        .parse_reference(&bodies)
-        .expect("demo reference parses");
-    let bodies = serve_plan(&routes, &snap_requests);
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Deribit
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("demo snapshot parses");
 
     assert_eq!(reference.instruments.len(), 300 + 250);
     assert_eq!((s.perps.len(), s.spots.len()), (300, 250));
@@ -114,20 +107,7 @@ fn demo_universe_round_trips_through_the_adapter() {
     }
     assert!(u.perps().any(|m| m.multiplier == 1000));
     assert!(u.perps().any(|m| m.interval_hours != 8));
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = format!("{}_USDC", m.asset);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (q.asset.as_str(), q.quote.as_str()),
-            (m.asset.as_str(), QUOTE)
-        );
-        assert_eq!((q.bid, q.ask), (Some(m.spot_bid), Some(m.spot_ask)));
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, |m| format!("{}_USDC", m.asset), Some(QUOTE));
     for (symbol, why) in FILTERED_FUTURES.iter().chain(FILTERED_SPOTS.iter()) {
         assert!(
             served(&routes, &ref_requests[0]).contains(symbol)

@@ -13,40 +13,13 @@ use crate::venue::dydx::*;
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Dydx, 300, 250, now_ms);
-    let routes = crate::demo::dydx::routes(&u);
-    let ref_requests = Dydx.reference_requests();
-    let snap_requests = Dydx.snapshot_requests(true);
-    let body_of = |requests: &[Request]| -> Vec<String> {
-        requests
-            .iter()
-            .map(|r| served(&routes, r).to_owned())
-            .collect()
-    };
-    let (ref_bodies, snap_bodies) = (body_of(&ref_requests), body_of(&snap_requests));
-    let bodies: Vec<Body<'_>> = ref_requests
-        .iter()
-        .zip(&ref_bodies)
-        .map(|(request, b)| Body {
-            request,
-            bytes: b.as_bytes(),
-        })
-        .collect();
-    let reference = Dydx
-        .parse_reference(&bodies)
-        .expect("demo reference parses");
-    let bodies: Vec<Body<'_>> = snap_requests
-        .iter()
-        .zip(&snap_bodies)
-        .map(|(request, b)| Body {
-            request,
-            bytes: b.as_bytes(),
-        })
-        .collect();
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Dydx
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("demo snapshot parses");
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Dydx, 300, 250, now_ms);
 
     assert_eq!(reference.instruments.len(), 300);
     assert_eq!((s.perps.len(), s.spots.len()), (300, 0));
@@ -87,7 +60,7 @@ fn demo_universe_round_trips_through_the_adapter() {
     assert!(u.perps().any(|m| m.multiplier == 1000), "cheap coins exist");
     assert!(perps.contains_key("PEPE-USD"));
     for (symbol, status) in FILTERED_MARKETS {
-        assert!(snap_bodies[0].contains(symbol));
+        assert!(served(&routes, &Dydx.snapshot_requests(true)[0]).contains(symbol));
         assert!(
             reference.instruments.iter().all(|i| i.symbol != symbol),
             "{symbol} ({status}) must be filtered out"

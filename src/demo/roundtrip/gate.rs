@@ -1,12 +1,12 @@
 //! Gate round trips: the adapter reads what the simulator renders (reference and snapshot, paged history and candles).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::gate::*;
-use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::model::{Market, PerpQuote, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::gate::*;
 
@@ -37,33 +37,14 @@ fn fetch(routes: &[Route], plan: Vec<Request>) -> Vec<(Request, &str)> {
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Gate, 300, 250, now_ms);
-    let routes = crate::demo::gate::routes(&u);
-    let fetched = fetch(&routes, Gate.reference_requests());
-    let reference = Gate
-        .parse_reference(&bodies(&fetched))
-        .expect("reference parses");
-    // Every coin of the universe (assets and quotes) and one it does not trade, at its
-    // first tier's discount.
-    let coins = crate::demo::collateral_coins(&u);
-    assert!(
-        coins
-            .iter()
-            .any(|(c, _)| c == crate::demo::UNLISTED_COLLATERAL)
-    );
-    let expected: BTreeMap<String, Decimal> = coins
-        .iter()
-        .map(|(c, _)| (c.clone(), crate::demo::collateral_haircut(c)))
-        .collect();
-    assert_eq!(reference.haircuts, expected);
-    assert_eq!(reference.haircuts["BTC"], d("0.95"));
-    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-    let fetched = fetch(&routes, Gate.snapshot_requests(true));
-    assert_eq!(fetched.len(), 3, "one contracts page");
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Gate
-        .parse_snapshot(&bodies(&fetched), &reference, received_at)
-        .expect("snapshot parses");
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Gate, 300, 250, now_ms);
+    assert_collateral(&reference, &u);
 
     // Gate lists no USDC-settled perpetuals: the universe's USDC perps are not rendered.
     let listed: Vec<_> = u.perps().filter(|m| m.quote == "USDT").collect();
@@ -110,20 +91,7 @@ fn demo_universe_round_trips_through_the_adapter() {
         );
         assert_eq!(p.received_at, received_at);
     }
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = format!("{}_{}", m.asset, m.quote);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (q.bid, q.ask),
-            (Some(m.spot_bid), Some(m.spot_ask)),
-            "{symbol}"
-        );
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, |m| format!("{}_{}", m.asset, m.quote), None);
     let ref_bodies: String = fetch(&routes, Gate.reference_requests())
         .into_iter()
         .map(|(_, b)| b)

@@ -57,20 +57,14 @@ fn history_requests_post_their_info_type() {
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Hyperliquid, 300, 250, now_ms);
-    let routes = crate::demo::hyperliquid::routes(&u);
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Hyperliquid, 300, 250, now_ms);
     let ref_requests = Hyperliquid.reference_requests();
-    let snap_requests = Hyperliquid.snapshot_requests(true);
-    assert_eq!(routes.len(), ref_requests.len() + snap_requests.len());
-    let bodies = serve_plan(&routes, &ref_requests);
-    let reference = Hyperliquid
-        .parse_reference(&bodies)
-        .expect("demo reference parses");
-    let bodies = serve_plan(&routes, &snap_requests);
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Hyperliquid
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("demo snapshot parses");
 
     // 300 perps, 250 spot pairs + the illiquid pair; the delisted coins are gone.
     assert_eq!(reference.instruments.len(), 300 + 250 + 1);
@@ -111,7 +105,7 @@ fn demo_universe_round_trips_through_the_adapter() {
     assert!(u.perps().any(|m| m.multiplier == 1000));
     assert!(perps.contains_key("kPEPE"));
     for (name, why) in FILTERED_PERPS {
-        assert!(served(&routes, &ref_requests[0]).contains(name));
+        assert!(served(&routes, &Hyperliquid.reference_requests()[0]).contains(name));
         assert!(
             reference.instruments.iter().all(|i| i.symbol != name),
             "{name} ({why}) must be filtered out"

@@ -13,21 +13,14 @@ use crate::venue::kraken::*;
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Kraken, 300, 250, now_ms);
-    let routes = crate::demo::kraken::routes(&u);
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Kraken, 300, 250, now_ms);
     let ref_requests = Kraken.reference_requests();
-    let snap_requests = Kraken.snapshot_requests(true);
-    assert_eq!(routes.len(), ref_requests.len() + snap_requests.len());
-
-    let bodies = serve_plan(&routes, &ref_requests);
-    let reference = Kraken
-        .parse_reference(&bodies)
-        .expect("demo reference parses");
-    let bodies = serve_plan(&routes, &snap_requests);
-    let received_at = crate::parse::ms_time(now_ms + 250).expect("time");
-    let s = Kraken
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("demo snapshot parses");
 
     // Every perp plus the suspended one (tradeable in the list, dropped from snapshots).
     assert_eq!(reference.instruments.len(), 300 + 1);

@@ -6,17 +6,9 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::demo::mexc::*;
-use crate::model::{Market, PerpQuote, Reference, SpotQuote, Venue};
+use crate::model::{Market, PerpQuote, Reference, Venue};
 use crate::venue::VenueAdapter;
 use crate::venue::mexc::*;
-
-fn with_requests<R>(parts: &[(Request, &[u8])], f: impl FnOnce(&[Body<'_>]) -> R) -> R {
-    let bodies: Vec<Body<'_>> = parts
-        .iter()
-        .map(|(request, bytes)| Body { request, bytes })
-        .collect();
-    f(&bodies)
-}
 
 fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
     r.instruments
@@ -28,47 +20,18 @@ fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Mexc, 300, 250, now_ms);
-    let routes = crate::demo::mexc::routes(&u);
-    let fetch = |requests: &[Request]| -> Vec<(Request, String)> {
-        requests
-            .iter()
-            .map(|r| (r.clone(), served(&routes, r).to_owned()))
-            .collect()
-    };
-    let bodies = |parts: &'_ [(Request, String)]| -> Vec<(Request, Vec<u8>)> {
-        parts
-            .iter()
-            .map(|(r, b)| (r.clone(), b.clone().into_bytes()))
-            .collect()
-    };
-    let run = |parts: &[(Request, Vec<u8>)], f: &dyn Fn(&[Body<'_>]) -> Reference| {
-        let parts: Vec<(Request, &[u8])> = parts
-            .iter()
-            .map(|(r, b)| (r.clone(), b.as_slice()))
-            .collect();
-        with_requests(&parts, f)
-    };
-    let ref_requests = Mexc.reference_requests();
-    let ref_bodies = bodies(&fetch(&ref_requests));
-    let reference = run(&ref_bodies, &|b| {
-        Mexc.parse_reference(b).expect("demo reference parses")
-    });
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Mexc, 300, 250, now_ms);
     assert_eq!(reference.instruments.len(), 300 + 250);
     assert!(
         Mexc.detail_requests(&reference, None).is_empty(),
         "the bulk funding rates carry every interval"
     );
-    let received_at = t(now_ms + 250).expect("time");
-    let snap_bodies = bodies(&fetch(&Mexc.snapshot_requests(true)));
-    let snap_parts: Vec<(Request, &[u8])> = snap_bodies
-        .iter()
-        .map(|(r, b)| (r.clone(), b.as_slice()))
-        .collect();
-    let s = with_requests(&snap_parts, |b| {
-        Mexc.parse_snapshot(b, &reference, received_at)
-    })
-    .expect("demo snapshot parses");
     assert_eq!(s.perps.len(), 300);
     assert_eq!(s.spots.len(), 250);
 
@@ -120,20 +83,7 @@ fn demo_universe_round_trips_through_the_adapter() {
         assert_eq!(p.received_at, received_at);
     }
     assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = spot_symbol(m);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (q.asset.as_str(), q.quote.as_str()),
-            (m.asset.as_str(), m.quote.as_str())
-        );
-        assert_eq!((q.bid, q.ask), (Some(m.spot_bid), Some(m.spot_ask)));
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, spot_symbol, None);
     for (symbol, why) in FILTERED_CONTRACTS.iter().chain(FILTERED_SPOTS.iter()) {
         assert!(routes[0].body.contains(symbol) || routes[1].body.contains(symbol));
         assert!(
@@ -144,17 +94,13 @@ fn demo_universe_round_trips_through_the_adapter() {
 
     // Without the optional bulk call the per-symbol funding rates fill the intervals, a
     // bounded batch at a time, served by the demo.
-    let mut bare = run(&ref_bodies[..2], &|b| {
-        Mexc.parse_reference(b).expect("parses")
-    });
+    let plan = Mexc.reference_requests();
+    let bare_bodies = serve_plan(&routes, &plan[..2]);
+    let mut bare = Mexc.parse_reference(&bare_bodies).expect("parses");
     let details = Mexc.detail_requests(&bare, None);
     assert_eq!(details.len(), DETAIL_BATCH);
-    let detail_bodies = bodies(&fetch(&details));
-    let detail_parts: Vec<(Request, &[u8])> = detail_bodies
-        .iter()
-        .map(|(r, b)| (r.clone(), b.as_slice()))
-        .collect();
-    with_requests(&detail_parts, |b| Mexc.apply_details(&mut bare, None, b))
+    let bodies = serve_plan(&routes, &details);
+    Mexc.apply_details(&mut bare, None, &bodies)
         .expect("details apply");
     for (i, m) in u.perps().enumerate() {
         let expected = (i < DETAIL_BATCH).then(|| Decimal::from(m.interval_hours));

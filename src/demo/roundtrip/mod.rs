@@ -28,6 +28,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::{Route, SynthMarket, Universe};
+use crate::model::{Reference, Snapshot, Venue};
 use crate::parse::ms_time;
 use crate::venue::{
     Body, Candle, CandleWindow, HistoryPoint, Method, ParseError, Request, VenueAdapter,
@@ -268,4 +269,109 @@ pub(super) fn demo_query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// A venue's synthetic universe read through its adapter as the poller reads it: the reference
+/// plan (pages followed) and the full snapshot plan, served from the simulator's routes and
+/// parsed (details not applied), received 250 ms after the universe's time.
+#[derive(Debug)]
+pub(super) struct Trip {
+    /// The universe.
+    pub(super) u: Universe,
+    /// What the simulator serves for it.
+    pub(super) routes: Vec<Route>,
+    /// The reference the adapter reads.
+    pub(super) reference: Reference,
+    /// The full snapshot the adapter reads.
+    pub(super) snapshot: Snapshot,
+    /// When the snapshot was received.
+    pub(super) received_at: DateTime<Utc>,
+}
+
+/// `plan` with the follow-up pages the adapter asks for after each served page.
+pub(super) fn paged(a: &dyn VenueAdapter, routes: &[Route], plan: Vec<Request>) -> Vec<Request> {
+    let mut out = Vec::new();
+    for first in plan {
+        let mut next = Some(first);
+        while let Some(request) = next {
+            next = a
+                .next_page(&request, served(routes, &request).as_bytes())
+                .unwrap_or_else(|e| panic!("{}: {e}", a.venue()));
+            out.push(request);
+        }
+    }
+    out
+}
+
+/// The [`Trip`] of a universe of `perps` perps and `spots` spot pairs on `venue` at `now_ms`.
+pub(super) fn trip(venue: Venue, perps: usize, spots: usize, now_ms: i64) -> Trip {
+    let a = crate::venue::adapter(venue);
+    let u = Universe::generate(venue, perps, spots, now_ms);
+    let routes = super::routes(&u);
+    let plan = paged(a, &routes, a.reference_requests());
+    let reference = a
+        .parse_reference(&serve_plan(&routes, &plan))
+        .unwrap_or_else(|e| panic!("{venue}: {e}"));
+    let plan = paged(a, &routes, a.snapshot_requests(true));
+    let received_at = t(now_ms + 250).expect("a time");
+    let snapshot = a
+        .parse_snapshot(&serve_plan(&routes, &plan), &reference, received_at)
+        .unwrap_or_else(|e| panic!("{venue}: {e}"));
+    Trip {
+        u,
+        routes,
+        reference,
+        snapshot,
+        received_at,
+    }
+}
+
+/// The collateral table read is the simulator's: every coin of the universe (assets and
+/// quotes) and one it does not trade, each at its first tier's ratio.
+pub(super) fn assert_collateral(r: &Reference, u: &Universe) {
+    let unlisted = super::UNLISTED_COLLATERAL;
+    let coins = super::collateral_coins(u);
+    assert!(coins.iter().any(|(c, _)| c == unlisted));
+    let expected: std::collections::BTreeMap<String, Decimal> = coins
+        .iter()
+        .map(|(c, _)| (c.clone(), super::collateral_haircut(c)))
+        .collect();
+    assert_eq!(r.haircuts, expected, "{}", u.venue);
+    assert_eq!(r.haircuts["BTC"], d("0.95"));
+    assert_eq!(r.haircuts["ETH"], d("0.95"));
+    assert_eq!(r.haircuts["USDT"], Decimal::ONE);
+    assert_eq!(r.haircuts["USDC"], Decimal::ONE);
+    assert!(r.instruments.iter().all(|i| i.asset != unlisted));
+}
+
+/// Every synthetic spot pair is quoted as the simulator made it: its coin and quote (`quote`, or
+/// the pair's own), book, 24 h range and quote volume.
+pub(super) fn assert_spots(
+    s: &Snapshot,
+    u: &Universe,
+    symbol: impl Fn(&SynthMarket) -> String,
+    quote: Option<&str>,
+) {
+    for m in u.spots() {
+        let symbol = symbol(m);
+        let q = s.spots.iter().find(|q| q.symbol == symbol);
+        let q = q.unwrap_or_else(|| panic!("{symbol} missing"));
+        let pair = (q.asset.as_str(), q.quote.as_str());
+        assert_eq!(
+            pair,
+            (m.asset.as_str(), quote.unwrap_or(&m.quote)),
+            "{symbol}"
+        );
+        assert_eq!(
+            (q.bid, q.ask),
+            (Some(m.spot_bid), Some(m.spot_ask)),
+            "{symbol}"
+        );
+        assert_eq!(
+            (q.high_24h, q.low_24h),
+            (Some(m.high), Some(m.low)),
+            "{symbol}"
+        );
+        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
+    }
 }

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::*;
 use crate::demo::okx::*;
 use crate::demo::{DAY_MS, HOUR_MS};
-use crate::model::{Market, PerpQuote, SpotQuote, Venue};
+use crate::model::{Market, PerpQuote, Venue};
 use crate::venue::okx::*;
 use crate::venue::testkit::*;
 use crate::venue::{Bar, Candle, CandleWindow, VenueAdapter};
@@ -59,42 +59,15 @@ fn recent_candles_come_from_candles_and_older_ones_from_history_candles() {
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let u = Universe::generate(Venue::Okx, 300, 250, now_ms);
-    let routes = crate::demo::okx::routes(&u);
+    let Trip {
+        u,
+        routes,
+        reference,
+        snapshot: s,
+        received_at,
+    } = trip(Venue::Okx, 300, 250, now_ms);
     let ref_requests = Okx.reference_requests();
-    let snap_requests = Okx.snapshot_requests(true);
-    assert_eq!(
-        routes.len(),
-        ref_requests.len() + snap_requests.len(),
-        "one route per request"
-    );
-
-    let bodies = serve_plan(&routes, &ref_requests);
-    let reference = Okx.parse_reference(&bodies).expect("demo reference parses");
-    // The collateral table: every coin of the universe, USDT, USDC and one unlisted coin,
-    // each at its first tier.
-    let demo = crate::demo::collateral_haircut;
-    let unlisted = crate::demo::UNLISTED_COLLATERAL;
-    assert_eq!(reference.haircuts.len(), u.markets.len() + 3);
-    for m in &u.markets {
-        assert_eq!(
-            reference.haircuts.get(&m.asset),
-            Some(&demo(&m.asset)),
-            "{}",
-            m.asset
-        );
-    }
-    assert_eq!(reference.haircuts["BTC"], d("0.95"));
-    assert_eq!(reference.haircuts["ETH"], d("0.95"));
-    assert_eq!(reference.haircuts["USDT"], Decimal::ONE);
-    assert_eq!(reference.haircuts["USDC"], Decimal::ONE);
-    assert_eq!(reference.haircuts.get(unlisted), Some(&demo(unlisted)));
-    assert!(reference.instruments.iter().all(|i| i.asset != unlisted));
-    let bodies = serve_plan(&routes, &snap_requests);
-    let received_at = t(now_ms + 250).expect("time");
-    let s = Okx
-        .parse_snapshot(&bodies, &reference, received_at)
-        .expect("demo snapshot parses");
+    assert_collateral(&reference, &u);
 
     assert_eq!(reference.instruments.len(), 300 + 250);
     assert_eq!(s.perps.len(), 300);
@@ -140,20 +113,7 @@ fn demo_universe_round_trips_through_the_adapter() {
         assert_eq!(p.received_at, received_at);
     }
     assert!(u.perps().any(|m| m.multiplier == 1000) && u.perps().any(|m| m.quote == "USDC"));
-    let spots: HashMap<&str, &SpotQuote> = s.spots.iter().map(|q| (q.symbol.as_str(), q)).collect();
-    for m in u.spots() {
-        let symbol = format!("{}-{}", m.asset, m.quote);
-        let q = spots
-            .get(symbol.as_str())
-            .unwrap_or_else(|| panic!("{symbol} missing"));
-        assert_eq!(
-            (q.bid, q.ask),
-            (Some(m.spot_bid), Some(m.spot_ask)),
-            "{symbol}"
-        );
-        assert_eq!((q.high_24h, q.low_24h), (Some(m.high), Some(m.low)));
-        assert_eq!(q.volume_24h_quote, Some(m.volume_quote()), "{symbol}");
-    }
+    assert_spots(&s, &u, |m| format!("{}-{}", m.asset, m.quote), None);
     for (symbol, why) in FILTERED_SWAPS.iter().chain(FILTERED_SPOTS.iter()) {
         assert!(
             served(&routes, &ref_requests[0]).contains(symbol)

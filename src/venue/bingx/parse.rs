@@ -508,7 +508,7 @@ mod tests {
     use super::*;
     use crate::venue::VenueAdapter;
     use crate::venue::bingx::{Bingx, funding_history_request};
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::{case, interval, reference_from, snapshot_from};
 
     const HISTORY: &str = include_str!("../../../fixtures/bingx/fundingRate.json");
     const HISTORY_ETH: &str = include_str!("../../../fixtures/bingx/fundingRate-ETH-USDT.json");
@@ -519,34 +519,17 @@ mod tests {
         s.parse().expect("test decimal")
     }
 
-    fn quirky_reference() -> Reference {
-        reference_from(Venue::Bingx, case(Venue::Bingx).lists[1].parts)
-    }
-
     /// Applies funding-history bodies, one per (symbol, payload), to `fresh`.
     fn apply(fresh: &mut Reference, previous: Option<&Reference>, parts: &[(&str, &str)]) {
-        let requests: Vec<_> = parts
+        let parts: Vec<_> = parts
             .iter()
-            .map(|(s, _)| funding_history_request(s))
+            .map(|(s, b)| (funding_history_request(s), *b))
             .collect();
-        let bodies: Vec<Body<'_>> = requests
-            .iter()
-            .zip(parts)
-            .map(|(request, (_, b))| Body {
-                request,
-                bytes: b.as_bytes(),
-            })
-            .collect();
-        Bingx
-            .apply_details(fresh, previous, &bodies)
-            .expect("details apply");
+        crate::venue::conformance::apply_details(Venue::Bingx, fresh, previous, &parts);
     }
 
-    fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
-        r.instruments
-            .iter()
-            .find(|i| i.symbol == symbol && i.market == Market::Perp)
-            .and_then(|i| i.funding_interval_hours)
+    fn quirky_reference() -> Reference {
+        reference_from(Venue::Bingx, case(Venue::Bingx).lists[1].parts)
     }
 
     #[test]

@@ -485,10 +485,6 @@ mod tests {
                 None
             );
         }
-        assert_eq!(
-            Bitget.funding_history_request("BTCUSDT", end, start, None, 0),
-            None
-        );
         assert_eq!(Bitget.history_days_limit(), None);
     }
 

@@ -394,7 +394,6 @@ mod tests {
             d.funding_history_request(symbol, start, end, Some(&reaching), 1),
             None
         );
-        assert_eq!(d.funding_history_request(symbol, end, start, None, 0), None);
         assert_eq!(d.history_days_limit(), None);
     }
 

@@ -497,10 +497,6 @@ mod tests {
                 None
             );
         }
-        assert_eq!(
-            Gate.funding_history_request("BTC_USDT", end, start, None, 0),
-            None
-        );
     }
 
     fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
@@ -567,7 +563,6 @@ mod tests {
         // The market's history starting inside the slice, an empty page, the start reached.
         let late = bars((1..999).map(|k| lo + k * HOUR));
         assert_eq!(Gate.candle_request(&long, Some(&late), 1), None);
-        assert_eq!(Gate.candle_request(&long, Some(&[]), 1), None);
         let reached = bars((0..441).map(|k| long.start_ms + k * HOUR));
         assert_eq!(Gate.candle_request(&long, Some(&reached), 2), None);
         // Futures slices hold 2000 bars: the same window is one request.

@@ -386,10 +386,6 @@ mod tests {
                 None
             );
         }
-        assert_eq!(
-            Hyperliquid.funding_history_request("BTC", end, start, None, 0),
-            None
-        );
         assert_eq!(Hyperliquid.history_days_limit(), None);
     }
 
@@ -428,7 +424,6 @@ mod tests {
             })
             .collect();
         assert_eq!(Hyperliquid.candle_request(&hourly, Some(&got), 1), None);
-        assert_eq!(Hyperliquid.candle_request(&hourly, Some(&[]), 1), None);
         let long = window(Market::Perp, "BTC", Bar::Hour, 400);
         let capped: Vec<Candle> = (0..5000)
             .map(|k| Candle {

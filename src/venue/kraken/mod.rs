@@ -358,7 +358,6 @@ mod tests {
         // A full page ending with the bar that contains the window's end: done.
         let reaching = bars((0..2000).map(|i| NOW / H * H - i * H));
         assert_eq!(k.candle_request(&long, Some(&reaching), 1), None);
-        assert_eq!(k.candle_request(&long, Some(&[]), 1), None);
         // No spot on Kraken Futures; an inverted window asks nothing.
         let spot = CandleWindow {
             market: Market::Spot,

@@ -605,7 +605,7 @@ mod tests {
 
     use super::*;
     use crate::venue::VenueAdapter;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::{case, interval, reference_from, snapshot_from};
     use crate::venue::mexc::{DETAIL_BATCH, Mexc, funding_rate_request};
 
     const RATE_BTC: &str = include_str!("../../../fixtures/mexc/contract-funding-rate.json");
@@ -617,30 +617,17 @@ mod tests {
         s.parse().expect("test decimal")
     }
 
-    fn quirky_reference() -> Reference {
-        reference_from(Venue::Mexc, case(Venue::Mexc).lists[1].parts)
-    }
-
     /// Applies per-symbol funding-rate bodies, one per (symbol, payload), to `fresh`.
     fn apply(fresh: &mut Reference, previous: Option<&Reference>, parts: &[(&str, &str)]) {
-        let requests: Vec<_> = parts.iter().map(|(s, _)| funding_rate_request(s)).collect();
-        let bodies: Vec<Body<'_>> = requests
+        let parts: Vec<_> = parts
             .iter()
-            .zip(parts)
-            .map(|(request, (_, b))| Body {
-                request,
-                bytes: b.as_bytes(),
-            })
+            .map(|(s, b)| (funding_rate_request(s), *b))
             .collect();
-        Mexc.apply_details(fresh, previous, &bodies)
-            .expect("details apply");
+        crate::venue::conformance::apply_details(Venue::Mexc, fresh, previous, &parts);
     }
 
-    fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
-        r.instruments
-            .iter()
-            .find(|i| i.symbol == symbol && i.market == Market::Perp)
-            .and_then(|i| i.funding_interval_hours)
+    fn quirky_reference() -> Reference {
+        reference_from(Venue::Mexc, case(Venue::Mexc).lists[1].parts)
     }
 
     #[test]
