@@ -882,17 +882,17 @@ mod tests {
         let (base, script) = receiver(vec![]).await;
         let s = sink(SinkKind::Slack, Some(format!("{base}/services/x")));
         let msgs = vec![one(SinkKind::Slack)[0].clone(); 3];
+        // The third message's slot is two paces after the first: the send cannot end sooner,
+        // however loaded the machine (arrival gaps at the receiver jitter, so they are not used).
+        let started = Instant::now();
         Sender::new(&opts(&base))
             .unwrap()
             .with_pace(Duration::from_millis(300))
             .send(&s, &msgs, now())
             .await
             .unwrap();
-        let seen = script.seen.lock().unwrap();
-        assert_eq!(seen.len(), 3);
-        for w in seen.windows(2) {
-            assert!(w[1].at - w[0].at >= Duration::from_millis(290));
-        }
+        assert!(started.elapsed() >= Duration::from_millis(600));
+        assert_eq!(script.seen.lock().unwrap().len(), 3);
     }
 
     #[test]
