@@ -624,6 +624,83 @@ async fn funding(
     Ok(Flow::Go)
 }
 
+/// Why a market's candles stopped coming.
+#[derive(Debug)]
+pub enum CandleError {
+    /// The request failed (its error says whether the venue banned or rate-limited us).
+    Fetch(crate::venue::VenueError),
+    /// The body did not parse as the venue's candles.
+    Parse(crate::venue::ParseError),
+    /// More than [`MAX_PAGES`] pages: the venue seems to ignore the paging parameters.
+    TooManyPages,
+}
+
+/// The one candle fetcher (backfill's series and a scan's daily candle of last resort): one
+/// market's candles of a window, page by page as the venue pages them, until the venue has no
+/// next request, a page comes back empty or the same as the one before.
+#[derive(Debug)]
+pub struct CandlePages<'a> {
+    client: &'a VenueClient,
+    window: CandleWindow<'a>,
+    previous: Option<Vec<Candle>>,
+    pages: u32,
+    done: bool,
+}
+
+impl<'a> CandlePages<'a> {
+    /// Pages of `window` from `client`'s venue; nothing is requested before [`Self::next`].
+    #[must_use]
+    pub fn new(client: &'a VenueClient, window: CandleWindow<'a>) -> Self {
+        CandlePages {
+            client,
+            window,
+            previous: None,
+            pages: 0,
+            done: false,
+        }
+    }
+
+    /// Whether any request was sent (a venue that serves no such candles sends none).
+    #[must_use]
+    pub fn asked(&self) -> bool {
+        self.pages > 0
+    }
+
+    /// The next page, or `None` when the window is covered. After an error it returns `None`.
+    pub async fn next(&mut self) -> Option<Result<&[Candle], CandleError>> {
+        if self.done {
+            return None;
+        }
+        let handler = adapter(self.client.venue());
+        let Some(req) = handler.candle_request(&self.window, self.previous.as_deref(), self.pages)
+        else {
+            self.done = true;
+            return None;
+        };
+        self.pages += 1;
+        let page = if self.pages > MAX_PAGES {
+            Err(CandleError::TooManyPages)
+        } else {
+            match self.client.fetch(&req).await {
+                Ok(body) => handler
+                    .parse_candles(self.window.market, self.window.bar, &body)
+                    .map_err(CandleError::Parse),
+                Err(e) => Err(CandleError::Fetch(e)),
+            }
+        };
+        match page {
+            Ok(page) => {
+                self.done = page.is_empty() || self.previous.as_ref() == Some(&page);
+                Some(Ok(self.previous.insert(page).as_slice()))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
 /// Finished `bar` candles of one market.
 async fn candles(
     client: &VenueClient,
@@ -635,7 +712,6 @@ async fn candles(
     tally: &mut Tally,
 ) -> Result<Flow, StoreError> {
     let venue = client.venue();
-    let handler = adapter(venue);
     let step = bar.millis();
     let marker = {
         let (s, sym, market) = (store.clone(), job.symbol.clone(), job.market);
@@ -661,28 +737,21 @@ async fn candles(
         job.symbol,
         bar.name()
     );
-    let mut previous: Option<Vec<Candle>> = None;
     let mut newest: Option<i64> = None;
-    let mut pages = 0;
-    let mut asked = false;
-    while let Some(req) = handler.candle_request(&window, previous.as_deref(), pages) {
-        asked = true;
-        pages += 1;
-        if pages > MAX_PAGES {
-            tally.errors.push(format!(
-                "{what}: more than {MAX_PAGES} pages; stopped, not marked complete (the venue seems to ignore the paging parameters; a smaller --days fetches what it can)"
-            ));
-            return Ok(Flow::Go);
-        }
-        let body = match client.fetch(&req).await {
-            Ok(b) => b,
-            Err(e) => return failed(store, venue, &e, &what, tally).await,
-        };
-        let page = match handler.parse_candles(job.market, bar, &body) {
+    let mut pages = CandlePages::new(client, window);
+    while let Some(page) = pages.next().await {
+        let page = match page {
             Ok(p) => p,
-            Err(e) => {
+            Err(CandleError::Fetch(e)) => return failed(store, venue, &e, &what, tally).await,
+            Err(CandleError::Parse(e)) => {
                 tally.errors.push(format!(
                     "{what}: {e} (the venue changed its format or sent a partial response); the series is not marked complete: run backfill again later, and report it if it persists"
+                ));
+                return Ok(Flow::Go);
+            }
+            Err(CandleError::TooManyPages) => {
+                tally.errors.push(format!(
+                    "{what}: more than {MAX_PAGES} pages; stopped, not marked complete (the venue seems to ignore the paging parameters; a smaller --days fetches what it can)"
                 ));
                 return Ok(Flow::Go);
             }
@@ -715,12 +784,8 @@ async fn candles(
         tally.candles += bars.len();
         let (s, sym, market) = (store.clone(), job.symbol.clone(), job.market);
         blocking(move || s.put_price_bars(venue, market, &sym, bar, &bars)).await?;
-        if page.is_empty() || previous.as_ref() == Some(&page) {
-            break;
-        }
-        previous = Some(page);
     }
-    if asked {
+    if pages.asked() {
         let covered_from = marker.map_or(start_ms, |(f, _)| f.min(start_ms));
         let covered_to = newest
             .unwrap_or(from - step)

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use tokio::task::JoinSet;
 
 use crate::analyze::{HistoryInputs, Params};
+use crate::backfill::{CandleError, CandlePages};
 use crate::model::{Market, Opportunity, Snapshot, Venue};
 use crate::poll::{VenueOutcome, VenueStatus};
 use crate::settings::Settings;
@@ -319,7 +320,6 @@ async fn cached_or_fetched_ranges(
         );
         let store = store.clone();
         set.spawn(async move {
-            let handler = adapter(venue);
             let mut got = Vec::new();
             for (symbol, stale) in list {
                 let window = CandleWindow {
@@ -329,33 +329,27 @@ async fn cached_or_fetched_ranges(
                     start_ms: day_start - Bar::Day.millis(),
                     end_ms: now_ms,
                 };
-                let fresh = match handler.candle_request(&window, None, 0) {
-                    Some(req) => client
-                        .fetch(&req)
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|body| {
-                            handler
-                                .parse_candles(Market::Perp, Bar::Day, &body)
-                                .map_err(|e| format!("{venue} {e}"))
-                        })
-                        .map(|candles| {
-                            // The last finished day; today's running bar only when alone.
-                            let finished = candles
-                                .iter()
-                                .filter(|c| c.open_ms + Bar::Day.millis() <= now_ms)
-                                .max_by_key(|c| c.open_ms);
-                            finished
-                                .or_else(|| candles.iter().max_by_key(|c| c.open_ms))
-                                .filter(|c| c.low > Decimal::ZERO && c.high >= c.low)
-                                .map(|c| RangeRecord {
-                                    high: c.high,
-                                    low: c.low,
-                                    open_ms: c.open_ms,
-                                    fetched_ms: now_ms,
-                                })
-                        }),
-                    None => Ok(None),
+                // The first page holds the last days: one request per perp.
+                let fresh = match CandlePages::new(&client, window).next().await {
+                    Some(Ok(candles)) => {
+                        // The last finished day; today's running bar only when alone.
+                        let finished = candles
+                            .iter()
+                            .filter(|c| c.open_ms + Bar::Day.millis() <= now_ms)
+                            .max_by_key(|c| c.open_ms);
+                        Ok(finished
+                            .or_else(|| candles.iter().max_by_key(|c| c.open_ms))
+                            .filter(|c| c.low > Decimal::ZERO && c.high >= c.low)
+                            .map(|c| RangeRecord {
+                                high: c.high,
+                                low: c.low,
+                                open_ms: c.open_ms,
+                                fetched_ms: now_ms,
+                            }))
+                    }
+                    Some(Err(CandleError::Fetch(e))) => Err(e.to_string()),
+                    Some(Err(CandleError::Parse(e))) => Err(format!("{venue} {e}")),
+                    Some(Err(CandleError::TooManyPages)) | None => Ok(None),
                 };
                 let record = match fresh {
                     Ok(Some(r)) => {

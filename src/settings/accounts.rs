@@ -13,7 +13,8 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::{ConfigDec, Origin, SettingsError, invalid, value};
+use super::file::ConfigDec;
+use super::{Origin, SettingsError, invalid, value};
 use crate::model::account::{
     Account, AlertThresholds, CollateralHolding, MarginTable, MarginTier, Position,
 };

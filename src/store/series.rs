@@ -1,0 +1,236 @@
+//! Stored series: settled funding (polls and the archive), price candles, daily closes and the
+//! cached daily ranges.
+
+use super::*;
+
+impl Store {
+    /// Funding events of one perp (settlement time ms, event), oldest first.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn funding_events(
+        &self,
+        venue: Venue,
+        symbol: &str,
+    ) -> Result<Vec<(i64, FundingEvent)>, StoreError> {
+        self.funding_events_since(venue, symbol, i64::MIN)
+    }
+
+    /// Funding events of one perp with settlement time `>= since_ms`, oldest first (a range
+    /// read: older history is not touched).
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn funding_events_since(
+        &self,
+        venue: Venue,
+        symbol: &str,
+        since_ms: i64,
+    ) -> Result<Vec<(i64, FundingEvent)>, StoreError> {
+        let dir = &self.inner.dir;
+        // Rates seen by polls, then settled history from backfills, which wins for the same
+        // settlement time.
+        let mut merged: std::collections::BTreeMap<i64, FundingEvent> =
+            std::collections::BTreeMap::new();
+        let start = keys::quote_key(venue, Market::Perp, symbol, since_ms);
+        let end = keys::quote_key(venue, Market::Perp, symbol, i64::MAX);
+        for item in self.inner.funding.range(start.clone()..=end.clone()) {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
+            let event = FundingEvent::decode(&v)
+                .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
+            merged.insert(key.time_ms, event);
+        }
+        let floor = |width: i64| since_ms.div_euclid(width).saturating_mul(width);
+        let chunk_from = keys::quote_key(venue, Market::Perp, symbol, floor(ARCHIVE_CHUNK_MS));
+        // A 30-day chunk of an older store that starts before `since` and covers it.
+        let legacy = keys::quote_key(venue, Market::Perp, symbol, floor(LEGACY_CHUNK_MS));
+        let legacy = if self.inner.legacy_chunks && legacy < chunk_from {
+            self.inner.archive.get(&legacy).map_err(|e| io(dir, e))?
+        } else {
+            None
+        };
+        let chunks = legacy.into_iter().map(Ok).chain(
+            self.inner
+                .archive
+                .range(chunk_from..=end)
+                .map(|item| item.map(|(_, v)| v)),
+        );
+        for item in chunks {
+            let v = item.map_err(|e| io(dir, e))?;
+            let records = decode_chunk(&v)
+                .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?;
+            merged.extend(records.into_iter().filter(|(t, _)| *t >= since_ms));
+        }
+        Ok(merged.into_iter().collect())
+    }
+
+    /// Stores settled funding from a venue's history endpoint (idempotent: keyed by settlement
+    /// time, a later write of the same settlement replaces it).
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn put_funding_events(
+        &self,
+        venue: Venue,
+        symbol: &str,
+        events: &[(i64, FundingEvent)],
+    ) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let mut chunks: std::collections::BTreeMap<i64, Vec<(i64, FundingEvent)>> =
+            std::collections::BTreeMap::new();
+        for (t, e) in events {
+            chunks
+                .entry(t.div_euclid(ARCHIVE_CHUNK_MS) * ARCHIVE_CHUNK_MS)
+                .or_default()
+                .push((*t, e.clone()));
+        }
+        let mut batch = sled::Batch::default();
+        for (start, new) in chunks {
+            let key = keys::quote_key(venue, Market::Perp, symbol, start);
+            let mut merged: std::collections::BTreeMap<i64, FundingEvent> =
+                match self.inner.archive.get(&key).map_err(|e| io(dir, e))? {
+                    Some(v) => decode_chunk(&v)
+                        .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?
+                        .into_iter()
+                        .collect(),
+                    None => std::collections::BTreeMap::new(),
+                };
+            merged.extend(new);
+            batch.insert(key, encode_chunk(&merged));
+        }
+        self.inner
+            .archive
+            .apply_batch(batch)
+            .map_err(|e| io(dir, e))?;
+        self.drop_summaries(venue, &[symbol])
+    }
+
+    /// Stores finished candles of one market (open time ms, prices per coin): daily ones as the
+    /// day's close (replacing what polls saw that day), hourly ones whole. Idempotent.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn put_price_bars(
+        &self,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+        bar: crate::venue::Bar,
+        bars: &[(i64, PriceBar)],
+    ) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let mut batch = sled::Batch::default();
+        for (open_ms, b) in bars {
+            let key = keys::quote_key(venue, market, symbol, *open_ms);
+            match bar {
+                crate::venue::Bar::Day => {
+                    let record = DailyCloseRecord {
+                        close: b.close,
+                        seen: open_ms + bar.millis(),
+                    };
+                    batch.insert(key, serde_json::to_vec(&record).map_err(|e| io(dir, e))?);
+                }
+                crate::venue::Bar::Hour => batch.insert(key, b.encode().to_vec()),
+            }
+        }
+        let tree = match bar {
+            crate::venue::Bar::Day => &self.inner.closes,
+            crate::venue::Bar::Hour => &self.inner.hourly,
+        };
+        tree.apply_batch(batch).map_err(|e| io(dir, e))
+    }
+
+    /// Hourly candles of one market with open time `>= since_ms`, oldest first.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn hourly_bars(
+        &self,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+        since_ms: i64,
+    ) -> Result<Vec<(i64, PriceBar)>, StoreError> {
+        let dir = &self.inner.dir;
+        let mut out = Vec::new();
+        let start = keys::quote_key(venue, market, symbol, since_ms);
+        let prefix = keys::symbol_prefix(venue, market, symbol);
+        for item in self.inner.hourly.range(start..) {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
+            let bar =
+                PriceBar::decode(&v).ok_or_else(|| corrupt(dir, "price bar of the wrong size"))?;
+            out.push((key.time_ms, bar));
+        }
+        Ok(out)
+    }
+
+    /// The cached daily candle range of a perp.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn daily_range(
+        &self,
+        venue: Venue,
+        symbol: &str,
+    ) -> Result<Option<RangeRecord>, StoreError> {
+        self.get_json(format!("range/{}/{symbol}", venue.id()).as_bytes())
+    }
+
+    /// Caches the daily candle range of a perp.
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn put_daily_range(
+        &self,
+        venue: Venue,
+        symbol: &str,
+        record: &RangeRecord,
+    ) -> Result<(), StoreError> {
+        self.put_json(format!("range/{}/{symbol}", venue.id()).as_bytes(), record)
+    }
+
+    /// Daily closes of one market (day start ms, close per coin), oldest first.
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn daily_closes(
+        &self,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+    ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
+        self.daily_closes_since(venue, market, symbol, i64::MIN)
+    }
+
+    /// Daily closes of one market whose day starts at or after `since_ms`, oldest first (a range
+    /// read: a scan that needs a month does not read two years of closes).
+    ///
+    /// # Errors
+    /// On store I/O errors or an undecodable record.
+    pub fn daily_closes_since(
+        &self,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+        since_ms: i64,
+    ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
+        let dir = &self.inner.dir;
+        let mut out = Vec::new();
+        let start = keys::quote_key(venue, market, symbol, since_ms);
+        let end = keys::quote_key(venue, market, symbol, i64::MAX);
+        for item in self.inner.closes.range(start..=end) {
+            let (k, v) = item.map_err(|e| io(dir, e))?;
+            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
+            out.push((
+                key.time_ms,
+                serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?,
+            ));
+        }
+        Ok(out)
+    }
+}
