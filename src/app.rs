@@ -386,13 +386,22 @@ async fn scan_once(
     };
     history.daily_ranges = daily_ranges(settings, store, &snapshots, &history, &live).await?;
     let mut opportunities = crate::analyze::analyze_with(&snapshots, &params, &history);
-    drop(snapshots);
     crate::analyze::history::enrich(
         &mut opportunities,
         &history.settlements,
         settings.history_filters,
     );
     crate::analyze::screen::screen(&mut opportunities, &assumed, args.safe_only);
+    // Say why: coins no venue lists, and which filter left nothing.
+    let unknown = crate::analyze::explain::unknown_coins(&snapshots, &params);
+    let dropped = if opportunities.is_empty() && unknown.is_empty() {
+        let filters = settings.history_filters;
+        crate::analyze::explain::why_empty(&snapshots, &params, &history, filters, args.safe_only)
+    } else {
+        Vec::new()
+    };
+    let data_as_of = snapshots.iter().map(|s| s.received_at).min();
+    drop(snapshots);
     drop(history);
     let notified = if notify {
         Some(notify_run(settings, store, &opportunities, demo, disabled).await?)
@@ -434,7 +443,13 @@ async fn scan_once(
         },
         venues: venue_lines,
         opportunities,
+        dropped,
+        data_as_of,
     };
+    if let Some(w) = crate::report::stale_warning(&report).filter(|_| args.format != Format::Table)
+    {
+        tracing::warn!("{w}");
+    }
     // Quiet cron runs with --notify print only what was new (nothing when nothing was).
     let quiet_notify = globals.quiet && notify;
     match (args.format, quiet_notify) {
@@ -466,6 +481,12 @@ async fn scan_once(
     }
     if let Some(h) = hint {
         tracing::error!("{h}");
+    }
+    for m in &unknown {
+        tracing::error!("{m}");
+    }
+    if !unknown.is_empty() && code == exit::OK {
+        code = exit::PARTIAL;
     }
     Ok(code)
 }
