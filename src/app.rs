@@ -73,6 +73,7 @@ impl AppError {
             AppError::Settings(e) if e.is_usage() => exit::USAGE,
             AppError::Settings(_) => exit::CONFIG,
             AppError::Store(StoreError::Locked { .. }) => exit::TEMPFAIL,
+            AppError::Store(StoreError::Mixed { .. }) => exit::USAGE,
             AppError::Store(_) | AppError::Output(_) => exit::IOERR,
             AppError::Internal(_) => exit::SOFTWARE,
         }
@@ -115,11 +116,23 @@ async fn open_store(dir: &Path) -> Result<Store, AppError> {
         .map_err(AppError::from)
 }
 
-/// The demo environment: a loopback server with synthetic markets and a temporary store.
+/// Opens the store for a run that writes `demo` or live market data (`writes`), or only reads
+/// it; returns it and whether it holds demo data. Demo and live data never share a store
+/// ([`Store::claim`]).
+async fn open_for(dir: &Path, demo: bool, writes: bool) -> Result<(Store, bool), AppError> {
+    let store = open_store(dir).await?;
+    let s = store.clone();
+    let demo_store =
+        blocking_store(move || if writes { s.claim(demo) } else { s.is_demo() }).await?;
+    Ok((store, demo_store))
+}
+
+/// The demo environment: a loopback server with synthetic markets, and a temporary store
+/// unless `--data-dir` named one to keep.
 #[cfg(feature = "demo")]
 struct Demo {
     _server: Server,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// Markets per venue in the demo.
@@ -170,13 +183,23 @@ async fn start_demo(settings: &mut Settings) -> Result<Demo, AppError> {
             }
         }
     }
-    let dir = tempfile::Builder::new()
-        .prefix("basis-demo-")
-        .tempdir()
-        .map_err(|e| {
-            AppError::Internal(format!("cannot create a temporary store for --demo: {e}"))
-        })?;
-    settings.data_dir = dir.path().to_owned();
+    // With --data-dir the demo store is kept there (for history, db, --offline afterwards).
+    let keep = matches!(
+        settings.sources.get("data_dir"),
+        Some(settings::Source::Flag(_))
+    );
+    let dir = if keep {
+        None
+    } else {
+        let dir = tempfile::Builder::new()
+            .prefix("basis-demo-")
+            .tempdir()
+            .map_err(|e| {
+                AppError::Internal(format!("cannot create a temporary store for --demo: {e}"))
+            })?;
+        settings.data_dir = dir.path().to_owned();
+        Some(dir)
+    };
     Ok(Demo {
         _server: server,
         _dir: dir,
@@ -306,7 +329,7 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
     } else {
         None
     };
-    let store = open_store(&settings.data_dir).await?;
+    let (store, demo_store) = open_for(&settings.data_dir, demo.is_some(), !args.offline).await?;
     let mut disabled = HashSet::new();
     let code = scan_once(
         globals,
@@ -314,7 +337,7 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
         &store,
         args,
         ScanMode {
-            demo: demo.is_some(),
+            demo: demo_store,
             notify: args.notify,
         },
         &mut disabled,
@@ -502,7 +525,7 @@ pub async fn poll(globals: &Globals, args: &PollArgs) -> Result<u8, AppError> {
     } else {
         None
     };
-    let store = open_store(&settings.data_dir).await?;
+    let (store, _) = open_for(&settings.data_dir, demo.is_some(), true).await?;
     let outcomes = poll_or_load(&settings, &store, false, true).await?;
     report_venue_problems(&outcomes);
     let mut text = String::new();
@@ -873,9 +896,10 @@ pub async fn watch(globals: &Globals, args: &WatchArgs) -> Result<u8, AppError> 
     } else {
         None
     };
-    let mut store = open_store(&settings.data_dir).await?;
+    let writes = !args.scan.offline;
+    let (mut store, demo_store) = open_for(&settings.data_dir, demo.is_some(), writes).await?;
     let mode = ScanMode {
-        demo: demo.is_some(),
+        demo: demo_store,
         notify: args.scan.notify || !settings.sinks.is_empty(),
     };
     let shutdown = shutdown_signal();
@@ -1024,7 +1048,7 @@ pub async fn db(globals: &Globals, args: &DbArgs) -> Result<u8, AppError> {
     let text = match &args.command {
         DbCommand::Stats => {
             let s = store.clone();
-            let stats = blocking_store(move || s.stats()).await?;
+            let (stats, demo) = blocking_store(move || Ok((s.stats()?, s.is_demo()?))).await?;
             let when = |ms: i64| {
                 DateTime::<Utc>::from_timestamp_millis(ms).map_or_else(
                     || "-".to_owned(),
@@ -1032,6 +1056,9 @@ pub async fn db(globals: &Globals, args: &DbArgs) -> Result<u8, AppError> {
                 )
             };
             let mut out = format!("store {}\n", store.dir().display());
+            if demo {
+                out.push_str("holds DEMO DATA (synthetic markets from --demo; live runs refuse this store)\n");
+            }
             for (tree, venues) in &stats.trees {
                 let total: u64 = venues.values().map(|t| t.records).sum();
                 out.push_str(&format!("{tree}: {total} records\n"));
@@ -1414,7 +1441,7 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
     } else {
         None
     };
-    let store = open_store(&settings.data_dir).await?;
+    let (store, _) = open_for(&settings.data_dir, demo.is_some(), true).await?;
     // The markets to fill come from the latest snapshot; poll first where there is none.
     let mut missing = Vec::new();
     for &v in &settings.venues {

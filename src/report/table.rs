@@ -328,7 +328,7 @@ pub fn render(report: &Report) -> Vec<u8> {
         p.collateral,
         min,
         match (p.offline, report.data_as_of) {
-            (true, Some(at)) => format!("  (offline: stored data, {} old)", age(now - at)),
+            (true, Some(at)) => format!("  (offline, {} old)", age(now - at)),
             (true, None) => "  (offline: stored data)".to_owned(),
             (false, Some(at)) if (now - at).num_minutes() >= 1 => {
                 format!("  (data {} old)", age(now - at))
@@ -525,7 +525,7 @@ mod why_tests {
             t.contains("  --min-apr-7d 20          0 rows\n"),
             "no hint for 0: {t}"
         );
-        assert!(t.contains("(offline: stored data, 2h05m old)"), "{t}");
+        assert!(t.contains("(offline, 2h05m old)"), "{t}");
         assert!(t.contains("WARNING: the data analysed is 2h05m old"), "{t}");
         r.data_as_of = Some(r.generated_at - chrono::Duration::minutes(14));
         assert!(!text(&r).contains("WARNING"), "fresh under 15 min");

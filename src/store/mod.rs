@@ -59,6 +59,15 @@ pub enum StoreError {
         /// The copy made before sled recovered a crashed store.
         copy: Option<PathBuf>,
     },
+    /// Live and demo data would mix: a live run on a store `--demo` filled, or `--demo` on a
+    /// store holding live data.
+    #[error("{}", mixed_message(dir, *demo_store))]
+    Mixed {
+        /// Data dir.
+        dir: PathBuf,
+        /// Whether the store holds demo data (else live data).
+        demo_store: bool,
+    },
     /// Reading or writing failed.
     #[error("store I/O error in {}: {reason} (check permissions and free space)", dir.display())]
     Io {
@@ -369,6 +378,24 @@ struct Inner {
     // Held for the life of the store; the OS releases the lock when the process exits.
     _lock: File,
 }
+
+fn mixed_message(dir: &Path, demo_store: bool) -> String {
+    if demo_store {
+        format!(
+            "--data-dir {} holds demo data (from `basis --data-dir {} scan --demo`); live data never goes into it: give a live run another --data-dir (or delete this one); `scan --offline`, `history` and `db` work on it",
+            dir.display(),
+            dir.display()
+        )
+    } else {
+        format!(
+            "--data-dir {} holds live data; --demo never writes into it: give --demo an empty or demo-only --data-dir (or leave --data-dir out for a throw-away store)",
+            dir.display()
+        )
+    }
+}
+
+/// Meta key marking a store filled by `--demo`.
+const DEMO_KEY: &[u8] = b"store/demo";
 
 impl Inner {
     /// Closes sled (its trees first, then the database, which flushes and releases its files)
@@ -1735,6 +1762,51 @@ impl Store {
             ));
         }
         Ok(out)
+    }
+
+    /// Whether `--demo` filled this store (marked by [`Store::claim`]).
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn is_demo(&self) -> Result<bool, StoreError> {
+        let dir = &self.inner.dir;
+        self.inner
+            .meta
+            .contains_key(DEMO_KEY)
+            .map_err(|e| io(dir, e))
+    }
+
+    /// Claims the store for a run that writes demo (`demo`) or live market data: a store holds
+    /// one or the other, never both. An empty store taken by `--demo` is marked as demo data.
+    /// Returns whether the store holds demo data.
+    ///
+    /// # Errors
+    /// [`StoreError::Mixed`] when the store holds the other kind; store I/O errors.
+    pub fn claim(&self, demo: bool) -> Result<bool, StoreError> {
+        let dir = &self.inner.dir;
+        let marked = self.is_demo()?;
+        let mixed = |demo_store| StoreError::Mixed {
+            dir: dir.clone(),
+            demo_store,
+        };
+        match (demo, marked) {
+            (true, true) => Ok(true),
+            (false, false) => Ok(false),
+            (false, true) => Err(mixed(true)),
+            (true, false) => {
+                let holds = !self.inner.latest.is_empty()
+                    || !self.inner.quotes.is_empty()
+                    || !self.inner.archive.is_empty();
+                if holds {
+                    return Err(mixed(false));
+                }
+                self.inner
+                    .meta
+                    .insert(DEMO_KEY, b"1".as_slice())
+                    .map_err(|e| io(dir, e))?;
+                Ok(true)
+            }
+        }
     }
 
     /// Records, oldest and newest entry of each time-series tree per venue, and the size on disk.

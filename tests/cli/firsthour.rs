@@ -389,7 +389,7 @@ async fn a_filter_that_leaves_nothing_says_which_dropped_how_many_rows() {
         .unwrap_or_else(|| panic!("no --min-apr line:\n{text}"));
     assert!(line.ends_with(&format!(" {n} rows")), "{line} (of {n})");
     // The offline header says how old the stored data is.
-    assert!(text.contains("(offline: stored data, 0m old)"), "{text}");
+    assert!(text.contains("(offline, 0m old)"), "{text}");
 
     // A history filter without history points at backfill.
     let out = run(table(&["--min-apr", "-1000", "--min-apr-7d", "20"])).await;
@@ -402,4 +402,76 @@ async fn a_filter_that_leaves_nothing_says_which_dropped_how_many_rows() {
         line.contains(&format!(" {n} rows")) && line.contains("`basis backfill`"),
         "{line}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_with_a_data_dir_keeps_its_store_for_history_db_venues_and_offline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("demo-store");
+    let store_arg = store.to_str().expect("utf8 path");
+    let cmd = |args: &[&str]| {
+        let mut c = basis_demo(dir.path());
+        c.args(["--data-dir", store_arg]).args(args);
+        c
+    };
+    let out = run(cmd(&["scan", "--demo", "--format", "json"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(store.is_dir(), "the demo store is kept");
+
+    // The demo server serves history too: backfill fills the kept store.
+    let out = run(cmd(&[
+        "backfill", "--demo", "--days", "7", "--assets", "BTC",
+    ]))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let out = run(cmd(&["history", "BTC"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("binance"));
+
+    let out = run(cmd(&["db", "stats"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("holds DEMO DATA"));
+
+    let out = run(cmd(&["venues"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+
+    let out = run(cmd(&[
+        "scan",
+        "--offline",
+        "--format",
+        "json",
+        "--min-apr",
+        "-1000",
+    ]))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(
+        report["params"]["demo"], true,
+        "offline on demo data says so"
+    );
+    assert!(!report["opportunities"].as_array().expect("rows").is_empty());
+
+    // A live run never writes into the demo store (refused before any request).
+    let out = run(cmd(&["scan"])).await;
+    assert_eq!(code(&out), 64, "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("holds demo data"), "{}", stderr(&out));
+
+    // And --demo never writes into a live store.
+    let (server, _u) = server(&[Venue::Binance], vec![]).await;
+    let live = dir.path().join("live");
+    let mut c = basis(&server, dir.path());
+    c.args([
+        "--data-dir",
+        live.to_str().expect("utf8"),
+        "scan",
+        "--venues",
+        "binance",
+    ]);
+    assert_eq!(code(&run(c).await), 0);
+    let mut c = basis_demo(dir.path());
+    c.args(["--data-dir", live.to_str().expect("utf8"), "scan", "--demo"]);
+    let out = run(c).await;
+    assert_eq!(code(&out), 64, "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("holds live data"), "{}", stderr(&out));
 }
