@@ -216,7 +216,13 @@ async fn fetch_all(
                 let body = match client.fetch(&req).await {
                     Ok(b) => b,
                     Err(e) if optional && e.banned_until().is_none() => {
-                        tracing::info!(venue = %adapter.venue(), error = %shown(&e), "optional endpoint failed; going on without it");
+                        // Unreachable, the venue fails as a whole and says so once; an endpoint that
+                        // answers with an error on a venue that works is worth a warning.
+                        if matches!(e, VenueError::Connect { .. }) {
+                            tracing::info!(venue = %adapter.venue(), error = %shown(&e), "optional endpoint failed; going on without it");
+                        } else {
+                            tracing::warn!(venue = %adapter.venue(), error = %shown(&e), "optional endpoint failed; going on without it");
+                        }
                         break;
                     }
                     Err(e) => return Err(e),
