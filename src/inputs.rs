@@ -60,6 +60,52 @@ impl AnalyzerInput {
         crate::analyze::history::enrich(&mut opportunities, &history.settlements, filters);
         opportunities
     }
+
+    /// [`AnalyzerInput::rank`], screened ([`crate::analyze::screen`]: assumed funding intervals
+    /// and `safe_only`), with what a user needs to hear when it comes back empty: the coins no
+    /// venue lists, which filter dropped how many rows, and the age of the oldest snapshot.
+    #[must_use]
+    pub fn rank_explained(
+        self,
+        filters: crate::analyze::history::HistoryFilters,
+        assumed: &std::collections::BTreeSet<(Venue, String)>,
+        safe_only: bool,
+    ) -> Ranked {
+        let AnalyzerInput {
+            snapshots,
+            params,
+            history,
+        } = self;
+        let mut opportunities = crate::analyze::analyze_with(&snapshots, &params, &history);
+        crate::analyze::history::enrich(&mut opportunities, &history.settlements, filters);
+        crate::analyze::screen::screen(&mut opportunities, assumed, safe_only);
+        let unknown = crate::analyze::explain::unknown_coins(&snapshots, &params);
+        let dropped = if opportunities.is_empty() && unknown.is_empty() {
+            crate::analyze::explain::why_empty(&snapshots, &params, &history, filters, safe_only)
+        } else {
+            Vec::new()
+        };
+        let data_as_of = snapshots.iter().map(|s| s.received_at).min();
+        Ranked {
+            opportunities,
+            unknown,
+            dropped,
+            data_as_of,
+        }
+    }
+}
+
+/// A ranking and why it may be empty ([`AnalyzerInput::rank_explained`]).
+#[derive(Debug)]
+pub struct Ranked {
+    /// The ranked, screened rows.
+    pub opportunities: Vec<Opportunity>,
+    /// One message per `--assets`/`--collateral` coin no venue lists.
+    pub unknown: Vec<String>,
+    /// When nothing is left: each filter and the rows it dropped.
+    pub dropped: Vec<crate::analyze::explain::Dropped>,
+    /// When the oldest snapshot was received.
+    pub data_as_of: Option<DateTime<Utc>>,
 }
 
 /// Reads the analyzer's input for the venues' `outcomes` (their snapshots are moved out): the

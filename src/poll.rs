@@ -148,7 +148,9 @@ pub async fn poll_venues(
             }
             Ok(PollResult::Banned(ban)) => (VenueStatus::Banned(ban), None),
             Err(e) => {
-                tracing::warn!(venue = %venue, error = %shown(&e), "venue failed");
+                // The command reports each failed venue once (its venue line, or an error line for
+                // JSON/CSV and poll); this detail is for -v.
+                tracing::info!(venue = %venue, error = %shown(&e), "venue failed");
                 record.last_error = Some((now, e.to_string()));
                 if let Some(ban) = e.ban().cloned() {
                     let (store, record) = (ctx.store.clone(), ban.clone());
@@ -214,7 +216,13 @@ async fn fetch_all(
                 let body = match client.fetch(&req).await {
                     Ok(b) => b,
                     Err(e) if optional && e.banned_until().is_none() => {
-                        tracing::warn!(venue = %adapter.venue(), error = %shown(&e), "optional endpoint failed; going on without it");
+                        // Unreachable, the venue fails as a whole and says so once; an endpoint that
+                        // answers with an error on a venue that works is worth a warning.
+                        if matches!(e, VenueError::Connect { .. }) {
+                            tracing::info!(venue = %adapter.venue(), error = %shown(&e), "optional endpoint failed; going on without it");
+                        } else {
+                            tracing::warn!(venue = %adapter.venue(), error = %shown(&e), "optional endpoint failed; going on without it");
+                        }
                         break;
                     }
                     Err(e) => return Err(e),

@@ -40,6 +40,7 @@
 
 pub mod carry;
 pub mod cross;
+pub mod explain;
 pub mod history;
 pub mod positions;
 pub mod rank;

@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use super::demo::start_demo;
 use super::shared::{
-    blocking_store, close_store, open_store, poll_context, report_venue_problems, shutdown_signal,
+    blocking_store, close_store, open_for, poll_context, report_venue_problems, shutdown_signal,
 };
 use super::{AppError, exit};
 use crate::cli::BackfillArgs;
@@ -27,7 +27,7 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
     } else {
         None
     };
-    let store = open_store(&settings.data_dir).await?;
+    let (store, _) = open_for(&settings.data_dir, demo.is_some(), true).await?;
     // The markets to fill come from the latest snapshot; poll first where there is none.
     let mut missing = Vec::new();
     for &v in &settings.venues {

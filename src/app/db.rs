@@ -18,7 +18,7 @@ pub async fn db(globals: &Globals, args: &DbArgs) -> Result<u8, AppError> {
     let text = match &args.command {
         DbCommand::Stats => {
             let s = store.clone();
-            let stats = blocking_store(move || s.stats()).await?;
+            let (stats, demo) = blocking_store(move || Ok((s.stats()?, s.is_demo()?))).await?;
             let when = |ms: i64| {
                 DateTime::<Utc>::from_timestamp_millis(ms).map_or_else(
                     || "-".to_owned(),
@@ -26,6 +26,9 @@ pub async fn db(globals: &Globals, args: &DbArgs) -> Result<u8, AppError> {
                 )
             };
             let mut out = format!("store {}\n", store.dir().display());
+            if demo {
+                out.push_str("holds DEMO DATA (synthetic markets from --demo; live runs refuse this store)\n");
+            }
             for (tree, venues) in &stats.trees {
                 let total: u64 = venues.values().map(|t| t.records).sum();
                 out.push_str(&format!("{tree}: {total} records\n"));

@@ -15,11 +15,12 @@ use crate::settings::Settings;
 #[cfg(feature = "demo")]
 use crate::venue::adapter;
 
-/// The demo environment: a loopback server with synthetic markets and a temporary store.
+/// The demo environment: a loopback server with synthetic markets, and a temporary store
+/// unless `--data-dir` named one to keep.
 #[cfg(feature = "demo")]
 pub(super) struct Demo {
     _server: Server,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// Markets per venue in the demo.
@@ -70,13 +71,23 @@ pub(super) async fn start_demo(settings: &mut Settings) -> Result<Demo, AppError
             }
         }
     }
-    let dir = tempfile::Builder::new()
-        .prefix("basis-demo-")
-        .tempdir()
-        .map_err(|e| {
-            AppError::Internal(format!("cannot create a temporary store for --demo: {e}"))
-        })?;
-    settings.data_dir = dir.path().to_owned();
+    // With --data-dir the demo store is kept there (for history, db, --offline afterwards).
+    let keep = matches!(
+        settings.sources.get("data_dir"),
+        Some(crate::settings::Source::Flag(_))
+    );
+    let dir = if keep {
+        None
+    } else {
+        let dir = tempfile::Builder::new()
+            .prefix("basis-demo-")
+            .tempdir()
+            .map_err(|e| {
+                AppError::Internal(format!("cannot create a temporary store for --demo: {e}"))
+            })?;
+        settings.data_dir = dir.path().to_owned();
+        Some(dir)
+    };
     Ok(Demo {
         _server: server,
         _dir: dir,

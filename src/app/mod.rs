@@ -79,6 +79,7 @@ impl AppError {
             AppError::Settings(e) if e.is_usage() => exit::USAGE,
             AppError::Settings(_) => exit::CONFIG,
             AppError::Store(StoreError::Locked { .. }) => exit::TEMPFAIL,
+            AppError::Store(StoreError::Mixed { .. }) => exit::USAGE,
             AppError::Store(_) | AppError::Output(_) => exit::IOERR,
             AppError::Internal(_) => exit::SOFTWARE,
         }

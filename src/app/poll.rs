@@ -3,7 +3,7 @@
 use super::AppError;
 use super::demo::start_demo;
 use super::shared::{
-    close_store, open_store, outcome_code, poll_or_load, report_venue_problems, venue_line,
+    close_store, open_for, outcome_code, poll_or_load, report_venue_problems, venue_line,
 };
 use crate::cli::PollArgs;
 use crate::settings::{self, Globals, ProcessEnv};
@@ -19,7 +19,7 @@ pub async fn poll(globals: &Globals, args: &PollArgs) -> Result<u8, AppError> {
     } else {
         None
     };
-    let store = open_store(&settings.data_dir).await?;
+    let (store, _) = open_for(&settings.data_dir, demo.is_some(), true).await?;
     let outcomes = poll_or_load(&settings, &store, false, true).await?;
     report_venue_problems(&outcomes);
     let mut text = String::new();

@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use super::demo::start_demo;
 use super::shared::{
-    close_store, open_store, outcome_code, poll_or_load, report_venue_problems, venue_line,
+    close_store, open_for, outcome_code, poll_or_load, report_venue_problems, venue_line,
     write_stdout,
 };
 use super::{AppError, exit};
@@ -26,7 +26,7 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
     } else {
         None
     };
-    let store = open_store(&settings.data_dir).await?;
+    let (store, demo_store) = open_for(&settings.data_dir, demo.is_some(), !args.offline).await?;
     let mut disabled = HashSet::new();
     let code = scan_once(
         globals,
@@ -34,7 +34,7 @@ pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
         &store,
         args,
         ScanMode {
-            demo: demo.is_some(),
+            demo: demo_store,
             notify: args.notify,
         },
         &mut disabled,
@@ -77,8 +77,13 @@ pub(super) async fn scan_once(
     }
     let assumed = crate::learn::assumed_of(&outcomes);
     let input = crate::inputs::prepare(settings, store, &mut outcomes, !args.offline).await?;
-    let mut opportunities = input.rank(settings.history_filters);
-    crate::analyze::screen::screen(&mut opportunities, &assumed, args.safe_only);
+    // Ranked, screened, and with the reasons a user needs when nothing is left.
+    let crate::inputs::Ranked {
+        mut opportunities,
+        unknown,
+        dropped,
+        data_as_of,
+    } = input.rank_explained(settings.history_filters, &assumed, args.safe_only);
     let notified = if notify {
         let ctx = crate::notify::flow::Context {
             sinks: &settings.sinks,
@@ -132,7 +137,13 @@ pub(super) async fn scan_once(
         },
         venues: venue_lines,
         opportunities,
+        dropped,
+        data_as_of,
     };
+    if let Some(w) = crate::report::stale_warning(&report).filter(|_| args.format != Format::Table)
+    {
+        tracing::warn!("{w}");
+    }
     // Quiet cron runs with --notify print only what was new (nothing when nothing was).
     let quiet_notify = globals.quiet && notify;
     match (args.format, quiet_notify) {
@@ -164,6 +175,12 @@ pub(super) async fn scan_once(
     }
     if let Some(h) = hint {
         tracing::error!("{h}");
+    }
+    for m in &unknown {
+        tracing::error!("{m}");
+    }
+    if !unknown.is_empty() && code == exit::OK {
+        code = exit::PARTIAL;
     }
     Ok(code)
 }

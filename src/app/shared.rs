@@ -39,6 +39,21 @@ pub(super) async fn open_store(dir: &Path) -> Result<Store, AppError> {
         .map_err(AppError::from)
 }
 
+/// Opens the store for a run that writes `demo` or live market data (`writes`), or only reads
+/// it; returns it and whether it holds demo data. Demo and live data never share a store
+/// ([`Store::claim`]).
+pub(super) async fn open_for(
+    dir: &Path,
+    demo: bool,
+    writes: bool,
+) -> Result<(Store, bool), AppError> {
+    let store = open_store(dir).await?;
+    let s = store.clone();
+    let demo_store =
+        blocking_store(move || if writes { s.claim(demo) } else { s.is_demo() }).await?;
+    Ok((store, demo_store))
+}
+
 pub(super) fn poll_context(
     settings: &Settings,
     store: Store,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::demo::start_demo;
 use super::scan::{ScanMode, scan_once};
-use super::shared::{blocking_store, close_store, open_store, shutdown_signal};
+use super::shared::{blocking_store, close_store, open_for, open_store, shutdown_signal};
 use super::{AppError, exit};
 use crate::cli::WatchArgs;
 use crate::settings::{self, Globals, ProcessEnv};
@@ -26,9 +26,10 @@ pub async fn watch(globals: &Globals, args: &WatchArgs) -> Result<u8, AppError> 
     } else {
         None
     };
-    let mut store = open_store(&settings.data_dir).await?;
+    let writes = !args.scan.offline;
+    let (mut store, demo_store) = open_for(&settings.data_dir, demo.is_some(), writes).await?;
     let mode = ScanMode {
-        demo: demo.is_some(),
+        demo: demo_store,
         notify: args.scan.notify || !settings.sinks.is_empty(),
     };
     let shutdown = shutdown_signal();

@@ -86,4 +86,28 @@ pub struct Report {
     pub venues: Vec<VenueLine>,
     /// Ranked opportunities (already limited by `--top`).
     pub opportunities: Vec<Opportunity>,
+    /// When no row is left although there were candidates: the rows each filter dropped
+    /// ([`crate::analyze::explain::why_empty`]).
+    pub dropped: Vec<crate::analyze::explain::Dropped>,
+    /// Time of the oldest snapshot analysed: its age shows in the table header when the data
+    /// is stored (`--offline`) or at least a minute old.
+    pub data_as_of: Option<DateTime<Utc>>,
+}
+
+/// Stored data older than this is called stale: a warning on stderr and in the table header
+/// (a `*/5` cron keeps it under 15 minutes with two runs to spare).
+pub const STALE_AFTER_MINUTES: i64 = 15;
+
+/// The warning for `report`'s data when it is older than [`STALE_AFTER_MINUTES`].
+#[must_use]
+pub fn stale_warning(report: &Report) -> Option<String> {
+    let at = report.data_as_of?;
+    let age = report.generated_at - at;
+    (age.num_minutes() >= STALE_AFTER_MINUTES).then(|| {
+        format!(
+            "the data analysed is {} old (from {}; stale after {STALE_AFTER_MINUTES} min): run `basis poll`, or scan without --offline",
+            table::age(age),
+            at.format("%Y-%m-%d %H:%M UTC")
+        )
+    })
 }

@@ -105,5 +105,7 @@ pub(crate) fn report() -> Report {
             opp(1, "SOL", Venue::Binance, "SOLUSDT", "0.0003", "8"),
             opp(2, "PEPE", Venue::Binance, "1000PEPEUSDT", "0.00005", "1"),
         ],
+        dropped: Vec::new(),
+        data_as_of: None,
     }
 }

@@ -44,6 +44,18 @@ pub fn until(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// An age as `45m`, `3h05m`, `2d4h` (`0m` under a minute).
+#[must_use]
+pub fn age(d: chrono::TimeDelta) -> String {
+    let mins = d.num_minutes().max(0);
+    let (days, h, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
+    match (days, h) {
+        (0, 0) => format!("{m}m"),
+        (0, _) => format!("{h}h{m:02}m"),
+        _ => format!("{days}d{h}h"),
+    }
+}
+
 /// `v` rounded to `dp` places and always shown with them (`1.40`, not `1.4`): one format per
 /// column.
 fn fixed(v: Decimal, dp: u32) -> String {
@@ -240,6 +252,24 @@ pub fn liq(p: f64) -> String {
     }
 }
 
+/// Under an empty table: each filter with the rows it dropped (`--min-apr 15 dropped 412 rows`)
+/// and its hint; nothing when no candidate existed to filter.
+fn dropped_lines(dropped: &[crate::analyze::explain::Dropped]) -> String {
+    let mut out = String::new();
+    if dropped.is_empty() {
+        return out;
+    }
+    out.push_str("Rows each filter dropped, in the order they apply:\n");
+    for d in dropped {
+        let _ = write!(out, "  {:<24} {} rows", d.filter, d.rows);
+        if let Some(h) = d.hint.as_ref().filter(|_| d.rows > 0) {
+            let _ = write!(out, " ({h})");
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The venue status block, one line per venue (also printed to stderr for JSON/CSV by callers
 /// that want it).
 #[must_use]
@@ -297,14 +327,24 @@ pub fn render(report: &Report) -> Vec<u8> {
         p.leverage.normalize(),
         p.collateral,
         min,
-        if p.offline {
-            "  (offline: stored data)"
-        } else {
-            ""
+        match (p.offline, report.data_as_of) {
+            (true, Some(at)) => format!("  (offline, {} old)", age(now - at)),
+            (true, None) => "  (offline: stored data)".to_owned(),
+            (false, Some(at)) if (now - at).num_minutes() >= 1 => {
+                format!("  (data {} old)", age(now - at))
+            }
+            (false, _) => String::new(),
         },
     );
-    if report.opportunities.is_empty() {
+    if let Some(warning) = super::stale_warning(report) {
+        let _ = writeln!(out, "WARNING: {warning}");
+    }
+    if !report.venues.iter().any(|v| v.status == "ok") {
+        // Nothing was analysed: the venue lines below say why; no filter is to blame.
+        out.push_str("\nNo market data: no venue answered (see the venue lines below).\n");
+    } else if report.opportunities.is_empty() {
         out.push_str("\nNo opportunity passes the filters.\n");
+        out.push_str(&dropped_lines(&report.dropped));
     } else {
         let kinds: Vec<Kind> = [Kind::Carry, Kind::CrossCarry, Kind::PerpSpread]
             .into_iter()
@@ -448,5 +488,59 @@ mod snapshot_tests {
         let text = String::from_utf8(super::render(&super::super::sample::report())).expect("utf8");
         assert!(text.lines().all(|l| l.chars().count() <= 120));
         insta::assert_snapshot!(text);
+    }
+}
+
+#[cfg(test)]
+mod why_tests {
+    use super::*;
+    use crate::analyze::explain::Dropped;
+
+    fn text(report: &Report) -> String {
+        String::from_utf8(render(report)).expect("utf8")
+    }
+
+    #[test]
+    fn an_empty_table_names_the_filters_and_stale_data_is_flagged() {
+        let mut r = super::super::sample::report();
+        r.opportunities.clear();
+        r.dropped = vec![
+            Dropped {
+                filter: "--min-apr 50".into(),
+                rows: 412,
+                hint: None,
+            },
+            Dropped {
+                filter: "--min-apr-7d 20".into(),
+                rows: 0,
+                hint: Some("`basis backfill` fetches it".into()),
+            },
+        ];
+        r.params.offline = true;
+        r.data_as_of = Some(r.generated_at - chrono::Duration::minutes(125));
+        let t = text(&r);
+        assert!(t.contains("No opportunity passes the filters."), "{t}");
+        assert!(t.contains("  --min-apr 50             412 rows\n"), "{t}");
+        assert!(
+            t.contains("  --min-apr-7d 20          0 rows\n"),
+            "no hint for 0: {t}"
+        );
+        assert!(t.contains("(offline, 2h05m old)"), "{t}");
+        assert!(t.contains("WARNING: the data analysed is 2h05m old"), "{t}");
+        r.data_as_of = Some(r.generated_at - chrono::Duration::minutes(14));
+        assert!(!text(&r).contains("WARNING"), "fresh under 15 min");
+        assert!(super::super::stale_warning(&r).is_none());
+    }
+
+    #[test]
+    fn no_venue_answering_is_not_blamed_on_the_filters() {
+        let mut r = super::super::sample::report();
+        r.opportunities.clear();
+        for v in &mut r.venues {
+            v.status = "error";
+        }
+        let t = text(&r);
+        assert!(!t.contains("No opportunity"), "{t}");
+        assert!(t.contains("No market data: no venue answered"), "{t}");
     }
 }

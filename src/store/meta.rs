@@ -3,6 +3,51 @@
 use super::*;
 
 impl Store {
+    /// Whether `--demo` filled this store (marked by [`Store::claim`]).
+    ///
+    /// # Errors
+    /// On store I/O errors.
+    pub fn is_demo(&self) -> Result<bool, StoreError> {
+        let dir = &self.inner.dir;
+        self.inner
+            .meta
+            .contains_key(DEMO_KEY)
+            .map_err(|e| io(dir, e))
+    }
+
+    /// Claims the store for a run that writes demo (`demo`) or live market data: a store holds
+    /// one or the other, never both. An empty store taken by `--demo` is marked as demo data.
+    /// Returns whether the store holds demo data.
+    ///
+    /// # Errors
+    /// [`StoreError::Mixed`] when the store holds the other kind; store I/O errors.
+    pub fn claim(&self, demo: bool) -> Result<bool, StoreError> {
+        let dir = &self.inner.dir;
+        let marked = self.is_demo()?;
+        let mixed = |demo_store| StoreError::Mixed {
+            dir: dir.clone(),
+            demo_store,
+        };
+        match (demo, marked) {
+            (true, true) => Ok(true),
+            (false, false) => Ok(false),
+            (false, true) => Err(mixed(true)),
+            (true, false) => {
+                let holds = !self.inner.latest.is_empty()
+                    || !self.inner.quotes.is_empty()
+                    || !self.inner.archive.is_empty();
+                if holds {
+                    return Err(mixed(false));
+                }
+                self.inner
+                    .meta
+                    .insert(DEMO_KEY, b"1".as_slice())
+                    .map_err(|e| io(dir, e))?;
+                Ok(true)
+            }
+        }
+    }
+
     pub(super) fn get_json<T: DeserializeOwned>(
         &self,
         key: &[u8],

@@ -79,6 +79,15 @@ pub enum StoreError {
         /// The copy made before sled recovered a crashed store.
         copy: Option<PathBuf>,
     },
+    /// Live and demo data would mix: a live run on a store `--demo` filled, or `--demo` on a
+    /// store holding live data.
+    #[error("{}", mixed_message(dir, *demo_store))]
+    Mixed {
+        /// Data dir.
+        dir: PathBuf,
+        /// Whether the store holds demo data (else live data).
+        demo_store: bool,
+    },
     /// Reading or writing failed.
     #[error("store I/O error in {}: {reason} (check permissions and free space)", dir.display())]
     Io {
@@ -389,6 +398,24 @@ struct Inner {
     // Held for the life of the store; the OS releases the lock when the process exits.
     _lock: File,
 }
+
+fn mixed_message(dir: &Path, demo_store: bool) -> String {
+    if demo_store {
+        format!(
+            "--data-dir {} holds demo data (from `basis --data-dir {} scan --demo`); live data never goes into it: give a live run another --data-dir (or delete this one); `scan --offline`, `history` and `db` work on it",
+            dir.display(),
+            dir.display()
+        )
+    } else {
+        format!(
+            "--data-dir {} holds live data; --demo never writes into it: give --demo an empty or demo-only --data-dir (or leave --data-dir out for a throw-away store)",
+            dir.display()
+        )
+    }
+}
+
+/// Meta key marking a store filled by `--demo`.
+const DEMO_KEY: &[u8] = b"store/demo";
 
 impl Inner {
     /// Closes sled (its trees first, then the database, which flushes and releases its files)

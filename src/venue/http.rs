@@ -232,7 +232,7 @@ impl VenueClient {
                         Some(after) => after,
                         None => delay,
                     };
-                    tracing::warn!(venue = %self.venue(), endpoint = req.endpoint, ?delay, error = %e, "retrying");
+                    tracing::info!(venue = %self.venue(), endpoint = req.endpoint, ?delay, error = %e, "retrying");
                     tokio::time::sleep(delay).await;
                 }
             }

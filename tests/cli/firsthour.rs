@@ -275,12 +275,16 @@ async fn venue_text_in_stderr_lines_is_sanitised() {
     }];
     let (server, _u) = server(&[Venue::Okx, Venue::Binance], faults).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    for format in ["json", "table"] {
+    // JSON: the venue's error line on stderr; table at -v: the poll's detail line too.
+    for args in [["--format", "json"], ["--format", "table"]] {
         let mut cmd = basis(&server, dir.path());
-        cmd.args(["scan", "--venues", "okx,binance", "--format", format]);
+        cmd.args(["scan", "--venues", "okx,binance"]).args(args);
+        if args[1] == "table" {
+            cmd.arg("-v");
+        }
         let out = run(cmd).await;
         assert_eq!(code(&out), 1, "partial: {}", stderr(&out));
-        let err = stderr(&out);
+        let err = stderr(&out) + &String::from_utf8_lossy(&out.stdout);
         assert!(err.contains("okx"), "{err}");
         assert!(err.contains("\\u{1b}[2J"), "shown escaped: {err}");
         assert!(!err.contains('\u{1b}'), "{err:?}");
@@ -291,4 +295,183 @@ async fn venue_text_in_stderr_lines_is_sanitised() {
             "a venue cannot forge a log line: {err}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_no_venue_answers_gives_one_line_per_venue_and_blames_no_filter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, _u) = server(&[], vec![]).await;
+    let venues = [Venue::Okx, Venue::Binance, Venue::Bybit];
+    for format in ["json", "table"] {
+        let mut cmd = basis(&server, dir.path());
+        point_at(&mut cmd, &venues, &closed_url());
+        cmd.args(["scan", "--venues", "okx,binance,bybit", "--format", format]);
+        let out = run(cmd).await;
+        assert_eq!(code(&out), 69, "stderr: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(!err.contains("retrying"), "retries only at -v: {err}");
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(!stdout.contains("No opportunity"), "{stdout}");
+        if format == "json" {
+            // One error line per venue, then the hint.
+            assert_eq!(lines.len(), venues.len() + 1, "{err}");
+            for v in venues {
+                assert!(lines.iter().any(|l| l.contains(v.id())), "{v}: {err}");
+            }
+        } else {
+            // The venue lines are in the table; stderr has the hint alone.
+            assert_eq!(lines.len(), 1, "{err}");
+            assert!(lines[0].contains("no venue could be reached"), "{err}");
+            assert!(
+                stdout.contains("No market data: no venue answered"),
+                "{stdout}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_assets_and_collateral_are_errors_naming_the_listed_coins() {
+    let (server, _u) = server(&[Venue::Binance], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (args, flag) in [
+        (
+            ["--assets", "NOPE"],
+            "--assets NOPE: no venue of this scan lists it; listed coins: ",
+        ),
+        (
+            ["--collateral", "FOO"],
+            "--collateral FOO: not a stablecoin",
+        ),
+    ] {
+        let mut cmd = basis(&server, dir.path());
+        cmd.args(["scan", "--venues", "binance"]).args(args);
+        let out = run(cmd).await;
+        assert_eq!(code(&out), 1, "stderr: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(flag), "{err}");
+        assert!(err.contains("BTC"), "names listed coins: {err}");
+    }
+    // A listed asset is no error.
+    let out = run(scan_json(
+        &server,
+        dir.path(),
+        &["--venues", "binance", "--assets", "BTC"],
+    ))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_filter_that_leaves_nothing_says_which_dropped_how_many_rows() {
+    let (server, _u) = server(&[Venue::Binance], vec![]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let all = json(&run(scan_json(&server, dir.path(), &["--venues", "binance"])).await);
+    let n = all["opportunities"].as_array().expect("rows").len();
+    assert!(n > 0);
+    let table = |extra: &'static [&'static str]| {
+        let mut cmd = basis(&server, dir.path());
+        cmd.args(["scan", "--offline", "--venues", "binance"])
+            .args(extra);
+        cmd
+    };
+    let out = run(table(&["--min-apr", "100000"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("No opportunity passes the filters."),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("--min-apr 100000"))
+        .unwrap_or_else(|| panic!("no --min-apr line:\n{text}"));
+    assert!(line.ends_with(&format!(" {n} rows")), "{line} (of {n})");
+    // The offline header says how old the stored data is.
+    assert!(text.contains("(offline, 0m old)"), "{text}");
+
+    // A history filter without history points at backfill.
+    let out = run(table(&["--min-apr", "-1000", "--min-apr-7d", "20"])).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("--min-apr-7d 20"))
+        .unwrap_or_else(|| panic!("no --min-apr-7d line:\n{text}"));
+    assert!(
+        line.contains(&format!(" {n} rows")) && line.contains("`basis backfill`"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_with_a_data_dir_keeps_its_store_for_history_db_venues_and_offline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("demo-store");
+    let store_arg = store.to_str().expect("utf8 path");
+    let cmd = |args: &[&str]| {
+        let mut c = basis_demo(dir.path());
+        c.args(["--data-dir", store_arg]).args(args);
+        c
+    };
+    let out = run(cmd(&["scan", "--demo", "--format", "json"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(store.is_dir(), "the demo store is kept");
+
+    // The demo server serves history too: backfill fills the kept store.
+    let out = run(cmd(&[
+        "backfill", "--demo", "--days", "7", "--assets", "BTC",
+    ]))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let out = run(cmd(&["history", "BTC"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("binance"));
+
+    let out = run(cmd(&["db", "stats"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("holds DEMO DATA"));
+
+    let out = run(cmd(&["venues"])).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+
+    let out = run(cmd(&[
+        "scan",
+        "--offline",
+        "--format",
+        "json",
+        "--min-apr",
+        "-1000",
+    ]))
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(
+        report["params"]["demo"], true,
+        "offline on demo data says so"
+    );
+    assert!(!report["opportunities"].as_array().expect("rows").is_empty());
+
+    // A live run never writes into the demo store (refused before any request).
+    let out = run(cmd(&["scan"])).await;
+    assert_eq!(code(&out), 64, "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("holds demo data"), "{}", stderr(&out));
+
+    // And --demo never writes into a live store.
+    let (server, _u) = server(&[Venue::Binance], vec![]).await;
+    let live = dir.path().join("live");
+    let mut c = basis(&server, dir.path());
+    c.args([
+        "--data-dir",
+        live.to_str().expect("utf8"),
+        "scan",
+        "--venues",
+        "binance",
+    ]);
+    assert_eq!(code(&run(c).await), 0);
+    let mut c = basis_demo(dir.path());
+    c.args(["--data-dir", live.to_str().expect("utf8"), "scan", "--demo"]);
+    let out = run(c).await;
+    assert_eq!(code(&out), 64, "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("holds live data"), "{}", stderr(&out));
 }
