@@ -39,6 +39,13 @@ impl Endpoint {
     }
 }
 
+/// A request's or an error's endpoint name is that of the endpoint.
+impl PartialEq<Endpoint> for &str {
+    fn eq(&self, other: &Endpoint) -> bool {
+        *self == other.name
+    }
+}
+
 /// A JSON body of `endpoint` decoded into `T` (borrowed from the bytes).
 ///
 /// # Errors

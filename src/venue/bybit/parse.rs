@@ -22,8 +22,9 @@ use super::wire::{
     BybitCollateral, BybitEnvelope, BybitFundingHistory, BybitHead, BybitInstrument, BybitKline,
     BybitList, BybitPage, BybitSpotTicker, BybitTicker,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
 
 /// `retCode`s that mean "rate limited": 10006 (API rate limit, "Too many visits!") and 10018
@@ -248,7 +249,7 @@ pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
 /// # Errors
 /// When a category has no page at all, or a page is malformed or an error envelope. The
 /// collateral body never fails the reference.
-pub fn parse_reference<'a>(
+pub fn reference<'a>(
     linear: impl IntoIterator<Item = &'a [u8]>,
     spot: impl IntoIterator<Item = &'a [u8]>,
     collateral: Option<&[u8]>,
@@ -258,7 +259,7 @@ pub fn parse_reference<'a>(
     let linear: Vec<&[u8]> = linear.into_iter().collect();
     let spot: Vec<&[u8]> = spot.into_iter().collect();
     collect(
-        super::INSTRUMENTS_LINEAR,
+        super::INSTRUMENTS_LINEAR.name,
         "linear",
         &linear,
         linear_instrument,
@@ -266,7 +267,7 @@ pub fn parse_reference<'a>(
         &mut seen,
     )?;
     collect(
-        super::INSTRUMENTS_SPOT,
+        super::INSTRUMENTS_SPOT.name,
         "spot",
         &spot,
         spot_instrument,
@@ -316,7 +317,7 @@ fn mul(a: Option<Decimal>, b: Decimal) -> Option<Decimal> {
 ///
 /// # Errors
 /// When a body is malformed, an error envelope, or of another category.
-pub fn parse_snapshot(
+pub fn snapshot(
     linear: &[u8],
     spot: &[u8],
     reference: &Reference,
@@ -325,7 +326,7 @@ pub fn parse_snapshot(
     let perp_ref = reference.index(Market::Perp);
     let spot_ref = reference.index(Market::Spot);
 
-    let page: Page<BybitTicker<'_>> = decode(super::TICKERS_LINEAR, "linear", linear)?;
+    let page: Page<BybitTicker<'_>> = decode(super::TICKERS_LINEAR.name, "linear", linear)?;
     let mut seen = HashSet::new();
     let mut perps = Vec::with_capacity(page.rows.len().min(perp_ref.len()));
     for row in &page.rows {
@@ -354,29 +355,28 @@ pub fn parse_snapshot(
             .multiplier
             .checked_mul(inst.contract_size)
             .and_then(|units| mul(row.open_interest.get(), units));
-        perps.push(PerpQuote {
-            venue: Venue::Bybit,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
-            multiplier: inst.multiplier,
-            funding_rate,
-            funding_interval_hours,
-            next_funding_time: row.next_funding_time.get().and_then(ms_time),
-            mark_price: row.mark_price.get(),
-            index_price: row.index_price.get(),
+        let funding = Funding {
+            rate: funding_rate,
+            interval_hours: funding_interval_hours,
+            next: row.next_funding_time.get().and_then(ms_time),
+        };
+        let book = Book {
             bid: row.bid1_price.get(),
             ask: row.ask1_price.get(),
             high_24h: row.high_price_24h.get(),
             low_24h: row.low_price_24h.get(),
             volume_24h_quote: row.turnover_24h.get(),
-            open_interest,
             exchange_time: page.time,
-            received_at,
+        };
+        perps.push(PerpQuote {
+            mark_price: row.mark_price.get(),
+            index_price: row.index_price.get(),
+            open_interest,
+            ..kit::perp_quote(inst, funding, book, received_at)
         });
     }
 
-    let page: Page<BybitSpotTicker<'_>> = decode(super::TICKERS_SPOT, "spot", spot)?;
+    let page: Page<BybitSpotTicker<'_>> = decode(super::TICKERS_SPOT.name, "spot", spot)?;
     let mut seen = HashSet::new();
     let mut spots = Vec::with_capacity(page.rows.len().min(spot_ref.len()));
     for row in &page.rows {
@@ -389,19 +389,15 @@ pub fn parse_snapshot(
         if !seen.insert(symbol) {
             continue;
         }
-        spots.push(SpotQuote {
-            venue: Venue::Bybit,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
+        let book = Book {
             bid: row.bid1_price.get(),
             ask: row.ask1_price.get(),
             high_24h: row.high_price_24h.get(),
             low_24h: row.low_price_24h.get(),
             volume_24h_quote: row.turnover_24h.get(),
             exchange_time: page.time,
-            received_at,
-        });
+        };
+        spots.push(kit::spot_quote(inst, book, received_at));
     }
 
     Ok(Snapshot {
@@ -418,7 +414,7 @@ pub fn parse_snapshot(
 /// # Errors
 /// A [`ParseError`] naming `endpoint` when the body is not a `linear` list envelope or carries a
 /// non-zero `retCode`.
-pub fn parse_funding_history(
+pub fn funding_history(
     endpoint: &'static str,
     body: &[u8],
 ) -> Result<Vec<HistoryPoint>, ParseError> {
@@ -426,12 +422,7 @@ pub fn parse_funding_history(
     Ok(page
         .rows
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.funding_rate_timestamp.get()?,
-                rate: r.funding_rate.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(r.funding_rate_timestamp.get(), r.funding_rate.get()))
         .collect())
 }
 
@@ -442,7 +433,7 @@ pub fn parse_funding_history(
 /// # Errors
 /// A [`ParseError`] naming `endpoint` when the body is not a list envelope of `category` with
 /// array rows, or carries a non-zero `retCode`.
-pub fn parse_candles(
+pub fn candles(
     endpoint: &'static str,
     category: &str,
     body: &[u8],
@@ -451,14 +442,7 @@ pub fn parse_candles(
     Ok(page
         .rows
         .iter()
-        .filter_map(|r| {
-            Some(Candle {
-                open_ms: r.start_time.get()?,
-                high: r.high.get()?,
-                low: r.low.get()?,
-                close: r.close.get()?,
-            })
-        })
+        .filter_map(|r| kit::candle(r.start_time.get(), r.high.get(), r.low.get(), r.close.get()))
         .collect())
 }
 
@@ -470,6 +454,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::model::SpotQuote;
     use crate::venue::bybit::Bybit;
     use crate::venue::testkit::{mutate, mutation};
     use crate::venue::{Body, VenueAdapter};
@@ -511,7 +496,7 @@ mod tests {
     }
 
     fn mixed_reference() -> Reference {
-        parse_reference(
+        reference(
             [PAGE1_JSON.as_bytes(), PAGE2_JSON.as_bytes()],
             [SPOT_MIXED_JSON.as_bytes()],
             None,
@@ -520,7 +505,7 @@ mod tests {
     }
 
     fn mixed_snapshot() -> Snapshot {
-        parse_snapshot(
+        snapshot(
             TICKERS_LINEAR_MIXED_JSON.as_bytes(),
             TICKERS_SPOT_MIXED_JSON.as_bytes(),
             &mixed_reference(),
@@ -537,7 +522,7 @@ mod tests {
 
     #[test]
     fn official_instruments_give_an_8h_usdt_perp_and_a_spot_pair() {
-        let r = parse_reference(
+        let r = reference(
             [INSTRUMENTS_LINEAR_JSON.as_bytes()],
             [INSTRUMENTS_SPOT_JSON.as_bytes()],
             None,
@@ -583,7 +568,7 @@ mod tests {
             parse_haircuts(COLLATERAL_JSON.as_bytes()),
             haircuts(&[("BTC", "0.85")])
         );
-        let r = parse_reference(
+        let r = reference(
             [INSTRUMENTS_LINEAR_JSON.as_bytes()],
             [INSTRUMENTS_SPOT_JSON.as_bytes()],
             Some(COLLATERAL_JSON.as_bytes()),
@@ -629,7 +614,7 @@ mod tests {
             r#"{"retCode":0,"retMsg":"OK","result":{"list":{}},"time":1}"#,
             r#"{"retCode":0,"retMsg":"OK","result":{"list":[{"currency":7}]},"time":1}"#,
         ] {
-            let r = parse_reference(
+            let r = reference(
                 [PAGE1_JSON.as_bytes(), PAGE2_JSON.as_bytes()],
                 [SPOT_MIXED_JSON.as_bytes()],
                 Some(body.as_bytes()),
@@ -717,13 +702,13 @@ mod tests {
 
     #[test]
     fn official_linear_ticker_variant_parses_to_exact_values() {
-        let r = parse_reference(
+        let r = reference(
             [INSTRUMENTS_LINEAR_JSON.as_bytes()],
             [INSTRUMENTS_SPOT_JSON.as_bytes()],
             None,
         )
         .expect("reference");
-        let snap = parse_snapshot(
+        let snap = snapshot(
             TICKERS_LINEAR_JSON.as_bytes(),
             TICKERS_SPOT_JSON.as_bytes(),
             &r,
@@ -776,7 +761,7 @@ mod tests {
     #[test]
     fn the_official_inverse_ticker_is_not_a_linear_payload() {
         let r = mixed_reference();
-        let err = parse_snapshot(
+        let err = snapshot(
             TICKERS_INVERSE_JSON.as_bytes(),
             TICKERS_SPOT_JSON.as_bytes(),
             &r,
@@ -907,7 +892,7 @@ mod tests {
     fn overflowing_open_interest_is_absent_not_a_panic() {
         let body = TICKERS_LINEAR_MIXED_JSON
             .replace("\"8123456789\"", "\"79228162514264337593543950335\"");
-        let snap = parse_snapshot(
+        let snap = snapshot(
             body.as_bytes(),
             TICKERS_SPOT_MIXED_JSON.as_bytes(),
             &mixed_reference(),
@@ -952,9 +937,8 @@ mod tests {
     #[test]
     fn errors_and_wrong_envelopes_name_the_endpoint() {
         let r = mixed_reference();
-        let snap = |linear: &str, spot: &str| {
-            parse_snapshot(linear.as_bytes(), spot.as_bytes(), &r, received())
-        };
+        let snap =
+            |linear: &str, spot: &str| snapshot(linear.as_bytes(), spot.as_bytes(), &r, received());
         let cases: [(&str, &str, &str, &str); 7] = [
             (
                 ERROR_PARAMS_JSON,
@@ -1009,7 +993,7 @@ mod tests {
         let err = snap(odd, TICKERS_SPOT_JSON).expect_err("api error");
         assert!(err.detail.contains("API error 10001: bad"), "{err}");
         // A category without any page.
-        let err = parse_reference(
+        let err = reference(
             [PAGE1_JSON.as_bytes()],
             [],
             Some(COLLATERAL_JSON.as_bytes()),
@@ -1088,10 +1072,10 @@ mod tests {
                 for req in b.reference_requests() {
                     let _ = b.next_page(&req, &body);
                 }
-                let _ = parse_reference([body.as_slice()], [SPOT_MIXED_JSON.as_bytes()], None);
+                let _ = super::reference([body.as_slice()], [SPOT_MIXED_JSON.as_bytes()], None);
                 // A damaged collateral body never fails the reference nor changes its
                 // instruments; what it yields is upper-case coins with k in (0, 1].
-                let r = parse_reference(
+                let r = super::reference(
                     [PAGE1_JSON.as_bytes(), PAGE2_JSON.as_bytes()],
                     [SPOT_MIXED_JSON.as_bytes()],
                     Some(&body),
@@ -1103,12 +1087,12 @@ mod tests {
                     prop_assert!(*k > Decimal::ZERO && *k <= Decimal::ONE, "{} {}", coin, k);
                 }
                 for (endpoint, category) in [("kline-linear", "linear"), ("kline-spot", "spot")] {
-                    if let Ok(candles) = parse_candles(endpoint, category, &body) {
+                    if let Ok(candles) = candles(endpoint, category, &body) {
                         prop_assert!(candles.len() <= body.len());
                     }
                 }
-                let _ = parse_funding_history("funding-history", &body);
-                let _ = parse_reference(
+                let _ = funding_history("funding-history", &body);
+                let _ = super::reference(
                     [PAGE1_JSON.as_bytes(), body.as_slice()],
                     [body.as_slice()],
                     Some(&body),
@@ -1117,7 +1101,7 @@ mod tests {
                     (body.as_slice(), TICKERS_SPOT_MIXED_JSON.as_bytes()),
                     (TICKERS_LINEAR_MIXED_JSON.as_bytes(), body.as_slice()),
                 ] {
-                    if let Ok(snap) = parse_snapshot(linear, spot, &reference, received()) {
+                    if let Ok(snap) = snapshot(linear, spot, &reference, received()) {
                         for p in &snap.perps {
                             prop_assert!(listed.contains(p.symbol.as_str()), "{} not listed", p.symbol);
                             prop_assert!(p.funding_interval_hours > Decimal::ZERO);
@@ -1145,7 +1129,7 @@ mod history_tests {
 
     #[test]
     fn parses_the_documented_funding_history() {
-        let points = parse_funding_history("funding-history", HISTORY.as_bytes()).expect("parses");
+        let points = funding_history("funding-history", HISTORY.as_bytes()).expect("parses");
         assert_eq!(
             points,
             vec![HistoryPoint {
@@ -1164,7 +1148,7 @@ mod history_tests {
             {"symbol":"BTCUSDT","fundingRate":"0.0001","fundingRateTimestamp":""},
             {"symbol":"BTCUSDT","fundingRate":"0.0002","fundingRateTimestamp":"1699913600000"}
         ]},"retExtInfo":{},"time":1700000000001}"#;
-        let points = parse_funding_history("funding-history", body).expect("parses");
+        let points = funding_history("funding-history", body).expect("parses");
         let got: Vec<(i64, Decimal)> = points.iter().map(|p| (p.time_ms, p.rate)).collect();
         assert_eq!(
             got,
@@ -1179,15 +1163,14 @@ mod history_tests {
     #[test]
     fn history_errors_name_the_endpoint() {
         for body in [ERROR, RATE_LIMIT, "{\"retCode\":0,", "[]"] {
-            let err =
-                parse_funding_history("funding-history", body.as_bytes()).expect_err("not a page");
+            let err = funding_history("funding-history", body.as_bytes()).expect_err("not a page");
             assert_eq!(err.endpoint, "funding-history", "{body}");
         }
-        let err = parse_funding_history("funding-history", ERROR.as_bytes()).expect_err("error");
+        let err = funding_history("funding-history", ERROR.as_bytes()).expect_err("error");
         assert!(err.detail.contains("10001"), "{err}");
         let spot =
             br#"{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[]},"time":1}"#;
-        assert!(parse_funding_history("funding-history", spot).is_err());
+        assert!(funding_history("funding-history", spot).is_err());
     }
 }
 
@@ -1212,7 +1195,7 @@ mod candle_tests {
             candle(1_670_601_600_000, "17088", "16978", "17071.5"),
         ];
         assert_eq!(
-            parse_candles("kline-linear", "linear", LINEAR.as_bytes()),
+            candles("kline-linear", "linear", LINEAR.as_bytes()),
             Ok(expected.clone())
         );
         assert_eq!(
