@@ -35,7 +35,13 @@ impl Endpoint {
     /// A GET request of this endpoint, at its weight.
     #[must_use]
     pub fn request(&self) -> Request {
-        Request::get(self.name, self.host, self.path, self.weight)
+        self.weighing(self.weight)
+    }
+
+    /// A GET request of this endpoint at `weight` (endpoints whose weight depends on the call).
+    #[must_use]
+    pub fn weighing(&self, weight: u32) -> Request {
+        Request::get(self.name, self.host, self.path, weight)
     }
 }
 
@@ -55,6 +61,20 @@ pub fn decode<'a, T: Deserialize<'a>>(
     bytes: &'a [u8],
 ) -> Result<T, ParseError> {
     serde_json::from_slice(bytes).map_err(|e| ParseError::json(endpoint, &e))
+}
+
+/// A JSON body of `endpoint` decoded into `T`; when it is not that JSON, the error `envelope`
+/// finds in it (the venue's error envelope, see [`ParseError::api`]), else the JSON error.
+///
+/// # Errors
+/// A [`ParseError`] naming `endpoint` when the body is not that JSON.
+pub fn decode_or_envelope<'a, T: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+    envelope: impl FnOnce(&'a [u8]) -> Option<ParseError>,
+) -> Result<T, ParseError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| envelope(bytes).unwrap_or_else(|| ParseError::json(endpoint, &e)))
 }
 
 /// `read` applied to every body of `endpoint`, in request order (several for paged or

@@ -33,8 +33,9 @@ use super::{
     FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE, FAPI_KLINES,
     FAPI_PREMIUM_INDEX, FAPI_TICKER_24HR, SPOT_EXCHANGE_INFO, SPOT_KLINES, SPOT_TICKER_24HR,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
 
 /// The funding interval of every perpetual absent from `fundingInfo` (documented default).
@@ -49,9 +50,8 @@ fn decode<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<T, ParseError> {
-    serde_json::from_slice(bytes).map_err(|e| match api_error(bytes) {
-        Some((code, msg)) => ParseError::new(endpoint, format!("API error {code}: {msg}")),
-        None => ParseError::json(endpoint, &e),
+    kit::decode_or_envelope(endpoint, bytes, |b| {
+        api_error(b).map(|(code, msg)| ParseError::api(endpoint, code, &msg))
     })
 }
 
@@ -127,7 +127,7 @@ pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
 /// # Errors
 /// A [`ParseError`] naming the endpoint when an instrument body is not the expected JSON (or is
 /// an error envelope). The `assetIndex` body never fails the reference.
-pub fn parse_reference(
+pub fn reference(
     futures_info: &[u8],
     funding_info: &[u8],
     spot_info: &[u8],
@@ -217,26 +217,12 @@ pub struct SnapshotBodies<'a> {
     pub spot_ticker: &'a [u8],
 }
 
-/// Index of a list by symbol; the first entry of a symbol wins.
-fn by_symbol<'w, T>(
-    items: &'w [T],
-    symbol: impl Fn(&'w T) -> Option<&'w str>,
-) -> HashMap<&'w str, &'w T> {
-    let mut map = HashMap::with_capacity(items.len());
-    for item in items {
-        if let Some(s) = symbol(item) {
-            map.entry(s).or_insert(item);
-        }
-    }
-    map
-}
-
 /// Joins the snapshot bodies on symbol, for the perps and spot pairs of `reference`.
 ///
 /// # Errors
 /// A [`ParseError`] naming the endpoint when a body is not the expected JSON array (or is an
 /// error envelope).
-pub fn parse_snapshot(
+pub fn snapshot(
     bodies: SnapshotBodies<'_>,
     reference: &Reference,
     received_at: DateTime<Utc>,
@@ -251,8 +237,8 @@ pub fn parse_snapshot(
 
     let perp_ref = reference.index(Market::Perp);
     let spot_ref = reference.index(Market::Spot);
-    let tickers = by_symbol(&futures_tickers, |t| t.symbol.get());
-    let books = by_symbol(&book_list, |b| b.symbol.get());
+    let tickers = kit::by_symbol(&futures_tickers, |t| t.symbol.get());
+    let books = kit::by_symbol(&book_list, |b| b.symbol.get());
     let default_interval = Decimal::from(DEFAULT_INTERVAL_HOURS);
 
     let mut perps = Vec::with_capacity(perp_ref.len());
@@ -278,25 +264,23 @@ pub fn parse_snapshot(
             .or_else(|| book.and_then(|b| b.time.get()))
             .or_else(|| ticker.and_then(|t| t.close_time.get()))
             .and_then(ms_time);
-        perps.push(PerpQuote {
-            venue: Venue::Binance,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
-            multiplier: inst.multiplier,
-            funding_rate,
-            funding_interval_hours: inst.funding_interval_hours.unwrap_or(default_interval),
-            next_funding_time: p.next_funding_time.get().and_then(ms_time),
-            mark_price: p.mark_price.get(),
-            index_price: p.index_price.get(),
+        let funding = Funding {
+            rate: funding_rate,
+            interval_hours: inst.funding_interval_hours.unwrap_or(default_interval),
+            next: p.next_funding_time.get().and_then(ms_time),
+        };
+        let book = Book {
             bid: book.and_then(|b| b.bid_price.get()),
             ask: book.and_then(|b| b.ask_price.get()),
             high_24h: ticker.and_then(|t| t.high_price.get()),
             low_24h: ticker.and_then(|t| t.low_price.get()),
             volume_24h_quote: ticker.and_then(|t| t.quote_volume.get()),
-            open_interest: None,
             exchange_time,
-            received_at,
+        };
+        perps.push(PerpQuote {
+            mark_price: p.mark_price.get(),
+            index_price: p.index_price.get(),
+            ..kit::perp_quote(inst, funding, book, received_at)
         });
     }
 
@@ -312,19 +296,15 @@ pub fn parse_snapshot(
         if !seen.insert(symbol) {
             continue;
         }
-        spots.push(SpotQuote {
-            venue: Venue::Binance,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
+        let book = Book {
             bid: t.bid_price.get(),
             ask: t.ask_price.get(),
             high_24h: t.high_price.get(),
             low_24h: t.low_price.get(),
             volume_24h_quote: t.quote_volume.get(),
             exchange_time: t.close_time.get().and_then(ms_time),
-            received_at,
-        });
+        };
+        spots.push(kit::spot_quote(inst, book, received_at));
     }
 
     Ok(Snapshot {
@@ -342,16 +322,11 @@ pub fn parse_snapshot(
 /// # Errors
 /// A [`ParseError`] naming `fapi/v1/fundingRate` when the body is not a JSON array of entries (an
 /// error envelope such as `-1121 Invalid symbol.` is reported as such).
-pub fn parse_funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
     let rows: Vec<BinanceFundingRate> = decode(FAPI_FUNDING_RATE.name, body)?;
     Ok(rows
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.funding_time.get()?,
-                rate: r.funding_rate.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(r.funding_time.get(), r.funding_rate.get()))
         .collect())
 }
 
@@ -362,7 +337,7 @@ pub fn parse_funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErro
 /// # Errors
 /// A [`ParseError`] naming the endpoint when the body is not a JSON array of arrays (an error
 /// envelope such as `-1121 Invalid symbol.` is reported as such).
-pub fn parse_candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+pub fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let endpoint = match market {
         Market::Spot => SPOT_KLINES.name,
         Market::Perp => FAPI_KLINES.name,
@@ -370,14 +345,7 @@ pub fn parse_candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseEr
     let rows: Vec<BinanceKline> = decode(endpoint, body)?;
     Ok(rows
         .iter()
-        .filter_map(|r| {
-            Some(Candle {
-                open_ms: r.open_time.get()?,
-                high: r.high.get()?,
-                low: r.low.get()?,
-                close: r.close.get()?,
-            })
-        })
+        .filter_map(|r| kit::candle(r.open_time.get(), r.high.get(), r.low.get(), r.close.get()))
         .collect())
 }
 
@@ -390,6 +358,7 @@ mod tests {
     use rust_decimal::Decimal;
 
     use super::*;
+    use crate::model::SpotQuote;
     use crate::venue::binance::Binance;
     use crate::venue::testkit::{mutate, mutation};
     use crate::venue::{Body, VenueAdapter};
@@ -435,7 +404,7 @@ mod tests {
     }
 
     fn quirks_reference() -> Reference {
-        parse_reference(
+        reference(
             Q_FUT_INFO.as_bytes(),
             Q_FUNDING.as_bytes(),
             Q_SPOT_INFO.as_bytes(),
@@ -451,7 +420,7 @@ mod tests {
             book_ticker: b.as_bytes(),
             spot_ticker: s.as_bytes(),
         };
-        parse_snapshot(bodies, reference, received()).expect("snapshot parses")
+        super::snapshot(bodies, reference, received()).expect("snapshot parses")
     }
 
     fn instrument(r: &Reference, market: Market, symbol: &str) -> Instrument {
@@ -472,7 +441,7 @@ mod tests {
 
     #[test]
     fn real_reference_fixtures_keep_the_perpetual_with_its_funding_info_interval() {
-        let r = parse_reference(
+        let r = reference(
             FUT_INFO.as_bytes(),
             FUNDING.as_bytes(),
             SPOT_INFO.as_bytes(),
@@ -519,14 +488,14 @@ mod tests {
             parse_haircuts(ASSET_INDEX.as_bytes()),
             haircuts(&[("ADA", "0.9")])
         );
-        let without = parse_reference(
+        let without = reference(
             FUT_INFO.as_bytes(),
             FUNDING.as_bytes(),
             SPOT_INFO.as_bytes(),
             None,
         )
         .expect("parses");
-        let with = parse_reference(
+        let with = reference(
             FUT_INFO.as_bytes(),
             FUNDING.as_bytes(),
             SPOT_INFO.as_bytes(),
@@ -571,7 +540,7 @@ mod tests {
             "[{\"symbol\":\"BTCUSD\",\"bidBuffer\":[]}]",
             "<html>502 Bad Gateway</html>",
         ] {
-            let r = parse_reference(
+            let r = reference(
                 Q_FUT_INFO.as_bytes(),
                 Q_FUNDING.as_bytes(),
                 Q_SPOT_INFO.as_bytes(),
@@ -893,14 +862,14 @@ mod tests {
             book_ticker: Q_BOOK.as_bytes(),
             spot_ticker: Q_SPOT_TICKER.as_bytes(),
         };
-        let err = parse_snapshot(bodies(ERROR), &r, received()).expect_err("an error envelope");
+        let err = super::snapshot(bodies(ERROR), &r, received()).expect_err("an error envelope");
         assert_eq!(err.endpoint, "fapi/v1/premiumIndex");
         assert_eq!(err.detail, "API error -1121: Invalid symbol.");
-        let err = parse_snapshot(bodies("[{\"symbol\":\"BTC"), &r, received()).expect_err("cut");
+        let err = super::snapshot(bodies("[{\"symbol\":\"BTC"), &r, received()).expect_err("cut");
         assert_eq!(err.endpoint, "fapi/v1/premiumIndex");
         assert!(err.detail.starts_with("malformed JSON"), "{}", err.detail);
 
-        let err = parse_reference(
+        let err = reference(
             b"{\"timezone\":\"UTC\"}",
             FUNDING.as_bytes(),
             SPOT_INFO.as_bytes(),
@@ -908,10 +877,10 @@ mod tests {
         )
         .expect_err("no symbols");
         assert_eq!(err.endpoint, "fapi/v1/exchangeInfo");
-        let err = parse_reference(FUT_INFO.as_bytes(), b"{}", SPOT_INFO.as_bytes(), None)
+        let err = reference(FUT_INFO.as_bytes(), b"{}", SPOT_INFO.as_bytes(), None)
             .expect_err("fundingInfo is an array");
         assert_eq!(err.endpoint, "fapi/v1/fundingInfo");
-        let err = parse_reference(
+        let err = reference(
             FUT_INFO.as_bytes(),
             FUNDING.as_bytes(),
             RATE_LIMIT.as_bytes(),
@@ -954,12 +923,12 @@ mod tests {
             texts[slot] = mutate(&original, &m);
             let _ = envelope_signal(&texts[slot]);
 
-            let result = parse_reference(&texts[0], &texts[1], &texts[2], Some(&texts[7]));
+            let result = reference(&texts[0], &texts[1], &texts[2], Some(&texts[7]));
             if slot == 7 {
                 // A damaged collateral table never fails the reference nor changes its
                 // instruments.
                 let r = result.as_ref().expect("the asset index is optional");
-                let clean = parse_reference(&texts[0], &texts[1], &texts[2], None)
+                let clean = reference(&texts[0], &texts[1], &texts[2], None)
                     .expect("untouched instrument fixtures");
                 prop_assert_eq!(&r.instruments, &clean.instruments);
             }
@@ -986,7 +955,7 @@ mod tests {
                 book_ticker: &texts[5],
                 spot_ticker: &texts[6],
             };
-            if let Ok(s) = parse_snapshot(bodies, &reference, received()) {
+            if let Ok(s) = super::snapshot(bodies, &reference, received()) {
                 let perps = reference.index(Market::Perp);
                 let mut seen = HashSet::new();
                 for p in &s.perps {
@@ -1012,7 +981,7 @@ mod history_tests {
 
     #[test]
     fn parses_the_documented_funding_history() {
-        let points = parse_funding_history(HISTORY.as_bytes()).expect("parses");
+        let points = funding_history(HISTORY.as_bytes()).expect("parses");
         assert_eq!(
             points,
             vec![
@@ -1036,7 +1005,7 @@ mod history_tests {
             {"symbol":"X","fundingRate":"-0.0002","fundingTime":1699942400000,"markPrice":"1"},
             {"symbol":"X","fundingRate":"0.0003"}
         ]"#;
-        let points = parse_funding_history(body).expect("parses");
+        let points = funding_history(body).expect("parses");
         assert_eq!(
             points,
             vec![
@@ -1050,15 +1019,15 @@ mod history_tests {
                 },
             ]
         );
-        assert_eq!(parse_funding_history(b"[]"), Ok(Vec::new()));
+        assert_eq!(funding_history(b"[]"), Ok(Vec::new()));
     }
 
     #[test]
     fn history_errors_name_the_endpoint() {
-        let err = parse_funding_history(ERROR.as_bytes()).expect_err("error envelope");
+        let err = funding_history(ERROR.as_bytes()).expect_err("error envelope");
         assert_eq!(err.endpoint, "fapi/v1/fundingRate");
         assert!(err.detail.contains("-1121"), "{err}");
-        let err = parse_funding_history(b"[{").expect_err("truncated");
+        let err = funding_history(b"[{").expect_err("truncated");
         assert_eq!(err.endpoint, "fapi/v1/fundingRate");
     }
 }
@@ -1086,14 +1055,8 @@ mod candle_tests {
             "0.01575800",
             "0.01577100",
         )];
-        assert_eq!(
-            parse_candles(Market::Spot, SPOT.as_bytes()),
-            Ok(expected.clone())
-        );
-        assert_eq!(
-            parse_candles(Market::Perp, FAPI.as_bytes()),
-            Ok(expected.clone())
-        );
+        assert_eq!(candles(Market::Spot, SPOT.as_bytes()), Ok(expected.clone()));
+        assert_eq!(candles(Market::Perp, FAPI.as_bytes()), Ok(expected.clone()));
         assert_eq!(
             Binance.parse_candles(Market::Perp, Bar::Day, FAPI.as_bytes()),
             Ok(expected)
@@ -1102,7 +1065,7 @@ mod candle_tests {
 
     #[test]
     fn klines_accept_numbers_exponents_string_times_and_skip_broken_rows() {
-        let got = parse_candles(Market::Perp, Q_FAPI.as_bytes()).expect("parses");
+        let got = candles(Market::Perp, Q_FAPI.as_bytes()).expect("parses");
         assert_eq!(
             got,
             vec![
@@ -1112,7 +1075,7 @@ mod candle_tests {
                 candle(1_759_989_600_000, "0.019", "0.0188", "0.01895"),
             ]
         );
-        assert_eq!(parse_candles(Market::Spot, b"[]"), Ok(Vec::new()));
+        assert_eq!(candles(Market::Spot, b"[]"), Ok(Vec::new()));
     }
 
     #[test]
@@ -1121,7 +1084,7 @@ mod candle_tests {
             (Market::Spot, "api/v3/klines"),
             (Market::Perp, "fapi/v1/klines"),
         ] {
-            let err = parse_candles(market, ERROR.as_bytes()).expect_err("error envelope");
+            let err = candles(market, ERROR.as_bytes()).expect_err("error envelope");
             assert_eq!(err.endpoint, endpoint);
             assert_eq!(err.detail, "API error -1121: Invalid symbol.");
             for broken in [
@@ -1130,7 +1093,7 @@ mod candle_tests {
                 b"{}",
                 b"[[[1]]]",
             ] {
-                let err = parse_candles(market, broken).expect_err("malformed");
+                let err = candles(market, broken).expect_err("malformed");
                 assert_eq!(err.endpoint, endpoint);
                 assert!(err.detail.starts_with("malformed JSON"), "{}", err.detail);
             }
@@ -1143,11 +1106,11 @@ mod candle_tests {
             let text = [SPOT, FAPI, Q_FAPI, HISTORY][slot];
             let bytes = mutate(text, &m);
             for market in [Market::Spot, Market::Perp] {
-                if let Ok(candles) = parse_candles(market, &bytes) {
+                if let Ok(candles) = candles(market, &bytes) {
                     prop_assert!(candles.len() <= bytes.len());
                 }
             }
-            let _ = parse_funding_history(&bytes);
+            let _ = funding_history(&bytes);
         }
     }
 }
