@@ -38,6 +38,17 @@ impl Endpoint {
         self.weighing(self.weight)
     }
 
+    /// A GET request of this endpoint whose path goes on with `rest` (`…/{symbol}/{resolution}`).
+    #[must_use]
+    pub fn below(&self, rest: &str) -> Request {
+        Request::get(
+            self.name,
+            self.host,
+            &format!("{}{rest}", self.path),
+            self.weight,
+        )
+    }
+
     /// A GET request of this endpoint at `weight` (endpoints whose weight depends on the call).
     #[must_use]
     pub fn weighing(&self, weight: u32) -> Request {

@@ -35,6 +35,7 @@ use super::{
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::split_multiplier;
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Prefix of multi-collateral linear perpetuals.
@@ -83,56 +84,40 @@ fn envelope_error(
     })
 }
 
-/// Every body of `endpoint`, in request order; at least one must have been fetched.
-fn bodies_of<'a>(
-    bodies: &'a [Body<'a>],
-    endpoint: &'static str,
-) -> Result<Vec<&'a [u8]>, ParseError> {
-    let out: Vec<&[u8]> = Body::of(bodies, endpoint).collect();
-    if out.is_empty() {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
-}
-
-/// The instrument rows of every instruments body.
+/// The instrument rows of every instruments body (at least one).
 fn instrument_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<KrakenInstrument<'a>>, ParseError> {
-    let mut rows = Vec::new();
-    for bytes in bodies_of(bodies, INSTRUMENTS)? {
-        let env: KrakenInstruments<'_> =
-            serde_json::from_slice(bytes).map_err(|e| ParseError::json(INSTRUMENTS, &e))?;
-        if let Some(err) = envelope_error(INSTRUMENTS, &env.result, &env.error) {
+    let name = INSTRUMENTS.name;
+    kit::rows_of(bodies, name, true, |bytes| {
+        let env: KrakenInstruments<'_> = kit::decode(name, bytes)?;
+        if let Some(err) = envelope_error(name, &env.result, &env.error) {
             return Err(err);
         }
-        rows.extend(env.instruments.ok_or_else(|| {
+        env.instruments.ok_or_else(|| {
             ParseError::new(
-                INSTRUMENTS,
+                name,
                 "not a Kraken Futures envelope: no `instruments` array",
             )
-        })?);
-    }
-    Ok(rows)
+        })
+    })
 }
 
 /// A ticker with the `serverTime` of the body it came from.
 type TimedTicker<'a> = (KrakenTicker<'a>, Option<DateTime<Utc>>);
 
-/// The ticker rows of every tickers body, each with its body's `serverTime`.
+/// The ticker rows of every tickers body (at least one), each with its body's `serverTime`.
 fn ticker_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<TimedTicker<'a>>, ParseError> {
-    let mut rows = Vec::new();
-    for bytes in bodies_of(bodies, TICKERS)? {
-        let env: KrakenTickers<'_> =
-            serde_json::from_slice(bytes).map_err(|e| ParseError::json(TICKERS, &e))?;
-        if let Some(err) = envelope_error(TICKERS, &env.result, &env.error) {
+    let name = TICKERS.name;
+    kit::rows_of(bodies, name, true, |bytes| {
+        let env: KrakenTickers<'_> = kit::decode(name, bytes)?;
+        if let Some(err) = envelope_error(name, &env.result, &env.error) {
             return Err(err);
         }
         let server_time = env.server_time.get().and_then(iso_time);
         let tickers = env.tickers.ok_or_else(|| {
-            ParseError::new(TICKERS, "not a Kraken Futures envelope: no `tickers` array")
+            ParseError::new(name, "not a Kraken Futures envelope: no `tickers` array")
         })?;
-        rows.extend(tickers.into_iter().map(|t| (t, server_time)));
-    }
-    Ok(rows)
+        Ok(tickers.into_iter().map(|t| (t, server_time)).collect())
+    })
 }
 
 /// An ISO-8601 / RFC 3339 time (`2025-11-17T00:34:37.524Z`) in UTC.
@@ -298,25 +283,24 @@ pub(super) fn snapshot(
         else {
             continue;
         };
-        perps.push(PerpQuote {
-            venue: Venue::Kraken,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
-            multiplier: inst.multiplier,
-            funding_rate: rate.normalize(),
-            funding_interval_hours: interval,
-            next_funding_time: next_hour(server_time.unwrap_or(received_at)),
-            mark_price: mark,
-            index_price: t.index_price.get(),
+        let funding = Funding {
+            rate: rate.normalize(),
+            interval_hours: interval,
+            next: next_hour(server_time.unwrap_or(received_at)),
+        };
+        let book = Book {
             bid: t.bid.get(),
             ask: t.ask.get(),
             high_24h: t.high_24h.get(),
             low_24h: t.low_24h.get(),
             volume_24h_quote: quote_volume(t, inst),
-            open_interest: open_interest_coins(t, inst),
             exchange_time: *server_time,
-            received_at,
+        };
+        perps.push(PerpQuote {
+            mark_price: mark,
+            index_price: t.index_price.get(),
+            open_interest: open_interest_coins(t, inst),
+            ..kit::perp_quote(inst, funding, book, received_at)
         });
     }
     Ok(Snapshot {
@@ -336,24 +320,24 @@ pub(super) fn snapshot(
 /// # Errors
 /// A malformed body or an error envelope.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let env: KrakenFundingRates<'_> =
-        serde_json::from_slice(body).map_err(|e| ParseError::json(HISTORICAL_FUNDING_RATES, &e))?;
-    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES, &env.result, &env.error) {
+    let env: KrakenFundingRates<'_> = kit::decode(HISTORICAL_FUNDING_RATES.name, body)?;
+    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES.name, &env.result, &env.error) {
         return Err(err);
     }
     let rates = env.rates.ok_or_else(|| {
         ParseError::new(
-            HISTORICAL_FUNDING_RATES,
+            HISTORICAL_FUNDING_RATES.name,
             "not a Kraken Futures envelope: no `rates` array",
         )
     })?;
     Ok(rates
         .iter()
         .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: iso_time(r.timestamp.get()?)?.timestamp_millis(),
-                rate: r.relative_funding_rate.get()?,
-            })
+            let time = r.timestamp.get().and_then(iso_time);
+            kit::point(
+                time.map(|t| t.timestamp_millis()),
+                r.relative_funding_rate.get(),
+            )
         })
         .collect())
 }
@@ -365,24 +349,16 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// # Errors
 /// A malformed body or an error envelope.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let doc: KrakenCandles<'_> =
-        serde_json::from_slice(body).map_err(|e| ParseError::json(CANDLES, &e))?;
-    if let Some(err) = envelope_error(CANDLES, &doc.result, &doc.error) {
+    let doc: KrakenCandles<'_> = kit::decode(CANDLES.name, body)?;
+    if let Some(err) = envelope_error(CANDLES.name, &doc.result, &doc.error) {
         return Err(err);
     }
     let rows = doc
         .candles
-        .ok_or_else(|| ParseError::new(CANDLES, "no `candles` array in the answer"))?;
+        .ok_or_else(|| ParseError::new(CANDLES.name, "no `candles` array in the answer"))?;
     Ok(rows
         .iter()
-        .filter_map(|c| {
-            Some(Candle {
-                open_ms: c.time.get()?,
-                high: c.high.get()?,
-                low: c.low.get()?,
-                close: c.close.get()?,
-            })
-        })
+        .filter_map(|c| kit::candle(c.time.get(), c.high.get(), c.low.get(), c.close.get()))
         .collect())
 }
 
@@ -443,14 +419,16 @@ mod tests {
     }
 
     fn reference_of(texts: &[&str]) -> Result<Reference, ParseError> {
-        let parts: Vec<(&'static str, &[u8])> =
-            texts.iter().map(|b| (INSTRUMENTS, b.as_bytes())).collect();
+        let parts: Vec<(&'static str, &[u8])> = texts
+            .iter()
+            .map(|b| (INSTRUMENTS.name, b.as_bytes()))
+            .collect();
         with_bodies(&parts, reference)
     }
 
     fn snapshot_of(texts: &[&str], reference: &Reference) -> Result<Snapshot, ParseError> {
         let parts: Vec<(&'static str, &[u8])> =
-            texts.iter().map(|b| (TICKERS, b.as_bytes())).collect();
+            texts.iter().map(|b| (TICKERS.name, b.as_bytes())).collect();
         with_bodies(&parts, |b| snapshot(b, reference, received()))
     }
 
@@ -638,20 +616,20 @@ mod tests {
         ];
         for (body, detail) in cases {
             let err = snapshot_of(&[body], &r).expect_err(body);
-            assert_eq!(err.endpoint, TICKERS);
+            assert_eq!(err.endpoint, TICKERS.name);
             assert!(err.detail.contains(detail), "{err}");
         }
         let err = with_bodies(&[], |b| snapshot(b, &r, received())).expect_err("missing");
-        assert_eq!(err, ParseError::new(TICKERS, "response missing"));
+        assert_eq!(err, ParseError::new(TICKERS.name, "response missing"));
         let err = reference_of(&[UNAVAILABLE]).expect_err("error body");
         assert_eq!(
             err,
-            ParseError::new(INSTRUMENTS, "API error: marketUnavailable")
+            ParseError::new(INSTRUMENTS.name, "API error: marketUnavailable")
         );
         let err = reference_of(&[r#"{"result":"error"}"#]).expect_err("bare error");
         assert_eq!(
             err,
-            ParseError::new(INSTRUMENTS, "API error: result: error")
+            ParseError::new(INSTRUMENTS.name, "API error: result: error")
         );
     }
 
@@ -723,7 +701,7 @@ mod tests {
             let err = Kraken
                 .parse_funding_history(body.as_bytes())
                 .expect_err(body);
-            assert_eq!(err.endpoint, HISTORICAL_FUNDING_RATES);
+            assert_eq!(err.endpoint, HISTORICAL_FUNDING_RATES.name);
             assert!(err.detail.contains(detail), "{err}");
         }
     }
@@ -754,16 +732,16 @@ mod tests {
             (r#"{"more_candles":false}"#, "no `candles` array"),
         ] {
             let err = parse(body).expect_err(body);
-            assert_eq!(err.endpoint, CANDLES);
+            assert_eq!(err.endpoint, CANDLES.name);
             assert!(err.detail.contains(detail), "{err}");
         }
     }
 
     const MUTABLE: [(&str, &str); 4] = [
-        (INSTRUMENTS, INSTRUMENTS_J),
-        (INSTRUMENTS, INSTRUMENTS_Q),
-        (TICKERS, TICKERS_J),
-        (TICKERS, TICKERS_Q),
+        (INSTRUMENTS.name, INSTRUMENTS_J),
+        (INSTRUMENTS.name, INSTRUMENTS_Q),
+        (TICKERS.name, TICKERS_J),
+        (TICKERS.name, TICKERS_Q),
     ];
 
     proptest! {
@@ -778,14 +756,14 @@ mod tests {
             let mutated = mutate(text, &m);
             let _ = Kraken.check_body(200, &mutated);
             let good_ref = all_references();
-            let parts: Vec<(&'static str, &[u8])> = [(INSTRUMENTS, INSTRUMENTS_Q), (TICKERS, TICKERS_Q)]
+            let parts: Vec<(&'static str, &[u8])> = [(INSTRUMENTS.name, INSTRUMENTS_Q), (TICKERS.name, TICKERS_Q)]
                 .iter()
                 .map(|(e, b)| (*e, if *e == endpoint { &mutated[..] } else { b.as_bytes() }))
                 .collect();
             let (ref_result, snap_result) = with_bodies(&parts, |bodies| {
                 (reference(bodies), snapshot(bodies, &good_ref, received()))
             });
-            let result_for_endpoint = if endpoint == INSTRUMENTS {
+            let result_for_endpoint = if endpoint == INSTRUMENTS.name {
                 ref_result.map(|_| ())
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
@@ -814,9 +792,9 @@ mod tests {
             let funding = Kraken.parse_funding_history(&mutated);
             let candles = Kraken.parse_candles(Market::Perp, Bar::Day, &mutated);
             let (endpoint, result) = if which < 2 {
-                (HISTORICAL_FUNDING_RATES, funding.map(|p| p.len()))
+                (HISTORICAL_FUNDING_RATES.name, funding.map(|p| p.len()))
             } else {
-                (CANDLES, candles.map(|c| c.len()))
+                (CANDLES.name, candles.map(|c| c.len()))
             };
             if m.truncates() {
                 let err = result.expect_err("truncated payload must fail");
