@@ -118,7 +118,7 @@ fn funding_round_trips_through_the_demo_hourly_once_each() {
     assert_eq!(requests, 4);
     // Hourly interest_1h × 8 is the snapshot's funding_8h: the same rate per hour (the
     // demo's wobble aside, which averages out).
-    let path = FUNDING_HISTORY_PATH;
+    let path = FUNDING_HISTORY.path;
     let body = crate::demo::deribit::respond(
         &u,
         path,

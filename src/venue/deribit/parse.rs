@@ -19,7 +19,7 @@
 //! - Exchange time: the row's `creation_timestamp`, else the envelope's `usOut`.
 //! - Duplicates: the first row of a name wins, in instrument lists and book summaries.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -33,10 +33,9 @@ use super::{
     CANDLES, FUNDING_HISTORY, FUNDING_INTERVAL_HOURS, INSTRUMENTS_FUTURE, INSTRUMENTS_SPOT,
     RATE_LIMIT_CODE, SUMMARY_FUTURE, SUMMARY_SPOT,
 };
-use crate::model::{
-    Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue, is_stablecoin,
-};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue, is_stablecoin};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Message Deribit sends with [`RATE_LIMIT_CODE`].
@@ -83,8 +82,7 @@ fn rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<(Vec<T>, Option<i64>), ParseError> {
-    let env: DeribitEnvelope<'a, T> =
-        serde_json::from_slice(bytes).map_err(|e| ParseError::json(endpoint, &e))?;
+    let env: DeribitEnvelope<'a, T> = kit::decode(endpoint, bytes)?;
     if let Some(err) = env.error {
         return Err(api_error(endpoint, &err));
     }
@@ -103,17 +101,10 @@ fn all_rows<'a, T: Deserialize<'a>>(
     bodies: &'a [Body<'a>],
     endpoint: &'static str,
 ) -> Result<Vec<(T, Option<i64>)>, ParseError> {
-    let mut out = Vec::new();
-    let mut seen = false;
-    for bytes in Body::of(bodies, endpoint) {
-        seen = true;
+    kit::rows_of(bodies, endpoint, true, |bytes| {
         let (rows, server_ms) = rows::<T>(endpoint, bytes)?;
-        out.extend(rows.into_iter().map(|r| (r, server_ms)));
-    }
-    if !seen {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
+        Ok(rows.into_iter().map(|r| (r, server_ms)).collect())
+    })
 }
 
 /// `SOL_USDC` → (`SOL`, `USDC`); anything but two non-empty parts is `None`.
@@ -179,8 +170,8 @@ fn spot_instrument(row: &DeribitInstrument<'_>) -> Option<Instrument> {
 
 /// Parses the future and spot instrument lists into trading linear perpetuals and spot pairs.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let futures: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_FUTURE)?;
-    let spots: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_SPOT)?;
+    let futures: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_FUTURE.name)?;
+    let spots: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_SPOT.name)?;
     let mut instruments = Vec::with_capacity(futures.len() + spots.len());
     let mut seen: HashSet<(Market, String)> = HashSet::new();
     let candidates = futures
@@ -198,19 +189,6 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
         instruments,
         ..Reference::default()
     })
-}
-
-/// Book summaries by instrument name, first occurrence wins; rows without a name are skipped.
-fn by_name<'r, 'a>(
-    rows: &'r [(DeribitBookSummary<'a>, Option<i64>)],
-) -> HashMap<&'r str, &'r (DeribitBookSummary<'a>, Option<i64>)> {
-    let mut map = HashMap::with_capacity(rows.len());
-    for entry in rows {
-        if let Some(name) = entry.0.instrument_name.get() {
-            map.entry(name).or_insert(entry);
-        }
-    }
-    map
 }
 
 /// 24 h volume in the quote currency: `volume_usd` for stablecoin quotes, else base `volume` ×
@@ -232,10 +210,10 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let futures: Vec<(DeribitBookSummary<'_>, _)> = all_rows(bodies, SUMMARY_FUTURE)?;
-    let spot_rows: Vec<(DeribitBookSummary<'_>, _)> = all_rows(bodies, SUMMARY_SPOT)?;
-    let futures = by_name(&futures);
-    let spot_rows = by_name(&spot_rows);
+    let futures: Vec<(DeribitBookSummary<'_>, _)> = all_rows(bodies, SUMMARY_FUTURE.name)?;
+    let spot_rows: Vec<(DeribitBookSummary<'_>, _)> = all_rows(bodies, SUMMARY_SPOT.name)?;
+    let futures = kit::by_symbol(&futures, |r| r.0.instrument_name.get());
+    let spot_rows = kit::by_symbol(&spot_rows, |r| r.0.instrument_name.get());
     let interval = Decimal::from(FUNDING_INTERVAL_HOURS);
 
     let mut perps = Vec::new();
@@ -253,49 +231,36 @@ pub(super) fn snapshot(
             .get()
             .or(*server_ms)
             .and_then(ms_time);
+        let book = Book {
+            bid: row.bid_price.get(),
+            ask: row.ask_price.get(),
+            high_24h: row.high.get(),
+            low_24h: row.low.get(),
+            volume_24h_quote: quote_volume(row, &inst.quote),
+            exchange_time,
+        };
         match inst.market {
             Market::Perp => {
                 let Some(rate) = row.funding_8h.get() else {
                     continue;
                 };
+                let funding = Funding {
+                    rate,
+                    interval_hours: interval,
+                    next: None,
+                };
                 perps.push(PerpQuote {
-                    venue: Venue::Deribit,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    multiplier: inst.multiplier,
-                    funding_rate: rate,
-                    funding_interval_hours: interval,
-                    next_funding_time: None,
                     mark_price: row.mark_price.get(),
                     index_price: row.estimated_delivery_price.get(),
-                    bid: row.bid_price.get(),
-                    ask: row.ask_price.get(),
-                    high_24h: row.high.get(),
-                    low_24h: row.low.get(),
-                    volume_24h_quote: quote_volume(row, &inst.quote),
                     open_interest: row
                         .open_interest
                         .get()
                         .and_then(|oi| oi.checked_mul(inst.multiplier))
                         .map(|v| v.normalize()),
-                    exchange_time,
-                    received_at,
+                    ..kit::perp_quote(inst, funding, book, received_at)
                 });
             }
-            Market::Spot => spots.push(SpotQuote {
-                venue: Venue::Deribit,
-                symbol: inst.symbol.clone(),
-                asset: inst.asset.clone(),
-                quote: inst.quote.clone(),
-                bid: row.bid_price.get(),
-                ask: row.ask_price.get(),
-                high_24h: row.high.get(),
-                low_24h: row.low.get(),
-                volume_24h_quote: quote_volume(row, &inst.quote),
-                exchange_time,
-                received_at,
-            }),
+            Market::Spot => spots.push(kit::spot_quote(inst, book, received_at)),
         }
     }
     Ok(Snapshot {
@@ -316,15 +281,10 @@ pub(super) fn snapshot(
 /// # Errors
 /// A malformed body or an error envelope.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let (rows, _) = rows::<DeribitFundingRow>(FUNDING_HISTORY, body)?;
+    let (rows, _) = rows::<DeribitFundingRow>(FUNDING_HISTORY.name, body)?;
     Ok(rows
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.timestamp.get()?,
-                rate: r.interest_1h.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(r.timestamp.get(), r.interest_1h.get()))
         .collect())
 }
 
@@ -336,14 +296,13 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// # Errors
 /// A malformed body, an error envelope, or columns that do not line up.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let env: DeribitObjectEnvelope<'_, DeribitChart<'_>> =
-        serde_json::from_slice(body).map_err(|e| ParseError::json(CANDLES, &e))?;
+    let env: DeribitObjectEnvelope<'_, DeribitChart<'_>> = kit::decode(CANDLES.name, body)?;
     if let Some(err) = env.error {
-        return Err(api_error(CANDLES, &err));
+        return Err(api_error(CANDLES.name, &err));
     }
     let chart = env.result.ok_or_else(|| {
         ParseError::new(
-            CANDLES,
+            CANDLES.name,
             "not a Deribit JSON-RPC envelope: no `result` object",
         )
     })?;
@@ -356,7 +315,7 @@ pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let close = chart.close.unwrap_or_default();
     if [high.len(), low.len(), close.len()] != [ticks.len(); 3] {
         return Err(ParseError::new(
-            CANDLES,
+            CANDLES.name,
             format!(
                 "columns of different lengths: ticks {}, high {}, low {}, close {}",
                 ticks.len(),
@@ -369,14 +328,7 @@ pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     Ok(ticks
         .iter()
         .zip(high.iter().zip(low.iter().zip(close.iter())))
-        .filter_map(|(t, (h, (l, c)))| {
-            Some(Candle {
-                open_ms: t.get()?,
-                high: h.get()?,
-                low: l.get()?,
-                close: c.get()?,
-            })
-        })
+        .filter_map(|(t, (h, (l, c)))| kit::candle(t.get(), h.get(), l.get(), c.get()))
         .collect())
 }
 
@@ -482,17 +434,20 @@ mod tests {
 
     fn all_references() -> Reference {
         reference_of(&[
-            (INSTRUMENTS_FUTURE, FUTURES),
-            (INSTRUMENTS_FUTURE, FUTURES_Q),
-            (INSTRUMENTS_SPOT, SPOTS),
+            (INSTRUMENTS_FUTURE.name, FUTURES),
+            (INSTRUMENTS_FUTURE.name, FUTURES_Q),
+            (INSTRUMENTS_SPOT.name, SPOTS),
         ])
         .expect("reference fixtures parse")
     }
 
     #[test]
     fn instrument_lists_keep_active_linear_perpetuals_and_spot_pairs() {
-        let r = reference_of(&[(INSTRUMENTS_FUTURE, FUTURES), (INSTRUMENTS_SPOT, SPOTS)])
-            .expect("parses");
+        let r = reference_of(&[
+            (INSTRUMENTS_FUTURE.name, FUTURES),
+            (INSTRUMENTS_SPOT.name, SPOTS),
+        ])
+        .expect("parses");
         assert_eq!(
             r.instruments,
             vec![
@@ -514,8 +469,11 @@ mod tests {
 
     #[test]
     fn quirky_instrument_list_filters_inverse_closed_and_combos_and_maps_symbols() {
-        let r = reference_of(&[(INSTRUMENTS_FUTURE, FUTURES_Q), (INSTRUMENTS_SPOT, SPOTS)])
-            .expect("parses");
+        let r = reference_of(&[
+            (INSTRUMENTS_FUTURE.name, FUTURES_Q),
+            (INSTRUMENTS_SPOT.name, SPOTS),
+        ])
+        .expect("parses");
         let perps: Vec<&Instrument> = r
             .instruments
             .iter()
@@ -552,7 +510,10 @@ mod tests {
     fn book_summaries_parse_to_exact_values() {
         let r = all_references();
         let s = snapshot_of(
-            &[(SUMMARY_FUTURE, SUMMARY_F), (SUMMARY_SPOT, SUMMARY_S)],
+            &[
+                (SUMMARY_FUTURE.name, SUMMARY_F),
+                (SUMMARY_SPOT.name, SUMMARY_S),
+            ],
             &r,
         )
         .expect("parses");
@@ -648,9 +609,9 @@ mod tests {
         let r = all_references();
         let s = snapshot_of(
             &[
-                (SUMMARY_FUTURE, SUMMARY_F),
-                (SUMMARY_FUTURE, SUMMARY_FQ),
-                (SUMMARY_SPOT, SUMMARY_S),
+                (SUMMARY_FUTURE.name, SUMMARY_F),
+                (SUMMARY_FUTURE.name, SUMMARY_FQ),
+                (SUMMARY_SPOT.name, SUMMARY_S),
             ],
             &r,
         )
@@ -726,26 +687,33 @@ mod tests {
     #[test]
     fn envelope_errors_and_missing_bodies_name_the_endpoint() {
         let r = all_references();
-        let ok = [(SUMMARY_FUTURE, SUMMARY_F), (SUMMARY_SPOT, SUMMARY_S)];
+        let ok = [
+            (SUMMARY_FUTURE.name, SUMMARY_F),
+            (SUMMARY_SPOT.name, SUMMARY_S),
+        ];
         let cases: [(&'static str, &str, &str); 5] = [
             (
-                SUMMARY_FUTURE,
+                SUMMARY_FUTURE.name,
                 r#"{"jsonrpc":"2.0","result":[{"instrument_name":"#,
                 "malformed JSON",
             ),
             (
-                SUMMARY_FUTURE,
+                SUMMARY_FUTURE.name,
                 TOO_MANY,
                 "API error 10028: too_many_requests",
             ),
-            (SUMMARY_SPOT, BAD_PARAMS, "API error -32602: Invalid params"),
             (
-                SUMMARY_SPOT,
+                SUMMARY_SPOT.name,
+                BAD_PARAMS,
+                "API error -32602: Invalid params",
+            ),
+            (
+                SUMMARY_SPOT.name,
                 r#"{"jsonrpc":"2.0","id":1,"usOut":1}"#,
                 "no `result` array",
             ),
             (
-                SUMMARY_FUTURE,
+                SUMMARY_FUTURE.name,
                 r#"{"jsonrpc":"2.0","result":{"instrument_name":"BTC_USDC"}}"#,
                 "malformed JSON",
             ),
@@ -760,12 +728,16 @@ mod tests {
             assert!(err.detail.contains(detail), "{err}");
         }
         let err = snapshot_of(&ok[..1], &r).expect_err("spot missing");
-        assert_eq!(err, ParseError::new(SUMMARY_SPOT, "response missing"));
-        let err = reference_of(&[(INSTRUMENTS_FUTURE, FUTURES)]).expect_err("spot list missing");
-        assert_eq!(err.endpoint, INSTRUMENTS_SPOT);
-        let err = reference_of(&[(INSTRUMENTS_FUTURE, TOO_MANY), (INSTRUMENTS_SPOT, SPOTS)])
-            .expect_err("rate-limit body");
-        assert_eq!(err.endpoint, INSTRUMENTS_FUTURE);
+        assert_eq!(err, ParseError::new(SUMMARY_SPOT.name, "response missing"));
+        let err =
+            reference_of(&[(INSTRUMENTS_FUTURE.name, FUTURES)]).expect_err("spot list missing");
+        assert_eq!(err.endpoint, INSTRUMENTS_SPOT.name);
+        let err = reference_of(&[
+            (INSTRUMENTS_FUTURE.name, TOO_MANY),
+            (INSTRUMENTS_SPOT.name, SPOTS),
+        ])
+        .expect_err("rate-limit body");
+        assert_eq!(err.endpoint, INSTRUMENTS_FUTURE.name);
         assert!(err.detail.contains("10028"), "{err}");
     }
 
@@ -853,7 +825,7 @@ mod tests {
             let err = Deribit
                 .parse_funding_history(body.as_bytes())
                 .expect_err(body);
-            assert_eq!(err.endpoint, FUNDING_HISTORY);
+            assert_eq!(err.endpoint, FUNDING_HISTORY.name);
             assert!(err.detail.contains(detail), "{err}");
         }
     }
@@ -906,18 +878,18 @@ mod tests {
             (r#"{"jsonrpc":"2.0"}"#, "no `result` object"),
         ] {
             let err = parse(body).expect_err(body);
-            assert_eq!(err.endpoint, CANDLES);
+            assert_eq!(err.endpoint, CANDLES.name);
             assert!(err.detail.contains(detail), "{err}");
         }
     }
 
     const MUTABLE: [(&str, &str); 6] = [
-        (INSTRUMENTS_FUTURE, FUTURES),
-        (INSTRUMENTS_FUTURE, FUTURES_Q),
-        (INSTRUMENTS_SPOT, SPOTS),
-        (SUMMARY_FUTURE, SUMMARY_F),
-        (SUMMARY_FUTURE, SUMMARY_FQ),
-        (SUMMARY_SPOT, SUMMARY_S),
+        (INSTRUMENTS_FUTURE.name, FUTURES),
+        (INSTRUMENTS_FUTURE.name, FUTURES_Q),
+        (INSTRUMENTS_SPOT.name, SPOTS),
+        (SUMMARY_FUTURE.name, SUMMARY_F),
+        (SUMMARY_FUTURE.name, SUMMARY_FQ),
+        (SUMMARY_SPOT.name, SUMMARY_S),
     ];
 
     proptest! {
@@ -933,10 +905,10 @@ mod tests {
             let _ = Deribit.check_body(200, &mutated);
             let good_ref = all_references();
             let parts: Vec<(&'static str, &[u8])> = [
-                (INSTRUMENTS_FUTURE, FUTURES),
-                (INSTRUMENTS_SPOT, SPOTS),
-                (SUMMARY_FUTURE, SUMMARY_F),
-                (SUMMARY_SPOT, SUMMARY_S),
+                (INSTRUMENTS_FUTURE.name, FUTURES),
+                (INSTRUMENTS_SPOT.name, SPOTS),
+                (SUMMARY_FUTURE.name, SUMMARY_F),
+                (SUMMARY_SPOT.name, SUMMARY_S),
             ]
             .iter()
             .map(|(e, b)| (*e, if *e == endpoint { &mutated[..] } else { b.as_bytes() }))
@@ -944,7 +916,7 @@ mod tests {
             let (ref_result, snap_result) = with_bodies(&parts, |bodies| {
                 (reference(bodies), snapshot(bodies, &good_ref, received()))
             });
-            let result_for_endpoint = if endpoint == INSTRUMENTS_FUTURE || endpoint == INSTRUMENTS_SPOT {
+            let result_for_endpoint = if endpoint == INSTRUMENTS_FUTURE.name || endpoint == INSTRUMENTS_SPOT.name {
                 ref_result.map(|_| ())
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
@@ -972,9 +944,9 @@ mod tests {
             let funding = Deribit.parse_funding_history(&mutated);
             let chart = Deribit.parse_candles(Market::Perp, Bar::Day, &mutated);
             let (endpoint, result) = if which < 2 {
-                (FUNDING_HISTORY, funding.map(|p| p.len()))
+                (FUNDING_HISTORY.name, funding.map(|p| p.len()))
             } else {
-                (CANDLES, chart.map(|c| c.len()))
+                (CANDLES.name, chart.map(|c| c.len()))
             };
             if m.truncates() {
                 let err = result.expect_err("truncated payload must fail");
