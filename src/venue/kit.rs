@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::{Body, Candle, HistoryPoint, ParseError, Request};
+use super::{Body, Candle, HistoryPoint, Method, ParseError, Request};
 use crate::model::{Instrument, PerpQuote, SpotQuote};
 
 /// One endpoint of a venue: its stable name (used in messages and to route bodies to parsers),
@@ -49,10 +49,26 @@ impl Endpoint {
         )
     }
 
+    /// A POST request of this endpoint with the JSON `body`, at `weight`.
+    #[must_use]
+    pub fn post(&self, body: String, weight: u32) -> Request {
+        Request {
+            method: Method::Post(body),
+            ..self.weighing(weight)
+        }
+    }
+
     /// A GET request of this endpoint at `weight` (endpoints whose weight depends on the call).
     #[must_use]
     pub fn weighing(&self, weight: u32) -> Request {
         Request::get(self.name, self.host, self.path, weight)
+    }
+}
+
+/// An endpoint reads as its name (in messages, and where the name is the request's type).
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
     }
 }
 
