@@ -182,10 +182,10 @@ fn spot_instrument(row: &GateCurrencyPair<'_>) -> Option<Instrument> {
 /// empty when the body is missing or malformed, since the reference does without it.
 fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
     let mut table = BTreeMap::new();
-    let Some(bytes) = Body::of(bodies, DISCOUNT_TIERS).next() else {
+    let Some(bytes) = Body::of(bodies, DISCOUNT_TIERS.name).next() else {
         return table;
     };
-    let Ok(currencies) = rows::<GateDiscount<'_>>(DISCOUNT_TIERS, bytes) else {
+    let Ok(currencies) = rows::<GateDiscount<'_>>(DISCOUNT_TIERS.name, bytes) else {
         return table;
     };
     let mut seen = HashSet::new();
@@ -213,8 +213,8 @@ fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
 /// and tradable spot pairs (with each perp's `maintenance_rate`), and the optional discount
 /// tiers into the haircut table.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS)?;
-    let pairs: Vec<GateCurrencyPair<'_>> = all_rows(bodies, CURRENCY_PAIRS)?;
+    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS.name)?;
+    let pairs: Vec<GateCurrencyPair<'_>> = all_rows(bodies, CURRENCY_PAIRS.name)?;
     let mut instruments = Vec::with_capacity(contracts.len() + pairs.len());
     let mut seen: HashSet<(Market, String)> = HashSet::new();
     let candidates = contracts
@@ -250,9 +250,9 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS_LIVE)?;
-    let tickers: Vec<GateTicker<'_>> = all_rows(bodies, TICKERS)?;
-    let spot_tickers: Vec<GateSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS)?;
+    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS_LIVE.name)?;
+    let tickers: Vec<GateTicker<'_>> = all_rows(bodies, TICKERS.name)?;
+    let spot_tickers: Vec<GateSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS.name)?;
     let contracts = kit::by_symbol(&contracts, |r| r.name.get());
     let tickers = kit::by_symbol(&tickers, |r| r.contract.get());
     let spot_tickers = kit::by_symbol(&spot_tickers, |r| r.currency_pair.get());
@@ -364,7 +364,7 @@ fn seconds_ms(seconds: Option<Decimal>) -> Option<i64> {
 /// Parses one page of `futures/usdt/funding_rate` (any order); rows without a time or a rate
 /// are skipped.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let records: Vec<GateFundingRecord> = rows(FUNDING_RATE, body)?;
+    let records: Vec<GateFundingRecord> = rows(FUNDING_RATE.name, body)?;
     Ok(records
         .iter()
         .filter_map(|r| kit::point(seconds_ms(r.t.get()), r.r.get()))
@@ -376,11 +376,11 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let bar = |t: Option<Decimal>, high, low, close| kit::candle(seconds_ms(t), high, low, close);
     Ok(match market {
-        Market::Perp => rows::<GateFuturesCandle>(CANDLESTICKS, body)?
+        Market::Perp => rows::<GateFuturesCandle>(CANDLESTICKS.name, body)?
             .iter()
             .filter_map(|r| bar(r.t.get(), r.h.get(), r.l.get(), r.c.get()))
             .collect(),
-        Market::Spot => rows::<GateSpotCandle>(SPOT_CANDLESTICKS, body)?
+        Market::Spot => rows::<GateSpotCandle>(SPOT_CANDLESTICKS.name, body)?
             .iter()
             .filter(|r| r.closed.0 != Some(false))
             .filter_map(|r| bar(r.t.get(), r.high.get(), r.low.get(), r.close.get()))
@@ -487,15 +487,18 @@ mod tests {
     }
 
     fn quirky_reference() -> Reference {
-        reference_of(&[(CONTRACTS, CONTRACTS_Q), (CURRENCY_PAIRS, PAIRS_Q)])
-            .expect("reference fixtures parse")
+        reference_of(&[
+            (CONTRACTS.name, CONTRACTS_Q),
+            (CURRENCY_PAIRS.name, PAIRS_Q),
+        ])
+        .expect("reference fixtures parse")
     }
 
     /// The documented lists with `tiers` as the discount-tiers body (none when `None`).
     fn reference_with_tiers(tiers: Option<&str>) -> Result<Reference, ParseError> {
-        let mut parts = vec![(CONTRACTS, CONTRACTS_J), (CURRENCY_PAIRS, PAIRS)];
+        let mut parts = vec![(CONTRACTS.name, CONTRACTS_J), (CURRENCY_PAIRS.name, PAIRS)];
         if let Some(body) = tiers {
-            parts.push((DISCOUNT_TIERS, body));
+            parts.push((DISCOUNT_TIERS.name, body));
         }
         reference_of(&parts)
     }
@@ -562,7 +565,8 @@ mod tests {
 
     #[test]
     fn documented_lists_keep_the_direct_contract_and_the_tradable_pair() {
-        let r = reference_of(&[(CONTRACTS, CONTRACTS_J), (CURRENCY_PAIRS, PAIRS)]).expect("parses");
+        let r = reference_of(&[(CONTRACTS.name, CONTRACTS_J), (CURRENCY_PAIRS.name, PAIRS)])
+            .expect("parses");
         assert_eq!(
             r.instruments,
             vec![
@@ -604,12 +608,13 @@ mod tests {
 
     #[test]
     fn documented_examples_parse_to_exact_values() {
-        let r = reference_of(&[(CONTRACTS, CONTRACTS_J), (CURRENCY_PAIRS, PAIRS)]).expect("parses");
+        let r = reference_of(&[(CONTRACTS.name, CONTRACTS_J), (CURRENCY_PAIRS.name, PAIRS)])
+            .expect("parses");
         let s = snapshot_of(
             &[
-                (CONTRACTS_LIVE, CONTRACTS_J),
-                (TICKERS, TICKERS_J),
-                (SPOT_TICKERS, SPOT),
+                (CONTRACTS_LIVE.name, CONTRACTS_J),
+                (TICKERS.name, TICKERS_J),
+                (SPOT_TICKERS.name, SPOT),
             ],
             &r,
         )
@@ -652,9 +657,9 @@ mod tests {
         let r = quirky_reference();
         let s = snapshot_of(
             &[
-                (CONTRACTS_LIVE, CONTRACTS_Q),
-                (TICKERS, TICKERS_Q),
-                (SPOT_TICKERS, SPOT_Q),
+                (CONTRACTS_LIVE.name, CONTRACTS_Q),
+                (TICKERS.name, TICKERS_Q),
+                (SPOT_TICKERS.name, SPOT_Q),
             ],
             &r,
         )
@@ -768,9 +773,9 @@ mod tests {
         let live = CONTRACTS_Q.replacen("\"status\": \"trading\"", "\"status\": \"delisting\"", 1);
         let s = snapshot_of(
             &[
-                (CONTRACTS_LIVE, &live),
-                (TICKERS, TICKERS_Q),
-                (SPOT_TICKERS, SPOT_Q),
+                (CONTRACTS_LIVE.name, &live),
+                (TICKERS.name, TICKERS_Q),
+                (SPOT_TICKERS.name, SPOT_Q),
             ],
             &r,
         )
@@ -783,20 +788,20 @@ mod tests {
     fn error_bodies_and_missing_responses_name_the_endpoint() {
         let r = quirky_reference();
         let ok = [
-            (CONTRACTS_LIVE, CONTRACTS_Q),
-            (TICKERS, TICKERS_Q),
-            (SPOT_TICKERS, SPOT_Q),
+            (CONTRACTS_LIVE.name, CONTRACTS_Q),
+            (TICKERS.name, TICKERS_Q),
+            (SPOT_TICKERS.name, SPOT_Q),
         ];
         let cases: [(&'static str, &str, &str); 5] = [
-            (TICKERS, r#"[{"contract":"#, "malformed JSON"),
+            (TICKERS.name, r#"[{"contract":"#, "malformed JSON"),
             (
-                CONTRACTS_LIVE,
+                CONTRACTS_LIVE.name,
                 INVALID,
                 "API error INVALID_PARAM_VALUE: Invalid parameter value: limit",
             ),
-            (SPOT_TICKERS, RATE_LIMIT, "API error TOO_MANY_REQUESTS"),
-            (TICKERS, "{}", "malformed JSON"),
-            (SPOT_TICKERS, r#"{"data":[]}"#, "malformed JSON"),
+            (SPOT_TICKERS.name, RATE_LIMIT, "API error TOO_MANY_REQUESTS"),
+            (TICKERS.name, "{}", "malformed JSON"),
+            (SPOT_TICKERS.name, r#"{"data":[]}"#, "malformed JSON"),
         ];
         for (endpoint, body, detail) in cases {
             let parts: Vec<(&'static str, &str)> = ok
@@ -808,9 +813,15 @@ mod tests {
             assert!(err.detail.contains(detail), "{err}");
         }
         let err = snapshot_of(&ok[1..], &r).expect_err("contracts missing");
-        assert_eq!(err, ParseError::new(CONTRACTS_LIVE, "response missing"));
-        let err = reference_of(&[(CONTRACTS, CONTRACTS_J)]).expect_err("pairs missing");
-        assert_eq!(err, ParseError::new(CURRENCY_PAIRS, "response missing"));
+        assert_eq!(
+            err,
+            ParseError::new(CONTRACTS_LIVE.name, "response missing")
+        );
+        let err = reference_of(&[(CONTRACTS.name, CONTRACTS_J)]).expect_err("pairs missing");
+        assert_eq!(
+            err,
+            ParseError::new(CURRENCY_PAIRS.name, "response missing")
+        );
     }
 
     #[test]
@@ -840,12 +851,12 @@ mod tests {
     }
 
     const MUTABLE: [(&str, &str); 6] = [
-        (CONTRACTS, CONTRACTS_Q),
-        (CURRENCY_PAIRS, PAIRS_Q),
-        (CONTRACTS_LIVE, CONTRACTS_Q),
-        (TICKERS, TICKERS_Q),
-        (SPOT_TICKERS, SPOT_Q),
-        (DISCOUNT_TIERS, TIERS_Q),
+        (CONTRACTS.name, CONTRACTS_Q),
+        (CURRENCY_PAIRS.name, PAIRS_Q),
+        (CONTRACTS_LIVE.name, CONTRACTS_Q),
+        (TICKERS.name, TICKERS_Q),
+        (SPOT_TICKERS.name, SPOT_Q),
+        (DISCOUNT_TIERS.name, TIERS_Q),
     ];
 
     proptest! {
@@ -877,7 +888,7 @@ mod tests {
                 });
                 prop_assert!(valid, "haircuts upper-case and in (0, 1]: {:?}", r.haircuts);
             }
-            if endpoint == DISCOUNT_TIERS {
+            if endpoint == DISCOUNT_TIERS.name {
                 // The haircut table is optional: a damaged one never fails the reference.
                 let r = ref_result.as_ref().map_err(|e| e.to_string());
                 prop_assert!(r.is_ok(), "{:?}", r);
@@ -888,12 +899,12 @@ mod tests {
                     }
                 }
             }
-            let result_for_endpoint = if endpoint == CONTRACTS || endpoint == CURRENCY_PAIRS {
+            let result_for_endpoint = if endpoint == CONTRACTS.name || endpoint == CURRENCY_PAIRS.name {
                 ref_result.map(|_| ())
             } else {
                 snap_result.as_ref().map(|_| ()).map_err(Clone::clone)
             };
-            if m.truncates() && endpoint != DISCOUNT_TIERS {
+            if m.truncates() && endpoint != DISCOUNT_TIERS.name {
                 // A strict prefix of a JSON document is never a document.
                 let err = result_for_endpoint.expect_err("truncated payload must fail");
                 prop_assert_eq!(err.endpoint, endpoint);
