@@ -18,6 +18,11 @@ use super::{
     collateral_haircut,
 };
 use crate::venue::Bar;
+use crate::venue::binance::{
+    FAPI_ASSET_INDEX, FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE,
+    FAPI_KLINES, FAPI_PREMIUM_INDEX, FAPI_TICKER_24HR, SPOT_EXCHANGE_INFO, SPOT_KLINES,
+    SPOT_TICKER_24HR,
+};
 
 /// `deliveryDate` of every perpetual (2100-12-25).
 const PERPETUAL_DELIVERY: i64 = 4_133_404_800_000;
@@ -26,26 +31,17 @@ const PERPETUAL_DELIVERY: i64 = 4_133_404_800_000;
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
     vec![
-        Route::new(
-            "futures",
-            "/fapi/v1/exchangeInfo",
-            futures_exchange_info(universe),
-        ),
-        Route::new("futures", "/fapi/v1/fundingInfo", funding_info(universe)),
-        Route::new("spot", "/api/v3/exchangeInfo", spot_exchange_info(universe))
+        Route::at(&FAPI_EXCHANGE_INFO, futures_exchange_info(universe)),
+        Route::at(&FAPI_FUNDING_INFO, funding_info(universe)),
+        Route::at(&SPOT_EXCHANGE_INFO, spot_exchange_info(universe))
             .with_query("permissions", "SPOT")
             .with_query("symbolStatus", "TRADING")
             .with_query("showPermissionSets", "false"),
-        Route::new("futures", "/fapi/v1/premiumIndex", premium_index(universe)),
-        Route::new("futures", "/fapi/v1/ticker/24hr", futures_ticker(universe)),
-        Route::new(
-            "futures",
-            "/fapi/v1/ticker/bookTicker",
-            book_ticker(universe),
-        ),
-        Route::new("spot", "/api/v3/ticker/24hr", spot_ticker(universe))
-            .with_query("symbolStatus", "TRADING"),
-        Route::new("futures", "/fapi/v1/assetIndex", asset_index(universe)),
+        Route::at(&FAPI_PREMIUM_INDEX, premium_index(universe)),
+        Route::at(&FAPI_TICKER_24HR, futures_ticker(universe)),
+        Route::at(&FAPI_BOOK_TICKER, book_ticker(universe)),
+        Route::at(&SPOT_TICKER_24HR, spot_ticker(universe)).with_query("symbolStatus", "TRADING"),
+        Route::at(&FAPI_ASSET_INDEX, asset_index(universe)),
     ]
 }
 
@@ -611,7 +607,7 @@ fn error(code: i64, msg: &str) -> String {
 /// endpoint.
 #[must_use]
 pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
-    if path != "/fapi/v1/fundingRate" {
+    if path != FAPI_FUNDING_RATE.path {
         return None;
     }
     let param = |key: &str| {
@@ -813,10 +809,12 @@ fn trades(c: &SynthCandle) -> u64 {
 /// `endTime` `-1023`. `None` when `path` is neither endpoint.
 #[must_use]
 pub fn klines(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
-    let (kind, max) = match path {
-        "/api/v3/klines" => (Klines::Spot, 1000),
-        "/fapi/v1/klines" => (Klines::Futures, 1500),
-        _ => return None,
+    let (kind, max) = if path == SPOT_KLINES.path {
+        (Klines::Spot, 1000)
+    } else if path == FAPI_KLINES.path {
+        (Klines::Futures, 1500)
+    } else {
+        return None;
     };
     let param = |key: &str| super::param(query, key);
     let mandatory = |key: &str| {

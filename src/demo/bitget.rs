@@ -19,9 +19,23 @@ use super::{
 };
 use crate::venue::Bar;
 use crate::venue::bitget::{
-    CANDLES_PATH, CONTRACTS_PATH, DISCOUNT_RATE_PATH, FUND_RATE_PATH, HISTORY_FUND_RATE_PATH, HOST,
-    PRODUCTS, Product, SPOT_CANDLES_PATH, SPOT_SYMBOLS_PATH, SPOT_TICKERS_PATH, TICKERS_PATH,
+    CANDLES, DISCOUNT_RATE, HISTORY_FUND_RATE, PRODUCTS, Product, SPOT_CANDLES, SPOT_SYMBOLS,
+    SPOT_TICKERS,
 };
+
+/// Path of the settled funding.
+const HISTORY_FUND_RATE_PATH: &str = HISTORY_FUND_RATE.path;
+/// Path of the mix candles.
+const CANDLES_PATH: &str = CANDLES.path;
+/// Path of the spot candles.
+const SPOT_CANDLES_PATH: &str = SPOT_CANDLES.path;
+/// Paths the tests name.
+#[cfg(test)]
+const CONTRACTS_PATH: &str = crate::venue::bitget::CONTRACTS_USDT.path;
+#[cfg(test)]
+const DISCOUNT_RATE_PATH: &str = DISCOUNT_RATE.path;
+#[cfg(test)]
+const TICKERS_PATH: &str = crate::venue::bitget::TICKERS_USDT.path;
 
 /// Futures symbols the demo lists but the adapter must drop, with why (`symbolType` or
 /// `symbolStatus`). The `PERP` one is in the USDC-FUTURES list, the others in USDT-FUTURES.
@@ -51,25 +65,21 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     for product in &PRODUCTS {
         let pt = product.product_type;
         routes.push(
-            Route::new(HOST, CONTRACTS_PATH, contracts(universe, product))
+            Route::at(&product.contracts, contracts(universe, product))
                 .with_query("productType", pt),
         );
         routes.push(
-            Route::new(HOST, TICKERS_PATH, mix_tickers(universe, product))
+            Route::at(&product.tickers, mix_tickers(universe, product))
                 .with_query("productType", pt),
         );
         routes.push(
-            Route::new(HOST, FUND_RATE_PATH, fund_rates(universe, product))
+            Route::at(&product.fund_rate, fund_rates(universe, product))
                 .with_query("productType", pt),
         );
     }
-    routes.push(Route::new(HOST, SPOT_SYMBOLS_PATH, spot_symbols(universe)));
-    routes.push(Route::new(HOST, SPOT_TICKERS_PATH, spot_tickers(universe)));
-    routes.push(Route::new(
-        HOST,
-        DISCOUNT_RATE_PATH,
-        discount_rates(universe),
-    ));
+    routes.push(Route::at(&SPOT_SYMBOLS, spot_symbols(universe)));
+    routes.push(Route::at(&SPOT_TICKERS, spot_tickers(universe)));
+    routes.push(Route::at(&DISCOUNT_RATE, discount_rates(universe)));
     routes
 }
 

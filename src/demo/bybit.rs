@@ -16,15 +16,17 @@ use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
 use super::{collateral_coins, collateral_haircut};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
+use crate::venue::bybit::{
+    COLLATERAL as COLLATERAL_ENDPOINT, FUNDING_HISTORY as FUNDING_HISTORY_ENDPOINT,
+    INSTRUMENTS_LINEAR, INSTRUMENTS_SPOT, KLINE_LINEAR, TICKERS_LINEAR, TICKERS_SPOT,
+};
 
-/// Host key of every Bybit route.
-const HOST: &str = "main";
-/// `/v5/market/instruments-info`.
-const INSTRUMENTS: &str = "/v5/market/instruments-info";
-/// `/v5/market/tickers`.
-const TICKERS: &str = "/v5/market/tickers";
-/// `/v5/spot-margin-trade/collateral`.
-const COLLATERAL: &str = "/v5/spot-margin-trade/collateral";
+/// Path of the tickers (the tests' name for it).
+#[cfg(test)]
+const TICKERS: &str = TICKERS_LINEAR.path;
+/// Path of the collateral tiers (the tests' name for it).
+#[cfg(test)]
+const COLLATERAL: &str = COLLATERAL_ENDPOINT.path;
 /// Delivery time of the synthetic dated futures (2026-06-26 08:00 UTC).
 const DELIVERY_MS: i64 = 1_782_460_800_000;
 
@@ -33,17 +35,16 @@ const DELIVERY_MS: i64 = 1_782_460_800_000;
 pub fn routes(universe: &Universe) -> Vec<Route> {
     let now = universe.now_ms;
     vec![
-        Route::new(HOST, INSTRUMENTS, instruments_linear(universe))
+        Route::at(&INSTRUMENTS_LINEAR, instruments_linear(universe))
             .with_query("category", "linear"),
-        Route::new(HOST, INSTRUMENTS, instruments_spot(universe)).with_query("category", "spot"),
-        Route::new(HOST, TICKERS, tickers_linear(universe)).with_query("category", "linear"),
-        Route::new(
-            HOST,
-            TICKERS,
+        Route::at(&INSTRUMENTS_SPOT, instruments_spot(universe)).with_query("category", "spot"),
+        Route::at(&TICKERS_LINEAR, tickers_linear(universe)).with_query("category", "linear"),
+        Route::at(
+            &TICKERS_SPOT,
             envelope("spot", tickers_spot(universe), None, now),
         )
         .with_query("category", "spot"),
-        Route::new(HOST, COLLATERAL, collateral(universe)),
+        Route::at(&COLLATERAL_ENDPOINT, collateral(universe)),
     ]
 }
 
@@ -514,8 +515,8 @@ mod tests {
     }
 }
 
-/// `/v5/market/funding/history`.
-const FUNDING_HISTORY: &str = "/v5/market/funding/history";
+/// Path of the settled funding.
+const FUNDING_HISTORY: &str = FUNDING_HISTORY_ENDPOINT.path;
 /// A Bybit error envelope (HTTP 200, non-zero `retCode`, empty `result`).
 fn error(code: i64, msg: &str, now: i64) -> String {
     json!({"retCode": code, "retMsg": msg, "result": {}, "retExtInfo": {}, "time": now}).to_string()
@@ -672,8 +673,8 @@ mod history_tests {
     }
 }
 
-/// `/v5/market/kline`.
-const KLINE: &str = "/v5/market/kline";
+/// Path of the candles (both categories).
+const KLINE: &str = KLINE_LINEAR.path;
 
 /// One page of `GET /v5/market/kline` for `path` (below the host prefix) and `query`, as the live
 /// API answers it: `result.list` of string arrays `[startTime, open, high, low, close, volume,

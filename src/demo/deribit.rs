@@ -17,8 +17,9 @@ use rust_decimal::Decimal;
 use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
 use crate::venue::Bar;
 use crate::venue::deribit::{
-    BOOK_SUMMARY_PATH, CANDLE_LIMIT, CANDLES_PATH, FUNDING_HISTORY_LIMIT, FUNDING_HISTORY_PATH,
-    FUNDING_INTERVAL_HOURS, FUTURE_CURRENCY, HOST, INSTRUMENTS_PATH, SPOT_CURRENCY,
+    CANDLE_LIMIT, CANDLES, FUNDING_HISTORY, FUNDING_HISTORY_LIMIT, FUNDING_INTERVAL_HOURS,
+    FUTURE_CURRENCY, INSTRUMENTS_FUTURE, INSTRUMENTS_SPOT, SPOT_CURRENCY, SUMMARY_FUTURE,
+    SUMMARY_SPOT,
 };
 
 /// Quote of every rendered market (see the module docs).
@@ -37,21 +38,29 @@ pub const FILTERED_SPOTS: [(&str, &str); 1] = [("DEMOHALT_USDC", "inactive")];
 /// `expiration_timestamp` Deribit gives perpetuals and spot pairs (year 3000).
 const NEVER_MS: i64 = 32_503_708_800_000;
 
+/// Path of the settled funding.
+const FUNDING_HISTORY_PATH: &str = FUNDING_HISTORY.path;
+/// Path of the candles.
+const CANDLES_PATH: &str = CANDLES.path;
+/// Path of the book summaries (the tests' name for it).
+#[cfg(test)]
+const BOOK_SUMMARY_PATH: &str = SUMMARY_FUTURE.path;
+
 /// Routes serving `universe` in Deribit's formats: every request of the reference plan and of the
 /// snapshot plan.
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
     vec![
-        Route::new(HOST, INSTRUMENTS_PATH, future_instruments(universe))
+        Route::at(&INSTRUMENTS_FUTURE, future_instruments(universe))
             .with_query("currency", FUTURE_CURRENCY)
             .with_query("kind", "future"),
-        Route::new(HOST, INSTRUMENTS_PATH, spot_instruments(universe))
+        Route::at(&INSTRUMENTS_SPOT, spot_instruments(universe))
             .with_query("currency", SPOT_CURRENCY)
             .with_query("kind", "spot"),
-        Route::new(HOST, BOOK_SUMMARY_PATH, future_summaries(universe))
+        Route::at(&SUMMARY_FUTURE, future_summaries(universe))
             .with_query("currency", FUTURE_CURRENCY)
             .with_query("kind", "future"),
-        Route::new(HOST, BOOK_SUMMARY_PATH, spot_summaries(universe))
+        Route::at(&SUMMARY_SPOT, spot_summaries(universe))
             .with_query("currency", SPOT_CURRENCY)
             .with_query("kind", "spot"),
     ]

@@ -13,9 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe, mix, param};
 use crate::venue::Bar;
-use crate::venue::dydx::{
-    CANDLES_PATH, HISTORICAL_FUNDING_PATH, HISTORY_LIMIT, HOST, PERPETUAL_MARKETS_PATH, iso,
-};
+use crate::venue::dydx::{CANDLES, HISTORICAL_FUNDING, HISTORY_LIMIT, PERPETUAL_MARKETS, iso};
 
 /// Markets the demo lists but the adapter must drop, with their status.
 pub const FILTERED_MARKETS: [(&str, &str); 5] = [
@@ -30,11 +28,7 @@ pub const FILTERED_MARKETS: [(&str, &str); 5] = [
 /// the snapshot plan.
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
-    vec![Route::new(
-        HOST,
-        PERPETUAL_MARKETS_PATH,
-        perpetual_markets(universe),
-    )]
+    vec![Route::at(&PERPETUAL_MARKETS, perpetual_markets(universe))]
 }
 
 /// The ticker of a universe perp (`BTC-USD`).
@@ -128,10 +122,10 @@ pub fn respond(
     query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    if let Some(market) = path.strip_prefix(HISTORICAL_FUNDING_PATH) {
+    if let Some(market) = path.strip_prefix(HISTORICAL_FUNDING.path) {
         return Some(historical_funding(universe, market, query));
     }
-    let market = path.strip_prefix(CANDLES_PATH)?;
+    let market = path.strip_prefix(CANDLES.path)?;
     Some(candles(universe, market, query))
 }
 
@@ -309,7 +303,7 @@ mod tests {
         assert_eq!(routes.len(), 1);
         assert_eq!(
             (routes[0].host, routes[0].path.as_str()),
-            (HOST, "/v4/perpetualMarkets")
+            (crate::venue::dydx::HOST, "/v4/perpetualMarkets")
         );
         assert!(routes[0].query.is_empty() && routes[0].request_contains.is_none());
         let v: Value = serde_json::from_str(&routes[0].body).expect("valid JSON");
@@ -336,7 +330,7 @@ mod tests {
             let body = respond(&u, &path, &q(pairs), "").expect("served");
             serde_json::from_str(&body).expect("json")
         };
-        assert_eq!(respond(&u, PERPETUAL_MARKETS_PATH, &[], ""), None);
+        assert_eq!(respond(&u, PERPETUAL_MARKETS.path, &[], ""), None);
         // Funding: newest first, strings, block times just after the hour, limit honoured.
         let v = call(format!("/v4/historicalFunding/{t}"), &[("limit", "3")]);
         let rows = v["historicalFunding"].as_array().expect("rows");

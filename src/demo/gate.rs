@@ -21,8 +21,8 @@ use super::{
 };
 use crate::venue::Bar;
 use crate::venue::gate::{
-    CANDLESTICKS_PATH, CONTRACTS_PATH, CURRENCY_PAIRS_PATH, DISCOUNT_TIERS_PATH, FUNDING_RATE_PATH,
-    HOST, PAGE_LIMIT, SPOT_CANDLESTICKS_PATH, SPOT_TICKERS_PATH, TICKERS_PATH,
+    CANDLESTICKS, CONTRACTS, CURRENCY_PAIRS, DISCOUNT_TIERS, FUNDING_RATE, PAGE_LIMIT,
+    SPOT_CANDLESTICKS, SPOT_TICKERS, TICKERS,
 };
 
 /// Contracts the demo lists but the adapter must drop, with their `status`.
@@ -41,6 +41,20 @@ pub const FILTERED_PAIRS: [(&str, &str); 3] = [
 
 const SECONDS_PER_HOUR: i64 = 3600;
 
+/// Path of the settled funding.
+const FUNDING_RATE_PATH: &str = FUNDING_RATE.path;
+/// Path of the futures candlesticks.
+const CANDLESTICKS_PATH: &str = CANDLESTICKS.path;
+/// Path of the spot candlesticks.
+const SPOT_CANDLESTICKS_PATH: &str = SPOT_CANDLESTICKS.path;
+/// Paths the tests name.
+#[cfg(test)]
+const CONTRACTS_PATH: &str = CONTRACTS.path;
+#[cfg(test)]
+const DISCOUNT_TIERS_PATH: &str = DISCOUNT_TIERS.path;
+#[cfg(test)]
+const TICKERS_PATH: &str = TICKERS.path;
+
 /// Routes serving `universe` in Gate's formats: every request of the reference plan and of the
 /// snapshot plan, each contract-list page under its own `offset`.
 #[must_use]
@@ -49,23 +63,15 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
         .into_iter()
         .enumerate()
         .map(|(i, body)| {
-            Route::new(HOST, CONTRACTS_PATH, body)
+            Route::at(&CONTRACTS, body)
                 .with_query("limit", &PAGE_LIMIT.to_string())
                 .with_query("offset", &(i * PAGE_LIMIT).to_string())
         })
         .collect();
-    routes.push(Route::new(HOST, TICKERS_PATH, tickers(universe)));
-    routes.push(Route::new(
-        HOST,
-        CURRENCY_PAIRS_PATH,
-        currency_pairs(universe),
-    ));
-    routes.push(Route::new(HOST, SPOT_TICKERS_PATH, spot_tickers(universe)));
-    routes.push(Route::new(
-        HOST,
-        DISCOUNT_TIERS_PATH,
-        discount_tiers(universe),
-    ));
+    routes.push(Route::at(&TICKERS, tickers(universe)));
+    routes.push(Route::at(&CURRENCY_PAIRS, currency_pairs(universe)));
+    routes.push(Route::at(&SPOT_TICKERS, spot_tickers(universe)));
+    routes.push(Route::at(&DISCOUNT_TIERS, discount_tiers(universe)));
     routes
 }
 

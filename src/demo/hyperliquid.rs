@@ -13,11 +13,11 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
-use crate::venue::Bar;
 use crate::venue::hyperliquid::{
-    CANDLE_HISTORY, CANDLE_SNAPSHOT, FUNDING_HISTORY, FUNDING_HISTORY_PAGE, HOST, INFO_PATH, META,
+    CANDLE_HISTORY, CANDLE_SNAPSHOT, FUNDING_HISTORY, FUNDING_HISTORY_PAGE, META,
     META_AND_ASSET_CTXS, PREDICTED_FUNDINGS, SPOT_META, SPOT_META_AND_ASSET_CTXS, WRAPPED_TOKENS,
 };
+use crate::venue::{Bar, Endpoint};
 
 /// Perp coins the demo lists but the adapter must drop, with why.
 pub const FILTERED_PERPS: [(&str, &str); 2] =
@@ -27,6 +27,9 @@ pub const FILTERED_PERPS: [(&str, &str); 2] =
 pub const ILLIQUID_SPOT_TOKEN: &str = "DEMOILLIQ";
 
 const MS_PER_HOUR: i64 = 3_600_000;
+
+/// Path of every info request.
+const INFO_PATH: &str = META.path;
 
 /// Routes serving `universe` in Hyperliquid's formats: every request of the reference plan and
 /// of the full snapshot plan, matched on the body's `"type"`.
@@ -47,8 +50,8 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     ]
 }
 
-fn route(kind: &str, body: String) -> Route {
-    Route::new(HOST, INFO_PATH, body).with_request_body(&format!("\"type\":\"{kind}\""))
+fn route(endpoint: Endpoint, body: String) -> Route {
+    Route::at(&endpoint, body).with_request_body(&format!("\"type\":\"{}\"", endpoint.name))
 }
 
 /// The perp coin name and its multiplier: `kPEPE` (1000) for multiplied markets, else the asset.
@@ -274,10 +277,13 @@ pub fn respond(
         return None;
     }
     let request: Value = serde_json::from_str(body).ok()?;
-    match request.get("type").and_then(Value::as_str)? {
-        FUNDING_HISTORY => Some(funding_history(universe, &request)),
-        CANDLE_SNAPSHOT => Some(candle_snapshot(universe, request.get("req"))),
-        _ => None,
+    let kind = request.get("type").and_then(Value::as_str)?;
+    if kind == FUNDING_HISTORY.name {
+        Some(funding_history(universe, &request))
+    } else if kind == CANDLE_SNAPSHOT.name {
+        Some(candle_snapshot(universe, request.get("req")))
+    } else {
+        None
     }
 }
 
@@ -463,7 +469,7 @@ mod tests {
             SPOT_META_AND_ASSET_CTXS,
             PREDICTED_FUNDINGS,
         ]) {
-            assert_eq!((r.host, r.path.as_str()), (HOST, INFO_PATH));
+            assert_eq!((r.host, r.path.as_str()), (META.host, INFO_PATH));
             assert_eq!(
                 r.request_contains.as_deref(),
                 Some(format!("\"type\":\"{kind}\"").as_str())

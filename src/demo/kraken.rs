@@ -17,9 +17,7 @@ use rust_decimal::Decimal;
 
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe, param};
 use crate::venue::Bar;
-use crate::venue::kraken::{
-    CANDLE_LIMIT, CANDLES_PATH, HISTORICAL_FUNDING_RATES_PATH, HOST, INSTRUMENTS_PATH, TICKERS_PATH,
-};
+use crate::venue::kraken::{CANDLE_LIMIT, CANDLES, HISTORICAL_FUNDING_RATES, INSTRUMENTS, TICKERS};
 
 /// Quote of every rendered perp.
 pub const QUOTE: &str = "USD";
@@ -42,8 +40,8 @@ const MS_PER_HOUR: i64 = 3_600_000;
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
     vec![
-        Route::new(HOST, INSTRUMENTS_PATH, instruments(universe)),
-        Route::new(HOST, TICKERS_PATH, tickers(universe)),
+        Route::at(&INSTRUMENTS, instruments(universe)),
+        Route::at(&TICKERS, tickers(universe)),
     ]
 }
 
@@ -401,10 +399,10 @@ pub fn respond(
     query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    if path == HISTORICAL_FUNDING_RATES_PATH {
+    if path == HISTORICAL_FUNDING_RATES.path {
         return Some(funding_rates(universe, query));
     }
-    let (symbol, resolution) = path.strip_prefix(CANDLES_PATH)?.split_once('/')?;
+    let (symbol, resolution) = path.strip_prefix(CANDLES.path)?.split_once('/')?;
     let bar = match resolution {
         "1h" => Some(Bar::Hour),
         "1d" => Some(Bar::Day),
@@ -557,7 +555,7 @@ mod tests {
             let body = respond(&u, path, &q(pairs), "").expect("served");
             serde_json::from_str(&body).expect("json")
         };
-        assert_eq!(respond(&u, TICKERS_PATH, &[], ""), None);
+        assert_eq!(respond(&u, TICKERS.path, &[], ""), None);
         assert_eq!(
             respond(&u, "/api/charts/v1/mark/PF_XBTUSD/1h", &[], ""),
             None
@@ -567,15 +565,15 @@ mod tests {
             None
         );
         // Funding: the whole history kept, oldest first, JSON numbers, absolute = relative × mark.
-        let v = call(HISTORICAL_FUNDING_RATES_PATH, &[("symbol", &sym)]);
+        let v = call(HISTORICAL_FUNDING_RATES.path, &[("symbol", &sym)]);
         assert_eq!(v["result"], "success");
         let rates = v["rates"].as_array().expect("rates");
         assert_eq!(rates.len(), 120 * 24);
         assert_eq!(rates[rates.len() - 1]["timestamp"], iso(now / h * h));
         assert!(rates[0]["relativeFundingRate"].is_number() && rates[0]["fundingRate"].is_number());
-        let unknown = call(HISTORICAL_FUNDING_RATES_PATH, &[("symbol", "PF_NOPEUSD")]);
+        let unknown = call(HISTORICAL_FUNDING_RATES.path, &[("symbol", "PF_NOPEUSD")]);
         assert_eq!(unknown["rates"], serde_json::json!([]));
-        assert_eq!(call(HISTORICAL_FUNDING_RATES_PATH, &[])["result"], "error");
+        assert_eq!(call(HISTORICAL_FUNDING_RATES.path, &[])["result"], "error");
         // Candles: from/to in seconds, inclusive, oldest first, more_candles past 2000.
         let hour = now / h * h;
         let from = ((hour - 2 * h) / 1000).to_string();

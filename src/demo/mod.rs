@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
 use crate::model::Venue;
-use crate::venue::Bar;
+use crate::venue::{Bar, Endpoint};
 
 /// Milliseconds per hour.
 pub const HOUR_MS: i64 = 3_600_000;
@@ -310,6 +310,12 @@ impl Route {
             request_contains: None,
             body,
         }
+    }
+
+    /// A route serving `body` at `endpoint`'s host and path.
+    #[must_use]
+    pub fn at(endpoint: &Endpoint, body: String) -> Self {
+        Route::new(endpoint.host, endpoint.path, body)
     }
 
     /// Requires the request body to contain `text` (e.g. `"type":"metaAndAssetCtxs"`).

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::{Body, Candle, HistoryPoint, ParseError, Request};
+use super::{Body, Candle, HistoryPoint, Method, ParseError, Request};
 use crate::model::{Instrument, PerpQuote, SpotQuote};
 
 /// One endpoint of a venue: its stable name (used in messages and to route bodies to parsers),
@@ -35,7 +35,47 @@ impl Endpoint {
     /// A GET request of this endpoint, at its weight.
     #[must_use]
     pub fn request(&self) -> Request {
-        Request::get(self.name, self.host, self.path, self.weight)
+        self.weighing(self.weight)
+    }
+
+    /// A GET request of this endpoint whose path goes on with `rest` (`…/{symbol}/{resolution}`).
+    #[must_use]
+    pub fn below(&self, rest: &str) -> Request {
+        Request::get(
+            self.name,
+            self.host,
+            &format!("{}{rest}", self.path),
+            self.weight,
+        )
+    }
+
+    /// A POST request of this endpoint with the JSON `body`, at `weight`.
+    #[must_use]
+    pub fn post(&self, body: String, weight: u32) -> Request {
+        Request {
+            method: Method::Post(body),
+            ..self.weighing(weight)
+        }
+    }
+
+    /// A GET request of this endpoint at `weight` (endpoints whose weight depends on the call).
+    #[must_use]
+    pub fn weighing(&self, weight: u32) -> Request {
+        Request::get(self.name, self.host, self.path, weight)
+    }
+}
+
+/// An endpoint reads as its name (in messages, and where the name is the request's type).
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// A request's or an error's endpoint name is that of the endpoint.
+impl PartialEq<Endpoint> for &str {
+    fn eq(&self, other: &Endpoint) -> bool {
+        *self == other.name
     }
 }
 
@@ -48,6 +88,20 @@ pub fn decode<'a, T: Deserialize<'a>>(
     bytes: &'a [u8],
 ) -> Result<T, ParseError> {
     serde_json::from_slice(bytes).map_err(|e| ParseError::json(endpoint, &e))
+}
+
+/// A JSON body of `endpoint` decoded into `T`; when it is not that JSON, the error `envelope`
+/// finds in it (the venue's error envelope, see [`ParseError::api`]), else the JSON error.
+///
+/// # Errors
+/// A [`ParseError`] naming `endpoint` when the body is not that JSON.
+pub fn decode_or_envelope<'a, T: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+    envelope: impl FnOnce(&'a [u8]) -> Option<ParseError>,
+) -> Result<T, ParseError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| envelope(bytes).unwrap_or_else(|| ParseError::json(endpoint, &e)))
 }
 
 /// `read` applied to every body of `endpoint`, in request order (several for paged or

@@ -328,6 +328,12 @@ impl ParseError {
         }
     }
 
+    /// The venue's error envelope for `endpoint`: `API error {code}: {msg}`.
+    #[must_use]
+    pub fn api(endpoint: &'static str, code: impl std::fmt::Display, msg: &str) -> Self {
+        ParseError::new(endpoint, format!("API error {code}: {msg}"))
+    }
+
     /// Wraps a serde_json error (with its line/column) for `endpoint`.
     #[must_use]
     pub fn json(endpoint: &'static str, err: &serde_json::Error) -> Self {

@@ -24,7 +24,7 @@ fn hourly_interest_averages_the_snapshots_8h_rate() {
     let symbol = perp_name(m);
     // Hourly interest_1h × 8 is the snapshot's funding_8h: the same rate per hour (the
     // demo's wobble aside, which averages out).
-    let path = FUNDING_HISTORY_PATH;
+    let path = FUNDING_HISTORY.path;
     let body = crate::demo::deribit::respond(
         &u,
         path,

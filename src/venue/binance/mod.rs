@@ -249,7 +249,7 @@ impl VenueAdapter for Binance {
     }
 
     fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-        parse::parse_reference(
+        parse::reference(
             Body::one(bodies, FAPI_EXCHANGE_INFO.name)?,
             Body::one(bodies, FAPI_FUNDING_INFO.name)?,
             Body::one(bodies, SPOT_EXCHANGE_INFO.name)?,
@@ -275,7 +275,7 @@ impl VenueAdapter for Binance {
         reference: &Reference,
         received_at: DateTime<Utc>,
     ) -> Result<Snapshot, ParseError> {
-        parse::parse_snapshot(
+        parse::snapshot(
             parse::SnapshotBodies {
                 premium_index: Body::one(bodies, FAPI_PREMIUM_INDEX.name)?,
                 futures_ticker: Body::one(bodies, FAPI_TICKER_24HR.name)?,
@@ -333,7 +333,7 @@ impl VenueAdapter for Binance {
     }
 
     fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-        parse::parse_funding_history(body)
+        parse::funding_history(body)
     }
 
     /// Pages forward: the first request asks from `start_ms`, each next one from the newest
@@ -378,7 +378,8 @@ impl VenueAdapter for Binance {
             Market::Perp => fapi_klines_weight(limit),
         };
         Some(
-            Request::get(endpoint.name, endpoint.host, endpoint.path, weight)
+            endpoint
+                .weighing(weight)
                 .query("symbol", window.symbol)
                 .query("interval", interval(window.bar))
                 .query("startTime", from.to_string())
@@ -393,7 +394,7 @@ impl VenueAdapter for Binance {
         _bar: Bar,
         body: &[u8],
     ) -> Result<Vec<Candle>, ParseError> {
-        parse::parse_candles(market, body)
+        parse::candles(market, body)
     }
 
     fn default_ban(&self) -> Duration {

@@ -33,8 +33,9 @@ use super::{
     FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE, FAPI_KLINES,
     FAPI_PREMIUM_INDEX, FAPI_TICKER_24HR, SPOT_EXCHANGE_INFO, SPOT_KLINES, SPOT_TICKER_24HR,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
 
 /// The funding interval of every perpetual absent from `fundingInfo` (documented default).
@@ -49,9 +50,8 @@ fn decode<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<T, ParseError> {
-    serde_json::from_slice(bytes).map_err(|e| match api_error(bytes) {
-        Some((code, msg)) => ParseError::new(endpoint, format!("API error {code}: {msg}")),
-        None => ParseError::json(endpoint, &e),
+    kit::decode_or_envelope(endpoint, bytes, |b| {
+        api_error(b).map(|(code, msg)| ParseError::api(endpoint, code, &msg))
     })
 }
 
@@ -127,7 +127,7 @@ pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
 /// # Errors
 /// A [`ParseError`] naming the endpoint when an instrument body is not the expected JSON (or is
 /// an error envelope). The `assetIndex` body never fails the reference.
-pub fn parse_reference(
+pub fn reference(
     futures_info: &[u8],
     funding_info: &[u8],
     spot_info: &[u8],
@@ -217,26 +217,12 @@ pub struct SnapshotBodies<'a> {
     pub spot_ticker: &'a [u8],
 }
 
-/// Index of a list by symbol; the first entry of a symbol wins.
-fn by_symbol<'w, T>(
-    items: &'w [T],
-    symbol: impl Fn(&'w T) -> Option<&'w str>,
-) -> HashMap<&'w str, &'w T> {
-    let mut map = HashMap::with_capacity(items.len());
-    for item in items {
-        if let Some(s) = symbol(item) {
-            map.entry(s).or_insert(item);
-        }
-    }
-    map
-}
-
 /// Joins the snapshot bodies on symbol, for the perps and spot pairs of `reference`.
 ///
 /// # Errors
 /// A [`ParseError`] naming the endpoint when a body is not the expected JSON array (or is an
 /// error envelope).
-pub fn parse_snapshot(
+pub fn snapshot(
     bodies: SnapshotBodies<'_>,
     reference: &Reference,
     received_at: DateTime<Utc>,
@@ -251,8 +237,8 @@ pub fn parse_snapshot(
 
     let perp_ref = reference.index(Market::Perp);
     let spot_ref = reference.index(Market::Spot);
-    let tickers = by_symbol(&futures_tickers, |t| t.symbol.get());
-    let books = by_symbol(&book_list, |b| b.symbol.get());
+    let tickers = kit::by_symbol(&futures_tickers, |t| t.symbol.get());
+    let books = kit::by_symbol(&book_list, |b| b.symbol.get());
     let default_interval = Decimal::from(DEFAULT_INTERVAL_HOURS);
 
     let mut perps = Vec::with_capacity(perp_ref.len());
@@ -278,25 +264,23 @@ pub fn parse_snapshot(
             .or_else(|| book.and_then(|b| b.time.get()))
             .or_else(|| ticker.and_then(|t| t.close_time.get()))
             .and_then(ms_time);
-        perps.push(PerpQuote {
-            venue: Venue::Binance,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
-            multiplier: inst.multiplier,
-            funding_rate,
-            funding_interval_hours: inst.funding_interval_hours.unwrap_or(default_interval),
-            next_funding_time: p.next_funding_time.get().and_then(ms_time),
-            mark_price: p.mark_price.get(),
-            index_price: p.index_price.get(),
+        let funding = Funding {
+            rate: funding_rate,
+            interval_hours: inst.funding_interval_hours.unwrap_or(default_interval),
+            next: p.next_funding_time.get().and_then(ms_time),
+        };
+        let book = Book {
             bid: book.and_then(|b| b.bid_price.get()),
             ask: book.and_then(|b| b.ask_price.get()),
             high_24h: ticker.and_then(|t| t.high_price.get()),
             low_24h: ticker.and_then(|t| t.low_price.get()),
             volume_24h_quote: ticker.and_then(|t| t.quote_volume.get()),
-            open_interest: None,
             exchange_time,
-            received_at,
+        };
+        perps.push(PerpQuote {
+            mark_price: p.mark_price.get(),
+            index_price: p.index_price.get(),
+            ..kit::perp_quote(inst, funding, book, received_at)
         });
     }
 
@@ -312,19 +296,15 @@ pub fn parse_snapshot(
         if !seen.insert(symbol) {
             continue;
         }
-        spots.push(SpotQuote {
-            venue: Venue::Binance,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
+        let book = Book {
             bid: t.bid_price.get(),
             ask: t.ask_price.get(),
             high_24h: t.high_price.get(),
             low_24h: t.low_price.get(),
             volume_24h_quote: t.quote_volume.get(),
             exchange_time: t.close_time.get().and_then(ms_time),
-            received_at,
-        });
+        };
+        spots.push(kit::spot_quote(inst, book, received_at));
     }
 
     Ok(Snapshot {
@@ -342,16 +322,11 @@ pub fn parse_snapshot(
 /// # Errors
 /// A [`ParseError`] naming `fapi/v1/fundingRate` when the body is not a JSON array of entries (an
 /// error envelope such as `-1121 Invalid symbol.` is reported as such).
-pub fn parse_funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
+pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
     let rows: Vec<BinanceFundingRate> = decode(FAPI_FUNDING_RATE.name, body)?;
     Ok(rows
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.funding_time.get()?,
-                rate: r.funding_rate.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(r.funding_time.get(), r.funding_rate.get()))
         .collect())
 }
 
@@ -362,7 +337,7 @@ pub fn parse_funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErro
 /// # Errors
 /// A [`ParseError`] naming the endpoint when the body is not a JSON array of arrays (an error
 /// envelope such as `-1121 Invalid symbol.` is reported as such).
-pub fn parse_candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+pub fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let endpoint = match market {
         Market::Spot => SPOT_KLINES.name,
         Market::Perp => FAPI_KLINES.name,
@@ -370,13 +345,6 @@ pub fn parse_candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseEr
     let rows: Vec<BinanceKline> = decode(endpoint, body)?;
     Ok(rows
         .iter()
-        .filter_map(|r| {
-            Some(Candle {
-                open_ms: r.open_time.get()?,
-                high: r.high.get()?,
-                low: r.low.get()?,
-                close: r.close.get()?,
-            })
-        })
+        .filter_map(|r| kit::candle(r.open_time.get(), r.high.get(), r.low.get(), r.close.get()))
         .collect())
 }

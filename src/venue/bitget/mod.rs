@@ -36,8 +36,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
+    Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -59,85 +59,114 @@ pub const HOSTS: [HostSpec; 1] = [HostSpec {
 /// Weight of every call: Bitget counts requests, not weights (20 / s per IP and endpoint).
 pub const WEIGHT: u32 = 1;
 
-/// Path of the futures contract lists (`productType` required).
-pub const CONTRACTS_PATH: &str = "/api/v2/mix/market/contracts";
-/// Docs of [`CONTRACTS_PATH`].
-pub const CONTRACTS_DOCS: &str =
-    "https://www.bitget.com/api-doc/contract/market/Get-All-Symbols-Contracts";
+/// The USDT-FUTURES contract list (`productType` required).
+pub const CONTRACTS_USDT: Endpoint = Endpoint {
+    name: "contracts-usdt",
+    host: HOST,
+    path: "/api/v2/mix/market/contracts",
+    weight: WEIGHT,
+    docs: "https://www.bitget.com/api-doc/contract/market/Get-All-Symbols-Contracts",
+};
 
-/// Path of the bulk futures tickers (`productType` required).
-pub const TICKERS_PATH: &str = "/api/v2/mix/market/tickers";
-/// Docs of [`TICKERS_PATH`].
-pub const TICKERS_DOCS: &str =
-    "https://www.bitget.com/api-doc/contract/market/Get-All-Symbol-Ticker";
+/// The USDC-FUTURES contract list.
+pub const CONTRACTS_USDC: Endpoint = Endpoint {
+    name: "contracts-usdc",
+    ..CONTRACTS_USDT
+};
 
-/// Path of the current funding rates; without `symbol` it lists every contract of the product type.
-pub const FUND_RATE_PATH: &str = "/api/v2/mix/market/current-fund-rate";
-/// Docs of [`FUND_RATE_PATH`].
-pub const FUND_RATE_DOCS: &str =
-    "https://www.bitget.com/api-doc/contract/market/Get-Current-Funding-Rate";
+/// The bulk USDT-FUTURES tickers (`productType` required).
+pub const TICKERS_USDT: Endpoint = Endpoint {
+    name: "tickers-usdt",
+    host: HOST,
+    path: "/api/v2/mix/market/tickers",
+    weight: WEIGHT,
+    docs: "https://www.bitget.com/api-doc/contract/market/Get-All-Symbol-Ticker",
+};
 
-/// Path of the spot symbol list (status, base and quote coins).
-pub const SPOT_SYMBOLS_PATH: &str = "/api/v2/spot/public/symbols";
-/// Docs of [`SPOT_SYMBOLS_PATH`].
-pub const SPOT_SYMBOLS_DOCS: &str = "https://www.bitget.com/api-doc/spot/market/Get-Symbols";
+/// The bulk USDC-FUTURES tickers.
+pub const TICKERS_USDC: Endpoint = Endpoint {
+    name: "tickers-usdc",
+    ..TICKERS_USDT
+};
 
-/// Path of the bulk spot tickers (no `symbol`: every pair).
-pub const SPOT_TICKERS_PATH: &str = "/api/v2/spot/market/tickers";
-/// Docs of [`SPOT_TICKERS_PATH`].
-pub const SPOT_TICKERS_DOCS: &str = "https://www.bitget.com/api-doc/spot/market/Get-Tickers";
+/// The current USDT-FUTURES funding rates; without `symbol` every contract of the product type.
+pub const FUND_RATE_USDT: Endpoint = Endpoint {
+    name: "current-fund-rate-usdt",
+    host: HOST,
+    path: "/api/v2/mix/market/current-fund-rate",
+    weight: WEIGHT,
+    docs: "https://www.bitget.com/api-doc/contract/market/Get-Current-Funding-Rate",
+};
 
-/// Path of the unified trading account's collateral discount tiers (public, no parameters:
-/// every coin; `list[]` of `tierStartValue` USD → `discountRate`). A v3 path on the v2 host.
-pub const DISCOUNT_RATE_PATH: &str = "/api/v3/market/discount-rate";
-/// Docs of [`DISCOUNT_RATE_PATH`] ("Frequency limit: 20 times/1s (IP)", weight [`WEIGHT`]).
-pub const DISCOUNT_RATE_DOCS: &str = "https://www.bitget.com/api-doc/uta/public/Get-Discount-Rate";
+/// The current USDC-FUTURES funding rates.
+pub const FUND_RATE_USDC: Endpoint = Endpoint {
+    name: "current-fund-rate-usdc",
+    ..FUND_RATE_USDT
+};
 
-/// Endpoint name of the USDT-FUTURES contract list.
-pub const CONTRACTS_USDT: &str = "contracts-usdt";
-/// Endpoint name of the USDC-FUTURES contract list.
-pub const CONTRACTS_USDC: &str = "contracts-usdc";
-/// Endpoint name of the USDT-FUTURES tickers.
-pub const TICKERS_USDT: &str = "tickers-usdt";
-/// Endpoint name of the USDC-FUTURES tickers.
-pub const TICKERS_USDC: &str = "tickers-usdc";
-/// Endpoint name of the USDT-FUTURES funding rates.
-pub const FUND_RATE_USDT: &str = "current-fund-rate-usdt";
-/// Endpoint name of the USDC-FUTURES funding rates.
-pub const FUND_RATE_USDC: &str = "current-fund-rate-usdc";
-/// Endpoint name of the spot symbol list.
-pub const SPOT_SYMBOLS: &str = "spot-symbols";
-/// Endpoint name of the spot tickers.
-pub const SPOT_TICKERS: &str = "spot-tickers";
-/// Endpoint name of the collateral discount tiers.
-pub const DISCOUNT_RATE: &str = "discount-rate";
+/// The spot symbol list (status, base and quote coins).
+pub const SPOT_SYMBOLS: Endpoint = Endpoint {
+    name: "spot-symbols",
+    host: HOST,
+    path: "/api/v2/spot/public/symbols",
+    weight: WEIGHT,
+    docs: "https://www.bitget.com/api-doc/spot/market/Get-Symbols",
+};
 
-/// Endpoint name of one perp's settled funding history.
-pub const HISTORY_FUND_RATE: &str = "history-fund-rate";
-/// Path of the settled funding history: `symbol`, `productType`, `pageSize` (default 20, at most
+/// The bulk spot tickers (no `symbol`: every pair).
+pub const SPOT_TICKERS: Endpoint = Endpoint {
+    name: "spot-tickers",
+    host: HOST,
+    path: "/api/v2/spot/market/tickers",
+    weight: WEIGHT,
+    docs: "https://www.bitget.com/api-doc/spot/market/Get-Tickers",
+};
+
+/// The unified trading account's collateral discount tiers (public, no parameters: every coin;
+/// `list[]` of `tierStartValue` USD → `discountRate`). A v3 path on the v2 host; "Frequency limit:
+/// 20 times/1s (IP)", weight [`WEIGHT`].
+pub const DISCOUNT_RATE: Endpoint = Endpoint {
+    name: "discount-rate",
+    host: HOST,
+    path: "/api/v3/market/discount-rate",
+    weight: WEIGHT,
+    docs: "https://www.bitget.com/api-doc/uta/public/Get-Discount-Rate",
+};
+
+/// One perp's settled funding history: `symbol`, `productType`, `pageSize` (default 20, at most
 /// 100), `pageNo` (from 1); newest first.
-pub const HISTORY_FUND_RATE_PATH: &str = "/api/v2/mix/market/history-fund-rate";
-/// Docs of [`HISTORY_FUND_RATE_PATH`].
-pub const HISTORY_FUND_RATE_DOCS: &str =
-    "https://www.bitget.com/api-doc/contract/market/Get-History-Funding-Rate";
+pub const HISTORY_FUND_RATE: Endpoint = Endpoint {
+    name: "history-fund-rate",
+    host: HOST,
+    path: "/api/v2/mix/market/history-fund-rate",
+    weight: WEIGHT,
+    docs: "https://www.bitget.com/api-doc/contract/market/Get-History-Funding-Rate",
+};
+
 /// Page size basis asks the funding history for (the documented maximum).
 pub const FUNDING_HISTORY_PAGE_SIZE: usize = 100;
 
-/// Endpoint name of one perp's (last-trade) candles.
-pub const CANDLES: &str = "candles";
-/// Path of the mix candles: `symbol`, `productType`, `granularity`, `startTime`/`endTime` (ms,
-/// at most 90 days apart), `kLineType` (`MARKET` by default), `limit` (default 100, at most
-/// 1000); the page is the `limit` bars up to `endTime`, oldest first, the running bar last.
-pub const CANDLES_PATH: &str = "/api/v2/mix/market/candles";
-/// Docs of [`CANDLES_PATH`].
-pub const CANDLES_DOCS: &str = "https://www.bitget.com/api-doc/contract/market/Get-Candle-Data";
-/// Endpoint name of one spot pair's candles.
-pub const SPOT_CANDLES: &str = "spot-candles";
-/// Path of the spot candles: `symbol`, `granularity`, `startTime`, `endTime` (ms), `limit`
+/// One perp's (last-trade) mix candles: `symbol`, `productType`, `granularity`,
+/// `startTime`/`endTime` (ms, at most 90 days apart), `kLineType` (`MARKET` by default), `limit`
+/// (default 100, at most 1000); the page is the `limit` bars up to `endTime`, oldest first, the
+/// running bar last.
+pub const CANDLES: Endpoint = Endpoint {
+    name: "candles",
+    host: HOST,
+    path: "/api/v2/mix/market/candles",
+    weight: WEIGHT,
+    docs: "https://www.bitget.com/api-doc/contract/market/Get-Candle-Data",
+};
+
+/// One spot pair's candles: `symbol`, `granularity`, `startTime`, `endTime` (ms), `limit`
 /// (default 100, at most 1000); rows as the mix ones plus a USDT volume.
-pub const SPOT_CANDLES_PATH: &str = "/api/v2/spot/market/candles";
-/// Docs of [`SPOT_CANDLES_PATH`].
-pub const SPOT_CANDLES_DOCS: &str = "https://www.bitget.com/api-doc/spot/market/Get-Candle-Data";
+pub const SPOT_CANDLES: Endpoint = Endpoint {
+    name: "spot-candles",
+    host: HOST,
+    path: "/api/v2/spot/market/candles",
+    weight: WEIGHT,
+    docs: "https://www.bitget.com/api-doc/spot/market/Get-Candle-Data",
+};
 /// Most candles per request (both markets).
 pub const CANDLE_LIMIT: i64 = 1000;
 /// Longest `startTime`..`endTime` span the mix candles accept (90 days); basis keeps spot
@@ -170,19 +199,19 @@ pub fn product_of(symbol: &str) -> Product {
 /// frequent and has been throttled"), as listed in Bitget's error codes.
 pub const RATE_LIMIT_CODES: [&str; 2] = ["429", "1001"];
 
-/// A linear futures product type and the endpoint names of its requests.
+/// A linear futures product type and the endpoints of its requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Product {
     /// `productType` query value.
     pub product_type: &'static str,
     /// The quote (and margin) coin every perpetual of this product type has.
     pub quote: &'static str,
-    /// Endpoint name of its contract list.
-    pub contracts: &'static str,
-    /// Endpoint name of its tickers.
-    pub tickers: &'static str,
-    /// Endpoint name of its funding rates.
-    pub fund_rate: &'static str,
+    /// Its contract list.
+    pub contracts: Endpoint,
+    /// Its tickers.
+    pub tickers: Endpoint,
+    /// Its funding rates.
+    pub fund_rate: Endpoint,
     /// Whether a scan (`full = false`) fetches its funding rates; otherwise only `basis poll`
     /// does, as an optional request.
     pub scan_funding: bool,
@@ -215,8 +244,10 @@ pub const PRODUCTS: [Product; 2] = [USDT_FUTURES, USDC_FUTURES];
 #[derive(Debug, Clone, Copy)]
 pub struct Bitget;
 
-fn mix(endpoint: &'static str, path: &str, product: Product) -> Request {
-    Request::get(endpoint, HOST, path, WEIGHT).query("productType", product.product_type)
+fn mix(endpoint: Endpoint, product: Product) -> Request {
+    endpoint
+        .request()
+        .query("productType", product.product_type)
 }
 
 impl VenueAdapter for Bitget {
@@ -231,12 +262,9 @@ impl VenueAdapter for Bitget {
     /// The USDT- and USDC-FUTURES contract lists, the spot symbol list and (optional) the
     /// collateral discount tiers.
     fn reference_requests(&self) -> Vec<Request> {
-        let mut plan: Vec<Request> = PRODUCTS
-            .iter()
-            .map(|p| mix(p.contracts, CONTRACTS_PATH, *p))
-            .collect();
-        plan.push(Request::get(SPOT_SYMBOLS, HOST, SPOT_SYMBOLS_PATH, WEIGHT));
-        plan.push(Request::get(DISCOUNT_RATE, HOST, DISCOUNT_RATE_PATH, WEIGHT).optional());
+        let mut plan: Vec<Request> = PRODUCTS.iter().map(|p| mix(p.contracts, *p)).collect();
+        plan.push(SPOT_SYMBOLS.request());
+        plan.push(DISCOUNT_RATE.request().optional());
         plan
     }
 
@@ -248,17 +276,14 @@ impl VenueAdapter for Bitget {
     /// `full` adds the USDC funding rows (optional: USDC perps fall back to the ticker's rate and
     /// the contract list's interval).
     fn snapshot_requests(&self, full: bool) -> Vec<Request> {
-        let mut plan: Vec<Request> = PRODUCTS
-            .iter()
-            .map(|p| mix(p.tickers, TICKERS_PATH, *p))
-            .collect();
+        let mut plan: Vec<Request> = PRODUCTS.iter().map(|p| mix(p.tickers, *p)).collect();
         for p in PRODUCTS.iter().filter(|p| p.scan_funding) {
-            plan.push(mix(p.fund_rate, FUND_RATE_PATH, *p));
+            plan.push(mix(p.fund_rate, *p));
         }
-        plan.push(Request::get(SPOT_TICKERS, HOST, SPOT_TICKERS_PATH, WEIGHT));
+        plan.push(SPOT_TICKERS.request());
         if full {
             for p in PRODUCTS.iter().filter(|p| !p.scan_funding) {
-                plan.push(mix(p.fund_rate, FUND_RATE_PATH, *p).optional());
+                plan.push(mix(p.fund_rate, *p).optional());
             }
         }
         plan
@@ -302,7 +327,8 @@ impl VenueAdapter for Bitget {
             }
         }
         Some(
-            Request::get(HISTORY_FUND_RATE, HOST, HISTORY_FUND_RATE_PATH, WEIGHT)
+            HISTORY_FUND_RATE
+                .request()
                 .query("symbol", symbol)
                 .query("productType", product_of(symbol).product_type)
                 .query("pageSize", FUNDING_HISTORY_PAGE_SIZE.to_string())
@@ -351,12 +377,14 @@ impl VenueAdapter for Bitget {
         let limit = (last_open - start_time) / bar + 1;
         let gran = granularity(window.market, window.bar);
         let request = match window.market {
-            Market::Perp => Request::get(CANDLES, HOST, CANDLES_PATH, WEIGHT)
+            Market::Perp => CANDLES
+                .request()
                 .query("symbol", window.symbol)
                 .query("productType", product_of(window.symbol).product_type)
                 .query("granularity", gran)
                 .query("kLineType", "MARKET"),
-            Market::Spot => Request::get(SPOT_CANDLES, HOST, SPOT_CANDLES_PATH, WEIGHT)
+            Market::Spot => SPOT_CANDLES
+                .request()
                 .query("symbol", window.symbol)
                 .query("granularity", gran),
         };
@@ -391,15 +419,20 @@ mod tests {
         let full = Bitget.snapshot_requests(true);
         assert_eq!(full.len(), 5);
         let usdc_rates = full.last().expect("5 requests");
-        assert_eq!(usdc_rates.endpoint, FUND_RATE_USDC);
-        assert_eq!(usdc_rates.path, FUND_RATE_PATH);
+        assert_eq!(usdc_rates.endpoint, FUND_RATE_USDC.name);
+        assert_eq!(usdc_rates.path, FUND_RATE_USDC.path);
         assert_eq!(query(usdc_rates), [("productType", "USDC-FUTURES")]);
         assert!(usdc_rates.optional);
         let refs = Bitget.reference_requests();
         let names: Vec<&str> = refs.iter().map(|r| r.endpoint).collect();
         assert_eq!(
             names,
-            [CONTRACTS_USDT, CONTRACTS_USDC, SPOT_SYMBOLS, DISCOUNT_RATE]
+            [
+                CONTRACTS_USDT.name,
+                CONTRACTS_USDC.name,
+                SPOT_SYMBOLS.name,
+                DISCOUNT_RATE.name
+            ]
         );
         assert_eq!(query(&refs[0]), [("productType", "USDT-FUTURES")]);
         assert!(query(&refs[2]).is_empty());
@@ -422,7 +455,7 @@ mod tests {
         }
         let spot = scan
             .iter()
-            .find(|r| r.endpoint == SPOT_TICKERS)
+            .find(|r| r.endpoint == SPOT_TICKERS.name)
             .expect("spot");
         assert!(spot.query.is_empty(), "no symbol: every pair");
         assert_eq!(Bitget.hosts()[0].env, "BASIS_BITGET_URL");

@@ -33,14 +33,14 @@ use serde::Deserialize;
 use super::wire::{
     BitgetCandle, BitgetContract, BitgetDiscountRate, BitgetEnvelope, BitgetFundRate,
     BitgetFundingHistory, BitgetMixTicker, BitgetSpotSymbol, BitgetSpotTicker, BitgetStatus,
-    BitgetText,
 };
 use super::{
     CANDLES, DISCOUNT_RATE, HISTORY_FUND_RATE, PRODUCTS, Product, RATE_LIMIT_CODES, SPOT_CANDLES,
     SPOT_SYMBOLS, SPOT_TICKERS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{WireDec, ms_time, split_concat, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// The success code of the envelope.
@@ -138,19 +138,6 @@ fn all_rows<'a, T: Deserialize<'a>>(
     Ok(out)
 }
 
-/// Rows by symbol, first occurrence wins; rows without a symbol are skipped.
-fn by_symbol<'r, T>(
-    map: &mut HashMap<&'r str, &'r T>,
-    rows: &'r [T],
-    symbol: impl Fn(&'r T) -> &'r BitgetText<'r>,
-) {
-    for row in rows {
-        if let Some(key) = symbol(row).get() {
-            map.entry(key).or_insert(row);
-        }
-    }
-}
-
 fn positive(d: Option<Decimal>) -> Option<Decimal> {
     d.filter(|v| *v > Decimal::ZERO).map(|v| v.normalize())
 }
@@ -203,10 +190,10 @@ fn spot_instrument(row: &BitgetSpotSymbol<'_>) -> Option<Instrument> {
 /// the body is missing or malformed, since the reference does without it.
 fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
     let mut table = BTreeMap::new();
-    let Some(bytes) = Body::of(bodies, DISCOUNT_RATE).next() else {
+    let Some(bytes) = Body::of(bodies, DISCOUNT_RATE.name).next() else {
         return table;
     };
-    let Ok(coins) = page::<BitgetDiscountRate<'_>>(DISCOUNT_RATE, bytes) else {
+    let Ok(coins) = page::<BitgetDiscountRate<'_>>(DISCOUNT_RATE.name, bytes) else {
         return table;
     };
     let mut seen = HashSet::new();
@@ -244,14 +231,14 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
         }
     };
     for product in &PRODUCTS {
-        let contracts: Page<BitgetContract<'_>> = all_rows(bodies, product.contracts, true)?;
+        let contracts: Page<BitgetContract<'_>> = all_rows(bodies, product.contracts.name, true)?;
         contracts
             .rows
             .iter()
             .filter_map(|row| perp_instrument(row, product))
             .for_each(&mut keep);
     }
-    let spots: Page<BitgetSpotSymbol<'_>> = all_rows(bodies, SPOT_SYMBOLS, true)?;
+    let spots: Page<BitgetSpotSymbol<'_>> = all_rows(bodies, SPOT_SYMBOLS.name, true)?;
     spots.rows.iter().filter_map(spot_instrument).for_each(keep);
     Ok(Reference {
         instruments,
@@ -270,23 +257,23 @@ pub(super) fn snapshot(
     let mut ticker_pages = Vec::with_capacity(PRODUCTS.len());
     let mut rate_pages = Vec::with_capacity(PRODUCTS.len());
     for product in &PRODUCTS {
-        let tickers: Page<BitgetMixTicker<'_>> = all_rows(bodies, product.tickers, true)?;
+        let tickers: Page<BitgetMixTicker<'_>> = all_rows(bodies, product.tickers.name, true)?;
         // Funding rows are required where every plan fetches them (USDT); USDC's are optional.
         let rates: Page<BitgetFundRate<'_>> =
-            all_rows(bodies, product.fund_rate, product.scan_funding)?;
+            all_rows(bodies, product.fund_rate.name, product.scan_funding)?;
         ticker_pages.push(tickers);
         rate_pages.push(rates);
     }
-    let spot_tickers: Page<BitgetSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS, true)?;
+    let spot_tickers: Page<BitgetSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS.name, true)?;
 
     let mut tickers = HashMap::new();
     for p in &ticker_pages {
-        by_symbol(&mut tickers, &p.rows, |r| &r.symbol);
+        kit::index_into(&mut tickers, &p.rows, |r| r.symbol.get());
     }
     let mut rates = HashMap::new();
     let mut rate_time = HashMap::new();
     for p in &rate_pages {
-        by_symbol(&mut rates, &p.rows, |r| &r.symbol);
+        kit::index_into(&mut rates, &p.rows, |r| r.symbol.get());
         for row in &p.rows {
             if let (Some(symbol), Some(t)) = (row.symbol.get(), p.time) {
                 rate_time.entry(symbol).or_insert(t);
@@ -294,7 +281,7 @@ pub(super) fn snapshot(
         }
     }
     let mut spot_rows = HashMap::new();
-    by_symbol(&mut spot_rows, &spot_tickers.rows, |r| &r.symbol);
+    kit::index_into(&mut spot_rows, &spot_tickers.rows, |r| r.symbol.get());
 
     let mut perps = Vec::new();
     let mut spots = Vec::new();
@@ -317,17 +304,12 @@ pub(super) fn snapshot(
                 let exchange_ms = ticker
                     .and_then(|t| t.ts.get())
                     .or_else(|| rate_time.get(symbol).copied());
-                perps.push(PerpQuote {
-                    venue: Venue::Bitget,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    multiplier: inst.multiplier,
-                    funding_rate,
-                    funding_interval_hours,
-                    next_funding_time: rate.and_then(|r| r.next_update.get()).and_then(ms_time),
-                    mark_price: ticker.and_then(|t| t.mark_price.get()),
-                    index_price: ticker.and_then(|t| t.index_price.get()),
+                let funding = Funding {
+                    rate: funding_rate,
+                    interval_hours: funding_interval_hours,
+                    next: rate.and_then(|r| r.next_update.get()).and_then(ms_time),
+                };
+                let book = Book {
                     bid: ticker.and_then(|t| t.bid_pr.get()),
                     ask: ticker.and_then(|t| t.ask_pr.get()),
                     high_24h: ticker.and_then(|t| t.high_24h.get()),
@@ -335,20 +317,20 @@ pub(super) fn snapshot(
                     volume_24h_quote: ticker.and_then(|t| {
                         quote_volume(t.quote_volume.get(), t.base_volume.get(), t.last_pr.get())
                     }),
-                    open_interest: ticker.and_then(|t| open_interest_coins(t, inst)),
                     exchange_time: exchange_ms.and_then(ms_time),
-                    received_at,
+                };
+                perps.push(PerpQuote {
+                    mark_price: ticker.and_then(|t| t.mark_price.get()),
+                    index_price: ticker.and_then(|t| t.index_price.get()),
+                    open_interest: ticker.and_then(|t| open_interest_coins(t, inst)),
+                    ..kit::perp_quote(inst, funding, book, received_at)
                 });
             }
             Market::Spot => {
                 let Some(t) = spot_rows.get(symbol) else {
                     continue;
                 };
-                spots.push(SpotQuote {
-                    venue: Venue::Bitget,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
+                let book = Book {
                     bid: t.bid_pr.get(),
                     ask: t.ask_pr.get(),
                     high_24h: t.high_24h.get(),
@@ -359,8 +341,8 @@ pub(super) fn snapshot(
                         t.last_pr.get(),
                     ),
                     exchange_time: t.ts.get().or(spot_tickers.time).and_then(ms_time),
-                    received_at,
-                });
+                };
+                spots.push(kit::spot_quote(inst, book, received_at));
             }
         }
     }
@@ -395,15 +377,10 @@ fn open_interest_coins(t: &BitgetMixTicker<'_>, inst: &Instrument) -> Option<Dec
 /// Parses one page of `history-fund-rate` (any order); rows without a time or a rate are
 /// skipped.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let p: Page<BitgetFundingHistory<'_>> = page(HISTORY_FUND_RATE, body)?;
+    let p: Page<BitgetFundingHistory<'_>> = page(HISTORY_FUND_RATE.name, body)?;
     Ok(p.rows
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.funding_time.get()?,
-                rate: r.funding_rate.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(r.funding_time.get(), r.funding_rate.get()))
         .collect())
 }
 
@@ -414,7 +391,7 @@ pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseE
         Market::Perp => CANDLES,
         Market::Spot => SPOT_CANDLES,
     };
-    let p: Page<BitgetCandle> = page(endpoint, body)?;
+    let p: Page<BitgetCandle> = page(endpoint.name, body)?;
     Ok(p.rows.iter().filter_map(|row| candle(row)).collect())
 }
 
@@ -424,12 +401,7 @@ fn candle(row: &[WireDec]) -> Option<Candle> {
     if !ts.fract().is_zero() {
         return None;
     }
-    Some(Candle {
-        open_ms: i64::try_from(ts).ok()?,
-        high: field(2)?,
-        low: field(3)?,
-        close: field(4)?,
-    })
+    kit::candle(i64::try_from(ts).ok(), field(2), field(3), field(4))
 }
 
 #[cfg(test)]

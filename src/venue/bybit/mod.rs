@@ -16,8 +16,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
+    Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -36,38 +36,73 @@ pub const MAIN: HostSpec = HostSpec {
 
 static HOSTS: [HostSpec; 1] = [MAIN];
 
-/// Instrument lists, `category` `linear`/`spot`, `limit` ≤ 1000, `cursor` (linear only: "Spot does
-/// not support pagination").
-/// Docs: <https://bybit-exchange.github.io/docs/v5/market/instrument>
-pub const INSTRUMENTS_PATH: &str = "/v5/market/instruments-info";
+/// Docs of the instrument lists.
+const INSTRUMENTS_DOCS: &str = "https://bybit-exchange.github.io/docs/v5/market/instrument";
+/// Docs of the tickers.
+const TICKERS_DOCS: &str = "https://bybit-exchange.github.io/docs/v5/market/tickers";
+/// Docs of the candles.
+const KLINE_DOCS: &str = "https://bybit-exchange.github.io/docs/v5/market/kline";
 
-/// Bulk tickers of one category (`linear` = USDT and USDC perps + dated futures; `spot`).
-/// Docs: <https://bybit-exchange.github.io/docs/v5/market/tickers>
-pub const TICKERS_PATH: &str = "/v5/market/tickers";
+/// Linear instrument list (`category=linear`, `limit` ≤ 1000, paged with `cursor`).
+pub const INSTRUMENTS_LINEAR: Endpoint = Endpoint {
+    name: "instruments-info-linear",
+    host: MAIN.key,
+    path: "/v5/market/instruments-info",
+    weight: WEIGHT,
+    docs: INSTRUMENTS_DOCS,
+};
+
+/// Spot instrument list (`category=spot`, `limit` ≤ 1000; "Spot does not support pagination").
+pub const INSTRUMENTS_SPOT: Endpoint = Endpoint {
+    name: "instruments-info-spot",
+    ..INSTRUMENTS_LINEAR
+};
+
+/// Bulk tickers of the linear category (USDT and USDC perps + dated futures).
+pub const TICKERS_LINEAR: Endpoint = Endpoint {
+    name: "tickers-linear",
+    host: MAIN.key,
+    path: "/v5/market/tickers",
+    weight: WEIGHT,
+    docs: TICKERS_DOCS,
+};
+
+/// Bulk tickers of the spot category.
+pub const TICKERS_SPOT: Endpoint = Endpoint {
+    name: "tickers-spot",
+    ..TICKERS_LINEAR
+};
 
 /// Settled funding of one symbol: `category=linear`, `symbol` (required), `startTime`, `endTime`
 /// (ms, inclusive), `limit` 1–200. Newest first: the latest `limit` records of the window.
 /// `startTime` alone is rejected (both, or `endTime` only). IP limit only: weight [`WEIGHT`].
-/// Docs: <https://bybit-exchange.github.io/docs/v5/market/history-fund-rate>
-pub const FUNDING_HISTORY_PATH: &str = "/v5/market/funding/history";
-
-/// Endpoint name of the funding history.
-pub const FUNDING_HISTORY: &str = "funding-history";
+pub const FUNDING_HISTORY: Endpoint = Endpoint {
+    name: "funding-history",
+    host: MAIN.key,
+    path: "/v5/market/funding/history",
+    weight: WEIGHT,
+    docs: "https://bybit-exchange.github.io/docs/v5/market/history-fund-rate",
+};
 
 /// Page size basis asks the funding history for (the documented maximum).
 pub const FUNDING_HISTORY_LIMIT: usize = 200;
 
-/// Candles of one symbol: `category` (`linear`, `spot`), `symbol`, `interval` (`60`, `D`, …),
-/// `start`, `end` (ms), `limit` 1–1000 (default 200). `result.list` holds string arrays, newest
-/// first; the first row is the running bar (its close is the last traded price). Weight
-/// [`WEIGHT`].
-/// Docs: <https://bybit-exchange.github.io/docs/v5/market/kline>
-pub const KLINE_PATH: &str = "/v5/market/kline";
+/// Candles of one linear symbol: `category`, `symbol`, `interval` (`60`, `D`, …), `start`, `end`
+/// (ms), `limit` 1–1000 (default 200). `result.list` holds string arrays, newest first; the
+/// first row is the running bar (its close is the last traded price). Weight [`WEIGHT`].
+pub const KLINE_LINEAR: Endpoint = Endpoint {
+    name: "kline-linear",
+    host: MAIN.key,
+    path: "/v5/market/kline",
+    weight: WEIGHT,
+    docs: KLINE_DOCS,
+};
 
-/// Endpoint name of the linear (perp) candles.
-pub const KLINE_LINEAR: &str = "kline-linear";
-/// Endpoint name of the spot candles.
-pub const KLINE_SPOT: &str = "kline-spot";
+/// Candles of one spot symbol (as [`KLINE_LINEAR`], `category=spot`).
+pub const KLINE_SPOT: Endpoint = Endpoint {
+    name: "kline-spot",
+    ..KLINE_LINEAR
+};
 
 /// Page size basis asks `kline` for at most (the documented maximum).
 pub const KLINE_LIMIT: usize = 1000;
@@ -81,8 +116,8 @@ pub const fn interval(bar: Bar) -> &'static str {
     }
 }
 
-/// The kline endpoint name and `category` of a market.
-const fn kline_of(market: Market) -> (&'static str, &'static str) {
+/// The kline endpoint and `category` of a market.
+const fn kline_of(market: Market) -> (Endpoint, &'static str) {
     match market {
         Market::Perp => (KLINE_LINEAR, "linear"),
         Market::Spot => (KLINE_SPOT, "spot"),
@@ -92,20 +127,13 @@ const fn kline_of(market: Market) -> (&'static str, &'static str) {
 /// Tiered collateral ratios of every coin (public; no `currency`: all of them): `result.list[]`
 /// of `currency` and `collateralRatioList[] {minQty, maxQty ("" = ∞), collateralRatio}`, tiers
 /// by coin quantity. Not paged. IP limit only: weight [`WEIGHT`]. Optional reference data.
-/// Docs: <https://bybit-exchange.github.io/docs/v5/spot-margin-uta/tier-collateral-ratio>
-pub const COLLATERAL_PATH: &str = "/v5/spot-margin-trade/collateral";
-
-/// Endpoint name of the tiered collateral ratios.
-pub const COLLATERAL: &str = "collateral";
-
-/// Endpoint name of the linear instruments list.
-pub const INSTRUMENTS_LINEAR: &str = "instruments-info-linear";
-/// Endpoint name of the spot instruments list.
-pub const INSTRUMENTS_SPOT: &str = "instruments-info-spot";
-/// Endpoint name of the linear tickers.
-pub const TICKERS_LINEAR: &str = "tickers-linear";
-/// Endpoint name of the spot tickers.
-pub const TICKERS_SPOT: &str = "tickers-spot";
+pub const COLLATERAL: Endpoint = Endpoint {
+    name: "collateral",
+    host: MAIN.key,
+    path: "/v5/spot-margin-trade/collateral",
+    weight: WEIGHT,
+    docs: "https://bybit-exchange.github.io/docs/v5/spot-margin-uta/tier-collateral-ratio",
+};
 
 /// Weight of every public market endpoint: Bybit documents no per-endpoint weights for them, each
 /// call counts once against the per-IP limit of [`MAIN`].
@@ -123,14 +151,15 @@ pub const DEFAULT_BAN: Duration = Duration::from_secs(600);
 #[derive(Debug, Clone, Copy)]
 pub struct Bybit;
 
-fn instruments(endpoint: &'static str, category: &str) -> Request {
-    Request::get(endpoint, MAIN.key, INSTRUMENTS_PATH, WEIGHT)
+fn instruments(endpoint: Endpoint, category: &str) -> Request {
+    endpoint
+        .request()
         .query("category", category)
         .query("limit", PAGE_LIMIT)
 }
 
-fn tickers(endpoint: &'static str, category: &str) -> Request {
-    Request::get(endpoint, MAIN.key, TICKERS_PATH, WEIGHT).query("category", category)
+fn tickers(endpoint: Endpoint, category: &str) -> Request {
+    endpoint.request().query("category", category)
 }
 
 impl VenueAdapter for Bybit {
@@ -148,14 +177,15 @@ impl VenueAdapter for Bybit {
         vec![
             instruments(INSTRUMENTS_LINEAR, "linear"),
             instruments(INSTRUMENTS_SPOT, "spot"),
-            Request::get(COLLATERAL, MAIN.key, COLLATERAL_PATH, WEIGHT).optional(),
+            COLLATERAL.request().optional(),
         ]
     }
 
     /// Follows `result.nextPageCursor` of the instrument lists with `cursor=`. Stops when the
     /// cursor is absent/`""`, or repeats the one just requested (a server ignoring `cursor`).
     fn next_page(&self, request: &Request, body: &[u8]) -> Result<Option<Request>, ParseError> {
-        if request.endpoint != INSTRUMENTS_LINEAR && request.endpoint != INSTRUMENTS_SPOT {
+        if request.endpoint != INSTRUMENTS_LINEAR.name && request.endpoint != INSTRUMENTS_SPOT.name
+        {
             return Ok(None);
         }
         let Some(cursor) = parse::next_cursor(request.endpoint, body)? else {
@@ -176,10 +206,10 @@ impl VenueAdapter for Bybit {
     }
 
     fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-        parse::parse_reference(
-            Body::of(bodies, INSTRUMENTS_LINEAR),
-            Body::of(bodies, INSTRUMENTS_SPOT),
-            Body::of(bodies, COLLATERAL).next(),
+        parse::reference(
+            Body::of(bodies, INSTRUMENTS_LINEAR.name),
+            Body::of(bodies, INSTRUMENTS_SPOT.name),
+            Body::of(bodies, COLLATERAL.name).next(),
         )
     }
 
@@ -198,9 +228,9 @@ impl VenueAdapter for Bybit {
         reference: &Reference,
         received_at: DateTime<Utc>,
     ) -> Result<Snapshot, ParseError> {
-        parse::parse_snapshot(
-            Body::one(bodies, TICKERS_LINEAR)?,
-            Body::one(bodies, TICKERS_SPOT)?,
+        parse::snapshot(
+            Body::one(bodies, TICKERS_LINEAR.name)?,
+            Body::one(bodies, TICKERS_SPOT.name)?,
             reference,
             received_at,
         )
@@ -241,7 +271,8 @@ impl VenueAdapter for Bybit {
             return None;
         }
         Some(
-            Request::get(FUNDING_HISTORY, MAIN.key, FUNDING_HISTORY_PATH, WEIGHT)
+            FUNDING_HISTORY
+                .request()
                 .query("category", "linear")
                 .query("symbol", symbol)
                 .query("startTime", start_ms.to_string())
@@ -251,7 +282,7 @@ impl VenueAdapter for Bybit {
     }
 
     fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-        parse::parse_funding_history(FUNDING_HISTORY, body)
+        parse::funding_history(FUNDING_HISTORY.name, body)
     }
 
     /// Pages backwards: every request carries the window's `start` and an `end` that starts at
@@ -292,7 +323,8 @@ impl VenueAdapter for Bybit {
         let bars = usize::try_from((last_open - first_open) / step + 1).unwrap_or(KLINE_LIMIT);
         let (endpoint, category) = kline_of(window.market);
         Some(
-            Request::get(endpoint, MAIN.key, KLINE_PATH, WEIGHT)
+            endpoint
+                .request()
                 .query("category", category)
                 .query("symbol", window.symbol)
                 .query("interval", interval(window.bar))
@@ -309,7 +341,7 @@ impl VenueAdapter for Bybit {
         body: &[u8],
     ) -> Result<Vec<Candle>, ParseError> {
         let (endpoint, category) = kline_of(market);
-        parse::parse_candles(endpoint, category, body)
+        parse::candles(endpoint.name, category, body)
     }
 
     fn default_ban(&self) -> Duration {

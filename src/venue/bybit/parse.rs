@@ -22,8 +22,9 @@ use super::wire::{
     BybitCollateral, BybitEnvelope, BybitFundingHistory, BybitHead, BybitInstrument, BybitKline,
     BybitList, BybitPage, BybitSpotTicker, BybitTicker,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
 
 /// `retCode`s that mean "rate limited": 10006 (API rate limit, "Too many visits!") and 10018
@@ -248,7 +249,7 @@ pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
 /// # Errors
 /// When a category has no page at all, or a page is malformed or an error envelope. The
 /// collateral body never fails the reference.
-pub fn parse_reference<'a>(
+pub fn reference<'a>(
     linear: impl IntoIterator<Item = &'a [u8]>,
     spot: impl IntoIterator<Item = &'a [u8]>,
     collateral: Option<&[u8]>,
@@ -258,7 +259,7 @@ pub fn parse_reference<'a>(
     let linear: Vec<&[u8]> = linear.into_iter().collect();
     let spot: Vec<&[u8]> = spot.into_iter().collect();
     collect(
-        super::INSTRUMENTS_LINEAR,
+        super::INSTRUMENTS_LINEAR.name,
         "linear",
         &linear,
         linear_instrument,
@@ -266,7 +267,7 @@ pub fn parse_reference<'a>(
         &mut seen,
     )?;
     collect(
-        super::INSTRUMENTS_SPOT,
+        super::INSTRUMENTS_SPOT.name,
         "spot",
         &spot,
         spot_instrument,
@@ -316,7 +317,7 @@ fn mul(a: Option<Decimal>, b: Decimal) -> Option<Decimal> {
 ///
 /// # Errors
 /// When a body is malformed, an error envelope, or of another category.
-pub fn parse_snapshot(
+pub fn snapshot(
     linear: &[u8],
     spot: &[u8],
     reference: &Reference,
@@ -325,7 +326,7 @@ pub fn parse_snapshot(
     let perp_ref = reference.index(Market::Perp);
     let spot_ref = reference.index(Market::Spot);
 
-    let page: Page<BybitTicker<'_>> = decode(super::TICKERS_LINEAR, "linear", linear)?;
+    let page: Page<BybitTicker<'_>> = decode(super::TICKERS_LINEAR.name, "linear", linear)?;
     let mut seen = HashSet::new();
     let mut perps = Vec::with_capacity(page.rows.len().min(perp_ref.len()));
     for row in &page.rows {
@@ -354,29 +355,28 @@ pub fn parse_snapshot(
             .multiplier
             .checked_mul(inst.contract_size)
             .and_then(|units| mul(row.open_interest.get(), units));
-        perps.push(PerpQuote {
-            venue: Venue::Bybit,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
-            multiplier: inst.multiplier,
-            funding_rate,
-            funding_interval_hours,
-            next_funding_time: row.next_funding_time.get().and_then(ms_time),
-            mark_price: row.mark_price.get(),
-            index_price: row.index_price.get(),
+        let funding = Funding {
+            rate: funding_rate,
+            interval_hours: funding_interval_hours,
+            next: row.next_funding_time.get().and_then(ms_time),
+        };
+        let book = Book {
             bid: row.bid1_price.get(),
             ask: row.ask1_price.get(),
             high_24h: row.high_price_24h.get(),
             low_24h: row.low_price_24h.get(),
             volume_24h_quote: row.turnover_24h.get(),
-            open_interest,
             exchange_time: page.time,
-            received_at,
+        };
+        perps.push(PerpQuote {
+            mark_price: row.mark_price.get(),
+            index_price: row.index_price.get(),
+            open_interest,
+            ..kit::perp_quote(inst, funding, book, received_at)
         });
     }
 
-    let page: Page<BybitSpotTicker<'_>> = decode(super::TICKERS_SPOT, "spot", spot)?;
+    let page: Page<BybitSpotTicker<'_>> = decode(super::TICKERS_SPOT.name, "spot", spot)?;
     let mut seen = HashSet::new();
     let mut spots = Vec::with_capacity(page.rows.len().min(spot_ref.len()));
     for row in &page.rows {
@@ -389,19 +389,15 @@ pub fn parse_snapshot(
         if !seen.insert(symbol) {
             continue;
         }
-        spots.push(SpotQuote {
-            venue: Venue::Bybit,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
+        let book = Book {
             bid: row.bid1_price.get(),
             ask: row.ask1_price.get(),
             high_24h: row.high_price_24h.get(),
             low_24h: row.low_price_24h.get(),
             volume_24h_quote: row.turnover_24h.get(),
             exchange_time: page.time,
-            received_at,
-        });
+        };
+        spots.push(kit::spot_quote(inst, book, received_at));
     }
 
     Ok(Snapshot {
@@ -418,7 +414,7 @@ pub fn parse_snapshot(
 /// # Errors
 /// A [`ParseError`] naming `endpoint` when the body is not a `linear` list envelope or carries a
 /// non-zero `retCode`.
-pub fn parse_funding_history(
+pub fn funding_history(
     endpoint: &'static str,
     body: &[u8],
 ) -> Result<Vec<HistoryPoint>, ParseError> {
@@ -426,12 +422,7 @@ pub fn parse_funding_history(
     Ok(page
         .rows
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.funding_rate_timestamp.get()?,
-                rate: r.funding_rate.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(r.funding_rate_timestamp.get(), r.funding_rate.get()))
         .collect())
 }
 
@@ -442,7 +433,7 @@ pub fn parse_funding_history(
 /// # Errors
 /// A [`ParseError`] naming `endpoint` when the body is not a list envelope of `category` with
 /// array rows, or carries a non-zero `retCode`.
-pub fn parse_candles(
+pub fn candles(
     endpoint: &'static str,
     category: &str,
     body: &[u8],
@@ -451,14 +442,7 @@ pub fn parse_candles(
     Ok(page
         .rows
         .iter()
-        .filter_map(|r| {
-            Some(Candle {
-                open_ms: r.start_time.get()?,
-                high: r.high.get()?,
-                low: r.low.get()?,
-                close: r.close.get()?,
-            })
-        })
+        .filter_map(|r| kit::candle(r.start_time.get(), r.high.get(), r.low.get(), r.close.get()))
         .collect())
 }
 

@@ -43,8 +43,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
+    Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -68,52 +68,65 @@ pub const HOSTS: [HostSpec; 1] = [HostSpec {
     per_endpoint: false,
 }];
 
-/// Endpoint name of the future instrument list (USDC-settled).
-pub const INSTRUMENTS_FUTURE: &str = "get_instruments-future";
-/// Endpoint name of the spot instrument list.
-pub const INSTRUMENTS_SPOT: &str = "get_instruments-spot";
-/// Path of the instrument lists (500 credits).
-pub const INSTRUMENTS_PATH: &str = "/api/v2/public/get_instruments";
-/// Docs of [`INSTRUMENTS_PATH`].
-pub const INSTRUMENTS_DOCS: &str =
-    "https://docs.deribit.com/api-reference/market-data/public-get_instruments";
+/// The future instrument list (USDC-settled; 500 credits).
+pub const INSTRUMENTS_FUTURE: Endpoint = Endpoint {
+    name: "get_instruments-future",
+    host: HOST,
+    path: "/api/v2/public/get_instruments",
+    weight: CREDITS_PER_REQUEST,
+    docs: "https://docs.deribit.com/api-reference/market-data/public-get_instruments",
+};
 
-/// Endpoint name of the future book summaries (USDC-settled).
-pub const SUMMARY_FUTURE: &str = "get_book_summary_by_currency-future";
-/// Endpoint name of the spot book summaries.
-pub const SUMMARY_SPOT: &str = "get_book_summary_by_currency-spot";
-/// Path of the book summaries (500 credits).
-pub const BOOK_SUMMARY_PATH: &str = "/api/v2/public/get_book_summary_by_currency";
-/// Docs of [`BOOK_SUMMARY_PATH`].
-pub const BOOK_SUMMARY_DOCS: &str =
-    "https://docs.deribit.com/api-reference/market-data/public-get_book_summary_by_currency";
+/// The spot instrument list.
+pub const INSTRUMENTS_SPOT: Endpoint = Endpoint {
+    name: "get_instruments-spot",
+    ..INSTRUMENTS_FUTURE
+};
+
+/// The future book summaries (USDC-settled; 500 credits).
+pub const SUMMARY_FUTURE: Endpoint = Endpoint {
+    name: "get_book_summary_by_currency-future",
+    host: HOST,
+    path: "/api/v2/public/get_book_summary_by_currency",
+    weight: CREDITS_PER_REQUEST,
+    docs: "https://docs.deribit.com/api-reference/market-data/public-get_book_summary_by_currency",
+};
+
+/// The spot book summaries.
+pub const SUMMARY_SPOT: Endpoint = Endpoint {
+    name: "get_book_summary_by_currency-spot",
+    ..SUMMARY_FUTURE
+};
 
 /// `currency` of the future requests: the settlement currency of linear perpetuals.
 pub const FUTURE_CURRENCY: &str = "USDC";
 /// `currency` of the spot requests (spot pairs have no settlement currency).
 pub const SPOT_CURRENCY: &str = "any";
 
-/// Endpoint name of the settled funding history of one perpetual.
-pub const FUNDING_HISTORY: &str = "get_funding_rate_history";
-/// Path of [`FUNDING_HISTORY`] (500 credits): `instrument_name`, `start_timestamp` and
-/// `end_timestamp` (ms, both required, inclusive); hourly rows, oldest first, at most
-/// [`FUNDING_HISTORY_LIMIT`] per call (the newest ones when the window holds more).
-pub const FUNDING_HISTORY_PATH: &str = "/api/v2/public/get_funding_rate_history";
-/// Docs of [`FUNDING_HISTORY_PATH`].
-pub const FUNDING_HISTORY_DOCS: &str =
-    "https://docs.deribit.com/api-reference/market-data/public-get_funding_rate_history";
+/// The settled funding history of one perpetual (500 credits): `instrument_name`,
+/// `start_timestamp` and `end_timestamp` (ms, both required, inclusive); hourly rows, oldest
+/// first, at most [`FUNDING_HISTORY_LIMIT`] per call (the newest ones when the window holds more).
+pub const FUNDING_HISTORY: Endpoint = Endpoint {
+    name: "get_funding_rate_history",
+    host: HOST,
+    path: "/api/v2/public/get_funding_rate_history",
+    weight: CREDITS_PER_REQUEST,
+    docs: "https://docs.deribit.com/api-reference/market-data/public-get_funding_rate_history",
+};
+
 /// Rows per `get_funding_rate_history` call (31 days of hours).
 pub const FUNDING_HISTORY_LIMIT: usize = 744;
 
-/// Endpoint name of the candles of one instrument.
-pub const CANDLES: &str = "get_tradingview_chart_data";
-/// Path of [`CANDLES`] (500 credits): `instrument_name` (`BTC_USDC-PERPETUAL`, spot
+/// The candles of one instrument (500 credits): `instrument_name` (`BTC_USDC-PERPETUAL`, spot
 /// `BTC_USDC`), `start_timestamp`, `end_timestamp` (ms, both required), `resolution` (`60` =
 /// 1 h, `1D` = one UTC day); columnar JSON numbers, oldest first, the running bar last.
-pub const CANDLES_PATH: &str = "/api/v2/public/get_tradingview_chart_data";
-/// Docs of [`CANDLES_PATH`].
-pub const CANDLES_DOCS: &str =
-    "https://docs.deribit.com/api-reference/market-data/public-get_tradingview_chart_data";
+pub const CANDLES: Endpoint = Endpoint {
+    name: "get_tradingview_chart_data",
+    host: HOST,
+    path: "/api/v2/public/get_tradingview_chart_data",
+    weight: CREDITS_PER_REQUEST,
+    docs: "https://docs.deribit.com/api-reference/market-data/public-get_tradingview_chart_data",
+};
 /// Bars per `get_tradingview_chart_data` call (ccxt's page; not documented by Deribit).
 pub const CANDLE_LIMIT: usize = 5000;
 
@@ -137,15 +150,17 @@ pub const FUNDING_INTERVAL_HOURS: i64 = 8;
 #[derive(Debug, Clone, Copy)]
 pub struct Deribit;
 
-fn instruments(endpoint: &'static str, currency: &str, kind: &str) -> Request {
-    Request::get(endpoint, HOST, INSTRUMENTS_PATH, CREDITS_PER_REQUEST)
+fn instruments(endpoint: Endpoint, currency: &str, kind: &str) -> Request {
+    endpoint
+        .request()
         .query("currency", currency)
         .query("kind", kind)
         .query("expired", "false")
 }
 
-fn summary(endpoint: &'static str, currency: &str, kind: &str) -> Request {
-    Request::get(endpoint, HOST, BOOK_SUMMARY_PATH, CREDITS_PER_REQUEST)
+fn summary(endpoint: Endpoint, currency: &str, kind: &str) -> Request {
+    endpoint
+        .request()
         .query("currency", currency)
         .query("kind", kind)
 }
@@ -212,15 +227,11 @@ impl VenueAdapter for Deribit {
         let span = i64::try_from(FUNDING_HISTORY_LIMIT).ok()? * HOUR_MS;
         let from = start_ms.max(to.saturating_sub(span) + 1);
         Some(
-            Request::get(
-                FUNDING_HISTORY,
-                HOST,
-                FUNDING_HISTORY_PATH,
-                CREDITS_PER_REQUEST,
-            )
-            .query("instrument_name", symbol)
-            .query("start_timestamp", from.to_string())
-            .query("end_timestamp", to.to_string()),
+            FUNDING_HISTORY
+                .request()
+                .query("instrument_name", symbol)
+                .query("start_timestamp", from.to_string())
+                .query("end_timestamp", to.to_string()),
         )
     }
 
@@ -247,7 +258,8 @@ impl VenueAdapter for Deribit {
         let bars_before = (i64::try_from(CANDLE_LIMIT).ok()? - 1) * step;
         let from = window.start_ms.max(last_open.saturating_sub(bars_before));
         Some(
-            Request::get(CANDLES, HOST, CANDLES_PATH, CREDITS_PER_REQUEST)
+            CANDLES
+                .request()
                 .query("instrument_name", window.symbol)
                 .query("start_timestamp", from.to_string())
                 .query("end_timestamp", to.to_string())
@@ -311,7 +323,7 @@ mod tests {
         );
         assert!(scan.iter().all(|r| r.weight == 500
             && r.host == HOST
-            && r.path == BOOK_SUMMARY_PATH
+            && r.path == SUMMARY_FUTURE.path
             && !r.optional));
         let host = Deribit.hosts()[0];
         assert_eq!(

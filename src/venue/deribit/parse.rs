@@ -19,7 +19,7 @@
 //! - Exchange time: the row's `creation_timestamp`, else the envelope's `usOut`.
 //! - Duplicates: the first row of a name wins, in instrument lists and book summaries.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -33,10 +33,9 @@ use super::{
     CANDLES, FUNDING_HISTORY, FUNDING_INTERVAL_HOURS, INSTRUMENTS_FUTURE, INSTRUMENTS_SPOT,
     RATE_LIMIT_CODE, SUMMARY_FUTURE, SUMMARY_SPOT,
 };
-use crate::model::{
-    Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue, is_stablecoin,
-};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue, is_stablecoin};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Message Deribit sends with [`RATE_LIMIT_CODE`].
@@ -83,8 +82,7 @@ fn rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<(Vec<T>, Option<i64>), ParseError> {
-    let env: DeribitEnvelope<'a, T> =
-        serde_json::from_slice(bytes).map_err(|e| ParseError::json(endpoint, &e))?;
+    let env: DeribitEnvelope<'a, T> = kit::decode(endpoint, bytes)?;
     if let Some(err) = env.error {
         return Err(api_error(endpoint, &err));
     }
@@ -103,17 +101,10 @@ fn all_rows<'a, T: Deserialize<'a>>(
     bodies: &'a [Body<'a>],
     endpoint: &'static str,
 ) -> Result<Vec<(T, Option<i64>)>, ParseError> {
-    let mut out = Vec::new();
-    let mut seen = false;
-    for bytes in Body::of(bodies, endpoint) {
-        seen = true;
+    kit::rows_of(bodies, endpoint, true, |bytes| {
         let (rows, server_ms) = rows::<T>(endpoint, bytes)?;
-        out.extend(rows.into_iter().map(|r| (r, server_ms)));
-    }
-    if !seen {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
+        Ok(rows.into_iter().map(|r| (r, server_ms)).collect())
+    })
 }
 
 /// `SOL_USDC` → (`SOL`, `USDC`); anything but two non-empty parts is `None`.
@@ -179,8 +170,8 @@ fn spot_instrument(row: &DeribitInstrument<'_>) -> Option<Instrument> {
 
 /// Parses the future and spot instrument lists into trading linear perpetuals and spot pairs.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let futures: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_FUTURE)?;
-    let spots: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_SPOT)?;
+    let futures: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_FUTURE.name)?;
+    let spots: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_SPOT.name)?;
     let mut instruments = Vec::with_capacity(futures.len() + spots.len());
     let mut seen: HashSet<(Market, String)> = HashSet::new();
     let candidates = futures
@@ -198,19 +189,6 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
         instruments,
         ..Reference::default()
     })
-}
-
-/// Book summaries by instrument name, first occurrence wins; rows without a name are skipped.
-fn by_name<'r, 'a>(
-    rows: &'r [(DeribitBookSummary<'a>, Option<i64>)],
-) -> HashMap<&'r str, &'r (DeribitBookSummary<'a>, Option<i64>)> {
-    let mut map = HashMap::with_capacity(rows.len());
-    for entry in rows {
-        if let Some(name) = entry.0.instrument_name.get() {
-            map.entry(name).or_insert(entry);
-        }
-    }
-    map
 }
 
 /// 24 h volume in the quote currency: `volume_usd` for stablecoin quotes, else base `volume` ×
@@ -232,10 +210,10 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let futures: Vec<(DeribitBookSummary<'_>, _)> = all_rows(bodies, SUMMARY_FUTURE)?;
-    let spot_rows: Vec<(DeribitBookSummary<'_>, _)> = all_rows(bodies, SUMMARY_SPOT)?;
-    let futures = by_name(&futures);
-    let spot_rows = by_name(&spot_rows);
+    let futures: Vec<(DeribitBookSummary<'_>, _)> = all_rows(bodies, SUMMARY_FUTURE.name)?;
+    let spot_rows: Vec<(DeribitBookSummary<'_>, _)> = all_rows(bodies, SUMMARY_SPOT.name)?;
+    let futures = kit::by_symbol(&futures, |r| r.0.instrument_name.get());
+    let spot_rows = kit::by_symbol(&spot_rows, |r| r.0.instrument_name.get());
     let interval = Decimal::from(FUNDING_INTERVAL_HOURS);
 
     let mut perps = Vec::new();
@@ -253,49 +231,36 @@ pub(super) fn snapshot(
             .get()
             .or(*server_ms)
             .and_then(ms_time);
+        let book = Book {
+            bid: row.bid_price.get(),
+            ask: row.ask_price.get(),
+            high_24h: row.high.get(),
+            low_24h: row.low.get(),
+            volume_24h_quote: quote_volume(row, &inst.quote),
+            exchange_time,
+        };
         match inst.market {
             Market::Perp => {
                 let Some(rate) = row.funding_8h.get() else {
                     continue;
                 };
+                let funding = Funding {
+                    rate,
+                    interval_hours: interval,
+                    next: None,
+                };
                 perps.push(PerpQuote {
-                    venue: Venue::Deribit,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    multiplier: inst.multiplier,
-                    funding_rate: rate,
-                    funding_interval_hours: interval,
-                    next_funding_time: None,
                     mark_price: row.mark_price.get(),
                     index_price: row.estimated_delivery_price.get(),
-                    bid: row.bid_price.get(),
-                    ask: row.ask_price.get(),
-                    high_24h: row.high.get(),
-                    low_24h: row.low.get(),
-                    volume_24h_quote: quote_volume(row, &inst.quote),
                     open_interest: row
                         .open_interest
                         .get()
                         .and_then(|oi| oi.checked_mul(inst.multiplier))
                         .map(|v| v.normalize()),
-                    exchange_time,
-                    received_at,
+                    ..kit::perp_quote(inst, funding, book, received_at)
                 });
             }
-            Market::Spot => spots.push(SpotQuote {
-                venue: Venue::Deribit,
-                symbol: inst.symbol.clone(),
-                asset: inst.asset.clone(),
-                quote: inst.quote.clone(),
-                bid: row.bid_price.get(),
-                ask: row.ask_price.get(),
-                high_24h: row.high.get(),
-                low_24h: row.low.get(),
-                volume_24h_quote: quote_volume(row, &inst.quote),
-                exchange_time,
-                received_at,
-            }),
+            Market::Spot => spots.push(kit::spot_quote(inst, book, received_at)),
         }
     }
     Ok(Snapshot {
@@ -316,15 +281,10 @@ pub(super) fn snapshot(
 /// # Errors
 /// A malformed body or an error envelope.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let (rows, _) = rows::<DeribitFundingRow>(FUNDING_HISTORY, body)?;
+    let (rows, _) = rows::<DeribitFundingRow>(FUNDING_HISTORY.name, body)?;
     Ok(rows
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.timestamp.get()?,
-                rate: r.interest_1h.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(r.timestamp.get(), r.interest_1h.get()))
         .collect())
 }
 
@@ -336,14 +296,13 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// # Errors
 /// A malformed body, an error envelope, or columns that do not line up.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let env: DeribitObjectEnvelope<'_, DeribitChart<'_>> =
-        serde_json::from_slice(body).map_err(|e| ParseError::json(CANDLES, &e))?;
+    let env: DeribitObjectEnvelope<'_, DeribitChart<'_>> = kit::decode(CANDLES.name, body)?;
     if let Some(err) = env.error {
-        return Err(api_error(CANDLES, &err));
+        return Err(api_error(CANDLES.name, &err));
     }
     let chart = env.result.ok_or_else(|| {
         ParseError::new(
-            CANDLES,
+            CANDLES.name,
             "not a Deribit JSON-RPC envelope: no `result` object",
         )
     })?;
@@ -356,7 +315,7 @@ pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let close = chart.close.unwrap_or_default();
     if [high.len(), low.len(), close.len()] != [ticks.len(); 3] {
         return Err(ParseError::new(
-            CANDLES,
+            CANDLES.name,
             format!(
                 "columns of different lengths: ticks {}, high {}, low {}, close {}",
                 ticks.len(),
@@ -369,13 +328,6 @@ pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     Ok(ticks
         .iter()
         .zip(high.iter().zip(low.iter().zip(close.iter())))
-        .filter_map(|(t, (h, (l, c)))| {
-            Some(Candle {
-                open_ms: t.get()?,
-                high: h.get()?,
-                low: l.get()?,
-                close: c.get()?,
-            })
-        })
+        .filter_map(|(t, (h, (l, c)))| kit::candle(t.get(), h.get(), l.get(), c.get()))
         .collect())
 }

@@ -44,8 +44,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
+    Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -67,31 +67,35 @@ pub const HOSTS: [HostSpec; 1] = [HostSpec {
 /// Docs of the indexer's rate limits.
 pub const RATE_LIMITS_DOCS: &str = "https://docs.dydx.xyz/concepts/trading/limits/rate-limits";
 
-/// Endpoint name of the market list.
-pub const PERPETUAL_MARKETS: &str = "perpetualMarkets";
-/// Path of the market list (weight 1).
-pub const PERPETUAL_MARKETS_PATH: &str = "/v4/perpetualMarkets";
-/// Docs of [`PERPETUAL_MARKETS_PATH`].
-pub const PERPETUAL_MARKETS_DOCS: &str =
-    "https://docs.dydx.xyz/indexer-client/http#get-perpetual-markets";
+/// The market list (weight 1).
+pub const PERPETUAL_MARKETS: Endpoint = Endpoint {
+    name: "perpetualMarkets",
+    host: HOST,
+    path: "/v4/perpetualMarkets",
+    weight: 1,
+    docs: "https://docs.dydx.xyz/indexer-client/http#get-perpetual-markets",
+};
 
-/// Endpoint name of the settled funding of one market.
-pub const HISTORICAL_FUNDING: &str = "historicalFunding";
-/// Path of [`HISTORICAL_FUNDING`] before the market (weight 1): `effectiveBeforeOrAt` (ISO,
-/// inclusive), `limit` (at most [`HISTORY_LIMIT`]); newest first.
-pub const HISTORICAL_FUNDING_PATH: &str = "/v4/historicalFunding/";
-/// Docs of [`HISTORICAL_FUNDING_PATH`].
-pub const HISTORICAL_FUNDING_DOCS: &str =
-    "https://docs.dydx.xyz/indexer-client/http#get-historical-funding";
+/// The settled funding of one market, the path going on with the market (weight 1):
+/// `effectiveBeforeOrAt` (ISO, inclusive), `limit` (at most [`HISTORY_LIMIT`]); newest first.
+pub const HISTORICAL_FUNDING: Endpoint = Endpoint {
+    name: "historicalFunding",
+    host: HOST,
+    path: "/v4/historicalFunding/",
+    weight: 1,
+    docs: "https://docs.dydx.xyz/indexer-client/http#get-historical-funding",
+};
 
-/// Endpoint name of the candles of one market.
-pub const CANDLES: &str = "candles";
-/// Path of [`CANDLES`] before the market (weight 1): `resolution` (required), `fromISO`
-/// (inclusive), `toISO` (exclusive), `limit` (at most [`HISTORY_LIMIT`]); newest first.
-pub const CANDLES_PATH: &str = "/v4/candles/perpetualMarkets/";
-/// Docs of [`CANDLES_PATH`].
-pub const CANDLES_DOCS: &str = "https://docs.dydx.xyz/indexer-client/http#get-candles";
-
+/// The candles of one market, the path going on with the market (weight 1): `resolution`
+/// (required), `fromISO` (inclusive), `toISO` (exclusive), `limit` (at most [`HISTORY_LIMIT`]);
+/// newest first.
+pub const CANDLES: Endpoint = Endpoint {
+    name: "candles",
+    host: HOST,
+    path: "/v4/candles/perpetualMarkets/",
+    weight: 1,
+    docs: "https://docs.dydx.xyz/indexer-client/http#get-candles",
+};
 /// Rows per history page: the indexer's `API_LIMIT_V4` (a larger `limit` is a 400 error).
 pub const HISTORY_LIMIT: usize = 1000;
 
@@ -128,7 +132,7 @@ pub const ASSUMED_HALF_SPREAD: Decimal = Decimal::from_parts(5, 0, 0, false, 4);
 /// The `perpetualMarkets` request (all markets).
 #[must_use]
 pub fn perpetual_markets() -> Request {
-    Request::get(PERPETUAL_MARKETS, HOST, PERPETUAL_MARKETS_PATH, 1)
+    PERPETUAL_MARKETS.request()
 }
 
 /// The dYdX v4 adapter (indexer, perpetuals only).
@@ -200,9 +204,10 @@ impl VenueAdapter for Dydx {
                 (oldest - 1).min(end_ms)
             }
         };
-        let path = format!("{HISTORICAL_FUNDING_PATH}{symbol}");
+
         Some(
-            Request::get(HISTORICAL_FUNDING, HOST, &path, 1)
+            HISTORICAL_FUNDING
+                .below(symbol)
                 .query("effectiveBeforeOrAt", iso(before_or_at)?)
                 .query("limit", HISTORY_LIMIT.to_string()),
         )
@@ -234,9 +239,10 @@ impl VenueAdapter for Dydx {
                 oldest - 1
             }
         };
-        let path = format!("{CANDLES_PATH}{}", window.symbol);
+
         Some(
-            Request::get(CANDLES, HOST, &path, 1)
+            CANDLES
+                .below(window.symbol)
                 .query("resolution", resolution(window.bar))
                 .query("fromISO", iso(window.start_ms)?)
                 .query("toISO", iso(to)?)
@@ -280,7 +286,7 @@ mod tests {
             let r = &plan[0];
             assert_eq!(
                 (r.endpoint, r.host, r.path.as_str(), r.weight),
-                (PERPETUAL_MARKETS, HOST, "/v4/perpetualMarkets", 1)
+                (PERPETUAL_MARKETS.name, HOST, "/v4/perpetualMarkets", 1)
             );
             assert_eq!(r.method, Method::Get);
             assert!(r.query.is_empty(), "a `limit` would cap the market list");

@@ -30,6 +30,7 @@ use super::{
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
@@ -70,34 +71,16 @@ pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
 
 /// The markets of every `perpetualMarkets` body, in request order; at least one body.
 fn all_markets<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<DydxMarkets<'a>>, ParseError> {
-    let mut out = Vec::new();
-    for bytes in Body::of(bodies, PERPETUAL_MARKETS) {
-        let doc: DydxPerpetualMarkets<'a> =
-            serde_json::from_slice(bytes).map_err(|e| ParseError::json(PERPETUAL_MARKETS, &e))?;
-        match (doc.markets, doc.errors) {
-            (Some(markets), _) => out.push(markets),
-            (None, Some(errors)) => {
-                let msg = errors
-                    .first()
-                    .and_then(|e| e.msg.get())
-                    .unwrap_or("no message");
-                return Err(ParseError::new(
-                    PERPETUAL_MARKETS,
-                    format!("API error: {msg}"),
-                ));
-            }
-            (None, None) => {
-                return Err(ParseError::new(
-                    PERPETUAL_MARKETS,
-                    "no `markets` object in the answer",
-                ));
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(ParseError::new(PERPETUAL_MARKETS, "response missing"));
-    }
-    Ok(out)
+    let name = PERPETUAL_MARKETS.name;
+    kit::each_body(bodies, name, true, |bytes| {
+        let doc: DydxPerpetualMarkets<'a> = kit::decode(name, bytes)?;
+        answer(
+            name,
+            doc.markets,
+            doc.errors,
+            "no `markets` object in the answer",
+        )
+    })
 }
 
 /// The market's symbol: its `ticker`, else the key it is listed under.
@@ -224,29 +207,26 @@ pub(super) fn snapshot(
         }
         let oracle = m.oracle_price.get();
         let (bid, ask) = around_oracle(oracle, m.tick_size.get());
-        perps.push(PerpQuote {
-            venue: Venue::Dydx,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
-            multiplier: inst.multiplier,
-            funding_rate: rate,
-            funding_interval_hours: Decimal::from(FUNDING_INTERVAL_HOURS),
-            next_funding_time: top_of_hour,
-            mark_price: oracle,
-            index_price: oracle,
+        let funding = Funding {
+            rate,
+            interval_hours: Decimal::from(FUNDING_INTERVAL_HOURS),
+            next: top_of_hour,
+        };
+        let book = Book {
             bid,
             ask,
-            high_24h: None,
-            low_24h: None,
             volume_24h_quote: m.volume_24h.get(),
+            ..Book::default()
+        };
+        perps.push(PerpQuote {
+            mark_price: oracle,
+            index_price: oracle,
             open_interest: m
                 .open_interest
                 .get()
                 .and_then(|oi| oi.checked_mul(inst.multiplier))
                 .map(|oi| oi.normalize()),
-            exchange_time: None,
-            received_at,
+            ..kit::perp_quote(inst, funding, book, received_at)
         });
     }
     Ok(Snapshot {
@@ -257,13 +237,25 @@ pub(super) fn snapshot(
     })
 }
 
-/// The first message of an indexer error list as a [`ParseError`] of `endpoint`.
-fn api_error(endpoint: &'static str, errors: &[DydxError<'_>]) -> ParseError {
-    let msg = errors
-        .first()
-        .and_then(|e| e.msg.get())
-        .unwrap_or("no message");
-    ParseError::new(endpoint, format!("API error: {msg}"))
+/// What an indexer answer of `endpoint` holds: its payload, else the first message of its error
+/// list, else `missing`.
+fn answer<T>(
+    endpoint: &'static str,
+    payload: Option<T>,
+    errors: Option<Vec<DydxError<'_>>>,
+    missing: &str,
+) -> Result<T, ParseError> {
+    match (payload, errors) {
+        (Some(payload), _) => Ok(payload),
+        (None, Some(errors)) => {
+            let msg = errors
+                .first()
+                .and_then(|e| e.msg.get())
+                .unwrap_or("no message");
+            Err(ParseError::new(endpoint, format!("API error: {msg}")))
+        }
+        (None, None) => Err(ParseError::new(endpoint, missing)),
+    }
 }
 
 /// Milliseconds of an ISO-8601 time with an offset (`2025-07-25T11:00:00.013Z`).
@@ -282,26 +274,22 @@ fn iso_ms(text: &str) -> Option<i64> {
 /// # Errors
 /// A malformed body or an error list.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let doc: DydxHistoricalFunding<'_> =
-        serde_json::from_slice(body).map_err(|e| ParseError::json(HISTORICAL_FUNDING, &e))?;
-    let rows = match (doc.historical_funding, doc.errors) {
-        (Some(rows), _) => rows,
-        (None, Some(errors)) => return Err(api_error(HISTORICAL_FUNDING, &errors)),
-        (None, None) => {
-            return Err(ParseError::new(
-                HISTORICAL_FUNDING,
-                "no `historicalFunding` array in the answer",
-            ));
-        }
-    };
+    let name = HISTORICAL_FUNDING.name;
+    let doc: DydxHistoricalFunding<'_> = kit::decode(name, body)?;
+    let rows = answer(
+        name,
+        doc.historical_funding,
+        doc.errors,
+        "no `historicalFunding` array in the answer",
+    )?;
     Ok(rows
         .iter()
         .filter_map(|r| {
-            let at = iso_ms(r.effective_at.get()?)?;
-            Some(HistoryPoint {
-                time_ms: at.div_euclid(MS_PER_HOUR) * MS_PER_HOUR,
-                rate: r.rate.get()?,
-            })
+            let at = r.effective_at.get().and_then(iso_ms);
+            kit::point(
+                at.map(|at| at.div_euclid(MS_PER_HOUR) * MS_PER_HOUR),
+                r.rate.get(),
+            )
         })
         .collect())
 }
@@ -312,24 +300,18 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// # Errors
 /// A malformed body or an error list.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let doc: DydxCandles<'_> =
-        serde_json::from_slice(body).map_err(|e| ParseError::json(CANDLES, &e))?;
-    let rows = match (doc.candles, doc.errors) {
-        (Some(rows), _) => rows,
-        (None, Some(errors)) => return Err(api_error(CANDLES, &errors)),
-        (None, None) => {
-            return Err(ParseError::new(CANDLES, "no `candles` array in the answer"));
-        }
-    };
+    let doc: DydxCandles<'_> = kit::decode(CANDLES.name, body)?;
+    let rows = answer(
+        CANDLES.name,
+        doc.candles,
+        doc.errors,
+        "no `candles` array in the answer",
+    )?;
     Ok(rows
         .iter()
         .filter_map(|r| {
-            Some(Candle {
-                open_ms: iso_ms(r.started_at.get()?)?,
-                high: r.high.get()?,
-                low: r.low.get()?,
-                close: r.close.get()?,
-            })
+            let open_ms = r.started_at.get().and_then(iso_ms);
+            kit::candle(open_ms, r.high.get(), r.low.get(), r.close.get())
         })
         .collect())
 }

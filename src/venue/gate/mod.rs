@@ -37,8 +37,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
+    Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -61,82 +61,98 @@ pub const HOSTS: [HostSpec; 1] = [HostSpec {
 /// Weight of every call: Gate counts requests per endpoint.
 pub const WEIGHT: u32 = 1;
 
-/// Path of the USDT-settled contract list (`limit` default 100, max 1000; `offset`).
-pub const CONTRACTS_PATH: &str = "/api/v4/futures/usdt/contracts";
-/// Docs of [`CONTRACTS_PATH`].
-pub const CONTRACTS_DOCS: &str =
-    "https://www.gate.io/docs/developers/apiv4/en/#list-all-futures-contracts";
+/// The USDT-settled contract list fetched as reference data (`limit` default 100, max 1000;
+/// `offset`).
+pub const CONTRACTS: Endpoint = Endpoint {
+    name: "contracts",
+    host: HOST,
+    path: "/api/v4/futures/usdt/contracts",
+    weight: WEIGHT,
+    docs: "https://www.gate.io/docs/developers/apiv4/en/#list-all-futures-contracts",
+};
 
-/// Path of the USDT-settled futures tickers (no `contract`: every contract).
-pub const TICKERS_PATH: &str = "/api/v4/futures/usdt/tickers";
-/// Docs of [`TICKERS_PATH`].
-pub const TICKERS_DOCS: &str = "https://www.gate.io/docs/developers/apiv4/en/#list-futures-tickers";
+/// The contract list fetched on every poll (funding source).
+pub const CONTRACTS_LIVE: Endpoint = Endpoint {
+    name: "contracts-live",
+    ..CONTRACTS
+};
 
-/// Path of the spot pair list.
-pub const CURRENCY_PAIRS_PATH: &str = "/api/v4/spot/currency_pairs";
-/// Docs of [`CURRENCY_PAIRS_PATH`].
-pub const CURRENCY_PAIRS_DOCS: &str =
-    "https://www.gate.io/docs/developers/apiv4/en/#list-all-currency-pairs-supported";
+/// The USDT-settled futures tickers (no `contract`: every contract).
+pub const TICKERS: Endpoint = Endpoint {
+    name: "tickers",
+    host: HOST,
+    path: "/api/v4/futures/usdt/tickers",
+    weight: WEIGHT,
+    docs: "https://www.gate.io/docs/developers/apiv4/en/#list-futures-tickers",
+};
 
-/// Path of the spot tickers (no `currency_pair`: every pair).
-pub const SPOT_TICKERS_PATH: &str = "/api/v4/spot/tickers";
-/// Docs of [`SPOT_TICKERS_PATH`].
-pub const SPOT_TICKERS_DOCS: &str =
-    "https://www.gate.io/docs/developers/apiv4/en/#retrieve-ticker-information";
+/// The spot pair list.
+pub const CURRENCY_PAIRS: Endpoint = Endpoint {
+    name: "currency-pairs",
+    host: HOST,
+    path: "/api/v4/spot/currency_pairs",
+    weight: WEIGHT,
+    docs: "https://www.gate.io/docs/developers/apiv4/en/#list-all-currency-pairs-supported",
+};
 
-/// Path of the unified account's collateral discount tiers (public, no parameters: every
-/// currency; tiers of `discount` between `lower_limit` and `upper_limit`).
-pub const DISCOUNT_TIERS_PATH: &str = "/api/v4/unified/currency_discount_tiers";
-/// Docs of [`DISCOUNT_TIERS_PATH`] (a public endpoint: 200 requests / 10 s, weight [`WEIGHT`]).
-pub const DISCOUNT_TIERS_DOCS: &str =
-    "https://www.gate.io/docs/developers/apiv4/en/#list-currency-discount-tiers";
+/// The spot tickers (no `currency_pair`: every pair).
+pub const SPOT_TICKERS: Endpoint = Endpoint {
+    name: "spot-tickers",
+    host: HOST,
+    path: "/api/v4/spot/tickers",
+    weight: WEIGHT,
+    docs: "https://www.gate.io/docs/developers/apiv4/en/#retrieve-ticker-information",
+};
 
-/// Endpoint name of the contract list fetched as reference data.
-pub const CONTRACTS: &str = "contracts";
-/// Endpoint name of the contract list fetched on every poll (funding source).
-pub const CONTRACTS_LIVE: &str = "contracts-live";
-/// Endpoint name of the futures tickers.
-pub const TICKERS: &str = "tickers";
-/// Endpoint name of the spot pair list.
-pub const CURRENCY_PAIRS: &str = "currency-pairs";
-/// Endpoint name of the spot tickers.
-pub const SPOT_TICKERS: &str = "spot-tickers";
-/// Endpoint name of the collateral discount tiers.
-pub const DISCOUNT_TIERS: &str = "currency-discount-tiers";
+/// The unified account's collateral discount tiers (public, no parameters: every currency;
+/// tiers of `discount` between `lower_limit` and `upper_limit`; 200 requests / 10 s, weight
+/// [`WEIGHT`]).
+pub const DISCOUNT_TIERS: Endpoint = Endpoint {
+    name: "currency-discount-tiers",
+    host: HOST,
+    path: "/api/v4/unified/currency_discount_tiers",
+    weight: WEIGHT,
+    docs: "https://www.gate.io/docs/developers/apiv4/en/#list-currency-discount-tiers",
+};
 
-/// Endpoint name of one contract's settled funding history.
-pub const FUNDING_RATE: &str = "funding-rate";
-/// Path of the settled funding history: `contract`, `limit` (default 100, at most 1000),
+/// One contract's settled funding history: `contract`, `limit` (default 100, at most 1000),
 /// `from`/`to` (seconds); with `to` and no `from`, the `limit` settlements up to `to`. Gate
 /// documents no order (the demo answers newest first).
-pub const FUNDING_RATE_PATH: &str = "/api/v4/futures/usdt/funding_rate";
-/// Docs of [`FUNDING_RATE_PATH`].
-pub const FUNDING_RATE_DOCS: &str =
-    "https://www.gate.io/docs/developers/apiv4/en/#funding-rate-history";
+pub const FUNDING_RATE: Endpoint = Endpoint {
+    name: "funding-rate",
+    host: HOST,
+    path: "/api/v4/futures/usdt/funding_rate",
+    weight: WEIGHT,
+    docs: "https://www.gate.io/docs/developers/apiv4/en/#funding-rate-history",
+};
+
 /// Most settlements per funding-history request.
 pub const FUNDING_HISTORY_LIMIT: usize = 1000;
 /// Gate's shortest funding interval (`funding_interval` 3600 s): a window of `h` whole hours
 /// holds at most `h + 1` settlements.
 const MIN_FUNDING_INTERVAL_MS: i64 = 3_600_000;
 
-/// Endpoint name of one contract's (last-trade) candlesticks.
-pub const CANDLESTICKS: &str = "candlesticks";
-/// Path of the futures candlesticks: `contract` (`mark_…`/`index_…` for mark and index),
+/// One contract's (last-trade) candlesticks: `contract` (`mark_…`/`index_…` for mark and index),
 /// `interval`, `from`/`to` (seconds; `limit` conflicts with them), at most
 /// [`FUTURES_CANDLE_POINTS`] points; object rows, oldest first, the running bar last.
-pub const CANDLESTICKS_PATH: &str = "/api/v4/futures/usdt/candlesticks";
-/// Docs of [`CANDLESTICKS_PATH`].
-pub const CANDLESTICKS_DOCS: &str =
-    "https://www.gate.io/docs/developers/apiv4/en/#get-futures-candlesticks";
-/// Endpoint name of one spot pair's candlesticks.
-pub const SPOT_CANDLESTICKS: &str = "spot-candlesticks";
-/// Path of the spot candlesticks: `currency_pair`, `interval`, `from`/`to` (seconds), at most
+pub const CANDLESTICKS: Endpoint = Endpoint {
+    name: "candlesticks",
+    host: HOST,
+    path: "/api/v4/futures/usdt/candlesticks",
+    weight: WEIGHT,
+    docs: "https://www.gate.io/docs/developers/apiv4/en/#get-futures-candlesticks",
+};
+
+/// One spot pair's candlesticks: `currency_pair`, `interval`, `from`/`to` (seconds), at most
 /// [`SPOT_CANDLE_POINTS`] points; string-array rows, oldest first, the running one flagged
 /// `"false"`.
-pub const SPOT_CANDLESTICKS_PATH: &str = "/api/v4/spot/candlesticks";
-/// Docs of [`SPOT_CANDLESTICKS_PATH`].
-pub const SPOT_CANDLESTICKS_DOCS: &str =
-    "https://www.gate.io/docs/developers/apiv4/en/#market-candlesticks";
+pub const SPOT_CANDLESTICKS: Endpoint = Endpoint {
+    name: "spot-candlesticks",
+    host: HOST,
+    path: "/api/v4/spot/candlesticks",
+    weight: WEIGHT,
+    docs: "https://www.gate.io/docs/developers/apiv4/en/#market-candlesticks",
+};
 /// Most points per futures candlestick request.
 pub const FUTURES_CANDLE_POINTS: i64 = 2000;
 /// Most points per spot candlestick request.
@@ -162,8 +178,9 @@ pub const RATE_LIMIT_LABEL: &str = "TOO_MANY_REQUESTS";
 #[derive(Debug, Clone, Copy)]
 pub struct Gate;
 
-fn contracts(endpoint: &'static str) -> Request {
-    Request::get(endpoint, HOST, CONTRACTS_PATH, WEIGHT)
+fn contracts(endpoint: Endpoint) -> Request {
+    endpoint
+        .request()
         .query("limit", PAGE_LIMIT.to_string())
         .query("offset", "0")
 }
@@ -182,8 +199,8 @@ impl VenueAdapter for Gate {
     fn reference_requests(&self) -> Vec<Request> {
         vec![
             contracts(CONTRACTS),
-            Request::get(CURRENCY_PAIRS, HOST, CURRENCY_PAIRS_PATH, WEIGHT),
-            Request::get(DISCOUNT_TIERS, HOST, DISCOUNT_TIERS_PATH, WEIGHT).optional(),
+            CURRENCY_PAIRS.request(),
+            DISCOUNT_TIERS.request().optional(),
         ]
     }
 
@@ -221,8 +238,8 @@ impl VenueAdapter for Gate {
     fn snapshot_requests(&self, _full: bool) -> Vec<Request> {
         vec![
             contracts(CONTRACTS_LIVE),
-            Request::get(TICKERS, HOST, TICKERS_PATH, WEIGHT),
-            Request::get(SPOT_TICKERS, HOST, SPOT_TICKERS_PATH, WEIGHT),
+            TICKERS.request(),
+            SPOT_TICKERS.request(),
         ]
     }
 
@@ -275,7 +292,8 @@ impl VenueAdapter for Gate {
             }
         };
         Some(
-            Request::get(FUNDING_RATE, HOST, FUNDING_RATE_PATH, WEIGHT)
+            FUNDING_RATE
+                .request()
                 .query("contract", symbol)
                 .query("limit", limit.to_string())
                 .query("to", to.to_string()),
@@ -329,9 +347,9 @@ impl VenueAdapter for Gate {
         let lo = first.max(hi - (points - 1) * bar);
         let to = if k == 0 { window.end_ms } else { hi };
         let request = match window.market {
-            Market::Perp => Request::get(CANDLESTICKS, HOST, CANDLESTICKS_PATH, WEIGHT)
-                .query("contract", window.symbol),
-            Market::Spot => Request::get(SPOT_CANDLESTICKS, HOST, SPOT_CANDLESTICKS_PATH, WEIGHT)
+            Market::Perp => CANDLESTICKS.request().query("contract", window.symbol),
+            Market::Spot => SPOT_CANDLESTICKS
+                .request()
                 .query("currency_pair", window.symbol),
         };
         Some(
@@ -362,12 +380,18 @@ mod tests {
         let scan = Gate.snapshot_requests(false);
         assert_eq!(scan, Gate.snapshot_requests(true));
         let names: Vec<&str> = scan.iter().map(|r| r.endpoint).collect();
-        assert_eq!(names, [CONTRACTS_LIVE, TICKERS, SPOT_TICKERS]);
+        assert_eq!(
+            names,
+            [CONTRACTS_LIVE.name, TICKERS.name, SPOT_TICKERS.name]
+        );
         assert_eq!(query(&scan[0]), [("limit", "1000"), ("offset", "0")]);
         assert!(scan[1].query.is_empty() && scan[2].query.is_empty());
         let refs = Gate.reference_requests();
         let names: Vec<&str> = refs.iter().map(|r| r.endpoint).collect();
-        assert_eq!(names, [CONTRACTS, CURRENCY_PAIRS, DISCOUNT_TIERS]);
+        assert_eq!(
+            names,
+            [CONTRACTS.name, CURRENCY_PAIRS.name, DISCOUNT_TIERS.name]
+        );
         for r in refs[..2].iter().chain(&scan) {
             assert!(r.path.starts_with("/api/v4/"), "{r:?}");
             assert_eq!((r.host, r.weight, r.optional), (HOST, 1, false));
@@ -409,7 +433,7 @@ mod tests {
             .expect("ok")
             .expect("next");
         assert_eq!(query(&third), [("limit", "1000"), ("offset", "2000")]);
-        assert_eq!(third.endpoint, CONTRACTS_LIVE);
+        assert_eq!(third.endpoint, CONTRACTS_LIVE.name);
         assert_eq!(Gate.next_page(&third, &page(999)).expect("ok"), None);
         assert_eq!(Gate.next_page(&first, b"[]").expect("ok"), None);
         // The reference list pages the same way; other endpoints never page.
@@ -428,7 +452,7 @@ mod tests {
         let err = Gate
             .next_page(&first, br#"{"label":"X","message":"y"}"#)
             .expect_err("not a page");
-        assert_eq!(err.endpoint, CONTRACTS_LIVE);
+        assert_eq!(err.endpoint, CONTRACTS_LIVE.name);
         let err = Gate
             .next_page(&first, b"[{\"name\":")
             .expect_err("truncated");

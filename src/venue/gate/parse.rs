@@ -182,10 +182,10 @@ fn spot_instrument(row: &GateCurrencyPair<'_>) -> Option<Instrument> {
 /// empty when the body is missing or malformed, since the reference does without it.
 fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
     let mut table = BTreeMap::new();
-    let Some(bytes) = Body::of(bodies, DISCOUNT_TIERS).next() else {
+    let Some(bytes) = Body::of(bodies, DISCOUNT_TIERS.name).next() else {
         return table;
     };
-    let Ok(currencies) = rows::<GateDiscount<'_>>(DISCOUNT_TIERS, bytes) else {
+    let Ok(currencies) = rows::<GateDiscount<'_>>(DISCOUNT_TIERS.name, bytes) else {
         return table;
     };
     let mut seen = HashSet::new();
@@ -213,8 +213,8 @@ fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
 /// and tradable spot pairs (with each perp's `maintenance_rate`), and the optional discount
 /// tiers into the haircut table.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS)?;
-    let pairs: Vec<GateCurrencyPair<'_>> = all_rows(bodies, CURRENCY_PAIRS)?;
+    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS.name)?;
+    let pairs: Vec<GateCurrencyPair<'_>> = all_rows(bodies, CURRENCY_PAIRS.name)?;
     let mut instruments = Vec::with_capacity(contracts.len() + pairs.len());
     let mut seen: HashSet<(Market, String)> = HashSet::new();
     let candidates = contracts
@@ -250,9 +250,9 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS_LIVE)?;
-    let tickers: Vec<GateTicker<'_>> = all_rows(bodies, TICKERS)?;
-    let spot_tickers: Vec<GateSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS)?;
+    let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS_LIVE.name)?;
+    let tickers: Vec<GateTicker<'_>> = all_rows(bodies, TICKERS.name)?;
+    let spot_tickers: Vec<GateSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS.name)?;
     let contracts = kit::by_symbol(&contracts, |r| r.name.get());
     let tickers = kit::by_symbol(&tickers, |r| r.contract.get());
     let spot_tickers = kit::by_symbol(&spot_tickers, |r| r.currency_pair.get());
@@ -364,7 +364,7 @@ fn seconds_ms(seconds: Option<Decimal>) -> Option<i64> {
 /// Parses one page of `futures/usdt/funding_rate` (any order); rows without a time or a rate
 /// are skipped.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let records: Vec<GateFundingRecord> = rows(FUNDING_RATE, body)?;
+    let records: Vec<GateFundingRecord> = rows(FUNDING_RATE.name, body)?;
     Ok(records
         .iter()
         .filter_map(|r| kit::point(seconds_ms(r.t.get()), r.r.get()))
@@ -376,11 +376,11 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let bar = |t: Option<Decimal>, high, low, close| kit::candle(seconds_ms(t), high, low, close);
     Ok(match market {
-        Market::Perp => rows::<GateFuturesCandle>(CANDLESTICKS, body)?
+        Market::Perp => rows::<GateFuturesCandle>(CANDLESTICKS.name, body)?
             .iter()
             .filter_map(|r| bar(r.t.get(), r.h.get(), r.l.get(), r.c.get()))
             .collect(),
-        Market::Spot => rows::<GateSpotCandle>(SPOT_CANDLESTICKS, body)?
+        Market::Spot => rows::<GateSpotCandle>(SPOT_CANDLESTICKS.name, body)?
             .iter()
             .filter(|r| r.closed.0 != Some(false))
             .filter_map(|r| bar(r.t.get(), r.high.get(), r.low.get(), r.close.get()))

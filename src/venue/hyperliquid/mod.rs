@@ -43,7 +43,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, Method, ParseError,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
     Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
@@ -63,54 +63,80 @@ pub const HOSTS: [HostSpec; 1] = [HostSpec {
     per_endpoint: false,
 }];
 
-/// Docs of the rate limits (weights of info requests).
-pub const RATE_LIMITS_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/rate-limits-and-user-limits";
-
-/// Path of every info request.
-pub const INFO_PATH: &str = "/info";
-
 /// Weight of every info request basis makes ("all other documented info requests": 20).
 pub const INFO_WEIGHT: u32 = 20;
 
+/// Docs of the rate limits (weights of info requests).
+pub const RATE_LIMITS_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/rate-limits-and-user-limits";
+
 /// `{"type":"meta"}`: the perpetuals universe.
-pub const META: &str = "meta";
-/// Docs of [`META`].
-pub const META_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-metadata-universe-and-margin-tables";
+pub const META: Endpoint = Endpoint {
+    name: "meta",
+    host: HOST,
+    path: "/info",
+    weight: INFO_WEIGHT,
+    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-metadata-universe-and-margin-tables",
+};
 
 /// `{"type":"spotMeta"}`: spot tokens and pairs.
-pub const SPOT_META: &str = "spotMeta";
-/// Docs of [`SPOT_META`].
-pub const SPOT_META_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-metadata";
+pub const SPOT_META: Endpoint = Endpoint {
+    name: "spotMeta",
+    host: HOST,
+    path: "/info",
+    weight: INFO_WEIGHT,
+    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-metadata",
+};
 
 /// `{"type":"metaAndAssetCtxs"}`: universe + funding, mark, oracle, mid, impact prices, OI, volume.
-pub const META_AND_ASSET_CTXS: &str = "metaAndAssetCtxs";
-/// Docs of [`META_AND_ASSET_CTXS`].
-pub const META_AND_ASSET_CTXS_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-asset-contexts-includes-mark-price-current-funding-open-interest-etc";
+pub const META_AND_ASSET_CTXS: Endpoint = Endpoint {
+    name: "metaAndAssetCtxs",
+    host: HOST,
+    path: "/info",
+    weight: INFO_WEIGHT,
+    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-asset-contexts-includes-mark-price-current-funding-open-interest-etc",
+};
 
 /// `{"type":"spotMetaAndAssetCtxs"}`: spot tokens and pairs + mark, mid, volume.
-pub const SPOT_META_AND_ASSET_CTXS: &str = "spotMetaAndAssetCtxs";
-/// Docs of [`SPOT_META_AND_ASSET_CTXS`].
-pub const SPOT_META_AND_ASSET_CTXS_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-asset-contexts";
+pub const SPOT_META_AND_ASSET_CTXS: Endpoint = Endpoint {
+    name: "spotMetaAndAssetCtxs",
+    host: HOST,
+    path: "/info",
+    weight: INFO_WEIGHT,
+    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-asset-contexts",
+};
 
 /// `{"type":"predictedFundings"}`: next funding time and rate per coin and venue.
-pub const PREDICTED_FUNDINGS: &str = "predictedFundings";
-/// Docs of [`PREDICTED_FUNDINGS`].
-pub const PREDICTED_FUNDINGS_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-predicted-funding-rates-for-different-venues";
+pub const PREDICTED_FUNDINGS: Endpoint = Endpoint {
+    name: "predictedFundings",
+    host: HOST,
+    path: "/info",
+    weight: INFO_WEIGHT,
+    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-predicted-funding-rates-for-different-venues",
+};
 
 /// `{"type":"fundingHistory","coin":…,"startTime":…,"endTime":…}`: settled hourly funding of one
 /// perp, oldest first, at most [`FUNDING_HISTORY_PAGE`] a page.
-pub const FUNDING_HISTORY: &str = "fundingHistory";
-/// Docs of [`FUNDING_HISTORY`].
-pub const FUNDING_HISTORY_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-historical-funding-rates";
+pub const FUNDING_HISTORY: Endpoint = Endpoint {
+    name: "fundingHistory",
+    host: HOST,
+    path: "/info",
+    weight: INFO_WEIGHT,
+    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-historical-funding-rates",
+};
+
 /// Most settlements a `fundingHistory` answer holds.
 pub const FUNDING_HISTORY_PAGE: usize = 500;
 
 /// `{"type":"candleSnapshot","req":{"coin":…,"interval":…,"startTime":…,"endTime":…}}`: candles
 /// of a perp (`BTC`, `kPEPE`) or spot pair (`PURR/USDC`, `@107`), oldest first, the running one
 /// last; only the latest [`CANDLE_HISTORY`] of a coin and interval exist.
-pub const CANDLE_SNAPSHOT: &str = "candleSnapshot";
-/// Docs of [`CANDLE_SNAPSHOT`].
-pub const CANDLE_SNAPSHOT_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint#candle-snapshot";
+pub const CANDLE_SNAPSHOT: Endpoint = Endpoint {
+    name: "candleSnapshot",
+    host: HOST,
+    path: "/info",
+    weight: INFO_WEIGHT,
+    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint#candle-snapshot",
+};
 /// Candles Hyperliquid keeps per coin and interval (and so the most one answer holds).
 pub const CANDLE_HISTORY: i64 = 5000;
 
@@ -128,20 +154,6 @@ pub const fn interval(bar: Bar) -> &'static str {
     match bar {
         Bar::Hour => "1h",
         Bar::Day => "1d",
-    }
-}
-
-/// A `POST /info` request with a JSON `body` built by the caller.
-fn post(endpoint: &'static str, body: String, weight: u32) -> Request {
-    Request {
-        endpoint,
-        host: HOST,
-        path: INFO_PATH.to_owned(),
-        query: Vec::new(),
-        method: Method::Post(body),
-        weight,
-        timestamp_param: None,
-        optional: false,
     }
 }
 
@@ -164,19 +176,13 @@ pub const WRAPPED_TOKENS: [(&str, &str); 3] = [("UBTC", "BTC"), ("UETH", "ETH"),
 /// a fraction of `midPx`: 0.0005 = 5 bp.
 pub const ASSUMED_HALF_SPREAD: Decimal = Decimal::from_parts(5, 0, 0, false, 4);
 
-/// `POST /info` with body `{"type":"<kind>"}`; `kind` doubles as the endpoint name.
+/// `POST /info` with body `{"type":"<name>"}` (the endpoint's name is the request's type).
 #[must_use]
-pub fn info_request(kind: &'static str) -> Request {
-    Request {
-        endpoint: kind,
-        host: HOST,
-        path: INFO_PATH.to_owned(),
-        query: Vec::new(),
-        method: Method::Post(format!(r#"{{"type":"{kind}"}}"#)),
-        weight: INFO_WEIGHT,
-        timestamp_param: None,
-        optional: false,
-    }
+pub fn info_request(endpoint: Endpoint) -> Request {
+    endpoint.post(
+        format!(r#"{{"type":"{}"}}"#, endpoint.name),
+        endpoint.weight,
+    )
 }
 
 /// The Hyperliquid adapter (default perp dex + spot).
@@ -260,7 +266,7 @@ impl VenueAdapter for Hyperliquid {
             r#"{{"type":"{FUNDING_HISTORY}","coin":{},"startTime":{from},"endTime":{end_ms}}}"#,
             json_str(symbol)
         );
-        Some(post(FUNDING_HISTORY, body, history_weight(items, 20)))
+        Some(FUNDING_HISTORY.post(body, history_weight(items, 20)))
     }
 
     fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
@@ -299,7 +305,7 @@ impl VenueAdapter for Hyperliquid {
             interval(window.bar),
             window.end_ms
         );
-        Some(post(CANDLE_SNAPSHOT, body, history_weight(items, 60)))
+        Some(CANDLE_SNAPSHOT.post(body, history_weight(items, 60)))
     }
 
     fn parse_candles(
@@ -315,13 +321,17 @@ impl VenueAdapter for Hyperliquid {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::venue::Method;
     use crate::venue::testkit::{days_back, points};
 
     #[test]
     fn plans_are_post_info_with_their_type_and_weight() {
         let scan = Hyperliquid.snapshot_requests(false);
         let kinds: Vec<&str> = scan.iter().map(|r| r.endpoint).collect();
-        assert_eq!(kinds, [META_AND_ASSET_CTXS, SPOT_META_AND_ASSET_CTXS]);
+        assert_eq!(
+            kinds,
+            [META_AND_ASSET_CTXS.name, SPOT_META_AND_ASSET_CTXS.name]
+        );
         let full = Hyperliquid.snapshot_requests(true);
         assert_eq!(full.len(), 3);
         assert!(full[2].optional && !full[0].optional && !full[1].optional);

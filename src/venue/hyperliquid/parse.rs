@@ -38,8 +38,9 @@ use super::{
     META_AND_ASSET_CTXS, PERP_QUOTE, PREDICTED_FUNDINGS, SPOT_META, SPOT_META_AND_ASSET_CTXS,
     WRAPPED_TOKENS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
@@ -75,14 +76,9 @@ fn docs<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     required: bool,
 ) -> Result<Vec<T>, ParseError> {
-    let mut out = Vec::new();
-    for bytes in Body::of(bodies, endpoint) {
-        out.push(serde_json::from_slice(bytes).map_err(|e| ParseError::json(endpoint, &e))?);
-    }
-    if required && out.is_empty() {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
+    kit::each_body(bodies, endpoint, required, |bytes| {
+        kit::decode(endpoint, bytes)
+    })
 }
 
 /// Perp coin name → (asset, multiplier): `kPEPE` → (`PEPE`, 1000); `None` for HIP-3 names.
@@ -162,8 +158,8 @@ fn spot_instrument(pair: &HlSpotPair<'_>, tokens: &HashMap<i64, &str>) -> Option
 
 /// Parses `meta` and `spotMeta` into the listed (not delisted) perps and resolvable spot pairs.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let metas: Vec<HlMeta<'_>> = docs(bodies, META, true)?;
-    let spot_metas: Vec<HlSpotMeta<'_>> = docs(bodies, SPOT_META, true)?;
+    let metas: Vec<HlMeta<'_>> = docs(bodies, META.name, true)?;
+    let spot_metas: Vec<HlSpotMeta<'_>> = docs(bodies, SPOT_META.name, true)?;
     let mut instruments = Vec::new();
     let mut seen: HashSet<(Market, String)> = HashSet::new();
     let mut push = |inst: Instrument, listed: bool| {
@@ -294,9 +290,10 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let perp_docs: Vec<HlMetaAndAssetCtxs<'_>> = docs(bodies, META_AND_ASSET_CTXS, true)?;
-    let spot_docs: Vec<HlSpotMetaAndAssetCtxs<'_>> = docs(bodies, SPOT_META_AND_ASSET_CTXS, true)?;
-    let predicted: Vec<Vec<HlPredictedCoin<'_>>> = docs(bodies, PREDICTED_FUNDINGS, false)?;
+    let perp_docs: Vec<HlMetaAndAssetCtxs<'_>> = docs(bodies, META_AND_ASSET_CTXS.name, true)?;
+    let spot_docs: Vec<HlSpotMetaAndAssetCtxs<'_>> =
+        docs(bodies, SPOT_META_AND_ASSET_CTXS.name, true)?;
+    let predicted: Vec<Vec<HlPredictedCoin<'_>>> = docs(bodies, PREDICTED_FUNDINGS.name, false)?;
     let perp_ctx = perp_contexts(&perp_docs);
     let spot_ctx = spot_contexts(&spot_docs);
     let next_times = predicted_times(&predicted);
@@ -315,29 +312,26 @@ pub(super) fn snapshot(
                     continue;
                 };
                 let (bid, ask) = perp_bid_ask(ctx);
-                perps.push(PerpQuote {
-                    venue: Venue::Hyperliquid,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    multiplier: inst.multiplier,
-                    funding_rate: rate,
-                    funding_interval_hours: Decimal::from(FUNDING_INTERVAL_HOURS),
-                    next_funding_time: next_times.get(symbol).copied().or(top_of_hour),
-                    mark_price: ctx.mark_px.get(),
-                    index_price: ctx.oracle_px.get(),
+                let funding = Funding {
+                    rate,
+                    interval_hours: Decimal::from(FUNDING_INTERVAL_HOURS),
+                    next: next_times.get(symbol).copied().or(top_of_hour),
+                };
+                let book = Book {
                     bid,
                     ask,
-                    high_24h: None,
-                    low_24h: None,
                     volume_24h_quote: ctx.day_ntl_vlm.get(),
+                    ..Book::default()
+                };
+                perps.push(PerpQuote {
+                    mark_price: ctx.mark_px.get(),
+                    index_price: ctx.oracle_px.get(),
                     open_interest: ctx
                         .open_interest
                         .get()
                         .and_then(|oi| oi.checked_mul(inst.multiplier))
                         .map(|oi| oi.normalize()),
-                    exchange_time: None,
-                    received_at,
+                    ..kit::perp_quote(inst, funding, book, received_at)
                 });
             }
             Market::Spot => {
@@ -345,19 +339,13 @@ pub(super) fn snapshot(
                     continue;
                 };
                 let (bid, ask) = around_mid(ctx.mid_px.get());
-                spots.push(SpotQuote {
-                    venue: Venue::Hyperliquid,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
+                let book = Book {
                     bid,
                     ask,
-                    high_24h: None,
-                    low_24h: None,
                     volume_24h_quote: ctx.day_ntl_vlm.get(),
-                    exchange_time: None,
-                    received_at,
-                });
+                    ..Book::default()
+                };
+                spots.push(kit::spot_quote(inst, book, received_at));
             }
         }
     }
@@ -393,32 +381,20 @@ fn history_rows<'a, T: Deserialize<'a>>(
 
 /// Parses one page of `fundingHistory` (any order); rows without a time or a rate are skipped.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let rows: Vec<HlFundingHistory<'_>> = history_rows(FUNDING_HISTORY, body)?;
+    let rows: Vec<HlFundingHistory<'_>> = history_rows(FUNDING_HISTORY.name, body)?;
     Ok(rows
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.time.get()?,
-                rate: r.funding_rate.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(r.time.get(), r.funding_rate.get()))
         .collect())
 }
 
 /// Parses one `candleSnapshot` answer (perp or spot: the same shape); rows without an open
 /// time, high, low or close are skipped.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let rows: Vec<HlCandle<'_>> = history_rows(CANDLE_SNAPSHOT, body)?;
+    let rows: Vec<HlCandle<'_>> = history_rows(CANDLE_SNAPSHOT.name, body)?;
     Ok(rows
         .iter()
-        .filter_map(|r| {
-            Some(Candle {
-                open_ms: r.t.get()?,
-                high: r.h.get()?,
-                low: r.l.get()?,
-                close: r.c.get()?,
-            })
-        })
+        .filter_map(|r| kit::candle(r.t.get(), r.h.get(), r.l.get(), r.c.get()))
         .collect())
 }
 

@@ -37,8 +37,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
+    Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -61,37 +61,43 @@ pub const HOSTS: [HostSpec; 1] = [HostSpec {
 /// Cost basis charges a public call (documented cost: none; see the module docs).
 pub const PUBLIC_WEIGHT: u32 = 1;
 
-/// Endpoint name of the instrument list.
-pub const INSTRUMENTS: &str = "instruments";
-/// Path of the instrument list (public).
-pub const INSTRUMENTS_PATH: &str = "/derivatives/api/v3/instruments";
-/// Docs of [`INSTRUMENTS_PATH`].
-pub const INSTRUMENTS_DOCS: &str =
-    "https://docs.kraken.com/api/docs/futures-api/trading/get-instruments";
+/// The instrument list (public).
+pub const INSTRUMENTS: Endpoint = Endpoint {
+    name: "instruments",
+    host: HOST,
+    path: "/derivatives/api/v3/instruments",
+    weight: PUBLIC_WEIGHT,
+    docs: "https://docs.kraken.com/api/docs/futures-api/trading/get-instruments",
+};
 
-/// Endpoint name of the tickers.
-pub const TICKERS: &str = "tickers";
-/// Path of the tickers of every contract and index (public).
-pub const TICKERS_PATH: &str = "/derivatives/api/v3/tickers";
-/// Docs of [`TICKERS_PATH`].
-pub const TICKERS_DOCS: &str = "https://docs.kraken.com/api/docs/futures-api/trading/get-tickers";
+/// The tickers of every contract and index (public).
+pub const TICKERS: Endpoint = Endpoint {
+    name: "tickers",
+    host: HOST,
+    path: "/derivatives/api/v3/tickers",
+    weight: PUBLIC_WEIGHT,
+    docs: "https://docs.kraken.com/api/docs/futures-api/trading/get-tickers",
+};
 
-/// Endpoint name of the settled funding of one contract.
-pub const HISTORICAL_FUNDING_RATES: &str = "historicalfundingrates";
-/// Path of [`HISTORICAL_FUNDING_RATES`] (public): `symbol`; every hourly settlement since the
+/// The settled funding of one contract (public): `symbol`; every hourly settlement since the
 /// contract's listing, in one answer.
-pub const HISTORICAL_FUNDING_RATES_PATH: &str = "/derivatives/api/v4/historicalfundingrates";
-/// Docs of [`HISTORICAL_FUNDING_RATES_PATH`].
-pub const HISTORICAL_FUNDING_RATES_DOCS: &str =
-    "https://docs.kraken.com/api/docs/futures-api/trading/historical-funding-rates";
+pub const HISTORICAL_FUNDING_RATES: Endpoint = Endpoint {
+    name: "historicalfundingrates",
+    host: HOST,
+    path: "/derivatives/api/v4/historicalfundingrates",
+    weight: PUBLIC_WEIGHT,
+    docs: "https://docs.kraken.com/api/docs/futures-api/trading/historical-funding-rates",
+};
 
-/// Endpoint name of the candles of one contract.
-pub const CANDLES: &str = "candles";
-/// Path of the last-trade candles before `{symbol}/{resolution}` (public): `from`, `to` in
-/// seconds; oldest first.
-pub const CANDLES_PATH: &str = "/api/charts/v1/trade/";
-/// Docs of [`CANDLES_PATH`].
-pub const CANDLES_DOCS: &str = "https://docs.kraken.com/api/docs/futures-api/charts/candles";
+/// The last-trade candles of one contract (public), the path going on with
+/// `{symbol}/{resolution}`: `from`, `to` in seconds; oldest first.
+pub const CANDLES: Endpoint = Endpoint {
+    name: "candles",
+    host: HOST,
+    path: "/api/charts/v1/trade/",
+    weight: PUBLIC_WEIGHT,
+    docs: "https://docs.kraken.com/api/docs/futures-api/charts/candles",
+};
 /// Candles per charts page (ccxt's page size; not documented by Kraken).
 pub const CANDLE_LIMIT: usize = 2000;
 
@@ -124,12 +130,7 @@ impl VenueAdapter for Kraken {
     }
 
     fn reference_requests(&self) -> Vec<Request> {
-        vec![Request::get(
-            INSTRUMENTS,
-            HOST,
-            INSTRUMENTS_PATH,
-            PUBLIC_WEIGHT,
-        )]
+        vec![INSTRUMENTS.request()]
     }
 
     fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
@@ -138,7 +139,7 @@ impl VenueAdapter for Kraken {
 
     /// The tickers, for scans and polls alike (see the module docs).
     fn snapshot_requests(&self, _full: bool) -> Vec<Request> {
-        vec![Request::get(TICKERS, HOST, TICKERS_PATH, PUBLIC_WEIGHT)]
+        vec![TICKERS.request()]
     }
 
     fn parse_snapshot(
@@ -166,15 +167,7 @@ impl VenueAdapter for Kraken {
         if previous.is_some() || end_ms < start_ms {
             return None;
         }
-        Some(
-            Request::get(
-                HISTORICAL_FUNDING_RATES,
-                HOST,
-                HISTORICAL_FUNDING_RATES_PATH,
-                PUBLIC_WEIGHT,
-            )
-            .query("symbol", symbol),
-        )
+        Some(HISTORICAL_FUNDING_RATES.request().query("symbol", symbol))
     }
 
     fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
@@ -212,9 +205,10 @@ impl VenueAdapter for Kraken {
         if from > to {
             return None;
         }
-        let path = format!("{CANDLES_PATH}{}/{}", window.symbol, resolution(window.bar));
+        let rest = format!("{}/{}", window.symbol, resolution(window.bar));
         Some(
-            Request::get(CANDLES, HOST, &path, PUBLIC_WEIGHT)
+            CANDLES
+                .below(&rest)
                 .query("from", from.to_string())
                 .query("to", to.to_string()),
         )
@@ -248,8 +242,8 @@ mod tests {
         assert_eq!(
             plan,
             [
-                (INSTRUMENTS, "/derivatives/api/v3/instruments"),
-                (TICKERS, "/derivatives/api/v3/tickers")
+                (INSTRUMENTS.name, "/derivatives/api/v3/instruments"),
+                (TICKERS.name, "/derivatives/api/v3/tickers")
             ]
         );
         assert!(

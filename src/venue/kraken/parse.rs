@@ -35,6 +35,7 @@ use super::{
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::split_multiplier;
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Prefix of multi-collateral linear perpetuals.
@@ -83,56 +84,40 @@ fn envelope_error(
     })
 }
 
-/// Every body of `endpoint`, in request order; at least one must have been fetched.
-fn bodies_of<'a>(
-    bodies: &'a [Body<'a>],
-    endpoint: &'static str,
-) -> Result<Vec<&'a [u8]>, ParseError> {
-    let out: Vec<&[u8]> = Body::of(bodies, endpoint).collect();
-    if out.is_empty() {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
-}
-
-/// The instrument rows of every instruments body.
+/// The instrument rows of every instruments body (at least one).
 fn instrument_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<KrakenInstrument<'a>>, ParseError> {
-    let mut rows = Vec::new();
-    for bytes in bodies_of(bodies, INSTRUMENTS)? {
-        let env: KrakenInstruments<'_> =
-            serde_json::from_slice(bytes).map_err(|e| ParseError::json(INSTRUMENTS, &e))?;
-        if let Some(err) = envelope_error(INSTRUMENTS, &env.result, &env.error) {
+    let name = INSTRUMENTS.name;
+    kit::rows_of(bodies, name, true, |bytes| {
+        let env: KrakenInstruments<'_> = kit::decode(name, bytes)?;
+        if let Some(err) = envelope_error(name, &env.result, &env.error) {
             return Err(err);
         }
-        rows.extend(env.instruments.ok_or_else(|| {
+        env.instruments.ok_or_else(|| {
             ParseError::new(
-                INSTRUMENTS,
+                name,
                 "not a Kraken Futures envelope: no `instruments` array",
             )
-        })?);
-    }
-    Ok(rows)
+        })
+    })
 }
 
 /// A ticker with the `serverTime` of the body it came from.
 type TimedTicker<'a> = (KrakenTicker<'a>, Option<DateTime<Utc>>);
 
-/// The ticker rows of every tickers body, each with its body's `serverTime`.
+/// The ticker rows of every tickers body (at least one), each with its body's `serverTime`.
 fn ticker_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<TimedTicker<'a>>, ParseError> {
-    let mut rows = Vec::new();
-    for bytes in bodies_of(bodies, TICKERS)? {
-        let env: KrakenTickers<'_> =
-            serde_json::from_slice(bytes).map_err(|e| ParseError::json(TICKERS, &e))?;
-        if let Some(err) = envelope_error(TICKERS, &env.result, &env.error) {
+    let name = TICKERS.name;
+    kit::rows_of(bodies, name, true, |bytes| {
+        let env: KrakenTickers<'_> = kit::decode(name, bytes)?;
+        if let Some(err) = envelope_error(name, &env.result, &env.error) {
             return Err(err);
         }
         let server_time = env.server_time.get().and_then(iso_time);
         let tickers = env.tickers.ok_or_else(|| {
-            ParseError::new(TICKERS, "not a Kraken Futures envelope: no `tickers` array")
+            ParseError::new(name, "not a Kraken Futures envelope: no `tickers` array")
         })?;
-        rows.extend(tickers.into_iter().map(|t| (t, server_time)));
-    }
-    Ok(rows)
+        Ok(tickers.into_iter().map(|t| (t, server_time)).collect())
+    })
 }
 
 /// An ISO-8601 / RFC 3339 time (`2025-11-17T00:34:37.524Z`) in UTC.
@@ -298,25 +283,24 @@ pub(super) fn snapshot(
         else {
             continue;
         };
-        perps.push(PerpQuote {
-            venue: Venue::Kraken,
-            symbol: inst.symbol.clone(),
-            asset: inst.asset.clone(),
-            quote: inst.quote.clone(),
-            multiplier: inst.multiplier,
-            funding_rate: rate.normalize(),
-            funding_interval_hours: interval,
-            next_funding_time: next_hour(server_time.unwrap_or(received_at)),
-            mark_price: mark,
-            index_price: t.index_price.get(),
+        let funding = Funding {
+            rate: rate.normalize(),
+            interval_hours: interval,
+            next: next_hour(server_time.unwrap_or(received_at)),
+        };
+        let book = Book {
             bid: t.bid.get(),
             ask: t.ask.get(),
             high_24h: t.high_24h.get(),
             low_24h: t.low_24h.get(),
             volume_24h_quote: quote_volume(t, inst),
-            open_interest: open_interest_coins(t, inst),
             exchange_time: *server_time,
-            received_at,
+        };
+        perps.push(PerpQuote {
+            mark_price: mark,
+            index_price: t.index_price.get(),
+            open_interest: open_interest_coins(t, inst),
+            ..kit::perp_quote(inst, funding, book, received_at)
         });
     }
     Ok(Snapshot {
@@ -336,24 +320,24 @@ pub(super) fn snapshot(
 /// # Errors
 /// A malformed body or an error envelope.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let env: KrakenFundingRates<'_> =
-        serde_json::from_slice(body).map_err(|e| ParseError::json(HISTORICAL_FUNDING_RATES, &e))?;
-    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES, &env.result, &env.error) {
+    let env: KrakenFundingRates<'_> = kit::decode(HISTORICAL_FUNDING_RATES.name, body)?;
+    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES.name, &env.result, &env.error) {
         return Err(err);
     }
     let rates = env.rates.ok_or_else(|| {
         ParseError::new(
-            HISTORICAL_FUNDING_RATES,
+            HISTORICAL_FUNDING_RATES.name,
             "not a Kraken Futures envelope: no `rates` array",
         )
     })?;
     Ok(rates
         .iter()
         .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: iso_time(r.timestamp.get()?)?.timestamp_millis(),
-                rate: r.relative_funding_rate.get()?,
-            })
+            let time = r.timestamp.get().and_then(iso_time);
+            kit::point(
+                time.map(|t| t.timestamp_millis()),
+                r.relative_funding_rate.get(),
+            )
         })
         .collect())
 }
@@ -365,24 +349,16 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// # Errors
 /// A malformed body or an error envelope.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let doc: KrakenCandles<'_> =
-        serde_json::from_slice(body).map_err(|e| ParseError::json(CANDLES, &e))?;
-    if let Some(err) = envelope_error(CANDLES, &doc.result, &doc.error) {
+    let doc: KrakenCandles<'_> = kit::decode(CANDLES.name, body)?;
+    if let Some(err) = envelope_error(CANDLES.name, &doc.result, &doc.error) {
         return Err(err);
     }
     let rows = doc
         .candles
-        .ok_or_else(|| ParseError::new(CANDLES, "no `candles` array in the answer"))?;
+        .ok_or_else(|| ParseError::new(CANDLES.name, "no `candles` array in the answer"))?;
     Ok(rows
         .iter()
-        .filter_map(|c| {
-            Some(Candle {
-                open_ms: c.time.get()?,
-                high: c.high.get()?,
-                low: c.low.get()?,
-                close: c.close.get()?,
-            })
-        })
+        .filter_map(|c| kit::candle(c.time.get(), c.high.get(), c.low.get(), c.close.get()))
         .collect())
 }
 
