@@ -1,8 +1,9 @@
 //! basis: a funding-rate basis-arbitrage scanner for crypto perpetual futures.
 //!
 //! # Layout
-//! - [`model`]: pure domain types (venues, instruments, quotes, opportunities) and the
-//!   plausibility rules that refuse values no venue can mean ([`model::sanity`]).
+//! - [`model`]: pure domain types (venues, instruments, quotes, opportunities, accounts, series,
+//!   bans, sent-notification records) and the plausibility rules that refuse values no venue can
+//!   mean ([`model::sanity`]).
 //! - [`parse`]: pure parsing helpers (decimals from raw JSON tokens, times, symbols).
 //! - [`venue`]: one folder per venue (`mod.rs` endpoints, `wire.rs` serde structs, `parse.rs`),
 //!   the kit they share ([`venue::kit`]: endpoints, rows by symbol, quote construction), and
@@ -15,7 +16,8 @@
 //! - [`learn`]: funding intervals learned per perp within each run's budget (MEXC, BingX).
 //! - [`backfill`]: settled funding and price candles per market into the store, incremental.
 //! - [`export`]: the stored record and rankings as Parquet, CSV or NDJSON files.
-//! - [`store`]: the sled store (the only sled user) and its pure key codec.
+//! - [`store`]: the sled store (the only sled user) and its pure key codec; it imports only
+//!   [`model`] (and [`analyze::stats`] for funding summaries), never `venue` or `notify`.
 //! - [`inputs`]: store → analyzer: reads the one ready input a ranking needs (snapshots,
 //!   parameters, funding summaries, daily closes, the daily candle ranges of last resort).
 //! - [`analyze`]: pure maths: carry economics, liquidation risk and safe leverage, ranking.

@@ -1,10 +1,13 @@
 //! Pure domain types shared by every layer: venues, instruments, quotes, opportunities, plausibility rules.
 
 pub mod account;
+pub mod ban;
 mod opportunity;
 mod quote;
 pub mod safe;
 pub mod sanity;
+pub mod sent;
+pub mod series;
 mod venue;
 
 pub use opportunity::{Kind, Leg, Opportunity};

@@ -78,13 +78,13 @@ impl Store {
 
     /// The ban (or remembered rate-limit back-off) recorded on `venue`, ended or not. Records of
     /// earlier versions (only an end, never bounded) read as bans of unknown cause; one ending
-    /// more than [`crate::venue::LONGEST_BAN`] from now is cut to that and rewritten, so that it
+    /// more than [`crate::model::ban::LONGEST_BAN`] from now is cut to that and rewritten, so that it
     /// ends.
     ///
     /// # Errors
     /// On store I/O errors or an undecodable record.
-    pub fn ban(&self, venue: Venue) -> Result<Option<crate::venue::Ban>, StoreError> {
-        use crate::venue::StoredBan;
+    pub fn ban(&self, venue: Venue) -> Result<Option<crate::model::ban::Ban>, StoreError> {
+        use crate::model::ban::StoredBan;
         let Some(stored) = self.get_json::<StoredBan>(&keys::meta_key("ban", venue))? else {
             return Ok(None);
         };
@@ -93,7 +93,9 @@ impl Store {
         if !legacy {
             return Ok(Some(ban));
         }
-        let bounded = ban.clone().bounded(Utc::now(), crate::venue::LONGEST_BAN);
+        let bounded = ban
+            .clone()
+            .bounded(Utc::now(), crate::model::ban::LONGEST_BAN);
         if bounded != ban {
             self.set_ban(venue, &bounded)?;
         }
@@ -104,7 +106,7 @@ impl Store {
     ///
     /// # Errors
     /// On store I/O errors.
-    pub fn set_ban(&self, venue: Venue, ban: &crate::venue::Ban) -> Result<(), StoreError> {
+    pub fn set_ban(&self, venue: Venue, ban: &crate::model::ban::Ban) -> Result<(), StoreError> {
         self.put_json(&keys::meta_key("ban", venue), ban)
     }
 
@@ -112,7 +114,7 @@ impl Store {
     ///
     /// # Errors
     /// On store I/O errors.
-    pub fn clear_ban(&self, venue: Venue) -> Result<Option<crate::venue::Ban>, StoreError> {
+    pub fn clear_ban(&self, venue: Venue) -> Result<Option<crate::model::ban::Ban>, StoreError> {
         let ban = self.ban(venue)?;
         self.inner
             .meta
@@ -204,7 +206,7 @@ impl Store {
         venue: Venue,
         market: Market,
         symbol: &str,
-        bar: crate::venue::Bar,
+        bar: crate::model::series::Bar,
     ) -> Result<Option<(i64, i64)>, StoreError> {
         self.get_json(price_marker_key(venue, market, symbol, bar).as_bytes())
     }
@@ -218,7 +220,7 @@ impl Store {
         venue: Venue,
         market: Market,
         symbol: &str,
-        bar: crate::venue::Bar,
+        bar: crate::model::series::Bar,
         span: (i64, i64),
     ) -> Result<(), StoreError> {
         self.put_json(

@@ -226,7 +226,7 @@ pub struct RangeRecord {
 /// A notification sink that answered 404/410 (its webhook is gone), remembered across runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisabledSink {
-    /// [`crate::notify::Sink::destination_fingerprint`] when it was disabled.
+    /// the sink's destination fingerprint (`notify::Sink::destination_fingerprint`) when it was disabled.
     pub fingerprint: String,
     /// When, ms.
     pub since_ms: i64,
@@ -304,7 +304,12 @@ impl FundingEvent {
 }
 
 /// Meta key of a price backfill marker.
-fn price_marker_key(venue: Venue, market: Market, symbol: &str, bar: crate::venue::Bar) -> String {
+fn price_marker_key(
+    venue: Venue,
+    market: Market,
+    symbol: &str,
+    bar: crate::model::series::Bar,
+) -> String {
     format!(
         "prices/{}/{}/{}/{symbol}",
         venue.id(),

@@ -26,7 +26,7 @@ impl Store {
     pub fn notify_state(
         &self,
         sink: &str,
-    ) -> Result<std::collections::BTreeMap<String, crate::notify::dedup::Record>, StoreError> {
+    ) -> Result<std::collections::BTreeMap<String, crate::model::sent::Record>, StoreError> {
         let dir = &self.inner.dir;
         let prefix = Self::notify_prefix(sink);
         let mut out = std::collections::BTreeMap::new();
@@ -53,9 +53,9 @@ impl Store {
     /// On store I/O errors or an undecodable record.
     pub fn expire_notify_state(
         &self,
-        keep: impl Fn(&crate::notify::dedup::Record) -> bool,
+        keep: impl Fn(&crate::model::sent::Record) -> bool,
     ) -> Result<usize, StoreError> {
-        use crate::notify::dedup::{LegacyRecord, Record};
+        use crate::model::sent::{LegacyRecord, Record};
         let dir = &self.inner.dir;
         let meta = &self.inner.meta;
         let mut batch = sled::Batch::default();
@@ -133,7 +133,7 @@ impl Store {
     pub fn put_notify_state(
         &self,
         sink: &str,
-        changes: &crate::notify::dedup::Changes,
+        changes: &crate::model::sent::Changes,
     ) -> Result<(), StoreError> {
         let dir = &self.inner.dir;
         let prefix = Self::notify_prefix(sink);

@@ -116,7 +116,7 @@ impl Store {
         venue: Venue,
         market: Market,
         symbol: &str,
-        bar: crate::venue::Bar,
+        bar: crate::model::series::Bar,
         bars: &[(i64, PriceBar)],
     ) -> Result<(), StoreError> {
         let dir = &self.inner.dir;
@@ -124,19 +124,19 @@ impl Store {
         for (open_ms, b) in bars {
             let key = keys::quote_key(venue, market, symbol, *open_ms);
             match bar {
-                crate::venue::Bar::Day => {
+                crate::model::series::Bar::Day => {
                     let record = DailyCloseRecord {
                         close: b.close,
                         seen: open_ms + bar.millis(),
                     };
                     batch.insert(key, serde_json::to_vec(&record).map_err(|e| io(dir, e))?);
                 }
-                crate::venue::Bar::Hour => batch.insert(key, b.encode().to_vec()),
+                crate::model::series::Bar::Hour => batch.insert(key, b.encode().to_vec()),
             }
         }
         let tree = match bar {
-            crate::venue::Bar::Day => &self.inner.closes,
-            crate::venue::Bar::Hour => &self.inner.hourly,
+            crate::model::series::Bar::Day => &self.inner.closes,
+            crate::model::series::Bar::Hour => &self.inner.hourly,
         };
         tree.apply_batch(batch).map_err(|e| io(dir, e))
     }

@@ -465,7 +465,7 @@ fn retention_prunes_each_kind_of_record_at_its_own_age_once_a_day() {
                 Venue::Okx,
                 Market::Perp,
                 "BTC-USDT-SWAP",
-                crate::venue::Bar::Hour,
+                crate::model::series::Bar::Hour,
                 &[(t, bar)],
             )
             .expect("bars");
@@ -661,7 +661,7 @@ fn polls_record_the_daily_close_of_spot_pairs_too() {
 
 #[test]
 fn candles_store_daily_closes_over_poll_values_and_hourly_bars_whole() {
-    use crate::venue::Bar;
+    use crate::model::series::Bar;
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
     let day = 86_400_000;
