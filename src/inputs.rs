@@ -88,6 +88,8 @@ pub async fn prepare(
         .filter(|o| !o.maintenance_rates.is_empty())
         .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
         .collect();
+    // And their margin tiers (the scan takes the first tier's rate).
+    params.venue_tiers = venue_tiers(outcomes);
     let snapshots: Vec<Snapshot> = outcomes
         .iter_mut()
         .filter_map(|o| o.snapshot.take())
@@ -109,6 +111,25 @@ pub async fn prepare(
         params,
         history,
     })
+}
+
+/// The margin tiers the venues of `outcomes` publish (moved out), as [`Params::venue_tiers`]
+/// holds them: USD floors (a venue's tiers by size in coins are marked
+/// [`crate::analyze::VenueTiers::floors_in_coins`]).
+pub(crate) fn venue_tiers(
+    outcomes: &mut [VenueOutcome],
+) -> BTreeMap<Venue, crate::analyze::VenueTiers> {
+    outcomes
+        .iter_mut()
+        .filter(|o| !o.margin_tiers.is_empty())
+        .map(|o| {
+            let tiers = crate::analyze::VenueTiers {
+                floors_in_coins: crate::venue::margin::floors_in_coins(o.venue),
+                tiers: std::mem::take(&mut o.margin_tiers),
+            };
+            (o.venue, tiers)
+        })
+        .collect()
 }
 
 async fn blocking<T: Send + 'static>(

@@ -68,12 +68,9 @@ pub async fn run(globals: &settings::Globals, args: &PositionsArgs) -> Result<u8
     let outcomes = if args.offline {
         load_latest(&store, &venues).await?
     } else {
-        let ctx = Arc::new(super::shared::poll_context(
-            &settings,
-            store.clone(),
-            false,
-        )?);
-        poll_venues(ctx, &venues).await?
+        let mut ctx = super::shared::poll_context(&settings, store.clone(), false)?;
+        ctx.held = super::shared::held_symbols(&accounts);
+        poll_venues(Arc::new(ctx), &venues).await?
     };
     super::shared::report_venue_problems(&outcomes);
     let mut code = if outcomes.iter().any(VenueOutcome::failed) {
@@ -197,6 +194,7 @@ pub(crate) async fn value_accounts(
         .filter(|o| !o.maintenance_rates.is_empty())
         .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
         .collect();
+    params.venue_tiers = crate::inputs::venue_tiers(&mut outcomes);
     let mut snapshots: Vec<Snapshot> = outcomes.into_iter().filter_map(|o| o.snapshot).collect();
     let unpriced = accounts.iter().any(|a| {
         a.collateral

@@ -1,0 +1,160 @@
+//! Margin tiers from the venues (pure): per venue, the extra requests of its public tier table, their paging, and the parse of the reference and tier bodies into tiers per perp.
+//!
+//! Where each venue's tiers come from (each venue's `tiers.rs` names the documentation):
+//!
+//! | venue | source | requests |
+//! |---|---|---|
+//! | Bybit | `/v5/market/risk-limit?category=linear` | paged by cursor (15 symbols a page), hourly with the reference |
+//! | OKX | `/api/v5/public/position-tiers?instType=SWAP&tdMode=cross&instFamily=…` | per instrument family, only for the perps a declared account holds |
+//! | Bitget | `/api/v2/mix/market/query-position-lever?symbol=…&productType=…` | per symbol, only for the perps a declared account holds |
+//! | Gate | `/api/v4/futures/usdt/risk_limit_tiers?contract=…` | per contract, only for the perps a declared account holds |
+//! | MEXC | contract detail (`maintenanceMarginRate`, `riskBaseVol`, `riskIncrVol`, `riskIncrMmr`, …) | none: the reference's own bodies |
+//! | Hyperliquid | `meta` (`marginTables`, each perp's `marginTableId`) | none: the reference's own body |
+//! | dYdX | `perpetualMarkets` (`initialMarginFraction`, `maintenanceMarginFraction`) | none: one tier per market |
+//! | Kraken | `instruments` (`marginLevels`) | none: the reference's own body |
+//! | Binance, BingX, Deribit | no public table (Binance's brackets need a key) | none: config, else the flat default |
+//!
+//! A failing tier request or body never fails the reference: the caller warns and keeps the
+//! venue's flat rate (or the tiers cached before).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use super::{Body, ParseError, Request};
+use crate::model::account::{MarginTable, MarginTier};
+use crate::model::{Reference, Venue};
+
+/// Tiers by venue symbol.
+pub type Tiers = BTreeMap<String, Vec<MarginTier>>;
+
+/// Requests beyond the reference's own of `venue`'s tier table: bulk where the venue has a
+/// bulk endpoint, else one per perp of `held` (the symbols the declared accounts hold there)
+/// that `reference` lists.
+#[must_use]
+pub fn requests(venue: Venue, _reference: &Reference, _held: &BTreeSet<String>) -> Vec<Request> {
+    match venue {
+        Venue::Bybit => super::bybit::tiers::requests(),
+        _ => Vec::new(),
+    }
+}
+
+/// The next page of a tier request, if any.
+///
+/// # Errors
+/// A [`ParseError`] naming the endpoint when the body is not its JSON.
+pub fn next_page(
+    venue: Venue,
+    request: &Request,
+    body: &[u8],
+) -> Result<Option<Request>, ParseError> {
+    match venue {
+        Venue::Bybit => super::bybit::tiers::next_page(request, body),
+        _ => Ok(None),
+    }
+}
+
+/// The tiers of `venue` in `bodies` (the reference's bodies and those of [`requests`]); tables
+/// a venue publishes that cannot be used (see [`MarginTable::new`]) are left out, symbol by
+/// symbol.
+///
+/// # Errors
+/// A [`ParseError`] naming the endpoint when a tier body is not its JSON.
+pub fn parse(
+    venue: Venue,
+    bodies: &[Body<'_>],
+    _reference: &Reference,
+) -> Result<Tiers, ParseError> {
+    let tiers = match venue {
+        Venue::Bybit => super::bybit::tiers::parse(bodies)?,
+        _ => Tiers::new(),
+    };
+    Ok(usable(tiers))
+}
+
+/// Whether `venue`'s tier floors are position sizes in coins of the asset rather than USD
+/// notionals (OKX's tiers are by contracts; basis stores them as `contracts × ctVal`): the user
+/// multiplies them by the mark price.
+#[must_use]
+pub fn floors_in_coins(venue: Venue) -> bool {
+    venue == Venue::Okx
+}
+
+/// The tables of `tiers` sorted by floor, those [`MarginTable::new`] accepts.
+fn usable(tiers: Tiers) -> Tiers {
+    tiers
+        .into_iter()
+        .filter_map(|(symbol, mut rows)| {
+            rows.sort_by_key(|t| t.floor);
+            MarginTable::new(rows.clone()).ok().map(|_| (symbol, rows))
+        })
+        .collect()
+}
+
+/// Tiers from rows of `(floor, maintenance rate, initial rate)` whose maintenance applies in
+/// slices (the venue deducts nothing explicitly but the margin is continuous across a floor):
+/// each tier's `cum` is the previous tier's plus `floor × (m − m_previous)`, so that `N m − cum`
+/// meets the previous tier's value at the floor. Rows are sorted by floor first.
+#[must_use]
+pub fn continuous(mut rows: Vec<(Decimal, Decimal, Option<Decimal>)>) -> Vec<MarginTier> {
+    rows.sort_by_key(|r| r.0);
+    let mut out: Vec<MarginTier> = Vec::with_capacity(rows.len());
+    for (floor, maintenance_rate, initial_rate) in rows {
+        let cum = out.last().map_or(Decimal::ZERO, |prev| {
+            prev.cum + floor * (maintenance_rate - prev.maintenance_rate)
+        });
+        out.push(MarginTier {
+            floor,
+            maintenance_rate,
+            cum,
+            initial_rate,
+        });
+    }
+    out
+}
+
+/// The first tier's maintenance rate of every table (what a scan uses for `m`).
+#[must_use]
+pub fn first_rates(tiers: &Tiers) -> BTreeMap<String, Decimal> {
+    tiers
+        .iter()
+        .filter_map(|(s, t)| Some((s.clone(), t.first()?.maintenance_rate)))
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+
+    use crate::venue::testkit::dec as d;
+
+    #[test]
+    fn continuous_tiers_meet_at_each_floor() {
+        let tiers = continuous(vec![
+            (d("500000"), d("0.01"), None),
+            (d("0"), d("0.005"), Some(d("0.01"))),
+            (d("2000000"), d("0.02"), None),
+        ]);
+        assert_eq!(tiers[0].cum, d("0"));
+        assert_eq!(tiers[1].cum, d("2500"), "500,000 × (0.01 − 0.005)");
+        assert_eq!(tiers[2].cum, d("22500"), "2,500 + 2,000,000 × 0.01");
+        // At each floor both tiers give the same maintenance.
+        for pair in tiers.windows(2) {
+            let n = pair[1].floor;
+            assert_eq!(
+                n * pair[0].maintenance_rate - pair[0].cum,
+                n * pair[1].maintenance_rate - pair[1].cum
+            );
+        }
+    }
+
+    #[test]
+    fn unusable_tables_are_left_out_symbol_by_symbol() {
+        let good = continuous(vec![(d("0"), d("0.005"), None)]);
+        let bad = continuous(vec![(d("10"), d("0.005"), None)]);
+        let out = usable([("A".to_owned(), good.clone()), ("B".to_owned(), bad)].into());
+        assert_eq!(out, Tiers::from([("A".to_owned(), good)]));
+        assert_eq!(first_rates(&out)["A"], d("0.005"));
+    }
+}
