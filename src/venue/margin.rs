@@ -7,7 +7,7 @@
 //! | Bybit | `/v5/market/risk-limit?category=linear` | paged by cursor (15 symbols a page), hourly with the reference |
 //! | OKX | `/api/v5/public/position-tiers?instType=SWAP&tdMode=cross&instFamily=…` | per instrument family, only for the perps a declared account holds |
 //! | Bitget | `/api/v2/mix/market/query-position-lever?symbol=…&productType=…` | per symbol, only for the perps a declared account holds |
-//! | Gate | `/api/v4/futures/usdt/risk_limit_tiers?contract=…` | per contract, only for the perps a declared account holds |
+//! | Gate | contract list (`maintenance_rate`, `risk_limit_base`, `risk_limit_step`, `risk_limit_max`, `leverage_max`) | none: the reference's own bodies |
 //! | MEXC | contract detail (`maintenanceMarginRate`, `riskBaseVol`, `riskIncrVol`, `riskIncrMmr`, …) | none: the reference's own bodies |
 //! | Hyperliquid | `meta` (`marginTables`, each perp's `marginTableId`) | none: the reference's own body |
 //! | dYdX | `perpetualMarkets` (`initialMarginFraction`, `maintenanceMarginFraction`) | none: one tier per market |
@@ -32,9 +32,11 @@ pub type Tiers = BTreeMap<String, Vec<MarginTier>>;
 /// bulk endpoint, else one per perp of `held` (the symbols the declared accounts hold there)
 /// that `reference` lists.
 #[must_use]
-pub fn requests(venue: Venue, _reference: &Reference, _held: &BTreeSet<String>) -> Vec<Request> {
+pub fn requests(venue: Venue, reference: &Reference, held: &BTreeSet<String>) -> Vec<Request> {
     match venue {
         Venue::Bybit => super::bybit::tiers::requests(),
+        Venue::Okx => super::okx::tiers::requests(reference, held),
+        Venue::Bitget => super::bitget::tiers::requests(reference, held),
         _ => Vec::new(),
     }
 }
@@ -63,21 +65,28 @@ pub fn next_page(
 pub fn parse(
     venue: Venue,
     bodies: &[Body<'_>],
-    _reference: &Reference,
+    reference: &Reference,
 ) -> Result<Tiers, ParseError> {
     let tiers = match venue {
         Venue::Bybit => super::bybit::tiers::parse(bodies)?,
+        Venue::Okx => super::okx::tiers::parse(bodies, reference)?,
+        Venue::Bitget => super::bitget::tiers::parse(bodies)?,
+        Venue::Gate => super::gate::tiers::parse(bodies)?,
+        Venue::Mexc => super::mexc::tiers::parse(bodies)?,
+        Venue::Hyperliquid => super::hyperliquid::tiers::parse(bodies)?,
+        Venue::Dydx => super::dydx::tiers::parse(bodies)?,
+        Venue::Kraken => super::kraken::tiers::parse(bodies)?,
         _ => Tiers::new(),
     };
     Ok(usable(tiers))
 }
 
 /// Whether `venue`'s tier floors are position sizes in coins of the asset rather than USD
-/// notionals (OKX's tiers are by contracts; basis stores them as `contracts × ctVal`): the user
-/// multiplies them by the mark price.
+/// notionals (OKX's and MEXC's tiers are by contracts; basis stores them as contracts × the
+/// contract size): the user multiplies them by the mark price.
 #[must_use]
 pub fn floors_in_coins(venue: Venue) -> bool {
-    venue == Venue::Okx
+    matches!(venue, Venue::Okx | Venue::Mexc)
 }
 
 /// The tables of `tiers` sorted by floor, those [`MarginTable::new`] accepts.
@@ -111,6 +120,48 @@ pub fn continuous(mut rows: Vec<(Decimal, Decimal, Option<Decimal>)>) -> Vec<Mar
         });
     }
     out
+}
+
+/// Tiers grouped by symbol, in row order (sorted by [`parse`]).
+pub fn grouped(rows: impl IntoIterator<Item = (String, MarginTier)>) -> Tiers {
+    let mut tiers = Tiers::new();
+    for (symbol, tier) in rows {
+        tiers.entry(symbol).or_default().push(tier);
+    }
+    tiers
+}
+
+/// A tier from 0 of rate `m` and initial rate `im`, no deduction (its floor set later).
+#[must_use]
+pub fn tier(
+    floor: Decimal,
+    maintenance_rate: Decimal,
+    initial_rate: Option<Decimal>,
+) -> MarginTier {
+    MarginTier {
+        floor,
+        maintenance_rate,
+        cum: Decimal::ZERO,
+        initial_rate,
+    }
+}
+
+/// What [`parse`] keeps of one `body` of `request` on `venue`, for the parsers' tests.
+#[cfg(test)]
+pub(crate) fn parse_one(
+    venue: Venue,
+    request: &Request,
+    body: &str,
+    reference: &Reference,
+) -> Result<Tiers, ParseError> {
+    parse(
+        venue,
+        &[Body {
+            request,
+            bytes: body.as_bytes(),
+        }],
+        reference,
+    )
 }
 
 /// The first tier's maintenance rate of every table (what a scan uses for `m`).
