@@ -201,6 +201,60 @@ mod tests {
     }
 
     #[test]
+    fn the_scan_takes_the_first_tier_and_accounts_the_table_below_the_config() {
+        use crate::analyze::{Params, VenueTiers};
+        let table = continuous(vec![
+            (d("0"), d("0.005"), Some(d("0.01"))),
+            (d("20"), d("0.01"), None),
+        ]);
+        let mut params = Params {
+            venue_maintenance: [(
+                Venue::Okx,
+                [("BTC-USDT-SWAP".to_owned(), d("0.003"))].into(),
+            )]
+            .into(),
+            venue_tiers: [(
+                Venue::Okx,
+                VenueTiers {
+                    floors_in_coins: floors_in_coins(Venue::Okx),
+                    tiers: [("BTC-USDT-SWAP".to_owned(), table)].into(),
+                },
+            )]
+            .into(),
+            ..Params::default()
+        };
+        // Tiers beat the flat published rate; floors in coins scale by the mark.
+        assert_eq!(
+            params.maintenance_on(Venue::Okx, "BTC-USDT-SWAP"),
+            d("0.005")
+        );
+        let t = params.margin_table_on(Venue::Okx, "BTC-USDT-SWAP", d("100000"));
+        assert_eq!(t.tiers()[1].floor, d("2000000"));
+        assert_eq!(t.tier_for(d("2500000")).maintenance_rate, d("0.01"));
+        // Another symbol: the default.
+        assert_eq!(
+            params.maintenance_on(Venue::Okx, "ETH-USDT-SWAP"),
+            d("0.004")
+        );
+        // The configured rate beats both.
+        params.maintenance_configured.insert(Venue::Okx);
+        params.costs.insert(
+            Venue::Okx,
+            crate::analyze::VenueCosts {
+                maintenance_margin: d("0.02"),
+                ..crate::analyze::VenueCosts::default_for(Venue::Okx)
+            },
+        );
+        assert_eq!(
+            params.maintenance_on(Venue::Okx, "BTC-USDT-SWAP"),
+            d("0.02")
+        );
+        let t = params.margin_table_on(Venue::Okx, "BTC-USDT-SWAP", d("100000"));
+        assert_eq!(t.tiers().len(), 1);
+        assert_eq!(t.tier(0).maintenance_rate, d("0.02"));
+    }
+
+    #[test]
     fn unusable_tables_are_left_out_symbol_by_symbol() {
         let good = continuous(vec![(d("0"), d("0.005"), None)]);
         let bad = continuous(vec![(d("10"), d("0.005"), None)]);
