@@ -148,7 +148,8 @@ pub async fn prepare(
 
 /// The parameters of `settings` completed with what the venues in `outcomes` publish, where the
 /// config sets none: their collateral tables (for `k`) and the maintenance rates carried with
-/// their contracts (moved out of the outcomes).
+/// their contracts, and their margin tiers (the scan takes the first tier's rate), moved out of
+/// the outcomes.
 pub(crate) fn venue_params(settings: &Settings, outcomes: &mut [VenueOutcome]) -> Params {
     let mut params = settings.params.clone();
     params.venue_haircuts = outcomes
@@ -161,7 +162,27 @@ pub(crate) fn venue_params(settings: &Settings, outcomes: &mut [VenueOutcome]) -
         .filter(|o| !o.maintenance_rates.is_empty())
         .map(|o| (o.venue, std::mem::take(&mut o.maintenance_rates)))
         .collect();
+    params.venue_tiers = venue_tiers(outcomes);
     params
+}
+
+/// The margin tiers the venues of `outcomes` publish (moved out), as [`Params::venue_tiers`]
+/// holds them: USD floors (a venue's tiers by size in coins are marked
+/// [`crate::analyze::VenueTiers::floors_in_coins`]).
+pub(crate) fn venue_tiers(
+    outcomes: &mut [VenueOutcome],
+) -> BTreeMap<Venue, crate::analyze::VenueTiers> {
+    outcomes
+        .iter_mut()
+        .filter(|o| !o.margin_tiers.is_empty())
+        .map(|o| {
+            let tiers = crate::analyze::VenueTiers {
+                floors_in_coins: crate::venue::margin::floors_in_coins(o.venue),
+                tiers: std::mem::take(&mut o.margin_tiers),
+            };
+            (o.venue, tiers)
+        })
+        .collect()
 }
 
 async fn blocking<T: Send + 'static>(

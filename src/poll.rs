@@ -40,6 +40,8 @@ pub struct VenueOutcome {
     pub haircuts: BTreeMap<String, rust_decimal::Decimal>,
     /// The maintenance rates the venue publishes with its perps (symbol → `m`), from the same.
     pub maintenance_rates: BTreeMap<String, rust_decimal::Decimal>,
+    /// The venue's margin tiers (symbol → tiers) from the same ([`Reference::margin_tiers`]).
+    pub margin_tiers: crate::venue::margin::Tiers,
     /// Wall time.
     pub elapsed: Duration,
     /// Perps in `snapshot` ranked with an assumed funding interval (not learned yet; never
@@ -74,6 +76,9 @@ pub struct PollContext {
     pub retention: crate::store::Retention,
     /// Fetch the full snapshot (poll) or the scan's minimum.
     pub full: bool,
+    /// Perp symbols the declared accounts hold, per venue: the venues whose tier table is per
+    /// symbol are asked only for these ([`crate::venue::margin::requests`]).
+    pub held: BTreeMap<Venue, std::collections::BTreeSet<String>>,
 }
 
 /// An error that stops the whole run (the store failed), unlike a venue failure.
@@ -138,11 +143,12 @@ pub async fn poll_venues(
         };
         record.last_requests = requests;
         let (mut haircuts, mut maintenance_rates) = (BTreeMap::new(), BTreeMap::new());
+        let mut margin_tiers = BTreeMap::new();
         let mut assumed_intervals = std::collections::BTreeSet::new();
         let (status, snapshot) = match result? {
-            Ok(PollResult::Polled(snap, table, rates, assumed)) => {
+            Ok(PollResult::Polled(snap, table, rates, tiers, assumed)) => {
                 record.last_ok = Some(now);
-                (haircuts, maintenance_rates) = (table, rates);
+                (haircuts, maintenance_rates, margin_tiers) = (table, rates, tiers);
                 assumed_intervals = assumed;
                 (VenueStatus::Ok, Some(snap))
             }
@@ -172,6 +178,7 @@ pub async fn poll_venues(
             requests,
             haircuts,
             maintenance_rates,
+            margin_tiers,
             elapsed,
             assumed_intervals,
         });
@@ -189,11 +196,12 @@ pub async fn poll_venues(
 
 enum PollResult {
     /// The snapshot, the venue's collateral table, its perps' published maintenance rates and
-    /// the perps of the snapshot ranked with an assumed interval.
+    /// margin tiers, and the perps of the snapshot ranked with an assumed interval.
     Polled(
         Snapshot,
         BTreeMap<String, rust_decimal::Decimal>,
         BTreeMap<String, rust_decimal::Decimal>,
+        crate::venue::margin::Tiers,
         std::collections::BTreeSet<String>,
     ),
     Banned(crate::venue::Ban),
@@ -321,7 +329,8 @@ async fn poll_one(
     {
         (*at, r.clone())
     } else {
-        let fetched = fetch_reference(client, adapter, cached.as_ref().map(|(_, r)| r))
+        let held = ctx.held.get(&venue).cloned().unwrap_or_default();
+        let fetched = fetch_reference(client, adapter, cached.as_ref().map(|(_, r)| r), &held)
             .await
             .and_then(|r| lists_perps(adapter, r));
         match fetched {
@@ -364,6 +373,7 @@ async fn poll_one(
     let received_at = Utc::now();
     let haircuts = reference.haircuts.clone();
     let maintenance_rates = reference.maintenance_rates.clone();
+    let margin_tiers = reference.margin_tiers.clone();
     // Values no venue can mean are refused per symbol, one warning line per venue and run.
     let (reference, mut refused) = sanity::screen_reference(reference);
     let assumable = if learned.unknown > 0 {
@@ -418,6 +428,7 @@ async fn poll_one(
         snapshot,
         haircuts,
         maintenance_rates,
+        margin_tiers,
         assumed,
     )))
 }
@@ -491,6 +502,7 @@ async fn fetch_reference(
     client: &Arc<VenueClient>,
     adapter: &'static dyn VenueAdapter,
     previous: Option<&Reference>,
+    held: &std::collections::BTreeSet<String>,
 ) -> Result<Reference, VenueError> {
     let venue = adapter.venue();
     let parse_error = |source| VenueError::Parse { venue, source };
@@ -510,7 +522,51 @@ async fn fetch_reference(
             .apply_details(&mut reference, previous, &bodies(&fetched))
             .map_err(parse_error)?;
     }
+    reference.margin_tiers = fetch_tiers(client, &reference, &fetched, held).await;
+    if reference.margin_tiers.is_empty() {
+        reference.margin_tiers = previous.map(|p| p.margin_tiers.clone()).unwrap_or_default();
+    }
     Ok(reference)
+}
+
+/// The venue's margin tiers: its tier requests (bulk, or per perp of `held`; each page
+/// followed) parsed with the reference's own bodies `fetched`. A request or body failing is
+/// warned about and never fails the reference: its tiers are left out (the flat rate applies).
+async fn fetch_tiers(
+    client: &Arc<VenueClient>,
+    reference: &Reference,
+    fetched: &[(Request, Vec<u8>)],
+    held: &std::collections::BTreeSet<String>,
+) -> crate::venue::margin::Tiers {
+    use crate::venue::margin;
+    let venue = client.venue();
+    let mut pages: Vec<(Request, Vec<u8>)> = Vec::new();
+    for request in margin::requests(venue, reference, held) {
+        let mut next = Some(request);
+        let mut count = 0;
+        while let Some(req) = next.take() {
+            let body = match client.fetch(&req).await {
+                Ok(body) => body,
+                Err(e) => {
+                    tracing::warn!(venue = %venue, error = %shown(&e), "margin tiers unavailable; using the flat maintenance rate");
+                    break;
+                }
+            };
+            next = margin::next_page(venue, &req, &body).unwrap_or(None);
+            pages.push((req, body));
+            count += 1;
+            if count >= 50 {
+                break;
+            }
+        }
+    }
+    let mut all = bodies(fetched);
+    all.extend(bodies(&pages));
+    margin::parse(venue, &all, reference).unwrap_or_else(|source| {
+        let e = VenueError::Parse { venue, source };
+        tracing::warn!(venue = %venue, error = %shown(&e), "margin tiers unreadable; using the flat maintenance rate");
+        crate::venue::margin::Tiers::new()
+    })
 }
 
 /// Longest `basis venues --refresh` spends learning intervals (BingX asks one perp every 2 s:
@@ -577,7 +633,8 @@ pub async fn refresh_reference(
             ban,
         }));
     }
-    let fetched = fetch_reference(&client, adapter, cached.as_ref().map(|(_, r)| r))
+    let held = ctx.held.get(&venue).cloned().unwrap_or_default();
+    let fetched = fetch_reference(&client, adapter, cached.as_ref().map(|(_, r)| r), &held)
         .await
         .and_then(|r| lists_perps(adapter, r));
     let mut reference = match fetched {
@@ -612,15 +669,15 @@ pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOut
     for &venue in venues {
         let s = store.clone();
         let snap = blocking(move || s.latest_snapshot(venue)).await?;
-        let (haircuts, maintenance_rates) = match snap {
+        let (haircuts, maintenance_rates, margin_tiers) = match snap {
             Some(_) => {
                 let s = store.clone();
                 blocking(move || s.reference(venue))
                     .await?
-                    .map(|(_, r)| (r.haircuts, r.maintenance_rates))
+                    .map(|(_, r)| (r.haircuts, r.maintenance_rates, r.margin_tiers))
                     .unwrap_or_default()
             }
-            None => (BTreeMap::new(), BTreeMap::new()),
+            None => Default::default(),
         };
         let status = match &snap {
             Some(_) => VenueStatus::Ok,
@@ -635,6 +692,7 @@ pub async fn load_latest(store: &Store, venues: &[Venue]) -> Result<Vec<VenueOut
             requests: 0,
             haircuts,
             maintenance_rates,
+            margin_tiers,
             elapsed: Duration::ZERO,
             assumed_intervals: std::collections::BTreeSet::new(),
         });

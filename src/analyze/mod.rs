@@ -54,6 +54,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::model::account::{MarginTable, MarginTier};
 use crate::model::{Kind, Opportunity, PerpQuote, Snapshot, Venue, is_stablecoin};
 use cross::QuoteClasses;
 use risk::{Collateral, Volatility};
@@ -152,12 +153,25 @@ pub struct Params {
     /// Per venue, perp symbol → the maintenance rate `m` the venue publishes with its contracts
     /// ([`crate::model::Reference::maintenance_rates`]), used where the config sets none.
     pub venue_maintenance: BTreeMap<Venue, BTreeMap<String, Decimal>>,
+    /// Per venue, the margin tiers it publishes ([`crate::model::Reference::margin_tiers`]):
+    /// they win over its flat rates, and lose to the config's.
+    pub venue_tiers: BTreeMap<Venue, VenueTiers>,
     /// `--kinds`: the kinds to look for (default all three; an empty list also means all).
     pub kinds: Vec<Kind>,
     /// `--quote-equivalence USDT=USDC`: pairs of quotes the cross-venue kinds treat as one
     /// (case-insensitive, symmetric and transitive); default none, so USDT, USDC and USD stay
     /// apart. `carry` always needs one quote.
     pub quote_equivalence: Vec<(String, String)>,
+}
+
+/// One venue's published margin tiers ([`Params::venue_tiers`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VenueTiers {
+    /// Whether the floors are position sizes in coins (OKX) rather than USD notionals: they
+    /// are multiplied by the mark price where used.
+    pub floors_in_coins: bool,
+    /// Tiers by perp symbol, floors increasing from 0.
+    pub tiers: BTreeMap<String, Vec<MarginTier>>,
 }
 
 /// Every kind, the default of [`Params::kinds`].
@@ -179,6 +193,7 @@ impl Default for Params {
             venue_haircuts: BTreeMap::new(),
             maintenance_configured: BTreeSet::new(),
             venue_maintenance: BTreeMap::new(),
+            venue_tiers: BTreeMap::new(),
             kinds: ALL_KINDS.to_vec(),
             quote_equivalence: Vec::new(),
         }
@@ -232,12 +247,47 @@ impl Params {
         if self.maintenance_configured.contains(&venue) {
             return costs.maintenance_margin;
         }
+        if let Some(table) = self.venue_table(venue, symbol, Decimal::ONE) {
+            return table.tier(0).maintenance_rate;
+        }
         self.venue_maintenance
             .get(&venue)
             .and_then(|rates| rates.get(symbol))
             .copied()
             .filter(|m| *m > Decimal::ZERO && *m < Decimal::ONE)
             .unwrap_or(costs.maintenance_margin)
+    }
+
+    /// The margin table of the perp `symbol` on `venue` at mark price `mark` (DESIGN's
+    /// precedence below a position's own `tiers`): one flat tier of the configured
+    /// `maintenance_margin`, else the venue's published tiers, else one flat tier of
+    /// [`Params::maintenance_on`] (the venue's flat rate, else the default).
+    #[must_use]
+    pub fn margin_table_on(&self, venue: Venue, symbol: &str, mark: Decimal) -> MarginTable {
+        if !self.maintenance_configured.contains(&venue)
+            && let Some(table) = self.venue_table(venue, symbol, mark)
+        {
+            return table;
+        }
+        MarginTable::flat(self.maintenance_on(venue, symbol), None)
+    }
+
+    /// The venue's published tiers of `symbol`, floors in USD at `mark` (see
+    /// [`VenueTiers::floors_in_coins`]), when they make a usable table.
+    fn venue_table(&self, venue: Venue, symbol: &str, mark: Decimal) -> Option<MarginTable> {
+        let published = self.venue_tiers.get(&venue)?;
+        let rows = published.tiers.get(symbol)?;
+        let rows = if published.floors_in_coins {
+            rows.iter()
+                .map(|t| MarginTier {
+                    floor: t.floor * mark,
+                    ..*t
+                })
+                .collect()
+        } else {
+            rows.clone()
+        };
+        MarginTable::new(rows).ok()
     }
 
     fn configured_haircut(&self, coin: &str) -> Option<Decimal> {

@@ -530,8 +530,8 @@ fn find_perp<'a>(snapshots: &'a [Snapshot], venue: Venue, symbol: &str) -> Optio
 }
 
 /// Values `account` at the prices of `snapshots` (DESIGN's precedence for every input: the
-/// position's declared `tiers` > the venue's configured `maintenance_margin` > the rate the
-/// venue publishes > the default, as one flat tier; haircut by [`Params::haircut_on`]; `im`
+/// position's declared `tiers` > the venue's configured `maintenance_margin` > the tiers the
+/// venue publishes > its flat rate > the default ([`Params::margin_table_on`]); haircut by [`Params::haircut_on`]; `im`
 /// = 1 / the position's (else the account's) leverage, else the tier's, else 1 / `--leverage`),
 /// computes its figures, `liq_prob` over `params.hold_days` with the scan's `σ` and `ρ` sources,
 /// and the alert conditions against the reference prices.
@@ -569,7 +569,7 @@ pub fn evaluate(
         let table = p
             .tiers
             .clone()
-            .unwrap_or_else(|| MarginTable::flat(params.maintenance_on(venue, &perp.symbol), None));
+            .unwrap_or_else(|| params.margin_table_on(venue, &perp.symbol, mark));
         let apr_7d_pct = history
             .settlements
             .get(&(venue, perp.symbol.clone()))

@@ -68,12 +68,9 @@ pub async fn run(globals: &settings::Globals, args: &PositionsArgs) -> Result<u8
     let outcomes = if args.offline {
         load_latest(&store, &venues).await?
     } else {
-        let ctx = Arc::new(super::shared::poll_context(
-            &settings,
-            store.clone(),
-            false,
-        )?);
-        poll_venues(ctx, &venues).await?
+        let mut ctx = super::shared::poll_context(&settings, store.clone(), false)?;
+        ctx.held = super::shared::held_symbols(&accounts);
+        poll_venues(Arc::new(ctx), &venues).await?
     };
     super::shared::report_venue_problems(&outcomes);
     let mut code = if outcomes.iter().any(VenueOutcome::failed) {

@@ -74,7 +74,20 @@ pub(super) fn poll_context(
         reference_ttl: settings.reference_ttl,
         retention: settings.retention.clone(),
         full,
+        held: held_symbols(&settings.accounts),
     })
+}
+
+/// The perp symbols `accounts` hold, per venue (the per-symbol margin tier requests).
+pub(super) fn held_symbols(
+    accounts: &[crate::model::account::Account],
+) -> std::collections::BTreeMap<crate::model::Venue, std::collections::BTreeSet<String>> {
+    let mut held = std::collections::BTreeMap::<_, std::collections::BTreeSet<String>>::new();
+    for a in accounts {
+        let symbols = a.positions.iter().map(|p| p.symbol.clone());
+        held.entry(a.venue).or_default().extend(symbols);
+    }
+    held
 }
 
 pub(super) fn venue_line(o: &VenueOutcome) -> VenueLine {

@@ -45,7 +45,45 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
         )
         .with_query("category", "spot"),
         Route::at(&COLLATERAL_ENDPOINT, collateral(universe)),
+        Route::at(
+            &crate::venue::bybit::tiers::RISK_LIMIT,
+            risk_limit(universe),
+        )
+        .with_query("category", "linear"),
     ]
+}
+
+/// `/v5/market/risk-limit`.
+
+/// The demos' risk-limit tiers of every perp, `(cap USDT, maintenance rate, mmDeduction)`: the
+/// first at the built-in 0.4 % (so a demo scan ranks as without tiers), the deduction keeping
+/// the maintenance continuous at each floor.
+pub const RISK_TIERS: [(i64, &str, &str); 3] = [
+    (1_000_000, "0.004", ""),
+    (5_000_000, "0.01", "6000"),
+    (20_000_000, "0.02", "56000"),
+];
+
+/// `GET /v5/market/risk-limit?category=linear`: [`RISK_TIERS`] for every listed linear perp,
+/// one page (no `nextPageCursor`), initial rate twice the maintenance rate.
+fn risk_limit(u: &Universe) -> String {
+    let mut list = Vec::new();
+    for m in u.perps() {
+        for (id, (cap, mm, deduction)) in RISK_TIERS.iter().enumerate() {
+            let mm: Decimal = mm.parse().unwrap_or_default();
+            list.push(json!({
+                "id": id + 1,
+                "symbol": perp_symbol(m),
+                "riskLimitValue": cap.to_string(),
+                "maintenanceMargin": s(mm),
+                "initialMargin": s(mm * Decimal::TWO),
+                "isLowestRisk": i32::from(id == 0),
+                "maxLeverage": s(Decimal::ONE / (mm * Decimal::TWO)),
+                "mmDeduction": deduction,
+            }));
+        }
+    }
+    envelope("linear", list, None, u.now_ms)
 }
 
 /// `GET /v5/spot-margin-trade/collateral` without `currency` (no `category`): three tiers per
@@ -460,7 +498,7 @@ mod tests {
     fn every_route_is_a_bybit_envelope_with_its_category() {
         let u = Universe::generate(Venue::Bybit, 40, 30, 1_760_000_000_000);
         let routes = routes(&u);
-        assert_eq!(routes.len(), 5);
+        assert_eq!(routes.len(), 6);
         for r in routes.iter().filter(|r| r.path != COLLATERAL) {
             let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
             assert_eq!(v["retCode"], json!(0));

@@ -113,6 +113,22 @@ fn margin_tables() -> Value {
     ])
 }
 
+/// Maximum leverage (and margin table id) of the `i`-th perp of a universe.
+const fn leverage_of(i: usize) -> u32 {
+    match i {
+        0 | 1 => 50,
+        2..=19 => 20,
+        _ if i % 10 == 7 => 3,
+        _ => 10,
+    }
+}
+
+/// The maximum leverage `meta` serves for the perp of `asset` (its one-tier margin table).
+#[must_use]
+pub fn max_leverage(u: &Universe, asset: &str) -> Option<u32> {
+    u.perps().position(|m| m.asset == asset).map(leverage_of)
+}
+
 /// `meta.universe` rows and the index-aligned contexts, delisted coins included.
 fn perps(u: &Universe) -> (Vec<Value>, Vec<Value>) {
     let mut rows = Vec::with_capacity(u.markets.len() + FILTERED_PERPS.len());
@@ -120,12 +136,7 @@ fn perps(u: &Universe) -> (Vec<Value>, Vec<Value>) {
     for (i, m) in u.perps().enumerate() {
         let (name, mult) = perp_name(m);
         let px = |per_coin: Decimal| text(per_coin * mult);
-        let leverage = match i {
-            0 | 1 => 50,
-            2..=19 => 20,
-            _ if i % 10 == 7 => 3,
-            _ => 10,
-        };
+        let leverage = leverage_of(i);
         let mut row = json!({
             "szDecimals": sz_decimals(m.mark * mult),
             "name": name,

@@ -1,7 +1,7 @@
 //! Accounts and positions (pure): one venue's cross-margin wallet, its collateral coins, its perp positions, margin tiers.
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Venue;
 
@@ -9,7 +9,7 @@ use super::Venue;
 /// the next row's floor, maintenance `MM = N · maintenance_rate − cum` and initial
 /// `IM = N · initial_rate`. The shape every venue's published tiers map to (Binance brackets,
 /// Bybit risk limits, OKX position tiers: `(notional floor, m, cum amount a, im)`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarginTier {
     /// Smallest notional (USD) of the tier.
     pub floor: Decimal,

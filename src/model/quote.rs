@@ -76,6 +76,13 @@ pub struct Reference {
     /// where the venue publishes none.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub maintenance_rates: std::collections::BTreeMap<String, Decimal>,
+    /// Margin tiers of each perp, by venue symbol, where the venue publishes a table (Bybit risk
+    /// limits, OKX position tiers, Hyperliquid margin tables, …; see `crate::venue::margin`),
+    /// ordered by floor, the first at 0. Floors are USD notionals, except on the venues whose
+    /// tiers are by position size in coins (`crate::venue::margin::floors_in_coins`). Empty
+    /// where the venue publishes none; a reference cached before this field decodes empty.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub margin_tiers: std::collections::BTreeMap<String, Vec<super::account::MarginTier>>,
 }
 
 impl Reference {
@@ -241,5 +248,35 @@ mod tests {
         };
         let back: Reference = serde_json::from_str(&serde_json::to_string(&gate).unwrap()).unwrap();
         assert_eq!(back, gate);
+    }
+
+    #[test]
+    fn a_reference_cached_before_margin_tiers_still_decodes_and_the_tiers_round_trip() {
+        let old: Reference =
+            serde_json::from_str(r#"{"instruments":[],"maintenance_rates":{"BTC_USDT":"0.005"}}"#)
+                .unwrap();
+        assert!(old.margin_tiers.is_empty());
+        assert!(
+            !serde_json::to_string(&old)
+                .unwrap()
+                .contains("margin_tiers")
+        );
+        let tier = |floor: i64, m: &str, cum: i64| super::super::account::MarginTier {
+            floor: Decimal::from(floor),
+            maintenance_rate: m.parse().unwrap(),
+            cum: Decimal::from(cum),
+            initial_rate: Some(Decimal::new(1, 2)),
+        };
+        let bybit = Reference {
+            margin_tiers: [(
+                "BTCUSDT".to_owned(),
+                vec![tier(0, "0.005", 0), tier(2_000_000, "0.01", 10_000)],
+            )]
+            .into(),
+            ..old
+        };
+        let back: Reference =
+            serde_json::from_str(&serde_json::to_string(&bybit).unwrap()).unwrap();
+        assert_eq!(back, bybit);
     }
 }

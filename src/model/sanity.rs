@@ -504,6 +504,7 @@ mod tests {
             ],
             haircuts: [("BTC".to_owned(), d("0.95"))].into(),
             maintenance_rates: [("BTCUSDT".to_owned(), d("0.005"))].into(),
+            ..Reference::default()
         };
         let (kept, refused) = screen_reference(reference.clone());
         let symbols: Vec<&str> = kept.instruments.iter().map(|i| i.symbol.as_str()).collect();

@@ -18,6 +18,7 @@ pub mod hyperliquid;
 pub mod intervals;
 pub mod kit;
 pub mod kraken;
+pub mod margin;
 pub mod mexc;
 pub mod okx;
 #[cfg(test)]

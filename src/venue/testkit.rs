@@ -307,3 +307,8 @@ mod tests {
         assert_eq!(mutate("", &Mutation::Flip(vec![(3, 1)])), b"");
     }
 }
+
+/// A decimal from its text.
+pub(crate) fn dec(s: &str) -> Decimal {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}

@@ -17,4 +17,5 @@ mod recovery;
 mod sanity;
 mod scan;
 mod store;
+mod tiers;
 mod wiring;

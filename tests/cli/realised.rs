@@ -224,7 +224,8 @@ fn leg_prob(leg: LegRisk, short: bool) -> f64 {
 
 /// Every maintenance rate the venues serve with their contracts, by (venue, symbol), read from
 /// the served payloads: Gate `maintenance_rate`, MEXC `maintenanceMarginRate`, dYdX
-/// `maintenanceMarginFraction`.
+/// `maintenanceMarginFraction`, Hyperliquid's margin tables (half of `1 / maxLeverage`), Kraken's
+/// first `marginLevels`.
 fn published_maintenance(served: &[Universe]) -> HashMap<(Venue, String), f64> {
     let mut out = HashMap::new();
     let num = |v: &Value| -> Option<f64> {
@@ -255,10 +256,30 @@ fn published_maintenance(served: &[Universe]) -> HashMap<(Venue, String), f64> {
                     .flatten()
                     .map(|(_, c)| (&c["ticker"], &c["maintenanceMarginFraction"]))
                     .collect(),
+                // `meta`: one-tier margin tables at the perp's own maximum leverage, whose
+                // maintenance rate is half the initial 1 / maxLeverage.
+                Venue::Hyperliquid if doc["universe"].is_array() => doc["universe"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| (&c["name"], &c["maxLeverage"]))
+                    .collect(),
+                // Kraken `instruments`: the first of each perp's `marginLevels`.
+                Venue::Kraken if r.path.ends_with("/instruments") => doc["instruments"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| (&c["symbol"], &c["marginLevels"][0]["maintenanceMargin"]))
+                    .collect(),
                 _ => continue,
             };
             for (symbol, m) in rows {
                 if let (Some(s), Some(m)) = (symbol.as_str(), num(m)) {
+                    let m = if u.venue == Venue::Hyperliquid {
+                        0.5 / m
+                    } else {
+                        m
+                    };
                     out.insert((u.venue, s.to_owned()), m);
                 }
             }

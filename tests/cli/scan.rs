@@ -636,8 +636,11 @@ async fn without_any_24h_range_sigma_a_comes_from_the_perps_own_daily_candle() {
             .expect("yesterday's bar");
         let ratio = (last.high / last.low).to_f64().expect("ratio");
         let sigma = ratio.ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt();
-        // USDT collateral at 10x: q = 0.1, m = 0.004, 7 days.
-        let d = (1.1f64 / 1.004).ln();
+        // USDT collateral at 10x: q = 0.1, m = half of 1 / the perp's margin-table leverage
+        // (Hyperliquid's first tier), 7 days.
+        let lev = basis::demo::hyperliquid::max_leverage(&u[0], asset).expect("listed");
+        let mm = 0.5 / f64::from(lev);
+        let d = (1.1f64 / (1.0 + mm)).ln();
         let want = (2.0 * phi(-d / (sigma * sigma * 7.0 / 365.0).sqrt())).min(1.0);
         let got = row["liq_prob"].as_f64().expect("liq_prob");
         assert!(

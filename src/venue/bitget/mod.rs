@@ -29,6 +29,7 @@
 //! 20 per second (half of it used), each call weighing 1.
 
 mod parse;
+pub(crate) mod tiers;
 mod wire;
 
 use std::time::Duration;

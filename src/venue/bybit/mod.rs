@@ -9,6 +9,7 @@
 //! `linear` or `spot` (last-trade bars, `60`/`D`, up to 1000 a call), also paged backwards.
 
 mod parse;
+pub(crate) mod tiers;
 mod wire;
 
 use std::time::Duration;

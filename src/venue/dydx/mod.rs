@@ -36,6 +36,7 @@
 //! with a `Retry-After` in **milliseconds**.
 
 mod parse;
+pub(crate) mod tiers;
 mod wire;
 
 use std::time::Duration;

@@ -30,6 +30,7 @@
 //! one bucket of 200 per 10 s (half of it used), each call weighing 1.
 
 mod parse;
+pub(crate) mod tiers;
 mod wire;
 
 use std::time::Duration;

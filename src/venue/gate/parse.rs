@@ -240,6 +240,7 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
         instruments,
         haircuts: haircuts(bodies),
         maintenance_rates,
+        ..Reference::default()
     })
 }
 

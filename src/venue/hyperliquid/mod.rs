@@ -35,6 +35,7 @@
 //! ([`RATE_LIMITS_DOCS`]). Over the limit: HTTP 429; a malformed body: HTTP 422 with a text body.
 
 mod parse;
+pub(crate) mod tiers;
 mod wire;
 
 use std::time::Duration;

@@ -30,6 +30,7 @@
 //! over-limit answers are HTTP 429 and/or `{"result": "error", "error": "apiLimitExceeded"}`.
 
 mod parse;
+pub(crate) mod tiers;
 mod wire;
 
 use std::time::Duration;

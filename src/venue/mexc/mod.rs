@@ -54,6 +54,7 @@
 //! - Neither flags the unfinished bar (the caller drops it).
 
 mod parse;
+pub(crate) mod tiers;
 mod wire;
 
 use std::time::Duration;

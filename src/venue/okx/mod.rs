@@ -26,6 +26,7 @@
 //! whole of basis's half of the bucket, so the hourly reference waits about 2 s for it.
 
 mod parse;
+pub(crate) mod tiers;
 mod wire;
 
 use std::time::Duration;

@@ -1,0 +1,108 @@
+//! Gate margin tiers (pure): the USDT contract list's risk-limit fields into [`MarginTier`]s.
+//!
+//! `GET /api/v4/futures/usdt/contracts` (fetched for the reference anyway) gives per contract
+//! `maintenance_rate` (first tier), `leverage_max`, `risk_limit_step` and `risk_limit_max`
+//! (USDT notional; strings). Each step of `risk_limit_step` up to `risk_limit_max` adds one
+//! `maintenance_rate` to the maintenance rate and one `1 / leverage_max` to the initial rate
+//! (Gate's stepped risk limits, as ccxt emulates them); Gate states no deduction with these
+//! fields, so a tier's rate applies to the whole position. The per-contract
+//! `/futures/usdt/risk_limit_tiers` (with deductions) is not asked: one request per contract.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::parse::{WireDec, WireText};
+use crate::venue::kit;
+use crate::venue::margin::{self, Tiers};
+use crate::venue::{Body, ParseError};
+
+/// Most tiers basis builds for one contract (Gate's tables have a few dozen at most).
+const MAX_TIERS: usize = 100;
+
+#[derive(Deserialize)]
+struct Contract<'a> {
+    #[serde(default, borrow)]
+    name: WireText<'a>,
+    #[serde(default)]
+    maintenance_rate: WireDec,
+    #[serde(default)]
+    leverage_max: WireDec,
+    #[serde(default)]
+    risk_limit_step: WireDec,
+    #[serde(default)]
+    risk_limit_max: WireDec,
+}
+
+fn steps(c: &Contract<'_>) -> Option<Vec<crate::model::account::MarginTier>> {
+    let m = kit::positive(c.maintenance_rate.get())?;
+    let im = kit::positive(c.leverage_max.get()).and_then(|l| Decimal::ONE.checked_div(l));
+    let (Some(step), Some(max)) = (
+        kit::positive(c.risk_limit_step.get()),
+        kit::positive(c.risk_limit_max.get()),
+    ) else {
+        return Some(vec![margin::tier(Decimal::ZERO, m, im)]);
+    };
+    let mut out = Vec::new();
+    let mut floor = Decimal::ZERO;
+    while floor < max && out.len() < MAX_TIERS {
+        let k = Decimal::from(out.len() + 1);
+        out.push(margin::tier(floor, m * k, im.map(|im| im * k)));
+        floor += step;
+    }
+    Some(out)
+}
+
+/// Every contract's stepped tiers.
+///
+/// # Errors
+/// A [`ParseError`] naming `contracts` when a page is not its JSON.
+pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
+    let pages = kit::each_body(bodies, super::CONTRACTS.name, false, |b| {
+        kit::decode::<Vec<Contract<'_>>>(super::CONTRACTS.name, b)
+    })?;
+    Ok(pages
+        .iter()
+        .flatten()
+        .filter_map(|c| Some((c.name.get()?.to_owned(), steps(c)?)))
+        .collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+    use crate::model::{Reference, Venue};
+    use crate::venue::testkit::dec as d;
+
+    #[test]
+    fn risk_limit_steps_add_the_first_rates_each_step() {
+        let request = crate::venue::Request::get(super::super::CONTRACTS.name, "main", "/", 1);
+        let body = include_str!("../../../fixtures/gate/futures-usdt-contracts.json");
+        let tiers = margin::parse_one(Venue::Gate, &request, body, &Reference::default()).unwrap();
+        let btc = &tiers["BTC_USDT"];
+        let row = |t: &crate::model::account::MarginTier| {
+            (t.floor, t.maintenance_rate, t.cum, t.initial_rate)
+        };
+        // Steps of 1 M up to 8 M: eight tiers, 0.5 % more maintenance and 1 % more initial each.
+        assert_eq!(btc.len(), 8);
+        assert_eq!(
+            btc[..2].iter().map(row).collect::<Vec<_>>(),
+            [
+                (d("0"), d("0.005"), d("0"), Some(d("0.01"))),
+                (d("1000000"), d("0.010"), d("0"), Some(d("0.02"))),
+            ]
+        );
+        assert_eq!(
+            row(&btc[7]),
+            (d("7000000"), d("0.04"), d("0"), Some(d("0.08")))
+        );
+        let err = margin::parse_one(
+            Venue::Gate,
+            &request,
+            r#"{"label":"x"}"#,
+            &Reference::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("contracts"), "{err}");
+    }
+}

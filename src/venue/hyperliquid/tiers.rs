@@ -1,0 +1,151 @@
+//! Hyperliquid margin tiers (pure): `meta`'s margin tables and each perp's `marginTableId` into [`MarginTier`]s.
+//!
+//! `{"type":"meta"}` (fetched for the reference anyway) carries `marginTables`: `[[id,
+//! {description, marginTiers: [{lowerBound, maxLeverage}]}]]` (bounds USDC notional, strings;
+//! leverages numbers); each `universe` entry names its table by `marginTableId` (ids without a
+//! table are one tier at the entry's own `maxLeverage`). Hyperliquid's rules: the initial rate is
+//! `1 / maxLeverage`, the maintenance rate half of it, and the maintenance deduction is
+//! `Σ lowerBound × (mmr_tier − mmr_previous)` over the tiers below ([`margin::continuous`]).
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::parse::{WireDec, WireInt, WireText};
+use crate::venue::kit;
+use crate::venue::margin::{self, Tiers};
+use crate::venue::{Body, ParseError};
+
+#[derive(Deserialize)]
+struct Meta<'a> {
+    #[serde(default, borrow)]
+    universe: Vec<Asset<'a>>,
+    #[serde(rename = "marginTables", default)]
+    margin_tables: Vec<(WireInt, Table)>,
+}
+
+#[derive(Deserialize)]
+struct Asset<'a> {
+    #[serde(default, borrow)]
+    name: WireText<'a>,
+    #[serde(rename = "maxLeverage", default)]
+    max_leverage: WireDec,
+    #[serde(rename = "marginTableId", default)]
+    margin_table_id: WireInt,
+}
+
+#[derive(Deserialize)]
+struct Table {
+    #[serde(rename = "marginTiers", default)]
+    margin_tiers: Vec<Bound>,
+}
+
+#[derive(Deserialize)]
+struct Bound {
+    #[serde(rename = "lowerBound", default)]
+    lower_bound: WireDec,
+    #[serde(rename = "maxLeverage", default)]
+    max_leverage: WireDec,
+}
+
+/// `(floor, m, im)` of a tier of maximum leverage `lev`.
+fn row(floor: Decimal, lev: Decimal) -> Option<(Decimal, Decimal, Option<Decimal>)> {
+    let im = Decimal::ONE.checked_div(kit::positive(Some(lev))?)?;
+    Some((floor, im / Decimal::TWO, Some(im)))
+}
+
+/// Every perp's tiers in the `meta` body.
+///
+/// # Errors
+/// A [`ParseError`] naming `meta` when the body is not its JSON.
+pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
+    let metas = kit::each_body(bodies, super::META.name, false, |b| {
+        kit::decode::<Meta<'_>>(super::META.name, b)
+    })?;
+    let mut out = Tiers::new();
+    for meta in &metas {
+        let tables: BTreeMap<i64, &Table> = meta
+            .margin_tables
+            .iter()
+            .filter_map(|(id, t)| Some((id.get()?, t)))
+            .collect();
+        for asset in &meta.universe {
+            let Some(name) = asset.name.get() else {
+                continue;
+            };
+            let rows: Option<Vec<_>> =
+                match asset.margin_table_id.get().and_then(|id| tables.get(&id)) {
+                    Some(table) => table
+                        .margin_tiers
+                        .iter()
+                        .map(|b| row(b.lower_bound.get()?, b.max_leverage.get()?))
+                        .collect(),
+                    None => asset
+                        .max_leverage
+                        .get()
+                        .and_then(|lev| row(Decimal::ZERO, lev))
+                        .map(|r| vec![r]),
+                };
+            if let Some(rows) = rows.filter(|r| !r.is_empty()) {
+                out.insert(name.to_owned(), margin::continuous(rows));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+    use crate::model::{Reference, Venue};
+    use crate::venue::testkit::dec as d;
+
+    const FIXTURE: &str = include_str!("../../../fixtures/hyperliquid/meta-margin-tables.json");
+
+    #[test]
+    fn margin_tables_give_half_the_initial_rate_and_the_documented_deduction() {
+        let request = super::super::info_request(super::super::META);
+        let tiers = margin::parse_one(Venue::Hyperliquid, &request, FIXTURE, &Reference::default())
+            .unwrap();
+        let row = |t: &crate::model::account::MarginTier| {
+            (t.floor, t.maintenance_rate, t.cum, t.initial_rate)
+        };
+        // Table 56: 40x from 0, 20x from 150 M: deduction 150 M × (0.025 − 0.0125).
+        assert_eq!(
+            tiers["BTC"].iter().map(row).collect::<Vec<_>>(),
+            [
+                (d("0"), d("0.0125"), d("0"), Some(d("0.025"))),
+                (d("150000000"), d("0.025"), d("1875000"), Some(d("0.05"))),
+            ]
+        );
+        assert_eq!(tiers["ETH"][1].floor, d("100000000"));
+        // Table 3 is not listed: one tier at the asset's own 3x.
+        assert_eq!(
+            tiers["HPOS"].iter().map(row).collect::<Vec<_>>(),
+            [(
+                d("0"),
+                d("1") / d("3") / d("2"),
+                d("0"),
+                Some(d("1") / d("3"))
+            )]
+        );
+        // The plain meta (no tables, no ids) still gives each perp its one tier.
+        let plain = include_str!("../../../fixtures/hyperliquid/meta.json");
+        let flat =
+            margin::parse_one(Venue::Hyperliquid, &request, plain, &Reference::default()).unwrap();
+        assert_eq!(flat["BTC"].len(), 1);
+        assert_eq!(flat["BTC"][0].maintenance_rate, d("0.01"));
+    }
+
+    #[test]
+    fn a_malformed_meta_is_an_error_naming_it() {
+        let request = super::super::info_request(super::super::META);
+        for body in ["<html>", r#"{"universe":[],"marginTables":{"a":1}}"#] {
+            let err = margin::parse_one(Venue::Hyperliquid, &request, body, &Reference::default())
+                .unwrap_err();
+            assert!(err.to_string().contains("meta"), "{err}");
+        }
+    }
+}

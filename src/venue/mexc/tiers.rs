@@ -1,0 +1,141 @@
+//! MEXC margin tiers (pure): the contract detail's risk-limit steps into [`MarginTier`]s with floors in coins.
+//!
+//! `GET /api/v1/contract/detail` (fetched for the reference anyway; JSON numbers) gives per
+//! contract `maintenanceMarginRate` and `initialMarginRate` (first level), `riskBaseVol` (the
+//! first level's size, contracts), `riskIncrVol` (each further level's size), `riskIncrMmr` and
+//! `riskIncrImr` (what each level adds to the rates) and `riskLevelLimit` (how many levels).
+//! Level `k` starts at `riskBaseVol + (k − 1) riskIncrVol` contracts, × `contractSize` in coins
+//! (see [`crate::venue::margin::floors_in_coins`]); MEXC states no deduction, so the level's
+//! rate applies to the whole position.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::parse::{WireDec, WireInt, WireText};
+use crate::venue::kit;
+use crate::venue::margin::{self, Tiers};
+use crate::venue::{Body, ParseError};
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Data<'a> {
+    Many(#[serde(borrow)] Vec<Contract<'a>>),
+    One(#[serde(borrow)] Contract<'a>),
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    data: Option<Data<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Contract<'a> {
+    #[serde(default, borrow)]
+    symbol: WireText<'a>,
+    #[serde(default)]
+    contract_size: WireDec,
+    #[serde(default)]
+    maintenance_margin_rate: WireDec,
+    #[serde(default)]
+    initial_margin_rate: WireDec,
+    #[serde(default)]
+    risk_base_vol: WireDec,
+    #[serde(default)]
+    risk_incr_vol: WireDec,
+    #[serde(default)]
+    risk_incr_mmr: WireDec,
+    #[serde(default)]
+    risk_incr_imr: WireDec,
+    #[serde(default)]
+    risk_level_limit: WireInt,
+}
+
+/// The levels of one contract, when it states its first rates (one level without the steps).
+fn levels(c: &Contract<'_>) -> Option<Vec<crate::model::account::MarginTier>> {
+    let (m0, im0) = (
+        c.maintenance_margin_rate.get()?,
+        c.initial_margin_rate.get(),
+    );
+    let size = c.contract_size.get().unwrap_or(Decimal::ONE);
+    let steps = (
+        c.risk_base_vol.get(),
+        c.risk_incr_vol.get(),
+        c.risk_incr_mmr.get().unwrap_or_default(),
+        c.risk_incr_imr.get().unwrap_or_default(),
+    );
+    let count = c.risk_level_limit.get().unwrap_or(1).clamp(1, 100);
+    let (Some(base), Some(incr), dm, dim) = steps else {
+        return Some(vec![margin::tier(Decimal::ZERO, m0, im0)]);
+    };
+    Some(
+        (0..count)
+            .map(|k| {
+                let k = Decimal::from(k);
+                let floor = if k.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    (base + (k - Decimal::ONE) * incr) * size
+                };
+                margin::tier(floor, m0 + k * dm, im0.map(|im| im + k * dim))
+            })
+            .collect(),
+    )
+}
+
+/// Every contract's levels.
+///
+/// # Errors
+/// A [`ParseError`] naming `contract-detail` when the body is not its JSON.
+pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
+    let pages = kit::each_body(bodies, super::CONTRACT_DETAIL, false, |b| {
+        kit::decode::<Envelope<'_>>(super::CONTRACT_DETAIL, b)
+    })?;
+    let mut out = Tiers::new();
+    for data in pages.iter().filter_map(|p| p.data.as_ref()) {
+        let contracts = match data {
+            Data::Many(v) => v.as_slice(),
+            Data::One(c) => std::slice::from_ref(c),
+        };
+        for c in contracts {
+            if let (Some(symbol), Some(tiers)) = (c.symbol.get(), levels(c)) {
+                out.insert(symbol.to_owned(), tiers);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+    use crate::model::{Reference, Venue};
+    use crate::venue::testkit::dec as d;
+
+    #[test]
+    fn risk_levels_step_up_from_the_base_volume_in_coins() {
+        let request = crate::venue::Request::get(super::super::CONTRACT_DETAIL, "futures", "/", 1);
+        let body = include_str!("../../../fixtures/mexc/contract-detail.json");
+        let tiers = margin::parse_one(Venue::Mexc, &request, body, &Reference::default()).unwrap();
+        let btc = &tiers["BTC_USDT"];
+        let row = |t: &crate::model::account::MarginTier| {
+            (t.floor, t.maintenance_rate, t.cum, t.initial_rate)
+        };
+        // 5 levels; 150,000 contracts of 0.0001 BTC are 15 BTC; +0.004 per level.
+        assert_eq!(btc.len(), 5);
+        assert_eq!(
+            btc[..3].iter().map(row).collect::<Vec<_>>(),
+            [
+                (d("0"), d("0.004"), d("0"), Some(d("0.008"))),
+                (d("15"), d("0.008"), d("0"), Some(d("0.012"))),
+                (d("30"), d("0.012"), d("0"), Some(d("0.016"))),
+            ]
+        );
+        assert_eq!(btc[4].floor, d("60"));
+        let err =
+            margin::parse_one(Venue::Mexc, &request, "<html>", &Reference::default()).unwrap_err();
+        assert!(err.to_string().contains("contract-detail"), "{err}");
+    }
+}
