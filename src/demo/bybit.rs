@@ -53,8 +53,6 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     ]
 }
 
-/// `/v5/market/risk-limit`.
-
 /// The demos' risk-limit tiers of every perp, `(cap USDT, maintenance rate, mmDeduction)`: the
 /// first at the built-in 0.4 % (so a demo scan ranks as without tiers), the deduction keeping
 /// the maintenance continuous at each floor.

@@ -257,6 +257,11 @@ pub(crate) fn query(r: &Request) -> Vec<(&str, &str)> {
     r.query.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
+/// A decimal from its text.
+pub(crate) fn dec(s: &str) -> Decimal {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,9 +311,4 @@ mod tests {
         assert_eq!(flipped[1], b'"' ^ 1);
         assert_eq!(mutate("", &Mutation::Flip(vec![(3, 1)])), b"");
     }
-}
-
-/// A decimal from its text.
-pub(crate) fn dec(s: &str) -> Decimal {
-    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
 }
