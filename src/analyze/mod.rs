@@ -41,6 +41,7 @@
 pub mod carry;
 pub mod cross;
 pub mod history;
+pub mod plan;
 pub mod positions;
 pub mod rank;
 pub mod risk;

@@ -90,7 +90,7 @@ pub(super) async fn scan_once(
         };
         // Account alerts first: never capped by the digest's `top`.
         let accounts_failed =
-            super::positions::notify_accounts(settings, store, demo, disabled).await?;
+            super::accounts::notify_accounts(settings, store, demo, disabled).await?;
         let mut n = crate::notify::flow::run(store, &ctx, &opportunities, disabled).await?;
         n.failed |= accounts_failed;
         Some(n)
