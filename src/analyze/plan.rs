@@ -410,8 +410,10 @@ pub fn carry(
             req.coin
         ))
     })?;
-    let amount = req.amount.unwrap_or(req.notional / req.leverage / p_c);
-    let leverage = req.notional / (amount * p_c);
+    let (amount, leverage) = match req.amount {
+        Some(n) => (n, req.notional / (n * p_c)),
+        None => (req.notional / req.leverage / p_c, req.leverage),
+    };
     let coins = req.notional / m;
     let hold = params.hold_days;
     let risk = risk(
@@ -599,4 +601,273 @@ pub fn long(
         risk,
         funding,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::analyze::stats::{Trend, summarise};
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_767_225_600, 0).unwrap()
+    }
+
+    /// A USDT perp quoted `mid ± spread`, marked at `mid`, paying `rate` per 8 h.
+    fn perp(venue: Venue, asset: &str, mid: &str, spread: &str, rate: &str) -> PerpQuote {
+        let (m, s) = (d(mid), d(spread));
+        PerpQuote {
+            venue,
+            symbol: format!("{asset}USDT"),
+            asset: asset.into(),
+            quote: "USDT".into(),
+            multiplier: Decimal::ONE,
+            funding_rate: d(rate),
+            funding_interval_hours: d("8"),
+            next_funding_time: None,
+            mark_price: Some(m),
+            index_price: None,
+            bid: Some(m - s),
+            ask: Some(m + s),
+            high_24h: Some(m * d("1.03")),
+            low_24h: Some(m * d("0.97")),
+            volume_24h_quote: Some(d("5000000")),
+            open_interest: None,
+            exchange_time: None,
+            received_at: t0(),
+        }
+    }
+
+    fn spot(venue: Venue, asset: &str, mid: &str, spread: &str) -> SpotQuote {
+        let (m, s) = (d(mid), d(spread));
+        SpotQuote {
+            venue,
+            symbol: format!("{asset}USDT"),
+            asset: asset.into(),
+            quote: "USDT".into(),
+            bid: Some(m - s),
+            ask: Some(m + s),
+            high_24h: Some(m * d("1.03")),
+            low_24h: Some(m * d("0.97")),
+            volume_24h_quote: Some(d("5000000")),
+            exchange_time: None,
+            received_at: t0(),
+        }
+    }
+
+    /// Bybit: BTC perp 100000 ± 10 and spot 100000 ± 50, SOL perp 150 ± 0.01, all paying
+    /// 0.01 % per 8 h; ETH spot 3000 ± 1. OKX: a BTC perp paying half as much, a SOL perp
+    /// paying longs 0.005 % per 8 h, a BTC spot 100000 ± 100.
+    fn world() -> Vec<Snapshot> {
+        let (b, o) = (Venue::Bybit, Venue::Okx);
+        vec![
+            Snapshot {
+                venue: b,
+                received_at: t0(),
+                perps: vec![
+                    perp(b, "BTC", "100000", "10", "0.0001"),
+                    perp(b, "SOL", "150", "0.01", "0.0001"),
+                ],
+                spots: vec![spot(b, "BTC", "100000", "50"), spot(b, "ETH", "3000", "1")],
+            },
+            Snapshot {
+                venue: o,
+                received_at: t0(),
+                perps: vec![
+                    perp(o, "BTC", "100000", "10", "0.00005"),
+                    perp(o, "SOL", "150", "0.01", "-0.00005"),
+                ],
+                spots: vec![spot(o, "BTC", "100000", "100")],
+            },
+        ]
+    }
+
+    fn none() -> HistoryInputs {
+        HistoryInputs::default()
+    }
+
+    #[test]
+    fn the_seeds_hedge_5_btc_for_30_days_cheapest_first() {
+        let p = hedge(
+            &world(),
+            &Params::default(),
+            &none(),
+            ("BTC", d("5")),
+            d("30"),
+            d("2"),
+        )
+        .unwrap();
+        let venues: Vec<Venue> = p.rows.iter().map(|r| r.venue).collect();
+        assert_eq!(venues, [Venue::Bybit, Venue::Okx]);
+        let r = &p.rows[0];
+        // N = 5 · 100000; F = 0.0001 / 8 · 24 · 30 · N = 4500; fees = 2 (0.00055 + 10/100000) N.
+        assert_eq!(r.funding.usd, d("4500"));
+        assert!(!r.funding.blended);
+        assert_eq!(r.fees_usd, d("650"));
+        assert_eq!(r.cost_usd, d("-3850"));
+        let pos = &r.risk.position;
+        assert_eq!(pos.initial_usd, d("250000"));
+        assert_eq!(pos.maintenance_usd, d("2000"));
+        // M_liq = (−X + z E) / (z − m |z|) with X = 250000 USDT, z = −5, E = 100000.
+        let liq = (d("-250000") - d("500000")) / (d("-5") - d("0.004") * d("5"));
+        assert_eq!(
+            pos.liquidation_price.unwrap().round_dp(12),
+            liq.round_dp(12)
+        );
+        // OKX: F = 2250, fees = 2 (0.0005 + 0.0001) N = 600.
+        assert_eq!(p.rows[1].cost_usd, d("-1650"));
+    }
+
+    /// 180000 USD of SOL long on 20 ETH (3000 USD each): 3× the collateral.
+    fn sol_long(venue: Option<Venue>) -> LongPlan {
+        long(
+            &world(),
+            &Params::default(),
+            &none(),
+            ("SOL", d("180000")),
+            ("ETH", d("20")),
+            venue,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_seeds_3x_sol_long_on_20_of_100_eth() {
+        let p = sol_long(Some(Venue::Bybit));
+        assert_eq!(p.leverage, d("3"));
+        let (pos, c) = (&p.risk.position, &p.risk.collateral);
+        assert_eq!(pos.size, d("1200"));
+        assert_eq!(pos.initial_usd.round_dp(12), d("60000"));
+        assert_eq!(c.value_usd, d("57000"));
+        // M_liq = (−k n P + z E) / (z − m z) = (−57000 + 180000) / (1200 · 0.996).
+        let liq = d("123000") / d("1195.2");
+        assert_eq!(
+            pos.liquidation_price.unwrap().round_dp(12),
+            liq.round_dp(12)
+        );
+        // Paid: 0.0001 / 8 · 24 · 7 · 180000 = 378.
+        assert_eq!(p.funding.usd, d("-378"));
+        let p_liq = p.risk.liq_prob.unwrap();
+        assert!(p_liq > 0.0 && p_liq < 1.0, "{p_liq}");
+    }
+
+    #[test]
+    fn a_long_without_venue_goes_where_it_pays_the_least_funding() {
+        let p = sol_long(None);
+        assert_eq!(p.venue, Venue::Okx);
+        // Received: 0.00005 / 8 · 24 · 7 · 180000 = 189; ETH priced on Bybit (OKX lists none).
+        assert_eq!(p.funding.usd, d("189"));
+        assert_eq!(p.risk.collateral.price, d("3000"));
+    }
+
+    fn btc_carry(spot_venue: Option<Venue>) -> CarryRequest {
+        CarryRequest {
+            asset: "BTC".into(),
+            notional: d("100000"),
+            venue: Some(Venue::Bybit),
+            spot_venue,
+            coin: "ETH".into(),
+            amount: None,
+            leverage: d("2"),
+        }
+    }
+
+    #[test]
+    fn the_seeds_btc_carry_with_eth_collateral() {
+        let p = carry(&world(), &Params::default(), &none(), &btc_carry(None)).unwrap();
+        assert_eq!((p.spot.venue, p.perp_venue), (Venue::Bybit, Venue::Bybit));
+        assert_eq!(p.spot.coins, d("1"));
+        assert_eq!(p.spot.usd, d("100050"));
+        assert_eq!(p.perp_price, d("99990"));
+        assert_eq!(p.leverage, d("2"));
+        let (pos, c) = (&p.risk.position, &p.risk.collateral);
+        assert_eq!((c.amount * c.price).round_dp(12), d("50000"));
+        assert_eq!(pos.initial_usd, d("50000"));
+        assert_eq!(pos.maintenance_usd, d("400"));
+        // M_liq = (−0.95 · 50000 − 100000) / (−1 − 0.004).
+        let liq = d("147500") / d("1.004");
+        assert_eq!(pos.liquidation_price.unwrap().round_dp(6), liq.round_dp(6));
+        // F = 0.0001 / 8 · 24 · 7 · 100000 = 210; cost = 2 (0.001 + 50/100000 + 0.00055 +
+        // 10/100000) · 100000 = 430; net −220; APR = −220 / 100000 · 365 / 7.
+        assert_eq!(p.funding.usd, d("210"));
+        assert_eq!(p.round_trip_usd, d("430"));
+        assert_eq!(p.net_usd, d("-220"));
+        assert_eq!(
+            p.net_apr_pct.round_dp(12),
+            (d("-0.0022") * d("365") / d("7") * d("100")).round_dp(12)
+        );
+        assert_eq!(
+            p.break_even_days.unwrap().round_dp(12),
+            (d("430") / d("30")).round_dp(12)
+        );
+    }
+
+    #[test]
+    fn the_spot_leg_goes_where_asked_else_the_perps_venue_else_the_narrowest_book() {
+        let mut w = world();
+        let p = carry(
+            &w,
+            &Params::default(),
+            &none(),
+            &btc_carry(Some(Venue::Okx)),
+        )
+        .unwrap();
+        assert_eq!(p.spot.venue, Venue::Okx);
+        // OKX's spot: 2 (0.001 + 100/100000 + 0.00055 + 10/100000) · 100000 = 530.
+        assert_eq!(p.round_trip_usd, d("530"));
+        // Bybit without spot: OKX's book (± 100) against Binance's (± 20).
+        w[0].spots.retain(|s| s.asset != "BTC");
+        w.push(Snapshot {
+            venue: Venue::Binance,
+            received_at: t0(),
+            perps: vec![],
+            spots: vec![spot(Venue::Binance, "BTC", "100000", "20")],
+        });
+        let p = carry(&w, &Params::default(), &none(), &btc_carry(None)).unwrap();
+        assert_eq!(p.spot.venue, Venue::Binance);
+        let err = carry(
+            &w,
+            &Params::default(),
+            &none(),
+            &btc_carry(Some(Venue::Bybit)),
+        );
+        assert!(matches!(err, Err(PlanError::NoMarket(m)) if m.contains("--spot-venue")));
+    }
+
+    #[test]
+    fn the_hedge_uses_the_scans_estimator_when_history_has_a_trend() {
+        let mut history = none();
+        let mut summary = summarise(&[], t0());
+        let trend = Trend {
+            mean_per_hour: d("0.000002"),
+            step_hours: d("8"),
+            phi: 0.5,
+        };
+        summary.trend = Some(trend);
+        history
+            .settlements
+            .insert((Venue::Bybit, "BTCUSDT".into()), summary);
+        let p = hedge(
+            &world(),
+            &Params::default(),
+            &history,
+            ("BTC", d("5")),
+            d("30"),
+            d("2"),
+        )
+        .unwrap();
+        let r = p.rows.iter().find(|r| r.venue == Venue::Bybit).unwrap();
+        let (x, _) =
+            crate::analyze::stats::expected_from_trend(d("0.0000125"), &trend, d("30")).unwrap();
+        assert!(r.funding.blended);
+        assert_eq!(r.funding.expected_per_hour, x);
+        assert_eq!(r.funding.usd, x * d("24") * d("30") * d("500000"));
+        assert!(r.funding.usd < d("4500"), "{}", r.funding.usd);
+    }
 }
