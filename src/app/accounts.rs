@@ -20,7 +20,8 @@ pub(crate) fn notify_error(e: crate::notify::flow::FlowError) -> AppError {
 }
 
 /// `scan --notify` and `watch`: the declared accounts' alerts from the prices the scan just
-/// stored (no second poll), sent before the opportunity digest. Returns whether a sink failed.
+/// stored (no second poll), sent before the opportunity digest. Returns whether a sink failed
+/// and the lines of what the sinks accepted (the quiet summary's first lines).
 ///
 /// # Errors
 /// Store failures and an HTTP client that cannot be built.
@@ -29,9 +30,9 @@ pub(crate) async fn notify_accounts(
     store: &Store,
     demo: bool,
     disabled: &mut HashSet<String>,
-) -> Result<bool, AppError> {
+) -> Result<crate::notify::flow::Outcome, AppError> {
     if settings.accounts.is_empty() || settings.sinks.is_empty() {
-        return Ok(false);
+        return Ok(crate::notify::flow::Outcome::default());
     }
     let outcomes = load_latest(store, &account_venues(&settings.accounts)).await?;
     let views = value_accounts(settings, store, &settings.accounts, outcomes).await?;

@@ -101,6 +101,7 @@ pub async fn run(globals: &settings::Globals, args: &PositionsArgs) -> Result<u8
         )
         .await
         .map_err(notify_error)?
+        .failed
         {
             code = code.max(exit::PARTIAL);
         }
