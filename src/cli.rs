@@ -479,6 +479,14 @@ pub enum PositionsCommand {
     },
 }
 
+/// A plan's size: a number above zero.
+fn positive(text: &str) -> Result<rust_decimal::Decimal, String> {
+    value::number(text)
+        .ok()
+        .filter(|d| *d > rust_decimal::Decimal::ZERO)
+        .ok_or_else(|| "a number above zero, e.g. 100000 or 2.5".into())
+}
+
 /// `basis plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -493,6 +501,10 @@ pub struct PlanArgs {
     /// Horizon of liq_prob and funding, e.g. 30d [default: the config's scan.hold, else 7d]
     #[arg(long, global = true, value_name = "DURATION", allow_hyphen_values = true, value_parser = checked(value::hold_days))]
     pub hold: Option<String>,
+
+    /// Output format: the table, or one JSON object (fields in docs/json.md).
+    #[arg(long, global = true, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 
     /// Venue selection and polling options.
     #[command(flatten, next_help_heading = POLLING)]
@@ -509,16 +521,20 @@ pub enum PlanCommand {
         #[arg(value_parser = value::coin)]
         asset: String,
         /// Notional of each leg, USD.
-        #[arg(long, value_name = "USD", value_parser = value::number)]
+        #[arg(long, value_name = "USD", allow_hyphen_values = true, value_parser = positive)]
         notional: rust_decimal::Decimal,
-        /// Venue of the perp (and of the spot leg).
+        /// Venue of the perp [default: the best carry row's of the scan's ranking].
         #[arg(long, value_parser = value::venue)]
         venue: Option<Venue>,
+        /// Venue the spot leg is bought on [default: the perp's when it lists the pair, else
+        /// the venue with the narrowest spot book].
+        #[arg(long, value_name = "VENUE", value_parser = value::venue)]
+        spot_venue: Option<Venue>,
         /// Coin margining the short [default: USDT].
         #[arg(long, value_name = "COIN", value_parser = value::coin)]
         collateral: Option<String>,
         /// Amount of the collateral coin (else notional / leverage worth of it).
-        #[arg(long, value_name = "N", value_parser = value::number, conflicts_with = "leverage")]
+        #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = positive, conflicts_with = "leverage")]
         collateral_amount: Option<rust_decimal::Decimal>,
         /// Leverage of the short [default: 2].
         #[arg(long, value_name = "X", value_parser = value::leverage)]
@@ -530,7 +546,7 @@ pub enum PlanCommand {
         #[arg(value_parser = value::coin)]
         asset: String,
         /// Coins to hedge.
-        #[arg(long, value_name = "COINS", value_parser = value::number)]
+        #[arg(long, value_name = "COINS", allow_hyphen_values = true, value_parser = positive)]
         amount: rust_decimal::Decimal,
         /// Days to hold the hedge.
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
@@ -545,15 +561,15 @@ pub enum PlanCommand {
         #[arg(value_parser = value::coin)]
         asset: String,
         /// Notional of the long, USD.
-        #[arg(long, value_name = "USD", value_parser = value::number)]
+        #[arg(long, value_name = "USD", allow_hyphen_values = true, value_parser = positive)]
         notional: rust_decimal::Decimal,
         /// Coin margining it, e.g. ETH.
         #[arg(long, value_name = "COIN", value_parser = value::coin)]
         collateral: String,
         /// Amount of it.
-        #[arg(long, value_name = "N", value_parser = value::number)]
+        #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = positive)]
         collateral_amount: rust_decimal::Decimal,
-        /// Venue [default: the first polled venue listing the perp].
+        /// Venue [default: the one paying the least funding over the hold].
         #[arg(long, value_parser = value::venue)]
         venue: Option<Venue>,
     },

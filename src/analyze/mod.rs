@@ -42,6 +42,7 @@ pub mod carry;
 pub mod cross;
 pub mod explain;
 pub mod history;
+pub mod plan;
 pub mod positions;
 pub mod rank;
 pub mod risk;

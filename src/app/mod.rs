@@ -1,6 +1,7 @@
 //! The command layer: one file per command, each wiring settings to store, pollers, analyzer
 //! and reporters; [`exit`] codes and [`AppError`] here, the plumbing they share in `shared`.
 
+mod accounts;
 mod backfill;
 mod config;
 mod db;

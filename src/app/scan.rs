@@ -94,10 +94,13 @@ pub(super) async fn scan_once(
             config_path: settings.config_path.as_deref(),
         };
         // Account alerts first: never capped by the digest's `top`.
-        let accounts_failed =
-            super::positions::notify_accounts(settings, store, demo, disabled).await?;
+        let accounts = super::accounts::notify_accounts(settings, store, demo, disabled).await?;
         let mut n = crate::notify::flow::run(store, &ctx, &opportunities, disabled).await?;
-        n.failed |= accounts_failed;
+        n.failed |= accounts.failed;
+        n.summary = match (accounts.summary, n.summary) {
+            (Some(a), Some(o)) => Some(a + &o),
+            (a, o) => a.or(o),
+        };
         Some(n)
     } else {
         None

@@ -17,11 +17,12 @@ use serde_json::json;
 
 use super::dedup::{Changes, Record};
 use super::deliver::Sender;
-use super::flow::FlowError;
+use super::flow::{FlowError, Outcome};
 use super::message::{Rendered, escape_discord, escape_html};
 use super::{NotifyOptions, Sink, SinkKind};
 use crate::analyze::positions::AccountView;
 use crate::model::account::AccountAlert;
+use crate::report::safe::display;
 use crate::store::Store;
 
 /// Prefix of every account record's fingerprint.
@@ -194,7 +195,9 @@ pub fn render(kind: SinkKind, event: &Event, now: DateTime<Utc>, demo: bool) -> 
 }
 
 /// Sends each sink what is due about `views` and records what it accepted. Returns whether a
-/// sink failed. `disabled` holds the sinks that answered 404/410 in this process.
+/// sink failed (or is disabled) and the plain-text lines of what the sinks accepted (once each,
+/// for quiet cron runs, like the digest's). `disabled` holds the sinks that answered 404/410 in
+/// this process: they are not called.
 ///
 /// # Errors
 /// Store failures and an HTTP client that cannot be built.
@@ -205,16 +208,17 @@ pub async fn run(
     views: &[AccountView],
     demo: bool,
     disabled: &mut HashSet<String>,
-) -> Result<bool, FlowError> {
+) -> Result<Outcome, FlowError> {
     if sinks.is_empty() || views.is_empty() {
         if sinks.is_empty() {
             tracing::warn!("--notify: no [[notify]] sinks in the config; no account alert sent");
         }
-        return Ok(false);
+        return Ok(Outcome::default());
     }
     let sender = Sender::new(opts).map_err(FlowError::Client)?;
     let now = Utc::now();
     let mut failed = false;
+    let mut lines: Vec<String> = Vec::new();
     for sink in sinks {
         if disabled.contains(&sink.name) {
             failed = true;
@@ -237,6 +241,11 @@ pub async fn run(
             .map(|e| render(sink.kind, e, now, demo))
             .collect();
         let (sent, result) = sender.send_parts(sink, &messages, now).await;
+        for line in events.iter().take(sent).map(summary_line) {
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
         let changes = record(&state, &events, sent, now);
         if !changes.is_empty() {
             let (s, name) = (store.clone(), sink.name.clone());
@@ -258,7 +267,21 @@ pub async fn run(
             }
         }
     }
-    Ok(failed)
+    Ok(Outcome {
+        failed,
+        summary: (!lines.is_empty()).then(|| lines.concat()),
+    })
+}
+
+/// One plain-text line of an accepted event, for quiet cron runs.
+fn summary_line(event: &Event) -> String {
+    match event {
+        Event::Alert(_, _, _, a) => format!("account alert  {}\n", display(&a.message, 400)),
+        Event::Resolved(_, r) => format!(
+            "account alert resolved  {}: no longer in force\n",
+            display(&r.label, 200)
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub mod chart;
 pub mod csv;
 pub mod history;
 pub mod json;
+pub mod plan;
 pub mod positions;
 /// The sanitiser lives in the pure model (venue log lines use it too); re-exported for reporters.
 pub use crate::model::safe;

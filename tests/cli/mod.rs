@@ -11,6 +11,7 @@ mod formulas;
 mod limits;
 mod notify;
 mod output;
+mod plan;
 mod positions;
 mod realised;
 mod recovery;
