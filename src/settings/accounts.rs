@@ -150,23 +150,7 @@ fn account(raw: AccountConfig, name: &str, origin: &Origin<'_>) -> Result<Accoun
             "list the coins held as margin, e.g. collateral = { ETH = 20, USDT = 5000 }",
         ));
     }
-    let mut collateral: Vec<CollateralHolding> = Vec::new();
-    for (coin, ConfigDec(amount)) in raw.collateral {
-        let key = at(&format!("collateral.{coin}"));
-        let coin = value::coin(&coin).map_err(|e| invalid(origin, &key, &coin, &e))?;
-        if collateral.iter().any(|c| c.coin == coin) {
-            return Err(invalid(origin, &key, &coin, "each coin once"));
-        }
-        let amount = bounded(
-            origin,
-            &key,
-            amount,
-            Decimal::ZERO,
-            true,
-            "an amount of coins, zero or more",
-        )?;
-        collateral.push(CollateralHolding { coin, amount });
-    }
+    let collateral = holdings(raw.collateral, name, origin)?;
     let leverage = raw
         .leverage
         .map(|ConfigDec(l)| checked_leverage(origin, &at("leverage"), l))
@@ -223,6 +207,33 @@ fn account(raw: AccountConfig, name: &str, origin: &Origin<'_>) -> Result<Accoun
         leverage,
         thresholds,
     })
+}
+
+/// The coins an account holds as margin, each once, amounts zero or more.
+fn holdings(
+    raw: BTreeMap<String, ConfigDec>,
+    name: &str,
+    origin: &Origin<'_>,
+) -> Result<Vec<CollateralHolding>, SettingsError> {
+    let at = |key: &str| format!("account \"{name}\".{key}");
+    let mut collateral: Vec<CollateralHolding> = Vec::new();
+    for (coin, ConfigDec(amount)) in raw {
+        let key = at(&format!("collateral.{coin}"));
+        let coin = value::coin(&coin).map_err(|e| invalid(origin, &key, &coin, &e))?;
+        if collateral.iter().any(|c| c.coin == coin) {
+            return Err(invalid(origin, &key, &coin, "each coin once"));
+        }
+        let amount = bounded(
+            origin,
+            &key,
+            amount,
+            Decimal::ZERO,
+            true,
+            "an amount of coins, zero or more",
+        )?;
+        collateral.push(CollateralHolding { coin, amount });
+    }
+    Ok(collateral)
 }
 
 fn checked_leverage(origin: &Origin<'_>, key: &str, l: Decimal) -> Result<Decimal, SettingsError> {
