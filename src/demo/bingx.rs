@@ -18,8 +18,8 @@ use rust_decimal::Decimal;
 use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
 use crate::venue::Bar;
 use crate::venue::bingx::{
-    CONTRACTS_PATH, FUNDING_HISTORY_PATH, HISTORY_LIMIT, HOST, KLINE_LIMIT, KLINES_PATH,
-    PREMIUM_INDEX_PATH, SPOT_KLINE_PATH, SPOT_SYMBOLS_PATH, SPOT_TICKER_PATH, TICKER_PATH,
+    CONTRACTS, FUNDING_HISTORY, HISTORY_LIMIT, KLINE_LIMIT, KLINES, PREMIUM_INDEX, SPOT_KLINE,
+    SPOT_SYMBOLS, SPOT_TICKER, TICKER,
 };
 
 /// Contracts the demo lists but the adapter must drop, with why.
@@ -51,21 +51,17 @@ const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
     let mut routes = vec![
-        Route::new(HOST, CONTRACTS_PATH, contracts(universe)),
-        Route::new(HOST, SPOT_SYMBOLS_PATH, spot_symbols(universe)),
-        Route::new(HOST, PREMIUM_INDEX_PATH, premium_index(universe)),
-        Route::new(HOST, TICKER_PATH, tickers(universe)),
-        Route::new(HOST, SPOT_TICKER_PATH, spot_tickers(universe)),
+        Route::at(&CONTRACTS, contracts(universe)),
+        Route::at(&SPOT_SYMBOLS, spot_symbols(universe)),
+        Route::at(&PREMIUM_INDEX, premium_index(universe)),
+        Route::at(&TICKER, tickers(universe)),
+        Route::at(&SPOT_TICKER, spot_tickers(universe)),
     ];
     for m in universe.perps() {
         let symbol = perp_symbol(m);
         routes.push(
-            Route::new(
-                HOST,
-                FUNDING_HISTORY_PATH,
-                funding_history(universe, m, &symbol),
-            )
-            .with_query("symbol", &symbol),
+            Route::at(&FUNDING_HISTORY, funding_history(universe, m, &symbol))
+                .with_query("symbol", &symbol),
         );
     }
     routes
@@ -678,11 +674,14 @@ pub fn respond(
     query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    match path {
-        FUNDING_HISTORY_PATH => Some(funding_page(universe, query)),
-        KLINES_PATH => Some(kline_page(universe, query, false)),
-        SPOT_KLINE_PATH => Some(kline_page(universe, query, true)),
-        _ => None,
+    if path == FUNDING_HISTORY.path {
+        Some(funding_page(universe, query))
+    } else if path == KLINES.path {
+        Some(kline_page(universe, query, false))
+    } else if path == SPOT_KLINE.path {
+        Some(kline_page(universe, query, true))
+    } else {
+        None
     }
 }
 
@@ -742,10 +741,10 @@ mod tests {
         let symbol = perp_symbol(m);
         let step = i64::from(m.interval_hours) * MS_PER_HOUR;
         let last = now / step * step;
-        assert_eq!(respond(&u, TICKER_PATH, &[], ""), None);
+        assert_eq!(respond(&u, TICKER.path, &[], ""), None);
         assert_eq!(respond(&u, "/openApi/swap/v2/quote/other", &[], ""), None);
         // Neither bound: the newest 100, newest first, rates as strings, times as numbers.
-        let latest = data(&answer(&u, FUNDING_HISTORY_PATH, &[("symbol", &symbol)]));
+        let latest = data(&answer(&u, FUNDING_HISTORY.path, &[("symbol", &symbol)]));
         assert_eq!(latest.len(), 100);
         assert_eq!(latest[0]["fundingTime"], serde_json::json!(last));
         assert_eq!(
@@ -766,14 +765,14 @@ mod tests {
         );
         let window = data(&answer(
             &u,
-            FUNDING_HISTORY_PATH,
+            FUNDING_HISTORY.path,
             &[("symbol", &symbol), ("startTime", &s), ("endTime", &e)],
         ));
         assert_eq!(window.len(), 6);
         assert_eq!(window[0]["fundingTime"], serde_json::json!(last - 5 * step));
         let two = data(&answer(
             &u,
-            FUNDING_HISTORY_PATH,
+            FUNDING_HISTORY.path,
             &[
                 ("symbol", &symbol),
                 ("startTime", &s),
@@ -786,7 +785,7 @@ mod tests {
         // At most 1000 rows, at most 120 days back.
         let all = data(&answer(
             &u,
-            FUNDING_HISTORY_PATH,
+            FUNDING_HISTORY.path,
             &[("symbol", &symbol), ("startTime", "0"), ("limit", "5000")],
         ));
         let kept = usize::try_from(120 * 24 / i64::from(m.interval_hours)).expect("small");
@@ -798,7 +797,7 @@ mod tests {
         // The interval fallback's `limit=3` call matches the static route.
         let three = respond(
             &u,
-            FUNDING_HISTORY_PATH,
+            FUNDING_HISTORY.path,
             &q(&[("symbol", &symbol), ("limit", "3")]),
             "",
         );
@@ -809,7 +808,7 @@ mod tests {
             vec![],
             vec![("symbol", symbol.as_str()), ("startTime", "x")],
         ] {
-            let v = answer(&u, FUNDING_HISTORY_PATH, &query);
+            let v = answer(&u, FUNDING_HISTORY.path, &query);
             assert_eq!(v["code"], SWAP_BAD_PARAM, "{query:?}");
         }
     }
@@ -824,7 +823,7 @@ mod tests {
         // Swap: objects with string decimals, newest first, per 1000 coins, running bar included.
         let rows = data(&answer(
             &u,
-            KLINES_PATH,
+            KLINES.path,
             &[
                 ("symbol", &perp),
                 ("interval", "1d"),
@@ -844,7 +843,7 @@ mod tests {
         let hourly = |extra: &[(&str, &str)]| {
             let mut query = vec![("symbol", perp.as_str()), ("interval", "1h")];
             query.extend_from_slice(extra);
-            data(&answer(&u, KLINES_PATH, &query))
+            data(&answer(&u, KLINES.path, &query))
         };
         assert_eq!(hourly(&[]).len(), 500);
         let capped = hourly(&[("limit", "5000"), ("startTime", "0")]);
@@ -866,7 +865,7 @@ mod tests {
                 ("startTime", from.as_str()),
             ];
             query.extend_from_slice(extra);
-            let v = answer(&u, SPOT_KLINE_PATH, &query);
+            let v = answer(&u, SPOT_KLINE.path, &query);
             assert!(v["timestamp"].is_number(), "spot envelope");
             data(&v)
         };
@@ -909,22 +908,22 @@ mod tests {
         // Errors: unknown symbols, unsupported intervals, bad numbers.
         for (path, query, code) in [
             (
-                KLINES_PATH,
+                KLINES.path,
                 vec![("symbol", "NOPE-USDT"), ("interval", "1h")],
                 SWAP_BAD_PARAM,
             ),
             (
-                KLINES_PATH,
+                KLINES.path,
                 vec![("symbol", perp.as_str()), ("interval", "60m")],
                 SWAP_BAD_PARAM,
             ),
             (
-                SPOT_KLINE_PATH,
+                SPOT_KLINE.path,
                 vec![("symbol", "NOPE-USDT"), ("interval", "1d")],
                 SPOT_BAD_PARAM,
             ),
             (
-                SPOT_KLINE_PATH,
+                SPOT_KLINE.path,
                 vec![
                     ("symbol", spot.as_str()),
                     ("interval", "1d"),
@@ -932,13 +931,13 @@ mod tests {
                 ],
                 SPOT_BAD_PARAM,
             ),
-            (SPOT_KLINE_PATH, vec![("interval", "1d")], SPOT_BAD_PARAM),
+            (SPOT_KLINE.path, vec![("interval", "1d")], SPOT_BAD_PARAM),
         ] {
             let v = answer(&u, path, &query);
             assert_eq!(v["code"], code, "{query:?}");
         }
         // A spot pair is not a swap symbol and vice versa.
-        let v = answer(&u, KLINES_PATH, &[("symbol", "NOPE"), ("interval", "1d")]);
+        let v = answer(&u, KLINES.path, &[("symbol", "NOPE"), ("interval", "1d")]);
         assert_ne!(v["code"], 0);
     }
 }
