@@ -11,10 +11,11 @@
 //! interval fallback; [`respond`] answers the history endpoints (settled funding, swap and spot
 //! candles) for any window, paging like the live API.
 
-use std::fmt::{Display, Write as _};
+use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
+use super::mexc::{Obj, array};
 use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
 use crate::venue::Bar;
 use crate::venue::bingx::{
@@ -79,50 +80,6 @@ pub fn spot_symbol(m: &SynthMarket) -> String {
     format!("{}-{}", m.asset, m.quote)
 }
 
-/// A flat JSON object writer: string fields and raw tokens (numbers, booleans).
-struct Obj {
-    out: String,
-    first: bool,
-}
-
-impl Obj {
-    fn new() -> Self {
-        Obj {
-            out: String::from("{"),
-            first: true,
-        }
-    }
-
-    fn key(&mut self, key: &str) {
-        if !self.first {
-            self.out.push(',');
-        }
-        self.first = false;
-        self.out.push('"');
-        self.out.push_str(key);
-        self.out.push_str("\":");
-    }
-
-    /// A string field (the demo's texts hold no quotes or backslashes).
-    fn s(mut self, key: &str, value: impl Display) -> Self {
-        self.key(key);
-        let _ = write!(self.out, "\"{value}\"");
-        self
-    }
-
-    /// A raw JSON token.
-    fn n(mut self, key: &str, value: impl Display) -> Self {
-        self.key(key);
-        let _ = write!(self.out, "{value}");
-        self
-    }
-
-    fn end(mut self) -> String {
-        self.out.push('}');
-        self.out
-    }
-}
-
 /// `{"code":0,"msg":"",…,"data":<data>}`; `timestamp` for spot answers.
 fn envelope(data: &str, timestamp: Option<i64>) -> String {
     let mut out = String::with_capacity(data.len() + 64);
@@ -133,14 +90,6 @@ fn envelope(data: &str, timestamp: Option<i64>) -> String {
     out.push_str(r#""data":"#);
     out.push_str(data);
     out.push('}');
-    out
-}
-
-fn array(rows: Vec<String>) -> String {
-    let mut out = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
-    out.push('[');
-    out.push_str(&rows.join(","));
-    out.push(']');
     out
 }
 
@@ -226,7 +175,7 @@ fn contracts(u: &Universe) -> String {
             Decimal::ONE,
         ));
     }
-    envelope(&array(rows), None)
+    envelope(&array(&rows), None)
 }
 
 fn spot_symbol_row(symbol: &str, status: i64, online_ms: i64, price: Decimal) -> String {
@@ -261,7 +210,7 @@ fn spot_symbols(u: &Universe) -> String {
         };
         rows.push(spot_symbol_row(symbol, status, online, Decimal::ONE));
     }
-    let data = format!(r#"{{"symbols":{}}}"#, array(rows));
+    let data = format!(r#"{{"symbols":{}}}"#, array(&rows));
     envelope(&data, Some(now))
 }
 
@@ -313,7 +262,7 @@ fn premium_index(u: &Universe) -> String {
             now,
         ));
     }
-    envelope(&array(rows), None)
+    envelope(&array(&rows), None)
 }
 
 /// One 24 h ticker row. `spot`: BingX's spot encoding (string times).
@@ -394,7 +343,7 @@ fn tickers(u: &Universe) -> String {
             false, symbol, one, one, one, one, one, one, one, now,
         ));
     }
-    envelope(&array(rows), None)
+    envelope(&array(&rows), None)
 }
 
 fn spot_tickers(u: &Universe) -> String {
@@ -422,7 +371,7 @@ fn spot_tickers(u: &Universe) -> String {
             true, symbol, one, one, one, one, one, one, one, now,
         ));
     }
-    envelope(&array(rows), Some(now))
+    envelope(&array(&rows), Some(now))
 }
 
 /// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart (what
@@ -445,7 +394,7 @@ fn funding_history(u: &Universe, m: &SynthMarket, symbol: &str) -> String {
 
 /// The newest `limit` of `times` (ascending) as a `fundingRate` answer, newest first.
 fn funding_rows(m: &SynthMarket, symbol: &str, times: &[i64], limit: usize) -> String {
-    let rows = times
+    let rows: Vec<String> = times
         .iter()
         .rev()
         .take(limit)
@@ -457,7 +406,7 @@ fn funding_rows(m: &SynthMarket, symbol: &str, times: &[i64], limit: usize) -> S
                 .end()
         })
         .collect();
-    envelope(&array(rows), None)
+    envelope(&array(&rows), None)
 }
 
 /// A BingX error envelope (HTTP 200, non-zero `code`); spot answers add `debugMsg` and
@@ -661,7 +610,7 @@ fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
             })
             .collect()
     };
-    envelope(&array(rows), envelope_now)
+    envelope(&array(&rows), envelope_now)
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):

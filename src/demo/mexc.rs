@@ -112,14 +112,15 @@ pub fn hold_vol(m: &SynthMarket) -> Decimal {
         .normalize()
 }
 
-/// A flat JSON object writer: string fields and raw tokens (numbers, booleans, arrays).
-struct Obj {
+/// A flat JSON object writer: string fields and raw tokens (numbers, booleans, arrays); the
+/// BingX renderer writes with it too.
+pub(super) struct Obj {
     out: String,
     first: bool,
 }
 
 impl Obj {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Obj {
             out: String::from("{"),
             first: true,
@@ -137,26 +138,27 @@ impl Obj {
     }
 
     /// A string field (the demo's texts hold no quotes or backslashes).
-    fn s(mut self, key: &str, value: impl Display) -> Self {
+    pub(super) fn s(mut self, key: &str, value: impl Display) -> Self {
         self.key(key);
         let _ = write!(self.out, "\"{value}\"");
         self
     }
 
     /// A raw JSON token.
-    fn n(mut self, key: &str, value: impl Display) -> Self {
+    pub(super) fn n(mut self, key: &str, value: impl Display) -> Self {
         self.key(key);
         let _ = write!(self.out, "{value}");
         self
     }
 
-    fn end(mut self) -> String {
+    pub(super) fn end(mut self) -> String {
         self.out.push('}');
         self.out
     }
 }
 
-fn array(rows: &[String]) -> String {
+/// A JSON array of already written `rows`.
+pub(super) fn array(rows: &[String]) -> String {
     let mut out = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
     out.push('[');
     out.push_str(&rows.join(","));
