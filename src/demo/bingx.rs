@@ -11,15 +11,16 @@
 //! interval fallback; [`respond`] answers the history endpoints (settled funding, swap and spot
 //! candles) for any window, paging like the live API.
 
-use std::fmt::{Display, Write as _};
+use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
+use super::mexc::{Obj, array};
 use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
 use crate::venue::Bar;
 use crate::venue::bingx::{
-    CONTRACTS_PATH, FUNDING_HISTORY_PATH, HISTORY_LIMIT, HOST, KLINE_LIMIT, KLINES_PATH,
-    PREMIUM_INDEX_PATH, SPOT_KLINE_PATH, SPOT_SYMBOLS_PATH, SPOT_TICKER_PATH, TICKER_PATH,
+    CONTRACTS, FUNDING_HISTORY, HISTORY_LIMIT, KLINE_LIMIT, KLINES, PREMIUM_INDEX, SPOT_KLINE,
+    SPOT_SYMBOLS, SPOT_TICKER, TICKER,
 };
 
 /// Contracts the demo lists but the adapter must drop, with why.
@@ -51,21 +52,17 @@ const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
     let mut routes = vec![
-        Route::new(HOST, CONTRACTS_PATH, contracts(universe)),
-        Route::new(HOST, SPOT_SYMBOLS_PATH, spot_symbols(universe)),
-        Route::new(HOST, PREMIUM_INDEX_PATH, premium_index(universe)),
-        Route::new(HOST, TICKER_PATH, tickers(universe)),
-        Route::new(HOST, SPOT_TICKER_PATH, spot_tickers(universe)),
+        Route::at(&CONTRACTS, contracts(universe)),
+        Route::at(&SPOT_SYMBOLS, spot_symbols(universe)),
+        Route::at(&PREMIUM_INDEX, premium_index(universe)),
+        Route::at(&TICKER, tickers(universe)),
+        Route::at(&SPOT_TICKER, spot_tickers(universe)),
     ];
     for m in universe.perps() {
         let symbol = perp_symbol(m);
         routes.push(
-            Route::new(
-                HOST,
-                FUNDING_HISTORY_PATH,
-                funding_history(universe, m, &symbol),
-            )
-            .with_query("symbol", &symbol),
+            Route::at(&FUNDING_HISTORY, funding_history(universe, m, &symbol))
+                .with_query("symbol", &symbol),
         );
     }
     routes
@@ -83,50 +80,6 @@ pub fn spot_symbol(m: &SynthMarket) -> String {
     format!("{}-{}", m.asset, m.quote)
 }
 
-/// A flat JSON object writer: string fields and raw tokens (numbers, booleans).
-struct Obj {
-    out: String,
-    first: bool,
-}
-
-impl Obj {
-    fn new() -> Self {
-        Obj {
-            out: String::from("{"),
-            first: true,
-        }
-    }
-
-    fn key(&mut self, key: &str) {
-        if !self.first {
-            self.out.push(',');
-        }
-        self.first = false;
-        self.out.push('"');
-        self.out.push_str(key);
-        self.out.push_str("\":");
-    }
-
-    /// A string field (the demo's texts hold no quotes or backslashes).
-    fn s(mut self, key: &str, value: impl Display) -> Self {
-        self.key(key);
-        let _ = write!(self.out, "\"{value}\"");
-        self
-    }
-
-    /// A raw JSON token.
-    fn n(mut self, key: &str, value: impl Display) -> Self {
-        self.key(key);
-        let _ = write!(self.out, "{value}");
-        self
-    }
-
-    fn end(mut self) -> String {
-        self.out.push('}');
-        self.out
-    }
-}
-
 /// `{"code":0,"msg":"",…,"data":<data>}`; `timestamp` for spot answers.
 fn envelope(data: &str, timestamp: Option<i64>) -> String {
     let mut out = String::with_capacity(data.len() + 64);
@@ -137,14 +90,6 @@ fn envelope(data: &str, timestamp: Option<i64>) -> String {
     out.push_str(r#""data":"#);
     out.push_str(data);
     out.push('}');
-    out
-}
-
-fn array(rows: Vec<String>) -> String {
-    let mut out = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
-    out.push('[');
-    out.push_str(&rows.join(","));
-    out.push(']');
     out
 }
 
@@ -230,7 +175,7 @@ fn contracts(u: &Universe) -> String {
             Decimal::ONE,
         ));
     }
-    envelope(&array(rows), None)
+    envelope(&array(&rows), None)
 }
 
 fn spot_symbol_row(symbol: &str, status: i64, online_ms: i64, price: Decimal) -> String {
@@ -265,7 +210,7 @@ fn spot_symbols(u: &Universe) -> String {
         };
         rows.push(spot_symbol_row(symbol, status, online, Decimal::ONE));
     }
-    let data = format!(r#"{{"symbols":{}}}"#, array(rows));
+    let data = format!(r#"{{"symbols":{}}}"#, array(&rows));
     envelope(&data, Some(now))
 }
 
@@ -317,7 +262,7 @@ fn premium_index(u: &Universe) -> String {
             now,
         ));
     }
-    envelope(&array(rows), None)
+    envelope(&array(&rows), None)
 }
 
 /// One 24 h ticker row. `spot`: BingX's spot encoding (string times).
@@ -398,7 +343,7 @@ fn tickers(u: &Universe) -> String {
             false, symbol, one, one, one, one, one, one, one, now,
         ));
     }
-    envelope(&array(rows), None)
+    envelope(&array(&rows), None)
 }
 
 fn spot_tickers(u: &Universe) -> String {
@@ -426,7 +371,7 @@ fn spot_tickers(u: &Universe) -> String {
             true, symbol, one, one, one, one, one, one, one, now,
         ));
     }
-    envelope(&array(rows), Some(now))
+    envelope(&array(&rows), Some(now))
 }
 
 /// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart (what
@@ -449,7 +394,7 @@ fn funding_history(u: &Universe, m: &SynthMarket, symbol: &str) -> String {
 
 /// The newest `limit` of `times` (ascending) as a `fundingRate` answer, newest first.
 fn funding_rows(m: &SynthMarket, symbol: &str, times: &[i64], limit: usize) -> String {
-    let rows = times
+    let rows: Vec<String> = times
         .iter()
         .rev()
         .take(limit)
@@ -461,7 +406,7 @@ fn funding_rows(m: &SynthMarket, symbol: &str, times: &[i64], limit: usize) -> S
                 .end()
         })
         .collect();
-    envelope(&array(rows), None)
+    envelope(&array(&rows), None)
 }
 
 /// A BingX error envelope (HTTP 200, non-zero `code`); spot answers add `debugMsg` and
@@ -665,7 +610,7 @@ fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
             })
             .collect()
     };
-    envelope(&array(rows), envelope_now)
+    envelope(&array(&rows), envelope_now)
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
@@ -678,11 +623,14 @@ pub fn respond(
     query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    match path {
-        FUNDING_HISTORY_PATH => Some(funding_page(universe, query)),
-        KLINES_PATH => Some(kline_page(universe, query, false)),
-        SPOT_KLINE_PATH => Some(kline_page(universe, query, true)),
-        _ => None,
+    if path == FUNDING_HISTORY.path {
+        Some(funding_page(universe, query))
+    } else if path == KLINES.path {
+        Some(kline_page(universe, query, false))
+    } else if path == SPOT_KLINE.path {
+        Some(kline_page(universe, query, true))
+    } else {
+        None
     }
 }
 
@@ -742,10 +690,10 @@ mod tests {
         let symbol = perp_symbol(m);
         let step = i64::from(m.interval_hours) * MS_PER_HOUR;
         let last = now / step * step;
-        assert_eq!(respond(&u, TICKER_PATH, &[], ""), None);
+        assert_eq!(respond(&u, TICKER.path, &[], ""), None);
         assert_eq!(respond(&u, "/openApi/swap/v2/quote/other", &[], ""), None);
         // Neither bound: the newest 100, newest first, rates as strings, times as numbers.
-        let latest = data(&answer(&u, FUNDING_HISTORY_PATH, &[("symbol", &symbol)]));
+        let latest = data(&answer(&u, FUNDING_HISTORY.path, &[("symbol", &symbol)]));
         assert_eq!(latest.len(), 100);
         assert_eq!(latest[0]["fundingTime"], serde_json::json!(last));
         assert_eq!(
@@ -766,14 +714,14 @@ mod tests {
         );
         let window = data(&answer(
             &u,
-            FUNDING_HISTORY_PATH,
+            FUNDING_HISTORY.path,
             &[("symbol", &symbol), ("startTime", &s), ("endTime", &e)],
         ));
         assert_eq!(window.len(), 6);
         assert_eq!(window[0]["fundingTime"], serde_json::json!(last - 5 * step));
         let two = data(&answer(
             &u,
-            FUNDING_HISTORY_PATH,
+            FUNDING_HISTORY.path,
             &[
                 ("symbol", &symbol),
                 ("startTime", &s),
@@ -786,7 +734,7 @@ mod tests {
         // At most 1000 rows, at most 120 days back.
         let all = data(&answer(
             &u,
-            FUNDING_HISTORY_PATH,
+            FUNDING_HISTORY.path,
             &[("symbol", &symbol), ("startTime", "0"), ("limit", "5000")],
         ));
         let kept = usize::try_from(120 * 24 / i64::from(m.interval_hours)).expect("small");
@@ -798,7 +746,7 @@ mod tests {
         // The interval fallback's `limit=3` call matches the static route.
         let three = respond(
             &u,
-            FUNDING_HISTORY_PATH,
+            FUNDING_HISTORY.path,
             &q(&[("symbol", &symbol), ("limit", "3")]),
             "",
         );
@@ -809,7 +757,7 @@ mod tests {
             vec![],
             vec![("symbol", symbol.as_str()), ("startTime", "x")],
         ] {
-            let v = answer(&u, FUNDING_HISTORY_PATH, &query);
+            let v = answer(&u, FUNDING_HISTORY.path, &query);
             assert_eq!(v["code"], SWAP_BAD_PARAM, "{query:?}");
         }
     }
@@ -824,7 +772,7 @@ mod tests {
         // Swap: objects with string decimals, newest first, per 1000 coins, running bar included.
         let rows = data(&answer(
             &u,
-            KLINES_PATH,
+            KLINES.path,
             &[
                 ("symbol", &perp),
                 ("interval", "1d"),
@@ -844,7 +792,7 @@ mod tests {
         let hourly = |extra: &[(&str, &str)]| {
             let mut query = vec![("symbol", perp.as_str()), ("interval", "1h")];
             query.extend_from_slice(extra);
-            data(&answer(&u, KLINES_PATH, &query))
+            data(&answer(&u, KLINES.path, &query))
         };
         assert_eq!(hourly(&[]).len(), 500);
         let capped = hourly(&[("limit", "5000"), ("startTime", "0")]);
@@ -866,7 +814,7 @@ mod tests {
                 ("startTime", from.as_str()),
             ];
             query.extend_from_slice(extra);
-            let v = answer(&u, SPOT_KLINE_PATH, &query);
+            let v = answer(&u, SPOT_KLINE.path, &query);
             assert!(v["timestamp"].is_number(), "spot envelope");
             data(&v)
         };
@@ -909,22 +857,22 @@ mod tests {
         // Errors: unknown symbols, unsupported intervals, bad numbers.
         for (path, query, code) in [
             (
-                KLINES_PATH,
+                KLINES.path,
                 vec![("symbol", "NOPE-USDT"), ("interval", "1h")],
                 SWAP_BAD_PARAM,
             ),
             (
-                KLINES_PATH,
+                KLINES.path,
                 vec![("symbol", perp.as_str()), ("interval", "60m")],
                 SWAP_BAD_PARAM,
             ),
             (
-                SPOT_KLINE_PATH,
+                SPOT_KLINE.path,
                 vec![("symbol", "NOPE-USDT"), ("interval", "1d")],
                 SPOT_BAD_PARAM,
             ),
             (
-                SPOT_KLINE_PATH,
+                SPOT_KLINE.path,
                 vec![
                     ("symbol", spot.as_str()),
                     ("interval", "1d"),
@@ -932,13 +880,13 @@ mod tests {
                 ],
                 SPOT_BAD_PARAM,
             ),
-            (SPOT_KLINE_PATH, vec![("interval", "1d")], SPOT_BAD_PARAM),
+            (SPOT_KLINE.path, vec![("interval", "1d")], SPOT_BAD_PARAM),
         ] {
             let v = answer(&u, path, &query);
             assert_eq!(v["code"], code, "{query:?}");
         }
         // A spot pair is not a swap symbol and vice versa.
-        let v = answer(&u, KLINES_PATH, &[("symbol", "NOPE"), ("interval", "1d")]);
+        let v = answer(&u, KLINES.path, &[("symbol", "NOPE"), ("interval", "1d")]);
         assert_ne!(v["code"], 0);
     }
 }

@@ -17,8 +17,8 @@ use rust_decimal::Decimal;
 use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
 use crate::venue::Bar;
 use crate::venue::mexc::{
-    CONTRACT_DETAIL_PATH, CONTRACT_KLINE_PATH, EXCHANGE_INFO_PATH, FUNDING_HISTORY_PATH,
-    FUNDING_RATE_PATH, FUTURES, SPOT, SPOT_KLINES_PATH, SPOT_TICKER_PATH, TICKER_PATH,
+    CONTRACT_DETAIL, CONTRACT_KLINE, EXCHANGE_INFO, FUNDING_HISTORY, FUNDING_RATE, FUNDING_RATES,
+    SPOT_KLINES, SPOT_TICKER, TICKER,
 };
 
 /// Contracts the demo lists but the adapter must drop, with why.
@@ -44,11 +44,11 @@ const MS_PER_HOUR: i64 = 3_600_000;
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
     let mut routes = vec![
-        Route::new(FUTURES, CONTRACT_DETAIL_PATH, contract_detail(universe)),
-        Route::new(SPOT, EXCHANGE_INFO_PATH, exchange_info(universe)),
-        Route::new(FUTURES, FUNDING_RATE_PATH, funding_rates(universe)),
-        Route::new(FUTURES, TICKER_PATH, tickers(universe)),
-        Route::new(SPOT, SPOT_TICKER_PATH, spot_tickers(universe)),
+        Route::at(&CONTRACT_DETAIL, contract_detail(universe)),
+        Route::at(&EXCHANGE_INFO, exchange_info(universe)),
+        Route::at(&FUNDING_RATES, funding_rates(universe)),
+        Route::at(&TICKER, tickers(universe)),
+        Route::at(&SPOT_TICKER, spot_tickers(universe)),
     ];
     for m in universe.perps() {
         let symbol = perp_symbol(m);
@@ -60,8 +60,8 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
             universe.now_ms,
         );
         routes.push(Route::new(
-            FUTURES,
-            &format!("{FUNDING_RATE_PATH}/{symbol}"),
+            FUNDING_RATE.host,
+            &format!("{}/{symbol}", FUNDING_RATE.path),
             contract_envelope(&row),
         ));
     }
@@ -112,14 +112,15 @@ pub fn hold_vol(m: &SynthMarket) -> Decimal {
         .normalize()
 }
 
-/// A flat JSON object writer: string fields and raw tokens (numbers, booleans, arrays).
-struct Obj {
+/// A flat JSON object writer: string fields and raw tokens (numbers, booleans, arrays); the
+/// BingX renderer writes with it too.
+pub(super) struct Obj {
     out: String,
     first: bool,
 }
 
 impl Obj {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Obj {
             out: String::from("{"),
             first: true,
@@ -137,26 +138,27 @@ impl Obj {
     }
 
     /// A string field (the demo's texts hold no quotes or backslashes).
-    fn s(mut self, key: &str, value: impl Display) -> Self {
+    pub(super) fn s(mut self, key: &str, value: impl Display) -> Self {
         self.key(key);
         let _ = write!(self.out, "\"{value}\"");
         self
     }
 
     /// A raw JSON token.
-    fn n(mut self, key: &str, value: impl Display) -> Self {
+    pub(super) fn n(mut self, key: &str, value: impl Display) -> Self {
         self.key(key);
         let _ = write!(self.out, "{value}");
         self
     }
 
-    fn end(mut self) -> String {
+    pub(super) fn end(mut self) -> String {
         self.out.push('}');
         self.out
     }
 }
 
-fn array(rows: &[String]) -> String {
+/// A JSON array of already written `rows`.
+pub(super) fn array(rows: &[String]) -> String {
     let mut out = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
     out.push('[');
     out.push_str(&rows.join(","));
@@ -719,14 +721,14 @@ pub fn respond(
     query: &[(String, String)],
     _body: &str,
 ) -> Option<String> {
-    if path == FUNDING_HISTORY_PATH {
+    if path == FUNDING_HISTORY.path {
         return Some(funding_page(universe, query));
     }
-    if path == SPOT_KLINES_PATH {
+    if path == SPOT_KLINES.path {
         return Some(spot_klines(universe, query));
     }
     let symbol = path
-        .strip_prefix(CONTRACT_KLINE_PATH)?
+        .strip_prefix(CONTRACT_KLINE.path)?
         .strip_prefix('/')
         .filter(|s| !s.is_empty() && !s.contains('/'))?;
     Some(contract_kline(universe, symbol, query))
@@ -760,7 +762,7 @@ mod tests {
         assert_eq!(routes.len(), 5 + 2000);
         for r in &routes {
             let v: serde_json::Value = serde_json::from_str(&r.body).expect("valid JSON");
-            if r.host == FUTURES {
+            if r.host == crate::venue::mexc::FUTURES {
                 assert_eq!(v["success"], true, "{}", r.path);
                 assert_eq!(v["code"], 0, "{}", r.path);
             }
@@ -799,11 +801,11 @@ mod tests {
         let symbol = perp_symbol(m);
         let step = i64::from(m.interval_hours) * MS_PER_HOUR;
         let last = now / step * step;
-        assert_eq!(respond(&u, TICKER_PATH, &[], ""), None);
+        assert_eq!(respond(&u, TICKER.path, &[], ""), None);
         assert_eq!(respond(&u, "/api/v1/contract/kline", &[], ""), None);
         assert_eq!(respond(&u, "/api/v1/contract/kline/", &[], ""), None);
         // Defaults: page 1 of 20, newest first, rates as numbers, with the page counters.
-        let v = answer(&u, FUNDING_HISTORY_PATH, &[("symbol", &symbol)]);
+        let v = answer(&u, FUNDING_HISTORY.path, &[("symbol", &symbol)]);
         assert_eq!(
             (v["success"].clone(), v["code"].clone()),
             (true.into(), 0.into())
@@ -831,7 +833,7 @@ mod tests {
         let page = |num: &str, size: &str| {
             let v = answer(
                 &u,
-                FUNDING_HISTORY_PATH,
+                FUNDING_HISTORY.path,
                 &[("symbol", &symbol), ("page_num", num), ("page_size", size)],
             );
             v["data"]["resultList"]
@@ -848,16 +850,16 @@ mod tests {
         );
         assert!(page("999", "1000").is_empty());
         // Errors as contract envelopes.
-        let v = answer(&u, FUNDING_HISTORY_PATH, &[("symbol", "NOPE_USDT")]);
+        let v = answer(&u, FUNDING_HISTORY.path, &[("symbol", "NOPE_USDT")]);
         assert_eq!(
             (v["success"].clone(), v["code"].clone()),
             (false.into(), CONTRACT_NOT_EXIST.into())
         );
-        let v = answer(&u, FUNDING_HISTORY_PATH, &[]);
+        let v = answer(&u, FUNDING_HISTORY.path, &[]);
         assert_eq!(v["code"], CONTRACT_BAD_PARAM);
         let v = answer(
             &u,
-            FUNDING_HISTORY_PATH,
+            FUNDING_HISTORY.path,
             &[("symbol", &symbol), ("page_num", "x")],
         );
         assert_eq!(v["code"], CONTRACT_BAD_PARAM);
@@ -871,7 +873,7 @@ mod tests {
         let day0 = now / DAY * DAY;
         let hour0 = now / MS_PER_HOUR * MS_PER_HOUR;
         let pepe = u.perps().find(|m| m.multiplier == 1000).expect("1000x");
-        let path = format!("{CONTRACT_KLINE_PATH}/{}", perp_symbol(pepe));
+        let path = format!("{}/{}", CONTRACT_KLINE.path, perp_symbol(pepe));
         // Contract: columnar numbers, seconds, oldest first, per 1000 coins, running bar included.
         let start = ((day0 - 2 * DAY) / 1000).to_string();
         let v = answer(&u, &path, &[("interval", "Day1"), ("start", &start)]);
@@ -922,7 +924,7 @@ mod tests {
         let spot = |extra: &[(&str, &str)]| {
             let mut query = vec![("symbol", sym.as_str())];
             query.extend_from_slice(extra);
-            answer(&u, SPOT_KLINES_PATH, &query)
+            answer(&u, SPOT_KLINES.path, &query)
         };
         let from = (day0 - 3 * DAY).to_string();
         let rows = spot(&[("interval", "1d"), ("startTime", &from)]);
@@ -959,7 +961,7 @@ mod tests {
         );
         let v = answer(
             &u,
-            SPOT_KLINES_PATH,
+            SPOT_KLINES.path,
             &[("symbol", "NOPEUSDT"), ("interval", "1d")],
         );
         assert_eq!(v["code"], SPOT_BAD_SYMBOL);

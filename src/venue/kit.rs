@@ -5,14 +5,15 @@
 //! symbol wins, a missing required body names its endpoint, a history row needs a time and a
 //! rate) is written once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::{Body, Candle, HistoryPoint, Method, ParseError, Request};
-use crate::model::{Instrument, PerpQuote, SpotQuote};
+use super::intervals::carried_intervals;
+use super::{Body, Candle, CandleWindow, HistoryPoint, Method, ParseError, Request};
+use crate::model::{Instrument, Market, PerpQuote, Reference, SpotQuote};
 
 /// One endpoint of a venue: its stable name (used in messages and to route bodies to parsers),
 /// host key, path after the origin, documented weight of the call as basis makes it, and the
@@ -283,6 +284,184 @@ pub fn spot_quote(inst: &Instrument, book: Book, received_at: DateTime<Utc>) -> 
         volume_24h_quote: book.volume_24h_quote,
         exchange_time: book.exchange_time,
         received_at,
+    }
+}
+
+/// 24 h quote volume: the venue's own figure, else base `volume` × `last` price.
+#[must_use]
+pub fn quote_volume(
+    quote: Option<Decimal>,
+    volume: Option<Decimal>,
+    last: Option<Decimal>,
+) -> Option<Decimal> {
+    quote.or_else(|| volume?.checked_mul(last?).map(|v| v.normalize()))
+}
+
+/// `candidates` without repeats: the first listing of a (market, symbol) wins, later ones are
+/// logged for `venue` and dropped.
+pub fn unique_listings(
+    venue: &str,
+    candidates: impl Iterator<Item = Instrument>,
+) -> Vec<Instrument> {
+    let mut seen: HashSet<(Market, String)> = HashSet::new();
+    let mut instruments = Vec::with_capacity(candidates.size_hint().0);
+    for inst in candidates {
+        if seen.insert((inst.market, inst.symbol.clone())) {
+            instruments.push(inst);
+        } else {
+            tracing::debug!(venue, symbol = %inst.symbol, "duplicate listing row ignored");
+        }
+    }
+    instruments
+}
+
+/// The funding intervals that per-symbol detail bodies of `endpoint` give (the symbol of a body
+/// from `symbol_of` its request, the interval from `read`); the first body of a symbol wins.
+/// A body without an interval is logged at debug, one that cannot be read (`what`, as
+/// "funding rate") as a warning, and both are skipped.
+pub fn detail_intervals<'a>(
+    venue: &str,
+    what: &str,
+    bodies: &'a [Body<'a>],
+    endpoint: &str,
+    symbol_of: impl Fn(&'a Request) -> Option<&'a str>,
+    read: impl Fn(&str, &'a [u8]) -> Result<Option<Decimal>, ParseError>,
+) -> HashMap<&'a str, Decimal> {
+    let mut fetched = HashMap::new();
+    for body in bodies.iter().filter(|b| b.request.endpoint == endpoint) {
+        let Some(symbol) = symbol_of(body.request).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        match read(symbol, body.bytes) {
+            Ok(Some(hours)) => {
+                fetched.entry(symbol).or_insert(hours);
+            }
+            Ok(None) => tracing::debug!(venue, symbol, "{what} without an interval"),
+            Err(e) => tracing::warn!(
+                venue,
+                symbol,
+                error = %e,
+                "{what} unreadable; interval unchanged"
+            ),
+        }
+    }
+    fetched
+}
+
+/// Fills the perps of `fresh` without an interval from `fetched`, then from `previous`, and
+/// keeps the age order [`super::intervals::detail_symbols`] reads: perps carried over from
+/// `previous` first (oldest first), then the other perps, then the spot pairs.
+pub fn merge_intervals(
+    fresh: &mut Reference,
+    previous: Option<&Reference>,
+    fetched: &HashMap<&str, Decimal>,
+) {
+    let carried = carried_intervals(previous);
+    let mut old: Vec<(usize, Instrument)> = Vec::new();
+    let mut young = Vec::new();
+    let mut spots = Vec::new();
+    for mut inst in std::mem::take(&mut fresh.instruments) {
+        if inst.market == Market::Spot {
+            spots.push(inst);
+        } else if positive(inst.funding_interval_hours).is_some() {
+            young.push(inst);
+        } else if let Some(hours) = fetched.get(inst.symbol.as_str()) {
+            inst.funding_interval_hours = Some(*hours);
+            young.push(inst);
+        } else if let Some((rank, hours)) = carried.get(inst.symbol.as_str()) {
+            inst.funding_interval_hours = Some(*hours);
+            old.push((*rank, inst));
+        } else {
+            young.push(inst);
+        }
+    }
+    old.sort_by_key(|(rank, _)| *rank);
+    fresh.instruments = old
+        .into_iter()
+        .map(|(_, i)| i)
+        .chain(young)
+        .chain(spots)
+        .collect();
+}
+
+/// The bar grid of a candle window: bar length and its first and last open times (ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BarGrid {
+    /// Bar length, ms.
+    pub bar: i64,
+    /// First open time in the window.
+    pub first: i64,
+    /// Last open time in the window (the running bar's).
+    pub last: i64,
+}
+
+/// One request's share of a candle window asked newest first: its first and last open times,
+/// and the end time to ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    /// First open time.
+    pub first: i64,
+    /// Last open time.
+    pub last: i64,
+    /// End of the request: the window's end for the newest chunk (the running bar), else just
+    /// before the next chunk's first bar (whether the venue reads it as an open or a close time).
+    pub end_ms: i64,
+}
+
+impl BarGrid {
+    /// `None` for an empty or inverted window.
+    #[must_use]
+    pub fn new(window: &CandleWindow<'_>) -> Option<Self> {
+        let bar = window.bar.millis();
+        let first = window.start_ms.checked_add(bar - 1)?.div_euclid(bar) * bar;
+        let last = window.end_ms.div_euclid(bar) * bar;
+        (first <= last).then_some(BarGrid { bar, first, last })
+    }
+
+    /// First and last open time of chunk `k` (0 = newest) of `limit` bars, or `None` before the
+    /// window.
+    #[must_use]
+    pub fn chunk(self, limit: i64, k: u32) -> Option<(i64, i64)> {
+        let span = limit * self.bar;
+        let hi = self.last.checked_sub(i64::from(k).checked_mul(span)?)?;
+        (hi >= self.first).then(|| (self.first.max(hi - span + self.bar), hi))
+    }
+
+    /// The chunk of `limit` bars to ask after `previous` (none: the newest; `page` counts from
+    /// 0, and a caller that does not count moves on to 1), up to `end_ms` for the newest. `None`
+    /// once a chunk reached the window's first bar or came back without its first bar (empty,
+    /// or younger).
+    #[must_use]
+    pub fn newest_first(
+        self,
+        limit: i64,
+        end_ms: i64,
+        previous: Option<&[Candle]>,
+        page: u32,
+    ) -> Option<Chunk> {
+        let page = match previous {
+            None => 0,
+            Some(prev) => {
+                let page = page.max(1);
+                let (lo, _) = self.chunk(limit, page - 1)?;
+                let oldest = prev.iter().map(|c| c.open_ms).min()?;
+                if lo <= self.first || oldest > lo {
+                    return None;
+                }
+                page
+            }
+        };
+        let (first, last) = self.chunk(limit, page)?;
+        let end_ms = if page == 0 {
+            end_ms
+        } else {
+            last + self.bar - 1
+        };
+        Some(Chunk {
+            first,
+            last,
+            end_ms,
+        })
     }
 }
 

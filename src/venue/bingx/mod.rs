@@ -4,13 +4,13 @@
 //!
 //! | plan | endpoint | docs |
 //! |---|---|---|
-//! | reference (hourly) | `quote/contracts`, `common/symbols` | [`CONTRACTS_DOCS`], [`SPOT_SYMBOLS_DOCS`] |
-//! | | `quote/premiumIndex` (optional: intervals and a server clock) | [`PREMIUM_INDEX_DOCS`] |
-//! | details (≤ [`DETAIL_BATCH`] per refresh) | `quote/fundingRate?symbol=…&limit=3` | [`FUNDING_HISTORY_DOCS`] |
-//! | scan (`full = false`, 3 requests) | `quote/premiumIndex`, `quote/ticker`, spot `ticker/24hr` | [`TICKER_DOCS`], [`SPOT_TICKER_DOCS`] |
+//! | reference (hourly) | `quote/contracts`, `common/symbols` | [`CONTRACTS`], [`SPOT_SYMBOLS`] |
+//! | | `quote/premiumIndex` (optional: intervals and a server clock) | [`PREMIUM_INDEX`] |
+//! | details (≤ [`DETAIL_BATCH`] per refresh) | `quote/fundingRate?symbol=…&limit=3` | [`FUNDING_HISTORY`] |
+//! | scan (`full = false`, 3 requests) | `quote/premiumIndex`, `quote/ticker`, spot `ticker/24hr` | [`TICKER`], [`SPOT_TICKER`] |
 //! | poll (`full = true`) | the same three | |
-//! | backfill: settled funding | `quote/fundingRate?symbol=…&startTime=…&endTime=…&limit=1000` | [`FUNDING_HISTORY_DOCS`] |
-//! | backfill: candles | swap `v3/quote/klines`, spot `v2/market/kline` (`timeZone=0`) | [`KLINES_DOCS`], [`SPOT_KLINE_DOCS`] |
+//! | backfill: settled funding | `quote/fundingRate?symbol=…&startTime=…&endTime=…&limit=1000` | [`FUNDING_HISTORY`] |
+//! | backfill: candles | swap `v3/quote/klines`, spot `v2/market/kline` (`timeZone=0`) | [`KLINES`], [`SPOT_KLINE`] |
 //!
 //! The three scan requests carry everything BingX has in bulk (funding, interval, mark, index,
 //! bid/ask, high/low, quote volume), so `full` adds nothing: open interest exists only per symbol
@@ -52,6 +52,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::kit::{self, Endpoint};
 use super::{
     Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
     VenueAdapter,
@@ -74,52 +75,67 @@ pub const HOSTS: [HostSpec; 1] = [HostSpec {
     per_endpoint: true,
 }];
 
-/// Endpoint name of the perpetual contract list.
-pub const CONTRACTS: &str = "contracts";
-/// Path of the contract list (1/s per IP: weight 1).
-pub const CONTRACTS_PATH: &str = "/openApi/swap/v2/quote/contracts";
-/// Docs of [`CONTRACTS_PATH`].
-pub const CONTRACTS_DOCS: &str =
-    "https://bingx-api.github.io/docs/#/swapV2/market-api.html#Contract%20Information";
+/// Perpetual contract list (1/s per IP: weight 1).
+pub const CONTRACTS: Endpoint = Endpoint {
+    name: "contracts",
+    host: HOST,
+    path: "/openApi/swap/v2/quote/contracts",
+    weight: 1,
+    docs: "https://bingx-api.github.io/docs/#/swapV2/market-api.html#Contract%20Information",
+};
 
-/// Endpoint name of the spot pair list.
-pub const SPOT_SYMBOLS: &str = "spot-symbols";
-/// Path of the spot pair list (1/s per IP: weight 1).
-pub const SPOT_SYMBOLS_PATH: &str = "/openApi/spot/v1/common/symbols";
-/// Docs of [`SPOT_SYMBOLS_PATH`].
-pub const SPOT_SYMBOLS_DOCS: &str =
-    "https://bingx-api.github.io/docs/#/spot/market-api.html#Query%20Symbols";
+/// Spot pair list (1/s per IP: weight 1).
+pub const SPOT_SYMBOLS: Endpoint = Endpoint {
+    name: "spot-symbols",
+    host: HOST,
+    path: "/openApi/spot/v1/common/symbols",
+    weight: 1,
+    docs: "https://bingx-api.github.io/docs/#/spot/market-api.html#Query%20Symbols",
+};
 
-/// Endpoint name of the bulk mark price / funding rows.
-pub const PREMIUM_INDEX: &str = "premiumIndex";
-/// Path of the premium index, every contract when `symbol` is omitted (1/s per IP: weight 1).
-pub const PREMIUM_INDEX_PATH: &str = "/openApi/swap/v2/quote/premiumIndex";
-/// Docs of [`PREMIUM_INDEX_PATH`].
-pub const PREMIUM_INDEX_DOCS: &str =
-    "https://bingx-api.github.io/docs/#/swapV2/market-api.html#Current%20Funding%20Rate";
+/// Bulk mark price / funding rows, every contract when `symbol` is omitted (1/s per IP:
+/// weight 1).
+pub const PREMIUM_INDEX: Endpoint = Endpoint {
+    name: "premiumIndex",
+    host: HOST,
+    path: "/openApi/swap/v2/quote/premiumIndex",
+    weight: 1,
+    docs: "https://bingx-api.github.io/docs/#/swapV2/market-api.html#Current%20Funding%20Rate",
+};
 
-/// Endpoint name of the bulk perpetual 24 h tickers.
-pub const TICKER: &str = "ticker";
-/// Path of the perpetual tickers, every contract when `symbol` is omitted (1/s: weight 1).
-pub const TICKER_PATH: &str = "/openApi/swap/v2/quote/ticker";
-/// Docs of [`TICKER_PATH`].
-pub const TICKER_DOCS: &str = "https://github.com/BingX-API/api-ai-skills/blob/main/skills/swap-market/api-reference.md#8-24h-ticker-price-change-statistics";
+/// Bulk perpetual 24 h tickers, every contract when `symbol` is omitted (1/s: weight 1).
+pub const TICKER: Endpoint = Endpoint {
+    name: "ticker",
+    host: HOST,
+    path: "/openApi/swap/v2/quote/ticker",
+    weight: 1,
+    docs: "https://github.com/BingX-API/api-ai-skills/blob/main/skills/swap-market/api-reference.md#8-24h-ticker-price-change-statistics",
+};
 
-/// Endpoint name of the bulk spot 24 h tickers.
-pub const SPOT_TICKER: &str = "spot-ticker-24hr";
-/// Path of the spot tickers, every pair when `symbol` is omitted (1/s per IP: weight 1).
-pub const SPOT_TICKER_PATH: &str = "/openApi/spot/v1/ticker/24hr";
-/// Docs of [`SPOT_TICKER_PATH`].
-pub const SPOT_TICKER_DOCS: &str =
-    "https://bingx-api.github.io/docs/#/spot/market-api.html#24-hour%20price%20changes";
+/// Bulk spot 24 h tickers, every pair when `symbol` is omitted (1/s per IP: weight 1).
+pub const SPOT_TICKER: Endpoint = Endpoint {
+    name: "spot-ticker-24hr",
+    host: HOST,
+    path: "/openApi/spot/v1/ticker/24hr",
+    weight: 1,
+    docs: "https://bingx-api.github.io/docs/#/spot/market-api.html#24-hour%20price%20changes",
+};
 
-/// Endpoint name of the per-symbol funding history (the interval fallback and `backfill`).
-pub const FUNDING_HISTORY: &str = "fundingRate";
-/// Path of the funding history (`symbol`, `startTime`, `endTime` in ms, `limit` default 100,
-/// max 1000; 1/s per IP: weight 1).
-pub const FUNDING_HISTORY_PATH: &str = "/openApi/swap/v2/quote/fundingRate";
-/// Docs of [`FUNDING_HISTORY_PATH`].
-pub const FUNDING_HISTORY_DOCS: &str = "https://bingx-api.github.io/docs/#/en-us/swapV2/market-api.html#Get%20Funding%20Rate%20History";
+/// Per-symbol funding history, the interval fallback and `backfill` (`symbol`, `startTime`,
+/// `endTime` in ms, `limit` default 100, max 1000; 1/s per IP: weight 1).
+pub const FUNDING_HISTORY: Endpoint = Endpoint {
+    name: "fundingRate",
+    host: HOST,
+    path: "/openApi/swap/v2/quote/fundingRate",
+    weight: 1,
+    docs: "https://bingx-api.github.io/docs/#/en-us/swapV2/market-api.html#Get%20Funding%20Rate%20History",
+};
+
+/// Path of the funding history.
+pub const FUNDING_HISTORY_PATH: &str = FUNDING_HISTORY.path;
+
+/// Path of the premium index.
+pub const PREMIUM_INDEX_PATH: &str = PREMIUM_INDEX.path;
 
 /// Settlements asked per history request: the two newest give the interval, a third survives a
 /// duplicated row.
@@ -133,22 +149,24 @@ pub const FUNDING_PAGE: usize = 1000;
 /// page, so no chunk's page equals the full page before it.
 pub const FUNDING_CHUNK_HOURS: i64 = 999;
 
-/// Endpoint name of the swap candles.
-pub const KLINES: &str = "klines";
-/// Path of the swap candles (`symbol`, `interval` `1h`/`1d`, `startTime`, `endTime` in ms,
-/// `limit` default 500, max [`KLINE_LIMIT`]; last-trade prices; 1/s per IP: weight 1).
-pub const KLINES_PATH: &str = "/openApi/swap/v3/quote/klines";
-/// Docs of [`KLINES_PATH`].
-pub const KLINES_DOCS: &str =
-    "https://github.com/BingX-API/api-ai-skills/blob/main/skills/swap-market/api-reference.md";
+/// Swap candles (`symbol`, `interval` `1h`/`1d`, `startTime`, `endTime` in ms, `limit` default
+/// 500, max [`KLINE_LIMIT`]; last-trade prices; 1/s per IP: weight 1).
+pub const KLINES: Endpoint = Endpoint {
+    name: "klines",
+    host: HOST,
+    path: "/openApi/swap/v3/quote/klines",
+    weight: 1,
+    docs: "https://github.com/BingX-API/api-ai-skills/blob/main/skills/swap-market/api-reference.md",
+};
 
-/// Endpoint name of the spot candles.
-pub const SPOT_KLINE: &str = "spot-kline";
-/// Path of the spot candles (the swap parameters plus `timeZone`; 1/s per IP: weight 1).
-pub const SPOT_KLINE_PATH: &str = "/openApi/spot/v2/market/kline";
-/// Docs of [`SPOT_KLINE_PATH`].
-pub const SPOT_KLINE_DOCS: &str =
-    "https://github.com/BingX-API/api-ai-skills/blob/main/skills/spot-market/api-reference.md";
+/// Spot candles (the swap parameters plus `timeZone`; 1/s per IP: weight 1).
+pub const SPOT_KLINE: Endpoint = Endpoint {
+    name: "spot-kline",
+    host: HOST,
+    path: "/openApi/spot/v2/market/kline",
+    weight: 1,
+    docs: "https://github.com/BingX-API/api-ai-skills/blob/main/skills/spot-market/api-reference.md",
+};
 
 /// Most candles per request (swap and spot): 1440.
 pub const KLINE_LIMIT: i64 = 1440;
@@ -181,11 +199,9 @@ impl VenueAdapter for Bingx {
     /// carries and a server clock for launch/delisting times.
     fn reference_requests(&self) -> Vec<Request> {
         vec![
-            Request::get(CONTRACTS, HOST, CONTRACTS_PATH, 1).with_timestamp("timestamp"),
-            Request::get(SPOT_SYMBOLS, HOST, SPOT_SYMBOLS_PATH, 1).with_timestamp("timestamp"),
-            Request::get(PREMIUM_INDEX, HOST, PREMIUM_INDEX_PATH, 1)
-                .with_timestamp("timestamp")
-                .optional(),
+            stamped(CONTRACTS),
+            stamped(SPOT_SYMBOLS),
+            stamped(PREMIUM_INDEX).optional(),
         ]
     }
 
@@ -214,9 +230,9 @@ impl VenueAdapter for Bingx {
     /// (BingX has nothing else in bulk).
     fn snapshot_requests(&self, _full: bool) -> Vec<Request> {
         vec![
-            Request::get(PREMIUM_INDEX, HOST, PREMIUM_INDEX_PATH, 1).with_timestamp("timestamp"),
-            Request::get(TICKER, HOST, TICKER_PATH, 1).with_timestamp("timestamp"),
-            Request::get(SPOT_TICKER, HOST, SPOT_TICKER_PATH, 1).with_timestamp("timestamp"),
+            stamped(PREMIUM_INDEX),
+            stamped(TICKER),
+            stamped(SPOT_TICKER),
         ]
     }
 
@@ -263,8 +279,7 @@ impl VenueAdapter for Bingx {
             }
         };
         Some(
-            Request::get(FUNDING_HISTORY, HOST, FUNDING_HISTORY_PATH, 1)
-                .with_timestamp("timestamp")
+            stamped(FUNDING_HISTORY)
                 .query("symbol", symbol)
                 .query("startTime", from.to_string())
                 .query("endTime", to.to_string())
@@ -284,40 +299,17 @@ impl VenueAdapter for Bingx {
         previous: Option<&[Candle]>,
         page: u32,
     ) -> Option<Request> {
-        let plan = KlinePlan::new(window)?;
-        let page = match previous {
-            None => 0,
-            Some(prev) => {
-                let page = page.max(1);
-                let (lo, _) = plan.chunk(page - 1)?;
-                let oldest = prev.iter().map(|c| c.open_ms).min()?;
-                if lo <= plan.first || oldest > lo {
-                    return None;
-                }
-                page
-            }
-        };
-        let (lo, hi) = plan.chunk(page)?;
-        let bar = window.bar.millis();
-        // The newest chunk runs to the request time (the running bar); older ones end just
-        // before the next chunk's first bar, whether BingX reads `endTime` as an open or a
-        // close time.
-        let end = if page == 0 {
-            window.end_ms
-        } else {
-            hi + bar - 1
-        };
-        let (endpoint, path) = match window.market {
-            Market::Perp => (KLINES, KLINES_PATH),
-            Market::Spot => (SPOT_KLINE, SPOT_KLINE_PATH),
-        };
-        let request = Request::get(endpoint, HOST, path, 1)
-            .with_timestamp("timestamp")
+        let grid = kit::BarGrid::new(window)?;
+        let chunk = grid.newest_first(KLINE_LIMIT, window.end_ms, previous, page)?;
+        let request = stamped(kline_of(window.market))
             .query("symbol", window.symbol)
             .query("interval", interval(window.bar))
-            .query("startTime", lo.to_string())
-            .query("endTime", end.to_string())
-            .query("limit", ((hi - lo) / bar + 1).to_string());
+            .query("startTime", chunk.first.to_string())
+            .query("endTime", chunk.end_ms.to_string())
+            .query(
+                "limit",
+                ((chunk.last - chunk.first) / grid.bar + 1).to_string(),
+            );
         Some(match window.market {
             Market::Perp => request,
             Market::Spot => request.query("timeZone", "0"),
@@ -330,13 +322,7 @@ impl VenueAdapter for Bingx {
         _bar: Bar,
         body: &[u8],
     ) -> Result<Vec<Candle>, ParseError> {
-        parse::candles(
-            match market {
-                Market::Perp => KLINES,
-                Market::Spot => SPOT_KLINE,
-            },
-            body,
-        )
+        parse::candles(kline_of(market).name, body)
     }
 
     fn default_ban(&self) -> Duration {
@@ -352,39 +338,23 @@ fn interval(bar: Bar) -> &'static str {
     }
 }
 
-/// The bar grid of a candle window: its first and last open times.
-#[derive(Debug, Clone, Copy)]
-struct KlinePlan {
-    /// Bar length, ms.
-    bar: i64,
-    /// First open time in the window.
-    first: i64,
-    /// Last open time in the window (the running bar's).
-    last: i64,
+/// The candle endpoint of a market.
+const fn kline_of(market: Market) -> Endpoint {
+    match market {
+        Market::Perp => KLINES,
+        Market::Spot => SPOT_KLINE,
+    }
 }
 
-impl KlinePlan {
-    /// `None` for an empty or inverted window.
-    fn new(window: &CandleWindow<'_>) -> Option<Self> {
-        let bar = window.bar.millis();
-        let first = window.start_ms.checked_add(bar - 1)?.div_euclid(bar) * bar;
-        let last = window.end_ms.div_euclid(bar) * bar;
-        (first <= last).then_some(KlinePlan { bar, first, last })
-    }
-
-    /// First and last open time of chunk `k` (0 = newest), or `None` before the window.
-    fn chunk(self, k: u32) -> Option<(i64, i64)> {
-        let span = KLINE_LIMIT * self.bar;
-        let hi = self.last.checked_sub(i64::from(k).checked_mul(span)?)?;
-        (hi >= self.first).then(|| (self.first.max(hi - span + self.bar), hi))
-    }
+/// A request of `endpoint` stamped with BingX's `timestamp` parameter.
+fn stamped(endpoint: Endpoint) -> Request {
+    endpoint.request().with_timestamp("timestamp")
 }
 
 /// The funding-history request of one contract (`symbol=BTC-USDT&limit=3`).
 #[must_use]
 pub fn funding_history_request(symbol: &str) -> Request {
-    Request::get(FUNDING_HISTORY, HOST, FUNDING_HISTORY_PATH, 1)
-        .with_timestamp("timestamp")
+    stamped(FUNDING_HISTORY)
         .query("symbol", symbol)
         .query("limit", HISTORY_LIMIT.to_string())
 }
@@ -399,7 +369,7 @@ mod tests {
         let scan = Bingx.snapshot_requests(false);
         assert_eq!(
             scan.iter().map(|r| r.endpoint).collect::<Vec<_>>(),
-            [PREMIUM_INDEX, TICKER, SPOT_TICKER]
+            [PREMIUM_INDEX.name, TICKER.name, SPOT_TICKER.name]
         );
         assert_eq!(scan, Bingx.snapshot_requests(true));
         assert!(scan.iter().all(|r| r.query.is_empty() && !r.optional));

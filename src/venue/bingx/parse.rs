@@ -27,7 +27,7 @@
 //!   The age order is kept in the cached reference itself: [`apply_details`] puts carried perps first, oldest
 //!   first, and everything refreshed this time after them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -40,10 +40,11 @@ use super::wire::{
 use super::{
     CONTRACTS, FUNDING_HISTORY, PREMIUM_INDEX, RATE_LIMIT_CODE, SPOT_SYMBOLS, SPOT_TICKER, TICKER,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
 pub(super) use crate::venue::intervals::detail_symbols;
-use crate::venue::intervals::{carried_intervals, positive};
+use crate::venue::intervals::positive;
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
@@ -84,36 +85,30 @@ fn checked<'a, D: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<(Option<D>, Option<i64>), ParseError> {
-    let env: BingxEnvelope<'a, D> = match serde_json::from_slice(bytes) {
-        Ok(env) => env,
-        Err(err) => {
-            // An error envelope whose `data` has another shape (`{}`): report the API error.
-            if let Ok(status) = serde_json::from_slice::<BingxStatus<'_>>(bytes)
-                && !matches!(status.code.as_str(), "" | "0")
-            {
-                return Err(ParseError::new(
-                    endpoint,
-                    format!(
-                        "API error {}: {}",
-                        status.code.as_str(),
-                        status.msg.as_str()
-                    ),
-                ));
-            }
-            return Err(ParseError::json(endpoint, &err));
-        }
-    };
+    // An error envelope whose `data` has another shape (`{}`): report the API error.
+    let env: BingxEnvelope<'a, D> = kit::decode_or_envelope(endpoint, bytes, |b| {
+        let status = serde_json::from_slice::<BingxStatus<'_>>(b).ok()?;
+        let code = status.code.as_str();
+        (!matches!(code, "" | "0")).then(|| ParseError::api(endpoint, code, status.msg.as_str()))
+    })?;
     match env.code.as_str() {
         "0" => {}
         "" => return Err(ParseError::new(endpoint, "not a BingX envelope: no `code`")),
-        code => {
-            return Err(ParseError::new(
-                endpoint,
-                format!("API error {code}: {}", env.msg.as_str()),
-            ));
-        }
+        code => return Err(ParseError::api(endpoint, code, env.msg.as_str())),
     }
     Ok((env.data, env.timestamp.get()))
+}
+
+/// The `data` of every body of `endpoint`, in request order, and the latest envelope timestamp.
+/// `required`: at least one body must have been fetched.
+fn all_data<'a, D: Deserialize<'a>>(
+    bodies: &'a [Body<'a>],
+    endpoint: &'static str,
+    required: bool,
+) -> Result<(Vec<D>, Option<i64>), ParseError> {
+    let pages = kit::each_body(bodies, endpoint, required, |b| payload::<D>(endpoint, b))?;
+    let clock = pages.iter().filter_map(|(_, time)| *time).max();
+    Ok((pages.into_iter().map(|(data, _)| data).collect(), clock))
 }
 
 /// The rows of every body of `endpoint`, in request order, and the latest envelope timestamp.
@@ -123,37 +118,8 @@ fn all_rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     required: bool,
 ) -> Result<(Vec<T>, Option<i64>), ParseError> {
-    let mut out = Vec::new();
-    let mut clock = None;
-    let mut seen = false;
-    for bytes in Body::of(bodies, endpoint) {
-        seen = true;
-        let (rows, time) = payload::<Vec<T>>(endpoint, bytes)?;
-        out.extend(rows);
-        clock = clock.max(time);
-    }
-    if required && !seen {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok((out, clock))
-}
-
-/// Rows by symbol, first occurrence wins; rows without a symbol are skipped.
-fn by_symbol<'r, T>(rows: &'r [T], symbol: impl Fn(&'r T) -> &'r str) -> HashMap<&'r str, &'r T> {
-    let mut map = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let key = symbol(row);
-        if !key.is_empty() {
-            map.entry(key).or_insert(row);
-        }
-    }
-    map
-}
-
-/// `BTC-USDT` → (`BTC`, `USDT`); anything but two non-empty parts is `None`.
-fn split_pair(pair: &str) -> Option<(&str, &str)> {
-    let (base, quote) = pair.split_once('-')?;
-    (!base.is_empty() && !quote.is_empty() && !quote.contains('-')).then_some((base, quote))
+    let (pages, clock) = all_data::<Vec<T>>(bodies, endpoint, required)?;
+    Ok((pages.into_iter().flatten().collect(), clock))
 }
 
 /// Listed by `clock`: launched (no launch time, or one not after it) and not delisted (no
@@ -175,7 +141,7 @@ fn perp_instrument(
         return None;
     }
     let symbol = row.symbol.get()?;
-    let (base, quote) = split_pair(symbol)?;
+    let (base, quote) = kit::split_pair(symbol, '-')?;
     if row.currency.get().is_some_and(|settle| settle != quote) {
         return None;
     }
@@ -201,7 +167,7 @@ fn spot_instrument(row: &BingxSpotSymbol<'_>, clock: Option<i64>) -> Option<Inst
         return None;
     }
     let symbol = row.symbol.get()?;
-    let (base, quote) = split_pair(symbol)?;
+    let (base, quote) = kit::split_pair(symbol, '-')?;
     if !listed(row.time_online.get(), row.off_time.get(), clock) {
         return None;
     }
@@ -220,20 +186,12 @@ fn spot_instrument(row: &BingxSpotSymbol<'_>, clock: Option<i64>) -> Option<Inst
 /// Parses the contract and spot lists (and the optional premium index) into trading linear
 /// perpetuals and spot pairs.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let (contracts, contracts_time) = all_rows::<BingxContract<'_>>(bodies, CONTRACTS, true)?;
-    let mut spots: Vec<BingxSpotSymbol<'_>> = Vec::new();
-    let mut clock = contracts_time;
-    let mut seen = false;
-    for bytes in Body::of(bodies, SPOT_SYMBOLS) {
-        seen = true;
-        let (data, time) = payload::<BingxSpotSymbols<'_>>(SPOT_SYMBOLS, bytes)?;
-        spots.extend(data.symbols);
-        clock = clock.max(time);
-    }
-    if !seen {
-        return Err(ParseError::new(SPOT_SYMBOLS, "response missing"));
-    }
-    let (premium, premium_time) = all_rows::<BingxPremiumIndex<'_>>(bodies, PREMIUM_INDEX, false)?;
+    let (contracts, contracts_time) = all_rows::<BingxContract<'_>>(bodies, CONTRACTS.name, true)?;
+    let (lists, spots_time) = all_data::<BingxSpotSymbols<'_>>(bodies, SPOT_SYMBOLS.name, true)?;
+    let spots: Vec<BingxSpotSymbol<'_>> = lists.into_iter().flat_map(|l| l.symbols).collect();
+    let mut clock = contracts_time.max(spots_time);
+    let (premium, premium_time) =
+        all_rows::<BingxPremiumIndex<'_>>(bodies, PREMIUM_INDEX.name, false)?;
     clock = clock
         .max(premium_time)
         .max(premium.iter().filter_map(|p| p.time.get()).max());
@@ -246,23 +204,11 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
         }
     }
 
-    let mut instruments = Vec::with_capacity(contracts.len() + spots.len());
-    let mut seen: HashSet<(Market, String)> = HashSet::new();
     let candidates = contracts
         .iter()
         .filter_map(|row| perp_instrument(row, clock, &intervals))
         .chain(spots.iter().filter_map(|row| spot_instrument(row, clock)));
-    for inst in candidates {
-        if seen.insert((inst.market, inst.symbol.clone())) {
-            instruments.push(inst);
-        } else {
-            tracing::debug!(
-                venue = "bingx",
-                symbol = %inst.symbol,
-                "duplicate listing row ignored"
-            );
-        }
-    }
+    let instruments = kit::unique_listings("bingx", candidates);
     Ok(Reference {
         instruments,
         ..Reference::default()
@@ -276,7 +222,7 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
 /// # Errors
 /// When the body is not a successful BingX envelope with a list of rows.
 pub(super) fn history_interval(symbol: &str, bytes: &[u8]) -> Result<Option<Decimal>, ParseError> {
-    let (rows, _) = payload::<Vec<BingxFundingRate<'_>>>(FUNDING_HISTORY, bytes)?;
+    let (rows, _) = payload::<Vec<BingxFundingRate<'_>>>(FUNDING_HISTORY.name, bytes)?;
     let mut times: Vec<i64> = rows
         .iter()
         .filter(|r| r.symbol.get().is_none_or(|s| s == symbol))
@@ -303,15 +249,15 @@ pub(super) fn history_interval(symbol: &str, bytes: &[u8]) -> Result<Option<Deci
 /// A [`ParseError`] naming `fundingRate` when the body is not a BingX envelope holding a list of
 /// rows, or carries a non-zero `code`.
 pub(super) fn funding_history(bytes: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let (rows, _) = checked::<Vec<BingxFundingRate<'_>>>(FUNDING_HISTORY, bytes)?;
+    let (rows, _) = checked::<Vec<BingxFundingRate<'_>>>(FUNDING_HISTORY.name, bytes)?;
     Ok(rows
         .unwrap_or_default()
         .iter()
         .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.funding_time.get().filter(|t| *t > 0)?,
-                rate: r.funding_rate.get()?,
-            })
+            kit::point(
+                r.funding_time.get().filter(|t| *t > 0),
+                r.funding_rate.get(),
+            )
         })
         .collect())
 }
@@ -330,12 +276,8 @@ pub(super) fn candles(endpoint: &'static str, bytes: &[u8]) -> Result<Vec<Candle
         .unwrap_or_default()
         .iter()
         .filter_map(|r| {
-            Some(Candle {
-                open_ms: r.time.get().filter(|t| *t > 0)?,
-                high: r.high.get()?,
-                low: r.low.get()?,
-                close: r.close.get()?,
-            })
+            let open = r.time.get().filter(|t| *t > 0);
+            kit::candle(open, r.high.get(), r.low.get(), r.close.get())
         })
         .collect())
 }
@@ -349,77 +291,37 @@ pub(super) fn apply_details(
     previous: Option<&Reference>,
     bodies: &[Body<'_>],
 ) {
-    let mut fetched: HashMap<&str, Decimal> = HashMap::new();
-    for body in bodies
-        .iter()
-        .filter(|b| b.request.endpoint == FUNDING_HISTORY)
-    {
-        let Some(symbol) = body
-            .request
-            .query
-            .iter()
-            .find(|(k, _)| *k == "symbol")
-            .map(|(_, v)| v.as_str())
-        else {
-            continue;
-        };
-        match history_interval(symbol, body.bytes) {
-            Ok(Some(hours)) => {
-                fetched.entry(symbol).or_insert(hours);
-            }
-            Ok(None) => {
-                tracing::debug!(
-                    venue = "bingx",
-                    symbol,
-                    "funding history too short for an interval"
-                );
-            }
-            Err(e) => {
-                tracing::warn!(
-                    venue = "bingx",
-                    symbol,
-                    error = %e,
-                    "funding history unreadable; interval unchanged"
-                );
-            }
-        }
-    }
-    let carried = carried_intervals(previous);
-    let mut old: Vec<(usize, Instrument)> = Vec::new();
-    let mut young = Vec::new();
-    let mut spots = Vec::new();
-    for mut inst in std::mem::take(&mut fresh.instruments) {
-        if inst.market == Market::Spot {
-            spots.push(inst);
-        } else if positive(inst.funding_interval_hours).is_some() {
-            young.push(inst);
-        } else if let Some(hours) = fetched.get(inst.symbol.as_str()) {
-            inst.funding_interval_hours = Some(*hours);
-            young.push(inst);
-        } else if let Some((rank, hours)) = carried.get(inst.symbol.as_str()) {
-            inst.funding_interval_hours = Some(*hours);
-            old.push((*rank, inst));
-        } else {
-            young.push(inst);
-        }
-    }
-    old.sort_by_key(|(rank, _)| *rank);
-    fresh.instruments = old
-        .into_iter()
-        .map(|(_, i)| i)
-        .chain(young)
-        .chain(spots)
-        .collect();
+    let fetched = kit::detail_intervals(
+        "bingx",
+        "funding history",
+        bodies,
+        FUNDING_HISTORY.name,
+        |r| {
+            r.query
+                .iter()
+                .find(|(k, _)| *k == "symbol")
+                .map(|(_, v)| v.as_str())
+        },
+        history_interval,
+    );
+    kit::merge_intervals(fresh, previous, &fetched);
 }
 
 /// 24 h quote volume: `quoteVolume`, else `volume` × `lastPrice`.
 fn quote_volume(t: &BingxTicker<'_>) -> Option<Decimal> {
-    t.quote_volume.get().or_else(|| {
-        t.volume
-            .get()?
-            .checked_mul(t.last_price.get()?)
-            .map(|v| v.normalize())
-    })
+    kit::quote_volume(t.quote_volume.get(), t.volume.get(), t.last_price.get())
+}
+
+/// A ticker's book, range and volume, at `exchange_time`.
+fn book(t: &BingxTicker<'_>, exchange_time: Option<DateTime<Utc>>) -> Book {
+    Book {
+        bid: t.bid_price.get(),
+        ask: t.ask_price.get(),
+        high_24h: t.high_price.get(),
+        low_24h: t.low_price.get(),
+        volume_24h_quote: quote_volume(t),
+        exchange_time,
+    }
 }
 
 /// Parses one poll's bodies. Perps need a premium-index row with a rate and an interval (its own
@@ -429,12 +331,12 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let (premium, _) = all_rows::<BingxPremiumIndex<'_>>(bodies, PREMIUM_INDEX, true)?;
-    let (tickers, _) = all_rows::<BingxTicker<'_>>(bodies, TICKER, true)?;
-    let (spot_tickers, _) = all_rows::<BingxTicker<'_>>(bodies, SPOT_TICKER, true)?;
-    let premium = by_symbol(&premium, |r| r.symbol.as_str());
-    let tickers = by_symbol(&tickers, |r| r.symbol.as_str());
-    let spot_tickers = by_symbol(&spot_tickers, |r| r.symbol.as_str());
+    let (premium, _) = all_rows::<BingxPremiumIndex<'_>>(bodies, PREMIUM_INDEX.name, true)?;
+    let (tickers, _) = all_rows::<BingxTicker<'_>>(bodies, TICKER.name, true)?;
+    let (spot_tickers, _) = all_rows::<BingxTicker<'_>>(bodies, SPOT_TICKER.name, true)?;
+    let premium = kit::by_symbol(&premium, |r| r.symbol.get());
+    let tickers = kit::by_symbol(&tickers, |r| r.symbol.get());
+    let spot_tickers = kit::by_symbol(&spot_tickers, |r| r.symbol.get());
 
     let mut perps = Vec::new();
     let mut spots = Vec::new();
@@ -451,44 +353,32 @@ pub(super) fn snapshot(
                 };
                 let t = tickers.get(inst.symbol.as_str());
                 let exchange_ms = p.time.get().or_else(|| t.and_then(|t| t.close_time.get()));
+                let funding = Funding {
+                    rate,
+                    interval_hours: hours,
+                    next: p.next_funding_time.get().and_then(ms_time),
+                };
+                let book = t.map_or_else(Book::default, |t| book(t, None));
                 perps.push(PerpQuote {
-                    venue: Venue::Bingx,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    multiplier: inst.multiplier,
-                    funding_rate: rate,
-                    funding_interval_hours: hours,
-                    next_funding_time: p.next_funding_time.get().and_then(ms_time),
                     mark_price: p.mark_price.get(),
                     index_price: p.index_price.get(),
-                    bid: t.and_then(|t| t.bid_price.get()),
-                    ask: t.and_then(|t| t.ask_price.get()),
-                    high_24h: t.and_then(|t| t.high_price.get()),
-                    low_24h: t.and_then(|t| t.low_price.get()),
-                    volume_24h_quote: t.and_then(|t| quote_volume(t)),
-                    open_interest: None,
-                    exchange_time: exchange_ms.and_then(ms_time),
-                    received_at,
+                    ..kit::perp_quote(
+                        inst,
+                        funding,
+                        Book {
+                            exchange_time: exchange_ms.and_then(ms_time),
+                            ..book
+                        },
+                        received_at,
+                    )
                 });
             }
             Market::Spot => {
                 let Some(t) = spot_tickers.get(inst.symbol.as_str()) else {
                     continue;
                 };
-                spots.push(SpotQuote {
-                    venue: Venue::Bingx,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    bid: t.bid_price.get(),
-                    ask: t.ask_price.get(),
-                    high_24h: t.high_price.get(),
-                    low_24h: t.low_price.get(),
-                    volume_24h_quote: quote_volume(t),
-                    exchange_time: t.close_time.get().and_then(ms_time),
-                    received_at,
-                });
+                let exchange_time = t.close_time.get().and_then(ms_time);
+                spots.push(kit::spot_quote(inst, book(t, exchange_time), received_at));
             }
         }
     }

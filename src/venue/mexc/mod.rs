@@ -4,16 +4,16 @@
 //!
 //! | plan | host | endpoint | docs |
 //! |---|---|---|---|
-//! | reference (hourly) | futures | `contract/detail` (1 call / 5 s) | [`CONTRACT_DETAIL_DOCS`] |
-//! | | spot | `exchangeInfo` | [`EXCHANGE_INFO_DOCS`] |
-//! | | futures | `contract/funding_rate` without a symbol (optional, undocumented) | [`FUNDING_RATE_DOCS`] |
-//! | details (≤ [`DETAIL_BATCH`] per refresh) | futures | `contract/funding_rate/{symbol}` | [`FUNDING_RATE_DOCS`] |
-//! | scan (`full = false`, 2 requests) | futures | `contract/ticker` (every contract) | [`TICKER_DOCS`] |
-//! | | spot | `ticker/24hr` (every pair) | [`SPOT_TICKER_DOCS`] |
+//! | reference (hourly) | futures | `contract/detail` (1 call / 5 s) | [`CONTRACT_DETAIL`] |
+//! | | spot | `exchangeInfo` | [`EXCHANGE_INFO`] |
+//! | | futures | `contract/funding_rate` without a symbol (optional, undocumented) | [`FUNDING_RATE`] |
+//! | details (≤ [`DETAIL_BATCH`] per refresh) | futures | `contract/funding_rate/{symbol}` | [`FUNDING_RATE`] |
+//! | scan (`full = false`, 2 requests) | futures | `contract/ticker` (every contract) | [`TICKER`] |
+//! | | spot | `ticker/24hr` (every pair) | [`SPOT_TICKER`] |
 //! | poll (`full = true`) | | the same two | |
-//! | backfill: settled funding | futures | `funding_rate/history` (`page_num`, `page_size=1000`) | [`FUNDING_HISTORY_DOCS`] |
-//! | backfill: candles | futures | `kline/{symbol}` (`Day1`/`Min60`, seconds) | [`CONTRACT_KLINE_DOCS`] |
-//! | | spot | `klines` (`1d`/`60m`) | [`SPOT_KLINES_DOCS`] |
+//! | backfill: settled funding | futures | `funding_rate/history` (`page_num`, `page_size=1000`) | [`FUNDING_HISTORY`] |
+//! | backfill: candles | futures | `kline/{symbol}` (`Day1`/`Min60`, seconds) | [`CONTRACT_KLINE`] |
+//! | | spot | `klines` (`1d`/`60m`) | [`SPOT_KLINES`] |
 //!
 //! The contract ticker carries funding, mark (`fairPrice`), index, bid/ask, high/low, quote
 //! volume and open interest, so `full` adds nothing.
@@ -61,6 +61,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::kit::{self, Endpoint};
 use super::{
     Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
     VenueAdapter,
@@ -97,80 +98,93 @@ pub const HOSTS: [HostSpec; 2] = [
     },
 ];
 
-/// Endpoint name of the contract list.
-pub const CONTRACT_DETAIL: &str = "contract-detail";
-/// Path of the contract list (1 call / 5 s: weight 10, the futures host's whole 50 % burst).
-pub const CONTRACT_DETAIL_PATH: &str = "/api/v1/contract/detail";
-/// Weight of [`CONTRACT_DETAIL_PATH`].
-pub const CONTRACT_DETAIL_WEIGHT: u32 = 10;
-/// Docs of [`CONTRACT_DETAIL_PATH`].
-pub const CONTRACT_DETAIL_DOCS: &str =
-    "https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-the-contract-information";
+/// Contract list (1 call / 5 s: weight 10, the futures host's whole 50 % burst).
+pub const CONTRACT_DETAIL: Endpoint = Endpoint {
+    name: "contract-detail",
+    host: FUTURES,
+    path: "/api/v1/contract/detail",
+    weight: 10,
+    docs: "https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-the-contract-information",
+};
 
-/// Endpoint name of the spot pair list.
-pub const EXCHANGE_INFO: &str = "exchangeInfo";
-/// Path of the spot pair list (weight 10).
-pub const EXCHANGE_INFO_PATH: &str = "/api/v3/exchangeInfo";
-/// Docs of [`EXCHANGE_INFO_PATH`].
-pub const EXCHANGE_INFO_DOCS: &str =
-    "https://mexcdevelop.github.io/apidocs/spot_v3_en/#exchange-information";
+/// Spot pair list (weight 10).
+pub const EXCHANGE_INFO: Endpoint = Endpoint {
+    name: "exchangeInfo",
+    host: SPOT,
+    path: "/api/v3/exchangeInfo",
+    weight: 10,
+    docs: "https://mexcdevelop.github.io/apidocs/spot_v3_en/#exchange-information",
+};
 
-/// Endpoint name of the funding rates of every contract (no symbol; undocumented).
-pub const FUNDING_RATES: &str = "funding-rates";
-/// Endpoint name of one contract's funding rate (`…/funding_rate/{symbol}`).
-pub const FUNDING_RATE: &str = "funding-rate";
-/// Path of the funding rates; append `/{symbol}` for one contract (20 / 2 s: weight 1).
-pub const FUNDING_RATE_PATH: &str = "/api/v1/contract/funding_rate";
-/// Docs of [`FUNDING_RATE_PATH`].
-pub const FUNDING_RATE_DOCS: &str =
-    "https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-contract-funding-rate";
+/// Funding rates of every contract (no symbol; undocumented; 20 / 2 s: weight 1).
+pub const FUNDING_RATES: Endpoint = Endpoint {
+    name: "funding-rates",
+    host: FUTURES,
+    path: "/api/v1/contract/funding_rate",
+    weight: 1,
+    docs: "https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-contract-funding-rate",
+};
 
-/// Endpoint name of the contract tickers.
-pub const TICKER: &str = "contract-ticker";
-/// Path of the contract tickers, every contract when `symbol` is omitted (20 / 2 s: weight 1).
-pub const TICKER_PATH: &str = "/api/v1/contract/ticker";
-/// Docs of [`TICKER_PATH`].
-pub const TICKER_DOCS: &str =
-    "https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-contract-trend-data";
+/// One contract's funding rate: [`FUNDING_RATES`]' path followed by `/{symbol}`.
+pub const FUNDING_RATE: Endpoint = Endpoint {
+    name: "funding-rate",
+    ..FUNDING_RATES
+};
 
-/// Endpoint name of the spot 24 h tickers.
-pub const SPOT_TICKER: &str = "spot-ticker-24hr";
-/// Path of the spot tickers (every pair without `symbol`: weight 40).
-pub const SPOT_TICKER_PATH: &str = "/api/v3/ticker/24hr";
-/// Docs of [`SPOT_TICKER_PATH`].
-pub const SPOT_TICKER_DOCS: &str =
-    "https://mexcdevelop.github.io/apidocs/spot_v3_en/#24hr-ticker-price-change-statistics";
+/// Path of the funding rates (`/{symbol}` follows for one contract).
+pub const FUNDING_RATE_PATH: &str = FUNDING_RATES.path;
 
-/// Endpoint name of the settled funding history.
-pub const FUNDING_HISTORY: &str = "funding-history";
-/// Path of the settled funding history (`symbol`, `page_num`, `page_size` ≤ 1000; newest first;
-/// 20 / 2 s: weight 1).
-pub const FUNDING_HISTORY_PATH: &str = "/api/v1/contract/funding_rate/history";
-/// Docs of [`FUNDING_HISTORY_PATH`].
-pub const FUNDING_HISTORY_DOCS: &str =
-    "https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-contract-funding-rate-history";
+/// Contract tickers, every contract when `symbol` is omitted (20 / 2 s: weight 1).
+pub const TICKER: Endpoint = Endpoint {
+    name: "contract-ticker",
+    host: FUTURES,
+    path: "/api/v1/contract/ticker",
+    weight: 1,
+    docs: "https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-contract-trend-data",
+};
+
+/// Spot 24 h tickers (every pair without `symbol`: weight 40).
+pub const SPOT_TICKER: Endpoint = Endpoint {
+    name: "spot-ticker-24hr",
+    host: SPOT,
+    path: "/api/v3/ticker/24hr",
+    weight: 40,
+    docs: "https://mexcdevelop.github.io/apidocs/spot_v3_en/#24hr-ticker-price-change-statistics",
+};
+
+/// Settled funding history (`symbol`, `page_num`, `page_size` ≤ 1000; newest first; 20 / 2 s:
+/// weight 1).
+pub const FUNDING_HISTORY: Endpoint = Endpoint {
+    name: "funding-history",
+    host: FUTURES,
+    path: "/api/v1/contract/funding_rate/history",
+    weight: 1,
+    docs: "https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-contract-funding-rate-history",
+};
 /// Page size of the funding-history requests (the documented maximum).
 pub const FUNDING_HISTORY_PAGE: usize = 1000;
 
-/// Endpoint name of the contract candles.
-pub const CONTRACT_KLINE: &str = "contract-kline";
-/// Path of the contract candles; append `/{symbol}` (`interval` `Min60`/`Day1`, `start`/`end`
-/// in seconds; last-trade prices per contract unit; 20 / 2 s: weight 1).
-pub const CONTRACT_KLINE_PATH: &str = "/api/v1/contract/kline";
-/// Docs of [`CONTRACT_KLINE_PATH`].
-pub const CONTRACT_KLINE_DOCS: &str =
-    "https://mexcdevelop.github.io/apidocs/contract_v1_en/#k-line-data";
+/// Contract candles; `/{symbol}` follows (`interval` `Min60`/`Day1`, `start`/`end` in seconds;
+/// last-trade prices per contract unit; 20 / 2 s: weight 1).
+pub const CONTRACT_KLINE: Endpoint = Endpoint {
+    name: "contract-kline",
+    host: FUTURES,
+    path: "/api/v1/contract/kline",
+    weight: 1,
+    docs: "https://mexcdevelop.github.io/apidocs/contract_v1_en/#k-line-data",
+};
 /// Most rows a contract candle request returns.
 pub const CONTRACT_KLINE_LIMIT: i64 = 2000;
 
-/// Endpoint name of the spot candles.
-pub const SPOT_KLINES: &str = "spot-klines";
-/// Path of the spot candles (`symbol`, `interval` `60m`/`1d`, `startTime`, `endTime` exclusive,
-/// ms; `limit` default 500, max [`SPOT_KLINES_LIMIT`]; weight 1).
-pub const SPOT_KLINES_PATH: &str = "/api/v3/klines";
-/// Docs of [`SPOT_KLINES_PATH`].
-pub const SPOT_KLINES_DOCS: &str =
-    "https://mexcdevelop.github.io/apidocs/spot_v3_en/#kline-candlestick-data";
+/// Spot candles (`symbol`, `interval` `60m`/`1d`, `startTime`, `endTime` exclusive, ms; `limit`
+/// default 500, max [`SPOT_KLINES_LIMIT`]; weight 1).
+pub const SPOT_KLINES: Endpoint = Endpoint {
+    name: "spot-klines",
+    host: SPOT,
+    path: "/api/v3/klines",
+    weight: 1,
+    docs: "https://mexcdevelop.github.io/apidocs/spot_v3_en/#kline-candlestick-data",
+};
 /// Most rows a spot candle request returns.
 pub const SPOT_KLINES_LIMIT: i64 = 1000;
 
@@ -197,14 +211,9 @@ impl VenueAdapter for Mexc {
     /// Contracts, spot pairs, and (optional) every contract's funding interval in one call.
     fn reference_requests(&self) -> Vec<Request> {
         vec![
-            Request::get(
-                CONTRACT_DETAIL,
-                FUTURES,
-                CONTRACT_DETAIL_PATH,
-                CONTRACT_DETAIL_WEIGHT,
-            ),
-            Request::get(EXCHANGE_INFO, SPOT, EXCHANGE_INFO_PATH, 10),
-            Request::get(FUNDING_RATES, FUTURES, FUNDING_RATE_PATH, 1).optional(),
+            CONTRACT_DETAIL.request(),
+            EXCHANGE_INFO.request(),
+            FUNDING_RATES.request().optional(),
         ]
     }
 
@@ -231,10 +240,7 @@ impl VenueAdapter for Mexc {
 
     /// The contract and spot tickers, for scans and polls alike (nothing else is in bulk).
     fn snapshot_requests(&self, _full: bool) -> Vec<Request> {
-        vec![
-            Request::get(TICKER, FUTURES, TICKER_PATH, 1),
-            Request::get(SPOT_TICKER, SPOT, SPOT_TICKER_PATH, 40),
-        ]
+        vec![TICKER.request(), SPOT_TICKER.request()]
     }
 
     fn parse_snapshot(
@@ -274,7 +280,8 @@ impl VenueAdapter for Mexc {
             }
         };
         Some(
-            Request::get(FUNDING_HISTORY, FUTURES, FUNDING_HISTORY_PATH, 1)
+            FUNDING_HISTORY
+                .request()
                 .query("symbol", symbol)
                 .query("page_num", (page + 1).to_string())
                 .query("page_size", FUNDING_HISTORY_PAGE.to_string()),
@@ -293,15 +300,10 @@ impl VenueAdapter for Mexc {
         previous: Option<&[Candle]>,
         page: u32,
     ) -> Option<Request> {
-        let bar = window.bar.millis();
-        let first = window.start_ms.checked_add(bar - 1)?.div_euclid(bar) * bar;
-        let last = window.end_ms.div_euclid(bar) * bar;
-        if first > last {
-            return None;
-        }
+        let grid = kit::BarGrid::new(window)?;
         match window.market {
-            Market::Perp => contract_candle_request(window, first, last, previous, page),
-            Market::Spot => spot_candle_request(window, first, last, previous),
+            Market::Perp => contract_candle_request(window, grid, previous, page),
+            Market::Spot => spot_candle_request(window, grid, previous),
         }
     }
 
@@ -318,68 +320,34 @@ impl VenueAdapter for Mexc {
     }
 }
 
-/// Chunk `k` (0 = newest) of a contract candle window with open times `first..=last`: its first
-/// and last open time, or `None` before the window.
-fn contract_chunk(bar: i64, first: i64, last: i64, k: u32) -> Option<(i64, i64)> {
-    let span = CONTRACT_KLINE_LIMIT * bar;
-    let hi = last.checked_sub(i64::from(k).checked_mul(span)?)?;
-    (hi >= first).then(|| (first.max(hi - span + bar), hi))
-}
-
-/// The contract candle request of page `page` (see [`Mexc::candle_request`]).
+/// The contract candle request of page `page` (see [`Mexc::candle_request`]), in seconds.
 fn contract_candle_request(
     window: &CandleWindow<'_>,
-    first: i64,
-    last: i64,
+    grid: kit::BarGrid,
     previous: Option<&[Candle]>,
     page: u32,
 ) -> Option<Request> {
-    let bar = window.bar.millis();
-    let page = match previous {
-        None => 0,
-        Some(prev) => {
-            let page = page.max(1);
-            let (lo, _) = contract_chunk(bar, first, last, page - 1)?;
-            let oldest = prev.iter().map(|c| c.open_ms).min()?;
-            if lo <= first || oldest > lo {
-                return None;
-            }
-            page
-        }
-    };
-    let (lo, hi) = contract_chunk(bar, first, last, page)?;
-    // Seconds; older chunks end just before the next chunk's first bar, whether MEXC reads
-    // `end` as an open or a close time.
-    let end_ms = if page == 0 {
-        window.end_ms
-    } else {
-        hi + bar - 1
-    };
+    let chunk = grid.newest_first(CONTRACT_KLINE_LIMIT, window.end_ms, previous, page)?;
     let interval = match window.bar {
         Bar::Hour => "Min60",
         Bar::Day => "Day1",
     };
     Some(
-        Request::get(
-            CONTRACT_KLINE,
-            FUTURES,
-            &format!("{CONTRACT_KLINE_PATH}/{}", window.symbol),
-            1,
-        )
-        .query("interval", interval)
-        .query("start", lo.div_euclid(1000).to_string())
-        .query("end", end_ms.div_euclid(1000).to_string()),
+        CONTRACT_KLINE
+            .below(&format!("/{}", window.symbol))
+            .query("interval", interval)
+            .query("start", chunk.first.div_euclid(1000).to_string())
+            .query("end", chunk.end_ms.div_euclid(1000).to_string()),
     )
 }
 
 /// The spot candle request after `previous` (see [`Mexc::candle_request`]).
 fn spot_candle_request(
     window: &CandleWindow<'_>,
-    first: i64,
-    last: i64,
+    grid: kit::BarGrid,
     previous: Option<&[Candle]>,
 ) -> Option<Request> {
-    let bar = window.bar.millis();
+    let kit::BarGrid { bar, first, last } = grid;
     let from = match previous {
         None => first,
         Some(prev) => {
@@ -399,7 +367,8 @@ fn spot_candle_request(
         Bar::Day => "1d",
     };
     Some(
-        Request::get(SPOT_KLINES, SPOT, SPOT_KLINES_PATH, 1)
+        SPOT_KLINES
+            .request()
             .query("symbol", window.symbol)
             .query("interval", interval)
             .query("startTime", from.to_string())
@@ -411,12 +380,7 @@ fn spot_candle_request(
 /// The funding-rate request of one contract (`/api/v1/contract/funding_rate/BTC_USDT`).
 #[must_use]
 pub fn funding_rate_request(symbol: &str) -> Request {
-    Request::get(
-        FUNDING_RATE,
-        FUTURES,
-        &format!("{FUNDING_RATE_PATH}/{symbol}"),
-        1,
-    )
+    FUNDING_RATE.below(&format!("/{symbol}"))
 }
 
 #[cfg(test)]
@@ -431,7 +395,7 @@ mod tests {
             scan.iter()
                 .map(|r| (r.endpoint, r.host, r.weight))
                 .collect::<Vec<_>>(),
-            [(TICKER, FUTURES, 1), (SPOT_TICKER, SPOT, 40)]
+            [(TICKER.name, FUTURES, 1), (SPOT_TICKER.name, SPOT, 40)]
         );
         assert_eq!(scan, Mexc.snapshot_requests(true));
         let reference = Mexc.reference_requests();
@@ -441,14 +405,14 @@ mod tests {
                 .map(|r| (r.endpoint, r.optional))
                 .collect::<Vec<_>>(),
             [
-                (CONTRACT_DETAIL, false),
-                (EXCHANGE_INFO, false),
-                (FUNDING_RATES, true)
+                (CONTRACT_DETAIL.name, false),
+                (EXCHANGE_INFO.name, false),
+                (FUNDING_RATES.name, true)
             ]
         );
         // The detail call takes the futures host's whole burst: nothing follows it for 2 s.
         let futures = crate::venue::http::host_quota(&HOSTS[1]);
-        assert_eq!(futures.burst_size().get(), CONTRACT_DETAIL_WEIGHT);
+        assert_eq!(futures.burst_size().get(), CONTRACT_DETAIL.weight);
         let spot = crate::venue::http::host_quota(&HOSTS[0]);
         assert!(spot.burst_size().get() >= 40 + 10);
         let one = funding_rate_request("1000PEPE_USDT");

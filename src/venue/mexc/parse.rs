@@ -26,7 +26,7 @@
 //!   seconds; [`contract_candles`]) and spot candles from `klines` arrays ([`spot_candles`]),
 //!   in any order. A successful contract envelope without `data` is an empty page.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -39,13 +39,14 @@ use super::wire::{
     MexcTicker,
 };
 use super::{
-    CONTRACT_DETAIL, CONTRACT_KLINE, EXCHANGE_INFO, FUNDING_HISTORY, FUNDING_RATE,
-    FUNDING_RATE_PATH, FUNDING_RATES, RATE_LIMIT_CODE, SPOT_KLINES, SPOT_TICKER, TICKER,
+    CONTRACT_DETAIL, CONTRACT_KLINE, EXCHANGE_INFO, FUNDING_HISTORY, FUNDING_RATE, FUNDING_RATES,
+    RATE_LIMIT_CODE, SPOT_KLINES, SPOT_TICKER, TICKER,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_concat, split_multiplier};
 pub(super) use crate::venue::intervals::detail_symbols;
-use crate::venue::intervals::{carried_intervals, positive};
+use crate::venue::intervals::positive;
+use crate::venue::kit::{self, Book, Funding};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
@@ -82,10 +83,7 @@ pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
 fn api_error(endpoint: &'static str, bytes: &[u8]) -> Option<ParseError> {
     let st = serde_json::from_slice::<MexcStatus<'_>>(bytes).ok()?;
     let (code, msg) = status_error(&st)?;
-    Some(ParseError::new(
-        endpoint,
-        format!("API error {code}: {msg}"),
-    ))
+    Some(ParseError::api(endpoint, code, &msg))
 }
 
 /// Decodes `bytes` as `T`; on failure, an API error in the body wins over the JSON error.
@@ -93,8 +91,7 @@ fn decode<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<T, ParseError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| api_error(endpoint, bytes).unwrap_or_else(|| ParseError::json(endpoint, &e)))
+    kit::decode_or_envelope(endpoint, bytes, |b| api_error(endpoint, b))
 }
 
 /// The `data` rows of one contract response, after checking the envelope.
@@ -115,10 +112,7 @@ fn contract_data<'a, D: Deserialize<'a>>(
     let env: MexcEnvelope<'a, D> = decode(endpoint, bytes)?;
     let code = env.code.as_str();
     if env.success.get() == Some(false) || !matches!(code, "" | "0") {
-        return Err(ParseError::new(
-            endpoint,
-            format!("API error {code}: {}", env.message.as_str()),
-        ));
+        return Err(ParseError::api(endpoint, code, env.message.as_str()));
     }
     if env.success.get().is_none() && code.is_empty() {
         return Err(ParseError::new(
@@ -137,17 +131,12 @@ fn contract_data<'a, D: Deserialize<'a>>(
 /// A [`ParseError`] naming `funding-history` when the body is not a contract envelope holding a
 /// page, or reports an error.
 pub(super) fn funding_history(bytes: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let page = contract_data::<MexcFundingHistoryPage<'_>>(FUNDING_HISTORY, bytes)?;
+    let page = contract_data::<MexcFundingHistoryPage<'_>>(FUNDING_HISTORY.name, bytes)?;
     Ok(page
         .map(|p| p.result_list)
         .unwrap_or_default()
         .iter()
-        .filter_map(|r| {
-            Some(HistoryPoint {
-                time_ms: r.settle_time.get().filter(|t| *t > 0)?,
-                rate: r.funding_rate.get()?,
-            })
-        })
+        .filter_map(|r| kit::point(r.settle_time.get().filter(|t| *t > 0), r.funding_rate.get()))
         .collect())
 }
 
@@ -159,7 +148,7 @@ pub(super) fn funding_history(bytes: &[u8]) -> Result<Vec<HistoryPoint>, ParseEr
 /// A [`ParseError`] naming `contract-kline` when the body is not a contract envelope holding
 /// the columns, reports an error, or has columns of different lengths.
 pub(super) fn contract_candles(bytes: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let Some(cols) = contract_data::<MexcKlineColumns>(CONTRACT_KLINE, bytes)? else {
+    let Some(cols) = contract_data::<MexcKlineColumns>(CONTRACT_KLINE.name, bytes)? else {
         return Ok(Vec::new());
     };
     let n = cols.time.len();
@@ -168,7 +157,7 @@ pub(super) fn contract_candles(bytes: &[u8]) -> Result<Vec<Candle>, ParseError> 
         .any(|len| *len != n)
     {
         return Err(ParseError::new(
-            CONTRACT_KLINE,
+            CONTRACT_KLINE.name,
             format!(
                 "columns of different lengths (time {n}, high {}, low {}, close {})",
                 cols.high.len(),
@@ -179,12 +168,9 @@ pub(super) fn contract_candles(bytes: &[u8]) -> Result<Vec<Candle>, ParseError> 
     }
     Ok((0..n)
         .filter_map(|i| {
-            Some(Candle {
-                open_ms: cols.time[i].get().filter(|t| *t > 0)?.checked_mul(1000)?,
-                high: cols.high[i].get()?,
-                low: cols.low[i].get()?,
-                close: cols.close[i].get()?,
-            })
+            let open_s = cols.time[i].get().filter(|t| *t > 0);
+            let (high, low, close) = (cols.high[i].get(), cols.low[i].get(), cols.close[i].get());
+            kit::candle(open_s.and_then(|t| t.checked_mul(1000)), high, low, close)
         })
         .collect())
 }
@@ -196,21 +182,25 @@ pub(super) fn contract_candles(bytes: &[u8]) -> Result<Vec<Candle>, ParseError> 
 /// A [`ParseError`] naming `spot-klines` when the body is an error object (`{"code", "msg"}`)
 /// or not an array of rows.
 pub(super) fn spot_candles(bytes: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    if let Some(err) = api_error(SPOT_KLINES, bytes) {
-        return Err(err);
-    }
-    let rows: Vec<MexcSpotKline> = decode(SPOT_KLINES, bytes)?;
+    let rows: Vec<MexcSpotKline> = spot_array(SPOT_KLINES.name, bytes)?;
     Ok(rows
         .iter()
         .filter_map(|r| {
-            Some(Candle {
-                open_ms: r.open_time.get().filter(|t| *t > 0)?,
-                high: r.high.get()?,
-                low: r.low.get()?,
-                close: r.close.get()?,
-            })
+            let open = r.open_time.get().filter(|t| *t > 0);
+            kit::candle(open, r.high.get(), r.low.get(), r.close.get())
         })
         .collect())
+}
+
+/// A spot v3 body that is a bare array of rows (an error object is an API error).
+fn spot_array<'a, T: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+) -> Result<Vec<T>, ParseError> {
+    match api_error(endpoint, bytes) {
+        Some(err) => Err(err),
+        None => decode(endpoint, bytes),
+    }
 }
 
 /// The rows of every contract body of `endpoint`; `required`: one must have been fetched.
@@ -219,28 +209,7 @@ fn all_contract_rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     required: bool,
 ) -> Result<Vec<T>, ParseError> {
-    let mut out = Vec::new();
-    let mut seen = false;
-    for bytes in Body::of(bodies, endpoint) {
-        seen = true;
-        out.extend(contract_rows::<T>(endpoint, bytes)?);
-    }
-    if required && !seen {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
-}
-
-/// Rows by symbol, first occurrence wins; rows without a symbol are skipped.
-fn by_symbol<'r, T>(rows: &'r [T], symbol: impl Fn(&'r T) -> &'r str) -> HashMap<&'r str, &'r T> {
-    let mut map = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let key = symbol(row);
-        if !key.is_empty() {
-            map.entry(key).or_insert(row);
-        }
-    }
-    map
+    kit::rows_of(bodies, endpoint, required, |b| contract_rows(endpoint, b))
 }
 
 /// The interval in ms of `hours`, when it is a positive whole number of ms.
@@ -286,7 +255,7 @@ fn perp_instrument(
     let symbol = row.symbol.get()?;
     let (base, quote) = match row.quote_coin.get() {
         Some(quote) => (symbol.strip_suffix(quote)?.strip_suffix('_')?, quote),
-        None => symbol.split_once('_')?,
+        None => kit::split_pair(symbol, '_')?,
     };
     if base.is_empty() || base.contains('_') || quote.is_empty() || quote.contains('_') {
         return None;
@@ -332,54 +301,36 @@ fn spot_instrument(row: &MexcSpotSymbol<'_>) -> Option<Instrument> {
 
 /// The spot pairs of every `exchangeInfo` body.
 fn exchange_info<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<MexcSpotSymbol<'a>>, ParseError> {
-    let mut out = Vec::new();
-    let mut seen = false;
-    for bytes in Body::of(bodies, EXCHANGE_INFO) {
-        seen = true;
-        let info: MexcExchangeInfo<'_> = decode(EXCHANGE_INFO, bytes)?;
+    let name = EXCHANGE_INFO.name;
+    kit::rows_of(bodies, name, true, |bytes| {
+        let info: MexcExchangeInfo<'_> = decode(name, bytes)?;
         if !matches!(info.code.as_str(), "" | "0" | "200") {
-            return Err(ParseError::new(
-                EXCHANGE_INFO,
-                format!("API error {}: {}", info.code.as_str(), info.msg.as_str()),
-            ));
+            return Err(ParseError::api(name, info.code.as_str(), info.msg.as_str()));
         }
-        let symbols = info
-            .symbols
-            .ok_or_else(|| ParseError::new(EXCHANGE_INFO, "exchangeInfo without `symbols`"))?;
-        out.extend(symbols);
-    }
-    if !seen {
-        return Err(ParseError::new(EXCHANGE_INFO, "response missing"));
-    }
-    Ok(out)
+        info.symbols
+            .ok_or_else(|| ParseError::new(name, "exchangeInfo without `symbols`"))
+    })
 }
 
 /// Parses the contract list, the spot pairs and (when fetched) every contract's funding
 /// interval into trading linear perpetuals and spot pairs, with each contract's
 /// `maintenanceMarginRate`.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let contracts: Vec<MexcContractDetail<'_>> = all_contract_rows(bodies, CONTRACT_DETAIL, true)?;
+    let contracts: Vec<MexcContractDetail<'_>> =
+        all_contract_rows(bodies, CONTRACT_DETAIL.name, true)?;
     let spots = exchange_info(bodies)?;
-    let funding: Vec<MexcFundingRate<'_>> = all_contract_rows(bodies, FUNDING_RATES, false)?;
+    let funding: Vec<MexcFundingRate<'_>> = all_contract_rows(bodies, FUNDING_RATES.name, false)?;
     let mut intervals: HashMap<&str, Decimal> = HashMap::new();
     for row in &funding {
         if let (Some(symbol), Some(hours)) = (row.symbol.get(), cycle_hours(row)) {
             intervals.entry(symbol).or_insert(hours);
         }
     }
-    let mut instruments = Vec::with_capacity(contracts.len() + spots.len());
-    let mut seen: HashSet<(Market, String)> = HashSet::new();
     let candidates = contracts
         .iter()
         .filter_map(|row| perp_instrument(row, &intervals))
         .chain(spots.iter().filter_map(spot_instrument));
-    for inst in candidates {
-        if seen.insert((inst.market, inst.symbol.clone())) {
-            instruments.push(inst);
-        } else {
-            tracing::debug!(venue = "mexc", symbol = %inst.symbol, "duplicate listing row ignored");
-        }
-    }
+    let instruments = kit::unique_listings("mexc", candidates);
     let mut maintenance_rates = std::collections::BTreeMap::new();
     for row in &contracts {
         if let (Some(symbol), Some(m)) = (row.symbol.get(), row.maintenance_margin_rate.get()) {
@@ -401,7 +352,7 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
 /// # Errors
 /// When the body is not a successful contract envelope with a funding row.
 pub(super) fn funding_interval(symbol: &str, bytes: &[u8]) -> Result<Option<Decimal>, ParseError> {
-    let rows: Vec<MexcFundingRate<'_>> = contract_rows(FUNDING_RATE, bytes)?;
+    let rows: Vec<MexcFundingRate<'_>> = contract_rows(FUNDING_RATE.name, bytes)?;
     Ok(rows
         .iter()
         .filter(|r| r.symbol.get().is_none_or(|s| s == symbol))
@@ -417,71 +368,25 @@ pub(super) fn apply_details(
     previous: Option<&Reference>,
     bodies: &[Body<'_>],
 ) {
-    let prefix = format!("{FUNDING_RATE_PATH}/");
-    let mut fetched: HashMap<&str, Decimal> = HashMap::new();
-    for body in bodies.iter().filter(|b| b.request.endpoint == FUNDING_RATE) {
-        let Some(symbol) = body
-            .request
-            .path
-            .strip_prefix(prefix.as_str())
-            .filter(|s| !s.is_empty())
-        else {
-            continue;
-        };
-        match funding_interval(symbol, body.bytes) {
-            Ok(Some(hours)) => {
-                fetched.entry(symbol).or_insert(hours);
-            }
-            Ok(None) => {
-                tracing::debug!(venue = "mexc", symbol, "funding rate without an interval");
-            }
-            Err(e) => {
-                tracing::warn!(
-                    venue = "mexc",
-                    symbol,
-                    error = %e,
-                    "funding rate unreadable; interval unchanged"
-                );
-            }
-        }
-    }
-    let carried = carried_intervals(previous);
-    let mut old: Vec<(usize, Instrument)> = Vec::new();
-    let mut young = Vec::new();
-    let mut spots = Vec::new();
-    for mut inst in std::mem::take(&mut fresh.instruments) {
-        if inst.market == Market::Spot {
-            spots.push(inst);
-        } else if positive(inst.funding_interval_hours).is_some() {
-            young.push(inst);
-        } else if let Some(hours) = fetched.get(inst.symbol.as_str()) {
-            inst.funding_interval_hours = Some(*hours);
-            young.push(inst);
-        } else if let Some((rank, hours)) = carried.get(inst.symbol.as_str()) {
-            inst.funding_interval_hours = Some(*hours);
-            old.push((*rank, inst));
-        } else {
-            young.push(inst);
-        }
-    }
-    old.sort_by_key(|(rank, _)| *rank);
-    fresh.instruments = old
-        .into_iter()
-        .map(|(_, i)| i)
-        .chain(young)
-        .chain(spots)
-        .collect();
+    let prefix = format!("{}/", FUNDING_RATE.path);
+    let fetched = kit::detail_intervals(
+        "mexc",
+        "funding rate",
+        bodies,
+        FUNDING_RATE.name,
+        |r| r.path.strip_prefix(prefix.as_str()),
+        funding_interval,
+    );
+    kit::merge_intervals(fresh, previous, &fetched);
 }
 
 /// Contract quote volume: `amount24`, else `volume24` × contract size × `lastPrice`.
 fn contract_quote_volume(t: &MexcTicker<'_>, inst: &Instrument) -> Option<Decimal> {
-    t.amount24.get().or_else(|| {
-        t.volume24
-            .get()?
-            .checked_mul(inst.contract_size)?
-            .checked_mul(t.last_price.get()?)
-            .map(|v| v.normalize())
-    })
+    let base = t
+        .volume24
+        .get()
+        .and_then(|v| v.checked_mul(inst.contract_size));
+    kit::quote_volume(t.amount24.get(), base, t.last_price.get())
 }
 
 /// Open interest in coins: `holdVol` contracts × contract size × multiplier.
@@ -495,29 +400,14 @@ fn open_interest_coins(t: &MexcTicker<'_>, inst: &Instrument) -> Option<Decimal>
 
 /// Spot quote volume: `quoteVolume`, else `volume` × `lastPrice`.
 fn spot_quote_volume(t: &MexcSpotTicker<'_>) -> Option<Decimal> {
-    t.quote_volume.get().or_else(|| {
-        t.volume
-            .get()?
-            .checked_mul(t.last_price.get()?)
-            .map(|v| v.normalize())
-    })
+    kit::quote_volume(t.quote_volume.get(), t.volume.get(), t.last_price.get())
 }
 
 /// The spot tickers of every body (a bare array; an error object is an API error).
 fn spot_tickers<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<MexcSpotTicker<'a>>, ParseError> {
-    let mut out = Vec::new();
-    let mut seen = false;
-    for bytes in Body::of(bodies, SPOT_TICKER) {
-        seen = true;
-        if let Some(err) = api_error(SPOT_TICKER, bytes) {
-            return Err(err);
-        }
-        out.extend(decode::<Vec<MexcSpotTicker<'_>>>(SPOT_TICKER, bytes)?);
-    }
-    if !seen {
-        return Err(ParseError::new(SPOT_TICKER, "response missing"));
-    }
-    Ok(out)
+    kit::rows_of(bodies, SPOT_TICKER.name, true, |b| {
+        spot_array(SPOT_TICKER.name, b)
+    })
 }
 
 /// Parses one poll's bodies. Perps need a ticker with a funding rate and a cached interval;
@@ -527,10 +417,10 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let tickers: Vec<MexcTicker<'_>> = all_contract_rows(bodies, TICKER, true)?;
+    let tickers: Vec<MexcTicker<'_>> = all_contract_rows(bodies, TICKER.name, true)?;
     let spot_rows = spot_tickers(bodies)?;
-    let tickers = by_symbol(&tickers, |r| r.symbol.as_str());
-    let spot_rows = by_symbol(&spot_rows, |r| r.symbol.as_str());
+    let tickers = kit::by_symbol(&tickers, |r| r.symbol.get());
+    let spot_rows = kit::by_symbol(&spot_rows, |r| r.symbol.get());
 
     let mut perps = Vec::new();
     let mut spots = Vec::new();
@@ -549,44 +439,39 @@ pub(super) fn snapshot(
                     .timestamp
                     .get()
                     .unwrap_or_else(|| received_at.timestamp_millis());
-                perps.push(PerpQuote {
-                    venue: Venue::Mexc,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
-                    multiplier: inst.multiplier,
-                    funding_rate: rate,
-                    funding_interval_hours: hours,
-                    next_funding_time: next_on_grid(at_ms, hours).and_then(ms_time),
-                    mark_price: t.fair_price.get(),
-                    index_price: t.index_price.get(),
+                let funding = Funding {
+                    rate,
+                    interval_hours: hours,
+                    next: next_on_grid(at_ms, hours).and_then(ms_time),
+                };
+                let book = Book {
                     bid: t.bid1.get(),
                     ask: t.ask1.get(),
                     high_24h: t.high24_price.get(),
                     low_24h: t.lower24_price.get(),
                     volume_24h_quote: contract_quote_volume(t, inst),
-                    open_interest: open_interest_coins(t, inst),
                     exchange_time: t.timestamp.get().and_then(ms_time),
-                    received_at,
+                };
+                perps.push(PerpQuote {
+                    mark_price: t.fair_price.get(),
+                    index_price: t.index_price.get(),
+                    open_interest: open_interest_coins(t, inst),
+                    ..kit::perp_quote(inst, funding, book, received_at)
                 });
             }
             Market::Spot => {
                 let Some(t) = spot_rows.get(inst.symbol.as_str()) else {
                     continue;
                 };
-                spots.push(SpotQuote {
-                    venue: Venue::Mexc,
-                    symbol: inst.symbol.clone(),
-                    asset: inst.asset.clone(),
-                    quote: inst.quote.clone(),
+                let book = Book {
                     bid: t.bid_price.get(),
                     ask: t.ask_price.get(),
                     high_24h: t.high_price.get(),
                     low_24h: t.low_price.get(),
                     volume_24h_quote: spot_quote_volume(t),
                     exchange_time: t.close_time.get().and_then(ms_time),
-                    received_at,
-                });
+                };
+                spots.push(kit::spot_quote(inst, book, received_at));
             }
         }
     }
@@ -650,7 +535,7 @@ mod tests {
         let err = funding_interval("1INCH_USDT", NO_CONTRACT.as_bytes()).expect_err("error body");
         assert_eq!(
             err,
-            ParseError::new(FUNDING_RATE, "API error 1001: Contract does not exist")
+            ParseError::new(FUNDING_RATE.name, "API error 1001: Contract does not exist")
         );
         // Next settlement on the UTC grid: the documented example's nextSettleTime.
         assert_eq!(
