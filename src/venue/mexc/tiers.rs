@@ -89,8 +89,8 @@ fn levels(c: &Contract<'_>) -> Option<Vec<crate::model::account::MarginTier>> {
 /// # Errors
 /// A [`ParseError`] naming `contract-detail` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
-    let pages = kit::each_body(bodies, super::CONTRACT_DETAIL, false, |b| {
-        kit::decode::<Envelope<'_>>(super::CONTRACT_DETAIL, b)
+    let pages = kit::each_body(bodies, super::CONTRACT_DETAIL.name, false, |b| {
+        kit::decode::<Envelope<'_>>(super::CONTRACT_DETAIL.name, b)
     })?;
     let mut out = Tiers::new();
     for data in pages.iter().filter_map(|p| p.data.as_ref()) {
@@ -116,7 +116,8 @@ mod tests {
 
     #[test]
     fn risk_levels_step_up_from_the_base_volume_in_coins() {
-        let request = crate::venue::Request::get(super::super::CONTRACT_DETAIL, "futures", "/", 1);
+        let request =
+            crate::venue::Request::get(super::super::CONTRACT_DETAIL.name, "futures", "/", 1);
         let body = include_str!("../../../fixtures/mexc/contract-detail.json");
         let tiers = margin::parse_one(Venue::Mexc, &request, body, &Reference::default()).unwrap();
         let btc = &tiers["BTC_USDT"];
