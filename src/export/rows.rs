@@ -125,54 +125,86 @@ pub enum Table {
     Opportunities,
 }
 
-const FUNDING: &[Column] = &[
+/// The name columns a series table begins with when its rows are all perps: venue, symbol,
+/// asset, quote.
+const PERP_NAMES: [Column; 4] = [
     col("venue", Type::Str),
     col("symbol", Type::Str),
     opt("asset", Type::Str),
     opt("quote", Type::Str),
-    col("time", Type::Time),
-    col("rate", RATE),
-    col("interval_hours", PRICE),
-    col("source", Type::Str),
-    col("seen_at", Type::Time),
 ];
 
-const CLOSES: &[Column] = &[
+/// The name columns of a series table that holds both markets: venue, market, symbol, asset,
+/// quote.
+const MARKET_NAMES: [Column; 5] = [
     col("venue", Type::Str),
     col("market", Type::Str),
     col("symbol", Type::Str),
     opt("asset", Type::Str),
     opt("quote", Type::Str),
-    col("day", Type::Date),
-    col("close", PRICE),
-    col("seen_at", Type::Time),
 ];
 
-const BARS: &[Column] = &[
-    col("venue", Type::Str),
-    col("market", Type::Str),
-    col("symbol", Type::Str),
-    opt("asset", Type::Str),
-    opt("quote", Type::Str),
-    col("time", Type::Time),
-    col("high", PRICE),
-    col("low", PRICE),
-    col("close", PRICE),
-];
+/// `names` then `own`: a series table's columns. `N` must be the sum of the two lengths (checked
+/// when the constant is evaluated, so a wrong length does not compile).
+const fn series<const A: usize, const B: usize, const N: usize>(
+    names: [Column; A],
+    own: [Column; B],
+) -> [Column; N] {
+    assert!(
+        A + B == N,
+        "a series table's length is its names plus its own columns"
+    );
+    let mut out = [col("", Type::Str); N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < A { names[i] } else { own[i - A] };
+        i += 1;
+    }
+    out
+}
 
-const QUOTES: &[Column] = &[
-    col("venue", Type::Str),
-    col("symbol", Type::Str),
-    opt("asset", Type::Str),
-    opt("quote", Type::Str),
-    col("time", Type::Time),
-    col("rate", RATE),
-    col("interval_hours", PRICE),
-    opt("next_funding_time", Type::Time),
-    opt("bid", PRICE),
-    opt("ask", PRICE),
-    opt("mark", PRICE),
-];
+const FUNDING: [Column; 9] = series(
+    PERP_NAMES,
+    [
+        col("time", Type::Time),
+        col("rate", RATE),
+        col("interval_hours", PRICE),
+        col("source", Type::Str),
+        col("seen_at", Type::Time),
+    ],
+);
+
+const CLOSES: [Column; 8] = series(
+    MARKET_NAMES,
+    [
+        col("day", Type::Date),
+        col("close", PRICE),
+        col("seen_at", Type::Time),
+    ],
+);
+
+const BARS: [Column; 9] = series(
+    MARKET_NAMES,
+    [
+        col("time", Type::Time),
+        col("high", PRICE),
+        col("low", PRICE),
+        col("close", PRICE),
+    ],
+);
+
+const QUOTES: [Column; 11] = series(
+    PERP_NAMES,
+    [
+        col("time", Type::Time),
+        col("rate", RATE),
+        col("interval_hours", PRICE),
+        opt("next_funding_time", Type::Time),
+        opt("bid", PRICE),
+        opt("ask", PRICE),
+        opt("mark", PRICE),
+    ],
+);
 
 const OPPORTUNITIES: &[Column] = &[
     col("generated_at", Type::Time),
@@ -232,10 +264,10 @@ impl Table {
     #[must_use]
     pub const fn columns(self) -> &'static [Column] {
         match self {
-            Table::Funding => FUNDING,
-            Table::Closes => CLOSES,
-            Table::Bars => BARS,
-            Table::Quotes => QUOTES,
+            Table::Funding => &FUNDING,
+            Table::Closes => &CLOSES,
+            Table::Bars => &BARS,
+            Table::Quotes => &QUOTES,
             Table::Opportunities => OPPORTUNITIES,
         }
     }
@@ -316,89 +348,87 @@ pub struct SeriesNames<'a> {
     pub quote: Option<&'a str>,
 }
 
-impl SeriesNames<'_> {
-    fn asset(&self) -> Value<'_> {
-        Value::or_null(self.asset, Value::Str)
-    }
-
-    fn quote(&self) -> Value<'_> {
-        Value::or_null(self.quote, Value::Str)
+impl<'a> SeriesNames<'a> {
+    /// A row of a series table: the name cells its columns begin with (the market only in a
+    /// table of both markets, as [`MARKET_NAMES`]), then `own`. `N` is the table's width.
+    fn row<const N: usize>(&self, with_market: bool, own: &[Value<'a>]) -> [Value<'a>; N] {
+        let market = with_market.then_some(Value::Str(self.market));
+        let names = [
+            Some(Value::Str(self.venue)),
+            market,
+            Some(Value::Str(self.symbol)),
+            Some(Value::or_null(self.asset, Value::Str)),
+            Some(Value::or_null(self.quote, Value::Str)),
+        ];
+        let mut row = [Value::Null; N];
+        let cells = names.into_iter().flatten().chain(own.iter().copied());
+        debug_assert_eq!(cells.clone().count(), N, "one value per column");
+        for (slot, v) in row.iter_mut().zip(cells) {
+            *slot = v;
+        }
+        row
     }
 }
 
 /// A row of `funding`.
 #[must_use]
 pub fn funding_row<'a>(
-    n: &'a SeriesNames<'a>,
+    n: &SeriesNames<'a>,
     time: i64,
     e: &FundingEvent,
     source: Source,
 ) -> [Value<'a>; 9] {
-    [
-        Value::Str(n.venue),
-        Value::Str(n.symbol),
-        n.asset(),
-        n.quote(),
-        Value::Time(time),
-        Value::Dec(e.r),
-        Value::Dec(e.h),
-        Value::Str(source.id()),
-        Value::Time(e.seen),
-    ]
+    n.row(
+        false,
+        &[
+            Value::Time(time),
+            Value::Dec(e.r),
+            Value::Dec(e.h),
+            Value::Str(source.id()),
+            Value::Time(e.seen),
+        ],
+    )
 }
 
 /// A row of `closes`; `None` for a day before year −262143 or after 262142.
 #[must_use]
 pub fn close_row<'a>(
-    n: &'a SeriesNames<'a>,
+    n: &SeriesNames<'a>,
     day_ms: i64,
     c: &DailyCloseRecord,
 ) -> Option<[Value<'a>; 8]> {
     let day = i32::try_from(day_ms.div_euclid(86_400_000)).ok()?;
-    Some([
-        Value::Str(n.venue),
-        Value::Str(n.market),
-        Value::Str(n.symbol),
-        n.asset(),
-        n.quote(),
-        Value::Date(day),
-        Value::Dec(c.close),
-        Value::Time(c.seen),
-    ])
+    let own = [Value::Date(day), Value::Dec(c.close), Value::Time(c.seen)];
+    Some(n.row(true, &own))
 }
 
 /// A row of `bars`.
 #[must_use]
-pub fn bar_row<'a>(n: &'a SeriesNames<'a>, time: i64, b: &PriceBar) -> [Value<'a>; 9] {
-    [
-        Value::Str(n.venue),
-        Value::Str(n.market),
-        Value::Str(n.symbol),
-        n.asset(),
-        n.quote(),
+pub fn bar_row<'a>(n: &SeriesNames<'a>, time: i64, b: &PriceBar) -> [Value<'a>; 9] {
+    let own = [
         Value::Time(time),
         Value::Dec(b.high),
         Value::Dec(b.low),
         Value::Dec(b.close),
-    ]
+    ];
+    n.row(true, &own)
 }
 
 /// A row of `quotes`.
 #[must_use]
-pub fn quote_row<'a>(n: &'a SeriesNames<'a>, time: i64, o: &PerpObservation) -> [Value<'a>; 11] {
-    [
-        Value::Str(n.venue),
-        Value::Str(n.symbol),
-        n.asset(),
-        n.quote(),
-        Value::Time(time),
-        Value::Dec(o.r),
-        Value::Dec(o.h),
-        Value::or_null(o.next, Value::Time),
-        Value::or_null(o.bid, Value::Dec),
-        Value::or_null(o.ask, Value::Dec),
-        Value::or_null(o.mark, Value::Dec),
-    ]
+pub fn quote_row<'a>(n: &SeriesNames<'a>, time: i64, o: &PerpObservation) -> [Value<'a>; 11] {
+    n.row(
+        false,
+        &[
+            Value::Time(time),
+            Value::Dec(o.r),
+            Value::Dec(o.h),
+            Value::or_null(o.next, Value::Time),
+            Value::or_null(o.bid, Value::Dec),
+            Value::or_null(o.ask, Value::Dec),
+            Value::or_null(o.mark, Value::Dec),
+        ],
+    )
 }
 
 /// A row of `opportunities`; `params` is the JSON of the ranking's parameters.
