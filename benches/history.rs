@@ -15,7 +15,8 @@
 
 use std::time::Instant;
 
-use basis::analyze::stats::{Settlement, windows};
+use basis::analyze::stats::windows;
+use basis::model::FundingSample;
 use basis::model::Venue;
 use basis::store::{FundingEvent, Store};
 use chrono::{DateTime, Utc};
@@ -87,17 +88,11 @@ fn main() {
     for &venue in &venues {
         for p in 0..perps {
             let symbol = format!("SYN{p:04}USDT");
-            let history: Vec<Settlement> = store
+            let history: Vec<FundingSample> = store
                 .funding_events(venue, &symbol)
                 .expect("read")
                 .into_iter()
-                .filter_map(|(t, e)| {
-                    Some(Settlement {
-                        time: DateTime::from_timestamp_millis(t)?,
-                        rate: e.r,
-                        interval_hours: e.h,
-                    })
-                })
+                .filter_map(|(t, e)| e.sample(t))
                 .collect();
             if windows(&history, now).apr_30d.is_some() {
                 with_stats += 1;

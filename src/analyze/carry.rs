@@ -239,10 +239,7 @@ impl Economics {
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
+    use crate::analyze::testkit::d;
 
     #[test]
     fn funding_apr_uses_the_perps_own_interval() {

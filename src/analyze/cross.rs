@@ -363,57 +363,14 @@ fn spread<'a>(long: &PerpEntry<'a>, short: &PerpEntry<'a>, ctx: &Context<'_>) ->
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
-    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use chrono::Duration;
 
     use super::*;
+    use crate::analyze::testkit::{T7, d, f, parkinson, passage, perp_at_t0, snap, spot_at_t0, t0};
     use crate::analyze::{Params, analyze};
     use crate::model::{Market, Opportunity, Venue};
 
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn f(x: Decimal) -> f64 {
-        x.to_f64().unwrap()
-    }
-
-    fn t0() -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000, 0).unwrap()
-    }
-
-    const T7: f64 = 7.0 / 365.0;
-
-    /// Φ by Abramowitz–Stegun 26.2.17 (|error| < 7.5e-8), independent of libm's erfc.
-    fn phi(x: f64) -> f64 {
-        let (b1, b2, b3, b4, b5) = (
-            0.319_381_530,
-            -0.356_563_782,
-            1.781_477_937,
-            -1.821_255_978,
-            1.330_274_429,
-        );
-        let z = x.abs();
-        let k = 1.0 / (1.0 + 0.231_641_9 * z);
-        let pdf = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
-        let tail = pdf * k * (b1 + k * (b2 + k * (b3 + k * (b4 + k * b5))));
-        if x >= 0.0 { 1.0 - tail } else { tail }
-    }
-
-    fn parkinson(high: f64, low: f64) -> f64 {
-        (high / low).ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt()
-    }
-
-    /// `2Φ(−D / (σ √T))`, 1 when `D <= 0`.
-    fn passage(dist: f64, sigma: f64, t: f64) -> f64 {
-        if dist <= 0.0 {
-            1.0
-        } else {
-            (2.0 * phi(-dist / (sigma * t.sqrt()))).min(1.0)
-        }
-    }
-
     /// A perp quoting `bid`/`ask` with the given 24 h range and 5 M volume.
-    #[allow(clippy::too_many_arguments)]
     fn perp(
         venue: Venue,
         symbol: &str,
@@ -423,24 +380,14 @@ mod tests {
         (high, low): (&str, &str),
     ) -> PerpQuote {
         PerpQuote {
-            venue,
-            symbol: symbol.into(),
-            asset: asset.into(),
-            quote: quote.into(),
             multiplier: d(mult),
             funding_rate: d(rate),
             funding_interval_hours: d(hours),
-            next_funding_time: Some(t0()),
-            mark_price: None,
-            index_price: None,
             bid: Some(d(bid)),
             ask: Some(d(ask)),
             high_24h: Some(d(high)),
             low_24h: Some(d(low)),
-            volume_24h_quote: Some(d("5000000")),
-            open_interest: None,
-            exchange_time: None,
-            received_at: t0(),
+            ..perp_at_t0(venue, symbol, asset, quote)
         }
     }
 
@@ -455,7 +402,7 @@ mod tests {
         )
     }
 
-    /// A spot market with 1 M volume.
+    /// A spot market quoting `bid`/`ask`, its 24 h range 5 % around them, with 1 M volume.
     fn spot(
         venue: Venue,
         symbol: &str,
@@ -464,31 +411,16 @@ mod tests {
         ask: &str,
     ) -> SpotQuote {
         SpotQuote {
-            venue,
-            symbol: symbol.into(),
-            asset: asset.into(),
-            quote: quote.into(),
             bid: Some(d(bid)),
             ask: Some(d(ask)),
             high_24h: Some(d(ask) * d("1.05")),
             low_24h: Some(d(bid) * d("0.95")),
-            volume_24h_quote: Some(d("1000000")),
-            exchange_time: None,
-            received_at: t0(),
+            ..spot_at_t0(venue, symbol, asset, quote)
         }
     }
 
     fn btc_spot(venue: Venue, symbol: &str, quote: &str) -> SpotQuote {
         spot(venue, symbol, ("BTC", quote), "60000", "60010")
-    }
-
-    fn snap(venue: Venue, perps: Vec<PerpQuote>, spots: Vec<SpotQuote>) -> Snapshot {
-        Snapshot {
-            venue,
-            received_at: t0(),
-            perps,
-            spots,
-        }
     }
 
     fn costs(spot: &str, perp: &str, m: &str, liq: &str) -> VenueCosts {

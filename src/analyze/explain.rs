@@ -202,15 +202,12 @@ pub fn unknown_coins(snapshots: &[Snapshot], params: &Params) -> Vec<String> {
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
+    use crate::analyze::testkit::d;
     use crate::model::{PerpQuote, SpotQuote, Venue};
     use chrono::{DateTime, Utc};
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_764_000_000, 0).unwrap()
-    }
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
     }
 
     /// One venue quoting `asset` spot and perp, the perp paying `rate` per 8 h.
@@ -222,38 +219,26 @@ mod tests {
             spots: Vec::new(),
         };
         for (asset, rate) in assets {
+            let symbol = format!("{asset}USDT");
+            let (high, low) = (Some(d("103")), Some(d("97")));
             s.perps.push(PerpQuote {
-                venue,
-                symbol: format!("{asset}USDT"),
-                asset: (*asset).into(),
-                quote: "USDT".into(),
-                multiplier: Decimal::ONE,
                 funding_rate: d(rate),
-                funding_interval_hours: d("8"),
                 next_funding_time: None,
                 mark_price: Some(d("100")),
                 index_price: Some(d("100")),
                 bid: Some(d("100.0")),
                 ask: Some(d("100.1")),
-                high_24h: Some(d("103")),
-                low_24h: Some(d("97")),
-                volume_24h_quote: Some(d("5000000")),
-                open_interest: None,
-                exchange_time: None,
-                received_at: now(),
+                high_24h: high,
+                low_24h: low,
+                ..PerpQuote::sample(venue, &symbol, (asset, "USDT"), now())
             });
             s.spots.push(SpotQuote {
-                venue,
-                symbol: format!("{asset}USDT"),
-                asset: (*asset).into(),
-                quote: "USDT".into(),
                 bid: Some(d("99.9")),
                 ask: Some(d("100.0")),
-                high_24h: Some(d("103")),
-                low_24h: Some(d("97")),
+                high_24h: high,
+                low_24h: low,
                 volume_24h_quote: Some(d("9000000")),
-                exchange_time: None,
-                received_at: now(),
+                ..SpotQuote::sample(venue, &symbol, (asset, "USDT"), now())
             });
         }
         s

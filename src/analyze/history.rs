@@ -88,7 +88,8 @@ pub fn enrich(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::stats::{Settlement, summarise};
+    use crate::analyze::stats::summarise;
+    use crate::model::FundingSample;
     use crate::model::Leg;
     use chrono::{DateTime, Utc};
 
@@ -96,54 +97,36 @@ mod tests {
         s.parse().expect("decimal")
     }
 
+    /// A BTC/USDT row of `kind` at `rank` from its two legs (the figures are the sample's: the
+    /// history columns do not read them).
     fn opp(
         kind: Kind,
         rank: usize,
         short: (Venue, &str),
         long: (Venue, Market, &str),
     ) -> Opportunity {
+        let leg = |venue, market, symbol: &str| Leg {
+            venue,
+            market,
+            symbol: symbol.into(),
+            price: Decimal::ONE,
+        };
         Opportunity {
             rank,
             kind,
             asset: "BTC".into(),
-            quote: "USDT".into(),
-            long: Leg {
-                venue: long.0,
-                market: long.1,
-                symbol: long.2.into(),
-                price: Decimal::ONE,
-            },
-            short: Leg {
-                venue: short.0,
-                market: Market::Perp,
-                symbol: short.1.into(),
-                price: Decimal::ONE,
-            },
+            long: leg(long.0, long.1, long.2),
+            short: leg(short.0, Market::Perp, short.1),
             funding_rate: dec("0.0001"),
-            funding_interval_hours: dec("8"),
-            next_funding_time: None,
-            funding_apr_pct: Decimal::ZERO,
-            basis_pct: Decimal::ZERO,
-            cost_pct: Decimal::ZERO,
-            net_apr_pct: Decimal::ZERO,
-            liq_prob: 0.0,
-            risk_adj_apr_pct: Decimal::ZERO,
-            safe_leverage: Decimal::ONE,
-            volume_24h_usd: None,
-            apr_1d: None,
-            apr_7d: None,
-            apr_30d: None,
-            pos_30d: None,
-            leverage_ok: true,
-            funding_interval_assumed: false,
+            ..Opportunity::sample()
         }
     }
 
     /// Every 8 h for `days` days ending at `now`, with `rate`.
-    fn history(now: DateTime<Utc>, days: i64, rate: &str) -> Vec<Settlement> {
+    fn history(now: DateTime<Utc>, days: i64, rate: &str) -> Vec<FundingSample> {
         (0..days * 3)
             .rev()
-            .map(|i| Settlement {
+            .map(|i| FundingSample {
                 time: now - chrono::Duration::hours(8 * i),
                 rate: dec(rate),
                 interval_hours: dec("8"),

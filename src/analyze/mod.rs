@@ -48,6 +48,8 @@ pub mod rank;
 pub mod risk;
 pub mod screen;
 pub mod stats;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -628,10 +630,7 @@ pub fn analyze_with(
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
+    use testkit::d;
 
     #[test]
     fn default_costs_are_the_published_retail_tiers() {
@@ -759,42 +758,14 @@ mod tests {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod history_tests {
-    use chrono::{NaiveDate, TimeDelta, TimeZone};
+    use chrono::{NaiveDate, TimeDelta};
     use proptest::prelude::*;
 
     use super::*;
+    use crate::model::FundingSample;
     use crate::model::SpotQuote;
-    use stats::{Estimator, Settlement};
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn f(x: Decimal) -> f64 {
-        x.to_f64().unwrap()
-    }
-
-    fn t0() -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000, 0).unwrap()
-    }
-
-    const T7: f64 = 7.0 / 365.0;
-
-    /// Φ by Abramowitz–Stegun 26.2.17 (|error| < 7.5e-8), independent of libm's erfc.
-    fn phi(x: f64) -> f64 {
-        let (b1, b2, b3, b4, b5) = (
-            0.319_381_530,
-            -0.356_563_782,
-            1.781_477_937,
-            -1.821_255_978,
-            1.330_274_429,
-        );
-        let z = x.abs();
-        let k = 1.0 / (1.0 + 0.231_641_9 * z);
-        let pdf = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
-        let tail = pdf * k * (b1 + k * (b2 + k * (b3 + k * (b4 + k * b5))));
-        if x >= 0.0 { 1.0 - tail } else { tail }
-    }
+    use stats::Estimator;
+    use testkit::{T7, d, f, perp_at_t0, phi, snap, spot_at_t0, t0};
 
     /// DESIGN's short leg: `2Φ(−D / sqrt(v T))` with `D = ln((1 + q) / (1 + m))`,
     /// `w = q / (1 + q)`, `v = σ_A² + w² σ_C² − 2 w ρ σ_A σ_C`.
@@ -805,52 +776,18 @@ mod history_tests {
         2.0 * phi(-dist / (v * T7).sqrt())
     }
 
+    /// A `{asset}USDT` perp paying `rate` per `hours`, at the sample's BTC book.
     fn perp(venue: Venue, asset: &str, rate: &str, hours: &str) -> PerpQuote {
         PerpQuote {
-            venue,
-            symbol: format!("{asset}USDT"),
-            asset: asset.into(),
-            quote: "USDT".into(),
-            multiplier: Decimal::ONE,
             funding_rate: d(rate),
             funding_interval_hours: d(hours),
-            next_funding_time: Some(t0()),
-            mark_price: None,
-            index_price: None,
-            bid: Some(d("60030")),
-            ask: Some(d("60040")),
-            high_24h: Some(d("66000")),
-            low_24h: Some(d("54000")),
-            volume_24h_quote: Some(d("5000000")),
-            open_interest: None,
-            exchange_time: None,
-            received_at: t0(),
+            ..perp_at_t0(venue, &format!("{asset}USDT"), asset, "USDT")
         }
     }
 
+    /// A `{asset}USDT` spot pair at the sample's BTC book.
     fn spot(venue: Venue, asset: &str) -> SpotQuote {
-        SpotQuote {
-            venue,
-            symbol: format!("{asset}USDT"),
-            asset: asset.into(),
-            quote: "USDT".into(),
-            bid: Some(d("60000")),
-            ask: Some(d("60010")),
-            high_24h: Some(d("63000")),
-            low_24h: Some(d("57000")),
-            volume_24h_quote: Some(d("1000000")),
-            exchange_time: None,
-            received_at: t0(),
-        }
-    }
-
-    fn snap(venue: Venue, perps: Vec<PerpQuote>, spots: Vec<SpotQuote>) -> Snapshot {
-        Snapshot {
-            venue,
-            received_at: t0(),
-            perps,
-            spots,
-        }
+        spot_at_t0(venue, &format!("{asset}USDT"), asset, "USDT")
     }
 
     /// A Binance BTC carry paying `rate` per 8 h.
@@ -865,14 +802,14 @@ mod history_tests {
 
     /// 90 settlements of 8 h ending at `now`, alternating 0.0003 / −0.0001 (newest first):
     /// trailing mean 0.0000125 per hour, no persistence (φ = 0).
-    fn alternating_funding(now: DateTime<Utc>) -> Vec<Settlement> {
+    fn alternating_funding(now: DateTime<Utc>) -> Vec<FundingSample> {
         alternating_between(now, "0.0003", "-0.0001")
     }
 
     /// 90 settlements of 8 h ending at `now`, alternating `even` / `odd` (newest first).
-    fn alternating_between(now: DateTime<Utc>, even: &str, odd: &str) -> Vec<Settlement> {
+    fn alternating_between(now: DateTime<Utc>, even: &str, odd: &str) -> Vec<FundingSample> {
         (0..90)
-            .map(|i| Settlement {
+            .map(|i| FundingSample {
                 time: now - TimeDelta::hours(8 * i),
                 rate: d(if i % 2 == 0 { even } else { odd }),
                 interval_hours: d("8"),
@@ -915,7 +852,7 @@ mod history_tests {
         step.ln() * (nf / (nf - 1.0)).sqrt() * 365f64.sqrt()
     }
 
-    fn with_settlements(key: (Venue, &str), history: Vec<Settlement>) -> HistoryInputs {
+    fn with_settlements(key: (Venue, &str), history: Vec<FundingSample>) -> HistoryInputs {
         HistoryInputs {
             settlements: HashMap::from([(
                 (key.0, key.1.to_owned()),
@@ -1495,7 +1432,7 @@ mod history_tests {
             let mut unusable = HistoryInputs { now: t0(), ..HistoryInputs::default() };
             for v in VENUES {
                 for asset in ASSETS {
-                    let short: Vec<Settlement> = alternating_funding(t0())
+                    let short: Vec<FundingSample> = alternating_funding(t0())
                         .into_iter()
                         .take(6)
                         .collect();

@@ -610,10 +610,7 @@ mod tests {
 
     use super::*;
     use crate::analyze::stats::{Trend, summarise};
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
+    use crate::analyze::testkit::d;
 
     fn t0() -> DateTime<Utc> {
         DateTime::from_timestamp(1_767_225_600, 0).unwrap()
@@ -623,41 +620,26 @@ mod tests {
     fn perp(venue: Venue, asset: &str, mid: &str, spread: &str, rate: &str) -> PerpQuote {
         let (m, s) = (d(mid), d(spread));
         PerpQuote {
-            venue,
-            symbol: format!("{asset}USDT"),
-            asset: asset.into(),
-            quote: "USDT".into(),
-            multiplier: Decimal::ONE,
             funding_rate: d(rate),
-            funding_interval_hours: d("8"),
             next_funding_time: None,
             mark_price: Some(m),
-            index_price: None,
             bid: Some(m - s),
             ask: Some(m + s),
             high_24h: Some(m * d("1.03")),
             low_24h: Some(m * d("0.97")),
-            volume_24h_quote: Some(d("5000000")),
-            open_interest: None,
-            exchange_time: None,
-            received_at: t0(),
+            ..PerpQuote::sample(venue, &format!("{asset}USDT"), (asset, "USDT"), t0())
         }
     }
 
     fn spot(venue: Venue, asset: &str, mid: &str, spread: &str) -> SpotQuote {
         let (m, s) = (d(mid), d(spread));
         SpotQuote {
-            venue,
-            symbol: format!("{asset}USDT"),
-            asset: asset.into(),
-            quote: "USDT".into(),
             bid: Some(m - s),
             ask: Some(m + s),
             high_24h: Some(m * d("1.03")),
             low_24h: Some(m * d("0.97")),
             volume_24h_quote: Some(d("5000000")),
-            exchange_time: None,
-            received_at: t0(),
+            ..SpotQuote::sample(venue, &format!("{asset}USDT"), (asset, "USDT"), t0())
         }
     }
 

@@ -662,10 +662,7 @@ pub fn evaluate(
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
+    use crate::analyze::testkit::d;
 
     fn pos(symbol: &str, size: &str, entry: &str, mark: &str, m: &str) -> PositionInput {
         PositionInput {

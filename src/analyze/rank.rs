@@ -375,24 +375,11 @@ pub(crate) fn finish(candidates: Vec<Candidate>, ctx: &Context<'_>) -> Vec<Oppor
 mod tests {
     use std::collections::BTreeMap;
 
-    use chrono::{DateTime, TimeZone, Utc};
     use proptest::prelude::*;
-    use rust_decimal::prelude::ToPrimitive;
 
     use super::*;
+    use crate::analyze::testkit::{d, f, parkinson, perp_at_t0, phi, snap, spot_at_t0, t0};
     use crate::analyze::{Params, analyze};
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn f(x: Decimal) -> f64 {
-        x.to_f64().unwrap()
-    }
-
-    fn t0() -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000, 0).unwrap()
-    }
 
     /// Only the `carry` kind (the cross-venue kinds are tested in `cross.rs`).
     fn carry_only() -> Params {
@@ -402,26 +389,7 @@ mod tests {
         }
     }
 
-    /// Φ by Abramowitz–Stegun 26.2.17 (|error| < 7.5e-8), independent of libm's erfc.
-    fn phi(x: f64) -> f64 {
-        let (b1, b2, b3, b4, b5) = (
-            0.319_381_530,
-            -0.356_563_782,
-            1.781_477_937,
-            -1.821_255_978,
-            1.330_274_429,
-        );
-        let z = x.abs();
-        let k = 1.0 / (1.0 + 0.231_641_9 * z);
-        let pdf = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
-        let tail = pdf * k * (b1 + k * (b2 + k * (b3 + k * (b4 + k * b5))));
-        if x >= 0.0 { 1.0 - tail } else { tail }
-    }
-
-    fn parkinson(high: f64, low: f64) -> f64 {
-        (high / low).ln() / (4.0 * 2f64.ln()).sqrt() * 365f64.sqrt()
-    }
-
+    /// A perp quoting `bid`/`ask`, its 24 h range 10 % around them, with 5 M volume.
     #[allow(clippy::too_many_arguments)]
     fn perp(
         venue: Venue,
@@ -435,27 +403,18 @@ mod tests {
         hours: &str,
     ) -> PerpQuote {
         PerpQuote {
-            venue,
-            symbol: symbol.into(),
-            asset: asset.into(),
-            quote: quote.into(),
             multiplier: d(mult),
             funding_rate: d(rate),
             funding_interval_hours: d(hours),
-            next_funding_time: Some(t0()),
-            mark_price: None,
-            index_price: None,
             bid: Some(d(bid)),
             ask: Some(d(ask)),
             high_24h: Some(d(ask) * d("1.1")),
             low_24h: Some(d(bid) * d("0.9")),
-            volume_24h_quote: Some(d("5000000")),
-            open_interest: None,
-            exchange_time: None,
-            received_at: t0(),
+            ..perp_at_t0(venue, symbol, asset, quote)
         }
     }
 
+    /// A spot market quoting `bid`/`ask`, its 24 h range 5 % around them, with 1 M volume.
     fn spot(
         venue: Venue,
         symbol: &str,
@@ -465,26 +424,11 @@ mod tests {
         ask: &str,
     ) -> SpotQuote {
         SpotQuote {
-            venue,
-            symbol: symbol.into(),
-            asset: asset.into(),
-            quote: quote.into(),
             bid: Some(d(bid)),
             ask: Some(d(ask)),
             high_24h: Some(d(ask) * d("1.05")),
             low_24h: Some(d(bid) * d("0.95")),
-            volume_24h_quote: Some(d("1000000")),
-            exchange_time: None,
-            received_at: t0(),
-        }
-    }
-
-    fn snap(venue: Venue, perps: Vec<PerpQuote>, spots: Vec<SpotQuote>) -> Snapshot {
-        Snapshot {
-            venue,
-            received_at: t0(),
-            perps,
-            spots,
+            ..spot_at_t0(venue, symbol, asset, quote)
         }
     }
 

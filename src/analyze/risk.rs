@@ -740,29 +740,12 @@ impl<'a> Volatility<'a> {
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
+    use crate::analyze::testkit::{T7, phi};
     use chrono::{TimeZone, Utc};
     use proptest::prelude::*;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
-    }
-
-    const T7: f64 = 7.0 / 365.0;
-
-    /// Φ by an independent route (Abramowitz–Stegun 26.2.17, |error| < 7.5e-8).
-    fn phi_as(x: f64) -> f64 {
-        let (b1, b2, b3, b4, b5) = (
-            0.319381530,
-            -0.356563782,
-            1.781477937,
-            -1.821255978,
-            1.330274429,
-        );
-        let z = x.abs();
-        let k = 1.0 / (1.0 + 0.2316419 * z);
-        let pdf = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
-        let tail = pdf * k * (b1 + k * (b2 + k * (b3 + k * (b4 + k * b5))));
-        if x >= 0.0 { 1.0 - tail } else { tail }
     }
 
     fn short(collateral: Collateral, sigma_a: f64, k: f64, m: f64) -> PerpLeg {
@@ -792,7 +775,7 @@ mod tests {
     #[test]
     fn normal_cdf_matches_an_independent_approximation() {
         for x in [-3.0, -1.96, -0.5, 0.0, 0.7, 2.5758] {
-            assert!((normal_cdf(x) - phi_as(x)).abs() < 1e-7, "x = {x}");
+            assert!((normal_cdf(x) - phi(x)).abs() < 1e-7, "x = {x}");
         }
         assert!((normal_cdf(1.959964) - 0.975).abs() < 1e-6);
     }
@@ -837,7 +820,7 @@ mod tests {
         );
         // D = 0.2, v = 0.64, T = 1: x = 0.25, 2Φ(−0.25) = 0.802587
         let p = first_passage(Buffer { d: 0.2, v: 0.64 }, 1.0);
-        assert!((p - 2.0 * phi_as(-0.25)).abs() < 1e-6, "{p}");
+        assert!((p - 2.0 * phi(-0.25)).abs() < 1e-6, "{p}");
         assert!((p - 0.802_587).abs() < 1e-5);
         // Capped at 1 for a tiny buffer.
         assert!(first_passage(Buffer { d: 1e-12, v: 1.0 }, 1.0) <= 1.0);
@@ -899,7 +882,7 @@ mod tests {
         let b = leg.buffer(l);
         assert!((b.d - d).abs() < 1e-12 && (b.v - 0.64).abs() < 1e-12);
         let p = leg.liq_prob(l, T7);
-        let expected = 2.0 * phi_as(-d / (sa * sa * T7).sqrt());
+        let expected = 2.0 * phi(-d / (sa * sa * T7).sqrt());
         assert!((p - expected).abs() < 1e-6);
         assert!((p - 0.0105).abs() < 0.001, "exact form ≈ 1 %: {p}");
         let linear = first_passage(
@@ -954,7 +937,7 @@ mod tests {
         // v = 0.36 + 0.0840 − 0.2782 = 0.16578 (hand): the collateral hedges part of the move.
         assert!((b.v - 0.165_78).abs() < 1e-4);
         let p = leg.liq_prob(2.0, 1.0);
-        assert!((p - 2.0 * phi_as(-d / v.sqrt())).abs() < 1e-6);
+        assert!((p - 2.0 * phi(-d / v.sqrt())).abs() < 1e-6);
     }
 
     #[test]

@@ -27,6 +27,8 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
+use crate::model::FundingSample;
+
 /// Days in a year (simple, not compounded, APR).
 const DAYS_PER_YEAR: Decimal = Decimal::from_parts(365, 0, 0, false, 0);
 /// Hours in a day.
@@ -43,17 +45,6 @@ pub const MIN_ESTIMATOR_HOURS: u32 = 72;
 pub const MIN_ESTIMATOR_PAIRS: usize = 8;
 /// Upper clamp of the per-settlement persistence `φ`.
 pub const MAX_PHI: f64 = 0.999;
-
-/// One settled funding event of a perp.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Settlement {
-    /// Settlement time.
-    pub time: DateTime<Utc>,
-    /// Rate paid for the interval, fraction; positive = longs pay shorts.
-    pub rate: Decimal,
-    /// Interval the rate covers, hours.
-    pub interval_hours: Decimal,
-}
 
 /// Statistics of one perp's settlements over a window `(now − W, now]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -120,9 +111,9 @@ pub enum Estimator {
 }
 
 /// Valid settlements (`h > 0`) with time in `(now − days, now]`, sorted by time (stable).
-fn settled_within(history: &[Settlement], now: DateTime<Utc>, days: u32) -> Vec<&Settlement> {
+fn settled_within(history: &[FundingSample], now: DateTime<Utc>, days: u32) -> Vec<&FundingSample> {
     let start = now.checked_sub_signed(TimeDelta::days(i64::from(days)));
-    let mut window: Vec<&Settlement> = history
+    let mut window: Vec<&FundingSample> = history
         .iter()
         .filter(|s| {
             s.interval_hours > Decimal::ZERO
@@ -135,19 +126,19 @@ fn settled_within(history: &[Settlement], now: DateTime<Utc>, days: u32) -> Vec<
 }
 
 /// Hours the settlements cover, `Σ h_i` (saturating: absurd intervals only make it larger).
-fn covered_hours(window: &[&Settlement]) -> Decimal {
+fn covered_hours(window: &[&FundingSample]) -> Decimal {
     window
         .iter()
         .fold(Decimal::ZERO, |acc, s| acc.saturating_add(s.interval_hours))
 }
 
 /// Whether the settlements cover at least half of a window of `days` days.
-fn covers_half(window: &[&Settlement], days: u32) -> bool {
+fn covers_half(window: &[&FundingSample], days: u32) -> bool {
     covered_hours(window).saturating_mul(Decimal::TWO) >= Decimal::from(days) * HOURS_PER_DAY
 }
 
 /// Longest run of consecutive `r < 0`.
-fn longest_negative_run(window: &[&Settlement]) -> usize {
+fn longest_negative_run(window: &[&FundingSample]) -> usize {
     let (mut longest, mut run) = (0, 0);
     for s in window {
         if s.rate < Decimal::ZERO {
@@ -174,7 +165,7 @@ fn mean_and_std(xs: &[f64]) -> Option<(f64, f64)> {
 }
 
 /// Per-settlement APR in percent, `r · 24 / h · 365 · 100`, as `f64`.
-fn settlement_apr_pct(s: &Settlement) -> Option<f64> {
+fn settlement_apr_pct(s: &FundingSample) -> Option<f64> {
     let apr = s.rate.to_f64()? * 24.0 / s.interval_hours.to_f64()? * 365.0 * 100.0;
     apr.is_finite().then_some(apr)
 }
@@ -187,7 +178,11 @@ fn settlement_apr_pct(s: &Settlement) -> Option<f64> {
 /// when its arithmetic overflows. `apr_pct` counts what was actually paid, whatever the
 /// intervals: `Σ r_i · 365 / W · 100`.
 #[must_use]
-pub fn funding_stats(history: &[Settlement], now: DateTime<Utc>, window_days: u32) -> FundingStats {
+pub fn funding_stats(
+    history: &[FundingSample],
+    now: DateTime<Utc>,
+    window_days: u32,
+) -> FundingStats {
     let window = settled_within(history, now, window_days);
     let mut stats = FundingStats {
         apr_pct: None,
@@ -217,7 +212,7 @@ pub fn funding_stats(history: &[Settlement], now: DateTime<Utc>, window_days: u3
 
 /// The 1-, 7- and 30-day statistics DESIGN.md reports.
 #[must_use]
-pub fn windows(history: &[Settlement], now: DateTime<Utc>) -> Window {
+pub fn windows(history: &[FundingSample], now: DateTime<Utc>) -> Window {
     let d30 = funding_stats(history, now, 30);
     Window {
         apr_1d: funding_stats(history, now, 1).apr_pct,
@@ -307,7 +302,7 @@ pub fn correlation(a: &[DailyClose], c: &[DailyClose], now: DateTime<Utc>) -> Op
 /// Persistence per step of `step_hours` from consecutive settlement pairs: the least-squares
 /// lag-1 slope of the per-hour rates, corrected for its small-sample bias, converted from the
 /// pairs' mean spacing to the step. `None` when there are too few pairs or no variation.
-fn persistence(window: &[&Settlement], step_hours: f64) -> Option<f64> {
+fn persistence(window: &[&FundingSample], step_hours: f64) -> Option<f64> {
     let mut pairs = Vec::new();
     let mut gap_sum = 0.0;
     for w in window.windows(2) {
@@ -376,7 +371,7 @@ fn persistence(window: &[&Settlement], step_hours: f64) -> Option<f64> {
 #[must_use]
 pub fn expected_rate_per_hour(
     current_per_hour: Decimal,
-    history: &[Settlement],
+    history: &[FundingSample],
     now: DateTime<Utc>,
     hold_days: Decimal,
 ) -> (Decimal, Estimator) {
@@ -387,7 +382,7 @@ pub fn expected_rate_per_hour(
 /// [`expected_rate_per_hour`], `None` meaning "keep the current rate".
 fn blend(
     current: Decimal,
-    history: &[Settlement],
+    history: &[FundingSample],
     now: DateTime<Utc>,
     hold_days: Decimal,
 ) -> Option<(Decimal, Estimator)> {
@@ -399,7 +394,7 @@ fn blend(
 /// the horizon (less than 3 days of settlements, fewer than 8 consecutive pairs, history without
 /// variation, overflow).
 #[must_use]
-pub fn trend(history: &[Settlement], now: DateTime<Utc>) -> Option<Trend> {
+pub fn trend(history: &[FundingSample], now: DateTime<Utc>) -> Option<Trend> {
     let window = settled_within(history, now, TRAILING_WINDOW_DAYS);
     let covered = covered_hours(&window);
     if covered < Decimal::from(MIN_ESTIMATOR_HOURS) {
@@ -487,7 +482,7 @@ pub struct FundingSummary {
 
 /// [`windows`] and [`trend`] of `history` at `now`.
 #[must_use]
-pub fn summarise(history: &[Settlement], now: DateTime<Utc>) -> FundingSummary {
+pub fn summarise(history: &[FundingSample], now: DateTime<Utc>) -> FundingSummary {
     FundingSummary {
         window: windows(history, now),
         trend: trend(history, now),
@@ -503,7 +498,7 @@ const SUMMARY_WINDOWS_DAYS: [u32; 3] = [1, 7, TRAILING_WINDOW_DAYS];
 /// [`summarise`]`(history, now')` equals [`summarise`]`(history, now)` for every `now'` in
 /// `[now, unchanged_until)`. `None` when no settlement will ever enter or leave.
 #[must_use]
-pub fn unchanged_until(history: &[Settlement], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn unchanged_until(history: &[FundingSample], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let enters = history.iter().map(|s| s.time).filter(|t| *t > now).min();
     let leaves = SUMMARY_WINDOWS_DAYS.iter().filter_map(|&days| {
         let width = TimeDelta::days(i64::from(days));
@@ -533,8 +528,8 @@ mod tests {
         Utc.with_ymd_and_hms(y, mo, day, h, 0, 0).unwrap()
     }
 
-    fn s(time: DateTime<Utc>, rate: &str, interval: u32) -> Settlement {
-        Settlement {
+    fn s(time: DateTime<Utc>, rate: &str, interval: u32) -> FundingSample {
+        FundingSample {
             time,
             rate: d(rate),
             interval_hours: Decimal::from(interval),
@@ -553,7 +548,7 @@ mod tests {
     }
 
     /// Mixed 8 h then 1 h settlements around `now` = 2024-03-01 00:00 UTC.
-    fn mixed_history() -> Vec<Settlement> {
+    fn mixed_history() -> Vec<FundingSample> {
         vec![
             // After `now`: excluded.
             s(at(2024, 3, 1, 1), "0.5", 1),
@@ -641,7 +636,7 @@ mod tests {
     fn windows_reports_each_window() {
         let now = at(2024, 3, 1, 0);
         // 30 days of 8 h settlements: 0.0001 except the last day, −0.0001 each.
-        let history: Vec<Settlement> = (0..90)
+        let history: Vec<FundingSample> = (0..90)
             .map(|i| {
                 let time = now - TimeDelta::hours(8 * i);
                 let rate = if i < 3 { "-0.0001" } else { "0.0001" };
@@ -812,10 +807,10 @@ mod tests {
     /// next `hold` days from every `stride`-th start after 30 days of history.
     fn forecast_errors(rates: &[f64], interval: i64, hold: i64, stride: usize) -> (f64, f64) {
         let t0 = at(2024, 1, 1, 0);
-        let history: Vec<Settlement> = rates
+        let history: Vec<FundingSample> = rates
             .iter()
             .enumerate()
-            .map(|(i, x)| Settlement {
+            .map(|(i, x)| FundingSample {
                 time: t0 + TimeDelta::hours(interval * i as i64),
                 rate: Decimal::from_f64(x * interval as f64).unwrap().round_dp(12),
                 interval_hours: Decimal::from(interval),
@@ -891,13 +886,13 @@ mod tests {
         let now = at(2024, 3, 1, 0);
         let current = d("0.0005");
         // 2 days of 8 h settlements (48 h < 72 h).
-        let short: Vec<Settlement> = (0..6)
+        let short: Vec<FundingSample> = (0..6)
             .map(|i| s(now - TimeDelta::hours(8 * i), "0.0001", 8))
             .collect();
         let got = expected_rate_per_hour(current, &short, now, d("7"));
         assert_eq!(got, (current, Estimator::Current));
         // Plenty of constant history: no variation to estimate φ from.
-        let flat: Vec<Settlement> = (0..90)
+        let flat: Vec<FundingSample> = (0..90)
             .map(|i| s(now - TimeDelta::hours(8 * i), "0.0001", 8))
             .collect();
         assert_eq!(
@@ -916,7 +911,7 @@ mod tests {
         let now = at(2024, 3, 1, 0);
         // 90 settlements of 8 h alternating 0.0003 / −0.0001: μ = Σr / Σh = 0.009 / 720 =
         // 0.0000125 per hour; lag-1 slope −1 → φ = 0, so w = 1 / n with n = 21.
-        let history: Vec<Settlement> = (0..90)
+        let history: Vec<FundingSample> = (0..90)
             .map(|i| {
                 let rate = if i % 2 == 0 { "0.0003" } else { "-0.0001" };
                 s(now - TimeDelta::hours(8 * i), rate, 8)
@@ -941,14 +936,14 @@ mod tests {
         assert!(approx(est.to_f64().unwrap(), expected, 1e-15), "{est}");
     }
 
-    fn arb_settlement(now: DateTime<Utc>) -> impl Strategy<Value = Settlement> {
+    fn arb_settlement(now: DateTime<Utc>) -> impl Strategy<Value = FundingSample> {
         (
             -60i64 * 24..=24,
             any::<i64>(),
             0u32..=28,
             prop::sample::select(vec![-1i64, 0, 1, 2, 4, 8]),
         )
-            .prop_map(move |(hours, mantissa, scale, interval)| Settlement {
+            .prop_map(move |(hours, mantissa, scale, interval)| FundingSample {
                 time: now + TimeDelta::hours(hours),
                 rate: Decimal::new(mantissa, scale),
                 interval_hours: Decimal::from(interval),
@@ -980,10 +975,10 @@ mod tests {
             hold in 1i64..60,
         ) {
             let now = at(2024, 3, 1, 0);
-            let history: Vec<Settlement> = rates
+            let history: Vec<FundingSample> = rates
                 .iter()
                 .enumerate()
-                .map(|(i, r)| Settlement {
+                .map(|(i, r)| FundingSample {
                     time: now - TimeDelta::hours(interval * i as i64),
                     rate: Decimal::new(*r, 6),
                     interval_hours: Decimal::from(interval),
@@ -996,7 +991,7 @@ mod tests {
                 Estimator::Current => prop_assert_eq!(est, current),
                 Estimator::MeanReverting { mean_per_hour, phi, weight, .. } => {
                     // The trailing mean, computed independently: Σ r / Σ h over 30 days.
-                    let kept: Vec<&Settlement> = history
+                    let kept: Vec<&FundingSample> = history
                         .iter()
                         .filter(|s| s.time > now - TimeDelta::days(30))
                         .collect();
@@ -1020,9 +1015,9 @@ mod tests {
             later in prop::collection::vec(0i64..50_000, 1..6),
         ) {
             let now = at(2026, 3, 1, 0) + TimeDelta::minutes(17);
-            let history: Vec<Settlement> = offsets
+            let history: Vec<FundingSample> = offsets
                 .iter()
-                .map(|(hours, rate, interval)| Settlement {
+                .map(|(hours, rate, interval)| FundingSample {
                     time: now + TimeDelta::hours(*hours),
                     rate: Decimal::new(*rate, 5),
                     interval_hours: Decimal::from(*interval),
@@ -1054,10 +1049,10 @@ mod tests {
             hold in -1i64..60,
         ) {
             let now = at(2026, 3, 1, 0);
-            let history: Vec<Settlement> = rates
+            let history: Vec<FundingSample> = rates
                 .iter()
                 .enumerate()
-                .map(|(i, r)| Settlement {
+                .map(|(i, r)| FundingSample {
                     time: now - TimeDelta::hours(8 * i as i64),
                     rate: Decimal::new(*r, 6),
                     interval_hours: Decimal::from(8),

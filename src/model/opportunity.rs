@@ -118,3 +118,44 @@ pub struct Opportunity {
 fn yes() -> bool {
     true
 }
+
+#[cfg(test)]
+impl Opportunity {
+    /// A test row: the rank 1 carry of SOL/USDT on Binance (spot bought at 101.25, perp sold at
+    /// 101.3) paying 0.03 % per 8 h, with the figures the reporters' samples show; tests override
+    /// what they pin with struct update syntax.
+    pub(crate) fn sample() -> Opportunity {
+        let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+        let leg = |market, price| Leg {
+            venue: Venue::Binance,
+            market,
+            symbol: "SOLUSDT".into(),
+            price: d(price),
+        };
+        Opportunity {
+            rank: 1,
+            kind: Kind::Carry,
+            asset: "SOL".into(),
+            quote: "USDT".into(),
+            long: leg(Market::Spot, "101.25"),
+            short: leg(Market::Perp, "101.3"),
+            funding_rate: d("0.0003"),
+            funding_interval_hours: d("8"),
+            next_funding_time: None,
+            funding_apr_pct: d("43.8"),
+            basis_pct: d("0.049383"),
+            cost_pct: d("0.312"),
+            net_apr_pct: d("27.531429"),
+            liq_prob: 0.000_123,
+            risk_adj_apr_pct: d("27.52"),
+            safe_leverage: d("3.47"),
+            volume_24h_usd: Some(d("1234567890.5")),
+            apr_1d: None,
+            apr_7d: None,
+            apr_30d: None,
+            pos_30d: None,
+            leverage_ok: true,
+            funding_interval_assumed: false,
+        }
+    }
+}

@@ -179,19 +179,20 @@ pub struct Snapshot {
     pub spots: Vec<SpotQuote>,
 }
 
-/// One funding settlement (or prediction): rate, the interval it covers, and its time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One funding observation of a perp: the rate of one interval, the interval it covers and when
+/// it settles (DESIGN's "FundingSample"). The venue and symbol are the series' key, not part of
+/// each sample. The store rebuilds these from its funding records for the statistics
+/// ([`crate::analyze::stats`]); a venue's paged history rows ([`super::series::HistoryPoint`])
+/// carry no interval of their own and become samples once the backfill stores them with the
+/// perp's interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FundingSample {
-    /// Venue.
-    pub venue: Venue,
-    /// Venue symbol.
-    pub symbol: String,
-    /// Rate per interval, fraction.
-    pub rate: Decimal,
-    /// Interval this rate covers, hours.
-    pub interval_hours: Decimal,
     /// Settlement time.
     pub time: DateTime<Utc>,
+    /// Rate paid for the interval, fraction; positive = longs pay shorts.
+    pub rate: Decimal,
+    /// Interval the rate covers, hours.
+    pub interval_hours: Decimal,
 }
 
 fn mid(bid: Option<Decimal>, ask: Option<Decimal>) -> Option<Decimal> {
@@ -226,6 +227,66 @@ impl SpotQuote {
     #[must_use]
     pub fn mid(&self) -> Option<Decimal> {
         mid(self.bid, self.ask)
+    }
+}
+
+#[cfg(test)]
+impl PerpQuote {
+    /// A test perp: `symbol` of `asset`/`quote` on `venue`, one coin per contract, paying
+    /// 0.01 % per 8 h settling at `at`, book 60030/60040, 24 h range 54000–66000, 5 M volume,
+    /// received at `at`; tests override what they pin with struct update syntax.
+    pub(crate) fn sample(
+        venue: Venue,
+        symbol: &str,
+        (asset, quote): (&str, &str),
+        at: DateTime<Utc>,
+    ) -> PerpQuote {
+        PerpQuote {
+            venue,
+            symbol: symbol.into(),
+            asset: asset.into(),
+            quote: quote.into(),
+            multiplier: Decimal::ONE,
+            funding_rate: Decimal::new(1, 4),
+            funding_interval_hours: Decimal::from(8),
+            next_funding_time: Some(at),
+            mark_price: None,
+            index_price: None,
+            bid: Some(Decimal::from(60_030)),
+            ask: Some(Decimal::from(60_040)),
+            high_24h: Some(Decimal::from(66_000)),
+            low_24h: Some(Decimal::from(54_000)),
+            volume_24h_quote: Some(Decimal::from(5_000_000)),
+            open_interest: None,
+            exchange_time: None,
+            received_at: at,
+        }
+    }
+}
+
+#[cfg(test)]
+impl SpotQuote {
+    /// A test spot pair: `symbol` of `asset`/`quote` on `venue`, book 60000/60010, 24 h range
+    /// 57000–63000, 1 M volume, received at `at`.
+    pub(crate) fn sample(
+        venue: Venue,
+        symbol: &str,
+        (asset, quote): (&str, &str),
+        at: DateTime<Utc>,
+    ) -> SpotQuote {
+        SpotQuote {
+            venue,
+            symbol: symbol.into(),
+            asset: asset.into(),
+            quote: quote.into(),
+            bid: Some(Decimal::from(60_000)),
+            ask: Some(Decimal::from(60_010)),
+            high_24h: Some(Decimal::from(63_000)),
+            low_24h: Some(Decimal::from(57_000)),
+            volume_24h_quote: Some(Decimal::from(1_000_000)),
+            exchange_time: None,
+            received_at: at,
+        }
     }
 }
 

@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::NotifyOptions;
-use crate::model::Opportunity;
+use crate::model::{Leg, Opportunity};
 
 /// Shortest time a record is kept after its last send.
 pub const RETENTION_DAYS: i64 = 7;
@@ -38,36 +38,23 @@ pub use crate::model::sent::{Changes, LegacyRecord, Record};
 /// includes the direction (which leg is long), holds no secrets.
 #[must_use]
 pub fn fingerprint(o: &Opportunity) -> String {
-    format!(
-        "{}|{}|{}|{}:{}:{}|{}:{}:{}",
-        o.kind.id(),
-        o.asset,
-        o.quote,
-        o.long.venue.id(),
-        o.long.market.id(),
-        o.long.symbol,
-        o.short.venue.id(),
-        o.short.market.id(),
-        o.short.symbol
-    )
+    let (kind, asset, quote) = (o.kind.id(), &o.asset, &o.quote);
+    let (long, short) = (leg(&o.long, ":"), leg(&o.short, ":"));
+    format!("{kind}|{asset}|{quote}|{long}|{short}")
+}
+
+/// `venue<sep>market<sep>symbol` of one leg.
+fn leg(l: &Leg, sep: &str) -> String {
+    [l.venue.id(), l.market.id(), &l.symbol].join(sep)
 }
 
 /// The human label of an opportunity: `carry SOL/USDT long binance spot SOLUSDT → short binance
 /// perp SOLUSDT`.
 #[must_use]
 pub fn label(o: &Opportunity) -> String {
-    format!(
-        "{} {}/{} long {} {} {} → short {} {} {}",
-        o.kind.id(),
-        o.asset,
-        o.quote,
-        o.long.venue.id(),
-        o.long.market.id(),
-        o.long.symbol,
-        o.short.venue.id(),
-        o.short.market.id(),
-        o.short.symbol
-    )
+    let (kind, asset, quote) = (o.kind.id(), &o.asset, &o.quote);
+    let (long, short) = (leg(&o.long, " "), leg(&o.short, " "));
+    format!("{kind} {asset}/{quote} long {long} → short {short}")
 }
 
 /// How long a record is kept after its last send: [`RETENTION_DAYS`], or twice the cooldown when

@@ -475,7 +475,7 @@ impl Sender {
 mod tests {
     use super::*;
     use crate::notify::message::render;
-    use crate::notify::sample::{digest, now};
+    use crate::notify::sample::{digest, now, sink};
     use crate::notify::{Secret, SinkKind};
     use axum::Router;
     use axum::extract::State;
@@ -548,20 +548,23 @@ mod tests {
         (format!("http://{addr}"), script)
     }
 
-    fn sink(kind: SinkKind, url: Option<String>) -> Sink {
-        Sink {
-            name: "desk".into(),
-            kind,
-            url: url.map(Secret::new),
-            token: None,
-            chat: None,
-            secret: None,
-            min_apr_pct: None,
-            kinds: vec![],
-            venues: vec![],
-            assets: vec![],
-            top: crate::notify::DEFAULT_TOP,
-        }
+    /// The Discord sink whose webhook token is the canary.
+    fn discord(base: &str) -> Sink {
+        sink(
+            SinkKind::Discord,
+            Some(format!("{base}/api/webhooks/{CANARY}")),
+        )
+    }
+
+    /// What sending one Discord message to a receiver that answers `reply` fails with, and the
+    /// receiver's record.
+    async fn discord_error(reply: (u16, Headers, &'static str)) -> (NotifyError, Arc<Script>) {
+        let (base, script) = receiver(vec![reply]).await;
+        let err = sender(&base)
+            .send(&discord(&base), &one(SinkKind::Discord), now())
+            .await
+            .unwrap_err();
+        (err, script)
     }
 
     fn opts(base: &str) -> NotifyOptions {
@@ -701,30 +704,14 @@ mod tests {
 
     #[tokio::test]
     async fn gone_410_disables_too() {
-        let (base, script) = receiver(vec![(410, vec![], "")]).await;
-        let s = sink(
-            SinkKind::Discord,
-            Some(format!("{base}/api/webhooks/{CANARY}")),
-        );
-        let err = sender(&base)
-            .send(&s, &one(SinkKind::Discord), now())
-            .await
-            .unwrap_err();
+        let (err, script) = discord_error((410, vec![], "")).await;
         assert!(err.disables_sink());
         assert_eq!(script.seen.lock().unwrap().len(), 1);
     }
 
     #[tokio::test]
     async fn redirects_are_not_followed() {
-        let (base, script) = receiver(vec![(302, vec![("location", "/elsewhere")], "")]).await;
-        let s = sink(
-            SinkKind::Discord,
-            Some(format!("{base}/api/webhooks/{CANARY}")),
-        );
-        let err = sender(&base)
-            .send(&s, &one(SinkKind::Discord), now())
-            .await
-            .unwrap_err();
+        let (err, script) = discord_error((302, vec![("location", "/elsewhere")], "")).await;
         assert!(
             matches!(err, NotifyError::Redirect { status: 302, .. }),
             "{err}"
@@ -745,10 +732,7 @@ mod tests {
             (503, vec![], echo),
         ])
         .await;
-        let s = sink(
-            SinkKind::Discord,
-            Some(format!("{base}/api/webhooks/{CANARY}")),
-        );
+        let s = discord(&base);
         let mut o = opts(&base);
         o.max_retries = 2;
         let err = Sender::new(&o)

@@ -444,6 +444,7 @@ pub(crate) mod sample {
 
     use super::dedup::Record;
     use super::message::Digest;
+    use super::{Secret, Sink, SinkKind};
     use crate::model::{Kind, Leg, Market, Opportunity, Venue};
 
     pub fn d(s: &str) -> Decimal {
@@ -454,62 +455,56 @@ pub(crate) mod sample {
         DateTime::from_timestamp(1_764_072_000, 0).expect("time")
     }
 
+    /// A sink named `desk` of `kind` posting to `url`, with no filter.
+    pub fn sink(kind: SinkKind, url: Option<String>) -> Sink {
+        Sink {
+            name: "desk".into(),
+            kind,
+            url: url.map(Secret::new),
+            token: None,
+            chat: None,
+            secret: None,
+            min_apr_pct: None,
+            kinds: vec![],
+            venues: vec![],
+            assets: vec![],
+            top: super::DEFAULT_TOP,
+        }
+    }
+
     pub fn carry(asset: &str, risk: &str) -> Opportunity {
+        let leg = |market| Leg {
+            market,
+            symbol: format!("{asset}USDT"),
+            ..Opportunity::sample().long
+        };
         Opportunity {
-            rank: 1,
-            kind: Kind::Carry,
             asset: asset.into(),
-            quote: "USDT".into(),
-            long: Leg {
-                venue: Venue::Binance,
-                market: Market::Spot,
-                symbol: format!("{asset}USDT"),
-                price: d("101.25"),
-            },
+            long: leg(Market::Spot),
             short: Leg {
-                venue: Venue::Binance,
-                market: Market::Perp,
-                symbol: format!("{asset}USDT"),
                 price: d("101.3"),
+                ..leg(Market::Perp)
             },
-            funding_rate: d("0.0003"),
-            funding_interval_hours: d("8"),
             next_funding_time: Some(now() + chrono::Duration::minutes(192)),
             funding_apr_pct: d("32.85"),
-            basis_pct: d("0.049383"),
-            cost_pct: d("0.312"),
-            net_apr_pct: d("27.531429"),
-            liq_prob: 0.000_123,
             risk_adj_apr_pct: d(risk),
-            safe_leverage: d("3.47"),
-            volume_24h_usd: Some(d("1234567890.5")),
-            apr_1d: None,
-            apr_7d: None,
-            apr_30d: None,
-            pos_30d: None,
-            leverage_ok: true,
-            funding_interval_assumed: false,
+            ..Opportunity::sample()
         }
     }
 
     pub fn spread() -> Opportunity {
+        let leg = |venue, symbol: &str, price| Leg {
+            venue,
+            market: Market::Perp,
+            symbol: symbol.into(),
+            price: d(price),
+        };
         Opportunity {
             rank: 2,
             kind: Kind::PerpSpread,
             asset: "PEPE".into(),
-            quote: "USDT".into(),
-            long: Leg {
-                venue: Venue::Hyperliquid,
-                market: Market::Perp,
-                symbol: "kPEPE".into(),
-                price: d("0.00001012"),
-            },
-            short: Leg {
-                venue: Venue::Bybit,
-                market: Market::Perp,
-                symbol: "1000PEPEUSDT".into(),
-                price: d("0.00001011"),
-            },
+            long: leg(Venue::Hyperliquid, "kPEPE", "0.00001012"),
+            short: leg(Venue::Bybit, "1000PEPEUSDT", "0.00001011"),
             funding_rate: d("0.00042"),
             funding_interval_hours: d("4"),
             next_funding_time: Some(now() + chrono::Duration::minutes(45)),
@@ -521,12 +516,7 @@ pub(crate) mod sample {
             risk_adj_apr_pct: d("61.2"),
             safe_leverage: d("1.85"),
             volume_24h_usd: Some(d("48200000")),
-            apr_1d: None,
-            apr_7d: None,
-            apr_30d: None,
-            pos_30d: None,
-            leverage_ok: true,
-            funding_interval_assumed: false,
+            ..Opportunity::sample()
         }
     }
 
@@ -555,21 +545,8 @@ mod tests {
     use super::*;
 
     fn sink() -> Sink {
-        Sink {
-            name: "desk".into(),
-            kind: SinkKind::Slack,
-            url: Some(Secret::new(
-                "https://hooks.slack.com/services/T0/B0/CANARY".into(),
-            )),
-            token: None,
-            chat: None,
-            secret: None,
-            min_apr_pct: None,
-            kinds: vec![],
-            venues: vec![],
-            assets: vec![],
-            top: DEFAULT_TOP,
-        }
+        let url = "https://hooks.slack.com/services/T0/B0/CANARY";
+        sample::sink(SinkKind::Slack, Some(url.into()))
     }
 
     #[test]

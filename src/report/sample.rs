@@ -4,7 +4,7 @@ use chrono::DateTime;
 use rust_decimal::Decimal;
 
 use super::{ParamsEcho, Report, VenueLine};
-use crate::model::{Kind, Leg, Market, Opportunity, Venue};
+use crate::model::{Kind, Leg, Opportunity, Venue};
 
 fn d(s: &str) -> Decimal {
     crate::parse::decimal(s).unwrap_or_default()
@@ -13,42 +13,23 @@ fn d(s: &str) -> Decimal {
 /// Two opportunities and three venue lines (ok, error, banned) at a fixed time.
 pub(crate) fn report() -> Report {
     let now = DateTime::from_timestamp(1_764_072_000, 0).unwrap_or_default();
-    let opp =
-        |rank: usize, asset: &str, venue: Venue, sym: &str, rate: &str, h: &str| Opportunity {
+    let opp = |rank: usize, asset: &str, sym: &str, rate: &str, h: &str| {
+        let sample = Opportunity::sample();
+        let leg = |l: Leg| Leg {
+            symbol: sym.into(),
+            ..l
+        };
+        Opportunity {
             rank,
-            kind: Kind::Carry,
             asset: asset.into(),
-            quote: "USDT".into(),
-            long: Leg {
-                venue,
-                market: Market::Spot,
-                symbol: sym.into(),
-                price: d("101.25"),
-            },
-            short: Leg {
-                venue,
-                market: Market::Perp,
-                symbol: sym.into(),
-                price: d("101.3"),
-            },
+            long: leg(sample.long.clone()),
+            short: leg(sample.short.clone()),
             funding_rate: d(rate),
             funding_interval_hours: d(h),
             next_funding_time: Some(now + chrono::Duration::minutes(192)),
-            funding_apr_pct: d("43.8"),
-            basis_pct: d("0.049383"),
-            cost_pct: d("0.312"),
-            net_apr_pct: d("27.531429"),
-            liq_prob: 0.000_123,
-            risk_adj_apr_pct: d("27.52"),
-            safe_leverage: d("3.47"),
-            volume_24h_usd: Some(d("1234567890.5")),
-            apr_1d: None,
-            apr_7d: None,
-            apr_30d: None,
-            pos_30d: None,
-            leverage_ok: true,
-            funding_interval_assumed: false,
-        };
+            ..sample
+        }
+    };
     Report {
         generated_at: now,
         params: ParamsEcho {
@@ -102,8 +83,8 @@ pub(crate) fn report() -> Report {
             },
         ],
         opportunities: vec![
-            opp(1, "SOL", Venue::Binance, "SOLUSDT", "0.0003", "8"),
-            opp(2, "PEPE", Venue::Binance, "1000PEPEUSDT", "0.00005", "1"),
+            opp(1, "SOL", "SOLUSDT", "0.0003", "8"),
+            opp(2, "PEPE", "1000PEPEUSDT", "0.00005", "1"),
         ],
         dropped: Vec::new(),
         data_as_of: None,

@@ -8,15 +8,7 @@ use super::{Store, StoreError};
 
 /// The meta key of an account's reference prices (`account-ref/<name>`, `/` and `%` escaped).
 fn key(account: &str) -> Vec<u8> {
-    let mut k = String::from("account-ref/");
-    for c in account.chars() {
-        match c {
-            '%' => k.push_str("%25"),
-            '/' => k.push_str("%2F"),
-            c => k.push(c),
-        }
-    }
-    k.into_bytes()
+    super::keys::named_key("account-ref/", account).into_bytes()
 }
 
 impl Store {

@@ -143,7 +143,7 @@ impl Store {
         let mut merged: BTreeMap<i64, (FundingEvent, Source)> = BTreeMap::new();
         for &(from, to) in ranges.iter().filter(|(f, t)| f < t) {
             for (t, v) in
-                self.range_of(&self.inner.funding, venue, Market::Perp, symbol, from, to)?
+                self.range_of(&self.inner.funding, venue, Market::Perp, symbol, from..to)?
             {
                 let e = FundingEvent::decode(&v)
                     .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
@@ -161,8 +161,7 @@ impl Store {
                 venue,
                 Market::Perp,
                 symbol,
-                chunk_from,
-                to,
+                chunk_from..to,
             )? {
                 let records = decode_chunk(&v)
                     .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?;
@@ -245,7 +244,7 @@ impl Store {
     ) -> Result<Vec<(i64, T)>, StoreError> {
         let mut out = Vec::new();
         for &(from, to) in ranges.iter().filter(|(f, t)| f < t) {
-            for (t, v) in self.range_of(tree, venue, market, symbol, from, to)? {
+            for (t, v) in self.range_of(tree, venue, market, symbol, from..to)? {
                 let record = decode(&v).ok_or_else(|| {
                     corrupt(
                         &self.inner.dir,
@@ -257,29 +256,6 @@ impl Store {
         }
         out.sort_by_key(|(t, _)| *t);
         Ok(out)
-    }
-
-    /// Keys of one series with time in `[from, to)`: (time, value).
-    fn range_of(
-        &self,
-        tree: &sled::Tree,
-        venue: Venue,
-        market: Market,
-        symbol: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<(i64, sled::IVec)>, StoreError> {
-        let dir = &self.inner.dir;
-        let start = keys::quote_key(venue, market, symbol, from);
-        let end = keys::quote_key(venue, market, symbol, to);
-        tree.range(start..end)
-            .map(|item| {
-                let (k, v) = item.map_err(|e| io(dir, e))?;
-                let key =
-                    keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
-                Ok((key.time_ms, v))
-            })
-            .collect()
     }
 
     /// The spans each series was exported over to `target` (see [`Store::put_export_spans`]).

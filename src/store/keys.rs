@@ -43,6 +43,21 @@ pub fn quote_key(venue: Venue, market: Market, symbol: &str, time_ms: i64) -> Ve
     k
 }
 
+/// A meta key naming one user-chosen thing: `prefix` then `name` with `%` and `/` escaped, so
+/// that no name's key is a prefix of another's (`account-ref/a%2Fb`).
+#[must_use]
+pub fn named_key(prefix: &str, name: &str) -> String {
+    let mut k = String::from(prefix);
+    for c in name.chars() {
+        match c {
+            '%' => k.push_str("%25"),
+            '/' => k.push_str("%2F"),
+            c => k.push(c),
+        }
+    }
+    k
+}
+
 /// A decoded observation key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuoteKey {

@@ -274,6 +274,17 @@ impl PriceBar {
 }
 
 impl FundingEvent {
+    /// The funding sample this record of a settlement at `time_ms` stands for; `None` for a time
+    /// chrono cannot represent.
+    #[must_use]
+    pub fn sample(&self, time_ms: i64) -> Option<crate::model::FundingSample> {
+        Some(crate::model::FundingSample {
+            time: DateTime::<Utc>::from_timestamp_millis(time_ms)?,
+            rate: self.r,
+            interval_hours: self.h,
+        })
+    }
+
     /// Fixed-size binary form (rate and interval as `Decimal`'s 16-byte form, time as big-endian
     /// i64): millions of these are read by the statistics pass, so no text parsing.
     #[must_use]

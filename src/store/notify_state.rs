@@ -6,14 +6,7 @@ impl Store {
     /// Key prefix of one sink's notification records: `notify-sent/<sink>/`, with `%` and `/`
     /// in the name escaped so that no sink's prefix is another's.
     pub(super) fn notify_prefix(sink: &str) -> Vec<u8> {
-        let mut key = String::from("notify-sent/");
-        for c in sink.chars() {
-            match c {
-                '%' => key.push_str("%25"),
-                '/' => key.push_str("%2F"),
-                c => key.push(c),
-            }
-        }
+        let mut key = keys::named_key("notify-sent/", sink);
         key.push('/');
         key.into_bytes()
     }

@@ -32,15 +32,12 @@ impl Store {
         // settlement time.
         let mut merged: std::collections::BTreeMap<i64, FundingEvent> =
             std::collections::BTreeMap::new();
-        let start = keys::quote_key(venue, Market::Perp, symbol, since_ms);
-        let end = keys::quote_key(venue, Market::Perp, symbol, i64::MAX);
-        for item in self.inner.funding.range(start.clone()..=end.clone()) {
-            let (k, v) = item.map_err(|e| io(dir, e))?;
-            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
+        for (t, v) in self.range_of(&self.inner.funding, venue, Market::Perp, symbol, since_ms..)? {
             let event = FundingEvent::decode(&v)
                 .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
-            merged.insert(key.time_ms, event);
+            merged.insert(t, event);
         }
+        let end = keys::quote_key(venue, Market::Perp, symbol, i64::MAX);
         let floor = |width: i64| since_ms.div_euclid(width).saturating_mul(width);
         let chunk_from = keys::quote_key(venue, Market::Perp, symbol, floor(ARCHIVE_CHUNK_MS));
         // A 30-day chunk of an older store that starts before `since` and covers it.
@@ -153,20 +150,14 @@ impl Store {
         since_ms: i64,
     ) -> Result<Vec<(i64, PriceBar)>, StoreError> {
         let dir = &self.inner.dir;
-        let mut out = Vec::new();
-        let start = keys::quote_key(venue, market, symbol, since_ms);
-        let prefix = keys::symbol_prefix(venue, market, symbol);
-        for item in self.inner.hourly.range(start..) {
-            let (k, v) = item.map_err(|e| io(dir, e))?;
-            if !k.starts_with(&prefix) {
-                break;
-            }
-            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
-            let bar =
-                PriceBar::decode(&v).ok_or_else(|| corrupt(dir, "price bar of the wrong size"))?;
-            out.push((key.time_ms, bar));
-        }
-        Ok(out)
+        self.range_of(&self.inner.hourly, venue, market, symbol, since_ms..)?
+            .into_iter()
+            .map(|(t, v)| {
+                let bar = PriceBar::decode(&v)
+                    .ok_or_else(|| corrupt(dir, "price bar of the wrong size"))?;
+                Ok((t, bar))
+            })
+            .collect()
     }
 
     /// The cached daily candle range of a perp.
@@ -220,17 +211,39 @@ impl Store {
         since_ms: i64,
     ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
         let dir = &self.inner.dir;
-        let mut out = Vec::new();
-        let start = keys::quote_key(venue, market, symbol, since_ms);
-        let end = keys::quote_key(venue, market, symbol, i64::MAX);
-        for item in self.inner.closes.range(start..=end) {
-            let (k, v) = item.map_err(|e| io(dir, e))?;
-            let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
-            out.push((
-                key.time_ms,
-                serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?,
-            ));
-        }
-        Ok(out)
+        self.range_of(&self.inner.closes, venue, market, symbol, since_ms..)?
+            .into_iter()
+            .map(|(t, v)| Ok((t, serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?)))
+            .collect()
+    }
+
+    /// Records of one series whose time lies in `times`, oldest first: (time, value).
+    pub(super) fn range_of(
+        &self,
+        tree: &sled::Tree,
+        venue: Venue,
+        market: Market,
+        symbol: &str,
+        times: impl std::ops::RangeBounds<i64>,
+    ) -> Result<Vec<(i64, sled::IVec)>, StoreError> {
+        use std::ops::Bound;
+        let dir = &self.inner.dir;
+        let key = |time: Bound<&i64>, open: i64| match time {
+            Bound::Included(t) => Bound::Included(keys::quote_key(venue, market, symbol, *t)),
+            Bound::Excluded(t) => Bound::Excluded(keys::quote_key(venue, market, symbol, *t)),
+            Bound::Unbounded => Bound::Included(keys::quote_key(venue, market, symbol, open)),
+        };
+        let bounds = (
+            key(times.start_bound(), i64::MIN),
+            key(times.end_bound(), i64::MAX),
+        );
+        tree.range::<Vec<u8>, _>(bounds)
+            .map(|item| {
+                let (k, v) = item.map_err(|e| io(dir, e))?;
+                let key =
+                    keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;
+                Ok((key.time_ms, v))
+            })
+            .collect()
     }
 }

@@ -77,33 +77,24 @@ impl Store {
             now_ms - l >= OBSERVATION_REFRESH_MS || l.div_euclid(86_400_000) != day / 86_400_000
         });
         let mut closes = sled::Batch::default();
-        for p in snapshot.perps.iter().filter(|_| due) {
-            let Some(mid) = p.mid().or(p.mark_price) else {
+        let perp_mids = snapshot.perps.iter().map(|p| {
+            let mid = p.mid().or(p.mark_price).map(|m| p.unit_price(m));
+            (Market::Perp, &p.symbol, mid)
+        });
+        let spot_mids = snapshot
+            .spots
+            .iter()
+            .map(|s| (Market::Spot, &s.symbol, s.mid()));
+        for (market, symbol, mid) in perp_mids.chain(spot_mids).filter(|_| due) {
+            let Some(close) = mid else {
                 continue;
             };
-            let close = DailyCloseRecord {
-                close: p.unit_price(mid),
-                seen: snapshot.received_at.timestamp_millis(),
+            let record = DailyCloseRecord {
+                close,
+                seen: now_ms,
             };
-            let value = serde_json::to_vec(&close).map_err(|e| io(dir, e))?;
-            closes.insert(
-                keys::quote_key(snapshot.venue, Market::Perp, &p.symbol, day),
-                value,
-            );
-        }
-        for sp in snapshot.spots.iter().filter(|_| due) {
-            let Some(mid) = sp.mid() else {
-                continue;
-            };
-            let close = DailyCloseRecord {
-                close: mid,
-                seen: snapshot.received_at.timestamp_millis(),
-            };
-            let value = serde_json::to_vec(&close).map_err(|e| io(dir, e))?;
-            closes.insert(
-                keys::quote_key(snapshot.venue, Market::Spot, &sp.symbol, day),
-                value,
-            );
+            let value = serde_json::to_vec(&record).map_err(|e| io(dir, e))?;
+            closes.insert(keys::quote_key(snapshot.venue, market, symbol, day), value);
         }
         self.inner
             .closes

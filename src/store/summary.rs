@@ -20,10 +20,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::{Store, StoreError, corrupt, io, keys};
-use crate::analyze::stats::{
-    FundingSummary, Settlement, Trend, Window, summarise, unchanged_until,
-};
-use crate::model::{Market, Venue};
+use crate::analyze::stats::{FundingSummary, Trend, Window, summarise, unchanged_until};
+use crate::model::{FundingSample, Market, Venue};
 
 /// Name of the tree.
 pub(super) const TREE: &str = "funding_summaries";
@@ -184,16 +182,10 @@ impl Store {
                 out.insert((*venue, symbol.clone()), k.summary);
                 continue;
             }
-            let settled: Vec<Settlement> = self
+            let settled: Vec<FundingSample> = self
                 .funding_events_since(*venue, symbol, now_ms - WINDOW_MS)?
                 .into_iter()
-                .filter_map(|(t, e)| {
-                    Some(Settlement {
-                        time: DateTime::<Utc>::from_timestamp_millis(t)?,
-                        rate: e.r,
-                        interval_hours: e.h,
-                    })
-                })
+                .filter_map(|(t, e)| e.sample(t))
                 .collect();
             let computed = Kept {
                 at: now_ms,
@@ -299,15 +291,11 @@ mod tests {
 
     /// The summary computed from the settlements as stored, with no help from the tree.
     fn direct(store: &Store, symbol: &str, now: i64) -> FundingSummary {
-        let settled: Vec<Settlement> = store
+        let settled: Vec<FundingSample> = store
             .funding_events_since(Venue::Okx, symbol, now - WINDOW_MS)
             .unwrap()
             .into_iter()
-            .map(|(t, e)| Settlement {
-                time: time(t),
-                rate: e.r,
-                interval_hours: e.h,
-            })
+            .map(|(t, e)| e.sample(t).unwrap())
             .collect();
         summarise(&settled, time(now))
     }

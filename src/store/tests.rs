@@ -10,33 +10,36 @@ pub(super) fn snapshot(t: i64) -> Snapshot {
         venue: Venue::Okx,
         received_at,
         perps: vec![PerpQuote {
-            venue: Venue::Okx,
-            symbol: "BTC-USDT-SWAP".into(),
-            asset: "BTC".into(),
-            quote: "USDT".into(),
-            multiplier: Decimal::ONE,
-            funding_rate: Decimal::new(1, 4),
-            funding_interval_hours: Decimal::from(8),
             next_funding_time: None,
-            mark_price: None,
-            index_price: None,
             bid: Some(Decimal::from(100)),
             ask: Some(Decimal::from(101)),
             high_24h: None,
             low_24h: None,
             volume_24h_quote: None,
-            open_interest: None,
-            exchange_time: None,
-            received_at,
+            ..PerpQuote::sample(Venue::Okx, "BTC-USDT-SWAP", ("BTC", "USDT"), received_at)
         }],
         spots: vec![],
     }
 }
 
-#[test]
-fn snapshots_round_trip_and_rewrites_are_idempotent() {
+/// A new store in a temporary data dir (the dir goes when the guard drops).
+fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
+    (dir, store)
+}
+
+/// The stored daily closes of one market: (day start ms, close).
+fn closes_of(store: &Store, market: Market, symbol: &str) -> Vec<(i64, Decimal)> {
+    let closes = store
+        .daily_closes(Venue::Okx, market, symbol)
+        .expect("closes");
+    closes.iter().map(|(t, c)| (*t, c.close)).collect()
+}
+
+#[test]
+fn snapshots_round_trip_and_rewrites_are_idempotent() {
+    let (_dir, store) = fresh();
     store.write_snapshot(&snapshot(1_000)).expect("write");
     store.write_snapshot(&snapshot(1_000)).expect("rewrite");
     store
@@ -107,8 +110,7 @@ fn bans_and_references_persist_across_reopen() {
 
 #[test]
 fn damaged_files_of_a_cleanly_closed_store_are_refused_untouched() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (dir, store) = fresh();
     for i in 0..50 {
         let t = DateTime::from_timestamp_millis(1_000 + i).expect("t");
         store.set_banned_until(Venue::Okx, t).expect("write");
@@ -160,8 +162,7 @@ fn a_crash_before_close_lets_sled_recover() {
 /// A store closed cleanly once (returns the log's length then), then written by a run
 /// that crashed: dropped without close(), so the seal stays open.
 fn crashed_store() -> (tempfile::TempDir, usize) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (dir, store) = fresh();
     store.write_snapshot(&snapshot(1_000)).expect("write");
     store.close().expect("close");
     let clean_len = std::fs::metadata(dir.path().join("db/db"))
@@ -227,8 +228,7 @@ fn a_crashed_store_that_sled_cannot_open_is_refused_from_then_on() {
 
 #[test]
 fn the_latest_view_is_small_pieces_and_follows_the_listing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (_dir, store) = fresh();
     let mut a = snapshot(1_000);
     let mut eth = a.perps[0].clone();
     eth.symbol = "ETH-USDT-SWAP".into();
@@ -277,8 +277,7 @@ fn the_latest_view_is_small_pieces_and_follows_the_listing() {
 
 #[test]
 fn compaction_keeps_every_record_and_gives_back_dead_space() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (dir, store) = fresh();
     // Many rewrites of the same records: dead space in sled's log.
     for i in 0..300 {
         let mut snap = snapshot(1_000 + i);
@@ -401,8 +400,7 @@ fn thirty_day_chunks_of_older_stores_are_read_and_rechunked_by_compaction() {
 
 #[test]
 fn an_interrupted_compaction_is_finished_or_undone_at_the_next_open() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (dir, store) = fresh();
     store.write_snapshot(&snapshot(1_000)).expect("write");
     store.close().expect("close");
     // A copy that never completed is deleted; the store is untouched.
@@ -444,8 +442,7 @@ fn an_interrupted_compaction_is_finished_or_undone_at_the_next_open() {
 
 #[test]
 fn retention_prunes_each_kind_of_record_at_its_own_age_once_a_day() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (_dir, store) = fresh();
     let day = 86_400_000;
     let now = DateTime::from_timestamp_millis(400 * day).expect("now");
     let bar = PriceBar {
@@ -509,8 +506,7 @@ fn retention_prunes_each_kind_of_record_at_its_own_age_once_a_day() {
 
 #[test]
 fn large_values_are_stored_in_small_pieces() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (_dir, store) = fresh();
     let big: Vec<String> = (0..5_000).map(|i| format!("instrument-{i}")).collect();
     store.put_pieces_json(b"reference/okx", &big).expect("put");
     assert_eq!(
@@ -558,8 +554,7 @@ fn large_values_are_stored_in_small_pieces() {
 
 #[test]
 fn funding_events_keep_the_last_rate_per_settlement_and_prune_consistently() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (_dir, store) = fresh();
     let settle = |ms: i64| DateTime::from_timestamp_millis(ms).expect("t");
     let mut a = snapshot(1_000);
     a.perps[0].next_funding_time = Some(settle(28_800_000));
@@ -607,8 +602,7 @@ fn funding_events_keep_the_last_rate_per_settlement_and_prune_consistently() {
 
 #[test]
 fn daily_closes_keep_the_last_mid_of_each_utc_day() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (_dir, store) = fresh();
     let day = 86_400_000;
     for (t, bid) in [(1_000, 100), (day - 1_000, 110), (day + 5_000, 120)] {
         let mut s = snapshot(t);
@@ -616,45 +610,24 @@ fn daily_closes_keep_the_last_mid_of_each_utc_day() {
         s.perps[0].ask = Some(Decimal::from(bid + 2));
         store.write_snapshot(&s).expect("write");
     }
-    let closes = store
-        .daily_closes(Venue::Okx, Market::Perp, "BTC-USDT-SWAP")
-        .expect("closes");
     assert_eq!(
-        closes
-            .iter()
-            .map(|(t, c)| (*t, c.close))
-            .collect::<Vec<_>>(),
+        closes_of(&store, Market::Perp, "BTC-USDT-SWAP"),
         vec![(0, Decimal::from(111)), (day, Decimal::from(121))]
     );
 }
 
 #[test]
 fn polls_record_the_daily_close_of_spot_pairs_too() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (_dir, store) = fresh();
     let mut s = snapshot(5_000);
     s.spots.push(crate::model::SpotQuote {
-        venue: Venue::Okx,
-        symbol: "ETH-USDT".into(),
-        asset: "ETH".into(),
-        quote: "USDT".into(),
         bid: Some(Decimal::from(3000)),
         ask: Some(Decimal::from(3002)),
-        high_24h: None,
-        low_24h: None,
-        volume_24h_quote: None,
-        exchange_time: None,
-        received_at: s.received_at,
+        ..crate::model::SpotQuote::sample(Venue::Okx, "ETH-USDT", ("ETH", "USDT"), s.received_at)
     });
     store.write_snapshot(&s).expect("write");
-    let closes = store
-        .daily_closes(Venue::Okx, Market::Spot, "ETH-USDT")
-        .expect("closes");
     assert_eq!(
-        closes
-            .iter()
-            .map(|(t, c)| (*t, c.close))
-            .collect::<Vec<_>>(),
+        closes_of(&store, Market::Spot, "ETH-USDT"),
         vec![(0, Decimal::from(3001))]
     );
 }
@@ -662,8 +635,7 @@ fn polls_record_the_daily_close_of_spot_pairs_too() {
 #[test]
 fn candles_store_daily_closes_over_poll_values_and_hourly_bars_whole() {
     use crate::model::series::Bar;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (_dir, store) = fresh();
     let day = 86_400_000;
     let hour = 3_600_000;
     // A poll saw 111 during day 0; the daily candle of day 0 closed at 115.
@@ -808,8 +780,7 @@ fn funding_events_encode_round_trip() {
 
 #[test]
 fn backfilled_history_is_chunked_idempotent_and_wins_over_predictions() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let (_dir, store) = fresh();
     let h8 = 8 * 3_600_000;
     let ev = |r: i64| FundingEvent {
         r: Decimal::new(r, 6),
