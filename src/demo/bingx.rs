@@ -13,7 +13,7 @@
 
 use rust_decimal::Decimal;
 
-use super::json::{Map, Value, body, dec_num, dec_text, json, raw, text, tick};
+use super::json::{Map, Value, body, dec_num, dec_text, json, merge, raw, text, tick};
 use super::{
     HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, int_param, param, window_page,
 };
@@ -115,25 +115,25 @@ fn contract_row(
         "contractId": text(100 + id),
         "symbol": text(symbol),
         "size": text(tick(price)),
-        "quantityPrecision": raw(0),
+        "quantityPrecision": 0,
         "pricePrecision": raw(price.normalize().scale()),
         "feeRate": raw("0.0005"),
         "makerFeeRate": raw("0.0002"),
         "takerFeeRate": raw("0.0005"),
-        "tradeMinLimit": raw(0),
-        "tradeMinQuantity": raw(1),
-        "tradeMinUSDT": raw(2),
-        "maxLongLeverage": raw(50),
-        "maxShortLeverage": raw(50),
+        "tradeMinLimit": 0,
+        "tradeMinQuantity": 1,
+        "tradeMinUSDT": 2,
+        "maxLongLeverage": 50,
+        "maxShortLeverage": 50,
         "currency": text(quote),
         "asset": text(base),
-        "status": raw(status),
+        "status": status,
         "apiStateOpen": text("true"),
         "apiStateClose": text("true"),
         "brokerState": text("true"),
-        "launchTime": raw(launch_ms),
-        "maintainTime": raw(0),
-        "offTime": raw(off_ms),
+        "launchTime": launch_ms,
+        "maintainTime": 0,
+        "offTime": off_ms,
         "displayName": text(symbol),
     })
 }
@@ -178,18 +178,18 @@ fn contracts(u: &Universe) -> String {
 fn spot_symbol_row(symbol: &str, status: i64, online_ms: i64, price: Decimal) -> Value {
     json!({
         "symbol": text(symbol),
-        "minQty": raw(0.0001),
-        "maxQty": raw(1_000_000),
-        "minNotional": raw(5),
-        "maxNotional": raw(20_000),
-        "status": raw(status),
+        "minQty": raw("0.0001"),
+        "maxQty": 1_000_000,
+        "minNotional": 5,
+        "maxNotional": 20_000,
+        "status": status,
         "tickSize": raw(tick(price)),
         "stepSize": raw("0.0001"),
-        "apiStateSell": raw(true),
-        "apiStateBuy": raw(true),
-        "timeOnline": raw(online_ms),
-        "offTime": raw(0),
-        "maintainTime": raw(0),
+        "apiStateSell": true,
+        "apiStateBuy": true,
+        "timeOnline": online_ms,
+        "offTime": 0,
+        "maintainTime": 0,
     })
 }
 
@@ -224,9 +224,9 @@ fn premium_row(
         "markPrice": dec_text(mark),
         "indexPrice": dec_text(index),
         "lastFundingRate": dec_text(rate),
-        "nextFundingTime": raw(next_ms),
-        "fundingIntervalHours": raw(hours),
-        "time": raw(now),
+        "nextFundingTime": next_ms,
+        "fundingIntervalHours": hours,
+        "time": now,
     })
 }
 
@@ -299,9 +299,9 @@ fn ticker_row(
         "lastPrice": text(last),
         "volume": dec_text(volume),
         "quoteVolume": dec_text(quote_volume),
-        "bidPrice": raw(bid),
+        "bidPrice": dec_num(bid),
         "bidQty": 7,
-        "askPrice": raw(ask),
+        "askPrice": dec_num(ask),
         "askQty": 12,
     });
     let own = if spot {
@@ -316,14 +316,6 @@ fn ticker_row(
         })
     };
     merge(common, own)
-}
-
-/// Object `a` with the fields of object `b` added.
-fn merge(mut a: Value, b: Value) -> Value {
-    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
-        a.extend(b);
-    }
-    a
 }
 
 fn tickers(u: &Universe) -> String {
@@ -598,7 +590,7 @@ fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
                 "high": text(per(c.high)),
                 "low": text(per(c.low)),
                 "volume": dec_text((c.volume / mult).round_dp(2)),
-                "time": raw(c.open_ms),
+                "time": c.open_ms,
                 })
             })
             .collect()

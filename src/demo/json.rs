@@ -36,6 +36,16 @@ pub fn dec_num(d: Decimal) -> Value {
     raw(d.normalize())
 }
 
+/// Object `row` with the fields of object `extra` added (a row's own fields after the ones
+/// every row of its list has).
+#[must_use]
+pub fn merge(mut row: Value, extra: Value) -> Value {
+    if let (Some(fields), Value::Object(extra)) = (row.as_object_mut(), extra) {
+        fields.extend(extra);
+    }
+    row
+}
+
 /// One unit of a price's last decimal (the tick size a venue lists for it).
 #[must_use]
 pub fn tick(price: Decimal) -> Decimal {
