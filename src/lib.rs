@@ -26,6 +26,9 @@
 //!   markets, the loopback server behind `--demo`, and the round-trip tests that need both the
 //!   simulator and the adapters.
 
+// The simulator writes venue listings (up to fifty fields a row) with `serde_json::json!`.
+#![recursion_limit = "256"]
+
 pub mod analyze;
 pub mod app;
 pub mod backfill;

@@ -11,12 +11,12 @@
 //! interval fallback; [`respond`] answers the history endpoints (settled funding, swap and spot
 //! candles) for any window, paging like the live API.
 
-use std::fmt::Write as _;
-
 use rust_decimal::Decimal;
 
-use super::mexc::{Obj, array};
-use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use super::json::{Map, Value, body, dec_num, dec_text, json, merge, raw, text, tick};
+use super::{
+    HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, int_param, param, window_page,
+};
 use crate::venue::Bar;
 use crate::venue::bingx::{
     CONTRACTS, FUNDING_HISTORY, HISTORY_LIMIT, KLINE_LIMIT, KLINES, PREMIUM_INDEX, SPOT_KLINE,
@@ -80,26 +80,23 @@ pub fn spot_symbol(m: &SynthMarket) -> String {
     format!("{}-{}", m.asset, m.quote)
 }
 
-/// `{"code":0,"msg":"",…,"data":<data>}`; `timestamp` for spot answers.
-fn envelope(data: &str, timestamp: Option<i64>) -> String {
-    let mut out = String::with_capacity(data.len() + 64);
-    out.push_str(r#"{"code":0,"msg":"","#);
-    if let Some(t) = timestamp {
-        let _ = write!(out, r#""debugMsg":"","timestamp":{t},"#);
+/// `{"code":0,"msg":"",…,"data":<data>}`; `debugMsg` and `timestamp` for spot answers.
+fn envelope(data: impl Into<Value>, timestamp: Option<i64>) -> String {
+    body(&answer(0, "", data.into(), timestamp))
+}
+
+/// A BingX answer: `code`, `msg` and `data`, with `debugMsg` and `timestamp` on the spot API
+/// (`spot_now`).
+fn answer(code: i64, msg: &str, data: Value, spot_now: Option<i64>) -> Value {
+    let mut out = Map::new();
+    out.insert("code".into(), code.into());
+    out.insert("msg".into(), msg.into());
+    if let Some(now) = spot_now {
+        out.insert("debugMsg".into(), "".into());
+        out.insert("timestamp".into(), now.into());
     }
-    out.push_str(r#""data":"#);
-    out.push_str(data);
-    out.push('}');
-    out
-}
-
-fn n(d: Decimal) -> Decimal {
-    d.normalize()
-}
-
-/// One unit of a price's last decimal.
-fn tick(price: Decimal) -> Decimal {
-    Decimal::new(1, price.normalize().scale())
+    out.insert("data".into(), data);
+    Value::Object(out)
 }
 
 /// A contract row of the shape BingX lists.
@@ -113,32 +110,32 @@ fn contract_row(
     launch_ms: i64,
     off_ms: i64,
     price: Decimal,
-) -> String {
-    Obj::new()
-        .s("contractId", 100 + id)
-        .s("symbol", symbol)
-        .s("size", tick(price))
-        .n("quantityPrecision", 0)
-        .n("pricePrecision", price.normalize().scale())
-        .n("feeRate", "0.0005")
-        .n("makerFeeRate", "0.0002")
-        .n("takerFeeRate", "0.0005")
-        .n("tradeMinLimit", 0)
-        .n("tradeMinQuantity", 1)
-        .n("tradeMinUSDT", 2)
-        .n("maxLongLeverage", 50)
-        .n("maxShortLeverage", 50)
-        .s("currency", quote)
-        .s("asset", base)
-        .n("status", status)
-        .s("apiStateOpen", "true")
-        .s("apiStateClose", "true")
-        .s("brokerState", "true")
-        .n("launchTime", launch_ms)
-        .n("maintainTime", 0)
-        .n("offTime", off_ms)
-        .s("displayName", symbol)
-        .end()
+) -> Value {
+    json!({
+        "contractId": text(100 + id),
+        "symbol": text(symbol),
+        "size": text(tick(price)),
+        "quantityPrecision": 0,
+        "pricePrecision": raw(price.normalize().scale()),
+        "feeRate": raw("0.0005"),
+        "makerFeeRate": raw("0.0002"),
+        "takerFeeRate": raw("0.0005"),
+        "tradeMinLimit": 0,
+        "tradeMinQuantity": 1,
+        "tradeMinUSDT": 2,
+        "maxLongLeverage": 50,
+        "maxShortLeverage": 50,
+        "currency": text(quote),
+        "asset": text(base),
+        "status": status,
+        "apiStateOpen": text("true"),
+        "apiStateClose": text("true"),
+        "brokerState": text("true"),
+        "launchTime": launch_ms,
+        "maintainTime": 0,
+        "offTime": off_ms,
+        "displayName": text(symbol),
+    })
 }
 
 fn contracts(u: &Universe) -> String {
@@ -175,30 +172,30 @@ fn contracts(u: &Universe) -> String {
             Decimal::ONE,
         ));
     }
-    envelope(&array(&rows), None)
+    envelope(rows, None)
 }
 
-fn spot_symbol_row(symbol: &str, status: i64, online_ms: i64, price: Decimal) -> String {
-    Obj::new()
-        .s("symbol", symbol)
-        .n("minQty", 0.0001)
-        .n("maxQty", 1_000_000)
-        .n("minNotional", 5)
-        .n("maxNotional", 20_000)
-        .n("status", status)
-        .n("tickSize", tick(price))
-        .n("stepSize", "0.0001")
-        .n("apiStateSell", true)
-        .n("apiStateBuy", true)
-        .n("timeOnline", online_ms)
-        .n("offTime", 0)
-        .n("maintainTime", 0)
-        .end()
+fn spot_symbol_row(symbol: &str, status: i64, online_ms: i64, price: Decimal) -> Value {
+    json!({
+        "symbol": text(symbol),
+        "minQty": raw("0.0001"),
+        "maxQty": 1_000_000,
+        "minNotional": 5,
+        "maxNotional": 20_000,
+        "status": status,
+        "tickSize": raw(tick(price)),
+        "stepSize": raw("0.0001"),
+        "apiStateSell": true,
+        "apiStateBuy": true,
+        "timeOnline": online_ms,
+        "offTime": 0,
+        "maintainTime": 0,
+    })
 }
 
 fn spot_symbols(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<String> = u
+    let mut rows: Vec<Value> = u
         .spots()
         .map(|m| spot_symbol_row(&spot_symbol(m), 1, now - 700 * MS_PER_DAY, m.spot_bid))
         .collect();
@@ -210,8 +207,7 @@ fn spot_symbols(u: &Universe) -> String {
         };
         rows.push(spot_symbol_row(symbol, status, online, Decimal::ONE));
     }
-    let data = format!(r#"{{"symbols":{}}}"#, array(&rows));
-    envelope(&data, Some(now))
+    envelope(json!({ "symbols": rows }), Some(now))
 }
 
 fn premium_row(
@@ -222,21 +218,21 @@ fn premium_row(
     next_ms: i64,
     hours: u32,
     now: i64,
-) -> String {
-    Obj::new()
-        .s("symbol", symbol)
-        .s("markPrice", n(mark))
-        .s("indexPrice", n(index))
-        .s("lastFundingRate", n(rate))
-        .n("nextFundingTime", next_ms)
-        .n("fundingIntervalHours", hours)
-        .n("time", now)
-        .end()
+) -> Value {
+    json!({
+        "symbol": text(symbol),
+        "markPrice": dec_text(mark),
+        "indexPrice": dec_text(index),
+        "lastFundingRate": dec_text(rate),
+        "nextFundingTime": next_ms,
+        "fundingIntervalHours": hours,
+        "time": now,
+    })
 }
 
 fn premium_index(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<String> = u
+    let mut rows: Vec<Value> = u
         .perps()
         .map(|m| {
             premium_row(
@@ -262,7 +258,7 @@ fn premium_index(u: &Universe) -> String {
             now,
         ));
     }
-    envelope(&array(&rows), None)
+    envelope(rows, None)
 }
 
 /// One 24 h ticker row. `spot`: BingX's spot encoding (string times).
@@ -278,48 +274,53 @@ fn ticker_row(
     volume: Decimal,
     quote_volume: Decimal,
     now: i64,
-) -> String {
-    let (last, bid, ask, high, low) = (n(last), n(bid), n(ask), n(high), n(low));
+) -> Value {
+    let (last, bid, ask, high, low) = (
+        last.normalize(),
+        bid.normalize(),
+        ask.normalize(),
+        high.normalize(),
+        low.normalize(),
+    );
     let open = low;
-    let change = n(last - open);
+    let change = (last - open).normalize();
     let change_pct = if open.is_zero() {
         Decimal::ZERO
     } else {
-        n((change / open * Decimal::ONE_HUNDRED).round_dp(2))
+        (change / open * Decimal::ONE_HUNDRED)
+            .round_dp(2)
+            .normalize()
     };
-    let row = Obj::new().s("symbol", symbol);
-    let row = if spot {
-        row.s("openPrice", open)
-            .s("highPrice", high)
-            .s("lowPrice", low)
-            .s("lastPrice", last)
-            .s("volume", n(volume))
-            .s("quoteVolume", n(quote_volume))
-            .s("openTime", now - MS_PER_DAY)
-            .s("closeTime", now)
+    let common = json!({
+        "symbol": symbol,
+        "openPrice": text(open),
+        "highPrice": text(high),
+        "lowPrice": text(low),
+        "lastPrice": text(last),
+        "volume": dec_text(volume),
+        "quoteVolume": dec_text(quote_volume),
+        "bidPrice": dec_num(bid),
+        "bidQty": 7,
+        "askPrice": dec_num(ask),
+        "askQty": 12,
+    });
+    let own = if spot {
+        json!({"openTime": text(now - MS_PER_DAY), "closeTime": text(now)})
     } else {
-        row.s("priceChange", change)
-            .s("priceChangePercent", format!("{change_pct}%"))
-            .s("lastPrice", last)
-            .s("lastQty", "12")
-            .s("highPrice", high)
-            .s("lowPrice", low)
-            .s("volume", n(volume))
-            .s("quoteVolume", n(quote_volume))
-            .s("openPrice", open)
-            .n("openTime", now - MS_PER_DAY)
-            .n("closeTime", now)
+        json!({
+            "priceChange": text(change),
+            "priceChangePercent": format!("{change_pct}%"),
+            "lastQty": "12",
+            "openTime": now - MS_PER_DAY,
+            "closeTime": now,
+        })
     };
-    row.n("bidPrice", bid)
-        .n("bidQty", 7)
-        .n("askPrice", ask)
-        .n("askQty", 12)
-        .end()
+    merge(common, own)
 }
 
 fn tickers(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<String> = u
+    let mut rows: Vec<Value> = u
         .perps()
         .map(|m| {
             let mult = Decimal::from(m.multiplier);
@@ -343,12 +344,12 @@ fn tickers(u: &Universe) -> String {
             false, symbol, one, one, one, one, one, one, one, now,
         ));
     }
-    envelope(&array(&rows), None)
+    envelope(rows, None)
 }
 
 fn spot_tickers(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<String> = u
+    let mut rows: Vec<Value> = u
         .spots()
         .map(|m| {
             ticker_row(
@@ -371,7 +372,7 @@ fn spot_tickers(u: &Universe) -> String {
             true, symbol, one, one, one, one, one, one, one, now,
         ));
     }
-    envelope(&array(&rows), Some(now))
+    envelope(rows, Some(now))
 }
 
 /// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart (what
@@ -394,30 +395,19 @@ fn funding_history(u: &Universe, m: &SynthMarket, symbol: &str) -> String {
 
 /// The newest `limit` of `times` (ascending) as a `fundingRate` answer, newest first.
 fn funding_rows(m: &SynthMarket, symbol: &str, times: &[i64], limit: usize) -> String {
-    let rows: Vec<String> = times
+    let rows: Vec<Value> = times
         .iter()
         .rev()
         .take(limit)
-        .map(|t| {
-            Obj::new()
-                .s("symbol", symbol)
-                .s("fundingRate", n(m.historic_rate(*t)))
-                .n("fundingTime", t)
-                .end()
-        })
+        .map(|t| json!({"symbol": symbol, "fundingRate": dec_text(m.historic_rate(*t)), "fundingTime": t}))
         .collect();
-    envelope(&array(&rows), None)
+    envelope(rows, None)
 }
 
 /// A BingX error envelope (HTTP 200, non-zero `code`); spot answers add `debugMsg` and
 /// `timestamp`. `msg` holds no quotes.
 fn error(code: i64, msg: &str, spot_now: Option<i64>) -> String {
-    let body = Obj::new().n("code", code).s("msg", msg);
-    let body = match spot_now {
-        Some(now) => body.s("debugMsg", "").n("timestamp", now),
-        None => body,
-    };
-    body.n("data", "{}").end()
+    body(&answer(code, msg, json!({}), spot_now))
 }
 
 /// Code of the demo's "invalid parameter" answers on the swap API (the code ccxt records for
@@ -427,13 +417,11 @@ pub const SWAP_BAD_PARAM: i64 = 80014;
 /// unknown symbol; the demo's choice).
 pub const SPOT_BAD_PARAM: i64 = 100_400;
 
-/// Query parameter `key` as an integer: `Ok(None)` when absent, `Err` when not a number.
+/// Query parameter `key` as an integer: `Ok(None)` when absent, `Err` (BingX's message) when
+/// not a number.
 fn int(query: &[(String, String)], key: &str) -> Result<Option<i64>, String> {
-    param(query, key).map_or(Ok(None), |v| {
-        v.parse::<i64>()
-            .map(Some)
-            .map_err(|_| format!("Invalid parameters, err: {key} must be an integer"))
-    })
+    int_param(query, key)
+        .map_err(|key| format!("Invalid parameters, err: {key} must be an integer"))
 }
 
 /// One page of `GET /openApi/swap/v2/quote/fundingRate`: settlements with time in
@@ -570,27 +558,24 @@ fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
         now,
         tz,
     );
-    let page: Vec<&SynthCandle> = if spot && start.is_some() {
-        all.iter().take(limit).collect()
-    } else {
-        all.iter().skip(all.len().saturating_sub(limit)).collect()
-    };
+    let page = window_page(&all, limit, spot && start.is_some());
     let step = bar.millis();
-    let rows: Vec<String> = if spot {
+    let rows: Vec<Value> = if spot {
         page.iter()
             .map(|c| {
                 let quote_volume = (c.volume * c.close).round_dp(2);
-                format!(
-                    "[{},{},{},{},{},{},{},{}]",
+                let [open, high, low, close, volume, quote_volume] =
+                    [c.open, c.high, c.low, c.close, c.volume, quote_volume].map(dec_num);
+                json!([
                     c.open_ms,
-                    n(c.open),
-                    n(c.high),
-                    n(c.low),
-                    n(c.close),
-                    n(c.volume),
+                    open,
+                    high,
+                    low,
+                    close,
+                    volume,
                     c.open_ms + step - 1,
-                    n(quote_volume)
-                )
+                    quote_volume
+                ])
             })
             .collect()
     } else {
@@ -599,18 +584,18 @@ fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
         page.iter()
             .rev()
             .map(|c| {
-                Obj::new()
-                    .s("open", per(c.open))
-                    .s("close", per(c.close))
-                    .s("high", per(c.high))
-                    .s("low", per(c.low))
-                    .s("volume", n((c.volume / mult).round_dp(2)))
-                    .n("time", c.open_ms)
-                    .end()
+                json!({
+                "open": text(per(c.open)),
+                "close": text(per(c.close)),
+                "high": text(per(c.high)),
+                "low": text(per(c.low)),
+                "volume": dec_text((c.volume / mult).round_dp(2)),
+                "time": c.open_ms,
+                })
             })
             .collect()
     };
-    envelope(&array(&rows), envelope_now)
+    envelope(rows, envelope_now)
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):

@@ -10,10 +10,9 @@
 //! carry rows for them too. [`respond`] serves the history endpoints (hourly funding,
 //! candles) from the universe's synthetic paths.
 
-use std::fmt::Write as _;
-
 use rust_decimal::Decimal;
 
+use super::json::{Map, Value, body, json, merge, raw, tick};
 use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
 use crate::venue::Bar;
 use crate::venue::deribit::{
@@ -103,84 +102,28 @@ fn number(x: Decimal) -> String {
     }
 }
 
-/// A tiny JSON writer for the flat objects Deribit returns.
-struct Doc {
-    out: String,
-    first_row: bool,
-    first_field: bool,
+/// A decimal as a JSON number the way Deribit prints it ([`number`]).
+fn num(x: Decimal) -> Value {
+    raw(number(x))
 }
 
-impl Doc {
-    fn new(capacity: usize) -> Self {
-        let mut out = String::with_capacity(capacity);
-        out.push_str(r#"{"jsonrpc":"2.0","result":["#);
-        Doc {
-            out,
-            first_row: true,
-            first_field: true,
-        }
-    }
-
-    fn row(&mut self) -> &mut Self {
-        if !self.first_row {
-            self.out.push(',');
-        }
-        self.first_row = false;
-        self.first_field = true;
-        self.out.push('{');
-        self
-    }
-
-    fn key(&mut self, key: &str) {
-        if !self.first_field {
-            self.out.push(',');
-        }
-        self.first_field = false;
-        self.out.push('"');
-        self.out.push_str(key);
-        self.out.push_str("\":");
-    }
-
-    /// A string field (names and currencies never need escaping).
-    fn s(&mut self, key: &str, value: &str) -> &mut Self {
-        self.key(key);
-        self.out.push('"');
-        self.out.push_str(value);
-        self.out.push('"');
-        self
-    }
-
-    /// A decimal as a JSON number.
-    fn n(&mut self, key: &str, value: Decimal) -> &mut Self {
-        self.key(key);
-        self.out.push_str(&number(value));
-        self
-    }
-
-    /// A raw JSON token (integer, boolean, null, array).
-    fn raw(&mut self, key: &str, token: impl std::fmt::Display) -> &mut Self {
-        self.key(key);
-        let _ = write!(self.out, "{token}");
-        self
-    }
-
-    fn end_row(&mut self) {
-        self.out.push('}');
-    }
-
-    fn finish(mut self, now_ms: i64) -> String {
-        let us_in = now_ms.saturating_mul(1000);
-        let _ = write!(
-            self.out,
-            r#"],"usIn":{us_in},"usOut":{},"usDiff":412,"testnet":false}}"#,
-            us_in + 412
-        );
-        self.out
-    }
+/// A JSON-RPC answer: `result` (or `error`) with the server's timing fields, `usDiff` µs
+/// after `now_ms`.
+fn rpc(now_ms: i64, outcome: &str, payload: Value, us_diff: i64) -> String {
+    let us_in = now_ms.saturating_mul(1000);
+    let mut out = Map::new();
+    out.insert("jsonrpc".into(), "2.0".into());
+    out.insert(outcome.into(), payload);
+    out.insert("usIn".into(), us_in.into());
+    out.insert("usOut".into(), (us_in + us_diff).into());
+    out.insert("usDiff".into(), us_diff.into());
+    out.insert("testnet".into(), false.into());
+    body(&Value::Object(out))
 }
 
-fn tick_size(price: Decimal) -> Decimal {
-    Decimal::new(1, price.normalize().scale())
+/// The `result` answer of a list.
+fn result(now_ms: i64, rows: Vec<Value>) -> String {
+    rpc(now_ms, "result", Value::Array(rows), 412)
 }
 
 /// One future instrument row, as Deribit lists it.
@@ -195,57 +138,56 @@ struct FutureRow<'a> {
     expiry_ms: i64,
 }
 
-fn future_row(doc: &mut Doc, r: &FutureRow<'_>, now_ms: i64) {
+fn future_row(r: &FutureRow<'_>, now_ms: i64) -> Value {
     let index = format!("{}_{}", r.base, QUOTE).to_lowercase();
-    doc.row()
-        .raw("tick_size_steps", "[]")
-        .n("tick_size", r.tick)
-        .n("taker_commission", Decimal::new(5, 4))
-        .s("settlement_period", r.period)
-        .s("settlement_currency", QUOTE)
-        .raw("rfq", false)
-        .s("quote_currency", QUOTE)
-        .s("price_index", &index)
-        .n("min_trade_amount", Decimal::new(1, 1))
-        .n("max_liquidation_commission", Decimal::new(75, 4))
-        .raw("max_leverage", 25)
-        .n("maker_commission", Decimal::ZERO)
-        .s("kind", "future")
-        .raw("is_active", r.active)
-        .s("state", r.state)
-        .s("instrument_type", "linear")
-        .s("instrument_name", r.name)
-        .raw("instrument_id", 400_000 + r.id)
-        .s("future_type", "linear")
-        .raw("expiration_timestamp", r.expiry_ms)
-        .raw("creation_timestamp", now_ms - 400 * 86_400_000)
-        .s("counter_currency", QUOTE)
-        .n("contract_size", Decimal::ONE)
-        .n("block_trade_tick_size", r.tick)
-        .raw("block_trade_min_trade_amount", 500)
-        .n("block_trade_commission", Decimal::new(25, 5))
-        .s("base_currency", r.base)
-        .end_row();
+    json!({
+        "tick_size_steps": [],
+        "tick_size": num(r.tick),
+        "taker_commission": num(Decimal::new(5, 4)),
+        "settlement_period": r.period,
+        "settlement_currency": QUOTE,
+        "rfq": false,
+        "quote_currency": QUOTE,
+        "price_index": &index,
+        "min_trade_amount": num(Decimal::new(1, 1)),
+        "max_liquidation_commission": num(Decimal::new(75, 4)),
+        "max_leverage": 25,
+        "maker_commission": num(Decimal::ZERO),
+        "kind": "future",
+        "is_active": r.active,
+        "state": r.state,
+        "instrument_type": "linear",
+        "instrument_name": r.name,
+        "instrument_id": 400_000 + r.id,
+        "future_type": "linear",
+        "expiration_timestamp": r.expiry_ms,
+        "creation_timestamp": now_ms - 400 * 86_400_000,
+        "counter_currency": QUOTE,
+        "contract_size": num(Decimal::ONE),
+        "block_trade_tick_size": num(r.tick),
+        "block_trade_min_trade_amount": 500,
+        "block_trade_commission": num(Decimal::new(25, 5)),
+        "base_currency": r.base,
+    })
 }
 
 fn future_instruments(u: &Universe) -> String {
-    let mut doc = Doc::new(800 * (u.markets.len() + FILTERED_FUTURES.len()));
+    let mut rows = Vec::with_capacity(u.markets.len() + FILTERED_FUTURES.len());
     for (i, m) in u.perps().enumerate() {
         let name = perp_name(m);
-        future_row(
-            &mut doc,
+        rows.push(future_row(
             &FutureRow {
                 name: &name,
                 base: &m.perp_base(),
                 period: "perpetual",
                 active: true,
                 state: "open",
-                tick: tick_size(m.contract_price(m.perp_bid)),
+                tick: tick(m.contract_price(m.perp_bid)),
                 id: i,
                 expiry_ms: NEVER_MS,
             },
             u.now_ms,
-        );
+        ));
     }
     let dated_expiry = (u.now_ms / 86_400_000 + 120) * 86_400_000 + 8 * 3_600_000;
     for (i, (name, why)) in FILTERED_FUTURES.iter().enumerate() {
@@ -268,55 +210,49 @@ fn future_instruments(u: &Universe) -> String {
             "inactive" => row.active = false,
             _ => row.state = "closed",
         }
-        future_row(&mut doc, &row, u.now_ms);
+        rows.push(future_row(&row, u.now_ms));
     }
-    doc.finish(u.now_ms)
+    result(u.now_ms, rows)
 }
 
-fn spot_row(doc: &mut Doc, name: &str, base: &str, active: bool, tick: Decimal, id: usize) {
+fn spot_row(name: &str, base: &str, active: bool, tick: Decimal, id: usize) -> Value {
     let index = name.to_lowercase();
-    doc.row()
-        .raw("tick_size_steps", "[]")
-        .n("tick_size", tick)
-        .n("taker_commission", Decimal::ZERO)
-        .raw("rfq", false)
-        .s("quote_currency", QUOTE)
-        .s("price_index", &index)
-        .n("min_trade_amount", Decimal::new(1, 4))
-        .n("maker_commission", Decimal::ZERO)
-        .s("kind", "spot")
-        .raw("is_active", active)
-        .s("state", "open")
-        .s("instrument_name", name)
-        .raw("instrument_id", 600_000 + id)
-        .raw("expiration_timestamp", NEVER_MS)
-        .raw("creation_timestamp", 1_680_000_000_000_i64)
-        .s("counter_currency", QUOTE)
-        .n("contract_size", Decimal::new(1, 4))
-        .n("block_trade_tick_size", tick)
-        .raw("block_trade_min_trade_amount", 1)
-        .n("block_trade_commission", Decimal::ZERO)
-        .s("base_currency", base)
-        .end_row();
+    json!({
+        "tick_size_steps": [],
+        "tick_size": num(tick),
+        "taker_commission": num(Decimal::ZERO),
+        "rfq": false,
+        "quote_currency": QUOTE,
+        "price_index": &index,
+        "min_trade_amount": num(Decimal::new(1, 4)),
+        "maker_commission": num(Decimal::ZERO),
+        "kind": "spot",
+        "is_active": active,
+        "state": "open",
+        "instrument_name": name,
+        "instrument_id": 600_000 + id,
+        "expiration_timestamp": NEVER_MS,
+        "creation_timestamp": 1_680_000_000_000_i64,
+        "counter_currency": QUOTE,
+        "contract_size": num(Decimal::new(1, 4)),
+        "block_trade_tick_size": num(tick),
+        "block_trade_min_trade_amount": 1,
+        "block_trade_commission": num(Decimal::ZERO),
+        "base_currency": base,
+    })
 }
 
 fn spot_instruments(u: &Universe) -> String {
-    let mut doc = Doc::new(600 * (u.markets.len() + FILTERED_SPOTS.len()));
-    for (i, m) in u.spots().enumerate() {
-        spot_row(
-            &mut doc,
-            &spot_name(m),
-            &m.asset,
-            true,
-            tick_size(m.spot_bid),
-            i,
-        );
-    }
+    let mut rows: Vec<Value> = u
+        .spots()
+        .enumerate()
+        .map(|(i, m)| spot_row(&spot_name(m), &m.asset, true, tick(m.spot_bid), i))
+        .collect();
     for (i, (name, _)) in FILTERED_SPOTS.iter().enumerate() {
         let base = name.split('_').next().unwrap_or(name);
-        spot_row(&mut doc, name, base, false, Decimal::new(1, 4), 90_000 + i);
+        rows.push(spot_row(name, base, false, Decimal::new(1, 4), 90_000 + i));
     }
-    doc.finish(u.now_ms)
+    result(u.now_ms, rows)
 }
 
 /// Book-summary prices of one row (as quoted: per contract base).
@@ -329,33 +265,36 @@ struct Book {
     low: Decimal,
 }
 
-fn summary_row<'d>(doc: &'d mut Doc, name: &str, base: &str, b: &Book) -> &'d mut Doc {
+/// A book-summary row: the fields every row has, then `extra` (the row's own).
+fn summary_row(name: &str, base: &str, b: &Book, extra: Value) -> Value {
     let mid = match (b.bid, b.ask) {
-        (Some(bid), Some(ask)) => number((bid + ask) / Decimal::TWO),
-        _ => "null".to_owned(),
+        (Some(bid), Some(ask)) => num((bid + ask) / Decimal::TWO),
+        _ => Value::Null,
     };
     let change = if b.low.is_zero() {
         Decimal::ZERO
     } else {
         ((b.last - b.low) / b.low * Decimal::ONE_HUNDRED).round_dp(4)
     };
-    let quote_or_null = |d: Option<Decimal>| d.map_or_else(|| "null".to_owned(), number);
-    doc.row()
-        .s("quote_currency", QUOTE)
-        .n("price_change", change)
-        .raw("mid_price", mid)
-        .n("mark_price", b.mark)
-        .n("low", b.low)
-        .n("last", b.last)
-        .s("instrument_name", name)
-        .n("high", b.high)
-        .raw("bid_price", quote_or_null(b.bid))
-        .s("base_currency", base)
-        .raw("ask_price", quote_or_null(b.ask))
+    let quote_or_null = |d: Option<Decimal>| d.map_or(Value::Null, num);
+    let row = json!({
+        "quote_currency": QUOTE,
+        "price_change": num(change),
+        "mid_price": mid,
+        "mark_price": num(b.mark),
+        "low": num(b.low),
+        "last": num(b.last),
+        "instrument_name": name,
+        "high": num(b.high),
+        "bid_price": quote_or_null(b.bid),
+        "base_currency": base,
+        "ask_price": quote_or_null(b.ask),
+    });
+    merge(row, extra)
 }
 
 fn future_summaries(u: &Universe) -> String {
-    let mut doc = Doc::new(520 * (u.markets.len() + FILTERED_FUTURES.len()));
+    let mut rows = Vec::with_capacity(u.markets.len() + FILTERED_FUTURES.len());
     let mult = |m: &SynthMarket| Decimal::from(m.multiplier.max(1));
     for m in u.perps() {
         let rate = funding_8h(m);
@@ -368,17 +307,18 @@ fn future_summaries(u: &Universe) -> String {
             low: m.contract_price(m.low),
         };
         let volume_usd = m.volume_quote();
-        summary_row(&mut doc, &perp_name(m), &m.perp_base(), &book)
-            .n("volume_usd", volume_usd)
-            .n("volume_notional", volume_usd)
-            .n("volume", m.volume_base / mult(m))
-            .n("open_interest", m.open_interest / mult(m))
-            .n("interest_rate", Decimal::ZERO)
-            .n("funding_8h", rate)
-            .n("current_funding", (rate / Decimal::from(8)).round_dp(12))
-            .n("estimated_delivery_price", m.contract_price(m.index))
-            .raw("creation_timestamp", u.now_ms)
-            .end_row();
+        let own = json!({
+            "volume_usd": num(volume_usd),
+            "volume_notional": num(volume_usd),
+            "volume": num(m.volume_base / mult(m)),
+            "open_interest": num(m.open_interest / mult(m)),
+            "interest_rate": num(Decimal::ZERO),
+            "funding_8h": num(rate),
+            "current_funding": num((rate / Decimal::from(8)).round_dp(12)),
+            "estimated_delivery_price": num(m.contract_price(m.index)),
+            "creation_timestamp": u.now_ms,
+        });
+        rows.push(summary_row(&perp_name(m), &m.perp_base(), &book, own));
     }
     for (name, why) in FILTERED_FUTURES {
         let base = name.split('_').next().unwrap_or(name);
@@ -392,23 +332,26 @@ fn future_summaries(u: &Universe) -> String {
             high: price + Decimal::ONE_THOUSAND,
             low: price - Decimal::ONE_THOUSAND,
         };
-        let row = summary_row(&mut doc, name, base, &book)
-            .n("volume_usd", Decimal::ZERO)
-            .n("volume", Decimal::ZERO)
-            .n("open_interest", Decimal::ZERO);
+        let mut own = json!({
+            "volume_usd": 0,
+            "volume": 0,
+            "open_interest": 0,
+            "estimated_delivery_price": num(price),
+            "creation_timestamp": u.now_ms,
+        });
         if !live {
-            row.n("funding_8h", Decimal::new(1, 4))
-                .n("current_funding", Decimal::ZERO);
+            own = merge(
+                own,
+                json!({"funding_8h": num(Decimal::new(1, 4)), "current_funding": 0}),
+            );
         }
-        row.n("estimated_delivery_price", price)
-            .raw("creation_timestamp", u.now_ms)
-            .end_row();
+        rows.push(summary_row(name, base, &book, own));
     }
-    doc.finish(u.now_ms)
+    result(u.now_ms, rows)
 }
 
 fn spot_summaries(u: &Universe) -> String {
-    let mut doc = Doc::new(420 * (u.markets.len() + FILTERED_SPOTS.len()));
+    let mut rows = Vec::with_capacity(u.markets.len() + FILTERED_SPOTS.len());
     for m in u.spots() {
         let book = Book {
             bid: Some(m.spot_bid),
@@ -419,13 +362,14 @@ fn spot_summaries(u: &Universe) -> String {
             low: m.low,
         };
         let volume_usd = m.volume_quote();
-        summary_row(&mut doc, &spot_name(m), &m.asset, &book)
-            .n("volume_usd", volume_usd)
-            .n("volume_notional", volume_usd)
-            .n("volume", m.volume_base)
-            .n("estimated_delivery_price", m.index)
-            .raw("creation_timestamp", u.now_ms)
-            .end_row();
+        let own = json!({
+            "volume_usd": num(volume_usd),
+            "volume_notional": num(volume_usd),
+            "volume": num(m.volume_base),
+            "estimated_delivery_price": num(m.index),
+            "creation_timestamp": u.now_ms,
+        });
+        rows.push(summary_row(&spot_name(m), &m.asset, &book, own));
     }
     for (name, _) in FILTERED_SPOTS {
         let base = name.split('_').next().unwrap_or(name);
@@ -437,13 +381,10 @@ fn spot_summaries(u: &Universe) -> String {
             high: Decimal::ONE,
             low: Decimal::ONE,
         };
-        summary_row(&mut doc, name, base, &book)
-            .n("volume_usd", Decimal::ZERO)
-            .n("volume", Decimal::ZERO)
-            .raw("creation_timestamp", u.now_ms)
-            .end_row();
+        let own = json!({"volume_usd": 0, "volume": 0, "creation_timestamp": u.now_ms});
+        rows.push(summary_row(name, base, &book, own));
     }
-    doc.finish(u.now_ms)
+    result(u.now_ms, rows)
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
@@ -465,14 +406,11 @@ pub fn respond(
 /// A JSON-RPC error envelope as Deribit sends it; `data` is `(reason, param)` of an
 /// `Invalid params` error.
 fn rpc_error(now_ms: i64, code: i64, message: &str, data: Option<(&str, &str)>) -> String {
-    let us_in = now_ms.saturating_mul(1000);
-    let data = data.map_or_else(String::new, |(reason, param)| {
-        format!(r#","data":{{"reason":"{reason}","param":"{param}"}}"#)
-    });
-    format!(
-        r#"{{"jsonrpc":"2.0","error":{{"message":"{message}"{data},"code":{code}}},"usIn":{us_in},"usOut":{},"usDiff":104,"testnet":false}}"#,
-        us_in + 104
-    )
+    let mut error = json!({"message": message, "code": code});
+    if let Some((reason, param)) = data {
+        error = merge(error, json!({"data": {"reason": reason, "param": param}}));
+    }
+    rpc(now_ms, "error", error, 104)
 }
 
 /// Error `-32602 Invalid params` for `param`.
@@ -521,21 +459,20 @@ fn funding_history(u: &Universe, query: &[(String, String)]) -> String {
     let page = &times[times.len().saturating_sub(FUNDING_HISTORY_LIMIT)..];
     let hours = Decimal::from(m.interval_hours.max(1));
     let index = m.contract_price(m.index);
-    let mut doc = Doc::new(160 * page.len() + 120);
-    for t in page {
-        let per_hour = (m.historic_rate(*t) / hours).normalize();
-        doc.row()
-            .raw("timestamp", t)
-            .n("index_price", index)
-            .n("prev_index_price", index)
-            .n(
-                "interest_8h",
-                per_hour * Decimal::from(FUNDING_INTERVAL_HOURS),
-            )
-            .n("interest_1h", per_hour)
-            .end_row();
-    }
-    doc.finish(u.now_ms)
+    let rows = page
+        .iter()
+        .map(|t| {
+            let per_hour = (m.historic_rate(*t) / hours).normalize();
+            json!({
+                "timestamp": t,
+                "index_price": num(index),
+                "prev_index_price": num(index),
+                "interest_8h": num(per_hour * Decimal::from(FUNDING_INTERVAL_HOURS)),
+                "interest_1h": num(per_hour),
+            })
+        })
+        .collect();
+    result(u.now_ms, rows)
 }
 
 /// `GET /api/v2/public/get_tradingview_chart_data`: the bars opening in `[start_timestamp,
@@ -564,23 +501,21 @@ fn chart_data(u: &Universe, query: &[(String, String)]) -> String {
     };
     let all = m.candles(bar, start, end, u.now_ms);
     let bars = &all[all.len().saturating_sub(CANDLE_LIMIT)..];
-    let column = |f: &dyn Fn(&SynthCandle) -> String| -> String {
-        bars.iter().map(f).collect::<Vec<_>>().join(",")
+    let column = |f: &dyn Fn(&SynthCandle) -> Decimal| -> Vec<Value> {
+        bars.iter().map(|c| num(f(c))).collect()
     };
-    let price = |x: Decimal| number((x * scale).normalize());
-    let status = if bars.is_empty() { "no_data" } else { "ok" };
-    let us_in = u.now_ms.saturating_mul(1000);
-    format!(
-        r#"{{"jsonrpc":"2.0","result":{{"volume":[{}],"ticks":[{}],"status":"{status}","open":[{}],"low":[{}],"high":[{}],"cost":[{}],"close":[{}]}},"usIn":{us_in},"usOut":{},"usDiff":375,"testnet":false}}"#,
-        column(&|c| number((c.volume / scale).round_dp(8))),
-        column(&|c| c.open_ms.to_string()),
-        column(&|c| price(c.open)),
-        column(&|c| price(c.low)),
-        column(&|c| price(c.high)),
-        column(&|c| number((c.volume * c.close).round_dp(2))),
-        column(&|c| price(c.close)),
-        us_in + 375
-    )
+    let price = |f: fn(&SynthCandle) -> Decimal| column(&|c| f(c) * scale);
+    let chart = json!({
+        "volume": column(&|c| (c.volume / scale).round_dp(8)),
+        "ticks": bars.iter().map(|c| c.open_ms).collect::<Vec<_>>(),
+        "status": if bars.is_empty() { "no_data" } else { "ok" },
+        "open": price(|c| c.open),
+        "low": price(|c| c.low),
+        "high": price(|c| c.high),
+        "cost": column(&|c| (c.volume * c.close).round_dp(2)),
+        "close": price(|c| c.close),
+    });
+    rpc(u.now_ms, "result", chart, 375)
 }
 
 #[cfg(test)]

@@ -10,11 +10,10 @@
 //! index entries, rows for the filtered contracts and a suspended market ([`SUSPENDED`]).
 //! [`respond`] serves the history endpoints (hourly funding, charts candles per contract).
 
-use std::fmt::Write as _;
-
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use super::json::{Value, body, json, merge, raw, tick};
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe, param};
 use crate::venue::Bar;
 use crate::venue::kraken::{CANDLE_LIMIT, CANDLES, HISTORICAL_FUNDING_RATES, INSTRUMENTS, TICKERS};
@@ -90,75 +89,14 @@ fn iso(ms: i64) -> String {
         .to_string()
 }
 
-/// A tiny JSON writer for the flat objects Kraken returns.
-struct Doc {
-    out: String,
-    first_row: bool,
-    first_field: bool,
+/// A decimal as a JSON number the way Kraken prints it ([`number`]).
+fn num(x: Decimal) -> Value {
+    raw(number(x))
 }
 
-impl Doc {
-    fn new(capacity: usize, head: &str) -> Self {
-        let mut out = String::with_capacity(capacity);
-        out.push_str(head);
-        Doc {
-            out,
-            first_row: true,
-            first_field: true,
-        }
-    }
-
-    fn row(&mut self) -> &mut Self {
-        if !self.first_row {
-            self.out.push(',');
-        }
-        self.first_row = false;
-        self.first_field = true;
-        self.out.push('{');
-        self
-    }
-
-    fn key(&mut self, key: &str) {
-        if !self.first_field {
-            self.out.push(',');
-        }
-        self.first_field = false;
-        self.out.push('"');
-        self.out.push_str(key);
-        self.out.push_str("\":");
-    }
-
-    /// A string field (symbols, codes and times never need escaping).
-    fn s(&mut self, key: &str, value: &str) -> &mut Self {
-        self.key(key);
-        self.out.push('"');
-        self.out.push_str(value);
-        self.out.push('"');
-        self
-    }
-
-    /// A decimal as a JSON number.
-    fn n(&mut self, key: &str, value: Decimal) -> &mut Self {
-        self.key(key);
-        self.out.push_str(&number(value));
-        self
-    }
-
-    /// A raw JSON token (integer, boolean, array).
-    fn raw(&mut self, key: &str, token: impl std::fmt::Display) -> &mut Self {
-        self.key(key);
-        let _ = write!(self.out, "{token}");
-        self
-    }
-
-    fn end_row(&mut self) {
-        self.out.push('}');
-    }
-
-    fn finish(mut self, tail: &str) -> String {
-        self.out.push_str(tail);
-        self.out
-    }
+/// `{"result":"success",…}` with `fields`.
+fn success(fields: Value) -> String {
+    body(&merge(json!({"result": "success"}), fields))
 }
 
 /// One instrument row, as Kraken lists it.
@@ -175,61 +113,50 @@ struct InstrumentRow<'a> {
 
 const MARGIN_LEVELS: &str = r#"[{"numNonContractUnits":0.0,"initialMargin":0.02,"maintenanceMargin":0.01},{"numNonContractUnits":500000.0,"initialMargin":0.04,"maintenanceMargin":0.02}]"#;
 
-fn instrument_row(doc: &mut Doc, r: &InstrumentRow<'_>) {
-    let pair = format!("{}:{QUOTE}", r.base);
-    let row = doc
-        .row()
-        .s("symbol", r.symbol)
-        .s("type", r.kind)
-        .n("tickSize", r.tick)
-        .raw("contractSize", 1)
-        .raw("tradeable", r.tradeable)
-        .n("impactMidSize", Decimal::ONE)
-        .n("maxPositionSize", Decimal::new(1_000_000, 0))
-        .s("openingDate", "2022-03-22T13:18:45Z")
-        .raw("marginLevels", MARGIN_LEVELS)
-        .raw("fundingRateCoefficient", 24)
-        .n("maxRelativeFundingRate", Decimal::new(25, 4))
-        .s("isin", &format!("GB00DEMO{:04}", r.id % 10_000))
-        .raw("contractValueTradePrecision", 3)
-        .raw("postOnly", r.post_only)
-        .s("feeScheduleUid", "723888f7-0a8e-4183-8648-f920a22339e3")
-        .raw("mtf", true)
-        .s("base", r.base)
-        .s("quote", QUOTE)
-        .s("pair", &pair);
+fn instrument_row(r: &InstrumentRow<'_>) -> Value {
+    let mut row = json!({
+        "symbol": r.symbol,
+        "type": r.kind,
+        "tickSize": num(r.tick),
+        "contractSize": 1,
+        "tradeable": r.tradeable,
+        "impactMidSize": 1,
+        "maxPositionSize": 1_000_000,
+        "openingDate": "2022-03-22T13:18:45Z",
+        "marginLevels": raw(MARGIN_LEVELS),
+        "fundingRateCoefficient": 24,
+        "maxRelativeFundingRate": num(Decimal::new(25, 4)),
+        "isin": format!("GB00DEMO{:04}", r.id % 10_000),
+        "contractValueTradePrecision": 3,
+        "postOnly": r.post_only,
+        "feeScheduleUid": "723888f7-0a8e-4183-8648-f920a22339e3",
+        "mtf": true,
+        "base": r.base,
+        "quote": QUOTE,
+        "pair": format!("{}:{QUOTE}", r.base),
+    });
     if let Some(last) = r.last_trading {
-        row.s("lastTradingTime", last);
+        row = merge(row, json!({ "lastTradingTime": last }));
     }
     if r.kind == "futures_inverse" {
-        row.s("underlying", "rr_xbtusd");
+        row = merge(row, json!({ "underlying": "rr_xbtusd" }));
     }
-    row.end_row();
-}
-
-fn tick_size(price: Decimal) -> Decimal {
-    Decimal::new(1, price.normalize().scale())
+    row
 }
 
 fn instruments(u: &Universe) -> String {
-    let mut doc = Doc::new(
-        900 * (u.markets.len() + FILTERED.len() + 1),
-        r#"{"result":"success","instruments":["#,
-    );
+    let mut rows = Vec::with_capacity(u.markets.len() + FILTERED.len() + 1);
     for (i, m) in u.perps().enumerate() {
-        instrument_row(
-            &mut doc,
-            &InstrumentRow {
-                symbol: &symbol(m),
-                kind: "flexible_futures",
-                base: &m.perp_base(),
-                tick: tick_size(m.contract_price(m.perp_bid)),
-                tradeable: true,
-                post_only: false,
-                last_trading: None,
-                id: i,
-            },
-        );
+        rows.push(instrument_row(&InstrumentRow {
+            symbol: &symbol(m),
+            kind: "flexible_futures",
+            base: &m.perp_base(),
+            tick: tick(m.contract_price(m.perp_bid)),
+            tradeable: true,
+            post_only: false,
+            last_trading: None,
+            id: i,
+        }));
     }
     let expiry = iso((u.now_ms / MS_PER_HOUR / 24 + 120) * 24 * MS_PER_HOUR + 16 * MS_PER_HOUR);
     let extras = FILTERED.iter().chain([&(SUSPENDED, "suspended")]);
@@ -239,26 +166,22 @@ fn instruments(u: &Universe) -> String {
         } else {
             sym.trim_start_matches("PF_").trim_end_matches(QUOTE)
         };
-        instrument_row(
-            &mut doc,
-            &InstrumentRow {
-                symbol: sym,
-                kind: if *why == "inverse" {
-                    "futures_inverse"
-                } else {
-                    "flexible_futures"
-                },
-                base,
-                tick: Decimal::new(5, 1),
-                tradeable: *why != "not tradeable",
-                post_only: *why == "post-only",
-                last_trading: (*why == "dated").then_some(expiry.as_str()),
-                id: 9_000 + i,
+        rows.push(instrument_row(&InstrumentRow {
+            symbol: sym,
+            kind: if *why == "inverse" {
+                "futures_inverse"
+            } else {
+                "flexible_futures"
             },
-        );
+            base,
+            tick: Decimal::new(5, 1),
+            tradeable: *why != "not tradeable",
+            post_only: *why == "post-only",
+            last_trading: (*why == "dated").then_some(expiry.as_str()),
+            id: 9_000 + i,
+        }));
     }
-    let tail = format!(r#"],"serverTime":"{}"}}"#, iso(u.now_ms));
-    doc.finish(&tail)
+    success(json!({"instruments": rows, "serverTime": iso(u.now_ms)}))
 }
 
 /// Ticker values of one row, as quoted (per contract).
@@ -280,56 +203,54 @@ struct TickerRow<'a> {
     suspended: bool,
 }
 
-fn ticker_row(doc: &mut Doc, r: &TickerRow<'_>, now_ms: i64) {
+fn ticker_row(r: &TickerRow<'_>, now_ms: i64) -> Value {
     let change = if r.low.is_zero() {
         Decimal::ZERO
     } else {
         ((r.last - r.low) / r.low * Decimal::ONE_HUNDRED).round_dp(2)
     };
-    let row = doc
-        .row()
-        .s("symbol", r.symbol)
-        .n("last", r.last)
-        .s("lastTime", &iso(now_ms - 2_345))
-        .s("tag", r.tag)
-        .s("pair", r.pair)
-        .n("markPrice", r.mark)
-        .n("bid", r.bid)
-        .n("bidSize", Decimal::new(4609, 0))
-        .n("ask", r.ask)
-        .n("askSize", Decimal::new(3120, 0))
-        .n("vol24h", r.contracts_24h)
-        .n("volumeQuote", r.volume_quote)
-        .n("openInterest", r.open_interest)
-        .n("open24h", r.low)
-        .n("high24h", r.high)
-        .n("low24h", r.low)
-        .n("lastSize", Decimal::new(12, 1));
-    if let Some(funding) = r.funding {
-        row.n("fundingRate", funding).n(
-            "fundingRatePrediction",
-            (funding * Decimal::new(9, 1)).normalize(),
-        );
+    let row = json!({
+        "symbol": r.symbol,
+        "last": num(r.last),
+        "lastTime": iso(now_ms - 2_345),
+        "tag": r.tag,
+        "pair": r.pair,
+        "markPrice": num(r.mark),
+        "bid": num(r.bid),
+        "bidSize": 4609,
+        "ask": num(r.ask),
+        "askSize": 3120,
+        "vol24h": num(r.contracts_24h),
+        "volumeQuote": num(r.volume_quote),
+        "openInterest": num(r.open_interest),
+        "open24h": num(r.low),
+        "high24h": num(r.high),
+        "low24h": num(r.low),
+        "lastSize": num(Decimal::new(12, 1)),
+        "suspended": r.suspended,
+        "indexPrice": num(r.index),
+        "postOnly": false,
+        "change24h": num(change),
+    });
+    match r.funding {
+        Some(funding) => merge(
+            row,
+            json!({
+                "fundingRate": num(funding),
+                "fundingRatePrediction": num(funding * Decimal::new(9, 1)),
+            }),
+        ),
+        None => row,
     }
-    row.raw("suspended", r.suspended)
-        .n("indexPrice", r.index)
-        .raw("postOnly", false)
-        .n("change24h", change)
-        .end_row();
 }
 
 fn tickers(u: &Universe) -> String {
-    let head = format!(
-        r#"{{"result":"success","serverTime":"{}","tickers":["#,
-        iso(u.now_ms)
-    );
-    let mut doc = Doc::new(520 * (u.markets.len() + FILTERED.len() + 3), &head);
+    let mut rows = Vec::with_capacity(u.markets.len() + FILTERED.len() + 3);
     for m in u.perps() {
         let mult = Decimal::from(m.multiplier.max(1));
         let mark = m.contract_price(m.mark);
         let pair = format!("{}:{QUOTE}", m.perp_base());
-        ticker_row(
-            &mut doc,
+        rows.push(ticker_row(
             &TickerRow {
                 symbol: &symbol(m),
                 tag: "perpetual",
@@ -348,13 +269,12 @@ fn tickers(u: &Universe) -> String {
                 suspended: false,
             },
             u.now_ms,
-        );
+        ));
     }
     let price = Decimal::new(97_000, 0);
     let extras = FILTERED.iter().chain([&(SUSPENDED, "suspended")]);
     for (sym, why) in extras {
-        ticker_row(
-            &mut doc,
+        rows.push(ticker_row(
             &TickerRow {
                 symbol: sym,
                 tag: if *why == "dated" {
@@ -377,16 +297,12 @@ fn tickers(u: &Universe) -> String {
                 suspended: *why == "suspended",
             },
             u.now_ms,
-        );
+        ));
     }
     for index in ["in_xbtusd", "rr_xbtusd"] {
-        doc.row()
-            .s("symbol", index)
-            .n("last", price)
-            .s("lastTime", &iso(u.now_ms - 1_000))
-            .end_row();
+        rows.push(json!({"symbol": index, "last": num(price), "lastTime": iso(u.now_ms - 1_000)}));
     }
-    doc.finish("]}")
+    success(json!({"serverTime": iso(u.now_ms), "tickers": rows}))
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
@@ -414,10 +330,7 @@ pub fn respond(
 
 /// The derivatives error envelope.
 fn error(now_ms: i64, error: &str) -> String {
-    format!(
-        r#"{{"result":"error","serverTime":"{}","error":"{error}"}}"#,
-        iso(now_ms)
-    )
+    body(&json!({"result": "error", "serverTime": iso(now_ms), "error": error}))
 }
 
 /// `GET /derivatives/api/v4/historicalfundingrates?symbol=…`: every hourly settlement kept
@@ -430,7 +343,7 @@ fn funding_rates(u: &Universe, query: &[(String, String)]) -> String {
         return error(u.now_ms, "symbol is required");
     };
     let market = u.perps().find(|m| symbol(m) == wanted);
-    let mut doc = Doc::new(110 * 24 * 120, r#"{"result":"success","rates":["#);
+    let mut rows = Vec::new();
     if let Some(m) = market {
         let hourly = SynthMarket {
             interval_hours: 1,
@@ -440,14 +353,14 @@ fn funding_rates(u: &Universe, query: &[(String, String)]) -> String {
         let mark = m.contract_price(m.mark);
         for t in hourly.settlements(u.now_ms, HISTORY_DAYS, i64::MIN, u.now_ms) {
             let relative = (m.historic_rate(t) / hours).normalize();
-            doc.row()
-                .s("timestamp", &iso(t))
-                .n("fundingRate", relative * mark)
-                .n("relativeFundingRate", relative)
-                .end_row();
+            rows.push(json!({
+                "timestamp": iso(t),
+                "fundingRate": num(relative * mark),
+                "relativeFundingRate": num(relative),
+            }));
         }
     }
-    doc.finish(&format!(r#"],"serverTime":"{}"}}"#, iso(u.now_ms)))
+    success(json!({"rates": rows, "serverTime": iso(u.now_ms)}))
 }
 
 /// A charts price: Kraken pads to 11 decimals (`309.15000000000`).
@@ -491,21 +404,20 @@ fn chart(u: &Universe, wanted: &str, bar: Option<Bar>, query: &[(String, String)
         _ => (Vec::new(), Decimal::ONE),
     };
     let page = &bars[..bars.len().min(CANDLE_LIMIT)];
-    let mut doc = Doc::new(150 * page.len() + 40, r#"{"candles":["#);
-    for c in page {
-        doc.row()
-            .raw("time", c.open_ms)
-            .s("open", &chart_price(c.open * scale))
-            .s("high", &chart_price(c.high * scale))
-            .s("low", &chart_price(c.low * scale))
-            .s("close", &chart_price(c.close * scale))
-            .n("volume", (c.volume / scale).round_dp(3))
-            .end_row();
-    }
-    doc.finish(&format!(
-        r#"],"more_candles":{}}}"#,
-        bars.len() > CANDLE_LIMIT
-    ))
+    let candles: Vec<Value> = page
+        .iter()
+        .map(|c| {
+            json!({
+                "time": c.open_ms,
+                "open": chart_price(c.open * scale),
+                "high": chart_price(c.high * scale),
+                "low": chart_price(c.low * scale),
+                "close": chart_price(c.close * scale),
+                "volume": num((c.volume / scale).round_dp(3)),
+            })
+        })
+        .collect();
+    body(&json!({"candles": candles, "more_candles": bars.len() > CANDLE_LIMIT}))
 }
 
 #[cfg(test)]

@@ -10,11 +10,12 @@
 //! per-symbol interval fallback; [`respond`] answers the history endpoints (settled funding,
 //! contract and spot candles) for any window, paging like the live APIs.
 
-use std::fmt::{Display, Write as _};
-
 use rust_decimal::Decimal;
 
-use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use super::json::{Value, array, body, dec_num, dec_text, json, raw, text, tick};
+use super::{
+    HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, int_param, param, window_page,
+};
 use crate::venue::Bar;
 use crate::venue::mexc::{
     CONTRACT_DETAIL, CONTRACT_KLINE, EXCHANGE_INFO, FUNDING_HISTORY, FUNDING_RATE, FUNDING_RATES,
@@ -62,7 +63,7 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
         routes.push(Route::new(
             FUNDING_RATE.host,
             &format!("{}/{symbol}", FUNDING_RATE.path),
-            contract_envelope(&row),
+            contract_envelope(row),
         ));
     }
     routes
@@ -112,71 +113,8 @@ pub fn hold_vol(m: &SynthMarket) -> Decimal {
         .normalize()
 }
 
-/// A flat JSON object writer: string fields and raw tokens (numbers, booleans, arrays); the
-/// BingX renderer writes with it too.
-pub(super) struct Obj {
-    out: String,
-    first: bool,
-}
-
-impl Obj {
-    pub(super) fn new() -> Self {
-        Obj {
-            out: String::from("{"),
-            first: true,
-        }
-    }
-
-    fn key(&mut self, key: &str) {
-        if !self.first {
-            self.out.push(',');
-        }
-        self.first = false;
-        self.out.push('"');
-        self.out.push_str(key);
-        self.out.push_str("\":");
-    }
-
-    /// A string field (the demo's texts hold no quotes or backslashes).
-    pub(super) fn s(mut self, key: &str, value: impl Display) -> Self {
-        self.key(key);
-        let _ = write!(self.out, "\"{value}\"");
-        self
-    }
-
-    /// A raw JSON token.
-    pub(super) fn n(mut self, key: &str, value: impl Display) -> Self {
-        self.key(key);
-        let _ = write!(self.out, "{value}");
-        self
-    }
-
-    pub(super) fn end(mut self) -> String {
-        self.out.push('}');
-        self.out
-    }
-}
-
-/// A JSON array of already written `rows`.
-pub(super) fn array(rows: &[String]) -> String {
-    let mut out = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
-    out.push('[');
-    out.push_str(&rows.join(","));
-    out.push(']');
-    out
-}
-
-fn contract_envelope(data: &str) -> String {
-    format!(r#"{{"success":true,"code":0,"data":{data}}}"#)
-}
-
-fn n(d: Decimal) -> Decimal {
-    d.normalize()
-}
-
-/// One unit of a price's last decimal.
-fn tick(price: Decimal) -> Decimal {
-    Decimal::new(1, price.normalize().scale())
+fn contract_envelope(data: Value) -> String {
+    body(&json!({"success": true, "code": 0, "data": data}))
 }
 
 /// A contract detail row of the shape MEXC lists.
@@ -190,58 +128,58 @@ fn detail_row(
     price: Decimal,
     state: i64,
     hidden: bool,
-) -> String {
-    Obj::new()
-        .s("symbol", symbol)
-        .s("displayName", format!("{symbol}永续"))
-        .s("displayNameEn", format!("{symbol} PERPETUAL"))
-        .n("positionOpenType", 3)
-        .s("baseCoin", base)
-        .s("quoteCoin", quote)
-        .s("settleCoin", settle)
-        .n("contractSize", n(size))
-        .n("minLeverage", 1)
-        .n("maxLeverage", 200)
-        .n("priceScale", price.normalize().scale())
-        .n("volScale", 0)
-        .n("amountScale", 4)
-        .n("priceUnit", tick(price))
-        .n("volUnit", 1)
-        .n("minVol", 1)
-        .n("maxVol", 1_000_000)
-        .n("bidLimitPriceRate", "0.1")
-        .n("askLimitPriceRate", "0.1")
-        .n("takerFeeRate", "0.0002")
-        .n("makerFeeRate", 0)
-        .n("maintenanceMarginRate", "0.004")
-        .n("initialMarginRate", "0.005")
-        .n("riskBaseVol", 100_000)
-        .n("riskIncrVol", 100_000)
-        .n("riskIncrMmr", "0.004")
-        .n("riskIncrImr", "0.004")
-        .n("riskLevelLimit", 5)
-        .n("priceCoefficientVariation", "0.1")
-        .n("indexOrigin", r#"["BINANCE","OKX","BYBIT"]"#)
-        .n("state", state)
-        .n("isNew", false)
-        .n("isHot", false)
-        .n("isHidden", hidden)
-        .n("conceptPlate", "[]")
-        .s("riskLimitType", "BY_VOLUME")
-        .n("maxNumOrders", "[200,50]")
-        .n("marketOrderMaxLevel", 20)
-        .n("marketOrderPriceLimitRate1", "0.2")
-        .n("marketOrderPriceLimitRate2", "0.005")
-        .n("triggerProtect", "0.1")
-        .n("appraisal", 0)
-        .n("showAppraisalCountdown", 0)
-        .n("automaticDelivery", 0)
-        .n("apiAllowed", false)
-        .end()
+) -> Value {
+    json!({
+        "symbol": text(symbol),
+        "displayName": text(format!("{symbol}永续")),
+        "displayNameEn": text(format!("{symbol} PERPETUAL")),
+        "positionOpenType": 3,
+        "baseCoin": text(base),
+        "quoteCoin": text(quote),
+        "settleCoin": text(settle),
+        "contractSize": dec_num(size),
+        "minLeverage": 1,
+        "maxLeverage": 200,
+        "priceScale": raw(price.normalize().scale()),
+        "volScale": 0,
+        "amountScale": 4,
+        "priceUnit": raw(tick(price)),
+        "volUnit": 1,
+        "minVol": 1,
+        "maxVol": 1_000_000,
+        "bidLimitPriceRate": raw("0.1"),
+        "askLimitPriceRate": raw("0.1"),
+        "takerFeeRate": raw("0.0002"),
+        "makerFeeRate": 0,
+        "maintenanceMarginRate": raw("0.004"),
+        "initialMarginRate": raw("0.005"),
+        "riskBaseVol": 100_000,
+        "riskIncrVol": 100_000,
+        "riskIncrMmr": raw("0.004"),
+        "riskIncrImr": raw("0.004"),
+        "riskLevelLimit": 5,
+        "priceCoefficientVariation": raw("0.1"),
+        "indexOrigin": raw(r#"["BINANCE","OKX","BYBIT"]"#),
+        "state": state,
+        "isNew": false,
+        "isHot": false,
+        "isHidden": hidden,
+        "conceptPlate": [],
+        "riskLimitType": text("BY_VOLUME"),
+        "maxNumOrders": raw("[200,50]"),
+        "marketOrderMaxLevel": 20,
+        "marketOrderPriceLimitRate1": raw("0.2"),
+        "marketOrderPriceLimitRate2": raw("0.005"),
+        "triggerProtect": raw("0.1"),
+        "appraisal": 0,
+        "showAppraisalCountdown": 0,
+        "automaticDelivery": 0,
+        "apiAllowed": false,
+    })
 }
 
 fn contract_detail(u: &Universe) -> String {
-    let mut rows: Vec<String> = u
+    let mut rows: Vec<Value> = u
         .perps()
         .map(|m| {
             detail_row(
@@ -276,24 +214,24 @@ fn contract_detail(u: &Universe) -> String {
             hidden,
         ));
     }
-    contract_envelope(&array(&rows))
+    contract_envelope(Value::Array(rows))
 }
 
-fn funding_row(symbol: &str, rate: Decimal, hours: u32, next_ms: i64, now: i64) -> String {
-    Obj::new()
-        .s("symbol", symbol)
-        .n("fundingRate", n(rate))
-        .n("maxFundingRate", "0.003")
-        .n("minFundingRate", "-0.003")
-        .n("collectCycle", hours)
-        .n("nextSettleTime", next_ms)
-        .n("timestamp", now)
-        .end()
+fn funding_row(symbol: &str, rate: Decimal, hours: u32, next_ms: i64, now: i64) -> Value {
+    json!({
+        "symbol": text(symbol),
+        "fundingRate": dec_num(rate),
+        "maxFundingRate": raw("0.003"),
+        "minFundingRate": raw("-0.003"),
+        "collectCycle": hours,
+        "nextSettleTime": next_ms,
+        "timestamp": now,
+    })
 }
 
 fn funding_rates(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<String> = u
+    let mut rows: Vec<Value> = u
         .perps()
         .map(|m| {
             funding_row(
@@ -309,7 +247,7 @@ fn funding_rates(u: &Universe) -> String {
     for (symbol, _) in FILTERED_CONTRACTS {
         rows.push(funding_row(symbol, Decimal::new(5, 3), 8, next8, now));
     }
-    contract_envelope(&array(&rows))
+    contract_envelope(Value::Array(rows))
 }
 
 /// One contract ticker row; sizes in contracts.
@@ -327,37 +265,37 @@ fn ticker_row(
     quote_volume: Decimal,
     hold: Decimal,
     now: i64,
-) -> String {
-    let change = n(last - low);
+) -> Value {
+    let change = (last - low).normalize();
     let rise = if low.is_zero() {
         Decimal::ZERO
     } else {
-        n((change / low).round_dp(4))
+        (change / low).round_dp(4).normalize()
     };
-    Obj::new()
-        .s("symbol", symbol)
-        .n("lastPrice", n(last))
-        .n("bid1", n(bid))
-        .n("ask1", n(ask))
-        .n("volume24", n(contracts))
-        .n("amount24", n(quote_volume))
-        .n("holdVol", n(hold))
-        .n("lower24Price", n(low))
-        .n("high24Price", n(high))
-        .n("riseFallRate", rise)
-        .n("riseFallValue", change)
-        .n("indexPrice", n(index))
-        .n("fairPrice", n(last))
-        .n("fundingRate", n(rate))
-        .n("maxBidPrice", n(last * Decimal::new(11, 1)))
-        .n("minAskPrice", n(last * Decimal::new(9, 1)))
-        .n("timestamp", now)
-        .end()
+    json!({
+        "symbol": text(symbol),
+        "lastPrice": dec_num(last),
+        "bid1": dec_num(bid),
+        "ask1": dec_num(ask),
+        "volume24": dec_num(contracts),
+        "amount24": dec_num(quote_volume),
+        "holdVol": dec_num(hold),
+        "lower24Price": dec_num(low),
+        "high24Price": dec_num(high),
+        "riseFallRate": dec_num(rise),
+        "riseFallValue": dec_num(change),
+        "indexPrice": dec_num(index),
+        "fairPrice": dec_num(last),
+        "fundingRate": dec_num(rate),
+        "maxBidPrice": dec_num(last * Decimal::new(11, 1)),
+        "minAskPrice": dec_num(last * Decimal::new(9, 1)),
+        "timestamp": now,
+    })
 }
 
 fn tickers(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<String> = u
+    let mut rows: Vec<Value> = u
         .perps()
         .map(|m| {
             let per_contract = Decimal::from(m.multiplier) * contract_size(m);
@@ -394,39 +332,39 @@ fn tickers(u: &Universe) -> String {
             now,
         ));
     }
-    contract_envelope(&array(&rows))
+    contract_envelope(Value::Array(rows))
 }
 
-fn spot_symbol_row(symbol: &str, base: &str, quote: &str, status: &str, side: &str) -> String {
-    Obj::new()
-        .s("symbol", symbol)
-        .s("status", status)
-        .s("baseAsset", base)
-        .n("baseAssetPrecision", 2)
-        .s("quoteAsset", quote)
-        .n("quotePrecision", 8)
-        .n("quoteAssetPrecision", 8)
-        .n("baseCommissionPrecision", 2)
-        .n("quoteCommissionPrecision", 8)
-        .n("orderTypes", r#"["LIMIT","MARKET","LIMIT_MAKER"]"#)
-        .n("isSpotTradingAllowed", true)
-        .n("isMarginTradingAllowed", false)
-        .s("quoteAmountPrecision", "1")
-        .s("baseSizePrecision", "0")
-        .n("permissions", r#"["SPOT"]"#)
-        .n("filters", "[]")
-        .s("maxQuoteAmount", "2000000")
-        .s("makerCommission", "0")
-        .s("takerCommission", "0.0005")
-        .s("quoteAmountPrecisionMarket", "1")
-        .s("maxQuoteAmountMarket", "100000")
-        .s("fullName", base)
-        .s("tradeSideType", side)
-        .end()
+fn spot_symbol_row(symbol: &str, base: &str, quote: &str, status: &str, side: &str) -> Value {
+    json!({
+        "symbol": text(symbol),
+        "status": text(status),
+        "baseAsset": text(base),
+        "baseAssetPrecision": 2,
+        "quoteAsset": text(quote),
+        "quotePrecision": 8,
+        "quoteAssetPrecision": 8,
+        "baseCommissionPrecision": 2,
+        "quoteCommissionPrecision": 8,
+        "orderTypes": raw(r#"["LIMIT","MARKET","LIMIT_MAKER"]"#),
+        "isSpotTradingAllowed": true,
+        "isMarginTradingAllowed": false,
+        "quoteAmountPrecision": text("1"),
+        "baseSizePrecision": text("0"),
+        "permissions": raw(r#"["SPOT"]"#),
+        "filters": [],
+        "maxQuoteAmount": text("2000000"),
+        "makerCommission": text("0"),
+        "takerCommission": text("0.0005"),
+        "quoteAmountPrecisionMarket": text("1"),
+        "maxQuoteAmountMarket": text("100000"),
+        "fullName": text(base),
+        "tradeSideType": text(side),
+    })
 }
 
 fn exchange_info(u: &Universe) -> String {
-    let mut rows: Vec<String> = u
+    let mut rows: Vec<Value> = u
         .spots()
         .map(|m| spot_symbol_row(&spot_symbol(m), &m.asset, &m.quote, "1", "1"))
         .collect();
@@ -439,11 +377,13 @@ fn exchange_info(u: &Universe) -> String {
         };
         rows.push(spot_symbol_row(symbol, base, "USDT", status, side));
     }
-    format!(
-        r#"{{"timezone":"CST","serverTime":{},"rateLimits":[],"exchangeFilters":[],"symbols":{}}}"#,
-        u.now_ms,
-        array(&rows)
-    )
+    body(&json!({
+        "timezone": "CST",
+        "serverTime": u.now_ms,
+        "rateLimits": [],
+        "exchangeFilters": [],
+        "symbols": rows,
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -457,37 +397,37 @@ fn spot_ticker_row(
     volume: Decimal,
     quote_volume: Decimal,
     now: i64,
-) -> String {
-    let change = n(last - low);
+) -> Value {
+    let change = (last - low).normalize();
     let pct = if low.is_zero() {
         Decimal::ZERO
     } else {
-        n((change / low).round_dp(8))
+        (change / low).round_dp(8).normalize()
     };
-    Obj::new()
-        .s("symbol", symbol)
-        .s("priceChange", change)
-        .s("priceChangePercent", pct)
-        .s("prevClosePrice", n(low))
-        .s("lastPrice", n(last))
-        .s("bidPrice", n(bid))
-        .s("bidQty", "12.5")
-        .s("askPrice", n(ask))
-        .s("askQty", "7.25")
-        .s("openPrice", n(low))
-        .s("highPrice", n(high))
-        .s("lowPrice", n(low))
-        .s("volume", n(volume))
-        .s("quoteVolume", n(quote_volume))
-        .n("openTime", now - 24 * MS_PER_HOUR)
-        .n("closeTime", now)
-        .n("count", "null")
-        .end()
+    json!({
+        "symbol": text(symbol),
+        "priceChange": text(change),
+        "priceChangePercent": text(pct),
+        "prevClosePrice": dec_text(low),
+        "lastPrice": dec_text(last),
+        "bidPrice": dec_text(bid),
+        "bidQty": text("12.5"),
+        "askPrice": dec_text(ask),
+        "askQty": text("7.25"),
+        "openPrice": dec_text(low),
+        "highPrice": dec_text(high),
+        "lowPrice": dec_text(low),
+        "volume": dec_text(volume),
+        "quoteVolume": dec_text(quote_volume),
+        "openTime": now - 24 * MS_PER_HOUR,
+        "closeTime": now,
+        "count": raw("null"),
+    })
 }
 
 fn spot_tickers(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<String> = u
+    let mut rows: Vec<Value> = u
         .spots()
         .map(|m| {
             spot_ticker_row(
@@ -509,21 +449,17 @@ fn spot_tickers(u: &Universe) -> String {
             symbol, one, one, one, one, one, one, one, now,
         ));
     }
-    array(&rows)
+    array(rows)
 }
 
 /// A contract error envelope (`success` false). `message` holds no quotes.
 fn contract_error(code: i64, message: &str) -> String {
-    Obj::new()
-        .n("success", false)
-        .n("code", code)
-        .s("message", message)
-        .end()
+    body(&json!({"success": false, "code": code, "message": message}))
 }
 
 /// A spot error object. `msg` holds no quotes.
 fn spot_error(code: i64, msg: &str) -> String {
-    Obj::new().n("code", code).s("msg", msg).end()
+    body(&json!({"code": code, "msg": msg}))
 }
 
 /// Contract code for an unknown contract (documented error table).
@@ -534,11 +470,6 @@ pub const CONTRACT_BAD_PARAM: i64 = 600;
 pub const SPOT_BAD_SYMBOL: i64 = 10007;
 /// Spot code of the demo's parameter errors (Binance's "illegal parameter"; the demo's choice).
 pub const SPOT_BAD_PARAM: i64 = -1100;
-
-/// Query parameter `key` as an integer: `Ok(None)` when absent, `Err(key)` when not a number.
-fn int<'k>(query: &[(String, String)], key: &'k str) -> Result<Option<i64>, &'k str> {
-    param(query, key).map_or(Ok(None), |v| v.parse::<i64>().map(Some).map_err(|_| key))
-}
 
 /// The universe's perp whose contract name is `symbol`.
 fn perp_by_symbol<'u>(u: &'u Universe, symbol: &str) -> Option<&'u SynthMarket> {
@@ -555,7 +486,7 @@ fn funding_page(u: &Universe, query: &[(String, String)]) -> String {
     let Some(m) = m else {
         return contract_error(CONTRACT_NOT_EXIST, "Contract does not exist");
     };
-    let (num, size) = match (int(query, "page_num"), int(query, "page_size")) {
+    let (num, size) = match (int_param(query, "page_num"), int_param(query, "page_size")) {
         (Ok(n), Ok(s)) => (n.unwrap_or(1).max(1), s.unwrap_or(20).clamp(1, 1000)),
         (Err(k), _) | (_, Err(k)) => {
             return contract_error(CONTRACT_BAD_PARAM, &format!("Parameter error: {k}"));
@@ -565,33 +496,21 @@ fn funding_page(u: &Universe, query: &[(String, String)]) -> String {
     let total = i64::try_from(times.len()).unwrap_or(0);
     let symbol = perp_symbol(m);
     let skip = usize::try_from((num - 1).saturating_mul(size)).unwrap_or(usize::MAX);
-    let rows: Vec<String> = times
+    let rows: Vec<Value> = times
         .iter()
         .rev()
         .skip(skip)
         .take(usize::try_from(size).unwrap_or(20))
-        .map(|t| {
-            Obj::new()
-                .s("symbol", &symbol)
-                .n("fundingRate", n(m.historic_rate(*t)))
-                .n("settleTime", t)
-                .end()
-        })
+        .map(|t| json!({"symbol": symbol, "fundingRate": dec_num(m.historic_rate(*t)), "settleTime": t}))
         .collect();
-    let data = Obj::new()
-        .n("pageSize", size)
-        .n("totalCount", total)
-        .n("totalPage", (total + size - 1) / size)
-        .n("currentPage", num)
-        .n("resultList", array(&rows))
-        .end();
-    contract_envelope(&data)
-}
-
-/// JSON array of numbers.
-fn numbers(values: impl Iterator<Item = String>) -> String {
-    let v: Vec<String> = values.collect();
-    array(&v)
+    let data = json!({
+        "pageSize": size,
+        "totalCount": total,
+        "totalPage": (total + size - 1) / size,
+        "currentPage": num,
+        "resultList": rows,
+    });
+    contract_envelope(data)
 }
 
 /// One answer of `GET /api/v1/contract/kline/{symbol}`: `interval` `Min60` or `Day1` (others
@@ -609,7 +528,7 @@ fn contract_kline(u: &Universe, symbol: &str, query: &[(String, String)]) -> Str
         Some("Day1") => Bar::Day,
         _ => return contract_error(CONTRACT_BAD_PARAM, "Parameter error: interval"),
     };
-    let (start, end) = match (int(query, "start"), int(query, "end")) {
+    let (start, end) = match (int_param(query, "start"), int_param(query, "end")) {
         (Ok(s), Ok(e)) => (s, e),
         (Err(k), _) | (_, Err(k)) => {
             return contract_error(CONTRACT_BAD_PARAM, &format!("Parameter error: {k}"));
@@ -618,37 +537,31 @@ fn contract_kline(u: &Universe, symbol: &str, query: &[(String, String)]) -> Str
     let from = start.map_or(i64::MIN, |s| s.saturating_mul(1000));
     let to = end.map_or(i64::MAX, |e| e.saturating_mul(1000));
     let all = m.candles(bar, from, to, u.now_ms);
-    let page = if start.is_some() {
-        &all[..all.len().min(2000)]
-    } else {
-        &all[all.len().saturating_sub(2000)..]
-    };
+    let page = window_page(&all, 2000, start.is_some());
     let per = |x: Decimal| m.contract_price(x);
     let per_contract = Decimal::from(m.multiplier) * contract_size(m);
-    let col = |f: &dyn Fn(&SynthCandle) -> Decimal| {
-        numbers(page.iter().map(|c| f(c).normalize().to_string()))
+    let col = |f: &dyn Fn(&SynthCandle) -> Decimal| -> Vec<Value> {
+        page.iter().map(|c| dec_num(f(c))).collect()
     };
     let open = col(&|c| per(c.open));
     let close = col(&|c| per(c.close));
     let high = col(&|c| per(c.high));
     let low = col(&|c| per(c.low));
-    let data = Obj::new()
-        .n(
-            "time",
-            numbers(page.iter().map(|c| (c.open_ms / 1000).to_string())),
-        )
-        .n("open", &open)
-        .n("close", &close)
-        .n("high", &high)
-        .n("low", &low)
-        .n("vol", col(&|c| (c.volume / per_contract).round_dp(0)))
-        .n("amount", col(&|c| (c.volume * c.close).round_dp(4)))
-        .n("realOpen", &open)
-        .n("realClose", &close)
-        .n("realHigh", &high)
-        .n("realLow", &low)
-        .end();
-    contract_envelope(&data)
+    let time: Vec<i64> = page.iter().map(|c| c.open_ms / 1000).collect();
+    let data = json!({
+        "time": time,
+        "open": open,
+        "close": close,
+        "high": high,
+        "low": low,
+        "vol": col(&|c| (c.volume / per_contract).round_dp(0)),
+        "amount": col(&|c| (c.volume * c.close).round_dp(4)),
+        "realOpen": open,
+        "realClose": close,
+        "realHigh": high,
+        "realLow": low,
+    });
+    contract_envelope(data)
 }
 
 /// One answer of spot `GET /api/v3/klines`: `interval` `60m` or `1d` (`1h` and others are
@@ -670,9 +583,9 @@ fn spot_klines(u: &Universe, query: &[(String, String)]) -> String {
         _ => return spot_error(SPOT_BAD_PARAM, "Invalid interval."),
     };
     let (start, end, limit) = match (
-        int(query, "startTime"),
-        int(query, "endTime"),
-        int(query, "limit"),
+        int_param(query, "startTime"),
+        int_param(query, "endTime"),
+        int_param(query, "limit"),
     ) {
         (Ok(s), Ok(e), Ok(l)) => (s, e, l),
         (Err(k), ..) | (_, Err(k), _) | (.., Err(k)) => {
@@ -686,29 +599,27 @@ fn spot_klines(u: &Universe, query: &[(String, String)]) -> String {
         end.map_or(i64::MAX, |e| e.saturating_sub(1)),
         u.now_ms,
     );
-    let page = if start.is_some() {
-        &all[..all.len().min(limit)]
-    } else {
-        &all[all.len().saturating_sub(limit)..]
-    };
+    let page = window_page(&all, limit, start.is_some());
     let step = bar.millis();
-    let rows: Vec<String> = page
+    let rows: Vec<Value> = page
         .iter()
         .map(|c| {
-            format!(
-                r#"[{},"{}","{}","{}","{}","{}",{},"{}"]"#,
+            let quote_volume = (c.volume * c.close).round_dp(2);
+            let [open, high, low, close, volume, quote_volume] =
+                [c.open, c.high, c.low, c.close, c.volume, quote_volume].map(dec_text);
+            json!([
                 c.open_ms,
-                n(c.open),
-                n(c.high),
-                n(c.low),
-                n(c.close),
-                n(c.volume),
+                open,
+                high,
+                low,
+                close,
+                volume,
                 c.open_ms + step,
-                n((c.volume * c.close).round_dp(2))
-            )
+                quote_volume
+            ])
         })
         .collect();
-    array(&rows)
+    array(rows)
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):

@@ -12,6 +12,7 @@ pub mod deribit;
 pub mod dydx;
 pub mod gate;
 pub mod hyperliquid;
+pub mod json;
 pub mod kraken;
 pub mod mexc;
 pub mod okx;
@@ -271,6 +272,23 @@ pub fn param<'q>(query: &'q [(String, String)], key: &str) -> Option<&'q str> {
         .iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
+}
+
+/// Query parameter `key` as an integer: `Ok(None)` when absent, `Err(key)` when not a number
+/// (each venue words the error its own way).
+pub fn int_param<'k>(query: &[(String, String)], key: &'k str) -> Result<Option<i64>, &'k str> {
+    param(query, key).map_or(Ok(None), |v| v.parse::<i64>().map(Some).map_err(|_| key))
+}
+
+/// The page of `limit` rows a history endpoint serves from the rows of its window (ascending):
+/// the first `limit` when the request names its start (`from_start`), else the last `limit`.
+#[must_use]
+pub fn window_page<T>(rows: &[T], limit: usize, from_start: bool) -> &[T] {
+    if from_start {
+        &rows[..rows.len().min(limit)]
+    } else {
+        &rows[rows.len().saturating_sub(limit)..]
+    }
 }
 
 /// A deterministic synthetic market for one venue.

@@ -10,19 +10,13 @@
 //!   venue's plans; the per-venue files keep what only that venue does.
 
 mod binance;
-mod bingx;
-mod bitget;
-mod bybit;
 mod conformance;
 mod deribit;
-mod dydx;
-mod gate;
 mod http;
 mod hyperliquid;
-mod kraken;
-mod mexc;
 mod okx;
 mod paging;
+mod universe;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

@@ -1,0 +1,93 @@
+//! The simulator's one JSON writer: every renderer builds its payloads as `serde_json` values with [`json!`] and the helpers here, and serialises them with [`body`].
+//!
+//! A venue's encoding is stated field by field: [`text`] for a value the venue sends as a string
+//! (decimals, ids, times), [`raw`] for a token it sends bare (a number exactly as written, a
+//! boolean, a literal array). `serde_json`'s `arbitrary_precision` keeps a number's text as
+//! given, so decimals reach the adapters digit for digit (no float on the way) and a venue's own
+//! spelling of small numbers (Deribit's and Kraken's `2.5e-7`) survives. Keys come out sorted;
+//! no adapter depends on their order.
+
+use std::fmt::Display;
+
+use rust_decimal::Decimal;
+pub use serde_json::{Map, Value, json};
+
+/// `value`'s text as a JSON string (a decimal as it prints: normalise it first where the venue
+/// does).
+pub fn text(value: impl Display) -> Value {
+    Value::String(value.to_string())
+}
+
+/// A decimal, normalised (`1.50` → `1.5`), as a JSON string.
+#[must_use]
+pub fn dec_text(d: Decimal) -> Value {
+    text(d.normalize())
+}
+
+/// `token` as a bare JSON token: a number exactly as written (`97000.5`, `2.5e-7`, `-1100`), a
+/// boolean, `null` or a literal array; `null` when `token` is not JSON.
+pub fn raw(token: impl Display) -> Value {
+    serde_json::from_str(&token.to_string()).unwrap_or(Value::Null)
+}
+
+/// A decimal, normalised, as a JSON number.
+#[must_use]
+pub fn dec_num(d: Decimal) -> Value {
+    raw(d.normalize())
+}
+
+/// Object `row` with the fields of object `extra` added (a row's own fields after the ones
+/// every row of its list has).
+#[must_use]
+pub fn merge(mut row: Value, extra: Value) -> Value {
+    if let (Some(fields), Value::Object(extra)) = (row.as_object_mut(), extra) {
+        fields.extend(extra);
+    }
+    row
+}
+
+/// One unit of a price's last decimal (the tick size a venue lists for it).
+#[must_use]
+pub fn tick(price: Decimal) -> Decimal {
+    Decimal::new(1, price.normalize().scale())
+}
+
+/// The payload text of `value`.
+#[must_use]
+pub fn body(value: &Value) -> String {
+    value.to_string()
+}
+
+/// The payload text of a JSON array of `rows`.
+#[must_use]
+pub fn array(rows: Vec<Value>) -> String {
+    body(&Value::Array(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_their_text_and_strings_their_value() {
+        let row = json!({
+            "a": dec_num(Decimal::new(150, 2)),
+            "b": raw("2.5e-7"),
+            "c": raw(-1100),
+            "d": dec_text(Decimal::new(1_000_001, 6)),
+            "e": raw(r#"["X","Y"]"#),
+            "f": raw("not json"),
+            "g": text(17),
+            "h": raw("0.00000000123456789012345678"),
+        });
+        assert_eq!(
+            body(&row),
+            r#"{"a":1.5,"b":2.5e-7,"c":-1100,"d":"1.000001","e":["X","Y"],"f":null,"g":"17","h":0.00000000123456789012345678}"#
+        );
+        assert_eq!(
+            array(vec![row.clone(), Value::Null]).len(),
+            body(&row).len() + 7
+        );
+        assert_eq!(tick(Decimal::new(9_700_050, 2)), Decimal::new(1, 1));
+    }
+}
