@@ -77,6 +77,43 @@ pub struct HostSpec {
     pub per_endpoint: bool,
 }
 
+impl HostSpec {
+    /// Host `key` overridden by `env`, live at `default_url`; its limit follows
+    /// ([`HostSpec::limit`]). basis uses half of every documented limit
+    /// ([`HostSpec::budget_pct`] 50), for the whole host.
+    #[must_use]
+    pub const fn new(key: &'static str, env: &'static str, default_url: &'static str) -> Self {
+        HostSpec {
+            key,
+            env,
+            default_url,
+            limit_weight: 0,
+            limit_period: Duration::ZERO,
+            budget_pct: 50,
+            per_endpoint: false,
+        }
+    }
+
+    /// The same host with its documented limit: `weight` per `period` from one IP.
+    #[must_use]
+    pub const fn limit(self, weight: u32, period: Duration) -> Self {
+        HostSpec {
+            limit_weight: weight,
+            limit_period: period,
+            ..self
+        }
+    }
+
+    /// The same host with its limit applying to each endpoint separately.
+    #[must_use]
+    pub const fn per_endpoint(self) -> Self {
+        HostSpec {
+            per_endpoint: true,
+            ..self
+        }
+    }
+}
+
 /// HTTP method of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Method {
