@@ -17,7 +17,7 @@ use crate::model::{Instrument, Market, PerpQuote, Reference, SpotQuote};
 
 pub mod paging;
 
-pub use paging::{Pages, Stamped};
+pub use paging::{Direction, Pages, Paging, Span, Stamped};
 
 /// A venue's name of a bar length: `hour` or `day`.
 #[must_use]
@@ -125,13 +125,20 @@ impl PartialEq<Endpoint> for &str {
 }
 
 /// The [`super::VenueAdapter`] methods every adapter writes the same way, for its `impl`:
-/// `venue` and `hosts` from the given values and, for each entry point listed after `parse:`,
-/// the method that hands its bodies unchanged to the function of that name in the adapter's
-/// `parse` module — `reference(bodies)`, `snapshot(bodies, reference, received_at)`,
+/// `venue` and `hosts` from the given values, after `history:` the [`Paging`] of every
+/// funding-history window ([`super::VenueAdapter::history_paging`]), and for each entry point
+/// listed after `parse:` the method that hands its bodies unchanged to the function of that name
+/// in the adapter's `parse` module — `reference(bodies)`, `snapshot(bodies, reference, received_at)`,
 /// `body_signal(status, body)`, `funding_history(body)`, `candles(body)`, or
 /// `candles(market, body)` where the entry point is written `candles_by_market`.
 macro_rules! adapter_basics {
-    (venue: $venue:expr, hosts: $hosts:expr $(, parse: $($entry:ident),+)? $(,)?) => {
+    (
+        venue: $venue:expr,
+        hosts: $hosts:expr
+        $(, history: $paging:expr)?
+        $(, parse: $($entry:ident),+)?
+        $(,)?
+    ) => {
         fn venue(&self) -> $crate::model::Venue {
             $venue
         }
@@ -141,6 +148,16 @@ macro_rules! adapter_basics {
         }
 
         $($($crate::venue::kit::adapter_basics!(@parse $entry);)+)?
+
+        $(
+            fn history_paging(
+                &self,
+                _start_ms: i64,
+                _end_ms: i64,
+            ) -> Option<$crate::venue::kit::Paging> {
+                Some($paging)
+            }
+        )?
     };
     (@parse reference) => {
         fn parse_reference(

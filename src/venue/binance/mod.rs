@@ -25,10 +25,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::kit::{self, Pages};
+use super::kit::{self, Pages, Paging, Span};
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
-    Request, VenueAdapter,
+    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HostSpec, ParseError, Request,
+    VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -162,6 +162,7 @@ impl VenueAdapter for Binance {
     kit::adapter_basics! {
         venue: Venue::Binance,
         hosts: HOSTS,
+        history: Paging::forward(FUNDING_HISTORY_LIMIT),
         parse: funding_history, candles_by_market,
     }
 
@@ -230,24 +231,14 @@ impl VenueAdapter for Binance {
     /// Pages forward: the first request asks from `start_ms`; each next one from the newest
     /// returned time + 1. Stops after an empty or short page (fewer than
     /// [`FUNDING_HISTORY_LIMIT`]) or one reaching `end_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let from = Pages::of(FUNDING_HISTORY_LIMIT)
-            .forward(previous, start_ms, end_ms)
-            .filter(|from| *from <= end_ms)?;
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
             FAPI_FUNDING_RATE
                 .request()
                 .query("symbol", symbol)
-                .query("startTime", from.to_string())
-                .query("endTime", end_ms.to_string())
-                .query("limit", FUNDING_HISTORY_LIMIT.to_string()),
+                .query("startTime", span.from.to_string())
+                .query("endTime", span.to.to_string())
+                .query("limit", span.full.to_string()),
         )
     }
 

@@ -34,10 +34,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarGrid, Pages};
-use super::{
-    Bar, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, Request, VenueAdapter,
-};
+use super::kit::{self, BarGrid, Pages, Paging, Span};
+use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of Bitget's only host.
@@ -219,7 +217,8 @@ impl VenueAdapter for Bitget {
     kit::adapter_basics! {
         venue: Venue::Bitget,
         hosts: HOSTS,
-        parse: reference, snapshot, funding_history, candles_by_market,
+        history: Paging::numbered(FUNDING_HISTORY_PAGE_SIZE),
+        parse: reference, snapshot, body_signal, funding_history, candles_by_market,
     }
 
     /// The USDT- and USDC-FUTURES contract lists, the spot symbol list and (optional) the
@@ -248,33 +247,16 @@ impl VenueAdapter for Bitget {
         plan
     }
 
-    /// HTTP 429, or a body `code` of [`RATE_LIMIT_CODES`], is a rate limit; another code than
-    /// `"00000"` is an API error. Bodies that are not a Bitget envelope say nothing.
-    fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
-        parse::body_signal(status, body)
-    }
-
     /// Pages by number (`pageNo` = `page` + 1, newest first, [`FUNDING_HISTORY_PAGE_SIZE`] a
     /// page) until a page is empty or short or reaches `start_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        page: u32,
-    ) -> Option<Request> {
-        if end_ms < start_ms {
-            return None;
-        }
-        let page = Pages::of(FUNDING_HISTORY_PAGE_SIZE).numbered(previous, start_ms, page)?;
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
             HISTORY_FUND_RATE
                 .request()
                 .query("symbol", symbol)
                 .query("productType", product_of(symbol).product_type)
-                .query("pageSize", FUNDING_HISTORY_PAGE_SIZE.to_string())
-                .query("pageNo", (u64::from(page) + 1).to_string()),
+                .query("pageSize", span.full.to_string())
+                .query("pageNo", (u64::from(span.page) + 1).to_string()),
         )
     }
 

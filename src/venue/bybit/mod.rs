@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::kit::{self, Pages};
+use super::kit::{self, Pages, Paging, Span};
 use super::{
     Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
     Request, VenueAdapter,
@@ -139,6 +139,7 @@ impl VenueAdapter for Bybit {
     kit::adapter_basics! {
         venue: Venue::Bybit,
         hosts: HOSTS,
+        history: Paging::backward(FUNDING_HISTORY_LIMIT),
     }
 
     /// `instruments-info?category=linear&limit=1000` (paged), `category=spot&limit=1000` and the
@@ -216,25 +217,15 @@ impl VenueAdapter for Bybit {
     /// Pages backwards: every request carries the window's `startTime` and an `endTime` that
     /// starts at `end_ms` and moves to the oldest returned time − 1. Stops after an empty or
     /// short page (fewer than [`FUNDING_HISTORY_LIMIT`]) or one reaching `start_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let to = Pages::of(FUNDING_HISTORY_LIMIT)
-            .backward(previous, end_ms, start_ms)
-            .filter(|to| *to >= start_ms)?;
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
             FUNDING_HISTORY
                 .request()
                 .query("category", "linear")
                 .query("symbol", symbol)
-                .query("startTime", start_ms.to_string())
-                .query("endTime", to.to_string())
-                .query("limit", FUNDING_HISTORY_LIMIT.to_string()),
+                .query("startTime", span.from.to_string())
+                .query("endTime", span.to.to_string())
+                .query("limit", span.full.to_string()),
         )
     }
 

@@ -40,8 +40,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, Pages};
-use super::{Bar, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, Pages, Paging, Span};
+use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::Venue;
 
 /// Host key of Deribit's only host.
@@ -152,6 +152,7 @@ impl VenueAdapter for Deribit {
     kit::adapter_basics! {
         venue: Venue::Deribit,
         hosts: HOSTS,
+        history: Paging::backward(FUNDING_HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }
 
@@ -174,25 +175,15 @@ impl VenueAdapter for Deribit {
     /// (`end_ms` first, then the oldest returned time − 1), clipped to `start_ms`. Stops after a
     /// short page (the market's history or the window began within it) or one reaching
     /// `start_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let to = Pages::of(FUNDING_HISTORY_LIMIT)
-            .backward(previous, end_ms, start_ms)
-            .filter(|to| *to >= start_ms)?;
-        let span = i64::try_from(FUNDING_HISTORY_LIMIT).ok()? * HOUR_MS;
-        let from = start_ms.max(to.saturating_sub(span) + 1);
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
+        let hours = i64::try_from(span.full).ok()? * HOUR_MS;
+        let from = span.from.max(span.to.saturating_sub(hours) + 1);
         Some(
             FUNDING_HISTORY
                 .request()
                 .query("instrument_name", symbol)
                 .query("start_timestamp", from.to_string())
-                .query("end_timestamp", to.to_string()),
+                .query("end_timestamp", span.to.to_string()),
         )
     }
 

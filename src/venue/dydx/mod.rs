@@ -44,8 +44,8 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
-use super::kit::{self, Pages};
-use super::{Bar, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, Pages, Paging, Span};
+use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of the indexer.
@@ -124,6 +124,7 @@ impl VenueAdapter for Dydx {
     kit::adapter_basics! {
         venue: Venue::Dydx,
         hosts: HOSTS,
+        history: Paging::backward(HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }
 
@@ -145,23 +146,12 @@ impl VenueAdapter for Dydx {
     /// Pages backwards: `effectiveBeforeOrAt` = `end_ms` first, then the oldest returned hour
     /// − 1 ms, [`HISTORY_LIMIT`] rows a page. Stops after a short page or one reaching
     /// `start_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        if end_ms < start_ms {
-            return None;
-        }
-        let before_or_at = HISTORY_PAGES.backward(previous, end_ms, start_ms)?;
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
             HISTORICAL_FUNDING
                 .below(symbol)
-                .query("effectiveBeforeOrAt", iso(before_or_at)?)
-                .query("limit", HISTORY_LIMIT.to_string()),
+                .query("effectiveBeforeOrAt", iso(span.to)?)
+                .query("limit", span.full.to_string()),
         )
     }
 

@@ -35,11 +35,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarGrid, Pages};
-use super::{
-    Bar, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
-};
+use super::kit::{self, BarGrid, Paging, Span};
+use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of Gate's only host.
@@ -166,7 +163,7 @@ impl VenueAdapter for Gate {
     kit::adapter_basics! {
         venue: Venue::Gate,
         hosts: HOSTS,
-        parse: reference, snapshot, funding_history, candles_by_market,
+        parse: reference, snapshot, body_signal, funding_history, candles_by_market,
     }
 
     /// The contract list (paged), the spot pair list and (optional) the collateral discount
@@ -214,38 +211,25 @@ impl VenueAdapter for Gate {
         ]
     }
 
-    /// HTTP 429, or the label `TOO_MANY_REQUESTS`, is a rate limit; another `label` is an API
-    /// error. Success bodies (bare arrays) and non-JSON bodies say nothing.
-    fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
-        parse::body_signal(status, body)
-    }
-
     /// Pages backwards with `to` (seconds) and no `from`, the documented "`limit` records up to
     /// `to`": the first page ends at `end_ms`, each next one a second before the oldest
     /// settlement received. `limit` is one more than the window can hold at Gate's shortest
     /// interval (1 h), at most [`FUNDING_HISTORY_LIMIT`], so a page covering the window is short
     /// or reaches past its start. Stops after an empty or short page or one reaching `start_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        if end_ms < start_ms {
-            return None;
-        }
+    fn history_paging(&self, start_ms: i64, end_ms: i64) -> Option<Paging> {
         let limit = usize::try_from((end_ms - start_ms) / MIN_FUNDING_INTERVAL_MS + 2)
             .unwrap_or(FUNDING_HISTORY_LIMIT)
             .min(FUNDING_HISTORY_LIMIT);
-        let to = Pages::of(limit).backward(previous, end_ms, start_ms)?;
+        Some(Paging::backward(limit))
+    }
+
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
             FUNDING_RATE
                 .request()
                 .query("contract", symbol)
-                .query("limit", limit.to_string())
-                .query("to", to.div_euclid(1000).to_string()),
+                .query("limit", span.full.to_string())
+                .query("to", span.to.div_euclid(1000).to_string()),
         )
     }
 

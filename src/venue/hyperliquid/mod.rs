@@ -42,8 +42,8 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use super::kit::{self, Pages};
-use super::{Bar, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, Pages, Paging, Span};
+use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::Venue;
 
 /// Host key of Hyperliquid's only host.
@@ -156,6 +156,7 @@ impl VenueAdapter for Hyperliquid {
     kit::adapter_basics! {
         venue: Venue::Hyperliquid,
         hosts: HOSTS,
+        history: Paging::forward(FUNDING_HISTORY_PAGE),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }
 
@@ -180,21 +181,12 @@ impl VenueAdapter for Hyperliquid {
     /// the newest settlement received, all ending at `end_ms`. Stops after an empty or short
     /// page (fewer than [`FUNDING_HISTORY_PAGE`]) or one reaching `end_ms`. Weight: 20 plus 1
     /// per 20 of the settlements the rest of the window can hold (hourly), at most a page.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let from = Pages::of(FUNDING_HISTORY_PAGE)
-            .forward(previous, start_ms, end_ms)
-            .filter(|from| *from <= end_ms)?;
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
+        let Span { from, to, .. } = span;
         let hour = FUNDING_INTERVAL_HOURS * 3_600_000;
-        let items = ((end_ms - from) / hour + 1).min(i64::try_from(FUNDING_HISTORY_PAGE).ok()?);
+        let items = ((to - from) / hour + 1).min(i64::try_from(span.full).ok()?);
         let body = format!(
-            r#"{{"type":"{FUNDING_HISTORY}","coin":{},"startTime":{from},"endTime":{end_ms}}}"#,
+            r#"{{"type":"{FUNDING_HISTORY}","coin":{},"startTime":{from},"endTime":{to}}}"#,
             json_str(symbol)
         );
         Some(FUNDING_HISTORY.post(body, history_weight(items, 20)))

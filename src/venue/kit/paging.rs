@@ -108,6 +108,117 @@ impl Pages {
     }
 }
 
+/// Which way a venue's history pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Oldest rows first: each page starts just after the newest row of the page before.
+    Forward,
+    /// Newest rows first: each page ends just before the oldest row of the page before.
+    Backward,
+    /// Newest rows first, asked by page number.
+    Numbered,
+    /// One answer holds the whole window.
+    Once,
+}
+
+/// How a venue pages the settled funding of a window: which way, and its [`Pages`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    /// Which way.
+    pub direction: Direction,
+    /// What a full page holds and how far the cursor moves.
+    pub pages: Pages,
+}
+
+/// The page to ask for: the rows from `from` to `to` (ms, both inclusive), page number `page`
+/// (0 for the first; numbered venues), at most `full` of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// First time the page may hold (the window's start, or the forward cursor).
+    pub from: i64,
+    /// Last time the page may hold (the window's end, or the backward cursor).
+    pub to: i64,
+    /// 0-based page number (numbered venues; 0 elsewhere for the first page).
+    pub page: u32,
+    /// Rows of a full page (the `limit` to ask for).
+    pub full: usize,
+}
+
+impl Paging {
+    /// Forward, `full` rows a page, 1 ms past the newest row.
+    #[must_use]
+    pub const fn forward(full: usize) -> Self {
+        Paging {
+            direction: Direction::Forward,
+            pages: Pages::of(full),
+        }
+    }
+
+    /// Backward, `full` rows a page, 1 ms before the oldest row.
+    #[must_use]
+    pub const fn backward(full: usize) -> Self {
+        Paging {
+            direction: Direction::Backward,
+            pages: Pages::of(full),
+        }
+    }
+
+    /// By page number, newest first, `full` rows a page.
+    #[must_use]
+    pub const fn numbered(full: usize) -> Self {
+        Paging {
+            direction: Direction::Numbered,
+            pages: Pages::of(full),
+        }
+    }
+
+    /// One request for the whole window.
+    #[must_use]
+    pub const fn once() -> Self {
+        Paging {
+            direction: Direction::Once,
+            pages: Pages::of(0),
+        }
+    }
+
+    /// The page of `[start, end]` to ask after `previous` (`None`: the first), `page` pages
+    /// fetched; `None` for an empty or inverted window, or when paging is done: after an empty
+    /// or short page, one reaching the far end of the window, or (once) any page.
+    #[must_use]
+    pub fn next<T: Stamped>(
+        self,
+        start: i64,
+        end: i64,
+        previous: Option<&[T]>,
+        page: u32,
+    ) -> Option<Span> {
+        if end < start {
+            return None;
+        }
+        let (pages, full) = (self.pages, self.pages.full);
+        let span = |from, to, page| Span {
+            from,
+            to,
+            page,
+            full,
+        };
+        match self.direction {
+            Direction::Forward => pages
+                .forward(previous, start, end)
+                .filter(|from| *from <= end)
+                .map(|from| span(from, end, page)),
+            Direction::Backward => pages
+                .backward(previous, end, start)
+                .filter(|to| *to >= start)
+                .map(|to| span(start, to, page)),
+            Direction::Numbered => pages
+                .numbered(previous, start, page)
+                .map(|n| span(start, end, n)),
+            Direction::Once => previous.is_none().then(|| span(start, end, 0)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +264,63 @@ mod tests {
         assert_eq!(pages.numbered(Some(&points([90, 50, 70])), 10, 0), Some(1));
         assert_eq!(pages.numbered(Some(&points([90, 50, 70])), 10, 4), Some(4));
         assert_eq!(pages.numbered(Some(&points([90, 5, 70])), 10, 4), None);
+    }
+
+    #[test]
+    fn a_paging_spans_the_window_it_has_left_and_never_an_empty_one() {
+        let (start, end) = (100, 1000);
+        let full = points([500, 700, 600]);
+        let span = |from, to, page| Span {
+            from,
+            to,
+            page,
+            full: 3,
+        };
+        let forward = Paging::forward(3);
+        assert_eq!(
+            forward.next::<HistoryPoint>(start, end, None, 0),
+            Some(span(100, 1000, 0))
+        );
+        assert_eq!(
+            forward.next(start, end, Some(&full), 1),
+            Some(span(701, 1000, 1))
+        );
+        let backward = Paging::backward(3);
+        assert_eq!(
+            backward.next(start, end, Some(&full), 1),
+            Some(span(100, 499, 1))
+        );
+        let numbered = Paging::numbered(3);
+        assert_eq!(
+            numbered.next(start, end, Some(&full), 2),
+            Some(span(100, 1000, 2))
+        );
+        let once = Paging::once();
+        assert_eq!(
+            once.next::<HistoryPoint>(start, end, None, 0).map(|s| s.to),
+            Some(1000)
+        );
+        assert_eq!(once.next(start, end, Some(&full), 1), None);
+        for paging in [forward, backward, numbered, once] {
+            assert_eq!(
+                paging.next::<HistoryPoint>(end, start, None, 0),
+                None,
+                "{paging:?}"
+            );
+            assert_eq!(
+                paging.next::<HistoryPoint>(start, end, Some(&[]), 1),
+                None,
+                "{paging:?}"
+            );
+        }
+        // A page reaching the far end stops forward and backward paging alike.
+        assert_eq!(
+            forward.next(start, end, Some(&points([900, 1000, 950])), 1),
+            None
+        );
+        assert_eq!(
+            backward.next(start, end, Some(&points([100, 300, 200])), 1),
+            None
+        );
     }
 }

@@ -35,8 +35,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, Pages};
-use super::{Bar, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, Pages, Paging, Span};
+use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of Kraken Futures' only host.
@@ -110,6 +110,7 @@ impl VenueAdapter for Kraken {
     kit::adapter_basics! {
         venue: Venue::Kraken,
         hosts: HOSTS,
+        history: Paging::once(),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }
 
@@ -123,17 +124,7 @@ impl VenueAdapter for Kraken {
     }
 
     /// One request: the endpoint answers the whole history (the caller keeps the window).
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        if previous.is_some() || end_ms < start_ms {
-            return None;
-        }
+    fn history_page(&self, symbol: &str, _span: Span) -> Option<Request> {
         Some(HISTORICAL_FUNDING_RATES.request().query("symbol", symbol))
     }
 

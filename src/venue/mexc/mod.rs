@@ -59,10 +59,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, Endpoint, Pages};
-use super::{
-    Bar, Body, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter,
-};
+use super::kit::{self, Endpoint, Pages, Paging, Span};
+use super::{Bar, Body, Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Market, Reference, Venue};
 
 /// Host key of the spot v3 API.
@@ -158,6 +156,7 @@ impl VenueAdapter for Mexc {
     kit::adapter_basics! {
         venue: Venue::Mexc,
         hosts: HOSTS,
+        history: Paging::numbered(FUNDING_HISTORY_PAGE),
         parse: reference, snapshot, body_signal, funding_history,
     }
 
@@ -194,24 +193,13 @@ impl VenueAdapter for Mexc {
 
     /// Page `page + 1` of 1000 settlements, newest first; stops after an empty or short page
     /// or one reaching `start_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        page: u32,
-    ) -> Option<Request> {
-        if start_ms > end_ms {
-            return None;
-        }
-        let page = Pages::of(FUNDING_HISTORY_PAGE).numbered(previous, start_ms, page)?;
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
             FUNDING_HISTORY
                 .request()
                 .query("symbol", symbol)
-                .query("page_num", (page + 1).to_string())
-                .query("page_size", FUNDING_HISTORY_PAGE.to_string()),
+                .query("page_num", (span.page + 1).to_string())
+                .query("page_size", span.full.to_string()),
         )
     }
 

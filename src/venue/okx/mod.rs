@@ -31,8 +31,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarGrid, Pages};
-use super::{Bar, Candle, CandleWindow, HistoryPoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, BarGrid, Pages, Paging, Span};
+use super::{Bar, Candle, CandleWindow, HostSpec, Request, VenueAdapter};
 use crate::model::Venue;
 
 /// Host key of OKX's only host.
@@ -189,6 +189,7 @@ impl VenueAdapter for Okx {
     kit::adapter_basics! {
         venue: Venue::Okx,
         hosts: HOSTS,
+        history: Paging::backward(FUNDING_HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }
 
@@ -239,23 +240,12 @@ impl VenueAdapter for Okx {
     /// Pages backwards with `after`: the first request asks for records older than `end_ms + 1`,
     /// each next one for records older than the oldest returned. Stops after an empty or short
     /// page (fewer than [`FUNDING_HISTORY_LIMIT`]) or one reaching `start_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let to = Pages::of(FUNDING_HISTORY_LIMIT)
-            .backward(previous, end_ms, start_ms)
-            .filter(|to| *to >= start_ms)?;
-        let after = to.saturating_add(1);
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
             Request::get(FUNDING_RATE_HISTORY, HOST, FUNDING_RATE_HISTORY_PATH, 2)
                 .query("instId", symbol)
-                .query("limit", FUNDING_HISTORY_LIMIT.to_string())
-                .query("after", after.to_string()),
+                .query("limit", span.full.to_string())
+                .query("after", span.to.saturating_add(1).to_string()),
         )
     }
 
