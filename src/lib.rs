@@ -6,7 +6,7 @@
 //!   mean ([`model::sanity`]).
 //! - [`parse`]: pure parsing helpers (decimals from raw JSON tokens, times, symbols).
 //! - [`venue`]: one folder per venue (`mod.rs` endpoints, `wire.rs` serde structs, `parse.rs`),
-//!   the kit they share ([`venue::kit`]: endpoints, rows by symbol, quote construction), and
+//!   the kit they share ([`venue::kit`]: endpoints, rows by symbol, quote construction, paging), and
 //!   [`venue::http`], the only HTTP client (limits, retries, bans). No adapter imports `demo`.
 //! - [`report`]: table, JSON and CSV renderings (pure, return bytes).
 //! - [`cli`], [`settings`]: flags, and settings layered defaults < config file < env < flags.

@@ -15,6 +15,7 @@
 //! venue added to the enum without its row does not compile. What only one venue does stays in
 //! that venue's `parse.rs`; the simulator round trips live in `crate::demo::roundtrip`.
 
+mod requests;
 mod rows;
 
 use std::collections::HashSet;

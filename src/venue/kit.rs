@@ -12,8 +12,21 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::intervals::carried_intervals;
-use super::{Body, Candle, CandleWindow, HistoryPoint, Method, ParseError, Request};
+use super::{Bar, Body, Candle, CandleWindow, HistoryPoint, Method, ParseError, Request};
 use crate::model::{Instrument, Market, PerpQuote, Reference, SpotQuote};
+
+pub mod paging;
+
+pub use paging::{Direction, Pages, Paging, Span, Stamped};
+
+/// A venue's name of a bar length: `hour` or `day`.
+#[must_use]
+pub const fn per_bar(bar: Bar, hour: &'static str, day: &'static str) -> &'static str {
+    match bar {
+        Bar::Hour => hour,
+        Bar::Day => day,
+    }
+}
 
 /// One endpoint of a venue: its stable name (used in messages and to route bodies to parsers),
 /// host key, path after the origin, documented weight of the call as basis makes it, and the
@@ -33,6 +46,37 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// Endpoint `name` of host `host` at `path`, weighing `weight`; its documentation follows
+    /// ([`Endpoint::docs`]).
+    #[must_use]
+    pub const fn new(
+        name: &'static str,
+        host: &'static str,
+        path: &'static str,
+        weight: u32,
+    ) -> Self {
+        Endpoint {
+            name,
+            host,
+            path,
+            weight,
+            docs: "",
+        }
+    }
+
+    /// The same endpoint with the link to the venue's documentation of it.
+    #[must_use]
+    pub const fn docs(self, docs: &'static str) -> Self {
+        Endpoint { docs, ..self }
+    }
+
+    /// Another endpoint at the same path, host, weight and docs under its own `name` (the same
+    /// path asked with other parameters: a category, a product type).
+    #[must_use]
+    pub const fn named(self, name: &'static str) -> Self {
+        Endpoint { name, ..self }
+    }
+
     /// A GET request of this endpoint, at its weight.
     #[must_use]
     pub fn request(&self) -> Request {
@@ -79,6 +123,95 @@ impl PartialEq<Endpoint> for &str {
         *self == other.name
     }
 }
+
+/// The [`super::VenueAdapter`] methods every adapter writes the same way, for its `impl`:
+/// `venue` and `hosts` from the given values, after `history:` the [`Paging`] of every
+/// funding-history window ([`super::VenueAdapter::history_paging`]), and for each entry point
+/// listed after `parse:` the method that hands its bodies unchanged to the function of that name
+/// in the adapter's `parse` module — `reference(bodies)`, `snapshot(bodies, reference, received_at)`,
+/// `body_signal(status, body)`, `funding_history(body)`, `candles(body)`, or
+/// `candles(market, body)` where the entry point is written `candles_by_market`.
+macro_rules! adapter_basics {
+    (
+        venue: $venue:expr,
+        hosts: $hosts:expr
+        $(, history: $paging:expr)?
+        $(, parse: $($entry:ident),+)?
+        $(,)?
+    ) => {
+        fn venue(&self) -> $crate::model::Venue {
+            $venue
+        }
+
+        fn hosts(&self) -> &'static [$crate::venue::HostSpec] {
+            &$hosts
+        }
+
+        $($($crate::venue::kit::adapter_basics!(@parse $entry);)+)?
+
+        $(
+            fn history_paging(
+                &self,
+                _start_ms: i64,
+                _end_ms: i64,
+            ) -> Option<$crate::venue::kit::Paging> {
+                Some($paging)
+            }
+        )?
+    };
+    (@parse reference) => {
+        fn parse_reference(
+            &self,
+            bodies: &[$crate::venue::Body<'_>],
+        ) -> Result<$crate::model::Reference, $crate::venue::ParseError> {
+            parse::reference(bodies)
+        }
+    };
+    (@parse snapshot) => {
+        fn parse_snapshot(
+            &self,
+            bodies: &[$crate::venue::Body<'_>],
+            reference: &$crate::model::Reference,
+            received_at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<$crate::model::Snapshot, $crate::venue::ParseError> {
+            parse::snapshot(bodies, reference, received_at)
+        }
+    };
+    (@parse body_signal) => {
+        fn check_body(&self, status: u16, body: &[u8]) -> $crate::venue::BodySignal {
+            parse::body_signal(status, body)
+        }
+    };
+    (@parse funding_history) => {
+        fn parse_funding_history(
+            &self,
+            body: &[u8],
+        ) -> Result<Vec<$crate::venue::HistoryPoint>, $crate::venue::ParseError> {
+            parse::funding_history(body)
+        }
+    };
+    (@parse candles) => {
+        fn parse_candles(
+            &self,
+            _market: $crate::model::Market,
+            _bar: $crate::venue::Bar,
+            body: &[u8],
+        ) -> Result<Vec<$crate::venue::Candle>, $crate::venue::ParseError> {
+            parse::candles(body)
+        }
+    };
+    (@parse candles_by_market) => {
+        fn parse_candles(
+            &self,
+            market: $crate::model::Market,
+            _bar: $crate::venue::Bar,
+            body: &[u8],
+        ) -> Result<Vec<$crate::venue::Candle>, $crate::venue::ParseError> {
+            parse::candles(market, body)
+        }
+    };
+}
+pub(crate) use adapter_basics;
 
 /// A JSON body of `endpoint` decoded into `T` (borrowed from the bytes).
 ///
@@ -416,6 +549,24 @@ impl BarGrid {
         let first = window.start_ms.checked_add(bar - 1)?.div_euclid(bar) * bar;
         let last = window.end_ms.div_euclid(bar) * bar;
         (first <= last).then_some(BarGrid { bar, first, last })
+    }
+
+    /// The open time of the bar `at_ms` falls in.
+    #[must_use]
+    pub fn floor(self, at_ms: i64) -> i64 {
+        at_ms.div_euclid(self.bar) * self.bar
+    }
+
+    /// The first open time at or after `at_ms`.
+    #[must_use]
+    pub fn ceil(self, at_ms: i64) -> i64 {
+        self.floor(at_ms.saturating_add(self.bar - 1))
+    }
+
+    /// How many bars open from `from` to `to` (both open times on the grid), as a page size.
+    #[must_use]
+    pub fn count(self, from: i64, to: i64) -> usize {
+        usize::try_from((to - from) / self.bar + 1).unwrap_or(0)
     }
 
     /// First and last open time of chunk `k` (0 = newest) of `limit` bars, or `None` before the

@@ -77,6 +77,43 @@ pub struct HostSpec {
     pub per_endpoint: bool,
 }
 
+impl HostSpec {
+    /// Host `key` overridden by `env`, live at `default_url`; its limit follows
+    /// ([`HostSpec::limit`]). basis uses half of every documented limit
+    /// ([`HostSpec::budget_pct`] 50), for the whole host.
+    #[must_use]
+    pub const fn new(key: &'static str, env: &'static str, default_url: &'static str) -> Self {
+        HostSpec {
+            key,
+            env,
+            default_url,
+            limit_weight: 0,
+            limit_period: Duration::ZERO,
+            budget_pct: 50,
+            per_endpoint: false,
+        }
+    }
+
+    /// The same host with its documented limit: `weight` per `period` from one IP.
+    #[must_use]
+    pub const fn limit(self, weight: u32, period: Duration) -> Self {
+        HostSpec {
+            limit_weight: weight,
+            limit_period: period,
+            ..self
+        }
+    }
+
+    /// The same host with its limit applying to each endpoint separately.
+    #[must_use]
+    pub const fn per_endpoint(self) -> Self {
+        HostSpec {
+            per_endpoint: true,
+            ..self
+        }
+    }
+}
+
 /// HTTP method of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -312,16 +349,30 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
     /// `previous` is the page before (as parsed), `None` for the first; `page` counts the pages
     /// already fetched (0 for the first; for APIs paged by number). Return `None` when the
     /// window is covered (an empty or short page, or a page reaching the far end of the
-    /// window). Adapters page in whichever direction their API allows. Default: no history
-    /// endpoint.
+    /// window). Adapters page in whichever direction their API allows. Default: the page
+    /// [`VenueAdapter::history_paging`] says ([`kit::Paging::next`]), asked as
+    /// [`VenueAdapter::history_page`] writes it; none without a paging.
     fn funding_history_request(
         &self,
-        _symbol: &str,
-        _start_ms: i64,
-        _end_ms: i64,
-        _previous: Option<&[HistoryPoint]>,
-        _page: u32,
+        symbol: &str,
+        start_ms: i64,
+        end_ms: i64,
+        previous: Option<&[HistoryPoint]>,
+        page: u32,
     ) -> Option<Request> {
+        let paging = self.history_paging(start_ms, end_ms)?;
+        self.history_page(symbol, paging.next(start_ms, end_ms, previous, page)?)
+    }
+
+    /// How the venue pages the settled funding of `[start_ms, end_ms]` (which way, how many
+    /// rows a page), for the default [`VenueAdapter::funding_history_request`]. Default: no
+    /// history endpoint.
+    fn history_paging(&self, _start_ms: i64, _end_ms: i64) -> Option<kit::Paging> {
+        None
+    }
+
+    /// The request of one page of settled funding of perp `symbol`: the rows of `span`.
+    fn history_page(&self, _symbol: &str, _span: kit::Span) -> Option<Request> {
         None
     }
 

@@ -2,7 +2,7 @@
 //!
 //! - Payload mutation for the parsers' no-panic proptests: [`mutation`] draws a [`Mutation`],
 //!   [`mutate`] applies it to a fixture (the conformance suite runs it over every venue).
-//! - Small builders for request-plan tests: [`window`], [`bars`], [`points`], [`query`].
+//! - Small builders for request and paging tests: [`window`], [`bars`], [`points`], [`query`].
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -192,11 +192,6 @@ fn value_end(text: &[u8], start: usize) -> usize {
 
 // ---- builders ----
 
-/// Milliseconds per hour.
-pub(crate) const HOUR_MS: i64 = 3_600_000;
-/// Milliseconds per day.
-pub(crate) const DAY_MS: i64 = 86_400_000;
-
 /// A candle window.
 pub(crate) fn window(
     market: Market,
@@ -212,20 +207,6 @@ pub(crate) fn window(
         start_ms,
         end_ms,
     }
-}
-
-/// The window of the `bar`s opening in the last `days` days up to `now_ms` (the start on the
-/// bar grid).
-pub(crate) fn days_back(
-    market: Market,
-    symbol: &str,
-    bar: Bar,
-    days: i64,
-    now_ms: i64,
-) -> CandleWindow<'_> {
-    let step = bar.millis();
-    let start_ms = (now_ms - days * Bar::Day.millis()) / step * step;
-    window(market, symbol, bar, start_ms, now_ms)
 }
 
 /// Candles opening at `opens` (prices irrelevant to paging).

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::kit::{self, Pages, Paging, Span};
 use super::{
     Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
     Request, VenueAdapter,
@@ -25,15 +26,8 @@ use crate::model::{Market, Reference, Snapshot, Venue};
 /// The one Bybit host: 600 requests per 5 s per IP for all of `api.bybit.com`; exceeding it gives
 /// HTTP 403 "access too frequent" and an IP ban of at least 10 minutes.
 /// Docs: <https://bybit-exchange.github.io/docs/v5/rate-limit>
-pub const MAIN: HostSpec = HostSpec {
-    key: "main",
-    env: "BASIS_BYBIT_URL",
-    default_url: "https://api.bybit.com",
-    limit_weight: 600,
-    limit_period: Duration::from_secs(5),
-    budget_pct: 50,
-    per_endpoint: false,
-};
+pub const MAIN: HostSpec = HostSpec::new("main", "BASIS_BYBIT_URL", "https://api.bybit.com")
+    .limit(600, Duration::from_secs(5));
 
 static HOSTS: [HostSpec; 1] = [MAIN];
 
@@ -45,45 +39,34 @@ const TICKERS_DOCS: &str = "https://bybit-exchange.github.io/docs/v5/market/tick
 const KLINE_DOCS: &str = "https://bybit-exchange.github.io/docs/v5/market/kline";
 
 /// Linear instrument list (`category=linear`, `limit` ≤ 1000, paged with `cursor`).
-pub const INSTRUMENTS_LINEAR: Endpoint = Endpoint {
-    name: "instruments-info-linear",
-    host: MAIN.key,
-    path: "/v5/market/instruments-info",
-    weight: WEIGHT,
-    docs: INSTRUMENTS_DOCS,
-};
+pub const INSTRUMENTS_LINEAR: Endpoint = Endpoint::new(
+    "instruments-info-linear",
+    MAIN.key,
+    "/v5/market/instruments-info",
+    WEIGHT,
+)
+.docs(INSTRUMENTS_DOCS);
 
 /// Spot instrument list (`category=spot`, `limit` ≤ 1000; "Spot does not support pagination").
-pub const INSTRUMENTS_SPOT: Endpoint = Endpoint {
-    name: "instruments-info-spot",
-    ..INSTRUMENTS_LINEAR
-};
+pub const INSTRUMENTS_SPOT: Endpoint = INSTRUMENTS_LINEAR.named("instruments-info-spot");
 
 /// Bulk tickers of the linear category (USDT and USDC perps + dated futures).
-pub const TICKERS_LINEAR: Endpoint = Endpoint {
-    name: "tickers-linear",
-    host: MAIN.key,
-    path: "/v5/market/tickers",
-    weight: WEIGHT,
-    docs: TICKERS_DOCS,
-};
+pub const TICKERS_LINEAR: Endpoint =
+    Endpoint::new("tickers-linear", MAIN.key, "/v5/market/tickers", WEIGHT).docs(TICKERS_DOCS);
 
 /// Bulk tickers of the spot category.
-pub const TICKERS_SPOT: Endpoint = Endpoint {
-    name: "tickers-spot",
-    ..TICKERS_LINEAR
-};
+pub const TICKERS_SPOT: Endpoint = TICKERS_LINEAR.named("tickers-spot");
 
 /// Settled funding of one symbol: `category=linear`, `symbol` (required), `startTime`, `endTime`
 /// (ms, inclusive), `limit` 1–200. Newest first: the latest `limit` records of the window.
 /// `startTime` alone is rejected (both, or `endTime` only). IP limit only: weight [`WEIGHT`].
-pub const FUNDING_HISTORY: Endpoint = Endpoint {
-    name: "funding-history",
-    host: MAIN.key,
-    path: "/v5/market/funding/history",
-    weight: WEIGHT,
-    docs: "https://bybit-exchange.github.io/docs/v5/market/history-fund-rate",
-};
+pub const FUNDING_HISTORY: Endpoint = Endpoint::new(
+    "funding-history",
+    MAIN.key,
+    "/v5/market/funding/history",
+    WEIGHT,
+)
+.docs("https://bybit-exchange.github.io/docs/v5/market/history-fund-rate");
 
 /// Page size basis asks the funding history for (the documented maximum).
 pub const FUNDING_HISTORY_LIMIT: usize = 200;
@@ -91,19 +74,11 @@ pub const FUNDING_HISTORY_LIMIT: usize = 200;
 /// Candles of one linear symbol: `category`, `symbol`, `interval` (`60`, `D`, …), `start`, `end`
 /// (ms), `limit` 1–1000 (default 200). `result.list` holds string arrays, newest first; the
 /// first row is the running bar (its close is the last traded price). Weight [`WEIGHT`].
-pub const KLINE_LINEAR: Endpoint = Endpoint {
-    name: "kline-linear",
-    host: MAIN.key,
-    path: "/v5/market/kline",
-    weight: WEIGHT,
-    docs: KLINE_DOCS,
-};
+pub const KLINE_LINEAR: Endpoint =
+    Endpoint::new("kline-linear", MAIN.key, "/v5/market/kline", WEIGHT).docs(KLINE_DOCS);
 
 /// Candles of one spot symbol (as [`KLINE_LINEAR`], `category=spot`).
-pub const KLINE_SPOT: Endpoint = Endpoint {
-    name: "kline-spot",
-    ..KLINE_LINEAR
-};
+pub const KLINE_SPOT: Endpoint = KLINE_LINEAR.named("kline-spot");
 
 /// Page size basis asks `kline` for at most (the documented maximum).
 pub const KLINE_LIMIT: usize = 1000;
@@ -111,10 +86,7 @@ pub const KLINE_LIMIT: usize = 1000;
 /// Bybit's `interval` of a bar length: `60` (minutes) or `D` (UTC days).
 #[must_use]
 pub const fn interval(bar: Bar) -> &'static str {
-    match bar {
-        Bar::Hour => "60",
-        Bar::Day => "D",
-    }
+    kit::per_bar(bar, "60", "D")
 }
 
 /// The kline endpoint and `category` of a market.
@@ -128,13 +100,13 @@ const fn kline_of(market: Market) -> (Endpoint, &'static str) {
 /// Tiered collateral ratios of every coin (public; no `currency`: all of them): `result.list[]`
 /// of `currency` and `collateralRatioList[] {minQty, maxQty ("" = ∞), collateralRatio}`, tiers
 /// by coin quantity. Not paged. IP limit only: weight [`WEIGHT`]. Optional reference data.
-pub const COLLATERAL: Endpoint = Endpoint {
-    name: "collateral",
-    host: MAIN.key,
-    path: "/v5/spot-margin-trade/collateral",
-    weight: WEIGHT,
-    docs: "https://bybit-exchange.github.io/docs/v5/spot-margin-uta/tier-collateral-ratio",
-};
+pub const COLLATERAL: Endpoint = Endpoint::new(
+    "collateral",
+    MAIN.key,
+    "/v5/spot-margin-trade/collateral",
+    WEIGHT,
+)
+.docs("https://bybit-exchange.github.io/docs/v5/spot-margin-uta/tier-collateral-ratio");
 
 /// Weight of every public market endpoint: Bybit documents no per-endpoint weights for them, each
 /// call counts once against the per-IP limit of [`MAIN`].
@@ -164,12 +136,10 @@ fn tickers(endpoint: Endpoint, category: &str) -> Request {
 }
 
 impl VenueAdapter for Bybit {
-    fn venue(&self) -> Venue {
-        Venue::Bybit
-    }
-
-    fn hosts(&self) -> &'static [HostSpec] {
-        &HOSTS
+    kit::adapter_basics! {
+        venue: Venue::Bybit,
+        hosts: HOSTS,
+        history: Paging::backward(FUNDING_HISTORY_LIMIT),
     }
 
     /// `instruments-info?category=linear&limit=1000` (paged), `category=spot&limit=1000` and the
@@ -247,38 +217,15 @@ impl VenueAdapter for Bybit {
     /// Pages backwards: every request carries the window's `startTime` and an `endTime` that
     /// starts at `end_ms` and moves to the oldest returned time − 1. Stops after an empty or
     /// short page (fewer than [`FUNDING_HISTORY_LIMIT`]) or one reaching `start_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let to = match previous {
-            None => end_ms,
-            Some(page) => {
-                if page.len() < FUNDING_HISTORY_LIMIT {
-                    return None;
-                }
-                let oldest = page.iter().map(|p| p.time_ms).min()?;
-                if oldest <= start_ms {
-                    return None;
-                }
-                (oldest - 1).min(end_ms)
-            }
-        };
-        if to < start_ms {
-            return None;
-        }
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
             FUNDING_HISTORY
                 .request()
                 .query("category", "linear")
                 .query("symbol", symbol)
-                .query("startTime", start_ms.to_string())
-                .query("endTime", to.to_string())
-                .query("limit", FUNDING_HISTORY_LIMIT.to_string()),
+                .query("startTime", span.from.to_string())
+                .query("endTime", span.to.to_string())
+                .query("limit", span.full.to_string()),
         )
     }
 
@@ -297,31 +244,13 @@ impl VenueAdapter for Bybit {
         previous: Option<&[Candle]>,
         _page: u32,
     ) -> Option<Request> {
-        let step = window.bar.millis();
-        let first_open = window.start_ms.div_euclid(step) * step
-            + if window.start_ms.rem_euclid(step) == 0 {
-                0
-            } else {
-                step
-            };
-        let to = match previous {
-            None => window.end_ms,
-            Some(page) => {
-                if page.len() < KLINE_LIMIT {
-                    return None;
-                }
-                let oldest = page.iter().map(|c| c.open_ms).min()?;
-                if oldest <= first_open {
-                    return None;
-                }
-                (oldest - 1).min(window.end_ms)
-            }
-        };
-        let last_open = to.div_euclid(step) * step;
-        if last_open < first_open {
+        let grid = kit::BarGrid::new(window)?;
+        let to = Pages::of(KLINE_LIMIT).backward(previous, window.end_ms, grid.first)?;
+        let last_open = grid.floor(to);
+        if last_open < grid.first {
             return None;
         }
-        let bars = usize::try_from((last_open - first_open) / step + 1).unwrap_or(KLINE_LIMIT);
+        let bars = grid.count(grid.first, last_open);
         let (endpoint, category) = kline_of(window.market);
         Some(
             endpoint
@@ -329,7 +258,7 @@ impl VenueAdapter for Bybit {
                 .query("category", category)
                 .query("symbol", window.symbol)
                 .query("interval", interval(window.bar))
-                .query("start", first_open.to_string())
+                .query("start", grid.first.to_string())
                 .query("end", to.to_string())
                 .query("limit", bars.min(KLINE_LIMIT).to_string()),
         )
@@ -353,60 +282,6 @@ impl VenueAdapter for Bybit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::venue::testkit::{points, query};
-
-    #[test]
-    fn plan_fits_the_budget_and_paths_follow_the_origin() {
-        let b = Bybit;
-        assert_eq!(b.snapshot_requests(false).len(), 2);
-        assert!(b.snapshot_requests(true).len() <= 4);
-        for r in b
-            .reference_requests()
-            .iter()
-            .chain(&b.snapshot_requests(true))
-            .filter(|r| r.endpoint != COLLATERAL)
-        {
-            assert!(r.path.starts_with("/v5/market/"), "{r:?}");
-            assert_eq!(r.host, "main");
-            assert!(r.query.iter().any(|(k, _)| *k == "category"));
-            assert!(!r.optional, "{r:?}");
-        }
-        let refs = b.reference_requests();
-        assert_eq!(refs.len(), 3);
-        // The collateral tiers: every coin (no `currency`), optional, one IP request.
-        let tiers = &refs[2];
-        assert_eq!(
-            (
-                tiers.endpoint,
-                tiers.host,
-                tiers.path.as_str(),
-                tiers.weight
-            ),
-            ("collateral", "main", "/v5/spot-margin-trade/collateral", 1)
-        );
-        assert!(tiers.query.is_empty());
-        assert!(tiers.optional);
-        assert_eq!(tiers.method, crate::venue::Method::Get);
-        assert_eq!(b.next_page(tiers, b"{}").expect("not paged"), None);
-        assert_eq!(
-            refs[0].query,
-            vec![
-                ("category", "linear".to_owned()),
-                ("limit", "1000".to_owned())
-            ]
-        );
-        assert_eq!(
-            refs[1].query,
-            vec![
-                ("category", "spot".to_owned()),
-                ("limit", "1000".to_owned())
-            ]
-        );
-        assert_eq!(b.hosts(), &[MAIN]);
-        assert_eq!(MAIN.env, "BASIS_BYBIT_URL");
-        assert_eq!(MAIN.default_url, "https://api.bybit.com");
-        assert_eq!(b.default_ban(), Duration::from_secs(600));
-    }
 
     #[test]
     fn next_page_adds_then_replaces_the_cursor_and_stops() {
@@ -429,169 +304,15 @@ mod tests {
         assert_eq!(b.next_page(&third, body2).expect("ok"), None);
         let last = br#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[],"nextPageCursor":""},"time":1}"#;
         assert_eq!(b.next_page(&first, last).expect("ok"), None);
-        // Tickers are never paged, and a broken body is an error naming the endpoint.
+        // Tickers and collateral tiers are never paged, and a broken body is an error naming
+        // the endpoint.
         let t = b.snapshot_requests(false).remove(0);
         assert_eq!(b.next_page(&t, body).expect("ok"), None);
+        let tiers = b.reference_requests().remove(2);
+        assert_eq!(b.next_page(&tiers, b"{}").expect("not paged"), None);
         let err = b
             .next_page(&first, b"{\"retCode\":0,")
             .expect_err("malformed");
         assert_eq!(err.endpoint, INSTRUMENTS_LINEAR);
-    }
-
-    #[test]
-    fn history_requests_page_backwards_and_stop() {
-        let b = Bybit;
-        let (start, end) = (1_000_000, 9_000_000_000);
-        let first = b
-            .funding_history_request("BTCUSDT", start, end, None, 0)
-            .expect("first page");
-        assert_eq!(
-            (
-                first.endpoint,
-                first.host,
-                first.path.as_str(),
-                first.weight
-            ),
-            ("funding-history", "main", "/v5/market/funding/history", 1)
-        );
-        assert_eq!(
-            query(&first),
-            [
-                ("category", "linear"),
-                ("symbol", "BTCUSDT"),
-                ("startTime", "1000000"),
-                ("endTime", "9000000000"),
-                ("limit", "200"),
-            ]
-        );
-        // A full page, in any order: the next one ends just before its oldest point.
-        let oldest = end - 199 * 3_600_000;
-        let mut full = points((0..200).map(|i| oldest + i * 3_600_000));
-        full.swap(0, 150);
-        let next = b
-            .funding_history_request("BTCUSDT", start, end, Some(&full), 0)
-            .expect("next page");
-        assert_eq!(
-            query(&next),
-            [
-                ("category", "linear"),
-                ("symbol", "BTCUSDT"),
-                ("startTime", "1000000"),
-                ("endTime", (oldest - 1).to_string().as_str()),
-                ("limit", "200"),
-            ]
-        );
-        // Short page, empty page, a full page reaching the start: done.
-        let short = points((0..199).map(|i| oldest + i * 3_600_000));
-        assert_eq!(
-            b.funding_history_request("BTCUSDT", start, end, Some(&short), 0),
-            None
-        );
-        assert_eq!(
-            b.funding_history_request("BTCUSDT", start, end, Some(&[]), 0),
-            None
-        );
-        let reaching = points((0..200).map(|i| start + i * 3_600_000));
-        assert_eq!(
-            b.funding_history_request("BTCUSDT", start, end, Some(&reaching), 0),
-            None
-        );
-        assert_eq!(b.history_days_limit(), None);
-    }
-}
-
-#[cfg(test)]
-mod candle_tests {
-
-    use super::*;
-    use crate::venue::testkit::{DAY_MS, HOUR_MS, bars, query, window};
-
-    #[test]
-    fn candle_requests_name_category_and_interval_and_ask_for_the_window_at_once() {
-        let now = 1_760_000_000_000 + 17 * 60_000;
-        let hour = now / HOUR_MS * HOUR_MS;
-        let day = now / DAY_MS * DAY_MS;
-        let w = window(
-            Market::Perp,
-            "1000PEPEUSDT",
-            Bar::Hour,
-            hour - 168 * HOUR_MS,
-            now,
-        );
-        let r = Bybit.candle_request(&w, None, 0).expect("first page");
-        assert_eq!(
-            (r.endpoint, r.host, r.path.as_str(), r.weight),
-            ("kline-linear", "main", "/v5/market/kline", 1)
-        );
-        let (start, end) = ((hour - 168 * HOUR_MS).to_string(), now.to_string());
-        assert_eq!(
-            query(&r),
-            [
-                ("category", "linear"),
-                ("symbol", "1000PEPEUSDT"),
-                ("interval", "60"),
-                ("start", start.as_str()),
-                ("end", end.as_str()),
-                ("limit", "169"),
-            ]
-        );
-        let w = window(Market::Spot, "BTCUSDT", Bar::Day, day - 45 * DAY_MS, now);
-        let r = Bybit.candle_request(&w, None, 0).expect("first page");
-        assert_eq!(r.endpoint, "kline-spot");
-        let start = (day - 45 * DAY_MS).to_string();
-        assert_eq!(
-            query(&r),
-            [
-                ("category", "spot"),
-                ("symbol", "BTCUSDT"),
-                ("interval", "D"),
-                ("start", start.as_str()),
-                ("end", end.as_str()),
-                ("limit", "46"),
-            ]
-        );
-        // An empty or inverted window asks nothing.
-        for (s, e) in [(now, now - 1), (hour + 1, now)] {
-            let w = window(Market::Spot, "BTCUSDT", Bar::Hour, s, e);
-            assert_eq!(Bybit.candle_request(&w, None, 0), None);
-        }
-    }
-
-    #[test]
-    fn candle_requests_page_backwards_and_stop() {
-        let now = 1_760_000_000_000 + 17 * 60_000;
-        let hour = now / HOUR_MS * HOUR_MS;
-        let start = hour - 2500 * HOUR_MS;
-        let w = window(Market::Perp, "BTCUSDT", Bar::Hour, start, now);
-        let first = Bybit.candle_request(&w, None, 0).expect("first page");
-        assert_eq!(query(&first)[5], ("limit", "1000"));
-        // A full page, in any order: the next ends just before its oldest bar.
-        let oldest = hour - 999 * HOUR_MS;
-        let mut full = bars((0..1000).map(|i| oldest + i * HOUR_MS));
-        full.rotate_left(333);
-        let next = Bybit.candle_request(&w, Some(&full), 1).expect("next page");
-        let (s, e) = (start.to_string(), (oldest - 1).to_string());
-        assert_eq!(
-            query(&next),
-            [
-                ("category", "linear"),
-                ("symbol", "BTCUSDT"),
-                ("interval", "60"),
-                ("start", s.as_str()),
-                ("end", e.as_str()),
-                ("limit", "1000"),
-            ]
-        );
-        // The last page asks for what is left: 2501 − 2000 bars.
-        let older = bars((0..1000).map(|i| oldest - 1000 * HOUR_MS + i * HOUR_MS));
-        let last = Bybit
-            .candle_request(&w, Some(&older), 2)
-            .expect("last page");
-        assert_eq!(query(&last)[5], ("limit", "501"));
-        // Short page, empty page, a full page reaching the start: done.
-        let short = bars((0..999).map(|i| oldest + i * HOUR_MS));
-        assert_eq!(Bybit.candle_request(&w, Some(&short), 1), None);
-        let reaching = bars((0..1000).map(|i| start + i * HOUR_MS));
-        assert_eq!(Bybit.candle_request(&w, Some(&reaching), 1), None);
     }
 }

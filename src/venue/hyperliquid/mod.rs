@@ -40,29 +40,22 @@ mod wire;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
-    Request, VenueAdapter,
-};
-use crate::model::{Market, Reference, Snapshot, Venue};
+use super::kit::{self, Pages, Paging, Span};
+use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
+use crate::model::Venue;
 
 /// Host key of Hyperliquid's only host.
 pub const HOST: &str = "main";
 
 /// The one Hyperliquid host: `BASIS_HYPERLIQUID_URL`, default `https://api.hyperliquid.xyz`,
 /// 1200 weight per minute per IP. Docs: [`RATE_LIMITS_DOCS`].
-pub const HOSTS: [HostSpec; 1] = [HostSpec {
-    key: HOST,
-    env: "BASIS_HYPERLIQUID_URL",
-    default_url: "https://api.hyperliquid.xyz",
-    limit_weight: 1200,
-    limit_period: Duration::from_secs(60),
-    budget_pct: 50,
-    per_endpoint: false,
-}];
+pub const HOSTS: [HostSpec; 1] =
+    [
+        HostSpec::new(HOST, "BASIS_HYPERLIQUID_URL", "https://api.hyperliquid.xyz")
+            .limit(1200, Duration::from_secs(60)),
+    ];
 
 /// Weight of every info request basis makes ("all other documented info requests": 20).
 pub const INFO_WEIGHT: u32 = 20;
@@ -71,59 +64,35 @@ pub const INFO_WEIGHT: u32 = 20;
 pub const RATE_LIMITS_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/rate-limits-and-user-limits";
 
 /// `{"type":"meta"}`: the perpetuals universe.
-pub const META: Endpoint = Endpoint {
-    name: "meta",
-    host: HOST,
-    path: "/info",
-    weight: INFO_WEIGHT,
-    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-metadata-universe-and-margin-tables",
-};
+pub const META: Endpoint =
+    Endpoint::new("meta", HOST, "/info", INFO_WEIGHT)
+        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-metadata-universe-and-margin-tables");
 
 /// `{"type":"spotMeta"}`: spot tokens and pairs.
-pub const SPOT_META: Endpoint = Endpoint {
-    name: "spotMeta",
-    host: HOST,
-    path: "/info",
-    weight: INFO_WEIGHT,
-    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-metadata",
-};
+pub const SPOT_META: Endpoint =
+    Endpoint::new("spotMeta", HOST, "/info", INFO_WEIGHT)
+        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-metadata");
 
 /// `{"type":"metaAndAssetCtxs"}`: universe + funding, mark, oracle, mid, impact prices, OI, volume.
-pub const META_AND_ASSET_CTXS: Endpoint = Endpoint {
-    name: "metaAndAssetCtxs",
-    host: HOST,
-    path: "/info",
-    weight: INFO_WEIGHT,
-    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-asset-contexts-includes-mark-price-current-funding-open-interest-etc",
-};
+pub const META_AND_ASSET_CTXS: Endpoint =
+    Endpoint::new("metaAndAssetCtxs", HOST, "/info", INFO_WEIGHT)
+        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-asset-contexts-includes-mark-price-current-funding-open-interest-etc");
 
 /// `{"type":"spotMetaAndAssetCtxs"}`: spot tokens and pairs + mark, mid, volume.
-pub const SPOT_META_AND_ASSET_CTXS: Endpoint = Endpoint {
-    name: "spotMetaAndAssetCtxs",
-    host: HOST,
-    path: "/info",
-    weight: INFO_WEIGHT,
-    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-asset-contexts",
-};
+pub const SPOT_META_AND_ASSET_CTXS: Endpoint =
+    Endpoint::new("spotMetaAndAssetCtxs", HOST, "/info", INFO_WEIGHT)
+        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-asset-contexts");
 
 /// `{"type":"predictedFundings"}`: next funding time and rate per coin and venue.
-pub const PREDICTED_FUNDINGS: Endpoint = Endpoint {
-    name: "predictedFundings",
-    host: HOST,
-    path: "/info",
-    weight: INFO_WEIGHT,
-    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-predicted-funding-rates-for-different-venues",
-};
+pub const PREDICTED_FUNDINGS: Endpoint =
+    Endpoint::new("predictedFundings", HOST, "/info", INFO_WEIGHT)
+        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-predicted-funding-rates-for-different-venues");
 
 /// `{"type":"fundingHistory","coin":…,"startTime":…,"endTime":…}`: settled hourly funding of one
 /// perp, oldest first, at most [`FUNDING_HISTORY_PAGE`] a page.
-pub const FUNDING_HISTORY: Endpoint = Endpoint {
-    name: "fundingHistory",
-    host: HOST,
-    path: "/info",
-    weight: INFO_WEIGHT,
-    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-historical-funding-rates",
-};
+pub const FUNDING_HISTORY: Endpoint =
+    Endpoint::new("fundingHistory", HOST, "/info", INFO_WEIGHT)
+        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-historical-funding-rates");
 
 /// Most settlements a `fundingHistory` answer holds.
 pub const FUNDING_HISTORY_PAGE: usize = 500;
@@ -131,13 +100,9 @@ pub const FUNDING_HISTORY_PAGE: usize = 500;
 /// `{"type":"candleSnapshot","req":{"coin":…,"interval":…,"startTime":…,"endTime":…}}`: candles
 /// of a perp (`BTC`, `kPEPE`) or spot pair (`PURR/USDC`, `@107`), oldest first, the running one
 /// last; only the latest [`CANDLE_HISTORY`] of a coin and interval exist.
-pub const CANDLE_SNAPSHOT: Endpoint = Endpoint {
-    name: "candleSnapshot",
-    host: HOST,
-    path: "/info",
-    weight: INFO_WEIGHT,
-    docs: "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint#candle-snapshot",
-};
+pub const CANDLE_SNAPSHOT: Endpoint =
+    Endpoint::new("candleSnapshot", HOST, "/info", INFO_WEIGHT)
+        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint#candle-snapshot");
 /// Candles Hyperliquid keeps per coin and interval (and so the most one answer holds).
 pub const CANDLE_HISTORY: i64 = 5000;
 
@@ -152,10 +117,7 @@ pub fn history_weight(items: i64, per: i64) -> u32 {
 /// The candle `interval` of `bar` (UTC-aligned on Hyperliquid).
 #[must_use]
 pub const fn interval(bar: Bar) -> &'static str {
-    match bar {
-        Bar::Hour => "1h",
-        Bar::Day => "1d",
-    }
+    kit::per_bar(bar, "1h", "1d")
 }
 
 /// `text` as a JSON string literal.
@@ -191,20 +153,15 @@ pub fn info_request(endpoint: Endpoint) -> Request {
 pub struct Hyperliquid;
 
 impl VenueAdapter for Hyperliquid {
-    fn venue(&self) -> Venue {
-        Venue::Hyperliquid
-    }
-
-    fn hosts(&self) -> &'static [HostSpec] {
-        &HOSTS
+    kit::adapter_basics! {
+        venue: Venue::Hyperliquid,
+        hosts: HOSTS,
+        history: Paging::forward(FUNDING_HISTORY_PAGE),
+        parse: reference, snapshot, body_signal, funding_history, candles,
     }
 
     fn reference_requests(&self) -> Vec<Request> {
         vec![info_request(META), info_request(SPOT_META)]
-    }
-
-    fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-        parse::reference(bodies)
     }
 
     /// The two scan requests (perp and spot contexts, weight 40); `full` adds
@@ -220,58 +177,19 @@ impl VenueAdapter for Hyperliquid {
         plan
     }
 
-    fn parse_snapshot(
-        &self,
-        bodies: &[Body<'_>],
-        reference: &Reference,
-        received_at: DateTime<Utc>,
-    ) -> Result<Snapshot, ParseError> {
-        parse::snapshot(bodies, reference, received_at)
-    }
-
-    fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
-        parse::body_signal(status, body)
-    }
-
     /// Pages forwards: the first page starts at `start_ms`, each next one a millisecond after
     /// the newest settlement received, all ending at `end_ms`. Stops after an empty or short
     /// page (fewer than [`FUNDING_HISTORY_PAGE`]) or one reaching `end_ms`. Weight: 20 plus 1
     /// per 20 of the settlements the rest of the window can hold (hourly), at most a page.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        if end_ms < start_ms {
-            return None;
-        }
-        let from = match previous {
-            None => start_ms,
-            Some(rows) => {
-                if rows.len() < FUNDING_HISTORY_PAGE {
-                    return None;
-                }
-                let newest = rows.iter().map(|p| p.time_ms).max()?;
-                if newest >= end_ms {
-                    return None;
-                }
-                newest.saturating_add(1).max(start_ms)
-            }
-        };
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
+        let Span { from, to, .. } = span;
         let hour = FUNDING_INTERVAL_HOURS * 3_600_000;
-        let items = ((end_ms - from) / hour + 1).min(i64::try_from(FUNDING_HISTORY_PAGE).ok()?);
+        let items = ((to - from) / hour + 1).min(i64::try_from(span.full).ok()?);
         let body = format!(
-            r#"{{"type":"{FUNDING_HISTORY}","coin":{},"startTime":{from},"endTime":{end_ms}}}"#,
+            r#"{{"type":"{FUNDING_HISTORY}","coin":{},"startTime":{from},"endTime":{to}}}"#,
             json_str(symbol)
         );
         Some(FUNDING_HISTORY.post(body, history_weight(items, 20)))
-    }
-
-    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-        parse::funding_history(body)
     }
 
     /// One `candleSnapshot` for the whole window (perps by coin, spot by the pair name or
@@ -289,16 +207,9 @@ impl VenueAdapter for Hyperliquid {
         }
         let bar = window.bar.millis();
         let last = window.end_ms.div_euclid(bar) * bar;
-        let from = match previous {
-            None => window.start_ms,
-            Some(rows) => {
-                let newest = rows.iter().map(|c| c.open_ms).max()?;
-                if i64::try_from(rows.len()).ok()? < CANDLE_HISTORY || newest >= last {
-                    return None;
-                }
-                newest + bar
-            }
-        };
+        let from = Pages::of(usize::try_from(CANDLE_HISTORY).ok()?)
+            .step(bar)
+            .forward(previous, window.start_ms, last)?;
         let items = ((last - from).div_euclid(bar) + 1).clamp(0, CANDLE_HISTORY);
         let body = format!(
             r#"{{"type":"{CANDLE_SNAPSHOT}","req":{{"coin":{},"interval":"{}","startTime":{from},"endTime":{}}}}}"#,
@@ -307,154 +218,5 @@ impl VenueAdapter for Hyperliquid {
             window.end_ms
         );
         Some(CANDLE_SNAPSHOT.post(body, history_weight(items, 60)))
-    }
-
-    fn parse_candles(
-        &self,
-        _market: Market,
-        _bar: Bar,
-        body: &[u8],
-    ) -> Result<Vec<Candle>, ParseError> {
-        parse::candles(body)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::venue::Method;
-    use crate::venue::testkit::{days_back, points};
-
-    #[test]
-    fn plans_are_post_info_with_their_type_and_weight() {
-        let scan = Hyperliquid.snapshot_requests(false);
-        let kinds: Vec<&str> = scan.iter().map(|r| r.endpoint).collect();
-        assert_eq!(
-            kinds,
-            [META_AND_ASSET_CTXS.name, SPOT_META_AND_ASSET_CTXS.name]
-        );
-        let full = Hyperliquid.snapshot_requests(true);
-        assert_eq!(full.len(), 3);
-        assert!(full[2].optional && !full[0].optional && !full[1].optional);
-        for r in Hyperliquid.reference_requests().iter().chain(&full) {
-            assert_eq!((r.host, r.path.as_str(), r.weight), (HOST, "/info", 20));
-            assert!(r.query.is_empty());
-            let Method::Post(body) = &r.method else {
-                panic!("{r:?} is not a POST");
-            };
-            let v: serde_json::Value = serde_json::from_str(body).expect("JSON body");
-            assert_eq!(v["type"], r.endpoint);
-        }
-        assert_eq!(HOSTS[0].env, "BASIS_HYPERLIQUID_URL");
-        assert_eq!(HOSTS[0].default_url, "https://api.hyperliquid.xyz");
-        assert_eq!(ASSUMED_HALF_SPREAD.to_string(), "0.0005");
-    }
-
-    const HOUR: i64 = 3_600_000;
-    const DAY: i64 = 86_400_000;
-    const NOW: i64 = 1_760_000_000_000;
-
-    fn body(r: &Request) -> serde_json::Value {
-        let Method::Post(body) = &r.method else {
-            panic!("{r:?} is not a POST");
-        };
-        serde_json::from_str(body).expect("JSON body")
-    }
-
-    #[test]
-    fn history_requests_page_forward_from_the_newest_settlement() {
-        let (start, end) = (NOW - 30 * DAY, NOW);
-        let first = Hyperliquid
-            .funding_history_request("kPEPE", start, end, None, 0)
-            .expect("first page");
-        assert_eq!(
-            (first.endpoint, first.host, first.path.as_str()),
-            ("fundingHistory", "main", "/info")
-        );
-        assert_eq!(
-            body(&first),
-            serde_json::json!({"type": "fundingHistory", "coin": "kPEPE",
-                               "startTime": start, "endTime": end})
-        );
-        assert_eq!(
-            first.weight,
-            20 + 25,
-            "a full page of 500: 1 per 20 settlements"
-        );
-        let mut full = points((0..500).map(|k| start + HOUR + k * HOUR));
-        full.rotate_left(77);
-        let next = Hyperliquid
-            .funding_history_request("kPEPE", start, end, Some(&full), 1)
-            .expect("next page");
-        let newest = start + 500 * HOUR;
-        assert_eq!(body(&next)["startTime"], serde_json::json!(newest + 1));
-        assert_eq!(next.weight, 20 + 11, "220 hours left");
-        let short = points((0..499).map(|k| start + k * HOUR));
-        let reaching = points((0..500).map(|k| end - k * HOUR));
-        for previous in [&short[..], &[], &reaching[..]] {
-            assert_eq!(
-                Hyperliquid.funding_history_request("BTC", start, end, Some(previous), 1),
-                None
-            );
-        }
-        assert_eq!(Hyperliquid.history_days_limit(), None);
-    }
-
-    fn window(market: Market, symbol: &str, bar: Bar, days: i64) -> CandleWindow<'_> {
-        days_back(market, symbol, bar, days, NOW)
-    }
-
-    #[test]
-    fn candle_requests_name_the_coin_or_pair_and_the_interval() {
-        let daily = window(Market::Perp, "kPEPE", Bar::Day, 45);
-        let r = Hyperliquid.candle_request(&daily, None, 0).expect("daily");
-        assert_eq!((r.endpoint, r.path.as_str()), ("candleSnapshot", "/info"));
-        assert_eq!(
-            body(&r),
-            serde_json::json!({"type": "candleSnapshot", "req": {"coin": "kPEPE",
-                "interval": "1d", "startTime": daily.start_ms, "endTime": NOW}})
-        );
-        assert_eq!(r.weight, 21, "46 candles");
-        let hourly = window(Market::Spot, "@107", Bar::Hour, 7);
-        let r = Hyperliquid
-            .candle_request(&hourly, None, 0)
-            .expect("hourly");
-        assert_eq!(body(&r)["req"]["coin"], "@107");
-        assert_eq!(body(&r)["req"]["interval"], "1h");
-        assert_eq!(r.weight, 23, "169 candles");
-        let pair = window(Market::Spot, "PURR/USDC", Bar::Hour, 7);
-        let r = Hyperliquid.candle_request(&pair, None, 0).expect("pair");
-        assert_eq!(body(&r)["req"]["coin"], "PURR/USDC");
-        // Done after any answer short of 5000 candles, or reaching the window's end.
-        let got: Vec<Candle> = (0..169)
-            .map(|k| Candle {
-                open_ms: hourly.start_ms + k * HOUR,
-                high: Decimal::ONE,
-                low: Decimal::ONE,
-                close: Decimal::ONE,
-            })
-            .collect();
-        assert_eq!(Hyperliquid.candle_request(&hourly, Some(&got), 1), None);
-        let long = window(Market::Perp, "BTC", Bar::Hour, 400);
-        let capped: Vec<Candle> = (0..5000)
-            .map(|k| Candle {
-                open_ms: long.start_ms + k * HOUR,
-                high: Decimal::ONE,
-                low: Decimal::ONE,
-                close: Decimal::ONE,
-            })
-            .collect();
-        let r = Hyperliquid
-            .candle_request(&long, Some(&capped), 1)
-            .expect("more");
-        assert_eq!(
-            body(&r)["req"]["startTime"],
-            serde_json::json!(long.start_ms + 5000 * HOUR)
-        );
-        let inverted = CandleWindow {
-            start_ms: NOW + DAY,
-            ..long
-        };
-        assert_eq!(Hyperliquid.candle_request(&inverted, None, 0), None);
     }
 }

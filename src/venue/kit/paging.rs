@@ -1,0 +1,326 @@
+//! Paging through a history window (pure): where the next page starts or ends after the page before, one rule for every venue that pages by time or by number.
+//!
+//! A venue states its particulars — how many rows make a full page, how far its cursor moves
+//! past the last row received, which way it pages and what its query looks like — and the
+//! stopping rule is this module's: after an empty or short page, or one reaching the far end of
+//! the window, there is no next page.
+
+use crate::venue::{Candle, HistoryPoint};
+
+/// A row of a paged history: a settlement (its time) or a candle (its open).
+pub trait Stamped {
+    /// The row's time, ms.
+    fn stamp(&self) -> i64;
+}
+
+impl Stamped for HistoryPoint {
+    fn stamp(&self) -> i64 {
+        self.time_ms
+    }
+}
+
+impl Stamped for Candle {
+    fn stamp(&self) -> i64 {
+        self.open_ms
+    }
+}
+
+/// How a venue's history pages: `full` rows make a full page (a shorter one is the last), and
+/// the cursor of the next page moves `step` ms past the last row received (1 ms for settlements
+/// and time cursors, a bar or a second where the venue asks by open time or in seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pages {
+    /// Rows of a full page.
+    pub full: usize,
+    /// How far the next cursor moves past the last row received, ms.
+    pub step: i64,
+}
+
+impl Pages {
+    /// Pages of `full` rows whose cursor moves 1 ms past the last row received.
+    #[must_use]
+    pub const fn of(full: usize) -> Self {
+        Pages { full, step: 1 }
+    }
+
+    /// The same pages with the cursor moving `step` ms.
+    #[must_use]
+    pub const fn step(self, step: i64) -> Self {
+        Pages { step, ..self }
+    }
+
+    /// The oldest (`newest` false) or newest row time of `page` when it is full; `None` for a
+    /// short or empty page.
+    fn edge<T: Stamped>(self, page: &[T], newest: bool) -> Option<i64> {
+        if page.len() < self.full {
+            return None;
+        }
+        let times = page.iter().map(Stamped::stamp);
+        if newest { times.max() } else { times.min() }
+    }
+
+    /// Paging forward (oldest rows first) from `start`: `start` for the first page (`previous`
+    /// `None`); after a full page whose newest row is before `reach`, that row's time + `step`,
+    /// never before `start`. `None` after an empty or short page or one reaching `reach`.
+    #[must_use]
+    pub fn forward<T: Stamped>(
+        self,
+        previous: Option<&[T]>,
+        start: i64,
+        reach: i64,
+    ) -> Option<i64> {
+        let Some(page) = previous else {
+            return Some(start);
+        };
+        let newest = self.edge(page, true)?;
+        (newest < reach).then(|| newest.saturating_add(self.step).max(start))
+    }
+
+    /// Paging backward (newest rows first) from `end`: `end` for the first page (`previous`
+    /// `None`); after a full page whose oldest row is after `reach`, that row's time − `step`,
+    /// never after `end`. `None` after an empty or short page or one reaching `reach`.
+    #[must_use]
+    pub fn backward<T: Stamped>(self, previous: Option<&[T]>, end: i64, reach: i64) -> Option<i64> {
+        let Some(page) = previous else {
+            return Some(end);
+        };
+        let oldest = self.edge(page, false)?;
+        (oldest > reach).then(|| oldest.saturating_sub(self.step).min(end))
+    }
+
+    /// The 0-based number of the next page where pages are numbered newest first: 0 for the
+    /// first; after a full page whose oldest row is after `reach`, `page` (the pages fetched so
+    /// far; a caller that does not count moves on to 1). `None` when done, as
+    /// [`Pages::backward`].
+    #[must_use]
+    pub fn numbered<T: Stamped>(
+        self,
+        previous: Option<&[T]>,
+        reach: i64,
+        page: u32,
+    ) -> Option<u32> {
+        match previous {
+            None => Some(0),
+            Some(_) => self
+                .backward(previous, i64::MAX, reach)
+                .map(|_| page.max(1)),
+        }
+    }
+}
+
+/// Which way a venue's history pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Oldest rows first: each page starts just after the newest row of the page before.
+    Forward,
+    /// Newest rows first: each page ends just before the oldest row of the page before.
+    Backward,
+    /// Newest rows first, asked by page number.
+    Numbered,
+    /// One answer holds the whole window.
+    Once,
+}
+
+/// How a venue pages the settled funding of a window: which way, and its [`Pages`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    /// Which way.
+    pub direction: Direction,
+    /// What a full page holds and how far the cursor moves.
+    pub pages: Pages,
+}
+
+/// The page to ask for: the rows from `from` to `to` (ms, both inclusive), page number `page`
+/// (0 for the first; numbered venues), at most `full` of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// First time the page may hold (the window's start, or the forward cursor).
+    pub from: i64,
+    /// Last time the page may hold (the window's end, or the backward cursor).
+    pub to: i64,
+    /// 0-based page number (numbered venues; 0 elsewhere for the first page).
+    pub page: u32,
+    /// Rows of a full page (the `limit` to ask for).
+    pub full: usize,
+}
+
+impl Paging {
+    /// Forward, `full` rows a page, 1 ms past the newest row.
+    #[must_use]
+    pub const fn forward(full: usize) -> Self {
+        Paging {
+            direction: Direction::Forward,
+            pages: Pages::of(full),
+        }
+    }
+
+    /// Backward, `full` rows a page, 1 ms before the oldest row.
+    #[must_use]
+    pub const fn backward(full: usize) -> Self {
+        Paging {
+            direction: Direction::Backward,
+            pages: Pages::of(full),
+        }
+    }
+
+    /// By page number, newest first, `full` rows a page.
+    #[must_use]
+    pub const fn numbered(full: usize) -> Self {
+        Paging {
+            direction: Direction::Numbered,
+            pages: Pages::of(full),
+        }
+    }
+
+    /// One request for the whole window.
+    #[must_use]
+    pub const fn once() -> Self {
+        Paging {
+            direction: Direction::Once,
+            pages: Pages::of(0),
+        }
+    }
+
+    /// The page of `[start, end]` to ask after `previous` (`None`: the first), `page` pages
+    /// fetched; `None` for an empty or inverted window, or when paging is done: after an empty
+    /// or short page, one reaching the far end of the window, or (once) any page.
+    #[must_use]
+    pub fn next<T: Stamped>(
+        self,
+        start: i64,
+        end: i64,
+        previous: Option<&[T]>,
+        page: u32,
+    ) -> Option<Span> {
+        if end < start {
+            return None;
+        }
+        let (pages, full) = (self.pages, self.pages.full);
+        let span = |from, to, page| Span {
+            from,
+            to,
+            page,
+            full,
+        };
+        match self.direction {
+            Direction::Forward => pages
+                .forward(previous, start, end)
+                .filter(|from| *from <= end)
+                .map(|from| span(from, end, page)),
+            Direction::Backward => pages
+                .backward(previous, end, start)
+                .filter(|to| *to >= start)
+                .map(|to| span(start, to, page)),
+            Direction::Numbered => pages
+                .numbered(previous, start, page)
+                .map(|n| span(start, end, n)),
+            Direction::Once => previous.is_none().then(|| span(start, end, 0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::venue::testkit::points;
+
+    #[test]
+    fn forward_pages_move_past_the_newest_row_until_short_or_reaching() {
+        let pages = Pages::of(3);
+        assert_eq!(pages.forward::<HistoryPoint>(None, 10, 100), Some(10));
+        // In any order; never before the start.
+        assert_eq!(
+            pages.forward(Some(&points([30, 10, 20])), 10, 100),
+            Some(31)
+        );
+        assert_eq!(
+            pages.step(5).forward(Some(&points([1, 2, 3])), 10, 100),
+            Some(10)
+        );
+        for done in [&points([10, 20])[..], &[], &points([10, 20, 100])] {
+            assert_eq!(pages.forward(Some(done), 10, 100), None, "{done:?}");
+        }
+    }
+
+    #[test]
+    fn backward_pages_move_before_the_oldest_row_until_short_or_reaching() {
+        let pages = Pages::of(3);
+        assert_eq!(pages.backward::<HistoryPoint>(None, 100, 10), Some(100));
+        assert_eq!(
+            pages.backward(Some(&points([90, 50, 70])), 100, 10),
+            Some(49)
+        );
+        assert_eq!(
+            pages
+                .step(10)
+                .backward(Some(&points([200, 300, 400])), 100, 10),
+            Some(100)
+        );
+        for done in [&points([50, 70])[..], &[], &points([10, 50, 70])] {
+            assert_eq!(pages.backward(Some(done), 100, 10), None, "{done:?}");
+        }
+        // Numbered pages follow the same rule; a caller that does not count moves on to 1.
+        assert_eq!(pages.numbered::<HistoryPoint>(None, 10, 7), Some(0));
+        assert_eq!(pages.numbered(Some(&points([90, 50, 70])), 10, 0), Some(1));
+        assert_eq!(pages.numbered(Some(&points([90, 50, 70])), 10, 4), Some(4));
+        assert_eq!(pages.numbered(Some(&points([90, 5, 70])), 10, 4), None);
+    }
+
+    #[test]
+    fn a_paging_spans_the_window_it_has_left_and_never_an_empty_one() {
+        let (start, end) = (100, 1000);
+        let full = points([500, 700, 600]);
+        let span = |from, to, page| Span {
+            from,
+            to,
+            page,
+            full: 3,
+        };
+        let forward = Paging::forward(3);
+        assert_eq!(
+            forward.next::<HistoryPoint>(start, end, None, 0),
+            Some(span(100, 1000, 0))
+        );
+        assert_eq!(
+            forward.next(start, end, Some(&full), 1),
+            Some(span(701, 1000, 1))
+        );
+        let backward = Paging::backward(3);
+        assert_eq!(
+            backward.next(start, end, Some(&full), 1),
+            Some(span(100, 499, 1))
+        );
+        let numbered = Paging::numbered(3);
+        assert_eq!(
+            numbered.next(start, end, Some(&full), 2),
+            Some(span(100, 1000, 2))
+        );
+        let once = Paging::once();
+        assert_eq!(
+            once.next::<HistoryPoint>(start, end, None, 0).map(|s| s.to),
+            Some(1000)
+        );
+        assert_eq!(once.next(start, end, Some(&full), 1), None);
+        for paging in [forward, backward, numbered, once] {
+            assert_eq!(
+                paging.next::<HistoryPoint>(end, start, None, 0),
+                None,
+                "{paging:?}"
+            );
+            assert_eq!(
+                paging.next::<HistoryPoint>(start, end, Some(&[]), 1),
+                None,
+                "{paging:?}"
+            );
+        }
+        // A page reaching the far end stops forward and backward paging alike.
+        assert_eq!(
+            forward.next(start, end, Some(&points([900, 1000, 950])), 1),
+            None
+        );
+        assert_eq!(
+            backward.next(start, end, Some(&points([100, 300, 200])), 1),
+            None
+        );
+    }
+}
