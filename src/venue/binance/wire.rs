@@ -4,12 +4,10 @@
 //! `null` fields are absent. Decimals go through [`WireDec`] and integers through [`WireInt`]
 //! (Binance sends decimals as strings and times as numbers; both forms are accepted).
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
+use crate::venue::rows::ArrayCandle;
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`StringsOnly`]).
 pub type BinanceText<'a> = WireText<'a, StringsOnly>;
@@ -294,61 +292,11 @@ pub struct BinanceFundingRate {
 }
 
 /// One row of `GET /api/v3/klines` (spot) or `GET /fapi/v1/klines` (USDⓈ-M): a positional array,
-/// oldest row first, times as ms numbers and decimals as strings. Only the first five positions
-/// are read; the rest (volumes, close time, trades) are skipped, and missing positions are
-/// absent.
+/// oldest row first, times as ms numbers and decimals as strings, read as an [`ArrayCandle`]:
+/// the positions after the close (volumes, close time, trades) are skipped, missing ones absent.
 ///
 /// ```json
 /// [1499040000000,"0.01634790","0.80000000","0.01575800","0.01577100","148976.11427815",
 ///  1499644799999,"2434.19055334",308,"1756.87402397","28.46694368","0"]
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BinanceKline {
-    /// Open time, ms (position 0).
-    pub open_time: WireInt,
-    /// Open price (position 1).
-    pub open: WireDec,
-    /// High (position 2).
-    pub high: WireDec,
-    /// Low (position 3).
-    pub low: WireDec,
-    /// Close; of the running bar, the latest price (position 4).
-    pub close: WireDec,
-}
-
-struct KlineVisitor;
-
-impl<'de> Visitor<'de> for KlineVisitor {
-    type Value = BinanceKline;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a kline array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut row = BinanceKline::default();
-        match seq.next_element::<WireInt>()? {
-            Some(t) => row.open_time = t,
-            None => return Ok(row),
-        }
-        let mut prices = [WireDec::default(); 4];
-        for slot in &mut prices {
-            match seq.next_element::<WireDec>()? {
-                Some(v) => *slot = v,
-                None => {
-                    [row.open, row.high, row.low, row.close] = prices;
-                    return Ok(row);
-                }
-            }
-        }
-        [row.open, row.high, row.low, row.close] = prices;
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(row)
-    }
-}
-
-impl<'de> Deserialize<'de> for BinanceKline {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(KlineVisitor)
-    }
-}
+pub type BinanceKline = ArrayCandle;

@@ -20,9 +20,9 @@
 //! - History: `historicalfundingrates` gives `relativeFundingRate` per hour (the snapshot's
 //!   fraction per hour); charts candles are last-trade prices per contract, times in ms.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::wire::{
@@ -33,9 +33,10 @@ use super::{
     CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING_RATES, INSTRUMENTS, RATE_LIMIT_ERROR,
     TICKERS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::split_multiplier;
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows::{self, next_hour};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Prefix of multi-collateral linear perpetuals.
@@ -43,8 +44,6 @@ const PERPETUAL_PREFIX: &str = "PF_";
 
 /// Quote suffixes recognised in a symbol without `base`/`quote`/`pair`, longest first.
 const SYMBOL_QUOTES: [&str; 5] = ["USDT", "USDC", "USD", "EUR", "GBP"];
-
-const SECS_PER_HOUR: i64 = 3_600;
 
 /// What the envelope of a response says. HTTP 429, or `"error": "apiLimitExceeded"` with any
 /// status, is a rate limit; another `result: error` is an API error (its error string as code,
@@ -127,16 +126,6 @@ fn iso_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// The top of the hour strictly after `t` (hourly funding settles on the hour).
-fn next_hour(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let next = t
-        .timestamp()
-        .div_euclid(SECS_PER_HOUR)
-        .checked_add(1)?
-        .checked_mul(SECS_PER_HOUR)?;
-    Utc.timestamp_opt(next, 0).single()
-}
-
 /// Kraken's own coin codes → the spot coin (`XBT` → `BTC`, `XDG` → `DOGE`).
 fn coin(code: &str) -> &str {
     match code {
@@ -187,37 +176,21 @@ fn perp_instrument(row: &KrakenInstrument<'_>) -> Option<Instrument> {
     }
     let (base, quote) = base_quote(row, symbol)?;
     let (asset, multiplier) = split_multiplier(base);
-    let contract_size = row
-        .contract_size
-        .get()
-        .filter(|c| *c > Decimal::ZERO)
-        .map_or(Decimal::ONE, |c| c.normalize());
+    let contract_size =
+        kit::positive(row.contract_size.get()).map_or(Decimal::ONE, |c| c.normalize());
+    let base = (coin(&asset).to_owned(), multiplier);
     Some(Instrument {
-        venue: Venue::Kraken,
-        market: Market::Perp,
-        symbol: symbol.to_owned(),
-        asset: coin(&asset).to_owned(),
-        quote: coin(quote).to_owned(),
-        multiplier,
         contract_size,
-        funding_interval_hours: None,
+        ..rows::perp(Venue::Kraken, symbol, base, coin(quote))
     })
 }
 
 /// Parses the instrument list into trading `PF_` linear perpetuals.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let rows = instrument_rows(bodies)?;
-    let mut instruments = Vec::with_capacity(rows.len());
-    let mut seen: HashSet<String> = HashSet::new();
-    for inst in rows.iter().filter_map(perp_instrument) {
-        if seen.insert(inst.symbol.clone()) {
-            instruments.push(inst);
-        } else {
-            tracing::debug!(venue = "kraken", symbol = %inst.symbol, "duplicate instrument row ignored");
-        }
-    }
+    let listed = instrument_rows(bodies)?;
+    let candidates = listed.iter().filter_map(perp_instrument);
     Ok(Reference {
-        instruments,
+        instruments: kit::unique_listings("kraken", candidates),
         ..Reference::default()
     })
 }
@@ -235,15 +208,6 @@ fn quote_volume(t: &KrakenTicker<'_>, inst: &Instrument) -> Option<Decimal> {
         .map(|v| v.normalize())
 }
 
-/// Open interest in coins of the asset: contracts × contract size × multiplier.
-fn open_interest_coins(t: &KrakenTicker<'_>, inst: &Instrument) -> Option<Decimal> {
-    t.open_interest
-        .get()?
-        .checked_mul(inst.contract_size)?
-        .checked_mul(inst.multiplier)
-        .map(|v| v.normalize())
-}
-
 /// Parses one poll's tickers. A perp needs a tradable ticker with a funding rate and a positive
 /// mark price. Instruments absent from `reference` are dropped.
 pub(super) fn snapshot(
@@ -251,38 +215,29 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let rows = ticker_rows(bodies)?;
-    let mut tickers: HashMap<String, &TimedTicker<'_>> = HashMap::with_capacity(rows.len());
-    for entry in &rows {
+    let entries = ticker_rows(bodies)?;
+    let mut tickers: HashMap<String, &TimedTicker<'_>> = HashMap::with_capacity(entries.len());
+    for entry in &entries {
         if let Some(symbol) = entry.0.symbol.get() {
             tickers.entry(symbol.to_ascii_uppercase()).or_insert(entry);
         }
     }
     let interval = Decimal::from(FUNDING_INTERVAL_HOURS);
 
-    let mut perps = Vec::new();
-    for inst in &reference.instruments {
-        if inst.market != Market::Perp {
-            continue;
-        }
-        let Some((t, server_time)) = tickers.get(&inst.symbol.to_ascii_uppercase()) else {
-            continue;
-        };
+    let perp = |inst: &Instrument| {
+        let (t, server_time) = tickers.get(&inst.symbol.to_ascii_uppercase())?;
         let tradable = !t.suspended.is_true()
             && !t.post_only.is_true()
             && matches!(t.tag.as_str(), "" | "perpetual");
         if !tradable {
-            continue;
+            return None;
         }
         let mark = t.mark_price.get().filter(|m| *m > Decimal::ZERO);
-        let Some(rate) = t
+        let rate = t
             .funding_rate
             .get()
             .zip(mark)
-            .and_then(|(absolute, mark)| absolute.checked_div(mark))
-        else {
-            continue;
-        };
+            .and_then(|(absolute, mark)| absolute.checked_div(mark))?;
         let funding = Funding {
             rate: rate.normalize(),
             interval_hours: interval,
@@ -296,19 +251,20 @@ pub(super) fn snapshot(
             volume_24h_quote: quote_volume(t, inst),
             exchange_time: *server_time,
         };
-        perps.push(PerpQuote {
+        Some(PerpQuote {
             mark_price: mark,
             index_price: t.index_price.get(),
-            open_interest: open_interest_coins(t, inst),
+            open_interest: rows::in_coins(t.open_interest.get(), inst),
             ..kit::perp_quote(inst, funding, book, received_at)
-        });
-    }
-    Ok(Snapshot {
-        venue: Venue::Kraken,
+        })
+    };
+    Ok(rows::snapshot(
+        Venue::Kraken,
+        reference,
         received_at,
-        perps,
-        spots: Vec::new(),
-    })
+        perp,
+        |_| None,
+    ))
 }
 
 /// Settled funding from `historicalfundingrates` (the whole history, any order): one point per

@@ -5,16 +5,16 @@
 //! strings, `""`/`null` for absent values). Decimals are [`WireDec`], ms times [`WireInt`], text
 //! [`MexcText`] (borrowed; `""`, `null`, missing and non-text values are "absent") and booleans
 //! [`MexcFlag`]. Unknown fields are ignored. Contract candles are columnar
-//! ([`MexcKlineColumns`]); spot candle rows are arrays read by a small visitor
-//! ([`MexcSpotKline`]).
+//! ([`MexcKlineColumns`]); spot candle rows are positional arrays ([`MexcSpotKline`]).
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
+use crate::venue::rows::ArrayCandle;
 
 /// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
 /// numbers kept as their raw text).
@@ -355,51 +355,11 @@ pub struct MexcKlineColumns {
 }
 
 /// One row of `GET /api/v3/klines` (a bare array of these): `[openTime (ms), open, high, low,
-/// close, volume, closeTime (ms), quoteVolume]`, decimals as strings (numbers accepted). Read
-/// by position; elements past the close are skipped, missing ones read as absent.
+/// close, volume, closeTime (ms), quoteVolume]`, decimals as strings (numbers accepted), read
+/// as an [`ArrayCandle`].
 ///
 /// ```json
 /// [1640804880000, "47482.36", "47482.36", "47416.57", "47436.1", "3.550717", 1640804940000,
 ///  "168387.3"]
 /// ```
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct MexcSpotKline {
-    /// Open time, ms.
-    pub open_time: WireInt,
-    /// First price.
-    pub open: WireDec,
-    /// Highest price.
-    pub high: WireDec,
-    /// Lowest price.
-    pub low: WireDec,
-    /// Last price.
-    pub close: WireDec,
-}
-
-struct MexcSpotKlineVisitor;
-
-impl<'de> Visitor<'de> for MexcSpotKlineVisitor {
-    type Value = MexcSpotKline;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a kline array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MexcSpotKline, A::Error> {
-        let mut row = MexcSpotKline {
-            open_time: seq.next_element()?.unwrap_or_default(),
-            ..MexcSpotKline::default()
-        };
-        for slot in [&mut row.open, &mut row.high, &mut row.low, &mut row.close] {
-            *slot = seq.next_element()?.unwrap_or_default();
-        }
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(row)
-    }
-}
-
-impl<'de> Deserialize<'de> for MexcSpotKline {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(MexcSpotKlineVisitor)
-    }
-}
+pub type MexcSpotKline = ArrayCandle;
