@@ -231,8 +231,10 @@ pub struct CodeStatus<'a> {
 /// How a venue speaks through a [`CodedEnvelope`]: its name in messages and its success code.
 #[derive(Clone, Copy, Debug)]
 pub struct Coded {
-    /// The venue as a message names an envelope of it (`an OKX`, `a Bitget`).
-    pub a_venue: &'static str,
+    /// The venue as messages name it (`OKX`, `Bitget`).
+    pub venue: &'static str,
+    /// Its article in messages (`an OKX envelope`, `a Bitget envelope`).
+    pub article: &'static str,
     /// The code of a successful answer (`0`, `00000`).
     pub ok: &'static str,
 }
@@ -283,7 +285,7 @@ impl Coded {
         match env.code.as_str() {
             "" => Err(ParseError::new(
                 endpoint,
-                format!("not {} envelope: no `code`", self.a_venue),
+                format!("not {} {} envelope: no `code`", self.article, self.venue),
             )),
             code if code == self.ok => Ok(env),
             code => Err(ParseError::api(endpoint, code, env.msg.as_str())),
@@ -303,6 +305,26 @@ impl Coded {
         self.envelope(endpoint, bytes)?
             .data
             .ok_or_else(|| ParseError::new(endpoint, missing))
+    }
+
+    /// The `data` rows of one margin-tier body of `endpoint` (none: none). A body without a
+    /// code is taken as it comes; another code than `ok` fails, saying what the venue answered.
+    ///
+    /// # Errors
+    /// Malformed JSON or an error code, naming `endpoint`.
+    pub fn tier_rows<'a, T: Deserialize<'a>>(
+        self,
+        endpoint: &'static str,
+        bytes: &'a [u8],
+    ) -> Result<Vec<T>, ParseError> {
+        let env: CodedEnvelope<'a, Vec<T>> = kit::decode(endpoint, bytes)?;
+        match env.code.get() {
+            Some(code) if code != self.ok => Err(ParseError::new(
+                endpoint,
+                format!("{} answered code {code} ({})", self.venue, env.msg.as_str()),
+            )),
+            _ => Ok(env.data.unwrap_or_default()),
+        }
     }
 }
 
@@ -419,10 +441,10 @@ pub fn first_tier<T, K: Ord>(
     usable_haircut(k(&first.1))
 }
 
-/// The haircut table of `rows`: per coin (upper-cased) the haircut `haircut` gives, the row
-/// deciding as `first` says.
-pub fn haircut_table<'r, R>(
-    rows: &'r [R],
+/// The haircut table of `rows` (none: empty): per coin (upper-cased) the haircut `haircut`
+/// gives, the row deciding as `first` says.
+pub fn haircut_table<'r, R: 'r>(
+    rows: impl IntoIterator<Item = &'r R>,
     first: FirstRow,
     coin: impl Fn(&'r R) -> Option<&'r str>,
     haircut: impl Fn(&'r R) -> Option<Decimal>,
@@ -460,6 +482,35 @@ pub fn floors_from_caps<T>(mut rows: Vec<(Decimal, T)>) -> Vec<(Decimal, T)> {
 }
 
 #[cfg(test)]
+mod tier_suite;
+
+/// The quirky snapshot of `venue`'s conformance row and the reference of its instrument list
+/// `list`, for the venue's own tests.
+#[cfg(test)]
+pub(crate) fn quirky(
+    venue: Venue,
+    list: usize,
+) -> (&'static super::conformance::Quotes, Reference) {
+    let row = super::conformance::case(venue);
+    let reference = super::conformance::reference_from(venue, row.lists[list].parts);
+    (&row.quotes[1], reference)
+}
+
+/// Applies detail bodies, one per `(symbol, body)`, each answering `request_of` its symbol, to
+/// `fresh` (tests).
+#[cfg(test)]
+pub(crate) fn apply_detail_bodies(
+    venue: Venue,
+    request_of: fn(&str) -> super::Request,
+    fresh: &mut Reference,
+    previous: Option<&Reference>,
+    parts: &[(&str, &str)],
+) {
+    let parts: Vec<_> = parts.iter().map(|(s, b)| (request_of(s), *b)).collect();
+    super::conformance::apply_details(venue, fresh, previous, &parts);
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -468,17 +519,8 @@ mod tests {
     }
 
     #[test]
-    fn grids_and_hours() {
-        // Next settlement on the UTC grid: MEXC's documented example's nextSettleTime.
-        assert_eq!(
-            next_on_grid(1_609_829_807_577, d("8")),
-            Some(1_609_833_600_000)
-        );
-        assert_eq!(
-            next_on_grid(1_609_833_600_000, d("8")),
-            Some(1_609_833_600_000 + 8 * MS_PER_HOUR)
-        );
-        assert_eq!(next_on_grid(1, d("0.0000000001")), None, "not whole ms");
+    fn hours_and_the_next_hour() {
+        // The grid of other intervals is pinned by MEXC's tests (its documented examples).
         let at = |ms| ms_time(ms).expect("a time");
         assert_eq!(next_hour(at(1_754_470_800_000)), ms_time(1_754_474_400_000));
         assert_eq!(next_hour(at(1_754_470_799_999)), ms_time(1_754_470_800_000));

@@ -25,9 +25,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BinanceAssetIndex, BinanceBookTicker, BinanceError, BinanceFundingInfo, BinanceFundingRate,
-    BinanceFuturesExchangeInfo, BinanceFuturesTicker, BinanceKline, BinancePremiumIndex,
-    BinanceSpotExchangeInfo, BinanceSpotTicker,
+    BinanceAssetIndex, BinanceBookTicker, BinanceError, BinanceExchangeInfo, BinanceFundingInfo,
+    BinanceFundingRate, BinanceKline, BinancePremiumIndex, BinanceTicker24h,
 };
 use super::{
     FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE, FAPI_KLINES,
@@ -134,9 +133,9 @@ pub fn reference(
     spot_info: &[u8],
     asset_index: Option<&[u8]>,
 ) -> Result<Reference, ParseError> {
-    let futures: BinanceFuturesExchangeInfo<'_> = decode(FAPI_EXCHANGE_INFO.name, futures_info)?;
+    let futures: BinanceExchangeInfo<'_> = decode(FAPI_EXCHANGE_INFO.name, futures_info)?;
     let funding: Vec<BinanceFundingInfo<'_>> = decode(FAPI_FUNDING_INFO.name, funding_info)?;
-    let spot: BinanceSpotExchangeInfo<'_> = decode(SPOT_EXCHANGE_INFO.name, spot_info)?;
+    let spot: BinanceExchangeInfo<'_> = decode(SPOT_EXCHANGE_INFO.name, spot_info)?;
 
     let mut intervals: HashMap<&str, Option<Decimal>> = HashMap::with_capacity(funding.len());
     for entry in &funding {
@@ -199,10 +198,10 @@ pub fn snapshot(
 ) -> Result<Snapshot, ParseError> {
     let premium: Vec<BinancePremiumIndex<'_>> =
         decode(FAPI_PREMIUM_INDEX.name, bodies.premium_index)?;
-    let futures_tickers: Vec<BinanceFuturesTicker<'_>> =
+    let futures_tickers: Vec<BinanceTicker24h<'_>> =
         decode(FAPI_TICKER_24HR.name, bodies.futures_ticker)?;
     let book_list: Vec<BinanceBookTicker<'_>> = decode(FAPI_BOOK_TICKER.name, bodies.book_ticker)?;
-    let spot_tickers: Vec<BinanceSpotTicker<'_>> =
+    let spot_tickers: Vec<BinanceTicker24h<'_>> =
         decode(SPOT_TICKER_24HR.name, bodies.spot_ticker)?;
 
     let perp_ref = reference.index(Market::Perp);

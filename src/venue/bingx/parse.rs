@@ -52,7 +52,8 @@ const MS_PER_HOUR: i64 = 3_600_000;
 
 /// BingX's `{code, msg, timestamp, data}` envelope: `code` 0 on success.
 const BINGX: Coded = Coded {
-    a_venue: "a BingX",
+    venue: "BingX",
+    article: "a",
     ok: "0",
 };
 
@@ -351,27 +352,17 @@ mod tests {
     use crate::venue::VenueAdapter;
     use crate::venue::bingx::{Bingx, funding_history_request};
     use crate::venue::conformance::{case, interval, reference_from, snapshot_from};
+    use crate::venue::testkit::dec as d;
 
     const HISTORY: &str = include_str!("../../../fixtures/bingx/fundingRate.json");
     const HISTORY_ETH: &str = include_str!("../../../fixtures/bingx/fundingRate-ETH-USDT.json");
     const HISTORY_1INCH: &str = include_str!("../../../fixtures/bingx/fundingRate-1INCH-USDT.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/bingx/error-rate-limit.json");
 
-    fn d(s: &str) -> Decimal {
-        s.parse().expect("test decimal")
-    }
-
     /// Applies funding-history bodies, one per (symbol, payload), to `fresh`.
     fn apply(fresh: &mut Reference, previous: Option<&Reference>, parts: &[(&str, &str)]) {
-        let parts: Vec<_> = parts
-            .iter()
-            .map(|(s, b)| (funding_history_request(s), *b))
-            .collect();
-        crate::venue::conformance::apply_details(Venue::Bingx, fresh, previous, &parts);
-    }
-
-    fn quirky_reference() -> Reference {
-        reference_from(Venue::Bingx, case(Venue::Bingx).lists[1].parts)
+        let request = funding_history_request;
+        rows::apply_detail_bodies(Venue::Bingx, request, fresh, previous, parts);
     }
 
     #[test]
@@ -407,7 +398,7 @@ mod tests {
 
     #[test]
     fn details_fill_unknown_intervals_then_rotate_the_oldest() {
-        let fresh = quirky_reference();
+        let (_, fresh) = rows::quirky(Venue::Bingx, 1);
         assert_eq!(
             detail_symbols(&fresh, None, 3),
             ["ETH-USDT", "1INCH-USDT"],

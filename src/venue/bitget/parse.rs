@@ -45,8 +45,9 @@ use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Bitget's `{code, msg, requestTime, data}` envelope: `code` `"00000"` on success.
-const BITGET: Coded = Coded {
-    a_venue: "a Bitget",
+pub(super) const BITGET: Coded = Coded {
+    venue: "Bitget",
+    article: "a",
     ok: "00000",
 };
 
@@ -130,14 +131,11 @@ fn spot_instrument(row: &BitgetSpotSymbol<'_>) -> Option<Instrument> {
 /// The haircut table of the optional `discount-rate` body (see the module rules): empty when
 /// the body is missing or malformed, since the reference does without it.
 fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
-    let Some(bytes) = Body::of(bodies, DISCOUNT_RATE.name).next() else {
-        return BTreeMap::new();
-    };
-    let Ok(coins) = page::<BitgetDiscountRate<'_>>(DISCOUNT_RATE.name, bytes) else {
-        return BTreeMap::new();
-    };
+    let coins = Body::of(bodies, DISCOUNT_RATE.name)
+        .next()
+        .map(|bytes| page::<BitgetDiscountRate<'_>>(DISCOUNT_RATE.name, bytes));
     rows::haircut_table(
-        &coins.rows,
+        coins.iter().flatten().flat_map(|p| &p.rows),
         rows::FirstRow::OfTheCoin,
         |row| row.coin.get(),
         |row| {
@@ -297,13 +295,12 @@ mod tests {
     //! pinned by `crate::venue::conformance`.
 
     use crate::model::Venue;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
+    use crate::venue::rows::quirky;
 
     #[test]
     fn scan_plan_without_usdc_funding_rows_falls_back_to_ticker_and_contract_list() {
-        let row = case(Venue::Bitget);
-        let q = &row.quotes[1];
-        let r = reference_from(Venue::Bitget, row.lists[1].parts);
+        let (q, r) = quirky(Venue::Bitget, 1);
         let scan: Vec<_> = q
             .parts
             .iter()

@@ -201,35 +201,19 @@ fn spot_instrument(row: &BybitInstrument<'_>) -> Option<Instrument> {
 /// body that is not a `retCode` 0 list envelope gives an empty map (see the module docs).
 #[must_use]
 pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
-    let mut out = BTreeMap::new();
-    let Ok(env) =
-        serde_json::from_slice::<BybitEnvelope<'_, BybitList<'_, BybitCollateral<'_>>>>(body)
-    else {
-        return out;
-    };
-    if env.ret_code.get() != Some(0) {
-        return out;
-    }
-    let rows = env.result.and_then(|r| r.list).unwrap_or_default();
-    for row in &rows {
-        let Some(coin) = row.currency.as_deref() else {
-            continue;
-        };
-        let first = row
-            .collateral_ratio_list
-            .iter()
-            .flatten()
-            .filter_map(|tier| Some((tier.min_qty.get()?, tier)))
-            .min_by_key(|(min_qty, _)| *min_qty);
-        let k = first
-            .and_then(|(_, tier)| tier.collateral_ratio.get())
-            .filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE);
-        if let Some(k) = k {
-            out.entry(coin.to_ascii_uppercase())
-                .or_insert_with(|| k.normalize());
-        }
-    }
-    out
+    let env = serde_json::from_slice::<BybitEnvelope<'_, BybitList<'_, BybitCollateral<'_>>>>(body)
+        .ok()
+        .filter(|env| env.ret_code.get() == Some(0));
+    let coins = env.and_then(|env| env.result?.list).unwrap_or_default();
+    rows::haircut_table(
+        &coins,
+        rows::FirstRow::Usable,
+        |row| row.currency.as_deref(),
+        |row| {
+            let tiers = row.collateral_ratio_list.iter().flatten();
+            rows::first_tier(tiers, |t| t.min_qty.get(), |t| t.collateral_ratio.get())
+        },
+    )
 }
 
 /// Parses the instruments pages of both categories into a [`Reference`]: trading linear
@@ -395,13 +379,12 @@ mod tests {
 
     use super::split_base;
     use crate::model::Venue;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
+    use crate::venue::rows::quirky;
 
     #[test]
     fn overflowing_open_interest_is_absent_not_a_panic() {
-        let row = case(Venue::Bybit);
-        let (lists, quotes) = (&row.lists[1], &row.quotes[1]);
-        let r = reference_from(Venue::Bybit, lists.parts);
+        let (quotes, r) = quirky(Venue::Bybit, 1);
         let linear = quotes.parts[0]
             .1
             .replace("\"8123456789\"", "\"79228162514264337593543950335\"");

@@ -27,7 +27,7 @@ use serde::Deserialize;
 
 use super::wire::{
     DeribitBookSummary, DeribitChart, DeribitEnvelope, DeribitError, DeribitFundingRow,
-    DeribitInstrument, DeribitObjectEnvelope, DeribitStatus,
+    DeribitInstrument, DeribitStatus,
 };
 use super::{
     CANDLES, FUNDING_HISTORY, FUNDING_INTERVAL_HOURS, INSTRUMENTS_FUTURE, INSTRUMENTS_SPOT,
@@ -78,22 +78,32 @@ fn api_error(endpoint: &'static str, err: &DeribitError<'_>) -> ParseError {
     )
 }
 
+/// The `result` of one response after checking the envelope (`what` it must be, for the
+/// message when it is missing), with the server's send time (ms).
+fn result<'a, R: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+    what: &str,
+) -> Result<(R, Option<i64>), ParseError> {
+    let env: DeribitEnvelope<'a, R> = kit::decode(endpoint, bytes)?;
+    if let Some(err) = env.error {
+        return Err(api_error(endpoint, &err));
+    }
+    let result = env.result.ok_or_else(|| {
+        ParseError::new(
+            endpoint,
+            format!("not a Deribit JSON-RPC envelope: no `result` {what}"),
+        )
+    })?;
+    Ok((result, env.us_out.get().map(|us| us / 1000)))
+}
+
 /// The rows of one response after checking the envelope, with the server's send time (ms).
 fn rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<(Vec<T>, Option<i64>), ParseError> {
-    let env: DeribitEnvelope<'a, T> = kit::decode(endpoint, bytes)?;
-    if let Some(err) = env.error {
-        return Err(api_error(endpoint, &err));
-    }
-    let rows = env.result.ok_or_else(|| {
-        ParseError::new(
-            endpoint,
-            "not a Deribit JSON-RPC envelope: no `result` array",
-        )
-    })?;
-    Ok((rows, env.us_out.get().map(|us| us / 1000)))
+    result(endpoint, bytes, "array")
 }
 
 /// The rows of every body of `endpoint`, in request order, each with its body's server time.
@@ -269,16 +279,7 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// # Errors
 /// A malformed body, an error envelope, or columns that do not line up.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let env: DeribitObjectEnvelope<'_, DeribitChart<'_>> = kit::decode(CANDLES.name, body)?;
-    if let Some(err) = env.error {
-        return Err(api_error(CANDLES.name, &err));
-    }
-    let chart = env.result.ok_or_else(|| {
-        ParseError::new(
-            CANDLES.name,
-            "not a Deribit JSON-RPC envelope: no `result` object",
-        )
-    })?;
+    let (chart, _): (DeribitChart<'_>, _) = result(CANDLES.name, body, "object")?;
     if chart.status.as_str() == "no_data" {
         return Ok(Vec::new());
     }

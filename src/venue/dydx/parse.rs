@@ -294,12 +294,12 @@ mod tests {
     //! is pinned by `crate::venue::conformance`.
 
     use crate::model::Venue;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
+    use crate::venue::rows::quirky;
 
     #[test]
     fn markets_that_stopped_trading_since_the_reference_are_dropped() {
-        let row = case(Venue::Dydx);
-        let r = reference_from(Venue::Dydx, row.lists[1].parts);
+        let (q, r) = quirky(Venue::Dydx, 1);
         let later = r#"{"markets": {
             "ETH-USD": {"ticker": "ETH-USD", "status": "PAUSED", "oraclePrice": "1",
                         "nextFundingRate": "0.1"},
@@ -308,7 +308,7 @@ mod tests {
             "NEWC-USD": {"ticker": "NEWC-USD", "status": "ACTIVE", "oraclePrice": "1",
                          "nextFundingRate": "0.0001"}}}"#;
         let parts = [("perpetualMarkets", later)];
-        let s = snapshot_from(Venue::Dydx, &parts, &r, row.quotes[1].received_ms);
+        let s = snapshot_from(Venue::Dydx, &parts, &r, q.received_ms);
         let symbols: Vec<&str> = s.perps.iter().map(|p| p.symbol.as_str()).collect();
         assert_eq!(symbols, ["PEPE-USD"], "NEWC-USD is not in the reference");
     }

@@ -166,14 +166,11 @@ fn spot_instrument(row: &GateCurrencyPair<'_>) -> Option<Instrument> {
 /// The haircut table of the optional `currency_discount_tiers` body (see the module rules):
 /// empty when the body is missing or malformed, since the reference does without it.
 fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
-    let Some(bytes) = Body::of(bodies, DISCOUNT_TIERS.name).next() else {
-        return BTreeMap::new();
-    };
-    let Ok(currencies) = rows::<GateDiscount<'_>>(DISCOUNT_TIERS.name, bytes) else {
-        return BTreeMap::new();
-    };
+    let currencies = Body::of(bodies, DISCOUNT_TIERS.name)
+        .next()
+        .map(|bytes| rows::<GateDiscount<'_>>(DISCOUNT_TIERS.name, bytes));
     rows::haircut_table(
-        &currencies,
+        currencies.iter().flatten().flatten(),
         rows::FirstRow::OfTheCoin,
         |row| row.currency.get(),
         |row| {
@@ -335,15 +332,12 @@ mod tests {
     //! does is pinned by `crate::venue::conformance`.
 
     use crate::model::Venue;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
+    use crate::venue::rows::quirky;
 
     #[test]
     fn a_contract_that_left_trading_since_the_reference_is_dropped() {
-        let row = case(Venue::Gate);
-        let (q, r) = (
-            &row.quotes[1],
-            reference_from(Venue::Gate, row.lists[1].parts),
-        );
+        let (q, r) = quirky(Venue::Gate, 1);
         let live = q.parts[0]
             .1
             .replacen("\"status\": \"trading\"", "\"status\": \"delisting\"", 1);

@@ -366,16 +366,13 @@ mod tests {
 
     use super::*;
     use crate::venue::VenueAdapter;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
     use crate::venue::hyperliquid::Hyperliquid;
+    use crate::venue::rows::quirky;
 
     #[test]
     fn scan_without_predicted_fundings_uses_the_next_full_hour() {
-        let row = case(Venue::Hyperliquid);
-        let (q, r) = (
-            &row.quotes[1],
-            reference_from(Venue::Hyperliquid, row.lists[1].parts),
-        );
+        let (q, r) = quirky(Venue::Hyperliquid, 1);
         let s = snapshot_from(Venue::Hyperliquid, &q.parts[..2], &r, q.received_ms);
         let next = ms_time(1_754_470_800_000);
         assert!(s.perps.iter().all(|p| p.next_funding_time == next));

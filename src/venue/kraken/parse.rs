@@ -27,7 +27,7 @@ use rust_decimal::Decimal;
 
 use super::wire::{
     KrakenCandles, KrakenFundingRates, KrakenInstrument, KrakenInstruments, KrakenStatus,
-    KrakenText, KrakenTicker, KrakenTickers,
+    KrakenTicker, KrakenTickers,
 };
 use super::{
     CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING_RATES, INSTRUMENTS, RATE_LIMIT_ERROR,
@@ -70,15 +70,12 @@ pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
 }
 
 /// The `ParseError` of an envelope reporting `result: error` (or an `error` string).
-fn envelope_error(
-    endpoint: &'static str,
-    result: &KrakenText<'_>,
-    error: &KrakenText<'_>,
-) -> Option<ParseError> {
-    (result.as_str() == "error" || error.get().is_some()).then(|| {
+fn envelope_error(endpoint: &'static str, status: &KrakenStatus<'_>) -> Option<ParseError> {
+    let error = status.error.get();
+    (status.result.as_str() == "error" || error.is_some()).then(|| {
         ParseError::new(
             endpoint,
-            format!("API error: {}", error.get().unwrap_or("result: error")),
+            format!("API error: {}", error.unwrap_or("result: error")),
         )
     })
 }
@@ -88,7 +85,7 @@ fn instrument_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<KrakenInstrument<'a
     let name = INSTRUMENTS.name;
     kit::rows_of(bodies, name, true, |bytes| {
         let env: KrakenInstruments<'_> = kit::decode(name, bytes)?;
-        if let Some(err) = envelope_error(name, &env.result, &env.error) {
+        if let Some(err) = envelope_error(name, &env.status) {
             return Err(err);
         }
         env.instruments.ok_or_else(|| {
@@ -108,7 +105,7 @@ fn ticker_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<TimedTicker<'a>>, Parse
     let name = TICKERS.name;
     kit::rows_of(bodies, name, true, |bytes| {
         let env: KrakenTickers<'_> = kit::decode(name, bytes)?;
-        if let Some(err) = envelope_error(name, &env.result, &env.error) {
+        if let Some(err) = envelope_error(name, &env.status) {
             return Err(err);
         }
         let server_time = env.server_time.get().and_then(iso_time);
@@ -277,7 +274,7 @@ pub(super) fn snapshot(
 /// A malformed body or an error envelope.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
     let env: KrakenFundingRates<'_> = kit::decode(HISTORICAL_FUNDING_RATES.name, body)?;
-    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES.name, &env.result, &env.error) {
+    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES.name, &env.status) {
         return Err(err);
     }
     let rates = env.rates.ok_or_else(|| {
@@ -306,7 +303,7 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// A malformed body or an error envelope.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let doc: KrakenCandles<'_> = kit::decode(CANDLES.name, body)?;
-    if let Some(err) = envelope_error(CANDLES.name, &doc.result, &doc.error) {
+    if let Some(err) = envelope_error(CANDLES.name, &doc.status) {
         return Err(err);
     }
     let rows = doc
@@ -324,7 +321,8 @@ mod tests {
     //! is pinned by `crate::venue::conformance`.
 
     use super::*;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
+    use crate::venue::rows::quirky;
 
     fn at(s: &str) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(s)
@@ -343,11 +341,7 @@ mod tests {
             assert_eq!(at(now).and_then(next_hour), at(next), "{now}");
         }
         // Without serverTime, the received time is the reference.
-        let row = case(Venue::Kraken);
-        let (q, r) = (
-            &row.quotes[1],
-            reference_from(Venue::Kraken, row.lists[2].parts),
-        );
+        let (q, r) = quirky(Venue::Kraken, 2);
         let tickers = q.parts[0].1;
         let no_time = tickers.replace("\"serverTime\": \"2025-11-17T00:34:37.524Z\",", "");
         assert_ne!(no_time, tickers);

@@ -436,27 +436,17 @@ mod tests {
     use crate::venue::VenueAdapter;
     use crate::venue::conformance::{case, interval, reference_from, snapshot_from};
     use crate::venue::mexc::{DETAIL_BATCH, Mexc, funding_rate_request};
+    use crate::venue::testkit::dec as d;
 
     const RATE_BTC: &str = include_str!("../../../fixtures/mexc/contract-funding-rate.json");
     const RATE_DOGE: &str =
         include_str!("../../../fixtures/mexc/contract-funding-rate-DOGE_USDT.json");
     const NO_CONTRACT: &str = include_str!("../../../fixtures/mexc/error-contract-not-exist.json");
 
-    fn d(s: &str) -> Decimal {
-        s.parse().expect("test decimal")
-    }
-
     /// Applies per-symbol funding-rate bodies, one per (symbol, payload), to `fresh`.
     fn apply(fresh: &mut Reference, previous: Option<&Reference>, parts: &[(&str, &str)]) {
-        let parts: Vec<_> = parts
-            .iter()
-            .map(|(s, b)| (funding_rate_request(s), *b))
-            .collect();
-        crate::venue::conformance::apply_details(Venue::Mexc, fresh, previous, &parts);
-    }
-
-    fn quirky_reference() -> Reference {
-        reference_from(Venue::Mexc, case(Venue::Mexc).lists[1].parts)
+        let request = funding_rate_request;
+        rows::apply_detail_bodies(Venue::Mexc, request, fresh, previous, parts);
     }
 
     #[test]
@@ -499,7 +489,7 @@ mod tests {
 
     #[test]
     fn details_fill_unknown_intervals_then_rotate_the_oldest() {
-        let fresh = quirky_reference();
+        let (_, fresh) = rows::quirky(Venue::Mexc, 1);
         assert_eq!(
             detail_symbols(&fresh, None, DETAIL_BATCH),
             ["BTC_USDT", "DOGE_USDT", "1INCH_USDT"]

@@ -49,8 +49,9 @@ use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 const MS_PER_HOUR: i64 = 3_600_000;
 
 /// OKX's `{code, msg, data}` envelope: `code` `"0"` on success.
-const OKX: Coded = Coded {
-    a_venue: "an OKX",
+pub(super) const OKX: Coded = Coded {
+    venue: "OKX",
+    article: "an",
     ok: "0",
 };
 
@@ -129,11 +130,9 @@ fn spot_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
 /// tier's `discountRate`, keyed by upper-case coin, only when in (0, 1]. A body that is not a
 /// `code` "0" envelope with a `data` array gives an empty map (see the module docs).
 pub(super) fn discount_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
-    let Ok(coins) = rows::<OkxDiscountRate<'_>>(DISCOUNT_RATE, body) else {
-        return BTreeMap::new();
-    };
+    let coins = rows::<OkxDiscountRate<'_>>(DISCOUNT_RATE, body);
     rows::haircut_table(
-        &coins,
+        coins.iter().flatten(),
         rows::FirstRow::Usable,
         |row| row.ccy.get(),
         |row| {
