@@ -218,15 +218,7 @@ pub struct CodedEnvelope<'a, D> {
 /// ```json
 /// {"msg": "Too Many Requests", "code": "50011"}
 /// ```
-#[derive(Debug, Deserialize)]
-pub struct CodeStatus<'a> {
-    /// The code.
-    #[serde(default, borrow)]
-    pub code: WireText<'a>,
-    /// Message.
-    #[serde(default, borrow)]
-    pub msg: WireText<'a>,
-}
+pub type CodeStatus<'a> = CodedEnvelope<'a, IgnoredAny>;
 
 /// How a venue speaks through a [`CodedEnvelope`]: its name in messages and its success code.
 #[derive(Clone, Copy, Debug)]

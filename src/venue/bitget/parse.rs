@@ -31,8 +31,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BitgetCandle, BitgetContract, BitgetDiscountRate, BitgetDiscountTier, BitgetFundRate,
-    BitgetFundingHistory, BitgetSpotSymbol, BitgetTicker,
+    BitgetCandle, BitgetDiscountRate, BitgetDiscountTier, BitgetFundRate, BitgetFundingHistory,
+    BitgetSymbol, BitgetTicker,
 };
 use super::{
     CANDLES, DISCOUNT_RATE, HISTORY_FUND_RATE, PRODUCTS, Product, RATE_LIMIT_CODES, SPOT_CANDLES,
@@ -99,7 +99,7 @@ fn positive(d: Option<Decimal>) -> Option<Decimal> {
 }
 
 /// A trading linear perpetual of `product`, or `None` for anything else.
-fn perp_instrument(row: &BitgetContract<'_>, product: &Product) -> Option<Instrument> {
+fn perp_instrument(row: &BitgetSymbol<'_>, product: &Product) -> Option<Instrument> {
     let tradable = row.symbol_type.as_str() == "perpetual"
         && row.symbol_status.as_str() == "normal"
         && row.quote_coin.as_str() == product.quote;
@@ -115,7 +115,7 @@ fn perp_instrument(row: &BitgetContract<'_>, product: &Product) -> Option<Instru
 }
 
 /// A trading spot pair, or `None`.
-fn spot_instrument(row: &BitgetSpotSymbol<'_>) -> Option<Instrument> {
+fn spot_instrument(row: &BitgetSymbol<'_>) -> Option<Instrument> {
     if row.status.as_str() != "online" {
         return None;
     }
@@ -155,10 +155,10 @@ fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let mut contracts = Vec::with_capacity(PRODUCTS.len());
     for product in &PRODUCTS {
-        let page: Page<BitgetContract<'_>> = all_rows(bodies, product.contracts.name, true)?;
+        let page: Page<BitgetSymbol<'_>> = all_rows(bodies, product.contracts.name, true)?;
         contracts.push((product, page.rows));
     }
-    let spots: Page<BitgetSpotSymbol<'_>> = all_rows(bodies, SPOT_SYMBOLS.name, true)?;
+    let spots: Page<BitgetSymbol<'_>> = all_rows(bodies, SPOT_SYMBOLS.name, true)?;
     let perps = contracts.iter().flat_map(|(product, rows)| {
         rows.iter()
             .filter_map(move |row| perp_instrument(row, product))

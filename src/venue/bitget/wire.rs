@@ -15,19 +15,24 @@ use crate::venue::rows::ArrayCandle;
 /// numbers kept as their raw text).
 pub type BitgetText<'a> = crate::parse::WireText<'a>;
 
-/// One row of `GET /api/v2/mix/market/contracts?productType=USDT-FUTURES|USDC-FUTURES` (only the
-/// fields basis reads). Sizes are in base coins (`sizeMultiplier` is the order size step, not a
-/// contract size).
+/// One row of `GET /api/v2/mix/market/contracts?productType=USDT-FUTURES|USDC-FUTURES` or of `GET
+/// /api/v2/spot/public/symbols` (only the fields basis reads; spot rows have a `status`, contract
+/// rows a `symbolType` and `symbolStatus`). Contract sizes are in base coins (`sizeMultiplier` is
+/// the order size step, not a contract size).
 ///
 /// ```json
 /// {"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT", "makerFeeRate": "0.0004",
 ///  "takerFeeRate": "0.0006", "supportMarginCoins": ["USDT"], "sizeMultiplier": "0.01",
 ///  "symbolType": "perpetual", "symbolStatus": "normal", "offTime": "-1", "deliveryTime": "",
 ///  "launchTime": "", "fundInterval": "8", "maxLever": "125"}
+/// {"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT", "minTradeAmount": "0",
+///  "takerFeeRate": "0.002", "makerFeeRate": "0.002", "pricePrecision": "2",
+///  "quantityPrecision": "6", "quotePrecision": "8", "status": "online", "minTradeUSDT": "1",
+///  "areaSymbol": "no", "orderQuantity": "200", "openTime": "1532454360000", "offTime": ""}
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct BitgetContract<'a> {
+pub struct BitgetSymbol<'a> {
     /// `BTCUSDT`, `BTCPERP` (USDC), `BTCUSDT_250627` (delivery).
     #[serde(borrow)]
     pub symbol: BitgetText<'a>,
@@ -43,6 +48,9 @@ pub struct BitgetContract<'a> {
     /// `listed` (pre-launch), `normal`, `maintain`, `limit_open`, `restrictedAPI`, `off`.
     #[serde(borrow)]
     pub symbol_status: BitgetText<'a>,
+    /// Spot: `online`, `gray` (not yet open), `halt`, `offline`.
+    #[serde(borrow)]
+    pub status: BitgetText<'a>,
     /// Funding interval, hours (a string).
     pub fund_interval: WireDec,
 }
@@ -119,31 +127,6 @@ pub struct BitgetTicker<'a> {
     pub holding_amount: WireDec,
     /// Mark price.
     pub mark_price: WireDec,
-}
-
-/// One row of `GET /api/v2/spot/public/symbols`.
-///
-/// ```json
-/// {"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT", "minTradeAmount": "0",
-///  "takerFeeRate": "0.002", "makerFeeRate": "0.002", "pricePrecision": "2",
-///  "quantityPrecision": "6", "quotePrecision": "8", "status": "online", "minTradeUSDT": "1",
-///  "areaSymbol": "no", "orderQuantity": "200", "openTime": "1532454360000", "offTime": ""}
-/// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BitgetSpotSymbol<'a> {
-    /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: BitgetText<'a>,
-    /// Base coin.
-    #[serde(borrow)]
-    pub base_coin: BitgetText<'a>,
-    /// Quote coin.
-    #[serde(borrow)]
-    pub quote_coin: BitgetText<'a>,
-    /// `online`, `gray` (not yet open), `halt`, `offline`.
-    #[serde(borrow)]
-    pub status: BitgetText<'a>,
 }
 
 /// One row of `GET /api/v2/mix/market/history-fund-rate` (settled funding, newest first).

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 
 use crate::parse::{WireDec, WireInt};
 use crate::venue::rows::ArrayCandle;
@@ -67,20 +67,13 @@ pub struct BybitEnvelope<'a, T> {
     pub time: WireInt,
 }
 
-/// The envelope's head only, `result` skipped: what `check_body` and error reporting read.
+/// The envelope's head only, `result` skipped unread: what `check_body` and error reporting
+/// read.
 ///
 /// ```json
 /// {"retCode": 10006, "retMsg": "Too many visits!", "result": {}, "retExtInfo": {}, "time": 1672738134824}
 /// ```
-#[derive(Debug, Deserialize)]
-pub struct BybitHead<'a> {
-    /// `0` on success.
-    #[serde(rename = "retCode", default)]
-    pub ret_code: WireInt,
-    /// `"OK"` or the error text.
-    #[serde(rename = "retMsg", default, deserialize_with = "opt_str", borrow)]
-    pub ret_msg: Option<Cow<'a, str>>,
-}
+pub type BybitHead<'a> = BybitEnvelope<'a, IgnoredAny>;
 
 /// `result` of a list endpoint (instruments-info, tickers).
 ///

@@ -52,7 +52,9 @@ pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
     if status == 429 {
         return BodySignal::RateLimited;
     }
-    let Ok(DeribitStatus { error: Some(err) }) = serde_json::from_slice::<DeribitStatus<'_>>(body)
+    let Ok(DeribitStatus {
+        error: Some(err), ..
+    }) = serde_json::from_slice::<DeribitStatus<'_>>(body)
     else {
         return BodySignal::Ok;
     };

@@ -7,6 +7,7 @@
 //! [`DeribitFlag`]. Unknown fields are ignored.
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
 
@@ -45,12 +46,7 @@ pub struct DeribitEnvelope<'a, R> {
 /// ```json
 /// {"jsonrpc": "2.0", "id": 1, "error": {"code": 10028, "message": "too_many_requests", "data": null}}
 /// ```
-#[derive(Debug, Deserialize)]
-pub struct DeribitStatus<'a> {
-    /// The error object, on failures.
-    #[serde(default, borrow)]
-    pub error: Option<DeribitError<'a>>,
-}
+pub type DeribitStatus<'a> = DeribitEnvelope<'a, IgnoredAny>;
 
 /// A JSON-RPC error object: `code` is a number (`10028` = too many requests; JSON-RPC codes such
 /// as `-32602` for bad parameters), `message` a short text.

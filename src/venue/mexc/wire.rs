@@ -11,7 +11,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
 use crate::venue::rows::ArrayCandle;
@@ -72,9 +72,12 @@ pub struct MexcEnvelope<'a, D> {
     /// `0` on success; `510` when rate limited.
     #[serde(default, borrow)]
     pub code: MexcText<'a>,
-    /// Error message.
+    /// Contract error message.
     #[serde(default, borrow)]
     pub message: MexcText<'a>,
+    /// Spot error message.
+    #[serde(default, borrow)]
+    pub msg: MexcText<'a>,
     /// The payload.
     #[serde(default = "Option::default")]
     pub data: Option<D>,
@@ -87,21 +90,7 @@ pub struct MexcEnvelope<'a, D> {
 /// {"success": false, "code": 510, "message": "Excessive frequency of requests"}
 /// {"code": 10007, "msg": "bad symbol"}
 /// ```
-#[derive(Debug, Deserialize)]
-pub struct MexcStatus<'a> {
-    /// Contract envelopes: `true` on success.
-    #[serde(default)]
-    pub success: MexcFlag,
-    /// Error code (`0` on contract success; absent on spot success).
-    #[serde(default, borrow)]
-    pub code: MexcText<'a>,
-    /// Contract error message.
-    #[serde(default, borrow)]
-    pub message: MexcText<'a>,
-    /// Spot error message.
-    #[serde(default, borrow)]
-    pub msg: MexcText<'a>,
-}
+pub type MexcStatus<'a> = MexcEnvelope<'a, IgnoredAny>;
 
 /// One row of `GET /api/v1/contract/detail` (only the fields basis reads). `contractSize` is the
 /// base units one contract (`vol`) stands for; `state` 0 is enabled.
