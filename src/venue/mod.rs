@@ -21,6 +21,7 @@ pub mod kraken;
 pub mod margin;
 pub mod mexc;
 pub mod okx;
+pub mod rows;
 #[cfg(test)]
 pub(crate) mod testkit;
 

@@ -18,16 +18,15 @@
 //!   usable entry. A body that is not an array of entries (malformed, an error envelope) gives an
 //!   empty table and never fails the reference: the table is optional.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BinanceAssetIndex, BinanceBookTicker, BinanceError, BinanceFundingInfo, BinanceFundingRate,
-    BinanceFuturesExchangeInfo, BinanceFuturesTicker, BinanceKline, BinancePremiumIndex,
-    BinanceSpotExchangeInfo, BinanceSpotTicker,
+    BinanceAssetIndex, BinanceBookTicker, BinanceError, BinanceExchangeInfo, BinanceFundingInfo,
+    BinanceFundingRate, BinanceKline, BinancePremiumIndex, BinanceTicker24h,
 };
 use super::{
     FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE, FAPI_KLINES,
@@ -36,6 +35,7 @@ use super::{
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows;
 use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
 
 /// The funding interval of every perpetual absent from `fundingInfo` (documented default).
@@ -133,9 +133,9 @@ pub fn reference(
     spot_info: &[u8],
     asset_index: Option<&[u8]>,
 ) -> Result<Reference, ParseError> {
-    let futures: BinanceFuturesExchangeInfo<'_> = decode(FAPI_EXCHANGE_INFO.name, futures_info)?;
+    let futures: BinanceExchangeInfo<'_> = decode(FAPI_EXCHANGE_INFO.name, futures_info)?;
     let funding: Vec<BinanceFundingInfo<'_>> = decode(FAPI_FUNDING_INFO.name, funding_info)?;
-    let spot: BinanceSpotExchangeInfo<'_> = decode(SPOT_EXCHANGE_INFO.name, spot_info)?;
+    let spot: BinanceExchangeInfo<'_> = decode(SPOT_EXCHANGE_INFO.name, spot_info)?;
 
     let mut intervals: HashMap<&str, Option<Decimal>> = HashMap::with_capacity(funding.len());
     for entry in &funding {
@@ -147,56 +147,25 @@ pub fn reference(
     }
     let default_interval = Decimal::from(DEFAULT_INTERVAL_HOURS);
 
-    let mut instruments = Vec::with_capacity(futures.symbols.len() + spot.symbols.len());
-    let mut seen = HashSet::new();
-    for s in &futures.symbols {
-        let (Some(symbol), Some(base), Some(quote)) =
-            (s.symbol.get(), s.base_asset.get(), s.quote_asset.get())
-        else {
-            continue;
-        };
+    let perps = futures.symbols.iter().filter_map(|s| {
+        let (symbol, base, quote) = (s.symbol.get()?, s.base_asset.get()?, s.quote_asset.get()?);
         let linear = s.margin_asset.get().is_none_or(|m| m == quote);
         if !s.contract_type.is("PERPETUAL") || !s.status.is("TRADING") || !linear {
-            continue;
+            return None;
         }
-        if !seen.insert(symbol) {
-            continue;
-        }
-        let (asset, multiplier) = split_multiplier(base);
         let hours = intervals.get(symbol).copied().flatten();
-        instruments.push(Instrument {
-            venue: Venue::Binance,
-            market: Market::Perp,
-            symbol: symbol.to_owned(),
-            asset,
-            quote: quote.to_owned(),
-            multiplier,
-            contract_size: Decimal::ONE,
+        Some(Instrument {
             funding_interval_hours: Some(hours.unwrap_or(default_interval)),
-        });
-    }
-
-    let mut seen = HashSet::new();
-    for s in &spot.symbols {
-        let (Some(symbol), Some(base), Some(quote)) =
-            (s.symbol.get(), s.base_asset.get(), s.quote_asset.get())
-        else {
-            continue;
-        };
-        if !s.status.is("TRADING") || !seen.insert(symbol) {
-            continue;
-        }
-        instruments.push(Instrument {
-            venue: Venue::Binance,
-            market: Market::Spot,
-            symbol: symbol.to_owned(),
-            asset: base.to_owned(),
-            quote: quote.to_owned(),
-            multiplier: Decimal::ONE,
-            contract_size: Decimal::ONE,
-            funding_interval_hours: None,
-        });
-    }
+            ..rows::perp(Venue::Binance, symbol, split_multiplier(base), quote)
+        })
+    });
+    let spots = spot.symbols.iter().filter_map(|s| {
+        let (symbol, base, quote) = (s.symbol.get()?, s.base_asset.get()?, s.quote_asset.get()?);
+        s.status
+            .is("TRADING")
+            .then(|| rows::spot(Venue::Binance, symbol, base, quote))
+    });
+    let instruments = kit::unique_listings("binance", perps.chain(spots));
     Ok(Reference {
         instruments,
         haircuts: asset_index.map(parse_haircuts).unwrap_or_default(),
@@ -229,10 +198,10 @@ pub fn snapshot(
 ) -> Result<Snapshot, ParseError> {
     let premium: Vec<BinancePremiumIndex<'_>> =
         decode(FAPI_PREMIUM_INDEX.name, bodies.premium_index)?;
-    let futures_tickers: Vec<BinanceFuturesTicker<'_>> =
+    let futures_tickers: Vec<BinanceTicker24h<'_>> =
         decode(FAPI_TICKER_24HR.name, bodies.futures_ticker)?;
     let book_list: Vec<BinanceBookTicker<'_>> = decode(FAPI_BOOK_TICKER.name, bodies.book_ticker)?;
-    let spot_tickers: Vec<BinanceSpotTicker<'_>> =
+    let spot_tickers: Vec<BinanceTicker24h<'_>> =
         decode(SPOT_TICKER_24HR.name, bodies.spot_ticker)?;
 
     let perp_ref = reference.index(Market::Perp);
@@ -241,21 +210,11 @@ pub fn snapshot(
     let books = kit::by_symbol(&book_list, |b| b.symbol.get());
     let default_interval = Decimal::from(DEFAULT_INTERVAL_HOURS);
 
-    let mut perps = Vec::with_capacity(perp_ref.len());
-    let mut seen = HashSet::new();
-    for p in &premium {
-        let Some(symbol) = p.symbol.get() else {
-            continue;
-        };
-        let Some(inst) = perp_ref.get(symbol) else {
-            continue;
-        };
-        let Some(funding_rate) = p.last_funding_rate.get() else {
-            continue;
-        };
-        if !seen.insert(symbol) {
-            continue;
-        }
+    let priced = premium
+        .iter()
+        .filter(|p| p.last_funding_rate.get().is_some());
+    let perp = |(inst, p): (&Instrument, &BinancePremiumIndex<'_>)| {
+        let symbol = inst.symbol.as_str();
         let ticker = tickers.get(symbol);
         let book = books.get(symbol);
         let exchange_time = p
@@ -265,7 +224,7 @@ pub fn snapshot(
             .or_else(|| ticker.and_then(|t| t.close_time.get()))
             .and_then(ms_time);
         let funding = Funding {
-            rate: funding_rate,
+            rate: p.last_funding_rate.get()?,
             interval_hours: inst.funding_interval_hours.unwrap_or(default_interval),
             next: p.next_funding_time.get().and_then(ms_time),
         };
@@ -277,36 +236,28 @@ pub fn snapshot(
             volume_24h_quote: ticker.and_then(|t| t.quote_volume.get()),
             exchange_time,
         };
-        perps.push(PerpQuote {
+        Some(PerpQuote {
             mark_price: p.mark_price.get(),
             index_price: p.index_price.get(),
             ..kit::perp_quote(inst, funding, book, received_at)
-        });
-    }
-
-    let mut spots = Vec::with_capacity(spot_ref.len());
-    let mut seen = HashSet::new();
-    for t in &spot_tickers {
-        let Some(symbol) = t.symbol.get() else {
-            continue;
-        };
-        let Some(inst) = spot_ref.get(symbol) else {
-            continue;
-        };
-        if !seen.insert(symbol) {
-            continue;
-        }
-        let book = Book {
-            bid: t.bid_price.get(),
-            ask: t.ask_price.get(),
-            high_24h: t.high_price.get(),
-            low_24h: t.low_price.get(),
-            volume_24h_quote: t.quote_volume.get(),
-            exchange_time: t.close_time.get().and_then(ms_time),
-        };
-        spots.push(kit::spot_quote(inst, book, received_at));
-    }
-
+        })
+    };
+    let joined = rows::joined(priced, &perp_ref, |p| p.symbol.get());
+    let perps = joined.into_iter().filter_map(perp).collect();
+    let spots = rows::joined(&spot_tickers, &spot_ref, |t| t.symbol.get())
+        .into_iter()
+        .map(|(inst, t)| {
+            let book = Book {
+                bid: t.bid_price.get(),
+                ask: t.ask_price.get(),
+                high_24h: t.high_price.get(),
+                low_24h: t.low_price.get(),
+                volume_24h_quote: t.quote_volume.get(),
+                exchange_time: t.close_time.get().and_then(ms_time),
+            };
+            kit::spot_quote(inst, book, received_at)
+        })
+        .collect();
     Ok(Snapshot {
         venue: Venue::Binance,
         received_at,
@@ -343,8 +294,5 @@ pub fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
         Market::Perp => FAPI_KLINES.name,
     };
     let rows: Vec<BinanceKline> = decode(endpoint, body)?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| kit::candle(r.open_time.get(), r.high.get(), r.low.get(), r.close.get()))
-        .collect())
+    Ok(rows.iter().filter_map(BinanceKline::candle).collect())
 }

@@ -2,34 +2,36 @@
 //!
 //! Every struct borrows from the response body; unknown fields are ignored and missing, `""` or
 //! `null` fields are absent. Decimals go through [`WireDec`] and integers through [`WireInt`]
-//! (Binance sends decimals as strings and times as numbers; both forms are accepted).
-
-use std::fmt;
+//! (Binance sends decimals as strings and times as numbers; both forms are accepted). The
+//! futures and spot answers of the same kind (exchangeInfo, 24 h tickers) read through one
+//! struct: the same fields mean the same there.
 
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
+use crate::venue::rows::ArrayCandle;
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`StringsOnly`]).
 pub type BinanceText<'a> = WireText<'a, StringsOnly>;
 
-/// `GET /fapi/v1/exchangeInfo`: every USDⓈ-M symbol (perpetual and dated, any status).
+/// `GET /fapi/v1/exchangeInfo` (every USDⓈ-M symbol, perpetual and dated, any status) or `GET
+/// /api/v3/exchangeInfo` (spot symbols).
 ///
 /// ```json
 /// {"timezone":"UTC","serverTime":1565613908500,"rateLimits":[…],"exchangeFilters":[],
 ///  "assets":[{"asset":"USDT","marginAvailable":true,"autoAssetExchange":0}],
 ///  "symbols":[{"symbol":"BLZUSDT", …}]}
+/// {"timezone":"UTC","serverTime":1565246363776,"rateLimits":[{}],"exchangeFilters":[],
+///  "symbols":[{"symbol":"ETHBTC", …}],"sors":[{"baseAsset":"BTC","symbols":["BTCUSDT","BTCUSDC"]}]}
 /// ```
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BinanceFuturesExchangeInfo<'a> {
+pub struct BinanceExchangeInfo<'a> {
     /// The symbols (required: an exchangeInfo without them is not one).
     #[serde(borrow)]
-    pub symbols: Vec<BinanceFuturesSymbol<'a>>,
+    pub symbols: Vec<BinanceSymbol<'a>>,
 }
 
-/// One symbol of [`BinanceFuturesExchangeInfo`].
+/// One symbol of [`BinanceExchangeInfo`] (spot symbols have no contract type nor margin asset).
 ///
 /// ```json
 /// {"symbol":"BLZUSDT","pair":"BLZUSDT","contractType":"PERPETUAL","deliveryDate":4133404800000,
@@ -39,27 +41,31 @@ pub struct BinanceFuturesExchangeInfo<'a> {
 ///  "underlyingType":"COIN","underlyingSubType":["STORAGE"],"settlePlan":0,"triggerProtect":"0.15",
 ///  "filters":[…],"OrderType":["LIMIT","MARKET"],"timeInForce":["GTC"],
 ///  "liquidationFee":"0.010000","marketTakeBound":"0.30"}
+/// {"symbol":"ETHBTC","status":"TRADING","baseAsset":"ETH","baseAssetPrecision":8,
+///  "quoteAsset":"BTC","quotePrecision":8,"quoteAssetPrecision":8,"orderTypes":["LIMIT","MARKET"],
+///  "icebergAllowed":true,"ocoAllowed":true,"isSpotTradingAllowed":true,
+///  "isMarginTradingAllowed":true,"filters":[],"permissions":[],"permissionSets":[["SPOT","MARGIN"]]}
 /// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BinanceFuturesSymbol<'a> {
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BinanceSymbol<'a> {
     /// `BTCUSDT`, `1000PEPEUSDT`, `BTCUSDT_260327` (dated).
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
-    /// `PERPETUAL`, `CURRENT_QUARTER`, `NEXT_QUARTER`, …
-    #[serde(borrow, default)]
+    /// `PERPETUAL`, `CURRENT_QUARTER`, `NEXT_QUARTER`, … (futures).
+    #[serde(borrow)]
     pub contract_type: BinanceText<'a>,
-    /// `TRADING`, `PENDING_TRADING`, `SETTLING`, `CLOSE`, …
-    #[serde(borrow, default)]
+    /// `TRADING`, `PENDING_TRADING`, `SETTLING`, `CLOSE`, `HALT`, `BREAK`, …
+    #[serde(borrow)]
     pub status: BinanceText<'a>,
     /// Venue base, multiplier included (`1000PEPE`).
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub base_asset: BinanceText<'a>,
     /// Quote (`USDT`, `USDC`).
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub quote_asset: BinanceText<'a>,
-    /// Margin and settlement coin; equal to the quote for a linear contract.
-    #[serde(borrow, default)]
+    /// Margin asset (futures; the quote for linear contracts).
+    #[serde(borrow)]
     pub margin_asset: BinanceText<'a>,
 }
 
@@ -70,14 +76,13 @@ pub struct BinanceFuturesSymbol<'a> {
 /// {"symbol":"BLZUSDT","adjustedFundingRateCap":"0.03000000",
 ///  "adjustedFundingRateFloor":"-0.03000000","fundingIntervalHours":4,"disclaimer":false}
 /// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct BinanceFundingInfo<'a> {
     /// Symbol.
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// Funding interval, hours (a JSON integer).
-    #[serde(default)]
     pub funding_interval_hours: WireInt,
 }
 
@@ -88,30 +93,26 @@ pub struct BinanceFundingInfo<'a> {
 ///  "estimatedSettlePrice":"11781.16138815","lastFundingRate":"0.00038246",
 ///  "interestRate":"0.00010000","nextFundingTime":1597392000000,"time":1597370495002}
 /// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct BinancePremiumIndex<'a> {
     /// Symbol.
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// Mark price.
-    #[serde(default)]
     pub mark_price: WireDec,
     /// Index price.
-    #[serde(default)]
     pub index_price: WireDec,
     /// The current (still open, predicted) period's rate; `""` for delivery contracts.
-    #[serde(default)]
     pub last_funding_rate: WireDec,
     /// When the current period settles, ms; `0` for delivery contracts.
-    #[serde(default)]
     pub next_funding_time: WireInt,
     /// Data time, ms.
-    #[serde(default)]
     pub time: WireInt,
 }
 
-/// One entry of `GET /fapi/v1/ticker/24hr` (no bid/ask on futures).
+/// One entry of `GET /fapi/v1/ticker/24hr` (no bid/ask on futures) or `GET /api/v3/ticker/24hr`
+/// (type `FULL`, the default: it has bid/ask).
 ///
 /// ```json
 /// {"symbol":"BTCUSDT","priceChange":"-94.99999800","priceChangePercent":"-95.960",
@@ -119,24 +120,31 @@ pub struct BinancePremiumIndex<'a> {
 ///  "openPrice":"99.00000000","highPrice":"100.00000000","lowPrice":"0.10000000",
 ///  "volume":"8913.30000000","quoteVolume":"15.30000000","openTime":1499783499040,
 ///  "closeTime":1499869899040,"firstId":28385,"lastId":28460,"count":76}
+/// {"symbol":"BNBBTC","priceChange":"-94.99999800","priceChangePercent":"-95.960",
+///  "weightedAvgPrice":"0.29628482","prevClosePrice":"0.10002000","lastPrice":"4.00000200",
+///  "lastQty":"200.00000000","bidPrice":"4.00000000","bidQty":"100.00000000",
+///  "askPrice":"4.00000200","askQty":"100.00000000","openPrice":"99.00000000",
+///  "highPrice":"100.00000000","lowPrice":"0.10000000","volume":"8913.30000000",
+///  "quoteVolume":"15.30000000","openTime":1499783499040,"closeTime":1499869899040,
+///  "firstId":28385,"lastId":28460,"count":76}
 /// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BinanceFuturesTicker<'a> {
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BinanceTicker24h<'a> {
     /// Symbol.
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
+    /// Best bid (spot).
+    pub bid_price: WireDec,
+    /// Best ask (spot).
+    pub ask_price: WireDec,
     /// 24 h high.
-    #[serde(default)]
     pub high_price: WireDec,
     /// 24 h low.
-    #[serde(default)]
     pub low_price: WireDec,
     /// 24 h volume in the quote currency (`volume` is in base units).
-    #[serde(default)]
     pub quote_volume: WireDec,
     /// End of the 24 h window, ms.
-    #[serde(default)]
     pub close_time: WireInt,
 }
 
@@ -146,97 +154,18 @@ pub struct BinanceFuturesTicker<'a> {
 /// {"symbol":"BTCUSDT","bidPrice":"4.00000000","bidQty":"431.00000000",
 ///  "askPrice":"4.00000200","askQty":"9.00000000","time":1589437530011}
 /// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct BinanceBookTicker<'a> {
     /// Symbol.
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// Best bid.
-    #[serde(default)]
     pub bid_price: WireDec,
     /// Best ask.
-    #[serde(default)]
     pub ask_price: WireDec,
     /// Data time, ms.
-    #[serde(default)]
     pub time: WireInt,
-}
-
-/// `GET /api/v3/exchangeInfo`: spot symbols.
-///
-/// ```json
-/// {"timezone":"UTC","serverTime":1565246363776,"rateLimits":[{}],"exchangeFilters":[],
-///  "symbols":[{"symbol":"ETHBTC", …}],"sors":[{"baseAsset":"BTC","symbols":["BTCUSDT","BTCUSDC"]}]}
-/// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BinanceSpotExchangeInfo<'a> {
-    /// The symbols (required).
-    #[serde(borrow)]
-    pub symbols: Vec<BinanceSpotSymbol<'a>>,
-}
-
-/// One symbol of [`BinanceSpotExchangeInfo`].
-///
-/// ```json
-/// {"symbol":"ETHBTC","status":"TRADING","baseAsset":"ETH","baseAssetPrecision":8,
-///  "quoteAsset":"BTC","quotePrecision":8,"quoteAssetPrecision":8,"orderTypes":["LIMIT","MARKET"],
-///  "icebergAllowed":true,"ocoAllowed":true,"isSpotTradingAllowed":true,
-///  "isMarginTradingAllowed":true,"filters":[],"permissions":[],"permissionSets":[["SPOT","MARGIN"]]}
-/// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BinanceSpotSymbol<'a> {
-    /// `BTCUSDT`.
-    #[serde(borrow, default)]
-    pub symbol: BinanceText<'a>,
-    /// `TRADING`, `HALT`, `BREAK`.
-    #[serde(borrow, default)]
-    pub status: BinanceText<'a>,
-    /// Base coin.
-    #[serde(borrow, default)]
-    pub base_asset: BinanceText<'a>,
-    /// Quote coin.
-    #[serde(borrow, default)]
-    pub quote_asset: BinanceText<'a>,
-}
-
-/// One entry of `GET /api/v3/ticker/24hr` (type `FULL`, the default: it has bid/ask).
-///
-/// ```json
-/// {"symbol":"BNBBTC","priceChange":"-94.99999800","priceChangePercent":"-95.960",
-///  "weightedAvgPrice":"0.29628482","prevClosePrice":"0.10002000","lastPrice":"4.00000200",
-///  "lastQty":"200.00000000","bidPrice":"4.00000000","bidQty":"100.00000000",
-///  "askPrice":"4.00000200","askQty":"100.00000000","openPrice":"99.00000000",
-///  "highPrice":"100.00000000","lowPrice":"0.10000000","volume":"8913.30000000",
-///  "quoteVolume":"15.30000000","openTime":1499783499040,"closeTime":1499869899040,
-///  "firstId":28385,"lastId":28460,"count":76}
-/// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BinanceSpotTicker<'a> {
-    /// Symbol.
-    #[serde(borrow, default)]
-    pub symbol: BinanceText<'a>,
-    /// Best bid.
-    #[serde(default)]
-    pub bid_price: WireDec,
-    /// Best ask.
-    #[serde(default)]
-    pub ask_price: WireDec,
-    /// 24 h high.
-    #[serde(default)]
-    pub high_price: WireDec,
-    /// 24 h low.
-    #[serde(default)]
-    pub low_price: WireDec,
-    /// 24 h volume in the quote currency.
-    #[serde(default)]
-    pub quote_volume: WireDec,
-    /// End of the 24 h window, ms.
-    #[serde(default)]
-    pub close_time: WireInt,
 }
 
 /// One entry of `GET /fapi/v1/assetIndex` (no symbol: every Multi-Assets mode collateral coin,
@@ -249,14 +178,13 @@ pub struct BinanceSpotTicker<'a> {
 ///  "autoExchangeBidBuffer":"0.05000000","autoExchangeAskBuffer":"0.05000000",
 ///  "autoExchangeBidRate":"1.83309501","autoExchangeAskRate":"2.02605238"}
 /// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct BinanceAssetIndex<'a> {
     /// `<COIN>USD` (`ADAUSD`, `BTCUSD`).
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// Haircut of the coin's USD value as collateral, fraction.
-    #[serde(default)]
     pub bid_buffer: WireDec,
 }
 
@@ -265,13 +193,13 @@ pub struct BinanceAssetIndex<'a> {
 /// ```json
 /// {"code": -1121, "msg": "Invalid symbol."}
 /// ```
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct BinanceError<'a> {
     /// Error code (negative for errors).
-    #[serde(default)]
     pub code: WireInt,
     /// Message.
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub msg: BinanceText<'a>,
 }
 
@@ -282,73 +210,21 @@ pub struct BinanceError<'a> {
 /// {"symbol":"BTCUSDT","fundingRate":"-0.03750000","fundingTime":1570608000000,
 ///  "markPrice":"34287.54619963"}
 /// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct BinanceFundingRate {
     /// Rate settled at `fundingTime`, fraction.
-    #[serde(default)]
     pub funding_rate: WireDec,
     /// Settlement time, ms (a number).
-    #[serde(default)]
     pub funding_time: WireInt,
 }
 
 /// One row of `GET /api/v3/klines` (spot) or `GET /fapi/v1/klines` (USDⓈ-M): a positional array,
-/// oldest row first, times as ms numbers and decimals as strings. Only the first five positions
-/// are read; the rest (volumes, close time, trades) are skipped, and missing positions are
-/// absent.
+/// oldest row first, times as ms numbers and decimals as strings, read as an [`ArrayCandle`]:
+/// the positions after the close (volumes, close time, trades) are skipped, missing ones absent.
 ///
 /// ```json
 /// [1499040000000,"0.01634790","0.80000000","0.01575800","0.01577100","148976.11427815",
 ///  1499644799999,"2434.19055334",308,"1756.87402397","28.46694368","0"]
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BinanceKline {
-    /// Open time, ms (position 0).
-    pub open_time: WireInt,
-    /// Open price (position 1).
-    pub open: WireDec,
-    /// High (position 2).
-    pub high: WireDec,
-    /// Low (position 3).
-    pub low: WireDec,
-    /// Close; of the running bar, the latest price (position 4).
-    pub close: WireDec,
-}
-
-struct KlineVisitor;
-
-impl<'de> Visitor<'de> for KlineVisitor {
-    type Value = BinanceKline;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a kline array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut row = BinanceKline::default();
-        match seq.next_element::<WireInt>()? {
-            Some(t) => row.open_time = t,
-            None => return Ok(row),
-        }
-        let mut prices = [WireDec::default(); 4];
-        for slot in &mut prices {
-            match seq.next_element::<WireDec>()? {
-                Some(v) => *slot = v,
-                None => {
-                    [row.open, row.high, row.low, row.close] = prices;
-                    return Ok(row);
-                }
-            }
-        }
-        [row.open, row.high, row.low, row.close] = prices;
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(row)
-    }
-}
-
-impl<'de> Deserialize<'de> for BinanceKline {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(KlineVisitor)
-    }
-}
+pub type BinanceKline = ArrayCandle;

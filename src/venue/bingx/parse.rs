@@ -34,39 +34,34 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BingxContract, BingxEnvelope, BingxFundingRate, BingxKline, BingxPremiumIndex, BingxSpotSymbol,
-    BingxSpotSymbols, BingxStatus, BingxTicker,
+    BingxContract, BingxFundingRate, BingxKline, BingxPremiumIndex, BingxSpotSymbol,
+    BingxSpotSymbols, BingxTicker,
 };
 use super::{
     CONTRACTS, FUNDING_HISTORY, PREMIUM_INDEX, RATE_LIMIT_CODE, SPOT_SYMBOLS, SPOT_TICKER, TICKER,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
 pub(super) use crate::venue::intervals::detail_symbols;
 use crate::venue::intervals::positive;
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
+
+/// BingX's `{code, msg, timestamp, data}` envelope: `code` 0 on success.
+const BINGX: Coded = Coded {
+    venue: "BingX",
+    article: "a",
+    ok: "0",
+};
 
 /// What the envelope of a response says. HTTP 429, or code `100410` with any status, is a rate
 /// limit; another non-zero code is an API error; a body that is not a BingX envelope (or has no
 /// `code`) says nothing, leaving the HTTP status and the parser to decide.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(env) = serde_json::from_slice::<BingxStatus<'_>>(body) else {
-        return BodySignal::Ok;
-    };
-    match env.code.as_str() {
-        "" | "0" => BodySignal::Ok,
-        RATE_LIMIT_CODE => BodySignal::RateLimited,
-        code => BodySignal::Api {
-            code: code.to_owned(),
-            msg: env.msg.as_str().to_owned(),
-        },
-    }
+    BINGX.signal(status, body, |code| code == RATE_LIMIT_CODE)
 }
 
 /// The `data` of one response and its envelope `timestamp`, after checking the envelope.
@@ -80,22 +75,13 @@ fn payload<'a, D: Deserialize<'a>>(
 }
 
 /// The `data` (if any) of one response and its envelope `timestamp`, after checking that the
-/// envelope is a BingX one with code 0.
+/// envelope is a BingX one with code 0 (an error envelope whose `data` has another shape, `{}`,
+/// is reported as the API error).
 fn checked<'a, D: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<(Option<D>, Option<i64>), ParseError> {
-    // An error envelope whose `data` has another shape (`{}`): report the API error.
-    let env: BingxEnvelope<'a, D> = kit::decode_or_envelope(endpoint, bytes, |b| {
-        let status = serde_json::from_slice::<BingxStatus<'_>>(b).ok()?;
-        let code = status.code.as_str();
-        (!matches!(code, "" | "0")).then(|| ParseError::api(endpoint, code, status.msg.as_str()))
-    })?;
-    match env.code.as_str() {
-        "0" => {}
-        "" => return Err(ParseError::new(endpoint, "not a BingX envelope: no `code`")),
-        code => return Err(ParseError::api(endpoint, code, env.msg.as_str())),
-    }
+    let env = BINGX.envelope(endpoint, bytes)?;
     Ok((env.data, env.timestamp.get()))
 }
 
@@ -148,16 +134,9 @@ fn perp_instrument(
     if !listed(row.launch_time.get(), row.off_time.get(), clock) {
         return None;
     }
-    let (asset, multiplier) = split_multiplier(base);
     Some(Instrument {
-        venue: Venue::Bingx,
-        market: Market::Perp,
-        symbol: symbol.to_owned(),
-        asset,
-        quote: quote.to_owned(),
-        multiplier,
-        contract_size: Decimal::ONE,
         funding_interval_hours: intervals.get(symbol).copied(),
+        ..rows::perp(Venue::Bingx, symbol, split_multiplier(base), quote)
     })
 }
 
@@ -171,16 +150,7 @@ fn spot_instrument(row: &BingxSpotSymbol<'_>, clock: Option<i64>) -> Option<Inst
     if !listed(row.time_online.get(), row.off_time.get(), clock) {
         return None;
     }
-    Some(Instrument {
-        venue: Venue::Bingx,
-        market: Market::Spot,
-        symbol: symbol.to_owned(),
-        asset: base.to_owned(),
-        quote: quote.to_owned(),
-        multiplier: Decimal::ONE,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    Some(rows::spot(Venue::Bingx, symbol, base, quote))
 }
 
 /// Parses the contract and spot lists (and the optional premium index) into trading linear
@@ -275,7 +245,7 @@ pub(super) fn candles(endpoint: &'static str, bytes: &[u8]) -> Result<Vec<Candle
     Ok(rows
         .unwrap_or_default()
         .iter()
-        .filter_map(|r| {
+        .filter_map(|BingxKline(r)| {
             let open = r.time.get().filter(|t| *t > 0);
             kit::candle(open, r.high.get(), r.low.get(), r.close.get())
         })
@@ -338,56 +308,38 @@ pub(super) fn snapshot(
     let tickers = kit::by_symbol(&tickers, |r| r.symbol.get());
     let spot_tickers = kit::by_symbol(&spot_tickers, |r| r.symbol.get());
 
-    let mut perps = Vec::new();
-    let mut spots = Vec::new();
-    for inst in &reference.instruments {
-        match inst.market {
-            Market::Perp => {
-                let Some(p) = premium.get(inst.symbol.as_str()) else {
-                    continue;
-                };
-                let hours = positive(p.funding_interval_hours.get())
-                    .or_else(|| positive(inst.funding_interval_hours));
-                let (Some(rate), Some(hours)) = (p.last_funding_rate.get(), hours) else {
-                    continue;
-                };
-                let t = tickers.get(inst.symbol.as_str());
-                let exchange_ms = p.time.get().or_else(|| t.and_then(|t| t.close_time.get()));
-                let funding = Funding {
-                    rate,
-                    interval_hours: hours,
-                    next: p.next_funding_time.get().and_then(ms_time),
-                };
-                let book = t.map_or_else(Book::default, |t| book(t, None));
-                perps.push(PerpQuote {
-                    mark_price: p.mark_price.get(),
-                    index_price: p.index_price.get(),
-                    ..kit::perp_quote(
-                        inst,
-                        funding,
-                        Book {
-                            exchange_time: exchange_ms.and_then(ms_time),
-                            ..book
-                        },
-                        received_at,
-                    )
-                });
-            }
-            Market::Spot => {
-                let Some(t) = spot_tickers.get(inst.symbol.as_str()) else {
-                    continue;
-                };
-                let exchange_time = t.close_time.get().and_then(ms_time);
-                spots.push(kit::spot_quote(inst, book(t, exchange_time), received_at));
-            }
-        }
-    }
-    Ok(Snapshot {
-        venue: Venue::Bingx,
+    let perp = |inst: &Instrument| {
+        let p = premium.get(inst.symbol.as_str())?;
+        let funding = Funding {
+            rate: p.last_funding_rate.get()?,
+            interval_hours: positive(p.funding_interval_hours.get())
+                .or_else(|| positive(inst.funding_interval_hours))?,
+            next: p.next_funding_time.get().and_then(ms_time),
+        };
+        let t = tickers.get(inst.symbol.as_str());
+        let exchange_ms = p.time.get().or_else(|| t.and_then(|t| t.close_time.get()));
+        let book = Book {
+            exchange_time: exchange_ms.and_then(ms_time),
+            ..t.map_or_else(Book::default, |t| book(t, None))
+        };
+        Some(PerpQuote {
+            mark_price: p.mark_price.get(),
+            index_price: p.index_price.get(),
+            ..kit::perp_quote(inst, funding, book, received_at)
+        })
+    };
+    let spot = |inst: &Instrument| {
+        let t = spot_tickers.get(inst.symbol.as_str())?;
+        let exchange_time = t.close_time.get().and_then(ms_time);
+        Some(kit::spot_quote(inst, book(t, exchange_time), received_at))
+    };
+    Ok(rows::snapshot(
+        Venue::Bingx,
+        reference,
         received_at,
-        perps,
-        spots,
-    })
+        perp,
+        spot,
+    ))
 }
 
 #[cfg(test)]
@@ -396,30 +348,21 @@ mod tests {
     //! what every venue does is pinned by `crate::venue::conformance`.
 
     use super::*;
+    use crate::model::Market;
     use crate::venue::VenueAdapter;
     use crate::venue::bingx::{Bingx, funding_history_request};
     use crate::venue::conformance::{case, interval, reference_from, snapshot_from};
+    use crate::venue::testkit::dec as d;
 
     const HISTORY: &str = include_str!("../../../fixtures/bingx/fundingRate.json");
     const HISTORY_ETH: &str = include_str!("../../../fixtures/bingx/fundingRate-ETH-USDT.json");
     const HISTORY_1INCH: &str = include_str!("../../../fixtures/bingx/fundingRate-1INCH-USDT.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/bingx/error-rate-limit.json");
 
-    fn d(s: &str) -> Decimal {
-        s.parse().expect("test decimal")
-    }
-
     /// Applies funding-history bodies, one per (symbol, payload), to `fresh`.
     fn apply(fresh: &mut Reference, previous: Option<&Reference>, parts: &[(&str, &str)]) {
-        let parts: Vec<_> = parts
-            .iter()
-            .map(|(s, b)| (funding_history_request(s), *b))
-            .collect();
-        crate::venue::conformance::apply_details(Venue::Bingx, fresh, previous, &parts);
-    }
-
-    fn quirky_reference() -> Reference {
-        reference_from(Venue::Bingx, case(Venue::Bingx).lists[1].parts)
+        let request = funding_history_request;
+        rows::apply_detail_bodies(Venue::Bingx, request, fresh, previous, parts);
     }
 
     #[test]
@@ -455,7 +398,7 @@ mod tests {
 
     #[test]
     fn details_fill_unknown_intervals_then_rotate_the_oldest() {
-        let fresh = quirky_reference();
+        let (_, fresh) = rows::quirky(Venue::Bingx, 1);
         assert_eq!(
             detail_symbols(&fresh, None, 3),
             ["ETH-USDT", "1INCH-USDT"],

@@ -1,6 +1,7 @@
 //! BingX wire structs: the venue's own field names, decoded borrowed from the response bytes.
 //!
-//! BingX wraps every answer in `{"code": 0, "msg": "", "data": ...}` (`code` a JSON number).
+//! BingX wraps every answer in `{"code": 0, "msg": "", "data": ...}` (`code` a JSON number;
+//! [`crate::venue::rows::CodedEnvelope`]).
 //! Prices are mostly strings, but ticker `bidPrice`/`askPrice` arrive as JSON numbers and the
 //! spot ticker has been seen with numbers everywhere: every decimal is a [`WireDec`], every
 //! millisecond time a [`WireInt`] (both accept strings and numbers). Text fields use
@@ -14,47 +15,11 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
+use crate::venue::rows::ArrayCandle;
 
 /// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
 /// numbers kept as their raw text).
 pub type BingxText<'a> = crate::parse::WireText<'a>;
-
-/// The envelope around every response; `D` is the shape of `data` (a list of rows, or the spot
-/// symbols object). Spot answers also carry a server `timestamp`.
-///
-/// ```json
-/// {"code": 0, "msg": "", "timestamp": 1693231678753, "data": [{"symbol": "BTC-USDT"}]}
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct BingxEnvelope<'a, D> {
-    /// `0` on success; `100410` when rate limited; other codes are API errors.
-    #[serde(default, borrow)]
-    pub code: BingxText<'a>,
-    /// Error message (`""` on success).
-    #[serde(default, borrow)]
-    pub msg: BingxText<'a>,
-    /// Server time, ms (spot answers).
-    #[serde(default)]
-    pub timestamp: WireInt,
-    /// The payload; `null` or absent on errors.
-    #[serde(default = "Option::default")]
-    pub data: Option<D>,
-}
-
-/// The envelope's status only (`data` skipped unread), for `check_body`.
-///
-/// ```json
-/// {"code": 100410, "msg": "Request rate limit exceeded...", "data": null}
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct BingxStatus<'a> {
-    /// `0` on success.
-    #[serde(default, borrow)]
-    pub code: BingxText<'a>,
-    /// Error message.
-    #[serde(default, borrow)]
-    pub msg: BingxText<'a>,
-}
 
 /// One row of `GET /openApi/swap/v2/quote/contracts` (only the fields basis reads). BingX sizes
 /// orders in coins, so `size` is only the order step; `status` 1 is listed and trading.
@@ -216,20 +181,10 @@ pub struct BingxFundingRate<'a> {
 ///
 /// (`[openTime, open, high, low, close, volume, closeTime, quoteVolume, …]`; the swap array
 /// adds trades and taker volumes). Decimals as strings or numbers; an array element or a field
-/// that is missing reads as absent. The object form's `openTime` is accepted for `time`.
+/// that is missing reads as absent ([`ArrayCandle`]). The object form's `openTime` is accepted
+/// for `time`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct BingxKline {
-    /// Open time, ms.
-    pub time: WireInt,
-    /// First price.
-    pub open: WireDec,
-    /// Highest price.
-    pub high: WireDec,
-    /// Lowest price.
-    pub low: WireDec,
-    /// Last price (of the running bar: the latest price).
-    pub close: WireDec,
-}
+pub struct BingxKline(pub ArrayCandle);
 
 /// Field names of the object form of [`BingxKline`].
 #[derive(Deserialize)]
@@ -255,19 +210,11 @@ impl<'de> Visitor<'de> for BingxKlineVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BingxKline, A::Error> {
-        let mut row = BingxKline {
-            time: seq.next_element()?.unwrap_or_default(),
-            ..BingxKline::default()
-        };
-        for slot in [&mut row.open, &mut row.high, &mut row.low, &mut row.close] {
-            *slot = seq.next_element()?.unwrap_or_default();
-        }
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(row)
+        ArrayCandle::read(&mut seq).map(BingxKline)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BingxKline, A::Error> {
-        let mut row = BingxKline::default();
+        let mut row = ArrayCandle::default();
         while let Some(key) = map.next_key::<BingxKlineField>()? {
             match key {
                 BingxKlineField::Open => row.open = map.next_value()?,
@@ -286,7 +233,7 @@ impl<'de> Visitor<'de> for BingxKlineVisitor {
                 }
             }
         }
-        Ok(row)
+        Ok(BingxKline(row))
     }
 }
 

@@ -24,47 +24,39 @@
 //!   decides, stablecoins are kept as published. A missing body, or one that is not a
 //!   successful envelope with a `data` array, leaves the table empty and the instruments intact.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    BitgetCandle, BitgetContract, BitgetDiscountRate, BitgetEnvelope, BitgetFundRate,
-    BitgetFundingHistory, BitgetMixTicker, BitgetSpotSymbol, BitgetSpotTicker, BitgetStatus,
+    BitgetCandle, BitgetDiscountRate, BitgetDiscountTier, BitgetFundRate, BitgetFundingHistory,
+    BitgetSymbol, BitgetTicker,
 };
 use super::{
     CANDLES, DISCOUNT_RATE, HISTORY_FUND_RATE, PRODUCTS, Product, RATE_LIMIT_CODES, SPOT_CANDLES,
     SPOT_SYMBOLS, SPOT_TICKERS,
 };
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
-use crate::parse::{WireDec, ms_time, split_concat, split_multiplier};
+use crate::parse::{ms_time, split_concat, split_multiplier};
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
-/// The success code of the envelope.
-const OK_CODE: &str = "00000";
+/// Bitget's `{code, msg, requestTime, data}` envelope: `code` `"00000"` on success.
+pub(super) const BITGET: Coded = Coded {
+    venue: "Bitget",
+    article: "a",
+    ok: "00000",
+};
 
 /// What the envelope of a response says. HTTP 429, or a code of [`RATE_LIMIT_CODES`] with any
 /// status, is a rate limit; another code than `"00000"` is an API error; a body that is not a
 /// Bitget envelope (or has no `code`) says nothing, leaving the HTTP status and the parser to
 /// decide.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(env) = serde_json::from_slice::<BitgetStatus<'_>>(body) else {
-        return BodySignal::Ok;
-    };
-    match env.code.as_str() {
-        "" | OK_CODE => BodySignal::Ok,
-        code if RATE_LIMIT_CODES.contains(&code) => BodySignal::RateLimited,
-        code => BodySignal::Api {
-            code: code.to_owned(),
-            msg: env.msg.as_str().to_owned(),
-        },
-    }
+    BITGET.signal(status, body, |code| RATE_LIMIT_CODES.contains(&code))
 }
 
 /// The rows of one response and its `requestTime`, after checking the envelope.
@@ -77,34 +69,7 @@ fn page<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<Page<T>, ParseError> {
-    let env: BitgetEnvelope<'a, T> = match serde_json::from_slice(bytes) {
-        Ok(env) => env,
-        Err(err) => {
-            // An error envelope whose `data` has an unexpected shape: report the API error.
-            if let BodySignal::Api { code, msg } = body_signal(200, bytes) {
-                return Err(ParseError::new(
-                    endpoint,
-                    format!("API error {code}: {msg}"),
-                ));
-            }
-            return Err(ParseError::json(endpoint, &err));
-        }
-    };
-    match env.code.as_str() {
-        OK_CODE => {}
-        "" => {
-            return Err(ParseError::new(
-                endpoint,
-                "not a Bitget envelope: no `code`",
-            ));
-        }
-        code => {
-            return Err(ParseError::new(
-                endpoint,
-                format!("API error {code}: {}", env.msg.as_str()),
-            ));
-        }
-    }
+    let env = BITGET.envelope(endpoint, bytes)?;
     let rows = env
         .data
         .ok_or_else(|| ParseError::new(endpoint, "Bitget envelope without a `data` array"))?;
@@ -121,21 +86,12 @@ fn all_rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     required: bool,
 ) -> Result<Page<T>, ParseError> {
-    let mut out = Page {
-        rows: Vec::new(),
-        time: None,
-    };
-    let mut seen = false;
-    for bytes in Body::of(bodies, endpoint) {
-        seen = true;
-        let p = page::<T>(endpoint, bytes)?;
-        out.rows.extend(p.rows);
-        out.time = out.time.or(p.time);
-    }
-    if required && !seen {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(out)
+    let pages = kit::each_body(bodies, endpoint, required, |b| page::<T>(endpoint, b))?;
+    let time = pages.iter().find_map(|p| p.time);
+    Ok(Page {
+        rows: pages.into_iter().flat_map(|p| p.rows).collect(),
+        time,
+    })
 }
 
 fn positive(d: Option<Decimal>) -> Option<Decimal> {
@@ -143,7 +99,7 @@ fn positive(d: Option<Decimal>) -> Option<Decimal> {
 }
 
 /// A trading linear perpetual of `product`, or `None` for anything else.
-fn perp_instrument(row: &BitgetContract<'_>, product: &Product) -> Option<Instrument> {
+fn perp_instrument(row: &BitgetSymbol<'_>, product: &Product) -> Option<Instrument> {
     let tradable = row.symbol_type.as_str() == "perpetual"
         && row.symbol_status.as_str() == "normal"
         && row.quote_coin.as_str() == product.quote;
@@ -151,97 +107,65 @@ fn perp_instrument(row: &BitgetContract<'_>, product: &Product) -> Option<Instru
         return None;
     }
     let symbol = row.symbol.get()?;
-    let (asset, multiplier) = split_multiplier(row.base_coin.get()?);
+    let base = split_multiplier(row.base_coin.get()?);
     Some(Instrument {
-        venue: Venue::Bitget,
-        market: Market::Perp,
-        symbol: symbol.to_owned(),
-        asset,
-        quote: product.quote.to_owned(),
-        multiplier,
-        contract_size: Decimal::ONE,
         funding_interval_hours: positive(row.fund_interval.get()),
+        ..rows::perp(Venue::Bitget, symbol, base, product.quote)
     })
 }
 
 /// A trading spot pair, or `None`.
-fn spot_instrument(row: &BitgetSpotSymbol<'_>) -> Option<Instrument> {
+fn spot_instrument(row: &BitgetSymbol<'_>) -> Option<Instrument> {
     if row.status.as_str() != "online" {
         return None;
     }
     let symbol = row.symbol.get()?;
-    let (asset, quote) = match (row.base_coin.get(), row.quote_coin.get()) {
-        (Some(b), Some(q)) => (b, q),
-        _ => split_concat(symbol)?,
-    };
-    Some(Instrument {
-        venue: Venue::Bitget,
-        market: Market::Spot,
-        symbol: symbol.to_owned(),
-        asset: asset.to_owned(),
-        quote: quote.to_owned(),
-        multiplier: Decimal::ONE,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    let (asset, quote) = row
+        .base_coin
+        .get()
+        .zip(row.quote_coin.get())
+        .or_else(|| split_concat(symbol))?;
+    Some(rows::spot(Venue::Bitget, symbol, asset, quote))
 }
 
 /// The haircut table of the optional `discount-rate` body (see the module rules): empty when
 /// the body is missing or malformed, since the reference does without it.
 fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
-    let mut table = BTreeMap::new();
-    let Some(bytes) = Body::of(bodies, DISCOUNT_RATE.name).next() else {
-        return table;
-    };
-    let Ok(coins) = page::<BitgetDiscountRate<'_>>(DISCOUNT_RATE.name, bytes) else {
-        return table;
-    };
-    let mut seen = HashSet::new();
-    for row in &coins.rows {
-        let Some(coin) = row.coin.get().map(str::trim).filter(|c| !c.is_empty()) else {
-            continue;
-        };
-        let coin = coin.to_ascii_uppercase();
-        if !seen.insert(coin.clone()) {
-            continue;
-        }
-        let first = row.list.iter().flatten().min_by_key(|tier| {
-            let start = tier.tier_start_value.get();
-            (start.is_none(), start)
-        });
-        let k = first.and_then(|tier| tier.discount_rate.get());
-        if let Some(k) = k.filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE) {
-            table.insert(coin, k.normalize());
-        }
-    }
-    table
+    let coins = Body::of(bodies, DISCOUNT_RATE.name)
+        .next()
+        .map(|bytes| page::<BitgetDiscountRate<'_>>(DISCOUNT_RATE.name, bytes));
+    rows::haircut_table(
+        coins.iter().flatten().flat_map(|p| &p.rows),
+        rows::FirstRow::OfTheCoin,
+        |row| row.coin.get(),
+        |row| {
+            let tiers = row.list.iter().flatten();
+            let rank = |tier: &&BitgetDiscountTier| {
+                let start = tier.tier_start_value.get();
+                Some((start.is_none(), start))
+            };
+            rows::first_tier(tiers, rank, |t| t.discount_rate.get())
+        },
+    )
 }
 
 /// Parses both product types' contract lists and the spot symbol list into trading linear
 /// perpetuals (USDT then USDC) and spot pairs, and the optional discount tiers into the haircut
 /// table.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let mut instruments = Vec::new();
-    let mut seen: HashSet<(Market, String)> = HashSet::new();
-    let mut keep = |inst: Instrument| {
-        if seen.insert((inst.market, inst.symbol.clone())) {
-            instruments.push(inst);
-        } else {
-            tracing::debug!(venue = "bitget", symbol = %inst.symbol, "duplicate instrument row ignored");
-        }
-    };
+    let mut contracts = Vec::with_capacity(PRODUCTS.len());
     for product in &PRODUCTS {
-        let contracts: Page<BitgetContract<'_>> = all_rows(bodies, product.contracts.name, true)?;
-        contracts
-            .rows
-            .iter()
-            .filter_map(|row| perp_instrument(row, product))
-            .for_each(&mut keep);
+        let page: Page<BitgetSymbol<'_>> = all_rows(bodies, product.contracts.name, true)?;
+        contracts.push((product, page.rows));
     }
-    let spots: Page<BitgetSpotSymbol<'_>> = all_rows(bodies, SPOT_SYMBOLS.name, true)?;
-    spots.rows.iter().filter_map(spot_instrument).for_each(keep);
+    let spots: Page<BitgetSymbol<'_>> = all_rows(bodies, SPOT_SYMBOLS.name, true)?;
+    let perps = contracts.iter().flat_map(|(product, rows)| {
+        rows.iter()
+            .filter_map(move |row| perp_instrument(row, product))
+    });
+    let candidates = perps.chain(spots.rows.iter().filter_map(spot_instrument));
     Ok(Reference {
-        instruments,
+        instruments: kit::unique_listings("bitget", candidates),
         haircuts: haircuts(bodies),
         ..Reference::default()
     })
@@ -257,14 +181,14 @@ pub(super) fn snapshot(
     let mut ticker_pages = Vec::with_capacity(PRODUCTS.len());
     let mut rate_pages = Vec::with_capacity(PRODUCTS.len());
     for product in &PRODUCTS {
-        let tickers: Page<BitgetMixTicker<'_>> = all_rows(bodies, product.tickers.name, true)?;
+        let tickers: Page<BitgetTicker<'_>> = all_rows(bodies, product.tickers.name, true)?;
         // Funding rows are required where every plan fetches them (USDT); USDC's are optional.
         let rates: Page<BitgetFundRate<'_>> =
             all_rows(bodies, product.fund_rate.name, product.scan_funding)?;
         ticker_pages.push(tickers);
         rate_pages.push(rates);
     }
-    let spot_tickers: Page<BitgetSpotTicker<'_>> = all_rows(bodies, SPOT_TICKERS.name, true)?;
+    let spot_tickers: Page<BitgetTicker<'_>> = all_rows(bodies, SPOT_TICKERS.name, true)?;
 
     let mut tickers = HashMap::new();
     for p in &ticker_pages {
@@ -280,98 +204,68 @@ pub(super) fn snapshot(
             }
         }
     }
-    let mut spot_rows = HashMap::new();
-    kit::index_into(&mut spot_rows, &spot_tickers.rows, |r| r.symbol.get());
+    let spot_rows = kit::by_symbol(&spot_tickers.rows, |r| r.symbol.get());
 
-    let mut perps = Vec::new();
-    let mut spots = Vec::new();
-    for inst in &reference.instruments {
+    let perp = |inst: &Instrument| {
         let symbol = inst.symbol.as_str();
-        match inst.market {
-            Market::Perp => {
-                let ticker = tickers.get(symbol).copied();
-                let rate = rates.get(symbol).copied();
-                let funding_rate = rate
-                    .and_then(|r| r.funding_rate.get())
-                    .or_else(|| ticker.and_then(|t| t.funding_rate.get()));
-                let interval = rate
-                    .and_then(|r| positive(r.funding_rate_interval.get()))
-                    .or(inst.funding_interval_hours);
-                let (Some(funding_rate), Some(funding_interval_hours)) = (funding_rate, interval)
-                else {
-                    continue;
-                };
-                let exchange_ms = ticker
-                    .and_then(|t| t.ts.get())
-                    .or_else(|| rate_time.get(symbol).copied());
-                let funding = Funding {
-                    rate: funding_rate,
-                    interval_hours: funding_interval_hours,
-                    next: rate.and_then(|r| r.next_update.get()).and_then(ms_time),
-                };
-                let book = Book {
-                    bid: ticker.and_then(|t| t.bid_pr.get()),
-                    ask: ticker.and_then(|t| t.ask_pr.get()),
-                    high_24h: ticker.and_then(|t| t.high_24h.get()),
-                    low_24h: ticker.and_then(|t| t.low_24h.get()),
-                    volume_24h_quote: ticker.and_then(|t| {
-                        quote_volume(t.quote_volume.get(), t.base_volume.get(), t.last_pr.get())
-                    }),
-                    exchange_time: exchange_ms.and_then(ms_time),
-                };
-                perps.push(PerpQuote {
-                    mark_price: ticker.and_then(|t| t.mark_price.get()),
-                    index_price: ticker.and_then(|t| t.index_price.get()),
-                    open_interest: ticker.and_then(|t| open_interest_coins(t, inst)),
-                    ..kit::perp_quote(inst, funding, book, received_at)
-                });
-            }
-            Market::Spot => {
-                let Some(t) = spot_rows.get(symbol) else {
-                    continue;
-                };
-                let book = Book {
-                    bid: t.bid_pr.get(),
-                    ask: t.ask_pr.get(),
-                    high_24h: t.high_24h.get(),
-                    low_24h: t.low_24h.get(),
-                    volume_24h_quote: quote_volume(
-                        t.quote_volume.get(),
-                        t.base_volume.get(),
-                        t.last_pr.get(),
-                    ),
-                    exchange_time: t.ts.get().or(spot_tickers.time).and_then(ms_time),
-                };
-                spots.push(kit::spot_quote(inst, book, received_at));
-            }
-        }
-    }
-    Ok(Snapshot {
-        venue: Venue::Bitget,
+        let ticker = tickers.get(symbol).copied();
+        let rate = rates.get(symbol).copied();
+        let funding = Funding {
+            rate: rate
+                .and_then(|r| r.funding_rate.get())
+                .or_else(|| ticker.and_then(|t| t.funding_rate.get()))?,
+            interval_hours: rate
+                .and_then(|r| positive(r.funding_rate_interval.get()))
+                .or(inst.funding_interval_hours)?,
+            next: rate.and_then(|r| r.next_update.get()).and_then(ms_time),
+        };
+        let exchange_ms = ticker
+            .and_then(|t| t.ts.get())
+            .or_else(|| rate_time.get(symbol).copied());
+        let book = Book {
+            exchange_time: exchange_ms.and_then(ms_time),
+            ..ticker.map_or_else(Book::default, |t| book(t, None))
+        };
+        Some(PerpQuote {
+            mark_price: ticker.and_then(|t| t.mark_price.get()),
+            index_price: ticker.and_then(|t| t.index_price.get()),
+            open_interest: ticker.and_then(|t| rows::in_coins(t.holding_amount.get(), inst)),
+            ..kit::perp_quote(inst, funding, book, received_at)
+        })
+    };
+    let spot = |inst: &Instrument| {
+        let t = spot_rows.get(inst.symbol.as_str())?;
+        Some(kit::spot_quote(
+            inst,
+            book(t, spot_tickers.time),
+            received_at,
+        ))
+    };
+    Ok(rows::snapshot(
+        Venue::Bitget,
+        reference,
         received_at,
-        perps,
-        spots,
-    })
+        perp,
+        spot,
+    ))
 }
 
-/// 24 h quote volume: `quoteVolume`, else base volume × last price (both per base unit, so the
+/// A ticker's book and range at its `ts`, else at `page_time` (its body's `requestTime`). 24 h
+/// quote volume: `quoteVolume`, else base volume × last price (both per base unit, so the
 /// product is in the quote coin whatever the multiplier).
-fn quote_volume(
-    quote: Option<Decimal>,
-    base: Option<Decimal>,
-    last: Option<Decimal>,
-) -> Option<Decimal> {
-    quote.or_else(|| base?.checked_mul(last?).map(|v| v.normalize()))
-}
-
-/// Open interest in coins of the asset: `holdingAmount` (base coins) × contract size ×
-/// multiplier.
-fn open_interest_coins(t: &BitgetMixTicker<'_>, inst: &Instrument) -> Option<Decimal> {
-    t.holding_amount
-        .get()?
-        .checked_mul(inst.contract_size)?
-        .checked_mul(inst.multiplier)
-        .map(|v| v.normalize())
+fn book(t: &BitgetTicker<'_>, page_time: Option<i64>) -> Book {
+    Book {
+        bid: t.bid_pr.get(),
+        ask: t.ask_pr.get(),
+        high_24h: t.high_24h.get(),
+        low_24h: t.low_24h.get(),
+        volume_24h_quote: kit::quote_volume(
+            t.quote_volume.get(),
+            t.base_volume.get(),
+            t.last_pr.get(),
+        ),
+        exchange_time: t.ts.get().or(page_time).and_then(ms_time),
+    }
 }
 
 /// Parses one page of `history-fund-rate` (any order); rows without a time or a rate are
@@ -392,16 +286,7 @@ pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseE
         Market::Spot => SPOT_CANDLES,
     };
     let p: Page<BitgetCandle> = page(endpoint.name, body)?;
-    Ok(p.rows.iter().filter_map(|row| candle(row)).collect())
-}
-
-fn candle(row: &[WireDec]) -> Option<Candle> {
-    let field = |i: usize| row.get(i).and_then(|d| d.get());
-    let ts = field(0)?;
-    if !ts.fract().is_zero() {
-        return None;
-    }
-    kit::candle(i64::try_from(ts).ok(), field(2), field(3), field(4))
+    Ok(p.rows.iter().filter_map(BitgetCandle::candle).collect())
 }
 
 #[cfg(test)]
@@ -410,13 +295,12 @@ mod tests {
     //! pinned by `crate::venue::conformance`.
 
     use crate::model::Venue;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
+    use crate::venue::rows::quirky;
 
     #[test]
     fn scan_plan_without_usdc_funding_rows_falls_back_to_ticker_and_contract_list() {
-        let row = case(Venue::Bitget);
-        let q = &row.quotes[1];
-        let r = reference_from(Venue::Bitget, row.lists[1].parts);
+        let (q, r) = quirky(Venue::Bitget, 1);
         let scan: Vec<_> = q
             .parts
             .iter()

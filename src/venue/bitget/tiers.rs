@@ -27,16 +27,6 @@ pub const POSITION_LEVER: Endpoint = Endpoint {
 };
 
 #[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(default, borrow)]
-    code: WireText<'a>,
-    #[serde(default, borrow)]
-    msg: WireText<'a>,
-    #[serde(default, borrow)]
-    data: Vec<Row<'a>>,
-}
-
-#[derive(Deserialize)]
 struct Row<'a> {
     #[serde(default, borrow)]
     symbol: WireText<'a>,
@@ -74,64 +64,11 @@ pub fn requests(reference: &Reference, held: &BTreeSet<String>) -> Vec<Request> 
 /// A [`ParseError`] naming the endpoint when a body is not its JSON or carries an error code.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     let pages = kit::each_body(bodies, POSITION_LEVER.name, false, |b| {
-        let env: Envelope<'_> = kit::decode(POSITION_LEVER.name, b)?;
-        if env.code.get().is_some_and(|c| c != "00000") {
-            return Err(ParseError::new(
-                POSITION_LEVER.name,
-                format!(
-                    "Bitget answered code {} ({})",
-                    env.code.as_str(),
-                    env.msg.as_str()
-                ),
-            ));
-        }
-        Ok(env.data)
+        super::parse::BITGET.tier_rows::<Row<'_>>(POSITION_LEVER.name, b)
     })?;
     Ok(margin::grouped(pages.iter().flatten().filter_map(|row| {
         let im = kit::positive(row.leverage.get()).and_then(|l| Decimal::ONE.checked_div(l));
         let tier = margin::tier(row.start_unit.get()?, row.keep_margin_rate.get()?, im);
         Some((row.symbol.get()?.to_owned(), tier))
     })))
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
-mod tests {
-    use super::*;
-    use crate::model::Venue;
-    use crate::venue::testkit::dec as d;
-
-    const FIXTURE: &str = include_str!("../../../fixtures/bitget/query-position-lever.json");
-
-    #[test]
-    fn position_lever_tiers_to_the_decimal() {
-        let request = POSITION_LEVER.request();
-        let tiers =
-            margin::parse_one(Venue::Bitget, &request, FIXTURE, &Reference::default()).unwrap();
-        let row = |t: &crate::model::account::MarginTier| {
-            (t.floor, t.maintenance_rate, t.cum, t.initial_rate)
-        };
-        assert_eq!(
-            tiers["BTCUSDT"].iter().map(row).collect::<Vec<_>>(),
-            [
-                (d("0"), d("0.004"), d("0"), Some(d("0.008"))),
-                (d("150000"), d("0.005"), d("0"), Some(d("0.01"))),
-                (d("750000"), d("0.01"), d("0"), Some(d("0.02"))),
-            ]
-        );
-    }
-
-    #[test]
-    fn error_codes_and_malformed_bodies_name_the_endpoint() {
-        let request = POSITION_LEVER.request();
-        for body in [
-            "<html>",
-            r#"{"code":"40034","msg":"Parameter does not exist","data":[]}"#,
-            r#"{"code":"00000","data":"x"}"#,
-        ] {
-            let err = margin::parse_one(Venue::Bitget, &request, body, &Reference::default())
-                .unwrap_err();
-            assert!(err.to_string().contains("query-position-lever"), "{err}");
-        }
-    }
 }

@@ -1,70 +1,38 @@
-//! Bitget v2 wire structs: the envelope, mix contracts/tickers/funding rows, spot symbols/tickers, settled funding, candles and (v3) collateral discount tiers.
+//! Bitget v2 wire structs: mix contracts/tickers/funding rows, spot symbols/tickers, settled funding, candles and (v3) collateral discount tiers.
 //!
 //! Bitget sends nearly every value as a string (`""` or `null` meaning absent) inside
-//! `{"code": "00000", "msg": "success", "requestTime": <ms number>, "data": [...]}`. Text fields
-//! use [`BitgetText`] (borrowed; `""`, `null`, missing and non-text values are all absent),
-//! decimals [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
+//! `{"code": "00000", "msg": "success", "requestTime": <ms number>, "data": [...]}`
+//! ([`crate::venue::rows::CodedEnvelope`]). Text fields use [`BitgetText`] (borrowed; `""`,
+//! `null`, missing and non-text values are all absent), decimals [`WireDec`] and millisecond
+//! times [`WireInt`]. Unknown fields are ignored.
 
 use serde::Deserialize;
 
 use crate::parse::{WireDec, WireInt};
+use crate::venue::rows::ArrayCandle;
 
 /// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
 /// numbers kept as their raw text).
 pub type BitgetText<'a> = crate::parse::WireText<'a>;
 
-/// The v2 envelope around every response. `code` is `"00000"` on success; `data` is `null` on
-/// most errors.
-///
-/// ```json
-/// {"code": "00000", "msg": "success", "requestTime": 1743054548546,
-///  "data": [{"symbol": "BTCUSDT", "fundingRate": "0.000068"}]}
-/// ```
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BitgetEnvelope<'a, T> {
-    /// `"00000"` on success, `"429"` when rate limited, other codes for API errors.
-    #[serde(default, borrow)]
-    pub code: BitgetText<'a>,
-    /// `"success"`, or the error message.
-    #[serde(default, borrow)]
-    pub msg: BitgetText<'a>,
-    /// Server time of the response, ms (a JSON number).
-    #[serde(default)]
-    pub request_time: WireInt,
-    /// The rows; `null` or absent on errors.
-    #[serde(default = "Option::default")]
-    pub data: Option<Vec<T>>,
-}
-
-/// The envelope's status only (`data` skipped unread), for `check_body`.
-///
-/// ```json
-/// {"code": "429", "msg": "Too Many Requests", "requestTime": 1743054548600, "data": null}
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct BitgetStatus<'a> {
-    /// `"00000"` on success.
-    #[serde(default, borrow)]
-    pub code: BitgetText<'a>,
-    /// Message.
-    #[serde(default, borrow)]
-    pub msg: BitgetText<'a>,
-}
-
-/// One row of `GET /api/v2/mix/market/contracts?productType=USDT-FUTURES|USDC-FUTURES` (only the
-/// fields basis reads). Sizes are in base coins (`sizeMultiplier` is the order size step, not a
-/// contract size).
+/// One row of `GET /api/v2/mix/market/contracts?productType=USDT-FUTURES|USDC-FUTURES` or of `GET
+/// /api/v2/spot/public/symbols` (only the fields basis reads; spot rows have a `status`, contract
+/// rows a `symbolType` and `symbolStatus`). Contract sizes are in base coins (`sizeMultiplier` is
+/// the order size step, not a contract size).
 ///
 /// ```json
 /// {"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT", "makerFeeRate": "0.0004",
 ///  "takerFeeRate": "0.0006", "supportMarginCoins": ["USDT"], "sizeMultiplier": "0.01",
 ///  "symbolType": "perpetual", "symbolStatus": "normal", "offTime": "-1", "deliveryTime": "",
 ///  "launchTime": "", "fundInterval": "8", "maxLever": "125"}
+/// {"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT", "minTradeAmount": "0",
+///  "takerFeeRate": "0.002", "makerFeeRate": "0.002", "pricePrecision": "2",
+///  "quantityPrecision": "6", "quotePrecision": "8", "status": "online", "minTradeUSDT": "1",
+///  "areaSymbol": "no", "orderQuantity": "200", "openTime": "1532454360000", "offTime": ""}
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct BitgetContract<'a> {
+pub struct BitgetSymbol<'a> {
     /// `BTCUSDT`, `BTCPERP` (USDC), `BTCUSDT_250627` (delivery).
     #[serde(borrow)]
     pub symbol: BitgetText<'a>,
@@ -80,6 +48,9 @@ pub struct BitgetContract<'a> {
     /// `listed` (pre-launch), `normal`, `maintain`, `limit_open`, `restrictedAPI`, `off`.
     #[serde(borrow)]
     pub symbol_status: BitgetText<'a>,
+    /// Spot: `online`, `gray` (not yet open), `halt`, `offline`.
+    #[serde(borrow)]
+    pub status: BitgetText<'a>,
     /// Funding interval, hours (a string).
     pub fund_interval: WireDec,
 }
@@ -105,9 +76,11 @@ pub struct BitgetFundRate<'a> {
     pub next_update: WireInt,
 }
 
-/// One row of `GET /api/v2/mix/market/tickers?productType=…`. `baseVolume` is in base coins,
-/// `quoteVolume` in the quote coin, `holdingAmount` (open interest) in base coins; prices are per
-/// one base coin (per 1000 PEPE for a `1000PEPE` base).
+/// One row of `GET /api/v2/mix/market/tickers?productType=…` or of `GET
+/// /api/v2/spot/market/tickers` (no `symbol`: every pair; no index, mark, funding or holding
+/// fields). `baseVolume` is in base coins, `quoteVolume` in the quote coin, `holdingAmount`
+/// (open interest) in base coins; prices are per one base coin (per 1000 PEPE for a `1000PEPE`
+/// base).
 ///
 /// ```json
 /// {"symbol": "BTCUSDT", "lastPr": "84000.5", "askPr": "84000.6", "bidPr": "84000.5",
@@ -117,10 +90,14 @@ pub struct BitgetFundRate<'a> {
 ///  "changeUtc24h": "0.005", "indexPrice": "84010.2", "fundingRate": "0.000068",
 ///  "holdingAmount": "45678.9", "deliveryStartTime": null, "deliveryTime": null,
 ///  "deliveryStatus": "", "open24h": "83000", "markPrice": "84005.1"}
+/// {"symbol": "BTCUSDT", "high24h": "37775.65", "open": "35134.2", "low24h": "34413.1",
+///  "lastPr": "34413.1", "quoteVolume": "0", "baseVolume": "0", "usdtVolume": "0",
+///  "bidPr": "0", "askPr": "0", "bidSz": "0.0663", "askSz": "0.0119", "openUtc": "23856.72",
+///  "ts": "1625125755277", "changeUtc24h": "0.00301", "change24h": "0.00069"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct BitgetMixTicker<'a> {
+pub struct BitgetTicker<'a> {
     /// `BTCUSDT`.
     #[serde(borrow)]
     pub symbol: BitgetText<'a>,
@@ -152,66 +129,6 @@ pub struct BitgetMixTicker<'a> {
     pub mark_price: WireDec,
 }
 
-/// One row of `GET /api/v2/spot/public/symbols`.
-///
-/// ```json
-/// {"symbol": "BTCUSDT", "baseCoin": "BTC", "quoteCoin": "USDT", "minTradeAmount": "0",
-///  "takerFeeRate": "0.002", "makerFeeRate": "0.002", "pricePrecision": "2",
-///  "quantityPrecision": "6", "quotePrecision": "8", "status": "online", "minTradeUSDT": "1",
-///  "areaSymbol": "no", "orderQuantity": "200", "openTime": "1532454360000", "offTime": ""}
-/// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BitgetSpotSymbol<'a> {
-    /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: BitgetText<'a>,
-    /// Base coin.
-    #[serde(borrow)]
-    pub base_coin: BitgetText<'a>,
-    /// Quote coin.
-    #[serde(borrow)]
-    pub quote_coin: BitgetText<'a>,
-    /// `online`, `gray` (not yet open), `halt`, `offline`.
-    #[serde(borrow)]
-    pub status: BitgetText<'a>,
-}
-
-/// One row of `GET /api/v2/spot/market/tickers` (no `symbol`: every pair). `baseVolume` is in
-/// base coins, `quoteVolume` in the quote coin.
-///
-/// ```json
-/// {"symbol": "BTCUSDT", "high24h": "37775.65", "open": "35134.2", "low24h": "34413.1",
-///  "lastPr": "34413.1", "quoteVolume": "0", "baseVolume": "0", "usdtVolume": "0",
-///  "bidPr": "0", "askPr": "0", "bidSz": "0.0663", "askSz": "0.0119", "openUtc": "23856.72",
-///  "ts": "1625125755277", "changeUtc24h": "0.00301", "change24h": "0.00069"}
-/// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BitgetSpotTicker<'a> {
-    /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: BitgetText<'a>,
-    /// 24 h high.
-    #[serde(rename = "high24h")]
-    pub high_24h: WireDec,
-    /// 24 h low.
-    #[serde(rename = "low24h")]
-    pub low_24h: WireDec,
-    /// Last trade price.
-    pub last_pr: WireDec,
-    /// 24 h volume in the quote coin.
-    pub quote_volume: WireDec,
-    /// 24 h volume in base coins.
-    pub base_volume: WireDec,
-    /// Best bid.
-    pub bid_pr: WireDec,
-    /// Best ask.
-    pub ask_pr: WireDec,
-    /// Data time, ms (a string).
-    pub ts: WireInt,
-}
-
 /// One row of `GET /api/v2/mix/market/history-fund-rate` (settled funding, newest first).
 ///
 /// ```json
@@ -229,14 +146,14 @@ pub struct BitgetFundingHistory<'a> {
     pub funding_time: WireInt,
 }
 
-/// One candle row of `GET /api/v2/mix/market/candles` (7 strings: open time ms, open, high, low,
+/// One candle row ([`ArrayCandle`]) of `GET /api/v2/mix/market/candles` (7 strings: open time ms, open, high, low,
 /// close, base volume, quote volume) or `GET /api/v2/spot/market/candles` (8: … base volume,
 /// USDT volume, quote volume), oldest first; only the first five positions are read.
 ///
 /// ```json
 /// ["1695835800000", "26210.5", "26210.5", "26194.5", "26194.5", "26.26", "687897.63"]
 /// ```
-pub type BitgetCandle = Vec<WireDec>;
+pub type BitgetCandle = ArrayCandle;
 
 /// One coin of `GET /api/v3/market/discount-rate` (unified trading account collateral): its
 /// discount tiers by position value in USD, each from `tierStartValue` up to the next tier's.

@@ -16,6 +16,7 @@ use crate::model::account::MarginTier;
 use crate::parse::{WireDec, WireInt, WireText};
 use crate::venue::kit::{self, Endpoint};
 use crate::venue::margin::Tiers;
+use crate::venue::rows;
 use crate::venue::{Body, ParseError, Request};
 
 /// The linear risk-limit table.
@@ -132,14 +133,9 @@ pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
         .map(|(symbol, mut rows)| {
             rows.sort_by_key(|(cap, _)| *cap);
             rows.dedup_by_key(|(cap, _)| *cap);
-            let mut floor = Decimal::ZERO;
-            let tiers = rows
+            let tiers = rows::floors_from_caps(rows)
                 .into_iter()
-                .map(|(cap, tier)| {
-                    let t = MarginTier { floor, ..tier };
-                    floor = cap;
-                    t
-                })
+                .map(|(floor, tier)| MarginTier { floor, ..tier })
                 .collect();
             (symbol, tiers)
         })
@@ -149,46 +145,29 @@ pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
+    //! Bybit's own paging; what its tiers parse to is pinned by `crate::venue::rows`'s tier
+    //! suite.
+
     use super::*;
     use crate::venue::margin;
+    use crate::venue::testkit::dec as d;
 
     const FIXTURE: &str = include_str!("../../../fixtures/bybit/risk-limit-linear.json");
 
-    use crate::venue::testkit::dec as d;
-
-    fn parsed(body: &str) -> Result<Tiers, ParseError> {
-        let request = requests().remove(0);
-        parse(&[Body {
-            request: &request,
-            bytes: body.as_bytes(),
-        }])
-    }
-
     #[test]
-    fn the_risk_limit_page_gives_each_symbols_tiers_to_the_decimal() {
-        let tiers = parsed(FIXTURE).unwrap();
-        let btc = &tiers["BTCUSDT"];
-        let row = |t: &MarginTier| (t.floor, t.maintenance_rate, t.cum, t.initial_rate);
-        assert_eq!(
-            btc.iter().map(row).collect::<Vec<_>>(),
-            [
-                (d("0"), d("0.005"), d("0"), Some(d("0.01"))),
-                (d("2000000"), d("0.01"), d("10000"), Some(d("0.02"))),
-                (d("6000000"), d("0.015"), d("40000"), Some(d("0.025"))),
-            ]
-        );
-        assert_eq!(tiers["ETHUSDT"].len(), 1);
-        // What the adapter keeps: every table usable, the scan's first-tier rates.
+    fn every_table_is_kept_and_the_scan_takes_its_first_rate() {
+        let request = requests().remove(0);
+        let bodies = [Body {
+            request: &request,
+            bytes: FIXTURE.as_bytes(),
+        }];
         let kept = margin::parse(
             crate::model::Venue::Bybit,
-            &[Body {
-                request: &requests()[0],
-                bytes: FIXTURE.as_bytes(),
-            }],
+            &bodies,
             &crate::model::Reference::default(),
         )
         .unwrap();
-        assert_eq!(kept, tiers);
+        assert_eq!(kept, parse(&bodies).unwrap());
         assert_eq!(margin::first_rates(&kept)["BTCUSDT"], d("0.005"));
     }
 
@@ -215,23 +194,5 @@ mod tests {
         assert_eq!(next_page(&second, FIXTURE.as_bytes()).unwrap(), None);
         let last = FIXTURE.replace(r#""nextPageCursor": "15""#, r#""nextPageCursor": """#);
         assert_eq!(next_page(&first, last.as_bytes()).unwrap(), None);
-    }
-
-    #[test]
-    fn malformed_or_refused_pages_are_errors_naming_the_endpoint() {
-        for body in [
-            "<html>",
-            r#"{"retCode":10001,"retMsg":"params error","result":{}}"#,
-            r#"{"retCode":0,"retMsg":"OK"}"#,
-            r#"{"retCode":0,"result":{"list":{"a":1}}}"#,
-        ] {
-            let err = parsed(body).unwrap_err();
-            assert!(err.to_string().contains("risk-limit-linear"), "{err}");
-        }
-        // Rows missing what a tier needs are skipped, not guessed.
-        let tiers =
-            parsed(r#"{"retCode":0,"result":{"list":[{"symbol":"X","riskLimitValue":"1"}]}}"#)
-                .unwrap();
-        assert!(tiers.is_empty());
     }
 }

@@ -7,9 +7,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 
 use crate::parse::{WireDec, WireInt};
+use crate::venue::rows::ArrayCandle;
 
 /// Deserializes an optional string, borrowing it from the body when it has no escapes.
 /// `null` and `""` are absent; any other JSON type is an error.
@@ -66,20 +67,13 @@ pub struct BybitEnvelope<'a, T> {
     pub time: WireInt,
 }
 
-/// The envelope's head only, `result` skipped: what `check_body` and error reporting read.
+/// The envelope's head only, `result` skipped unread: what `check_body` and error reporting
+/// read.
 ///
 /// ```json
 /// {"retCode": 10006, "retMsg": "Too many visits!", "result": {}, "retExtInfo": {}, "time": 1672738134824}
 /// ```
-#[derive(Debug, Deserialize)]
-pub struct BybitHead<'a> {
-    /// `0` on success.
-    #[serde(rename = "retCode", default)]
-    pub ret_code: WireInt,
-    /// `"OK"` or the error text.
-    #[serde(rename = "retMsg", default, deserialize_with = "opt_str", borrow)]
-    pub ret_msg: Option<Cow<'a, str>>,
-}
+pub type BybitHead<'a> = BybitEnvelope<'a, IgnoredAny>;
 
 /// `result` of a list endpoint (instruments-info, tickers).
 ///
@@ -148,7 +142,8 @@ pub struct BybitInstrument<'a> {
     pub is_pre_listing: BybitFlag,
 }
 
-/// One row of `GET /v5/market/tickers?category=linear` (all strings).
+/// One row of `GET /v5/market/tickers?category=linear` or `?category=spot` (all strings; spot
+/// rows have no index, mark, open interest or funding fields).
 ///
 /// ```json
 /// {"symbol": "BTCUSDT", "lastPrice": "120635.50", "indexPrice": "114890.92",
@@ -158,6 +153,11 @@ pub struct BybitInstrument<'a> {
 ///  "nextFundingTime": "1760371200000", "predictedDeliveryPrice": "", "deliveryTime": "0",
 ///  "bid1Price": "103401.00", "bid1Size": "1.063", "ask1Price": "109152.80", "ask1Size": "9.854",
 ///  "fundingIntervalHour": "8", "fundingCap": "0.005"}
+/// {"symbol": "BTCUSDT", "bid1Price": "20517.96", "bid1Size": "2", "ask1Price": "20527.77",
+///  "ask1Size": "1.862172", "lastPrice": "20533.13", "prevPrice24h": "20393.48",
+///  "price24hPcnt": "0.0068", "highPrice24h": "21128.12", "lowPrice24h": "20318.89",
+///  "turnover24h": "243765620.65899866", "volume24h": "11801.27771",
+///  "usdIndexPrice": "20784.12009279"}
 /// ```
 #[derive(Debug, Deserialize)]
 pub struct BybitTicker<'a> {
@@ -197,37 +197,6 @@ pub struct BybitTicker<'a> {
     /// This symbol's funding interval in hours (a string, e.g. `"8"`).
     #[serde(rename = "fundingIntervalHour", default)]
     pub funding_interval_hour: WireDec,
-}
-
-/// One row of `GET /v5/market/tickers?category=spot` (all strings).
-///
-/// ```json
-/// {"symbol": "BTCUSDT", "bid1Price": "20517.96", "bid1Size": "2", "ask1Price": "20527.77",
-///  "ask1Size": "1.862172", "lastPrice": "20533.13", "prevPrice24h": "20393.48",
-///  "price24hPcnt": "0.0068", "highPrice24h": "21128.12", "lowPrice24h": "20318.89",
-///  "turnover24h": "243765620.65899866", "volume24h": "11801.27771",
-///  "usdIndexPrice": "20784.12009279"}
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct BybitSpotTicker<'a> {
-    /// Symbol.
-    #[serde(default, deserialize_with = "opt_str", borrow)]
-    pub symbol: Option<Cow<'a, str>>,
-    /// Best bid.
-    #[serde(rename = "bid1Price", default)]
-    pub bid1_price: WireDec,
-    /// Best ask.
-    #[serde(rename = "ask1Price", default)]
-    pub ask1_price: WireDec,
-    /// 24 h high.
-    #[serde(rename = "highPrice24h", default)]
-    pub high_price_24h: WireDec,
-    /// 24 h low.
-    #[serde(rename = "lowPrice24h", default)]
-    pub low_price_24h: WireDec,
-    /// 24 h turnover in the quote coin.
-    #[serde(rename = "turnover24h", default)]
-    pub turnover_24h: WireDec,
 }
 
 /// One row of `GET /v5/spot-margin-trade/collateral` (`result.list`, no `category`): a coin and
@@ -280,55 +249,10 @@ pub struct BybitFundingHistory {
 }
 
 /// One row of `GET /v5/market/kline` (`result.list`, newest first): a positional array of
-/// strings, `[startTime (ms), open, high, low, close, volume, turnover]`. Only the first five
-/// positions are read; missing positions are absent; numbers are accepted as well as strings.
+/// strings, `[startTime (ms), open, high, low, close, volume, turnover]`, read as an
+/// [`ArrayCandle`] (numbers are accepted as well as strings).
 ///
 /// ```json
 /// ["1670608800000", "17071", "17073", "17027", "17055.5", "268611", "15.74462667"]
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BybitKline {
-    /// Open time, ms (position 0).
-    pub start_time: WireInt,
-    /// Open price (position 1).
-    pub open: WireDec,
-    /// High (position 2).
-    pub high: WireDec,
-    /// Low (position 3).
-    pub low: WireDec,
-    /// Close; of the running bar, the last traded price (position 4).
-    pub close: WireDec,
-}
-
-impl<'de> Deserialize<'de> for BybitKline {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = BybitKline;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a kline array")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BybitKline, A::Error> {
-                let mut row = BybitKline::default();
-                match seq.next_element::<WireInt>()? {
-                    Some(t) => row.start_time = t,
-                    None => return Ok(row),
-                }
-                let mut prices = [WireDec::default(); 4];
-                for slot in &mut prices {
-                    match seq.next_element::<WireDec>()? {
-                        Some(v) => *slot = v,
-                        None => {
-                            [row.open, row.high, row.low, row.close] = prices;
-                            return Ok(row);
-                        }
-                    }
-                }
-                [row.open, row.high, row.low, row.close] = prices;
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(row)
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
+pub type BybitKline = ArrayCandle;

@@ -19,7 +19,7 @@
 //! - Exchange time: the row's `creation_timestamp`, else the envelope's `usOut`.
 //! - Duplicates: the first row of a name wins, in instrument lists and book summaries.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -27,15 +27,16 @@ use serde::Deserialize;
 
 use super::wire::{
     DeribitBookSummary, DeribitChart, DeribitEnvelope, DeribitError, DeribitFundingRow,
-    DeribitInstrument, DeribitObjectEnvelope, DeribitStatus,
+    DeribitInstrument, DeribitStatus,
 };
 use super::{
     CANDLES, FUNDING_HISTORY, FUNDING_INTERVAL_HOURS, INSTRUMENTS_FUTURE, INSTRUMENTS_SPOT,
     RATE_LIMIT_CODE, SUMMARY_FUTURE, SUMMARY_SPOT,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue, is_stablecoin};
+use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue, is_stablecoin};
 use crate::parse::{ms_time, split_multiplier};
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Message Deribit sends with [`RATE_LIMIT_CODE`].
@@ -51,7 +52,9 @@ pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
     if status == 429 {
         return BodySignal::RateLimited;
     }
-    let Ok(DeribitStatus { error: Some(err) }) = serde_json::from_slice::<DeribitStatus<'_>>(body)
+    let Ok(DeribitStatus {
+        error: Some(err), ..
+    }) = serde_json::from_slice::<DeribitStatus<'_>>(body)
     else {
         return BodySignal::Ok;
     };
@@ -77,22 +80,32 @@ fn api_error(endpoint: &'static str, err: &DeribitError<'_>) -> ParseError {
     )
 }
 
+/// The `result` of one response after checking the envelope (`what` it must be, for the
+/// message when it is missing), with the server's send time (ms).
+fn result<'a, R: Deserialize<'a>>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+    what: &str,
+) -> Result<(R, Option<i64>), ParseError> {
+    let env: DeribitEnvelope<'a, R> = kit::decode(endpoint, bytes)?;
+    if let Some(err) = env.error {
+        return Err(api_error(endpoint, &err));
+    }
+    let result = env.result.ok_or_else(|| {
+        ParseError::new(
+            endpoint,
+            format!("not a Deribit JSON-RPC envelope: no `result` {what}"),
+        )
+    })?;
+    Ok((result, env.us_out.get().map(|us| us / 1000)))
+}
+
 /// The rows of one response after checking the envelope, with the server's send time (ms).
 fn rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<(Vec<T>, Option<i64>), ParseError> {
-    let env: DeribitEnvelope<'a, T> = kit::decode(endpoint, bytes)?;
-    if let Some(err) = env.error {
-        return Err(api_error(endpoint, &err));
-    }
-    let rows = env.result.ok_or_else(|| {
-        ParseError::new(
-            endpoint,
-            "not a Deribit JSON-RPC envelope: no `result` array",
-        )
-    })?;
-    Ok((rows, env.us_out.get().map(|us| us / 1000)))
+    result(endpoint, bytes, "array")
 }
 
 /// The rows of every body of `endpoint`, in request order, each with its body's server time.
@@ -136,17 +149,12 @@ fn perp_instrument(row: &DeribitInstrument<'_>) -> Option<Instrument> {
         return None;
     }
     let (base, quote) = base_quote(row, pair)?;
-    let (asset, multiplier) = split_multiplier(base);
-    Some(Instrument {
-        venue: Venue::Deribit,
-        market: Market::Perp,
-        symbol: symbol.to_owned(),
-        asset,
-        quote: quote.to_owned(),
-        multiplier,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    Some(rows::perp(
+        Venue::Deribit,
+        symbol,
+        split_multiplier(base),
+        quote,
+    ))
 }
 
 /// A trading spot pair, or `None`.
@@ -156,37 +164,19 @@ fn spot_instrument(row: &DeribitInstrument<'_>) -> Option<Instrument> {
         return None;
     }
     let (asset, quote) = base_quote(row, symbol)?;
-    Some(Instrument {
-        venue: Venue::Deribit,
-        market: Market::Spot,
-        symbol: symbol.to_owned(),
-        asset: asset.to_owned(),
-        quote: quote.to_owned(),
-        multiplier: Decimal::ONE,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    Some(rows::spot(Venue::Deribit, symbol, asset, quote))
 }
 
 /// Parses the future and spot instrument lists into trading linear perpetuals and spot pairs.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let futures: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_FUTURE.name)?;
     let spots: Vec<(DeribitInstrument<'_>, _)> = all_rows(bodies, INSTRUMENTS_SPOT.name)?;
-    let mut instruments = Vec::with_capacity(futures.len() + spots.len());
-    let mut seen: HashSet<(Market, String)> = HashSet::new();
     let candidates = futures
         .iter()
         .filter_map(|(row, _)| perp_instrument(row))
         .chain(spots.iter().filter_map(|(row, _)| spot_instrument(row)));
-    for inst in candidates {
-        if seen.insert((inst.market, inst.symbol.clone())) {
-            instruments.push(inst);
-        } else {
-            tracing::debug!(venue = "deribit", symbol = %inst.symbol, "duplicate instrument row ignored");
-        }
-    }
     Ok(Reference {
-        instruments,
+        instruments: kit::unique_listings("deribit", candidates),
         ..Reference::default()
     })
 }
@@ -216,59 +206,54 @@ pub(super) fn snapshot(
     let spot_rows = kit::by_symbol(&spot_rows, |r| r.0.instrument_name.get());
     let interval = Decimal::from(FUNDING_INTERVAL_HOURS);
 
-    let mut perps = Vec::new();
-    let mut spots = Vec::new();
-    for inst in &reference.instruments {
-        let rows = match inst.market {
-            Market::Perp => &futures,
-            Market::Spot => &spot_rows,
+    let perp = |inst: &Instrument| {
+        let (row, book) = summary(&futures, inst)?;
+        let funding = Funding {
+            rate: row.funding_8h.get()?,
+            interval_hours: interval,
+            next: None,
         };
-        let Some((row, server_ms)) = rows.get(inst.symbol.as_str()) else {
-            continue;
-        };
-        let exchange_time = row
-            .creation_timestamp
-            .get()
-            .or(*server_ms)
-            .and_then(ms_time);
-        let book = Book {
-            bid: row.bid_price.get(),
-            ask: row.ask_price.get(),
-            high_24h: row.high.get(),
-            low_24h: row.low.get(),
-            volume_24h_quote: quote_volume(row, &inst.quote),
-            exchange_time,
-        };
-        match inst.market {
-            Market::Perp => {
-                let Some(rate) = row.funding_8h.get() else {
-                    continue;
-                };
-                let funding = Funding {
-                    rate,
-                    interval_hours: interval,
-                    next: None,
-                };
-                perps.push(PerpQuote {
-                    mark_price: row.mark_price.get(),
-                    index_price: row.estimated_delivery_price.get(),
-                    open_interest: row
-                        .open_interest
-                        .get()
-                        .and_then(|oi| oi.checked_mul(inst.multiplier))
-                        .map(|v| v.normalize()),
-                    ..kit::perp_quote(inst, funding, book, received_at)
-                });
-            }
-            Market::Spot => spots.push(kit::spot_quote(inst, book, received_at)),
-        }
-    }
-    Ok(Snapshot {
-        venue: Venue::Deribit,
+        Some(PerpQuote {
+            mark_price: row.mark_price.get(),
+            index_price: row.estimated_delivery_price.get(),
+            open_interest: rows::in_coins(row.open_interest.get(), inst),
+            ..kit::perp_quote(inst, funding, book, received_at)
+        })
+    };
+    let spot = |inst: &Instrument| {
+        let (_, book) = summary(&spot_rows, inst)?;
+        Some(kit::spot_quote(inst, book, received_at))
+    };
+    Ok(rows::snapshot(
+        Venue::Deribit,
+        reference,
         received_at,
-        perps,
-        spots,
-    })
+        perp,
+        spot,
+    ))
+}
+
+/// The book summary of `inst` among `summaries` (with its body's server time) and the book it
+/// gives.
+fn summary<'r>(
+    summaries: &HashMap<&str, &'r (DeribitBookSummary<'r>, Option<i64>)>,
+    inst: &Instrument,
+) -> Option<(&'r DeribitBookSummary<'r>, Book)> {
+    let (row, server_ms) = summaries.get(inst.symbol.as_str())?;
+    let exchange_time = row
+        .creation_timestamp
+        .get()
+        .or(*server_ms)
+        .and_then(ms_time);
+    let book = Book {
+        bid: row.bid_price.get(),
+        ask: row.ask_price.get(),
+        high_24h: row.high.get(),
+        low_24h: row.low.get(),
+        volume_24h_quote: quote_volume(row, &inst.quote),
+        exchange_time,
+    };
+    Some((row, book))
 }
 
 /// Settled funding from `get_funding_rate_history`: one point per hour, at the row's
@@ -296,38 +281,15 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// # Errors
 /// A malformed body, an error envelope, or columns that do not line up.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let env: DeribitObjectEnvelope<'_, DeribitChart<'_>> = kit::decode(CANDLES.name, body)?;
-    if let Some(err) = env.error {
-        return Err(api_error(CANDLES.name, &err));
-    }
-    let chart = env.result.ok_or_else(|| {
-        ParseError::new(
-            CANDLES.name,
-            "not a Deribit JSON-RPC envelope: no `result` object",
-        )
-    })?;
+    let (chart, _): (DeribitChart<'_>, _) = result(CANDLES.name, body, "object")?;
     if chart.status.as_str() == "no_data" {
         return Ok(Vec::new());
     }
-    let ticks = chart.ticks.unwrap_or_default();
-    let high = chart.high.unwrap_or_default();
-    let low = chart.low.unwrap_or_default();
-    let close = chart.close.unwrap_or_default();
-    if [high.len(), low.len(), close.len()] != [ticks.len(); 3] {
-        return Err(ParseError::new(
-            CANDLES.name,
-            format!(
-                "columns of different lengths: ticks {}, high {}, low {}, close {}",
-                ticks.len(),
-                high.len(),
-                low.len(),
-                close.len()
-            ),
-        ));
-    }
-    Ok(ticks
-        .iter()
-        .zip(high.iter().zip(low.iter().zip(close.iter())))
-        .filter_map(|(t, (h, (l, c)))| kit::candle(t.get(), h.get(), l.get(), c.get()))
-        .collect())
+    let (ticks, high, low, close) = (
+        chart.ticks.unwrap_or_default(),
+        chart.high.unwrap_or_default(),
+        chart.low.unwrap_or_default(),
+        chart.close.unwrap_or_default(),
+    );
+    rows::column_candles(CANDLES.name, "ticks", &ticks, [&high, &low, &close], Some)
 }

@@ -7,6 +7,7 @@
 //! [`DeribitFlag`]. Unknown fields are ignored.
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
 
@@ -17,18 +18,21 @@ pub type DeribitText<'a> = WireText<'a, StringsOnly>;
 /// else absent).
 pub type DeribitFlag = crate::parse::WireFlag;
 
-/// The JSON-RPC envelope around every response: `result` on success, `error` otherwise.
-/// `usIn`/`usOut` are the server's receive and send times in microseconds.
+/// The JSON-RPC envelope around every response: `result` (rows, or the chart object) on
+/// success, `error` otherwise. `usIn`/`usOut` are the server's receive and send times in
+/// microseconds.
 ///
 /// ```json
 /// {"jsonrpc": "2.0", "id": 1, "result": [{"instrument_name": "SOL_USDC-PERPETUAL"}],
 ///  "usIn": 1763340877524401, "usOut": 1763340877525309, "usDiff": 908, "testnet": false}
+/// {"jsonrpc": "2.0", "result": {"status": "ok", "ticks": [1583916960000], "open": [7834]},
+///  "usIn": 1583917166709801, "usOut": 1583917166710175, "usDiff": 374, "testnet": false}
 /// ```
 #[derive(Debug, Deserialize)]
-pub struct DeribitEnvelope<'a, T> {
-    /// The rows (absent or `null` on errors).
+pub struct DeribitEnvelope<'a, R> {
+    /// The result (absent or `null` on errors).
     #[serde(default = "Option::default")]
-    pub result: Option<Vec<T>>,
+    pub result: Option<R>,
     /// The error object, on failures.
     #[serde(default, borrow)]
     pub error: Option<DeribitError<'a>>,
@@ -42,12 +46,7 @@ pub struct DeribitEnvelope<'a, T> {
 /// ```json
 /// {"jsonrpc": "2.0", "id": 1, "error": {"code": 10028, "message": "too_many_requests", "data": null}}
 /// ```
-#[derive(Debug, Deserialize)]
-pub struct DeribitStatus<'a> {
-    /// The error object, on failures.
-    #[serde(default, borrow)]
-    pub error: Option<DeribitError<'a>>,
-}
+pub type DeribitStatus<'a> = DeribitEnvelope<'a, IgnoredAny>;
 
 /// A JSON-RPC error object: `code` is a number (`10028` = too many requests; JSON-RPC codes such
 /// as `-32602` for bad parameters), `message` a short text.
@@ -154,23 +153,6 @@ pub struct DeribitBookSummary<'a> {
     pub current_funding: WireDec,
     /// When the summary was computed, ms.
     pub creation_timestamp: WireInt,
-}
-
-/// The JSON-RPC envelope around a single-object `result` (the chart data): `result` on success,
-/// `error` otherwise.
-///
-/// ```json
-/// {"jsonrpc": "2.0", "result": {"status": "ok", "ticks": [1583916960000], "open": [7834]},
-///  "usIn": 1583917166709801, "usOut": 1583917166710175, "usDiff": 374, "testnet": false}
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct DeribitObjectEnvelope<'a, T> {
-    /// The result object (absent or `null` on errors).
-    #[serde(default = "Option::default")]
-    pub result: Option<T>,
-    /// The error object, on failures.
-    #[serde(default, borrow)]
-    pub error: Option<DeribitError<'a>>,
 }
 
 /// One row of `GET /api/v2/public/get_funding_rate_history?instrument_name=…&start_timestamp=…&end_timestamp=…`:

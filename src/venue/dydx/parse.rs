@@ -28,9 +28,10 @@ use super::{
     ACTIVE, ASSUMED_HALF_SPREAD, CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING,
     PERPETUAL_MARKETS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
-use crate::parse::{ms_time, split_multiplier};
+use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::parse::split_multiplier;
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
@@ -97,21 +98,13 @@ fn instrument(symbol: &str, market: &DydxPerpetualMarket<'_>) -> Option<Instrume
     if !is_active(market) {
         return None;
     }
-    let (base, quote) = symbol.split_once('-')?;
-    if base.is_empty() || quote.is_empty() || quote.contains('-') {
-        return None;
-    }
-    let (asset, multiplier) = split_multiplier(base);
-    Some(Instrument {
-        venue: Venue::Dydx,
-        market: Market::Perp,
-        symbol: symbol.to_owned(),
-        asset,
-        quote: quote.to_owned(),
-        multiplier,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    let (base, quote) = kit::split_pair(symbol, '-')?;
+    Some(rows::perp(
+        Venue::Dydx,
+        symbol,
+        split_multiplier(base),
+        quote,
+    ))
 }
 
 /// Parses `perpetualMarkets` into the `ACTIVE` markets, with each one's
@@ -141,15 +134,6 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
         maintenance_rates,
         ..Reference::default()
     })
-}
-
-/// The top of the hour after `t` (dYdX settles funding every full hour).
-fn next_hour(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    t.timestamp_millis()
-        .div_euclid(MS_PER_HOUR)
-        .checked_add(1)?
-        .checked_mul(MS_PER_HOUR)
-        .and_then(ms_time)
 }
 
 /// `oracle ∓ max(oracle × ASSUMED_HALF_SPREAD, tick / 2)`, when that leaves a positive bid.
@@ -189,21 +173,12 @@ pub(super) fn snapshot(
             by_symbol.entry(symbol).or_insert(market);
         }
     }
-    let top_of_hour = next_hour(received_at);
-    let mut perps = Vec::new();
-    for inst in reference
-        .instruments
-        .iter()
-        .filter(|i| i.market == Market::Perp)
-    {
-        let Some(m) = by_symbol.get(inst.symbol.as_str()) else {
-            continue;
-        };
-        let Some(rate) = m.next_funding_rate.get() else {
-            continue;
-        };
+    let top_of_hour = rows::next_hour(received_at);
+    let perp = |inst: &Instrument| {
+        let m = by_symbol.get(inst.symbol.as_str())?;
+        let rate = m.next_funding_rate.get()?;
         if !is_active(m) {
-            continue;
+            return None;
         }
         let oracle = m.oracle_price.get();
         let (bid, ask) = around_oracle(oracle, m.tick_size.get());
@@ -218,23 +193,20 @@ pub(super) fn snapshot(
             volume_24h_quote: m.volume_24h.get(),
             ..Book::default()
         };
-        perps.push(PerpQuote {
+        Some(PerpQuote {
             mark_price: oracle,
             index_price: oracle,
-            open_interest: m
-                .open_interest
-                .get()
-                .and_then(|oi| oi.checked_mul(inst.multiplier))
-                .map(|oi| oi.normalize()),
+            open_interest: rows::in_coins(m.open_interest.get(), inst),
             ..kit::perp_quote(inst, funding, book, received_at)
-        });
-    }
-    Ok(Snapshot {
-        venue: Venue::Dydx,
+        })
+    };
+    Ok(rows::snapshot(
+        Venue::Dydx,
+        reference,
         received_at,
-        perps,
-        spots: Vec::new(),
-    })
+        perp,
+        |_| None,
+    ))
 }
 
 /// What an indexer answer of `endpoint` holds: its payload, else the first message of its error
@@ -322,12 +294,12 @@ mod tests {
     //! is pinned by `crate::venue::conformance`.
 
     use crate::model::Venue;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
+    use crate::venue::rows::quirky;
 
     #[test]
     fn markets_that_stopped_trading_since_the_reference_are_dropped() {
-        let row = case(Venue::Dydx);
-        let r = reference_from(Venue::Dydx, row.lists[1].parts);
+        let (q, r) = quirky(Venue::Dydx, 1);
         let later = r#"{"markets": {
             "ETH-USD": {"ticker": "ETH-USD", "status": "PAUSED", "oraclePrice": "1",
                         "nextFundingRate": "0.1"},
@@ -336,7 +308,7 @@ mod tests {
             "NEWC-USD": {"ticker": "NEWC-USD", "status": "ACTIVE", "oraclePrice": "1",
                          "nextFundingRate": "0.0001"}}}"#;
         let parts = [("perpetualMarkets", later)];
-        let s = snapshot_from(Venue::Dydx, &parts, &r, row.quotes[1].received_ms);
+        let s = snapshot_from(Venue::Dydx, &parts, &r, q.received_ms);
         let symbols: Vec<&str> = s.perps.iter().map(|p| p.symbol.as_str()).collect();
         assert_eq!(symbols, ["PEPE-USD"], "NEWC-USD is not in the reference");
     }

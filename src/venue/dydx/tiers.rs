@@ -49,38 +49,3 @@ pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
             }),
     ))
 }
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
-mod tests {
-    use super::*;
-    use crate::model::{Reference, Venue};
-    use crate::venue::testkit::dec as d;
-
-    #[test]
-    fn each_market_is_one_tier_of_its_fractions() {
-        let request =
-            crate::venue::Request::get(super::super::PERPETUAL_MARKETS.name, "main", "/", 1);
-        let body = include_str!("../../../fixtures/dydx/perpetualMarkets.json");
-        let tiers = margin::parse_one(Venue::Dydx, &request, body, &Reference::default()).unwrap();
-        let btc = &tiers["BTC-USD"];
-        assert_eq!(btc.len(), 1);
-        assert_eq!(
-            (
-                btc[0].floor,
-                btc[0].maintenance_rate,
-                btc[0].cum,
-                btc[0].initial_rate
-            ),
-            (d("0"), d("0.012"), d("0"), Some(d("0.02")))
-        );
-        let err = margin::parse_one(
-            Venue::Dydx,
-            &request,
-            r#"{"markets":[1]}"#,
-            &Reference::default(),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("perpetualMarkets"), "{err}");
-    }
-}

@@ -28,7 +28,7 @@
 //!   published. A missing body, or one that is not an array of currency objects (an error
 //!   object, malformed JSON), leaves the table empty and the instruments intact.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -36,8 +36,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::wire::{
-    GateContract, GateCurrencyPair, GateDiscount, GateError, GateFundingRecord, GateFuturesCandle,
-    GateSpotCandle, GateSpotTicker, GateTicker,
+    GateContract, GateCurrencyPair, GateDiscount, GateDiscountTier, GateError, GateFundingRecord,
+    GateFuturesCandle, GateSpotCandle, GateSpotTicker, GateTicker,
 };
 use super::{
     CANDLESTICKS, CONTRACTS, CONTRACTS_LIVE, CURRENCY_PAIRS, DISCOUNT_TIERS, FUNDING_RATE,
@@ -46,6 +46,7 @@ use super::{
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const SECONDS_PER_HOUR: i64 = 3600;
@@ -118,9 +119,7 @@ fn positive(d: Option<Decimal>) -> Option<Decimal> {
 
 /// Hours from Gate's `funding_interval` seconds; `None` unless positive.
 fn interval_hours(seconds: Option<Decimal>) -> Option<Decimal> {
-    positive(seconds)?
-        .checked_div(Decimal::from(SECONDS_PER_HOUR))
-        .map(|h| h.normalize())
+    rows::hours(seconds, SECONDS_PER_HOUR)
 }
 
 /// A time in seconds (int, float or string) → UTC, to the millisecond.
@@ -143,16 +142,10 @@ fn perp_instrument(row: &GateContract<'_>) -> Option<Instrument> {
     }
     let symbol = row.name.get()?;
     let (base, quote) = kit::split_pair(symbol, '_')?;
-    let (asset, multiplier) = split_multiplier(base);
     Some(Instrument {
-        venue: Venue::Gate,
-        market: Market::Perp,
-        symbol: symbol.to_owned(),
-        asset,
-        quote: quote.to_owned(),
-        multiplier,
         contract_size: positive(row.quanto_multiplier.get()).unwrap_or(Decimal::ONE),
         funding_interval_hours: interval_hours(row.funding_interval.get()),
+        ..rows::perp(Venue::Gate, symbol, split_multiplier(base), quote)
     })
 }
 
@@ -162,51 +155,34 @@ fn spot_instrument(row: &GateCurrencyPair<'_>) -> Option<Instrument> {
         return None;
     }
     let symbol = row.id.get()?;
-    let (asset, quote) = match (row.base.get(), row.quote.get()) {
-        (Some(b), Some(q)) => (b, q),
-        _ => kit::split_pair(symbol, '_')?,
-    };
-    Some(Instrument {
-        venue: Venue::Gate,
-        market: Market::Spot,
-        symbol: symbol.to_owned(),
-        asset: asset.to_owned(),
-        quote: quote.to_owned(),
-        multiplier: Decimal::ONE,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    let (asset, quote) = row
+        .base
+        .get()
+        .zip(row.quote.get())
+        .or_else(|| kit::split_pair(symbol, '_'))?;
+    Some(rows::spot(Venue::Gate, symbol, asset, quote))
 }
 
 /// The haircut table of the optional `currency_discount_tiers` body (see the module rules):
 /// empty when the body is missing or malformed, since the reference does without it.
 fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
-    let mut table = BTreeMap::new();
-    let Some(bytes) = Body::of(bodies, DISCOUNT_TIERS.name).next() else {
-        return table;
-    };
-    let Ok(currencies) = rows::<GateDiscount<'_>>(DISCOUNT_TIERS.name, bytes) else {
-        return table;
-    };
-    let mut seen = HashSet::new();
-    for row in &currencies {
-        let Some(coin) = row.currency.get().map(str::trim).filter(|c| !c.is_empty()) else {
-            continue;
-        };
-        let coin = coin.to_ascii_uppercase();
-        if !seen.insert(coin.clone()) {
-            continue;
-        }
-        let first = row.discount_tiers.iter().flatten().min_by_key(|tier| {
-            let (lower, number) = (tier.lower_limit.get(), tier.tier.get());
-            (lower.is_none(), lower, number.is_none(), number)
-        });
-        let k = first.and_then(|tier| tier.discount.get());
-        if let Some(k) = k.filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE) {
-            table.insert(coin, k.normalize());
-        }
-    }
-    table
+    let currencies = Body::of(bodies, DISCOUNT_TIERS.name)
+        .next()
+        .map(|bytes| rows::<GateDiscount<'_>>(DISCOUNT_TIERS.name, bytes));
+    rows::haircut_table(
+        currencies.iter().flatten().flatten(),
+        rows::FirstRow::OfTheCoin,
+        |row| row.currency.get(),
+        |row| {
+            let rank = |tier: &&GateDiscountTier| {
+                let (lower, number) = (tier.lower_limit.get(), tier.tier.get());
+                Some((lower.is_none(), lower, number.is_none(), number))
+            };
+            rows::first_tier(row.discount_tiers.iter().flatten(), rank, |t| {
+                t.discount.get()
+            })
+        },
+    )
 }
 
 /// Parses the contract list (all pages) and the spot pair list into trading linear perpetuals
@@ -215,27 +191,15 @@ fn haircuts(bodies: &[Body<'_>]) -> BTreeMap<String, Decimal> {
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let contracts: Vec<GateContract<'_>> = all_rows(bodies, CONTRACTS.name)?;
     let pairs: Vec<GateCurrencyPair<'_>> = all_rows(bodies, CURRENCY_PAIRS.name)?;
-    let mut instruments = Vec::with_capacity(contracts.len() + pairs.len());
-    let mut seen: HashSet<(Market, String)> = HashSet::new();
     let candidates = contracts
         .iter()
         .filter_map(perp_instrument)
         .chain(pairs.iter().filter_map(spot_instrument));
-    for inst in candidates {
-        if seen.insert((inst.market, inst.symbol.clone())) {
-            instruments.push(inst);
-        } else {
-            tracing::debug!(venue = "gate", symbol = %inst.symbol, "duplicate instrument row ignored");
-        }
-    }
-    let mut maintenance_rates = BTreeMap::new();
-    for row in contracts.iter().filter(|row| is_trading(row)) {
-        if let (Some(symbol), Some(m)) = (row.name.get(), row.maintenance_rate.get()) {
-            maintenance_rates
-                .entry(symbol.to_owned())
-                .or_insert(m.normalize());
-        }
-    }
+    let instruments = kit::unique_listings("gate", candidates);
+    let trading = contracts.iter().filter(|row| is_trading(row));
+    let maintenance_rates = rows::maintenance_rates(trading, |r| {
+        Some((r.name.get()?, r.maintenance_rate.get()?))
+    });
     Ok(Reference {
         instruments,
         haircuts: haircuts(bodies),
@@ -258,103 +222,76 @@ pub(super) fn snapshot(
     let tickers = kit::by_symbol(&tickers, |r| r.contract.get());
     let spot_tickers = kit::by_symbol(&spot_tickers, |r| r.currency_pair.get());
 
-    let mut perps = Vec::new();
-    let mut spots = Vec::new();
-    for inst in &reference.instruments {
+    let perp = |inst: &Instrument| {
         let symbol = inst.symbol.as_str();
-        match inst.market {
-            Market::Perp => {
-                let contract = contracts.get(symbol).copied();
-                if contract.is_some_and(|c| !is_trading(c)) {
-                    continue;
-                }
-                let ticker = tickers.get(symbol).copied();
-                let funding_rate = contract
-                    .and_then(|c| c.funding_rate.get())
-                    .or_else(|| ticker.and_then(|t| t.funding_rate.get()));
-                let interval = contract
-                    .and_then(|c| interval_hours(c.funding_interval.get()))
-                    .or(inst.funding_interval_hours);
-                let (Some(funding_rate), Some(funding_interval_hours)) = (funding_rate, interval)
-                else {
-                    continue;
-                };
-                let open_interest = ticker
-                    .and_then(|t| t.total_size.get())
-                    .or_else(|| contract.and_then(|c| c.position_size.get()))
-                    .and_then(|contracts| coins(contracts, inst));
-                let funding = Funding {
-                    rate: funding_rate,
-                    interval_hours: funding_interval_hours,
-                    next: contract.and_then(|c| seconds_time(c.funding_next_apply.get())),
-                };
-                let book = Book {
-                    bid: ticker.and_then(|t| t.highest_bid.get()),
-                    ask: ticker.and_then(|t| t.lowest_ask.get()),
-                    high_24h: ticker.and_then(|t| t.high_24h.get()),
-                    low_24h: ticker.and_then(|t| t.low_24h.get()),
-                    volume_24h_quote: ticker.and_then(perp_quote_volume),
-                    exchange_time: None,
-                };
-                perps.push(PerpQuote {
-                    mark_price: contract
-                        .and_then(|c| c.mark_price.get())
-                        .or_else(|| ticker.and_then(|t| t.mark_price.get())),
-                    index_price: contract
-                        .and_then(|c| c.index_price.get())
-                        .or_else(|| ticker.and_then(|t| t.index_price.get())),
-                    open_interest,
-                    ..kit::perp_quote(inst, funding, book, received_at)
-                });
-            }
-            Market::Spot => {
-                let Some(t) = spot_tickers.get(symbol) else {
-                    continue;
-                };
-                let book = Book {
-                    bid: t.highest_bid.get(),
-                    ask: t.lowest_ask.get(),
-                    high_24h: t.high_24h.get(),
-                    low_24h: t.low_24h.get(),
-                    volume_24h_quote: t.quote_volume.get().or_else(|| {
-                        t.base_volume
-                            .get()?
-                            .checked_mul(t.last.get()?)
-                            .map(|v| v.normalize())
-                    }),
-                    exchange_time: None,
-                };
-                spots.push(kit::spot_quote(inst, book, received_at));
-            }
+        let contract = contracts.get(symbol).copied();
+        if contract.is_some_and(|c| !is_trading(c)) {
+            return None;
         }
-    }
-    Ok(Snapshot {
-        venue: Venue::Gate,
+        let ticker = tickers.get(symbol).copied();
+        let funding = Funding {
+            rate: contract
+                .and_then(|c| c.funding_rate.get())
+                .or_else(|| ticker.and_then(|t| t.funding_rate.get()))?,
+            interval_hours: contract
+                .and_then(|c| interval_hours(c.funding_interval.get()))
+                .or(inst.funding_interval_hours)?,
+            next: contract.and_then(|c| seconds_time(c.funding_next_apply.get())),
+        };
+        let open_interest = ticker
+            .and_then(|t| t.total_size.get())
+            .or_else(|| contract.and_then(|c| c.position_size.get()));
+        let book = ticker.map_or_else(Book::default, |t| Book {
+            bid: t.highest_bid.get(),
+            ask: t.lowest_ask.get(),
+            high_24h: t.high_24h.get(),
+            low_24h: t.low_24h.get(),
+            volume_24h_quote: perp_quote_volume(t),
+            exchange_time: None,
+        });
+        Some(PerpQuote {
+            mark_price: contract
+                .and_then(|c| c.mark_price.get())
+                .or_else(|| ticker.and_then(|t| t.mark_price.get())),
+            index_price: contract
+                .and_then(|c| c.index_price.get())
+                .or_else(|| ticker.and_then(|t| t.index_price.get())),
+            open_interest: rows::in_coins(open_interest, inst),
+            ..kit::perp_quote(inst, funding, book, received_at)
+        })
+    };
+    let spot = |inst: &Instrument| {
+        let t = spot_tickers.get(inst.symbol.as_str())?;
+        let book = Book {
+            bid: t.highest_bid.get(),
+            ask: t.lowest_ask.get(),
+            high_24h: t.high_24h.get(),
+            low_24h: t.low_24h.get(),
+            volume_24h_quote: kit::quote_volume(
+                t.quote_volume.get(),
+                t.base_volume.get(),
+                t.last.get(),
+            ),
+            exchange_time: None,
+        };
+        Some(kit::spot_quote(inst, book, received_at))
+    };
+    Ok(rows::snapshot(
+        Venue::Gate,
+        reference,
         received_at,
-        perps,
-        spots,
-    })
+        perp,
+        spot,
+    ))
 }
 
 /// 24 h quote volume of a USDT-settled contract (see the module rules).
 fn perp_quote_volume(t: &GateTicker<'_>) -> Option<Decimal> {
-    t.volume_24h_quote
+    let quote = t
+        .volume_24h_quote
         .get()
-        .or_else(|| t.volume_24h_settle.get())
-        .or_else(|| {
-            t.volume_24h_base
-                .get()?
-                .checked_mul(t.last.get()?)
-                .map(|v| v.normalize())
-        })
-}
-
-/// Contracts → coins of the asset: × `quanto_multiplier` × multiplier.
-fn coins(contracts: Decimal, inst: &Instrument) -> Option<Decimal> {
-    contracts
-        .checked_mul(inst.contract_size)?
-        .checked_mul(inst.multiplier)
-        .map(|v| v.normalize())
+        .or_else(|| t.volume_24h_settle.get());
+    kit::quote_volume(quote, t.volume_24h_base.get(), t.last.get())
 }
 
 /// Seconds (int, float or string) → ms, truncated.
@@ -395,15 +332,12 @@ mod tests {
     //! does is pinned by `crate::venue::conformance`.
 
     use crate::model::Venue;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
+    use crate::venue::rows::quirky;
 
     #[test]
     fn a_contract_that_left_trading_since_the_reference_is_dropped() {
-        let row = case(Venue::Gate);
-        let (q, r) = (
-            &row.quotes[1],
-            reference_from(Venue::Gate, row.lists[1].parts),
-        );
+        let (q, r) = quirky(Venue::Gate, 1);
         let live = q.parts[0]
             .1
             .replacen("\"status\": \"trading\"", "\"status\": \"delisting\"", 1);

@@ -41,9 +41,8 @@ use super::{
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// Longest excerpt of a text error body kept in a [`BodySignal::Api`] message.
 const MAX_MSG_CHARS: usize = 200;
@@ -104,17 +103,12 @@ fn token_coin(name: &str) -> &str {
 }
 
 fn perp_instrument(name: &str) -> Option<Instrument> {
-    let (asset, multiplier) = perp_asset(name)?;
-    Some(Instrument {
-        venue: Venue::Hyperliquid,
-        market: Market::Perp,
-        symbol: name.to_owned(),
-        asset,
-        quote: PERP_QUOTE.to_owned(),
-        multiplier,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    Some(rows::perp(
+        Venue::Hyperliquid,
+        name,
+        perp_asset(name)?,
+        PERP_QUOTE,
+    ))
 }
 
 /// Token names by token index (the `index` field, else the position); first entry wins.
@@ -144,16 +138,7 @@ fn spot_instrument(pair: &HlSpotPair<'_>, tokens: &HashMap<i64, &str>) -> Option
     if asset.is_empty() || quote.is_empty() || asset == quote {
         return None;
     }
-    Some(Instrument {
-        venue: Venue::Hyperliquid,
-        market: Market::Spot,
-        symbol: symbol.to_owned(),
-        asset: asset.to_owned(),
-        quote: quote.to_owned(),
-        multiplier: Decimal::ONE,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    Some(rows::spot(Venue::Hyperliquid, symbol, asset, quote))
 }
 
 /// Parses `meta` and `spotMeta` into the listed (not delisted) perps and resolvable spot pairs.
@@ -189,15 +174,6 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
         instruments,
         ..Reference::default()
     })
-}
-
-/// The top of the hour after `t` (Hyperliquid settles funding every full hour).
-fn next_hour(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    t.timestamp_millis()
-        .div_euclid(MS_PER_HOUR)
-        .checked_add(1)?
-        .checked_mul(MS_PER_HOUR)
-        .and_then(ms_time)
 }
 
 /// `mid ∓ mid × ASSUMED_HALF_SPREAD`, when `mid` is positive.
@@ -297,64 +273,49 @@ pub(super) fn snapshot(
     let perp_ctx = perp_contexts(&perp_docs);
     let spot_ctx = spot_contexts(&spot_docs);
     let next_times = predicted_times(&predicted);
-    let top_of_hour = next_hour(received_at);
-
-    let mut perps = Vec::new();
-    let mut spots = Vec::new();
-    for inst in &reference.instruments {
+    let top_of_hour = rows::next_hour(received_at);
+    let perp = |inst: &Instrument| {
         let symbol = inst.symbol.as_str();
-        match inst.market {
-            Market::Perp => {
-                let Some(Some(ctx)) = perp_ctx.get(symbol) else {
-                    continue;
-                };
-                let Some(rate) = ctx.funding.get() else {
-                    continue;
-                };
-                let (bid, ask) = perp_bid_ask(ctx);
-                let funding = Funding {
-                    rate,
-                    interval_hours: Decimal::from(FUNDING_INTERVAL_HOURS),
-                    next: next_times.get(symbol).copied().or(top_of_hour),
-                };
-                let book = Book {
-                    bid,
-                    ask,
-                    volume_24h_quote: ctx.day_ntl_vlm.get(),
-                    ..Book::default()
-                };
-                perps.push(PerpQuote {
-                    mark_price: ctx.mark_px.get(),
-                    index_price: ctx.oracle_px.get(),
-                    open_interest: ctx
-                        .open_interest
-                        .get()
-                        .and_then(|oi| oi.checked_mul(inst.multiplier))
-                        .map(|oi| oi.normalize()),
-                    ..kit::perp_quote(inst, funding, book, received_at)
-                });
-            }
-            Market::Spot => {
-                let Some(ctx) = spot_ctx.get(symbol) else {
-                    continue;
-                };
-                let (bid, ask) = around_mid(ctx.mid_px.get());
-                let book = Book {
-                    bid,
-                    ask,
-                    volume_24h_quote: ctx.day_ntl_vlm.get(),
-                    ..Book::default()
-                };
-                spots.push(kit::spot_quote(inst, book, received_at));
-            }
-        }
-    }
-    Ok(Snapshot {
-        venue: Venue::Hyperliquid,
+        let Some(Some(ctx)) = perp_ctx.get(symbol) else {
+            return None;
+        };
+        let (bid, ask) = perp_bid_ask(ctx);
+        let funding = Funding {
+            rate: ctx.funding.get()?,
+            interval_hours: Decimal::from(FUNDING_INTERVAL_HOURS),
+            next: next_times.get(symbol).copied().or(top_of_hour),
+        };
+        let book = Book {
+            bid,
+            ask,
+            volume_24h_quote: ctx.day_ntl_vlm.get(),
+            ..Book::default()
+        };
+        Some(PerpQuote {
+            mark_price: ctx.mark_px.get(),
+            index_price: ctx.oracle_px.get(),
+            open_interest: rows::in_coins(ctx.open_interest.get(), inst),
+            ..kit::perp_quote(inst, funding, book, received_at)
+        })
+    };
+    let spot = |inst: &Instrument| {
+        let ctx = spot_ctx.get(inst.symbol.as_str())?;
+        let (bid, ask) = around_mid(ctx.mid_px.get());
+        let book = Book {
+            bid,
+            ask,
+            volume_24h_quote: ctx.day_ntl_vlm.get(),
+            ..Book::default()
+        };
+        Some(kit::spot_quote(inst, book, received_at))
+    };
+    Ok(rows::snapshot(
+        Venue::Hyperliquid,
+        reference,
         received_at,
-        perps,
-        spots,
-    })
+        perp,
+        spot,
+    ))
 }
 
 /// The rows of one history answer (a bare array). `null` (what an unknown coin gets) and a
@@ -405,22 +366,19 @@ mod tests {
 
     use super::*;
     use crate::venue::VenueAdapter;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
     use crate::venue::hyperliquid::Hyperliquid;
+    use crate::venue::rows::quirky;
 
     #[test]
     fn scan_without_predicted_fundings_uses_the_next_full_hour() {
-        let row = case(Venue::Hyperliquid);
-        let (q, r) = (
-            &row.quotes[1],
-            reference_from(Venue::Hyperliquid, row.lists[1].parts),
-        );
+        let (q, r) = quirky(Venue::Hyperliquid, 1);
         let s = snapshot_from(Venue::Hyperliquid, &q.parts[..2], &r, q.received_ms);
         let next = ms_time(1_754_470_800_000);
         assert!(s.perps.iter().all(|p| p.next_funding_time == next));
         // Exactly on the hour: the next one.
         let on_the_hour = next.expect("a time");
-        assert_eq!(next_hour(on_the_hour), ms_time(1_754_474_400_000));
+        assert_eq!(rows::next_hour(on_the_hour), ms_time(1_754_474_400_000));
     }
 
     #[test]

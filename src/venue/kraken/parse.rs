@@ -20,22 +20,23 @@
 //! - History: `historicalfundingrates` gives `relativeFundingRate` per hour (the snapshot's
 //!   fraction per hour); charts candles are last-trade prices per contract, times in ms.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::wire::{
     KrakenCandles, KrakenFundingRates, KrakenInstrument, KrakenInstruments, KrakenStatus,
-    KrakenText, KrakenTicker, KrakenTickers,
+    KrakenTicker, KrakenTickers,
 };
 use super::{
     CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING_RATES, INSTRUMENTS, RATE_LIMIT_ERROR,
     TICKERS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::split_multiplier;
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows::{self, next_hour};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// Prefix of multi-collateral linear perpetuals.
@@ -43,8 +44,6 @@ const PERPETUAL_PREFIX: &str = "PF_";
 
 /// Quote suffixes recognised in a symbol without `base`/`quote`/`pair`, longest first.
 const SYMBOL_QUOTES: [&str; 5] = ["USDT", "USDC", "USD", "EUR", "GBP"];
-
-const SECS_PER_HOUR: i64 = 3_600;
 
 /// What the envelope of a response says. HTTP 429, or `"error": "apiLimitExceeded"` with any
 /// status, is a rate limit; another `result: error` is an API error (its error string as code,
@@ -71,15 +70,12 @@ pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
 }
 
 /// The `ParseError` of an envelope reporting `result: error` (or an `error` string).
-fn envelope_error(
-    endpoint: &'static str,
-    result: &KrakenText<'_>,
-    error: &KrakenText<'_>,
-) -> Option<ParseError> {
-    (result.as_str() == "error" || error.get().is_some()).then(|| {
+fn envelope_error(endpoint: &'static str, status: &KrakenStatus<'_>) -> Option<ParseError> {
+    let error = status.error.get();
+    (status.result.as_str() == "error" || error.is_some()).then(|| {
         ParseError::new(
             endpoint,
-            format!("API error: {}", error.get().unwrap_or("result: error")),
+            format!("API error: {}", error.unwrap_or("result: error")),
         )
     })
 }
@@ -89,7 +85,7 @@ fn instrument_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<KrakenInstrument<'a
     let name = INSTRUMENTS.name;
     kit::rows_of(bodies, name, true, |bytes| {
         let env: KrakenInstruments<'_> = kit::decode(name, bytes)?;
-        if let Some(err) = envelope_error(name, &env.result, &env.error) {
+        if let Some(err) = envelope_error(name, &env.status) {
             return Err(err);
         }
         env.instruments.ok_or_else(|| {
@@ -109,7 +105,7 @@ fn ticker_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<TimedTicker<'a>>, Parse
     let name = TICKERS.name;
     kit::rows_of(bodies, name, true, |bytes| {
         let env: KrakenTickers<'_> = kit::decode(name, bytes)?;
-        if let Some(err) = envelope_error(name, &env.result, &env.error) {
+        if let Some(err) = envelope_error(name, &env.status) {
             return Err(err);
         }
         let server_time = env.server_time.get().and_then(iso_time);
@@ -125,16 +121,6 @@ fn iso_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text.trim())
         .ok()
         .map(|t| t.with_timezone(&Utc))
-}
-
-/// The top of the hour strictly after `t` (hourly funding settles on the hour).
-fn next_hour(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let next = t
-        .timestamp()
-        .div_euclid(SECS_PER_HOUR)
-        .checked_add(1)?
-        .checked_mul(SECS_PER_HOUR)?;
-    Utc.timestamp_opt(next, 0).single()
 }
 
 /// Kraken's own coin codes → the spot coin (`XBT` → `BTC`, `XDG` → `DOGE`).
@@ -187,37 +173,21 @@ fn perp_instrument(row: &KrakenInstrument<'_>) -> Option<Instrument> {
     }
     let (base, quote) = base_quote(row, symbol)?;
     let (asset, multiplier) = split_multiplier(base);
-    let contract_size = row
-        .contract_size
-        .get()
-        .filter(|c| *c > Decimal::ZERO)
-        .map_or(Decimal::ONE, |c| c.normalize());
+    let contract_size =
+        kit::positive(row.contract_size.get()).map_or(Decimal::ONE, |c| c.normalize());
+    let base = (coin(&asset).to_owned(), multiplier);
     Some(Instrument {
-        venue: Venue::Kraken,
-        market: Market::Perp,
-        symbol: symbol.to_owned(),
-        asset: coin(&asset).to_owned(),
-        quote: coin(quote).to_owned(),
-        multiplier,
         contract_size,
-        funding_interval_hours: None,
+        ..rows::perp(Venue::Kraken, symbol, base, coin(quote))
     })
 }
 
 /// Parses the instrument list into trading `PF_` linear perpetuals.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let rows = instrument_rows(bodies)?;
-    let mut instruments = Vec::with_capacity(rows.len());
-    let mut seen: HashSet<String> = HashSet::new();
-    for inst in rows.iter().filter_map(perp_instrument) {
-        if seen.insert(inst.symbol.clone()) {
-            instruments.push(inst);
-        } else {
-            tracing::debug!(venue = "kraken", symbol = %inst.symbol, "duplicate instrument row ignored");
-        }
-    }
+    let listed = instrument_rows(bodies)?;
+    let candidates = listed.iter().filter_map(perp_instrument);
     Ok(Reference {
-        instruments,
+        instruments: kit::unique_listings("kraken", candidates),
         ..Reference::default()
     })
 }
@@ -235,15 +205,6 @@ fn quote_volume(t: &KrakenTicker<'_>, inst: &Instrument) -> Option<Decimal> {
         .map(|v| v.normalize())
 }
 
-/// Open interest in coins of the asset: contracts × contract size × multiplier.
-fn open_interest_coins(t: &KrakenTicker<'_>, inst: &Instrument) -> Option<Decimal> {
-    t.open_interest
-        .get()?
-        .checked_mul(inst.contract_size)?
-        .checked_mul(inst.multiplier)
-        .map(|v| v.normalize())
-}
-
 /// Parses one poll's tickers. A perp needs a tradable ticker with a funding rate and a positive
 /// mark price. Instruments absent from `reference` are dropped.
 pub(super) fn snapshot(
@@ -251,38 +212,29 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let rows = ticker_rows(bodies)?;
-    let mut tickers: HashMap<String, &TimedTicker<'_>> = HashMap::with_capacity(rows.len());
-    for entry in &rows {
+    let entries = ticker_rows(bodies)?;
+    let mut tickers: HashMap<String, &TimedTicker<'_>> = HashMap::with_capacity(entries.len());
+    for entry in &entries {
         if let Some(symbol) = entry.0.symbol.get() {
             tickers.entry(symbol.to_ascii_uppercase()).or_insert(entry);
         }
     }
     let interval = Decimal::from(FUNDING_INTERVAL_HOURS);
 
-    let mut perps = Vec::new();
-    for inst in &reference.instruments {
-        if inst.market != Market::Perp {
-            continue;
-        }
-        let Some((t, server_time)) = tickers.get(&inst.symbol.to_ascii_uppercase()) else {
-            continue;
-        };
+    let perp = |inst: &Instrument| {
+        let (t, server_time) = tickers.get(&inst.symbol.to_ascii_uppercase())?;
         let tradable = !t.suspended.is_true()
             && !t.post_only.is_true()
             && matches!(t.tag.as_str(), "" | "perpetual");
         if !tradable {
-            continue;
+            return None;
         }
         let mark = t.mark_price.get().filter(|m| *m > Decimal::ZERO);
-        let Some(rate) = t
+        let rate = t
             .funding_rate
             .get()
             .zip(mark)
-            .and_then(|(absolute, mark)| absolute.checked_div(mark))
-        else {
-            continue;
-        };
+            .and_then(|(absolute, mark)| absolute.checked_div(mark))?;
         let funding = Funding {
             rate: rate.normalize(),
             interval_hours: interval,
@@ -296,19 +248,20 @@ pub(super) fn snapshot(
             volume_24h_quote: quote_volume(t, inst),
             exchange_time: *server_time,
         };
-        perps.push(PerpQuote {
+        Some(PerpQuote {
             mark_price: mark,
             index_price: t.index_price.get(),
-            open_interest: open_interest_coins(t, inst),
+            open_interest: rows::in_coins(t.open_interest.get(), inst),
             ..kit::perp_quote(inst, funding, book, received_at)
-        });
-    }
-    Ok(Snapshot {
-        venue: Venue::Kraken,
+        })
+    };
+    Ok(rows::snapshot(
+        Venue::Kraken,
+        reference,
         received_at,
-        perps,
-        spots: Vec::new(),
-    })
+        perp,
+        |_| None,
+    ))
 }
 
 /// Settled funding from `historicalfundingrates` (the whole history, any order): one point per
@@ -321,7 +274,7 @@ pub(super) fn snapshot(
 /// A malformed body or an error envelope.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
     let env: KrakenFundingRates<'_> = kit::decode(HISTORICAL_FUNDING_RATES.name, body)?;
-    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES.name, &env.result, &env.error) {
+    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES.name, &env.status) {
         return Err(err);
     }
     let rates = env.rates.ok_or_else(|| {
@@ -350,7 +303,7 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// A malformed body or an error envelope.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let doc: KrakenCandles<'_> = kit::decode(CANDLES.name, body)?;
-    if let Some(err) = envelope_error(CANDLES.name, &doc.result, &doc.error) {
+    if let Some(err) = envelope_error(CANDLES.name, &doc.status) {
         return Err(err);
     }
     let rows = doc
@@ -368,7 +321,8 @@ mod tests {
     //! is pinned by `crate::venue::conformance`.
 
     use super::*;
-    use crate::venue::conformance::{case, reference_from, snapshot_from};
+    use crate::venue::conformance::snapshot_from;
+    use crate::venue::rows::quirky;
 
     fn at(s: &str) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(s)
@@ -387,11 +341,7 @@ mod tests {
             assert_eq!(at(now).and_then(next_hour), at(next), "{now}");
         }
         // Without serverTime, the received time is the reference.
-        let row = case(Venue::Kraken);
-        let (q, r) = (
-            &row.quotes[1],
-            reference_from(Venue::Kraken, row.lists[2].parts),
-        );
+        let (q, r) = quirky(Venue::Kraken, 2);
         let tickers = q.parts[0].1;
         let no_time = tickers.replace("\"serverTime\": \"2025-11-17T00:34:37.524Z\",", "");
         assert_ne!(no_time, tickers);

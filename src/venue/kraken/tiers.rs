@@ -59,38 +59,3 @@ pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     }
     Ok(out)
 }
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
-mod tests {
-    use super::*;
-    use crate::model::{Reference, Venue};
-    use crate::venue::testkit::dec as d;
-
-    #[test]
-    fn flexible_futures_levels_become_continuous_tiers_and_inverse_ones_are_left_out() {
-        let request = crate::venue::Request::get(super::super::INSTRUMENTS.name, "main", "/", 1);
-        let body = include_str!("../../../fixtures/kraken/instruments.json");
-        let tiers =
-            margin::parse_one(Venue::Kraken, &request, body, &Reference::default()).unwrap();
-        assert!(!tiers.contains_key("PI_XBTUSD"));
-        let row = |t: &crate::model::account::MarginTier| {
-            (t.floor, t.maintenance_rate, t.cum, t.initial_rate)
-        };
-        assert_eq!(
-            tiers["PF_ETHUSD"].iter().map(row).collect::<Vec<_>>(),
-            [
-                (d("0"), d("0.01"), d("0"), Some(d("0.02"))),
-                (d("2000000"), d("0.02"), d("20000"), Some(d("0.04"))),
-            ]
-        );
-        let err = margin::parse_one(
-            Venue::Kraken,
-            &request,
-            r#"{"instruments":{}}"#,
-            &Reference::default(),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("instruments"), "{err}");
-    }
-}

@@ -4,7 +4,9 @@
 //! sends decimals as JSON numbers (exponent form included, e.g. `-3.995839963e-09`); they are
 //! read from the raw token with [`WireDec`], which also accepts strings, `""` and `null`. Text
 //! fields use [`KrakenText`] (borrowed; `""`, `null`, missing and non-text values read as
-//! absent), booleans [`KrakenFlag`]. Unknown fields are ignored. The charts API (candles) has
+//! absent), booleans [`KrakenFlag`]. Unknown fields are ignored; every answer carries its
+//! [`KrakenStatus`] (flattened: only the status and other small fields are buffered, the
+//! payload arrays are read in place). The charts API (candles) has
 //! no envelope: `{"candles": […], "more_candles": bool}` with prices as strings.
 
 use serde::Deserialize;
@@ -18,7 +20,8 @@ pub type KrakenText<'a> = WireText<'a, StringsOnly>;
 /// else absent).
 pub type KrakenFlag = crate::parse::WireFlag;
 
-/// The envelope's status only (the payload arrays skipped unread), for `check_body`.
+/// The envelope's status: alone (the payload arrays skipped unread) for `check_body`, and
+/// flattened into every answer.
 ///
 /// ```json
 /// {"result": "error", "serverTime": "2025-11-17T00:34:37.524Z", "error": "apiLimitExceeded"}
@@ -43,12 +46,9 @@ pub struct KrakenStatus<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct KrakenInstruments<'a> {
-    /// `success` or `error`.
-    #[serde(borrow)]
-    pub result: KrakenText<'a>,
-    /// The error string on failures.
-    #[serde(borrow)]
-    pub error: KrakenText<'a>,
+    /// `result` and `error`.
+    #[serde(flatten, borrow)]
+    pub status: KrakenStatus<'a>,
     /// The instruments (absent on errors).
     #[serde(borrow)]
     pub instruments: Option<Vec<KrakenInstrument<'a>>>,
@@ -103,12 +103,9 @@ pub struct KrakenInstrument<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct KrakenTickers<'a> {
-    /// `success` or `error`.
-    #[serde(borrow)]
-    pub result: KrakenText<'a>,
-    /// The error string on failures.
-    #[serde(borrow)]
-    pub error: KrakenText<'a>,
+    /// `result` and `error`.
+    #[serde(flatten, borrow)]
+    pub status: KrakenStatus<'a>,
     /// When the data was served (ISO-8601).
     #[serde(borrow)]
     pub server_time: KrakenText<'a>,
@@ -181,12 +178,9 @@ pub struct KrakenTicker<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct KrakenFundingRates<'a> {
-    /// `success` or `error`.
-    #[serde(borrow)]
-    pub result: KrakenText<'a>,
-    /// The error string on failures.
-    #[serde(borrow)]
-    pub error: KrakenText<'a>,
+    /// `result` and `error`.
+    #[serde(flatten, borrow)]
+    pub status: KrakenStatus<'a>,
     /// The settlements (absent on errors).
     #[serde(borrow)]
     pub rates: Option<Vec<KrakenFundingRate<'a>>>,
@@ -224,12 +218,9 @@ pub struct KrakenCandles<'a> {
     pub candles: Option<Vec<KrakenCandle>>,
     /// More candles follow in the requested window.
     pub more_candles: KrakenFlag,
-    /// `error` on failures (the derivatives envelope), else absent.
-    #[serde(borrow)]
-    pub result: KrakenText<'a>,
-    /// The error string on failures.
-    #[serde(borrow)]
-    pub error: KrakenText<'a>,
+    /// `result` `error` and `error` on failures (the derivatives envelope), else absent.
+    #[serde(flatten, borrow)]
+    pub status: KrakenStatus<'a>,
 }
 
 /// One candle: open time in ms (a number), prices as strings in the contract's quoting (per

@@ -30,7 +30,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 
 use super::wire::{
@@ -42,14 +41,13 @@ use super::{
     CONTRACT_DETAIL, CONTRACT_KLINE, EXCHANGE_INFO, FUNDING_HISTORY, FUNDING_RATE, FUNDING_RATES,
     RATE_LIMIT_CODE, SPOT_KLINES, SPOT_TICKER, TICKER,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_concat, split_multiplier};
 pub(super) use crate::venue::intervals::detail_symbols;
 use crate::venue::intervals::positive;
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows::{self, next_on_grid, step_ms};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// The error a status says the body carries: `success` false, or a `code` other than 0/200.
 fn status_error(status: &MexcStatus<'_>) -> Option<(String, String)> {
@@ -186,7 +184,7 @@ pub(super) fn spot_candles(bytes: &[u8]) -> Result<Vec<Candle>, ParseError> {
     Ok(rows
         .iter()
         .filter_map(|r| {
-            let open = r.open_time.get().filter(|t| *t > 0);
+            let open = r.time.get().filter(|t| *t > 0);
             kit::candle(open, r.high.get(), r.low.get(), r.close.get())
         })
         .collect())
@@ -210,20 +208,6 @@ fn all_contract_rows<'a, T: Deserialize<'a>>(
     required: bool,
 ) -> Result<Vec<T>, ParseError> {
     kit::rows_of(bodies, endpoint, required, |b| contract_rows(endpoint, b))
-}
-
-/// The interval in ms of `hours`, when it is a positive whole number of ms.
-fn step_ms(hours: Decimal) -> Option<i64> {
-    let ms = hours.checked_mul(Decimal::from(MS_PER_HOUR))?;
-    (ms > Decimal::ZERO && ms.fract().is_zero())
-        .then(|| ms.to_i64())
-        .flatten()
-}
-
-/// The first multiple of `hours` on the UTC epoch grid strictly after `at_ms`.
-fn next_on_grid(at_ms: i64, hours: Decimal) -> Option<i64> {
-    let step = step_ms(hours)?;
-    at_ms.div_euclid(step).checked_add(1)?.checked_mul(step)
 }
 
 /// A funding row's interval (`collectCycle` hours, positive). A `nextSettleTime` off the UTC
@@ -263,16 +247,10 @@ fn perp_instrument(
     if row.settle_coin.get().is_some_and(|settle| settle != quote) {
         return None;
     }
-    let (asset, multiplier) = split_multiplier(base);
     Some(Instrument {
-        venue: Venue::Mexc,
-        market: Market::Perp,
-        symbol: symbol.to_owned(),
-        asset,
-        quote: quote.to_owned(),
-        multiplier,
         contract_size: positive(row.contract_size.get()).unwrap_or(Decimal::ONE),
         funding_interval_hours: intervals.get(symbol).copied(),
+        ..rows::perp(Venue::Mexc, symbol, split_multiplier(base), quote)
     })
 }
 
@@ -283,20 +261,12 @@ fn spot_instrument(row: &MexcSpotSymbol<'_>) -> Option<Instrument> {
         return None;
     }
     let symbol = row.symbol.get()?;
-    let (asset, quote) = match (row.base_asset.get(), row.quote_asset.get()) {
-        (Some(b), Some(q)) => (b, q),
-        _ => split_concat(symbol)?,
-    };
-    Some(Instrument {
-        venue: Venue::Mexc,
-        market: Market::Spot,
-        symbol: symbol.to_owned(),
-        asset: asset.to_owned(),
-        quote: quote.to_owned(),
-        multiplier: Decimal::ONE,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    let (asset, quote) = row
+        .base_asset
+        .get()
+        .zip(row.quote_asset.get())
+        .or_else(|| split_concat(symbol))?;
+    Some(rows::spot(Venue::Mexc, symbol, asset, quote))
 }
 
 /// The spot pairs of every `exchangeInfo` body.
@@ -331,14 +301,9 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
         .filter_map(|row| perp_instrument(row, &intervals))
         .chain(spots.iter().filter_map(spot_instrument));
     let instruments = kit::unique_listings("mexc", candidates);
-    let mut maintenance_rates = std::collections::BTreeMap::new();
-    for row in &contracts {
-        if let (Some(symbol), Some(m)) = (row.symbol.get(), row.maintenance_margin_rate.get()) {
-            maintenance_rates
-                .entry(symbol.to_owned())
-                .or_insert(m.normalize());
-        }
-    }
+    let maintenance_rates = rows::maintenance_rates(&contracts, |r| {
+        Some((r.symbol.get()?, r.maintenance_margin_rate.get()?))
+    });
     Ok(Reference {
         instruments,
         maintenance_rates,
@@ -389,15 +354,6 @@ fn contract_quote_volume(t: &MexcTicker<'_>, inst: &Instrument) -> Option<Decima
     kit::quote_volume(t.amount24.get(), base, t.last_price.get())
 }
 
-/// Open interest in coins: `holdVol` contracts × contract size × multiplier.
-fn open_interest_coins(t: &MexcTicker<'_>, inst: &Instrument) -> Option<Decimal> {
-    t.hold_vol
-        .get()?
-        .checked_mul(inst.contract_size)?
-        .checked_mul(inst.multiplier)
-        .map(|v| v.normalize())
-}
-
 /// Spot quote volume: `quoteVolume`, else `volume` × `lastPrice`.
 fn spot_quote_volume(t: &MexcSpotTicker<'_>) -> Option<Decimal> {
     kit::quote_volume(t.quote_volume.get(), t.volume.get(), t.last_price.get())
@@ -422,65 +378,52 @@ pub(super) fn snapshot(
     let tickers = kit::by_symbol(&tickers, |r| r.symbol.get());
     let spot_rows = kit::by_symbol(&spot_rows, |r| r.symbol.get());
 
-    let mut perps = Vec::new();
-    let mut spots = Vec::new();
-    for inst in &reference.instruments {
-        match inst.market {
-            Market::Perp => {
-                let Some(t) = tickers.get(inst.symbol.as_str()) else {
-                    continue;
-                };
-                let (Some(rate), Some(hours)) =
-                    (t.funding_rate.get(), positive(inst.funding_interval_hours))
-                else {
-                    continue;
-                };
-                let at_ms = t
-                    .timestamp
-                    .get()
-                    .unwrap_or_else(|| received_at.timestamp_millis());
-                let funding = Funding {
-                    rate,
-                    interval_hours: hours,
-                    next: next_on_grid(at_ms, hours).and_then(ms_time),
-                };
-                let book = Book {
-                    bid: t.bid1.get(),
-                    ask: t.ask1.get(),
-                    high_24h: t.high24_price.get(),
-                    low_24h: t.lower24_price.get(),
-                    volume_24h_quote: contract_quote_volume(t, inst),
-                    exchange_time: t.timestamp.get().and_then(ms_time),
-                };
-                perps.push(PerpQuote {
-                    mark_price: t.fair_price.get(),
-                    index_price: t.index_price.get(),
-                    open_interest: open_interest_coins(t, inst),
-                    ..kit::perp_quote(inst, funding, book, received_at)
-                });
-            }
-            Market::Spot => {
-                let Some(t) = spot_rows.get(inst.symbol.as_str()) else {
-                    continue;
-                };
-                let book = Book {
-                    bid: t.bid_price.get(),
-                    ask: t.ask_price.get(),
-                    high_24h: t.high_price.get(),
-                    low_24h: t.low_price.get(),
-                    volume_24h_quote: spot_quote_volume(t),
-                    exchange_time: t.close_time.get().and_then(ms_time),
-                };
-                spots.push(kit::spot_quote(inst, book, received_at));
-            }
-        }
-    }
-    Ok(Snapshot {
-        venue: Venue::Mexc,
+    let perp = |inst: &Instrument| {
+        let t = tickers.get(inst.symbol.as_str())?;
+        let hours = positive(inst.funding_interval_hours)?;
+        let at_ms = t
+            .timestamp
+            .get()
+            .unwrap_or_else(|| received_at.timestamp_millis());
+        let funding = Funding {
+            rate: t.funding_rate.get()?,
+            interval_hours: hours,
+            next: next_on_grid(at_ms, hours).and_then(ms_time),
+        };
+        let book = Book {
+            bid: t.bid1.get(),
+            ask: t.ask1.get(),
+            high_24h: t.high24_price.get(),
+            low_24h: t.lower24_price.get(),
+            volume_24h_quote: contract_quote_volume(t, inst),
+            exchange_time: t.timestamp.get().and_then(ms_time),
+        };
+        Some(PerpQuote {
+            mark_price: t.fair_price.get(),
+            index_price: t.index_price.get(),
+            open_interest: rows::in_coins(t.hold_vol.get(), inst),
+            ..kit::perp_quote(inst, funding, book, received_at)
+        })
+    };
+    let spot = |inst: &Instrument| {
+        let t = spot_rows.get(inst.symbol.as_str())?;
+        let book = Book {
+            bid: t.bid_price.get(),
+            ask: t.ask_price.get(),
+            high_24h: t.high_price.get(),
+            low_24h: t.low_price.get(),
+            volume_24h_quote: spot_quote_volume(t),
+            exchange_time: t.close_time.get().and_then(ms_time),
+        };
+        Some(kit::spot_quote(inst, book, received_at))
+    };
+    Ok(rows::snapshot(
+        Venue::Mexc,
+        reference,
         received_at,
-        perps,
-        spots,
-    })
+        perp,
+        spot,
+    ))
 }
 
 #[cfg(test)]
@@ -489,30 +432,21 @@ mod tests {
     //! does is pinned by `crate::venue::conformance`.
 
     use super::*;
+    use crate::model::Market;
     use crate::venue::VenueAdapter;
     use crate::venue::conformance::{case, interval, reference_from, snapshot_from};
     use crate::venue::mexc::{DETAIL_BATCH, Mexc, funding_rate_request};
+    use crate::venue::testkit::dec as d;
 
     const RATE_BTC: &str = include_str!("../../../fixtures/mexc/contract-funding-rate.json");
     const RATE_DOGE: &str =
         include_str!("../../../fixtures/mexc/contract-funding-rate-DOGE_USDT.json");
     const NO_CONTRACT: &str = include_str!("../../../fixtures/mexc/error-contract-not-exist.json");
 
-    fn d(s: &str) -> Decimal {
-        s.parse().expect("test decimal")
-    }
-
     /// Applies per-symbol funding-rate bodies, one per (symbol, payload), to `fresh`.
     fn apply(fresh: &mut Reference, previous: Option<&Reference>, parts: &[(&str, &str)]) {
-        let parts: Vec<_> = parts
-            .iter()
-            .map(|(s, b)| (funding_rate_request(s), *b))
-            .collect();
-        crate::venue::conformance::apply_details(Venue::Mexc, fresh, previous, &parts);
-    }
-
-    fn quirky_reference() -> Reference {
-        reference_from(Venue::Mexc, case(Venue::Mexc).lists[1].parts)
+        let request = funding_rate_request;
+        rows::apply_detail_bodies(Venue::Mexc, request, fresh, previous, parts);
     }
 
     #[test]
@@ -555,7 +489,7 @@ mod tests {
 
     #[test]
     fn details_fill_unknown_intervals_then_rotate_the_oldest() {
-        let fresh = quirky_reference();
+        let (_, fresh) = rows::quirky(Venue::Mexc, 1);
         assert_eq!(
             detail_symbols(&fresh, None, DETAIL_BATCH),
             ["BTC_USDT", "DOGE_USDT", "1INCH_USDT"]

@@ -106,37 +106,3 @@ pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     }
     Ok(out)
 }
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
-mod tests {
-    use super::*;
-    use crate::model::{Reference, Venue};
-    use crate::venue::testkit::dec as d;
-
-    #[test]
-    fn risk_levels_step_up_from_the_base_volume_in_coins() {
-        let request =
-            crate::venue::Request::get(super::super::CONTRACT_DETAIL.name, "futures", "/", 1);
-        let body = include_str!("../../../fixtures/mexc/contract-detail.json");
-        let tiers = margin::parse_one(Venue::Mexc, &request, body, &Reference::default()).unwrap();
-        let btc = &tiers["BTC_USDT"];
-        let row = |t: &crate::model::account::MarginTier| {
-            (t.floor, t.maintenance_rate, t.cum, t.initial_rate)
-        };
-        // 5 levels; 150,000 contracts of 0.0001 BTC are 15 BTC; +0.004 per level.
-        assert_eq!(btc.len(), 5);
-        assert_eq!(
-            btc[..3].iter().map(row).collect::<Vec<_>>(),
-            [
-                (d("0"), d("0.004"), d("0"), Some(d("0.008"))),
-                (d("15"), d("0.008"), d("0"), Some(d("0.012"))),
-                (d("30"), d("0.012"), d("0"), Some(d("0.016"))),
-            ]
-        );
-        assert_eq!(btc[4].floor, d("60"));
-        let err =
-            margin::parse_one(Venue::Mexc, &request, "<html>", &Reference::default()).unwrap_err();
-        assert!(err.to_string().contains("contract-detail"), "{err}");
-    }
-}

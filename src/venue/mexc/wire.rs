@@ -5,8 +5,7 @@
 //! strings, `""`/`null` for absent values). Decimals are [`WireDec`], ms times [`WireInt`], text
 //! [`MexcText`] (borrowed; `""`, `null`, missing and non-text values are "absent") and booleans
 //! [`MexcFlag`]. Unknown fields are ignored. Contract candles are columnar
-//! ([`MexcKlineColumns`]); spot candle rows are arrays read by a small visitor
-//! ([`MexcSpotKline`]).
+//! ([`MexcKlineColumns`]); spot candle rows are positional arrays ([`MexcSpotKline`]).
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -15,6 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
+use crate::venue::rows::ArrayCandle;
 
 /// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
 /// numbers kept as their raw text).
@@ -72,9 +72,12 @@ pub struct MexcEnvelope<'a, D> {
     /// `0` on success; `510` when rate limited.
     #[serde(default, borrow)]
     pub code: MexcText<'a>,
-    /// Error message.
+    /// Contract error message.
     #[serde(default, borrow)]
     pub message: MexcText<'a>,
+    /// Spot error message.
+    #[serde(default, borrow)]
+    pub msg: MexcText<'a>,
     /// The payload.
     #[serde(default = "Option::default")]
     pub data: Option<D>,
@@ -87,21 +90,7 @@ pub struct MexcEnvelope<'a, D> {
 /// {"success": false, "code": 510, "message": "Excessive frequency of requests"}
 /// {"code": 10007, "msg": "bad symbol"}
 /// ```
-#[derive(Debug, Deserialize)]
-pub struct MexcStatus<'a> {
-    /// Contract envelopes: `true` on success.
-    #[serde(default)]
-    pub success: MexcFlag,
-    /// Error code (`0` on contract success; absent on spot success).
-    #[serde(default, borrow)]
-    pub code: MexcText<'a>,
-    /// Contract error message.
-    #[serde(default, borrow)]
-    pub message: MexcText<'a>,
-    /// Spot error message.
-    #[serde(default, borrow)]
-    pub msg: MexcText<'a>,
-}
+pub type MexcStatus<'a> = MexcEnvelope<'a, IgnoredAny>;
 
 /// One row of `GET /api/v1/contract/detail` (only the fields basis reads). `contractSize` is the
 /// base units one contract (`vol`) stands for; `state` 0 is enabled.
@@ -355,51 +344,11 @@ pub struct MexcKlineColumns {
 }
 
 /// One row of `GET /api/v3/klines` (a bare array of these): `[openTime (ms), open, high, low,
-/// close, volume, closeTime (ms), quoteVolume]`, decimals as strings (numbers accepted). Read
-/// by position; elements past the close are skipped, missing ones read as absent.
+/// close, volume, closeTime (ms), quoteVolume]`, decimals as strings (numbers accepted), read
+/// as an [`ArrayCandle`].
 ///
 /// ```json
 /// [1640804880000, "47482.36", "47482.36", "47416.57", "47436.1", "3.550717", 1640804940000,
 ///  "168387.3"]
 /// ```
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct MexcSpotKline {
-    /// Open time, ms.
-    pub open_time: WireInt,
-    /// First price.
-    pub open: WireDec,
-    /// Highest price.
-    pub high: WireDec,
-    /// Lowest price.
-    pub low: WireDec,
-    /// Last price.
-    pub close: WireDec,
-}
-
-struct MexcSpotKlineVisitor;
-
-impl<'de> Visitor<'de> for MexcSpotKlineVisitor {
-    type Value = MexcSpotKline;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a kline array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MexcSpotKline, A::Error> {
-        let mut row = MexcSpotKline {
-            open_time: seq.next_element()?.unwrap_or_default(),
-            ..MexcSpotKline::default()
-        };
-        for slot in [&mut row.open, &mut row.high, &mut row.low, &mut row.close] {
-            *slot = seq.next_element()?.unwrap_or_default();
-        }
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(row)
-    }
-}
-
-impl<'de> Deserialize<'de> for MexcSpotKline {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(MexcSpotKlineVisitor)
-    }
-}
+pub type MexcSpotKline = ArrayCandle;

@@ -26,45 +26,40 @@
 //!   (malformed, an error, a wrong type in it) gives an empty table and never fails the
 //!   reference: the table is optional.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    OkxCandle, OkxDiscountRate, OkxEnvelope, OkxFundingHistory, OkxFundingRate, OkxIndexTicker,
-    OkxInstrument, OkxMarkPrice, OkxOpenInterest, OkxStatus, OkxText, OkxTicker,
+    OkxCandle, OkxDiscountRate, OkxFundingHistory, OkxFundingRate, OkxIndexTicker, OkxInstrument,
+    OkxMarkPrice, OkxOpenInterest, OkxText, OkxTicker,
 };
 use super::{
     CANDLES, DISCOUNT_RATE, FUNDING_RATE, FUNDING_RATE_HISTORY, INDEX_TICKERS, INSTRUMENTS_SPOT,
     INSTRUMENTS_SWAP, MARK_PRICE, OPEN_INTEREST, RATE_LIMIT_CODE, TICKERS_SPOT, TICKERS_SWAP,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::ms_time;
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 const MS_PER_HOUR: i64 = 3_600_000;
+
+/// OKX's `{code, msg, data}` envelope: `code` `"0"` on success.
+pub(super) const OKX: Coded = Coded {
+    venue: "OKX",
+    article: "an",
+    ok: "0",
+};
 
 /// What the envelope of a response says. HTTP 429, or code `50011` with any status, is a rate
 /// limit; another non-`"0"` code is an API error; a body that is not an OKX envelope (or has no
 /// `code`) says nothing, leaving the HTTP status and the parser to decide.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(env) = serde_json::from_slice::<OkxStatus<'_>>(body) else {
-        return BodySignal::Ok;
-    };
-    match env.code.as_str() {
-        "" | "0" => BodySignal::Ok,
-        RATE_LIMIT_CODE => BodySignal::RateLimited,
-        code => BodySignal::Api {
-            code: code.to_owned(),
-            msg: env.msg.as_str().to_owned(),
-        },
-    }
+    OKX.signal(status, body, |code| code == RATE_LIMIT_CODE)
 }
 
 /// The `data` rows of one response, after checking the envelope.
@@ -72,19 +67,7 @@ fn rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<Vec<T>, ParseError> {
-    let env: OkxEnvelope<'a, T> = kit::decode(endpoint, bytes)?;
-    match env.code.as_str() {
-        "0" => {}
-        "" => return Err(ParseError::new(endpoint, "not an OKX envelope: no `code`")),
-        code => {
-            return Err(ParseError::new(
-                endpoint,
-                format!("API error {code}: {}", env.msg.as_str()),
-            ));
-        }
-    }
-    env.data
-        .ok_or_else(|| ParseError::new(endpoint, "OKX envelope without a `data` array"))
+    OKX.data(endpoint, bytes, "OKX envelope without a `data` array")
 }
 
 /// The rows of every body of `endpoint`, in request order. `required`: at least one body must
@@ -121,14 +104,8 @@ fn perp_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
         .and_then(|v| v.checked_mul(kit::positive(row.ct_mult.get()).unwrap_or(Decimal::ONE)))
         .map_or(Decimal::ONE, |v| v.normalize());
     Some(Instrument {
-        venue: Venue::Okx,
-        market: Market::Perp,
-        symbol: symbol.to_owned(),
-        asset: asset.to_owned(),
-        quote: quote.to_owned(),
-        multiplier: Decimal::ONE,
         contract_size,
-        funding_interval_hours: None,
+        ..rows::perp(Venue::Okx, symbol, (asset.to_owned(), Decimal::ONE), quote)
     })
 }
 
@@ -141,49 +118,28 @@ fn spot_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
     if !tradable {
         return None;
     }
-    let (asset, quote) = match (row.base_ccy.get(), row.quote_ccy.get()) {
-        (Some(b), Some(q)) => (b, q),
-        _ => kit::split_pair(symbol, '-')?,
-    };
-    Some(Instrument {
-        venue: Venue::Okx,
-        market: Market::Spot,
-        symbol: symbol.to_owned(),
-        asset: asset.to_owned(),
-        quote: quote.to_owned(),
-        multiplier: Decimal::ONE,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    let (asset, quote) = row
+        .base_ccy
+        .get()
+        .zip(row.quote_ccy.get())
+        .or_else(|| kit::split_pair(symbol, '-'))?;
+    Some(rows::spot(Venue::Okx, symbol, asset, quote))
 }
 
 /// The collateral value ratio (haircut `k`) of every coin of a discount-rate body: its first
 /// tier's `discountRate`, keyed by upper-case coin, only when in (0, 1]. A body that is not a
 /// `code` "0" envelope with a `data` array gives an empty map (see the module docs).
 pub(super) fn discount_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
-    let mut out = BTreeMap::new();
-    let Ok(rows) = rows::<OkxDiscountRate<'_>>(DISCOUNT_RATE, body) else {
-        return out;
-    };
-    for row in &rows {
-        let Some(coin) = row.ccy.get() else {
-            continue;
-        };
-        let first = row
-            .details
-            .iter()
-            .flatten()
-            .filter_map(|tier| Some((tier.min_amt.get()?, tier)))
-            .min_by_key(|(min_amt, _)| *min_amt);
-        let k = first
-            .and_then(|(_, tier)| tier.discount_rate.get())
-            .filter(|k| *k > Decimal::ZERO && *k <= Decimal::ONE);
-        if let Some(k) = k {
-            out.entry(coin.to_ascii_uppercase())
-                .or_insert_with(|| k.normalize());
-        }
-    }
-    out
+    let coins = rows::<OkxDiscountRate<'_>>(DISCOUNT_RATE, body);
+    rows::haircut_table(
+        coins.iter().flatten(),
+        rows::FirstRow::Usable,
+        |row| row.ccy.get(),
+        |row| {
+            let tiers = row.details.iter().flatten();
+            rows::first_tier(tiers, |t| t.min_amt.get(), |t| t.discount_rate.get())
+        },
+    )
 }
 
 /// Parses the SWAP and SPOT instrument lists into trading linear perpetuals and spot pairs, and
@@ -192,21 +148,12 @@ pub(super) fn discount_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let swaps: Vec<OkxInstrument<'_>> = all_rows(bodies, INSTRUMENTS_SWAP, true)?;
     let spots: Vec<OkxInstrument<'_>> = all_rows(bodies, INSTRUMENTS_SPOT, true)?;
-    let mut instruments = Vec::with_capacity(swaps.len() + spots.len());
-    let mut seen: HashSet<(Market, String)> = HashSet::new();
     let candidates = swaps
         .iter()
         .filter_map(perp_instrument)
         .chain(spots.iter().filter_map(spot_instrument));
-    for inst in candidates {
-        if seen.insert((inst.market, inst.symbol.clone())) {
-            instruments.push(inst);
-        } else {
-            tracing::debug!(venue = "okx", symbol = %inst.symbol, "duplicate instrument row ignored");
-        }
-    }
     Ok(Reference {
-        instruments,
+        instruments: kit::unique_listings("okx", candidates),
         haircuts: Body::of(bodies, DISCOUNT_RATE)
             .next()
             .map(discount_haircuts)
@@ -218,12 +165,19 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
 /// Funding interval in hours from two settlement times, when positive.
 fn interval_hours(funding_time: Option<i64>, next_funding_time: Option<i64>) -> Option<Decimal> {
     let ms = next_funding_time?.checked_sub(funding_time?)?;
-    if ms <= 0 {
-        return None;
+    rows::hours(Some(Decimal::from(ms)), MS_PER_HOUR)
+}
+
+/// A ticker's book and range, at its `ts`, with `volume_24h_quote`.
+fn book(t: &OkxTicker<'_>, volume_24h_quote: Option<Decimal>) -> Book {
+    Book {
+        bid: t.bid_px.get(),
+        ask: t.ask_px.get(),
+        high_24h: t.high_24h.get(),
+        low_24h: t.low_24h.get(),
+        volume_24h_quote,
+        exchange_time: t.ts.get().and_then(ms_time),
     }
-    Decimal::from(ms)
-        .checked_div(Decimal::from(MS_PER_HOUR))
-        .map(|h| h.normalize())
 }
 
 /// Parses one poll's bodies. Perps need a funding row with a rate and an interval; spots need a
@@ -248,68 +202,45 @@ pub(super) fn snapshot(
     let marks = kit::by_symbol(&marks, |r| r.inst_id.get());
     let indexes = kit::by_symbol(&indexes, |r| r.inst_id.get());
 
-    let mut perps = Vec::new();
-    let mut spots = Vec::new();
-    for inst in &reference.instruments {
-        match inst.market {
-            Market::Perp => {
-                let Some(f) = funding.get(inst.symbol.as_str()) else {
-                    continue;
-                };
-                let (Some(rate), Some(hours)) = (
-                    f.funding_rate.get(),
-                    interval_hours(f.funding_time.get(), f.next_funding_time.get()),
-                ) else {
-                    continue;
-                };
-                let ticker = swap_tickers.get(inst.symbol.as_str());
-                let oi = open_interest.get(inst.symbol.as_str());
-                let index_id = inst.symbol.strip_suffix("-SWAP").unwrap_or(&inst.symbol);
-                let exchange_ms = ticker.and_then(|t| t.ts.get()).or(f.ts.get());
-                let funding = Funding {
-                    rate,
-                    interval_hours: hours,
-                    next: f.funding_time.get().and_then(ms_time),
-                };
-                let book = Book {
-                    bid: ticker.and_then(|t| t.bid_px.get()),
-                    ask: ticker.and_then(|t| t.ask_px.get()),
-                    high_24h: ticker.and_then(|t| t.high_24h.get()),
-                    low_24h: ticker.and_then(|t| t.low_24h.get()),
-                    volume_24h_quote: ticker.and_then(|t| swap_quote_volume(t, inst)),
-                    exchange_time: exchange_ms.and_then(ms_time),
-                };
-                perps.push(PerpQuote {
-                    mark_price: marks
-                        .get(inst.symbol.as_str())
-                        .and_then(|m| m.mark_px.get()),
-                    index_price: indexes.get(index_id).and_then(|i| i.idx_px.get()),
-                    open_interest: oi.and_then(|o| open_interest_coins(o, inst)),
-                    ..kit::perp_quote(inst, funding, book, received_at)
-                });
-            }
-            Market::Spot => {
-                let Some(t) = spot_tickers.get(inst.symbol.as_str()) else {
-                    continue;
-                };
-                let book = Book {
-                    bid: t.bid_px.get(),
-                    ask: t.ask_px.get(),
-                    high_24h: t.high_24h.get(),
-                    low_24h: t.low_24h.get(),
-                    volume_24h_quote: t.vol_ccy_24h.get(),
-                    exchange_time: t.ts.get().and_then(ms_time),
-                };
-                spots.push(kit::spot_quote(inst, book, received_at));
-            }
-        }
-    }
-    Ok(Snapshot {
-        venue: Venue::Okx,
+    let perp = |inst: &Instrument| {
+        let symbol = inst.symbol.as_str();
+        let f = funding.get(symbol)?;
+        let funding = Funding {
+            rate: f.funding_rate.get()?,
+            interval_hours: interval_hours(f.funding_time.get(), f.next_funding_time.get())?,
+            next: f.funding_time.get().and_then(ms_time),
+        };
+        let ticker = swap_tickers.get(symbol);
+        let exchange_ms = ticker.and_then(|t| t.ts.get()).or(f.ts.get());
+        let book = Book {
+            exchange_time: exchange_ms.and_then(ms_time),
+            ..ticker.map_or_else(Book::default, |t| book(t, swap_quote_volume(t, inst)))
+        };
+        let index_id = symbol.strip_suffix("-SWAP").unwrap_or(symbol);
+        Some(PerpQuote {
+            mark_price: marks.get(symbol).and_then(|m| m.mark_px.get()),
+            index_price: indexes.get(index_id).and_then(|i| i.idx_px.get()),
+            open_interest: open_interest
+                .get(symbol)
+                .and_then(|o| open_interest_coins(o, inst)),
+            ..kit::perp_quote(inst, funding, book, received_at)
+        })
+    };
+    let spot = |inst: &Instrument| {
+        let t = spot_tickers.get(inst.symbol.as_str())?;
+        Some(kit::spot_quote(
+            inst,
+            book(t, t.vol_ccy_24h.get()),
+            received_at,
+        ))
+    };
+    Ok(rows::snapshot(
+        Venue::Okx,
+        reference,
         received_at,
-        perps,
-        spots,
-    })
+        perp,
+        spot,
+    ))
 }
 
 /// SWAP quote volume: `volCcy24h` (coins) × `last` (per `multiplier` coins).
@@ -362,6 +293,6 @@ pub fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     Ok(rows
         .iter()
         .filter(|r| r.confirm.as_str() != "0")
-        .filter_map(|r| kit::candle(r.ts.get(), r.high.get(), r.low.get(), r.close.get()))
+        .filter_map(|r| r.head.candle())
         .collect())
 }

@@ -13,10 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::model::account::MarginTier;
 use crate::model::{Market, Reference};
 use crate::parse::{WireDec, WireText};
 use crate::venue::kit::{self, Endpoint};
 use crate::venue::margin::{self, Tiers};
+use crate::venue::rows;
 use crate::venue::{Body, ParseError, Request};
 
 /// The public position tiers.
@@ -27,16 +29,6 @@ pub const POSITION_TIERS: Endpoint = Endpoint {
     weight: 2,
     docs: "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-position-tiers",
 };
-
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(default, borrow)]
-    code: WireText<'a>,
-    #[serde(default, borrow)]
-    msg: WireText<'a>,
-    #[serde(default, borrow)]
-    data: Vec<Row<'a>>,
-}
 
 #[derive(Deserialize)]
 struct Row<'a> {
@@ -86,20 +78,9 @@ pub fn parse(bodies: &[Body<'_>], reference: &Reference) -> Result<Tiers, ParseE
         .map(|i| (i.symbol.as_str(), i.contract_size))
         .collect();
     let pages = kit::each_body(bodies, POSITION_TIERS.name, false, |b| {
-        let env: Envelope<'_> = kit::decode(POSITION_TIERS.name, b)?;
-        if env.code.get().is_some_and(|c| c != "0") {
-            return Err(ParseError::new(
-                POSITION_TIERS.name,
-                format!(
-                    "OKX answered code {} ({})",
-                    env.code.as_str(),
-                    env.msg.as_str()
-                ),
-            ));
-        }
-        Ok(env.data)
+        super::parse::OKX.tier_rows::<Row<'_>>(POSITION_TIERS.name, b)
     })?;
-    let mut caps: BTreeMap<String, Vec<(Decimal, Decimal, Option<Decimal>)>> = BTreeMap::new();
+    let mut caps: BTreeMap<String, Vec<(Decimal, MarginTier)>> = BTreeMap::new();
     for row in pages.iter().flatten() {
         let (Some(family), Some(cap), Some(m)) =
             (row.inst_family.get(), row.max_sz.get(), row.mmr.get())
@@ -112,55 +93,43 @@ pub fn parse(bodies: &[Body<'_>], reference: &Reference) -> Result<Tiers, ParseE
         };
         caps.entry(symbol)
             .or_default()
-            .push((cap * size, m, row.imr.get()));
+            .push((cap * size, margin::tier(Decimal::ZERO, m, row.imr.get())));
     }
     Ok(margin::grouped(caps.into_iter().flat_map(
-        |(symbol, mut rows)| {
-            rows.sort_by_key(|r| r.0);
-            let mut floor = Decimal::ZERO;
-            rows.into_iter()
-                .map(|(cap, m, im)| {
-                    let t = margin::tier(floor, m, im);
-                    floor = cap;
-                    (symbol.clone(), t)
-                })
-                .collect::<Vec<_>>()
+        |(symbol, rows)| {
+            rows::floors_from_caps(rows)
+                .into_iter()
+                .map(move |(floor, tier)| (symbol.clone(), MarginTier { floor, ..tier }))
         },
     )))
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
+    //! OKX's own requests (by instrument family, for what is held); what its tiers parse to is
+    //! pinned by `crate::venue::rows`'s tier suite.
+
     use super::*;
     use crate::model::Venue;
-    use crate::venue::testkit::dec as d;
-
-    const FIXTURE: &str = include_str!("../../../fixtures/okx/position-tiers-swap.json");
-
-    fn reference() -> Reference {
-        let body = include_str!("../../../fixtures/okx/instruments-swap.json");
-        let request = crate::venue::Request::get(super::super::INSTRUMENTS_SWAP, "main", "/", 1);
-        let spot = include_str!("../../../fixtures/okx/instruments-spot.json");
-        let request_spot =
-            crate::venue::Request::get(super::super::INSTRUMENTS_SPOT, "main", "/", 1);
-        super::super::parse::reference(&[
-            Body {
-                request: &request,
-                bytes: body.as_bytes(),
-            },
-            Body {
-                request: &request_spot,
-                bytes: spot.as_bytes(),
-            },
-        ])
-        .unwrap()
-    }
+    use crate::venue::conformance::reference_from;
 
     #[test]
-    fn position_tiers_give_floors_in_coins_and_the_tier_rates() {
-        let r = reference();
-        let request = &requests(&r, &["btc-usdt-swap".to_owned()].into())[0];
+    fn position_tiers_are_asked_by_the_family_of_what_is_held() {
+        let parts = [
+            (
+                super::super::INSTRUMENTS_SWAP,
+                include_str!("../../../fixtures/okx/instruments-swap.json"),
+            ),
+            (
+                super::super::INSTRUMENTS_SPOT,
+                include_str!("../../../fixtures/okx/instruments-spot.json"),
+            ),
+        ];
+        let r = reference_from(Venue::Okx, &parts);
+        let asked = requests(&r, &["btc-usdt-swap".to_owned()].into());
+        let [request] = asked.as_slice() else {
+            panic!("one family held: {asked:?}");
+        };
         assert_eq!(
             request.query,
             [
@@ -173,37 +142,9 @@ mod tests {
             (request.path.as_str(), request.weight),
             ("/api/v5/public/position-tiers", 2)
         );
-        let tiers = margin::parse_one(Venue::Okx, request, FIXTURE, &r).unwrap();
-        let btc = &tiers["BTC-USDT-SWAP"];
-        let row = |t: &crate::model::account::MarginTier| {
-            (t.floor, t.maintenance_rate, t.cum, t.initial_rate)
-        };
-        // ctVal 0.01 BTC: 2,000 contracts are 20 BTC.
-        assert_eq!(
-            btc.iter().map(row).collect::<Vec<_>>(),
-            [
-                (d("0"), d("0.004"), d("0"), Some(d("0.01"))),
-                (d("20"), d("0.006"), d("0"), Some(d("0.013333"))),
-                (d("40"), d("0.01"), d("0"), Some(d("0.02"))),
-            ]
-        );
         assert!(
             requests(&r, &BTreeSet::new()).is_empty(),
             "nothing held, nothing asked"
         );
-    }
-
-    #[test]
-    fn error_codes_and_malformed_bodies_name_the_endpoint() {
-        let r = reference();
-        let request = POSITION_TIERS.request();
-        for body in [
-            "<html>",
-            r#"{"code":"51001","msg":"Instrument ID does not exist","data":[]}"#,
-            r#"{"code":"0","data":{"x":1}}"#,
-        ] {
-            let err = margin::parse_one(Venue::Okx, &request, body, &r).unwrap_err();
-            assert!(err.to_string().contains("position-tiers"), "{err}");
-        }
     }
 }

@@ -10,43 +10,11 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
+use crate::venue::rows::ArrayCandle;
 
 /// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
 /// numbers kept as their raw text).
 pub type OkxText<'a> = crate::parse::WireText<'a>;
-
-/// The v5 envelope around every response. `code` is a string, `"0"` on success.
-///
-/// ```json
-/// {"code": "0", "msg": "", "data": [{"instId": "BTC-USDT-SWAP", "fundingRate": "0.0000182"}]}
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct OkxEnvelope<'a, T> {
-    /// `"0"` on success; `"50011"` when rate limited; other codes are API errors.
-    #[serde(default, borrow)]
-    pub code: OkxText<'a>,
-    /// Error message (`""` on success).
-    #[serde(default, borrow)]
-    pub msg: OkxText<'a>,
-    /// The payload rows; absent on most errors.
-    #[serde(default = "Option::default")]
-    pub data: Option<Vec<T>>,
-}
-
-/// The envelope's status only (`data` skipped unread), for `check_body`.
-///
-/// ```json
-/// {"msg": "Too Many Requests", "code": "50011"}
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct OkxStatus<'a> {
-    /// `"0"` on success.
-    #[serde(default, borrow)]
-    pub code: OkxText<'a>,
-    /// Error message.
-    #[serde(default, borrow)]
-    pub msg: OkxText<'a>,
-}
 
 /// One row of `GET /api/v5/public/instruments?instType=SWAP|SPOT` (only the fields basis reads).
 /// SWAP rows have empty `baseCcy`/`quoteCcy`; SPOT rows have empty `uly`/`ctVal`.
@@ -278,16 +246,9 @@ pub struct OkxFundingHistory {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OkxCandle<'a> {
-    /// Open time, ms (position 0).
-    pub ts: WireInt,
-    /// Open price (position 1).
-    pub open: WireDec,
-    /// High (position 2).
-    pub high: WireDec,
-    /// Low (position 3).
-    pub low: WireDec,
-    /// Close; of the running bar, the latest price (position 4).
-    pub close: WireDec,
+    /// Positions 0–4: open time (ms), open, high, low, close (of the running bar, the latest
+    /// price).
+    pub head: ArrayCandle,
     /// `"1"` for a finished bar, `"0"` for the running one (position 8).
     pub confirm: OkxText<'a>,
 }
@@ -301,22 +262,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for OkxCandle<'a> {
                 f.write_str("a candle array")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OkxCandle<'de>, A::Error> {
-                let mut row = OkxCandle::default();
-                match seq.next_element::<WireInt>()? {
-                    Some(t) => row.ts = t,
-                    None => return Ok(row),
-                }
-                let mut prices = [WireDec::default(); 4];
-                for slot in &mut prices {
-                    match seq.next_element::<WireDec>()? {
-                        Some(v) => *slot = v,
-                        None => {
-                            [row.open, row.high, row.low, row.close] = prices;
-                            return Ok(row);
-                        }
-                    }
-                }
-                [row.open, row.high, row.low, row.close] = prices;
+                let mut row = OkxCandle {
+                    head: ArrayCandle::read_head(&mut seq)?,
+                    confirm: OkxText::default(),
+                };
                 for _volume in 0..3 {
                     if seq.next_element::<IgnoredAny>()?.is_none() {
                         return Ok(row);
