@@ -126,7 +126,9 @@ impl PartialEq<Endpoint> for &str {
 
 /// The [`super::VenueAdapter`] methods every adapter writes the same way, for its `impl`:
 /// `venue` and `hosts` from the given values, after `history:` the [`Paging`] of every
-/// funding-history window ([`super::VenueAdapter::history_paging`]), and for each entry point
+/// funding-history window ([`super::VenueAdapter::history_paging`]), after `details:` the batch
+/// size and the request of one symbol of the per-symbol detail requests (the symbols from
+/// `parse::detail_symbols`, the bodies merged by `parse::apply_details`), and for each entry point
 /// listed after `parse:` the method that hands its bodies unchanged to the function of that name
 /// in the adapter's `parse` module — `reference(bodies)`, `snapshot(bodies, reference, received_at)`,
 /// `body_signal(status, body)`, `funding_history(body)`, `candles(body)`, or
@@ -136,6 +138,7 @@ macro_rules! adapter_basics {
         venue: $venue:expr,
         hosts: $hosts:expr
         $(, history: $paging:expr)?
+        $(, details: $batch:expr => $detail:path)?
         $(, parse: $($entry:ident),+)?
         $(,)?
     ) => {
@@ -148,6 +151,29 @@ macro_rules! adapter_basics {
         }
 
         $($($crate::venue::kit::adapter_basics!(@parse $entry);)+)?
+
+        $(
+            fn detail_requests(
+                &self,
+                fresh: &$crate::model::Reference,
+                previous: Option<&$crate::model::Reference>,
+            ) -> Vec<$crate::venue::Request> {
+                parse::detail_symbols(fresh, previous, $batch)
+                    .into_iter()
+                    .map(|symbol| $detail(&symbol))
+                    .collect()
+            }
+
+            fn apply_details(
+                &self,
+                fresh: &mut $crate::model::Reference,
+                previous: Option<&$crate::model::Reference>,
+                bodies: &[$crate::venue::Body<'_>],
+            ) -> Result<(), $crate::venue::ParseError> {
+                parse::apply_details(fresh, previous, bodies);
+                Ok(())
+            }
+        )?
 
         $(
             fn history_paging(

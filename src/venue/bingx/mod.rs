@@ -51,10 +51,8 @@ mod wire;
 use std::time::Duration;
 
 use super::kit::{self, Endpoint};
-use super::{
-    Bar, Body, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter,
-};
-use crate::model::{Market, Reference, Venue};
+use super::{Bar, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter};
+use crate::model::{Market, Venue};
 
 /// Host key of BingX's only host.
 pub const HOST: &str = "main";
@@ -158,6 +156,7 @@ impl VenueAdapter for Bingx {
     kit::adapter_basics! {
         venue: Venue::Bingx,
         hosts: HOSTS,
+        details: DETAIL_BATCH => funding_history_request,
         parse: reference, snapshot, body_signal, funding_history,
     }
 
@@ -169,23 +168,6 @@ impl VenueAdapter for Bingx {
             stamped(SPOT_SYMBOLS),
             stamped(PREMIUM_INDEX).optional(),
         ]
-    }
-
-    fn detail_requests(&self, fresh: &Reference, previous: Option<&Reference>) -> Vec<Request> {
-        parse::detail_symbols(fresh, previous, DETAIL_BATCH)
-            .into_iter()
-            .map(|symbol| funding_history_request(&symbol))
-            .collect()
-    }
-
-    fn apply_details(
-        &self,
-        fresh: &mut Reference,
-        previous: Option<&Reference>,
-        bodies: &[Body<'_>],
-    ) -> Result<(), ParseError> {
-        parse::apply_details(fresh, previous, bodies);
-        Ok(())
     }
 
     /// The premium index, perpetual tickers and spot tickers, for scans and polls alike

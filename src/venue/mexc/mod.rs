@@ -60,8 +60,8 @@ mod wire;
 use std::time::Duration;
 
 use super::kit::{self, Endpoint, Pages, Paging, Span};
-use super::{Bar, Body, Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Reference, Venue};
+use super::{Bar, Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
+use crate::model::{Market, Venue};
 
 /// Host key of the spot v3 API.
 pub const SPOT: &str = "spot";
@@ -157,6 +157,7 @@ impl VenueAdapter for Mexc {
         venue: Venue::Mexc,
         hosts: HOSTS,
         history: Paging::numbered(FUNDING_HISTORY_PAGE),
+        details: DETAIL_BATCH => funding_rate_request,
         parse: reference, snapshot, body_signal, funding_history,
     }
 
@@ -167,23 +168,6 @@ impl VenueAdapter for Mexc {
             EXCHANGE_INFO.request(),
             FUNDING_RATES.request().optional(),
         ]
-    }
-
-    fn detail_requests(&self, fresh: &Reference, previous: Option<&Reference>) -> Vec<Request> {
-        parse::detail_symbols(fresh, previous, DETAIL_BATCH)
-            .into_iter()
-            .map(|symbol| funding_rate_request(&symbol))
-            .collect()
-    }
-
-    fn apply_details(
-        &self,
-        fresh: &mut Reference,
-        previous: Option<&Reference>,
-        bodies: &[Body<'_>],
-    ) -> Result<(), ParseError> {
-        parse::apply_details(fresh, previous, bodies);
-        Ok(())
     }
 
     /// The contract and spot tickers, for scans and polls alike (nothing else is in bulk).
