@@ -48,6 +48,18 @@ pub fn spot(venue: Venue, symbol: &str, asset: &str, quote: &str) -> Instrument 
     }
 }
 
+/// A spot pair of `venue` whose asset and quote are the row's `named` base and quote when it
+/// gives both, else what `split` makes of the symbol.
+pub fn spot_named<'a>(
+    venue: Venue,
+    symbol: &'a str,
+    named: (Option<&'a str>, Option<&'a str>),
+    split: impl FnOnce(&'a str) -> Option<(&'a str, &'a str)>,
+) -> Option<Instrument> {
+    let (asset, quote) = named.0.zip(named.1).or_else(|| split(symbol))?;
+    Some(spot(venue, symbol, asset, quote))
+}
+
 // ---- snapshots ----
 
 /// The snapshot of `venue` at `received_at`: for every instrument of `reference`, in its order,

@@ -120,12 +120,8 @@ fn spot_instrument(row: &BitgetSymbol<'_>) -> Option<Instrument> {
         return None;
     }
     let symbol = row.symbol.get()?;
-    let (asset, quote) = row
-        .base_coin
-        .get()
-        .zip(row.quote_coin.get())
-        .or_else(|| split_concat(symbol))?;
-    Some(rows::spot(Venue::Bitget, symbol, asset, quote))
+    let named = (row.base_coin.get(), row.quote_coin.get());
+    rows::spot_named(Venue::Bitget, symbol, named, split_concat)
 }
 
 /// The haircut table of the optional `discount-rate` body (see the module rules): empty when

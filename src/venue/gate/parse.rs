@@ -155,12 +155,8 @@ fn spot_instrument(row: &GateCurrencyPair<'_>) -> Option<Instrument> {
         return None;
     }
     let symbol = row.id.get()?;
-    let (asset, quote) = row
-        .base
-        .get()
-        .zip(row.quote.get())
-        .or_else(|| kit::split_pair(symbol, '_'))?;
-    Some(rows::spot(Venue::Gate, symbol, asset, quote))
+    let named = (row.base.get(), row.quote.get());
+    rows::spot_named(Venue::Gate, symbol, named, |s| kit::split_pair(s, '_'))
 }
 
 /// The haircut table of the optional `currency_discount_tiers` body (see the module rules):

@@ -261,12 +261,8 @@ fn spot_instrument(row: &MexcSpotSymbol<'_>) -> Option<Instrument> {
         return None;
     }
     let symbol = row.symbol.get()?;
-    let (asset, quote) = row
-        .base_asset
-        .get()
-        .zip(row.quote_asset.get())
-        .or_else(|| split_concat(symbol))?;
-    Some(rows::spot(Venue::Mexc, symbol, asset, quote))
+    let named = (row.base_asset.get(), row.quote_asset.get());
+    rows::spot_named(Venue::Mexc, symbol, named, split_concat)
 }
 
 /// The spot pairs of every `exchangeInfo` body.

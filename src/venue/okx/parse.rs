@@ -118,12 +118,8 @@ fn spot_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
     if !tradable {
         return None;
     }
-    let (asset, quote) = row
-        .base_ccy
-        .get()
-        .zip(row.quote_ccy.get())
-        .or_else(|| kit::split_pair(symbol, '-'))?;
-    Some(rows::spot(Venue::Okx, symbol, asset, quote))
+    let named = (row.base_ccy.get(), row.quote_ccy.get());
+    rows::spot_named(Venue::Okx, symbol, named, |s| kit::split_pair(s, '-'))
 }
 
 /// The collateral value ratio (haircut `k`) of every coin of a discount-rate body: its first
