@@ -398,16 +398,7 @@ pub struct StoreStats {
 
 struct Inner {
     dir: PathBuf,
-    db: sled::Db,
-    quotes: sled::Tree,
-    funding: sled::Tree,
-    archive: sled::Tree,
-    closes: sled::Tree,
-    hourly: sled::Tree,
-    latest: sled::Tree,
-    meta: sled::Tree,
-    /// Funding summaries per perp (a cache, see [`summary`]).
-    summaries: sled::Tree,
+    trees: Trees,
     /// The funding archive may hold 30-day chunks (a store from before 5-day chunks that was
     /// not compacted since): reads look up one more key per perp.
     legacy_chunks: bool,
@@ -438,19 +429,19 @@ impl Inner {
     /// and hands back the data dir and the lock, still held.
     fn shut(self) -> (PathBuf, File) {
         let Inner {
-            dir,
+            dir, trees, _lock, ..
+        } = self;
+        let Trees {
             db,
             quotes,
             funding,
-            archive,
             closes,
+            archive,
             hourly,
             latest,
             meta,
             summaries,
-            _lock,
-            ..
-        } = self;
+        } = trees;
         drop((
             quotes, funding, archive, closes, hourly, latest, meta, summaries,
         ));
@@ -497,6 +488,7 @@ struct Trees {
     hourly: sled::Tree,
     latest: sled::Tree,
     meta: sled::Tree,
+    /// Funding summaries per perp (a cache, see [`summary`]).
     summaries: sled::Tree,
 }
 
@@ -544,6 +536,21 @@ pub fn guarded<T>(f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreE
             copy: None,
         })
     })
+}
+
+/// Runs a store call on tokio's blocking pool (sled blocks the thread) through [`guarded`]; a task
+/// that panicked or was cancelled becomes `join`'s error.
+///
+/// # Errors
+/// `f`'s error, sled's panic, or the failed task.
+pub async fn blocking<T: Send + 'static, E: From<StoreError>>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+    join: impl FnOnce(String) -> E,
+) -> Result<T, E> {
+    tokio::task::spawn_blocking(move || guarded(f))
+        .await
+        .map_err(|e| join(e.to_string()))?
+        .map_err(E::from)
 }
 
 fn io(dir: &Path, e: impl std::fmt::Display) -> StoreError {
