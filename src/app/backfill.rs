@@ -47,12 +47,7 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
             .collect();
     }
     let scope = crate::backfill::Scope {
-        assets: args
-            .assets
-            .iter()
-            .map(|a| a.trim().to_ascii_uppercase())
-            .filter(|a| !a.is_empty())
-            .collect(),
+        assets: settings::value::coins(&args.assets),
         collateral: settings.params.collateral.to_ascii_uppercase(),
         days: args.days,
         funding: !args.no_funding,

@@ -337,12 +337,7 @@ impl Options {
             since,
             until_ms,
             venues,
-            assets: args
-                .assets
-                .iter()
-                .map(|a| a.trim().to_ascii_uppercase())
-                .filter(|a| !a.is_empty())
-                .collect(),
+            assets: crate::settings::value::coins(&args.assets),
             now_ms: now.timestamp_millis(),
         })
     }

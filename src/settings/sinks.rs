@@ -115,13 +115,7 @@ fn parse_sink(
             min_apr_pct: raw.min_apr.map(|d| d.0),
             kinds,
             venues,
-            assets: raw
-                .assets
-                .iter()
-                .flatten()
-                .map(|a| a.trim().to_ascii_uppercase())
-                .filter(|a| !a.is_empty())
-                .collect(),
+            assets: value::coins(raw.assets.iter().flatten()),
             top,
         },
         files,
