@@ -245,6 +245,14 @@ pub struct PriceBar {
     pub close: rust_decimal::Decimal,
 }
 
+/// The `Decimal` whose 16-byte form starts at `at` of a fixed-size record (the caller has checked
+/// the record's size).
+fn decimal_at(record: &[u8], at: usize) -> rust_decimal::Decimal {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&record[at..at + 16]);
+    rust_decimal::Decimal::deserialize(b)
+}
+
 impl PriceBar {
     /// Fixed-size binary form: the three prices in `Decimal`'s 16-byte form.
     #[must_use]
@@ -260,15 +268,10 @@ impl PriceBar {
     #[must_use]
     pub fn decode(bytes: &[u8]) -> Option<PriceBar> {
         let bytes: &[u8; 48] = bytes.try_into().ok()?;
-        let part = |i: usize| {
-            let mut b = [0u8; 16];
-            b.copy_from_slice(&bytes[i * 16..(i + 1) * 16]);
-            rust_decimal::Decimal::deserialize(b)
-        };
         Some(PriceBar {
-            high: part(0),
-            low: part(1),
-            close: part(2),
+            high: decimal_at(bytes, 0),
+            low: decimal_at(bytes, 16),
+            close: decimal_at(bytes, 32),
         })
     }
 }
@@ -300,15 +303,11 @@ impl FundingEvent {
     #[must_use]
     pub fn decode(bytes: &[u8]) -> Option<FundingEvent> {
         let bytes: &[u8; 40] = bytes.try_into().ok()?;
-        let mut r = [0u8; 16];
-        let mut h = [0u8; 16];
         let mut seen = [0u8; 8];
-        r.copy_from_slice(&bytes[..16]);
-        h.copy_from_slice(&bytes[16..32]);
         seen.copy_from_slice(&bytes[32..]);
         Some(FundingEvent {
-            r: rust_decimal::Decimal::deserialize(r),
-            h: rust_decimal::Decimal::deserialize(h),
+            r: decimal_at(bytes, 0),
+            h: decimal_at(bytes, 16),
             seen: i64::from_be_bytes(seen),
         })
     }
