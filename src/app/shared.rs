@@ -1,5 +1,6 @@
 //! What the commands share: opening and closing the store, the poll context, venue outcomes
-//! and the exit code they deserve, stdout, blocking store calls, the shutdown signal.
+//! and the exit code they deserve, stdout, blocking store calls, the series progress bar, the
+//! shutdown signal.
 
 use std::io::Write as _;
 use std::path::Path;

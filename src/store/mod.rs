@@ -7,7 +7,7 @@
 //! in small pieces, `funding_summaries` each perp's funding summary (a cache, see [`summary`]),
 //! and tree `meta` the cached reference data, the ban state, backfill markers and the last poll
 //! status of each venue. A lock file taken before sled opens keeps a second process out. All
-//! calls block: async code runs them in `spawn_blocking`.
+//! calls block: async code runs them on the blocking pool through [`blocking`].
 //!
 //! One file per concern, each an `impl Store` block: `open` (lock, crash recovery, `db check`),
 //! `compact`, `snapshots` (a poll's batch, the latest view), `series` (funding, candles, daily
