@@ -310,3 +310,12 @@ pub fn write_okx_btc(
     };
     store.write_snapshot(&snapshot).expect("write");
 }
+
+/// `scan --notify --venues okx --format json` with the sinks of `config`.
+pub fn notify_scan(server: &Server, dir: &Path, config: &Path) -> std::process::Command {
+    let mut cmd = basis(server, dir);
+    cmd.arg("--config")
+        .arg(config)
+        .args(["scan", "--notify", "--venues", "okx", "--format", "json"]);
+    cmd
+}

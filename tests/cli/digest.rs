@@ -240,17 +240,8 @@ async fn a_failed_part_is_the_only_thing_sent_again() {
         ),
     );
     let scan = || {
-        let mut cmd = basis(&server, dir.path());
-        cmd.arg("--config").arg(&config).args([
-            "scan",
-            "--notify",
-            "--venues",
-            "okx",
-            "--min-apr",
-            "-1000",
-            "--format",
-            "json",
-        ]);
+        let mut cmd = notify_scan(&server, dir.path(), &config);
+        cmd.args(["--min-apr", "-1000"]);
         cmd
     };
     // Run 1: the chat accepts part 1 and fails everything after it (5xx past the retries).
@@ -355,17 +346,8 @@ async fn the_dedup_state_stays_small_across_runs_with_changing_rows() {
         let server = Server::start(mounted(&okx_paying(&base, &paying)), vec![], Duration::ZERO)
             .await
             .expect("server");
-        let mut cmd = basis(&server, dir.path());
-        cmd.arg("--config").arg(&config).args([
-            "scan",
-            "--notify",
-            "--venues",
-            "okx",
-            "--min-apr",
-            "-1000",
-            "--format",
-            "json",
-        ]);
+        let mut cmd = notify_scan(&server, dir.path(), &config);
+        cmd.args(["--min-apr", "-1000"]);
         let out = run(cmd).await;
         assert_eq!(code(&out), 0, "run {run_no}: {}", stderr(&out));
         drop(server);

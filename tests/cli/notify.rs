@@ -29,18 +29,6 @@ async fn okx_server(rate: &str) -> Server {
         .expect("server")
 }
 
-fn notify_scan(
-    server: &Server,
-    dir: &std::path::Path,
-    config: &std::path::Path,
-) -> std::process::Command {
-    let mut cmd = basis(server, dir);
-    cmd.arg("--config")
-        .arg(config)
-        .args(["scan", "--notify", "--venues", "okx", "--format", "json"]);
-    cmd
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_digest_for_unchanged_data_then_one_resolution() {
     let receiver = Receiver::start().await;
