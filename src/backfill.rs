@@ -817,41 +817,13 @@ mod tests {
 
     fn perp(symbol: &str, asset: &str, quote: &str, multiplier: Decimal) -> PerpQuote {
         PerpQuote {
-            venue: Venue::Binance,
-            symbol: symbol.into(),
-            asset: asset.into(),
-            quote: quote.into(),
             multiplier,
-            funding_rate: dec("0.0001"),
-            funding_interval_hours: dec("8"),
-            next_funding_time: None,
-            mark_price: None,
-            index_price: None,
-            bid: None,
-            ask: None,
-            high_24h: None,
-            low_24h: None,
-            volume_24h_quote: None,
-            open_interest: None,
-            exchange_time: None,
-            received_at: epoch(),
+            ..PerpQuote::listed(Venue::Binance, symbol, (asset, quote), epoch())
         }
     }
 
     fn spot(symbol: &str, asset: &str, quote: &str) -> SpotQuote {
-        SpotQuote {
-            venue: Venue::Binance,
-            symbol: symbol.into(),
-            asset: asset.into(),
-            quote: quote.into(),
-            bid: None,
-            ask: None,
-            high_24h: None,
-            low_24h: None,
-            volume_24h_quote: None,
-            exchange_time: None,
-            received_at: epoch(),
-        }
+        SpotQuote::listed(Venue::Binance, symbol, (asset, quote), epoch())
     }
 
     fn snapshot() -> Snapshot {

@@ -16,8 +16,8 @@ use crate::model::{Market, Opportunity, Snapshot, Venue};
 use crate::poll::{VenueOutcome, VenueStatus};
 use crate::settings::Settings;
 use crate::store::{RangeRecord, Store, StoreError};
-use crate::venue::http::{VenueClient, build_client};
-use crate::venue::{Bar, CandleWindow, adapter};
+use crate::venue::http::build_client;
+use crate::venue::{Bar, CandleWindow};
 
 /// Why the analyzer's input could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -50,15 +50,15 @@ impl AnalyzerInput {
     /// snapshots are dropped as soon as the rows are made.
     #[must_use]
     pub fn rank(self, filters: crate::analyze::history::HistoryFilters) -> Vec<Opportunity> {
-        let AnalyzerInput {
-            snapshots,
-            params,
-            history,
-        } = self;
-        let mut opportunities = crate::analyze::analyze_with(&snapshots, &params, &history);
-        drop(snapshots);
-        crate::analyze::history::enrich(&mut opportunities, &history.settlements, filters);
+        let mut opportunities = self.analyze();
+        drop(self.snapshots);
+        crate::analyze::history::enrich(&mut opportunities, &self.history.settlements, filters);
         opportunities
+    }
+
+    /// The rows of [`crate::analyze::analyze_with`] on this input.
+    fn analyze(&self) -> Vec<Opportunity> {
+        crate::analyze::analyze_with(&self.snapshots, &self.params, &self.history)
     }
 
     /// [`AnalyzerInput::rank`], screened ([`crate::analyze::screen`]: assumed funding intervals
@@ -71,12 +71,12 @@ impl AnalyzerInput {
         assumed: &std::collections::BTreeSet<(Venue, String)>,
         safe_only: bool,
     ) -> Ranked {
+        let mut opportunities = self.analyze();
         let AnalyzerInput {
             snapshots,
             params,
             history,
         } = self;
-        let mut opportunities = crate::analyze::analyze_with(&snapshots, &params, &history);
         crate::analyze::history::enrich(&mut opportunities, &history.settlements, filters);
         crate::analyze::screen::screen(&mut opportunities, assumed, safe_only);
         let unknown = crate::analyze::explain::unknown_coins(&snapshots, &params);
@@ -188,10 +188,7 @@ pub(crate) fn venue_tiers(
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, InputsError> {
-    tokio::task::spawn_blocking(move || crate::store::guarded(f))
-        .await
-        .map_err(|e| InputsError::Task(e.to_string()))?
-        .map_err(InputsError::from)
+    crate::store::blocking(f, InputsError::Task).await
 }
 
 /// How much stored history a scan reads: the 30-day statistics window plus a day.
@@ -375,16 +372,7 @@ async fn cached_or_fetched_ranges(
     let http = build_client(&settings.http).map_err(|e| InputsError::Client(e.to_string()))?;
     let mut set = JoinSet::new();
     for (venue, list) in due {
-        let client = VenueClient::new(
-            http.clone(),
-            adapter(venue),
-            settings.http.clone(),
-            settings
-                .venue_settings
-                .get(&venue)
-                .map(|s| s.urls.clone())
-                .unwrap_or_default(),
-        );
+        let client = settings.venue_client(&http, venue);
         let store = store.clone();
         set.spawn(async move {
             let mut got = Vec::new();

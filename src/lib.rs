@@ -3,7 +3,9 @@
 //! # Layout
 //! - [`model`]: pure domain types (venues, instruments, quotes, opportunities, accounts, series,
 //!   bans, sent-notification records) and the plausibility rules that refuse values no venue can
-//!   mean ([`model::sanity`]).
+//!   mean ([`model::sanity`]). The funding observation the statistics read is
+//!   [`model::FundingSample`] (time, rate, interval); a venue's paged history row
+//!   ([`model::series::HistoryPoint`]) has no interval of its own until the backfill stores it.
 //! - [`parse`]: pure parsing helpers (decimals from raw JSON tokens, times, symbols).
 //! - [`venue`]: one folder per venue (`mod.rs` endpoints, `wire.rs` serde structs, `parse.rs`),
 //!   the kit they share ([`venue::kit`]: endpoints, rows by symbol, quote construction, paging), and

@@ -81,6 +81,18 @@ pub struct PollContext {
     pub held: BTreeMap<Venue, std::collections::BTreeSet<String>>,
 }
 
+impl PollContext {
+    /// `venue`'s HTTP client with this poll's limits and base URLs.
+    fn venue_client(&self, venue: Venue) -> Arc<VenueClient> {
+        Arc::new(VenueClient::new(
+            self.client.clone(),
+            adapter(venue),
+            self.http.clone(),
+            self.urls.get(&venue).cloned().unwrap_or_default(),
+        ))
+    }
+}
+
 /// An error that stops the whole run (the store failed), unlike a venue failure.
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
@@ -95,10 +107,7 @@ pub enum PollError {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, PollError> {
-    tokio::task::spawn_blocking(move || crate::store::guarded(f))
-        .await
-        .map_err(|e| PollError::Join(e.to_string()))?
-        .map_err(PollError::from)
+    crate::store::blocking(f, PollError::Join).await
 }
 
 /// Polls `venues` concurrently and writes each snapshot to the store, flushed before returning.
@@ -115,12 +124,7 @@ pub async fn poll_venues(
         let ctx = Arc::clone(&ctx);
         set.spawn(async move {
             let started = Instant::now();
-            let client = Arc::new(VenueClient::new(
-                ctx.client.clone(),
-                adapter(venue),
-                ctx.http.clone(),
-                ctx.urls.get(&venue).cloned().unwrap_or_default(),
-            ));
+            let client = ctx.venue_client(venue);
             let result = tokio::time::timeout(ctx.deadline, poll_one(&ctx, &client)).await;
             let result = match result {
                 Ok(r) => r,
@@ -616,12 +620,7 @@ pub async fn refresh_reference(
     if adapter.hosts().is_empty() {
         return Ok(Err(VenueError::NotImplemented { venue }));
     }
-    let client = Arc::new(VenueClient::new(
-        ctx.client.clone(),
-        adapter,
-        ctx.http.clone(),
-        ctx.urls.get(&venue).cloned().unwrap_or_default(),
-    ));
+    let client = ctx.venue_client(venue);
     let (ban, cached) = {
         let store = ctx.store.clone();
         blocking(move || Ok((store.ban(venue)?, store.reference(venue)?))).await?

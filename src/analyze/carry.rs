@@ -320,18 +320,24 @@ mod tests {
         assert!(Book::new(Some(d("-1")), Some(d("1")), Decimal::ONE).is_none());
     }
 
-    #[test]
-    fn economics_of_a_carry() {
+    /// A carry over 7 days: spot 99.9/100.1 (fee 0.1 %), perp 100.15/100.25 (fee 0.05 %) paying
+    /// 0.05 % per 8 h.
+    fn economics() -> Economics {
         let spot = Book::new(Some(d("99.9")), Some(d("100.1")), Decimal::ONE).unwrap();
         let perp = Book::new(Some(d("100.15")), Some(d("100.25")), Decimal::ONE).unwrap();
-        let e = Economics::new(
+        Economics::new(
             d("0.0005"),
             d("8"),
             d("7"),
             (spot, d("0.001")),
             (perp, d("0.0005")),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn economics_of_a_carry() {
+        let e = economics();
         assert_eq!(e.funding_apr, d("0.5475"));
         assert_eq!(e.expected, d("0.0105"));
         // perp half-spread 0.1 / 200.4 = 0.000499002; cost = 2 * (0.001 + 0.001 + 0.0005 + 0.000499002)
@@ -345,16 +351,7 @@ mod tests {
 
     #[test]
     fn economics_with_an_expected_rate() {
-        let spot = Book::new(Some(d("99.9")), Some(d("100.1")), Decimal::ONE).unwrap();
-        let perp = Book::new(Some(d("100.15")), Some(d("100.25")), Decimal::ONE).unwrap();
-        let e = Economics::new(
-            d("0.0005"),
-            d("8"),
-            d("7"),
-            (spot, d("0.001")),
-            (perp, d("0.0005")),
-        )
-        .unwrap();
+        let e = economics();
         // 0.00002 per hour over 7 days: 0.00002 × 24 × 7 = 0.00336.
         assert_eq!(
             expected_funding_per_hour(d("0.00002"), d("7")),

@@ -366,7 +366,8 @@ mod tests {
     use chrono::Duration;
 
     use super::*;
-    use crate::analyze::testkit::{T7, d, f, parkinson, passage, perp_at_t0, snap, spot_at_t0, t0};
+    use crate::analyze::testkit::quoted_spot as spot;
+    use crate::analyze::testkit::{T7, d, f, parkinson, passage, quoted_perp, snap, t0};
     use crate::analyze::{Params, analyze};
     use crate::model::{Market, Opportunity, Venue};
 
@@ -374,21 +375,12 @@ mod tests {
     fn perp(
         venue: Venue,
         symbol: &str,
-        (asset, quote, mult): (&str, &str, &str),
-        (bid, ask): (&str, &str),
-        (rate, hours): (&str, &str),
+        names: (&str, &str, &str),
+        book: (&str, &str),
+        funding: (&str, &str),
         (high, low): (&str, &str),
     ) -> PerpQuote {
-        PerpQuote {
-            multiplier: d(mult),
-            funding_rate: d(rate),
-            funding_interval_hours: d(hours),
-            bid: Some(d(bid)),
-            ask: Some(d(ask)),
-            high_24h: Some(d(high)),
-            low_24h: Some(d(low)),
-            ..perp_at_t0(venue, symbol, asset, quote)
-        }
+        quoted_perp(venue, symbol, names, book, funding, (d(high), d(low)))
     }
 
     fn btc_perp(venue: Venue, symbol: &str, quote: &str, rate: &str, hours: &str) -> PerpQuote {
@@ -402,23 +394,6 @@ mod tests {
         )
     }
 
-    /// A spot market quoting `bid`/`ask`, its 24 h range 5 % around them, with 1 M volume.
-    fn spot(
-        venue: Venue,
-        symbol: &str,
-        (asset, quote): (&str, &str),
-        bid: &str,
-        ask: &str,
-    ) -> SpotQuote {
-        SpotQuote {
-            bid: Some(d(bid)),
-            ask: Some(d(ask)),
-            high_24h: Some(d(ask) * d("1.05")),
-            low_24h: Some(d(bid) * d("0.95")),
-            ..spot_at_t0(venue, symbol, asset, quote)
-        }
-    }
-
     fn btc_spot(venue: Venue, symbol: &str, quote: &str) -> SpotQuote {
         spot(venue, symbol, ("BTC", quote), "60000", "60010")
     }
@@ -430,6 +405,11 @@ mod tests {
             maintenance_margin: d(m),
             liquidation_fee: d(liq),
         }
+    }
+
+    /// (venue, market, price) of the long leg, then of the short leg.
+    fn legs(o: &Opportunity) -> [(Venue, Market, Decimal); 2] {
+        [&o.long, &o.short].map(|l| (l.venue, l.market, l.price))
     }
 
     fn of_kind(out: &[Opportunity], kind: Kind) -> Vec<&Opportunity> {
@@ -510,12 +490,8 @@ mod tests {
             (Kind::CrossCarry, "BTC", "USDT")
         );
         assert_eq!(
-            (x.long.venue, x.long.market, x.long.price),
-            (b, Market::Spot, d("60010"))
-        );
-        assert_eq!(
-            (x.short.venue, x.short.market, x.short.price),
-            (o, Market::Perp, d("60030"))
+            legs(x),
+            [(b, Market::Spot, d("60010")), (o, Market::Perp, d("60030"))]
         );
         assert_eq!(
             (x.funding_rate, x.funding_interval_hours),
@@ -583,12 +559,8 @@ mod tests {
         let x = &out[0];
         assert_eq!(x.kind, Kind::PerpSpread);
         assert_eq!(
-            (x.long.venue, x.long.market, x.long.price),
-            (y, Market::Perp, d("60010"))
-        );
-        assert_eq!(
-            (x.short.venue, x.short.market, x.short.price),
-            (b, Market::Perp, d("60030"))
+            legs(x),
+            [(y, Market::Perp, d("60010")), (b, Market::Perp, d("60030"))]
         );
         // d = 0.00005 − 0.00002 = 0.00003 / h; funding_rate = d × 8 = 0.00024 per 8 h.
         assert_eq!(

@@ -378,7 +378,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::analyze::testkit::{d, f, parkinson, perp_at_t0, phi, snap, spot_at_t0, t0};
+    use crate::analyze::testkit::{d, f, parkinson, phi, quoted_perp, quoted_spot, snap, t0};
     use crate::analyze::{Params, analyze};
 
     /// Only the `carry` kind (the cross-venue kinds are tested in `cross.rs`).
@@ -402,19 +402,11 @@ mod tests {
         rate: &str,
         hours: &str,
     ) -> PerpQuote {
-        PerpQuote {
-            multiplier: d(mult),
-            funding_rate: d(rate),
-            funding_interval_hours: d(hours),
-            bid: Some(d(bid)),
-            ask: Some(d(ask)),
-            high_24h: Some(d(ask) * d("1.1")),
-            low_24h: Some(d(bid) * d("0.9")),
-            ..perp_at_t0(venue, symbol, asset, quote)
-        }
+        let range = (d(ask) * d("1.1"), d(bid) * d("0.9"));
+        let (names, book) = ((asset, quote, mult), (bid, ask));
+        quoted_perp(venue, symbol, names, book, (rate, hours), range)
     }
 
-    /// A spot market quoting `bid`/`ask`, its 24 h range 5 % around them, with 1 M volume.
     fn spot(
         venue: Venue,
         symbol: &str,
@@ -423,13 +415,7 @@ mod tests {
         bid: &str,
         ask: &str,
     ) -> SpotQuote {
-        SpotQuote {
-            bid: Some(d(bid)),
-            ask: Some(d(ask)),
-            high_24h: Some(d(ask) * d("1.05")),
-            low_24h: Some(d(bid) * d("0.95")),
-            ..spot_at_t0(venue, symbol, asset, quote)
-        }
+        quoted_spot(venue, symbol, (asset, quote), bid, ask)
     }
 
     fn btc(venue: Venue, rate: &str, hours: &str) -> Snapshot {

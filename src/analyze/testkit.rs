@@ -66,6 +66,46 @@ pub(crate) fn spot_at_t0(venue: Venue, symbol: &str, asset: &str, quote: &str) -
     SpotQuote::sample(venue, symbol, (asset, quote), t0())
 }
 
+/// A perp of `asset`/`quote` (`mult` coins per contract) quoting `bid`/`ask`, paying `rate` per
+/// `hours`, with the 24 h range `high`–`low` and 5 M volume, received at [`t0`].
+pub(crate) fn quoted_perp(
+    venue: Venue,
+    symbol: &str,
+    (asset, quote, mult): (&str, &str, &str),
+    (bid, ask): (&str, &str),
+    (rate, hours): (&str, &str),
+    (high, low): (Decimal, Decimal),
+) -> PerpQuote {
+    PerpQuote {
+        multiplier: d(mult),
+        funding_rate: d(rate),
+        funding_interval_hours: d(hours),
+        bid: Some(d(bid)),
+        ask: Some(d(ask)),
+        high_24h: Some(high),
+        low_24h: Some(low),
+        ..perp_at_t0(venue, symbol, asset, quote)
+    }
+}
+
+/// A spot market of `asset`/`quote` quoting `bid`/`ask`, its 24 h range 5 % around them, with
+/// 1 M volume, received at [`t0`].
+pub(crate) fn quoted_spot(
+    venue: Venue,
+    symbol: &str,
+    (asset, quote): (&str, &str),
+    bid: &str,
+    ask: &str,
+) -> SpotQuote {
+    SpotQuote {
+        bid: Some(d(bid)),
+        ask: Some(d(ask)),
+        high_24h: Some(d(ask) * d("1.05")),
+        low_24h: Some(d(bid) * d("0.95")),
+        ..spot_at_t0(venue, symbol, asset, quote)
+    }
+}
+
 /// One venue's snapshot received at [`t0`].
 pub(crate) fn snap(venue: Venue, perps: Vec<PerpQuote>, spots: Vec<SpotQuote>) -> Snapshot {
     Snapshot {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::demo::start_demo;
+use super::demo::demo_if;
 use super::shared::{
     blocking_store, close_store, open_for, poll_context, report_venue_problems, shutdown_signal,
 };
@@ -20,13 +20,8 @@ use crate::venue::http::build_client;
 /// # Errors
 /// Settings, store and internal failures.
 pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppError> {
-    use std::io::IsTerminal as _;
     let mut settings = settings::build(globals, &args.poll, None, &ProcessEnv)?;
-    let demo = if args.poll.demo {
-        Some(start_demo(&mut settings).await?)
-    } else {
-        None
-    };
+    let demo = demo_if(args.poll.demo, &mut settings).await?;
     let (store, _) = open_for(&settings.data_dir, demo.is_some(), true).await?;
     // The markets to fill come from the latest snapshot; poll first where there is none.
     let mut missing = Vec::new();
@@ -52,12 +47,7 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
             .collect();
     }
     let scope = crate::backfill::Scope {
-        assets: args
-            .assets
-            .iter()
-            .map(|a| a.trim().to_ascii_uppercase())
-            .filter(|a| !a.is_empty())
-            .collect(),
+        assets: settings::value::coins(&args.assets),
         collateral: settings.params.collateral.to_ascii_uppercase(),
         days: args.days,
         funding: !args.no_funding,
@@ -73,29 +63,11 @@ pub async fn backfill(globals: &Globals, args: &BackfillArgs) -> Result<u8, AppE
         }
     }
     let total: usize = plans.iter().map(crate::backfill::Plan::units).sum();
-    let progress = if std::io::stderr().is_terminal() && !globals.quiet {
-        let bar = indicatif::ProgressBar::new(total as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} series  {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let progress = super::shared::series_progress(total as u64, globals.quiet);
     let mut set = tokio::task::JoinSet::new();
     for plan in plans {
         let venue = plan.venue;
-        let vc = Arc::new(crate::venue::http::VenueClient::new(
-            client.clone(),
-            crate::venue::adapter(venue),
-            settings.http.clone(),
-            settings
-                .venue_settings
-                .get(&venue)
-                .map(|s| s.urls.clone())
-                .unwrap_or_default(),
-        ));
+        let vc = Arc::new(settings.venue_client(&client, venue));
         let run = crate::backfill::run_venue(vc, store.clone(), plan, now_ms, progress.clone());
         set.spawn(async move { (venue, run.await) });
     }

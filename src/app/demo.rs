@@ -40,16 +40,28 @@ impl Drop for Demo {
     }
 }
 
+/// With `--demo` (`on`): starts the simulator and points `settings` at it ([`start_demo`]).
+///
+/// # Errors
+/// As [`start_demo`].
+pub(super) async fn demo_if(on: bool, settings: &mut Settings) -> Result<Option<Demo>, AppError> {
+    if on {
+        start_demo(settings).await.map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 #[cfg(not(feature = "demo"))]
 #[allow(clippy::unused_async)]
-pub(super) async fn start_demo(_settings: &mut Settings) -> Result<Demo, AppError> {
+async fn start_demo(_settings: &mut Settings) -> Result<Demo, AppError> {
     Err(AppError::Internal(
         "--demo: this build of basis has no simulator (it was built without the `demo` cargo feature); rebuild with default features to use it".to_owned(),
     ))
 }
 
 #[cfg(feature = "demo")]
-pub(super) async fn start_demo(settings: &mut Settings) -> Result<Demo, AppError> {
+async fn start_demo(settings: &mut Settings) -> Result<Demo, AppError> {
     let now_ms = Utc::now().timestamp_millis();
     let universes: Vec<Universe> = settings
         .venues

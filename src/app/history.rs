@@ -122,20 +122,11 @@ pub(super) async fn price_line(
                 let Some(snapshot) = s.latest_snapshot(venue)? else {
                     continue;
                 };
-                let mut symbols: Vec<(u8, &str, &str)> = match market {
-                    Market::Spot => snapshot
-                        .spots
-                        .iter()
-                        .filter(|x| x.asset == asset)
-                        .map(|x| (quote_rank(&x.quote), x.symbol.as_str(), x.quote.as_str()))
-                        .collect(),
-                    Market::Perp => snapshot
-                        .perps
-                        .iter()
-                        .filter(|x| x.asset == asset)
-                        .map(|x| (quote_rank(&x.quote), x.symbol.as_str(), x.quote.as_str()))
-                        .collect(),
-                };
+                let mut symbols: Vec<(u8, &str, &str)> = snapshot
+                    .markets()
+                    .filter(|&(m, _, a, _)| m == market && a == asset)
+                    .map(|(_, symbol, _, quote)| (quote_rank(quote), symbol, quote))
+                    .collect();
                 symbols.sort_unstable();
                 let Some(&(rank, symbol, quote)) = symbols.first() else {
                     continue;

@@ -32,6 +32,7 @@ pub use history::history;
 pub use notify::notify;
 pub use poll::poll;
 pub use scan::scan;
+pub use shared::series_progress;
 pub use venues::venues;
 pub use watch::watch;
 

@@ -4,12 +4,13 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+use super::demo::demo_if;
 use super::{AppError, exit};
 use crate::analyze::plan::{self, CarryRequest, PlanError};
 use crate::cli::{ListFormat, PlanArgs, PlanCommand};
 use crate::poll::{load_latest, poll_venues};
 use crate::report::plan as out;
-use crate::settings::{self, ProcessEnv, SettingsError};
+use crate::settings::{self, ProcessEnv};
 
 /// `basis plan …`. Exit 0, or 69 when the market asked for is not in the data.
 ///
@@ -17,20 +18,8 @@ use crate::settings::{self, ProcessEnv, SettingsError};
 /// Settings, store and internal failures.
 pub async fn run(globals: &settings::Globals, args: &PlanArgs) -> Result<u8, AppError> {
     let mut settings = settings::build(globals, &args.poll, None, &ProcessEnv)?;
-    if let Some(h) = &args.hold {
-        settings.params.hold_days =
-            settings::value::hold_days(h).map_err(|reason| SettingsError::Invalid {
-                origin: settings::COMMAND_LINE.into(),
-                key: "--hold".into(),
-                value: h.clone(),
-                reason,
-            })?;
-    }
-    let demo = if args.poll.demo {
-        Some(super::demo::start_demo(&mut settings).await?)
-    } else {
-        None
-    };
+    settings.override_hold(args.hold.as_deref())?;
+    let demo = demo_if(args.poll.demo, &mut settings).await?;
     let store = super::shared::open_store(&settings.data_dir).await?;
     let outcomes = if args.offline {
         load_latest(&store, &settings.venues).await?
@@ -71,13 +60,8 @@ pub async fn run(globals: &settings::Globals, args: &PlanArgs) -> Result<u8, App
                 amount: *collateral_amount,
                 leverage: leverage.unwrap_or(params.leverage),
             };
-            plan::carry(&snapshots, &params, &history, &req).map(|p| {
-                if json {
-                    out::carry_json(&p)
-                } else {
-                    Ok(out::carry_table(&p))
-                }
-            })
+            plan::carry(&snapshots, &params, &history, &req)
+                .map(|p| render(&p, json, out::carry_json, out::carry_table))
         }
         PlanCommand::Hedge {
             asset,
@@ -92,13 +76,7 @@ pub async fn run(globals: &settings::Globals, args: &PlanArgs) -> Result<u8, App
             Decimal::from(*days),
             leverage.unwrap_or(params.leverage),
         )
-        .map(|p| {
-            if json {
-                out::hedge_json(&p)
-            } else {
-                Ok(out::hedge_table(&p))
-            }
-        }),
+        .map(|p| render(&p, json, out::hedge_json, out::hedge_table)),
         PlanCommand::Long {
             asset,
             notional,
@@ -113,13 +91,7 @@ pub async fn run(globals: &settings::Globals, args: &PlanArgs) -> Result<u8, App
             (coin, *collateral_amount),
             *venue,
         )
-        .map(|p| {
-            if json {
-                out::long_json(&p)
-            } else {
-                Ok(out::long_table(&p))
-            }
-        }),
+        .map(|p| render(&p, json, out::long_json, out::long_table)),
     };
     super::shared::close_store(store).await?;
     drop(demo);
@@ -133,5 +105,19 @@ pub async fn run(globals: &settings::Globals, args: &PlanArgs) -> Result<u8, App
             tracing::error!("{why}");
             Ok(exit::UNAVAILABLE)
         }
+    }
+}
+
+/// A plan as JSON (`--format json`) or as its table.
+fn render<P>(
+    plan: &P,
+    json: bool,
+    as_json: fn(&P) -> Result<Vec<u8>, serde_json::Error>,
+    as_table: fn(&P) -> Vec<u8>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    if json {
+        as_json(plan)
+    } else {
+        Ok(as_table(plan))
     }
 }

@@ -1,7 +1,7 @@
 //! `basis poll`: poll every selected venue (full snapshot) and record it.
 
 use super::AppError;
-use super::demo::start_demo;
+use super::demo::demo_if;
 use super::shared::{
     close_store, open_for, outcome_code, poll_or_load, report_venue_problems, venue_line,
 };
@@ -14,11 +14,7 @@ use crate::settings::{self, Globals, ProcessEnv};
 /// Settings, store and internal failures.
 pub async fn poll(globals: &Globals, args: &PollArgs) -> Result<u8, AppError> {
     let mut settings = settings::build(globals, &args.poll, None, &ProcessEnv)?;
-    let demo = if args.poll.demo {
-        Some(start_demo(&mut settings).await?)
-    } else {
-        None
-    };
+    let demo = demo_if(args.poll.demo, &mut settings).await?;
     let (store, _) = open_for(&settings.data_dir, demo.is_some(), true).await?;
     let outcomes = poll_or_load(&settings, &store, false, true).await?;
     report_venue_problems(&outcomes);

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use super::accounts::{account_venues, notify_error, value_accounts};
+use super::demo::demo_if;
 use super::{AppError, exit};
 use crate::analyze::positions::collateral_price;
 use crate::cli::{ListFormat, PositionsArgs, PositionsCommand};
@@ -47,20 +48,8 @@ pub async fn run(globals: &settings::Globals, args: &PositionsArgs) -> Result<u8
     if let Some(PositionsCommand::Ack { account }) = &args.command {
         return ack(&settings, &accounts, account).await;
     }
-    if let Some(h) = &args.hold {
-        settings.params.hold_days =
-            settings::value::hold_days(h).map_err(|reason| SettingsError::Invalid {
-                origin: settings::COMMAND_LINE.into(),
-                key: "--hold".into(),
-                value: h.clone(),
-                reason,
-            })?;
-    }
-    let demo = if args.poll.demo {
-        Some(super::demo::start_demo(&mut settings).await?)
-    } else {
-        None
-    };
+    settings.override_hold(args.hold.as_deref())?;
+    let demo = demo_if(args.poll.demo, &mut settings).await?;
     let store = super::shared::open_store(&settings.data_dir).await?;
     let venues: Vec<Venue> = account_venues(&accounts);
     let outcomes = if args.offline {

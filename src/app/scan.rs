@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 
-use super::demo::start_demo;
+use super::demo::demo_if;
 use super::shared::{
     close_store, open_for, outcome_code, poll_or_load, report_venue_problems, venue_line,
     write_stdout,
@@ -21,11 +21,7 @@ use crate::store::Store;
 /// Settings, store and internal failures (venue failures are reported and counted instead).
 pub async fn scan(globals: &Globals, args: &ScanArgs) -> Result<u8, AppError> {
     let mut settings = settings::build(globals, &args.poll, Some(args), &ProcessEnv)?;
-    let demo = if args.poll.demo {
-        Some(start_demo(&mut settings).await?)
-    } else {
-        None
-    };
+    let demo = demo_if(args.poll.demo, &mut settings).await?;
     let (store, demo_store) = open_for(&settings.data_dir, demo.is_some(), !args.offline).await?;
     let mut disabled = HashSet::new();
     let code = scan_once(
@@ -120,23 +116,13 @@ pub(super) async fn scan_once(
         }
         (None, Format::Json | Format::Csv) => {}
     }
-    let p = &settings.params;
     let report = Report {
         generated_at: Utc::now(),
         params: ParamsEcho {
-            min_apr_pct: p.min_apr_pct,
-            hold_days: p.hold_days.normalize(),
-            leverage: p.leverage.normalize(),
-            collateral: p.collateral.clone(),
-            max_liq_prob: p.max_liq_prob,
-            min_volume_usd: p.min_volume_usd.normalize(),
-            assets: p.assets.clone(),
-            kinds: p.kinds.clone(),
-            quote_equivalence: p.quote_equivalence.clone(),
-            venues: settings.venues.clone(),
             top: settings.top,
             offline: args.offline,
             demo,
+            ..ParamsEcho::new(&settings.params, settings.venues.clone())
         },
         venues: venue_lines,
         opportunities,

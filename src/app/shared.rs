@@ -1,5 +1,6 @@
 //! What the commands share: opening and closing the store, the poll context, venue outcomes
-//! and the exit code they deserve, stdout, blocking store calls, the shutdown signal.
+//! and the exit code they deserve, stdout, blocking store calls, the series progress bar, the
+//! shutdown signal.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -186,10 +187,23 @@ pub(super) async fn poll_or_load(
 pub(super) async fn blocking_store<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(move || crate::store::guarded(f))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::from)
+    crate::store::blocking(f, AppError::Internal).await
+}
+
+/// A progress bar of `len` series on stderr (`{bar} {pos}/{len} series  {msg}`), hidden when
+/// stderr is not a terminal or under `--quiet`.
+#[must_use]
+pub fn series_progress(len: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() || quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} series  {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use super::demo::start_demo;
+use super::demo::demo_if;
 use super::scan::{ScanMode, scan_once};
 use super::shared::{blocking_store, close_store, open_for, open_store, shutdown_signal};
 use super::{AppError, exit};
@@ -21,11 +21,7 @@ pub(super) const GRACE: Duration = Duration::from_secs(4);
 pub async fn watch(globals: &Globals, args: &WatchArgs) -> Result<u8, AppError> {
     let every = args.every;
     let mut settings = settings::build(globals, &args.scan.poll, Some(&args.scan), &ProcessEnv)?;
-    let demo = if args.scan.poll.demo {
-        Some(start_demo(&mut settings).await?)
-    } else {
-        None
-    };
+    let demo = demo_if(args.scan.poll.demo, &mut settings).await?;
     let writes = !args.scan.offline;
     let (mut store, demo_store) = open_for(&settings.data_dir, demo.is_some(), writes).await?;
     let mode = ScanMode {

@@ -13,7 +13,7 @@ pub mod rows;
 pub mod text;
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, IsTerminal as _};
+use std::io::BufWriter;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::{AppError, exit};
 use crate::cli::{ExportArgs, ExportFormat, ExportTable, VenueArgs};
-use crate::model::{Market, Venue};
+use crate::model::Venue;
 use crate::settings::{self, Globals, ProcessEnv};
 use crate::store::export::{ExportTree, Series};
 use crate::store::{Store, StoreError};
@@ -337,12 +337,7 @@ impl Options {
             since,
             until_ms,
             venues,
-            assets: args
-                .assets
-                .iter()
-                .map(|a| a.trim().to_ascii_uppercase())
-                .filter(|a| !a.is_empty())
-                .collect(),
+            assets: crate::settings::value::coins(&args.assets),
             now_ms: now.timestamp_millis(),
         })
     }
@@ -410,16 +405,7 @@ pub async fn run(globals: &Globals, args: &ExportArgs) -> Result<u8, AppError> {
     } else {
         None
     };
-    let progress = if std::io::stderr().is_terminal() && !globals.quiet {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} series  {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let progress = crate::app::series_progress(0, globals.quiet);
     let (s, o, bar) = (store.clone(), opts.clone(), progress.clone());
     // SIGINT or SIGTERM stops the export between two markets: its files are removed and the
     // store is closed properly.
@@ -533,11 +519,8 @@ fn names(store: &Store, venues: &[Venue]) -> Result<Names, StoreError> {
     let mut names = Names::default();
     for &venue in venues {
         if let Some(s) = store.latest_snapshot(venue)? {
-            for p in &s.perps {
-                names.insert(venue, Market::Perp, &p.symbol, &p.asset, &p.quote);
-            }
-            for p in &s.spots {
-                names.insert(venue, Market::Spot, &p.symbol, &p.asset, &p.quote);
+            for (market, symbol, asset, quote) in s.markets() {
+                names.insert(venue, market, symbol, asset, quote);
             }
         }
         if let Some((_, r)) = store.reference(venue)? {

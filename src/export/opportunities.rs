@@ -34,21 +34,9 @@ pub async fn rank(
     let mut outcomes = crate::poll::load_latest(store, &settings.venues).await?;
     let input = crate::inputs::prepare(settings, store, &mut outcomes, false).await?;
     let opportunities = input.rank(settings.history_filters);
-    let p = &settings.params;
     let echo = ParamsEcho {
-        min_apr_pct: p.min_apr_pct,
-        hold_days: p.hold_days.normalize(),
-        leverage: p.leverage.normalize(),
-        collateral: p.collateral.clone(),
-        max_liq_prob: p.max_liq_prob,
-        min_volume_usd: p.min_volume_usd.normalize(),
-        assets: p.assets.clone(),
-        kinds: p.kinds.clone(),
-        quote_equivalence: p.quote_equivalence.clone(),
-        venues: settings.venues.clone(),
-        top: None,
         offline: true,
-        demo: false,
+        ..ParamsEcho::new(&settings.params, settings.venues.clone())
     };
     let params = serde_json::to_string(&echo)
         .map_err(|e| AppError::Internal(format!("cannot encode the ranking's parameters: {e}")))?;

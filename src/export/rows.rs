@@ -40,22 +40,15 @@ pub const PRICE_SCALE: u32 = 18;
 /// Precision of every decimal column (Parquet's largest in 16 bytes).
 pub const PRECISION: u32 = 38;
 
-const RATE: Type = Type::Dec {
-    scale: RATE_SCALE,
-    round: false,
-};
-const PRICE: Type = Type::Dec {
-    scale: PRICE_SCALE,
-    round: false,
-};
-const FIGURE: Type = Type::Dec {
-    scale: PRICE_SCALE,
-    round: true,
-};
-const FIGURE_RATE: Type = Type::Dec {
-    scale: RATE_SCALE,
-    round: true,
-};
+/// A stored rate or price is exported exactly; a computed figure is rounded to its scale.
+const fn dec(scale: u32, round: bool) -> Type {
+    Type::Dec { scale, round }
+}
+
+const RATE: Type = dec(RATE_SCALE, false);
+const PRICE: Type = dec(PRICE_SCALE, false);
+const FIGURE: Type = dec(PRICE_SCALE, true);
+const FIGURE_RATE: Type = dec(RATE_SCALE, true);
 
 /// One column: name, type, whether it may be null.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -222,6 +222,23 @@ impl PerpQuote {
     }
 }
 
+impl Snapshot {
+    /// Every market of the snapshot, perps first: (market, symbol, asset, quote).
+    pub fn markets(&self) -> impl Iterator<Item = (Market, &str, &str, &str)> {
+        let perps = self
+            .perps
+            .iter()
+            .map(|p| (Market::Perp, &p.symbol, &p.asset, &p.quote));
+        let spots = self
+            .spots
+            .iter()
+            .map(|s| (Market::Spot, &s.symbol, &s.asset, &s.quote));
+        perps
+            .chain(spots)
+            .map(|(m, symbol, asset, quote)| (m, symbol.as_str(), asset.as_str(), quote.as_str()))
+    }
+}
+
 impl SpotQuote {
     /// Mid of bid and ask, when both are positive.
     #[must_use]
@@ -232,10 +249,10 @@ impl SpotQuote {
 
 #[cfg(test)]
 impl PerpQuote {
-    /// A test perp: `symbol` of `asset`/`quote` on `venue`, one coin per contract, paying
-    /// 0.01 % per 8 h settling at `at`, book 60030/60040, 24 h range 54000–66000, 5 M volume,
-    /// received at `at`; tests override what they pin with struct update syntax.
-    pub(crate) fn sample(
+    /// A test perp with nothing quoted: `symbol` of `asset`/`quote` on `venue`, one coin per
+    /// contract, paying 0.01 % per 8 h, received at `at`; tests override what they pin with
+    /// struct update syntax.
+    pub(crate) fn listed(
         venue: Venue,
         symbol: &str,
         (asset, quote): (&str, &str),
@@ -249,26 +266,45 @@ impl PerpQuote {
             multiplier: Decimal::ONE,
             funding_rate: Decimal::new(1, 4),
             funding_interval_hours: Decimal::from(8),
-            next_funding_time: Some(at),
+            next_funding_time: None,
             mark_price: None,
             index_price: None,
+            bid: None,
+            ask: None,
+            high_24h: None,
+            low_24h: None,
+            volume_24h_quote: None,
+            open_interest: None,
+            exchange_time: None,
+            received_at: at,
+        }
+    }
+
+    /// [`PerpQuote::listed`] settling at `at`, quoted 60030/60040 with a 24 h range of
+    /// 54000–66000 and 5 M volume.
+    pub(crate) fn sample(
+        venue: Venue,
+        symbol: &str,
+        names: (&str, &str),
+        at: DateTime<Utc>,
+    ) -> PerpQuote {
+        PerpQuote {
+            next_funding_time: Some(at),
             bid: Some(Decimal::from(60_030)),
             ask: Some(Decimal::from(60_040)),
             high_24h: Some(Decimal::from(66_000)),
             low_24h: Some(Decimal::from(54_000)),
             volume_24h_quote: Some(Decimal::from(5_000_000)),
-            open_interest: None,
-            exchange_time: None,
-            received_at: at,
+            ..PerpQuote::listed(venue, symbol, names, at)
         }
     }
 }
 
 #[cfg(test)]
 impl SpotQuote {
-    /// A test spot pair: `symbol` of `asset`/`quote` on `venue`, book 60000/60010, 24 h range
-    /// 57000–63000, 1 M volume, received at `at`.
-    pub(crate) fn sample(
+    /// A test spot pair with nothing quoted: `symbol` of `asset`/`quote` on `venue`, received
+    /// at `at`.
+    pub(crate) fn listed(
         venue: Venue,
         symbol: &str,
         (asset, quote): (&str, &str),
@@ -279,13 +315,30 @@ impl SpotQuote {
             symbol: symbol.into(),
             asset: asset.into(),
             quote: quote.into(),
+            bid: None,
+            ask: None,
+            high_24h: None,
+            low_24h: None,
+            volume_24h_quote: None,
+            exchange_time: None,
+            received_at: at,
+        }
+    }
+
+    /// [`SpotQuote::listed`] quoted 60000/60010 with a 24 h range of 57000–63000 and 1 M volume.
+    pub(crate) fn sample(
+        venue: Venue,
+        symbol: &str,
+        names: (&str, &str),
+        at: DateTime<Utc>,
+    ) -> SpotQuote {
+        SpotQuote {
             bid: Some(Decimal::from(60_000)),
             ask: Some(Decimal::from(60_010)),
             high_24h: Some(Decimal::from(63_000)),
             low_24h: Some(Decimal::from(57_000)),
             volume_24h_quote: Some(Decimal::from(1_000_000)),
-            exchange_time: None,
-            received_at: at,
+            ..SpotQuote::listed(venue, symbol, names, at)
         }
     }
 }

@@ -347,40 +347,19 @@ mod tests {
 
     fn perp(symbol: &str) -> PerpQuote {
         PerpQuote {
-            venue: Venue::Bybit,
-            symbol: symbol.into(),
-            asset: "BTC".into(),
-            quote: "USDT".into(),
-            multiplier: Decimal::ONE,
-            funding_rate: d("0.0001"),
-            funding_interval_hours: d("8"),
-            next_funding_time: None,
             mark_price: Some(d("100")),
             index_price: Some(d("100")),
             bid: Some(d("99.9")),
             ask: Some(d("100.1")),
-            high_24h: None,
-            low_24h: None,
-            volume_24h_quote: None,
-            open_interest: None,
-            exchange_time: None,
-            received_at: epoch(),
+            ..PerpQuote::listed(Venue::Bybit, symbol, ("BTC", "USDT"), epoch())
         }
     }
 
     fn spot(symbol: &str) -> SpotQuote {
         SpotQuote {
-            venue: Venue::Bybit,
-            symbol: symbol.into(),
-            asset: "BTC".into(),
-            quote: "USDT".into(),
             bid: Some(d("99.9")),
             ask: Some(d("100.1")),
-            high_24h: None,
-            low_24h: None,
-            volume_24h_quote: None,
-            exchange_time: None,
-            received_at: epoch(),
+            ..SpotQuote::listed(Venue::Bybit, symbol, ("BTC", "USDT"), epoch())
         }
     }
 

@@ -76,6 +76,29 @@ pub struct ParamsEcho {
     pub demo: bool,
 }
 
+impl ParamsEcho {
+    /// The echo of `params` over `venues`, for a ranking of live data without `--top` (the
+    /// caller sets `top`, `offline` and `demo` where they differ).
+    #[must_use]
+    pub fn new(params: &crate::analyze::Params, venues: Vec<Venue>) -> Self {
+        ParamsEcho {
+            min_apr_pct: params.min_apr_pct,
+            hold_days: params.hold_days.normalize(),
+            leverage: params.leverage.normalize(),
+            collateral: params.collateral.clone(),
+            max_liq_prob: params.max_liq_prob,
+            min_volume_usd: params.min_volume_usd.normalize(),
+            assets: params.assets.clone(),
+            kinds: params.kinds.clone(),
+            quote_equivalence: params.quote_equivalence.clone(),
+            venues,
+            top: None,
+            offline: false,
+            demo: false,
+        }
+    }
+}
+
 /// One scan's result, ready to render.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {

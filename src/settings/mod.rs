@@ -16,7 +16,7 @@ use crate::analyze::{Params, VenueCosts};
 use crate::cli::{ScanArgs, VenueArgs};
 use crate::model::Venue;
 use crate::notify::{NotifyOptions, Secret, Sink, SinkKind};
-use crate::venue::http::{BaseUrls, HttpConfig};
+use crate::venue::http::{BaseUrls, HttpConfig, VenueClient};
 use crate::venue::{HostSpec, adapter};
 
 pub mod accounts;
@@ -211,6 +211,32 @@ pub struct Settings {
     pub secret_files: Vec<BTreeMap<&'static str, PathBuf>>,
     /// Declared accounts (`[[account]]`), checked by [`accounts`].
     pub accounts: Vec<crate::model::account::Account>,
+}
+
+impl Settings {
+    /// Applies a command's own `--hold DAYS` (`plan`, `positions`) over the horizon in effect.
+    ///
+    /// # Errors
+    /// [`SettingsError::Invalid`] naming `--hold` when it is not a horizon.
+    pub fn override_hold(&mut self, hold: Option<&str>) -> Result<(), SettingsError> {
+        if let Some(h) = hold {
+            self.params.hold_days = check(&Origin::Flag, "--hold", h, value::hold_days)?;
+        }
+        Ok(())
+    }
+
+    /// `venue`'s HTTP client over the shared `http` client, with this run's limits and the
+    /// venue's base URLs.
+    #[must_use]
+    pub fn venue_client(&self, http: &reqwest::Client, venue: Venue) -> VenueClient {
+        let urls = self.venue_settings.get(&venue).map(|s| s.urls.clone());
+        VenueClient::new(
+            http.clone(),
+            adapter(venue),
+            self.http.clone(),
+            urls.unwrap_or_default(),
+        )
+    }
 }
 
 /// Environment lookup, injectable for tests.

@@ -115,13 +115,7 @@ fn parse_sink(
             min_apr_pct: raw.min_apr.map(|d| d.0),
             kinds,
             venues,
-            assets: raw
-                .assets
-                .iter()
-                .flatten()
-                .map(|a| a.trim().to_ascii_uppercase())
-                .filter(|a| !a.is_empty())
-                .collect(),
+            assets: value::coins(raw.assets.iter().flatten()),
             top,
         },
         files,
@@ -132,25 +126,12 @@ fn parse_sink(
 type Secrets = (Option<Secret>, Option<Secret>, Option<Secret>);
 
 fn secrets(fo: &Origin<'_>, at: &str, raw: &NotifyFileConfig) -> Result<Secrets, SettingsError> {
-    let url = secret_value(
-        fo,
-        &format!("{at}.url"),
-        raw.url.as_ref(),
-        raw.url_file.as_ref(),
-    )?;
-    let token = secret_value(
-        fo,
-        &format!("{at}.token"),
-        raw.token.as_ref(),
-        raw.token_file.as_ref(),
-    )?;
-    let secret = secret_value(
-        fo,
-        &format!("{at}.secret"),
-        raw.secret.as_ref(),
-        raw.secret_file.as_ref(),
-    )?;
-    Ok((url, token, secret))
+    let value = |key: &str, inline, file| secret_value(fo, &format!("{at}.{key}"), inline, file);
+    Ok((
+        value("url", raw.url.as_ref(), raw.url_file.as_ref())?,
+        value("token", raw.token.as_ref(), raw.token_file.as_ref())?,
+        value("secret", raw.secret.as_ref(), raw.secret_file.as_ref())?,
+    ))
 }
 
 /// Where a sink sends: a Telegram bot's `token` and `chat`, else an http(s) webhook `url`.

@@ -166,3 +166,11 @@ pub fn max_body(text: &str) -> Result<u64, String> {
         _ => Err("a whole number of MiB from 1 to 4096, e.g. 16".into()),
     }
 }
+/// Coin names as given (`--assets`, a sink's `assets`): trimmed, upper-cased, empty ones dropped.
+pub fn coins<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    names
+        .into_iter()
+        .map(|a| a.trim().to_ascii_uppercase())
+        .filter(|a| !a.is_empty())
+        .collect()
+}

@@ -63,10 +63,13 @@ pub type Ranges = [(i64, i64)];
 impl Store {
     fn export_trees(&self, tree: ExportTree) -> Vec<(&sled::Tree, bool)> {
         match tree {
-            ExportTree::Funding => vec![(&self.inner.archive, true), (&self.inner.funding, false)],
-            ExportTree::Closes => vec![(&self.inner.closes, false)],
-            ExportTree::Bars => vec![(&self.inner.hourly, false)],
-            ExportTree::Quotes => vec![(&self.inner.quotes, false)],
+            ExportTree::Funding => vec![
+                (&self.inner.trees.archive, true),
+                (&self.inner.trees.funding, false),
+            ],
+            ExportTree::Closes => vec![(&self.inner.trees.closes, false)],
+            ExportTree::Bars => vec![(&self.inner.trees.hourly, false)],
+            ExportTree::Quotes => vec![(&self.inner.trees.quotes, false)],
         }
     }
 
@@ -142,9 +145,13 @@ impl Store {
         let dir = &self.inner.dir;
         let mut merged: BTreeMap<i64, (FundingEvent, Source)> = BTreeMap::new();
         for &(from, to) in ranges.iter().filter(|(f, t)| f < t) {
-            for (t, v) in
-                self.range_of(&self.inner.funding, venue, Market::Perp, symbol, from..to)?
-            {
+            for (t, v) in self.range_of(
+                &self.inner.trees.funding,
+                venue,
+                Market::Perp,
+                symbol,
+                from..to,
+            )? {
                 let e = FundingEvent::decode(&v)
                     .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
                 merged.insert(t, (e, Source::Poll));
@@ -157,7 +164,7 @@ impl Store {
             };
             let chunk_from = from.div_euclid(width).saturating_mul(width);
             for (_, v) in self.range_of(
-                &self.inner.archive,
+                &self.inner.trees.archive,
                 venue,
                 Market::Perp,
                 symbol,
@@ -187,9 +194,14 @@ impl Store {
         symbol: &str,
         ranges: &Ranges,
     ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
-        self.export_decoded(&self.inner.closes, venue, market, symbol, ranges, |v| {
-            serde_json::from_slice(v).ok()
-        })
+        self.export_decoded(
+            &self.inner.trees.closes,
+            venue,
+            market,
+            symbol,
+            ranges,
+            |v| serde_json::from_slice(v).ok(),
+        )
     }
 
     /// Hourly candles of one market whose open time is in any of `ranges`, oldest first.
@@ -204,7 +216,7 @@ impl Store {
         ranges: &Ranges,
     ) -> Result<Vec<(i64, PriceBar)>, StoreError> {
         self.export_decoded(
-            &self.inner.hourly,
+            &self.inner.trees.hourly,
             venue,
             market,
             symbol,
@@ -224,7 +236,7 @@ impl Store {
         ranges: &Ranges,
     ) -> Result<Vec<(i64, PerpObservation)>, StoreError> {
         self.export_decoded(
-            &self.inner.quotes,
+            &self.inner.trees.quotes,
             venue,
             Market::Perp,
             symbol,
@@ -264,7 +276,7 @@ impl Store {
     /// On store I/O errors or an undecodable record.
     pub fn export_spans(&self, target: &str) -> Result<BTreeMap<String, (i64, i64)>, StoreError> {
         Ok(self
-            .get_pieces(&self.inner.meta, &export_key(target))?
+            .get_pieces(&self.inner.trees.meta, &export_key(target))?
             .unwrap_or_default())
     }
 
@@ -278,7 +290,7 @@ impl Store {
         target: &str,
         spans: &BTreeMap<String, (i64, i64)>,
     ) -> Result<(), StoreError> {
-        self.put_pieces(&self.inner.meta, &export_key(target), spans)?;
+        self.put_pieces(&self.inner.trees.meta, &export_key(target), spans)?;
         self.flush()
     }
 }

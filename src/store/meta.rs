@@ -10,6 +10,7 @@ impl Store {
     pub fn is_demo(&self) -> Result<bool, StoreError> {
         let dir = &self.inner.dir;
         self.inner
+            .trees
             .meta
             .contains_key(DEMO_KEY)
             .map_err(|e| io(dir, e))
@@ -33,13 +34,14 @@ impl Store {
             (false, false) => Ok(false),
             (false, true) => Err(mixed(true)),
             (true, false) => {
-                let holds = !self.inner.latest.is_empty()
-                    || !self.inner.quotes.is_empty()
-                    || !self.inner.archive.is_empty();
+                let holds = !self.inner.trees.latest.is_empty()
+                    || !self.inner.trees.quotes.is_empty()
+                    || !self.inner.trees.archive.is_empty();
                 if holds {
                     return Err(mixed(false));
                 }
                 self.inner
+                    .trees
                     .meta
                     .insert(DEMO_KEY, b"1".as_slice())
                     .map_err(|e| io(dir, e))?;
@@ -53,7 +55,7 @@ impl Store {
         key: &[u8],
     ) -> Result<Option<T>, StoreError> {
         let dir = &self.inner.dir;
-        match self.inner.meta.get(key).map_err(|e| io(dir, e))? {
+        match self.inner.trees.meta.get(key).map_err(|e| io(dir, e))? {
             None => Ok(None),
             Some(v) => serde_json::from_slice(&v)
                 .map(Some)
@@ -64,7 +66,11 @@ impl Store {
     pub(super) fn put_json<T: Serialize>(&self, key: &[u8], value: &T) -> Result<(), StoreError> {
         let dir = &self.inner.dir;
         let bytes = serde_json::to_vec(value).map_err(|e| io(dir, e))?;
-        self.inner.meta.insert(key, bytes).map_err(|e| io(dir, e))?;
+        self.inner
+            .trees
+            .meta
+            .insert(key, bytes)
+            .map_err(|e| io(dir, e))?;
         Ok(())
     }
 
@@ -117,6 +123,7 @@ impl Store {
     pub fn clear_ban(&self, venue: Venue) -> Result<Option<crate::model::ban::Ban>, StoreError> {
         let ban = self.ban(venue)?;
         self.inner
+            .trees
             .meta
             .remove(keys::meta_key("ban", venue))
             .map_err(|e| io(&self.inner.dir, e))?;

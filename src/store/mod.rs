@@ -7,7 +7,7 @@
 //! in small pieces, `funding_summaries` each perp's funding summary (a cache, see [`summary`]),
 //! and tree `meta` the cached reference data, the ban state, backfill markers and the last poll
 //! status of each venue. A lock file taken before sled opens keeps a second process out. All
-//! calls block: async code runs them in `spawn_blocking`.
+//! calls block: async code runs them on the blocking pool through [`blocking`].
 //!
 //! One file per concern, each an `impl Store` block: `open` (lock, crash recovery, `db check`),
 //! `compact`, `snapshots` (a poll's batch, the latest view), `series` (funding, candles, daily
@@ -245,6 +245,14 @@ pub struct PriceBar {
     pub close: rust_decimal::Decimal,
 }
 
+/// The `Decimal` whose 16-byte form starts at `at` of a fixed-size record (the caller has checked
+/// the record's size).
+fn decimal_at(record: &[u8], at: usize) -> rust_decimal::Decimal {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&record[at..at + 16]);
+    rust_decimal::Decimal::deserialize(b)
+}
+
 impl PriceBar {
     /// Fixed-size binary form: the three prices in `Decimal`'s 16-byte form.
     #[must_use]
@@ -260,15 +268,10 @@ impl PriceBar {
     #[must_use]
     pub fn decode(bytes: &[u8]) -> Option<PriceBar> {
         let bytes: &[u8; 48] = bytes.try_into().ok()?;
-        let part = |i: usize| {
-            let mut b = [0u8; 16];
-            b.copy_from_slice(&bytes[i * 16..(i + 1) * 16]);
-            rust_decimal::Decimal::deserialize(b)
-        };
         Some(PriceBar {
-            high: part(0),
-            low: part(1),
-            close: part(2),
+            high: decimal_at(bytes, 0),
+            low: decimal_at(bytes, 16),
+            close: decimal_at(bytes, 32),
         })
     }
 }
@@ -300,15 +303,11 @@ impl FundingEvent {
     #[must_use]
     pub fn decode(bytes: &[u8]) -> Option<FundingEvent> {
         let bytes: &[u8; 40] = bytes.try_into().ok()?;
-        let mut r = [0u8; 16];
-        let mut h = [0u8; 16];
         let mut seen = [0u8; 8];
-        r.copy_from_slice(&bytes[..16]);
-        h.copy_from_slice(&bytes[16..32]);
         seen.copy_from_slice(&bytes[32..]);
         Some(FundingEvent {
-            r: rust_decimal::Decimal::deserialize(r),
-            h: rust_decimal::Decimal::deserialize(h),
+            r: decimal_at(bytes, 0),
+            h: decimal_at(bytes, 16),
             seen: i64::from_be_bytes(seen),
         })
     }
@@ -398,16 +397,7 @@ pub struct StoreStats {
 
 struct Inner {
     dir: PathBuf,
-    db: sled::Db,
-    quotes: sled::Tree,
-    funding: sled::Tree,
-    archive: sled::Tree,
-    closes: sled::Tree,
-    hourly: sled::Tree,
-    latest: sled::Tree,
-    meta: sled::Tree,
-    /// Funding summaries per perp (a cache, see [`summary`]).
-    summaries: sled::Tree,
+    trees: Trees,
     /// The funding archive may hold 30-day chunks (a store from before 5-day chunks that was
     /// not compacted since): reads look up one more key per perp.
     legacy_chunks: bool,
@@ -438,19 +428,19 @@ impl Inner {
     /// and hands back the data dir and the lock, still held.
     fn shut(self) -> (PathBuf, File) {
         let Inner {
-            dir,
+            dir, trees, _lock, ..
+        } = self;
+        let Trees {
             db,
             quotes,
             funding,
-            archive,
             closes,
+            archive,
             hourly,
             latest,
             meta,
             summaries,
-            _lock,
-            ..
-        } = self;
+        } = trees;
         drop((
             quotes, funding, archive, closes, hourly, latest, meta, summaries,
         ));
@@ -497,6 +487,7 @@ struct Trees {
     hourly: sled::Tree,
     latest: sled::Tree,
     meta: sled::Tree,
+    /// Funding summaries per perp (a cache, see [`summary`]).
     summaries: sled::Tree,
 }
 
@@ -544,6 +535,21 @@ pub fn guarded<T>(f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreE
             copy: None,
         })
     })
+}
+
+/// Runs a store call on tokio's blocking pool (sled blocks the thread) through [`guarded`]; a task
+/// that panicked or was cancelled becomes `join`'s error.
+///
+/// # Errors
+/// `f`'s error, sled's panic, or the failed task.
+pub async fn blocking<T: Send + 'static, E: From<StoreError>>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+    join: impl FnOnce(String) -> E,
+) -> Result<T, E> {
+    tokio::task::spawn_blocking(move || guarded(f))
+        .await
+        .map_err(|e| join(e.to_string()))?
+        .map_err(E::from)
 }
 
 fn io(dir: &Path, e: impl std::fmt::Display) -> StoreError {

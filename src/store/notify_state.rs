@@ -23,7 +23,7 @@ impl Store {
         let dir = &self.inner.dir;
         let prefix = Self::notify_prefix(sink);
         let mut out = std::collections::BTreeMap::new();
-        for item in self.inner.meta.scan_prefix(&prefix) {
+        for item in self.inner.trees.meta.scan_prefix(&prefix) {
             let (k, v) = item.map_err(|e| io(dir, e))?;
             let record = serde_json::from_slice(&v).map_err(|e| {
                 corrupt(dir, format!("record {}: {e}", String::from_utf8_lossy(&k)))
@@ -50,7 +50,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         use crate::model::sent::{LegacyRecord, Record};
         let dir = &self.inner.dir;
-        let meta = &self.inner.meta;
+        let meta = &self.inner.trees.meta;
         let mut batch = sled::Batch::default();
         let mut removed = 0;
         for item in meta.scan_prefix(b"notify/") {
@@ -109,6 +109,7 @@ impl Store {
             Some(r) => self.put_json(key.as_bytes(), r),
             None => {
                 self.inner
+                    .trees
                     .meta
                     .remove(key.as_bytes())
                     .map_err(|e| io(&self.inner.dir, e))?;
@@ -142,7 +143,11 @@ impl Store {
         for (fp, r) in &changes.put {
             batch.insert(key(fp), serde_json::to_vec(r).map_err(|e| io(dir, e))?);
         }
-        self.inner.meta.apply_batch(batch).map_err(|e| io(dir, e))
+        self.inner
+            .trees
+            .meta
+            .apply_batch(batch)
+            .map_err(|e| io(dir, e))
     }
 
     /// Writes a sink's notification state the way versions before one key per record did (one
@@ -166,7 +171,7 @@ impl Store {
     /// On store I/O errors.
     pub fn notify_state_size(&self) -> Result<(usize, usize), StoreError> {
         let mut out = (0, 0);
-        for item in self.inner.meta.scan_prefix(b"notify-sent/") {
+        for item in self.inner.trees.meta.scan_prefix(b"notify-sent/") {
             let (k, v) = item.map_err(|e| io(&self.inner.dir, e))?;
             out.0 += 1;
             out.1 += k.len() + v.len();

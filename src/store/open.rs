@@ -217,37 +217,22 @@ impl Store {
         if let Ok(mut opened) = OPENED.lock() {
             *opened = Some(dir.to_owned());
         }
-        let Trees {
-            db,
-            quotes,
-            funding,
-            closes,
-            archive,
-            hourly,
-            latest,
-            meta,
-            summaries,
-        } = trees;
         // A store created now, or compacted by this version, holds 5-day chunks only.
         if created {
-            meta.insert(CHUNK_WIDTH_KEY, b"5").map_err(|e| io(dir, e))?;
+            trees
+                .meta
+                .insert(CHUNK_WIDTH_KEY, b"5")
+                .map_err(|e| io(dir, e))?;
         }
-        let legacy_chunks = meta
+        let legacy_chunks = trees
+            .meta
             .get(CHUNK_WIDTH_KEY)
             .map_err(|e| io(dir, e))?
             .is_none_or(|w| w.as_ref() != b"5");
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_owned(),
-                db,
-                quotes,
-                funding,
-                archive,
-                closes,
-                hourly,
-                latest,
-                meta,
-                summaries,
+                trees,
                 legacy_chunks,
                 _lock: lock,
             }),
@@ -281,7 +266,7 @@ impl Store {
 
     /// Every tree, in the order of [`TREE_NAMES`].
     pub(super) fn trees(&self) -> [&sled::Tree; 8] {
-        let i = &self.inner;
+        let i = &self.inner.trees;
         [
             &i.quotes,
             &i.funding,
@@ -373,6 +358,7 @@ impl Store {
     /// On store I/O errors.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.inner
+            .trees
             .db
             .flush()
             .map(|_| ())

@@ -10,7 +10,7 @@ impl Store {
         &self,
         base: &[u8],
     ) -> Result<Option<T>, StoreError> {
-        match self.get_pieces(&self.inner.meta, base)? {
+        match self.get_pieces(&self.inner.trees.meta, base)? {
             Some(value) => Ok(Some(value)),
             None => self.get_json(base),
         }
@@ -59,7 +59,7 @@ impl Store {
         base: &[u8],
         value: &T,
     ) -> Result<(), StoreError> {
-        self.put_pieces(&self.inner.meta, base, value)
+        self.put_pieces(&self.inner.trees.meta, base, value)
     }
 
     /// Stores `value` in pieces under `base` in `tree` (see [`Store::put_pieces_json`]).

@@ -11,10 +11,10 @@ impl Store {
         let dir = &self.inner.dir;
         let mut trees = Vec::new();
         for (name, tree) in [
-            ("quotes", &self.inner.quotes),
-            ("funding", &self.inner.funding),
-            ("closes", &self.inner.closes),
-            ("prices_1h", &self.inner.hourly),
+            ("quotes", &self.inner.trees.quotes),
+            ("funding", &self.inner.trees.funding),
+            ("closes", &self.inner.trees.closes),
+            ("prices_1h", &self.inner.trees.hourly),
         ] {
             let mut per_venue: std::collections::BTreeMap<Venue, TreeStats> =
                 std::collections::BTreeMap::new();
@@ -36,7 +36,7 @@ impl Store {
         // The archive holds many settlements per value: count what is inside.
         let mut per_venue: std::collections::BTreeMap<Venue, TreeStats> =
             std::collections::BTreeMap::new();
-        for item in self.inner.archive.iter() {
+        for item in self.inner.trees.archive.iter() {
             let (k, v) = item.map_err(|e| io(dir, e))?;
             let (Some(key), Some(records)) = (keys::decode_quote_key(&k), decode_chunk(&v)) else {
                 continue;
@@ -64,7 +64,7 @@ impl Store {
         }
         Ok(StoreStats {
             trees,
-            meta_records: self.inner.meta.len(),
+            meta_records: self.inner.trees.meta.len(),
             size_on_disk,
             live_bytes,
         })
@@ -92,7 +92,7 @@ impl Store {
         let bars_cutoff = bars.timestamp_millis();
         let mut removed = self.prune(quotes)?;
         let mut rewrite = sled::Batch::default();
-        for item in self.inner.archive.iter() {
+        for item in self.inner.trees.archive.iter() {
             let (k, v) = item.map_err(|e| io(dir, e))?;
             let Some(key) = keys::decode_quote_key(&k) else {
                 continue;
@@ -115,13 +115,14 @@ impl Store {
             }
         }
         self.inner
+            .trees
             .archive
             .apply_batch(rewrite)
             .map_err(|e| io(dir, e))?;
         for (tree, cutoff) in [
-            (&self.inner.funding, cutoff),
-            (&self.inner.closes, cutoff),
-            (&self.inner.hourly, bars_cutoff),
+            (&self.inner.trees.funding, cutoff),
+            (&self.inner.trees.closes, cutoff),
+            (&self.inner.trees.hourly, bars_cutoff),
         ] {
             let mut batch = sled::Batch::default();
             for item in tree.iter() {
@@ -137,7 +138,7 @@ impl Store {
         // cutoff now starts at it, so a later backfill of a longer window fetches it again.
         let mut markers = sled::Batch::default();
         for prefix in [&b"backfill/"[..], &b"prices/"[..]] {
-            for item in self.inner.meta.scan_prefix(prefix) {
+            for item in self.inner.trees.meta.scan_prefix(prefix) {
                 let (k, v) = item.map_err(|e| io(dir, e))?;
                 let (from, to): (i64, i64) = serde_json::from_slice(&v).map_err(|e| {
                     corrupt(dir, format!("record {}: {e}", String::from_utf8_lossy(&k)))
@@ -158,6 +159,7 @@ impl Store {
             }
         }
         self.inner
+            .trees
             .meta
             .apply_batch(markers)
             .map_err(|e| io(dir, e))?;
@@ -175,7 +177,7 @@ impl Store {
         let cutoff = before.timestamp_millis();
         let mut batch = sled::Batch::default();
         let mut n = 0;
-        for item in self.inner.quotes.iter() {
+        for item in self.inner.trees.quotes.iter() {
             let (k, _) = item.map_err(|e| io(dir, e))?;
             if keys::decode_quote_key(&k).is_some_and(|q| q.time_ms < cutoff) {
                 batch.remove(k);
@@ -183,6 +185,7 @@ impl Store {
             }
         }
         self.inner
+            .trees
             .quotes
             .apply_batch(batch)
             .map_err(|e| io(dir, e))?;

@@ -32,7 +32,13 @@ impl Store {
         // settlement time.
         let mut merged: std::collections::BTreeMap<i64, FundingEvent> =
             std::collections::BTreeMap::new();
-        for (t, v) in self.range_of(&self.inner.funding, venue, Market::Perp, symbol, since_ms..)? {
+        for (t, v) in self.range_of(
+            &self.inner.trees.funding,
+            venue,
+            Market::Perp,
+            symbol,
+            since_ms..,
+        )? {
             let event = FundingEvent::decode(&v)
                 .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
             merged.insert(t, event);
@@ -43,12 +49,17 @@ impl Store {
         // A 30-day chunk of an older store that starts before `since` and covers it.
         let legacy = keys::quote_key(venue, Market::Perp, symbol, floor(LEGACY_CHUNK_MS));
         let legacy = if self.inner.legacy_chunks && legacy < chunk_from {
-            self.inner.archive.get(&legacy).map_err(|e| io(dir, e))?
+            self.inner
+                .trees
+                .archive
+                .get(&legacy)
+                .map_err(|e| io(dir, e))?
         } else {
             None
         };
         let chunks = legacy.into_iter().map(Ok).chain(
             self.inner
+                .trees
                 .archive
                 .range(chunk_from..=end)
                 .map(|item| item.map(|(_, v)| v)),
@@ -86,7 +97,7 @@ impl Store {
         for (start, new) in chunks {
             let key = keys::quote_key(venue, Market::Perp, symbol, start);
             let mut merged: std::collections::BTreeMap<i64, FundingEvent> =
-                match self.inner.archive.get(&key).map_err(|e| io(dir, e))? {
+                match self.inner.trees.archive.get(&key).map_err(|e| io(dir, e))? {
                     Some(v) => decode_chunk(&v)
                         .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?
                         .into_iter()
@@ -97,6 +108,7 @@ impl Store {
             batch.insert(key, encode_chunk(&merged));
         }
         self.inner
+            .trees
             .archive
             .apply_batch(batch)
             .map_err(|e| io(dir, e))?;
@@ -132,8 +144,8 @@ impl Store {
             }
         }
         let tree = match bar {
-            crate::model::series::Bar::Day => &self.inner.closes,
-            crate::model::series::Bar::Hour => &self.inner.hourly,
+            crate::model::series::Bar::Day => &self.inner.trees.closes,
+            crate::model::series::Bar::Hour => &self.inner.trees.hourly,
         };
         tree.apply_batch(batch).map_err(|e| io(dir, e))
     }
@@ -150,7 +162,7 @@ impl Store {
         since_ms: i64,
     ) -> Result<Vec<(i64, PriceBar)>, StoreError> {
         let dir = &self.inner.dir;
-        self.range_of(&self.inner.hourly, venue, market, symbol, since_ms..)?
+        self.range_of(&self.inner.trees.hourly, venue, market, symbol, since_ms..)?
             .into_iter()
             .map(|(t, v)| {
                 let bar = PriceBar::decode(&v)
@@ -211,7 +223,7 @@ impl Store {
         since_ms: i64,
     ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
         let dir = &self.inner.dir;
-        self.range_of(&self.inner.closes, venue, market, symbol, since_ms..)?
+        self.range_of(&self.inner.trees.closes, venue, market, symbol, since_ms..)?
             .into_iter()
             .map(|(t, v)| Ok((t, serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?)))
             .collect()

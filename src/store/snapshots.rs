@@ -30,6 +30,7 @@ impl Store {
             );
         }
         self.inner
+            .trees
             .quotes
             .apply_batch(batch)
             .map_err(|e| io(dir, e))?;
@@ -59,6 +60,7 @@ impl Store {
             }
         }
         self.inner
+            .trees
             .funding
             .apply_batch(events)
             .map_err(|e| io(dir, e))?;
@@ -97,6 +99,7 @@ impl Store {
             closes.insert(keys::quote_key(snapshot.venue, market, symbol, day), value);
         }
         self.inner
+            .trees
             .closes
             .apply_batch(closes)
             .map_err(|e| io(dir, e))?;
@@ -113,12 +116,13 @@ impl Store {
     pub(super) fn put_latest(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
         let dir = &self.inner.dir;
         self.put_pieces(
-            &self.inner.latest,
+            &self.inner.trees.latest,
             &keys::latest_header_key(snapshot.venue),
             snapshot,
         )?;
         // The whole-snapshot value of stores written before tree `latest` existed.
         self.inner
+            .trees
             .meta
             .remove(keys::meta_key("latest", snapshot.venue))
             .map_err(|e| io(dir, e))?;
@@ -130,7 +134,7 @@ impl Store {
     /// # Errors
     /// On store I/O errors or an undecodable record.
     pub fn latest_snapshot(&self, venue: Venue) -> Result<Option<Snapshot>, StoreError> {
-        match self.get_pieces(&self.inner.latest, &keys::latest_header_key(venue))? {
+        match self.get_pieces(&self.inner.trees.latest, &keys::latest_header_key(venue))? {
             Some(snapshot) => Ok(Some(snapshot)),
             // A store written before tree `latest` existed keeps it whole in `meta`.
             None => self.get_json(&keys::meta_key("latest", venue)),
@@ -148,10 +152,11 @@ impl Store {
     ) -> Result<Vec<(i64, PerpObservation)>, StoreError> {
         let dir = &self.inner.dir;
         let mut out = Vec::new();
-        for item in self
-            .inner
-            .quotes
-            .scan_prefix(keys::symbol_prefix(venue, Market::Perp, symbol))
+        for item in
+            self.inner
+                .trees
+                .quotes
+                .scan_prefix(keys::symbol_prefix(venue, Market::Perp, symbol))
         {
             let (k, v) = item.map_err(|e| io(dir, e))?;
             let key = keys::decode_quote_key(&k).ok_or_else(|| corrupt(dir, "undecodable key"))?;

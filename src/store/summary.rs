@@ -165,6 +165,7 @@ impl Store {
         for venue in venues {
             for item in self
                 .inner
+                .trees
                 .summaries
                 .scan_prefix(keys::market_prefix(venue, Market::Perp))
             {
@@ -196,6 +197,7 @@ impl Store {
             out.insert((*venue, symbol.clone()), computed.summary);
         }
         self.inner
+            .trees
             .summaries
             .apply_batch(fresh)
             .map_err(|e| io(dir, e))?;
@@ -214,6 +216,7 @@ impl Store {
         let mut any = false;
         let untils: HashMap<Vec<u8>, Option<i64>> = self
             .inner
+            .trees
             .summaries
             .scan_prefix(keys::market_prefix(venue, Market::Perp))
             .map(|item| {
@@ -237,6 +240,7 @@ impl Store {
         }
         if any {
             self.inner
+                .trees
                 .summaries
                 .apply_batch(batch)
                 .map_err(|e| io(dir, e))?;
@@ -251,6 +255,7 @@ impl Store {
             batch.remove(key(venue, symbol));
         }
         self.inner
+            .trees
             .summaries
             .apply_batch(batch)
             .map_err(|e| io(&self.inner.dir, e))
@@ -259,6 +264,7 @@ impl Store {
     /// Drops every summary (after a prune).
     pub(super) fn clear_summaries(&self) -> Result<(), StoreError> {
         self.inner
+            .trees
             .summaries
             .clear()
             .map_err(|e| io(&self.inner.dir, e))
@@ -456,6 +462,7 @@ mod tests {
         let kept_at = |store: &Store| {
             let v = store
                 .inner
+                .trees
                 .summaries
                 .get(key(Venue::Okx, SYMBOLS[0]))
                 .unwrap()
@@ -477,6 +484,7 @@ mod tests {
         assert!(
             store
                 .inner
+                .trees
                 .summaries
                 .get(key(Venue::Okx, SYMBOLS[0]))
                 .unwrap()

@@ -10,13 +10,9 @@ pub(super) fn snapshot(t: i64) -> Snapshot {
         venue: Venue::Okx,
         received_at,
         perps: vec![PerpQuote {
-            next_funding_time: None,
             bid: Some(Decimal::from(100)),
             ask: Some(Decimal::from(101)),
-            high_24h: None,
-            low_24h: None,
-            volume_24h_quote: None,
-            ..PerpQuote::sample(Venue::Okx, "BTC-USDT-SWAP", ("BTC", "USDT"), received_at)
+            ..PerpQuote::listed(Venue::Okx, "BTC-USDT-SWAP", ("BTC", "USDT"), received_at)
         }],
         spots: vec![],
     }
@@ -243,7 +239,7 @@ fn the_latest_view_is_small_pieces_and_follows_the_listing() {
         store.latest_snapshot(Venue::Okx).expect("read"),
         Some(b.clone())
     );
-    for item in store.inner.latest.iter() {
+    for item in store.inner.trees.latest.iter() {
         let (_, v) = item.expect("record");
         assert!(v.len() <= PIECE_BYTES, "{} bytes", v.len());
     }
@@ -264,6 +260,7 @@ fn the_latest_view_is_small_pieces_and_follows_the_listing() {
     assert!(
         store
             .inner
+            .trees
             .meta
             .get(keys::meta_key("latest", Venue::Bybit))
             .expect("get")
@@ -337,7 +334,12 @@ fn thirty_day_chunks_of_older_stores_are_read_and_rechunked_by_compaction() {
     let dir = tempfile::tempdir().expect("tempdir");
     // A store from before 5-day chunks: no width key.
     let store = Store::open(dir.path()).expect("open");
-    store.inner.meta.remove(CHUNK_WIDTH_KEY).expect("remove");
+    store
+        .inner
+        .trees
+        .meta
+        .remove(CHUNK_WIDTH_KEY)
+        .expect("remove");
     store.close().expect("close");
     let store = Store::open(dir.path()).expect("open");
     assert!(store.inner.legacy_chunks);
@@ -354,6 +356,7 @@ fn thirty_day_chunks_of_older_stores_are_read_and_rechunked_by_compaction() {
         .collect();
     store
         .inner
+        .trees
         .archive
         .insert(
             keys::quote_key(Venue::Okx, Market::Perp, "BTC-USDT-SWAP", start),
@@ -386,7 +389,7 @@ fn thirty_day_chunks_of_older_stores_are_read_and_rechunked_by_compaction() {
         !store.inner.legacy_chunks,
         "compaction rewrote every old chunk"
     );
-    for item in store.inner.archive.iter() {
+    for item in store.inner.trees.archive.iter() {
         let (_, v) = item.expect("chunk");
         assert!(v.len() <= 120 * CHUNK_RECORD, "{} bytes", v.len());
     }
@@ -515,7 +518,14 @@ fn large_values_are_stored_in_small_pieces() {
             .expect("get"),
         Some(big)
     );
-    let pieces = |store: &Store| store.inner.meta.scan_prefix(b"reference/okx#").count();
+    let pieces = |store: &Store| {
+        store
+            .inner
+            .trees
+            .meta
+            .scan_prefix(b"reference/okx#")
+            .count()
+    };
     assert!(pieces(&store) > 10);
     // A smaller value leaves no stale piece behind.
     let small = vec!["one".to_owned()];
@@ -545,6 +555,7 @@ fn large_values_are_stored_in_small_pieces() {
     assert!(
         store
             .inner
+            .trees
             .meta
             .get(b"reference/bybit")
             .expect("get")
@@ -623,7 +634,7 @@ fn polls_record_the_daily_close_of_spot_pairs_too() {
     s.spots.push(crate::model::SpotQuote {
         bid: Some(Decimal::from(3000)),
         ask: Some(Decimal::from(3002)),
-        ..crate::model::SpotQuote::sample(Venue::Okx, "ETH-USDT", ("ETH", "USDT"), s.received_at)
+        ..crate::model::SpotQuote::listed(Venue::Okx, "ETH-USDT", ("ETH", "USDT"), s.received_at)
     });
     store.write_snapshot(&s).expect("write");
     assert_eq!(

@@ -203,6 +203,20 @@ async fn history_plot_draws_one_line_per_venue_and_the_price() {
     }
 }
 
+/// `backfill` of candles only, of BTC and PEPE on Binance, Bybit and OKX, ETH as collateral.
+fn candles_only(server: &Server, dir: &std::path::Path) -> std::process::Command {
+    let mut cmd = basis(server, dir);
+    cmd.env("BASIS_COLLATERAL", "ETH").args([
+        "backfill",
+        "--no-funding",
+        "--venues",
+        "binance,bybit,okx",
+        "--assets",
+        "BTC,PEPE",
+    ]);
+    cmd
+}
+
 /// Finished bars of a synthetic market with open times in `[from, now − bar]`, per coin.
 fn finished(
     m: &basis::demo::SynthMarket,
@@ -231,16 +245,7 @@ async fn backfilled_candles_are_the_venues_finished_bars_and_feed_realised_risk(
         .await
         .expect("server");
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut cmd = basis(&server, dir.path());
-    cmd.env("BASIS_COLLATERAL", "ETH").args([
-        "backfill",
-        "--no-funding",
-        "--venues",
-        "binance,bybit,okx",
-        "--assets",
-        "BTC,PEPE",
-    ]);
-    let out = run(cmd).await;
+    let out = run(candles_only(&server, dir.path())).await;
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 
     // Every finished bar of the window, exactly the venue's (per coin), nothing unfinished.
@@ -317,16 +322,7 @@ async fn backfilled_candles_are_the_venues_finished_bars_and_feed_realised_risk(
 
     // A second run asks for nothing: no bar has finished since (unless an hour just turned).
     let before: u32 = venues.iter().map(|&v| server.requests(v)).sum();
-    let mut cmd = basis(&server, dir.path());
-    cmd.env("BASIS_COLLATERAL", "ETH").args([
-        "backfill",
-        "--no-funding",
-        "--venues",
-        "binance,bybit,okx",
-        "--assets",
-        "BTC,PEPE",
-    ]);
-    let out = run(cmd).await;
+    let out = run(candles_only(&server, dir.path())).await;
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let second: u32 = venues.iter().map(|&v| server.requests(v)).sum::<u32>() - before;
     let turned = chrono::Utc::now().timestamp_millis().div_euclid(HOUR) != now.div_euclid(HOUR);

@@ -2,7 +2,12 @@
 
 use std::path::Path;
 use std::process::Output;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode, Uri};
 
 use basis::demo::Universe;
 use basis::demo::server::{FaultRule, Server, mounted};
@@ -146,4 +151,171 @@ pub fn files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u
         }
     }
     out
+}
+
+/// Writes `body` as `basis.toml` in `dir`; returns its path.
+pub fn write_config(dir: &Path, body: &str) -> std::path::PathBuf {
+    let path = dir.join("basis.toml");
+    std::fs::write(&path, body).expect("config");
+    path
+}
+
+/// One request a [`Receiver`] got, and the status it answered.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Path and query.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub status: u16,
+}
+
+/// A loopback chat service (Slack, Discord, Telegram, generic webhooks) recording every request.
+/// It answers 200 with Telegram's success shape (Slack and Discord only look at the status),
+/// except: 404 to paths under `/gone/` while `gone` is set (a deleted webhook; set at start), and
+/// while a budget is set ([`Receiver::fail_after`]) 500 to every request after that many.
+pub struct Receiver {
+    addr: std::net::SocketAddr,
+    log: Arc<Mutex<Vec<Received>>>,
+    gone: Arc<AtomicBool>,
+    budget: Arc<Mutex<Option<usize>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let log: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let gone = Arc::new(AtomicBool::new(true));
+        let budget: Arc<Mutex<Option<usize>>> = Arc::default();
+        let (l, g, b) = (Arc::clone(&log), Arc::clone(&gone), Arc::clone(&budget));
+        let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
+            let (l, g, b) = (Arc::clone(&l), Arc::clone(&g), Arc::clone(&b));
+            async move {
+                let deleted = uri.path().starts_with("/gone/") && g.load(Ordering::SeqCst);
+                let status = match &mut *b.lock().expect("lock") {
+                    _ if deleted => StatusCode::NOT_FOUND,
+                    None => StatusCode::OK,
+                    Some(0) => StatusCode::INTERNAL_SERVER_ERROR,
+                    Some(n) => {
+                        *n -= 1;
+                        StatusCode::OK
+                    }
+                };
+                l.lock().expect("lock").push(Received {
+                    path: uri.to_string(),
+                    headers: headers
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+                        .collect(),
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                    status: status.as_u16(),
+                });
+                if deleted {
+                    return (status, "no_service");
+                }
+                (status, r#"{"ok":true,"result":{"message_id":1}}"#)
+            }
+        });
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver {
+            addr,
+            log,
+            gone,
+            budget,
+            task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.log.lock().expect("lock").clone()
+    }
+
+    /// Accepted posts whose path starts with `prefix`.
+    pub fn accepted(&self, prefix: &str) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.path.starts_with(prefix) && r.status == 200)
+            .collect()
+    }
+
+    /// Bodies received on exactly `path` (query left out).
+    pub fn bodies_at(&self, path: &str) -> Vec<String> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.path.split('?').next() == Some(path))
+            .map(|r| r.body)
+            .collect()
+    }
+
+    /// Whether paths under `/gone/` answer 404 (a deleted webhook).
+    pub fn set_gone(&self, gone: bool) {
+        self.gone.store(gone, Ordering::SeqCst);
+    }
+
+    /// Accepts `n` more requests, then answers 500 to every one; `None`: accepts all again.
+    pub fn fail_after(&self, n: Option<usize>) {
+        *self.budget.lock().expect("lock") = n;
+    }
+}
+
+/// Writes into `store` an OKX snapshot received at `at` holding only its BTC perp, as `edit`
+/// makes it from a perp paying 0.01 % per 8 h with nothing quoted.
+pub fn write_okx_btc(
+    store: &basis::store::Store,
+    at: chrono::DateTime<chrono::Utc>,
+    edit: impl FnOnce(&mut basis::model::PerpQuote),
+) {
+    let mut perp = basis::model::PerpQuote {
+        venue: Venue::Okx,
+        symbol: "BTC-USDT-SWAP".into(),
+        asset: "BTC".into(),
+        quote: "USDT".into(),
+        multiplier: rust_decimal::Decimal::ONE,
+        funding_rate: rust_decimal::Decimal::new(1, 4),
+        funding_interval_hours: rust_decimal::Decimal::from(8),
+        next_funding_time: None,
+        mark_price: None,
+        index_price: None,
+        bid: None,
+        ask: None,
+        high_24h: None,
+        low_24h: None,
+        volume_24h_quote: None,
+        open_interest: None,
+        exchange_time: None,
+        received_at: at,
+    };
+    edit(&mut perp);
+    let snapshot = basis::model::Snapshot {
+        venue: Venue::Okx,
+        received_at: at,
+        perps: vec![perp],
+        spots: vec![],
+    };
+    store.write_snapshot(&snapshot).expect("write");
+}
+
+/// `scan --notify --venues okx --format json` with the sinks of `config`.
+pub fn notify_scan(server: &Server, dir: &Path, config: &Path) -> std::process::Command {
+    let mut cmd = basis(server, dir);
+    cmd.arg("--config")
+        .arg(config)
+        .args(["scan", "--notify", "--venues", "okx", "--format", "json"]);
+    cmd
 }

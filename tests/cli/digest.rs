@@ -2,11 +2,8 @@
 //! that is the only thing sent again, and a dedup state that stays small across runs.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::http::{StatusCode, Uri};
 use basis::demo::Universe;
 use basis::demo::server::{Server, mounted};
 use basis::model::Venue;
@@ -14,97 +11,6 @@ use rust_decimal::Decimal;
 
 use super::common::*;
 
-/// One request a receiver got, and the status it answered.
-#[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    body: String,
-    status: u16,
-}
-
-/// A loopback chat service recording every request. It answers 200 (Telegram's success shape),
-/// except while a budget is set: then it accepts that many more requests and answers 500 to
-/// every one after them.
-struct Receiver {
-    addr: std::net::SocketAddr,
-    log: Arc<Mutex<Vec<Received>>>,
-    budget: Arc<Mutex<Option<usize>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Receiver {
-    async fn start() -> Receiver {
-        let log: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let budget: Arc<Mutex<Option<usize>>> = Arc::default();
-        let (l, b) = (Arc::clone(&log), Arc::clone(&budget));
-        let app = axum::Router::new().fallback(move |uri: Uri, body: Bytes| {
-            let (l, b) = (Arc::clone(&l), Arc::clone(&b));
-            async move {
-                let status = match &mut *b.lock().expect("lock") {
-                    None => StatusCode::OK,
-                    Some(0) => StatusCode::INTERNAL_SERVER_ERROR,
-                    Some(n) => {
-                        *n -= 1;
-                        StatusCode::OK
-                    }
-                };
-                l.lock().expect("lock").push(Received {
-                    path: uri.to_string(),
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                    status: status.as_u16(),
-                });
-                (status, r#"{"ok":true,"result":{"message_id":1}}"#)
-            }
-        });
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Receiver {
-            addr,
-            log,
-            budget,
-            task,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.log.lock().expect("lock").clone()
-    }
-
-    /// Accepted posts whose path starts with `prefix`.
-    fn accepted(&self, prefix: &str) -> Vec<Received> {
-        self.received()
-            .into_iter()
-            .filter(|r| r.path.starts_with(prefix) && r.status == 200)
-            .collect()
-    }
-
-    fn fail_after(&self, n: Option<usize>) {
-        *self.budget.lock().expect("lock") = n;
-    }
-}
-
-fn write_config(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
-    let path = dir.join("basis.toml");
-    std::fs::write(&path, body).expect("config");
-    path
-}
-
-/// The text of a Discord or Telegram post.
 fn text(r: &Received) -> String {
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json body");
     v["content"]
@@ -334,17 +240,8 @@ async fn a_failed_part_is_the_only_thing_sent_again() {
         ),
     );
     let scan = || {
-        let mut cmd = basis(&server, dir.path());
-        cmd.arg("--config").arg(&config).args([
-            "scan",
-            "--notify",
-            "--venues",
-            "okx",
-            "--min-apr",
-            "-1000",
-            "--format",
-            "json",
-        ]);
+        let mut cmd = notify_scan(&server, dir.path(), &config);
+        cmd.args(["--min-apr", "-1000"]);
         cmd
     };
     // Run 1: the chat accepts part 1 and fails everything after it (5xx past the retries).
@@ -449,17 +346,8 @@ async fn the_dedup_state_stays_small_across_runs_with_changing_rows() {
         let server = Server::start(mounted(&okx_paying(&base, &paying)), vec![], Duration::ZERO)
             .await
             .expect("server");
-        let mut cmd = basis(&server, dir.path());
-        cmd.arg("--config").arg(&config).args([
-            "scan",
-            "--notify",
-            "--venues",
-            "okx",
-            "--min-apr",
-            "-1000",
-            "--format",
-            "json",
-        ]);
+        let mut cmd = notify_scan(&server, dir.path(), &config);
+        cmd.args(["--min-apr", "-1000"]);
         let out = run(cmd).await;
         assert_eq!(code(&out), 0, "run {run_no}: {}", stderr(&out));
         drop(server);

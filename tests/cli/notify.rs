@@ -1,93 +1,13 @@
 //! Notifications end to end: digests across runs, secrets never leaked, `watch` under SIGTERM.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Uri};
 use basis::demo::Universe;
 use basis::demo::server::{Server, mounted};
 use basis::model::Venue;
 use rust_decimal::Decimal;
 
 use super::common::*;
-
-/// One request a receiver got.
-#[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-/// A loopback chat service: records every request and answers 200, or 404 to paths under
-/// `/gone/` while `gone` is set (a deleted webhook).
-struct Receiver {
-    addr: std::net::SocketAddr,
-    log: Arc<Mutex<Vec<Received>>>,
-    gone: Arc<std::sync::atomic::AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Receiver {
-    async fn start() -> Receiver {
-        let log: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let gone = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let l = Arc::clone(&log);
-        let g = Arc::clone(&gone);
-        let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
-            let l = Arc::clone(&l);
-            let g = Arc::clone(&g);
-            async move {
-                let deleted =
-                    uri.path().starts_with("/gone/") && g.load(std::sync::atomic::Ordering::SeqCst);
-                l.lock().expect("lock").push(Received {
-                    path: uri.to_string(),
-                    headers: headers
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-                        .collect(),
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                });
-                if deleted {
-                    return (axum::http::StatusCode::NOT_FOUND, "no_service");
-                }
-                // Telegram's success shape; Slack and Discord only look at the status.
-                (
-                    axum::http::StatusCode::OK,
-                    r#"{"ok":true,"result":{"message_id":1}}"#,
-                )
-            }
-        });
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Receiver {
-            addr,
-            log,
-            gone,
-            task,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.log.lock().expect("lock").clone()
-    }
-}
 
 /// OKX universe whose BTC perp pays `rate` every 8 h.
 fn okx_with_btc_rate(rate: &str) -> Vec<Universe> {
@@ -102,22 +22,11 @@ fn okx_with_btc_rate(rate: &str) -> Vec<Universe> {
     u
 }
 
-fn write_config(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
-    let path = dir.join("basis.toml");
-    std::fs::write(&path, body).expect("config");
-    path
-}
-
-fn notify_scan(
-    server: &Server,
-    dir: &std::path::Path,
-    config: &std::path::Path,
-) -> std::process::Command {
-    let mut cmd = basis(server, dir);
-    cmd.arg("--config")
-        .arg(config)
-        .args(["scan", "--notify", "--venues", "okx", "--format", "json"]);
-    cmd
+/// A loopback OKX whose BTC perp pays `rate` every 8 h.
+async fn okx_server(rate: &str) -> Server {
+    Server::start(mounted(&okx_with_btc_rate(rate)), vec![], Duration::ZERO)
+        .await
+        .expect("server")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,13 +40,7 @@ async fn one_digest_for_unchanged_data_then_one_resolution() {
             receiver.url("/services/T000/B000/desk")
         ),
     );
-    let server = Server::start(
-        mounted(&okx_with_btc_rate("0.0003")),
-        vec![],
-        Duration::ZERO,
-    )
-    .await
-    .expect("server");
+    let server = okx_server("0.0003").await;
     for run_no in 1..=3 {
         let out = run(notify_scan(&server, dir.path(), &config)).await;
         assert_eq!(code(&out), 0, "run {run_no}: {}", stderr(&out));
@@ -148,13 +51,7 @@ async fn one_digest_for_unchanged_data_then_one_resolution() {
     assert!(first.body.contains("BTC"), "{}", first.body);
 
     // The opportunity disappears (BTC now pays the other way): one "no longer qualifies".
-    let server = Server::start(
-        mounted(&okx_with_btc_rate("-0.0002")),
-        vec![],
-        Duration::ZERO,
-    )
-    .await
-    .expect("server");
+    let server = okx_server("-0.0002").await;
     for run_no in 4..=5 {
         let out = run(notify_scan(&server, dir.path(), &config)).await;
         assert_eq!(code(&out), 0, "run {run_no}: {}", stderr(&out));
@@ -179,13 +76,7 @@ async fn quiet_cron_run_with_nothing_new_prints_nothing() {
             receiver.url("/api/webhooks/1/abc")
         ),
     );
-    let server = Server::start(
-        mounted(&okx_with_btc_rate("0.0003")),
-        vec![],
-        Duration::ZERO,
-    )
-    .await
-    .expect("server");
+    let server = okx_server("0.0003").await;
     let mut cmd = notify_scan(&server, dir.path(), &config);
     cmd.arg("-q");
     let out = run(cmd).await;
@@ -250,13 +141,7 @@ async fn canary_secrets_never_leak() {
             secret_file.display()
         ),
     );
-    let server = Server::start(
-        mounted(&okx_with_btc_rate("0.0003")),
-        vec![],
-        Duration::ZERO,
-    )
-    .await
-    .expect("server");
+    let server = okx_server("0.0003").await;
     let mut cmd = notify_scan(&server, dir.path(), &config);
     cmd.env("BASIS_TELEGRAM_URL", receiver.url("/tg"))
         .arg("-vv");
@@ -359,13 +244,7 @@ async fn a_deleted_webhook_stays_disabled_across_runs_until_fixed() {
             ),
         )
     };
-    let server = Server::start(
-        mounted(&okx_with_btc_rate("0.0003")),
-        vec![],
-        Duration::ZERO,
-    )
-    .await
-    .expect("server");
+    let server = okx_server("0.0003").await;
     // The webhook answers 404: the sink is disabled and the run says so.
     let config = sink("/gone/desk");
     let out = run(notify_scan(&server, dir.path(), &config)).await;
@@ -381,9 +260,7 @@ async fn a_deleted_webhook_stays_disabled_across_runs_until_fixed() {
         "{err}"
     );
     // The webhook works again: a test that gets through enables it, and the digest follows.
-    receiver
-        .gone
-        .store(false, std::sync::atomic::Ordering::SeqCst);
+    receiver.set_gone(false);
     let mut test = basis(&server, dir.path());
     test.arg("--config")
         .arg(&config)
@@ -396,9 +273,7 @@ async fn a_deleted_webhook_stays_disabled_across_runs_until_fixed() {
     assert_eq!(receiver.received().len(), 3, "the digest was not sent");
     assert!(receiver.received()[2].body.contains("BTC"));
     // Disabled again, then fixed by a new URL in the config: tried at once.
-    receiver
-        .gone
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    receiver.set_gone(true);
     let config = sink("/gone/other");
     let out = run(notify_scan(&server, dir.path(), &config)).await;
     assert_eq!(code(&out), 0, "nothing new to send: {}", stderr(&out));

@@ -1,6 +1,5 @@
 //! `basis positions`: DESIGN's account figures against an independent computation, collateral alerts across runs, bad account config.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use basis::demo::server::{Server, mounted};
@@ -54,12 +53,6 @@ async fn start(u: &[Universe]) -> Server {
     Server::start(mounted(u), vec![], Duration::ZERO)
         .await
         .expect("server")
-}
-
-fn config(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
-    let path = dir.join("basis.toml");
-    std::fs::write(&path, body).expect("config");
-    path
 }
 
 fn positions(
@@ -117,7 +110,7 @@ async fn positions_json_reproduces_an_independent_computation_of_designs_formula
     let u = bybit_world("1");
     let server = start(&u).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(dir.path(), ACCOUNTS);
+    let cfg = write_config(dir.path(), ACCOUNTS);
     let mut cmd = positions(&server, dir.path(), &cfg);
     cmd.args(["--format", "json"]);
     let out = run(cmd).await;
@@ -236,64 +229,18 @@ async fn positions_json_reproduces_an_independent_computation_of_designs_formula
     );
 }
 
-/// A loopback chat service recording each body it is sent.
-struct Chat {
-    addr: std::net::SocketAddr,
-    bodies: Arc<Mutex<Vec<(String, String)>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Chat {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Chat {
-    async fn start() -> Chat {
-        let bodies: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-        let b = Arc::clone(&bodies);
-        let app = axum::Router::new().fallback(move |uri: axum::http::Uri, body: String| {
-            let b = Arc::clone(&b);
-            async move {
-                b.lock().expect("lock").push((uri.path().to_owned(), body));
-                "ok"
-            }
-        });
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Chat { addr, bodies, task }
-    }
-
-    /// Bodies received on `path`.
-    fn at(&self, path: &str) -> Vec<String> {
-        self.bodies
-            .lock()
-            .expect("lock")
-            .iter()
-            .filter(|(p, _)| p == path)
-            .map(|(_, b)| b.clone())
-            .collect()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_16_pct_collateral_fall_alerts_once_per_sink_then_resolves_once() {
-    let chat = Chat::start().await;
+    let chat = Receiver::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(
+    let cfg = write_config(
         dir.path(),
         &format!(
-            "[[notify]]\nname = \"desk\"\nkind = \"slack\"\nurl = \"http://{0}/slack\"\n\n\
-             [[notify]]\nname = \"ops\"\nkind = \"discord\"\nurl = \"http://{0}/discord\"\n\n\
+            "[[notify]]\nname = \"desk\"\nkind = \"slack\"\nurl = \"{0}/slack\"\n\n\
+             [[notify]]\nname = \"ops\"\nkind = \"discord\"\nurl = \"{0}/discord\"\n\n\
              [[account]]\nname = \"hedge\"\nvenue = \"bybit\"\ncollateral = {{ ETH = 20 }}\n\
              [[account.position]]\nsymbol = \"BTCUSDT\"\nsize = -0.2\nentry = 95000\n",
-            chat.addr
+            chat.url("")
         ),
     );
     let poll = |eth: &'static str| {
@@ -319,12 +266,12 @@ async fn a_16_pct_collateral_fall_alerts_once_per_sink_then_resolves_once() {
     // Run 1 records the reference price; nothing is wrong.
     let doc = poll("1").await;
     assert!(alerts(&doc).is_empty(), "{doc}");
-    assert!(chat.at("/slack").is_empty() && chat.at("/discord").is_empty());
+    assert!(chat.bodies_at("/slack").is_empty() && chat.bodies_at("/discord").is_empty());
     // ETH falls 16 %: one collateral alert per sink.
     let doc = poll("0.84").await;
     assert_eq!(alerts(&doc), ["collateral_drop"], "{doc}");
     for path in ["/slack", "/discord"] {
-        let got = chat.at(path);
+        let got = chat.bodies_at(path);
         assert_eq!(got.len(), 1, "{path}: {got:#?}");
         assert!(
             got[0].contains("ETH") && got[0].contains("16.0 %"),
@@ -335,15 +282,15 @@ async fn a_16_pct_collateral_fall_alerts_once_per_sink_then_resolves_once() {
     // Unchanged: nothing more.
     let doc = poll("0.84").await;
     assert_eq!(alerts(&doc), ["collateral_drop"]);
-    assert_eq!(chat.at("/slack").len(), 1);
-    assert_eq!(chat.at("/discord").len(), 1);
+    assert_eq!(chat.bodies_at("/slack").len(), 1);
+    assert_eq!(chat.bodies_at("/discord").len(), 1);
     // Recovered: one "resolved" per sink, then quiet.
     for _ in 0..2 {
         let doc = poll("1").await;
         assert!(alerts(&doc).is_empty(), "{doc}");
     }
     for path in ["/slack", "/discord"] {
-        let got = chat.at(path);
+        let got = chat.bodies_at(path);
         assert_eq!(got.len(), 2, "{path}: {got:#?}");
         assert!(got[1].contains("resolved"), "{}", got[1]);
     }
@@ -353,7 +300,7 @@ async fn a_16_pct_collateral_fall_alerts_once_per_sink_then_resolves_once() {
 async fn a_bad_account_is_a_config_error_naming_the_file_and_key() {
     let (server, _u) = server(&[Venue::Bybit], vec![]).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(
+    let cfg = write_config(
         dir.path(),
         "[[account]]\nname = \"a\"\nvenue = \"bybit\"\ncollateral = { ETH = 1 }\n[[account.position]]\nsymbol = \"BTCUSDT\"\nsize = 1\n",
     );
@@ -365,7 +312,7 @@ async fn a_bad_account_is_a_config_error_naming_the_file_and_key() {
         "{err}"
     );
     // No account at all: 78 too, saying where to declare one.
-    let empty = config(dir.path(), "");
+    let empty = write_config(dir.path(), "");
     let out = run(positions(&server, dir.path(), &empty)).await;
     assert_eq!(code(&out), 78, "{}", stderr(&out));
     assert!(stderr(&out).contains("[[account]]"), "{}", stderr(&out));
@@ -373,15 +320,15 @@ async fn a_bad_account_is_a_config_error_naming_the_file_and_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_notify_sends_the_account_alert_before_the_digest_whatever_its_top() {
-    let chat = Chat::start().await;
+    let chat = Receiver::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(
+    let cfg = write_config(
         dir.path(),
         &format!(
-            "[[notify]]\nname = \"desk\"\nkind = \"discord\"\nurl = \"http://{}/d\"\nmin_apr = -1000\ntop = 1\n\n\
+            "[[notify]]\nname = \"desk\"\nkind = \"discord\"\nurl = \"{}/d\"\nmin_apr = -1000\ntop = 1\n\n\
              [[account]]\nname = \"hedge\"\nvenue = \"bybit\"\ncollateral = {{ ETH = 20 }}\n\
              [[account.position]]\nsymbol = \"BTCUSDT\"\nsize = -0.2\nentry = 95000\n",
-            chat.addr
+            chat.url("")
         ),
     );
     for eth in ["1", "0.84"] {
@@ -393,7 +340,7 @@ async fn scan_notify_sends_the_account_alert_before_the_digest_whatever_its_top(
         let out = run(cmd).await;
         assert_eq!(code(&out), 0, "ETH × {eth}: {}", stderr(&out));
     }
-    let got = chat.at("/d");
+    let got = chat.bodies_at("/d");
     let alert = got
         .iter()
         .position(|b| b.contains("account alert"))

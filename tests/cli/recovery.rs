@@ -201,6 +201,17 @@ fn every_command(server: &Server, dir: &Path) -> Vec<(&'static str, Command)> {
     ]
 }
 
+/// Every command refuses the store with `reason` and copies it to `recovery/db` first; neither
+/// the store nor the copy differs from the files before.
+async fn refused_and_copied_untouched(server: &Server, dir: &Path, reason: &str) {
+    let data = dir.join("data");
+    let before = files(&data.join("db"));
+    let copy = data.join("recovery/db");
+    let after = refused_by_every_command(server, dir, reason, Some(&copy)).await;
+    assert_same(&files(&copy), &before, "recovery/db");
+    assert_same(&after, &before, "the store");
+}
+
 /// Runs every command against the store in `dir`: each exits 74 within [`BOUND`], its message
 /// names `reason` and `copy` (when given), no venue is polled, and the store's files after the
 /// first run are not modified by the later ones. Returns the files after the first run.
@@ -356,12 +367,8 @@ async fn a_crashed_store_with_a_truncated_log_is_refused_untouched_by_every_comm
     let log = data.join("db/db");
     let bytes = std::fs::read(&log).expect("read");
     std::fs::write(&log, &bytes[..clean.len() / 2]).expect("truncate");
-    let before = files(&data.join("db"));
-    let copy = data.join("recovery/db");
-    let after = refused_by_every_command(&server, dir.path(), "is truncated", Some(&copy)).await;
-    assert_same(&files(&copy), &before, "recovery/db");
     // Refused before sled opened it: not a byte changed.
-    assert_same(&after, &before, "the store");
+    refused_and_copied_untouched(&server, dir.path(), "is truncated").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -395,17 +402,7 @@ async fn a_crashed_store_with_a_flipped_bit_in_a_blob_is_refused_untouched_by_ev
         .unwrap_or_else(|e| panic!("the killed run released {}: {e}", blob.display()))
         .len() as usize;
     flip(&blob, len / 2);
-    let before = files(&data.join("db"));
-    let copy = data.join("recovery/db");
-    let after = refused_by_every_command(
-        &server,
-        dir.path(),
-        "sled never rewrites a blob",
-        Some(&copy),
-    )
-    .await;
-    assert_same(&files(&copy), &before, "recovery/db");
-    assert_same(&after, &before, "the store");
+    refused_and_copied_untouched(&server, dir.path(), "sled never rewrites a blob").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

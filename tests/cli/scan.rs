@@ -338,7 +338,6 @@ async fn a_slow_venue_is_reported_at_the_deadline_and_does_not_hold_the_others()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recorded_funding_history_fills_the_record_columns_and_filters() {
-    use basis::model::{PerpQuote, Snapshot};
     use rust_decimal::Decimal;
     let (server, _) = server(&[Venue::Okx], vec![]).await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -349,34 +348,10 @@ async fn recorded_funding_history_fills_the_record_columns_and_filters() {
         let now = chrono::Utc::now();
         for i in (1..=90).rev() {
             let settles = now - chrono::Duration::hours(8 * i) + chrono::Duration::minutes(1);
-            let perp = PerpQuote {
-                venue: Venue::Okx,
-                symbol: "BTC-USDT-SWAP".into(),
-                asset: "BTC".into(),
-                quote: "USDT".into(),
-                multiplier: Decimal::ONE,
-                funding_rate: Decimal::new(2, 4),
-                funding_interval_hours: Decimal::from(8),
-                next_funding_time: Some(settles),
-                mark_price: None,
-                index_price: None,
-                bid: None,
-                ask: None,
-                high_24h: None,
-                low_24h: None,
-                volume_24h_quote: None,
-                open_interest: None,
-                exchange_time: None,
-                received_at: settles,
-            };
-            store
-                .write_snapshot(&Snapshot {
-                    venue: Venue::Okx,
-                    received_at: settles,
-                    perps: vec![perp],
-                    spots: vec![],
-                })
-                .expect("write");
+            write_okx_btc(&store, settles, |p| {
+                p.funding_rate = Decimal::new(2, 4);
+                p.next_funding_time = Some(settles);
+            });
         }
         store.close().expect("close");
     }
@@ -497,7 +472,6 @@ async fn history_command_shows_the_recorded_funding_per_venue() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_enough_daily_closes_liq_prob_uses_realised_volatility() {
-    use basis::model::{PerpQuote, Snapshot};
     use rust_decimal::Decimal;
     let (server, _) = server(&[Venue::Okx], vec![]).await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -523,34 +497,10 @@ async fn with_enough_daily_closes_liq_prob_uses_realised_volatility() {
             let day = today - chrono::Days::new(20 - i as u64);
             let at = day.and_hms_opt(12, 0, 0).expect("noon").and_utc();
             let px = Decimal::try_from(*close).expect("price");
-            let perp = PerpQuote {
-                venue: Venue::Okx,
-                symbol: "BTC-USDT-SWAP".into(),
-                asset: "BTC".into(),
-                quote: "USDT".into(),
-                multiplier: Decimal::ONE,
-                funding_rate: Decimal::new(1, 4),
-                funding_interval_hours: Decimal::from(8),
-                next_funding_time: None,
-                mark_price: None,
-                index_price: None,
-                bid: Some(px),
-                ask: Some(px),
-                high_24h: None,
-                low_24h: None,
-                volume_24h_quote: None,
-                open_interest: None,
-                exchange_time: None,
-                received_at: at,
-            };
-            store
-                .write_snapshot(&Snapshot {
-                    venue: Venue::Okx,
-                    received_at: at,
-                    perps: vec![perp],
-                    spots: vec![],
-                })
-                .expect("write");
+            write_okx_btc(&store, at, |p| {
+                p.bid = Some(px);
+                p.ask = Some(px);
+            });
         }
         store.close().expect("close");
     }
