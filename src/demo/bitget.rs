@@ -10,8 +10,8 @@
 //! The v3 collateral discount tiers list every coin of the universe (assets and quotes) and
 //! [`super::UNLISTED_COLLATERAL`], three tiers each, the first at [`collateral_haircut`].
 
+use super::json::{Value, json};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use super::{
     DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,

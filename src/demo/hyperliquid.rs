@@ -9,8 +9,8 @@
 //! ([`FILTERED_PERPS`], with contexts, as Hyperliquid keeps them) that the adapter must drop.
 //! [`respond`] answers the history requests (`fundingHistory`, `candleSnapshot`).
 
+use super::json::{Value, dec_text, json};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
 use crate::venue::hyperliquid::{
@@ -91,10 +91,6 @@ pub fn spot_mid(m: &SynthMarket) -> Decimal {
     ((m.spot_bid + m.spot_ask) / Decimal::TWO).normalize()
 }
 
-fn text(d: Decimal) -> Value {
-    Value::String(d.normalize().to_string())
-}
-
 /// Size decimals Hyperliquid would pick: about one per integer digit of the price, at most 5.
 fn sz_decimals(price: Decimal) -> usize {
     if price < Decimal::ONE {
@@ -135,7 +131,7 @@ fn perps(u: &Universe) -> (Vec<Value>, Vec<Value>) {
     let mut ctxs = Vec::with_capacity(rows.capacity());
     for (i, m) in u.perps().enumerate() {
         let (name, mult) = perp_name(m);
-        let px = |per_coin: Decimal| text(per_coin * mult);
+        let px = |per_coin: Decimal| dec_text(per_coin * mult);
         let leverage = leverage_of(i);
         let mut row = json!({
             "szDecimals": sz_decimals(m.mark * mult),
@@ -154,16 +150,16 @@ fn perps(u: &Universe) -> (Vec<Value>, Vec<Value>) {
             ((m.mark - m.index) / m.index).round_dp(8)
         };
         ctxs.push(json!({
-            "dayNtlVlm": text(perp_notional_volume(m)),
-            "funding": text(hourly_rate(m)),
+            "dayNtlVlm": dec_text(perp_notional_volume(m)),
+            "funding": dec_text(hourly_rate(m)),
             "impactPxs": [px(m.perp_bid), px(m.perp_ask)],
             "markPx": px(m.mark),
             "midPx": px(mid),
-            "openInterest": text(m.open_interest / mult),
+            "openInterest": dec_text(m.open_interest / mult),
             "oraclePx": px(m.index),
-            "premium": text(premium),
+            "premium": dec_text(premium),
             "prevDayPx": px(m.low),
-            "dayBaseVlm": text(m.volume_base / mult),
+            "dayBaseVlm": dec_text(m.volume_base / mult),
         }));
     }
     for (k, (name, _)) in FILTERED_PERPS.iter().enumerate() {
@@ -222,13 +218,13 @@ fn spots(u: &Universe) -> (Value, Vec<Value>) {
             token,
             full_name,
             json!({
-                "prevDayPx": text(m.low),
-                "dayNtlVlm": text(m.volume_quote()),
-                "markPx": text(m.price),
-                "midPx": text(spot_mid(m)),
-                "circulatingSupply": text(m.volume_base * Decimal::TEN),
-                "totalSupply": text(m.volume_base * Decimal::ONE_HUNDRED),
-                "dayBaseVlm": text(m.volume_base),
+                "prevDayPx": dec_text(m.low),
+                "dayNtlVlm": dec_text(m.volume_quote()),
+                "markPx": dec_text(m.price),
+                "midPx": dec_text(spot_mid(m)),
+                "circulatingSupply": dec_text(m.volume_base * Decimal::TEN),
+                "totalSupply": dec_text(m.volume_base * Decimal::ONE_HUNDRED),
+                "dayBaseVlm": dec_text(m.volume_base),
             }),
         );
     }
@@ -253,7 +249,7 @@ fn predicted_fundings(u: &Universe) -> Value {
                 Value::Null
             } else {
                 json!({
-                    "fundingRate": text(m.funding_rate),
+                    "fundingRate": dec_text(m.funding_rate),
                     "nextFundingTime": m.next_funding_ms,
                     "fundingIntervalHours": m.interval_hours,
                 })
@@ -261,7 +257,7 @@ fn predicted_fundings(u: &Universe) -> Value {
             json!([name, [
                 ["BinPerp", other],
                 ["HlPerp", {
-                    "fundingRate": text(hourly_rate(m)),
+                    "fundingRate": dec_text(hourly_rate(m)),
                     "nextFundingTime": next_hour,
                     "fundingIntervalHours": 1,
                 }],
@@ -358,8 +354,8 @@ fn funding_history(u: &Universe, request: &Value) -> String {
         .map(|t| {
             json!({
                 "coin": coin,
-                "fundingRate": text(hourly.historic_rate(*t)),
-                "premium": text(premium),
+                "fundingRate": dec_text(hourly.historic_rate(*t)),
+                "premium": dec_text(premium),
                 "time": t,
             })
         })
@@ -407,15 +403,15 @@ fn candle_snapshot(u: &Universe, req: Option<&Value>) -> String {
         .map(|c| {
             json!({
                 "T": c.open_ms + step - 1,
-                "c": text(c.close * mult),
-                "h": text(c.high * mult),
+                "c": dec_text(c.close * mult),
+                "h": dec_text(c.high * mult),
                 "i": interval,
-                "l": text(c.low * mult),
+                "l": dec_text(c.low * mult),
                 "n": 100,
-                "o": text(c.open * mult),
+                "o": dec_text(c.open * mult),
                 "s": coin,
                 "t": c.open_ms,
-                "v": text(c.volume / mult),
+                "v": dec_text(c.volume / mult),
             })
         })
         .collect();
@@ -607,7 +603,7 @@ mod history_tests {
             json!(hour + MS_PER_HOUR - 1),
             "running candle, T in the future"
         );
-        assert_eq!(last["c"], text(pepe.price * mult), "per 1000 coins");
+        assert_eq!(last["c"], dec_text(pepe.price * mult), "per 1000 coins");
         assert_eq!(
             (last["s"].clone(), last["i"].clone()),
             (json!(coin), json!("1h"))
@@ -633,7 +629,7 @@ mod history_tests {
         for (name, m) in &names[..2] {
             let spot = rows(&post(&u, &req(name, "1h", hour, NOW)));
             assert_eq!(spot.len(), 1);
-            assert_eq!(spot[0]["c"], text(m.price));
+            assert_eq!(spot[0]["c"], dec_text(m.price));
         }
         assert_eq!(post(&u, &req("NOPE", "1h", hour, NOW)), "null");
         assert!(post(&u, &req("BTC", "1H", hour, NOW)).contains("unknown variant `1H`"));

@@ -85,24 +85,7 @@ pub fn spot_symbol(m: &SynthMarket) -> String {
 /// quote units (0.0001 BTC at 97 000 lists as 0.01 here; 10 × 1000PEPE).
 #[must_use]
 pub fn contract_size(m: &SynthMarket) -> Decimal {
-    let price = m.contract_price(m.price);
-    let mut size = Decimal::ONE;
-    if price <= Decimal::ZERO {
-        return size;
-    }
-    for _ in 0..20 {
-        let Some(notional) = price.checked_mul(size) else {
-            break;
-        };
-        if notional > Decimal::ONE_THOUSAND {
-            size /= Decimal::TEN;
-        } else if notional < Decimal::ONE {
-            size *= Decimal::TEN;
-        } else {
-            break;
-        }
-    }
-    size.normalize()
+    super::contract_unit(m.contract_price(m.price))
 }
 
 /// Open interest in contracts (`holdVol`), whole contracts.

@@ -256,6 +256,30 @@ pub fn collateral_coins(u: &Universe) -> Vec<(String, Decimal)> {
     coins
 }
 
+/// The contract unit a venue would pick for a market at `price`: the power of ten of base units
+/// worth 1 to 1000 quote units (0.01 BTC at 97 000, 1 XRP, 100 000 PEPE); 1 for a price that
+/// is not positive.
+#[must_use]
+pub fn contract_unit(price: Decimal) -> Decimal {
+    let mut unit = Decimal::ONE;
+    if price <= Decimal::ZERO {
+        return unit;
+    }
+    for _ in 0..24 {
+        let Some(notional) = price.checked_mul(unit) else {
+            break;
+        };
+        if notional > Decimal::ONE_THOUSAND {
+            unit /= Decimal::TEN;
+        } else if notional < Decimal::ONE {
+            unit *= Decimal::TEN;
+        } else {
+            break;
+        }
+    }
+    unit.normalize()
+}
+
 /// A 64-bit mixing function (splitmix64's finaliser): a deterministic hash of `x`.
 #[must_use]
 pub fn mix(x: u64) -> u64 {

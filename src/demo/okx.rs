@@ -131,24 +131,7 @@ fn discount_rates(u: &Universe) -> String {
 /// (0.01 BTC, 0.1 ETH, 100 000 PEPE).
 #[must_use]
 pub fn contract_value(price: Decimal) -> Decimal {
-    let mut ct_val = Decimal::ONE;
-    if price <= Decimal::ZERO {
-        return ct_val;
-    }
-    let (lo, hi, ten) = (Decimal::ONE, Decimal::ONE_THOUSAND, Decimal::TEN);
-    for _ in 0..20 {
-        let Some(notional) = price.checked_mul(ct_val) else {
-            break;
-        };
-        if notional > hi {
-            ct_val /= ten;
-        } else if notional < lo {
-            ct_val *= ten;
-        } else {
-            break;
-        }
-    }
-    ct_val.normalize()
+    super::contract_unit(price)
 }
 
 /// The SWAP symbol of a universe market (`BTC-USDT-SWAP`).
