@@ -157,8 +157,6 @@ fn envelope(category: &str, list: Vec<Value>, cursor: Option<&str>, now: i64) ->
     .to_string()
 }
 
-/// Tick size of a price: one unit of its last decimal.
-
 #[allow(clippy::too_many_arguments)]
 fn linear_instrument(
     id: usize,
