@@ -12,7 +12,7 @@
 use super::json::{Value, dec_text, json};
 use rust_decimal::Decimal;
 
-use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
+use super::{HISTORY_DAYS, HOUR_MS, Route, SynthMarket, Universe};
 use crate::venue::hyperliquid::{
     CANDLE_HISTORY, CANDLE_SNAPSHOT, FUNDING_HISTORY, FUNDING_HISTORY_PAGE, META,
     META_AND_ASSET_CTXS, PREDICTED_FUNDINGS, SPOT_META, SPOT_META_AND_ASSET_CTXS, WRAPPED_TOKENS,
@@ -25,8 +25,6 @@ pub const FILTERED_PERPS: [(&str, &str); 2] =
 
 /// Token of the extra spot pair without a book (`midPx: null`): listed, but no bid/ask.
 pub const ILLIQUID_SPOT_TOKEN: &str = "DEMOILLIQ";
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// Path of every info request.
 const INFO_PATH: &str = META.path;
@@ -240,7 +238,7 @@ fn spots(u: &Universe) -> (Value, Vec<Value>) {
 /// `predictedFundings`: Hyperliquid's hourly rate and next full hour for every perp, plus
 /// Binance/Bybit predictions (the universe's own interval) for the well-known coins.
 fn predicted_fundings(u: &Universe) -> Value {
-    let next_hour = (u.now_ms.div_euclid(MS_PER_HOUR) + 1) * MS_PER_HOUR;
+    let next_hour = (u.now_ms.div_euclid(HOUR_MS) + 1) * HOUR_MS;
     let rows: Vec<Value> = u
         .perps()
         .map(|m| {
@@ -512,7 +510,7 @@ mod history_tests {
             .find(|m| m.interval_hours == 8)
             .expect("an 8 h market elsewhere");
         let (coin, _) = perp_name(m);
-        let first_hour = NOW / MS_PER_HOUR * MS_PER_HOUR - 10 * MS_PER_HOUR;
+        let first_hour = NOW / HOUR_MS * HOUR_MS - 10 * HOUR_MS;
         let recent = rows(&post(
             &u,
             &json!({"type": "fundingHistory", "coin": coin, "startTime": first_hour - 1}),
@@ -527,7 +525,7 @@ mod history_tests {
             json!(first_hour),
             "oldest first, ms number"
         );
-        assert_eq!(recent[10]["time"], json!(first_hour + 10 * MS_PER_HOUR));
+        assert_eq!(recent[10]["time"], json!(first_hour + 10 * HOUR_MS));
         assert_eq!(recent[0]["coin"], json!(coin));
         assert!(recent[0]["fundingRate"].is_string() && recent[0]["premium"].is_string());
         let rate: Decimal = recent[0]["fundingRate"]
@@ -545,12 +543,12 @@ mod history_tests {
         assert_eq!(month.len(), 500, "capped page");
         assert_eq!(
             month[0]["time"],
-            json!((NOW - 30 * DAY_MS) / MS_PER_HOUR * MS_PER_HOUR + MS_PER_HOUR)
+            json!((NOW - 30 * DAY_MS) / HOUR_MS * HOUR_MS + HOUR_MS)
         );
         let bounded = rows(&post(
             &u,
             &json!({"type": "fundingHistory", "coin": coin, "startTime": first_hour,
-                    "endTime": first_hour + 2 * MS_PER_HOUR}),
+                    "endTime": first_hour + 2 * HOUR_MS}),
         ));
         assert_eq!(bounded.len(), 3, "both ends inclusive");
         let kept = rows(&post(
@@ -559,7 +557,7 @@ mod history_tests {
         ));
         assert_eq!(
             kept[0]["time"],
-            json!(NOW - HISTORY_DAYS * DAY_MS + (MS_PER_HOUR - (NOW % MS_PER_HOUR)))
+            json!(NOW - HISTORY_DAYS * DAY_MS + (HOUR_MS - (NOW % HOUR_MS)))
         );
         assert_eq!(
             post(
@@ -588,19 +586,19 @@ mod history_tests {
             .expect("a kPEPE market");
         let (coin, mult) = perp_name(pepe);
         assert!(coin.starts_with('k'));
-        let hour = NOW / MS_PER_HOUR * MS_PER_HOUR;
+        let hour = NOW / HOUR_MS * HOUR_MS;
         let req = |coin: &str, interval: &str, start: i64, end: i64| {
             json!({"type": "candleSnapshot",
                    "req": {"coin": coin, "interval": interval, "startTime": start, "endTime": end}})
         };
-        let bars = rows(&post(&u, &req(&coin, "1h", hour - 4 * MS_PER_HOUR, NOW)));
+        let bars = rows(&post(&u, &req(&coin, "1h", hour - 4 * HOUR_MS, NOW)));
         assert_eq!(bars.len(), 5);
-        assert_eq!(bars[0]["t"], json!(hour - 4 * MS_PER_HOUR));
+        assert_eq!(bars[0]["t"], json!(hour - 4 * HOUR_MS));
         let last = &bars[4];
         assert_eq!(last["t"], json!(hour));
         assert_eq!(
             last["T"],
-            json!(hour + MS_PER_HOUR - 1),
+            json!(hour + HOUR_MS - 1),
             "running candle, T in the future"
         );
         assert_eq!(last["c"], dec_text(pepe.price * mult), "per 1000 coins");

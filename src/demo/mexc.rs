@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use super::json::{Value, array, body, dec_num, dec_text, json, raw, text, tick};
 use super::{
-    HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, int_param, param, window_page,
+    HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param, param, window_page,
 };
 use crate::venue::Bar;
 use crate::venue::mexc::{
@@ -37,8 +37,6 @@ pub const FILTERED_SPOTS: [(&str, &str); 3] = [
     ("DEMOOFFUSDT", "offline (status 3)"),
     ("DEMOCLOSEUSDT", "close-only (tradeSideType 4)"),
 ];
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// Routes serving `universe` in MEXC's formats: the reference and snapshot plans on both hosts,
 /// plus one `funding_rate/{symbol}` route per perp.
@@ -226,7 +224,7 @@ fn funding_rates(u: &Universe) -> String {
             )
         })
         .collect();
-    let next8 = (now / (8 * MS_PER_HOUR) + 1) * 8 * MS_PER_HOUR;
+    let next8 = (now / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
     for (symbol, _) in FILTERED_CONTRACTS {
         rows.push(funding_row(symbol, Decimal::new(5, 3), 8, next8, now));
     }
@@ -402,7 +400,7 @@ fn spot_ticker_row(
         "lowPrice": dec_text(low),
         "volume": dec_text(volume),
         "quoteVolume": dec_text(quote_volume),
-        "openTime": now - 24 * MS_PER_HOUR,
+        "openTime": now - 24 * HOUR_MS,
         "closeTime": now,
         "count": raw("null"),
     })
@@ -685,7 +683,7 @@ mod tests {
         serde_json::from_str(&body).expect("json")
     }
 
-    const DAY: i64 = 24 * MS_PER_HOUR;
+    const DAY: i64 = 24 * HOUR_MS;
 
     #[test]
     fn funding_history_answers_like_the_live_endpoint() {
@@ -693,7 +691,7 @@ mod tests {
         let u = Universe::generate(Venue::Mexc, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = now / step * step;
         assert_eq!(respond(&u, TICKER.path, &[], ""), None);
         assert_eq!(respond(&u, "/api/v1/contract/kline", &[], ""), None);
@@ -762,10 +760,10 @@ mod tests {
 
     #[test]
     fn klines_answer_like_the_live_endpoints() {
-        let now = 1_760_000_000_000 / DAY * DAY + 5 * MS_PER_HOUR + 17;
+        let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR_MS + 17;
         let u = Universe::generate(Venue::Mexc, 40, 40, now);
         let day0 = now / DAY * DAY;
-        let hour0 = now / MS_PER_HOUR * MS_PER_HOUR;
+        let hour0 = now / HOUR_MS * HOUR_MS;
         let pepe = u.perps().find(|m| m.multiplier == 1000).expect("1000x");
         let path = format!("{}/{}", CONTRACT_KLINE.path, perp_symbol(pepe));
         // Contract: columnar numbers, seconds, oldest first, per 1000 coins, running bar included.
@@ -793,13 +791,10 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(times.len(), 2000);
         assert_eq!(times[1999], hour0 / 1000);
-        let end = ((hour0 - 10 * MS_PER_HOUR) / 1000).to_string();
+        let end = ((hour0 - 10 * HOUR_MS) / 1000).to_string();
         let before = answer(&u, &path, &[("interval", "Min60"), ("end", &end)]);
-        assert_eq!(
-            before["data"]["time"][1999],
-            (hour0 - 10 * MS_PER_HOUR) / 1000
-        );
-        let from = ((hour0 - 2500 * MS_PER_HOUR) / 1000).to_string();
+        assert_eq!(before["data"]["time"][1999], (hour0 - 10 * HOUR_MS) / 1000);
+        let from = ((hour0 - 2500 * HOUR_MS) / 1000).to_string();
         let both = answer(
             &u,
             &path,
@@ -810,7 +805,7 @@ mod tests {
             ],
         );
         assert_eq!(both["data"]["time"].as_array().map(Vec::len), Some(2000));
-        assert_eq!(both["data"]["time"][0], (hour0 - 2500 * MS_PER_HOUR) / 1000);
+        assert_eq!(both["data"]["time"][0], (hour0 - 2500 * HOUR_MS) / 1000);
 
         // Spot: arrays with string decimals, 60m not 1h, endTime exclusive, limit ≤ 1000.
         let m = u.spots().find(|m| m.asset == "BTC").expect("BTC");

@@ -12,7 +12,7 @@
 use rust_decimal::Decimal;
 
 use super::json::{Value, body, json, text};
-use super::{DAY_MS, Route, SynthCandle, SynthMarket, Universe};
+use super::{DAY_MS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe};
 use super::{collateral_coins, collateral_haircut};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
@@ -35,8 +35,6 @@ pub const FILTERED_SWAPS: [(&str, &str); 6] = [
 /// Spot pairs the demo lists but the adapter must drop (not live).
 pub const FILTERED_SPOTS: [(&str, &str); 2] =
     [("DEMOHALT-USDT", "suspend"), ("DEMOPRE-USDT", "preopen")];
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// Routes serving `universe` in OKX's formats: every request of the reference plan and of the
 /// full snapshot plan.
@@ -185,7 +183,7 @@ fn swap_row(rows: &mut Vec<Value>, r: &SwapRow<'_>, now_ms: i64) {
         "instIdCode": 10_000 + r.code,
         "instType": text(r.inst_type),
         "lever": "50",
-        "listTime": text(now_ms - 400 * 24 * MS_PER_HOUR),
+        "listTime": text(now_ms - 400 * 24 * HOUR_MS),
         "lotSz": "0.01",
         "maxIcebergSz": "100000000.0000000000000000",
         "maxLmtAmt": "20000000",
@@ -235,7 +233,7 @@ fn swap_instruments(u: &Universe) -> String {
             u.now_ms,
         );
     }
-    let dated_exp = ((u.now_ms / (24 * MS_PER_HOUR)) + 180) * 24 * MS_PER_HOUR;
+    let dated_exp = ((u.now_ms / (24 * HOUR_MS)) + 180) * 24 * HOUR_MS;
     let dated_exp = dated_exp.to_string();
     for (i, (id, why)) in FILTERED_SWAPS.iter().enumerate() {
         let (pair, _) = id.rsplit_once('-').unwrap_or((id, ""));
@@ -297,7 +295,7 @@ fn spot_row(
         "instId": text(id),
         "instType": "SPOT",
         "lever": "10",
-        "listTime": text(now_ms - 700 * 24 * MS_PER_HOUR),
+        "listTime": text(now_ms - 700 * 24 * HOUR_MS),
         "lotSz": "0.00000001",
         "maxLmtAmt": "1000000",
         "maxLmtSz": "9999999999",
@@ -372,7 +370,7 @@ fn funding_row(
         "method": "current_period",
         "minFundingRate": "-0.02",
         "nextFundingRate": "",
-        "nextFundingTime": text(funding_ms + hours * MS_PER_HOUR),
+        "nextFundingTime": text(funding_ms + hours * HOUR_MS),
         "premium": text((rate / Decimal::TEN).round_dp(16).normalize()),
         "settFundingRate": text(Decimal::new(1, 4)),
         "settState": "settled",
@@ -393,7 +391,7 @@ fn funding_rates(u: &Universe) -> String {
             u.now_ms,
         );
     }
-    let next8 = (u.now_ms / (8 * MS_PER_HOUR) + 1) * 8 * MS_PER_HOUR;
+    let next8 = (u.now_ms / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
     for id in filtered_swap_ids() {
         funding_row(&mut rows, id, Decimal::new(5, 3), next8, 8, u.now_ms);
     }
@@ -720,7 +718,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Okx, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let id = swap_id(m);
-        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = now / step * step;
         assert_eq!(history(&u, FUNDING_RATE_PATH, &[]), None);
         let answer = |query: &[(&str, &str)]| -> Value {
@@ -787,7 +785,7 @@ fn demo_bar(name: &str) -> Option<(Bar, i64)> {
     match name {
         "1H" => Some((Bar::Hour, 0)),
         "1Dutc" => Some((Bar::Day, 0)),
-        "1D" => Some((Bar::Day, 8 * MS_PER_HOUR)),
+        "1D" => Some((Bar::Day, 8 * HOUR_MS)),
         _ => None,
     }
 }
@@ -936,7 +934,7 @@ mod candle_tests {
     fn candles_answer_like_the_live_endpoints() {
         let now = 1_760_000_000_000 + 17 * 60_000;
         let u = Universe::generate(Venue::Okx, 40, 40, now);
-        let hour = now / MS_PER_HOUR * MS_PER_HOUR;
+        let hour = now / HOUR_MS * HOUR_MS;
         assert_eq!(candles(&u, FUNDING_RATE_HISTORY_PATH, &[]), None);
         let btc = &u.markets[0];
         let (swap, spot) = (swap_id(btc), spot_id(btc));
@@ -947,9 +945,9 @@ mod candle_tests {
         assert_eq!(latest[0][4], json!(btc.price.normalize().to_string()));
         assert_eq!(
             (ts(&latest[1]), &latest[1][8]),
-            (hour - MS_PER_HOUR, &json!("1"))
+            (hour - HOUR_MS, &json!("1"))
         );
-        assert_eq!(ts(&latest[99]), hour - 99 * MS_PER_HOUR);
+        assert_eq!(ts(&latest[99]), hour - 99 * HOUR_MS);
         assert!(
             latest[0]
                 .as_array()
@@ -957,8 +955,8 @@ mod candle_tests {
         );
         // `after` and `before` exclusive; limits 300 and 100, silently capped.
         let (a, b) = (
-            (hour - 5 * MS_PER_HOUR).to_string(),
-            (hour - 10 * MS_PER_HOUR).to_string(),
+            (hour - 5 * HOUR_MS).to_string(),
+            (hour - 10 * HOUR_MS).to_string(),
         );
         let between = rows(
             &u,
@@ -973,7 +971,7 @@ mod candle_tests {
         assert_eq!(between.len(), 4);
         assert_eq!(
             (ts(&between[0]), ts(&between[3])),
-            (hour - 6 * MS_PER_HOUR, hour - 9 * MS_PER_HOUR)
+            (hour - 6 * HOUR_MS, hour - 9 * HOUR_MS)
         );
         assert_eq!(
             rows(
@@ -994,7 +992,7 @@ mod candle_tests {
             100
         );
         // `candles` reaches the latest 1,440 bars only; `history-candles` goes back 120 days.
-        let edge = (hour - 1439 * MS_PER_HOUR).to_string();
+        let edge = (hour - 1439 * HOUR_MS).to_string();
         let older = (edge.parse::<i64>().expect("ts") + 1).to_string();
         let recent = rows(
             &u,
@@ -1003,7 +1001,7 @@ mod candle_tests {
         );
         assert_eq!(
             recent.iter().map(ts).collect::<Vec<_>>(),
-            [hour - 1439 * MS_PER_HOUR]
+            [hour - 1439 * HOUR_MS]
         );
         assert!(
             rows(
@@ -1032,7 +1030,7 @@ mod candle_tests {
             CANDLES_PATH,
             &[("instId", &swap), ("bar", "1D"), ("limit", "3")],
         );
-        assert!(hk.iter().all(|r| (ts(r) + 8 * MS_PER_HOUR) % DAY_MS == 0));
+        assert!(hk.iter().all(|r| (ts(r) + 8 * HOUR_MS) % DAY_MS == 0));
         assert_eq!(hk[0][4], json!(btc.price.normalize().to_string()));
         assert_eq!((&hk[0][8], &hk[1][8]), (&json!("0"), &json!("1")));
         // SWAP volume in contracts and coins, SPOT in coins and quote.
