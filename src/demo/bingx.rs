@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Map, Value, body, dec_num, dec_text, json, merge, raw, text, tick};
 use super::{
-    DAY_MS, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param, param,
-    window_page,
+    DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param,
+    param, window_page,
 };
 use crate::venue::Bar;
 use crate::venue::bingx::{
@@ -260,19 +260,16 @@ fn premium_index(u: &Universe) -> String {
 }
 
 /// One 24 h ticker row. `spot`: BingX's spot encoding (string times).
-#[allow(clippy::too_many_arguments)]
-fn ticker_row(
-    spot: bool,
-    symbol: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
-    volume: Decimal,
-    quote_volume: Decimal,
-    now: i64,
-) -> Value {
+fn ticker_row(spot: bool, symbol: &str, d: &Day, now: i64) -> Value {
+    let Day {
+        last,
+        bid,
+        ask,
+        high,
+        low,
+        volume,
+        quote_volume,
+    } = *d;
     let (last, bid, ask, high, low) = (
         last.normalize(),
         bid.normalize(),
@@ -317,60 +314,38 @@ fn ticker_row(
 }
 
 fn tickers(u: &Universe) -> String {
-    let now = u.now_ms;
-    let mut rows: Vec<Value> = u
-        .perps()
-        .map(|m| {
-            let mult = Decimal::from(m.multiplier);
-            ticker_row(
-                false,
-                &perp_symbol(m),
-                m.contract_price(m.mark),
-                m.contract_price(m.perp_bid),
-                m.contract_price(m.perp_ask),
-                m.contract_price(m.high),
-                m.contract_price(m.low),
-                (m.volume_base / mult).round_dp(2),
-                m.volume_quote(),
-                now,
-            )
-        })
-        .collect();
-    let one = Decimal::ONE;
-    for (symbol, _) in FILTERED_CONTRACTS {
-        rows.push(ticker_row(
-            false, symbol, one, one, one, one, one, one, one, now,
-        ));
-    }
-    envelope(rows, None)
+    let listed = u.perps().map(|m| {
+        let day = Day::perp(m, (m.volume_base / Decimal::from(m.multiplier)).round_dp(2));
+        (perp_symbol(m), day)
+    });
+    envelope(
+        ticker_rows(false, listed, &FILTERED_CONTRACTS, u.now_ms),
+        None,
+    )
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let now = u.now_ms;
-    let mut rows: Vec<Value> = u
-        .spots()
-        .map(|m| {
-            ticker_row(
-                true,
-                &spot_symbol(m),
-                m.price,
-                m.spot_bid,
-                m.spot_ask,
-                m.high,
-                m.low,
-                m.volume_base,
-                m.volume_quote(),
-                now,
-            )
-        })
-        .collect();
-    let one = Decimal::ONE;
-    for (symbol, _) in FILTERED_SPOTS {
-        rows.push(ticker_row(
-            true, symbol, one, one, one, one, one, one, one, now,
-        ));
-    }
-    envelope(rows, Some(now))
+    let listed = u.spots().map(|m| (spot_symbol(m), Day::spot(m)));
+    envelope(
+        ticker_rows(true, listed, &FILTERED_SPOTS, u.now_ms),
+        Some(u.now_ms),
+    )
+}
+
+/// The ticker rows of the `listed` markets, then a filler row for each `filtered` entry.
+fn ticker_rows(
+    spot: bool,
+    listed: impl Iterator<Item = (String, Day)>,
+    filtered: &[(&str, &str)],
+    now: i64,
+) -> Vec<Value> {
+    let filler = filtered
+        .iter()
+        .map(|(symbol, _)| ((*symbol).to_owned(), Day::FILLER));
+    listed
+        .chain(filler)
+        .map(|(symbol, day)| ticker_row(spot, &symbol, &day, now))
+        .collect()
 }
 
 /// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart (what

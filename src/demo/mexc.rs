@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Value, array, body, dec_num, dec_text, json, raw, text, tick};
 use super::{
-    HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param, param, window_page,
+    Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param, param,
+    window_page,
 };
 use crate::venue::Bar;
 use crate::venue::mexc::{
@@ -232,88 +233,54 @@ fn funding_rates(u: &Universe) -> String {
 }
 
 /// One contract ticker row; sizes in contracts.
-#[allow(clippy::too_many_arguments)]
 fn ticker_row(
     symbol: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
+    d: &Day,
     index: Decimal,
     rate: Decimal,
-    contracts: Decimal,
-    quote_volume: Decimal,
     hold: Decimal,
     now: i64,
 ) -> Value {
-    let change = (last - low).normalize();
-    let rise = if low.is_zero() {
+    let change = (d.last - d.low).normalize();
+    let rise = if d.low.is_zero() {
         Decimal::ZERO
     } else {
-        (change / low).round_dp(4).normalize()
+        (change / d.low).round_dp(4).normalize()
     };
     json!({
-        "symbol": text(symbol),
-        "lastPrice": dec_num(last),
-        "bid1": dec_num(bid),
-        "ask1": dec_num(ask),
-        "volume24": dec_num(contracts),
-        "amount24": dec_num(quote_volume),
+        "symbol": symbol,
+        "lastPrice": dec_num(d.last),
+        "bid1": dec_num(d.bid),
+        "ask1": dec_num(d.ask),
+        "volume24": dec_num(d.volume),
+        "amount24": dec_num(d.quote_volume),
         "holdVol": dec_num(hold),
-        "lower24Price": dec_num(low),
-        "high24Price": dec_num(high),
+        "lower24Price": dec_num(d.low),
+        "high24Price": dec_num(d.high),
         "riseFallRate": dec_num(rise),
         "riseFallValue": dec_num(change),
         "indexPrice": dec_num(index),
-        "fairPrice": dec_num(last),
+        "fairPrice": dec_num(d.last),
         "fundingRate": dec_num(rate),
-        "maxBidPrice": dec_num(last * Decimal::new(11, 1)),
-        "minAskPrice": dec_num(last * Decimal::new(9, 1)),
+        "maxBidPrice": dec_num(d.last * Decimal::new(11, 1)),
+        "minAskPrice": dec_num(d.last * Decimal::new(9, 1)),
         "timestamp": now,
     })
 }
 
 fn tickers(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<Value> = u
-        .perps()
-        .map(|m| {
-            let per_contract = Decimal::from(m.multiplier) * contract_size(m);
-            ticker_row(
-                &perp_symbol(m),
-                m.contract_price(m.mark),
-                m.contract_price(m.perp_bid),
-                m.contract_price(m.perp_ask),
-                m.contract_price(m.high),
-                m.contract_price(m.low),
-                m.contract_price(m.index),
-                m.funding_rate,
-                (m.volume_base / per_contract).round_dp(0),
-                m.volume_quote(),
-                hold_vol(m),
-                now,
-            )
-        })
-        .collect();
+    let listed = u.perps().map(|m| {
+        let per_contract = Decimal::from(m.multiplier) * contract_size(m);
+        let day = Day::perp(m, (m.volume_base / per_contract).round_dp(0));
+        let (index, rate) = (m.contract_price(m.index), m.funding_rate);
+        ticker_row(&perp_symbol(m), &day, index, rate, hold_vol(m), now)
+    });
     let one = Decimal::ONE;
-    for (symbol, _) in FILTERED_CONTRACTS {
-        rows.push(ticker_row(
-            symbol,
-            one,
-            one,
-            one,
-            one,
-            one,
-            one,
-            Decimal::new(5, 3),
-            one,
-            one,
-            one,
-            now,
-        ));
-    }
-    contract_envelope(Value::Array(rows))
+    let filtered = FILTERED_CONTRACTS
+        .iter()
+        .map(|(symbol, _)| ticker_row(symbol, &Day::FILLER, one, Decimal::new(5, 3), one, now));
+    contract_envelope(Value::Array(listed.chain(filtered).collect()))
 }
 
 fn spot_symbol_row(symbol: &str, base: &str, quote: &str, status: &str, side: &str) -> Value {
@@ -367,18 +334,8 @@ fn exchange_info(u: &Universe) -> String {
     }))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn spot_ticker_row(
-    symbol: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
-    volume: Decimal,
-    quote_volume: Decimal,
-    now: i64,
-) -> Value {
+fn spot_ticker_row(symbol: &str, d: &Day, now: i64) -> Value {
+    let (last, low) = (d.last, d.low);
     let change = (last - low).normalize();
     let pct = if low.is_zero() {
         Decimal::ZERO
@@ -391,15 +348,15 @@ fn spot_ticker_row(
         "priceChangePercent": text(pct),
         "prevClosePrice": dec_text(low),
         "lastPrice": dec_text(last),
-        "bidPrice": dec_text(bid),
+        "bidPrice": dec_text(d.bid),
         "bidQty": text("12.5"),
-        "askPrice": dec_text(ask),
+        "askPrice": dec_text(d.ask),
         "askQty": text("7.25"),
         "openPrice": dec_text(low),
-        "highPrice": dec_text(high),
+        "highPrice": dec_text(d.high),
         "lowPrice": dec_text(low),
-        "volume": dec_text(volume),
-        "quoteVolume": dec_text(quote_volume),
+        "volume": dec_text(d.volume),
+        "quoteVolume": dec_text(d.quote_volume),
         "openTime": now - 24 * HOUR_MS,
         "closeTime": now,
         "count": raw("null"),
@@ -408,29 +365,13 @@ fn spot_ticker_row(
 
 fn spot_tickers(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<Value> = u
+    let listed = u
         .spots()
-        .map(|m| {
-            spot_ticker_row(
-                &spot_symbol(m),
-                m.price,
-                m.spot_bid,
-                m.spot_ask,
-                m.high,
-                m.low,
-                m.volume_base,
-                m.volume_quote(),
-                now,
-            )
-        })
-        .collect();
-    let one = Decimal::ONE;
-    for (symbol, _) in FILTERED_SPOTS {
-        rows.push(spot_ticker_row(
-            symbol, one, one, one, one, one, one, one, now,
-        ));
-    }
-    array(rows)
+        .map(|m| spot_ticker_row(&spot_symbol(m), &Day::spot(m), now));
+    let filtered = FILTERED_SPOTS
+        .iter()
+        .map(|(symbol, _)| spot_ticker_row(symbol, &Day::FILLER, now));
+    array(listed.chain(filtered).collect())
 }
 
 /// A contract error envelope (`success` false). `message` holds no quotes.
