@@ -10,8 +10,8 @@
 //! ([`collateral_haircut`]), plus USDT, USDC and one coin the universe does not list
 //! ([`super::UNLISTED_COLLATERAL`]).
 
+use super::json::{Value, json};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use super::{
     DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,

@@ -15,7 +15,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Map, Value, body, dec_num, dec_text, json, merge, raw, text, tick};
 use super::{
-    HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, int_param, param, window_page,
+    DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param,
+    param, window_page,
 };
 use crate::venue::Bar;
 use crate::venue::bingx::{
@@ -43,9 +44,6 @@ pub const FILTERED_SPOTS: [(&str, &str); 3] = [
     ("DEMOPRE-USDT", "pre-open (status 5)"),
     ("DEMOLATE-USDT", "timeOnline ahead of the server clock"),
 ];
-
-const MS_PER_HOUR: i64 = 3_600_000;
-const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
 
 /// Routes serving `universe` in BingX's formats: the reference and snapshot plans, plus one
 /// funding-history route per perp.
@@ -148,7 +146,7 @@ fn contracts(u: &Universe) -> String {
             &m.perp_base(),
             &m.quote,
             1,
-            now - 400 * MS_PER_DAY,
+            now - 400 * DAY_MS,
             0,
             m.contract_price(m.mark),
         ));
@@ -156,10 +154,10 @@ fn contracts(u: &Universe) -> String {
     for (i, (symbol, _)) in FILTERED_CONTRACTS.iter().enumerate() {
         let base = symbol.split('-').next().unwrap_or(symbol);
         let (status, launch, off) = match i {
-            0 => (25, now - 90 * MS_PER_DAY, 0),
-            1 => (0, now - 90 * MS_PER_DAY, 0),
-            2 => (1, now + 3 * MS_PER_DAY, 0),
-            _ => (1, now - 90 * MS_PER_DAY, now - MS_PER_DAY),
+            0 => (25, now - 90 * DAY_MS, 0),
+            1 => (0, now - 90 * DAY_MS, 0),
+            2 => (1, now + 3 * DAY_MS, 0),
+            _ => (1, now - 90 * DAY_MS, now - DAY_MS),
         };
         rows.push(contract_row(
             90_000 + i,
@@ -197,13 +195,13 @@ fn spot_symbols(u: &Universe) -> String {
     let now = u.now_ms;
     let mut rows: Vec<Value> = u
         .spots()
-        .map(|m| spot_symbol_row(&spot_symbol(m), 1, now - 700 * MS_PER_DAY, m.spot_bid))
+        .map(|m| spot_symbol_row(&spot_symbol(m), 1, now - 700 * DAY_MS, m.spot_bid))
         .collect();
     for (i, (symbol, _)) in FILTERED_SPOTS.iter().enumerate() {
         let (status, online) = match i {
-            0 => (25, now - 90 * MS_PER_DAY),
-            1 => (5, now + MS_PER_DAY),
-            _ => (1, now + 2 * MS_PER_DAY),
+            0 => (25, now - 90 * DAY_MS),
+            1 => (5, now + DAY_MS),
+            _ => (1, now + 2 * DAY_MS),
         };
         rows.push(spot_symbol_row(symbol, status, online, Decimal::ONE));
     }
@@ -246,7 +244,7 @@ fn premium_index(u: &Universe) -> String {
             )
         })
         .collect();
-    let next8 = (now / (8 * MS_PER_HOUR) + 1) * 8 * MS_PER_HOUR;
+    let next8 = (now / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
     for (symbol, _) in FILTERED_CONTRACTS {
         rows.push(premium_row(
             symbol,
@@ -262,19 +260,16 @@ fn premium_index(u: &Universe) -> String {
 }
 
 /// One 24 h ticker row. `spot`: BingX's spot encoding (string times).
-#[allow(clippy::too_many_arguments)]
-fn ticker_row(
-    spot: bool,
-    symbol: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
-    volume: Decimal,
-    quote_volume: Decimal,
-    now: i64,
-) -> Value {
+fn ticker_row(spot: bool, symbol: &str, d: &Day, now: i64) -> Value {
+    let Day {
+        last,
+        bid,
+        ask,
+        high,
+        low,
+        volume,
+        quote_volume,
+    } = *d;
     let (last, bid, ask, high, low) = (
         last.normalize(),
         bid.normalize(),
@@ -305,13 +300,13 @@ fn ticker_row(
         "askQty": 12,
     });
     let own = if spot {
-        json!({"openTime": text(now - MS_PER_DAY), "closeTime": text(now)})
+        json!({"openTime": text(now - DAY_MS), "closeTime": text(now)})
     } else {
         json!({
             "priceChange": text(change),
             "priceChangePercent": format!("{change_pct}%"),
             "lastQty": "12",
-            "openTime": now - MS_PER_DAY,
+            "openTime": now - DAY_MS,
             "closeTime": now,
         })
     };
@@ -319,66 +314,44 @@ fn ticker_row(
 }
 
 fn tickers(u: &Universe) -> String {
-    let now = u.now_ms;
-    let mut rows: Vec<Value> = u
-        .perps()
-        .map(|m| {
-            let mult = Decimal::from(m.multiplier);
-            ticker_row(
-                false,
-                &perp_symbol(m),
-                m.contract_price(m.mark),
-                m.contract_price(m.perp_bid),
-                m.contract_price(m.perp_ask),
-                m.contract_price(m.high),
-                m.contract_price(m.low),
-                (m.volume_base / mult).round_dp(2),
-                m.volume_quote(),
-                now,
-            )
-        })
-        .collect();
-    let one = Decimal::ONE;
-    for (symbol, _) in FILTERED_CONTRACTS {
-        rows.push(ticker_row(
-            false, symbol, one, one, one, one, one, one, one, now,
-        ));
-    }
-    envelope(rows, None)
+    let listed = u.perps().map(|m| {
+        let day = Day::perp(m, (m.volume_base / Decimal::from(m.multiplier)).round_dp(2));
+        (perp_symbol(m), day)
+    });
+    envelope(
+        ticker_rows(false, listed, &FILTERED_CONTRACTS, u.now_ms),
+        None,
+    )
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let now = u.now_ms;
-    let mut rows: Vec<Value> = u
-        .spots()
-        .map(|m| {
-            ticker_row(
-                true,
-                &spot_symbol(m),
-                m.price,
-                m.spot_bid,
-                m.spot_ask,
-                m.high,
-                m.low,
-                m.volume_base,
-                m.volume_quote(),
-                now,
-            )
-        })
-        .collect();
-    let one = Decimal::ONE;
-    for (symbol, _) in FILTERED_SPOTS {
-        rows.push(ticker_row(
-            true, symbol, one, one, one, one, one, one, one, now,
-        ));
-    }
-    envelope(rows, Some(now))
+    let listed = u.spots().map(|m| (spot_symbol(m), Day::spot(m)));
+    envelope(
+        ticker_rows(true, listed, &FILTERED_SPOTS, u.now_ms),
+        Some(u.now_ms),
+    )
+}
+
+/// The ticker rows of the `listed` markets, then a filler row for each `filtered` entry.
+fn ticker_rows(
+    spot: bool,
+    listed: impl Iterator<Item = (String, Day)>,
+    filtered: &[(&str, &str)],
+    now: i64,
+) -> Vec<Value> {
+    let filler = filtered
+        .iter()
+        .map(|(symbol, _)| ((*symbol).to_owned(), Day::FILLER));
+    listed
+        .chain(filler)
+        .map(|(symbol, day)| ticker_row(spot, &symbol, &day, now))
+        .collect()
 }
 
 /// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart (what
 /// [`respond`] answers to `symbol=…&limit=3`, for servers without the dynamic responders).
 fn funding_history(u: &Universe, m: &SynthMarket, symbol: &str) -> String {
-    let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+    let step = i64::from(m.interval_hours) * HOUR_MS;
     let times = m.settlements(
         u.now_ms,
         HISTORY_DAYS,
@@ -474,21 +447,21 @@ fn bars(
     now: i64,
     tz_hours: i64,
 ) -> Vec<SynthCandle> {
-    let offset = tz_hours * MS_PER_HOUR;
-    if bar == Bar::Hour || offset.rem_euclid(MS_PER_DAY) == 0 {
+    let offset = tz_hours * HOUR_MS;
+    if bar == Bar::Hour || offset.rem_euclid(DAY_MS) == 0 {
         return m.candles(bar, from, to, now);
     }
     // A UTC+8 day opens at 16:00 UTC: aggregate the hourly bars of each such day.
-    let from = from.max(now - (HISTORY_DAYS + 1) * MS_PER_DAY);
-    let first = (from + offset + MS_PER_DAY - 1).div_euclid(MS_PER_DAY) * MS_PER_DAY - offset;
+    let from = from.max(now - (HISTORY_DAYS + 1) * DAY_MS);
+    let first = (from + offset + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS - offset;
     let last = to.min(now);
     if first > last {
         return Vec::new();
     }
-    let hours = m.candles(Bar::Hour, first, last + MS_PER_DAY - 1, now);
+    let hours = m.candles(Bar::Hour, first, last + DAY_MS - 1, now);
     let mut out: Vec<SynthCandle> = Vec::new();
     for h in hours {
-        let open_ms = (h.open_ms + offset).div_euclid(MS_PER_DAY) * MS_PER_DAY - offset;
+        let open_ms = (h.open_ms + offset).div_euclid(DAY_MS) * DAY_MS - offset;
         match out.last_mut() {
             Some(day) if day.open_ms == open_ms => {
                 day.high = day.high.max(h.high);
@@ -673,7 +646,7 @@ mod tests {
         let u = Universe::generate(Venue::Bingx, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = now / step * step;
         assert_eq!(respond(&u, TICKER.path, &[], ""), None);
         assert_eq!(respond(&u, "/openApi/swap/v2/quote/other", &[], ""), None);
@@ -726,7 +699,7 @@ mod tests {
         assert_eq!(all.len(), kept.min(1000));
         assert!(
             all.iter()
-                .all(|r| r["fundingTime"].as_i64() >= Some(now - 120 * MS_PER_DAY))
+                .all(|r| r["fundingTime"].as_i64() >= Some(now - 120 * DAY_MS))
         );
         // The interval fallback's `limit=3` call matches the static route.
         let three = respond(
@@ -749,9 +722,9 @@ mod tests {
 
     #[test]
     fn klines_answer_like_the_live_endpoints() {
-        let now = 1_760_000_000_000 / MS_PER_DAY * MS_PER_DAY + 5 * MS_PER_HOUR + 17;
+        let now = 1_760_000_000_000 / DAY_MS * DAY_MS + 5 * HOUR_MS + 17;
         let u = Universe::generate(Venue::Bingx, 40, 40, now);
-        let day0 = now / MS_PER_DAY * MS_PER_DAY;
+        let day0 = now / DAY_MS * DAY_MS;
         let pepe = u.perps().find(|m| m.multiplier == 1000).expect("1000x");
         let perp = perp_symbol(pepe);
         // Swap: objects with string decimals, newest first, per 1000 coins, running bar included.
@@ -761,11 +734,11 @@ mod tests {
             &[
                 ("symbol", &perp),
                 ("interval", "1d"),
-                ("startTime", &(day0 - 2 * MS_PER_DAY).to_string()),
+                ("startTime", &(day0 - 2 * DAY_MS).to_string()),
                 ("endTime", &now.to_string()),
             ],
         ));
-        let want = pepe.candles(Bar::Day, day0 - 2 * MS_PER_DAY, now, now);
+        let want = pepe.candles(Bar::Day, day0 - 2 * DAY_MS, now, now);
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0]["time"], serde_json::json!(day0), "newest first");
         assert_eq!(
@@ -784,14 +757,14 @@ mod tests {
         assert_eq!(capped.len(), 1440);
         assert_eq!(
             capped[0]["time"],
-            serde_json::json!(now / MS_PER_HOUR * MS_PER_HOUR)
+            serde_json::json!(now / HOUR_MS * HOUR_MS)
         );
 
         // Spot: arrays of numbers, ascending, first `limit` from startTime; daily bars at
         // 00:00 UTC+8 (16:00 UTC) unless timeZone=0.
         let m = u.spots().find(|m| m.asset == "BTC").expect("BTC");
         let spot = spot_symbol(m);
-        let from = (day0 - 3 * MS_PER_DAY).to_string();
+        let from = (day0 - 3 * DAY_MS).to_string();
         let spot_rows = |extra: &[(&str, &str)]| {
             let mut query = vec![
                 ("symbol", spot.as_str()),
@@ -804,28 +777,28 @@ mod tests {
             data(&v)
         };
         let utc = spot_rows(&[("timeZone", "0")]);
-        let want = m.candles(Bar::Day, day0 - 3 * MS_PER_DAY, now, now);
+        let want = m.candles(Bar::Day, day0 - 3 * DAY_MS, now, now);
         assert_eq!(utc.len(), 4);
         for (row, c) in utc.iter().zip(&want) {
             assert_eq!(row[0], serde_json::json!(c.open_ms));
             assert_eq!(row[4].to_string(), c.close.normalize().to_string());
-            assert_eq!(row[6], serde_json::json!(c.open_ms + MS_PER_DAY - 1));
+            assert_eq!(row[6], serde_json::json!(c.open_ms + DAY_MS - 1));
             assert!(row[2].is_number() && row.as_array().map(Vec::len) == Some(8));
         }
         let hk = spot_rows(&[]);
         assert_eq!(
             hk[0][0],
-            serde_json::json!(day0 - 3 * MS_PER_DAY + 16 * MS_PER_HOUR)
+            serde_json::json!(day0 - 3 * DAY_MS + 16 * HOUR_MS)
         );
-        assert!(hk.iter().all(|r| {
-            r[0].as_i64()
-                .is_some_and(|t| t % MS_PER_DAY == 16 * MS_PER_HOUR)
-        }));
+        assert!(
+            hk.iter()
+                .all(|r| { r[0].as_i64().is_some_and(|t| t % DAY_MS == 16 * HOUR_MS) })
+        );
         // A UTC+8 day aggregates its 24 hours: 16:00 UTC to 15:59 UTC the next day.
         let h = m.candles(
             Bar::Hour,
-            day0 - 3 * MS_PER_DAY + 16 * MS_PER_HOUR,
-            day0 - 2 * MS_PER_DAY + 15 * MS_PER_HOUR,
+            day0 - 3 * DAY_MS + 16 * HOUR_MS,
+            day0 - 2 * DAY_MS + 15 * HOUR_MS,
             now,
         );
         assert_eq!(h.len(), 24);
@@ -835,7 +808,7 @@ mod tests {
         assert_eq!(two.len(), 2);
         assert_eq!(
             two[0][0],
-            serde_json::json!(day0 - 3 * MS_PER_DAY),
+            serde_json::json!(day0 - 3 * DAY_MS),
             "first from startTime"
         );
 

@@ -10,11 +10,11 @@
 //! The v3 collateral discount tiers list every coin of the universe (assets and quotes) and
 //! [`super::UNLISTED_COLLATERAL`], three tiers each, the first at [`collateral_haircut`].
 
+use super::json::{Value, json};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use super::{
-    DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
+    DAY_MS, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
     collateral_haircut, param,
 };
 use crate::venue::Bar;
@@ -54,8 +54,6 @@ pub const FILTERED_SPOTS: [(&str, &str); 3] = [
     ("DEMOPREUSDT", "gray"),
     ("DEMOOFFUSDT", "offline"),
 ];
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// Routes serving `universe` in Bitget's formats: every request of the reference plan and of the
 /// full snapshot plan.
@@ -166,7 +164,7 @@ fn contract_row(
 ) -> Value {
     let delivery = delivery_ms.map_or_else(String::new, |ms| ms.to_string());
     let delivery_start =
-        delivery_ms.map_or_else(String::new, |ms| (ms - 90 * 24 * MS_PER_HOUR).to_string());
+        delivery_ms.map_or_else(String::new, |ms| (ms - 90 * 24 * HOUR_MS).to_string());
     json!({
         "symbol": symbol,
         "baseCoin": base,
@@ -220,7 +218,7 @@ fn contracts(u: &Universe, product: &Product) -> String {
             )
         })
         .collect();
-    let delivery_ms = (u.now_ms / (24 * MS_PER_HOUR) + 170) * 24 * MS_PER_HOUR;
+    let delivery_ms = (u.now_ms / (24 * HOUR_MS) + 170) * 24 * HOUR_MS;
     for (symbol, base, kind, status) in filtered_of(product) {
         let delivery = (kind == "delivery").then_some(delivery_ms);
         data.push(contract_row(
@@ -338,7 +336,7 @@ fn fund_rates(u: &Universe, product: &Product) -> String {
             )
         })
         .collect();
-    let next8 = (u.now_ms / (8 * MS_PER_HOUR) + 1) * 8 * MS_PER_HOUR;
+    let next8 = (u.now_ms / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
     for (symbol, _, kind, _) in filtered_of(product) {
         if kind != "delivery" {
             data.push(fund_rate_row(symbol, Decimal::new(5, 3), 8, next8));
@@ -547,7 +545,7 @@ fn funding_history(u: &Universe, query: &[(String, String)]) -> String {
 }
 
 /// Hours of UTC+8 midnight past UTC midnight: plain `1D`/`1day` bars open at 16:00 UTC.
-const UTC8_DAY_OFFSET: i64 = 16 * MS_PER_HOUR;
+const UTC8_DAY_OFFSET: i64 = 16 * HOUR_MS;
 
 /// Daily bars of the UTC+8 day (what `1D`/`1day` return), aggregated from hourly bars, with
 /// open times in `[from, to]`.
@@ -800,7 +798,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Bitget, 40, 0, NOW);
         let m = u.perps().find(|m| m.quote == "USDT").expect("a USDT perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = NOW / step * step;
         let page = |extra: &[(&str, &str)]| {
             let mut q = vec![("symbol", symbol.as_str()), ("productType", "USDT-FUTURES")];
@@ -816,7 +814,7 @@ mod history_tests {
         let second = page(&[("pageSize", "10"), ("pageNo", "2")]);
         assert_eq!(time(&second[0], "fundingTime"), last - 10 * step);
         assert_eq!(page(&[("pageSize", "500")]).len(), 100, "at most 100");
-        let kept = usize::try_from(HISTORY_DAYS * 24 / (step / MS_PER_HOUR)).expect("small");
+        let kept = usize::try_from(HISTORY_DAYS * 24 / (step / HOUR_MS)).expect("small");
         let pages = kept.div_ceil(100);
         assert_eq!(
             page(&[("pageSize", "100"), ("pageNo", &pages.to_string())]).len(),
@@ -869,7 +867,7 @@ mod history_tests {
             q.extend_from_slice(extra);
             answer(&u, CANDLES_PATH, &q)
         };
-        let hour = NOW / MS_PER_HOUR * MS_PER_HOUR;
+        let hour = NOW / HOUR_MS * HOUR_MS;
         let latest = rows(&mix(&[("granularity", "1H"), ("limit", "5")]));
         assert_eq!(latest.len(), 5);
         let opens: Vec<i64> = latest
@@ -878,10 +876,7 @@ mod history_tests {
             .collect();
         assert_eq!(
             opens,
-            (0..5)
-                .rev()
-                .map(|k| hour - k * MS_PER_HOUR)
-                .collect::<Vec<_>>(),
+            (0..5).rev().map(|k| hour - k * HOUR_MS).collect::<Vec<_>>(),
             "oldest first, the running hour last"
         );
         let running = &pepe.candles(Bar::Hour, hour, hour, NOW)[0];
@@ -899,8 +894,8 @@ mod history_tests {
             "per 1000 coins, close = the current price"
         );
         // startTime does not select rows; endTime and limit do.
-        let end = (hour - 10 * MS_PER_HOUR).to_string();
-        let start = (hour - 60 * MS_PER_HOUR).to_string();
+        let end = (hour - 10 * HOUR_MS).to_string();
+        let start = (hour - 60 * HOUR_MS).to_string();
         let page = rows(&mix(&[
             ("granularity", "1H"),
             ("startTime", &start),
@@ -918,7 +913,7 @@ mod history_tests {
         // 1Dutc opens at 00:00 UTC, plain 1D at 16:00 UTC (00:00 UTC+8).
         let utc = rows(&mix(&[("granularity", "1Dutc"), ("limit", "3")]));
         let hk = rows(&mix(&[("granularity", "1D"), ("limit", "3")]));
-        for (rows, offset) in [(&utc, 0), (&hk, 16 * MS_PER_HOUR)] {
+        for (rows, offset) in [(&utc, 0), (&hk, 16 * HOUR_MS)] {
             assert_eq!(rows.len(), 3);
             for r in rows {
                 let t: i64 = r[0].as_str().expect("ts").parse().expect("ms");
@@ -967,8 +962,7 @@ mod history_tests {
         let day = rows(&spot("1day"));
         assert!(
             day.iter().all(
-                |r| r[0].as_str().expect("ts").parse::<i64>().expect("ms") % DAY_MS
-                    == 16 * MS_PER_HOUR
+                |r| r[0].as_str().expect("ts").parse::<i64>().expect("ms") % DAY_MS == 16 * HOUR_MS
             )
         );
         assert_eq!(

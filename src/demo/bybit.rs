@@ -9,8 +9,8 @@
 //! one coin the universe does not list, the first tier at the demos' shared
 //! [`collateral_haircut`](super::collateral_haircut).
 
+use super::json::{Value, json, tick};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
 use super::{collateral_coins, collateral_haircut};
@@ -155,11 +155,6 @@ fn envelope(category: &str, list: Vec<Value>, cursor: Option<&str>, now: i64) ->
         "time": now,
     })
     .to_string()
-}
-
-/// Tick size of a price: one unit of its last decimal.
-fn tick(price: Decimal) -> Decimal {
-    Decimal::new(1, price.normalize().scale())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -8,8 +8,8 @@
 //! status ([`FILTERED_MARKETS`]) that the adapter must drop. [`respond`] serves the history
 //! endpoints (hourly funding, candles per coin) from the universe's synthetic paths.
 
+use super::json::{Map, Value, dec_text, json};
 use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
 
 use super::{HISTORY_DAYS, Route, SynthMarket, Universe, mix, param};
 use crate::venue::Bar;
@@ -49,10 +49,6 @@ pub fn tick_size(m: &SynthMarket) -> Decimal {
     Decimal::new(1, m.index.normalize().scale())
 }
 
-fn text(d: Decimal) -> Value {
-    Value::String(d.normalize().to_string())
-}
-
 fn market(
     clob_pair_id: usize,
     ticker: &str,
@@ -67,24 +63,24 @@ fn market(
         "clobPairId": clob_pair_id.to_string(),
         "ticker": ticker,
         "status": status,
-        "oraclePrice": text(oracle),
-        "priceChange24H": text(oracle - m.low),
-        "volume24H": text(m.volume_quote()),
+        "oraclePrice": dec_text(oracle),
+        "priceChange24H": dec_text(oracle - m.low),
+        "volume24H": dec_text(m.volume_quote()),
         "trades24H": 100 + clob_pair_id * 37 % 9000,
-        "nextFundingRate": text(hourly_rate(m)),
+        "nextFundingRate": dec_text(hourly_rate(m)),
         "initialMarginFraction": imf,
         "maintenanceMarginFraction": mmf,
-        "openInterest": text(m.open_interest),
+        "openInterest": dec_text(m.open_interest),
         "atomicResolution": -9,
         "quantumConversionExponent": -9,
-        "tickSize": text(tick_size(m)),
+        "tickSize": dec_text(tick_size(m)),
         "stepSize": "0.001",
         "stepBaseQuantums": 1_000_000,
         "subticksPerTick": 100_000,
         "marketType": market_type,
         "openInterestLowerCap": if market_type == "ISOLATED" { "500000" } else { "0" },
         "openInterestUpperCap": if market_type == "ISOLATED" { "1000000" } else { "0" },
-        "baseOpenInterest": text(m.open_interest),
+        "baseOpenInterest": dec_text(m.open_interest),
         "defaultFundingRate1H": "0",
     })
 }
@@ -203,8 +199,8 @@ fn historical_funding(u: &Universe, market: &str, query: &[(String, String)]) ->
             let at = effective_at(t);
             json!({
                 "ticker": market,
-                "rate": text(m.historic_rate(t) / hours),
-                "price": text(m.index),
+                "rate": dec_text(m.historic_rate(t) / hours),
+                "price": dec_text(m.index),
                 "effectiveAtHeight": (at / 1000 - 1_710_000_000).to_string(),
                 "effectiveAt": iso(at).unwrap_or_default(),
             })
@@ -274,16 +270,16 @@ fn candles(u: &Universe, market: &str, query: &[(String, String)]) -> String {
                 "startedAt": iso(c.open_ms).unwrap_or_default(),
                 "ticker": market,
                 "resolution": resolution,
-                "low": text(c.low),
-                "high": text(c.high),
-                "open": text(c.open),
-                "close": text(c.close),
-                "baseTokenVolume": text(c.volume),
-                "usdVolume": text((c.volume * c.close).round_dp(2)),
+                "low": dec_text(c.low),
+                "high": dec_text(c.high),
+                "open": dec_text(c.open),
+                "close": dec_text(c.close),
+                "baseTokenVolume": dec_text(c.volume),
+                "usdVolume": dec_text((c.volume * c.close).round_dp(2)),
                 "trades": 10 + mix(c.open_ms as u64) % 5000,
-                "startingOpenInterest": text(m.open_interest),
-                "orderbookMidPriceOpen": text(c.open),
-                "orderbookMidPriceClose": text(c.close),
+                "startingOpenInterest": dec_text(m.open_interest),
+                "orderbookMidPriceOpen": dec_text(c.open),
+                "orderbookMidPriceClose": dec_text(c.close),
             })
         })
         .collect();
@@ -384,7 +380,7 @@ mod tests {
         let rows = v["candles"].as_array().expect("candles");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0]["startedAt"], iso(now / h * h).expect("iso"));
-        assert_eq!(rows[0]["close"], text(m.price));
+        assert_eq!(rows[0]["close"], dec_text(m.price));
         let v = call(
             format!("/v4/candles/perpetualMarkets/{t}"),
             &[("resolution", "5MINS")],

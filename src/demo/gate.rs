@@ -12,8 +12,8 @@
 //! candlesticks). The unified-account discount tiers list every coin of the universe (assets
 //! and quotes) and [`super::UNLISTED_COLLATERAL`], three tiers each, the first at [`collateral_haircut`].
 
+use super::json::{Value, json};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use super::{
     HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins, collateral_haircut,
@@ -111,23 +111,7 @@ fn discount_tiers(u: &Universe) -> String {
 /// (0.01 BTC, 1 XRP, 1 000 000 PEPE).
 #[must_use]
 pub fn quanto_multiplier(price: Decimal) -> Decimal {
-    let mut q = Decimal::ONE;
-    if price <= Decimal::ZERO {
-        return q;
-    }
-    for _ in 0..24 {
-        let Some(notional) = price.checked_mul(q) else {
-            break;
-        };
-        if notional > Decimal::ONE_THOUSAND {
-            q /= Decimal::TEN;
-        } else if notional < Decimal::ONE {
-            q *= Decimal::TEN;
-        } else {
-            break;
-        }
-    }
-    q.normalize()
+    super::contract_unit(price)
 }
 
 /// A quantity of coins as whole contracts of `quanto` coins (Gate sizes are integers).

@@ -9,10 +9,10 @@
 //! ([`FILTERED_PERPS`], with contexts, as Hyperliquid keeps them) that the adapter must drop.
 //! [`respond`] answers the history requests (`fundingHistory`, `candleSnapshot`).
 
+use super::json::{Value, dec_text, json};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
-use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
+use super::{HISTORY_DAYS, HOUR_MS, Route, SynthMarket, Universe};
 use crate::venue::hyperliquid::{
     CANDLE_HISTORY, CANDLE_SNAPSHOT, FUNDING_HISTORY, FUNDING_HISTORY_PAGE, META,
     META_AND_ASSET_CTXS, PREDICTED_FUNDINGS, SPOT_META, SPOT_META_AND_ASSET_CTXS, WRAPPED_TOKENS,
@@ -25,8 +25,6 @@ pub const FILTERED_PERPS: [(&str, &str); 2] =
 
 /// Token of the extra spot pair without a book (`midPx: null`): listed, but no bid/ask.
 pub const ILLIQUID_SPOT_TOKEN: &str = "DEMOILLIQ";
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// Path of every info request.
 const INFO_PATH: &str = META.path;
@@ -91,10 +89,6 @@ pub fn spot_mid(m: &SynthMarket) -> Decimal {
     ((m.spot_bid + m.spot_ask) / Decimal::TWO).normalize()
 }
 
-fn text(d: Decimal) -> Value {
-    Value::String(d.normalize().to_string())
-}
-
 /// Size decimals Hyperliquid would pick: about one per integer digit of the price, at most 5.
 fn sz_decimals(price: Decimal) -> usize {
     if price < Decimal::ONE {
@@ -135,7 +129,7 @@ fn perps(u: &Universe) -> (Vec<Value>, Vec<Value>) {
     let mut ctxs = Vec::with_capacity(rows.capacity());
     for (i, m) in u.perps().enumerate() {
         let (name, mult) = perp_name(m);
-        let px = |per_coin: Decimal| text(per_coin * mult);
+        let px = |per_coin: Decimal| dec_text(per_coin * mult);
         let leverage = leverage_of(i);
         let mut row = json!({
             "szDecimals": sz_decimals(m.mark * mult),
@@ -154,16 +148,16 @@ fn perps(u: &Universe) -> (Vec<Value>, Vec<Value>) {
             ((m.mark - m.index) / m.index).round_dp(8)
         };
         ctxs.push(json!({
-            "dayNtlVlm": text(perp_notional_volume(m)),
-            "funding": text(hourly_rate(m)),
+            "dayNtlVlm": dec_text(perp_notional_volume(m)),
+            "funding": dec_text(hourly_rate(m)),
             "impactPxs": [px(m.perp_bid), px(m.perp_ask)],
             "markPx": px(m.mark),
             "midPx": px(mid),
-            "openInterest": text(m.open_interest / mult),
+            "openInterest": dec_text(m.open_interest / mult),
             "oraclePx": px(m.index),
-            "premium": text(premium),
+            "premium": dec_text(premium),
             "prevDayPx": px(m.low),
-            "dayBaseVlm": text(m.volume_base / mult),
+            "dayBaseVlm": dec_text(m.volume_base / mult),
         }));
     }
     for (k, (name, _)) in FILTERED_PERPS.iter().enumerate() {
@@ -222,13 +216,13 @@ fn spots(u: &Universe) -> (Value, Vec<Value>) {
             token,
             full_name,
             json!({
-                "prevDayPx": text(m.low),
-                "dayNtlVlm": text(m.volume_quote()),
-                "markPx": text(m.price),
-                "midPx": text(spot_mid(m)),
-                "circulatingSupply": text(m.volume_base * Decimal::TEN),
-                "totalSupply": text(m.volume_base * Decimal::ONE_HUNDRED),
-                "dayBaseVlm": text(m.volume_base),
+                "prevDayPx": dec_text(m.low),
+                "dayNtlVlm": dec_text(m.volume_quote()),
+                "markPx": dec_text(m.price),
+                "midPx": dec_text(spot_mid(m)),
+                "circulatingSupply": dec_text(m.volume_base * Decimal::TEN),
+                "totalSupply": dec_text(m.volume_base * Decimal::ONE_HUNDRED),
+                "dayBaseVlm": dec_text(m.volume_base),
             }),
         );
     }
@@ -244,7 +238,7 @@ fn spots(u: &Universe) -> (Value, Vec<Value>) {
 /// `predictedFundings`: Hyperliquid's hourly rate and next full hour for every perp, plus
 /// Binance/Bybit predictions (the universe's own interval) for the well-known coins.
 fn predicted_fundings(u: &Universe) -> Value {
-    let next_hour = (u.now_ms.div_euclid(MS_PER_HOUR) + 1) * MS_PER_HOUR;
+    let next_hour = (u.now_ms.div_euclid(HOUR_MS) + 1) * HOUR_MS;
     let rows: Vec<Value> = u
         .perps()
         .map(|m| {
@@ -253,7 +247,7 @@ fn predicted_fundings(u: &Universe) -> Value {
                 Value::Null
             } else {
                 json!({
-                    "fundingRate": text(m.funding_rate),
+                    "fundingRate": dec_text(m.funding_rate),
                     "nextFundingTime": m.next_funding_ms,
                     "fundingIntervalHours": m.interval_hours,
                 })
@@ -261,7 +255,7 @@ fn predicted_fundings(u: &Universe) -> Value {
             json!([name, [
                 ["BinPerp", other],
                 ["HlPerp", {
-                    "fundingRate": text(hourly_rate(m)),
+                    "fundingRate": dec_text(hourly_rate(m)),
                     "nextFundingTime": next_hour,
                     "fundingIntervalHours": 1,
                 }],
@@ -358,8 +352,8 @@ fn funding_history(u: &Universe, request: &Value) -> String {
         .map(|t| {
             json!({
                 "coin": coin,
-                "fundingRate": text(hourly.historic_rate(*t)),
-                "premium": text(premium),
+                "fundingRate": dec_text(hourly.historic_rate(*t)),
+                "premium": dec_text(premium),
                 "time": t,
             })
         })
@@ -407,15 +401,15 @@ fn candle_snapshot(u: &Universe, req: Option<&Value>) -> String {
         .map(|c| {
             json!({
                 "T": c.open_ms + step - 1,
-                "c": text(c.close * mult),
-                "h": text(c.high * mult),
+                "c": dec_text(c.close * mult),
+                "h": dec_text(c.high * mult),
                 "i": interval,
-                "l": text(c.low * mult),
+                "l": dec_text(c.low * mult),
                 "n": 100,
-                "o": text(c.open * mult),
+                "o": dec_text(c.open * mult),
                 "s": coin,
                 "t": c.open_ms,
-                "v": text(c.volume / mult),
+                "v": dec_text(c.volume / mult),
             })
         })
         .collect();
@@ -516,7 +510,7 @@ mod history_tests {
             .find(|m| m.interval_hours == 8)
             .expect("an 8 h market elsewhere");
         let (coin, _) = perp_name(m);
-        let first_hour = NOW / MS_PER_HOUR * MS_PER_HOUR - 10 * MS_PER_HOUR;
+        let first_hour = NOW / HOUR_MS * HOUR_MS - 10 * HOUR_MS;
         let recent = rows(&post(
             &u,
             &json!({"type": "fundingHistory", "coin": coin, "startTime": first_hour - 1}),
@@ -531,7 +525,7 @@ mod history_tests {
             json!(first_hour),
             "oldest first, ms number"
         );
-        assert_eq!(recent[10]["time"], json!(first_hour + 10 * MS_PER_HOUR));
+        assert_eq!(recent[10]["time"], json!(first_hour + 10 * HOUR_MS));
         assert_eq!(recent[0]["coin"], json!(coin));
         assert!(recent[0]["fundingRate"].is_string() && recent[0]["premium"].is_string());
         let rate: Decimal = recent[0]["fundingRate"]
@@ -549,12 +543,12 @@ mod history_tests {
         assert_eq!(month.len(), 500, "capped page");
         assert_eq!(
             month[0]["time"],
-            json!((NOW - 30 * DAY_MS) / MS_PER_HOUR * MS_PER_HOUR + MS_PER_HOUR)
+            json!((NOW - 30 * DAY_MS) / HOUR_MS * HOUR_MS + HOUR_MS)
         );
         let bounded = rows(&post(
             &u,
             &json!({"type": "fundingHistory", "coin": coin, "startTime": first_hour,
-                    "endTime": first_hour + 2 * MS_PER_HOUR}),
+                    "endTime": first_hour + 2 * HOUR_MS}),
         ));
         assert_eq!(bounded.len(), 3, "both ends inclusive");
         let kept = rows(&post(
@@ -563,7 +557,7 @@ mod history_tests {
         ));
         assert_eq!(
             kept[0]["time"],
-            json!(NOW - HISTORY_DAYS * DAY_MS + (MS_PER_HOUR - (NOW % MS_PER_HOUR)))
+            json!(NOW - HISTORY_DAYS * DAY_MS + (HOUR_MS - (NOW % HOUR_MS)))
         );
         assert_eq!(
             post(
@@ -592,22 +586,22 @@ mod history_tests {
             .expect("a kPEPE market");
         let (coin, mult) = perp_name(pepe);
         assert!(coin.starts_with('k'));
-        let hour = NOW / MS_PER_HOUR * MS_PER_HOUR;
+        let hour = NOW / HOUR_MS * HOUR_MS;
         let req = |coin: &str, interval: &str, start: i64, end: i64| {
             json!({"type": "candleSnapshot",
                    "req": {"coin": coin, "interval": interval, "startTime": start, "endTime": end}})
         };
-        let bars = rows(&post(&u, &req(&coin, "1h", hour - 4 * MS_PER_HOUR, NOW)));
+        let bars = rows(&post(&u, &req(&coin, "1h", hour - 4 * HOUR_MS, NOW)));
         assert_eq!(bars.len(), 5);
-        assert_eq!(bars[0]["t"], json!(hour - 4 * MS_PER_HOUR));
+        assert_eq!(bars[0]["t"], json!(hour - 4 * HOUR_MS));
         let last = &bars[4];
         assert_eq!(last["t"], json!(hour));
         assert_eq!(
             last["T"],
-            json!(hour + MS_PER_HOUR - 1),
+            json!(hour + HOUR_MS - 1),
             "running candle, T in the future"
         );
-        assert_eq!(last["c"], text(pepe.price * mult), "per 1000 coins");
+        assert_eq!(last["c"], dec_text(pepe.price * mult), "per 1000 coins");
         assert_eq!(
             (last["s"].clone(), last["i"].clone()),
             (json!(coin), json!("1h"))
@@ -633,7 +627,7 @@ mod history_tests {
         for (name, m) in &names[..2] {
             let spot = rows(&post(&u, &req(name, "1h", hour, NOW)));
             assert_eq!(spot.len(), 1);
-            assert_eq!(spot[0]["c"], text(m.price));
+            assert_eq!(spot[0]["c"], dec_text(m.price));
         }
         assert_eq!(post(&u, &req("NOPE", "1h", hour, NOW)), "null");
         assert!(post(&u, &req("BTC", "1H", hour, NOW)).contains("unknown variant `1H`"));

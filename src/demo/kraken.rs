@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::json::{Value, body, json, merge, raw, tick};
-use super::{HISTORY_DAYS, Route, SynthMarket, Universe, param};
+use super::{HISTORY_DAYS, HOUR_MS, Route, SynthMarket, Universe, param};
 use crate::venue::Bar;
 use crate::venue::kraken::{CANDLE_LIMIT, CANDLES, HISTORICAL_FUNDING_RATES, INSTRUMENTS, TICKERS};
 
@@ -31,8 +31,6 @@ pub const FILTERED: [(&str, &str); 4] = [
 
 /// A listed, tradeable perp whose ticker is `suspended`: in the reference, not in snapshots.
 pub const SUSPENDED: &str = "PF_DEMOSUSPUSD";
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// Routes serving `universe` in Kraken Futures' formats: the instruments (reference plan) and
 /// the tickers (snapshot plan).
@@ -158,7 +156,7 @@ fn instruments(u: &Universe) -> String {
             id: i,
         }));
     }
-    let expiry = iso((u.now_ms / MS_PER_HOUR / 24 + 120) * 24 * MS_PER_HOUR + 16 * MS_PER_HOUR);
+    let expiry = iso((u.now_ms / HOUR_MS / 24 + 120) * 24 * HOUR_MS + 16 * HOUR_MS);
     let extras = FILTERED.iter().chain([&(SUSPENDED, "suspended")]);
     for (i, (sym, why)) in extras.enumerate() {
         let base = if sym.contains("XBT") {

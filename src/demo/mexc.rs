@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Value, array, body, dec_num, dec_text, json, raw, text, tick};
 use super::{
-    HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, int_param, param, window_page,
+    Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param, param,
+    window_page,
 };
 use crate::venue::Bar;
 use crate::venue::mexc::{
@@ -37,8 +38,6 @@ pub const FILTERED_SPOTS: [(&str, &str); 3] = [
     ("DEMOOFFUSDT", "offline (status 3)"),
     ("DEMOCLOSEUSDT", "close-only (tradeSideType 4)"),
 ];
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// Routes serving `universe` in MEXC's formats: the reference and snapshot plans on both hosts,
 /// plus one `funding_rate/{symbol}` route per perp.
@@ -85,24 +84,7 @@ pub fn spot_symbol(m: &SynthMarket) -> String {
 /// quote units (0.0001 BTC at 97 000 lists as 0.01 here; 10 × 1000PEPE).
 #[must_use]
 pub fn contract_size(m: &SynthMarket) -> Decimal {
-    let price = m.contract_price(m.price);
-    let mut size = Decimal::ONE;
-    if price <= Decimal::ZERO {
-        return size;
-    }
-    for _ in 0..20 {
-        let Some(notional) = price.checked_mul(size) else {
-            break;
-        };
-        if notional > Decimal::ONE_THOUSAND {
-            size /= Decimal::TEN;
-        } else if notional < Decimal::ONE {
-            size *= Decimal::TEN;
-        } else {
-            break;
-        }
-    }
-    size.normalize()
+    super::contract_unit(m.contract_price(m.price))
 }
 
 /// Open interest in contracts (`holdVol`), whole contracts.
@@ -243,7 +225,7 @@ fn funding_rates(u: &Universe) -> String {
             )
         })
         .collect();
-    let next8 = (now / (8 * MS_PER_HOUR) + 1) * 8 * MS_PER_HOUR;
+    let next8 = (now / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
     for (symbol, _) in FILTERED_CONTRACTS {
         rows.push(funding_row(symbol, Decimal::new(5, 3), 8, next8, now));
     }
@@ -251,88 +233,54 @@ fn funding_rates(u: &Universe) -> String {
 }
 
 /// One contract ticker row; sizes in contracts.
-#[allow(clippy::too_many_arguments)]
 fn ticker_row(
     symbol: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
+    d: &Day,
     index: Decimal,
     rate: Decimal,
-    contracts: Decimal,
-    quote_volume: Decimal,
     hold: Decimal,
     now: i64,
 ) -> Value {
-    let change = (last - low).normalize();
-    let rise = if low.is_zero() {
+    let change = (d.last - d.low).normalize();
+    let rise = if d.low.is_zero() {
         Decimal::ZERO
     } else {
-        (change / low).round_dp(4).normalize()
+        (change / d.low).round_dp(4).normalize()
     };
     json!({
-        "symbol": text(symbol),
-        "lastPrice": dec_num(last),
-        "bid1": dec_num(bid),
-        "ask1": dec_num(ask),
-        "volume24": dec_num(contracts),
-        "amount24": dec_num(quote_volume),
+        "symbol": symbol,
+        "lastPrice": dec_num(d.last),
+        "bid1": dec_num(d.bid),
+        "ask1": dec_num(d.ask),
+        "volume24": dec_num(d.volume),
+        "amount24": dec_num(d.quote_volume),
         "holdVol": dec_num(hold),
-        "lower24Price": dec_num(low),
-        "high24Price": dec_num(high),
+        "lower24Price": dec_num(d.low),
+        "high24Price": dec_num(d.high),
         "riseFallRate": dec_num(rise),
         "riseFallValue": dec_num(change),
         "indexPrice": dec_num(index),
-        "fairPrice": dec_num(last),
+        "fairPrice": dec_num(d.last),
         "fundingRate": dec_num(rate),
-        "maxBidPrice": dec_num(last * Decimal::new(11, 1)),
-        "minAskPrice": dec_num(last * Decimal::new(9, 1)),
+        "maxBidPrice": dec_num(d.last * Decimal::new(11, 1)),
+        "minAskPrice": dec_num(d.last * Decimal::new(9, 1)),
         "timestamp": now,
     })
 }
 
 fn tickers(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<Value> = u
-        .perps()
-        .map(|m| {
-            let per_contract = Decimal::from(m.multiplier) * contract_size(m);
-            ticker_row(
-                &perp_symbol(m),
-                m.contract_price(m.mark),
-                m.contract_price(m.perp_bid),
-                m.contract_price(m.perp_ask),
-                m.contract_price(m.high),
-                m.contract_price(m.low),
-                m.contract_price(m.index),
-                m.funding_rate,
-                (m.volume_base / per_contract).round_dp(0),
-                m.volume_quote(),
-                hold_vol(m),
-                now,
-            )
-        })
-        .collect();
+    let listed = u.perps().map(|m| {
+        let per_contract = Decimal::from(m.multiplier) * contract_size(m);
+        let day = Day::perp(m, (m.volume_base / per_contract).round_dp(0));
+        let (index, rate) = (m.contract_price(m.index), m.funding_rate);
+        ticker_row(&perp_symbol(m), &day, index, rate, hold_vol(m), now)
+    });
     let one = Decimal::ONE;
-    for (symbol, _) in FILTERED_CONTRACTS {
-        rows.push(ticker_row(
-            symbol,
-            one,
-            one,
-            one,
-            one,
-            one,
-            one,
-            Decimal::new(5, 3),
-            one,
-            one,
-            one,
-            now,
-        ));
-    }
-    contract_envelope(Value::Array(rows))
+    let filtered = FILTERED_CONTRACTS
+        .iter()
+        .map(|(symbol, _)| ticker_row(symbol, &Day::FILLER, one, Decimal::new(5, 3), one, now));
+    contract_envelope(Value::Array(listed.chain(filtered).collect()))
 }
 
 fn spot_symbol_row(symbol: &str, base: &str, quote: &str, status: &str, side: &str) -> Value {
@@ -386,18 +334,8 @@ fn exchange_info(u: &Universe) -> String {
     }))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn spot_ticker_row(
-    symbol: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
-    volume: Decimal,
-    quote_volume: Decimal,
-    now: i64,
-) -> Value {
+fn spot_ticker_row(symbol: &str, d: &Day, now: i64) -> Value {
+    let (last, low) = (d.last, d.low);
     let change = (last - low).normalize();
     let pct = if low.is_zero() {
         Decimal::ZERO
@@ -410,16 +348,16 @@ fn spot_ticker_row(
         "priceChangePercent": text(pct),
         "prevClosePrice": dec_text(low),
         "lastPrice": dec_text(last),
-        "bidPrice": dec_text(bid),
+        "bidPrice": dec_text(d.bid),
         "bidQty": text("12.5"),
-        "askPrice": dec_text(ask),
+        "askPrice": dec_text(d.ask),
         "askQty": text("7.25"),
         "openPrice": dec_text(low),
-        "highPrice": dec_text(high),
+        "highPrice": dec_text(d.high),
         "lowPrice": dec_text(low),
-        "volume": dec_text(volume),
-        "quoteVolume": dec_text(quote_volume),
-        "openTime": now - 24 * MS_PER_HOUR,
+        "volume": dec_text(d.volume),
+        "quoteVolume": dec_text(d.quote_volume),
+        "openTime": now - 24 * HOUR_MS,
         "closeTime": now,
         "count": raw("null"),
     })
@@ -427,29 +365,13 @@ fn spot_ticker_row(
 
 fn spot_tickers(u: &Universe) -> String {
     let now = u.now_ms;
-    let mut rows: Vec<Value> = u
+    let listed = u
         .spots()
-        .map(|m| {
-            spot_ticker_row(
-                &spot_symbol(m),
-                m.price,
-                m.spot_bid,
-                m.spot_ask,
-                m.high,
-                m.low,
-                m.volume_base,
-                m.volume_quote(),
-                now,
-            )
-        })
-        .collect();
-    let one = Decimal::ONE;
-    for (symbol, _) in FILTERED_SPOTS {
-        rows.push(spot_ticker_row(
-            symbol, one, one, one, one, one, one, one, now,
-        ));
-    }
-    array(rows)
+        .map(|m| spot_ticker_row(&spot_symbol(m), &Day::spot(m), now));
+    let filtered = FILTERED_SPOTS
+        .iter()
+        .map(|(symbol, _)| spot_ticker_row(symbol, &Day::FILLER, now));
+    array(listed.chain(filtered).collect())
 }
 
 /// A contract error envelope (`success` false). `message` holds no quotes.
@@ -702,7 +624,7 @@ mod tests {
         serde_json::from_str(&body).expect("json")
     }
 
-    const DAY: i64 = 24 * MS_PER_HOUR;
+    const DAY: i64 = 24 * HOUR_MS;
 
     #[test]
     fn funding_history_answers_like_the_live_endpoint() {
@@ -710,7 +632,7 @@ mod tests {
         let u = Universe::generate(Venue::Mexc, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = now / step * step;
         assert_eq!(respond(&u, TICKER.path, &[], ""), None);
         assert_eq!(respond(&u, "/api/v1/contract/kline", &[], ""), None);
@@ -779,10 +701,10 @@ mod tests {
 
     #[test]
     fn klines_answer_like_the_live_endpoints() {
-        let now = 1_760_000_000_000 / DAY * DAY + 5 * MS_PER_HOUR + 17;
+        let now = 1_760_000_000_000 / DAY * DAY + 5 * HOUR_MS + 17;
         let u = Universe::generate(Venue::Mexc, 40, 40, now);
         let day0 = now / DAY * DAY;
-        let hour0 = now / MS_PER_HOUR * MS_PER_HOUR;
+        let hour0 = now / HOUR_MS * HOUR_MS;
         let pepe = u.perps().find(|m| m.multiplier == 1000).expect("1000x");
         let path = format!("{}/{}", CONTRACT_KLINE.path, perp_symbol(pepe));
         // Contract: columnar numbers, seconds, oldest first, per 1000 coins, running bar included.
@@ -810,13 +732,10 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(times.len(), 2000);
         assert_eq!(times[1999], hour0 / 1000);
-        let end = ((hour0 - 10 * MS_PER_HOUR) / 1000).to_string();
+        let end = ((hour0 - 10 * HOUR_MS) / 1000).to_string();
         let before = answer(&u, &path, &[("interval", "Min60"), ("end", &end)]);
-        assert_eq!(
-            before["data"]["time"][1999],
-            (hour0 - 10 * MS_PER_HOUR) / 1000
-        );
-        let from = ((hour0 - 2500 * MS_PER_HOUR) / 1000).to_string();
+        assert_eq!(before["data"]["time"][1999], (hour0 - 10 * HOUR_MS) / 1000);
+        let from = ((hour0 - 2500 * HOUR_MS) / 1000).to_string();
         let both = answer(
             &u,
             &path,
@@ -827,7 +746,7 @@ mod tests {
             ],
         );
         assert_eq!(both["data"]["time"].as_array().map(Vec::len), Some(2000));
-        assert_eq!(both["data"]["time"][0], (hour0 - 2500 * MS_PER_HOUR) / 1000);
+        assert_eq!(both["data"]["time"][0], (hour0 - 2500 * HOUR_MS) / 1000);
 
         // Spot: arrays with string decimals, 60m not 1h, endTime exclusive, limit ≤ 1000.
         let m = u.spots().find(|m| m.asset == "BTC").expect("BTC");

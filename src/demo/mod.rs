@@ -199,6 +199,69 @@ impl SynthMarket {
     }
 }
 
+/// The figures of one 24 h ticker row as a venue quotes them: the last price, the book, the
+/// range and the volumes (a perp's per contract unit, in the unit the venue counts volume in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Day {
+    /// Last price.
+    pub last: Decimal,
+    /// Best bid.
+    pub bid: Decimal,
+    /// Best ask.
+    pub ask: Decimal,
+    /// 24 h high.
+    pub high: Decimal,
+    /// 24 h low.
+    pub low: Decimal,
+    /// 24 h volume, in the venue's unit.
+    pub volume: Decimal,
+    /// 24 h quote volume.
+    pub quote_volume: Decimal,
+}
+
+impl Day {
+    /// The row of an entry the adapter must drop: every figure 1.
+    pub const FILLER: Day = Day {
+        last: Decimal::ONE,
+        bid: Decimal::ONE,
+        ask: Decimal::ONE,
+        high: Decimal::ONE,
+        low: Decimal::ONE,
+        volume: Decimal::ONE,
+        quote_volume: Decimal::ONE,
+    };
+
+    /// A spot pair's: its price, book, range, base and quote volume.
+    #[must_use]
+    pub fn spot(m: &SynthMarket) -> Day {
+        Day {
+            last: m.price,
+            bid: m.spot_bid,
+            ask: m.spot_ask,
+            high: m.high,
+            low: m.low,
+            volume: m.volume_base,
+            quote_volume: m.volume_quote(),
+        }
+    }
+
+    /// A perp's per contract unit (× the multiplier): the mark as last price, `volume` in the
+    /// venue's unit.
+    #[must_use]
+    pub fn perp(m: &SynthMarket, volume: Decimal) -> Day {
+        let per = |x: Decimal| m.contract_price(x);
+        Day {
+            last: per(m.mark),
+            bid: per(m.perp_bid),
+            ask: per(m.perp_ask),
+            high: per(m.high),
+            low: per(m.low),
+            volume,
+            quote_volume: m.volume_quote(),
+        }
+    }
+}
+
 /// One synthetic candle, prices per one coin (renderers scale perps by the multiplier with
 /// [`SynthMarket::contract_price`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,6 +317,30 @@ pub fn collateral_coins(u: &Universe) -> Vec<(String, Decimal)> {
     coins.push(("USDC".to_owned(), Decimal::new(9999, 4)));
     coins.push((UNLISTED_COLLATERAL.to_owned(), Decimal::new(36_125, 1)));
     coins
+}
+
+/// The contract unit a venue would pick for a market at `price`: the power of ten of base units
+/// worth 1 to 1000 quote units (0.01 BTC at 97 000, 1 XRP, 100 000 PEPE); 1 for a price that
+/// is not positive.
+#[must_use]
+pub fn contract_unit(price: Decimal) -> Decimal {
+    let mut unit = Decimal::ONE;
+    if price <= Decimal::ZERO {
+        return unit;
+    }
+    for _ in 0..24 {
+        let Some(notional) = price.checked_mul(unit) else {
+            break;
+        };
+        if notional > Decimal::ONE_THOUSAND {
+            unit /= Decimal::TEN;
+        } else if notional < Decimal::ONE {
+            unit *= Decimal::TEN;
+        } else {
+            break;
+        }
+    }
+    unit.normalize()
 }
 
 /// A 64-bit mixing function (splitmix64's finaliser): a deterministic hash of `x`.

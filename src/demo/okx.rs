@@ -9,13 +9,10 @@
 //! discount-rate tiers list every coin of the universe, USDT, USDC and one coin the universe does
 //! not list, the first tier at the demos' shared [`collateral_haircut`](super::collateral_haircut).
 
-use std::fmt::Write as _;
-
 use rust_decimal::Decimal;
 
-use serde_json::{Value, json};
-
-use super::{DAY_MS, Route, SynthCandle, SynthMarket, Universe};
+use super::json::{Value, body, json, text};
+use super::{DAY_MS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe};
 use super::{collateral_coins, collateral_haircut};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
@@ -38,8 +35,6 @@ pub const FILTERED_SWAPS: [(&str, &str); 6] = [
 /// Spot pairs the demo lists but the adapter must drop (not live).
 pub const FILTERED_SPOTS: [(&str, &str); 2] =
     [("DEMOHALT-USDT", "suspend"), ("DEMOPRE-USDT", "preopen")];
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// Routes serving `universe` in OKX's formats: every request of the reference plan and of the
 /// full snapshot plan.
@@ -127,31 +122,14 @@ fn discount_rates(u: &Universe) -> String {
             })
         })
         .collect();
-    json!({"code": "0", "data": data, "msg": ""}).to_string()
+    ok(data)
 }
 
 /// The contract value OKX would pick: a power of ten worth 1–1000 quote units per contract
 /// (0.01 BTC, 0.1 ETH, 100 000 PEPE).
 #[must_use]
 pub fn contract_value(price: Decimal) -> Decimal {
-    let mut ct_val = Decimal::ONE;
-    if price <= Decimal::ZERO {
-        return ct_val;
-    }
-    let (lo, hi, ten) = (Decimal::ONE, Decimal::ONE_THOUSAND, Decimal::TEN);
-    for _ in 0..20 {
-        let Some(notional) = price.checked_mul(ct_val) else {
-            break;
-        };
-        if notional > hi {
-            ct_val /= ten;
-        } else if notional < lo {
-            ct_val *= ten;
-        } else {
-            break;
-        }
-    }
-    ct_val.normalize()
+    super::contract_unit(price)
 }
 
 /// The SWAP symbol of a universe market (`BTC-USDT-SWAP`).
@@ -166,89 +144,9 @@ pub fn spot_id(m: &SynthMarket) -> String {
     format!("{}-{}", m.asset, m.quote)
 }
 
-/// A tiny JSON writer for flat rows of string fields (OKX sends nearly everything as strings).
-struct Rows {
-    out: String,
-    first_row: bool,
-    first_field: bool,
-}
-
-impl Rows {
-    fn new(capacity: usize) -> Self {
-        let mut out = String::with_capacity(capacity);
-        out.push_str(r#"{"code":"0","msg":"","data":["#);
-        Rows {
-            out,
-            first_row: true,
-            first_field: true,
-        }
-    }
-
-    fn row(&mut self) -> &mut Self {
-        if !self.first_row {
-            self.out.push(',');
-        }
-        self.first_row = false;
-        self.first_field = true;
-        self.out.push('{');
-        self
-    }
-
-    fn key(&mut self, key: &str) {
-        if !self.first_field {
-            self.out.push(',');
-        }
-        self.first_field = false;
-        push_json_str(&mut self.out, key);
-        self.out.push(':');
-    }
-
-    /// A string field.
-    fn s(&mut self, key: &str, value: impl std::fmt::Display) -> &mut Self {
-        self.key(key);
-        self.out.push('"');
-        let start = self.out.len();
-        let _ = write!(self.out, "{value}");
-        if self.out[start..].contains(['"', '\\']) {
-            let text = self.out.split_off(start);
-            self.out.pop();
-            push_json_str(&mut self.out, &text);
-        } else {
-            self.out.push('"');
-        }
-        self
-    }
-
-    /// A raw JSON token (number, boolean, array).
-    fn raw(&mut self, key: &str, token: &str) -> &mut Self {
-        self.key(key);
-        self.out.push_str(token);
-        self
-    }
-
-    fn end_row(&mut self) {
-        self.out.push('}');
-    }
-
-    fn finish(mut self) -> String {
-        self.out.push_str("]}");
-        self.out
-    }
-}
-
-fn push_json_str(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+/// `{"code":"0","msg":"","data":rows}`: an OKX answer.
+fn ok(rows: Vec<Value>) -> String {
+    body(&json!({"code": "0", "msg": "", "data": rows}))
 }
 
 /// A whole SWAP instrument row, as OKX lists it.
@@ -267,51 +165,44 @@ struct SwapRow<'a> {
     exp_time: &'a str,
 }
 
-fn swap_row(rows: &mut Rows, r: &SwapRow<'_>, now_ms: i64) {
-    rows.row()
-        .s(
-            "alias",
-            if r.inst_type == "FUTURES" {
-                "quarter"
-            } else {
-                ""
-            },
-        )
-        .s("auctionEndTime", "")
-        .s("baseCcy", "")
-        .s("category", "1")
-        .s("contTdSwTime", "")
-        .s("ctMult", "1")
-        .s("ctType", r.ct_type)
-        .s("ctVal", r.ct_val)
-        .s("ctValCcy", r.ct_val_ccy)
-        .s("expTime", r.exp_time)
-        .raw("futureSettlement", "false")
-        .s("instFamily", r.family)
-        .s("instId", r.inst_id)
-        .raw("instIdCode", &(10_000 + r.code).to_string())
-        .s("instType", r.inst_type)
-        .s("lever", "50")
-        .s("listTime", now_ms - 400 * 24 * MS_PER_HOUR)
-        .s("lotSz", "0.01")
-        .s("maxIcebergSz", "100000000.0000000000000000")
-        .s("maxLmtAmt", "20000000")
-        .s("maxLmtSz", "100000000")
-        .s("maxMktAmt", "")
-        .s("maxMktSz", "20000")
-        .s("maxStopSz", "20000")
-        .s("minSz", "0.01")
-        .s("openType", "")
-        .s("optType", "")
-        .s("quoteCcy", "")
-        .s("ruleType", r.rule)
-        .s("settleCcy", r.settle)
-        .s("state", r.state)
-        .s("stk", "")
-        .s("tickSz", r.tick)
-        .raw("tradeQuoteCcyList", "[]")
-        .s("uly", r.family)
-        .end_row();
+fn swap_row(rows: &mut Vec<Value>, r: &SwapRow<'_>, now_ms: i64) {
+    rows.push(json!({
+        "alias": if r.inst_type == "FUTURES" { "quarter" } else { "" },
+        "auctionEndTime": "",
+        "baseCcy": "",
+        "category": "1",
+        "contTdSwTime": "",
+        "ctMult": "1",
+        "ctType": text(r.ct_type),
+        "ctVal": text(r.ct_val),
+        "ctValCcy": text(r.ct_val_ccy),
+        "expTime": text(r.exp_time),
+        "futureSettlement": false,
+        "instFamily": text(r.family),
+        "instId": text(r.inst_id),
+        "instIdCode": 10_000 + r.code,
+        "instType": text(r.inst_type),
+        "lever": "50",
+        "listTime": text(now_ms - 400 * 24 * HOUR_MS),
+        "lotSz": "0.01",
+        "maxIcebergSz": "100000000.0000000000000000",
+        "maxLmtAmt": "20000000",
+        "maxLmtSz": "100000000",
+        "maxMktAmt": "",
+        "maxMktSz": "20000",
+        "maxStopSz": "20000",
+        "minSz": "0.01",
+        "openType": "",
+        "optType": "",
+        "quoteCcy": "",
+        "ruleType": text(r.rule),
+        "settleCcy": text(r.settle),
+        "state": text(r.state),
+        "stk": "",
+        "tickSz": text(r.tick),
+        "tradeQuoteCcyList": [],
+        "uly": text(r.family),
+    }));
 }
 
 fn tick_size(price: Decimal) -> Decimal {
@@ -319,7 +210,7 @@ fn tick_size(price: Decimal) -> Decimal {
 }
 
 fn swap_instruments(u: &Universe) -> String {
-    let mut rows = Rows::new(900 * (u.markets.len() + FILTERED_SWAPS.len()));
+    let mut rows = Vec::new();
     for (i, m) in u.perps().enumerate() {
         let id = swap_id(m);
         let family = spot_id(m);
@@ -342,7 +233,7 @@ fn swap_instruments(u: &Universe) -> String {
             u.now_ms,
         );
     }
-    let dated_exp = ((u.now_ms / (24 * MS_PER_HOUR)) + 180) * 24 * MS_PER_HOUR;
+    let dated_exp = ((u.now_ms / (24 * HOUR_MS)) + 180) * 24 * HOUR_MS;
     let dated_exp = dated_exp.to_string();
     for (i, (id, why)) in FILTERED_SWAPS.iter().enumerate() {
         let (pair, _) = id.rsplit_once('-').unwrap_or((id, ""));
@@ -377,11 +268,11 @@ fn swap_instruments(u: &Universe) -> String {
         }
         swap_row(&mut rows, &row, u.now_ms);
     }
-    rows.finish()
+    ok(rows)
 }
 
 fn spot_row(
-    rows: &mut Rows,
+    rows: &mut Vec<Value>,
     id: &str,
     base: &str,
     quote: &str,
@@ -389,41 +280,41 @@ fn spot_row(
     tick: Decimal,
     now_ms: i64,
 ) {
-    rows.row()
-        .s("alias", "")
-        .s("auctionEndTime", "")
-        .s("baseCcy", base)
-        .s("category", "1")
-        .s("ctMult", "")
-        .s("ctType", "")
-        .s("ctVal", "")
-        .s("ctValCcy", "")
-        .s("expTime", "")
-        .raw("futureSettlement", "false")
-        .s("instFamily", "")
-        .s("instId", id)
-        .s("instType", "SPOT")
-        .s("lever", "10")
-        .s("listTime", now_ms - 700 * 24 * MS_PER_HOUR)
-        .s("lotSz", "0.00000001")
-        .s("maxLmtAmt", "1000000")
-        .s("maxLmtSz", "9999999999")
-        .s("maxMktAmt", "1000000")
-        .s("maxMktSz", "")
-        .s("minSz", "0.00001")
-        .s("optType", "")
-        .s("quoteCcy", quote)
-        .s("settleCcy", "")
-        .s("state", state)
-        .s("ruleType", "normal")
-        .s("stk", "")
-        .s("tickSz", tick)
-        .s("uly", "")
-        .end_row();
+    rows.push(json!({
+        "alias": "",
+        "auctionEndTime": "",
+        "baseCcy": text(base),
+        "category": "1",
+        "ctMult": "",
+        "ctType": "",
+        "ctVal": "",
+        "ctValCcy": "",
+        "expTime": "",
+        "futureSettlement": false,
+        "instFamily": "",
+        "instId": text(id),
+        "instType": "SPOT",
+        "lever": "10",
+        "listTime": text(now_ms - 700 * 24 * HOUR_MS),
+        "lotSz": "0.00000001",
+        "maxLmtAmt": "1000000",
+        "maxLmtSz": "9999999999",
+        "maxMktAmt": "1000000",
+        "maxMktSz": "",
+        "minSz": "0.00001",
+        "optType": "",
+        "quoteCcy": text(quote),
+        "settleCcy": "",
+        "state": text(state),
+        "ruleType": "normal",
+        "stk": "",
+        "tickSz": text(tick),
+        "uly": "",
+    }));
 }
 
 fn spot_instruments(u: &Universe) -> String {
-    let mut rows = Rows::new(650 * (u.markets.len() + FILTERED_SPOTS.len()));
+    let mut rows = Vec::new();
     for m in u.spots() {
         spot_row(
             &mut rows,
@@ -447,7 +338,7 @@ fn spot_instruments(u: &Universe) -> String {
             u.now_ms,
         );
     }
-    rows.finish()
+    ok(rows)
 }
 
 /// The SWAP symbols the funding, ticker and open-interest payloads carry for filtered rows
@@ -459,29 +350,36 @@ fn filtered_swap_ids() -> impl Iterator<Item = &'static str> {
         .map(|(id, _)| *id)
 }
 
-fn funding_row(rows: &mut Rows, id: &str, rate: Decimal, funding_ms: i64, hours: i64, now_ms: i64) {
-    rows.row()
-        .s("formulaType", "noRate")
-        .s("fundingRate", rate)
-        .s("fundingTime", funding_ms)
-        .s("impactValue", "")
-        .s("instId", id)
-        .s("instType", "SWAP")
-        .s("interestRate", "")
-        .s("maxFundingRate", "0.02")
-        .s("method", "current_period")
-        .s("minFundingRate", "-0.02")
-        .s("nextFundingRate", "")
-        .s("nextFundingTime", funding_ms + hours * MS_PER_HOUR)
-        .s("premium", (rate / Decimal::TEN).round_dp(16).normalize())
-        .s("settFundingRate", Decimal::new(1, 4))
-        .s("settState", "settled")
-        .s("ts", now_ms)
-        .end_row();
+fn funding_row(
+    rows: &mut Vec<Value>,
+    id: &str,
+    rate: Decimal,
+    funding_ms: i64,
+    hours: i64,
+    now_ms: i64,
+) {
+    rows.push(json!({
+        "formulaType": "noRate",
+        "fundingRate": text(rate),
+        "fundingTime": text(funding_ms),
+        "impactValue": "",
+        "instId": text(id),
+        "instType": "SWAP",
+        "interestRate": "",
+        "maxFundingRate": "0.02",
+        "method": "current_period",
+        "minFundingRate": "-0.02",
+        "nextFundingRate": "",
+        "nextFundingTime": text(funding_ms + hours * HOUR_MS),
+        "premium": text((rate / Decimal::TEN).round_dp(16).normalize()),
+        "settFundingRate": text(Decimal::new(1, 4)),
+        "settState": "settled",
+        "ts": text(now_ms),
+    }));
 }
 
 fn funding_rates(u: &Universe) -> String {
-    let mut rows = Rows::new(420 * (u.markets.len() + FILTERED_SWAPS.len()));
+    let mut rows = Vec::new();
     for m in u.perps() {
         let hours = i64::from(m.interval_hours);
         funding_row(
@@ -493,17 +391,17 @@ fn funding_rates(u: &Universe) -> String {
             u.now_ms,
         );
     }
-    let next8 = (u.now_ms / (8 * MS_PER_HOUR) + 1) * 8 * MS_PER_HOUR;
+    let next8 = (u.now_ms / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
     for id in filtered_swap_ids() {
         funding_row(&mut rows, id, Decimal::new(5, 3), next8, 8, u.now_ms);
     }
-    rows.finish()
+    ok(rows)
 }
 
 /// One ticker row; `vol` is `vol24h`, `vol_ccy` is `volCcy24h` in the instType's own unit.
 #[allow(clippy::too_many_arguments)]
 fn ticker_row(
-    rows: &mut Rows,
+    rows: &mut Vec<Value>,
     inst_type: &str,
     id: &str,
     last: Decimal,
@@ -515,28 +413,28 @@ fn ticker_row(
     vol_ccy: Decimal,
     now_ms: i64,
 ) {
-    rows.row()
-        .s("instType", inst_type)
-        .s("instId", id)
-        .s("last", last)
-        .s("lastSz", "1")
-        .s("askPx", ask)
-        .s("askSz", "12")
-        .s("bidPx", bid)
-        .s("bidSz", "7")
-        .s("open24h", low)
-        .s("high24h", high)
-        .s("low24h", low)
-        .s("volCcy24h", vol_ccy)
-        .s("vol24h", vol)
-        .s("sodUtc0", last)
-        .s("sodUtc8", last)
-        .s("ts", now_ms)
-        .end_row();
+    rows.push(json!({
+        "instType": text(inst_type),
+        "instId": text(id),
+        "last": text(last),
+        "lastSz": "1",
+        "askPx": text(ask),
+        "askSz": "12",
+        "bidPx": text(bid),
+        "bidSz": "7",
+        "open24h": text(low),
+        "high24h": text(high),
+        "low24h": text(low),
+        "volCcy24h": text(vol_ccy),
+        "vol24h": text(vol),
+        "sodUtc0": text(last),
+        "sodUtc8": text(last),
+        "ts": text(now_ms),
+    }));
 }
 
 fn swap_tickers(u: &Universe) -> String {
-    let mut rows = Rows::new(330 * (u.markets.len() + FILTERED_SWAPS.len()));
+    let mut rows = Vec::new();
     for m in u.perps() {
         let ct_val = contract_value(m.price);
         let contracts = (m.volume_base / ct_val).round_dp(2).normalize();
@@ -560,11 +458,11 @@ fn swap_tickers(u: &Universe) -> String {
             &mut rows, "SWAP", id, one, one, one, one, one, one, one, u.now_ms,
         );
     }
-    rows.finish()
+    ok(rows)
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let mut rows = Rows::new(330 * (u.markets.len() + FILTERED_SPOTS.len()));
+    let mut rows = Vec::new();
     for m in u.spots() {
         ticker_row(
             &mut rows,
@@ -586,20 +484,20 @@ fn spot_tickers(u: &Universe) -> String {
             &mut rows, "SPOT", id, one, one, one, one, one, one, one, u.now_ms,
         );
     }
-    rows.finish()
+    ok(rows)
 }
 
 fn open_interest(u: &Universe) -> String {
-    let mut rows = Rows::new(150 * (u.markets.len() + FILTERED_SWAPS.len()));
+    let mut rows = Vec::new();
     let mut push = |id: &str, oi: Decimal, oi_ccy: Decimal, oi_usd: Decimal| {
-        rows.row()
-            .s("instType", "SWAP")
-            .s("instId", id)
-            .s("oi", oi)
-            .s("oiCcy", oi_ccy)
-            .s("oiUsd", oi_usd)
-            .s("ts", u.now_ms)
-            .end_row();
+        rows.push(json!({
+        "instType": "SWAP",
+        "instId": text(id),
+        "oi": text(oi),
+        "oiCcy": text(oi_ccy),
+        "oiUsd": text(oi_usd),
+        "ts": text(u.now_ms),
+        }));
     };
     for m in u.perps() {
         let ct_val = contract_value(m.price);
@@ -610,41 +508,41 @@ fn open_interest(u: &Universe) -> String {
     for id in filtered_swap_ids() {
         push(id, Decimal::TEN, Decimal::TEN, Decimal::TEN);
     }
-    rows.finish()
+    ok(rows)
 }
 
 fn mark_prices(u: &Universe) -> String {
-    let mut rows = Rows::new(100 * (u.markets.len() + FILTERED_SWAPS.len()));
+    let mut rows = Vec::new();
     let ids = u
         .perps()
         .map(|m| (swap_id(m), m.mark))
         .chain(filtered_swap_ids().map(|id| (id.to_owned(), Decimal::ONE)));
     for (id, mark) in ids {
-        rows.row()
-            .s("instType", "SWAP")
-            .s("instId", id)
-            .s("markPx", mark)
-            .s("ts", u.now_ms)
-            .end_row();
+        rows.push(json!({
+        "instType": "SWAP",
+        "instId": text(id),
+        "markPx": text(mark),
+        "ts": text(u.now_ms),
+        }));
     }
-    rows.finish()
+    ok(rows)
 }
 
 fn index_tickers(u: &Universe, quote: &str) -> String {
-    let mut rows = Rows::new(200 * u.markets.len());
+    let mut rows = Vec::new();
     for m in u.markets.iter().filter(|m| m.quote == quote) {
-        rows.row()
-            .s("instId", spot_id(m))
-            .s("idxPx", m.index)
-            .s("high24h", m.high)
-            .s("sodUtc0", m.index)
-            .s("open24h", m.low)
-            .s("low24h", m.low)
-            .s("sodUtc8", m.index)
-            .s("ts", u.now_ms)
-            .end_row();
+        rows.push(json!({
+        "instId": text(spot_id(m)),
+        "idxPx": text(m.index),
+        "high24h": text(m.high),
+        "sodUtc0": text(m.index),
+        "open24h": text(m.low),
+        "low24h": text(m.low),
+        "sodUtc8": text(m.index),
+        "ts": text(u.now_ms),
+        }));
     }
-    rows.finish()
+    ok(rows)
 }
 
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
@@ -747,12 +645,7 @@ const HISTORY_DAYS: i64 = 90;
 
 /// An OKX business error (HTTP 200, `code` not `"0"`, empty `data`).
 fn error(code: &str, msg: &str) -> String {
-    let mut out = String::from(r#"{"code":"#);
-    push_json_str(&mut out, code);
-    out.push_str(r#","data":[],"msg":"#);
-    push_json_str(&mut out, msg);
-    out.push('}');
-    out
+    body(&json!({"code": code, "data": [], "msg": msg}))
 }
 
 /// One page of `GET /api/v5/public/funding-rate-history` for `path` (below the host prefix) and
@@ -794,20 +687,20 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
         before.map_or(i64::MIN, |b| b.saturating_add(1)),
         after.map_or(i64::MAX, |a| a.saturating_sub(1)),
     );
-    let mut rows = Rows::new(200 * limit);
+    let mut rows = Vec::new();
     for t in times.iter().rev().take(limit) {
         let rate = m.historic_rate(*t);
-        rows.row()
-            .s("formulaType", "noRate")
-            .s("fundingRate", rate)
-            .s("fundingTime", t)
-            .s("instId", inst_id)
-            .s("instType", "SWAP")
-            .s("method", "current_period")
-            .s("realizedRate", rate)
-            .end_row();
+        rows.push(json!({
+        "formulaType": "noRate",
+        "fundingRate": text(rate),
+        "fundingTime": text(t),
+        "instId": text(inst_id),
+        "instType": "SWAP",
+        "method": "current_period",
+        "realizedRate": text(rate),
+        }));
     }
-    Some(rows.finish())
+    Some(ok(rows))
 }
 
 #[cfg(test)]
@@ -825,7 +718,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Okx, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let id = swap_id(m);
-        let step = i64::from(m.interval_hours) * MS_PER_HOUR;
+        let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = now / step * step;
         assert_eq!(history(&u, FUNDING_RATE_PATH, &[]), None);
         let answer = |query: &[(&str, &str)]| -> Value {
@@ -892,7 +785,7 @@ fn demo_bar(name: &str) -> Option<(Bar, i64)> {
     match name {
         "1H" => Some((Bar::Hour, 0)),
         "1Dutc" => Some((Bar::Day, 0)),
-        "1D" => Some((Bar::Day, 8 * MS_PER_HOUR)),
+        "1D" => Some((Bar::Day, 8 * HOUR_MS)),
         _ => None,
     }
 }
@@ -1011,7 +904,7 @@ pub fn candles(universe: &Universe, path: &str, query: &[(String, String)]) -> O
             ])
         })
         .collect();
-    Some(serde_json::json!({"code": "0", "msg": "", "data": data}).to_string())
+    Some(ok(data))
 }
 
 #[cfg(test)]
@@ -1041,7 +934,7 @@ mod candle_tests {
     fn candles_answer_like_the_live_endpoints() {
         let now = 1_760_000_000_000 + 17 * 60_000;
         let u = Universe::generate(Venue::Okx, 40, 40, now);
-        let hour = now / MS_PER_HOUR * MS_PER_HOUR;
+        let hour = now / HOUR_MS * HOUR_MS;
         assert_eq!(candles(&u, FUNDING_RATE_HISTORY_PATH, &[]), None);
         let btc = &u.markets[0];
         let (swap, spot) = (swap_id(btc), spot_id(btc));
@@ -1052,9 +945,9 @@ mod candle_tests {
         assert_eq!(latest[0][4], json!(btc.price.normalize().to_string()));
         assert_eq!(
             (ts(&latest[1]), &latest[1][8]),
-            (hour - MS_PER_HOUR, &json!("1"))
+            (hour - HOUR_MS, &json!("1"))
         );
-        assert_eq!(ts(&latest[99]), hour - 99 * MS_PER_HOUR);
+        assert_eq!(ts(&latest[99]), hour - 99 * HOUR_MS);
         assert!(
             latest[0]
                 .as_array()
@@ -1062,8 +955,8 @@ mod candle_tests {
         );
         // `after` and `before` exclusive; limits 300 and 100, silently capped.
         let (a, b) = (
-            (hour - 5 * MS_PER_HOUR).to_string(),
-            (hour - 10 * MS_PER_HOUR).to_string(),
+            (hour - 5 * HOUR_MS).to_string(),
+            (hour - 10 * HOUR_MS).to_string(),
         );
         let between = rows(
             &u,
@@ -1078,7 +971,7 @@ mod candle_tests {
         assert_eq!(between.len(), 4);
         assert_eq!(
             (ts(&between[0]), ts(&between[3])),
-            (hour - 6 * MS_PER_HOUR, hour - 9 * MS_PER_HOUR)
+            (hour - 6 * HOUR_MS, hour - 9 * HOUR_MS)
         );
         assert_eq!(
             rows(
@@ -1099,7 +992,7 @@ mod candle_tests {
             100
         );
         // `candles` reaches the latest 1,440 bars only; `history-candles` goes back 120 days.
-        let edge = (hour - 1439 * MS_PER_HOUR).to_string();
+        let edge = (hour - 1439 * HOUR_MS).to_string();
         let older = (edge.parse::<i64>().expect("ts") + 1).to_string();
         let recent = rows(
             &u,
@@ -1108,7 +1001,7 @@ mod candle_tests {
         );
         assert_eq!(
             recent.iter().map(ts).collect::<Vec<_>>(),
-            [hour - 1439 * MS_PER_HOUR]
+            [hour - 1439 * HOUR_MS]
         );
         assert!(
             rows(
@@ -1137,7 +1030,7 @@ mod candle_tests {
             CANDLES_PATH,
             &[("instId", &swap), ("bar", "1D"), ("limit", "3")],
         );
-        assert!(hk.iter().all(|r| (ts(r) + 8 * MS_PER_HOUR) % DAY_MS == 0));
+        assert!(hk.iter().all(|r| (ts(r) + 8 * HOUR_MS) % DAY_MS == 0));
         assert_eq!(hk[0][4], json!(btc.price.normalize().to_string()));
         assert_eq!((&hk[0][8], &hk[1][8]), (&json!("0"), &json!("1")));
         // SWAP volume in contracts and coins, SPOT in coins and quote.
