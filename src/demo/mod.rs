@@ -18,6 +18,7 @@ pub mod okx;
 #[cfg(test)]
 mod roundtrip;
 pub mod server;
+pub mod weex;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
@@ -348,6 +349,7 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
         Venue::Deribit => deribit::routes(universe),
         Venue::Dydx => dydx::routes(universe),
         Venue::Kraken => kraken::routes(universe),
+        Venue::Weex => weex::routes(universe),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod mexc;
 pub mod okx;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod weex;
 
 use std::fmt;
 use std::time::Duration;
@@ -416,6 +417,7 @@ pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
         Venue::Deribit => &deribit::Deribit,
         Venue::Dydx => &dydx::Dydx,
         Venue::Kraken => &kraken::Kraken,
+        Venue::Weex => &weex::Weex,
     }
 }
 

@@ -23,6 +23,7 @@ mod kraken;
 mod mexc;
 mod okx;
 mod paging;
+mod weex;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
