@@ -536,7 +536,7 @@ pub const SPOT_BAD_SYMBOL: i64 = 10007;
 pub const SPOT_BAD_PARAM: i64 = -1100;
 
 /// Query parameter `key` as an integer: `Ok(None)` when absent, `Err(key)` when not a number.
-fn int<'k>(query: &[(String, String)], key: &'k str) -> Result<Option<i64>, &'k str> {
+pub(super) fn int<'k>(query: &[(String, String)], key: &'k str) -> Result<Option<i64>, &'k str> {
     param(query, key).map_or(Ok(None), |v| v.parse::<i64>().map(Some).map_err(|_| key))
 }
 

@@ -13,7 +13,7 @@
 
 use rust_decimal::Decimal;
 
-use super::mexc::{Obj, array};
+use super::mexc::{Obj, array, int};
 use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
 use crate::venue::Bar;
 use crate::venue::weex::{
@@ -231,11 +231,6 @@ fn error(code: &str, msg: &str, now: i64) -> String {
         .n("requestTime", now)
         .n("data", "null")
         .end()
-}
-
-/// Query parameter `key` as an integer: `Ok(None)` when absent, `Err(key)` when not a number.
-fn int<'k>(query: &[(String, String)], key: &'k str) -> Result<Option<i64>, &'k str> {
-    param(query, key).map_or(Ok(None), |v| v.parse::<i64>().map(Some).map_err(|_| key))
 }
 
 /// One answer of `GET /capi/v2/market/getHistoryFundRate`: the newest `limit` (at most 100)

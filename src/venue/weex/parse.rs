@@ -278,24 +278,25 @@ pub(super) fn snapshot(
     let tickers = kit::by_symbol(&tickers, |r| r.symbol.get());
     let rates = kit::by_symbol(&rates, |r| r.symbol.get());
     let spot_rows = kit::by_symbol(&spot_rows, |r| r.symbol.get());
-    let mut perps = Vec::new();
-    let mut spots = Vec::new();
-    for inst in &reference.instruments {
-        let symbol = inst.symbol.as_str();
-        match inst.market {
-            Market::Perp => {
-                let quote = rates.get(symbol).and_then(|rate| {
-                    perp_quote(inst, rate, tickers.get(symbol).copied(), received_at)
-                });
-                perps.extend(quote);
-            }
-            Market::Spot => {
-                if let Some(t) = spot_rows.get(v3_symbol(symbol)) {
-                    spots.push(kit::spot_quote(inst, spot_book(t), received_at));
-                }
-            }
-        }
-    }
+    let of = |market: Market| {
+        reference
+            .instruments
+            .iter()
+            .filter(move |i| i.market == market)
+    };
+    let perps = of(Market::Perp)
+        .filter_map(|inst| {
+            let symbol = inst.symbol.as_str();
+            let ticker = tickers.get(symbol).copied();
+            perp_quote(inst, rates.get(symbol)?, ticker, received_at)
+        })
+        .collect();
+    let spots = of(Market::Spot)
+        .filter_map(|inst| {
+            let row = spot_rows.get(v3_symbol(&inst.symbol))?;
+            Some(kit::spot_quote(inst, spot_book(row), received_at))
+        })
+        .collect();
     Ok(Snapshot {
         venue: Venue::Weex,
         received_at,
