@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 
 use super::mexc::{Obj, array, int};
 use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, param};
+use crate::model::Market;
 use crate::venue::Bar;
 use crate::venue::weex::{
     CANDLE_LIMIT, CANDLES, CONTRACTS, CURRENT_FUND_RATE, HISTORY_FUND_RATE, HISTORY_LIMIT,
@@ -286,63 +287,48 @@ fn candle_page<'q>(
     Ok(all.into_iter().rev().take(limit).collect())
 }
 
-/// One answer of contract `GET /capi/v2/market/candles`: string rows, per contract coin.
-fn contract_candles(u: &Universe, query: &[(String, String)]) -> String {
-    let Some(m) = param(query, "symbol").and_then(|s| u.perps().find(|m| perp_symbol(m) == s))
-    else {
+/// One answer of contract `GET /capi/v2/market/candles` (a bare array of string rows, prices
+/// per contract coin) or spot `GET /api/v2/market/candles` (the v2 name; rows with the open time
+/// a number, in the envelope): `[open time, open, high, low, close, base volume, quote volume]`.
+fn candles(u: &Universe, query: &[(String, String)], market: Market) -> String {
+    let symbol = param(query, "symbol");
+    let (found, key, max) = match market {
+        Market::Perp => {
+            let m = u.perps().find(|m| Some(perp_symbol(m).as_str()) == symbol);
+            (m, "granularity", CANDLE_LIMIT)
+        }
+        Market::Spot => {
+            let m = u.spots().find(|m| Some(spot_symbol(m).as_str()) == symbol);
+            (m, "period", 1000)
+        }
+    };
+    let Some(m) = found else {
         return error(PARAM_ERROR, "Parameter symbol error", u.now_ms);
     };
-    match candle_page(m, u.now_ms, query, "granularity", CANDLE_LIMIT) {
-        Ok(bars) => {
-            let per = |x: Decimal| m.contract_price(x);
-            let rows: Vec<String> = bars
-                .iter()
-                .map(|c| {
-                    format!(
-                        r#"["{}","{}","{}","{}","{}","{}","{}"]"#,
-                        c.open_ms,
-                        per(c.open),
-                        per(c.high),
-                        per(c.low),
-                        per(c.close),
-                        n(c.volume / Decimal::from(m.multiplier)),
-                        n((c.volume * c.close).round_dp(4))
-                    )
-                })
-                .collect();
-            array(&rows)
-        }
-        Err(key) => error(PARAM_ERROR, &format!("Parameter {key} error"), u.now_ms),
-    }
-}
-
-/// One answer of spot `GET /api/v2/market/candles` (v2 name): rows with the open time a number,
-/// in the envelope.
-fn spot_candles(u: &Universe, query: &[(String, String)]) -> String {
-    let Some(m) = param(query, "symbol").and_then(|s| u.spots().find(|m| spot_symbol(m) == s))
-    else {
-        return error(PARAM_ERROR, "Parameter symbol error", u.now_ms);
+    let bars = match candle_page(m, u.now_ms, query, key, max) {
+        Ok(bars) => bars,
+        Err(key) => return error(PARAM_ERROR, &format!("Parameter {key} error"), u.now_ms),
     };
-    match candle_page(m, u.now_ms, query, "period", 1000) {
-        Ok(bars) => {
-            let rows: Vec<String> = bars
-                .iter()
-                .map(|c| {
-                    format!(
-                        r#"[{},"{}","{}","{}","{}","{}","{}"]"#,
-                        c.open_ms,
-                        n(c.open),
-                        n(c.high),
-                        n(c.low),
-                        n(c.close),
-                        n(c.volume),
-                        n((c.volume * c.close).round_dp(4))
-                    )
-                })
-                .collect();
-            envelope(&array(&rows), u.now_ms)
-        }
-        Err(key) => error(PARAM_ERROR, &format!("Parameter {key} error"), u.now_ms),
+    let (per, base) = match market {
+        Market::Perp => (Decimal::from(m.multiplier), Decimal::from(m.multiplier)),
+        Market::Spot => (Decimal::ONE, Decimal::ONE),
+    };
+    let rows: Vec<String> = bars
+        .iter()
+        .map(|c| {
+            let time = match market {
+                Market::Perp => format!("\"{}\"", c.open_ms),
+                Market::Spot => c.open_ms.to_string(),
+            };
+            let prices = [c.open, c.high, c.low, c.close].map(|p| format!("\"{}\"", n(p * per)));
+            let volumes = [c.volume / base, (c.volume * c.close).round_dp(4)];
+            let volumes = volumes.map(|v| format!("\"{}\"", n(v)));
+            format!("[{time},{},{}]", prices.join(","), volumes.join(","))
+        })
+        .collect();
+    match market {
+        Market::Perp => array(&rows),
+        Market::Spot => envelope(&array(&rows), u.now_ms),
     }
 }
 
@@ -357,8 +343,8 @@ pub fn respond(
 ) -> Option<String> {
     match path {
         p if p == HISTORY_FUND_RATE.path => Some(funding_history(universe, query)),
-        p if p == CANDLES.path => Some(contract_candles(universe, query)),
-        p if p == SPOT_CANDLES.path => Some(spot_candles(universe, query)),
+        p if p == CANDLES.path => Some(candles(universe, query, Market::Perp)),
+        p if p == SPOT_CANDLES.path => Some(candles(universe, query, Market::Spot)),
         _ => None,
     }
 }

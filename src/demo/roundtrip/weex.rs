@@ -11,13 +11,9 @@ use crate::venue::weex::*;
 #[test]
 fn demo_universe_round_trips_through_the_adapter() {
     let now_ms = 1_760_000_000_000;
-    let Trip {
-        u,
-        routes,
-        reference,
-        snapshot: s,
-        received_at,
-    } = trip(Venue::Weex, 300, 250, now_ms);
+    let weex = trip(Venue::Weex, 300, 250, now_ms);
+    let (u, routes, reference) = (&weex.u, &weex.routes, &weex.reference);
+    let (s, received_at) = (&weex.snapshot, weex.received_at);
     // WEEX lists USDT-margined perps: the universe's USDC ones are served and dropped.
     let usdt: Vec<&SynthMarket> = u.perps().filter(|m| m.quote == "USDT").collect();
     assert!(usdt.len() < 300 && usdt.iter().any(|m| m.multiplier == 1000));
@@ -47,7 +43,7 @@ fn demo_universe_round_trips_through_the_adapter() {
         };
         assert_eq!(p, &expected);
     }
-    assert_spots(&s, &u, spot_symbol, None);
+    assert_spots(s, u, spot_symbol, None);
     let listed = |symbol: &str| reference.instruments.iter().any(|i| i.symbol == symbol);
     for dropped in [INVERSE_CONTRACT, DISABLED_SPOT] {
         assert!(routes.iter().any(|r| r.body.contains(dropped)), "{dropped}");
@@ -74,7 +70,7 @@ fn demo_universe_round_trips_through_the_adapter() {
     plan_routes[2].body = cycle_less;
     let plan = Weex.snapshot_requests(false);
     let again = Weex
-        .parse_snapshot(&serve_plan(&plan_routes, &plan), &reference, received_at)
+        .parse_snapshot(&serve_plan(&plan_routes, &plan), reference, received_at)
         .expect("parses");
-    assert_eq!(again, s);
+    assert_eq!(&again, s);
 }
