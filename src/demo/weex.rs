@@ -22,10 +22,19 @@ use crate::venue::weex::{
     SPOT_CANDLES, SPOT_EXCHANGE_INFO, SPOT_SUFFIX, SPOT_TICKER, TICKERS,
 };
 
-/// A coin-margined contract the demo lists and the adapter must drop.
-pub const INVERSE_CONTRACT: &str = "cmt_demoinvusd";
-/// A spot pair the demo lists with trading disabled.
-pub const DISABLED_SPOT: &str = "DEMOHALTUSDT_SPBL";
+/// Contracts the demo lists but the adapter must drop, with why (the universe's USDC-quoted
+/// perps, listed as `cmt_…usdc`, are dropped too).
+pub const FILTERED_CONTRACTS: [(&str, &str); 1] = [(
+    "cmt_demoinvusd",
+    "coin-margined (forwardContractFlag false)",
+)];
+/// Spot pairs the demo lists but the adapter must drop, with why.
+pub const FILTERED_SPOTS: [(&str, &str); 1] =
+    [("DEMOHALTUSDT_SPBL", "trading disabled (enableTrade false)")];
+/// The coin-margined contract of [`FILTERED_CONTRACTS`].
+const INVERSE_CONTRACT: &str = FILTERED_CONTRACTS[0].0;
+/// The disabled pair of [`FILTERED_SPOTS`].
+const DISABLED_SPOT: &str = FILTERED_SPOTS[0].0;
 /// The code of the demo's parameter errors (the demo's choice).
 pub const PARAM_ERROR: &str = "40020";
 
