@@ -48,14 +48,9 @@ mod wire;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
-use super::kit::{self, Endpoint};
-use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
-};
-use crate::model::{Market, Reference, Snapshot, Venue};
+use super::kit::{self, Endpoint, Paging, Span};
+use super::{Candle, CandleWindow, HostSpec, Request, VenueAdapter};
+use crate::model::{Market, Venue};
 
 /// Host key of the spot API.
 pub const SPOT: &str = "spot";
@@ -66,104 +61,67 @@ pub const CONTRACT: &str = "contract";
 /// `BASIS_WEEX_CONTRACT_URL` (default `https://api-contract.weex.com`), 500 weight / 10 s per IP
 /// each (<https://www.weex.com/api-doc/contract/intro>).
 pub const HOSTS: [HostSpec; 2] = [
-    HostSpec {
-        key: SPOT,
-        env: "BASIS_WEEX_SPOT_URL",
-        default_url: "https://api-spot.weex.com",
-        limit_weight: 500,
-        limit_period: Duration::from_secs(10),
-        budget_pct: 50,
-        per_endpoint: false,
-    },
-    HostSpec {
-        key: CONTRACT,
-        env: "BASIS_WEEX_CONTRACT_URL",
-        default_url: "https://api-contract.weex.com",
-        limit_weight: 500,
-        limit_period: Duration::from_secs(10),
-        budget_pct: 50,
-        per_endpoint: false,
-    },
+    HostSpec::new(SPOT, "BASIS_WEEX_SPOT_URL", "https://api-spot.weex.com")
+        .limit(500, Duration::from_secs(10)),
+    HostSpec::new(
+        CONTRACT,
+        "BASIS_WEEX_CONTRACT_URL",
+        "https://api-contract.weex.com",
+    )
+    .limit(500, Duration::from_secs(10)),
 ];
 
 /// The contract list (no `symbol`: every contract; weight 10).
-pub const CONTRACTS: Endpoint = Endpoint {
-    name: "contracts",
-    host: CONTRACT,
-    path: "/capi/v2/market/contracts",
-    weight: 10,
-    docs: "https://www.weex.com/api-doc/contract/Market_API/GetContractInfo",
-};
+pub const CONTRACTS: Endpoint =
+    Endpoint::new("contracts", CONTRACT, "/capi/v2/market/contracts", 10)
+        .docs("https://www.weex.com/api-doc/contract/Market_API/GetContractInfo");
 
 /// Every contract's ticker (no weight published: counted as [`CONTRACTS`]').
-pub const TICKERS: Endpoint = Endpoint {
-    name: "tickers",
-    host: CONTRACT,
-    path: "/capi/v2/market/tickers",
-    weight: 10,
-    docs: "https://www.weex.com/api-doc/contract/Market_API/GetAllTickerInfo",
-};
+pub const TICKERS: Endpoint = Endpoint::new("tickers", CONTRACT, "/capi/v2/market/tickers", 10)
+    .docs("https://www.weex.com/api-doc/contract/Market_API/GetAllTickerInfo");
 
 /// Current funding rates; without `symbol` every contract (weight 1).
-pub const CURRENT_FUND_RATE: Endpoint = Endpoint {
-    name: "currentFundRate",
-    host: CONTRACT,
-    path: "/capi/v2/market/currentFundRate",
-    weight: 1,
-    docs: "https://www.weex.com/api-doc/contract/Market_API/GetCurrentFundRate",
-};
+pub const CURRENT_FUND_RATE: Endpoint = Endpoint::new(
+    "currentFundRate",
+    CONTRACT,
+    "/capi/v2/market/currentFundRate",
+    1,
+)
+.docs("https://www.weex.com/api-doc/contract/Market_API/GetCurrentFundRate");
 
 /// One contract's settled funding: `symbol`, `limit` (at most [`HISTORY_LIMIT`]); newest first
 /// (weight 5).
-pub const HISTORY_FUND_RATE: Endpoint = Endpoint {
-    name: "getHistoryFundRate",
-    host: CONTRACT,
-    path: "/capi/v2/market/getHistoryFundRate",
-    weight: 5,
-    docs: "https://www.weex.com/api-doc/contract/Market_API/GetContractFundingHistory",
-};
+pub const HISTORY_FUND_RATE: Endpoint = Endpoint::new(
+    "getHistoryFundRate",
+    CONTRACT,
+    "/capi/v2/market/getHistoryFundRate",
+    5,
+)
+.docs("https://www.weex.com/api-doc/contract/Market_API/GetContractFundingHistory");
 /// Most settlements `getHistoryFundRate` answers.
 pub const HISTORY_LIMIT: usize = 100;
 
 /// One contract's (last-price) candles: `symbol`, `granularity`, `startTime`, `endTime` (ms),
 /// `limit` (default 100, at most [`CANDLE_LIMIT`]; weight 1).
-pub const CANDLES: Endpoint = Endpoint {
-    name: "candles",
-    host: CONTRACT,
-    path: "/capi/v2/market/candles",
-    weight: 1,
-    docs: "https://www.weex.com/api-doc/contract/Market_API/GetKLineData",
-};
+pub const CANDLES: Endpoint = Endpoint::new("candles", CONTRACT, "/capi/v2/market/candles", 1)
+    .docs("https://www.weex.com/api-doc/contract/Market_API/GetKLineData");
 /// Most contract candles a request answers.
 pub const CANDLE_LIMIT: i64 = 1000;
 
 /// The spot pair list (v2; no `symbol`: every pair; weight 10).
-pub const SPOT_EXCHANGE_INFO: Endpoint = Endpoint {
-    name: "exchangeInfo",
-    host: SPOT,
-    path: "/api/v2/public/exchangeInfo",
-    weight: 10,
-    docs: "https://www.weex.com/api-doc/spot/ConfigAPI/GetProductInfo",
-};
+pub const SPOT_EXCHANGE_INFO: Endpoint =
+    Endpoint::new("exchangeInfo", SPOT, "/api/v2/public/exchangeInfo", 10)
+        .docs("https://www.weex.com/api-doc/spot/ConfigAPI/GetProductInfo");
 
 /// Every spot pair's 24 h ticker with its best bid and ask (v3; no `symbol`; weight 2).
-pub const SPOT_TICKER: Endpoint = Endpoint {
-    name: "ticker-24hr",
-    host: SPOT,
-    path: "/api/v3/market/ticker/24hr",
-    weight: 2,
-    docs: "https://www.weex.com/api-doc/spot/MarketDataAPI/GetAllTickerInfo",
-};
+pub const SPOT_TICKER: Endpoint =
+    Endpoint::new("ticker-24hr", SPOT, "/api/v3/market/ticker/24hr", 2)
+        .docs("https://www.weex.com/api-doc/spot/MarketDataAPI/GetAllTickerInfo");
 
 /// One spot pair's candles (v2 name): `symbol`, `period`, `startTime`, `endTime` (ms), `limit`
 /// (weight 1).
-pub const SPOT_CANDLES: Endpoint = Endpoint {
-    name: "spot-candles",
-    host: SPOT,
-    path: "/api/v2/market/candles",
-    weight: 1,
-    docs: "https://www.weex.com/api-doc/spot/MarketDataAPI/GetKLineData",
-};
+pub const SPOT_CANDLES: Endpoint = Endpoint::new("spot-candles", SPOT, "/api/v2/market/candles", 1)
+    .docs("https://www.weex.com/api-doc/spot/MarketDataAPI/GetKLineData");
 /// Spot candles basis asks a request for (WEEX documents no maximum).
 pub const SPOT_CANDLE_LIMIT: i64 = 500;
 
@@ -173,34 +131,20 @@ pub const SPOT_SUFFIX: &str = "_SPBL";
 /// Body code for "Requesting too frequently".
 pub const RATE_LIMIT_CODE: &str = "429";
 
-/// The candle interval of `bar`, on both hosts.
-#[must_use]
-pub const fn interval(bar: Bar) -> &'static str {
-    match bar {
-        Bar::Hour => "1h",
-        Bar::Day => "1d",
-    }
-}
-
 /// The WEEX adapter (contract v2 + spot).
 #[derive(Debug, Clone, Copy)]
 pub struct Weex;
 
 impl VenueAdapter for Weex {
-    fn venue(&self) -> Venue {
-        Venue::Weex
-    }
-
-    fn hosts(&self) -> &'static [HostSpec] {
-        &HOSTS
+    kit::adapter_basics! {
+        venue: Venue::Weex,
+        hosts: HOSTS,
+        history: Paging::once(),
+        parse: reference, snapshot, body_signal, funding_history, candles_by_market,
     }
 
     fn reference_requests(&self) -> Vec<Request> {
         vec![CONTRACTS.request(), SPOT_EXCHANGE_INFO.request()]
-    }
-
-    fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-        parse::reference(bodies)
     }
 
     /// The contract tickers and funding rates and the spot tickers, for scans and polls alike.
@@ -212,39 +156,15 @@ impl VenueAdapter for Weex {
         ]
     }
 
-    fn parse_snapshot(
-        &self,
-        bodies: &[Body<'_>],
-        reference: &Reference,
-        received_at: DateTime<Utc>,
-    ) -> Result<Snapshot, ParseError> {
-        parse::snapshot(bodies, reference, received_at)
-    }
-
-    fn check_body(&self, status: u16, body: &[u8]) -> BodySignal {
-        parse::body_signal(status, body)
-    }
-
-    /// One request of the newest [`HISTORY_LIMIT`] settlements (the endpoint has no time
-    /// parameters nor pages), none after it.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        _page: u32,
-    ) -> Option<Request> {
-        (previous.is_none() && start_ms <= end_ms).then(|| {
+    /// The newest [`HISTORY_LIMIT`] settlements (the endpoint has no time parameters nor
+    /// pages): one request a window.
+    fn history_page(&self, symbol: &str, _span: Span) -> Option<Request> {
+        Some(
             HISTORY_FUND_RATE
                 .request()
                 .query("symbol", symbol)
-                .query("limit", HISTORY_LIMIT.to_string())
-        })
-    }
-
-    fn parse_funding_history(&self, body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-        parse::funding_history(body)
+                .query("limit", HISTORY_LIMIT.to_string()),
+        )
     }
 
     /// Chunks of at most [`CANDLE_LIMIT`] (contract) or [`SPOT_CANDLE_LIMIT`] (spot) bars, newest
@@ -261,24 +181,14 @@ impl VenueAdapter for Weex {
             Market::Spot => (SPOT_CANDLES, SPOT_CANDLE_LIMIT, "period"),
         };
         let chunk = grid.newest_first(limit, window.end_ms, previous, page)?;
-        let bars = (chunk.last - chunk.first) / grid.bar + 1;
         Some(
             endpoint
                 .request()
                 .query("symbol", window.symbol)
-                .query(bar_key, interval(window.bar))
+                .query(bar_key, kit::per_bar(window.bar, "1h", "1d"))
                 .query("startTime", chunk.first.to_string())
                 .query("endTime", chunk.end_ms.to_string())
-                .query("limit", bars.to_string()),
+                .query("limit", grid.count(chunk.first, chunk.last).to_string()),
         )
-    }
-
-    fn parse_candles(
-        &self,
-        market: Market,
-        _bar: Bar,
-        body: &[u8],
-    ) -> Result<Vec<Candle>, ParseError> {
-        parse::candles(market, body)
     }
 }
