@@ -26,67 +26,39 @@
 
 use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 
 use super::wire::{
-    WeexCandle, WeexContract, WeexEnvelope, WeexFundRate, WeexFundingHistory, WeexSpotSymbol,
-    WeexSpotTicker, WeexStatus, WeexText, WeexTicker,
+    WeexContract, WeexFundRate, WeexFundingHistory, WeexSpotSymbol, WeexSpotTicker, WeexText,
+    WeexTicker,
 };
 use super::{
     CANDLES, CONTRACTS, CURRENT_FUND_RATE, HISTORY_FUND_RATE, RATE_LIMIT_CODE, SPOT_CANDLES,
     SPOT_EXCHANGE_INFO, SPOT_SUFFIX, SPOT_TICKER, TICKERS,
 };
+
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
-use crate::parse::{WireDec, ms_time, split_concat, split_multiplier};
+use crate::parse::{ms_time, split_concat, split_multiplier};
 use crate::venue::intervals::positive;
 use crate::venue::kit::{self, Book, Funding};
+use crate::venue::rows::{self, ArrayCandle, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
-/// The success code of the envelope.
-const OK_CODE: &str = "00000";
+/// WEEX's `{code, msg, requestTime, data}` envelope (spot v2 answers, and every error):
+/// `code` `"00000"` on success.
+const WEEX: Coded = Coded {
+    venue: "WEEX",
+    article: "a",
+    ok: "00000",
+};
 /// The quote (and margin coin) of the perpetuals basis lists.
 const QUOTE: &str = "USDT";
-const MS_PER_HOUR: i64 = 3_600_000;
 const SECONDS_PER_DAY: u32 = 86_400;
-
-/// The error a status reports: a code other than `"00000"`.
-fn status_error(status: &WeexStatus<'_>) -> Option<(String, String)> {
-    match status.code.as_str() {
-        "" | OK_CODE => None,
-        code => Some((code.to_owned(), status.msg.as_str().to_owned())),
-    }
-}
 
 /// What a body says: HTTP 429 or code `"429"` is a rate limit, another code an API error;
 /// rows, HTML and anything without a `code` say nothing.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(st) = serde_json::from_slice::<WeexStatus<'_>>(body) else {
-        return BodySignal::Ok;
-    };
-    match status_error(&st) {
-        None => BodySignal::Ok,
-        Some((code, _)) if code == RATE_LIMIT_CODE => BodySignal::RateLimited,
-        Some((code, msg)) => BodySignal::Api { code, msg },
-    }
-}
-
-/// The API error a body reports, as a parse error of `endpoint`.
-fn api_error(endpoint: &'static str, bytes: &[u8]) -> Option<ParseError> {
-    let st = serde_json::from_slice::<WeexStatus<'_>>(bytes).ok()?;
-    let (code, msg) = status_error(&st)?;
-    Some(ParseError::api(endpoint, code, &msg))
-}
-
-/// `bytes` decoded as `T`; an error body reports its API error instead of the JSON error.
-fn decode<'a, T: Deserialize<'a>>(
-    endpoint: &'static str,
-    bytes: &'a [u8],
-) -> Result<T, ParseError> {
-    kit::decode_or_envelope(endpoint, bytes, |b| api_error(endpoint, b))
+    WEEX.signal(status, body, |code| code == RATE_LIMIT_CODE)
 }
 
 /// The rows of every bare-array body (contract v2, spot v3) of `endpoint`, which is required.
@@ -94,7 +66,7 @@ fn all_rows<'a, T: Deserialize<'a>>(
     bodies: &'a [Body<'a>],
     endpoint: &'static str,
 ) -> Result<Vec<T>, ParseError> {
-    kit::rows_of(bodies, endpoint, true, |b| decode(endpoint, b))
+    kit::rows_of(bodies, endpoint, true, |b| WEEX.decode(endpoint, b))
 }
 
 /// The `data` rows of a spot v2 envelope, after checking its code.
@@ -102,14 +74,7 @@ fn enveloped_rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
     bytes: &'a [u8],
 ) -> Result<Vec<T>, ParseError> {
-    let env: WeexEnvelope<'a, T> = decode(endpoint, bytes)?;
-    match env.code.as_str() {
-        OK_CODE => env
-            .data
-            .ok_or_else(|| ParseError::new(endpoint, "WEEX envelope without a `data` array")),
-        "" => Err(ParseError::new(endpoint, "not a WEEX envelope: no `code`")),
-        code => Err(ParseError::api(endpoint, code, env.msg.as_str())),
-    }
+    WEEX.data(endpoint, bytes, "WEEX envelope without a `data` array")
 }
 
 /// The funding interval that `n` evenly spread settlement times of day (`HH:MM:SS`) give:
@@ -142,16 +107,10 @@ fn perp_instrument(row: &WeexContract<'_>) -> Option<Instrument> {
     if !linear {
         return None;
     }
-    let (asset, multiplier) = split_multiplier(row.underlying_index.get()?);
+    let base = split_multiplier(row.underlying_index.get()?);
     Some(Instrument {
-        venue: Venue::Weex,
-        market: Market::Perp,
-        symbol: row.symbol.get()?.to_owned(),
-        asset,
-        quote: QUOTE.to_owned(),
-        multiplier,
-        contract_size: Decimal::ONE,
         funding_interval_hours: row.delivery.as_deref().and_then(delivery_hours),
+        ..rows::perp(Venue::Weex, row.symbol.get()?, base, QUOTE)
     })
 }
 
@@ -165,21 +124,12 @@ fn spot_instrument(row: &WeexSpotSymbol<'_>) -> Option<Instrument> {
     if !row.enable_trade.is_true() {
         return None;
     }
-    let symbol = row.symbol.get()?;
-    let (asset, quote) = match (row.base_coin.get(), row.quote_coin.get()) {
-        (Some(b), Some(q)) => (b, q),
-        _ => split_concat(v3_symbol(symbol))?,
-    };
-    Some(Instrument {
-        venue: Venue::Weex,
-        market: Market::Spot,
-        symbol: symbol.to_owned(),
-        asset: asset.to_owned(),
-        quote: quote.to_owned(),
-        multiplier: Decimal::ONE,
-        contract_size: Decimal::ONE,
-        funding_interval_hours: None,
-    })
+    rows::spot_named(
+        Venue::Weex,
+        row.symbol.get()?,
+        (row.base_coin.get(), row.quote_coin.get()),
+        |symbol| split_concat(v3_symbol(symbol)),
+    )
 }
 
 /// Parses the contract list and the spot pairs into USDT perpetuals and trading spot pairs.
@@ -194,14 +144,6 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
         instruments: kit::unique_listings("weex", perps.chain(spots)),
         ..Reference::default()
     })
-}
-
-/// The first multiple of `hours` on the UTC epoch grid strictly after `at_ms`.
-fn next_on_grid(at_ms: i64, hours: Decimal) -> Option<i64> {
-    let step = hours.checked_mul(Decimal::from(MS_PER_HOUR))?;
-    let step = step.fract().is_zero().then(|| step.to_i64()).flatten()?;
-    (step > 0).then_some(())?;
-    at_ms.div_euclid(step).checked_add(1)?.checked_mul(step)
 }
 
 /// The quote of perp `inst` from its funding row and (if any) its ticker; `None` without a
@@ -220,7 +162,7 @@ fn perp_quote(
     let funding = Funding {
         rate: rate.funding_rate.get()?,
         interval_hours: hours,
-        next: next_on_grid(
+        next: rows::next_on_grid(
             data_ms.unwrap_or_else(|| received_at.timestamp_millis()),
             hours,
         )
@@ -278,37 +220,26 @@ pub(super) fn snapshot(
     let tickers = kit::by_symbol(&tickers, |r| r.symbol.get());
     let rates = kit::by_symbol(&rates, |r| r.symbol.get());
     let spot_rows = kit::by_symbol(&spot_rows, |r| r.symbol.get());
-    let of = |market: Market| {
-        reference
-            .instruments
-            .iter()
-            .filter(move |i| i.market == market)
-    };
-    let perps = of(Market::Perp)
-        .filter_map(|inst| {
+    Ok(rows::snapshot(
+        Venue::Weex,
+        reference,
+        received_at,
+        |inst| {
             let symbol = inst.symbol.as_str();
             let ticker = tickers.get(symbol).copied();
             perp_quote(inst, rates.get(symbol)?, ticker, received_at)
-        })
-        .collect();
-    let spots = of(Market::Spot)
-        .filter_map(|inst| {
+        },
+        |inst| {
             let row = spot_rows.get(v3_symbol(&inst.symbol))?;
             Some(kit::spot_quote(inst, spot_book(row), received_at))
-        })
-        .collect();
-    Ok(Snapshot {
-        venue: Venue::Weex,
-        received_at,
-        perps,
-        spots,
-    })
+        },
+    ))
 }
 
 /// Parses one `getHistoryFundRate` answer (newest first); rows without a time or a rate are
 /// skipped.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let rows: Vec<WeexFundingHistory> = decode(HISTORY_FUND_RATE.name, body)?;
+    let rows: Vec<WeexFundingHistory> = WEEX.decode(HISTORY_FUND_RATE.name, body)?;
     Ok(rows
         .iter()
         .filter_map(|r| {
@@ -323,18 +254,15 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// Parses one page of contract (bare array) or spot (v2 envelope) candles, in any order; rows
 /// without a whole positive open time or a high, low or close are skipped.
 pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let rows: Vec<WeexCandle> = match market {
-        Market::Perp => decode(CANDLES.name, body)?,
+    let rows: Vec<ArrayCandle> = match market {
+        Market::Perp => WEEX.decode(CANDLES.name, body)?,
         Market::Spot => enveloped_rows(SPOT_CANDLES.name, body)?,
     };
-    Ok(rows.iter().filter_map(|row| candle(row)).collect())
-}
-
-/// A candle of a row `[open ms, open, high, low, close, …]`.
-fn candle(row: &[WireDec]) -> Option<Candle> {
-    let field = |i: usize| row.get(i).and_then(|d| d.get());
-    let open = field(0).filter(|t| t.fract().is_zero() && *t > Decimal::ZERO);
-    kit::candle(open.and_then(|t| t.to_i64()), field(2), field(3), field(4))
+    Ok(rows
+        .iter()
+        .filter_map(ArrayCandle::candle)
+        .filter(|c| c.open_ms > 0)
+        .collect())
 }
 
 #[cfg(test)]
@@ -366,20 +294,5 @@ mod tests {
         for (times, want) in cases {
             assert_eq!(hours(times), want.map(Decimal::from), "{times:?}");
         }
-    }
-
-    #[test]
-    fn the_next_funding_time_is_the_next_grid_point_after_the_data() {
-        let hour = MS_PER_HOUR;
-        assert_eq!(
-            next_on_grid(5 * hour + 17, Decimal::from(8)),
-            Some(8 * hour)
-        );
-        assert_eq!(next_on_grid(8 * hour, Decimal::from(8)), Some(16 * hour));
-        assert_eq!(
-            next_on_grid(hour, Decimal::new(5, 1)),
-            Some(hour + hour / 2)
-        );
-        assert_eq!(next_on_grid(hour, Decimal::ZERO), None);
     }
 }

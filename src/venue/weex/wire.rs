@@ -1,8 +1,22 @@
-//! WEEX wire structs: contract v2 listings, tickers, funding rows and candles (bare JSON), spot v2 symbols and candles (in an envelope) and spot v3 tickers.
+//! WEEX wire structs: contract v2 listings, tickers and funding rows (bare JSON), spot v2 symbols (in an envelope) and spot v3 tickers.
 //!
 //! The contract v2 market endpoints answer bare arrays of rows with every value a string
 //! (`collectCycle` and the funding times are numbers); their errors, like every spot v2 answer,
-//! come in `{"code": …, "msg": …, "requestTime": <ms>, "data": …}` (`"00000"` on success).
+//! come in `{"code": …, "msg": …, "requestTime": <ms>, "data": …}` (`"00000"` on success), read
+//! as [`crate::venue::rows::CodedEnvelope`]:
+//!
+//! ```json
+//! {"code": "429", "msg": "Requesting too frequently", "requestTime": 1750383726052, "data": null}
+//! ```
+//!
+//! Candle rows are [`crate::venue::rows::ArrayCandle`]s: contract `GET /capi/v2/market/candles`
+//! sends 7 strings (open time ms, open, high, low, close, base volume, quote volume), spot
+//! `GET /api/v2/market/candles` the open time as a number, then 6 strings:
+//!
+//! ```json
+//! ["1716707460000", "69174.3", "69174.4", "69174.1", "69174.3", "0", "0.011"]
+//! ```
+//!
 //! Spot v3 answers bare arrays too. Text fields use [`WeexText`], decimals [`WireDec`] (strings
 //! or numbers) and millisecond times [`WireInt`]. Unknown fields are ignored.
 
@@ -13,40 +27,6 @@ use crate::parse::{WireDec, WireFlag, WireInt};
 /// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
 /// numbers kept as their raw text, so a numeric error code reads like a string one).
 pub type WeexText<'a> = crate::parse::WireText<'a>;
-
-/// The status part of an error body (or of the spot v2 envelope), for `check_body` and for
-/// bodies that are not the rows an endpoint answers with.
-///
-/// ```json
-/// {"code": "429", "msg": "Requesting too frequently", "requestTime": 1750383726052, "data": null}
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct WeexStatus<'a> {
-    /// `"00000"` on success; an error code otherwise (`"429"`, `"40015"`).
-    #[serde(default, borrow)]
-    pub code: WeexText<'a>,
-    /// `"success"`, or the error message.
-    #[serde(default, borrow)]
-    pub msg: WeexText<'a>,
-}
-
-/// The spot v2 envelope (`exchangeInfo`, `candles`).
-///
-/// ```json
-/// {"code": "00000", "msg": "success", "requestTime": 1743661516052, "data": [...]}
-/// ```
-#[derive(Debug, Deserialize)]
-pub struct WeexEnvelope<'a, T> {
-    /// `"00000"` on success.
-    #[serde(default, borrow)]
-    pub code: WeexText<'a>,
-    /// `"success"`, or the error message.
-    #[serde(default, borrow)]
-    pub msg: WeexText<'a>,
-    /// The rows; `null` on errors.
-    #[serde(default = "Option::default")]
-    pub data: Option<Vec<T>>,
-}
 
 /// One row of `GET /capi/v2/market/contracts` (only the fields basis reads). Sizes are in base
 /// coins (`contract_val` is `"0"` in the docs' example); `delivery` lists the settlement times of
@@ -156,15 +136,6 @@ pub struct WeexFundingHistory {
     /// Settlement time, ms (a number).
     pub funding_time: WireInt,
 }
-
-/// One candle row: contract `GET /capi/v2/market/candles` (7 strings: open time ms, open, high,
-/// low, close, base volume, quote volume) or spot `GET /api/v2/market/candles` (the open time a
-/// number, then 6 strings); only the first five positions are read.
-///
-/// ```json
-/// ["1716707460000", "69174.3", "69174.4", "69174.1", "69174.3", "0", "0.011"]
-/// ```
-pub type WeexCandle = Vec<WireDec>;
 
 /// One pair of spot `GET /api/v2/public/exchangeInfo` (v2 symbols end in `_SPBL`).
 ///
