@@ -1,7 +1,7 @@
 //! Scan benchmark: a synthetic market on loopback, figures for one `basis scan`.
 //!
 //! `cargo bench --bench scan` measures the three core venues (1,200 perps + 1,100 spot markets
-//! each); `cargo bench --bench scan -- --all --perps 600 --spots 500 --latency-ms 50` all eleven
+//! each); `cargo bench --bench scan -- --all --perps 600 --spots 500 --latency-ms 50` all twelve
 //! with 50 ms added to every response. For each run it reports HTTP requests per venue, wall
 //! time, CPU time (user + sys) and peak RSS of the `basis` process, first with an empty store
 //! (instrument lists fetched) and then with instruments cached, the steady state of a cron job.

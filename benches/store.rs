@@ -1,6 +1,6 @@
 //! Store benchmark: the size on disk of one data dir under a cron loop of polls, and compaction.
 //!
-//! `cargo bench --bench store` serves the eleven venues on loopback (300 perps + 260 spot markets
+//! `cargo bench --bench store` serves the twelve venues on loopback (300 perps + 260 spot markets
 //! each), runs `basis poll` 300 times into one data dir and prints, every 50 polls, the size on
 //! disk, the number of files and the wall time of the last poll; then it runs `basis db stats`
 //! and `basis db compact` and prints the size and the record counts before and after. Options:

@@ -93,6 +93,8 @@ impl VenueCosts {
             Venue::Hyperliquid => (Decimal::new(7, 4), Decimal::new(45, 5)),
             Venue::Bingx => (Decimal::new(1, 3), Decimal::new(5, 4)),
             Venue::Mexc => (Decimal::new(5, 4), Decimal::new(2, 4)),
+            // The `takerFeeRate` WEEX lists with its spot pairs and contracts.
+            Venue::Weex => (Decimal::new(1, 3), Decimal::new(6, 4)),
             // No spot fee is published for these; Deribit spot is charged like its perps, and
             // dYdX and Kraken Futures have no spot markets.
             Venue::Deribit | Venue::Dydx | Venue::Kraken => {

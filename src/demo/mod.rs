@@ -19,6 +19,7 @@ pub mod okx;
 #[cfg(test)]
 mod roundtrip;
 pub mod server;
+pub mod weex;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
@@ -453,6 +454,7 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
         Venue::Deribit => deribit::routes(universe),
         Venue::Dydx => dydx::routes(universe),
         Venue::Kraken => kraken::routes(universe),
+        Venue::Weex => weex::routes(universe),
     }
 }
 

@@ -107,6 +107,7 @@ pub fn history_responders(universes: &[Universe]) -> Vec<Dynamic> {
                             Venue::Deribit => super::deribit::respond,
                             Venue::Dydx => super::dydx::respond,
                             Venue::Kraken => super::kraken::respond,
+                            Venue::Weex => super::weex::respond,
                         };
                         respond(&u, rest, query, body)
                     })

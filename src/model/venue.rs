@@ -32,11 +32,13 @@ pub enum Venue {
     Dydx,
     /// Kraken Futures `PF_` linear perpetuals.
     Kraken,
+    /// WEEX contract v2 USDT perpetuals + spot.
+    Weex,
 }
 
 impl Venue {
     /// Every venue, in venue-table order.
-    pub const ALL: [Venue; 11] = [
+    pub const ALL: [Venue; 12] = [
         Venue::Binance,
         Venue::Bybit,
         Venue::Okx,
@@ -48,6 +50,7 @@ impl Venue {
         Venue::Deribit,
         Venue::Dydx,
         Venue::Kraken,
+        Venue::Weex,
     ];
 
     /// The venue id used on the command line, in config tables, JSON and env vars.
@@ -65,6 +68,7 @@ impl Venue {
             Venue::Deribit => "deribit",
             Venue::Dydx => "dydx",
             Venue::Kraken => "kraken",
+            Venue::Weex => "weex",
         }
     }
 
@@ -83,6 +87,7 @@ impl Venue {
             Venue::Deribit => 9,
             Venue::Dydx => 10,
             Venue::Kraken => 11,
+            Venue::Weex => 12,
         }
     }
 
@@ -102,7 +107,7 @@ impl fmt::Display for Venue {
 /// A venue id that basis does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown venue `{0}` (known: binance, bybit, okx, bitget, gate, hyperliquid, bingx, mexc, deribit, dydx, kraken)"
+    "unknown venue `{0}` (known: binance, bybit, okx, bitget, gate, hyperliquid, bingx, mexc, deribit, dydx, kraken, weex)"
 )]
 pub struct UnknownVenue(pub String);
 

@@ -605,7 +605,7 @@ mod tests {
                 price: &price,
                 raw: false,
             };
-            assert_eq!(draw(&root, &chart), Ok(12));
+            assert_eq!(draw(&root, &chart), Ok(Venue::ALL.len() + 1));
         }
         buf
     }

@@ -24,6 +24,7 @@ pub mod okx;
 pub mod rows;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod weex;
 
 use std::fmt;
 use std::time::Duration;
@@ -468,6 +469,7 @@ pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
         Venue::Deribit => &deribit::Deribit,
         Venue::Dydx => &dydx::Dydx,
         Venue::Kraken => &kraken::Kraken,
+        Venue::Weex => &weex::Weex,
     }
 }
 

@@ -271,6 +271,23 @@ impl Coded {
         }
     }
 
+    /// A body of `endpoint` decoded as `T` (an envelope, or the bare rows some endpoints answer
+    /// with, as WEEX's contract API); when it is not that JSON, the API error its envelope
+    /// reports, else the JSON error.
+    ///
+    /// # Errors
+    /// As said, naming `endpoint`.
+    pub fn decode<'a, T: Deserialize<'a>>(
+        self,
+        endpoint: &'static str,
+        bytes: &'a [u8],
+    ) -> Result<T, ParseError> {
+        kit::decode_or_envelope(endpoint, bytes, |b| {
+            let (code, msg) = self.error_of(b)?;
+            Some(ParseError::api(endpoint, code, &msg))
+        })
+    }
+
     /// The envelope of one body of `endpoint`, after checking its code: an API error (also when
     /// `data` has another shape than `D`), a missing code and malformed JSON fail naming
     /// `endpoint`.
@@ -282,10 +299,7 @@ impl Coded {
         endpoint: &'static str,
         bytes: &'a [u8],
     ) -> Result<CodedEnvelope<'a, D>, ParseError> {
-        let env: CodedEnvelope<'a, D> = kit::decode_or_envelope(endpoint, bytes, |b| {
-            let (code, msg) = self.error_of(b)?;
-            Some(ParseError::api(endpoint, code, &msg))
-        })?;
+        let env: CodedEnvelope<'a, D> = self.decode(endpoint, bytes)?;
         match env.code.as_str() {
             "" => Err(ParseError::new(
                 endpoint,

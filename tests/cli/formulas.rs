@@ -20,6 +20,7 @@ fn fees(v: Venue) -> (f64, f64) {
         Venue::Hyperliquid => (0.0007, 0.00045),
         Venue::Bingx => (0.001, 0.0005),
         Venue::Mexc => (0.0005, 0.0002),
+        Venue::Weex => (0.001, 0.0006),
         Venue::Deribit | Venue::Dydx | Venue::Kraken => (0.0005, 0.0005),
     }
 }

@@ -19,4 +19,5 @@ mod sanity;
 mod scan;
 mod store;
 mod tiers;
+mod weex;
 mod wiring;

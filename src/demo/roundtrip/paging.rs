@@ -295,6 +295,28 @@ fn paging(venue: Venue) -> Paging {
             // The whole history in one request.
             funding: &[(8, 30, 1, 0), (8, 200, 1, 0)],
         },
+        Venue::Weex => Paging {
+            respond: crate::demo::weex::respond,
+            perp: crate::demo::weex::perp_symbol,
+            spot: Some(|u, n| crate::demo::weex::spot_symbol(spot_of(u, n))),
+            per_coin: false,
+            running: all,
+            cut_to_window: true,
+            // 100 days of hourly bars: contract chunks of 1000, spot chunks of 500.
+            candles: &[
+                (First, Perp, Bar::Day, 45, 1),
+                (First, Spot, Bar::Day, 45, 1),
+                (First, Perp, Bar::Hour, 168, 1),
+                (First, Spot, Bar::Hour, 168, 1),
+                (Multiplied, Perp, Bar::Hour, 168, 1),
+                (First, Perp, Bar::Hour, 2400, 3),
+                (First, Spot, Bar::Hour, 2400, 5),
+            ],
+            hourly: false,
+            rates: true,
+            // The newest 100 settlements in one request: 30 days of an 8 h contract.
+            funding: &[(8, 30, 1, 0)],
+        },
     }
 }
 

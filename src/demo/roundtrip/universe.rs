@@ -132,7 +132,7 @@ fn no_perp_checks(_: &SynthMarket, _: &PerpQuote) {}
 
 /// The row of `venue`.
 fn row(venue: Venue) -> Row {
-    use crate::demo::{bingx, bitget, bybit, deribit, dydx, gate, kraken, mexc, okx};
+    use crate::demo::{bingx, bitget, bybit, deribit, dydx, gate, kraken, mexc, okx, weex};
     let base = Row {
         perp: |_, _| None,
         spots: Spots::None,
@@ -312,6 +312,18 @@ fn row(venue: Venue) -> Row {
             extra: (1, 0),
             filtered: &[&kraken::FILTERED],
             particular: kraken_lists_the_suspended_perp_without_quoting_it,
+            ..base
+        },
+        Venue::Weex => Row {
+            perp: |m, q| {
+                (m.quote == "USDT").then(|| PerpQuote {
+                    symbol: weex::perp_symbol(m),
+                    ..no_open_interest(q)
+                })
+            },
+            spots: Spots::Named(weex::spot_symbol, None),
+            filtered: &[&weex::FILTERED_CONTRACTS, &weex::FILTERED_SPOTS],
+            particular: weex_intervals_come_from_the_settlement_times_without_collect_cycle,
             ..base
         },
     }
@@ -495,6 +507,39 @@ fn kraken_lists_the_suspended_perp_without_quoting_it(trip: &Trip) {
             .any(|i| i.symbol == SUSPENDED)
     );
     assert!(!quoted(trip, SUSPENDED), "suspended ticker");
+}
+
+/// WEEX: the universe's USDC perps are rendered (`cmt_…usdc`) and dropped; the contract list's
+/// settlement times alone give every interval, so a scan whose funding rows have no
+/// `collectCycle` reads the same snapshot.
+fn weex_intervals_come_from_the_settlement_times_without_collect_cycle(trip: &Trip) {
+    use crate::demo::weex::perp_symbol;
+    let a = adapter(Venue::Weex);
+    let contracts = served(&trip.routes, &a.reference_requests()[0]);
+    for m in trip.u.perps().filter(|m| m.quote == "USDC") {
+        assert!(contracts.contains(&format!("\"{}\"", perp_symbol(m))));
+    }
+    let index = trip.reference.index(Market::Perp);
+    for m in trip.u.perps().filter(|m| m.quote == "USDT") {
+        let inst = &index[perp_symbol(m).as_str()];
+        let hours = Some(Decimal::from(m.interval_hours));
+        assert_eq!(inst.funding_interval_hours, hours, "{}", inst.symbol);
+    }
+    let plan = a.snapshot_requests(false);
+    let mut routes = trip.routes.clone();
+    let rates = routes
+        .iter_mut()
+        .find(|r| r.path == crate::venue::weex::CURRENT_FUND_RATE.path)
+        .expect("the funding rates route");
+    rates.body = rates.body.replace("\"collectCycle\":", "\"cycle\":");
+    let again = a
+        .parse_snapshot(
+            &serve_plan(&routes, &plan),
+            &trip.reference,
+            trip.received_at,
+        )
+        .expect("parses");
+    assert_eq!(again, trip.snapshot);
 }
 
 /// The reference plan without its optional bulk interval call (`plan[..2]`), then the detail

@@ -25,6 +25,7 @@ pub(crate) fn case(venue: Venue) -> &'static Case {
         Venue::Deribit => &DERIBIT,
         Venue::Dydx => &DYDX,
         Venue::Kraken => &KRAKEN,
+        Venue::Weex => &WEEX,
     }
 }
 
@@ -2555,6 +2556,184 @@ const KRAKEN: Case = Case {
                 "1763337600000 0.01229 0.0122 0.012255",
                 "1763164800000 0.01215 0.0119 0.0121",
             ],
+        ),
+    ],
+    tolerant: &[],
+    sane_books: false,
+};
+
+const WEEX_LISTS: &[Lists] = &[
+    Lists {
+        parts: &[
+            ("contracts", fx!("weex/contract-contracts.json")),
+            ("exchangeInfo", fx!("weex/spot-exchangeInfo.json")),
+        ],
+        lines: &[
+            "perp cmt_btcusdt BTC/USDT x1 cs1 8h",
+            "spot BTCUSDT_SPBL BTC/USDT x1 cs1 -h",
+        ],
+    },
+    Lists {
+        parts: &[
+            ("contracts", fx!("weex/contract-contracts-quirks.json")),
+            ("exchangeInfo", fx!("weex/spot-exchangeInfo-quirks.json")),
+        ],
+        lines: &[
+            "perp cmt_btcusdt BTC/USDT x1 cs1 8h",
+            "perp cmt_1000pepeusdt PEPE/USDT x1000 cs1 4h",
+            "perp cmt_ethusdt ETH/USDT x1 cs1 -h",
+            "perp cmt_solusdt SOL/USDT x1 cs1 -h",
+            "perp cmt_dogeusdt DOGE/USDT x1 cs1 -h",
+            "spot BTCUSDT_SPBL BTC/USDT x1 cs1 -h",
+            "spot PEPEUSDT_SPBL PEPE/USDT x1 cs1 -h",
+            "spot ETHUSDC_SPBL ETH/USDC x1 cs1 -h",
+        ],
+    },
+];
+
+const WEEX: Case = Case {
+    lists: WEEX_LISTS,
+    quotes: &[
+        Quotes {
+            reference: Setup::Parts(WEEX_LISTS[0].parts),
+            parts: &[
+                ("tickers", fx!("weex/contract-tickers.json")),
+                (
+                    "currentFundRate",
+                    fx!("weex/contract-current-fund-rate.json"),
+                ),
+                ("ticker-24hr", fx!("weex/spot-ticker-24hr.json")),
+            ],
+            received_ms: 1_764_482_512_000,
+            lines: &[
+                "cmt_btcusdt BTC/USDT x1 -0.0001036/8h next 1764489600000 mark 90755.2 index 90797.161 book 90755.3/90755.4 range 91130/90097.3 vol 2321170547.37995 oi - at 1764482511864",
+                "spot BTCUSDT_SPBL BTC/USDT book 68919.9/68920.7 range 70110/68500.1 vol 105060432.75 at 1764499200000",
+            ],
+        },
+        Quotes {
+            reference: Setup::Parts(WEEX_LISTS[1].parts),
+            parts: &[
+                ("tickers", fx!("weex/contract-tickers-quirks.json")),
+                (
+                    "currentFundRate",
+                    fx!("weex/contract-current-fund-rate-quirks.json"),
+                ),
+                ("ticker-24hr", fx!("weex/spot-ticker-24hr-quirks.json")),
+            ],
+            received_ms: 1_743_588_687_000,
+            lines: &[
+                "cmt_btcusdt BTC/USDT x1 0.0001/8h next 1743609600000 mark 84005.1 index 84010.2 book 84000.5/84000.6 range 85000/82000 vol 1037000000.5 oi - at 1743588686000",
+                "cmt_1000pepeusdt PEPE/USDT x1000 -0.000125/4h next 1743595200000 mark 0.0071005 index 0.0071 book 0.007099/0.0071 range 0.0075/0.0068 vol 35500000 oi - at 1743588686291",
+                "cmt_ethusdt ETH/USDT x1 0.0001/1h next 1743591600000 mark 1905.31 index 1905.12 book 1905.29/1905.31 range 1921.7/1862.4 vol 344987123.55 oi - at 1743588686100",
+                "cmt_solusdt SOL/USDT x1 0.00005/2h next 1743595200000 mark - index - book -/- range -/- vol - oi - at 1743588680000",
+                "spot BTCUSDT_SPBL BTC/USDT book 84001.96/84001.98 range 84890/82977.35 vol 136259711.43 at 1743588686753",
+                "spot PEPEUSDT_SPBL PEPE/USDT book 0.00000709/0.0000071 range 0.00000751/0.00000688 vol 43310000 at 1743588686753",
+                "spot ETHUSDC_SPBL ETH/USDC book -/1905.3 range 1921/1862 vol 19052 at 1743588686753",
+            ],
+        },
+    ],
+    error: fx!("weex/error-system.json"),
+    signals: &[
+        (200, fx!("weex/error-rate-limit.json"), Signal::Limited),
+        (429, "", Signal::Limited),
+        (
+            200,
+            fx!("weex/error-system.json"),
+            Signal::Api("40015", "System error"),
+        ),
+        (
+            400,
+            r#"{"code":-1121,"msg":"Invalid symbol."}"#,
+            Signal::Api("-1121", "Invalid symbol."),
+        ),
+        (200, fx!("weex/contract-contracts.json"), Signal::Ok),
+        (200, fx!("weex/spot-exchangeInfo.json"), Signal::Ok),
+        (200, fx!("weex/spot-ticker-24hr.json"), Signal::Ok),
+        (403, "<html>WAF</html>", Signal::Ok),
+    ],
+    broken: &[
+        (
+            "candles",
+            fx!("weex/error-rate-limit.json"),
+            "API error 429: Requesting too frequently",
+        ),
+        ("candles", r#"{"data":[]}"#, "malformed JSON"),
+        ("spot-candles", r#"{"data":[]}"#, "no `code`"),
+        (
+            "spot-candles",
+            r#"{"code":"00000","msg":"success"}"#,
+            "without a `data` array",
+        ),
+        (
+            "spot-candles",
+            fx!("weex/error-system.json"),
+            "API error 40015: System error",
+        ),
+        ("exchangeInfo", "[]", "no `code`"),
+        ("tickers", r#"[{"symbol":"#, "malformed JSON"),
+        (
+            "currentFundRate",
+            fx!("weex/error-rate-limit.json"),
+            "API error 429",
+        ),
+        (
+            "ticker-24hr",
+            r#"{"code":-1121,"msg":"Invalid symbol."}"#,
+            "API error -1121: Invalid symbol.",
+        ),
+        (
+            "getHistoryFundRate",
+            fx!("weex/error-system.json"),
+            "API error 40015",
+        ),
+        (
+            "getHistoryFundRate",
+            r#"{"symbol":"cmt_btcusdt"}"#,
+            "malformed JSON",
+        ),
+    ],
+    history: &[
+        ("[]", &[]),
+        (
+            fx!("weex/contract-history-fund-rate.json"),
+            &["1716595200000 0.0001028"],
+        ),
+        (
+            r#"[{"fundingRate":"0.0001","fundingTime":1743580800000},
+        {"fundingRate":"","fundingTime":1743552000000},
+        {"fundingRate":"-2E-5","fundingTime":"1743523200000"},{"fundingRate":"0.0001"}]"#,
+            &["1743580800000 0.0001", "1743523200000 -0.00002"],
+        ),
+    ],
+    candles: &[
+        (Market::Perp, Bar::Day, "[]", &[]),
+        (
+            Market::Perp,
+            Bar::Hour,
+            fx!("weex/contract-candles.json"),
+            &["1716707460000 69174.4 69174.1 69174.3"],
+        ),
+        (
+            Market::Perp,
+            Bar::Day,
+            r#"[["1743465600000","1","2","0.5","1.5"],["1743465600000.5","1","2","0.5","1.5"],
+        ["1743552000000","1","2",null,"1.5"],[1743379200000,"1","3","0.5","2"]]"#,
+            &["1743465600000 2 0.5 1.5", "1743379200000 3 0.5 2"],
+        ),
+        (
+            Market::Spot,
+            Bar::Hour,
+            fx!("weex/spot-candles.json"),
+            &[
+                "1743669000000 83778 83531.5 83688.7",
+                "1743667200000 83719 83457.9 83654",
+            ],
+        ),
+        (
+            Market::Spot,
+            Bar::Day,
+            r#"{"code":"00000","msg":"success","requestTime":1743669821003,"data":[]}"#,
+            &[],
         ),
     ],
     tolerant: &[],

@@ -22,6 +22,7 @@ pub(crate) fn row(venue: Venue) -> &'static Row {
         Venue::Deribit => &DERIBIT,
         Venue::Dydx => &DYDX,
         Venue::Kraken => &KRAKEN,
+        Venue::Weex => &WEEX,
     }
 }
 
@@ -1034,4 +1035,88 @@ fn kraken() -> Vec<Ask> {
         candles(Market::Spot, "PF_XBTUSD", Bar::Day, daily_start, NOW).done(),
         candles(Market::Perp, "PF_XBTUSD", Bar::Day, NOW + DAY, NOW).done(),
     ]
+}
+
+static WEEX: Row = Row {
+    hosts: &[
+        "spot BASIS_WEEX_SPOT_URL https://api-spot.weex.com 500/10s at 50%",
+        "contract BASIS_WEEX_CONTRACT_URL https://api-contract.weex.com 500/10s at 50%",
+    ],
+    facts: "ban 600s, longest 259200s, history all, Retry-After in s",
+    reference: &[
+        "contracts: GET contract /capi/v2/market/contracts w10",
+        "exchangeInfo: GET spot /api/v2/public/exchangeInfo w10",
+    ],
+    scan: &[
+        "tickers: GET contract /capi/v2/market/tickers w10",
+        "currentFundRate: GET contract /capi/v2/market/currentFundRate w1",
+        "ticker-24hr: GET spot /api/v3/market/ticker/24hr w2",
+    ],
+    poll: &[],
+    asks: weex,
+};
+
+fn weex() -> Vec<Ask> {
+    const NOW: i64 = 1_760_000_000_000;
+    let h = || history("cmt_btcusdt", NOW - 30 * DAY, NOW);
+    let candle = |market: Market, symbol: &str, bar: &str, from: i64, to: i64, limit: i64| {
+        let (endpoint, host, path, key) = match market {
+            Market::Perp => (
+                "candles",
+                "contract",
+                "/capi/v2/market/candles",
+                "granularity",
+            ),
+            Market::Spot => ("spot-candles", "spot", "/api/v2/market/candles", "period"),
+        };
+        format!(
+            "{endpoint}: GET {host} {path}?symbol={symbol}&{key}={bar}&startTime={from}&endTime={to}&limit={limit} w1"
+        )
+    };
+    let (today, last) = (NOW / DAY * DAY, NOW / H * H);
+    let long = || days_back(Market::Perp, "cmt_btcusdt", Bar::Hour, 60, NOW);
+    let (oldest, long_start) = (last - 999 * H, (NOW - 60 * DAY) / H * H);
+    let mut asks = vec![
+        // The newest 100 settlements in one request, none after it.
+        h().asks(
+            "getHistoryFundRate: GET contract /capi/v2/market/getHistoryFundRate?symbol=cmt_btcusdt&limit=100 w5",
+        ),
+        h().after(span(NOW, 100, -8 * H), 1).done(),
+        history("cmt_btcusdt", NOW, NOW - 1).done(),
+        // Newest first, each chunk asking exactly its bars: contract 1000, spot 500 a chunk.
+        long().asks(candle(Market::Perp, "cmt_btcusdt", "1h", oldest, NOW, 1000)),
+        days_back(Market::Spot, "BTCUSDT_SPBL", Bar::Hour, 60, NOW).asks(candle(
+            Market::Spot,
+            "BTCUSDT_SPBL",
+            "1h",
+            last - 499 * H,
+            NOW,
+            500,
+        )),
+        // The next chunk ends just before the oldest bar of the one before, from the window's
+        // start (441 bars); a short chunk ends it.
+        long().after(span(oldest, 1000, H), 1).asks(candle(
+            Market::Perp,
+            "cmt_btcusdt",
+            "1h",
+            long_start,
+            oldest - 1,
+            (oldest - long_start) / H,
+        )),
+        long().after(span(oldest + H, 999, H), 1).done(),
+    ];
+    for (market, symbol) in [
+        (Market::Perp, "cmt_btcusdt"),
+        (Market::Spot, "BTCUSDT_SPBL"),
+    ] {
+        asks.push(days_back(market, symbol, Bar::Day, 45, NOW).asks(candle(
+            market,
+            symbol,
+            "1d",
+            today - 45 * DAY,
+            NOW,
+            46,
+        )));
+    }
+    asks
 }
