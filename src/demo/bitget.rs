@@ -724,22 +724,7 @@ mod tests {
         assert_eq!(v["code"], "00000");
         let rows = v["data"].as_array().expect("data");
         let coins: Vec<&str> = rows.iter().filter_map(|r| r["coin"].as_str()).collect();
-        assert_eq!(coins.len(), rows.len());
-        for coin in [
-            "BTC",
-            "ETH",
-            "USDT",
-            "USDC",
-            "PEPE",
-            super::super::UNLISTED_COLLATERAL,
-        ] {
-            assert!(coins.contains(&coin), "{coin}");
-        }
-        assert!(
-            u.markets
-                .iter()
-                .all(|m| m.asset != super::super::UNLISTED_COLLATERAL)
-        );
+        super::super::assert_collateral_table(&coins, rows.len(), &u);
         for row in rows {
             let coin = row["coin"].as_str().expect("coin");
             let tiers = row["list"].as_array().expect("tiers");

@@ -320,6 +320,17 @@ pub fn collateral_coins(u: &Universe) -> Vec<(String, Decimal)> {
     coins
 }
 
+/// Test check of a venue's collateral table: one row per coin, BTC, ETH, USDT, USDC, PEPE and
+/// [`UNLISTED_COLLATERAL`] among them, and the unlisted coin no market of `u`.
+#[cfg(test)]
+pub(crate) fn assert_collateral_table(coins: &[&str], rows: usize, u: &Universe) {
+    assert_eq!(coins.len(), rows);
+    for coin in ["BTC", "ETH", "USDT", "USDC", "PEPE", UNLISTED_COLLATERAL] {
+        assert!(coins.contains(&coin), "{coin}");
+    }
+    assert!(u.markets.iter().all(|m| m.asset != UNLISTED_COLLATERAL));
+}
+
 /// The contract unit a venue would pick for a market at `price`: the power of ten of base units
 /// worth 1 to 1000 quote units (0.01 BTC at 97 000, 1 XRP, 100 000 PEPE); 1 for a price that
 /// is not positive.
@@ -658,6 +669,34 @@ impl Universe {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// OKX `ctVal`, Gate `quanto_multiplier` and MEXC `contractSize` all come from here.
+    #[test]
+    fn contract_units_are_powers_of_ten_worth_one_to_a_thousand() {
+        let cases = [
+            ("97000", "0.01"),
+            ("3400", "0.1"),
+            ("2.3", "1"),
+            ("0.000019", "100000"),
+            ("0", "1"),
+        ];
+        for (price, unit) in cases {
+            let price: Decimal = price.parse().expect("price");
+            assert_eq!(
+                contract_unit(price),
+                unit.parse::<Decimal>().expect("unit"),
+                "{price}"
+            );
+        }
+        assert_eq!(
+            okx::contract_value(Decimal::from(97_000)),
+            Decimal::new(1, 2)
+        );
+        assert_eq!(
+            gate::quanto_multiplier(Decimal::from(97_000)),
+            Decimal::new(1, 2)
+        );
+    }
 
     #[test]
     fn generation_is_deterministic_and_sane() {

@@ -564,25 +564,6 @@ mod tests {
     use crate::model::Venue;
 
     #[test]
-    fn contract_values_are_powers_of_ten_worth_one_to_a_thousand() {
-        let cases = [
-            ("97000", "0.01"),
-            ("3400", "0.1"),
-            ("2.3", "1"),
-            ("0.000019", "100000"),
-            ("0", "1"),
-        ];
-        for (price, ct_val) in cases {
-            let price: Decimal = price.parse().expect("price");
-            assert_eq!(
-                contract_value(price),
-                ct_val.parse::<Decimal>().expect("ct"),
-                "{price}"
-            );
-        }
-    }
-
-    #[test]
     fn discount_rates_list_every_coin_from_zero_with_the_haircut_first() {
         let u = Universe::generate(Venue::Okx, 40, 30, 1_760_000_000_000);
         let v: Value = serde_json::from_str(&discount_rates(&u)).expect("valid JSON");
