@@ -600,3 +600,50 @@ mod tests {
         );
     }
 }
+
+/// One row of the Binance-shaped spot `ticker/24hr` that MEXC (`/api/v3/ticker/24hr`) and WEEX
+/// (`/api/v3/market/ticker/24hr`) both serve: best bid/ask, 24 h range, `volume` in base coins,
+/// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SpotTicker24h<'a> {
+    /// `BTCUSDT`.
+    #[serde(borrow)]
+    pub symbol: WireText<'a>,
+    /// Last trade price.
+    pub last_price: WireDec,
+    /// Best bid.
+    pub bid_price: WireDec,
+    /// Best ask.
+    pub ask_price: WireDec,
+    /// 24 h high.
+    pub high_price: WireDec,
+    /// 24 h low.
+    pub low_price: WireDec,
+    /// 24 h volume, base coins.
+    pub volume: WireDec,
+    /// 24 h volume, quote coin.
+    pub quote_volume: WireDec,
+    /// End of the 24 h window, ms.
+    pub close_time: WireInt,
+}
+
+impl SpotTicker24h<'_> {
+    /// The spot book: bid/ask, 24 h range, quote volume (`quoteVolume`, else `volume` ×
+    /// `lastPrice`) and the window's end as the exchange time.
+    #[must_use]
+    pub fn book(&self) -> kit::Book {
+        kit::Book {
+            bid: self.bid_price.get(),
+            ask: self.ask_price.get(),
+            high_24h: self.high_price.get(),
+            low_24h: self.low_price.get(),
+            volume_24h_quote: kit::quote_volume(
+                self.quote_volume.get(),
+                self.volume.get(),
+                self.last_price.get(),
+            ),
+            exchange_time: self.close_time.get().and_then(ms_time),
+        }
+    }
+}

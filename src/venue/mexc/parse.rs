@@ -350,11 +350,6 @@ fn contract_quote_volume(t: &MexcTicker<'_>, inst: &Instrument) -> Option<Decima
     kit::quote_volume(t.amount24.get(), base, t.last_price.get())
 }
 
-/// Spot quote volume: `quoteVolume`, else `volume` × `lastPrice`.
-fn spot_quote_volume(t: &MexcSpotTicker<'_>) -> Option<Decimal> {
-    kit::quote_volume(t.quote_volume.get(), t.volume.get(), t.last_price.get())
-}
-
 /// The spot tickers of every body (a bare array; an error object is an API error).
 fn spot_tickers<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<MexcSpotTicker<'a>>, ParseError> {
     kit::rows_of(bodies, SPOT_TICKER.name, true, |b| {
@@ -403,15 +398,7 @@ pub(super) fn snapshot(
     };
     let spot = |inst: &Instrument| {
         let t = spot_rows.get(inst.symbol.as_str())?;
-        let book = Book {
-            bid: t.bid_price.get(),
-            ask: t.ask_price.get(),
-            high_24h: t.high_price.get(),
-            low_24h: t.low_price.get(),
-            volume_24h_quote: spot_quote_volume(t),
-            exchange_time: t.close_time.get().and_then(ms_time),
-        };
-        Some(kit::spot_quote(inst, book, received_at))
+        Some(kit::spot_quote(inst, t.book(), received_at))
     };
     Ok(rows::snapshot(
         Venue::Mexc,

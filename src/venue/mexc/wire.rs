@@ -256,29 +256,7 @@ pub struct MexcSpotSymbol<'a> {
 ///  "lowPrice": "45555.5", "volume": "1732.461487", "quoteVolume": null,
 ///  "openTime": 1641349500000, "closeTime": 1641349582808, "count": null}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct MexcSpotTicker<'a> {
-    /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: MexcText<'a>,
-    /// Last trade price.
-    pub last_price: WireDec,
-    /// Best bid.
-    pub bid_price: WireDec,
-    /// Best ask.
-    pub ask_price: WireDec,
-    /// 24 h high.
-    pub high_price: WireDec,
-    /// 24 h low.
-    pub low_price: WireDec,
-    /// 24 h volume, base.
-    pub volume: WireDec,
-    /// 24 h volume, quote.
-    pub quote_volume: WireDec,
-    /// End of the 24 h window, ms.
-    pub close_time: WireInt,
-}
+pub type MexcSpotTicker<'a> = crate::venue::rows::SpotTicker24h<'a>;
 
 /// `data` of `GET /api/v1/contract/funding_rate/history?symbol=…&page_num=…&page_size=…`:
 /// one page of settled rates, newest first (doc example).

@@ -191,22 +191,6 @@ fn ticker_book(t: &WeexTicker<'_>) -> Book {
     }
 }
 
-/// What a spot v3 ticker row says of its pair.
-fn spot_book(t: &WeexSpotTicker<'_>) -> Book {
-    Book {
-        bid: t.bid_price.get(),
-        ask: t.ask_price.get(),
-        high_24h: t.high_price.get(),
-        low_24h: t.low_price.get(),
-        volume_24h_quote: kit::quote_volume(
-            t.quote_volume.get(),
-            t.volume.get(),
-            t.last_price.get(),
-        ),
-        exchange_time: t.close_time.get().and_then(ms_time),
-    }
-}
-
 /// Parses one scan's bodies (see the module rules). Instruments absent from `reference` are
 /// dropped.
 pub(super) fn snapshot(
@@ -231,7 +215,7 @@ pub(super) fn snapshot(
         },
         |inst| {
             let row = spot_rows.get(v3_symbol(&inst.symbol))?;
-            Some(kit::spot_quote(inst, spot_book(row), received_at))
+            Some(kit::spot_quote(inst, row.book(), received_at))
         },
     ))
 }

@@ -169,26 +169,4 @@ pub struct WeexSpotSymbol<'a> {
 ///  "quoteVolume": "105060432.75", "openTime": 1764412800000, "closeTime": 1764499200000,
 ///  "count": 98642}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct WeexSpotTicker<'a> {
-    /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: WeexText<'a>,
-    /// Last trade price.
-    pub last_price: WireDec,
-    /// Best bid.
-    pub bid_price: WireDec,
-    /// Best ask.
-    pub ask_price: WireDec,
-    /// 24 h high.
-    pub high_price: WireDec,
-    /// 24 h low.
-    pub low_price: WireDec,
-    /// 24 h volume in base coins.
-    pub volume: WireDec,
-    /// 24 h volume in the quote coin.
-    pub quote_volume: WireDec,
-    /// Last trade time of the 24 h window, ms.
-    pub close_time: WireInt,
-}
+pub type WeexSpotTicker<'a> = crate::venue::rows::SpotTicker24h<'a>;
