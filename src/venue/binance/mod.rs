@@ -25,10 +25,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::kit::{self, Pages, Paging, Span};
+use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Body, BodySignal, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -247,37 +246,25 @@ impl VenueAdapter for Binance {
     /// holds (at most [`SPOT_KLINES_LIMIT`] / [`FAPI_KLINES_LIMIT`]; the perp weight follows the
     /// `limit`). Stops after an empty page, a page shorter than the maximum (it held the rest of
     /// the window, or the history ran out) or one reaching the bar open at `end_ms`.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let (endpoint, max) = match window.market {
-            Market::Spot => (SPOT_KLINES, SPOT_KLINES_LIMIT),
-            Market::Perp => (FAPI_KLINES, FAPI_KLINES_LIMIT),
-        };
-        let grid = kit::BarGrid::new(window)?;
-        let from = Pages::of(max)
-            .step(grid.bar)
-            .forward(previous, window.start_ms, grid.last)?;
-        let first_open = grid.ceil(from);
-        if first_open > grid.last {
-            return None;
-        }
-        let limit = grid.count(first_open, grid.last).min(max);
-        let weight = match window.market {
-            Market::Spot => SPOT_KLINES.weight,
-            Market::Perp => fapi_klines_weight(limit),
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        Some(CandlePaging::forward(match window.market {
+            Market::Spot => SPOT_KLINES_LIMIT,
+            Market::Perp => FAPI_KLINES_LIMIT,
+        }))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
+        let request = match window.market {
+            Market::Spot => SPOT_KLINES.request(),
+            Market::Perp => FAPI_KLINES.weighing(fapi_klines_weight(page.bars)),
         };
         Some(
-            endpoint
-                .weighing(weight)
+            request
                 .query("symbol", window.symbol)
                 .query("interval", interval(window.bar))
-                .query("startTime", from.to_string())
-                .query("endTime", window.end_ms.to_string())
-                .query("limit", limit.to_string()),
+                .query("startTime", page.from.to_string())
+                .query("endTime", page.to.to_string())
+                .query("limit", page.bars.to_string()),
         )
     }
 

@@ -50,7 +50,7 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, Endpoint};
+use super::kit::{self, BarPage, CandlePaging, Endpoint};
 use super::{Bar, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
@@ -220,23 +220,17 @@ impl VenueAdapter for Bingx {
 
     /// Chunks of [`KLINE_LIMIT`] bars from the window's last bar backwards (`page` 0 is the
     /// newest); see the module docs for when paging stops.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        page: u32,
-    ) -> Option<Request> {
-        let grid = kit::BarGrid::new(window)?;
-        let chunk = grid.newest_first(KLINE_LIMIT, window.end_ms, previous, page)?;
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        Some(CandlePaging::numbered(usize::try_from(KLINE_LIMIT).ok()?))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
         let request = stamped(kline_of(window.market))
             .query("symbol", window.symbol)
             .query("interval", interval(window.bar))
-            .query("startTime", chunk.first.to_string())
-            .query("endTime", chunk.end_ms.to_string())
-            .query(
-                "limit",
-                ((chunk.last - chunk.first) / grid.bar + 1).to_string(),
-            );
+            .query("startTime", page.from.to_string())
+            .query("endTime", page.to.to_string())
+            .query("limit", page.bars.to_string());
         Some(match window.market {
             Market::Perp => request,
             Market::Spot => request.query("timeZone", "0"),

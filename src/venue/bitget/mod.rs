@@ -34,8 +34,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarGrid, Pages, Paging, Span};
-use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of Bitget's only host.
@@ -265,25 +265,12 @@ impl VenueAdapter for Bitget {
     /// at most [`CANDLE_LIMIT`] and 90 days of them; the next page ends just before the oldest
     /// bar received. Stops after an empty page, a page with fewer bars than a full one, or one
     /// reaching `start_ms`.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let grid = BarGrid::new(window)?;
-        let per_page = CANDLE_LIMIT.min(CANDLE_RANGE_MS / grid.bar);
-        let end_time = Pages::of(usize::try_from(per_page).ok()?).backward(
-            previous,
-            window.end_ms,
-            grid.first,
-        )?;
-        let last_open = grid.floor(end_time);
-        if last_open < grid.first {
-            return None;
-        }
-        let start_time = grid.first.max(last_open - (per_page - 1) * grid.bar);
-        let limit = grid.count(start_time, last_open);
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        let per_page = CANDLE_LIMIT.min(CANDLE_RANGE_MS / window.bar.millis());
+        Some(CandlePaging::backward(usize::try_from(per_page).ok()?))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
         let gran = granularity(window.market, window.bar);
         let request = match window.market {
             Market::Perp => CANDLES
@@ -299,9 +286,9 @@ impl VenueAdapter for Bitget {
         };
         Some(
             request
-                .query("startTime", start_time.to_string())
-                .query("endTime", end_time.to_string())
-                .query("limit", limit.to_string()),
+                .query("startTime", page.first.to_string())
+                .query("endTime", page.to.to_string())
+                .query("limit", page.bars.to_string()),
         )
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::kit::{self, Pages, Paging, Span};
+use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{
     Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
     Request, VenueAdapter,
@@ -238,19 +238,11 @@ impl VenueAdapter for Bybit {
     /// between them (at most [`KLINE_LIMIT`]). Stops after an empty page, a page shorter than
     /// [`KLINE_LIMIT`] (it held the rest of the window, or the history ran out) or one reaching
     /// the bar open at `start_ms`.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let grid = kit::BarGrid::new(window)?;
-        let to = Pages::of(KLINE_LIMIT).backward(previous, window.end_ms, grid.first)?;
-        let last_open = grid.floor(to);
-        if last_open < grid.first {
-            return None;
-        }
-        let bars = grid.count(grid.first, last_open);
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        Some(CandlePaging::backward(KLINE_LIMIT))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
         let (endpoint, category) = kline_of(window.market);
         Some(
             endpoint
@@ -258,9 +250,9 @@ impl VenueAdapter for Bybit {
                 .query("category", category)
                 .query("symbol", window.symbol)
                 .query("interval", interval(window.bar))
-                .query("start", grid.first.to_string())
-                .query("end", to.to_string())
-                .query("limit", bars.min(KLINE_LIMIT).to_string()),
+                .query("start", page.grid.first.to_string())
+                .query("end", page.to.to_string())
+                .query("limit", page.bars.to_string()),
         )
     }
 

@@ -40,8 +40,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, Pages, Paging, Span};
-use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::Venue;
 
 /// Host key of Deribit's only host.
@@ -189,25 +189,17 @@ impl VenueAdapter for Deribit {
 
     /// Perps and spot pairs alike. Pages backwards like the funding history: each request
     /// covers the [`CANDLE_LIMIT`] bars opening up to its end, clipped to the window's start.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        _page: u32,
-    ) -> Option<Request> {
-        let step = window.bar.millis();
-        let to = Pages::of(CANDLE_LIMIT)
-            .backward(previous, window.end_ms, window.start_ms)
-            .filter(|to| *to >= window.start_ms)?;
-        let last_open = to.div_euclid(step) * step;
-        let bars_before = (i64::try_from(CANDLE_LIMIT).ok()? - 1) * step;
-        let from = window.start_ms.max(last_open.saturating_sub(bars_before));
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        Some(CandlePaging::backward(CANDLE_LIMIT))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
         Some(
             CANDLES
                 .request()
                 .query("instrument_name", window.symbol)
-                .query("start_timestamp", from.to_string())
-                .query("end_timestamp", to.to_string())
+                .query("start_timestamp", page.first.to_string())
+                .query("end_timestamp", page.to.to_string())
                 .query("resolution", resolution(window.bar)),
         )
     }

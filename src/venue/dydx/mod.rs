@@ -44,8 +44,8 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
-use super::kit::{self, Pages, Paging, Span};
-use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of the indexer.
@@ -80,8 +80,6 @@ pub const CANDLES: Endpoint = Endpoint::new("candles", HOST, "/v4/candles/perpet
     .docs("https://docs.dydx.xyz/indexer-client/http#get-candles");
 /// Rows per history page: the indexer's `API_LIMIT_V4` (a larger `limit` is a 400 error).
 pub const HISTORY_LIMIT: usize = 1000;
-/// Both histories page backwards by [`HISTORY_LIMIT`] rows, 1 ms before the oldest received.
-const HISTORY_PAGES: Pages = Pages::of(HISTORY_LIMIT);
 
 /// dYdX's candle `resolution` for a bar length (`1DAY` bars open at 00:00 UTC).
 #[must_use]
@@ -158,17 +156,16 @@ impl VenueAdapter for Dydx {
     /// Perps only. Pages backwards: `fromISO` = the window's start; `toISO` (exclusive) =
     /// `end_ms` + 1 ms first, then the oldest returned open − 1 ms; [`HISTORY_LIMIT`] bars a
     /// page. Stops after a short page or one reaching the start.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        _page: u32,
-    ) -> Option<Request> {
-        if window.market != Market::Perp || window.end_ms < window.start_ms {
-            return None;
-        }
-        let to =
-            HISTORY_PAGES.backward(previous, window.end_ms.saturating_add(1), window.start_ms)?;
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        (window.market == Market::Perp).then_some(CandlePaging::backward(HISTORY_LIMIT))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
+        let to = if page.opening {
+            window.end_ms.saturating_add(1)
+        } else {
+            page.to
+        };
         Some(
             CANDLES
                 .below(window.symbol)

@@ -35,8 +35,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarGrid, Paging, Span};
-use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
+use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::{Bar, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of Gate's only host.
@@ -131,9 +131,9 @@ pub const SPOT_CANDLESTICKS: Endpoint = Endpoint::new(
 )
 .docs("https://www.gate.io/docs/developers/apiv4/en/#market-candlesticks");
 /// Most points per futures candlestick request.
-pub const FUTURES_CANDLE_POINTS: i64 = 2000;
+pub const FUTURES_CANDLE_POINTS: usize = 2000;
 /// Most points per spot candlestick request.
-pub const SPOT_CANDLE_POINTS: i64 = 1000;
+pub const SPOT_CANDLE_POINTS: usize = 1000;
 
 /// The `interval` of `bar` (both markets; daily bars are UTC, futures' `timezone` defaults to
 /// `utc0`).
@@ -239,24 +239,20 @@ impl VenueAdapter for Gate {
     /// `limit` conflicts with `from`/`to`). Stops after an empty page, one whose oldest bar is
     /// later than its range's start (the market's history begins there), or when the window's
     /// start is reached.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        page: u32,
-    ) -> Option<Request> {
-        let points = match window.market {
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        Some(CandlePaging::numbered(match window.market {
             Market::Perp => FUTURES_CANDLE_POINTS,
             Market::Spot => SPOT_CANDLE_POINTS,
-        };
-        let grid = BarGrid::new(window)?;
-        let chunk = grid.newest_first(points, window.end_ms, previous, page)?;
+        }))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
         // The newest chunk ends at the window's end (the running bar), the others at their last
         // bar's open.
-        let to = if chunk.last == grid.last {
+        let to = if page.last == page.grid.last {
             window.end_ms
         } else {
-            chunk.last
+            page.last
         };
         let request = match window.market {
             Market::Perp => CANDLESTICKS.request().query("contract", window.symbol),
@@ -267,7 +263,7 @@ impl VenueAdapter for Gate {
         Some(
             request
                 .query("interval", interval(window.bar))
-                .query("from", chunk.first.div_euclid(1000).to_string())
+                .query("from", page.first.div_euclid(1000).to_string())
                 .query("to", to.div_euclid(1000).to_string()),
         )
     }

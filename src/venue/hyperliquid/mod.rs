@@ -42,8 +42,8 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use super::kit::{self, Pages, Paging, Span};
-use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::Venue;
 
 /// Host key of Hyperliquid's only host.
@@ -196,27 +196,19 @@ impl VenueAdapter for Hyperliquid {
     /// `@index` of the snapshot); should an answer ever hold [`CANDLE_HISTORY`] rows without
     /// reaching the window's end, the next starts a bar after its newest candle. Weight: 20
     /// plus 1 per 60 candles the request can return.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        _page: u32,
-    ) -> Option<Request> {
-        if window.end_ms < window.start_ms {
-            return None;
-        }
-        let bar = window.bar.millis();
-        let last = window.end_ms.div_euclid(bar) * bar;
-        let from = Pages::of(usize::try_from(CANDLE_HISTORY).ok()?)
-            .step(bar)
-            .forward(previous, window.start_ms, last)?;
-        let items = ((last - from).div_euclid(bar) + 1).clamp(0, CANDLE_HISTORY);
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        Some(CandlePaging::forward(usize::try_from(CANDLE_HISTORY).ok()?))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
         let body = format!(
-            r#"{{"type":"{CANDLE_SNAPSHOT}","req":{{"coin":{},"interval":"{}","startTime":{from},"endTime":{}}}}}"#,
+            r#"{{"type":"{CANDLE_SNAPSHOT}","req":{{"coin":{},"interval":"{}","startTime":{},"endTime":{}}}}}"#,
             json_str(window.symbol),
             interval(window.bar),
-            window.end_ms
+            page.from,
+            page.to
         );
+        let items = i64::try_from(page.bars).ok()?;
         Some(CANDLE_SNAPSHOT.post(body, history_weight(items, 60)))
     }
 }

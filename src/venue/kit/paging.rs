@@ -3,9 +3,12 @@
 //! A venue states its particulars — how many rows make a full page, how far its cursor moves
 //! past the last row received, which way it pages and what its query looks like — and the
 //! stopping rule is this module's: after an empty or short page, or one reaching the far end of
-//! the window, there is no next page.
+//! the window, there is no next page. Candles page the same way on the window's bar grid
+//! ([`CandlePaging`]): the venue states which way and how many bars a page holds, the kit says
+//! which bars the next page holds ([`BarPage`]) and the venue writes the query of that page.
 
-use crate::venue::{Candle, HistoryPoint};
+use super::BarGrid;
+use crate::venue::{Candle, CandleWindow, HistoryPoint};
 
 /// A row of a paged history: a settlement (its time) or a candle (its open).
 pub trait Stamped {
@@ -219,10 +222,133 @@ impl Paging {
     }
 }
 
+/// How a venue pages the candles of a window: which way, at most how many bars a page holds,
+/// and how far a forward cursor moves past the newest open received (a bar unless the venue
+/// says otherwise, [`CandlePaging::step`]); a backward cursor moves 1 ms before the oldest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CandlePaging {
+    /// Which way.
+    pub direction: Direction,
+    /// Most bars a page holds.
+    pub max: usize,
+    /// How far the forward cursor moves past the newest open, ms (`None`: a bar).
+    pub step: Option<i64>,
+}
+
+/// The bars of one candle page to ask for, on the window's bar grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BarPage {
+    /// The window's bar grid.
+    pub grid: BarGrid,
+    /// Start to ask from: the forward cursor (the window's start, then past the newest open
+    /// received), else the page's first open.
+    pub from: i64,
+    /// End to ask up to: the window's end for the newest page, the backward cursor (1 ms
+    /// before the oldest open received), or just before the next chunk's first bar.
+    pub to: i64,
+    /// First open time the page holds.
+    pub first: i64,
+    /// Last open time the page holds.
+    pub last: i64,
+    /// Bars from `first` to `last` (the `limit` to ask for).
+    pub bars: usize,
+    /// The window's first page (no page before it).
+    pub opening: bool,
+}
+
+impl CandlePaging {
+    const fn new(direction: Direction, max: usize) -> Self {
+        CandlePaging {
+            direction,
+            max,
+            step: None,
+        }
+    }
+
+    /// Oldest bars first, `max` a page: each page asks from a bar past the newest open received.
+    #[must_use]
+    pub const fn forward(max: usize) -> Self {
+        Self::new(Direction::Forward, max)
+    }
+
+    /// Newest bars first, `max` a page: each page asks up to 1 ms before the oldest open
+    /// received.
+    #[must_use]
+    pub const fn backward(max: usize) -> Self {
+        Self::new(Direction::Backward, max)
+    }
+
+    /// Chunks of `max` bars on the grid, newest first, asked by number ([`BarGrid::newest_first`]).
+    #[must_use]
+    pub const fn numbered(max: usize) -> Self {
+        Self::new(Direction::Numbered, max)
+    }
+
+    /// The same paging with the forward cursor moving `step` ms past the newest open.
+    #[must_use]
+    pub const fn step(self, step: i64) -> Self {
+        CandlePaging {
+            step: Some(step),
+            ..self
+        }
+    }
+
+    /// The page of `window` to ask after `previous` (`None`: the first), `page` pages fetched;
+    /// `None` for a window without a bar, or when paging is done (see [`Pages`] and
+    /// [`BarGrid::newest_first`]).
+    #[must_use]
+    pub fn next(
+        self,
+        window: &CandleWindow<'_>,
+        previous: Option<&[Candle]>,
+        page: u32,
+    ) -> Option<BarPage> {
+        let grid = BarGrid::new(window)?;
+        let pages = Pages::of(self.max);
+        let span = i64::try_from(self.max).ok()?.saturating_sub(1) * grid.bar;
+        let (from, to, first, last) = match self.direction {
+            Direction::Forward => {
+                let step = self.step.unwrap_or(grid.bar);
+                let from = pages
+                    .step(step)
+                    .forward(previous, window.start_ms, grid.last)?;
+                let first = grid.ceil(from);
+                (from, window.end_ms, first, grid.last.min(first + span))
+            }
+            Direction::Backward => {
+                let to = pages.backward(previous, window.end_ms, grid.first)?;
+                let last = grid.floor(to);
+                let first = grid.first.max(last - span);
+                (first, to, first, last)
+            }
+            Direction::Numbered => {
+                let limit = i64::try_from(self.max).ok()?;
+                let chunk = grid.newest_first(limit, window.end_ms, previous, page)?;
+                (chunk.first, chunk.end_ms, chunk.first, chunk.last)
+            }
+            Direction::Once => {
+                let whole = (grid.first, window.end_ms, grid.first, grid.last);
+                previous.is_none().then_some(whole)?
+            }
+        };
+        (first <= last).then(|| BarPage {
+            grid,
+            from,
+            to,
+            first,
+            last,
+            bars: grid.count(first, last),
+            opening: previous.is_none(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::venue::testkit::points;
+    use crate::model::Market;
+    use crate::venue::Bar;
+    use crate::venue::testkit::{bars, points};
 
     #[test]
     fn forward_pages_move_past_the_newest_row_until_short_or_reaching() {
@@ -322,5 +448,73 @@ mod tests {
             backward.next(start, end, Some(&points([100, 300, 200])), 1),
             None
         );
+    }
+
+    #[test]
+    fn a_candle_paging_asks_the_bars_left_on_the_grid() {
+        const H: i64 = 3_600_000;
+        // Ten hourly bars open in the window, the last one running.
+        let window = CandleWindow {
+            market: Market::Perp,
+            symbol: "BTC",
+            bar: Bar::Hour,
+            start_ms: 100 * H,
+            end_ms: 109 * H + 17,
+        };
+        let page = |paging: CandlePaging, previous: Option<&[i64]>, n| {
+            let previous = previous.map(|times| bars(times.to_vec()));
+            paging
+                .next(&window, previous.as_deref(), n)
+                .map(|p| (p.from, p.to, p.first, p.last, p.bars, p.opening))
+        };
+        let (forward, backward, numbered) = (
+            CandlePaging::forward(4),
+            CandlePaging::backward(4),
+            CandlePaging::numbered(4),
+        );
+        let oldest = [100 * H, 101 * H, 102 * H, 103 * H];
+        let newest = [106 * H, 107 * H, 108 * H, 109 * H];
+        let end = 109 * H + 17;
+        for (paging, previous, want) in [
+            (forward, None, (100 * H, end, 100 * H, 103 * H, 4, true)),
+            (
+                forward,
+                Some(&oldest),
+                (104 * H, end, 104 * H, 107 * H, 4, false),
+            ),
+            (
+                forward.step(1000),
+                Some(&oldest),
+                (103 * H + 1000, end, 104 * H, 107 * H, 4, false),
+            ),
+            (backward, None, (106 * H, end, 106 * H, 109 * H, 4, true)),
+            (
+                backward,
+                Some(&newest),
+                (102 * H, 106 * H - 1, 102 * H, 105 * H, 4, false),
+            ),
+            (
+                numbered,
+                Some(&newest),
+                (102 * H, 106 * H - 1, 102 * H, 105 * H, 4, false),
+            ),
+        ] {
+            let previous = previous.map(|times| &times[..]);
+            assert_eq!(page(paging, previous, 1), Some(want), "{paging:?}");
+        }
+        // Done after a short page (numbered: one younger than its chunk), and never for a
+        // window without a bar.
+        for (paging, done) in [
+            (forward, &oldest[..3]),
+            (backward, &newest[1..]),
+            (numbered, &newest[1..]),
+        ] {
+            assert_eq!(page(paging, Some(done), 1), None, "{paging:?}");
+            let empty = CandleWindow {
+                start_ms: 109 * H + 1,
+                ..window
+            };
+            assert_eq!(paging.next(&empty, None, 0), None, "{paging:?}");
+        }
     }
 }

@@ -35,8 +35,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, Pages, Paging, Span};
-use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
+use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of Kraken Futures' only host.
@@ -132,23 +132,13 @@ impl VenueAdapter for Kraken {
     /// after the newest returned open; `to` = the window's end. Stops after a short page
     /// (fewer than [`CANDLE_LIMIT`]) or one whose newest bar is the last that opens in the
     /// window.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        _page: u32,
-    ) -> Option<Request> {
-        if window.market != Market::Perp || window.end_ms < window.start_ms {
-            return None;
-        }
-        // A page whose newest bar ends after the window's end reached it.
-        let reach = window.end_ms - window.bar.millis() + 1;
-        let from_ms =
-            Pages::of(CANDLE_LIMIT)
-                .step(1000)
-                .forward(previous, window.start_ms, reach)?;
-        let from = from_ms.div_euclid(1000) + i64::from(from_ms.rem_euclid(1000) != 0);
-        let to = window.end_ms.div_euclid(1000);
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        (window.market == Market::Perp).then_some(CandlePaging::forward(CANDLE_LIMIT).step(1000))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
+        let from = page.from.div_euclid(1000) + i64::from(page.from.rem_euclid(1000) != 0);
+        let to = page.to.div_euclid(1000);
         if from > to {
             return None;
         }

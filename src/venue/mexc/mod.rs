@@ -59,7 +59,7 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, Endpoint, Pages, Paging, Span};
+use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
 use super::{Bar, Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
@@ -132,14 +132,14 @@ pub const CONTRACT_KLINE: Endpoint =
     Endpoint::new("contract-kline", FUTURES, "/api/v1/contract/kline", 1)
         .docs("https://mexcdevelop.github.io/apidocs/contract_v1_en/#k-line-data");
 /// Most rows a contract candle request returns.
-pub const CONTRACT_KLINE_LIMIT: i64 = 2000;
+pub const CONTRACT_KLINE_LIMIT: usize = 2000;
 
 /// Spot candles (`symbol`, `interval` `60m`/`1d`, `startTime`, `endTime` exclusive, ms; `limit`
 /// default 500, max [`SPOT_KLINES_LIMIT`]; weight 1).
 pub const SPOT_KLINES: Endpoint = Endpoint::new("spot-klines", SPOT, "/api/v3/klines", 1)
     .docs("https://mexcdevelop.github.io/apidocs/spot_v3_en/#kline-candlestick-data");
 /// Most rows a spot candle request returns.
-pub const SPOT_KLINES_LIMIT: i64 = 1000;
+pub const SPOT_KLINES_LIMIT: usize = 1000;
 
 /// Most per-symbol funding-rate requests per reference refresh: 40 calls at the futures host's
 /// 5 calls/s budget take 8 s, inside the 20 s scan deadline with the rest of a cold start.
@@ -189,17 +189,29 @@ impl VenueAdapter for Mexc {
 
     /// Contract: chunks of 2000 bars from the window's last bar backwards (`page` 0 is the
     /// newest). Spot: forward from the window's start, 1000 bars a page.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        page: u32,
-    ) -> Option<Request> {
-        let grid = kit::BarGrid::new(window)?;
-        match window.market {
-            Market::Perp => contract_candle_request(window, grid, previous, page),
-            Market::Spot => spot_candle_request(window, grid, previous),
-        }
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        Some(match window.market {
+            Market::Perp => CandlePaging::numbered(CONTRACT_KLINE_LIMIT),
+            Market::Spot => CandlePaging::forward(SPOT_KLINES_LIMIT),
+        })
+    }
+
+    /// Contract pages in seconds; spot's `endTime` is exclusive, so it asks 1 ms past the end.
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
+        Some(match window.market {
+            Market::Perp => CONTRACT_KLINE
+                .below(&format!("/{}", window.symbol))
+                .query("interval", kit::per_bar(window.bar, "Min60", "Day1"))
+                .query("start", page.first.div_euclid(1000).to_string())
+                .query("end", page.to.div_euclid(1000).to_string()),
+            Market::Spot => SPOT_KLINES
+                .request()
+                .query("symbol", window.symbol)
+                .query("interval", kit::per_bar(window.bar, "60m", "1d"))
+                .query("startTime", page.from.to_string())
+                .query("endTime", page.to.checked_add(1)?.to_string())
+                .query("limit", page.bars.to_string()),
+        })
     }
 
     fn parse_candles(
@@ -213,45 +225,6 @@ impl VenueAdapter for Mexc {
             Market::Spot => parse::spot_candles(body),
         }
     }
-}
-
-/// The contract candle request of page `page` (see [`Mexc::candle_request`]), in seconds.
-fn contract_candle_request(
-    window: &CandleWindow<'_>,
-    grid: kit::BarGrid,
-    previous: Option<&[Candle]>,
-    page: u32,
-) -> Option<Request> {
-    let chunk = grid.newest_first(CONTRACT_KLINE_LIMIT, window.end_ms, previous, page)?;
-    Some(
-        CONTRACT_KLINE
-            .below(&format!("/{}", window.symbol))
-            .query("interval", kit::per_bar(window.bar, "Min60", "Day1"))
-            .query("start", chunk.first.div_euclid(1000).to_string())
-            .query("end", chunk.end_ms.div_euclid(1000).to_string()),
-    )
-}
-
-/// The spot candle request after `previous` (see [`Mexc::candle_request`]).
-fn spot_candle_request(
-    window: &CandleWindow<'_>,
-    grid: kit::BarGrid,
-    previous: Option<&[Candle]>,
-) -> Option<Request> {
-    let from = Pages::of(usize::try_from(SPOT_KLINES_LIMIT).ok()?)
-        .step(grid.bar)
-        .forward(previous, grid.first, grid.last)
-        .filter(|from| *from <= grid.last)?;
-    let limit = ((grid.last - from) / grid.bar + 1).min(SPOT_KLINES_LIMIT);
-    Some(
-        SPOT_KLINES
-            .request()
-            .query("symbol", window.symbol)
-            .query("interval", kit::per_bar(window.bar, "60m", "1d"))
-            .query("startTime", from.to_string())
-            .query("endTime", window.end_ms.checked_add(1)?.to_string())
-            .query("limit", limit.to_string()),
-    )
 }
 
 /// The funding-rate request of one contract (`/api/v1/contract/funding_rate/BTC_USDT`).

@@ -48,8 +48,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, Endpoint, Paging, Span};
-use super::{Candle, CandleWindow, HostSpec, Request, VenueAdapter};
+use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
+use super::{CandleWindow, HostSpec, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of the spot API.
@@ -169,26 +169,27 @@ impl VenueAdapter for Weex {
 
     /// Chunks of at most [`CANDLE_LIMIT`] (contract) or [`SPOT_CANDLE_LIMIT`] (spot) bars, newest
     /// first, each asking exactly its bars.
-    fn candle_request(
-        &self,
-        window: &CandleWindow<'_>,
-        previous: Option<&[Candle]>,
-        page: u32,
-    ) -> Option<Request> {
-        let grid = kit::BarGrid::new(window)?;
-        let (endpoint, limit, bar_key) = match window.market {
-            Market::Perp => (CANDLES, CANDLE_LIMIT, "granularity"),
-            Market::Spot => (SPOT_CANDLES, SPOT_CANDLE_LIMIT, "period"),
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+        let limit = match window.market {
+            Market::Perp => CANDLE_LIMIT,
+            Market::Spot => SPOT_CANDLE_LIMIT,
         };
-        let chunk = grid.newest_first(limit, window.end_ms, previous, page)?;
+        Some(CandlePaging::numbered(usize::try_from(limit).ok()?))
+    }
+
+    fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
+        let (endpoint, bar_key) = match window.market {
+            Market::Perp => (CANDLES, "granularity"),
+            Market::Spot => (SPOT_CANDLES, "period"),
+        };
         Some(
             endpoint
                 .request()
                 .query("symbol", window.symbol)
                 .query(bar_key, kit::per_bar(window.bar, "1h", "1d"))
-                .query("startTime", chunk.first.to_string())
-                .query("endTime", chunk.end_ms.to_string())
-                .query("limit", grid.count(chunk.first, chunk.last).to_string()),
+                .query("startTime", page.from.to_string())
+                .query("endTime", page.to.to_string())
+                .query("limit", page.bars.to_string()),
         )
     }
 }
