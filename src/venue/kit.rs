@@ -128,17 +128,18 @@ impl PartialEq<Endpoint> for &str {
 /// `venue` and `hosts` from the given values, after `history:` the [`Paging`] of every
 /// funding-history window ([`super::VenueAdapter::history_paging`]), after `details:` the batch
 /// size and the request of one symbol of the per-symbol detail requests (the symbols from
-/// `parse::detail_symbols`, the bodies merged by `parse::apply_details`), and for each entry point
+/// `parse::detail_symbols`, the bodies merged by `parse::apply_details`), after `candles:` the
+/// function that parses the candles of a market (`candles(market, body)`), and for each entry point
 /// listed after `parse:` the method that hands its bodies unchanged to the function of that name
 /// in the adapter's `parse` module — `reference(bodies)`, `snapshot(bodies, reference, received_at)`,
-/// `body_signal(status, body)`, `funding_history(body)`, `candles(body)`, or
-/// `candles(market, body)` where the entry point is written `candles_by_market`.
+/// `body_signal(status, body)`, `funding_history(body)` or `candles(body)`.
 macro_rules! adapter_basics {
     (
         venue: $venue:expr,
         hosts: $hosts:expr
         $(, history: $paging:expr)?
         $(, details: $batch:expr => $detail:path)?
+        $(, candles: $candles:path)?
         $(, parse: $($entry:ident),+)?
         $(,)?
     ) => {
@@ -151,6 +152,8 @@ macro_rules! adapter_basics {
         }
 
         $($($crate::venue::kit::adapter_basics!(@parse $entry);)+)?
+
+        $($crate::venue::kit::adapter_basics!(@candles $candles);)?
 
         $(
             fn detail_requests(
@@ -217,23 +220,16 @@ macro_rules! adapter_basics {
         }
     };
     (@parse candles) => {
-        fn parse_candles(
-            &self,
-            _market: $crate::model::Market,
-            _bar: $crate::venue::Bar,
-            body: &[u8],
-        ) -> Result<Vec<$crate::venue::Candle>, $crate::venue::ParseError> {
-            parse::candles(body)
-        }
+        $crate::venue::kit::adapter_basics!(@candles |_, body| parse::candles(body));
     };
-    (@parse candles_by_market) => {
+    (@candles $candles:expr) => {
         fn parse_candles(
             &self,
             market: $crate::model::Market,
             _bar: $crate::venue::Bar,
             body: &[u8],
         ) -> Result<Vec<$crate::venue::Candle>, $crate::venue::ParseError> {
-            parse::candles(market, body)
+            ($candles)(market, body)
         }
     };
 }

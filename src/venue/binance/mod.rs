@@ -162,7 +162,8 @@ impl VenueAdapter for Binance {
         venue: Venue::Binance,
         hosts: HOSTS,
         history: Paging::forward(FUNDING_HISTORY_LIMIT),
-        parse: funding_history, candles_by_market,
+        candles: parse::candles,
+        parse: funding_history,
     }
 
     /// Futures exchangeInfo, fundingInfo, the filtered spot exchangeInfo and the optional

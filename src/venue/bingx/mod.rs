@@ -157,6 +157,7 @@ impl VenueAdapter for Bingx {
         venue: Venue::Bingx,
         hosts: HOSTS,
         details: DETAIL_BATCH => funding_history_request,
+        candles: candles,
         parse: reference, snapshot, body_signal, funding_history,
     }
 
@@ -237,15 +238,6 @@ impl VenueAdapter for Bingx {
         })
     }
 
-    fn parse_candles(
-        &self,
-        market: Market,
-        _bar: Bar,
-        body: &[u8],
-    ) -> Result<Vec<Candle>, ParseError> {
-        parse::candles(kline_of(market).name, body)
-    }
-
     fn default_ban(&self) -> Duration {
         DEFAULT_BAN
     }
@@ -275,4 +267,9 @@ pub fn funding_history_request(symbol: &str) -> Request {
     stamped(FUNDING_HISTORY)
         .query("symbol", symbol)
         .query("limit", HISTORY_LIMIT.to_string())
+}
+
+/// The candles of one page of `market` (see [`VenueAdapter::parse_candles`]).
+fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    parse::candles(kline_of(market).name, body)
 }

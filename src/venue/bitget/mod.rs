@@ -218,7 +218,8 @@ impl VenueAdapter for Bitget {
         venue: Venue::Bitget,
         hosts: HOSTS,
         history: Paging::numbered(FUNDING_HISTORY_PAGE_SIZE),
-        parse: reference, snapshot, body_signal, funding_history, candles_by_market,
+        candles: parse::candles,
+        parse: reference, snapshot, body_signal, funding_history,
     }
 
     /// The USDT- and USDC-FUTURES contract lists, the spot symbol list and (optional) the

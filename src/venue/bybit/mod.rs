@@ -140,6 +140,7 @@ impl VenueAdapter for Bybit {
         venue: Venue::Bybit,
         hosts: HOSTS,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
+        candles: candles,
     }
 
     /// `instruments-info?category=linear&limit=1000` (paged), `category=spot&limit=1000` and the
@@ -256,19 +257,15 @@ impl VenueAdapter for Bybit {
         )
     }
 
-    fn parse_candles(
-        &self,
-        market: Market,
-        _bar: Bar,
-        body: &[u8],
-    ) -> Result<Vec<Candle>, ParseError> {
-        let (endpoint, category) = kline_of(market);
-        parse::candles(endpoint.name, category, body)
-    }
-
     fn default_ban(&self) -> Duration {
         DEFAULT_BAN
     }
+}
+
+/// The candles of one page of `market` (see [`VenueAdapter::parse_candles`]).
+fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    let (endpoint, category) = kline_of(market);
+    parse::candles(endpoint.name, category, body)
 }
 
 #[cfg(test)]

@@ -163,7 +163,8 @@ impl VenueAdapter for Gate {
     kit::adapter_basics! {
         venue: Venue::Gate,
         hosts: HOSTS,
-        parse: reference, snapshot, body_signal, funding_history, candles_by_market,
+        candles: parse::candles,
+        parse: reference, snapshot, body_signal, funding_history,
     }
 
     /// The contract list (paged), the spot pair list and (optional) the collateral discount

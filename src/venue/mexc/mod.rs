@@ -60,7 +60,7 @@ mod wire;
 use std::time::Duration;
 
 use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
-use super::{Bar, Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
+use super::{Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Market, Venue};
 
 /// Host key of the spot v3 API.
@@ -158,6 +158,7 @@ impl VenueAdapter for Mexc {
         hosts: HOSTS,
         history: Paging::numbered(FUNDING_HISTORY_PAGE),
         details: DETAIL_BATCH => funding_rate_request,
+        candles: candles,
         parse: reference, snapshot, body_signal, funding_history,
     }
 
@@ -213,22 +214,18 @@ impl VenueAdapter for Mexc {
                 .query("limit", page.bars.to_string()),
         })
     }
-
-    fn parse_candles(
-        &self,
-        market: Market,
-        _bar: Bar,
-        body: &[u8],
-    ) -> Result<Vec<Candle>, ParseError> {
-        match market {
-            Market::Perp => parse::contract_candles(body),
-            Market::Spot => parse::spot_candles(body),
-        }
-    }
 }
 
 /// The funding-rate request of one contract (`/api/v1/contract/funding_rate/BTC_USDT`).
 #[must_use]
 pub fn funding_rate_request(symbol: &str) -> Request {
     FUNDING_RATE.below(&format!("/{symbol}"))
+}
+
+/// The candles of one page of `market` (see [`VenueAdapter::parse_candles`]).
+fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
+    match market {
+        Market::Perp => parse::contract_candles(body),
+        Market::Spot => parse::spot_candles(body),
+    }
 }

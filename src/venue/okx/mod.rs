@@ -2,17 +2,17 @@
 //!
 //! Request plan (every endpoint is a bulk call; nothing is per symbol):
 //!
-//! | plan | endpoint | docs |
+//! | plan | endpoint | declared (with its docs) |
 //! |---|---|---|
-//! | reference (hourly) | `instruments?instType=SWAP`, `instruments?instType=SPOT` | [`INSTRUMENTS_DOCS`] |
-//! | | `discount-rate-interest-free-quota` (every currency; optional: collateral haircuts) | [`DISCOUNT_RATE_DOCS`] |
-//! | scan (`full = false`, 4 requests) | `funding-rate?instId=ANY` | [`FUNDING_RATE_DOCS`] |
-//! | | `tickers?instType=SWAP`, `tickers?instType=SPOT` | [`TICKERS_DOCS`] |
-//! | | `open-interest?instType=SWAP` | [`OPEN_INTEREST_DOCS`] |
-//! | poll (`full = true`, +3) | `mark-price?instType=SWAP` | [`MARK_PRICE_DOCS`] |
-//! | | `index-tickers?quoteCcy=USDT`, `index-tickers?quoteCcy=USDC` | [`INDEX_TICKERS_DOCS`] |
-//! | funding history (per swap) | `funding-rate-history?instId=…&limit=100&after=…` | [`FUNDING_RATE_HISTORY_DOCS`] |
-//! | candles (per market) | `candles?instId=…&bar=1H\|1Dutc&after=…&limit=…` (latest 1,440 bars), `history-candles` (older) | [`CANDLES_DOCS`], [`HISTORY_CANDLES_DOCS`] |
+//! | reference (hourly) | `instruments?instType=SWAP`, `instruments?instType=SPOT` | [`SWAP_INSTRUMENTS`] |
+//! | | `discount-rate-interest-free-quota` (every currency; optional: collateral haircuts) | [`DISCOUNT_RATES`] |
+//! | scan (`full = false`, 4 requests) | `funding-rate?instId=ANY` | [`FUNDING_RATES`] |
+//! | | `tickers?instType=SWAP`, `tickers?instType=SPOT` | [`SWAP_TICKERS`] |
+//! | | `open-interest?instType=SWAP` | [`SWAP_OPEN_INTEREST`] |
+//! | poll (`full = true`, +3) | `mark-price?instType=SWAP` | [`SWAP_MARK_PRICES`] |
+//! | | `index-tickers?quoteCcy=USDT`, `index-tickers?quoteCcy=USDC` | [`QUOTE_INDEX_TICKERS`] |
+//! | funding history (per swap) | `funding-rate-history?instId=…&limit=100&after=…` | [`SWAP_FUNDING_HISTORY`] |
+//! | candles (per market) | `candles?instId=…&bar=1H\|1Dutc&after=…&limit=…` (latest 1,440 bars), `history-candles` (older) | [`RECENT_CANDLES`], [`OLDER_CANDLES`] |
 //!
 //! The analyzer needs funding, bid/ask, high/low, quote volume and open interest, which the four
 //! scan requests carry; mark and index prices are only stored by `basis poll`.
@@ -32,7 +32,7 @@ mod wire;
 use std::time::Duration;
 
 use super::kit::{self, BarGrid, Pages, Paging, Span};
-use super::{Bar, Candle, CandleWindow, HostSpec, Request, VenueAdapter};
+use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::Venue;
 
 /// Host key of OKX's only host.
@@ -44,108 +44,110 @@ pub const HOSTS: [HostSpec; 1] = [
     HostSpec::new(HOST, "BASIS_OKX_URL", "https://www.okx.com").limit(20, Duration::from_secs(2))
 ];
 
-/// Endpoint name of the SWAP instrument list.
-pub const INSTRUMENTS_SWAP: &str = "instruments-swap";
-/// Endpoint name of the SPOT instrument list.
-pub const INSTRUMENTS_SPOT: &str = "instruments-spot";
-/// Path of the instrument lists (20 / 2 s per IP and instType: weight 1).
-pub const INSTRUMENTS_PATH: &str = "/api/v5/public/instruments";
-/// Docs of [`INSTRUMENTS_PATH`].
-pub const INSTRUMENTS_DOCS: &str =
-    "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments";
+/// The SWAP instrument list (`instType=SWAP`; 20 / 2 s per IP and instType: weight 1).
+pub const SWAP_INSTRUMENTS: Endpoint =
+    Endpoint::new("instruments-swap", HOST, "/api/v5/public/instruments", 1)
+        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments");
+/// The SPOT instrument list (`instType=SPOT`).
+pub const SPOT_INSTRUMENTS: Endpoint = SWAP_INSTRUMENTS.named("instruments-spot");
 
-/// Endpoint name of the collateral discount-rate tiers.
-pub const DISCOUNT_RATE: &str = "discount-rate";
-/// Path of the collateral discount-rate tiers; without `ccy`, every currency: `data[] {ccy,
-/// details[] {minAmt, maxAmt ("" = ∞), discountRate, …}}`, tiers by coin amount. 2 / 2 s per IP:
-/// weight [`DISCOUNT_RATE_WEIGHT`].
-pub const DISCOUNT_RATE_PATH: &str = "/api/v5/public/discount-rate-interest-free-quota";
-/// Docs of [`DISCOUNT_RATE_PATH`].
-pub const DISCOUNT_RATE_DOCS: &str = "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-discount-rate-and-interest-free-quota";
-/// Weight of [`DISCOUNT_RATE_PATH`]: the host bucket (20 / 2 s) over its own limit (2 / 2 s).
-pub const DISCOUNT_RATE_WEIGHT: u32 = 10;
+/// The collateral discount-rate tiers; without `ccy`, every currency: `data[] {ccy, details[]
+/// {minAmt, maxAmt ("" = ∞), discountRate, …}}`, tiers by coin amount. 2 / 2 s per IP: the host
+/// bucket (20 / 2 s) over its own limit, weight 10.
+pub const DISCOUNT_RATES: Endpoint = Endpoint::new(
+    "discount-rate",
+    HOST,
+    "/api/v5/public/discount-rate-interest-free-quota",
+    10,
+)
+.docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-discount-rate-and-interest-free-quota");
 
-/// Endpoint name of the bulk funding rates.
-pub const FUNDING_RATE: &str = "funding-rate";
-/// Path of the funding rates; `instId=ANY` returns every SWAP (20 / 2 s: weight 1).
-pub const FUNDING_RATE_PATH: &str = "/api/v5/public/funding-rate";
-/// Docs of [`FUNDING_RATE_PATH`].
-pub const FUNDING_RATE_DOCS: &str =
-    "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate";
+/// The funding rates; `instId=ANY` returns every SWAP (20 / 2 s: weight 1).
+pub const FUNDING_RATES: Endpoint =
+    Endpoint::new("funding-rate", HOST, "/api/v5/public/funding-rate", 1)
+        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate");
 
-/// Endpoint name of the SWAP tickers.
-pub const TICKERS_SWAP: &str = "tickers-swap";
-/// Endpoint name of the SPOT tickers.
-pub const TICKERS_SPOT: &str = "tickers-spot";
-/// Path of the tickers (20 / 2 s per IP: weight 1).
-pub const TICKERS_PATH: &str = "/api/v5/market/tickers";
-/// Docs of [`TICKERS_PATH`].
-pub const TICKERS_DOCS: &str =
-    "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-tickers";
+/// The SWAP tickers (`instType=SWAP`; 20 / 2 s per IP: weight 1).
+pub const SWAP_TICKERS: Endpoint = Endpoint::new("tickers-swap", HOST, "/api/v5/market/tickers", 1)
+    .docs("https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-tickers");
+/// The SPOT tickers (`instType=SPOT`).
+pub const SPOT_TICKERS: Endpoint = SWAP_TICKERS.named("tickers-spot");
 
-/// Endpoint name of the SWAP open interest.
-pub const OPEN_INTEREST: &str = "open-interest";
-/// Path of the open interest (20 / 2 s: weight 1).
-pub const OPEN_INTEREST_PATH: &str = "/api/v5/public/open-interest";
-/// Docs of [`OPEN_INTEREST_PATH`].
-pub const OPEN_INTEREST_DOCS: &str =
-    "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-open-interest";
+/// The SWAP open interest (`instType=SWAP`; 20 / 2 s: weight 1).
+pub const SWAP_OPEN_INTEREST: Endpoint =
+    Endpoint::new("open-interest", HOST, "/api/v5/public/open-interest", 1)
+        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-open-interest");
 
-/// Endpoint name of the SWAP mark prices.
-pub const MARK_PRICE: &str = "mark-price";
-/// Path of the mark prices (10 / 2 s: weight 2).
-pub const MARK_PRICE_PATH: &str = "/api/v5/public/mark-price";
-/// Docs of [`MARK_PRICE_PATH`].
-pub const MARK_PRICE_DOCS: &str =
-    "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-mark-price";
+/// The SWAP mark prices (`instType=SWAP`; 10 / 2 s: weight 2).
+pub const SWAP_MARK_PRICES: Endpoint =
+    Endpoint::new("mark-price", HOST, "/api/v5/public/mark-price", 2)
+        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-mark-price");
 
-/// Endpoint name of the index tickers (one request per quote currency).
-pub const INDEX_TICKERS: &str = "index-tickers";
-/// Path of the index tickers (20 / 2 s: weight 1).
-pub const INDEX_TICKERS_PATH: &str = "/api/v5/market/index-tickers";
-/// Docs of [`INDEX_TICKERS_PATH`].
-pub const INDEX_TICKERS_DOCS: &str =
-    "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-index-tickers";
+/// The index tickers of one quote currency (`quoteCcy`; one request per quote; 20 / 2 s:
+/// weight 1).
+pub const QUOTE_INDEX_TICKERS: Endpoint =
+    Endpoint::new("index-tickers", HOST, "/api/v5/market/index-tickers", 1)
+        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-index-tickers");
 
-/// Endpoint name of one swap's settled funding history.
-pub const FUNDING_RATE_HISTORY: &str = "funding-rate-history";
-/// Path of the funding history: `instId`, `after` (records older than that `fundingTime`),
-/// `before` (newer), `limit` ≤ 100; newest first; the last 3 months only (10 / 2 s per IP and
-/// instId: weight 2).
-pub const FUNDING_RATE_HISTORY_PATH: &str = "/api/v5/public/funding-rate-history";
-/// Docs of [`FUNDING_RATE_HISTORY_PATH`].
-pub const FUNDING_RATE_HISTORY_DOCS: &str =
-    "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate-history";
+/// One swap's settled funding history: `instId`, `after` (records older than that
+/// `fundingTime`), `before` (newer), `limit` ≤ 100; newest first; the last 3 months only
+/// (10 / 2 s per IP and instId: weight 2).
+pub const SWAP_FUNDING_HISTORY: Endpoint = Endpoint::new(
+    "funding-rate-history",
+    HOST,
+    "/api/v5/public/funding-rate-history",
+    2,
+)
+.docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate-history");
 /// Page size basis asks the funding history for (the documented maximum).
 pub const FUNDING_HISTORY_LIMIT: usize = 100;
 /// Days of funding history OKX keeps ("last 3 months").
 pub const FUNDING_HISTORY_DAYS: u32 = 90;
 
-/// Endpoint name of the recent candles (and the name candle parse errors carry).
-pub const CANDLES: &str = "candles";
-/// Path of the recent candles: `instId` (`BTC-USDT-SWAP` last-trade bars, `BTC-USDT`), `bar`
-/// (`1H`; `1D` is Hong Kong time, `1Dutc` UTC), `after` (bars older than that `ts`), `before`
-/// (newer), `limit` ≤ 300 (default 100); newest first, the running bar first with `confirm` "0";
-/// only the latest 1,440 bars (40 / 2 s per IP: weight 1, see the module docs).
-pub const CANDLES_PATH: &str = "/api/v5/market/candles";
-/// Docs of [`CANDLES_PATH`].
-pub const CANDLES_DOCS: &str =
-    "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks";
+/// The recent candles (its name is the one candle parse errors carry): `instId`
+/// (`BTC-USDT-SWAP` last-trade bars, `BTC-USDT`), `bar` (`1H`; `1D` is Hong Kong time, `1Dutc`
+/// UTC), `after` (bars older than that `ts`), `before` (newer), `limit` ≤ 300 (default 100);
+/// newest first, the running bar first with `confirm` "0"; only the latest 1,440 bars
+/// (40 / 2 s per IP: weight 1, see the module docs).
+pub const RECENT_CANDLES: Endpoint = Endpoint::new("candles", HOST, "/api/v5/market/candles", 1)
+    .docs("https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks");
 /// Page size basis asks `candles` for at most (the documented maximum).
 pub const CANDLES_LIMIT: usize = 300;
 /// How many of the latest bars `candles` serves.
 pub const CANDLES_REACH: i64 = 1440;
 
-/// Endpoint name of the older candles.
-pub const HISTORY_CANDLES: &str = "history-candles";
-/// Path of the candle history: the parameters of [`CANDLES_PATH`], `limit` ≤ 100, years back
+/// The older candles: the parameters of [`RECENT_CANDLES`], `limit` ≤ 100, years back
 /// (20 / 2 s per IP: weight 1).
-pub const HISTORY_CANDLES_PATH: &str = "/api/v5/market/history-candles";
-/// Docs of [`HISTORY_CANDLES_PATH`].
-pub const HISTORY_CANDLES_DOCS: &str =
-    "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks-history";
+pub const OLDER_CANDLES: Endpoint =
+    Endpoint::new("history-candles", HOST, "/api/v5/market/history-candles", 1).docs(
+        "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks-history",
+    );
 /// Page size basis asks `history-candles` for at most (the documented maximum).
 pub const HISTORY_CANDLES_LIMIT: usize = 100;
+
+// The endpoint names and paths above as plain strings, for the parser (which routes bodies by
+// name) and the demo server (which routes requests by path).
+pub const INSTRUMENTS_SWAP: &str = SWAP_INSTRUMENTS.name;
+pub const INSTRUMENTS_SPOT: &str = SPOT_INSTRUMENTS.name;
+pub const DISCOUNT_RATE: &str = DISCOUNT_RATES.name;
+pub const FUNDING_RATE: &str = FUNDING_RATES.name;
+pub const TICKERS_SWAP: &str = SWAP_TICKERS.name;
+pub const TICKERS_SPOT: &str = SPOT_TICKERS.name;
+pub const OPEN_INTEREST: &str = SWAP_OPEN_INTEREST.name;
+pub const MARK_PRICE: &str = SWAP_MARK_PRICES.name;
+pub const INDEX_TICKERS: &str = QUOTE_INDEX_TICKERS.name;
+pub const FUNDING_RATE_HISTORY: &str = SWAP_FUNDING_HISTORY.name;
+pub const CANDLES: &str = RECENT_CANDLES.name;
+pub const INSTRUMENTS_PATH: &str = SWAP_INSTRUMENTS.path;
+pub const DISCOUNT_RATE_PATH: &str = DISCOUNT_RATES.path;
+pub const FUNDING_RATE_PATH: &str = FUNDING_RATES.path;
+pub const TICKERS_PATH: &str = SWAP_TICKERS.path;
+pub const OPEN_INTEREST_PATH: &str = SWAP_OPEN_INTEREST.path;
+pub const MARK_PRICE_PATH: &str = SWAP_MARK_PRICES.path;
+pub const INDEX_TICKERS_PATH: &str = QUOTE_INDEX_TICKERS.path;
+pub const FUNDING_RATE_HISTORY_PATH: &str = SWAP_FUNDING_HISTORY.path;
+pub const CANDLES_PATH: &str = RECENT_CANDLES.path;
+pub const HISTORY_CANDLES_PATH: &str = OLDER_CANDLES.path;
 
 /// OKX's `bar` of a bar length: `1H`, or `1Dutc` (00:00 UTC days; plain `1D` is UTC+8).
 #[must_use]
@@ -153,11 +155,11 @@ pub const fn bar_name(bar: Bar) -> &'static str {
     kit::per_bar(bar, "1H", "1Dutc")
 }
 
-/// The endpoint (name, path) and `limit` of the candle page whose newest wanted bar opens at
+/// The endpoint and `limit` of the candle page whose newest wanted bar opens at
 /// `newest`, in the window of `grid`. `candles` while the page's bars lie within its reach (the
 /// latest [`CANDLES_REACH`] bars, less one for a bar that may open between basis's clock and
 /// OKX's), then `history-candles`.
-fn candle_page(grid: BarGrid, newest: i64) -> Option<(&'static str, &'static str, usize)> {
+fn candle_page(grid: BarGrid, newest: i64) -> Option<(Endpoint, usize)> {
     if newest < grid.first {
         return None;
     }
@@ -165,13 +167,9 @@ fn candle_page(grid: BarGrid, newest: i64) -> Option<(&'static str, &'static str
     let edge = grid.last - (CANDLES_REACH - 2) * grid.bar;
     Some(if newest >= edge {
         let reach = grid.count(edge, newest);
-        (CANDLES, CANDLES_PATH, left.min(reach).min(CANDLES_LIMIT))
+        (RECENT_CANDLES, left.min(reach).min(CANDLES_LIMIT))
     } else {
-        (
-            HISTORY_CANDLES,
-            HISTORY_CANDLES_PATH,
-            left.min(HISTORY_CANDLES_LIMIT),
-        )
+        (OLDER_CANDLES, left.min(HISTORY_CANDLES_LIMIT))
     })
 }
 
@@ -194,18 +192,12 @@ impl VenueAdapter for Okx {
     }
 
     /// The SWAP and SPOT instrument lists and the optional discount-rate tiers (collateral
-    /// haircuts; weight [`DISCOUNT_RATE_WEIGHT`]).
+    /// haircuts; weight 10).
     fn reference_requests(&self) -> Vec<Request> {
         vec![
-            Request::get(INSTRUMENTS_SWAP, HOST, INSTRUMENTS_PATH, 1).query("instType", "SWAP"),
-            Request::get(INSTRUMENTS_SPOT, HOST, INSTRUMENTS_PATH, 1).query("instType", "SPOT"),
-            Request::get(
-                DISCOUNT_RATE,
-                HOST,
-                DISCOUNT_RATE_PATH,
-                DISCOUNT_RATE_WEIGHT,
-            )
-            .optional(),
+            SWAP_INSTRUMENTS.request().query("instType", "SWAP"),
+            SPOT_INSTRUMENTS.request().query("instType", "SPOT"),
+            DISCOUNT_RATES.request().optional(),
         ]
     }
 
@@ -213,22 +205,25 @@ impl VenueAdapter for Okx {
     /// prices and the USDT and USDC index tickers, which the analyzer does not use.
     fn snapshot_requests(&self, full: bool) -> Vec<Request> {
         let mut plan = vec![
-            Request::get(FUNDING_RATE, HOST, FUNDING_RATE_PATH, 1).query("instId", "ANY"),
-            Request::get(TICKERS_SWAP, HOST, TICKERS_PATH, 1).query("instType", "SWAP"),
-            Request::get(TICKERS_SPOT, HOST, TICKERS_PATH, 1).query("instType", "SPOT"),
-            Request::get(OPEN_INTEREST, HOST, OPEN_INTEREST_PATH, 1)
+            FUNDING_RATES.request().query("instId", "ANY"),
+            SWAP_TICKERS.request().query("instType", "SWAP"),
+            SPOT_TICKERS.request().query("instType", "SPOT"),
+            SWAP_OPEN_INTEREST
+                .request()
                 .query("instType", "SWAP")
                 .optional(),
         ];
         if full {
             plan.push(
-                Request::get(MARK_PRICE, HOST, MARK_PRICE_PATH, 2)
+                SWAP_MARK_PRICES
+                    .request()
                     .query("instType", "SWAP")
                     .optional(),
             );
             for quote in INDEX_QUOTES {
                 plan.push(
-                    Request::get(INDEX_TICKERS, HOST, INDEX_TICKERS_PATH, 1)
+                    QUOTE_INDEX_TICKERS
+                        .request()
                         .query("quoteCcy", quote)
                         .optional(),
                 );
@@ -242,7 +237,8 @@ impl VenueAdapter for Okx {
     /// page (fewer than [`FUNDING_HISTORY_LIMIT`]) or one reaching `start_ms`.
     fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
-            Request::get(FUNDING_RATE_HISTORY, HOST, FUNDING_RATE_HISTORY_PATH, 2)
+            SWAP_FUNDING_HISTORY
+                .request()
                 .query("instId", symbol)
                 .query("limit", span.full.to_string())
                 .query("after", span.to.saturating_add(1).to_string()),
@@ -271,13 +267,14 @@ impl VenueAdapter for Okx {
             None => 0,
             Some(page) => {
                 let newest = page.iter().map(|c| c.open_ms).max()?;
-                candle_page(grid, newest)?.2.saturating_sub(1)
+                candle_page(grid, newest)?.1.saturating_sub(1)
             }
         };
         let to = Pages::of(full).backward(previous, window.end_ms, grid.first)?;
-        let (endpoint, path, limit) = candle_page(grid, grid.floor(to))?;
+        let (endpoint, limit) = candle_page(grid, grid.floor(to))?;
         Some(
-            Request::get(endpoint, HOST, path, 1)
+            endpoint
+                .request()
                 .query("instId", window.symbol)
                 .query("bar", bar_name(window.bar))
                 .query("after", to.saturating_add(1).to_string())

@@ -140,7 +140,8 @@ impl VenueAdapter for Weex {
         venue: Venue::Weex,
         hosts: HOSTS,
         history: Paging::once(),
-        parse: reference, snapshot, body_signal, funding_history, candles_by_market,
+        candles: parse::candles,
+        parse: reference, snapshot, body_signal, funding_history,
     }
 
     fn reference_requests(&self) -> Vec<Request> {
