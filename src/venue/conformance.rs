@@ -15,6 +15,27 @@
 //! venue added to the enum without its row does not compile. What only one venue does stays in
 //! that venue's `parse.rs`; the simulator round trips live in `crate::demo::roundtrip`.
 
+/// The venue's entry of a per-venue table: `&BINANCE` for Binance and so on, the constants of
+/// the table's module (both tables name their rows after the venues).
+macro_rules! by_venue {
+    ($venue:expr) => {
+        match $venue {
+            Venue::Binance => &BINANCE,
+            Venue::Bybit => &BYBIT,
+            Venue::Okx => &OKX,
+            Venue::Bitget => &BITGET,
+            Venue::Gate => &GATE,
+            Venue::Hyperliquid => &HYPERLIQUID,
+            Venue::Bingx => &BINGX,
+            Venue::Mexc => &MEXC,
+            Venue::Deribit => &DERIBIT,
+            Venue::Dydx => &DYDX,
+            Venue::Kraken => &KRAKEN,
+            Venue::Weex => &WEEX,
+        }
+    };
+}
+
 mod requests;
 mod rows;
 

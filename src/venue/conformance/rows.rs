@@ -13,20 +13,7 @@ macro_rules! fx {
 
 /// The row of `venue`.
 pub(crate) fn case(venue: Venue) -> &'static Case {
-    match venue {
-        Venue::Binance => &BINANCE,
-        Venue::Bybit => &BYBIT,
-        Venue::Okx => &OKX,
-        Venue::Bitget => &BITGET,
-        Venue::Gate => &GATE,
-        Venue::Hyperliquid => &HYPERLIQUID,
-        Venue::Bingx => &BINGX,
-        Venue::Mexc => &MEXC,
-        Venue::Deribit => &DERIBIT,
-        Venue::Dydx => &DYDX,
-        Venue::Kraken => &KRAKEN,
-        Venue::Weex => &WEEX,
-    }
+    by_venue!(venue)
 }
 
 const BINANCE_LISTS: &[Lists] = &[

@@ -10,20 +10,7 @@ use crate::venue::dydx::iso;
 
 /// The row of `venue`.
 pub(crate) fn row(venue: Venue) -> &'static Row {
-    match venue {
-        Venue::Binance => &BINANCE,
-        Venue::Bybit => &BYBIT,
-        Venue::Okx => &OKX,
-        Venue::Bitget => &BITGET,
-        Venue::Gate => &GATE,
-        Venue::Hyperliquid => &HYPERLIQUID,
-        Venue::Bingx => &BINGX,
-        Venue::Mexc => &MEXC,
-        Venue::Deribit => &DERIBIT,
-        Venue::Dydx => &DYDX,
-        Venue::Kraken => &KRAKEN,
-        Venue::Weex => &WEEX,
-    }
+    by_venue!(venue)
 }
 
 /// 17 minutes past an hour: a running bar.
