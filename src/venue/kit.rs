@@ -132,7 +132,8 @@ impl PartialEq<Endpoint> for &str {
 /// function that parses the candles of a market (`candles(market, body)`), and for each entry point
 /// listed after `parse:` the method that hands its bodies unchanged to the function of that name
 /// in the adapter's `parse` module — `reference(bodies)`, `snapshot(bodies, reference, received_at)`,
-/// `body_signal(status, body)`, `funding_history(body)` or `candles(body)`.
+/// `body_signal(status, body)` (or `envelope_signal(body)` where the status adds nothing),
+/// `funding_history(body)` or `candles(body)`.
 macro_rules! adapter_basics {
     (
         venue: $venue:expr,
@@ -204,6 +205,11 @@ macro_rules! adapter_basics {
             received_at: chrono::DateTime<chrono::Utc>,
         ) -> Result<$crate::model::Snapshot, $crate::venue::ParseError> {
             parse::snapshot(bodies, reference, received_at)
+        }
+    };
+    (@parse envelope_signal) => {
+        fn check_body(&self, _status: u16, body: &[u8]) -> $crate::venue::BodySignal {
+            parse::envelope_signal(body)
         }
     };
     (@parse body_signal) => {

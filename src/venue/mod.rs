@@ -184,6 +184,15 @@ impl Request {
         self.query.push((key, value.into()));
         self
     }
+
+    /// Adds the window most venues ask for by `startTime` and `endTime` (ms) and a `limit` of
+    /// rows, in that order.
+    #[must_use]
+    pub fn time_window(self, from: i64, to: i64, limit: usize) -> Self {
+        self.query("startTime", from.to_string())
+            .query("endTime", to.to_string())
+            .query("limit", limit.to_string())
+    }
 }
 
 /// A response body paired with the request that produced it.

@@ -17,6 +17,11 @@
 //! automatic IP ban with HTTP 418 (2 minutes up to 3 days), both with `Retry-After`; 403 is the WAF.
 //! Docs: <https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info>,
 //! <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
+//!
+//! Errors: `{"code": <negative>, "msg": …}` is an API error; codes -1003 (too much request weight,
+//! also sent with the 418 ban) and -1015 (too many orders) mean rate limited. Anything else
+//! (arrays, objects without a negative code, the WAF's HTML) says nothing.
+//! Docs: <https://developers.binance.com/docs/binance-spot-api-docs/errors>
 
 mod parse;
 mod wire;
@@ -26,9 +31,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::kit::{self, BarPage, CandlePaging, Paging, Span};
-use super::{
-    Bar, Body, BodySignal, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter,
-};
+use super::{Bar, Body, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::{Market, Reference, Snapshot, Venue};
 
 /// The spot host: 6000 request weight per minute per IP (`REQUEST_WEIGHT` in exchangeInfo).
@@ -163,7 +166,7 @@ impl VenueAdapter for Binance {
         hosts: HOSTS,
         history: Paging::forward(FUNDING_HISTORY_LIMIT),
         candles: parse::candles,
-        parse: funding_history,
+        parse: envelope_signal, funding_history,
     }
 
     /// Futures exchangeInfo, fundingInfo, the filtered spot exchangeInfo and the optional
@@ -220,14 +223,6 @@ impl VenueAdapter for Binance {
         )
     }
 
-    /// `{"code": <negative>, "msg": …}` is an API error; codes -1003 (too much request weight,
-    /// also sent with the 418 ban) and -1015 (too many orders) mean rate limited. Anything else
-    /// (arrays, objects without a negative code, the WAF's HTML) says nothing.
-    /// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/errors>
-    fn check_body(&self, _status: u16, body: &[u8]) -> BodySignal {
-        parse::envelope_signal(body)
-    }
-
     /// Pages forward: the first request asks from `start_ms`; each next one from the newest
     /// returned time + 1. Stops after an empty or short page (fewer than
     /// [`FUNDING_HISTORY_LIMIT`]) or one reaching `end_ms`.
@@ -236,9 +231,7 @@ impl VenueAdapter for Binance {
             FAPI_FUNDING_RATE
                 .request()
                 .query("symbol", symbol)
-                .query("startTime", span.from.to_string())
-                .query("endTime", span.to.to_string())
-                .query("limit", span.full.to_string()),
+                .time_window(span.from, span.to, span.full),
         )
     }
 
@@ -263,9 +256,7 @@ impl VenueAdapter for Binance {
             request
                 .query("symbol", window.symbol)
                 .query("interval", interval(window.bar))
-                .query("startTime", page.from.to_string())
-                .query("endTime", page.to.to_string())
-                .query("limit", page.bars.to_string()),
+                .time_window(page.from, page.to, page.bars),
         )
     }
 

@@ -213,9 +213,7 @@ impl VenueAdapter for Bingx {
         Some(
             stamped(FUNDING_HISTORY)
                 .query("symbol", symbol)
-                .query("startTime", from.to_string())
-                .query("endTime", to.to_string())
-                .query("limit", FUNDING_PAGE.to_string()),
+                .time_window(from, to, FUNDING_PAGE),
         )
     }
 
@@ -229,9 +227,7 @@ impl VenueAdapter for Bingx {
         let request = stamped(kline_of(window.market))
             .query("symbol", window.symbol)
             .query("interval", interval(window.bar))
-            .query("startTime", page.from.to_string())
-            .query("endTime", page.to.to_string())
-            .query("limit", page.bars.to_string());
+            .time_window(page.from, page.to, page.bars);
         Some(match window.market {
             Market::Perp => request,
             Market::Spot => request.query("timeZone", "0"),

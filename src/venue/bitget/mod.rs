@@ -285,11 +285,6 @@ impl VenueAdapter for Bitget {
                 .query("symbol", window.symbol)
                 .query("granularity", gran),
         };
-        Some(
-            request
-                .query("startTime", page.first.to_string())
-                .query("endTime", page.to.to_string())
-                .query("limit", page.bars.to_string()),
-        )
+        Some(request.time_window(page.first, page.to, page.bars))
     }
 }

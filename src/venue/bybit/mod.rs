@@ -7,6 +7,10 @@
 //! `tickers?category=spot`. Funding history: `funding/history`, paged backwards from the
 //! window's end (Bybit returns the newest 200 of a window first). Candles: `kline` of category
 //! `linear` or `spot` (last-trade bars, `60`/`D`, up to 1000 a call), also paged backwards.
+//!
+//! Errors: `retCode` 10006/10018 → rate limited; any other non-zero `retCode` → API error (Bybit
+//! reports errors with HTTP 200). Non-JSON bodies (the 403 ban page) say nothing.
+//! Docs: <https://bybit-exchange.github.io/docs/v5/error>
 
 mod parse;
 pub(crate) mod tiers;
@@ -18,8 +22,8 @@ use chrono::{DateTime, Utc};
 
 use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{
-    Bar, Body, BodySignal, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError,
-    Request, VenueAdapter,
+    Bar, Body, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError, Request,
+    VenueAdapter,
 };
 use crate::model::{Market, Reference, Snapshot, Venue};
 
@@ -141,6 +145,7 @@ impl VenueAdapter for Bybit {
         hosts: HOSTS,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         candles: candles,
+        parse: envelope_signal,
     }
 
     /// `instruments-info?category=linear&limit=1000` (paged), `category=spot&limit=1000` and the
@@ -208,13 +213,6 @@ impl VenueAdapter for Bybit {
         )
     }
 
-    /// `retCode` 10006/10018 → rate limited; any other non-zero `retCode` → API error (Bybit
-    /// reports errors with HTTP 200). Non-JSON bodies (the 403 ban page) say nothing.
-    /// Docs: <https://bybit-exchange.github.io/docs/v5/error>
-    fn check_body(&self, _status: u16, body: &[u8]) -> BodySignal {
-        parse::envelope_signal(body)
-    }
-
     /// Pages backwards: every request carries the window's `startTime` and an `endTime` that
     /// starts at `end_ms` and moves to the oldest returned time − 1. Stops after an empty or
     /// short page (fewer than [`FUNDING_HISTORY_LIMIT`]) or one reaching `start_ms`.
@@ -224,9 +222,7 @@ impl VenueAdapter for Bybit {
                 .request()
                 .query("category", "linear")
                 .query("symbol", symbol)
-                .query("startTime", span.from.to_string())
-                .query("endTime", span.to.to_string())
-                .query("limit", span.full.to_string()),
+                .time_window(span.from, span.to, span.full),
         )
     }
 

@@ -209,9 +209,7 @@ impl VenueAdapter for Mexc {
                 .request()
                 .query("symbol", window.symbol)
                 .query("interval", kit::per_bar(window.bar, "60m", "1d"))
-                .query("startTime", page.from.to_string())
-                .query("endTime", page.to.checked_add(1)?.to_string())
-                .query("limit", page.bars.to_string()),
+                .time_window(page.from, page.to.checked_add(1)?, page.bars),
         })
     }
 }

@@ -188,9 +188,7 @@ impl VenueAdapter for Weex {
                 .request()
                 .query("symbol", window.symbol)
                 .query(bar_key, kit::per_bar(window.bar, "1h", "1d"))
-                .query("startTime", page.from.to_string())
-                .query("endTime", page.to.to_string())
-                .query("limit", page.bars.to_string()),
+                .time_window(page.from, page.to, page.bars),
         )
     }
 }
