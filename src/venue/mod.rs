@@ -106,6 +106,17 @@ impl HostSpec {
         }
     }
 
+    /// The endpoint at `path` of this host, weighing `weight`, named after its path without the
+    /// leading `/` (`fapi/v1/premiumIndex`); its documentation follows ([`Endpoint::docs`]).
+    #[must_use]
+    pub const fn endpoint(&self, path: &'static str, weight: u32) -> Endpoint {
+        let name = match path.as_bytes() {
+            [b'/', ..] => path.split_at(1).1,
+            _ => path,
+        };
+        Endpoint::new(name, self.key, path, weight)
+    }
+
     /// The same host with its limit applying to each endpoint separately.
     #[must_use]
     pub const fn per_endpoint(self) -> Self {

@@ -53,20 +53,20 @@ static HOSTS: [HostSpec; 2] = [SPOT, FUTURES];
 
 /// USDⓈ-M instruments (every contract type and status), weight 1.
 pub const FAPI_EXCHANGE_INFO: Endpoint =
-    Endpoint::new("fapi/v1/exchangeInfo", FUTURES.key, "/fapi/v1/exchangeInfo", 1)
+    FUTURES.endpoint("/fapi/v1/exchangeInfo", 1)
         .docs("https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information");
 
 /// Funding intervals and caps of the adjusted symbols only (every other symbol is 8 h).
 /// Documented weight 0, but it shares a 500 requests / 5 min / IP bucket with `fundingRate`: it is
 /// reference data, fetched once an hour. (The HTTP layer charges every call at least 1.)
 pub const FAPI_FUNDING_INFO: Endpoint =
-    Endpoint::new("fapi/v1/fundingInfo", FUTURES.key, "/fapi/v1/fundingInfo", 0)
+    FUTURES.endpoint("/fapi/v1/fundingInfo", 0)
         .docs("https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-Info");
 
 /// Spot instruments, weight 20; basis asks for `permissions=SPOT`, `symbolStatus=TRADING` and
 /// `showPermissionSets=false`, which shrink the payload (all three are documented parameters).
 pub const SPOT_EXCHANGE_INFO: Endpoint =
-    Endpoint::new("api/v3/exchangeInfo", SPOT.key, "/api/v3/exchangeInfo", 20)
+    SPOT.endpoint("/api/v3/exchangeInfo", 20)
         .docs("https://developers.binance.com/docs/binance-spot-api-docs/rest-api/general-endpoints#exchange-information");
 
 /// Multi-Assets mode asset index of every collateral coin, weight 10 without `symbol`: one entry
@@ -74,30 +74,30 @@ pub const SPOT_EXCHANGE_INFO: Endpoint =
 /// the coin as margin (`bidRate = index × (1 − bidBuffer)`), so its collateral value ratio is
 /// `k = 1 − bidBuffer`. Binance publishes one ratio per coin (no tiers). Optional reference data.
 pub const FAPI_ASSET_INDEX: Endpoint =
-    Endpoint::new("fapi/v1/assetIndex", FUTURES.key, "/fapi/v1/assetIndex", 10)
+    FUTURES.endpoint("/fapi/v1/assetIndex", 10)
         .docs("https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Multi-Assets-Mode-Asset-Index");
 
 /// Mark price, index price, current (predicted) funding rate and next funding time of every
 /// symbol, weight 10 without `symbol`.
 pub const FAPI_PREMIUM_INDEX: Endpoint =
-    Endpoint::new("fapi/v1/premiumIndex", FUTURES.key, "/fapi/v1/premiumIndex", 10)
+    FUTURES.endpoint("/fapi/v1/premiumIndex", 10)
         .docs("https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Mark-Price");
 
 /// 24 h statistics of every futures symbol (high/low, `quoteVolume`; no bid/ask), weight 40
 /// without `symbol`.
 pub const FAPI_TICKER_24HR: Endpoint =
-    Endpoint::new("fapi/v1/ticker/24hr", FUTURES.key, "/fapi/v1/ticker/24hr", 40)
+    FUTURES.endpoint("/fapi/v1/ticker/24hr", 40)
         .docs("https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/24hr-Ticker-Price-Change-Statistics");
 
 /// Best bid/ask of every futures symbol, weight 5 without `symbol`.
 pub const FAPI_BOOK_TICKER: Endpoint =
-    Endpoint::new("fapi/v1/ticker/bookTicker", FUTURES.key, "/fapi/v1/ticker/bookTicker", 5)
+    FUTURES.endpoint("/fapi/v1/ticker/bookTicker", 5)
         .docs("https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Symbol-Order-Book-Ticker");
 
 /// 24 h statistics of every spot symbol, `FULL` type (bid/ask, high/low, `quoteVolume`), weight 80
 /// without `symbol`; `symbolStatus=TRADING` leaves out halted and delisted pairs.
 pub const SPOT_TICKER_24HR: Endpoint =
-    Endpoint::new("api/v3/ticker/24hr", SPOT.key, "/api/v3/ticker/24hr", 80)
+    SPOT.endpoint("/api/v3/ticker/24hr", 80)
         .docs("https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints#24hr-ticker-price-change-statistics");
 
 /// Settled funding of one symbol: `symbol`, `startTime`, `endTime` (ms, both inclusive), `limit`
@@ -107,7 +107,7 @@ pub const SPOT_TICKER_24HR: Endpoint =
 /// limiter (50 % of 2400 per minute = 1200 per minute) pass at most 50 of them a minute, 250 per
 /// 5 minutes: half of that bucket, the same 50 % margin as every other host budget.
 pub const FAPI_FUNDING_RATE: Endpoint =
-    Endpoint::new("fapi/v1/fundingRate", FUTURES.key, "/fapi/v1/fundingRate", 24)
+    FUTURES.endpoint("/fapi/v1/fundingRate", 24)
         .docs("https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-History");
 
 /// Page size basis asks `fundingRate` for (the documented maximum).
@@ -118,7 +118,7 @@ pub const FUNDING_HISTORY_LIMIT: usize = 1000;
 /// 0 = UTC, which basis keeps by not sending it). Oldest first; with `startTime` the first `limit`
 /// bars from it. Weight 2.
 pub const SPOT_KLINES: Endpoint =
-    Endpoint::new("api/v3/klines", SPOT.key, "/api/v3/klines", 2)
+    SPOT.endpoint("/api/v3/klines", 2)
         .docs("https://developers.binance.com/docs/binance-spot-api-docs/rest-api/market-data-endpoints#klinecandlestick-data");
 
 /// Page size basis asks spot klines for at most (the documented maximum).
@@ -128,7 +128,7 @@ pub const SPOT_KLINES_LIMIT: usize = 1000;
 /// `limit` default 500, max 1500. The weight depends on `limit` ([`fapi_klines_weight`]); the
 /// constant holds the largest, each request carries the weight of its own `limit`.
 pub const FAPI_KLINES: Endpoint =
-    Endpoint::new("fapi/v1/klines", FUTURES.key, "/fapi/v1/klines", 10)
+    FUTURES.endpoint("/fapi/v1/klines", 10)
         .docs("https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Kline-Candlestick-Data");
 
 /// Page size basis asks futures klines for at most (the documented maximum).

@@ -63,36 +63,48 @@ pub const INFO_WEIGHT: u32 = 20;
 /// Docs of the rate limits (weights of info requests).
 pub const RATE_LIMITS_DOCS: &str = "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/rate-limits-and-user-limits";
 
+/// The info request `{"type":kind}` (POSTed to `/info` at [`INFO_WEIGHT`]), its docs at `page`
+/// of the info endpoint's documentation.
+macro_rules! info {
+    ($kind:literal, $page:literal) => {
+        Endpoint::new($kind, HOST, "/info", INFO_WEIGHT).docs(concat!(
+            "https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint",
+            $page
+        ))
+    };
+}
+
 /// `{"type":"meta"}`: the perpetuals universe.
-pub const META: Endpoint =
-    Endpoint::new("meta", HOST, "/info", INFO_WEIGHT)
-        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-metadata-universe-and-margin-tables");
+pub const META: Endpoint = info!(
+    "meta",
+    "/perpetuals#retrieve-perpetuals-metadata-universe-and-margin-tables"
+);
 
 /// `{"type":"spotMeta"}`: spot tokens and pairs.
-pub const SPOT_META: Endpoint =
-    Endpoint::new("spotMeta", HOST, "/info", INFO_WEIGHT)
-        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-metadata");
+pub const SPOT_META: Endpoint = info!("spotMeta", "/spot#retrieve-spot-metadata");
 
 /// `{"type":"metaAndAssetCtxs"}`: universe + funding, mark, oracle, mid, impact prices, OI, volume.
-pub const META_AND_ASSET_CTXS: Endpoint =
-    Endpoint::new("metaAndAssetCtxs", HOST, "/info", INFO_WEIGHT)
-        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-perpetuals-asset-contexts-includes-mark-price-current-funding-open-interest-etc");
+pub const META_AND_ASSET_CTXS: Endpoint = info!(
+    "metaAndAssetCtxs",
+    "/perpetuals#retrieve-perpetuals-asset-contexts-includes-mark-price-current-funding-open-interest-etc"
+);
 
 /// `{"type":"spotMetaAndAssetCtxs"}`: spot tokens and pairs + mark, mid, volume.
 pub const SPOT_META_AND_ASSET_CTXS: Endpoint =
-    Endpoint::new("spotMetaAndAssetCtxs", HOST, "/info", INFO_WEIGHT)
-        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/spot#retrieve-spot-asset-contexts");
+    info!("spotMetaAndAssetCtxs", "/spot#retrieve-spot-asset-contexts");
 
 /// `{"type":"predictedFundings"}`: next funding time and rate per coin and venue.
-pub const PREDICTED_FUNDINGS: Endpoint =
-    Endpoint::new("predictedFundings", HOST, "/info", INFO_WEIGHT)
-        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-predicted-funding-rates-for-different-venues");
+pub const PREDICTED_FUNDINGS: Endpoint = info!(
+    "predictedFundings",
+    "/perpetuals#retrieve-predicted-funding-rates-for-different-venues"
+);
 
 /// `{"type":"fundingHistory","coin":…,"startTime":…,"endTime":…}`: settled hourly funding of one
 /// perp, oldest first, at most [`FUNDING_HISTORY_PAGE`] a page.
-pub const FUNDING_HISTORY: Endpoint =
-    Endpoint::new("fundingHistory", HOST, "/info", INFO_WEIGHT)
-        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint/perpetuals#retrieve-historical-funding-rates");
+pub const FUNDING_HISTORY: Endpoint = info!(
+    "fundingHistory",
+    "/perpetuals#retrieve-historical-funding-rates"
+);
 
 /// Most settlements a `fundingHistory` answer holds.
 pub const FUNDING_HISTORY_PAGE: usize = 500;
@@ -100,9 +112,7 @@ pub const FUNDING_HISTORY_PAGE: usize = 500;
 /// `{"type":"candleSnapshot","req":{"coin":…,"interval":…,"startTime":…,"endTime":…}}`: candles
 /// of a perp (`BTC`, `kPEPE`) or spot pair (`PURR/USDC`, `@107`), oldest first, the running one
 /// last; only the latest [`CANDLE_HISTORY`] of a coin and interval exist.
-pub const CANDLE_SNAPSHOT: Endpoint =
-    Endpoint::new("candleSnapshot", HOST, "/info", INFO_WEIGHT)
-        .docs("https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/info-endpoint#candle-snapshot");
+pub const CANDLE_SNAPSHOT: Endpoint = info!("candleSnapshot", "#candle-snapshot");
 /// Candles Hyperliquid keeps per coin and interval (and so the most one answer holds).
 pub const CANDLE_HISTORY: i64 = 5000;
 
