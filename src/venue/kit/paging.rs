@@ -351,40 +351,37 @@ mod tests {
     use crate::venue::testkit::{bars, points};
 
     #[test]
-    fn forward_pages_move_past_the_newest_row_until_short_or_reaching() {
-        let pages = Pages::of(3);
-        assert_eq!(pages.forward::<HistoryPoint>(None, 10, 100), Some(10));
-        // In any order; never before the start.
-        assert_eq!(
-            pages.forward(Some(&points([30, 10, 20])), 10, 100),
-            Some(31)
-        );
-        assert_eq!(
-            pages.step(5).forward(Some(&points([1, 2, 3])), 10, 100),
-            Some(10)
-        );
-        for done in [&points([10, 20])[..], &[], &points([10, 20, 100])] {
-            assert_eq!(pages.forward(Some(done), 10, 100), None, "{done:?}");
+    fn pages_move_past_the_last_row_until_short_or_reaching() {
+        // Forward from 10 reaching 100, past the newest row; backward from 100 reaching 10,
+        // before the oldest row. Rows in any order; never before the start or after the end;
+        // done after a short or empty page or one reaching the far end.
+        let cases = [
+            (true, 1, None, Some(10)),
+            (true, 1, Some(points([30, 10, 20])), Some(31)),
+            (true, 5, Some(points([1, 2, 3])), Some(10)),
+            (true, 1, Some(points([10, 20])), None),
+            (true, 1, Some(Vec::new()), None),
+            (true, 1, Some(points([10, 20, 100])), None),
+            (false, 1, None, Some(100)),
+            (false, 1, Some(points([90, 50, 70])), Some(49)),
+            (false, 10, Some(points([200, 300, 400])), Some(100)),
+            (false, 1, Some(points([50, 70])), None),
+            (false, 1, Some(Vec::new()), None),
+            (false, 1, Some(points([10, 50, 70])), None),
+        ];
+        for (forward, step, previous, want) in cases {
+            let pages = Pages::of(3).step(step);
+            let got = if forward {
+                pages.forward(previous.as_deref(), 10, 100)
+            } else {
+                pages.backward(previous.as_deref(), 100, 10)
+            };
+            assert_eq!(
+                got, want,
+                "forward {forward}, step {step}, after {previous:?}"
+            );
         }
-    }
-
-    #[test]
-    fn backward_pages_move_before_the_oldest_row_until_short_or_reaching() {
         let pages = Pages::of(3);
-        assert_eq!(pages.backward::<HistoryPoint>(None, 100, 10), Some(100));
-        assert_eq!(
-            pages.backward(Some(&points([90, 50, 70])), 100, 10),
-            Some(49)
-        );
-        assert_eq!(
-            pages
-                .step(10)
-                .backward(Some(&points([200, 300, 400])), 100, 10),
-            Some(100)
-        );
-        for done in [&points([50, 70])[..], &[], &points([10, 50, 70])] {
-            assert_eq!(pages.backward(Some(done), 100, 10), None, "{done:?}");
-        }
         // Numbered pages follow the same rule; a caller that does not count moves on to 1.
         assert_eq!(pages.numbered::<HistoryPoint>(None, 10, 7), Some(0));
         assert_eq!(pages.numbered(Some(&points([90, 50, 70])), 10, 0), Some(1));
