@@ -159,7 +159,7 @@ pub const fn bar_name(bar: Bar) -> &'static str {
 /// `newest`, in the window of `grid`. `candles` while the page's bars lie within its reach (the
 /// latest [`CANDLES_REACH`] bars, less one for a bar that may open between basis's clock and
 /// OKX's), then `history-candles`.
-fn candle_page(grid: BarGrid, newest: i64) -> Option<(Endpoint, usize)> {
+fn candle_endpoint(grid: BarGrid, newest: i64) -> Option<(Endpoint, usize)> {
     if newest < grid.first {
         return None;
     }
@@ -252,7 +252,7 @@ impl VenueAdapter for Okx {
     /// Pages backwards with `after`: the first request asks for bars older than `end_ms + 1`,
     /// each next one for bars older than the oldest returned, with a `limit` of the bars left in
     /// the window (at most [`CANDLES_LIMIT`] on `candles`, [`HISTORY_CANDLES_LIMIT`] on
-    /// `history-candles`, see `candle_page`). Stops after an empty page, a short one or one
+    /// `history-candles`, see `candle_endpoint`). Stops after an empty page, a short one or one
     /// reaching the bar open at `start_ms`. A page one row short of its `limit` still counts as
     /// full: the parser drops the running bar (`confirm` "0") the first page carries.
     fn candle_request(
@@ -267,11 +267,11 @@ impl VenueAdapter for Okx {
             None => 0,
             Some(page) => {
                 let newest = page.iter().map(|c| c.open_ms).max()?;
-                candle_page(grid, newest)?.1.saturating_sub(1)
+                candle_endpoint(grid, newest)?.1.saturating_sub(1)
             }
         };
         let to = Pages::of(full).backward(previous, window.end_ms, grid.first)?;
-        let (endpoint, limit) = candle_page(grid, grid.floor(to))?;
+        let (endpoint, limit) = candle_endpoint(grid, grid.floor(to))?;
         Some(
             endpoint
                 .request()
