@@ -605,10 +605,9 @@ mod tests {
 /// (`/api/v3/market/ticker/24hr`) both serve: best bid/ask, 24 h range, `volume` in base coins,
 /// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct SpotTicker24h<'a> {
     /// `BTCUSDT`.
-    #[serde(borrow)]
     pub symbol: WireText<'a>,
     /// Last trade price.
     pub last_price: WireDec,

@@ -31,16 +31,13 @@ pub type BingxText<'a> = crate::parse::WireText<'a>;
 ///  "apiStateOpen": "true", "apiStateClose": "true", "launchTime": 1672041600000, "offTime": 0}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxContract<'a> {
     /// `BTC-USDT`, `1000PEPE-USDT`.
-    #[serde(borrow)]
     pub symbol: BingxText<'a>,
     /// Base code (`BTC`, `1000PEPE`).
-    #[serde(borrow)]
     pub asset: BingxText<'a>,
     /// Settlement coin (`USDT`, `USDC`).
-    #[serde(borrow)]
     pub currency: BingxText<'a>,
     /// `1` active; `0` offline, `25` suspended, …
     pub status: WireInt,
@@ -56,10 +53,9 @@ pub struct BingxContract<'a> {
 /// {"symbols": [{"symbol": "GEAR-USDT", "status": 1}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct BingxSpotSymbols<'a> {
     /// The spot pairs.
-    #[serde(borrow)]
     pub symbols: Vec<BingxSpotSymbol<'a>>,
 }
 
@@ -71,10 +67,9 @@ pub struct BingxSpotSymbols<'a> {
 ///  "apiStateSell": true, "apiStateBuy": true, "timeOnline": 1600000000000, "offTime": 0}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxSpotSymbol<'a> {
     /// `BTC-USDT`.
-    #[serde(borrow)]
     pub symbol: BingxText<'a>,
     /// `1` online; `0` offline, `5` pre-open, `25` suspended, …
     pub status: WireInt,
@@ -93,10 +88,9 @@ pub struct BingxSpotSymbol<'a> {
 ///  "time": 1672026648425}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxPremiumIndex<'a> {
     /// `BTC-USDT`.
-    #[serde(borrow)]
     pub symbol: BingxText<'a>,
     /// Mark price.
     pub mark_price: WireDec,
@@ -123,10 +117,9 @@ pub struct BingxPremiumIndex<'a> {
 ///  "bidQty": 0.05, "askPrice": 16726.0, "askQty": 0.05}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxTicker<'a> {
     /// `BTC-USDT`.
-    #[serde(borrow)]
     pub symbol: BingxText<'a>,
     /// Last trade price.
     pub last_price: WireDec,
@@ -153,10 +146,9 @@ pub struct BingxTicker<'a> {
 /// {"symbol": "BTC-USDT", "fundingRate": "0.0001", "fundingTime": 1585684800000}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxFundingRate<'a> {
     /// `BTC-USDT`.
-    #[serde(borrow)]
     pub symbol: BingxText<'a>,
     /// Settled rate, fraction.
     pub funding_rate: WireDec,

@@ -31,25 +31,19 @@ pub type BitgetText<'a> = crate::parse::WireText<'a>;
 ///  "areaSymbol": "no", "orderQuantity": "200", "openTime": "1532454360000", "offTime": ""}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetSymbol<'a> {
     /// `BTCUSDT`, `BTCPERP` (USDC), `BTCUSDT_250627` (delivery).
-    #[serde(borrow)]
     pub symbol: BitgetText<'a>,
     /// Base coin (`BTC`, `1000PEPE`).
-    #[serde(borrow)]
     pub base_coin: BitgetText<'a>,
     /// Quote coin (`USDT`, `USDC`; `USD` for coin-margined contracts).
-    #[serde(borrow)]
     pub quote_coin: BitgetText<'a>,
     /// `perpetual` or `delivery`.
-    #[serde(borrow)]
     pub symbol_type: BitgetText<'a>,
     /// `listed` (pre-launch), `normal`, `maintain`, `limit_open`, `restrictedAPI`, `off`.
-    #[serde(borrow)]
     pub symbol_status: BitgetText<'a>,
     /// Spot: `online`, `gray` (not yet open), `halt`, `offline`.
-    #[serde(borrow)]
     pub status: BitgetText<'a>,
     /// Funding interval, hours (a string).
     pub fund_interval: WireDec,
@@ -63,10 +57,9 @@ pub struct BitgetSymbol<'a> {
 ///  "nextUpdate": "1743062400000", "minFundingRate": "-0.003", "maxFundingRate": "0.003"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetFundRate<'a> {
     /// `BTCUSDT`.
-    #[serde(borrow)]
     pub symbol: BitgetText<'a>,
     /// Current period's rate, fraction.
     pub funding_rate: WireDec,
@@ -96,10 +89,9 @@ pub struct BitgetFundRate<'a> {
 ///  "ts": "1625125755277", "changeUtc24h": "0.00301", "change24h": "0.00069"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetTicker<'a> {
     /// `BTCUSDT`.
-    #[serde(borrow)]
     pub symbol: BitgetText<'a>,
     /// Last trade price.
     pub last_pr: WireDec,
@@ -135,10 +127,9 @@ pub struct BitgetTicker<'a> {
 /// {"symbol": "BTCUSDT", "fundingRate": "0.0005", "fundingTime": "1695776400000"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetFundingHistory<'a> {
     /// `BTCUSDT`.
-    #[serde(borrow)]
     pub symbol: BitgetText<'a>,
     /// Rate settled, fraction.
     pub funding_rate: WireDec,
@@ -164,10 +155,9 @@ pub type BitgetCandle = ArrayCandle;
 ///                          {"tierStartValue": "40000", "discountRate": "0.98"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetDiscountRate<'a> {
     /// Coin (`ETH`).
-    #[serde(borrow)]
     pub coin: BitgetText<'a>,
     /// Tiers (`null` read as none).
     pub list: Option<Vec<BitgetDiscountTier>>,

@@ -97,6 +97,7 @@ pub struct BybitList<'a, T> {
 /// {"category": "linear", "list": [], "nextPageCursor": "first%3D1000PEPEUSDT%26last%3DETHUSDT"}
 /// ```
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct BybitPage<'a> {
     /// Cursor of the next page; absent on the last page.
     #[serde(
@@ -118,21 +119,22 @@ pub struct BybitPage<'a> {
 ///  "lowerFundingRate": "-0.00375", "isPreListing": false, "preListingInfo": null, "symbolType": ""}
 /// ```
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct BybitInstrument<'a> {
     /// `BTCUSDT`, `1000PEPEUSDT`, `BTCPERP` (USDC perp), `BTCUSDT-26JUN26` (dated).
-    #[serde(default, deserialize_with = "opt_str", borrow)]
+    #[serde(default, deserialize_with = "opt_str")]
     pub symbol: Option<Cow<'a, str>>,
     /// `LinearPerpetual`, `LinearFutures` (linear only).
-    #[serde(rename = "contractType", default, deserialize_with = "opt_str", borrow)]
+    #[serde(rename = "contractType", default, deserialize_with = "opt_str")]
     pub contract_type: Option<Cow<'a, str>>,
     /// `Trading`, `PreLaunch`, `Delivering`, `Closed`.
-    #[serde(default, deserialize_with = "opt_str", borrow)]
+    #[serde(default, deserialize_with = "opt_str")]
     pub status: Option<Cow<'a, str>>,
     /// Base coin as the contract counts it (`1000PEPE`, `SHIB1000`).
-    #[serde(rename = "baseCoin", default, deserialize_with = "opt_str", borrow)]
+    #[serde(rename = "baseCoin", default, deserialize_with = "opt_str")]
     pub base_coin: Option<Cow<'a, str>>,
     /// Quote coin (`USDT`, `USDC`).
-    #[serde(rename = "quoteCoin", default, deserialize_with = "opt_str", borrow)]
+    #[serde(rename = "quoteCoin", default, deserialize_with = "opt_str")]
     pub quote_coin: Option<Cow<'a, str>>,
     /// Funding interval in **minutes** (an integer, e.g. 480).
     #[serde(rename = "fundingInterval", default)]
@@ -160,9 +162,10 @@ pub struct BybitInstrument<'a> {
 ///  "usdIndexPrice": "20784.12009279"}
 /// ```
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct BybitTicker<'a> {
     /// Symbol.
-    #[serde(default, deserialize_with = "opt_str", borrow)]
+    #[serde(default, deserialize_with = "opt_str")]
     pub symbol: Option<Cow<'a, str>>,
     /// Index price.
     #[serde(rename = "indexPrice", default)]
@@ -208,9 +211,10 @@ pub struct BybitTicker<'a> {
 ///   {"minQty": "1000000", "maxQty": "", "collateralRatio": "0"}]}
 /// ```
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct BybitCollateral<'a> {
     /// Coin (`BTC`).
-    #[serde(default, deserialize_with = "opt_str", borrow)]
+    #[serde(default, deserialize_with = "opt_str")]
     pub currency: Option<Cow<'a, str>>,
     /// The tiers (`null` or missing: none).
     #[serde(rename = "collateralRatioList", default)]

@@ -55,12 +55,11 @@ pub type DeribitStatus<'a> = DeribitEnvelope<'a, IgnoredAny>;
 /// {"code": 10028, "message": "too_many_requests", "data": null}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DeribitError<'a> {
     /// Error code.
     pub code: WireInt,
     /// Error message.
-    #[serde(borrow)]
     pub message: DeribitText<'a>,
 }
 
@@ -78,33 +77,25 @@ pub struct DeribitError<'a> {
 ///  "counter_currency": "USDC", "contract_size": 1.0, "base_currency": "SOL"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DeribitInstrument<'a> {
     /// `SOL_USDC-PERPETUAL`, `BTC-PERPETUAL`, `BTC_USDC-27MAR26`, `BTC_USDC`.
-    #[serde(borrow)]
     pub instrument_name: DeribitText<'a>,
     /// `future`, `spot`, `option`, `future_combo`, `option_combo`.
-    #[serde(borrow)]
     pub kind: DeribitText<'a>,
     /// Whether the instrument can currently be traded.
     pub is_active: DeribitFlag,
     /// Book state in newer API versions (`open`; anything else is not trading).
-    #[serde(borrow)]
     pub state: DeribitText<'a>,
     /// `perpetual`, `day`, `week`, `month` (futures only).
-    #[serde(borrow)]
     pub settlement_period: DeribitText<'a>,
     /// `linear` or `reversed` (inverse).
-    #[serde(borrow)]
     pub instrument_type: DeribitText<'a>,
     /// Older name of `instrument_type` for futures.
-    #[serde(borrow)]
     pub future_type: DeribitText<'a>,
     /// The underlying coin (`SOL`).
-    #[serde(borrow)]
     pub base_currency: DeribitText<'a>,
     /// The currency prices are quoted in (`USDC`; `USD` for inverse contracts).
-    #[serde(borrow)]
     pub quote_currency: DeribitText<'a>,
 }
 
@@ -122,10 +113,9 @@ pub struct DeribitInstrument<'a> {
 ///  "ask_price": 149.9}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DeribitBookSummary<'a> {
     /// `SOL_USDC-PERPETUAL`, `BTC_USDC`.
-    #[serde(borrow)]
     pub instrument_name: DeribitText<'a>,
     /// Best bid (`null` when the side is empty).
     pub bid_price: WireDec,
@@ -189,10 +179,9 @@ pub struct DeribitFundingRow {
 ///  "low": [7834], "high": [7839.5], "cost": [28740], "close": [7839.5]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DeribitChart<'a> {
     /// `ok` or `no_data`.
-    #[serde(borrow)]
     pub status: DeribitText<'a>,
     /// Open times, ms (`null` reads as no column).
     pub ticks: Option<Vec<WireInt>>,

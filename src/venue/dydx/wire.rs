@@ -23,13 +23,11 @@ pub type DydxText<'a> = WireText<'a, NumbersAsTextLenient>;
 ///                          "openInterest": "52.0691", "tickSize": "1", "marketType": "CROSS"}}}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxPerpetualMarkets<'a> {
     /// Markets in document order (absent on errors).
-    #[serde(borrow)]
     pub markets: Option<DydxMarkets<'a>>,
     /// The indexer's error list, when the answer is an error.
-    #[serde(borrow)]
     pub errors: Option<Vec<DydxError<'a>>>,
 }
 
@@ -71,13 +69,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for DydxMarkets<'a> {
 ///  "baseOpenInterest": "50.3776", "defaultFundingRate1H": "0"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxPerpetualMarket<'a> {
     /// `BTC-USD`.
-    #[serde(borrow)]
     pub ticker: DydxText<'a>,
     /// `ACTIVE`, `PAUSED`, `CANCEL_ONLY`, `POST_ONLY`, `INITIALIZING`, `FINAL_SETTLEMENT`.
-    #[serde(borrow)]
     pub status: DydxText<'a>,
     /// Oracle price (mark = index).
     #[serde(rename = "oraclePrice")]
@@ -113,7 +109,7 @@ pub struct DydxPerpetualMarket<'a> {
     #[serde(rename = "stepSize")]
     pub step_size: WireDec,
     /// `CROSS` or `ISOLATED`.
-    #[serde(borrow, rename = "marketType")]
+    #[serde(rename = "marketType")]
     pub market_type: DydxText<'a>,
 }
 
@@ -123,13 +119,11 @@ pub struct DydxPerpetualMarket<'a> {
 /// {"errors": [{"msg": "Too many requests"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxError<'a> {
     /// Message.
-    #[serde(borrow)]
     pub msg: DydxText<'a>,
     /// Code, on some errors (`GEOBLOCKED`).
-    #[serde(borrow)]
     pub code: DydxText<'a>,
 }
 
@@ -139,10 +133,9 @@ pub struct DydxError<'a> {
 /// {"errors": [{"msg": "BTC-USDX not found in markets of type PERPETUAL"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxErrors<'a> {
     /// Errors; empty when the body is not an error.
-    #[serde(borrow)]
     pub errors: Option<Vec<DydxError<'a>>>,
 }
 
@@ -155,13 +148,12 @@ pub struct DydxErrors<'a> {
 ///                         "effectiveAt": "2025-07-25T11:00:00.013Z"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxHistoricalFunding<'a> {
     /// The settlements (absent on errors).
-    #[serde(borrow, rename = "historicalFunding")]
+    #[serde(rename = "historicalFunding")]
     pub historical_funding: Option<Vec<DydxFundingRow<'a>>>,
     /// The indexer's error list, when the answer is an error.
-    #[serde(borrow)]
     pub errors: Option<Vec<DydxError<'a>>>,
 }
 
@@ -173,20 +165,19 @@ pub struct DydxHistoricalFunding<'a> {
 ///  "effectiveAt": "2025-07-25T11:00:00.013Z"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxFundingRow<'a> {
     /// `BTC-USD`.
-    #[serde(borrow)]
     pub ticker: DydxText<'a>,
     /// Funding rate per 1 h, fraction.
     pub rate: WireDec,
     /// Oracle price at the settlement.
     pub price: WireDec,
     /// Block height of the settlement (a string).
-    #[serde(borrow, rename = "effectiveAtHeight")]
+    #[serde(rename = "effectiveAtHeight")]
     pub effective_at_height: DydxText<'a>,
     /// Block time of the settlement, ISO-8601.
-    #[serde(borrow, rename = "effectiveAt")]
+    #[serde(rename = "effectiveAt")]
     pub effective_at: DydxText<'a>,
 }
 
@@ -201,13 +192,11 @@ pub struct DydxFundingRow<'a> {
 ///               "orderbookMidPriceClose": "115845.5"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxCandles<'a> {
     /// The candles (absent on errors).
-    #[serde(borrow)]
     pub candles: Option<Vec<DydxCandle<'a>>>,
     /// The indexer's error list, when the answer is an error.
-    #[serde(borrow)]
     pub errors: Option<Vec<DydxError<'a>>>,
 }
 
@@ -219,10 +208,10 @@ pub struct DydxCandles<'a> {
 ///  "low": "116099", "high": "116099", "open": "116099", "close": "116099"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxCandle<'a> {
     /// Open time, ISO-8601.
-    #[serde(borrow, rename = "startedAt")]
+    #[serde(rename = "startedAt")]
     pub started_at: DydxText<'a>,
     /// Highest trade price.
     pub high: WireDec,

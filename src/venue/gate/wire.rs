@@ -27,13 +27,11 @@ pub type GateFlag = crate::parse::WireFlag;
 /// {"label": "TOO_MANY_REQUESTS", "message": "Request Rate limit Exceeded"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateError<'a> {
     /// `TOO_MANY_REQUESTS`, `INVALID_PARAM_VALUE`, …
-    #[serde(borrow)]
     pub label: GateText<'a>,
     /// Human-readable message.
-    #[serde(borrow)]
     pub message: GateText<'a>,
 }
 
@@ -49,13 +47,12 @@ pub struct GateError<'a> {
 ///  "status": "trading", "maintenance_rate": "0.005"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateContract<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
     pub name: GateText<'a>,
     /// `direct` (linear) or `inverse`.
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: GateText<'a>,
     /// Base units per contract.
     pub quanto_multiplier: WireDec,
@@ -76,7 +73,6 @@ pub struct GateContract<'a> {
     /// Whether the contract is being delisted.
     pub in_delisting: GateFlag,
     /// `prelaunch`, `trading`, `delisting`, `delisted` (newer responses only).
-    #[serde(borrow)]
     pub status: GateText<'a>,
     /// Maintenance margin rate of the first risk-limit tier, fraction.
     pub maintenance_rate: WireDec,
@@ -95,10 +91,9 @@ pub struct GateContract<'a> {
 ///  "highest_size": "1200", "lowest_ask": "6432", "lowest_size": "800"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateTicker<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
     pub contract: GateText<'a>,
     /// Last trade price.
     pub last: WireDec,
@@ -135,22 +130,18 @@ pub struct GateTicker<'a> {
 ///  "buy_start": 1516378650, "delisting_time": 0, "st_tag": false}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateCurrencyPair<'a> {
     /// `ETH_USDT`.
-    #[serde(borrow)]
     pub id: GateText<'a>,
     /// Base currency.
-    #[serde(borrow)]
     pub base: GateText<'a>,
     /// Quote currency.
-    #[serde(borrow)]
     pub quote: GateText<'a>,
     /// `tradable`, `buyable`, `sellable`, `untradable`.
-    #[serde(borrow)]
     pub trade_status: GateText<'a>,
     /// `normal` or `premarket` (newer responses only).
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: GateText<'a>,
 }
 
@@ -163,10 +154,9 @@ pub struct GateCurrencyPair<'a> {
 ///  "quote_volume": "8807.40299875455", "high_24h": "7.262", "low_24h": "7.095"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateSpotTicker<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
     pub currency_pair: GateText<'a>,
     /// Last trade price.
     pub last: WireDec,
@@ -211,10 +201,9 @@ pub struct GateFundingRecord {
 ///    "leverage": "5"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateDiscount<'a> {
     /// Currency (`BTC`).
-    #[serde(borrow)]
     pub currency: GateText<'a>,
     /// Tiers (`null` read as none).
     pub discount_tiers: Option<Vec<GateDiscountTier>>,

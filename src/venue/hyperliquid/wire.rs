@@ -104,9 +104,9 @@ impl<'de> Deserialize<'de> for IgnoredOrDec {
 ///  "marginTables": [[56, {"description": "", "marginTiers": [{"lowerBound": "0.0", "maxLeverage": 40}]}]]}
 /// ```
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct HlMeta<'a> {
     /// Perpetuals, in asset-index order.
-    #[serde(borrow)]
     pub universe: Vec<HlPerpAsset<'a>>,
 }
 
@@ -116,10 +116,9 @@ pub struct HlMeta<'a> {
 /// {"name": "kPEPE", "szDecimals": 0, "maxLeverage": 10, "marginTableId": 10, "isDelisted": true}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlPerpAsset<'a> {
     /// Coin name (`BTC`, `kPEPE` = 1000 PEPE).
-    #[serde(borrow)]
     pub name: HlText<'a>,
     /// Size decimals.
     pub sz_decimals: WireInt,
@@ -166,7 +165,8 @@ pub struct HlAssetCtx {
 
 /// `{"type": "metaAndAssetCtxs"}`: `[meta, assetCtxs]`, index-aligned.
 #[derive(Debug, Deserialize)]
-pub struct HlMetaAndAssetCtxs<'a>(#[serde(borrow)] pub HlMeta<'a>, pub Vec<HlAssetCtx>);
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct HlMetaAndAssetCtxs<'a>(pub HlMeta<'a>, pub Vec<HlAssetCtx>);
 
 /// `{"type": "spotMeta"}`: spot tokens and pairs (also the first element of
 /// `spotMetaAndAssetCtxs`).
@@ -178,12 +178,11 @@ pub struct HlMetaAndAssetCtxs<'a>(#[serde(borrow)] pub HlMeta<'a>, pub Vec<HlAss
 ///  "universe": [{"name": "PURR/USDC", "tokens": [1, 0], "index": 0, "isCanonical": true}]}
 /// ```
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct HlSpotMeta<'a> {
     /// Tokens; `index` is what pairs refer to.
-    #[serde(borrow)]
     pub tokens: Vec<HlToken<'a>>,
     /// Spot pairs.
-    #[serde(borrow)]
     pub universe: Vec<HlSpotPair<'a>>,
 }
 
@@ -195,10 +194,9 @@ pub struct HlSpotMeta<'a> {
 ///  "evmContract": null, "fullName": "Unit Bitcoin"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlToken<'a> {
     /// Token name (`USDC`, `PURR`, wrapped `UBTC`).
-    #[serde(borrow)]
     pub name: HlText<'a>,
     /// Token index, referred to by pairs.
     pub index: WireInt,
@@ -212,10 +210,9 @@ pub struct HlToken<'a> {
 /// {"name": "@107", "tokens": [150, 0], "index": 107, "isCanonical": false}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlSpotPair<'a> {
     /// Pair name, the `coin` of market-data requests.
-    #[serde(borrow)]
     pub name: HlText<'a>,
     /// `[baseTokenIndex, quoteTokenIndex]`.
     pub tokens: Option<Vec<WireInt>>,
@@ -233,10 +230,9 @@ pub struct HlSpotPair<'a> {
 ///  "coin": "PURR/USDC", "circulatingSupply": "596498.42", "dayBaseVlm": "43000.0"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlSpotCtx<'a> {
     /// Pair name (`PURR/USDC`, `@107`), when present.
-    #[serde(borrow)]
     pub coin: HlText<'a>,
     /// 24 h volume in the quote token (USDC).
     pub day_ntl_vlm: WireDec,
@@ -250,10 +246,8 @@ pub struct HlSpotCtx<'a> {
 
 /// `{"type": "spotMetaAndAssetCtxs"}`: `[spotMeta, spotAssetCtxs]`.
 #[derive(Debug, Deserialize)]
-pub struct HlSpotMetaAndAssetCtxs<'a>(
-    #[serde(borrow)] pub HlSpotMeta<'a>,
-    #[serde(borrow)] pub Vec<HlSpotCtx<'a>>,
-);
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct HlSpotMetaAndAssetCtxs<'a>(pub HlSpotMeta<'a>, pub Vec<HlSpotCtx<'a>>);
 
 /// One coin of `{"type": "predictedFundings"}`: `[coin, [[venue, funding | null], …]]`.
 ///
@@ -264,17 +258,13 @@ pub struct HlSpotMetaAndAssetCtxs<'a>(
 ///                      "fundingIntervalHours": 1}]]]
 /// ```
 #[derive(Debug, Deserialize)]
-pub struct HlPredictedCoin<'a>(
-    #[serde(borrow)] pub HlText<'a>,
-    #[serde(borrow)] pub Vec<HlPredictedVenue<'a>>,
-);
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct HlPredictedCoin<'a>(pub HlText<'a>, pub Vec<HlPredictedVenue<'a>>);
 
 /// `[venue, funding | null]`, venue `HlPerp`, `BinPerp` or `BybitPerp`.
 #[derive(Debug, Deserialize)]
-pub struct HlPredictedVenue<'a>(
-    #[serde(borrow)] pub HlText<'a>,
-    pub Option<HlPredictedFunding>,
-);
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct HlPredictedVenue<'a>(pub HlText<'a>, pub Option<HlPredictedFunding>);
 
 /// A venue's predicted funding.
 ///
@@ -366,10 +356,9 @@ mod tests {
 /// {"coin": "BTC", "fundingRate": "0.0000125", "premium": "0.00029005", "time": 1769908800000}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlFundingHistory<'a> {
     /// Coin name (`BTC`, `kPEPE`).
-    #[serde(borrow)]
     pub coin: HlText<'a>,
     /// Rate settled for the hour, fraction.
     pub funding_rate: WireDec,
@@ -387,7 +376,7 @@ pub struct HlFundingHistory<'a> {
 ///  "o": "29295.0", "s": "BTC", "t": 1681923600000, "v": "0.98639"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct HlCandle<'a> {
     /// Open time, ms.
     pub t: WireInt,
@@ -395,10 +384,8 @@ pub struct HlCandle<'a> {
     #[serde(rename = "T")]
     pub close_time: WireInt,
     /// Coin (`BTC`, `@107`).
-    #[serde(borrow)]
     pub s: HlText<'a>,
     /// Interval (`1h`, `1d`).
-    #[serde(borrow)]
     pub i: HlText<'a>,
     /// Open price.
     pub o: WireDec,

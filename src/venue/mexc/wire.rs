@@ -103,19 +103,15 @@ pub type MexcStatus<'a> = MexcEnvelope<'a, IgnoredAny>;
 ///  "isHidden": false, "apiAllowed": false, "maintenanceMarginRate": 0.004}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcContractDetail<'a> {
     /// `BTC_USDT`, `1000PEPE_USDT`.
-    #[serde(borrow)]
     pub symbol: MexcText<'a>,
     /// Base coin (`BTC`).
-    #[serde(borrow)]
     pub base_coin: MexcText<'a>,
     /// Quote coin (`USDT`, `USDC`, `USD`).
-    #[serde(borrow)]
     pub quote_coin: MexcText<'a>,
     /// Settlement coin (the quote for linear contracts, the base for inverse ones).
-    #[serde(borrow)]
     pub settle_coin: MexcText<'a>,
     /// Base units per contract.
     pub contract_size: WireDec,
@@ -139,10 +135,9 @@ pub struct MexcContractDetail<'a> {
 ///  "maxBidPrice": 31946.5, "minAskPrice": 30085.5, "timestamp": 1609831334016}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcTicker<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
     pub symbol: MexcText<'a>,
     /// Last trade price.
     pub last_price: WireDec,
@@ -179,10 +174,9 @@ pub struct MexcTicker<'a> {
 ///  "timestamp": 1609829807577}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcFundingRate<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
     pub symbol: MexcText<'a>,
     /// Current rate, fraction.
     pub funding_rate: WireDec,
@@ -202,18 +196,15 @@ pub struct MexcFundingRate<'a> {
 ///  "symbols": [{"symbol": "TOMO3LUSDT", "status": "ENABLED", "baseAsset": "TOMO3L"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcExchangeInfo<'a> {
     /// Server time, ms.
     pub server_time: WireInt,
     /// The spot pairs.
-    #[serde(borrow)]
     pub symbols: Option<Vec<MexcSpotSymbol<'a>>>,
     /// Error code, on errors.
-    #[serde(borrow)]
     pub code: MexcText<'a>,
     /// Error message, on errors.
-    #[serde(borrow)]
     pub msg: MexcText<'a>,
 }
 
@@ -227,22 +218,17 @@ pub struct MexcExchangeInfo<'a> {
 ///  "permissions": ["SPOT", "LIMIT"], "filters": [], "tradeSideType": "1"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcSpotSymbol<'a> {
     /// `BTCUSDT`.
-    #[serde(borrow)]
     pub symbol: MexcText<'a>,
     /// Listing status.
-    #[serde(borrow)]
     pub status: MexcText<'a>,
     /// Base coin.
-    #[serde(borrow)]
     pub base_asset: MexcText<'a>,
     /// Quote coin.
-    #[serde(borrow)]
     pub quote_asset: MexcText<'a>,
     /// 1 all, 2 buy only, 3 sell only, 4 close.
-    #[serde(borrow)]
     pub trade_side_type: MexcText<'a>,
 }
 
@@ -266,7 +252,7 @@ pub type MexcSpotTicker<'a> = crate::venue::rows::SpotTicker24h<'a>;
 ///  "resultList": [{"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcFundingHistoryPage<'a> {
     /// Rows per page.
     pub page_size: WireInt,
@@ -277,7 +263,6 @@ pub struct MexcFundingHistoryPage<'a> {
     /// This page's number (1-based).
     pub current_page: WireInt,
     /// The settlements.
-    #[serde(borrow)]
     pub result_list: Vec<MexcFundingHistoryRow<'a>>,
 }
 
@@ -287,10 +272,9 @@ pub struct MexcFundingHistoryPage<'a> {
 /// {"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcFundingHistoryRow<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
     pub symbol: MexcText<'a>,
     /// Settled rate, fraction.
     pub funding_rate: WireDec,

@@ -25,44 +25,33 @@ pub type OkxText<'a> = crate::parse::WireText<'a>;
 ///  "ctMult": "1", "ctType": "linear", "state": "live", "ruleType": "normal", "expTime": ""}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxInstrument<'a> {
     /// `SWAP`, `SPOT`, `FUTURES`, …
-    #[serde(borrow)]
     pub inst_type: OkxText<'a>,
     /// `BTC-USDT-SWAP`, `BTC-USDT`.
-    #[serde(borrow)]
     pub inst_id: OkxText<'a>,
     /// Underlying (`BTC-USDT`), derivatives only.
-    #[serde(borrow)]
     pub uly: OkxText<'a>,
     /// Instrument family (`BTC-USDT`), derivatives only.
-    #[serde(borrow)]
     pub inst_family: OkxText<'a>,
     /// Base coin, SPOT only.
-    #[serde(borrow)]
     pub base_ccy: OkxText<'a>,
     /// Quote coin, SPOT only.
-    #[serde(borrow)]
     pub quote_ccy: OkxText<'a>,
     /// Settlement coin (`USDT`; the coin itself for inverse swaps).
-    #[serde(borrow)]
     pub settle_ccy: OkxText<'a>,
     /// Contract value, in `ctValCcy` units per contract.
     pub ct_val: WireDec,
     /// Unit of `ctVal` (the base coin for linear swaps, `USD` for inverse ones).
-    #[serde(borrow)]
     pub ct_val_ccy: OkxText<'a>,
     /// Contract multiplier (`"1"` for swaps).
     pub ct_mult: WireDec,
     /// `linear` or `inverse`.
-    #[serde(borrow)]
     pub ct_type: OkxText<'a>,
     /// `live`, `suspend`, `preopen`, `test`.
-    #[serde(borrow)]
     pub state: OkxText<'a>,
     /// `normal`, `pre_market`, `xperp`.
-    #[serde(borrow)]
     pub rule_type: OkxText<'a>,
 }
 
@@ -75,10 +64,9 @@ pub struct OkxInstrument<'a> {
 ///  "method": "current_period", "ts": "1743588686291"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxFundingRate<'a> {
     /// `BTC-USDT-SWAP`.
-    #[serde(borrow)]
     pub inst_id: OkxText<'a>,
     /// Current period's rate, fraction.
     pub funding_rate: WireDec,
@@ -100,10 +88,9 @@ pub struct OkxFundingRate<'a> {
 ///  "sodUtc0": "83500", "sodUtc8": "83400", "ts": "1743588686291"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxTicker<'a> {
     /// `BTC-USDT-SWAP`, `BTC-USDT`.
-    #[serde(borrow)]
     pub inst_id: OkxText<'a>,
     /// Last trade price.
     pub last: WireDec,
@@ -133,10 +120,9 @@ pub struct OkxTicker<'a> {
 /// {"instType": "SWAP", "instId": "BTC-USDT-SWAP", "markPx": "200", "ts": "1597026383085"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxMarkPrice<'a> {
     /// `BTC-USDT-SWAP`.
-    #[serde(borrow)]
     pub inst_id: OkxText<'a>,
     /// Mark price.
     pub mark_px: WireDec,
@@ -150,10 +136,9 @@ pub struct OkxMarkPrice<'a> {
 ///  "open24h": "43640.8", "sodUtc0": "43444.1", "sodUtc8": "43328.7", "ts": "1649419644492"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxIndexTicker<'a> {
     /// `BTC-USDT`.
-    #[serde(borrow)]
     pub inst_id: OkxText<'a>,
     /// Index price.
     pub idx_px: WireDec,
@@ -167,10 +152,9 @@ pub struct OkxIndexTicker<'a> {
 ///  "oiUsd": "50000", "ts": "1597026383085"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxOpenInterest<'a> {
     /// `BTC-USDT-SWAP`.
-    #[serde(borrow)]
     pub inst_id: OkxText<'a>,
     /// Open interest in contracts.
     pub oi: WireDec,
@@ -191,10 +175,9 @@ pub struct OkxOpenInterest<'a> {
 ///  "discountLv": "1", "minDiscountRate": "0"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxDiscountRate<'a> {
     /// Coin (`BTC`).
-    #[serde(borrow)]
     pub ccy: OkxText<'a>,
     /// The tiers (`null` or missing: none).
     pub details: Option<Vec<OkxDiscountTier>>,

@@ -40,25 +40,20 @@ pub type WeexText<'a> = crate::parse::WireText<'a>;
 ///  "minOrderSize": "0.0001", "maxOrderSize": "100000", "maxPositionSize": "1000000"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct WeexContract<'a> {
     /// `cmt_btcusdt`.
-    #[serde(borrow)]
     pub symbol: WeexText<'a>,
     /// The contract's coin (`BTC`, `1000PEPE`).
-    #[serde(borrow)]
     pub underlying_index: WeexText<'a>,
     /// Quote currency (`USDT`).
-    #[serde(borrow)]
     pub quote_currency: WeexText<'a>,
     /// Margin coin (`USDT`; the base coin for a coin-margined contract).
-    #[serde(borrow)]
     pub coin: WeexText<'a>,
     /// Whether the contract is USDT-margined (linear).
     #[serde(rename = "forwardContractFlag")]
     pub forward_contract_flag: WireFlag,
     /// Settlement times of day (`HH:MM:SS`, UTC); `null` read as none.
-    #[serde(borrow)]
     pub delivery: Option<Vec<WeexText<'a>>>,
 }
 
@@ -73,10 +68,9 @@ pub struct WeexContract<'a> {
 ///  "markPrice": "90755.2", "indexPrice": "90797.161"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct WeexTicker<'a> {
     /// `cmt_btcusdt`.
-    #[serde(borrow)]
     pub symbol: WeexText<'a>,
     /// Last trade price.
     pub last: WireDec,
@@ -110,10 +104,9 @@ pub struct WeexTicker<'a> {
 ///  "collectCycle": 480, "timestamp": 1750383726052}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct WeexFundRate<'a> {
     /// `cmt_btcusdt`.
-    #[serde(borrow)]
     pub symbol: WeexText<'a>,
     /// Current period's rate, fraction.
     pub funding_rate: WireDec,
@@ -144,16 +137,13 @@ pub struct WeexFundingHistory {
 ///  "stepSize": "0.00000001", "takerFeeRate": "0.001", "enableTrade": true, "enableDisplay": true}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct WeexSpotSymbol<'a> {
     /// `BTCUSDT_SPBL`.
-    #[serde(borrow)]
     pub symbol: WeexText<'a>,
     /// Base coin.
-    #[serde(borrow)]
     pub base_coin: WeexText<'a>,
     /// Quote coin.
-    #[serde(borrow)]
     pub quote_coin: WeexText<'a>,
     /// Whether trading is enabled.
     pub enable_trade: WireFlag,
