@@ -139,8 +139,6 @@ pub struct DeribitBookSummary<'a> {
     pub estimated_delivery_price: WireDec,
     /// Funding over 8 h at the current rate (perpetuals).
     pub funding_8h: WireDec,
-    /// Current funding (perpetuals).
-    pub current_funding: WireDec,
     /// When the summary was computed, ms.
     pub creation_timestamp: WireInt,
 }
@@ -161,12 +159,6 @@ pub struct DeribitFundingRow {
     pub timestamp: WireInt,
     /// Rate paid over the hour, fraction.
     pub interest_1h: WireDec,
-    /// The 8 h figure at `timestamp`, fraction.
-    pub interest_8h: WireDec,
-    /// Index price at `timestamp`.
-    pub index_price: WireDec,
-    /// Index price an hour before.
-    pub prev_index_price: WireDec,
 }
 
 /// The `result` of `GET /api/v2/public/get_tradingview_chart_data?instrument_name=…&start_timestamp=…&end_timestamp=…&resolution=…`:

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-use crate::parse::{NumbersAsTextLenient, WireDec, WireInt, WireText};
+use crate::parse::{NumbersAsTextLenient, WireDec, WireText};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`NumbersAsTextLenient`]).
 pub type DydxText<'a> = WireText<'a, NumbersAsTextLenient>;
@@ -78,24 +78,12 @@ pub struct DydxPerpetualMarket<'a> {
     /// Oracle price (mark = index).
     #[serde(rename = "oraclePrice")]
     pub oracle_price: WireDec,
-    /// Absolute 24 h price change.
-    #[serde(rename = "priceChange24H")]
-    pub price_change_24h: WireDec,
     /// 24 h volume, USD notional.
     #[serde(rename = "volume24H")]
     pub volume_24h: WireDec,
-    /// 24 h trade count.
-    #[serde(rename = "trades24H")]
-    pub trades_24h: WireInt,
     /// Predicted funding rate of the current hour, fraction per 1 h.
     #[serde(rename = "nextFundingRate")]
     pub next_funding_rate: WireDec,
-    /// Default (baseline) funding rate per hour.
-    #[serde(rename = "defaultFundingRate1H")]
-    pub default_funding_rate_1h: WireDec,
-    /// Initial margin fraction.
-    #[serde(rename = "initialMarginFraction")]
-    pub initial_margin_fraction: WireDec,
     /// Maintenance margin fraction.
     #[serde(rename = "maintenanceMarginFraction")]
     pub maintenance_margin_fraction: WireDec,
@@ -105,12 +93,6 @@ pub struct DydxPerpetualMarket<'a> {
     /// Price increment.
     #[serde(rename = "tickSize")]
     pub tick_size: WireDec,
-    /// Size increment.
-    #[serde(rename = "stepSize")]
-    pub step_size: WireDec,
-    /// `CROSS` or `ISOLATED`.
-    #[serde(rename = "marketType")]
-    pub market_type: DydxText<'a>,
 }
 
 /// One entry of the indexer's error list (HTTP 4xx/5xx).
@@ -171,11 +153,6 @@ pub struct DydxFundingRow<'a> {
     pub ticker: DydxText<'a>,
     /// Funding rate per 1 h, fraction.
     pub rate: WireDec,
-    /// Oracle price at the settlement.
-    pub price: WireDec,
-    /// Block height of the settlement (a string).
-    #[serde(rename = "effectiveAtHeight")]
-    pub effective_at_height: DydxText<'a>,
     /// Block time of the settlement, ISO-8601.
     #[serde(rename = "effectiveAt")]
     pub effective_at: DydxText<'a>,

@@ -237,8 +237,6 @@ pub struct GateDiscountTier {
 pub struct GateFuturesCandle {
     /// Open time, **seconds** (a number).
     pub t: WireDec,
-    /// Open price.
-    pub o: WireDec,
     /// Highest price.
     pub h: WireDec,
     /// Lowest price.

@@ -120,12 +120,8 @@ pub struct HlMeta<'a> {
 pub struct HlPerpAsset<'a> {
     /// Coin name (`BTC`, `kPEPE` = 1000 PEPE).
     pub name: HlText<'a>,
-    /// Size decimals.
-    pub sz_decimals: WireInt,
     /// Maximum leverage.
     pub max_leverage: WireInt,
-    /// Isolated margin only.
-    pub only_isolated: HlFlag,
     /// Delisted coins stay in the universe with `isDelisted: true`.
     pub is_delisted: HlFlag,
 }
@@ -145,12 +141,8 @@ pub struct HlAssetCtx {
     pub funding: WireDec,
     /// Open interest in coins of the perp (`kPEPE` units for `kPEPE`).
     pub open_interest: WireDec,
-    /// Price 24 h ago.
-    pub prev_day_px: WireDec,
     /// 24 h volume, USD(C) notional.
     pub day_ntl_vlm: WireDec,
-    /// Premium of the mark over the oracle.
-    pub premium: WireDec,
     /// Oracle (index) price.
     pub oracle_px: WireDec,
     /// Mark price.
@@ -159,8 +151,6 @@ pub struct HlAssetCtx {
     pub mid_px: WireDec,
     /// `[bidImpact, askImpact]`.
     pub impact_pxs: HlImpactPxs,
-    /// 24 h volume in coins.
-    pub day_base_vlm: WireDec,
 }
 
 /// `{"type": "metaAndAssetCtxs"}`: `[meta, assetCtxs]`, index-aligned.
@@ -200,8 +190,6 @@ pub struct HlToken<'a> {
     pub name: HlText<'a>,
     /// Token index, referred to by pairs.
     pub index: WireInt,
-    /// Size decimals.
-    pub sz_decimals: WireInt,
 }
 
 /// One spot pair: `name` is `PURR/USDC` for canonical pairs and `@<index>` for the others.
@@ -218,8 +206,6 @@ pub struct HlSpotPair<'a> {
     pub tokens: Option<Vec<WireInt>>,
     /// Pair index.
     pub index: WireInt,
-    /// Canonical pair.
-    pub is_canonical: HlFlag,
 }
 
 /// One element of `spotMetaAndAssetCtxs[1]`. Live answers carry `coin` (the pair name); the
@@ -240,8 +226,6 @@ pub struct HlSpotCtx<'a> {
     pub mark_px: WireDec,
     /// Mid of the book (`null` when one side is empty).
     pub mid_px: WireDec,
-    /// Price 24 h ago.
-    pub prev_day_px: WireDec,
 }
 
 /// `{"type": "spotMetaAndAssetCtxs"}`: `[spotMeta, spotAssetCtxs]`.
@@ -362,8 +346,6 @@ pub struct HlFundingHistory<'a> {
     pub coin: HlText<'a>,
     /// Rate settled for the hour, fraction.
     pub funding_rate: WireDec,
-    /// Premium of the hour.
-    pub premium: WireDec,
     /// Settlement time, ms (a number).
     pub time: WireInt,
 }
@@ -376,25 +358,14 @@ pub struct HlFundingHistory<'a> {
 ///  "o": "29295.0", "s": "BTC", "t": 1681923600000, "v": "0.98639"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
-pub struct HlCandle<'a> {
+#[serde(default)]
+pub struct HlCandle {
     /// Open time, ms.
     pub t: WireInt,
-    /// Close time, ms (`t` + interval − 1).
-    #[serde(rename = "T")]
-    pub close_time: WireInt,
-    /// Coin (`BTC`, `@107`).
-    pub s: HlText<'a>,
-    /// Interval (`1h`, `1d`).
-    pub i: HlText<'a>,
-    /// Open price.
-    pub o: WireDec,
     /// Highest price.
     pub h: WireDec,
     /// Lowest price.
     pub l: WireDec,
     /// Close (of the running candle: the latest price).
     pub c: WireDec,
-    /// Volume, base units.
-    pub v: WireDec,
 }

@@ -202,8 +202,6 @@ pub struct KrakenFundingRate<'a> {
 pub struct KrakenCandles<'a> {
     /// The candles (absent on errors).
     pub candles: Option<Vec<KrakenCandle>>,
-    /// More candles follow in the requested window.
-    pub more_candles: KrakenFlag,
     /// `result` `error` and `error` on failures (the derivatives envelope), else absent.
     #[serde(flatten)]
     pub status: KrakenStatus<'a>,

@@ -107,8 +107,6 @@ pub type MexcStatus<'a> = MexcEnvelope<'a, IgnoredAny>;
 pub struct MexcContractDetail<'a> {
     /// `BTC_USDT`, `1000PEPE_USDT`.
     pub symbol: MexcText<'a>,
-    /// Base coin (`BTC`).
-    pub base_coin: MexcText<'a>,
     /// Quote coin (`USDT`, `USDC`, `USD`).
     pub quote_coin: MexcText<'a>,
     /// Settlement coin (the quote for linear contracts, the base for inverse ones).
@@ -198,8 +196,6 @@ pub struct MexcFundingRate<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcExchangeInfo<'a> {
-    /// Server time, ms.
-    pub server_time: WireInt,
     /// The spot pairs.
     pub symbols: Option<Vec<MexcSpotSymbol<'a>>>,
     /// Error code, on errors.
@@ -254,14 +250,6 @@ pub type MexcSpotTicker<'a> = crate::venue::rows::SpotTicker24h<'a>;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcFundingHistoryPage<'a> {
-    /// Rows per page.
-    pub page_size: WireInt,
-    /// Settlements in the whole history.
-    pub total_count: WireInt,
-    /// Pages in the whole history.
-    pub total_page: WireInt,
-    /// This page's number (1-based).
-    pub current_page: WireInt,
     /// The settlements.
     pub result_list: Vec<MexcFundingHistoryRow<'a>>,
 }

@@ -43,8 +43,6 @@ pub struct OkxInstrument<'a> {
     pub settle_ccy: OkxText<'a>,
     /// Contract value, in `ctValCcy` units per contract.
     pub ct_val: WireDec,
-    /// Unit of `ctVal` (the base coin for linear swaps, `USD` for inverse ones).
-    pub ct_val_ccy: OkxText<'a>,
     /// Contract multiplier (`"1"` for swaps).
     pub ct_mult: WireDec,
     /// `linear` or `inverse`.
@@ -104,9 +102,6 @@ pub struct OkxTicker<'a> {
     /// 24 h low.
     #[serde(rename = "low24h")]
     pub low_24h: WireDec,
-    /// 24 h volume: contracts (SWAP) or base (SPOT).
-    #[serde(rename = "vol24h")]
-    pub vol_24h: WireDec,
     /// 24 h volume: base coins (SWAP) or quote (SPOT).
     #[serde(rename = "volCcy24h")]
     pub vol_ccy_24h: WireDec,
