@@ -1,4 +1,4 @@
-//! The parse side of the venue kit (pure): listings, the snapshot skeleton, `{code, msg, data}` envelopes, positional candle rows, haircut tables, tier floors and clock grids.
+//! The parse side of the venue kit (pure): listings, the snapshot skeleton, `{code, msg, data}` envelopes, positional candle rows, Binance-shaped ticker and funding rows, haircut tables, tier floors and clock grids.
 //!
 //! What the adapters' `parse.rs`, `wire.rs` and `tiers.rs` do the same way lives here once (the
 //! rest of the shared kit is in [`super::kit`]): an adapter keeps its filters, its units and its
@@ -499,6 +499,84 @@ pub fn floors_from_caps<T>(mut rows: Vec<(Decimal, T)>) -> Vec<(Decimal, T)> {
         .collect()
 }
 
+// ---- Binance-shaped rows ----
+
+/// One row of the Binance-shaped spot `ticker/24hr` that MEXC (`/api/v3/ticker/24hr`) and WEEX
+/// (`/api/v3/market/ticker/24hr`) both serve: best bid/ask, 24 h range, `volume` in base coins,
+/// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
+pub struct SpotTicker24h<'a> {
+    /// `BTCUSDT`.
+    pub symbol: WireText<'a>,
+    /// Last trade price.
+    pub last_price: WireDec,
+    /// Best bid.
+    pub bid_price: WireDec,
+    /// Best ask.
+    pub ask_price: WireDec,
+    /// 24 h high.
+    pub high_price: WireDec,
+    /// 24 h low.
+    pub low_price: WireDec,
+    /// 24 h volume, base coins.
+    pub volume: WireDec,
+    /// 24 h volume, quote coin.
+    pub quote_volume: WireDec,
+    /// End of the 24 h window, ms.
+    pub close_time: WireInt,
+}
+
+impl SpotTicker24h<'_> {
+    /// The spot book: bid/ask, 24 h range, quote volume (`quoteVolume`, else `volume` ×
+    /// `lastPrice`) and the window's end as the exchange time.
+    #[must_use]
+    pub fn book(&self) -> kit::Book {
+        kit::Book {
+            bid: self.bid_price.get(),
+            ask: self.ask_price.get(),
+            high_24h: self.high_price.get(),
+            low_24h: self.low_price.get(),
+            volume_24h_quote: kit::quote_volume(
+                self.quote_volume.get(),
+                self.volume.get(),
+                self.last_price.get(),
+            ),
+            exchange_time: self.close_time.get().and_then(ms_time),
+        }
+    }
+}
+
+/// One settled funding of the Binance-shaped history endpoints that Binance
+/// (`/fapi/v1/fundingRate`), Bitget (`history-fund-rate`), BingX (`quote/fundingRate`) and WEEX
+/// (`getHistoryFundRate`) serve: `fundingRate` settled at `fundingTime` (ms, a number or a
+/// string); `symbol` is read where a check needs it (BingX's interval fallback).
+///
+/// ```json
+/// {"symbol": "BTCUSDT", "fundingRate": "0.0005", "fundingTime": "1695776400000"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
+pub struct SettledFunding<'a> {
+    /// `BTCUSDT`, `BTC-USDT`, `cmt_btcusdt`.
+    pub symbol: WireText<'a>,
+    /// Rate settled, fraction.
+    pub funding_rate: WireDec,
+    /// Settlement time, ms.
+    pub funding_time: WireInt,
+}
+
+impl SettledFunding<'_> {
+    /// The history point of the row, when it has a positive time and a rate.
+    #[must_use]
+    pub fn point(&self) -> Option<super::HistoryPoint> {
+        kit::point(
+            self.funding_time.get().filter(|t| *t > 0),
+            self.funding_rate.get(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tier_suite;
 
@@ -598,51 +676,5 @@ mod tests {
             !table(FirstRow::Usable).contains_key(" BTC "),
             "no usable haircut"
         );
-    }
-}
-
-/// One row of the Binance-shaped spot `ticker/24hr` that MEXC (`/api/v3/ticker/24hr`) and WEEX
-/// (`/api/v3/market/ticker/24hr`) both serve: best bid/ask, 24 h range, `volume` in base coins,
-/// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct SpotTicker24h<'a> {
-    /// `BTCUSDT`.
-    pub symbol: WireText<'a>,
-    /// Last trade price.
-    pub last_price: WireDec,
-    /// Best bid.
-    pub bid_price: WireDec,
-    /// Best ask.
-    pub ask_price: WireDec,
-    /// 24 h high.
-    pub high_price: WireDec,
-    /// 24 h low.
-    pub low_price: WireDec,
-    /// 24 h volume, base coins.
-    pub volume: WireDec,
-    /// 24 h volume, quote coin.
-    pub quote_volume: WireDec,
-    /// End of the 24 h window, ms.
-    pub close_time: WireInt,
-}
-
-impl SpotTicker24h<'_> {
-    /// The spot book: bid/ask, 24 h range, quote volume (`quoteVolume`, else `volume` ×
-    /// `lastPrice`) and the window's end as the exchange time.
-    #[must_use]
-    pub fn book(&self) -> kit::Book {
-        kit::Book {
-            bid: self.bid_price.get(),
-            ask: self.ask_price.get(),
-            high_24h: self.high_price.get(),
-            low_24h: self.low_price.get(),
-            volume_24h_quote: kit::quote_volume(
-                self.quote_volume.get(),
-                self.volume.get(),
-                self.last_price.get(),
-            ),
-            exchange_time: self.close_time.get().and_then(ms_time),
-        }
     }
 }

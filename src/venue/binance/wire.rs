@@ -198,14 +198,7 @@ pub struct BinanceError<'a> {
 /// {"symbol":"BTCUSDT","fundingRate":"-0.03750000","fundingTime":1570608000000,
 ///  "markPrice":"34287.54619963"}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BinanceFundingRate {
-    /// Rate settled at `fundingTime`, fraction.
-    pub funding_rate: WireDec,
-    /// Settlement time, ms (a number).
-    pub funding_time: WireInt,
-}
+pub type BinanceFundingRate<'a> = crate::venue::rows::SettledFunding<'a>;
 
 /// One row of `GET /api/v3/klines` (spot) or `GET /fapi/v1/klines` (USDⓈ-M): a positional array,
 /// oldest row first, times as ms numbers and decimals as strings, read as an [`ArrayCandle`]:

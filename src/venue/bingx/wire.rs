@@ -145,16 +145,7 @@ pub struct BingxTicker<'a> {
 /// ```json
 /// {"symbol": "BTC-USDT", "fundingRate": "0.0001", "fundingTime": 1585684800000}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct BingxFundingRate<'a> {
-    /// `BTC-USDT`.
-    pub symbol: BingxText<'a>,
-    /// Settled rate, fraction.
-    pub funding_rate: WireDec,
-    /// Settlement time, ms.
-    pub funding_time: WireInt,
-}
+pub type BingxFundingRate<'a> = crate::venue::rows::SettledFunding<'a>;
 
 /// One candle of `GET /openApi/swap/v3/quote/klines` or `GET /openApi/spot/v2/market/kline`.
 /// The sources disagree on the swap row's shape, so both are read: an object (the older

@@ -126,16 +126,7 @@ pub struct BitgetTicker<'a> {
 /// ```json
 /// {"symbol": "BTCUSDT", "fundingRate": "0.0005", "fundingTime": "1695776400000"}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct BitgetFundingHistory<'a> {
-    /// `BTCUSDT`.
-    pub symbol: BitgetText<'a>,
-    /// Rate settled, fraction.
-    pub funding_rate: WireDec,
-    /// Settlement time, ms (a string).
-    pub funding_time: WireInt,
-}
+pub type BitgetFundingHistory<'a> = crate::venue::rows::SettledFunding<'a>;
 
 /// One candle row ([`ArrayCandle`]) of `GET /api/v2/mix/market/candles` (7 strings: open time ms, open, high, low,
 /// close, base volume, quote volume) or `GET /api/v2/spot/market/candles` (8: … base volume,

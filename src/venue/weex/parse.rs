@@ -223,16 +223,8 @@ pub(super) fn snapshot(
 /// Parses one `getHistoryFundRate` answer (newest first); rows without a time or a rate are
 /// skipped.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let rows: Vec<WeexFundingHistory> = WEEX.decode(HISTORY_FUND_RATE.name, body)?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| {
-            kit::point(
-                r.funding_time.get().filter(|t| *t > 0),
-                r.funding_rate.get(),
-            )
-        })
-        .collect())
+    let rows: Vec<WeexFundingHistory<'_>> = WEEX.decode(HISTORY_FUND_RATE.name, body)?;
+    Ok(rows.iter().filter_map(WeexFundingHistory::point).collect())
 }
 
 /// Parses one page of contract (bare array) or spot (v2 envelope) candles, in any order; rows

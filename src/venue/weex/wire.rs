@@ -121,14 +121,7 @@ pub struct WeexFundRate<'a> {
 /// ```json
 /// {"symbol": "cmt_btcusdt", "fundingRate": "0.0001028", "fundingTime": 1716595200000}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct WeexFundingHistory {
-    /// Rate settled, fraction.
-    pub funding_rate: WireDec,
-    /// Settlement time, ms (a number).
-    pub funding_time: WireInt,
-}
+pub type WeexFundingHistory<'a> = crate::venue::rows::SettledFunding<'a>;
 
 /// One pair of spot `GET /api/v2/public/exchangeInfo` (v2 symbols end in `_SPBL`).
 ///
