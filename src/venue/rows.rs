@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -385,16 +386,6 @@ impl ArrayCandle {
         Ok(row)
     }
 
-    /// Reads a whole row: positions 0–4, the rest skipped.
-    ///
-    /// # Errors
-    /// When a position holds an array or an object (up to the close), or the row is cut.
-    pub fn read<'de, A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error> {
-        let row = ArrayCandle::read_head(seq)?;
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(row)
-    }
-
     /// The candle of the row, when it has a time, a high, a low and a close.
     #[must_use]
     pub fn candle(&self) -> Option<super::Candle> {
@@ -407,24 +398,56 @@ impl ArrayCandle {
     }
 }
 
-struct ArrayCandleVisitor;
+impl<'de> Positional<'de> for ArrayCandle {
+    const EXPECTING: &'static str = "a kline array";
 
-impl<'de> Visitor<'de> for ArrayCandleVisitor {
-    type Value = ArrayCandle;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a kline array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ArrayCandle, A::Error> {
-        ArrayCandle::read(&mut seq)
+    /// Reads a whole row: positions 0–4, the rest skipped.
+    fn from_seq<A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error> {
+        let row = ArrayCandle::read_head(seq)?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(row)
     }
 }
 
 impl<'de> Deserialize<'de> for ArrayCandle {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(ArrayCandleVisitor)
+        positional(d)
     }
+}
+
+/// A row sent as a positional JSON array (candles of Binance-like venues, Gate's spot candles,
+/// OKX's candles), read element by element; a row that is not an array fails the page.
+pub trait Positional<'de>: Sized {
+    /// What the row is, for the error a non-array makes (`a kline array`).
+    const EXPECTING: &'static str;
+
+    /// Reads the row from its elements, the whole array.
+    ///
+    /// # Errors
+    /// When an element has a type the row does not accept, or the array is cut.
+    fn from_seq<A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error>;
+}
+
+/// Deserializes a [`Positional`] row: the body of its `Deserialize` impl.
+///
+/// # Errors
+/// When the value is not an array, or as [`Positional::from_seq`].
+pub fn positional<'de, D: Deserializer<'de>, T: Positional<'de>>(d: D) -> Result<T, D::Error> {
+    struct RowVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: Positional<'de>> Visitor<'de> for RowVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(T::EXPECTING)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+            T::from_seq(&mut seq)
+        }
+    }
+
+    d.deserialize_seq(RowVisitor(PhantomData))
 }
 
 // ---- collateral haircuts ----

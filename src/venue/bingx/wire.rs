@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::{WireDec, WireInt};
-use crate::venue::rows::ArrayCandle;
+use crate::venue::rows::{ArrayCandle, Positional};
 
 /// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
 /// numbers kept as their raw text).
@@ -193,7 +193,7 @@ impl<'de> Visitor<'de> for BingxKlineVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BingxKline, A::Error> {
-        ArrayCandle::read(&mut seq).map(BingxKline)
+        ArrayCandle::from_seq(&mut seq).map(BingxKline)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BingxKline, A::Error> {

@@ -6,12 +6,11 @@
 //! `null`, missing and non-text values are all absent), decimals and seconds [`WireDec`].
 //! Unknown fields are ignored.
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, SeqAccess};
 
 use crate::parse::WireDec;
+use crate::venue::rows::{Positional, positional};
 
 /// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
 /// numbers kept as their raw text).
@@ -263,22 +262,14 @@ pub struct GateSpotCandle {
     pub high: WireDec,
     /// Lowest price (position 4).
     pub low: WireDec,
-    /// Open price (position 5).
-    pub open: WireDec,
     /// Whether the bar is finished (position 7; absent in 7-field rows).
     pub closed: GateFlag,
 }
 
-struct SpotCandleVisitor;
+impl<'de> Positional<'de> for GateSpotCandle {
+    const EXPECTING: &'static str = "a spot candlestick array";
 
-impl<'de> Visitor<'de> for SpotCandleVisitor {
-    type Value = GateSpotCandle;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a spot candlestick array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<GateSpotCandle, A::Error> {
+    fn from_seq<A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error> {
         let mut row = GateSpotCandle::default();
         let mut i = 0usize;
         loop {
@@ -287,7 +278,6 @@ impl<'de> Visitor<'de> for SpotCandleVisitor {
                 2 => seq.next_element::<WireDec>()?.map(|v| row.close = v),
                 3 => seq.next_element::<WireDec>()?.map(|v| row.high = v),
                 4 => seq.next_element::<WireDec>()?.map(|v| row.low = v),
-                5 => seq.next_element::<WireDec>()?.map(|v| row.open = v),
                 7 => seq.next_element::<GateFlag>()?.map(|v| row.closed = v),
                 _ => seq.next_element::<IgnoredAny>()?.map(|_| ()),
             };
@@ -301,6 +291,6 @@ impl<'de> Visitor<'de> for SpotCandleVisitor {
 
 impl<'de> Deserialize<'de> for GateSpotCandle {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(SpotCandleVisitor)
+        positional(d)
     }
 }

@@ -4,13 +4,11 @@
 //! [`OkxText`] (borrowed; `""`, `null`, missing and non-text values are all "absent"), decimals
 //! [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, SeqAccess};
 
 use crate::parse::{WireDec, WireInt};
-use crate::venue::rows::ArrayCandle;
+use crate::venue::rows::{ArrayCandle, Positional, positional};
 
 /// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
 /// numbers kept as their raw text).
@@ -231,31 +229,29 @@ pub struct OkxCandle<'a> {
     pub confirm: OkxText<'a>,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for OkxCandle<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = OkxCandle<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a candle array")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OkxCandle<'de>, A::Error> {
-                let mut row = OkxCandle {
-                    head: ArrayCandle::read_head(&mut seq)?,
-                    confirm: OkxText::default(),
-                };
-                for _volume in 0..3 {
-                    if seq.next_element::<IgnoredAny>()?.is_none() {
-                        return Ok(row);
-                    }
-                }
-                if let Some(confirm) = seq.next_element::<OkxText<'de>>()? {
-                    row.confirm = confirm;
-                    while seq.next_element::<IgnoredAny>()?.is_some() {}
-                }
-                Ok(row)
+impl<'de: 'a, 'a> Positional<'de> for OkxCandle<'a> {
+    const EXPECTING: &'static str = "a candle array";
+
+    fn from_seq<A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error> {
+        let mut row = OkxCandle {
+            head: ArrayCandle::read_head(seq)?,
+            confirm: OkxText::default(),
+        };
+        for _volume in 0..3 {
+            if seq.next_element::<IgnoredAny>()?.is_none() {
+                return Ok(row);
             }
         }
-        d.deserialize_seq(V)
+        if let Some(confirm) = seq.next_element::<OkxText<'a>>()? {
+            row.confirm = confirm;
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+        }
+        Ok(row)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for OkxCandle<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        positional(d)
     }
 }
