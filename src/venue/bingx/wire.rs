@@ -5,7 +5,7 @@
 //! Prices are mostly strings, but ticker `bidPrice`/`askPrice` arrive as JSON numbers and the
 //! spot ticker has been seen with numbers everywhere: every decimal is a [`WireDec`], every
 //! millisecond time a [`WireInt`] (both accept strings and numbers). Text fields use
-//! [`BingxText`] (borrowed; `""`, `null`, missing and non-text values are "absent"). Unknown
+//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are "absent"). Unknown
 //! fields are ignored. Candle rows ([`BingxKline`]) come as objects or arrays and are read by a
 //! small visitor.
 
@@ -14,12 +14,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{WireDec, WireInt, WireText};
 use crate::venue::rows::{ArrayCandle, Positional};
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type BingxText<'a> = crate::parse::WireText<'a>;
 
 /// One row of `GET /openApi/swap/v2/quote/contracts` (only the fields basis reads). BingX sizes
 /// orders in coins, so `size` is only the order step; `status` 1 is listed and trading.
@@ -34,11 +30,11 @@ pub type BingxText<'a> = crate::parse::WireText<'a>;
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxContract<'a> {
     /// `BTC-USDT`, `1000PEPE-USDT`.
-    pub symbol: BingxText<'a>,
+    pub symbol: WireText<'a>,
     /// Base code (`BTC`, `1000PEPE`).
-    pub asset: BingxText<'a>,
+    pub asset: WireText<'a>,
     /// Settlement coin (`USDT`, `USDC`).
-    pub currency: BingxText<'a>,
+    pub currency: WireText<'a>,
     /// `1` active; `0` offline, `25` suspended, …
     pub status: WireInt,
     /// Listing time, ms.
@@ -70,7 +66,7 @@ pub struct BingxSpotSymbols<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxSpotSymbol<'a> {
     /// `BTC-USDT`.
-    pub symbol: BingxText<'a>,
+    pub symbol: WireText<'a>,
     /// `1` online; `0` offline, `5` pre-open, `25` suspended, …
     pub status: WireInt,
     /// Listing time, ms.
@@ -91,7 +87,7 @@ pub struct BingxSpotSymbol<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxPremiumIndex<'a> {
     /// `BTC-USDT`.
-    pub symbol: BingxText<'a>,
+    pub symbol: WireText<'a>,
     /// Mark price.
     pub mark_price: WireDec,
     /// Index price.
@@ -120,7 +116,7 @@ pub struct BingxPremiumIndex<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxTicker<'a> {
     /// `BTC-USDT`.
-    pub symbol: BingxText<'a>,
+    pub symbol: WireText<'a>,
     /// Last trade price.
     pub last_price: WireDec,
     /// 24 h high.

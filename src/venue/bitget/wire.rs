@@ -2,18 +2,14 @@
 //!
 //! Bitget sends nearly every value as a string (`""` or `null` meaning absent) inside
 //! `{"code": "00000", "msg": "success", "requestTime": <ms number>, "data": [...]}`
-//! ([`crate::venue::rows::CodedEnvelope`]). Text fields use [`BitgetText`] (borrowed; `""`,
+//! ([`crate::venue::rows::CodedEnvelope`]). Text fields use [`WireText`] (borrowed; `""`,
 //! `null`, missing and non-text values are all absent), decimals [`WireDec`] and millisecond
 //! times [`WireInt`]. Unknown fields are ignored.
 
 use serde::Deserialize;
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{WireDec, WireInt, WireText};
 use crate::venue::rows::ArrayCandle;
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type BitgetText<'a> = crate::parse::WireText<'a>;
 
 /// One row of `GET /api/v2/mix/market/contracts?productType=USDT-FUTURES|USDC-FUTURES` or of `GET
 /// /api/v2/spot/public/symbols` (only the fields basis reads; spot rows have a `status`, contract
@@ -34,17 +30,17 @@ pub type BitgetText<'a> = crate::parse::WireText<'a>;
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetSymbol<'a> {
     /// `BTCUSDT`, `BTCPERP` (USDC), `BTCUSDT_250627` (delivery).
-    pub symbol: BitgetText<'a>,
+    pub symbol: WireText<'a>,
     /// Base coin (`BTC`, `1000PEPE`).
-    pub base_coin: BitgetText<'a>,
+    pub base_coin: WireText<'a>,
     /// Quote coin (`USDT`, `USDC`; `USD` for coin-margined contracts).
-    pub quote_coin: BitgetText<'a>,
+    pub quote_coin: WireText<'a>,
     /// `perpetual` or `delivery`.
-    pub symbol_type: BitgetText<'a>,
+    pub symbol_type: WireText<'a>,
     /// `listed` (pre-launch), `normal`, `maintain`, `limit_open`, `restrictedAPI`, `off`.
-    pub symbol_status: BitgetText<'a>,
+    pub symbol_status: WireText<'a>,
     /// Spot: `online`, `gray` (not yet open), `halt`, `offline`.
-    pub status: BitgetText<'a>,
+    pub status: WireText<'a>,
     /// Funding interval, hours (a string).
     pub fund_interval: WireDec,
 }
@@ -60,7 +56,7 @@ pub struct BitgetSymbol<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetFundRate<'a> {
     /// `BTCUSDT`.
-    pub symbol: BitgetText<'a>,
+    pub symbol: WireText<'a>,
     /// Current period's rate, fraction.
     pub funding_rate: WireDec,
     /// This symbol's interval, hours (a string: `1`, `2`, `4`, `8`).
@@ -92,7 +88,7 @@ pub struct BitgetFundRate<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetTicker<'a> {
     /// `BTCUSDT`.
-    pub symbol: BitgetText<'a>,
+    pub symbol: WireText<'a>,
     /// Last trade price.
     pub last_pr: WireDec,
     /// Best ask.
@@ -149,7 +145,7 @@ pub type BitgetCandle = ArrayCandle;
 #[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetDiscountRate<'a> {
     /// Coin (`ETH`).
-    pub coin: BitgetText<'a>,
+    pub coin: WireText<'a>,
     /// Tiers (`null` read as none).
     pub list: Option<Vec<BitgetDiscountTier>>,
 }

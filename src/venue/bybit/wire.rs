@@ -1,22 +1,14 @@
 //! Bybit v5 wire structs in Bybit's own field names: the envelope, instruments-info, tickers, collateral tiers, funding history and kline rows.
 //!
-//! Every struct borrows from the response body (text as [`BybitText`]); unknown fields are
+//! Every struct borrows from the response body (text as [`WireText`]); unknown fields are
 //! ignored and missing, `""` or `null` fields are absent. Numbers go through
 //! [`WireDec`]/[`WireInt`] (string or number).
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{WireDec, WireFlag, WireInt, WireText};
 use crate::venue::rows::ArrayCandle;
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type BybitText<'a> = crate::parse::WireText<'a>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type BybitFlag = crate::parse::WireFlag;
 
 /// The v5 envelope around every response. Errors come with HTTP 200 and a non-zero `retCode`.
 ///
@@ -35,7 +27,7 @@ pub struct BybitEnvelope<'a, T> {
     pub ret_code: WireInt,
     /// `"OK"` or the error text.
     #[serde(default)]
-    pub ret_msg: BybitText<'a>,
+    pub ret_msg: WireText<'a>,
     /// The payload (`{}` on errors).
     pub result: Option<T>,
     /// Server time, ms (a number).
@@ -64,7 +56,7 @@ pub type BybitHead<'a> = BybitEnvelope<'a, IgnoredAny>;
 pub struct BybitList<'a, T> {
     /// `linear`, `spot`, `inverse`…
     #[serde(default)]
-    pub category: BybitText<'a>,
+    pub category: WireText<'a>,
     /// Rows (`nextPageCursor` is read separately, by [`BybitPage`]).
     pub list: Option<Vec<T>>,
 }
@@ -78,7 +70,7 @@ pub struct BybitList<'a, T> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BybitPage<'a> {
     /// Cursor of the next page; absent on the last page.
-    pub next_page_cursor: BybitText<'a>,
+    pub next_page_cursor: WireText<'a>,
 }
 
 /// One row of `GET /v5/market/instruments-info` (linear and spot share the fields basis reads;
@@ -94,19 +86,19 @@ pub struct BybitPage<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BybitInstrument<'a> {
     /// `BTCUSDT`, `1000PEPEUSDT`, `BTCPERP` (USDC perp), `BTCUSDT-26JUN26` (dated).
-    pub symbol: BybitText<'a>,
+    pub symbol: WireText<'a>,
     /// `LinearPerpetual`, `LinearFutures` (linear only).
-    pub contract_type: BybitText<'a>,
+    pub contract_type: WireText<'a>,
     /// `Trading`, `PreLaunch`, `Delivering`, `Closed`.
-    pub status: BybitText<'a>,
+    pub status: WireText<'a>,
     /// Base coin as the contract counts it (`1000PEPE`, `SHIB1000`).
-    pub base_coin: BybitText<'a>,
+    pub base_coin: WireText<'a>,
     /// Quote coin (`USDT`, `USDC`).
-    pub quote_coin: BybitText<'a>,
+    pub quote_coin: WireText<'a>,
     /// Funding interval in **minutes** (an integer, e.g. 480).
     pub funding_interval: WireInt,
     /// Whether this is a pre-market contract.
-    pub is_pre_listing: BybitFlag,
+    pub is_pre_listing: WireFlag,
 }
 
 /// One row of `GET /v5/market/tickers?category=linear` or `?category=spot` (all strings; spot
@@ -130,7 +122,7 @@ pub struct BybitInstrument<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BybitTicker<'a> {
     /// Symbol.
-    pub symbol: BybitText<'a>,
+    pub symbol: WireText<'a>,
     /// Index price.
     pub index_price: WireDec,
     /// Mark price.
@@ -167,7 +159,7 @@ pub struct BybitTicker<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BybitCollateral<'a> {
     /// Coin (`BTC`).
-    pub currency: BybitText<'a>,
+    pub currency: WireText<'a>,
     /// The tiers (`null` or missing: none).
     pub collateral_ratio_list: Option<Vec<BybitCollateralTier>>,
 }

@@ -4,19 +4,15 @@
 //! JSON numbers (exponent form included, e.g. `4.5e-7`); they are read from the raw token with
 //! [`WireDec`], which also accepts strings, `""` and `null`. Text fields use [`DeribitText`]
 //! (borrowed; `""`, `null`, missing and non-text values read as absent), booleans
-//! [`DeribitFlag`]. Unknown fields are ignored.
+//! [`WireFlag`]. Unknown fields are ignored.
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
+use crate::parse::{StringsOnly, WireDec, WireFlag, WireInt, WireText};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`StringsOnly`]).
 pub type DeribitText<'a> = WireText<'a, StringsOnly>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type DeribitFlag = crate::parse::WireFlag;
 
 /// The JSON-RPC envelope around every response: `result` (rows, or the chart object) on
 /// success, `error` otherwise. `usIn`/`usOut` are the server's receive and send times in
@@ -84,7 +80,7 @@ pub struct DeribitInstrument<'a> {
     /// `future`, `spot`, `option`, `future_combo`, `option_combo`.
     pub kind: DeribitText<'a>,
     /// Whether the instrument can currently be traded.
-    pub is_active: DeribitFlag,
+    pub is_active: WireFlag,
     /// Book state in newer API versions (`open`; anything else is not trading).
     pub state: DeribitText<'a>,
     /// `perpetual`, `day`, `week`, `month` (futures only).

@@ -2,23 +2,15 @@
 //!
 //! Gate has no success envelope: bodies are bare JSON arrays. Errors are
 //! `{"label": "...", "message": "..."}` objects. Decimals are strings, sizes and counters ints,
-//! times **seconds** (int, float or string). Text fields use [`GateText`] (borrowed; `""`,
+//! times **seconds** (int, float or string). Text fields use [`WireText`] (borrowed; `""`,
 //! `null`, missing and non-text values are all absent), decimals and seconds [`WireDec`].
 //! Unknown fields are ignored.
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess};
 
-use crate::parse::WireDec;
+use crate::parse::{WireDec, WireFlag, WireText};
 use crate::venue::rows::{Positional, positional};
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type GateText<'a> = crate::parse::WireText<'a>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type GateFlag = crate::parse::WireFlag;
 
 /// The error body Gate sends with 4xx statuses (`label` is the error class).
 ///
@@ -29,9 +21,9 @@ pub type GateFlag = crate::parse::WireFlag;
 #[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateError<'a> {
     /// `TOO_MANY_REQUESTS`, `INVALID_PARAM_VALUE`, …
-    pub label: GateText<'a>,
+    pub label: WireText<'a>,
     /// Human-readable message.
-    pub message: GateText<'a>,
+    pub message: WireText<'a>,
 }
 
 /// One row of `GET /api/v4/futures/usdt/contracts?limit=1000&offset=N` (only the fields basis
@@ -49,10 +41,10 @@ pub struct GateError<'a> {
 #[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateContract<'a> {
     /// `BTC_USDT`.
-    pub name: GateText<'a>,
+    pub name: WireText<'a>,
     /// `direct` (linear) or `inverse`.
     #[serde(rename = "type")]
-    pub kind: GateText<'a>,
+    pub kind: WireText<'a>,
     /// Base units per contract.
     pub quanto_multiplier: WireDec,
     /// Mark price.
@@ -70,9 +62,9 @@ pub struct GateContract<'a> {
     /// Open interest (long side), contracts (int).
     pub position_size: WireDec,
     /// Whether the contract is being delisted.
-    pub in_delisting: GateFlag,
+    pub in_delisting: WireFlag,
     /// `prelaunch`, `trading`, `delisting`, `delisted` (newer responses only).
-    pub status: GateText<'a>,
+    pub status: WireText<'a>,
     /// Maintenance margin rate of the first risk-limit tier, fraction.
     pub maintenance_rate: WireDec,
 }
@@ -93,7 +85,7 @@ pub struct GateContract<'a> {
 #[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateTicker<'a> {
     /// `BTC_USDT`.
-    pub contract: GateText<'a>,
+    pub contract: WireText<'a>,
     /// Last trade price.
     pub last: WireDec,
     /// 24 h low.
@@ -132,16 +124,16 @@ pub struct GateTicker<'a> {
 #[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateCurrencyPair<'a> {
     /// `ETH_USDT`.
-    pub id: GateText<'a>,
+    pub id: WireText<'a>,
     /// Base currency.
-    pub base: GateText<'a>,
+    pub base: WireText<'a>,
     /// Quote currency.
-    pub quote: GateText<'a>,
+    pub quote: WireText<'a>,
     /// `tradable`, `buyable`, `sellable`, `untradable`.
-    pub trade_status: GateText<'a>,
+    pub trade_status: WireText<'a>,
     /// `normal` or `premarket` (newer responses only).
     #[serde(rename = "type")]
-    pub kind: GateText<'a>,
+    pub kind: WireText<'a>,
 }
 
 /// One row of `GET /api/v4/spot/tickers` (every pair). `base_volume` in base, `quote_volume` in
@@ -156,7 +148,7 @@ pub struct GateCurrencyPair<'a> {
 #[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateSpotTicker<'a> {
     /// `BTC_USDT`.
-    pub currency_pair: GateText<'a>,
+    pub currency_pair: WireText<'a>,
     /// Last trade price.
     pub last: WireDec,
     /// Best ask.
@@ -203,7 +195,7 @@ pub struct GateFundingRecord {
 #[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateDiscount<'a> {
     /// Currency (`BTC`).
-    pub currency: GateText<'a>,
+    pub currency: WireText<'a>,
     /// Tiers (`null` read as none).
     pub discount_tiers: Option<Vec<GateDiscountTier>>,
 }
@@ -263,7 +255,7 @@ pub struct GateSpotCandle {
     /// Lowest price (position 4).
     pub low: WireDec,
     /// Whether the bar is finished (position 7; absent in 7-field rows).
-    pub closed: GateFlag,
+    pub closed: WireFlag,
 }
 
 impl<'de> Positional<'de> for GateSpotCandle {
@@ -278,7 +270,7 @@ impl<'de> Positional<'de> for GateSpotCandle {
                 2 => seq.next_element::<WireDec>()?.map(|v| row.close = v),
                 3 => seq.next_element::<WireDec>()?.map(|v| row.high = v),
                 4 => seq.next_element::<WireDec>()?.map(|v| row.low = v),
-                7 => seq.next_element::<GateFlag>()?.map(|v| row.closed = v),
+                7 => seq.next_element::<WireFlag>()?.map(|v| row.closed = v),
                 _ => seq.next_element::<IgnoredAny>()?.map(|_| ()),
             };
             if more.is_none() {

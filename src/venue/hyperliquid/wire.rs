@@ -10,14 +10,10 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{NumbersAsTextLenient, WireDec, WireInt, WireText};
+use crate::parse::{NumbersAsTextLenient, WireDec, WireFlag, WireInt, WireText};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`NumbersAsTextLenient`]).
 pub type HlText<'a> = WireText<'a, NumbersAsTextLenient>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type HlFlag = crate::parse::WireFlag;
 
 /// `impactPxs`: `[bidImpact, askImpact]`, the average prices of selling and buying the venue's
 /// impact notional. `null`, a missing field and anything that is not an array read as empty.
@@ -123,7 +119,7 @@ pub struct HlPerpAsset<'a> {
     /// Maximum leverage.
     pub max_leverage: WireInt,
     /// Delisted coins stay in the universe with `isDelisted: true`.
-    pub is_delisted: HlFlag,
+    pub is_delisted: WireFlag,
 }
 
 /// One element of `metaAndAssetCtxs[1]` (belongs to `universe[i]` of the same answer). All
@@ -277,7 +273,7 @@ mod tests {
         #[serde(borrow)]
         t: HlText<'a>,
         #[serde(default)]
-        f: HlFlag,
+        f: WireFlag,
         #[serde(default)]
         p: HlImpactPxs,
     }

@@ -3,8 +3,8 @@
 //! Contract answers are wrapped in `{"success": true, "code": 0, "data": ...}` and carry every
 //! decimal as a JSON number; spot v3 answers are Binance-like (bare arrays/objects, decimals as
 //! strings, `""`/`null` for absent values). Decimals are [`WireDec`], ms times [`WireInt`], text
-//! [`MexcText`] (borrowed; `""`, `null`, missing and non-text values are "absent") and booleans
-//! [`MexcFlag`]. Unknown fields are ignored. Contract candles are columnar
+//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are "absent") and booleans
+//! [`WireFlag`]. Unknown fields are ignored. Contract candles are columnar
 //! ([`MexcKlineColumns`]); spot candle rows are positional arrays ([`MexcSpotKline`]).
 
 use std::fmt;
@@ -13,16 +13,8 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{WireDec, WireFlag, WireInt, WireText};
 use crate::venue::rows::ArrayCandle;
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type MexcText<'a> = crate::parse::WireText<'a>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type MexcFlag = crate::parse::WireFlag;
 
 /// Contract `data` that is a list of rows, or one row (the docs show the single-symbol form of
 /// the ticker; without `symbol` it is an array of the same objects).
@@ -68,16 +60,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for MexcRows<T> {
 pub struct MexcEnvelope<'a, D> {
     /// `true` on success.
     #[serde(default)]
-    pub success: MexcFlag,
+    pub success: WireFlag,
     /// `0` on success; `510` when rate limited.
     #[serde(default, borrow)]
-    pub code: MexcText<'a>,
+    pub code: WireText<'a>,
     /// Contract error message.
     #[serde(default, borrow)]
-    pub message: MexcText<'a>,
+    pub message: WireText<'a>,
     /// Spot error message.
     #[serde(default, borrow)]
-    pub msg: MexcText<'a>,
+    pub msg: WireText<'a>,
     /// The payload.
     #[serde(default = "Option::default")]
     pub data: Option<D>,
@@ -106,17 +98,17 @@ pub type MexcStatus<'a> = MexcEnvelope<'a, IgnoredAny>;
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcContractDetail<'a> {
     /// `BTC_USDT`, `1000PEPE_USDT`.
-    pub symbol: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Quote coin (`USDT`, `USDC`, `USD`).
-    pub quote_coin: MexcText<'a>,
+    pub quote_coin: WireText<'a>,
     /// Settlement coin (the quote for linear contracts, the base for inverse ones).
-    pub settle_coin: MexcText<'a>,
+    pub settle_coin: WireText<'a>,
     /// Base units per contract.
     pub contract_size: WireDec,
     /// 0 enabled, 1 delivery, 2 completed, 3 offline, 4 pause.
     pub state: WireInt,
     /// Hidden from the trading interface.
-    pub is_hidden: MexcFlag,
+    pub is_hidden: WireFlag,
     /// Maintenance margin rate of the first risk tier, fraction.
     pub maintenance_margin_rate: WireDec,
 }
@@ -136,7 +128,7 @@ pub struct MexcContractDetail<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcTicker<'a> {
     /// `BTC_USDT`.
-    pub symbol: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Last trade price.
     pub last_price: WireDec,
     /// Best bid.
@@ -175,7 +167,7 @@ pub struct MexcTicker<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcFundingRate<'a> {
     /// `BTC_USDT`.
-    pub symbol: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Current rate, fraction.
     pub funding_rate: WireDec,
     /// Funding interval, hours.
@@ -199,9 +191,9 @@ pub struct MexcExchangeInfo<'a> {
     /// The spot pairs.
     pub symbols: Option<Vec<MexcSpotSymbol<'a>>>,
     /// Error code, on errors.
-    pub code: MexcText<'a>,
+    pub code: WireText<'a>,
     /// Error message, on errors.
-    pub msg: MexcText<'a>,
+    pub msg: WireText<'a>,
 }
 
 /// One spot pair of `GET /api/v3/exchangeInfo` (only the fields basis reads). `status` is
@@ -217,15 +209,15 @@ pub struct MexcExchangeInfo<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcSpotSymbol<'a> {
     /// `BTCUSDT`.
-    pub symbol: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Listing status.
-    pub status: MexcText<'a>,
+    pub status: WireText<'a>,
     /// Base coin.
-    pub base_asset: MexcText<'a>,
+    pub base_asset: WireText<'a>,
     /// Quote coin.
-    pub quote_asset: MexcText<'a>,
+    pub quote_asset: WireText<'a>,
     /// 1 all, 2 buy only, 3 sell only, 4 close.
-    pub trade_side_type: MexcText<'a>,
+    pub trade_side_type: WireText<'a>,
 }
 
 /// One row of `GET /api/v3/ticker/24hr` (every pair when `symbol` is omitted): `volume` in base,
@@ -263,7 +255,7 @@ pub struct MexcFundingHistoryPage<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcFundingHistoryRow<'a> {
     /// `BTC_USDT`.
-    pub symbol: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Settled rate, fraction.
     pub funding_rate: WireDec,
     /// Settlement time, ms.

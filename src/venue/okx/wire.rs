@@ -1,18 +1,14 @@
 //! OKX v5 wire structs: the venue's own field names, decoded borrowed from the response bytes.
 //!
 //! Everything in OKX's `data` arrays is a string, `""` meaning absent. Text fields use
-//! [`OkxText`] (borrowed; `""`, `null`, missing and non-text values are all "absent"), decimals
+//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are all "absent"), decimals
 //! [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess};
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{WireDec, WireInt, WireText};
 use crate::venue::rows::{ArrayCandle, Positional, positional};
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type OkxText<'a> = crate::parse::WireText<'a>;
 
 /// One row of `GET /api/v5/public/instruments?instType=SWAP|SPOT` (only the fields basis reads).
 /// SWAP rows have empty `baseCcy`/`quoteCcy`; SPOT rows have empty `uly`/`ctVal`.
@@ -26,29 +22,29 @@ pub type OkxText<'a> = crate::parse::WireText<'a>;
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxInstrument<'a> {
     /// `SWAP`, `SPOT`, `FUTURES`, …
-    pub inst_type: OkxText<'a>,
+    pub inst_type: WireText<'a>,
     /// `BTC-USDT-SWAP`, `BTC-USDT`.
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Underlying (`BTC-USDT`), derivatives only.
-    pub uly: OkxText<'a>,
+    pub uly: WireText<'a>,
     /// Instrument family (`BTC-USDT`), derivatives only.
-    pub inst_family: OkxText<'a>,
+    pub inst_family: WireText<'a>,
     /// Base coin, SPOT only.
-    pub base_ccy: OkxText<'a>,
+    pub base_ccy: WireText<'a>,
     /// Quote coin, SPOT only.
-    pub quote_ccy: OkxText<'a>,
+    pub quote_ccy: WireText<'a>,
     /// Settlement coin (`USDT`; the coin itself for inverse swaps).
-    pub settle_ccy: OkxText<'a>,
+    pub settle_ccy: WireText<'a>,
     /// Contract value, in `ctValCcy` units per contract.
     pub ct_val: WireDec,
     /// Contract multiplier (`"1"` for swaps).
     pub ct_mult: WireDec,
     /// `linear` or `inverse`.
-    pub ct_type: OkxText<'a>,
+    pub ct_type: WireText<'a>,
     /// `live`, `suspend`, `preopen`, `test`.
-    pub state: OkxText<'a>,
+    pub state: WireText<'a>,
     /// `normal`, `pre_market`, `xperp`.
-    pub rule_type: OkxText<'a>,
+    pub rule_type: WireText<'a>,
 }
 
 /// One row of `GET /api/v5/public/funding-rate?instId=ANY`. `fundingRate` settles at
@@ -63,7 +59,7 @@ pub struct OkxInstrument<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxFundingRate<'a> {
     /// `BTC-USDT-SWAP`.
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Current period's rate, fraction.
     pub funding_rate: WireDec,
     /// When the current rate settles, ms.
@@ -87,7 +83,7 @@ pub struct OkxFundingRate<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxTicker<'a> {
     /// `BTC-USDT-SWAP`, `BTC-USDT`.
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Last trade price.
     pub last: WireDec,
     /// Best bid.
@@ -116,7 +112,7 @@ pub struct OkxTicker<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxMarkPrice<'a> {
     /// `BTC-USDT-SWAP`.
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Mark price.
     pub mark_px: WireDec,
 }
@@ -132,7 +128,7 @@ pub struct OkxMarkPrice<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxIndexTicker<'a> {
     /// `BTC-USDT`.
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Index price.
     pub idx_px: WireDec,
 }
@@ -148,7 +144,7 @@ pub struct OkxIndexTicker<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxOpenInterest<'a> {
     /// `BTC-USDT-SWAP`.
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Open interest in contracts.
     pub oi: WireDec,
     /// Open interest in base coins.
@@ -171,7 +167,7 @@ pub struct OkxOpenInterest<'a> {
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxDiscountRate<'a> {
     /// Coin (`BTC`).
-    pub ccy: OkxText<'a>,
+    pub ccy: WireText<'a>,
     /// The tiers (`null` or missing: none).
     pub details: Option<Vec<OkxDiscountTier>>,
 }
@@ -226,7 +222,7 @@ pub struct OkxCandle<'a> {
     /// price).
     pub head: ArrayCandle,
     /// `"1"` for a finished bar, `"0"` for the running one (position 8).
-    pub confirm: OkxText<'a>,
+    pub confirm: WireText<'a>,
 }
 
 impl<'de: 'a, 'a> Positional<'de> for OkxCandle<'a> {
@@ -235,14 +231,14 @@ impl<'de: 'a, 'a> Positional<'de> for OkxCandle<'a> {
     fn from_seq<A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error> {
         let mut row = OkxCandle {
             head: ArrayCandle::read_head(seq)?,
-            confirm: OkxText::default(),
+            confirm: WireText::default(),
         };
         for _volume in 0..3 {
             if seq.next_element::<IgnoredAny>()?.is_none() {
                 return Ok(row);
             }
         }
-        if let Some(confirm) = seq.next_element::<OkxText<'a>>()? {
+        if let Some(confirm) = seq.next_element::<WireText<'a>>()? {
             row.confirm = confirm;
             while seq.next_element::<IgnoredAny>()?.is_some() {}
         }
