@@ -69,29 +69,26 @@ impl<'de: 'a, 'a> Deserialize<'de> for DydxMarkets<'a> {
 ///  "baseOpenInterest": "50.3776", "defaultFundingRate1H": "0"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default, bound(deserialize = "'de: 'a"))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct DydxPerpetualMarket<'a> {
     /// `BTC-USD`.
     pub ticker: DydxText<'a>,
     /// `ACTIVE`, `PAUSED`, `CANCEL_ONLY`, `POST_ONLY`, `INITIALIZING`, `FINAL_SETTLEMENT`.
     pub status: DydxText<'a>,
     /// Oracle price (mark = index).
-    #[serde(rename = "oraclePrice")]
     pub oracle_price: WireDec,
     /// 24 h volume, USD notional.
     #[serde(rename = "volume24H")]
     pub volume_24h: WireDec,
     /// Predicted funding rate of the current hour, fraction per 1 h.
-    #[serde(rename = "nextFundingRate")]
     pub next_funding_rate: WireDec,
-    /// Maintenance margin fraction.
-    #[serde(rename = "maintenanceMarginFraction")]
+    /// Base initial margin fraction (the margin tier).
+    pub initial_margin_fraction: WireDec,
+    /// Maintenance margin fraction (the reference and the margin tier).
     pub maintenance_margin_fraction: WireDec,
     /// Open interest in base units.
-    #[serde(rename = "openInterest")]
     pub open_interest: WireDec,
     /// Price increment.
-    #[serde(rename = "tickSize")]
     pub tick_size: WireDec,
 }
 

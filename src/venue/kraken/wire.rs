@@ -4,21 +4,17 @@
 //! sends decimals as JSON numbers (exponent form included, e.g. `-3.995839963e-09`); they are
 //! read from the raw token with [`WireDec`], which also accepts strings, `""` and `null`. Text
 //! fields use [`KrakenText`] (borrowed; `""`, `null`, missing and non-text values read as
-//! absent), booleans [`KrakenFlag`]. Unknown fields are ignored; every answer carries its
+//! absent), booleans [`WireFlag`]. Unknown fields are ignored; every answer carries its
 //! [`KrakenStatus`] (flattened: only the status and other small fields are buffered, the
 //! payload arrays are read in place). The charts API (candles) has
 //! no envelope: `{"candles": […], "more_candles": bool}` with prices as strings.
 
 use serde::Deserialize;
 
-use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
+use crate::parse::{StringsOnly, WireDec, WireFlag, WireInt, WireText};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`StringsOnly`]).
 pub type KrakenText<'a> = WireText<'a, StringsOnly>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type KrakenFlag = crate::parse::WireFlag;
 
 /// The envelope's status: alone (the payload arrays skipped unread) for `check_body`, and
 /// flattened into every answer.
@@ -71,9 +67,9 @@ pub struct KrakenInstrument<'a> {
     #[serde(rename = "type")]
     pub kind: KrakenText<'a>,
     /// Whether the contract can be traded.
-    pub tradeable: KrakenFlag,
+    pub tradeable: WireFlag,
     /// Whether only post-only (maker) orders are accepted.
-    pub post_only: KrakenFlag,
+    pub post_only: WireFlag,
     /// Last trading time of a dated contract (absent on perpetuals).
     pub last_trading_time: KrakenText<'a>,
     /// Base currency (`ETH`, `BTC`).
@@ -84,6 +80,26 @@ pub struct KrakenInstrument<'a> {
     pub pair: KrakenText<'a>,
     /// Units of the base per contract.
     pub contract_size: WireDec,
+    /// The margin levels (the margin tiers; `null` read as none).
+    pub margin_levels: Option<Vec<KrakenMarginLevel>>,
+}
+
+/// One margin level of a [`KrakenInstrument`] (JSON numbers): from `numNonContractUnits` (a
+/// USD notional, flexible futures) or `contracts` (inverse ones, not read) upward, the initial
+/// and maintenance margin rates.
+///
+/// ```json
+/// {"numNonContractUnits": 0, "initialMargin": 0.02, "maintenanceMargin": 0.01}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KrakenMarginLevel {
+    /// Floor of the level, USD notional (flexible futures).
+    pub num_non_contract_units: WireDec,
+    /// Initial margin rate, fraction.
+    pub initial_margin: WireDec,
+    /// Maintenance margin rate, fraction.
+    pub maintenance_margin: WireDec,
 }
 
 /// `GET /derivatives/api/v3/tickers`: the envelope, its `tickers` array and the server time.
@@ -151,9 +167,9 @@ pub struct KrakenTicker<'a> {
     /// Absolute funding rate of the current hour.
     pub funding_rate: WireDec,
     /// Whether the market is suspended.
-    pub suspended: KrakenFlag,
+    pub suspended: WireFlag,
     /// Whether only post-only orders are accepted.
-    pub post_only: KrakenFlag,
+    pub post_only: WireFlag,
 }
 
 /// `GET /derivatives/api/v4/historicalfundingrates?symbol=…`: the envelope and the whole funding
