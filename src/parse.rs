@@ -237,6 +237,9 @@ impl TextPolicy for StringsOnly {
 
 /// A text field as a venue sends it, borrowed from the payload when it holds no escapes. What
 /// is not a string reads by the venue's [`TextPolicy`] `P` (default [`NumbersAsText`]).
+///
+/// A wire struct of such fields says once that it borrows from the body, with the container
+/// attribute `#[serde(bound(deserialize = "'de: 'a"))]`, rather than `borrow` on every field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WireText<'a, P = NumbersAsText>(pub Cow<'a, str>, PhantomData<P>);
 

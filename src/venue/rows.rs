@@ -1,4 +1,4 @@
-//! The parse side of the venue kit (pure): listings, the snapshot skeleton, `{code, msg, data}` envelopes, positional candle rows, haircut tables, tier floors and clock grids.
+//! The parse side of the venue kit (pure): listings, the snapshot skeleton, `{code, msg, data}` envelopes, positional candle rows, Binance-shaped ticker and funding rows, haircut tables, tier floors and clock grids.
 //!
 //! What the adapters' `parse.rs`, `wire.rs` and `tiers.rs` do the same way lives here once (the
 //! rest of the shared kit is in [`super::kit`]): an adapter keeps its filters, its units and its
@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -385,16 +386,6 @@ impl ArrayCandle {
         Ok(row)
     }
 
-    /// Reads a whole row: positions 0–4, the rest skipped.
-    ///
-    /// # Errors
-    /// When a position holds an array or an object (up to the close), or the row is cut.
-    pub fn read<'de, A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error> {
-        let row = ArrayCandle::read_head(seq)?;
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(row)
-    }
-
     /// The candle of the row, when it has a time, a high, a low and a close.
     #[must_use]
     pub fn candle(&self) -> Option<super::Candle> {
@@ -407,24 +398,56 @@ impl ArrayCandle {
     }
 }
 
-struct ArrayCandleVisitor;
+impl<'de> Positional<'de> for ArrayCandle {
+    const EXPECTING: &'static str = "a kline array";
 
-impl<'de> Visitor<'de> for ArrayCandleVisitor {
-    type Value = ArrayCandle;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a kline array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ArrayCandle, A::Error> {
-        ArrayCandle::read(&mut seq)
+    /// Reads a whole row: positions 0–4, the rest skipped.
+    fn from_seq<A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error> {
+        let row = ArrayCandle::read_head(seq)?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(row)
     }
 }
 
 impl<'de> Deserialize<'de> for ArrayCandle {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(ArrayCandleVisitor)
+        positional(d)
     }
+}
+
+/// A row sent as a positional JSON array (candles of Binance-like venues, Gate's spot candles,
+/// OKX's candles), read element by element; a row that is not an array fails the page.
+pub trait Positional<'de>: Sized {
+    /// What the row is, for the error a non-array makes (`a kline array`).
+    const EXPECTING: &'static str;
+
+    /// Reads the row from its elements, the whole array.
+    ///
+    /// # Errors
+    /// When an element has a type the row does not accept, or the array is cut.
+    fn from_seq<A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error>;
+}
+
+/// Deserializes a [`Positional`] row: the body of its `Deserialize` impl.
+///
+/// # Errors
+/// When the value is not an array, or as [`Positional::from_seq`].
+pub fn positional<'de, D: Deserializer<'de>, T: Positional<'de>>(d: D) -> Result<T, D::Error> {
+    struct RowVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: Positional<'de>> Visitor<'de> for RowVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(T::EXPECTING)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+            T::from_seq(&mut seq)
+        }
+    }
+
+    d.deserialize_seq(RowVisitor(PhantomData))
 }
 
 // ---- collateral haircuts ----
@@ -497,6 +520,84 @@ pub fn floors_from_caps<T>(mut rows: Vec<(Decimal, T)>) -> Vec<(Decimal, T)> {
     rows.into_iter()
         .map(|(cap, tier)| (std::mem::replace(&mut floor, cap), tier))
         .collect()
+}
+
+// ---- Binance-shaped rows ----
+
+/// One row of the Binance-shaped spot `ticker/24hr` that MEXC (`/api/v3/ticker/24hr`) and WEEX
+/// (`/api/v3/market/ticker/24hr`) both serve: best bid/ask, 24 h range, `volume` in base coins,
+/// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
+pub struct SpotTicker24h<'a> {
+    /// `BTCUSDT`.
+    pub symbol: WireText<'a>,
+    /// Last trade price.
+    pub last_price: WireDec,
+    /// Best bid.
+    pub bid_price: WireDec,
+    /// Best ask.
+    pub ask_price: WireDec,
+    /// 24 h high.
+    pub high_price: WireDec,
+    /// 24 h low.
+    pub low_price: WireDec,
+    /// 24 h volume, base coins.
+    pub volume: WireDec,
+    /// 24 h volume, quote coin.
+    pub quote_volume: WireDec,
+    /// End of the 24 h window, ms.
+    pub close_time: WireInt,
+}
+
+impl SpotTicker24h<'_> {
+    /// The spot book: bid/ask, 24 h range, quote volume (`quoteVolume`, else `volume` ×
+    /// `lastPrice`) and the window's end as the exchange time.
+    #[must_use]
+    pub fn book(&self) -> kit::Book {
+        kit::Book {
+            bid: self.bid_price.get(),
+            ask: self.ask_price.get(),
+            high_24h: self.high_price.get(),
+            low_24h: self.low_price.get(),
+            volume_24h_quote: kit::quote_volume(
+                self.quote_volume.get(),
+                self.volume.get(),
+                self.last_price.get(),
+            ),
+            exchange_time: self.close_time.get().and_then(ms_time),
+        }
+    }
+}
+
+/// One settled funding of the Binance-shaped history endpoints that Binance
+/// (`/fapi/v1/fundingRate`), Bitget (`history-fund-rate`), BingX (`quote/fundingRate`) and WEEX
+/// (`getHistoryFundRate`) serve: `fundingRate` settled at `fundingTime` (ms, a number or a
+/// string); `symbol` is read where a check needs it (BingX's interval fallback).
+///
+/// ```json
+/// {"symbol": "BTCUSDT", "fundingRate": "0.0005", "fundingTime": "1695776400000"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
+pub struct SettledFunding<'a> {
+    /// `BTCUSDT`, `BTC-USDT`, `cmt_btcusdt`.
+    pub symbol: WireText<'a>,
+    /// Rate settled, fraction.
+    pub funding_rate: WireDec,
+    /// Settlement time, ms.
+    pub funding_time: WireInt,
+}
+
+impl SettledFunding<'_> {
+    /// The history point of the row, when it has a positive time and a rate.
+    #[must_use]
+    pub fn point(&self) -> Option<super::HistoryPoint> {
+        kit::point(
+            self.funding_time.get().filter(|t| *t > 0),
+            self.funding_rate.get(),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -598,52 +699,5 @@ mod tests {
             !table(FirstRow::Usable).contains_key(" BTC "),
             "no usable haircut"
         );
-    }
-}
-
-/// One row of the Binance-shaped spot `ticker/24hr` that MEXC (`/api/v3/ticker/24hr`) and WEEX
-/// (`/api/v3/market/ticker/24hr`) both serve: best bid/ask, 24 h range, `volume` in base coins,
-/// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct SpotTicker24h<'a> {
-    /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: WireText<'a>,
-    /// Last trade price.
-    pub last_price: WireDec,
-    /// Best bid.
-    pub bid_price: WireDec,
-    /// Best ask.
-    pub ask_price: WireDec,
-    /// 24 h high.
-    pub high_price: WireDec,
-    /// 24 h low.
-    pub low_price: WireDec,
-    /// 24 h volume, base coins.
-    pub volume: WireDec,
-    /// 24 h volume, quote coin.
-    pub quote_volume: WireDec,
-    /// End of the 24 h window, ms.
-    pub close_time: WireInt,
-}
-
-impl SpotTicker24h<'_> {
-    /// The spot book: bid/ask, 24 h range, quote volume (`quoteVolume`, else `volume` ×
-    /// `lastPrice`) and the window's end as the exchange time.
-    #[must_use]
-    pub fn book(&self) -> kit::Book {
-        kit::Book {
-            bid: self.bid_price.get(),
-            ask: self.ask_price.get(),
-            high_24h: self.high_price.get(),
-            low_24h: self.low_price.get(),
-            volume_24h_quote: kit::quote_volume(
-                self.quote_volume.get(),
-                self.volume.get(),
-                self.last_price.get(),
-            ),
-            exchange_time: self.close_time.get().and_then(ms_time),
-        }
     }
 }

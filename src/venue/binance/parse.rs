@@ -274,11 +274,8 @@ pub fn snapshot(
 /// A [`ParseError`] naming `fapi/v1/fundingRate` when the body is not a JSON array of entries (an
 /// error envelope such as `-1121 Invalid symbol.` is reported as such).
 pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let rows: Vec<BinanceFundingRate> = decode(FAPI_FUNDING_RATE.name, body)?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| kit::point(r.funding_time.get(), r.funding_rate.get()))
-        .collect())
+    let rows: Vec<BinanceFundingRate<'_>> = decode(FAPI_FUNDING_RATE.name, body)?;
+    Ok(rows.iter().filter_map(BinanceFundingRate::point).collect())
 }
 
 /// The candles of one klines page (`api/v3/klines` for spot, `fapi/v1/klines` for perps), in

@@ -25,9 +25,9 @@ pub type BinanceText<'a> = WireText<'a, StringsOnly>;
 ///  "symbols":[{"symbol":"ETHBTC", …}],"sors":[{"baseAsset":"BTC","symbols":["BTCUSDT","BTCUSDC"]}]}
 /// ```
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct BinanceExchangeInfo<'a> {
     /// The symbols (required: an exchangeInfo without them is not one).
-    #[serde(borrow)]
     pub symbols: Vec<BinanceSymbol<'a>>,
 }
 
@@ -47,25 +47,19 @@ pub struct BinanceExchangeInfo<'a> {
 ///  "isMarginTradingAllowed":true,"filters":[],"permissions":[],"permissionSets":[["SPOT","MARGIN"]]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BinanceSymbol<'a> {
     /// `BTCUSDT`, `1000PEPEUSDT`, `BTCUSDT_260327` (dated).
-    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// `PERPETUAL`, `CURRENT_QUARTER`, `NEXT_QUARTER`, … (futures).
-    #[serde(borrow)]
     pub contract_type: BinanceText<'a>,
     /// `TRADING`, `PENDING_TRADING`, `SETTLING`, `CLOSE`, `HALT`, `BREAK`, …
-    #[serde(borrow)]
     pub status: BinanceText<'a>,
     /// Venue base, multiplier included (`1000PEPE`).
-    #[serde(borrow)]
     pub base_asset: BinanceText<'a>,
     /// Quote (`USDT`, `USDC`).
-    #[serde(borrow)]
     pub quote_asset: BinanceText<'a>,
     /// Margin asset (futures; the quote for linear contracts).
-    #[serde(borrow)]
     pub margin_asset: BinanceText<'a>,
 }
 
@@ -77,10 +71,9 @@ pub struct BinanceSymbol<'a> {
 ///  "adjustedFundingRateFloor":"-0.03000000","fundingIntervalHours":4,"disclaimer":false}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BinanceFundingInfo<'a> {
     /// Symbol.
-    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// Funding interval, hours (a JSON integer).
     pub funding_interval_hours: WireInt,
@@ -94,10 +87,9 @@ pub struct BinanceFundingInfo<'a> {
 ///  "interestRate":"0.00010000","nextFundingTime":1597392000000,"time":1597370495002}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BinancePremiumIndex<'a> {
     /// Symbol.
-    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// Mark price.
     pub mark_price: WireDec,
@@ -129,10 +121,9 @@ pub struct BinancePremiumIndex<'a> {
 ///  "firstId":28385,"lastId":28460,"count":76}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BinanceTicker24h<'a> {
     /// Symbol.
-    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// Best bid (spot).
     pub bid_price: WireDec,
@@ -155,10 +146,9 @@ pub struct BinanceTicker24h<'a> {
 ///  "askPrice":"4.00000200","askQty":"9.00000000","time":1589437530011}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BinanceBookTicker<'a> {
     /// Symbol.
-    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// Best bid.
     pub bid_price: WireDec,
@@ -179,10 +169,9 @@ pub struct BinanceBookTicker<'a> {
 ///  "autoExchangeBidRate":"1.83309501","autoExchangeAskRate":"2.02605238"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BinanceAssetIndex<'a> {
     /// `<COIN>USD` (`ADAUSD`, `BTCUSD`).
-    #[serde(borrow)]
     pub symbol: BinanceText<'a>,
     /// Haircut of the coin's USD value as collateral, fraction.
     pub bid_buffer: WireDec,
@@ -194,12 +183,11 @@ pub struct BinanceAssetIndex<'a> {
 /// {"code": -1121, "msg": "Invalid symbol."}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct BinanceError<'a> {
     /// Error code (negative for errors).
     pub code: WireInt,
     /// Message.
-    #[serde(borrow)]
     pub msg: BinanceText<'a>,
 }
 
@@ -210,14 +198,7 @@ pub struct BinanceError<'a> {
 /// {"symbol":"BTCUSDT","fundingRate":"-0.03750000","fundingTime":1570608000000,
 ///  "markPrice":"34287.54619963"}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BinanceFundingRate {
-    /// Rate settled at `fundingTime`, fraction.
-    pub funding_rate: WireDec,
-    /// Settlement time, ms (a number).
-    pub funding_time: WireInt,
-}
+pub type BinanceFundingRate<'a> = crate::venue::rows::SettledFunding<'a>;
 
 /// One row of `GET /api/v3/klines` (spot) or `GET /fapi/v1/klines` (USDⓈ-M): a positional array,
 /// oldest row first, times as ms numbers and decimals as strings, read as an [`ArrayCandle`]:

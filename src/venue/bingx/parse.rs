@@ -223,12 +223,7 @@ pub(super) fn funding_history(bytes: &[u8]) -> Result<Vec<HistoryPoint>, ParseEr
     Ok(rows
         .unwrap_or_default()
         .iter()
-        .filter_map(|r| {
-            kit::point(
-                r.funding_time.get().filter(|t| *t > 0),
-                r.funding_rate.get(),
-            )
-        })
+        .filter_map(BingxFundingRate::point)
         .collect())
 }
 

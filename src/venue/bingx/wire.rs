@@ -5,7 +5,7 @@
 //! Prices are mostly strings, but ticker `bidPrice`/`askPrice` arrive as JSON numbers and the
 //! spot ticker has been seen with numbers everywhere: every decimal is a [`WireDec`], every
 //! millisecond time a [`WireInt`] (both accept strings and numbers). Text fields use
-//! [`BingxText`] (borrowed; `""`, `null`, missing and non-text values are "absent"). Unknown
+//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are "absent"). Unknown
 //! fields are ignored. Candle rows ([`BingxKline`]) come as objects or arrays and are read by a
 //! small visitor.
 
@@ -14,12 +14,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{WireDec, WireInt};
-use crate::venue::rows::ArrayCandle;
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type BingxText<'a> = crate::parse::WireText<'a>;
+use crate::parse::{WireDec, WireInt, WireText};
+use crate::venue::rows::{ArrayCandle, Positional};
 
 /// One row of `GET /openApi/swap/v2/quote/contracts` (only the fields basis reads). BingX sizes
 /// orders in coins, so `size` is only the order step; `status` 1 is listed and trading.
@@ -31,17 +27,14 @@ pub type BingxText<'a> = crate::parse::WireText<'a>;
 ///  "apiStateOpen": "true", "apiStateClose": "true", "launchTime": 1672041600000, "offTime": 0}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxContract<'a> {
     /// `BTC-USDT`, `1000PEPE-USDT`.
-    #[serde(borrow)]
-    pub symbol: BingxText<'a>,
+    pub symbol: WireText<'a>,
     /// Base code (`BTC`, `1000PEPE`).
-    #[serde(borrow)]
-    pub asset: BingxText<'a>,
+    pub asset: WireText<'a>,
     /// Settlement coin (`USDT`, `USDC`).
-    #[serde(borrow)]
-    pub currency: BingxText<'a>,
+    pub currency: WireText<'a>,
     /// `1` active; `0` offline, `25` suspended, …
     pub status: WireInt,
     /// Listing time, ms.
@@ -56,10 +49,9 @@ pub struct BingxContract<'a> {
 /// {"symbols": [{"symbol": "GEAR-USDT", "status": 1}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct BingxSpotSymbols<'a> {
     /// The spot pairs.
-    #[serde(borrow)]
     pub symbols: Vec<BingxSpotSymbol<'a>>,
 }
 
@@ -71,11 +63,10 @@ pub struct BingxSpotSymbols<'a> {
 ///  "apiStateSell": true, "apiStateBuy": true, "timeOnline": 1600000000000, "offTime": 0}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxSpotSymbol<'a> {
     /// `BTC-USDT`.
-    #[serde(borrow)]
-    pub symbol: BingxText<'a>,
+    pub symbol: WireText<'a>,
     /// `1` online; `0` offline, `5` pre-open, `25` suspended, …
     pub status: WireInt,
     /// Listing time, ms.
@@ -93,11 +84,10 @@ pub struct BingxSpotSymbol<'a> {
 ///  "time": 1672026648425}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxPremiumIndex<'a> {
     /// `BTC-USDT`.
-    #[serde(borrow)]
-    pub symbol: BingxText<'a>,
+    pub symbol: WireText<'a>,
     /// Mark price.
     pub mark_price: WireDec,
     /// Index price.
@@ -123,11 +113,10 @@ pub struct BingxPremiumIndex<'a> {
 ///  "bidQty": 0.05, "askPrice": 16726.0, "askQty": 0.05}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BingxTicker<'a> {
     /// `BTC-USDT`.
-    #[serde(borrow)]
-    pub symbol: BingxText<'a>,
+    pub symbol: WireText<'a>,
     /// Last trade price.
     pub last_price: WireDec,
     /// 24 h high.
@@ -152,17 +141,7 @@ pub struct BingxTicker<'a> {
 /// ```json
 /// {"symbol": "BTC-USDT", "fundingRate": "0.0001", "fundingTime": 1585684800000}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BingxFundingRate<'a> {
-    /// `BTC-USDT`.
-    #[serde(borrow)]
-    pub symbol: BingxText<'a>,
-    /// Settled rate, fraction.
-    pub funding_rate: WireDec,
-    /// Settlement time, ms.
-    pub funding_time: WireInt,
-}
+pub type BingxFundingRate<'a> = crate::venue::rows::SettledFunding<'a>;
 
 /// One candle of `GET /openApi/swap/v3/quote/klines` or `GET /openApi/spot/v2/market/kline`.
 /// The sources disagree on the swap row's shape, so both are read: an object (the older
@@ -210,7 +189,7 @@ impl<'de> Visitor<'de> for BingxKlineVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BingxKline, A::Error> {
-        ArrayCandle::read(&mut seq).map(BingxKline)
+        ArrayCandle::from_seq(&mut seq).map(BingxKline)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BingxKline, A::Error> {

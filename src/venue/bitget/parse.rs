@@ -270,7 +270,7 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
     let p: Page<BitgetFundingHistory<'_>> = page(HISTORY_FUND_RATE.name, body)?;
     Ok(p.rows
         .iter()
-        .filter_map(|r| kit::point(r.funding_time.get(), r.funding_rate.get()))
+        .filter_map(BitgetFundingHistory::point)
         .collect())
 }
 

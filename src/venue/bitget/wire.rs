@@ -2,18 +2,14 @@
 //!
 //! Bitget sends nearly every value as a string (`""` or `null` meaning absent) inside
 //! `{"code": "00000", "msg": "success", "requestTime": <ms number>, "data": [...]}`
-//! ([`crate::venue::rows::CodedEnvelope`]). Text fields use [`BitgetText`] (borrowed; `""`,
+//! ([`crate::venue::rows::CodedEnvelope`]). Text fields use [`WireText`] (borrowed; `""`,
 //! `null`, missing and non-text values are all absent), decimals [`WireDec`] and millisecond
 //! times [`WireInt`]. Unknown fields are ignored.
 
 use serde::Deserialize;
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{WireDec, WireInt, WireText};
 use crate::venue::rows::ArrayCandle;
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type BitgetText<'a> = crate::parse::WireText<'a>;
 
 /// One row of `GET /api/v2/mix/market/contracts?productType=USDT-FUTURES|USDC-FUTURES` or of `GET
 /// /api/v2/spot/public/symbols` (only the fields basis reads; spot rows have a `status`, contract
@@ -31,26 +27,20 @@ pub type BitgetText<'a> = crate::parse::WireText<'a>;
 ///  "areaSymbol": "no", "orderQuantity": "200", "openTime": "1532454360000", "offTime": ""}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetSymbol<'a> {
     /// `BTCUSDT`, `BTCPERP` (USDC), `BTCUSDT_250627` (delivery).
-    #[serde(borrow)]
-    pub symbol: BitgetText<'a>,
+    pub symbol: WireText<'a>,
     /// Base coin (`BTC`, `1000PEPE`).
-    #[serde(borrow)]
-    pub base_coin: BitgetText<'a>,
+    pub base_coin: WireText<'a>,
     /// Quote coin (`USDT`, `USDC`; `USD` for coin-margined contracts).
-    #[serde(borrow)]
-    pub quote_coin: BitgetText<'a>,
+    pub quote_coin: WireText<'a>,
     /// `perpetual` or `delivery`.
-    #[serde(borrow)]
-    pub symbol_type: BitgetText<'a>,
+    pub symbol_type: WireText<'a>,
     /// `listed` (pre-launch), `normal`, `maintain`, `limit_open`, `restrictedAPI`, `off`.
-    #[serde(borrow)]
-    pub symbol_status: BitgetText<'a>,
+    pub symbol_status: WireText<'a>,
     /// Spot: `online`, `gray` (not yet open), `halt`, `offline`.
-    #[serde(borrow)]
-    pub status: BitgetText<'a>,
+    pub status: WireText<'a>,
     /// Funding interval, hours (a string).
     pub fund_interval: WireDec,
 }
@@ -63,11 +53,10 @@ pub struct BitgetSymbol<'a> {
 ///  "nextUpdate": "1743062400000", "minFundingRate": "-0.003", "maxFundingRate": "0.003"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetFundRate<'a> {
     /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: BitgetText<'a>,
+    pub symbol: WireText<'a>,
     /// Current period's rate, fraction.
     pub funding_rate: WireDec,
     /// This symbol's interval, hours (a string: `1`, `2`, `4`, `8`).
@@ -96,11 +85,10 @@ pub struct BitgetFundRate<'a> {
 ///  "ts": "1625125755277", "changeUtc24h": "0.00301", "change24h": "0.00069"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetTicker<'a> {
     /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: BitgetText<'a>,
+    pub symbol: WireText<'a>,
     /// Last trade price.
     pub last_pr: WireDec,
     /// Best ask.
@@ -134,17 +122,7 @@ pub struct BitgetTicker<'a> {
 /// ```json
 /// {"symbol": "BTCUSDT", "fundingRate": "0.0005", "fundingTime": "1695776400000"}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BitgetFundingHistory<'a> {
-    /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: BitgetText<'a>,
-    /// Rate settled, fraction.
-    pub funding_rate: WireDec,
-    /// Settlement time, ms (a string).
-    pub funding_time: WireInt,
-}
+pub type BitgetFundingHistory<'a> = crate::venue::rows::SettledFunding<'a>;
 
 /// One candle row ([`ArrayCandle`]) of `GET /api/v2/mix/market/candles` (7 strings: open time ms, open, high, low,
 /// close, base volume, quote volume) or `GET /api/v2/spot/market/candles` (8: … base volume,
@@ -164,11 +142,10 @@ pub type BitgetCandle = ArrayCandle;
 ///                          {"tierStartValue": "40000", "discountRate": "0.98"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct BitgetDiscountRate<'a> {
     /// Coin (`ETH`).
-    #[serde(borrow)]
-    pub coin: BitgetText<'a>,
+    pub coin: WireText<'a>,
     /// Tiers (`null` read as none).
     pub list: Option<Vec<BitgetDiscountTier>>,
 }

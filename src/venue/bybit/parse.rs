@@ -44,7 +44,7 @@ pub fn envelope_signal(body: &[u8]) -> BodySignal {
         Some(code) if RATE_LIMIT_CODES.contains(&code) => BodySignal::RateLimited,
         Some(code) => BodySignal::Api {
             code: code.to_string(),
-            msg: head.ret_msg.map(|m| m.into_owned()).unwrap_or_default(),
+            msg: head.ret_msg.as_str().to_owned(),
         },
     }
 }
@@ -78,7 +78,7 @@ fn decode<'a, T: Deserialize<'a>>(
     match env.ret_code.get() {
         Some(0) => {}
         Some(code) => {
-            let msg = env.ret_msg.as_deref().unwrap_or("");
+            let msg = env.ret_msg.as_str();
             return Err(ParseError::new(
                 endpoint,
                 format!("API error {code}: {msg}"),
@@ -94,7 +94,7 @@ fn decode<'a, T: Deserialize<'a>>(
     let result = env
         .result
         .ok_or_else(|| ParseError::new(endpoint, "envelope has no `result`"))?;
-    if let Some(got) = result.category.as_deref()
+    if let Some(got) = result.category.get()
         && got != category
     {
         return Err(ParseError::new(
@@ -120,8 +120,7 @@ pub fn next_cursor(endpoint: &'static str, body: &[u8]) -> Result<Option<String>
         serde_json::from_slice(body).map_err(|e| ParseError::json(endpoint, &e))?;
     Ok(env
         .result
-        .and_then(|r| r.next_page_cursor)
-        .map(std::borrow::Cow::into_owned))
+        .and_then(|r| r.next_page_cursor.get().map(str::to_owned)))
 }
 
 /// Powers of ten Bybit writes as a suffix of the base coin (`SHIB1000`), largest first.
@@ -169,30 +168,30 @@ fn minutes_to_hours(minutes: Option<i64>) -> Option<Decimal> {
 /// Turns one linear instruments row into a perp, or `None` when it must be left out: not a
 /// `LinearPerpetual`, not `Trading`, a pre-market contract, or missing symbol/coins.
 fn linear_instrument(row: &BybitInstrument<'_>) -> Option<Instrument> {
-    if row.contract_type.as_deref() != Some("LinearPerpetual")
-        || row.status.as_deref() != Some("Trading")
+    if !row.contract_type.is("LinearPerpetual")
+        || !row.status.is("Trading")
         || row.is_pre_listing.0 == Some(true)
     {
         return None;
     }
-    let symbol = row.symbol.as_deref()?;
-    let base = split_base(row.base_coin.as_deref()?);
+    let symbol = row.symbol.get()?;
+    let base = split_base(row.base_coin.get()?);
     Some(Instrument {
         funding_interval_hours: minutes_to_hours(row.funding_interval.get()),
-        ..rows::perp(Venue::Bybit, symbol, base, row.quote_coin.as_deref()?)
+        ..rows::perp(Venue::Bybit, symbol, base, row.quote_coin.get()?)
     })
 }
 
 /// Turns one spot instruments row into a spot market, or `None` unless `Trading` with coins.
 fn spot_instrument(row: &BybitInstrument<'_>) -> Option<Instrument> {
-    if row.status.as_deref() != Some("Trading") {
+    if !row.status.is("Trading") {
         return None;
     }
     Some(rows::spot(
         Venue::Bybit,
-        row.symbol.as_deref()?,
-        row.base_coin.as_deref()?,
-        row.quote_coin.as_deref()?,
+        row.symbol.get()?,
+        row.base_coin.get()?,
+        row.quote_coin.get()?,
     ))
 }
 
@@ -208,7 +207,7 @@ pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
     rows::haircut_table(
         &coins,
         rows::FirstRow::Usable,
-        |row| row.currency.as_deref(),
+        |row| row.currency.get(),
         |row| {
             let tiers = row.collateral_ratio_list.iter().flatten();
             rows::first_tier(tiers, |t| t.min_qty.get(), |t| t.collateral_ratio.get())
@@ -309,11 +308,11 @@ pub fn snapshot(
             ..kit::perp_quote(inst, funding, book(row, page.time), received_at)
         })
     };
-    let joined = rows::joined(&page.rows, &perp_ref, |r| r.symbol.as_deref());
+    let joined = rows::joined(&page.rows, &perp_ref, |r| r.symbol.get());
     let perps = joined.into_iter().filter_map(perp).collect();
 
     let page: Page<BybitTicker<'_>> = decode(super::TICKERS_SPOT.name, "spot", spot)?;
-    let spots = rows::joined(&page.rows, &spot_ref, |r| r.symbol.as_deref())
+    let spots = rows::joined(&page.rows, &spot_ref, |r| r.symbol.get())
         .into_iter()
         .map(|(inst, row)| kit::spot_quote(inst, book(row, page.time), received_at))
         .collect();

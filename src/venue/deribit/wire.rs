@@ -4,19 +4,15 @@
 //! JSON numbers (exponent form included, e.g. `4.5e-7`); they are read from the raw token with
 //! [`WireDec`], which also accepts strings, `""` and `null`. Text fields use [`DeribitText`]
 //! (borrowed; `""`, `null`, missing and non-text values read as absent), booleans
-//! [`DeribitFlag`]. Unknown fields are ignored.
+//! [`WireFlag`]. Unknown fields are ignored.
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
+use crate::parse::{StringsOnly, WireDec, WireFlag, WireInt, WireText};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`StringsOnly`]).
 pub type DeribitText<'a> = WireText<'a, StringsOnly>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type DeribitFlag = crate::parse::WireFlag;
 
 /// The JSON-RPC envelope around every response: `result` (rows, or the chart object) on
 /// success, `error` otherwise. `usIn`/`usOut` are the server's receive and send times in
@@ -55,12 +51,11 @@ pub type DeribitStatus<'a> = DeribitEnvelope<'a, IgnoredAny>;
 /// {"code": 10028, "message": "too_many_requests", "data": null}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DeribitError<'a> {
     /// Error code.
     pub code: WireInt,
     /// Error message.
-    #[serde(borrow)]
     pub message: DeribitText<'a>,
 }
 
@@ -78,33 +73,25 @@ pub struct DeribitError<'a> {
 ///  "counter_currency": "USDC", "contract_size": 1.0, "base_currency": "SOL"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DeribitInstrument<'a> {
     /// `SOL_USDC-PERPETUAL`, `BTC-PERPETUAL`, `BTC_USDC-27MAR26`, `BTC_USDC`.
-    #[serde(borrow)]
     pub instrument_name: DeribitText<'a>,
     /// `future`, `spot`, `option`, `future_combo`, `option_combo`.
-    #[serde(borrow)]
     pub kind: DeribitText<'a>,
     /// Whether the instrument can currently be traded.
-    pub is_active: DeribitFlag,
+    pub is_active: WireFlag,
     /// Book state in newer API versions (`open`; anything else is not trading).
-    #[serde(borrow)]
     pub state: DeribitText<'a>,
     /// `perpetual`, `day`, `week`, `month` (futures only).
-    #[serde(borrow)]
     pub settlement_period: DeribitText<'a>,
     /// `linear` or `reversed` (inverse).
-    #[serde(borrow)]
     pub instrument_type: DeribitText<'a>,
     /// Older name of `instrument_type` for futures.
-    #[serde(borrow)]
     pub future_type: DeribitText<'a>,
     /// The underlying coin (`SOL`).
-    #[serde(borrow)]
     pub base_currency: DeribitText<'a>,
     /// The currency prices are quoted in (`USDC`; `USD` for inverse contracts).
-    #[serde(borrow)]
     pub quote_currency: DeribitText<'a>,
 }
 
@@ -122,10 +109,9 @@ pub struct DeribitInstrument<'a> {
 ///  "ask_price": 149.9}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DeribitBookSummary<'a> {
     /// `SOL_USDC-PERPETUAL`, `BTC_USDC`.
-    #[serde(borrow)]
     pub instrument_name: DeribitText<'a>,
     /// Best bid (`null` when the side is empty).
     pub bid_price: WireDec,
@@ -149,8 +135,6 @@ pub struct DeribitBookSummary<'a> {
     pub estimated_delivery_price: WireDec,
     /// Funding over 8 h at the current rate (perpetuals).
     pub funding_8h: WireDec,
-    /// Current funding (perpetuals).
-    pub current_funding: WireDec,
     /// When the summary was computed, ms.
     pub creation_timestamp: WireInt,
 }
@@ -171,12 +155,6 @@ pub struct DeribitFundingRow {
     pub timestamp: WireInt,
     /// Rate paid over the hour, fraction.
     pub interest_1h: WireDec,
-    /// The 8 h figure at `timestamp`, fraction.
-    pub interest_8h: WireDec,
-    /// Index price at `timestamp`.
-    pub index_price: WireDec,
-    /// Index price an hour before.
-    pub prev_index_price: WireDec,
 }
 
 /// The `result` of `GET /api/v2/public/get_tradingview_chart_data?instrument_name=…&start_timestamp=…&end_timestamp=…&resolution=…`:
@@ -189,10 +167,9 @@ pub struct DeribitFundingRow {
 ///  "low": [7834], "high": [7839.5], "cost": [28740], "close": [7839.5]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DeribitChart<'a> {
     /// `ok` or `no_data`.
-    #[serde(borrow)]
     pub status: DeribitText<'a>,
     /// Open times, ms (`null` reads as no column).
     pub ticks: Option<Vec<WireInt>>,

@@ -85,7 +85,7 @@ fn all_markets<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<DydxMarkets<'a>>, Parse
 }
 
 /// The market's symbol: its `ticker`, else the key it is listed under.
-fn symbol<'m>(key: &'m str, market: &'m DydxPerpetualMarket<'_>) -> Option<&'m str> {
+pub(super) fn symbol<'m>(key: &'m str, market: &'m DydxPerpetualMarket<'_>) -> Option<&'m str> {
     market.ticker.get().or((!key.is_empty()).then_some(key))
 }
 

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-use crate::parse::{NumbersAsTextLenient, WireDec, WireInt, WireText};
+use crate::parse::{NumbersAsTextLenient, WireDec, WireText};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`NumbersAsTextLenient`]).
 pub type DydxText<'a> = WireText<'a, NumbersAsTextLenient>;
@@ -23,13 +23,11 @@ pub type DydxText<'a> = WireText<'a, NumbersAsTextLenient>;
 ///                          "openInterest": "52.0691", "tickSize": "1", "marketType": "CROSS"}}}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxPerpetualMarkets<'a> {
     /// Markets in document order (absent on errors).
-    #[serde(borrow)]
     pub markets: Option<DydxMarkets<'a>>,
     /// The indexer's error list, when the answer is an error.
-    #[serde(borrow)]
     pub errors: Option<Vec<DydxError<'a>>>,
 }
 
@@ -71,50 +69,27 @@ impl<'de: 'a, 'a> Deserialize<'de> for DydxMarkets<'a> {
 ///  "baseOpenInterest": "50.3776", "defaultFundingRate1H": "0"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct DydxPerpetualMarket<'a> {
     /// `BTC-USD`.
-    #[serde(borrow)]
     pub ticker: DydxText<'a>,
     /// `ACTIVE`, `PAUSED`, `CANCEL_ONLY`, `POST_ONLY`, `INITIALIZING`, `FINAL_SETTLEMENT`.
-    #[serde(borrow)]
     pub status: DydxText<'a>,
     /// Oracle price (mark = index).
-    #[serde(rename = "oraclePrice")]
     pub oracle_price: WireDec,
-    /// Absolute 24 h price change.
-    #[serde(rename = "priceChange24H")]
-    pub price_change_24h: WireDec,
     /// 24 h volume, USD notional.
     #[serde(rename = "volume24H")]
     pub volume_24h: WireDec,
-    /// 24 h trade count.
-    #[serde(rename = "trades24H")]
-    pub trades_24h: WireInt,
     /// Predicted funding rate of the current hour, fraction per 1 h.
-    #[serde(rename = "nextFundingRate")]
     pub next_funding_rate: WireDec,
-    /// Default (baseline) funding rate per hour.
-    #[serde(rename = "defaultFundingRate1H")]
-    pub default_funding_rate_1h: WireDec,
-    /// Initial margin fraction.
-    #[serde(rename = "initialMarginFraction")]
+    /// Base initial margin fraction (the margin tier).
     pub initial_margin_fraction: WireDec,
-    /// Maintenance margin fraction.
-    #[serde(rename = "maintenanceMarginFraction")]
+    /// Maintenance margin fraction (the reference and the margin tier).
     pub maintenance_margin_fraction: WireDec,
     /// Open interest in base units.
-    #[serde(rename = "openInterest")]
     pub open_interest: WireDec,
     /// Price increment.
-    #[serde(rename = "tickSize")]
     pub tick_size: WireDec,
-    /// Size increment.
-    #[serde(rename = "stepSize")]
-    pub step_size: WireDec,
-    /// `CROSS` or `ISOLATED`.
-    #[serde(borrow, rename = "marketType")]
-    pub market_type: DydxText<'a>,
 }
 
 /// One entry of the indexer's error list (HTTP 4xx/5xx).
@@ -123,13 +98,11 @@ pub struct DydxPerpetualMarket<'a> {
 /// {"errors": [{"msg": "Too many requests"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxError<'a> {
     /// Message.
-    #[serde(borrow)]
     pub msg: DydxText<'a>,
     /// Code, on some errors (`GEOBLOCKED`).
-    #[serde(borrow)]
     pub code: DydxText<'a>,
 }
 
@@ -139,10 +112,9 @@ pub struct DydxError<'a> {
 /// {"errors": [{"msg": "BTC-USDX not found in markets of type PERPETUAL"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxErrors<'a> {
     /// Errors; empty when the body is not an error.
-    #[serde(borrow)]
     pub errors: Option<Vec<DydxError<'a>>>,
 }
 
@@ -155,13 +127,12 @@ pub struct DydxErrors<'a> {
 ///                         "effectiveAt": "2025-07-25T11:00:00.013Z"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxHistoricalFunding<'a> {
     /// The settlements (absent on errors).
-    #[serde(borrow, rename = "historicalFunding")]
+    #[serde(rename = "historicalFunding")]
     pub historical_funding: Option<Vec<DydxFundingRow<'a>>>,
     /// The indexer's error list, when the answer is an error.
-    #[serde(borrow)]
     pub errors: Option<Vec<DydxError<'a>>>,
 }
 
@@ -173,20 +144,14 @@ pub struct DydxHistoricalFunding<'a> {
 ///  "effectiveAt": "2025-07-25T11:00:00.013Z"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxFundingRow<'a> {
     /// `BTC-USD`.
-    #[serde(borrow)]
     pub ticker: DydxText<'a>,
     /// Funding rate per 1 h, fraction.
     pub rate: WireDec,
-    /// Oracle price at the settlement.
-    pub price: WireDec,
-    /// Block height of the settlement (a string).
-    #[serde(borrow, rename = "effectiveAtHeight")]
-    pub effective_at_height: DydxText<'a>,
     /// Block time of the settlement, ISO-8601.
-    #[serde(borrow, rename = "effectiveAt")]
+    #[serde(rename = "effectiveAt")]
     pub effective_at: DydxText<'a>,
 }
 
@@ -201,13 +166,11 @@ pub struct DydxFundingRow<'a> {
 ///               "orderbookMidPriceClose": "115845.5"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxCandles<'a> {
     /// The candles (absent on errors).
-    #[serde(borrow)]
     pub candles: Option<Vec<DydxCandle<'a>>>,
     /// The indexer's error list, when the answer is an error.
-    #[serde(borrow)]
     pub errors: Option<Vec<DydxError<'a>>>,
 }
 
@@ -219,10 +182,10 @@ pub struct DydxCandles<'a> {
 ///  "low": "116099", "high": "116099", "open": "116099", "close": "116099"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxCandle<'a> {
     /// Open time, ISO-8601.
-    #[serde(borrow, rename = "startedAt")]
+    #[serde(rename = "startedAt")]
     pub started_at: DydxText<'a>,
     /// Highest trade price.
     pub high: WireDec,

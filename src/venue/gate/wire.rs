@@ -2,24 +2,15 @@
 //!
 //! Gate has no success envelope: bodies are bare JSON arrays. Errors are
 //! `{"label": "...", "message": "..."}` objects. Decimals are strings, sizes and counters ints,
-//! times **seconds** (int, float or string). Text fields use [`GateText`] (borrowed; `""`,
+//! times **seconds** (int, float or string). Text fields use [`WireText`] (borrowed; `""`,
 //! `null`, missing and non-text values are all absent), decimals and seconds [`WireDec`].
 //! Unknown fields are ignored.
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, SeqAccess};
 
-use crate::parse::WireDec;
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type GateText<'a> = crate::parse::WireText<'a>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type GateFlag = crate::parse::WireFlag;
+use crate::parse::{WireDec, WireFlag, WireText};
+use crate::venue::rows::{Positional, positional};
 
 /// The error body Gate sends with 4xx statuses (`label` is the error class).
 ///
@@ -27,14 +18,12 @@ pub type GateFlag = crate::parse::WireFlag;
 /// {"label": "TOO_MANY_REQUESTS", "message": "Request Rate limit Exceeded"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateError<'a> {
     /// `TOO_MANY_REQUESTS`, `INVALID_PARAM_VALUE`, …
-    #[serde(borrow)]
-    pub label: GateText<'a>,
+    pub label: WireText<'a>,
     /// Human-readable message.
-    #[serde(borrow)]
-    pub message: GateText<'a>,
+    pub message: WireText<'a>,
 }
 
 /// One row of `GET /api/v4/futures/usdt/contracts?limit=1000&offset=N` (only the fields basis
@@ -49,14 +38,13 @@ pub struct GateError<'a> {
 ///  "status": "trading", "maintenance_rate": "0.005"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateContract<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
-    pub name: GateText<'a>,
+    pub name: WireText<'a>,
     /// `direct` (linear) or `inverse`.
-    #[serde(borrow, rename = "type")]
-    pub kind: GateText<'a>,
+    #[serde(rename = "type")]
+    pub kind: WireText<'a>,
     /// Base units per contract.
     pub quanto_multiplier: WireDec,
     /// Mark price.
@@ -74,10 +62,9 @@ pub struct GateContract<'a> {
     /// Open interest (long side), contracts (int).
     pub position_size: WireDec,
     /// Whether the contract is being delisted.
-    pub in_delisting: GateFlag,
+    pub in_delisting: WireFlag,
     /// `prelaunch`, `trading`, `delisting`, `delisted` (newer responses only).
-    #[serde(borrow)]
-    pub status: GateText<'a>,
+    pub status: WireText<'a>,
     /// Maintenance margin rate of the first risk-limit tier, fraction.
     pub maintenance_rate: WireDec,
 }
@@ -95,11 +82,10 @@ pub struct GateContract<'a> {
 ///  "highest_size": "1200", "lowest_ask": "6432", "lowest_size": "800"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateTicker<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
-    pub contract: GateText<'a>,
+    pub contract: WireText<'a>,
     /// Last trade price.
     pub last: WireDec,
     /// 24 h low.
@@ -135,23 +121,19 @@ pub struct GateTicker<'a> {
 ///  "buy_start": 1516378650, "delisting_time": 0, "st_tag": false}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateCurrencyPair<'a> {
     /// `ETH_USDT`.
-    #[serde(borrow)]
-    pub id: GateText<'a>,
+    pub id: WireText<'a>,
     /// Base currency.
-    #[serde(borrow)]
-    pub base: GateText<'a>,
+    pub base: WireText<'a>,
     /// Quote currency.
-    #[serde(borrow)]
-    pub quote: GateText<'a>,
+    pub quote: WireText<'a>,
     /// `tradable`, `buyable`, `sellable`, `untradable`.
-    #[serde(borrow)]
-    pub trade_status: GateText<'a>,
+    pub trade_status: WireText<'a>,
     /// `normal` or `premarket` (newer responses only).
-    #[serde(borrow, rename = "type")]
-    pub kind: GateText<'a>,
+    #[serde(rename = "type")]
+    pub kind: WireText<'a>,
 }
 
 /// One row of `GET /api/v4/spot/tickers` (every pair). `base_volume` in base, `quote_volume` in
@@ -163,11 +145,10 @@ pub struct GateCurrencyPair<'a> {
 ///  "quote_volume": "8807.40299875455", "high_24h": "7.262", "low_24h": "7.095"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateSpotTicker<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
-    pub currency_pair: GateText<'a>,
+    pub currency_pair: WireText<'a>,
     /// Last trade price.
     pub last: WireDec,
     /// Best ask.
@@ -211,11 +192,10 @@ pub struct GateFundingRecord {
 ///    "leverage": "5"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct GateDiscount<'a> {
     /// Currency (`BTC`).
-    #[serde(borrow)]
-    pub currency: GateText<'a>,
+    pub currency: WireText<'a>,
     /// Tiers (`null` read as none).
     pub discount_tiers: Option<Vec<GateDiscountTier>>,
 }
@@ -248,8 +228,6 @@ pub struct GateDiscountTier {
 pub struct GateFuturesCandle {
     /// Open time, **seconds** (a number).
     pub t: WireDec,
-    /// Open price.
-    pub o: WireDec,
     /// Highest price.
     pub h: WireDec,
     /// Lowest price.
@@ -276,22 +254,14 @@ pub struct GateSpotCandle {
     pub high: WireDec,
     /// Lowest price (position 4).
     pub low: WireDec,
-    /// Open price (position 5).
-    pub open: WireDec,
     /// Whether the bar is finished (position 7; absent in 7-field rows).
-    pub closed: GateFlag,
+    pub closed: WireFlag,
 }
 
-struct SpotCandleVisitor;
+impl<'de> Positional<'de> for GateSpotCandle {
+    const EXPECTING: &'static str = "a spot candlestick array";
 
-impl<'de> Visitor<'de> for SpotCandleVisitor {
-    type Value = GateSpotCandle;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a spot candlestick array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<GateSpotCandle, A::Error> {
+    fn from_seq<A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error> {
         let mut row = GateSpotCandle::default();
         let mut i = 0usize;
         loop {
@@ -300,8 +270,7 @@ impl<'de> Visitor<'de> for SpotCandleVisitor {
                 2 => seq.next_element::<WireDec>()?.map(|v| row.close = v),
                 3 => seq.next_element::<WireDec>()?.map(|v| row.high = v),
                 4 => seq.next_element::<WireDec>()?.map(|v| row.low = v),
-                5 => seq.next_element::<WireDec>()?.map(|v| row.open = v),
-                7 => seq.next_element::<GateFlag>()?.map(|v| row.closed = v),
+                7 => seq.next_element::<WireFlag>()?.map(|v| row.closed = v),
                 _ => seq.next_element::<IgnoredAny>()?.map(|_| ()),
             };
             if more.is_none() {
@@ -314,6 +283,6 @@ impl<'de> Visitor<'de> for SpotCandleVisitor {
 
 impl<'de> Deserialize<'de> for GateSpotCandle {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(SpotCandleVisitor)
+        positional(d)
     }
 }

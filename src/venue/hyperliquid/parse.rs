@@ -352,7 +352,7 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// Parses one `candleSnapshot` answer (perp or spot: the same shape); rows without an open
 /// time, high, low or close are skipped.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let rows: Vec<HlCandle<'_>> = history_rows(CANDLE_SNAPSHOT.name, body)?;
+    let rows: Vec<HlCandle> = history_rows(CANDLE_SNAPSHOT.name, body)?;
     Ok(rows
         .iter()
         .filter_map(|r| kit::candle(r.t.get(), r.h.get(), r.l.get(), r.c.get()))

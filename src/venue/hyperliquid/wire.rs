@@ -10,14 +10,10 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{NumbersAsTextLenient, WireDec, WireInt, WireText};
+use crate::parse::{NumbersAsTextLenient, WireDec, WireFlag, WireInt, WireText};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`NumbersAsTextLenient`]).
 pub type HlText<'a> = WireText<'a, NumbersAsTextLenient>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type HlFlag = crate::parse::WireFlag;
 
 /// `impactPxs`: `[bidImpact, askImpact]`, the average prices of selling and buying the venue's
 /// impact notional. `null`, a missing field and anything that is not an array read as empty.
@@ -104,9 +100,9 @@ impl<'de> Deserialize<'de> for IgnoredOrDec {
 ///  "marginTables": [[56, {"description": "", "marginTiers": [{"lowerBound": "0.0", "maxLeverage": 40}]}]]}
 /// ```
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct HlMeta<'a> {
     /// Perpetuals, in asset-index order.
-    #[serde(borrow)]
     pub universe: Vec<HlPerpAsset<'a>>,
 }
 
@@ -116,19 +112,14 @@ pub struct HlMeta<'a> {
 /// {"name": "kPEPE", "szDecimals": 0, "maxLeverage": 10, "marginTableId": 10, "isDelisted": true}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlPerpAsset<'a> {
     /// Coin name (`BTC`, `kPEPE` = 1000 PEPE).
-    #[serde(borrow)]
     pub name: HlText<'a>,
-    /// Size decimals.
-    pub sz_decimals: WireInt,
     /// Maximum leverage.
     pub max_leverage: WireInt,
-    /// Isolated margin only.
-    pub only_isolated: HlFlag,
     /// Delisted coins stay in the universe with `isDelisted: true`.
-    pub is_delisted: HlFlag,
+    pub is_delisted: WireFlag,
 }
 
 /// One element of `metaAndAssetCtxs[1]` (belongs to `universe[i]` of the same answer). All
@@ -146,12 +137,8 @@ pub struct HlAssetCtx {
     pub funding: WireDec,
     /// Open interest in coins of the perp (`kPEPE` units for `kPEPE`).
     pub open_interest: WireDec,
-    /// Price 24 h ago.
-    pub prev_day_px: WireDec,
     /// 24 h volume, USD(C) notional.
     pub day_ntl_vlm: WireDec,
-    /// Premium of the mark over the oracle.
-    pub premium: WireDec,
     /// Oracle (index) price.
     pub oracle_px: WireDec,
     /// Mark price.
@@ -160,13 +147,12 @@ pub struct HlAssetCtx {
     pub mid_px: WireDec,
     /// `[bidImpact, askImpact]`.
     pub impact_pxs: HlImpactPxs,
-    /// 24 h volume in coins.
-    pub day_base_vlm: WireDec,
 }
 
 /// `{"type": "metaAndAssetCtxs"}`: `[meta, assetCtxs]`, index-aligned.
 #[derive(Debug, Deserialize)]
-pub struct HlMetaAndAssetCtxs<'a>(#[serde(borrow)] pub HlMeta<'a>, pub Vec<HlAssetCtx>);
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct HlMetaAndAssetCtxs<'a>(pub HlMeta<'a>, pub Vec<HlAssetCtx>);
 
 /// `{"type": "spotMeta"}`: spot tokens and pairs (also the first element of
 /// `spotMetaAndAssetCtxs`).
@@ -178,12 +164,11 @@ pub struct HlMetaAndAssetCtxs<'a>(#[serde(borrow)] pub HlMeta<'a>, pub Vec<HlAss
 ///  "universe": [{"name": "PURR/USDC", "tokens": [1, 0], "index": 0, "isCanonical": true}]}
 /// ```
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
 pub struct HlSpotMeta<'a> {
     /// Tokens; `index` is what pairs refer to.
-    #[serde(borrow)]
     pub tokens: Vec<HlToken<'a>>,
     /// Spot pairs.
-    #[serde(borrow)]
     pub universe: Vec<HlSpotPair<'a>>,
 }
 
@@ -195,15 +180,12 @@ pub struct HlSpotMeta<'a> {
 ///  "evmContract": null, "fullName": "Unit Bitcoin"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlToken<'a> {
     /// Token name (`USDC`, `PURR`, wrapped `UBTC`).
-    #[serde(borrow)]
     pub name: HlText<'a>,
     /// Token index, referred to by pairs.
     pub index: WireInt,
-    /// Size decimals.
-    pub sz_decimals: WireInt,
 }
 
 /// One spot pair: `name` is `PURR/USDC` for canonical pairs and `@<index>` for the others.
@@ -212,17 +194,14 @@ pub struct HlToken<'a> {
 /// {"name": "@107", "tokens": [150, 0], "index": 107, "isCanonical": false}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlSpotPair<'a> {
     /// Pair name, the `coin` of market-data requests.
-    #[serde(borrow)]
     pub name: HlText<'a>,
     /// `[baseTokenIndex, quoteTokenIndex]`.
     pub tokens: Option<Vec<WireInt>>,
     /// Pair index.
     pub index: WireInt,
-    /// Canonical pair.
-    pub is_canonical: HlFlag,
 }
 
 /// One element of `spotMetaAndAssetCtxs[1]`. Live answers carry `coin` (the pair name); the
@@ -233,10 +212,9 @@ pub struct HlSpotPair<'a> {
 ///  "coin": "PURR/USDC", "circulatingSupply": "596498.42", "dayBaseVlm": "43000.0"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlSpotCtx<'a> {
     /// Pair name (`PURR/USDC`, `@107`), when present.
-    #[serde(borrow)]
     pub coin: HlText<'a>,
     /// 24 h volume in the quote token (USDC).
     pub day_ntl_vlm: WireDec,
@@ -244,16 +222,12 @@ pub struct HlSpotCtx<'a> {
     pub mark_px: WireDec,
     /// Mid of the book (`null` when one side is empty).
     pub mid_px: WireDec,
-    /// Price 24 h ago.
-    pub prev_day_px: WireDec,
 }
 
 /// `{"type": "spotMetaAndAssetCtxs"}`: `[spotMeta, spotAssetCtxs]`.
 #[derive(Debug, Deserialize)]
-pub struct HlSpotMetaAndAssetCtxs<'a>(
-    #[serde(borrow)] pub HlSpotMeta<'a>,
-    #[serde(borrow)] pub Vec<HlSpotCtx<'a>>,
-);
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct HlSpotMetaAndAssetCtxs<'a>(pub HlSpotMeta<'a>, pub Vec<HlSpotCtx<'a>>);
 
 /// One coin of `{"type": "predictedFundings"}`: `[coin, [[venue, funding | null], …]]`.
 ///
@@ -264,17 +238,13 @@ pub struct HlSpotMetaAndAssetCtxs<'a>(
 ///                      "fundingIntervalHours": 1}]]]
 /// ```
 #[derive(Debug, Deserialize)]
-pub struct HlPredictedCoin<'a>(
-    #[serde(borrow)] pub HlText<'a>,
-    #[serde(borrow)] pub Vec<HlPredictedVenue<'a>>,
-);
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct HlPredictedCoin<'a>(pub HlText<'a>, pub Vec<HlPredictedVenue<'a>>);
 
 /// `[venue, funding | null]`, venue `HlPerp`, `BinPerp` or `BybitPerp`.
 #[derive(Debug, Deserialize)]
-pub struct HlPredictedVenue<'a>(
-    #[serde(borrow)] pub HlText<'a>,
-    pub Option<HlPredictedFunding>,
-);
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct HlPredictedVenue<'a>(pub HlText<'a>, pub Option<HlPredictedFunding>);
 
 /// A venue's predicted funding.
 ///
@@ -303,7 +273,7 @@ mod tests {
         #[serde(borrow)]
         t: HlText<'a>,
         #[serde(default)]
-        f: HlFlag,
+        f: WireFlag,
         #[serde(default)]
         p: HlImpactPxs,
     }
@@ -366,15 +336,12 @@ mod tests {
 /// {"coin": "BTC", "fundingRate": "0.0000125", "premium": "0.00029005", "time": 1769908800000}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HlFundingHistory<'a> {
     /// Coin name (`BTC`, `kPEPE`).
-    #[serde(borrow)]
     pub coin: HlText<'a>,
     /// Rate settled for the hour, fraction.
     pub funding_rate: WireDec,
-    /// Premium of the hour.
-    pub premium: WireDec,
     /// Settlement time, ms (a number).
     pub time: WireInt,
 }
@@ -388,26 +355,13 @@ pub struct HlFundingHistory<'a> {
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct HlCandle<'a> {
+pub struct HlCandle {
     /// Open time, ms.
     pub t: WireInt,
-    /// Close time, ms (`t` + interval − 1).
-    #[serde(rename = "T")]
-    pub close_time: WireInt,
-    /// Coin (`BTC`, `@107`).
-    #[serde(borrow)]
-    pub s: HlText<'a>,
-    /// Interval (`1h`, `1d`).
-    #[serde(borrow)]
-    pub i: HlText<'a>,
-    /// Open price.
-    pub o: WireDec,
     /// Highest price.
     pub h: WireDec,
     /// Lowest price.
     pub l: WireDec,
     /// Close (of the running candle: the latest price).
     pub c: WireDec,
-    /// Volume, base units.
-    pub v: WireDec,
 }

@@ -4,21 +4,17 @@
 //! sends decimals as JSON numbers (exponent form included, e.g. `-3.995839963e-09`); they are
 //! read from the raw token with [`WireDec`], which also accepts strings, `""` and `null`. Text
 //! fields use [`KrakenText`] (borrowed; `""`, `null`, missing and non-text values read as
-//! absent), booleans [`KrakenFlag`]. Unknown fields are ignored; every answer carries its
+//! absent), booleans [`WireFlag`]. Unknown fields are ignored; every answer carries its
 //! [`KrakenStatus`] (flattened: only the status and other small fields are buffered, the
 //! payload arrays are read in place). The charts API (candles) has
 //! no envelope: `{"candles": […], "more_candles": bool}` with prices as strings.
 
 use serde::Deserialize;
 
-use crate::parse::{StringsOnly, WireDec, WireInt, WireText};
+use crate::parse::{StringsOnly, WireDec, WireFlag, WireInt, WireText};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`StringsOnly`]).
 pub type KrakenText<'a> = WireText<'a, StringsOnly>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type KrakenFlag = crate::parse::WireFlag;
 
 /// The envelope's status: alone (the payload arrays skipped unread) for `check_body`, and
 /// flattened into every answer.
@@ -27,13 +23,11 @@ pub type KrakenFlag = crate::parse::WireFlag;
 /// {"result": "error", "serverTime": "2025-11-17T00:34:37.524Z", "error": "apiLimitExceeded"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct KrakenStatus<'a> {
     /// `success` or `error`.
-    #[serde(borrow)]
     pub result: KrakenText<'a>,
     /// The error string (`apiLimitExceeded`, `marketUnavailable`, …) when `result` is `error`.
-    #[serde(borrow)]
     pub error: KrakenText<'a>,
 }
 
@@ -44,13 +38,12 @@ pub struct KrakenStatus<'a> {
 ///  "serverTime": "2025-11-17T00:34:37.524Z"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct KrakenInstruments<'a> {
     /// `result` and `error`.
-    #[serde(flatten, borrow)]
+    #[serde(flatten)]
     pub status: KrakenStatus<'a>,
     /// The instruments (absent on errors).
-    #[serde(borrow)]
     pub instruments: Option<Vec<KrakenInstrument<'a>>>,
 }
 
@@ -66,32 +59,47 @@ pub struct KrakenInstruments<'a> {
 ///  "postOnly": false, "mtf": true, "base": "ETH", "quote": "USD", "pair": "ETH:USD"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct KrakenInstrument<'a> {
     /// `PF_ETHUSD`, `PI_XBTUSD`, `FF_XBTUSD_260327`.
-    #[serde(borrow)]
     pub symbol: KrakenText<'a>,
     /// `flexible_futures`, `futures_inverse`, `futures_vanilla`, …
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: KrakenText<'a>,
     /// Whether the contract can be traded.
-    pub tradeable: KrakenFlag,
+    pub tradeable: WireFlag,
     /// Whether only post-only (maker) orders are accepted.
-    pub post_only: KrakenFlag,
+    pub post_only: WireFlag,
     /// Last trading time of a dated contract (absent on perpetuals).
-    #[serde(borrow)]
     pub last_trading_time: KrakenText<'a>,
     /// Base currency (`ETH`, `BTC`).
-    #[serde(borrow)]
     pub base: KrakenText<'a>,
     /// Quote currency (`USD`).
-    #[serde(borrow)]
     pub quote: KrakenText<'a>,
     /// `ETH:USD`.
-    #[serde(borrow)]
     pub pair: KrakenText<'a>,
     /// Units of the base per contract.
     pub contract_size: WireDec,
+    /// The margin levels (the margin tiers; `null` read as none).
+    pub margin_levels: Option<Vec<KrakenMarginLevel>>,
+}
+
+/// One margin level of a [`KrakenInstrument`] (JSON numbers): from `numNonContractUnits` (a
+/// USD notional, flexible futures) or `contracts` (inverse ones, not read) upward, the initial
+/// and maintenance margin rates.
+///
+/// ```json
+/// {"numNonContractUnits": 0, "initialMargin": 0.02, "maintenanceMargin": 0.01}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KrakenMarginLevel {
+    /// Floor of the level, USD notional (flexible futures).
+    pub num_non_contract_units: WireDec,
+    /// Initial margin rate, fraction.
+    pub initial_margin: WireDec,
+    /// Maintenance margin rate, fraction.
+    pub maintenance_margin: WireDec,
 }
 
 /// `GET /derivatives/api/v3/tickers`: the envelope, its `tickers` array and the server time.
@@ -101,16 +109,14 @@ pub struct KrakenInstrument<'a> {
 ///  "tickers": [{"symbol": "PF_ENJUSD", "markPrice": 0.0434}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct KrakenTickers<'a> {
     /// `result` and `error`.
-    #[serde(flatten, borrow)]
+    #[serde(flatten)]
     pub status: KrakenStatus<'a>,
     /// When the data was served (ISO-8601).
-    #[serde(borrow)]
     pub server_time: KrakenText<'a>,
     /// The tickers (absent on errors).
-    #[serde(borrow)]
     pub tickers: Option<Vec<KrakenTicker<'a>>>,
 }
 
@@ -129,13 +135,11 @@ pub struct KrakenTickers<'a> {
 ///  "postOnly": false, "change24h": -0.46}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct KrakenTicker<'a> {
     /// `PF_ENJUSD`, `in_xbtusd`.
-    #[serde(borrow)]
     pub symbol: KrakenText<'a>,
     /// `perpetual`, `month`, `quarter`, `semiannual`.
-    #[serde(borrow)]
     pub tag: KrakenText<'a>,
     /// Last trade price.
     pub last: WireDec,
@@ -163,9 +167,9 @@ pub struct KrakenTicker<'a> {
     /// Absolute funding rate of the current hour.
     pub funding_rate: WireDec,
     /// Whether the market is suspended.
-    pub suspended: KrakenFlag,
+    pub suspended: WireFlag,
     /// Whether only post-only orders are accepted.
-    pub post_only: KrakenFlag,
+    pub post_only: WireFlag,
 }
 
 /// `GET /derivatives/api/v4/historicalfundingrates?symbol=…`: the envelope and the whole funding
@@ -176,13 +180,12 @@ pub struct KrakenTicker<'a> {
 ///  "relativeFundingRate": 0.0001, "fundingRate": 0.00005}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct KrakenFundingRates<'a> {
     /// `result` and `error`.
-    #[serde(flatten, borrow)]
+    #[serde(flatten)]
     pub status: KrakenStatus<'a>,
     /// The settlements (absent on errors).
-    #[serde(borrow)]
     pub rates: Option<Vec<KrakenFundingRate<'a>>>,
 }
 
@@ -193,10 +196,9 @@ pub struct KrakenFundingRates<'a> {
 /// {"timestamp": "2025-07-11T08:00:00.000Z", "relativeFundingRate": 0.0001, "fundingRate": 0.00005}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct KrakenFundingRate<'a> {
     /// Settlement time, ISO-8601.
-    #[serde(borrow)]
     pub timestamp: KrakenText<'a>,
     /// Absolute rate, quote currency per contract.
     pub funding_rate: WireDec,
@@ -212,14 +214,12 @@ pub struct KrakenFundingRate<'a> {
 ///  "low": "308.70000000000", "close": "308.85000000000", "volume": 0}], "more_candles": true}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct KrakenCandles<'a> {
     /// The candles (absent on errors).
     pub candles: Option<Vec<KrakenCandle>>,
-    /// More candles follow in the requested window.
-    pub more_candles: KrakenFlag,
     /// `result` `error` and `error` on failures (the derivatives envelope), else absent.
-    #[serde(flatten, borrow)]
+    #[serde(flatten)]
     pub status: KrakenStatus<'a>,
 }
 

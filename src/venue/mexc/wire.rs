@@ -3,8 +3,8 @@
 //! Contract answers are wrapped in `{"success": true, "code": 0, "data": ...}` and carry every
 //! decimal as a JSON number; spot v3 answers are Binance-like (bare arrays/objects, decimals as
 //! strings, `""`/`null` for absent values). Decimals are [`WireDec`], ms times [`WireInt`], text
-//! [`MexcText`] (borrowed; `""`, `null`, missing and non-text values are "absent") and booleans
-//! [`MexcFlag`]. Unknown fields are ignored. Contract candles are columnar
+//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are "absent") and booleans
+//! [`WireFlag`]. Unknown fields are ignored. Contract candles are columnar
 //! ([`MexcKlineColumns`]); spot candle rows are positional arrays ([`MexcSpotKline`]).
 
 use std::fmt;
@@ -13,16 +13,8 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::{WireDec, WireInt};
+use crate::parse::{WireDec, WireFlag, WireInt, WireText};
 use crate::venue::rows::ArrayCandle;
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type MexcText<'a> = crate::parse::WireText<'a>;
-
-/// A boolean flag ([`crate::parse::WireFlag`]: `true`/`false` or `"true"`/`"false"`, anything
-/// else absent).
-pub type MexcFlag = crate::parse::WireFlag;
 
 /// Contract `data` that is a list of rows, or one row (the docs show the single-symbol form of
 /// the ticker; without `symbol` it is an array of the same objects).
@@ -68,16 +60,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for MexcRows<T> {
 pub struct MexcEnvelope<'a, D> {
     /// `true` on success.
     #[serde(default)]
-    pub success: MexcFlag,
+    pub success: WireFlag,
     /// `0` on success; `510` when rate limited.
     #[serde(default, borrow)]
-    pub code: MexcText<'a>,
+    pub code: WireText<'a>,
     /// Contract error message.
     #[serde(default, borrow)]
-    pub message: MexcText<'a>,
+    pub message: WireText<'a>,
     /// Spot error message.
     #[serde(default, borrow)]
-    pub msg: MexcText<'a>,
+    pub msg: WireText<'a>,
     /// The payload.
     #[serde(default = "Option::default")]
     pub data: Option<D>,
@@ -103,26 +95,20 @@ pub type MexcStatus<'a> = MexcEnvelope<'a, IgnoredAny>;
 ///  "isHidden": false, "apiAllowed": false, "maintenanceMarginRate": 0.004}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcContractDetail<'a> {
     /// `BTC_USDT`, `1000PEPE_USDT`.
-    #[serde(borrow)]
-    pub symbol: MexcText<'a>,
-    /// Base coin (`BTC`).
-    #[serde(borrow)]
-    pub base_coin: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Quote coin (`USDT`, `USDC`, `USD`).
-    #[serde(borrow)]
-    pub quote_coin: MexcText<'a>,
+    pub quote_coin: WireText<'a>,
     /// Settlement coin (the quote for linear contracts, the base for inverse ones).
-    #[serde(borrow)]
-    pub settle_coin: MexcText<'a>,
+    pub settle_coin: WireText<'a>,
     /// Base units per contract.
     pub contract_size: WireDec,
     /// 0 enabled, 1 delivery, 2 completed, 3 offline, 4 pause.
     pub state: WireInt,
     /// Hidden from the trading interface.
-    pub is_hidden: MexcFlag,
+    pub is_hidden: WireFlag,
     /// Maintenance margin rate of the first risk tier, fraction.
     pub maintenance_margin_rate: WireDec,
 }
@@ -139,11 +125,10 @@ pub struct MexcContractDetail<'a> {
 ///  "maxBidPrice": 31946.5, "minAskPrice": 30085.5, "timestamp": 1609831334016}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcTicker<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
-    pub symbol: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Last trade price.
     pub last_price: WireDec,
     /// Best bid.
@@ -179,11 +164,10 @@ pub struct MexcTicker<'a> {
 ///  "timestamp": 1609829807577}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcFundingRate<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
-    pub symbol: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Current rate, fraction.
     pub funding_rate: WireDec,
     /// Funding interval, hours.
@@ -202,19 +186,14 @@ pub struct MexcFundingRate<'a> {
 ///  "symbols": [{"symbol": "TOMO3LUSDT", "status": "ENABLED", "baseAsset": "TOMO3L"}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcExchangeInfo<'a> {
-    /// Server time, ms.
-    pub server_time: WireInt,
     /// The spot pairs.
-    #[serde(borrow)]
     pub symbols: Option<Vec<MexcSpotSymbol<'a>>>,
     /// Error code, on errors.
-    #[serde(borrow)]
-    pub code: MexcText<'a>,
+    pub code: WireText<'a>,
     /// Error message, on errors.
-    #[serde(borrow)]
-    pub msg: MexcText<'a>,
+    pub msg: WireText<'a>,
 }
 
 /// One spot pair of `GET /api/v3/exchangeInfo` (only the fields basis reads). `status` is
@@ -227,23 +206,18 @@ pub struct MexcExchangeInfo<'a> {
 ///  "permissions": ["SPOT", "LIMIT"], "filters": [], "tradeSideType": "1"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcSpotSymbol<'a> {
     /// `BTCUSDT`.
-    #[serde(borrow)]
-    pub symbol: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Listing status.
-    #[serde(borrow)]
-    pub status: MexcText<'a>,
+    pub status: WireText<'a>,
     /// Base coin.
-    #[serde(borrow)]
-    pub base_asset: MexcText<'a>,
+    pub base_asset: WireText<'a>,
     /// Quote coin.
-    #[serde(borrow)]
-    pub quote_asset: MexcText<'a>,
+    pub quote_asset: WireText<'a>,
     /// 1 all, 2 buy only, 3 sell only, 4 close.
-    #[serde(borrow)]
-    pub trade_side_type: MexcText<'a>,
+    pub trade_side_type: WireText<'a>,
 }
 
 /// One row of `GET /api/v3/ticker/24hr` (every pair when `symbol` is omitted): `volume` in base,
@@ -266,18 +240,9 @@ pub type MexcSpotTicker<'a> = crate::venue::rows::SpotTicker24h<'a>;
 ///  "resultList": [{"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcFundingHistoryPage<'a> {
-    /// Rows per page.
-    pub page_size: WireInt,
-    /// Settlements in the whole history.
-    pub total_count: WireInt,
-    /// Pages in the whole history.
-    pub total_page: WireInt,
-    /// This page's number (1-based).
-    pub current_page: WireInt,
     /// The settlements.
-    #[serde(borrow)]
     pub result_list: Vec<MexcFundingHistoryRow<'a>>,
 }
 
@@ -287,11 +252,10 @@ pub struct MexcFundingHistoryPage<'a> {
 /// {"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct MexcFundingHistoryRow<'a> {
     /// `BTC_USDT`.
-    #[serde(borrow)]
-    pub symbol: MexcText<'a>,
+    pub symbol: WireText<'a>,
     /// Settled rate, fraction.
     pub funding_rate: WireDec,
     /// Settlement time, ms.

@@ -34,14 +34,14 @@ use serde::Deserialize;
 
 use super::wire::{
     OkxCandle, OkxDiscountRate, OkxFundingHistory, OkxFundingRate, OkxIndexTicker, OkxInstrument,
-    OkxMarkPrice, OkxOpenInterest, OkxText, OkxTicker,
+    OkxMarkPrice, OkxOpenInterest, OkxTicker,
 };
 use super::{
     CANDLES, DISCOUNT_RATE, FUNDING_RATE, FUNDING_RATE_HISTORY, INDEX_TICKERS, INSTRUMENTS_SPOT,
     INSTRUMENTS_SWAP, MARK_PRICE, OPEN_INTEREST, RATE_LIMIT_CODE, TICKERS_SPOT, TICKERS_SWAP,
 };
 use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
-use crate::parse::ms_time;
+use crate::parse::{WireText, ms_time};
 use crate::venue::kit::{self, Book, Funding};
 use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
@@ -80,7 +80,7 @@ fn all_rows<'a, T: Deserialize<'a>>(
     kit::rows_of(bodies, endpoint, required, |b| rows(endpoint, b))
 }
 
-fn is_normal_rule(rule: &OkxText<'_>) -> bool {
+fn is_normal_rule(rule: &WireText<'_>) -> bool {
     matches!(rule.as_str(), "" | "normal")
 }
 

@@ -1,20 +1,14 @@
 //! OKX v5 wire structs: the venue's own field names, decoded borrowed from the response bytes.
 //!
 //! Everything in OKX's `data` arrays is a string, `""` meaning absent. Text fields use
-//! [`OkxText`] (borrowed; `""`, `null`, missing and non-text values are all "absent"), decimals
+//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are all "absent"), decimals
 //! [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, SeqAccess};
 
-use crate::parse::{WireDec, WireInt};
-use crate::venue::rows::ArrayCandle;
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text).
-pub type OkxText<'a> = crate::parse::WireText<'a>;
+use crate::parse::{WireDec, WireInt, WireText};
+use crate::venue::rows::{ArrayCandle, Positional, positional};
 
 /// One row of `GET /api/v5/public/instruments?instType=SWAP|SPOT` (only the fields basis reads).
 /// SWAP rows have empty `baseCcy`/`quoteCcy`; SPOT rows have empty `uly`/`ctVal`.
@@ -25,45 +19,32 @@ pub type OkxText<'a> = crate::parse::WireText<'a>;
 ///  "ctMult": "1", "ctType": "linear", "state": "live", "ruleType": "normal", "expTime": ""}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxInstrument<'a> {
     /// `SWAP`, `SPOT`, `FUTURES`, …
-    #[serde(borrow)]
-    pub inst_type: OkxText<'a>,
+    pub inst_type: WireText<'a>,
     /// `BTC-USDT-SWAP`, `BTC-USDT`.
-    #[serde(borrow)]
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Underlying (`BTC-USDT`), derivatives only.
-    #[serde(borrow)]
-    pub uly: OkxText<'a>,
+    pub uly: WireText<'a>,
     /// Instrument family (`BTC-USDT`), derivatives only.
-    #[serde(borrow)]
-    pub inst_family: OkxText<'a>,
+    pub inst_family: WireText<'a>,
     /// Base coin, SPOT only.
-    #[serde(borrow)]
-    pub base_ccy: OkxText<'a>,
+    pub base_ccy: WireText<'a>,
     /// Quote coin, SPOT only.
-    #[serde(borrow)]
-    pub quote_ccy: OkxText<'a>,
+    pub quote_ccy: WireText<'a>,
     /// Settlement coin (`USDT`; the coin itself for inverse swaps).
-    #[serde(borrow)]
-    pub settle_ccy: OkxText<'a>,
+    pub settle_ccy: WireText<'a>,
     /// Contract value, in `ctValCcy` units per contract.
     pub ct_val: WireDec,
-    /// Unit of `ctVal` (the base coin for linear swaps, `USD` for inverse ones).
-    #[serde(borrow)]
-    pub ct_val_ccy: OkxText<'a>,
     /// Contract multiplier (`"1"` for swaps).
     pub ct_mult: WireDec,
     /// `linear` or `inverse`.
-    #[serde(borrow)]
-    pub ct_type: OkxText<'a>,
+    pub ct_type: WireText<'a>,
     /// `live`, `suspend`, `preopen`, `test`.
-    #[serde(borrow)]
-    pub state: OkxText<'a>,
+    pub state: WireText<'a>,
     /// `normal`, `pre_market`, `xperp`.
-    #[serde(borrow)]
-    pub rule_type: OkxText<'a>,
+    pub rule_type: WireText<'a>,
 }
 
 /// One row of `GET /api/v5/public/funding-rate?instId=ANY`. `fundingRate` settles at
@@ -75,11 +56,10 @@ pub struct OkxInstrument<'a> {
 ///  "method": "current_period", "ts": "1743588686291"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxFundingRate<'a> {
     /// `BTC-USDT-SWAP`.
-    #[serde(borrow)]
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Current period's rate, fraction.
     pub funding_rate: WireDec,
     /// When the current rate settles, ms.
@@ -100,11 +80,10 @@ pub struct OkxFundingRate<'a> {
 ///  "sodUtc0": "83500", "sodUtc8": "83400", "ts": "1743588686291"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxTicker<'a> {
     /// `BTC-USDT-SWAP`, `BTC-USDT`.
-    #[serde(borrow)]
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Last trade price.
     pub last: WireDec,
     /// Best bid.
@@ -117,9 +96,6 @@ pub struct OkxTicker<'a> {
     /// 24 h low.
     #[serde(rename = "low24h")]
     pub low_24h: WireDec,
-    /// 24 h volume: contracts (SWAP) or base (SPOT).
-    #[serde(rename = "vol24h")]
-    pub vol_24h: WireDec,
     /// 24 h volume: base coins (SWAP) or quote (SPOT).
     #[serde(rename = "volCcy24h")]
     pub vol_ccy_24h: WireDec,
@@ -133,11 +109,10 @@ pub struct OkxTicker<'a> {
 /// {"instType": "SWAP", "instId": "BTC-USDT-SWAP", "markPx": "200", "ts": "1597026383085"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxMarkPrice<'a> {
     /// `BTC-USDT-SWAP`.
-    #[serde(borrow)]
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Mark price.
     pub mark_px: WireDec,
 }
@@ -150,11 +125,10 @@ pub struct OkxMarkPrice<'a> {
 ///  "open24h": "43640.8", "sodUtc0": "43444.1", "sodUtc8": "43328.7", "ts": "1649419644492"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxIndexTicker<'a> {
     /// `BTC-USDT`.
-    #[serde(borrow)]
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Index price.
     pub idx_px: WireDec,
 }
@@ -167,11 +141,10 @@ pub struct OkxIndexTicker<'a> {
 ///  "oiUsd": "50000", "ts": "1597026383085"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxOpenInterest<'a> {
     /// `BTC-USDT-SWAP`.
-    #[serde(borrow)]
-    pub inst_id: OkxText<'a>,
+    pub inst_id: WireText<'a>,
     /// Open interest in contracts.
     pub oi: WireDec,
     /// Open interest in base coins.
@@ -191,11 +164,10 @@ pub struct OkxOpenInterest<'a> {
 ///  "discountLv": "1", "minDiscountRate": "0"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OkxDiscountRate<'a> {
     /// Coin (`BTC`).
-    #[serde(borrow)]
-    pub ccy: OkxText<'a>,
+    pub ccy: WireText<'a>,
     /// The tiers (`null` or missing: none).
     pub details: Option<Vec<OkxDiscountTier>>,
 }
@@ -250,34 +222,32 @@ pub struct OkxCandle<'a> {
     /// price).
     pub head: ArrayCandle,
     /// `"1"` for a finished bar, `"0"` for the running one (position 8).
-    pub confirm: OkxText<'a>,
+    pub confirm: WireText<'a>,
+}
+
+impl<'de: 'a, 'a> Positional<'de> for OkxCandle<'a> {
+    const EXPECTING: &'static str = "a candle array";
+
+    fn from_seq<A: SeqAccess<'de>>(seq: &mut A) -> Result<Self, A::Error> {
+        let mut row = OkxCandle {
+            head: ArrayCandle::read_head(seq)?,
+            confirm: WireText::default(),
+        };
+        for _volume in 0..3 {
+            if seq.next_element::<IgnoredAny>()?.is_none() {
+                return Ok(row);
+            }
+        }
+        if let Some(confirm) = seq.next_element::<WireText<'a>>()? {
+            row.confirm = confirm;
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+        }
+        Ok(row)
+    }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for OkxCandle<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = OkxCandle<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a candle array")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OkxCandle<'de>, A::Error> {
-                let mut row = OkxCandle {
-                    head: ArrayCandle::read_head(&mut seq)?,
-                    confirm: OkxText::default(),
-                };
-                for _volume in 0..3 {
-                    if seq.next_element::<IgnoredAny>()?.is_none() {
-                        return Ok(row);
-                    }
-                }
-                if let Some(confirm) = seq.next_element::<OkxText<'de>>()? {
-                    row.confirm = confirm;
-                    while seq.next_element::<IgnoredAny>()?.is_some() {}
-                }
-                Ok(row)
-            }
-        }
-        d.deserialize_seq(V)
+        positional(d)
     }
 }

@@ -29,8 +29,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::wire::{
-    WeexContract, WeexFundRate, WeexFundingHistory, WeexSpotSymbol, WeexSpotTicker, WeexText,
-    WeexTicker,
+    WeexContract, WeexFundRate, WeexFundingHistory, WeexSpotSymbol, WeexSpotTicker, WeexTicker,
 };
 use super::{
     CANDLES, CONTRACTS, CURRENT_FUND_RATE, HISTORY_FUND_RATE, RATE_LIMIT_CODE, SPOT_CANDLES,
@@ -38,7 +37,7 @@ use super::{
 };
 
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
-use crate::parse::{ms_time, split_concat, split_multiplier};
+use crate::parse::{WireText, ms_time, split_concat, split_multiplier};
 use crate::venue::intervals::positive;
 use crate::venue::kit::{self, Book, Funding};
 use crate::venue::rows::{self, ArrayCandle, Coded};
@@ -79,7 +78,7 @@ fn enveloped_rows<'a, T: Deserialize<'a>>(
 
 /// The funding interval that `n` evenly spread settlement times of day (`HH:MM:SS`) give:
 /// 24 / `n` hours; `None` for no times, a time that does not parse, or uneven spacing.
-fn delivery_hours(times: &[WeexText<'_>]) -> Option<Decimal> {
+fn delivery_hours(times: &[WireText<'_>]) -> Option<Decimal> {
     let mut secs = times
         .iter()
         .map(|t| {
@@ -223,16 +222,8 @@ pub(super) fn snapshot(
 /// Parses one `getHistoryFundRate` answer (newest first); rows without a time or a rate are
 /// skipped.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let rows: Vec<WeexFundingHistory> = WEEX.decode(HISTORY_FUND_RATE.name, body)?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| {
-            kit::point(
-                r.funding_time.get().filter(|t| *t > 0),
-                r.funding_rate.get(),
-            )
-        })
-        .collect())
+    let rows: Vec<WeexFundingHistory<'_>> = WEEX.decode(HISTORY_FUND_RATE.name, body)?;
+    Ok(rows.iter().filter_map(WeexFundingHistory::point).collect())
 }
 
 /// Parses one page of contract (bare array) or spot (v2 envelope) candles, in any order; rows
@@ -258,7 +249,7 @@ mod tests {
     #[test]
     fn delivery_times_give_an_interval_only_when_evenly_spread() {
         let hours = |times: &[&str]| {
-            let texts: Vec<WeexText<'_>> = times.iter().map(|t| WeexText::new(*t)).collect();
+            let texts: Vec<WireText<'_>> = times.iter().map(|t| WireText::new(*t)).collect();
             delivery_hours(&texts)
         };
         let cases: [(&[&str], Option<i64>); 7] = [

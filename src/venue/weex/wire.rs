@@ -17,16 +17,12 @@
 //! ["1716707460000", "69174.3", "69174.4", "69174.1", "69174.3", "0", "0.011"]
 //! ```
 //!
-//! Spot v3 answers bare arrays too. Text fields use [`WeexText`], decimals [`WireDec`] (strings
+//! Spot v3 answers bare arrays too. Text fields use [`WireText`], decimals [`WireDec`] (strings
 //! or numbers) and millisecond times [`WireInt`]. Unknown fields are ignored.
 
 use serde::Deserialize;
 
-use crate::parse::{WireDec, WireFlag, WireInt};
-
-/// A text field ([`crate::parse::WireText`]: borrowed, `""`/`null`/non-text read as absent,
-/// numbers kept as their raw text, so a numeric error code reads like a string one).
-pub type WeexText<'a> = crate::parse::WireText<'a>;
+use crate::parse::{WireDec, WireFlag, WireInt, WireText};
 
 /// One row of `GET /capi/v2/market/contracts` (only the fields basis reads). Sizes are in base
 /// coins (`contract_val` is `"0"` in the docs' example); `delivery` lists the settlement times of
@@ -40,26 +36,21 @@ pub type WeexText<'a> = crate::parse::WireText<'a>;
 ///  "minOrderSize": "0.0001", "maxOrderSize": "100000", "maxPositionSize": "1000000"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct WeexContract<'a> {
     /// `cmt_btcusdt`.
-    #[serde(borrow)]
-    pub symbol: WeexText<'a>,
+    pub symbol: WireText<'a>,
     /// The contract's coin (`BTC`, `1000PEPE`).
-    #[serde(borrow)]
-    pub underlying_index: WeexText<'a>,
+    pub underlying_index: WireText<'a>,
     /// Quote currency (`USDT`).
-    #[serde(borrow)]
-    pub quote_currency: WeexText<'a>,
+    pub quote_currency: WireText<'a>,
     /// Margin coin (`USDT`; the base coin for a coin-margined contract).
-    #[serde(borrow)]
-    pub coin: WeexText<'a>,
+    pub coin: WireText<'a>,
     /// Whether the contract is USDT-margined (linear).
     #[serde(rename = "forwardContractFlag")]
     pub forward_contract_flag: WireFlag,
     /// Settlement times of day (`HH:MM:SS`, UTC); `null` read as none.
-    #[serde(borrow)]
-    pub delivery: Option<Vec<WeexText<'a>>>,
+    pub delivery: Option<Vec<WireText<'a>>>,
 }
 
 /// One row of `GET /capi/v2/market/tickers` (every contract; `ticker?symbol=` answers one such
@@ -73,11 +64,10 @@ pub struct WeexContract<'a> {
 ///  "markPrice": "90755.2", "indexPrice": "90797.161"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct WeexTicker<'a> {
     /// `cmt_btcusdt`.
-    #[serde(borrow)]
-    pub symbol: WeexText<'a>,
+    pub symbol: WireText<'a>,
     /// Last trade price.
     pub last: WireDec,
     /// Best ask.
@@ -110,11 +100,10 @@ pub struct WeexTicker<'a> {
 ///  "collectCycle": 480, "timestamp": 1750383726052}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct WeexFundRate<'a> {
     /// `cmt_btcusdt`.
-    #[serde(borrow)]
-    pub symbol: WeexText<'a>,
+    pub symbol: WireText<'a>,
     /// Current period's rate, fraction.
     pub funding_rate: WireDec,
     /// Funding interval, minutes (a number).
@@ -128,14 +117,7 @@ pub struct WeexFundRate<'a> {
 /// ```json
 /// {"symbol": "cmt_btcusdt", "fundingRate": "0.0001028", "fundingTime": 1716595200000}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct WeexFundingHistory {
-    /// Rate settled, fraction.
-    pub funding_rate: WireDec,
-    /// Settlement time, ms (a number).
-    pub funding_time: WireInt,
-}
+pub type WeexFundingHistory<'a> = crate::venue::rows::SettledFunding<'a>;
 
 /// One pair of spot `GET /api/v2/public/exchangeInfo` (v2 symbols end in `_SPBL`).
 ///
@@ -144,17 +126,14 @@ pub struct WeexFundingHistory {
 ///  "stepSize": "0.00000001", "takerFeeRate": "0.001", "enableTrade": true, "enableDisplay": true}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct WeexSpotSymbol<'a> {
     /// `BTCUSDT_SPBL`.
-    #[serde(borrow)]
-    pub symbol: WeexText<'a>,
+    pub symbol: WireText<'a>,
     /// Base coin.
-    #[serde(borrow)]
-    pub base_coin: WeexText<'a>,
+    pub base_coin: WireText<'a>,
     /// Quote coin.
-    #[serde(borrow)]
-    pub quote_coin: WeexText<'a>,
+    pub quote_coin: WireText<'a>,
     /// Whether trading is enabled.
     pub enable_trade: WireFlag,
 }
