@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 
 use super::json::{Map, Value, body, dec_num, dec_text, json, merge, raw, text, tick};
 use super::{
-    DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param,
+    Ask, DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param,
     param, window_page,
 };
 use crate::venue::Bar;
@@ -575,18 +575,13 @@ fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
 /// settled funding (`quote/fundingRate`, which also serves the interval fallback's
 /// `limit=3` calls) and swap and spot candles; `None` for any other path.
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    query: &[(String, String)],
-    _body: &str,
-) -> Option<String> {
-    if path == FUNDING_HISTORY.path {
-        Some(funding_page(universe, query))
-    } else if path == KLINES.path {
-        Some(kline_page(universe, query, false))
-    } else if path == SPOT_KLINE.path {
-        Some(kline_page(universe, query, true))
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    if ask.path == FUNDING_HISTORY.path {
+        Some(funding_page(universe, ask.query))
+    } else if ask.path == KLINES.path {
+        Some(kline_page(universe, ask.query, false))
+    } else if ask.path == SPOT_KLINE.path {
+        Some(kline_page(universe, ask.query, true))
     } else {
         None
     }
@@ -598,40 +593,8 @@ mod tests {
     use crate::demo::roundtrip::demo_query as q;
     use crate::model::Venue;
 
-    #[test]
-    fn renders_two_thousand_markets_as_valid_json_in_the_real_encoding() {
-        let u = Universe::generate(Venue::Bingx, 2000, 1500, 1_760_000_000_000);
-        let routes = routes(&u);
-        assert_eq!(routes.len(), 5 + 2000);
-        for r in &routes {
-            let v: serde_json::Value = serde_json::from_str(&r.body).expect("valid JSON");
-            assert_eq!(v["code"], 0, "{}", r.path);
-        }
-        let contracts: serde_json::Value = serde_json::from_str(&routes[0].body).expect("json");
-        assert_eq!(
-            contracts["data"].as_array().map(Vec::len),
-            Some(2000 + FILTERED_CONTRACTS.len())
-        );
-        assert_eq!(contracts["data"][0]["symbol"], "BTC-USDT");
-        assert_eq!(contracts["data"][0]["status"], 1);
-        let premium: serde_json::Value = serde_json::from_str(&routes[2].body).expect("json");
-        assert!(premium["data"][0]["lastFundingRate"].is_string());
-        assert!(premium["data"][0]["nextFundingTime"].is_number());
-        let ticker: serde_json::Value = serde_json::from_str(&routes[3].body).expect("json");
-        assert!(ticker["data"][0]["bidPrice"].is_number());
-        assert!(ticker["data"][0]["quoteVolume"].is_string());
-        let spot: serde_json::Value = serde_json::from_str(&routes[4].body).expect("json");
-        assert!(spot["timestamp"].is_number() && spot["data"][0]["closeTime"].is_string());
-        let pepe = u
-            .perps()
-            .find(|m| m.multiplier == 1000)
-            .map(perp_symbol)
-            .expect("a multiplied perp");
-        assert!(pepe.starts_with("1000") && routes[0].body.contains(&pepe));
-    }
-
     fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
-        let body = respond(u, path, &q(query), "").expect("a history path");
+        let body = respond(u, &Ask::get(path, &q(query))).expect("a history path");
         serde_json::from_str(&body).expect("json")
     }
 
@@ -648,8 +611,11 @@ mod tests {
         let symbol = perp_symbol(m);
         let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = now / step * step;
-        assert_eq!(respond(&u, TICKER.path, &[], ""), None);
-        assert_eq!(respond(&u, "/openApi/swap/v2/quote/other", &[], ""), None);
+        assert_eq!(respond(&u, &Ask::get(TICKER.path, &[])), None);
+        assert_eq!(
+            respond(&u, &Ask::get("/openApi/swap/v2/quote/other", &[])),
+            None
+        );
         // Neither bound: the newest 100, newest first, rates as strings, times as numbers.
         let latest = data(&answer(&u, FUNDING_HISTORY.path, &[("symbol", &symbol)]));
         assert_eq!(latest.len(), 100);
@@ -702,12 +668,8 @@ mod tests {
                 .all(|r| r["fundingTime"].as_i64() >= Some(now - 120 * DAY_MS))
         );
         // The interval fallback's `limit=3` call matches the static route.
-        let three = respond(
-            &u,
-            FUNDING_HISTORY.path,
-            &q(&[("symbol", &symbol), ("limit", "3")]),
-            "",
-        );
+        let query = q(&[("symbol", &symbol), ("limit", "3")]);
+        let three = respond(&u, &Ask::get(FUNDING_HISTORY.path, &query));
         assert_eq!(three, Some(funding_history(&u, m, &symbol)));
         // Errors as BingX envelopes.
         for query in [

@@ -17,6 +17,8 @@ pub mod kraken;
 pub mod mexc;
 pub mod okx;
 #[cfg(test)]
+mod rendering;
+#[cfg(test)]
 mod roundtrip;
 pub mod server;
 pub mod weex;
@@ -246,19 +248,34 @@ impl Day {
         }
     }
 
+    /// A perp's per one coin, as venues quote it whatever the contract (OKX, Gate): the mark as
+    /// last price, `volume` in the venue's unit.
+    #[must_use]
+    pub fn perp_per_coin(m: &SynthMarket, volume: Decimal) -> Day {
+        Day {
+            last: m.mark,
+            bid: m.perp_bid,
+            ask: m.perp_ask,
+            high: m.high,
+            low: m.low,
+            volume,
+            quote_volume: m.volume_quote(),
+        }
+    }
+
     /// A perp's per contract unit (× the multiplier): the mark as last price, `volume` in the
     /// venue's unit.
     #[must_use]
     pub fn perp(m: &SynthMarket, volume: Decimal) -> Day {
         let per = |x: Decimal| m.contract_price(x);
+        let coin = Day::perp_per_coin(m, volume);
         Day {
-            last: per(m.mark),
-            bid: per(m.perp_bid),
-            ask: per(m.perp_ask),
-            high: per(m.high),
-            low: per(m.low),
-            volume,
-            quote_volume: m.volume_quote(),
+            last: per(coin.last),
+            bid: per(coin.bid),
+            ask: per(coin.ask),
+            high: per(coin.high),
+            low: per(coin.low),
+            ..coin
         }
     }
 }
@@ -355,6 +372,24 @@ pub fn contract_unit(price: Decimal) -> Decimal {
     unit.normalize()
 }
 
+/// The spot symbol of venues that write base and quote together (Binance, Bybit, Bitget, MEXC):
+/// `BTCUSDT`.
+#[must_use]
+pub fn joined_spot_symbol(m: &SynthMarket) -> String {
+    format!("{}{}", m.asset, m.quote)
+}
+
+/// The perp symbol of venues that write base and quote together and a USDC perpetual with a
+/// `PERP` suffix (Bybit, Bitget): `1000PEPEUSDT`, `BTCPERP`.
+#[must_use]
+pub fn joined_perp_symbol(m: &SynthMarket) -> String {
+    if m.quote == "USDC" {
+        format!("{}PERP", m.perp_base())
+    } else {
+        format!("{}{}", m.perp_base(), m.quote)
+    }
+}
+
 /// A 64-bit mixing function (splitmix64's finaliser): a deterministic hash of `x`.
 #[must_use]
 pub fn mix(x: u64) -> u64 {
@@ -447,6 +482,64 @@ impl Route {
     pub fn with_query(mut self, key: &str, value: &str) -> Self {
         self.query.push((key.to_owned(), value.to_owned()));
         self
+    }
+}
+
+/// A request to a venue's history endpoints as the demo server hands it to the venue's
+/// renderer: the path below the host's prefix, the query pairs and the body (Hyperliquid POSTs
+/// its requests).
+#[derive(Clone, Copy, Debug)]
+pub struct Ask<'a> {
+    /// Path below the venue host's prefix, starting with `/`.
+    pub path: &'a str,
+    /// Query pairs, percent-decoded.
+    pub query: &'a [(String, String)],
+    /// Request body (empty for a GET).
+    pub body: &'a str,
+}
+
+impl<'a> Ask<'a> {
+    /// A GET of `path` with `query`.
+    #[must_use]
+    pub fn get(path: &'a str, query: &'a [(String, String)]) -> Self {
+        Ask {
+            path,
+            query,
+            body: "",
+        }
+    }
+
+    /// A POST of `body` to `path`.
+    #[must_use]
+    pub fn post(path: &'a str, body: &'a str) -> Self {
+        Ask {
+            path,
+            query: &[],
+            body,
+        }
+    }
+}
+
+/// A venue renderer's history responder (settled funding, candles): the answer to an [`Ask`],
+/// `None` for a path or request the venue's static routes serve or nobody does.
+pub type Respond = fn(&Universe, &Ask<'_>) -> Option<String>;
+
+/// The history responder of `venue`'s renderer.
+#[must_use]
+pub fn responder(venue: Venue) -> Respond {
+    match venue {
+        Venue::Binance => binance::respond,
+        Venue::Bybit => bybit::respond,
+        Venue::Okx => okx::respond,
+        Venue::Bitget => bitget::respond,
+        Venue::Gate => gate::respond,
+        Venue::Hyperliquid => hyperliquid::respond,
+        Venue::Bingx => bingx::respond,
+        Venue::Mexc => mexc::respond,
+        Venue::Deribit => deribit::respond,
+        Venue::Dydx => dydx::respond,
+        Venue::Kraken => kraken::respond,
+        Venue::Weex => weex::respond,
     }
 }
 

@@ -21,7 +21,7 @@ mod universe;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::{Route, SynthMarket, Universe};
+use super::{Ask, Respond, Route, SynthMarket, Universe};
 use crate::model::{Reference, Snapshot, Venue};
 use crate::parse::ms_time;
 use crate::venue::{
@@ -69,10 +69,6 @@ pub(super) fn serve_plan<'a>(routes: &'a [Route], requests: &'a [Request]) -> Ve
         })
         .collect()
 }
-
-/// A demo venue's responder, `crate::demo::<venue>::respond`: path below the host prefix,
-/// percent-decoded query pairs, POST body.
-pub(super) type Respond = fn(&Universe, &str, &[(String, String)], &str) -> Option<String>;
 
 /// Most requests a test's paging loop makes before it calls the paging endless.
 const MAX_REQUESTS: usize = 100;
@@ -159,8 +155,13 @@ fn serve(respond: Respond, u: &Universe, request: &Request) -> String {
         Method::Post(body) => body.as_str(),
         Method::Get => "",
     };
-    respond(u, &request.path, &pairs(request), body)
-        .unwrap_or_else(|| panic!("the demo serves no {} ({body})", request.path))
+    let query = pairs(request);
+    let ask = Ask {
+        path: &request.path,
+        query: &query,
+        body,
+    };
+    respond(u, &ask).unwrap_or_else(|| panic!("the demo serves no {} ({body})", request.path))
 }
 
 /// A request's query as the demo server hands it to `respond`.
