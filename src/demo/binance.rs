@@ -644,7 +644,7 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
 #[cfg(test)]
 mod history_tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::{demo_query as q, get_json};
     use crate::model::Venue;
 
     #[test]
@@ -656,8 +656,7 @@ mod history_tests {
         let step = i64::from(m.interval_hours) * 3_600_000;
         assert_eq!(history(&u, "/fapi/v1/premiumIndex", &[]), None);
         let rows = |query: &[(&str, &str)]| -> Vec<Value> {
-            let body = history(&u, "/fapi/v1/fundingRate", &q(query)).expect("history");
-            let v: Value = serde_json::from_str(&body).expect("json");
+            let v = get_json(respond, &u, "/fapi/v1/fundingRate", query);
             v.as_array().cloned().unwrap_or_default()
         };
         // Default: the latest 100, ascending, strings for decimals, numbers for times.
@@ -857,12 +856,11 @@ pub fn klines(universe: &Universe, path: &str, query: &[(String, String)]) -> Op
 mod klines_tests {
     use super::*;
     use crate::demo::HOUR_MS;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::{demo_query as q, get_json};
     use crate::model::Venue;
 
     fn rows(u: &Universe, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
-        let body = respond(u, &Ask::get(path, &q(query))).expect("klines path");
-        let v: Value = serde_json::from_str(&body).expect("json");
+        let v = get_json(respond, u, path, query);
         v.as_array()
             .unwrap_or_else(|| panic!("not an array: {v}"))
             .clone()

@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Map, Value, body, dec_num, dec_text, json, merge, raw, text, tick};
 use super::{
-    Ask, DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param,
-    param, window_page,
+    Ask, DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, day_rows,
+    int_param, param, spot_days, window_page,
 };
 use crate::venue::Bar;
 use crate::venue::bingx::{
@@ -318,34 +318,14 @@ fn tickers(u: &Universe) -> String {
         let day = Day::perp(m, (m.volume_base / Decimal::from(m.multiplier)).round_dp(2));
         (perp_symbol(m), day)
     });
-    envelope(
-        ticker_rows(false, listed, &FILTERED_CONTRACTS, u.now_ms),
-        None,
-    )
+    let row = |symbol: &str, day: &Day| ticker_row(false, symbol, day, u.now_ms);
+    envelope(day_rows(listed, &FILTERED_CONTRACTS, row), None)
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let listed = u.spots().map(|m| (spot_symbol(m), Day::spot(m)));
-    envelope(
-        ticker_rows(true, listed, &FILTERED_SPOTS, u.now_ms),
-        Some(u.now_ms),
-    )
-}
-
-/// The ticker rows of the `listed` markets, then a filler row for each `filtered` entry.
-fn ticker_rows(
-    spot: bool,
-    listed: impl Iterator<Item = (String, Day)>,
-    filtered: &[(&str, &str)],
-    now: i64,
-) -> Vec<Value> {
-    let filler = filtered
-        .iter()
-        .map(|(symbol, _)| ((*symbol).to_owned(), Day::FILLER));
-    listed
-        .chain(filler)
-        .map(|(symbol, day)| ticker_row(spot, &symbol, &day, now))
-        .collect()
+    let row = |symbol: &str, day: &Day| ticker_row(true, symbol, day, u.now_ms);
+    let rows = day_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, row);
+    envelope(rows, Some(u.now_ms))
 }
 
 /// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart (what
@@ -451,28 +431,7 @@ fn bars(
     if bar == Bar::Hour || offset.rem_euclid(DAY_MS) == 0 {
         return m.candles(bar, from, to, now);
     }
-    // A UTC+8 day opens at 16:00 UTC: aggregate the hourly bars of each such day.
-    let from = from.max(now - (HISTORY_DAYS + 1) * DAY_MS);
-    let first = (from + offset + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS - offset;
-    let last = to.min(now);
-    if first > last {
-        return Vec::new();
-    }
-    let hours = m.candles(Bar::Hour, first, last + DAY_MS - 1, now);
-    let mut out: Vec<SynthCandle> = Vec::new();
-    for h in hours {
-        let open_ms = (h.open_ms + offset).div_euclid(DAY_MS) * DAY_MS - offset;
-        match out.last_mut() {
-            Some(day) if day.open_ms == open_ms => {
-                day.high = day.high.max(h.high);
-                day.low = day.low.min(h.low);
-                day.close = h.close;
-                day.volume += h.volume;
-            }
-            _ => out.push(SynthCandle { open_ms, ..h }),
-        }
-    }
-    out
+    m.shifted_days(offset, from, to, now)
 }
 
 /// One page of swap `GET /openApi/swap/v3/quote/klines` (`spot` false) or spot
@@ -590,12 +549,11 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::{demo_query as q, get_json};
     use crate::model::Venue;
 
-    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
-        let body = respond(u, &Ask::get(path, &q(query))).expect("a history path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     fn data(v: &serde_json::Value) -> Vec<serde_json::Value> {

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 
 use super::{
     Ask, DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe,
-    collateral_coins, collateral_haircut, param,
+    collateral_coins, collateral_haircut, day_rows, param, spot_days,
 };
 use crate::venue::Bar;
 use crate::venue::bitget::{
@@ -376,13 +376,11 @@ fn spot_ticker_row(symbol: &str, d: &Day, now_ms: i64) -> Value {
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let listed = u
-        .spots()
-        .map(|m| spot_ticker_row(&spot_symbol(m), &Day::spot(m), u.now_ms));
-    let filtered = FILTERED_SPOTS
-        .iter()
-        .map(|(symbol, _)| spot_ticker_row(symbol, &Day::FILLER, u.now_ms));
-    envelope(u.now_ms, listed.chain(filtered).collect())
+    let row = |symbol: &str, day: &Day| spot_ticker_row(symbol, day, u.now_ms);
+    envelope(
+        u.now_ms,
+        day_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, row),
+    )
 }
 
 /// Answers Bitget's history endpoints for `universe` like the live API (see
@@ -478,32 +476,8 @@ fn funding_history(u: &Universe, query: &[(String, String)]) -> String {
     envelope(u.now_ms, data)
 }
 
-/// Hours of UTC+8 midnight past UTC midnight: plain `1D`/`1day` bars open at 16:00 UTC.
-const UTC8_DAY_OFFSET: i64 = 16 * HOUR_MS;
-
-/// Daily bars of the UTC+8 day (what `1D`/`1day` return), aggregated from hourly bars, with
-/// open times in `[from, to]`.
-fn utc8_days(m: &SynthMarket, from: i64, to: i64, now_ms: i64) -> Vec<SynthCandle> {
-    let first = (from - UTC8_DAY_OFFSET).div_euclid(DAY_MS) * DAY_MS + UTC8_DAY_OFFSET;
-    let first = if first < from { first + DAY_MS } else { first };
-    let mut out: Vec<SynthCandle> = Vec::new();
-    for h in m.candles(Bar::Hour, first, to.saturating_add(DAY_MS - 1), now_ms) {
-        let day = (h.open_ms - UTC8_DAY_OFFSET).div_euclid(DAY_MS) * DAY_MS + UTC8_DAY_OFFSET;
-        if day > to {
-            break;
-        }
-        match out.last_mut() {
-            Some(c) if c.open_ms == day => {
-                c.high = c.high.max(h.high);
-                c.low = c.low.min(h.low);
-                c.close = h.close;
-                c.volume += h.volume;
-            }
-            _ => out.push(SynthCandle { open_ms: day, ..h }),
-        }
-    }
-    out
-}
+/// How long before UTC midnight a UTC+8 day opens: plain `1D`/`1day` bars open at 16:00 UTC.
+const UTC8_DAY_SHIFT: i64 = 8 * HOUR_MS;
 
 /// The bars of a candle request: the `limit` (default 100, at most 1000) latest bars with open
 /// time up to `endTime` (default now), oldest first, the running bar included. Like the live
@@ -538,7 +512,7 @@ fn select_candles(
     let from = end.saturating_sub(limit.saturating_mul(span));
     let mut rows = match bar {
         Some(bar) => m.candles(bar, from, end, u.now_ms),
-        None => utc8_days(m, from, end, u.now_ms),
+        None => m.shifted_days(UTC8_DAY_SHIFT, from, end, u.now_ms),
     };
     let excess = rows
         .len()
@@ -668,14 +642,13 @@ mod history_tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::demo::roundtrip::demo_query;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     const NOW: i64 = 1_760_000_000_000;
 
-    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> Value {
-        let body = respond(u, &Ask::get(path, &demo_query(pairs))).expect("a history path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     fn rows(v: &Value) -> Vec<Value> {

@@ -583,7 +583,7 @@ fn perp_by_symbol<'u>(u: &'u Universe, symbol: &str) -> Option<&'u SynthMarket> 
 mod history_tests {
     use super::*;
     use crate::demo::DAY_MS;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     #[test]
@@ -595,10 +595,7 @@ mod history_tests {
         let step = i64::from(m.interval_hours) * 3_600_000;
         let last = now / step * step;
         assert_eq!(history(&u, TICKERS, &[]), None);
-        let answer = |query: &[(&str, &str)]| -> Value {
-            let body = history(&u, FUNDING_HISTORY, &q(query)).expect("history");
-            serde_json::from_str(&body).expect("json")
-        };
+        let answer = |pairs: &[(&str, &str)]| get_json(respond, &u, FUNDING_HISTORY, pairs);
         let rows = |query: &[(&str, &str)]| -> Vec<Value> {
             let v = answer(query);
             assert_eq!(v["retCode"], json!(0), "{v}");
@@ -750,13 +747,12 @@ pub fn kline(universe: &Universe, path: &str, query: &[(String, String)]) -> Opt
 #[cfg(test)]
 mod kline_tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::demo::{DAY_MS, HOUR_MS};
     use crate::model::Venue;
 
-    fn answer(u: &Universe, query: &[(&str, &str)]) -> Value {
-        let body = respond(u, &Ask::get(KLINE, &q(query))).expect("kline path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, pairs: &[(&str, &str)]) -> Value {
+        get_json(respond, u, KLINE, pairs)
     }
 
     fn rows(u: &Universe, query: &[(&str, &str)]) -> Vec<Value> {

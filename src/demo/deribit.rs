@@ -516,7 +516,7 @@ fn chart_data(u: &Universe, query: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     #[test]
@@ -537,10 +537,7 @@ mod tests {
         let name = perp_name(m);
         let h = 3_600_000_i64;
         assert_eq!(respond(&u, &Ask::get(BOOK_SUMMARY_PATH, &[])), None);
-        let call = |path: &str, pairs: &[(&str, &str)]| -> serde_json::Value {
-            let body = respond(&u, &Ask::get(path, &q(pairs))).expect("served");
-            serde_json::from_str(&body).expect("json")
-        };
+        let call = |path: &str, pairs: &[(&str, &str)]| get_json(respond, &u, path, pairs);
         // Funding: hourly rows in the window, oldest first, JSON numbers, capped at the newest 744.
         let (s, e) = ((now - 10 * h).to_string(), now.to_string());
         let v = call(

@@ -284,7 +284,7 @@ fn candles(u: &Universe, market: &str, query: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     #[test]
@@ -294,10 +294,7 @@ mod tests {
         let u = Universe::generate(Venue::Dydx, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let t = ticker(m);
-        let call = |path: String, pairs: &[(&str, &str)]| -> Value {
-            let body = respond(&u, &Ask::get(&path, &q(pairs))).expect("served");
-            serde_json::from_str(&body).expect("json")
-        };
+        let call = |path: String, pairs: &[(&str, &str)]| get_json(respond, &u, &path, pairs);
         assert_eq!(respond(&u, &Ask::get(PERPETUAL_MARKETS.path, &[])), None);
         // Funding: newest first, strings, block times just after the hour, limit honoured.
         let v = call(format!("/v4/historicalFunding/{t}"), &[("limit", "3")]);

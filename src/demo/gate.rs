@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 
 use super::{
     Ask, Day, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
-    collateral_haircut, param,
+    collateral_haircut, day_rows, param, spot_days,
 };
 use crate::venue::Bar;
 use crate::venue::gate::{
@@ -396,13 +396,8 @@ fn spot_ticker_row(id: &str, d: &Day) -> Value {
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let listed = u
-        .spots()
-        .map(|m| spot_ticker_row(&pair_name(m), &Day::spot(m)));
-    let filtered = FILTERED_PAIRS
-        .iter()
-        .map(|(id, _)| spot_ticker_row(id, &Day::FILLER));
-    Value::Array(listed.chain(filtered).collect()).to_string()
+    let rows = day_rows(spot_days(u, pair_name), &FILTERED_PAIRS, spot_ticker_row);
+    Value::Array(rows).to_string()
 }
 
 /// Answers Gate's history endpoints for `universe` like the live API (see
@@ -642,15 +637,14 @@ mod history_tests {
 
     use super::*;
     use crate::demo::DAY_MS;
-    use crate::demo::roundtrip::demo_query;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     const NOW: i64 = 1_760_000_000_000;
     const HOUR_MS: i64 = 3_600_000;
 
-    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> Value {
-        let body = respond(u, &Ask::get(path, &demo_query(pairs))).expect("a history path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     fn rows(v: Value) -> Vec<Value> {

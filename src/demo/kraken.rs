@@ -416,7 +416,7 @@ fn chart(u: &Universe, wanted: &str, bar: Option<Bar>, query: &[(String, String)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     #[test]
@@ -436,10 +436,7 @@ mod tests {
         let u = Universe::generate(Venue::Kraken, 40, 0, now);
         let m = u.perps().next().expect("a perp");
         let sym = symbol(m);
-        let call = |path: &str, pairs: &[(&str, &str)]| -> serde_json::Value {
-            let body = respond(&u, &Ask::get(path, &q(pairs))).expect("served");
-            serde_json::from_str(&body).expect("json")
-        };
+        let call = |path: &str, pairs: &[(&str, &str)]| get_json(respond, &u, path, pairs);
         assert_eq!(respond(&u, &Ask::get(TICKERS.path, &[])), None);
         assert_eq!(
             respond(&u, &Ask::get("/api/charts/v1/mark/PF_XBTUSD/1h", &[])),

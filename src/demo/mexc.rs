@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Value, array, body, dec_num, dec_text, json, raw, text, tick};
 use super::{
-    Ask, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param, param,
-    window_page,
+    Ask, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, day_rows,
+    int_param, param, spot_days, window_page,
 };
 use crate::venue::Bar;
 use crate::venue::mexc::{
@@ -361,14 +361,8 @@ fn spot_ticker_row(symbol: &str, d: &Day, now: i64) -> Value {
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let now = u.now_ms;
-    let listed = u
-        .spots()
-        .map(|m| spot_ticker_row(&spot_symbol(m), &Day::spot(m), now));
-    let filtered = FILTERED_SPOTS
-        .iter()
-        .map(|(symbol, _)| spot_ticker_row(symbol, &Day::FILLER, now));
-    array(listed.chain(filtered).collect())
+    let row = |symbol: &str, day: &Day| spot_ticker_row(symbol, day, u.now_ms);
+    array(day_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, row))
 }
 
 /// A contract error envelope (`success` false). `message` holds no quotes.
@@ -563,7 +557,7 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     #[test]
@@ -581,9 +575,8 @@ mod tests {
         assert_eq!(contract_size(btc), Decimal::new(1, 2));
     }
 
-    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
-        let body = respond(u, &Ask::get(path, &q(query))).expect("a history path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     const DAY: i64 = 24 * HOUR_MS;

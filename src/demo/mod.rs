@@ -200,6 +200,34 @@ impl SynthMarket {
         }
         out
     }
+
+    /// Daily bars of days opening `shift_ms` before UTC midnight (8 h: the UTC+8 day, opening at
+    /// 16:00 UTC) with open times in `[from, to]`, ascending, aggregated from the hourly bars of
+    /// [`SynthMarket::candles`] (so the oldest day kept may be partial); the running day
+    /// included.
+    #[must_use]
+    pub fn shifted_days(&self, shift_ms: i64, from: i64, to: i64, now_ms: i64) -> Vec<SynthCandle> {
+        let day = |t: i64| (t + shift_ms).div_euclid(DAY_MS) * DAY_MS - shift_ms;
+        let first = day(from.max(now_ms - (HISTORY_DAYS + 1) * DAY_MS));
+        let hours = self.candles(Bar::Hour, first, to.saturating_add(DAY_MS - 1), now_ms);
+        let mut out: Vec<SynthCandle> = Vec::new();
+        for h in hours {
+            let open_ms = day(h.open_ms);
+            if !(from..=to).contains(&open_ms) {
+                continue;
+            }
+            match out.last_mut() {
+                Some(d) if d.open_ms == open_ms => {
+                    d.high = d.high.max(h.high);
+                    d.low = d.low.min(h.low);
+                    d.close = h.close;
+                    d.volume += h.volume;
+                }
+                _ => out.push(SynthCandle { open_ms, ..h }),
+            }
+        }
+        out
+    }
 }
 
 /// The figures of one 24 h ticker row as a venue quotes them: the last price, the book, the
@@ -278,6 +306,30 @@ impl Day {
             ..coin
         }
     }
+}
+
+/// The spot pairs of `u` under the venue's `symbol`, each with its [`Day::spot`].
+pub fn spot_days<'u>(
+    u: &'u Universe,
+    symbol: impl Fn(&SynthMarket) -> String + 'u,
+) -> impl Iterator<Item = (String, Day)> + 'u {
+    u.spots().map(move |m| (symbol(m), Day::spot(m)))
+}
+
+/// The rows of a ticker list: one per `listed` market (its symbol and [`Day`]), then one at
+/// [`Day::FILLER`] per `filtered` entry (symbol, why) the adapter must drop; `row` writes one.
+pub fn day_rows(
+    listed: impl Iterator<Item = (String, Day)>,
+    filtered: &[(&str, &str)],
+    row: impl Fn(&str, &Day) -> json::Value,
+) -> Vec<json::Value> {
+    let filler = filtered
+        .iter()
+        .map(|(symbol, _)| ((*symbol).to_owned(), Day::FILLER));
+    listed
+        .chain(filler)
+        .map(|(symbol, day)| row(&symbol, &day))
+        .collect()
 }
 
 /// One synthetic candle, prices per one coin (renderers scale perps by the multiplier with

@@ -12,7 +12,7 @@
 use rust_decimal::Decimal;
 
 use super::json::{Value, body, json, text};
-use super::{Ask, DAY_MS, Day, HOUR_MS, Route, SynthCandle, SynthMarket, Universe};
+use super::{Ask, Day, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, day_rows, spot_days};
 use super::{collateral_coins, collateral_haircut};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
@@ -438,13 +438,8 @@ fn swap_tickers(u: &Universe) -> String {
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let listed = u
-        .spots()
-        .map(|m| ticker_row("SPOT", &spot_id(m), &Day::spot(m), u.now_ms));
-    let filtered = FILTERED_SPOTS
-        .iter()
-        .map(|(id, _)| ticker_row("SPOT", id, &Day::FILLER, u.now_ms));
-    ok(listed.chain(filtered).collect())
+    let row = |id: &str, day: &Day| ticker_row("SPOT", id, day, u.now_ms);
+    ok(day_rows(spot_days(u, spot_id), &FILTERED_SPOTS, row))
 }
 
 fn open_interest(u: &Universe) -> String {
@@ -632,7 +627,7 @@ mod history_tests {
 
     use super::*;
     use crate::demo::DAY_MS;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     #[test]
@@ -644,10 +639,8 @@ mod history_tests {
         let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = now / step * step;
         assert_eq!(history(&u, FUNDING_RATE_PATH, &[]), None);
-        let answer = |query: &[(&str, &str)]| -> Value {
-            let body = history(&u, FUNDING_RATE_HISTORY_PATH, &q(query)).expect("history");
-            serde_json::from_str(&body).expect("json")
-        };
+        let answer =
+            |pairs: &[(&str, &str)]| get_json(respond, &u, FUNDING_RATE_HISTORY_PATH, pairs);
         let rows = |query: &[(&str, &str)]| -> Vec<Value> {
             let v = answer(query);
             assert_eq!(v["code"], json!("0"), "{v}");
@@ -726,24 +719,7 @@ fn bars_of(
     if shift == 0 {
         return m.candles(bar, from, to, now);
     }
-    let day = |t: i64| (t + shift).div_euclid(DAY_MS) * DAY_MS - shift;
-    let mut out: Vec<SynthCandle> = Vec::new();
-    for h in m.candles(Bar::Hour, i64::MIN / 2, now, now) {
-        let open_ms = day(h.open_ms);
-        if !(from..=to).contains(&open_ms) {
-            continue;
-        }
-        match out.last_mut() {
-            Some(d) if d.open_ms == open_ms => {
-                d.high = d.high.max(h.high);
-                d.low = d.low.min(h.low);
-                d.close = h.close;
-                d.volume += h.volume;
-            }
-            _ => out.push(SynthCandle { open_ms, ..h }),
-        }
-    }
-    out
+    m.shifted_days(shift, from, to, now)
 }
 
 /// One page of `GET /api/v5/market/candles` or `GET /api/v5/market/history-candles` for `path`
@@ -829,12 +805,12 @@ mod candle_tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::DAY_MS;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
-    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> Value {
-        let body = respond(u, &Ask::get(path, &q(query))).expect("candle path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> Value {
+        get_json(respond, u, path, pairs)
     }
 
     fn rows(u: &Universe, path: &str, query: &[(&str, &str)]) -> Vec<Value> {

@@ -337,13 +337,12 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::demo::{DAY_MS, HOUR_MS};
     use crate::model::Venue;
 
-    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
-        let body = respond(u, &Ask::get(path, &q(query))).expect("a history path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     #[test]

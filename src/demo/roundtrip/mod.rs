@@ -266,6 +266,20 @@ pub(super) fn demo_query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The JSON `respond` answers to a GET of `path` with query `pairs` (panics when the venue
+/// serves no such path or answers no JSON).
+pub(super) fn get_json(
+    respond: Respond,
+    u: &Universe,
+    path: &str,
+    pairs: &[(&str, &str)],
+) -> serde_json::Value {
+    let query = demo_query(pairs);
+    let body = respond(u, &Ask::get(path, &query))
+        .unwrap_or_else(|| panic!("{}: the demo serves no {path}", u.venue));
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{}: {path}: not JSON: {e}", u.venue))
+}
+
 /// A venue's synthetic universe read through its adapter as the poller reads it: the reference
 /// plan (pages followed) and the full snapshot plan, served from the simulator's routes and
 /// parsed (details not applied), received 250 ms after the universe's time.
