@@ -558,17 +558,6 @@ mod tests {
                 .iter()
                 .all(|m| m.asset != super::super::UNLISTED_COLLATERAL)
         );
-        // Every coin's k is a fraction in (0, 1]; BTC and ETH at 0.95, stablecoins at 1, the
-        // rest lower.
-        for m in &u.markets {
-            let k = collateral_haircut(&m.asset);
-            assert!(k > Decimal::ZERO && k <= Decimal::ONE, "{}", m.asset);
-            if !matches!(m.asset.as_str(), "BTC" | "ETH") {
-                assert!(k < Decimal::new(95, 2), "{}", m.asset);
-            }
-        }
-        assert_eq!(collateral_haircut("ETH"), Decimal::new(95, 2));
-        assert_eq!(collateral_haircut("USDC"), Decimal::ONE);
     }
 }
 

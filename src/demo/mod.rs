@@ -389,15 +389,34 @@ pub fn collateral_coins(u: &Universe) -> Vec<(String, Decimal)> {
     coins
 }
 
-/// Test check of a venue's collateral table: one row per coin, BTC, ETH, USDT, USDC, PEPE and
-/// [`UNLISTED_COLLATERAL`] among them, and the unlisted coin no market of `u`.
+/// Test check of a venue's collateral table served without a query at `path`: the rows of its
+/// JSON under `rows` (a pointer, `""` for a bare array), one per coin named under `key`, BTC,
+/// ETH, USDT, USDC, PEPE and [`UNLISTED_COLLATERAL`] among them (the unlisted coin no market of
+/// `u`); returns the payload.
 #[cfg(test)]
-pub(crate) fn assert_collateral_table(coins: &[&str], rows: usize, u: &Universe) {
-    assert_eq!(coins.len(), rows);
+pub(crate) fn assert_collateral_table(
+    u: &Universe,
+    path: &str,
+    rows: &str,
+    key: &str,
+) -> json::Value {
+    let route = routes(u)
+        .into_iter()
+        .find(|r| r.path == path)
+        .unwrap_or_else(|| panic!("{}: no route {path}", u.venue));
+    assert!(route.query.is_empty());
+    let v: json::Value = serde_json::from_str(&route.body).expect("json");
+    let list = v
+        .pointer(rows)
+        .and_then(json::Value::as_array)
+        .expect("rows");
+    let coins: Vec<&str> = list.iter().filter_map(|r| r[key].as_str()).collect();
+    assert_eq!(coins.len(), list.len());
     for coin in ["BTC", "ETH", "USDT", "USDC", "PEPE", UNLISTED_COLLATERAL] {
         assert!(coins.contains(&coin), "{coin}");
     }
     assert!(u.markets.iter().all(|m| m.asset != UNLISTED_COLLATERAL));
+    v
 }
 
 /// The contract unit a venue would pick for a market at `price`: the power of ten of base units
@@ -619,12 +638,11 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
 struct Rng(u64);
 
 impl Rng {
+    /// The next number: [`mix`] of the state before it steps on.
     fn next_u64(&mut self) -> u64 {
+        let z = mix(self.0);
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        z
     }
 
     /// Uniform in [0, 1).
@@ -841,6 +859,31 @@ mod tests {
             gate::quanto_multiplier(Decimal::from(97_000)),
             Decimal::new(1, 2)
         );
+    }
+
+    /// Every coin's `k` is a fraction in (0, 1]: BTC and ETH at 0.95, stablecoins at 1, the rest
+    /// lower, one of 0.5 to 0.9.
+    #[test]
+    fn collateral_haircuts_fall_from_stablecoins_to_majors_to_the_rest() {
+        for coin in ["BTC", "ETH"] {
+            assert_eq!(collateral_haircut(coin), Decimal::new(95, 2));
+        }
+        for coin in ["USDT", "USDC"] {
+            assert_eq!(collateral_haircut(coin), Decimal::ONE);
+        }
+        let sol = collateral_haircut("SOL");
+        assert!(
+            sol >= Decimal::new(5, 1) && sol <= Decimal::new(9, 1),
+            "{sol}"
+        );
+        let u = Universe::generate(Venue::Binance, 60, 50, 1_760_000_000_000);
+        for m in &u.markets {
+            let k = collateral_haircut(&m.asset);
+            assert!(k > Decimal::ZERO && k <= Decimal::ONE, "{}", m.asset);
+            if !matches!(m.asset.as_str(), "BTC" | "ETH") {
+                assert!(k < Decimal::new(95, 2), "{}", m.asset);
+            }
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ use rust_decimal::Decimal;
 use super::{Ask, Respond, Route, SynthMarket, Universe};
 use crate::model::{Reference, Snapshot, Venue};
 use crate::parse::ms_time;
+use crate::venue::kit::Stamped;
 use crate::venue::{
     Body, Candle, CandleWindow, HistoryPoint, Method, ParseError, Request, VenueAdapter,
 };
@@ -83,37 +84,20 @@ pub(super) struct Paged<T> {
     pub(super) pages: Vec<Vec<T>>,
 }
 
-/// A row with a time: a candle's open, a settlement's time.
-pub(super) trait Timed: Copy {
-    /// The row's time, ms.
-    fn time_ms(&self) -> i64;
-}
-
-impl Timed for Candle {
-    fn time_ms(&self) -> i64 {
-        self.open_ms
-    }
-}
-
-impl Timed for HistoryPoint {
-    fn time_ms(&self) -> i64 {
-        self.time_ms
-    }
-}
-
-impl Timed for i64 {
-    fn time_ms(&self) -> i64 {
+/// A settlement time is its own stamp (the funding paging tests compare bare times).
+impl Stamped for i64 {
+    fn stamp(&self) -> i64 {
         *self
     }
 }
 
 /// `rows` sorted by time.
-pub(super) fn by_time<T: Timed>(mut rows: Vec<T>) -> Vec<T> {
-    rows.sort_by_key(Timed::time_ms);
+pub(super) fn by_time<T: Stamped>(mut rows: Vec<T>) -> Vec<T> {
+    rows.sort_by_key(Stamped::stamp);
     rows
 }
 
-impl<T: Timed> Paged<T> {
+impl<T: Stamped + Copy> Paged<T> {
     /// How many requests were made.
     pub(super) fn count(&self) -> usize {
         self.requests.len()
@@ -136,7 +120,7 @@ impl<T: Timed> Paged<T> {
             .map(|page| {
                 page.iter()
                     .copied()
-                    .filter(|r| (start_ms..=end_ms).contains(&r.time_ms()))
+                    .filter(|r| (start_ms..=end_ms).contains(&r.stamp()))
                     .collect()
             })
             .collect()
@@ -175,7 +159,7 @@ fn pairs(request: &Request) -> Vec<(String, String)> {
 
 /// The caller's loop: request the next page given the previous one and the page count, parse
 /// it, stop on an empty page or the same page again (as `crate::backfill` does), and on `None`.
-fn page_through<T: Timed + PartialEq>(
+fn page_through<T: Stamped + Copy + PartialEq>(
     respond: Respond,
     u: &Universe,
     mut next: impl FnMut(Option<&[T]>, u32) -> Option<Request>,
