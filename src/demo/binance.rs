@@ -14,8 +14,8 @@ use super::json::{Value, json};
 use rust_decimal::Decimal;
 
 use super::{
-    DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
-    collateral_haircut,
+    Ask, DAY_MS, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
+    collateral_haircut, joined_spot_symbol,
 };
 use crate::venue::Bar;
 use crate::venue::binance::{
@@ -437,7 +437,7 @@ fn spot_exchange_info(u: &Universe) -> String {
         .map(|m| {
             let tick = pad(Decimal::new(1, 8), 8);
             json!({
-                "symbol": format!("{}{}", m.asset, m.quote),
+                "symbol": joined_spot_symbol(m),
                 "status": "TRADING",
                 "baseAsset": m.asset,
                 "baseAssetPrecision": 8,
@@ -499,7 +499,7 @@ fn spot_ticker(u: &Universe) -> String {
                 seq: i64::try_from(i).unwrap_or(0) + 1,
             };
             let mut map = serde_json::Map::new();
-            map.insert("symbol".into(), format!("{}{}", m.asset, m.quote).into());
+            map.insert("symbol".into(), joined_spot_symbol(m).into());
             map.extend(day.fields(u.now_ms));
             map.insert("prevClosePrice".into(), pad(m.index, 8).into());
             map.insert("bidPrice".into(), pad(m.spot_bid, 8).into());
@@ -516,13 +516,8 @@ fn spot_ticker(u: &Universe) -> String {
 /// settled funding ([`history`]) and spot and futures klines ([`klines`]); `None` for any other
 /// path.
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    query: &[(String, String)],
-    _body: &str,
-) -> Option<String> {
-    history(universe, path, query).or_else(|| klines(universe, path, query))
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    history(universe, ask.path, ask.query).or_else(|| klines(universe, ask.path, ask.query))
 }
 
 #[cfg(test)]
@@ -531,25 +526,7 @@ mod tests {
     use crate::model::Venue;
 
     #[test]
-    fn renders_every_endpoint_as_json_with_strings_for_decimals() {
-        let u = Universe::generate(Venue::Binance, 60, 50, 1_760_000_000_000);
-        let routes = routes(&u);
-        assert_eq!(routes.len(), 8);
-        for r in &routes {
-            let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
-            assert!(v.is_array() || v.is_object(), "{}", r.path);
-        }
-        let premium: Value = serde_json::from_str(&routes[3].body).expect("json");
-        let first = &premium[0];
-        assert!(first["markPrice"].is_string());
-        assert!(first["nextFundingTime"].is_number());
-        assert_eq!(premium.as_array().map(Vec::len), Some(63));
-        let dated = premium
-            .as_array()
-            .and_then(|a| a.iter().find(|e| e["symbol"] == "BTCUSDT_260626"))
-            .expect("dated future listed");
-        assert_eq!(dated["lastFundingRate"], "");
-        assert_eq!(dated["nextFundingTime"], 0);
+    fn pad_fills_to_the_places_and_keeps_longer_fractions() {
         assert_eq!(pad(Decimal::new(15, 1), 8), "1.50000000");
         assert_eq!(pad(Decimal::new(123_456_789_012, 11), 8), "1.23456789012");
     }
@@ -581,22 +558,27 @@ mod tests {
                 .iter()
                 .all(|m| m.asset != super::super::UNLISTED_COLLATERAL)
         );
-        // Every coin's k is a fraction in (0, 1]; BTC and ETH at 0.95, stablecoins at 1, the
-        // rest lower.
-        for m in &u.markets {
-            let k = collateral_haircut(&m.asset);
-            assert!(k > Decimal::ZERO && k <= Decimal::ONE, "{}", m.asset);
-            if !matches!(m.asset.as_str(), "BTC" | "ETH") {
-                assert!(k < Decimal::new(95, 2), "{}", m.asset);
-            }
-        }
-        assert_eq!(collateral_haircut("ETH"), Decimal::new(95, 2));
-        assert_eq!(collateral_haircut("USDC"), Decimal::ONE);
     }
 }
 
 fn error(code: i64, msg: &str) -> String {
     json!({"code": code, "msg": msg}).to_string()
+}
+
+/// `startTime`, `endTime` and `limit` of a history request, each if present, or the `-1100`
+/// answer naming the first that is not a number.
+fn window(query: &[(String, String)]) -> Result<[Option<i64>; 3], String> {
+    let int = |key: &str| {
+        super::int_param(query, key).map_err(|key| {
+            error(
+                -1100,
+                &format!(
+                    "Illegal characters found in parameter '{key}'; legal range is '^[0-9]{{1,20}}$'."
+                ),
+            )
+        })
+    };
+    Ok([int("startTime")?, int("endTime")?, int("limit")?])
 }
 
 /// One page of `GET /fapi/v1/fundingRate` for `path` (below the host prefix) and `query`, as the
@@ -610,24 +592,7 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
     if path != FAPI_FUNDING_RATE.path {
         return None;
     }
-    let param = |key: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
-    let int = |key: &str| -> Result<Option<i64>, String> {
-        param(key).map_or(Ok(None), |v| {
-            v.parse::<i64>().map(Some).map_err(|_| {
-                error(
-                    -1100,
-                    &format!(
-                        "Illegal characters found in parameter '{key}'; legal range is '^[0-9]{{1,20}}$'."
-                    ),
-                )
-            })
-        })
-    };
+    let param = |key: &str| super::param(query, key);
     let Some(symbol) = param("symbol") else {
         return Some(error(
             -1102,
@@ -638,9 +603,9 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
     let Some(perp) = all.iter().find(|p| p.symbol == symbol) else {
         return Some(error(-1121, "Invalid symbol."));
     };
-    let (start, end, limit) = match (int("startTime"), int("endTime"), int("limit")) {
-        (Ok(s), Ok(e), Ok(l)) => (s, e, l),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Some(e),
+    let [start, end, limit] = match window(query) {
+        Ok(window) => window,
+        Err(e) => return Some(e),
     };
     let limit = usize::try_from(limit.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
     let times = perp.m.settlements(
@@ -649,11 +614,7 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
         start.unwrap_or(i64::MIN),
         end.unwrap_or(i64::MAX),
     );
-    let page = if start.is_some() {
-        &times[..times.len().min(limit)]
-    } else {
-        &times[times.len().saturating_sub(limit)..]
-    };
+    let page = super::window_page(&times, limit, start.is_some());
     let mark = pad(perp.m.contract_price(perp.m.mark), 8);
     let rows: Vec<Value> = page
         .iter()
@@ -672,7 +633,7 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
 #[cfg(test)]
 mod history_tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::{demo_query as q, get_json};
     use crate::model::Venue;
 
     #[test]
@@ -684,8 +645,7 @@ mod history_tests {
         let step = i64::from(m.interval_hours) * 3_600_000;
         assert_eq!(history(&u, "/fapi/v1/premiumIndex", &[]), None);
         let rows = |query: &[(&str, &str)]| -> Vec<Value> {
-            let body = history(&u, "/fapi/v1/fundingRate", &q(query)).expect("history");
-            let v: Value = serde_json::from_str(&body).expect("json");
+            let v = get_json(respond, &u, "/fapi/v1/fundingRate", query);
             v.as_array().cloned().unwrap_or_default()
         };
         // Default: the latest 100, ascending, strings for decimals, numbers for times.
@@ -823,34 +783,20 @@ pub fn klines(universe: &Universe, path: &str, query: &[(String, String)]) -> Op
             &format!("Mandatory parameter '{key}' was not sent, was empty/null, or malformed."),
         )
     };
-    let int = |key: &str| -> Result<Option<i64>, String> {
-        param(key).map_or(Ok(None), |v| {
-            v.parse::<i64>().map(Some).map_err(|_| {
-                error(
-                    -1100,
-                    &format!(
-                        "Illegal characters found in parameter '{key}'; legal range is '^[0-9]{{1,20}}$'."
-                    ),
-                )
-            })
-        })
-    };
     let Some(symbol) = param("symbol").filter(|s| !s.is_empty()) else {
         return Some(mandatory("symbol"));
     };
     let Some(interval) = param("interval").filter(|s| !s.is_empty()) else {
         return Some(mandatory("interval"));
     };
-    let (start, end, limit) = match (int("startTime"), int("endTime"), int("limit")) {
-        (Ok(s), Ok(e), Ok(l)) => (s, e, l),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Some(e),
+    let [start, end, limit] = match window(query) {
+        Ok(window) => window,
+        Err(e) => return Some(e),
     };
     let all = perps(universe);
     let (market, perp) = match kind {
         Klines::Spot => (
-            universe
-                .spots()
-                .find(|m| format!("{}{}", m.asset, m.quote) == symbol),
+            universe.spots().find(|m| joined_spot_symbol(m) == symbol),
             None,
         ),
         Klines::Futures => {
@@ -899,12 +845,11 @@ pub fn klines(universe: &Universe, path: &str, query: &[(String, String)]) -> Op
 mod klines_tests {
     use super::*;
     use crate::demo::HOUR_MS;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::{demo_query as q, get_json};
     use crate::model::Venue;
 
     fn rows(u: &Universe, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
-        let body = respond(u, path, &q(query), "").expect("klines path");
-        let v: Value = serde_json::from_str(&body).expect("json");
+        let v = get_json(respond, u, path, query);
         v.as_array()
             .unwrap_or_else(|| panic!("not an array: {v}"))
             .clone()
@@ -915,7 +860,7 @@ mod klines_tests {
         let now = 1_760_000_000_000 + 17 * 60_000;
         let u = Universe::generate(Venue::Binance, 40, 40, now);
         let m = u.markets.iter().find(|m| m.has_spot).expect("spot");
-        let spot = format!("{}{}", m.asset, m.quote);
+        let spot = joined_spot_symbol(m);
         let hour = now / HOUR_MS * HOUR_MS;
         assert_eq!(klines(&u, "/fapi/v1/fundingRate", &[]), None);
         // Default: the latest 500 bars, oldest first, the running bar last.

@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Map, Value, body, dec_num, dec_text, json, merge, raw, text, tick};
 use super::{
-    DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param,
-    param, window_page,
+    Ask, DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, day_rows,
+    int_param, param, spot_days, window_page,
 };
 use crate::venue::Bar;
 use crate::venue::bingx::{
@@ -318,34 +318,14 @@ fn tickers(u: &Universe) -> String {
         let day = Day::perp(m, (m.volume_base / Decimal::from(m.multiplier)).round_dp(2));
         (perp_symbol(m), day)
     });
-    envelope(
-        ticker_rows(false, listed, &FILTERED_CONTRACTS, u.now_ms),
-        None,
-    )
+    let row = |symbol: &str, day: &Day| ticker_row(false, symbol, day, u.now_ms);
+    envelope(day_rows(listed, &FILTERED_CONTRACTS, row), None)
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let listed = u.spots().map(|m| (spot_symbol(m), Day::spot(m)));
-    envelope(
-        ticker_rows(true, listed, &FILTERED_SPOTS, u.now_ms),
-        Some(u.now_ms),
-    )
-}
-
-/// The ticker rows of the `listed` markets, then a filler row for each `filtered` entry.
-fn ticker_rows(
-    spot: bool,
-    listed: impl Iterator<Item = (String, Day)>,
-    filtered: &[(&str, &str)],
-    now: i64,
-) -> Vec<Value> {
-    let filler = filtered
-        .iter()
-        .map(|(symbol, _)| ((*symbol).to_owned(), Day::FILLER));
-    listed
-        .chain(filler)
-        .map(|(symbol, day)| ticker_row(spot, &symbol, &day, now))
-        .collect()
+    let row = |symbol: &str, day: &Day| ticker_row(true, symbol, day, u.now_ms);
+    let rows = day_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, row);
+    envelope(rows, Some(u.now_ms))
 }
 
 /// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart (what
@@ -451,28 +431,7 @@ fn bars(
     if bar == Bar::Hour || offset.rem_euclid(DAY_MS) == 0 {
         return m.candles(bar, from, to, now);
     }
-    // A UTC+8 day opens at 16:00 UTC: aggregate the hourly bars of each such day.
-    let from = from.max(now - (HISTORY_DAYS + 1) * DAY_MS);
-    let first = (from + offset + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS - offset;
-    let last = to.min(now);
-    if first > last {
-        return Vec::new();
-    }
-    let hours = m.candles(Bar::Hour, first, last + DAY_MS - 1, now);
-    let mut out: Vec<SynthCandle> = Vec::new();
-    for h in hours {
-        let open_ms = (h.open_ms + offset).div_euclid(DAY_MS) * DAY_MS - offset;
-        match out.last_mut() {
-            Some(day) if day.open_ms == open_ms => {
-                day.high = day.high.max(h.high);
-                day.low = day.low.min(h.low);
-                day.close = h.close;
-                day.volume += h.volume;
-            }
-            _ => out.push(SynthCandle { open_ms, ..h }),
-        }
-    }
-    out
+    m.shifted_days(offset, from, to, now)
 }
 
 /// One page of swap `GET /openApi/swap/v3/quote/klines` (`spot` false) or spot
@@ -575,18 +534,13 @@ fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
 /// settled funding (`quote/fundingRate`, which also serves the interval fallback's
 /// `limit=3` calls) and swap and spot candles; `None` for any other path.
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    query: &[(String, String)],
-    _body: &str,
-) -> Option<String> {
-    if path == FUNDING_HISTORY.path {
-        Some(funding_page(universe, query))
-    } else if path == KLINES.path {
-        Some(kline_page(universe, query, false))
-    } else if path == SPOT_KLINE.path {
-        Some(kline_page(universe, query, true))
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    if ask.path == FUNDING_HISTORY.path {
+        Some(funding_page(universe, ask.query))
+    } else if ask.path == KLINES.path {
+        Some(kline_page(universe, ask.query, false))
+    } else if ask.path == SPOT_KLINE.path {
+        Some(kline_page(universe, ask.query, true))
     } else {
         None
     }
@@ -595,44 +549,11 @@ pub fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::{demo_query as q, get_json};
     use crate::model::Venue;
 
-    #[test]
-    fn renders_two_thousand_markets_as_valid_json_in_the_real_encoding() {
-        let u = Universe::generate(Venue::Bingx, 2000, 1500, 1_760_000_000_000);
-        let routes = routes(&u);
-        assert_eq!(routes.len(), 5 + 2000);
-        for r in &routes {
-            let v: serde_json::Value = serde_json::from_str(&r.body).expect("valid JSON");
-            assert_eq!(v["code"], 0, "{}", r.path);
-        }
-        let contracts: serde_json::Value = serde_json::from_str(&routes[0].body).expect("json");
-        assert_eq!(
-            contracts["data"].as_array().map(Vec::len),
-            Some(2000 + FILTERED_CONTRACTS.len())
-        );
-        assert_eq!(contracts["data"][0]["symbol"], "BTC-USDT");
-        assert_eq!(contracts["data"][0]["status"], 1);
-        let premium: serde_json::Value = serde_json::from_str(&routes[2].body).expect("json");
-        assert!(premium["data"][0]["lastFundingRate"].is_string());
-        assert!(premium["data"][0]["nextFundingTime"].is_number());
-        let ticker: serde_json::Value = serde_json::from_str(&routes[3].body).expect("json");
-        assert!(ticker["data"][0]["bidPrice"].is_number());
-        assert!(ticker["data"][0]["quoteVolume"].is_string());
-        let spot: serde_json::Value = serde_json::from_str(&routes[4].body).expect("json");
-        assert!(spot["timestamp"].is_number() && spot["data"][0]["closeTime"].is_string());
-        let pepe = u
-            .perps()
-            .find(|m| m.multiplier == 1000)
-            .map(perp_symbol)
-            .expect("a multiplied perp");
-        assert!(pepe.starts_with("1000") && routes[0].body.contains(&pepe));
-    }
-
-    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
-        let body = respond(u, path, &q(query), "").expect("a history path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     fn data(v: &serde_json::Value) -> Vec<serde_json::Value> {
@@ -648,8 +569,11 @@ mod tests {
         let symbol = perp_symbol(m);
         let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = now / step * step;
-        assert_eq!(respond(&u, TICKER.path, &[], ""), None);
-        assert_eq!(respond(&u, "/openApi/swap/v2/quote/other", &[], ""), None);
+        assert_eq!(respond(&u, &Ask::get(TICKER.path, &[])), None);
+        assert_eq!(
+            respond(&u, &Ask::get("/openApi/swap/v2/quote/other", &[])),
+            None
+        );
         // Neither bound: the newest 100, newest first, rates as strings, times as numbers.
         let latest = data(&answer(&u, FUNDING_HISTORY.path, &[("symbol", &symbol)]));
         assert_eq!(latest.len(), 100);
@@ -702,12 +626,8 @@ mod tests {
                 .all(|r| r["fundingTime"].as_i64() >= Some(now - 120 * DAY_MS))
         );
         // The interval fallback's `limit=3` call matches the static route.
-        let three = respond(
-            &u,
-            FUNDING_HISTORY.path,
-            &q(&[("symbol", &symbol), ("limit", "3")]),
-            "",
-        );
+        let query = q(&[("symbol", &symbol), ("limit", "3")]);
+        let three = respond(&u, &Ask::get(FUNDING_HISTORY.path, &query));
         assert_eq!(three, Some(funding_history(&u, m, &symbol)));
         // Errors as BingX envelopes.
         for query in [

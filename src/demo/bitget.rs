@@ -14,8 +14,8 @@ use super::json::{Value, json};
 use rust_decimal::Decimal;
 
 use super::{
-    DAY_MS, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
-    collateral_haircut, param,
+    Ask, DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe,
+    collateral_coins, collateral_haircut, day_rows, param, spot_days,
 };
 use crate::venue::Bar;
 use crate::venue::bitget::{
@@ -30,8 +30,6 @@ const CANDLES_PATH: &str = CANDLES.path;
 /// Path of the spot candles.
 const SPOT_CANDLES_PATH: &str = SPOT_CANDLES.path;
 /// Paths the tests name.
-#[cfg(test)]
-const CONTRACTS_PATH: &str = crate::venue::bitget::CONTRACTS_USDT.path;
 #[cfg(test)]
 const DISCOUNT_RATE_PATH: &str = DISCOUNT_RATE.path;
 #[cfg(test)]
@@ -100,21 +98,9 @@ fn discount_rates(u: &Universe) -> String {
     envelope(u.now_ms, data)
 }
 
-/// The futures symbol of a universe market: `1000PEPEUSDT`, or `BTCPERP` for a USDC perp.
-#[must_use]
-pub fn perp_symbol(m: &SynthMarket) -> String {
-    if m.quote == "USDC" {
-        format!("{}PERP", m.perp_base())
-    } else {
-        format!("{}{}", m.perp_base(), m.quote)
-    }
-}
-
-/// The spot symbol of a universe market (`BTCUSDT`).
-#[must_use]
-pub fn spot_symbol(m: &SynthMarket) -> String {
-    format!("{}{}", m.asset, m.quote)
-}
+/// The futures symbol of a universe market (`1000PEPEUSDT`, `BTCPERP` for a USDC perp) and its
+/// spot symbol (`BTCUSDT`).
+pub use super::{joined_perp_symbol as perp_symbol, joined_spot_symbol as spot_symbol};
 
 fn envelope(now_ms: i64, data: Vec<Value>) -> String {
     json!({"code": "00000", "msg": "success", "requestTime": now_ms, "data": data}).to_string()
@@ -235,17 +221,11 @@ fn contracts(u: &Universe, product: &Product) -> String {
     envelope(u.now_ms, data)
 }
 
-/// One mix ticker row; prices as the contract quotes them, volumes in base units of the contract.
-#[allow(clippy::too_many_arguments)]
+/// One mix ticker row: `d` as the contract quotes it (volumes in base units of the contract),
+/// with the index and mark per contract unit, the funding rate and the open interest.
 fn mix_ticker_row(
     symbol: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
-    base_volume: Decimal,
-    quote_volume: Decimal,
+    d: &Day,
     index: Decimal,
     mark: Decimal,
     rate: Decimal,
@@ -254,19 +234,19 @@ fn mix_ticker_row(
 ) -> Value {
     json!({
         "symbol": symbol,
-        "lastPr": s(last),
-        "askPr": s(ask),
-        "bidPr": s(bid),
+        "lastPr": s(d.last),
+        "askPr": s(d.ask),
+        "bidPr": s(d.bid),
         "bidSz": "12.5",
         "askSz": "8.1",
-        "high24h": s(high),
-        "low24h": s(low),
+        "high24h": s(d.high),
+        "low24h": s(d.low),
         "ts": now_ms.to_string(),
         "change24h": "0.0012",
-        "baseVolume": s(base_volume),
-        "quoteVolume": s(quote_volume),
-        "usdtVolume": s(quote_volume),
-        "openUtc": s(last),
+        "baseVolume": s(d.volume),
+        "quoteVolume": s(d.quote_volume),
+        "usdtVolume": s(d.quote_volume),
+        "openUtc": s(d.last),
         "changeUtc24h": "0.0004",
         "indexPrice": s(index),
         "fundingRate": s(rate),
@@ -274,44 +254,37 @@ fn mix_ticker_row(
         "deliveryStartTime": null,
         "deliveryTime": null,
         "deliveryStatus": "",
-        "open24h": s(low),
+        "open24h": s(d.low),
         "markPrice": s(mark),
     })
 }
 
 fn mix_tickers(u: &Universe, product: &Product) -> String {
-    let mut data: Vec<Value> = perps_of(u, product)
-        .map(|m| {
-            let mult = Decimal::from(m.multiplier);
-            mix_ticker_row(
-                &perp_symbol(m),
-                m.contract_price(m.mark),
-                m.contract_price(m.perp_bid),
-                m.contract_price(m.perp_ask),
-                m.contract_price(m.high),
-                m.contract_price(m.low),
-                m.volume_base / mult,
-                m.volume_quote(),
-                m.contract_price(m.index),
-                m.contract_price(m.mark),
-                m.funding_rate,
-                m.open_interest / mult,
-                u.now_ms,
-            )
-        })
-        .collect();
     let one = Decimal::ONE;
-    for (symbol, _, kind, _) in filtered_of(product) {
+    let listed = perps_of(u, product).map(|m| {
+        let mult = Decimal::from(m.multiplier);
+        let day = Day::perp(m, m.volume_base / mult);
+        let (index, mark) = (m.contract_price(m.index), m.contract_price(m.mark));
+        let holding = m.open_interest / mult;
+        mix_ticker_row(
+            &perp_symbol(m),
+            &day,
+            index,
+            mark,
+            m.funding_rate,
+            holding,
+            u.now_ms,
+        )
+    });
+    let filtered = filtered_of(product).map(|(symbol, _, kind, _)| {
         let rate = if kind == "delivery" {
             Decimal::ZERO
         } else {
             Decimal::new(5, 3)
         };
-        data.push(mix_ticker_row(
-            symbol, one, one, one, one, one, one, one, one, one, rate, one, u.now_ms,
-        ));
-    }
-    envelope(u.now_ms, data)
+        mix_ticker_row(symbol, &Day::FILLER, one, one, rate, one, u.now_ms)
+    });
+    envelope(u.now_ms, listed.chain(filtered).collect())
 }
 
 fn fund_rate_row(symbol: &str, rate: Decimal, hours: u32, next_ms: i64) -> Value {
@@ -369,51 +342,33 @@ fn spot_symbol_row(symbol: &str, base: &str, quote: &str, status: &str, price_dp
 }
 
 fn spot_symbols(u: &Universe) -> String {
-    let mut data: Vec<Value> = u
-        .spots()
-        .map(|m| {
-            spot_symbol_row(
-                &spot_symbol(m),
-                &m.asset,
-                &m.quote,
-                "online",
-                m.spot_bid.scale(),
-            )
-        })
-        .collect();
-    for (symbol, status) in FILTERED_SPOTS {
+    let listed = u.spots().map(|m| {
+        let price_dp = m.spot_bid.scale();
+        spot_symbol_row(&spot_symbol(m), &m.asset, &m.quote, "online", price_dp)
+    });
+    let filtered = FILTERED_SPOTS.iter().map(|(symbol, status)| {
         let base = symbol.strip_suffix("USDT").unwrap_or(symbol);
-        data.push(spot_symbol_row(symbol, base, "USDT", status, 4));
-    }
-    envelope(u.now_ms, data)
+        spot_symbol_row(symbol, base, "USDT", status, 4)
+    });
+    envelope(u.now_ms, listed.chain(filtered).collect())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn spot_ticker_row(
-    symbol: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
-    base_volume: Decimal,
-    quote_volume: Decimal,
-    now_ms: i64,
-) -> Value {
+/// One spot ticker row of `d`.
+fn spot_ticker_row(symbol: &str, d: &Day, now_ms: i64) -> Value {
     json!({
         "symbol": symbol,
-        "high24h": s(high),
-        "open": s(low),
-        "low24h": s(low),
-        "lastPr": s(last),
-        "quoteVolume": s(quote_volume),
-        "baseVolume": s(base_volume),
-        "usdtVolume": s(quote_volume),
-        "bidPr": s(bid),
-        "askPr": s(ask),
+        "high24h": s(d.high),
+        "open": s(d.low),
+        "low24h": s(d.low),
+        "lastPr": s(d.last),
+        "quoteVolume": s(d.quote_volume),
+        "baseVolume": s(d.volume),
+        "usdtVolume": s(d.quote_volume),
+        "bidPr": s(d.bid),
+        "askPr": s(d.ask),
         "bidSz": "0.5",
         "askSz": "0.7",
-        "openUtc": s(last),
+        "openUtc": s(d.last),
         "ts": now_ms.to_string(),
         "changeUtc24h": "0.0003",
         "change24h": "0.0011",
@@ -421,45 +376,22 @@ fn spot_ticker_row(
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let mut data: Vec<Value> = u
-        .spots()
-        .map(|m| {
-            spot_ticker_row(
-                &spot_symbol(m),
-                m.price,
-                m.spot_bid,
-                m.spot_ask,
-                m.high,
-                m.low,
-                m.volume_base,
-                m.volume_quote(),
-                u.now_ms,
-            )
-        })
-        .collect();
-    let one = Decimal::ONE;
-    for (symbol, _) in FILTERED_SPOTS {
-        data.push(spot_ticker_row(
-            symbol, one, one, one, one, one, one, one, u.now_ms,
-        ));
-    }
-    envelope(u.now_ms, data)
+    let row = |symbol: &str, day: &Day| spot_ticker_row(symbol, day, u.now_ms);
+    envelope(
+        u.now_ms,
+        day_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, row),
+    )
 }
 
 /// Answers Bitget's history endpoints for `universe` like the live API (see
 /// [`super::server::Dynamic`]): settled funding ([`HISTORY_FUND_RATE_PATH`]), mix candles
 /// ([`CANDLES_PATH`]) and spot candles ([`SPOT_CANDLES_PATH`]); `None` for any other path.
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    query: &[(String, String)],
-    _body: &str,
-) -> Option<String> {
-    match path {
-        HISTORY_FUND_RATE_PATH => Some(funding_history(universe, query)),
-        CANDLES_PATH => Some(mix_candles(universe, query)),
-        SPOT_CANDLES_PATH => Some(spot_candles(universe, query)),
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    match ask.path {
+        HISTORY_FUND_RATE_PATH => Some(funding_history(universe, ask.query)),
+        CANDLES_PATH => Some(mix_candles(universe, ask.query)),
+        SPOT_CANDLES_PATH => Some(spot_candles(universe, ask.query)),
         _ => None,
     }
 }
@@ -544,32 +476,8 @@ fn funding_history(u: &Universe, query: &[(String, String)]) -> String {
     envelope(u.now_ms, data)
 }
 
-/// Hours of UTC+8 midnight past UTC midnight: plain `1D`/`1day` bars open at 16:00 UTC.
-const UTC8_DAY_OFFSET: i64 = 16 * HOUR_MS;
-
-/// Daily bars of the UTC+8 day (what `1D`/`1day` return), aggregated from hourly bars, with
-/// open times in `[from, to]`.
-fn utc8_days(m: &SynthMarket, from: i64, to: i64, now_ms: i64) -> Vec<SynthCandle> {
-    let first = (from - UTC8_DAY_OFFSET).div_euclid(DAY_MS) * DAY_MS + UTC8_DAY_OFFSET;
-    let first = if first < from { first + DAY_MS } else { first };
-    let mut out: Vec<SynthCandle> = Vec::new();
-    for h in m.candles(Bar::Hour, first, to.saturating_add(DAY_MS - 1), now_ms) {
-        let day = (h.open_ms - UTC8_DAY_OFFSET).div_euclid(DAY_MS) * DAY_MS + UTC8_DAY_OFFSET;
-        if day > to {
-            break;
-        }
-        match out.last_mut() {
-            Some(c) if c.open_ms == day => {
-                c.high = c.high.max(h.high);
-                c.low = c.low.min(h.low);
-                c.close = h.close;
-                c.volume += h.volume;
-            }
-            _ => out.push(SynthCandle { open_ms: day, ..h }),
-        }
-    }
-    out
-}
+/// How long before UTC midnight a UTC+8 day opens: plain `1D`/`1day` bars open at 16:00 UTC.
+const UTC8_DAY_SHIFT: i64 = 8 * HOUR_MS;
 
 /// The bars of a candle request: the `limit` (default 100, at most 1000) latest bars with open
 /// time up to `endTime` (default now), oldest first, the running bar included. Like the live
@@ -604,7 +512,7 @@ fn select_candles(
     let from = end.saturating_sub(limit.saturating_mul(span));
     let mut rows = match bar {
         Some(bar) => m.candles(bar, from, end, u.now_ms),
-        None => utc8_days(m, from, end, u.now_ms),
+        None => m.shifted_days(UTC8_DAY_SHIFT, from, end, u.now_ms),
     };
     let excess = rows
         .len()
@@ -688,57 +596,17 @@ mod tests {
     use crate::model::Venue;
 
     #[test]
-    fn renders_two_thousand_markets_as_valid_envelopes() {
-        let u = Universe::generate(Venue::Bitget, 2000, 1500, 1_760_000_000_000);
-        let routes = routes(&u);
-        assert_eq!(routes.len(), 9);
-        let mut perp_rows = 0;
-        for r in &routes {
-            let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
-            assert_eq!(v["code"], "00000");
-            assert!(v["requestTime"].is_number());
-            let rows = v["data"].as_array().expect("data array");
-            assert!(!rows.is_empty(), "{}", r.path);
-            if r.path == CONTRACTS_PATH {
-                perp_rows += rows.len();
-            }
-        }
-        assert_eq!(perp_rows, 2000 + FILTERED_CONTRACTS.len());
-        let usdt: Value = serde_json::from_str(&routes[0].body).expect("json");
-        assert_eq!(usdt["data"][0]["symbol"], "BTCUSDT");
-        assert_eq!(
-            usdt["data"][0]["fundInterval"].as_str().map(str::len),
-            Some(1)
-        );
-    }
-
-    #[test]
     fn discount_tiers_list_every_coin_from_zero_with_falling_ratios() {
         let u = Universe::generate(Venue::Bitget, 60, 50, 1_760_000_000_000);
-        let route = routes(&u)
-            .into_iter()
-            .find(|r| r.path == DISCOUNT_RATE_PATH)
-            .expect("a discount-rate route");
-        assert!(route.query.is_empty());
-        let v: Value = serde_json::from_str(&route.body).expect("json");
+        let v = super::super::assert_collateral_table(&u, DISCOUNT_RATE_PATH, "/data", "coin");
         assert_eq!(v["code"], "00000");
-        let rows = v["data"].as_array().expect("data");
-        let coins: Vec<&str> = rows.iter().filter_map(|r| r["coin"].as_str()).collect();
-        super::super::assert_collateral_table(&coins, rows.len(), &u);
-        for row in rows {
+        for row in v["data"].as_array().expect("data") {
             let coin = row["coin"].as_str().expect("coin");
             let tiers = row["list"].as_array().expect("tiers");
             assert_eq!(tiers.len(), 3);
             assert_eq!(tiers[0]["tierStartValue"], "0");
             assert_eq!(tiers[0]["discountRate"], json!(s(collateral_haircut(coin))));
         }
-        assert_eq!(collateral_haircut("BTC"), Decimal::new(95, 2));
-        assert_eq!(collateral_haircut("USDT"), Decimal::ONE);
-        let sol = collateral_haircut("SOL");
-        assert!(
-            sol >= Decimal::new(5, 1) && sol <= Decimal::new(9, 1),
-            "{sol}"
-        );
     }
 
     #[test]
@@ -759,14 +627,13 @@ mod history_tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::demo::roundtrip::demo_query;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     const NOW: i64 = 1_760_000_000_000;
 
-    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> Value {
-        let body = respond(u, path, &demo_query(pairs), "").expect("a history path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     fn rows(v: &Value) -> Vec<Value> {
@@ -836,7 +703,7 @@ mod history_tests {
             answer(&u, HISTORY_FUND_RATE_PATH, &bad)["code"],
             json!("40020")
         );
-        assert_eq!(respond(&u, TICKERS_PATH, &[], ""), None);
+        assert_eq!(respond(&u, &Ask::get(TICKERS_PATH, &[])), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use super::json::{Value, json, tick};
 use rust_decimal::Decimal;
 
-use super::{HISTORY_DAYS, Route, SynthMarket, Universe};
+use super::{Ask, HISTORY_DAYS, Route, SynthMarket, Universe};
 use super::{collateral_coins, collateral_haircut};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
@@ -24,9 +24,6 @@ use crate::venue::bybit::{
 /// Path of the tickers (the tests' name for it).
 #[cfg(test)]
 const TICKERS: &str = TICKERS_LINEAR.path;
-/// Path of the collateral tiers (the tests' name for it).
-#[cfg(test)]
-const COLLATERAL: &str = COLLATERAL_ENDPOINT.path;
 /// Delivery time of the synthetic dated futures (2026-06-26 08:00 UTC).
 const DELIVERY_MS: i64 = 1_782_460_800_000;
 
@@ -122,21 +119,9 @@ fn collateral(u: &Universe) -> String {
     .to_string()
 }
 
-/// The perp's Bybit symbol: `1000PEPEUSDT`, or `BTCPERP` for a USDC perpetual.
-#[must_use]
-pub fn perp_symbol(m: &SynthMarket) -> String {
-    if m.quote == "USDC" {
-        format!("{}PERP", m.perp_base())
-    } else {
-        format!("{}{}", m.perp_base(), m.quote)
-    }
-}
-
-/// The spot pair's Bybit symbol: `BTCUSDT`, `ETHUSDC`.
-#[must_use]
-pub fn spot_symbol(m: &SynthMarket) -> String {
-    format!("{}{}", m.asset, m.quote)
-}
+/// The perp's Bybit symbol (`1000PEPEUSDT`, `BTCPERP` for a USDC perpetual) and the spot
+/// pair's (`BTCUSDT`, `ETHUSDC`).
+pub use super::{joined_perp_symbol as perp_symbol, joined_spot_symbol as spot_symbol};
 
 fn s(d: Decimal) -> String {
     d.normalize().to_string()
@@ -473,45 +458,14 @@ fn tickers_spot(u: &Universe) -> Vec<Value> {
 /// settled funding ([`history`]) and linear and spot candles ([`kline`]); `None` for any other
 /// path.
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    query: &[(String, String)],
-    _body: &str,
-) -> Option<String> {
-    history(universe, path, query).or_else(|| kline(universe, path, query))
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    history(universe, ask.path, ask.query).or_else(|| kline(universe, ask.path, ask.query))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Venue;
-
-    #[test]
-    fn every_route_is_a_bybit_envelope_with_its_category() {
-        let u = Universe::generate(Venue::Bybit, 40, 30, 1_760_000_000_000);
-        let routes = routes(&u);
-        assert_eq!(routes.len(), 6);
-        for r in routes.iter().filter(|r| r.path != COLLATERAL) {
-            let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
-            assert_eq!(v["retCode"], json!(0));
-            assert_eq!(v["time"], json!(1_760_000_000_000_i64));
-            let category = &r.query[0].1;
-            assert_eq!(v["result"]["category"].as_str(), Some(category.as_str()));
-            assert!(
-                v["result"]["list"]
-                    .as_array()
-                    .is_some_and(|l| !l.is_empty())
-            );
-        }
-        // Strings where Bybit sends strings, integers where it sends integers.
-        let linear: Value = serde_json::from_str(&routes[2].body).expect("json");
-        let row = &linear["result"]["list"][0];
-        assert!(row["fundingRate"].is_string() && row["nextFundingTime"].is_string());
-        let inst: Value = serde_json::from_str(&routes[0].body).expect("json");
-        assert!(inst["result"]["list"][0]["fundingInterval"].is_u64());
-        assert_eq!(inst["result"]["nextPageCursor"], json!(""));
-    }
 
     #[test]
     fn collateral_tiers_list_every_coin_from_zero_with_the_haircut_first() {
@@ -629,7 +583,7 @@ fn perp_by_symbol<'u>(u: &'u Universe, symbol: &str) -> Option<&'u SynthMarket> 
 mod history_tests {
     use super::*;
     use crate::demo::DAY_MS;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     #[test]
@@ -641,10 +595,7 @@ mod history_tests {
         let step = i64::from(m.interval_hours) * 3_600_000;
         let last = now / step * step;
         assert_eq!(history(&u, TICKERS, &[]), None);
-        let answer = |query: &[(&str, &str)]| -> Value {
-            let body = history(&u, FUNDING_HISTORY, &q(query)).expect("history");
-            serde_json::from_str(&body).expect("json")
-        };
+        let answer = |pairs: &[(&str, &str)]| get_json(respond, &u, FUNDING_HISTORY, pairs);
         let rows = |query: &[(&str, &str)]| -> Vec<Value> {
             let v = answer(query);
             assert_eq!(v["retCode"], json!(0), "{v}");
@@ -796,13 +747,12 @@ pub fn kline(universe: &Universe, path: &str, query: &[(String, String)]) -> Opt
 #[cfg(test)]
 mod kline_tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::demo::{DAY_MS, HOUR_MS};
     use crate::model::Venue;
 
-    fn answer(u: &Universe, query: &[(&str, &str)]) -> Value {
-        let body = respond(u, KLINE, &q(query), "").expect("kline path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, pairs: &[(&str, &str)]) -> Value {
+        get_json(respond, u, KLINE, pairs)
     }
 
     fn rows(u: &Universe, query: &[(&str, &str)]) -> Vec<Value> {

@@ -11,7 +11,7 @@
 use super::json::{Map, Value, dec_text, json};
 use rust_decimal::Decimal;
 
-use super::{HISTORY_DAYS, Route, SynthMarket, Universe, mix, param};
+use super::{Ask, HISTORY_DAYS, Route, SynthMarket, Universe, mix, param};
 use crate::venue::Bar;
 use crate::venue::dydx::{CANDLES, HISTORICAL_FUNDING, HISTORY_LIMIT, PERPETUAL_MARKETS, iso};
 
@@ -112,17 +112,12 @@ fn perpetual_markets(u: &Universe) -> String {
 /// `historicalFunding/{market}` and `candles/perpetualMarkets/{market}`; `None` for any other
 /// path.
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    query: &[(String, String)],
-    _body: &str,
-) -> Option<String> {
-    if let Some(market) = path.strip_prefix(HISTORICAL_FUNDING.path) {
-        return Some(historical_funding(universe, market, query));
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    if let Some(market) = ask.path.strip_prefix(HISTORICAL_FUNDING.path) {
+        return Some(historical_funding(universe, market, ask.query));
     }
-    let market = path.strip_prefix(CANDLES.path)?;
-    Some(candles(universe, market, query))
+    let market = ask.path.strip_prefix(CANDLES.path)?;
+    Some(candles(universe, market, ask.query))
 }
 
 /// The indexer's error list with one express-validator entry (HTTP 400).
@@ -289,31 +284,8 @@ fn candles(u: &Universe, market: &str, query: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
-
-    #[test]
-    fn renders_two_thousand_markets_as_one_indexer_object() {
-        let u = Universe::generate(Venue::Dydx, 2000, 1500, 1_760_000_000_000);
-        let routes = routes(&u);
-        assert_eq!(routes.len(), 1);
-        assert_eq!(
-            (routes[0].host, routes[0].path.as_str()),
-            (crate::venue::dydx::HOST, "/v4/perpetualMarkets")
-        );
-        assert!(routes[0].query.is_empty() && routes[0].request_contains.is_none());
-        let v: Value = serde_json::from_str(&routes[0].body).expect("valid JSON");
-        let markets = v["markets"].as_object().expect("markets object");
-        assert_eq!(markets.len(), 2000 + FILTERED_MARKETS.len());
-        let btc = &markets["BTC-USD"];
-        assert_eq!(btc["ticker"], "BTC-USD");
-        assert_eq!(btc["status"], "ACTIVE");
-        assert!(btc["oraclePrice"].is_string() && btc["nextFundingRate"].is_string());
-        assert!(btc["trades24H"].is_u64() && btc["atomicResolution"].is_i64());
-        assert_eq!(btc["clobPairId"], "0");
-        assert_eq!(markets["LUNA-USD"]["status"], "FINAL_SETTLEMENT");
-        assert!(markets.values().any(|m| m["marketType"] == "ISOLATED"));
-    }
 
     #[test]
     fn history_endpoints_answer_like_the_indexer() {
@@ -322,11 +294,8 @@ mod tests {
         let u = Universe::generate(Venue::Dydx, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let t = ticker(m);
-        let call = |path: String, pairs: &[(&str, &str)]| -> Value {
-            let body = respond(&u, &path, &q(pairs), "").expect("served");
-            serde_json::from_str(&body).expect("json")
-        };
-        assert_eq!(respond(&u, PERPETUAL_MARKETS.path, &[], ""), None);
+        let call = |path: String, pairs: &[(&str, &str)]| get_json(respond, &u, &path, pairs);
+        assert_eq!(respond(&u, &Ask::get(PERPETUAL_MARKETS.path, &[])), None);
         // Funding: newest first, strings, block times just after the hour, limit honoured.
         let v = call(format!("/v4/historicalFunding/{t}"), &[("limit", "3")]);
         let rows = v["historicalFunding"].as_array().expect("rows");

@@ -16,8 +16,8 @@ use super::json::{Value, json};
 use rust_decimal::Decimal;
 
 use super::{
-    HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins, collateral_haircut,
-    param,
+    Ask, Day, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
+    collateral_haircut, day_rows, param, spot_days,
 };
 use crate::venue::Bar;
 use crate::venue::gate::{
@@ -48,8 +48,6 @@ const CANDLESTICKS_PATH: &str = CANDLESTICKS.path;
 /// Path of the spot candlesticks.
 const SPOT_CANDLESTICKS_PATH: &str = SPOT_CANDLESTICKS.path;
 /// Paths the tests name.
-#[cfg(test)]
-const CONTRACTS_PATH: &str = CONTRACTS.path;
 #[cfg(test)]
 const DISCOUNT_TIERS_PATH: &str = DISCOUNT_TIERS.path;
 #[cfg(test)]
@@ -268,17 +266,12 @@ fn contract_pages(u: &Universe) -> Vec<String> {
     pages
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One futures ticker row: `d` per one coin (volume in coins, counted in contracts of `quanto`
+/// coins as well), the open interest in coins, the mark, index and funding rate.
 fn ticker_row(
     name: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
+    d: &Day,
     quanto: Decimal,
-    volume_base: Decimal,
-    volume_quote: Decimal,
     open_interest: Decimal,
     mark: Decimal,
     index: Decimal,
@@ -286,15 +279,15 @@ fn ticker_row(
 ) -> Value {
     json!({
         "contract": name,
-        "last": s(last),
-        "low_24h": s(low),
-        "high_24h": s(high),
+        "last": s(d.last),
+        "low_24h": s(d.low),
+        "high_24h": s(d.high),
         "change_percentage": "0.42",
         "total_size": s(contracts_for(open_interest, quanto)),
-        "volume_24h": s(contracts_for(volume_base, quanto)),
-        "volume_24h_base": s(volume_base),
-        "volume_24h_quote": s(volume_quote),
-        "volume_24h_settle": s(volume_quote),
+        "volume_24h": s(contracts_for(d.volume, quanto)),
+        "volume_24h_base": s(d.volume),
+        "volume_24h_quote": s(d.quote_volume),
+        "volume_24h_settle": s(d.quote_volume),
         "mark_price": s(mark),
         "funding_rate": s(rate),
         "funding_rate_indicative": s(rate),
@@ -302,52 +295,33 @@ fn ticker_row(
         "quanto_base_rate": "",
         "basis_rate": "0.0001",
         "basis_value": "0.01",
-        "highest_bid": s(bid),
+        "highest_bid": s(d.bid),
         "highest_size": "1200",
-        "lowest_ask": s(ask),
+        "lowest_ask": s(d.ask),
         "lowest_size": "800",
     })
 }
 
 fn tickers(u: &Universe) -> String {
-    let mut rows: Vec<Value> = listed_perps(u)
-        .map(|m| {
-            ticker_row(
-                &pair_name(m),
-                m.mark,
-                m.perp_bid,
-                m.perp_ask,
-                m.high,
-                m.low,
-                quanto_multiplier(m.price),
-                m.volume_base,
-                m.volume_quote(),
-                m.open_interest,
-                m.mark,
-                m.index,
-                m.funding_rate,
-            )
-        })
-        .collect();
     let one = Decimal::ONE;
-    for (name, _) in FILTERED_CONTRACTS {
-        rows.push(ticker_row(
-            name,
-            one,
-            one,
-            one,
-            one,
-            one,
-            one,
-            one,
-            one,
-            one,
-            one,
-            one,
-            Decimal::new(5, 3),
-        ));
-    }
-    Value::Array(rows).to_string()
+    let listed = listed_perps(u).map(|m| {
+        let day = Day::perp_per_coin(m, m.volume_base);
+        let quanto = quanto_multiplier(m.price);
+        let name = pair_name(m);
+        ticker_row(
+            &name,
+            &day,
+            quanto,
+            m.open_interest,
+            m.mark,
+            m.index,
+            m.funding_rate,
+        )
+    });
+    let filtered = FILTERED_CONTRACTS
+        .iter()
+        .map(|(name, _)| ticker_row(name, &Day::FILLER, one, one, one, one, Decimal::new(5, 3)));
+    Value::Array(listed.chain(filtered).collect()).to_string()
 }
 
 fn pair_row(id: &str, base: &str, quote: &str, status: &str, kind: &str, precision: u32) -> Value {
@@ -380,78 +354,49 @@ fn pair_row(id: &str, base: &str, quote: &str, status: &str, kind: &str, precisi
 }
 
 fn currency_pairs(u: &Universe) -> String {
-    let mut rows: Vec<Value> = u
-        .spots()
-        .map(|m| {
-            pair_row(
-                &pair_name(m),
-                &m.asset,
-                &m.quote,
-                "tradable",
-                "normal",
-                m.spot_bid.scale(),
-            )
-        })
-        .collect();
-    for (id, why) in FILTERED_PAIRS {
+    let listed = u.spots().map(|m| {
+        let precision = m.spot_bid.scale();
+        pair_row(
+            &pair_name(m),
+            &m.asset,
+            &m.quote,
+            "tradable",
+            "normal",
+            precision,
+        )
+    });
+    let filtered = FILTERED_PAIRS.iter().map(|(id, why)| {
         let base = id.strip_suffix("_USDT").unwrap_or(id);
-        let (status, kind) = match why {
+        let (status, kind) = match *why {
             "premarket" => ("tradable", "premarket"),
             status => (status, "normal"),
         };
-        rows.push(pair_row(id, base, "USDT", status, kind, 4));
-    }
-    Value::Array(rows).to_string()
+        pair_row(id, base, "USDT", status, kind, 4)
+    });
+    Value::Array(listed.chain(filtered).collect()).to_string()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn spot_ticker_row(
-    id: &str,
-    last: Decimal,
-    bid: Decimal,
-    ask: Decimal,
-    high: Decimal,
-    low: Decimal,
-    base_volume: Decimal,
-    quote_volume: Decimal,
-) -> Value {
+/// One spot ticker row of `d`.
+fn spot_ticker_row(id: &str, d: &Day) -> Value {
     json!({
         "currency_pair": id,
-        "last": s(last),
-        "lowest_ask": s(ask),
+        "last": s(d.last),
+        "lowest_ask": s(d.ask),
         "lowest_size": "",
-        "highest_bid": s(bid),
+        "highest_bid": s(d.bid),
         "highest_size": "",
         "change_percentage": "0.35",
         "change_utc0": "0.21",
         "change_utc8": "0.18",
-        "base_volume": s(base_volume),
-        "quote_volume": s(quote_volume),
-        "high_24h": s(high),
-        "low_24h": s(low),
+        "base_volume": s(d.volume),
+        "quote_volume": s(d.quote_volume),
+        "high_24h": s(d.high),
+        "low_24h": s(d.low),
     })
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let mut rows: Vec<Value> = u
-        .spots()
-        .map(|m| {
-            spot_ticker_row(
-                &pair_name(m),
-                m.price,
-                m.spot_bid,
-                m.spot_ask,
-                m.high,
-                m.low,
-                m.volume_base,
-                m.volume_quote(),
-            )
-        })
-        .collect();
-    let one = Decimal::ONE;
-    for (id, _) in FILTERED_PAIRS {
-        rows.push(spot_ticker_row(id, one, one, one, one, one, one, one));
-    }
+    let rows = day_rows(spot_days(u, pair_name), &FILTERED_PAIRS, spot_ticker_row);
     Value::Array(rows).to_string()
 }
 
@@ -460,16 +405,11 @@ fn spot_tickers(u: &Universe) -> String {
 /// ([`CANDLESTICKS_PATH`]) and spot candlesticks ([`SPOT_CANDLESTICKS_PATH`]); `None` for any
 /// other path. Errors are Gate's `{"label", "message"}` bodies (sent with HTTP 400 live).
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    query: &[(String, String)],
-    _body: &str,
-) -> Option<String> {
-    let answer = match path {
-        FUNDING_RATE_PATH => funding_history(universe, query),
-        CANDLESTICKS_PATH => futures_candles(universe, query),
-        SPOT_CANDLESTICKS_PATH => spot_candles(universe, query),
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    let answer = match ask.path {
+        FUNDING_RATE_PATH => funding_history(universe, ask.query),
+        CANDLESTICKS_PATH => futures_candles(universe, ask.query),
+        SPOT_CANDLESTICKS_PATH => spot_candles(universe, ask.query),
         _ => return None,
     };
     Some(answer.unwrap_or_else(|e| e))
@@ -660,16 +600,8 @@ mod tests {
     #[test]
     fn discount_tiers_list_every_coin_from_tier_one_with_falling_discounts() {
         let u = Universe::generate(Venue::Gate, 60, 50, 1_760_000_000_000);
-        let route = routes(&u)
-            .into_iter()
-            .find(|r| r.path == DISCOUNT_TIERS_PATH)
-            .expect("a discount-tiers route");
-        assert!(route.query.is_empty());
-        let v: Value = serde_json::from_str(&route.body).expect("json");
-        let rows = v.as_array().expect("a bare array");
-        let coins: Vec<&str> = rows.iter().filter_map(|r| r["currency"].as_str()).collect();
-        super::super::assert_collateral_table(&coins, rows.len(), &u);
-        for row in rows {
+        let v = super::super::assert_collateral_table(&u, DISCOUNT_TIERS_PATH, "", "currency");
+        for row in v.as_array().expect("a bare array") {
             let coin = row["currency"].as_str().expect("currency");
             let tiers = row["discount_tiers"].as_array().expect("tiers");
             assert_eq!(tiers.len(), 3);
@@ -681,38 +613,6 @@ mod tests {
             assert_eq!(tiers[2]["upper_limit"], "+");
             assert!(tiers.iter().all(|t| t["discount"].is_string()));
         }
-        assert_eq!(collateral_haircut("ETH"), Decimal::new(95, 2));
-        assert_eq!(collateral_haircut("USDC"), Decimal::ONE);
-        let sol = collateral_haircut("SOL");
-        assert!(
-            sol >= Decimal::new(5, 1) && sol <= Decimal::new(9, 1),
-            "{sol}"
-        );
-    }
-
-    #[test]
-    fn renders_two_thousand_markets_as_paged_bare_arrays() {
-        let u = Universe::generate(Venue::Gate, 2000, 1500, 1_760_000_000_000);
-        let routes = routes(&u);
-        let mut contracts = 0;
-        for r in &routes {
-            let v: Value = serde_json::from_str(&r.body).expect("valid JSON");
-            let rows = v.as_array().expect("a bare array");
-            if r.path == CONTRACTS_PATH {
-                assert!(rows.len() <= PAGE_LIMIT);
-                contracts += rows.len();
-            } else {
-                assert!(!rows.is_empty(), "{}", r.path);
-            }
-        }
-        let usdt = u.perps().filter(|m| m.quote == "USDT").count();
-        assert_eq!(contracts, usdt + FILTERED_CONTRACTS.len());
-        assert!(routes.iter().any(|r| r.path == DISCOUNT_TIERS_PATH));
-        let first: Value = serde_json::from_str(&routes[0].body).expect("json");
-        assert_eq!(first[0]["name"], "BTC_USDT");
-        assert!(first[0]["funding_interval"].is_u64(), "seconds as an int");
-        assert!(first[0]["funding_next_apply"].is_u64());
-        assert!(first[0]["quanto_multiplier"].is_string());
     }
 }
 
@@ -722,15 +622,14 @@ mod history_tests {
 
     use super::*;
     use crate::demo::DAY_MS;
-    use crate::demo::roundtrip::demo_query;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     const NOW: i64 = 1_760_000_000_000;
     const HOUR_MS: i64 = 3_600_000;
 
-    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> Value {
-        let body = respond(u, path, &demo_query(pairs), "").expect("a history path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     fn rows(v: Value) -> Vec<Value> {
@@ -791,7 +690,7 @@ mod history_tests {
             json!("CONTRACT_NOT_FOUND"),
             "Gate lists no USDC perpetuals"
         );
-        assert_eq!(respond(&u, TICKERS_PATH, &[], ""), None);
+        assert_eq!(respond(&u, &Ask::get(TICKERS_PATH, &[])), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use super::json::{Value, dec_text, json};
 use rust_decimal::Decimal;
 
-use super::{HISTORY_DAYS, HOUR_MS, Route, SynthMarket, Universe};
+use super::{Ask, HISTORY_DAYS, HOUR_MS, Route, SynthMarket, Universe};
 use crate::venue::hyperliquid::{
     CANDLE_HISTORY, CANDLE_SNAPSHOT, FUNDING_HISTORY, FUNDING_HISTORY_PAGE, META,
     META_AND_ASSET_CTXS, PREDICTED_FUNDINGS, SPOT_META, SPOT_META_AND_ASSET_CTXS, WRAPPED_TOKENS,
@@ -272,16 +272,11 @@ fn predicted_fundings(u: &Universe) -> Value {
 /// those). A request missing a field or with a wrong type gets the HTTP 422 text Hyperliquid
 /// sends ("Failed to deserialize the JSON body…"); an unknown coin gets `null`.
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    _query: &[(String, String)],
-    body: &str,
-) -> Option<String> {
-    if path != INFO_PATH {
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    if ask.path != INFO_PATH {
         return None;
     }
-    let request: Value = serde_json::from_str(body).ok()?;
+    let request: Value = serde_json::from_str(ask.body).ok()?;
     let kind = request.get("type").and_then(Value::as_str)?;
     if kind == FUNDING_HISTORY.name {
         Some(funding_history(universe, &request))
@@ -430,60 +425,6 @@ pub fn spot_names(u: &Universe) -> impl Iterator<Item = (String, &SynthMarket)> 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Venue;
-
-    #[test]
-    fn renders_two_thousand_markets_in_hyperliquid_shapes() {
-        let u = Universe::generate(Venue::Hyperliquid, 2000, 1500, 1_760_000_000_000);
-        let routes = routes(&u);
-        assert_eq!(routes.len(), 5);
-        let bodies: Vec<Value> = routes
-            .iter()
-            .map(|r| serde_json::from_str(&r.body).expect("valid JSON"))
-            .collect();
-        let [meta, spot_meta, ctxs, spot_ctxs, predicted] = &bodies[..] else {
-            panic!("five routes");
-        };
-        let universe = meta["universe"].as_array().expect("universe");
-        assert_eq!(universe.len(), 2000 + FILTERED_PERPS.len());
-        assert_eq!(ctxs[0], *meta, "metaAndAssetCtxs starts with meta");
-        assert_eq!(ctxs[1].as_array().map(Vec::len), Some(universe.len()));
-        assert_eq!(universe[0]["name"], "BTC");
-        assert!(universe[0]["szDecimals"].is_u64());
-        assert!(ctxs[1][0]["funding"].is_string() && ctxs[1][0]["impactPxs"][1].is_string());
-        assert_eq!(universe[3]["isDelisted"], true);
-        assert!(universe.iter().any(|r| r["name"] == "kPEPE"));
-        assert_eq!(spot_ctxs[0], *spot_meta);
-        assert_eq!(spot_meta["universe"][0]["name"], "UBTC/USDC");
-        assert_eq!(spot_meta["universe"][1]["name"], "@1");
-        assert_eq!(spot_meta["universe"][1]["tokens"], json!([2, 0]));
-        assert_eq!(spot_ctxs[1][1]["coin"], "@1");
-        assert_eq!(spot_ctxs[1].as_array().map(Vec::len), Some(1501));
-        assert_eq!(predicted[0][0], "BTC");
-        assert_eq!(predicted[0][1][1][0], "HlPerp");
-        assert_eq!(
-            predicted[0][1][1][1]["nextFundingTime"],
-            1_760_000_400_000_i64
-        );
-        for (r, kind) in routes.iter().zip([
-            META,
-            SPOT_META,
-            META_AND_ASSET_CTXS,
-            SPOT_META_AND_ASSET_CTXS,
-            PREDICTED_FUNDINGS,
-        ]) {
-            assert_eq!((r.host, r.path.as_str()), (META.host, INFO_PATH));
-            assert_eq!(
-                r.request_contains.as_deref(),
-                Some(format!("\"type\":\"{kind}\"").as_str())
-            );
-        }
-    }
-}
-
-#[cfg(test)]
 mod history_tests {
     use super::*;
     use crate::demo::DAY_MS;
@@ -492,7 +433,7 @@ mod history_tests {
     const NOW: i64 = 1_760_000_000_000;
 
     fn post(u: &Universe, body: &Value) -> String {
-        respond(u, INFO_PATH, &[], &body.to_string()).expect("a history request")
+        respond(u, &Ask::post(INFO_PATH, &body.to_string())).expect("a history request")
     }
 
     fn rows(text: &str) -> Vec<Value> {
@@ -570,9 +511,12 @@ mod history_tests {
             post(&u, &json!({"type": "fundingHistory", "coin": coin}))
                 .starts_with("Failed to deserialize the JSON body")
         );
-        assert_eq!(respond(&u, INFO_PATH, &[], r#"{"type":"meta"}"#), None);
         assert_eq!(
-            respond(&u, "/exchange", &[], r#"{"type":"fundingHistory"}"#),
+            respond(&u, &Ask::post(INFO_PATH, r#"{"type":"meta"}"#)),
+            None
+        );
+        assert_eq!(
+            respond(&u, &Ask::post("/exchange", r#"{"type":"fundingHistory"}"#)),
             None
         );
     }

@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Value, array, body, dec_num, dec_text, json, raw, text, tick};
 use super::{
-    Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param, param,
-    window_page,
+    Ask, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, day_rows,
+    int_param, param, spot_days, window_page,
 };
 use crate::venue::Bar;
 use crate::venue::mexc::{
@@ -75,10 +75,7 @@ pub fn perp_symbol(m: &SynthMarket) -> String {
 }
 
 /// The spot pair's MEXC symbol: `BTCUSDT`.
-#[must_use]
-pub fn spot_symbol(m: &SynthMarket) -> String {
-    format!("{}{}", m.asset, m.quote)
-}
+pub use super::joined_spot_symbol as spot_symbol;
 
 /// The `contractSize` MEXC would pick: a power of ten of the contract's base units worth 1–1000
 /// quote units (0.0001 BTC at 97 000 lists as 0.01 here; 10 × 1000PEPE).
@@ -364,14 +361,8 @@ fn spot_ticker_row(symbol: &str, d: &Day, now: i64) -> Value {
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let now = u.now_ms;
-    let listed = u
-        .spots()
-        .map(|m| spot_ticker_row(&spot_symbol(m), &Day::spot(m), now));
-    let filtered = FILTERED_SPOTS
-        .iter()
-        .map(|(symbol, _)| spot_ticker_row(symbol, &Day::FILLER, now));
-    array(listed.chain(filtered).collect())
+    let row = |symbol: &str, day: &Day| spot_ticker_row(symbol, day, u.now_ms);
+    array(day_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, row))
 }
 
 /// A contract error envelope (`success` false). `message` holds no quotes.
@@ -548,29 +539,25 @@ fn spot_klines(u: &Universe, query: &[(String, String)]) -> String {
 /// settled funding (`contract/funding_rate/history`), contract candles
 /// (`contract/kline/{symbol}`) and spot candles (`api/v3/klines`); `None` for any other path.
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    query: &[(String, String)],
-    _body: &str,
-) -> Option<String> {
-    if path == FUNDING_HISTORY.path {
-        return Some(funding_page(universe, query));
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    if ask.path == FUNDING_HISTORY.path {
+        return Some(funding_page(universe, ask.query));
     }
-    if path == SPOT_KLINES.path {
-        return Some(spot_klines(universe, query));
+    if ask.path == SPOT_KLINES.path {
+        return Some(spot_klines(universe, ask.query));
     }
-    let symbol = path
+    let symbol = ask
+        .path
         .strip_prefix(CONTRACT_KLINE.path)?
         .strip_prefix('/')
         .filter(|s| !s.is_empty() && !s.contains('/'))?;
-    Some(contract_kline(universe, symbol, query))
+    Some(contract_kline(universe, symbol, ask.query))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::model::Venue;
 
     #[test]
@@ -588,40 +575,8 @@ mod tests {
         assert_eq!(contract_size(btc), Decimal::new(1, 2));
     }
 
-    #[test]
-    fn renders_two_thousand_markets_as_valid_json_in_the_real_encoding() {
-        let u = Universe::generate(Venue::Mexc, 2000, 1500, 1_760_000_000_000);
-        let routes = routes(&u);
-        assert_eq!(routes.len(), 5 + 2000);
-        for r in &routes {
-            let v: serde_json::Value = serde_json::from_str(&r.body).expect("valid JSON");
-            if r.host == crate::venue::mexc::FUTURES {
-                assert_eq!(v["success"], true, "{}", r.path);
-                assert_eq!(v["code"], 0, "{}", r.path);
-            }
-        }
-        let detail: serde_json::Value = serde_json::from_str(&routes[0].body).expect("json");
-        assert_eq!(
-            detail["data"].as_array().map(Vec::len),
-            Some(2000 + FILTERED_CONTRACTS.len())
-        );
-        assert_eq!(detail["data"][0]["symbol"], "BTC_USDT");
-        assert!(detail["data"][0]["contractSize"].is_number());
-        let info: serde_json::Value = serde_json::from_str(&routes[1].body).expect("json");
-        assert_eq!(
-            info["symbols"].as_array().map(Vec::len),
-            Some(1500 + FILTERED_SPOTS.len())
-        );
-        let ticker: serde_json::Value = serde_json::from_str(&routes[3].body).expect("json");
-        assert!(ticker["data"][0]["fundingRate"].is_number());
-        let spot: serde_json::Value = serde_json::from_str(&routes[4].body).expect("json");
-        assert!(spot[0]["bidPrice"].is_string() && spot[0]["closeTime"].is_number());
-        assert_eq!(routes[5].path, "/api/v1/contract/funding_rate/BTC_USDT");
-    }
-
-    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
-        let body = respond(u, path, &q(query), "").expect("a history path");
-        serde_json::from_str(&body).expect("json")
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     const DAY: i64 = 24 * HOUR_MS;
@@ -634,9 +589,9 @@ mod tests {
         let symbol = perp_symbol(m);
         let step = i64::from(m.interval_hours) * HOUR_MS;
         let last = now / step * step;
-        assert_eq!(respond(&u, TICKER.path, &[], ""), None);
-        assert_eq!(respond(&u, "/api/v1/contract/kline", &[], ""), None);
-        assert_eq!(respond(&u, "/api/v1/contract/kline/", &[], ""), None);
+        assert_eq!(respond(&u, &Ask::get(TICKER.path, &[])), None);
+        assert_eq!(respond(&u, &Ask::get("/api/v1/contract/kline", &[])), None);
+        assert_eq!(respond(&u, &Ask::get("/api/v1/contract/kline/", &[])), None);
         // Defaults: page 1 of 20, newest first, rates as numbers, with the page counters.
         let v = answer(&u, FUNDING_HISTORY.path, &[("symbol", &symbol)]);
         assert_eq!(

@@ -17,6 +17,8 @@ pub mod kraken;
 pub mod mexc;
 pub mod okx;
 #[cfg(test)]
+mod rendering;
+#[cfg(test)]
 mod roundtrip;
 pub mod server;
 pub mod weex;
@@ -198,6 +200,34 @@ impl SynthMarket {
         }
         out
     }
+
+    /// Daily bars of days opening `shift_ms` before UTC midnight (8 h: the UTC+8 day, opening at
+    /// 16:00 UTC) with open times in `[from, to]`, ascending, aggregated from the hourly bars of
+    /// [`SynthMarket::candles`] (so the oldest day kept may be partial); the running day
+    /// included.
+    #[must_use]
+    pub fn shifted_days(&self, shift_ms: i64, from: i64, to: i64, now_ms: i64) -> Vec<SynthCandle> {
+        let day = |t: i64| (t + shift_ms).div_euclid(DAY_MS) * DAY_MS - shift_ms;
+        let first = day(from.max(now_ms - (HISTORY_DAYS + 1) * DAY_MS));
+        let hours = self.candles(Bar::Hour, first, to.saturating_add(DAY_MS - 1), now_ms);
+        let mut out: Vec<SynthCandle> = Vec::new();
+        for h in hours {
+            let open_ms = day(h.open_ms);
+            if !(from..=to).contains(&open_ms) {
+                continue;
+            }
+            match out.last_mut() {
+                Some(d) if d.open_ms == open_ms => {
+                    d.high = d.high.max(h.high);
+                    d.low = d.low.min(h.low);
+                    d.close = h.close;
+                    d.volume += h.volume;
+                }
+                _ => out.push(SynthCandle { open_ms, ..h }),
+            }
+        }
+        out
+    }
 }
 
 /// The figures of one 24 h ticker row as a venue quotes them: the last price, the book, the
@@ -246,21 +276,60 @@ impl Day {
         }
     }
 
+    /// A perp's per one coin, as venues quote it whatever the contract (OKX, Gate): the mark as
+    /// last price, `volume` in the venue's unit.
+    #[must_use]
+    pub fn perp_per_coin(m: &SynthMarket, volume: Decimal) -> Day {
+        Day {
+            last: m.mark,
+            bid: m.perp_bid,
+            ask: m.perp_ask,
+            high: m.high,
+            low: m.low,
+            volume,
+            quote_volume: m.volume_quote(),
+        }
+    }
+
     /// A perp's per contract unit (× the multiplier): the mark as last price, `volume` in the
     /// venue's unit.
     #[must_use]
     pub fn perp(m: &SynthMarket, volume: Decimal) -> Day {
         let per = |x: Decimal| m.contract_price(x);
+        let coin = Day::perp_per_coin(m, volume);
         Day {
-            last: per(m.mark),
-            bid: per(m.perp_bid),
-            ask: per(m.perp_ask),
-            high: per(m.high),
-            low: per(m.low),
-            volume,
-            quote_volume: m.volume_quote(),
+            last: per(coin.last),
+            bid: per(coin.bid),
+            ask: per(coin.ask),
+            high: per(coin.high),
+            low: per(coin.low),
+            ..coin
         }
     }
+}
+
+/// The spot pairs of `u` under the venue's `symbol`, each with its [`Day::spot`].
+pub fn spot_days<'u>(
+    u: &'u Universe,
+    symbol: impl Fn(&SynthMarket) -> String + 'u,
+) -> impl Iterator<Item = (String, Day)> + 'u {
+    u.spots().map(move |m| (symbol(m), Day::spot(m)))
+}
+
+/// The rows of a ticker list: one per `listed` market (its symbol and [`Day`]), then one at
+/// [`Day::FILLER`] per `filtered` entry (symbol, why) the adapter must drop; `row` writes one.
+pub fn day_rows(
+    listed: impl Iterator<Item = (String, Day)>,
+    filtered: &[(&str, &str)],
+    row: impl Fn(&str, &Day) -> json::Value,
+) -> Vec<json::Value> {
+    let filler = filtered
+        .iter()
+        .map(|(symbol, _)| ((*symbol).to_owned(), Day::FILLER));
+    listed
+        .chain(filler)
+        .map(|(symbol, day)| row(&symbol, &day))
+        .collect()
 }
 
 /// One synthetic candle, prices per one coin (renderers scale perps by the multiplier with
@@ -320,15 +389,34 @@ pub fn collateral_coins(u: &Universe) -> Vec<(String, Decimal)> {
     coins
 }
 
-/// Test check of a venue's collateral table: one row per coin, BTC, ETH, USDT, USDC, PEPE and
-/// [`UNLISTED_COLLATERAL`] among them, and the unlisted coin no market of `u`.
+/// Test check of a venue's collateral table served without a query at `path`: the rows of its
+/// JSON under `rows` (a pointer, `""` for a bare array), one per coin named under `key`, BTC,
+/// ETH, USDT, USDC, PEPE and [`UNLISTED_COLLATERAL`] among them (the unlisted coin no market of
+/// `u`); returns the payload.
 #[cfg(test)]
-pub(crate) fn assert_collateral_table(coins: &[&str], rows: usize, u: &Universe) {
-    assert_eq!(coins.len(), rows);
+pub(crate) fn assert_collateral_table(
+    u: &Universe,
+    path: &str,
+    rows: &str,
+    key: &str,
+) -> json::Value {
+    let route = routes(u)
+        .into_iter()
+        .find(|r| r.path == path)
+        .unwrap_or_else(|| panic!("{}: no route {path}", u.venue));
+    assert!(route.query.is_empty());
+    let v: json::Value = serde_json::from_str(&route.body).expect("json");
+    let list = v
+        .pointer(rows)
+        .and_then(json::Value::as_array)
+        .expect("rows");
+    let coins: Vec<&str> = list.iter().filter_map(|r| r[key].as_str()).collect();
+    assert_eq!(coins.len(), list.len());
     for coin in ["BTC", "ETH", "USDT", "USDC", "PEPE", UNLISTED_COLLATERAL] {
         assert!(coins.contains(&coin), "{coin}");
     }
     assert!(u.markets.iter().all(|m| m.asset != UNLISTED_COLLATERAL));
+    v
 }
 
 /// The contract unit a venue would pick for a market at `price`: the power of ten of base units
@@ -353,6 +441,24 @@ pub fn contract_unit(price: Decimal) -> Decimal {
         }
     }
     unit.normalize()
+}
+
+/// The spot symbol of venues that write base and quote together (Binance, Bybit, Bitget, MEXC):
+/// `BTCUSDT`.
+#[must_use]
+pub fn joined_spot_symbol(m: &SynthMarket) -> String {
+    format!("{}{}", m.asset, m.quote)
+}
+
+/// The perp symbol of venues that write base and quote together and a USDC perpetual with a
+/// `PERP` suffix (Bybit, Bitget): `1000PEPEUSDT`, `BTCPERP`.
+#[must_use]
+pub fn joined_perp_symbol(m: &SynthMarket) -> String {
+    if m.quote == "USDC" {
+        format!("{}PERP", m.perp_base())
+    } else {
+        format!("{}{}", m.perp_base(), m.quote)
+    }
 }
 
 /// A 64-bit mixing function (splitmix64's finaliser): a deterministic hash of `x`.
@@ -450,6 +556,64 @@ impl Route {
     }
 }
 
+/// A request to a venue's history endpoints as the demo server hands it to the venue's
+/// renderer: the path below the host's prefix, the query pairs and the body (Hyperliquid POSTs
+/// its requests).
+#[derive(Clone, Copy, Debug)]
+pub struct Ask<'a> {
+    /// Path below the venue host's prefix, starting with `/`.
+    pub path: &'a str,
+    /// Query pairs, percent-decoded.
+    pub query: &'a [(String, String)],
+    /// Request body (empty for a GET).
+    pub body: &'a str,
+}
+
+impl<'a> Ask<'a> {
+    /// A GET of `path` with `query`.
+    #[must_use]
+    pub fn get(path: &'a str, query: &'a [(String, String)]) -> Self {
+        Ask {
+            path,
+            query,
+            body: "",
+        }
+    }
+
+    /// A POST of `body` to `path`.
+    #[must_use]
+    pub fn post(path: &'a str, body: &'a str) -> Self {
+        Ask {
+            path,
+            query: &[],
+            body,
+        }
+    }
+}
+
+/// A venue renderer's history responder (settled funding, candles): the answer to an [`Ask`],
+/// `None` for a path or request the venue's static routes serve or nobody does.
+pub type Respond = fn(&Universe, &Ask<'_>) -> Option<String>;
+
+/// The history responder of `venue`'s renderer.
+#[must_use]
+pub fn responder(venue: Venue) -> Respond {
+    match venue {
+        Venue::Binance => binance::respond,
+        Venue::Bybit => bybit::respond,
+        Venue::Okx => okx::respond,
+        Venue::Bitget => bitget::respond,
+        Venue::Gate => gate::respond,
+        Venue::Hyperliquid => hyperliquid::respond,
+        Venue::Bingx => bingx::respond,
+        Venue::Mexc => mexc::respond,
+        Venue::Deribit => deribit::respond,
+        Venue::Dydx => dydx::respond,
+        Venue::Kraken => kraken::respond,
+        Venue::Weex => weex::respond,
+    }
+}
+
 /// Renders a venue's universe as its endpoints' payloads.
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
@@ -474,12 +638,11 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
 struct Rng(u64);
 
 impl Rng {
+    /// The next number: [`mix`] of the state before it steps on.
     fn next_u64(&mut self) -> u64 {
+        let z = mix(self.0);
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        z
     }
 
     /// Uniform in [0, 1).
@@ -696,6 +859,31 @@ mod tests {
             gate::quanto_multiplier(Decimal::from(97_000)),
             Decimal::new(1, 2)
         );
+    }
+
+    /// Every coin's `k` is a fraction in (0, 1]: BTC and ETH at 0.95, stablecoins at 1, the rest
+    /// lower, one of 0.5 to 0.9.
+    #[test]
+    fn collateral_haircuts_fall_from_stablecoins_to_majors_to_the_rest() {
+        for coin in ["BTC", "ETH"] {
+            assert_eq!(collateral_haircut(coin), Decimal::new(95, 2));
+        }
+        for coin in ["USDT", "USDC"] {
+            assert_eq!(collateral_haircut(coin), Decimal::ONE);
+        }
+        let sol = collateral_haircut("SOL");
+        assert!(
+            sol >= Decimal::new(5, 1) && sol <= Decimal::new(9, 1),
+            "{sol}"
+        );
+        let u = Universe::generate(Venue::Binance, 60, 50, 1_760_000_000_000);
+        for m in &u.markets {
+            let k = collateral_haircut(&m.asset);
+            assert!(k > Decimal::ZERO && k <= Decimal::ONE, "{}", m.asset);
+            if !matches!(m.asset.as_str(), "BTC" | "ETH") {
+                assert!(k < Decimal::new(95, 2), "{}", m.asset);
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, Response, StatusCode, Uri};
 
-use super::{Route, Universe, routes};
+use super::{Ask, Route, Universe, responder, routes};
 use crate::model::Venue;
 use crate::venue::adapter;
 
@@ -95,21 +95,12 @@ pub fn history_responders(universes: &[Universe]) -> Vec<Dynamic> {
                     let venue = u.venue;
                     adapter(venue).hosts().iter().find_map(|h| {
                         let rest = path.strip_prefix(&prefix(venue, h.key))?;
-                        let respond = match venue {
-                            Venue::Binance => super::binance::respond,
-                            Venue::Bybit => super::bybit::respond,
-                            Venue::Okx => super::okx::respond,
-                            Venue::Bitget => super::bitget::respond,
-                            Venue::Gate => super::gate::respond,
-                            Venue::Hyperliquid => super::hyperliquid::respond,
-                            Venue::Bingx => super::bingx::respond,
-                            Venue::Mexc => super::mexc::respond,
-                            Venue::Deribit => super::deribit::respond,
-                            Venue::Dydx => super::dydx::respond,
-                            Venue::Kraken => super::kraken::respond,
-                            Venue::Weex => super::weex::respond,
+                        let ask = Ask {
+                            path: rest,
+                            query,
+                            body,
                         };
-                        respond(&u, rest, query, body)
+                        responder(venue)(&u, &ask)
                     })
                 });
             responder

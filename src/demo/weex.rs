@@ -14,7 +14,9 @@
 use rust_decimal::Decimal;
 
 use super::json::{Value, array, body, dec_text, json, raw, text};
-use super::{HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, int_param as int, param};
+use super::{
+    Ask, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, int_param as int, param,
+};
 use crate::model::Market;
 use crate::venue::Bar;
 use crate::venue::weex::{
@@ -323,16 +325,11 @@ fn candles(u: &Universe, query: &[(String, String)], market: Market) -> String {
 /// Answers the history endpoints this venue's demo serves (see [`super::server::Dynamic`]):
 /// settled funding and contract and spot candles; `None` for any other path.
 #[must_use]
-pub fn respond(
-    universe: &Universe,
-    path: &str,
-    query: &[(String, String)],
-    _body: &str,
-) -> Option<String> {
-    match path {
-        p if p == HISTORY_FUND_RATE.path => Some(funding_history(universe, query)),
-        p if p == CANDLES.path => Some(candles(universe, query, Market::Perp)),
-        p if p == SPOT_CANDLES.path => Some(candles(universe, query, Market::Spot)),
+pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
+    match ask.path {
+        p if p == HISTORY_FUND_RATE.path => Some(funding_history(universe, ask.query)),
+        p if p == CANDLES.path => Some(candles(universe, ask.query, Market::Perp)),
+        p if p == SPOT_CANDLES.path => Some(candles(universe, ask.query, Market::Spot)),
         _ => None,
     }
 }
@@ -340,41 +337,12 @@ pub fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::get_json;
     use crate::demo::{DAY_MS, HOUR_MS};
     use crate::model::Venue;
 
-    fn answer(u: &Universe, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
-        let body = respond(u, path, &q(query), "").expect("a history path");
-        serde_json::from_str(&body).expect("json")
-    }
-
-    #[test]
-    fn renders_two_thousand_markets_as_valid_json_in_the_real_encoding() {
-        let u = Universe::generate(Venue::Weex, 2000, 1500, 1_760_000_000_000);
-        let routes = routes(&u);
-        let v: Vec<serde_json::Value> = routes
-            .iter()
-            .map(|r| serde_json::from_str(&r.body).expect("valid JSON"))
-            .collect();
-        assert_eq!(v[0].as_array().map(Vec::len), Some(2000 + 1));
-        assert_eq!(v[0][0]["symbol"], "cmt_btcusdt");
-        assert_eq!(
-            v[0][0]["delivery"],
-            serde_json::json!(["00:00:00", "08:00:00", "16:00:00"])
-        );
-        assert!(v[1][0]["best_bid"].is_string() && v[1][0]["timestamp"].is_string());
-        assert!(v[2][0]["collectCycle"].is_number() && v[2][0]["fundingRate"].is_string());
-        assert_eq!(v[3]["code"], "00000");
-        assert_eq!(v[3]["data"].as_array().map(Vec::len), Some(1500 + 1));
-        assert_eq!(v[4][0]["symbol"], "BTCUSDT");
-        assert!(v[4][0]["closeTime"].is_number());
-        let pepe = u.perps().find(|m| m.multiplier == 1000).expect("1000x");
-        assert!(
-            v[0].to_string()
-                .contains(&format!("\"{}\"", perp_symbol(pepe)))
-        );
-        assert!(perp_symbol(pepe).starts_with("cmt_1000"));
+    fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
+        get_json(respond, u, path, pairs)
     }
 
     #[test]
@@ -434,6 +402,6 @@ mod tests {
             &[("symbol", &spot), ("period", "60m")],
         );
         assert_eq!(bad["code"], PARAM_ERROR);
-        assert_eq!(respond(&u, TICKERS.path, &[], ""), None);
+        assert_eq!(respond(&u, &Ask::get(TICKERS.path, &[])), None);
     }
 }

@@ -19,17 +19,13 @@ fn hourly_interest_averages_the_snapshots_8h_rate() {
     // Hourly interest_1h × 8 is the snapshot's funding_8h: the same rate per hour (the
     // demo's wobble aside, which averages out).
     let path = FUNDING_HISTORY.path;
-    let body = crate::demo::deribit::respond(
-        &u,
-        path,
-        &[
-            ("instrument_name".to_owned(), symbol.clone()),
-            ("start_timestamp".to_owned(), (now - 24 * H).to_string()),
-            ("end_timestamp".to_owned(), now.to_string()),
-        ],
-        "",
-    )
-    .expect("served");
+    let query = [
+        ("instrument_name".to_owned(), symbol.clone()),
+        ("start_timestamp".to_owned(), (now - 24 * H).to_string()),
+        ("end_timestamp".to_owned(), now.to_string()),
+    ];
+    let body =
+        crate::demo::deribit::respond(&u, &crate::demo::Ask::get(path, &query)).expect("served");
     let day = Deribit
         .parse_funding_history(body.as_bytes())
         .expect("parses");

@@ -21,9 +21,10 @@ mod universe;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::{Route, SynthMarket, Universe};
+use super::{Ask, Respond, Route, SynthMarket, Universe};
 use crate::model::{Reference, Snapshot, Venue};
 use crate::parse::ms_time;
+use crate::venue::kit::Stamped;
 use crate::venue::{
     Body, Candle, CandleWindow, HistoryPoint, Method, ParseError, Request, VenueAdapter,
 };
@@ -70,10 +71,6 @@ pub(super) fn serve_plan<'a>(routes: &'a [Route], requests: &'a [Request]) -> Ve
         .collect()
 }
 
-/// A demo venue's responder, `crate::demo::<venue>::respond`: path below the host prefix,
-/// percent-decoded query pairs, POST body.
-pub(super) type Respond = fn(&Universe, &str, &[(String, String)], &str) -> Option<String>;
-
 /// Most requests a test's paging loop makes before it calls the paging endless.
 const MAX_REQUESTS: usize = 100;
 
@@ -87,37 +84,20 @@ pub(super) struct Paged<T> {
     pub(super) pages: Vec<Vec<T>>,
 }
 
-/// A row with a time: a candle's open, a settlement's time.
-pub(super) trait Timed: Copy {
-    /// The row's time, ms.
-    fn time_ms(&self) -> i64;
-}
-
-impl Timed for Candle {
-    fn time_ms(&self) -> i64 {
-        self.open_ms
-    }
-}
-
-impl Timed for HistoryPoint {
-    fn time_ms(&self) -> i64 {
-        self.time_ms
-    }
-}
-
-impl Timed for i64 {
-    fn time_ms(&self) -> i64 {
+/// A settlement time is its own stamp (the funding paging tests compare bare times).
+impl Stamped for i64 {
+    fn stamp(&self) -> i64 {
         *self
     }
 }
 
 /// `rows` sorted by time.
-pub(super) fn by_time<T: Timed>(mut rows: Vec<T>) -> Vec<T> {
-    rows.sort_by_key(Timed::time_ms);
+pub(super) fn by_time<T: Stamped>(mut rows: Vec<T>) -> Vec<T> {
+    rows.sort_by_key(Stamped::stamp);
     rows
 }
 
-impl<T: Timed> Paged<T> {
+impl<T: Stamped + Copy> Paged<T> {
     /// How many requests were made.
     pub(super) fn count(&self) -> usize {
         self.requests.len()
@@ -140,7 +120,7 @@ impl<T: Timed> Paged<T> {
             .map(|page| {
                 page.iter()
                     .copied()
-                    .filter(|r| (start_ms..=end_ms).contains(&r.time_ms()))
+                    .filter(|r| (start_ms..=end_ms).contains(&r.stamp()))
                     .collect()
             })
             .collect()
@@ -159,8 +139,13 @@ fn serve(respond: Respond, u: &Universe, request: &Request) -> String {
         Method::Post(body) => body.as_str(),
         Method::Get => "",
     };
-    respond(u, &request.path, &pairs(request), body)
-        .unwrap_or_else(|| panic!("the demo serves no {} ({body})", request.path))
+    let query = pairs(request);
+    let ask = Ask {
+        path: &request.path,
+        query: &query,
+        body,
+    };
+    respond(u, &ask).unwrap_or_else(|| panic!("the demo serves no {} ({body})", request.path))
 }
 
 /// A request's query as the demo server hands it to `respond`.
@@ -174,7 +159,7 @@ fn pairs(request: &Request) -> Vec<(String, String)> {
 
 /// The caller's loop: request the next page given the previous one and the page count, parse
 /// it, stop on an empty page or the same page again (as `crate::backfill` does), and on `None`.
-fn page_through<T: Timed + PartialEq>(
+fn page_through<T: Stamped + Copy + PartialEq>(
     respond: Respond,
     u: &Universe,
     mut next: impl FnMut(Option<&[T]>, u32) -> Option<Request>,
@@ -263,6 +248,20 @@ pub(super) fn demo_query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// The JSON `respond` answers to a GET of `path` with query `pairs` (panics when the venue
+/// serves no such path or answers no JSON).
+pub(super) fn get_json(
+    respond: Respond,
+    u: &Universe,
+    path: &str,
+    pairs: &[(&str, &str)],
+) -> serde_json::Value {
+    let query = demo_query(pairs);
+    let body = respond(u, &Ask::get(path, &query))
+        .unwrap_or_else(|| panic!("{}: the demo serves no {path}", u.venue));
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{}: {path}: not JSON: {e}", u.venue))
 }
 
 /// A venue's synthetic universe read through its adapter as the poller reads it: the reference

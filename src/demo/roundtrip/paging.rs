@@ -5,8 +5,8 @@
 //! venue's documented page sizes). [`paging`] is an exhaustive `match`, so a venue added to the
 //! enum without a simulator renderer does not compile.
 
-use super::{Respond, by_time, candle_pages, funding_pages, synth_candles};
-use crate::demo::{DAY_MS, HISTORY_DAYS, HOUR_MS, SynthMarket, Universe};
+use super::{by_time, candle_pages, funding_pages, synth_candles};
+use crate::demo::{DAY_MS, HISTORY_DAYS, HOUR_MS, SynthMarket, Universe, responder};
 use crate::model::{Market, Venue};
 use crate::venue::{Bar, CandleWindow, adapter};
 
@@ -21,10 +21,36 @@ enum Pick {
     Usdc,
 }
 
+/// A candle window: `(market, bar, bars before the current one, requests)`.
+type Window = (Pick, Market, Bar, i64, usize);
+
+/// A day's bars over 45 days and an hour's over a week, one request each: of the first market's
+/// perp and spot pair, and hours of the multiplied perp.
+const SHORT: &[Window] = &[
+    (Pick::First, Market::Perp, Bar::Day, 45, 1),
+    (Pick::First, Market::Spot, Bar::Day, 45, 1),
+    (Pick::First, Market::Perp, Bar::Hour, 168, 1),
+    (Pick::First, Market::Spot, Bar::Hour, 168, 1),
+    (Pick::Multiplied, Market::Perp, Bar::Hour, 168, 1),
+];
+
+/// [`SHORT`] with the multiplied perp's days and hours in place of the first market's perp.
+const SHORT_MULTIPLIED: &[Window] = &[
+    (Pick::Multiplied, Market::Perp, Bar::Day, 45, 1),
+    (Pick::Multiplied, Market::Perp, Bar::Hour, 168, 1),
+    (Pick::First, Market::Spot, Bar::Day, 45, 1),
+    (Pick::First, Market::Spot, Bar::Hour, 168, 1),
+];
+
+/// [`SHORT`] without spot pairs (perp-only venues).
+const SHORT_PERPS: &[Window] = &[
+    (Pick::First, Market::Perp, Bar::Day, 45, 1),
+    (Pick::First, Market::Perp, Bar::Hour, 168, 1),
+    (Pick::Multiplied, Market::Perp, Bar::Hour, 168, 1),
+];
+
 /// One venue's row.
 struct Paging {
-    /// The simulator's responder.
-    respond: Respond,
     /// The venue's perp symbol of a synthetic market.
     perp: fn(&SynthMarket) -> String,
     /// The venue's spot symbol of the `n`-th synthetic spot market, if it lists spot.
@@ -36,8 +62,11 @@ struct Paging {
     running: fn(Market) -> bool,
     /// Every row returned lies in the window asked for (the venue cuts pages to the window).
     cut_to_window: bool,
-    /// `(market, bar, bars before the current one, requests)`.
-    candles: &'static [(Pick, Market, Bar, i64, usize)],
+    /// The short candle windows: [`SHORT`] or, where the venue's checks were written that way,
+    /// [`SHORT_MULTIPLIED`] or [`SHORT_PERPS`].
+    short: &'static [Window],
+    /// The venue's long candle windows (its page sizes).
+    candles: &'static [Window],
     /// Settlements every this many hours, whatever the market's interval (hourly venues).
     hourly: bool,
     /// Settled rates are the simulator's, unchanged (hourly venues settle a share per hour).
@@ -58,22 +87,14 @@ fn paging(venue: Venue) -> Paging {
     let all = |_: Market| true;
     match venue {
         Venue::Binance => Paging {
-            respond: crate::demo::binance::respond,
             perp: |m| format!("{}{}", m.perp_base(), m.quote),
-            spot: Some(|u, n| {
-                let m = spot_of(u, n);
-                format!("{}{}", m.asset, m.quote)
-            }),
+            spot: Some(|u, n| crate::demo::joined_spot_symbol(spot_of(u, n))),
             per_coin: false,
             running: all,
             cut_to_window: false,
+            short: SHORT,
             // 120 days of hourly bars: 1500 + 1381 (perp), 3 × 1000 (spot).
             candles: &[
-                (First, Perp, Bar::Day, 45, 1),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Hour, 168, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
                 (Multiplied, Perp, Bar::Day, 45, 1),
                 (First, Perp, Bar::Hour, 2880, 2),
                 (First, Spot, Bar::Hour, 2880, 3),
@@ -84,19 +105,14 @@ fn paging(venue: Venue) -> Paging {
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 3, 0)],
         },
         Venue::Bybit => Paging {
-            respond: crate::demo::bybit::respond,
             perp: crate::demo::bybit::perp_symbol,
             spot: Some(|u, n| crate::demo::bybit::spot_symbol(spot_of(u, n))),
             per_coin: false,
             running: all,
             cut_to_window: false,
+            short: SHORT,
             // 120 days of hourly bars: 1000 + 1000 + 881.
             candles: &[
-                (First, Perp, Bar::Day, 45, 1),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Hour, 168, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
                 (Multiplied, Perp, Bar::Day, 45, 1),
                 (First, Perp, Bar::Hour, 2880, 3),
                 (First, Spot, Bar::Hour, 2880, 3),
@@ -106,19 +122,14 @@ fn paging(venue: Venue) -> Paging {
             funding: &[(1, 30, 4, 0), (8, 30, 1, 0)],
         },
         Venue::Okx => Paging {
-            respond: crate::demo::okx::respond,
             perp: crate::demo::okx::swap_id,
             spot: Some(|u, n| crate::demo::okx::spot_id(spot_of(u, n))),
             per_coin: true,
             running: |_| false,
             cut_to_window: false,
+            short: SHORT,
             // 2880 finished hourly bars: 5 pages of `candles`, then 15 of `history-candles`.
             candles: &[
-                (First, Perp, Bar::Day, 45, 1),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Hour, 168, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
                 (Multiplied, Perp, Bar::Day, 45, 1),
                 (First, Perp, Bar::Hour, 2880, 20),
                 (First, Spot, Bar::Hour, 2880, 20),
@@ -130,18 +141,14 @@ fn paging(venue: Venue) -> Paging {
             funding: &[(1, 30, 8, 0), (8, 30, 1, 0), (8, 120, 3, 0)],
         },
         Venue::Bitget => Paging {
-            respond: crate::demo::bitget::respond,
             perp: crate::demo::bitget::perp_symbol,
             spot: Some(|u, n| crate::demo::bitget::spot_symbol(spot_of(u, n))),
             per_coin: false,
             running: all,
             cut_to_window: false,
+            short: SHORT_MULTIPLIED,
             candles: &[
-                (Multiplied, Perp, Bar::Day, 45, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
                 (Usdc, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Spot, Bar::Hour, 168, 1),
                 (First, Spot, Bar::Hour, 1440, 2),
                 (Multiplied, Perp, Bar::Day, 110, 2),
             ],
@@ -152,18 +159,14 @@ fn paging(venue: Venue) -> Paging {
             funding: &[(1, 30, 8, 0), (8, 30, 1, 0)],
         },
         Venue::Gate => Paging {
-            respond: crate::demo::gate::respond,
             perp: crate::demo::gate::pair_name,
             spot: Some(|u, n| crate::demo::gate::pair_name(spot_of(u, n))),
             per_coin: true,
             running: |market| market == Market::Perp,
             cut_to_window: true,
+            short: SHORT_MULTIPLIED,
             candles: &[
-                (Multiplied, Perp, Bar::Day, 45, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
                 (Multiplied, Perp, Bar::Hour, 2400, 2),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Spot, Bar::Hour, 168, 1),
                 (First, Spot, Bar::Hour, 1440, 2),
             ],
             hourly: false,
@@ -172,7 +175,6 @@ fn paging(venue: Venue) -> Paging {
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 100, 3, 0)],
         },
         Venue::Hyperliquid => Paging {
-            respond: crate::demo::hyperliquid::respond,
             perp: |m| crate::demo::hyperliquid::perp_name(m).0,
             spot: Some(|u, n| {
                 let names = crate::demo::hyperliquid::spot_names(u);
@@ -181,33 +183,22 @@ fn paging(venue: Venue) -> Paging {
             per_coin: false,
             running: all,
             cut_to_window: true,
-            candles: &[
-                (Multiplied, Perp, Bar::Day, 45, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Spot, Bar::Hour, 168, 1),
-            ],
+            short: SHORT_MULTIPLIED,
+            candles: &[],
             hourly: true,
             rates: false,
             // A page of 500 and a short one of 220.
             funding: &[(8, 30, 2, 0)],
         },
         Venue::Bingx => Paging {
-            respond: crate::demo::bingx::respond,
             perp: crate::demo::bingx::perp_symbol,
             spot: Some(|u, n| crate::demo::bingx::spot_symbol(spot_of(u, n))),
             per_coin: false,
             running: all,
             cut_to_window: false,
+            short: SHORT,
             // 100 days of hourly bars: two chunks of at most 1440.
-            candles: &[
-                (First, Perp, Bar::Day, 45, 1),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Hour, 168, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Hour, 2400, 2),
-            ],
+            candles: &[(First, Spot, Bar::Hour, 2400, 2)],
             hourly: false,
             rates: true,
             // 30 days of funding: one request. 200 days of an hourly contract (the simulator
@@ -216,19 +207,14 @@ fn paging(venue: Venue) -> Paging {
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 5, 1), (8, 200, 1, 0)],
         },
         Venue::Mexc => Paging {
-            respond: crate::demo::mexc::respond,
             perp: crate::demo::mexc::perp_symbol,
             spot: Some(|u, n| crate::demo::mexc::spot_symbol(spot_of(u, n))),
             per_coin: false,
             running: all,
             cut_to_window: false,
+            short: SHORT,
             // 100 days of hourly bars: contract chunks of 2000, spot pages of 1000.
             candles: &[
-                (First, Perp, Bar::Day, 45, 1),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Hour, 168, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
                 (First, Perp, Bar::Hour, 2400, 2),
                 (First, Spot, Bar::Hour, 2400, 3),
             ],
@@ -238,77 +224,55 @@ fn paging(venue: Venue) -> Paging {
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 3, 0)],
         },
         Venue::Deribit => Paging {
-            respond: crate::demo::deribit::respond,
             perp: crate::demo::deribit::perp_name,
             spot: Some(|u, n| crate::demo::deribit::spot_name(spot_of(u, n))),
             per_coin: false,
             running: all,
             cut_to_window: true,
+            short: SHORT,
             // One page of 5000.
-            candles: &[
-                (First, Perp, Bar::Day, 45, 1),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Hour, 168, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
-                (First, Perp, Bar::Hour, 4800, 1),
-            ],
+            candles: &[(First, Perp, Bar::Hour, 4800, 1)],
             hourly: true,
             rates: false,
             // 720 hours in one request; the 120 days kept in pages of 744 (744 × 3 + 648).
             funding: &[(8, 30, 1, 0), (8, 200, 4, 0)],
         },
         Venue::Dydx => Paging {
-            respond: crate::demo::dydx::respond,
             perp: crate::demo::dydx::ticker,
             spot: None,
             per_coin: true,
             running: all,
             cut_to_window: true,
+            short: SHORT_PERPS,
             // Pages of 1000.
-            candles: &[
-                (First, Perp, Bar::Day, 45, 1),
-                (First, Perp, Bar::Hour, 168, 1),
-                (First, Perp, Bar::Hour, 2880, 3),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
-            ],
+            candles: &[(First, Perp, Bar::Hour, 2880, 3)],
             hourly: true,
             rates: false,
             funding: &[(8, 30, 1, 0)],
         },
         Venue::Kraken => Paging {
-            respond: crate::demo::kraken::respond,
             perp: crate::demo::kraken::symbol,
             spot: None,
             per_coin: false,
             running: all,
             cut_to_window: true,
+            short: SHORT_PERPS,
             // Pages of 2000.
-            candles: &[
-                (First, Perp, Bar::Day, 45, 1),
-                (First, Perp, Bar::Hour, 168, 1),
-                (First, Perp, Bar::Hour, 2880, 2),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
-            ],
+            candles: &[(First, Perp, Bar::Hour, 2880, 2)],
             hourly: true,
             rates: false,
             // The whole history in one request.
             funding: &[(8, 30, 1, 0), (8, 200, 1, 0)],
         },
         Venue::Weex => Paging {
-            respond: crate::demo::weex::respond,
             perp: crate::demo::weex::perp_symbol,
             spot: Some(|u, n| crate::demo::weex::spot_symbol(spot_of(u, n))),
             per_coin: false,
             running: all,
             cut_to_window: true,
+            short: SHORT,
             // 100 days of hourly bars: contract chunks of 1000, spot chunks of 500.
             candles: &[
-                (First, Perp, Bar::Day, 45, 1),
-                (First, Spot, Bar::Day, 45, 1),
-                (First, Perp, Bar::Hour, 168, 1),
-                (First, Spot, Bar::Hour, 168, 1),
-                (Multiplied, Perp, Bar::Hour, 168, 1),
                 (First, Perp, Bar::Hour, 2400, 3),
                 (First, Spot, Bar::Hour, 2400, 5),
             ],
@@ -342,7 +306,7 @@ fn every_venue_pages_every_bar_of_a_window_exactly_once() {
     for venue in Venue::ALL {
         let (row, a) = (paging(venue), adapter(venue));
         let u = Universe::generate(venue, 60, 60, NOW);
-        for &(p, market, bar, n, requests) in row.candles {
+        for &(p, market, bar, n, requests) in row.short.iter().chain(row.candles) {
             let m = pick(&u, p);
             let symbol = match (market, row.spot) {
                 (Market::Perp, _) => (row.perp)(m),
@@ -362,7 +326,7 @@ fn every_venue_pages_every_bar_of_a_window_exactly_once() {
                 start_ms: NOW / step * step - n * step,
                 end_ms: NOW,
             };
-            let paged = candle_pages(a, row.respond, &u, &w);
+            let paged = candle_pages(a, responder(venue), &u, &w);
             let mut expected = synth_candles(m, &w, NOW);
             if market == Market::Perp && !row.per_coin {
                 for c in &mut expected {
@@ -401,7 +365,7 @@ fn every_venue_pages_every_bar_of_a_window_exactly_once() {
             start_ms: NOW / DAY_MS * DAY_MS - 400 * DAY_MS,
             end_ms: NOW - 200 * DAY_MS,
         };
-        let paged = candle_pages(a, row.respond, &u, &w);
+        let paged = candle_pages(a, responder(venue), &u, &w);
         let stale = (paged.within(w.start_ms, w.end_ms).len(), paged.count());
         if stale != (0, 1) {
             wrong.push(format!("{venue}: stale window gave {stale:?}"));
@@ -439,7 +403,7 @@ fn every_venue_pages_every_settlement_of_a_window_exactly_once() {
             let settled = grid(NOW - (days + 1) * DAY_MS, NOW, step_ms)[0];
             for (n, start) in [NOW - days * DAY_MS + 1, settled].into_iter().enumerate() {
                 let end = (start + days * DAY_MS - 1).min(NOW);
-                let paged = funding_pages(a, row.respond, &u, &symbol, start, end);
+                let paged = funding_pages(a, responder(venue), &u, &symbol, start, end);
                 let points = paged.clipped(start, end)[skip..].concat();
                 let got = by_time(points.iter().map(|p| p.time_ms).collect());
                 let expected = grid(start.max(NOW - keep * DAY_MS), end, step_ms);
