@@ -8,10 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::model::{PerpQuote, Snapshot, SpotQuote, Venue};
 
-/// A decimal literal.
-pub(crate) fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+pub(crate) use crate::model::testkit::d;
 
 /// A decimal as `f64`, for comparing with the statistics.
 pub(crate) fn f(x: Decimal) -> f64 {

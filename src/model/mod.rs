@@ -8,6 +8,8 @@ pub mod safe;
 pub mod sanity;
 pub mod sent;
 pub mod series;
+#[cfg(test)]
+pub(crate) mod testkit;
 mod venue;
 
 pub use opportunity::{Kind, Leg, Opportunity};
