@@ -108,13 +108,8 @@ pub(super) fn parse(
                 )
             })?;
         let at = format!("account \"{name}\"");
-        unique_name(
-            origin,
-            out.iter().map(|a| a.name.as_str()),
-            &at,
-            &name,
-            "account",
-        )?;
+        let taken = out.iter().map(|a| a.name.as_str());
+        unique_name(origin, &at, &name, "account", taken)?;
         out.push(account(raw, &name, origin)?);
     }
     Ok(out)

@@ -158,10 +158,10 @@ fn invalid(origin: &Origin<'_>, key: &str, value: &str, reason: &str) -> Setting
 /// tables before it took it already.
 fn unique_name<'a>(
     origin: &Origin<'_>,
-    mut taken: impl Iterator<Item = &'a str>,
     at: &str,
     name: &str,
     table: &str,
+    mut taken: impl Iterator<Item = &'a str>,
 ) -> Result<(), SettingsError> {
     if taken.any(|t| t == name) {
         let reason = format!("{table} names must be unique");

@@ -70,13 +70,8 @@ fn parse_sink(
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| format!("sink{}", i + 1));
     let at = format!("notify \"{name}\"");
-    unique_name(
-        fo,
-        taken.iter().map(|s| s.name.as_str()),
-        &at,
-        &name,
-        "sink",
-    )?;
+    let names = taken.iter().map(|s| s.name.as_str());
+    unique_name(fo, &at, &name, "sink", names)?;
     let kind_text = raw.kind.clone().unwrap_or_default();
     let kind: SinkKind = kind_text.parse().map_err(|_| {
         invalid(
