@@ -517,13 +517,9 @@ pub fn unchanged_until(history: &[FundingSample], now: DateTime<Utc>) -> Option<
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
-    use crate::analyze::testkit::{alternating_signs, flipped_after};
+    use crate::analyze::testkit::{alternating_signs, d, flipped_after};
     use chrono::TimeZone;
     use proptest::prelude::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
 
     fn at(y: i32, mo: u32, day: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, day, h, 0, 0).unwrap()
