@@ -804,16 +804,8 @@ async fn candles(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::testkit::{d as dec, epoch};
     use crate::model::{PerpQuote, SpotQuote};
-    use chrono::{DateTime, Utc};
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
-
-    fn epoch() -> DateTime<Utc> {
-        DateTime::from_timestamp_millis(0).expect("epoch")
-    }
 
     fn perp(symbol: &str, asset: &str, quote: &str, multiplier: Decimal) -> PerpQuote {
         PerpQuote {

@@ -410,8 +410,8 @@ pub struct ExportArgs {
     pub assets: Vec<String>,
 }
 
-/// Tables of `basis export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Tables of `basis export` (the export's own `Table`, its columns beside it in `export::rows`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
 pub enum ExportTable {
     /// Funding settlements (backfilled, or seen by polls).
     Funding,
@@ -425,7 +425,7 @@ pub enum ExportTable {
     Opportunities,
 }
 
-/// File formats of `basis export`.
+/// File formats of `basis export` (the export's own `Format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
     /// Apache Parquet (Snappy).

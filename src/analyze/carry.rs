@@ -74,16 +74,18 @@ pub fn round_trip_cost(
         .checked_mul(Decimal::TWO)
 }
 
-/// Annualised return net of costs: `net_apr = (E − cost) * 365 / H`. `None` when `H <= 0`.
-#[must_use]
-pub fn net_apr(expected: Decimal, cost: Decimal, hold_days: Decimal) -> Option<Decimal> {
+/// `amount * 365 / H`: an amount earned over the hold, per year. `None` when `H <= 0`.
+fn per_year(amount: Decimal, hold_days: Decimal) -> Option<Decimal> {
     if hold_days <= Decimal::ZERO {
         return None;
     }
-    expected
-        .checked_sub(cost)?
-        .checked_mul(DAYS_PER_YEAR)?
-        .checked_div(hold_days)
+    amount.checked_mul(DAYS_PER_YEAR)?.checked_div(hold_days)
+}
+
+/// Annualised return net of costs: `net_apr = (E − cost) * 365 / H`. `None` when `H <= 0`.
+#[must_use]
+pub fn net_apr(expected: Decimal, cost: Decimal, hold_days: Decimal) -> Option<Decimal> {
+    per_year(expected.checked_sub(cost)?, hold_days)
 }
 
 /// `net_apr − liq_prob * (liquidation_fee + cost) * 365 / H`. `None` when `H <= 0`.
@@ -95,14 +97,8 @@ pub fn risk_adjusted_apr(
     cost: Decimal,
     hold_days: Decimal,
 ) -> Option<Decimal> {
-    if hold_days <= Decimal::ZERO {
-        return None;
-    }
-    let loss = liq_prob
-        .checked_mul(liquidation_fee.checked_add(cost)?)?
-        .checked_mul(DAYS_PER_YEAR)?
-        .checked_div(hold_days)?;
-    net_apr.checked_sub(loss)
+    let expected_loss = liq_prob.checked_mul(liquidation_fee.checked_add(cost)?)?;
+    net_apr.checked_sub(per_year(expected_loss, hold_days)?)
 }
 
 /// `(short_mid − long_mid) / long_mid * 100`, both per one unit of the asset (for `carry`:

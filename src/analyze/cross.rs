@@ -367,7 +367,9 @@ mod tests {
 
     use super::*;
     use crate::analyze::testkit::quoted_spot as spot;
-    use crate::analyze::testkit::{T7, d, f, parkinson, passage, quoted_perp, snap, t0};
+    use crate::analyze::testkit::{
+        T7, assert_pct, d, f, parkinson, passage, quoted_perp, snap, t0,
+    };
     use crate::analyze::{Params, analyze};
     use crate::model::{Market, Opportunity, Venue};
 
@@ -398,6 +400,15 @@ mod tests {
         spot(venue, symbol, ("BTC", quote), "60000", "60010")
     }
 
+    /// A snapshot of `venue` holding one BTC/USDT perp and no spot.
+    fn usdt_perp_only(venue: Venue, symbol: &str, rate: &str, hours: &str) -> Snapshot {
+        snap(
+            venue,
+            vec![btc_perp(venue, symbol, "USDT", rate, hours)],
+            vec![],
+        )
+    }
+
     fn costs(spot: &str, perp: &str, m: &str, liq: &str) -> VenueCosts {
         VenueCosts {
             spot_taker_fee: d(spot),
@@ -410,6 +421,16 @@ mod tests {
     /// (venue, market, price) of the long leg, then of the short leg.
     fn legs(o: &Opportunity) -> [(Venue, Market, Decimal); 2] {
         [&o.long, &o.short].map(|l| (l.venue, l.market, l.price))
+    }
+
+    /// The funding rate and its interval of a row.
+    fn funding(x: &Opportunity) -> (Decimal, Decimal) {
+        (x.funding_rate, x.funding_interval_hours)
+    }
+
+    /// The first row `pick` selects; the test fails when there is none.
+    fn row(out: &[Opportunity], pick: impl Fn(&Opportunity) -> bool) -> &Opportunity {
+        out.iter().find(|o| pick(o)).unwrap()
     }
 
     fn of_kind(out: &[Opportunity], kind: Kind) -> Vec<&Opportunity> {
@@ -476,11 +497,7 @@ mod tests {
         };
         let snaps = [
             snap(b, vec![], vec![btc_spot(b, "BTCUSDT", "USDT")]),
-            snap(
-                o,
-                vec![btc_perp(o, "BTC-USDT-SWAP", "USDT", "0.0005", "8")],
-                vec![],
-            ),
+            usdt_perp_only(o, "BTC-USDT-SWAP", "0.0005", "8"),
         ];
         let out = analyze(&snaps, &params);
         assert_eq!(out.len(), 1, "no carry, no spread: {out:?}");
@@ -493,10 +510,7 @@ mod tests {
             legs(x),
             [(b, Market::Spot, d("60010")), (o, Market::Perp, d("60030"))]
         );
-        assert_eq!(
-            (x.funding_rate, x.funding_interval_hours),
-            (d("0.0005"), d("8"))
-        );
+        assert_eq!(funding(x), (d("0.0005"), d("8")));
         assert_eq!(x.next_funding_time, Some(t0()));
         assert_eq!(x.volume_24h_usd, Some(d("1000000")));
         // 0.0005 × 3 × 365 = 54.75 %; basis (60035 − 60005) / 60005 = 0.049996 %
@@ -504,20 +518,15 @@ mod tests {
         assert_eq!(x.basis_pct, d("0.049996"));
         // Binance spot 0.002 + its half-spread, OKX perp 0.0003 + its half-spread.
         let cost = 2.0 * (0.002 + 10.0 / 120_010.0 + 0.0003 + 10.0 / 120_070.0);
-        assert!((f(x.cost_pct) - cost * 100.0).abs() < 1e-6);
+        assert_pct(x.cost_pct, cost);
         let net = (0.0105 - cost) * 365.0 / 7.0;
-        assert!((f(x.net_apr_pct) - net * 100.0).abs() < 1e-6);
+        assert_pct(x.net_apr_pct, net);
         // OKX's m = 0.006: D = ln(1.5 / 1.006).
         let p = passage((1.5f64 / 1.006).ln(), parkinson(66_000.0, 54_000.0), T7);
         assert!((x.liq_prob - p).abs() < 1e-6, "{} vs {p}", x.liq_prob);
         // OKX's liquidation fee 0.015.
         let risk_adj = net - x.liq_prob * (0.015 + cost) * 365.0 / 7.0;
-        assert!(
-            (f(x.risk_adj_apr_pct) - risk_adj * 100.0).abs() < 1e-6,
-            "{} vs {}",
-            x.risk_adj_apr_pct,
-            risk_adj * 100.0
-        );
+        assert_pct(x.risk_adj_apr_pct, risk_adj);
 
         // A second spot venue with a lower spot fee: its row costs 2 × 0.0005 less.
         let mut more = snaps.to_vec();
@@ -563,10 +572,7 @@ mod tests {
             [(y, Market::Perp, d("60010")), (b, Market::Perp, d("60030"))]
         );
         // d = 0.00005 − 0.00002 = 0.00003 / h; funding_rate = d × 8 = 0.00024 per 8 h.
-        assert_eq!(
-            (x.funding_rate, x.funding_interval_hours),
-            (d("0.00024"), d("8"))
-        );
+        assert_eq!(funding(x), (d("0.00024"), d("8")));
         // funding_apr = 0.00003 × 24 × 365 = 26.28 %
         assert_eq!(x.funding_apr_pct, d("26.28"));
         assert_eq!(
@@ -578,10 +584,10 @@ mod tests {
         assert_eq!(x.volume_24h_usd, Some(d("750000")));
         // (60035 − 60005) / 60005 × 100
         assert_eq!(x.basis_pct, d("0.049996"));
-        assert!((f(x.cost_pct) - cost * 100.0).abs() < 1e-6);
+        assert_pct(x.cost_pct, cost);
         // E = 0.00003 × 24 × 7 = 0.00504
         let net = (0.00504 - cost) * 365.0 / 7.0;
-        assert!((f(x.net_apr_pct) - net * 100.0).abs() < 1e-6);
+        assert_pct(x.net_apr_pct, net);
 
         // Binance 0.0001 per 8 h = 0.0000125 / h is the larger raw rate but the smaller hourly
         // one against Bybit's 0.00005 per 1 h: short Bybit, d = 0.0000375, h_s = 1.
@@ -590,17 +596,14 @@ mod tests {
         let x = &out[0];
         assert_eq!((x.long.venue, x.short.venue), (b, y));
         assert_eq!((x.long.price, x.short.price), (d("60040"), d("60000")));
-        assert_eq!(
-            (x.funding_rate, x.funding_interval_hours),
-            (d("0.0000375"), d("1"))
-        );
+        assert_eq!(funding(x), (d("0.0000375"), d("1")));
         // 0.0000375 × 8760 = 32.85 %
         assert_eq!(x.funding_apr_pct, d("32.85"));
         assert_eq!(x.next_funding_time, Some(t0() + Duration::hours(2)));
         // (60005 − 60035) / 60035 × 100 = −0.049971 %
         assert_eq!(x.basis_pct, d("-0.049971"));
         let net = (0.0000375 * 24.0 * 7.0 - cost) * 365.0 / 7.0;
-        assert!((f(x.net_apr_pct) - net * 100.0).abs() < 1e-6);
+        assert_pct(x.net_apr_pct, net);
     }
 
     #[test]
@@ -652,10 +655,7 @@ mod tests {
                 key(Kind::PerpSpread, (o, "PEPE-USDT-SWAP"), (b, "1000PEPEUSDT")),
             ])
         );
-        let cross = out
-            .iter()
-            .find(|x| x.kind == Kind::CrossCarry && x.short.venue == b)
-            .unwrap();
+        let cross = row(&out, |x| x.kind == Kind::CrossCarry && x.short.venue == b);
         // Per coin: short 0.0101 / 1000, long at the spot ask.
         assert_eq!(
             (cross.short.price, cross.long.price),
@@ -665,7 +665,7 @@ mod tests {
         assert_eq!(cross.basis_pct, d("1.398601"));
         // Bybit spot 0.001, Binance perp 0.0005; spreads are ratios.
         let cost = 2.0 * (0.001 + 0.000_000_02 / 0.000_020_02 + 0.0005 + 0.0001 / 0.0203);
-        assert!((f(cross.cost_pct) - cost * 100.0).abs() < 1e-6);
+        assert_pct(cross.cost_pct, cost);
         // 0.0003 per 4 h: 0.0003 × 6 × 365 = 65.7 %
         assert_eq!(cross.funding_apr_pct, d("65.7"));
 
@@ -676,10 +676,7 @@ mod tests {
             (d("0.0000101"), d("0.0000101"))
         );
         // d = 0.0000625 / h, per 4 h: 0.00025; APR 0.0000625 × 8760 = 54.75 %
-        assert_eq!(
-            (spread.funding_rate, spread.funding_interval_hours),
-            (d("0.00025"), d("4"))
-        );
+        assert_eq!(funding(spread), (d("0.00025"), d("4")));
         assert_eq!(spread.funding_apr_pct, d("54.75"));
         // (0.00001015 − 0.00001005) / 0.00001005 × 100 = 0.995025 %
         assert_eq!(spread.basis_pct, d("0.995025"));
@@ -740,10 +737,9 @@ mod tests {
             assert_eq!(spread.quote, "USDT", "the short leg's quote");
             // 0.0003 − 0.0001 per 8 h.
             assert_eq!(spread.funding_rate, d("0.0002"));
-            let cross = out
-                .iter()
-                .find(|o| o.kind == Kind::CrossCarry && o.short.symbol == "BTCUSDT")
-                .unwrap();
+            let cross = row(&out, |o| {
+                o.kind == Kind::CrossCarry && o.short.symbol == "BTCUSDT"
+            });
             assert_eq!(cross.quote, "USDT", "the perp's quote");
         }
 
@@ -770,24 +766,26 @@ mod tests {
     /// Binance and Bybit BTC perps with narrow ranges, so the safe leverage lies above 1 where
     /// the long leg can be liquidated too.
     fn two_perps() -> Vec<Snapshot> {
-        let (b, y) = (Venue::Binance, Venue::Bybit);
-        let short = perp(
-            b,
-            "BTCUSDT",
-            ("BTC", "USDT", "1"),
-            ("60030", "60040"),
-            ("0.0004", "8"),
-            ("60600", "59400"),
-        );
-        let long = perp(
-            y,
-            "BTCUSDT",
-            ("BTC", "USDT", "1"),
-            ("60000", "60010"),
-            ("0.00002", "1"),
-            ("60900", "59100"),
-        );
-        vec![snap(b, vec![short], vec![]), snap(y, vec![long], vec![])]
+        // (venue, book, funding, 24 h range): the short leg on Binance, the long one on Bybit.
+        [
+            (
+                Venue::Binance,
+                ("60030", "60040"),
+                ("0.0004", "8"),
+                ("60600", "59400"),
+            ),
+            (
+                Venue::Bybit,
+                ("60000", "60010"),
+                ("0.00002", "1"),
+                ("60900", "59100"),
+            ),
+        ]
+        .map(|(v, book, funding, range)| {
+            let btc = perp(v, "BTCUSDT", ("BTC", "USDT", "1"), book, funding, range);
+            snap(v, vec![btc], vec![])
+        })
+        .to_vec()
     }
 
     #[test]
@@ -817,14 +815,9 @@ mod tests {
             assert!(p_s > 0.05 && p_l > 0.05, "{p_s} {p_l}");
             let p = 1.0 - (1.0 - p_s) * (1.0 - p_l);
             assert!((x.liq_prob - p).abs() < 1e-6, "{} vs {p}", x.liq_prob);
-            assert!((f(x.net_apr_pct) - net * 100.0).abs() < 1e-6);
+            assert_pct(x.net_apr_pct, net);
             let risk_adj = net - x.liq_prob * (charged + cost) * 365.0 / 7.0;
-            assert!(
-                (f(x.risk_adj_apr_pct) - risk_adj * 100.0).abs() < 1e-6,
-                "{} vs {}",
-                x.risk_adj_apr_pct,
-                risk_adj * 100.0
-            );
+            assert_pct(x.risk_adj_apr_pct, risk_adj);
         }
 
         // Safe leverage: the largest L with the combined probability within 1 %; the long leg
@@ -906,16 +899,8 @@ mod tests {
         };
         // 0.0008 per 8 h = 0.0001 per 1 h: nothing to earn.
         let equal = [
-            snap(
-                b,
-                vec![btc_perp(b, "BTCUSDT", "USDT", "0.0008", "8")],
-                vec![],
-            ),
-            snap(
-                y,
-                vec![btc_perp(y, "BTCUSDT", "USDT", "0.0001", "1")],
-                vec![],
-            ),
+            usdt_perp_only(b, "BTCUSDT", "0.0008", "8"),
+            usdt_perp_only(y, "BTCUSDT", "0.0001", "1"),
         ];
         assert!(analyze(&equal, &only).is_empty());
         // Two symbols of one venue and quote are not a spread.
@@ -930,21 +915,9 @@ mod tests {
         assert!(analyze(&same, &only).is_empty());
         // Three venues: three rows, each pair once, whatever the input order.
         let three = vec![
-            snap(
-                b,
-                vec![btc_perp(b, "BTCUSDT", "USDT", "0.0003", "8")],
-                vec![],
-            ),
-            snap(
-                y,
-                vec![btc_perp(y, "BTCUSDT", "USDT", "-0.0001", "8")],
-                vec![],
-            ),
-            snap(
-                o,
-                vec![btc_perp(o, "BTC-USDT-SWAP", "USDT", "0.0001", "4")],
-                vec![],
-            ),
+            usdt_perp_only(b, "BTCUSDT", "0.0003", "8"),
+            usdt_perp_only(y, "BTCUSDT", "-0.0001", "8"),
+            usdt_perp_only(o, "BTC-USDT-SWAP", "0.0001", "4"),
         ];
         let out = analyze(&three, &only);
         assert_eq!(
@@ -956,10 +929,7 @@ mod tests {
             ])
         );
         // Bybit −0.0001 / 8 h against Binance 0.0003 / 8 h: d × 8 = 0.0004.
-        let x = out
-            .iter()
-            .find(|x| x.long.venue == y && x.short.venue == b)
-            .unwrap();
+        let x = row(&out, |x| x.long.venue == y && x.short.venue == b);
         assert_eq!(x.funding_rate, d("0.0004"));
         let mut reversed = three.clone();
         reversed.reverse();
@@ -990,29 +960,20 @@ mod tests {
                         ..params.clone()
                     },
                 );
+                let id = |x: &Opportunity| {
+                    (
+                        x.kind,
+                        x.long.symbol.clone(),
+                        x.short.venue,
+                        x.risk_adj_apr_pct,
+                    )
+                };
                 let expected: Vec<_> = all
                     .iter()
                     .filter(|x| x.risk_adj_apr_pct >= min)
-                    .map(|x| {
-                        (
-                            x.kind,
-                            x.long.symbol.clone(),
-                            x.short.venue,
-                            x.risk_adj_apr_pct,
-                        )
-                    })
+                    .map(id)
                     .collect();
-                let got: Vec<_> = out
-                    .iter()
-                    .map(|x| {
-                        (
-                            x.kind,
-                            x.long.symbol.clone(),
-                            x.short.venue,
-                            x.risk_adj_apr_pct,
-                        )
-                    })
-                    .collect();
+                let got: Vec<_> = out.iter().map(id).collect();
                 assert_eq!(got, expected, "min {min}");
             }
         }

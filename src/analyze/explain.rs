@@ -319,28 +319,23 @@ mod tests {
             assets: vec!["btc".into(), "NOPE".into()],
             ..Params::default()
         };
-        let msgs = unknown_coins(&snaps, &params);
-        assert_eq!(msgs.len(), 1, "{msgs:?}");
-        assert!(
-            msgs[0].starts_with("--assets NOPE: no venue"),
-            "{}",
-            msgs[0]
-        );
+        // The one message for the given params.
+        let only = |params: &Params| {
+            let msgs = unknown_coins(&snaps, params);
+            assert_eq!(msgs.len(), 1, "{msgs:?}");
+            msgs[0].clone()
+        };
+        let msg = only(&params);
+        assert!(msg.starts_with("--assets NOPE: no venue"), "{msg}");
         // Most widely listed first.
-        assert!(
-            msgs[0].contains("listed coins: BTC, ETH, SOL"),
-            "{}",
-            msgs[0]
-        );
+        assert!(msg.contains("listed coins: BTC, ETH, SOL"), "{msg}");
 
         params.assets.clear();
         params.collateral = "FOO".into();
-        let msgs = unknown_coins(&snaps, &params);
-        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        let msg = only(&params);
         assert!(
-            msgs[0].starts_with("--collateral FOO: not a stablecoin"),
-            "{}",
-            msgs[0]
+            msg.starts_with("--collateral FOO: not a stablecoin"),
+            "{msg}"
         );
         for ok in ["USDC", "eth", "SOL"] {
             params.collateral = ok.into();

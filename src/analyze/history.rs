@@ -93,9 +93,7 @@ mod tests {
     use crate::model::Leg;
     use chrono::{DateTime, Utc};
 
-    fn dec(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
+    use crate::model::testkit::d as dec;
 
     /// A BTC/USDT row of `kind` at `rank` from its two legs (the figures are the sample's: the
     /// history columns do not read them).

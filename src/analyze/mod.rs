@@ -767,7 +767,10 @@ mod history_tests {
     use crate::model::FundingSample;
     use crate::model::SpotQuote;
     use stats::Estimator;
-    use testkit::{T7, d, f, perp_at_t0, phi, snap, spot_at_t0, t0};
+    use testkit::{
+        T7, alternating_signs, assert_pct, d, f, flipped_after, perp_at_t0, phi, snap, spot_at_t0,
+        t0,
+    };
 
     /// DESIGN's short leg: `2Φ(−D / sqrt(v T))` with `D = ln((1 + q) / (1 + m))`,
     /// `w = q / (1 + q)`, `v = σ_A² + w² σ_C² − 2 w ρ σ_A σ_C`.
@@ -844,10 +847,6 @@ mod history_tests {
     }
 
     /// `n` returns alternating `+`, `−`.
-    fn alternating_signs(n: usize) -> Vec<i8> {
-        (0..n).map(|i| if i % 2 == 0 { 1 } else { -1 }).collect()
-    }
-
     /// Sample std (n − 1) of `n` (even) alternating ±`ln step` returns, annualised.
     fn alternating_sigma(step: f64, n: usize) -> f64 {
         let nf = n as f64;
@@ -901,15 +900,10 @@ mod history_tests {
         // net_apr = (x · 24 · H − cost) · 365 / H.
         let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.0005 + 10.0 / 120_070.0);
         let net = (by_hand * 24.0 * 7.0 - cost) * 365.0 / 7.0;
-        assert!(
-            (f(o.net_apr_pct) - net * 100.0).abs() < 1e-6,
-            "{} vs {}",
-            o.net_apr_pct,
-            net * 100.0
-        );
+        assert_pct(o.net_apr_pct, net);
         // Toward the mean (below the current rate), far from the current rate's figure.
         let current_net = (0.0000625 * 24.0 * 7.0 - cost) * 365.0 / 7.0;
-        assert!((f(b.net_apr_pct) - current_net * 100.0).abs() < 1e-6);
+        assert_pct(b.net_apr_pct, current_net);
         assert!(o.net_apr_pct < b.net_apr_pct - d("10"));
         // The current print is still reported; risk moves with net_apr only.
         assert_eq!(
@@ -950,12 +944,7 @@ mod history_tests {
         let e = (x_s - 0.000_012_5) * 24.0 * 7.0;
         let cost = 2.0 * (0.0005 + 10.0 / 120_070.0 + 0.00055 + 10.0 / 120_070.0);
         let net = (e - cost) * 365.0 / 7.0;
-        assert!(
-            (f(o.net_apr_pct) - net * 100.0).abs() < 1e-6,
-            "{} vs {}",
-            o.net_apr_pct,
-            net * 100.0
-        );
+        assert_pct(o.net_apr_pct, net);
         assert!(o.net_apr_pct < base[0].net_apr_pct);
     }
 
@@ -982,7 +971,7 @@ mod history_tests {
         let x = 0.000_125 + (0.000_001_25 - 0.000_125) / 21.0;
         let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.0005 + 10.0 / 120_070.0);
         let net = (x * 24.0 * 7.0 - cost) * 365.0 / 7.0;
-        assert!((f(out[0].net_apr_pct) - net * 100.0).abs() < 1e-6);
+        assert_pct(out[0].net_apr_pct, net);
         assert!(out[0].risk_adj_apr_pct >= d("50"));
         assert_eq!(out[0].funding_apr_pct, d("1.095"), "the current print");
     }
@@ -1061,11 +1050,7 @@ mod history_tests {
         let signs = alternating_signs(14);
         // ETH: the same signs as the USDT perp for 8 returns, then the opposite (ρ = 2 / 14);
         // the USDC perp's are flipped throughout (ρ = −2 / 14).
-        let eth_signs: Vec<i8> = signs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| if i < 8 { *s } else { -*s })
-            .collect();
+        let eth_signs = flipped_after(&signs, 8);
         let flipped: Vec<i8> = signs.iter().map(|s| -s).collect();
         let mut history = with_closes(vec![
             ((b, "BTCUSDT"), closes("100", "1.02", &signs)),
@@ -1106,11 +1091,7 @@ mod history_tests {
         // A alternates ±ln 1.02; C = +ln 1.03 with A's signs for 8 returns, the opposite
         // for the last 6: Σ a c ∝ 8 − 6, both means 0 → ρ = 2 / 14.
         let a_signs = alternating_signs(14);
-        let c_signs: Vec<i8> = a_signs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| if i < 8 { *s } else { -*s })
-            .collect();
+        let c_signs = flipped_after(&a_signs, 8);
         let btc = closes("100", "1.02", &a_signs);
         let eth = closes("2000", "1.03", &c_signs);
         // Another ETH series: flipped (ρ = −2 / 14) and wider.

@@ -648,25 +648,29 @@ mod tests {
     /// paying longs 0.005 % per 8 h, a BTC spot 100000 ± 100.
     fn world() -> Vec<Snapshot> {
         let (b, o) = (Venue::Bybit, Venue::Okx);
+        let snap = |venue, perps, spots| Snapshot {
+            venue,
+            received_at: t0(),
+            perps,
+            spots,
+        };
         vec![
-            Snapshot {
-                venue: b,
-                received_at: t0(),
-                perps: vec![
+            snap(
+                b,
+                vec![
                     perp(b, "BTC", "100000", "10", "0.0001"),
                     perp(b, "SOL", "150", "0.01", "0.0001"),
                 ],
-                spots: vec![spot(b, "BTC", "100000", "50"), spot(b, "ETH", "3000", "1")],
-            },
-            Snapshot {
-                venue: o,
-                received_at: t0(),
-                perps: vec![
+                vec![spot(b, "BTC", "100000", "50"), spot(b, "ETH", "3000", "1")],
+            ),
+            snap(
+                o,
+                vec![
                     perp(o, "BTC", "100000", "10", "0.00005"),
                     perp(o, "SOL", "150", "0.01", "-0.00005"),
                 ],
-                spots: vec![spot(o, "BTC", "100000", "100")],
-            },
+                vec![spot(o, "BTC", "100000", "100")],
+            ),
         ]
     }
 

@@ -689,17 +689,40 @@ mod tests {
         }
     }
 
+    /// The seed's position: short 3 BTC entered at 60,000, marked at 64,000, m = 0.4 %.
+    fn seed_btc_short() -> PositionInput {
+        pos("BTCUSDT", "-3", "60000", "64000", "0.004")
+    }
+
+    /// The seed's collateral: 20 ETH at 3,000, haircut 0.95.
+    fn seed_eth() -> CollateralInput {
+        coin("ETH", "20", "3000", "0.95")
+    }
+
+    /// `[V, U, Q, MM, IM, Q − IM]` of an account, its `MM / Q` checked against them.
+    fn totals(f: &AccountFigures) -> [Decimal; 6] {
+        assert_eq!(
+            f.margin_ratio,
+            Some(f.maintenance_usd / f.equity_usd),
+            "MM / Q"
+        );
+        [
+            f.collateral_usd,
+            f.unrealised_pnl_usd,
+            f.equity_usd,
+            f.maintenance_usd,
+            f.initial_usd,
+            f.free_margin_usd,
+        ]
+    }
+
     #[test]
     fn a_usdt_margined_short() {
         // 10,000 USDT; short 1 BTC entered at 60,000, marked at 61,000; m = 0.4 %, 10×.
         let p = [pos("BTCUSDT", "-1", "60000", "61000", "0.004")];
         let f = figures(&p, &[coin("USDT", "10000", "1", "1")]);
-        assert_eq!(f.collateral_usd, d("10000"));
-        assert_eq!(f.unrealised_pnl_usd, d("-1000"));
-        assert_eq!(f.equity_usd, d("9000"));
-        assert_eq!(f.maintenance_usd, d("244"));
-        assert_eq!(f.initial_usd, d("6100"));
-        assert_eq!(f.free_margin_usd, d("2900"));
+        let want = ["10000", "-1000", "9000", "244", "6100", "2900"];
+        assert_eq!(totals(&f), want.map(d));
         assert_eq!(f.margin_ratio, Some(d("244") / d("9000")));
         let b = &f.positions[0];
         assert_eq!(b.side, PositionSide::Short);
@@ -717,15 +740,11 @@ mod tests {
     #[test]
     fn the_seeds_btc_short_margined_by_eth() {
         // 20 ETH at 3,000 (k 0.95) margin a 3 BTC short entered at 60,000, marked at 64,000.
-        let p = [pos("BTCUSDT", "-3", "60000", "64000", "0.004")];
-        let c = [coin("ETH", "20", "3000", "0.95")];
+        let (p, c) = ([seed_btc_short()], [seed_eth()]);
         let f = figures(&p, &c);
-        assert_eq!(f.collateral_usd, d("57000"));
-        assert_eq!(f.unrealised_pnl_usd, d("-12000"));
-        assert_eq!(f.equity_usd, d("45000"));
-        assert_eq!(f.maintenance_usd, d("768"));
+        let want = ["57000", "-12000", "45000", "768", "19200", "25800"];
+        assert_eq!(totals(&f), want.map(d));
         assert_eq!(f.margin_ratio, Some(d("768") / d("45000")));
-        assert_eq!(f.initial_usd, d("19200"));
         // (−57,000 − 3 × 60,000) / (−3 − 0.004 × 3)
         let liq = d("-237000") / d("-3.012");
         assert_eq!(f.positions[0].liquidation_price, Some(liq));
@@ -752,7 +771,7 @@ mod tests {
     fn the_seeds_3x_sol_long_on_20_pct_of_100_eth() {
         // 20 of 100 ETH (at 3,000, k 0.95: 57,000) margin 3 × 60,000 of SOL at 150: 1,200 SOL.
         let p = [pos("SOLUSDT", "1200", "150", "150", "0.004")];
-        let c = [coin("ETH", "20", "3000", "0.95")];
+        let c = [seed_eth()];
         let f = figures(&p, &c);
         assert_eq!(f.equity_usd, d("57000"));
         assert_eq!(f.positions[0].notional_usd, d("180000"));
@@ -797,18 +816,11 @@ mod tests {
     fn an_account_of_two_positions_and_two_collateral_coins() {
         let mut sol = pos("SOLUSDT", "200", "140", "150", "0.005");
         sol.funding_rate = d("0.0002");
-        let p = [pos("BTCUSDT", "-3", "60000", "64000", "0.004"), sol];
-        let c = [
-            coin("ETH", "20", "3000", "0.95"),
-            coin("USDT", "5000", "1", "1"),
-        ];
+        let p = [seed_btc_short(), sol];
+        let c = [seed_eth(), coin("USDT", "5000", "1", "1")];
         let f = figures(&p, &c);
-        assert_eq!(f.collateral_usd, d("62000"));
-        assert_eq!(f.unrealised_pnl_usd, d("-10000"));
-        assert_eq!(f.equity_usd, d("52000"));
-        assert_eq!(f.maintenance_usd, d("918"));
-        assert_eq!(f.initial_usd, d("22200"));
-        assert_eq!(f.free_margin_usd, d("29800"));
+        let want = ["62000", "-10000", "52000", "918", "22200", "29800"];
+        assert_eq!(totals(&f), want.map(d));
         assert_eq!(f.margin_ratio, Some(d("918") / d("52000")));
         // BTC: X = 62,000 + 2,000, MM_rest = 150.
         let btc = d("-243850") / d("-3.012");
@@ -920,7 +932,7 @@ mod tests {
     #[test]
     fn the_four_alert_conditions() {
         let th = AlertThresholds::default();
-        let mut short = pos("BTCUSDT", "-3", "60000", "64000", "0.004");
+        let mut short = seed_btc_short();
         short.funding_rate = d("-0.0001");
         let p = [short];
         let c = [coin("ETH", "20", "2520", "0.95")];

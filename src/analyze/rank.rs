@@ -378,7 +378,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::analyze::testkit::{d, f, parkinson, phi, quoted_perp, quoted_spot, snap, t0};
+    use crate::analyze::testkit::{
+        assert_pct, d, f, parkinson, phi, quoted_perp, quoted_spot, snap, t0,
+    };
     use crate::analyze::{Params, analyze};
 
     /// Only the `carry` kind (the cross-venue kinds are tested in `cross.rs`).
@@ -418,6 +420,31 @@ mod tests {
         quoted_spot(venue, symbol, (asset, quote), bid, ask)
     }
 
+    /// `asset`/USDT on `venue` as a perp quoting `perp_book` and paying `rate` per 8 h, and as a
+    /// spot quoting `spot_book`.
+    fn usdt_market(
+        venue: Venue,
+        asset: &str,
+        (bid, ask): (&str, &str),
+        rate: &str,
+        (spot_bid, spot_ask): (&str, &str),
+    ) -> (PerpQuote, SpotQuote) {
+        let symbol = format!("{asset}USDT");
+        (
+            perp(venue, &symbol, asset, "USDT", "1", bid, ask, rate, "8"),
+            spot(venue, &symbol, asset, "USDT", spot_bid, spot_ask),
+        )
+    }
+
+    /// One snapshot of `venue` listing each market's perp and spot.
+    fn markets(
+        venue: Venue,
+        markets: impl IntoIterator<Item = (PerpQuote, SpotQuote)>,
+    ) -> Snapshot {
+        let (perps, spots) = markets.into_iter().unzip();
+        snap(venue, perps, spots)
+    }
+
     fn btc(venue: Venue, rate: &str, hours: &str) -> Snapshot {
         let mut p = perp(
             venue, "BTCUSDT", "BTC", "USDT", "1", "60030", "60040", rate, hours,
@@ -453,10 +480,10 @@ mod tests {
         assert_eq!(o.basis_pct, d("0.049996"));
         // cost: 2 × (0.001 + 10/120010 + 0.0005 + 10/120070)
         let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.0005 + 10.0 / 120_070.0);
-        assert!((f(o.cost_pct) - cost * 100.0).abs() < 1e-6);
+        assert_pct(o.cost_pct, cost);
         let e = 0.0005 / 8.0 * 24.0 * 7.0;
         let net = (e - cost) * 365.0 / 7.0;
-        assert!((f(o.net_apr_pct) - net * 100.0).abs() < 1e-6);
+        assert_pct(o.net_apr_pct, net);
         // Short leg, USDT collateral: q = 0.5, D = ln(1.5 / 1.004), σ_A Parkinson(66000, 54000)
         let t = 7.0 / 365.0;
         let sigma = parkinson(66_000.0, 54_000.0);
@@ -465,7 +492,7 @@ mod tests {
         assert!((o.liq_prob - p).abs() < 1e-6, "{} vs {p}", o.liq_prob);
         assert!(o.liq_prob > 0.1 && o.liq_prob < 0.3);
         let risk_adj = net - o.liq_prob * (0.01 + cost) * 365.0 / 7.0;
-        assert!((f(o.risk_adj_apr_pct) - risk_adj * 100.0).abs() < 1e-6);
+        assert_pct(o.risk_adj_apr_pct, risk_adj);
         // Safe leverage: ln((1 + 1/L) / 1.004) >= z σ √T with z = Φ⁻¹(0.995) = 2.5758293
         let l_star = 1.0 / (1.004 * (2.575_829_3 * sigma * t.sqrt()).exp() - 1.0);
         assert_eq!(f(o.safe_leverage), (l_star * 100.0).floor() / 100.0);
@@ -483,7 +510,7 @@ mod tests {
         assert!((diff - d("76.65")).abs() <= d("0.000002"), "{diff}");
         // Bybit's perp fee: cost uses 0.00055.
         let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.00055 + 10.0 / 120_070.0);
-        assert!((f(one[0].cost_pct) - cost * 100.0).abs() < 1e-6);
+        assert_pct(one[0].cost_pct, cost);
     }
 
     #[test]
@@ -512,7 +539,7 @@ mod tests {
         assert_eq!(out[0].basis_pct, d("1.398601"));
         // Spreads are ratios: 0.0001/0.0203 and 0.00000002/0.00002002.
         let cost = 2.0 * (0.001 + 0.000_000_02 / 0.000_020_02 + 0.0005 + 0.0001 / 0.0203);
-        assert!((f(out[0].cost_pct) - cost * 100.0).abs() < 1e-6);
+        assert_pct(out[0].cost_pct, cost);
     }
 
     #[test]
@@ -542,10 +569,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn edge_rules_skip_silently() {
+    /// OKX's SOL-USDT-SWAP quoting 150/150.1 and paying 0.0002 per 8 h, and its SOL-USDT spot.
+    fn okx_sol() -> (PerpQuote, SpotQuote) {
         let v = Venue::Okx;
-        let good = || {
+        (
             perp(
                 v,
                 "SOL-USDT-SWAP",
@@ -556,9 +583,16 @@ mod tests {
                 "150.1",
                 "0.0002",
                 "8",
-            )
-        };
-        let sp = || spot(v, "SOL-USDT", "SOL", "USDT", "149.9", "150");
+            ),
+            spot(v, "SOL-USDT", "SOL", "USDT", "149.9", "150"),
+        )
+    }
+
+    #[test]
+    fn edge_rules_skip_silently() {
+        let v = Venue::Okx;
+        let good = || okx_sol().0;
+        let sp = || okx_sol().1;
         let run = |p: PerpQuote, s: SpotQuote| {
             analyze(&[snap(v, vec![p], vec![s])], &Params::default()).len()
         };
@@ -651,17 +685,7 @@ mod tests {
     #[test]
     fn sigma_a_falls_back_to_another_venues_perp() {
         let (b, o) = (Venue::Binance, Venue::Okx);
-        let mut own = perp(
-            o,
-            "SOL-USDT-SWAP",
-            "SOL",
-            "USDT",
-            "1",
-            "150",
-            "150.1",
-            "0.0002",
-            "8",
-        );
+        let (mut own, own_spot) = okx_sol();
         own.high_24h = None;
         own.low_24h = None;
         let mut other = perp(
@@ -670,11 +694,7 @@ mod tests {
         other.high_24h = Some(d("160"));
         other.low_24h = Some(d("140"));
         let snaps = [
-            snap(
-                o,
-                vec![own],
-                vec![spot(o, "SOL-USDT", "SOL", "USDT", "149.9", "150")],
-            ),
+            snap(o, vec![own], vec![own_spot]),
             snap(b, vec![other], vec![]),
         ];
         let out = analyze(&snaps, &carry_only());
@@ -804,30 +824,17 @@ mod tests {
 
     fn three_assets() -> Vec<Snapshot> {
         let v = Venue::Binance;
-        let mut btc_perp = perp(
-            v, "BTCUSDT", "BTC", "USDT", "1", "60030", "60040", "0.0005", "8",
-        );
-        btc_perp.volume_24h_quote = None;
-        vec![snap(
-            v,
-            vec![
-                btc_perp,
-                perp(
-                    v, "ETHUSDT", "ETH", "USDT", "1", "3000", "3001", "0.0003", "8",
-                ),
-                perp(
-                    v, "SOLUSDT", "SOL", "USDT", "1", "150", "150.1", "0.0001", "8",
-                ),
-            ],
-            vec![
-                spot(v, "BTCUSDT", "BTC", "USDT", "60000", "60010"),
-                spot(v, "ETHUSDT", "ETH", "USDT", "2999", "3000"),
-                SpotQuote {
-                    volume_24h_quote: Some(d("50000")),
-                    ..spot(v, "SOLUSDT", "SOL", "USDT", "149.9", "150")
-                },
-            ],
-        )]
+        let [mut btc, eth, mut sol] = [
+            ("BTC", ("60030", "60040"), "0.0005", ("60000", "60010")),
+            ("ETH", ("3000", "3001"), "0.0003", ("2999", "3000")),
+            ("SOL", ("150", "150.1"), "0.0001", ("149.9", "150")),
+        ]
+        .map(|(asset, perp_book, rate, spot_book)| {
+            usdt_market(v, asset, perp_book, rate, spot_book)
+        });
+        btc.0.volume_24h_quote = None;
+        sol.1.volume_24h_quote = Some(d("50000"));
+        vec![markets(v, [btc, eth, sol])]
     }
 
     #[test]
@@ -838,83 +845,55 @@ mod tests {
         assert_eq!(names, ["BTC", "ETH", "SOL"]);
         assert_eq!(all.iter().map(|o| o.rank).collect::<Vec<_>>(), [1, 2, 3]);
 
-        // --min-apr keeps risk_adj_apr_pct >= min, boundary included.
-        let min = all[1].risk_adj_apr_pct;
-        let out = analyze(
-            &snaps,
-            &Params {
-                min_apr_pct: Some(min),
-                ..Params::default()
-            },
-        );
-        assert_eq!(out.len(), 2);
-        assert!(out.iter().all(|o| o.risk_adj_apr_pct >= min));
-        let out = analyze(
-            &snaps,
-            &Params {
-                min_apr_pct: Some(min + d("0.000001")),
-                ..Params::default()
-            },
-        );
-        assert_eq!(out.len(), 1);
-
-        // --min-volume: BTC's volume is unknown (filtered), SOL's 50 000 is below 100 000.
-        let out = analyze(
-            &snaps,
-            &Params {
-                min_volume_usd: d("100000"),
-                ..Params::default()
-            },
-        );
-        assert_eq!(
-            out.iter().map(|o| o.asset.as_str()).collect::<Vec<_>>(),
-            ["ETH"]
-        );
-        assert_eq!(out[0].rank, 1);
-        assert_eq!(out[0].volume_24h_usd, Some(d("1000000")));
-        let out = analyze(
-            &snaps,
-            &Params {
-                min_volume_usd: d("50000"),
-                ..Params::default()
-            },
-        );
-        assert_eq!(out.len(), 2, "boundary included");
         assert_eq!(all[0].volume_24h_usd, None);
 
-        // --assets, case-insensitive.
-        let out = analyze(
-            &snaps,
-            &Params {
-                assets: vec!["sol".into(), "BTC".into()],
-                ..Params::default()
-            },
-        );
-        assert_eq!(
-            out.iter().map(|o| o.asset.as_str()).collect::<Vec<_>>(),
-            ["BTC", "SOL"]
-        );
+        // Each filter: the assets it keeps, ranked again from 1.
+        let min = all[1].risk_adj_apr_pct;
+        let min_apr = |min| Params {
+            min_apr_pct: Some(min),
+            ..Params::default()
+        };
+        let min_volume = |usd: &str| Params {
+            min_volume_usd: d(usd),
+            ..Params::default()
+        };
+        let cases = [
+            // --min-apr keeps risk_adj_apr_pct >= min, boundary included.
+            (min_apr(min), vec!["BTC", "ETH"]),
+            (min_apr(min + d("0.000001")), vec!["BTC"]),
+            // --min-volume: BTC's volume is unknown (filtered), SOL's 50 000 is below 100 000;
+            // the boundary is included.
+            (min_volume("100000"), vec!["ETH"]),
+            (min_volume("50000"), vec!["ETH", "SOL"]),
+            // --assets, case-insensitive.
+            (
+                Params {
+                    assets: vec!["sol".into(), "BTC".into()],
+                    ..Params::default()
+                },
+                vec!["BTC", "SOL"],
+            ),
+        ];
+        for (params, kept) in cases {
+            let out = analyze(&snaps, &params);
+            let names: Vec<_> = out.iter().map(|o| o.asset.as_str()).collect();
+            assert_eq!(names, kept, "{params:?}");
+            let ranks: Vec<_> = out.iter().map(|o| o.rank).collect();
+            assert_eq!(ranks, (1..=out.len()).collect::<Vec<_>>(), "{params:?}");
+            let floor = params.min_apr_pct.unwrap_or(Decimal::MIN);
+            assert!(out.iter().all(|o| o.risk_adj_apr_pct >= floor));
+            if kept == ["ETH"] {
+                assert_eq!(out[0].volume_24h_usd, Some(d("1000000")));
+            }
+        }
     }
 
     #[test]
     fn equal_returns_order_by_venue_then_symbol() {
         // Identical markets on three venues and two symbols: ties broken by venue id, symbol.
         let mk = |v: Venue| {
-            snap(
-                v,
-                vec![
-                    perp(
-                        v, "ZZZUSDT", "ZZZ", "USDT", "1", "10", "10.01", "0.0004", "8",
-                    ),
-                    perp(
-                        v, "AAAUSDT", "AAA", "USDT", "1", "10", "10.01", "0.0004", "8",
-                    ),
-                ],
-                vec![
-                    spot(v, "ZZZUSDT", "ZZZ", "USDT", "9.99", "10"),
-                    spot(v, "AAAUSDT", "AAA", "USDT", "9.99", "10"),
-                ],
-            )
+            let book = |asset| usdt_market(v, asset, ("10", "10.01"), "0.0004", ("9.99", "10"));
+            markets(v, [book("ZZZ"), book("AAA")])
         };
         let snaps = [mk(Venue::Okx), mk(Venue::Bybit), mk(Venue::Binance)];
         let params = Params {
@@ -983,26 +962,19 @@ mod tests {
     #[test]
     fn invalid_params_give_nothing() {
         let snaps = [btc(Venue::Binance, "0.0005", "8")];
-        assert!(
-            analyze(
-                &snaps,
-                &Params {
-                    hold_days: d("0"),
-                    ..Params::default()
-                }
-            )
-            .is_empty()
-        );
-        assert!(
-            analyze(
-                &snaps,
-                &Params {
-                    leverage: d("-1"),
-                    ..Params::default()
-                }
-            )
-            .is_empty()
-        );
+        let invalid = [
+            Params {
+                hold_days: d("0"),
+                ..Params::default()
+            },
+            Params {
+                leverage: d("-1"),
+                ..Params::default()
+            },
+        ];
+        for params in invalid {
+            assert!(analyze(&snaps, &params).is_empty(), "{params:?}");
+        }
     }
 
     // ---- properties ----------------------------------------------------------------------

@@ -740,13 +740,9 @@ impl<'a> Volatility<'a> {
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
-    use crate::analyze::testkit::{T7, phi};
+    use crate::analyze::testkit::{T7, d, phi};
     use chrono::{TimeZone, Utc};
     use proptest::prelude::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
 
     fn short(collateral: Collateral, sigma_a: f64, k: f64, m: f64) -> PerpLeg {
         PerpLeg {

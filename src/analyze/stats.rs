@@ -517,12 +517,9 @@ pub fn unchanged_until(history: &[FundingSample], now: DateTime<Utc>) -> Option<
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
+    use crate::analyze::testkit::{alternating_signs, d, flipped_after};
     use chrono::TimeZone;
     use proptest::prelude::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
 
     fn at(y: i32, mo: u32, day: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, day, h, 0, 0).unwrap()
@@ -739,14 +736,10 @@ mod tests {
     #[test]
     fn correlation_on_common_days() {
         let now = at(2024, 1, 20, 0);
-        let a_signs: Vec<i8> = (0..14).map(|i| if i % 2 == 0 { 1 } else { -1 }).collect();
+        let a_signs = alternating_signs(14);
         // c = a for the first 8 returns, −a for the last 6: Σ a·c = (8 − 6) l², both means 0,
         // both Σ squares 14 l² → ρ = 2 / 14.
-        let c_signs: Vec<i8> = a_signs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| if i < 8 { *s } else { -*s })
-            .collect();
+        let c_signs = flipped_after(&a_signs, 8);
         let (a, c) = (from_signs(&a_signs), from_signs(&c_signs));
         let rho = correlation(&a, &c, now).unwrap();
         assert!(approx(rho, 1.0 / 7.0, 1e-9), "{rho}");

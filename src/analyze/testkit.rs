@@ -8,14 +8,18 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::model::{PerpQuote, Snapshot, SpotQuote, Venue};
 
-/// A decimal literal.
-pub(crate) fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+pub(crate) use crate::model::testkit::d;
 
 /// A decimal as `f64`, for comparing with the statistics.
 pub(crate) fn f(x: Decimal) -> f64 {
     x.to_f64().unwrap()
+}
+
+/// Asserts that the percentage `pct` is `fraction` × 100, to within 1e-6.
+#[track_caller]
+pub(crate) fn assert_pct(pct: Decimal, fraction: f64) {
+    let want = fraction * 100.0;
+    assert!((f(pct) - want).abs() < 1e-6, "{pct} vs {want}");
 }
 
 /// The instant every quote of these tests is received at (2023-11-14 22:13:20 UTC).
@@ -54,6 +58,21 @@ pub(crate) fn passage(dist: f64, sigma: f64, t: f64) -> f64 {
     } else {
         (2.0 * phi(-dist / (sigma * t.sqrt()))).min(1.0)
     }
+}
+
+/// `n` return signs alternating +1, −1, … (a series of alternating ±`ln step` daily moves).
+pub(crate) fn alternating_signs(n: usize) -> Vec<i8> {
+    (0..n).map(|i| if i % 2 == 0 { 1 } else { -1 }).collect()
+}
+
+/// `signs` kept for the first `kept` returns and flipped after: against `signs` (zero mean,
+/// `n` returns) its correlation is `(kept − (n − kept)) / n`.
+pub(crate) fn flipped_after(signs: &[i8], kept: usize) -> Vec<i8> {
+    signs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| if i < kept { *s } else { -*s })
+        .collect()
 }
 
 /// [`PerpQuote::sample`] received at [`t0`].

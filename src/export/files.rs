@@ -96,36 +96,23 @@ pub fn discard(pending: &[Pending], open: &[PathBuf]) {
 #[must_use]
 pub fn remove_stale(dir: &Path, only: Option<String>) -> usize {
     let mut removed = 0;
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
+    crate::store::walk::for_each_file(dir, only.is_none(), |entry| {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((file, pid)) = temp_owner(&name) else {
+            return;
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                if only.is_none() {
-                    stack.push(path);
-                }
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some((file, pid)) = temp_owner(&name) else {
-                continue;
-            };
-            if only.as_ref().is_some_and(|o| *o != file) {
-                continue;
-            }
-            let proc = Path::new("/proc");
-            if proc.is_dir()
-                && pid != std::process::id()
-                && !proc.join(pid.to_string()).exists()
-                && std::fs::remove_file(&path).is_ok()
-            {
-                removed += 1;
-            }
+        if only.as_ref().is_some_and(|o| *o != file) {
+            return;
         }
-    }
+        let proc = Path::new("/proc");
+        if proc.is_dir()
+            && pid != std::process::id()
+            && !proc.join(pid.to_string()).exists()
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    });
     removed
 }
 

@@ -22,7 +22,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 
 use crate::app::{AppError, exit};
-use crate::cli::{ExportArgs, ExportFormat, ExportTable, VenueArgs};
+use crate::cli::{ExportArgs, VenueArgs};
 use crate::model::Venue;
 use crate::settings::{self, Globals, ProcessEnv};
 use crate::store::export::{ExportTree, Series};
@@ -80,16 +80,8 @@ pub trait Sink {
     fn write_row(&mut self, row: &[Value<'_>]) -> Result<(), ExportError>;
 }
 
-/// The file format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Apache Parquet.
-    Parquet,
-    /// CSV with a header line.
-    Csv,
-    /// One JSON object per line.
-    Ndjson,
-}
+/// The file format: the `--format` value itself, declared once with its help text.
+pub use crate::cli::ExportFormat as Format;
 
 impl Format {
     /// The file extension, also its name in the target key.
@@ -278,18 +270,7 @@ impl Options {
         venues: Vec<Venue>,
         now: DateTime<Utc>,
     ) -> Result<Self, ExportError> {
-        let table = match args.table {
-            ExportTable::Funding => Table::Funding,
-            ExportTable::Closes => Table::Closes,
-            ExportTable::Bars => Table::Bars,
-            ExportTable::Quotes => Table::Quotes,
-            ExportTable::Opportunities => Table::Opportunities,
-        };
-        let format = match args.format {
-            ExportFormat::Parquet => Format::Parquet,
-            ExportFormat::Csv => Format::Csv,
-            ExportFormat::Ndjson => Format::Ndjson,
-        };
+        let (table, format) = (args.table, args.format);
         let usage = |flag, value: &str, reason: String| ExportError::Usage {
             flag,
             value: value.to_owned(),

@@ -103,20 +103,8 @@ impl Value<'_> {
     }
 }
 
-/// A table `basis export` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Table {
-    /// Settlements.
-    Funding,
-    /// Daily closes.
-    Closes,
-    /// Hourly candles.
-    Bars,
-    /// The hourly perp time series.
-    Quotes,
-    /// A ranking of the stored latest snapshots.
-    Opportunities,
-}
+/// A table `basis export` writes: the `--table` value itself, declared once with its help text.
+pub use crate::cli::ExportTable as Table;
 
 /// The name columns a series table begins with when its rows are all perps: venue, symbol,
 /// asset, quote.
@@ -609,9 +597,7 @@ pub fn outside(from: i64, to: i64, span: Option<(i64, i64)>) -> Vec<(i64, i64)> 
 mod tests {
     use super::*;
 
-    fn dec(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
+    use crate::model::testkit::d as dec;
 
     #[test]
     fn decimals_scale_exactly_or_are_refused() {

@@ -8,10 +8,13 @@ pub mod safe;
 pub mod sanity;
 pub mod sent;
 pub mod series;
+#[cfg(test)]
+pub(crate) mod testkit;
 mod venue;
 
 pub use opportunity::{Kind, Leg, Opportunity};
 pub use quote::{FundingSample, Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote};
+pub(crate) use venue::by_id;
 pub use venue::{UnknownVenue, Venue};
 
 /// Coins treated as stable: `σ = 0` and haircut 1 unless configured (DESIGN.md, edge rules).

@@ -334,16 +334,8 @@ pub fn screen_snapshot(mut snapshot: Snapshot, reference: &Reference) -> (Snapsh
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, Utc};
+    use crate::model::testkit::{d, epoch};
     use proptest::prelude::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().expect("decimal")
-    }
-
-    fn epoch() -> DateTime<Utc> {
-        DateTime::from_timestamp_millis(0).expect("epoch")
-    }
 
     fn perp(symbol: &str) -> PerpQuote {
         PerpQuote {
@@ -446,28 +438,24 @@ mod tests {
         assert_eq!(spot_flaw(&s), None);
     }
 
+    /// The flaw of a book whose bid is above its ask.
+    fn crossed(bid: &str, ask: &str) -> Option<Flaw> {
+        Some(Flaw::Crossed {
+            bid: d(bid),
+            ask: d(ask),
+        })
+    }
+
     #[test]
     fn a_crossed_book_is_refused_and_a_locked_one_is_not() {
         let mut p = perp("X");
         p.bid = Some(d("101"));
-        assert_eq!(
-            perp_flaw(&p),
-            Some(Flaw::Crossed {
-                bid: d("101"),
-                ask: d("100.1")
-            })
-        );
+        assert_eq!(perp_flaw(&p), crossed("101", "100.1"));
         p.bid = Some(d("100.1"));
         assert_eq!(perp_flaw(&p), None, "bid = ask");
         let mut s = spot("X");
         s.ask = Some(d("50"));
-        assert_eq!(
-            spot_flaw(&s),
-            Some(Flaw::Crossed {
-                bid: d("99.9"),
-                ask: d("50")
-            })
-        );
+        assert_eq!(spot_flaw(&s), crossed("99.9", "50"));
         s.bid = None;
         assert_eq!(spot_flaw(&s), None, "one side only");
     }

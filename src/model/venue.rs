@@ -115,12 +115,18 @@ impl FromStr for Venue {
     type Err = UnknownVenue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim();
-        Venue::ALL
-            .into_iter()
-            .find(|v| v.id().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| UnknownVenue(wanted.to_owned()))
+        by_id(&Venue::ALL, Venue::id, s).map_err(UnknownVenue)
     }
+}
+
+/// The member of `all` whose `id` is `s`, trimmed and in any case; else the trimmed `s`, for the
+/// caller's "unknown …" error. How every closed set of ids (venues, sink kinds) parses.
+pub(crate) fn by_id<T: Copy>(all: &[T], id: fn(T) -> &'static str, s: &str) -> Result<T, String> {
+    let wanted = s.trim();
+    all.iter()
+        .copied()
+        .find(|v| id(*v).eq_ignore_ascii_case(wanted))
+        .ok_or_else(|| wanted.to_owned())
 }
 
 #[cfg(test)]

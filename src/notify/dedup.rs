@@ -277,6 +277,14 @@ mod tests {
             .collect()
     }
 
+    /// A first run at [`now`] over `n` [`coins`] with room for all of them: the empty state, the
+    /// coins and the plan.
+    fn first_run(n: usize) -> (BTreeMap<String, Record>, Vec<Opportunity>, Plan) {
+        let (state, all) = (BTreeMap::new(), coins(n));
+        let p = plan(&state, &all, now(), &opts(), n);
+        (state, all, p)
+    }
+
     #[test]
     fn fingerprint_includes_direction_and_legs() {
         let o = spread();
@@ -404,10 +412,8 @@ mod tests {
     #[test]
     fn resolved_lines_are_capped_and_the_rest_counted() {
         let t0 = now();
-        let mut state = BTreeMap::new();
-        let all = coins(30);
         // Told about all 30 (cap 30), then none qualifies.
-        let p = plan(&state, &all, t0, &opts(), 30);
+        let (mut state, _, p) = first_run(30);
         step(&mut state, &p, &all_items(&p), t0);
         let later = t0 + chrono::Duration::hours(1);
         let p = plan(&state, &[], later, &opts(), 10);
@@ -430,9 +436,7 @@ mod tests {
     #[test]
     fn only_accepted_parts_are_recorded() {
         let t0 = now();
-        let mut state = BTreeMap::new();
-        let all = coins(20);
-        let p = plan(&state, &all, t0, &opts(), 20);
+        let (mut state, all, p) = first_run(20);
         assert_eq!(p.new.len(), 20);
         // Part 1 (rows 0..12) accepted, part 2 (rows 12..20) failed.
         let part1: BTreeSet<Item> = (0..12).map(Item::New).collect();

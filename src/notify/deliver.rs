@@ -590,6 +590,11 @@ mod tests {
         render(kind, &digest())
     }
 
+    /// Sends the test digest to `s` through a sender for `base`, rendered for its kind.
+    async fn deliver_digest(base: &str, s: &Sink) -> Result<(), NotifyError> {
+        sender(base).send(s, &one(s.kind), now()).await
+    }
+
     #[tokio::test]
     async fn slack_429_retry_after_header_then_ok() {
         let (base, script) =
@@ -621,10 +626,7 @@ mod tests {
             SinkKind::Discord,
             Some(format!("{base}/api/webhooks/1/{CANARY}")),
         );
-        sender(&base)
-            .send(&s, &one(SinkKind::Discord), now())
-            .await
-            .unwrap();
+        deliver_digest(&base, &s).await.unwrap();
         let seen = script.seen.lock().unwrap();
         assert_eq!(seen.len(), 2);
         let gap = seen[1].at - seen[0].at;
@@ -646,10 +648,7 @@ mod tests {
         let mut s = sink(SinkKind::Telegram, None);
         s.token = Some(Secret::new(format!("123456:{CANARY}")));
         s.chat = Some("-100123".into());
-        sender(&base)
-            .send(&s, &one(SinkKind::Telegram), now())
-            .await
-            .unwrap();
+        deliver_digest(&base, &s).await.unwrap();
         let seen = script.seen.lock().unwrap();
         assert_eq!(seen.len(), 2);
         assert!(seen[1].at - seen[0].at >= Duration::from_millis(950));
@@ -665,10 +664,7 @@ mod tests {
             receiver(vec![(429, vec![("retry-after", "3600")], "slow down")]).await;
         let s = sink(SinkKind::Slack, Some(format!("{base}/services/{CANARY}")));
         let started = StdInstant::now();
-        let err = sender(&base)
-            .send(&s, &one(SinkKind::Slack), now())
-            .await
-            .unwrap_err();
+        let err = deliver_digest(&base, &s).await.unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(5));
         assert!(matches!(
             err,
@@ -762,10 +758,7 @@ mod tests {
         let mut s = sink(SinkKind::Telegram, None);
         s.token = Some(Secret::new(format!("1:{CANARY}")));
         s.chat = Some("42".into());
-        let err = sender(&base)
-            .send(&s, &one(SinkKind::Telegram), now())
-            .await
-            .unwrap_err();
+        let err = deliver_digest(&base, &s).await.unwrap_err();
         assert_eq!(script.seen.lock().unwrap().len(), 1);
         assert!(!err.is_retryable() && !err.disables_sink());
         assert!(err.to_string().contains("chat not found"), "{err}");
@@ -833,10 +826,7 @@ mod tests {
     async fn generic_without_secret_is_refused_before_any_request() {
         let (base, script) = receiver(vec![]).await;
         let s = sink(SinkKind::Generic, Some(format!("{base}/hook")));
-        let err = sender(&base)
-            .send(&s, &one(SinkKind::Generic), now())
-            .await
-            .unwrap_err();
+        let err = deliver_digest(&base, &s).await.unwrap_err();
         assert!(matches!(
             err,
             NotifyError::MissingField {

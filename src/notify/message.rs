@@ -102,16 +102,17 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// The characters Telegram HTML and Slack mrkdwn escape, and their entities.
+const HTML_ENTITIES: [(char, &str); 3] = [('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;")];
+
 /// Escapes `&`, `<` and `>` as `&amp;`, `&lt;`, `&gt;` (Telegram HTML, Slack mrkdwn).
 #[must_use]
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
+        match HTML_ENTITIES.iter().find(|(plain, _)| *plain == c) {
+            Some((_, entity)) => out.push_str(entity),
+            None => out.push(c),
         }
     }
     out
@@ -125,15 +126,10 @@ pub fn unescape_html(s: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        let (c, len) = if tail.starts_with("&amp;") {
-            ('&', 5)
-        } else if tail.starts_with("&lt;") {
-            ('<', 4)
-        } else if tail.starts_with("&gt;") {
-            ('>', 4)
-        } else {
-            ('&', 1)
-        };
+        let (c, len) = HTML_ENTITIES
+            .iter()
+            .find(|(_, entity)| tail.starts_with(entity))
+            .map_or(('&', 1), |(plain, entity)| (*plain, entity.len()));
         out.push(c);
         rest = &tail[len..];
     }

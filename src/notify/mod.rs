@@ -114,11 +114,7 @@ impl FromStr for SinkKind {
     type Err = UnknownSinkKind;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim();
-        SinkKind::ALL
-            .into_iter()
-            .find(|k| k.id().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| UnknownSinkKind(wanted.to_owned()))
+        crate::model::by_id(&SinkKind::ALL, SinkKind::id, s).map_err(UnknownSinkKind)
     }
 }
 

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::file::ConfigDec;
-use super::{Origin, SettingsError, invalid, value};
+use super::{Origin, SettingsError, invalid, unique_name, value};
 use crate::model::account::{
     Account, AlertThresholds, CollateralHolding, MarginTable, MarginTier, Position,
 };
@@ -107,14 +107,9 @@ pub(super) fn parse(
                     "every [[account]] needs a name, e.g. name = \"bybit-carry\"",
                 )
             })?;
-        if out.iter().any(|a| a.name == name) {
-            return Err(invalid(
-                origin,
-                &format!("account \"{name}\".name"),
-                &name,
-                "account names must be unique",
-            ));
-        }
+        let at = format!("account \"{name}\"");
+        let taken = out.iter().map(|a| a.name.as_str());
+        unique_name(origin, &at, &name, "account", taken)?;
         out.push(account(raw, &name, origin)?);
     }
     Ok(out)

@@ -154,6 +154,22 @@ fn invalid(origin: &Origin<'_>, key: &str, value: &str, reason: &str) -> Setting
     }
 }
 
+/// Refuses the name of the `[[table]]` at `at` (`account "x"`, `notify "x"`) when one of the
+/// tables before it took it already.
+fn unique_name<'a>(
+    origin: &Origin<'_>,
+    at: &str,
+    name: &str,
+    table: &str,
+    mut taken: impl Iterator<Item = &'a str>,
+) -> Result<(), SettingsError> {
+    if taken.any(|t| t == name) {
+        let reason = format!("{table} names must be unique");
+        return Err(invalid(origin, &format!("{at}.name"), name, &reason));
+    }
+    Ok(())
+}
+
 /// Applies a [`value`] rule to a value from `origin` under `key`.
 fn check<T>(
     origin: &Origin<'_>,

@@ -70,14 +70,8 @@ fn parse_sink(
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| format!("sink{}", i + 1));
     let at = format!("notify \"{name}\"");
-    if taken.iter().any(|s| s.name == name) {
-        return Err(invalid(
-            fo,
-            &format!("{at}.name"),
-            &name,
-            "sink names must be unique",
-        ));
-    }
+    let names = taken.iter().map(|s| s.name.as_str());
+    unique_name(fo, &at, &name, "sink", names)?;
     let kind_text = raw.kind.clone().unwrap_or_default();
     let kind: SinkKind = kind_text.parse().map_err(|_| {
         invalid(

@@ -11,6 +11,13 @@ impl Env for MapEnv {
     }
 }
 
+/// The message `build` refuses the scan flags `s` with.
+fn refusal(g: &Globals, s: &ScanArgs, env: &dyn Env) -> String {
+    build(g, &s.poll, Some(s), env)
+        .expect_err("refused")
+        .to_string()
+}
+
 fn scan_args() -> ScanArgs {
     use clap::Parser;
     #[derive(Parser)]
@@ -80,53 +87,49 @@ fn kinds_and_quote_equivalence() {
         vec![("USDT".to_owned(), "USDC".to_owned())]
     );
     s.kinds = vec!["arbitrage".into()];
-    let msg = build(&g, &s.poll, Some(&s), &none)
-        .expect_err("bad kind")
-        .to_string();
+    let msg = refusal(&g, &s, &none);
     assert!(
         msg.contains("--kinds") && msg.contains("arbitrage"),
         "{msg}"
     );
     s.kinds = vec![];
     s.quote_equivalence = vec!["USDT".into()];
-    let msg = build(&g, &s.poll, Some(&s), &none)
-        .expect_err("bad pair")
-        .to_string();
+    let msg = refusal(&g, &s, &none);
     assert!(msg.contains("--quote-equivalence"), "{msg}");
 }
 
 #[test]
 fn bad_values_name_key_and_file() {
-    let (_d, g) = with_config("[scan]\nleverage = 0\n");
+    /// Environment variables: (name, value).
+    type Vars = &'static [(&'static str, &'static str)];
+    // (config file, environment, what the error names).
+    let cases: [(&str, Vars, &[&str]); 4] = [
+        (
+            "[scan]\nleverage = 0\n",
+            &[],
+            &["scan.leverage", "config.toml"],
+        ),
+        (
+            "[scan]\nmin_apr = \"lots\"\n",
+            &[],
+            &["min_apr", "config.toml"],
+        ),
+        (
+            "[venues.kraken2]\nenabled = true\n",
+            &[],
+            &["venues.kraken2"],
+        ),
+        ("", &[("BASIS_OKX_URL", "ftp://x")], &["BASIS_OKX_URL"]),
+    ];
     let s = scan_args();
-    let err = build(&g, &s.poll, Some(&s), &MapEnv(HashMap::new())).expect_err("invalid");
-    let msg = err.to_string();
-    assert!(
-        msg.contains("scan.leverage") && msg.contains("config.toml"),
-        "{msg}"
-    );
-
-    let (_d, g) = with_config("[scan]\nmin_apr = \"lots\"\n");
-    let msg = build(&g, &s.poll, Some(&s), &MapEnv(HashMap::new()))
-        .expect_err("invalid")
-        .to_string();
-    assert!(
-        msg.contains("min_apr") && msg.contains("config.toml"),
-        "{msg}"
-    );
-
-    let (_d, g) = with_config("[venues.kraken2]\nenabled = true\n");
-    let msg = build(&g, &s.poll, Some(&s), &MapEnv(HashMap::new()))
-        .expect_err("invalid")
-        .to_string();
-    assert!(msg.contains("venues.kraken2"), "{msg}");
-
-    let (_d, g) = with_config("");
-    let env = MapEnv(HashMap::from([("BASIS_OKX_URL", "ftp://x")]));
-    let msg = build(&g, &s.poll, Some(&s), &env)
-        .expect_err("invalid")
-        .to_string();
-    assert!(msg.contains("BASIS_OKX_URL"), "{msg}");
+    for (config, vars, named) in cases {
+        let (_d, g) = with_config(config);
+        let env = MapEnv(vars.iter().copied().collect());
+        let msg = refusal(&g, &s, &env);
+        for name in named {
+            assert!(msg.contains(name), "{config:?} names {name}: {msg}");
+        }
+    }
 }
 
 #[test]
@@ -147,9 +150,7 @@ fn sink_top_defaults_to_ten_and_must_be_positive() {
     assert_eq!(st.sinks[0].top, 3);
     for bad in ["top = 0\n", "top = -2\n"] {
         let (_d, g) = with_config(&sink(bad));
-        let msg = build(&g, &s.poll, Some(&s), &none)
-            .expect_err("invalid top")
-            .to_string();
+        let msg = refusal(&g, &s, &none);
         assert!(
             msg.contains("notify \"desk\".top") && msg.contains("at least 1"),
             "{msg}"

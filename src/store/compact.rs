@@ -67,22 +67,41 @@ pub(super) fn rechunk_archive(
     Ok((before, after))
 }
 
+/// Copies every record of `source` to `target` in batches; returns how many were copied and how
+/// many `target` then holds.
+fn copy_tree(
+    dir: &Path,
+    name: &str,
+    source: &sled::Tree,
+    target: &sled::Tree,
+) -> Result<(usize, usize), StoreError> {
+    let mut batch = sled::Batch::default();
+    let mut pending = 0;
+    let mut copied = 0;
+    for item in source.iter() {
+        let (k, v) = item.map_err(|e| corrupt(dir, format!("tree {name}: {e}")))?;
+        batch.insert(k, v);
+        pending += 1;
+        copied += 1;
+        if pending == 10_000 {
+            target
+                .apply_batch(std::mem::take(&mut batch))
+                .map_err(|e| io(dir, e))?;
+            pending = 0;
+        }
+    }
+    target.apply_batch(batch).map_err(|e| io(dir, e))?;
+    Ok((copied, target.len()))
+}
+
 /// Bytes of every file under `dir` (sled's log, snapshots and blob files).
 pub(super) fn dir_size(dir: &Path) -> u64 {
     let mut bytes = 0;
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            match entry.metadata() {
-                Ok(m) if m.is_dir() => stack.push(entry.path()),
-                Ok(m) => bytes += m.len(),
-                Err(_) => {}
-            }
+    super::walk::for_each_file(dir, true, |entry| {
+        if let Ok(m) = entry.metadata() {
+            bytes += m.len();
         }
-    }
+    });
     bytes
 }
 
@@ -214,49 +233,25 @@ impl Store {
         let mut records = Vec::new();
         for (name, tree) in TREE_NAMES.iter().zip(self.trees()) {
             let target = fresh.open_tree(name).map_err(|e| io(&dir, e))?;
-            if *name == "funding_archive" {
+            // The archive is rechunked, so its settlements are counted; every other tree's records.
+            let (unit, before, after) = if *name == "funding_archive" {
                 let (before, after) = rechunk_archive(&dir, tree, &target)?;
-                if before != after {
-                    drop(fresh);
-                    let _ = std::fs::remove_dir_all(&fresh_dir);
-                    return Err(io(
-                        &dir,
-                        format!(
-                            "compaction copied {before} settlements of tree {name} but the copy holds {after}; the store was left as it was"
-                        ),
-                    ));
-                }
-                records.push((*name, before, after));
-                continue;
-            }
-            let mut batch = sled::Batch::default();
-            let mut pending = 0;
-            let mut copied = 0;
-            for item in tree.iter() {
-                let (k, v) = item.map_err(|e| corrupt(&dir, format!("tree {name}: {e}")))?;
-                batch.insert(k, v);
-                pending += 1;
-                copied += 1;
-                if pending == 10_000 {
-                    target
-                        .apply_batch(std::mem::take(&mut batch))
-                        .map_err(|e| io(&dir, e))?;
-                    pending = 0;
-                }
-            }
-            target.apply_batch(batch).map_err(|e| io(&dir, e))?;
-            let written = target.len();
-            if written != copied {
+                ("settlements", before, after)
+            } else {
+                let (copied, written) = copy_tree(&dir, name, tree, &target)?;
+                ("records", copied, written)
+            };
+            if before != after {
                 drop(fresh);
                 let _ = std::fs::remove_dir_all(&fresh_dir);
                 return Err(io(
                     &dir,
                     format!(
-                        "compaction copied {copied} records of tree {name} but the copy holds {written}; the store was left as it was"
+                        "compaction copied {before} {unit} of tree {name} but the copy holds {after}; the store was left as it was"
                     ),
                 ));
             }
-            records.push((*name, copied, written));
+            records.push((*name, before, after));
         }
         fresh.flush().map_err(|e| io(&dir, e))?;
         // The size a compaction leaves is the base of the automatic rewrite's threshold.

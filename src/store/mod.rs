@@ -13,13 +13,14 @@
 //! `compact`, `snapshots` (a poll's batch, the latest view), `series` (funding, candles, daily
 //! closes and ranges), `meta` (bans, references, markers, venue status), `pieces` (large values
 //! in small pieces), `prune` (retention, `db stats`), `notify_state` (dedup records, disabled
-//! sinks); beside them [`summary`], [`seal`], [`export`] and the pure [`keys`] codec.
+//! sinks); beside them [`summary`], [`seal`], [`export`], [`walk`] and the pure [`keys`] codec.
 
 mod accounts;
 pub mod export;
 pub mod keys;
 pub mod seal;
 pub mod summary;
+pub mod walk;
 
 mod compact;
 mod meta;
@@ -253,14 +254,20 @@ fn decimal_at(record: &[u8], at: usize) -> rust_decimal::Decimal {
     rust_decimal::Decimal::deserialize(b)
 }
 
+/// Writes `values` in `Decimal`'s 16-byte form one after the other from the start of `record`
+/// (the inverse of [`decimal_at`]; the caller sized `record`).
+fn put_decimals(record: &mut [u8], values: &[rust_decimal::Decimal]) {
+    for (slot, v) in record.chunks_exact_mut(16).zip(values) {
+        slot.copy_from_slice(&v.serialize());
+    }
+}
+
 impl PriceBar {
     /// Fixed-size binary form: the three prices in `Decimal`'s 16-byte form.
     #[must_use]
     pub fn encode(&self) -> [u8; 48] {
         let mut out = [0u8; 48];
-        out[..16].copy_from_slice(&self.high.serialize());
-        out[16..32].copy_from_slice(&self.low.serialize());
-        out[32..].copy_from_slice(&self.close.serialize());
+        put_decimals(&mut out, &[self.high, self.low, self.close]);
         out
     }
 
@@ -293,8 +300,7 @@ impl FundingEvent {
     #[must_use]
     pub fn encode(&self) -> [u8; 40] {
         let mut out = [0u8; 40];
-        out[..16].copy_from_slice(&self.r.serialize());
-        out[16..32].copy_from_slice(&self.h.serialize());
+        put_decimals(&mut out, &[self.r, self.h]);
         out[32..].copy_from_slice(&self.seen.to_be_bytes());
         out
     }

@@ -143,11 +143,7 @@ impl Store {
         for (fp, r) in &changes.put {
             batch.insert(key(fp), serde_json::to_vec(r).map_err(|e| io(dir, e))?);
         }
-        self.inner
-            .trees
-            .meta
-            .apply_batch(batch)
-            .map_err(|e| io(dir, e))
+        self.apply(&self.inner.trees.meta, batch)
     }
 
     /// Writes a sink's notification state the way versions before one key per record did (one

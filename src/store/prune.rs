@@ -114,11 +114,7 @@ impl Store {
                 rewrite.insert(k, encode_chunk(&kept));
             }
         }
-        self.inner
-            .trees
-            .archive
-            .apply_batch(rewrite)
-            .map_err(|e| io(dir, e))?;
+        self.apply(&self.inner.trees.archive, rewrite)?;
         for (tree, cutoff) in [
             (&self.inner.trees.funding, cutoff),
             (&self.inner.trees.closes, cutoff),
@@ -158,11 +154,7 @@ impl Store {
                 }
             }
         }
-        self.inner
-            .trees
-            .meta
-            .apply_batch(markers)
-            .map_err(|e| io(dir, e))?;
+        self.apply(&self.inner.trees.meta, markers)?;
         self.clear_summaries()?;
         self.flush()?;
         Ok(removed)
@@ -184,11 +176,7 @@ impl Store {
                 n += 1;
             }
         }
-        self.inner
-            .trees
-            .quotes
-            .apply_batch(batch)
-            .map_err(|e| io(dir, e))?;
+        self.apply(&self.inner.trees.quotes, batch)?;
         Ok(n)
     }
 

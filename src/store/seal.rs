@@ -361,14 +361,23 @@ pub fn preserve(dir: &Path, db_dir: &Path) -> std::io::Result<PathBuf> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn samples_cover_both_ends_of_large_files_and_all_of_small_ones() {
+    /// A data dir whose `db` directory holds `files` (path in it, contents); returns both.
+    fn data_dir(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("db");
-        std::fs::create_dir_all(&db).expect("mkdir");
+        for (name, bytes) in files {
+            let path = db.join(name);
+            std::fs::create_dir_all(path.parent().expect("in db")).expect("mkdir");
+            std::fs::write(path, bytes).expect("write");
+        }
+        (dir, db)
+    }
+
+    #[test]
+    fn samples_cover_both_ends_of_large_files_and_all_of_small_ones() {
         let big = vec![7u8; 3 * 1024 * 1024];
-        std::fs::write(db.join("db"), &big).expect("write");
-        std::fs::write(db.join("conf"), b"segment_size: 524288\nversion: 0.34\n").expect("write");
+        let conf = b"segment_size: 524288\nversion: 0.34\n";
+        let (dir, db) = data_dir(&[("db", &big), ("conf", conf)]);
         close(dir.path(), &db).expect("seal");
         assert!(matches!(check(dir.path(), &db), Ok(State::Clean(_))));
         // A flipped byte near the end of the big file is caught.
@@ -388,13 +397,11 @@ mod tests {
 
     #[test]
     fn open_crash_and_failed_recovery_states() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("db");
-        std::fs::create_dir_all(&db).expect("mkdir");
-        std::fs::create_dir_all(db.join("blobs")).expect("mkdir");
-        std::fs::write(db.join("db"), vec![1u8; 4096]).expect("write");
-        std::fs::write(db.join("blobs/9"), vec![2u8; 4096]).expect("write");
-        std::fs::write(db.join("snap.00000000000000A0"), vec![4u8; 300]).expect("write");
+        let (dir, db) = data_dir(&[
+            ("db", &[1u8; 4096]),
+            ("blobs/9", &[2u8; 4096]),
+            ("snap.00000000000000A0", &[4u8; 300]),
+        ]);
         assert_eq!(check(dir.path(), &db), Ok(State::Unknown));
         open(dir.path(), baseline(&db).expect("sums")).expect("open");
         let Ok(State::Crashed {
@@ -426,11 +433,8 @@ mod tests {
 
     #[test]
     fn seals_from_before_samples_are_still_checked_whole() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("db");
-        std::fs::create_dir_all(&db).expect("mkdir");
         let big = vec![3u8; 2 * 1024 * 1024];
-        std::fs::write(db.join("db"), &big).expect("write");
+        let (dir, db) = data_dir(&[("db", &big)]);
         let files = sums(&db, false).expect("sums");
         write(
             dir.path(),
@@ -452,11 +456,7 @@ mod tests {
 
     #[test]
     fn the_copy_is_byte_identical_and_replaces_the_previous_one_only_when_complete() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("db");
-        std::fs::create_dir_all(db.join("blobs")).expect("mkdir");
-        std::fs::write(db.join("db"), b"first").expect("write");
-        std::fs::write(db.join("blobs").join("7"), b"blob").expect("write");
+        let (dir, db) = data_dir(&[("db", b"first"), ("blobs/7", b"blob")]);
         open(dir.path(), Baseline::default()).expect("open");
         let copy = preserve(dir.path(), &db).expect("copy");
         assert_eq!(std::fs::read(copy.join("db")).expect("read"), b"first");

@@ -107,11 +107,7 @@ impl Store {
             merged.extend(new);
             batch.insert(key, encode_chunk(&merged));
         }
-        self.inner
-            .trees
-            .archive
-            .apply_batch(batch)
-            .map_err(|e| io(dir, e))?;
+        self.apply(&self.inner.trees.archive, batch)?;
         self.drop_summaries(venue, &[symbol])
     }
 
@@ -227,6 +223,11 @@ impl Store {
             .into_iter()
             .map(|(t, v)| Ok((t, serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?)))
             .collect()
+    }
+
+    /// Applies `batch` to `tree` (atomically, as sled does).
+    pub(super) fn apply(&self, tree: &sled::Tree, batch: sled::Batch) -> Result<(), StoreError> {
+        tree.apply_batch(batch).map_err(|e| io(&self.inner.dir, e))
     }
 
     /// Records of one series whose time lies in `times`, oldest first: (time, value).

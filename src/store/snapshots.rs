@@ -29,11 +29,7 @@ impl Store {
                 value,
             );
         }
-        self.inner
-            .trees
-            .quotes
-            .apply_batch(batch)
-            .map_err(|e| io(dir, e))?;
+        self.apply(&self.inner.trees.quotes, batch)?;
         // Funding events: the current period's rate keyed by its settlement time. Each poll
         // overwrites it until the period settles, so the record left is the last rate seen
         // before settlement (the settled rate on venues whose prediction converges to it).
@@ -59,11 +55,7 @@ impl Store {
                 );
             }
         }
-        self.inner
-            .trees
-            .funding
-            .apply_batch(events)
-            .map_err(|e| io(dir, e))?;
+        self.apply(&self.inner.trees.funding, events)?;
         self.drop_stale_summaries(snapshot.venue, &written)?;
         // Daily closes: each perp's and spot pair's mid per coin under the start of its UTC day,
         // overwritten through the day, so the value left is the last one seen before 00:00 UTC.
@@ -98,11 +90,7 @@ impl Store {
             let value = serde_json::to_vec(&record).map_err(|e| io(dir, e))?;
             closes.insert(keys::quote_key(snapshot.venue, market, symbol, day), value);
         }
-        self.inner
-            .trees
-            .closes
-            .apply_batch(closes)
-            .map_err(|e| io(dir, e))?;
+        self.apply(&self.inner.trees.closes, closes)?;
         if due {
             self.put_json(&refresh_key, &now_ms)?;
         }

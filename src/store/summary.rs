@@ -196,11 +196,7 @@ impl Store {
             fresh.insert(key, computed.encode());
             out.insert((*venue, symbol.clone()), computed.summary);
         }
-        self.inner
-            .trees
-            .summaries
-            .apply_batch(fresh)
-            .map_err(|e| io(dir, e))?;
+        self.apply(&self.inner.trees.summaries, fresh)?;
         Ok(out)
     }
 
@@ -239,11 +235,7 @@ impl Store {
             }
         }
         if any {
-            self.inner
-                .trees
-                .summaries
-                .apply_batch(batch)
-                .map_err(|e| io(dir, e))?;
+            self.apply(&self.inner.trees.summaries, batch)?;
         }
         Ok(())
     }
@@ -254,11 +246,7 @@ impl Store {
         for symbol in symbols {
             batch.remove(key(venue, symbol));
         }
-        self.inner
-            .trees
-            .summaries
-            .apply_batch(batch)
-            .map_err(|e| io(&self.inner.dir, e))
+        self.apply(&self.inner.trees.summaries, batch)
     }
 
     /// Drops every summary (after a prune).

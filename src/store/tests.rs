@@ -149,10 +149,7 @@ fn a_crash_before_close_lets_sled_recover() {
         Some(snapshot(1_000))
     );
     // The files as the crash left them were copied aside before sled recovered them.
-    assert_eq!(
-        std::fs::read(dir.path().join("recovery/db/db")).expect("copy"),
-        before
-    );
+    assert_eq!(recovery_copy(&dir), before);
 }
 
 /// A store closed cleanly once (returns the log's length then), then written by a run
@@ -189,10 +186,7 @@ fn a_run_killed_while_recovering_keeps_the_first_copy() {
     std::fs::write(dir.path().join("db/db"), &half).expect("write");
     // The next run recovers, and the copy is still the files from before any recovery.
     let _ = Store::open(dir.path());
-    assert_eq!(
-        std::fs::read(dir.path().join("recovery/db/db")).expect("copy"),
-        crashed
-    );
+    assert_eq!(recovery_copy(&dir), crashed);
 }
 
 #[test]
@@ -209,17 +203,11 @@ fn a_crashed_store_that_sled_cannot_open_is_refused_from_then_on() {
         "{err}"
     );
     assert!(err.to_string().contains("recovery"), "{err}");
-    assert_eq!(
-        std::fs::read(dir.path().join("recovery/db/db")).expect("copy"),
-        truncated
-    );
+    assert_eq!(recovery_copy(&dir), truncated);
     // The next open refuses at once and leaves the copy alone.
     let err = Store::open(dir.path()).expect_err("still refused");
     assert!(err.to_string().contains("earlier run"), "{err}");
-    assert_eq!(
-        std::fs::read(dir.path().join("recovery/db/db")).expect("copy"),
-        truncated
-    );
+    assert_eq!(recovery_copy(&dir), truncated);
 }
 
 #[test]
@@ -590,12 +578,7 @@ fn funding_events_keep_the_last_rate_per_settlement_and_prune_consistently() {
         ]
     );
     let stats = store.stats().expect("stats");
-    let funding = &stats
-        .trees
-        .iter()
-        .find(|(n, _)| *n == "funding")
-        .expect("tree")
-        .1;
+    let funding = tree_stats(&stats, "funding");
     assert_eq!(funding[&Venue::Okx].records, 2);
     assert_eq!(funding[&Venue::Okx].oldest_ms, 28_800_000);
     // Pruning before the second settlement removes one event and the older quotes.
@@ -735,11 +718,8 @@ fn candles_store_daily_closes_over_poll_values_and_hourly_bars_whole() {
     // Stats count both price trees; pruning removes old bars consistently.
     let stats = store.stats().expect("stats");
     let count = |tree: &str| {
-        stats
-            .trees
-            .iter()
-            .find(|(n, _)| *n == tree)
-            .and_then(|(_, v)| v.get(&Venue::Okx))
+        tree_stats(&stats, tree)
+            .get(&Venue::Okx)
             .map_or(0, |t| t.records)
     };
     assert_eq!((count("closes"), count("prices_1h")), (2, 5));
@@ -826,12 +806,7 @@ fn backfilled_history_is_chunked_idempotent_and_wins_over_predictions() {
     assert_eq!(since.len(), 50);
     assert_eq!(since[0].0, 150 * h8);
     let stats = store.stats().expect("stats");
-    let archive = &stats
-        .trees
-        .iter()
-        .find(|(n, _)| *n == "funding_archive")
-        .expect("tree")
-        .1;
+    let archive = tree_stats(&stats, "funding_archive");
     assert_eq!(archive[&Venue::Bybit].records, 200);
     // Pruning cuts inside a chunk and keeps the rest.
     store
@@ -840,4 +815,22 @@ fn backfilled_history_is_chunked_idempotent_and_wins_over_predictions() {
     let left = store.funding_events(Venue::Bybit, "BTCUSDT").expect("read");
     assert_eq!(left.len(), 100);
     assert_eq!(left[0].0, 100 * h8);
+}
+
+/// The data file of the copy a recovering run kept of a crashed store.
+fn recovery_copy(dir: &tempfile::TempDir) -> Vec<u8> {
+    std::fs::read(dir.path().join("recovery/db/db")).expect("copy")
+}
+
+/// The per-venue figures of one tree in `stats`.
+fn tree_stats<'a>(
+    stats: &'a StoreStats,
+    name: &str,
+) -> &'a std::collections::BTreeMap<Venue, TreeStats> {
+    &stats
+        .trees
+        .iter()
+        .find(|(n, _)| *n == name)
+        .expect("a tree db stats lists")
+        .1
 }
