@@ -64,6 +64,18 @@ impl Endpoint {
         }
     }
 
+    /// Endpoint of host `host` at `path`, weighing `weight`, named after the last segment of its
+    /// path (`/api/v4/futures/usdt/tickers` is `tickers`); its documentation follows.
+    #[must_use]
+    pub const fn at(host: &'static str, path: &'static str, weight: u32) -> Self {
+        let bytes = path.as_bytes();
+        let mut cut = bytes.len();
+        while cut > 0 && bytes[cut - 1] != b'/' {
+            cut -= 1;
+        }
+        Endpoint::new(path.split_at(cut).1, host, path, weight)
+    }
+
     /// The same endpoint with the link to the venue's documentation of it.
     #[must_use]
     pub const fn docs(self, docs: &'static str) -> Self {

@@ -68,9 +68,8 @@ pub const HOSTS: [HostSpec; 1] =
     ];
 
 /// Perpetual contract list (1/s per IP: weight 1).
-pub const CONTRACTS: Endpoint =
-    Endpoint::new("contracts", HOST, "/openApi/swap/v2/quote/contracts", 1)
-        .docs("https://bingx-api.github.io/docs/#/swapV2/market-api.html#Contract%20Information");
+pub const CONTRACTS: Endpoint = Endpoint::at(HOST, "/openApi/swap/v2/quote/contracts", 1)
+    .docs("https://bingx-api.github.io/docs/#/swapV2/market-api.html#Contract%20Information");
 
 /// Spot pair list (1/s per IP: weight 1).
 pub const SPOT_SYMBOLS: Endpoint =
@@ -79,17 +78,12 @@ pub const SPOT_SYMBOLS: Endpoint =
 
 /// Bulk mark price / funding rows, every contract when `symbol` is omitted (1/s per IP:
 /// weight 1).
-pub const PREMIUM_INDEX: Endpoint = Endpoint::new(
-    "premiumIndex",
-    HOST,
-    "/openApi/swap/v2/quote/premiumIndex",
-    1,
-)
-.docs("https://bingx-api.github.io/docs/#/swapV2/market-api.html#Current%20Funding%20Rate");
+pub const PREMIUM_INDEX: Endpoint = Endpoint::at(HOST, "/openApi/swap/v2/quote/premiumIndex", 1)
+    .docs("https://bingx-api.github.io/docs/#/swapV2/market-api.html#Current%20Funding%20Rate");
 
 /// Bulk perpetual 24 h tickers, every contract when `symbol` is omitted (1/s: weight 1).
 pub const TICKER: Endpoint =
-    Endpoint::new("ticker", HOST, "/openApi/swap/v2/quote/ticker", 1)
+    Endpoint::at(HOST, "/openApi/swap/v2/quote/ticker", 1)
         .docs("https://github.com/BingX-API/api-ai-skills/blob/main/skills/swap-market/api-reference.md#8-24h-ticker-price-change-statistics");
 
 /// Bulk spot 24 h tickers, every pair when `symbol` is omitted (1/s per IP: weight 1).
@@ -100,7 +94,7 @@ pub const SPOT_TICKER: Endpoint =
 /// Per-symbol funding history, the interval fallback and `backfill` (`symbol`, `startTime`,
 /// `endTime` in ms, `limit` default 100, max 1000; 1/s per IP: weight 1).
 pub const FUNDING_HISTORY: Endpoint =
-    Endpoint::new("fundingRate", HOST, "/openApi/swap/v2/quote/fundingRate", 1)
+    Endpoint::at(HOST, "/openApi/swap/v2/quote/fundingRate", 1)
         .docs("https://bingx-api.github.io/docs/#/en-us/swapV2/market-api.html#Get%20Funding%20Rate%20History");
 
 /// Path of the funding history.
@@ -123,10 +117,9 @@ pub const FUNDING_CHUNK_HOURS: i64 = 999;
 
 /// Swap candles (`symbol`, `interval` `1h`/`1d`, `startTime`, `endTime` in ms, `limit` default
 /// 500, max [`KLINE_LIMIT`]; last-trade prices; 1/s per IP: weight 1).
-pub const KLINES: Endpoint = Endpoint::new("klines", HOST, "/openApi/swap/v3/quote/klines", 1)
-    .docs(
-        "https://github.com/BingX-API/api-ai-skills/blob/main/skills/swap-market/api-reference.md",
-    );
+pub const KLINES: Endpoint = Endpoint::at(HOST, "/openApi/swap/v3/quote/klines", 1).docs(
+    "https://github.com/BingX-API/api-ai-skills/blob/main/skills/swap-market/api-reference.md",
+);
 
 /// Spot candles (the swap parameters plus `timeZone`; 1/s per IP: weight 1).
 pub const SPOT_KLINE: Endpoint =

@@ -97,23 +97,14 @@ pub const SPOT_TICKERS: Endpoint =
 /// The unified trading account's collateral discount tiers (public, no parameters: every coin;
 /// `list[]` of `tierStartValue` USD → `discountRate`). A v3 path on the v2 host; "Frequency limit:
 /// 20 times/1s (IP)", weight [`WEIGHT`].
-pub const DISCOUNT_RATE: Endpoint = Endpoint::new(
-    "discount-rate",
-    HOST,
-    "/api/v3/market/discount-rate",
-    WEIGHT,
-)
-.docs("https://www.bitget.com/api-doc/uta/public/Get-Discount-Rate");
+pub const DISCOUNT_RATE: Endpoint = Endpoint::at(HOST, "/api/v3/market/discount-rate", WEIGHT)
+    .docs("https://www.bitget.com/api-doc/uta/public/Get-Discount-Rate");
 
 /// One perp's settled funding history: `symbol`, `productType`, `pageSize` (default 20, at most
 /// 100), `pageNo` (from 1); newest first.
-pub const HISTORY_FUND_RATE: Endpoint = Endpoint::new(
-    "history-fund-rate",
-    HOST,
-    "/api/v2/mix/market/history-fund-rate",
-    WEIGHT,
-)
-.docs("https://www.bitget.com/api-doc/contract/market/Get-History-Funding-Rate");
+pub const HISTORY_FUND_RATE: Endpoint =
+    Endpoint::at(HOST, "/api/v2/mix/market/history-fund-rate", WEIGHT)
+        .docs("https://www.bitget.com/api-doc/contract/market/Get-History-Funding-Rate");
 
 /// Page size basis asks the funding history for (the documented maximum).
 pub const FUNDING_HISTORY_PAGE_SIZE: usize = 100;
@@ -122,7 +113,7 @@ pub const FUNDING_HISTORY_PAGE_SIZE: usize = 100;
 /// `startTime`/`endTime` (ms, at most 90 days apart), `kLineType` (`MARKET` by default), `limit`
 /// (default 100, at most 1000); the page is the `limit` bars up to `endTime`, oldest first, the
 /// running bar last.
-pub const CANDLES: Endpoint = Endpoint::new("candles", HOST, "/api/v2/mix/market/candles", WEIGHT)
+pub const CANDLES: Endpoint = Endpoint::at(HOST, "/api/v2/mix/market/candles", WEIGHT)
     .docs("https://www.bitget.com/api-doc/contract/market/Get-Candle-Data");
 
 /// One spot pair's candles: `symbol`, `granularity`, `startTime`, `endTime` (ms), `limit`

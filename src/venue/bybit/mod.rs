@@ -104,13 +104,8 @@ const fn kline_of(market: Market) -> (Endpoint, &'static str) {
 /// Tiered collateral ratios of every coin (public; no `currency`: all of them): `result.list[]`
 /// of `currency` and `collateralRatioList[] {minQty, maxQty ("" = ∞), collateralRatio}`, tiers
 /// by coin quantity. Not paged. IP limit only: weight [`WEIGHT`]. Optional reference data.
-pub const COLLATERAL: Endpoint = Endpoint::new(
-    "collateral",
-    MAIN.key,
-    "/v5/spot-margin-trade/collateral",
-    WEIGHT,
-)
-.docs("https://bybit-exchange.github.io/docs/v5/spot-margin-uta/tier-collateral-ratio");
+pub const COLLATERAL: Endpoint = Endpoint::at(MAIN.key, "/v5/spot-margin-trade/collateral", WEIGHT)
+    .docs("https://bybit-exchange.github.io/docs/v5/spot-margin-uta/tier-collateral-ratio");
 
 /// Weight of every public market endpoint: Bybit documents no per-endpoint weights for them, each
 /// call counts once against the per-IP limit of [`MAIN`].

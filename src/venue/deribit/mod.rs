@@ -92,8 +92,7 @@ pub const SPOT_CURRENCY: &str = "any";
 /// The settled funding history of one perpetual (500 credits): `instrument_name`,
 /// `start_timestamp` and `end_timestamp` (ms, both required, inclusive); hourly rows, oldest
 /// first, at most [`FUNDING_HISTORY_LIMIT`] per call (the newest ones when the window holds more).
-pub const FUNDING_HISTORY: Endpoint = Endpoint::new(
-    "get_funding_rate_history",
+pub const FUNDING_HISTORY: Endpoint = Endpoint::at(
     HOST,
     "/api/v2/public/get_funding_rate_history",
     CREDITS_PER_REQUEST,
@@ -106,8 +105,7 @@ pub const FUNDING_HISTORY_LIMIT: usize = 744;
 /// The candles of one instrument (500 credits): `instrument_name` (`BTC_USDC-PERPETUAL`, spot
 /// `BTC_USDC`), `start_timestamp`, `end_timestamp` (ms, both required), `resolution` (`60` =
 /// 1 h, `1D` = one UTC day); columnar JSON numbers, oldest first, the running bar last.
-pub const CANDLES: Endpoint = Endpoint::new(
-    "get_tradingview_chart_data",
+pub const CANDLES: Endpoint = Endpoint::at(
     HOST,
     "/api/v2/public/get_tradingview_chart_data",
     CREDITS_PER_REQUEST,

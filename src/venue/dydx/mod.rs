@@ -63,9 +63,8 @@ pub const HOSTS: [HostSpec; 1] =
 pub const RATE_LIMITS_DOCS: &str = "https://docs.dydx.xyz/concepts/trading/limits/rate-limits";
 
 /// The market list (weight 1).
-pub const PERPETUAL_MARKETS: Endpoint =
-    Endpoint::new("perpetualMarkets", HOST, "/v4/perpetualMarkets", 1)
-        .docs("https://docs.dydx.xyz/indexer-client/http#get-perpetual-markets");
+pub const PERPETUAL_MARKETS: Endpoint = Endpoint::at(HOST, "/v4/perpetualMarkets", 1)
+    .docs("https://docs.dydx.xyz/indexer-client/http#get-perpetual-markets");
 
 /// The settled funding of one market, the path going on with the market (weight 1):
 /// `effectiveBeforeOrAt` (ISO, inclusive), `limit` (at most [`HISTORY_LIMIT`]); newest first.

@@ -55,17 +55,15 @@ pub const WEIGHT: u32 = 1;
 
 /// The USDT-settled contract list fetched as reference data (`limit` default 100, max 1000;
 /// `offset`).
-pub const CONTRACTS: Endpoint =
-    Endpoint::new("contracts", HOST, "/api/v4/futures/usdt/contracts", WEIGHT)
-        .docs("https://www.gate.io/docs/developers/apiv4/en/#list-all-futures-contracts");
+pub const CONTRACTS: Endpoint = Endpoint::at(HOST, "/api/v4/futures/usdt/contracts", WEIGHT)
+    .docs("https://www.gate.io/docs/developers/apiv4/en/#list-all-futures-contracts");
 
 /// The contract list fetched on every poll (funding source).
 pub const CONTRACTS_LIVE: Endpoint = CONTRACTS.named("contracts-live");
 
 /// The USDT-settled futures tickers (no `contract`: every contract).
-pub const TICKERS: Endpoint =
-    Endpoint::new("tickers", HOST, "/api/v4/futures/usdt/tickers", WEIGHT)
-        .docs("https://www.gate.io/docs/developers/apiv4/en/#list-futures-tickers");
+pub const TICKERS: Endpoint = Endpoint::at(HOST, "/api/v4/futures/usdt/tickers", WEIGHT)
+    .docs("https://www.gate.io/docs/developers/apiv4/en/#list-futures-tickers");
 
 /// The spot pair list.
 pub const CURRENCY_PAIRS: Endpoint = Endpoint::new(
@@ -112,13 +110,8 @@ const MIN_FUNDING_INTERVAL_MS: i64 = 3_600_000;
 /// One contract's (last-trade) candlesticks: `contract` (`mark_…`/`index_…` for mark and index),
 /// `interval`, `from`/`to` (seconds; `limit` conflicts with them), at most
 /// [`FUTURES_CANDLE_POINTS`] points; object rows, oldest first, the running bar last.
-pub const CANDLESTICKS: Endpoint = Endpoint::new(
-    "candlesticks",
-    HOST,
-    "/api/v4/futures/usdt/candlesticks",
-    WEIGHT,
-)
-.docs("https://www.gate.io/docs/developers/apiv4/en/#get-futures-candlesticks");
+pub const CANDLESTICKS: Endpoint = Endpoint::at(HOST, "/api/v4/futures/usdt/candlesticks", WEIGHT)
+    .docs("https://www.gate.io/docs/developers/apiv4/en/#get-futures-candlesticks");
 
 /// One spot pair's candlesticks: `currency_pair`, `interval`, `from`/`to` (seconds), at most
 /// [`SPOT_CANDLE_POINTS`] points; string-array rows, oldest first, the running one flagged

@@ -55,27 +55,17 @@ pub const HOSTS: [HostSpec; 1] =
 pub const PUBLIC_WEIGHT: u32 = 1;
 
 /// The instrument list (public).
-pub const INSTRUMENTS: Endpoint = Endpoint::new(
-    "instruments",
-    HOST,
-    "/derivatives/api/v3/instruments",
-    PUBLIC_WEIGHT,
-)
-.docs("https://docs.kraken.com/api/docs/futures-api/trading/get-instruments");
+pub const INSTRUMENTS: Endpoint =
+    Endpoint::at(HOST, "/derivatives/api/v3/instruments", PUBLIC_WEIGHT)
+        .docs("https://docs.kraken.com/api/docs/futures-api/trading/get-instruments");
 
 /// The tickers of every contract and index (public).
-pub const TICKERS: Endpoint = Endpoint::new(
-    "tickers",
-    HOST,
-    "/derivatives/api/v3/tickers",
-    PUBLIC_WEIGHT,
-)
-.docs("https://docs.kraken.com/api/docs/futures-api/trading/get-tickers");
+pub const TICKERS: Endpoint = Endpoint::at(HOST, "/derivatives/api/v3/tickers", PUBLIC_WEIGHT)
+    .docs("https://docs.kraken.com/api/docs/futures-api/trading/get-tickers");
 
 /// The settled funding of one contract (public): `symbol`; every hourly settlement since the
 /// contract's listing, in one answer.
-pub const HISTORICAL_FUNDING_RATES: Endpoint = Endpoint::new(
-    "historicalfundingrates",
+pub const HISTORICAL_FUNDING_RATES: Endpoint = Endpoint::at(
     HOST,
     "/derivatives/api/v4/historicalfundingrates",
     PUBLIC_WEIGHT,

@@ -89,7 +89,7 @@ pub const CONTRACT_DETAIL: Endpoint =
         .docs("https://mexcdevelop.github.io/apidocs/contract_v1_en/#get-the-contract-information");
 
 /// Spot pair list (weight 10).
-pub const EXCHANGE_INFO: Endpoint = Endpoint::new("exchangeInfo", SPOT, "/api/v3/exchangeInfo", 10)
+pub const EXCHANGE_INFO: Endpoint = Endpoint::at(SPOT, "/api/v3/exchangeInfo", 10)
     .docs("https://mexcdevelop.github.io/apidocs/spot_v3_en/#exchange-information");
 
 /// Funding rates of every contract (no symbol; undocumented; 20 / 2 s: weight 1).

@@ -63,9 +63,8 @@ pub const DISCOUNT_RATES: Endpoint = Endpoint::new(
 .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-discount-rate-and-interest-free-quota");
 
 /// The funding rates; `instId=ANY` returns every SWAP (20 / 2 s: weight 1).
-pub const FUNDING_RATES: Endpoint =
-    Endpoint::new("funding-rate", HOST, "/api/v5/public/funding-rate", 1)
-        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate");
+pub const FUNDING_RATES: Endpoint = Endpoint::at(HOST, "/api/v5/public/funding-rate", 1)
+    .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate");
 
 /// The SWAP tickers (`instType=SWAP`; 20 / 2 s per IP: weight 1).
 pub const SWAP_TICKERS: Endpoint = Endpoint::new("tickers-swap", HOST, "/api/v5/market/tickers", 1)
@@ -74,31 +73,24 @@ pub const SWAP_TICKERS: Endpoint = Endpoint::new("tickers-swap", HOST, "/api/v5/
 pub const SPOT_TICKERS: Endpoint = SWAP_TICKERS.named("tickers-spot");
 
 /// The SWAP open interest (`instType=SWAP`; 20 / 2 s: weight 1).
-pub const SWAP_OPEN_INTEREST: Endpoint =
-    Endpoint::new("open-interest", HOST, "/api/v5/public/open-interest", 1)
-        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-open-interest");
+pub const SWAP_OPEN_INTEREST: Endpoint = Endpoint::at(HOST, "/api/v5/public/open-interest", 1)
+    .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-open-interest");
 
 /// The SWAP mark prices (`instType=SWAP`; 10 / 2 s: weight 2).
-pub const SWAP_MARK_PRICES: Endpoint =
-    Endpoint::new("mark-price", HOST, "/api/v5/public/mark-price", 2)
-        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-mark-price");
+pub const SWAP_MARK_PRICES: Endpoint = Endpoint::at(HOST, "/api/v5/public/mark-price", 2)
+    .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-mark-price");
 
 /// The index tickers of one quote currency (`quoteCcy`; one request per quote; 20 / 2 s:
 /// weight 1).
-pub const QUOTE_INDEX_TICKERS: Endpoint =
-    Endpoint::new("index-tickers", HOST, "/api/v5/market/index-tickers", 1)
-        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-index-tickers");
+pub const QUOTE_INDEX_TICKERS: Endpoint = Endpoint::at(HOST, "/api/v5/market/index-tickers", 1)
+    .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-index-tickers");
 
 /// One swap's settled funding history: `instId`, `after` (records older than that
 /// `fundingTime`), `before` (newer), `limit` ≤ 100; newest first; the last 3 months only
 /// (10 / 2 s per IP and instId: weight 2).
-pub const SWAP_FUNDING_HISTORY: Endpoint = Endpoint::new(
-    "funding-rate-history",
-    HOST,
-    "/api/v5/public/funding-rate-history",
-    2,
-)
-.docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate-history");
+pub const SWAP_FUNDING_HISTORY: Endpoint =
+    Endpoint::at(HOST, "/api/v5/public/funding-rate-history", 2)
+        .docs("https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate-history");
 /// Page size basis asks the funding history for (the documented maximum).
 pub const FUNDING_HISTORY_LIMIT: usize = 100;
 /// Days of funding history OKX keeps ("last 3 months").
@@ -109,7 +101,7 @@ pub const FUNDING_HISTORY_DAYS: u32 = 90;
 /// UTC), `after` (bars older than that `ts`), `before` (newer), `limit` ≤ 300 (default 100);
 /// newest first, the running bar first with `confirm` "0"; only the latest 1,440 bars
 /// (40 / 2 s per IP: weight 1, see the module docs).
-pub const RECENT_CANDLES: Endpoint = Endpoint::new("candles", HOST, "/api/v5/market/candles", 1)
+pub const RECENT_CANDLES: Endpoint = Endpoint::at(HOST, "/api/v5/market/candles", 1)
     .docs("https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks");
 /// Page size basis asks `candles` for at most (the documented maximum).
 pub const CANDLES_LIMIT: usize = 300;
@@ -118,10 +110,9 @@ pub const CANDLES_REACH: i64 = 1440;
 
 /// The older candles: the parameters of [`RECENT_CANDLES`], `limit` ≤ 100, years back
 /// (20 / 2 s per IP: weight 1).
-pub const OLDER_CANDLES: Endpoint =
-    Endpoint::new("history-candles", HOST, "/api/v5/market/history-candles", 1).docs(
-        "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks-history",
-    );
+pub const OLDER_CANDLES: Endpoint = Endpoint::at(HOST, "/api/v5/market/history-candles", 1).docs(
+    "https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks-history",
+);
 /// Page size basis asks `history-candles` for at most (the documented maximum).
 pub const HISTORY_CANDLES_LIMIT: usize = 100;
 

@@ -72,46 +72,36 @@ pub const HOSTS: [HostSpec; 2] = [
 ];
 
 /// The contract list (no `symbol`: every contract; weight 10).
-pub const CONTRACTS: Endpoint =
-    Endpoint::new("contracts", CONTRACT, "/capi/v2/market/contracts", 10)
-        .docs("https://www.weex.com/api-doc/contract/Market_API/GetContractInfo");
+pub const CONTRACTS: Endpoint = Endpoint::at(CONTRACT, "/capi/v2/market/contracts", 10)
+    .docs("https://www.weex.com/api-doc/contract/Market_API/GetContractInfo");
 
 /// Every contract's ticker (no weight published: counted as [`CONTRACTS`]').
-pub const TICKERS: Endpoint = Endpoint::new("tickers", CONTRACT, "/capi/v2/market/tickers", 10)
+pub const TICKERS: Endpoint = Endpoint::at(CONTRACT, "/capi/v2/market/tickers", 10)
     .docs("https://www.weex.com/api-doc/contract/Market_API/GetAllTickerInfo");
 
 /// Current funding rates; without `symbol` every contract (weight 1).
-pub const CURRENT_FUND_RATE: Endpoint = Endpoint::new(
-    "currentFundRate",
-    CONTRACT,
-    "/capi/v2/market/currentFundRate",
-    1,
-)
-.docs("https://www.weex.com/api-doc/contract/Market_API/GetCurrentFundRate");
+pub const CURRENT_FUND_RATE: Endpoint =
+    Endpoint::at(CONTRACT, "/capi/v2/market/currentFundRate", 1)
+        .docs("https://www.weex.com/api-doc/contract/Market_API/GetCurrentFundRate");
 
 /// One contract's settled funding: `symbol`, `limit` (at most [`HISTORY_LIMIT`]); newest first
 /// (weight 5).
-pub const HISTORY_FUND_RATE: Endpoint = Endpoint::new(
-    "getHistoryFundRate",
-    CONTRACT,
-    "/capi/v2/market/getHistoryFundRate",
-    5,
-)
-.docs("https://www.weex.com/api-doc/contract/Market_API/GetContractFundingHistory");
+pub const HISTORY_FUND_RATE: Endpoint =
+    Endpoint::at(CONTRACT, "/capi/v2/market/getHistoryFundRate", 5)
+        .docs("https://www.weex.com/api-doc/contract/Market_API/GetContractFundingHistory");
 /// Most settlements `getHistoryFundRate` answers.
 pub const HISTORY_LIMIT: usize = 100;
 
 /// One contract's (last-price) candles: `symbol`, `granularity`, `startTime`, `endTime` (ms),
 /// `limit` (default 100, at most [`CANDLE_LIMIT`]; weight 1).
-pub const CANDLES: Endpoint = Endpoint::new("candles", CONTRACT, "/capi/v2/market/candles", 1)
+pub const CANDLES: Endpoint = Endpoint::at(CONTRACT, "/capi/v2/market/candles", 1)
     .docs("https://www.weex.com/api-doc/contract/Market_API/GetKLineData");
 /// Most contract candles a request answers.
 pub const CANDLE_LIMIT: i64 = 1000;
 
 /// The spot pair list (v2; no `symbol`: every pair; weight 10).
-pub const SPOT_EXCHANGE_INFO: Endpoint =
-    Endpoint::new("exchangeInfo", SPOT, "/api/v2/public/exchangeInfo", 10)
-        .docs("https://www.weex.com/api-doc/spot/ConfigAPI/GetProductInfo");
+pub const SPOT_EXCHANGE_INFO: Endpoint = Endpoint::at(SPOT, "/api/v2/public/exchangeInfo", 10)
+    .docs("https://www.weex.com/api-doc/spot/ConfigAPI/GetProductInfo");
 
 /// Every spot pair's 24 h ticker with its best bid and ask (v3; no `symbol`; weight 2).
 pub const SPOT_TICKER: Endpoint =
