@@ -26,15 +26,12 @@ pub const POSITION_LEVER: Endpoint = Endpoint {
     docs: "https://www.bitget.com/api-doc/contract/position/Get-Query-Position-Lever",
 };
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 struct Row<'a> {
-    #[serde(default, borrow)]
     symbol: WireText<'a>,
-    #[serde(rename = "startUnit", default)]
     start_unit: WireDec,
-    #[serde(default)]
     leverage: WireDec,
-    #[serde(rename = "keepMarginRate", default)]
     keep_margin_rate: WireDec,
 }
 

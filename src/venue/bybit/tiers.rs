@@ -10,10 +10,9 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
 
+use super::wire::{BybitEnvelope, BybitList, BybitRiskLimit};
 use crate::model::account::MarginTier;
-use crate::parse::{WireDec, WireInt, WireText};
 use crate::venue::kit::{self, Endpoint};
 use crate::venue::margin::Tiers;
 use crate::venue::rows;
@@ -28,37 +27,8 @@ pub const RISK_LIMIT: Endpoint = Endpoint {
     docs: "https://bybit-exchange.github.io/docs/v5/market/risk-limit",
 };
 
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(rename = "retCode", default)]
-    ret_code: WireInt,
-    #[serde(rename = "retMsg", default, borrow)]
-    ret_msg: WireText<'a>,
-    #[serde(default, borrow)]
-    result: Option<Page<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Page<'a> {
-    #[serde(default, borrow)]
-    list: Vec<Row<'a>>,
-    #[serde(rename = "nextPageCursor", default, borrow)]
-    next_page_cursor: WireText<'a>,
-}
-
-#[derive(Deserialize)]
-struct Row<'a> {
-    #[serde(default, borrow)]
-    symbol: WireText<'a>,
-    #[serde(rename = "riskLimitValue", default)]
-    risk_limit_value: WireDec,
-    #[serde(rename = "maintenanceMargin", default)]
-    maintenance_margin: WireDec,
-    #[serde(rename = "initialMargin", default)]
-    initial_margin: WireDec,
-    #[serde(rename = "mmDeduction", default)]
-    mm_deduction: WireDec,
-}
+/// One risk-limit body.
+type Envelope<'a> = BybitEnvelope<'a, BybitList<'a, BybitRiskLimit<'a>>>;
 
 /// The first page of the table.
 #[must_use]
@@ -66,7 +36,7 @@ pub fn requests() -> Vec<Request> {
     vec![RISK_LIMIT.request().query("category", "linear")]
 }
 
-fn page(body: &[u8]) -> Result<Page<'_>, ParseError> {
+fn page(body: &[u8]) -> Result<BybitList<'_, BybitRiskLimit<'_>>, ParseError> {
     let env: Envelope<'_> = kit::decode(RISK_LIMIT.name, body)?;
     if env.ret_code.get().is_some_and(|c| c != 0) {
         return Err(ParseError::new(
@@ -112,7 +82,7 @@ pub fn next_page(request: &Request, body: &[u8]) -> Result<Option<Request>, Pars
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     let pages = kit::each_body(bodies, RISK_LIMIT.name, false, page)?;
     let mut caps: BTreeMap<String, Vec<(Decimal, MarginTier)>> = BTreeMap::new();
-    for row in pages.iter().flat_map(|p| &p.list) {
+    for row in pages.iter().filter_map(|p| p.list.as_ref()).flatten() {
         let (Some(symbol), Some(cap), Some(m)) = (
             row.symbol.get(),
             row.risk_limit_value.get(),

@@ -43,7 +43,7 @@ pub struct BybitEnvelope<'a, T> {
 /// ```
 pub type BybitHead<'a> = BybitEnvelope<'a, IgnoredAny>;
 
-/// `result` of a list endpoint (instruments-info, tickers).
+/// `result` of a list endpoint (instruments-info, tickers, risk-limit).
 ///
 /// ```json
 /// {"category": "linear", "list": [{"symbol": "BTCUSDT"}], "nextPageCursor": ""}
@@ -57,20 +57,42 @@ pub struct BybitList<'a, T> {
     /// `linear`, `spot`, `inverse`…
     #[serde(default)]
     pub category: WireText<'a>,
-    /// Rows (`nextPageCursor` is read separately, by [`BybitPage`]).
+    /// Rows.
     pub list: Option<Vec<T>>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(default)]
+    pub next_page_cursor: WireText<'a>,
 }
 
-/// `result` of a list endpoint with the rows skipped: the paging cursor only.
+/// `result` of a list endpoint with the rows skipped: what paging reads.
 ///
 /// ```json
 /// {"category": "linear", "list": [], "nextPageCursor": "first%3D1000PEPEUSDT%26last%3DETHUSDT"}
 /// ```
+pub type BybitPage<'a> = BybitList<'a, IgnoredAny>;
+
+/// One row of `GET /v5/market/risk-limit?category=linear` (`result.list`): one tier of one
+/// symbol. `riskLimitValue` is the tier's notional cap (USDT), `maintenanceMargin` and
+/// `initialMargin` fractions (strings, or numbers as the docs' table types them), `mmDeduction`
+/// the maintenance amount (`""` on the first tier).
+///
+/// ```json
+/// {"id": 1, "symbol": "BTCUSDT", "riskLimitValue": "2000000", "maintenanceMargin": "0.005",
+///  "initialMargin": "0.01", "isLowestRisk": 1, "maxLeverage": "100.00", "mmDeduction": ""}
+/// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct BybitPage<'a> {
-    /// Cursor of the next page; absent on the last page.
-    pub next_page_cursor: WireText<'a>,
+pub struct BybitRiskLimit<'a> {
+    /// `BTCUSDT`.
+    pub symbol: WireText<'a>,
+    /// The tier's notional cap, USDT.
+    pub risk_limit_value: WireDec,
+    /// Maintenance margin rate, fraction.
+    pub maintenance_margin: WireDec,
+    /// Initial margin rate, fraction.
+    pub initial_margin: WireDec,
+    /// Maintenance amount of the tier (`""` on the first).
+    pub mm_deduction: WireDec,
 }
 
 /// One row of `GET /v5/market/instruments-info` (linear and spot share the fields basis reads;

@@ -9,9 +9,8 @@
 //! `/futures/usdt/risk_limit_tiers` (with deductions) is not asked: one request per contract.
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
 
-use crate::parse::{WireDec, WireText};
+use super::wire::GateContract;
 use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
 use crate::venue::{Body, ParseError};
@@ -19,21 +18,7 @@ use crate::venue::{Body, ParseError};
 /// Most tiers basis builds for one contract (Gate's tables have a few dozen at most).
 const MAX_TIERS: usize = 100;
 
-#[derive(Deserialize)]
-struct Contract<'a> {
-    #[serde(default, borrow)]
-    name: WireText<'a>,
-    #[serde(default)]
-    maintenance_rate: WireDec,
-    #[serde(default)]
-    leverage_max: WireDec,
-    #[serde(default)]
-    risk_limit_step: WireDec,
-    #[serde(default)]
-    risk_limit_max: WireDec,
-}
-
-fn steps(c: &Contract<'_>) -> Option<Vec<crate::model::account::MarginTier>> {
+fn steps(c: &GateContract<'_>) -> Option<Vec<crate::model::account::MarginTier>> {
     let m = kit::positive(c.maintenance_rate.get())?;
     let im = kit::positive(c.leverage_max.get()).and_then(|l| Decimal::ONE.checked_div(l));
     let (Some(step), Some(max)) = (
@@ -58,7 +43,7 @@ fn steps(c: &Contract<'_>) -> Option<Vec<crate::model::account::MarginTier>> {
 /// A [`ParseError`] naming `contracts` when a page is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     let pages = kit::each_body(bodies, super::CONTRACTS.name, false, |b| {
-        kit::decode::<Vec<Contract<'_>>>(super::CONTRACTS.name, b)
+        kit::decode::<Vec<GateContract<'_>>>(super::CONTRACTS.name, b)
     })?;
     Ok(pages
         .iter()

@@ -35,7 +35,8 @@ pub struct GateError<'a> {
 ///  "funding_rate": "0.0001", "funding_rate_indicative": "0.0001", "funding_interval": 28800,
 ///  "funding_next_apply": 1755100800, "funding_offset": 0, "in_delisting": false,
 ///  "position_size": 256491312, "order_size_min": 1, "create_time": 1737602786,
-///  "status": "trading", "maintenance_rate": "0.005"}
+///  "status": "trading", "maintenance_rate": "0.005", "leverage_max": "125",
+///  "risk_limit_step": "1499000000", "risk_limit_max": "1500000000"}
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, bound(deserialize = "'de: 'a"))]
@@ -67,6 +68,12 @@ pub struct GateContract<'a> {
     pub status: WireText<'a>,
     /// Maintenance margin rate of the first risk-limit tier, fraction.
     pub maintenance_rate: WireDec,
+    /// Highest leverage of the first tier (the margin tiers).
+    pub leverage_max: WireDec,
+    /// Risk-limit step, USDT notional (the margin tiers).
+    pub risk_limit_step: WireDec,
+    /// Highest risk limit, USDT notional (the margin tiers).
+    pub risk_limit_max: WireDec,
 }
 
 /// One row of `GET /api/v4/futures/usdt/tickers`. `total_size` (open interest) and `volume_24h`

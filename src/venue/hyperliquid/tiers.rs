@@ -9,45 +9,11 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
-use serde::Deserialize;
-
-use crate::parse::{WireDec, WireInt, WireText};
+use super::wire::{HlMarginTable, HlMeta};
 use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
 use crate::venue::{Body, ParseError};
-
-#[derive(Deserialize)]
-struct Meta<'a> {
-    #[serde(default, borrow)]
-    universe: Vec<Asset<'a>>,
-    #[serde(rename = "marginTables", default)]
-    margin_tables: Vec<(WireInt, Table)>,
-}
-
-#[derive(Deserialize)]
-struct Asset<'a> {
-    #[serde(default, borrow)]
-    name: WireText<'a>,
-    #[serde(rename = "maxLeverage", default)]
-    max_leverage: WireDec,
-    #[serde(rename = "marginTableId", default)]
-    margin_table_id: WireInt,
-}
-
-#[derive(Deserialize)]
-struct Table {
-    #[serde(rename = "marginTiers", default)]
-    margin_tiers: Vec<Bound>,
-}
-
-#[derive(Deserialize)]
-struct Bound {
-    #[serde(rename = "lowerBound", default)]
-    lower_bound: WireDec,
-    #[serde(rename = "maxLeverage", default)]
-    max_leverage: WireDec,
-}
+use rust_decimal::Decimal;
 
 /// `(floor, m, im)` of a tier of maximum leverage `lev`.
 fn row(floor: Decimal, lev: Decimal) -> Option<(Decimal, Decimal, Option<Decimal>)> {
@@ -61,11 +27,11 @@ fn row(floor: Decimal, lev: Decimal) -> Option<(Decimal, Decimal, Option<Decimal
 /// A [`ParseError`] naming `meta` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     let metas = kit::each_body(bodies, super::META.name, false, |b| {
-        kit::decode::<Meta<'_>>(super::META.name, b)
+        kit::decode::<HlMeta<'_>>(super::META.name, b)
     })?;
     let mut out = Tiers::new();
     for meta in &metas {
-        let tables: BTreeMap<i64, &Table> = meta
+        let tables: BTreeMap<i64, &HlMarginTable> = meta
             .margin_tables
             .iter()
             .filter_map(|(id, t)| Some((id.get()?, t)))

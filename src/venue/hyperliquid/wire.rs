@@ -100,10 +100,36 @@ impl<'de> Deserialize<'de> for IgnoredOrDec {
 ///  "marginTables": [[56, {"description": "", "marginTiers": [{"lowerBound": "0.0", "maxLeverage": 40}]}]]}
 /// ```
 #[derive(Debug, Deserialize)]
-#[serde(bound(deserialize = "'de: 'a"))]
+#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
 pub struct HlMeta<'a> {
     /// Perpetuals, in asset-index order.
     pub universe: Vec<HlPerpAsset<'a>>,
+    /// Margin tables by id (the margin tiers).
+    #[serde(default)]
+    pub margin_tables: Vec<(WireInt, HlMarginTable)>,
+}
+
+/// One margin table of `meta.marginTables`: leverage tiers by position notional (USDC), each
+/// from its `lowerBound` up to the next one's.
+///
+/// ```json
+/// {"description": "", "marginTiers": [{"lowerBound": "0.0", "maxLeverage": 40}]}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HlMarginTable {
+    /// The tiers, lowest first.
+    pub margin_tiers: Vec<HlMarginTier>,
+}
+
+/// One tier of an [`HlMarginTable`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HlMarginTier {
+    /// Position notional the tier starts at, USDC (a string).
+    pub lower_bound: WireDec,
+    /// Maximum leverage within the tier.
+    pub max_leverage: WireDec,
 }
 
 /// One perpetual of `meta.universe`.
@@ -116,8 +142,10 @@ pub struct HlMeta<'a> {
 pub struct HlPerpAsset<'a> {
     /// Coin name (`BTC`, `kPEPE` = 1000 PEPE).
     pub name: HlText<'a>,
-    /// Maximum leverage.
-    pub max_leverage: WireInt,
+    /// Maximum leverage (the margin tier of an asset without a margin table).
+    pub max_leverage: WireDec,
+    /// Id of the asset's margin table in `marginTables` (the margin tiers).
+    pub margin_table_id: WireInt,
     /// Delisted coins stay in the universe with `isDelisted: true`.
     pub is_delisted: WireFlag,
 }

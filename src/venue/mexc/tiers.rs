@@ -8,52 +8,17 @@
 //! (see [`crate::venue::margin::floors_in_coins`]); MEXC states no deduction, so the level's
 //! rate applies to the whole position.
 
-use rust_decimal::Decimal;
-use serde::Deserialize;
-
-use crate::parse::{WireDec, WireInt, WireText};
+use super::wire::{MexcContractDetail, MexcEnvelope, MexcRows};
 use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
 use crate::venue::{Body, ParseError};
+use rust_decimal::Decimal;
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Data<'a> {
-    Many(#[serde(borrow)] Vec<Contract<'a>>),
-    One(#[serde(borrow)] Contract<'a>),
-}
-
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow)]
-    data: Option<Data<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Contract<'a> {
-    #[serde(default, borrow)]
-    symbol: WireText<'a>,
-    #[serde(default)]
-    contract_size: WireDec,
-    #[serde(default)]
-    maintenance_margin_rate: WireDec,
-    #[serde(default)]
-    initial_margin_rate: WireDec,
-    #[serde(default)]
-    risk_base_vol: WireDec,
-    #[serde(default)]
-    risk_incr_vol: WireDec,
-    #[serde(default)]
-    risk_incr_mmr: WireDec,
-    #[serde(default)]
-    risk_incr_imr: WireDec,
-    #[serde(default)]
-    risk_level_limit: WireInt,
-}
+/// One `contract/detail` body: every contract, or one.
+type Page<'a> = MexcEnvelope<'a, MexcRows<MexcContractDetail<'a>>>;
 
 /// The levels of one contract, when it states its first rates (one level without the steps).
-fn levels(c: &Contract<'_>) -> Option<Vec<crate::model::account::MarginTier>> {
+fn levels(c: &MexcContractDetail<'_>) -> Option<Vec<crate::model::account::MarginTier>> {
     let (m0, im0) = (
         c.maintenance_margin_rate.get()?,
         c.initial_margin_rate.get(),
@@ -90,18 +55,16 @@ fn levels(c: &Contract<'_>) -> Option<Vec<crate::model::account::MarginTier>> {
 /// A [`ParseError`] naming `contract-detail` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     let pages = kit::each_body(bodies, super::CONTRACT_DETAIL.name, false, |b| {
-        kit::decode::<Envelope<'_>>(super::CONTRACT_DETAIL.name, b)
+        kit::decode::<Page<'_>>(super::CONTRACT_DETAIL.name, b)
     })?;
     let mut out = Tiers::new();
-    for data in pages.iter().filter_map(|p| p.data.as_ref()) {
-        let contracts = match data {
-            Data::Many(v) => v.as_slice(),
-            Data::One(c) => std::slice::from_ref(c),
-        };
-        for c in contracts {
-            if let (Some(symbol), Some(tiers)) = (c.symbol.get(), levels(c)) {
-                out.insert(symbol.to_owned(), tiers);
-            }
+    for c in pages
+        .iter()
+        .filter_map(|p| p.data.as_ref())
+        .flat_map(|rows| &rows.0)
+    {
+        if let (Some(symbol), Some(tiers)) = (c.symbol.get(), levels(c)) {
+            out.insert(symbol.to_owned(), tiers);
         }
     }
     Ok(out)

@@ -92,7 +92,9 @@ pub type MexcStatus<'a> = MexcEnvelope<'a, IgnoredAny>;
 ///  "positionOpenType": 3, "baseCoin": "BTC", "quoteCoin": "USDT", "settleCoin": "USDT",
 ///  "contractSize": 0.0001, "minLeverage": 1, "maxLeverage": 125, "priceScale": 2,
 ///  "takerFeeRate": 0.0006, "makerFeeRate": 0.0002, "state": 0, "isNew": false, "isHot": true,
-///  "isHidden": false, "apiAllowed": false, "maintenanceMarginRate": 0.004}
+///  "isHidden": false, "apiAllowed": false, "maintenanceMarginRate": 0.004,
+///  "initialMarginRate": 0.008, "riskBaseVol": 150000, "riskIncrVol": 150000,
+///  "riskIncrMmr": 0.004, "riskIncrImr": 0.004, "riskLevelLimit": 5}
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
@@ -111,6 +113,18 @@ pub struct MexcContractDetail<'a> {
     pub is_hidden: WireFlag,
     /// Maintenance margin rate of the first risk tier, fraction.
     pub maintenance_margin_rate: WireDec,
+    /// Initial margin rate of the first risk tier, fraction (the margin tiers).
+    pub initial_margin_rate: WireDec,
+    /// Size of the first risk level, contracts (the margin tiers).
+    pub risk_base_vol: WireDec,
+    /// Size of each further level, contracts (the margin tiers).
+    pub risk_incr_vol: WireDec,
+    /// What each further level adds to the maintenance rate (the margin tiers).
+    pub risk_incr_mmr: WireDec,
+    /// What each further level adds to the initial rate (the margin tiers).
+    pub risk_incr_imr: WireDec,
+    /// How many levels there are (the margin tiers).
+    pub risk_level_limit: WireInt,
 }
 
 /// One row of `GET /api/v1/contract/ticker` (every contract when `symbol` is omitted).

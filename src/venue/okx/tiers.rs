@@ -30,15 +30,12 @@ pub const POSITION_TIERS: Endpoint = Endpoint {
     docs: "https://www.okx.com/docs-v5/en/#public-data-rest-api-get-position-tiers",
 };
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 struct Row<'a> {
-    #[serde(rename = "instFamily", default, borrow)]
     inst_family: WireText<'a>,
-    #[serde(rename = "maxSz", default)]
     max_sz: WireDec,
-    #[serde(default)]
     mmr: WireDec,
-    #[serde(default)]
     imr: WireDec,
 }
 
