@@ -650,7 +650,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Bitget, 40, 0, NOW);
         let m = u.perps().find(|m| m.quote == "USDT").expect("a USDT perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         let last = NOW / step * step;
         let page = |extra: &[(&str, &str)]| {
             let mut q = vec![("symbol", symbol.as_str()), ("productType", "USDT-FUTURES")];

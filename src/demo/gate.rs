@@ -643,7 +643,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Gate, 40, 0, NOW);
         let m = listed_perps(&u).next().expect("a USDT perp");
         let name = pair_name(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         let last = NOW / step * step;
         let q = |extra: &[(&str, &str)]| {
             let mut q = vec![("contract", name.as_str())];

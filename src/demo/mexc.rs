@@ -587,7 +587,7 @@ mod tests {
         let u = Universe::generate(Venue::Mexc, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         let last = now / step * step;
         assert_eq!(respond(&u, &Ask::get(TICKER.path, &[])), None);
         assert_eq!(respond(&u, &Ask::get("/api/v1/contract/kline", &[])), None);

@@ -103,11 +103,17 @@ impl SynthMarket {
         (self.volume_base * self.price).round_dp(2)
     }
 
+    /// Milliseconds between two settlements of the perp's funding.
+    #[must_use]
+    pub fn funding_step(&self) -> i64 {
+        i64::from(self.interval_hours.max(1)) * HOUR_MS
+    }
+
     /// Settlement times of the perp's funding: every `interval_hours` on the UTC grid, from
     /// `keep_days` before `now_ms` up to `now_ms`, within `[from, to]`, ascending.
     #[must_use]
     pub fn settlements(&self, now_ms: i64, keep_days: i64, from: i64, to: i64) -> Vec<i64> {
-        let step = i64::from(self.interval_hours.max(1)) * HOUR_MS;
+        let step = self.funding_step();
         let lo = from.max(now_ms - keep_days * DAY_MS);
         let hi = to.min(now_ms);
         let first = lo.div_euclid(step) * step + if lo.rem_euclid(step) == 0 { 0 } else { step };

@@ -636,7 +636,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Okx, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let id = swap_id(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         let last = now / step * step;
         assert_eq!(history(&u, FUNDING_RATE_PATH, &[]), None);
         let answer =
