@@ -316,7 +316,7 @@ fn premium_index(u: &Universe) -> String {
     for e in extras() {
         let price = pad(e.price, 8);
         let dated = e.contract_type != "PERPETUAL";
-        let next = (u.now_ms / (8 * 3_600_000) + 1) * 8 * 3_600_000;
+        let next = super::next_on_grid(u.now_ms, 8);
         rows.push(json!({
             "symbol": e.symbol,
             "markPrice": price,

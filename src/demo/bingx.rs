@@ -244,7 +244,7 @@ fn premium_index(u: &Universe) -> String {
             )
         })
         .collect();
-    let next8 = (now / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
+    let next8 = super::next_on_grid(now, 8);
     for (symbol, _) in FILTERED_CONTRACTS {
         rows.push(premium_row(
             symbol,

@@ -309,7 +309,7 @@ fn fund_rates(u: &Universe, product: &Product) -> String {
             )
         })
         .collect();
-    let next8 = (u.now_ms / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
+    let next8 = super::next_on_grid(u.now_ms, 8);
     for (symbol, _, kind, _) in filtered_of(product) {
         if kind != "delivery" {
             data.push(fund_rate_row(symbol, Decimal::new(5, 3), 8, next8));

@@ -239,7 +239,7 @@ fn contract_pages(u: &Universe) -> Vec<String> {
             )
         })
         .collect();
-    let next8 = (u.now_ms / (8 * 3_600_000) + 1) * 8 * 3_600_000;
+    let next8 = super::next_on_grid(u.now_ms, 8);
     for (name, status) in FILTERED_CONTRACTS {
         let one = Decimal::ONE;
         let funding = Funding {

@@ -222,7 +222,7 @@ fn funding_rates(u: &Universe) -> String {
             )
         })
         .collect();
-    let next8 = (now / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
+    let next8 = super::next_on_grid(now, 8);
     for (symbol, _) in FILTERED_CONTRACTS {
         rows.push(funding_row(symbol, Decimal::new(5, 3), 8, next8, now));
     }

@@ -467,6 +467,13 @@ pub fn joined_perp_symbol(m: &SynthMarket) -> String {
     }
 }
 
+/// The first settlement after `now_ms` on the UTC grid of `hours`-hour intervals.
+#[must_use]
+pub fn next_on_grid(now_ms: i64, hours: i64) -> i64 {
+    let step = hours * HOUR_MS;
+    (now_ms / step + 1) * step
+}
+
 /// A 64-bit mixing function (splitmix64's finaliser): a deterministic hash of `x`.
 #[must_use]
 pub fn mix(x: u64) -> u64 {
@@ -792,8 +799,7 @@ impl Universe {
                 market_rate_8h * rng.range(0.6, 1.4) + rng.range(-0.00005, 0.00005)
             };
             let rate = rate_8h * f64::from(interval_hours) / 8.0;
-            let step = i64::from(interval_hours) * 3_600_000;
-            let next_funding_ms = (now_ms / step + 1) * step;
+            let next_funding_ms = next_on_grid(now_ms, i64::from(interval_hours));
             let volume_base = 10f64.powf(rng.range(4.5, 9.0)) / price_f;
             markets.push(SynthMarket {
                 asset,
