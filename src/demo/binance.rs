@@ -316,7 +316,7 @@ fn premium_index(u: &Universe) -> String {
     for e in extras() {
         let price = pad(e.price, 8);
         let dated = e.contract_type != "PERPETUAL";
-        let next = (u.now_ms / (8 * 3_600_000) + 1) * 8 * 3_600_000;
+        let next = super::next_on_grid(u.now_ms, 8);
         rows.push(json!({
             "symbol": e.symbol,
             "markPrice": price,
@@ -642,7 +642,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Binance, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let symbol = format!("{}{}", m.perp_base(), m.quote);
-        let step = i64::from(m.interval_hours) * 3_600_000;
+        let step = m.funding_step();
         assert_eq!(history(&u, "/fapi/v1/premiumIndex", &[]), None);
         let rows = |query: &[(&str, &str)]| -> Vec<Value> {
             let v = get_json(respond, &u, "/fapi/v1/fundingRate", query);

@@ -244,7 +244,7 @@ fn premium_index(u: &Universe) -> String {
             )
         })
         .collect();
-    let next8 = (now / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
+    let next8 = super::next_on_grid(now, 8);
     for (symbol, _) in FILTERED_CONTRACTS {
         rows.push(premium_row(
             symbol,
@@ -331,7 +331,7 @@ fn spot_tickers(u: &Universe) -> String {
 /// The newest [`HISTORY_LIMIT`] settlements of a perp, newest first, one interval apart (what
 /// [`respond`] answers to `symbol=…&limit=3`, for servers without the dynamic responders).
 fn funding_history(u: &Universe, m: &SynthMarket, symbol: &str) -> String {
-    let step = i64::from(m.interval_hours) * HOUR_MS;
+    let step = m.funding_step();
     let times = m.settlements(
         u.now_ms,
         HISTORY_DAYS,
@@ -567,7 +567,7 @@ mod tests {
         let u = Universe::generate(Venue::Bingx, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         let last = now / step * step;
         assert_eq!(respond(&u, &Ask::get(TICKER.path, &[])), None);
         assert_eq!(

@@ -309,7 +309,7 @@ fn fund_rates(u: &Universe, product: &Product) -> String {
             )
         })
         .collect();
-    let next8 = (u.now_ms / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
+    let next8 = super::next_on_grid(u.now_ms, 8);
     for (symbol, _, kind, _) in filtered_of(product) {
         if kind != "delivery" {
             data.push(fund_rate_row(symbol, Decimal::new(5, 3), 8, next8));
@@ -650,7 +650,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Bitget, 40, 0, NOW);
         let m = u.perps().find(|m| m.quote == "USDT").expect("a USDT perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         let last = NOW / step * step;
         let page = |extra: &[(&str, &str)]| {
             let mut q = vec![("symbol", symbol.as_str()), ("productType", "USDT-FUTURES")];

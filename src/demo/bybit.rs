@@ -592,7 +592,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Bybit, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * 3_600_000;
+        let step = m.funding_step();
         let last = now / step * step;
         assert_eq!(history(&u, TICKERS, &[]), None);
         let answer = |pairs: &[(&str, &str)]| get_json(respond, &u, FUNDING_HISTORY, pairs);
@@ -790,51 +790,25 @@ mod kline_tests {
             (hour - 10 * HOUR_MS + 60_000).to_string(),
             (hour - 5 * HOUR_MS).to_string(),
         );
-        let window = rows(
-            &u,
-            &[
+        let spot_rows = |interval: &str, extra: &[(&str, &str)]| {
+            let mut query = vec![
                 ("category", "spot"),
-                ("symbol", &spot),
-                ("interval", "60"),
-                ("start", &s_mid),
-                ("end", &e),
-            ],
-        );
+                ("symbol", spot.as_str()),
+                ("interval", interval),
+            ];
+            query.extend_from_slice(extra);
+            rows(&u, &query)
+        };
+        let window = spot_rows("60", &[("start", &s_mid), ("end", &e)]);
         assert_eq!(window.len(), 6);
         assert_eq!(window[0][0], json!(e));
         assert_eq!(window[5][0], json!((hour - 10 * HOUR_MS).to_string()));
-        let two = rows(
-            &u,
-            &[
-                ("category", "spot"),
-                ("symbol", &spot),
-                ("interval", "60"),
-                ("start", &s_mid),
-                ("end", &e),
-                ("limit", "2"),
-            ],
-        );
+        let two = spot_rows("60", &[("start", &s_mid), ("end", &e), ("limit", "2")]);
         assert_eq!((two.len(), &two[0][0]), (2, &json!(e)));
         // At most 1000 a call; daily bars open at 00:00 UTC; 120 days kept.
-        let many = rows(
-            &u,
-            &[
-                ("category", "spot"),
-                ("symbol", &spot),
-                ("interval", "60"),
-                ("limit", "5000"),
-            ],
-        );
+        let many = spot_rows("60", &[("limit", "5000")]);
         assert_eq!(many.len(), 1000);
-        let days = rows(
-            &u,
-            &[
-                ("category", "spot"),
-                ("symbol", &spot),
-                ("interval", "D"),
-                ("limit", "1000"),
-            ],
-        );
+        let days = spot_rows("D", &[("limit", "1000")]);
         assert_eq!(days.len(), 121);
         assert!(days.iter().all(|d| {
             d[0].as_str()

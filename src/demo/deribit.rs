@@ -86,20 +86,7 @@ pub fn funding_8h(m: &SynthMarket) -> Decimal {
 
 /// A decimal as Deribit prints it: plain, or exponent form when `0 < |x| < 1e-6`.
 fn number(x: Decimal) -> String {
-    let n = x.normalize();
-    if n.is_zero() || n.abs() >= Decimal::new(1, 6) {
-        return n.to_string();
-    }
-    let digits = n.mantissa().unsigned_abs().to_string();
-    let scale = i64::from(n.scale());
-    let exponent = i64::try_from(digits.len()).unwrap_or(0) - 1 - scale;
-    let (lead, rest) = digits.split_at(1);
-    let sign = if n.is_sign_negative() { "-" } else { "" };
-    if rest.is_empty() {
-        format!("{sign}{lead}e{exponent}")
-    } else {
-        format!("{sign}{lead}.{rest}e{exponent}")
-    }
+    super::json::exponent_text(x, Decimal::new(1, 6), 1)
 }
 
 /// A decimal as a JSON number the way Deribit prints it ([`number`]).

@@ -239,7 +239,7 @@ fn contract_pages(u: &Universe) -> Vec<String> {
             )
         })
         .collect();
-    let next8 = (u.now_ms / (8 * 3_600_000) + 1) * 8 * 3_600_000;
+    let next8 = super::next_on_grid(u.now_ms, 8);
     for (name, status) in FILTERED_CONTRACTS {
         let one = Decimal::ONE;
         let funding = Funding {
@@ -643,7 +643,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Gate, 40, 0, NOW);
         let m = listed_perps(&u).next().expect("a USDT perp");
         let name = pair_name(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         let last = NOW / step * step;
         let q = |extra: &[(&str, &str)]| {
             let mut q = vec![("contract", name.as_str())];

@@ -36,6 +36,26 @@ pub fn dec_num(d: Decimal) -> Value {
     raw(d.normalize())
 }
 
+/// A decimal as the venues that switch to exponent form print it: plain, or when
+/// `0 < |x| < below` the first digit, the others after a point and the power of ten with its
+/// digits zero-padded to `width` (Deribit's `4.5e-7`: 1, Kraken's `2.5e-07`: 2).
+#[must_use]
+pub fn exponent_text(x: Decimal, below: Decimal, width: usize) -> String {
+    let n = x.normalize();
+    if n.is_zero() || n.abs() >= below {
+        return n.to_string();
+    }
+    let digits = n.mantissa().unsigned_abs().to_string();
+    let scale = i64::from(n.scale());
+    let exponent = i64::try_from(digits.len()).unwrap_or(0) - 1 - scale;
+    let (lead, rest) = digits.split_at(1);
+    let sign = if n.is_sign_negative() { "-" } else { "" };
+    let dot = if rest.is_empty() { "" } else { "." };
+    let exponent_sign = if exponent < 0 { "-" } else { "" };
+    let power = exponent.unsigned_abs();
+    format!("{sign}{lead}{dot}{rest}e{exponent_sign}{power:0width$}")
+}
+
 /// Object `row` with the fields of object `extra` added (a row's own fields after the ones
 /// every row of its list has).
 #[must_use]

@@ -66,17 +66,7 @@ pub fn hourly_rate(m: &SynthMarket) -> Decimal {
 
 /// A decimal as Kraken prints it: plain, or exponent form (`2.5e-07`) when `0 < |x| < 1e-4`.
 fn number(x: Decimal) -> String {
-    let n = x.normalize();
-    if n.is_zero() || n.abs() >= Decimal::new(1, 4) {
-        return n.to_string();
-    }
-    let digits = n.mantissa().unsigned_abs().to_string();
-    let scale = i64::from(n.scale());
-    let exponent = i64::try_from(digits.len()).unwrap_or(0) - 1 - scale;
-    let (lead, rest) = digits.split_at(1);
-    let sign = if n.is_sign_negative() { "-" } else { "" };
-    let dot = if rest.is_empty() { "" } else { "." };
-    format!("{sign}{lead}{dot}{rest}e-{:02}", exponent.unsigned_abs())
+    super::json::exponent_text(x, Decimal::new(1, 4), 2)
 }
 
 /// `2025-11-17T00:34:37.524Z`.

@@ -222,7 +222,7 @@ fn funding_rates(u: &Universe) -> String {
             )
         })
         .collect();
-    let next8 = (now / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
+    let next8 = super::next_on_grid(now, 8);
     for (symbol, _) in FILTERED_CONTRACTS {
         rows.push(funding_row(symbol, Decimal::new(5, 3), 8, next8, now));
     }
@@ -587,7 +587,7 @@ mod tests {
         let u = Universe::generate(Venue::Mexc, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         let last = now / step * step;
         assert_eq!(respond(&u, &Ask::get(TICKER.path, &[])), None);
         assert_eq!(respond(&u, &Ask::get("/api/v1/contract/kline", &[])), None);

@@ -103,11 +103,17 @@ impl SynthMarket {
         (self.volume_base * self.price).round_dp(2)
     }
 
+    /// Milliseconds between two settlements of the perp's funding.
+    #[must_use]
+    pub fn funding_step(&self) -> i64 {
+        i64::from(self.interval_hours.max(1)) * HOUR_MS
+    }
+
     /// Settlement times of the perp's funding: every `interval_hours` on the UTC grid, from
     /// `keep_days` before `now_ms` up to `now_ms`, within `[from, to]`, ascending.
     #[must_use]
     pub fn settlements(&self, now_ms: i64, keep_days: i64, from: i64, to: i64) -> Vec<i64> {
-        let step = i64::from(self.interval_hours.max(1)) * HOUR_MS;
+        let step = self.funding_step();
         let lo = from.max(now_ms - keep_days * DAY_MS);
         let hi = to.min(now_ms);
         let first = lo.div_euclid(step) * step + if lo.rem_euclid(step) == 0 { 0 } else { step };
@@ -461,6 +467,13 @@ pub fn joined_perp_symbol(m: &SynthMarket) -> String {
     }
 }
 
+/// The first settlement after `now_ms` on the UTC grid of `hours`-hour intervals.
+#[must_use]
+pub fn next_on_grid(now_ms: i64, hours: i64) -> i64 {
+    let step = hours * HOUR_MS;
+    (now_ms / step + 1) * step
+}
+
 /// A 64-bit mixing function (splitmix64's finaliser): a deterministic hash of `x`.
 #[must_use]
 pub fn mix(x: u64) -> u64 {
@@ -786,8 +799,7 @@ impl Universe {
                 market_rate_8h * rng.range(0.6, 1.4) + rng.range(-0.00005, 0.00005)
             };
             let rate = rate_8h * f64::from(interval_hours) / 8.0;
-            let step = i64::from(interval_hours) * 3_600_000;
-            let next_funding_ms = (now_ms / step + 1) * step;
+            let next_funding_ms = next_on_grid(now_ms, i64::from(interval_hours));
             let volume_base = 10f64.powf(rng.range(4.5, 9.0)) / price_f;
             markets.push(SynthMarket {
                 asset,

@@ -391,7 +391,7 @@ fn funding_rates(u: &Universe) -> String {
             u.now_ms,
         );
     }
-    let next8 = (u.now_ms / (8 * HOUR_MS) + 1) * 8 * HOUR_MS;
+    let next8 = super::next_on_grid(u.now_ms, 8);
     for id in filtered_swap_ids() {
         funding_row(&mut rows, id, Decimal::new(5, 3), next8, 8, u.now_ms);
     }
@@ -636,7 +636,7 @@ mod history_tests {
         let u = Universe::generate(Venue::Okx, 20, 0, now);
         let m = u.perps().next().expect("a perp");
         let id = swap_id(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         let last = now / step * step;
         assert_eq!(history(&u, FUNDING_RATE_PATH, &[]), None);
         let answer =

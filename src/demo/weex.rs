@@ -351,7 +351,7 @@ mod tests {
         let u = Universe::generate(Venue::Weex, 20, 20, now);
         let m = u.perps().next().expect("a perp");
         let symbol = perp_symbol(m);
-        let step = i64::from(m.interval_hours) * HOUR_MS;
+        let step = m.funding_step();
         // Settled funding: the newest `limit`, capped at 100, newest first.
         let rows = answer(
             &u,
