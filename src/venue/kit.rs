@@ -12,12 +12,12 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::intervals::carried_intervals;
-use super::{Bar, Body, Candle, CandleWindow, HistoryPoint, Method, ParseError, Request};
+use super::{Bar, Body, Candle, HistoryPoint, Method, ParseError, Request};
 use crate::model::{Instrument, Market, PerpQuote, Reference, SpotQuote};
 
 pub mod paging;
 
-pub use paging::{BarPage, CandlePaging, Direction, Pages, Paging, Span, Stamped};
+pub use paging::{BarGrid, BarPage, CandlePaging, Chunk, Direction, Pages, Paging, Span, Stamped};
 
 /// A venue's name of a bar length: `hour` or `day`.
 #[must_use]
@@ -555,105 +555,6 @@ pub fn merge_intervals(
         .chain(young)
         .chain(spots)
         .collect();
-}
-
-/// The bar grid of a candle window: bar length and its first and last open times (ms).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BarGrid {
-    /// Bar length, ms.
-    pub bar: i64,
-    /// First open time in the window.
-    pub first: i64,
-    /// Last open time in the window (the running bar's).
-    pub last: i64,
-}
-
-/// One request's share of a candle window asked newest first: its first and last open times,
-/// and the end time to ask for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Chunk {
-    /// First open time.
-    pub first: i64,
-    /// Last open time.
-    pub last: i64,
-    /// End of the request: the window's end for the newest chunk (the running bar), else just
-    /// before the next chunk's first bar (whether the venue reads it as an open or a close time).
-    pub end_ms: i64,
-}
-
-impl BarGrid {
-    /// `None` for an empty or inverted window.
-    #[must_use]
-    pub fn new(window: &CandleWindow<'_>) -> Option<Self> {
-        let bar = window.bar.millis();
-        let first = window.start_ms.checked_add(bar - 1)?.div_euclid(bar) * bar;
-        let last = window.end_ms.div_euclid(bar) * bar;
-        (first <= last).then_some(BarGrid { bar, first, last })
-    }
-
-    /// The open time of the bar `at_ms` falls in.
-    #[must_use]
-    pub fn floor(self, at_ms: i64) -> i64 {
-        at_ms.div_euclid(self.bar) * self.bar
-    }
-
-    /// The first open time at or after `at_ms`.
-    #[must_use]
-    pub fn ceil(self, at_ms: i64) -> i64 {
-        self.floor(at_ms.saturating_add(self.bar - 1))
-    }
-
-    /// How many bars open from `from` to `to` (both open times on the grid), as a page size.
-    #[must_use]
-    pub fn count(self, from: i64, to: i64) -> usize {
-        usize::try_from((to - from) / self.bar + 1).unwrap_or(0)
-    }
-
-    /// First and last open time of chunk `k` (0 = newest) of `limit` bars, or `None` before the
-    /// window.
-    #[must_use]
-    pub fn chunk(self, limit: i64, k: u32) -> Option<(i64, i64)> {
-        let span = limit * self.bar;
-        let hi = self.last.checked_sub(i64::from(k).checked_mul(span)?)?;
-        (hi >= self.first).then(|| (self.first.max(hi - span + self.bar), hi))
-    }
-
-    /// The chunk of `limit` bars to ask after `previous` (none: the newest; `page` counts from
-    /// 0, and a caller that does not count moves on to 1), up to `end_ms` for the newest. `None`
-    /// once a chunk reached the window's first bar or came back without its first bar (empty,
-    /// or younger).
-    #[must_use]
-    pub fn newest_first(
-        self,
-        limit: i64,
-        end_ms: i64,
-        previous: Option<&[Candle]>,
-        page: u32,
-    ) -> Option<Chunk> {
-        let page = match previous {
-            None => 0,
-            Some(prev) => {
-                let page = page.max(1);
-                let (lo, _) = self.chunk(limit, page - 1)?;
-                let oldest = prev.iter().map(|c| c.open_ms).min()?;
-                if lo <= self.first || oldest > lo {
-                    return None;
-                }
-                page
-            }
-        };
-        let (first, last) = self.chunk(limit, page)?;
-        let end_ms = if page == 0 {
-            end_ms
-        } else {
-            last + self.bar - 1
-        };
-        Some(Chunk {
-            first,
-            last,
-            end_ms,
-        })
-    }
 }
 
 #[cfg(test)]
