@@ -615,6 +615,23 @@ pub(crate) fn quirky(
     (&row.quotes[1], reference)
 }
 
+/// The snapshot of `venue`'s quirky conformance quotes against the reference of its instrument
+/// list `list`, with the first `from` in the quotes' first part replaced by `to` (it must be
+/// there), for the venue's own tests.
+#[cfg(test)]
+pub(crate) fn quirky_snapshot_with(venue: Venue, list: usize, [from, to]: [&str; 2]) -> Snapshot {
+    let (q, reference) = quirky(venue, list);
+    let (endpoint, first) = q.parts[0];
+    assert!(
+        first.contains(from),
+        "{venue}: `{from}` is not in {endpoint}"
+    );
+    let changed = first.replacen(from, to, 1);
+    let mut parts = vec![(endpoint, changed.as_str())];
+    parts.extend(q.parts[1..].iter().copied());
+    super::conformance::snapshot_from(venue, &parts, &reference, q.received_ms)
+}
+
 /// Applies detail bodies, one per `(symbol, body)`, each answering `request_of` its symbol, to
 /// `fresh` (tests).
 #[cfg(test)]

@@ -378,17 +378,12 @@ mod tests {
 
     use super::split_base;
     use crate::model::Venue;
-    use crate::venue::conformance::snapshot_from;
-    use crate::venue::rows::quirky;
+    use crate::venue::rows::quirky_snapshot_with;
 
     #[test]
     fn overflowing_open_interest_is_absent_not_a_panic() {
-        let (quotes, r) = quirky(Venue::Bybit, 1);
-        let linear = quotes.parts[0]
-            .1
-            .replace("\"8123456789\"", "\"79228162514264337593543950335\"");
-        let parts = [("tickers-linear", linear.as_str()), quotes.parts[1]];
-        let s = snapshot_from(Venue::Bybit, &parts, &r, quotes.received_ms);
+        let overflowing = ["\"8123456789\"", "\"79228162514264337593543950335\""];
+        let s = quirky_snapshot_with(Venue::Bybit, 1, overflowing);
         let pepe = s.perps.iter().find(|p| p.symbol == "1000PEPEUSDT");
         assert_eq!(pepe.expect("listed").open_interest, None);
     }

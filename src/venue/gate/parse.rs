@@ -328,17 +328,12 @@ mod tests {
     //! does is pinned by `crate::venue::conformance`.
 
     use crate::model::Venue;
-    use crate::venue::conformance::snapshot_from;
-    use crate::venue::rows::quirky;
+    use crate::venue::rows::quirky_snapshot_with;
 
     #[test]
     fn a_contract_that_left_trading_since_the_reference_is_dropped() {
-        let (q, r) = quirky(Venue::Gate, 1);
-        let live = q.parts[0]
-            .1
-            .replacen("\"status\": \"trading\"", "\"status\": \"delisting\"", 1);
-        let parts = [("contracts-live", live.as_str()), q.parts[1], q.parts[2]];
-        let s = snapshot_from(Venue::Gate, &parts, &r, q.received_ms);
+        let delisting = ["\"status\": \"trading\"", "\"status\": \"delisting\""];
+        let s = quirky_snapshot_with(Venue::Gate, 1, delisting);
         assert!(s.perps.iter().all(|p| p.symbol != "BTC_USDT"));
         assert_eq!(s.perps.len(), 5);
     }

@@ -321,8 +321,7 @@ mod tests {
     //! is pinned by `crate::venue::conformance`.
 
     use super::*;
-    use crate::venue::conformance::snapshot_from;
-    use crate::venue::rows::quirky;
+    use crate::venue::rows::quirky_snapshot_with;
 
     fn at(s: &str) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(s)
@@ -341,11 +340,8 @@ mod tests {
             assert_eq!(at(now).and_then(next_hour), at(next), "{now}");
         }
         // Without serverTime, the received time is the reference.
-        let (q, r) = quirky(Venue::Kraken, 2);
-        let tickers = q.parts[0].1;
-        let no_time = tickers.replace("\"serverTime\": \"2025-11-17T00:34:37.524Z\",", "");
-        assert_ne!(no_time, tickers);
-        let s = snapshot_from(Venue::Kraken, &[("tickers", &no_time)], &r, q.received_ms);
+        let no_time = ["\"serverTime\": \"2025-11-17T00:34:37.524Z\",", ""];
+        let s = quirky_snapshot_with(Venue::Kraken, 2, no_time);
         assert_eq!(s.perps[0].exchange_time, None);
         assert_eq!(s.perps[0].next_funding_time, at("2025-11-17T01:00:00Z"));
     }

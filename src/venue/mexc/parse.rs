@@ -149,28 +149,13 @@ pub(super) fn contract_candles(bytes: &[u8]) -> Result<Vec<Candle>, ParseError> 
     let Some(cols) = contract_data::<MexcKlineColumns>(CONTRACT_KLINE.name, bytes)? else {
         return Ok(Vec::new());
     };
-    let n = cols.time.len();
-    if [cols.high.len(), cols.low.len(), cols.close.len()]
-        .iter()
-        .any(|len| *len != n)
-    {
-        return Err(ParseError::new(
-            CONTRACT_KLINE.name,
-            format!(
-                "columns of different lengths (time {n}, high {}, low {}, close {})",
-                cols.high.len(),
-                cols.low.len(),
-                cols.close.len()
-            ),
-        ));
-    }
-    Ok((0..n)
-        .filter_map(|i| {
-            let open_s = cols.time[i].get().filter(|t| *t > 0);
-            let (high, low, close) = (cols.high[i].get(), cols.low[i].get(), cols.close[i].get());
-            kit::candle(open_s.and_then(|t| t.checked_mul(1000)), high, low, close)
-        })
-        .collect())
+    rows::column_candles(
+        CONTRACT_KLINE.name,
+        "time",
+        &cols.time,
+        [&cols.high, &cols.low, &cols.close],
+        |s| (s > 0).then(|| s.checked_mul(1000)).flatten(),
+    )
 }
 
 /// The candles of one spot `klines` page (a bare array of rows, oldest first), in the order

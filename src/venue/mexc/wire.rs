@@ -289,8 +289,6 @@ pub struct MexcFundingHistoryRow<'a> {
 pub struct MexcKlineColumns {
     /// Open times, seconds.
     pub time: Vec<WireInt>,
-    /// First prices.
-    pub open: Vec<WireDec>,
     /// Last prices.
     pub close: Vec<WireDec>,
     /// Highest prices.
