@@ -471,21 +471,7 @@ fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
     let step = bar.millis();
     let rows: Vec<Value> = if spot {
         page.iter()
-            .map(|c| {
-                let quote_volume = (c.volume * c.close).round_dp(2);
-                let [open, high, low, close, volume, quote_volume] =
-                    [c.open, c.high, c.low, c.close, c.volume, quote_volume].map(dec_num);
-                json!([
-                    c.open_ms,
-                    open,
-                    high,
-                    low,
-                    close,
-                    volume,
-                    c.open_ms + step - 1,
-                    quote_volume
-                ])
-            })
+            .map(|c| c.kline_array(c.open_ms + step - 1, dec_num))
             .collect()
     } else {
         let per = |x: Decimal| m.contract_price(x);

@@ -506,21 +506,7 @@ fn spot_klines(u: &Universe, query: &[(String, String)]) -> String {
     let step = bar.millis();
     let rows: Vec<Value> = page
         .iter()
-        .map(|c| {
-            let quote_volume = (c.volume * c.close).round_dp(2);
-            let [open, high, low, close, volume, quote_volume] =
-                [c.open, c.high, c.low, c.close, c.volume, quote_volume].map(dec_text);
-            json!([
-                c.open_ms,
-                open,
-                high,
-                low,
-                close,
-                volume,
-                c.open_ms + step,
-                quote_volume
-            ])
-        })
+        .map(|c| c.kline_array(c.open_ms + step, dec_text))
         .collect();
     array(rows)
 }

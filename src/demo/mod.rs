@@ -392,6 +392,35 @@ pub struct SynthCandle {
     pub volume: Decimal,
 }
 
+impl SynthCandle {
+    /// The bar as a Binance-shaped kline array, as BingX and MEXC spot serve it: `[openTime,
+    /// open, high, low, close, volume, closeTime, quoteVolume]`, the figures through `encode`
+    /// (a venue's strings or numbers), the quote volume the volume at the close.
+    #[must_use]
+    pub fn kline_array(&self, close_ms: i64, encode: fn(Decimal) -> json::Value) -> json::Value {
+        let quote_volume = (self.volume * self.close).round_dp(2);
+        let [open, high, low, close, volume, quote_volume] = [
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+            quote_volume,
+        ]
+        .map(encode);
+        json::json!([
+            self.open_ms,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            close_ms,
+            quote_volume
+        ])
+    }
+}
+
 /// A collateral coin the universe does not list; every demo collateral table carries it all the
 /// same (the adapters must keep coins they do not trade).
 pub const UNLISTED_COLLATERAL: &str = "WBETH";
