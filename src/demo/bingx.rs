@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Map, Value, body, dec_num, dec_text, json, merge, raw, text, tick};
 use super::{
-    Ask, DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, day_rows,
-    int_param, param, spot_days, window_page,
+    Ask, DAY_MS, Day, Funding, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe,
+    int_param, list_rows, param, spot_days, window_page,
 };
 use crate::venue::Bar;
 use crate::venue::bingx::{
@@ -208,55 +208,29 @@ fn spot_symbols(u: &Universe) -> String {
     envelope(json!({ "symbols": rows }), Some(now))
 }
 
-fn premium_row(
-    symbol: &str,
-    mark: Decimal,
-    index: Decimal,
-    rate: Decimal,
-    next_ms: i64,
-    hours: u32,
-    now: i64,
-) -> Value {
+/// One premium-index row: the mark and index per contract unit and the funding.
+fn premium_row(symbol: &str, (mark, index): (Decimal, Decimal), f: &Funding, now: i64) -> Value {
     json!({
         "symbol": text(symbol),
         "markPrice": dec_text(mark),
         "indexPrice": dec_text(index),
-        "lastFundingRate": dec_text(rate),
-        "nextFundingTime": next_ms,
-        "fundingIntervalHours": hours,
+        "lastFundingRate": dec_text(f.rate),
+        "nextFundingTime": f.next_ms,
+        "fundingIntervalHours": f.interval_hours,
         "time": now,
     })
 }
 
 fn premium_index(u: &Universe) -> String {
-    let now = u.now_ms;
-    let mut rows: Vec<Value> = u
-        .perps()
-        .map(|m| {
-            premium_row(
-                &perp_symbol(m),
-                m.contract_price(m.mark),
-                m.contract_price(m.index),
-                m.funding_rate,
-                m.next_funding_ms,
-                m.interval_hours,
-                now,
-            )
-        })
-        .collect();
-    let next8 = super::next_on_grid(now, 8);
-    for (symbol, _) in FILTERED_CONTRACTS {
-        rows.push(premium_row(
-            symbol,
-            Decimal::ONE,
-            Decimal::ONE,
-            Decimal::new(5, 3),
-            next8,
-            8,
-            now,
-        ));
-    }
-    envelope(rows, None)
+    let listed = u.perps().map(|m| {
+        let prices = (m.contract_price(m.mark), m.contract_price(m.index));
+        (perp_symbol(m), (prices, Funding::of(m)))
+    });
+    let filler = ((Decimal::ONE, Decimal::ONE), Funding::filler(u.now_ms));
+    let row = |symbol: &str, (prices, f): &((Decimal, Decimal), Funding)| {
+        premium_row(symbol, *prices, f, u.now_ms)
+    };
+    envelope(list_rows(listed, &FILTERED_CONTRACTS, filler, row), None)
 }
 
 /// One 24 h ticker row. `spot`: BingX's spot encoding (string times).
@@ -319,12 +293,15 @@ fn tickers(u: &Universe) -> String {
         (perp_symbol(m), day)
     });
     let row = |symbol: &str, day: &Day| ticker_row(false, symbol, day, u.now_ms);
-    envelope(day_rows(listed, &FILTERED_CONTRACTS, row), None)
+    envelope(
+        list_rows(listed, &FILTERED_CONTRACTS, Day::FILLER, row),
+        None,
+    )
 }
 
 fn spot_tickers(u: &Universe) -> String {
     let row = |symbol: &str, day: &Day| ticker_row(true, symbol, day, u.now_ms);
-    let rows = day_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, row);
+    let rows = list_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, Day::FILLER, row);
     envelope(rows, Some(u.now_ms))
 }
 
@@ -494,21 +471,7 @@ fn kline_page(u: &Universe, query: &[(String, String)], spot: bool) -> String {
     let step = bar.millis();
     let rows: Vec<Value> = if spot {
         page.iter()
-            .map(|c| {
-                let quote_volume = (c.volume * c.close).round_dp(2);
-                let [open, high, low, close, volume, quote_volume] =
-                    [c.open, c.high, c.low, c.close, c.volume, quote_volume].map(dec_num);
-                json!([
-                    c.open_ms,
-                    open,
-                    high,
-                    low,
-                    close,
-                    volume,
-                    c.open_ms + step - 1,
-                    quote_volume
-                ])
-            })
+            .map(|c| c.kline_array(c.open_ms + step - 1, dec_num))
             .collect()
     } else {
         let per = |x: Decimal| m.contract_price(x);

@@ -14,8 +14,8 @@ use super::json::{Value, json};
 use rust_decimal::Decimal;
 
 use super::{
-    Ask, DAY_MS, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe,
-    collateral_coins, collateral_haircut, day_rows, param, spot_days,
+    Ask, DAY_MS, Day, Funding, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe,
+    collateral_coins, collateral_haircut, list_rows, param, spot_days,
 };
 use crate::venue::Bar;
 use crate::venue::bitget::{
@@ -287,12 +287,12 @@ fn mix_tickers(u: &Universe, product: &Product) -> String {
     envelope(u.now_ms, listed.chain(filtered).collect())
 }
 
-fn fund_rate_row(symbol: &str, rate: Decimal, hours: u32, next_ms: i64) -> Value {
+fn fund_rate_row(symbol: &str, f: &Funding) -> Value {
     json!({
         "symbol": symbol,
-        "fundingRate": s(rate),
-        "fundingRateInterval": hours.to_string(),
-        "nextUpdate": next_ms.to_string(),
+        "fundingRate": s(f.rate),
+        "fundingRateInterval": f.interval_hours.to_string(),
+        "nextUpdate": f.next_ms.to_string(),
         "minFundingRate": "-0.003",
         "maxFundingRate": "0.003",
     })
@@ -300,19 +300,11 @@ fn fund_rate_row(symbol: &str, rate: Decimal, hours: u32, next_ms: i64) -> Value
 
 fn fund_rates(u: &Universe, product: &Product) -> String {
     let mut data: Vec<Value> = perps_of(u, product)
-        .map(|m| {
-            fund_rate_row(
-                &perp_symbol(m),
-                m.funding_rate,
-                m.interval_hours,
-                m.next_funding_ms,
-            )
-        })
+        .map(|m| fund_rate_row(&perp_symbol(m), &Funding::of(m)))
         .collect();
-    let next8 = super::next_on_grid(u.now_ms, 8);
     for (symbol, _, kind, _) in filtered_of(product) {
         if kind != "delivery" {
-            data.push(fund_rate_row(symbol, Decimal::new(5, 3), 8, next8));
+            data.push(fund_rate_row(symbol, &Funding::filler(u.now_ms)));
         }
     }
     envelope(u.now_ms, data)
@@ -379,7 +371,7 @@ fn spot_tickers(u: &Universe) -> String {
     let row = |symbol: &str, day: &Day| spot_ticker_row(symbol, day, u.now_ms);
     envelope(
         u.now_ms,
-        day_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, row),
+        list_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, Day::FILLER, row),
     )
 }
 

@@ -16,8 +16,8 @@ use super::json::{Value, json};
 use rust_decimal::Decimal;
 
 use super::{
-    Ask, Day, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
-    collateral_haircut, day_rows, param, spot_days,
+    Ask, Day, Funding, HISTORY_DAYS, Route, SynthCandle, SynthMarket, Universe, collateral_coins,
+    collateral_haircut, list_rows, param, spot_days,
 };
 use crate::venue::Bar;
 use crate::venue::gate::{
@@ -140,13 +140,6 @@ fn int(d: Decimal) -> i64 {
     i64::try_from(d.trunc()).unwrap_or_default()
 }
 
-/// The funding fields of a contract row.
-struct Funding {
-    rate: Decimal,
-    interval_hours: u32,
-    next_ms: i64,
-}
-
 #[allow(clippy::too_many_arguments)]
 fn contract_row(
     name: &str,
@@ -228,25 +221,16 @@ fn contract_pages(u: &Universe) -> Vec<String> {
                 m.mark,
                 m.mark,
                 m.index,
-                &Funding {
-                    rate: m.funding_rate,
-                    interval_hours: m.interval_hours,
-                    next_ms: m.next_funding_ms,
-                },
+                &Funding::of(m),
                 contracts_for(m.open_interest, quanto),
                 "trading",
                 u.now_ms,
             )
         })
         .collect();
-    let next8 = super::next_on_grid(u.now_ms, 8);
     for (name, status) in FILTERED_CONTRACTS {
         let one = Decimal::ONE;
-        let funding = Funding {
-            rate: Decimal::new(5, 3),
-            interval_hours: 8,
-            next_ms: next8,
-        };
+        let funding = Funding::filler(u.now_ms);
         let position = if status == "delisted" {
             Decimal::ZERO
         } else {
@@ -396,7 +380,12 @@ fn spot_ticker_row(id: &str, d: &Day) -> Value {
 }
 
 fn spot_tickers(u: &Universe) -> String {
-    let rows = day_rows(spot_days(u, pair_name), &FILTERED_PAIRS, spot_ticker_row);
+    let rows = list_rows(
+        spot_days(u, pair_name),
+        &FILTERED_PAIRS,
+        Day::FILLER,
+        spot_ticker_row,
+    );
     Value::Array(rows).to_string()
 }
 

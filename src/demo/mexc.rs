@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 
 use super::json::{Value, array, body, dec_num, dec_text, json, raw, text, tick};
 use super::{
-    Ask, Day, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, day_rows,
-    int_param, param, spot_days, window_page,
+    Ask, Day, Funding, HISTORY_DAYS, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, int_param,
+    list_rows, param, spot_days, window_page,
 };
 use crate::venue::Bar;
 use crate::venue::mexc::{
@@ -52,13 +52,7 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     ];
     for m in universe.perps() {
         let symbol = perp_symbol(m);
-        let row = funding_row(
-            &symbol,
-            m.funding_rate,
-            m.interval_hours,
-            m.next_funding_ms,
-            universe.now_ms,
-        );
+        let row = funding_row(&symbol, &Funding::of(m), universe.now_ms);
         routes.push(Route::new(
             FUNDING_RATE.host,
             &format!("{}/{symbol}", FUNDING_RATE.path),
@@ -196,37 +190,28 @@ fn contract_detail(u: &Universe) -> String {
     contract_envelope(Value::Array(rows))
 }
 
-fn funding_row(symbol: &str, rate: Decimal, hours: u32, next_ms: i64, now: i64) -> Value {
+fn funding_row(symbol: &str, f: &Funding, now: i64) -> Value {
     json!({
         "symbol": text(symbol),
-        "fundingRate": dec_num(rate),
+        "fundingRate": dec_num(f.rate),
         "maxFundingRate": raw("0.003"),
         "minFundingRate": raw("-0.003"),
-        "collectCycle": hours,
-        "nextSettleTime": next_ms,
+        "collectCycle": f.interval_hours,
+        "nextSettleTime": f.next_ms,
         "timestamp": now,
     })
 }
 
 fn funding_rates(u: &Universe) -> String {
-    let now = u.now_ms;
-    let mut rows: Vec<Value> = u
-        .perps()
-        .map(|m| {
-            funding_row(
-                &perp_symbol(m),
-                m.funding_rate,
-                m.interval_hours,
-                m.next_funding_ms,
-                now,
-            )
-        })
-        .collect();
-    let next8 = super::next_on_grid(now, 8);
-    for (symbol, _) in FILTERED_CONTRACTS {
-        rows.push(funding_row(symbol, Decimal::new(5, 3), 8, next8, now));
-    }
-    contract_envelope(Value::Array(rows))
+    let listed = u.perps().map(|m| (perp_symbol(m), Funding::of(m)));
+    let row = |symbol: &str, f: &Funding| funding_row(symbol, f, u.now_ms);
+    let filler = Funding::filler(u.now_ms);
+    contract_envelope(Value::Array(list_rows(
+        listed,
+        &FILTERED_CONTRACTS,
+        filler,
+        row,
+    )))
 }
 
 /// One contract ticker row; sizes in contracts.
@@ -362,7 +347,12 @@ fn spot_ticker_row(symbol: &str, d: &Day, now: i64) -> Value {
 
 fn spot_tickers(u: &Universe) -> String {
     let row = |symbol: &str, day: &Day| spot_ticker_row(symbol, day, u.now_ms);
-    array(day_rows(spot_days(u, spot_symbol), &FILTERED_SPOTS, row))
+    array(list_rows(
+        spot_days(u, spot_symbol),
+        &FILTERED_SPOTS,
+        Day::FILLER,
+        row,
+    ))
 }
 
 /// A contract error envelope (`success` false). `message` holds no quotes.
@@ -516,21 +506,7 @@ fn spot_klines(u: &Universe, query: &[(String, String)]) -> String {
     let step = bar.millis();
     let rows: Vec<Value> = page
         .iter()
-        .map(|c| {
-            let quote_volume = (c.volume * c.close).round_dp(2);
-            let [open, high, low, close, volume, quote_volume] =
-                [c.open, c.high, c.low, c.close, c.volume, quote_volume].map(dec_text);
-            json!([
-                c.open_ms,
-                open,
-                high,
-                low,
-                close,
-                volume,
-                c.open_ms + step,
-                quote_volume
-            ])
-        })
+        .map(|c| c.kline_array(c.open_ms + step, dec_text))
         .collect();
     array(rows)
 }

@@ -322,20 +322,56 @@ pub fn spot_days<'u>(
     u.spots().map(move |m| (symbol(m), Day::spot(m)))
 }
 
-/// The rows of a ticker list: one per `listed` market (its symbol and [`Day`]), then one at
-/// [`Day::FILLER`] per `filtered` entry (symbol, why) the adapter must drop; `row` writes one.
-pub fn day_rows(
-    listed: impl Iterator<Item = (String, Day)>,
+/// The rows of a list endpoint: one per `listed` market (its symbol and figures: a [`Day`], a
+/// [`Funding`]), then one with the `filler` figures per `filtered` entry (symbol, why) the
+/// adapter must drop; `row` writes one.
+pub fn list_rows<T: Copy>(
+    listed: impl Iterator<Item = (String, T)>,
     filtered: &[(&str, &str)],
-    row: impl Fn(&str, &Day) -> json::Value,
+    filler: T,
+    row: impl Fn(&str, &T) -> json::Value,
 ) -> Vec<json::Value> {
     let filler = filtered
         .iter()
-        .map(|(symbol, _)| ((*symbol).to_owned(), Day::FILLER));
+        .map(|(symbol, _)| ((*symbol).to_owned(), filler));
     listed
         .chain(filler)
-        .map(|(symbol, day)| row(&symbol, &day))
+        .map(|(symbol, figures)| row(&symbol, &figures))
         .collect()
+}
+
+/// The funding figures of one row of a funding list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Funding {
+    /// Rate per interval (fraction).
+    pub rate: Decimal,
+    /// Interval, hours.
+    pub interval_hours: u32,
+    /// Next funding time, ms.
+    pub next_ms: i64,
+}
+
+impl Funding {
+    /// A perp's current funding.
+    #[must_use]
+    pub fn of(m: &SynthMarket) -> Funding {
+        Funding {
+            rate: m.funding_rate,
+            interval_hours: m.interval_hours,
+            next_ms: m.next_funding_ms,
+        }
+    }
+
+    /// The row of an entry the adapter must drop: 0.5 % every 8 h, next on the 8 h grid after
+    /// `now_ms`.
+    #[must_use]
+    pub fn filler(now_ms: i64) -> Funding {
+        Funding {
+            rate: Decimal::new(5, 3),
+            interval_hours: 8,
+            next_ms: next_on_grid(now_ms, 8),
+        }
+    }
 }
 
 /// One synthetic candle, prices per one coin (renderers scale perps by the multiplier with
@@ -354,6 +390,35 @@ pub struct SynthCandle {
     pub close: Decimal,
     /// Base volume.
     pub volume: Decimal,
+}
+
+impl SynthCandle {
+    /// The bar as a Binance-shaped kline array, as BingX and MEXC spot serve it: `[openTime,
+    /// open, high, low, close, volume, closeTime, quoteVolume]`, the figures through `encode`
+    /// (a venue's strings or numbers), the quote volume the volume at the close.
+    #[must_use]
+    pub fn kline_array(&self, close_ms: i64, encode: fn(Decimal) -> json::Value) -> json::Value {
+        let quote_volume = (self.volume * self.close).round_dp(2);
+        let [open, high, low, close, volume, quote_volume] = [
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+            quote_volume,
+        ]
+        .map(encode);
+        json::json!([
+            self.open_ms,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            close_ms,
+            quote_volume
+        ])
+    }
 }
 
 /// A collateral coin the universe does not list; every demo collateral table carries it all the

@@ -12,7 +12,9 @@
 use rust_decimal::Decimal;
 
 use super::json::{Value, body, json, text};
-use super::{Ask, Day, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, day_rows, spot_days};
+use super::{
+    Ask, Day, Funding, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, list_rows, spot_days,
+};
 use super::{collateral_coins, collateral_haircut};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
@@ -350,15 +352,9 @@ fn filtered_swap_ids() -> impl Iterator<Item = &'static str> {
         .map(|(id, _)| *id)
 }
 
-fn funding_row(
-    rows: &mut Vec<Value>,
-    id: &str,
-    rate: Decimal,
-    funding_ms: i64,
-    hours: i64,
-    now_ms: i64,
-) {
-    rows.push(json!({
+fn funding_row(id: &str, f: &Funding, now_ms: i64) -> Value {
+    let (rate, funding_ms, hours) = (f.rate, f.next_ms, i64::from(f.interval_hours));
+    json!({
         "formulaType": "noRate",
         "fundingRate": text(rate),
         "fundingTime": text(funding_ms),
@@ -375,27 +371,16 @@ fn funding_row(
         "settFundingRate": text(Decimal::new(1, 4)),
         "settState": "settled",
         "ts": text(now_ms),
-    }));
+    })
 }
 
 fn funding_rates(u: &Universe) -> String {
-    let mut rows = Vec::new();
-    for m in u.perps() {
-        let hours = i64::from(m.interval_hours);
-        funding_row(
-            &mut rows,
-            &swap_id(m),
-            m.funding_rate,
-            m.next_funding_ms,
-            hours,
-            u.now_ms,
-        );
-    }
-    let next8 = super::next_on_grid(u.now_ms, 8);
-    for id in filtered_swap_ids() {
-        funding_row(&mut rows, id, Decimal::new(5, 3), next8, 8, u.now_ms);
-    }
-    ok(rows)
+    let listed = u
+        .perps()
+        .map(|m| funding_row(&swap_id(m), &Funding::of(m), u.now_ms));
+    let filler = Funding::filler(u.now_ms);
+    let filtered = filtered_swap_ids().map(|id| funding_row(id, &filler, u.now_ms));
+    ok(listed.chain(filtered).collect())
 }
 
 /// One ticker row of `d`: `volume` is `vol24h`, `quote_volume` is `volCcy24h` in the
@@ -439,7 +424,12 @@ fn swap_tickers(u: &Universe) -> String {
 
 fn spot_tickers(u: &Universe) -> String {
     let row = |id: &str, day: &Day| ticker_row("SPOT", id, day, u.now_ms);
-    ok(day_rows(spot_days(u, spot_id), &FILTERED_SPOTS, row))
+    ok(list_rows(
+        spot_days(u, spot_id),
+        &FILTERED_SPOTS,
+        Day::FILLER,
+        row,
+    ))
 }
 
 fn open_interest(u: &Universe) -> String {
