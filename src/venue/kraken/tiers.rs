@@ -8,8 +8,8 @@
 //! the deduction keeps the maintenance continuous ([`margin::continuous`]).
 
 use super::wire::KrakenInstruments;
-use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
+use crate::venue::rows;
 use crate::venue::{Body, ParseError};
 
 /// Every flexible future's tiers.
@@ -17,9 +17,7 @@ use crate::venue::{Body, ParseError};
 /// # Errors
 /// A [`ParseError`] naming `instruments` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
-    let pages = kit::each_body(bodies, super::INSTRUMENTS.name, false, |b| {
-        kit::decode::<KrakenInstruments<'_>>(super::INSTRUMENTS.name, b)
-    })?;
+    let pages: Vec<KrakenInstruments<'_>> = rows::tier_pages(bodies, super::INSTRUMENTS.name)?;
     let mut out = Tiers::new();
     for inst in pages
         .iter()

@@ -9,8 +9,8 @@
 //! rate applies to the whole position.
 
 use super::wire::{MexcContractDetail, MexcEnvelope, MexcRows};
-use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
+use crate::venue::rows;
 use crate::venue::{Body, ParseError};
 use rust_decimal::Decimal;
 
@@ -54,9 +54,7 @@ fn levels(c: &MexcContractDetail<'_>) -> Option<Vec<crate::model::account::Margi
 /// # Errors
 /// A [`ParseError`] naming `contract-detail` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
-    let pages = kit::each_body(bodies, super::CONTRACT_DETAIL.name, false, |b| {
-        kit::decode::<Page<'_>>(super::CONTRACT_DETAIL.name, b)
-    })?;
+    let pages: Vec<Page<'_>> = rows::tier_pages(bodies, super::CONTRACT_DETAIL.name)?;
     let mut out = Tiers::new();
     for c in pages
         .iter()
