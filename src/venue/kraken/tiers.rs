@@ -18,24 +18,22 @@ use crate::venue::{Body, ParseError};
 /// A [`ParseError`] naming `instruments` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     let pages: Vec<KrakenInstruments<'_>> = rows::tier_pages(bodies, super::INSTRUMENTS.name)?;
-    let mut out = Tiers::new();
-    for inst in pages
+    Ok(pages
         .iter()
         .filter_map(|p| p.instruments.as_ref())
         .flatten()
-    {
-        let rows: Option<Vec<_>> = inst
-            .margin_levels
-            .iter()
-            .flatten()
-            .map(|l| {
-                let floor = l.num_non_contract_units.get()?;
-                Some((floor, l.maintenance_margin.get()?, l.initial_margin.get()))
-            })
-            .collect();
-        if let (Some(symbol), Some(rows)) = (inst.symbol.get(), rows.filter(|r| !r.is_empty())) {
-            out.insert(symbol.to_owned(), margin::continuous(rows));
-        }
-    }
-    Ok(out)
+        .filter_map(|inst| {
+            let rows: Vec<_> = inst
+                .margin_levels
+                .iter()
+                .flatten()
+                .map(|l| {
+                    let floor = l.num_non_contract_units.get()?;
+                    Some((floor, l.maintenance_margin.get()?, l.initial_margin.get()))
+                })
+                .collect::<Option<_>>()?;
+            let symbol = inst.symbol.get().filter(|_| !rows.is_empty())?;
+            Some((symbol.to_owned(), margin::continuous(rows)))
+        })
+        .collect())
 }

@@ -55,15 +55,10 @@ fn levels(c: &MexcContractDetail<'_>) -> Option<Vec<crate::model::account::Margi
 /// A [`ParseError`] naming `contract-detail` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     let pages: Vec<Page<'_>> = rows::tier_pages(bodies, super::CONTRACT_DETAIL.name)?;
-    let mut out = Tiers::new();
-    for c in pages
+    Ok(pages
         .iter()
         .filter_map(|p| p.data.as_ref())
         .flat_map(|rows| &rows.0)
-    {
-        if let (Some(symbol), Some(tiers)) = (c.symbol.get(), levels(c)) {
-            out.insert(symbol.to_owned(), tiers);
-        }
-    }
-    Ok(out)
+        .filter_map(|c| Some((c.symbol.get()?.to_owned(), levels(c)?)))
+        .collect())
 }
