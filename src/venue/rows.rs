@@ -1,4 +1,4 @@
-//! The parse side of the venue kit (pure): listings, the snapshot skeleton, `{code, msg, data}` envelopes, positional candle rows, Binance-shaped ticker and funding rows, haircut tables, tier floors and clock grids.
+//! The parse side of the venue kit (pure): listings, the snapshot skeleton, `{code, msg, data}` envelopes, positional candle rows, Binance-shaped ticker and funding rows, haircut tables, tier pages and floors, clock grids.
 //!
 //! What the adapters' `parse.rs`, `wire.rs` and `tiers.rs` do the same way lives here once (the
 //! rest of the shared kit is in [`super::kit`]): an adapter keeps its filters, its units and its
@@ -14,7 +14,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
-use super::{BodySignal, ParseError, kit};
+use super::{Body, BodySignal, ParseError, kit};
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::{WireDec, WireInt, WireText, ms_time};
 
@@ -511,6 +511,18 @@ pub fn haircut_table<'r, R: 'r>(
 }
 
 // ---- margin tiers ----
+
+/// Every fetched body of `endpoint` decoded as `T`, in request order (none fetched: none): the
+/// pages the margin tiers read from a listing fetched for the reference anyway.
+///
+/// # Errors
+/// The first body that is not `T`'s JSON, naming `endpoint`.
+pub fn tier_pages<'a, T: Deserialize<'a>>(
+    bodies: &'a [Body<'a>],
+    endpoint: &'static str,
+) -> Result<Vec<T>, ParseError> {
+    kit::each_body(bodies, endpoint, false, |b| kit::decode(endpoint, b))
+}
 
 /// Rows of `(cap, tier)` of one table as `(floor, tier)`, sorted by cap: a tier's floor is the
 /// previous tier's cap (0 for the first).

@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 
 use super::parse::symbol;
 use super::wire::DydxPerpetualMarkets;
-use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
+use crate::venue::rows;
 use crate::venue::{Body, ParseError};
 
 /// Every market's one tier.
@@ -18,9 +18,7 @@ use crate::venue::{Body, ParseError};
 /// A [`ParseError`] naming `perpetualMarkets` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
     let name = super::PERPETUAL_MARKETS.name;
-    let pages = kit::each_body(bodies, name, false, |b| {
-        kit::decode::<DydxPerpetualMarkets<'_>>(name, b)
-    })?;
+    let pages: Vec<DydxPerpetualMarkets<'_>> = rows::tier_pages(bodies, name)?;
     Ok(margin::grouped(
         pages
             .iter()

@@ -11,9 +11,9 @@
 use rust_decimal::Decimal;
 
 use super::wire::GateContract;
-use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
 use crate::venue::{Body, ParseError};
+use crate::venue::{kit, rows};
 
 /// Most tiers basis builds for one contract (Gate's tables have a few dozen at most).
 const MAX_TIERS: usize = 100;
@@ -42,9 +42,7 @@ fn steps(c: &GateContract<'_>) -> Option<Vec<crate::model::account::MarginTier>>
 /// # Errors
 /// A [`ParseError`] naming `contracts` when a page is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
-    let pages = kit::each_body(bodies, super::CONTRACTS.name, false, |b| {
-        kit::decode::<Vec<GateContract<'_>>>(super::CONTRACTS.name, b)
-    })?;
+    let pages: Vec<Vec<GateContract<'_>>> = rows::tier_pages(bodies, super::CONTRACTS.name)?;
     Ok(pages
         .iter()
         .flatten()

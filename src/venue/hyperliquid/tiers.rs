@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 
 use super::wire::{HlMarginTable, HlMeta};
-use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
 use crate::venue::{Body, ParseError};
+use crate::venue::{kit, rows};
 use rust_decimal::Decimal;
 
 /// `(floor, m, im)` of a tier of maximum leverage `lev`.
@@ -26,9 +26,7 @@ fn row(floor: Decimal, lev: Decimal) -> Option<(Decimal, Decimal, Option<Decimal
 /// # Errors
 /// A [`ParseError`] naming `meta` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
-    let metas = kit::each_body(bodies, super::META.name, false, |b| {
-        kit::decode::<HlMeta<'_>>(super::META.name, b)
-    })?;
+    let metas: Vec<HlMeta<'_>> = rows::tier_pages(bodies, super::META.name)?;
     let mut out = Tiers::new();
     for meta in &metas {
         let tables: BTreeMap<i64, &HlMarginTable> = meta

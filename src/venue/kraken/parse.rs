@@ -24,6 +24,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use serde::Deserialize;
 
 use super::wire::{
     KrakenCandles, KrakenFundingRates, KrakenInstrument, KrakenInstruments, KrakenStatus,
@@ -80,19 +81,31 @@ fn envelope_error(endpoint: &'static str, status: &KrakenStatus<'_>) -> Option<P
     })
 }
 
+/// What `split` takes from one body of `endpoint` decoded as `E`: its status, checked first,
+/// and its array, required (`missing` says so).
+///
+/// # Errors
+/// Malformed JSON, an error envelope or a missing array, naming `endpoint`.
+fn checked<'a, E: Deserialize<'a>, T>(
+    endpoint: &'static str,
+    bytes: &'a [u8],
+    missing: &str,
+    split: impl FnOnce(E) -> (KrakenStatus<'a>, Option<T>),
+) -> Result<T, ParseError> {
+    let (status, rows) = split(kit::decode(endpoint, bytes)?);
+    if let Some(err) = envelope_error(endpoint, &status) {
+        return Err(err);
+    }
+    rows.ok_or_else(|| ParseError::new(endpoint, missing))
+}
+
 /// The instrument rows of every instruments body (at least one).
 fn instrument_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<KrakenInstrument<'a>>, ParseError> {
     let name = INSTRUMENTS.name;
+    let missing = "not a Kraken Futures envelope: no `instruments` array";
     kit::rows_of(bodies, name, true, |bytes| {
-        let env: KrakenInstruments<'_> = kit::decode(name, bytes)?;
-        if let Some(err) = envelope_error(name, &env.status) {
-            return Err(err);
-        }
-        env.instruments.ok_or_else(|| {
-            ParseError::new(
-                name,
-                "not a Kraken Futures envelope: no `instruments` array",
-            )
+        checked(name, bytes, missing, |e: KrakenInstruments<'a>| {
+            (e.status, e.instruments)
         })
     })
 }
@@ -103,16 +116,15 @@ type TimedTicker<'a> = (KrakenTicker<'a>, Option<DateTime<Utc>>);
 /// The ticker rows of every tickers body (at least one), each with its body's `serverTime`.
 fn ticker_rows<'a>(bodies: &'a [Body<'a>]) -> Result<Vec<TimedTicker<'a>>, ParseError> {
     let name = TICKERS.name;
+    let missing = "not a Kraken Futures envelope: no `tickers` array";
     kit::rows_of(bodies, name, true, |bytes| {
-        let env: KrakenTickers<'_> = kit::decode(name, bytes)?;
-        if let Some(err) = envelope_error(name, &env.status) {
-            return Err(err);
-        }
-        let server_time = env.server_time.get().and_then(iso_time);
-        let tickers = env.tickers.ok_or_else(|| {
-            ParseError::new(name, "not a Kraken Futures envelope: no `tickers` array")
-        })?;
-        Ok(tickers.into_iter().map(|t| (t, server_time)).collect())
+        checked(name, bytes, missing, |e: KrakenTickers<'a>| {
+            let server_time = e.server_time.get().and_then(iso_time);
+            let rows = e
+                .tickers
+                .map(|rows| rows.into_iter().map(|t| (t, server_time)).collect());
+            (e.status, rows)
+        })
     })
 }
 
@@ -273,16 +285,13 @@ pub(super) fn snapshot(
 /// # Errors
 /// A malformed body or an error envelope.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let env: KrakenFundingRates<'_> = kit::decode(HISTORICAL_FUNDING_RATES.name, body)?;
-    if let Some(err) = envelope_error(HISTORICAL_FUNDING_RATES.name, &env.status) {
-        return Err(err);
-    }
-    let rates = env.rates.ok_or_else(|| {
-        ParseError::new(
-            HISTORICAL_FUNDING_RATES.name,
-            "not a Kraken Futures envelope: no `rates` array",
-        )
-    })?;
+    let missing = "not a Kraken Futures envelope: no `rates` array";
+    let rates = checked(
+        HISTORICAL_FUNDING_RATES.name,
+        body,
+        missing,
+        |e: KrakenFundingRates| (e.status, e.rates),
+    )?;
     Ok(rates
         .iter()
         .filter_map(|r| {
@@ -302,13 +311,10 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 /// # Errors
 /// A malformed body or an error envelope.
 pub(super) fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let doc: KrakenCandles<'_> = kit::decode(CANDLES.name, body)?;
-    if let Some(err) = envelope_error(CANDLES.name, &doc.status) {
-        return Err(err);
-    }
-    let rows = doc
-        .candles
-        .ok_or_else(|| ParseError::new(CANDLES.name, "no `candles` array in the answer"))?;
+    let missing = "no `candles` array in the answer";
+    let rows = checked(CANDLES.name, body, missing, |e: KrakenCandles| {
+        (e.status, e.candles)
+    })?;
     Ok(rows
         .iter()
         .filter_map(|c| kit::candle(c.time.get(), c.high.get(), c.low.get(), c.close.get()))

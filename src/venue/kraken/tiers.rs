@@ -8,8 +8,8 @@
 //! the deduction keeps the maintenance continuous ([`margin::continuous`]).
 
 use super::wire::KrakenInstruments;
-use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
+use crate::venue::rows;
 use crate::venue::{Body, ParseError};
 
 /// Every flexible future's tiers.
@@ -17,27 +17,23 @@ use crate::venue::{Body, ParseError};
 /// # Errors
 /// A [`ParseError`] naming `instruments` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
-    let pages = kit::each_body(bodies, super::INSTRUMENTS.name, false, |b| {
-        kit::decode::<KrakenInstruments<'_>>(super::INSTRUMENTS.name, b)
-    })?;
-    let mut out = Tiers::new();
-    for inst in pages
+    let pages: Vec<KrakenInstruments<'_>> = rows::tier_pages(bodies, super::INSTRUMENTS.name)?;
+    Ok(pages
         .iter()
         .filter_map(|p| p.instruments.as_ref())
         .flatten()
-    {
-        let rows: Option<Vec<_>> = inst
-            .margin_levels
-            .iter()
-            .flatten()
-            .map(|l| {
-                let floor = l.num_non_contract_units.get()?;
-                Some((floor, l.maintenance_margin.get()?, l.initial_margin.get()))
-            })
-            .collect();
-        if let (Some(symbol), Some(rows)) = (inst.symbol.get(), rows.filter(|r| !r.is_empty())) {
-            out.insert(symbol.to_owned(), margin::continuous(rows));
-        }
-    }
-    Ok(out)
+        .filter_map(|inst| {
+            let rows: Vec<_> = inst
+                .margin_levels
+                .iter()
+                .flatten()
+                .map(|l| {
+                    let floor = l.num_non_contract_units.get()?;
+                    Some((floor, l.maintenance_margin.get()?, l.initial_margin.get()))
+                })
+                .collect::<Option<_>>()?;
+            let symbol = inst.symbol.get().filter(|_| !rows.is_empty())?;
+            Some((symbol.to_owned(), margin::continuous(rows)))
+        })
+        .collect())
 }

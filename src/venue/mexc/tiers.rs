@@ -9,8 +9,8 @@
 //! rate applies to the whole position.
 
 use super::wire::{MexcContractDetail, MexcEnvelope, MexcRows};
-use crate::venue::kit;
 use crate::venue::margin::{self, Tiers};
+use crate::venue::rows;
 use crate::venue::{Body, ParseError};
 use rust_decimal::Decimal;
 
@@ -54,18 +54,11 @@ fn levels(c: &MexcContractDetail<'_>) -> Option<Vec<crate::model::account::Margi
 /// # Errors
 /// A [`ParseError`] naming `contract-detail` when the body is not its JSON.
 pub fn parse(bodies: &[Body<'_>]) -> Result<Tiers, ParseError> {
-    let pages = kit::each_body(bodies, super::CONTRACT_DETAIL.name, false, |b| {
-        kit::decode::<Page<'_>>(super::CONTRACT_DETAIL.name, b)
-    })?;
-    let mut out = Tiers::new();
-    for c in pages
+    let pages: Vec<Page<'_>> = rows::tier_pages(bodies, super::CONTRACT_DETAIL.name)?;
+    Ok(pages
         .iter()
         .filter_map(|p| p.data.as_ref())
         .flat_map(|rows| &rows.0)
-    {
-        if let (Some(symbol), Some(tiers)) = (c.symbol.get(), levels(c)) {
-            out.insert(symbol.to_owned(), tiers);
-        }
-    }
-    Ok(out)
+        .filter_map(|c| Some((c.symbol.get()?.to_owned(), levels(c)?)))
+        .collect())
 }
