@@ -1,13 +1,12 @@
 //! BingX wire structs: the venue's own field names, decoded borrowed from the response bytes.
 //!
 //! BingX wraps every answer in `{"code": 0, "msg": "", "data": ...}` (`code` a JSON number;
-//! [`crate::venue::rows::CodedEnvelope`]).
-//! Prices are mostly strings, but ticker `bidPrice`/`askPrice` arrive as JSON numbers and the
-//! spot ticker has been seen with numbers everywhere: every decimal is a [`WireDec`], every
-//! millisecond time a [`WireInt`] (both accept strings and numbers). Text fields use
-//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are "absent"). Unknown
-//! fields are ignored. Candle rows ([`BingxKline`]) come as objects or arrays and are read by a
-//! small visitor.
+//! [`crate::venue::rows::CodedEnvelope`]). Prices are mostly strings, but ticker
+//! `bidPrice`/`askPrice` arrive as JSON numbers and the spot ticker has been seen with numbers
+//! everywhere: every decimal is a [`WireDec`], every millisecond time a [`WireInt`] (both accept
+//! strings and numbers). Text fields use [`WireText`] (borrowed; `""`, `null`, missing and non-text
+//! values are absent, numbers kept as their text). Unknown fields are ignored. Candle rows
+//! ([`BingxKline`]) come as objects or arrays and are read by a small visitor.
 
 use std::fmt;
 

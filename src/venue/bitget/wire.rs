@@ -1,10 +1,10 @@
 //! Bitget v2 wire structs: mix contracts/tickers/funding rows, spot symbols/tickers, settled funding, candles and (v3) collateral discount tiers.
 //!
-//! Bitget sends nearly every value as a string (`""` or `null` meaning absent) inside
-//! `{"code": "00000", "msg": "success", "requestTime": <ms number>, "data": [...]}`
-//! ([`crate::venue::rows::CodedEnvelope`]). Text fields use [`WireText`] (borrowed; `""`,
-//! `null`, missing and non-text values are all absent), decimals [`WireDec`] and millisecond
-//! times [`WireInt`]. Unknown fields are ignored.
+//! Bitget sends nearly every value as a string (`""` or `null` meaning absent) inside `{"code":
+//! "00000", "msg": "success", "requestTime": <ms number>, "data": [...]}`
+//! ([`crate::venue::rows::CodedEnvelope`]). Text fields use [`WireText`] (borrowed; `""`, `null`,
+//! missing and non-text values are absent, numbers kept as their text), decimals [`WireDec`] and
+//! millisecond times [`WireInt`]. Unknown fields are ignored.
 
 use serde::Deserialize;
 

@@ -1,9 +1,9 @@
 //! Gate v4 wire structs: USDT-settled futures contracts, tickers, funding history and candles, spot pairs, tickers and candles, unified-account discount tiers, the error body.
 //!
-//! Gate has no success envelope: bodies are bare JSON arrays. Errors are
-//! `{"label": "...", "message": "..."}` objects. Decimals are strings, sizes and counters ints,
-//! times **seconds** (int, float or string). Text fields use [`WireText`] (borrowed; `""`,
-//! `null`, missing and non-text values are all absent), decimals and seconds [`WireDec`].
+//! Gate has no success envelope: bodies are bare JSON arrays. Errors are `{"label": "...",
+//! "message": "..."}` objects. Decimals are strings, sizes and counters ints, times **seconds**
+//! (int, float or string). Text fields use [`WireText`] (borrowed; `""`, `null`, missing and
+//! non-text values are absent, numbers kept as their text), decimals and seconds [`WireDec`].
 //! Unknown fields are ignored.
 
 use serde::Deserialize;

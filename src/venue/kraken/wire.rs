@@ -152,13 +152,10 @@ pub struct KrakenTicker<'a> {
     /// Best ask.
     pub ask: WireDec,
     /// 24 h high.
-    #[serde(rename = "high24h")]
     pub high_24h: WireDec,
     /// 24 h low.
-    #[serde(rename = "low24h")]
     pub low_24h: WireDec,
     /// 24 h volume in contracts.
-    #[serde(rename = "vol24h")]
     pub vol_24h: WireDec,
     /// 24 h volume in the quote currency.
     pub volume_quote: WireDec,

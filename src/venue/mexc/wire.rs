@@ -3,8 +3,8 @@
 //! Contract answers are wrapped in `{"success": true, "code": 0, "data": ...}` and carry every
 //! decimal as a JSON number; spot v3 answers are Binance-like (bare arrays/objects, decimals as
 //! strings, `""`/`null` for absent values). Decimals are [`WireDec`], ms times [`WireInt`], text
-//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are "absent") and booleans
-//! [`WireFlag`]. Unknown fields are ignored. Contract candles are columnar
+//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are absent, numbers kept as
+//! their text) and booleans [`WireFlag`]. Unknown fields are ignored. Contract candles are columnar
 //! ([`MexcKlineColumns`]); spot candle rows are positional arrays ([`MexcSpotKline`]).
 
 use std::fmt;

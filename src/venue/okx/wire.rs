@@ -1,8 +1,8 @@
 //! OKX v5 wire structs: the venue's own field names, decoded borrowed from the response bytes.
 //!
-//! Everything in OKX's `data` arrays is a string, `""` meaning absent. Text fields use
-//! [`WireText`] (borrowed; `""`, `null`, missing and non-text values are all "absent"), decimals
-//! [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
+//! Everything in OKX's `data` arrays is a string, `""` meaning absent. Text fields use [`WireText`]
+//! (borrowed; `""`, `null`, missing and non-text values are absent, numbers kept as their text),
+//! decimals [`WireDec`] and millisecond times [`WireInt`]. Unknown fields are ignored.
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess};
