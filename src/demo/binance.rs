@@ -631,27 +631,21 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
 }
 
 #[cfg(test)]
-mod history_tests {
+pub(super) mod history_tests {
     use super::*;
-    use crate::demo::roundtrip::{demo_query as q, get_json};
-    use crate::model::Venue;
+    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::history::History;
 
-    #[test]
-    fn history_answers_like_the_live_endpoint() {
-        let now = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Binance, 20, 0, now);
-        let m = u.perps().next().expect("a perp");
+    /// `GET /fapi/v1/fundingRate` answers like the live endpoint (a row of the table test in
+    /// `roundtrip::history`).
+    pub(in crate::demo) fn check_funding_history(h: History<'_>) {
+        let (now, u, m, step, last) = (h.now, h.u, h.m, h.step, h.last);
         let symbol = format!("{}{}", m.perp_base(), m.quote);
-        let step = m.funding_step();
-        assert_eq!(history(&u, "/fapi/v1/premiumIndex", &[]), None);
-        let rows = |query: &[(&str, &str)]| -> Vec<Value> {
-            let v = get_json(respond, &u, "/fapi/v1/fundingRate", query);
-            v.as_array().cloned().unwrap_or_default()
-        };
+        assert_eq!(history(u, "/fapi/v1/premiumIndex", &[]), None);
+        let rows = |query: &[(&str, &str)]| h.rows("/fapi/v1/fundingRate", query, &[], "");
         // Default: the latest 100, ascending, strings for decimals, numbers for times.
         let latest = rows(&[("symbol", &symbol)]);
         assert_eq!(latest.len(), 100);
-        let last = now / step * step;
         assert_eq!(latest[99]["fundingTime"], json!(last));
         assert_eq!(latest[0]["fundingTime"], json!(last - 99 * step));
         assert!(
@@ -690,10 +684,10 @@ mod history_tests {
         assert!(distinct.len() > 5);
         // Errors as Binance sends them.
         let err =
-            history(&u, "/fapi/v1/fundingRate", &q(&[("symbol", "NOPEUSDT")])).expect("answered");
+            history(u, "/fapi/v1/fundingRate", &q(&[("symbol", "NOPEUSDT")])).expect("answered");
         assert_eq!(err, r#"{"code":-1121,"msg":"Invalid symbol."}"#);
         let err = history(
-            &u,
+            u,
             "/fapi/v1/fundingRate",
             &q(&[("symbol", &symbol), ("startTime", "x")]),
         )

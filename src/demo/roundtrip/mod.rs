@@ -7,11 +7,13 @@
 //!   does) against a venue's responder; [`synth_candles`] is what the simulator serves for a
 //!   window;
 //! - `paging` pages windows of every venue (one table row each), `conformance` round-trips every
-//!   venue's plans; the per-venue files keep what only that venue does.
+//!   venue's plans, `history` runs the funding-history checks that start from the same market;
+//!   the per-venue files keep what only that venue does.
 
 mod binance;
 mod conformance;
 mod deribit;
+pub(super) mod history;
 mod http;
 mod hyperliquid;
 mod okx;
