@@ -839,14 +839,11 @@ pub fn klines(universe: &Universe, path: &str, query: &[(String, String)]) -> Op
 mod klines_tests {
     use super::*;
     use crate::demo::HOUR_MS;
-    use crate::demo::roundtrip::{demo_query as q, get_json};
+    use crate::demo::roundtrip::{array, demo_query as q, get_json};
     use crate::model::Venue;
 
     fn rows(u: &Universe, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
-        let v = get_json(respond, u, path, query);
-        v.as_array()
-            .unwrap_or_else(|| panic!("not an array: {v}"))
-            .clone()
+        array(&get_json(respond, u, path, query))
     }
 
     #[test]

@@ -428,6 +428,7 @@ pub fn spot_names(u: &Universe) -> impl Iterator<Item = (String, &SynthMarket)> 
 mod history_tests {
     use super::*;
     use crate::demo::DAY_MS;
+    use crate::demo::roundtrip::array;
     use crate::model::Venue;
 
     const NOW: i64 = 1_760_000_000_000;
@@ -437,10 +438,7 @@ mod history_tests {
     }
 
     fn rows(text: &str) -> Vec<Value> {
-        let v: Value = serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}"));
-        v.as_array()
-            .cloned()
-            .unwrap_or_else(|| panic!("not rows: {v}"))
+        array(&serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}")))
     }
 
     #[test]

@@ -244,6 +244,13 @@ pub(super) fn synth_candles(m: &SynthMarket, w: &CandleWindow<'_>, now_ms: i64) 
         .collect()
 }
 
+/// The rows of an answer that is a bare array (panics, showing the answer, when it is not).
+pub(super) fn array(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    v.as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("not rows: {v}"))
+}
+
 /// Query pairs as the demo server hands them to `respond`.
 pub(super) fn demo_query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
