@@ -523,6 +523,7 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::row_where;
     use crate::model::Venue;
 
     #[test]
@@ -538,11 +539,7 @@ mod tests {
         let rows: Vec<Value> = serde_json::from_str(&body).expect("an array");
         // 60 coins, USDT, USDC and the unlisted one.
         assert_eq!(rows.len(), 63);
-        let row = |symbol: &str| {
-            rows.iter()
-                .find(|r| r["symbol"] == symbol)
-                .unwrap_or_else(|| panic!("{symbol}"))
-        };
+        let row = |symbol: &str| row_where(&rows, "symbol", symbol);
         let btc = row("BTCUSD");
         assert_eq!(btc["bidBuffer"], "0.05000000");
         assert!(btc["time"].is_number() && btc["index"].is_string());

@@ -465,6 +465,7 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::row_where;
     use crate::model::Venue;
 
     #[test]
@@ -476,11 +477,7 @@ mod tests {
         let list = v["result"]["list"].as_array().expect("a list");
         // 40 coins, USDT, USDC and the unlisted one.
         assert_eq!(list.len(), 43);
-        let row = |coin: &str| {
-            list.iter()
-                .find(|r| r["currency"] == coin)
-                .unwrap_or_else(|| panic!("{coin}"))
-        };
+        let row = |coin: &str| row_where(list, "currency", coin);
         let btc = &row("BTC")["collateralRatioList"];
         assert_eq!(btc[0]["minQty"], "0");
         assert_eq!(btc[0]["collateralRatio"], "0.95");

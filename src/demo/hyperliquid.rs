@@ -437,6 +437,15 @@ mod history_tests {
         respond(u, &Ask::post(INFO_PATH, &body.to_string())).expect("a history request")
     }
 
+    /// The first perp of `u` that `is` picks (panics with `what` when none does).
+    fn perp_where<'u>(
+        u: &'u Universe,
+        is: fn(&SynthMarket) -> bool,
+        what: &str,
+    ) -> &'u SynthMarket {
+        u.perps().find(|m| is(m)).expect(what)
+    }
+
     fn rows(text: &str) -> Vec<Value> {
         array(&serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}")))
     }
@@ -444,10 +453,7 @@ mod history_tests {
     #[test]
     fn funding_history_pages_forward_hourly_at_most_500() {
         let u = Universe::generate(Venue::Hyperliquid, 40, 0, NOW);
-        let m = u
-            .perps()
-            .find(|m| m.interval_hours == 8)
-            .expect("an 8 h market elsewhere");
+        let m = perp_where(&u, |m| m.interval_hours == 8, "an 8 h market elsewhere");
         let (coin, _) = perp_name(m);
         let first_hour = NOW / HOUR_MS * HOUR_MS - 10 * HOUR_MS;
         let recent = rows(&post(
@@ -522,10 +528,7 @@ mod history_tests {
     #[test]
     fn candle_snapshot_serves_perps_per_contract_unit_and_spot_pairs() {
         let u = Universe::generate(Venue::Hyperliquid, 40, 40, NOW);
-        let pepe = u
-            .perps()
-            .find(|m| m.multiplier == 1000)
-            .expect("a kPEPE market");
+        let pepe = perp_where(&u, |m| m.multiplier == 1000, "a kPEPE market");
         let (coin, mult) = perp_name(pepe);
         assert!(coin.starts_with('k'));
         let hour = NOW / HOUR_MS * HOUR_MS;

@@ -501,6 +501,7 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::row_where;
     use crate::model::Venue;
 
     #[test]
@@ -511,11 +512,7 @@ mod tests {
         let data = v["data"].as_array().expect("data");
         // 40 coins, USDT, USDC and the unlisted one.
         assert_eq!(data.len(), 43);
-        let row = |coin: &str| {
-            data.iter()
-                .find(|r| r["ccy"] == coin)
-                .unwrap_or_else(|| panic!("{coin}"))
-        };
+        let row = |coin: &str| row_where(data, "ccy", coin);
         let btc = row("BTC");
         assert_eq!(btc["discountLv"], "1");
         let tiers = &btc["details"];

@@ -251,6 +251,17 @@ pub(super) fn array(v: &serde_json::Value) -> Vec<serde_json::Value> {
         .unwrap_or_else(|| panic!("not rows: {v}"))
 }
 
+/// The row of `rows` whose `key` is `value` (panics naming `value` when there is none).
+pub(super) fn row_where<'r>(
+    rows: &'r [serde_json::Value],
+    key: &str,
+    value: &str,
+) -> &'r serde_json::Value {
+    rows.iter()
+        .find(|r| r[key] == value)
+        .unwrap_or_else(|| panic!("no row with {key} {value}"))
+}
+
 /// Query pairs as the demo server hands them to `respond`.
 pub(super) fn demo_query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
