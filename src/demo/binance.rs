@@ -523,6 +523,7 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::row_where;
     use crate::model::Venue;
 
     #[test]
@@ -538,11 +539,7 @@ mod tests {
         let rows: Vec<Value> = serde_json::from_str(&body).expect("an array");
         // 60 coins, USDT, USDC and the unlisted one.
         assert_eq!(rows.len(), 63);
-        let row = |symbol: &str| {
-            rows.iter()
-                .find(|r| r["symbol"] == symbol)
-                .unwrap_or_else(|| panic!("{symbol}"))
-        };
+        let row = |symbol: &str| row_where(&rows, "symbol", symbol);
         let btc = row("BTCUSD");
         assert_eq!(btc["bidBuffer"], "0.05000000");
         assert!(btc["time"].is_number() && btc["index"].is_string());
@@ -631,27 +628,21 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
 }
 
 #[cfg(test)]
-mod history_tests {
+pub(super) mod history_tests {
     use super::*;
-    use crate::demo::roundtrip::{demo_query as q, get_json};
-    use crate::model::Venue;
+    use crate::demo::roundtrip::demo_query as q;
+    use crate::demo::roundtrip::history::History;
 
-    #[test]
-    fn history_answers_like_the_live_endpoint() {
-        let now = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Binance, 20, 0, now);
-        let m = u.perps().next().expect("a perp");
+    /// `GET /fapi/v1/fundingRate` answers like the live endpoint (a row of the table test in
+    /// `roundtrip::history`).
+    pub(in crate::demo) fn check_funding_history(h: History<'_>) {
+        let (now, u, m, step, last) = (h.now, h.u, h.m, h.step, h.last);
         let symbol = format!("{}{}", m.perp_base(), m.quote);
-        let step = m.funding_step();
-        assert_eq!(history(&u, "/fapi/v1/premiumIndex", &[]), None);
-        let rows = |query: &[(&str, &str)]| -> Vec<Value> {
-            let v = get_json(respond, &u, "/fapi/v1/fundingRate", query);
-            v.as_array().cloned().unwrap_or_default()
-        };
+        assert_eq!(history(u, "/fapi/v1/premiumIndex", &[]), None);
+        let rows = |query: &[(&str, &str)]| h.rows("/fapi/v1/fundingRate", query, &[], "");
         // Default: the latest 100, ascending, strings for decimals, numbers for times.
         let latest = rows(&[("symbol", &symbol)]);
         assert_eq!(latest.len(), 100);
-        let last = now / step * step;
         assert_eq!(latest[99]["fundingTime"], json!(last));
         assert_eq!(latest[0]["fundingTime"], json!(last - 99 * step));
         assert!(
@@ -690,10 +681,10 @@ mod history_tests {
         assert!(distinct.len() > 5);
         // Errors as Binance sends them.
         let err =
-            history(&u, "/fapi/v1/fundingRate", &q(&[("symbol", "NOPEUSDT")])).expect("answered");
+            history(u, "/fapi/v1/fundingRate", &q(&[("symbol", "NOPEUSDT")])).expect("answered");
         assert_eq!(err, r#"{"code":-1121,"msg":"Invalid symbol."}"#);
         let err = history(
-            &u,
+            u,
             "/fapi/v1/fundingRate",
             &q(&[("symbol", &symbol), ("startTime", "x")]),
         )
@@ -845,14 +836,11 @@ pub fn klines(universe: &Universe, path: &str, query: &[(String, String)]) -> Op
 mod klines_tests {
     use super::*;
     use crate::demo::HOUR_MS;
-    use crate::demo::roundtrip::{demo_query as q, get_json};
+    use crate::demo::roundtrip::{array, demo_query as q, get_json};
     use crate::model::Venue;
 
     fn rows(u: &Universe, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
-        let v = get_json(respond, u, path, query);
-        v.as_array()
-            .unwrap_or_else(|| panic!("not an array: {v}"))
-            .clone()
+        array(&get_json(respond, u, path, query))
     }
 
     #[test]

@@ -510,8 +510,9 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+    use crate::demo::roundtrip::history::History;
     use crate::demo::roundtrip::{demo_query as q, get_json};
     use crate::model::Venue;
 
@@ -524,21 +525,18 @@ mod tests {
         v["data"].as_array().cloned().unwrap_or_default()
     }
 
-    #[test]
-    fn funding_history_answers_like_the_live_endpoint() {
-        let now = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Bingx, 20, 0, now);
-        let m = u.perps().next().expect("a perp");
+    /// `GET /openApi/swap/v2/quote/fundingRate` answers like the live endpoint (a row of the
+    /// table test in `roundtrip::history`).
+    pub(in crate::demo) fn check_funding_history(h: History<'_>) {
+        let (now, u, m, step, last) = (h.now, h.u, h.m, h.step, h.last);
         let symbol = perp_symbol(m);
-        let step = m.funding_step();
-        let last = now / step * step;
-        assert_eq!(respond(&u, &Ask::get(TICKER.path, &[])), None);
+        assert_eq!(respond(u, &Ask::get(TICKER.path, &[])), None);
         assert_eq!(
-            respond(&u, &Ask::get("/openApi/swap/v2/quote/other", &[])),
+            respond(u, &Ask::get("/openApi/swap/v2/quote/other", &[])),
             None
         );
         // Neither bound: the newest 100, newest first, rates as strings, times as numbers.
-        let latest = data(&answer(&u, FUNDING_HISTORY.path, &[("symbol", &symbol)]));
+        let latest = data(&answer(u, FUNDING_HISTORY.path, &[("symbol", &symbol)]));
         assert_eq!(latest.len(), 100);
         assert_eq!(latest[0]["fundingTime"], serde_json::json!(last));
         assert_eq!(
@@ -558,14 +556,14 @@ mod tests {
             (last - 5 * step).to_string(),
         );
         let window = data(&answer(
-            &u,
+            u,
             FUNDING_HISTORY.path,
             &[("symbol", &symbol), ("startTime", &s), ("endTime", &e)],
         ));
         assert_eq!(window.len(), 6);
         assert_eq!(window[0]["fundingTime"], serde_json::json!(last - 5 * step));
         let two = data(&answer(
-            &u,
+            u,
             FUNDING_HISTORY.path,
             &[
                 ("symbol", &symbol),
@@ -578,7 +576,7 @@ mod tests {
         assert_eq!(two[1]["fundingTime"], serde_json::json!(last - 6 * step));
         // At most 1000 rows, at most 120 days back.
         let all = data(&answer(
-            &u,
+            u,
             FUNDING_HISTORY.path,
             &[("symbol", &symbol), ("startTime", "0"), ("limit", "5000")],
         ));
@@ -590,15 +588,15 @@ mod tests {
         );
         // The interval fallback's `limit=3` call matches the static route.
         let query = q(&[("symbol", &symbol), ("limit", "3")]);
-        let three = respond(&u, &Ask::get(FUNDING_HISTORY.path, &query));
-        assert_eq!(three, Some(funding_history(&u, m, &symbol)));
+        let three = respond(u, &Ask::get(FUNDING_HISTORY.path, &query));
+        assert_eq!(three, Some(funding_history(u, m, &symbol)));
         // Errors as BingX envelopes.
         for query in [
             vec![("symbol", "NOPE-USDT")],
             vec![],
             vec![("symbol", symbol.as_str()), ("startTime", "x")],
         ] {
-            let v = answer(&u, FUNDING_HISTORY.path, &query);
+            let v = answer(u, FUNDING_HISTORY.path, &query);
             assert_eq!(v["code"], SWAP_BAD_PARAM, "{query:?}");
         }
     }

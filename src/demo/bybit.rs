@@ -465,6 +465,7 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::row_where;
     use crate::model::Venue;
 
     #[test]
@@ -476,11 +477,7 @@ mod tests {
         let list = v["result"]["list"].as_array().expect("a list");
         // 40 coins, USDT, USDC and the unlisted one.
         assert_eq!(list.len(), 43);
-        let row = |coin: &str| {
-            list.iter()
-                .find(|r| r["currency"] == coin)
-                .unwrap_or_else(|| panic!("{coin}"))
-        };
+        let row = |coin: &str| row_where(list, "currency", coin);
         let btc = &row("BTC")["collateralRatioList"];
         assert_eq!(btc[0]["minQty"], "0");
         assert_eq!(btc[0]["collateralRatio"], "0.95");
@@ -580,28 +577,23 @@ fn perp_by_symbol<'u>(u: &'u Universe, symbol: &str) -> Option<&'u SynthMarket> 
 }
 
 #[cfg(test)]
-mod history_tests {
+pub(super) mod history_tests {
     use super::*;
     use crate::demo::DAY_MS;
-    use crate::demo::roundtrip::get_json;
-    use crate::model::Venue;
+    use crate::demo::roundtrip::history::History;
 
-    #[test]
-    fn history_answers_like_the_live_endpoint() {
-        let now = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Bybit, 20, 0, now);
-        let m = u.perps().next().expect("a perp");
+    /// `GET /v5/market/funding/history` answers like the live endpoint (a row of the table test
+    /// in `roundtrip::history`).
+    pub(in crate::demo) fn check_funding_history(h: History<'_>) {
+        let (now, u, m, step, last) = (h.now, h.u, h.m, h.step, h.last);
         let symbol = perp_symbol(m);
-        let step = m.funding_step();
-        let last = now / step * step;
-        assert_eq!(history(&u, TICKERS, &[]), None);
-        let answer = |pairs: &[(&str, &str)]| get_json(respond, &u, FUNDING_HISTORY, pairs);
-        let rows = |query: &[(&str, &str)]| -> Vec<Value> {
-            let v = answer(query);
-            assert_eq!(v["retCode"], json!(0), "{v}");
-            assert_eq!(v["result"]["category"], json!("linear"));
-            v["result"]["list"].as_array().cloned().unwrap_or_default()
-        };
+        assert_eq!(history(u, TICKERS, &[]), None);
+        let answer = |pairs: &[(&str, &str)]| h.get(FUNDING_HISTORY, pairs);
+        let ok = [
+            ("/retCode", json!(0)),
+            ("/result/category", json!("linear")),
+        ];
+        let rows = |query: &[(&str, &str)]| h.rows(FUNDING_HISTORY, query, &ok, "/result/list");
         // Neither bound: the newest 200, newest first, everything as strings.
         let latest = rows(&[("category", "linear"), ("symbol", &symbol)]);
         assert_eq!(latest.len(), 200);

@@ -49,19 +49,19 @@ const BOOK_SUMMARY_PATH: &str = SUMMARY_FUTURE.path;
 /// snapshot plan.
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
+    // Deribit lists instruments and summaries by currency and kind.
+    let kind = |route: Route, currency: &str, kind: &str| {
+        route
+            .with_query("currency", currency)
+            .with_query("kind", kind)
+    };
+    let futures = |route: Route| kind(route, FUTURE_CURRENCY, "future");
+    let spots = |route: Route| kind(route, SPOT_CURRENCY, "spot");
     vec![
-        Route::at(&INSTRUMENTS_FUTURE, future_instruments(universe))
-            .with_query("currency", FUTURE_CURRENCY)
-            .with_query("kind", "future"),
-        Route::at(&INSTRUMENTS_SPOT, spot_instruments(universe))
-            .with_query("currency", SPOT_CURRENCY)
-            .with_query("kind", "spot"),
-        Route::at(&SUMMARY_FUTURE, future_summaries(universe))
-            .with_query("currency", FUTURE_CURRENCY)
-            .with_query("kind", "future"),
-        Route::at(&SUMMARY_SPOT, spot_summaries(universe))
-            .with_query("currency", SPOT_CURRENCY)
-            .with_query("kind", "spot"),
+        futures(Route::at(&INSTRUMENTS_FUTURE, future_instruments(universe))),
+        spots(Route::at(&INSTRUMENTS_SPOT, spot_instruments(universe))),
+        futures(Route::at(&SUMMARY_FUTURE, future_summaries(universe))),
+        spots(Route::at(&SUMMARY_SPOT, spot_summaries(universe))),
     ]
 }
 
@@ -85,7 +85,7 @@ pub fn funding_8h(m: &SynthMarket) -> Decimal {
 }
 
 /// A decimal as Deribit prints it: plain, or exponent form when `0 < |x| < 1e-6`.
-fn number(x: Decimal) -> String {
+pub(super) fn number(x: Decimal) -> String {
     super::json::exponent_text(x, Decimal::new(1, 6), 1)
 }
 
@@ -507,16 +507,6 @@ mod tests {
     use crate::model::Venue;
 
     #[test]
-    fn tiny_numbers_use_exponent_form_like_deribit() {
-        let d = |s: &str| s.parse::<Decimal>().expect("decimal");
-        assert_eq!(number(d("0.00000045")), "4.5e-7");
-        assert_eq!(number(d("-0.0000001")), "-1e-7");
-        assert_eq!(number(d("0.0000125")), "0.0000125");
-        assert_eq!(number(d("97000.50")), "97000.5");
-        assert_eq!(number(Decimal::ZERO), "0");
-    }
-
-    #[test]
     fn history_endpoints_answer_like_the_live_api() {
         let now = 1_760_000_000_000 + 1_234;
         let u = Universe::generate(Venue::Deribit, 20, 20, now);
@@ -525,16 +515,27 @@ mod tests {
         let h = 3_600_000_i64;
         assert_eq!(respond(&u, &Ask::get(BOOK_SUMMARY_PATH, &[])), None);
         let call = |path: &str, pairs: &[(&str, &str)]| get_json(respond, &u, path, pairs);
+        // The funding rows or candles of `symbol` between two times.
+        let funding = |symbol: &str, start: &str, end: &str| {
+            let pairs = [
+                ("instrument_name", symbol),
+                ("start_timestamp", start),
+                ("end_timestamp", end),
+            ];
+            call(FUNDING_HISTORY_PATH, &pairs)
+        };
+        let candles = |symbol: &str, start: &str, end: &str, resolution: &str| {
+            let pairs = [
+                ("instrument_name", symbol),
+                ("start_timestamp", start),
+                ("end_timestamp", end),
+                ("resolution", resolution),
+            ];
+            call(CANDLES_PATH, &pairs)
+        };
         // Funding: hourly rows in the window, oldest first, JSON numbers, capped at the newest 744.
         let (s, e) = ((now - 10 * h).to_string(), now.to_string());
-        let v = call(
-            FUNDING_HISTORY_PATH,
-            &[
-                ("instrument_name", &name),
-                ("start_timestamp", &s),
-                ("end_timestamp", &e),
-            ],
-        );
+        let v = funding(&name, &s, &e);
         let rows = v["result"].as_array().expect("rows");
         assert_eq!(rows.len(), 10);
         assert_eq!(rows[9]["timestamp"], serde_json::json!(now / h * h));
@@ -543,14 +544,7 @@ mod tests {
             rows.windows(2)
                 .all(|w| w[0]["timestamp"].as_i64() < w[1]["timestamp"].as_i64())
         );
-        let v = call(
-            FUNDING_HISTORY_PATH,
-            &[
-                ("instrument_name", &name),
-                ("start_timestamp", "0"),
-                ("end_timestamp", &e),
-            ],
-        );
+        let v = funding(&name, "0", &e);
         let rows = v["result"].as_array().expect("rows");
         assert_eq!(rows.len(), 744);
         assert_eq!(rows[743]["timestamp"], serde_json::json!(now / h * h));
@@ -558,15 +552,7 @@ mod tests {
         let day = 86_400_000_i64;
         let start = (now / day * day - 3 * day).to_string();
         for symbol in [name.clone(), spot_name(m)] {
-            let v = call(
-                CANDLES_PATH,
-                &[
-                    ("instrument_name", &symbol),
-                    ("start_timestamp", &start),
-                    ("end_timestamp", &e),
-                    ("resolution", "1D"),
-                ],
-            );
+            let v = candles(&symbol, &start, &e, "1D");
             let r = &v["result"];
             assert_eq!(r["status"], "ok");
             for column in ["ticks", "open", "high", "low", "close", "volume", "cost"] {
@@ -574,37 +560,14 @@ mod tests {
             }
             assert_eq!(r["ticks"][3], serde_json::json!(now / day * day));
         }
-        let v = call(
-            CANDLES_PATH,
-            &[
-                ("instrument_name", &name),
-                ("start_timestamp", "0"),
-                ("end_timestamp", "1000"),
-                ("resolution", "60"),
-            ],
-        );
+        let v = candles(&name, "0", "1000", "60");
         assert_eq!(v["result"]["status"], "no_data");
         assert_eq!(v["result"]["ticks"], serde_json::json!([]));
         // Errors as Deribit sends them.
-        let v = call(
-            CANDLES_PATH,
-            &[
-                ("instrument_name", "NOPE_USDC"),
-                ("start_timestamp", "0"),
-                ("end_timestamp", "1"),
-                ("resolution", "60"),
-            ],
-        );
+        let v = candles("NOPE_USDC", "0", "1", "60");
         assert_eq!(v["error"]["code"], 13_020);
         assert_eq!(v["error"]["message"], "not_found");
-        let v = call(
-            FUNDING_HISTORY_PATH,
-            &[
-                ("instrument_name", &spot_name(m)),
-                ("start_timestamp", "0"),
-                ("end_timestamp", "1"),
-            ],
-        );
+        let v = funding(&spot_name(m), "0", "1");
         assert_eq!(v["error"]["code"], 13_020, "no funding for a spot pair");
         let v = call(
             FUNDING_HISTORY_PATH,
@@ -612,25 +575,9 @@ mod tests {
         );
         assert_eq!(v["error"]["code"], -32_602);
         assert_eq!(v["error"]["data"]["param"], "start_timestamp");
-        let v = call(
-            CANDLES_PATH,
-            &[
-                ("instrument_name", &name),
-                ("start_timestamp", "0"),
-                ("end_timestamp", "x"),
-                ("resolution", "60"),
-            ],
-        );
+        let v = candles(&name, "0", "x", "60");
         assert_eq!(v["error"]["data"]["param"], "end_timestamp");
-        let v = call(
-            CANDLES_PATH,
-            &[
-                ("instrument_name", &name),
-                ("start_timestamp", "0"),
-                ("end_timestamp", "1"),
-                ("resolution", "1H"),
-            ],
-        );
+        let v = candles(&name, "0", "1", "1H");
         assert_eq!(v["error"]["data"]["param"], "resolution");
     }
 }

@@ -611,7 +611,7 @@ mod history_tests {
 
     use super::*;
     use crate::demo::DAY_MS;
-    use crate::demo::roundtrip::get_json;
+    use crate::demo::roundtrip::{array, get_json};
     use crate::model::Venue;
 
     const NOW: i64 = 1_760_000_000_000;
@@ -619,12 +619,6 @@ mod history_tests {
 
     fn answer(u: &Universe, path: &str, pairs: &[(&str, &str)]) -> serde_json::Value {
         get_json(respond, u, path, pairs)
-    }
-
-    fn rows(v: Value) -> Vec<Value> {
-        v.as_array()
-            .cloned()
-            .unwrap_or_else(|| panic!("not rows: {v}"))
     }
 
     #[test]
@@ -639,7 +633,7 @@ mod history_tests {
             q.extend_from_slice(extra);
             answer(&u, FUNDING_RATE_PATH, &q)
         };
-        let latest = rows(q(&[]));
+        let latest = array(&q(&[]));
         assert_eq!(latest.len(), 100, "default limit");
         assert_eq!(
             latest[0]["t"],
@@ -649,7 +643,7 @@ mod history_tests {
         assert_eq!(latest[1]["t"], json!((last - step) / 1000));
         assert_eq!(latest[0]["r"], json!(s(m.historic_rate(last))));
         let to = ((last - 10 * step) / 1000).to_string();
-        let older = rows(q(&[("to", &to), ("limit", "3")]));
+        let older = array(&q(&[("to", &to), ("limit", "3")]));
         assert_eq!(older.len(), 3);
         assert_eq!(
             older[0]["t"],
@@ -657,9 +651,9 @@ mod history_tests {
             "to is inclusive"
         );
         let from = ((last - 12 * step) / 1000).to_string();
-        assert_eq!(rows(q(&[("to", &to), ("from", &from)])).len(), 3);
+        assert_eq!(array(&q(&[("to", &to), ("from", &from)])).len(), 3);
         let kept = usize::try_from(HISTORY_DAYS * DAY_MS / step).expect("small");
-        assert_eq!(rows(q(&[("limit", "1000")])).len(), kept.min(1000));
+        assert_eq!(array(&q(&[("limit", "1000")])).len(), kept.min(1000));
         assert_eq!(
             q(&[("limit", "1001")])["label"],
             json!("INVALID_PARAM_VALUE")
@@ -696,20 +690,20 @@ mod history_tests {
         };
         let hour = NOW / HOUR_MS * HOUR_MS;
         let from = ((hour - 4 * HOUR_MS) / 1000).to_string();
-        let five = rows(fut(&[("interval", "1h"), ("from", &from)]));
+        let five = array(&fut(&[("interval", "1h"), ("from", &from)]));
         assert_eq!(five.len(), 5, "from..now, the running hour included");
         assert_eq!(five[0]["t"], json!((hour - 4 * HOUR_MS) / 1000));
         assert_eq!(five[4]["t"], json!(hour / 1000));
         assert_eq!(five[4]["c"], json!(s(pepe.price)), "per coin, close = now");
         assert!(five[4]["v"].is_i64() && five[4]["o"].is_string() && five[4]["sum"].is_string());
         assert_eq!(
-            rows(fut(&[("interval", "1h")])).len(),
+            array(&fut(&[("interval", "1h")])).len(),
             100,
             "default: 100 up to now"
         );
-        assert_eq!(rows(fut(&[("interval", "1d"), ("limit", "7")])).len(), 7);
+        assert_eq!(array(&fut(&[("interval", "1d"), ("limit", "7")])).len(), 7);
         let day = NOW / DAY_MS * DAY_MS;
-        let days = rows(fut(&[("interval", "1d"), ("limit", "3")]));
+        let days = array(&fut(&[("interval", "1d"), ("limit", "3")]));
         assert_eq!(days[2]["t"], json!(day / 1000), "UTC days");
         let label = |v: Value| v["label"].clone();
         assert_eq!(
@@ -725,7 +719,7 @@ mod history_tests {
         );
         let near = ((hour - 1999 * HOUR_MS) / 1000).to_string();
         assert_eq!(
-            rows(fut(&[("interval", "1h"), ("from", &near)])).len(),
+            array(&fut(&[("interval", "1h"), ("from", &near)])).len(),
             2000
         );
         assert_eq!(
@@ -748,7 +742,7 @@ mod history_tests {
             q.extend_from_slice(extra);
             answer(&u, SPOT_CANDLESTICKS_PATH, &q)
         };
-        let bars = rows(spot(&[("interval", "1h"), ("from", &from)]));
+        let bars = array(&spot(&[("interval", "1h"), ("from", &from)]));
         assert_eq!(bars.len(), 5);
         let synth = m.candles(Bar::Hour, hour, hour, NOW)[0];
         assert_eq!(
@@ -767,7 +761,7 @@ mod history_tests {
         assert_eq!(bars[3][7], json!("true"));
         let near = ((hour - 999 * HOUR_MS) / 1000).to_string();
         assert_eq!(
-            rows(spot(&[("interval", "1h"), ("from", &near)])).len(),
+            array(&spot(&[("interval", "1h"), ("from", &near)])).len(),
             1000
         );
         let far = ((hour - 1000 * HOUR_MS) / 1000).to_string();

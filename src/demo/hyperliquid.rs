@@ -428,6 +428,7 @@ pub fn spot_names(u: &Universe) -> impl Iterator<Item = (String, &SynthMarket)> 
 mod history_tests {
     use super::*;
     use crate::demo::DAY_MS;
+    use crate::demo::roundtrip::array;
     use crate::model::Venue;
 
     const NOW: i64 = 1_760_000_000_000;
@@ -436,20 +437,23 @@ mod history_tests {
         respond(u, &Ask::post(INFO_PATH, &body.to_string())).expect("a history request")
     }
 
+    /// The first perp of `u` that `is` picks (panics with `what` when none does).
+    fn perp_where<'u>(
+        u: &'u Universe,
+        is: fn(&SynthMarket) -> bool,
+        what: &str,
+    ) -> &'u SynthMarket {
+        u.perps().find(|m| is(m)).expect(what)
+    }
+
     fn rows(text: &str) -> Vec<Value> {
-        let v: Value = serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}"));
-        v.as_array()
-            .cloned()
-            .unwrap_or_else(|| panic!("not rows: {v}"))
+        array(&serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}")))
     }
 
     #[test]
     fn funding_history_pages_forward_hourly_at_most_500() {
         let u = Universe::generate(Venue::Hyperliquid, 40, 0, NOW);
-        let m = u
-            .perps()
-            .find(|m| m.interval_hours == 8)
-            .expect("an 8 h market elsewhere");
+        let m = perp_where(&u, |m| m.interval_hours == 8, "an 8 h market elsewhere");
         let (coin, _) = perp_name(m);
         let first_hour = NOW / HOUR_MS * HOUR_MS - 10 * HOUR_MS;
         let recent = rows(&post(
@@ -524,10 +528,7 @@ mod history_tests {
     #[test]
     fn candle_snapshot_serves_perps_per_contract_unit_and_spot_pairs() {
         let u = Universe::generate(Venue::Hyperliquid, 40, 40, NOW);
-        let pepe = u
-            .perps()
-            .find(|m| m.multiplier == 1000)
-            .expect("a kPEPE market");
+        let pepe = perp_where(&u, |m| m.multiplier == 1000, "a kPEPE market");
         let (coin, mult) = perp_name(pepe);
         assert!(coin.starts_with('k'));
         let hour = NOW / HOUR_MS * HOUR_MS;

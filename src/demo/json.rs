@@ -87,6 +87,47 @@ pub fn array(rows: Vec<Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::d;
+    use crate::demo::{deribit, kraken};
+
+    /// The numbers of the venues that switch to exponent form, one row each: the exponent form
+    /// below their threshold (with their exponent width), plain text elsewhere.
+    #[test]
+    fn tiny_numbers_use_each_venues_exponent_form() {
+        type Row = (
+            &'static str,
+            fn(Decimal) -> String,
+            &'static [(&'static str, &'static str)],
+        );
+        let rows: [Row; 2] = [
+            (
+                "deribit",
+                deribit::number,
+                &[
+                    ("0.00000045", "4.5e-7"),
+                    ("-0.0000001", "-1e-7"),
+                    ("0.0000125", "0.0000125"),
+                    ("97000.50", "97000.5"),
+                    ("0", "0"),
+                ],
+            ),
+            (
+                "kraken",
+                kraken::number,
+                &[
+                    ("-0.000000003995839963", "-3.995839963e-09"),
+                    ("0.00001", "1e-05"),
+                    ("0.0001", "0.0001"),
+                    ("91415.50", "91415.5"),
+                ],
+            ),
+        ];
+        for (venue, number, cases) in rows {
+            for (text, printed) in cases {
+                assert_eq!(number(d(text)), *printed, "{venue}: {text}");
+            }
+        }
+    }
 
     #[test]
     fn numbers_keep_their_text_and_strings_their_value() {

@@ -531,9 +531,10 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::demo::roundtrip::get_json;
+    use crate::demo::roundtrip::history::History;
     use crate::model::Venue;
 
     #[test]
@@ -557,19 +558,16 @@ mod tests {
 
     const DAY: i64 = 24 * HOUR_MS;
 
-    #[test]
-    fn funding_history_answers_like_the_live_endpoint() {
-        let now = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Mexc, 20, 0, now);
-        let m = u.perps().next().expect("a perp");
+    /// `GET /api/v1/contract/funding_rate/history` answers like the live endpoint (a row of the
+    /// table test in `roundtrip::history`).
+    pub(in crate::demo) fn check_funding_history(h: History<'_>) {
+        let (now, u, m, step, last) = (h.now, h.u, h.m, h.step, h.last);
         let symbol = perp_symbol(m);
-        let step = m.funding_step();
-        let last = now / step * step;
-        assert_eq!(respond(&u, &Ask::get(TICKER.path, &[])), None);
-        assert_eq!(respond(&u, &Ask::get("/api/v1/contract/kline", &[])), None);
-        assert_eq!(respond(&u, &Ask::get("/api/v1/contract/kline/", &[])), None);
+        assert_eq!(respond(u, &Ask::get(TICKER.path, &[])), None);
+        assert_eq!(respond(u, &Ask::get("/api/v1/contract/kline", &[])), None);
+        assert_eq!(respond(u, &Ask::get("/api/v1/contract/kline/", &[])), None);
         // Defaults: page 1 of 20, newest first, rates as numbers, with the page counters.
-        let v = answer(&u, FUNDING_HISTORY.path, &[("symbol", &symbol)]);
+        let v = answer(u, FUNDING_HISTORY.path, &[("symbol", &symbol)]);
         assert_eq!(
             (v["success"].clone(), v["code"].clone()),
             (true.into(), 0.into())
@@ -596,7 +594,7 @@ mod tests {
         // page_num / page_size (capped at 1000); past the end, an empty list.
         let page = |num: &str, size: &str| {
             let v = answer(
-                &u,
+                u,
                 FUNDING_HISTORY.path,
                 &[("symbol", &symbol), ("page_num", num), ("page_size", size)],
             );
@@ -614,15 +612,15 @@ mod tests {
         );
         assert!(page("999", "1000").is_empty());
         // Errors as contract envelopes.
-        let v = answer(&u, FUNDING_HISTORY.path, &[("symbol", "NOPE_USDT")]);
+        let v = answer(u, FUNDING_HISTORY.path, &[("symbol", "NOPE_USDT")]);
         assert_eq!(
             (v["success"].clone(), v["code"].clone()),
             (false.into(), CONTRACT_NOT_EXIST.into())
         );
-        let v = answer(&u, FUNDING_HISTORY.path, &[]);
+        let v = answer(u, FUNDING_HISTORY.path, &[]);
         assert_eq!(v["code"], CONTRACT_BAD_PARAM);
         let v = answer(
-            &u,
+            u,
             FUNDING_HISTORY.path,
             &[("symbol", &symbol), ("page_num", "x")],
         );

@@ -501,6 +501,7 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::roundtrip::row_where;
     use crate::model::Venue;
 
     #[test]
@@ -511,11 +512,7 @@ mod tests {
         let data = v["data"].as_array().expect("data");
         // 40 coins, USDT, USDC and the unlisted one.
         assert_eq!(data.len(), 43);
-        let row = |coin: &str| {
-            data.iter()
-                .find(|r| r["ccy"] == coin)
-                .unwrap_or_else(|| panic!("{coin}"))
-        };
+        let row = |coin: &str| row_where(data, "ccy", coin);
         let btc = row("BTC");
         assert_eq!(btc["discountLv"], "1");
         let tiers = &btc["details"];
@@ -612,30 +609,22 @@ pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> O
 }
 
 #[cfg(test)]
-mod history_tests {
-    use serde_json::{Value, json};
+pub(super) mod history_tests {
+    use serde_json::json;
 
     use super::*;
     use crate::demo::DAY_MS;
-    use crate::demo::roundtrip::get_json;
-    use crate::model::Venue;
+    use crate::demo::roundtrip::history::History;
 
-    #[test]
-    fn history_answers_like_the_live_endpoint() {
-        let now = 1_760_000_000_000;
-        let u = Universe::generate(Venue::Okx, 20, 0, now);
-        let m = u.perps().next().expect("a perp");
+    /// `GET /api/v5/public/funding-rate-history` answers like the live endpoint (a row of the
+    /// table test in `roundtrip::history`).
+    pub(in crate::demo) fn check_funding_history(h: History<'_>) {
+        let (now, u, m, step, last) = (h.now, h.u, h.m, h.step, h.last);
         let id = swap_id(m);
-        let step = m.funding_step();
-        let last = now / step * step;
-        assert_eq!(history(&u, FUNDING_RATE_PATH, &[]), None);
-        let answer =
-            |pairs: &[(&str, &str)]| get_json(respond, &u, FUNDING_RATE_HISTORY_PATH, pairs);
-        let rows = |query: &[(&str, &str)]| -> Vec<Value> {
-            let v = answer(query);
-            assert_eq!(v["code"], json!("0"), "{v}");
-            v["data"].as_array().cloned().unwrap_or_default()
-        };
+        assert_eq!(history(u, FUNDING_RATE_PATH, &[]), None);
+        let answer = |pairs: &[(&str, &str)]| h.get(FUNDING_RATE_HISTORY_PATH, pairs);
+        let ok = [("/code", json!("0"))];
+        let rows = |query: &[(&str, &str)]| h.rows(FUNDING_RATE_HISTORY_PATH, query, &ok, "/data");
         // Default: the newest 100, newest first, every field a string.
         let latest = rows(&[("instId", &id)]);
         assert_eq!(latest.len(), 100);

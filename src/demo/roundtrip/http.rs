@@ -78,23 +78,15 @@ async fn a_418_bans_for_at_most_the_longest_ban_whatever_retry_after_says() {
 #[tokio::test]
 async fn a_403_is_a_ban_only_with_the_venues_own_message() {
     let req = crate::venue::adapter(Venue::Bybit).snapshot_requests(false)[0].clone();
-    let (server, client) = faulty(
-        Venue::Bybit,
-        "/bybit/",
-        status(403, None, "<html><body>Request blocked</body></html>"),
-    )
-    .await;
+    // Bybit answering every request with a 403 and `body`.
+    let refusing = |body: &str| faulty(Venue::Bybit, "/bybit/", status(403, None, body));
+    let (server, client) = refusing("<html><body>Request blocked</body></html>").await;
     let err = client.fetch(&req).await.expect_err("refused");
     assert!(err.ban().is_none(), "{err}");
     assert!(matches!(err, VenueError::Http { status: 403, .. }), "{err}");
     assert_eq!(server.requests(Venue::Bybit), 1, "not retried");
 
-    let (_server, client) = faulty(
-        Venue::Bybit,
-        "/bybit/",
-        status(403, None, "403, access too frequent"),
-    )
-    .await;
+    let (_server, client) = refusing("403, access too frequent").await;
     let err = client.fetch(&req).await.expect_err("banned");
     let ban = err.ban().expect("a ban");
     assert_eq!(ban.status, Some(403));

@@ -7,11 +7,13 @@
 //!   does) against a venue's responder; [`synth_candles`] is what the simulator serves for a
 //!   window;
 //! - `paging` pages windows of every venue (one table row each), `conformance` round-trips every
-//!   venue's plans; the per-venue files keep what only that venue does.
+//!   venue's plans, `history` runs the funding-history checks that start from the same market;
+//!   the per-venue files keep what only that venue does.
 
 mod binance;
 mod conformance;
 mod deribit;
+pub(super) mod history;
 mod http;
 mod hyperliquid;
 mod okx;
@@ -240,6 +242,24 @@ pub(super) fn synth_candles(m: &SynthMarket, w: &CandleWindow<'_>, now_ms: i64) 
             close: c.close,
         })
         .collect()
+}
+
+/// The rows of an answer that is a bare array (panics, showing the answer, when it is not).
+pub(super) fn array(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    v.as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("not rows: {v}"))
+}
+
+/// The row of `rows` whose `key` is `value` (panics naming `value` when there is none).
+pub(super) fn row_where<'r>(
+    rows: &'r [serde_json::Value],
+    key: &str,
+    value: &str,
+) -> &'r serde_json::Value {
+    rows.iter()
+        .find(|r| r[key] == value)
+        .unwrap_or_else(|| panic!("no row with {key} {value}"))
 }
 
 /// Query pairs as the demo server hands them to `respond`.

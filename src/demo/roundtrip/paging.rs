@@ -67,10 +67,10 @@ struct Paging {
     short: &'static [Window],
     /// The venue's long candle windows (its page sizes).
     candles: &'static [Window],
-    /// Settlements every this many hours, whatever the market's interval (hourly venues).
+    /// Settlements every hour, whatever the market's interval, each a share of the simulator's
+    /// rate (hourly venues); otherwise at the market's interval at the simulator's rates,
+    /// unchanged.
     hourly: bool,
-    /// Settled rates are the simulator's, unchanged (hourly venues settle a share per hour).
-    rates: bool,
     /// `(interval hours of the perp, days back, requests, leading pages left out)`: the pages
     /// after the left-out ones hold every settlement kept exactly once.
     funding: &'static [(u32, i64, usize, usize)],
@@ -80,87 +80,91 @@ fn spot_of(u: &Universe, n: usize) -> &SynthMarket {
     u.spots().nth(n).expect("a spot market")
 }
 
-/// The row of `venue`.
-fn paging(venue: Venue) -> Paging {
-    use Market::{Perp, Spot};
-    use Pick::{First, Multiplied, Usdc};
-    let all = |_: Market| true;
-    match venue {
-        Venue::Binance => Paging {
-            perp: |m| format!("{}{}", m.perp_base(), m.quote),
-            spot: Some(|u, n| crate::demo::joined_spot_symbol(spot_of(u, n))),
+impl Paging {
+    /// A row with what most venues do: perp candles per contract unit, the running bar served,
+    /// pages not cut to the window, the [`SHORT`] windows, settlements at the market's interval;
+    /// no long candle or funding windows.
+    fn new(perp: fn(&SynthMarket) -> String, spot: Option<fn(&Universe, usize) -> String>) -> Self {
+        Self {
+            perp,
+            spot,
             per_coin: false,
-            running: all,
+            running: |_| true,
             cut_to_window: false,
             short: SHORT,
+            candles: &[],
+            hourly: false,
+            funding: &[],
+        }
+    }
+}
+
+/// The row of `venue`.
+fn paging(venue: Venue) -> Paging {
+    use crate::demo::{
+        bingx, bitget, bybit, deribit, dydx, gate, hyperliquid, joined_spot_symbol, kraken, mexc,
+        okx, weex,
+    };
+    use Market::{Perp, Spot};
+    use Pick::{First, Multiplied, Usdc};
+    match venue {
+        Venue::Binance => Paging {
             // 120 days of hourly bars: 1500 + 1381 (perp), 3 × 1000 (spot).
             candles: &[
                 (Multiplied, Perp, Bar::Day, 45, 1),
                 (First, Perp, Bar::Hour, 2880, 2),
                 (First, Spot, Bar::Hour, 2880, 3),
             ],
-            hourly: false,
-            rates: true,
             // 120 days of a 1 h symbol: three pages of 1000.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 3, 0)],
+            ..Paging::new(
+                |m| format!("{}{}", m.perp_base(), m.quote),
+                Some(|u, n| joined_spot_symbol(spot_of(u, n))),
+            )
         },
         Venue::Bybit => Paging {
-            perp: crate::demo::bybit::perp_symbol,
-            spot: Some(|u, n| crate::demo::bybit::spot_symbol(spot_of(u, n))),
-            per_coin: false,
-            running: all,
-            cut_to_window: false,
-            short: SHORT,
             // 120 days of hourly bars: 1000 + 1000 + 881.
             candles: &[
                 (Multiplied, Perp, Bar::Day, 45, 1),
                 (First, Perp, Bar::Hour, 2880, 3),
                 (First, Spot, Bar::Hour, 2880, 3),
             ],
-            hourly: false,
-            rates: true,
             funding: &[(1, 30, 4, 0), (8, 30, 1, 0)],
+            ..Paging::new(
+                bybit::perp_symbol,
+                Some(|u, n| bybit::spot_symbol(spot_of(u, n))),
+            )
         },
         Venue::Okx => Paging {
-            perp: crate::demo::okx::swap_id,
-            spot: Some(|u, n| crate::demo::okx::spot_id(spot_of(u, n))),
             per_coin: true,
             running: |_| false,
-            cut_to_window: false,
-            short: SHORT,
             // 2880 finished hourly bars: 5 pages of `candles`, then 15 of `history-candles`.
             candles: &[
                 (Multiplied, Perp, Bar::Day, 45, 1),
                 (First, Perp, Bar::Hour, 2880, 20),
                 (First, Spot, Bar::Hour, 2880, 20),
             ],
-            hourly: false,
-            rates: true,
             // 720 hourly points: 7 full pages and a short one; 90 eight-hourly: one short page;
             // OKX keeps 90 days.
             funding: &[(1, 30, 8, 0), (8, 30, 1, 0), (8, 120, 3, 0)],
+            ..Paging::new(okx::swap_id, Some(|u, n| okx::spot_id(spot_of(u, n))))
         },
         Venue::Bitget => Paging {
-            perp: crate::demo::bitget::perp_symbol,
-            spot: Some(|u, n| crate::demo::bitget::spot_symbol(spot_of(u, n))),
-            per_coin: false,
-            running: all,
-            cut_to_window: false,
             short: SHORT_MULTIPLIED,
             candles: &[
                 (Usdc, Perp, Bar::Hour, 168, 1),
                 (First, Spot, Bar::Hour, 1440, 2),
                 (Multiplied, Perp, Bar::Day, 110, 2),
             ],
-            hourly: false,
-            rates: true,
             // 720 hourly settlements: 7 full pages and one reaching the start; 90 8-hourly:
             // one page reaching the start.
             funding: &[(1, 30, 8, 0), (8, 30, 1, 0)],
+            ..Paging::new(
+                bitget::perp_symbol,
+                Some(|u, n| bitget::spot_symbol(spot_of(u, n))),
+            )
         },
         Venue::Gate => Paging {
-            perp: crate::demo::gate::pair_name,
-            spot: Some(|u, n| crate::demo::gate::pair_name(spot_of(u, n))),
             per_coin: true,
             running: |market| market == Market::Perp,
             cut_to_window: true,
@@ -169,117 +173,94 @@ fn paging(venue: Venue) -> Paging {
                 (Multiplied, Perp, Bar::Hour, 2400, 2),
                 (First, Spot, Bar::Hour, 1440, 2),
             ],
-            hourly: false,
-            rates: true,
             // 30 days fit one page; 2400 hourly settlements take 1000 + 1000 + 400.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 100, 3, 0)],
+            ..Paging::new(gate::pair_name, Some(|u, n| gate::pair_name(spot_of(u, n))))
         },
         Venue::Hyperliquid => Paging {
-            perp: |m| crate::demo::hyperliquid::perp_name(m).0,
-            spot: Some(|u, n| {
-                let names = crate::demo::hyperliquid::spot_names(u);
-                names.map(|(name, _)| name).nth(n).expect("a spot pair")
-            }),
-            per_coin: false,
-            running: all,
             cut_to_window: true,
             short: SHORT_MULTIPLIED,
-            candles: &[],
             hourly: true,
-            rates: false,
             // A page of 500 and a short one of 220.
             funding: &[(8, 30, 2, 0)],
+            ..Paging::new(
+                |m| hyperliquid::perp_name(m).0,
+                Some(|u, n| {
+                    let names = hyperliquid::spot_names(u);
+                    names.map(|(name, _)| name).nth(n).expect("a spot pair")
+                }),
+            )
         },
         Venue::Bingx => Paging {
-            perp: crate::demo::bingx::perp_symbol,
-            spot: Some(|u, n| crate::demo::bingx::spot_symbol(spot_of(u, n))),
-            per_coin: false,
-            running: all,
-            cut_to_window: false,
-            short: SHORT,
             // 100 days of hourly bars: two chunks of at most 1440.
             candles: &[(First, Spot, Bar::Hour, 2400, 2)],
-            hourly: false,
-            rates: true,
             // 30 days of funding: one request. 200 days of an hourly contract (the simulator
             // keeps 120): the whole-window page is full, then 999-hour chunks until one comes
             // back empty, which hold each settlement once.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 5, 1), (8, 200, 1, 0)],
+            ..Paging::new(
+                bingx::perp_symbol,
+                Some(|u, n| bingx::spot_symbol(spot_of(u, n))),
+            )
         },
         Venue::Mexc => Paging {
-            perp: crate::demo::mexc::perp_symbol,
-            spot: Some(|u, n| crate::demo::mexc::spot_symbol(spot_of(u, n))),
-            per_coin: false,
-            running: all,
-            cut_to_window: false,
-            short: SHORT,
             // 100 days of hourly bars: contract chunks of 2000, spot pages of 1000.
             candles: &[
                 (First, Perp, Bar::Hour, 2400, 2),
                 (First, Spot, Bar::Hour, 2400, 3),
             ],
-            hourly: false,
-            rates: true,
             // 30 days: one page of 1000 holds even hourly settlements.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 3, 0)],
+            ..Paging::new(
+                mexc::perp_symbol,
+                Some(|u, n| mexc::spot_symbol(spot_of(u, n))),
+            )
         },
         Venue::Deribit => Paging {
-            perp: crate::demo::deribit::perp_name,
-            spot: Some(|u, n| crate::demo::deribit::spot_name(spot_of(u, n))),
-            per_coin: false,
-            running: all,
             cut_to_window: true,
-            short: SHORT,
             // One page of 5000.
             candles: &[(First, Perp, Bar::Hour, 4800, 1)],
             hourly: true,
-            rates: false,
             // 720 hours in one request; the 120 days kept in pages of 744 (744 × 3 + 648).
             funding: &[(8, 30, 1, 0), (8, 200, 4, 0)],
+            ..Paging::new(
+                deribit::perp_name,
+                Some(|u, n| deribit::spot_name(spot_of(u, n))),
+            )
         },
         Venue::Dydx => Paging {
-            perp: crate::demo::dydx::ticker,
-            spot: None,
             per_coin: true,
-            running: all,
             cut_to_window: true,
             short: SHORT_PERPS,
             // Pages of 1000.
             candles: &[(First, Perp, Bar::Hour, 2880, 3)],
             hourly: true,
-            rates: false,
             funding: &[(8, 30, 1, 0)],
+            ..Paging::new(dydx::ticker, None)
         },
         Venue::Kraken => Paging {
-            perp: crate::demo::kraken::symbol,
-            spot: None,
-            per_coin: false,
-            running: all,
             cut_to_window: true,
             short: SHORT_PERPS,
             // Pages of 2000.
             candles: &[(First, Perp, Bar::Hour, 2880, 2)],
             hourly: true,
-            rates: false,
             // The whole history in one request.
             funding: &[(8, 30, 1, 0), (8, 200, 1, 0)],
+            ..Paging::new(kraken::symbol, None)
         },
         Venue::Weex => Paging {
-            perp: crate::demo::weex::perp_symbol,
-            spot: Some(|u, n| crate::demo::weex::spot_symbol(spot_of(u, n))),
-            per_coin: false,
-            running: all,
             cut_to_window: true,
-            short: SHORT,
             // 100 days of hourly bars: contract chunks of 1000, spot chunks of 500.
             candles: &[
                 (First, Perp, Bar::Hour, 2400, 3),
                 (First, Spot, Bar::Hour, 2400, 5),
             ],
-            hourly: false,
-            rates: true,
             // The newest 100 settlements in one request: 30 days of an 8 h contract.
             funding: &[(8, 30, 1, 0)],
+            ..Paging::new(
+                weex::perp_symbol,
+                Some(|u, n| weex::spot_symbol(spot_of(u, n))),
+            )
         },
     }
 }
@@ -416,7 +397,7 @@ fn every_venue_pages_every_settlement_of_a_window_exactly_once() {
                     let got = paged.count();
                     wrong.push(format!("{what}: {got} requests, not {requests}"));
                 }
-                if row.rates && points.iter().any(|p| p.rate != m.historic_rate(p.time_ms)) {
+                if !row.hourly && points.iter().any(|p| p.rate != m.historic_rate(p.time_ms)) {
                     wrong.push(format!("{what}: not the simulator's rates"));
                 }
             }

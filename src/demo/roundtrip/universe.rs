@@ -94,10 +94,10 @@ fn named(symbol: String, q: PerpQuote) -> Option<PerpQuote> {
     Some(PerpQuote { symbol, ..q })
 }
 
-/// `q` without open interest (the venue's scan plan does not read it).
-fn no_open_interest(q: PerpQuote) -> PerpQuote {
+/// `q` with the open interest the venue's scan reads (`None`: its plan does not read it).
+fn open_interest(oi: Option<Decimal>, q: PerpQuote) -> PerpQuote {
     PerpQuote {
-        open_interest: None,
+        open_interest: oi,
         ..q
     }
 }
@@ -145,7 +145,12 @@ fn row(venue: Venue) -> Row {
     };
     match venue {
         Venue::Binance => Row {
-            perp: |m, q| named(format!("{}{}", m.perp_base(), m.quote), no_open_interest(q)),
+            perp: |m, q| {
+                named(
+                    format!("{}{}", m.perp_base(), m.quote),
+                    open_interest(None, q),
+                )
+            },
             spots: Spots::Named(|m| format!("{}{}", m.asset, m.quote), None),
             collateral: true,
             filtered: &[&[
@@ -194,10 +199,10 @@ fn row(venue: Venue) -> Row {
         Venue::Gate => Row {
             perp: |m, q| {
                 let quanto = gate::quanto_multiplier(m.price);
+                let oi = gate::contracts_for(m.open_interest, quanto) * quanto;
                 let q = PerpQuote {
-                    open_interest: Some(gate::contracts_for(m.open_interest, quanto) * quanto),
                     exchange_time: None,
-                    ..per_coin(m, q)
+                    ..open_interest(Some(oi), per_coin(m, q))
                 };
                 (m.quote == "USDT").then(|| PerpQuote {
                     symbol: format!("{}_USDT", m.asset),
@@ -241,7 +246,7 @@ fn row(venue: Venue) -> Row {
             ..base
         },
         Venue::Bingx => Row {
-            perp: |m, q| named(bingx::perp_symbol(m), no_open_interest(q)),
+            perp: |m, q| named(bingx::perp_symbol(m), open_interest(None, q)),
             spots: Spots::Named(bingx::spot_symbol, None),
             filtered: &[&bingx::FILTERED_CONTRACTS, &bingx::FILTERED_SPOTS],
             particular: bingx_intervals_come_from_history_without_the_premium_index,
@@ -250,13 +255,8 @@ fn row(venue: Venue) -> Row {
         Venue::Mexc => Row {
             perp: |m, q| {
                 let mult = Decimal::from(m.multiplier);
-                let q = PerpQuote {
-                    open_interest: Some(
-                        (mexc::hold_vol(m) * mexc::contract_size(m) * mult).normalize(),
-                    ),
-                    ..q
-                };
-                named(mexc::perp_symbol(m), q)
+                let oi = (mexc::hold_vol(m) * mexc::contract_size(m) * mult).normalize();
+                named(mexc::perp_symbol(m), open_interest(Some(oi), q))
             },
             spots: Spots::Named(mexc::spot_symbol, None),
             contract_size: Some(mexc::contract_size),
@@ -318,7 +318,7 @@ fn row(venue: Venue) -> Row {
             perp: |m, q| {
                 (m.quote == "USDT").then(|| PerpQuote {
                     symbol: weex::perp_symbol(m),
-                    ..no_open_interest(q)
+                    ..open_interest(None, q)
                 })
             },
             spots: Spots::Named(weex::spot_symbol, None),
