@@ -411,13 +411,26 @@ pub struct Funding {
     pub next: Option<DateTime<Utc>>,
 }
 
-/// The quote of perp `inst` (venue, symbol, asset, quote and multiplier from the instrument);
-/// mark, index and open interest are absent until the caller sets them.
+/// What a venue says of a perp besides its funding and book: mark and index price and open
+/// interest (in coins), each absent where the venue does not say it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// Mark price.
+    pub mark: Option<Decimal>,
+    /// Index price.
+    pub index: Option<Decimal>,
+    /// Open interest, coins.
+    pub open_interest: Option<Decimal>,
+}
+
+/// The quote of perp `inst` (venue, symbol, asset, quote and multiplier from the instrument)
+/// from what the venue says of its funding, book and marks.
 #[must_use]
 pub fn perp_quote(
     inst: &Instrument,
     funding: Funding,
     book: Book,
+    marks: Marks,
     received_at: DateTime<Utc>,
 ) -> PerpQuote {
     PerpQuote {
@@ -429,14 +442,14 @@ pub fn perp_quote(
         funding_rate: funding.rate,
         funding_interval_hours: funding.interval_hours,
         next_funding_time: funding.next,
-        mark_price: None,
-        index_price: None,
+        mark_price: marks.mark,
+        index_price: marks.index,
         bid: book.bid,
         ask: book.ask,
         high_24h: book.high_24h,
         low_24h: book.low_24h,
         volume_24h_quote: book.volume_24h_quote,
-        open_interest: None,
+        open_interest: marks.open_interest,
         exchange_time: book.exchange_time,
         received_at,
     }
@@ -650,7 +663,11 @@ mod tests {
             interval_hours: Decimal::from(8),
             next: None,
         };
-        let p = perp_quote(&inst, funding, book, now);
+        let marks = Marks {
+            index: Some(Decimal::TWO),
+            ..Marks::default()
+        };
+        let p = perp_quote(&inst, funding, book, marks, now);
         assert_eq!(
             (p.venue, p.symbol.as_str(), p.asset.as_str(), p.multiplier),
             (
@@ -663,6 +680,10 @@ mod tests {
         assert_eq!(
             (p.funding_rate, p.bid, p.ask),
             (funding.rate, book.bid, None)
+        );
+        assert_eq!(
+            (p.mark_price, p.index_price, p.open_interest),
+            (None, marks.index, None)
         );
         let s = spot_quote(&inst, book, now);
         assert_eq!(

@@ -40,11 +40,11 @@ use super::wire::{
 use super::{
     CONTRACTS, FUNDING_HISTORY, PREMIUM_INDEX, RATE_LIMIT_CODE, SPOT_SYMBOLS, SPOT_TICKER, TICKER,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
 pub(super) use crate::venue::intervals::detail_symbols;
 use crate::venue::intervals::positive;
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -317,11 +317,12 @@ pub(super) fn snapshot(
             exchange_time: exchange_ms.and_then(ms_time),
             ..t.map_or_else(Book::default, |t| book(t, None))
         };
-        Some(PerpQuote {
-            mark_price: p.mark_price.get(),
-            index_price: p.index_price.get(),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        let marks = Marks {
+            mark: p.mark_price.get(),
+            index: p.index_price.get(),
+            ..Marks::default()
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;

@@ -33,9 +33,9 @@ use super::{
     CANDLES, FUNDING_HISTORY, FUNDING_INTERVAL_HOURS, INSTRUMENTS_FUTURE, INSTRUMENTS_SPOT,
     RATE_LIMIT_CODE, SUMMARY_FUTURE, SUMMARY_SPOT,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue, is_stablecoin};
+use crate::model::{Instrument, Reference, Snapshot, Venue, is_stablecoin};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -213,12 +213,12 @@ pub(super) fn snapshot(
             interval_hours: interval,
             next: None,
         };
-        Some(PerpQuote {
-            mark_price: row.mark_price.get(),
-            index_price: row.estimated_delivery_price.get(),
+        let marks = Marks {
+            mark: row.mark_price.get(),
+            index: row.estimated_delivery_price.get(),
             open_interest: rows::in_coins(row.open_interest.get(), inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let (_, book) = summary(&spot_rows, inst)?;

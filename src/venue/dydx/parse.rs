@@ -28,9 +28,9 @@ use super::{
     ACTIVE, ASSUMED_HALF_SPREAD, CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING,
     PERPETUAL_MARKETS,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::split_multiplier;
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -193,12 +193,12 @@ pub(super) fn snapshot(
             volume_24h_quote: m.volume_24h.get(),
             ..Book::default()
         };
-        Some(PerpQuote {
-            mark_price: oracle,
-            index_price: oracle,
+        let marks = Marks {
+            mark: oracle,
+            index: oracle,
             open_interest: rows::in_coins(m.open_interest.get(), inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     Ok(rows::snapshot(
         Venue::Dydx,

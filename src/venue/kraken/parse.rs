@@ -34,9 +34,9 @@ use super::{
     CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING_RATES, INSTRUMENTS, RATE_LIMIT_ERROR,
     TICKERS,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::split_multiplier;
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, next_hour};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -260,12 +260,12 @@ pub(super) fn snapshot(
             volume_24h_quote: quote_volume(t, inst),
             exchange_time: *server_time,
         };
-        Some(PerpQuote {
-            mark_price: mark,
-            index_price: t.index_price.get(),
+        let marks = Marks {
+            mark,
+            index: t.index_price.get(),
             open_interest: rows::in_coins(t.open_interest.get(), inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     Ok(rows::snapshot(
         Venue::Kraken,

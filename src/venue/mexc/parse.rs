@@ -41,11 +41,11 @@ use super::{
     CONTRACT_DETAIL, CONTRACT_KLINE, EXCHANGE_INFO, FUNDING_HISTORY, FUNDING_RATE, FUNDING_RATES,
     RATE_LIMIT_CODE, SPOT_KLINES, SPOT_TICKER, TICKER,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_concat, split_multiplier};
 pub(super) use crate::venue::intervals::detail_symbols;
 use crate::venue::intervals::positive;
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, next_on_grid, step_ms};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -374,12 +374,12 @@ pub(super) fn snapshot(
             volume_24h_quote: contract_quote_volume(t, inst),
             exchange_time: t.timestamp.get().and_then(ms_time),
         };
-        Some(PerpQuote {
-            mark_price: t.fair_price.get(),
-            index_price: t.index_price.get(),
+        let marks = Marks {
+            mark: t.fair_price.get(),
+            index: t.index_price.get(),
             open_interest: rows::in_coins(t.hold_vol.get(), inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let t = spot_rows.get(inst.symbol.as_str())?;

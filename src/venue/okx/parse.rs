@@ -41,9 +41,9 @@ use super::{
     SPOT_INSTRUMENTS, SPOT_TICKERS, SWAP_FUNDING_HISTORY, SWAP_INSTRUMENTS, SWAP_MARK_PRICES,
     SWAP_OPEN_INTEREST, SWAP_TICKERS,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::{WireText, ms_time};
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -214,14 +214,14 @@ pub(super) fn snapshot(
             ..ticker.map_or_else(Book::default, |t| book(t, swap_quote_volume(t, inst)))
         };
         let index_id = symbol.strip_suffix("-SWAP").unwrap_or(symbol);
-        Some(PerpQuote {
-            mark_price: marks.get(symbol).and_then(|m| m.mark_px.get()),
-            index_price: indexes.get(index_id).and_then(|i| i.idx_px.get()),
+        let marks = Marks {
+            mark: marks.get(symbol).and_then(|m| m.mark_px.get()),
+            index: indexes.get(index_id).and_then(|i| i.idx_px.get()),
             open_interest: open_interest
                 .get(symbol)
                 .and_then(|o| open_interest_coins(o, inst)),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;
