@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::intervals::carried_intervals;
-use super::{Bar, Body, Candle, HistoryPoint, Method, ParseError, Request};
+use super::{Bar, Body, BodySignal, Candle, HistoryPoint, Method, ParseError, Request};
 use crate::model::{Instrument, Market, PerpQuote, Reference, SpotQuote};
 
 pub mod paging;
@@ -253,6 +253,21 @@ macro_rules! adapter_basics {
 }
 pub(crate) use adapter_basics;
 
+/// What a body says, for a venue whose errors come as a JSON document `T`: HTTP 429 is a rate
+/// limit whatever the body; otherwise what `read` makes of the body as a `T`; a body that is
+/// not a `T` (an HTML page, another shape) says nothing, leaving the HTTP status and the parser
+/// to decide.
+pub fn signal_of<'a, T: Deserialize<'a>>(
+    status: u16,
+    body: &'a [u8],
+    read: impl FnOnce(T) -> BodySignal,
+) -> BodySignal {
+    if status == 429 {
+        return BodySignal::RateLimited;
+    }
+    serde_json::from_slice(body).map_or(BodySignal::Ok, read)
+}
+
 /// A JSON body of `endpoint` decoded into `T` (borrowed from the bytes).
 ///
 /// # Errors
@@ -397,6 +412,36 @@ pub struct Book {
     pub volume_24h_quote: Option<Decimal>,
     /// The venue's time of the data.
     pub exchange_time: Option<DateTime<Utc>>,
+}
+
+impl Book {
+    /// The book of a ticker: best `[bid, ask]`, 24 h `[high, low]`, and 24 h volume from
+    /// `[quote, base, last]` (the venue's quote-volume figure, else base volume × last price, see
+    /// [`quote_volume`]); no exchange time until [`Book::at`] sets one.
+    #[must_use]
+    pub fn of_ticker(
+        [bid, ask]: [Option<Decimal>; 2],
+        [high_24h, low_24h]: [Option<Decimal>; 2],
+        [quote, base, last]: [Option<Decimal>; 3],
+    ) -> Book {
+        Book {
+            bid,
+            ask,
+            high_24h,
+            low_24h,
+            volume_24h_quote: quote_volume(quote, base, last),
+            exchange_time: None,
+        }
+    }
+
+    /// The same book at the venue's time `exchange_time`.
+    #[must_use]
+    pub fn at(self, exchange_time: Option<DateTime<Utc>>) -> Book {
+        Book {
+            exchange_time,
+            ..self
+        }
+    }
 }
 
 /// What a venue says of a perp's funding: the rate of the current interval, the interval's

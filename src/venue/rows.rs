@@ -567,18 +567,16 @@ impl SpotTicker24h<'_> {
     /// `lastPrice`) and the window's end as the exchange time.
     #[must_use]
     pub fn book(&self) -> kit::Book {
-        kit::Book {
-            bid: self.bid_price.get(),
-            ask: self.ask_price.get(),
-            high_24h: self.high_price.get(),
-            low_24h: self.low_price.get(),
-            volume_24h_quote: kit::quote_volume(
+        kit::Book::of_ticker(
+            [self.bid_price.get(), self.ask_price.get()],
+            [self.high_price.get(), self.low_price.get()],
+            [
                 self.quote_volume.get(),
                 self.volume.get(),
                 self.last_price.get(),
-            ),
-            exchange_time: self.close_time.get().and_then(ms_time),
-        }
+            ],
+        )
+        .at(self.close_time.get().and_then(ms_time))
     }
 }
 

@@ -250,18 +250,12 @@ pub(super) fn snapshot(
 /// quote volume: `quoteVolume`, else base volume × last price (both per base unit, so the
 /// product is in the quote coin whatever the multiplier).
 fn book(t: &BitgetTicker<'_>, page_time: Option<i64>) -> Book {
-    Book {
-        bid: t.bid_pr.get(),
-        ask: t.ask_pr.get(),
-        high_24h: t.high_24h.get(),
-        low_24h: t.low_24h.get(),
-        volume_24h_quote: kit::quote_volume(
-            t.quote_volume.get(),
-            t.base_volume.get(),
-            t.last_pr.get(),
-        ),
-        exchange_time: t.ts.get().or(page_time).and_then(ms_time),
-    }
+    Book::of_ticker(
+        [t.bid_pr.get(), t.ask_pr.get()],
+        [t.high_24h.get(), t.low_24h.get()],
+        [t.quote_volume.get(), t.base_volume.get(), t.last_pr.get()],
+    )
+    .at(t.ts.get().or(page_time).and_then(ms_time))
 }
 
 /// Parses one page of `history-fund-rate` (any order); rows without a time or a rate are

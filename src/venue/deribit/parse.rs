@@ -49,23 +49,19 @@ const PERPETUAL_SUFFIX: &str = "-PERPETUAL";
 /// status, is a rate limit; another `error` object is an API error; a body without one (or that
 /// is not JSON) says nothing, leaving the HTTP status and the parser to decide.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(DeribitStatus {
-        error: Some(err), ..
-    }) = serde_json::from_slice::<DeribitStatus<'_>>(body)
-    else {
-        return BodySignal::Ok;
-    };
-    let code = err.code.get();
-    if code == Some(RATE_LIMIT_CODE) || err.message.as_str() == RATE_LIMIT_MESSAGE {
-        return BodySignal::RateLimited;
-    }
-    BodySignal::Api {
-        code: code.map_or_else(|| "?".to_owned(), |c| c.to_string()),
-        msg: err.message.as_str().to_owned(),
-    }
+    kit::signal_of(status, body, |st: DeribitStatus<'_>| {
+        let Some(err) = st.error else {
+            return BodySignal::Ok;
+        };
+        let code = err.code.get();
+        if code == Some(RATE_LIMIT_CODE) || err.message.as_str() == RATE_LIMIT_MESSAGE {
+            return BodySignal::RateLimited;
+        }
+        BodySignal::Api {
+            code: code.map_or_else(|| "?".to_owned(), |c| c.to_string()),
+            msg: err.message.as_str().to_owned(),
+        }
+    })
 }
 
 /// The envelope's error object as a [`ParseError`] of `endpoint`.

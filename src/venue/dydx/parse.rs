@@ -43,31 +43,27 @@ pub const RATE_LIMIT_MSG: &str = "Too many requests";
 /// is a rate limit; another `{"errors": [...]}` body is an API error (code: the entry's `code`,
 /// else the HTTP status); anything else says nothing.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(doc) = serde_json::from_slice::<DydxErrors<'_>>(body) else {
-        return BodySignal::Ok;
-    };
-    let errors = doc.errors.unwrap_or_default();
-    let Some(first) = errors.first() else {
-        return BodySignal::Ok;
-    };
-    let rate_limited = errors.iter().any(|e| {
-        e.msg
-            .get()
-            .is_some_and(|m| m.trim().eq_ignore_ascii_case(RATE_LIMIT_MSG))
-    });
-    if rate_limited {
-        return BodySignal::RateLimited;
-    }
-    BodySignal::Api {
-        code: first
-            .code
-            .get()
-            .map_or_else(|| status.to_string(), str::to_owned),
-        msg: first.msg.get().unwrap_or_default().to_owned(),
-    }
+    kit::signal_of(status, body, |doc: DydxErrors<'_>| {
+        let errors = doc.errors.unwrap_or_default();
+        let Some(first) = errors.first() else {
+            return BodySignal::Ok;
+        };
+        let rate_limited = errors.iter().any(|e| {
+            e.msg
+                .get()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case(RATE_LIMIT_MSG))
+        });
+        if rate_limited {
+            return BodySignal::RateLimited;
+        }
+        BodySignal::Api {
+            code: first
+                .code
+                .get()
+                .map_or_else(|| status.to_string(), str::to_owned),
+            msg: first.msg.get().unwrap_or_default().to_owned(),
+        }
+    })
 }
 
 /// The markets of every `perpetualMarkets` body, in request order; at least one body.

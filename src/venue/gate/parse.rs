@@ -258,18 +258,11 @@ pub(super) fn snapshot(
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;
-        let book = Book {
-            bid: t.highest_bid.get(),
-            ask: t.lowest_ask.get(),
-            high_24h: t.high_24h.get(),
-            low_24h: t.low_24h.get(),
-            volume_24h_quote: kit::quote_volume(
-                t.quote_volume.get(),
-                t.base_volume.get(),
-                t.last.get(),
-            ),
-            exchange_time: None,
-        };
+        let book = Book::of_ticker(
+            [t.highest_bid.get(), t.lowest_ask.get()],
+            [t.high_24h.get(), t.low_24h.get()],
+            [t.quote_volume.get(), t.base_volume.get(), t.last.get()],
+        );
         Some(kit::spot_quote(inst, book, received_at))
     };
     Ok(rows::snapshot(

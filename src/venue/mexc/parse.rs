@@ -62,19 +62,15 @@ fn status_error(status: &MexcStatus<'_>) -> Option<(String, String)> {
 /// What a body says. HTTP 429, or contract code 510, is a rate limit; `success` false or another
 /// code is an API error; anything else (a spot array, an HTML page) says nothing.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(st) = serde_json::from_slice::<MexcStatus<'_>>(body) else {
-        return BodySignal::Ok;
-    };
-    if st.code.as_str() == RATE_LIMIT_CODE {
-        return BodySignal::RateLimited;
-    }
-    match status_error(&st) {
-        Some((code, msg)) => BodySignal::Api { code, msg },
-        None => BodySignal::Ok,
-    }
+    kit::signal_of(status, body, |st: MexcStatus<'_>| {
+        if st.code.as_str() == RATE_LIMIT_CODE {
+            return BodySignal::RateLimited;
+        }
+        match status_error(&st) {
+            Some((code, msg)) => BodySignal::Api { code, msg },
+            None => BodySignal::Ok,
+        }
+    })
 }
 
 /// The API error a body reports, as a parse error of `endpoint`.

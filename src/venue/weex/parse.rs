@@ -181,14 +181,11 @@ fn perp_quote(
 
 /// What a contract ticker row says of its perp (its time aside).
 fn ticker_book(t: &WeexTicker<'_>) -> Book {
-    Book {
-        bid: t.best_bid.get(),
-        ask: t.best_ask.get(),
-        high_24h: t.high_24h.get(),
-        low_24h: t.low_24h.get(),
-        volume_24h_quote: kit::quote_volume(t.volume_24h.get(), t.base_volume.get(), t.last.get()),
-        exchange_time: None,
-    }
+    Book::of_ticker(
+        [t.best_bid.get(), t.best_ask.get()],
+        [t.high_24h.get(), t.low_24h.get()],
+        [t.volume_24h.get(), t.base_volume.get(), t.last.get()],
+    )
 }
 
 /// Parses one scan's bodies (see the module rules). Instruments absent from `reference` are
