@@ -1,4 +1,4 @@
-//! The venue kit (pure): what every adapter's `parse.rs` does the same way — bodies of an endpoint, rows indexed by symbol, pair splitting, history and candle rows, quote construction.
+//! The venue kit (pure): what every adapter's `parse.rs` does the same way — bodies of an endpoint, rows indexed by symbol, pair splitting, history and candle rows, body signals, quote construction.
 //!
 //! An adapter keeps only what is particular to its venue (its envelope, its filters, its units)
 //! and hands the rest to these helpers, so that a rule shared by every venue (the first row of a
