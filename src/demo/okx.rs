@@ -19,9 +19,9 @@ use super::{collateral_coins, collateral_haircut};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
 use crate::venue::okx::{
-    CANDLES_PATH, DISCOUNT_RATE_PATH, FUNDING_RATE_HISTORY_PATH, FUNDING_RATE_PATH,
-    HISTORY_CANDLES_PATH, HOST, INDEX_QUOTES, INDEX_TICKERS_PATH, INSTRUMENTS_PATH,
-    MARK_PRICE_PATH, OPEN_INTEREST_PATH, TICKERS_PATH,
+    DISCOUNT_RATES, FUNDING_RATES, HOST, INDEX_QUOTES, OLDER_CANDLES, QUOTE_INDEX_TICKERS,
+    RECENT_CANDLES, SWAP_FUNDING_HISTORY, SWAP_INSTRUMENTS, SWAP_MARK_PRICES, SWAP_OPEN_INTEREST,
+    SWAP_TICKERS,
 };
 
 /// Symbols the demo lists but the adapter must drop, with why (SWAP list).
@@ -43,22 +43,27 @@ pub const FILTERED_SPOTS: [(&str, &str); 2] =
 #[must_use]
 pub fn routes(universe: &Universe) -> Vec<Route> {
     let mut routes = vec![
-        Route::new(HOST, INSTRUMENTS_PATH, swap_instruments(universe))
+        Route::new(HOST, SWAP_INSTRUMENTS.path, swap_instruments(universe))
             .with_query("instType", "SWAP"),
-        Route::new(HOST, INSTRUMENTS_PATH, spot_instruments(universe))
+        Route::new(HOST, SWAP_INSTRUMENTS.path, spot_instruments(universe))
             .with_query("instType", "SPOT"),
-        Route::new(HOST, DISCOUNT_RATE_PATH, discount_rates(universe)),
-        Route::new(HOST, FUNDING_RATE_PATH, funding_rates(universe)).with_query("instId", "ANY"),
-        Route::new(HOST, TICKERS_PATH, swap_tickers(universe)).with_query("instType", "SWAP"),
-        Route::new(HOST, TICKERS_PATH, spot_tickers(universe)).with_query("instType", "SPOT"),
-        Route::new(HOST, OPEN_INTEREST_PATH, open_interest(universe))
+        Route::new(HOST, DISCOUNT_RATES.path, discount_rates(universe)),
+        Route::new(HOST, FUNDING_RATES.path, funding_rates(universe)).with_query("instId", "ANY"),
+        Route::new(HOST, SWAP_TICKERS.path, swap_tickers(universe)).with_query("instType", "SWAP"),
+        Route::new(HOST, SWAP_TICKERS.path, spot_tickers(universe)).with_query("instType", "SPOT"),
+        Route::new(HOST, SWAP_OPEN_INTEREST.path, open_interest(universe))
             .with_query("instType", "SWAP"),
-        Route::new(HOST, MARK_PRICE_PATH, mark_prices(universe)).with_query("instType", "SWAP"),
+        Route::new(HOST, SWAP_MARK_PRICES.path, mark_prices(universe))
+            .with_query("instType", "SWAP"),
     ];
     for quote in INDEX_QUOTES {
         routes.push(
-            Route::new(HOST, INDEX_TICKERS_PATH, index_tickers(universe, quote))
-                .with_query("quoteCcy", quote),
+            Route::new(
+                HOST,
+                QUOTE_INDEX_TICKERS.path,
+                index_tickers(universe, quote),
+            )
+            .with_query("quoteCcy", quote),
         );
     }
     routes
@@ -566,7 +571,7 @@ fn cursors<'q>(param: impl Fn(&str) -> Option<&'q str>) -> Result<[Option<i64>; 
 /// a non-numeric cursor or limit `51000`. `None` when `path` is not that endpoint.
 #[must_use]
 pub fn history(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
-    if path != FUNDING_RATE_HISTORY_PATH {
+    if path != SWAP_FUNDING_HISTORY.path {
         return None;
     }
     let param = |key: &str| {
@@ -621,10 +626,10 @@ pub(super) mod history_tests {
     pub(in crate::demo) fn check_funding_history(h: History<'_>) {
         let (now, u, m, step, last) = (h.now, h.u, h.m, h.step, h.last);
         let id = swap_id(m);
-        assert_eq!(history(u, FUNDING_RATE_PATH, &[]), None);
-        let answer = |pairs: &[(&str, &str)]| h.get(FUNDING_RATE_HISTORY_PATH, pairs);
+        assert_eq!(history(u, FUNDING_RATES.path, &[]), None);
+        let answer = |pairs: &[(&str, &str)]| h.get(SWAP_FUNDING_HISTORY.path, pairs);
         let ok = [("/code", json!("0"))];
-        let rows = |query: &[(&str, &str)]| h.rows(FUNDING_RATE_HISTORY_PATH, query, &ok, "/data");
+        let rows = |query: &[(&str, &str)]| h.rows(SWAP_FUNDING_HISTORY.path, query, &ok, "/data");
         // Default: the newest 100, newest first, every field a string.
         let latest = rows(&[("instId", &id)]);
         assert_eq!(latest.len(), 100);
@@ -716,8 +721,8 @@ fn bars_of(
 #[must_use]
 pub fn candles(universe: &Universe, path: &str, query: &[(String, String)]) -> Option<String> {
     let (recent_only, max) = match path {
-        CANDLES_PATH => (true, 300),
-        HISTORY_CANDLES_PATH => (false, 100),
+        p if p == RECENT_CANDLES.path => (true, 300),
+        p if p == OLDER_CANDLES.path => (false, 100),
         _ => return None,
     };
     let param = |key: &str| super::param(query, key).filter(|v| !v.is_empty());
@@ -807,11 +812,11 @@ mod candle_tests {
         let now = 1_760_000_000_000 + 17 * 60_000;
         let u = Universe::generate(Venue::Okx, 40, 40, now);
         let hour = now / HOUR_MS * HOUR_MS;
-        assert_eq!(candles(&u, FUNDING_RATE_HISTORY_PATH, &[]), None);
+        assert_eq!(candles(&u, SWAP_FUNDING_HISTORY.path, &[]), None);
         let btc = &u.markets[0];
         let (swap, spot) = (swap_id(btc), spot_id(btc));
         // Default limit 100, newest first, the running bar first with confirm "0", all strings.
-        let latest = rows(&u, CANDLES_PATH, &[("instId", &swap), ("bar", "1H")]);
+        let latest = rows(&u, RECENT_CANDLES.path, &[("instId", &swap), ("bar", "1H")]);
         assert_eq!(latest.len(), 100);
         assert_eq!((ts(&latest[0]), &latest[0][8]), (hour, &json!("0")));
         assert_eq!(latest[0][4], json!(btc.price.normalize().to_string()));
@@ -832,7 +837,7 @@ mod candle_tests {
         );
         let between = rows(
             &u,
-            HISTORY_CANDLES_PATH,
+            OLDER_CANDLES.path,
             &[
                 ("instId", &spot),
                 ("bar", "1H"),
@@ -848,7 +853,7 @@ mod candle_tests {
         assert_eq!(
             rows(
                 &u,
-                CANDLES_PATH,
+                RECENT_CANDLES.path,
                 &[("instId", &spot), ("bar", "1H"), ("limit", "1000")]
             )
             .len(),
@@ -857,7 +862,7 @@ mod candle_tests {
         assert_eq!(
             rows(
                 &u,
-                HISTORY_CANDLES_PATH,
+                OLDER_CANDLES.path,
                 &[("instId", &spot), ("bar", "1H"), ("limit", "300")]
             )
             .len(),
@@ -868,7 +873,7 @@ mod candle_tests {
         let older = (edge.parse::<i64>().expect("ts") + 1).to_string();
         let recent = rows(
             &u,
-            CANDLES_PATH,
+            RECENT_CANDLES.path,
             &[("instId", &spot), ("bar", "1H"), ("after", &older)],
         );
         assert_eq!(
@@ -878,14 +883,14 @@ mod candle_tests {
         assert!(
             rows(
                 &u,
-                CANDLES_PATH,
+                RECENT_CANDLES.path,
                 &[("instId", &spot), ("bar", "1H"), ("after", &edge)]
             )
             .is_empty()
         );
         let history = rows(
             &u,
-            HISTORY_CANDLES_PATH,
+            OLDER_CANDLES.path,
             &[("instId", &spot), ("bar", "1H"), ("after", &edge)],
         );
         assert_eq!(history.len(), 100);
@@ -893,13 +898,13 @@ mod candle_tests {
         // `1Dutc` days open at 00:00 UTC, `1D` days at 16:00 UTC (00:00 UTC+8).
         let utc = rows(
             &u,
-            CANDLES_PATH,
+            RECENT_CANDLES.path,
             &[("instId", &swap), ("bar", "1Dutc"), ("limit", "3")],
         );
         assert!(utc.iter().all(|r| ts(r) % DAY_MS == 0));
         let hk = rows(
             &u,
-            CANDLES_PATH,
+            RECENT_CANDLES.path,
             &[("instId", &swap), ("bar", "1D"), ("limit", "3")],
         );
         assert!(hk.iter().all(|r| (ts(r) + 8 * HOUR_MS) % DAY_MS == 0));
@@ -913,7 +918,7 @@ mod candle_tests {
         };
         let swap_row = &rows(
             &u,
-            CANDLES_PATH,
+            RECENT_CANDLES.path,
             &[("instId", &swap), ("bar", "1H"), ("limit", "2")],
         )[1];
         assert_eq!(
@@ -932,7 +937,7 @@ mod candle_tests {
             ),
         ] {
             assert_eq!(
-                answer(&u, CANDLES_PATH, &query)["code"],
+                answer(&u, RECENT_CANDLES.path, &query)["code"],
                 json!(code),
                 "{query:?}"
             );

@@ -47,6 +47,7 @@ use rust_decimal::Decimal;
 
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
 use crate::parse::ms_time;
+use crate::venue::intervals::detail_symbols;
 use crate::venue::testkit::{mutate, mutation};
 use crate::venue::{
     Bar, Body, BodySignal, Candle, CandleWindow, HistoryPoint, ParseError, Request, VenueAdapter,
@@ -439,6 +440,77 @@ pub(crate) fn apply_details(
     adapter(venue)
         .apply_details(fresh, previous, &bodies)
         .unwrap_or_else(|e| panic!("{venue}: {e}"));
+}
+
+/// A venue that learns unknown funding intervals from per-symbol detail requests (BingX, MEXC)
+/// and the script of its first refresh, for the venues' own tests.
+pub(crate) struct Details {
+    /// The venue.
+    pub venue: Venue,
+    /// The detail request of one symbol.
+    pub request_of: fn(&str) -> Request,
+    /// The batch the adapter asks at most and the perps without an interval it asks, in order.
+    pub batch: (usize, &'static [&'static str]),
+    /// A smaller batch: the first that many of them.
+    pub bounded: usize,
+    /// Detail bodies, `(symbol, body)`.
+    pub bodies: &'static [(&'static str, &'static str)],
+    /// The intervals they give, `None` where the perp stays unknown.
+    pub learnt: &'static [(&'static str, Option<&'static str>)],
+    /// Perps the quirky quotes then give `(symbol, rate, interval hours)`.
+    pub quoted: &'static [(&'static str, &'static str, &'static str)],
+}
+
+impl Details {
+    /// Applies detail bodies, one per `(symbol, body)`, to `fresh`.
+    pub(crate) fn apply(
+        &self,
+        fresh: &mut Reference,
+        previous: Option<&Reference>,
+        bodies: &[(&str, &str)],
+    ) {
+        let request_of = self.request_of;
+        super::rows::apply_detail_bodies(self.venue, request_of, fresh, previous, bodies);
+    }
+
+    /// Runs the first refresh on the reference of the venue's quirky list 1: the perps without
+    /// an interval are asked (the adapter's second request is that of the second of them), the
+    /// bodies fill them in, nothing else changes, and the quirky quotes use them. Returns the
+    /// list's reference, the filled one and the snapshot.
+    pub(crate) fn run(&self) -> (Reference, Reference, Snapshot) {
+        let d = |s: &str| s.parse::<Decimal>().expect("test decimal");
+        let venue = self.venue;
+        let (q, fresh) = super::rows::quirky(venue, 1);
+        let (batch, unknown) = self.batch;
+        assert_eq!(detail_symbols(&fresh, None, batch), unknown, "{venue}");
+        let first_few = &unknown[..self.bounded];
+        assert_eq!(
+            detail_symbols(&fresh, None, self.bounded),
+            first_few,
+            "{venue}: bounded"
+        );
+        let requests = adapter(venue).detail_requests(&fresh, None);
+        assert_eq!(requests[1], (self.request_of)(unknown[1]), "{venue}");
+
+        let mut first = fresh.clone();
+        self.apply(&mut first, None, self.bodies);
+        for (symbol, hours) in self.learnt {
+            assert_eq!(interval(&first, symbol), hours.map(d), "{venue}: {symbol}");
+        }
+        assert_eq!(first.instruments.len(), fresh.instruments.len(), "{venue}");
+
+        let s = snapshot_from(venue, q.parts, &first, q.received_ms);
+        for (symbol, rate, hours) in self.quoted {
+            let p = s
+                .perps
+                .iter()
+                .find(|p| p.symbol == *symbol)
+                .expect("quoted");
+            let got = (p.funding_rate, p.funding_interval_hours);
+            assert_eq!(got, (d(rate), d(hours)), "{venue}: {symbol}");
+        }
+        (fresh, first, s)
+    }
 }
 
 /// The funding interval of perp `symbol` in `r`.

@@ -1,4 +1,4 @@
-//! The venue kit (pure): what every adapter's `parse.rs` does the same way — bodies of an endpoint, rows indexed by symbol, pair splitting, history and candle rows, quote construction.
+//! The venue kit (pure): what every adapter's `parse.rs` does the same way — bodies of an endpoint, rows indexed by symbol, pair splitting, history and candle rows, body signals, quote construction.
 //!
 //! An adapter keeps only what is particular to its venue (its envelope, its filters, its units)
 //! and hands the rest to these helpers, so that a rule shared by every venue (the first row of a
@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::intervals::carried_intervals;
-use super::{Bar, Body, Candle, HistoryPoint, Method, ParseError, Request};
+use super::{Bar, Body, BodySignal, Candle, HistoryPoint, Method, ParseError, Request};
 use crate::model::{Instrument, Market, PerpQuote, Reference, SpotQuote};
 
 pub mod paging;
@@ -253,6 +253,21 @@ macro_rules! adapter_basics {
 }
 pub(crate) use adapter_basics;
 
+/// What a body says, for a venue whose errors come as a JSON document `T`: HTTP 429 is a rate
+/// limit whatever the body; otherwise what `read` makes of the body as a `T`; a body that is
+/// not a `T` (an HTML page, another shape) says nothing, leaving the HTTP status and the parser
+/// to decide.
+pub fn signal_of<'a, T: Deserialize<'a>>(
+    status: u16,
+    body: &'a [u8],
+    read: impl FnOnce(T) -> BodySignal,
+) -> BodySignal {
+    if status == 429 {
+        return BodySignal::RateLimited;
+    }
+    serde_json::from_slice(body).map_or(BodySignal::Ok, read)
+}
+
 /// A JSON body of `endpoint` decoded into `T` (borrowed from the bytes).
 ///
 /// # Errors
@@ -399,6 +414,36 @@ pub struct Book {
     pub exchange_time: Option<DateTime<Utc>>,
 }
 
+impl Book {
+    /// The book of a ticker: best `[bid, ask]`, 24 h `[high, low]`, and 24 h volume from
+    /// `[quote, base, last]` (the venue's quote-volume figure, else base volume × last price, see
+    /// [`quote_volume`]); no exchange time until [`Book::at`] sets one.
+    #[must_use]
+    pub fn of_ticker(
+        [bid, ask]: [Option<Decimal>; 2],
+        [high_24h, low_24h]: [Option<Decimal>; 2],
+        [quote, base, last]: [Option<Decimal>; 3],
+    ) -> Book {
+        Book {
+            bid,
+            ask,
+            high_24h,
+            low_24h,
+            volume_24h_quote: quote_volume(quote, base, last),
+            exchange_time: None,
+        }
+    }
+
+    /// The same book at the venue's time `exchange_time`.
+    #[must_use]
+    pub fn at(self, exchange_time: Option<DateTime<Utc>>) -> Book {
+        Book {
+            exchange_time,
+            ..self
+        }
+    }
+}
+
 /// What a venue says of a perp's funding: the rate of the current interval, the interval's
 /// length and when it settles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -411,13 +456,26 @@ pub struct Funding {
     pub next: Option<DateTime<Utc>>,
 }
 
-/// The quote of perp `inst` (venue, symbol, asset, quote and multiplier from the instrument);
-/// mark, index and open interest are absent until the caller sets them.
+/// What a venue says of a perp besides its funding and book: mark and index price and open
+/// interest (in coins), each absent where the venue does not say it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// Mark price.
+    pub mark: Option<Decimal>,
+    /// Index price.
+    pub index: Option<Decimal>,
+    /// Open interest, coins.
+    pub open_interest: Option<Decimal>,
+}
+
+/// The quote of perp `inst` (venue, symbol, asset, quote and multiplier from the instrument)
+/// from what the venue says of its funding, book and marks.
 #[must_use]
 pub fn perp_quote(
     inst: &Instrument,
     funding: Funding,
     book: Book,
+    marks: Marks,
     received_at: DateTime<Utc>,
 ) -> PerpQuote {
     PerpQuote {
@@ -429,14 +487,14 @@ pub fn perp_quote(
         funding_rate: funding.rate,
         funding_interval_hours: funding.interval_hours,
         next_funding_time: funding.next,
-        mark_price: None,
-        index_price: None,
+        mark_price: marks.mark,
+        index_price: marks.index,
         bid: book.bid,
         ask: book.ask,
         high_24h: book.high_24h,
         low_24h: book.low_24h,
         volume_24h_quote: book.volume_24h_quote,
-        open_interest: None,
+        open_interest: marks.open_interest,
         exchange_time: book.exchange_time,
         received_at,
     }
@@ -650,7 +708,11 @@ mod tests {
             interval_hours: Decimal::from(8),
             next: None,
         };
-        let p = perp_quote(&inst, funding, book, now);
+        let marks = Marks {
+            index: Some(Decimal::TWO),
+            ..Marks::default()
+        };
+        let p = perp_quote(&inst, funding, book, marks, now);
         assert_eq!(
             (p.venue, p.symbol.as_str(), p.asset.as_str(), p.multiplier),
             (
@@ -663,6 +725,10 @@ mod tests {
         assert_eq!(
             (p.funding_rate, p.bid, p.ask),
             (funding.rate, book.bid, None)
+        );
+        assert_eq!(
+            (p.mark_price, p.index_price, p.open_interest),
+            (None, marks.index, None)
         );
         let s = spot_quote(&inst, book, now);
         assert_eq!(

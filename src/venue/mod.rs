@@ -680,27 +680,19 @@ mod tests {
             .with_timezone(&Utc)
     }
 
+    /// A ban of `kind` answered with HTTP `status` and `why` at `now`, asking `secs` seconds.
+    fn ban(kind: BanKind, status: u16, why: &str, now: DateTime<Utc>, secs: u64) -> Ban {
+        let asked = Duration::from_secs(secs);
+        Ban::new(kind, status, why.into(), now, asked, LONGEST_BAN)
+    }
+
     #[test]
     fn a_ban_lasts_what_the_venue_asks_up_to_the_longest() {
         let now = at("2026-01-01T00:00:00Z");
-        let huge = Ban::new(
-            BanKind::Ban,
-            418,
-            "x".into(),
-            now,
-            Duration::from_secs(999_999_999),
-            LONGEST_BAN,
-        );
+        let huge = ban(BanKind::Ban, 418, "x", now, 999_999_999);
         assert_eq!(huge.until, at("2026-01-04T00:00:00Z"));
         assert_eq!(huge.since, Some(now));
-        let short = Ban::new(
-            BanKind::RateLimit,
-            429,
-            "x".into(),
-            now,
-            Duration::from_secs(120),
-            LONGEST_BAN,
-        );
+        let short = ban(BanKind::RateLimit, 429, "x", now, 120);
         assert_eq!(short.until, at("2026-01-01T00:02:00Z"));
     }
 
@@ -715,14 +707,7 @@ mod tests {
         let within = Ban::legacy(at("2026-01-01T00:10:00Z"));
         assert_eq!(within.clone().bounded(now, LONGEST_BAN), within);
 
-        let ban = Ban::new(
-            BanKind::RateLimit,
-            429,
-            "tickers: slow down".into(),
-            now,
-            Duration::from_secs(3600),
-            LONGEST_BAN,
-        );
+        let ban = ban(BanKind::RateLimit, 429, "tickers: slow down", now, 3600);
         let json = serde_json::to_string(&ban).expect("json");
         assert!(json.contains("\"kind\":\"rate_limit\""), "{json}");
         let back: StoredBan = serde_json::from_str(&json).expect("record");
@@ -732,13 +717,12 @@ mod tests {
     #[test]
     fn a_ban_says_why_since_and_until() {
         let now = at("2026-01-01T00:00:00Z");
-        let ban = Ban::new(
+        let ban = ban(
             BanKind::Ban,
             418,
-            "fapi/v1/premiumIndex: IP banned".into(),
+            "fapi/v1/premiumIndex: IP banned",
             now,
-            Duration::from_secs(120),
-            LONGEST_BAN,
+            120,
         );
         assert_eq!(
             ban.to_string(),

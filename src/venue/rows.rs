@@ -245,12 +245,16 @@ pub struct Coded {
 }
 
 impl Coded {
-    /// The API error a body's status reports (a code that is neither absent nor `ok`), as
+    /// The API error a status reports (a code that is neither absent nor `ok`), as
     /// `(code, msg)`.
-    fn error_of(self, body: &[u8]) -> Option<(String, String)> {
-        let status = serde_json::from_slice::<CodeStatus<'_>>(body).ok()?;
+    fn error_in(self, status: &CodeStatus<'_>) -> Option<(String, String)> {
         let code = status.code.as_str();
         (!code.is_empty() && code != self.ok).then(|| (code.to_owned(), status.msg.as_str().into()))
+    }
+
+    /// The API error a body's status reports, as [`Coded::error_in`] says.
+    fn error_of(self, body: &[u8]) -> Option<(String, String)> {
+        self.error_in(&serde_json::from_slice::<CodeStatus<'_>>(body).ok()?)
     }
 
     /// What a body says: HTTP 429, or a code `rate_limited` accepts (with any status), is a
@@ -262,14 +266,13 @@ impl Coded {
         body: &[u8],
         rate_limited: impl Fn(&str) -> bool,
     ) -> BodySignal {
-        if status == 429 {
-            return BodySignal::RateLimited;
-        }
-        match self.error_of(body) {
-            None => BodySignal::Ok,
-            Some((code, _)) if rate_limited(&code) => BodySignal::RateLimited,
-            Some((code, msg)) => BodySignal::Api { code, msg },
-        }
+        kit::signal_of(status, body, |st: CodeStatus<'_>| {
+            match self.error_in(&st) {
+                None => BodySignal::Ok,
+                Some((code, _)) if rate_limited(&code) => BodySignal::RateLimited,
+                Some((code, msg)) => BodySignal::Api { code, msg },
+            }
+        })
     }
 
     /// A body of `endpoint` decoded as `T` (an envelope, or the bare rows some endpoints answer
@@ -567,18 +570,16 @@ impl SpotTicker24h<'_> {
     /// `lastPrice`) and the window's end as the exchange time.
     #[must_use]
     pub fn book(&self) -> kit::Book {
-        kit::Book {
-            bid: self.bid_price.get(),
-            ask: self.ask_price.get(),
-            high_24h: self.high_price.get(),
-            low_24h: self.low_price.get(),
-            volume_24h_quote: kit::quote_volume(
+        kit::Book::of_ticker(
+            [self.bid_price.get(), self.ask_price.get()],
+            [self.high_price.get(), self.low_price.get()],
+            [
                 self.quote_volume.get(),
                 self.volume.get(),
                 self.last_price.get(),
-            ),
-            exchange_time: self.close_time.get().and_then(ms_time),
-        }
+            ],
+        )
+        .at(self.close_time.get().and_then(ms_time))
     }
 }
 

@@ -32,9 +32,9 @@ use super::{
     FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE, FAPI_KLINES,
     FAPI_PREMIUM_INDEX, FAPI_TICKER_24HR, SPOT_EXCHANGE_INFO, SPOT_KLINES, SPOT_TICKER_24HR,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
 use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -236,11 +236,12 @@ pub fn snapshot(
             volume_24h_quote: ticker.and_then(|t| t.quote_volume.get()),
             exchange_time,
         };
-        Some(PerpQuote {
-            mark_price: p.mark_price.get(),
-            index_price: p.index_price.get(),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        let marks = Marks {
+            mark: p.mark_price.get(),
+            index: p.index_price.get(),
+            ..Marks::default()
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let joined = rows::joined(priced, &perp_ref, |p| p.symbol.get());
     let perps = joined.into_iter().filter_map(perp).collect();

@@ -40,11 +40,11 @@ use super::wire::{
 use super::{
     CONTRACTS, FUNDING_HISTORY, PREMIUM_INDEX, RATE_LIMIT_CODE, SPOT_SYMBOLS, SPOT_TICKER, TICKER,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
 pub(super) use crate::venue::intervals::detail_symbols;
 use crate::venue::intervals::positive;
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -317,11 +317,12 @@ pub(super) fn snapshot(
             exchange_time: exchange_ms.and_then(ms_time),
             ..t.map_or_else(Book::default, |t| book(t, None))
         };
-        Some(PerpQuote {
-            mark_price: p.mark_price.get(),
-            index_price: p.index_price.get(),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        let marks = Marks {
+            mark: p.mark_price.get(),
+            index: p.index_price.get(),
+            ..Marks::default()
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;
@@ -344,21 +345,14 @@ mod tests {
 
     use super::*;
     use crate::model::Market;
-    use crate::venue::VenueAdapter;
-    use crate::venue::bingx::{Bingx, funding_history_request};
-    use crate::venue::conformance::{case, interval, reference_from, snapshot_from};
+    use crate::venue::bingx::funding_history_request;
+    use crate::venue::conformance::{Details, case, interval, reference_from};
     use crate::venue::testkit::dec as d;
 
     const HISTORY: &str = include_str!("../../../fixtures/bingx/fundingRate.json");
     const HISTORY_ETH: &str = include_str!("../../../fixtures/bingx/fundingRate-ETH-USDT.json");
     const HISTORY_1INCH: &str = include_str!("../../../fixtures/bingx/fundingRate-1INCH-USDT.json");
     const RATE_LIMIT: &str = include_str!("../../../fixtures/bingx/error-rate-limit.json");
-
-    /// Applies funding-history bodies, one per (symbol, payload), to `fresh`.
-    fn apply(fresh: &mut Reference, previous: Option<&Reference>, parts: &[(&str, &str)]) {
-        let request = funding_history_request;
-        rows::apply_detail_bodies(Venue::Bingx, request, fresh, previous, parts);
-    }
 
     #[test]
     fn funding_history_gives_the_interval_from_the_two_newest_settlements() {
@@ -393,28 +387,24 @@ mod tests {
 
     #[test]
     fn details_fill_unknown_intervals_then_rotate_the_oldest() {
-        let (_, fresh) = rows::quirky(Venue::Bingx, 1);
-        assert_eq!(
-            detail_symbols(&fresh, None, 3),
-            ["ETH-USDT", "1INCH-USDT"],
-            "only perps without an interval"
-        );
-        assert_eq!(detail_symbols(&fresh, None, 1), ["ETH-USDT"], "bounded");
-        let requests = Bingx.detail_requests(&fresh, None);
-        assert_eq!(requests[1], funding_history_request("1INCH-USDT"));
-
-        let mut first = fresh.clone();
-        let both = [("ETH-USDT", HISTORY_ETH), ("1INCH-USDT", HISTORY_1INCH)];
-        apply(&mut first, None, &both);
-        assert_eq!(interval(&first, "ETH-USDT"), Some(d("8")));
-        assert_eq!(interval(&first, "1INCH-USDT"), Some(d("1")));
-        assert_eq!(first.instruments.len(), fresh.instruments.len());
+        // Only perps without an interval are asked. The snapshot quotes them at the history's
+        // interval (ETH 8 h; 1INCH's listed 0 is no interval: 1 h).
+        let details = Details {
+            venue: Venue::Bingx,
+            request_of: funding_history_request,
+            batch: (3, &["ETH-USDT", "1INCH-USDT"]),
+            bounded: 1,
+            bodies: &[("ETH-USDT", HISTORY_ETH), ("1INCH-USDT", HISTORY_1INCH)],
+            learnt: &[("ETH-USDT", Some("8")), ("1INCH-USDT", Some("1"))],
+            quoted: &[("ETH-USDT", "0.0001", "8"), ("1INCH-USDT", "-0.0002", "1")],
+        };
+        let (fresh, first, _) = details.run();
 
         // Next refresh: both are known only from the cache. One of the two (1/24, rounded up)
         // is fetched again, the one refreshed longest ago first; the other is carried over.
         assert_eq!(detail_symbols(&fresh, Some(&first), 3), ["ETH-USDT"]);
         let mut second = fresh.clone();
-        apply(&mut second, Some(&first), &[("ETH-USDT", HISTORY_ETH)]);
+        details.apply(&mut second, Some(&first), &[("ETH-USDT", HISTORY_ETH)]);
         assert_eq!(
             interval(&second, "1INCH-USDT"),
             Some(d("1")),
@@ -426,7 +416,7 @@ mod tests {
         // An unreadable body changes nothing: the previous interval is kept.
         let mut third = fresh.clone();
         let broken = [("1INCH-USDT", RATE_LIMIT), ("ETH-USDT", "{")];
-        apply(&mut third, Some(&second), &broken);
+        details.apply(&mut third, Some(&second), &broken);
         assert_eq!(interval(&third, "1INCH-USDT"), Some(d("1")));
         assert_eq!(interval(&third, "ETH-USDT"), Some(d("8")));
         // A fresh listing interval always wins over the cache.
@@ -435,19 +425,8 @@ mod tests {
             i.funding_interval_hours = Some(d("8"));
         }
         let mut fourth = fresh.clone();
-        apply(&mut fourth, Some(&cached), &[]);
+        details.apply(&mut fourth, Some(&cached), &[]);
         assert_eq!(interval(&fourth, "1000PEPE-USDT"), Some(d("4")));
-
-        // The snapshot quotes them at the history's interval (ETH 8 h; 1INCH's listed 0 is no
-        // interval: 1 h).
-        let q = &case(Venue::Bingx).quotes[1];
-        let s = snapshot_from(Venue::Bingx, q.parts, &first, q.received_ms);
-        let hours = |symbol: &str| {
-            let p = s.perps.iter().find(|p| p.symbol == symbol).expect("quoted");
-            (p.funding_rate, p.funding_interval_hours)
-        };
-        assert_eq!(hours("ETH-USDT"), (d("0.0001"), d("8")));
-        assert_eq!(hours("1INCH-USDT"), (d("-0.0002"), d("1")));
     }
 
     #[test]

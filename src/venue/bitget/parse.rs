@@ -38,9 +38,9 @@ use super::{
     CANDLES, DISCOUNT_RATE, HISTORY_FUND_RATE, PRODUCTS, Product, RATE_LIMIT_CODES, SPOT_CANDLES,
     SPOT_SYMBOLS, SPOT_TICKERS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_concat, split_multiplier};
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -222,12 +222,12 @@ pub(super) fn snapshot(
             exchange_time: exchange_ms.and_then(ms_time),
             ..ticker.map_or_else(Book::default, |t| book(t, None))
         };
-        Some(PerpQuote {
-            mark_price: ticker.and_then(|t| t.mark_price.get()),
-            index_price: ticker.and_then(|t| t.index_price.get()),
+        let marks = Marks {
+            mark: ticker.and_then(|t| t.mark_price.get()),
+            index: ticker.and_then(|t| t.index_price.get()),
             open_interest: ticker.and_then(|t| rows::in_coins(t.holding_amount.get(), inst)),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let t = spot_rows.get(inst.symbol.as_str())?;
@@ -250,18 +250,12 @@ pub(super) fn snapshot(
 /// quote volume: `quoteVolume`, else base volume × last price (both per base unit, so the
 /// product is in the quote coin whatever the multiplier).
 fn book(t: &BitgetTicker<'_>, page_time: Option<i64>) -> Book {
-    Book {
-        bid: t.bid_pr.get(),
-        ask: t.ask_pr.get(),
-        high_24h: t.high_24h.get(),
-        low_24h: t.low_24h.get(),
-        volume_24h_quote: kit::quote_volume(
-            t.quote_volume.get(),
-            t.base_volume.get(),
-            t.last_pr.get(),
-        ),
-        exchange_time: t.ts.get().or(page_time).and_then(ms_time),
-    }
+    Book::of_ticker(
+        [t.bid_pr.get(), t.ask_pr.get()],
+        [t.high_24h.get(), t.low_24h.get()],
+        [t.quote_volume.get(), t.base_volume.get(), t.last_pr.get()],
+    )
+    .at(t.ts.get().or(page_time).and_then(ms_time))
 }
 
 /// Parses one page of `history-fund-rate` (any order); rows without a time or a rate are

@@ -22,9 +22,9 @@ use super::wire::{
     BybitCollateral, BybitEnvelope, BybitFundingHistory, BybitHead, BybitInstrument, BybitKline,
     BybitList, BybitPage, BybitTicker,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
 use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -301,12 +301,18 @@ pub fn snapshot(
             .multiplier
             .checked_mul(inst.contract_size)
             .and_then(|units| mul(row.open_interest.get(), units));
-        Some(PerpQuote {
-            mark_price: row.mark_price.get(),
-            index_price: row.index_price.get(),
+        let marks = Marks {
+            mark: row.mark_price.get(),
+            index: row.index_price.get(),
             open_interest,
-            ..kit::perp_quote(inst, funding, book(row, page.time), received_at)
-        })
+        };
+        Some(kit::perp_quote(
+            inst,
+            funding,
+            book(row, page.time),
+            marks,
+            received_at,
+        ))
     };
     let joined = rows::joined(&page.rows, &perp_ref, |r| r.symbol.get());
     let perps = joined.into_iter().filter_map(perp).collect();

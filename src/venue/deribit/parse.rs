@@ -33,9 +33,9 @@ use super::{
     CANDLES, FUNDING_HISTORY, FUNDING_INTERVAL_HOURS, INSTRUMENTS_FUTURE, INSTRUMENTS_SPOT,
     RATE_LIMIT_CODE, SUMMARY_FUTURE, SUMMARY_SPOT,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue, is_stablecoin};
+use crate::model::{Instrument, Reference, Snapshot, Venue, is_stablecoin};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -49,23 +49,19 @@ const PERPETUAL_SUFFIX: &str = "-PERPETUAL";
 /// status, is a rate limit; another `error` object is an API error; a body without one (or that
 /// is not JSON) says nothing, leaving the HTTP status and the parser to decide.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(DeribitStatus {
-        error: Some(err), ..
-    }) = serde_json::from_slice::<DeribitStatus<'_>>(body)
-    else {
-        return BodySignal::Ok;
-    };
-    let code = err.code.get();
-    if code == Some(RATE_LIMIT_CODE) || err.message.as_str() == RATE_LIMIT_MESSAGE {
-        return BodySignal::RateLimited;
-    }
-    BodySignal::Api {
-        code: code.map_or_else(|| "?".to_owned(), |c| c.to_string()),
-        msg: err.message.as_str().to_owned(),
-    }
+    kit::signal_of(status, body, |st: DeribitStatus<'_>| {
+        let Some(err) = st.error else {
+            return BodySignal::Ok;
+        };
+        let code = err.code.get();
+        if code == Some(RATE_LIMIT_CODE) || err.message.as_str() == RATE_LIMIT_MESSAGE {
+            return BodySignal::RateLimited;
+        }
+        BodySignal::Api {
+            code: code.map_or_else(|| "?".to_owned(), |c| c.to_string()),
+            msg: err.message.as_str().to_owned(),
+        }
+    })
 }
 
 /// The envelope's error object as a [`ParseError`] of `endpoint`.
@@ -213,12 +209,12 @@ pub(super) fn snapshot(
             interval_hours: interval,
             next: None,
         };
-        Some(PerpQuote {
-            mark_price: row.mark_price.get(),
-            index_price: row.estimated_delivery_price.get(),
+        let marks = Marks {
+            mark: row.mark_price.get(),
+            index: row.estimated_delivery_price.get(),
             open_interest: rows::in_coins(row.open_interest.get(), inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let (_, book) = summary(&spot_rows, inst)?;

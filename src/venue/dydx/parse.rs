@@ -28,9 +28,9 @@ use super::{
     ACTIVE, ASSUMED_HALF_SPREAD, CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING,
     PERPETUAL_MARKETS,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::split_multiplier;
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -43,31 +43,27 @@ pub const RATE_LIMIT_MSG: &str = "Too many requests";
 /// is a rate limit; another `{"errors": [...]}` body is an API error (code: the entry's `code`,
 /// else the HTTP status); anything else says nothing.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(doc) = serde_json::from_slice::<DydxErrors<'_>>(body) else {
-        return BodySignal::Ok;
-    };
-    let errors = doc.errors.unwrap_or_default();
-    let Some(first) = errors.first() else {
-        return BodySignal::Ok;
-    };
-    let rate_limited = errors.iter().any(|e| {
-        e.msg
-            .get()
-            .is_some_and(|m| m.trim().eq_ignore_ascii_case(RATE_LIMIT_MSG))
-    });
-    if rate_limited {
-        return BodySignal::RateLimited;
-    }
-    BodySignal::Api {
-        code: first
-            .code
-            .get()
-            .map_or_else(|| status.to_string(), str::to_owned),
-        msg: first.msg.get().unwrap_or_default().to_owned(),
-    }
+    kit::signal_of(status, body, |doc: DydxErrors<'_>| {
+        let errors = doc.errors.unwrap_or_default();
+        let Some(first) = errors.first() else {
+            return BodySignal::Ok;
+        };
+        let rate_limited = errors.iter().any(|e| {
+            e.msg
+                .get()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case(RATE_LIMIT_MSG))
+        });
+        if rate_limited {
+            return BodySignal::RateLimited;
+        }
+        BodySignal::Api {
+            code: first
+                .code
+                .get()
+                .map_or_else(|| status.to_string(), str::to_owned),
+            msg: first.msg.get().unwrap_or_default().to_owned(),
+        }
+    })
 }
 
 /// The markets of every `perpetualMarkets` body, in request order; at least one body.
@@ -193,12 +189,12 @@ pub(super) fn snapshot(
             volume_24h_quote: m.volume_24h.get(),
             ..Book::default()
         };
-        Some(PerpQuote {
-            mark_price: oracle,
-            index_price: oracle,
+        let marks = Marks {
+            mark: oracle,
+            index: oracle,
             open_interest: rows::in_coins(m.open_interest.get(), inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     Ok(rows::snapshot(
         Venue::Dydx,

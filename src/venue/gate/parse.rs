@@ -43,9 +43,9 @@ use super::{
     CANDLESTICKS, CONTRACTS, CONTRACTS_LIVE, CURRENCY_PAIRS, DISCOUNT_TIERS, FUNDING_RATE,
     RATE_LIMIT_LABEL, SPOT_CANDLESTICKS, SPOT_TICKERS, TICKERS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -245,31 +245,24 @@ pub(super) fn snapshot(
             volume_24h_quote: perp_quote_volume(t),
             exchange_time: None,
         });
-        Some(PerpQuote {
-            mark_price: contract
+        let marks = Marks {
+            mark: contract
                 .and_then(|c| c.mark_price.get())
                 .or_else(|| ticker.and_then(|t| t.mark_price.get())),
-            index_price: contract
+            index: contract
                 .and_then(|c| c.index_price.get())
                 .or_else(|| ticker.and_then(|t| t.index_price.get())),
             open_interest: rows::in_coins(open_interest, inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;
-        let book = Book {
-            bid: t.highest_bid.get(),
-            ask: t.lowest_ask.get(),
-            high_24h: t.high_24h.get(),
-            low_24h: t.low_24h.get(),
-            volume_24h_quote: kit::quote_volume(
-                t.quote_volume.get(),
-                t.base_volume.get(),
-                t.last.get(),
-            ),
-            exchange_time: None,
-        };
+        let book = Book::of_ticker(
+            [t.highest_bid.get(), t.lowest_ask.get()],
+            [t.high_24h.get(), t.low_24h.get()],
+            [t.quote_volume.get(), t.base_volume.get(), t.last.get()],
+        );
         Some(kit::spot_quote(inst, book, received_at))
     };
     Ok(rows::snapshot(

@@ -38,9 +38,9 @@ use super::{
     META_AND_ASSET_CTXS, PERP_QUOTE, PREDICTED_FUNDINGS, SPOT_META, SPOT_META_AND_ASSET_CTXS,
     WRAPPED_TOKENS,
 };
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -291,12 +291,12 @@ pub(super) fn snapshot(
             volume_24h_quote: ctx.day_ntl_vlm.get(),
             ..Book::default()
         };
-        Some(PerpQuote {
-            mark_price: ctx.mark_px.get(),
-            index_price: ctx.oracle_px.get(),
+        let marks = Marks {
+            mark: ctx.mark_px.get(),
+            index: ctx.oracle_px.get(),
             open_interest: rows::in_coins(ctx.open_interest.get(), inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let ctx = spot_ctx.get(inst.symbol.as_str())?;

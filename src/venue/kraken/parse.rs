@@ -34,9 +34,9 @@ use super::{
     CANDLES, FUNDING_INTERVAL_HOURS, HISTORICAL_FUNDING_RATES, INSTRUMENTS, RATE_LIMIT_ERROR,
     TICKERS,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::split_multiplier;
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, next_hour};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -50,24 +50,20 @@ const SYMBOL_QUOTES: [&str; 5] = ["USDT", "USDC", "USD", "EUR", "GBP"];
 /// status, is a rate limit; another `result: error` is an API error (its error string as code,
 /// the text before a `:` when it has one); anything else says nothing.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(env) = serde_json::from_slice::<KrakenStatus<'_>>(body) else {
-        return BodySignal::Ok;
-    };
-    let error = env.error.as_str();
-    if error == RATE_LIMIT_ERROR {
-        return BodySignal::RateLimited;
-    }
-    if error.is_empty() && env.result.as_str() != "error" {
-        return BodySignal::Ok;
-    }
-    let code = error.split(':').next().unwrap_or(error).trim();
-    BodySignal::Api {
-        code: if code.is_empty() { "error" } else { code }.to_owned(),
-        msg: error.to_owned(),
-    }
+    kit::signal_of(status, body, |env: KrakenStatus<'_>| {
+        let error = env.error.as_str();
+        if error == RATE_LIMIT_ERROR {
+            return BodySignal::RateLimited;
+        }
+        if error.is_empty() && env.result.as_str() != "error" {
+            return BodySignal::Ok;
+        }
+        let code = error.split(':').next().unwrap_or(error).trim();
+        BodySignal::Api {
+            code: if code.is_empty() { "error" } else { code }.to_owned(),
+            msg: error.to_owned(),
+        }
+    })
 }
 
 /// The `ParseError` of an envelope reporting `result: error` (or an `error` string).
@@ -260,12 +256,12 @@ pub(super) fn snapshot(
             volume_24h_quote: quote_volume(t, inst),
             exchange_time: *server_time,
         };
-        Some(PerpQuote {
-            mark_price: mark,
-            index_price: t.index_price.get(),
+        let marks = Marks {
+            mark,
+            index: t.index_price.get(),
             open_interest: rows::in_coins(t.open_interest.get(), inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     Ok(rows::snapshot(
         Venue::Kraken,

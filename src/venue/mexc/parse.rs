@@ -41,11 +41,11 @@ use super::{
     CONTRACT_DETAIL, CONTRACT_KLINE, EXCHANGE_INFO, FUNDING_HISTORY, FUNDING_RATE, FUNDING_RATES,
     RATE_LIMIT_CODE, SPOT_KLINES, SPOT_TICKER, TICKER,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_concat, split_multiplier};
 pub(super) use crate::venue::intervals::detail_symbols;
 use crate::venue::intervals::positive;
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, next_on_grid, step_ms};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -62,19 +62,15 @@ fn status_error(status: &MexcStatus<'_>) -> Option<(String, String)> {
 /// What a body says. HTTP 429, or contract code 510, is a rate limit; `success` false or another
 /// code is an API error; anything else (a spot array, an HTML page) says nothing.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
-    if status == 429 {
-        return BodySignal::RateLimited;
-    }
-    let Ok(st) = serde_json::from_slice::<MexcStatus<'_>>(body) else {
-        return BodySignal::Ok;
-    };
-    if st.code.as_str() == RATE_LIMIT_CODE {
-        return BodySignal::RateLimited;
-    }
-    match status_error(&st) {
-        Some((code, msg)) => BodySignal::Api { code, msg },
-        None => BodySignal::Ok,
-    }
+    kit::signal_of(status, body, |st: MexcStatus<'_>| {
+        if st.code.as_str() == RATE_LIMIT_CODE {
+            return BodySignal::RateLimited;
+        }
+        match status_error(&st) {
+            Some((code, msg)) => BodySignal::Api { code, msg },
+            None => BodySignal::Ok,
+        }
+    })
 }
 
 /// The API error a body reports, as a parse error of `endpoint`.
@@ -374,12 +370,12 @@ pub(super) fn snapshot(
             volume_24h_quote: contract_quote_volume(t, inst),
             exchange_time: t.timestamp.get().and_then(ms_time),
         };
-        Some(PerpQuote {
-            mark_price: t.fair_price.get(),
-            index_price: t.index_price.get(),
+        let marks = Marks {
+            mark: t.fair_price.get(),
+            index: t.index_price.get(),
             open_interest: rows::in_coins(t.hold_vol.get(), inst),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let t = spot_rows.get(inst.symbol.as_str())?;
@@ -401,21 +397,14 @@ mod tests {
 
     use super::*;
     use crate::model::Market;
-    use crate::venue::VenueAdapter;
-    use crate::venue::conformance::{case, interval, reference_from, snapshot_from};
-    use crate::venue::mexc::{DETAIL_BATCH, Mexc, funding_rate_request};
+    use crate::venue::conformance::{Details, case, interval, reference_from};
+    use crate::venue::mexc::{DETAIL_BATCH, funding_rate_request};
     use crate::venue::testkit::dec as d;
 
     const RATE_BTC: &str = include_str!("../../../fixtures/mexc/contract-funding-rate.json");
     const RATE_DOGE: &str =
         include_str!("../../../fixtures/mexc/contract-funding-rate-DOGE_USDT.json");
     const NO_CONTRACT: &str = include_str!("../../../fixtures/mexc/error-contract-not-exist.json");
-
-    /// Applies per-symbol funding-rate bodies, one per (symbol, payload), to `fresh`.
-    fn apply(fresh: &mut Reference, previous: Option<&Reference>, parts: &[(&str, &str)]) {
-        let request = funding_rate_request;
-        rows::apply_detail_bodies(Venue::Mexc, request, fresh, previous, parts);
-    }
 
     #[test]
     fn per_symbol_funding_rates_give_the_interval() {
@@ -457,44 +446,32 @@ mod tests {
 
     #[test]
     fn details_fill_unknown_intervals_then_rotate_the_oldest() {
-        let (_, fresh) = rows::quirky(Venue::Mexc, 1);
+        // An error body leaves its perp unknown; the snapshot quotes DOGE at its per-symbol 2 h.
+        let details = Details {
+            venue: Venue::Mexc,
+            request_of: funding_rate_request,
+            batch: (DETAIL_BATCH, &["BTC_USDT", "DOGE_USDT", "1INCH_USDT"]),
+            bounded: 2,
+            bodies: &[
+                ("BTC_USDT", RATE_BTC),
+                ("DOGE_USDT", RATE_DOGE),
+                ("1INCH_USDT", NO_CONTRACT),
+            ],
+            learnt: &[
+                ("BTC_USDT", Some("8")),
+                ("DOGE_USDT", Some("2")),
+                ("1INCH_USDT", None),
+            ],
+            quoted: &[("DOGE_USDT", "0.0003", "2")],
+        };
+        let (_, first, s) = details.run();
         assert_eq!(
-            detail_symbols(&fresh, None, DETAIL_BATCH),
-            ["BTC_USDT", "DOGE_USDT", "1INCH_USDT"]
+            funding_rate_request("DOGE_USDT").path,
+            "/api/v1/contract/funding_rate/DOGE_USDT"
         );
-        assert_eq!(detail_symbols(&fresh, None, 2), ["BTC_USDT", "DOGE_USDT"]);
-        let requests = Mexc.detail_requests(&fresh, None);
-        assert_eq!(requests[1].path, "/api/v1/contract/funding_rate/DOGE_USDT");
-
-        let mut first = fresh.clone();
-        let three = [
-            ("BTC_USDT", RATE_BTC),
-            ("DOGE_USDT", RATE_DOGE),
-            ("1INCH_USDT", NO_CONTRACT),
-        ];
-        apply(&mut first, None, &three);
-        assert_eq!(interval(&first, "BTC_USDT"), Some(d("8")));
-        assert_eq!(interval(&first, "DOGE_USDT"), Some(d("2")));
-        assert_eq!(
-            interval(&first, "1INCH_USDT"),
-            None,
-            "error body: still unknown"
-        );
-        assert_eq!(first.instruments.len(), fresh.instruments.len());
-
-        // The snapshot quotes DOGE at its per-symbol 2 h.
-        let q = &case(Venue::Mexc).quotes[1];
-        let s = snapshot_from(Venue::Mexc, q.parts, &first, q.received_ms);
-        let doge = s
-            .perps
-            .iter()
-            .find(|p| p.symbol == "DOGE_USDT")
-            .expect("quoted");
-        assert_eq!(
-            (doge.funding_rate, doge.funding_interval_hours),
-            (d("0.0003"), d("2"))
-        );
-        assert_eq!(doge.next_funding_time, ms_time(1_743_595_200_000));
+        let doge = s.perps.iter().find(|p| p.symbol == "DOGE_USDT");
+        let next = doge.and_then(|p| p.next_funding_time);
+        assert_eq!(next, ms_time(1_743_595_200_000));
 
         // Next refresh without the bulk call: 1INCH is unknown and comes first; one of the
         // six cached intervals (1/24, rounded up) is refreshed, the oldest.
@@ -504,7 +481,7 @@ mod tests {
             ["1INCH_USDT", "BTC_USDT"]
         );
         let mut second = bare.clone();
-        apply(&mut second, Some(&first), &[("BTC_USDT", RATE_BTC)]);
+        details.apply(&mut second, Some(&first), &[("BTC_USDT", RATE_BTC)]);
         assert_eq!(
             interval(&second, "1000PEPE_USDT"),
             Some(d("4")),

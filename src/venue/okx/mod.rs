@@ -116,30 +116,6 @@ pub const OLDER_CANDLES: Endpoint = Endpoint::at(HOST, "/api/v5/market/history-c
 /// Page size basis asks `history-candles` for at most (the documented maximum).
 pub const HISTORY_CANDLES_LIMIT: usize = 100;
 
-// The endpoint names and paths above as plain strings, for the parser (which routes bodies by
-// name) and the demo server (which routes requests by path).
-pub const INSTRUMENTS_SWAP: &str = SWAP_INSTRUMENTS.name;
-pub const INSTRUMENTS_SPOT: &str = SPOT_INSTRUMENTS.name;
-pub const DISCOUNT_RATE: &str = DISCOUNT_RATES.name;
-pub const FUNDING_RATE: &str = FUNDING_RATES.name;
-pub const TICKERS_SWAP: &str = SWAP_TICKERS.name;
-pub const TICKERS_SPOT: &str = SPOT_TICKERS.name;
-pub const OPEN_INTEREST: &str = SWAP_OPEN_INTEREST.name;
-pub const MARK_PRICE: &str = SWAP_MARK_PRICES.name;
-pub const INDEX_TICKERS: &str = QUOTE_INDEX_TICKERS.name;
-pub const FUNDING_RATE_HISTORY: &str = SWAP_FUNDING_HISTORY.name;
-pub const CANDLES: &str = RECENT_CANDLES.name;
-pub const INSTRUMENTS_PATH: &str = SWAP_INSTRUMENTS.path;
-pub const DISCOUNT_RATE_PATH: &str = DISCOUNT_RATES.path;
-pub const FUNDING_RATE_PATH: &str = FUNDING_RATES.path;
-pub const TICKERS_PATH: &str = SWAP_TICKERS.path;
-pub const OPEN_INTEREST_PATH: &str = SWAP_OPEN_INTEREST.path;
-pub const MARK_PRICE_PATH: &str = SWAP_MARK_PRICES.path;
-pub const INDEX_TICKERS_PATH: &str = QUOTE_INDEX_TICKERS.path;
-pub const FUNDING_RATE_HISTORY_PATH: &str = SWAP_FUNDING_HISTORY.path;
-pub const CANDLES_PATH: &str = RECENT_CANDLES.path;
-pub const HISTORY_CANDLES_PATH: &str = OLDER_CANDLES.path;
-
 /// OKX's `bar` of a bar length: `1H`, or `1Dutc` (00:00 UTC days; plain `1D` is UTC+8).
 #[must_use]
 pub const fn bar_name(bar: Bar) -> &'static str {

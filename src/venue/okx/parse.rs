@@ -37,12 +37,13 @@ use super::wire::{
     OkxMarkPrice, OkxOpenInterest, OkxTicker,
 };
 use super::{
-    CANDLES, DISCOUNT_RATE, FUNDING_RATE, FUNDING_RATE_HISTORY, INDEX_TICKERS, INSTRUMENTS_SPOT,
-    INSTRUMENTS_SWAP, MARK_PRICE, OPEN_INTEREST, RATE_LIMIT_CODE, TICKERS_SPOT, TICKERS_SWAP,
+    DISCOUNT_RATES, FUNDING_RATES, QUOTE_INDEX_TICKERS, RATE_LIMIT_CODE, RECENT_CANDLES,
+    SPOT_INSTRUMENTS, SPOT_TICKERS, SWAP_FUNDING_HISTORY, SWAP_INSTRUMENTS, SWAP_MARK_PRICES,
+    SWAP_OPEN_INTEREST, SWAP_TICKERS,
 };
-use crate::model::{Instrument, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Reference, Snapshot, Venue};
 use crate::parse::{WireText, ms_time};
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -126,7 +127,7 @@ fn spot_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
 /// tier's `discountRate`, keyed by upper-case coin, only when in (0, 1]. A body that is not a
 /// `code` "0" envelope with a `data` array gives an empty map (see the module docs).
 pub(super) fn discount_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
-    let coins = rows::<OkxDiscountRate<'_>>(DISCOUNT_RATE, body);
+    let coins = rows::<OkxDiscountRate<'_>>(DISCOUNT_RATES.name, body);
     rows::haircut_table(
         coins.iter().flatten(),
         rows::FirstRow::Usable,
@@ -142,15 +143,15 @@ pub(super) fn discount_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
 /// the discount-rate tiers, when fetched, into the haircuts ([`discount_haircuts`]; absent:
 /// empty). The discount-rate body never fails the reference.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let swaps: Vec<OkxInstrument<'_>> = all_rows(bodies, INSTRUMENTS_SWAP, true)?;
-    let spots: Vec<OkxInstrument<'_>> = all_rows(bodies, INSTRUMENTS_SPOT, true)?;
+    let swaps: Vec<OkxInstrument<'_>> = all_rows(bodies, SWAP_INSTRUMENTS.name, true)?;
+    let spots: Vec<OkxInstrument<'_>> = all_rows(bodies, SPOT_INSTRUMENTS.name, true)?;
     let candidates = swaps
         .iter()
         .filter_map(perp_instrument)
         .chain(spots.iter().filter_map(spot_instrument));
     Ok(Reference {
         instruments: kit::unique_listings("okx", candidates),
-        haircuts: Body::of(bodies, DISCOUNT_RATE)
+        haircuts: Body::of(bodies, DISCOUNT_RATES.name)
             .next()
             .map(discount_haircuts)
             .unwrap_or_default(),
@@ -184,12 +185,12 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let funding: Vec<OkxFundingRate<'_>> = all_rows(bodies, FUNDING_RATE, true)?;
-    let swap_tickers: Vec<OkxTicker<'_>> = all_rows(bodies, TICKERS_SWAP, true)?;
-    let spot_tickers: Vec<OkxTicker<'_>> = all_rows(bodies, TICKERS_SPOT, true)?;
-    let open_interest: Vec<OkxOpenInterest<'_>> = all_rows(bodies, OPEN_INTEREST, false)?;
-    let marks: Vec<OkxMarkPrice<'_>> = all_rows(bodies, MARK_PRICE, false)?;
-    let indexes: Vec<OkxIndexTicker<'_>> = all_rows(bodies, INDEX_TICKERS, false)?;
+    let funding: Vec<OkxFundingRate<'_>> = all_rows(bodies, FUNDING_RATES.name, true)?;
+    let swap_tickers: Vec<OkxTicker<'_>> = all_rows(bodies, SWAP_TICKERS.name, true)?;
+    let spot_tickers: Vec<OkxTicker<'_>> = all_rows(bodies, SPOT_TICKERS.name, true)?;
+    let open_interest: Vec<OkxOpenInterest<'_>> = all_rows(bodies, SWAP_OPEN_INTEREST.name, false)?;
+    let marks: Vec<OkxMarkPrice<'_>> = all_rows(bodies, SWAP_MARK_PRICES.name, false)?;
+    let indexes: Vec<OkxIndexTicker<'_>> = all_rows(bodies, QUOTE_INDEX_TICKERS.name, false)?;
 
     let funding = kit::by_symbol(&funding, |r| r.inst_id.get());
     let swap_tickers = kit::by_symbol(&swap_tickers, |r| r.inst_id.get());
@@ -213,14 +214,14 @@ pub(super) fn snapshot(
             ..ticker.map_or_else(Book::default, |t| book(t, swap_quote_volume(t, inst)))
         };
         let index_id = symbol.strip_suffix("-SWAP").unwrap_or(symbol);
-        Some(PerpQuote {
-            mark_price: marks.get(symbol).and_then(|m| m.mark_px.get()),
-            index_price: indexes.get(index_id).and_then(|i| i.idx_px.get()),
+        let marks = Marks {
+            mark: marks.get(symbol).and_then(|m| m.mark_px.get()),
+            index: indexes.get(index_id).and_then(|i| i.idx_px.get()),
             open_interest: open_interest
                 .get(symbol)
                 .and_then(|o| open_interest_coins(o, inst)),
-            ..kit::perp_quote(inst, funding, book, received_at)
-        })
+        };
+        Some(kit::perp_quote(inst, funding, book, marks, received_at))
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;
@@ -265,7 +266,7 @@ fn open_interest_coins(o: &OkxOpenInterest<'_>, inst: &Instrument) -> Option<Dec
 /// A [`ParseError`] naming `funding-rate-history` when the body is not an OKX envelope with a
 /// `data` array, or its `code` is not `"0"` (`51001`: unknown instrument).
 pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let rows: Vec<OkxFundingHistory> = rows(FUNDING_RATE_HISTORY, body)?;
+    let rows: Vec<OkxFundingHistory> = rows(SWAP_FUNDING_HISTORY.name, body)?;
     Ok(rows
         .iter()
         .filter_map(|r| {
@@ -285,7 +286,7 @@ pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
 /// A [`ParseError`] naming `candles` when the body is not an OKX envelope with a `data` array of
 /// arrays, or its `code` is not `"0"` (`51001`: unknown instrument).
 pub fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let rows: Vec<OkxCandle<'_>> = rows(CANDLES, body)?;
+    let rows: Vec<OkxCandle<'_>> = rows(RECENT_CANDLES.name, body)?;
     Ok(rows
         .iter()
         .filter(|r| r.confirm.as_str() != "0")

@@ -114,11 +114,11 @@ mod tests {
     fn position_tiers_are_asked_by_the_family_of_what_is_held() {
         let parts = [
             (
-                super::super::INSTRUMENTS_SWAP,
+                super::super::SWAP_INSTRUMENTS.name,
                 include_str!("../../../fixtures/okx/instruments-swap.json"),
             ),
             (
-                super::super::INSTRUMENTS_SPOT,
+                super::super::SPOT_INSTRUMENTS.name,
                 include_str!("../../../fixtures/okx/instruments-spot.json"),
             ),
         ];

@@ -36,11 +36,11 @@ fn get(endpoint: &'static str, host: &'static str) -> Request {
 fn okx_reference() -> Reference {
     let parts = [
         (
-            super::super::okx::INSTRUMENTS_SWAP,
+            super::super::okx::SWAP_INSTRUMENTS.name,
             include_str!("../../../fixtures/okx/instruments-swap.json"),
         ),
         (
-            super::super::okx::INSTRUMENTS_SPOT,
+            super::super::okx::SPOT_INSTRUMENTS.name,
             include_str!("../../../fixtures/okx/instruments-spot.json"),
         ),
     ];

@@ -39,7 +39,7 @@ use super::{
 use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
 use crate::parse::{WireText, ms_time, split_concat, split_multiplier};
 use crate::venue::intervals::positive;
-use crate::venue::kit::{self, Book, Funding};
+use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows::{self, ArrayCandle, Coded};
 use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
@@ -171,23 +171,21 @@ fn perp_quote(
         exchange_time: data_ms.and_then(ms_time),
         ..ticker.map(ticker_book).unwrap_or_default()
     };
-    Some(PerpQuote {
-        mark_price: ticker.and_then(|t| t.mark_price.get()),
-        index_price: ticker.and_then(|t| t.index_price.get()),
-        ..kit::perp_quote(inst, funding, book, received_at)
-    })
+    let marks = Marks {
+        mark: ticker.and_then(|t| t.mark_price.get()),
+        index: ticker.and_then(|t| t.index_price.get()),
+        ..Marks::default()
+    };
+    Some(kit::perp_quote(inst, funding, book, marks, received_at))
 }
 
 /// What a contract ticker row says of its perp (its time aside).
 fn ticker_book(t: &WeexTicker<'_>) -> Book {
-    Book {
-        bid: t.best_bid.get(),
-        ask: t.best_ask.get(),
-        high_24h: t.high_24h.get(),
-        low_24h: t.low_24h.get(),
-        volume_24h_quote: kit::quote_volume(t.volume_24h.get(), t.base_volume.get(), t.last.get()),
-        exchange_time: None,
-    }
+    Book::of_ticker(
+        [t.best_bid.get(), t.best_ask.get()],
+        [t.high_24h.get(), t.low_24h.get()],
+        [t.volume_24h.get(), t.base_volume.get(), t.last.get()],
+    )
 }
 
 /// Parses one scan's bodies (see the module rules). Instruments absent from `reference` are

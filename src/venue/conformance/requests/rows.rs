@@ -72,7 +72,7 @@ fn binance() -> Vec<Ask> {
         h().after(span(start, 999, H), 0).done(),
         h().after(vec![], 0).done(),
         h().after(span(end - 999 * H, 1000, H), 0).done(),
-        candles(Market::Perp, "1000PEPEUSDT", Bar::Hour, hour - 168 * H, now).asks(klines(
+        days_back(Market::Perp, "1000PEPEUSDT", Bar::Hour, 7, now).asks(klines(
             "perp",
             "1000PEPEUSDT",
             "1h",
@@ -80,7 +80,7 @@ fn binance() -> Vec<Ask> {
             169,
             2,
         )),
-        candles(Market::Spot, "BTCUSDT", Bar::Day, day - 45 * DAY, now).asks(klines(
+        days_back(Market::Spot, "BTCUSDT", Bar::Day, 45, now).asks(klines(
             "spot",
             "BTCUSDT",
             "1d",
@@ -167,7 +167,7 @@ fn bybit() -> Vec<Ask> {
         h().after(span(oldest, 199, H), 0).done(),
         h().after(vec![], 0).done(),
         h().after(span(start, 200, H), 0).done(),
-        candles(Market::Perp, "1000PEPEUSDT", Bar::Hour, hour - 168 * H, now).asks(kline(
+        days_back(Market::Perp, "1000PEPEUSDT", Bar::Hour, 7, now).asks(kline(
             "linear",
             "1000PEPEUSDT",
             "60",
@@ -175,7 +175,7 @@ fn bybit() -> Vec<Ask> {
             now,
             169,
         )),
-        candles(Market::Spot, "BTCUSDT", Bar::Day, day - 45 * DAY, now).asks(kline(
+        days_back(Market::Spot, "BTCUSDT", Bar::Day, 45, now).asks(kline(
             "spot",
             "BTCUSDT",
             "D",
@@ -242,7 +242,7 @@ fn okx() -> Vec<Ask> {
     let h = || history("BTC-USDT-SWAP", start, end);
     let oldest = end - 99 * H;
     let now = PAST_HOUR;
-    let (hour, day) = (now / H * H, now / DAY * DAY);
+    let hour = now / H * H;
     let bars = |endpoint: &str, inst: &str, bar: &str, after: i64, limit: i64| {
         format!(
             "{endpoint}: GET main /api/v5/market/{endpoint}?instId={inst}&bar={bar}&after={after}&limit={limit} w1"
@@ -265,15 +265,14 @@ fn okx() -> Vec<Ask> {
         h().after(span(oldest, 99, H), 0).done(),
         h().after(vec![], 0).done(),
         h().after(span(start, 100, H), 0).done(),
-        candles(
-            Market::Perp,
+        days_back(Market::Perp, "BTC-USDT-SWAP", Bar::Hour, 7, now).asks(bars(
+            "candles",
             "BTC-USDT-SWAP",
-            Bar::Hour,
-            hour - 168 * H,
-            now,
-        )
-        .asks(bars("candles", "BTC-USDT-SWAP", "1H", now + 1, 169)),
-        candles(Market::Spot, "BTC-USDT", Bar::Day, day - 45 * DAY, now).asks(bars(
+            "1H",
+            now + 1,
+            169,
+        )),
+        days_back(Market::Spot, "BTC-USDT", Bar::Day, 45, now).asks(bars(
             "candles",
             "BTC-USDT",
             "1Dutc",
@@ -642,19 +641,19 @@ fn bingx() -> Vec<Ask> {
         h().after(span(end, 999, -H), 0).done(),
         // A one-ms window asks.
         history("X", 0, 1).asks(rate("X", 0, 1)),
-        candles(Market::Perp, "BTC-USDT", Bar::Day, day0 - 45 * DAY, now).asks(swap(
+        days_back(Market::Perp, "BTC-USDT", Bar::Day, 45, now).asks(swap(
             "BTC-USDT",
             "1d",
             day0 - 45 * DAY,
             now,
             46,
         )),
-        candles(Market::Spot, "BTC-USDT", Bar::Hour, hour0 - 168 * H, now).asks(spot(
+        days_back(Market::Spot, "BTC-USDT", Bar::Hour, 7, now).asks(spot(
             "1h",
             hour0 - 168 * H,
             169,
         )),
-        candles(Market::Spot, "BTC-USDT", Bar::Day, day0 - 45 * DAY, now).asks(spot(
+        days_back(Market::Spot, "BTC-USDT", Bar::Day, 45, now).asks(spot(
             "1d",
             day0 - 45 * DAY,
             46,
@@ -752,33 +751,26 @@ fn mexc() -> Vec<Ask> {
         h().after(full(), 0).asks(rate("BTC_USDT", 2)),
         history("X", 0, 1).asks(rate("X", 1)),
         // Seconds.
-        candles(Market::Perp, "BTC_USDT", Bar::Day, day0 - 45 * DAY, now).asks(contract(
+        days_back(Market::Perp, "BTC_USDT", Bar::Day, 45, now).asks(contract(
             "BTC_USDT",
             "Day1",
             day0 - 45 * DAY,
             now / 1000,
         )),
-        candles(
-            Market::Perp,
-            "1000PEPE_USDT",
-            Bar::Hour,
-            hour0 - 168 * H,
-            now,
-        )
-        .asks(contract(
+        days_back(Market::Perp, "1000PEPE_USDT", Bar::Hour, 7, now).asks(contract(
             "1000PEPE_USDT",
             "Min60",
             hour0 - 168 * H,
             now / 1000,
         )),
         // 60m, not 1h; endTime exclusive.
-        candles(Market::Spot, "BTCUSDT", Bar::Hour, hour0 - 168 * H, now).asks(spot(
+        days_back(Market::Spot, "BTCUSDT", Bar::Hour, 7, now).asks(spot(
             "60m",
             hour0 - 168 * H,
             now,
             169,
         )),
-        candles(Market::Spot, "BTCUSDT", Bar::Day, day0 - 45 * DAY, now).asks(spot(
+        days_back(Market::Spot, "BTCUSDT", Bar::Day, 45, now).asks(spot(
             "1d",
             day0 - 45 * DAY,
             now,
@@ -918,16 +910,8 @@ fn dydx() -> Vec<Ask> {
             "candles: GET main /v4/candles/perpetualMarkets/ETH-USD?resolution={resolution}&fromISO={from}&toISO={to}&limit=1000 w1"
         )
     };
-    let daily = || {
-        candles(
-            Market::Perp,
-            "ETH-USD",
-            Bar::Day,
-            T / DAY * DAY - 45 * DAY,
-            T,
-        )
-    };
-    let hourly = || candles(Market::Perp, "ETH-USD", Bar::Hour, T / H * H - 168 * H, T);
+    let daily = || days_back(Market::Perp, "ETH-USD", Bar::Day, 45, T);
+    let hourly = || days_back(Market::Perp, "ETH-USD", Bar::Hour, 7, T);
     let long_start = T / H * H - 2000 * H;
     let long = || hourly().from(long_start);
     vec![
@@ -958,14 +942,7 @@ fn dydx() -> Vec<Ask> {
         )),
         long().after(span(long_start, 1000, H), 1).done(),
         // No spot on dYdX; an inverted window asks nothing.
-        candles(
-            Market::Spot,
-            "ETH-USD",
-            Bar::Day,
-            T / DAY * DAY - 45 * DAY,
-            T,
-        )
-        .done(),
+        days_back(Market::Spot, "ETH-USD", Bar::Day, 45, T).done(),
         daily().from(T + DAY).done(),
     ]
 }
@@ -988,15 +965,7 @@ fn kraken() -> Vec<Ask> {
         )
     };
     let daily_start = NOW / DAY * DAY - 45 * DAY;
-    let hourly = || {
-        candles(
-            Market::Perp,
-            "PF_XBTUSD",
-            Bar::Hour,
-            NOW / H * H - 168 * H,
-            NOW,
-        )
-    };
+    let hourly = || days_back(Market::Perp, "PF_XBTUSD", Bar::Hour, 7, NOW);
     let long_start = NOW / H * H - 3000 * H;
     let long = || hourly().from(long_start);
     vec![
