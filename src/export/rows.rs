@@ -144,15 +144,20 @@ const fn series<const A: usize, const B: usize, const N: usize>(
     out
 }
 
-const FUNDING: [Column; 9] = series(
+/// The columns a table of funding observations begins with: a perp's names, then the time, the
+/// rate and the interval it covers (`funding` and `quotes`).
+const OBSERVATION: [Column; 7] = series(
     PERP_NAMES,
     [
         col("time", Type::Time),
         col("rate", RATE),
         col("interval_hours", PRICE),
-        col("source", Type::Str),
-        col("seen_at", Type::Time),
     ],
+);
+
+const FUNDING: [Column; 9] = series(
+    OBSERVATION,
+    [col("source", Type::Str), col("seen_at", Type::Time)],
 );
 
 const CLOSES: [Column; 8] = series(
@@ -175,11 +180,8 @@ const BARS: [Column; 9] = series(
 );
 
 const QUOTES: [Column; 11] = series(
-    PERP_NAMES,
+    OBSERVATION,
     [
-        col("time", Type::Time),
-        col("rate", RATE),
-        col("interval_hours", PRICE),
         opt("next_funding_time", Type::Time),
         opt("bid", PRICE),
         opt("ask", PRICE),
