@@ -242,7 +242,7 @@ pub(crate) async fn load_history(
         inputs.settlements = s.funding_summaries(&perps, now)?;
         let closes_of = |venue: Venue, market: Market, symbol: &str| {
             let closes: Vec<crate::analyze::stats::DailyClose> = s
-                .daily_closes_since(
+                .records_since::<crate::store::DailyCloseRecord>(
                     venue,
                     market,
                     symbol,

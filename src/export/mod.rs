@@ -23,10 +23,10 @@ use chrono::{DateTime, Utc};
 
 use crate::app::{AppError, exit};
 use crate::cli::{ExportArgs, VenueArgs};
-use crate::model::Venue;
+use crate::model::{Market, Venue};
 use crate::settings::{self, Globals, ProcessEnv};
 use crate::store::export::{ExportTree, Series};
-use crate::store::{Store, StoreError};
+use crate::store::{DailyCloseRecord, PerpObservation, PriceBar, Store, StoreError};
 use rows::{Names, SeriesNames, Since, Table, Value};
 
 /// Why an export failed.
@@ -536,19 +536,23 @@ fn write_series(
             }
         }
         Table::Closes => {
-            for (t, c) in store.export_closes(s.venue, s.market, &s.symbol, ranges)? {
+            for (t, c) in
+                store.export_records::<DailyCloseRecord>(s.venue, s.market, &s.symbol, ranges)?
+            {
                 if let Some(row) = rows::close_row(n, t, &c) {
                     emit(t, &row)?;
                 }
             }
         }
         Table::Bars => {
-            for (t, b) in store.export_bars(s.venue, s.market, &s.symbol, ranges)? {
+            for (t, b) in store.export_records::<PriceBar>(s.venue, s.market, &s.symbol, ranges)? {
                 emit(t, &rows::bar_row(n, t, &b))?;
             }
         }
         Table::Quotes => {
-            for (t, o) in store.export_quotes(s.venue, &s.symbol, ranges)? {
+            for (t, o) in
+                store.export_records::<PerpObservation>(s.venue, Market::Perp, &s.symbol, ranges)?
+            {
                 emit(t, &rows::quote_row(n, t, &o))?;
             }
         }

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use super::series::SeriesRecord;
 use super::{
-    ARCHIVE_CHUNK_MS, DailyCloseRecord, FundingEvent, LEGACY_CHUNK_MS, PerpObservation, PriceBar,
-    Store, StoreError, corrupt, decode_chunk, io, keys,
+    ARCHIVE_CHUNK_MS, FundingEvent, LEGACY_CHUNK_MS, Store, StoreError, corrupt, decode_chunk, io,
+    keys,
 };
 use crate::model::{Market, Venue};
 
@@ -183,81 +184,22 @@ impl Store {
         Ok(merged.into_iter().map(|(t, (e, s))| (t, e, s)).collect())
     }
 
-    /// Daily closes of one market whose day starts in any of `ranges`, oldest first.
+    /// The records of one market in the tree of `T` (daily closes, hourly candles, the hourly
+    /// perp observations) whose time is in any of `ranges`, oldest first.
     ///
     /// # Errors
     /// On store I/O errors or an undecodable record.
-    pub fn export_closes(
+    pub(crate) fn export_records<T: SeriesRecord>(
         &self,
         venue: Venue,
         market: Market,
         symbol: &str,
         ranges: &Ranges,
-    ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
-        self.export_decoded(
-            &self.inner.trees.closes,
-            venue,
-            market,
-            symbol,
-            ranges,
-            |v| serde_json::from_slice(v).ok(),
-        )
-    }
-
-    /// Hourly candles of one market whose open time is in any of `ranges`, oldest first.
-    ///
-    /// # Errors
-    /// On store I/O errors or an undecodable record.
-    pub fn export_bars(
-        &self,
-        venue: Venue,
-        market: Market,
-        symbol: &str,
-        ranges: &Ranges,
-    ) -> Result<Vec<(i64, PriceBar)>, StoreError> {
-        self.export_decoded(
-            &self.inner.trees.hourly,
-            venue,
-            market,
-            symbol,
-            ranges,
-            PriceBar::decode,
-        )
-    }
-
-    /// The hourly observations of one perp whose hour starts in any of `ranges`, oldest first.
-    ///
-    /// # Errors
-    /// On store I/O errors or an undecodable record.
-    pub fn export_quotes(
-        &self,
-        venue: Venue,
-        symbol: &str,
-        ranges: &Ranges,
-    ) -> Result<Vec<(i64, PerpObservation)>, StoreError> {
-        self.export_decoded(
-            &self.inner.trees.quotes,
-            venue,
-            Market::Perp,
-            symbol,
-            ranges,
-            |v| serde_json::from_slice(v).ok(),
-        )
-    }
-
-    fn export_decoded<T>(
-        &self,
-        tree: &sled::Tree,
-        venue: Venue,
-        market: Market,
-        symbol: &str,
-        ranges: &Ranges,
-        decode: impl Fn(&[u8]) -> Option<T>,
     ) -> Result<Vec<(i64, T)>, StoreError> {
         let mut out = Vec::new();
         for &(from, to) in ranges.iter().filter(|(f, t)| f < t) {
-            for (t, v) in self.range_of(tree, venue, market, symbol, from..to)? {
-                let record = decode(&v).ok_or_else(|| {
+            for (t, v) in self.range_of(T::tree(self), venue, market, symbol, from..to)? {
+                let record = T::decode_stored(&v).map_err(|_| {
                     corrupt(
                         &self.inner.dir,
                         format!("export: undecodable record of {venue} {symbol}"),

@@ -157,15 +157,7 @@ impl Store {
         symbol: &str,
         since_ms: i64,
     ) -> Result<Vec<(i64, PriceBar)>, StoreError> {
-        let dir = &self.inner.dir;
-        self.range_of(&self.inner.trees.hourly, venue, market, symbol, since_ms..)?
-            .into_iter()
-            .map(|(t, v)| {
-                let bar = PriceBar::decode(&v)
-                    .ok_or_else(|| corrupt(dir, "price bar of the wrong size"))?;
-                Ok((t, bar))
-            })
-            .collect()
+        self.records_since(venue, market, symbol, since_ms)
     }
 
     /// The cached daily candle range of a perp.
@@ -203,25 +195,25 @@ impl Store {
         market: Market,
         symbol: &str,
     ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
-        self.daily_closes_since(venue, market, symbol, i64::MIN)
+        self.records_since(venue, market, symbol, i64::MIN)
     }
 
-    /// Daily closes of one market whose day starts at or after `since_ms`, oldest first (a range
-    /// read: a scan that needs a month does not read two years of closes).
+    /// The records of one market in the tree of `T` whose time is `>= since_ms`, oldest first (a
+    /// range read: a scan that needs a month of daily closes does not read two years of them).
     ///
     /// # Errors
     /// On store I/O errors or an undecodable record.
-    pub fn daily_closes_since(
+    pub(crate) fn records_since<T: SeriesRecord>(
         &self,
         venue: Venue,
         market: Market,
         symbol: &str,
         since_ms: i64,
-    ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
+    ) -> Result<Vec<(i64, T)>, StoreError> {
         let dir = &self.inner.dir;
-        self.range_of(&self.inner.trees.closes, venue, market, symbol, since_ms..)?
+        self.range_of(T::tree(self), venue, market, symbol, since_ms..)?
             .into_iter()
-            .map(|(t, v)| Ok((t, serde_json::from_slice(&v).map_err(|e| corrupt(dir, e))?)))
+            .map(|(t, v)| Ok((t, T::decode_stored(&v).map_err(|e| corrupt(dir, e))?)))
             .collect()
     }
 
@@ -258,5 +250,52 @@ impl Store {
                 Ok((key.time_ms, v))
             })
             .collect()
+    }
+}
+
+/// A record of a per-market series tree (keys from [`keys::quote_key`]): the tree that holds it
+/// and how its stored value decodes, so that one reader ([`Store::records_since`],
+/// [`Store::export_records`]) serves every such tree.
+pub(crate) trait SeriesRecord: Sized {
+    /// The tree of `store` holding these records.
+    fn tree(store: &Store) -> &sled::Tree;
+
+    /// The record a stored value holds, or why it holds none.
+    ///
+    /// # Errors
+    /// What is wrong with the value.
+    fn decode_stored(value: &[u8]) -> Result<Self, String>;
+}
+
+/// Daily closes: tree `closes`, JSON.
+impl SeriesRecord for DailyCloseRecord {
+    fn tree(store: &Store) -> &sled::Tree {
+        &store.inner.trees.closes
+    }
+
+    fn decode_stored(value: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice(value).map_err(|e| e.to_string())
+    }
+}
+
+/// Hourly candles: tree `prices_1h`, [`PriceBar::encode`]'s fixed-size form.
+impl SeriesRecord for PriceBar {
+    fn tree(store: &Store) -> &sled::Tree {
+        &store.inner.trees.hourly
+    }
+
+    fn decode_stored(value: &[u8]) -> Result<Self, String> {
+        PriceBar::decode(value).ok_or_else(|| "price bar of the wrong size".to_owned())
+    }
+}
+
+/// The hourly perp time series: tree `quotes`, JSON.
+impl SeriesRecord for PerpObservation {
+    fn tree(store: &Store) -> &sled::Tree {
+        &store.inner.trees.quotes
+    }
+
+    fn decode_stored(value: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice(value).map_err(|e| e.to_string())
     }
 }
