@@ -368,7 +368,8 @@ mod tests {
     use super::*;
     use crate::analyze::testkit::quoted_spot as spot;
     use crate::analyze::testkit::{
-        T7, assert_pct, d, f, parkinson, passage, quoted_perp, snap, t0,
+        T7, assert_btc_row, assert_pct, btc_perp, btc_spot, d, f, parkinson, passage, quoted_perp,
+        snap, t0,
     };
     use crate::analyze::{Params, analyze};
     use crate::model::{Market, Opportunity, Venue};
@@ -383,21 +384,6 @@ mod tests {
         (high, low): (&str, &str),
     ) -> PerpQuote {
         quoted_perp(venue, symbol, names, book, funding, (d(high), d(low)))
-    }
-
-    fn btc_perp(venue: Venue, symbol: &str, quote: &str, rate: &str, hours: &str) -> PerpQuote {
-        perp(
-            venue,
-            symbol,
-            ("BTC", quote, "1"),
-            ("60030", "60040"),
-            (rate, hours),
-            ("66000", "54000"),
-        )
-    }
-
-    fn btc_spot(venue: Venue, symbol: &str, quote: &str) -> SpotQuote {
-        spot(venue, symbol, ("BTC", quote), "60000", "60010")
     }
 
     /// A snapshot of `venue` holding one BTC/USDT perp and no spot.
@@ -510,12 +496,7 @@ mod tests {
             legs(x),
             [(b, Market::Spot, d("60010")), (o, Market::Perp, d("60030"))]
         );
-        assert_eq!(funding(x), (d("0.0005"), d("8")));
-        assert_eq!(x.next_funding_time, Some(t0()));
-        assert_eq!(x.volume_24h_usd, Some(d("1000000")));
-        // 0.0005 × 3 × 365 = 54.75 %; basis (60035 − 60005) / 60005 = 0.049996 %
-        assert_eq!(x.funding_apr_pct, d("54.75"));
-        assert_eq!(x.basis_pct, d("0.049996"));
+        assert_btc_row(x);
         // Binance spot 0.002 + its half-spread, OKX perp 0.0003 + its half-spread.
         let cost = 2.0 * (0.002 + 10.0 / 120_010.0 + 0.0003 + 10.0 / 120_070.0);
         assert_pct(x.cost_pct, cost);

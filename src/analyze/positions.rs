@@ -716,21 +716,28 @@ mod tests {
         ]
     }
 
+    /// Asserts that `p` liquidates at exactly `num / den`, a price that rounds to `shown` at the
+    /// decimals `shown` is written with.
+    #[track_caller]
+    fn assert_liq(p: &PositionFigures, (num, den): (&str, &str), shown: &str) {
+        let liq = d(num) / d(den);
+        assert_eq!(p.liquidation_price, Some(liq));
+        assert_eq!(liq.round_dp(d(shown).scale()), d(shown));
+    }
+
     #[test]
     fn a_usdt_margined_short() {
         // 10,000 USDT; short 1 BTC entered at 60,000, marked at 61,000; m = 0.4 %, 10×.
         let p = [pos("BTCUSDT", "-1", "60000", "61000", "0.004")];
         let f = figures(&p, &[coin("USDT", "10000", "1", "1")]);
+        // MM / Q = 244 / 9,000 (checked by `totals`).
         let want = ["10000", "-1000", "9000", "244", "6100", "2900"];
         assert_eq!(totals(&f), want.map(d));
-        assert_eq!(f.margin_ratio, Some(d("244") / d("9000")));
         let b = &f.positions[0];
         assert_eq!(b.side, PositionSide::Short);
         assert_eq!(b.notional_usd, d("61000"));
         // Q(M) = 70,000 − M = 0.004 M  ⇒  M = 70,000 / 1.004
-        let liq = d("70000") / d("1.004");
-        assert_eq!(b.liquidation_price, Some(liq));
-        assert_eq!(liq.round_dp(6), d("69721.115538"));
+        assert_liq(b, ("70000", "1.004"), "69721.115538");
         assert_eq!(b.distance_to_liq_pct.unwrap().round_dp(6), d("14.296911"));
         // A short earns 1 × 61,000 × 0.01 % × 3 a day.
         assert_eq!(b.funding_per_day_usd, d("18.3"));
@@ -742,13 +749,11 @@ mod tests {
         // 20 ETH at 3,000 (k 0.95) margin a 3 BTC short entered at 60,000, marked at 64,000.
         let (p, c) = ([seed_btc_short()], [seed_eth()]);
         let f = figures(&p, &c);
+        // MM / Q = 768 / 45,000 (checked by `totals`).
         let want = ["57000", "-12000", "45000", "768", "19200", "25800"];
         assert_eq!(totals(&f), want.map(d));
-        assert_eq!(f.margin_ratio, Some(d("768") / d("45000")));
         // (−57,000 − 3 × 60,000) / (−3 − 0.004 × 3)
-        let liq = d("-237000") / d("-3.012");
-        assert_eq!(f.positions[0].liquidation_price, Some(liq));
-        assert_eq!(liq.round_dp(4), d("78685.2590"));
+        assert_liq(&f.positions[0], ("-237000", "-3.012"), "78685.2590");
         // P* = 3,000 − (45,000 − 768) / 19 = 672: a 77.6 % fall of ETH liquidates.
         assert_eq!(f.collateral[0].drop_to_liq_pct, Some(d("77.6")));
         // liq_prob, short with volatile collateral: q = 57,000 / 192,000, e = 60,000 / 64,000.
@@ -778,9 +783,7 @@ mod tests {
         assert_eq!(f.maintenance_usd, d("720"));
         assert_eq!(f.margin_ratio, Some(d("720") / d("57000")));
         // Q(M) = 57,000 + 1,200 (M − 150) = 4.8 M  ⇒  M = 123,000 / 1,195.2
-        let liq = d("123000") / d("1195.2");
-        assert_eq!(f.positions[0].liquidation_price, Some(liq));
-        assert_eq!(liq.round_dp(6), d("102.911647"));
+        assert_liq(&f.positions[0], ("123000", "1195.2"), "102.911647");
         assert_eq!(
             f.positions[0].distance_to_liq_pct.unwrap().round_dp(6),
             d("31.392236")
@@ -819,13 +822,11 @@ mod tests {
         let p = [seed_btc_short(), sol];
         let c = [seed_eth(), coin("USDT", "5000", "1", "1")];
         let f = figures(&p, &c);
+        // MM / Q = 918 / 52,000 (checked by `totals`).
         let want = ["62000", "-10000", "52000", "918", "22200", "29800"];
         assert_eq!(totals(&f), want.map(d));
-        assert_eq!(f.margin_ratio, Some(d("918") / d("52000")));
         // BTC: X = 62,000 + 2,000, MM_rest = 150.
-        let btc = d("-243850") / d("-3.012");
-        assert_eq!(f.positions[0].liquidation_price, Some(btc));
-        assert_eq!(btc.round_dp(4), d("80959.4954"));
+        assert_liq(&f.positions[0], ("-243850", "-3.012"), "80959.4954");
         // SOL: X = 62,000 − 12,000, MM_rest = 768: (768 − 50,000 + 28,000) / 199 < 0.
         assert_eq!(f.positions[1].liquidation_price, None);
         assert_eq!(f.positions[1].distance_to_liq_pct, None);

@@ -379,7 +379,8 @@ mod tests {
 
     use super::*;
     use crate::analyze::testkit::{
-        assert_pct, d, f, parkinson, phi, quoted_perp, quoted_spot, snap, t0,
+        assert_btc_row, assert_pct, btc_perp, btc_spot, d, f, parkinson, phi, quoted_perp,
+        quoted_spot, snap,
     };
     use crate::analyze::{Params, analyze};
 
@@ -445,16 +446,12 @@ mod tests {
         snap(venue, perps, spots)
     }
 
+    /// A venue's snapshot of the tests' BTC/USDT perp paying `rate` per `hours` and its spot.
     fn btc(venue: Venue, rate: &str, hours: &str) -> Snapshot {
-        let mut p = perp(
-            venue, "BTCUSDT", "BTC", "USDT", "1", "60030", "60040", rate, hours,
-        );
-        p.high_24h = Some(d("66000"));
-        p.low_24h = Some(d("54000"));
         snap(
             venue,
-            vec![p],
-            vec![spot(venue, "BTCUSDT", "BTC", "USDT", "60000", "60010")],
+            vec![btc_perp(venue, "BTCUSDT", "USDT", rate, hours)],
+            vec![btc_spot(venue, "BTCUSDT", "USDT")],
         )
     }
 
@@ -467,17 +464,11 @@ mod tests {
             (o.rank, o.kind, o.asset.as_str(), o.quote.as_str()),
             (1, Kind::Carry, "BTC", "USDT")
         );
-        assert_eq!((o.long.market, o.long.price), (Market::Spot, d("60010")));
-        assert_eq!((o.short.market, o.short.price), (Market::Perp, d("60030")));
-        assert_eq!(o.long.venue, Venue::Binance);
-        assert_eq!(o.funding_rate, d("0.0005"));
-        assert_eq!(o.funding_interval_hours, d("8"));
-        assert_eq!(o.next_funding_time, Some(t0()));
-        assert_eq!(o.volume_24h_usd, Some(d("1000000")));
-        // funding APR: 0.0005 × 3 × 365 = 54.75 %
-        assert_eq!(o.funding_apr_pct, d("54.75"));
-        // basis: (60035 − 60005) / 60005 = 0.049996 %
-        assert_eq!(o.basis_pct, d("0.049996"));
+        assert_eq!(
+            (o.long.venue, o.short.venue),
+            (Venue::Binance, Venue::Binance)
+        );
+        assert_btc_row(o);
         // cost: 2 × (0.001 + 10/120010 + 0.0005 + 10/120070)
         let cost = 2.0 * (0.001 + 10.0 / 120_010.0 + 0.0005 + 10.0 / 120_070.0);
         assert_pct(o.cost_pct, cost);

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::model::{PerpQuote, Snapshot, SpotQuote, Venue};
+use crate::model::{Market, Opportunity, PerpQuote, Snapshot, SpotQuote, Venue};
 
 pub(crate) use crate::model::testkit::d;
 
@@ -133,4 +133,46 @@ pub(crate) fn snap(venue: Venue, perps: Vec<PerpQuote>, spots: Vec<SpotQuote>) -
         perps,
         spots,
     }
+}
+
+/// The tests' BTC perp: `symbol`, BTC/`quote`, one coin a contract, quoting 60,030/60,040 with
+/// the 24 h range 66,000–54,000, paying `rate` per `hours`.
+pub(crate) fn btc_perp(
+    venue: Venue,
+    symbol: &str,
+    quote: &str,
+    rate: &str,
+    hours: &str,
+) -> PerpQuote {
+    let range = (d("66000"), d("54000"));
+    quoted_perp(
+        venue,
+        symbol,
+        ("BTC", quote, "1"),
+        ("60030", "60040"),
+        (rate, hours),
+        range,
+    )
+}
+
+/// The tests' BTC spot pair: `symbol`, BTC/`quote`, quoting 60,000/60,010.
+pub(crate) fn btc_spot(venue: Venue, symbol: &str, quote: &str) -> SpotQuote {
+    quoted_spot(venue, symbol, ("BTC", quote), "60000", "60010")
+}
+
+/// Asserts the market figures of a BTC/USDT row that buys [`btc_spot`] and sells a [`btc_perp`]
+/// paying 0.05 % per 8 h: the legs' markets and prices, the funding settling at [`t0`], 1 M of
+/// volume (the smaller leg's: the spot's), 0.0005 × 3 × 365 = 54.75 % funding APR and a basis of
+/// (60,035 − 60,005) / 60,005 = 0.049996 % between the mids.
+#[track_caller]
+pub(crate) fn assert_btc_row(o: &Opportunity) {
+    assert_eq!((o.asset.as_str(), o.quote.as_str()), ("BTC", "USDT"));
+    assert_eq!((o.long.market, o.long.price), (Market::Spot, d("60010")));
+    assert_eq!((o.short.market, o.short.price), (Market::Perp, d("60030")));
+    let funding = (o.funding_rate, o.funding_interval_hours);
+    assert_eq!(funding, (d("0.0005"), d("8")));
+    assert_eq!(o.next_funding_time, Some(t0()));
+    assert_eq!(o.volume_24h_usd, Some(d("1000000")));
+    assert_eq!(o.funding_apr_pct, d("54.75"));
+    assert_eq!(o.basis_pct, d("0.049996"));
 }

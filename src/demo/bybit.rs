@@ -465,7 +465,7 @@ pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::roundtrip::row_where;
+    use crate::demo::roundtrip::{TierFields, assert_tier_rows};
     use crate::model::Venue;
 
     #[test]
@@ -475,25 +475,14 @@ mod tests {
         assert_eq!(v["retCode"], json!(0));
         assert!(v["result"].get("category").is_none());
         let list = v["result"]["list"].as_array().expect("a list");
-        // 40 coins, USDT, USDC and the unlisted one.
-        assert_eq!(list.len(), 43);
-        let row = |coin: &str| row_where(list, "currency", coin);
-        let btc = &row("BTC")["collateralRatioList"];
-        assert_eq!(btc[0]["minQty"], "0");
-        assert_eq!(btc[0]["collateralRatio"], "0.95");
-        assert_eq!(btc[1]["minQty"], btc[0]["maxQty"]);
-        assert_eq!(btc[1]["collateralRatio"], "0.76");
-        assert_eq!(btc[2]["maxQty"], "");
-        assert_eq!(btc[2]["collateralRatio"], "0");
-        assert_eq!(
-            row("USDT")["collateralRatioList"][0]["collateralRatio"],
-            "1"
-        );
-        assert_eq!(
-            row("USDC")["collateralRatioList"][2]["collateralRatio"],
-            "0.9"
-        );
-        row(super::super::UNLISTED_COLLATERAL);
+        let fields = TierFields {
+            coin: "currency",
+            tiers: "collateralRatioList",
+            min: "minQty",
+            max: "maxQty",
+            ratio: "collateralRatio",
+        };
+        assert_tier_rows(list, &fields);
     }
 }
 
