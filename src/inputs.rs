@@ -242,11 +242,11 @@ pub(crate) async fn load_history(
         inputs.settlements = s.funding_summaries(&perps, now)?;
         let closes_of = |venue: Venue, market: Market, symbol: &str| {
             let closes: Vec<crate::analyze::stats::DailyClose> = s
-                .records_since::<crate::store::DailyCloseRecord>(
+                .records::<crate::store::DailyCloseRecord>(
                     venue,
                     market,
                     symbol,
-                    now_ms - HISTORY_WINDOW_MS - 86_400_000,
+                    now_ms - HISTORY_WINDOW_MS - 86_400_000..,
                 )?
                 .into_iter()
                 .filter_map(|(day, c)| {

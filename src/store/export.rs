@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::series::SeriesRecord;
+use super::series::{ArchiveChunk, SeriesRecord};
 use super::{
-    ARCHIVE_CHUNK_MS, FundingEvent, LEGACY_CHUNK_MS, Store, StoreError, corrupt, decode_chunk, io,
-    keys,
+    ARCHIVE_CHUNK_MS, FundingEvent, LEGACY_CHUNK_MS, Store, StoreError, corrupt, io, keys,
 };
 use crate::model::{Market, Venue};
 
@@ -143,18 +142,9 @@ impl Store {
         symbol: &str,
         ranges: &Ranges,
     ) -> Result<Vec<(i64, FundingEvent, Source)>, StoreError> {
-        let dir = &self.inner.dir;
         let mut merged: BTreeMap<i64, (FundingEvent, Source)> = BTreeMap::new();
         for &(from, to) in ranges.iter().filter(|(f, t)| f < t) {
-            for (t, v) in self.range_of(
-                &self.inner.trees.funding,
-                venue,
-                Market::Perp,
-                symbol,
-                from..to,
-            )? {
-                let e = FundingEvent::decode(&v)
-                    .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
+            for (t, e) in self.records::<FundingEvent>(venue, Market::Perp, symbol, from..to)? {
                 merged.insert(t, (e, Source::Poll));
             }
             // Chunks are keyed by their start: begin one (30-day, older stores) chunk earlier.
@@ -164,15 +154,9 @@ impl Store {
                 ARCHIVE_CHUNK_MS
             };
             let chunk_from = from.div_euclid(width).saturating_mul(width);
-            for (_, v) in self.range_of(
-                &self.inner.trees.archive,
-                venue,
-                Market::Perp,
-                symbol,
-                chunk_from..to,
-            )? {
-                let records = decode_chunk(&v)
-                    .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?;
+            for (_, ArchiveChunk(records)) in
+                self.records(venue, Market::Perp, symbol, chunk_from..to)?
+            {
                 merged.extend(
                     records
                         .into_iter()

@@ -27,47 +27,22 @@ impl Store {
         symbol: &str,
         since_ms: i64,
     ) -> Result<Vec<(i64, FundingEvent)>, StoreError> {
-        let dir = &self.inner.dir;
         // Rates seen by polls, then settled history from backfills, which wins for the same
         // settlement time.
-        let mut merged: std::collections::BTreeMap<i64, FundingEvent> =
-            std::collections::BTreeMap::new();
-        for (t, v) in self.range_of(
-            &self.inner.trees.funding,
-            venue,
-            Market::Perp,
-            symbol,
-            since_ms..,
-        )? {
-            let event = FundingEvent::decode(&v)
-                .ok_or_else(|| corrupt(dir, "funding record of the wrong size"))?;
-            merged.insert(t, event);
-        }
-        let end = keys::quote_key(venue, Market::Perp, symbol, i64::MAX);
+        let mut merged: std::collections::BTreeMap<i64, FundingEvent> = self
+            .records(venue, Market::Perp, symbol, since_ms..)?
+            .into_iter()
+            .collect();
         let floor = |width: i64| since_ms.div_euclid(width).saturating_mul(width);
-        let chunk_from = keys::quote_key(venue, Market::Perp, symbol, floor(ARCHIVE_CHUNK_MS));
+        let chunk_from = floor(ARCHIVE_CHUNK_MS);
         // A 30-day chunk of an older store that starts before `since` and covers it.
-        let legacy = keys::quote_key(venue, Market::Perp, symbol, floor(LEGACY_CHUNK_MS));
-        let legacy = if self.inner.legacy_chunks && legacy < chunk_from {
-            self.inner
-                .trees
-                .archive
-                .get(&legacy)
-                .map_err(|e| io(dir, e))?
-        } else {
-            None
-        };
-        let chunks = legacy.into_iter().map(Ok).chain(
-            self.inner
-                .trees
-                .archive
-                .range(chunk_from..=end)
-                .map(|item| item.map(|(_, v)| v)),
-        );
-        for item in chunks {
-            let v = item.map_err(|e| io(dir, e))?;
-            let records = decode_chunk(&v)
-                .ok_or_else(|| corrupt(dir, "funding archive chunk of the wrong size"))?;
+        let legacy = floor(LEGACY_CHUNK_MS);
+        let mut chunks: Vec<(i64, ArchiveChunk)> = Vec::new();
+        if self.inner.legacy_chunks && legacy < chunk_from {
+            chunks = self.records(venue, Market::Perp, symbol, legacy..=legacy)?;
+        }
+        chunks.extend(self.records(venue, Market::Perp, symbol, chunk_from..)?);
+        for (_, ArchiveChunk(records)) in chunks {
             merged.extend(records.into_iter().filter(|(t, _)| *t >= since_ms));
         }
         Ok(merged.into_iter().collect())
@@ -157,7 +132,7 @@ impl Store {
         symbol: &str,
         since_ms: i64,
     ) -> Result<Vec<(i64, PriceBar)>, StoreError> {
-        self.records_since(venue, market, symbol, since_ms)
+        self.records(venue, market, symbol, since_ms..)
     }
 
     /// The cached daily candle range of a perp.
@@ -195,23 +170,23 @@ impl Store {
         market: Market,
         symbol: &str,
     ) -> Result<Vec<(i64, DailyCloseRecord)>, StoreError> {
-        self.records_since(venue, market, symbol, i64::MIN)
+        self.records(venue, market, symbol, ..)
     }
 
-    /// The records of one market in the tree of `T` whose time is `>= since_ms`, oldest first (a
+    /// The records of one market in the tree of `T` whose time lies in `times`, oldest first (a
     /// range read: a scan that needs a month of daily closes does not read two years of them).
     ///
     /// # Errors
     /// On store I/O errors or an undecodable record.
-    pub(crate) fn records_since<T: SeriesRecord>(
+    pub(crate) fn records<T: SeriesRecord>(
         &self,
         venue: Venue,
         market: Market,
         symbol: &str,
-        since_ms: i64,
+        times: impl std::ops::RangeBounds<i64>,
     ) -> Result<Vec<(i64, T)>, StoreError> {
         let dir = &self.inner.dir;
-        self.range_of(T::tree(self), venue, market, symbol, since_ms..)?
+        self.range_of(T::tree(self), venue, market, symbol, times)?
             .into_iter()
             .map(|(t, v)| Ok((t, T::decode_stored(&v).map_err(|e| corrupt(dir, e))?)))
             .collect()
@@ -254,7 +229,7 @@ impl Store {
 }
 
 /// A record of a per-market series tree (keys from [`keys::quote_key`]): the tree that holds it
-/// and how its stored value decodes, so that one reader ([`Store::records_since`],
+/// and how its stored value decodes, so that one reader ([`Store::records`],
 /// [`Store::export_records`]) serves every such tree.
 pub(crate) trait SeriesRecord: Sized {
     /// The tree of `store` holding these records.
@@ -267,35 +242,43 @@ pub(crate) trait SeriesRecord: Sized {
     fn decode_stored(value: &[u8]) -> Result<Self, String>;
 }
 
-/// Daily closes: tree `closes`, JSON.
-impl SeriesRecord for DailyCloseRecord {
-    fn tree(store: &Store) -> &sled::Tree {
-        &store.inner.trees.closes
-    }
+/// One chunk of backfilled settlements (time, event), keyed by the chunk's start.
+pub(super) struct ArchiveChunk(pub(super) Vec<(i64, FundingEvent)>);
 
-    fn decode_stored(value: &[u8]) -> Result<Self, String> {
-        serde_json::from_slice(value).map_err(|e| e.to_string())
-    }
+/// A [`SeriesRecord`] impl per row: the record type, the field of its tree in the store's trees,
+/// and the function from a stored value to the record or why it is none.
+macro_rules! series_records {
+    ($($record:ty => $tree:ident, $decode:expr;)*) => {$(
+        impl SeriesRecord for $record {
+            fn tree(store: &Store) -> &sled::Tree {
+                &store.inner.trees.$tree
+            }
+
+            fn decode_stored(value: &[u8]) -> Result<Self, String> {
+                $decode(value)
+            }
+        }
+    )*};
 }
 
-/// Hourly candles: tree `prices_1h`, [`PriceBar::encode`]'s fixed-size form.
-impl SeriesRecord for PriceBar {
-    fn tree(store: &Store) -> &sled::Tree {
-        &store.inner.trees.hourly
-    }
-
-    fn decode_stored(value: &[u8]) -> Result<Self, String> {
-        PriceBar::decode(value).ok_or_else(|| "price bar of the wrong size".to_owned())
-    }
+/// A JSON record.
+fn json<T: DeserializeOwned>(value: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(value).map_err(|e| e.to_string())
 }
 
-/// The hourly perp time series: tree `quotes`, JSON.
-impl SeriesRecord for PerpObservation {
-    fn tree(store: &Store) -> &sled::Tree {
-        &store.inner.trees.quotes
-    }
+/// The record a fixed-size decoder read, or that the value (a `what`) is of the wrong size.
+fn sized<T>(decoded: Option<T>, what: &str) -> Result<T, String> {
+    decoded.ok_or_else(|| format!("{what} of the wrong size"))
+}
 
-    fn decode_stored(value: &[u8]) -> Result<Self, String> {
-        serde_json::from_slice(value).map_err(|e| e.to_string())
-    }
+series_records! {
+    // Daily closes (tree `closes`) and the hourly perp series (`quotes`): JSON.
+    DailyCloseRecord => closes, json;
+    PerpObservation => quotes, json;
+    // Hourly candles (`prices_1h`) and the settlements polls saw (`funding`): fixed-size forms.
+    PriceBar => hourly, |v| sized(PriceBar::decode(v), "price bar");
+    FundingEvent => funding, |v| sized(FundingEvent::decode(v), "funding record");
+    // Backfilled settlements (`funding_archive`): chunks of `ARCHIVE_CHUNK_MS` (30 days in
+    // older stores).
+    ArchiveChunk => archive, |v| sized(decode_chunk(v).map(ArchiveChunk), "funding archive chunk");
 }

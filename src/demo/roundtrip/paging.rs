@@ -53,8 +53,8 @@ const SHORT_PERPS: &[Window] = &[
 struct Paging {
     /// The venue's perp symbol of a synthetic market.
     perp: fn(&SynthMarket) -> String,
-    /// The venue's spot symbol of the `n`-th synthetic spot market, if it lists spot.
-    spot: Option<fn(&Universe, usize) -> String>,
+    /// How the venue names its spot pairs.
+    spot: SpotNames,
     /// Perp candles are per coin (else per contract unit, × the multiplier).
     per_coin: bool,
     /// The bar still running at the request time is served (OKX and Gate spot serve finished
@@ -80,11 +80,33 @@ fn spot_of(u: &Universe, n: usize) -> &SynthMarket {
     u.spots().nth(n).expect("a spot market")
 }
 
+/// How a venue names its spot pairs.
+#[derive(Clone, Copy)]
+enum SpotNames {
+    /// It lists no spot.
+    Unlisted,
+    /// From the synthetic spot market alone.
+    Of(fn(&SynthMarket) -> String),
+    /// The `n`-th of the universe's spot names (names that depend on the whole listing).
+    Listed(fn(&Universe, usize) -> String),
+}
+
+impl SpotNames {
+    /// The venue's name of the `n`-th synthetic spot market; `None` when it lists no spot.
+    fn nth(self, u: &Universe, n: usize) -> Option<String> {
+        match self {
+            SpotNames::Unlisted => None,
+            SpotNames::Of(name) => Some(name(spot_of(u, n))),
+            SpotNames::Listed(name) => Some(name(u, n)),
+        }
+    }
+}
+
 impl Paging {
     /// A row with what most venues do: perp candles per contract unit, the running bar served,
     /// pages not cut to the window, the [`SHORT`] windows, settlements at the market's interval;
     /// no long candle or funding windows.
-    fn new(perp: fn(&SynthMarket) -> String, spot: Option<fn(&Universe, usize) -> String>) -> Self {
+    fn new(perp: fn(&SynthMarket) -> String, spot: SpotNames) -> Self {
         Self {
             perp,
             spot,
@@ -107,6 +129,7 @@ fn paging(venue: Venue) -> Paging {
     };
     use Market::{Perp, Spot};
     use Pick::{First, Multiplied, Usdc};
+    use SpotNames::{Listed, Of, Unlisted};
     match venue {
         Venue::Binance => Paging {
             // 120 days of hourly bars: 1500 + 1381 (perp), 3 × 1000 (spot).
@@ -119,7 +142,7 @@ fn paging(venue: Venue) -> Paging {
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 3, 0)],
             ..Paging::new(
                 |m| format!("{}{}", m.perp_base(), m.quote),
-                Some(|u, n| joined_spot_symbol(spot_of(u, n))),
+                Of(joined_spot_symbol),
             )
         },
         Venue::Bybit => Paging {
@@ -130,10 +153,7 @@ fn paging(venue: Venue) -> Paging {
                 (First, Spot, Bar::Hour, 2880, 3),
             ],
             funding: &[(1, 30, 4, 0), (8, 30, 1, 0)],
-            ..Paging::new(
-                bybit::perp_symbol,
-                Some(|u, n| bybit::spot_symbol(spot_of(u, n))),
-            )
+            ..Paging::new(bybit::perp_symbol, Of(bybit::spot_symbol))
         },
         Venue::Okx => Paging {
             per_coin: true,
@@ -147,7 +167,7 @@ fn paging(venue: Venue) -> Paging {
             // 720 hourly points: 7 full pages and a short one; 90 eight-hourly: one short page;
             // OKX keeps 90 days.
             funding: &[(1, 30, 8, 0), (8, 30, 1, 0), (8, 120, 3, 0)],
-            ..Paging::new(okx::swap_id, Some(|u, n| okx::spot_id(spot_of(u, n))))
+            ..Paging::new(okx::swap_id, Of(okx::spot_id))
         },
         Venue::Bitget => Paging {
             short: SHORT_MULTIPLIED,
@@ -159,10 +179,7 @@ fn paging(venue: Venue) -> Paging {
             // 720 hourly settlements: 7 full pages and one reaching the start; 90 8-hourly:
             // one page reaching the start.
             funding: &[(1, 30, 8, 0), (8, 30, 1, 0)],
-            ..Paging::new(
-                bitget::perp_symbol,
-                Some(|u, n| bitget::spot_symbol(spot_of(u, n))),
-            )
+            ..Paging::new(bitget::perp_symbol, Of(bitget::spot_symbol))
         },
         Venue::Gate => Paging {
             per_coin: true,
@@ -175,7 +192,7 @@ fn paging(venue: Venue) -> Paging {
             ],
             // 30 days fit one page; 2400 hourly settlements take 1000 + 1000 + 400.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 100, 3, 0)],
-            ..Paging::new(gate::pair_name, Some(|u, n| gate::pair_name(spot_of(u, n))))
+            ..Paging::new(gate::pair_name, Of(gate::pair_name))
         },
         Venue::Hyperliquid => Paging {
             cut_to_window: true,
@@ -185,7 +202,7 @@ fn paging(venue: Venue) -> Paging {
             funding: &[(8, 30, 2, 0)],
             ..Paging::new(
                 |m| hyperliquid::perp_name(m).0,
-                Some(|u, n| {
+                Listed(|u, n| {
                     let names = hyperliquid::spot_names(u);
                     names.map(|(name, _)| name).nth(n).expect("a spot pair")
                 }),
@@ -198,10 +215,7 @@ fn paging(venue: Venue) -> Paging {
             // keeps 120): the whole-window page is full, then 999-hour chunks until one comes
             // back empty, which hold each settlement once.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 5, 1), (8, 200, 1, 0)],
-            ..Paging::new(
-                bingx::perp_symbol,
-                Some(|u, n| bingx::spot_symbol(spot_of(u, n))),
-            )
+            ..Paging::new(bingx::perp_symbol, Of(bingx::spot_symbol))
         },
         Venue::Mexc => Paging {
             // 100 days of hourly bars: contract chunks of 2000, spot pages of 1000.
@@ -211,10 +225,7 @@ fn paging(venue: Venue) -> Paging {
             ],
             // 30 days: one page of 1000 holds even hourly settlements.
             funding: &[(1, 30, 1, 0), (8, 30, 1, 0), (1, 200, 3, 0)],
-            ..Paging::new(
-                mexc::perp_symbol,
-                Some(|u, n| mexc::spot_symbol(spot_of(u, n))),
-            )
+            ..Paging::new(mexc::perp_symbol, Of(mexc::spot_symbol))
         },
         Venue::Deribit => Paging {
             cut_to_window: true,
@@ -223,10 +234,7 @@ fn paging(venue: Venue) -> Paging {
             hourly: true,
             // 720 hours in one request; the 120 days kept in pages of 744 (744 × 3 + 648).
             funding: &[(8, 30, 1, 0), (8, 200, 4, 0)],
-            ..Paging::new(
-                deribit::perp_name,
-                Some(|u, n| deribit::spot_name(spot_of(u, n))),
-            )
+            ..Paging::new(deribit::perp_name, Of(deribit::spot_name))
         },
         Venue::Dydx => Paging {
             per_coin: true,
@@ -236,7 +244,7 @@ fn paging(venue: Venue) -> Paging {
             candles: &[(First, Perp, Bar::Hour, 2880, 3)],
             hourly: true,
             funding: &[(8, 30, 1, 0)],
-            ..Paging::new(dydx::ticker, None)
+            ..Paging::new(dydx::ticker, Unlisted)
         },
         Venue::Kraken => Paging {
             cut_to_window: true,
@@ -246,7 +254,7 @@ fn paging(venue: Venue) -> Paging {
             hourly: true,
             // The whole history in one request.
             funding: &[(8, 30, 1, 0), (8, 200, 1, 0)],
-            ..Paging::new(kraken::symbol, None)
+            ..Paging::new(kraken::symbol, Unlisted)
         },
         Venue::Weex => Paging {
             cut_to_window: true,
@@ -257,10 +265,7 @@ fn paging(venue: Venue) -> Paging {
             ],
             // The newest 100 settlements in one request: 30 days of an 8 h contract.
             funding: &[(8, 30, 1, 0)],
-            ..Paging::new(
-                weex::perp_symbol,
-                Some(|u, n| weex::spot_symbol(spot_of(u, n))),
-            )
+            ..Paging::new(weex::perp_symbol, Of(weex::spot_symbol))
         },
     }
 }
@@ -289,10 +294,12 @@ fn every_venue_pages_every_bar_of_a_window_exactly_once() {
         let u = Universe::generate(venue, 60, 60, NOW);
         for &(p, market, bar, n, requests) in row.short.iter().chain(row.candles) {
             let m = pick(&u, p);
-            let symbol = match (market, row.spot) {
-                (Market::Perp, _) => (row.perp)(m),
-                (Market::Spot, Some(spot)) => spot(&u, 0),
-                (Market::Spot, None) => panic!("{venue}: no spot"),
+            let symbol = match market {
+                Market::Perp => (row.perp)(m),
+                Market::Spot => row
+                    .spot
+                    .nth(&u, 0)
+                    .unwrap_or_else(|| panic!("{venue}: no spot")),
             };
             let m = if market == Market::Spot {
                 spot_of(&u, 0)
