@@ -13,8 +13,7 @@ use super::json::{Value, json, tick};
 use rust_decimal::Decimal;
 
 use super::{Ask, HISTORY_DAYS, Route, SynthMarket, Universe};
-use super::{collateral_coins, collateral_haircut};
-use crate::model::is_stablecoin;
+use super::{collateral_coins, quantity_tiers};
 use crate::venue::Bar;
 use crate::venue::bybit::{
     COLLATERAL as COLLATERAL_ENDPOINT, FUNDING_HISTORY as FUNDING_HISTORY_ENDPOINT,
@@ -81,32 +80,20 @@ fn risk_limit(u: &Universe) -> String {
     envelope("linear", list, None, u.now_ms)
 }
 
-/// `GET /v5/spot-margin-trade/collateral` without `currency` (no `category`): three tiers per
-/// coin by coin quantity, the first from 0 to about 5 M USD at [`collateral_haircut`], the next to about
-/// 25 M USD lower, the rest (`maxQty` `""`) at 0; stablecoins 1, 0.95 and 0.9.
+/// `GET /v5/spot-margin-trade/collateral` without `currency` (no `category`): per coin the three
+/// tiers by coin quantity of [`quantity_tiers`] (the last with `maxQty` `""`).
 fn collateral(u: &Universe) -> String {
     let list: Vec<Value> = collateral_coins(u)
         .into_iter()
         .map(|(coin, price)| {
-            let k = collateral_haircut(&coin);
-            let qty = |usd: i64| {
-                let usd = Decimal::from(usd);
-                usd.checked_div(price).map_or(usd, |q| q.round())
-            };
-            let (q1, q2) = (qty(5_000_000), qty(25_000_000));
-            let (k2, k3) = if is_stablecoin(&coin) {
-                (Decimal::new(95, 2), Decimal::new(9, 1))
-            } else {
-                ((k * Decimal::new(8, 1)).round_dp(2), Decimal::ZERO)
-            };
-            json!({
-                "currency": coin,
-                "collateralRatioList": [
-                    {"minQty": "0", "maxQty": s(q1), "collateralRatio": s(k)},
-                    {"minQty": s(q1), "maxQty": s(q2), "collateralRatio": s(k2)},
-                    {"minQty": s(q2), "maxQty": "", "collateralRatio": s(k3)}
-                ]
-            })
+            let tiers = quantity_tiers(&coin, price).map(|t| {
+                json!({
+                    "minQty": s(t.min),
+                    "maxQty": t.max.map_or_else(String::new, s),
+                    "collateralRatio": s(t.ratio)
+                })
+            });
+            json!({"currency": coin, "collateralRatioList": tiers})
         })
         .collect();
     json!({
@@ -460,30 +447,6 @@ fn tickers_spot(u: &Universe) -> Vec<Value> {
 #[must_use]
 pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
     history(universe, ask.path, ask.query).or_else(|| kline(universe, ask.path, ask.query))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::demo::roundtrip::{TierFields, assert_tier_rows};
-    use crate::model::Venue;
-
-    #[test]
-    fn collateral_tiers_list_every_coin_from_zero_with_the_haircut_first() {
-        let u = Universe::generate(Venue::Bybit, 40, 30, 1_760_000_000_000);
-        let v: Value = serde_json::from_str(&collateral(&u)).expect("valid JSON");
-        assert_eq!(v["retCode"], json!(0));
-        assert!(v["result"].get("category").is_none());
-        let list = v["result"]["list"].as_array().expect("a list");
-        let fields = TierFields {
-            coin: "currency",
-            tiers: "collateralRatioList",
-            min: "minQty",
-            max: "maxQty",
-            ratio: "collateralRatio",
-        };
-        assert_tier_rows(list, &fields);
-    }
 }
 
 /// Path of the settled funding.

@@ -443,6 +443,44 @@ pub fn collateral_haircut(coin: &str) -> Decimal {
     Decimal::new(OTHERS[h % OTHERS.len()], 2)
 }
 
+/// One tier of a collateral table by coin quantity: from `min` coins to `max` (none for the
+/// last tier) at the collateral value ratio `ratio`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuantityTier {
+    /// Lower bound, coins.
+    pub min: Decimal,
+    /// Upper bound, coins; `None` for the last tier.
+    pub max: Option<Decimal>,
+    /// Collateral value ratio.
+    pub ratio: Decimal,
+}
+
+/// The three quantity tiers Bybit's and OKX's demos publish for `coin` at `price`: from 0 to
+/// about 5 M USD at [`collateral_haircut`], to about 25 M USD at 0.8 of it, then at 0;
+/// stablecoins 1, 0.95 and 0.9. Bounds are whole coins (the USD amounts for a coin without a
+/// price).
+#[must_use]
+pub fn quantity_tiers(coin: &str, price: Decimal) -> [QuantityTier; 3] {
+    let k = collateral_haircut(coin);
+    let qty = |usd: i64| {
+        let usd = Decimal::from(usd);
+        usd.checked_div(price).map_or(usd, |q| q.round())
+    };
+    let (q1, q2) = (qty(5_000_000), qty(25_000_000));
+    let ratios = if crate::model::is_stablecoin(coin) {
+        [Decimal::ONE, Decimal::new(95, 2), Decimal::new(9, 1)]
+    } else {
+        [k, (k * Decimal::new(8, 1)).round_dp(2), Decimal::ZERO]
+    };
+    let bounds = [(Decimal::ZERO, Some(q1)), (q1, Some(q2)), (q2, None)];
+    let tier = |i: usize| QuantityTier {
+        min: bounds[i].0,
+        max: bounds[i].1,
+        ratio: ratios[i],
+    };
+    [tier(0), tier(1), tier(2)]
+}
+
 /// The coins of the demo collateral tables with a price each: every coin of the universe once
 /// (in order), then USDT, USDC and [`UNLISTED_COLLATERAL`].
 #[must_use]

@@ -15,7 +15,7 @@ use super::json::{Value, body, json, text};
 use super::{
     Ask, Day, Funding, HOUR_MS, Route, SynthCandle, SynthMarket, Universe, list_rows, spot_days,
 };
-use super::{collateral_coins, collateral_haircut};
+use super::{collateral_coins, collateral_haircut, quantity_tiers};
 use crate::model::is_stablecoin;
 use crate::venue::Bar;
 use crate::venue::okx::{
@@ -69,9 +69,8 @@ pub fn routes(universe: &Universe) -> Vec<Route> {
     routes
 }
 
-/// `GET /api/v5/public/discount-rate-interest-free-quota` without `ccy`: three tiers per coin by
-/// coin amount, the first from 0 to about 5 M USD at [`collateral_haircut`], the next to about 25 M USD
-/// lower, the rest (`maxAmt` `""`) at 0; stablecoins 1, 0.95 and 0.9.
+/// `GET /api/v5/public/discount-rate-interest-free-quota` without `ccy`: per coin the three
+/// tiers by coin amount of [`quantity_tiers`] (the last with `maxAmt` `""`), numbered from 1.
 fn discount_rates(u: &Universe) -> String {
     let s = |d: Decimal| d.normalize().to_string();
     let data: Vec<Value> = collateral_coins(u)
@@ -79,24 +78,12 @@ fn discount_rates(u: &Universe) -> String {
         .map(|(coin, price)| {
             let k = collateral_haircut(&coin);
             let stable = is_stablecoin(&coin);
-            let qty = |usd: i64| {
-                let usd = Decimal::from(usd);
-                usd.checked_div(price).map_or(usd, |q| q.round())
-            };
-            let (q1, q2) = (qty(5_000_000), qty(25_000_000));
-            let rates = if stable {
-                [Decimal::ONE, Decimal::new(95, 2), Decimal::new(9, 1)]
-            } else {
-                [k, (k * Decimal::new(8, 1)).round_dp(2), Decimal::ZERO]
-            };
-            let bounds = [(Decimal::ZERO, Some(q1)), (q1, Some(q2)), (q2, None)];
-            let details: Vec<Value> = rates
+            let details: Vec<Value> = quantity_tiers(&coin, price)
                 .iter()
-                .zip(bounds)
                 .zip(1_u32..)
-                .map(|((rate, (min, max)), tier)| {
-                    let equity = max.map_or(Decimal::ZERO, |max| {
-                        ((max - min) * price * *rate).round_dp(0)
+                .map(|(t, tier)| {
+                    let equity = t.max.map_or(Decimal::ZERO, |max| {
+                        ((max - t.min) * price * t.ratio).round_dp(0)
                     });
                     let penalty = if stable {
                         Decimal::ZERO
@@ -104,10 +91,10 @@ fn discount_rates(u: &Universe) -> String {
                         Decimal::new(i64::from(tier) + 1, 2)
                     };
                     json!({
-                        "discountRate": s(*rate),
+                        "discountRate": s(t.ratio),
                         "liqPenaltyRate": s(penalty),
-                        "maxAmt": max.map_or_else(String::new, s),
-                        "minAmt": s(min),
+                        "maxAmt": t.max.map_or_else(String::new, s),
+                        "minAmt": s(t.min),
                         "tier": tier.to_string(),
                         "disCcyEq": s(equity)
                     })
@@ -501,31 +488,6 @@ fn index_tickers(u: &Universe, quote: &str) -> String {
 #[must_use]
 pub fn respond(universe: &Universe, ask: &Ask<'_>) -> Option<String> {
     history(universe, ask.path, ask.query).or_else(|| candles(universe, ask.path, ask.query))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::demo::roundtrip::{TierFields, assert_tier_rows};
-    use crate::model::Venue;
-
-    #[test]
-    fn discount_rates_list_every_coin_from_zero_with_the_haircut_first() {
-        let u = Universe::generate(Venue::Okx, 40, 30, 1_760_000_000_000);
-        let v: Value = serde_json::from_str(&discount_rates(&u)).expect("valid JSON");
-        assert_eq!(v["code"], "0");
-        let data = v["data"].as_array().expect("data");
-        let fields = TierFields {
-            coin: "ccy",
-            tiers: "details",
-            min: "minAmt",
-            max: "maxAmt",
-            ratio: "discountRate",
-        };
-        let btc = assert_tier_rows(data, &fields);
-        assert_eq!(btc["discountLv"], "1");
-        assert_eq!(btc["details"][0]["tier"], "1");
-    }
 }
 
 /// Days of funding history OKX keeps (and the demo serves).

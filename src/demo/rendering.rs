@@ -70,6 +70,57 @@ fn every_renderer_serves_json_in_its_venues_shapes() {
     }
 }
 
+/// The parsed body of the route at `path` (the first one).
+fn body_at<'b>(routes: &[Route], bodies: &'b [Value], path: &str) -> &'b Value {
+    let i = routes.iter().position(|r| r.path == path);
+    &bodies[i.unwrap_or_else(|| panic!("no route {path}"))]
+}
+
+/// The rows of an array (panics, showing the value, when it is not one).
+fn rows(v: &Value) -> &[Value] {
+    v.as_array().unwrap_or_else(|| panic!("not rows: {v}"))
+}
+
+/// What a venue calls the fields of its collateral tier table: a row's coin and tier list, and
+/// each tier's lower and upper bound and collateral ratio.
+struct TierFields {
+    /// The coin of a row.
+    coin: &'static str,
+    /// The row's tiers.
+    tiers: &'static str,
+    /// A tier's lower bound.
+    min: &'static str,
+    /// A tier's upper bound (empty for the last).
+    max: &'static str,
+    /// A tier's collateral ratio.
+    ratio: &'static str,
+}
+
+/// A table of [`super::quantity_tiers`] as the venue renders it: one row per collateral coin of
+/// `u` (its coins, USDT, USDC and the unlisted one), three tiers each from zero, each starting
+/// where the one before ends, the last open-ended at 0 (BTC's first at the 0.95 haircut, its
+/// second at 0.76; USDT's first at 1, USDC's third at 0.9). Returns BTC's row.
+#[track_caller]
+fn assert_tier_rows<'r>(u: &Universe, rows: &'r [Value], f: &TierFields) -> &'r Value {
+    assert_eq!(rows.len(), super::collateral_coins(u).len());
+    let row = |coin: &str| {
+        rows.iter()
+            .find(|r| r[f.coin] == coin)
+            .unwrap_or_else(|| panic!("no row of {coin}"))
+    };
+    let btc = &row("BTC")[f.tiers];
+    assert_eq!(btc[0][f.min], "0");
+    assert_eq!(btc[0][f.ratio], "0.95");
+    assert_eq!(btc[1][f.min], btc[0][f.max]);
+    assert_eq!(btc[1][f.ratio], "0.76");
+    assert_eq!(btc[2][f.max], "");
+    assert_eq!(btc[2][f.ratio], "0");
+    assert_eq!(row("USDT")[f.tiers][0][f.ratio], "1");
+    assert_eq!(row("USDC")[f.tiers][2][f.ratio], "0.9");
+    row(super::UNLISTED_COLLATERAL);
+    row("BTC")
+}
+
 /// Arrays and objects; decimals as strings, times as numbers; the dated future without funding.
 fn binance(_: &Universe, routes: &[Route], bodies: &[Value]) {
     for (r, v) in routes.iter().zip(bodies) {
@@ -89,8 +140,9 @@ fn binance(_: &Universe, routes: &[Route], bodies: &[Value]) {
 }
 
 /// Every route but the collateral one is a Bybit envelope with its category; strings where
-/// Bybit sends strings, integers where it sends integers.
-fn bybit(_: &Universe, routes: &[Route], bodies: &[Value]) {
+/// Bybit sends strings, integers where it sends integers; the collateral tiers of every coin in
+/// an envelope without a category.
+fn bybit(u: &Universe, routes: &[Route], bodies: &[Value]) {
     let collateral = crate::venue::bybit::COLLATERAL.path;
     for (r, v) in routes
         .iter()
@@ -112,10 +164,22 @@ fn bybit(_: &Universe, routes: &[Route], bodies: &[Value]) {
     let inst = &bodies[0];
     assert!(inst["result"]["list"][0]["fundingInterval"].is_u64());
     assert_eq!(inst["result"]["nextPageCursor"], json!(""));
+    let v = body_at(routes, bodies, collateral);
+    assert_eq!(v["retCode"], json!(0));
+    assert!(v["result"].get("category").is_none());
+    let fields = TierFields {
+        coin: "currency",
+        tiers: "collateralRatioList",
+        min: "minQty",
+        max: "maxQty",
+        ratio: "collateralRatio",
+    };
+    assert_tier_rows(u, rows(&v["result"]["list"]), &fields);
 }
 
-/// `code` `"0"` with data everywhere; every swap and the filtered ones listed.
-fn okx(_: &Universe, routes: &[Route], bodies: &[Value]) {
+/// `code` `"0"` with data everywhere; every swap and the filtered ones listed; the discount
+/// tiers of every collateral coin.
+fn okx(u: &Universe, routes: &[Route], bodies: &[Value]) {
     for (r, v) in routes.iter().zip(bodies) {
         assert_eq!(v["code"], "0");
         assert!(
@@ -131,6 +195,17 @@ fn okx(_: &Universe, routes: &[Route], bodies: &[Value]) {
     );
     assert_eq!(swaps["data"][0]["instIdCode"], 10_000);
     assert_eq!(swaps["data"][0]["ctVal"], "0.01");
+    let discounts = body_at(routes, bodies, crate::venue::okx::DISCOUNT_RATES.path);
+    let fields = TierFields {
+        coin: "ccy",
+        tiers: "details",
+        min: "minAmt",
+        max: "maxAmt",
+        ratio: "discountRate",
+    };
+    let btc = assert_tier_rows(u, rows(&discounts["data"]), &fields);
+    assert_eq!(btc["discountLv"], "1");
+    assert_eq!(btc["details"][0]["tier"], "1");
 }
 
 /// Envelopes with code `"00000"` and rows everywhere; every contract and the filtered ones.

@@ -262,45 +262,6 @@ pub(super) fn row_where<'r>(
         .unwrap_or_else(|| panic!("no row with {key} {value}"))
 }
 
-/// What a venue calls the fields of its collateral tier table: a row's coin and tier list, and
-/// each tier's lower and upper bound and collateral ratio.
-pub(super) struct TierFields {
-    /// The coin of a row.
-    pub(super) coin: &'static str,
-    /// The row's tiers.
-    pub(super) tiers: &'static str,
-    /// A tier's lower bound.
-    pub(super) min: &'static str,
-    /// A tier's upper bound (empty for the last).
-    pub(super) max: &'static str,
-    /// A tier's collateral ratio.
-    pub(super) ratio: &'static str,
-}
-
-/// The collateral tier rows the simulator renders for a universe of 40 assets: one per coin
-/// (the 40, USDT, USDC and the unlisted one), three tiers each from zero, each tier starting
-/// where the one before ends, the last open-ended at 0 (BTC's first at the 0.95 haircut, its
-/// second at 0.76; USDT's first at 1, USDC's third at 0.9). Returns BTC's row.
-#[track_caller]
-pub(super) fn assert_tier_rows<'r>(
-    rows: &'r [serde_json::Value],
-    f: &TierFields,
-) -> &'r serde_json::Value {
-    assert_eq!(rows.len(), 43);
-    let tiers = |coin: &str| &row_where(rows, f.coin, coin)[f.tiers];
-    let btc = tiers("BTC");
-    assert_eq!(btc[0][f.min], "0");
-    assert_eq!(btc[0][f.ratio], "0.95");
-    assert_eq!(btc[1][f.min], btc[0][f.max]);
-    assert_eq!(btc[1][f.ratio], "0.76");
-    assert_eq!(btc[2][f.max], "");
-    assert_eq!(btc[2][f.ratio], "0");
-    assert_eq!(tiers("USDT")[0][f.ratio], "1");
-    assert_eq!(tiers("USDC")[2][f.ratio], "0.9");
-    row_where(rows, f.coin, super::UNLISTED_COLLATERAL);
-    row_where(rows, f.coin, "BTC")
-}
-
 /// Query pairs as the demo server hands them to `respond`.
 pub(super) fn demo_query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
