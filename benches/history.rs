@@ -94,7 +94,7 @@ fn main() {
                 .into_iter()
                 .filter_map(|(t, e)| e.sample(t))
                 .collect();
-            if windows(&history, now).apr_30d.is_some() {
+            if windows(&history, now).d30.apr_pct.is_some() {
                 with_stats += 1;
             }
         }

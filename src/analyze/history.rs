@@ -68,13 +68,13 @@ pub fn enrich(
             let (s, l) = (short.unwrap_or_default(), long.unwrap_or_default());
             o.apr_1d = diff(s.apr_1d, l.apr_1d);
             o.apr_7d = diff(s.apr_7d, l.apr_7d);
-            o.apr_30d = diff(s.apr_30d, l.apr_30d);
+            o.apr_30d = diff(s.d30.apr_pct, l.d30.apr_pct);
             o.pos_30d = None;
         } else if let Some(w) = short {
             o.apr_1d = w.apr_1d.map(round6);
             o.apr_7d = w.apr_7d.map(round6);
-            o.apr_30d = w.apr_30d.map(round6);
-            o.pos_30d = w.pos_30d;
+            o.apr_30d = w.d30.apr_pct.map(round6);
+            o.pos_30d = w.d30.pos_share;
         }
     }
     if filters.any() {

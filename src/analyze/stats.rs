@@ -47,7 +47,7 @@ pub const MIN_ESTIMATOR_PAIRS: usize = 8;
 pub const MAX_PHI: f64 = 0.999;
 
 /// Statistics of one perp's settlements over a window `(now − W, now]`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FundingStats {
     /// `apr_W = Σ r_i · 365 / W_days`, in percent; `None` with too little history.
     pub apr_pct: Option<Decimal>,
@@ -71,16 +71,8 @@ pub struct Window {
     pub apr_1d: Option<Decimal>,
     /// `apr_W` over 7 days, percent.
     pub apr_7d: Option<Decimal>,
-    /// `apr_W` over 30 days, percent.
-    pub apr_30d: Option<Decimal>,
-    /// Share of positive settlements over 30 days, 0..1.
-    pub pos_30d: Option<f64>,
-    /// Standard deviation of the per-settlement APRs over 30 days, percent.
-    pub std_30d: Option<f64>,
-    /// Longest run of negative settlements over 30 days.
-    pub longest_negative_streak_30d: usize,
-    /// Settlements over 30 days.
-    pub settlements_30d: usize,
+    /// The 30-day statistics: `apr_30d` is its `apr_pct`, `pos_30d` its `pos_share`.
+    pub d30: FundingStats,
 }
 
 /// A daily close at 00:00 UTC (see the module docs for what `day` means).
@@ -213,15 +205,10 @@ pub fn funding_stats(
 /// The 1-, 7- and 30-day statistics DESIGN.md reports.
 #[must_use]
 pub fn windows(history: &[FundingSample], now: DateTime<Utc>) -> Window {
-    let d30 = funding_stats(history, now, 30);
     Window {
         apr_1d: funding_stats(history, now, 1).apr_pct,
         apr_7d: funding_stats(history, now, 7).apr_pct,
-        apr_30d: d30.apr_pct,
-        pos_30d: d30.pos_share,
-        std_30d: d30.std_pct,
-        longest_negative_streak_30d: d30.longest_negative_streak,
-        settlements_30d: d30.settlements,
+        d30: funding_stats(history, now, 30),
     }
 }
 
@@ -645,11 +632,11 @@ mod tests {
         // 30 d: (87 − 3) · 0.0001 · 365 / 30 · 100 = 10.22.
         assert_eq!(w.apr_1d, Some(d("-10.95")));
         assert_eq!(w.apr_7d, Some(d("54.75") / d("7")));
-        assert_eq!(w.apr_30d, Some(d("10.22")));
-        assert_eq!(w.pos_30d, Some(87.0 / 90.0));
-        assert_eq!(w.longest_negative_streak_30d, 3);
-        assert_eq!(w.settlements_30d, 90);
-        assert!(w.std_30d.is_some_and(|x| x > 0.0));
+        assert_eq!(w.d30.apr_pct, Some(d("10.22")));
+        assert_eq!(w.d30.pos_share, Some(87.0 / 90.0));
+        assert_eq!(w.d30.longest_negative_streak, 3);
+        assert_eq!(w.d30.settlements, 90);
+        assert!(w.d30.std_pct.is_some_and(|x| x > 0.0));
     }
 
     /// Closes alternating 100, 110 from 2024-01-01 for `days` days.

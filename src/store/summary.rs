@@ -20,7 +20,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::{Store, StoreError, corrupt, io, keys};
-use crate::analyze::stats::{FundingSummary, Trend, Window, summarise, unchanged_until};
+use crate::analyze::stats::{
+    FundingStats, FundingSummary, Trend, Window, summarise, unchanged_until,
+};
 use crate::model::{FundingSample, Market, Venue};
 
 /// Name of the tree.
@@ -60,9 +62,9 @@ impl Kept {
         let present = [
             w.apr_1d.is_some(),
             w.apr_7d.is_some(),
-            w.apr_30d.is_some(),
-            w.pos_30d.is_some(),
-            w.std_30d.is_some(),
+            w.d30.apr_pct.is_some(),
+            w.d30.pos_share.is_some(),
+            w.d30.std_pct.is_some(),
             self.summary.trend.is_some(),
         ];
         out.push(
@@ -71,13 +73,13 @@ impl Kept {
                 .enumerate()
                 .fold(0u8, |flags, (bit, &on)| flags | (u8::from(on) << bit)),
         );
-        for apr in [w.apr_1d, w.apr_7d, w.apr_30d] {
+        for apr in [w.apr_1d, w.apr_7d, w.d30.apr_pct] {
             out.extend_from_slice(&apr.unwrap_or_default().serialize());
         }
-        for share in [w.pos_30d, w.std_30d] {
+        for share in [w.d30.pos_share, w.d30.std_pct] {
             out.extend_from_slice(&share.unwrap_or_default().to_bits().to_be_bytes());
         }
-        for count in [w.longest_negative_streak_30d, w.settlements_30d] {
+        for count in [w.d30.longest_negative_streak, w.d30.settlements] {
             out.extend_from_slice(&(count as u64).to_be_bytes());
         }
         let trend = self.summary.trend.unwrap_or(Trend {
@@ -128,11 +130,13 @@ impl Kept {
                 window: Window {
                     apr_1d: on(0).then_some(apr_1d),
                     apr_7d: on(1).then_some(apr_7d),
-                    apr_30d: on(2).then_some(apr_30d),
-                    pos_30d: on(3).then_some(pos),
-                    std_30d: on(4).then_some(std),
-                    longest_negative_streak_30d: streak,
-                    settlements_30d: settlements,
+                    d30: FundingStats {
+                        apr_pct: on(2).then_some(apr_30d),
+                        std_pct: on(4).then_some(std),
+                        pos_share: on(3).then_some(pos),
+                        longest_negative_streak: streak,
+                        settlements,
+                    },
                 },
                 trend: on(5).then_some(trend),
             },
@@ -406,11 +410,13 @@ mod tests {
                     window: Window {
                         apr_1d: dec(aprs[0]),
                         apr_7d: dec(aprs[1]),
-                        apr_30d: dec(aprs[2]),
-                        pos_30d: shares[0],
-                        std_30d: shares[1],
-                        longest_negative_streak_30d: counts.0 as usize,
-                        settlements_30d: counts.1 as usize,
+                        d30: FundingStats {
+                            apr_pct: dec(aprs[2]),
+                            std_pct: shares[1],
+                            pos_share: shares[0],
+                            longest_negative_streak: counts.0 as usize,
+                            settlements: counts.1 as usize,
+                        },
                     },
                     trend: trend.map(|(m, scale, phi)| Trend {
                         mean_per_hour: Decimal::new(m, scale),
