@@ -1,5 +1,5 @@
 //! Stored series: settled funding (polls and the archive), price candles, daily closes and the
-//! cached daily ranges.
+//! cached daily ranges; every per-market series tree read through one typed range reader.
 
 use super::*;
 
