@@ -839,26 +839,32 @@ mod tests {
         (est, constant)
     }
 
+    /// Asserts that the estimator's pooled error ([`pooled_errors`]) on a history of `phi` per
+    /// settlement every `interval` hours is below `factor` × the constant forecast's.
+    #[track_caller]
+    fn assert_error_below(factor: f64, phi: f64, interval: i64, steps: usize, stride: usize) {
+        let (est, constant) = pooled_errors(phi, interval, steps, stride);
+        assert!(
+            est < factor * constant,
+            "{est:e} vs {factor} × {constant:e}"
+        );
+    }
+
     #[test]
     fn estimator_beats_constant_on_mean_reverting_history() {
         // 8 h settlements, φ = 0.8 per settlement (half-life about a day).
-        let (est, constant) = pooled_errors(0.8, 8, 3000, 3);
-        assert!(est < 0.8 * constant, "{est:e} vs {constant:e}");
+        assert_error_below(0.8, 0.8, 8, 3000, 3);
         // More persistent, φ = 0.9 per 8 h (half-life 2.2 days): a smaller but clear gain.
-        let (est, constant) = pooled_errors(0.9, 8, 3000, 3);
-        assert!(est < 0.95 * constant, "{est:e} vs {constant:e}");
+        assert_error_below(0.95, 0.9, 8, 3000, 3);
         // Hourly settlements, φ = 0.97 per hour (half-life 23 h).
-        let (est, constant) = pooled_errors(0.97, 1, 6000, 24);
-        assert!(est < 0.75 * constant, "{est:e} vs {constant:e}");
+        assert_error_below(0.75, 0.97, 1, 6000, 24);
     }
 
     #[test]
     fn estimator_costs_little_on_a_random_walk() {
         // No reversion at all: the estimator's φ stays close to 1, so it shrinks little.
-        let (est, constant) = pooled_errors(1.0, 8, 3000, 3);
-        assert!(est < 1.1 * constant, "{est:e} vs {constant:e}");
-        let (est, constant) = pooled_errors(1.0, 1, 6000, 24);
-        assert!(est < 1.1 * constant, "{est:e} vs {constant:e}");
+        assert_error_below(1.1, 1.0, 8, 3000, 3);
+        assert_error_below(1.1, 1.0, 1, 6000, 24);
     }
 
     #[test]
