@@ -163,7 +163,6 @@ pub struct Binance;
 impl VenueAdapter for Binance {
     kit::adapter_basics! {
         venue: Venue::Binance,
-        hosts: HOSTS,
         history: Paging::forward(FUNDING_HISTORY_LIMIT),
         candles: parse::candles,
         parse: envelope_signal, funding_history,

@@ -207,7 +207,6 @@ fn mix(endpoint: Endpoint, product: Product) -> Request {
 impl VenueAdapter for Bitget {
     kit::adapter_basics! {
         venue: Venue::Bitget,
-        hosts: HOSTS,
         history: Paging::numbered(FUNDING_HISTORY_PAGE_SIZE),
         candles: parse::candles,
         parse: reference, snapshot, body_signal, funding_history,

@@ -137,7 +137,6 @@ fn tickers(endpoint: Endpoint, category: &str) -> Request {
 impl VenueAdapter for Bybit {
     kit::adapter_basics! {
         venue: Venue::Bybit,
-        hosts: HOSTS,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         candles: candles,
         parse: envelope_signal,

@@ -149,7 +149,6 @@ fn summary(endpoint: Endpoint, currency: &str, kind: &str) -> Request {
 impl VenueAdapter for Deribit {
     kit::adapter_basics! {
         venue: Venue::Deribit,
-        hosts: HOSTS,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

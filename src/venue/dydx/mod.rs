@@ -120,7 +120,6 @@ pub struct Dydx;
 impl VenueAdapter for Dydx {
     kit::adapter_basics! {
         venue: Venue::Dydx,
-        hosts: HOSTS,
         history: Paging::backward(HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

@@ -155,7 +155,6 @@ fn contracts(endpoint: Endpoint) -> Request {
 impl VenueAdapter for Gate {
     kit::adapter_basics! {
         venue: Venue::Gate,
-        hosts: HOSTS,
         candles: parse::candles,
         parse: reference, snapshot, body_signal, funding_history,
     }

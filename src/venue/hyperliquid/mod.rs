@@ -165,7 +165,6 @@ pub struct Hyperliquid;
 impl VenueAdapter for Hyperliquid {
     kit::adapter_basics! {
         venue: Venue::Hyperliquid,
-        hosts: HOSTS,
         history: Paging::forward(FUNDING_HISTORY_PAGE),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

@@ -90,25 +90,6 @@ impl Pages {
         let oldest = self.edge(page, false)?;
         (oldest > reach).then(|| oldest.saturating_sub(self.step).min(end))
     }
-
-    /// The 0-based number of the next page where pages are numbered newest first: 0 for the
-    /// first; after a full page whose oldest row is after `reach`, `page` (the pages fetched so
-    /// far; a caller that does not count moves on to 1). `None` when done, as
-    /// [`Pages::backward`].
-    #[must_use]
-    pub fn numbered<T: Stamped>(
-        self,
-        previous: Option<&[T]>,
-        reach: i64,
-        page: u32,
-    ) -> Option<u32> {
-        match previous {
-            None => Some(0),
-            Some(_) => self
-                .backward(previous, i64::MAX, reach)
-                .map(|_| page.max(1)),
-        }
-    }
 }
 
 /// Which way a venue's history pages.
@@ -131,6 +112,9 @@ pub struct Paging {
     pub direction: Direction,
     /// What a full page holds and how far the cursor moves.
     pub pages: Pages,
+    /// Once-paged venues whose one answer is capped at a full page (BingX): after a full
+    /// answer, the window again in chunks of this many ms, newest first, by number.
+    pub chunk_ms: Option<i64>,
 }
 
 /// The page to ask for: the rows from `from` to `to` (ms, both inclusive), page number `page`
@@ -148,45 +132,54 @@ pub struct Span {
 }
 
 impl Paging {
+    const fn new(direction: Direction, full: usize) -> Self {
+        Paging {
+            direction,
+            pages: Pages::of(full),
+            chunk_ms: None,
+        }
+    }
+
     /// Forward, `full` rows a page, 1 ms past the newest row.
     #[must_use]
     pub const fn forward(full: usize) -> Self {
-        Paging {
-            direction: Direction::Forward,
-            pages: Pages::of(full),
-        }
+        Self::new(Direction::Forward, full)
     }
 
     /// Backward, `full` rows a page, 1 ms before the oldest row.
     #[must_use]
     pub const fn backward(full: usize) -> Self {
-        Paging {
-            direction: Direction::Backward,
-            pages: Pages::of(full),
-        }
+        Self::new(Direction::Backward, full)
     }
 
     /// By page number, newest first, `full` rows a page.
     #[must_use]
     pub const fn numbered(full: usize) -> Self {
-        Paging {
-            direction: Direction::Numbered,
-            pages: Pages::of(full),
-        }
+        Self::new(Direction::Numbered, full)
     }
 
     /// One request for the whole window.
     #[must_use]
     pub const fn once() -> Self {
+        Self::new(Direction::Once, 0)
+    }
+
+    /// One request for the whole window asking `full` rows; a full answer means the window
+    /// holds more, so it is asked again in chunks of `chunk_ms`, newest first (page 1 the
+    /// newest chunk), until a chunk comes back empty or the chunks reach the start. Chunks must
+    /// be short enough never to hold a full page, so that no chunk's answer repeats the full one.
+    #[must_use]
+    pub const fn once_then_chunks(full: usize, chunk_ms: i64) -> Self {
         Paging {
-            direction: Direction::Once,
-            pages: Pages::of(0),
+            chunk_ms: Some(chunk_ms),
+            ..Self::new(Direction::Once, full)
         }
     }
 
     /// The page of `[start, end]` to ask after `previous` (`None`: the first), `page` pages
     /// fetched; `None` for an empty or inverted window, or when paging is done: after an empty
-    /// or short page, one reaching the far end of the window, or (once) any page.
+    /// or short page, one reaching the far end of the window, or (once) any page but a full
+    /// one ([`Paging::once_then_chunks`]).
     #[must_use]
     pub fn next<T: Stamped>(
         self,
@@ -214,10 +207,28 @@ impl Paging {
                 .backward(previous, end, start)
                 .filter(|to| *to >= start)
                 .map(|to| span(start, to, page)),
-            Direction::Numbered => pages
-                .numbered(previous, start, page)
-                .map(|n| span(start, end, n)),
-            Direction::Once => previous.is_none().then(|| span(start, end, 0)),
+            // Numbered newest first: 0 for the first page; after a full page whose oldest row is
+            // after the start, `page` (a caller that does not count moves on to 1).
+            Direction::Numbered => match previous {
+                None => Some(span(start, end, 0)),
+                Some(_) => pages
+                    .backward(previous, end, start)
+                    .map(|_| span(start, end, page.max(1))),
+            },
+            Direction::Once => match (previous, self.chunk_ms) {
+                (None, _) => Some(span(start, end, 0)),
+                (Some(_), None) => None,
+                (Some(prev), Some(chunk)) => {
+                    let page = page.max(1);
+                    // The whole window's answer is done when short; a chunk's when empty.
+                    let full = if page == 1 { full } else { 1 };
+                    if prev.len() < full || prev.is_empty() {
+                        return None;
+                    }
+                    let to = end.checked_sub(i64::from(page - 1).checked_mul(chunk)?)?;
+                    (to >= start).then(|| span(start.max(to.saturating_sub(chunk - 1)), to, page))
+                }
+            },
         }
     }
 }
@@ -480,12 +491,16 @@ mod tests {
                 "forward {forward}, step {step}, after {previous:?}"
             );
         }
-        let pages = Pages::of(3);
         // Numbered pages follow the same rule; a caller that does not count moves on to 1.
-        assert_eq!(pages.numbered::<HistoryPoint>(None, 10, 7), Some(0));
-        assert_eq!(pages.numbered(Some(&points([90, 50, 70])), 10, 0), Some(1));
-        assert_eq!(pages.numbered(Some(&points([90, 50, 70])), 10, 4), Some(4));
-        assert_eq!(pages.numbered(Some(&points([90, 5, 70])), 10, 4), None);
+        let numbered = |previous: Option<Vec<HistoryPoint>>, page| {
+            Paging::numbered(3)
+                .next(10, 100, previous.as_deref(), page)
+                .map(|span| span.page)
+        };
+        assert_eq!(numbered(None, 7), Some(0));
+        assert_eq!(numbered(Some(points([90, 50, 70])), 0), Some(1));
+        assert_eq!(numbered(Some(points([90, 50, 70])), 4), Some(4));
+        assert_eq!(numbered(Some(points([90, 5, 70])), 4), None);
     }
 
     #[test]
@@ -523,7 +538,24 @@ mod tests {
             Some(1000)
         );
         assert_eq!(once.next(start, end, Some(&full), 1), None);
-        for paging in [forward, backward, numbered, once] {
+        // Once, then chunks of 400 ms newest first after a full answer, until one is empty or
+        // the chunks reach the start.
+        let chunked = Paging::once_then_chunks(3, 400);
+        assert_eq!(
+            chunked.next::<HistoryPoint>(start, end, None, 0),
+            Some(span(100, 1000, 0))
+        );
+        assert_eq!(chunked.next(start, end, Some(&points([500, 700])), 1), None);
+        assert_eq!(
+            chunked.next(start, end, Some(&full), 1),
+            Some(span(601, 1000, 1))
+        );
+        assert_eq!(
+            chunked.next(start, end, Some(&points([900])), 3),
+            Some(span(100, 200, 3))
+        );
+        assert_eq!(chunked.next(start, end, Some(&points([150])), 4), None);
+        for paging in [forward, backward, numbered, once, chunked] {
             assert_eq!(
                 paging.next::<HistoryPoint>(end, start, None, 0),
                 None,

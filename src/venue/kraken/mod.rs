@@ -99,7 +99,6 @@ pub struct Kraken;
 impl VenueAdapter for Kraken {
     kit::adapter_basics! {
         venue: Venue::Kraken,
-        hosts: HOSTS,
         history: Paging::once(),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

@@ -155,7 +155,6 @@ pub struct Mexc;
 impl VenueAdapter for Mexc {
     kit::adapter_basics! {
         venue: Venue::Mexc,
-        hosts: HOSTS,
         history: Paging::numbered(FUNDING_HISTORY_PAGE),
         details: DETAIL_BATCH => funding_rate_request,
         candles: candles,

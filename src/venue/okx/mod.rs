@@ -153,7 +153,6 @@ pub struct Okx;
 impl VenueAdapter for Okx {
     kit::adapter_basics! {
         venue: Venue::Okx,
-        hosts: HOSTS,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

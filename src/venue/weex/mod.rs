@@ -128,7 +128,6 @@ pub struct Weex;
 impl VenueAdapter for Weex {
     kit::adapter_basics! {
         venue: Venue::Weex,
-        hosts: HOSTS,
         history: Paging::once(),
         candles: parse::candles,
         parse: reference, snapshot, body_signal, funding_history,
