@@ -488,24 +488,21 @@ pub fn implemented() -> Vec<Venue> {
         .collect()
 }
 
-/// The adapter of a venue.
-#[must_use]
-pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
-    match venue {
-        Venue::Binance => &binance::Binance,
-        Venue::Bybit => &bybit::Bybit,
-        Venue::Okx => &okx::Okx,
-        Venue::Bitget => &bitget::Bitget,
-        Venue::Gate => &gate::Gate,
-        Venue::Hyperliquid => &hyperliquid::Hyperliquid,
-        Venue::Bingx => &bingx::Bingx,
-        Venue::Mexc => &mexc::Mexc,
-        Venue::Deribit => &deribit::Deribit,
-        Venue::Dydx => &dydx::Dydx,
-        Venue::Kraken => &kraken::Kraken,
-        Venue::Weex => &weex::Weex,
-    }
+/// The adapter of each venue: the unit struct named after its variant in the module named
+/// after its id, for every line of the venue table.
+macro_rules! adapters {
+    ($($(#[doc = $doc:literal])* $variant:ident $id:ident $code:literal,)+) => {
+        /// The adapter of a venue.
+        #[must_use]
+        pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
+            match venue {
+                $(Venue::$variant => &$id::$variant,)+
+            }
+        }
+    };
 }
+
+crate::model::venue_table!(adapters);
 
 /// Why a venue could not be polled. Messages name the venue and endpoint and say what to do.
 #[derive(Debug, thiserror::Error)]
