@@ -137,7 +137,8 @@ impl PartialEq<Endpoint> for &str {
 }
 
 /// The [`super::VenueAdapter`] methods every adapter writes the same way, for its `impl`:
-/// `venue` from the given value, `hosts` from the adapter module's `HOSTS`, after `history:` the [`Paging`] of every
+/// `venue` from the venue table (the adapter's `VENUE`, see `venue::adapter`), `hosts` from the
+/// adapter module's `HOSTS`, after `history:` the [`Paging`] of every
 /// funding-history window ([`super::VenueAdapter::history_paging`]), after `details:` the batch
 /// size and the request of one symbol of the per-symbol detail requests (the symbols from
 /// `parse::detail_symbols`, the bodies merged by `parse::apply_details`), after `candles:` the
@@ -148,15 +149,13 @@ impl PartialEq<Endpoint> for &str {
 /// `funding_history(body)` or `candles(body)`.
 macro_rules! adapter_basics {
     (
-        venue: $venue:expr
-        $(, history: $paging:expr)?
-        $(, details: $batch:expr => $detail:path)?
-        $(, candles: $candles:path)?
-        $(, parse: $($entry:ident),+)?
-        $(,)?
+        $(history: $paging:expr,)?
+        $(details: $batch:expr => $detail:path,)?
+        $(candles: $candles:path,)?
+        $(parse: $($entry:ident),+ $(,)?)?
     ) => {
         fn venue(&self) -> $crate::model::Venue {
-            $venue
+            Self::VENUE
         }
 
         fn hosts(&self) -> &'static [$crate::venue::HostSpec] {

@@ -489,9 +489,17 @@ pub fn implemented() -> Vec<Venue> {
 }
 
 /// The adapter of each venue: the unit struct named after its variant in the module named
-/// after its id, for every line of the venue table.
+/// after its id, for every line of the venue table; the struct's `VENUE` says which venue it is
+/// (its [`VenueAdapter::venue`]).
 macro_rules! adapters {
     ($($(#[doc = $doc:literal])* $variant:ident $id:ident $code:literal,)+) => {
+        $(
+            impl $id::$variant {
+                /// Its venue, from the venue table.
+                pub const VENUE: Venue = Venue::$variant;
+            }
+        )+
+
         /// The adapter of a venue.
         #[must_use]
         pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {

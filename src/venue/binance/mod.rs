@@ -32,7 +32,7 @@ use chrono::{DateTime, Utc};
 
 use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{Bar, Body, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Reference, Snapshot, Venue};
+use crate::model::{Market, Reference, Snapshot};
 
 /// The spot host: 6000 request weight per minute per IP (`REQUEST_WEIGHT` in exchangeInfo).
 /// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
@@ -162,7 +162,6 @@ pub struct Binance;
 
 impl VenueAdapter for Binance {
     kit::adapter_basics! {
-        venue: Venue::Binance,
         history: Paging::forward(FUNDING_HISTORY_LIMIT),
         candles: parse::candles,
         parse: envelope_signal, funding_history,

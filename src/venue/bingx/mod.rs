@@ -52,7 +52,7 @@ use std::time::Duration;
 
 use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
 use super::{Bar, Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of BingX's only host.
 pub const HOST: &str = "main";
@@ -147,7 +147,6 @@ pub struct Bingx;
 
 impl VenueAdapter for Bingx {
     kit::adapter_basics! {
-        venue: Venue::Bingx,
         history: Paging::once_then_chunks(FUNDING_PAGE, FUNDING_CHUNK_HOURS * 3_600_000),
         details: DETAIL_BATCH => funding_history_request,
         candles: candles,

@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of Bitget's only host.
 pub const HOST: &str = "main";
@@ -206,7 +206,6 @@ fn mix(endpoint: Endpoint, product: Product) -> Request {
 
 impl VenueAdapter for Bitget {
     kit::adapter_basics! {
-        venue: Venue::Bitget,
         history: Paging::numbered(FUNDING_HISTORY_PAGE_SIZE),
         candles: parse::candles,
         parse: reference, snapshot, body_signal, funding_history,

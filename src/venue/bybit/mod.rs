@@ -25,7 +25,7 @@ use super::{
     Bar, Body, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError, Request,
     VenueAdapter,
 };
-use crate::model::{Market, Reference, Snapshot, Venue};
+use crate::model::{Market, Reference, Snapshot};
 
 /// The one Bybit host: 600 requests per 5 s per IP for all of `api.bybit.com`; exceeding it gives
 /// HTTP 403 "access too frequent" and an IP ban of at least 10 minutes.
@@ -136,7 +136,6 @@ fn tickers(endpoint: Endpoint, category: &str) -> Request {
 
 impl VenueAdapter for Bybit {
     kit::adapter_basics! {
-        venue: Venue::Bybit,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         candles: candles,
         parse: envelope_signal,

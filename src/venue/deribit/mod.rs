@@ -42,7 +42,6 @@ use std::time::Duration;
 
 use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::Venue;
 
 /// Host key of Deribit's only host.
 pub const HOST: &str = "main";
@@ -148,7 +147,6 @@ fn summary(endpoint: Endpoint, currency: &str, kind: &str) -> Request {
 
 impl VenueAdapter for Deribit {
     kit::adapter_basics! {
-        venue: Venue::Deribit,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

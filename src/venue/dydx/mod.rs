@@ -46,7 +46,7 @@ use rust_decimal::Decimal;
 
 use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of the indexer.
 pub const HOST: &str = "main";
@@ -119,7 +119,6 @@ pub struct Dydx;
 
 impl VenueAdapter for Dydx {
     kit::adapter_basics! {
-        venue: Venue::Dydx,
         history: Paging::backward(HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

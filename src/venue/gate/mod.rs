@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of Gate's only host.
 pub const HOST: &str = "main";
@@ -154,7 +154,6 @@ fn contracts(endpoint: Endpoint) -> Request {
 
 impl VenueAdapter for Gate {
     kit::adapter_basics! {
-        venue: Venue::Gate,
         candles: parse::candles,
         parse: reference, snapshot, body_signal, funding_history,
     }

@@ -44,7 +44,6 @@ use rust_decimal::Decimal;
 
 use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::Venue;
 
 /// Host key of Hyperliquid's only host.
 pub const HOST: &str = "main";
@@ -164,7 +163,6 @@ pub struct Hyperliquid;
 
 impl VenueAdapter for Hyperliquid {
     kit::adapter_basics! {
-        venue: Venue::Hyperliquid,
         history: Paging::forward(FUNDING_HISTORY_PAGE),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use super::kit::{self, BarPage, CandlePaging, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of Kraken Futures' only host.
 pub const HOST: &str = "main";
@@ -98,7 +98,6 @@ pub struct Kraken;
 
 impl VenueAdapter for Kraken {
     kit::adapter_basics! {
-        venue: Venue::Kraken,
         history: Paging::once(),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

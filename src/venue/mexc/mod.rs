@@ -61,7 +61,7 @@ use std::time::Duration;
 
 use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
 use super::{Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of the spot v3 API.
 pub const SPOT: &str = "spot";
@@ -154,7 +154,6 @@ pub struct Mexc;
 
 impl VenueAdapter for Mexc {
     kit::adapter_basics! {
-        venue: Venue::Mexc,
         history: Paging::numbered(FUNDING_HISTORY_PAGE),
         details: DETAIL_BATCH => funding_rate_request,
         candles: candles,

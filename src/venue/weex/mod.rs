@@ -50,7 +50,7 @@ use std::time::Duration;
 
 use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
 use super::{CandleWindow, HostSpec, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of the spot API.
 pub const SPOT: &str = "spot";
@@ -127,7 +127,6 @@ pub struct Weex;
 
 impl VenueAdapter for Weex {
     kit::adapter_basics! {
-        venue: Venue::Weex,
         history: Paging::once(),
         candles: parse::candles,
         parse: reference, snapshot, body_signal, funding_history,
