@@ -17,7 +17,7 @@ use crate::model::{Instrument, Market, PerpQuote, Reference, SpotQuote};
 
 pub mod paging;
 
-pub use paging::{BarGrid, BarPage, CandlePaging, Chunk, Direction, Pages, Paging, Span, Stamped};
+pub use paging::{BarGrid, BarPage, Direction, Pages, Paging, Span, Stamped};
 
 /// A venue's name of a bar length: `hour` or `day`.
 #[must_use]

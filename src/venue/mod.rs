@@ -401,7 +401,7 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
     /// The request for one page of the candles `window` asks for. Paging as in
     /// [`VenueAdapter::funding_history_request`]. Daily bars must be UTC-aligned (ask for the
     /// UTC variant where the venue's default is UTC+8). Default: the page
-    /// [`VenueAdapter::candle_paging`] says ([`kit::CandlePaging::next`]), asked as
+    /// [`VenueAdapter::candle_paging`] says ([`kit::Paging::bars`]), asked as
     /// [`VenueAdapter::candle_page`] writes it; none without a paging.
     fn candle_request(
         &self,
@@ -410,13 +410,13 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
         page: u32,
     ) -> Option<Request> {
         let paging = self.candle_paging(window)?;
-        self.candle_page(window, paging.next(window, previous, page)?)
+        self.candle_page(window, paging.bars(window, previous, page)?)
     }
 
     /// How the venue pages the candles of `window` (which way, how many bars a page), for the
     /// default [`VenueAdapter::candle_request`]. Default: no candle endpoint for the market
     /// (Kraken and dYdX have no spot).
-    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<kit::CandlePaging> {
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<kit::Paging> {
         None
     }
 

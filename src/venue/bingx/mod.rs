@@ -50,7 +50,7 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
+use super::kit::{self, BarPage, Endpoint, Paging, Span};
 use super::{Bar, Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::Market;
 
@@ -185,8 +185,8 @@ impl VenueAdapter for Bingx {
 
     /// Chunks of [`KLINE_LIMIT`] bars from the window's last bar backwards (`page` 0 is the
     /// newest); see the module docs for when paging stops.
-    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        Some(CandlePaging::numbered(usize::try_from(KLINE_LIMIT).ok()?))
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<Paging> {
+        Some(Paging::numbered(usize::try_from(KLINE_LIMIT).ok()?))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

@@ -34,7 +34,7 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::Market;
 
@@ -255,9 +255,9 @@ impl VenueAdapter for Bitget {
     /// at most [`CANDLE_LIMIT`] and 90 days of them; the next page ends just before the oldest
     /// bar received. Stops after an empty page, a page with fewer bars than a full one, or one
     /// reaching `start_ms`.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
         let per_page = CANDLE_LIMIT.min(CANDLE_RANGE_MS / window.bar.millis());
-        Some(CandlePaging::backward(usize::try_from(per_page).ok()?))
+        Some(Paging::backward(usize::try_from(per_page).ok()?))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{
     Bar, Body, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError, Request,
     VenueAdapter,
@@ -228,8 +228,8 @@ impl VenueAdapter for Bybit {
     /// between them (at most [`KLINE_LIMIT`]). Stops after an empty page, a page shorter than
     /// [`KLINE_LIMIT`] (it held the rest of the window, or the history ran out) or one reaching
     /// the bar open at `start_ms`.
-    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        Some(CandlePaging::backward(KLINE_LIMIT))
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<Paging> {
+        Some(Paging::backward(KLINE_LIMIT))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

@@ -35,7 +35,7 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
 use crate::model::Market;
 
@@ -231,8 +231,8 @@ impl VenueAdapter for Gate {
     /// `limit` conflicts with `from`/`to`). Stops after an empty page, one whose oldest bar is
     /// later than its range's start (the market's history begins there), or when the window's
     /// start is reached.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        Some(CandlePaging::numbered(match window.market {
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
+        Some(Paging::numbered(match window.market {
             Market::Perp => FUTURES_CANDLE_POINTS,
             Market::Spot => SPOT_CANDLE_POINTS,
         }))

@@ -35,7 +35,7 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
 use crate::model::Market;
 
@@ -120,8 +120,8 @@ impl VenueAdapter for Kraken {
     /// after the newest returned open; `to` = the window's end. Stops after a short page
     /// (fewer than [`CANDLE_LIMIT`]) or one whose newest bar is the last that opens in the
     /// window.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        (window.market == Market::Perp).then_some(CandlePaging::forward(CANDLE_LIMIT).step(1000))
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
+        (window.market == Market::Perp).then_some(Paging::forward(CANDLE_LIMIT).step(1000))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

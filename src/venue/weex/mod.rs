@@ -48,7 +48,7 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
+use super::kit::{self, BarPage, Endpoint, Paging, Span};
 use super::{CandleWindow, HostSpec, Request, VenueAdapter};
 use crate::model::Market;
 
@@ -158,12 +158,12 @@ impl VenueAdapter for Weex {
 
     /// Chunks of at most [`CANDLE_LIMIT`] (contract) or [`SPOT_CANDLE_LIMIT`] (spot) bars, newest
     /// first, each asking exactly its bars.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
         let limit = match window.market {
             Market::Perp => CANDLE_LIMIT,
             Market::Spot => SPOT_CANDLE_LIMIT,
         };
-        Some(CandlePaging::numbered(usize::try_from(limit).ok()?))
+        Some(Paging::numbered(usize::try_from(limit).ok()?))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
