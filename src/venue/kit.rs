@@ -138,8 +138,8 @@ impl PartialEq<Endpoint> for &str {
 
 /// The [`super::VenueAdapter`] methods every adapter writes the same way, for its `impl`:
 /// `venue` from the venue table (the adapter's `VENUE`, see `venue::adapter`), `hosts` from the
-/// adapter module's `HOSTS`, after `history:` the [`Paging`] of every
-/// funding-history window ([`super::VenueAdapter::history_paging`]), after `details:` the batch
+/// adapter module's `HOSTS`, after `history:` the [`Paging`] of every funding-history window
+/// ([`super::VenueAdapter::history_paging`]), after `details:` the batch
 /// size and the request of one symbol of the per-symbol detail requests (the symbols from
 /// `parse::detail_symbols`, the bodies merged by `parse::apply_details`), after `candles:` the
 /// function that parses the candles of a market (`candles(market, body)`), and for each entry point
