@@ -14,8 +14,8 @@ mod venue;
 
 pub use opportunity::{Kind, Leg, Opportunity};
 pub use quote::{FundingSample, Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote};
-pub(crate) use venue::by_id;
 pub use venue::{UnknownVenue, Venue};
+pub(crate) use venue::{by_id, venue_table};
 
 /// Coins treated as stable: `σ = 0` and haircut 1 unless configured (DESIGN.md, edge rules).
 pub const STABLECOINS: [&str; 10] = [

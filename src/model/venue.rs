@@ -5,92 +5,81 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// An exchange basis can poll. The declaration order is the venue-table order of DESIGN.md and is
-/// used wherever a deterministic fallback order is needed.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Venue {
-    /// Binance spot + USDⓈ-M futures.
-    Binance,
-    /// Bybit v5 spot + linear.
-    Bybit,
-    /// OKX v5 SPOT + SWAP.
-    Okx,
-    /// Bitget v2 mix + spot.
-    Bitget,
-    /// Gate v4 USDT futures + spot.
-    Gate,
-    /// Hyperliquid perps + spot (`POST /info`).
-    Hyperliquid,
-    /// BingX swap + spot.
-    Bingx,
-    /// MEXC contract + spot.
-    Mexc,
-    /// Deribit USDC linear perpetuals + spot.
-    Deribit,
-    /// dYdX v4 indexer.
-    Dydx,
-    /// Kraken Futures `PF_` linear perpetuals.
-    Kraken,
-    /// WEEX contract v2 USDT perpetuals + spot.
-    Weex,
+/// The venue table: one line a venue, in the venue-table order of DESIGN.md — its variant
+/// (with its doc), its id (on the command line, in config tables, JSON and env vars, and the name
+/// of its adapter module under `venue/`) and the byte that orders it in store keys (stable on
+/// disk: never renumber). Calls `$then!` with the table: the [`Venue`] enum, [`Venue::ALL`],
+/// [`Venue::id`], [`Venue::code`] and the adapter of each venue (`venue::adapter`) are all
+/// written from it, so a venue is added here once.
+macro_rules! venue_table {
+    ($then:ident) => {
+        $then! {
+            /// Binance spot + USDⓈ-M futures.
+            Binance binance 1,
+            /// Bybit v5 spot + linear.
+            Bybit bybit 2,
+            /// OKX v5 SPOT + SWAP.
+            Okx okx 3,
+            /// Bitget v2 mix + spot.
+            Bitget bitget 4,
+            /// Gate v4 USDT futures + spot.
+            Gate gate 5,
+            /// Hyperliquid perps + spot (`POST /info`).
+            Hyperliquid hyperliquid 6,
+            /// BingX swap + spot.
+            Bingx bingx 7,
+            /// MEXC contract + spot.
+            Mexc mexc 8,
+            /// Deribit USDC linear perpetuals + spot.
+            Deribit deribit 9,
+            /// dYdX v4 indexer.
+            Dydx dydx 10,
+            /// Kraken Futures `PF_` linear perpetuals.
+            Kraken kraken 11,
+            /// WEEX contract v2 USDT perpetuals + spot.
+            Weex weex 12,
+        }
+    };
+}
+pub(crate) use venue_table;
+
+/// The [`Venue`] enum and its id and code, from the [`venue_table`].
+macro_rules! declare_venues {
+    ($($(#[doc = $doc:literal])* $variant:ident $id:ident $code:literal,)+) => {
+        /// An exchange basis can poll. The declaration order is the venue-table order of DESIGN.md
+        /// and is used wherever a deterministic fallback order is needed.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum Venue {
+            $($(#[doc = $doc])* $variant,)+
+        }
+
+        impl Venue {
+            /// Every venue, in venue-table order.
+            pub const ALL: [Venue; [$($code),+].len()] = [$(Venue::$variant),+];
+
+            /// The venue id used on the command line, in config tables, JSON and env vars.
+            #[must_use]
+            pub const fn id(self) -> &'static str {
+                match self {
+                    $(Venue::$variant => stringify!($id),)+
+                }
+            }
+
+            /// One byte that orders venues in store keys (stable on disk: never renumber).
+            #[must_use]
+            pub const fn code(self) -> u8 {
+                match self {
+                    $(Venue::$variant => $code,)+
+                }
+            }
+        }
+    };
 }
 
+venue_table!(declare_venues);
+
 impl Venue {
-    /// Every venue, in venue-table order.
-    pub const ALL: [Venue; 12] = [
-        Venue::Binance,
-        Venue::Bybit,
-        Venue::Okx,
-        Venue::Bitget,
-        Venue::Gate,
-        Venue::Hyperliquid,
-        Venue::Bingx,
-        Venue::Mexc,
-        Venue::Deribit,
-        Venue::Dydx,
-        Venue::Kraken,
-        Venue::Weex,
-    ];
-
-    /// The venue id used on the command line, in config tables, JSON and env vars.
-    #[must_use]
-    pub const fn id(self) -> &'static str {
-        match self {
-            Venue::Binance => "binance",
-            Venue::Bybit => "bybit",
-            Venue::Okx => "okx",
-            Venue::Bitget => "bitget",
-            Venue::Gate => "gate",
-            Venue::Hyperliquid => "hyperliquid",
-            Venue::Bingx => "bingx",
-            Venue::Mexc => "mexc",
-            Venue::Deribit => "deribit",
-            Venue::Dydx => "dydx",
-            Venue::Kraken => "kraken",
-            Venue::Weex => "weex",
-        }
-    }
-
-    /// One byte that orders venues in store keys (stable on disk: never renumber).
-    #[must_use]
-    pub const fn code(self) -> u8 {
-        match self {
-            Venue::Binance => 1,
-            Venue::Bybit => 2,
-            Venue::Okx => 3,
-            Venue::Bitget => 4,
-            Venue::Gate => 5,
-            Venue::Hyperliquid => 6,
-            Venue::Bingx => 7,
-            Venue::Mexc => 8,
-            Venue::Deribit => 9,
-            Venue::Dydx => 10,
-            Venue::Kraken => 11,
-            Venue::Weex => 12,
-        }
-    }
-
     /// Inverse of [`Venue::code`].
     #[must_use]
     pub fn from_code(code: u8) -> Option<Venue> {

@@ -17,7 +17,7 @@ use crate::model::{Instrument, Market, PerpQuote, Reference, SpotQuote};
 
 pub mod paging;
 
-pub use paging::{BarGrid, BarPage, CandlePaging, Chunk, Direction, Pages, Paging, Span, Stamped};
+pub use paging::{BarGrid, BarPage, Direction, Pages, Paging, Span, Stamped};
 
 /// A venue's name of a bar length: `hour` or `day`.
 #[must_use]
@@ -137,8 +137,9 @@ impl PartialEq<Endpoint> for &str {
 }
 
 /// The [`super::VenueAdapter`] methods every adapter writes the same way, for its `impl`:
-/// `venue` and `hosts` from the given values, after `history:` the [`Paging`] of every
-/// funding-history window ([`super::VenueAdapter::history_paging`]), after `details:` the batch
+/// `venue` from the venue table (the adapter's `VENUE`, see `venue::adapter`), `hosts` from the
+/// adapter module's `HOSTS`, after `history:` the [`Paging`] of every funding-history window
+/// ([`super::VenueAdapter::history_paging`]), after `details:` the batch
 /// size and the request of one symbol of the per-symbol detail requests (the symbols from
 /// `parse::detail_symbols`, the bodies merged by `parse::apply_details`), after `candles:` the
 /// function that parses the candles of a market (`candles(market, body)`), and for each entry point
@@ -148,20 +149,17 @@ impl PartialEq<Endpoint> for &str {
 /// `funding_history(body)` or `candles(body)`.
 macro_rules! adapter_basics {
     (
-        venue: $venue:expr,
-        hosts: $hosts:expr
-        $(, history: $paging:expr)?
-        $(, details: $batch:expr => $detail:path)?
-        $(, candles: $candles:path)?
-        $(, parse: $($entry:ident),+)?
-        $(,)?
+        $(history: $paging:expr,)?
+        $(details: $batch:expr => $detail:path,)?
+        $(candles: $candles:path,)?
+        $(parse: $($entry:ident),+ $(,)?)?
     ) => {
         fn venue(&self) -> $crate::model::Venue {
-            $venue
+            Self::VENUE
         }
 
         fn hosts(&self) -> &'static [$crate::venue::HostSpec] {
-            &$hosts
+            &HOSTS
         }
 
         $($($crate::venue::kit::adapter_basics!(@parse $entry);)+)?

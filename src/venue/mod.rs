@@ -401,7 +401,7 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
     /// The request for one page of the candles `window` asks for. Paging as in
     /// [`VenueAdapter::funding_history_request`]. Daily bars must be UTC-aligned (ask for the
     /// UTC variant where the venue's default is UTC+8). Default: the page
-    /// [`VenueAdapter::candle_paging`] says ([`kit::CandlePaging::next`]), asked as
+    /// [`VenueAdapter::candle_paging`] says ([`kit::Paging::bars`]), asked as
     /// [`VenueAdapter::candle_page`] writes it; none without a paging.
     fn candle_request(
         &self,
@@ -410,13 +410,13 @@ pub trait VenueAdapter: Send + Sync + fmt::Debug {
         page: u32,
     ) -> Option<Request> {
         let paging = self.candle_paging(window)?;
-        self.candle_page(window, paging.next(window, previous, page)?)
+        self.candle_page(window, paging.bars(window, previous, page)?)
     }
 
     /// How the venue pages the candles of `window` (which way, how many bars a page), for the
     /// default [`VenueAdapter::candle_request`]. Default: no candle endpoint for the market
     /// (Kraken and dYdX have no spot).
-    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<kit::CandlePaging> {
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<kit::Paging> {
         None
     }
 
@@ -488,24 +488,29 @@ pub fn implemented() -> Vec<Venue> {
         .collect()
 }
 
-/// The adapter of a venue.
-#[must_use]
-pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
-    match venue {
-        Venue::Binance => &binance::Binance,
-        Venue::Bybit => &bybit::Bybit,
-        Venue::Okx => &okx::Okx,
-        Venue::Bitget => &bitget::Bitget,
-        Venue::Gate => &gate::Gate,
-        Venue::Hyperliquid => &hyperliquid::Hyperliquid,
-        Venue::Bingx => &bingx::Bingx,
-        Venue::Mexc => &mexc::Mexc,
-        Venue::Deribit => &deribit::Deribit,
-        Venue::Dydx => &dydx::Dydx,
-        Venue::Kraken => &kraken::Kraken,
-        Venue::Weex => &weex::Weex,
-    }
+/// The adapter of each venue: the unit struct named after its variant in the module named
+/// after its id, for every line of the venue table; the struct's `VENUE` says which venue it is
+/// (its [`VenueAdapter::venue`]).
+macro_rules! adapters {
+    ($($(#[doc = $doc:literal])* $variant:ident $id:ident $code:literal,)+) => {
+        $(
+            impl $id::$variant {
+                /// Its venue, from the venue table.
+                pub const VENUE: Venue = Venue::$variant;
+            }
+        )+
+
+        /// The adapter of a venue.
+        #[must_use]
+        pub fn adapter(venue: Venue) -> &'static dyn VenueAdapter {
+            match venue {
+                $(Venue::$variant => &$id::$variant,)+
+            }
+        }
+    };
 }
+
+crate::model::venue_table!(adapters);
 
 /// Why a venue could not be polled. Messages name the venue and endpoint and say what to do.
 #[derive(Debug, thiserror::Error)]

@@ -30,9 +30,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, Body, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Reference, Snapshot, Venue};
+use crate::model::{Market, Reference, Snapshot};
 
 /// The spot host: 6000 request weight per minute per IP (`REQUEST_WEIGHT` in exchangeInfo).
 /// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
@@ -162,8 +162,6 @@ pub struct Binance;
 
 impl VenueAdapter for Binance {
     kit::adapter_basics! {
-        venue: Venue::Binance,
-        hosts: HOSTS,
         history: Paging::forward(FUNDING_HISTORY_LIMIT),
         candles: parse::candles,
         parse: envelope_signal, funding_history,
@@ -240,8 +238,8 @@ impl VenueAdapter for Binance {
     /// holds (at most [`SPOT_KLINES_LIMIT`] / [`FAPI_KLINES_LIMIT`]; the perp weight follows the
     /// `limit`). Stops after an empty page, a page shorter than the maximum (it held the rest of
     /// the window, or the history ran out) or one reaching the bar open at `end_ms`.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        Some(CandlePaging::forward(match window.market {
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
+        Some(Paging::forward(match window.market {
             Market::Spot => SPOT_KLINES_LIMIT,
             Market::Perp => FAPI_KLINES_LIMIT,
         }))

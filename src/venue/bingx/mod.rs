@@ -50,9 +50,9 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Endpoint};
-use super::{Bar, Candle, CandleWindow, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use super::kit::{self, BarPage, Endpoint, Paging, Span};
+use super::{Bar, Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
+use crate::model::Market;
 
 /// Host key of BingX's only host.
 pub const HOST: &str = "main";
@@ -147,8 +147,7 @@ pub struct Bingx;
 
 impl VenueAdapter for Bingx {
     kit::adapter_basics! {
-        venue: Venue::Bingx,
-        hosts: HOSTS,
+        history: Paging::once_then_chunks(FUNDING_PAGE, FUNDING_CHUNK_HOURS * 3_600_000),
         details: DETAIL_BATCH => funding_history_request,
         candles: candles,
         parse: reference, snapshot, body_signal, funding_history,
@@ -174,46 +173,20 @@ impl VenueAdapter for Bingx {
         ]
     }
 
-    /// The whole window first (`limit` 1000); after a full page, chunks of
-    /// [`FUNDING_CHUNK_HOURS`] hours from the window's end backwards (`page` 1 is the newest
-    /// chunk), until a chunk comes back empty or reaches `start_ms`.
-    fn funding_history_request(
-        &self,
-        symbol: &str,
-        start_ms: i64,
-        end_ms: i64,
-        previous: Option<&[HistoryPoint]>,
-        page: u32,
-    ) -> Option<Request> {
-        if start_ms > end_ms {
-            return None;
-        }
-        let (from, to) = match previous {
-            None => (start_ms, end_ms),
-            Some(prev) => {
-                let page = page.max(1);
-                if (page == 1 && prev.len() < FUNDING_PAGE) || prev.is_empty() {
-                    return None;
-                }
-                let chunk = FUNDING_CHUNK_HOURS * 3_600_000;
-                let to = end_ms.checked_sub(i64::from(page - 1).checked_mul(chunk)?)?;
-                if to < start_ms {
-                    return None;
-                }
-                (start_ms.max(to.saturating_sub(chunk - 1)), to)
-            }
-        };
+    /// The window's page as [`Paging::once_then_chunks`] spans it: the whole window first,
+    /// then the chunks of [`FUNDING_CHUNK_HOURS`] hours, each asked with `limit` 1000.
+    fn history_page(&self, symbol: &str, span: Span) -> Option<Request> {
         Some(
             stamped(FUNDING_HISTORY)
                 .query("symbol", symbol)
-                .time_window(from, to, FUNDING_PAGE),
+                .time_window(span.from, span.to, span.full),
         )
     }
 
     /// Chunks of [`KLINE_LIMIT`] bars from the window's last bar backwards (`page` 0 is the
     /// newest); see the module docs for when paging stops.
-    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        Some(CandlePaging::numbered(usize::try_from(KLINE_LIMIT).ok()?))
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<Paging> {
+        Some(Paging::numbered(usize::try_from(KLINE_LIMIT).ok()?))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

@@ -34,9 +34,9 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of Bitget's only host.
 pub const HOST: &str = "main";
@@ -206,8 +206,6 @@ fn mix(endpoint: Endpoint, product: Product) -> Request {
 
 impl VenueAdapter for Bitget {
     kit::adapter_basics! {
-        venue: Venue::Bitget,
-        hosts: HOSTS,
         history: Paging::numbered(FUNDING_HISTORY_PAGE_SIZE),
         candles: parse::candles,
         parse: reference, snapshot, body_signal, funding_history,
@@ -257,9 +255,9 @@ impl VenueAdapter for Bitget {
     /// at most [`CANDLE_LIMIT`] and 90 days of them; the next page ends just before the oldest
     /// bar received. Stops after an empty page, a page with fewer bars than a full one, or one
     /// reaching `start_ms`.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
         let per_page = CANDLE_LIMIT.min(CANDLE_RANGE_MS / window.bar.millis());
-        Some(CandlePaging::backward(usize::try_from(per_page).ok()?))
+        Some(Paging::backward(usize::try_from(per_page).ok()?))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

@@ -20,12 +20,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{
     Bar, Body, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError, Request,
     VenueAdapter,
 };
-use crate::model::{Market, Reference, Snapshot, Venue};
+use crate::model::{Market, Reference, Snapshot};
 
 /// The one Bybit host: 600 requests per 5 s per IP for all of `api.bybit.com`; exceeding it gives
 /// HTTP 403 "access too frequent" and an IP ban of at least 10 minutes.
@@ -136,8 +136,6 @@ fn tickers(endpoint: Endpoint, category: &str) -> Request {
 
 impl VenueAdapter for Bybit {
     kit::adapter_basics! {
-        venue: Venue::Bybit,
-        hosts: HOSTS,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         candles: candles,
         parse: envelope_signal,
@@ -230,8 +228,8 @@ impl VenueAdapter for Bybit {
     /// between them (at most [`KLINE_LIMIT`]). Stops after an empty page, a page shorter than
     /// [`KLINE_LIMIT`] (it held the rest of the window, or the history ran out) or one reaching
     /// the bar open at `start_ms`.
-    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        Some(CandlePaging::backward(KLINE_LIMIT))
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<Paging> {
+        Some(Paging::backward(KLINE_LIMIT))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

@@ -40,9 +40,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::Venue;
 
 /// Host key of Deribit's only host.
 pub const HOST: &str = "main";
@@ -148,8 +147,6 @@ fn summary(endpoint: Endpoint, currency: &str, kind: &str) -> Request {
 
 impl VenueAdapter for Deribit {
     kit::adapter_basics! {
-        venue: Venue::Deribit,
-        hosts: HOSTS,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }
@@ -187,8 +184,8 @@ impl VenueAdapter for Deribit {
 
     /// Perps and spot pairs alike. Pages backwards like the funding history: each request
     /// covers the [`CANDLE_LIMIT`] bars opening up to its end, clipped to the window's start.
-    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        Some(CandlePaging::backward(CANDLE_LIMIT))
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<Paging> {
+        Some(Paging::backward(CANDLE_LIMIT))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

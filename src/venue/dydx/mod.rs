@@ -44,9 +44,9 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of the indexer.
 pub const HOST: &str = "main";
@@ -119,8 +119,6 @@ pub struct Dydx;
 
 impl VenueAdapter for Dydx {
     kit::adapter_basics! {
-        venue: Venue::Dydx,
-        hosts: HOSTS,
         history: Paging::backward(HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }
@@ -155,8 +153,8 @@ impl VenueAdapter for Dydx {
     /// Perps only. Pages backwards: `fromISO` = the window's start; `toISO` (exclusive) =
     /// `end_ms` + 1 ms first, then the oldest returned open − 1 ms; [`HISTORY_LIMIT`] bars a
     /// page. Stops after a short page or one reaching the start.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        (window.market == Market::Perp).then_some(CandlePaging::backward(HISTORY_LIMIT))
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
+        (window.market == Market::Perp).then_some(Paging::backward(HISTORY_LIMIT))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

@@ -35,9 +35,9 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of Gate's only host.
 pub const HOST: &str = "main";
@@ -154,8 +154,6 @@ fn contracts(endpoint: Endpoint) -> Request {
 
 impl VenueAdapter for Gate {
     kit::adapter_basics! {
-        venue: Venue::Gate,
-        hosts: HOSTS,
         candles: parse::candles,
         parse: reference, snapshot, body_signal, funding_history,
     }
@@ -233,8 +231,8 @@ impl VenueAdapter for Gate {
     /// `limit` conflicts with `from`/`to`). Stops after an empty page, one whose oldest bar is
     /// later than its range's start (the market's history begins there), or when the window's
     /// start is reached.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        Some(CandlePaging::numbered(match window.market {
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
+        Some(Paging::numbered(match window.market {
             Market::Perp => FUTURES_CANDLE_POINTS,
             Market::Spot => SPOT_CANDLE_POINTS,
         }))

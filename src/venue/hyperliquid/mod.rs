@@ -42,9 +42,8 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::Venue;
 
 /// Host key of Hyperliquid's only host.
 pub const HOST: &str = "main";
@@ -164,8 +163,6 @@ pub struct Hyperliquid;
 
 impl VenueAdapter for Hyperliquid {
     kit::adapter_basics! {
-        venue: Venue::Hyperliquid,
-        hosts: HOSTS,
         history: Paging::forward(FUNDING_HISTORY_PAGE),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }
@@ -206,8 +203,8 @@ impl VenueAdapter for Hyperliquid {
     /// `@index` of the snapshot); should an answer ever hold [`CANDLE_HISTORY`] rows without
     /// reaching the window's end, the next starts a bar after its newest candle. Weight: 20
     /// plus 1 per 60 candles the request can return.
-    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        Some(CandlePaging::forward(usize::try_from(CANDLE_HISTORY).ok()?))
+    fn candle_paging(&self, _window: &CandleWindow<'_>) -> Option<Paging> {
+        Some(Paging::forward(usize::try_from(CANDLE_HISTORY).ok()?))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

@@ -4,7 +4,7 @@
 //! past the last row received, which way it pages and what its query looks like — and the
 //! stopping rule is this module's: after an empty or short page, or one reaching the far end of
 //! the window, there is no next page. Candles page the same way on the window's bar grid
-//! ([`BarGrid`], [`CandlePaging`]): the venue states which way and how many bars a page holds,
+//! ([`BarGrid`], [`Paging::bars`]): the venue states which way and how many bars a page holds,
 //! the kit says which bars the next page holds ([`BarPage`]) and the venue writes the query of
 //! that page.
 
@@ -90,25 +90,6 @@ impl Pages {
         let oldest = self.edge(page, false)?;
         (oldest > reach).then(|| oldest.saturating_sub(self.step).min(end))
     }
-
-    /// The 0-based number of the next page where pages are numbered newest first: 0 for the
-    /// first; after a full page whose oldest row is after `reach`, `page` (the pages fetched so
-    /// far; a caller that does not count moves on to 1). `None` when done, as
-    /// [`Pages::backward`].
-    #[must_use]
-    pub fn numbered<T: Stamped>(
-        self,
-        previous: Option<&[T]>,
-        reach: i64,
-        page: u32,
-    ) -> Option<u32> {
-        match previous {
-            None => Some(0),
-            Some(_) => self
-                .backward(previous, i64::MAX, reach)
-                .map(|_| page.max(1)),
-        }
-    }
 }
 
 /// Which way a venue's history pages.
@@ -124,13 +105,21 @@ pub enum Direction {
     Once,
 }
 
-/// How a venue pages the settled funding of a window: which way, and its [`Pages`].
+/// How a venue pages a window of settled funding ([`Paging::next`]) or of candles
+/// ([`Paging::bars`]): which way, how many rows a full page holds, and how far a forward cursor
+/// moves past the newest row received (by default the row's own length: 1 ms for a settlement,
+/// a bar for a candle; [`Paging::step`]); a backward cursor moves 1 ms before the oldest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Paging {
     /// Which way.
     pub direction: Direction,
-    /// What a full page holds and how far the cursor moves.
-    pub pages: Pages,
+    /// Rows of a full page (for candles, the most bars a page holds).
+    pub full: usize,
+    /// How far the forward cursor moves past the newest row, ms (`None`: the row's length).
+    pub step: Option<i64>,
+    /// Once-paged settled funding whose one answer is capped at a full page (BingX): after a
+    /// full answer, the window again in chunks of this many ms, newest first, by number.
+    pub chunk_ms: Option<i64>,
 }
 
 /// The page to ask for: the rows from `from` to `to` (ms, both inclusive), page number `page`
@@ -148,45 +137,67 @@ pub struct Span {
 }
 
 impl Paging {
-    /// Forward, `full` rows a page, 1 ms past the newest row.
+    const fn new(direction: Direction, full: usize) -> Self {
+        Paging {
+            direction,
+            full,
+            step: None,
+            chunk_ms: None,
+        }
+    }
+
+    /// Oldest rows first, `full` a page: each page asks from just past the newest row received
+    /// (1 ms past a settlement, a bar past a candle's open, unless [`Paging::step`] says).
     #[must_use]
     pub const fn forward(full: usize) -> Self {
-        Paging {
-            direction: Direction::Forward,
-            pages: Pages::of(full),
-        }
+        Self::new(Direction::Forward, full)
     }
 
-    /// Backward, `full` rows a page, 1 ms before the oldest row.
+    /// Newest rows first, `full` a page: each page asks up to 1 ms before the oldest row
+    /// received.
     #[must_use]
     pub const fn backward(full: usize) -> Self {
-        Paging {
-            direction: Direction::Backward,
-            pages: Pages::of(full),
-        }
+        Self::new(Direction::Backward, full)
     }
 
-    /// By page number, newest first, `full` rows a page.
+    /// By page number, newest first, `full` rows a page; candles in chunks of `full` bars on
+    /// the grid ([`BarGrid::chunk`]).
     #[must_use]
     pub const fn numbered(full: usize) -> Self {
+        Self::new(Direction::Numbered, full)
+    }
+
+    /// The same paging with the forward cursor moving `step` ms past the newest row.
+    #[must_use]
+    pub const fn step(self, step: i64) -> Self {
         Paging {
-            direction: Direction::Numbered,
-            pages: Pages::of(full),
+            step: Some(step),
+            ..self
         }
     }
 
     /// One request for the whole window.
     #[must_use]
     pub const fn once() -> Self {
+        Self::new(Direction::Once, 0)
+    }
+
+    /// One request for the whole window asking `full` rows; a full answer means the window
+    /// holds more, so it is asked again in chunks of `chunk_ms`, newest first (page 1 the
+    /// newest chunk), until a chunk comes back empty or the chunks reach the start. Chunks must
+    /// be short enough never to hold a full page, so that no chunk's answer repeats the full one.
+    #[must_use]
+    pub const fn once_then_chunks(full: usize, chunk_ms: i64) -> Self {
         Paging {
-            direction: Direction::Once,
-            pages: Pages::of(0),
+            chunk_ms: Some(chunk_ms),
+            ..Self::new(Direction::Once, full)
         }
     }
 
     /// The page of `[start, end]` to ask after `previous` (`None`: the first), `page` pages
     /// fetched; `None` for an empty or inverted window, or when paging is done: after an empty
-    /// or short page, one reaching the far end of the window, or (once) any page.
+    /// or short page, one reaching the far end of the window, or (once) any page but a full
+    /// one ([`Paging::once_then_chunks`]).
     #[must_use]
     pub fn next<T: Stamped>(
         self,
@@ -198,7 +209,7 @@ impl Paging {
         if end < start {
             return None;
         }
-        let (pages, full) = (self.pages, self.pages.full);
+        let (pages, full) = (Pages::of(self.full), self.full);
         let span = |from, to, page| Span {
             from,
             to,
@@ -207,6 +218,7 @@ impl Paging {
         };
         match self.direction {
             Direction::Forward => pages
+                .step(self.step.unwrap_or(1))
                 .forward(previous, start, end)
                 .filter(|from| *from <= end)
                 .map(|from| span(from, end, page)),
@@ -214,10 +226,34 @@ impl Paging {
                 .backward(previous, end, start)
                 .filter(|to| *to >= start)
                 .map(|to| span(start, to, page)),
-            Direction::Numbered => pages
-                .numbered(previous, start, page)
-                .map(|n| span(start, end, n)),
-            Direction::Once => previous.is_none().then(|| span(start, end, 0)),
+            // Numbered newest first: 0 for the first page; after a full page whose oldest row is
+            // after the start, `page` (a caller that does not count moves on to 1).
+            Direction::Numbered => match previous {
+                None => Some(span(start, end, 0)),
+                Some(_) => pages
+                    .backward(previous, end, start)
+                    .map(|_| span(start, end, page.max(1))),
+            },
+            Direction::Once => match (previous, self.chunk_ms) {
+                (None, _) => Some(span(start, end, 0)),
+                (Some(_), None) => None,
+                (Some(prev), Some(chunk)) => {
+                    let page = page.max(1);
+                    // The whole window's answer is done when short; a chunk's when empty.
+                    let full = if page == 1 { full } else { 1 };
+                    if prev.len() < full || prev.is_empty() {
+                        return None;
+                    }
+                    // Chunk `page - 1` from the end, on a grid of milliseconds.
+                    let ms = BarGrid {
+                        bar: 1,
+                        first: start,
+                        last: end,
+                    };
+                    let (from, to) = ms.chunk(chunk, page - 1)?;
+                    Some(span(from, to, page))
+                }
+            },
         }
     }
 }
@@ -231,19 +267,6 @@ pub struct BarGrid {
     pub first: i64,
     /// Last open time in the window (the running bar's).
     pub last: i64,
-}
-
-/// One request's share of a candle window asked newest first: its first and last open times,
-/// and the end time to ask for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Chunk {
-    /// First open time.
-    pub first: i64,
-    /// Last open time.
-    pub last: i64,
-    /// End of the request: the window's end for the newest chunk (the running bar), else just
-    /// before the next chunk's first bar (whether the venue reads it as an open or a close time).
-    pub end_ms: i64,
 }
 
 impl BarGrid {
@@ -282,56 +305,6 @@ impl BarGrid {
         let hi = self.last.checked_sub(i64::from(k).checked_mul(span)?)?;
         (hi >= self.first).then(|| (self.first.max(hi - span + self.bar), hi))
     }
-
-    /// The chunk of `limit` bars to ask after `previous` (none: the newest; `page` counts from
-    /// 0, and a caller that does not count moves on to 1), up to `end_ms` for the newest. `None`
-    /// once a chunk reached the window's first bar or came back without its first bar (empty,
-    /// or younger).
-    #[must_use]
-    pub fn newest_first(
-        self,
-        limit: i64,
-        end_ms: i64,
-        previous: Option<&[Candle]>,
-        page: u32,
-    ) -> Option<Chunk> {
-        let page = match previous {
-            None => 0,
-            Some(prev) => {
-                let page = page.max(1);
-                let (lo, _) = self.chunk(limit, page - 1)?;
-                let oldest = prev.iter().map(|c| c.open_ms).min()?;
-                if lo <= self.first || oldest > lo {
-                    return None;
-                }
-                page
-            }
-        };
-        let (first, last) = self.chunk(limit, page)?;
-        let end_ms = if page == 0 {
-            end_ms
-        } else {
-            last + self.bar - 1
-        };
-        Some(Chunk {
-            first,
-            last,
-            end_ms,
-        })
-    }
-}
-
-/// How a venue pages the candles of a window: which way, at most how many bars a page holds,
-/// and how far a forward cursor moves past the newest open received (a bar unless the venue
-/// says otherwise, [`CandlePaging::step`]); a backward cursor moves 1 ms before the oldest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CandlePaging {
-    /// Which way.
-    pub direction: Direction,
-    /// Most bars a page holds.
-    pub max: usize,
-    /// How far the forward cursor moves past the newest open, ms (`None`: a bar).
-    pub step: Option<i64>,
 }
 
 /// The bars of one candle page to ask for, on the window's bar grid.
@@ -355,56 +328,20 @@ pub struct BarPage {
     pub opening: bool,
 }
 
-impl CandlePaging {
-    const fn new(direction: Direction, max: usize) -> Self {
-        CandlePaging {
-            direction,
-            max,
-            step: None,
-        }
-    }
-
-    /// Oldest bars first, `max` a page: each page asks from a bar past the newest open received.
-    #[must_use]
-    pub const fn forward(max: usize) -> Self {
-        Self::new(Direction::Forward, max)
-    }
-
-    /// Newest bars first, `max` a page: each page asks up to 1 ms before the oldest open
-    /// received.
-    #[must_use]
-    pub const fn backward(max: usize) -> Self {
-        Self::new(Direction::Backward, max)
-    }
-
-    /// Chunks of `max` bars on the grid, newest first, asked by number ([`BarGrid::newest_first`]).
-    #[must_use]
-    pub const fn numbered(max: usize) -> Self {
-        Self::new(Direction::Numbered, max)
-    }
-
-    /// The same paging with the forward cursor moving `step` ms past the newest open.
-    #[must_use]
-    pub const fn step(self, step: i64) -> Self {
-        CandlePaging {
-            step: Some(step),
-            ..self
-        }
-    }
-
+impl Paging {
     /// The page of `window` to ask after `previous` (`None`: the first), `page` pages fetched;
     /// `None` for a window without a bar, or when paging is done (see [`Pages`] and
-    /// [`BarGrid::newest_first`]).
+    /// [`BarGrid::chunk`]).
     #[must_use]
-    pub fn next(
+    pub fn bars(
         self,
         window: &CandleWindow<'_>,
         previous: Option<&[Candle]>,
         page: u32,
     ) -> Option<BarPage> {
         let grid = BarGrid::new(window)?;
-        let pages = Pages::of(self.max);
-        let span = i64::try_from(self.max).ok()?.saturating_sub(1) * grid.bar;
+        let pages = Pages::of(self.full);
+        let span = i64::try_from(self.full).ok()?.saturating_sub(1) * grid.bar;
         let (from, to, first, last) = match self.direction {
             Direction::Forward => {
                 let step = self.step.unwrap_or(grid.bar);
@@ -420,10 +357,29 @@ impl CandlePaging {
                 let first = grid.first.max(last - span);
                 (first, to, first, last)
             }
+            // Chunks of `full` bars, newest first, by number (a caller that does not count
+            // moves on to 1): done once a chunk reached the window's first bar or came back
+            // without its first bar (empty, or younger). The newest asks up to the window's
+            // end, the others up to just before the next chunk's first bar.
             Direction::Numbered => {
-                let limit = i64::try_from(self.max).ok()?;
-                let chunk = grid.newest_first(limit, window.end_ms, previous, page)?;
-                (chunk.first, chunk.end_ms, chunk.first, chunk.last)
+                let limit = i64::try_from(self.full).ok()?;
+                let page = match previous {
+                    None => 0,
+                    Some(prev) => {
+                        let (lo, _) = grid.chunk(limit, page.max(1) - 1)?;
+                        let oldest = prev.iter().map(Stamped::stamp).min()?;
+                        if lo <= grid.first || oldest > lo {
+                            return None;
+                        }
+                        page.max(1)
+                    }
+                };
+                let (first, last) = grid.chunk(limit, page)?;
+                let to = match page {
+                    0 => window.end_ms,
+                    _ => last + grid.bar - 1,
+                };
+                (first, to, first, last)
             }
             Direction::Once => {
                 let whole = (grid.first, window.end_ms, grid.first, grid.last);
@@ -480,12 +436,16 @@ mod tests {
                 "forward {forward}, step {step}, after {previous:?}"
             );
         }
-        let pages = Pages::of(3);
         // Numbered pages follow the same rule; a caller that does not count moves on to 1.
-        assert_eq!(pages.numbered::<HistoryPoint>(None, 10, 7), Some(0));
-        assert_eq!(pages.numbered(Some(&points([90, 50, 70])), 10, 0), Some(1));
-        assert_eq!(pages.numbered(Some(&points([90, 50, 70])), 10, 4), Some(4));
-        assert_eq!(pages.numbered(Some(&points([90, 5, 70])), 10, 4), None);
+        let numbered = |previous: Option<Vec<HistoryPoint>>, page| {
+            Paging::numbered(3)
+                .next(10, 100, previous.as_deref(), page)
+                .map(|span| span.page)
+        };
+        assert_eq!(numbered(None, 7), Some(0));
+        assert_eq!(numbered(Some(points([90, 50, 70])), 0), Some(1));
+        assert_eq!(numbered(Some(points([90, 50, 70])), 4), Some(4));
+        assert_eq!(numbered(Some(points([90, 5, 70])), 4), None);
     }
 
     #[test]
@@ -523,7 +483,24 @@ mod tests {
             Some(1000)
         );
         assert_eq!(once.next(start, end, Some(&full), 1), None);
-        for paging in [forward, backward, numbered, once] {
+        // Once, then chunks of 400 ms newest first after a full answer, until one is empty or
+        // the chunks reach the start.
+        let chunked = Paging::once_then_chunks(3, 400);
+        assert_eq!(
+            chunked.next::<HistoryPoint>(start, end, None, 0),
+            Some(span(100, 1000, 0))
+        );
+        assert_eq!(chunked.next(start, end, Some(&points([500, 700])), 1), None);
+        assert_eq!(
+            chunked.next(start, end, Some(&full), 1),
+            Some(span(601, 1000, 1))
+        );
+        assert_eq!(
+            chunked.next(start, end, Some(&points([900])), 3),
+            Some(span(100, 200, 3))
+        );
+        assert_eq!(chunked.next(start, end, Some(&points([150])), 4), None);
+        for paging in [forward, backward, numbered, once, chunked] {
             assert_eq!(
                 paging.next::<HistoryPoint>(end, start, None, 0),
                 None,
@@ -557,17 +534,14 @@ mod tests {
             start_ms: 100 * H,
             end_ms: 109 * H + 17,
         };
-        let page = |paging: CandlePaging, previous: Option<&[i64]>, n| {
+        let page = |paging: Paging, previous: Option<&[i64]>, n| {
             let previous = previous.map(|times| bars(times.to_vec()));
             paging
-                .next(&window, previous.as_deref(), n)
+                .bars(&window, previous.as_deref(), n)
                 .map(|p| (p.from, p.to, p.first, p.last, p.bars, p.opening))
         };
-        let (forward, backward, numbered) = (
-            CandlePaging::forward(4),
-            CandlePaging::backward(4),
-            CandlePaging::numbered(4),
-        );
+        let (forward, backward, numbered) =
+            (Paging::forward(4), Paging::backward(4), Paging::numbered(4));
         let oldest = [100 * H, 101 * H, 102 * H, 103 * H];
         let newest = [106 * H, 107 * H, 108 * H, 109 * H];
         let end = 109 * H + 17;
@@ -610,7 +584,7 @@ mod tests {
                 start_ms: 109 * H + 1,
                 ..window
             };
-            assert_eq!(paging.next(&empty, None, 0), None, "{paging:?}");
+            assert_eq!(paging.bars(&empty, None, 0), None, "{paging:?}");
         }
     }
 }

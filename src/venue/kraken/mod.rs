@@ -35,9 +35,9 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Paging, Span};
+use super::kit::{self, BarPage, Paging, Span};
 use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of Kraken Futures' only host.
 pub const HOST: &str = "main";
@@ -98,8 +98,6 @@ pub struct Kraken;
 
 impl VenueAdapter for Kraken {
     kit::adapter_basics! {
-        venue: Venue::Kraken,
-        hosts: HOSTS,
         history: Paging::once(),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }
@@ -122,8 +120,8 @@ impl VenueAdapter for Kraken {
     /// after the newest returned open; `to` = the window's end. Stops after a short page
     /// (fewer than [`CANDLE_LIMIT`]) or one whose newest bar is the last that opens in the
     /// window.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
-        (window.market == Market::Perp).then_some(CandlePaging::forward(CANDLE_LIMIT).step(1000))
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
+        (window.market == Market::Perp).then_some(Paging::forward(CANDLE_LIMIT).step(1000))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {

@@ -59,9 +59,9 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
+use super::kit::{self, BarPage, Endpoint, Paging, Span};
 use super::{Candle, CandleWindow, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of the spot v3 API.
 pub const SPOT: &str = "spot";
@@ -154,8 +154,6 @@ pub struct Mexc;
 
 impl VenueAdapter for Mexc {
     kit::adapter_basics! {
-        venue: Venue::Mexc,
-        hosts: HOSTS,
         history: Paging::numbered(FUNDING_HISTORY_PAGE),
         details: DETAIL_BATCH => funding_rate_request,
         candles: candles,
@@ -190,10 +188,10 @@ impl VenueAdapter for Mexc {
 
     /// Contract: chunks of 2000 bars from the window's last bar backwards (`page` 0 is the
     /// newest). Spot: forward from the window's start, 1000 bars a page.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
         Some(match window.market {
-            Market::Perp => CandlePaging::numbered(CONTRACT_KLINE_LIMIT),
-            Market::Spot => CandlePaging::forward(SPOT_KLINES_LIMIT),
+            Market::Perp => Paging::numbered(CONTRACT_KLINE_LIMIT),
+            Market::Spot => Paging::forward(SPOT_KLINES_LIMIT),
         })
     }
 

@@ -33,7 +33,6 @@ use std::time::Duration;
 
 use super::kit::{self, BarGrid, Pages, Paging, Span};
 use super::{Bar, Candle, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
-use crate::model::Venue;
 
 /// Host key of OKX's only host.
 pub const HOST: &str = "main";
@@ -152,8 +151,6 @@ pub struct Okx;
 
 impl VenueAdapter for Okx {
     kit::adapter_basics! {
-        venue: Venue::Okx,
-        hosts: HOSTS,
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         parse: reference, snapshot, body_signal, funding_history, candles,
     }

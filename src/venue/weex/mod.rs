@@ -48,9 +48,9 @@ mod wire;
 
 use std::time::Duration;
 
-use super::kit::{self, BarPage, CandlePaging, Endpoint, Paging, Span};
+use super::kit::{self, BarPage, Endpoint, Paging, Span};
 use super::{CandleWindow, HostSpec, Request, VenueAdapter};
-use crate::model::{Market, Venue};
+use crate::model::Market;
 
 /// Host key of the spot API.
 pub const SPOT: &str = "spot";
@@ -127,8 +127,6 @@ pub struct Weex;
 
 impl VenueAdapter for Weex {
     kit::adapter_basics! {
-        venue: Venue::Weex,
-        hosts: HOSTS,
         history: Paging::once(),
         candles: parse::candles,
         parse: reference, snapshot, body_signal, funding_history,
@@ -160,12 +158,12 @@ impl VenueAdapter for Weex {
 
     /// Chunks of at most [`CANDLE_LIMIT`] (contract) or [`SPOT_CANDLE_LIMIT`] (spot) bars, newest
     /// first, each asking exactly its bars.
-    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<CandlePaging> {
+    fn candle_paging(&self, window: &CandleWindow<'_>) -> Option<Paging> {
         let limit = match window.market {
             Market::Perp => CANDLE_LIMIT,
             Market::Spot => SPOT_CANDLE_LIMIT,
         };
-        Some(CandlePaging::numbered(usize::try_from(limit).ok()?))
+        Some(Paging::numbered(usize::try_from(limit).ok()?))
     }
 
     fn candle_page(&self, window: &CandleWindow<'_>, page: BarPage) -> Option<Request> {
