@@ -331,7 +331,7 @@ fn settle(db_dir: &Path, limit: Duration) -> std::io::Result<bool> {
 
 /// Seals the files after a clean close, once sled has let go of them (see [`settle`]). When it
 /// has not within [`SETTLE_LIMIT`] (a handle of it still alive somewhere), the store is left
-/// unsealed, which is always safe: the next run recovers it as after a crash.
+/// unsealed rather than sealed as it may not stay: the next run checks it as after a crash.
 ///
 /// # Errors
 /// When a file cannot be read or the seal written.
