@@ -10,12 +10,18 @@
 //! means the last run crashed, and the files are copied to `recovery/` before sled recovers them.
 //! When that recovery fails the seal says so and every later run refuses the store unread.
 
+use std::fs::{File, TryLockError};
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 const SEAL_FILE: &str = "seal.json";
+/// sled's log, in the database directory: the file sled locks while anything of it is alive.
+const LOG_FILE: &str = "db";
+/// How long [`close`] waits for sled to let go of its log before leaving the store unsealed.
+const SETTLE_LIMIT: Duration = Duration::from_secs(30);
 /// Where the files of a crashed store are copied before sled recovers them (the last copy).
 pub const RECOVERY_DIR: &str = "recovery";
 /// Files up to this size are checksummed whole.
@@ -293,11 +299,54 @@ pub fn open_recovering(dir: &Path, baseline: Baseline) -> std::io::Result<()> {
     )
 }
 
-/// Seals the files after a clean close.
+/// Waits until nothing in this process can still change sled's files, at most `limit`; false
+/// when sled still holds them then.
+///
+/// Dropping the last handle of a sled 0.34 database does not wait for its thread pool: the
+/// truncation that gives a freed segment at the log's tail back to the file system runs there
+/// (`SegmentAccountant::truncate`, `set_len` then `sync_all`), as do log writes, and one that
+/// lands after the files were summed makes the next open refuse a healthy store as changed.
+/// Every handle and task of sled reaches the log through one shared descriptor, on which sled
+/// holds an exclusive lock (`try_lock_exclusive`, the same `flock`/`LockFileEx` lock as
+/// [`File::try_lock`]) until the last of them is gone: so the lock being free means every such
+/// task has finished. Where file locks are unsupported sled takes none either: nothing to wait.
+fn settle(db_dir: &Path, limit: Duration) -> std::io::Result<bool> {
+    let log = match File::open(db_dir.join(LOG_FILE)) {
+        Ok(log) => log,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+    };
+    let start = Instant::now();
+    loop {
+        match log.try_lock() {
+            // Released when `log` drops, before the files are read (Windows locks are mandatory).
+            Ok(()) | Err(TryLockError::Error(_)) => return Ok(true),
+            Err(TryLockError::WouldBlock) if start.elapsed() < limit => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(TryLockError::WouldBlock) => return Ok(false),
+        }
+    }
+}
+
+/// Seals the files after a clean close, once sled has let go of them (see [`settle`]). When it
+/// has not within [`SETTLE_LIMIT`] (a handle of it still alive somewhere), the store is left
+/// unsealed rather than sealed as it may not stay: the next run checks it as after a crash.
 ///
 /// # Errors
 /// When a file cannot be read or the seal written.
 pub fn close(dir: &Path, db_dir: &Path) -> std::io::Result<()> {
+    close_within(dir, db_dir, SETTLE_LIMIT)
+}
+
+fn close_within(dir: &Path, db_dir: &Path, limit: Duration) -> std::io::Result<()> {
+    if !settle(db_dir, limit)? {
+        tracing::warn!(
+            log = %db_dir.join(LOG_FILE).display(),
+            "sled still holds the store's log after closing; it is left unsealed and the next run checks it as after a crash"
+        );
+        return Ok(());
+    }
     let files = sums(db_dir, true)?;
     write(
         dir,
@@ -429,6 +478,44 @@ mod tests {
             check(dir.path(), &db),
             Ok(State::Failed("sled panicked".into()))
         );
+    }
+
+    #[test]
+    fn the_seal_waits_until_sled_has_let_go_of_the_log() {
+        // No background flusher: what is inserted reaches the log only when sled is dropped, as
+        // a truncation pending on sled's thread pool reaches it only when that task runs.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("db");
+        let sled = sled::Config::new()
+            .path(&db)
+            .flush_every_ms(None)
+            .open()
+            .expect("sled");
+        sled.insert(b"k", vec![5u8; 64 * 1024]).expect("insert");
+        let (started, start) = std::sync::mpsc::channel();
+        let sealer = std::thread::spawn({
+            let (dir, db) = (dir.path().to_owned(), db.clone());
+            move || {
+                started.send(()).expect("send");
+                close(&dir, &db)
+            }
+        });
+        start.recv().expect("started");
+        // Gives a close that did not wait the time to sum the files too early; one that waits
+        // cannot, however long this takes.
+        std::thread::sleep(Duration::from_millis(200));
+        drop(sled);
+        sealer.join().expect("sealer").expect("seal");
+        assert!(matches!(check(dir.path(), &db), Ok(State::Clean(_))));
+        // While something still holds the log, the store is left open, not sealed as it is.
+        let held = File::open(db.join(LOG_FILE)).expect("log");
+        held.lock().expect("lock");
+        open(dir.path(), baseline(&db).expect("sums")).expect("open");
+        close_within(dir.path(), &db, Duration::ZERO).expect("close");
+        assert!(matches!(check(dir.path(), &db), Ok(State::Crashed { .. })));
+        drop(held);
+        close_within(dir.path(), &db, Duration::ZERO).expect("close");
+        assert!(matches!(check(dir.path(), &db), Ok(State::Clean(_))));
     }
 
     #[test]
