@@ -342,7 +342,7 @@ fn history_rows<'a, T: Deserialize<'a>>(
 
 /// Parses one page of `fundingHistory` (any order); rows without a time or a rate are skipped.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let rows: Vec<HlFundingHistory<'_>> = history_rows(FUNDING_HISTORY.name, body)?;
+    let rows: Vec<HlFundingHistory> = history_rows(FUNDING_HISTORY.name, body)?;
     Ok(rows
         .iter()
         .filter_map(|r| kit::point(r.time.get(), r.funding_rate.get()))

@@ -228,8 +228,6 @@ pub struct HlSpotPair<'a> {
     pub name: HlText<'a>,
     /// `[baseTokenIndex, quoteTokenIndex]`.
     pub tokens: Option<Vec<WireInt>>,
-    /// Pair index.
-    pub index: WireInt,
 }
 
 /// One element of `spotMetaAndAssetCtxs[1]`. Live answers carry `coin` (the pair name); the
@@ -246,8 +244,6 @@ pub struct HlSpotCtx<'a> {
     pub coin: HlText<'a>,
     /// 24 h volume in the quote token (USDC).
     pub day_ntl_vlm: WireDec,
-    /// Mark price.
-    pub mark_px: WireDec,
     /// Mid of the book (`null` when one side is empty).
     pub mid_px: WireDec,
 }
@@ -282,12 +278,8 @@ pub struct HlPredictedVenue<'a>(pub HlText<'a>, pub Option<HlPredictedFunding>);
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HlPredictedFunding {
-    /// Predicted rate per interval, fraction.
-    pub funding_rate: WireDec,
     /// Next settlement, ms.
     pub next_funding_time: WireInt,
-    /// Interval, hours.
-    pub funding_interval_hours: WireInt,
 }
 
 #[cfg(test)]
@@ -364,10 +356,8 @@ mod tests {
 /// {"coin": "BTC", "fundingRate": "0.0000125", "premium": "0.00029005", "time": 1769908800000}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct HlFundingHistory<'a> {
-    /// Coin name (`BTC`, `kPEPE`).
-    pub coin: HlText<'a>,
+#[serde(rename_all = "camelCase", default)]
+pub struct HlFundingHistory {
     /// Rate settled for the hour, fraction.
     pub funding_rate: WireDec,
     /// Settlement time, ms (a number).

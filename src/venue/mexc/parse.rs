@@ -125,7 +125,7 @@ fn contract_data<'a, D: Deserialize<'a>>(
 /// A [`ParseError`] naming `funding-history` when the body is not a contract envelope holding a
 /// page, or reports an error.
 pub(super) fn funding_history(bytes: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let page = contract_data::<MexcFundingHistoryPage<'_>>(FUNDING_HISTORY.name, bytes)?;
+    let page = contract_data::<MexcFundingHistoryPage>(FUNDING_HISTORY.name, bytes)?;
     Ok(page
         .map(|p| p.result_list)
         .unwrap_or_default()

@@ -182,14 +182,10 @@ pub struct MexcTicker<'a> {
 pub struct MexcFundingRate<'a> {
     /// `BTC_USDT`.
     pub symbol: WireText<'a>,
-    /// Current rate, fraction.
-    pub funding_rate: WireDec,
     /// Funding interval, hours.
     pub collect_cycle: WireDec,
     /// Next settlement, ms.
     pub next_settle_time: WireInt,
-    /// Data time, ms.
-    pub timestamp: WireInt,
 }
 
 /// `GET /api/v3/exchangeInfo` (only the fields basis reads); an error body has `code`/`msg`
@@ -254,10 +250,10 @@ pub type MexcSpotTicker<'a> = crate::venue::rows::SpotTicker24h<'a>;
 ///  "resultList": [{"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct MexcFundingHistoryPage<'a> {
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcFundingHistoryPage {
     /// The settlements.
-    pub result_list: Vec<MexcFundingHistoryRow<'a>>,
+    pub result_list: Vec<MexcFundingHistoryRow>,
 }
 
 /// One settlement of [`MexcFundingHistoryPage`].
@@ -266,10 +262,8 @@ pub struct MexcFundingHistoryPage<'a> {
 /// {"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct MexcFundingHistoryRow<'a> {
-    /// `BTC_USDT`.
-    pub symbol: WireText<'a>,
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcFundingHistoryRow {
     /// Settled rate, fraction.
     pub funding_rate: WireDec,
     /// Settlement time, ms.
