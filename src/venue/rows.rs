@@ -314,19 +314,33 @@ impl Coded {
         }
     }
 
-    /// The `data` of one body of `endpoint` ([`Coded::envelope`]), required.
+    /// The `data` rows of one body of `endpoint` ([`Coded::envelope`]), required.
     ///
     /// # Errors
-    /// As [`Coded::envelope`], and `missing` naming `endpoint` without `data`.
-    pub fn data<'a, D: Deserialize<'a>>(
+    /// As [`Coded::envelope`], and "envelope without a `data` array" naming `endpoint`.
+    pub fn rows<'a, T: Deserialize<'a>>(
         self,
         endpoint: &'static str,
         bytes: &'a [u8],
-        missing: &str,
-    ) -> Result<D, ParseError> {
-        self.envelope(endpoint, bytes)?
-            .data
-            .ok_or_else(|| ParseError::new(endpoint, missing))
+    ) -> Result<Vec<T>, ParseError> {
+        self.envelope(endpoint, bytes)?.data.ok_or_else(|| {
+            let missing = format!("{} envelope without a `data` array", self.venue);
+            ParseError::new(endpoint, missing)
+        })
+    }
+
+    /// The `data` rows of every body of `endpoint` ([`Coded::rows`]), in request order.
+    /// `required`: at least one body must have been fetched.
+    ///
+    /// # Errors
+    /// As [`Coded::rows`] and [`kit::rows_of`].
+    pub fn all_rows<'a, T: Deserialize<'a>>(
+        self,
+        bodies: &'a [Body<'a>],
+        endpoint: &'static str,
+        required: bool,
+    ) -> Result<Vec<T>, ParseError> {
+        kit::rows_of(bodies, endpoint, required, |b| self.rows(endpoint, b))
     }
 
     /// The `data` rows of one margin-tier body of `endpoint` (none: none). A body without a
@@ -539,8 +553,9 @@ pub fn floors_from_caps<T>(mut rows: Vec<(Decimal, T)>) -> Vec<(Decimal, T)> {
 
 // ---- Binance-shaped rows ----
 
-/// One row of the Binance-shaped spot `ticker/24hr` that MEXC (`/api/v3/ticker/24hr`) and WEEX
-/// (`/api/v3/market/ticker/24hr`) both serve: best bid/ask, 24 h range, `volume` in base coins,
+/// One row of the Binance-shaped 24 h ticker that MEXC (`/api/v3/ticker/24hr`), WEEX
+/// (`/api/v3/market/ticker/24hr`) and BingX (`/openApi/swap/v2/quote/ticker`,
+/// `/openApi/spot/v1/ticker/24hr`) serve: best bid/ask, 24 h range, `volume` in base coins,
 /// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]

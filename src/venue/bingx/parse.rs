@@ -272,23 +272,6 @@ pub(super) fn apply_details(
     kit::merge_intervals(fresh, previous, &fetched);
 }
 
-/// 24 h quote volume: `quoteVolume`, else `volume` × `lastPrice`.
-fn quote_volume(t: &BingxTicker<'_>) -> Option<Decimal> {
-    kit::quote_volume(t.quote_volume.get(), t.volume.get(), t.last_price.get())
-}
-
-/// A ticker's book, range and volume, at `exchange_time`.
-fn book(t: &BingxTicker<'_>, exchange_time: Option<DateTime<Utc>>) -> Book {
-    Book {
-        bid: t.bid_price.get(),
-        ask: t.ask_price.get(),
-        high_24h: t.high_price.get(),
-        low_24h: t.low_price.get(),
-        volume_24h_quote: quote_volume(t),
-        exchange_time,
-    }
-}
-
 /// Parses one poll's bodies. Perps need a premium-index row with a rate and an interval (its own
 /// or the reference's); spots need a ticker. Instruments absent from `reference` are dropped.
 pub(super) fn snapshot(
@@ -315,7 +298,7 @@ pub(super) fn snapshot(
         let exchange_ms = p.time.get().or_else(|| t.and_then(|t| t.close_time.get()));
         let book = Book {
             exchange_time: exchange_ms.and_then(ms_time),
-            ..t.map_or_else(Book::default, |t| book(t, None))
+            ..t.map(|t| t.book()).unwrap_or_default()
         };
         let marks = Marks {
             mark: p.mark_price.get(),
@@ -326,8 +309,7 @@ pub(super) fn snapshot(
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;
-        let exchange_time = t.close_time.get().and_then(ms_time);
-        Some(kit::spot_quote(inst, book(t, exchange_time), received_at))
+        Some(kit::spot_quote(inst, t.book(), received_at))
     };
     Ok(rows::snapshot(
         Venue::Bingx,

@@ -68,14 +68,6 @@ fn all_rows<'a, T: Deserialize<'a>>(
     kit::rows_of(bodies, endpoint, true, |b| WEEX.decode(endpoint, b))
 }
 
-/// The `data` rows of a spot v2 envelope, after checking its code.
-fn enveloped_rows<'a, T: Deserialize<'a>>(
-    endpoint: &'static str,
-    bytes: &'a [u8],
-) -> Result<Vec<T>, ParseError> {
-    WEEX.data(endpoint, bytes, "WEEX envelope without a `data` array")
-}
-
 /// The funding interval that `n` evenly spread settlement times of day (`HH:MM:SS`) give:
 /// 24 / `n` hours; `None` for no times, a time that does not parse, or uneven spacing.
 fn delivery_hours(times: &[WireText<'_>]) -> Option<Decimal> {
@@ -135,8 +127,7 @@ fn spot_instrument(row: &WeexSpotSymbol<'_>) -> Option<Instrument> {
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let contracts: Vec<WeexContract<'_>> = all_rows(bodies, CONTRACTS.name)?;
     let name = SPOT_EXCHANGE_INFO.name;
-    let pairs: Vec<WeexSpotSymbol<'_>> =
-        kit::rows_of(bodies, name, true, |b| enveloped_rows(name, b))?;
+    let pairs: Vec<WeexSpotSymbol<'_>> = WEEX.all_rows(bodies, name, true)?;
     let perps = contracts.iter().filter_map(perp_instrument);
     let spots = pairs.iter().filter_map(spot_instrument);
     Ok(Reference {
@@ -229,7 +220,7 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let rows: Vec<ArrayCandle> = match market {
         Market::Perp => WEEX.decode(CANDLES.name, body)?,
-        Market::Spot => enveloped_rows(SPOT_CANDLES.name, body)?,
+        Market::Spot => WEEX.rows(SPOT_CANDLES.name, body)?,
     };
     Ok(rows
         .iter()
