@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use super::{Body, BodySignal, ParseError, kit};
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
+use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{WireDec, WireInt, WireText, ms_time};
 
 const MS_PER_HOUR: i64 = 3_600_000;
@@ -64,20 +64,26 @@ pub fn spot_named<'a>(
 // ---- snapshots ----
 
 /// The snapshot of `venue` at `received_at`: for every instrument of `reference`, in its order,
-/// the quote `perp` or `spot` makes of it (`None`: left out).
+/// its quote ([`kit::perp_quote`], [`kit::spot_quote`]) from what the payloads say of it: of a
+/// perp its funding, book and marks (`perp`), of a spot pair its book (`spot`); `None`: left
+/// out.
 pub fn snapshot(
     venue: Venue,
     reference: &Reference,
     received_at: DateTime<Utc>,
-    mut perp: impl FnMut(&Instrument) -> Option<PerpQuote>,
-    mut spot: impl FnMut(&Instrument) -> Option<SpotQuote>,
+    mut perp: impl FnMut(&Instrument) -> Option<(kit::Funding, kit::Book, kit::Marks)>,
+    mut spot: impl FnMut(&Instrument) -> Option<kit::Book>,
 ) -> Snapshot {
     let mut perps = Vec::new();
     let mut spots = Vec::new();
     for inst in &reference.instruments {
         match inst.market {
-            Market::Perp => perps.extend(perp(inst)),
-            Market::Spot => spots.extend(spot(inst)),
+            Market::Perp => perps.extend(perp(inst).map(|(funding, book, marks)| {
+                kit::perp_quote(inst, funding, book, marks, received_at)
+            })),
+            Market::Spot => {
+                spots.extend(spot(inst).map(|book| kit::spot_quote(inst, book, received_at)));
+            }
         }
     }
     Snapshot {

@@ -305,12 +305,9 @@ pub(super) fn snapshot(
             index: p.index_price.get(),
             ..Marks::default()
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
-    let spot = |inst: &Instrument| {
-        let t = spot_tickers.get(inst.symbol.as_str())?;
-        Some(kit::spot_quote(inst, t.book(), received_at))
-    };
+    let spot = |inst: &Instrument| Some(spot_tickers.get(inst.symbol.as_str())?.book());
     Ok(rows::snapshot(
         Venue::Bingx,
         reference,

@@ -227,15 +227,11 @@ pub(super) fn snapshot(
             index: ticker.and_then(|t| t.index_price.get()),
             open_interest: ticker.and_then(|t| rows::in_coins(t.holding_amount.get(), inst)),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
     let spot = |inst: &Instrument| {
         let t = spot_rows.get(inst.symbol.as_str())?;
-        Some(kit::spot_quote(
-            inst,
-            book(t, spot_tickers.time),
-            received_at,
-        ))
+        Some(book(t, spot_tickers.time))
     };
     Ok(rows::snapshot(
         Venue::Bitget,

@@ -375,12 +375,9 @@ pub(super) fn snapshot(
             index: t.index_price.get(),
             open_interest: rows::in_coins(t.hold_vol.get(), inst),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
-    let spot = |inst: &Instrument| {
-        let t = spot_rows.get(inst.symbol.as_str())?;
-        Some(kit::spot_quote(inst, t.book(), received_at))
-    };
+    let spot = |inst: &Instrument| Some(spot_rows.get(inst.symbol.as_str())?.book());
     Ok(rows::snapshot(
         Venue::Mexc,
         reference,

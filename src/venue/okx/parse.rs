@@ -203,15 +203,11 @@ pub(super) fn snapshot(
                 .get(symbol)
                 .and_then(|o| open_interest_coins(o, inst)),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;
-        Some(kit::spot_quote(
-            inst,
-            book(t, t.vol_ccy_24h.get()),
-            received_at,
-        ))
+        Some(book(t, t.vol_ccy_24h.get()))
     };
     Ok(rows::snapshot(
         Venue::Okx,

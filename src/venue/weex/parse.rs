@@ -36,7 +36,7 @@ use super::{
     SPOT_EXCHANGE_INFO, SPOT_SUFFIX, SPOT_TICKER, TICKERS,
 };
 
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{WireText, ms_time, split_concat, split_multiplier};
 use crate::venue::intervals::positive;
 use crate::venue::kit::{self, Book, Funding, Marks};
@@ -136,14 +136,14 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     })
 }
 
-/// The quote of perp `inst` from its funding row and (if any) its ticker; `None` without a
-/// rate or an interval.
-fn perp_quote(
+/// What the funding row and (if any) the ticker of perp `inst` say of its funding, book and
+/// marks; `None` without a rate or an interval.
+fn perp_terms(
     inst: &Instrument,
     rate: &WeexFundRate<'_>,
     ticker: Option<&WeexTicker<'_>>,
     received_at: DateTime<Utc>,
-) -> Option<PerpQuote> {
+) -> Option<(Funding, Book, Marks)> {
     let cycle_hours = rate.collect_cycle.get().map(|m| m / Decimal::from(60));
     let hours = positive(cycle_hours).or(inst.funding_interval_hours)?;
     let data_ms = ticker
@@ -167,7 +167,7 @@ fn perp_quote(
         index: ticker.and_then(|t| t.index_price.get()),
         ..Marks::default()
     };
-    Some(kit::perp_quote(inst, funding, book, marks, received_at))
+    Some((funding, book, marks))
 }
 
 /// What a contract ticker row says of its perp (its time aside).
@@ -199,12 +199,9 @@ pub(super) fn snapshot(
         |inst| {
             let symbol = inst.symbol.as_str();
             let ticker = tickers.get(symbol).copied();
-            perp_quote(inst, rates.get(symbol)?, ticker, received_at)
+            perp_terms(inst, rates.get(symbol)?, ticker, received_at)
         },
-        |inst| {
-            let row = spot_rows.get(v3_symbol(&inst.symbol))?;
-            Some(kit::spot_quote(inst, row.book(), received_at))
-        },
+        |inst| Some(spot_rows.get(v3_symbol(&inst.symbol))?.book()),
     ))
 }
 
