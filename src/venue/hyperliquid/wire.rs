@@ -5,12 +5,10 @@
 //! The `…AndAssetCtxs` answers are two-element arrays `[meta, contexts]` whose contexts are
 //! **index-aligned** with `meta.universe`. Unknown fields are ignored.
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, SeqAccess};
 
-use crate::parse::{NumbersAsTextLenient, WireDec, WireFlag, WireInt, WireText};
+use crate::parse::{Lenient, NumbersAsTextLenient, WireDec, WireFlag, WireInt, WireText, lenient};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`NumbersAsTextLenient`]).
 pub type HlText<'a> = WireText<'a, NumbersAsTextLenient>;
@@ -35,48 +33,22 @@ impl HlImpactPxs {
     }
 }
 
+/// An array is read as prices; anything else is absent.
+impl<'de> Lenient<'de> for HlImpactPxs {
+    const EXPECTING: &'static str = "an array of two prices, or null";
+
+    fn array<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut out = Vec::with_capacity(2);
+        while let Some(px) = seq.next_element::<IgnoredOrDec>()? {
+            out.push(px.0);
+        }
+        Ok(HlImpactPxs(out))
+    }
+}
+
 impl<'de> Deserialize<'de> for HlImpactPxs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct PxsVisitor;
-        impl<'de> Visitor<'de> for PxsVisitor {
-            type Value = HlImpactPxs;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of two prices, or null")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HlImpactPxs, A::Error> {
-                let mut out = Vec::with_capacity(2);
-                while let Some(px) = seq.next_element::<IgnoredOrDec>()? {
-                    out.push(px.0);
-                }
-                Ok(HlImpactPxs(out))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_none<E: de::Error>(self) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<HlImpactPxs, D::Error> {
-                d.deserialize_any(PxsVisitor)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HlImpactPxs, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(HlImpactPxs::default())
-            }
-        }
-        d.deserialize_any(PxsVisitor)
+        lenient(d)
     }
 }
 
