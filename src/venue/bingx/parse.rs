@@ -325,7 +325,7 @@ mod tests {
     use super::*;
     use crate::model::Market;
     use crate::venue::bingx::funding_history_request;
-    use crate::venue::conformance::{Details, case, interval, reference_from};
+    use crate::venue::conformance::{Details, case, interval, reads_intervals, reference_from};
     use crate::venue::testkit::dec as d;
 
     const HISTORY: &str = include_str!("../../../fixtures/bingx/fundingRate.json");
@@ -335,30 +335,21 @@ mod tests {
 
     #[test]
     fn funding_history_gives_the_interval_from_the_two_newest_settlements() {
-        // Oldest first with a duplicated row: 00:00 and 08:00.
-        assert_eq!(
-            history_interval("ETH-USDT", HISTORY_ETH.as_bytes()),
-            Ok(Some(d("8")))
-        );
-        // Newest first, a time as a string, an older 3 h gap ignored.
-        assert_eq!(
-            history_interval("1INCH-USDT", HISTORY_1INCH.as_bytes()),
-            Ok(Some(d("1")))
-        );
-        // One settlement only; rows of another symbol do not count.
-        assert_eq!(history_interval("BTC-USDT", HISTORY.as_bytes()), Ok(None));
-        assert_eq!(
-            history_interval("ETH-USDT", HISTORY_1INCH.as_bytes()),
-            Ok(None)
-        );
         let irregular = r#"{"code":0,"msg":"","data":[
             {"symbol":"X-USDT","fundingRate":"0","fundingTime":1743588000000},
             {"symbol":"X-USDT","fundingRate":"0","fundingTime":1743586200000}]}"#;
-        assert_eq!(
-            history_interval("X-USDT", irregular.as_bytes()),
-            Ok(None),
-            "30 min"
-        );
+        let cases = [
+            // Oldest first with a duplicated row: 00:00 and 08:00.
+            ("ETH-USDT", HISTORY_ETH, Some("8")),
+            // Newest first, a time as a string, an older 3 h gap ignored.
+            ("1INCH-USDT", HISTORY_1INCH, Some("1")),
+            // One settlement only; rows of another symbol do not count.
+            ("BTC-USDT", HISTORY, None),
+            ("ETH-USDT", HISTORY_1INCH, None),
+            // 30 min apart.
+            ("X-USDT", irregular, None),
+        ];
+        reads_intervals(Venue::Bingx, history_interval, &cases);
         let err = history_interval("ETH-USDT", RATE_LIMIT.as_bytes()).expect_err("error body");
         assert_eq!(err.endpoint, FUNDING_HISTORY);
         assert!(err.detail.contains("100410"), "{err}");
