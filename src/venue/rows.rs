@@ -16,7 +16,7 @@ use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use super::{Body, BodySignal, ParseError, kit};
 use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
-use crate::parse::{WireDec, WireInt, WireText, ms_time};
+use crate::parse::{NumbersAsText, TextPolicy, WireDec, WireInt, WireText, ms_time};
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -562,12 +562,18 @@ pub fn floors_from_caps<T>(mut rows: Vec<(Decimal, T)>) -> Vec<(Decimal, T)> {
 /// One row of the Binance-shaped 24 h ticker that MEXC (`/api/v3/ticker/24hr`), WEEX
 /// (`/api/v3/market/ticker/24hr`) and BingX (`/openApi/swap/v2/quote/ticker`,
 /// `/openApi/spot/v1/ticker/24hr`) serve: best bid/ask, 24 h range, `volume` in base coins,
-/// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms.
+/// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms. So
+/// does Binance itself (`/api/v3/ticker/24hr`, and `/fapi/v1/ticker/24hr` without bid/ask), its
+/// text read by its own policy `P`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct SpotTicker24h<'a> {
+#[serde(
+    rename_all = "camelCase",
+    default,
+    bound(deserialize = "'de: 'a, P: TextPolicy")
+)]
+pub struct SpotTicker24h<'a, P = NumbersAsText> {
     /// `BTCUSDT`.
-    pub symbol: WireText<'a>,
+    pub symbol: WireText<'a, P>,
     /// Last trade price.
     pub last_price: WireDec,
     /// Best bid.
@@ -586,7 +592,7 @@ pub struct SpotTicker24h<'a> {
     pub close_time: WireInt,
 }
 
-impl SpotTicker24h<'_> {
+impl<P> SpotTicker24h<'_, P> {
     /// The spot book: bid/ask, 24 h range, quote volume (`quoteVolume`, else `volume` ×
     /// `lastPrice`) and the window's end as the exchange time.
     #[must_use]

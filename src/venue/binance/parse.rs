@@ -238,13 +238,10 @@ pub fn snapshot(
     let spots = rows::joined(&spot_tickers, &spot_ref, |t| t.symbol.get())
         .into_iter()
         .map(|(inst, t)| {
+            // Binance's own quote volume only (no `volume` × `lastPrice` fallback).
             let book = Book {
-                bid: t.bid_price.get(),
-                ask: t.ask_price.get(),
-                high_24h: t.high_price.get(),
-                low_24h: t.low_price.get(),
                 volume_24h_quote: t.quote_volume.get(),
-                exchange_time: t.close_time.get().and_then(ms_time),
+                ..t.book()
             };
             kit::spot_quote(inst, book, received_at)
         })

@@ -120,24 +120,7 @@ pub struct BinancePremiumIndex<'a> {
 ///  "quoteVolume":"15.30000000","openTime":1499783499040,"closeTime":1499869899040,
 ///  "firstId":28385,"lastId":28460,"count":76}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct BinanceTicker24h<'a> {
-    /// Symbol.
-    pub symbol: BinanceText<'a>,
-    /// Best bid (spot).
-    pub bid_price: WireDec,
-    /// Best ask (spot).
-    pub ask_price: WireDec,
-    /// 24 h high.
-    pub high_price: WireDec,
-    /// 24 h low.
-    pub low_price: WireDec,
-    /// 24 h volume in the quote currency (`volume` is in base units).
-    pub quote_volume: WireDec,
-    /// End of the 24 h window, ms.
-    pub close_time: WireInt,
-}
+pub type BinanceTicker24h<'a> = crate::venue::rows::SpotTicker24h<'a, StringsOnly>;
 
 /// One entry of `GET /fapi/v1/ticker/bookTicker` (no symbol: every symbol).
 ///
