@@ -610,6 +610,39 @@ impl<P> SpotTicker24h<'_, P> {
     }
 }
 
+/// One symbol of the Binance-shaped `exchangeInfo` that Binance (`/fapi/v1/exchangeInfo`,
+/// `/api/v3/exchangeInfo`) and MEXC (`/api/v3/exchangeInfo`) serve, its text read by the venue's
+/// policy `P` (only the fields basis reads; each venue's own are absent on the other).
+///
+/// ```json
+/// {"symbol": "BLZUSDT", "contractType": "PERPETUAL", "status": "TRADING", "baseAsset": "BLZ",
+///  "quoteAsset": "USDT", "marginAsset": "USDT"}
+/// {"symbol": "TOMO3LUSDT", "status": "1", "baseAsset": "TOMO3L", "quoteAsset": "USDT",
+///  "tradeSideType": "1"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    default,
+    bound(deserialize = "'de: 'a, P: TextPolicy")
+)]
+pub struct ExchangeSymbol<'a, P = NumbersAsText> {
+    /// `BTCUSDT`, `1000PEPEUSDT`, `BTCUSDT_260327` (dated).
+    pub symbol: WireText<'a, P>,
+    /// `PERPETUAL`, `CURRENT_QUARTER`, `NEXT_QUARTER`, … (Binance futures).
+    pub contract_type: WireText<'a, P>,
+    /// Listing status (`TRADING`, `HALT`, … on Binance; `1` online, `ENABLED` on MEXC).
+    pub status: WireText<'a, P>,
+    /// Venue base, multiplier included (`1000PEPE`).
+    pub base_asset: WireText<'a, P>,
+    /// Quote (`USDT`, `USDC`).
+    pub quote_asset: WireText<'a, P>,
+    /// Margin asset (Binance futures; the quote for linear contracts).
+    pub margin_asset: WireText<'a, P>,
+    /// 1 all, 2 buy only, 3 sell only, 4 close (MEXC).
+    pub trade_side_type: WireText<'a, P>,
+}
+
 /// One settled funding of the Binance-shaped history endpoints that Binance
 /// (`/fapi/v1/fundingRate`), Bitget (`history-fund-rate`), BingX (`quote/fundingRate`) and WEEX
 /// (`getHistoryFundRate`) serve: `fundingRate` settled at `fundingTime` (ms, a number or a

@@ -31,7 +31,8 @@ pub struct BinanceExchangeInfo<'a> {
     pub symbols: Vec<BinanceSymbol<'a>>,
 }
 
-/// One symbol of [`BinanceExchangeInfo`] (spot symbols have no contract type nor margin asset).
+/// One symbol of [`BinanceExchangeInfo`] (spot symbols have no contract type nor margin asset),
+/// the Binance-shaped [`crate::venue::rows::ExchangeSymbol`].
 ///
 /// ```json
 /// {"symbol":"BLZUSDT","pair":"BLZUSDT","contractType":"PERPETUAL","deliveryDate":4133404800000,
@@ -46,22 +47,7 @@ pub struct BinanceExchangeInfo<'a> {
 ///  "icebergAllowed":true,"ocoAllowed":true,"isSpotTradingAllowed":true,
 ///  "isMarginTradingAllowed":true,"filters":[],"permissions":[],"permissionSets":[["SPOT","MARGIN"]]}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct BinanceSymbol<'a> {
-    /// `BTCUSDT`, `1000PEPEUSDT`, `BTCUSDT_260327` (dated).
-    pub symbol: BinanceText<'a>,
-    /// `PERPETUAL`, `CURRENT_QUARTER`, `NEXT_QUARTER`, … (futures).
-    pub contract_type: BinanceText<'a>,
-    /// `TRADING`, `PENDING_TRADING`, `SETTLING`, `CLOSE`, `HALT`, `BREAK`, …
-    pub status: BinanceText<'a>,
-    /// Venue base, multiplier included (`1000PEPE`).
-    pub base_asset: BinanceText<'a>,
-    /// Quote (`USDT`, `USDC`).
-    pub quote_asset: BinanceText<'a>,
-    /// Margin asset (futures; the quote for linear contracts).
-    pub margin_asset: BinanceText<'a>,
-}
+pub type BinanceSymbol<'a> = crate::venue::rows::ExchangeSymbol<'a, StringsOnly>;
 
 /// One entry of `GET /fapi/v1/fundingInfo` (only symbols whose cap, floor or interval was
 /// adjusted are listed; every other symbol is 8 h).
