@@ -329,10 +329,16 @@ impl Coded {
         endpoint: &'static str,
         bytes: &'a [u8],
     ) -> Result<Vec<T>, ParseError> {
-        self.envelope(endpoint, bytes)?.data.ok_or_else(|| {
-            let missing = format!("{} envelope without a `data` array", self.venue);
-            ParseError::new(endpoint, missing)
-        })
+        self.envelope(endpoint, bytes)?
+            .data
+            .ok_or_else(|| self.without_rows(endpoint))
+    }
+
+    /// The error of a successful envelope of `endpoint` without its `data` rows.
+    #[must_use]
+    pub fn without_rows(self, endpoint: &'static str) -> ParseError {
+        let missing = format!("{} envelope without a `data` array", self.venue);
+        ParseError::new(endpoint, missing)
     }
 
     /// The `data` rows of every body of `endpoint` ([`Coded::rows`]), in request order.

@@ -70,9 +70,7 @@ fn page<'a, T: Deserialize<'a>>(
     bytes: &'a [u8],
 ) -> Result<Page<T>, ParseError> {
     let env = BITGET.envelope(endpoint, bytes)?;
-    let rows = env
-        .data
-        .ok_or_else(|| ParseError::new(endpoint, "Bitget envelope without a `data` array"))?;
+    let rows = env.data.ok_or_else(|| BITGET.without_rows(endpoint))?;
     Ok(Page {
         rows,
         time: env.request_time.get(),
