@@ -8,7 +8,7 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// A decimal field as a venue sends it: a string (`"0.0001"`, `""`, `"1e-5"`), a JSON number
 /// (exponent form included, read from the raw token, never through `f64`) or `null`.
@@ -36,55 +36,151 @@ pub fn decimal(text: &str) -> Option<Decimal> {
         .or_else(|| Decimal::from_scientific(t).ok())
 }
 
-struct WireDecVisitor;
+/// Strings and numbers are read, arrays and objects fail the document.
+impl<'de> Lenient<'de> for WireDec {
+    const EXPECTING: &'static str = "a decimal as a string or number, or null";
 
-impl<'de> Visitor<'de> for WireDecVisitor {
-    type Value = WireDec;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a decimal as a string or number, or null")
+    fn text(v: &str) -> Self {
+        WireDec(decimal(v))
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<WireDec, E> {
-        Ok(WireDec(decimal(v)))
+    fn number(raw: &str) -> Self {
+        WireDec(decimal(raw))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<WireDec, E> {
-        Ok(WireDec(Some(Decimal::from(v))))
+    fn array<A: SeqAccess<'de>>(_: A) -> Result<Self, A::Error> {
+        Err(de::Error::invalid_type(
+            de::Unexpected::Seq,
+            &Self::EXPECTING,
+        ))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<WireDec, E> {
-        Ok(WireDec(Some(Decimal::from(v))))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<WireDec, E> {
-        Ok(WireDec(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<WireDec, E> {
-        Ok(WireDec(None))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<WireDec, E> {
-        Ok(WireDec(None))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<WireDec, D::Error> {
-        d.deserialize_any(WireDecVisitor)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<WireDec, A::Error> {
-        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
-        // raw token; `serde_json::Number` knows how to read it back.
-        let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(WireDec(decimal(n.as_str())))
+    fn object<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        raw_number(map)
     }
 }
 
 impl<'de> Deserialize<'de> for WireDec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(WireDecVisitor)
+        lenient(d)
     }
+}
+
+/// A wire value that reads every JSON type leniently, through the one visitor of [`lenient`]:
+/// what is not one of the types it reads is absent (the value's `Default`), as are `null` and a
+/// missing field with `#[serde(default)]`.
+pub(crate) trait Lenient<'de>: Default {
+    /// What a value is, in the error a value that fails the document makes.
+    const EXPECTING: &'static str;
+
+    /// A string's value.
+    fn text(_: &str) -> Self {
+        Self::default()
+    }
+
+    /// A string borrowed from the input.
+    fn borrowed(v: &'de str) -> Self {
+        Self::text(v)
+    }
+
+    /// A number's value, from its raw token.
+    fn number(_: &str) -> Self {
+        Self::default()
+    }
+
+    /// A boolean's value.
+    fn boolean(_: bool) -> Self {
+        Self::default()
+    }
+
+    /// An array's value.
+    ///
+    /// # Errors
+    /// When the value fails the document (an element that does).
+    fn array<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(Self::default())
+    }
+
+    /// An object's value (serde_json's `arbitrary_precision` hands numbers over as objects,
+    /// see [`raw_number`]).
+    ///
+    /// # Errors
+    /// When the value fails the document.
+    fn object<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while map
+            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Self::default())
+    }
+}
+
+/// serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the raw
+/// token, which `serde_json::Number` knows how to read back: the [`Lenient::number`] of it. A
+/// real object fails the document.
+fn raw_number<'de, T: Lenient<'de>, A: MapAccess<'de>>(map: A) -> Result<T, A::Error> {
+    let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+    Ok(T::number(n.as_str()))
+}
+
+/// The visitor of every [`Lenient`] value.
+struct LenientVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Lenient<'de>> Visitor<'de> for LenientVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<T, E> {
+        Ok(T::borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok(T::text(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        Ok(T::number(&v.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        Ok(T::number(&v.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        Ok(T::boolean(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::array(seq)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::object(map)
+    }
+}
+
+/// Reads a [`Lenient`] value: the body of its `Deserialize` impl.
+///
+/// # Errors
+/// When the value fails the document.
+pub(crate) fn lenient<'de, D: Deserializer<'de>, T: Lenient<'de>>(d: D) -> Result<T, D::Error> {
+    d.deserialize_any(LenientVisitor(PhantomData))
 }
 
 /// An integer field sent as a number or a string (`1597392000000` or `"1597392000000"`);
@@ -137,64 +233,26 @@ impl WireFlag {
     }
 }
 
-struct WireFlagVisitor;
+/// `true`/`false` as booleans or strings are read; everything else is absent.
+impl<'de> Lenient<'de> for WireFlag {
+    const EXPECTING: &'static str = "a boolean";
 
-impl<'de> Visitor<'de> for WireFlagVisitor {
-    type Value = WireFlag;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a boolean")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<WireFlag, E> {
-        Ok(WireFlag(Some(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<WireFlag, E> {
-        Ok(WireFlag(match v {
+    fn text(v: &str) -> Self {
+        WireFlag(match v {
             "true" => Some(true),
             "false" => Some(false),
             _ => None,
-        }))
+        })
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<WireFlag, E> {
-        Ok(WireFlag(None))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<WireFlag, E> {
-        Ok(WireFlag(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<WireFlag, E> {
-        Ok(WireFlag(None))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<WireFlag, E> {
-        Ok(WireFlag(None))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<WireFlag, D::Error> {
-        d.deserialize_any(WireFlagVisitor)
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<WireFlag, A::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(WireFlag(None))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WireFlag, A::Error> {
-        while map
-            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
-            .is_some()
-        {}
-        Ok(WireFlag(None))
+    fn boolean(v: bool) -> Self {
+        WireFlag(Some(v))
     }
 }
 
 impl<'de> Deserialize<'de> for WireFlag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(WireFlagVisitor)
+        lenient(d)
     }
 }
 
@@ -273,67 +331,36 @@ impl<'a, P> WireText<'a, P> {
 /// serde_json's (`arbitrary_precision`) key for a number handed over as a one-entry map.
 const RAW_NUMBER_KEY: &str = "$serde_json::private::Number";
 
-struct WireTextVisitor<P>(PhantomData<P>);
+/// Strings are text, numbers and objects read by the policy `P`; booleans and arrays are absent.
+impl<'de, P: TextPolicy> Lenient<'de> for WireText<'de, P> {
+    const EXPECTING: &'static str = if P::NUMBERS {
+        "a string, a number or null"
+    } else {
+        "a string or null"
+    };
 
-impl<'de, P: TextPolicy> Visitor<'de> for WireTextVisitor<P> {
-    type Value = WireText<'de, P>;
+    fn text(v: &str) -> Self {
+        WireText::new(v.to_owned())
+    }
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if P::NUMBERS {
-            "a string, a number or null"
+    fn borrowed(v: &'de str) -> Self {
+        WireText::new(v)
+    }
+
+    /// A number's text when the policy keeps numbers, else absent.
+    fn number(raw: &str) -> Self {
+        if P::NUMBERS {
+            WireText::new(raw.to_owned())
         } else {
-            "a string or null"
-        })
+            WireText::default()
+        }
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(WireText::new(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(WireText::new(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(WireText::new(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(number_text(P::NUMBERS, v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(number_text(P::NUMBERS, v))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(WireText::default())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(WireText::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(WireText::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(WireText::default())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // serde_json's `arbitrary_precision` hands numbers over as a one-entry map holding the
-        // raw token.
+    /// By the policy: a real object fails the document ([`raw_number`]), or is absent while a
+    /// raw number in it is read as a number.
+    fn object<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
         if !P::OBJECTS_ABSENT {
-            // A real object here is a malformed document.
-            let n = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
-            return Ok(number_text(P::NUMBERS, n.as_str()));
+            return raw_number(map);
         }
         let mut raw = WireText::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
@@ -347,18 +374,9 @@ impl<'de, P: TextPolicy> Visitor<'de> for WireTextVisitor<P> {
     }
 }
 
-/// A number's text when the policy keeps numbers, else absent.
-fn number_text<'a, P>(keep: bool, n: impl fmt::Display) -> WireText<'a, P> {
-    if keep {
-        WireText::new(n.to_string())
-    } else {
-        WireText::new("")
-    }
-}
-
 impl<'de: 'a, 'a, P: TextPolicy> Deserialize<'de> for WireText<'a, P> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(WireTextVisitor(PhantomData))
+        lenient::<D, WireText<'de, P>>(d)
     }
 }
 
@@ -475,6 +493,16 @@ mod tests {
         assert_eq!(row(r#"{"a":null,"t":1}"#).a.get(), None);
         assert_eq!(row(r#"{"a":"abc","t":1}"#).a.get(), None);
         assert_eq!(row(r#"{"a":"1","t":1}"#).b.get(), None);
+        let err = serde_json::from_str::<WireDec>("[1]").expect_err("an array is malformed");
+        assert!(
+            err.to_string()
+                .contains("expected a decimal as a string or number, or null"),
+            "{err}"
+        );
+        assert!(
+            serde_json::from_str::<WireDec>(r#"{"a":"1"}"#).is_err(),
+            "so is an object"
+        );
         // 0.1 as f64 is 0.1000000000000000055…; the raw token keeps it exact.
         assert_eq!(
             row(r#"{"a":0.30000000000000004,"t":1}"#).a.get(),

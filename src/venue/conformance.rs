@@ -513,6 +513,19 @@ impl Details {
     }
 }
 
+/// Checks what a venue's per-symbol interval reader (`read(symbol, body)`) makes of
+/// `(symbol, body, hours)` cases, `None` where the body gives that symbol no interval.
+pub(crate) fn reads_intervals(
+    venue: Venue,
+    read: impl Fn(&str, &[u8]) -> Result<Option<Decimal>, ParseError>,
+    cases: &[(&str, &str, Option<&str>)],
+) {
+    for (symbol, body, hours) in cases {
+        let want = hours.map(|h| h.parse::<Decimal>().expect("test decimal"));
+        assert_eq!(read(symbol, body.as_bytes()), Ok(want), "{venue}: {symbol}");
+    }
+}
+
 /// The funding interval of perp `symbol` in `r`.
 pub(crate) fn interval(r: &Reference, symbol: &str) -> Option<Decimal> {
     let perp = r

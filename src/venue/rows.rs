@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 use super::{Body, BodySignal, ParseError, kit};
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, SpotQuote, Venue};
-use crate::parse::{WireDec, WireInt, WireText, ms_time};
+use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
+use crate::parse::{NumbersAsText, TextPolicy, WireDec, WireInt, WireText, ms_time};
 
 const MS_PER_HOUR: i64 = 3_600_000;
 
@@ -64,20 +64,26 @@ pub fn spot_named<'a>(
 // ---- snapshots ----
 
 /// The snapshot of `venue` at `received_at`: for every instrument of `reference`, in its order,
-/// the quote `perp` or `spot` makes of it (`None`: left out).
+/// its quote ([`kit::perp_quote`], [`kit::spot_quote`]) from what the payloads say of it: of a
+/// perp its funding, book and marks (`perp`), of a spot pair its book (`spot`); `None`: left
+/// out.
 pub fn snapshot(
     venue: Venue,
     reference: &Reference,
     received_at: DateTime<Utc>,
-    mut perp: impl FnMut(&Instrument) -> Option<PerpQuote>,
-    mut spot: impl FnMut(&Instrument) -> Option<SpotQuote>,
+    mut perp: impl FnMut(&Instrument) -> Option<(kit::Funding, kit::Book, kit::Marks)>,
+    mut spot: impl FnMut(&Instrument) -> Option<kit::Book>,
 ) -> Snapshot {
     let mut perps = Vec::new();
     let mut spots = Vec::new();
     for inst in &reference.instruments {
         match inst.market {
-            Market::Perp => perps.extend(perp(inst)),
-            Market::Spot => spots.extend(spot(inst)),
+            Market::Perp => perps.extend(perp(inst).map(|(funding, book, marks)| {
+                kit::perp_quote(inst, funding, book, marks, received_at)
+            })),
+            Market::Spot => {
+                spots.extend(spot(inst).map(|book| kit::spot_quote(inst, book, received_at)));
+            }
         }
     }
     Snapshot {
@@ -314,19 +320,39 @@ impl Coded {
         }
     }
 
-    /// The `data` of one body of `endpoint` ([`Coded::envelope`]), required.
+    /// The `data` rows of one body of `endpoint` ([`Coded::envelope`]), required.
     ///
     /// # Errors
-    /// As [`Coded::envelope`], and `missing` naming `endpoint` without `data`.
-    pub fn data<'a, D: Deserialize<'a>>(
+    /// As [`Coded::envelope`], and "envelope without a `data` array" naming `endpoint`.
+    pub fn rows<'a, T: Deserialize<'a>>(
         self,
         endpoint: &'static str,
         bytes: &'a [u8],
-        missing: &str,
-    ) -> Result<D, ParseError> {
+    ) -> Result<Vec<T>, ParseError> {
         self.envelope(endpoint, bytes)?
             .data
-            .ok_or_else(|| ParseError::new(endpoint, missing))
+            .ok_or_else(|| self.without_rows(endpoint))
+    }
+
+    /// The error of a successful envelope of `endpoint` without its `data` rows.
+    #[must_use]
+    pub fn without_rows(self, endpoint: &'static str) -> ParseError {
+        let missing = format!("{} envelope without a `data` array", self.venue);
+        ParseError::new(endpoint, missing)
+    }
+
+    /// The `data` rows of every body of `endpoint` ([`Coded::rows`]), in request order.
+    /// `required`: at least one body must have been fetched.
+    ///
+    /// # Errors
+    /// As [`Coded::rows`] and [`kit::rows_of`].
+    pub fn all_rows<'a, T: Deserialize<'a>>(
+        self,
+        bodies: &'a [Body<'a>],
+        endpoint: &'static str,
+        required: bool,
+    ) -> Result<Vec<T>, ParseError> {
+        kit::rows_of(bodies, endpoint, required, |b| self.rows(endpoint, b))
     }
 
     /// The `data` rows of one margin-tier body of `endpoint` (none: none). A body without a
@@ -539,14 +565,21 @@ pub fn floors_from_caps<T>(mut rows: Vec<(Decimal, T)>) -> Vec<(Decimal, T)> {
 
 // ---- Binance-shaped rows ----
 
-/// One row of the Binance-shaped spot `ticker/24hr` that MEXC (`/api/v3/ticker/24hr`) and WEEX
-/// (`/api/v3/market/ticker/24hr`) both serve: best bid/ask, 24 h range, `volume` in base coins,
-/// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms.
+/// One row of the Binance-shaped 24 h ticker that MEXC (`/api/v3/ticker/24hr`), WEEX
+/// (`/api/v3/market/ticker/24hr`) and BingX (`/openApi/swap/v2/quote/ticker`,
+/// `/openApi/spot/v1/ticker/24hr`) serve: best bid/ask, 24 h range, `volume` in base coins,
+/// `quoteVolume` in the quote coin (may be `null`), `closeTime` the end of the window, ms. So
+/// does Binance itself (`/api/v3/ticker/24hr`, and `/fapi/v1/ticker/24hr` without bid/ask), its
+/// text read by its own policy `P`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct SpotTicker24h<'a> {
+#[serde(
+    rename_all = "camelCase",
+    default,
+    bound(deserialize = "'de: 'a, P: TextPolicy")
+)]
+pub struct SpotTicker24h<'a, P = NumbersAsText> {
     /// `BTCUSDT`.
-    pub symbol: WireText<'a>,
+    pub symbol: WireText<'a, P>,
     /// Last trade price.
     pub last_price: WireDec,
     /// Best bid.
@@ -565,7 +598,7 @@ pub struct SpotTicker24h<'a> {
     pub close_time: WireInt,
 }
 
-impl SpotTicker24h<'_> {
+impl<P> SpotTicker24h<'_, P> {
     /// The spot book: bid/ask, 24 h range, quote volume (`quoteVolume`, else `volume` ×
     /// `lastPrice`) and the window's end as the exchange time.
     #[must_use]
@@ -581,6 +614,39 @@ impl SpotTicker24h<'_> {
         )
         .at(self.close_time.get().and_then(ms_time))
     }
+}
+
+/// One symbol of the Binance-shaped `exchangeInfo` that Binance (`/fapi/v1/exchangeInfo`,
+/// `/api/v3/exchangeInfo`) and MEXC (`/api/v3/exchangeInfo`) serve, its text read by the venue's
+/// policy `P` (only the fields basis reads; each venue's own are absent on the other).
+///
+/// ```json
+/// {"symbol": "BLZUSDT", "contractType": "PERPETUAL", "status": "TRADING", "baseAsset": "BLZ",
+///  "quoteAsset": "USDT", "marginAsset": "USDT"}
+/// {"symbol": "TOMO3LUSDT", "status": "1", "baseAsset": "TOMO3L", "quoteAsset": "USDT",
+///  "tradeSideType": "1"}
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    default,
+    bound(deserialize = "'de: 'a, P: TextPolicy")
+)]
+pub struct ExchangeSymbol<'a, P = NumbersAsText> {
+    /// `BTCUSDT`, `1000PEPEUSDT`, `BTCUSDT_260327` (dated).
+    pub symbol: WireText<'a, P>,
+    /// `PERPETUAL`, `CURRENT_QUARTER`, `NEXT_QUARTER`, … (Binance futures).
+    pub contract_type: WireText<'a, P>,
+    /// Listing status (`TRADING`, `HALT`, … on Binance; `1` online, `ENABLED` on MEXC).
+    pub status: WireText<'a, P>,
+    /// Venue base, multiplier included (`1000PEPE`).
+    pub base_asset: WireText<'a, P>,
+    /// Quote (`USDT`, `USDC`).
+    pub quote_asset: WireText<'a, P>,
+    /// Margin asset (Binance futures; the quote for linear contracts).
+    pub margin_asset: WireText<'a, P>,
+    /// 1 all, 2 buy only, 3 sell only, 4 close (MEXC).
+    pub trade_side_type: WireText<'a, P>,
 }
 
 /// One settled funding of the Binance-shaped history endpoints that Binance

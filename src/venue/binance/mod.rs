@@ -28,11 +28,9 @@ mod wire;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use super::kit::{self, BarPage, Paging, Span};
-use super::{Bar, Body, CandleWindow, Endpoint, HostSpec, ParseError, Request, VenueAdapter};
-use crate::model::{Market, Reference, Snapshot};
+use super::{Bar, CandleWindow, Endpoint, HostSpec, Request, VenueAdapter};
+use crate::model::Market;
 
 /// The spot host: 6000 request weight per minute per IP (`REQUEST_WEIGHT` in exchangeInfo).
 /// Docs: <https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits>
@@ -164,7 +162,7 @@ impl VenueAdapter for Binance {
     kit::adapter_basics! {
         history: Paging::forward(FUNDING_HISTORY_LIMIT),
         candles: parse::candles,
-        parse: envelope_signal, funding_history,
+        parse: reference, snapshot, envelope_signal, funding_history,
     }
 
     /// Futures exchangeInfo, fundingInfo, the filtered spot exchangeInfo and the optional
@@ -182,15 +180,6 @@ impl VenueAdapter for Binance {
         ]
     }
 
-    fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-        parse::reference(
-            Body::one(bodies, FAPI_EXCHANGE_INFO.name)?,
-            Body::one(bodies, FAPI_FUNDING_INFO.name)?,
-            Body::one(bodies, SPOT_EXCHANGE_INFO.name)?,
-            Body::of(bodies, FAPI_ASSET_INDEX.name).next(),
-        )
-    }
-
     /// The same four requests whether `full` or not (futures weight 55, spot 80): every field the
     /// poller stores (mark, index) is already in `premiumIndex`, and the only thing left, open
     /// interest, has no bulk endpoint on Binance (one call per symbol would blow the budget).
@@ -201,24 +190,6 @@ impl VenueAdapter for Binance {
             FAPI_BOOK_TICKER.request(),
             SPOT_TICKER_24HR.request().query("symbolStatus", "TRADING"),
         ]
-    }
-
-    fn parse_snapshot(
-        &self,
-        bodies: &[Body<'_>],
-        reference: &Reference,
-        received_at: DateTime<Utc>,
-    ) -> Result<Snapshot, ParseError> {
-        parse::snapshot(
-            parse::SnapshotBodies {
-                premium_index: Body::one(bodies, FAPI_PREMIUM_INDEX.name)?,
-                futures_ticker: Body::one(bodies, FAPI_TICKER_24HR.name)?,
-                book_ticker: Body::one(bodies, FAPI_BOOK_TICKER.name)?,
-                spot_ticker: Body::one(bodies, SPOT_TICKER_24HR.name)?,
-            },
-            reference,
-            received_at,
-        )
     }
 
     /// Pages forward: the first request asks from `start_ms`; each next one from the newest

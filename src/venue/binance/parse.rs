@@ -29,14 +29,15 @@ use super::wire::{
     BinanceFundingRate, BinanceKline, BinancePremiumIndex, BinanceTicker24h,
 };
 use super::{
-    FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE, FAPI_KLINES,
-    FAPI_PREMIUM_INDEX, FAPI_TICKER_24HR, SPOT_EXCHANGE_INFO, SPOT_KLINES, SPOT_TICKER_24HR,
+    FAPI_ASSET_INDEX, FAPI_BOOK_TICKER, FAPI_EXCHANGE_INFO, FAPI_FUNDING_INFO, FAPI_FUNDING_RATE,
+    FAPI_KLINES, FAPI_PREMIUM_INDEX, FAPI_TICKER_24HR, SPOT_EXCHANGE_INFO, SPOT_KLINES,
+    SPOT_TICKER_24HR,
 };
 use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
 use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
-use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// The funding interval of every perpetual absent from `fundingInfo` (documented default).
 pub const DEFAULT_INTERVAL_HOURS: u32 = 8;
@@ -125,14 +126,13 @@ pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
 /// `assetIndex` body was fetched, the collateral haircuts ([`parse_haircuts`]; absent: empty).
 ///
 /// # Errors
-/// A [`ParseError`] naming the endpoint when an instrument body is not the expected JSON (or is
-/// an error envelope). The `assetIndex` body never fails the reference.
-pub fn reference(
-    futures_info: &[u8],
-    funding_info: &[u8],
-    spot_info: &[u8],
-    asset_index: Option<&[u8]>,
-) -> Result<Reference, ParseError> {
+/// A [`ParseError`] naming the endpoint when an instrument body is missing or not the expected
+/// JSON (or is an error envelope). The `assetIndex` body never fails the reference.
+pub fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
+    let futures_info = Body::one(bodies, FAPI_EXCHANGE_INFO.name)?;
+    let funding_info = Body::one(bodies, FAPI_FUNDING_INFO.name)?;
+    let spot_info = Body::one(bodies, SPOT_EXCHANGE_INFO.name)?;
+    let asset_index = Body::of(bodies, FAPI_ASSET_INDEX.name).next();
     let futures: BinanceExchangeInfo<'_> = decode(FAPI_EXCHANGE_INFO.name, futures_info)?;
     let funding: Vec<BinanceFundingInfo<'_>> = decode(FAPI_FUNDING_INFO.name, funding_info)?;
     let spot: BinanceExchangeInfo<'_> = decode(SPOT_EXCHANGE_INFO.name, spot_info)?;
@@ -173,36 +173,26 @@ pub fn reference(
     })
 }
 
-/// The four snapshot bodies, by endpoint.
-#[derive(Clone, Copy, Debug)]
-pub struct SnapshotBodies<'a> {
-    /// `fapi/v1/premiumIndex`.
-    pub premium_index: &'a [u8],
-    /// `fapi/v1/ticker/24hr`.
-    pub futures_ticker: &'a [u8],
-    /// `fapi/v1/ticker/bookTicker`.
-    pub book_ticker: &'a [u8],
-    /// `api/v3/ticker/24hr`.
-    pub spot_ticker: &'a [u8],
-}
-
-/// Joins the snapshot bodies on symbol, for the perps and spot pairs of `reference`.
+/// Joins the snapshot bodies (premium index, futures 24 h tickers, book tickers, spot 24 h
+/// tickers: one each) on symbol, for the perps and spot pairs of `reference`.
 ///
 /// # Errors
-/// A [`ParseError`] naming the endpoint when a body is not the expected JSON array (or is an
-/// error envelope).
+/// A [`ParseError`] naming the endpoint when a body is missing, or is not the expected JSON
+/// array (or is an error envelope).
 pub fn snapshot(
-    bodies: SnapshotBodies<'_>,
+    bodies: &[Body<'_>],
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let premium: Vec<BinancePremiumIndex<'_>> =
-        decode(FAPI_PREMIUM_INDEX.name, bodies.premium_index)?;
+    let premium = Body::one(bodies, FAPI_PREMIUM_INDEX.name)?;
+    let futures_tickers = Body::one(bodies, FAPI_TICKER_24HR.name)?;
+    let book_list = Body::one(bodies, FAPI_BOOK_TICKER.name)?;
+    let spot_tickers = Body::one(bodies, SPOT_TICKER_24HR.name)?;
+    let premium: Vec<BinancePremiumIndex<'_>> = decode(FAPI_PREMIUM_INDEX.name, premium)?;
     let futures_tickers: Vec<BinanceTicker24h<'_>> =
-        decode(FAPI_TICKER_24HR.name, bodies.futures_ticker)?;
-    let book_list: Vec<BinanceBookTicker<'_>> = decode(FAPI_BOOK_TICKER.name, bodies.book_ticker)?;
-    let spot_tickers: Vec<BinanceTicker24h<'_>> =
-        decode(SPOT_TICKER_24HR.name, bodies.spot_ticker)?;
+        decode(FAPI_TICKER_24HR.name, futures_tickers)?;
+    let book_list: Vec<BinanceBookTicker<'_>> = decode(FAPI_BOOK_TICKER.name, book_list)?;
+    let spot_tickers: Vec<BinanceTicker24h<'_>> = decode(SPOT_TICKER_24HR.name, spot_tickers)?;
 
     let perp_ref = reference.index(Market::Perp);
     let spot_ref = reference.index(Market::Spot);
@@ -248,13 +238,10 @@ pub fn snapshot(
     let spots = rows::joined(&spot_tickers, &spot_ref, |t| t.symbol.get())
         .into_iter()
         .map(|(inst, t)| {
+            // Binance's own quote volume only (no `volume` × `lastPrice` fallback).
             let book = Book {
-                bid: t.bid_price.get(),
-                ask: t.ask_price.get(),
-                high_24h: t.high_price.get(),
-                low_24h: t.low_price.get(),
                 volume_24h_quote: t.quote_volume.get(),
-                exchange_time: t.close_time.get().and_then(ms_time),
+                ..t.book()
             };
             kit::spot_quote(inst, book, received_at)
         })

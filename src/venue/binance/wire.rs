@@ -31,7 +31,8 @@ pub struct BinanceExchangeInfo<'a> {
     pub symbols: Vec<BinanceSymbol<'a>>,
 }
 
-/// One symbol of [`BinanceExchangeInfo`] (spot symbols have no contract type nor margin asset).
+/// One symbol of [`BinanceExchangeInfo`] (spot symbols have no contract type nor margin asset),
+/// the Binance-shaped [`crate::venue::rows::ExchangeSymbol`].
 ///
 /// ```json
 /// {"symbol":"BLZUSDT","pair":"BLZUSDT","contractType":"PERPETUAL","deliveryDate":4133404800000,
@@ -46,22 +47,7 @@ pub struct BinanceExchangeInfo<'a> {
 ///  "icebergAllowed":true,"ocoAllowed":true,"isSpotTradingAllowed":true,
 ///  "isMarginTradingAllowed":true,"filters":[],"permissions":[],"permissionSets":[["SPOT","MARGIN"]]}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct BinanceSymbol<'a> {
-    /// `BTCUSDT`, `1000PEPEUSDT`, `BTCUSDT_260327` (dated).
-    pub symbol: BinanceText<'a>,
-    /// `PERPETUAL`, `CURRENT_QUARTER`, `NEXT_QUARTER`, … (futures).
-    pub contract_type: BinanceText<'a>,
-    /// `TRADING`, `PENDING_TRADING`, `SETTLING`, `CLOSE`, `HALT`, `BREAK`, …
-    pub status: BinanceText<'a>,
-    /// Venue base, multiplier included (`1000PEPE`).
-    pub base_asset: BinanceText<'a>,
-    /// Quote (`USDT`, `USDC`).
-    pub quote_asset: BinanceText<'a>,
-    /// Margin asset (futures; the quote for linear contracts).
-    pub margin_asset: BinanceText<'a>,
-}
+pub type BinanceSymbol<'a> = crate::venue::rows::ExchangeSymbol<'a, StringsOnly>;
 
 /// One entry of `GET /fapi/v1/fundingInfo` (only symbols whose cap, floor or interval was
 /// adjusted are listed; every other symbol is 8 h).
@@ -120,24 +106,7 @@ pub struct BinancePremiumIndex<'a> {
 ///  "quoteVolume":"15.30000000","openTime":1499783499040,"closeTime":1499869899040,
 ///  "firstId":28385,"lastId":28460,"count":76}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct BinanceTicker24h<'a> {
-    /// Symbol.
-    pub symbol: BinanceText<'a>,
-    /// Best bid (spot).
-    pub bid_price: WireDec,
-    /// Best ask (spot).
-    pub ask_price: WireDec,
-    /// 24 h high.
-    pub high_price: WireDec,
-    /// 24 h low.
-    pub low_price: WireDec,
-    /// 24 h volume in the quote currency (`volume` is in base units).
-    pub quote_volume: WireDec,
-    /// End of the 24 h window, ms.
-    pub close_time: WireInt,
-}
+pub type BinanceTicker24h<'a> = crate::venue::rows::SpotTicker24h<'a, StringsOnly>;
 
 /// One entry of `GET /fapi/v1/ticker/bookTicker` (no symbol: every symbol).
 ///

@@ -272,23 +272,6 @@ pub(super) fn apply_details(
     kit::merge_intervals(fresh, previous, &fetched);
 }
 
-/// 24 h quote volume: `quoteVolume`, else `volume` × `lastPrice`.
-fn quote_volume(t: &BingxTicker<'_>) -> Option<Decimal> {
-    kit::quote_volume(t.quote_volume.get(), t.volume.get(), t.last_price.get())
-}
-
-/// A ticker's book, range and volume, at `exchange_time`.
-fn book(t: &BingxTicker<'_>, exchange_time: Option<DateTime<Utc>>) -> Book {
-    Book {
-        bid: t.bid_price.get(),
-        ask: t.ask_price.get(),
-        high_24h: t.high_price.get(),
-        low_24h: t.low_price.get(),
-        volume_24h_quote: quote_volume(t),
-        exchange_time,
-    }
-}
-
 /// Parses one poll's bodies. Perps need a premium-index row with a rate and an interval (its own
 /// or the reference's); spots need a ticker. Instruments absent from `reference` are dropped.
 pub(super) fn snapshot(
@@ -315,20 +298,16 @@ pub(super) fn snapshot(
         let exchange_ms = p.time.get().or_else(|| t.and_then(|t| t.close_time.get()));
         let book = Book {
             exchange_time: exchange_ms.and_then(ms_time),
-            ..t.map_or_else(Book::default, |t| book(t, None))
+            ..t.map(|t| t.book()).unwrap_or_default()
         };
         let marks = Marks {
             mark: p.mark_price.get(),
             index: p.index_price.get(),
             ..Marks::default()
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
-    let spot = |inst: &Instrument| {
-        let t = spot_tickers.get(inst.symbol.as_str())?;
-        let exchange_time = t.close_time.get().and_then(ms_time);
-        Some(kit::spot_quote(inst, book(t, exchange_time), received_at))
-    };
+    let spot = |inst: &Instrument| Some(spot_tickers.get(inst.symbol.as_str())?.book());
     Ok(rows::snapshot(
         Venue::Bingx,
         reference,
@@ -346,7 +325,7 @@ mod tests {
     use super::*;
     use crate::model::Market;
     use crate::venue::bingx::funding_history_request;
-    use crate::venue::conformance::{Details, case, interval, reference_from};
+    use crate::venue::conformance::{Details, case, interval, reads_intervals, reference_from};
     use crate::venue::testkit::dec as d;
 
     const HISTORY: &str = include_str!("../../../fixtures/bingx/fundingRate.json");
@@ -356,30 +335,21 @@ mod tests {
 
     #[test]
     fn funding_history_gives_the_interval_from_the_two_newest_settlements() {
-        // Oldest first with a duplicated row: 00:00 and 08:00.
-        assert_eq!(
-            history_interval("ETH-USDT", HISTORY_ETH.as_bytes()),
-            Ok(Some(d("8")))
-        );
-        // Newest first, a time as a string, an older 3 h gap ignored.
-        assert_eq!(
-            history_interval("1INCH-USDT", HISTORY_1INCH.as_bytes()),
-            Ok(Some(d("1")))
-        );
-        // One settlement only; rows of another symbol do not count.
-        assert_eq!(history_interval("BTC-USDT", HISTORY.as_bytes()), Ok(None));
-        assert_eq!(
-            history_interval("ETH-USDT", HISTORY_1INCH.as_bytes()),
-            Ok(None)
-        );
         let irregular = r#"{"code":0,"msg":"","data":[
             {"symbol":"X-USDT","fundingRate":"0","fundingTime":1743588000000},
             {"symbol":"X-USDT","fundingRate":"0","fundingTime":1743586200000}]}"#;
-        assert_eq!(
-            history_interval("X-USDT", irregular.as_bytes()),
-            Ok(None),
-            "30 min"
-        );
+        let cases = [
+            // Oldest first with a duplicated row: 00:00 and 08:00.
+            ("ETH-USDT", HISTORY_ETH, Some("8")),
+            // Newest first, a time as a string, an older 3 h gap ignored.
+            ("1INCH-USDT", HISTORY_1INCH, Some("1")),
+            // One settlement only; rows of another symbol do not count.
+            ("BTC-USDT", HISTORY, None),
+            ("ETH-USDT", HISTORY_1INCH, None),
+            // 30 min apart.
+            ("X-USDT", irregular, None),
+        ];
+        reads_intervals(Venue::Bingx, history_interval, &cases);
         let err = history_interval("ETH-USDT", RATE_LIMIT.as_bytes()).expect_err("error body");
         assert_eq!(err.endpoint, FUNDING_HISTORY);
         assert!(err.detail.contains("100410"), "{err}");

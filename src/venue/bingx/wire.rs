@@ -30,8 +30,6 @@ use crate::venue::rows::{ArrayCandle, Positional};
 pub struct BingxContract<'a> {
     /// `BTC-USDT`, `1000PEPE-USDT`.
     pub symbol: WireText<'a>,
-    /// Base code (`BTC`, `1000PEPE`).
-    pub asset: WireText<'a>,
     /// Settlement coin (`USDT`, `USDC`).
     pub currency: WireText<'a>,
     /// `1` active; `0` offline, `25` suspended, …
@@ -102,7 +100,8 @@ pub struct BingxPremiumIndex<'a> {
 }
 
 /// One row of `GET /openApi/swap/v2/quote/ticker` or `GET /openApi/spot/v1/ticker/24hr`:
-/// `volume` in base units, `quoteVolume` in the quote currency, best bid/ask as JSON numbers.
+/// `volume` in base units, `quoteVolume` in the quote currency, best bid/ask as JSON numbers
+/// (`closeTime` a string on spot): the Binance-shaped row of [`crate::venue::rows::SpotTicker24h`].
 ///
 /// ```json
 /// {"symbol": "BTC-USDT", "priceChange": "52.5", "priceChangePercent": "0.31%",
@@ -111,28 +110,7 @@ pub struct BingxPremiumIndex<'a> {
 ///  "openTime": 1672026667803, "closeTime": 1672026648425, "bidPrice": 16726.0,
 ///  "bidQty": 0.05, "askPrice": 16726.0, "askQty": 0.05}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct BingxTicker<'a> {
-    /// `BTC-USDT`.
-    pub symbol: WireText<'a>,
-    /// Last trade price.
-    pub last_price: WireDec,
-    /// 24 h high.
-    pub high_price: WireDec,
-    /// 24 h low.
-    pub low_price: WireDec,
-    /// 24 h volume, base units.
-    pub volume: WireDec,
-    /// 24 h volume, quote currency.
-    pub quote_volume: WireDec,
-    /// Best bid.
-    pub bid_price: WireDec,
-    /// Best ask.
-    pub ask_price: WireDec,
-    /// End of the 24 h window, ms (a string on spot).
-    pub close_time: WireInt,
-}
+pub type BingxTicker<'a> = crate::venue::rows::SpotTicker24h<'a>;
 
 /// One row of `GET /openApi/swap/v2/quote/fundingRate?symbol=…&limit=…` (settled rates; the
 /// same rows for the interval fallback and for `backfill`'s windows).

@@ -70,9 +70,7 @@ fn page<'a, T: Deserialize<'a>>(
     bytes: &'a [u8],
 ) -> Result<Page<T>, ParseError> {
     let env = BITGET.envelope(endpoint, bytes)?;
-    let rows = env
-        .data
-        .ok_or_else(|| ParseError::new(endpoint, "Bitget envelope without a `data` array"))?;
+    let rows = env.data.ok_or_else(|| BITGET.without_rows(endpoint))?;
     Ok(Page {
         rows,
         time: env.request_time.get(),
@@ -227,15 +225,11 @@ pub(super) fn snapshot(
             index: ticker.and_then(|t| t.index_price.get()),
             open_interest: ticker.and_then(|t| rows::in_coins(t.holding_amount.get(), inst)),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
     let spot = |inst: &Instrument| {
         let t = spot_rows.get(inst.symbol.as_str())?;
-        Some(kit::spot_quote(
-            inst,
-            book(t, spot_tickers.time),
-            received_at,
-        ))
+        Some(book(t, spot_tickers.time))
     };
     Ok(rows::snapshot(
         Venue::Bitget,

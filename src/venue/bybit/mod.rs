@@ -18,14 +18,11 @@ mod wire;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use super::kit::{self, BarPage, Paging, Span};
 use super::{
-    Bar, Body, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError, Request,
-    VenueAdapter,
+    Bar, Candle, CandleWindow, Endpoint, HistoryPoint, HostSpec, ParseError, Request, VenueAdapter,
 };
-use crate::model::{Market, Reference, Snapshot};
+use crate::model::Market;
 
 /// The one Bybit host: 600 requests per 5 s per IP for all of `api.bybit.com`; exceeding it gives
 /// HTTP 403 "access too frequent" and an IP ban of at least 10 minutes.
@@ -138,7 +135,7 @@ impl VenueAdapter for Bybit {
     kit::adapter_basics! {
         history: Paging::backward(FUNDING_HISTORY_LIMIT),
         candles: candles,
-        parse: envelope_signal,
+        parse: reference, snapshot, envelope_signal,
     }
 
     /// `instruments-info?category=linear&limit=1000` (paged), `category=spot&limit=1000` and the
@@ -175,14 +172,6 @@ impl VenueAdapter for Bybit {
         Ok(Some(next))
     }
 
-    fn parse_reference(&self, bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-        parse::reference(
-            Body::of(bodies, INSTRUMENTS_LINEAR.name),
-            Body::of(bodies, INSTRUMENTS_SPOT.name),
-            Body::of(bodies, COLLATERAL.name).next(),
-        )
-    }
-
     /// Two requests whether `full` or not: the linear tickers already carry mark, index and open
     /// interest, so the poller needs nothing more than a scan.
     fn snapshot_requests(&self, _full: bool) -> Vec<Request> {
@@ -190,20 +179,6 @@ impl VenueAdapter for Bybit {
             tickers(TICKERS_LINEAR, "linear"),
             tickers(TICKERS_SPOT, "spot"),
         ]
-    }
-
-    fn parse_snapshot(
-        &self,
-        bodies: &[Body<'_>],
-        reference: &Reference,
-        received_at: DateTime<Utc>,
-    ) -> Result<Snapshot, ParseError> {
-        parse::snapshot(
-            Body::one(bodies, TICKERS_LINEAR.name)?,
-            Body::one(bodies, TICKERS_SPOT.name)?,
-            reference,
-            received_at,
-        )
     }
 
     /// Pages backwards: every request carries the window's `startTime` and an `endTime` that

@@ -26,7 +26,7 @@ use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{ms_time, split_multiplier};
 use crate::venue::kit::{self, Book, Funding, Marks};
 use crate::venue::rows;
-use crate::venue::{BodySignal, Candle, HistoryPoint, ParseError};
+use crate::venue::{Body, BodySignal, Candle, HistoryPoint, ParseError};
 
 /// `retCode`s that mean "rate limited": 10006 (API rate limit, "Too many visits!") and 10018
 /// (IP rate limit).
@@ -223,13 +223,10 @@ pub fn parse_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
 /// # Errors
 /// When a category has no page at all, or a page is malformed or an error envelope. The
 /// collateral body never fails the reference.
-pub fn reference<'a>(
-    linear: impl IntoIterator<Item = &'a [u8]>,
-    spot: impl IntoIterator<Item = &'a [u8]>,
-    collateral: Option<&[u8]>,
-) -> Result<Reference, ParseError> {
-    let linear = instrument_pages(super::INSTRUMENTS_LINEAR.name, "linear", linear)?;
-    let spot = instrument_pages(super::INSTRUMENTS_SPOT.name, "spot", spot)?;
+pub fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
+    let linear = instrument_pages(bodies, super::INSTRUMENTS_LINEAR.name, "linear")?;
+    let spot = instrument_pages(bodies, super::INSTRUMENTS_SPOT.name, "spot")?;
+    let collateral = Body::of(bodies, super::COLLATERAL.name).next();
     let candidates = (linear
         .iter()
         .flat_map(|p| &p.rows)
@@ -248,18 +245,13 @@ pub fn reference<'a>(
 
 /// Every instruments page of one category, decoded; at least one.
 fn instrument_pages<'a>(
+    bodies: &'a [Body<'a>],
     endpoint: &'static str,
     category: &str,
-    pages: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<Vec<Page<BybitInstrument<'a>>>, ParseError> {
-    let pages = pages
-        .into_iter()
-        .map(|body| decode(endpoint, category, body))
-        .collect::<Result<Vec<_>, _>>()?;
-    if pages.is_empty() {
-        return Err(ParseError::new(endpoint, "response missing"));
-    }
-    Ok(pages)
+    kit::each_body(bodies, endpoint, true, |body| {
+        decode(endpoint, category, body)
+    })
 }
 
 /// `a × b`, `None` on overflow or when either is absent.
@@ -276,11 +268,12 @@ fn mul(a: Option<Decimal>, b: Decimal) -> Option<Decimal> {
 /// # Errors
 /// When a body is malformed, an error envelope, or of another category.
 pub fn snapshot(
-    linear: &[u8],
-    spot: &[u8],
+    bodies: &[Body<'_>],
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
+    let linear = Body::one(bodies, super::TICKERS_LINEAR.name)?;
+    let spot = Body::one(bodies, super::TICKERS_SPOT.name)?;
     let perp_ref = reference.index(Market::Perp);
     let spot_ref = reference.index(Market::Spot);
 

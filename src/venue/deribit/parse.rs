@@ -214,12 +214,9 @@ pub(super) fn snapshot(
             index: row.estimated_delivery_price.get(),
             open_interest: rows::in_coins(row.open_interest.get(), inst),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
-    let spot = |inst: &Instrument| {
-        let (_, book) = summary(&spot_rows, inst)?;
-        Some(kit::spot_quote(inst, book, received_at))
-    };
+    let spot = |inst: &Instrument| summary(&spot_rows, inst).map(|(_, book)| book);
     Ok(rows::snapshot(
         Venue::Deribit,
         reference,

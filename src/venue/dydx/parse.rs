@@ -194,7 +194,7 @@ pub(super) fn snapshot(
             index: oracle,
             open_interest: rows::in_coins(m.open_interest.get(), inst),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
     Ok(rows::snapshot(
         Venue::Dydx,

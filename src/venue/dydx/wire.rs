@@ -146,8 +146,6 @@ pub struct DydxHistoricalFunding<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, bound(deserialize = "'de: 'a"))]
 pub struct DydxFundingRow<'a> {
-    /// `BTC-USD`.
-    pub ticker: DydxText<'a>,
     /// Funding rate per 1 h, fraction.
     pub rate: WireDec,
     /// Block time of the settlement, ISO-8601.

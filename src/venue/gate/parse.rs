@@ -254,16 +254,15 @@ pub(super) fn snapshot(
                 .or_else(|| ticker.and_then(|t| t.index_price.get())),
             open_interest: rows::in_coins(open_interest, inst),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;
-        let book = Book::of_ticker(
+        Some(Book::of_ticker(
             [t.highest_bid.get(), t.lowest_ask.get()],
             [t.high_24h.get(), t.low_24h.get()],
             [t.quote_volume.get(), t.base_volume.get(), t.last.get()],
-        );
-        Some(kit::spot_quote(inst, book, received_at))
+        ))
     };
     Ok(rows::snapshot(
         Venue::Gate,

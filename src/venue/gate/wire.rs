@@ -52,8 +52,6 @@ pub struct GateContract<'a> {
     pub mark_price: WireDec,
     /// Index price.
     pub index_price: WireDec,
-    /// Last trade price.
-    pub last_price: WireDec,
     /// Rate applied at `funding_next_apply`, fraction.
     pub funding_rate: WireDec,
     /// Funding interval, **seconds** (int).

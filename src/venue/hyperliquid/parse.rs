@@ -296,18 +296,17 @@ pub(super) fn snapshot(
             index: ctx.oracle_px.get(),
             open_interest: rows::in_coins(ctx.open_interest.get(), inst),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
     let spot = |inst: &Instrument| {
         let ctx = spot_ctx.get(inst.symbol.as_str())?;
         let (bid, ask) = around_mid(ctx.mid_px.get());
-        let book = Book {
+        Some(Book {
             bid,
             ask,
             volume_24h_quote: ctx.day_ntl_vlm.get(),
             ..Book::default()
-        };
-        Some(kit::spot_quote(inst, book, received_at))
+        })
     };
     Ok(rows::snapshot(
         Venue::Hyperliquid,
@@ -342,7 +341,7 @@ fn history_rows<'a, T: Deserialize<'a>>(
 
 /// Parses one page of `fundingHistory` (any order); rows without a time or a rate are skipped.
 pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let rows: Vec<HlFundingHistory<'_>> = history_rows(FUNDING_HISTORY.name, body)?;
+    let rows: Vec<HlFundingHistory> = history_rows(FUNDING_HISTORY.name, body)?;
     Ok(rows
         .iter()
         .filter_map(|r| kit::point(r.time.get(), r.funding_rate.get()))

@@ -5,12 +5,10 @@
 //! The `…AndAssetCtxs` answers are two-element arrays `[meta, contexts]` whose contexts are
 //! **index-aligned** with `meta.universe`. Unknown fields are ignored.
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, SeqAccess};
 
-use crate::parse::{NumbersAsTextLenient, WireDec, WireFlag, WireInt, WireText};
+use crate::parse::{Lenient, NumbersAsTextLenient, WireDec, WireFlag, WireInt, WireText, lenient};
 
 /// A text field: borrowed, `""`/`null`/missing absent ([`WireText`] with [`NumbersAsTextLenient`]).
 pub type HlText<'a> = WireText<'a, NumbersAsTextLenient>;
@@ -35,48 +33,22 @@ impl HlImpactPxs {
     }
 }
 
+/// An array is read as prices; anything else is absent.
+impl<'de> Lenient<'de> for HlImpactPxs {
+    const EXPECTING: &'static str = "an array of two prices, or null";
+
+    fn array<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut out = Vec::with_capacity(2);
+        while let Some(px) = seq.next_element::<IgnoredOrDec>()? {
+            out.push(px.0);
+        }
+        Ok(HlImpactPxs(out))
+    }
+}
+
 impl<'de> Deserialize<'de> for HlImpactPxs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct PxsVisitor;
-        impl<'de> Visitor<'de> for PxsVisitor {
-            type Value = HlImpactPxs;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of two prices, or null")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HlImpactPxs, A::Error> {
-                let mut out = Vec::with_capacity(2);
-                while let Some(px) = seq.next_element::<IgnoredOrDec>()? {
-                    out.push(px.0);
-                }
-                Ok(HlImpactPxs(out))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_none<E: de::Error>(self) -> Result<HlImpactPxs, E> {
-                Ok(HlImpactPxs::default())
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<HlImpactPxs, D::Error> {
-                d.deserialize_any(PxsVisitor)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HlImpactPxs, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(HlImpactPxs::default())
-            }
-        }
-        d.deserialize_any(PxsVisitor)
+        lenient(d)
     }
 }
 
@@ -228,8 +200,6 @@ pub struct HlSpotPair<'a> {
     pub name: HlText<'a>,
     /// `[baseTokenIndex, quoteTokenIndex]`.
     pub tokens: Option<Vec<WireInt>>,
-    /// Pair index.
-    pub index: WireInt,
 }
 
 /// One element of `spotMetaAndAssetCtxs[1]`. Live answers carry `coin` (the pair name); the
@@ -246,8 +216,6 @@ pub struct HlSpotCtx<'a> {
     pub coin: HlText<'a>,
     /// 24 h volume in the quote token (USDC).
     pub day_ntl_vlm: WireDec,
-    /// Mark price.
-    pub mark_px: WireDec,
     /// Mid of the book (`null` when one side is empty).
     pub mid_px: WireDec,
 }
@@ -282,12 +250,8 @@ pub struct HlPredictedVenue<'a>(pub HlText<'a>, pub Option<HlPredictedFunding>);
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HlPredictedFunding {
-    /// Predicted rate per interval, fraction.
-    pub funding_rate: WireDec,
     /// Next settlement, ms.
     pub next_funding_time: WireInt,
-    /// Interval, hours.
-    pub funding_interval_hours: WireInt,
 }
 
 #[cfg(test)]
@@ -364,10 +328,8 @@ mod tests {
 /// {"coin": "BTC", "fundingRate": "0.0000125", "premium": "0.00029005", "time": 1769908800000}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct HlFundingHistory<'a> {
-    /// Coin name (`BTC`, `kPEPE`).
-    pub coin: HlText<'a>,
+#[serde(rename_all = "camelCase", default)]
+pub struct HlFundingHistory {
     /// Rate settled for the hour, fraction.
     pub funding_rate: WireDec,
     /// Settlement time, ms (a number).

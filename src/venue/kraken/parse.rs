@@ -261,7 +261,7 @@ pub(super) fn snapshot(
             index: t.index_price.get(),
             open_interest: rows::in_coins(t.open_interest.get(), inst),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
     Ok(rows::snapshot(
         Venue::Kraken,

@@ -197,8 +197,6 @@ pub struct KrakenFundingRates<'a> {
 pub struct KrakenFundingRate<'a> {
     /// Settlement time, ISO-8601.
     pub timestamp: KrakenText<'a>,
-    /// Absolute rate, quote currency per contract.
-    pub funding_rate: WireDec,
     /// Relative rate, fraction per hour.
     pub relative_funding_rate: WireDec,
 }

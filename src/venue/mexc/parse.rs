@@ -125,7 +125,7 @@ fn contract_data<'a, D: Deserialize<'a>>(
 /// A [`ParseError`] naming `funding-history` when the body is not a contract envelope holding a
 /// page, or reports an error.
 pub(super) fn funding_history(bytes: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let page = contract_data::<MexcFundingHistoryPage<'_>>(FUNDING_HISTORY.name, bytes)?;
+    let page = contract_data::<MexcFundingHistoryPage>(FUNDING_HISTORY.name, bytes)?;
     Ok(page
         .map(|p| p.result_list)
         .unwrap_or_default()
@@ -375,12 +375,9 @@ pub(super) fn snapshot(
             index: t.index_price.get(),
             open_interest: rows::in_coins(t.hold_vol.get(), inst),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
-    let spot = |inst: &Instrument| {
-        let t = spot_rows.get(inst.symbol.as_str())?;
-        Some(kit::spot_quote(inst, t.book(), received_at))
-    };
+    let spot = |inst: &Instrument| Some(spot_rows.get(inst.symbol.as_str())?.book());
     Ok(rows::snapshot(
         Venue::Mexc,
         reference,
@@ -397,7 +394,7 @@ mod tests {
 
     use super::*;
     use crate::model::Market;
-    use crate::venue::conformance::{Details, case, interval, reference_from};
+    use crate::venue::conformance::{Details, case, interval, reads_intervals, reference_from};
     use crate::venue::mexc::{DETAIL_BATCH, funding_rate_request};
     use crate::venue::testkit::dec as d;
 
@@ -408,21 +405,15 @@ mod tests {
 
     #[test]
     fn per_symbol_funding_rates_give_the_interval() {
-        assert_eq!(
-            funding_interval("BTC_USDT", RATE_BTC.as_bytes()),
-            Ok(Some(d("8")))
-        );
-        assert_eq!(
-            funding_interval("DOGE_USDT", RATE_DOGE.as_bytes()),
-            Ok(Some(d("2")))
-        );
-        assert_eq!(
-            funding_interval("ETH_USDT", RATE_BTC.as_bytes()),
-            Ok(None),
-            "another symbol's row"
-        );
         let zero = r#"{"success":true,"code":0,"data":{"symbol":"X_USDT","collectCycle":0}}"#;
-        assert_eq!(funding_interval("X_USDT", zero.as_bytes()), Ok(None));
+        let cases = [
+            ("BTC_USDT", RATE_BTC, Some("8")),
+            ("DOGE_USDT", RATE_DOGE, Some("2")),
+            // Another symbol's row.
+            ("ETH_USDT", RATE_BTC, None),
+            ("X_USDT", zero, None),
+        ];
+        reads_intervals(Venue::Mexc, funding_interval, &cases);
         let err = funding_interval("1INCH_USDT", NO_CONTRACT.as_bytes()).expect_err("error body");
         assert_eq!(
             err,

@@ -182,14 +182,10 @@ pub struct MexcTicker<'a> {
 pub struct MexcFundingRate<'a> {
     /// `BTC_USDT`.
     pub symbol: WireText<'a>,
-    /// Current rate, fraction.
-    pub funding_rate: WireDec,
     /// Funding interval, hours.
     pub collect_cycle: WireDec,
     /// Next settlement, ms.
     pub next_settle_time: WireInt,
-    /// Data time, ms.
-    pub timestamp: WireInt,
 }
 
 /// `GET /api/v3/exchangeInfo` (only the fields basis reads); an error body has `code`/`msg`
@@ -210,29 +206,16 @@ pub struct MexcExchangeInfo<'a> {
     pub msg: WireText<'a>,
 }
 
-/// One spot pair of `GET /api/v3/exchangeInfo` (only the fields basis reads). `status` is
-/// `"1"` online, `"2"` pause, `"3"` offline (older answers: `"ENABLED"`); `tradeSideType` 4 is
-/// close-only.
+/// One spot pair of `GET /api/v3/exchangeInfo`, the Binance-shaped
+/// [`crate::venue::rows::ExchangeSymbol`]. `status` is `"1"` online, `"2"` pause, `"3"` offline
+/// (older answers: `"ENABLED"`); `tradeSideType` 4 is close-only.
 ///
 /// ```json
 /// {"symbol": "TOMO3LUSDT", "status": "ENABLED", "baseAsset": "TOMO3L", "baseAssetPrecision": 2,
 ///  "quoteAsset": "USDT", "quotePrecision": 3, "isSpotTradingAllowed": false,
 ///  "permissions": ["SPOT", "LIMIT"], "filters": [], "tradeSideType": "1"}
 /// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct MexcSpotSymbol<'a> {
-    /// `BTCUSDT`.
-    pub symbol: WireText<'a>,
-    /// Listing status.
-    pub status: WireText<'a>,
-    /// Base coin.
-    pub base_asset: WireText<'a>,
-    /// Quote coin.
-    pub quote_asset: WireText<'a>,
-    /// 1 all, 2 buy only, 3 sell only, 4 close.
-    pub trade_side_type: WireText<'a>,
-}
+pub type MexcSpotSymbol<'a> = crate::venue::rows::ExchangeSymbol<'a>;
 
 /// One row of `GET /api/v3/ticker/24hr` (every pair when `symbol` is omitted): `volume` in base,
 /// `quoteVolume` in quote (documented as possibly `null`).
@@ -254,10 +237,10 @@ pub type MexcSpotTicker<'a> = crate::venue::rows::SpotTicker24h<'a>;
 ///  "resultList": [{"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}]}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct MexcFundingHistoryPage<'a> {
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcFundingHistoryPage {
     /// The settlements.
-    pub result_list: Vec<MexcFundingHistoryRow<'a>>,
+    pub result_list: Vec<MexcFundingHistoryRow>,
 }
 
 /// One settlement of [`MexcFundingHistoryPage`].
@@ -266,10 +249,8 @@ pub struct MexcFundingHistoryPage<'a> {
 /// {"symbol": "BTC_USDT", "fundingRate": 0.000266, "settleTime": 1609804800000}
 /// ```
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
-pub struct MexcFundingHistoryRow<'a> {
-    /// `BTC_USDT`.
-    pub symbol: WireText<'a>,
+#[serde(rename_all = "camelCase", default)]
+pub struct MexcFundingHistoryRow {
     /// Settled rate, fraction.
     pub funding_rate: WireDec,
     /// Settlement time, ms.

@@ -30,7 +30,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::Deserialize;
 
 use super::wire::{
     OkxCandle, OkxDiscountRate, OkxFundingHistory, OkxFundingRate, OkxIndexTicker, OkxInstrument,
@@ -61,24 +60,6 @@ pub(super) const OKX: Coded = Coded {
 /// `code`) says nothing, leaving the HTTP status and the parser to decide.
 pub(super) fn body_signal(status: u16, body: &[u8]) -> BodySignal {
     OKX.signal(status, body, |code| code == RATE_LIMIT_CODE)
-}
-
-/// The `data` rows of one response, after checking the envelope.
-fn rows<'a, T: Deserialize<'a>>(
-    endpoint: &'static str,
-    bytes: &'a [u8],
-) -> Result<Vec<T>, ParseError> {
-    OKX.data(endpoint, bytes, "OKX envelope without a `data` array")
-}
-
-/// The rows of every body of `endpoint`, in request order. `required`: at least one body must
-/// have been fetched.
-fn all_rows<'a, T: Deserialize<'a>>(
-    bodies: &'a [Body<'a>],
-    endpoint: &'static str,
-    required: bool,
-) -> Result<Vec<T>, ParseError> {
-    kit::rows_of(bodies, endpoint, required, |b| rows(endpoint, b))
 }
 
 fn is_normal_rule(rule: &WireText<'_>) -> bool {
@@ -127,7 +108,7 @@ fn spot_instrument(row: &OkxInstrument<'_>) -> Option<Instrument> {
 /// tier's `discountRate`, keyed by upper-case coin, only when in (0, 1]. A body that is not a
 /// `code` "0" envelope with a `data` array gives an empty map (see the module docs).
 pub(super) fn discount_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
-    let coins = rows::<OkxDiscountRate<'_>>(DISCOUNT_RATES.name, body);
+    let coins = OKX.rows::<OkxDiscountRate<'_>>(DISCOUNT_RATES.name, body);
     rows::haircut_table(
         coins.iter().flatten(),
         rows::FirstRow::Usable,
@@ -143,8 +124,8 @@ pub(super) fn discount_haircuts(body: &[u8]) -> BTreeMap<String, Decimal> {
 /// the discount-rate tiers, when fetched, into the haircuts ([`discount_haircuts`]; absent:
 /// empty). The discount-rate body never fails the reference.
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
-    let swaps: Vec<OkxInstrument<'_>> = all_rows(bodies, SWAP_INSTRUMENTS.name, true)?;
-    let spots: Vec<OkxInstrument<'_>> = all_rows(bodies, SPOT_INSTRUMENTS.name, true)?;
+    let swaps: Vec<OkxInstrument<'_>> = OKX.all_rows(bodies, SWAP_INSTRUMENTS.name, true)?;
+    let spots: Vec<OkxInstrument<'_>> = OKX.all_rows(bodies, SPOT_INSTRUMENTS.name, true)?;
     let candidates = swaps
         .iter()
         .filter_map(perp_instrument)
@@ -185,12 +166,13 @@ pub(super) fn snapshot(
     reference: &Reference,
     received_at: DateTime<Utc>,
 ) -> Result<Snapshot, ParseError> {
-    let funding: Vec<OkxFundingRate<'_>> = all_rows(bodies, FUNDING_RATES.name, true)?;
-    let swap_tickers: Vec<OkxTicker<'_>> = all_rows(bodies, SWAP_TICKERS.name, true)?;
-    let spot_tickers: Vec<OkxTicker<'_>> = all_rows(bodies, SPOT_TICKERS.name, true)?;
-    let open_interest: Vec<OkxOpenInterest<'_>> = all_rows(bodies, SWAP_OPEN_INTEREST.name, false)?;
-    let marks: Vec<OkxMarkPrice<'_>> = all_rows(bodies, SWAP_MARK_PRICES.name, false)?;
-    let indexes: Vec<OkxIndexTicker<'_>> = all_rows(bodies, QUOTE_INDEX_TICKERS.name, false)?;
+    let funding: Vec<OkxFundingRate<'_>> = OKX.all_rows(bodies, FUNDING_RATES.name, true)?;
+    let swap_tickers: Vec<OkxTicker<'_>> = OKX.all_rows(bodies, SWAP_TICKERS.name, true)?;
+    let spot_tickers: Vec<OkxTicker<'_>> = OKX.all_rows(bodies, SPOT_TICKERS.name, true)?;
+    let open_interest: Vec<OkxOpenInterest<'_>> =
+        OKX.all_rows(bodies, SWAP_OPEN_INTEREST.name, false)?;
+    let marks: Vec<OkxMarkPrice<'_>> = OKX.all_rows(bodies, SWAP_MARK_PRICES.name, false)?;
+    let indexes: Vec<OkxIndexTicker<'_>> = OKX.all_rows(bodies, QUOTE_INDEX_TICKERS.name, false)?;
 
     let funding = kit::by_symbol(&funding, |r| r.inst_id.get());
     let swap_tickers = kit::by_symbol(&swap_tickers, |r| r.inst_id.get());
@@ -221,15 +203,11 @@ pub(super) fn snapshot(
                 .get(symbol)
                 .and_then(|o| open_interest_coins(o, inst)),
         };
-        Some(kit::perp_quote(inst, funding, book, marks, received_at))
+        Some((funding, book, marks))
     };
     let spot = |inst: &Instrument| {
         let t = spot_tickers.get(inst.symbol.as_str())?;
-        Some(kit::spot_quote(
-            inst,
-            book(t, t.vol_ccy_24h.get()),
-            received_at,
-        ))
+        Some(book(t, t.vol_ccy_24h.get()))
     };
     Ok(rows::snapshot(
         Venue::Okx,
@@ -266,7 +244,7 @@ fn open_interest_coins(o: &OkxOpenInterest<'_>, inst: &Instrument) -> Option<Dec
 /// A [`ParseError`] naming `funding-rate-history` when the body is not an OKX envelope with a
 /// `data` array, or its `code` is not `"0"` (`51001`: unknown instrument).
 pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
-    let rows: Vec<OkxFundingHistory> = rows(SWAP_FUNDING_HISTORY.name, body)?;
+    let rows: Vec<OkxFundingHistory> = OKX.rows(SWAP_FUNDING_HISTORY.name, body)?;
     Ok(rows
         .iter()
         .filter_map(|r| {
@@ -286,7 +264,7 @@ pub fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseError> {
 /// A [`ParseError`] naming `candles` when the body is not an OKX envelope with a `data` array of
 /// arrays, or its `code` is not `"0"` (`51001`: unknown instrument).
 pub fn candles(body: &[u8]) -> Result<Vec<Candle>, ParseError> {
-    let rows: Vec<OkxCandle<'_>> = rows(RECENT_CANDLES.name, body)?;
+    let rows: Vec<OkxCandle<'_>> = OKX.rows(RECENT_CANDLES.name, body)?;
     Ok(rows
         .iter()
         .filter(|r| r.confirm.as_str() != "0")

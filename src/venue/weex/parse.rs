@@ -36,7 +36,7 @@ use super::{
     SPOT_EXCHANGE_INFO, SPOT_SUFFIX, SPOT_TICKER, TICKERS,
 };
 
-use crate::model::{Instrument, Market, PerpQuote, Reference, Snapshot, Venue};
+use crate::model::{Instrument, Market, Reference, Snapshot, Venue};
 use crate::parse::{WireText, ms_time, split_concat, split_multiplier};
 use crate::venue::intervals::positive;
 use crate::venue::kit::{self, Book, Funding, Marks};
@@ -66,14 +66,6 @@ fn all_rows<'a, T: Deserialize<'a>>(
     endpoint: &'static str,
 ) -> Result<Vec<T>, ParseError> {
     kit::rows_of(bodies, endpoint, true, |b| WEEX.decode(endpoint, b))
-}
-
-/// The `data` rows of a spot v2 envelope, after checking its code.
-fn enveloped_rows<'a, T: Deserialize<'a>>(
-    endpoint: &'static str,
-    bytes: &'a [u8],
-) -> Result<Vec<T>, ParseError> {
-    WEEX.data(endpoint, bytes, "WEEX envelope without a `data` array")
 }
 
 /// The funding interval that `n` evenly spread settlement times of day (`HH:MM:SS`) give:
@@ -135,8 +127,7 @@ fn spot_instrument(row: &WeexSpotSymbol<'_>) -> Option<Instrument> {
 pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     let contracts: Vec<WeexContract<'_>> = all_rows(bodies, CONTRACTS.name)?;
     let name = SPOT_EXCHANGE_INFO.name;
-    let pairs: Vec<WeexSpotSymbol<'_>> =
-        kit::rows_of(bodies, name, true, |b| enveloped_rows(name, b))?;
+    let pairs: Vec<WeexSpotSymbol<'_>> = WEEX.all_rows(bodies, name, true)?;
     let perps = contracts.iter().filter_map(perp_instrument);
     let spots = pairs.iter().filter_map(spot_instrument);
     Ok(Reference {
@@ -145,14 +136,14 @@ pub(super) fn reference(bodies: &[Body<'_>]) -> Result<Reference, ParseError> {
     })
 }
 
-/// The quote of perp `inst` from its funding row and (if any) its ticker; `None` without a
-/// rate or an interval.
-fn perp_quote(
+/// What the funding row and (if any) the ticker of perp `inst` say of its funding, book and
+/// marks; `None` without a rate or an interval.
+fn perp_terms(
     inst: &Instrument,
     rate: &WeexFundRate<'_>,
     ticker: Option<&WeexTicker<'_>>,
     received_at: DateTime<Utc>,
-) -> Option<PerpQuote> {
+) -> Option<(Funding, Book, Marks)> {
     let cycle_hours = rate.collect_cycle.get().map(|m| m / Decimal::from(60));
     let hours = positive(cycle_hours).or(inst.funding_interval_hours)?;
     let data_ms = ticker
@@ -176,7 +167,7 @@ fn perp_quote(
         index: ticker.and_then(|t| t.index_price.get()),
         ..Marks::default()
     };
-    Some(kit::perp_quote(inst, funding, book, marks, received_at))
+    Some((funding, book, marks))
 }
 
 /// What a contract ticker row says of its perp (its time aside).
@@ -208,12 +199,9 @@ pub(super) fn snapshot(
         |inst| {
             let symbol = inst.symbol.as_str();
             let ticker = tickers.get(symbol).copied();
-            perp_quote(inst, rates.get(symbol)?, ticker, received_at)
+            perp_terms(inst, rates.get(symbol)?, ticker, received_at)
         },
-        |inst| {
-            let row = spot_rows.get(v3_symbol(&inst.symbol))?;
-            Some(kit::spot_quote(inst, row.book(), received_at))
-        },
+        |inst| Some(spot_rows.get(v3_symbol(&inst.symbol))?.book()),
     ))
 }
 
@@ -229,7 +217,7 @@ pub(super) fn funding_history(body: &[u8]) -> Result<Vec<HistoryPoint>, ParseErr
 pub(super) fn candles(market: Market, body: &[u8]) -> Result<Vec<Candle>, ParseError> {
     let rows: Vec<ArrayCandle> = match market {
         Market::Perp => WEEX.decode(CANDLES.name, body)?,
-        Market::Spot => enveloped_rows(SPOT_CANDLES.name, body)?,
+        Market::Spot => WEEX.rows(SPOT_CANDLES.name, body)?,
     };
     Ok(rows
         .iter()
