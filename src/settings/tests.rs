@@ -158,8 +158,9 @@ fn sink_top_defaults_to_ten_and_must_be_positive() {
     }
 }
 
-#[test]
-fn config_show_names_sources_and_reads_back_as_the_same_settings() {
+/// Every config key set, secrets in files, under a `--hold` flag and two environment values:
+/// the temp dirs (kept alive), the globals and the settings built from all three layers.
+fn every_layer() -> ([tempfile::TempDir; 2], Globals, Settings) {
     let dir = tempfile::tempdir().expect("tempdir");
     let hook = dir.path().join("hook.url");
     std::fs::write(&hook, "https://hooks.example/T0/B0/x\n").expect("write");
@@ -167,7 +168,7 @@ fn config_show_names_sources_and_reads_back_as_the_same_settings() {
     std::fs::write(&whsec, "whsec_c2VjcmV0LWtleS0wMTIzNDU2Nzg5\n").expect("write");
     let token = dir.path().join("token");
     std::fs::write(&token, "123:ABC\n").expect("write");
-    let (_d, g) = with_config(&format!(
+    let (config_dir, g) = with_config(&format!(
         r#"[scan]
 min_apr = 12.5
 hold = "36h"
@@ -224,6 +225,12 @@ chat = -100123
         ("BASIS_BYBIT_URL", "http://127.0.0.1:8/by"),
     ]));
     let first = build(&g, &flags.poll, Some(&flags), &env).expect("settings");
+    ([dir, config_dir], g, first)
+}
+
+#[test]
+fn config_show_names_each_values_source_and_hides_secrets() {
+    let (_dirs, _g, first) = every_layer();
     let text = show(&first);
     let line = |key: &str| {
         text.lines()
@@ -254,9 +261,16 @@ chat = -100123
     ] {
         assert!(text.contains(key), "no {key} in\n{text}");
     }
+    assert_eq!(first.params.hold_days, Decimal::from(2));
+    assert_eq!(first.params.leverage, Decimal::from(4));
+}
 
+#[test]
+fn config_show_reads_back_as_the_same_settings() {
+    let (dirs, g, first) = every_layer();
+    let text = show(&first);
     // Read back as the only layer, it gives the same settings.
-    let again = dir.path().join("again.toml");
+    let again = dirs[0].path().join("again.toml");
     std::fs::write(&again, &text).expect("write");
     let g2 = Globals {
         config: Some(again),
@@ -301,8 +315,6 @@ chat = -100123
         assert_eq!(other.enabled, vs.enabled, "{venue}");
         assert_eq!(other.urls, vs.urls, "{venue}");
     }
-    assert_eq!(first.params.hold_days, Decimal::from(2));
-    assert_eq!(first.params.leverage, Decimal::from(4));
 }
 
 #[test]
