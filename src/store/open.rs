@@ -55,13 +55,31 @@ pub(super) fn watchdog_budget(db_dir: &Path) -> std::time::Duration {
     std::time::Duration::from_secs(5) + std::time::Duration::from_millis(bytes / 25_000)
 }
 
+/// Why a call under the [`watchdog`] gave no value.
+#[derive(Debug)]
+pub(super) enum Unanswered {
+    /// It failed or panicked: what it said.
+    Failed(String),
+    /// It did not answer within the budget, in seconds.
+    TimedOut(u64),
+}
+
+impl std::fmt::Display for Unanswered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unanswered::Failed(reason) => f.write_str(reason),
+            Unanswered::TimedOut(secs) => write!(f, "sled did not answer within {secs} s"),
+        }
+    }
+}
+
 /// Runs `f` on a thread of its own and waits at most `budget`; a panic inside becomes an error
 /// like any other. A thread that does not answer is left behind (the process exits soon after
 /// with the error: sled has been seen to spin forever on a damaged blob).
 pub(super) fn watchdog<T: Send + 'static>(
     budget: std::time::Duration,
     f: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
+) -> Result<T, Unanswered> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let spawned = std::thread::Builder::new()
         .name("store-open".into())
@@ -70,14 +88,28 @@ pub(super) fn watchdog<T: Send + 'static>(
                 .unwrap_or_else(|panic| Err(format!("sled panicked: {}", panic_message(&*panic))));
             let _ = tx.send(result);
         });
-    if let Err(e) = spawned {
-        return Err(format!("cannot start a thread: {e}"));
-    }
+    let thread = match spawned {
+        Ok(thread) => thread,
+        Err(e) => return Err(Unanswered::Failed(format!("cannot start a thread: {e}"))),
+    };
     match rx.recv_timeout(budget) {
-        Ok(result) => result,
-        Err(_) => Err(format!("sled did not answer within {} s", budget.as_secs())),
+        Ok(result) => result.map_err(Unanswered::Failed),
+        Err(_) => {
+            #[cfg(test)]
+            if let Ok(mut abandoned) = ABANDONED.lock() {
+                abandoned.push(thread);
+            }
+            #[cfg(not(test))]
+            drop(thread);
+            Err(Unanswered::TimedOut(budget.as_secs()))
+        }
     }
 }
+
+/// Threads a watchdog gave up on, for a test to wait for (a real run exits instead).
+#[cfg(test)]
+pub(super) static ABANDONED: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
 
 /// Refuses to hand sled a store whose files look damaged: sled may rewrite a damaged tail on
 /// open, and the promise is to leave a corrupt store untouched. Checks what can be checked
@@ -103,6 +135,14 @@ impl Store {
     /// [`StoreError::Locked`] when another process holds it, [`StoreError::Corrupt`] when sled
     /// cannot read its files (they are not modified), [`StoreError::Io`] otherwise.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_within(dir, None)
+    }
+
+    /// [`Store::open`] with sled's open given `budget` instead of [`watchdog_budget`].
+    pub(super) fn open_within(
+        dir: &Path,
+        budget: Option<std::time::Duration>,
+    ) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let lock = OpenOptions::new()
             .create(true)
@@ -191,15 +231,29 @@ impl Store {
             None => seal::open(dir, baseline),
         }
         .map_err(|e| io(dir, e))?;
-        let budget = watchdog_budget(&db_dir);
         let read_all = crashed.is_some();
-        let trees = match watchdog(budget, {
+        let trees = match watchdog(budget.unwrap_or_else(|| watchdog_budget(&db_dir)), {
             let db_dir = db_dir.clone();
             move || open_trees(&db_dir, read_all)
         }) {
             Ok(trees) => trees,
-            Err(reason) => {
+            // A store that closed cleanly and still matched its seal, opening slowly (a stalled
+            // disk, a starved machine): the seal stays open, so the next run takes it as after a
+            // crash, copies the files first and lets sled recover them under the watchdog again,
+            // and only a second stall there refuses it for good. One slow open must not turn a
+            // healthy store into one that needs a person.
+            Err(Unanswered::TimedOut(secs)) if crashed.is_none() => {
+                return Err(StoreError::Unrecoverable {
+                    dir: dir.to_owned(),
+                    reason: format!(
+                        "sled did not answer within {secs} s; the next run checks and recovers it, with a copy of the files first"
+                    ),
+                    copy,
+                });
+            }
+            Err(unanswered) => {
                 // Whatever sled did to the files, later runs must not retry on them blindly.
+                let reason = unanswered.to_string();
                 let _ = seal::fail(dir, &reason);
                 return Err(StoreError::Unrecoverable {
                     dir: dir.to_owned(),

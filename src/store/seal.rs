@@ -310,7 +310,7 @@ pub fn open_recovering(dir: &Path, baseline: Baseline) -> std::io::Result<()> {
 /// holds an exclusive lock (`try_lock_exclusive`, the same `flock`/`LockFileEx` lock as
 /// [`File::try_lock`]) until the last of them is gone: so the lock being free means every such
 /// task has finished. Where file locks are unsupported sled takes none either: nothing to wait.
-fn settle(db_dir: &Path, limit: Duration) -> std::io::Result<bool> {
+pub(super) fn settle(db_dir: &Path, limit: Duration) -> std::io::Result<bool> {
     let log = match File::open(db_dir.join(LOG_FILE)) {
         Ok(log) => log,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),

@@ -210,6 +210,63 @@ fn a_crashed_store_that_sled_cannot_open_is_refused_from_then_on() {
     assert_eq!(recovery_copy(&dir), truncated);
 }
 
+/// Opens the store giving sled no time (so the watchdog gives up, as on a stalled disk), then
+/// waits until the abandoned open has finished (a real run exits instead) and sled has let go
+/// of its files.
+fn open_stalled(dir: &tempfile::TempDir) -> StoreError {
+    let err = Store::open_within(dir.path(), Some(std::time::Duration::ZERO))
+        .expect_err("an open given no time stalls");
+    let abandoned = std::mem::take(&mut *open::ABANDONED.lock().expect("lock"));
+    for thread in abandoned {
+        thread.join().expect("the abandoned open ends");
+    }
+    let db_dir = dir.path().join(DB_DIR);
+    assert!(
+        seal::settle(&db_dir, std::time::Duration::from_secs(60)).expect("lock"),
+        "the abandoned open never let go of sled's log"
+    );
+    err
+}
+
+#[test]
+fn a_clean_store_that_opens_too_slowly_is_recovered_by_the_next_run() {
+    let (dir, store) = fresh();
+    store.write_snapshot(&snapshot(1_000)).expect("write");
+    store.close().expect("close");
+    let err = open_stalled(&dir);
+    assert!(matches!(err, StoreError::Unrecoverable { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the next run checks and recovers it"),
+        "{err}"
+    );
+    // Not refused for good: the next run recovers it as after a crash, copy first.
+    let store = Store::open(dir.path()).expect("the next run opens it");
+    assert_eq!(
+        store.latest_snapshot(Venue::Okx).expect("read"),
+        Some(snapshot(1_000))
+    );
+    store.close().expect("close");
+    assert!(dir.path().join(seal::RECOVERY_DIR).join(DB_DIR).exists());
+    assert!(matches!(
+        seal::check(dir.path(), &dir.path().join(DB_DIR)),
+        Ok(seal::State::Clean(_))
+    ));
+}
+
+#[test]
+fn a_crashed_store_whose_recovery_stalls_is_refused_from_then_on() {
+    let (dir, _) = crashed_store();
+    let err = open_stalled(&dir);
+    assert!(
+        matches!(&err, StoreError::Unrecoverable { copy: Some(_), .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("did not answer"), "{err}");
+    let err = Store::open(dir.path()).expect_err("still refused");
+    assert!(err.to_string().contains("earlier run"), "{err}");
+}
+
 #[test]
 fn the_latest_view_is_small_pieces_and_follows_the_listing() {
     let (_dir, store) = fresh();
