@@ -152,12 +152,18 @@ fn a_crash_before_close_lets_sled_recover() {
     assert_eq!(recovery_copy(&dir), before);
 }
 
-/// A store closed cleanly once (returns the log's length then), then written by a run
-/// that crashed: dropped without close(), so the seal stays open.
-fn crashed_store() -> (tempfile::TempDir, usize) {
+/// A store holding OKX's snapshot at 1,000 ms, closed cleanly.
+fn closed_store() -> tempfile::TempDir {
     let (dir, store) = fresh();
     store.write_snapshot(&snapshot(1_000)).expect("write");
     store.close().expect("close");
+    dir
+}
+
+/// A store closed cleanly once (returns the log's length then), then written by a run
+/// that crashed: dropped without close(), so the seal stays open.
+fn crashed_store() -> (tempfile::TempDir, usize) {
+    let dir = closed_store();
     let clean_len = std::fs::metadata(dir.path().join("db/db"))
         .expect("len")
         .len() as usize;
@@ -230,9 +236,7 @@ fn open_stalled(dir: &tempfile::TempDir) -> StoreError {
 
 #[test]
 fn a_clean_store_that_opens_too_slowly_is_recovered_by_the_next_run() {
-    let (dir, store) = fresh();
-    store.write_snapshot(&snapshot(1_000)).expect("write");
-    store.close().expect("close");
+    let dir = closed_store();
     let err = open_stalled(&dir);
     assert!(matches!(err, StoreError::Unrecoverable { .. }), "{err}");
     assert!(
@@ -448,9 +452,7 @@ fn thirty_day_chunks_of_older_stores_are_read_and_rechunked_by_compaction() {
 
 #[test]
 fn an_interrupted_compaction_is_finished_or_undone_at_the_next_open() {
-    let (dir, store) = fresh();
-    store.write_snapshot(&snapshot(1_000)).expect("write");
-    store.close().expect("close");
+    let dir = closed_store();
     // A copy that never completed is deleted; the store is untouched.
     std::fs::create_dir_all(dir.path().join(COMPACT_DIR)).expect("mkdir");
     std::fs::write(dir.path().join(COMPACT_DIR).join("db"), b"partial").expect("write");
