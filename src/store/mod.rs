@@ -70,6 +70,15 @@ pub enum StoreError {
         /// What sled or the decoder said.
         reason: String,
     },
+    /// sled did not open a cleanly closed store in time; the files are left for the next run to
+    /// recover as after a crash.
+    #[error("store in {} did not open within {secs} s (sled did not answer: a stalled disk or a starved machine?); nothing is lost: run again, and the next run recovers it as after a crash, copying the files first (only a recovery that stalls too refuses the store)", dir.display())]
+    Stalled {
+        /// Data dir.
+        dir: PathBuf,
+        /// The watchdog's budget, seconds.
+        secs: u64,
+    },
     /// sled could not open or read the store: it failed, panicked or did not answer in time.
     #[error("store in {} cannot be opened ({reason}); {}move the directory aside (or delete it) and run again to rebuild it from the venues (`basis backfill` fetches history again)", dir.display(), copy.as_ref().map(|c| format!("the files as they were before this recovery was tried are in {}; ", c.display())).unwrap_or_default())]
     Unrecoverable {

@@ -243,12 +243,9 @@ impl Store {
             // and only a second stall there refuses it for good. One slow open must not turn a
             // healthy store into one that needs a person.
             Err(Unanswered::TimedOut(secs)) if crashed.is_none() => {
-                return Err(StoreError::Unrecoverable {
+                return Err(StoreError::Stalled {
                     dir: dir.to_owned(),
-                    reason: format!(
-                        "sled did not answer within {secs} s; the next run checks and recovers it, with a copy of the files first"
-                    ),
-                    copy,
+                    secs,
                 });
             }
             Err(unanswered) => {

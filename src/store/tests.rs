@@ -238,10 +238,9 @@ fn open_stalled(dir: &tempfile::TempDir) -> StoreError {
 fn a_clean_store_that_opens_too_slowly_is_recovered_by_the_next_run() {
     let dir = closed_store();
     let err = open_stalled(&dir);
-    assert!(matches!(err, StoreError::Unrecoverable { .. }), "{err}");
+    assert!(matches!(err, StoreError::Stalled { .. }), "{err}");
     assert!(
-        err.to_string()
-            .contains("the next run checks and recovers it"),
+        err.to_string().contains("nothing is lost: run again"),
         "{err}"
     );
     // Not refused for good: the next run recovers it as after a crash, copy first.
